@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Arrows go one way: sparsetile → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
+let package = Package(
+    name: "SparseTile",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sparsetile", targets: ["sparsetile"]),
+        .executable(name: "sparsetile-bench", targets: ["sparsetile-bench"]),
+        .library(name: "SparseCNN", targets: ["SparseCNN"]),
+        .library(name: "AcceleratorSpec", targets: ["AcceleratorSpec"]),
+        .library(name: "TileModel", targets: ["TileModel"]),
+        .library(name: "RTLGen", targets: ["RTLGen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's libpng, reached through pkg-config; PNG is never decoded by shelling out.
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "SparseCNN", dependencies: ["CLibPNG"]),
+        .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),
+        .target(name: "TileModel", dependencies: ["AcceleratorSpec"]),
+        .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
+        .executableTarget(
+            name: "sparsetile",
+            dependencies: [
+                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Release-mode benchmarks that print figures: `swift run -c release sparsetile-bench`.
+        .executableTarget(
+            name: "sparsetile-bench",
+            dependencies: [
+                "SparseCNN", "AcceleratorSpec", "TileModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN"]),
+        .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
+        .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
+        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen"]),
+    ]
+)

@@ -1,0 +1,1 @@
+print("sparsetile-bench: no benchmarks yet")

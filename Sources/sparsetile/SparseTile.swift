@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SparseTile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparsetile",
+        abstract: "Hardware/software co-design of tile-based sparse convolution accelerators.",
+        subcommands: []
+    )
+}

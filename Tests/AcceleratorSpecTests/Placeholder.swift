@@ -1,0 +1,4 @@
+import Testing
+@testable import AcceleratorSpec
+
+@Test func AcceleratorSpecBuilds() {}

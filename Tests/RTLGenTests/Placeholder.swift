@@ -1,0 +1,4 @@
+import Testing
+@testable import RTLGen
+
+@Test func RTLGenBuilds() {}

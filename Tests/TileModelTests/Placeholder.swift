@@ -1,0 +1,4 @@
+import Testing
+@testable import TileModel
+
+@Test func TileModelBuilds() {}
