@@ -19,7 +19,11 @@ let package = Package(
     targets: [
         // Debian's libpng, reached through pkg-config; PNG is never decoded by shelling out.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "SparseCNN", dependencies: ["CLibPNG"]),
+        .target(
+            name: "SparseCNN",
+            dependencies: ["CLibPNG"],
+            resources: [.copy("Resources/camera.png"), .copy("Resources/LICENSE-camera.md")]
+        ),
         .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),
         .target(name: "TileModel", dependencies: ["AcceleratorSpec"]),
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
