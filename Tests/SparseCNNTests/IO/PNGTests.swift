@@ -77,6 +77,10 @@ import Testing
         #expect(try Image.decode(png, path: "16.png").pixels == [0, 1, 128, 200, 255])
         let rgb16 = HandBuiltPNG.make(width: 1, height: 1, bitDepth: 16, colorType: 2, rows: [[0xFF, 0xFF, 0x80, 0x80, 0, 0]])
         #expect(try Image.decode(rgb16, path: "16.png").pixels == [255, 128, 0])
+        // 16-bit gray+alpha: gray 257·200 at alpha 0x8080 (128/255 of opaque) → round(200·128/255) = 100.
+        let ga16 = HandBuiltPNG.make(width: 2, height: 1, bitDepth: 16, colorType: 4,
+                                     rows: [[200, 200, 0x80, 0x80, 0xFF, 0xFF, 0xFF, 0xFF]])
+        #expect(try Image.decode(ga16, path: "16.png").pixels == [100, 255])
     }
 
     @Test func lowBitDepthGrayIsScaled() throws {
