@@ -75,6 +75,11 @@ import Testing
         let row = values.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
         let png = HandBuiltPNG.make(width: 5, height: 1, bitDepth: 16, colorType: 0, rows: [row])
         #expect(try Image.decode(png, path: "16.png").pixels == [0, 1, 128, 200, 255])
+        // Between multiples, round(v / 257): 128 → 0.498 → 0, 129 → 0.502 → 1,
+        // 32767 → 127.498 → 127, 32768 → 127.502 → 128.
+        let between = [128, 129, 32767, 32768].flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        let png2 = HandBuiltPNG.make(width: 4, height: 1, bitDepth: 16, colorType: 0, rows: [between])
+        #expect(try Image.decode(png2, path: "16.png").pixels == [0, 1, 127, 128])
         let rgb16 = HandBuiltPNG.make(width: 1, height: 1, bitDepth: 16, colorType: 2, rows: [[0xFF, 0xFF, 0x80, 0x80, 0, 0]])
         #expect(try Image.decode(rgb16, path: "16.png").pixels == [255, 128, 0])
         // 16-bit gray+alpha: gray 257·200 at alpha 0x8080 (128/255 of opaque) → round(200·128/255) = 100.
