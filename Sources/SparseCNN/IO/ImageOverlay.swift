@@ -18,11 +18,12 @@ extension Image {
         for y in 0..<height {
             for x in 0..<width {
                 let p = y * width + x
-                let rgb = channels == 3 ? Array(pixels[p * 3..<p * 3 + 3]) : Array(repeating: pixels[p], count: 3)
+                let i = p * channels
+                let (r, g, b) = channels == 3 ? (pixels[i], pixels[i + 1], pixels[i + 2]) : (pixels[i], pixels[i], pixels[i])
                 if mask[rowMap[y], colMap[x]] {
-                    out.replaceSubrange(p * 3..<p * 3 + 3, with: rgb)
+                    (out[p * 3], out[p * 3 + 1], out[p * 3 + 2]) = (r, g, b)
                 } else {
-                    let luma = 0.299 * Float(rgb[0]) + 0.587 * Float(rgb[1]) + 0.114 * Float(rgb[2])
+                    let luma = 0.299 * Float(r) + 0.587 * Float(g) + 0.114 * Float(b)
                     for c in 0..<3 { out[p * 3 + c] = UInt8((0.4 * luma + tint[c]).rounded()) }
                 }
             }
