@@ -13,7 +13,12 @@ public struct Image: Hashable, Sendable {
         guard channels == 1 || channels == 3 else {
             throw SparseCNNError.invalidArgument("image has \(channels) channels; 1 (gray) or 3 (RGB) are supported")
         }
-        guard pixels.count == width * height * channels else {
+        let (area, o1) = width.multipliedReportingOverflow(by: height)
+        let (bytes, o2) = area.multipliedReportingOverflow(by: channels)
+        guard !o1, !o2 else {
+            throw SparseCNNError.invalidArgument("image \(width)x\(height)x\(channels) is too large to address")
+        }
+        guard pixels.count == bytes else {
             throw SparseCNNError.shapeMismatch("\(width)x\(height)x\(channels) image needs \(width * height * channels) bytes, got \(pixels.count)")
         }
         self.width = width
