@@ -72,12 +72,24 @@ final class LayerEngines {
 
     // MARK: Tile phase
 
+    /// The DRAM transfers of a pass in the fixed order the port sequencer grants them:
+    /// L0, L1, then L(i), S(i−2) for i = 2..N−1, then S(N−2), S(N−1).
+    static func transferOrder(tiles n: Int) -> [(store: Bool, tile: Int)] {
+        var seq: [(Bool, Int)] = [(false, 0)]
+        if n > 1 { seq.append((false, 1)) }
+        if n > 2 { for i in 2..<n { seq.append((false, i)); seq.append((true, i - 2)) } }
+        if n > 1 { seq.append((true, n - 2)) }
+        seq.append((true, n - 1))
+        return seq
+    }
+
     private func tilePhase(_ pass: OutputPass) {
         let N = tiles.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
         let loadWords = tiles.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) }
         let storeWords = tiles.map { plan.storeWords(ty: $0.ty, tx: $0.tx, pass: pass) }
-        // Per-tile times, Int.max / -1 while unknown.
+        let order = Self.transferOrder(tiles: N)
+        // Per-tile times, −1 while unknown.
         var ready = [Int](repeating: -1, count: N)        // load data usable from this cycle
         var requantDone = [Int](repeating: -1, count: N)  // cycle after the last requant row
         var storeEnd = [Int](repeating: -1, count: N)     // cycle after the last store request
@@ -86,57 +98,41 @@ final class LayerEngines {
             trace.append(TileEvent(pass: pass.index, index: i, ty: tile.ty, tx: tile.tx, loadStart: -1, loadEnd: -1,
                                    computeStart: -1, computeEnd: -1, storeStart: -1, storeEnd: -1))
         }
-        // Load engine
-        var ldNext = 0, ldTile = -1, ldRemaining = 0, ldIssued = 0
+        // Port sequencer: transfer `xfer` of `order`; remaining requests (0 = not granted yet).
+        var xfer = 0, xfRemaining = 0, xfIssued = 0
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
-        // Store engine
-        var stNext = 0, stTile = -1, stRemaining = 0, stIssued = 0
         let never = Self.never
 
-        while stNext < N {
+        while xfer < order.count {
             // ---- decisions for cycle t (state at the start of the cycle) ----
             var dur = never
-            // Load engine
-            let ldIssuing = ldRemaining > 0
-            var ldAccept = false
-            if ldIssuing {
-                dur = min(dur, ldRemaining)
-            } else if ldNext < N {
-                let free: Int = ldNext < 2 ? t : requantDone[ldNext - 2]
-                if free >= 0 && free <= t { ldAccept = true; dur = 1 }
-                else if free >= 0 { dur = min(dur, free - t) }
-            }
-            // Store engine (the port goes to the load engine first)
-            let stWants = stRemaining > 0
-            let stIssuing = stWants && !ldIssuing
-            var stAccept = false
-            if stIssuing {
-                dur = min(dur, stRemaining)
-            } else if !stWants && stNext < N {
-                let r = requantDone[stNext]
-                if r >= 0 && r <= t { stAccept = true; dur = 1 }
-                else if r >= 0 { dur = min(dur, r - t) }
+            let (isStore, xt) = order[xfer]
+            let xfIssuing = xfRemaining > 0
+            var xfGrant = false
+            if xfIssuing {
+                dur = xfRemaining
+            } else {
+                let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
+                if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
+                else if eligible >= 0 { dur = eligible - t }
             }
             // Compute engine
-            var cpStart = false
             if !cpRunning && cpTile < N {
                 let i = cpTile
                 let r = ready[i]
                 let s: Int = i < 2 ? 0 : storeEnd[i - 2]
                 if r >= 0 && r <= t && s >= 0 && s <= t {
-                    cpStart = true
                     cpRunning = true; cpG = 0; cpK = 0
                     let e = t + (G - 1) * Kc + T - 1
                     requantDone[i] = e + P + cfg.tileH
                     trace[traceBase + i].computeStart = t
                 } else if r > t {
                     dur = min(dur, r - t)
-                } else if s > t {
+                } else if r >= 0 && s > t {
                     dur = min(dur, s - t)
                 }
             }
-            _ = cpStart
             let cpIssuing = cpRunning && cpK < T
             if cpRunning { dur = min(dur, cpK < T ? T - cpK : Kc - cpK) }
 
@@ -150,14 +146,16 @@ final class LayerEngines {
             else {
                 let r = ready[cpTile]
                 if r < 0 || r > t { stalls.load += delta }
-                else if stWants && ldIssuing { stalls.dram += delta }
+                else if !isStore && (xfIssuing || xfGrant) { stalls.dram += delta }
                 else { stalls.store += delta }
             }
 
             // ---- data movement (stepped: exactly one cycle) ----
             if let d = dram, mode == .stepped {
-                if ldIssuing { d.loadRequest(tile: tiles[ldTile], index: ldTile, q: ldIssued, at: t) }
-                if stIssuing { d.storeRequest(tile: tiles[stTile], index: stTile, q: stIssued) }
+                if xfIssuing {
+                    if isStore { d.storeRequest(tile: tiles[xt], index: xt, q: xfIssued) }
+                    else { d.loadRequest(tile: tiles[xt], index: xt, q: xfIssued, at: t) }
+                }
                 if cpIssuing {
                     d.computeStep(tile: tiles[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
                 }
@@ -166,30 +164,28 @@ final class LayerEngines {
             }
 
             // ---- advance the engines by delta ----
-            if ldIssuing {
-                ldRemaining -= delta; ldIssued += delta
-                if ldRemaining == 0 {
-                    ready[ldTile] = t + delta + L
-                    trace[traceBase + ldTile].loadEnd = t + delta + L
-                    ldNext += 1
+            if xfIssuing {
+                xfRemaining -= delta; xfIssued += delta
+                if xfRemaining == 0 {
+                    if isStore {
+                        storeEnd[xt] = t + delta
+                        trace[traceBase + xt].storeEnd = t + delta
+                    } else {
+                        ready[xt] = t + delta + L
+                        trace[traceBase + xt].loadEnd = t + delta + L
+                    }
+                    xfer += 1
                 }
-            } else if ldAccept {
-                ldTile = ldNext; ldRemaining = loadWords[ldTile]; ldIssued = 0
-                beatsRead += ldRemaining
-                trace[traceBase + ldTile].loadStart = t + 1
-            }
-            if stIssuing {
-                if stIssued == 0 { trace[traceBase + stTile].storeStart = t }
-                stRemaining -= delta; stIssued += delta
-                if stRemaining == 0 {
-                    storeEnd[stTile] = t + delta
-                    trace[traceBase + stTile].storeEnd = t + delta
-                    stNext += 1
+            } else if xfGrant {
+                xfRemaining = isStore ? storeWords[xt] : loadWords[xt]; xfIssued = 0
+                if isStore {
+                    beatsWritten += xfRemaining
+                    trace[traceBase + xt].storeStart = t + 1
+                    if let d = dram, mode == .fast { d.storeTileFast(tile: tiles[xt]) }
+                } else {
+                    beatsRead += xfRemaining
+                    trace[traceBase + xt].loadStart = t + 1
                 }
-            } else if stAccept {
-                stTile = stNext; stRemaining = storeWords[stTile]; stIssued = 0
-                beatsWritten += stRemaining
-                if let d = dram, mode == .fast { d.storeTileFast(tile: tiles[stTile]) }
             }
             if cpRunning {
                 cpK += delta
