@@ -12,6 +12,11 @@ public struct MemoryRegions: Hashable, Codable, Sendable {
     public var output: Int
     /// Total words of the image.
     public var end: Int
+
+    public init(mask: Int, bias: Int, weights: Int, input: Int, residual: Int, output: Int, end: Int) {
+        self.mask = mask; self.bias = bias; self.weights = weights; self.input = input
+        self.residual = residual; self.output = output; self.end = end
+    }
 }
 
 /// The DRAM contents the host prepares for one layer job (docs/microarchitecture.md, "Memory image").
