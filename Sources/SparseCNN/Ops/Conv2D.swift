@@ -1,11 +1,234 @@
-// API pinned by the lead; bodies are filled in by the ops work (issue 2).
+import Dispatch
+import Foundation
+
+// Dense convolution kernels shared by the dense ops and the SBNet-style sparse path.
+//
+// Both public entry points and `QuantizedConv.sparse` funnel into one core per scalar type
+// (`ConvKernel.int8` / `ConvKernel.float`) that convolves a *batch* of equally sized NHWC
+// images with a given padding. The dense ops call it with batch 1 and "same" padding; the
+// sparse path calls it on the stack of gathered halo blocks with padding 0. Reusing the same
+// kernel is what makes the sparse path's speed comparable with the dense one.
+
+/// Shape of one call to the convolution core: `batch` images of `inH × inW × cin`, each
+/// producing `outH × outW × cout`. Output pixel (oy, ox) of image b reads input rows
+/// `oy·stride − pad ..< oy·stride − pad + kernel` of image b (and likewise columns); taps that
+/// fall outside the image are skipped, which is exactly zero padding.
+@usableFromInline
+struct ConvPlan: Sendable {
+    var batch: Int
+    var inH: Int, inW: Int, cin: Int
+    var outH: Int, outW: Int, cout: Int
+    var kernel: Int, stride: Int, pad: Int
+
+    /// Multiply-accumulates of the whole plan counting padded taps (a work estimate only).
+    var nominalMACs: Int { batch * outH * outW * cout * kernel * kernel * cin }
+}
+
+enum ConvKernel {
+    /// Below this many MACs a call stays on the calling thread: dispatch costs more than it saves.
+    static let parallelThreshold = 1 << 20
+
+    /// Splits the `batch × outH` output rows into contiguous chunks and runs `body` on each,
+    /// in parallel when the work is large enough.
+    static func forEachRowChunk(_ plan: ConvPlan, _ body: (Range<Int>) -> Void) {
+        let rows = plan.batch * plan.outH
+        let workers = System.processorCount
+        guard workers > 1, rows > 1, plan.nominalMACs >= parallelThreshold else {
+            body(0..<rows)
+            return
+        }
+        // A few chunks per core so that an uneven split (border rows are cheaper) still balances.
+        let chunks = min(rows, workers * 4)
+        withoutActuallyEscaping(body) { body in
+            // Chunks write disjoint output rows and only read shared inputs, so handing the
+            // (pointer-capturing) body to the worker threads is race-free.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                let lo = rows * i / chunks, hi = rows * (i + 1) / chunks
+                if lo < hi { body(lo..<hi) }
+            }
+        }
+    }
+
+    /// Int8 × int8 → int32 accumulators with wrapping adds (the accelerator's 32-bit adders wrap;
+    /// the sums are exact for every supported shape).
+    ///
+    /// `input` holds `batch` images, `weights` is [cout][k][k][cin], `output` receives
+    /// `batch × outH × outW × cout` accumulators.
+    static func int8(_ plan: ConvPlan, input: UnsafePointer<Int8>, weights: UnsafePointer<Int8>,
+                     output: UnsafeMutablePointer<Int32>) {
+        forEachRowChunk(plan) { rows in
+            int8Rows(plan, rows: rows, input: input, weights: weights, output: output)
+        }
+    }
+
+    /// Output rows `rows` (counted over the whole batch) of an int8 plan.
+    static func int8Rows(_ p: ConvPlan, rows: Range<Int>, input: UnsafePointer<Int8>,
+                         weights: UnsafePointer<Int8>, output: UnsafeMutablePointer<Int32>) {
+        let cin = p.cin, cout = p.cout, k = p.kernel
+        let filterSize = k * k * cin
+        let imageSize = p.inH * p.inW * cin
+        let inRowSize = p.inW * cin
+        for r in rows {
+            let b = r / p.outH, oy = r % p.outH
+            let iy0 = oy * p.stride - p.pad
+            // Kernel rows that land inside the image: the padding is handled by clamping the
+            // tap range once per row/column instead of testing every tap.
+            let kyLo = max(0, -iy0), kyHi = min(k, p.inH - iy0)
+            let image = input + b * imageSize
+            var out = output + r * p.outW * cout
+            for ox in 0..<p.outW {
+                let ix0 = ox * p.stride - p.pad
+                let kxLo = max(0, -ix0), kxHi = min(k, p.inW - ix0)
+                // For a fixed kernel row the taps kxLo..<kxHi × all input channels are one
+                // contiguous run both in the NHWC input and in the [ky][kx][cin] weights.
+                let run = (kxHi - kxLo) * cin
+                var o = 0
+                // Four output channels at a time share every input load.
+                while o + 4 <= cout {
+                    var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
+                    let w0 = weights + o * filterSize
+                    if run > 0 {
+                        for ky in kyLo..<kyHi {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
+                            let wo = (ky * k + kxLo) * cin
+                            let wa = w0 + wo, wb = wa + filterSize, wc = wb + filterSize, wd = wc + filterSize
+                            for i in 0..<run {
+                                let v = Int32(x[i])
+                                a0 &+= v &* Int32(wa[i])
+                                a1 &+= v &* Int32(wb[i])
+                                a2 &+= v &* Int32(wc[i])
+                                a3 &+= v &* Int32(wd[i])
+                            }
+                        }
+                    }
+                    out[o] = a0; out[o + 1] = a1; out[o + 2] = a2; out[o + 3] = a3
+                    o += 4
+                }
+                while o < cout {
+                    var a: Int32 = 0
+                    if run > 0 {
+                        for ky in kyLo..<kyHi {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
+                            let w = weights + o * filterSize + (ky * k + kxLo) * cin
+                            for i in 0..<run { a &+= Int32(x[i]) &* Int32(w[i]) }
+                        }
+                    }
+                    out[o] = a
+                    o += 1
+                }
+                out += cout
+            }
+        }
+    }
+
+    /// Float version of `int8`, without bias (callers add it). Taps are summed in the order
+    /// ky, kx, cin, skipping padded taps.
+    static func float(_ plan: ConvPlan, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                      output: UnsafeMutablePointer<Float>) {
+        forEachRowChunk(plan) { rows in
+            floatRows(plan, rows: rows, input: input, weights: weights, output: output)
+        }
+    }
+
+    static func floatRows(_ p: ConvPlan, rows: Range<Int>, input: UnsafePointer<Float>,
+                          weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let cin = p.cin, cout = p.cout, k = p.kernel
+        let filterSize = k * k * cin
+        let imageSize = p.inH * p.inW * cin
+        let inRowSize = p.inW * cin
+        for r in rows {
+            let b = r / p.outH, oy = r % p.outH
+            let iy0 = oy * p.stride - p.pad
+            let kyLo = max(0, -iy0), kyHi = min(k, p.inH - iy0)
+            let image = input + b * imageSize
+            var out = output + r * p.outW * cout
+            for ox in 0..<p.outW {
+                let ix0 = ox * p.stride - p.pad
+                let kxLo = max(0, -ix0), kxHi = min(k, p.inW - ix0)
+                let run = (kxHi - kxLo) * cin
+                for o in 0..<cout {
+                    var a: Float = 0
+                    if run > 0 {
+                        for ky in kyLo..<kyHi {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
+                            let w = weights + o * filterSize + (ky * k + kxLo) * cin
+                            for i in 0..<run { a += x[i] * w[i] }
+                        }
+                    }
+                    out[o] = a
+                }
+                out += cout
+            }
+        }
+    }
+}
+
+/// Number of cores worth splitting work over (read once).
+enum System {
+    static let processorCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+}
+
+/// Validates the input/filter pair shared by every conv entry point.
+func checkConvOperands(inputChannels: Int, filterInChannels: Int, filterKernel: Int,
+                       geometry: ConvGeometry, operation: String) throws {
+    guard inputChannels == filterInChannels else {
+        throw SparseCNNError.shapeMismatch("\(operation): input has \(inputChannels) channels but the filter expects \(filterInChannels)")
+    }
+    guard filterKernel == geometry.kernel else {
+        throw SparseCNNError.shapeMismatch("\(operation): filter kernel \(filterKernel) differs from geometry kernel \(geometry.kernel)")
+    }
+}
 
 /// Dense float convolution, "same" zero padding, NHWC in and out.
+///
+/// Output is `ceil(H / stride) × ceil(W / stride) × Cout`; `bias`, when given, has one value per
+/// output channel and is added after the sum over taps.
 public func conv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [Float]?, geometry: ConvGeometry) throws -> FloatTensor {
-    fatalError("stub")
+    try checkConvOperands(inputChannels: input.channels, filterInChannels: filter.inChannels,
+                          filterKernel: filter.kernel, geometry: geometry, operation: "conv2d")
+    if let bias, bias.count != filter.outChannels {
+        throw SparseCNNError.shapeMismatch("conv2d: bias has \(bias.count) values for \(filter.outChannels) output channels")
+    }
+    let outShape = geometry.outputShape(input: input.shape, outChannels: filter.outChannels)
+    let plan = ConvPlan(batch: 1, inH: input.height, inW: input.width, cin: input.channels,
+                        outH: outShape.height, outW: outShape.width, cout: outShape.channels,
+                        kernel: geometry.kernel, stride: geometry.stride, pad: geometry.padding)
+    var out = [Float](repeating: 0, count: outShape.count)
+    input.scalars.withUnsafeBufferPointer { x in
+        filter.scalars.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { y in
+                ConvKernel.float(plan, input: x.baseAddress!, weights: w.baseAddress!, output: y.baseAddress!)
+            }
+        }
+    }
+    if let bias {
+        let cout = outShape.channels
+        out.withUnsafeMutableBufferPointer { y in
+            for i in 0..<y.count { y[i] += bias[i % cout] }
+        }
+    }
+    return try FloatTensor(shape: outShape, scalars: out)
 }
 
 /// Dense int8 convolution to int32 accumulators (no bias): the exact sums the PE array forms.
+///
+/// "Same" zero padding; output is `ceil(H / stride) × ceil(W / stride) × Cout`. Sums wrap at 32
+/// bits like the hardware's adders (no supported shape comes near that).
 public func conv2dAccumulators(_ input: QTensor, _ filter: Filter<Int8>, geometry: ConvGeometry) throws -> Tensor<Int32> {
-    fatalError("stub")
+    try checkConvOperands(inputChannels: input.channels, filterInChannels: filter.inChannels,
+                          filterKernel: filter.kernel, geometry: geometry, operation: "conv2dAccumulators")
+    let outShape = geometry.outputShape(input: input.shape, outChannels: filter.outChannels)
+    let plan = ConvPlan(batch: 1, inH: input.height, inW: input.width, cin: input.channels,
+                        outH: outShape.height, outW: outShape.width, cout: outShape.channels,
+                        kernel: geometry.kernel, stride: geometry.stride, pad: geometry.padding)
+    var out = [Int32](repeating: 0, count: outShape.count)
+    input.scalars.withUnsafeBufferPointer { x in
+        filter.scalars.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { y in
+                ConvKernel.int8(plan, input: x.baseAddress!, weights: w.baseAddress!, output: y.baseAddress!)
+            }
+        }
+    }
+    return try Tensor(shape: outShape, scalars: out)
 }
