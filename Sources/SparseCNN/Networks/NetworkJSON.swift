@@ -74,7 +74,7 @@ extension Network {
                 }
                 var bias = true
                 if let b = l["bias"] {
-                    guard let bb = b as? Bool else { throw bad("\(label): \"bias\" must be true or false") }
+                    guard Self.isBool(b), let bb = b as? Bool else { throw bad("\(label): \"bias\" must be true or false") }
                     bias = bb
                 }
                 parsed = .conv(outChannels: try int("out"), kernel: k, stride: s, bias: bias, activation: act)
@@ -129,8 +129,15 @@ extension Network {
         return try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
     }
 
+    /// True for JSON `true`/`false` (on Linux an NSNumber 1 also casts to Bool, so look at its type).
+    private static func isBool(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return false }
+        let t = String(cString: n.objCType)
+        return t == "c" || t == "B"
+    }
+
     private static func int(_ v: Any) -> Int? {
-        if v is Bool { return nil }
+        if isBool(v) { return nil }
         if let n = v as? Int { return n }
         if let d = v as? Double, d == d.rounded(), abs(d) < 1e9 { return Int(d) }
         return nil

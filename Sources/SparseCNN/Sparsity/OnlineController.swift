@@ -23,7 +23,7 @@ public struct OnlineThresholdController: Sendable {
     /// Measured values so far, oldest first.
     public private(set) var history: [Double] = []
 
-    public init(target: Double, initialThreshold: Float, kp: Double = 0.4, ki: Double = 0.3) throws {
+    public init(target: Double, initialThreshold: Float, kp: Double = 0.2, ki: Double = 0.5) throws {
         guard target > 0, target <= 1 else { throw SparseCNNError.invalidArgument("target \(target) must be in (0, 1]") }
         guard initialThreshold > 0, initialThreshold.isFinite else {
             throw SparseCNNError.invalidArgument("initial threshold \(initialThreshold) must be positive")
