@@ -72,12 +72,17 @@ public protocol ImportancePredictor: Sendable {
 
 /// Local gradient energy of the input: Sobel magnitude of the luma (the mean of the channels),
 /// borders replicated, then box-smoothed over a `(2r+1)²` window (clipped at the borders, mean
-/// over the pixels inside). Cheap (≈ 30 operations a pixel), and large where the image has
-/// edges and texture — where convolutions change the output most.
+/// over the pixels inside). Cheap (a few dozen operations a pixel), and large where the image
+/// has edges and texture — where convolutions change the output most. The smoothing turns
+/// thin edges into regions, so masks are compact and cost few tiles.
 public struct GradientEnergyPredictor: ImportancePredictor {
-    public var smoothingRadius: Int
+    /// Box radius r; nil = `max(2, min(H, W) / 32)` (7 at 224×224, 4 at 128×128).
+    public var smoothingRadius: Int?
 
-    public init(smoothingRadius: Int = 2) { self.smoothingRadius = max(0, smoothingRadius) }
+    public init(smoothingRadius: Int? = nil) { self.smoothingRadius = smoothingRadius.map { max(0, $0) } }
+
+    /// The radius used for an `height × width` input.
+    public func radius(height: Int, width: Int) -> Int { smoothingRadius ?? max(2, min(height, width) / 32) }
 
     public func importance(for input: FloatTensor) throws -> ImportanceMap {
         let h = input.height, w = input.width, c = input.channels
@@ -96,7 +101,7 @@ public struct GradientEnergyPredictor: ImportancePredictor {
                 mag[y * w + x] = (gx * gx + gy * gy).squareRoot()
             }
         }
-        return try ImportanceMap(height: h, width: w, values: Self.boxSmooth(mag, height: h, width: w, radius: smoothingRadius))
+        return try ImportanceMap(height: h, width: w, values: Self.boxSmooth(mag, height: h, width: w, radius: radius(height: h, width: w)))
     }
 
     /// Mean over the `(2r+1)²` window clipped to the map, separable.
