@@ -8,9 +8,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the main job on the bundled image: SRResNet masks at density 0.3.",
         discussion: """
-        Equivalent to:
-          sparsetile masks --network srresnet --input-size 128x128 --density 0.3 --out sparsetile-out/masks
-        on the bundled camera.png. Outputs go to ./sparsetile-out/masks (see summary.json).
+        Runs `sparsetile masks --network srresnet --input-size 128x128 --density 0.3` on the bundled camera.png and writes to ./sparsetile-out/masks (start with summary.json).
         """
     )
 

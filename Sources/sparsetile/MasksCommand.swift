@@ -62,6 +62,9 @@ struct MasksCommand: ParsableCommand {
         if let s = inputSize { do { _ = try ImageSize(parsing: s) } catch { throw ValidationError("--input-size: \(error)") } }
         do { _ = try ImageSize(parsing: tile) } catch { throw ValidationError("--tile: \(error)") }
         do { _ = try TileReduction(parsing: reduce) } catch { throw ValidationError("--reduce: \(error)") }
+        if network != "resnet18" && network != "srresnet" && !FileManager.default.fileExists(atPath: network) {
+            throw ValidationError("--network \(network): not resnet18, srresnet or an existing .json file")
+        }
         if let i = image, !FileManager.default.fileExists(atPath: i) { throw ValidationError("--image \(i): file not found") }
         if let w = weights, !FileManager.default.fileExists(atPath: w) { throw ValidationError("--weights \(w): directory not found") }
         if let p = priorMask, !FileManager.default.fileExists(atPath: p) { throw ValidationError("--prior-mask \(p): file not found") }
@@ -87,7 +90,7 @@ struct MasksCommand: ParsableCommand {
                 FileHandle.standardError.write(s.data(using: .utf8)!)
             }
         } catch let e as SparseCNNError {
-            throw ValidationError(e.description)
+            throw MasksError(description: e.description)
         }
         print("network \(summary.network), input \(summary.inputSize.map(String.init).joined(separator: "x")), "
             + "tile \(summary.tile.map(String.init).joined(separator: "x")), reduce \(summary.reduce), "
@@ -95,4 +98,9 @@ struct MasksCommand: ParsableCommand {
         print(summary.table())
         print("wrote \(summary.layers.count * 3 + 1) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png)")
     }
+}
+
+/// A failure of the job itself (bad file contents, shape mismatch): printed as `Error: ...`, exit 1.
+struct MasksError: Error, CustomStringConvertible {
+    var description: String
 }

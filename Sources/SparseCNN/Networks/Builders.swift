@@ -1,4 +1,19 @@
+import Foundation
+
 extension Network {
+    /// `resnet18`, `srresnet`, or the path of a JSON network file (docs/network-schema.md).
+    public static func named(_ spec: String) throws -> Network {
+        switch spec {
+        case "resnet18": return .resnet18()
+        case "srresnet": return .srresnet()
+        default:
+            guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
+                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet or a .json file")
+            }
+            return try Network.load(path: spec)
+        }
+    }
+
     /// ResNet-18 (He et al., torchvision layout) with batch norm folded into the convs' biases:
     /// `conv1` 7×7/2 3→64 + ReLU, 3×3/2 `maxpool`, four stages of two basic blocks
     /// (64, 128, 256, 512 channels; stages 2–4 start with a 3×3/2 conv and a 1×1/2

@@ -141,16 +141,7 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
 public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> Void = { _ in }) throws -> MaskRunSummary {
     let fm = FileManager.default
     // Network.
-    let network: Network
-    switch options.network {
-    case "resnet18": network = .resnet18()
-    case "srresnet": network = .srresnet()
-    default:
-        guard options.network.hasSuffix(".json") || fm.fileExists(atPath: options.network) else {
-            throw SparseCNNError.invalidArgument("unknown network '\(options.network)': use resnet18, srresnet or a .json file")
-        }
-        network = try Network.load(path: options.network)
-    }
+    let network = try Network.named(options.network)
     // Image.
     let imagePath = options.imagePath ?? Image.bundledDefaultPath
     guard fm.fileExists(atPath: imagePath) else {
