@@ -97,42 +97,73 @@ enum ConvKernel {
                 // contiguous run both in the NHWC input and in the [ky][kx][cin] weights.
                 let run = (kxHi - kxLo) * cin
                 var o = 0
-                // Four output channels at a time share every input load.
+                // Four output channels at a time share every input load; 8 taps per step.
                 while o + 4 <= cout {
+                    var v0 = SIMD4<Int32>(), v1 = SIMD4<Int32>(), v2 = SIMD4<Int32>(), v3 = SIMD4<Int32>()
                     var a0: Int32 = 0, a1: Int32 = 0, a2: Int32 = 0, a3: Int32 = 0
                     let w0 = weights + o * filterSize
                     if run > 0 {
                         for ky in kyLo..<kyHi {
                             let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
-                            let wo = (ky * k + kxLo) * cin
-                            let wa = w0 + wo, wb = wa + filterSize, wc = wb + filterSize, wd = wc + filterSize
-                            for i in 0..<run {
-                                let v = Int32(x[i])
-                                a0 &+= v &* Int32(wa[i])
-                                a1 &+= v &* Int32(wb[i])
-                                a2 &+= v &* Int32(wc[i])
-                                a3 &+= v &* Int32(wd[i])
+                            let wa = w0 + (ky * k + kxLo) * cin
+                            let wb = wa + filterSize, wc = wb + filterSize, wd = wc + filterSize
+                            var i = 0
+                            while i + 8 <= run {
+                                let xv = load8(x + i)
+                                v0 &+= multiplyAddPairs(xv, load8(wa + i))
+                                v1 &+= multiplyAddPairs(xv, load8(wb + i))
+                                v2 &+= multiplyAddPairs(xv, load8(wc + i))
+                                v3 &+= multiplyAddPairs(xv, load8(wd + i))
+                                i += 8
+                            }
+                            while i < run {
+                                let xs = Int32(x[i])
+                                a0 &+= xs &* Int32(wa[i]); a1 &+= xs &* Int32(wb[i])
+                                a2 &+= xs &* Int32(wc[i]); a3 &+= xs &* Int32(wd[i])
+                                i += 1
                             }
                         }
                     }
-                    out[o] = a0; out[o + 1] = a1; out[o + 2] = a2; out[o + 3] = a3
+                    out[o] = a0 &+ v0.wrappedSum(); out[o + 1] = a1 &+ v1.wrappedSum()
+                    out[o + 2] = a2 &+ v2.wrappedSum(); out[o + 3] = a3 &+ v3.wrappedSum()
                     o += 4
                 }
                 while o < cout {
+                    var v = SIMD4<Int32>()
                     var a: Int32 = 0
                     if run > 0 {
                         for ky in kyLo..<kyHi {
                             let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
                             let w = weights + o * filterSize + (ky * k + kxLo) * cin
-                            for i in 0..<run { a &+= Int32(x[i]) &* Int32(w[i]) }
+                            var i = 0
+                            while i + 8 <= run {
+                                v &+= multiplyAddPairs(load8(x + i), load8(w + i))
+                                i += 8
+                            }
+                            while i < run { a &+= Int32(x[i]) &* Int32(w[i]); i += 1 }
                         }
                     }
-                    out[o] = a
+                    out[o] = a &+ v.wrappedSum()
                     o += 1
                 }
                 out += cout
             }
         }
+    }
+
+    /// Eight consecutive Int16 values (no alignment needed).
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int16> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self)
+    }
+
+    /// Products of eight int16 pairs, adjacent products summed into four int32 lanes. Written
+    /// so that the x86 backend selects `pmaddwd` (one instruction, 8 MACs); the int16 products
+    /// of int8 operands are at most 2^14, so the pair sums cannot overflow.
+    @inline(__always)
+    static func multiplyAddPairs(_ a: SIMD8<Int16>, _ b: SIMD8<Int16>) -> SIMD4<Int32> {
+        let p = SIMD8<Int32>(truncatingIfNeeded: a) &* SIMD8<Int32>(truncatingIfNeeded: b)
+        return p.evenHalf &+ p.oddHalf
     }
 
     /// Float version of `int8`, without bias (callers add it). Taps are summed in the order
