@@ -35,6 +35,11 @@ struct SparseConvBenchmark: ParsableCommand {
         let denseSeconds = try best(of: runs) { dense = try layer(input, residual: nil) }
         print("int8 \(channels)->\(channels) \(kernel)x\(kernel) stride \(stride), \(size)x\(size) input, \(tile)x\(tile) tiles, best of \(runs)")
         print(String(format: "dense: %.2f ms, %.2f GMAC, %.2f GMAC/s", denseSeconds * 1e3, denseMACs / 1e9, denseMACs / denseSeconds / 1e9))
+        let floatInput = try FloatTensor(shape: input.shape, scalars: input.scalars.map { Float($0) / 128 })
+        let floatFilter = try Filter<Float>(outChannels: channels, kernel: kernel, inChannels: channels,
+                                            scalars: filter.scalars.map { Float($0) / 128 })
+        let floatSeconds = try best(of: runs) { _ = try conv2d(floatInput, floatFilter, bias: nil, geometry: geometry) }
+        print(String(format: "float dense (conv2d): %.2f ms, %.2f GMAC/s", floatSeconds * 1e3, denseMACs / floatSeconds / 1e9))
         print("")
         print("pixel density | tile density | dense ms | sparse ms | speed-up | MAC reduction")
         print("------------- | ------------ | -------- | --------- | -------- | -------------")

@@ -166,19 +166,29 @@ enum ConvKernel {
         return p.evenHalf &+ p.oddHalf
     }
 
-    /// Float version of `int8`, without bias (callers add it). Taps are summed in the order
-    /// ky, kx, cin, skipping padded taps.
+    /// Float version of `int8`, without bias (callers add it).
+    ///
+    /// Every output element is summed in the fixed order ky, kx, cin over the in-image taps
+    /// (padded taps skipped), one unfused multiply and add per tap, exactly as a textbook loop.
+    /// The vectorisation runs across output channels instead of along the sum, which keeps that
+    /// order: Swift does not reassociate float adds, so a vectorised reduction is not available,
+    /// and a fixed order makes the result reproducible and independent of the thread split.
     static func float(_ plan: ConvPlan, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                       output: UnsafeMutablePointer<Float>) {
+        // [cout][ky][kx][cin] → [ky][kx][cin][cout], so the channels of one tap are contiguous.
+        let cout = plan.cout, taps = plan.kernel * plan.kernel * plan.cin
+        let wt = UnsafeMutablePointer<Float>.allocate(capacity: cout * taps)
+        defer { wt.deallocate() }
+        for o in 0..<cout { for t in 0..<taps { wt[t * cout + o] = weights[o * taps + t] } }
         forEachRowChunk(plan) { rows in
-            floatRows(plan, rows: rows, input: input, weights: weights, output: output)
+            floatRows(plan, rows: rows, input: input, weightsByTap: wt, output: output)
         }
     }
 
+    /// Output rows `rows` of a float plan; `weightsByTap` is [ky][kx][cin][cout].
     static func floatRows(_ p: ConvPlan, rows: Range<Int>, input: UnsafePointer<Float>,
-                          weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                          weightsByTap: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let cin = p.cin, cout = p.cout, k = p.kernel
-        let filterSize = k * k * cin
         let imageSize = p.inH * p.inW * cin
         let inRowSize = p.inW * cin
         for r in rows {
@@ -190,21 +200,68 @@ enum ConvKernel {
             for ox in 0..<p.outW {
                 let ix0 = ox * p.stride - p.pad
                 let kxLo = max(0, -ix0), kxHi = min(k, p.inW - ix0)
-                let run = (kxHi - kxLo) * cin
-                for o in 0..<cout {
+                var o = 0
+                // 16 output channels per pass over the taps (four 4-lane accumulators).
+                while o + 16 <= cout {
+                    var s0 = SIMD4<Float>(), s1 = SIMD4<Float>(), s2 = SIMD4<Float>(), s3 = SIMD4<Float>()
+                    for ky in kyLo..<kyHi {
+                        for kx in kxLo..<max(kxLo, kxHi) {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
+                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            for c in 0..<cin {
+                                let xs = SIMD4<Float>(repeating: x[c])
+                                s0 += xs * load4(w); s1 += xs * load4(w + 4)
+                                s2 += xs * load4(w + 8); s3 += xs * load4(w + 12)
+                                w += cout
+                            }
+                        }
+                    }
+                    store4(s0, out + o); store4(s1, out + o + 4); store4(s2, out + o + 8); store4(s3, out + o + 12)
+                    o += 16
+                }
+                while o + 4 <= cout {
+                    var s0 = SIMD4<Float>()
+                    for ky in kyLo..<kyHi {
+                        for kx in kxLo..<max(kxLo, kxHi) {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
+                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            for c in 0..<cin {
+                                s0 += SIMD4<Float>(repeating: x[c]) * load4(w)
+                                w += cout
+                            }
+                        }
+                    }
+                    store4(s0, out + o)
+                    o += 4
+                }
+                while o < cout {
                     var a: Float = 0
-                    if run > 0 {
-                        for ky in kyLo..<kyHi {
-                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin
-                            let w = weights + o * filterSize + (ky * k + kxLo) * cin
-                            for i in 0..<run { a += x[i] * w[i] }
+                    for ky in kyLo..<kyHi {
+                        for kx in kxLo..<max(kxLo, kxHi) {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
+                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            for c in 0..<cin {
+                                a += x[c] * w.pointee
+                                w += cout
+                            }
                         }
                     }
                     out[o] = a
+                    o += 1
                 }
                 out += cout
             }
         }
+    }
+
+    @inline(__always)
+    static func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+    }
+
+    @inline(__always)
+    static func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
     }
 }
 

@@ -131,9 +131,9 @@ extension QuantizedConv {
 /// SBNet-style sparse float convolution: `conv2d` on the active tiles of `tileMask` (over the
 /// output map), `base` (or zeros) elsewhere.
 ///
-/// On active tiles it equals `conv2d` up to the sign of zero results: the gathered blocks hold
-/// explicit zeros where the dense conv skips padded taps, and adding a zero product never
-/// changes a float sum otherwise.
+/// On active tiles it equals `conv2d` bit for bit for finite inputs: both sum the taps in the same
+/// order, and where the dense conv skips a padded tap the gathered block holds an explicit zero,
+/// whose ±0 product leaves the running sum unchanged (a sum that starts at +0 never becomes −0).
 public func sparseConv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [Float]?, geometry: ConvGeometry,
                          tileMask: TileMask, base: FloatTensor?) throws -> FloatTensor {
     try checkConvOperands(inputChannels: input.channels, filterInChannels: filter.inChannels,
