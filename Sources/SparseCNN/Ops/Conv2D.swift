@@ -175,20 +175,36 @@ enum ConvKernel {
     /// and a fixed order makes the result reproducible and independent of the thread split.
     static func float(_ plan: ConvPlan, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                       output: UnsafeMutablePointer<Float>) {
-        // [cout][ky][kx][cin] → [ky][kx][cin][cout], so the channels of one tap are contiguous.
+        // Output channels are processed in blocks of 16, then 4, then 1 (see `floatRows`). Each
+        // block's weights are repacked tap-major, [ky][kx][cin][block lane], at offset
+        // `firstChannel · taps`, so one pass over the taps streams one contiguous slice.
         let cout = plan.cout, taps = plan.kernel * plan.kernel * plan.cin
         let wt = UnsafeMutablePointer<Float>.allocate(capacity: cout * taps)
         defer { wt.deallocate() }
-        for o in 0..<cout { for t in 0..<taps { wt[t * cout + o] = weights[o * taps + t] } }
+        var o0 = 0
+        while o0 < cout {
+            let width = floatBlockWidth(from: o0, cout: cout)
+            for j in 0..<width {
+                for t in 0..<taps { wt[o0 * taps + t * width + j] = weights[(o0 + j) * taps + t] }
+            }
+            o0 += width
+        }
         forEachRowChunk(plan) { rows in
             floatRows(plan, rows: rows, input: input, weightsByTap: wt, output: output)
         }
     }
 
-    /// Output rows `rows` of a float plan; `weightsByTap` is [ky][kx][cin][cout].
+    /// Width of the output-channel block starting at channel `o`: 16 while 16 remain, then 4, then 1.
+    @inline(__always)
+    static func floatBlockWidth(from o: Int, cout: Int) -> Int {
+        cout - o >= 16 ? 16 : (cout - o >= 4 ? 4 : 1)
+    }
+
+    /// Output rows `rows` of a float plan; `weightsByTap` is packed by `float(_:input:weights:output:)`.
     static func floatRows(_ p: ConvPlan, rows: Range<Int>, input: UnsafePointer<Float>,
                           weightsByTap: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let cin = p.cin, cout = p.cout, k = p.kernel
+        let taps = k * k * cin
         let imageSize = p.inH * p.inW * cin
         let inRowSize = p.inW * cin
         for r in rows {
@@ -207,12 +223,12 @@ enum ConvKernel {
                     for ky in kyLo..<kyHi {
                         for kx in kxLo..<max(kxLo, kxHi) {
                             let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
-                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            var w = weightsByTap + o * taps + ((ky * k + kx) * cin) * 16
                             for c in 0..<cin {
                                 let xs = SIMD4<Float>(repeating: x[c])
                                 s0 += xs * load4(w); s1 += xs * load4(w + 4)
                                 s2 += xs * load4(w + 8); s3 += xs * load4(w + 12)
-                                w += cout
+                                w += 16
                             }
                         }
                     }
@@ -224,10 +240,10 @@ enum ConvKernel {
                     for ky in kyLo..<kyHi {
                         for kx in kxLo..<max(kxLo, kxHi) {
                             let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
-                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            var w = weightsByTap + o * taps + ((ky * k + kx) * cin) * 4
                             for c in 0..<cin {
                                 s0 += SIMD4<Float>(repeating: x[c]) * load4(w)
-                                w += cout
+                                w += 4
                             }
                         }
                     }
@@ -239,10 +255,9 @@ enum ConvKernel {
                     for ky in kyLo..<kyHi {
                         for kx in kxLo..<max(kxLo, kxHi) {
                             let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
-                            var w = weightsByTap + ((ky * k + kx) * cin) * cout + o
+                            let w = weightsByTap + o * taps + (ky * k + kx) * cin
                             for c in 0..<cin {
-                                a += x[c] * w.pointee
-                                w += cout
+                                a += x[c] * w[c]
                             }
                         }
                     }
