@@ -25,6 +25,11 @@ public struct Image: Hashable, Sendable {
     /// Reads PNG, PPM/PGM (binary P5/P6 and ASCII P2/P3) or .npy (H×W or H×W×C, uint8 or
     /// float32 in 0...1), chosen by the file's contents, not its name.
     ///
+    /// - PNG (through libpng): any colour type and bit depth; palette expands to RGB, alpha is
+    ///   composited over black (`round(v · a / 255)`), 16-bit samples become `round(v / 257)`.
+    /// - PGM/PPM: maxval up to 65535, rescaled as `round(v · 255 / maxval)`.
+    /// - .npy: see `init(npy:)`.
+    ///
     /// Every unreadable or malformed file is a thrown `SparseCNNError.malformedFile`.
     public static func load(path: String) throws -> Image {
         try decode(readFileBytes(path: path), path: path)

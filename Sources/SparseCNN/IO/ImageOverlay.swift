@@ -3,24 +3,28 @@ extension Image {
     /// active pixels keep their colour, inactive ones are dimmed and tinted, tile edges outlined
     /// when `tileMask` is given. The result is RGB and the image's size.
     ///
-    /// Inactive pixels become `0.35 · v + (10, 25, 70)`: dark enough that the active region
-    /// stands out, blue so that dark active content is not mistaken for masked-out content.
-    /// Active tiles (scaled from the tile mask's map to the image) get an amber border,
-    /// blended at 85% so the picture underneath stays legible; its width grows with the image
-    /// but stays under a sixth of a tile.
+    /// Inactive pixels lose their colour and are dimmed and tinted blue, `0.4 · luma + (15, 30,
+    /// 75)` with luma = 0.299 R + 0.587 G + 0.114 B: colour then means "computed", and the
+    /// inactive background stays readable without competing with it. Active tiles (scaled from
+    /// the tile mask's map to the image) get an amber outline blended at 85%; neighbouring
+    /// active tiles share one line so a dense region reads as a grid, not as double bars. The
+    /// line width grows with the image but stays under a sixth of a tile.
     public func overlay(_ mask: PixelMask, tileMask: TileMask? = nil) -> Image {
         // Nearest neighbour by pixel centres: image row y samples mask row ⌊(y + ½)·mh / h⌋.
         let rowMap = (0..<height).map { min(mask.height - 1, ((2 * $0 + 1) * mask.height) / (2 * height)) }
         let colMap = (0..<width).map { min(mask.width - 1, ((2 * $0 + 1) * mask.width) / (2 * width)) }
-        let tint: [Float] = [10, 25, 70]
+        let tint: [Float] = [15, 30, 75]
         var out = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             for x in 0..<width {
                 let p = y * width + x
-                let active = mask[rowMap[y], colMap[x]]
-                for c in 0..<3 {
-                    let v = pixels[p * channels + (channels == 3 ? c : 0)]
-                    out[p * 3 + c] = active ? v : UInt8((0.35 * Float(v) + tint[c]).rounded())
+                let i = p * channels
+                let (r, g, b) = channels == 3 ? (pixels[i], pixels[i + 1], pixels[i + 2]) : (pixels[i], pixels[i], pixels[i])
+                if mask[rowMap[y], colMap[x]] {
+                    (out[p * 3], out[p * 3 + 1], out[p * 3 + 2]) = (r, g, b)
+                } else {
+                    let luma = 0.299 * Float(r) + 0.587 * Float(g) + 0.114 * Float(b)
+                    for c in 0..<3 { out[p * 3 + c] = UInt8((0.4 * luma + tint[c]).rounded()) }
                 }
             }
         }
@@ -40,10 +44,15 @@ extension Image {
             let x0 = scale(range.cols.lowerBound, tiles.mapWidth, width)
             let x1 = scale(range.cols.upperBound, tiles.mapWidth, width)
             guard y1 > y0, x1 > x0 else { continue }
-            let thickness = max(1, min(min(width, height) / 256, min(y1 - y0, x1 - x0) / 6))
+            let thickness = max(1, min(min(width, height) / 200, min(y1 - y0, x1 - x0) / 6))
+            // Top and left edges always; bottom and right only where no active tile follows,
+            // since that tile's own top/left edge draws the shared line.
+            let bottom = ty + 1 >= tiles.tilesHigh || !tiles[ty + 1, tx]
+            let right = tx + 1 >= tiles.tilesWide || !tiles[ty, tx + 1]
             for y in y0..<y1 {
                 for x in x0..<x1 {
-                    let edge = y - y0 < thickness || y1 - 1 - y < thickness || x - x0 < thickness || x1 - 1 - x < thickness
+                    let edge = y - y0 < thickness || x - x0 < thickness
+                        || (bottom && y1 - 1 - y < thickness) || (right && x1 - 1 - x < thickness)
                     guard edge else { continue }
                     let p = (y * width + x) * 3
                     for c in 0..<3 {

@@ -49,12 +49,14 @@ public enum NPYArray: Hashable, Sendable {
     case int32(shape: [Int], values: [Int32])
     case float32(shape: [Int], values: [Float])
 
+    /// Dimensions in C order; `[]` for a scalar (one element).
     public var shape: [Int] {
         switch self {
         case .bool(let s, _), .uint8(let s, _), .int8(let s, _), .int32(let s, _), .float32(let s, _): return s
         }
     }
 
+    /// The element type, as the file's `descr` names it.
     public var dtype: NPYDType {
         switch self {
         case .bool: return .bool

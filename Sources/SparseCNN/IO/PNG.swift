@@ -8,8 +8,9 @@ private let pngFormatFlagAlpha: UInt32 = 0x01   // PNG_FORMAT_FLAG_ALPHA
 private let pngFormatFlagColor: UInt32 = 0x02   // PNG_FORMAT_FLAG_COLOR
 private let pngImageFlag16BitSRGB: UInt32 = 0x04  // PNG_IMAGE_FLAG_16BIT_sRGB
 
-/// Largest decoded image accepted (bytes), so a hostile header cannot demand gigabytes.
-private let maxDecodedBytes = 1 << 30
+/// Largest decoded image accepted (bytes; 8192×8192 RGBA), so a hostile header in a small
+/// file cannot make us allocate gigabytes before libpng finds the data missing.
+private let maxDecodedBytes = 1 << 28
 
 /// PNG encoding and decoding through libpng.
 enum PNGCodec {

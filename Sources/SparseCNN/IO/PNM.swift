@@ -31,13 +31,20 @@ enum PNMDecoder {
         let count = pixelCount * channels
         guard !overflow, count <= (1 << 30) else { throw fail("\(width)x\(height) image is too large") }
 
-        var samples = [Int](repeating: 0, count: count)
+        // Every sample takes at least one byte of the file, so a header promising more than the
+        // file holds fails before anything that large is allocated.
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(min(count, bytes.count))
+        func append(_ v: Int, _ i: Int) throws {
+            guard v <= maxval else { throw fail("sample \(i) is \(v), above maxval \(maxval)") }
+            pixels.append(UInt8((v * 255 + maxval / 2) / maxval))
+        }
         if ascii {
             for i in 0..<count {
                 guard let v = scanner.nextInteger() else {
                     throw fail(scanner.atEnd ? "data ends after \(i) of \(count) samples" : "malformed sample \(i) in ASCII data")
                 }
-                samples[i] = v
+                try append(v, i)
             }
         } else {
             // Exactly one whitespace byte separates maxval from the raster.
@@ -48,13 +55,8 @@ enum PNMDecoder {
             let have = bytes.count - min(start, bytes.count)
             guard have >= needed else { throw fail("raster is \(have) bytes, \(width)x\(height)x\(channels) needs \(needed)") }
             for i in 0..<count {
-                samples[i] = wide ? Int(bytes[start + 2 * i]) << 8 | Int(bytes[start + 2 * i + 1]) : Int(bytes[start + i])
+                try append(wide ? Int(bytes[start + 2 * i]) << 8 | Int(bytes[start + 2 * i + 1]) : Int(bytes[start + i]), i)
             }
-        }
-        var pixels = [UInt8](repeating: 0, count: count)
-        for (i, v) in samples.enumerated() {
-            guard v <= maxval else { throw fail("sample \(i) is \(v), above maxval \(maxval)") }
-            pixels[i] = UInt8((v * 255 + maxval / 2) / maxval)
         }
         return try Image(width: width, height: height, channels: channels, pixels: pixels)
     }

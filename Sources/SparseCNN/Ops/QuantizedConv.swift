@@ -60,12 +60,23 @@ public struct QuantizedConv: Sendable {
     /// `residual`, when non-nil, points at the matching residual elements.
     func requantizeRun(acc: UnsafePointer<Int32>, bias: UnsafePointer<Int32>, channels: Int, pixels: Int,
                        residual: UnsafePointer<Int8>?, output: UnsafeMutablePointer<Int8>) {
+        // Two loops so the per-element residual test is not in the hot path.
         var i = 0
-        for _ in 0..<pixels {
-            for o in 0..<channels {
-                output[i] = requantizedOutput(accumulator: acc[i], bias: bias[o], requantization: requantization,
-                                              residual: residual.map { $0[i] }, activation: activation)
-                i += 1
+        if let residual {
+            for _ in 0..<pixels {
+                for o in 0..<channels {
+                    output[i] = requantizedOutput(accumulator: acc[i], bias: bias[o], requantization: requantization,
+                                                  residual: residual[i], activation: activation)
+                    i += 1
+                }
+            }
+        } else {
+            for _ in 0..<pixels {
+                for o in 0..<channels {
+                    output[i] = requantizedOutput(accumulator: acc[i], bias: bias[o], requantization: requantization,
+                                                  residual: nil, activation: activation)
+                    i += 1
+                }
             }
         }
     }

@@ -53,15 +53,16 @@ struct SparseTilePlan {
         return stack
     }
 
-    /// Calls `body(n, y, x, srcOffset)` for every in-map output pixel of every active tile, where
-    /// `srcOffset` is the pixel's index (in pixels) inside the stacked conv output.
-    func forEachValidPixel(mapHeight: Int, mapWidth: Int, _ body: (Int, Int, Int, Int) -> Void) {
+    /// Calls `body(y, x0, count, srcOffset)` for every row segment of in-map output pixels of
+    /// every active tile: pixels (y, x0 ..< x0 + count) of the map come from pixels
+    /// `srcOffset ..< srcOffset + count` of the stacked conv output. Edge tiles' pixels beyond
+    /// the map are skipped.
+    func forEachValidRow(mapHeight: Int, mapWidth: Int, _ body: (Int, Int, Int, Int) -> Void) {
         for (n, tile) in tiles.enumerated() {
             let y0 = tile.ty * tileHeight, x0 = tile.tx * tileWidth
+            let count = min(tileWidth, mapWidth - x0)
             for y in y0..<min(y0 + tileHeight, mapHeight) {
-                for x in x0..<min(x0 + tileWidth, mapWidth) {
-                    body(n, y, x, (n * tileHeight + (y - y0)) * tileWidth + (x - x0))
-                }
+                body(y, x0, count, (n * tileHeight + (y - y0)) * tileWidth)
             }
         }
     }
@@ -114,11 +115,11 @@ extension QuantizedConv {
             bias.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { y in
                     let yBase = y.baseAddress!
-                    tiles.forEachValidPixel(mapHeight: outShape.height, mapWidth: mapWidth) { _, py, px, src in
+                    tiles.forEachValidRow(mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
                         let dst = yBase + (py * mapWidth + px) * cout
                         // `out` already holds the residual here, so it is read in place.
                         requantizeRun(acc: a.baseAddress! + src * cout, bias: b.baseAddress!, channels: cout,
-                                      pixels: 1, residual: hasResidual ? UnsafePointer(dst) : nil, output: dst)
+                                      pixels: count, residual: hasResidual ? UnsafePointer(dst) : nil, output: dst)
                     }
                 }
             }
@@ -130,9 +131,9 @@ extension QuantizedConv {
 /// SBNet-style sparse float convolution: `conv2d` on the active tiles of `tileMask` (over the
 /// output map), `base` (or zeros) elsewhere.
 ///
-/// On active tiles it equals `conv2d` up to the sign of zero results: the gathered blocks hold
-/// explicit zeros where the dense conv skips padded taps, and adding a zero product never
-/// changes a float sum otherwise.
+/// On active tiles it equals `conv2d` bit for bit for finite inputs: both sum the taps in the same
+/// order, and where the dense conv skips a padded tap the gathered block holds an explicit zero,
+/// whose ±0 product leaves the running sum unchanged (a sum that starts at +0 never becomes −0).
 public func sparseConv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [Float]?, geometry: ConvGeometry,
                          tileMask: TileMask, base: FloatTensor?) throws -> FloatTensor {
     try checkConvOperands(inputChannels: input.channels, filterInChannels: filter.inChannels,
@@ -162,9 +163,9 @@ public func sparseConv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [F
         }
     }
     let cout = filter.outChannels, mapWidth = outShape.width
-    tiles.forEachValidPixel(mapHeight: outShape.height, mapWidth: mapWidth) { _, py, px, src in
-        for o in 0..<cout {
-            out[(py * mapWidth + px) * cout + o] = acc[src * cout + o] + (bias?[o] ?? 0)
+    tiles.forEachValidRow(mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
+        for i in 0..<(count * cout) {
+            out[(py * mapWidth + px) * cout + i] = acc[src * cout + i] + (bias?[i % cout] ?? 0)
         }
     }
     return try FloatTensor(shape: outShape, scalars: out)

@@ -84,6 +84,22 @@ import Testing
         }
     }
 
+    /// Arbitrary (non-integer) floats: the documented summation order makes the fast conv
+    /// bit-identical to the textbook loop. Cout 37 exercises the 16-, 4- and 1-channel paths.
+    @Test func floatMatchesNaiveBitForBit() throws {
+        var rng = TestRNG(seed: 8)
+        for (k, stride, cout) in [(1, 1, 37), (3, 1, 37), (3, 2, 5), (5, 1, 16), (7, 2, 3)] {
+            let x = try FloatTensor(shape: TensorShape(height: 9, width: 12, channels: 6),
+                                    scalars: (0..<(9 * 12 * 6)).map { _ in Float.random(in: -1...1, using: &rng) })
+            let f = try Filter<Float>(outChannels: cout, kernel: k, inChannels: 6,
+                                      scalars: (0..<(cout * k * k * 6)).map { _ in Float.random(in: -1...1, using: &rng) })
+            let bias = (0..<cout).map { _ in Float.random(in: -1...1, using: &rng) }
+            let g = try ConvGeometry(kernel: k, stride: stride)
+            #expect(try conv2d(x, f, bias: bias, geometry: g).scalars == naiveFloatConv(x, f, bias: bias, stride: stride))
+            #expect(try conv2d(x, f, bias: nil, geometry: g).scalars == naiveFloatConv(x, f, bias: nil, stride: stride))
+        }
+    }
+
     @Test func rejectsMismatchedOperands() throws {
         let x = try QTensor(shape: TensorShape(height: 4, width: 4, channels: 3), repeating: 1)
         let f = try Filter<Int8>(outChannels: 2, kernel: 3, inChannels: 4, scalars: Array(repeating: 1, count: 72))

@@ -57,3 +57,27 @@ func naiveAccumulators(_ x: QTensor, _ f: Filter<Int8>, stride: Int) -> [Int32] 
     naiveConv(input: x.scalars.map(Int64.init), h: x.height, w: x.width, cin: x.channels,
               weights: f.scalars.map(Int64.init), cout: f.outChannels, k: f.kernel, stride: stride).out.map { Int32($0) }
 }
+
+/// Textbook float "same" convolution summing taps in the order ky, kx, cin (padded taps
+/// skipped), then adding the bias: the order `conv2d` documents, so results must be identical.
+func naiveFloatConv(_ x: FloatTensor, _ f: Filter<Float>, bias: [Float]?, stride: Int) -> [Float] {
+    let k = f.kernel, pad = k / 2
+    let oh = (x.height + stride - 1) / stride, ow = (x.width + stride - 1) / stride
+    var out: [Float] = []
+    for oy in 0..<oh {
+        for ox in 0..<ow {
+            for o in 0..<f.outChannels {
+                var s: Float = 0
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
+                        if iy < 0 || iy >= x.height || ix < 0 || ix >= x.width { continue }
+                        for c in 0..<x.channels { s += x[iy, ix, c] * f[o, ky, kx, c] }
+                    }
+                }
+                out.append(bias.map { s + $0[o] } ?? s)
+            }
+        }
+    }
+    return out
+}
