@@ -1,5 +1,3 @@
-// API pinned by the lead; bodies are filled in by the I/O work (issue 2).
-
 /// An 8-bit image, interleaved, row-major: gray (1 channel) or RGB (3). RGBA inputs are
 /// composited over black on load; 16-bit PNGs are reduced to 8 bits.
 public struct Image: Hashable, Sendable {
@@ -26,20 +24,58 @@ public struct Image: Hashable, Sendable {
 
     /// Reads PNG, PPM/PGM (binary P5/P6 and ASCII P2/P3) or .npy (H×W or H×W×C, uint8 or
     /// float32 in 0...1), chosen by the file's contents, not its name.
-    public static func load(path: String) throws -> Image { fatalError("stub") }
+    ///
+    /// - PNG (through libpng): any colour type and bit depth; palette expands to RGB, alpha is
+    ///   composited over black (`round(v · a / 255)`), 16-bit samples become `round(v / 257)`.
+    /// - PGM/PPM: maxval up to 65535, rescaled as `round(v · 255 / maxval)`.
+    /// - .npy: see `init(npy:)`.
+    ///
+    /// Every unreadable or malformed file is a thrown `SparseCNNError.malformedFile`.
+    public static func load(path: String) throws -> Image {
+        try decode(readFileBytes(path: path), path: path)
+    }
 
-    /// Writes a PNG (gray or RGB) through libpng.
-    public func writePNG(path: String) throws { fatalError("stub") }
+    /// Decodes the bytes of a PNG, PGM/PPM or .npy file, recognised by their magic bytes;
+    /// `path` only names the file in errors. See `load(path:)`.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Image {
+        if bytes.starts(with: PNGCodec.signature) {
+            return try PNGCodec.decode(bytes, path: path)
+        }
+        if bytes.starts(with: [0x93] + Array("NUMPY".utf8)) {
+            let array = try NPYArray.decode(bytes, path: path)
+            do {
+                return try Image(npy: array)
+            } catch let error as SparseCNNError {
+                throw SparseCNNError.malformedFile(path: path, reason: "not an image array: \(error)")
+            }
+        }
+        if bytes.first == UInt8(ascii: "P") {
+            return try PNMDecoder.decode(bytes, path: path)
+        }
+        throw SparseCNNError.malformedFile(
+            path: path, reason: "unrecognised image format (expected PNG, PGM/PPM or .npy contents)")
+    }
 
-    /// Area-averaging resize: each output pixel is the mean of the input area it covers,
-    /// with fractional coverage weighted exactly (box filter), rounded to nearest.
-    public func resized(height newHeight: Int, width newWidth: Int) throws -> Image { fatalError("stub") }
+    /// Writes an 8-bit PNG (gray or RGB) through libpng.
+    public func writePNG(path: String) throws {
+        try writeFileBytes(pngBytes(), path: path)
+    }
 
-    /// The image as an RGB float tensor in 0...1 (gray is repeated over 3 channels).
-    public func rgbTensor() -> FloatTensor { fatalError("stub") }
+    /// The image encoded as an 8-bit PNG (gray or RGB).
+    public func pngBytes() throws -> [UInt8] {
+        try PNGCodec.encode(self)
+    }
 
-    /// The image with `mask` (any size; nearest-neighbour scaled to the image) drawn over it:
-    /// active pixels keep their colour, inactive ones are dimmed and tinted, tile edges outlined
-    /// when `tileMask` is given.
-    public func overlay(_ mask: PixelMask, tileMask: TileMask? = nil) -> Image { fatalError("stub") }
+    /// The image as an RGB float tensor in 0...1, `value / 255` (gray is repeated over 3
+    /// channels), the input layout the networks take.
+    public func rgbTensor() -> FloatTensor {
+        var tensor = FloatTensor(shape: TensorShape(height: height, width: width, channels: 3), repeating: 0)
+        let pixelCount = width * height
+        for p in 0..<pixelCount {
+            for c in 0..<3 {
+                tensor.scalars[p * 3 + c] = Float(pixels[p * channels + (channels == 3 ? c : 0)]) / 255
+            }
+        }
+        return tensor
+    }
 }
