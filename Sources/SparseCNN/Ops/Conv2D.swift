@@ -31,20 +31,26 @@ enum ConvKernel {
     /// Splits the `batch × outH` output rows into contiguous chunks and runs `body` on each,
     /// in parallel when the work is large enough.
     static func forEachRowChunk(_ plan: ConvPlan, _ body: (Range<Int>) -> Void) {
-        let rows = plan.batch * plan.outH
+        parallelChunks(plan.batch * plan.outH, work: plan.nominalMACs, body)
+    }
+
+    /// Runs `body` over contiguous chunks covering `0..<count`, on all cores when `work` (in
+    /// MAC-sized units) reaches `parallelThreshold`, else in one call on this thread. `body`
+    /// must only write state owned by its chunk.
+    static func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let workers = System.processorCount
-        guard workers > 1, rows > 1, plan.nominalMACs >= parallelThreshold else {
-            body(0..<rows)
+        guard workers > 1, count > 1, work >= parallelThreshold else {
+            if count > 0 { body(0..<count) }
             return
         }
         // A few chunks per core so that an uneven split (border rows are cheaper) still balances.
-        let chunks = min(rows, workers * 4)
+        let chunks = min(count, workers * 4)
         withoutActuallyEscaping(body) { body in
-            // Chunks write disjoint output rows and only read shared inputs, so handing the
+            // Chunks write disjoint outputs and only read shared inputs, so handing the
             // (pointer-capturing) body to the worker threads is race-free.
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: chunks) { i in
-                let lo = rows * i / chunks, hi = rows * (i + 1) / chunks
+                let lo = count * i / chunks, hi = count * (i + 1) / chunks
                 if lo < hi { body(lo..<hi) }
             }
         }
@@ -63,14 +69,22 @@ enum ConvKernel {
     static func int8(_ plan: ConvPlan, input: UnsafePointer<Int8>, weights: UnsafePointer<Int8>,
                      output: UnsafeMutablePointer<Int32>) {
         let inCount = plan.batch * plan.inH * plan.inW * plan.cin
-        let wCount = plan.cout * plan.kernel * plan.kernel * plan.cin
         let x16 = UnsafeMutablePointer<Int16>.allocate(capacity: inCount)
-        let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
-        defer { x16.deallocate(); w16.deallocate() }
+        defer { x16.deallocate() }
         for i in 0..<inCount { x16[i] = Int16(input[i]) }
+        widened(plan, input: x16, weights: weights, output: output)
+    }
+
+    /// `int8` for an input that is already widened to Int16 (values in −128...127), as the
+    /// sparse path gathers it.
+    static func widened(_ plan: ConvPlan, input: UnsafePointer<Int16>, weights: UnsafePointer<Int8>,
+                        output: UnsafeMutablePointer<Int32>) {
+        let wCount = plan.cout * plan.kernel * plan.kernel * plan.cin
+        let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
+        defer { w16.deallocate() }
         for i in 0..<wCount { w16[i] = Int16(weights[i]) }
         forEachRowChunk(plan) { rows in
-            int16Rows(plan, rows: rows, input: x16, weights: w16, output: output)
+            int16Rows(plan, rows: rows, input: input, weights: w16, output: output)
         }
     }
 
