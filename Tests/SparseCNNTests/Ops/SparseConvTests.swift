@@ -127,7 +127,7 @@ import Testing
             let bias: [Float] = [0.5, -1, 2, 0]
             let dense = try conv2d(fx, ff, bias: bias, geometry: g)
             let mask = try randomTileMask(mapH: dense.height, mapW: dense.width, tile: 3, density: 0.5, &rng)
-            let base = try FloatTensor(shape: dense.shape, repeating: 7)
+            let base = FloatTensor(shape: dense.shape, repeating: 7)
             let sparse = try sparseConv2d(fx, ff, bias: bias, geometry: g, tileMask: mask, base: base)
             for y in 0..<dense.height {
                 for xx in 0..<dense.width {
