@@ -31,20 +31,26 @@ enum ConvKernel {
     /// Splits the `batch × outH` output rows into contiguous chunks and runs `body` on each,
     /// in parallel when the work is large enough.
     static func forEachRowChunk(_ plan: ConvPlan, _ body: (Range<Int>) -> Void) {
-        let rows = plan.batch * plan.outH
+        parallelChunks(plan.batch * plan.outH, work: plan.nominalMACs, body)
+    }
+
+    /// Runs `body` over contiguous chunks covering `0..<count`, on all cores when `work` (in
+    /// MAC-sized units) reaches `parallelThreshold`, else in one call on this thread. `body`
+    /// must only write state owned by its chunk.
+    static func parallelChunks(_ count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let workers = System.processorCount
-        guard workers > 1, rows > 1, plan.nominalMACs >= parallelThreshold else {
-            body(0..<rows)
+        guard workers > 1, count > 1, work >= parallelThreshold else {
+            if count > 0 { body(0..<count) }
             return
         }
         // A few chunks per core so that an uneven split (border rows are cheaper) still balances.
-        let chunks = min(rows, workers * 4)
+        let chunks = min(count, workers * 4)
         withoutActuallyEscaping(body) { body in
-            // Chunks write disjoint output rows and only read shared inputs, so handing the
+            // Chunks write disjoint outputs and only read shared inputs, so handing the
             // (pointer-capturing) body to the worker threads is race-free.
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: chunks) { i in
-                let lo = rows * i / chunks, hi = rows * (i + 1) / chunks
+                let lo = count * i / chunks, hi = count * (i + 1) / chunks
                 if lo < hi { body(lo..<hi) }
             }
         }
@@ -63,14 +69,22 @@ enum ConvKernel {
     static func int8(_ plan: ConvPlan, input: UnsafePointer<Int8>, weights: UnsafePointer<Int8>,
                      output: UnsafeMutablePointer<Int32>) {
         let inCount = plan.batch * plan.inH * plan.inW * plan.cin
-        let wCount = plan.cout * plan.kernel * plan.kernel * plan.cin
         let x16 = UnsafeMutablePointer<Int16>.allocate(capacity: inCount)
-        let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
-        defer { x16.deallocate(); w16.deallocate() }
+        defer { x16.deallocate() }
         for i in 0..<inCount { x16[i] = Int16(input[i]) }
+        widened(plan, input: x16, weights: weights, output: output)
+    }
+
+    /// `int8` for an input that is already widened to Int16 (values in −128...127), as the
+    /// sparse path gathers it.
+    static func widened(_ plan: ConvPlan, input: UnsafePointer<Int16>, weights: UnsafePointer<Int8>,
+                        output: UnsafeMutablePointer<Int32>) {
+        let wCount = plan.cout * plan.kernel * plan.kernel * plan.cin
+        let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
+        defer { w16.deallocate() }
         for i in 0..<wCount { w16[i] = Int16(weights[i]) }
         forEachRowChunk(plan) { rows in
-            int16Rows(plan, rows: rows, input: x16, weights: w16, output: output)
+            int16Rows(plan, rows: rows, input: input, weights: w16, output: output)
         }
     }
 
@@ -90,12 +104,25 @@ enum ConvKernel {
             let kyLo = max(0, -iy0), kyHi = min(k, p.inH - iy0)
             let image = input + b * imageSize
             var out = output + r * p.outW * cout
-            for ox in 0..<p.outW {
+            var ox = 0
+            while ox < p.outW {
                 let ix0 = ox * p.stride - p.pad
                 let kxLo = max(0, -ix0), kxHi = min(k, p.inW - ix0)
                 // For a fixed kernel row the taps kxLo..<kxHi × all input channels are one
                 // contiguous run both in the NHWC input and in the [ky][kx][cin] weights.
                 let run = (kxHi - kxLo) * cin
+                // Two horizontally adjacent pixels with the same tap range (all interior pixels)
+                // are computed together so that every weight load serves both.
+                let ix1 = ix0 + p.stride
+                if ox + 1 < p.outW, run > 0, max(0, -ix1) == kxLo, min(k, p.inW - ix1) == kxHi {
+                    int16PixelPair(cin: cin, cout: cout, filterSize: filterSize, run: run,
+                                   rows: kyLo..<kyHi, weightOffset: { ky in (ky * k + kxLo) * cin },
+                                   x0: { ky in image + (iy0 + ky) * inRowSize + (ix0 + kxLo) * cin },
+                                   pixelStep: p.stride * cin, weights: weights, output: out)
+                    out += 2 * cout
+                    ox += 2
+                    continue
+                }
                 var o = 0
                 // Four output channels at a time share every input load; 8 taps per step.
                 while o + 4 <= cout {
@@ -147,7 +174,76 @@ enum ConvKernel {
                     o += 1
                 }
                 out += cout
+                ox += 1
             }
+        }
+    }
+
+    /// Two output pixels, `pixelStep` elements apart in the input, over the same taps: kernel
+    /// rows `rows`, each a contiguous run of `run` values starting at `x0(ky)` in the input and
+    /// `weightOffset(ky)` in each output channel's filter. Writes `2 × cout` accumulators.
+    @inline(__always)
+    static func int16PixelPair(cin: Int, cout: Int, filterSize: Int, run: Int, rows: Range<Int>,
+                               weightOffset: (Int) -> Int, x0: (Int) -> UnsafePointer<Int16>,
+                               pixelStep: Int, weights: UnsafePointer<Int16>,
+                               output: UnsafeMutablePointer<Int32>) {
+        var o = 0
+        // 4 channels × 2 pixels: 8 vector accumulators, 6 loads per 8 multiply-adds.
+        while o + 4 <= cout {
+            var p0 = SIMD4<Int32>(), p1 = SIMD4<Int32>(), p2 = SIMD4<Int32>(), p3 = SIMD4<Int32>()
+            var q0 = SIMD4<Int32>(), q1 = SIMD4<Int32>(), q2 = SIMD4<Int32>(), q3 = SIMD4<Int32>()
+            var t = SIMD8<Int32>()   // scalar tails: lanes 0-3 pixel 0, 4-7 pixel 1
+            for ky in rows {
+                let xa = x0(ky), xb = xa + pixelStep
+                let wa = weights + o * filterSize + weightOffset(ky)
+                let wb = wa + filterSize, wc = wb + filterSize, wd = wc + filterSize
+                var i = 0
+                while i + 8 <= run {
+                    let u = load8(xa + i), v = load8(xb + i)
+                    let c0 = load8(wa + i)
+                    p0 &+= multiplyAddPairs(u, c0); q0 &+= multiplyAddPairs(v, c0)
+                    let c1 = load8(wb + i)
+                    p1 &+= multiplyAddPairs(u, c1); q1 &+= multiplyAddPairs(v, c1)
+                    let c2 = load8(wc + i)
+                    p2 &+= multiplyAddPairs(u, c2); q2 &+= multiplyAddPairs(v, c2)
+                    let c3 = load8(wd + i)
+                    p3 &+= multiplyAddPairs(u, c3); q3 &+= multiplyAddPairs(v, c3)
+                    i += 8
+                }
+                while i < run {
+                    let w4 = SIMD4<Int32>(Int32(wa[i]), Int32(wb[i]), Int32(wc[i]), Int32(wd[i]))
+                    t &+= SIMD8<Int32>(lowHalf: w4 &* Int32(xa[i]), highHalf: w4 &* Int32(xb[i]))
+                    i += 1
+                }
+            }
+            output[o] = t[0] &+ p0.wrappedSum(); output[o + 1] = t[1] &+ p1.wrappedSum()
+            output[o + 2] = t[2] &+ p2.wrappedSum(); output[o + 3] = t[3] &+ p3.wrappedSum()
+            output[cout + o] = t[4] &+ q0.wrappedSum(); output[cout + o + 1] = t[5] &+ q1.wrappedSum()
+            output[cout + o + 2] = t[6] &+ q2.wrappedSum(); output[cout + o + 3] = t[7] &+ q3.wrappedSum()
+            o += 4
+        }
+        while o < cout {
+            var p = SIMD4<Int32>(), q = SIMD4<Int32>()
+            var a: Int32 = 0, b: Int32 = 0
+            for ky in rows {
+                let xa = x0(ky), xb = xa + pixelStep
+                let w = weights + o * filterSize + weightOffset(ky)
+                var i = 0
+                while i + 8 <= run {
+                    let c = load8(w + i)
+                    p &+= multiplyAddPairs(load8(xa + i), c)
+                    q &+= multiplyAddPairs(load8(xb + i), c)
+                    i += 8
+                }
+                while i < run {
+                    a &+= Int32(xa[i]) &* Int32(w[i])
+                    b &+= Int32(xb[i]) &* Int32(w[i])
+                    i += 1
+                }
+            }
+            output[o] = a &+ p.wrappedSum()
+            output[cout + o] = b &+ q.wrappedSum()
+            o += 1
         }
     }
 

@@ -40,8 +40,14 @@ public struct QuantizedConv: Sendable {
             bias.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { y in
                     withOptionalPointer(residual) { r in
-                        requantizeRun(acc: a.baseAddress!, bias: b.baseAddress!, channels: acc.channels,
-                                      pixels: acc.shape.pixels, residual: r, output: y.baseAddress!)
+                        let c = acc.channels
+                        // The output stage costs a few per cent of the conv: worth both cores.
+                        ConvKernel.parallelChunks(acc.shape.pixels, work: acc.shape.count * 16) { pixels in
+                            let offset = pixels.lowerBound * c
+                            requantizeRun(acc: a.baseAddress! + offset, bias: b.baseAddress!, channels: c,
+                                          pixels: pixels.count, residual: r.map { $0 + offset },
+                                          output: y.baseAddress! + offset)
+                        }
                     }
                 }
             }

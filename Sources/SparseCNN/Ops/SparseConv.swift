@@ -33,32 +33,58 @@ struct SparseTilePlan {
     /// Copies every active tile's halo block out of `input` (NHWC `height × width × channels`)
     /// into a stack of `blockHeight × blockWidth × channels` blocks. Positions outside the image
     /// are zero, which is exactly the dense layer's "same" zero padding.
-    func gather<T>(_ input: UnsafePointer<T>, height: Int, width: Int, channels: Int, zero: T) -> [T] {
-        let blockSize = blockHeight * blockWidth * channels
-        var stack = [T](repeating: zero, count: tiles.count * blockSize)
+    func gather(_ input: UnsafePointer<Float>, height: Int, width: Int, channels: Int) -> [Float] {
+        var stack = [Float](repeating: 0, count: tiles.count * blockHeight * blockWidth * channels)
         stack.withUnsafeMutableBufferPointer { s in
             let base = s.baseAddress!
-            for (n, tile) in tiles.enumerated() {
+            forEachBlockRow(height: height, width: width, channels: channels) { dst, src, count in
+                (base + dst).update(from: input + src, count: count)
+            }
+        }
+        return stack
+    }
+
+    /// `gather` for int8 input, widened to the int16 form the dense int8 kernel computes on.
+    func gatherWidened(_ input: UnsafePointer<Int8>, height: Int, width: Int, channels: Int) -> [Int16] {
+        var stack = [Int16](repeating: 0, count: tiles.count * blockHeight * blockWidth * channels)
+        stack.withUnsafeMutableBufferPointer { s in
+            let base = s.baseAddress!
+            forEachBlockRow(height: height, width: width, channels: channels) { dst, src, count in
+                let d = base + dst, x = input + src
+                for i in 0..<count { d[i] = Int16(x[i]) }
+            }
+        }
+        return stack
+    }
+
+    /// The in-image part of every row of every tile's halo block, as `copy(dstOffset, srcOffset,
+    /// count)` in elements (destination in the stack, source in the input map). Tiles own
+    /// disjoint blocks of the stack, so they are handled in parallel.
+    func forEachBlockRow(height: Int, width: Int, channels: Int, _ copy: (Int, Int, Int) -> Void) {
+        let blockSize = blockHeight * blockWidth * channels
+        ConvKernel.parallelChunks(tiles.count, work: tiles.count * blockSize * 4) { range in
+            for n in range {
+                let tile = tiles[n]
                 // Top-left input pixel of the block: the first tap of the tile's first output pixel.
                 let iy0 = tile.ty * tileHeight * stride - pad, ix0 = tile.tx * tileWidth * stride - pad
                 let xLo = max(0, ix0), xHi = min(width, ix0 + blockWidth)
                 guard xLo < xHi else { continue }
                 let yLo = max(0, iy0), yHi = min(height, iy0 + blockHeight)
                 for iy in yLo..<max(yLo, yHi) {
-                    let dst = base + n * blockSize + ((iy - iy0) * blockWidth + (xLo - ix0)) * channels
-                    dst.update(from: input + (iy * width + xLo) * channels, count: (xHi - xLo) * channels)
+                    copy(n * blockSize + ((iy - iy0) * blockWidth + (xLo - ix0)) * channels,
+                         (iy * width + xLo) * channels, (xHi - xLo) * channels)
                 }
             }
         }
-        return stack
     }
 
     /// Calls `body(y, x0, count, srcOffset)` for every row segment of in-map output pixels of
-    /// every active tile: pixels (y, x0 ..< x0 + count) of the map come from pixels
+    /// the active tiles `tileRange`: pixels (y, x0 ..< x0 + count) of the map come from pixels
     /// `srcOffset ..< srcOffset + count` of the stacked conv output. Edge tiles' pixels beyond
     /// the map are skipped.
-    func forEachValidRow(mapHeight: Int, mapWidth: Int, _ body: (Int, Int, Int, Int) -> Void) {
-        for (n, tile) in tiles.enumerated() {
+    func forEachValidRow(of tileRange: Range<Int>, mapHeight: Int, mapWidth: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        for n in tileRange {
+            let tile = tiles[n]
             let y0 = tile.ty * tileHeight, x0 = tile.tx * tileWidth
             let count = min(tileWidth, mapWidth - x0)
             for y in y0..<min(y0 + tileHeight, mapHeight) {
@@ -96,15 +122,16 @@ extension QuantizedConv {
         let tiles = SparseTilePlan(tileMask: tileMask, geometry: geometry)
         guard !tiles.tiles.isEmpty else { return try QTensor(shape: outShape, scalars: out) }
 
+        // Gathered straight into the int16 form the dense kernel computes on.
         let stack = input.scalars.withUnsafeBufferPointer {
-            tiles.gather($0.baseAddress!, height: input.height, width: input.width, channels: input.channels, zero: 0)
+            tiles.gatherWidened($0.baseAddress!, height: input.height, width: input.width, channels: input.channels)
         }
         let plan = tiles.convPlan(channelsIn: input.channels, channelsOut: filter.outChannels, kernel: filter.kernel)
         var acc = [Int32](repeating: 0, count: plan.batch * plan.outH * plan.outW * plan.cout)
         stack.withUnsafeBufferPointer { x in
             filter.scalars.withUnsafeBufferPointer { w in
                 acc.withUnsafeMutableBufferPointer { y in
-                    ConvKernel.int8(plan, input: x.baseAddress!, weights: w.baseAddress!, output: y.baseAddress!)
+                    ConvKernel.widened(plan, input: x.baseAddress!, weights: w.baseAddress!, output: y.baseAddress!)
                 }
             }
         }
@@ -115,11 +142,14 @@ extension QuantizedConv {
             bias.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { y in
                     let yBase = y.baseAddress!
-                    tiles.forEachValidRow(mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
-                        let dst = yBase + (py * mapWidth + px) * cout
-                        // `out` already holds the residual here, so it is read in place.
-                        requantizeRun(acc: a.baseAddress! + src * cout, bias: b.baseAddress!, channels: cout,
-                                      pixels: count, residual: hasResidual ? UnsafePointer(dst) : nil, output: dst)
+                    // Tiles cover disjoint output pixels, so they are scattered in parallel.
+                    ConvKernel.parallelChunks(tiles.tiles.count, work: acc.count * 16) { tileRange in
+                        tiles.forEachValidRow(of: tileRange, mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
+                            let dst = yBase + (py * mapWidth + px) * cout
+                            // `out` already holds the residual here, so it is read in place.
+                            requantizeRun(acc: a.baseAddress! + src * cout, bias: b.baseAddress!, channels: cout,
+                                          pixels: count, residual: hasResidual ? UnsafePointer(dst) : nil, output: dst)
+                        }
                     }
                 }
             }
@@ -151,7 +181,7 @@ public func sparseConv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [F
     guard !tiles.tiles.isEmpty else { return try FloatTensor(shape: outShape, scalars: out) }
 
     let stack = input.scalars.withUnsafeBufferPointer {
-        tiles.gather($0.baseAddress!, height: input.height, width: input.width, channels: input.channels, zero: Float(0))
+        tiles.gather($0.baseAddress!, height: input.height, width: input.width, channels: input.channels)
     }
     let plan = tiles.convPlan(channelsIn: input.channels, channelsOut: filter.outChannels, kernel: filter.kernel)
     var acc = [Float](repeating: 0, count: plan.batch * plan.outH * plan.outW * plan.cout)
@@ -163,7 +193,7 @@ public func sparseConv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [F
         }
     }
     let cout = filter.outChannels, mapWidth = outShape.width
-    tiles.forEachValidRow(mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
+    tiles.forEachValidRow(of: 0..<tiles.tiles.count, mapHeight: outShape.height, mapWidth: mapWidth) { py, px, count, src in
         for i in 0..<(count * cout) {
             out[(py * mapWidth + px) * cout + i] = acc[src * cout + i] + (bias?[i % cout] ?? 0)
         }

@@ -101,12 +101,12 @@ import Testing
     }
 
     @Test func rejectsMismatchedOperands() throws {
-        let x = try QTensor(shape: TensorShape(height: 4, width: 4, channels: 3), repeating: 1)
+        let x = QTensor(shape: TensorShape(height: 4, width: 4, channels: 3), repeating: 1)
         let f = try Filter<Int8>(outChannels: 2, kernel: 3, inChannels: 4, scalars: Array(repeating: 1, count: 72))
         #expect(throws: SparseCNNError.self) { try conv2dAccumulators(x, f, geometry: ConvGeometry(kernel: 3, stride: 1)) }
         let g = try Filter<Int8>(outChannels: 2, kernel: 3, inChannels: 3, scalars: Array(repeating: 1, count: 54))
         #expect(throws: SparseCNNError.self) { try conv2dAccumulators(x, g, geometry: ConvGeometry(kernel: 1, stride: 1)) }
-        let fx = try FloatTensor(shape: x.shape, repeating: 1)
+        let fx = FloatTensor(shape: x.shape, repeating: 1)
         let ff = try Filter<Float>(outChannels: 2, kernel: 3, inChannels: 3, scalars: Array(repeating: 1, count: 54))
         #expect(throws: SparseCNNError.self) { try conv2d(fx, ff, bias: [1, 2, 3], geometry: ConvGeometry(kernel: 3, stride: 1)) }
     }
