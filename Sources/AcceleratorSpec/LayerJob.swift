@@ -234,3 +234,15 @@ public struct LayerPlan: Sendable {
         ((oLocal / config.lanesK) * kernel * kernel + ky * kernel + kx) * inWords + w
     }
 }
+
+extension LayerJob {
+    /// The job of one recorded conv layer of an int8 network run (its input, residual and
+    /// parameters exactly as run); the record's `output` is what the accelerator must produce
+    /// when `tileMask` is the mask the run used.
+    public init(record: ConvLayerRecord, tileMask: TileMask, pixelMask: PixelMask? = nil) throws {
+        try self.init(name: record.name, geometry: record.conv.geometry, filter: record.conv.filter,
+                      bias: record.conv.bias, requantization: record.conv.requantization,
+                      activation: record.conv.activation, input: record.input, residual: record.residual,
+                      tileMask: tileMask, pixelMask: pixelMask)
+    }
+}
