@@ -1,1 +1,73 @@
-import AcceleratorSpec
+@_exported import AcceleratorSpec
+
+/// The cycle-accurate model of the reference accelerator (docs/microarchitecture.md).
+public struct TileModel: Sendable {
+    public let config: HardwareConfig
+
+    public init(config: HardwareConfig) { self.config = config }
+
+    /// Cycles of `job` without moving data (fast mode, timing only).
+    public func cycles(_ job: LayerJob) throws -> Int {
+        let plan = try LayerPlan(job: job, config: config)
+        return LayerEngines(job: job, plan: plan, mode: .fast, withData: false).run()
+    }
+
+    /// Simulates one layer.
+    /// - Parameters:
+    ///   - mode: stepped (cycle by cycle, real buffers) or fast (event jumps, direct conv); identical results.
+    ///   - outputs: move data and return the output tensor read back from the modelled DRAM.
+    ///   - dense: also time the same layer with an all-ones tile mask (for `denseCycles`/`speedup`).
+    public func simulate(_ job: LayerJob, mode: SimulationMode = .fast, outputs: Bool = true,
+                         dense: Bool = true) throws -> LayerSimulation {
+        let plan = try LayerPlan(job: job, config: config)
+        let engines = LayerEngines(job: job, plan: plan, mode: mode, withData: outputs)
+        let cycles = engines.run()
+        if mode == .stepped, let d = engines.dram {
+            precondition(d.loadedMask == job.tileMask.bits, "mask register differs from the job's tile mask")
+        }
+        var denseCycles = cycles
+        if dense && job.tileMask.activeCount != job.tileMask.bits.count {
+            let full = TileMask(mapHeight: job.tileMask.mapHeight, mapWidth: job.tileMask.mapWidth,
+                                tileHeight: config.tileH, tileWidth: config.tileW, repeating: true)
+            denseCycles = LayerEngines(job: job.with(tileMask: full), plan: plan, mode: .fast, withData: false).run()
+        }
+        let stats = Self.stats(job: job, plan: plan, engines: engines, cycles: cycles, denseCycles: denseCycles)
+        return LayerSimulation(stats: stats, trace: engines.trace, output: engines.dram.map { $0.image.output(plan: plan) })
+    }
+
+    static func stats(job: LayerJob, plan: LayerPlan, engines e: LayerEngines, cycles: Int, denseCycles: Int) -> LayerStats {
+        let cfg = plan.config
+        let perPixel = plan.cout * plan.kernel * plan.kernel * plan.cin
+        var issuedPixels = 0, usefulPixels = 0, outBytes = 0
+        var covered = [Bool](repeating: false, count: plan.inH * plan.inW)
+        let tiles = job.tileMask.activeTiles
+        for (ty, tx) in tiles {
+            let rows = plan.outRows(ty: ty), cols = plan.outCols(tx: tx)
+            issuedPixels += rows.count * cols.count
+            if let pm = job.pixelMask {
+                for y in rows { for x in cols where pm[y, x] { usefulPixels += 1 } }
+            } else { usefulPixels += rows.count * cols.count }
+            for y in plan.haloRows(ty: ty) { for x in plan.haloCols(tx: tx) { covered[y * plan.inW + x] = true } }
+        }
+        outBytes = issuedPixels * plan.cout
+        let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin
+        let boundBytes = tiles.isEmpty ? 0
+            : inBytes + perPixel + outBytes * (plan.hasResidual ? 2 : 1)
+        let useful = usefulPixels * perPixel
+        let B = cfg.memBytesPerCycle
+        let bound = max((useful + cfg.macsPerCycle - 1) / cfg.macsPerCycle, (boundBytes + B - 1) / B)
+        let nTiles = job.tileMask.bits.count
+        return LayerStats(
+            name: job.name, kernel: plan.kernel, stride: plan.stride,
+            inShape: job.inShape.array, outShape: job.outShape.array,
+            tileDensity: Double(tiles.count) / Double(nTiles), activeTiles: tiles.count, passes: plan.passes.count,
+            cycles: cycles, computeBusyCycles: e.busy, stallCycles: e.stalls,
+            issuedMACs: issuedPixels * perPixel, usefulMACs: useful,
+            denseMACs: plan.outH * plan.outW * perPixel,
+            peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
+            dramBytesRead: e.beatsRead * B, dramBytesWritten: e.beatsWritten * B,
+            boundBytes: boundBytes, boundCycles: bound,
+            cyclesOverBound: bound == 0 ? 0 : Double(cycles) / Double(bound),
+            denseCycles: denseCycles, speedup: cycles == 0 ? 0 : Double(denseCycles) / Double(cycles))
+    }
+}

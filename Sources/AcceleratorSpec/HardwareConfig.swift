@@ -1,0 +1,167 @@
+import Foundation
+
+/// Every failure of the accelerator specification layer, in words a user can act on.
+public enum AcceleratorSpecError: Error, Equatable, CustomStringConvertible {
+    /// A configuration field is out of range.
+    case invalidConfig(String)
+    /// A layer does not fit the configured buffers (what, how much is needed, how much there is).
+    case doesNotFit(String)
+    /// A layer is malformed or unsupported by the accelerator.
+    case invalidLayer(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): return "invalid hardware config: \(m)"
+        case .doesNotFit(let m): return "layer does not fit: \(m)"
+        case .invalidLayer(let m): return "invalid layer: \(m)"
+        }
+    }
+}
+
+/// The parameters of one accelerator instance, shared by the cycle-accurate model and the RTL
+/// generator. See docs/microarchitecture.md for the meaning of every field.
+public struct HardwareConfig: Hashable, Codable, Sendable {
+    /// Output tile height and width in pixels (1...32): the PE array is tileH × tileW × lanesK.
+    public var tileH: Int
+    public var tileW: Int
+    /// Output channels computed in parallel (1...64).
+    public var lanesK: Int
+    /// Input channels each PE reduces per cycle (power of two, divides memBytesPerCycle).
+    public var lanesC: Int
+    /// Activation and weight width in bits (only 8 is supported).
+    public var activationWidth: Int
+    public var weightWidth: Int
+    /// Accumulator width in bits (16...32); the model rejects layers that could overflow it.
+    public var accumulatorWidth: Int
+    /// Capacities in bytes of the (double-buffered) input, the weight and the (double-buffered) output buffers.
+    public var inputBufferBytes: Int
+    public var weightBufferBytes: Int
+    public var outputBufferBytes: Int
+    /// DRAM word width B in bytes (power of two, ≥ 4, multiple of lanesC): one request per cycle.
+    public var memBytesPerCycle: Int
+    /// Cycles from a read request to its data (≥ 1).
+    public var memLatency: Int
+    /// Clock frequency, for reporting milliseconds only.
+    public var clockMHz: Double
+
+    public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
+                activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
+                inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
+                memBytesPerCycle: Int, memLatency: Int, clockMHz: Double = 200) throws {
+        self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
+        self.activationWidth = activationWidth; self.weightWidth = weightWidth
+        self.accumulatorWidth = accumulatorWidth
+        self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
+        self.outputBufferBytes = outputBufferBytes
+        self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
+        try validate()
+    }
+
+    private init(unchecked tileH: Int, _ tileW: Int, _ lanesK: Int, _ lanesC: Int,
+                 _ input: Int, _ weight: Int, _ output: Int, _ b: Int, _ l: Int) {
+        self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
+        activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
+        inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200
+    }
+
+    /// Small reference instance: 4×4 tile, 4×4 lanes, 16-byte DRAM port.
+    public static let small = HardwareConfig(unchecked: 4, 4, 4, 4, 128 << 10, 64 << 10, 32 << 10, 16, 8)
+    /// Default reference instance: 8×8 tile, 8×8 lanes (4096 MACs/cycle), 32-byte DRAM port.
+    public static let `default` = HardwareConfig(unchecked: 8, 8, 8, 8, 512 << 10, 256 << 10, 64 << 10, 32, 20)
+
+    /// MACs the PE array performs per cycle: tileH·tileW·lanesK·lanesC.
+    public var macsPerCycle: Int { tileH * tileW * lanesK * lanesC }
+
+    private static func isPow2(_ x: Int) -> Bool { x > 0 && x & (x - 1) == 0 }
+
+    /// Throws `AcceleratorSpecError.invalidConfig` naming the first field out of range.
+    public func validate() throws {
+        func fail(_ m: String) throws -> Never { throw AcceleratorSpecError.invalidConfig(m) }
+        if !(1...32).contains(tileH) { try fail("tileH \(tileH) must be in 1...32") }
+        if !(1...32).contains(tileW) { try fail("tileW \(tileW) must be in 1...32") }
+        if !(1...64).contains(lanesK) { try fail("lanesK \(lanesK) must be in 1...64") }
+        if !(lanesC >= 1 && lanesC <= 64 && Self.isPow2(lanesC)) { try fail("lanesC \(lanesC) must be a power of two in 1...64") }
+        if activationWidth != 8 { try fail("activationWidth \(activationWidth): only 8-bit activations are supported") }
+        if weightWidth != 8 { try fail("weightWidth \(weightWidth): only 8-bit weights are supported") }
+        if !(16...32).contains(accumulatorWidth) { try fail("accumulatorWidth \(accumulatorWidth) must be in 16...32") }
+        if !(memBytesPerCycle >= 4 && memBytesPerCycle <= 256 && Self.isPow2(memBytesPerCycle)) {
+            try fail("memBytesPerCycle \(memBytesPerCycle) must be a power of two in 4...256")
+        }
+        if memBytesPerCycle % lanesC != 0 { try fail("memBytesPerCycle \(memBytesPerCycle) must be a multiple of lanesC \(lanesC)") }
+        if memLatency < 1 || memLatency > 4096 { try fail("memLatency \(memLatency) must be in 1...4096") }
+        if inputBufferBytes <= 0 { try fail("inputBufferBytes \(inputBufferBytes) must be positive") }
+        if weightBufferBytes <= 0 { try fail("weightBufferBytes \(weightBufferBytes) must be positive") }
+        if outputBufferBytes <= 0 { try fail("outputBufferBytes \(outputBufferBytes) must be positive") }
+        if inputBufferBytes % (2 * tileH * tileW * memBytesPerCycle) != 0 {
+            try fail("inputBufferBytes \(inputBufferBytes) must be a multiple of 2·tileH·tileW·memBytesPerCycle = \(2 * tileH * tileW * memBytesPerCycle)")
+        }
+        if weightBufferBytes % (lanesK * memBytesPerCycle) != 0 {
+            try fail("weightBufferBytes \(weightBufferBytes) must be a multiple of lanesK·memBytesPerCycle = \(lanesK * memBytesPerCycle)")
+        }
+        if outputBufferBytes % (2 * tileH * tileW * memBytesPerCycle) != 0 {
+            try fail("outputBufferBytes \(outputBufferBytes) must be a multiple of 2·tileH·tileW·memBytesPerCycle = \(2 * tileH * tileW * memBytesPerCycle)")
+        }
+        if !(clockMHz > 0 && clockMHz.isFinite) { try fail("clockMHz \(clockMHz) must be positive") }
+    }
+
+    /// Words (of B bytes) per input-buffer bank per half: inputBufferBytes / (2·tileH·tileW·B).
+    public var inputBankDepth: Int { inputBufferBytes / (2 * tileH * tileW * memBytesPerCycle) }
+    /// Words per weight-buffer bank: weightBufferBytes / (lanesK·B).
+    public var weightBankDepth: Int { weightBufferBytes / (lanesK * memBytesPerCycle) }
+    /// Words per output pixel one output-buffer half holds: outputBufferBytes / (2·tileH·tileW·B).
+    public var outputWordsPerPixel: Int { outputBufferBytes / (2 * tileH * tileW * memBytesPerCycle) }
+
+    // MARK: JSON
+
+    private enum CodingKeys: String, CodingKey {
+        case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
+        case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, clockMHz
+    }
+
+    /// Decodes and validates; missing widths default to 8/8/32 and clockMHz to 200.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            tileH: c.decode(Int.self, forKey: .tileH), tileW: c.decode(Int.self, forKey: .tileW),
+            lanesK: c.decode(Int.self, forKey: .lanesK), lanesC: c.decode(Int.self, forKey: .lanesC),
+            activationWidth: c.decodeIfPresent(Int.self, forKey: .activationWidth) ?? 8,
+            weightWidth: c.decodeIfPresent(Int.self, forKey: .weightWidth) ?? 8,
+            accumulatorWidth: c.decodeIfPresent(Int.self, forKey: .accumulatorWidth) ?? 32,
+            inputBufferBytes: c.decode(Int.self, forKey: .inputBufferBytes),
+            weightBufferBytes: c.decode(Int.self, forKey: .weightBufferBytes),
+            outputBufferBytes: c.decode(Int.self, forKey: .outputBufferBytes),
+            memBytesPerCycle: c.decode(Int.self, forKey: .memBytesPerCycle),
+            memLatency: c.decode(Int.self, forKey: .memLatency),
+            clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200)
+    }
+
+    /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.
+    public func canonicalJSON() -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try! e.encode(self)
+    }
+
+    /// Human-readable JSON (sorted keys, pretty printed).
+    public func prettyJSON() -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+
+    /// Parses and validates a config from JSON bytes.
+    public static func fromJSON(_ data: Data) throws -> HardwareConfig {
+        do { return try JSONDecoder().decode(HardwareConfig.self, from: data) }
+        catch let e as AcceleratorSpecError { throw e }
+        catch { throw AcceleratorSpecError.invalidConfig("malformed JSON: \(error)") }
+    }
+
+    /// Stable content hash: 64-bit FNV-1a over `canonicalJSON()`, 16 lowercase hex digits.
+    public var contentHash: String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in canonicalJSON() { h ^= UInt64(b); h = h &* 0x100000001b3 }
+        let s = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}

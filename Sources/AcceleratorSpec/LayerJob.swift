@@ -1,0 +1,248 @@
+/// One int8 conv layer as the accelerator runs it: shape, parameters, tensors and masks.
+///
+/// Output = `requantizedOutput(acc + bias, requantization, residual, activation)` on active
+/// tiles, the layer's default (residual, else zero) elsewhere (SBNet semantics).
+public struct LayerJob: Sendable {
+    /// Name for reports.
+    public var name: String
+    public var geometry: ConvGeometry
+    public var filter: Filter<Int8>
+    public var bias: [Int32]
+    public var requantization: Requantization
+    public var activation: Activation
+    public var input: QTensor
+    /// Has the output's shape when present.
+    public var residual: QTensor?
+    /// Over output tiles; its tile size must equal the config's.
+    public var tileMask: TileMask
+    /// Optional pixel-level gating inside active tiles (splits issued from useful MACs only).
+    public var pixelMask: PixelMask?
+
+    public var kernel: Int { geometry.kernel }
+    public var stride: Int { geometry.stride }
+    public var inShape: TensorShape { input.shape }
+    public var outShape: TensorShape { geometry.outputShape(input: input.shape, outChannels: filter.outChannels) }
+    public var inChannels: Int { input.channels }
+    public var outChannels: Int { filter.outChannels }
+
+    /// Validates shapes against each other (not against a hardware config: see `LayerPlan`).
+    public init(name: String = "layer", geometry: ConvGeometry, filter: Filter<Int8>, bias: [Int32],
+                requantization: Requantization, activation: Activation, input: QTensor,
+                residual: QTensor? = nil, tileMask: TileMask, pixelMask: PixelMask? = nil) throws {
+        func fail(_ m: String) throws -> Never { throw AcceleratorSpecError.invalidLayer("\(name): \(m)") }
+        if filter.kernel != geometry.kernel { try fail("filter kernel \(filter.kernel) differs from geometry kernel \(geometry.kernel)") }
+        if filter.inChannels != input.channels { try fail("filter has \(filter.inChannels) input channels, input tensor \(input.channels)") }
+        if bias.count != filter.outChannels { try fail("bias has \(bias.count) values for \(filter.outChannels) output channels") }
+        let out = geometry.outputShape(input: input.shape, outChannels: filter.outChannels)
+        if let r = residual, r.shape != out { try fail("residual shape \(r.shape) differs from output shape \(out)") }
+        if tileMask.mapHeight != out.height || tileMask.mapWidth != out.width {
+            try fail("tile mask covers \(tileMask.mapHeight)x\(tileMask.mapWidth), output is \(out.height)x\(out.width)")
+        }
+        if let p = pixelMask, p.height != out.height || p.width != out.width {
+            try fail("pixel mask is \(p.height)x\(p.width), output is \(out.height)x\(out.width)")
+        }
+        self.name = name; self.geometry = geometry; self.filter = filter; self.bias = bias
+        self.requantization = requantization; self.activation = activation; self.input = input
+        self.residual = residual; self.tileMask = tileMask; self.pixelMask = pixelMask
+    }
+
+    /// Builds a job from raw arrays (NHWC input, [Cout][K][K][Cin] weights, row-major tile mask bits).
+    public init(name: String = "layer", kernel: Int, stride: Int, inHeight: Int, inWidth: Int,
+                inChannels: Int, outChannels: Int, weights: [Int8], bias: [Int32], input: [Int8],
+                residual: [Int8]? = nil, multiplier: Int32, shift: Int32, activation: Activation,
+                tileH: Int, tileW: Int, tileMaskBits: [Bool]? = nil, pixelMaskBits: [Bool]? = nil) throws {
+        let g = try ConvGeometry(kernel: kernel, stride: stride)
+        let f = try Filter(outChannels: outChannels, kernel: kernel, inChannels: inChannels, scalars: weights)
+        let inT = try QTensor(shape: TensorShape(height: inHeight, width: inWidth, channels: inChannels), scalars: input)
+        let out = g.outputShape(input: inT.shape, outChannels: outChannels)
+        let res = try residual.map { try QTensor(shape: out, scalars: $0) }
+        let tm: TileMask
+        if let bits = tileMaskBits {
+            tm = try TileMask(mapHeight: out.height, mapWidth: out.width, tileHeight: tileH, tileWidth: tileW, bits: bits)
+        } else {
+            tm = TileMask(mapHeight: out.height, mapWidth: out.width, tileHeight: tileH, tileWidth: tileW, repeating: true)
+        }
+        let pm = try pixelMaskBits.map { try PixelMask(height: out.height, width: out.width, bits: $0) }
+        try self.init(name: name, geometry: g, filter: f, bias: bias,
+                      requantization: Requantization(multiplier: multiplier, shift: shift),
+                      activation: activation, input: inT, residual: res, tileMask: tm, pixelMask: pm)
+    }
+
+    /// The same job with another tile mask (e.g. all ones for the dense baseline).
+    public func with(tileMask: TileMask) -> LayerJob {
+        var j = self; j.tileMask = tileMask; return j
+    }
+
+    /// Worst-case |acc + bias| = K²·Cin·128·128 + max|bias|.
+    public var worstCaseAccumulator: Int {
+        kernel * kernel * inChannels * 128 * 128 + (bias.map { Int($0.magnitude) }.max() ?? 0)
+    }
+}
+
+/// One output-channel pass: channels `[firstChannel, endChannel)`.
+public struct OutputPass: Hashable, Sendable {
+    public var index: Int
+    public var firstChannel: Int
+    public var endChannel: Int
+    public var channels: Int { endChannel - firstChannel }
+    public init(index: Int, firstChannel: Int, endChannel: Int) {
+        self.index = index; self.firstChannel = firstChannel; self.endChannel = endChannel
+    }
+}
+
+/// How a `LayerJob` maps onto a `HardwareConfig`: every derived count the engines use.
+/// All formulas are those of docs/microarchitecture.md.
+public struct LayerPlan: Sendable {
+    public let config: HardwareConfig
+    public let kernel: Int, stride: Int, pad: Int
+    public let inH: Int, inW: Int, cin: Int
+    public let outH: Int, outW: Int, cout: Int
+    public let hasResidual: Bool
+    /// B bytes per DRAM word.
+    public let wordBytes: Int
+    /// Words per input pixel CW = ceil(Cin/B), per output pixel COW = ceil(Cout/B).
+    public let inWords: Int, outWords: Int
+    /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = K²·NC; kgroup slot Kc = max(T, tileH).
+    public let chunks: Int, steps: Int, kgroupCycles: Int
+    /// Halo rows/cols: (tileH−1)·S+K, (tileW−1)·S+K; row/col slots per bank.
+    public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
+    /// Input-bank words a tile needs: rowSlots·colSlots·CW.
+    public let inputBankWords: Int
+    /// Channels per pass (a multiple of lanesK unless it is all of Cout).
+    public let passChannels: Int
+    public let passes: [OutputPass]
+    public let tilesHigh: Int, tilesWide: Int
+    /// Mask words Mw = ceil(tiles / (8·B)).
+    public let maskWords: Int
+
+    /// Pipeline depth from step issue to final accumulator: operand read, multiply+reduce, accumulate.
+    public static let pipelineDepth = 3
+
+    public init(job: LayerJob, config: HardwareConfig) throws {
+        try config.validate()
+        self.config = config
+        let B = config.memBytesPerCycle
+        kernel = job.kernel; stride = job.stride; pad = job.geometry.padding
+        inH = job.inShape.height; inW = job.inShape.width; cin = job.inChannels
+        outH = job.outShape.height; outW = job.outShape.width; cout = job.outChannels
+        hasResidual = job.residual != nil
+        wordBytes = B
+        inWords = (cin + B - 1) / B
+        outWords = (cout + B - 1) / B
+        chunks = (cin + config.lanesC - 1) / config.lanesC
+        steps = kernel * kernel * chunks
+        kgroupCycles = max(steps, config.tileH)
+        haloH = (config.tileH - 1) * stride + kernel
+        haloW = (config.tileW - 1) * stride + kernel
+        rowSlots = ((haloH - 1) / stride / config.tileH + 1) * stride
+        colSlots = ((haloW - 1) / stride / config.tileW + 1) * stride
+        inputBankWords = rowSlots * colSlots * inWords
+        tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
+        maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
+
+        let name = job.name
+        if job.tileMask.tileHeight != config.tileH || job.tileMask.tileWidth != config.tileW {
+            throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(job.tileMask.tileHeight)x\(job.tileMask.tileWidth) tiles, config has \(config.tileH)x\(config.tileW)")
+        }
+        let limit = (1 << (config.accumulatorWidth - 1)) - 1
+        if job.worstCaseAccumulator > limit {
+            throw AcceleratorSpecError.doesNotFit("\(name): worst-case |accumulator| K²·Cin·128²+|bias| = \(job.worstCaseAccumulator) exceeds the \(config.accumulatorWidth)-bit accumulator (max \(limit)) by \(job.worstCaseAccumulator - limit)")
+        }
+        if inputBankWords > config.inputBankDepth {
+            let need = inputBankWords * 2 * config.tileH * config.tileW * B
+            throw AcceleratorSpecError.doesNotFit("\(name): input buffer needs \(need) bytes (bank depth \(inputBankWords) words = \(rowSlots)x\(colSlots) slots x \(inWords) words), have \(config.inputBufferBytes): short by \(need - config.inputBufferBytes) bytes")
+        }
+        // Largest pass (multiple of lanesK, or all of Cout) whose weights and outputs fit.
+        let K2 = kernel * kernel, lk = config.lanesK, inWords = self.inWords, cout = self.cout
+        func weightWords(_ pc: Int) -> Int { (pc + lk - 1) / lk * K2 * inWords }
+        func outputWords(first: Int, end: Int) -> Int { (end - 1) / B - first / B + 1 }
+        func fits(_ pc: Int) -> Bool {
+            if weightWords(pc) > config.weightBankDepth { return false }
+            var o = 0
+            while o < cout {
+                let e = min(cout, o + pc)
+                if outputWords(first: o, end: e) > config.outputWordsPerPixel { return false }
+                o = e
+            }
+            return true
+        }
+        var pc = cout
+        if !fits(pc) {
+            pc = (cout - 1) / lk * lk
+            while pc > 0 && !fits(pc) { pc -= lk }
+        }
+        if pc <= 0 {
+            let one = min(lk, cout)
+            if weightWords(one) > config.weightBankDepth {
+                let need = weightWords(one) * lk * B
+                throw AcceleratorSpecError.doesNotFit("\(name): one kgroup of weights (\(one) channels x \(K2) taps x \(inWords) words per bank) needs \(need) weight-buffer bytes, have \(config.weightBufferBytes): short by \(need - config.weightBufferBytes) bytes")
+            }
+            let need = 2 * config.tileH * config.tileW * 2 * B
+            throw AcceleratorSpecError.doesNotFit("\(name): output buffer needs at least \(need) bytes for one kgroup, have \(config.outputBufferBytes): short by \(need - config.outputBufferBytes) bytes")
+        }
+        passChannels = pc
+        var ps: [OutputPass] = []
+        var o = 0
+        while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
+        passes = ps
+    }
+
+    /// Kgroups G = ceil(passChannels/lanesK) of a pass.
+    public func kgroups(_ p: OutputPass) -> Int { (p.channels + config.lanesK - 1) / config.lanesK }
+    /// First DRAM word (within a pixel) overlapping the pass's channels, and how many words overlap (OW).
+    public func passWordBase(_ p: OutputPass) -> Int { p.firstChannel / wordBytes }
+    public func passWords(_ p: OutputPass) -> Int { (p.endChannel - 1) / wordBytes - p.firstChannel / wordBytes + 1 }
+    /// Bias words overlapping the pass's channels (4 bytes per channel, packed B/4 per word).
+    public func biasWordRange(_ p: OutputPass) -> Range<Int> {
+        (p.firstChannel * 4 / wordBytes)..<((p.endChannel * 4 - 1) / wordBytes + 1)
+    }
+    /// Weight words of a pass: channels × K² × CW, contiguous in DRAM.
+    public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernel * inWords }
+
+    /// Input rows (or columns) of the halo of tile row `ty` (column) that lie inside the map.
+    public func haloInputRange(tileIndex t: Int, tile: Int, inSize: Int, halo: Int) -> Range<Int> {
+        let first = t * tile * stride - pad
+        return max(0, first)..<min(inSize, first + halo)
+    }
+    public func haloRows(ty: Int) -> Range<Int> { haloInputRange(tileIndex: ty, tile: config.tileH, inSize: inH, halo: haloH) }
+    public func haloCols(tx: Int) -> Range<Int> { haloInputRange(tileIndex: tx, tile: config.tileW, inSize: inW, halo: haloW) }
+    /// Valid output pixel ranges of a tile (edge tiles clipped).
+    public func outRows(ty: Int) -> Range<Int> { (ty * config.tileH)..<min(outH, (ty + 1) * config.tileH) }
+    public func outCols(tx: Int) -> Range<Int> { (tx * config.tileW)..<min(outW, (tx + 1) * config.tileW) }
+
+    /// Load requests of one tile: in-bounds halo words, then (residual layers) valid pixels × OW residual words.
+    public func loadWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
+        let halo = haloRows(ty: ty).count * haloCols(tx: tx).count * inWords
+        return halo + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
+    }
+    /// Store requests of one tile: valid pixels × OW words.
+    public func storeWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
+        outRows(ty: ty).count * outCols(tx: tx).count * passWords(p)
+    }
+
+    /// Input-buffer bank and address of halo position (hy, hx), word w (docs: "Halo input buffer").
+    @inlinable public func inputBank(hy: Int, hx: Int) -> (by: Int, bx: Int) {
+        ((hy / stride) % config.tileH, (hx / stride) % config.tileW)
+    }
+    @inlinable public func inputAddress(hy: Int, hx: Int, word w: Int) -> Int {
+        let rs = (hy / stride) / config.tileH * stride + hy % stride
+        let cs = (hx / stride) / config.tileW * stride + hx % stride
+        return (rs * colSlots + cs) * inWords + w
+    }
+    /// Weight-buffer address of local channel oLocal's tap (ky, kx), word w; the bank is oLocal mod lanesK.
+    @inlinable public func weightAddress(oLocal: Int, ky: Int, kx: Int, word w: Int) -> Int {
+        ((oLocal / config.lanesK) * kernel * kernel + ky * kernel + kx) * inWords + w
+    }
+}
+
+extension LayerJob {
+    /// The job of one recorded conv layer of an int8 network run (its input, residual and
+    /// parameters exactly as run); the record's `output` is what the accelerator must produce
+    /// when `tileMask` is the mask the run used.
+    public init(record: ConvLayerRecord, tileMask: TileMask, pixelMask: PixelMask? = nil) throws {
+        try self.init(name: record.name, geometry: record.conv.geometry, filter: record.conv.filter,
+                      bias: record.conv.bias, requantization: record.conv.requantization,
+                      activation: record.conv.activation, input: record.input, residual: record.residual,
+                      tileMask: tileMask, pixelMask: pixelMask)
+    }
+}

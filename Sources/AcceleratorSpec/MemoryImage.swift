@@ -1,0 +1,89 @@
+/// Word addresses (in B-byte DRAM words) of a layer job's regions in DRAM.
+///
+/// Regions follow each other in this order, each starting on a word boundary:
+/// tile mask, bias, weights, input, residual (if any), output.
+public struct MemoryRegions: Hashable, Codable, Sendable {
+    public var mask: Int
+    public var bias: Int
+    public var weights: Int
+    public var input: Int
+    /// Equal to `output` (zero length) when the layer has no residual.
+    public var residual: Int
+    public var output: Int
+    /// Total words of the image.
+    public var end: Int
+
+    public init(mask: Int, bias: Int, weights: Int, input: Int, residual: Int, output: Int, end: Int) {
+        self.mask = mask; self.bias = bias; self.weights = weights; self.input = input
+        self.residual = residual; self.output = output; self.end = end
+    }
+}
+
+/// The DRAM contents the host prepares for one layer job (docs/microarchitecture.md, "Memory image").
+public struct MemoryImage: Sendable {
+    public let regions: MemoryRegions
+    /// B bytes per word.
+    public let wordBytes: Int
+    /// `regions.end · wordBytes` bytes; pad bytes are zero.
+    public var bytes: [UInt8]
+
+    /// Lays out `job` for `plan`: mask bits LSB-first in raster order; bias int32 little-endian,
+    /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
+    /// pixel; the output region pre-initialised with the residual (or zeros).
+    public init(job: LayerJob, plan: LayerPlan) {
+        let B = plan.wordBytes
+        wordBytes = B
+        let nTiles = plan.tilesHigh * plan.tilesWide
+        var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, end: 0)
+        r.bias = r.mask + plan.maskWords
+        r.weights = r.bias + (plan.cout * 4 + B - 1) / B
+        r.input = r.weights + plan.cout * plan.kernel * plan.kernel * plan.inWords
+        r.residual = r.input + plan.inH * plan.inW * plan.inWords
+        let outWordsTotal = plan.outH * plan.outW * plan.outWords
+        r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
+        r.end = r.output + outWordsTotal
+        regions = r
+        var b = [UInt8](repeating: 0, count: r.end * B)
+        for t in 0..<nTiles where job.tileMask.bits[t] {
+            b[r.mask * B + t / 8] |= UInt8(1 << (t % 8))
+        }
+        for (o, v) in job.bias.enumerated() {
+            let u = UInt32(bitPattern: v)
+            for k in 0..<4 { b[r.bias * B + o * 4 + k] = UInt8(truncatingIfNeeded: u >> (8 * k)) }
+        }
+        let K = plan.kernel, cin = plan.cin, CW = plan.inWords
+        job.filter.scalars.withUnsafeBufferPointer { w in
+            for o in 0..<plan.cout { for t in 0..<(K * K) {
+                let dst = (r.weights + (o * K * K + t) * CW) * B, src = (o * K * K + t) * cin
+                for c in 0..<cin { b[dst + c] = UInt8(bitPattern: w[src + c]) }
+            } }
+        }
+        job.input.scalars.withUnsafeBufferPointer { x in
+            for p in 0..<(plan.inH * plan.inW) {
+                let dst = (r.input + p * CW) * B, src = p * cin
+                for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
+            }
+        }
+        let cout = plan.cout, COW = plan.outWords
+        if let res = job.residual {
+            res.scalars.withUnsafeBufferPointer { x in
+                for p in 0..<(plan.outH * plan.outW) {
+                    let d1 = (r.residual + p * COW) * B, d2 = (r.output + p * COW) * B, src = p * cout
+                    for c in 0..<cout { let v = UInt8(bitPattern: x[src + c]); b[d1 + c] = v; b[d2 + c] = v }
+                }
+            }
+        }
+        bytes = b
+    }
+
+    /// Reads the output region back as an NHWC tensor.
+    public func output(plan: LayerPlan) -> QTensor {
+        let B = wordBytes, COW = plan.outWords, cout = plan.cout
+        var s = [Int8](repeating: 0, count: plan.outH * plan.outW * cout)
+        for p in 0..<(plan.outH * plan.outW) {
+            let src = (regions.output + p * COW) * B
+            for c in 0..<cout { s[p * cout + c] = Int8(bitPattern: bytes[src + c]) }
+        }
+        return try! QTensor(shape: TensorShape(height: plan.outH, width: plan.outW, channels: cout), scalars: s)
+    }
+}

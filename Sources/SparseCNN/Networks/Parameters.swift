@@ -1,0 +1,206 @@
+import Foundation
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a 64-bit generator whose output is the same on every
+/// platform, used so seeded weights and synthetic data are reproducible everywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1) with 53 bits (top bits of `next()`).
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal by Box–Muller (one value per call; the second is discarded).
+    public mutating func nextGaussian() -> Double {
+        let u1 = 1.0 - nextUnit() // (0, 1]
+        let u2 = nextUnit()
+        return (-2.0 * Foundation.log(u1)).squareRoot() * Foundation.cos(2.0 * Double.pi * u2)
+    }
+
+    /// The seed for parameter `name` of a network seeded with `seed`: FNV-1a of the name's UTF-8,
+    /// xor the seed, so adding a layer never changes another layer's weights.
+    public static func seed(_ seed: UInt64, name: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return h ^ (seed &* 0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// Float weights of one conv layer.
+public struct ConvParameters: Equatable, Sendable {
+    /// [Cout][Kh][Kw][Cin].
+    public var filter: Filter<Float>
+    /// One per output channel (zeros when the layer has no bias).
+    public var bias: [Float]
+    /// PReLU slope when the layer's activation is PReLU.
+    public var preluSlope: Float?
+
+    public init(filter: Filter<Float>, bias: [Float], preluSlope: Float? = nil) {
+        self.filter = filter
+        self.bias = bias
+        self.preluSlope = preluSlope
+    }
+}
+
+/// Float weights of a fully connected layer: `weights` in [out][in] order.
+public struct FCParameters: Equatable, Sendable {
+    public var weights: [Float]
+    public var bias: [Float]
+    public var outFeatures: Int
+    public var inFeatures: Int
+
+    public init(weights: [Float], bias: [Float], outFeatures: Int, inFeatures: Int) {
+        self.weights = weights
+        self.bias = bias
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+    }
+}
+
+/// Every parameter of a network, by layer name.
+///
+/// File names (see docs/network-schema.md): `<layer>.weight.npy` (conv: float32
+/// [Cout][Cin][Kh][Kw], PyTorch order; fc: float32 [out][in]), `<layer>.bias.npy` (float32
+/// [Cout]), `<layer>.prelu.npy` (float32, one value: shape [1] or []).
+public struct NetworkParameters: Equatable, Sendable {
+    public var convs: [String: ConvParameters]
+    public var fcs: [String: FCParameters]
+    /// Slopes of standalone `prelu` layers.
+    public var prelus: [String: Float]
+
+    public init(convs: [String: ConvParameters] = [:], fcs: [String: FCParameters] = [:], prelus: [String: Float] = [:]) {
+        self.convs = convs
+        self.fcs = fcs
+        self.prelus = prelus
+    }
+
+    /// Weight scale of convs that end a residual branch under `heInit`.
+    public static let residualBranchGain = 0.1
+
+    /// He (Kaiming) normal init, deterministic: conv weights N(0, 2 / (Cin·K²)), fc weights
+    /// N(0, 1 / in), biases uniform in [−0.01, 0.01), PReLU slopes 0.25 (PyTorch's default).
+    /// A conv that ends a residual branch (it has a `residual`) has its weights scaled by
+    /// `residualBranchGain` (0.1, EDSR's residual scaling; the zero-γ / Fixup idea), so the
+    /// skip path's magnitude stays bounded over 16 blocks as in a trained network.
+    /// Each parameter draws from `SplitMix64(seed: SplitMix64.seed(seed, name: "<layer>.<param>"))`.
+    public static func heInit(_ network: Network, seed: UInt64 = 0) -> NetworkParameters {
+        var p = NetworkParameters()
+        var channels: [String: Int] = [Network.inputName: network.inputChannels]
+        var previous = Network.inputName
+        for layer in network.layers {
+            let inC = channels[layer.from ?? previous] ?? 0
+            var outC = inC
+            switch layer.op {
+            case .conv(let o, let k, _, let hasBias, let act):
+                let n = o * k * k * inC
+                var g = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".weight"))
+                let std = (2.0 / Double(inC * k * k)).squareRoot() * (layer.residual == nil ? 1 : residualBranchGain)
+                let w = (0..<n).map { _ in Float(g.nextGaussian() * std) }
+                var gb = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".bias"))
+                let b = (0..<o).map { _ in hasBias ? Float((gb.nextUnit() * 2 - 1) * 0.01) : 0 }
+                p.convs[layer.name] = ConvParameters(filter: try! Filter(outChannels: o, kernel: k, inChannels: inC, scalars: w),
+                                                     bias: b, preluSlope: act == .prelu ? 0.25 : nil)
+                outC = o
+            case .fullyConnected(let o):
+                var g = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".weight"))
+                let std = (1.0 / Double(inC)).squareRoot()
+                let w = (0..<(o * inC)).map { _ in Float(g.nextGaussian() * std) }
+                var gb = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".bias"))
+                let b = (0..<o).map { _ in Float((gb.nextUnit() * 2 - 1) * 0.01) }
+                p.fcs[layer.name] = FCParameters(weights: w, bias: b, outFeatures: o, inFeatures: inC)
+                outC = o
+            case .prelu: p.prelus[layer.name] = 0.25
+            case .pixelShuffle(let f): outC = inC / (f * f)
+            default: break
+            }
+            channels[layer.name] = outC
+            previous = layer.name
+        }
+        return p
+    }
+
+    /// Loads every parameter of `network` from `directory` (names above). A missing file, a
+    /// dtype other than float32 or a wrong shape is an error naming the file.
+    public static func load(_ network: Network, directory: String) throws -> NetworkParameters {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw SparseCNNError.malformedFile(path: directory, reason: "weights directory does not exist")
+        }
+        func read(_ file: String, shape expected: [Int]) throws -> [Float] {
+            let path = (directory as NSString).appendingPathComponent(file)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SparseCNNError.malformedFile(path: path, reason: "missing weight file (expected float32 of shape \(expected))")
+            }
+            let a = try NPYArray.read(path: path)
+            guard case .float32(let shape, let values) = a else {
+                throw SparseCNNError.malformedFile(path: path, reason: "dtype \(a.dtype.rawValue), expected float32 (<f4)")
+            }
+            let ok = shape == expected || (expected == [1] && shape == [])
+            guard ok else {
+                throw SparseCNNError.malformedFile(path: path, reason: "shape \(shape), expected \(expected)")
+            }
+            return values
+        }
+        var p = NetworkParameters()
+        var channels: [String: Int] = [Network.inputName: network.inputChannels]
+        var previous = Network.inputName
+        for layer in network.layers {
+            let inC = channels[layer.from ?? previous] ?? 0
+            var outC = inC
+            switch layer.op {
+            case .conv(let o, let k, _, let hasBias, let act):
+                let torch = try read("\(layer.name).weight.npy", shape: [o, inC, k, k])
+                // PyTorch [Cout][Cin][Kh][Kw] → [Cout][Kh][Kw][Cin].
+                var w = [Float](repeating: 0, count: torch.count)
+                for co in 0..<o { for ci in 0..<inC { for ky in 0..<k { for kx in 0..<k {
+                    w[((co * k + ky) * k + kx) * inC + ci] = torch[((co * inC + ci) * k + ky) * k + kx]
+                } } } }
+                let b = hasBias ? try read("\(layer.name).bias.npy", shape: [o]) : [Float](repeating: 0, count: o)
+                let slope = act == .prelu ? try read("\(layer.name).prelu.npy", shape: [1])[0] : nil
+                p.convs[layer.name] = ConvParameters(filter: try Filter(outChannels: o, kernel: k, inChannels: inC, scalars: w),
+                                                     bias: b, preluSlope: slope)
+                outC = o
+            case .fullyConnected(let o):
+                let w = try read("\(layer.name).weight.npy", shape: [o, inC])
+                let b = try read("\(layer.name).bias.npy", shape: [o])
+                p.fcs[layer.name] = FCParameters(weights: w, bias: b, outFeatures: o, inFeatures: inC)
+                outC = o
+            case .prelu: p.prelus[layer.name] = try read("\(layer.name).prelu.npy", shape: [1])[0]
+            case .pixelShuffle(let f): outC = inC / (f * f)
+            default: break
+            }
+            channels[layer.name] = outC
+            previous = layer.name
+        }
+        return p
+    }
+
+    /// Writes every parameter as the files `load` reads (PyTorch order for conv weights).
+    public func write(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func path(_ f: String) -> String { (directory as NSString).appendingPathComponent(f) }
+        for (name, c) in convs {
+            let f = c.filter, k = f.kernel, inC = f.inChannels, o = f.outChannels
+            var torch = [Float](repeating: 0, count: f.scalars.count)
+            for co in 0..<o { for ci in 0..<inC { for ky in 0..<k { for kx in 0..<k {
+                torch[((co * inC + ci) * k + ky) * k + kx] = f[co, ky, kx, ci]
+            } } } }
+            try NPYArray.float32(shape: [o, inC, k, k], values: torch).write(path: path("\(name).weight.npy"))
+            try NPYArray.float32(shape: [o], values: c.bias).write(path: path("\(name).bias.npy"))
+            if let s = c.preluSlope { try NPYArray.float32(shape: [1], values: [s]).write(path: path("\(name).prelu.npy")) }
+        }
+        for (name, fc) in fcs {
+            try NPYArray.float32(shape: [fc.outFeatures, fc.inFeatures], values: fc.weights).write(path: path("\(name).weight.npy"))
+            try NPYArray.float32(shape: [fc.outFeatures], values: fc.bias).write(path: path("\(name).bias.npy"))
+        }
+        for (name, s) in prelus { try NPYArray.float32(shape: [1], values: [s]).write(path: path("\(name).prelu.npy")) }
+    }
+}

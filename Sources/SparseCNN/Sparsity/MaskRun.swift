@@ -1,0 +1,256 @@
+import Foundation
+
+/// Everything `sparsetile masks` does, as a library call (the CLI parses flags into this).
+public struct MaskRunOptions: Sendable {
+    /// What decides the masks' density.
+    public enum Target: Sendable, Equatable {
+        /// The same pixel density at every conv layer.
+        case density(Double)
+        /// Sparse MACs / dense MACs of the whole network ≈ this fraction (at most).
+        case macBudget(Double)
+    }
+
+    /// `resnet18`, `srresnet`, or a path to a JSON network.
+    public var network: String
+    /// Input image; nil = `Image.bundledDefaultPath`.
+    public var imagePath: String?
+    /// Size the image is resized to (area averaging); nil = the network's default
+    /// (ResNet-18: 224x224; JSON: its `inputSize`; otherwise the image's own size).
+    public var inputSize: ImageSize?
+    public var target: Target
+    public var tiling: TilingPolicy
+    /// Directory of .npy weights; nil = seeded He init.
+    public var weightsDirectory: String?
+    public var seed: UInt64
+    /// A 2-D .npy importance map used instead of the gradient-energy predictor.
+    public var priorMaskPath: String?
+    /// Skip the int8 dense/sparse runs (no quality figure; much faster).
+    public var skipQuality: Bool
+    public var outputDirectory: String
+
+    public init(network: String, imagePath: String? = nil, inputSize: ImageSize? = nil, target: Target = .density(0.3),
+                tiling: TilingPolicy = TilingPolicy(), weightsDirectory: String? = nil, seed: UInt64 = 0,
+                priorMaskPath: String? = nil, skipQuality: Bool = false, outputDirectory: String) {
+        self.network = network
+        self.imagePath = imagePath
+        self.inputSize = inputSize
+        self.target = target
+        self.tiling = tiling
+        self.weightsDirectory = weightsDirectory
+        self.seed = seed
+        self.priorMaskPath = priorMaskPath
+        self.skipQuality = skipQuality
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// `summary.json` of a mask run (and the table printed from it).
+public struct MaskRunSummary: Codable, Sendable, Equatable {
+    public struct Layer: Codable, Sendable, Equatable {
+        public var name: String
+        /// [H, W, C] of the layer's output.
+        public var outShape: [Int]
+        public var pixelDensity: Double
+        public var tileDensity: Double
+        public var denseMACs: Int
+        public var sparseMACs: Int
+        public var activePixels: Int
+        public var pixels: Int
+        public var activeTiles: Int
+        public var tiles: Int
+        /// Importance threshold of the layer's mask (null when it is empty).
+        public var threshold: Float?
+    }
+
+    public struct Totals: Codable, Sendable, Equatable {
+        public var denseMACs: Int
+        public var sparseMACs: Int
+        /// sparseMACs / denseMACs.
+        public var macFraction: Double
+        /// 1 − macFraction.
+        public var macsSaved: Double
+        /// Active pixels over all conv layers / all their output pixels.
+        public var pixelDensity: Double
+        public var tileDensity: Double
+    }
+
+    public struct Quality: Codable, Sendable, Equatable {
+        /// `psnr` (image outputs) or `top1` (class outputs).
+        public var metric: String
+        /// Sparse vs dense int8 output PSNR in dB; null when identical or not an image output.
+        public var psnrDB: Double?
+        /// Whether the sparse and dense int8 outputs are bit-identical.
+        public var identical: Bool
+        public var top1Dense: Int?
+        public var top1Sparse: Int?
+        public var top1Agrees: Bool?
+
+        public var text: String {
+            if metric == "top1" {
+                return "top-1 sparse \(top1Sparse ?? -1) vs dense \(top1Dense ?? -1): \(top1Agrees == true ? "agrees" : "differs")"
+            }
+            if identical { return "PSNR sparse vs dense: inf dB (identical)" }
+            return String(format: "PSNR sparse vs dense: %.2f dB", psnrDB ?? 0)
+        }
+    }
+
+    public var network: String
+    public var image: String
+    /// [H, W] the network ran at.
+    public var inputSize: [Int]
+    /// [tileH, tileW].
+    public var tile: [Int]
+    /// `max` or `avg:T`.
+    public var reduce: String
+    /// `density` or `macBudget`.
+    public var mode: String
+    public var target: Double
+    /// Per-layer density used (the target in density mode; the solution in budget mode).
+    public var density: Double
+    public var layers: [Layer]
+    public var totals: Totals
+    public var quality: Quality?
+
+    /// The aligned text table printed by the CLI.
+    public func table() -> String {
+        let nameW = max(5, layers.map(\.name.count).max() ?? 0)
+        func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+            let p = String(repeating: " ", count: max(0, w - s.count))
+            return left ? s + p : p + s
+        }
+        func macs(_ n: Int) -> String { String(format: "%.3fM", Double(n) / 1e6) }
+        var lines = [pad("layer", nameW, left: true) + "  " + pad("outShape", 14) + "  " + pad("pixelDens", 9) + "  "
+            + pad("tileDens", 8) + "  " + pad("denseMACs", 12) + "  " + pad("sparseMACs", 12)]
+        for l in layers {
+            lines.append(pad(l.name, nameW, left: true) + "  " + pad(l.outShape.map(String.init).joined(separator: "x"), 14) + "  "
+                + pad(String(format: "%.4f", l.pixelDensity), 9) + "  " + pad(String(format: "%.4f", l.tileDensity), 8) + "  "
+                + pad(macs(l.denseMACs), 12) + "  " + pad(macs(l.sparseMACs), 12))
+        }
+        lines.append(pad("total", nameW, left: true) + "  " + pad("", 14) + "  " + pad(String(format: "%.4f", totals.pixelDensity), 9) + "  "
+            + pad(String(format: "%.4f", totals.tileDensity), 8) + "  " + pad(macs(totals.denseMACs), 12) + "  " + pad(macs(totals.sparseMACs), 12))
+        lines.append(String(format: "MACs: %.4f of dense (%.1f%% saved)", totals.macFraction, totals.macsSaved * 100))
+        if let q = quality { lines.append("quality: " + q.text) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Runs the whole `masks` job: loads the network, weights and image, computes the importance
+/// map, picks per-layer masks, runs the int8 network dense and sparse for the quality figure,
+/// and writes `<layer>.pixel.npy`, `<layer>.tile.npy`, `<layer>.overlay.png` and `summary.json`
+/// into `outputDirectory`. `progress` receives one line per stage.
+public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> Void = { _ in }) throws -> MaskRunSummary {
+    let fm = FileManager.default
+    // Network.
+    let network = try Network.named(options.network)
+    // Image.
+    let imagePath = options.imagePath ?? Image.bundledDefaultPath
+    guard fm.fileExists(atPath: imagePath) else {
+        throw SparseCNNError.malformedFile(path: imagePath, reason: "image file not found")
+    }
+    var image = try Image.load(path: imagePath)
+    let size: ImageSize = options.inputSize ?? network.defaultInputSize
+        ?? (options.network == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: image.height, width: image.width))
+    if size.height != image.height || size.width != image.width {
+        progress("resizing \(image.height)x\(image.width) image to \(size) (area averaging)")
+        image = try image.resized(height: size.height, width: size.width)
+    }
+    let rgb = image.rgbTensor()
+    let input: FloatTensor
+    switch network.inputChannels {
+    case 3: input = rgb
+    case 1:
+        var g = [Float](repeating: 0, count: rgb.shape.pixels)
+        for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
+        input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
+    default:
+        throw SparseCNNError.invalidArgument("network '\(network.name)' wants \(network.inputChannels) input channels; images give 1 (gray) or 3 (RGB)")
+    }
+    let plan = try network.plan(height: size.height, width: size.width)
+    let convs = plan.convLayers
+    guard !convs.isEmpty else { throw SparseCNNError.invalidArgument("network '\(network.name)' has no conv layers to mask") }
+
+    // Masks.
+    let predictor: ImportancePredictor = try options.priorMaskPath.map { try PriorMaskPredictor(npyPath: $0) } ?? GradientEnergyPredictor()
+    let map = try predictor.importance(for: input)
+    progress("choosing masks for \(convs.count) conv layers")
+    let controller = SparsityController(layers: convs, map: map, tiling: options.tiling)
+    let density: Double, masks: [LayerMasks], mode: String, target: Double
+    switch options.target {
+    case .density(let d):
+        guard d > 0, d <= 1 else { throw SparseCNNError.invalidArgument("density \(d) must be in (0, 1]") }
+        (density, masks, mode, target) = (d, try controller.masks(density: d), "density", d)
+    case .macBudget(let f):
+        guard f > 0, f <= 1 else { throw SparseCNNError.invalidArgument("MAC budget \(f) must be in (0, 1]") }
+        let r = try controller.masks(costFraction: f)
+        (density, masks, mode, target) = (r.density, r.masks, "macBudget", f)
+    }
+
+    // Quality.
+    var quality: MaskRunSummary.Quality?
+    if !options.skipQuality {
+        let params = try options.weightsDirectory.map { try NetworkParameters.load(network, directory: $0) }
+            ?? NetworkParameters.heInit(network, seed: options.seed)
+        progress("calibrating int8 scales (float run)")
+        let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
+        progress("int8 dense run")
+        let dense = try q.run(input, record: false) { progress("  dense \($0)") }
+        progress("int8 sparse run")
+        let tileMasks = Dictionary(uniqueKeysWithValues: masks.map { ($0.layer.name, $0.tileMask) })
+        let sparse = try q.run(input, tileMasks: tileMasks, record: false) { progress("  sparse \($0)") }
+        switch (dense.output, sparse.output) {
+        case (.map(let a, _), .map(let b, _)):
+            let p = try OutputQuality.psnr(reference: a, test: b)
+            quality = .init(metric: "psnr", psnrDB: p, identical: p == nil)
+        case (.vector(let a), .vector(let b)):
+            let ta = OutputQuality.top1(a), tb = OutputQuality.top1(b)
+            quality = .init(metric: "top1", psnrDB: nil, identical: a == b, top1Dense: ta, top1Sparse: tb, top1Agrees: ta == tb)
+        default: break
+        }
+    }
+
+    // Files.
+    progress("writing \(options.outputDirectory)")
+    try fm.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
+    func path(_ f: String) -> String { (options.outputDirectory as NSString).appendingPathComponent(f) }
+    var layers: [MaskRunSummary.Layer] = []
+    var active = 0, pixels = 0, activeTiles = 0, tiles = 0, denseMACs = 0, sparseMACs = 0
+    for m in masks {
+        let p = m.pixelMask, t = m.tileMask
+        try NPYArray.uint8(shape: [p.height, p.width], values: p.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).pixel.npy"))
+        try NPYArray.uint8(shape: [t.tilesHigh, t.tilesWide], values: t.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).tile.npy"))
+        try image.overlay(p, tileMask: t).writePNG(path: path("\(m.layer.name).overlay.png"))
+        let l = MaskRunSummary.Layer(name: m.layer.name, outShape: m.layer.outputShape.array, pixelDensity: p.density,
+                                     tileDensity: t.density, denseMACs: m.layer.denseMACs, sparseMACs: m.layer.sparseMACs(tileMask: t),
+                                     activePixels: p.activeCount, pixels: p.bits.count, activeTiles: t.activeCount, tiles: t.bits.count,
+                                     threshold: m.threshold)
+        layers.append(l)
+        active += l.activePixels; pixels += l.pixels; activeTiles += l.activeTiles; tiles += l.tiles
+        denseMACs += l.denseMACs; sparseMACs += l.sparseMACs
+    }
+    let frac = denseMACs > 0 ? Double(sparseMACs) / Double(denseMACs) : 0
+    let reduce: String
+    switch options.tiling.reduction {
+    case .max: reduce = "max"
+    case .avg(let t): reduce = "avg:\(t)"
+    }
+    let summary = MaskRunSummary(
+        network: network.name, image: imagePath, inputSize: [size.height, size.width],
+        tile: [options.tiling.tileHeight, options.tiling.tileWidth], reduce: reduce, mode: mode, target: target, density: density,
+        layers: layers,
+        totals: .init(denseMACs: denseMACs, sparseMACs: sparseMACs, macFraction: frac, macsSaved: 1 - frac,
+                      pixelDensity: Double(active) / Double(pixels), tileDensity: Double(activeTiles) / Double(tiles)),
+        quality: quality)
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))
+    return summary
+}
+
+extension TileReduction {
+    /// Parses `max` or `avg:T` (T in [0, 1)).
+    public init(parsing text: String) throws {
+        if text == "max" { self = .max; return }
+        if text.hasPrefix("avg:"), let t = Double(text.dropFirst(4)), t >= 0, t < 1 { self = .avg(threshold: t); return }
+        throw SparseCNNError.invalidArgument("'\(text)' is not a reduction: use max or avg:T with 0 <= T < 1 (e.g. avg:0.25)")
+    }
+}

@@ -1,0 +1,241 @@
+import AcceleratorSpec
+
+/// The data the engines move: the modelled DRAM (a byte array holding the memory image) and,
+/// in stepped mode, the mask register, bias RAM, banked weight buffer, banked halo input buffer,
+/// residual buffer, accumulators, shadow registers and output buffer.
+final class DataPath {
+    let job: LayerJob
+    let plan: LayerPlan
+    let cfg: HardwareConfig
+    let mode: SimulationMode
+    var image: MemoryImage
+    let B: Int, L: Int
+
+    enum Dest {
+        case mask(Int)
+        case bias(Int)
+        case weight(bank: Int, addr: Int)
+        case input(half: Int, bank: Int, addr: Int)
+        case residual(half: Int, word: Int)
+    }
+    struct PendingRead { var cycle: Int; var addr: Int; var dest: Dest }
+    private var pending: [PendingRead] = []
+    private var pendingHead = 0
+
+    // Buffers (stepped mode).
+    var maskBytes: [UInt8]
+    var biasBytes: [UInt8] = []
+    var biasBase = 0
+    var weightBanks: [[UInt8]]
+    /// [half][bank][addr·B + byte], bank = by·tileW + bx.
+    var inputBanks: [[[UInt8]]]
+    /// [half][(pixel·OW + word)·B + byte]
+    var residualBuf: [[UInt8]]
+    var outputBuf: [[UInt8]]
+    var acc: [Int32]
+    struct RequantJob { var start: Int; var tileIndex: Int; var kgroup: Int; var shadow: [Int32] }
+    private var requantQueue: [RequantJob] = []
+    private var requantHead = 0
+    var pass = OutputPass(index: 0, firstChannel: 0, endChannel: 1)
+    var OW = 1, wb = 0
+
+    init(job: LayerJob, plan: LayerPlan, mode: SimulationMode) {
+        self.job = job; self.plan = plan; self.mode = mode
+        cfg = plan.config; B = cfg.memBytesPerCycle; L = cfg.memLatency
+        image = MemoryImage(job: job, plan: plan)
+        maskBytes = [UInt8](repeating: 0, count: plan.maskWords * B)
+        let stepped = mode == .stepped
+        let banks = cfg.tileH * cfg.tileW
+        weightBanks = stepped ? Array(repeating: [UInt8](repeating: 0, count: cfg.weightBankDepth * B), count: cfg.lanesK) : []
+        inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: plan.inputBankWords * B), count: banks), count: 2) : []
+        let outBytes = banks * cfg.outputWordsPerPixel * B
+        residualBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
+        outputBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
+        acc = [Int32](repeating: 0, count: banks * cfg.lanesK)
+    }
+
+    func beginPass(_ p: OutputPass) {
+        pass = p
+        OW = plan.passWords(p); wb = plan.passWordBase(p)
+        let br = plan.biasWordRange(p)
+        biasBase = br.lowerBound * B
+        biasBytes = [UInt8](repeating: 0, count: br.count * B)
+    }
+
+    // MARK: DRAM port
+
+    private func read(_ addr: Int, at t: Int, into dest: Dest) {
+        pending.append(PendingRead(cycle: t + L, addr: addr, dest: dest))
+    }
+
+    /// Writes the read data returning in cycle t into its buffer (end of cycle t).
+    func deliver(at t: Int) {
+        while pendingHead < pending.count && pending[pendingHead].cycle == t {
+            let r = pending[pendingHead]
+            pendingHead += 1
+            let src = r.addr * B
+            let word = image.bytes[src..<(src + B)]
+            switch r.dest {
+            case .mask(let q): maskBytes.replaceSubrange((q * B)..<((q + 1) * B), with: word)
+            case .bias(let w): let o = w * B - biasBase; biasBytes.replaceSubrange(o..<(o + B), with: word)
+            case .weight(let bank, let a): weightBanks[bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
+            case .input(let h, let bank, let a): inputBanks[h][bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
+            case .residual(let h, let w): residualBuf[h].replaceSubrange((w * B)..<((w + 1) * B), with: word)
+            }
+        }
+        if pendingHead == pending.count { pending.removeAll(keepingCapacity: true); pendingHead = 0 }
+    }
+
+    func readMask(word q: Int, at t: Int) { read(image.regions.mask + q, at: t, into: .mask(q)) }
+    func readBias(word w: Int, at t: Int) { read(image.regions.bias + w, at: t, into: .bias(w)) }
+    func readWeight(pass p: OutputPass, word q: Int, at t: Int) {
+        let perChannel = plan.kernel * plan.kernel * plan.inWords
+        let oLocal = q / perChannel, rem = q % perChannel
+        let tap = rem / plan.inWords, w = rem % plan.inWords
+        let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernel, kx: tap % plan.kernel, word: w)
+        read(image.regions.weights + p.firstChannel * perChannel + q, at: t, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
+    }
+
+    /// Mask bits as loaded (raster order), for checking the scanner's view.
+    var loadedMask: [Bool] {
+        (0..<(plan.tilesHigh * plan.tilesWide)).map { maskBytes[$0 / 8] >> ($0 % 8) & 1 == 1 }
+    }
+
+    // MARK: Load engine (stepped)
+
+    func loadRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int, at t: Int) {
+        let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
+        let CW = plan.inWords
+        let nh = rows.count * cols.count * CW
+        let half = i & 1
+        if q < nh {
+            let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
+            let iy = rows.lowerBound + ri, ix = cols.lowerBound + rem / CW, w = rem % CW
+            let hy = iy - (tile.ty * cfg.tileH * plan.stride - plan.pad)
+            let hx = ix - (tile.tx * cfg.tileW * plan.stride - plan.pad)
+            let bank = plan.inputBank(hy: hy, hx: hx)
+            read(image.regions.input + (iy * plan.inW + ix) * CW + w, at: t,
+                 into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: w)))
+        } else {
+            let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
+            let local = ((oy - tile.ty * cfg.tileH) * cfg.tileW + (ox - tile.tx * cfg.tileW)) * OW + j
+            read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, at: t, into: .residual(half: half, word: local))
+        }
+    }
+
+    /// The q-th (pixel, word) of a tile's valid output pixels in row, pixel, word order.
+    private func outputWord(tile: (ty: Int, tx: Int), q: Int) -> (Int, Int, Int) {
+        let rows = plan.outRows(ty: tile.ty), cols = plan.outCols(tx: tile.tx)
+        let pix = q / OW, j = q % OW
+        return (rows.lowerBound + pix / cols.count, cols.lowerBound + pix % cols.count, j)
+    }
+
+    // MARK: Compute engine (stepped): one step of the PE array
+
+    func computeStep(tile: (ty: Int, tx: Int), index i: Int, kgroup g: Int, step k: Int, at t: Int) {
+        let NC = plan.chunks, K = plan.kernel, S = plan.stride, lanesC = cfg.lanesC, lanesK = cfg.lanesK
+        let chunk = k % NC, kx = (k / NC) % K, ky = k / (NC * K)
+        let word = chunk * lanesC / B, off = chunk * lanesC % B
+        let half = i & 1
+        let y0 = tile.ty * cfg.tileH * S - plan.pad, x0 = tile.tx * cfg.tileW * S - plan.pad
+        var wAddr = [Int](repeating: -1, count: lanesK)
+        for lane in 0..<lanesK {
+            let oLocal = g * lanesK + lane
+            if pass.firstChannel + oLocal < pass.endChannel {
+                wAddr[lane] = plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word) * B + off
+            }
+        }
+        for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
+            let hy = py * S + ky, hx = px * S + kx
+            let iy = y0 + hy, ix = x0 + hx
+            let inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.inW
+            let bank = plan.inputBank(hy: hy, hx: hx)
+            let a = plan.inputAddress(hy: hy, hx: hx, word: word) * B + off
+            let base = (py * cfg.tileW + px) * lanesK
+            for lane in 0..<lanesK {
+                var sum: Int32 = 0
+                if inside && wAddr[lane] >= 0 {
+                    let inB = inputBanks[half][bank.by * cfg.tileW + bank.bx]
+                    let wB = weightBanks[lane]
+                    for c in 0..<lanesC {
+                        sum &+= Int32(Int8(bitPattern: inB[a + c])) &* Int32(Int8(bitPattern: wB[wAddr[lane] + c]))
+                    }
+                }
+                acc[base + lane] = (k == 0 ? 0 : acc[base + lane]) &+ sum
+            }
+        } }
+        if k == plan.steps - 1 {
+            requantQueue.append(RequantJob(start: t + LayerPlan.pipelineDepth, tileIndex: i, kgroup: g, shadow: acc))
+        }
+    }
+
+    // MARK: Requant engine (stepped): one tile row per cycle
+
+    func requantCycle(at t: Int) {
+        guard requantHead < requantQueue.count, requantQueue[requantHead].start <= t else { return }
+        let j = requantQueue[requantHead]
+        let r = t - j.start
+        precondition(r < cfg.tileH, "requant job overran")
+        let half = j.tileIndex & 1, lanesK = cfg.lanesK
+        for px in 0..<cfg.tileW {
+            for lane in 0..<lanesK {
+                let o = pass.firstChannel + j.kgroup * lanesK + lane
+                guard o < pass.endChannel else { continue }
+                let bo = o * 4 - biasBase
+                let b = Int32(bitPattern: UInt32(biasBytes[bo]) | UInt32(biasBytes[bo + 1]) << 8 | UInt32(biasBytes[bo + 2]) << 16 | UInt32(biasBytes[bo + 3]) << 24)
+                let idx = (r * cfg.tileW + px) * OW * B + (o - wb * B)
+                let res: Int8? = plan.hasResidual ? Int8(bitPattern: residualBuf[half][idx]) : nil
+                let v = requantizedOutput(accumulator: j.shadow[(r * cfg.tileW + px) * lanesK + lane], bias: b,
+                                          requantization: job.requantization, residual: res, activation: job.activation)
+                outputBuf[half][idx] = UInt8(bitPattern: v)
+            }
+        }
+        if r == cfg.tileH - 1 { requantHead += 1 }
+        if requantHead == requantQueue.count { requantQueue.removeAll(keepingCapacity: true); requantHead = 0 }
+    }
+
+    // MARK: Store engine (stepped): one word with byte strobes
+
+    func storeRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int) {
+        let (oy, ox, j) = outputWord(tile: tile, q: q)
+        let local = (((oy - tile.ty * cfg.tileH) * cfg.tileW + (ox - tile.tx * cfg.tileW)) * OW + j) * B
+        let dst = (image.regions.output + (oy * plan.outW + ox) * plan.outWords + wb + j) * B
+        let half = i & 1
+        for b in 0..<B {
+            let ch = (wb + j) * B + b
+            if ch >= pass.firstChannel && ch < pass.endChannel { image.bytes[dst + b] = outputBuf[half][local + b] }
+        }
+    }
+
+    // MARK: Fast mode: a tile's outputs by direct convolution, written where its stores go
+
+    func storeTileFast(tile: (ty: Int, tx: Int)) {
+        let K = plan.kernel, S = plan.stride, pad = plan.pad, cin = plan.cin
+        let rows = plan.outRows(ty: tile.ty), cols = plan.outCols(tx: tile.tx)
+        let o0 = pass.firstChannel, o1 = pass.endChannel
+        let outBase = image.regions.output * B, COWB = plan.outWords * B
+        let inW = plan.inW, inH = plan.inH
+        let rq = job.requantization, act = job.activation
+        job.input.scalars.withUnsafeBufferPointer { x in
+        job.filter.scalars.withUnsafeBufferPointer { w in
+        job.bias.withUnsafeBufferPointer { bias in
+        image.bytes.withUnsafeMutableBufferPointer { mem in
+            for oy in rows { for ox in cols {
+                let iy0 = oy * S - pad, ix0 = ox * S - pad
+                let ky0 = max(0, -iy0), ky1 = min(K, inH - iy0), kx0 = max(0, -ix0), kx1 = min(K, inW - ix0)
+                let dst = outBase + (oy * plan.outW + ox) * COWB
+                for o in o0..<o1 {
+                    var sum: Int32 = 0
+                    for ky in ky0..<ky1 { for kx in kx0..<kx1 {
+                        let xi = ((iy0 + ky) * inW + (ix0 + kx)) * cin
+                        let wi = ((o * K + ky) * K + kx) * cin
+                        for c in 0..<cin { sum &+= Int32(x[xi + c]) &* Int32(w[wi + c]) }
+                    } }
+                    let res: Int8? = plan.hasResidual ? Int8(bitPattern: mem[dst + o]) : nil
+                    let v = requantizedOutput(accumulator: sum, bias: bias[o], requantization: rq, residual: res, activation: act)
+                    mem[dst + o] = UInt8(bitPattern: v)
+                }
+            } }
+        } } } }
+    }
+}

@@ -1,0 +1,108 @@
+import AcceleratorSpec
+
+/// How the model advances time. Both give identical cycles, stats, trace and outputs.
+public enum SimulationMode: String, Codable, Sendable, CaseIterable {
+    /// One cycle at a time; every engine moves real data through banked buffers and the PE array.
+    case stepped
+    /// Jumps over stretches whose length is known; outputs from a direct convolution per tile.
+    case fast
+}
+
+/// Cycles in which the compute engine issued no step, by cause. They partition
+/// `cycles − computeBusyCycles` (docs/microarchitecture.md, "Statistics").
+public struct StallCycles: Hashable, Codable, Sendable {
+    /// Tile-mask load at layer start.
+    public var setup = 0
+    /// Bias and weight loading of each pass.
+    public var weights = 0
+    /// Waiting for the next tile's input (halo + residual) load.
+    public var load = 0
+    /// Waiting for the output-buffer half (store of tile i−2) while the store engine is not blocked.
+    public var store = 0
+    /// Waiting for the output-buffer half while the store engine is blocked by a load request (port contention).
+    public var dram = 0
+    /// Kgroup slot padding when T < tileH (the requant engine needs tileH cycles per kgroup).
+    public var requant = 0
+    /// After the pass's last kgroup: pipeline, requant and stores draining.
+    public var drain = 0
+
+    public init() {}
+    public var total: Int { setup + weights + load + store + dram + requant + drain }
+    public static func + (a: StallCycles, b: StallCycles) -> StallCycles {
+        var r = StallCycles()
+        r.setup = a.setup + b.setup; r.weights = a.weights + b.weights; r.load = a.load + b.load
+        r.store = a.store + b.store; r.dram = a.dram + b.dram; r.requant = a.requant + b.requant; r.drain = a.drain + b.drain
+        return r
+    }
+}
+
+/// Per-layer results of the model.
+public struct LayerStats: Hashable, Codable, Sendable {
+    public var name: String
+    public var kernel: Int
+    public var stride: Int
+    public var inShape: [Int]
+    public var outShape: [Int]
+    /// Active tiles / all tiles.
+    public var tileDensity: Double
+    public var activeTiles: Int
+    public var passes: Int
+    public var cycles: Int
+    public var computeBusyCycles: Int
+    public var stallCycles: StallCycles
+    /// Valid output pixels of active tiles × Cout·K²·Cin.
+    public var issuedMACs: Int
+    /// Pixel-mask-active valid pixels of active tiles × Cout·K²·Cin.
+    public var usefulMACs: Int
+    /// H_out·W_out·Cout·K²·Cin.
+    public var denseMACs: Int
+    /// usefulMACs / (macsPerCycle · cycles).
+    public var peUtilization: Double
+    public var dramBytesRead: Int
+    public var dramBytesWritten: Int
+    /// Compulsory bytes of the active work (see docs): input pixels under active halos, weights, outputs (and residuals).
+    public var boundBytes: Int
+    /// max(ceil(usefulMACs / macsPerCycle), ceil(boundBytes / B)).
+    public var boundCycles: Int
+    /// cycles / boundCycles (0 when the bound is 0).
+    public var cyclesOverBound: Double
+    /// Cycles of the same layer with an all-ones tile mask.
+    public var denseCycles: Int
+    /// denseCycles / cycles.
+    public var speedup: Double
+}
+
+/// One active tile of one pass in the event trace. Intervals are half-open [start, end).
+public struct TileEvent: Hashable, Codable, Sendable {
+    public var pass: Int
+    /// Position in the pass's raster order of active tiles.
+    public var index: Int
+    public var ty: Int
+    public var tx: Int
+    /// First load request .. first cycle its data may be used (last request + 1 + L).
+    public var loadStart: Int
+    public var loadEnd: Int
+    /// First step issued .. end of its last kgroup slot.
+    public var computeStart: Int
+    public var computeEnd: Int
+    /// First store request .. last store request + 1.
+    public var storeStart: Int
+    public var storeEnd: Int
+
+    public static let csvHeader = "pass,index,ty,tx,loadStart,loadEnd,computeStart,computeEnd,storeStart,storeEnd"
+    public var csvRow: String {
+        "\(pass),\(index),\(ty),\(tx),\(loadStart),\(loadEnd),\(computeStart),\(computeEnd),\(storeStart),\(storeEnd)"
+    }
+    /// One JSON object, keys in the CSV column order.
+    public var jsonLine: String {
+        "{\"pass\":\(pass),\"index\":\(index),\"ty\":\(ty),\"tx\":\(tx),\"loadStart\":\(loadStart),\"loadEnd\":\(loadEnd),\"computeStart\":\(computeStart),\"computeEnd\":\(computeEnd),\"storeStart\":\(storeStart),\"storeEnd\":\(storeEnd)}"
+    }
+}
+
+/// Everything one layer simulation produces.
+public struct LayerSimulation: Sendable {
+    public var stats: LayerStats
+    public var trace: [TileEvent]
+    /// Read back from the modelled DRAM's output region (nil when outputs were not requested).
+    public var output: QTensor?
+}

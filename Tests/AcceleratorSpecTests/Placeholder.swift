@@ -1,4 +1,0 @@
-import Testing
-@testable import AcceleratorSpec
-
-@Test func AcceleratorSpecBuilds() {}

@@ -1,0 +1,138 @@
+import Testing
+import Foundation
+import AcceleratorSpec
+
+@Suite struct HardwareConfigTests {
+    @Test func referenceConfigsValidate() throws {
+        try HardwareConfig.small.validate()
+        try HardwareConfig.default.validate()
+        #expect(HardwareConfig.default.macsPerCycle == 4096)
+        #expect(HardwareConfig.default.inputBankDepth == 128)
+        #expect(HardwareConfig.default.weightBankDepth == 1024)
+        #expect(HardwareConfig.default.outputWordsPerPixel == 16)
+    }
+
+    @Test func jsonRoundTrip() throws {
+        for c in [HardwareConfig.small, .default] {
+            let back = try HardwareConfig.fromJSON(c.canonicalJSON())
+            #expect(back == c)
+            #expect(try HardwareConfig.fromJSON(Data(c.prettyJSON().utf8)) == c)
+        }
+    }
+
+    @Test func hashIsStableAndContentSensitive() throws {
+        // Pinned: changing the canonical form or the hash breaks generated file names.
+        #expect(HardwareConfig.default.contentHash == HardwareConfig.default.contentHash)
+        #expect(HardwareConfig.default.contentHash.count == 16)
+        #expect(HardwareConfig.small.contentHash != HardwareConfig.default.contentHash)
+        var c = HardwareConfig.default
+        c.memLatency += 1
+        #expect(c.contentHash != HardwareConfig.default.contentHash)
+        // Key order in the input does not matter.
+        let shuffled = #"{"memLatency":20,"tileW":8,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
+        #expect(try HardwareConfig.fromJSON(Data(shuffled.utf8)).contentHash == HardwareConfig.default.contentHash)
+        #expect(String(decoding: HardwareConfig.default.canonicalJSON(), as: UTF8.self) ==
+                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
+    }
+
+    @Test func validationErrorsNameTheField() throws {
+        func err(_ edit: (inout HardwareConfig) -> Void) -> String {
+            var c = HardwareConfig.default
+            edit(&c)
+            do { try c.validate(); return "" } catch { return "\(error)" }
+        }
+        #expect(err { $0.tileH = 0 }.contains("tileH"))
+        #expect(err { $0.tileW = 33 }.contains("tileW"))
+        #expect(err { $0.lanesK = -1 }.contains("lanesK"))
+        #expect(err { $0.lanesC = 3 }.contains("lanesC"))
+        #expect(err { $0.activationWidth = 4 }.contains("activationWidth"))
+        #expect(err { $0.weightWidth = 16 }.contains("weightWidth"))
+        #expect(err { $0.accumulatorWidth = 64 }.contains("accumulatorWidth"))
+        #expect(err { $0.memBytesPerCycle = 24 }.contains("memBytesPerCycle"))
+        #expect(err { $0.memBytesPerCycle = 4; $0.lanesC = 8 }.contains("multiple of lanesC"))
+        #expect(err { $0.memLatency = 0 }.contains("memLatency"))
+        #expect(err { $0.inputBufferBytes = 0 }.contains("inputBufferBytes"))
+        #expect(err { $0.weightBufferBytes = 100 }.contains("weightBufferBytes"))
+        #expect(err { $0.outputBufferBytes = -4 }.contains("outputBufferBytes"))
+        #expect(err { $0.clockMHz = 0 }.contains("clockMHz"))
+        #expect(throws: AcceleratorSpecError.self) { try HardwareConfig.fromJSON(Data(#"{"tileH": 8}"#.utf8)) }
+        #expect(throws: AcceleratorSpecError.self) {
+            try HardwareConfig.fromJSON(Data(#"{"tileH":0,"tileW":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"memLatency":20}"#.utf8))
+        }
+    }
+}
+
+@Suite struct LayerJobTests {
+    func job(K: Int = 3, S: Int = 1, H: Int = 3, W: Int = 3, cin: Int, cout: Int, residual: Bool, tile: Int = 2,
+             mask: [Bool]? = nil, bias: [Int32]? = nil) throws -> LayerJob {
+        try LayerJob(kernel: K, stride: S, inHeight: H, inWidth: W, inChannels: cin, outChannels: cout,
+                     weights: (0..<(cout * K * K * cin)).map { Int8(truncatingIfNeeded: $0 + 1) },
+                     bias: bias ?? (0..<cout).map { Int32($0) - 1 }, input: (0..<(H * W * cin)).map { Int8(truncatingIfNeeded: 100 + $0) },
+                     residual: residual ? (0..<(((H + S - 1) / S) * ((W + S - 1) / S) * cout)).map { Int8(truncatingIfNeeded: -$0 - 1) } : nil,
+                     multiplier: 1, shift: 1, activation: .none, tileH: tile, tileW: tile, tileMaskBits: mask)
+    }
+
+    /// Hand-checked: B = 4, 3x3 input of 5 channels (CW 2), 3 output channels, residual, tiles 2x2 → 2x2 tiles.
+    @Test func memoryImageLayout() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 4 * 64,
+                                        weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 4,
+                                        memBytesPerCycle: 4, memLatency: 1)
+        let j = try job(cin: 5, cout: 3, residual: true, mask: [true, false, false, true], bias: [-2, 258, 7])
+        let plan = try LayerPlan(job: j, config: config)
+        let img = MemoryImage(job: j, plan: plan)
+        let r = img.regions
+        // mask 1 word; bias 3 words; weights 3·9·2 = 54; input 9·2 = 18; residual 9·1 = 9; output 9.
+        #expect(r == MemoryRegions(mask: 0, bias: 1, weights: 4, input: 58, residual: 76, output: 85, end: 94))
+        #expect(Array(img.bytes[0..<4]) == [0b1001, 0, 0, 0])
+        #expect(Array(img.bytes[4..<16]) == [0xFE, 0xFF, 0xFF, 0xFF, 0x02, 0x01, 0, 0, 7, 0, 0, 0])
+        // Weight (o 0, tap 0): c 0..4 = 1,2,3,4 | 5,0,0,0; tap 1 starts at word 6.
+        #expect(Array(img.bytes[16..<24]) == [1, 2, 3, 4, 5, 0, 0, 0])
+        #expect(Array(img.bytes[24..<28]) == [6, 7, 8, 9])
+        // Input pixel (0,1) = values 105..109 at word 58 + 2.
+        #expect(Array(img.bytes[(60 * 4)..<(62 * 4)]) == [105, 106, 107, 108, 109, 0, 0, 0])
+        // Residual pixel 0 = -1,-2,-3, pad 0; output pre-initialised with the same.
+        #expect(Array(img.bytes[(76 * 4)..<(77 * 4)]) == [0xFF, 0xFE, 0xFD, 0])
+        #expect(Array(img.bytes[(85 * 4)..<(86 * 4)]) == [0xFF, 0xFE, 0xFD, 0])
+        #expect(img.output(plan: plan) == j.residual)
+        // Plan: halo 4x4, RS = CS = 2 slots per bank; tile (0,0) loads rows/cols 0..2 (halo −1..2) → 9 pixels × 2 words + 4 residual words.
+        #expect(plan.haloH == 4 && plan.rowSlots == 2 && plan.colSlots == 2 && plan.inputBankWords == 8)
+        #expect(plan.loadWords(ty: 0, tx: 0, pass: plan.passes[0]) == 9 * 2 + 4)
+        #expect(plan.loadWords(ty: 1, tx: 1, pass: plan.passes[0]) == 2 * 2 * 2 + 1)
+        #expect(plan.storeWords(ty: 1, tx: 1, pass: plan.passes[0]) == 1)
+        #expect(plan.inputBank(hy: 3, hx: 2) == (1, 0))
+        #expect(plan.inputAddress(hy: 3, hx: 2, word: 1) == (1 * 2 + 1) * 2 + 1)
+    }
+
+    @Test func passSplitAndFitErrors() throws {
+        // 3x3x16 → CW 1 with B 16; weight bank depth 20 → 2 kgroups of 9 words → passes of 2·lanesK.
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 16 * 16,
+                                        weightBufferBytes: 2 * 16 * 20, outputBufferBytes: 2 * 4 * 16 * 2,
+                                        memBytesPerCycle: 16, memLatency: 2)
+        let j = try job(H: 5, W: 5, cin: 16, cout: 9, residual: false)
+        let plan = try LayerPlan(job: j, config: config)
+        #expect(plan.passChannels == 4)
+        #expect(plan.passes.map(\.channels) == [4, 4, 1])
+        #expect(plan.kgroups(plan.passes[2]) == 1)
+        // Too small a weight buffer for one kgroup.
+        var small = config
+        small.weightBufferBytes = 2 * 16 * 8
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: j, config: small) }
+        do { _ = try LayerPlan(job: j, config: small) } catch { #expect("\(error)".contains("weight-buffer")) }
+        // Input buffer too small: needs RS·CS·CW = 4 words per bank.
+        var tiny = config
+        tiny.inputBufferBytes = 2 * 4 * 16 * 2
+        do { _ = try LayerPlan(job: j, config: tiny); Issue.record("expected doesNotFit") }
+        catch { #expect("\(error)".contains("input buffer") && "\(error)".contains("short by")) }
+        // Accumulator overflow: 16-bit accumulators cannot hold 3·3·16·128².
+        var narrow = config
+        narrow.accumulatorWidth = 16
+        do { _ = try LayerPlan(job: j, config: narrow); Issue.record("expected overflow") }
+        catch { #expect("\(error)".contains("accumulator")) }
+    }
+
+    @Test func shapeMismatchesAreRejected() throws {
+        #expect(throws: (any Error).self) { try job(cin: 2, cout: 2, residual: false, mask: [true]) }  // 2x2 tiles over 3x3
+        let j = try job(cin: 2, cout: 2, residual: false)
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: j, config: .default) }  // tile 2 vs 8
+    }
+}

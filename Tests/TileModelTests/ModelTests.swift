@@ -1,0 +1,134 @@
+import Testing
+import TileModel
+
+@Suite struct ModelOutputTests {
+    /// Shapes covering K 1/3, stride 1/2, channels not multiples of the lanes, maps not multiples of the tile.
+    static let shapes: [(K: Int, S: Int, H: Int, W: Int, cin: Int, cout: Int, res: Bool)] = [
+        (3, 1, 7, 5, 5, 7, false), (3, 2, 9, 8, 6, 5, true), (1, 1, 5, 7, 11, 4, true),
+        (1, 2, 8, 7, 3, 8, false), (3, 1, 6, 6, 20, 10, true), (5, 1, 7, 6, 3, 4, false), (3, 2, 11, 5, 9, 13, true),
+    ]
+
+    @Test(arguments: MaskKind.allCases)
+    func bothModesMatchReference(mask: MaskKind) throws {
+        var rng = SplitMix(seed: 42)
+        for config in [try oddConfig(), HardwareConfig.small] {
+            let model = TileModel(config: config)
+            for (n, s) in Self.shapes.enumerated() {
+                let act: Activation = [.none, .relu, .prelu(slope: 40)][n % 3]
+                let job = try randomJob(&rng, K: s.K, S: s.S, H: s.H, W: s.W, cin: s.cin, cout: s.cout, residual: s.res,
+                                        config: config, mask: mask, activation: act)
+                let expected = referenceOutput(job)
+                let fast = try model.simulate(job, mode: .fast)
+                let stepped = try model.simulate(job, mode: .stepped)
+                #expect(fast.output == expected, "fast output differs: \(job.name) mask \(mask)")
+                #expect(stepped.output == expected, "stepped output differs: \(job.name) mask \(mask)")
+                #expect(stepped.stats == fast.stats, "stats differ: \(job.name) mask \(mask)")
+                #expect(stepped.trace == fast.trace, "trace differs: \(job.name) mask \(mask)")
+                let st = fast.stats
+                #expect(st.cycles == st.computeBusyCycles + st.stallCycles.total)
+            }
+        }
+    }
+
+    @Test func multiPassWeightsAndOutputs() throws {
+        var rng = SplitMix(seed: 7)
+        // Weight buffer holds 2 kgroups of 3x3x20 → passes of 6 channels; output buffer 2 words per pixel.
+        let config = try oddConfig(weightBytes: 3 * 8 * 54, outputBytes: 2 * 6 * 8 * 2)
+        let model = TileModel(config: config)
+        for mask in MaskKind.allCases {
+            let job = try randomJob(&rng, K: 3, S: 1, H: 7, W: 5, cin: 20, cout: 17, residual: true, config: config, mask: mask)
+            let plan = try LayerPlan(job: job, config: config)
+            #expect(plan.passes.count == 3)
+            #expect(plan.passes.map(\.channels) == [6, 6, 5])
+            let fast = try model.simulate(job, mode: .fast)
+            let stepped = try model.simulate(job, mode: .stepped)
+            #expect(fast.output == referenceOutput(job))
+            #expect(stepped.output == referenceOutput(job))
+            #expect(stepped.stats == fast.stats)
+            #expect(stepped.trace == fast.trace)
+        }
+    }
+
+    @Test func randomLayersSteppedEqualsFast() throws {
+        var rng = SplitMix(seed: 2024)
+        let configs = [try oddConfig(), try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2), HardwareConfig.small]
+        for n in 0..<24 {
+            let config = configs[n % configs.count]
+            let K = [1, 3][Int.random(in: 0...1, using: &rng)], S = Int.random(in: 1...2, using: &rng)
+            let job = try randomJob(&rng, K: K, S: S, H: Int.random(in: 1...12, using: &rng), W: Int.random(in: 1...12, using: &rng),
+                                    cin: Int.random(in: 1...9, using: &rng), cout: Int.random(in: 1...9, using: &rng),
+                                    residual: Bool.random(using: &rng), config: config, mask: .random, pixelMask: true)
+            let model = TileModel(config: config)
+            let fast = try model.simulate(job, mode: .fast)
+            let stepped = try model.simulate(job, mode: .stepped)
+            #expect(fast.output == referenceOutput(job), "\(job.name)")
+            #expect(stepped.output == fast.output, "\(job.name)")
+            #expect(stepped.stats == fast.stats, "\(job.name)")
+            #expect(stepped.trace == fast.trace, "\(job.name)")
+            #expect(fast.stats.usefulMACs <= fast.stats.issuedMACs)
+            #expect(try model.cycles(job) == fast.stats.cycles)
+        }
+    }
+}
+
+@Suite struct ModelTimingTests {
+    @Test func emptyMaskCostsOnlySetup() throws {
+        var rng = SplitMix(seed: 3)
+        for config in [HardwareConfig.small, .default] {
+            let job = try randomJob(&rng, K: 3, S: 1, H: 40, W: 24, cin: 16, cout: 8, residual: true, config: config, mask: .empty)
+            let r = try TileModel(config: config).simulate(job)
+            let plan = try LayerPlan(job: job, config: config)
+            #expect(r.stats.cycles == plan.maskWords + config.memLatency)
+            #expect(r.stats.stallCycles.setup == r.stats.cycles)
+            #expect(r.stats.dramBytesWritten == 0)
+            #expect(r.trace.isEmpty)
+            #expect(r.output == job.residual)
+        }
+    }
+
+    @Test func removingATileNeverIncreasesCycles() throws {
+        var rng = SplitMix(seed: 99)
+        let configs = [try oddConfig(), HardwareConfig.small, try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2)]
+        for n in 0..<240 {
+            let config = configs[n % configs.count]
+            let K = [1, 3][n % 2], S = 1 + (n / 2) % 2
+            var job = try randomJob(&rng, K: K, S: S, H: Int.random(in: 4...20, using: &rng), W: Int.random(in: 4...20, using: &rng),
+                                    cin: Int.random(in: 1...24, using: &rng), cout: Int.random(in: 1...12, using: &rng),
+                                    residual: Bool.random(using: &rng), config: config, mask: .random)
+            let model = TileModel(config: config)
+            var before = try model.cycles(job)
+            var mask = job.tileMask
+            while let i = mask.bits.indices.filter({ mask.bits[$0] }).randomElement(using: &rng) {
+                mask.bits[i] = false
+                job = job.with(tileMask: mask)
+                let after = try model.cycles(job)
+                #expect(after <= before, "removing tile \(i) of \(job.name) raised cycles \(before) → \(after)")
+                before = after
+            }
+        }
+    }
+
+    /// The worked example of docs/microarchitecture.md, computed by hand there.
+    @Test func workedExample() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
+                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
+                                        memBytesPerCycle: 8, memLatency: 2)
+        var rng = SplitMix(seed: 1)
+        // 3x3, stride 1, 4x4x8 input, 4 output channels, residual, tiles: 2x2, mask 1 0 / 1 1.
+        var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
+        job.tileMask.bits = [true, false, true, true]
+        let fast = try TileModel(config: config).simulate(job, mode: .fast)
+        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+        #expect(stepped.stats == fast.stats)
+        #expect(fast.output == referenceOutput(job))
+        let t = fast.trace.map { [$0.loadStart, $0.loadEnd, $0.computeStart, $0.computeEnd, $0.storeStart, $0.storeEnd] }
+        #expect(t == [[44, 59, 59, 95, 114, 118], [58, 73, 95, 131, 136, 140], [100, 115, 131, 167, 172, 176]])
+        #expect(fast.stats.cycles == 176)
+        #expect(fast.stats.computeBusyCycles == 108)
+        var stalls = StallCycles()
+        stalls.setup = 3; stalls.weights = 40; stalls.load = 16; stalls.drain = 9
+        #expect(fast.stats.stallCycles == stalls)
+        #expect(fast.stats.dramBytesRead == (1 + 38 + 3 * 13) * 8)
+        #expect(fast.stats.dramBytesWritten == 3 * 4 * 8)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import TileModel
-
-@Test func TileModelBuilds() {}
