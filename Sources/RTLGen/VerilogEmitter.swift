@@ -6,6 +6,12 @@ public struct VerilogFile: Sendable {
     public let moduleName: String
     /// The text.
     public let contents: String
+
+    public init(fileName: String, moduleName: String, contents: String) {
+        self.fileName = fileName
+        self.moduleName = moduleName
+        self.contents = contents
+    }
 }
 
 /// Turns checked ``Module``s into SystemVerilog accepted by Verilator

@@ -74,7 +74,8 @@ enum VerilatorBench {
         """
         for p in inputs {
             s += "        if (std::fscanf(in, \"%llx\", &v) != 1) return 5;\n"
-            s += "        top->\(p.name) = static_cast<decltype(top->\(p.name))>(v);\n"
+            let ctype = p.width <= 8 ? "CData" : p.width <= 16 ? "SData" : p.width <= 32 ? "IData" : "QData"
+            s += "        top->\(p.name) = static_cast<\(ctype)>(v);\n"
         }
         s += "        top->eval();\n"
         for (k, p) in outputs.enumerated() {
