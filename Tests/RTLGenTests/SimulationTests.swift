@@ -46,6 +46,22 @@ let benchRun: Result<BenchRun, any Error> = Result {
     try VerilatorBench.simulate(try benchCircuits.get(), cycles: benchCycles, seed: 0x5EED_2026)
 }
 
+/// Compares a circuit's trace with a reference model, reporting only the first
+/// cycle where they diverge (with that cycle's inputs). `model` is called once per
+/// cycle with the inputs; it returns the outputs expected before the clock edge
+/// (nil: don't compare this cycle) and then advances its own state.
+func compare(_ t: Trace, circuit: String, skipFirst: Bool = true,
+             model: ([String: UInt64]) -> [String: UInt64]?) {
+    for c in 0..<t.inputs.count {
+        guard let expected = model(t.inputs[c]), !(skipFirst && c == 0) else { continue }
+        let actual = t.outputs[c].filter { expected[$0.key] != nil }
+        if actual != expected {
+            Issue.record("\(circuit): first divergence at cycle \(c): inputs \(t.inputs[c].sorted { $0.key < $1.key }), expected \(expected.sorted { $0.key < $1.key }), got \(actual.sorted { $0.key < $1.key })")
+            return
+        }
+    }
+}
+
 @Suite("Verilator simulation of small circuits against Swift models", .serialized,
        .enabled(if: HDLTools.haveVerilator))
 struct SimulationTests {
@@ -54,80 +70,74 @@ struct SimulationTests {
     }
 
     @Test func counterMatchesModel() throws {
-        let t = try trace("counter")
         var value: UInt64 = 0
-        for c in 0..<t.inputs.count {
-            let i = t.inputs[c], o = t.outputs[c]
-            if c > 0 { #expect(o["count"] == value, "cycle \(c)") }
+        var maxSeen: UInt64 = 0
+        compare(try trace("counter"), circuit: "counter") { i in
+            let out = ["count": value]
+            maxSeen = max(maxSeen, value)
             if i["rst"] == 1 { value = 0 } else if i["en"] == 1 { value = (value + 1) & 0xFF }
+            return out
         }
+        #expect(maxSeen > 20, "stimulus should let the counter run")
     }
 
     @Test func fifoMatchesModel() throws {
-        let t = try trace("fifo")
         var queue: [UInt64] = []
         var sawFull = false, sawEmptyPop = false
-        for c in 0..<t.inputs.count {
-            let i = t.inputs[c], o = t.outputs[c]
-            if c > 0 {
-                #expect(o["empty"] == (queue.isEmpty ? 1 : 0), "cycle \(c)")
-                #expect(o["full"] == (queue.count == 4 ? 1 : 0), "cycle \(c)")
-                #expect(o["level"] == UInt64(queue.count), "cycle \(c)")
-                #expect(o["dout"] == (queue.first ?? 0), "cycle \(c)")
+        compare(try trace("fifo"), circuit: "fifo") { i in
+            let out: [String: UInt64] = ["empty": queue.isEmpty ? 1 : 0, "full": queue.count == 4 ? 1 : 0,
+                                         "level": UInt64(queue.count), "dout": queue.first ?? 0]
+            if i["rst"] == 1 {
+                queue = []
+                return out
             }
-            if i["rst"] == 1 { queue = []; continue }
             let canPop = !queue.isEmpty, canPush = queue.count < 4
             if i["pop"] == 1 && !canPop { sawEmptyPop = true }
             if i["push"] == 1 && !canPush { sawFull = true }
             if i["pop"] == 1 && canPop { queue.removeFirst() }
             if i["push"] == 1 && canPush { queue.append(i["din"]!) }
+            return out
         }
         #expect(sawFull && sawEmptyPop, "stimulus should exercise full and empty")
     }
 
     @Test func macMatchesModel() throws {
-        let t = try trace("mac")
         var acc: Int32 = 0
         var saturatedHigh = 0, saturatedLow = 0
-        for c in 0..<t.inputs.count {
-            let i = t.inputs[c], o = t.outputs[c]
-            if c > 0 {
-                #expect(o["acc"] == pattern(Int64(acc), width: 32), "cycle \(c)")
-                let sat = min(max(Int64(acc), -32768), 32767)
-                if Int64(acc) > 32767 { saturatedHigh += 1 }
-                if Int64(acc) < -32768 { saturatedLow += 1 }
-                #expect(o["sat"] == pattern(sat, width: 16), "cycle \(c)")
-            }
+        compare(try trace("mac"), circuit: "mac") { i in
+            if Int64(acc) > 32767 { saturatedHigh += 1 }
+            if Int64(acc) < -32768 { saturatedLow += 1 }
+            let sat = min(max(Int64(acc), -32768), 32767)
+            let out = ["acc": pattern(Int64(acc), width: 32), "sat": pattern(sat, width: 16)]
             let a = Int32(signedValue(i["a"]!, width: 8)), b = Int32(signedValue(i["b"]!, width: 8))
             let addend: Int32 = i["valid"] == 1 ? a * b : 0
             if i["rst"] == 1 { acc = 0 } else if i["clear"] == 1 { acc = addend } else { acc = acc &+ addend }
+            return out
         }
         #expect(saturatedHigh > 0 && saturatedLow > 0, "stimulus should saturate both ways")
     }
 
     @Test func nextSetBitMatchesModel() throws {
-        let t = try trace("scan")
-        for c in 0..<t.inputs.count {
-            let mask = t.inputs[c]["mask"]!, start = Int(t.inputs[c]["start"]!)
+        var hits = 0, misses = 0
+        compare(try trace("scan"), circuit: "next_set_bit", skipFirst: false) { i in
+            let mask = i["mask"]!, start = Int(i["start"]!)
             let hit = (start..<16).first { mask >> UInt64($0) & 1 == 1 }
-            #expect(t.outputs[c]["found"] == (hit == nil ? 0 : 1), "cycle \(c)")
-            #expect(t.outputs[c]["index"] == UInt64(hit ?? 0), "cycle \(c)")
+            if hit == nil { misses += 1 } else { hits += 1 }
+            return ["found": hit == nil ? 0 : 1, "index": UInt64(hit ?? 0)]
         }
+        #expect(hits > 50 && misses > 10)
     }
 
     @Test func memoryMatchesModel() throws {
-        let t = try trace("ram")
         var words = [UInt64?](repeating: nil, count: 256)
         var rdata: UInt64? = nil
         var checked = 0
-        for c in 0..<t.inputs.count {
-            let i = t.inputs[c], o = t.outputs[c]
-            if let rdata {
-                #expect(o["rdata"] == rdata, "cycle \(c)")
-                checked += 1
-            }
+        compare(try trace("ram"), circuit: "sram256x16", skipFirst: false) { i in
+            let out = rdata.map { ["rdata": $0] }
+            if out != nil { checked += 1 }
             if i["re"] == 1 { rdata = words[Int(i["raddr"]!)] }  // old data on read-during-write
             if i["we"] == 1 { words[Int(i["waddr"]!)] = i["wdata"]! }
+            return out
         }
         #expect(checked > benchCycles / 2)
     }
