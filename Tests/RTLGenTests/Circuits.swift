@@ -155,3 +155,35 @@ enum Circuits {
         return try m.build()
     }
 }
+
+extension Circuits {
+    /// One output per kind of expression, to check every rendering (widths and
+    /// signedness) against a Swift model.
+    static func expressionZoo() throws -> Module {
+        let m = ModuleBuilder("expr_zoo", documentation: "Every expression kind of the IR, one output each.")
+        let a = m.input("a", width: 8, signed: true), b = m.input("b", width: 8, signed: true)
+        let u = m.input("u", width: 8), v = m.input("v", width: 8)
+        let s = m.input("s", width: 3)
+        m.assign(m.output("add_s", width: 8, signed: true), a + b)
+        m.assign(m.output("add_c", width: 8, signed: true), a + (-3))
+        m.assign(m.output("sub_u", width: 8), u - v)
+        m.assign(m.output("mul_s", width: 16, signed: true), a.sext(16) * b.sext(16))
+        m.assign(m.output("mul_u", width: 16), u.zext(16) * v.zext(16))
+        m.assign(m.output("cmp", width: 8),
+                 cat(a < b, u <= v, a > b, u >= v, u == v, a != b, a < -5, u.asSigned < b))
+        m.assign(m.output("shl", width: 8), u << s)
+        m.assign(m.output("shr", width: 8), u >> s)
+        m.assign(m.output("sra_s", width: 8, signed: true), a >>> s)
+        m.assign(m.output("sra_u", width: 8), u >>> s)
+        m.assign(m.output("sra_c", width: 8, signed: true), a.sra(3))
+        m.assign(m.output("bitwise", width: 8), (u & v) | (~u ^ v))
+        m.assign(m.output("reduce", width: 4), cat(u.reduceAnd(), u.reduceOr(), u.reduceXor(), !u[0]))
+        m.assign(m.output("slice_expr", width: 4), (u + v)[3...6])
+        m.assign(m.output("sext_expr", width: 8, signed: true), (a + b).trunc(5).sext(8))
+        m.assign(m.output("zext_neg", width: 10, signed: true), (-a).zext(10))
+        m.assign(m.output("rep", width: 6), replicate(u[0...1], count: 3))
+        m.assign(m.output("mx", width: 8, signed: true), mux(u[7] || v[7], a, b))
+        m.assign(m.output("logic1"), (u[1] && !v[1]) || (u == 0))
+        return try m.build()
+    }
+}

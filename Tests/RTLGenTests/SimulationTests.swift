@@ -32,6 +32,13 @@ let benchCircuits: Result<[CircuitUnderTest], any Error> = Result {
             let sparse = cycle % 3 == 0 ? rng.bits(16) & rng.bits(16) & rng.bits(16) : rng.bits(16)
             return ["mask": cycle % 50 == 0 ? 0 : sparse, "start": rng.bits(4)]
         },
+        CircuitUnderTest(prefix: "zoo", module: try Circuits.expressionZoo()) { rng, cycle in
+            let special: [UInt64] = [0, 1, 0x7F, 0x80, 0xFF, 0xFB]
+            func pick(_ rng: inout SplitMix64) -> UInt64 {
+                rng.chance(1, in: 4) ? special[Int(rng.bits(8)) % special.count] : rng.bits(8)
+            }
+            return ["a": pick(&rng), "b": pick(&rng), "u": pick(&rng), "v": pick(&rng), "s": rng.bits(3)]
+        },
         CircuitUnderTest(prefix: "ram", module: try Circuits.sram(width: 16, depth: 256)) { rng, _ in
             let near = rng.chance(1, in: 2)  // mostly a small window so reads hit written words
             return ["we": rng.chance(1, in: 2) ? 1 : 0, "waddr": near ? rng.bits(4) : rng.bits(8),
@@ -126,6 +133,37 @@ struct SimulationTests {
             return ["found": hit == nil ? 0 : 1, "index": UInt64(hit ?? 0)]
         }
         #expect(hits > 50 && misses > 10)
+    }
+
+    @Test func expressionsMatchModel() throws {
+        compare(try trace("zoo"), circuit: "expr_zoo", skipFirst: false) { i in
+            let a = signedValue(i["a"]!, width: 8), b = signedValue(i["b"]!, width: 8)
+            let u = i["u"]!, v = i["v"]!, s = i["s"]!
+            func bit(_ c: Bool) -> UInt64 { c ? 1 : 0 }
+            let cmpBits = [a < b, u <= v, a > b, u >= v, u == v, a != b, a < -5, signedValue(u, width: 8) < b]
+            let sumAB = pattern(a + b, width: 5)
+            return [
+                "add_s": pattern(a + b, width: 8),
+                "add_c": pattern(a - 3, width: 8),
+                "sub_u": (u &- v) & 0xFF,
+                "mul_s": pattern(a * b, width: 16),
+                "mul_u": u * v,
+                "cmp": cmpBits.reduce(0) { $0 << 1 | bit($1) },
+                "shl": (u << s) & 0xFF,
+                "shr": u >> s,
+                "sra_s": pattern(a >> Int64(s), width: 8),
+                "sra_u": pattern(signedValue(u, width: 8) >> Int64(s), width: 8),
+                "sra_c": pattern(a >> 3, width: 8),
+                "bitwise": ((u & v) | (~u ^ v)) & 0xFF,
+                "reduce": bit(u == 0xFF) << 3 | bit(u != 0) << 2 | UInt64(u.nonzeroBitCount & 1) << 1 | bit(u & 1 == 0),
+                "slice_expr": ((u + v) >> 3) & 0xF,
+                "sext_expr": pattern(signedValue(sumAB, width: 5), width: 8),
+                "zext_neg": pattern(-a, width: 8),
+                "rep": (u & 3) * 0b010101,
+                "mx": pattern(u >> 7 == 1 || v >> 7 == 1 ? a : b, width: 8),
+                "logic1": bit((u >> 1 & 1 == 1 && v >> 1 & 1 == 0) || u == 0),
+            ]
+        }
     }
 
     @Test func memoryMatchesModel() throws {
