@@ -352,6 +352,34 @@ public func mux(_ select: some ExprConvertible, _ ifTrue: Int, _ ifFalse: some E
     mux(select, literal(ifTrue, like: ifFalse.expr), ifFalse)
 }
 
+/// `values[index]`: a balanced tree of muxes on the bits of `index` (unsigned).
+/// All values must have the same width and signedness. Only the low
+/// ⌈log2 count⌉ bits of `index` are used; an index ≥ `values.count` selects one
+/// of the values (which one is unspecified). Handy for register files, PE-array
+/// outputs, FIFO heads.
+public func select(_ index: some ExprConvertible, _ values: [any ExprConvertible]) -> Expr {
+    let idx = index.expr
+    let vs = values.map { $0.expr }
+    guard let first = vs.first else { return .invalid("select from no values", operands: [idx], width: 1, signed: false) }
+    guard !idx.isSigned else {
+        return .invalid("select index '\(idx)' must be unsigned", operands: [idx], width: first.width, signed: first.isSigned)
+    }
+    guard vs.count <= (idx.width >= 62 ? Int.max : 1 << idx.width) else {
+        return .invalid("select index '\(idx)' (\(idx.width) bits) cannot address \(vs.count) values",
+                        operands: [idx], width: first.width, signed: first.isSigned)
+    }
+    func tree(_ lo: Int, _ bit: Int) -> Expr {
+        // Chooses among values[lo ..< lo + 2^(bit+1)] on index bits bit…0.
+        if bit < 0 { return vs[min(lo, vs.count - 1)] }
+        let half = 1 << bit
+        if lo + half >= vs.count { return tree(lo, bit - 1) }
+        return mux(idx[bit], tree(lo + half, bit - 1), tree(lo, bit - 1))
+    }
+    var top = 0
+    while (1 << (top + 1)) < vs.count { top += 1 }
+    return vs.count == 1 ? first : tree(0, top)
+}
+
 /// Concatenation, most significant part first (Verilog `{a, b}`); unsigned.
 public func cat(_ parts: [any ExprConvertible]) -> Expr {
     let es = parts.map { $0.expr }

@@ -37,6 +37,46 @@ public struct Module: Sendable {
         items.compactMap { if case .instance(let i) = $0 { return i.module } else { return nil } }
     }
 
+    /// Inputs, wires and registers that no expression of the module reads
+    /// (and that are not waived with ``ModuleBuilder/allowUnused(_:)``): each
+    /// would be a Verilator `UNUSEDSIGNAL` warning. Partly used signals are not
+    /// detected here.
+    public var unreadSignals: [String] {
+        var read = Set<String>()
+        func use(_ e: Expr) { for s in e.referencedSignals { read.insert(s.name) } }
+        func useStatements(_ stmts: [Statement]) {
+            for st in stmts {
+                switch st {
+                case .assign(_, let v): use(v)
+                case .when(let c, let t, let e): use(c); useStatements(t); useStatements(e)
+                case .switchOn(let sel, let cases, let d):
+                    use(sel)
+                    for (_, body) in cases { useStatements(body) }
+                    useStatements(d)
+                }
+            }
+        }
+        for item in items {
+            switch item {
+            case .assign(_, let v): use(v)
+            case .process(let p):
+                if case .clocked(let clk, let rst) = p.kind {
+                    read.insert(clk.name)
+                    if let rst, !p.resets.isEmpty { read.insert(rst.name) }
+                }
+                useStatements(p.body)
+            case .instance(let i):
+                for c in i.connections where c.port.kind == .input { use(c.value) }
+            case .memory(let m):
+                read.insert(m.clock.name)
+                for e in [m.writeEnable, m.writeAddress, m.writeData, m.readEnable, m.readAddress] { use(e) }
+            }
+        }
+        let waived = Set(unusedAllowed)
+        return (ports.filter { $0.kind == .input } + signals)
+            .map(\.name).filter { !read.contains($0) && !waived.contains($0) }
+    }
+
     /// Memories of the module, in order.
     public var memories: [Memory] {
         items.compactMap { if case .memory(let m) = $0 { return m } else { return nil } }

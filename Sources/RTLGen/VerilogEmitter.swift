@@ -222,9 +222,16 @@ public struct VerilogEmitter: Sendable {
                     out.append(contentsOf: emitStatements(body, level: level + 2, clocked: clocked))
                     out.append("\(ind)\(options.indent)end")
                 }
-                out.append("\(ind)\(options.indent)default: begin")
-                out.append(contentsOf: emitStatements(d, level: level + 2, clocked: clocked))
-                out.append("\(ind)\(options.indent)end")
+                // An empty default is left out when the arms cover every selector value.
+                let covered = sel.width < 20 && Set(cases.compactMap { arm -> UInt64? in
+                    if case .constant(let bits) = arm.0.node { return bits }
+                    return nil
+                }).count == 1 << sel.width
+                if !(d.isEmpty && covered) {
+                    out.append("\(ind)\(options.indent)default: begin")
+                    out.append(contentsOf: emitStatements(d, level: level + 2, clocked: clocked))
+                    out.append("\(ind)\(options.indent)end")
+                }
                 out.append("\(ind)endcase")
             }
         }

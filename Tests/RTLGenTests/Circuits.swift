@@ -184,6 +184,7 @@ extension Circuits {
         m.assign(m.output("rep", width: 6), replicate(u[0...1], count: 3))
         m.assign(m.output("mx", width: 8, signed: true), mux(u[7] || v[7], a, b))
         m.assign(m.output("logic1"), (u[1] && !v[1]) || (u == 0))
+        m.assign(m.output("pick", width: 8), select(s, [u, v, u + v, u - v, ~u]))
         return try m.build()
     }
 }

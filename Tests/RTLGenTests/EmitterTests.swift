@@ -29,6 +29,7 @@ struct EmitterTests {
             #expect(text.contains(name), "missing \(name)")
         }
         #expect(!text.contains("_GEN"))
+        #expect(!text.contains("default:"), "a case covering every value needs no empty default")
         let mac = VerilogEmitter().emit(try Circuits.mac())
         #expect(mac.contains("input  logic signed [7:0]  a,"))
         #expect(mac.contains("assign product = $signed({{8{a[7]}}, a}) * $signed({{8{b[7]}}, b});"))
@@ -84,6 +85,32 @@ struct EmitterTests {
         if HDLTools.haveVerilator {
             #expect(try HDLTools.lint([VerilogFile(fileName: "waiver.sv", moduleName: "waiver", contents: text)], top: "waiver").isEmpty)
         }
+    }
+
+    @Test func selectBuildsAMuxTree() throws {
+        let m = ModuleBuilder("sel")
+        let i = m.input("i", width: 2)
+        let vs = (0..<3).map { m.input("v\($0)", width: 4) }
+        let y = m.output("y", width: 4)
+        m.assign(y, select(i, vs))
+        let text = VerilogEmitter().emit(try m.build())
+        #expect(text.contains("assign y = i[1] ? v2 : (i[0] ? v1 : v0);"), "\(text)")
+        #expect(!select(i, [vs[0], vs[1], vs[2], vs[0], vs[1]]).problems.isEmpty)
+    }
+
+    @Test func unreadSignalsAreListed() throws {
+        for c in [Circuits.counter, Circuits.fifo, Circuits.mac, Circuits.nextSetBit, Circuits.twoCounters,
+                  Circuits.expressionZoo, { try Circuits.sram() }] {
+            let m = try c()
+            #expect(m.unreadSignals.isEmpty, "\(m.name): \(m.unreadSignals)")
+        }
+        let m = ModuleBuilder("idle")
+        let a = m.input("a")
+        _ = m.input("b")
+        let w = m.wire("w", a)
+        m.assign(m.output("y"), a)
+        _ = w
+        #expect(try m.build().unreadSignals == ["b", "w"])
     }
 
     @Test func sameNameDifferentModulesIsAnError() throws {

@@ -162,6 +162,8 @@ struct SimulationTests {
                 "rep": (u & 3) * 0b010101,
                 "mx": pattern(u >> 7 == 1 || v >> 7 == 1 ? a : b, width: 8),
                 "logic1": bit((u >> 1 & 1 == 1 && v >> 1 & 1 == 0) || u == 0),
+                // 5 values: indexes 5...7 fall on the last value with this mux tree.
+                "pick": [u, v, (u + v) & 0xFF, (u &- v) & 0xFF, ~u & 0xFF][min(Int(s), 4)],
             ]
         }
     }
