@@ -143,6 +143,12 @@ public struct Expr: ExprConvertible, CustomStringConvertible {
         return Expr(node: .constant(UInt64(bitPattern: Int64(value)) & mask), width: width, isSigned: signed)
     }
 
+    /// All-zero value of any width (also wider than 64 bits).
+    public static func zeros(width: Int, signed: Bool = false) -> Expr {
+        let z = width <= 64 ? Expr.bits(0, width: width) : replicate(Expr.bits(0, width: 1), count: width)
+        return signed ? z.asSigned : z
+    }
+
     /// A constant from a raw bit pattern (for widths up to 64).
     public static func bits(_ pattern: UInt64, width: Int, signed: Bool = false) -> Expr {
         let mask: UInt64 = width >= 64 ? ~0 : (UInt64(1) << UInt64(width)) - 1

@@ -98,6 +98,26 @@ struct EmitterTests {
         #expect(!select(i, [vs[0], vs[1], vs[2], vs[0], vs[1]]).problems.isEmpty)
     }
 
+    @Test func wideSignalsAndZeros() throws {
+        let m = ModuleBuilder("wide")
+        _ = m.clock()
+        let load = m.input("load"), d = m.input("d", width: 100)
+        let q = m.output("q", width: 100)
+        let r = m.reg("r", width: 100)
+        m.clocked("hold") { p in
+            p.when(load) { p.assign(r, d) }.otherwise { p.assign(r, Expr.zeros(width: 100)) }
+        }
+        m.assign(q, r)
+        let module = try m.build()
+        #expect(module.unreadSignals.isEmpty)
+        let text = VerilogEmitter().emit(module)
+        #expect(text.contains("r <= {100{1'b0}};"), "\(text)")
+        if HDLTools.haveVerilator {
+            let lint = try HDLTools.lint([VerilogFile(fileName: "wide.sv", moduleName: "wide", contents: text)], top: "wide")
+            #expect(lint.isEmpty, "\(lint)")
+        }
+    }
+
     @Test func unreadSignalsAreListed() throws {
         for c in [Circuits.counter, Circuits.fifo, Circuits.mac, Circuits.nextSetBit, Circuits.twoCounters,
                   Circuits.expressionZoo, { try Circuits.sram() }] {
