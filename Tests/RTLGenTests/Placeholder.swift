@@ -1,4 +1,0 @@
-import Testing
-@testable import RTLGen
-
-@Test func RTLGenBuilds() {}
