@@ -20,7 +20,7 @@ struct SparseConvBenchmark: ParsableCommand {
     @Option(help: "Random seed of the data and masks.") var seed: UInt64 = 1
 
     func run() throws {
-        var rng = BenchRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let geometry = try ConvGeometry(kernel: kernel, stride: stride)
         let input = try QTensor(shape: TensorShape(height: size, width: size, channels: channels),
                                 scalars: (0..<(size * size * channels)).map { _ in Int8.random(in: -128...127, using: &rng) })
@@ -89,7 +89,7 @@ struct SparseConvBenchmark: ParsableCommand {
 
 /// A pixel mask of random ellipses and rectangles (real computation masks are spatially
 /// clustered, not salt-and-pepper), grown until it reaches `density`.
-func clusteredMask(height: Int, width: Int, density: Double, rng: inout BenchRNG) -> PixelMask {
+func clusteredMask(height: Int, width: Int, density: Double, rng: inout SplitMix64) -> PixelMask {
     var mask = PixelMask(height: height, width: width, repeating: false)
     let target = Int((density * Double(height * width)).rounded())
     guard target < height * width else { return PixelMask(height: height, width: width, repeating: true) }
@@ -112,15 +112,3 @@ func clusteredMask(height: Int, width: Int, density: Double, rng: inout BenchRNG
     return mask
 }
 
-/// SplitMix64: reproducible data and masks for a given seed.
-struct BenchRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -10,7 +10,7 @@ import TileModel
 
     @Test(arguments: MaskKind.allCases)
     func bothModesMatchReference(mask: MaskKind) throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for config in [try oddConfig(), HardwareConfig.small] {
             let model = TileModel(config: config)
             for (n, s) in Self.shapes.enumerated() {
@@ -31,7 +31,7 @@ import TileModel
     }
 
     @Test func multiPassWeightsAndOutputs() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         // Weight buffer holds 2 kgroups of 3x3x20 → passes of 6 channels; output buffer 2 words per pixel.
         let config = try oddConfig(weightBytes: 3 * 8 * 54, outputBytes: 2 * 6 * 8 * 2)
         let model = TileModel(config: config)
@@ -50,7 +50,7 @@ import TileModel
     }
 
     @Test func randomLayersSteppedEqualsFast() throws {
-        var rng = SplitMix(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         let configs = [try oddConfig(), try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2), HardwareConfig.small]
         for n in 0..<24 {
             let config = configs[n % configs.count]
@@ -73,7 +73,7 @@ import TileModel
 
 @Suite struct ModelTimingTests {
     @Test func emptyMaskCostsOnlySetup() throws {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for config in [HardwareConfig.small, .default] {
             let job = try randomJob(&rng, K: 3, S: 1, H: 40, W: 24, cin: 16, cout: 8, residual: true, config: config, mask: .empty)
             let r = try TileModel(config: config).simulate(job)
@@ -87,7 +87,7 @@ import TileModel
     }
 
     @Test func removingATileNeverIncreasesCycles() throws {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let configs = [try oddConfig(), HardwareConfig.small, try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2)]
         for n in 0..<240 {
             let config = configs[n % configs.count]
@@ -113,7 +113,7 @@ import TileModel
         let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
                                         weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
                                         memBytesPerCycle: 8, memLatency: 2)
-        var rng = SplitMix(seed: 1)
+        var rng = SplitMix64(seed: 1)
         // 3x3, stride 1, 4x4x8 input, 4 output channels, residual, tiles: 2x2, mask 1 0 / 1 1.
         var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
         job.tileMask.bits = [true, false, true, true]

@@ -1,17 +1,5 @@
 import TileModel
 
-/// Deterministic test randomness.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
-    }
-}
 
 /// Textbook conv + requantization, independent of the model: loops over (y, x, o, ky, kx, c).
 func referenceOutput(_ job: LayerJob) -> QTensor {
@@ -38,7 +26,7 @@ func referenceOutput(_ job: LayerJob) -> QTensor {
 enum MaskKind: CaseIterable { case full, empty, random, single }
 
 /// A random layer with the given shape; values span the int8 range, bias moderate.
-func randomJob(_ rng: inout SplitMix, K: Int, S: Int, H: Int, W: Int, cin: Int, cout: Int, residual: Bool,
+func randomJob(_ rng: inout SplitMix64, K: Int, S: Int, H: Int, W: Int, cin: Int, cout: Int, residual: Bool,
                config: HardwareConfig, mask: MaskKind, pixelMask: Bool = false,
                activation: Activation = .relu) throws -> LayerJob {
     let oh = (H + S - 1) / S, ow = (W + S - 1) / S

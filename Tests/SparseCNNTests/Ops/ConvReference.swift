@@ -4,25 +4,13 @@ import Testing
 // Test-only references, written as plainly as possible and independently of the code under
 // test: straight loops over every tap with an explicit bounds check for the zero padding.
 
-/// Deterministic generator (SplitMix64) so failures reproduce.
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
-func randomQTensor(_ h: Int, _ w: Int, _ c: Int, _ rng: inout TestRNG) -> QTensor {
+func randomQTensor(_ h: Int, _ w: Int, _ c: Int, _ rng: inout SplitMix64) -> QTensor {
     try! QTensor(shape: TensorShape(height: h, width: w, channels: c),
                  scalars: (0..<(h * w * c)).map { _ in Int8.random(in: -128...127, using: &rng) })
 }
 
-func randomQFilter(_ o: Int, _ k: Int, _ c: Int, _ rng: inout TestRNG) -> Filter<Int8> {
+func randomQFilter(_ o: Int, _ k: Int, _ c: Int, _ rng: inout SplitMix64) -> Filter<Int8> {
     try! Filter(outChannels: o, kernel: k, inChannels: c,
                 scalars: (0..<(o * k * k * c)).map { _ in Int8.random(in: -128...127, using: &rng) })
 }

@@ -2,7 +2,7 @@ import Testing
 @testable import SparseCNN
 
 @Suite struct SparseConvTests {
-    func randomLayer(k: Int, stride: Int, cin: Int, cout: Int, activation: Activation, _ rng: inout TestRNG) throws -> QuantizedConv {
+    func randomLayer(k: Int, stride: Int, cin: Int, cout: Int, activation: Activation, _ rng: inout SplitMix64) throws -> QuantizedConv {
         try QuantizedConv(filter: randomQFilter(cout, k, cin, &rng),
                           bias: (0..<cout).map { _ in Int32.random(in: -5000...5000, using: &rng) },
                           geometry: ConvGeometry(kernel: k, stride: stride),
@@ -10,7 +10,7 @@ import Testing
                           activation: activation)
     }
 
-    func randomTileMask(mapH: Int, mapW: Int, tile: Int, density: Double, _ rng: inout TestRNG) throws -> TileMask {
+    func randomTileMask(mapH: Int, mapW: Int, tile: Int, density: Double, _ rng: inout SplitMix64) throws -> TileMask {
         let th = (mapH + tile - 1) / tile, tw = (mapW + tile - 1) / tile
         return try TileMask(mapHeight: mapH, mapWidth: mapW, tileHeight: tile, tileWidth: tile,
                             bits: (0..<(th * tw)).map { _ in Double.random(in: 0..<1, using: &rng) < density })
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func denseLayerMatchesNaive() throws {
-        var rng = TestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for (k, stride) in [(1, 1), (3, 1), (3, 2), (5, 1), (7, 2)] {
             let layer = try randomLayer(k: k, stride: stride, cin: 6, cout: 5, activation: .prelu(slope: 64), &rng)
             let x = randomQTensor(11, 9, 6, &rng)
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func allOnesMaskEqualsDense() throws {
-        var rng = TestRNG(seed: 12)
+        var rng = SplitMix64(seed: 12)
         for stride in [1, 2] {
             let layer = try randomLayer(k: 3, stride: stride, cin: 5, cout: 7, activation: .relu, &rng)
             let x = randomQTensor(19, 23, 5, &rng)
@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func allZeroMaskEqualsDefault() throws {
-        var rng = TestRNG(seed: 13)
+        var rng = SplitMix64(seed: 13)
         let layer = try randomLayer(k: 3, stride: 1, cin: 4, cout: 3, activation: .none, &rng)
         let x = randomQTensor(10, 10, 4, &rng)
         let mask = TileMask(mapHeight: 10, mapWidth: 10, tileHeight: 4, tileWidth: 4, repeating: false)
@@ -65,7 +65,7 @@ import Testing
     /// residual: active tiles equal the naive dense layer, inactive ones the default, bit for bit.
     @Test(arguments: [(3, 1), (3, 2), (1, 1), (1, 2), (5, 1), (7, 2)])
     func randomMasksMatchDenseOnActiveTiles(kernel: Int, stride: Int) throws {
-        var rng = TestRNG(seed: UInt64(kernel * 10 + stride))
+        var rng = SplitMix64(seed: UInt64(kernel * 10 + stride))
         for trial in 0..<4 {
             let h = Int.random(in: 5...27, using: &rng), w = Int.random(in: 5...27, using: &rng)
             let cin = Int.random(in: 1...9, using: &rng), cout = Int.random(in: 1...9, using: &rng)
@@ -96,7 +96,7 @@ import Testing
     /// Large enough that the stacked conv, the gather, the scatter and the dense output stage
     /// all run multi-threaded (each has its own threshold).
     @Test func largeRandomMaskWithResidual() throws {
-        var rng = TestRNG(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let (h, w, c) = (101, 94, 24)
         let layer = try randomLayer(k: 3, stride: 1, cin: c, cout: c, activation: .relu, &rng)
         let x = randomQTensor(h, w, c, &rng)
@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func floatSparseMatchesDenseOnActiveTiles() throws {
-        var rng = TestRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for stride in [1, 2] {
             let x = randomQTensor(13, 17, 3, &rng), f = randomQFilter(4, 3, 3, &rng)
             // Arbitrary fractions: equality relies on the fixed summation order, not on exact sums.
@@ -140,7 +140,7 @@ import Testing
     }
 
     @Test func rejectsWrongShapes() throws {
-        var rng = TestRNG(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let layer = try randomLayer(k: 3, stride: 2, cin: 4, cout: 3, activation: .none, &rng)
         let x = randomQTensor(10, 10, 4, &rng)
         // The mask is over the 5x5 output map, not the 10x10 input map.

@@ -69,7 +69,7 @@ import Testing
 
     /// Random masks against a direct count over each window.
     @Test func matchesDirectCount() throws {
-        var rng = TestRNG(seed: 21)
+        var rng = SplitMix64(seed: 21)
         for _ in 0..<20 {
             let h = Int.random(in: 1...20, using: &rng), w = Int.random(in: 1...20, using: &rng)
             let p = try PixelMask(height: h, width: w, bits: (0..<(h * w)).map { _ in Int.random(in: 0..<5, using: &rng) == 0 })
