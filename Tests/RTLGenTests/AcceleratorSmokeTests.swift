@@ -118,3 +118,24 @@ struct AcceleratorSmokeTests {
         try check(try smokeJob(seed: 2, K: 3, S: 2, H: 8, W: 8, cin: 8, cout: 8, residual: false, config: .small, activation: .none), config: .small)
     }
 }
+
+extension AcceleratorSmokeTests {
+    @Test func smallEdgeTilesPReLUTwoWordChannels() throws {
+        // 10x7 map (clipped edge tiles), Cin 20 (2 words, 5 chunks), Cout 24 (pass bytes span 2 words), residual, PReLU.
+        try check(try smokeJob(seed: 3, K: 3, S: 1, H: 10, W: 7, cin: 20, cout: 24, residual: true, config: .small,
+                               activation: .prelu(slope: 77)), config: .small)
+    }
+
+    @Test func smallK5S2AndK1() throws {
+        try check(try smokeJob(seed: 4, K: 5, S: 2, H: 11, W: 9, cin: 6, cout: 5, residual: false, config: .small, activation: .relu), config: .small)
+        try check(try smokeJob(seed: 5, K: 1, S: 1, H: 9, W: 6, cin: 16, cout: 12, residual: true, config: .small, activation: .none), config: .small)
+    }
+
+    /// A weight buffer of 32 words per bank forces several output-channel passes (WEIGHTS/TILES per pass).
+    @Test func multiPass() throws {
+        var c = HardwareConfig.small
+        c.weightBufferBytes = 4 * 16 * 32
+        try c.validate()
+        try check(try smokeJob(seed: 6, K: 3, S: 1, H: 8, W: 9, cin: 20, cout: 10, residual: true, config: c, activation: .relu), config: c)
+    }
+}
