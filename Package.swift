@@ -45,6 +45,6 @@ let package = Package(
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN"]),
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
-        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen"]),
+        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
     ]
 )
