@@ -30,7 +30,17 @@ public struct DesignSource: Sendable {
 /// Until that branch is merged this throws `generatorUnavailable`; after merging, this is the one
 /// place to call the generator's API. The generator must honour every `FaultInjection` case.
 public enum AcceleratorRTL {
+    /// Whether this build contains the accelerator generator.
+    public static var isAvailable: Bool {
+        if case CoSimError.generatorUnavailable? = (Result { try generate(config: .small, fault: .none) }).failureError { return false }
+        return true
+    }
+
     public static func generate(config: HardwareConfig, fault: FaultInjection) throws -> [VerilogFile] {
         throw CoSimError.generatorUnavailable("this build has no accelerator generator (RTLGen/Accelerator is built on the `accel` branch and not merged yet); `sparsetile cosim` and `regress` need it")
     }
+}
+
+extension Result {
+    var failureError: Failure? { if case .failure(let e) = self { return e } else { return nil } }
 }

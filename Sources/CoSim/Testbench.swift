@@ -169,15 +169,15 @@ public struct Testbench: Sendable {
                 csr_we <= 1'b0; csr_wdata <= 32'd0;
                 cycle = 0;
                 // Sample done just before each rising edge: cycle t is the t-th clock period after start.
-                forever begin
-                    #1;
-                    if (done) break;
+                #1;
+                while (!done) begin
                     if (cycle >= WATCHDOG) begin
                         $display("FAIL: hang at cycle %0d (done never rose; %0d read and %0d write beats)", cycle, beats_rd, beats_wr);
                         $finish;
                     end
                     @(posedge clk);
                     cycle = cycle + 1;
+                    #1;
                 end
                 bad = 0; first_bad = -1;
                 for (i = 0; i < OUT_WORDS; i = i + 1) begin
