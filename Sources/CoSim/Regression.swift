@@ -170,10 +170,19 @@ public struct Regression: Sendable {
         return out
     }
 
-    /// Shard `index` (1-based) of `count`: every case whose position p satisfies p mod count = index − 1.
-    public static func shard<T>(_ all: [T], index: Int, count: Int) -> [T] {
+    /// Shard `index` (1-based) of `count` of `cases`: the cases are ordered by a fixed hash of their
+    /// id (so every shard mixes configurations, shapes and masks) and dealt round-robin. Independent
+    /// of the seed and of the machine; the shards partition the suite.
+    public static func shard(_ cases: [RegressionCase], index: Int, count: Int) -> [RegressionCase] {
         precondition(count >= 1 && (1...count).contains(index))
-        return all.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+        func h(_ id: String) -> UInt64 {
+            var x: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in id.utf8 { x ^= UInt64(b); x = x &* 0x100_0000_01b3 }
+            return x
+        }
+        let order = cases.indices.sorted { (h(cases[$0].id), $0) < (h(cases[$1].id), $1) }
+        let mine = Set(order.enumerated().filter { $0.offset % count == index - 1 }.map(\.element))
+        return cases.indices.filter { mine.contains($0) }.map { cases[$0] }
     }
 
     /// Parses `I/N`.
@@ -193,13 +202,16 @@ public struct Regression: Sendable {
         let results = OutcomeBox(count: cases.count)
         let next = OutcomeBox.Counter()
         let workers = max(1, min(jobs, cases.count))
+        let progressLock = NSLock()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.take()
                 if i >= cases.count { return }
                 let o = execute(cases[i])
+                progressLock.lock()
                 let done = results.set(i, o)
                 progress(done, o)
+                progressLock.unlock()
             }
         }
         return results.all()
