@@ -35,9 +35,11 @@ public final class BuildCache: @unchecked Sendable {
         case quick
     }
 
-    public init(root: URL = RepositoryPaths.verilatorCache, optimization: Optimization = .full) {
+    /// `optimization` defaults to `SPARSETILE_VERILATOR_OPT` (`full` or `quick`), else `.full`.
+    public init(root: URL = RepositoryPaths.verilatorCache, optimization: Optimization? = nil) {
         self.root = root
         self.optimization = optimization
+            ?? ProcessInfo.processInfo.environment["SPARSETILE_VERILATOR_OPT"].flatMap(Optimization.init(rawValue:)) ?? .full
     }
 
     /// The cache directory name of a design.

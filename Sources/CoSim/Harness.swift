@@ -116,16 +116,23 @@ public struct HarnessResult: Sendable {
 }
 
 extension SimulatorBuild {
-    /// Runs `job` through the harness in a scratch directory (removed afterwards unless `keep`).
-    public func run(_ job: HarnessJob, traceFST: URL? = nil, keepDirectory: URL? = nil) throws -> HarnessResult {
+    /// Runs `job` through the harness in a scratch directory (removed afterwards unless `keepDirectory`
+    /// is given: then the job, image, result, trace and output files stay there). `hexImage` passes
+    /// the image in the `$readmemh` text form instead of binary.
+    public func run(_ job: HarnessJob, traceFST: URL? = nil, keepDirectory: URL? = nil, hexImage: Bool = false) throws -> HarnessResult {
         let fm = FileManager.default
         let dir = keepDirectory ?? fm.temporaryDirectory.appendingPathComponent("sparsetile-harness-\(UUID().uuidString)")
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if keepDirectory == nil { try? fm.removeItem(at: dir) } }
         let f = { (n: String) in dir.appendingPathComponent(n) }
         try job.jobFile.write(to: f("job.txt"), atomically: true, encoding: .utf8)
-        try Data(job.image).write(to: f("mem.bin"))
-        var args = ["--job", f("job.txt").path, "--mem", f("mem.bin").path, "--out-mem", f("out.bin").path,
+        let memFile = hexImage ? f("mem.hex") : f("mem.bin")
+        if hexImage {
+            try Testbench.hexLines(job.image, wordBytes: job.wordBytes).write(to: memFile, atomically: true, encoding: .utf8)
+        } else {
+            try Data(job.image).write(to: memFile)
+        }
+        var args = ["--job", f("job.txt").path, "--mem", memFile.path, "--out-mem", f("out.bin").path,
                     "--result", f("result.txt").path, "--trace", f("trace.csv").path]
         if let w = traceFST { args += ["--trace-fst", w.path] }
         let r = try Toolchain.run(executable.path, args)

@@ -2,6 +2,7 @@ import Foundation
 import AcceleratorSpec
 import RTLGen
 import TileModel
+import SparseCNN
 
 /// The regression suites of `sparsetile regress` (issue 5): configurations × layer shapes × masks.
 public enum RegressionSuite: String, CaseIterable, Sendable {
@@ -13,6 +14,9 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
     case empty, full, singleTile, checkerboard
     /// Random tiles at this density (seeded per case).
     case random(Double)
+    /// A real mask: the gradient-energy importance map of the bundled camera image, resampled to
+    /// the output map, its top `density` fraction of pixels active, max-pooled over tiles.
+    case image(Double)
 
     public var description: String {
         switch self {
@@ -21,13 +25,30 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
         case .singleTile: return "single"
         case .checkerboard: return "checker"
         case .random(let d): return "rand\(Int((d * 100).rounded()))"
+        case .image(let d): return "camera\(Int((d * 100).rounded()))"
         }
     }
 
-    /// The tile bits over `th × tw` tiles.
+    /// The tile mask of a `mapHeight × mapWidth` output in `tileH × tileW` tiles.
+    public func tileMask(mapHeight: Int, mapWidth: Int, tileH: Int, tileW: Int, seed: UInt64) throws -> TileMask {
+        if case .image(let d) = self {
+            let map = try BundledImportance.map.resampled(height: mapHeight, width: mapWidth)
+            let sorted = map.values.sorted(by: >)
+            let k = max(1, Int((Double(sorted.count) * d).rounded()))
+            let threshold = sorted[min(k, sorted.count) - 1]
+            let px = try PixelMask(height: mapHeight, width: mapWidth, bits: map.values.map { $0 >= threshold })
+            return try TileMask(reducing: px, tileHeight: tileH, tileWidth: tileW)
+        }
+        let th = (mapHeight + tileH - 1) / tileH, tw = (mapWidth + tileW - 1) / tileW
+        return try TileMask(mapHeight: mapHeight, mapWidth: mapWidth, tileHeight: tileH, tileWidth: tileW,
+                            bits: bits(tilesHigh: th, tilesWide: tw, seed: seed))
+    }
+
+    /// The tile bits over `th × tw` tiles (`.image` masks need the map size: use `tileMask`).
     public func bits(tilesHigh th: Int, tilesWide tw: Int, seed: UInt64) -> [Bool] {
         let n = th * tw
         switch self {
+        case .image: return Array(repeating: true, count: n)
         case .empty: return Array(repeating: false, count: n)
         case .full: return Array(repeating: true, count: n)
         case .singleTile:
@@ -40,6 +61,14 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
             return (0..<n).map { _ in Double(g.next() % 1_000_000) / 1e6 < d }
         }
     }
+}
+
+/// The importance map of the bundled camera image (at 96x96), computed once.
+enum BundledImportance {
+    static let map: ImportanceMap = {
+        let img = try! Image.load(path: Image.bundledDefaultPath).resized(height: 96, width: 96)
+        return try! GradientEnergyPredictor().importance(for: img.rgbTensor())
+    }()
 }
 
 /// SplitMix64, the regression's only source of randomness.
@@ -69,9 +98,8 @@ public struct RegressionCase: Sendable {
     public func job() throws -> LayerJob {
         let full = try shape.job(config: config, density: 1, seed: seed, name: id)
         let m = full.tileMask
-        let bits = mask.bits(tilesHigh: m.tilesHigh, tilesWide: m.tilesWide, seed: seed)
-        return full.with(tileMask: try TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth, tileHeight: m.tileHeight,
-                                                tileWidth: m.tileWidth, bits: bits))
+        return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                     tileH: m.tileHeight, tileW: m.tileWidth, seed: seed))
     }
 }
 
@@ -148,9 +176,10 @@ public struct Regression: Sendable {
 
     public var masks: [MaskKind] {
         switch suite {
-        case .smoke: return [.full, .empty, .singleTile, .random(0.5)]
-        case .default: return [.full, .empty, .singleTile, .checkerboard, .random(0.3), .random(0.7)]
-        case .full: return [.full, .empty, .singleTile, .checkerboard, .random(0.1), .random(0.3), .random(0.5), .random(0.9)]
+        case .smoke: return [.full, .empty, .singleTile, .random(0.5), .image(0.3)]
+        case .default: return [.full, .empty, .singleTile, .checkerboard, .random(0.3), .random(0.7), .image(0.3)]
+        case .full: return [.full, .empty, .singleTile, .checkerboard, .random(0.1), .random(0.3), .random(0.5), .random(0.9),
+                            .image(0.1), .image(0.3)]
         }
     }
 

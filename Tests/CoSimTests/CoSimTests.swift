@@ -127,12 +127,16 @@ struct RegressionTests {
         for k in Regression(suite: .smoke).cases() { _ = try LayerPlan(job: k.job(), config: k.config) }
     }
 
-    @Test func masksAreWhatTheyClaim() {
+    @Test func masksAreWhatTheyClaim() throws {
         #expect(MaskKind.empty.bits(tilesHigh: 2, tilesWide: 3, seed: 1) == Array(repeating: false, count: 6))
         #expect(MaskKind.singleTile.bits(tilesHigh: 2, tilesWide: 3, seed: 1).filter { $0 }.count == 1)
         #expect(MaskKind.checkerboard.bits(tilesHigh: 2, tilesWide: 3, seed: 1) == [true, false, true, false, true, false])
         let r = MaskKind.random(0.5).bits(tilesHigh: 20, tilesWide: 20, seed: 3).filter { $0 }.count
         #expect((150...250).contains(r))
+        // The camera mask is real: partial, and the same every time.
+        let cam = try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 1)
+        #expect(cam.activeCount > 0 && cam.activeCount < cam.bits.count)
+        #expect(cam == (try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 2)))
     }
 
     @Test func shardsPartitionTheCases() throws {

@@ -39,6 +39,13 @@ struct HarnessTests {
         }
     }
 
+    @Test func hexImageGivesTheSameRun() throws {
+        let sim = try StandIn.cache.simulator(config: StandIn.config, source: StandIn.source())
+        let job = copyJob(n: 4)
+        let a = try sim.run(job), b = try sim.run(job, hexImage: true)
+        #expect(a.outputBytes == b.outputBytes && a.cycles == b.cycles && a.trace == b.trace)
+    }
+
     @Test func watchdogReportsAHang() throws {
         let sim = try StandIn.cache.simulator(config: StandIn.config, source: StandIn.source(hang: true))
         let r = try sim.run(copyJob(n: 3, watchdog: 500))

@@ -19,7 +19,8 @@
 //   word_bytes B | latency L | watchdog CYCLES | mem_words N | output_base W | output_words N
 //   csr ADDR VALUE            (repeatable, written in order before the start pulse)
 //   tile PASS INDEX TY TX COMPUTE_CYCLES   (repeatable; in pass then raster order; COMPUTE_CYCLES = G*Kc)
-// IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5).
+// IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5); or IMAGE.hex, one word
+//            per line, most significant byte first ($readmemh layout, as the testbench's image.hex).
 // OUT.bin:   the output region after the run (output_words * B bytes).
 // RESULT.txt: "key value" lines (status, cycles, rtl_cycles, beats_read, beats_written, csr_*, events_*).
 // TRACE.csv: the §10 CSV (header + one row per record; -1 where an event never came).
@@ -151,7 +152,24 @@ int main(int argc, char** argv) {
     const long L = job.L;
 
     std::vector<uint8_t> mem(size_t(job.memWords) * B, 0);
-    {
+    if (memPath.size() > 4 && memPath.compare(memPath.size() - 4, 4, ".hex") == 0) {
+        // $readmemh layout (as written by the testbench): one word per line, most significant byte first.
+        std::ifstream in(memPath);
+        if (!in) die(2, "cannot open memory image " + memPath);
+        std::string tok;
+        long w = 0;
+        while (in >> tok) {
+            if (tok.rfind("//", 0) == 0) { std::getline(in, tok); continue; }
+            if (w >= job.memWords) die(2, "memory image " + memPath + " has more than mem_words words");
+            if (long(tok.size()) > 2 * B) die(2, "memory image " + memPath + ": word '" + tok + "' wider than B bytes");
+            tok = std::string(size_t(2 * B) - tok.size(), '0') + tok;
+            for (int j = 0; j < B; ++j) {
+                const std::string byte = tok.substr(size_t(2 * (B - 1 - j)), 2);
+                mem[size_t(w) * B + size_t(j)] = uint8_t(std::strtoul(byte.c_str(), nullptr, 16));
+            }
+            ++w;
+        }
+    } else {
         std::ifstream in(memPath, std::ios::binary);
         if (!in) die(2, "cannot open memory image " + memPath);
         in.read(reinterpret_cast<char*>(mem.data()), std::streamsize(mem.size()));
