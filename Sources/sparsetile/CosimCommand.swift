@@ -14,7 +14,8 @@ struct Cosim: ParsableCommand {
         layer it runs the model and the RTL (built once per configuration hash under .build-verilator/)
         and compares cycles, the per-tile trace, DRAM beats and the output bytes (and, for --network
         layers, SparseCNN's golden output). No tolerances: any difference is a mismatch, explained by
-        the first differing tile, cycle, engine and output coordinate; the exit status is then 1.
+        the first differing tile, cycle, engine and output coordinate; the exit status is then 1
+        (3 when the RTL hung: `done` never rose before the watchdog).
         """)
 
     @OptionGroup var source: LayerSourceOptions
@@ -83,7 +84,8 @@ struct Cosim: ParsableCommand {
             print("cosim: all \(results.count) layers match (cycles, trace, DRAM beats, outputs)")
         } else {
             print("cosim: MISMATCH in \(failed.count) of \(results.count) layers: \(failed.joined(separator: ", "))")
-            throw ExitCode(1)
+            // 3 when the RTL hung (watchdog), 1 for any other mismatch.
+            throw ExitCode(results.contains { $0.comparison.status == .hang } ? 3 : 1)
         }
     }
 
