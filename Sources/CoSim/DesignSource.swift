@@ -19,28 +19,37 @@ public struct DesignSource: Sendable {
     /// The top module every design source must define.
     public static let topModule = "sparsetile_accel"
 
-    /// The reference accelerator from RTLGen.
+    /// The reference accelerator from RTLGen, sized for maps up to 512 (the standard limits).
     public static let accelerator = DesignSource(name: "accel") { config, fault in
         try AcceleratorRTL.generate(config: config, fault: fault)
+    }
+
+    /// The reference accelerator sized for maps up to `maxMapSize` (smaller mask register, quicker
+    /// builds: the regression's shapes are small).
+    public static func accelerator(maxMapSize: Int) -> DesignSource {
+        if maxMapSize == AcceleratorLimits.standard.maxMapSize { return accelerator }
+        return DesignSource(name: "accel-map\(maxMapSize)") { config, fault in
+            try AcceleratorRTL.generate(config: config, fault: fault, limits: AcceleratorLimits(maxMapSize: maxMapSize))
+        }
     }
 }
 
 /// Adapter to the accelerator generator (Sources/RTLGen/Accelerator, branch `accel`).
 ///
-/// Until that branch is merged this throws `generatorUnavailable`; after merging, this is the one
-/// place to call the generator's API. The generator must honour every `FaultInjection` case.
+/// The one place CoSim calls the generator (`AcceleratorGenerator`). The generator must honour
+/// every `FaultInjection` case; until it does, faulty builds throw `generatorUnavailable`.
 public enum AcceleratorRTL {
     /// Whether this build contains the accelerator generator.
-    public static var isAvailable: Bool {
-        if case CoSimError.generatorUnavailable? = (Result { try generate(config: .small, fault: .none) }).failureError { return false }
-        return true
-    }
+    public static let isAvailable = true
 
-    public static func generate(config: HardwareConfig, fault: FaultInjection) throws -> [VerilogFile] {
-        throw CoSimError.generatorUnavailable("this build has no accelerator generator (RTLGen/Accelerator is built on the `accel` branch and not merged yet); `sparsetile cosim` and `regress` need it")
-    }
-}
+    /// Whether the generator implements `fault` (all of `FaultInjection` is the goal; see docs/cosim.md).
+    public static func supports(_ fault: FaultInjection) -> Bool { fault == .none }
 
-extension Result {
-    var failureError: Failure? { if case .failure(let e) = self { return e } else { return nil } }
+    public static func generate(config: HardwareConfig, fault: FaultInjection,
+                                limits: AcceleratorLimits = .standard) throws -> [VerilogFile] {
+        guard fault == .none else {
+            throw CoSimError.generatorUnavailable("the accelerator generator does not implement fault injection '\(fault.rawValue)' yet")
+        }
+        return try AcceleratorGenerator(config: config, limits: limits).files()
+    }
 }

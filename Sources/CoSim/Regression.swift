@@ -122,6 +122,9 @@ public struct RegressionOutcome: Sendable {
 
 /// The regression matrix and its runner.
 public struct Regression: Sendable {
+    /// The design the regression simulates: the accelerator sized for the suite's small maps.
+    public static let design = DesignSource.accelerator(maxMapSize: 32)
+
     public var suite: RegressionSuite
     public var seed: UInt64
 
@@ -147,7 +150,7 @@ public struct Regression: Sendable {
             Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20),
         ]
         let full = [
-            Self.config(tile: (3, 5), lanesK: 5, lanesC: 1, bytes: 4, latency: 3),
+            Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),
             Self.config(tile: (16, 16), lanesK: 16, lanesC: 16, bytes: 64, latency: 40),
         ]
         switch suite {

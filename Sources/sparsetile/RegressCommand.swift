@@ -51,11 +51,11 @@ struct Regress: ParsableCommand {
         var seen = Set<String>()
         let configs = cases.map(\.config).filter { seen.insert($0.contentHash).inserted }
         for (k, cfg) in configs.enumerated() {
-            let b = try cache.simulator(config: cfg, fault: fi)
+            let b = try cache.simulator(config: cfg, source: Regression.design, fault: fi)
             print(String(format: "  build %d/%d config %@: %@", k + 1, configs.count, cfg.contentHash, b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
         }
         let n = cases.count
-        let outcomes = Regression.run(cases, jobs: jobs, execute: { Regression.execute($0, source: .accelerator, fault: fi, cache: cache) },
+        let outcomes = Regression.run(cases, jobs: jobs, execute: { Regression.execute($0, source: Regression.design, fault: fi, cache: cache) },
                                       progress: { done, o in
             var line = String(format: "[%d/%d] %@ %@ (%.2f s)", done, n, o.status.rawValue.uppercased(), o.caseID, o.seconds)
             if let m = o.modelCycles, let r = o.rtlCycles { line += " model \(m) RTL \(r)" }

@@ -1,0 +1,121 @@
+import AcceleratorSpec
+
+/// Elaborates `sparsetile_accel`. The engines live in the extensions of this class, one file each:
+/// CSRBlock, Derived (layer quantities), WeightLoader (MASK/WEIGHTS bursts), MaskScanner,
+/// PortSequencer (transfer order + load/store walkers), ComputeEngine (+ PE array), RequantEngine.
+final class AcceleratorBuilder {
+    let cfg: HardwareConfig
+    let limits: AcceleratorLimits
+    let m: ModuleBuilder
+
+    // Geometry constants
+    let tH: Int, tW: Int, LK: Int, LC: Int, B: Int
+    let lgB: Int, lgLC: Int
+    let DI: Int, DW: Int, DO: Int
+    let accW: Int
+    let maxMw: Int
+    let AW = 32
+    /// Words of the bias RAM: the most bias words a pass can have (4·DO + 2).
+    let DB: Int
+
+    // Ports
+    var clk: Signal!, rst: Signal!
+    var csrWe: Signal!, csrAddr: Signal!, csrWdata: Signal!, csrRdata: Signal!
+    var memReqValid: Signal!, memReqWrite: Signal!, memReqAddr: Signal!, memReqWdata: Signal!, memReqWstrb: Signal!
+    var memRspValid: Signal!, memRspRdata: Signal!
+    var busyOut: Signal!, doneOut: Signal!
+    var evLoadStart: Signal!, evLoadReady: Signal!, evComputeStart: Signal!, evStoreStart: Signal!, evStoreEnd: Signal!
+
+    // CSR registers
+    var rLayer0: Signal!, rLayer1: Signal!, rLayer2: Signal!, rRequant: Signal!, rPrelu: Signal!, rPass: Signal!
+    var rBase: [Signal] = []
+    var startPulse: Signal!
+
+    // Derived layer quantities (registered from the CSRs)
+    var dK: Signal!, dS2: Signal!, dH: Signal!, dW: Signal!, dCin: Signal!, dCout: Signal!, dHo: Signal!, dWo: Signal!
+    var dPad: Signal!, dCW: Signal!, dCOW: Signal!, dNC: Signal!, dT: Signal!, dKc: Signal!, dK2CW: Signal!
+    var dHH: Signal!, dHW: Signal!, dCS: Signal!, dCSCW: Signal!, dTH: Signal!, dTW: Signal!, dMw: Signal!
+    var dRes: Signal!, dAct: Signal!, dM: Signal!, dSh: Signal!, dSlope: Signal!, dPc: Signal!, dError: Signal!
+    // Per pass (combinational from the pass register o0)
+    var o0: Signal!, pCur: Signal!, pG: Signal!, pBase: Signal!, pOW: Signal!, pBiasLo: Signal!, pNB: Signal!, pNW: Signal!
+    var pLast: Signal!, pO0modB: Signal!
+
+    // Top state
+    var phase: Signal!      // 0 idle, 1 mask, 2 weights, 3 tiles
+    var doneR: Signal!, errorR: Signal!
+    var inMask: Expr { phase == 1 }
+    var inWeights: Expr { phase == 2 }
+    var inTiles: Expr { phase == 3 }
+
+    // Scanner
+    var scanValid: Signal!, scanJ: Signal!, scanTy: Signal!, scanTx: Signal!
+
+    // Port sequencer / counters shared with compute + requant
+    var loadsDone: Signal!, storesDone: Signal!, rqDone: Signal!
+    var ringTy: [Signal] = [], ringTx: [Signal] = []
+    var xIssue: Signal!, xIsStore: Signal!, grantLoad: Signal!, grantStore: Signal!
+    var passEnd: Signal!, li: Signal!
+
+    // Compute
+    var cpTile: Signal!, cpRunning: Signal!, cpStart: Signal!, cpIssue: Signal!
+
+    // Buffers (write/read ports filled by the engines)
+    var weightRdata: [Signal] = []
+
+    let cntW = 16  // tile counters
+    var burstReqValidW: Signal!, burstReqAddrW: Signal!, maskRspW: Signal!, maskRspIndexW: Signal!
+    var weightRdAddrW: Signal!, weightRdEnW: Signal!, biasRdEnW: Signal!
+    var biasRdAddrW: [Signal] = [], biasRdata: [Signal] = []
+    var maskWords: [Signal] = []
+    // Buffers created by the port sequencer, read/written by compute and requant
+    var inRdAddrW: [Signal] = [], inRdEnW: Signal!, inRdata: [Signal] = []
+    var outWeW: [[Signal]] = [], outWAddrW: [[Signal]] = [], outWDataW: [[Signal]] = []
+    var resRdAddrW: [[Signal]] = [], resRdEnW: Signal!, resRdata: [[Signal]] = []
+    var ringY0: [Signal] = []
+    var products: [Expr] = []
+    var evLoadReadyR: Signal!, evStoreEndR: Signal!
+
+    init(config: HardwareConfig, limits: AcceleratorLimits) {
+        cfg = config; self.limits = limits
+        tH = config.tileH; tW = config.tileW; LK = config.lanesK; LC = config.lanesC; B = config.memBytesPerCycle
+        lgB = log2Exact(B); lgLC = log2Exact(LC)
+        DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel
+        accW = config.accumulatorWidth
+        maxMw = limits.maxMaskWords(config)
+        DB = 4 * DO + 2
+        m = ModuleBuilder("sparsetile_accel", documentation: """
+            SparseTile accelerator: tile \(tH)x\(tW), lanesK \(LK), lanesC \(LC), \(B)-byte DRAM port.
+            Timing contract: docs/microarchitecture.md (§15 ports and event pulses).
+            """)
+    }
+
+    func build() throws -> Module {
+        m.parameter("TILE_H", tH); m.parameter("TILE_W", tW); m.parameter("LANES_K", LK); m.parameter("LANES_C", LC)
+        m.parameter("MEM_BYTES", B); m.parameter("INPUT_BANK_DEPTH", DI); m.parameter("WEIGHT_BANK_DEPTH", DW)
+        m.parameter("OUTPUT_WORDS_PER_PIXEL", DO); m.parameter("ACC_WIDTH", accW)
+        m.parameter("MAX_MAP_SIZE", limits.maxMapSize); m.parameter("MAX_TILES", limits.maxTiles(cfg))
+        m.parameter("MAX_KERNEL", limits.maxKernel)
+        ports()
+        csrRegisters()
+        derived()
+        topSequencer()
+        maskScanner()
+        portSequencer()
+        computeEngine()
+        csrReadAndCounters()
+        return try m.build()
+    }
+
+    func ports() {
+        clk = m.clock(); rst = m.reset()
+        csrWe = m.input("csr_we"); csrAddr = m.input("csr_addr", width: 6); csrWdata = m.input("csr_wdata", width: 32)
+        csrRdata = m.output("csr_rdata", width: 32)
+        memReqValid = m.output("mem_req_valid"); memReqWrite = m.output("mem_req_write")
+        memReqAddr = m.output("mem_req_addr", width: 32); memReqWdata = m.output("mem_req_wdata", width: 8 * B)
+        memReqWstrb = m.output("mem_req_wstrb", width: B)
+        memRspValid = m.input("mem_rsp_valid"); memRspRdata = m.input("mem_rsp_rdata", width: 8 * B)
+        busyOut = m.output("busy"); doneOut = m.output("done")
+        evLoadStart = m.output("ev_load_start"); evLoadReady = m.output("ev_load_ready")
+        evComputeStart = m.output("ev_compute_start"); evStoreStart = m.output("ev_store_start"); evStoreEnd = m.output("ev_store_end")
+    }
+}

@@ -1,0 +1,100 @@
+import AcceleratorSpec
+import Foundation
+
+/// Why a configuration cannot be generated.
+public struct AcceleratorGeneratorError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "cannot generate the accelerator: \(message)" }
+}
+
+/// Generator parameters beyond `HardwareConfig`: the limits the RTL is sized for.
+public struct AcceleratorLimits: Hashable, Sendable {
+    /// Largest output map side (Ho, Wo) the mask register holds: the mask has
+    /// ⌈maxMapSize/tileH⌉·⌈maxMapSize/tileW⌉ bits. Default 512 (SRResNet 512², ResNet-18 224²).
+    public var maxMapSize: Int
+    /// Largest (odd) kernel size; the LAYER0.K field is 4 bits.
+    public var maxKernel: Int
+    public init(maxMapSize: Int = 512, maxKernel: Int = 15) {
+        self.maxMapSize = maxMapSize; self.maxKernel = maxKernel
+    }
+    public static let standard = AcceleratorLimits()
+
+    public func maxTiles(_ c: HardwareConfig) -> Int {
+        ((maxMapSize + c.tileH - 1) / c.tileH) * ((maxMapSize + c.tileW - 1) / c.tileW)
+    }
+    /// Mask words the register holds.
+    public func maxMaskWords(_ c: HardwareConfig) -> Int {
+        (maxTiles(c) + 8 * c.memBytesPerCycle - 1) / (8 * c.memBytesPerCycle)
+    }
+    /// Throws when `plan` exceeds what the RTL is sized for (the model-side check of the generator limits).
+    public func check(_ plan: LayerPlan) throws {
+        if plan.tilesHigh * plan.tilesWide > maxTiles(plan.config) || plan.outH > maxMapSize || plan.outW > maxMapSize {
+            throw AcceleratorGeneratorError(message: "layer output \(plan.outH)x\(plan.outW) exceeds the RTL's maximum map size \(maxMapSize)")
+        }
+        if plan.kernel > maxKernel { throw AcceleratorGeneratorError(message: "kernel \(plan.kernel) exceeds the RTL's maximum \(maxKernel)") }
+    }
+}
+
+/// Builds the `sparsetile_accel` design for one `HardwareConfig` (docs/microarchitecture.md §6–§8, §15).
+public struct AcceleratorGenerator {
+    public let config: HardwareConfig
+    public let limits: AcceleratorLimits
+
+    public init(config: HardwareConfig, limits: AcceleratorLimits = .standard) throws {
+        do { try config.validate() } catch { throw AcceleratorGeneratorError(message: "\(error)") }
+        let c = config
+        if c.lanesK > c.memBytesPerCycle {
+            throw AcceleratorGeneratorError(message: "lanesK \(c.lanesK) > memBytesPerCycle \(c.memBytesPerCycle): the byte-sliced output buffer needs lanesK ≤ B")
+        }
+        if c.weightBankDepth < 2 { throw AcceleratorGeneratorError(message: "weight bank depth \(c.weightBankDepth) < 2 words") }
+        if limits.maxMapSize < 1 || limits.maxMapSize > 32768 { throw AcceleratorGeneratorError(message: "maxMapSize \(limits.maxMapSize) must be in 1...32768") }
+        if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {
+            throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")
+        }
+        self.config = config; self.limits = limits
+    }
+
+    /// The top module (with its submodules).
+    public func build() throws -> Module {
+        let b = AcceleratorBuilder(config: config, limits: limits)
+        return try b.build()
+    }
+
+    /// The Verilog files, submodules first, then the top.
+    public func files() throws -> [VerilogFile] {
+        try VerilogEmitter(options: .init(configHash: config.contentHash)).emitDesign(try build())
+    }
+
+    /// manifest.json: config, hash, files, top (sorted keys, deterministic).
+    public func manifest(files: [VerilogFile]) throws -> Data {
+        struct Manifest: Encodable {
+            let config: HardwareConfig
+            let hash: String
+            let files: [String]
+            let top: String
+            let maxMapSize: Int
+            let maxKernel: Int
+        }
+        let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), top: "sparsetile_accel",
+                         maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var d = try enc.encode(m)
+        d.append(0x0a)
+        return d
+    }
+
+    /// Writes the .sv files and manifest.json into `directory`.
+    public func write(to directory: URL) throws -> [String] {
+        let fs = try files()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var names: [String] = []
+        for f in fs {
+            try Data(f.contents.utf8).write(to: directory.appendingPathComponent(f.fileName))
+            names.append(f.fileName)
+        }
+        try manifest(files: fs).write(to: directory.appendingPathComponent("manifest.json"))
+        names.append("manifest.json")
+        return names
+    }
+}

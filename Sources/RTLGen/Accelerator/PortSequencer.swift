@@ -1,0 +1,237 @@
+/// Port sequencer (§7.3): the fixed transfer order L0, L1, L2, S0, L3, S1, …, the load engine
+/// (request walker + response walker: halo rows/cols/words with clipping, then residual words),
+/// the store engine (pixel/word walker with byte strobes for the pass channels), the double-
+/// buffered halo input buffer (§6.2) and the residual/output buffers (§6.4, byte-sliced: one
+/// memory per tile column and byte lane, so the requant engine writes a whole tile row per cycle).
+extension AcceleratorBuilder {
+    struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
+
+    /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
+    func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible) -> TileGeom {
+        func side(_ s: String, _ t: Expr, _ tile: Int, _ inSize: Signal, _ halo: Signal, _ outSize: Signal) -> (Expr, Expr, Expr, Expr) {
+            let o = m.wire("\(name)_\(s)o", umul(t, k(tile, 18), 18))
+            let start = m.wire("\(name)_\(s)0", mux(dS2, o << 1, o) - dPad.fit(18))
+            let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, 18), start))
+            let end = start + halo.fit(18)
+            let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
+            let rem = outSize.fit(18) - o
+            let v = m.wire("\(name)_v\(s)", mux(rem > tile, k(tile, 18), rem))
+            return (start.expr, lo.expr, hi.expr, v.expr)
+        }
+        let (y0, ylo, yhi, vr) = side("y", ty.expr, tH, dH, dHH, dHo)
+        let (x0, xlo, xhi, vc) = side("x", tx.expr, tW, dW, dHW, dWo)
+        return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
+    }
+
+    struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
+        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom }
+
+    /// The load walker: the current element of a tile load (halo words, then residual words).
+    func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, step: Expr) -> Walker {
+        let ty = m.reg("\(name)_ty", width: cntW, reset: 0), tx = m.reg("\(name)_tx", width: cntW, reset: 0)
+        let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
+        let y = m.reg("\(name)_y", width: 18, reset: 0), x = m.reg("\(name)_x", width: 18, reset: 0)
+        let w = m.reg("\(name)_w", width: 16, reset: 0)
+        let r = m.reg("\(name)_r", width: 18, reset: 0), c = m.reg("\(name)_c", width: 18, reset: 0)
+        let j = m.reg("\(name)_j", width: 16, reset: 0)
+        let g = tileGeom("\(name)_g", ty: ty, tx: tx)
+        let gi = tileGeom("\(name)_gi", ty: initTy, tx: initTx)
+        let wLast = m.wire("\(name)_w_last", w == dCW - 1)
+        let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
+        let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
+        let jLast = m.wire("\(name)_j_last", j == pOW - 1)
+        let cLast = m.wire("\(name)_c_last", c + 1 == g.vc)
+        let rLast = m.wire("\(name)_r_last", r + 1 == g.vr)
+        let haloLast = wLast && xLast && yLast
+        let last = m.wire("\(name)_last", mux(inRes, jLast && cLast && rLast, haloLast && !dRes)).expr
+        m.clocked("\(name)_walk") { p in
+            p.when(initNow) {
+                p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, 0)
+                p.assign(y, gi.ylo); p.assign(x, gi.xlo); p.assign(w, 0)
+            }.elseWhen(step) {
+                p.when(!inRes) {
+                    p.when(wLast) {
+                        p.assign(w, 0)
+                        p.when(xLast) {
+                            p.assign(x, g.xlo)
+                            p.when(yLast) {
+                                p.assign(inRes, 1); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                            }.otherwise { p.assign(y, y + 1) }
+                        }.otherwise { p.assign(x, x + 1) }
+                    }.otherwise { p.assign(w, w + 1) }
+                }.otherwise {
+                    p.when(jLast) {
+                        p.assign(j, 0)
+                        p.when(cLast) { p.assign(c, 0); p.assign(r, r + 1) }.otherwise { p.assign(c, c + 1) }
+                    }.otherwise { p.assign(j, j + 1) }
+                }
+            }
+        }
+        return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g)
+    }
+
+    func portSequencer() {
+        let xState = m.reg("xfer_issue", width: 1, reset: 0)
+        xIssue = xState
+        xIsStore = m.reg("xfer_is_store", width: 1, reset: 0)
+        let xFirst = m.reg("xfer_first", width: 1, reset: 0)
+        li = m.reg("loads_granted", width: cntW, reset: 0)
+        let si = m.reg("stores_granted", width: cntW, reset: 0)
+        let lastWasLoad = m.reg("last_was_load", width: 1, reset: 0)
+        loadsDone = m.reg("loads_done", width: cntW, reset: 0)
+        storesDone = m.reg("stores_done", width: cntW, reset: 0)
+        rqDone = m.wire("requant_done_tiles", width: cntW)
+        ringTy = (0..<4).map { m.reg("ring_ty_\($0)", width: cntW, reset: 0) }
+        ringTx = (0..<4).map { m.reg("ring_tx_\($0)", width: cntW, reset: 0) }
+
+        let wantStore = m.wire("xfer_want_store", mux(scanValid, li >= 3 && lastWasLoad, k(1, 1)))
+        let eligLoad = m.wire("xfer_elig_load", li < 2 || rqDone + 1 >= li)
+        let eligStore = m.wire("xfer_elig_store", rqDone > si)
+        let grant = m.wire("xfer_grant", inTiles && !xState && mux(wantStore, eligStore, eligLoad))
+        m.assign(grantLoad, grant && !wantStore)
+        grantStore = m.wire("grant_store", grant && wantStore)
+        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore)
+        let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
+
+        // ---- load request walker ----
+        let lq = loadWalker("ldq", initNow: grantLoad.expr, initTy: scanTy.expr, initTx: scanTx.expr, step: issueLoad.expr)
+        let resA = m.wire("ldq_res_addr", rBase[4] + umul(umul(umul(lq.ty, k(tH, 32), 32) + lq.r.fit(32), dWo, 32)
+            + umul(lq.tx, k(tW, 32), 32) + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
+        let haloA = m.wire("ldq_halo_addr", rBase[3] + umul(umul(lq.y, dW, 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
+        let loadAddr = m.wire("ldq_addr", mux(lq.inRes, resA, haloA))
+        let ldLast = m.wire("ldq_last_req", issueLoad && lq.last)
+
+        // ---- load response walker ----
+        let rActive = m.reg("ldr_active", width: 1, reset: 0)
+        let rsp = m.wire("ldr_rsp", inTiles && memRspValid)
+        let rspLastW = m.wire("ldr_rsp_last_w")
+        let nextIdx = m.wire("ldr_next_index", (loadsDone + 1).trunc(2))
+        let fromRing = m.wire("ldr_init_ring", rspLastW && li > loadsDone + 1)
+        let fromGrant = m.wire("ldr_init_grant", !fromRing && grantLoad && (!rActive || rspLastW))
+        let lr = loadWalker("ldr", initNow: (fromRing || fromGrant),
+                            initTy: mux(fromRing, select(nextIdx, ringTy), scanTy!), initTx: mux(fromRing, select(nextIdx, ringTx), scanTx!),
+                            step: rsp.expr)
+        m.assign(rspLastW, rsp && lr.last)
+        evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
+        m.clocked("ldr_state") { p in
+            p.assign(evLoadReadyR, rspLastW)
+            p.when(fromRing || fromGrant) { p.assign(rActive, 1) }.elseWhen(rspLastW) { p.assign(rActive, 0) }
+            p.when(!inTiles) { p.assign(rActive, 0) }
+        }
+        // Halo write: bank ((hy÷S) mod tileH, (hx÷S) mod tileW), address (rs·CS + cs)·CW + w (§6.2)
+        let hy = m.wire("ldr_hy", (lr.y - lr.geom.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.geom.x0).fit(8))
+        let (qy, by) = m.udiv("ldr_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
+        let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2, hx >> 1, hx), k(tW, 8), qbits: 8)
+        let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
+        let cs = m.wire("ldr_cs", mux(dS2, cat(qx.fit(7), hx[0]), qx.fit(8)))
+        let awI = Memory.addressWidth(depth: 2 * DI)
+        let hAddr = m.wire("ldr_halo_addr", umul(rs, dCSCW, 32) + umul(cs, dCW, 32) + lr.w.fit(32))
+        let hAddrH = m.wire("ldr_halo_addr_h", mux(loadsDone[0], hAddr + DI, hAddr).fit(awI))
+        let bankIdx = m.wire("ldr_bank", (umul(by, k(tW, 8), 8) + bx.fit(8)))
+        let haloWrite = m.wire("ldr_halo_write", rsp && !lr.inRes)
+        inRdEnW = m.wire("in_rd_en")
+        for bank in 0..<(tH * tW) {
+            let a = m.wire("in_rd_addr_\(bank)", width: awI)
+            inRdAddrW.append(a)
+            inRdata.append(m.memory("halo_bank_\(bank)", width: 8 * B, depth: 2 * DI,
+                                    write: MemoryWritePort(enable: haloWrite && bankIdx == bank, address: hAddrH, data: memRspRdata),
+                                    read: MemoryReadPort(enable: inRdEnW, address: a)))
+        }
+        // Residual / output buffers: memory (c, b) holds byte b of words of tile column c; address (half·tileH + r)·DO + j.
+        let awO = Memory.addressWidth(depth: 2 * tH * DO)
+        let resWrite = m.wire("ldr_res_write", rsp && lr.inRes)
+        let resAddr = m.wire("ldr_res_addr", (umul(cat(loadsDone[0], lr.r.fit(8)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
+        let resCol = m.wire("ldr_res_col", lr.c.fit(8))
+        resRdEnW = m.wire("res_rd_en")
+        // ---- store walker ----
+        let sty = m.reg("st_ty", width: cntW, reset: 0), stx = m.reg("st_tx", width: cntW, reset: 0)
+        let sHalf = m.reg("st_half", width: 1, reset: 0)
+        let sr = m.reg("st_r", width: 18, reset: 0), sc = m.reg("st_c", width: 18, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
+        let sg = tileGeom("st_g", ty: sty, tx: stx)
+        let sIdx = m.wire("st_ring_index", si.trunc(2))
+        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sg.vc)
+        let srLast = m.wire("st_r_last", sr + 1 == sg.vr)
+        let stLast = m.wire("st_last", sjLast && scLast && srLast)
+        // next element (read one cycle ahead of the request)
+        let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
+        let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, 18), sc + 1), sc))
+        let nr = m.wire("st_next_r", mux(sjLast && scLast, sr + 1, sr))
+        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), nr)), rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), nc))
+        let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), nj))
+        let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
+        let outRdAddr = m.wire("out_rd_addr", (umul(cat(rdHalf, rdR.fit(8)), k(DO, 16), 16) + rdJ).fit(awO))
+        let outRdEn = m.wire("out_rd_en", grantStore || issueStore)
+        let rdCol = m.reg("st_rd_col", width: 8, reset: 0)
+        let storeAddr = m.wire("st_addr", rBase[5] + umul(umul(umul(sty, k(tH, 32), 32) + sr.fit(32), dWo, 32)
+            + umul(stx, k(tW, 32), 32) + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
+        // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
+        let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
+            let ch = umul(sj, k(B, 24), 24) + b
+            return ch >= pO0modB.fit(24) && ch < pO0modB.fit(24) + pCur.fit(24)
+        })
+        m.clocked("st_walk") { p in
+            p.assign(rdCol, rdC.fit(8))
+            p.when(grantStore) {
+                p.assign(sty, select(sIdx, ringTy)); p.assign(stx, select(sIdx, ringTx)); p.assign(sHalf, si[0])
+                p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)
+            }.elseWhen(issueStore) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
+        }
+        var outRd: [[Signal]] = []
+        for c in 0..<tW {
+            var resRow: [Signal] = [], outRow: [Signal] = []
+            var we: [Signal] = [], wa: [Signal] = [], wd: [Signal] = [], ra: [Signal] = []
+            for b in 0..<B {
+                let rA = m.wire("res_rd_addr_\(c)_\(b)", width: awO)
+                ra.append(rA)
+                resRow.append(m.memory("res_buf_\(c)_\(b)", width: 8, depth: 2 * tH * DO,
+                    write: MemoryWritePort(enable: resWrite && resCol == c, address: resAddr, data: memRspRdata[(8 * b)...(8 * b + 7)]),
+                    read: MemoryReadPort(enable: resRdEnW, address: rA)))
+                let oWe = m.wire("out_we_\(c)_\(b)"), oWa = m.wire("out_wr_addr_\(c)_\(b)", width: awO)
+                let oWd = m.wire("out_wr_data_\(c)_\(b)", width: 8)
+                we.append(oWe); wa.append(oWa); wd.append(oWd)
+                outRow.append(m.memory("out_buf_\(c)_\(b)", width: 8, depth: 2 * tH * DO,
+                    write: MemoryWritePort(enable: oWe, address: oWa, data: oWd),
+                    read: MemoryReadPort(enable: outRdEn, address: outRdAddr)))
+            }
+            resRdata.append(resRow); outRd.append(outRow)
+            outWeW.append(we); outWAddrW.append(wa); outWDataW.append(wd); resRdAddrW.append(ra)
+        }
+        let outWord = m.wire("st_wdata", select(rdCol, outRd.map { row in cat(row.reversed()) }))
+
+        // ---- sequencer state ----
+        evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
+        let stLastReq = m.wire("st_last_req", issueStore && stLast)
+        m.assign(passEnd, stLastReq && si == li && !scanValid)
+        m.clocked("xfer_seq") { p in
+            p.assign(evStoreEndR, stLastReq)
+            p.when(grantLoad) {
+                for i in 0..<4 {
+                    p.when(li.trunc(2) == i) { p.assign(ringTy[i], scanTy); p.assign(ringTx[i], scanTx) }
+                }
+                p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
+            }
+            p.when(grantStore) {
+                p.assign(si, si + 1); p.assign(lastWasLoad, 0); p.assign(xIsStore, 1); p.assign(xState, 1); p.assign(xFirst, 1)
+            }
+            p.when(issueLoad || issueStore) { p.assign(xFirst, 0) }
+            p.when(ldLast || stLastReq) { p.assign(xState, 0) }
+            p.when(stLastReq) { p.assign(storesDone, storesDone + 1) }
+            p.when(rspLastW) { p.assign(loadsDone, loadsDone + 1) }
+            p.when(!inTiles) {
+                p.assign(xState, 0); p.assign(li, 0); p.assign(si, 0); p.assign(lastWasLoad, 0)
+                p.assign(loadsDone, 0); p.assign(storesDone, 0)
+            }
+        }
+        // ---- DRAM port ----
+        let tileReq = m.wire("tile_req_valid", inTiles && xState)
+        m.assign(memReqValid, burstReqValidW || tileReq)
+        m.assign(memReqWrite, tileReq && xIsStore)
+        m.assign(memReqAddr, mux(burstReqValidW, burstReqAddrW, mux(xIsStore, storeAddr, loadAddr)))
+        m.assign(memReqWdata, mux(issueStore, outWord, Expr.zeros(width: 8 * B)))
+        m.assign(memReqWstrb, mux(issueStore, strobe, Expr.zeros(width: B)))
+        m.assign(evLoadStart, issueLoad && xFirst)
+        m.assign(evStoreStart, issueStore && xFirst)
+        m.assign(evLoadReady, evLoadReadyR)
+        m.assign(evStoreEnd, evStoreEndR)
+    }
+}
