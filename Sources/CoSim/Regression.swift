@@ -113,6 +113,9 @@ public struct RegressionOutcome: Sendable {
     public var rtlCycles: Int?
     public var message: String
     public var seconds: Double
+    /// The comparison's parts (nil when the case did not run).
+    public var timingMatches: Bool?
+    public var outputsMatch: Bool?
     public init(caseID: String, configHash: String, status: Status, modelCycles: Int? = nil, rtlCycles: Int? = nil,
                 message: String = "", seconds: Double = 0) {
         self.caseID = caseID; self.configHash = configHash; self.status = status
@@ -260,9 +263,12 @@ public struct Regression: Sendable {
             let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache)
             let r = try sim.run(job)
             let cmp = r.comparison
-            return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,
-                                     modelCycles: cmp.modelCycles, rtlCycles: cmp.rtlCycles, message: cmp.diagnosis,
-                                     seconds: Date().timeIntervalSince(t0))
+            var o = RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,
+                                      modelCycles: cmp.modelCycles, rtlCycles: cmp.rtlCycles, message: cmp.diagnosis,
+                                      seconds: Date().timeIntervalSince(t0))
+            o.timingMatches = cmp.status == .done && cmp.cyclesMatch && cmp.counterMatches && cmp.traceMatch && cmp.beatsMatch
+            o.outputsMatch = cmp.outputsMatch
+            return o
         } catch {
             return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .error, message: "\(error)",
                                      seconds: Date().timeIntervalSince(t0))

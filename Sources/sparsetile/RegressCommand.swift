@@ -43,8 +43,8 @@ struct Regress: ParsableCommand {
             cases = Regression.shard(cases, index: i, count: n)
             label += ", shard \(i)/\(n)"
         }
-        if list { for c in cases { print(c.id) }; return }
-        print("regress: \(label): \(cases.count) of \(total) cases, \(jobs) jobs\(fi == .none ? "" : ", FAULT \(fi.rawValue)")")
+        if list { for c in cases { say(c.id) }; return }
+        say("regress: \(label): \(cases.count) of \(total) cases, \(jobs) jobs\(fi == .none ? "" : ", FAULT \(fi.rawValue)")")
         let t0 = Date()
         let cache = BuildCache()
         // Build each configuration once, before the parallel runs.
@@ -52,7 +52,7 @@ struct Regress: ParsableCommand {
         let configs = cases.map(\.config).filter { seen.insert($0.contentHash).inserted }
         for (k, cfg) in configs.enumerated() {
             let b = try cache.simulator(config: cfg, source: Regression.design, fault: fi)
-            print(String(format: "  build %d/%d config %@: %@", k + 1, configs.count, cfg.contentHash, b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
+            say(String(format: "  build %d/%d config %@: %@", k + 1, configs.count, cfg.contentHash, b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
         }
         let n = cases.count
         let outcomes = Regression.run(cases, jobs: jobs, execute: { Regression.execute($0, source: Regression.design, fault: fi, cache: cache) },
@@ -60,14 +60,17 @@ struct Regress: ParsableCommand {
             var line = String(format: "[%d/%d] %@ %@ (%.2f s)", done, n, o.status.rawValue.uppercased(), o.caseID, o.seconds)
             if let m = o.modelCycles, let r = o.rtlCycles { line += " model \(m) RTL \(r)" }
             if o.status == .fail || o.status == .error { line += "\n" + o.message }
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            say(line)
         })
         let wall = Date().timeIntervalSince(t0)
-        print(Regression.summary(outcomes, seconds: wall))
+        say(Regression.summary(outcomes, seconds: wall))
         if let p = junit {
             try Regression.junit(outcomes, suiteName: "sparsetile.regress.\(s.rawValue)" + (shard.map { ".shard\($0.replacingOccurrences(of: "/", with: "of"))" } ?? ""), seconds: wall)
                 .write(toFile: p, atomically: true, encoding: .utf8)
         }
         if outcomes.contains(where: { $0.status == .fail || $0.status == .error }) { throw ExitCode(1) }
     }
+
+    /// Unbuffered output, so progress lines from the workers interleave correctly with the rest.
+    private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 }
