@@ -42,11 +42,17 @@ struct Cosim: ParsableCommand {
         entries = []
         guard !jobs.isEmpty else { throw ValidationError("--layers \(layers ?? ""): no such layer") }
 
+        // Size the mask register for the largest map of this run (a power of two, at least 32).
+        let side = jobs.map { max($0.0.outShape.height, $0.0.outShape.width) }.max() ?? 1
+        var maxMap = 32
+        while maxMap < side { maxMap *= 2 }
+        let design = DesignSource.accelerator(maxMapSize: maxMap)
+
         if let dir = testbench {
             for (j, _) in jobs {
                 let d = URL(fileURLWithPath: dir).appendingPathComponent(j.name)
                 try Testbench(layer: j, config: cfg).write(to: d)
-                if let files = try? AcceleratorRTL.generate(config: cfg, fault: fi) {
+                if let files = try? design.generate(cfg, fi) {
                     let rtl = d.appendingPathComponent("rtl")
                     try FileManager.default.createDirectory(at: rtl, withIntermediateDirectories: true)
                     for f in files { try f.contents.write(to: rtl.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
@@ -55,7 +61,7 @@ struct Cosim: ParsableCommand {
             print("testbenches: \(jobs.count) in \(dir)/<layer>/ (iverilog -g2012 -o tb.vvp sparsetile_tb.sv rtl/*.sv && vvp tb.vvp)")
         }
 
-        let sim = CoSimulator(config: cfg, fault: fi)
+        let sim = CoSimulator(config: cfg, source: design, fault: fi)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)\(fi == .none ? "" : ", FAULT \(fi.rawValue)")")
         let build = try sim.build()
         print(build.reused ? "verilator build: cached \(build.directory.path)" : String(format: "verilator build: %.1f s → %@", build.buildSeconds, build.directory.path))
@@ -74,7 +80,7 @@ struct Cosim: ParsableCommand {
             if !c.matches {
                 failed.append(job.name)
                 print(c.diagnosis)
-                if let dir = trace { try writeFailure(job: job, result: r, into: URL(fileURLWithPath: dir), config: cfg, fault: fi) }
+                if let dir = trace { try writeFailure(job: job, result: r, into: URL(fileURLWithPath: dir), simulator: sim) }
             }
         }
         let report = SimulationReport(config: cfg, layers: results.map(\.model.stats))
@@ -90,7 +96,7 @@ struct Cosim: ParsableCommand {
     }
 
     /// Reruns a failing layer with a waveform build and writes `<layer>.fst`, `<layer>.model.csv`, `<layer>.rtl.csv`.
-    func writeFailure(job: LayerJob, result r: CoSimLayerResult, into dir: URL, config cfg: HardwareConfig, fault: FaultInjection) throws {
+    func writeFailure(job: LayerJob, result r: CoSimLayerResult, into dir: URL, simulator: CoSimulator) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let header = TraceRow.columns.joined(separator: ",")
         try ([header] + r.model.trace.map { TraceRow($0).csvRow }).joined(separator: "\n").appending("\n")
@@ -98,7 +104,9 @@ struct Cosim: ParsableCommand {
         try ([header] + r.rtl.trace.map(\.csvRow)).joined(separator: "\n").appending("\n")
             .write(to: dir.appendingPathComponent("\(job.name).rtl.csv"), atomically: true, encoding: .utf8)
         let wave = dir.appendingPathComponent("\(job.name).fst")
-        _ = try CoSimulator(config: cfg, fault: fault, traceFST: true).run(job, waveform: wave)
+        var waveSim = simulator
+        waveSim.traceFST = true
+        _ = try waveSim.run(job, waveform: wave)
         print("  waveform: \(wave.path)")
     }
 
