@@ -49,9 +49,17 @@ public struct OutputMismatch: Hashable, Sendable, CustomStringConvertible {
     public var model: Int8
     public var golden: Int8?
     public var differing: Int
+    /// The model's trace record of the tile (and pass) that produces this element, if it is active.
+    public var tile: TraceRow?
     public var description: String {
-        "first differing output at (y \(y), x \(x), c \(c)): RTL \(rtl), model \(model)" + (golden.map { ", SparseCNN \($0)" } ?? "")
+        var s = "first differing output at (y \(y), x \(x), c \(c)): RTL \(rtl), model \(model)" + (golden.map { ", SparseCNN \($0)" } ?? "")
             + " (\(differing) elements differ)"
+        if let t = tile?.values {
+            s += "; it belongs to pass \(t[0]) tile #\(t[1]) (ty \(t[2]), tx \(t[3])): loaded [\(t[4]), \(t[5])), computed [\(t[6]), \(t[7])), stored [\(t[8]), \(t[9]))"
+        } else {
+            s += "; its tile is inactive (the output must keep the layer's default)"
+        }
+        return s
     }
 }
 
@@ -132,8 +140,12 @@ public struct LayerComparison: Sendable {
         outputsMatch = first == nil && rtl.outputBytes.count >= plan.outH * plan.outW * COW * B
         if let i = first {
             let p = i / cout
-            outputMismatch = OutputMismatch(y: p / plan.outW, x: p % plan.outW, c: i % cout, rtl: rtlOut[i],
-                                            model: i < modelOut.count ? modelOut[i] : 0, golden: golden.map { $0.scalars[i] }, differing: count)
+            let y = p / plan.outW, x = p % plan.outW, c = i % cout
+            let ty = y / plan.config.tileH, tx = x / plan.config.tileW
+            let pass = plan.passes.first { $0.firstChannel <= c && c < $0.endChannel }?.index ?? 0
+            let tile = mrows.first { $0.values[0] == pass && $0.values[2] == ty && $0.values[3] == tx }
+            outputMismatch = OutputMismatch(y: y, x: x, c: c, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,
+                                            golden: golden.map { $0.scalars[i] }, differing: count, tile: tile)
         }
     }
 

@@ -79,6 +79,9 @@ struct CoSimLayerTests {
         #expect(o.model == model[i])
         #expect(c.diagnosis.contains("cycles: model \(c.modelCycles), RTL \(c.rtlCycles)"))
         #expect(c.diagnosis.contains("first differing output at (y \(o.y), x \(o.x), c \(o.c))"))
+        // …and the tile that produces it (full mask: every tile is active).
+        #expect(o.tile?.values[2] == o.y / cfg.tileH && o.tile?.values[3] == o.x / cfg.tileW)
+        #expect(c.diagnosis.contains("computed ["))
     }
 
     @Test func testbenchPassesAndFailsUnderIcarus() throws {
