@@ -27,6 +27,8 @@ public final class BuildCache: @unchecked Sendable {
     public var optimization: Optimization
     private let lock = NSLock()
     private var keyLocks: [String: NSLock] = [:]
+    /// Builds checked (or made) by this process: the design is generated once per key, not per run.
+    private var checked: [String: SimulatorBuild] = [:]
 
     public enum Optimization: String, Sendable {
         /// verilator -O3, C++ at the Verilator defaults (-Os fast paths).
@@ -63,6 +65,22 @@ public final class BuildCache: @unchecked Sendable {
         let key = Self.key(config: config, fault: fault, source: source.name, traceFST: traceFST)
         let l = keyLock(key)
         l.lock(); defer { l.unlock() }
+        if let b = memo(key), FileManager.default.isExecutableFile(atPath: b.executable.path) {
+            var r = b; r.reused = true; r.buildSeconds = 0
+            return r
+        }
+        let b = try buildOrReuse(key: key, config: config, source: source, fault: fault, traceFST: traceFST)
+        lock.lock(); checked[key] = b; lock.unlock()
+        return b
+    }
+
+    private func memo(_ key: String) -> SimulatorBuild? {
+        lock.lock(); defer { lock.unlock() }
+        return checked[key]
+    }
+
+    private func buildOrReuse(key: String, config: HardwareConfig, source: DesignSource, fault: FaultInjection,
+                              traceFST: Bool) throws -> SimulatorBuild {
         let start = Date()
         let files = try source.generate(config, fault)
         guard files.contains(where: { $0.moduleName == DesignSource.topModule }) else {
