@@ -133,11 +133,12 @@ public struct Regression: Sendable {
 
     public init(suite: RegressionSuite, seed: UInt64 = 1) { self.suite = suite; self.seed = seed }
 
-    /// A config with buffers just big enough for the suite's shapes (small RTL, quick builds).
+    /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
+    /// per bank, so wide layers take several output-channel passes), still small RTL.
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
-                                   inputBufferBytes: 2 * th * tw * B * 16, weightBufferBytes: lanesK * B * 64,
+                                   inputBufferBytes: 2 * th * tw * B * 64, weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L)
     }
 
@@ -154,7 +155,8 @@ public struct Regression: Sendable {
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),
-            Self.config(tile: (16, 16), lanesK: 16, lanesC: 16, bytes: 64, latency: 40),
+            Self.config(tile: (16, 16), lanesK: 2, lanesC: 4, bytes: 16, latency: 40),
+            Self.config(tile: (2, 2), lanesK: 16, lanesC: 16, bytes: 64, latency: 7),
         ]
         switch suite {
         case .smoke: return smoke
