@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN"]),
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
-        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen"]),
+        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
     ]
 )

@@ -54,7 +54,7 @@ extension AcceleratorBuilder {
         let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
         let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
         let pc = rPass[0...15]
-        let kOk = K != 0 && K[0] == 1 && K <= limits.maxKernel
+        let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || rLayer0[6...7] == 3 || rRequant[0...15] == 0 || rRequant[16...21] == 0)
@@ -63,7 +63,7 @@ extension AcceleratorBuilder {
         dCout = dreg("cout", Cout); dHo = dreg("ho", Ho); dWo = dreg("wo", Wo)
         dPad = dreg("pad", K >> 1); dCW = dreg("cw", CW); dCOW = dreg("cow", COW); dNC = dreg("nc", NC)
         dT = dreg("t", T); dKc = dreg("kc", Kc); dK2CW = dreg("k2cw", umul(K2, CW, 24))
-        dHH = dreg("hh", HH); dHW = dreg("hwid", HWd); dCS = dreg("cs", CS); dCSCW = dreg("cscw", umul(CS, CW, 24))
+        dHH = dreg("hh", HH); dHW = dreg("hwid", HWd); dCSCW = dreg("cscw", umul(CS, CW, 24))
         dTH = dreg("th", TH); dTW = dreg("tw", TW); dMw = dreg("mw", Mw)
         dRes = dreg("res", rLayer0[8]); dAct = dreg("act", rLayer0[6...7]); dM = dreg("m", rRequant[0...15])
         dSh = dreg("sh", rRequant[16...21]); dSlope = dreg("slope", rPrelu[0...15]); dPc = dreg("pc", pc)

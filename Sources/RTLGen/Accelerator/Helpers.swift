@@ -41,7 +41,9 @@ extension ModuleBuilder {
         for i in stride(from: qbits - 1, through: 0, by: -1) {
             let ds = d.fit(w) << i
             let ge = wire("\(name)_q\(i)", rem >= ds).expr
-            rem = wire("\(name)_r\(i)", mux(ge, rem - ds, rem)).expr
+            let rw = wire("\(name)_r\(i)", mux(ge, rem - ds, rem))
+            allowUnused(rw)
+            rem = rw.expr
             qb.append(ge)
         }
         return (cat(qb), rem.fit(d.width))
@@ -58,7 +60,9 @@ extension ModuleBuilder {
             var next: [(f: Expr, i: Expr?)] = []
             for p in 0..<(level.count / 2) {
                 let lo = level[2 * p], hi = level[2 * p + 1]
-                let f = wire("\(name)_f\(lv)_\(p)", lo.f || hi.f).expr
+                let fw = wire("\(name)_f\(lv)_\(p)", lo.f || hi.f)
+                if level.count == 2 { allowUnused(fw) }
+                let f = fw.expr
                 let idx: Expr
                 if let li = lo.i, let hiI = hi.i {
                     idx = wire("\(name)_i\(lv)_\(p)", mux(lo.f, cat(k(0, 1), li), cat(k(1, 1), hiI))).expr

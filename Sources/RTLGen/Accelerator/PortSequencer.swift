@@ -16,6 +16,7 @@ extension AcceleratorBuilder {
             let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
             let rem = outSize.fit(18) - o
             let v = m.wire("\(name)_v\(s)", mux(rem > tile, k(tile, 18), rem))
+            for w in [o, start, lo, hi, v] { m.allowUnused(w) }
             return (start.expr, lo.expr, hi.expr, v.expr)
         }
         let (y0, ylo, yhi, vr) = side("y", ty.expr, tH, dH, dHH, dHo)
@@ -140,7 +141,7 @@ extension AcceleratorBuilder {
         // Residual / output buffers: memory (c, b) holds byte b of words of tile column c; address (half·tileH + r)·DO + j.
         let awO = Memory.addressWidth(depth: 2 * tH * DO)
         let resWrite = m.wire("ldr_res_write", rsp && lr.inRes)
-        let resAddr = m.wire("ldr_res_addr", (umul(cat(loadsDone[0], lr.r.fit(8)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
+        let resAddr = m.wire("ldr_res_addr", (umul(mux(loadsDone[0], lr.r.fit(16) + tH, lr.r.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
         let resCol = m.wire("ldr_res_col", lr.c.fit(8))
         resRdEnW = m.wire("res_rd_en")
         // ---- store walker ----
@@ -156,12 +157,12 @@ extension AcceleratorBuilder {
         let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
         let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, 18), sc + 1), sc))
         let nr = m.wire("st_next_r", mux(sjLast && scLast, sr + 1, sr))
-        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), nr)), rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), nc))
+        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), nr).fit(8)), rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), nc).fit(bitsFor(max(tW - 1, 1))))
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), nj))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
-        let outRdAddr = m.wire("out_rd_addr", (umul(cat(rdHalf, rdR.fit(8)), k(DO, 16), 16) + rdJ).fit(awO))
+        let outRdAddr = m.wire("out_rd_addr", (umul(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), k(DO, 16), 16) + rdJ).fit(awO))
         let outRdEn = m.wire("out_rd_en", grantStore || issueStore)
-        let rdCol = m.reg("st_rd_col", width: 8, reset: 0)
+        let rdCol = m.reg("st_rd_col", width: bitsFor(max(tW - 1, 1)), reset: 0)
         let storeAddr = m.wire("st_addr", rBase[5] + umul(umul(umul(sty, k(tH, 32), 32) + sr.fit(32), dWo, 32)
             + umul(stx, k(tW, 32), 32) + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
@@ -170,7 +171,7 @@ extension AcceleratorBuilder {
             return ch >= pO0modB.fit(24) && ch < pO0modB.fit(24) + pCur.fit(24)
         })
         m.clocked("st_walk") { p in
-            p.assign(rdCol, rdC.fit(8))
+            p.assign(rdCol, rdC)
             p.when(grantStore) {
                 p.assign(sty, select(sIdx, ringTy)); p.assign(stx, select(sIdx, ringTx)); p.assign(sHalf, si[0])
                 p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)

@@ -27,10 +27,10 @@ extension AcceleratorBuilder {
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
         let chR = m.wire("rq_rd_ch", pO0modB + umul(rdG, k(LK, 16), 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
-        let rdBase = m.wire("rq_rd_base", umul(cat(rdHalf, rdRow), k(DO, 16), 16) + chRW)
+        let rdBase = m.wire("rq_rd_base", umul(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), k(DO, 16), 16) + chRW)
         m.assign(resRdEnW, k(1, 1))
         for c in 0..<tW { for b in 0..<B {
-            m.assign(resRdAddrW[c][b], mux(k(b, lgBb) < chRB, rdBase + 1, rdBase).fit(awO))
+            m.assign(resRdAddrW[c][b], (b == B - 1 ? rdBase.expr : mux(k(b, lgBb) < chRB, rdBase + 1, rdBase)).fit(awO))
         } }
         // ---- bias read at the trigger: lane l's channel o = o0 + g·lanesK + l, word 4o÷B − biasLo, byte 4o mod B ----
         m.assign(biasRdEnW, trigger)
@@ -48,7 +48,7 @@ extension AcceleratorBuilder {
         // ---- the row ----
         let ch = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
         let chB = m.wire("rq_ch_b", ch.fit(lgBb)), chW = m.wire("rq_ch_w", ch >> lgB)
-        let wrBase = m.wire("rq_wr_base", umul(cat(rhalf, row), k(DO, 16), 16) + chW)
+        let wrBase = m.wire("rq_wr_base", umul(mux(rhalf, row.fit(16) + tH, row.fit(16)), k(DO, 16), 16) + chW)
         let mult = m.wire("rq_mult", dM.zext(50).asSigned)
         let rnd = m.wire("rq_round", (k(1, 50) << (dSh - 1)).asSigned)
         let lgLK = bitsFor(max(LK - 1, 1))
@@ -80,7 +80,7 @@ extension AcceleratorBuilder {
                 let inLanes = LK >= B ? k(1, 1) : d < LK
                 let valid = inLanes && (umul(rg, k(LK, 24), 24) + d.fit(24)) < pCur.fit(24)
                 m.assign(outWeW[px][b], active && valid)
-                m.assign(outWAddrW[px][b], mux(k(b, lgBb) < chB, wrBase + 1, wrBase).fit(awO))
+                m.assign(outWAddrW[px][b], (b == B - 1 ? wrBase.expr : mux(k(b, lgBb) < chB, wrBase + 1, wrBase)).fit(awO))
                 m.assign(outWDataW[px][b], select(d.fit(lgLK), qs).asUnsigned)
             }
         }

@@ -1,0 +1,172 @@
+import AcceleratorSpec
+import Foundation
+import RTLGen
+
+/// A minimal Verilator harness for `sparsetile_accel` (independent of sim/): DRAM modelled exactly
+/// per §7.1 (one request per cycle, read data returned exactly L cycles later, posted writes with
+/// byte strobes), CSRs written through the §15 port, event pulses recorded with their cycle.
+enum AcceleratorHarness {
+    static let driver = #"""
+#include "Vsparsetile_accel.h"
+#include "verilated.h"
+#include <cstdio>
+#include <cstdlib>
+#include <cstdint>
+#include <vector>
+#include <deque>
+#include <cstring>
+#include <chrono>
+
+static void setWide(uint32_t* dst, const uint8_t* src, int bytes) {
+  for (int i = 0; i < (bytes + 3) / 4; i++) { uint32_t w = 0; for (int b = 0; b < 4 && 4*i+b < bytes; b++) w |= uint32_t(src[4*i+b]) << (8*b); dst[i] = w; }
+}
+template<typename T> static void setData(T& port, const uint8_t* src, int bytes) {
+  if constexpr (sizeof(T) <= 8) { uint64_t v = 0; for (int b = 0; b < bytes; b++) v |= uint64_t(src[b]) << (8*b); port = (T)v; }
+  else setWide((uint32_t*)port.data(), src, bytes);
+}
+template<typename T> static void getData(const T& port, uint8_t* dst, int bytes) {
+  if constexpr (sizeof(T) <= 8) { uint64_t v = (uint64_t)port; for (int b = 0; b < bytes; b++) dst[b] = (v >> (8*b)) & 0xff; }
+  else { const uint32_t* w = (const uint32_t*)port.data(); for (int b = 0; b < bytes; b++) dst[b] = (w[b/4] >> (8*(b%4))) & 0xff; }
+}
+template<typename T> static uint64_t getU(const T& port) {
+  if constexpr (sizeof(T) <= 8) return (uint64_t)port; else return ((const uint32_t*)port.data())[0] | (uint64_t(((const uint32_t*)port.data())[1]) << 32);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) { fprintf(stderr, "usage: harness DIR maxcycles\n"); return 2; }
+  std::string dir = argv[1]; long maxCycles = atol(argv[2]);
+  FILE* f = fopen((dir + "/run.txt").c_str(), "r");
+  int L, B; long nwords; int ncsr;
+  if (fscanf(f, "%d %d %ld %d", &L, &B, &nwords, &ncsr) != 4) return 3;
+  std::vector<std::pair<unsigned, unsigned>> csrs(ncsr);
+  for (auto& c : csrs) if (fscanf(f, "%u %u", &c.first, &c.second) != 2) return 3;
+  fclose(f);
+  std::vector<uint8_t> mem(nwords * B);
+  f = fopen((dir + "/image.bin").c_str(), "rb"); if (fread(mem.data(), 1, mem.size(), f) != mem.size()) return 4; fclose(f);
+  Verilated::commandArgs(argc, argv);
+  Vsparsetile_accel* top = new Vsparsetile_accel;
+  auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); top->clk = 0; top->eval(); };
+  top->rst = 1; top->csr_we = 0; top->mem_rsp_valid = 0; tick(); tick(); top->rst = 0;
+  for (auto& c : csrs) { top->csr_we = 1; top->csr_addr = c.first; top->csr_wdata = c.second; tick(); }
+  top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; tick();   // cycle -1: start
+  top->csr_we = 0;
+  std::deque<std::pair<long, long>> pending;  // (cycle due, address)
+  FILE* ev = fopen((dir + "/events.txt").c_str(), "w");
+  long t = 0, cycles = -1, bad = 0;
+  std::vector<uint8_t> buf(B);
+  auto t0 = std::chrono::steady_clock::now();
+  for (; t < maxCycles; t++) {
+    if (!pending.empty() && pending.front().first == t) {
+      long a = pending.front().second; pending.pop_front();
+      top->mem_rsp_valid = 1;
+      if (a >= 0 && a < nwords) setData(top->mem_rsp_rdata, &mem[a * B], B); else { memset(buf.data(), 0, B); setData(top->mem_rsp_rdata, buf.data(), B); bad++; }
+    } else { top->mem_rsp_valid = 0; }
+    top->eval();
+    if (top->ev_load_start) fprintf(ev, "load_start %ld\n", t);
+    if (top->ev_load_ready) fprintf(ev, "load_ready %ld\n", t);
+    if (top->ev_compute_start) fprintf(ev, "compute_start %ld\n", t);
+    if (top->ev_store_start) fprintf(ev, "store_start %ld\n", t);
+    if (top->ev_store_end) fprintf(ev, "store_end %ld\n", t);
+    if (top->done && !top->busy) { cycles = t; break; }
+    if (top->mem_req_valid) {
+      long a = (long)top->mem_req_addr;
+      if (top->mem_req_write) {
+        getData(top->mem_req_wdata, buf.data(), B);
+        uint8_t strbBytes[32] = {0};
+        getData(top->mem_req_wstrb, strbBytes, (B + 7) / 8);
+        uint64_t strb[4] = {0,0,0,0};
+        for (int i = 0; i < (B + 7) / 8; i++) strb[i / 8] |= uint64_t(strbBytes[i]) << (8 * (i % 8));
+        if (a >= 0 && a < nwords) { for (int b = 0; b < B; b++) if ((strb[b/64] >> (b%64)) & 1) mem[a * B + b] = buf[b]; } else bad++;
+      } else pending.push_back({t + L, a});
+    }
+    top->clk = 1; top->eval(); top->clk = 0;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fclose(ev);
+  FILE* o = fopen((dir + "/result.txt").c_str(), "w");
+  fprintf(o, "cycles %ld\nbad %ld\nseconds %.6f\n", cycles, bad, secs);
+  for (int a : {0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C}) {
+    top->csr_addr = a; top->eval(); fprintf(o, "csr%02x %u\n", a, (unsigned)top->csr_rdata);
+  }
+  fclose(o);
+  f = fopen((dir + "/out.bin").c_str(), "wb"); fwrite(mem.data(), 1, mem.size(), f); fclose(f);
+  delete top;
+  return cycles < 0 ? 1 : 0;
+}
+"""#
+
+    /// Verilates the design for `config` once (cached by config hash) and returns the executable.
+    static func build(config: HardwareConfig) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-accel-verilator/\(config.contentHash)-\(StableHash.fnv1a64(driver))")
+        let exe = dir.appendingPathComponent("obj/Vsparsetile_accel")
+        let files = try AcceleratorGenerator(config: config).files()
+        let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined())
+        let stamp = dir.appendingPathComponent("rtl.hash")
+        if FileManager.default.fileExists(atPath: exe.path),
+           (try? String(contentsOf: stamp, encoding: .utf8)) == rtlHash { return exe }
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var paths: [String] = []
+        for f in files {
+            let p = dir.appendingPathComponent(f.fileName); try f.contents.write(to: p, atomically: true, encoding: .utf8); paths.append(p.path)
+        }
+        try driver.write(to: dir.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
+        try HDLTools.run(HDLTools.verilator!, ["--cc", "--exe", "--build", "-j", "2", "-O1", "--x-assign", "fast", "--x-initial", "fast",
+                                               "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "sparsetile_accel",
+                                               "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "harness.cpp"] + paths, in: dir)
+        try rtlHash.write(to: stamp, atomically: true, encoding: .utf8)
+        return exe
+    }
+
+    struct Result {
+        var cycles: Int
+        var csr: [Int: UInt32]
+        var events: [(String, Int)]
+        var memory: [UInt8]
+        var seconds: Double
+    }
+
+    /// Runs one layer: `image` is the DRAM image, `csrs` the (address, value) writes before start.
+    static func run(exe: URL, L: Int, B: Int, image: [UInt8], csrs: [(Int, UInt32)], maxCycles: Int) throws -> Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-accel-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var txt = "\(L) \(B) \(image.count / B) \(csrs.count)\n"
+        for (a, v) in csrs { txt += "\(a) \(v)\n" }
+        try txt.write(to: dir.appendingPathComponent("run.txt"), atomically: true, encoding: .utf8)
+        try Data(image).write(to: dir.appendingPathComponent("image.bin"))
+        _ = try? HDLTools.run(exe.path, [dir.path, "\(maxCycles)"])
+        let res = try String(contentsOf: dir.appendingPathComponent("result.txt"), encoding: .utf8)
+        var cycles = -1, secs = 0.0
+        var csr: [Int: UInt32] = [:]
+        for line in res.split(separator: "\n") {
+            let p = line.split(separator: " ")
+            if p[0] == "cycles" { cycles = Int(p[1])! }
+            else if p[0] == "seconds" { secs = Double(p[1])! }
+            else if p[0].hasPrefix("csr") { csr[Int(p[0].dropFirst(3), radix: 16)!] = UInt32(p[1])! }
+        }
+        let evs = try String(contentsOf: dir.appendingPathComponent("events.txt"), encoding: .utf8)
+            .split(separator: "\n").map { l -> (String, Int) in let p = l.split(separator: " "); return (String(p[0]), Int(p[1])!) }
+        let mem = [UInt8](try Data(contentsOf: dir.appendingPathComponent("out.bin")))
+        return Result(cycles: cycles, csr: csr, events: evs, memory: mem, seconds: secs)
+    }
+
+    /// The CSR writes of §8 for a job laid out as `image`.
+    static func csrs(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) -> [(Int, UInt32)] {
+        let act: UInt32
+        var slope: UInt32 = 0
+        switch job.activation {
+        case .none: act = 0
+        case .relu: act = 1
+        case .prelu(let s): act = 2; slope = UInt32(UInt16(bitPattern: s))
+        }
+        let layer0 = UInt32(plan.kernel) | UInt32(plan.stride) << 4 | act << 6 | (plan.hasResidual ? 1 << 8 : 0)
+        return [
+            (0x02, layer0), (0x03, UInt32(plan.inH) | UInt32(plan.inW) << 16), (0x04, UInt32(plan.cin) | UInt32(plan.cout) << 16),
+            (0x05, UInt32(job.requantization.multiplier) | UInt32(job.requantization.shift) << 16), (0x06, slope),
+            (0x07, UInt32(plan.passChannels)),
+            (0x08, UInt32(r.mask)), (0x09, UInt32(r.bias)), (0x0A, UInt32(r.weights)), (0x0B, UInt32(r.input)),
+            (0x0C, UInt32(r.residual)), (0x0D, UInt32(r.output)),
+        ]
+    }
+}
