@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows go one way: sparsetile → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
+// Arrows go one way: sparsetile → CoSim → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
 let package = Package(
     name: "SparseTile",
     platforms: [.macOS(.v13)],
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AcceleratorSpec", targets: ["AcceleratorSpec"]),
         .library(name: "TileModel", targets: ["TileModel"]),
         .library(name: "RTLGen", targets: ["RTLGen"]),
+        .library(name: "CoSim", targets: ["CoSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,12 @@ let package = Package(
         .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),
         .target(name: "TileModel", dependencies: ["AcceleratorSpec"]),
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
+        // Verilator builds, the sim/harness driver, model-vs-RTL comparison, regressions.
+        .target(name: "CoSim", dependencies: ["TileModel", "RTLGen"]),
         .executableTarget(
             name: "sparsetile",
             dependencies: [
-                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen",
+                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen", "CoSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,5 +49,6 @@ let package = Package(
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
+        .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
     ]
 )

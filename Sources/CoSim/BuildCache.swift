@@ -1,0 +1,133 @@
+import Foundation
+import AcceleratorSpec
+import RTLGen
+
+/// A built Verilator simulator of one design.
+public struct SimulatorBuild: Sendable {
+    /// The harness executable.
+    public var executable: URL
+    /// Its cache directory `.build-verilator/<key>/`.
+    public var directory: URL
+    /// True when an existing build was reused.
+    public var reused: Bool
+    /// Seconds spent generating + compiling (0 when reused).
+    public var buildSeconds: Double
+}
+
+/// Verilator builds cached per configuration hash under `.build-verilator/<hash>[-<fault>][-<source>][-fst]/`.
+///
+/// A build directory holds `rtl/` (the generated .sv files), `obj/` (Verilator's output, the
+/// `sim` executable) and `stamp`, a hash of the design text, the harness source, the Verilator
+/// version and the flags; a stale stamp triggers a rebuild. Builds of one key are serialised
+/// within the process; a build is done in a scratch directory and renamed into place, so
+/// concurrent processes never see a half-built simulator.
+public final class BuildCache: @unchecked Sendable {
+    public let root: URL
+    /// `-O3` for real runs; tests pass `.quick` to keep C++ compile times small.
+    public var optimization: Optimization
+    private let lock = NSLock()
+    private var keyLocks: [String: NSLock] = [:]
+    /// Builds checked (or made) by this process: the design is generated once per key, not per run.
+    private var checked: [String: SimulatorBuild] = [:]
+
+    public enum Optimization: String, Sendable {
+        /// verilator -O3, C++ at the Verilator defaults (-Os fast paths).
+        case full
+        /// verilator -O3, C++ at -O0: fast to build, slower to run (small designs, tests).
+        case quick
+    }
+
+    /// `optimization` defaults to `SPARSETILE_VERILATOR_OPT` (`full` or `quick`), else `.full`.
+    public init(root: URL = RepositoryPaths.verilatorCache, optimization: Optimization? = nil) {
+        self.root = root
+        self.optimization = optimization
+            ?? ProcessInfo.processInfo.environment["SPARSETILE_VERILATOR_OPT"].flatMap(Optimization.init(rawValue:)) ?? .full
+    }
+
+    /// The cache directory name of a design.
+    public static func key(config: HardwareConfig, fault: FaultInjection, source: String, traceFST: Bool) -> String {
+        var k = config.contentHash
+        if fault != .none { k += "-\(fault.rawValue)" }
+        if source != "accel" { k += "-\(source)" }
+        if traceFST { k += "-fst" }
+        return k
+    }
+
+    private func keyLock(_ key: String) -> NSLock {
+        lock.lock(); defer { lock.unlock() }
+        if let l = keyLocks[key] { return l }
+        let l = NSLock(); keyLocks[key] = l; return l
+    }
+
+    /// The simulator for `config` from `source` (with `fault`), built if missing or stale.
+    public func simulator(config: HardwareConfig, source: DesignSource = .accelerator, fault: FaultInjection = .none,
+                          traceFST: Bool = false) throws -> SimulatorBuild {
+        let key = Self.key(config: config, fault: fault, source: source.name, traceFST: traceFST)
+        let l = keyLock(key)
+        l.lock(); defer { l.unlock() }
+        if let b = memo(key), FileManager.default.isExecutableFile(atPath: b.executable.path) {
+            var r = b; r.reused = true; r.buildSeconds = 0
+            return r
+        }
+        let b = try buildOrReuse(key: key, config: config, source: source, fault: fault, traceFST: traceFST)
+        lock.lock(); checked[key] = b; lock.unlock()
+        return b
+    }
+
+    private func memo(_ key: String) -> SimulatorBuild? {
+        lock.lock(); defer { lock.unlock() }
+        return checked[key]
+    }
+
+    private func buildOrReuse(key: String, config: HardwareConfig, source: DesignSource, fault: FaultInjection,
+                              traceFST: Bool) throws -> SimulatorBuild {
+        let start = Date()
+        let files = try source.generate(config, fault)
+        guard files.contains(where: { $0.moduleName == DesignSource.topModule }) else {
+            throw CoSimError.invalidArgument("design '\(source.name)' has no module \(DesignSource.topModule)")
+        }
+        let harness = try String(contentsOf: RepositoryPaths.harnessSource, encoding: .utf8)
+        let flags = verilatorFlags(config: config, traceFST: traceFST)
+        let stamp = StableHash.fnv1a64(files.map { "\($0.fileName)\n\($0.contents)" }.joined(separator: "\u{0}")
+                                       + "\u{0}" + harness + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + Toolchain.verilatorVersion())
+        let dir = root.appendingPathComponent(key)
+        let exe = dir.appendingPathComponent("obj/sim")
+        let stampURL = dir.appendingPathComponent("stamp")
+        let fm = FileManager.default
+        if fm.isExecutableFile(atPath: exe.path), (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp {
+            return SimulatorBuild(executable: exe, directory: dir, reused: true, buildSeconds: 0)
+        }
+        let verilator = try Toolchain.verilator()
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
+        let scratch = root.appendingPathComponent(".tmp-\(key)-\(UUID().uuidString)")
+        try fm.createDirectory(at: scratch.appendingPathComponent("rtl"), withIntermediateDirectories: true)
+        var paths: [String] = []
+        for f in files {
+            let u = scratch.appendingPathComponent("rtl").appendingPathComponent(f.fileName)
+            try f.contents.write(to: u, atomically: true, encoding: .utf8)
+            paths.append("rtl/" + f.fileName)
+        }
+        try harness.write(to: scratch.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
+        do {
+            try Toolchain.check(verilator, flags + paths + ["harness.cpp"], in: scratch)
+        } catch {
+            try? fm.removeItem(at: scratch)
+            throw error
+        }
+        try stamp.write(to: scratch.appendingPathComponent("stamp"), atomically: true, encoding: .utf8)
+        // Verilator's makefiles hold absolute paths only through -Mdir (relative); the
+        // executable is self-contained, so the directory can move.
+        try? fm.removeItem(at: dir)
+        try fm.moveItem(at: scratch, to: dir)
+        return SimulatorBuild(executable: exe, directory: dir, reused: false, buildSeconds: Date().timeIntervalSince(start))
+    }
+
+    func verilatorFlags(config: HardwareConfig, traceFST: Bool) -> [String] {
+        var f = ["--cc", "--exe", "--build", "-O3", "-j", "2", "--top-module", DesignSource.topModule,
+                 "-Mdir", "obj", "-o", "sim", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+                 "-CFLAGS", "-DST_WORD_BYTES=\(config.memBytesPerCycle)"]
+        if traceFST { f += ["--trace-fst"] }
+        if optimization == .quick { f += ["-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"] }
+        return f
+    }
+}

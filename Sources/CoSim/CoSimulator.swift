@@ -1,0 +1,51 @@
+import Foundation
+import AcceleratorSpec
+import RTLGen
+import TileModel
+
+/// One layer co-simulated: the model's run, the RTL's, and their comparison.
+public struct CoSimLayerResult: Sendable {
+    public var model: LayerSimulation
+    public var rtl: HarnessResult
+    public var comparison: LayerComparison
+    /// Wall seconds of the model and of the RTL simulation (harness-measured clocking loop).
+    public var modelSeconds: Double
+    public var rtlSeconds: Double
+}
+
+/// Runs layer jobs through the Swift model and the Verilator build of the same configuration and
+/// compares everything (docs/microarchitecture.md: cycles, trace, DRAM beats, output bytes).
+public struct CoSimulator: Sendable {
+    public var config: HardwareConfig
+    public var source: DesignSource
+    public var fault: FaultInjection
+    public var cache: BuildCache
+    /// Build with `--trace-fst` (needed for `--trace-fst` waveforms).
+    public var traceFST: Bool
+
+    public init(config: HardwareConfig, source: DesignSource = .accelerator, fault: FaultInjection = .none,
+                cache: BuildCache = BuildCache(), traceFST: Bool = false) {
+        self.config = config; self.source = source; self.fault = fault; self.cache = cache; self.traceFST = traceFST
+    }
+
+    /// Builds (or reuses) the simulator.
+    public func build() throws -> SimulatorBuild {
+        try cache.simulator(config: config, source: source, fault: fault, traceFST: traceFST)
+    }
+
+    /// The watchdog for a layer the model times at `modelCycles`: generous, but a hang is reported quickly.
+    public static func watchdog(modelCycles: Int) -> Int { 2 * modelCycles + 10_000 }
+
+    /// Co-simulates one layer. `golden` is SparseCNN's output when known.
+    public func run(_ job: LayerJob, golden: QTensor? = nil, waveform: URL? = nil, keepDirectory: URL? = nil) throws -> CoSimLayerResult {
+        let sim = try build()
+        let plan = try LayerPlan(job: job, config: config)
+        let t0 = Date()
+        let model = try TileModel(config: config).simulate(job, mode: .fast, outputs: true, dense: true)
+        let modelSeconds = Date().timeIntervalSince(t0)
+        let hj = try HarnessJob(job: job, config: config, watchdog: Self.watchdog(modelCycles: model.stats.cycles))
+        let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory)
+        let cmp = LayerComparison(name: job.name, plan: plan, model: model, rtl: rtl, golden: golden)
+        return CoSimLayerResult(model: model, rtl: rtl, comparison: cmp, modelSeconds: modelSeconds, rtlSeconds: rtl.wallSeconds)
+    }
+}

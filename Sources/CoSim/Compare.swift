@@ -1,0 +1,170 @@
+import Foundation
+import AcceleratorSpec
+import TileModel
+
+/// One row of the §10 trace as plain numbers (−1 where the RTL never produced the event).
+public struct TraceRow: Hashable, Sendable {
+    public static let columns = ["pass", "index", "ty", "tx", "loadStart", "loadEnd", "computeStart", "computeEnd", "storeStart", "storeEnd"]
+    /// The 10 values in column order.
+    public var values: [Int]
+    public init(_ values: [Int]) { precondition(values.count == 10); self.values = values }
+    public init(_ e: TileEvent) {
+        values = [e.pass, e.index, e.ty, e.tx, e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd]
+    }
+    public var csvRow: String { values.map(String.init).joined(separator: ",") }
+
+    /// The engine a trace column belongs to.
+    public static func engine(ofColumn c: Int) -> String {
+        switch c {
+        case 4, 5: return "load"
+        case 6, 7: return "compute"
+        case 8, 9: return "store"
+        default: return "mask scanner (tile order)"
+        }
+    }
+}
+
+/// The first trace row where model and RTL differ.
+public struct TraceMismatch: Hashable, Sendable, CustomStringConvertible {
+    public var row: Int
+    public var pass: Int, index: Int, ty: Int, tx: Int
+    /// Column name of the first differing value (in column order) and the engine it belongs to.
+    public var column: String
+    public var engine: String
+    public var model: Int?
+    public var rtl: Int?
+    /// The earliest cycle of the two differing values.
+    public var cycle: Int?
+    public var description: String {
+        let m = model.map(String.init) ?? "none", r = rtl.map(String.init) ?? "none"
+        return "first differing tile: pass \(pass) tile #\(index) (ty \(ty), tx \(tx)), \(column): model \(m), RTL \(r)"
+            + (cycle.map { " — diverges at cycle \($0)" } ?? "") + ", engine: \(engine)"
+    }
+}
+
+/// The first output element (NHWC order) where the RTL differs from the model (or the golden output).
+public struct OutputMismatch: Hashable, Sendable, CustomStringConvertible {
+    public var y: Int, x: Int, c: Int
+    public var rtl: Int8
+    public var model: Int8
+    public var golden: Int8?
+    public var differing: Int
+    /// The model's trace record of the tile (and pass) that produces this element, if it is active.
+    public var tile: TraceRow?
+    public var description: String {
+        var s = "first differing output at (y \(y), x \(x), c \(c)): RTL \(rtl), model \(model)" + (golden.map { ", SparseCNN \($0)" } ?? "")
+            + " (\(differing) elements differ)"
+        if let t = tile?.values {
+            s += "; it belongs to pass \(t[0]) tile #\(t[1]) (ty \(t[2]), tx \(t[3])): loaded [\(t[4]), \(t[5])), computed [\(t[6]), \(t[7])), stored [\(t[8]), \(t[9]))"
+        } else {
+            s += "; its tile is inactive (the output must keep the layer's default)"
+        }
+        return s
+    }
+}
+
+/// Everything compared for one layer. No tolerances.
+public struct LayerComparison: Sendable {
+    public var name: String
+    public var status: HarnessStatus
+    public var modelCycles: Int
+    /// Counted by the harness.
+    public var rtlCycles: Int
+    /// The RTL's CYCLES CSR.
+    public var rtlCounterCycles: Int
+    public var modelBeats: (read: Int, written: Int)
+    public var rtlBeats: (read: Int, written: Int)
+    public var cyclesMatch: Bool
+    public var counterMatches: Bool
+    public var beatsMatch: Bool
+    public var outputsMatch: Bool
+    /// Model vs SparseCNN golden (nil when no golden output).
+    public var modelMatchesGolden: Bool?
+    public var traceMatch: Bool
+    public var traceMismatch: TraceMismatch?
+    public var outputMismatch: OutputMismatch?
+    public var harnessMessage: String
+
+    public var matches: Bool {
+        status == .done && cyclesMatch && counterMatches && beatsMatch && outputsMatch && traceMatch && (modelMatchesGolden ?? true)
+    }
+
+    /// Multi-line explanation of a mismatch (empty when everything matches).
+    public var diagnosis: String {
+        if matches { return "" }
+        var l: [String] = []
+        switch status {
+        case .hang: l.append("RTL hang: \(harnessMessage)")
+        case .protocolError: l.append("RTL DRAM protocol error: \(harnessMessage)")
+        case .done: break
+        }
+        if !cyclesMatch { l.append("cycles: model \(modelCycles), RTL \(rtlCycles)") }
+        if !counterMatches { l.append("RTL CYCLES register \(rtlCounterCycles) differs from the harness's count \(rtlCycles)") }
+        if !beatsMatch { l.append("DRAM beats read/written: model \(modelBeats.read)/\(modelBeats.written), RTL \(rtlBeats.read)/\(rtlBeats.written)") }
+        if let t = traceMismatch { l.append(t.description) }
+        if let o = outputMismatch { l.append(o.description) }
+        if modelMatchesGolden == false { l.append("model output differs from SparseCNN's golden output") }
+        return l.map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    /// Compares the model's run with the harness's.
+    public init(name: String, plan: LayerPlan, model: LayerSimulation, rtl: HarnessResult, golden: QTensor?) {
+        self.name = name
+        status = rtl.status
+        modelCycles = model.stats.cycles
+        rtlCycles = rtl.cycles
+        rtlCounterCycles = rtl.rtlCycles
+        let B = plan.wordBytes
+        modelBeats = (model.stats.dramBytesRead / B, model.stats.dramBytesWritten / B)
+        rtlBeats = (rtl.beatsRead, rtl.beatsWritten)
+        cyclesMatch = rtl.status == .done && rtl.cycles == model.stats.cycles
+        counterMatches = rtl.status != .done || rtl.rtlCycles == rtl.cycles
+        beatsMatch = modelBeats == rtlBeats
+        let mrows = model.trace.map(TraceRow.init)
+        traceMismatch = Self.firstTraceMismatch(model: mrows, rtl: rtl.trace)
+        traceMatch = traceMismatch == nil
+        harnessMessage = rtl.message
+        // Outputs: decode the RTL's output region like MemoryImage.output.
+        let cout = plan.cout, COW = plan.outWords
+        var rtlOut = [Int8](repeating: 0, count: plan.outH * plan.outW * cout)
+        if rtl.outputBytes.count >= plan.outH * plan.outW * COW * B {
+            for p in 0..<(plan.outH * plan.outW) { for c in 0..<cout { rtlOut[p * cout + c] = Int8(bitPattern: rtl.outputBytes[p * COW * B + c]) } }
+        }
+        let modelOut = model.output?.scalars ?? []
+        modelMatchesGolden = golden.map { $0.scalars == modelOut }
+        var first: Int? = nil, count = 0
+        for i in 0..<rtlOut.count where i >= modelOut.count || rtlOut[i] != modelOut[i] || (golden.map { $0.scalars[i] != rtlOut[i] } ?? false) {
+            if first == nil { first = i }
+            count += 1
+        }
+        outputsMatch = first == nil && rtl.outputBytes.count >= plan.outH * plan.outW * COW * B
+        if let i = first {
+            let p = i / cout
+            let y = p / plan.outW, x = p % plan.outW, c = i % cout
+            let ty = y / plan.config.tileH, tx = x / plan.config.tileW
+            let pass = plan.passes.first { $0.firstChannel <= c && c < $0.endChannel }?.index ?? 0
+            let tile = mrows.first { $0.values[0] == pass && $0.values[2] == ty && $0.values[3] == tx }
+            outputMismatch = OutputMismatch(y: y, x: x, c: c, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,
+                                            golden: golden.map { $0.scalars[i] }, differing: count, tile: tile)
+        }
+    }
+
+    /// The first row (in trace order) and column where the traces differ, or nil.
+    public static func firstTraceMismatch(model: [TraceRow], rtl: [TraceRow]) -> TraceMismatch? {
+        for r in 0..<max(model.count, rtl.count) {
+            let m = r < model.count ? model[r] : nil, t = r < rtl.count ? rtl[r] : nil
+            if m == t { continue }
+            let key = (m ?? t)!
+            for c in 0..<10 {
+                let mv = m?.values[c], rv = t?.values[c]
+                if mv == rv { continue }
+                let rtlValue = (rv ?? -1) < 0 && c >= 4 ? nil : rv
+                let cycle = [mv, rtlValue].compactMap { $0 }.min()
+                return TraceMismatch(row: r, pass: key.values[0], index: key.values[1], ty: key.values[2], tx: key.values[3],
+                                     column: TraceRow.columns[c], engine: TraceRow.engine(ofColumn: c),
+                                     model: mv, rtl: rtlValue, cycle: c >= 4 ? cycle : nil)
+            }
+        }
+        return nil
+    }
+}

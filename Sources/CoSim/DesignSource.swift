@@ -1,0 +1,55 @@
+import Foundation
+import AcceleratorSpec
+import RTLGen
+
+/// Where the Verilog of `sparsetile_accel` comes from for a configuration (and fault).
+///
+/// `.accelerator` is the generator of the reference accelerator (RTLGen's `Accelerator`);
+/// tests substitute stand-in designs with the same top-level ports (docs/microarchitecture.md §15).
+public struct DesignSource: Sendable {
+    /// Short name, part of the build-cache directory name (`accel` for the real design).
+    public var name: String
+    /// The design files, top module `sparsetile_accel` among them.
+    public var generate: @Sendable (HardwareConfig, FaultInjection) throws -> [VerilogFile]
+
+    public init(name: String, generate: @escaping @Sendable (HardwareConfig, FaultInjection) throws -> [VerilogFile]) {
+        self.name = name; self.generate = generate
+    }
+
+    /// The top module every design source must define.
+    public static let topModule = "sparsetile_accel"
+
+    /// The reference accelerator from RTLGen, sized for maps up to 512 (the standard limits).
+    public static let accelerator = DesignSource(name: "accel") { config, fault in
+        try AcceleratorRTL.generate(config: config, fault: fault)
+    }
+
+    /// The reference accelerator sized for maps up to `maxMapSize` (smaller mask register, quicker
+    /// builds: the regression's shapes are small).
+    public static func accelerator(maxMapSize: Int) -> DesignSource {
+        if maxMapSize == AcceleratorLimits.standard.maxMapSize { return accelerator }
+        return DesignSource(name: "accel-map\(maxMapSize)") { config, fault in
+            try AcceleratorRTL.generate(config: config, fault: fault, limits: AcceleratorLimits(maxMapSize: maxMapSize))
+        }
+    }
+}
+
+/// Adapter to the accelerator generator (Sources/RTLGen/Accelerator, branch `accel`).
+///
+/// The one place CoSim calls the generator (`AcceleratorGenerator`). The generator must honour
+/// every `FaultInjection` case; until it does, faulty builds throw `generatorUnavailable`.
+public enum AcceleratorRTL {
+    /// Whether this build contains the accelerator generator.
+    public static let isAvailable = true
+
+    /// Whether the generator implements `fault` (all of `FaultInjection` is the goal; see docs/cosim.md).
+    public static func supports(_ fault: FaultInjection) -> Bool { fault == .none }
+
+    public static func generate(config: HardwareConfig, fault: FaultInjection,
+                                limits: AcceleratorLimits = .standard) throws -> [VerilogFile] {
+        guard fault == .none else {
+            throw CoSimError.generatorUnavailable("the accelerator generator does not implement fault injection '\(fault.rawValue)' yet")
+        }
+        return try AcceleratorGenerator(config: config, limits: limits).files()
+    }
+}

@@ -1,0 +1,347 @@
+import Foundation
+import AcceleratorSpec
+import RTLGen
+import TileModel
+import SparseCNN
+
+/// The regression suites of `sparsetile regress` (issue 5): configurations × layer shapes × masks.
+public enum RegressionSuite: String, CaseIterable, Sendable {
+    case smoke, `default`, full
+}
+
+/// The mask of one regression case.
+public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
+    case empty, full, singleTile, checkerboard
+    /// Random tiles at this density (seeded per case).
+    case random(Double)
+    /// A real mask: the gradient-energy importance map of the bundled camera image, resampled to
+    /// the output map, its top `density` fraction of pixels active, max-pooled over tiles.
+    case image(Double)
+
+    public var description: String {
+        switch self {
+        case .empty: return "empty"
+        case .full: return "full"
+        case .singleTile: return "single"
+        case .checkerboard: return "checker"
+        case .random(let d): return "rand\(Int((d * 100).rounded()))"
+        case .image(let d): return "camera\(Int((d * 100).rounded()))"
+        }
+    }
+
+    /// The tile mask of a `mapHeight × mapWidth` output in `tileH × tileW` tiles.
+    public func tileMask(mapHeight: Int, mapWidth: Int, tileH: Int, tileW: Int, seed: UInt64) throws -> TileMask {
+        if case .image(let d) = self {
+            let map = try BundledImportance.map.resampled(height: mapHeight, width: mapWidth)
+            let sorted = map.values.sorted(by: >)
+            let k = max(1, Int((Double(sorted.count) * d).rounded()))
+            let threshold = sorted[min(k, sorted.count) - 1]
+            let px = try PixelMask(height: mapHeight, width: mapWidth, bits: map.values.map { $0 >= threshold })
+            return try TileMask(reducing: px, tileHeight: tileH, tileWidth: tileW)
+        }
+        let th = (mapHeight + tileH - 1) / tileH, tw = (mapWidth + tileW - 1) / tileW
+        return try TileMask(mapHeight: mapHeight, mapWidth: mapWidth, tileHeight: tileH, tileWidth: tileW,
+                            bits: bits(tilesHigh: th, tilesWide: tw, seed: seed))
+    }
+
+    /// The tile bits over `th × tw` tiles (`.image` masks need the map size: use `tileMask`).
+    public func bits(tilesHigh th: Int, tilesWide tw: Int, seed: UInt64) -> [Bool] {
+        let n = th * tw
+        switch self {
+        case .image: return Array(repeating: true, count: n)
+        case .empty: return Array(repeating: false, count: n)
+        case .full: return Array(repeating: true, count: n)
+        case .singleTile:
+            var b = Array(repeating: false, count: n)
+            b[Int(seed % UInt64(n))] = true
+            return b
+        case .checkerboard: return (0..<n).map { ($0 / tw + $0 % tw) % 2 == 0 }
+        case .random(let d):
+            var g = SeededGenerator(seed: seed)
+            return (0..<n).map { _ in Double(g.next() % 1_000_000) / 1e6 < d }
+        }
+    }
+}
+
+/// The importance map of the bundled camera image (at 96x96), computed once.
+enum BundledImportance {
+    static let map: ImportanceMap = {
+        let img = try! Image.load(path: Image.bundledDefaultPath).resized(height: 96, width: 96)
+        return try! GradientEnergyPredictor().importance(for: img.rgbTensor())
+    }()
+}
+
+/// SplitMix64, the regression's only source of randomness.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// One case: a configuration, a layer shape and a mask.
+public struct RegressionCase: Sendable {
+    /// Stable identifier `<config#>/<shape>/<mask>`.
+    public var id: String
+    public var configIndex: Int
+    public var config: HardwareConfig
+    public var shape: SyntheticLayer
+    public var mask: MaskKind
+    public var seed: UInt64
+
+    /// The layer job (deterministic tensors and mask from the seed).
+    public func job() throws -> LayerJob {
+        let full = try shape.job(config: config, density: 1, seed: seed, name: id)
+        let m = full.tileMask
+        return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                     tileH: m.tileHeight, tileW: m.tileWidth, seed: seed))
+    }
+}
+
+/// How one case ended.
+public struct RegressionOutcome: Sendable {
+    public enum Status: String, Sendable { case pass, fail, error, skipped }
+    public var caseID: String
+    public var configHash: String
+    public var status: Status
+    public var modelCycles: Int?
+    public var rtlCycles: Int?
+    public var message: String
+    public var seconds: Double
+    /// The comparison's parts (nil when the case did not run).
+    public var timingMatches: Bool?
+    public var outputsMatch: Bool?
+    public init(caseID: String, configHash: String, status: Status, modelCycles: Int? = nil, rtlCycles: Int? = nil,
+                message: String = "", seconds: Double = 0) {
+        self.caseID = caseID; self.configHash = configHash; self.status = status
+        self.modelCycles = modelCycles; self.rtlCycles = rtlCycles; self.message = message; self.seconds = seconds
+    }
+}
+
+/// The regression matrix and its runner.
+public struct Regression: Sendable {
+    /// The design the regression simulates: the accelerator sized for the suite's small maps.
+    public static let design = DesignSource.accelerator(maxMapSize: 32)
+
+    public var suite: RegressionSuite
+    public var seed: UInt64
+
+    public init(suite: RegressionSuite, seed: UInt64 = 1) { self.suite = suite; self.seed = seed }
+
+    /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
+    /// per bank, so wide layers take several output-channel passes), still small RTL.
+    public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int) -> HardwareConfig {
+        let th = tile.0, tw = tile.1
+        return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
+                                   inputBufferBytes: 2 * th * tw * B * 64, weightBufferBytes: lanesK * B * 64,
+                                   outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L)
+    }
+
+    /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency.
+    public var configs: [HardwareConfig] {
+        let smoke = [
+            Self.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 2),
+            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 8),
+        ]
+        let more = [
+            Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1),
+            Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
+            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20),
+        ]
+        let full = [
+            Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),
+            Self.config(tile: (16, 16), lanesK: 2, lanesC: 4, bytes: 16, latency: 40),
+            Self.config(tile: (2, 2), lanesK: 16, lanesC: 16, bytes: 64, latency: 7),
+        ]
+        switch suite {
+        case .smoke: return smoke
+        case .default: return smoke + more
+        case .full: return smoke + more + full
+        }
+    }
+
+    /// Layer shapes: K 1 and 3, stride 1 and 2, channels not multiples of the lanes, maps not
+    /// multiples of the tile, tiny maps, residual and not.
+    public var shapes: [SyntheticLayer] {
+        func l(_ k: Int, _ s: Int, _ ci: Int, _ co: Int, _ h: Int, _ w: Int, _ r: Bool) -> SyntheticLayer {
+            SyntheticLayer(kernel: k, stride: s, inChannels: ci, outChannels: co, height: h, width: w, residual: r)
+        }
+        let smoke = [l(3, 1, 8, 4, 6, 6, true), l(1, 2, 5, 3, 7, 9, false)]
+        let more = [l(3, 2, 6, 10, 9, 7, false), l(3, 1, 3, 5, 5, 11, true), l(1, 1, 16, 16, 4, 4, false),
+                    l(3, 1, 4, 2, 1, 1, false)]
+        let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
+        switch suite {
+        case .smoke: return smoke
+        case .default: return smoke + more
+        case .full: return smoke + more + full
+        }
+    }
+
+    public var masks: [MaskKind] {
+        switch suite {
+        case .smoke: return [.full, .empty, .singleTile, .random(0.5), .image(0.3)]
+        case .default: return [.full, .empty, .singleTile, .checkerboard, .random(0.3), .random(0.7), .image(0.3)]
+        case .full: return [.full, .empty, .singleTile, .checkerboard, .random(0.1), .random(0.3), .random(0.5), .random(0.9),
+                            .image(0.1), .image(0.3)]
+        }
+    }
+
+    /// Every case, in a fixed order (config, shape, mask).
+    public func cases() -> [RegressionCase] {
+        var out: [RegressionCase] = []
+        for (ci, c) in configs.enumerated() {
+            for s in shapes {
+                for m in masks {
+                    let id = "cfg\(ci)/\(s.name)/\(m)"
+                    var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
+                    for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+                    out.append(RegressionCase(id: id, configIndex: ci, config: c, shape: s, mask: m, seed: h))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Shard `index` (1-based) of `count` of `cases`: the cases are ordered by a fixed hash of their
+    /// id (so every shard mixes configurations, shapes and masks) and dealt round-robin. Independent
+    /// of the seed and of the machine; the shards partition the suite.
+    public static func shard(_ cases: [RegressionCase], index: Int, count: Int) -> [RegressionCase] {
+        precondition(count >= 1 && (1...count).contains(index))
+        func h(_ id: String) -> UInt64 {
+            var x: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in id.utf8 { x ^= UInt64(b); x = x &* 0x100_0000_01b3 }
+            return x
+        }
+        let order = cases.indices.sorted { (h(cases[$0].id), $0) < (h(cases[$1].id), $1) }
+        let mine = Set(order.enumerated().filter { $0.offset % count == index - 1 }.map(\.element))
+        return cases.indices.filter { mine.contains($0) }.map { cases[$0] }
+    }
+
+    /// Parses `I/N`.
+    public static func parseShard(_ s: String) throws -> (index: Int, count: Int) {
+        let p = s.split(separator: "/").compactMap { Int($0) }
+        guard p.count == 2, p[1] >= 1, (1...p[1]).contains(p[0]) else {
+            throw CoSimError.invalidArgument("--shard expects I/N with 1 ≤ I ≤ N, got '\(s)'")
+        }
+        return (p[0], p[1])
+    }
+
+    /// Runs `cases` with `jobs` workers; `execute` runs one case; `progress` sees each outcome as it ends
+    /// (from worker threads, serialised). Outcomes come back in case order.
+    public static func run(_ cases: [RegressionCase], jobs: Int,
+                           execute: @Sendable (RegressionCase) -> RegressionOutcome,
+                           progress: @Sendable (Int, RegressionOutcome) -> Void = { _, _ in }) -> [RegressionOutcome] {
+        let results = OutcomeBox(count: cases.count)
+        let next = OutcomeBox.Counter()
+        let workers = max(1, min(jobs, cases.count))
+        let progressLock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.take()
+                if i >= cases.count { return }
+                let o = execute(cases[i])
+                progressLock.lock()
+                let done = results.set(i, o)
+                progress(done, o)
+                progressLock.unlock()
+            }
+        }
+        return results.all()
+    }
+
+    /// Runs one case through the model and the RTL (the simulator must be built already, or is built now).
+    public static func execute(_ c: RegressionCase, source: DesignSource, fault: FaultInjection, cache: BuildCache) -> RegressionOutcome {
+        let t0 = Date()
+        do {
+            let job = try c.job()
+            do { _ = try LayerPlan(job: job, config: c.config) } catch {
+                return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
+            }
+            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache)
+            let r = try sim.run(job)
+            let cmp = r.comparison
+            var o = RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,
+                                      modelCycles: cmp.modelCycles, rtlCycles: cmp.rtlCycles, message: cmp.diagnosis,
+                                      seconds: Date().timeIntervalSince(t0))
+            o.timingMatches = cmp.status == .done && cmp.cyclesMatch && cmp.counterMatches && cmp.traceMatch && cmp.beatsMatch
+            o.outputsMatch = cmp.outputsMatch
+            return o
+        } catch {
+            return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .error, message: "\(error)",
+                                     seconds: Date().timeIntervalSince(t0))
+        }
+    }
+
+    /// JUnit XML (one `testsuite`; `testcase` classname = config hash, name = case id).
+    public static func junit(_ outcomes: [RegressionOutcome], suiteName: String, seconds: Double) -> String {
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let f = outcomes.filter { $0.status == .fail }.count, e = outcomes.filter { $0.status == .error }.count
+        let s = outcomes.filter { $0.status == .skipped }.count
+        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+        x += "  <testsuite name=\"\(esc(suiteName))\" tests=\"\(outcomes.count)\" failures=\"\(f)\" errors=\"\(e)\" skipped=\"\(s)\" time=\"\(String(format: "%.3f", seconds))\">\n"
+        for o in outcomes {
+            x += "    <testcase classname=\"config.\(o.configHash)\" name=\"\(esc(o.caseID))\" time=\"\(String(format: "%.3f", o.seconds))\""
+            switch o.status {
+            case .pass: x += "/>\n"
+            case .fail: x += ">\n      <failure message=\"mismatch\">\(esc(o.message))</failure>\n    </testcase>\n"
+            case .error: x += ">\n      <error message=\"error\">\(esc(o.message))</error>\n    </testcase>\n"
+            case .skipped: x += ">\n      <skipped message=\"\(esc(o.message))\"/>\n    </testcase>\n"
+            }
+        }
+        x += "  </testsuite>\n</testsuites>\n"
+        return x
+    }
+
+    /// The summary table: counts per config and in total, with wall time.
+    public static func summary(_ outcomes: [RegressionOutcome], seconds: Double) -> String {
+        var rows: [(String, [RegressionOutcome.Status: Int])] = []
+        var order: [String] = []
+        var by: [String: [RegressionOutcome.Status: Int]] = [:]
+        for o in outcomes {
+            if by[o.configHash] == nil { order.append(o.configHash); by[o.configHash] = [:] }
+            by[o.configHash]![o.status, default: 0] += 1
+        }
+        for k in order { rows.append((k, by[k]!)) }
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        var out = [pad("config", 18) + pad("cases", 7) + pad("pass", 7) + pad("fail", 7) + pad("error", 7) + pad("skip", 7)]
+        var tot: [RegressionOutcome.Status: Int] = [:]
+        for (k, c) in rows {
+            let n = c.values.reduce(0, +)
+            out.append(pad(k, 18) + pad("\(n)", 7) + pad("\(c[.pass] ?? 0)", 7) + pad("\(c[.fail] ?? 0)", 7)
+                       + pad("\(c[.error] ?? 0)", 7) + pad("\(c[.skipped] ?? 0)", 7))
+            for (s, v) in c { tot[s, default: 0] += v }
+        }
+        out.append(pad("total", 18) + pad("\(outcomes.count)", 7) + pad("\(tot[.pass] ?? 0)", 7) + pad("\(tot[.fail] ?? 0)", 7)
+                   + pad("\(tot[.error] ?? 0)", 7) + pad("\(tot[.skipped] ?? 0)", 7))
+        out.append(String(format: "wall time %.1f s", seconds))
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Thread-safe result slots for the runner.
+final class OutcomeBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [RegressionOutcome?]
+    private var finished = 0
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    /// Stores outcome i; returns how many have finished.
+    func set(_ i: Int, _ o: RegressionOutcome) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = o; finished += 1; return finished
+    }
+    func all() -> [RegressionOutcome] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var n = 0
+        func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = n; n += 1; return v }
+    }
+}

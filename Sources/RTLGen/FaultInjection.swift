@@ -1,0 +1,27 @@
+/// A deliberate bug the accelerator generator can build into the RTL, so that the co-simulation
+/// regression can be shown to catch it (issue 5: "a test proves the regression can fail").
+///
+/// Contract for the generator (`sparsetile_accel`): with `.none` it emits the correct design;
+/// with any other case it emits the same design with exactly the one fault described below, and
+/// writes `fault <rawValue>` into every file's header comment so a faulty build is never mistaken
+/// for a good one. CoSim keys its Verilator build cache on the fault, and the fault tests in
+/// `Tests/CoSimTests` expect the smoke suite to report at least one mismatch for every fault.
+public enum FaultInjection: String, CaseIterable, Codable, Sendable {
+    /// The correct design.
+    case none
+    /// The load engine's halo address is off by one: the column origin x0 of every tile is
+    /// computed as x0 + 1 (the first halo column is skipped, the last one read past the tile).
+    case haloOffByOne = "halo-off-by-one"
+    /// The accumulator drops the carry out of bit 15 when adding a step's lane sum
+    /// (the high half of the adder does not see the low half's carry).
+    case droppedCarry = "dropped-carry"
+    /// The mask scanner skips the second active tile of every pass (never loads, computes or
+    /// stores it; the output keeps the default there).
+    case skippedTile = "skipped-tile"
+    /// The port sequencer grants every transfer one cycle after it becomes eligible
+    /// (a one-cycle-late handshake between the compute and the store engine).
+    case lateHandshake = "late-handshake"
+
+    /// Every real fault (all cases but `.none`).
+    public static var faults: [FaultInjection] { allCases.filter { $0 != .none } }
+}

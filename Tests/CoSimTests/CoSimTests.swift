@@ -1,0 +1,227 @@
+import Foundation
+import Testing
+import CoSim
+import RTLGen
+import TileModel
+import AcceleratorSpec
+
+@Suite("Model vs RTL comparison")
+struct ComparisonTests {
+    @Test func firstTraceMismatchNamesTileColumnEngineAndCycle() {
+        let model = [TraceRow([0, 0, 0, 0, 44, 59, 59, 95, 114, 118]), TraceRow([0, 1, 1, 0, 58, 73, 95, 131, 136, 140])]
+        var rtl = model
+        rtl[1].values[6] = 96; rtl[1].values[7] = 132; rtl[1].values[8] = 137
+        let m = LayerComparison.firstTraceMismatch(model: model, rtl: rtl)
+        #expect(m?.row == 1 && m?.ty == 1 && m?.tx == 0)
+        #expect(m?.column == "computeStart" && m?.engine == "compute")
+        #expect(m?.model == 95 && m?.rtl == 96 && m?.cycle == 95)
+        rtl = model
+        rtl[0].values[9] = -1
+        let s = LayerComparison.firstTraceMismatch(model: model, rtl: rtl)
+        #expect(s?.engine == "store" && s?.rtl == nil && s?.cycle == 118)
+        #expect(LayerComparison.firstTraceMismatch(model: model, rtl: Array(model.prefix(1)))?.row == 1)
+        #expect(LayerComparison.firstTraceMismatch(model: model, rtl: model) == nil)
+    }
+
+    @Test func missingVerilatorExplainsHowToInstall() {
+        let e = CoSimError.missingTool("verilator", install: "`sudo apt-get install verilator`")
+        #expect(e.description.contains("verilator not found on PATH"))
+        #expect(e.description.contains("apt-get install verilator"))
+    }
+
+    @Test func csrProgrammingFollowsTheRegisterMap() throws {
+        let job = try SyntheticLayer(kernel: 3, stride: 2, inChannels: 6, outChannels: 10, height: 9, width: 7, residual: true)
+            .job(config: StandIn.config, seed: 3)
+        let plan = try LayerPlan(job: job, config: StandIn.config)
+        let img = MemoryImage(job: job, plan: plan)
+        let regs = Dictionary(uniqueKeysWithValues: CSR.program(job: job, plan: plan, regions: img.regions).map { ($0.0, $0.1) })
+        #expect(regs[CSR.layer0] == UInt32(3 | 2 << 4 | 1 << 6 | 1 << 8))  // K 3, S 2, ReLU, residual
+        #expect(regs[CSR.layer1] == UInt32(9 | 7 << 16))
+        #expect(regs[CSR.layer2] == UInt32(6 | 10 << 16))
+        #expect(regs[CSR.requant] == UInt32(20000 | 22 << 16))
+        #expect(regs[CSR.pass] == UInt32(plan.passChannels))
+        #expect(regs[CSR.baseOutput] == UInt32(img.regions.output) && regs[CSR.baseResidual] == UInt32(img.regions.residual))
+        let hj = try HarnessJob(job: job, config: StandIn.config, watchdog: 100)
+        #expect(hj.tiles.count == plan.passes.count * job.tileMask.activeCount)
+        #expect(hj.tiles.first?.computeCycles == plan.kgroups(plan.passes[0]) * plan.kgroupCycles)
+        #expect(hj.jobFile.contains("word_bytes 8\nlatency 3\n"))
+    }
+}
+
+@Suite("Co-simulation of a layer job (stand-in RTL)", .enabled(if: haveVerilator))
+struct CoSimLayerTests {
+    /// The stand-in is not the accelerator: the comparison must fail, and say precisely where.
+    @Test func mismatchIsDiagnosed() throws {
+        let cfg = StandIn.config
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 4, height: 6, width: 6, residual: true)
+            .job(config: cfg, seed: 5)
+        let sim = CoSimulator(config: cfg, source: StandIn.source(), cache: StandIn.cache)
+        let r = try sim.run(job)
+        let c = r.comparison
+        #expect(!c.matches)
+        #expect(c.status == .done)
+        // The stand-in copies PASS (= 4) words: 4·(L+2) cycles, 4 read and 4 write beats.
+        #expect(c.rtlCycles == 4 * (cfg.memLatency + 2) && c.rtlCounterCycles == c.rtlCycles)
+        #expect(!c.cyclesMatch && c.modelCycles == r.model.stats.cycles)
+        #expect(c.rtlBeats == (4, 4))
+        #expect(c.traceMismatch?.row == 0 && c.traceMismatch?.engine == "load" && c.traceMismatch?.column == "loadStart")
+        // First differing output, found independently: output pixel p < 4 holds input pixel p's first 4 bytes.
+        let model = r.model.output!.scalars
+        var expectedFirst: Int? = nil
+        for i in 0..<model.count {
+            let p = i / 4, ch = i % 4
+            let rtlValue = p < 4 ? job.input.scalars[p * 8 + ch] : job.residual!.scalars[i]
+            if rtlValue != model[i] { expectedFirst = i; break }
+        }
+        let i = try #require(expectedFirst)
+        let o = try #require(c.outputMismatch)
+        #expect(o.y == (i / 4) / 6 && o.x == (i / 4) % 6 && o.c == i % 4)
+        #expect(o.model == model[i])
+        #expect(c.diagnosis.contains("cycles: model \(c.modelCycles), RTL \(c.rtlCycles)"))
+        #expect(c.diagnosis.contains("first differing output at (y \(o.y), x \(o.x), c \(o.c))"))
+        // …and the tile that produces it (full mask: every tile is active).
+        #expect(o.tile?.values[2] == o.y / cfg.tileH && o.tile?.values[3] == o.x / cfg.tileW)
+        #expect(c.diagnosis.contains("computed ["))
+    }
+
+    @Test func testbenchPassesAndFailsUnderIcarus() throws {
+        guard Toolchain.find("iverilog") != nil else { return }
+        let job = copyJob(n: 3)
+        let B = 8
+        var expected = Array(job.image[(40 * B)...])
+        for w in 0..<3 { for j in 0..<B { expected[w * B + j] = job.image[(8 + w) * B + j] } }
+        let design = try StandIn.source().generate(StandIn.config, .none)
+        for (cycles, word, pass) in [(15, -1, true), (16, -1, false), (15, 1, false)] {
+            var exp = expected
+            if word >= 0 { exp[word * B] ^= 1 }
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosim-tb-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try Testbench(job: job, expectedOutput: exp, expectedCycles: cycles, name: "copy").write(to: dir)
+            let out = try Testbench.runIcarus(benchDir: dir, design: design)
+            if pass {
+                #expect(out.contains("PASS: 15 cycles"), "\(out)")
+            } else {
+                #expect(out.contains("FAIL"), "\(out)")
+                #expect(!out.contains("PASS"))
+                if word >= 0 { #expect(out.contains("first: word 1")) } else { #expect(out.contains("15 cycles, expected 16")) }
+            }
+        }
+    }
+}
+
+@Suite("Regression matrix, sharding, JUnit")
+struct RegressionTests {
+    @Test func matrixIsDeterministicAndCoversTheIssueList() throws {
+        let a = Regression(suite: .default, seed: 9).cases(), b = Regression(suite: .default, seed: 9).cases()
+        #expect(a.map(\.id) == b.map(\.id) && a.map(\.seed) == b.map(\.seed))
+        #expect(Set(a.map(\.id)).count == a.count)
+        let r = Regression(suite: .default)
+        #expect(a.count == r.configs.count * r.shapes.count * r.masks.count)
+        #expect(Set(r.shapes.map(\.kernel)) == [1, 3] && Set(r.shapes.map(\.stride)) == [1, 2])
+        #expect(r.shapes.contains { $0.residual } && r.shapes.contains { !$0.residual })
+        #expect(r.shapes.contains { $0.height == 1 && $0.width == 1 })
+        // The same case gives the same job; another seed another one.
+        let j1 = try a[5].job(), j2 = try b[5].job()
+        #expect(j1.input.scalars == j2.input.scalars && j1.tileMask == j2.tileMask)
+        let c = Regression(suite: .default, seed: 10).cases()[5]
+        #expect(try c.job().input.scalars != j1.input.scalars)
+        #expect(Regression(suite: .smoke).cases().count < a.count && a.count < Regression(suite: .full).cases().count)
+        // Every case of the default and full suites fits its configuration (nothing is skipped).
+        for k in Regression(suite: .full).cases() { _ = try LayerPlan(job: k.job(), config: k.config) }
+    }
+
+    @Test func masksAreWhatTheyClaim() throws {
+        #expect(MaskKind.empty.bits(tilesHigh: 2, tilesWide: 3, seed: 1) == Array(repeating: false, count: 6))
+        #expect(MaskKind.singleTile.bits(tilesHigh: 2, tilesWide: 3, seed: 1).filter { $0 }.count == 1)
+        #expect(MaskKind.checkerboard.bits(tilesHigh: 2, tilesWide: 3, seed: 1) == [true, false, true, false, true, false])
+        let r = MaskKind.random(0.5).bits(tilesHigh: 20, tilesWide: 20, seed: 3).filter { $0 }.count
+        #expect((150...250).contains(r))
+        // The camera mask is real: partial, and the same every time.
+        let cam = try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 1)
+        #expect(cam.activeCount > 0 && cam.activeCount < cam.bits.count)
+        #expect(cam == (try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 2)))
+    }
+
+    @Test func shardsPartitionTheCases() throws {
+        let cases = Regression(suite: .full, seed: 2).cases(), all = cases.map(\.id)
+        var seen: [String] = []
+        for i in 1...4 { seen += Regression.shard(cases, index: i, count: 4).map(\.id) }
+        #expect(seen.count == all.count && Set(seen) == Set(all))
+        let s2 = Regression.shard(cases, index: 2, count: 4).map(\.id)
+        #expect(s2 == Regression.shard(Regression(suite: .full, seed: 3).cases(), index: 2, count: 4).map(\.id))
+        #expect(abs(s2.count - all.count / 4) <= 1)
+        // Shards mix masks and configurations.
+        #expect(Set(s2.map { $0.split(separator: "/").last! }).count > 1)
+        #expect(Set(s2.map { $0.split(separator: "/").first! }).count > 1)
+        #expect(try Regression.parseShard("3/8") == (3, 8))
+        #expect(throws: CoSimError.self) { try Regression.parseShard("0/8") }
+        #expect(throws: CoSimError.self) { try Regression.parseShard("9/8") }
+    }
+
+    @Test func runnerKeepsOrderAndJUnitCounts() {
+        let cases = Regression(suite: .smoke).cases()
+        let outcomes = Regression.run(cases, jobs: 2, execute: { c in
+            let s: RegressionOutcome.Status = c.id.hasSuffix("empty") ? .fail : c.id.hasSuffix("single") ? .skipped : .pass
+            return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: s, message: "x < y & z")
+        })
+        #expect(outcomes.map(\.caseID) == cases.map(\.id))
+        let xml = Regression.junit(outcomes, suiteName: "smoke", seconds: 1.5)
+        let fails = outcomes.filter { $0.status == .fail }.count
+        #expect(xml.contains("tests=\"\(cases.count)\" failures=\"\(fails)\" errors=\"0\""))
+        #expect(xml.contains("x &lt; y &amp; z"))
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == cases.count)
+        let table = Regression.summary(outcomes, seconds: 1.5)
+        #expect(table.contains("total") && table.contains("wall time 1.5 s"))
+    }
+}
+
+/// The real accelerator (enabled once RTLGen's generator is merged).
+@Suite("Accelerator co-simulation", .enabled(if: haveVerilator && AcceleratorRTL.isAvailable), .serialized)
+struct AcceleratorTests {
+    static let cache = BuildCache(root: FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cosim-tests"),
+                                  optimization: .quick)
+
+    static func smoke(fault: FaultInjection) -> [RegressionOutcome] {
+        let cases = Regression(suite: .smoke, seed: 1).cases()
+        return Regression.run(cases, jobs: 2, execute: { Regression.execute($0, source: Regression.design, fault: fault, cache: cache) })
+    }
+
+    /// Cycles, trace, DRAM beats and the CYCLES register match the model on every smoke case;
+    /// outputs too (recorded as a known issue while the generator's datapath is work in progress).
+    @Test func smokeSuitePasses() {
+        let o = Self.smoke(fault: .none)
+        let errors = o.filter { $0.status == .error }
+        #expect(errors.isEmpty, "\(errors.map { "\($0.caseID): \($0.message)" }.joined(separator: "\n"))")
+        let timing = o.filter { $0.timingMatches == false }
+        #expect(timing.isEmpty, "\(timing.map { "\($0.caseID): \($0.message)" }.joined(separator: "\n"))")
+        let outputs = o.filter { $0.outputsMatch == false }
+        withKnownIssue("accel branch WIP: output datapath (cycles and traces already match)", isIntermittent: true) {
+            #expect(outputs.isEmpty, "\(outputs.map { "\($0.caseID): \($0.message)" }.joined(separator: "\n"))")
+        }
+    }
+
+    /// The regression can fail: every injected fault is caught by the smoke suite.
+    @Test(.enabled(if: FaultInjection.faults.allSatisfy(AcceleratorRTL.supports)), arguments: FaultInjection.faults)
+    func faultIsCaught(_ fault: FaultInjection) {
+        let o = Self.smoke(fault: fault)
+        #expect(o.contains { $0.status == .fail }, "fault \(fault.rawValue) was not caught by the smoke suite")
+    }
+
+    @Test func workedExampleTestbenchUnderIcarus() throws {
+        guard Toolchain.find("iverilog") != nil else { return }
+        let cfg = Regression.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 2)
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 4, height: 4, width: 4, residual: true)
+            .job(config: cfg, seed: 1)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosim-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Testbench(layer: job, config: cfg).write(to: dir)
+        let out = try Testbench.runIcarus(benchDir: dir, design: AcceleratorRTL.generate(config: cfg, fault: .none,
+                                                                                          limits: AcceleratorLimits(maxMapSize: 32)))
+        let model = try TileModel(config: cfg).cycles(job)
+        #expect(!out.contains("cycles, expected"), "\(out)")   // the bench counted the model's \(model) cycles
+        #expect(!out.contains("hang"), "\(out)")
+        withKnownIssue("accel branch WIP: output datapath", isIntermittent: true) {
+            #expect(out.contains("PASS: \(model) cycles"), "\(out)")
+        }
+    }
+}

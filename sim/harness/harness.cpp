@@ -1,0 +1,357 @@
+// SparseTile co-simulation harness for the Verilator model of `sparsetile_accel`.
+//
+// Drives exactly the top-level ports of docs/microarchitecture.md §15:
+//   * models the DRAM port of §7.1: at most one request per cycle; read data of a request issued
+//     in cycle t is presented on mem_rsp_valid/mem_rsp_rdata during cycle t+L only; writes are
+//     applied in their request cycle with the byte strobe; every request is one beat;
+//   * programs the CSRs of §8 (one write per cycle), writes CTRL.start in cycle -1, then clocks
+//     the design from cycle 0 until `done` reads 1 (that cycle is the layer's cycle count,
+//     counted here, independently of the RTL's CYCLES CSR, which is read back and reported too);
+//   * a watchdog turns a hang into "hang at cycle N" with the event counters (exit code 3);
+//   * rebuilds the per-tile trace of §10 from the ev_* pulses and the list of (pass, tile)
+//     records given in the job file (events of one kind come in tile order, passes in order).
+//
+// Usage:
+//   sim --job JOB.txt --mem IMAGE.bin --out-mem OUT.bin --result RESULT.txt --trace TRACE.csv
+//       [--trace-fst WAVE.fst] [--max-cycles N]
+//
+// JOB.txt: whitespace-separated "key value..." lines ('#' starts a comment):
+//   word_bytes B | latency L | watchdog CYCLES | mem_words N | output_base W | output_words N
+//   csr ADDR VALUE            (repeatable, written in order before the start pulse)
+//   tile PASS INDEX TY TX COMPUTE_CYCLES   (repeatable; in pass then raster order; COMPUTE_CYCLES = G*Kc)
+// IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5); or IMAGE.hex, one word
+//            per line, most significant byte first ($readmemh layout, as the testbench's image.hex).
+// OUT.bin:   the output region after the run (output_words * B bytes).
+// RESULT.txt: "key value" lines (status, cycles, rtl_cycles, beats_read, beats_written, csr_*, events_*).
+// TRACE.csv: the §10 CSV (header + one row per record; -1 where an event never came).
+//
+// Exit codes: 0 done, 2 usage or I/O error, 3 hang (watchdog), 4 DRAM protocol error.
+
+#include "Vsparsetile_accel.h"
+#include "verilated.h"
+#if VM_TRACE
+#include "verilated_fst_c.h"
+#endif
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- access to Verilator port types of any width --------------------------------------------
+template <typename T> void setBytes(T& dst, const uint8_t* p, int n) {
+    uint64_t v = 0;
+    for (int j = 0; j < n && j < 8; ++j) v |= uint64_t(p[j]) << (8 * j);
+    dst = static_cast<T>(v);
+}
+template <std::size_t N> void setBytes(VlWide<N>& dst, const uint8_t* p, int n) {
+    for (std::size_t i = 0; i < N; ++i) {
+        uint32_t w = 0;
+        for (int b = 0; b < 4; ++b) {
+            int idx = int(i) * 4 + b;
+            if (idx < n) w |= uint32_t(p[idx]) << (8 * b);
+        }
+        dst[i] = w;
+    }
+}
+template <typename T> uint8_t getByte(const T& v, int j) { return uint8_t(uint64_t(v) >> (8 * j)); }
+template <std::size_t N> uint8_t getByte(const VlWide<N>& v, int j) { return uint8_t(v[j / 4] >> (8 * (j % 4))); }
+template <typename T> bool getBit(const T& v, int j) { return (uint64_t(v) >> j) & 1; }
+template <std::size_t N> bool getBit(const VlWide<N>& v, int j) { return (v[j / 32] >> (j % 32)) & 1; }
+
+struct TileRecord {
+    long pass = 0, index = 0, ty = 0, tx = 0, computeLen = 0;
+    long loadStart = -1, loadEnd = -1, computeStart = -1, storeStart = -1, storeEnd = -1;
+};
+
+struct Job {
+    int B = 0;
+    long L = 0;
+    long watchdog = 1000000;
+    long memWords = 0, outBase = 0, outWords = 0;
+    std::vector<std::pair<unsigned, uint32_t>> csrs;
+    std::vector<TileRecord> tiles;
+};
+
+[[noreturn]] void die(int code, const std::string& msg) {
+    std::fprintf(stderr, "harness: %s\n", msg.c_str());
+    std::exit(code);
+}
+
+Job readJob(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) die(2, "cannot open job file " + path);
+    Job j;
+    std::string line;
+    int lineNo = 0;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        auto hash = line.find('#');
+        if (hash != std::string::npos) line.resize(hash);
+        std::istringstream ss(line);
+        std::string key;
+        if (!(ss >> key)) continue;
+        auto num = [&](long& v) {
+            std::string tok;
+            if (!(ss >> tok)) die(2, path + ":" + std::to_string(lineNo) + ": missing value for " + key);
+            v = std::strtol(tok.c_str(), nullptr, 0);
+        };
+        long a = 0, b = 0;
+        if (key == "word_bytes") { num(a); j.B = int(a); }
+        else if (key == "latency") num(j.L);
+        else if (key == "watchdog") num(j.watchdog);
+        else if (key == "mem_words") num(j.memWords);
+        else if (key == "output_base") num(j.outBase);
+        else if (key == "output_words") num(j.outWords);
+        else if (key == "csr") { num(a); num(b); j.csrs.push_back({unsigned(a), uint32_t(uint64_t(b))}); }
+        else if (key == "tile") {
+            TileRecord r;
+            num(r.pass); num(r.index); num(r.ty); num(r.tx); num(r.computeLen);
+            j.tiles.push_back(r);
+        } else die(2, path + ":" + std::to_string(lineNo) + ": unknown key '" + key + "'");
+    }
+    if (j.B < 4 || (j.B & (j.B - 1))) die(2, "job: word_bytes must be a power of two >= 4");
+    if (j.L < 1) die(2, "job: latency must be >= 1");
+    if (j.memWords <= 0) die(2, "job: mem_words must be positive");
+    if (j.outBase < 0 || j.outBase + j.outWords > j.memWords) die(2, "job: output region outside the image");
+    return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string jobPath, memPath, outPath, resultPath, tracePath, fstPath;
+    long maxCycles = -1;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) die(2, "missing value after " + a);
+            return argv[++i];
+        };
+        if (a == "--job") jobPath = next();
+        else if (a == "--mem") memPath = next();
+        else if (a == "--out-mem") outPath = next();
+        else if (a == "--result") resultPath = next();
+        else if (a == "--trace") tracePath = next();
+        else if (a == "--trace-fst") fstPath = next();
+        else if (a == "--max-cycles") maxCycles = std::strtol(next().c_str(), nullptr, 0);
+        else if (a.rfind("+verilator", 0) == 0) continue;
+        else die(2, "unknown argument " + a);
+    }
+    if (jobPath.empty() || memPath.empty()) die(2, "usage: sim --job JOB --mem IMAGE [--out-mem F] [--result F] [--trace F] [--trace-fst F]");
+    Job job = readJob(jobPath);
+    if (maxCycles > 0) job.watchdog = maxCycles;
+    const int B = job.B;
+    const long L = job.L;
+
+    std::vector<uint8_t> mem(size_t(job.memWords) * B, 0);
+    if (memPath.size() > 4 && memPath.compare(memPath.size() - 4, 4, ".hex") == 0) {
+        // $readmemh layout (as written by the testbench): one word per line, most significant byte first.
+        std::ifstream in(memPath);
+        if (!in) die(2, "cannot open memory image " + memPath);
+        std::string tok;
+        long w = 0;
+        while (in >> tok) {
+            if (tok.rfind("//", 0) == 0) { std::getline(in, tok); continue; }
+            if (w >= job.memWords) die(2, "memory image " + memPath + " has more than mem_words words");
+            if (long(tok.size()) > 2 * B) die(2, "memory image " + memPath + ": word '" + tok + "' wider than B bytes");
+            tok = std::string(size_t(2 * B) - tok.size(), '0') + tok;
+            for (int j = 0; j < B; ++j) {
+                const std::string byte = tok.substr(size_t(2 * (B - 1 - j)), 2);
+                mem[size_t(w) * B + size_t(j)] = uint8_t(std::strtoul(byte.c_str(), nullptr, 16));
+            }
+            ++w;
+        }
+    } else {
+        std::ifstream in(memPath, std::ios::binary);
+        if (!in) die(2, "cannot open memory image " + memPath);
+        in.read(reinterpret_cast<char*>(mem.data()), std::streamsize(mem.size()));
+        if (in.gcount() != std::streamsize(mem.size()))
+            die(2, "memory image " + memPath + " has " + std::to_string(in.gcount()) + " bytes, job says " +
+                       std::to_string(mem.size()));
+    }
+
+    auto* ctx = new VerilatedContext;
+    auto* top = new Vsparsetile_accel{ctx};
+    if (int(sizeof(top->mem_rsp_rdata)) * 8 < 8 * B)
+        die(2, "the RTL's DRAM word is narrower than word_bytes " + std::to_string(B) + " (wrong build for this config)");
+
+#if VM_TRACE
+    VerilatedFstC* fst = nullptr;
+    if (!fstPath.empty()) {
+        ctx->traceEverOn(true);
+        fst = new VerilatedFstC;
+        top->trace(fst, 99);
+        fst->open(fstPath.c_str());
+    }
+#else
+    if (!fstPath.empty()) die(2, "--trace-fst needs a build with --trace-fst (sparsetile builds one when asked for a waveform)");
+#endif
+    uint64_t simTime = 0;
+    auto dump = [&]() {
+#if VM_TRACE
+        if (fst) fst->dump(simTime);
+#endif
+        simTime += 5;
+    };
+    // One rising edge: the cycle's inputs are already applied and evaluated.
+    auto tick = [&]() {
+        top->clk = 1; top->eval(); dump();
+        top->clk = 0; top->eval(); dump();
+    };
+
+    // Reset, idle inputs.
+    top->clk = 0; top->rst = 1; top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
+    top->mem_rsp_valid = 0;
+    {
+        std::vector<uint8_t> zero(size_t(B), 0);
+        setBytes(top->mem_rsp_rdata, zero.data(), B);
+    }
+    top->eval(); dump();
+    for (int i = 0; i < 4; ++i) tick();
+    top->rst = 0; top->eval();
+    tick();
+
+    // CSR programming, one write per cycle, then CTRL.start (cycle -1).
+    for (auto& [addr, value] : job.csrs) {
+        top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
+    }
+    top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; top->eval(); tick();
+    top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
+
+    // DRAM response pipeline: slot (t mod (L+1)) holds the word due in cycle t.
+    std::vector<std::vector<uint8_t>> slotData(size_t(L + 1), std::vector<uint8_t>(size_t(B), 0));
+    std::vector<char> slotValid(size_t(L + 1), 0);
+    std::vector<uint8_t> zero(size_t(B), 0);
+    long beatsRead = 0, beatsWritten = 0, lastRequest = -1;
+    long evCount[5] = {0, 0, 0, 0, 0}, evExtra[5] = {0, 0, 0, 0, 0};
+    const char* evNames[5] = {"load_start", "load_ready", "compute_start", "store_start", "store_end"};
+    const long nTiles = long(job.tiles.size());
+    std::string protocolError;
+
+    auto t0 = std::chrono::steady_clock::now();
+    long t = 0, cycles = -1;
+    for (; t <= job.watchdog; ++t) {
+        const size_t slot = size_t(t % (L + 1));
+        top->mem_rsp_valid = slotValid[slot] ? 1 : 0;
+        setBytes(top->mem_rsp_rdata, slotValid[slot] ? slotData[slot].data() : zero.data(), B);
+        slotValid[slot] = 0;
+        top->eval();
+
+        // Events of cycle t.
+        const bool ev[5] = {bool(top->ev_load_start), bool(top->ev_load_ready), bool(top->ev_compute_start),
+                            bool(top->ev_store_start), bool(top->ev_store_end)};
+        for (int k = 0; k < 5; ++k) {
+            if (!ev[k]) continue;
+            long i = evCount[k]++;
+            if (i >= nTiles) { ++evExtra[k]; continue; }
+            TileRecord& r = job.tiles[size_t(i)];
+            switch (k) {
+                case 0: r.loadStart = t; break;
+                case 1: r.loadEnd = t; break;
+                case 2: r.computeStart = t; break;
+                case 3: r.storeStart = t; break;
+                case 4: r.storeEnd = t; break;
+            }
+        }
+        // The request of cycle t.
+        if (top->mem_req_valid) {
+            lastRequest = t;
+            const uint64_t addr = uint64_t(top->mem_req_addr);
+            if (addr >= uint64_t(job.memWords)) {
+                protocolError = "cycle " + std::to_string(t) + ": " + (top->mem_req_write ? "write" : "read") +
+                                " request to word " + std::to_string(addr) + " outside the image (" +
+                                std::to_string(job.memWords) + " words)";
+                break;
+            }
+            uint8_t* w = mem.data() + addr * uint64_t(B);
+            if (top->mem_req_write) {
+                ++beatsWritten;
+                for (int j = 0; j < B; ++j)
+                    if (getBit(top->mem_req_wstrb, j)) w[j] = getByte(top->mem_req_wdata, j);
+            } else {
+                ++beatsRead;
+                const size_t due = size_t((t + L) % (L + 1));
+                std::memcpy(slotData[due].data(), w, size_t(B));
+                slotValid[due] = 1;
+            }
+        }
+        if (top->done) { cycles = t; break; }
+        tick();
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    auto csr = [&](unsigned addr) -> uint32_t {
+        top->csr_we = 0; top->csr_addr = addr; top->eval();
+        return uint32_t(top->csr_rdata);
+    };
+    const uint32_t status = csr(0x01);
+    const uint64_t rtlCycles = uint64_t(csr(0x10)) | (uint64_t(csr(0x11)) << 32);
+    const uint64_t rtlBusy = uint64_t(csr(0x12)) | (uint64_t(csr(0x13)) << 32);
+    const char* stallNames[7] = {"setup", "weights", "load", "store", "dram", "requant", "drain"};
+    uint32_t stalls[7];
+    for (unsigned i = 0; i < 7; ++i) stalls[i] = csr(0x14 + i);
+    const uint32_t rtlBeatsRd = csr(0x1B), rtlBeatsWr = csr(0x1C);
+
+    const bool hang = cycles < 0 && protocolError.empty();
+    if (hang) t = job.watchdog;  // the last cycle simulated
+    std::string evSummary;
+    for (int k = 0; k < 5; ++k) {
+        evSummary += std::string(k ? ", " : "") + evNames[k] + " " + std::to_string(evCount[k]) + "/" + std::to_string(nTiles);
+    }
+    if (!resultPath.empty()) {
+        std::ofstream r(resultPath);
+        r << "status " << (!protocolError.empty() ? "protocol" : hang ? "hang" : "done") << "\n";
+        r << "cycles " << (hang || !protocolError.empty() ? t : cycles) << "\n";
+        r << "rtl_cycles " << rtlCycles << "\n";
+        r << "rtl_busy " << rtlBusy << "\n";
+        for (int i = 0; i < 7; ++i) r << "rtl_stall_" << stallNames[i] << " " << stalls[i] << "\n";
+        r << "rtl_beats_read " << rtlBeatsRd << "\n";
+        r << "rtl_beats_written " << rtlBeatsWr << "\n";
+        r << "status_error " << ((status >> 2) & 1) << "\n";
+        r << "beats_read " << beatsRead << "\n";
+        r << "beats_written " << beatsWritten << "\n";
+        r << "last_request " << lastRequest << "\n";
+        for (int k = 0; k < 5; ++k) r << "events_" << evNames[k] << " " << evCount[k] << "\n";
+        for (int k = 0; k < 5; ++k) r << "extra_" << evNames[k] << " " << evExtra[k] << "\n";
+        r << "wall_seconds " << wall << "\n";
+        if (!protocolError.empty()) r << "error " << protocolError << "\n";
+    }
+    if (!tracePath.empty()) {
+        std::ofstream tr(tracePath);
+        tr << "pass,index,ty,tx,loadStart,loadEnd,computeStart,computeEnd,storeStart,storeEnd\n";
+        for (auto& x : job.tiles) {
+            long ce = x.computeStart < 0 ? -1 : x.computeStart + x.computeLen;
+            tr << x.pass << ',' << x.index << ',' << x.ty << ',' << x.tx << ',' << x.loadStart << ',' << x.loadEnd << ','
+               << x.computeStart << ',' << ce << ',' << x.storeStart << ',' << x.storeEnd << "\n";
+        }
+    }
+    if (!outPath.empty()) {
+        std::ofstream o(outPath, std::ios::binary);
+        o.write(reinterpret_cast<const char*>(mem.data() + size_t(job.outBase) * B), std::streamsize(job.outWords * B));
+        if (!o) die(2, "cannot write " + outPath);
+    }
+#if VM_TRACE
+    if (fst) { fst->close(); delete fst; }
+#endif
+    top->final();
+    delete top;
+    delete ctx;
+    if (!protocolError.empty()) {
+        std::fprintf(stderr, "protocol error at %s (events: %s)\n", protocolError.c_str(), evSummary.c_str());
+        return 4;
+    }
+    if (hang) {
+        std::fprintf(stderr, "hang at cycle %ld: done never rose (watchdog %ld); events %s; read beats %ld, write beats %ld, last request in cycle %ld\n",
+                     t, job.watchdog, evSummary.c_str(), beatsRead, beatsWritten, lastRequest);
+        return 3;
+    }
+    return 0;
+}
