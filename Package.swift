@@ -48,6 +48,6 @@ let package = Package(
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
     ]
 )

@@ -58,7 +58,7 @@ public struct SweepLayer: Sendable {
                             bias: [Int32](repeating: 0, count: outChannels),
                             input: [Int8](repeating: 0, count: inHeight * inWidth * inChannels),
                             residual: residual ? [Int8](repeating: 0, count: oh * ow * outChannels) : nil,
-                            multiplier: 1, shift: 0, activation: .none, tileH: config.tileH, tileW: config.tileW,
+                            multiplier: 1, shift: 1, activation: .none, tileH: config.tileH, tileW: config.tileW,
                             tileMaskBits: bits, pixelMaskBits: pixelMask?.bits)
     }
 }
