@@ -66,6 +66,7 @@ struct SweepCommand: ParsableCommand {
         let result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped) { done, total in
             progress.update(done: done, total: total, what: "")
         }
+        guard !result.points.isEmpty else { throw ValidationError("every configuration failed: \(result.skipped.joined(separator: "; "))") }
         print("sweep of \(workload)")
         print(result.table())
         if let p = csv { try write(result.csv(), to: p) }
