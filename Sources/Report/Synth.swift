@@ -7,6 +7,8 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// Part/device the flow assumed (e.g. `xc7 (7-series)`, `up5k sg48`).
     public var device: String?
     public var top: String
+    /// `HardwareConfig.contentHash` of the configuration the RTL was generated for, when known.
+    public var configHash: String?
     /// LUTs (LUT1–LUT6 on Xilinx, SB_LUT4 on iCE40, 4-input `$lut` cells for generic).
     public var luts: Int?
     public var flipFlops: Int
@@ -113,6 +115,12 @@ public struct RTLManifest: Codable, Sendable {
     public var top: String
     /// Paths relative to the manifest's directory.
     public var files: [String]
+    /// `HardwareConfig.contentHash` the RTL was generated for (optional).
+    public var configHash: String?
+
+    public init(top: String, files: [String], configHash: String? = nil) {
+        self.top = top; self.files = files; self.configHash = configHash
+    }
 
     /// Reads `dir/manifest.json`; without one, takes every `.sv`/`.v` file and `top` as given.
     public static func load(directory dir: String, top: String? = nil) throws -> RTLManifest {
@@ -191,8 +199,11 @@ public struct SynthFlow: Sendable {
         }
         let cells = YosysStat.parseCells((try? String(contentsOfFile: statFile, encoding: .utf8)) ?? "")
         let r = target.resources(cells)
-        var result = SynthResult(target: target.rawValue, device: target.device, top: manifest.top, luts: r.luts,
+        var result = SynthResult(target: target.rawValue, device: target.device, top: manifest.top, configHash: nil, luts: r.luts,
                                  flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams, fmaxMHz: nil, cells: cells, note: nil)
+        if target == .xilinx {
+            result.note = "no open place and route for 7-series: run vendor tools with constraints/xilinx.xdc for Fmax"
+        }
         if target == .ice40 {
             if !placeAndRoute { result.note = "place and route skipped" }
             else if let nextpnr = Self.which("nextpnr-ice40") {
@@ -213,7 +224,10 @@ public struct SynthFlow: Sendable {
                 }
                 let pnrLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.log")
                 let (ps, pout) = try Self.run(nextpnr, args, log: pnrLog)
-                if ps == 0, let f = NextpnrLog.fmaxMHz(pout) { result.fmaxMHz = f }
+                if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
+                    result.fmaxMHz = f
+                    result.note = "Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
+                }
                 else {
                     let why = NextpnrLog.failure(pout) ?? "exit \(ps)"
                     result.note = "nextpnr-ice40 did not complete (\(why)); log: \(pnrLog)"

@@ -62,7 +62,13 @@ struct NetworkWorkload {
         guard runNetwork else { return }
         let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
-        let run = try q.run(input, tileMasks: tileMasks, record: true)
+        let progress = ProgressReporter(label: "int8 \(net.name)")
+        var done = 0
+        let total = plan.steps.count
+        let run = try q.run(input, tileMasks: tileMasks, record: true) { name in
+            done += 1
+            progress.update(done: min(done, total), total: total, what: name)
+        }
         let tm = tileMasks, pm = pixelMasks
         jobs = run.records.map { rec in
             let mask = tm[rec.name]!

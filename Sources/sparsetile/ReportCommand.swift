@@ -81,7 +81,10 @@ struct ReportCommand: ParsableCommand {
                                         png: try thumbImage.overlay(shown, tileMask: tm).pngBytes()))
         }
         let synth = try synthJSON.map { try JSONDecoder().decode(SynthResult.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
-        let warnings = mismatched.isEmpty ? [] : ["Model outputs differ from SparseCNN's int8 outputs in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))"]
+        var warnings = mismatched.isEmpty ? [] : ["Model outputs differ from SparseCNN's int8 outputs in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))"]
+        if let s = synth, let h = s.configHash, h != cfg.contentHash {
+            warnings.append("The synthesis results are of config \(h) (top \(s.top)), not of this report's config \(cfg.contentHash).")
+        }
         let page = HTMLReport(
             title: "SparseTile report — \(w.networkName) on \(cfg.tileH)×\(cfg.tileW) tiles, \(cfg.lanesK)×\(cfg.lanesC) lanes",
             facts: [("network", w.networkName), ("input", "\(w.image.height)×\(w.image.width)"),

@@ -41,7 +41,8 @@ struct SynthCommand: ParsableCommand {
         let flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
                              workDir: workDir ?? (rtlDir as NSString).appendingPathComponent("synth"))
         FileHandle.standardError.write("synth: yosys \(t.rawValue) on \(manifest.files.count) files, top \(manifest.top) (config \(cfg.contentHash))\n".data(using: .utf8)!)
-        let r = try flow.run(manifest: manifest, rtlDir: rtlDir)
+        var r = try flow.run(manifest: manifest, rtlDir: rtlDir)
+        r.configHash = manifest.configHash ?? cfg.contentHash
         var table = TextTable(columns: [("resource", .left), ("count", .right)])
         table.add(["LUTs", r.luts.map(String.init) ?? "-"])
         table.add(["flip-flops", "\(r.flipFlops)"])

@@ -34,7 +34,7 @@ func samplePage() throws -> String {
         thumbs.append(MaskThumbnail(layer: l.name, pixelDensity: pm.density, tileDensity: tm.density,
                                     png: try img.overlay(pm, tileMask: tm).pngBytes()))
     }
-    let synth = SynthResult(target: "xilinx", device: "xc7", top: "sparsetile_top", luts: 1234, flipFlops: 567, dsps: 8,
+    let synth = SynthResult(target: "xilinx", device: "xc7", top: "sparsetile_top", configHash: nil, luts: 1234, flipFlops: 567, dsps: 8,
                             blockRams: 4, fmaxMHz: nil, cells: [:], note: "example")
     let page = HTMLReport(title: "Test report <&>", facts: [("network", "synthetic")], report: set,
                           inputImagePNG: try img.pngBytes(), masks: thumbs, synthesis: synth)

@@ -54,8 +54,10 @@ enum SmallDesigns {
     }
 
     /// Writes the design and a manifest.json into a fresh directory.
+    /// (`REPORT_RTL_OUT=DIR` writes there instead, and keeps it, e.g. to try `sparsetile synth --rtl-dir DIR`.)
     static func write() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-synth-\(UUID().uuidString)")
+        let dir = ProcessInfo.processInfo.environment["REPORT_RTL_OUT"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("report-synth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = try VerilogEmitter().emitDesign(try top())
         for f in files { try f.contents.write(to: dir.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
@@ -139,7 +141,7 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     func synthesisesSmallDesign(target: SynthTarget) throws {
         guard SynthFlow.which("yosys") != nil else { print("note: yosys missing; skipping"); return }
         let dir = try SmallDesigns.write()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { if ProcessInfo.processInfo.environment["REPORT_RTL_OUT"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let flow = SynthFlow(target: target, constraintsDir: constraintsDir, targetMHz: 24,
                              placeAndRoute: SynthFlow.which("nextpnr-ice40") != nil, workDir: dir + "/synth")
         let r = try flow.run(manifest: try RTLManifest.load(directory: dir), rtlDir: dir)
