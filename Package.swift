@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TileModel", targets: ["TileModel"]),
         .library(name: "RTLGen", targets: ["RTLGen"]),
         .library(name: "CoSim", targets: ["CoSim"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,10 +31,12 @@ let package = Package(
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
         // Verilator builds, the sim/harness driver, model-vs-RTL comparison, regressions.
         .target(name: "CoSim", dependencies: ["TileModel", "RTLGen"]),
+        // Per-layer report schema, HTML report, sweeps, synthesis runs.
+        .target(name: "Report", dependencies: ["TileModel"]),
         .executableTarget(
             name: "sparsetile",
             dependencies: [
-                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen", "CoSim",
+                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen", "CoSim", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,5 +53,6 @@ let package = Package(
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
     ]
 )

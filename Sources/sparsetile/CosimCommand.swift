@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import AcceleratorSpec
 import TileModel
+import Report
 import RTLGen
 import CoSim
 
@@ -83,7 +84,7 @@ struct Cosim: ParsableCommand {
                 if let dir = trace { try writeFailure(job: job, result: r, into: URL(fileURLWithPath: dir), simulator: sim) }
             }
         }
-        let report = SimulationReport(config: cfg, layers: results.map(\.model.stats))
+        let report = LayerReportSet(config: cfg, stats: results.map(\.model.stats))
         print(report.table())
         if let p = json { try Self.json(report: report, results: results).write(toFile: p, atomically: true, encoding: .utf8) }
         if failed.isEmpty {
@@ -111,7 +112,7 @@ struct Cosim: ParsableCommand {
     }
 
     /// The simulate JSON schema with the co-simulation fields added to every layer.
-    static func json(report: SimulationReport, results: [CoSimLayerResult]) throws -> String {
+    static func json(report: LayerReportSet, results: [CoSimLayerResult]) throws -> String {
         guard var doc = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any],
               var layers = doc["layers"] as? [[String: Any]] else { return report.json() }
         for (i, r) in results.enumerated() where i < layers.count {

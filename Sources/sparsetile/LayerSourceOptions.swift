@@ -28,37 +28,10 @@ struct LayerSourceOptions: ParsableArguments {
     var weights: String?
     @Option(name: .long, help: "Seed of the synthetic tensors and masks.")
     var seed: UInt64 = 1
-    @Option(name: .long, help: "Hardware config JSON (default: the built-in default config).")
-    var config: String?
-    @Option(name: .long, help: "Tile size HxW (overrides the config).")
-    var tile: String?
-    @Option(name: .customLong("lanes-k"), help: "Output-channel lanes (overrides the config).")
-    var lanesK: Int?
-    @Option(name: .customLong("lanes-c"), help: "Input-channel lanes (overrides the config).")
-    var lanesC: Int?
+    @OptionGroup var hardware: ConfigOptions
 
     /// The hardware configuration: --config (or the default), then --tile/--lanes-k/--lanes-c.
-    func hardwareConfig() throws -> HardwareConfig {
-        var cfg = HardwareConfig.default
-        if let path = config { cfg = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: path))) }
-        if let t = tile {
-            let parts = t.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2 else { throw ValidationError("--tile expects HxW, got '\(t)'") }
-            cfg.tileH = parts[0]; cfg.tileW = parts[1]
-        }
-        if let k = lanesK { cfg.lanesK = k }
-        if let c = lanesC { cfg.lanesC = c }
-        if tile != nil || lanesK != nil || lanesC != nil {
-            // Keep the buffers consistent with the new geometry: same bytes per bank as the base config.
-            let base = config == nil ? HardwareConfig.default : cfg
-            let B = cfg.memBytesPerCycle
-            cfg.inputBufferBytes = 2 * cfg.tileH * cfg.tileW * B * max(base.inputBankDepth, 128)
-            cfg.outputBufferBytes = 2 * cfg.tileH * cfg.tileW * B * max(base.outputWordsPerPixel, 16)
-            cfg.weightBufferBytes = cfg.lanesK * B * max(base.weightBankDepth, 1024)
-        }
-        try cfg.validate()
-        return cfg
-    }
+    func hardwareConfig() throws -> HardwareConfig { try hardware.resolve() }
 
     /// The layer jobs, in order: --layer specs, --synthetic layers, then the --network's conv layers.
     func jobs(config cfg: HardwareConfig) throws -> [JobEntry] {
@@ -86,47 +59,7 @@ struct LayerSourceOptions: ParsableArguments {
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the
     /// recorded output as the golden result.
     func networkJobs(_ spec: String, config cfg: HardwareConfig, size: ImageSize?) throws -> [JobEntry] {
-        let net = try Network.named(spec)
-        var img = try Image.load(path: image ?? Image.bundledDefaultPath)
-        let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
-        if sz.height != img.height || sz.width != img.width { img = try img.resized(height: sz.height, width: sz.width) }
-        let rgb = img.rgbTensor()
-        let input: FloatTensor
-        if net.inputChannels == 1 {
-            var g = [Float](repeating: 0, count: rgb.shape.pixels)
-            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-            input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
-        } else { input = rgb }
-        let plan = try net.plan(height: sz.height, width: sz.width)
-        var tileMasks: [String: TileMask] = [:], pixelMasks: [String: PixelMask] = [:]
-        if let dir = maskDir {
-            for l in plan.convLayers {
-                let base = (dir as NSString).appendingPathComponent(l.name)
-                let arr = try NPYArray.read(path: base + ".tile.npy")
-                guard arr.shape.count == 2 else { throw ValidationError("\(base).tile.npy: expected a 2-D array") }
-                let p = try PixelMask(npy: arr)  // same 0/1 validation; reinterpreted as tiles
-                let m = try TileMask(mapHeight: l.outputShape.height, mapWidth: l.outputShape.width,
-                                     tileHeight: cfg.tileH, tileWidth: cfg.tileW, bits: p.bits)
-                guard m.tilesHigh == p.height && m.tilesWide == p.width else {
-                    throw ValidationError("\(base).tile.npy is \(p.height)x\(p.width) tiles; \(cfg.tileH)x\(cfg.tileW) tiles over \(l.outputShape.height)x\(l.outputShape.width) need \(m.tilesHigh)x\(m.tilesWide)")
-                }
-                tileMasks[l.name] = m
-                if FileManager.default.fileExists(atPath: base + ".pixel.npy") {
-                    pixelMasks[l.name] = try PixelMask(npy: NPYArray.read(path: base + ".pixel.npy"))
-                }
-            }
-        } else {
-            let map = try GradientEnergyPredictor().importance(for: input)
-            let controller = SparsityController(layers: plan.convLayers, map: map,
-                                                tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
-            for m in try controller.masks(density: density ?? 0.3) { tileMasks[m.layer.name] = m.tileMask; pixelMasks[m.layer.name] = m.pixelMask }
-        }
-        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
-        let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
-        let run = try q.run(input, tileMasks: tileMasks, record: true)
-        return run.records.map { rec in
-            let mask = tileMasks[rec.name]!
-            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pixelMasks[rec.name]) }, rec.output)
-        }
+        try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, maskDir: maskDir,
+                            weights: weights, seed: seed, config: cfg).jobs
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import AcceleratorSpec
 import TileModel
+import Report
 import SparseCNN
 
 /// `sparsetile simulate`: runs layers through the cycle-accurate model and prints the per-layer table.
@@ -51,7 +52,7 @@ struct Simulate: ParsableCommand {
                     .write(to: base.appendingPathExtension("csv"), atomically: true, encoding: .utf8)
             }
         }
-        let report = SimulationReport(config: cfg, layers: stats)
+        let report = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
         print(report.table())
         if checked > 0 {

@@ -5,6 +5,9 @@ struct SparseTile: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparsetile",
         abstract: "Hardware/software co-design of tile-based sparse convolution accelerators.",
-        subcommands: [MasksCommand.self, DemoCommand.self, Simulate.self, Generate.self, Cosim.self, Regress.self]
+        subcommands: [
+            MasksCommand.self, Simulate.self, Generate.self, Cosim.self, Regress.self,
+            ReportCommand.self, SweepCommand.self, SynthCommand.self, DemoCommand.self,
+        ]
     )
 }
