@@ -2254,11 +2254,11 @@ module sparsetile_accel (
     logic [63:0]        stat_busy;
     logic [31:0]        stat_stall_setup;
     logic [31:0]        stat_stall_weights;
+    logic [31:0]        stat_stall_load;
+    logic [31:0]        stat_stall_store;
+    logic [31:0]        stat_stall_dram;
     logic [31:0]        stat_stall_requant;
     logic [31:0]        stat_stall_drain;
-    logic [31:0]        stat_stall_load;
-    logic [31:0]        stat_stall_dram;
-    logic [31:0]        stat_stall_store;
     logic [31:0]        stat_beats_rd;
     logic [31:0]        stat_beats_wr;
     logic               stall_is_drain;
@@ -8007,11 +8007,11 @@ module sparsetile_accel (
             stat_beats_wr <= 32'd0;
             stat_stall_setup <= 32'd0;
             stat_stall_weights <= 32'd0;
+            stat_stall_load <= 32'd0;
+            stat_stall_store <= 32'd0;
+            stat_stall_dram <= 32'd0;
             stat_stall_requant <= 32'd0;
             stat_stall_drain <= 32'd0;
-            stat_stall_load <= 32'd0;
-            stat_stall_dram <= 32'd0;
-            stat_stall_store <= 32'd0;
         end else begin
             if (start_pulse) begin
                 stat_cycles <= 64'd0;
@@ -8020,11 +8020,11 @@ module sparsetile_accel (
                 stat_beats_wr <= 32'd0;
                 stat_stall_setup <= 32'd0;
                 stat_stall_weights <= 32'd0;
+                stat_stall_load <= 32'd0;
+                stat_stall_store <= 32'd0;
+                stat_stall_dram <= 32'd0;
                 stat_stall_requant <= 32'd0;
                 stat_stall_drain <= 32'd0;
-                stat_stall_load <= 32'd0;
-                stat_stall_dram <= 32'd0;
-                stat_stall_store <= 32'd0;
             end else if (busy_w) begin
                 stat_cycles <= stat_cycles + 64'd1;
                 if (cp_issue) begin
@@ -8036,20 +8036,20 @@ module sparsetile_accel (
                 if (phase == 2'd2) begin
                     stat_stall_weights <= stat_stall_weights + 32'd1;
                 end
+                if (((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && stall_is_load) begin
+                    stat_stall_load <= stat_stall_load + 32'd1;
+                end
+                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && !stall_is_dram) begin
+                    stat_stall_store <= stat_stall_store + 32'd1;
+                end
+                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && stall_is_dram) begin
+                    stat_stall_dram <= stat_stall_dram + 32'd1;
+                end
                 if (((phase == 2'd3) && !cp_issue) && cp_running) begin
                     stat_stall_requant <= stat_stall_requant + 32'd1;
                 end
                 if ((((phase == 2'd3) && !cp_running) && !cp_start) && stall_is_drain) begin
                     stat_stall_drain <= stat_stall_drain + 32'd1;
-                end
-                if (((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && stall_is_load) begin
-                    stat_stall_load <= stat_stall_load + 32'd1;
-                end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && stall_is_dram) begin
-                    stat_stall_dram <= stat_stall_dram + 32'd1;
-                end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && !stall_is_dram) begin
-                    stat_stall_store <= stat_stall_store + 32'd1;
                 end
                 if (mem_req_valid && !mem_req_write) begin
                     stat_beats_rd <= stat_beats_rd + 32'd1;
@@ -8061,7 +8061,7 @@ module sparsetile_accel (
         end
     end
 
-    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_store) : (csr_addr[0] ? stat_stall_dram : stat_stall_load))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_drain : stat_stall_requant) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? csr_base_output : csr_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? csr_base_input : csr_base_weights) : (csr_addr[0] ? csr_base_bias : csr_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? csr_pass : csr_prelu) : (csr_addr[0] ? csr_requant : csr_layer2)) : (csr_addr[1] ? (csr_addr[0] ? csr_layer1 : csr_layer0) : (csr_addr[0] ? {29'd0, error_r, done_r, busy_w} : 32'd0)))));
+    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? csr_base_output : csr_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? csr_base_input : csr_base_weights) : (csr_addr[0] ? csr_base_bias : csr_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? csr_pass : csr_prelu) : (csr_addr[0] ? csr_requant : csr_layer2)) : (csr_addr[1] ? (csr_addr[0] ? csr_layer1 : csr_layer0) : (csr_addr[0] ? {29'd0, error_r, done_r, busy_w} : 32'd0)))));
     assign busy = busy_w;
     assign done = done_r;
     assign ev_compute_start = cp_start;
