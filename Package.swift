@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "AcceleratorSpec", targets: ["AcceleratorSpec"]),
         .library(name: "TileModel", targets: ["TileModel"]),
         .library(name: "RTLGen", targets: ["RTLGen"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,11 @@ let package = Package(
         .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),
         .target(name: "TileModel", dependencies: ["AcceleratorSpec"]),
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
+        .target(name: "Report", dependencies: ["TileModel"]),
         .executableTarget(
             name: "sparsetile",
             dependencies: [
-                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen",
+                "SparseCNN", "AcceleratorSpec", "TileModel", "RTLGen", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,5 +48,6 @@ let package = Package(
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
     ]
 )

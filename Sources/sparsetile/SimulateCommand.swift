@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import AcceleratorSpec
 import TileModel
+import Report
 import SparseCNN
 
 /// `sparsetile simulate`: runs layers through the cycle-accurate model and prints the per-layer table.
@@ -89,7 +90,11 @@ struct Simulate: ParsableCommand {
         for (i, (name, l)) in layers.enumerated() {
             jobs.append(({ try l.job(config: cfg, density: density ?? 1, seed: seed &+ UInt64(i), name: name) }, nil))
         }
-        if let n = network { jobs += try networkJobs(n, config: cfg, size: size) }
+        if let n = network {
+            let w = try NetworkWorkload(network: n, image: image, size: size, density: density ?? 0.3, maskDir: maskDir,
+                                        weights: weights, seed: seed, config: cfg)
+            jobs += w.jobs
+        }
         guard !jobs.isEmpty else { throw ValidationError("give --network, --synthetic or at least one --layer") }
 
         let model = TileModel(config: cfg)
@@ -109,7 +114,7 @@ struct Simulate: ParsableCommand {
                     .write(to: base.appendingPathExtension("csv"), atomically: true, encoding: .utf8)
             }
         }
-        let report = SimulationReport(config: cfg, layers: stats)
+        let report = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
         print(report.table())
         if checked > 0 {
@@ -118,52 +123,5 @@ struct Simulate: ParsableCommand {
         }
         if let p = json { try report.json().write(toFile: p, atomically: true, encoding: .utf8) }
         if let p = csv { try report.csv().write(toFile: p, atomically: true, encoding: .utf8) }
-    }
-
-    /// Runs the int8 network on the image and returns one job per recorded conv layer, with the
-    /// recorded output as the golden result.
-    func networkJobs(_ spec: String, config cfg: HardwareConfig, size: ImageSize?) throws -> [(job: () throws -> LayerJob, golden: QTensor?)] {
-        let net = try Network.named(spec)
-        var img = try Image.load(path: image ?? Image.bundledDefaultPath)
-        let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
-        if sz.height != img.height || sz.width != img.width { img = try img.resized(height: sz.height, width: sz.width) }
-        let rgb = img.rgbTensor()
-        let input: FloatTensor
-        if net.inputChannels == 1 {
-            var g = [Float](repeating: 0, count: rgb.shape.pixels)
-            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-            input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
-        } else { input = rgb }
-        let plan = try net.plan(height: sz.height, width: sz.width)
-        var tileMasks: [String: TileMask] = [:], pixelMasks: [String: PixelMask] = [:]
-        if let dir = maskDir {
-            for l in plan.convLayers {
-                let base = (dir as NSString).appendingPathComponent(l.name)
-                let arr = try NPYArray.read(path: base + ".tile.npy")
-                guard arr.shape.count == 2 else { throw ValidationError("\(base).tile.npy: expected a 2-D array") }
-                let p = try PixelMask(npy: arr)  // same 0/1 validation; reinterpreted as tiles
-                let m = try TileMask(mapHeight: l.outputShape.height, mapWidth: l.outputShape.width,
-                                     tileHeight: cfg.tileH, tileWidth: cfg.tileW, bits: p.bits)
-                guard m.tilesHigh == p.height && m.tilesWide == p.width else {
-                    throw ValidationError("\(base).tile.npy is \(p.height)x\(p.width) tiles; \(cfg.tileH)x\(cfg.tileW) tiles over \(l.outputShape.height)x\(l.outputShape.width) need \(m.tilesHigh)x\(m.tilesWide)")
-                }
-                tileMasks[l.name] = m
-                if FileManager.default.fileExists(atPath: base + ".pixel.npy") {
-                    pixelMasks[l.name] = try PixelMask(npy: NPYArray.read(path: base + ".pixel.npy"))
-                }
-            }
-        } else {
-            let map = try GradientEnergyPredictor().importance(for: input)
-            let controller = SparsityController(layers: plan.convLayers, map: map,
-                                                tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
-            for m in try controller.masks(density: density ?? 0.3) { tileMasks[m.layer.name] = m.tileMask; pixelMasks[m.layer.name] = m.pixelMask }
-        }
-        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
-        let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
-        let run = try q.run(input, tileMasks: tileMasks, record: true)
-        return run.records.map { rec in
-            let mask = tileMasks[rec.name]!
-            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pixelMasks[rec.name]) }, rec.output)
-        }
     }
 }

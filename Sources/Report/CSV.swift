@@ -1,0 +1,165 @@
+import Foundation
+
+/// A CSV column of the per-layer report: its name, unit and meaning (docs/reports.md is the
+/// same list in prose).
+public struct ReportColumn: Sendable {
+    /// How a value is spelled in the CSV cell.
+    public enum Kind: Sendable, Equatable {
+        case string, int, double
+        /// An `[Int]` shape written as `HxWxC`.
+        case shape
+        /// A field of the nested `stallCycles` object (JSON key given).
+        case stall(String)
+    }
+    public var name: String
+    public var unit: String
+    public var kind: Kind
+    public var meaning: String
+}
+
+extension LayerReport {
+    /// The CSV columns in order. JSON uses the same names, except that the `stall*` columns are
+    /// the fields of the nested `stallCycles` object (`stallLoad` ↔ `stallCycles.load`).
+    public static let columns: [ReportColumn] = [
+        .init(name: "name", unit: "-", kind: .string, meaning: "layer name"),
+        .init(name: "kernel", unit: "pixels", kind: .int, meaning: "kernel size K (K×K)"),
+        .init(name: "stride", unit: "pixels", kind: .int, meaning: "stride S"),
+        .init(name: "inShape", unit: "HxWxC", kind: .shape, meaning: "input height × width × channels"),
+        .init(name: "outShape", unit: "HxWxC", kind: .shape, meaning: "output height × width × channels"),
+        .init(name: "tileDensity", unit: "fraction", kind: .double, meaning: "active tiles / all tiles"),
+        .init(name: "activeTiles", unit: "tiles", kind: .int, meaning: "active output tiles"),
+        .init(name: "passes", unit: "passes", kind: .int, meaning: "output-channel passes (weight-buffer loads)"),
+        .init(name: "cycles", unit: "cycles", kind: .int, meaning: "total cycles of the layer"),
+        .init(name: "boundCycles", unit: "cycles", kind: .int, meaning: "physical bound max(⌈usefulMACs/MACsPerCycle⌉, ⌈boundBytes/B⌉)"),
+        .init(name: "cyclesOverBound", unit: "ratio", kind: .double, meaning: "cycles / boundCycles (1 = at the bound)"),
+        .init(name: "denseCycles", unit: "cycles", kind: .int, meaning: "cycles with an all-ones tile mask"),
+        .init(name: "speedup", unit: "ratio", kind: .double, meaning: "denseCycles / cycles"),
+        .init(name: "computeBusyCycles", unit: "cycles", kind: .int, meaning: "cycles in which the PE array issued a step"),
+        .init(name: "stallSetup", unit: "cycles", kind: .stall("setup"), meaning: "stall: tile-mask load at layer start"),
+        .init(name: "stallWeights", unit: "cycles", kind: .stall("weights"), meaning: "stall: bias and weight loads of each pass"),
+        .init(name: "stallLoad", unit: "cycles", kind: .stall("load"), meaning: "stall: waiting for the next tile's input load"),
+        .init(name: "stallStore", unit: "cycles", kind: .stall("store"), meaning: "stall: waiting for an output-buffer half (store)"),
+        .init(name: "stallDram", unit: "cycles", kind: .stall("dram"), meaning: "stall: store blocked by a load on the DRAM port"),
+        .init(name: "stallRequant", unit: "cycles", kind: .stall("requant"), meaning: "stall: kgroup slot padded to tileH cycles"),
+        .init(name: "stallDrain", unit: "cycles", kind: .stall("drain"), meaning: "stall: pipeline, requant and stores draining"),
+        .init(name: "issuedMACs", unit: "MACs", kind: .int, meaning: "MACs issued on active tiles"),
+        .init(name: "usefulMACs", unit: "MACs", kind: .int, meaning: "MACs on pixels set in the pixel mask"),
+        .init(name: "denseMACs", unit: "MACs", kind: .int, meaning: "MACs of the dense layer H·W·Cout·K²·Cin"),
+        .init(name: "peUtilization", unit: "fraction", kind: .double, meaning: "usefulMACs / (MACsPerCycle · cycles)"),
+        .init(name: "dramBytesRead", unit: "bytes", kind: .int, meaning: "bytes read from DRAM"),
+        .init(name: "dramBytesWritten", unit: "bytes", kind: .int, meaning: "bytes written to DRAM"),
+        .init(name: "boundBytes", unit: "bytes", kind: .int, meaning: "compulsory DRAM bytes of the active work"),
+        .init(name: "milliseconds", unit: "ms", kind: .double, meaning: "cycles at the configured clock"),
+    ]
+
+    /// The CSV header line.
+    public static var csvHeader: String { columns.map(\.name).joined(separator: ",") }
+
+    /// Header plus one line per row, `\n`-terminated. Doubles use Swift's shortest round-trip form.
+    public static func csv(_ rows: [LayerReport]) -> String {
+        var lines = [csvHeader]
+        for r in rows {
+            let obj = r.jsonObject()
+            lines.append(columns.map { c -> String in
+                switch c.kind {
+                case .string: return CSV.quote(obj[c.name] as? String ?? "")
+                case .int, .double: return "\(obj[c.name]!)"
+                case .shape: return (obj[c.name] as? [Int] ?? []).map(String.init).joined(separator: "x")
+                case .stall(let k): return "\((obj["stallCycles"] as! [String: Any])[k]!)"
+                }
+            }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Parses `csv(_:)` output (columns found by header name, so extra columns are ignored).
+    public static func parseCSV(_ text: String) throws -> [LayerReport] {
+        let table = CSV.parse(text)
+        guard let header = table.first else { return [] }
+        var rows: [LayerReport] = []
+        for (n, cells) in table.dropFirst().enumerated() where !(cells.count == 1 && cells[0].isEmpty) {
+            var obj: [String: Any] = [:], stalls: [String: Any] = [:]
+            for c in columns {
+                guard let i = header.firstIndex(of: c.name), i < cells.count else {
+                    throw CSV.Error(message: "row \(n + 1): missing column \(c.name)")
+                }
+                let v = cells[i]
+                func bad() -> CSV.Error { CSV.Error(message: "row \(n + 1): \(c.name) = '\(v)' is not a valid \(c.kind)") }
+                switch c.kind {
+                case .string: obj[c.name] = v
+                case .int: guard let x = Int(v) else { throw bad() }; obj[c.name] = x
+                case .double: guard let x = Double(v) else { throw bad() }; obj[c.name] = x
+                case .shape:
+                    let parts = v.split(separator: "x").map { Int($0) }
+                    guard !parts.contains(nil) else { throw bad() }
+                    obj[c.name] = parts.map { $0! }
+                case .stall(let k): guard let x = Int(v) else { throw bad() }; stalls[k] = x
+                }
+            }
+            obj["stallCycles"] = stalls
+            let data = try JSONSerialization.data(withJSONObject: obj)
+            rows.append(try JSONDecoder().decode(LayerReport.self, from: data))
+        }
+        return rows
+    }
+
+    /// The row as a JSON object (what `JSONEncoder` writes for it).
+    func jsonObject() -> [String: Any] {
+        let data = try! JSONEncoder().encode(self)
+        // Foundation decodes JSON numbers as NSNumber; keep Int vs Double by the column kind.
+        let raw = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var out: [String: Any] = [:]
+        for c in Self.columns {
+            switch c.kind {
+            case .int: out[c.name] = (raw[c.name] as! NSNumber).intValue
+            case .double:
+                // The exact Double (its description round-trips), not NSNumber's.
+                let doubles = ["tileDensity": tileDensity, "cyclesOverBound": cyclesOverBound, "speedup": speedup,
+                               "peUtilization": peUtilization, "milliseconds": milliseconds]
+                out[c.name] = doubles[c.name] ?? (raw[c.name] as! NSNumber).doubleValue
+            case .shape: out[c.name] = (raw[c.name] as! [NSNumber]).map(\.intValue)
+            case .string: out[c.name] = raw[c.name]
+            case .stall: break
+            }
+        }
+        let st = stallCycles
+        out["stallCycles"] = ["setup": st.setup, "weights": st.weights, "load": st.load, "store": st.store,
+                              "dram": st.dram, "requant": st.requant, "drain": st.drain]
+        return out
+    }
+}
+
+/// Minimal RFC 4180 CSV: quoting on write, quoted fields on read.
+public enum CSV {
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { "CSV: \(message)" }
+    }
+
+    /// Quotes a cell when it holds a comma, quote or newline.
+    public static func quote(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Splits text into rows of cells (handles quoted cells with commas, quotes and newlines).
+    public static func parse(_ text: String) -> [[String]] {
+        var rows: [[String]] = [], row: [String] = [], cell = "", quoted = false
+        var it = Array(text).makeIterator()
+        var pending: Character? = nil
+        while let ch = pending ?? it.next() {
+            pending = nil
+            if quoted {
+                if ch == "\"" {
+                    if let n = it.next() { if n == "\"" { cell.append("\"") } else { quoted = false; pending = n } }
+                    else { quoted = false }
+                } else { cell.append(ch) }
+            } else if ch == "\"" { quoted = true }
+            else if ch == "," { row.append(cell); cell = "" }
+            else if ch == "\n" || ch == "\r\n" { row.append(cell); rows.append(row); row = []; cell = "" }
+            else if ch != "\r" { cell.append(ch) }
+        }
+        if !cell.isEmpty || !row.isEmpty { row.append(cell); rows.append(row) }
+        return rows
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+extension HardwareConfig {
+    /// This config with another tile size and lane counts; the buffers are resized so that each
+    /// bank keeps (at least) the base config's depth, as `sparsetile simulate --tile` does.
+    public func resized(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil) throws -> HardwareConfig {
+        var c = self
+        if let v = tileH { c.tileH = v }
+        if let v = tileW { c.tileW = v }
+        if let v = lanesK { c.lanesK = v }
+        if let v = lanesC { c.lanesC = v }
+        let B = c.memBytesPerCycle
+        c.inputBufferBytes = 2 * c.tileH * c.tileW * B * max(inputBankDepth, 128)
+        c.outputBufferBytes = 2 * c.tileH * c.tileW * B * max(outputWordsPerPixel, 16)
+        c.weightBufferBytes = c.lanesK * B * max(weightBankDepth, 1024)
+        try c.validate()
+        return c
+    }
+
+    /// Parses `HxW` (e.g. `8x8`).
+    public static func parseTile(_ s: String) throws -> (Int, Int) {
+        let parts = s.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+            throw AcceleratorSpecError.invalidConfig("tile '\(s)': expected HxW, e.g. 8x8")
+        }
+        return (parts[0], parts[1])
+    }
+}
+
+/// One conv layer of a sweep workload: its shape and, optionally, the pixel mask that each
+/// configuration's tile size pools into its own tile mask.
+public struct SweepLayer: Sendable {
+    public var name: String
+    public var kernel: Int, stride: Int
+    public var inHeight: Int, inWidth: Int, inChannels: Int, outChannels: Int
+    public var residual: Bool
+    /// Over the output map; nil = every tile active.
+    public var pixelMask: PixelMask?
+
+    public init(name: String, kernel: Int, stride: Int, inHeight: Int, inWidth: Int, inChannels: Int, outChannels: Int,
+                residual: Bool, pixelMask: PixelMask? = nil) {
+        self.name = name; self.kernel = kernel; self.stride = stride; self.inHeight = inHeight; self.inWidth = inWidth
+        self.inChannels = inChannels; self.outChannels = outChannels; self.residual = residual; self.pixelMask = pixelMask
+    }
+
+    /// A timing-only job for `config`: zero tensors (timing does not depend on values), the tile
+    /// mask pooled from the pixel mask with the layer's halo (SBNet `max` reduction).
+    public func job(config: HardwareConfig) throws -> LayerJob {
+        let g = try ConvGeometry(kernel: kernel, stride: stride)
+        let oh = g.outputSize(inHeight), ow = g.outputSize(inWidth)
+        let bits: [Bool]?
+        if let p = pixelMask {
+            bits = try TileMask(reducing: p, tileHeight: config.tileH, tileWidth: config.tileW, halo: (kernel - 1) / 2).bits
+        } else { bits = nil }
+        return try LayerJob(name: name, kernel: kernel, stride: stride, inHeight: inHeight, inWidth: inWidth,
+                            inChannels: inChannels, outChannels: outChannels,
+                            weights: [Int8](repeating: 0, count: outChannels * kernel * kernel * inChannels),
+                            bias: [Int32](repeating: 0, count: outChannels),
+                            input: [Int8](repeating: 0, count: inHeight * inWidth * inChannels),
+                            residual: residual ? [Int8](repeating: 0, count: oh * ow * outChannels) : nil,
+                            multiplier: 1, shift: 1, activation: .none, tileH: config.tileH, tileW: config.tileW,
+                            tileMaskBits: bits, pixelMaskBits: pixelMask?.bits)
+    }
+}
+
+/// One configuration's results in a sweep.
+public struct SweepPoint: Codable, Sendable, Hashable {
+    /// `t8x8-k8-c8`.
+    public var label: String
+    public var configHash: String
+    public var tileH: Int, tileW: Int, lanesK: Int, lanesC: Int
+    /// tileH·tileW·lanesK·lanesC (analytic estimate of the datapath's size).
+    public var macUnits: Int
+    /// input + weight + output buffer bytes (analytic estimate of on-chip memory).
+    public var bufferBytes: Int
+    public var cycles: Int
+    public var denseCycles: Int
+    public var boundCycles: Int
+    public var milliseconds: Double
+    public var peUtilization: Double
+    public var speedup: Double
+    /// On the Pareto front of (cycles, macUnits, bufferBytes), all minimised.
+    public var pareto: Bool
+
+    public static let csvHeader = "label,configHash,tileH,tileW,lanesK,lanesC,macUnitsEstimate,bufferBytesEstimate,cycles,denseCycles,boundCycles,milliseconds,peUtilization,speedup,pareto"
+    public var csvRow: String {
+        "\(label),\(configHash),\(tileH),\(tileW),\(lanesK),\(lanesC),\(macUnits),\(bufferBytes),\(cycles),\(denseCycles),\(boundCycles),\(milliseconds),\(peUtilization),\(speedup),\(pareto)"
+    }
+}
+
+/// A sweep over configurations of one workload.
+public struct SweepResult: Codable, Sendable {
+    /// What ran (network, size, density).
+    public var workload: String
+    public var points: [SweepPoint]
+    /// Configurations skipped (invalid or not fitting), with the reason.
+    public var skipped: [String]
+
+    public init(workload: String, points: [SweepPoint], skipped: [String] = []) {
+        self.workload = workload; self.skipped = skipped
+        self.points = Self.markPareto(points)
+    }
+
+    /// Sets `pareto` on every point no other point dominates (≤ in cycles, MAC units and buffer
+    /// bytes, < in at least one).
+    public static func markPareto(_ pts: [SweepPoint]) -> [SweepPoint] {
+        pts.map { p in
+            var q = p
+            q.pareto = !pts.contains { o in
+                o.cycles <= p.cycles && o.macUnits <= p.macUnits && o.bufferBytes <= p.bufferBytes
+                    && (o.cycles < p.cycles || o.macUnits < p.macUnits || o.bufferBytes < p.bufferBytes)
+            }
+            return q
+        }
+    }
+
+    public func csv() -> String { ([SweepPoint.csvHeader] + points.map(\.csvRow)).joined(separator: "\n") + "\n" }
+
+    public func json() -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+
+    /// Aligned table; Pareto points are starred.
+    public func table() -> String {
+        var t = TextTable(columns: [("config", .left), ("MAC units (est.)", .right), ("buffers KiB (est.)", .right),
+                                    ("cycles", .right), ("ms", .right), ("PE%", .right), ("speed-up", .right), ("Pareto", .left)])
+        for p in points {
+            t.add([p.label, "\(p.macUnits)", "\(p.bufferBytes / 1024)", "\(p.cycles)", String(format: "%.3f", p.milliseconds),
+                   String(format: "%.1f", 100 * p.peUtilization), String(format: "%.2f", p.speedup), p.pareto ? "*" : ""])
+        }
+        var s = t.render()
+        s += "\n* = Pareto front (cycles vs MAC units and buffer bytes). MAC units and buffer bytes are analytic estimates, not synthesis results."
+        if !skipped.isEmpty { s += "\nskipped: " + skipped.joined(separator: "; ") }
+        return s
+    }
+
+    /// Runs `layers` on every configuration (timing only, fast mode) and collects the points.
+    /// `progress(done, total)` is called after each configuration.
+    public static func run(workload: String, layers: [SweepLayer], configs: [HardwareConfig], skipped: [String] = [],
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> SweepResult {
+        var pts: [SweepPoint] = [], skip = skipped
+        for (i, cfg) in configs.enumerated() {
+            let model = TileModel(config: cfg)
+            var cycles = 0, dense = 0, bound = 0, useful = 0
+            let label = "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)"
+            do {
+                for l in layers {
+                    let s = try model.simulate(try l.job(config: cfg), mode: .fast, outputs: false).stats
+                    cycles += s.cycles; dense += s.denseCycles; bound += s.boundCycles; useful += s.usefulMACs
+                }
+                pts.append(SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,
+                                      lanesK: cfg.lanesK, lanesC: cfg.lanesC, macUnits: cfg.macsPerCycle,
+                                      bufferBytes: cfg.inputBufferBytes + cfg.weightBufferBytes + cfg.outputBufferBytes,
+                                      cycles: cycles, denseCycles: dense, boundCycles: bound,
+                                      milliseconds: Double(cycles) / (cfg.clockMHz * 1000),
+                                      peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
+                                      speedup: cycles == 0 ? 0 : Double(dense) / Double(cycles), pareto: false))
+            } catch {
+                skip.append("\(label): \(error)")
+            }
+            progress(i + 1, configs.count)
+        }
+        return SweepResult(workload: workload, points: pts, skipped: skip)
+    }
+}
+
+/// Progress lines on stderr: `[label] done/total (pct%), elapsed, ~time left`, at most a few per second.
+public final class ProgressReporter: @unchecked Sendable {
+    let label: String
+    let start = Date()
+    var last = Date.distantPast
+    let sink: (String) -> Void
+
+    public init(label: String, sink: @escaping (String) -> Void = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }) {
+        self.label = label; self.sink = sink
+    }
+
+    /// Reports `done` of `total` items (always prints the last one); `what` names the item just finished.
+    public func update(done: Int, total: Int, what: String = "") {
+        let now = Date()
+        guard done == total || now.timeIntervalSince(last) >= 0.25 else { return }
+        last = now
+        let el = now.timeIntervalSince(start)
+        let left = done > 0 ? el / Double(done) * Double(total - done) : 0
+        sink(String(format: "[%@] %d/%d (%.0f%%), %.1fs elapsed, ~%.1fs left%@", label, done, total,
+                    total == 0 ? 100 : 100 * Double(done) / Double(total), el, left, what.isEmpty ? "" : " — " + what))
+    }
+}

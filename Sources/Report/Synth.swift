@@ -1,0 +1,296 @@
+import Foundation
+
+/// FPGA resource counts of one design on one target (`sparsetile synth --json`).
+public struct SynthResult: Codable, Sendable, Equatable {
+    /// `xilinx`, `ice40` or `generic`.
+    public var target: String
+    /// Part/device the flow assumed (e.g. `xc7 (7-series)`, `up5k sg48`).
+    public var device: String?
+    public var top: String
+    /// `HardwareConfig.contentHash` of the configuration the RTL was generated for, when known.
+    public var configHash: String?
+    /// LUTs (LUT1–LUT6 on Xilinx, SB_LUT4 on iCE40, 4-input `$lut` cells for generic).
+    public var luts: Int?
+    public var flipFlops: Int
+    /// DSP48E1 / SB_MAC16 blocks (0 for generic).
+    public var dsps: Int
+    /// RAMB18E1 + RAMB36E1 / SB_RAM40_4K primitives, or `$mem` cells for generic.
+    public var blockRams: Int
+    /// Maximum clock from place and route (nextpnr-ice40), nil when not placed and routed.
+    public var fmaxMHz: Double?
+    /// Every cell type and its count, as Yosys' `stat` printed it.
+    public var cells: [String: Int]
+    /// Anything the user must know (does not fit, P&R skipped, …).
+    public var note: String?
+
+    public func json() -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! e.encode(self), as: UTF8.self)
+    }
+}
+
+/// A synthesis target: its Yosys script and how its cells count as resources.
+public enum SynthTarget: String, CaseIterable, Sendable {
+    case xilinx, ice40, generic
+
+    /// The Yosys commands after reading the sources (`-flatten` so `stat` gives one total).
+    public func script(top: String, jsonOut: String?) -> String {
+        switch self {
+        case .xilinx: return "synth_xilinx -family xc7 -flatten -top \(top)"
+        case .ice40: return "synth_ice40 -dsp -top \(top)" + (jsonOut.map { " -json \($0)" } ?? "")
+        case .generic: return "synth -flatten -top \(top); abc -lut 4; opt_clean"
+        }
+    }
+
+    public var device: String {
+        switch self {
+        case .xilinx: return "xc7 (7-series)"
+        case .ice40: return "iCE40 UP5K (sg48)"
+        case .generic: return "generic gates, 4-input LUTs"
+        }
+    }
+
+    /// Classifies cell counts into LUTs, flip-flops, DSPs and block RAMs.
+    public func resources(_ cells: [String: Int]) -> (luts: Int, ffs: Int, dsps: Int, brams: Int) {
+        var l = 0, f = 0, d = 0, b = 0
+        for (name, n) in cells {
+            switch self {
+            case .xilinx:
+                if name.range(of: #"^LUT[1-6](_2)?$"#, options: .regularExpression) != nil { l += n }
+                else if name.range(of: #"^FD[A-Z]*E?$|^FD(RE|SE|CE|PE|R|S|C|P)?$"#, options: .regularExpression) != nil { f += n }
+                else if name.hasPrefix("DSP48") { d += n }
+                else if name.hasPrefix("RAMB") { b += n }
+            case .ice40:
+                if name == "SB_LUT4" { l += n }
+                else if name.hasPrefix("SB_DFF") { f += n }
+                else if name == "SB_MAC16" { d += n }
+                else if name.hasPrefix("SB_RAM40") || name == "SB_SPRAM256KA" { b += n }
+            case .generic:
+                if name == "$lut" { l += n }
+                else if name.range(of: #"^\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)"#, options: .regularExpression) != nil
+                            || name == "$dff" || name == "$adff" || name == "$sdff" || name == "$dffe" { f += n }
+                else if name.hasPrefix("$mem") { b += n }
+            }
+        }
+        return (l, f, d, b)
+    }
+}
+
+/// Reads Yosys `stat` output.
+public enum YosysStat {
+    /// Cell counts of the design: the `design hierarchy` totals when present, else the last
+    /// module's section. Accepts both `  CELL   N` (Yosys ≤ 0.3x) and `  N  CELL` / `N area CELL`
+    /// (newer) row layouts.
+    public static func parseCells(_ text: String) -> [String: Int] {
+        let lines = text.components(separatedBy: "\n")
+        // Start of the section to read: the hierarchy summary if any, else the last "=== name ===".
+        var start = 0
+        if let h = lines.lastIndex(where: { $0.contains("=== design hierarchy ===") }) { start = h }
+        else if let m = lines.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("===") }) { start = m }
+        var cells: [String: Int] = [:]
+        var inCells = false
+        for line in lines[start...] {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.lowercased().hasPrefix("number of cells") || t.hasSuffix(" cells") && Int(t.split(separator: " ").first ?? "") != nil {
+                inCells = true; continue
+            }
+            guard inCells else { continue }
+            if t.isEmpty { if !cells.isEmpty { break } else { continue } }
+            let parts = t.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard parts.count >= 2 else { continue }
+            let isCell: (String) -> Bool = { $0.first.map { $0 == "$" || $0 == "\\" || $0.isLetter || $0 == "_" } ?? false }
+            if let n = Int(parts.last!), isCell(parts[0]), parts.count == 2 {
+                cells[parts[0].hasPrefix("\\") ? String(parts[0].dropFirst()) : parts[0], default: 0] += n
+            } else if let n = Int(parts[0]), let name = parts.last, isCell(name) {
+                cells[name.hasPrefix("\\") ? String(name.dropFirst()) : name, default: 0] += n
+            } else if t.lowercased().hasPrefix("chip area") || t.hasPrefix("===") { break }
+        }
+        return cells
+    }
+}
+
+/// The list of generated Verilog files and the top module (`manifest.json` in an RTL directory).
+public struct RTLManifest: Codable, Sendable {
+    public var top: String
+    /// Paths relative to the manifest's directory.
+    public var files: [String]
+    /// `HardwareConfig.contentHash` the RTL was generated for (optional).
+    public var configHash: String?
+
+    public init(top: String, files: [String], configHash: String? = nil) {
+        self.top = top; self.files = files; self.configHash = configHash
+    }
+
+    /// Reads `dir/manifest.json`; without one, takes every `.sv`/`.v` file and `top` as given.
+    public static func load(directory dir: String, top: String? = nil) throws -> RTLManifest {
+        let path = (dir as NSString).appendingPathComponent("manifest.json")
+        if FileManager.default.fileExists(atPath: path) {
+            var m = try JSONDecoder().decode(RTLManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            if let t = top { m.top = t }
+            return m
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".sv") || $0.hasSuffix(".v") }.sorted()
+        guard !files.isEmpty else { throw SynthError(message: "\(dir): no manifest.json and no .sv/.v files") }
+        guard let t = top else { throw SynthError(message: "\(dir) has no manifest.json: give --top") }
+        return RTLManifest(top: t, files: files)
+    }
+}
+
+public struct SynthError: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Runs Yosys (and nextpnr-ice40 for iCE40) on an RTL directory.
+public struct SynthFlow: Sendable {
+    public var target: SynthTarget
+    /// Directory holding `ice40-up5k.pcf` etc.; nil = no pin constraints (P&R gets `--freq`).
+    public var constraintsDir: String?
+    /// Target clock for nextpnr in MHz.
+    public var targetMHz: Double
+    /// Run nextpnr-ice40 for iCE40 (needs the binary on PATH).
+    public var placeAndRoute: Bool
+    /// Where logs and netlists go (kept for inspection).
+    public var workDir: String
+
+    public init(target: SynthTarget, constraintsDir: String? = nil, targetMHz: Double = 48, placeAndRoute: Bool = true,
+                workDir: String) {
+        self.target = target; self.constraintsDir = constraintsDir; self.targetMHz = targetMHz
+        self.placeAndRoute = placeAndRoute; self.workDir = workDir
+    }
+
+    /// Finds an executable on PATH.
+    public static func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Runs a tool, returns (status, combined output); the output also goes to `log`.
+    static func run(_ exe: String, _ args: [String], log: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = args
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = h; p.standardError = h
+        try p.run(); p.waitUntilExit()
+        try h.close()
+        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// Synthesises the manifest's files (paths relative to `rtlDir`) and, for iCE40, places and routes.
+    public func run(manifest: RTLManifest, rtlDir: String) throws -> SynthResult {
+        guard let yosys = Self.which("yosys") else { throw SynthError(message: "yosys not found on PATH (Debian package yosys; sim/install-deps.sh installs it)") }
+        try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
+        let abs = { (f: String) in f.hasPrefix("/") ? f : (rtlDir as NSString).appendingPathComponent(f) }
+        let netlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).json")
+        let statFile = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).txt")
+        let reads = manifest.files.map { "read_verilog -sv \(abs($0))" }.joined(separator: "; ")
+        let script = "\(reads); \(target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil)); tee -q -o \(statFile) stat"
+        let log = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).log")
+        let (st, out) = try Self.run(yosys, ["-q", "-l", log + ".full", "-p", script], log: log)
+        guard st == 0 else {
+            throw SynthError(message: "yosys failed (exit \(st)); log: \(log)\n" + out.split(separator: "\n").suffix(15).joined(separator: "\n"))
+        }
+        let cells = YosysStat.parseCells((try? String(contentsOfFile: statFile, encoding: .utf8)) ?? "")
+        let r = target.resources(cells)
+        var result = SynthResult(target: target.rawValue, device: target.device, top: manifest.top, configHash: nil, luts: r.luts,
+                                 flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams, fmaxMHz: nil, cells: cells, note: nil)
+        if target == .xilinx {
+            result.note = "no open place and route for 7-series: run vendor tools with constraints/xilinx.xdc for Fmax"
+        }
+        if target == .ice40 {
+            if !placeAndRoute { result.note = "place and route skipped" }
+            else if let nextpnr = Self.which("nextpnr-ice40") {
+                // The design's ports outnumber the package's pins: place and route a wrapper that
+                // feeds every input from a shift register on one pin and XORs every registered output
+                // into another, so all logic stays and only clk, sin and sout need pins.
+                let wrapped = (workDir as NSString).appendingPathComponent("\(manifest.top).ice40.pnr.json")
+                let wrapperFile = (workDir as NSString).appendingPathComponent("st_pnr_wrap.v")
+                try Self.ioWrapper(netlist: netlist, top: manifest.top).write(toFile: wrapperFile, atomically: true, encoding: .utf8)
+                let wlog = (workDir as NSString).appendingPathComponent("yosys.ice40.wrap.log")
+                let (ws, wout) = try Self.run(yosys, ["-q", "-p", "\(reads); read_verilog \(wrapperFile); synth_ice40 -dsp -top st_pnr_wrap -json \(wrapped)"], log: wlog)
+                guard ws == 0 else { throw SynthError(message: "yosys (P&R wrapper) failed; log: \(wlog)\n\(wout.suffix(1500))") }
+                var args = ["--up5k", "--package", "sg48", "--json", wrapped, "--freq", String(format: "%g", targetMHz),
+                            "--pcf-allow-unconstrained", "--timing-allow-fail"]
+                if let c = constraintsDir {
+                    let pcf = (c as NSString).appendingPathComponent("ice40-up5k.pcf")
+                    if FileManager.default.fileExists(atPath: pcf) { args += ["--pcf", pcf] }
+                }
+                let pnrLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.log")
+                let (ps, pout) = try Self.run(nextpnr, args, log: pnrLog)
+                if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
+                    result.fmaxMHz = f
+                    result.note = "Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
+                }
+                else {
+                    let why = NextpnrLog.failure(pout) ?? "exit \(ps)"
+                    result.note = "nextpnr-ice40 did not complete (\(why)); log: \(pnrLog)"
+                }
+            } else {
+                result.note = "nextpnr-ice40 not found (Debian nextpnr-ice40): no Fmax"
+            }
+        }
+        return result
+    }
+}
+
+extension SynthFlow {
+    /// Verilog of `st_pnr_wrap(clk, sin, sout)` around `top`, whose ports are read from Yosys'
+    /// JSON netlist: inputs other than the clock come from a shift register fed by `sin`, outputs
+    /// are registered and XOR-reduced onto `sout`.
+    static func ioWrapper(netlist: String, top: String) throws -> String {
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: netlist))) as? [String: Any]
+        guard let mods = obj?["modules"] as? [String: Any], let m = mods[top] as? [String: Any],
+              let ports = m["ports"] as? [String: Any] else { throw SynthError(message: "\(netlist): no module \(top)") }
+        var ins: [(String, Int)] = [], outs: [(String, Int)] = [], clock: String?
+        for (name, v) in ports.sorted(by: { $0.key < $1.key }) {
+            guard let p = v as? [String: Any], let dir = p["direction"] as? String, let bits = p["bits"] as? [Any] else { continue }
+            if dir == "input" {
+                if clock == nil && bits.count == 1 && (name == "clk" || name == "clock") { clock = name } else { ins.append((name, bits.count)) }
+            } else if dir == "output" { outs.append((name, bits.count)) }
+        }
+        guard let clk = clock else { throw SynthError(message: "\(top): no 1-bit clk input for place and route") }
+        let nIn = max(1, ins.reduce(0) { $0 + $1.1 }), nOut = max(1, outs.reduce(0) { $0 + $1.1 })
+        var v = "// Generated by sparsetile synth: I/O wrapper for place and route only.\n"
+        v += "module st_pnr_wrap(input clk, input sin, output sout);\n"
+        v += "  reg [\(nIn - 1):0] sh;\n  always @(posedge clk) sh <= {sh, sin};\n"
+        v += "  wire [\(nOut - 1):0] o;\n  reg [\(nOut - 1):0] oreg;\n  always @(posedge clk) oreg <= o;\n  assign sout = ^oreg;\n"
+        var conns = [".\(clk)(clk)"], i = 0, o = 0
+        for (n, w) in ins { conns.append(".\(n)(sh[\(i + w - 1):\(i)])"); i += w }
+        for (n, w) in outs { conns.append(".\(n)(o[\(o + w - 1):\(o)])"); o += w }
+        if outs.isEmpty { v += "  assign o = 1'b0;\n" }
+        v += "  \(top) u_top(\(conns.joined(separator: ", ")));\nendmodule\n"
+        return v
+    }
+}
+
+/// Reads nextpnr logs.
+public enum NextpnrLog {
+    /// The final `Max frequency for clock '…': F MHz` (the minimum over clocks of the last report).
+    public static func fmaxMHz(_ log: String) -> Double? {
+        var blocks: [[Double]] = [], current: [Double] = [], lastWasFmax = false
+        for line in log.components(separatedBy: "\n") {
+            if let r = line.range(of: "Max frequency for clock"), let colon = line[r.upperBound...].range(of: "': ") {
+                let rest = line[colon.upperBound...]
+                if let v = Double(rest.prefix { $0.isNumber || $0 == "." }) {
+                    if !lastWasFmax { if !current.isEmpty { blocks.append(current) }; current = [] }
+                    current.append(v); lastWasFmax = true; continue
+                }
+            }
+            lastWasFmax = false
+        }
+        if !current.isEmpty { blocks.append(current) }
+        return blocks.last?.min()
+    }
+
+    /// The first `ERROR:` line, if any.
+    public static func failure(_ log: String) -> String? {
+        log.components(separatedBy: "\n").first { $0.hasPrefix("ERROR:") }.map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) }
+    }
+}

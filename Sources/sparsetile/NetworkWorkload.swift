@@ -1,0 +1,113 @@
+import Foundation
+import ArgumentParser
+import AcceleratorSpec
+import TileModel
+import SparseCNN
+import Report
+
+/// A network run on an image, ready for the model: the (resized) image, every conv layer's
+/// masks, and one job per conv layer with SparseCNN's int8 output as the golden result.
+/// Shared by `simulate --network`, `report` and `sweep`.
+struct NetworkWorkload {
+    var networkName: String
+    var image: Image
+    var plan: NetworkPlan
+    var convLayers: [ConvLayerInfo]
+    var tileMasks: [String: TileMask] = [:]
+    var pixelMasks: [String: PixelMask] = [:]
+    /// Filled only when `runNetwork` is true.
+    var jobs: [(job: () throws -> LayerJob, golden: QTensor?)] = []
+
+    /// - Parameters:
+    ///   - runNetwork: run the int8 network to get real tensors and golden outputs (false: masks only).
+    init(network spec: String, image imagePath: String?, size: ImageSize?, density: Double, maskDir: String?,
+         weights: String?, seed: UInt64, config cfg: HardwareConfig, runNetwork: Bool = true) throws {
+        let net = try Network.named(spec)
+        networkName = net.name
+        var img = try Image.load(path: imagePath ?? Image.bundledDefaultPath)
+        let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
+        if sz.height != img.height || sz.width != img.width { img = try img.resized(height: sz.height, width: sz.width) }
+        image = img
+        let rgb = img.rgbTensor()
+        let input: FloatTensor
+        if net.inputChannels == 1 {
+            var g = [Float](repeating: 0, count: rgb.shape.pixels)
+            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
+            input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
+        } else { input = rgb }
+        plan = try net.plan(height: sz.height, width: sz.width)
+        convLayers = plan.convLayers
+        if let dir = maskDir {
+            for l in plan.convLayers {
+                let base = (dir as NSString).appendingPathComponent(l.name)
+                let arr = try NPYArray.read(path: base + ".tile.npy")
+                guard arr.shape.count == 2 else { throw ValidationError("\(base).tile.npy: expected a 2-D array") }
+                let p = try PixelMask(npy: arr)  // same 0/1 validation; reinterpreted as tiles
+                let m = try TileMask(mapHeight: l.outputShape.height, mapWidth: l.outputShape.width,
+                                     tileHeight: cfg.tileH, tileWidth: cfg.tileW, bits: p.bits)
+                guard m.tilesHigh == p.height && m.tilesWide == p.width else {
+                    throw ValidationError("\(base).tile.npy is \(p.height)x\(p.width) tiles; \(cfg.tileH)x\(cfg.tileW) tiles over \(l.outputShape.height)x\(l.outputShape.width) need \(m.tilesHigh)x\(m.tilesWide)")
+                }
+                tileMasks[l.name] = m
+                if FileManager.default.fileExists(atPath: base + ".pixel.npy") {
+                    pixelMasks[l.name] = try PixelMask(npy: NPYArray.read(path: base + ".pixel.npy"))
+                }
+            }
+        } else {
+            let map = try GradientEnergyPredictor().importance(for: input)
+            let controller = SparsityController(layers: plan.convLayers, map: map,
+                                                tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
+            for m in try controller.masks(density: density) { tileMasks[m.layer.name] = m.tileMask; pixelMasks[m.layer.name] = m.pixelMask }
+        }
+        guard runNetwork else { return }
+        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
+        let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
+        let progress = ProgressReporter(label: "int8 \(net.name)")
+        var done = 0
+        let total = plan.steps.count
+        let run = try q.run(input, tileMasks: tileMasks, record: true) { name in
+            done += 1
+            progress.update(done: min(done, total), total: total, what: name)
+        }
+        let tm = tileMasks, pm = pixelMasks
+        jobs = run.records.map { rec in
+            let mask = tm[rec.name]!
+            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pm[rec.name]) }, rec.output)
+        }
+    }
+
+    /// Shapes and pixel masks for `sweep` (each configuration pools its own tile masks).
+    var sweepLayers: [SweepLayer] {
+        convLayers.map { l in
+            SweepLayer(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
+                       inChannels: l.inputShape.channels, outChannels: l.outputShape.channels, residual: l.residual != nil,
+                       pixelMask: pixelMasks[l.name])
+        }
+    }
+}
+
+/// `--config FILE | --tile HxW [--lanes-k N] [--lanes-c N]`: the hardware configuration.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Hardware config JSON (default: the built-in default config).")
+    var config: String?
+    @Option(name: .long, help: "Tile size HxW (overrides the config; buffers resized to keep bank depths).")
+    var tile: String?
+    @Option(name: .customLong("lanes-k"), help: "Output-channel lanes (overrides the config).")
+    var lanesK: Int?
+    @Option(name: .customLong("lanes-c"), help: "Input-channel lanes (overrides the config).")
+    var lanesC: Int?
+    @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
+    var clockMHz: Double?
+
+    func resolve() throws -> HardwareConfig {
+        var cfg = HardwareConfig.default
+        if let path = config { cfg = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: path))) }
+        if tile != nil || lanesK != nil || lanesC != nil {
+            let t = try tile.map { try HardwareConfig.parseTile($0) }
+            cfg = try cfg.resized(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC)
+        }
+        if let c = clockMHz { cfg.clockMHz = c }
+        try cfg.validate()
+        return cfg
+    }
+}

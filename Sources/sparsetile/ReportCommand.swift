@@ -1,0 +1,111 @@
+import Foundation
+import ArgumentParser
+import SparseCNN
+import Report
+
+/// `sparsetile report`: one self-contained HTML page of a network run on the model.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Run a network through the cycle-accurate model and write a self-contained HTML report (plus CSV/JSON).",
+        discussion: """
+        Runs the int8 network on --image (default: the bundled camera.png at --input-size), takes
+        each conv layer's masks from the importance map at --density (or --mask-dir), simulates
+        every conv layer on the configuration, checks the outputs against SparseCNN and writes
+        --html: input image and per-layer mask overlays, cycles by phase against the physical
+        bound, PE utilization, speed-up over dense, MACs dense vs sparse, the hardware config
+        (and --synth-json results), totals at the configured clock. Columns: docs/reports.md.
+
+        Example:
+          sparsetile report --network srresnet --input-size 64x64 --density 0.3 --html out/report.html --csv out/layers.csv
+        """)
+
+    @Option(help: "resnet18, srresnet or a network .json file.")
+    var network: String
+    @Option(help: "Input image (PNG, PPM/PGM or .npy). Default: the bundled camera.png.")
+    var image: String?
+    @Option(name: .customLong("input-size"), help: "Resize the image to HxW. Default: 224x224 for resnet18, 128x128 for srresnet, else the image's size.")
+    var inputSize: String?
+    @Option(help: "Pixel density of every conv layer's mask, in (0, 1].")
+    var density: Double = 0.3
+    @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.tile.npy / .pixel.npy masks (from `sparsetile masks`).")
+    var maskDir: String?
+    @Option(help: "Directory of .npy weights (default: seeded He init).")
+    var weights: String?
+    @Option(help: "Seed of the He-initialised weights.")
+    var seed: UInt64 = 1
+    @OptionGroup var hw: ConfigOptions
+    @Option(help: "Write the HTML report here.")
+    var html: String
+    @Option(help: "Write the per-layer CSV here.")
+    var csv: String?
+    @Option(help: "Write the JSON report here.")
+    var json: String?
+    @Option(name: .customLong("synth-json"), help: "Synthesis results (from `sparsetile synth --json`) to show in the report.")
+    var synthJSON: String?
+
+    func validate() throws {
+        guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
+    }
+
+    func run() throws {
+        let cfg = try hw.resolve()
+        let start = Date()
+        func log(_ s: String) { FileHandle.standardError.write((String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").data(using: .utf8)!) }
+        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
+        log("running \(network) (int8) for masks and golden outputs")
+        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: maskDir,
+                                    weights: weights, seed: seed, config: cfg)
+        let model = TileModel(config: cfg)
+        var stats: [LayerStats] = [], mismatched: [String] = []
+        let progress = ProgressReporter(label: "layers")
+        for (i, entry) in w.jobs.enumerated() {
+            let job = try entry.job()
+            let r = try model.simulate(job, mode: .fast, outputs: entry.golden != nil)
+            if let g = entry.golden, r.output != g { mismatched.append(job.name) }
+            stats.append(r.stats)
+            progress.update(done: i + 1, total: w.jobs.count, what: job.name)
+        }
+        let set = LayerReportSet(config: cfg, stats: stats)
+        print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
+        print(set.table())
+
+        log("drawing mask overlays")
+        var thumbs: [MaskThumbnail] = []
+        let thumbImage = w.image.width > 160 ? try w.image.resized(height: w.image.height * 160 / w.image.width, width: 160) : w.image
+        for l in w.convLayers {
+            guard let tm = w.tileMasks[l.name] else { continue }
+            let pm = w.pixelMasks[l.name]
+            let shown = pm ?? PixelMask(height: tm.mapHeight, width: tm.mapWidth, repeating: true)
+            thumbs.append(MaskThumbnail(layer: l.name, pixelDensity: pm?.density, tileDensity: tm.density,
+                                        png: try thumbImage.overlay(shown, tileMask: tm).pngBytes()))
+        }
+        let synth = try synthJSON.map { try JSONDecoder().decode(SynthResult.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
+        var warnings = mismatched.isEmpty ? [] : ["Model outputs differ from SparseCNN's int8 outputs in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))"]
+        if let s = synth, let h = s.configHash, h != cfg.contentHash {
+            warnings.append("The synthesis results are of config \(h) (top \(s.top)), not of this report's config \(cfg.contentHash).")
+        }
+        let page = HTMLReport(
+            title: "SparseTile report — \(w.networkName) on \(cfg.tileH)×\(cfg.tileW) tiles, \(cfg.lanesK)×\(cfg.lanesC) lanes",
+            facts: [("network", w.networkName), ("input", "\(w.image.height)×\(w.image.width)"),
+                    ("image", image ?? "bundled camera.png"),
+                    ("masks", maskDir.map { "from \($0)" } ?? "importance map, pixel density \(density)"),
+                    ("conv layers", "\(stats.count)"),
+                    ("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
+            report: set, inputImagePNG: try w.image.pngBytes(), masks: thumbs, synthesis: synth, warnings: warnings)
+        try write(page.render(), to: html)
+        if let p = csv { try write(set.csv(), to: p) }
+        if let p = json { try write(set.json(), to: p) }
+        print(mismatched.isEmpty ? "outputs: all \(stats.count) conv layers equal SparseCNN's int8 outputs bit for bit"
+                                 : "outputs: MISMATCH in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))")
+        print("wrote \([html, csv, json].compactMap { $0 }.joined(separator: ", "))")
+        if !mismatched.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Writes text, creating the parent directory.
+func write(_ text: String, to path: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+}

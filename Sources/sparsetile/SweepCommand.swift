@@ -1,0 +1,78 @@
+import Foundation
+import ArgumentParser
+import SparseCNN
+import Report
+
+/// `sparsetile sweep`: the model across tile sizes and lane counts, with the Pareto front.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run the model (timing only) across configurations: cycles, utilization, ms, MAC units; marks the Pareto front.",
+        discussion: """
+        Masks come from the network's importance map at --density (pixel masks, pooled into each
+        configuration's own tile masks), or every tile is active with --density 1. Resource figures
+        (MAC units, buffer bytes) are analytic estimates until synthesis results are wired in.
+
+        Example:
+          sparsetile sweep --network srresnet --input-size 64x64 --tiles 2x2,4x4,8x8,16x16 --lanes-k 4,8,16 --csv sweep.csv --html sweep.html
+        """)
+
+    @Option(help: "resnet18, srresnet or a network .json file.")
+    var network: String
+    @Option(help: "Input image. Default: the bundled camera.png.")
+    var image: String?
+    @Option(name: .customLong("input-size"), help: "Resize the image to HxW. Default: 224x224 for resnet18, 128x128 for srresnet.")
+    var inputSize: String?
+    @Option(help: "Pixel density of every conv layer's mask, in (0, 1].")
+    var density: Double = 0.3
+    @Option(help: "Comma-separated tile sizes HxW.")
+    var tiles: String = "2x2,4x4,8x8,16x16"
+    @Option(name: .customLong("lanes-k"), help: "Comma-separated output-channel lane counts.")
+    var lanesK: String = "4,8,16"
+    @Option(name: .customLong("lanes-c"), help: "Comma-separated input-channel lane counts (default: the base config's).")
+    var lanesC: String?
+    @Option(help: "Base hardware config JSON (memory port, clock, bank depths).")
+    var config: String?
+    @Option(help: "Write the sweep CSV here.")
+    var csv: String?
+    @Option(help: "Write the sweep JSON here.")
+    var json: String?
+    @Option(help: "Write an HTML page with the Pareto chart here.")
+    var html: String?
+
+    func run() throws {
+        var base = HardwareConfig.default
+        if let p = config { base = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: p))) }
+        func ints(_ s: String, _ flag: String) throws -> [Int] {
+            let v = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
+            return v.map { $0! }
+        }
+        let tileList = try tiles.split(separator: ",").map { try HardwareConfig.parseTile(String($0)) }
+        let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
+        var configs: [HardwareConfig] = [], skipped: [String] = []
+        for t in tileList { for k in ks { for c in cs {
+            do { configs.append(try base.resized(tileH: t.0, tileW: t.1, lanesK: k, lanesC: c)) }
+            catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
+        } } }
+        guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
+        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
+        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: nil,
+                                    weights: nil, seed: 1, config: base, runNetwork: false)
+        let layers = density >= 1 ? w.sweepLayers.map { var l = $0; l.pixelMask = nil; return l } : w.sweepLayers
+        let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), pixel density \(density)"
+        FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
+        let progress = ProgressReporter(label: "configs")
+        let result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped) { done, total in
+            progress.update(done: done, total: total, what: "")
+        }
+        guard !result.points.isEmpty else { throw ValidationError("every configuration failed: \(result.skipped.joined(separator: "; "))") }
+        print("sweep of \(workload)")
+        print(result.table())
+        if let p = csv { try write(result.csv(), to: p) }
+        if let p = json { try write(result.json(), to: p) }
+        if let p = html { try write(HTMLReport.sweepPage(result, title: "SparseTile design-space sweep — \(workload)"), to: p) }
+        let written = [csv, json, html].compactMap { $0 }
+        if !written.isEmpty { print("wrote \(written.joined(separator: ", "))") }
+    }
+}

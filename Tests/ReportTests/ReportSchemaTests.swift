@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import Report
+
+/// A few small layers through the model (fast mode, timing only), with sparse masks.
+func sampleReport(config: HardwareConfig = .small) throws -> LayerReportSet {
+    let model = TileModel(config: config)
+    let specs = ["k3s1c8x8@16x16", "k3s2c8x16@16x16", "k1s1c16x16@8x8r", "k3s1c16x4@8x8r"]
+    var stats: [LayerStats] = []
+    for (i, s) in specs.enumerated() {
+        var job = try SyntheticLayer(parsing: s).job(config: config, density: [1, 0.5, 0.3, 0.7][i], seed: UInt64(i + 1))
+        job.name = "layer\(i),\"odd\" name"  // commas and quotes must survive CSV
+        stats.append(try model.simulate(job, mode: .fast, outputs: false).stats)
+    }
+    return LayerReportSet(config: config, stats: stats)
+}
+
+@Suite struct ReportSchemaTests {
+    @Test func csvAndJSONCarryTheSameRows() throws {
+        let set = try sampleReport()
+        let fromCSV = try LayerReport.parseCSV(set.csv())
+        let fromJSON = try LayerReportSet.fromJSON(Data(set.json().utf8)).layers
+        #expect(fromCSV.count == set.layers.count)
+        #expect(fromCSV == fromJSON)
+        #expect(fromJSON == set.layers)
+    }
+
+    @Test func simulateJSONKeepsItsKeys() throws {
+        let set = try sampleReport()
+        let obj = try JSONSerialization.jsonObject(with: Data(set.json().utf8)) as! [String: Any]
+        #expect(Set(obj.keys) == ["config", "layers", "totals"])
+        let row = (obj["layers"] as! [[String: Any]])[0]
+        for k in ["name", "kernel", "stride", "inShape", "outShape", "tileDensity", "cycles", "boundCycles", "denseCycles",
+                  "computeBusyCycles", "stallCycles", "issuedMACs", "usefulMACs", "peUtilization", "dramBytesRead", "dramBytesWritten"] {
+            #expect(row[k] != nil, "missing key \(k)")
+        }
+        let stalls = row["stallCycles"] as! [String: Any]
+        #expect(Set(stalls.keys) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])
+        let totals = obj["totals"] as! [String: Any]
+        for k in ["cycles", "boundCycles", "denseCycles", "peUtilization", "speedup", "milliseconds", "stallCycles"] {
+            #expect(totals[k] != nil, "missing totals key \(k)")
+        }
+    }
+
+    @Test func columnsMatchTheJSONRowAndTheDocs() throws {
+        let set = try sampleReport()
+        let row = (try JSONSerialization.jsonObject(with: Data(set.json().utf8)) as! [String: Any])["layers"] as! [[String: Any]]
+        var jsonKeys = Set(row[0].keys)
+        jsonKeys.remove("stallCycles")
+        let columnKeys = Set(LayerReport.columns.compactMap { $0.kind.isStall ? nil : $0.name })
+        #expect(jsonKeys == columnKeys)
+        // docs/reports.md documents every column with its unit.
+        let docs = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/reports.md"), encoding: .utf8)
+        for c in LayerReport.columns {
+            #expect(docs.contains("| `\(c.name)` | \(c.unit) |"), "docs/reports.md lacks the row of \(c.name) (unit \(c.unit))")
+        }
+    }
+
+    @Test func stallsPartitionTheIdleCycles() throws {
+        for l in try sampleReport().layers {
+            #expect(l.phases.reduce(0) { $0 + $1.cycles } == l.cycles)
+        }
+    }
+
+    @Test func tableIsAligned() throws {
+        let lines = try sampleReport().table().split(separator: "\n")
+        let widths = Set(lines.dropLast().map { $0.count })
+        #expect(lines.count == 4 + 2)
+        #expect(widths.count <= 2)  // header and rows line up (trailing blanks trimmed on left-aligned tails)
+        #expect(lines.last!.hasPrefix("total: 4 layers"))
+    }
+
+    @Test func csvQuoting() {
+        let rows = CSV.parse("a,\"b,c\",\"d\"\"e\"\n1,2,3\n")
+        #expect(rows == [["a", "b,c", "d\"e"], ["1", "2", "3"]])
+    }
+
+    @Test func paretoFront() {
+        func p(_ l: String, _ c: Int, _ m: Int) -> SweepPoint {
+            SweepPoint(label: l, configHash: "", tileH: 1, tileW: 1, lanesK: 1, lanesC: 1, macUnits: m, bufferBytes: 100,
+                       cycles: c, denseCycles: c, boundCycles: c, milliseconds: 0, peUtilization: 0, speedup: 1, pareto: false)
+        }
+        let r = SweepResult(workload: "w", points: [p("a", 100, 10), p("b", 50, 20), p("c", 60, 30), p("d", 10, 40), p("e", 100, 10)])
+        #expect(r.points.filter(\.pareto).map(\.label) == ["a", "b", "d", "e"])
+    }
+
+    @Test func resizedConfigsAreValid() throws {
+        for t in [2, 4, 8, 16] { for k in [4, 8, 16] {
+            let c = try HardwareConfig.default.resized(tileH: t, tileW: t, lanesK: k)
+            #expect(c.macsPerCycle == t * t * k * 8)
+        } }
+    }
+
+    @Test func sweepRunsAndReportsProgress() throws {
+        let layers = [SweepLayer(name: "a", kernel: 3, stride: 1, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 8, residual: false,
+                                 pixelMask: try PixelMask(height: 16, width: 16, bits: (0..<256).map { $0 % 7 == 0 })),
+                      SweepLayer(name: "b", kernel: 1, stride: 2, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 16, residual: false)]
+        let configs = try [2, 4].map { try HardwareConfig.small.resized(tileH: $0, tileW: $0) }
+        var calls: [Int] = []
+        let r = try SweepResult.run(workload: "t", layers: layers, configs: configs) { d, _ in calls.append(d) }
+        #expect(calls == [1, 2])
+        #expect(r.points.count == 2, "\(r.skipped)")
+        #expect(r.points.allSatisfy { $0.cycles > 0 })
+        #expect(r.points.contains { $0.pareto })
+        #expect(r.csv().split(separator: "\n").count == 3)
+        let page = HTMLReport.sweepPage(r, title: "sweep <t>")
+        #expect(page.contains("id=\"chart-sweep\""))
+        #expect(page.contains("class=\"pf\""))
+        #expect(page.contains("sweep &lt;t&gt;"))
+    }
+
+    @Test func svgEscapesText() {
+        let svg = SVGChart.horizontalBars(id: "x", title: "a<b & \"c\"", rows: [.init(label: "<script>", segments: [1, 2], marker: 2.5)],
+                                          series: ["s&1", "s2"], axisLabel: "cycles")
+        #expect(!svg.contains("<script>"))
+        #expect(svg.contains("&lt;script&gt;"))
+        #expect(svg.contains("a&lt;b &amp; &quot;c&quot;"))
+        #expect(SVGChart.niceTicks(930) == [0, 200, 400, 600, 800, 1000])
+        #expect(SVGChart.compact(1_234_567) == "1.23M")
+    }
+}
+
+extension ReportColumn.Kind {
+    var isStall: Bool { if case .stall = self { return true } else { return false } }
+}

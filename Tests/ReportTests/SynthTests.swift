@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+import RTLGen
+@testable import Report
+
+/// Small designs built with RTLGen's IR: a signed 8×8 MAC into 32 bits and a 256×16 RAM under one top.
+enum SmallDesigns {
+    static func mac() throws -> Module {
+        let m = ModuleBuilder("mac8", documentation: "Signed 8x8 -> 32-bit multiply-accumulate.")
+        _ = m.clock(); _ = m.reset()
+        let valid = m.input("valid"), clear = m.input("clear")
+        let a = m.input("a", width: 8, signed: true), b = m.input("b", width: 8, signed: true)
+        let acc = m.output("acc", width: 32, signed: true)
+        let ra = m.reg("ra", width: 8, signed: true, reset: 0), rb = m.reg("rb", width: 8, signed: true, reset: 0)
+        let product = m.wire("product", ra.sext(16) * rb.sext(16))
+        let accum = m.reg("accum", width: 32, signed: true, reset: 0)
+        m.clocked("accumulate") { p in
+            p.assign(ra, a); p.assign(rb, b)
+            p.when(clear) { p.assign(accum, 0) }.elseWhen(valid) { p.assign(accum, accum + product.sext(32)) }
+        }
+        m.assign(acc, accum)
+        return try m.build()
+    }
+
+    static func ram() throws -> Module {
+        let m = ModuleBuilder("ram256x16", documentation: "256 x 16 1R1W RAM, registered read.")
+        _ = m.clock()
+        let we = m.input("we"), waddr = m.input("waddr", width: 8), wdata = m.input("wdata", width: 16)
+        let re = m.input("re"), raddr = m.input("raddr", width: 8)
+        let rdata = m.output("rdata", width: 16)
+        let q = m.memory("storage", width: 16, depth: 256, write: MemoryWritePort(enable: we, address: waddr, data: wdata),
+                         read: MemoryReadPort(enable: re, address: raddr))
+        m.assign(rdata, q)
+        return try m.build()
+    }
+
+    /// Top: the MAC's accumulator low half is written to the RAM.
+    static func top() throws -> Module {
+        let mac = try mac(), ram = try ram()
+        let m = ModuleBuilder("mac_ram_top", documentation: "MAC + RAM test design for synthesis.")
+        let clk = m.clock(), rst = m.reset()
+        let valid = m.input("valid"), clear = m.input("clear")
+        let a = m.input("a", width: 8, signed: true), b = m.input("b", width: 8, signed: true)
+        let we = m.input("we"), waddr = m.input("waddr", width: 8), re = m.input("re"), raddr = m.input("raddr", width: 8)
+        let rdata = m.output("rdata", width: 16), acc = m.output("acc", width: 32, signed: true)
+        let accW = m.wire("acc_w", width: 32, signed: true)
+        m.instance(mac, name: "u_mac", connections: ["clk": clk, "rst": rst, "valid": valid, "clear": clear, "a": a, "b": b, "acc": accW])
+        let rd = m.wire("rd", width: 16)
+        m.instance(ram, name: "u_ram", connections: ["clk": clk, "we": we, "waddr": waddr, "wdata": accW.trunc(16), "re": re,
+                                                     "raddr": raddr, "rdata": rd])
+        m.assign(rdata, rd)
+        m.assign(acc, accW)
+        return try m.build()
+    }
+
+    /// Writes the design and a manifest.json into a fresh directory.
+    /// (`REPORT_RTL_OUT=DIR` writes there instead, and keeps it, e.g. to try `sparsetile synth --rtl-dir DIR`.)
+    static func write() throws -> String {
+        let dir = ProcessInfo.processInfo.environment["REPORT_RTL_OUT"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("report-synth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let files = try VerilogEmitter().emitDesign(try top())
+        for f in files { try f.contents.write(to: dir.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
+        let manifest = RTLManifest(top: "mac_ram_top", files: files.map(\.fileName))
+        try JSONEncoder().encode(manifest).write(to: dir.appendingPathComponent("manifest.json"))
+        return dir.path
+    }
+}
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+func fixture(_ name: String) throws -> String { try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8) }
+let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../constraints").standardized.path
+
+@Suite struct SynthParserTests {
+    /// Captured `stat` output of real Yosys 0.23 runs on `SmallDesigns.top()`.
+    @Test func parsesCapturedXilinxStat() throws {
+        let cells = YosysStat.parseCells(try fixture("stat.xilinx.txt"))
+        let r = SynthTarget.xilinx.resources(cells)
+        #expect(r.dsps == 1)
+        #expect(r.brams == 1)
+        #expect(r.luts > 0)
+    }
+
+    @Test func parsesCapturedICE40Stat() throws {
+        let cells = YosysStat.parseCells(try fixture("stat.ice40.txt"))
+        let r = SynthTarget.ice40.resources(cells)
+        #expect(r.dsps == 1)
+        #expect(r.brams == 1)
+        #expect(r.luts > 0 && r.ffs >= 16)
+    }
+
+    @Test func parsesCapturedGenericStat() throws {
+        let cells = YosysStat.parseCells(try fixture("stat.generic.txt"))
+        let r = SynthTarget.generic.resources(cells)
+        #expect(r.luts > 100)
+        #expect(r.ffs >= 48)
+        #expect(r.dsps == 0)
+    }
+
+    @Test func parsesHierarchyAndNewerLayouts() {
+        let hier = """
+        === sub ===
+           Number of cells:                  3
+             SB_LUT4                         3
+
+        === top ===
+           Number of cells:                  2
+             SB_DFF                          2
+
+        === design hierarchy ===
+
+           top                               1
+             sub                             2
+
+           Number of cells:                  8
+             SB_DFF                          2
+             SB_LUT4                         6
+        """
+        #expect(YosysStat.parseCells(hier) == ["SB_DFF": 2, "SB_LUT4": 6])
+        let newer = """
+        === top ===
+
+                12 wires
+                 5 cells
+                 3   SB_LUT4
+                 2   SB_DFFE
+        """
+        #expect(YosysStat.parseCells(newer) == ["SB_LUT4": 3, "SB_DFFE": 2])
+    }
+
+    @Test func parsesNextpnrFmax() throws {
+        let log = try fixture("nextpnr-ice40.log")
+        let f = try #require(NextpnrLog.fmaxMHz(log))
+        #expect(f > 10 && f < 1000)
+        #expect(NextpnrLog.fmaxMHz("Info: Max frequency for clock 'clk': 55.10 MHz (PASS at 12.00 MHz)\nInfo: x\nInfo: Max frequency for clock 'clk': 61.00 MHz (PASS at 12.00 MHz)\nInfo: Max frequency for clock 'c2': 70.00 MHz (PASS at 12.00 MHz)") == 61)
+    }
+}
+
+@Suite(.serialized) struct SynthFlowTests {
+    @Test(arguments: SynthTarget.allCases)
+    func synthesisesSmallDesign(target: SynthTarget) throws {
+        guard SynthFlow.which("yosys") != nil else { print("note: yosys missing; skipping"); return }
+        let dir = try SmallDesigns.write()
+        defer { if ProcessInfo.processInfo.environment["REPORT_RTL_OUT"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
+        let flow = SynthFlow(target: target, constraintsDir: constraintsDir, targetMHz: 24,
+                             placeAndRoute: SynthFlow.which("nextpnr-ice40") != nil, workDir: dir + "/synth")
+        let r = try flow.run(manifest: try RTLManifest.load(directory: dir), rtlDir: dir)
+        // REPORT_CAPTURE_DIR=Tests/ReportTests/Fixtures refreshes the captured tool outputs.
+        if let cap = ProcessInfo.processInfo.environment["REPORT_CAPTURE_DIR"] {
+            for f in ["stat.\(target.rawValue).txt"] + (target == .ice40 ? ["nextpnr-ice40.log"] : []) {
+                let dst = (cap as NSString).appendingPathComponent(f)
+                try? FileManager.default.removeItem(atPath: dst)
+                try? FileManager.default.copyItem(atPath: dir + "/synth/" + f, toPath: dst)
+            }
+        }
+        #expect((r.luts ?? 0) > 0, "\(r)")
+        switch target {
+        case .xilinx:  // the MAC's operand and accumulator registers fold into the DSP48E1
+            #expect(r.dsps == 1); #expect(r.blockRams == 1)
+        case .ice40:
+            #expect(r.dsps == 1); #expect(r.blockRams == 1); #expect(r.flipFlops >= 48)
+            if SynthFlow.which("nextpnr-ice40") != nil { #expect((r.fmaxMHz ?? 0) > 10, "\(r.note ?? "")") }
+        case .generic: #expect(r.flipFlops >= 48)  // generic synth maps memories to flip-flops
+        }
+        // JSON keys of the issue.
+        let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
+        for k in ["luts", "flipFlops", "dsps", "blockRams"] { #expect(obj[k] != nil) }
+    }
+}
