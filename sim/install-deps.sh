@@ -10,6 +10,8 @@ have_pkg pkg-config || have_cmd pkg-config || need+=(pkg-config)
 have_cmd verilator || need+=(verilator)
 have_cmd yosys || need+=(yosys)
 have_cmd iverilog || need+=(iverilog)
+have_cmd nextpnr-ice40 || need+=(nextpnr-ice40 fpga-icestorm)
+have_cmd chromium || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "sparsetile: installing missing Debian packages: ${need[*]}" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && have_cmd sudo && SUDO=sudo

@@ -123,6 +123,14 @@ public struct HTMLReport: Sendable {
         h += "<section id=\"cycles\"><h2>Cycles by phase</h2><p class=\"note\">Stacked: compute-busy cycles and the stall causes that partition the rest (docs/microarchitecture.md §9). Black tick: the physical bound max(useful MACs / MACs per cycle, compulsory bytes / B). Right: total cycles and cycles / bound.</p>\n"
         h += SVGChart.horizontalBars(id: "chart-cycles", title: "Cycles per layer by phase", rows: cycleRows, series: phaseNames,
                                      markerLabel: "physical bound", axisLabel: "cycles")
+        let shareRows = layers.map { l in
+            SVGChart.Row(label: l.name, segments: l.phases.map { l.cycles == 0 ? 0 : 100 * Double($0.cycles) / Double(l.cycles) },
+                         marker: l.cycles == 0 ? nil : 100 * Double(l.boundCycles) / Double(l.cycles),
+                         note: "busy \(f(l.cycles == 0 ? 0 : 100 * Double(l.computeBusyCycles) / Double(l.cycles), 1)) %")
+        }
+        h += "<p class=\"note\">The same, each layer scaled to 100 % of its own cycles: where its time goes, and the bound as a share of it.</p>\n"
+        h += SVGChart.horizontalBars(id: "chart-cycles-share", title: "Share of each layer's cycles by phase", rows: shareRows,
+                                     series: phaseNames, markerLabel: "bound / cycles", axisLabel: "percent of the layer's cycles")
         h += "</section>\n"
 
         let utilRows = layers.map { SVGChart.Row(label: $0.name, segments: [100 * $0.peUtilization], note: "\(f(100 * $0.peUtilization, 1)) %") }

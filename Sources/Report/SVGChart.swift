@@ -137,10 +137,21 @@ public enum SVGChart {
         for e in stride(from: Int(x0), through: Int(x1), by: 1) {
             let v = pow(10, Double(e))
             s += "<line x1=\"\(f(px(v)))\" y1=\"\(top)\" x2=\"\(f(px(v)))\" y2=\"\(Double(top) + ph)\" class=\"grid\"/><text x=\"\(f(px(v)))\" y=\"\(f(Double(top) + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(compact(v))</text>\n"
+            if e < Int(x1) && x1 - x0 <= 3 {
+                for m in [2.0, 5.0] {
+                    s += "<line x1=\"\(f(px(m * v)))\" y1=\"\(top)\" x2=\"\(f(px(m * v)))\" y2=\"\(Double(top) + ph)\" class=\"grid minor\"/><text x=\"\(f(px(m * v)))\" y=\"\(f(Double(top) + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(compact(m * v))</text>\n"
+                }
+            }
         }
         for e in stride(from: Int(y0), through: Int(y1), by: 1) {
             let v = pow(10, Double(e))
             s += "<line x1=\"\(left)\" y1=\"\(f(py(v)))\" x2=\"\(f(Double(left) + pw))\" y2=\"\(f(py(v)))\" class=\"grid\"/><text x=\"\(left - 6)\" y=\"\(f(py(v) + 4))\" class=\"tick\" text-anchor=\"end\">\(compact(v))</text>\n"
+            // Minor ticks at 2× and 5× when there are few decades.
+            if e < Int(y1) && y1 - y0 <= 3 {
+                for m in [2.0, 5.0] {
+                    s += "<line x1=\"\(left)\" y1=\"\(f(py(m * v)))\" x2=\"\(f(Double(left) + pw))\" y2=\"\(f(py(m * v)))\" class=\"grid minor\"/><text x=\"\(left - 6)\" y=\"\(f(py(m * v) + 4))\" class=\"tick\" text-anchor=\"end\">\(compact(m * v))</text>\n"
+                }
+            }
         }
         s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(f(pw))\" height=\"\(f(ph))\" class=\"frame\"/>\n"
         s += "<text x=\"\(f(Double(left) + pw / 2))\" y=\"\(height - 18)\" class=\"al\" text-anchor=\"middle\">\(xmlEscape(xLabel))</text>\n"
@@ -195,6 +206,7 @@ public enum SVGChart {
     svg.chart .tick { font-size: 11px; fill: #555; }
     svg.chart .al { font-size: 12px; fill: #333; }
     svg.chart .grid { stroke: #e4e4e4; stroke-width: 1; }
+    svg.chart .grid.minor { stroke: #f0f0f0; stroke-dasharray: 2 3; }
     svg.chart .axis { stroke: #444; stroke-width: 1; }
     svg.chart .frame { fill: none; stroke: #888; }
     svg.chart .ref { stroke: #c00; stroke-width: 1.5; stroke-dasharray: 5 3; }

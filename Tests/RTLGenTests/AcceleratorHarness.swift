@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
 
     /// Verilates the design for `config` once (cached by config hash) and returns the executable.
     static func build(config: HardwareConfig) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-accel-verilator/\(config.contentHash)-\(StableHash.fnv1a64(driver))")
+        // Cached under the package's .build (not $TMPDIR, which other sessions' tests may clean).
+        let pkg = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = pkg.appendingPathComponent(".build/accel-verilator/\(config.contentHash)-\(StableHash.fnv1a64(driver))")
         let exe = dir.appendingPathComponent("obj/Vsparsetile_accel")
         let files = try AcceleratorGenerator(config: config).files()
         let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined())

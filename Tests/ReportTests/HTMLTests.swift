@@ -71,7 +71,7 @@ func samplePage() throws -> String {
         let (st, dom) = try runTool(chromium, common + ["--dump-dom", page.absoluteString])
         #expect(st == 0, "chromium --dump-dom failed: \(dom.suffix(2000))")
         for id in ["totals", "hardware", "synthesis", "masks", "cycles", "utilization", "speedup", "macs", "table",
-                   "chart-cycles", "chart-utilization", "chart-speedup", "chart-macs"] {
+                   "chart-cycles", "chart-cycles-share", "chart-utilization", "chart-speedup", "chart-macs"] {
             #expect(dom.contains("id=\"\(id)\""), "rendered DOM lacks #\(id)")
         }
         #expect(dom.components(separatedBy: "<img ").count - 1 == 5)  // input + 4 masks

@@ -104,6 +104,10 @@ func sampleReport(config: HardwareConfig = .small) throws -> LayerReportSet {
         #expect(r.points.allSatisfy { $0.cycles > 0 })
         #expect(r.points.contains { $0.pareto })
         #expect(r.csv().split(separator: "\n").count == 3)
+        let page = HTMLReport.sweepPage(r, title: "sweep <t>")
+        #expect(page.contains("id=\"chart-sweep\""))
+        #expect(page.contains("class=\"pf\""))
+        #expect(page.contains("sweep &lt;t&gt;"))
     }
 
     @Test func svgEscapesText() {

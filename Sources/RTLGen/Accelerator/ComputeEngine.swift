@@ -116,9 +116,11 @@ extension AcceleratorBuilder {
         for py in 0..<tH { for px in 0..<tW { for l in 0..<LK {
             var s: Expr? = nil
             for c in 0..<LC {
-                let xa = operand[py][px][(8 * c)...(8 * c + 7)].asSigned.sext(sw)
-                let wa = wseg[l][(8 * c)...(8 * c + 7)].asSigned.sext(sw)
-                s = s.map { $0 + xa * wa } ?? (xa * wa)
+                // 8×8 signed product, exact in 16 bits, then widened for the lane reduction
+                let xa = operand[py][px][(8 * c)...(8 * c + 7)].asSigned.sext(16)
+                let wa = wseg[l][(8 * c)...(8 * c + 7)].asSigned.sext(16)
+                let prod = (xa * wa).sext(sw)
+                s = s.map { $0 + prod } ?? prod
             }
             sums.append(m.reg("pe_sum_\(py)_\(px)_\(l)", width: sw, signed: true))
             accs.append(m.reg("pe_acc_\(py)_\(px)_\(l)", width: accW, signed: true, reset: 0))

@@ -49,7 +49,7 @@ extension AcceleratorBuilder {
         let ch = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
         let chB = m.wire("rq_ch_b", ch.fit(lgBb)), chW = m.wire("rq_ch_w", ch >> lgB)
         let wrBase = m.wire("rq_wr_base", umul(mux(rhalf, row.fit(16) + tH, row.fit(16)), k(DO, 16), 16) + chW)
-        let mult = m.wire("rq_mult", dM.zext(50).asSigned)
+        let mult = m.wire("rq_mult", dM.zext(48).asSigned)
         let rnd = m.wire("rq_round", (k(1, 50) << (dSh - 1)).asSigned)
         let lgLK = bitsFor(max(LK - 1, 1))
         for px in 0..<tW {
@@ -58,7 +58,7 @@ extension AcceleratorBuilder {
                 let nm = "rq_\(px)_\(l)"
                 let acc = m.wire("\(nm)_acc", select(row.fit(bitsFor(max(tH - 1, 1))), (0..<tH).map { shadows[($0 * tW + px) * LK + l] }))
                 let t = m.wire("\(nm)_t", acc.sext(32) + bias[l])
-                let prod = m.wire("\(nm)_p", t.sext(50) * mult + rnd)
+                let prod = m.wire("\(nm)_p", (t.sext(48) * mult).sext(50) + rnd)
                 let sh = m.wire("\(nm)_sh", prod >>> dSh)
                 let c1 = m.wire("\(nm)_c1", mux(sh < -128, Expr.constant(-128, width: 8, signed: true),
                                                 mux(sh > 127, Expr.constant(127, width: 8, signed: true), sh.trunc(8))))

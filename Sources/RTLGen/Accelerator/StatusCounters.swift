@@ -1,11 +1,12 @@
 /// CSR read mux and the statistics counters of §8/§9: cycles, compute-busy cycles, the seven stall
-/// causes (order of §9: setup, weights, requant, drain, load, dram, store), DRAM beats.
+/// causes at 0x14…0x1A in the order STALL_SETUP … STALL_DRAIN of `StallCycles`
+/// (setup, weights, load, store, dram, requant, drain), DRAM beats.
 extension AcceleratorBuilder {
     func csrReadAndCounters() {
         let busy = m.wire("busy_w", phase != 0)
         let cycles = m.reg("stat_cycles", width: 64, reset: 0)
         let busyC = m.reg("stat_busy", width: 64, reset: 0)
-        let names = ["setup", "weights", "requant", "drain", "load", "dram", "store"]
+        let names = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
         let stalls = names.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) }
         let beatsRd = m.reg("stat_beats_rd", width: 32, reset: 0), beatsWr = m.reg("stat_beats_wr", width: 32, reset: 0)
         let idleCp = !cpIssue
@@ -14,11 +15,11 @@ extension AcceleratorBuilder {
         let dramBusy = m.wire("stall_is_dram", (xIssue && !xIsStore) || grantLoad)
         let conds: [Expr] = [
             inMask, inWeights,
+            inTiles && !cpRunning && !cpStart && !drain && loadWait,
+            inTiles && !cpRunning && !cpStart && !drain && !loadWait && !dramBusy,
+            inTiles && !cpRunning && !cpStart && !drain && !loadWait && dramBusy,
             inTiles && idleCp && cpRunning,
             inTiles && !cpRunning && !cpStart && drain,
-            inTiles && !cpRunning && !cpStart && !drain && loadWait,
-            inTiles && !cpRunning && !cpStart && !drain && !loadWait && dramBusy,
-            inTiles && !cpRunning && !cpStart && !drain && !loadWait && !dramBusy,
         ]
         m.clocked("stats") { p in
             p.when(startPulse) {
