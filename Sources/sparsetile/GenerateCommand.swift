@@ -57,9 +57,11 @@ struct Generate: ParsableCommand {
             let names = try gen.write(to: URL(fileURLWithPath: out))
             print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top sparsetile_accel)")
         } catch let e as AcceleratorGeneratorError {
-            throw ValidationError(e.description)
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(1)
         } catch let e as AcceleratorSpecError {
-            throw ValidationError(e.description)
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }
