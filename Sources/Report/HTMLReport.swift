@@ -182,7 +182,7 @@ public struct HTMLReport: Sendable {
 
         // Table.
         h += "<section id=\"table\"><h2>Per-layer table</h2><div class=\"scroll\"><table class=\"grid\"><thead><tr>"
-        let cols = ["layer", "K/S", "in → out", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd", "DRAM wr", "ms"]
+        let cols = ["layer", "K/S", "in → out", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd B", "DRAM wr B", "ms"]
         h += cols.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for l in layers {
             let st = l.stallCycles
