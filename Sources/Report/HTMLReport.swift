@@ -220,8 +220,8 @@ public struct HTMLReport: Sendable {
             ("agreement", ok ? "\(c.layers) / \(c.layers) layers" : "\(c.mismatches) of \(c.layers) MISMATCH",
              "cycles, trace, DRAM beats, output bytes, golden", ok),
             ("cycles", "\(c.rtlCycles)", "RTL total; model \(c.modelCycles)", c.rtlCycles == c.modelCycles),
-            ("Verilator speed", "\(SVGChart.compact(c.rtlCyclesPerSecond)) cycles/s", "\(f(c.rtlSeconds, 1)) s simulating", true),
-            ("model speed", "\(SVGChart.compact(c.modelCyclesPerSecond)) cycles/s", "\(f(c.modelSeconds, 2)) s (sparse run with outputs + dense timing)", true),
+            ("Verilator speed", "\(SVGChart.compact(c.rtlCyclesPerSecond)) cycles/s", "\(f(c.rtlSeconds, 1)) s in the harness, summed over layers", true),
+            ("model speed", "\(SVGChart.compact(c.modelCyclesPerSecond)) cycles/s", "\(f(c.modelSeconds, 2)) s summed (sparse run with outputs + dense timing)", true),
             ("Verilator build", c.verilatorBuildReused ? "cached" : "\(f(c.verilatorBuildSeconds, 0)) s", "per configuration, reused later", true),
         ]
         for card in cards {

@@ -70,7 +70,10 @@ struct DemoCommand: ParsableCommand {
             summary = try runMasks(MaskRunOptions(
                 network: "srresnet", imagePath: image, inputSize: size, target: .density(density),
                 tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max), seed: seed,
-                outputDirectory: maskDir.path)) { step("     \($0)") }
+                outputDirectory: maskDir.path)) { line in
+                    // The steps, not the per-layer lines of the int8 runs (they take a second).
+                    if !line.hasPrefix(" ") { step("     \(line)") }
+                }
         } catch let e as SparseCNNError { throw MasksError(description: e.description) }
         print(String(format: "masks: %d conv layers, pixel density %.3f, tile density %.3f, MACs %.1f%% of dense; %@",
                      summary.layers.count, summary.totals.pixelDensity, summary.totals.tileDensity,

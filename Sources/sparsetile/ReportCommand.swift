@@ -97,7 +97,7 @@ enum NetworkReportPage {
         guard let path else { return (nil, []) }
         let s: SynthResult
         do { s = try JSONDecoder().decode(SynthResult.self, from: Data(contentsOf: URL(fileURLWithPath: path))) }
-        catch { throw ValidationError("--synth-json \(path): not a `sparsetile synth --json` result (\(error))") }
+        catch { throw InputFileError(description: "--synth-json \(path): not a `sparsetile synth --json` result (\(error))") }
         if let h = s.configHash, h != cfg.contentHash {
             return (s, ["The synthesis results are of config \(h) (top \(s.top)), not of this report's config \(cfg.contentHash)."])
         }
@@ -129,6 +129,11 @@ enum NetworkReportPage {
             report: set, inputImagePNG: try w.image.pngBytes(), masks: try thumbnails(w), synthesis: synthesis,
             warnings: warnings, synthCommand: synthCommand)
     }
+}
+
+/// An input file that cannot be used: printed as `Error: ...`, exit 1 (no usage text).
+struct InputFileError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Writes text, creating the parent directory.
