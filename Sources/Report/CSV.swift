@@ -6,6 +6,8 @@ public struct ReportColumn: Sendable {
     /// How a value is spelled in the CSV cell.
     public enum Kind: Sendable, Equatable {
         case string, int, double
+        /// `true` / `false`.
+        case bool
         /// An `[Int]` shape written as `HxWxC`.
         case shape
         /// A field of the nested `stallCycles` object (JSON key given).
@@ -52,22 +54,60 @@ extension LayerReport {
         .init(name: "milliseconds", unit: "ms", kind: .double, meaning: "cycles at the configured clock"),
     ]
 
-    /// The CSV header line.
+    /// The co-simulation columns, appended after `columns` when any row was co-simulated
+    /// (`sparsetile cosim`, `sparsetile demo`); the JSON row has the same keys (absent, and empty
+    /// CSV cells, for rows that were not co-simulated).
+    public static let cosimColumns: [ReportColumn] = [
+        .init(name: "modelCycles", unit: "cycles", kind: .int, meaning: "cycles of the Swift cycle-accurate model"),
+        .init(name: "rtlCycles", unit: "cycles", kind: .int, meaning: "cycles of the RTL under Verilator (first cycle `done` reads 1)"),
+        .init(name: "outputsMatch", unit: "bool", kind: .bool, meaning: "RTL output bytes equal the model's (and SparseCNN's golden output when known)"),
+        .init(name: "cyclesMatch", unit: "bool", kind: .bool, meaning: "modelCycles = rtlCycles, and the RTL's CYCLES register agrees"),
+        .init(name: "traceMatch", unit: "bool", kind: .bool, meaning: "the per-tile event trace is equal row by row"),
+        .init(name: "dramBeatsMatch", unit: "bool", kind: .bool, meaning: "DRAM read and write beats are equal"),
+        .init(name: "goldenMatch", unit: "bool", kind: .bool, meaning: "model output equals SparseCNN's int8 output (network layers; empty otherwise)"),
+        .init(name: "modelSeconds", unit: "s", kind: .double, meaning: "wall time of the model run of the layer"),
+        .init(name: "rtlSeconds", unit: "s", kind: .double, meaning: "wall time of the Verilator run of the layer (harness clocking loop)"),
+        .init(name: "mismatch", unit: "-", kind: .string, meaning: "diagnosis of a mismatch (first differing tile, cycle, engine, output element); empty when all match"),
+    ]
+
+    /// The CSV header line (without the co-simulation columns).
     public static var csvHeader: String { columns.map(\.name).joined(separator: ",") }
 
+    /// The cell of a co-simulation column ("" when absent).
+    func cosimCell(_ name: String) -> String {
+        func o<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
+        switch name {
+        case "modelCycles": return o(modelCycles)
+        case "rtlCycles": return o(rtlCycles)
+        case "outputsMatch": return o(outputsMatch)
+        case "cyclesMatch": return o(cyclesMatch)
+        case "traceMatch": return o(traceMatch)
+        case "dramBeatsMatch": return o(dramBeatsMatch)
+        case "goldenMatch": return o(goldenMatch)
+        case "modelSeconds": return o(modelSeconds)
+        case "rtlSeconds": return o(rtlSeconds)
+        case "mismatch": return CSV.quote(mismatch ?? "")
+        default: return ""
+        }
+    }
+
     /// Header plus one line per row, `\n`-terminated. Doubles use Swift's shortest round-trip form.
+    /// The co-simulation columns follow when any row carries them.
     public static func csv(_ rows: [LayerReport]) -> String {
-        var lines = [csvHeader]
+        let cosim = rows.contains(where: \.isCoSimulated)
+        var lines = [csvHeader + (cosim ? "," + cosimColumns.map(\.name).joined(separator: ",") : "")]
         for r in rows {
             let obj = r.jsonObject()
-            lines.append(columns.map { c -> String in
+            var cells = columns.map { c -> String in
                 switch c.kind {
                 case .string: return CSV.quote(obj[c.name] as? String ?? "")
-                case .int, .double: return "\(obj[c.name]!)"
+                case .int, .double, .bool: return "\(obj[c.name]!)"
                 case .shape: return (obj[c.name] as? [Int] ?? []).map(String.init).joined(separator: "x")
                 case .stall(let k): return "\((obj["stallCycles"] as! [String: Any])[k]!)"
                 }
-            }.joined(separator: ","))
+            }
+            if cosim { cells += cosimColumns.map { r.cosimCell($0.name) } }
+            lines.append(cells.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -93,10 +133,23 @@ extension LayerReport {
                     let parts = v.split(separator: "x").map { Int($0) }
                     guard !parts.contains(nil) else { throw bad() }
                     obj[c.name] = parts.map { $0! }
+                case .bool: guard let x = Bool(v) else { throw bad() }; obj[c.name] = x
                 case .stall(let k): guard let x = Int(v) else { throw bad() }; stalls[k] = x
                 }
             }
             obj["stallCycles"] = stalls
+            // Co-simulation columns: optional; an empty cell is an absent value.
+            for c in cosimColumns {
+                guard let i = header.firstIndex(of: c.name), i < cells.count, !cells[i].isEmpty else { continue }
+                let v = cells[i]
+                func bad() -> CSV.Error { CSV.Error(message: "row \(n + 1): \(c.name) = '\(v)' is not a valid \(c.kind)") }
+                switch c.kind {
+                case .int: guard let x = Int(v) else { throw bad() }; obj[c.name] = x
+                case .double: guard let x = Double(v) else { throw bad() }; obj[c.name] = x
+                case .bool: guard let x = Bool(v) else { throw bad() }; obj[c.name] = x
+                default: obj[c.name] = v
+                }
+            }
             let data = try JSONSerialization.data(withJSONObject: obj)
             rows.append(try JSONDecoder().decode(LayerReport.self, from: data))
         }
@@ -118,7 +171,7 @@ extension LayerReport {
                                "peUtilization": peUtilization, "milliseconds": milliseconds]
                 out[c.name] = doubles[c.name] ?? (raw[c.name] as! NSNumber).doubleValue
             case .shape: out[c.name] = (raw[c.name] as! [NSNumber]).map(\.intValue)
-            case .string: out[c.name] = raw[c.name]
+            case .string, .bool: out[c.name] = raw[c.name]
             case .stall: break
             }
         }

@@ -26,11 +26,22 @@ public struct HTMLReport: Sendable {
     public var sweep: SweepResult?
     /// Lines shown as warnings at the top (e.g. output mismatches).
     public var warnings: [String]
+    /// The command that would produce the synthesis results, shown when `synthesis` is nil.
+    public var synthCommand: String
+
+    public static let defaultSynthCommand = "sparsetile synth --target xilinx|ice40|generic --rtl-dir DIR --json synth.json"
 
     public init(title: String, facts: [(String, String)] = [], report: LayerReportSet, inputImagePNG: [UInt8]? = nil,
-                masks: [MaskThumbnail] = [], synthesis: SynthResult? = nil, sweep: SweepResult? = nil, warnings: [String] = []) {
+                masks: [MaskThumbnail] = [], synthesis: SynthResult? = nil, sweep: SweepResult? = nil, warnings: [String] = [],
+                synthCommand: String = HTMLReport.defaultSynthCommand) {
         self.title = title; self.facts = facts; self.report = report; self.inputImagePNG = inputImagePNG
         self.masks = masks; self.synthesis = synthesis; self.sweep = sweep; self.warnings = warnings
+        self.synthCommand = synthCommand
+    }
+
+    /// `[H, W, C]` as `H×W×C`, or `H²×C` when the map is square (keeps the table narrow).
+    static func shape(_ s: [Int]) -> String {
+        s.count == 3 && s[0] == s[1] ? "\(s[0])²×\(s[2])" : s.map(String.init).joined(separator: "×")
     }
 
     static func dataURI(_ png: [UInt8]) -> String { "data:image/png;base64," + Data(png).base64EncodedString() }
@@ -53,6 +64,13 @@ public struct HTMLReport: Sendable {
 
         """
         for w in warnings { h += "<p class=\"warn\">\(xmlEscape(w))</p>\n" }
+        var nav: [(String, String)] = [("totals", "totals"), ("hardware", "hardware & synthesis")]
+        if inputImagePNG != nil || !masks.isEmpty { nav.append(("masks", "masks")) }
+        nav += [("cycles", "cycles by phase"), ("utilization", "PE utilization"), ("speedup", "speed-up"), ("macs", "MACs"),
+                ("cosim", "co-simulation")]
+        if sweep != nil { nav.append(("sweep", "sweep")) }
+        nav.append(("table", "table"))
+        h += "<nav>" + nav.map { "<a href=\"#\($0.0)\">\(xmlEscape($0.1))</a>" }.joined(separator: " · ") + "</nav>\n"
 
         // Totals.
         h += "<section id=\"totals\"><h2>Totals at \(f(cfg.clockMHz, 0)) MHz</h2><div class=\"cards\">\n"
@@ -97,7 +115,8 @@ public struct HTMLReport: Sendable {
             for (k, v) in rows { h += "<tr><th>\(xmlEscape(k))</th><td>\(xmlEscape(v))</td></tr>" }
             h += "</table>\n"
         } else {
-            h += "<p class=\"note\">No synthesis results given. Run <code>sparsetile synth --target xilinx|ice40|generic --rtl-dir DIR --json synth.json</code> on the generated RTL and pass <code>--synth-json synth.json</code> to include LUTs, flip-flops, DSPs, block RAMs and Fmax here.</p>\n"
+            h += "<p class=\"notrun\"><b>not run</b>: use <code>sparsetile synth --json</code></p>\n"
+            h += "<p class=\"note\">For this design: <code>\(xmlEscape(synthCommand))</code>, then pass <code>--synth-json FILE</code> to show LUTs, flip-flops, DSPs, block RAMs and Fmax here.</p>\n"
         }
         h += "</div></div></section>\n"
 
@@ -157,16 +176,18 @@ public struct HTMLReport: Sendable {
                                      colors: ["#999999", "#E69F00", "#0072B2"], axisLabel: "MACs", grouped: true)
         h += "</section>\n"
 
+        h += cosimSection()
+
         if let sw = sweep { h += Self.sweepSection(sw) }
 
         // Table.
         h += "<section id=\"table\"><h2>Per-layer table</h2><div class=\"scroll\"><table class=\"grid\"><thead><tr>"
-        let cols = ["layer", "K/S", "in → out", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd", "DRAM wr", "ms"]
+        let cols = ["layer", "K/S", "in → out", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd B", "DRAM wr B", "ms"]
         h += cols.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for l in layers {
             let st = l.stallCycles
             let cells = [l.name, "\(l.kernel)/\(l.stride)",
-                         "\(l.inShape.map(String.init).joined(separator: "×")) → \(l.outShape.map(String.init).joined(separator: "×"))",
+                         "\(Self.shape(l.inShape)) → \(Self.shape(l.outShape))",
                          f(l.tileDensity, 2), "\(l.cycles)", "\(l.boundCycles)", f(l.cyclesOverBound, 2), "\(l.computeBusyCycles)",
                          "\(st.load)", "\(st.store)", "\(st.dram)", "\(st.weights)", "\(st.setup + st.requant + st.drain)",
                          f(100 * l.peUtilization, 1), f(l.speedup, 2), SVGChart.compact(Double(l.usefulMACs)),
@@ -177,6 +198,58 @@ public struct HTMLReport: Sendable {
         h += "<tr class=\"total\"><td class=\"l\">total</td><td></td><td></td><td></td><td>\(t.cycles)</td><td>\(t.boundCycles)</td><td>\(f(t.cyclesOverBound, 2))</td><td>\(t.computeBusyCycles)</td><td>\(t.stallCycles.load)</td><td>\(t.stallCycles.store)</td><td>\(t.stallCycles.dram)</td><td>\(t.stallCycles.weights)</td><td>\(t.stallCycles.setup + t.stallCycles.requant + t.stallCycles.drain)</td><td>\(f(100 * t.peUtilization, 1))</td><td>\(f(t.speedup, 2))</td><td>\(SVGChart.compact(Double(t.usefulMACs)))</td><td>\(SVGChart.compact(Double(t.denseMACs)))</td><td>\(SVGChart.compact(Double(t.dramBytesRead)))</td><td>\(SVGChart.compact(Double(t.dramBytesWritten)))</td><td>\(f(t.milliseconds, 3))</td></tr>\n"
         h += "</tbody></table></div><p class=\"note\">Columns and units: docs/reports.md. The same rows are in the CSV and JSON reports.</p></section>\n"
         h += "<footer>Generated by sparsetile (SparseTile). Self-contained: no external resources.</footer>\n</body></html>\n"
+        return h
+    }
+
+    /// RTL (Verilator) vs model cycles per layer, every check, and both simulators' speeds.
+    func cosimSection() -> String {
+        func f(_ x: Double, _ d: Int) -> String { String(format: "%.\(d)f", x) }
+        func rate(_ cycles: Int?, _ s: Double?) -> String {
+            guard let c = cycles, let s, s > 0 else { return "–" }
+            return SVGChart.compact(Double(c) / s)
+        }
+        var h = "<section id=\"cosim\"><h2>Co-simulation: RTL (Verilator) vs cycle-accurate model</h2>\n"
+        let rows = report.layers.filter(\.isCoSimulated)
+        guard let c = report.cosim, !rows.isEmpty else {
+            h += "<p class=\"notrun\"><b>not run</b>: this report comes from the model only. <code>sparsetile demo</code> or <code>sparsetile cosim --json FILE</code> co-simulate every layer in Verilator.</p></section>\n"
+            return h
+        }
+        let ok = c.mismatches == 0
+        h += "<div class=\"cards\">\n"
+        let cards: [(String, String, String, Bool)] = [
+            ("agreement", ok ? "\(c.layers) / \(c.layers) layers" : "\(c.mismatches) of \(c.layers) MISMATCH",
+             "cycles, trace, DRAM beats, output bytes, golden", ok),
+            ("cycles", "\(c.rtlCycles)", "RTL total; model \(c.modelCycles)", c.rtlCycles == c.modelCycles),
+            ("Verilator speed", "\(SVGChart.compact(c.rtlCyclesPerSecond)) cycles/s", "\(f(c.rtlSeconds, 1)) s in the harness, summed over layers", true),
+            ("model speed", "\(SVGChart.compact(c.modelCyclesPerSecond)) cycles/s", "\(f(c.modelSeconds, 2)) s summed (sparse run with outputs + dense timing)", true),
+            ("Verilator build", c.verilatorBuildReused ? "cached" : "\(f(c.verilatorBuildSeconds, 0)) s", "per configuration, reused later", true),
+        ]
+        for card in cards {
+            h += "<div class=\"card\(card.3 ? "" : " bad")\"><div class=\"k\">\(xmlEscape(card.0))</div><div class=\"v\">\(xmlEscape(card.1))</div><div class=\"s\">\(xmlEscape(card.2))</div></div>\n"
+        }
+        h += "</div>\n"
+        let chartRows = rows.map { l in
+            SVGChart.Row(label: l.name, segments: [Double(l.modelCycles ?? 0), Double(l.rtlCycles ?? 0)],
+                         note: l.modelCycles == l.rtlCycles ? "equal" : "Δ \((l.rtlCycles ?? 0) - (l.modelCycles ?? 0))")
+        }
+        h += SVGChart.horizontalBars(id: "chart-cosim", title: "Cycles per layer: model vs RTL under Verilator", rows: chartRows,
+                                     series: ["model", "RTL (Verilator)"], colors: ["#0072B2", "#E69F00"], axisLabel: "cycles",
+                                     grouped: true)
+        h += "<div class=\"scroll\"><table class=\"grid\"><thead><tr>"
+        h += ["layer", "model cycles", "RTL cycles", "cycles", "trace", "DRAM beats", "outputs", "golden", "model s", "RTL s",
+              "model cycles/s", "RTL cycles/s"].map { "<th>\(xmlEscape($0))</th>" }.joined()
+        h += "</tr></thead><tbody>\n"
+        func mark(_ b: Bool?) -> String { b.map { $0 ? "<td class=\"ok\">✓</td>" : "<td class=\"bad\">✗</td>" } ?? "<td>–</td>" }
+        for l in rows {
+            h += "<tr\(l.coSimMatches ? "" : " class=\"mism\"")><td class=\"l\">\(xmlEscape(l.name))</td><td>\(l.modelCycles ?? 0)</td><td>\(l.rtlCycles ?? 0)</td>"
+            h += mark(l.cyclesMatch) + mark(l.traceMatch) + mark(l.dramBeatsMatch) + mark(l.outputsMatch) + mark(l.goldenMatch)
+            h += "<td>\(l.modelSeconds.map { f($0, 3) } ?? "–")</td><td>\(l.rtlSeconds.map { f($0, 3) } ?? "–")</td>"
+            h += "<td>\(rate(l.modelCycles, l.modelSeconds))</td><td>\(rate(l.rtlCycles, l.rtlSeconds))</td></tr>\n"
+            if let m = l.mismatch { h += "<tr class=\"mism\"><td colspan=\"12\" class=\"l\"><pre>\(xmlEscape(m))</pre></td></tr>\n" }
+        }
+        h += "<tr class=\"total\"><td class=\"l\">total</td><td>\(c.modelCycles)</td><td>\(c.rtlCycles)</td><td colspan=\"5\">\(ok ? "all layers match" : "\(c.mismatches) mismatched")</td>"
+        h += "<td>\(f(c.modelSeconds, 2))</td><td>\(f(c.rtlSeconds, 2))</td><td>\(SVGChart.compact(c.modelCyclesPerSecond))</td><td>\(SVGChart.compact(c.rtlCyclesPerSecond))</td></tr>\n"
+        h += "</tbody></table></div><p class=\"note\">Exact comparison, no tolerances (docs/cosim.md). Speeds are simulated cycles per wall second: the RTL's from the harness's clocking loop, the model's including its output computation and the dense-cycle reference run.</p></section>\n"
         return h
     }
 
@@ -215,7 +288,7 @@ public struct HTMLReport: Sendable {
     }
 
     static let css = """
-    body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 24px 32px; max-width: 1240px; background: #fafafa; }
+    body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; margin: 24px 32px; max-width: 1320px; background: #fafafa; }
     h1 { font-size: 24px; margin: 0 0 6px; }
     h2 { font-size: 19px; border-bottom: 2px solid #0072B2; padding-bottom: 4px; margin-top: 30px; }
     h3 { font-size: 15px; margin: 0 0 8px; }
@@ -239,12 +312,19 @@ public struct HTMLReport: Sendable {
     figcaption { margin-top: 3px; font-family: ui-monospace, Menlo, Consolas, monospace; max-width: 132px; overflow-wrap: anywhere; }
     figure.input figcaption { max-width: 276px; }
     .scroll { overflow-x: auto; }
-    table.grid { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
-    table.grid th { background: #eef3f8; padding: 4px 7px; border-bottom: 1px solid #bcd; white-space: nowrap; }
-    table.grid td { padding: 3px 7px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
+    table.grid { border-collapse: collapse; font-size: 11.5px; font-variant-numeric: tabular-nums; }
+    table.grid th { background: #eef3f8; padding: 4px 5px; border-bottom: 1px solid #bcd; white-space: nowrap; }
+    table.grid td { padding: 3px 5px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
     table.grid td.l { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace; }
     table.grid tr.total td { font-weight: 700; border-top: 2px solid #999; }
     table.grid tr.pareto td { background: #fff1e6; }
     footer { color: #888; font-size: 12px; margin-top: 24px; }
+    nav { font-size: 13px; margin: 6px 0 0; }
+    nav a { color: #0072B2; text-decoration: none; }
+    .notrun { background: #fff6e0; border: 1px solid #E69F00; padding: 6px 10px; border-radius: 4px; }
+    .card.bad { border-color: #d33; background: #fde8e8; }
+    table.grid td.ok { color: #007a55; text-align: center; }
+    table.grid td.bad, table.grid tr.mism td { color: #b00; font-weight: 600; }
+    table.grid td pre { margin: 0; white-space: pre-wrap; font-size: 11px; }
     """
 }

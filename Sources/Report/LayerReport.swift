@@ -52,6 +52,36 @@ public struct LayerReport: Hashable, Codable, Sendable {
     /// cycles at the configured clock, in milliseconds.
     public var milliseconds: Double
 
+    // Co-simulation columns (`sparsetile cosim`, `sparsetile demo`); nil (absent from the JSON,
+    // empty in the CSV) when the layer was only simulated on the model.
+    /// Cycles of the Swift model.
+    public var modelCycles: Int?
+    /// Cycles of the RTL under Verilator (counted by the harness: first cycle `done` reads 1).
+    public var rtlCycles: Int?
+    /// RTL output bytes == model output bytes (and == SparseCNN's golden output when known).
+    public var outputsMatch: Bool?
+    /// modelCycles == rtlCycles (and the RTL's CYCLES register agrees).
+    public var cyclesMatch: Bool?
+    /// The per-tile event trace of the RTL == the model's, row by row.
+    public var traceMatch: Bool?
+    /// DRAM read and write beats equal.
+    public var dramBeatsMatch: Bool?
+    /// Model output == SparseCNN's int8 output (network layers only).
+    public var goldenMatch: Bool?
+    /// Wall seconds of the model run and of the Verilator run of this layer.
+    public var modelSeconds: Double?
+    public var rtlSeconds: Double?
+    /// The diagnosis of a mismatch (first differing tile, cycle, engine, output element).
+    public var mismatch: String?
+
+    /// True when the row carries co-simulation results.
+    public var isCoSimulated: Bool { modelCycles != nil }
+    /// True when every co-simulation check of the row passed (false when not co-simulated).
+    public var coSimMatches: Bool {
+        isCoSimulated && outputsMatch == true && cyclesMatch == true && traceMatch != false && dramBeatsMatch != false
+            && goldenMatch != false && mismatch == nil
+    }
+
     public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileDensity: Double,
                 activeTiles: Int, passes: Int, cycles: Int, boundCycles: Int, cyclesOverBound: Double, denseCycles: Int,
                 speedup: Double, computeBusyCycles: Int, stallCycles: StallCycles, issuedMACs: Int, usefulMACs: Int,
@@ -130,12 +160,51 @@ public struct ReportTotals: Hashable, Codable, Sendable {
     }
 }
 
+/// The co-simulation summary of a run (the `cosim` object of the JSON report): how many layers
+/// agreed, and how fast each simulator ran (cycles simulated per wall second).
+public struct CoSimSummary: Hashable, Codable, Sendable {
+    /// Co-simulated layers and how many of them mismatched (any check), with their names.
+    public var layers: Int
+    public var mismatches: Int
+    public var mismatchedLayers: [String]
+    /// Sums over the layers of the model's and the RTL's cycles.
+    public var modelCycles: Int
+    public var rtlCycles: Int
+    /// Wall seconds of the model runs and of the Verilator runs (harness clocking loops).
+    public var modelSeconds: Double
+    public var rtlSeconds: Double
+    /// modelCycles / modelSeconds and rtlCycles / rtlSeconds.
+    public var modelCyclesPerSecond: Double
+    public var rtlCyclesPerSecond: Double
+    /// Seconds spent building the Verilator simulator in this run (0 when the cached build was reused).
+    public var verilatorBuildSeconds: Double
+    public var verilatorBuildReused: Bool
+
+    /// Sums the co-simulation columns of `layers` (rows without them are skipped).
+    public init(layers rows: [LayerReport], verilatorBuildSeconds: Double, verilatorBuildReused: Bool) {
+        let c = rows.filter(\.isCoSimulated)
+        layers = c.count
+        mismatchedLayers = c.filter { !$0.coSimMatches }.map(\.name)
+        mismatches = mismatchedLayers.count
+        modelCycles = c.reduce(0) { $0 + ($1.modelCycles ?? 0) }
+        rtlCycles = c.reduce(0) { $0 + ($1.rtlCycles ?? 0) }
+        modelSeconds = c.reduce(0) { $0 + ($1.modelSeconds ?? 0) }
+        rtlSeconds = c.reduce(0) { $0 + ($1.rtlSeconds ?? 0) }
+        modelCyclesPerSecond = modelSeconds > 0 ? Double(modelCycles) / modelSeconds : 0
+        rtlCyclesPerSecond = rtlSeconds > 0 ? Double(rtlCycles) / rtlSeconds : 0
+        self.verilatorBuildSeconds = verilatorBuildSeconds
+        self.verilatorBuildReused = verilatorBuildReused
+    }
+}
+
 /// The per-layer report of one run on one configuration: `{"config", "layers", "totals"}` as
-/// JSON, the rows as CSV, and an aligned text table.
+/// JSON (plus `cosim` when the layers were co-simulated), the rows as CSV, and an aligned text table.
 public struct LayerReportSet: Codable, Sendable {
     public var config: HardwareConfig
     public var layers: [LayerReport]
     public var totals: ReportTotals
+    /// Present when the layers were co-simulated (`cosim`, `demo`).
+    public var cosim: CoSimSummary?
 
     public init(config: HardwareConfig, layers: [LayerReport]) {
         self.config = config; self.layers = layers

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import AcceleratorSpec
 import TileModel
+import SparseCNN
 import Report
 import RTLGen
 import CoSim
@@ -16,7 +17,11 @@ struct Cosim: ParsableCommand {
         and compares cycles, the per-tile trace, DRAM beats and the output bytes (and, for --network
         layers, SparseCNN's golden output). No tolerances: any difference is a mismatch, explained by
         the first differing tile, cycle, engine and output coordinate; the exit status is then 1
-        (3 when the RTL hung: `done` never rose before the watchdog).
+        (3 when the RTL hung: `done` never rose before the watchdog). Prints both simulation speeds
+        (simulated cycles per wall second) per layer and in total; --json/--csv record them.
+
+        Example:
+          sparsetile cosim --network srresnet --input-size 64x64 --density 0.3 --json out/cosim.json
         """)
 
     @OptionGroup var source: LayerSourceOptions
@@ -24,10 +29,14 @@ struct Cosim: ParsableCommand {
     var layers: String?
     @Option(name: .long, help: "Directory for failing layers' FST waveform (<layer>.fst) and model/RTL trace CSVs.")
     var trace: String?
-    @Option(name: .long, help: "Write the simulate JSON schema with modelCycles, rtlCycles, outputsMatch, cyclesMatch per layer.")
+    @Option(name: .long, help: "Write the report JSON (docs/reports.md) with modelCycles, rtlCycles, outputsMatch, cyclesMatch per layer and a cosim summary.")
     var json: String?
+    @Option(name: .long, help: "Write the per-layer CSV (docs/reports.md) with the co-simulation columns.")
+    var csv: String?
     @Option(name: .long, help: "Also write a self-checking Verilog testbench per layer into DIR/<layer>/ (for iverilog and other simulators).")
     var testbench: String?
+    @Option(name: .long, help: "Layers co-simulated at a time (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault (testing the checker).", visibility: .hidden))
     var fault: String = "none"
 
@@ -38,66 +47,173 @@ struct Cosim: ParsableCommand {
         }
         var entries = try source.jobs(config: cfg)
         let wanted = layers.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
-        var jobs: [(LayerJob, QTensor?)] = []
-        for e in entries { let j = try e.job(); if wanted == nil || wanted!.contains(j.name) { jobs.append((j, e.golden)) } }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        var selected: [(LayerJob, QTensor?)] = []
+        for e in entries { let j = try e.job(); if wanted == nil || wanted!.contains(j.name) { selected.append((j, e.golden)) } }
         entries = []
-        guard !jobs.isEmpty else { throw ValidationError("--layers \(layers ?? ""): no such layer") }
+        guard !selected.isEmpty else { throw ValidationError("--layers \(layers ?? ""): no such layer") }
 
-        // Size the mask register for the largest map of this run (a power of two, at least 32).
-        let side = jobs.map { max($0.0.outShape.height, $0.0.outShape.width) }.max() ?? 1
-        var maxMap = 32
-        while maxMap < side { maxMap *= 2 }
-        let design = DesignSource.accelerator(maxMapSize: maxMap)
-
+        let session = CoSimSession(config: cfg, fault: fi, jobs: selected)
         if let dir = testbench {
-            for (j, _) in jobs {
+            for (j, _) in selected {
                 let d = URL(fileURLWithPath: dir).appendingPathComponent(j.name)
                 try Testbench(layer: j, config: cfg).write(to: d)
-                if let files = try? design.generate(cfg, fi) {
+                if let files = try? session.design.generate(cfg, fi) {
                     let rtl = d.appendingPathComponent("rtl")
                     try FileManager.default.createDirectory(at: rtl, withIntermediateDirectories: true)
                     for f in files { try f.contents.write(to: rtl.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
                 }
             }
-            print("testbenches: \(jobs.count) in \(dir)/<layer>/ (iverilog -g2012 -o tb.vvp sparsetile_tb.sv rtl/*.sv && vvp tb.vvp)")
+            print("testbenches: \(selected.count) in \(dir)/<layer>/ (iverilog -g2012 -o tb.vvp sparsetile_tb.sv rtl/*.sv && vvp tb.vvp)")
         }
 
-        let sim = CoSimulator(config: cfg, source: design, fault: fi)
-        print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)\(fi == .none ? "" : ", FAULT \(fi.rawValue)")")
-        let build = try sim.build()
-        print(build.reused ? "verilator build: cached \(build.directory.path)" : String(format: "verilator build: %.1f s → %@", build.buildSeconds, build.directory.path))
-
-        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
-        print(pad("layer", 24) + pad("model cycles", 14) + pad("RTL cycles", 14) + pad("match", 8) + pad("RTL cyc/s", 12) + pad("model cyc/s", 13))
-        var results: [CoSimLayerResult] = []
-        var failed: [String] = []
-        for (job, golden) in jobs {
-            let r = try sim.run(job, golden: golden)
-            let c = r.comparison
-            results.append(r)
-            let rate = { (cycles: Int, s: Double) in s > 0 ? String(format: "%.3g", Double(cycles) / s) : "-" }
-            print(pad(String(job.name.suffix(24)), 24) + pad("\(c.modelCycles)", 14) + pad("\(c.rtlCycles)", 14)
-                  + pad(c.matches ? "yes" : "NO", 8) + pad(rate(c.rtlCycles, r.rtlSeconds), 12) + pad(rate(c.modelCycles, r.modelSeconds), 13))
-            if !c.matches {
-                failed.append(job.name)
-                print(c.diagnosis)
-                if let dir = trace { try writeFailure(job: job, result: r, into: URL(fileURLWithPath: dir), simulator: sim) }
-            }
-        }
-        let report = LayerReportSet(config: cfg, stats: results.map(\.model.stats))
-        print(report.table())
-        if let p = json { try Self.json(report: report, results: results).write(toFile: p, atomically: true, encoding: .utf8) }
-        if failed.isEmpty {
-            print("cosim: all \(results.count) layers match (cycles, trace, DRAM beats, outputs)")
-        } else {
-            print("cosim: MISMATCH in \(failed.count) of \(results.count) layers: \(failed.joined(separator: ", "))")
+        let outcome = try session.run(parallel: jobs, traceDirectory: trace.map { URL(fileURLWithPath: $0) })
+        print(outcome.report.table())
+        if let p = json { try write(outcome.report.json(), to: p) }
+        if let p = csv { try write(outcome.report.csv(), to: p) }
+        print(outcome.summaryLine)
+        if !outcome.failed.isEmpty {
             // 3 when the RTL hung (watchdog), 1 for any other mismatch.
-            throw ExitCode(results.contains { $0.comparison.status == .hang } ? 3 : 1)
+            throw ExitCode(outcome.hung ? 3 : 1)
+        }
+    }
+}
+
+/// Co-simulation of a list of layer jobs on one configuration, as `cosim` and `demo` run it:
+/// sizes the design for the largest map, builds (or reuses) the Verilator simulator, runs every
+/// layer on the model and the RTL, prints a line per layer and progress, and returns the report
+/// rows with the co-simulation columns and the speed summary.
+struct CoSimSession {
+    let config: HardwareConfig
+    let fault: FaultInjection
+    let jobs: [(LayerJob, QTensor?)]
+    /// The mask register's map limit: the largest output map side of the run, as a power of two ≥ 32.
+    let maxMapSize: Int
+    let design: DesignSource
+    let simulator: CoSimulator
+
+    init(config: HardwareConfig, fault: FaultInjection = .none, jobs: [(LayerJob, QTensor?)]) {
+        self.config = config; self.fault = fault; self.jobs = jobs
+        let side = jobs.map { max($0.0.outShape.height, $0.0.outShape.width) }.max() ?? 1
+        var maxMap = 32
+        while maxMap < side { maxMap *= 2 }
+        maxMapSize = maxMap
+        design = DesignSource.accelerator(maxMapSize: maxMap)
+        simulator = CoSimulator(config: config, source: design, fault: fault)
+    }
+
+    /// The generator behind `design` (same configuration and limits): what `sparsetile generate
+    /// --max-map-size N` writes.
+    var generator: AcceleratorGenerator {
+        get throws { try AcceleratorGenerator(config: config, limits: AcceleratorLimits(maxMapSize: maxMapSize)) }
+    }
+
+    struct Outcome {
+        var results: [CoSimLayerResult]
+        var failed: [String]
+        var hung: Bool
+        /// The model's per-layer rows with the co-simulation columns, and the `cosim` summary.
+        var report: LayerReportSet
+        var build: SimulatorBuild
+
+        var summaryLine: String {
+            let c = report.cosim!
+            let speeds = String(format: "RTL %.3g cycles/s (%.1f s), model %.3g cycles/s (%.2f s)",
+                                c.rtlCyclesPerSecond, c.rtlSeconds, c.modelCyclesPerSecond, c.modelSeconds)
+            if failed.isEmpty {
+                return "cosim: all \(results.count) layers match (cycles, trace, DRAM beats, outputs); \(c.rtlCycles) cycles; \(speeds)"
+            }
+            return "cosim: MISMATCH in \(failed.count) of \(results.count) layers: \(failed.joined(separator: ", ")); \(speeds)"
         }
     }
 
+    /// Progress weight of a layer: its estimated cycles (issued MACs / MACs per cycle) plus a fixed
+    /// per-layer cost (process start, image files), so the time-left estimate follows the work.
+    func weight(_ job: LayerJob) -> Double {
+        let active = job.tileMask.activeCount
+        let macs = Double(active * config.tileH * config.tileW) * Double(job.outChannels * job.kernel * job.kernel * job.inChannels)
+        return macs / Double(config.macsPerCycle) + 20_000
+    }
+
+    /// Builds, then runs every layer with `parallel` workers (largest layers first, so the workers
+    /// finish together); prints a line per layer as it finishes (stdout) and progress (stderr).
+    /// Results come back in layer order.
+    func run(parallel: Int = 1, traceDirectory: URL? = nil, log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> Outcome {
+        log("config \(config.contentHash): tile \(config.tileH)x\(config.tileW), lanesK \(config.lanesK), lanesC \(config.lanesC), B \(config.memBytesPerCycle), L \(config.memLatency)\(fault == .none ? "" : ", FAULT \(fault.rawValue)")")
+        let cacheDir = simulator.cache.root.appendingPathComponent(BuildCache.key(config: config, fault: fault, source: design.name, traceFST: false))
+        progress("Verilator: building or reusing the simulator in \(cacheDir.path) (a first build takes minutes; later runs reuse it)")
+        let build = try simulator.build()
+        log(build.reused ? "verilator build: cached \(build.directory.path)" : String(format: "verilator build: %.1f s → %@", build.buildSeconds, build.directory.path))
+
+        @Sendable func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        let workers = max(1, min(parallel, jobs.count))
+        log(pad("layer", 24) + pad("model cycles", 14) + pad("RTL cycles", 14) + pad("match", 8) + pad("RTL cyc/s", 12) + pad("model cyc/s", 13)
+            + (workers > 1 ? "   (\(workers) layers at a time, lines in completion order)" : ""))
+        let weights = jobs.map { weight($0.0) }
+        let total = weights.reduce(0, +)
+        let order = workers > 1 ? jobs.indices.sorted { weights[$0] > weights[$1] } : Array(jobs.indices)
+        let box = SessionResults(count: jobs.count)
+        let start = Date()
+        let (jobs, simulator) = (self.jobs, self.simulator)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let k = box.take(below: order.count) {
+                let i = order[k]
+                let (job, golden) = jobs[i]
+                let result = Result { try simulator.run(job, golden: golden) }
+                box.finish(i, result, weight: weights[i]) { done, doneWeight, failed in
+                    switch result {
+                    case .success(let r):
+                        let c = r.comparison
+                        let rate = { (cycles: Int, s: Double) in s > 0 ? String(format: "%.3g", Double(cycles) / s) : "-" }
+                        log(pad(String(job.name.suffix(24)), 24) + pad("\(c.modelCycles)", 14) + pad("\(c.rtlCycles)", 14)
+                            + pad(c.matches ? "yes" : "NO", 8) + pad(rate(c.rtlCycles, r.rtlSeconds), 12) + pad(rate(c.modelCycles, r.modelSeconds), 13))
+                        if !c.matches { log(c.diagnosis) }
+                    case .failure(let e):
+                        log("\(job.name): error: \(e)")
+                    }
+                    let el = Date().timeIntervalSince(start)
+                    let left = doneWeight > 0 ? el / doneWeight * (total - doneWeight) : 0
+                    FileHandle.standardError.write(Data(String(format: "[cosim] %d/%d layers, %.1fs elapsed, ~%.0fs left%@\n", done, jobs.count, el, left,
+                                                               failed == 0 ? "" : ", \(failed) MISMATCHED").utf8))
+                }
+            }
+        }
+        let results = try box.results()
+        var failed: [String] = []
+        for (i, r) in results.enumerated() where !r.comparison.matches {
+            failed.append(jobs[i].0.name)
+            if let dir = traceDirectory { try writeFailure(job: jobs[i].0, result: r, into: dir, log: log) }
+        }
+        let rows = zip(results, LayerReportSet(config: config, stats: results.map(\.model.stats)).layers).map { r, row in
+            Self.row(row, r)
+        }
+        var set = LayerReportSet(config: config, layers: rows)
+        set.cosim = CoSimSummary(layers: rows, verilatorBuildSeconds: build.buildSeconds, verilatorBuildReused: build.reused)
+        return Outcome(results: results, failed: failed, hung: results.contains { $0.comparison.status == .hang },
+                       report: set, build: build)
+    }
+
+    /// A report row with the co-simulation columns filled from `r`.
+    static func row(_ base: LayerReport, _ r: CoSimLayerResult) -> LayerReport {
+        var row = base
+        let c = r.comparison
+        row.modelCycles = c.modelCycles
+        row.rtlCycles = c.rtlCycles
+        row.outputsMatch = c.outputsMatch
+        row.cyclesMatch = c.cyclesMatch && c.counterMatches
+        row.traceMatch = c.traceMatch
+        row.dramBeatsMatch = c.beatsMatch
+        row.goldenMatch = c.modelMatchesGolden
+        row.modelSeconds = r.modelSeconds
+        row.rtlSeconds = r.rtlSeconds
+        if !c.matches { row.mismatch = c.diagnosis.isEmpty ? "status \(c.status)" : c.diagnosis }
+        return row
+    }
+
+    func progress(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
     /// Reruns a failing layer with a waveform build and writes `<layer>.fst`, `<layer>.model.csv`, `<layer>.rtl.csv`.
-    func writeFailure(job: LayerJob, result r: CoSimLayerResult, into dir: URL, simulator: CoSimulator) throws {
+    func writeFailure(job: LayerJob, result r: CoSimLayerResult, into dir: URL, log: @Sendable (String) -> Void) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let header = TraceRow.columns.joined(separator: ",")
         try ([header] + r.model.trace.map { TraceRow($0).csvRow }).joined(separator: "\n").appending("\n")
@@ -108,27 +224,39 @@ struct Cosim: ParsableCommand {
         var waveSim = simulator
         waveSim.traceFST = true
         _ = try waveSim.run(job, waveform: wave)
-        print("  waveform: \(wave.path)")
+        log("  waveform: \(wave.path)")
+    }
+}
+
+/// Thread-safe result slots and work counter for `CoSimSession.run`.
+final class SessionResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<CoSimLayerResult, Error>?]
+    private var next = 0, done = 0, failed = 0
+    private var doneWeight = 0.0
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next work index, or nil when all `n` are taken.
+    func take(below n: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard next < n else { return nil }
+        next += 1
+        return next - 1
     }
 
-    /// The simulate JSON schema with the co-simulation fields added to every layer.
-    static func json(report: LayerReportSet, results: [CoSimLayerResult]) throws -> String {
-        guard var doc = try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any],
-              var layers = doc["layers"] as? [[String: Any]] else { return report.json() }
-        for (i, r) in results.enumerated() where i < layers.count {
-            let c = r.comparison
-            layers[i]["modelCycles"] = c.modelCycles
-            layers[i]["rtlCycles"] = c.rtlCycles
-            layers[i]["outputsMatch"] = c.outputsMatch
-            layers[i]["cyclesMatch"] = c.cyclesMatch
-            layers[i]["traceMatch"] = c.traceMatch
-            layers[i]["dramBeatsMatch"] = c.beatsMatch
-            if let g = c.modelMatchesGolden { layers[i]["goldenMatch"] = g }
-            if !c.matches { layers[i]["mismatch"] = c.diagnosis }
-        }
-        doc["layers"] = layers
-        doc["cosim"] = ["layers": results.count, "mismatches": results.filter { !$0.comparison.matches }.count]
-        let data = try JSONSerialization.data(withJSONObject: doc, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+    /// Stores result `i` and calls `report(done, doneWeight, failed)` under the lock (lines stay whole).
+    func finish(_ i: Int, _ r: Result<CoSimLayerResult, Error>, weight: Double, report: (Int, Double, Int) -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        slots[i] = r
+        done += 1
+        doneWeight += weight
+        if case .success(let x) = r, x.comparison.matches {} else { failed += 1 }
+        report(done, doneWeight, failed)
+    }
+
+    /// All results in order; rethrows the first error.
+    func results() throws -> [CoSimLayerResult] {
+        lock.lock(); defer { lock.unlock() }
+        return try slots.map { try $0!.get() }
     }
 }

@@ -71,6 +71,41 @@ struct ReportCommand: ParsableCommand {
         print(set.table())
 
         log("drawing mask overlays")
+        let (synth, synthWarnings) = try NetworkReportPage.synthesis(synthJSON, config: cfg)
+        var warnings = mismatched.isEmpty ? [] : ["Model outputs differ from SparseCNN's int8 outputs in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))"]
+        warnings += synthWarnings
+        let page = try NetworkReportPage.page(
+            workload: w, report: set, imageLabel: image ?? "bundled camera.png",
+            masksLabel: maskDir.map { "from \($0)" } ?? "importance map, pixel density \(density)",
+            extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
+            synthesis: synth, warnings: warnings)
+        try write(page.render(), to: html)
+        if let p = csv { try write(set.csv(), to: p) }
+        if let p = json { try write(set.json(), to: p) }
+        print(mismatched.isEmpty ? "outputs: all \(stats.count) conv layers equal SparseCNN's int8 outputs bit for bit"
+                                 : "outputs: MISMATCH in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))")
+        print("wrote \([html, csv, json].compactMap { $0 }.joined(separator: ", "))")
+        if !mismatched.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// The HTML report of a network run (input image, mask overlays, charts, hardware, synthesis):
+/// shared by `report` and `demo`.
+enum NetworkReportPage {
+    /// Reads `sparsetile synth --json` output; warns when it is of another configuration.
+    static func synthesis(_ path: String?, config cfg: HardwareConfig) throws -> (SynthResult?, [String]) {
+        guard let path else { return (nil, []) }
+        let s: SynthResult
+        do { s = try JSONDecoder().decode(SynthResult.self, from: Data(contentsOf: URL(fileURLWithPath: path))) }
+        catch { throw InputFileError(description: "--synth-json \(path): not a `sparsetile synth --json` result (\(error))") }
+        if let h = s.configHash, h != cfg.contentHash {
+            return (s, ["The synthesis results are of config \(h) (top \(s.top)), not of this report's config \(cfg.contentHash)."])
+        }
+        return (s, [])
+    }
+
+    /// Each conv layer's mask over the (at most 160 pixels wide) input image.
+    static func thumbnails(_ w: NetworkWorkload) throws -> [MaskThumbnail] {
         var thumbs: [MaskThumbnail] = []
         let thumbImage = w.image.width > 160 ? try w.image.resized(height: w.image.height * 160 / w.image.width, width: 160) : w.image
         for l in w.convLayers {
@@ -80,27 +115,25 @@ struct ReportCommand: ParsableCommand {
             thumbs.append(MaskThumbnail(layer: l.name, pixelDensity: pm?.density, tileDensity: tm.density,
                                         png: try thumbImage.overlay(shown, tileMask: tm).pngBytes()))
         }
-        let synth = try synthJSON.map { try JSONDecoder().decode(SynthResult.self, from: Data(contentsOf: URL(fileURLWithPath: $0))) }
-        var warnings = mismatched.isEmpty ? [] : ["Model outputs differ from SparseCNN's int8 outputs in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))"]
-        if let s = synth, let h = s.configHash, h != cfg.contentHash {
-            warnings.append("The synthesis results are of config \(h) (top \(s.top)), not of this report's config \(cfg.contentHash).")
-        }
-        let page = HTMLReport(
-            title: "SparseTile report — \(w.networkName) on \(cfg.tileH)×\(cfg.tileW) tiles, \(cfg.lanesK)×\(cfg.lanesC) lanes",
-            facts: [("network", w.networkName), ("input", "\(w.image.height)×\(w.image.width)"),
-                    ("image", image ?? "bundled camera.png"),
-                    ("masks", maskDir.map { "from \($0)" } ?? "importance map, pixel density \(density)"),
-                    ("conv layers", "\(stats.count)"),
-                    ("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
-            report: set, inputImagePNG: try w.image.pngBytes(), masks: thumbs, synthesis: synth, warnings: warnings)
-        try write(page.render(), to: html)
-        if let p = csv { try write(set.csv(), to: p) }
-        if let p = json { try write(set.json(), to: p) }
-        print(mismatched.isEmpty ? "outputs: all \(stats.count) conv layers equal SparseCNN's int8 outputs bit for bit"
-                                 : "outputs: MISMATCH in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))")
-        print("wrote \([html, csv, json].compactMap { $0 }.joined(separator: ", "))")
-        if !mismatched.isEmpty { throw ExitCode(1) }
+        return thumbs
     }
+
+    static func page(workload w: NetworkWorkload, report set: LayerReportSet, imageLabel: String, masksLabel: String,
+                     extraFacts: [(String, String)], synthesis: SynthResult?, warnings: [String],
+                     synthCommand: String = HTMLReport.defaultSynthCommand) throws -> HTMLReport {
+        let cfg = set.config
+        return HTMLReport(
+            title: "SparseTile report — \(w.networkName) on \(cfg.tileH)×\(cfg.tileW) tiles, \(cfg.lanesK)×\(cfg.lanesC) lanes",
+            facts: [("network", w.networkName), ("input", "\(w.image.height)×\(w.image.width)"), ("image", imageLabel),
+                    ("masks", masksLabel), ("conv layers", "\(set.layers.count)")] + extraFacts,
+            report: set, inputImagePNG: try w.image.pngBytes(), masks: try thumbnails(w), synthesis: synthesis,
+            warnings: warnings, synthCommand: synthCommand)
+    }
+}
+
+/// An input file that cannot be used: printed as `Error: ...`, exit 1 (no usage text).
+struct InputFileError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Writes text, creating the parent directory.

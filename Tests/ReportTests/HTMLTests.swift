@@ -23,9 +23,21 @@ func runTool(_ exe: String, _ args: [String], timeout: TimeInterval = 120) throw
     return (p.terminationStatus, out)
 }
 
-/// A report page built from model results, a small image and masks over it.
-func samplePage() throws -> String {
-    let set = try sampleReport(config: .default)
+/// Every section the report must show (issue 6), by element id, and the charts inside them.
+let reportSections = ["totals", "hardware", "synthesis", "masks", "cycles", "utilization", "speedup", "macs", "cosim", "table"]
+let reportCharts = ["chart-cycles", "chart-cycles-share", "chart-utilization", "chart-speedup", "chart-macs", "chart-cosim"]
+
+/// The SynthResult the sample page shows.
+let sampleSynth = SynthResult(target: "xilinx", device: "xc7", top: "sparsetile_top", configHash: nil, luts: 1234, flipFlops: 567, dsps: 8,
+                              blockRams: 4, fmaxMHz: 87.25, cells: [:], note: "example")
+
+/// A report page built from model results (with co-simulation columns), a small image and masks over it.
+func samplePage(synthesis: SynthResult? = sampleSynth, mismatchAt: Int? = nil) throws -> String {
+    try samplePageAndReport(synthesis: synthesis, mismatchAt: mismatchAt).0
+}
+
+func samplePageAndReport(synthesis: SynthResult? = sampleSynth, mismatchAt: Int? = nil) throws -> (String, LayerReportSet) {
+    let set = try sampleCoSimReport(config: .default, mismatchAt: mismatchAt)
     let img = try Image.load(path: Image.bundledDefaultPath).resized(height: 96, width: 96)
     var thumbs: [MaskThumbnail] = []
     for (i, l) in set.layers.enumerated() {
@@ -34,17 +46,24 @@ func samplePage() throws -> String {
         thumbs.append(MaskThumbnail(layer: l.name, pixelDensity: pm.density, tileDensity: tm.density,
                                     png: try img.overlay(pm, tileMask: tm).pngBytes()))
     }
-    let synth = SynthResult(target: "xilinx", device: "xc7", top: "sparsetile_top", configHash: nil, luts: 1234, flipFlops: 567, dsps: 8,
-                            blockRams: 4, fmaxMHz: nil, cells: [:], note: "example")
     let page = HTMLReport(title: "Test report <&>", facts: [("network", "synthetic")], report: set,
-                          inputImagePNG: try img.pngBytes(), masks: thumbs, synthesis: synth)
-    return page.render()
+                          inputImagePNG: try img.pngBytes(), masks: thumbs, synthesis: synthesis,
+                          synthCommand: "sparsetile synth --target xilinx --rtl-dir out/rtl --json out/synth.json")
+    return (page.render(), set)
+}
+
+/// The text of the element with `id` up to its closing tag (`</section>` or `</svg>`), for
+/// checks scoped to one section or chart.
+func element(_ id: String, in html: String, closing: String) -> String? {
+    guard let r = html.range(of: "id=\"\(id)\"") else { return nil }
+    guard let end = html.range(of: closing, range: r.upperBound..<html.endIndex) else { return nil }
+    return String(html[r.lowerBound..<end.upperBound])
 }
 
 @Suite struct HTMLTests {
     @Test func pageIsSelfContained() throws {
         let html = try samplePage()
-        for id in ["totals", "hardware", "synthesis", "masks", "cycles", "utilization", "speedup", "macs", "table"] {
+        for id in reportSections + reportCharts {
             #expect(html.contains("id=\"\(id)\""), "section \(id) missing")
         }
         #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"))
@@ -52,6 +71,60 @@ func samplePage() throws -> String {
         #expect(!html.contains("<script"))
         #expect(html.contains("data:image/png;base64,"))
         #expect(html.contains("Test report &lt;&amp;&gt;"))
+    }
+
+    @Test func synthesisResultsOrHowToGetThem() throws {
+        let without = try #require(element("synthesis", in: try samplePage(synthesis: nil), closing: "</div>"))
+        #expect(without.contains("not run"))
+        #expect(without.contains("<code>sparsetile synth --json</code>"))
+        #expect(without.contains("--rtl-dir out/rtl --json out/synth.json"))
+        let with = try #require(element("synthesis", in: try samplePage(), closing: "</table>"))
+        #expect(!with.contains("not run"))
+        for v in ["\(sampleSynth.luts!)", "\(sampleSynth.flipFlops)", "\(sampleSynth.dsps)", "\(sampleSynth.blockRams)",
+                  String(format: "%.1f MHz", sampleSynth.fmaxMHz!)] {
+            #expect(with.contains("<td>\(v)"), "synthesis table lacks \(v)")
+        }
+    }
+
+    @Test func cosimSectionShowsEveryLayer() throws {
+        let (html, set) = try samplePageAndReport()
+        let sec = try #require(element("cosim", in: html, closing: "</section>"))
+        #expect(!sec.contains("not run"))
+        #expect(sec.contains("\(set.layers.count) / \(set.layers.count) layers"))
+        for l in set.layers {
+            // One table row per layer: name, model cycles, RTL cycles.
+            #expect(sec.contains("<td class=\"l\">\(xmlEscape(l.name))</td><td>\(l.modelCycles!)</td><td>\(l.rtlCycles!)</td>"))
+        }
+        #expect(!sec.contains("class=\"mism\""))
+        // A mismatch is shown: the card, the row and its diagnosis.
+        let (bad, badSet) = try samplePageAndReport(mismatchAt: 1)
+        let badSec = try #require(element("cosim", in: bad, closing: "</section>"))
+        #expect(badSec.contains("1 of \(badSet.layers.count) MISMATCH"))
+        #expect(badSec.contains("class=\"mism\""))
+        #expect(badSec.contains(xmlEscape(badSet.layers[1].mismatch!)))
+        // A model-only report says how to get the co-simulation.
+        let plain = HTMLReport(title: "t", report: try sampleReport()).render()
+        let plainSec = try #require(element("cosim", in: plain, closing: "</section>"))
+        #expect(plainSec.contains("not run"))
+        #expect(!plainSec.contains("chart-cosim"))
+    }
+
+    @Test func chartsHaveARowPerLayer() throws {
+        let (html, set) = try samplePageAndReport()
+        for id in reportCharts {
+            let svg = try #require(element(id, in: html, closing: "</svg>"), "no chart \(id)")
+            for l in set.layers { #expect(svg.contains(">\(xmlEscape(l.name))<"), "\(id) lacks layer \(l.name)") }
+        }
+        // Cycles chart: one bound tick per layer.
+        let cycles = try #require(element("chart-cycles", in: html, closing: "</svg>"))
+        #expect(cycles.components(separatedBy: "class=\"marker\"").count - 1 == set.layers.count)
+        // Masks: the input and one figure per layer.
+        let masks = try #require(element("masks", in: html, closing: "</section>"))
+        #expect(masks.components(separatedBy: "<img ").count - 1 == set.layers.count + 1)
+        // Totals at the configured clock.
+        let totals = try #require(element("totals", in: html, closing: "</section>"))
+        #expect(totals.contains(String(format: "%.3f ms", set.totals.milliseconds)))
+        #expect(totals.contains(String(format: "Totals at %.0f MHz", set.config.clockMHz)))
     }
 
     /// Renders the page in headless Chromium: the DOM after rendering has every section and
@@ -70,8 +143,7 @@ func samplePage() throws -> String {
                       "--user-data-dir=\(dir.appendingPathComponent("profile").path)"]
         let (st, dom) = try runTool(chromium, common + ["--dump-dom", page.absoluteString])
         #expect(st == 0, "chromium --dump-dom failed: \(dom.suffix(2000))")
-        for id in ["totals", "hardware", "synthesis", "masks", "cycles", "utilization", "speedup", "macs", "table",
-                   "chart-cycles", "chart-cycles-share", "chart-utilization", "chart-speedup", "chart-macs"] {
+        for id in reportSections + reportCharts {
             #expect(dom.contains("id=\"\(id)\""), "rendered DOM lacks #\(id)")
         }
         #expect(dom.components(separatedBy: "<img ").count - 1 == 5)  // input + 4 masks

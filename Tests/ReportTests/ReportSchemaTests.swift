@@ -15,7 +15,68 @@ func sampleReport(config: HardwareConfig = .small) throws -> LayerReportSet {
     return LayerReportSet(config: config, stats: stats)
 }
 
+/// `sampleReport` with co-simulation columns: layer `mismatchAt` (if any) disagrees on cycles.
+func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) throws -> LayerReportSet {
+    let base = try sampleReport(config: config)
+    let rows = base.layers.enumerated().map { i, l -> LayerReport in
+        var r = l
+        r.modelCycles = l.cycles
+        r.rtlCycles = l.cycles + (i == mismatchAt ? 3 : 0)
+        r.cyclesMatch = r.modelCycles == r.rtlCycles
+        r.outputsMatch = true
+        r.traceMatch = i != mismatchAt
+        r.dramBeatsMatch = true
+        r.goldenMatch = i % 2 == 0 ? true : nil  // synthetic layers have no golden output
+        r.modelSeconds = 0.001 * Double(i + 1) + 0.000123
+        r.rtlSeconds = 0.1 / Double(i + 3)
+        if i == mismatchAt { r.mismatch = "  cycles: model \(l.cycles), RTL \(l.cycles + 3)\n  second, \"quoted\" line" }
+        return r
+    }
+    var set = LayerReportSet(config: config, layers: rows)
+    set.cosim = CoSimSummary(layers: rows, verilatorBuildSeconds: 12.5, verilatorBuildReused: false)
+    return set
+}
+
 @Suite struct ReportSchemaTests {
+    @Test func cosimColumnsRoundTrip() throws {
+        for mismatchAt in [nil, 2] {
+            let set = try sampleCoSimReport(mismatchAt: mismatchAt)
+            let csv = set.csv()
+            let header = csv.split(separator: "\n")[0].split(separator: ",").map(String.init)
+            #expect(header == (LayerReport.columns + LayerReport.cosimColumns).map(\.name))
+            let fromCSV = try LayerReport.parseCSV(csv)
+            let decoded = try LayerReportSet.fromJSON(Data(set.json().utf8))
+            #expect(fromCSV == set.layers)
+            #expect(decoded.layers == set.layers)
+            #expect(decoded.cosim == set.cosim)
+            // JSON rows carry the cosim keys of issue 6 at the top level of each row.
+            let obj = try JSONSerialization.jsonObject(with: Data(set.json().utf8)) as! [String: Any]
+            let row = (obj["layers"] as! [[String: Any]])[1]
+            for k in ["modelCycles", "rtlCycles", "outputsMatch", "cyclesMatch"] { #expect(row[k] != nil, "missing \(k)") }
+            #expect(row["goldenMatch"] == nil)  // absent, not null, when unknown
+            let cosim = obj["cosim"] as! [String: Any]
+            #expect(cosim["layers"] as? Int == set.layers.count)
+            #expect(cosim["mismatches"] as? Int == (mismatchAt == nil ? 0 : 1))
+        }
+    }
+
+    @Test func cosimSummaryAddsUp() throws {
+        let set = try sampleCoSimReport(mismatchAt: 1)
+        let c = try #require(set.cosim)
+        var model = 0, rtl = 0, ms = 0.0, rs = 0.0
+        for l in set.layers { model += l.cycles; rtl += l.rtlCycles!; ms += l.modelSeconds!; rs += l.rtlSeconds! }
+        #expect(c.modelCycles == model && c.rtlCycles == rtl && c.rtlCycles == model + 3)
+        #expect(c.modelSeconds == ms && c.rtlSeconds == rs)
+        #expect(c.rtlCyclesPerSecond == Double(rtl) / rs && c.modelCyclesPerSecond == Double(model) / ms)
+        #expect(c.mismatchedLayers == [set.layers[1].name] && c.mismatches == 1)
+        #expect(set.layers.filter(\.coSimMatches).count == set.layers.count - 1)
+        // A plain model report has no cosim object and no cosim columns.
+        let plain = try sampleReport()
+        #expect(plain.cosim == nil)
+        #expect(!plain.csv().contains("modelCycles"))
+        #expect(!plain.json().contains("\"cosim\""))
+    }
+
     @Test func csvAndJSONCarryTheSameRows() throws {
         let set = try sampleReport()
         let fromCSV = try LayerReport.parseCSV(set.csv())
@@ -52,9 +113,12 @@ func sampleReport(config: HardwareConfig = .small) throws -> LayerReportSet {
         // docs/reports.md documents every column with its unit.
         let docs = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../docs/reports.md"), encoding: .utf8)
-        for c in LayerReport.columns {
+        for c in LayerReport.columns + LayerReport.cosimColumns {
             #expect(docs.contains("| `\(c.name)` | \(c.unit) |"), "docs/reports.md lacks the row of \(c.name) (unit \(c.unit))")
         }
+        // The co-simulation keys of a co-simulated row are exactly the cosim columns.
+        let cosimRow = (try JSONSerialization.jsonObject(with: Data(try sampleCoSimReport(mismatchAt: 0).json().utf8)) as! [String: Any])["layers"] as! [[String: Any]]
+        #expect(Set(cosimRow[0].keys).subtracting(row[0].keys) == Set(LayerReport.cosimColumns.map(\.name)))
     }
 
     @Test func stallsPartitionTheIdleCycles() throws {
