@@ -137,7 +137,7 @@ extension AcceleratorBuilder {
         m.clocked("pipe_stage2") { p in
             p.when(p2Valid) {
                 for i in 0..<sums.count {
-                    let nv = mux(p2First, toAcc(sums[i]), accs[i] + toAcc(sums[i]))
+                    let nv = mux(p2First, toAcc(sums[i]), faultAccumulate(accs[i].expr, toAcc(sums[i])))
                     p.assign(accs[i], nv)
                     p.when(p2Last) { p.assign(shadows[i], nv) }
                 }
