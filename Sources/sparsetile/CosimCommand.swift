@@ -28,14 +28,12 @@ struct Cosim: ParsableCommand {
     var json: String?
     @Option(name: .long, help: "Also write a self-checking Verilog testbench per layer into DIR/<layer>/ (for iverilog and other simulators).")
     var testbench: String?
-    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault (testing the checker).", visibility: .hidden))
+    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var fault: String = "none"
 
     func run() throws {
         let cfg = try source.hardwareConfig()
-        guard let fi = FaultInjection(rawValue: fault) else {
-            throw ValidationError("--inject-fault: one of \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let fi = try parseFault(fault)
         var entries = try source.jobs(config: cfg)
         let wanted = layers.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         var jobs: [(LayerJob, QTensor?)] = []
