@@ -114,6 +114,10 @@ public final class ModuleBuilder {
     private var resetValues: [String: Expr] = [:]
     private var unusedAllowed: [String] = []
     private var unnamedProcesses = 0
+    /// The submodule each item goes to (parallel to `items`; nil = this module).
+    private var itemSubmodules: [String?] = []
+    private var currentSubmodule: String?
+    private var submoduleDocs: [String: String] = [:]
     /// Problems found so far.
     public private(set) var diagnostics: [Diagnostic] = []
     /// The clock used by ``clocked(_:clock:reset:resetless:_:)`` when none is given (set by ``clock(_:)``).
@@ -202,7 +206,7 @@ public final class ModuleBuilder {
     public func assign(_ target: Signal, _ value: some ExprConvertible) {
         let e = value.expr
         checkTarget(target, value: e, context: "continuous assign")
-        items.append(.assign(target, e))
+        add(.assign(target, e))
     }
 
     /// Continuous assignment of a literal sized like `target`.
@@ -230,7 +234,7 @@ public final class ModuleBuilder {
             error(t.name, .missingDefault,
                   "\(label) assigns it conditionally without a default assignment before its first condition (would infer a latch)")
         }
-        items.append(.process(Process(kind: .combinational, name: name, resets: [], body: stmts)))
+        add(.process(Process(kind: .combinational, name: name, resets: [], body: stmts)))
     }
 
     /// A clocked process (`always @(posedge clock)`), with a synchronous reset
@@ -266,7 +270,7 @@ public final class ModuleBuilder {
                 resets.append(ResetAssignment(register: t, value: v))
             }
         }
-        items.append(.process(Process(kind: .clocked(clock: clk, reset: rst), name: name, resets: resets, body: stmts)))
+        add(.process(Process(kind: .clocked(clock: clk, reset: rst), name: name, resets: resets, body: stmts)))
     }
 
     /// A 1R1W memory of `depth` words of `width` bits with a registered read
@@ -294,9 +298,9 @@ public final class ModuleBuilder {
             if e.width != w { error(name, .widthMismatch, "\(what) '\(e)' is \(e.width) bits, expected \(w)") }
             for r in e.referencedSignals { checkRef(r, owner: name) }
         }
-        items.append(.memory(Memory(name: name, width: width, depth: depth, clock: clk,
-                                    writeEnable: write.enable, writeAddress: write.address, writeData: write.data,
-                                    readEnable: read.enable, readAddress: read.address, readData: rdata)))
+        add(.memory(Memory(name: name, width: width, depth: depth, clock: clk,
+                           writeEnable: write.enable, writeAddress: write.address, writeData: write.data,
+                           readEnable: read.enable, readAddress: read.address, readData: rdata)))
         return rdata
     }
 
@@ -336,7 +340,21 @@ public final class ModuleBuilder {
             }
             conns.append(Instance.Connection(port: port, value: v))
         }
-        items.append(.instance(Instance(name: name, module: module, connections: conns)))
+        add(.instance(Instance(name: name, module: module, connections: conns)))
+    }
+
+    // MARK: Hierarchy
+
+    /// Items added from now on go to the submodule `<module>_<name>` (instance `u_<name>`),
+    /// until the next call; `nil` returns to this module.
+    ///
+    /// The design is still described and checked as one flat module: `build()` then moves
+    /// each submodule's items into a module of its own. A signal driven in a submodule and
+    /// read elsewhere becomes one of its outputs; a signal it reads but does not drive
+    /// becomes one of its inputs; both keep their names, so the hierarchy costs no renaming.
+    public func submodule(_ name: String?, documentation: String? = nil) {
+        currentSubmodule = name
+        if let name, let documentation { submoduleDocs[name] = documentation }
     }
 
     // MARK: Build
@@ -373,11 +391,18 @@ public final class ModuleBuilder {
             }
         }
         guard diagnostics.isEmpty else { throw RTLBuildError(diagnostics: diagnostics) }
-        return Module(name: name, documentation: documentation, parameters: parameters, ports: ports,
-                      signals: signals, items: items, unusedAllowed: unusedAllowed)
+        let flat = Module(name: name, documentation: documentation, parameters: parameters, ports: ports,
+                          signals: signals, items: items, unusedAllowed: unusedAllowed)
+        guard itemSubmodules.contains(where: { $0 != nil }) else { return flat }
+        return Partition(flat: flat, itemSubmodules: itemSubmodules, documentation: submoduleDocs).hierarchical()
     }
 
     // MARK: Internals
+
+    private func add(_ item: ModuleItem) {
+        items.append(item)
+        itemSubmodules.append(currentSubmodule)
+    }
 
     private func error(_ signal: String, _ kind: Diagnostic.Kind, _ message: String) {
         diagnostics.append(Diagnostic(module: name, signal: signal, kind: kind, message: message))

@@ -25,73 +25,35 @@ module sparsetile_accel (
     output logic         ev_store_end
 );
 
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]        csr_layer0;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [31:0]        csr_layer1;
     logic [31:0]        csr_layer2;
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]        csr_requant;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]        csr_prelu;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]        csr_pass;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [31:0]        csr_base_mask;
     logic [31:0]        csr_base_bias;
     logic [31:0]        csr_base_weights;
     logic [31:0]        csr_base_input;
     logic [31:0]        csr_base_residual;
     logic [31:0]        csr_base_output;
-    logic               c_s2;
-    logic [15:0]        c_ho;
-    logic [15:0]        c_wo;
-    logic [15:0]        c_cw;
-    logic [15:0]        c_cow;
-    logic [15:0]        c_nc;
-    logic [7:0]         c_k2;
-    logic [23:0]        c_t;
-    logic [23:0]        c_kc;
-    logic [7:0]         c_hh;
-    logic [7:0]         c_hw;
-    logic [7:0]         c_hw_s;
-    logic [7:0]         c_cs;
-    logic [31:0]        c_ntiles;
-    logic [15:0]        c_mw;
-    logic               c_error;
     logic [3:0]         d_k;
     logic               d_s2;
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0]        d_h;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [15:0]        d_w;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0]        d_cin;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [15:0]        d_cout;
     logic [15:0]        d_ho;
     logic [15:0]        d_wo;
     logic [3:0]         d_pad;
     logic [15:0]        d_cw;
     logic [15:0]        d_cow;
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0]        d_nc;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0]        d_t;
     logic [23:0]        d_kc;
     logic [23:0]        d_k2cw;
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]         d_hh;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]         d_hwid;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0]        d_cscw;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0]        d_th;
-    /* verilator lint_on UNUSEDSIGNAL */
     logic [15:0]        d_tw;
     logic [15:0]        d_mw;
     logic               d_res;
@@ -106,7 +68,6 @@ module sparsetile_accel (
     logic               error_r;
     logic               start_pulse;
     logic [15:0]        pass_o0;
-    logic [15:0]        pass_o1;
     logic [15:0]        pass_channels;
     logic [15:0]        pass_kgroups;
     logic [15:0]        pass_word_base;
@@ -114,26 +75,11 @@ module sparsetile_accel (
     logic [15:0]        pass_o0_mod_b;
     logic [17:0]        pass_bias_lo;
     logic [31:0]        pass_bias_words;
-    logic [31:0]        pass_weight_words;
-    logic               pass_last;
-    logic [31:0]        pass_weight_base;
-    logic [31:0]        burst_req;
     logic [31:0]        burst_rsp;
-    logic [31:0]        burst_len;
     logic               burst_req_valid;
     logic [31:0]        burst_req_addr;
-    logic               burst_rsp_valid;
-    logic               burst_rsp_last;
     logic               mask_rsp;
-    logic               mask_any;
-    logic               mask_any_now;
     logic               pass_end;
-    logic [23:0]        wl_word;
-    logic [2:0]         wl_bank;
-    logic [31:0]        wl_group_base;
-    logic               wl_weight_write;
-    logic               wl_bias_write;
-    logic [9:0]         wl_addr;
     logic [9:0]         weight_rd_addr;
     logic               weight_rd_en;
     logic [127:0]       weight_bank_0_rdata;
@@ -149,855 +95,13 @@ module sparsetile_accel (
     logic [127:0]       bias_ram_2_rdata;
     logic [8:0]         bias_rd_addr_3;
     logic [127:0]       bias_ram_3_rdata;
-    logic [127:0]       scan_pending_0;
-    logic [127:0]       scan_pending_1;
-    logic [127:0]       scan_pending_2;
-    logic [127:0]       scan_pending_3;
-    logic [127:0]       scan_pending_4;
-    logic [127:0]       scan_pending_5;
-    logic [127:0]       scan_pending_6;
-    logic [127:0]       scan_pending_7;
-    logic [127:0]       scan_pending_8;
-    logic [127:0]       scan_pending_9;
-    logic [127:0]       scan_pending_10;
-    logic [127:0]       scan_pending_11;
-    logic [127:0]       scan_pending_12;
-    logic [127:0]       scan_pending_13;
-    logic [127:0]       scan_pending_14;
-    logic [127:0]       scan_pending_15;
-    logic [127:0]       scan_pending_16;
-    logic [127:0]       scan_pending_17;
-    logic [127:0]       scan_pending_18;
-    logic [127:0]       scan_pending_19;
-    logic [127:0]       scan_pending_20;
-    logic [127:0]       scan_pending_21;
-    logic [127:0]       scan_pending_22;
-    logic [127:0]       scan_pending_23;
-    logic [127:0]       scan_pending_24;
-    logic [127:0]       scan_pending_25;
-    logic [127:0]       scan_pending_26;
-    logic [127:0]       scan_pending_27;
-    logic [127:0]       scan_pending_28;
-    logic [127:0]       scan_pending_29;
-    logic [127:0]       scan_pending_30;
-    logic [127:0]       scan_pending_31;
-    logic [127:0]       scan_pending_32;
-    logic [127:0]       scan_pending_33;
-    logic [127:0]       scan_pending_34;
-    logic [127:0]       scan_pending_35;
-    logic [127:0]       scan_pending_36;
-    logic [127:0]       scan_pending_37;
-    logic [127:0]       scan_pending_38;
-    logic [127:0]       scan_pending_39;
-    logic [127:0]       scan_pending_40;
-    logic [127:0]       scan_pending_41;
-    logic [127:0]       scan_pending_42;
-    logic [127:0]       scan_pending_43;
-    logic [127:0]       scan_pending_44;
-    logic [127:0]       scan_pending_45;
-    logic [127:0]       scan_pending_46;
-    logic [127:0]       scan_pending_47;
-    logic [127:0]       scan_pending_48;
-    logic [127:0]       scan_pending_49;
-    logic [127:0]       scan_pending_50;
-    logic [127:0]       scan_pending_51;
-    logic [127:0]       scan_pending_52;
-    logic [127:0]       scan_pending_53;
-    logic [127:0]       scan_pending_54;
-    logic [127:0]       scan_pending_55;
-    logic [127:0]       scan_pending_56;
-    logic [127:0]       scan_pending_57;
-    logic [127:0]       scan_pending_58;
-    logic [127:0]       scan_pending_59;
-    logic [127:0]       scan_pending_60;
-    logic [127:0]       scan_pending_61;
-    logic [127:0]       scan_pending_62;
-    logic [127:0]       scan_pending_63;
-    logic [127:0]       scan_pending_64;
-    logic [127:0]       scan_pending_65;
-    logic [127:0]       scan_pending_66;
-    logic [127:0]       scan_pending_67;
-    logic [127:0]       scan_pending_68;
-    logic [127:0]       scan_pending_69;
-    logic [127:0]       scan_pending_70;
-    logic [127:0]       scan_pending_71;
-    logic [127:0]       scan_pending_72;
-    logic [127:0]       scan_pending_73;
-    logic [127:0]       scan_pending_74;
-    logic [127:0]       scan_pending_75;
-    logic [127:0]       scan_pending_76;
-    logic [127:0]       scan_pending_77;
-    logic [127:0]       scan_pending_78;
-    logic [127:0]       scan_pending_79;
-    logic [127:0]       scan_pending_80;
-    logic [127:0]       scan_pending_81;
-    logic [127:0]       scan_pending_82;
-    logic [127:0]       scan_pending_83;
-    logic [127:0]       scan_pending_84;
-    logic [127:0]       scan_pending_85;
-    logic [127:0]       scan_pending_86;
-    logic [127:0]       scan_pending_87;
-    logic [127:0]       scan_pending_88;
-    logic [127:0]       scan_pending_89;
-    logic [127:0]       scan_pending_90;
-    logic [127:0]       scan_pending_91;
-    logic [127:0]       scan_pending_92;
-    logic [127:0]       scan_pending_93;
-    logic [127:0]       scan_pending_94;
-    logic [127:0]       scan_pending_95;
-    logic [127:0]       scan_pending_96;
-    logic [127:0]       scan_pending_97;
-    logic [127:0]       scan_pending_98;
-    logic [127:0]       scan_pending_99;
-    logic [127:0]       scan_pending_100;
-    logic [127:0]       scan_pending_101;
-    logic [127:0]       scan_pending_102;
-    logic [127:0]       scan_pending_103;
-    logic [127:0]       scan_pending_104;
-    logic [127:0]       scan_pending_105;
-    logic [127:0]       scan_pending_106;
-    logic [127:0]       scan_pending_107;
-    logic [127:0]       scan_pending_108;
-    logic [127:0]       scan_pending_109;
-    logic [127:0]       scan_pending_110;
-    logic [127:0]       scan_pending_111;
-    logic [127:0]       scan_pending_112;
-    logic [127:0]       scan_pending_113;
-    logic [127:0]       scan_pending_114;
-    logic [127:0]       scan_pending_115;
-    logic [127:0]       scan_pending_116;
-    logic [127:0]       scan_pending_117;
-    logic [127:0]       scan_pending_118;
-    logic [127:0]       scan_pending_119;
-    logic [127:0]       scan_pending_120;
-    logic [127:0]       scan_pending_121;
-    logic [127:0]       scan_pending_122;
-    logic [127:0]       scan_pending_123;
-    logic [127:0]       scan_pending_124;
-    logic [127:0]       scan_pending_125;
-    logic [127:0]       scan_pending_126;
-    logic [127:0]       scan_pending_127;
-    logic [127:0]       mask_word_0;
-    logic [127:0]       mask_word_1;
-    logic [127:0]       mask_word_2;
-    logic [127:0]       mask_word_3;
-    logic [127:0]       mask_word_4;
-    logic [127:0]       mask_word_5;
-    logic [127:0]       mask_word_6;
-    logic [127:0]       mask_word_7;
-    logic [127:0]       mask_word_8;
-    logic [127:0]       mask_word_9;
-    logic [127:0]       mask_word_10;
-    logic [127:0]       mask_word_11;
-    logic [127:0]       mask_word_12;
-    logic [127:0]       mask_word_13;
-    logic [127:0]       mask_word_14;
-    logic [127:0]       mask_word_15;
-    logic [127:0]       mask_word_16;
-    logic [127:0]       mask_word_17;
-    logic [127:0]       mask_word_18;
-    logic [127:0]       mask_word_19;
-    logic [127:0]       mask_word_20;
-    logic [127:0]       mask_word_21;
-    logic [127:0]       mask_word_22;
-    logic [127:0]       mask_word_23;
-    logic [127:0]       mask_word_24;
-    logic [127:0]       mask_word_25;
-    logic [127:0]       mask_word_26;
-    logic [127:0]       mask_word_27;
-    logic [127:0]       mask_word_28;
-    logic [127:0]       mask_word_29;
-    logic [127:0]       mask_word_30;
-    logic [127:0]       mask_word_31;
-    logic [127:0]       mask_word_32;
-    logic [127:0]       mask_word_33;
-    logic [127:0]       mask_word_34;
-    logic [127:0]       mask_word_35;
-    logic [127:0]       mask_word_36;
-    logic [127:0]       mask_word_37;
-    logic [127:0]       mask_word_38;
-    logic [127:0]       mask_word_39;
-    logic [127:0]       mask_word_40;
-    logic [127:0]       mask_word_41;
-    logic [127:0]       mask_word_42;
-    logic [127:0]       mask_word_43;
-    logic [127:0]       mask_word_44;
-    logic [127:0]       mask_word_45;
-    logic [127:0]       mask_word_46;
-    logic [127:0]       mask_word_47;
-    logic [127:0]       mask_word_48;
-    logic [127:0]       mask_word_49;
-    logic [127:0]       mask_word_50;
-    logic [127:0]       mask_word_51;
-    logic [127:0]       mask_word_52;
-    logic [127:0]       mask_word_53;
-    logic [127:0]       mask_word_54;
-    logic [127:0]       mask_word_55;
-    logic [127:0]       mask_word_56;
-    logic [127:0]       mask_word_57;
-    logic [127:0]       mask_word_58;
-    logic [127:0]       mask_word_59;
-    logic [127:0]       mask_word_60;
-    logic [127:0]       mask_word_61;
-    logic [127:0]       mask_word_62;
-    logic [127:0]       mask_word_63;
-    logic [127:0]       mask_word_64;
-    logic [127:0]       mask_word_65;
-    logic [127:0]       mask_word_66;
-    logic [127:0]       mask_word_67;
-    logic [127:0]       mask_word_68;
-    logic [127:0]       mask_word_69;
-    logic [127:0]       mask_word_70;
-    logic [127:0]       mask_word_71;
-    logic [127:0]       mask_word_72;
-    logic [127:0]       mask_word_73;
-    logic [127:0]       mask_word_74;
-    logic [127:0]       mask_word_75;
-    logic [127:0]       mask_word_76;
-    logic [127:0]       mask_word_77;
-    logic [127:0]       mask_word_78;
-    logic [127:0]       mask_word_79;
-    logic [127:0]       mask_word_80;
-    logic [127:0]       mask_word_81;
-    logic [127:0]       mask_word_82;
-    logic [127:0]       mask_word_83;
-    logic [127:0]       mask_word_84;
-    logic [127:0]       mask_word_85;
-    logic [127:0]       mask_word_86;
-    logic [127:0]       mask_word_87;
-    logic [127:0]       mask_word_88;
-    logic [127:0]       mask_word_89;
-    logic [127:0]       mask_word_90;
-    logic [127:0]       mask_word_91;
-    logic [127:0]       mask_word_92;
-    logic [127:0]       mask_word_93;
-    logic [127:0]       mask_word_94;
-    logic [127:0]       mask_word_95;
-    logic [127:0]       mask_word_96;
-    logic [127:0]       mask_word_97;
-    logic [127:0]       mask_word_98;
-    logic [127:0]       mask_word_99;
-    logic [127:0]       mask_word_100;
-    logic [127:0]       mask_word_101;
-    logic [127:0]       mask_word_102;
-    logic [127:0]       mask_word_103;
-    logic [127:0]       mask_word_104;
-    logic [127:0]       mask_word_105;
-    logic [127:0]       mask_word_106;
-    logic [127:0]       mask_word_107;
-    logic [127:0]       mask_word_108;
-    logic [127:0]       mask_word_109;
-    logic [127:0]       mask_word_110;
-    logic [127:0]       mask_word_111;
-    logic [127:0]       mask_word_112;
-    logic [127:0]       mask_word_113;
-    logic [127:0]       mask_word_114;
-    logic [127:0]       mask_word_115;
-    logic [127:0]       mask_word_116;
-    logic [127:0]       mask_word_117;
-    logic [127:0]       mask_word_118;
-    logic [127:0]       mask_word_119;
-    logic [127:0]       mask_word_120;
-    logic [127:0]       mask_word_121;
-    logic [127:0]       mask_word_122;
-    logic [127:0]       mask_word_123;
-    logic [127:0]       mask_word_124;
-    logic [127:0]       mask_word_125;
-    logic [127:0]       mask_word_126;
-    logic [127:0]       mask_word_127;
     logic               scan_valid;
-    logic [13:0]        scan_index;
     logic [15:0]        scan_ty;
     logic [15:0]        scan_tx;
     logic               grant_load;
-    logic               scan_word_f0_0;
-    logic               scan_word_i0_0;
-    logic               scan_word_f0_1;
-    logic               scan_word_i0_1;
-    logic               scan_word_f0_2;
-    logic               scan_word_i0_2;
-    logic               scan_word_f0_3;
-    logic               scan_word_i0_3;
-    logic               scan_word_f0_4;
-    logic               scan_word_i0_4;
-    logic               scan_word_f0_5;
-    logic               scan_word_i0_5;
-    logic               scan_word_f0_6;
-    logic               scan_word_i0_6;
-    logic               scan_word_f0_7;
-    logic               scan_word_i0_7;
-    logic               scan_word_f0_8;
-    logic               scan_word_i0_8;
-    logic               scan_word_f0_9;
-    logic               scan_word_i0_9;
-    logic               scan_word_f0_10;
-    logic               scan_word_i0_10;
-    logic               scan_word_f0_11;
-    logic               scan_word_i0_11;
-    logic               scan_word_f0_12;
-    logic               scan_word_i0_12;
-    logic               scan_word_f0_13;
-    logic               scan_word_i0_13;
-    logic               scan_word_f0_14;
-    logic               scan_word_i0_14;
-    logic               scan_word_f0_15;
-    logic               scan_word_i0_15;
-    logic               scan_word_f0_16;
-    logic               scan_word_i0_16;
-    logic               scan_word_f0_17;
-    logic               scan_word_i0_17;
-    logic               scan_word_f0_18;
-    logic               scan_word_i0_18;
-    logic               scan_word_f0_19;
-    logic               scan_word_i0_19;
-    logic               scan_word_f0_20;
-    logic               scan_word_i0_20;
-    logic               scan_word_f0_21;
-    logic               scan_word_i0_21;
-    logic               scan_word_f0_22;
-    logic               scan_word_i0_22;
-    logic               scan_word_f0_23;
-    logic               scan_word_i0_23;
-    logic               scan_word_f0_24;
-    logic               scan_word_i0_24;
-    logic               scan_word_f0_25;
-    logic               scan_word_i0_25;
-    logic               scan_word_f0_26;
-    logic               scan_word_i0_26;
-    logic               scan_word_f0_27;
-    logic               scan_word_i0_27;
-    logic               scan_word_f0_28;
-    logic               scan_word_i0_28;
-    logic               scan_word_f0_29;
-    logic               scan_word_i0_29;
-    logic               scan_word_f0_30;
-    logic               scan_word_i0_30;
-    logic               scan_word_f0_31;
-    logic               scan_word_i0_31;
-    logic               scan_word_f0_32;
-    logic               scan_word_i0_32;
-    logic               scan_word_f0_33;
-    logic               scan_word_i0_33;
-    logic               scan_word_f0_34;
-    logic               scan_word_i0_34;
-    logic               scan_word_f0_35;
-    logic               scan_word_i0_35;
-    logic               scan_word_f0_36;
-    logic               scan_word_i0_36;
-    logic               scan_word_f0_37;
-    logic               scan_word_i0_37;
-    logic               scan_word_f0_38;
-    logic               scan_word_i0_38;
-    logic               scan_word_f0_39;
-    logic               scan_word_i0_39;
-    logic               scan_word_f0_40;
-    logic               scan_word_i0_40;
-    logic               scan_word_f0_41;
-    logic               scan_word_i0_41;
-    logic               scan_word_f0_42;
-    logic               scan_word_i0_42;
-    logic               scan_word_f0_43;
-    logic               scan_word_i0_43;
-    logic               scan_word_f0_44;
-    logic               scan_word_i0_44;
-    logic               scan_word_f0_45;
-    logic               scan_word_i0_45;
-    logic               scan_word_f0_46;
-    logic               scan_word_i0_46;
-    logic               scan_word_f0_47;
-    logic               scan_word_i0_47;
-    logic               scan_word_f0_48;
-    logic               scan_word_i0_48;
-    logic               scan_word_f0_49;
-    logic               scan_word_i0_49;
-    logic               scan_word_f0_50;
-    logic               scan_word_i0_50;
-    logic               scan_word_f0_51;
-    logic               scan_word_i0_51;
-    logic               scan_word_f0_52;
-    logic               scan_word_i0_52;
-    logic               scan_word_f0_53;
-    logic               scan_word_i0_53;
-    logic               scan_word_f0_54;
-    logic               scan_word_i0_54;
-    logic               scan_word_f0_55;
-    logic               scan_word_i0_55;
-    logic               scan_word_f0_56;
-    logic               scan_word_i0_56;
-    logic               scan_word_f0_57;
-    logic               scan_word_i0_57;
-    logic               scan_word_f0_58;
-    logic               scan_word_i0_58;
-    logic               scan_word_f0_59;
-    logic               scan_word_i0_59;
-    logic               scan_word_f0_60;
-    logic               scan_word_i0_60;
-    logic               scan_word_f0_61;
-    logic               scan_word_i0_61;
-    logic               scan_word_f0_62;
-    logic               scan_word_i0_62;
-    logic               scan_word_f0_63;
-    logic               scan_word_i0_63;
-    logic               scan_word_f1_0;
-    logic [1:0]         scan_word_i1_0;
-    logic               scan_word_f1_1;
-    logic [1:0]         scan_word_i1_1;
-    logic               scan_word_f1_2;
-    logic [1:0]         scan_word_i1_2;
-    logic               scan_word_f1_3;
-    logic [1:0]         scan_word_i1_3;
-    logic               scan_word_f1_4;
-    logic [1:0]         scan_word_i1_4;
-    logic               scan_word_f1_5;
-    logic [1:0]         scan_word_i1_5;
-    logic               scan_word_f1_6;
-    logic [1:0]         scan_word_i1_6;
-    logic               scan_word_f1_7;
-    logic [1:0]         scan_word_i1_7;
-    logic               scan_word_f1_8;
-    logic [1:0]         scan_word_i1_8;
-    logic               scan_word_f1_9;
-    logic [1:0]         scan_word_i1_9;
-    logic               scan_word_f1_10;
-    logic [1:0]         scan_word_i1_10;
-    logic               scan_word_f1_11;
-    logic [1:0]         scan_word_i1_11;
-    logic               scan_word_f1_12;
-    logic [1:0]         scan_word_i1_12;
-    logic               scan_word_f1_13;
-    logic [1:0]         scan_word_i1_13;
-    logic               scan_word_f1_14;
-    logic [1:0]         scan_word_i1_14;
-    logic               scan_word_f1_15;
-    logic [1:0]         scan_word_i1_15;
-    logic               scan_word_f1_16;
-    logic [1:0]         scan_word_i1_16;
-    logic               scan_word_f1_17;
-    logic [1:0]         scan_word_i1_17;
-    logic               scan_word_f1_18;
-    logic [1:0]         scan_word_i1_18;
-    logic               scan_word_f1_19;
-    logic [1:0]         scan_word_i1_19;
-    logic               scan_word_f1_20;
-    logic [1:0]         scan_word_i1_20;
-    logic               scan_word_f1_21;
-    logic [1:0]         scan_word_i1_21;
-    logic               scan_word_f1_22;
-    logic [1:0]         scan_word_i1_22;
-    logic               scan_word_f1_23;
-    logic [1:0]         scan_word_i1_23;
-    logic               scan_word_f1_24;
-    logic [1:0]         scan_word_i1_24;
-    logic               scan_word_f1_25;
-    logic [1:0]         scan_word_i1_25;
-    logic               scan_word_f1_26;
-    logic [1:0]         scan_word_i1_26;
-    logic               scan_word_f1_27;
-    logic [1:0]         scan_word_i1_27;
-    logic               scan_word_f1_28;
-    logic [1:0]         scan_word_i1_28;
-    logic               scan_word_f1_29;
-    logic [1:0]         scan_word_i1_29;
-    logic               scan_word_f1_30;
-    logic [1:0]         scan_word_i1_30;
-    logic               scan_word_f1_31;
-    logic [1:0]         scan_word_i1_31;
-    logic               scan_word_f2_0;
-    logic [2:0]         scan_word_i2_0;
-    logic               scan_word_f2_1;
-    logic [2:0]         scan_word_i2_1;
-    logic               scan_word_f2_2;
-    logic [2:0]         scan_word_i2_2;
-    logic               scan_word_f2_3;
-    logic [2:0]         scan_word_i2_3;
-    logic               scan_word_f2_4;
-    logic [2:0]         scan_word_i2_4;
-    logic               scan_word_f2_5;
-    logic [2:0]         scan_word_i2_5;
-    logic               scan_word_f2_6;
-    logic [2:0]         scan_word_i2_6;
-    logic               scan_word_f2_7;
-    logic [2:0]         scan_word_i2_7;
-    logic               scan_word_f2_8;
-    logic [2:0]         scan_word_i2_8;
-    logic               scan_word_f2_9;
-    logic [2:0]         scan_word_i2_9;
-    logic               scan_word_f2_10;
-    logic [2:0]         scan_word_i2_10;
-    logic               scan_word_f2_11;
-    logic [2:0]         scan_word_i2_11;
-    logic               scan_word_f2_12;
-    logic [2:0]         scan_word_i2_12;
-    logic               scan_word_f2_13;
-    logic [2:0]         scan_word_i2_13;
-    logic               scan_word_f2_14;
-    logic [2:0]         scan_word_i2_14;
-    logic               scan_word_f2_15;
-    logic [2:0]         scan_word_i2_15;
-    logic               scan_word_f3_0;
-    logic [3:0]         scan_word_i3_0;
-    logic               scan_word_f3_1;
-    logic [3:0]         scan_word_i3_1;
-    logic               scan_word_f3_2;
-    logic [3:0]         scan_word_i3_2;
-    logic               scan_word_f3_3;
-    logic [3:0]         scan_word_i3_3;
-    logic               scan_word_f3_4;
-    logic [3:0]         scan_word_i3_4;
-    logic               scan_word_f3_5;
-    logic [3:0]         scan_word_i3_5;
-    logic               scan_word_f3_6;
-    logic [3:0]         scan_word_i3_6;
-    logic               scan_word_f3_7;
-    logic [3:0]         scan_word_i3_7;
-    logic               scan_word_f4_0;
-    logic [4:0]         scan_word_i4_0;
-    logic               scan_word_f4_1;
-    logic [4:0]         scan_word_i4_1;
-    logic               scan_word_f4_2;
-    logic [4:0]         scan_word_i4_2;
-    logic               scan_word_f4_3;
-    logic [4:0]         scan_word_i4_3;
-    logic               scan_word_f5_0;
-    logic [5:0]         scan_word_i5_0;
-    logic               scan_word_f5_1;
-    logic [5:0]         scan_word_i5_1;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic               scan_word_f6_0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [6:0]         scan_word_i6_0;
-    logic [6:0]         scan_word_index;
-    logic [127:0]       scan_word_bits;
-    logic               scan_bit_f0_0;
-    logic               scan_bit_i0_0;
-    logic               scan_bit_f0_1;
-    logic               scan_bit_i0_1;
-    logic               scan_bit_f0_2;
-    logic               scan_bit_i0_2;
-    logic               scan_bit_f0_3;
-    logic               scan_bit_i0_3;
-    logic               scan_bit_f0_4;
-    logic               scan_bit_i0_4;
-    logic               scan_bit_f0_5;
-    logic               scan_bit_i0_5;
-    logic               scan_bit_f0_6;
-    logic               scan_bit_i0_6;
-    logic               scan_bit_f0_7;
-    logic               scan_bit_i0_7;
-    logic               scan_bit_f0_8;
-    logic               scan_bit_i0_8;
-    logic               scan_bit_f0_9;
-    logic               scan_bit_i0_9;
-    logic               scan_bit_f0_10;
-    logic               scan_bit_i0_10;
-    logic               scan_bit_f0_11;
-    logic               scan_bit_i0_11;
-    logic               scan_bit_f0_12;
-    logic               scan_bit_i0_12;
-    logic               scan_bit_f0_13;
-    logic               scan_bit_i0_13;
-    logic               scan_bit_f0_14;
-    logic               scan_bit_i0_14;
-    logic               scan_bit_f0_15;
-    logic               scan_bit_i0_15;
-    logic               scan_bit_f0_16;
-    logic               scan_bit_i0_16;
-    logic               scan_bit_f0_17;
-    logic               scan_bit_i0_17;
-    logic               scan_bit_f0_18;
-    logic               scan_bit_i0_18;
-    logic               scan_bit_f0_19;
-    logic               scan_bit_i0_19;
-    logic               scan_bit_f0_20;
-    logic               scan_bit_i0_20;
-    logic               scan_bit_f0_21;
-    logic               scan_bit_i0_21;
-    logic               scan_bit_f0_22;
-    logic               scan_bit_i0_22;
-    logic               scan_bit_f0_23;
-    logic               scan_bit_i0_23;
-    logic               scan_bit_f0_24;
-    logic               scan_bit_i0_24;
-    logic               scan_bit_f0_25;
-    logic               scan_bit_i0_25;
-    logic               scan_bit_f0_26;
-    logic               scan_bit_i0_26;
-    logic               scan_bit_f0_27;
-    logic               scan_bit_i0_27;
-    logic               scan_bit_f0_28;
-    logic               scan_bit_i0_28;
-    logic               scan_bit_f0_29;
-    logic               scan_bit_i0_29;
-    logic               scan_bit_f0_30;
-    logic               scan_bit_i0_30;
-    logic               scan_bit_f0_31;
-    logic               scan_bit_i0_31;
-    logic               scan_bit_f0_32;
-    logic               scan_bit_i0_32;
-    logic               scan_bit_f0_33;
-    logic               scan_bit_i0_33;
-    logic               scan_bit_f0_34;
-    logic               scan_bit_i0_34;
-    logic               scan_bit_f0_35;
-    logic               scan_bit_i0_35;
-    logic               scan_bit_f0_36;
-    logic               scan_bit_i0_36;
-    logic               scan_bit_f0_37;
-    logic               scan_bit_i0_37;
-    logic               scan_bit_f0_38;
-    logic               scan_bit_i0_38;
-    logic               scan_bit_f0_39;
-    logic               scan_bit_i0_39;
-    logic               scan_bit_f0_40;
-    logic               scan_bit_i0_40;
-    logic               scan_bit_f0_41;
-    logic               scan_bit_i0_41;
-    logic               scan_bit_f0_42;
-    logic               scan_bit_i0_42;
-    logic               scan_bit_f0_43;
-    logic               scan_bit_i0_43;
-    logic               scan_bit_f0_44;
-    logic               scan_bit_i0_44;
-    logic               scan_bit_f0_45;
-    logic               scan_bit_i0_45;
-    logic               scan_bit_f0_46;
-    logic               scan_bit_i0_46;
-    logic               scan_bit_f0_47;
-    logic               scan_bit_i0_47;
-    logic               scan_bit_f0_48;
-    logic               scan_bit_i0_48;
-    logic               scan_bit_f0_49;
-    logic               scan_bit_i0_49;
-    logic               scan_bit_f0_50;
-    logic               scan_bit_i0_50;
-    logic               scan_bit_f0_51;
-    logic               scan_bit_i0_51;
-    logic               scan_bit_f0_52;
-    logic               scan_bit_i0_52;
-    logic               scan_bit_f0_53;
-    logic               scan_bit_i0_53;
-    logic               scan_bit_f0_54;
-    logic               scan_bit_i0_54;
-    logic               scan_bit_f0_55;
-    logic               scan_bit_i0_55;
-    logic               scan_bit_f0_56;
-    logic               scan_bit_i0_56;
-    logic               scan_bit_f0_57;
-    logic               scan_bit_i0_57;
-    logic               scan_bit_f0_58;
-    logic               scan_bit_i0_58;
-    logic               scan_bit_f0_59;
-    logic               scan_bit_i0_59;
-    logic               scan_bit_f0_60;
-    logic               scan_bit_i0_60;
-    logic               scan_bit_f0_61;
-    logic               scan_bit_i0_61;
-    logic               scan_bit_f0_62;
-    logic               scan_bit_i0_62;
-    logic               scan_bit_f0_63;
-    logic               scan_bit_i0_63;
-    logic               scan_bit_f1_0;
-    logic [1:0]         scan_bit_i1_0;
-    logic               scan_bit_f1_1;
-    logic [1:0]         scan_bit_i1_1;
-    logic               scan_bit_f1_2;
-    logic [1:0]         scan_bit_i1_2;
-    logic               scan_bit_f1_3;
-    logic [1:0]         scan_bit_i1_3;
-    logic               scan_bit_f1_4;
-    logic [1:0]         scan_bit_i1_4;
-    logic               scan_bit_f1_5;
-    logic [1:0]         scan_bit_i1_5;
-    logic               scan_bit_f1_6;
-    logic [1:0]         scan_bit_i1_6;
-    logic               scan_bit_f1_7;
-    logic [1:0]         scan_bit_i1_7;
-    logic               scan_bit_f1_8;
-    logic [1:0]         scan_bit_i1_8;
-    logic               scan_bit_f1_9;
-    logic [1:0]         scan_bit_i1_9;
-    logic               scan_bit_f1_10;
-    logic [1:0]         scan_bit_i1_10;
-    logic               scan_bit_f1_11;
-    logic [1:0]         scan_bit_i1_11;
-    logic               scan_bit_f1_12;
-    logic [1:0]         scan_bit_i1_12;
-    logic               scan_bit_f1_13;
-    logic [1:0]         scan_bit_i1_13;
-    logic               scan_bit_f1_14;
-    logic [1:0]         scan_bit_i1_14;
-    logic               scan_bit_f1_15;
-    logic [1:0]         scan_bit_i1_15;
-    logic               scan_bit_f1_16;
-    logic [1:0]         scan_bit_i1_16;
-    logic               scan_bit_f1_17;
-    logic [1:0]         scan_bit_i1_17;
-    logic               scan_bit_f1_18;
-    logic [1:0]         scan_bit_i1_18;
-    logic               scan_bit_f1_19;
-    logic [1:0]         scan_bit_i1_19;
-    logic               scan_bit_f1_20;
-    logic [1:0]         scan_bit_i1_20;
-    logic               scan_bit_f1_21;
-    logic [1:0]         scan_bit_i1_21;
-    logic               scan_bit_f1_22;
-    logic [1:0]         scan_bit_i1_22;
-    logic               scan_bit_f1_23;
-    logic [1:0]         scan_bit_i1_23;
-    logic               scan_bit_f1_24;
-    logic [1:0]         scan_bit_i1_24;
-    logic               scan_bit_f1_25;
-    logic [1:0]         scan_bit_i1_25;
-    logic               scan_bit_f1_26;
-    logic [1:0]         scan_bit_i1_26;
-    logic               scan_bit_f1_27;
-    logic [1:0]         scan_bit_i1_27;
-    logic               scan_bit_f1_28;
-    logic [1:0]         scan_bit_i1_28;
-    logic               scan_bit_f1_29;
-    logic [1:0]         scan_bit_i1_29;
-    logic               scan_bit_f1_30;
-    logic [1:0]         scan_bit_i1_30;
-    logic               scan_bit_f1_31;
-    logic [1:0]         scan_bit_i1_31;
-    logic               scan_bit_f2_0;
-    logic [2:0]         scan_bit_i2_0;
-    logic               scan_bit_f2_1;
-    logic [2:0]         scan_bit_i2_1;
-    logic               scan_bit_f2_2;
-    logic [2:0]         scan_bit_i2_2;
-    logic               scan_bit_f2_3;
-    logic [2:0]         scan_bit_i2_3;
-    logic               scan_bit_f2_4;
-    logic [2:0]         scan_bit_i2_4;
-    logic               scan_bit_f2_5;
-    logic [2:0]         scan_bit_i2_5;
-    logic               scan_bit_f2_6;
-    logic [2:0]         scan_bit_i2_6;
-    logic               scan_bit_f2_7;
-    logic [2:0]         scan_bit_i2_7;
-    logic               scan_bit_f2_8;
-    logic [2:0]         scan_bit_i2_8;
-    logic               scan_bit_f2_9;
-    logic [2:0]         scan_bit_i2_9;
-    logic               scan_bit_f2_10;
-    logic [2:0]         scan_bit_i2_10;
-    logic               scan_bit_f2_11;
-    logic [2:0]         scan_bit_i2_11;
-    logic               scan_bit_f2_12;
-    logic [2:0]         scan_bit_i2_12;
-    logic               scan_bit_f2_13;
-    logic [2:0]         scan_bit_i2_13;
-    logic               scan_bit_f2_14;
-    logic [2:0]         scan_bit_i2_14;
-    logic               scan_bit_f2_15;
-    logic [2:0]         scan_bit_i2_15;
-    logic               scan_bit_f3_0;
-    logic [3:0]         scan_bit_i3_0;
-    logic               scan_bit_f3_1;
-    logic [3:0]         scan_bit_i3_1;
-    logic               scan_bit_f3_2;
-    logic [3:0]         scan_bit_i3_2;
-    logic               scan_bit_f3_3;
-    logic [3:0]         scan_bit_i3_3;
-    logic               scan_bit_f3_4;
-    logic [3:0]         scan_bit_i3_4;
-    logic               scan_bit_f3_5;
-    logic [3:0]         scan_bit_i3_5;
-    logic               scan_bit_f3_6;
-    logic [3:0]         scan_bit_i3_6;
-    logic               scan_bit_f3_7;
-    logic [3:0]         scan_bit_i3_7;
-    logic               scan_bit_f4_0;
-    logic [4:0]         scan_bit_i4_0;
-    logic               scan_bit_f4_1;
-    logic [4:0]         scan_bit_i4_1;
-    logic               scan_bit_f4_2;
-    logic [4:0]         scan_bit_i4_2;
-    logic               scan_bit_f4_3;
-    logic [4:0]         scan_bit_i4_3;
-    logic               scan_bit_f5_0;
-    logic [5:0]         scan_bit_i5_0;
-    logic               scan_bit_f5_1;
-    logic [5:0]         scan_bit_i5_1;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic               scan_bit_f6_0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [6:0]         scan_bit_i6_0;
-    logic [13:0]        scan_next;
-    logic [31:0]        scan_div_r16;
-    logic               scan_div_q15;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r15;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q14;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r14;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q13;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r13;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q12;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r12;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q11;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r11;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q10;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r10;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q9;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r9;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q8;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r8;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q7;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r7;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q6;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r6;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q5;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r5;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q4;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r4;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q3;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r3;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q2;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r2;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q1;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r1;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               scan_div_q0;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]        scan_div_r0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [6:0]         scan_clear_word;
-    logic [127:0]       scan_clear_mask;
     logic               xfer_issue;
     logic               xfer_is_store;
-    logic               xfer_first;
     logic [15:0]        loads_granted;
-    logic [15:0]        stores_granted;
-    logic               last_was_load;
     logic [15:0]        loads_done;
     logic [15:0]        stores_done;
     logic [15:0]        requant_done_tiles;
@@ -1009,181 +113,6 @@ module sparsetile_accel (
     logic [15:0]        ring_tx_1;
     logic [15:0]        ring_tx_2;
     logic [15:0]        ring_tx_3;
-    logic               xfer_want_store;
-    logic               xfer_elig_load;
-    logic               xfer_elig_store;
-    logic               xfer_grant;
-    logic               grant_store;
-    logic               issue_load;
-    logic               issue_store;
-    logic [15:0]        ldq_ty;
-    logic [15:0]        ldq_tx;
-    logic               ldq_in_res;
-    logic [17:0]        ldq_y;
-    logic [17:0]        ldq_x;
-    logic [15:0]        ldq_w;
-    logic [17:0]        ldq_r;
-    logic [17:0]        ldq_c;
-    logic [15:0]        ldq_j;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldq_gi_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               ldq_w_last;
-    logic               ldq_x_last;
-    logic               ldq_y_last;
-    logic               ldq_j_last;
-    logic               ldq_c_last;
-    logic               ldq_r_last;
-    logic               ldq_last;
-    logic [31:0]        ldq_res_addr;
-    logic [31:0]        ldq_halo_addr;
-    logic [31:0]        ldq_addr;
-    logic               ldq_last_req;
-    logic               ldr_active;
-    logic               ldr_rsp;
-    logic               ldr_rsp_last_w;
-    logic [1:0]         ldr_next_index;
-    logic               ldr_init_ring;
-    logic               ldr_init_grant;
-    logic [15:0]        ldr_ty;
-    logic [15:0]        ldr_tx;
-    logic               ldr_in_res;
-    logic [17:0]        ldr_y;
-    logic [17:0]        ldr_x;
-    logic [15:0]        ldr_w;
-    logic [17:0]        ldr_r;
-    logic [17:0]        ldr_c;
-    logic [15:0]        ldr_j;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        ldr_gi_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic               ldr_w_last;
-    logic               ldr_x_last;
-    logic               ldr_y_last;
-    logic               ldr_j_last;
-    logic               ldr_c_last;
-    logic               ldr_r_last;
-    logic               ldr_last;
-    logic               ev_load_ready_r;
-    logic [7:0]         ldr_hy;
-    logic [7:0]         ldr_hx;
-    logic [7:0]         ldr_rs;
-    logic [7:0]         ldr_cs;
-    logic [31:0]        ldr_halo_addr;
     logic [8:0]         ldr_halo_addr_h;
     logic [7:0]         ldr_bank;
     logic               ldr_halo_write;
@@ -1224,58 +153,8 @@ module sparsetile_accel (
     logic [8:0]         ldr_res_addr;
     logic [7:0]         ldr_res_col;
     logic               res_rd_en;
-    logic [15:0]        st_ty;
-    logic [15:0]        st_tx;
-    logic               st_half;
-    logic [17:0]        st_r;
-    logic [17:0]        st_c;
-    logic [15:0]        st_j;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]        st_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [1:0]         st_ring_index;
-    logic               st_j_last;
-    logic               st_c_last;
-    logic               st_r_last;
-    logic               st_last;
-    logic [15:0]        st_next_j;
-    logic [17:0]        st_next_c;
-    logic [17:0]        st_next_r;
-    logic [7:0]         st_rd_r;
-    logic [1:0]         st_rd_c;
-    logic [15:0]        st_rd_j;
-    logic               st_rd_half;
     logic [8:0]         out_rd_addr;
     logic               out_rd_en;
-    logic [1:0]         st_rd_col;
-    logic [31:0]        st_addr;
     logic [8:0]         res_rd_addr_0_0;
     logic [7:0]         res_buf_0_0_rdata;
     logic               out_we_0_0;
@@ -1660,56 +539,10 @@ module sparsetile_accel (
     logic [8:0]         out_wr_addr_3_15;
     logic [7:0]         out_wr_data_3_15;
     logic [7:0]         out_buf_3_15_rdata;
-    logic [127:0]       st_wdata;
-    logic               ev_store_end_r;
-    logic               st_last_req;
-    logic               tile_req_valid;
     logic [15:0]        cp_tile;
     logic               cp_running;
-    logic [15:0]        cp_kgroup;
-    logic [23:0]        cp_k;
-    logic [15:0]        cp_chunk;
-    logic [3:0]         cp_kx;
-    logic [3:0]         cp_ky;
     logic               cp_start;
-    logic               cp_run_eff;
-    logic [23:0]        cp_k_eff;
-    logic [15:0]        cp_g_eff;
-    logic [15:0]        cp_chunk_eff;
-    logic [3:0]         cp_kx_eff;
-    logic [3:0]         cp_ky_eff;
     logic               cp_issue;
-    logic               cp_slot_end;
-    logic               cp_tile_end;
-    logic [1:0]         cp_ring_index;
-    logic [15:0]        cp_ty;
-    logic [15:0]        cp_tx;
-    logic [17:0]        cp_yo;
-    logic [17:0]        cp_xo;
-    logic [17:0]        cp_y0;
-    logic [17:0]        cp_x0;
-    logic [7:0]         cp_a;
-    logic [7:0]         cp_b;
-    logic [7:0]         cp_ra;
-    logic [7:0]         cp_rb;
-    logic [31:0]        cp_word;
-    logic [7:0]         cp_byte_off;
-    logic [7:0]         cp_rs_0;
-    logic [31:0]        cp_row_term_0;
-    logic [7:0]         cp_rs_1;
-    logic [31:0]        cp_row_term_1;
-    logic [7:0]         cp_rs_2;
-    logic [31:0]        cp_row_term_2;
-    logic [7:0]         cp_rs_3;
-    logic [31:0]        cp_row_term_3;
-    logic [7:0]         cp_cs_0;
-    logic [31:0]        cp_col_term_0;
-    logic [7:0]         cp_cs_1;
-    logic [31:0]        cp_col_term_1;
-    logic [7:0]         cp_cs_2;
-    logic [31:0]        cp_col_term_2;
-    logic [7:0]         cp_cs_3;
-    logic [31:0]        cp_col_term_3;
     logic               p1_valid;
     logic               p1_first;
     logic               p1_last;
@@ -1721,6349 +554,1387 @@ module sparsetile_accel (
     logic [7:0]         p1_rb;
     logic [3:0]         p1_row_ok;
     logic [3:0]         p1_col_ok;
-    logic [7:0]         p1_bit_off;
-    logic [31:0]        seg_0;
-    logic [31:0]        seg_1;
-    logic [31:0]        seg_2;
-    logic [31:0]        seg_3;
-    logic [31:0]        seg_4;
-    logic [31:0]        seg_5;
-    logic [31:0]        seg_6;
-    logic [31:0]        seg_7;
-    logic [31:0]        seg_8;
-    logic [31:0]        seg_9;
-    logic [31:0]        seg_10;
-    logic [31:0]        seg_11;
-    logic [31:0]        seg_12;
-    logic [31:0]        seg_13;
-    logic [31:0]        seg_14;
-    logic [31:0]        seg_15;
-    logic [31:0]        wseg_0;
-    logic [31:0]        wseg_1;
-    logic [31:0]        wseg_2;
-    logic [31:0]        wseg_3;
-    logic [1:0]         rot_row_0;
-    logic [31:0]        rot_0_0;
-    logic [31:0]        rot_0_1;
-    logic [31:0]        rot_0_2;
-    logic [31:0]        rot_0_3;
-    logic [31:0]        opnd_0_0;
-    logic [31:0]        opnd_0_1;
-    logic [31:0]        opnd_0_2;
-    logic [31:0]        opnd_0_3;
-    logic [1:0]         rot_row_1;
-    logic [31:0]        rot_1_0;
-    logic [31:0]        rot_1_1;
-    logic [31:0]        rot_1_2;
-    logic [31:0]        rot_1_3;
-    logic [31:0]        opnd_1_0;
-    logic [31:0]        opnd_1_1;
-    logic [31:0]        opnd_1_2;
-    logic [31:0]        opnd_1_3;
-    logic [1:0]         rot_row_2;
-    logic [31:0]        rot_2_0;
-    logic [31:0]        rot_2_1;
-    logic [31:0]        rot_2_2;
-    logic [31:0]        rot_2_3;
-    logic [31:0]        opnd_2_0;
-    logic [31:0]        opnd_2_1;
-    logic [31:0]        opnd_2_2;
-    logic [31:0]        opnd_2_3;
-    logic [1:0]         rot_row_3;
-    logic [31:0]        rot_3_0;
-    logic [31:0]        rot_3_1;
-    logic [31:0]        rot_3_2;
-    logic [31:0]        rot_3_3;
-    logic [31:0]        opnd_3_0;
-    logic [31:0]        opnd_3_1;
-    logic [31:0]        opnd_3_2;
-    logic [31:0]        opnd_3_3;
-    logic               p2_valid;
-    logic               p2_first;
-    logic               p2_last;
     logic               p2_last_g;
     logic [15:0]        p2_g;
     logic               p2_half;
-    logic signed [18:0] pe_sum_0_0_0;
-    logic signed [31:0] pe_acc_0_0_0;
     logic signed [31:0] shadow_0_0_0;
-    logic signed [18:0] pe_sum_0_0_1;
-    logic signed [31:0] pe_acc_0_0_1;
     logic signed [31:0] shadow_0_0_1;
-    logic signed [18:0] pe_sum_0_0_2;
-    logic signed [31:0] pe_acc_0_0_2;
     logic signed [31:0] shadow_0_0_2;
-    logic signed [18:0] pe_sum_0_0_3;
-    logic signed [31:0] pe_acc_0_0_3;
     logic signed [31:0] shadow_0_0_3;
-    logic signed [18:0] pe_sum_0_1_0;
-    logic signed [31:0] pe_acc_0_1_0;
     logic signed [31:0] shadow_0_1_0;
-    logic signed [18:0] pe_sum_0_1_1;
-    logic signed [31:0] pe_acc_0_1_1;
     logic signed [31:0] shadow_0_1_1;
-    logic signed [18:0] pe_sum_0_1_2;
-    logic signed [31:0] pe_acc_0_1_2;
     logic signed [31:0] shadow_0_1_2;
-    logic signed [18:0] pe_sum_0_1_3;
-    logic signed [31:0] pe_acc_0_1_3;
     logic signed [31:0] shadow_0_1_3;
-    logic signed [18:0] pe_sum_0_2_0;
-    logic signed [31:0] pe_acc_0_2_0;
     logic signed [31:0] shadow_0_2_0;
-    logic signed [18:0] pe_sum_0_2_1;
-    logic signed [31:0] pe_acc_0_2_1;
     logic signed [31:0] shadow_0_2_1;
-    logic signed [18:0] pe_sum_0_2_2;
-    logic signed [31:0] pe_acc_0_2_2;
     logic signed [31:0] shadow_0_2_2;
-    logic signed [18:0] pe_sum_0_2_3;
-    logic signed [31:0] pe_acc_0_2_3;
     logic signed [31:0] shadow_0_2_3;
-    logic signed [18:0] pe_sum_0_3_0;
-    logic signed [31:0] pe_acc_0_3_0;
     logic signed [31:0] shadow_0_3_0;
-    logic signed [18:0] pe_sum_0_3_1;
-    logic signed [31:0] pe_acc_0_3_1;
     logic signed [31:0] shadow_0_3_1;
-    logic signed [18:0] pe_sum_0_3_2;
-    logic signed [31:0] pe_acc_0_3_2;
     logic signed [31:0] shadow_0_3_2;
-    logic signed [18:0] pe_sum_0_3_3;
-    logic signed [31:0] pe_acc_0_3_3;
     logic signed [31:0] shadow_0_3_3;
-    logic signed [18:0] pe_sum_1_0_0;
-    logic signed [31:0] pe_acc_1_0_0;
     logic signed [31:0] shadow_1_0_0;
-    logic signed [18:0] pe_sum_1_0_1;
-    logic signed [31:0] pe_acc_1_0_1;
     logic signed [31:0] shadow_1_0_1;
-    logic signed [18:0] pe_sum_1_0_2;
-    logic signed [31:0] pe_acc_1_0_2;
     logic signed [31:0] shadow_1_0_2;
-    logic signed [18:0] pe_sum_1_0_3;
-    logic signed [31:0] pe_acc_1_0_3;
     logic signed [31:0] shadow_1_0_3;
-    logic signed [18:0] pe_sum_1_1_0;
-    logic signed [31:0] pe_acc_1_1_0;
     logic signed [31:0] shadow_1_1_0;
-    logic signed [18:0] pe_sum_1_1_1;
-    logic signed [31:0] pe_acc_1_1_1;
     logic signed [31:0] shadow_1_1_1;
-    logic signed [18:0] pe_sum_1_1_2;
-    logic signed [31:0] pe_acc_1_1_2;
     logic signed [31:0] shadow_1_1_2;
-    logic signed [18:0] pe_sum_1_1_3;
-    logic signed [31:0] pe_acc_1_1_3;
     logic signed [31:0] shadow_1_1_3;
-    logic signed [18:0] pe_sum_1_2_0;
-    logic signed [31:0] pe_acc_1_2_0;
     logic signed [31:0] shadow_1_2_0;
-    logic signed [18:0] pe_sum_1_2_1;
-    logic signed [31:0] pe_acc_1_2_1;
     logic signed [31:0] shadow_1_2_1;
-    logic signed [18:0] pe_sum_1_2_2;
-    logic signed [31:0] pe_acc_1_2_2;
     logic signed [31:0] shadow_1_2_2;
-    logic signed [18:0] pe_sum_1_2_3;
-    logic signed [31:0] pe_acc_1_2_3;
     logic signed [31:0] shadow_1_2_3;
-    logic signed [18:0] pe_sum_1_3_0;
-    logic signed [31:0] pe_acc_1_3_0;
     logic signed [31:0] shadow_1_3_0;
-    logic signed [18:0] pe_sum_1_3_1;
-    logic signed [31:0] pe_acc_1_3_1;
     logic signed [31:0] shadow_1_3_1;
-    logic signed [18:0] pe_sum_1_3_2;
-    logic signed [31:0] pe_acc_1_3_2;
     logic signed [31:0] shadow_1_3_2;
-    logic signed [18:0] pe_sum_1_3_3;
-    logic signed [31:0] pe_acc_1_3_3;
     logic signed [31:0] shadow_1_3_3;
-    logic signed [18:0] pe_sum_2_0_0;
-    logic signed [31:0] pe_acc_2_0_0;
     logic signed [31:0] shadow_2_0_0;
-    logic signed [18:0] pe_sum_2_0_1;
-    logic signed [31:0] pe_acc_2_0_1;
     logic signed [31:0] shadow_2_0_1;
-    logic signed [18:0] pe_sum_2_0_2;
-    logic signed [31:0] pe_acc_2_0_2;
     logic signed [31:0] shadow_2_0_2;
-    logic signed [18:0] pe_sum_2_0_3;
-    logic signed [31:0] pe_acc_2_0_3;
     logic signed [31:0] shadow_2_0_3;
-    logic signed [18:0] pe_sum_2_1_0;
-    logic signed [31:0] pe_acc_2_1_0;
     logic signed [31:0] shadow_2_1_0;
-    logic signed [18:0] pe_sum_2_1_1;
-    logic signed [31:0] pe_acc_2_1_1;
     logic signed [31:0] shadow_2_1_1;
-    logic signed [18:0] pe_sum_2_1_2;
-    logic signed [31:0] pe_acc_2_1_2;
     logic signed [31:0] shadow_2_1_2;
-    logic signed [18:0] pe_sum_2_1_3;
-    logic signed [31:0] pe_acc_2_1_3;
     logic signed [31:0] shadow_2_1_3;
-    logic signed [18:0] pe_sum_2_2_0;
-    logic signed [31:0] pe_acc_2_2_0;
     logic signed [31:0] shadow_2_2_0;
-    logic signed [18:0] pe_sum_2_2_1;
-    logic signed [31:0] pe_acc_2_2_1;
     logic signed [31:0] shadow_2_2_1;
-    logic signed [18:0] pe_sum_2_2_2;
-    logic signed [31:0] pe_acc_2_2_2;
     logic signed [31:0] shadow_2_2_2;
-    logic signed [18:0] pe_sum_2_2_3;
-    logic signed [31:0] pe_acc_2_2_3;
     logic signed [31:0] shadow_2_2_3;
-    logic signed [18:0] pe_sum_2_3_0;
-    logic signed [31:0] pe_acc_2_3_0;
     logic signed [31:0] shadow_2_3_0;
-    logic signed [18:0] pe_sum_2_3_1;
-    logic signed [31:0] pe_acc_2_3_1;
     logic signed [31:0] shadow_2_3_1;
-    logic signed [18:0] pe_sum_2_3_2;
-    logic signed [31:0] pe_acc_2_3_2;
     logic signed [31:0] shadow_2_3_2;
-    logic signed [18:0] pe_sum_2_3_3;
-    logic signed [31:0] pe_acc_2_3_3;
     logic signed [31:0] shadow_2_3_3;
-    logic signed [18:0] pe_sum_3_0_0;
-    logic signed [31:0] pe_acc_3_0_0;
     logic signed [31:0] shadow_3_0_0;
-    logic signed [18:0] pe_sum_3_0_1;
-    logic signed [31:0] pe_acc_3_0_1;
     logic signed [31:0] shadow_3_0_1;
-    logic signed [18:0] pe_sum_3_0_2;
-    logic signed [31:0] pe_acc_3_0_2;
     logic signed [31:0] shadow_3_0_2;
-    logic signed [18:0] pe_sum_3_0_3;
-    logic signed [31:0] pe_acc_3_0_3;
     logic signed [31:0] shadow_3_0_3;
-    logic signed [18:0] pe_sum_3_1_0;
-    logic signed [31:0] pe_acc_3_1_0;
     logic signed [31:0] shadow_3_1_0;
-    logic signed [18:0] pe_sum_3_1_1;
-    logic signed [31:0] pe_acc_3_1_1;
     logic signed [31:0] shadow_3_1_1;
-    logic signed [18:0] pe_sum_3_1_2;
-    logic signed [31:0] pe_acc_3_1_2;
     logic signed [31:0] shadow_3_1_2;
-    logic signed [18:0] pe_sum_3_1_3;
-    logic signed [31:0] pe_acc_3_1_3;
     logic signed [31:0] shadow_3_1_3;
-    logic signed [18:0] pe_sum_3_2_0;
-    logic signed [31:0] pe_acc_3_2_0;
     logic signed [31:0] shadow_3_2_0;
-    logic signed [18:0] pe_sum_3_2_1;
-    logic signed [31:0] pe_acc_3_2_1;
     logic signed [31:0] shadow_3_2_1;
-    logic signed [18:0] pe_sum_3_2_2;
-    logic signed [31:0] pe_acc_3_2_2;
     logic signed [31:0] shadow_3_2_2;
-    logic signed [18:0] pe_sum_3_2_3;
-    logic signed [31:0] pe_acc_3_2_3;
     logic signed [31:0] shadow_3_2_3;
-    logic signed [18:0] pe_sum_3_3_0;
-    logic signed [31:0] pe_acc_3_3_0;
     logic signed [31:0] shadow_3_3_0;
-    logic signed [18:0] pe_sum_3_3_1;
-    logic signed [31:0] pe_acc_3_3_1;
     logic signed [31:0] shadow_3_3_1;
-    logic signed [18:0] pe_sum_3_3_2;
-    logic signed [31:0] pe_acc_3_3_2;
     logic signed [31:0] shadow_3_3_2;
-    logic signed [18:0] pe_sum_3_3_3;
-    logic signed [31:0] pe_acc_3_3_3;
     logic signed [31:0] shadow_3_3_3;
     logic               rq_trigger;
-    logic               rq_active;
-    logic [7:0]         rq_row;
-    logic [15:0]        rq_g;
-    logic               rq_half;
-    logic               rq_last_g;
-    logic [15:0]        rq_done_count;
-    logic               rq_last_row;
-    logic [7:0]         rq_rd_row;
-    logic [15:0]        rq_rd_g;
-    logic               rq_rd_half;
-    logic [15:0]        rq_rd_ch;
-    logic [3:0]         rq_rd_ch_b;
-    logic [15:0]        rq_rd_ch_w;
-    logic [15:0]        rq_rd_base;
-    logic [19:0]        rq_bias_o4_0;
-    logic [3:0]         rq_bias_off_0;
-    logic [19:0]        rq_bias_o4_1;
-    logic [3:0]         rq_bias_off_1;
-    logic [19:0]        rq_bias_o4_2;
-    logic [3:0]         rq_bias_off_2;
-    logic [19:0]        rq_bias_o4_3;
-    logic [3:0]         rq_bias_off_3;
-    logic signed [31:0] rq_bias_0;
-    logic signed [31:0] rq_bias_1;
-    logic signed [31:0] rq_bias_2;
-    logic signed [31:0] rq_bias_3;
-    logic [15:0]        rq_ch;
-    logic [3:0]         rq_ch_b;
-    logic [15:0]        rq_ch_w;
-    logic [15:0]        rq_wr_base;
-    logic signed [47:0] rq_mult;
-    logic signed [49:0] rq_round;
-    logic signed [31:0] rq_0_0_acc;
-    logic signed [31:0] rq_0_0_t;
-    logic signed [49:0] rq_0_0_p;
-    logic signed [49:0] rq_0_0_sh;
-    logic signed [7:0]  rq_0_0_c1;
-    logic [3:0]         rq_0_0_res_sel;
-    logic signed [7:0]  rq_0_0_res;
-    logic signed [9:0]  rq_0_0_s10;
-    logic signed [7:0]  rq_0_0_c2;
-    logic signed [25:0] rq_0_0_pr;
-    logic signed [7:0]  rq_0_0_q;
-    logic signed [31:0] rq_0_1_acc;
-    logic signed [31:0] rq_0_1_t;
-    logic signed [49:0] rq_0_1_p;
-    logic signed [49:0] rq_0_1_sh;
-    logic signed [7:0]  rq_0_1_c1;
-    logic [3:0]         rq_0_1_res_sel;
-    logic signed [7:0]  rq_0_1_res;
-    logic signed [9:0]  rq_0_1_s10;
-    logic signed [7:0]  rq_0_1_c2;
-    logic signed [25:0] rq_0_1_pr;
-    logic signed [7:0]  rq_0_1_q;
-    logic signed [31:0] rq_0_2_acc;
-    logic signed [31:0] rq_0_2_t;
-    logic signed [49:0] rq_0_2_p;
-    logic signed [49:0] rq_0_2_sh;
-    logic signed [7:0]  rq_0_2_c1;
-    logic [3:0]         rq_0_2_res_sel;
-    logic signed [7:0]  rq_0_2_res;
-    logic signed [9:0]  rq_0_2_s10;
-    logic signed [7:0]  rq_0_2_c2;
-    logic signed [25:0] rq_0_2_pr;
-    logic signed [7:0]  rq_0_2_q;
-    logic signed [31:0] rq_0_3_acc;
-    logic signed [31:0] rq_0_3_t;
-    logic signed [49:0] rq_0_3_p;
-    logic signed [49:0] rq_0_3_sh;
-    logic signed [7:0]  rq_0_3_c1;
-    logic [3:0]         rq_0_3_res_sel;
-    logic signed [7:0]  rq_0_3_res;
-    logic signed [9:0]  rq_0_3_s10;
-    logic signed [7:0]  rq_0_3_c2;
-    logic signed [25:0] rq_0_3_pr;
-    logic signed [7:0]  rq_0_3_q;
-    logic [3:0]         rq_lane_0_0;
-    logic [3:0]         rq_lane_0_1;
-    logic [3:0]         rq_lane_0_2;
-    logic [3:0]         rq_lane_0_3;
-    logic [3:0]         rq_lane_0_4;
-    logic [3:0]         rq_lane_0_5;
-    logic [3:0]         rq_lane_0_6;
-    logic [3:0]         rq_lane_0_7;
-    logic [3:0]         rq_lane_0_8;
-    logic [3:0]         rq_lane_0_9;
-    logic [3:0]         rq_lane_0_10;
-    logic [3:0]         rq_lane_0_11;
-    logic [3:0]         rq_lane_0_12;
-    logic [3:0]         rq_lane_0_13;
-    logic [3:0]         rq_lane_0_14;
-    logic [3:0]         rq_lane_0_15;
-    logic signed [31:0] rq_1_0_acc;
-    logic signed [31:0] rq_1_0_t;
-    logic signed [49:0] rq_1_0_p;
-    logic signed [49:0] rq_1_0_sh;
-    logic signed [7:0]  rq_1_0_c1;
-    logic [3:0]         rq_1_0_res_sel;
-    logic signed [7:0]  rq_1_0_res;
-    logic signed [9:0]  rq_1_0_s10;
-    logic signed [7:0]  rq_1_0_c2;
-    logic signed [25:0] rq_1_0_pr;
-    logic signed [7:0]  rq_1_0_q;
-    logic signed [31:0] rq_1_1_acc;
-    logic signed [31:0] rq_1_1_t;
-    logic signed [49:0] rq_1_1_p;
-    logic signed [49:0] rq_1_1_sh;
-    logic signed [7:0]  rq_1_1_c1;
-    logic [3:0]         rq_1_1_res_sel;
-    logic signed [7:0]  rq_1_1_res;
-    logic signed [9:0]  rq_1_1_s10;
-    logic signed [7:0]  rq_1_1_c2;
-    logic signed [25:0] rq_1_1_pr;
-    logic signed [7:0]  rq_1_1_q;
-    logic signed [31:0] rq_1_2_acc;
-    logic signed [31:0] rq_1_2_t;
-    logic signed [49:0] rq_1_2_p;
-    logic signed [49:0] rq_1_2_sh;
-    logic signed [7:0]  rq_1_2_c1;
-    logic [3:0]         rq_1_2_res_sel;
-    logic signed [7:0]  rq_1_2_res;
-    logic signed [9:0]  rq_1_2_s10;
-    logic signed [7:0]  rq_1_2_c2;
-    logic signed [25:0] rq_1_2_pr;
-    logic signed [7:0]  rq_1_2_q;
-    logic signed [31:0] rq_1_3_acc;
-    logic signed [31:0] rq_1_3_t;
-    logic signed [49:0] rq_1_3_p;
-    logic signed [49:0] rq_1_3_sh;
-    logic signed [7:0]  rq_1_3_c1;
-    logic [3:0]         rq_1_3_res_sel;
-    logic signed [7:0]  rq_1_3_res;
-    logic signed [9:0]  rq_1_3_s10;
-    logic signed [7:0]  rq_1_3_c2;
-    logic signed [25:0] rq_1_3_pr;
-    logic signed [7:0]  rq_1_3_q;
-    logic [3:0]         rq_lane_1_0;
-    logic [3:0]         rq_lane_1_1;
-    logic [3:0]         rq_lane_1_2;
-    logic [3:0]         rq_lane_1_3;
-    logic [3:0]         rq_lane_1_4;
-    logic [3:0]         rq_lane_1_5;
-    logic [3:0]         rq_lane_1_6;
-    logic [3:0]         rq_lane_1_7;
-    logic [3:0]         rq_lane_1_8;
-    logic [3:0]         rq_lane_1_9;
-    logic [3:0]         rq_lane_1_10;
-    logic [3:0]         rq_lane_1_11;
-    logic [3:0]         rq_lane_1_12;
-    logic [3:0]         rq_lane_1_13;
-    logic [3:0]         rq_lane_1_14;
-    logic [3:0]         rq_lane_1_15;
-    logic signed [31:0] rq_2_0_acc;
-    logic signed [31:0] rq_2_0_t;
-    logic signed [49:0] rq_2_0_p;
-    logic signed [49:0] rq_2_0_sh;
-    logic signed [7:0]  rq_2_0_c1;
-    logic [3:0]         rq_2_0_res_sel;
-    logic signed [7:0]  rq_2_0_res;
-    logic signed [9:0]  rq_2_0_s10;
-    logic signed [7:0]  rq_2_0_c2;
-    logic signed [25:0] rq_2_0_pr;
-    logic signed [7:0]  rq_2_0_q;
-    logic signed [31:0] rq_2_1_acc;
-    logic signed [31:0] rq_2_1_t;
-    logic signed [49:0] rq_2_1_p;
-    logic signed [49:0] rq_2_1_sh;
-    logic signed [7:0]  rq_2_1_c1;
-    logic [3:0]         rq_2_1_res_sel;
-    logic signed [7:0]  rq_2_1_res;
-    logic signed [9:0]  rq_2_1_s10;
-    logic signed [7:0]  rq_2_1_c2;
-    logic signed [25:0] rq_2_1_pr;
-    logic signed [7:0]  rq_2_1_q;
-    logic signed [31:0] rq_2_2_acc;
-    logic signed [31:0] rq_2_2_t;
-    logic signed [49:0] rq_2_2_p;
-    logic signed [49:0] rq_2_2_sh;
-    logic signed [7:0]  rq_2_2_c1;
-    logic [3:0]         rq_2_2_res_sel;
-    logic signed [7:0]  rq_2_2_res;
-    logic signed [9:0]  rq_2_2_s10;
-    logic signed [7:0]  rq_2_2_c2;
-    logic signed [25:0] rq_2_2_pr;
-    logic signed [7:0]  rq_2_2_q;
-    logic signed [31:0] rq_2_3_acc;
-    logic signed [31:0] rq_2_3_t;
-    logic signed [49:0] rq_2_3_p;
-    logic signed [49:0] rq_2_3_sh;
-    logic signed [7:0]  rq_2_3_c1;
-    logic [3:0]         rq_2_3_res_sel;
-    logic signed [7:0]  rq_2_3_res;
-    logic signed [9:0]  rq_2_3_s10;
-    logic signed [7:0]  rq_2_3_c2;
-    logic signed [25:0] rq_2_3_pr;
-    logic signed [7:0]  rq_2_3_q;
-    logic [3:0]         rq_lane_2_0;
-    logic [3:0]         rq_lane_2_1;
-    logic [3:0]         rq_lane_2_2;
-    logic [3:0]         rq_lane_2_3;
-    logic [3:0]         rq_lane_2_4;
-    logic [3:0]         rq_lane_2_5;
-    logic [3:0]         rq_lane_2_6;
-    logic [3:0]         rq_lane_2_7;
-    logic [3:0]         rq_lane_2_8;
-    logic [3:0]         rq_lane_2_9;
-    logic [3:0]         rq_lane_2_10;
-    logic [3:0]         rq_lane_2_11;
-    logic [3:0]         rq_lane_2_12;
-    logic [3:0]         rq_lane_2_13;
-    logic [3:0]         rq_lane_2_14;
-    logic [3:0]         rq_lane_2_15;
-    logic signed [31:0] rq_3_0_acc;
-    logic signed [31:0] rq_3_0_t;
-    logic signed [49:0] rq_3_0_p;
-    logic signed [49:0] rq_3_0_sh;
-    logic signed [7:0]  rq_3_0_c1;
-    logic [3:0]         rq_3_0_res_sel;
-    logic signed [7:0]  rq_3_0_res;
-    logic signed [9:0]  rq_3_0_s10;
-    logic signed [7:0]  rq_3_0_c2;
-    logic signed [25:0] rq_3_0_pr;
-    logic signed [7:0]  rq_3_0_q;
-    logic signed [31:0] rq_3_1_acc;
-    logic signed [31:0] rq_3_1_t;
-    logic signed [49:0] rq_3_1_p;
-    logic signed [49:0] rq_3_1_sh;
-    logic signed [7:0]  rq_3_1_c1;
-    logic [3:0]         rq_3_1_res_sel;
-    logic signed [7:0]  rq_3_1_res;
-    logic signed [9:0]  rq_3_1_s10;
-    logic signed [7:0]  rq_3_1_c2;
-    logic signed [25:0] rq_3_1_pr;
-    logic signed [7:0]  rq_3_1_q;
-    logic signed [31:0] rq_3_2_acc;
-    logic signed [31:0] rq_3_2_t;
-    logic signed [49:0] rq_3_2_p;
-    logic signed [49:0] rq_3_2_sh;
-    logic signed [7:0]  rq_3_2_c1;
-    logic [3:0]         rq_3_2_res_sel;
-    logic signed [7:0]  rq_3_2_res;
-    logic signed [9:0]  rq_3_2_s10;
-    logic signed [7:0]  rq_3_2_c2;
-    logic signed [25:0] rq_3_2_pr;
-    logic signed [7:0]  rq_3_2_q;
-    logic signed [31:0] rq_3_3_acc;
-    logic signed [31:0] rq_3_3_t;
-    logic signed [49:0] rq_3_3_p;
-    logic signed [49:0] rq_3_3_sh;
-    logic signed [7:0]  rq_3_3_c1;
-    logic [3:0]         rq_3_3_res_sel;
-    logic signed [7:0]  rq_3_3_res;
-    logic signed [9:0]  rq_3_3_s10;
-    logic signed [7:0]  rq_3_3_c2;
-    logic signed [25:0] rq_3_3_pr;
-    logic signed [7:0]  rq_3_3_q;
-    logic [3:0]         rq_lane_3_0;
-    logic [3:0]         rq_lane_3_1;
-    logic [3:0]         rq_lane_3_2;
-    logic [3:0]         rq_lane_3_3;
-    logic [3:0]         rq_lane_3_4;
-    logic [3:0]         rq_lane_3_5;
-    logic [3:0]         rq_lane_3_6;
-    logic [3:0]         rq_lane_3_7;
-    logic [3:0]         rq_lane_3_8;
-    logic [3:0]         rq_lane_3_9;
-    logic [3:0]         rq_lane_3_10;
-    logic [3:0]         rq_lane_3_11;
-    logic [3:0]         rq_lane_3_12;
-    logic [3:0]         rq_lane_3_13;
-    logic [3:0]         rq_lane_3_14;
-    logic [3:0]         rq_lane_3_15;
-    logic               busy_w;
-    logic [63:0]        stat_cycles;
-    logic [63:0]        stat_busy;
-    logic [31:0]        stat_stall_setup;
-    logic [31:0]        stat_stall_weights;
-    logic [31:0]        stat_stall_load;
-    logic [31:0]        stat_stall_store;
-    logic [31:0]        stat_stall_dram;
-    logic [31:0]        stat_stall_requant;
-    logic [31:0]        stat_stall_drain;
-    logic [31:0]        stat_beats_rd;
-    logic [31:0]        stat_beats_wr;
-    logic               stall_is_drain;
-    logic               stall_is_load;
-    logic               stall_is_dram;
-    logic [127:0] weight_bank_0 [0:1023];
-    logic [127:0] weight_bank_1 [0:1023];
-    logic [127:0] weight_bank_2 [0:1023];
-    logic [127:0] weight_bank_3 [0:1023];
-    logic [127:0] bias_ram_0 [0:257];
-    logic [127:0] bias_ram_1 [0:257];
-    logic [127:0] bias_ram_2 [0:257];
-    logic [127:0] bias_ram_3 [0:257];
-    logic [127:0] halo_bank_0 [0:511];
-    logic [127:0] halo_bank_1 [0:511];
-    logic [127:0] halo_bank_2 [0:511];
-    logic [127:0] halo_bank_3 [0:511];
-    logic [127:0] halo_bank_4 [0:511];
-    logic [127:0] halo_bank_5 [0:511];
-    logic [127:0] halo_bank_6 [0:511];
-    logic [127:0] halo_bank_7 [0:511];
-    logic [127:0] halo_bank_8 [0:511];
-    logic [127:0] halo_bank_9 [0:511];
-    logic [127:0] halo_bank_10 [0:511];
-    logic [127:0] halo_bank_11 [0:511];
-    logic [127:0] halo_bank_12 [0:511];
-    logic [127:0] halo_bank_13 [0:511];
-    logic [127:0] halo_bank_14 [0:511];
-    logic [127:0] halo_bank_15 [0:511];
-    logic [7:0] res_buf_0_0 [0:511];
-    logic [7:0] out_buf_0_0 [0:511];
-    logic [7:0] res_buf_0_1 [0:511];
-    logic [7:0] out_buf_0_1 [0:511];
-    logic [7:0] res_buf_0_2 [0:511];
-    logic [7:0] out_buf_0_2 [0:511];
-    logic [7:0] res_buf_0_3 [0:511];
-    logic [7:0] out_buf_0_3 [0:511];
-    logic [7:0] res_buf_0_4 [0:511];
-    logic [7:0] out_buf_0_4 [0:511];
-    logic [7:0] res_buf_0_5 [0:511];
-    logic [7:0] out_buf_0_5 [0:511];
-    logic [7:0] res_buf_0_6 [0:511];
-    logic [7:0] out_buf_0_6 [0:511];
-    logic [7:0] res_buf_0_7 [0:511];
-    logic [7:0] out_buf_0_7 [0:511];
-    logic [7:0] res_buf_0_8 [0:511];
-    logic [7:0] out_buf_0_8 [0:511];
-    logic [7:0] res_buf_0_9 [0:511];
-    logic [7:0] out_buf_0_9 [0:511];
-    logic [7:0] res_buf_0_10 [0:511];
-    logic [7:0] out_buf_0_10 [0:511];
-    logic [7:0] res_buf_0_11 [0:511];
-    logic [7:0] out_buf_0_11 [0:511];
-    logic [7:0] res_buf_0_12 [0:511];
-    logic [7:0] out_buf_0_12 [0:511];
-    logic [7:0] res_buf_0_13 [0:511];
-    logic [7:0] out_buf_0_13 [0:511];
-    logic [7:0] res_buf_0_14 [0:511];
-    logic [7:0] out_buf_0_14 [0:511];
-    logic [7:0] res_buf_0_15 [0:511];
-    logic [7:0] out_buf_0_15 [0:511];
-    logic [7:0] res_buf_1_0 [0:511];
-    logic [7:0] out_buf_1_0 [0:511];
-    logic [7:0] res_buf_1_1 [0:511];
-    logic [7:0] out_buf_1_1 [0:511];
-    logic [7:0] res_buf_1_2 [0:511];
-    logic [7:0] out_buf_1_2 [0:511];
-    logic [7:0] res_buf_1_3 [0:511];
-    logic [7:0] out_buf_1_3 [0:511];
-    logic [7:0] res_buf_1_4 [0:511];
-    logic [7:0] out_buf_1_4 [0:511];
-    logic [7:0] res_buf_1_5 [0:511];
-    logic [7:0] out_buf_1_5 [0:511];
-    logic [7:0] res_buf_1_6 [0:511];
-    logic [7:0] out_buf_1_6 [0:511];
-    logic [7:0] res_buf_1_7 [0:511];
-    logic [7:0] out_buf_1_7 [0:511];
-    logic [7:0] res_buf_1_8 [0:511];
-    logic [7:0] out_buf_1_8 [0:511];
-    logic [7:0] res_buf_1_9 [0:511];
-    logic [7:0] out_buf_1_9 [0:511];
-    logic [7:0] res_buf_1_10 [0:511];
-    logic [7:0] out_buf_1_10 [0:511];
-    logic [7:0] res_buf_1_11 [0:511];
-    logic [7:0] out_buf_1_11 [0:511];
-    logic [7:0] res_buf_1_12 [0:511];
-    logic [7:0] out_buf_1_12 [0:511];
-    logic [7:0] res_buf_1_13 [0:511];
-    logic [7:0] out_buf_1_13 [0:511];
-    logic [7:0] res_buf_1_14 [0:511];
-    logic [7:0] out_buf_1_14 [0:511];
-    logic [7:0] res_buf_1_15 [0:511];
-    logic [7:0] out_buf_1_15 [0:511];
-    logic [7:0] res_buf_2_0 [0:511];
-    logic [7:0] out_buf_2_0 [0:511];
-    logic [7:0] res_buf_2_1 [0:511];
-    logic [7:0] out_buf_2_1 [0:511];
-    logic [7:0] res_buf_2_2 [0:511];
-    logic [7:0] out_buf_2_2 [0:511];
-    logic [7:0] res_buf_2_3 [0:511];
-    logic [7:0] out_buf_2_3 [0:511];
-    logic [7:0] res_buf_2_4 [0:511];
-    logic [7:0] out_buf_2_4 [0:511];
-    logic [7:0] res_buf_2_5 [0:511];
-    logic [7:0] out_buf_2_5 [0:511];
-    logic [7:0] res_buf_2_6 [0:511];
-    logic [7:0] out_buf_2_6 [0:511];
-    logic [7:0] res_buf_2_7 [0:511];
-    logic [7:0] out_buf_2_7 [0:511];
-    logic [7:0] res_buf_2_8 [0:511];
-    logic [7:0] out_buf_2_8 [0:511];
-    logic [7:0] res_buf_2_9 [0:511];
-    logic [7:0] out_buf_2_9 [0:511];
-    logic [7:0] res_buf_2_10 [0:511];
-    logic [7:0] out_buf_2_10 [0:511];
-    logic [7:0] res_buf_2_11 [0:511];
-    logic [7:0] out_buf_2_11 [0:511];
-    logic [7:0] res_buf_2_12 [0:511];
-    logic [7:0] out_buf_2_12 [0:511];
-    logic [7:0] res_buf_2_13 [0:511];
-    logic [7:0] out_buf_2_13 [0:511];
-    logic [7:0] res_buf_2_14 [0:511];
-    logic [7:0] out_buf_2_14 [0:511];
-    logic [7:0] res_buf_2_15 [0:511];
-    logic [7:0] out_buf_2_15 [0:511];
-    logic [7:0] res_buf_3_0 [0:511];
-    logic [7:0] out_buf_3_0 [0:511];
-    logic [7:0] res_buf_3_1 [0:511];
-    logic [7:0] out_buf_3_1 [0:511];
-    logic [7:0] res_buf_3_2 [0:511];
-    logic [7:0] out_buf_3_2 [0:511];
-    logic [7:0] res_buf_3_3 [0:511];
-    logic [7:0] out_buf_3_3 [0:511];
-    logic [7:0] res_buf_3_4 [0:511];
-    logic [7:0] out_buf_3_4 [0:511];
-    logic [7:0] res_buf_3_5 [0:511];
-    logic [7:0] out_buf_3_5 [0:511];
-    logic [7:0] res_buf_3_6 [0:511];
-    logic [7:0] out_buf_3_6 [0:511];
-    logic [7:0] res_buf_3_7 [0:511];
-    logic [7:0] out_buf_3_7 [0:511];
-    logic [7:0] res_buf_3_8 [0:511];
-    logic [7:0] out_buf_3_8 [0:511];
-    logic [7:0] res_buf_3_9 [0:511];
-    logic [7:0] out_buf_3_9 [0:511];
-    logic [7:0] res_buf_3_10 [0:511];
-    logic [7:0] out_buf_3_10 [0:511];
-    logic [7:0] res_buf_3_11 [0:511];
-    logic [7:0] out_buf_3_11 [0:511];
-    logic [7:0] res_buf_3_12 [0:511];
-    logic [7:0] out_buf_3_12 [0:511];
-    logic [7:0] res_buf_3_13 [0:511];
-    logic [7:0] out_buf_3_13 [0:511];
-    logic [7:0] res_buf_3_14 [0:511];
-    logic [7:0] out_buf_3_14 [0:511];
-    logic [7:0] res_buf_3_15 [0:511];
-    logic [7:0] out_buf_3_15 [0:511];
 
-    // csr_write
-    always @(posedge clk) begin
-        if (rst) begin
-            csr_layer0 <= 32'd0;
-            csr_layer1 <= 32'd0;
-            csr_layer2 <= 32'd0;
-            csr_requant <= 32'd0;
-            csr_prelu <= 32'd0;
-            csr_pass <= 32'd0;
-            csr_base_mask <= 32'd0;
-            csr_base_bias <= 32'd0;
-            csr_base_weights <= 32'd0;
-            csr_base_input <= 32'd0;
-            csr_base_residual <= 32'd0;
-            csr_base_output <= 32'd0;
-        end else begin
-            if (csr_we && (csr_addr == 6'd2)) begin
-                csr_layer0 <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd3)) begin
-                csr_layer1 <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd4)) begin
-                csr_layer2 <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd5)) begin
-                csr_requant <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd6)) begin
-                csr_prelu <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd7)) begin
-                csr_pass <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd8)) begin
-                csr_base_mask <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd9)) begin
-                csr_base_bias <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd10)) begin
-                csr_base_weights <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd11)) begin
-                csr_base_input <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd12)) begin
-                csr_base_residual <= csr_wdata;
-            end
-            if (csr_we && (csr_addr == 6'd13)) begin
-                csr_base_output <= csr_wdata;
-            end
-        end
-    end
-
-    assign c_s2 = csr_layer0[5:4] == 2'd2;
-    assign c_ho = 16'(c_s2 ? (({1'd0, csr_layer1[15:0]} + 17'd1) >> 1) : {1'd0, csr_layer1[15:0]});
-    assign c_wo = 16'(c_s2 ? (({1'd0, csr_layer1[31:16]} + 17'd1) >> 1) : {1'd0, csr_layer1[31:16]});
-    assign c_cw = 16'(({1'd0, csr_layer2[15:0]} + 17'd15) >> 4);
-    assign c_cow = 16'(({1'd0, csr_layer2[31:16]} + 17'd15) >> 4);
-    assign c_nc = 16'(({1'd0, csr_layer2[15:0]} + 17'd3) >> 2);
-    assign c_k2 = {4'd0, csr_layer0[3:0]} * {4'd0, csr_layer0[3:0]};
-    assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
-    assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
-    assign c_hh = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, csr_layer0[3:0]};
-    assign c_hw = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, csr_layer0[3:0]};
-    assign c_hw_s = c_s2 ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
-    assign c_cs = c_s2 ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
-    assign c_ntiles = {16'd0, 16'(({1'd0, c_ho} + 17'd3) >> 2)} * {16'd0, 16'(({1'd0, c_wo} + 17'd3) >> 2)};
-    assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
-    assign c_error = (((((((((((!((csr_layer0[3:0] != 4'd0) && (1'(csr_layer0[3:0]) == 1'b1)) || !((csr_layer0[5:4] == 2'd1) || (csr_layer0[5:4] == 2'd2))) || (csr_layer1[15:0] == 16'd0)) || (csr_layer1[31:16] == 16'd0)) || (csr_layer2[15:0] == 16'd0)) || (csr_layer2[31:16] == 16'd0)) || (csr_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (csr_layer0[7:6] == 2'd3)) || (csr_requant[15:0] == 16'd0)) || (csr_requant[21:16] == 6'd0);
-
-    // d_k_q
-    always @(posedge clk) begin
-        d_k <= csr_layer0[3:0];
-    end
-
-    // d_s2_q
-    always @(posedge clk) begin
-        d_s2 <= c_s2;
-    end
-
-    // d_h_q
-    always @(posedge clk) begin
-        d_h <= csr_layer1[15:0];
-    end
-
-    // d_w_q
-    always @(posedge clk) begin
-        d_w <= csr_layer1[31:16];
-    end
-
-    // d_cin_q
-    always @(posedge clk) begin
-        d_cin <= csr_layer2[15:0];
-    end
-
-    // d_cout_q
-    always @(posedge clk) begin
-        d_cout <= csr_layer2[31:16];
-    end
-
-    // d_ho_q
-    always @(posedge clk) begin
-        d_ho <= c_ho;
-    end
-
-    // d_wo_q
-    always @(posedge clk) begin
-        d_wo <= c_wo;
-    end
-
-    // d_pad_q
-    always @(posedge clk) begin
-        d_pad <= csr_layer0[3:0] >> 1;
-    end
-
-    // d_cw_q
-    always @(posedge clk) begin
-        d_cw <= c_cw;
-    end
-
-    // d_cow_q
-    always @(posedge clk) begin
-        d_cow <= c_cow;
-    end
-
-    // d_nc_q
-    always @(posedge clk) begin
-        d_nc <= c_nc;
-    end
-
-    // d_t_q
-    always @(posedge clk) begin
-        d_t <= c_t;
-    end
-
-    // d_kc_q
-    always @(posedge clk) begin
-        d_kc <= c_kc;
-    end
-
-    // d_k2cw_q
-    always @(posedge clk) begin
-        d_k2cw <= {16'd0, c_k2} * {8'd0, c_cw};
-    end
-
-    // d_hh_q
-    always @(posedge clk) begin
-        d_hh <= c_hh;
-    end
-
-    // d_hwid_q
-    always @(posedge clk) begin
-        d_hwid <= c_hw;
-    end
-
-    // d_cscw_q
-    always @(posedge clk) begin
-        d_cscw <= {16'd0, c_cs} * {8'd0, c_cw};
-    end
-
-    // d_th_q
-    always @(posedge clk) begin
-        d_th <= 16'(({1'd0, c_ho} + 17'd3) >> 2);
-    end
-
-    // d_tw_q
-    always @(posedge clk) begin
-        d_tw <= 16'(({1'd0, c_wo} + 17'd3) >> 2);
-    end
-
-    // d_mw_q
-    always @(posedge clk) begin
-        d_mw <= c_mw;
-    end
-
-    // d_res_q
-    always @(posedge clk) begin
-        d_res <= csr_layer0[8];
-    end
-
-    // d_act_q
-    always @(posedge clk) begin
-        d_act <= csr_layer0[7:6];
-    end
-
-    // d_m_q
-    always @(posedge clk) begin
-        d_m <= csr_requant[15:0];
-    end
-
-    // d_sh_q
-    always @(posedge clk) begin
-        d_sh <= csr_requant[21:16];
-    end
-
-    // d_slope_q
-    always @(posedge clk) begin
-        d_slope <= csr_prelu[15:0];
-    end
-
-    // d_pc_q
-    always @(posedge clk) begin
-        d_pc <= csr_pass[15:0];
-    end
-
-    // d_error_q
-    always @(posedge clk) begin
-        d_error <= c_error;
-    end
-
-    assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
-    assign pass_o1 = 16'(({1'd0, d_cout} < ({1'd0, pass_o0} + {1'd0, d_pc})) ? {1'd0, d_cout} : ({1'd0, pass_o0} + {1'd0, d_pc}));
-    assign pass_channels = pass_o1 - pass_o0;
-    assign pass_kgroups = 16'(({1'd0, pass_channels} + 17'd3) >> 2);
-    assign pass_word_base = pass_o0 >> 4;
-    assign pass_words = (((pass_o1 - 16'd1) >> 4) - pass_word_base) + 16'd1;
-    assign pass_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
-    assign pass_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
-    assign pass_bias_words = {14'd0, (((({2'd0, pass_o1} << 2) - 18'd1) >> 4) - pass_bias_lo) + 18'd1};
-    assign pass_weight_words = {16'd0, pass_channels} * {8'd0, d_k2cw};
-    assign pass_last = pass_o1 == d_cout;
-    assign pass_weight_base = csr_base_weights + ({16'd0, pass_o0} * {8'd0, d_k2cw});
-    assign burst_len = (phase == 2'd1) ? {16'd0, d_mw} : (pass_bias_words + pass_weight_words);
-    assign burst_req_valid = ((phase == 2'd1) || (phase == 2'd2)) && (burst_req < burst_len);
-    assign burst_req_addr = (phase == 2'd1) ? (csr_base_mask + burst_req) : ((burst_req < pass_bias_words) ? ((csr_base_bias + {14'd0, pass_bias_lo}) + burst_req) : (pass_weight_base + (burst_req - pass_bias_words)));
-    assign burst_rsp_valid = ((phase == 2'd1) || (phase == 2'd2)) && mem_rsp_valid;
-    assign burst_rsp_last = burst_rsp_valid && (burst_rsp == (burst_len - 32'd1));
-    assign mask_rsp = (phase == 2'd1) && mem_rsp_valid;
-    assign mask_any_now = mask_any || (|mem_rsp_rdata);
-
-    // top_fsm
-    always @(posedge clk) begin
-        if (rst) begin
-            error_r <= 1'b0;
-            done_r <= 1'b0;
-            phase <= 2'd0;
-            burst_req <= 32'd0;
-            burst_rsp <= 32'd0;
-            mask_any <= 1'b0;
-            pass_o0 <= 16'd0;
-        end else begin
-            if (start_pulse) begin
-                if (d_error) begin
-                    error_r <= 1'b1;
-                    done_r <= 1'b1;
-                end else begin
-                    phase <= 2'd1;
-                    done_r <= 1'b0;
-                    error_r <= 1'b0;
-                    burst_req <= 32'd0;
-                    burst_rsp <= 32'd0;
-                    mask_any <= 1'b0;
-                    pass_o0 <= 16'd0;
-                end
-            end
-            if (burst_req_valid) begin
-                burst_req <= burst_req + 32'd1;
-            end
-            if (burst_rsp_valid) begin
-                burst_rsp <= burst_rsp + 32'd1;
-            end
-            if (mask_rsp) begin
-                mask_any <= mask_any_now;
-            end
-            if (burst_rsp_last) begin
-                burst_req <= 32'd0;
-                burst_rsp <= 32'd0;
-                if (phase == 2'd1) begin
-                    if (mask_any_now) begin
-                        phase <= 2'd2;
-                    end else begin
-                        phase <= 2'd0;
-                        done_r <= 1'b1;
-                    end
-                end else begin
-                    phase <= 2'd3;
-                end
-            end
-            if (pass_end) begin
-                if (pass_last) begin
-                    phase <= 2'd0;
-                    done_r <= 1'b1;
-                end else begin
-                    phase <= 2'd2;
-                    pass_o0 <= pass_o0 + d_pc;
-                end
-            end
-        end
-    end
-
-    assign wl_weight_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp >= pass_bias_words);
-    assign wl_bias_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp < pass_bias_words);
-
-    // wl_counters
-    always @(posedge clk) begin
-        if (rst) begin
-            wl_word <= 24'd0;
-            wl_bank <= 3'd0;
-            wl_group_base <= 32'd0;
-        end else begin
-            if (!(phase == 2'd2)) begin
-                wl_word <= 24'd0;
-                wl_bank <= 3'd0;
-                wl_group_base <= 32'd0;
-            end
-            if (wl_weight_write) begin
-                if (wl_word == (d_k2cw - 24'd1)) begin
-                    wl_word <= 24'd0;
-                    if (wl_bank == 3'd3) begin
-                        wl_bank <= 3'd0;
-                        wl_group_base <= wl_group_base + {8'd0, d_k2cw};
-                    end else begin
-                        wl_bank <= wl_bank + 3'd1;
-                    end
-                end else begin
-                    wl_word <= wl_word + 24'd1;
-                end
-            end
-        end
-    end
-
-    assign wl_addr = 10'(wl_group_base + {8'd0, wl_word});
-
-    // weight_bank_0: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd0)) begin
-            weight_bank_0[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_0_rdata <= weight_bank_0[weight_rd_addr];
-        end
-    end
-
-    // weight_bank_1: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd1)) begin
-            weight_bank_1[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_1_rdata <= weight_bank_1[weight_rd_addr];
-        end
-    end
-
-    // weight_bank_2: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd2)) begin
-            weight_bank_2[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_2_rdata <= weight_bank_2[weight_rd_addr];
-        end
-    end
-
-    // weight_bank_3: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd3)) begin
-            weight_bank_3[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_3_rdata <= weight_bank_3[weight_rd_addr];
-        end
-    end
-
-    // bias_ram_0: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_0[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_0_rdata <= bias_ram_0[bias_rd_addr_0];
-        end
-    end
-
-    // bias_ram_1: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_1[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_1_rdata <= bias_ram_1[bias_rd_addr_1];
-        end
-    end
-
-    // bias_ram_2: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_2[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_2_rdata <= bias_ram_2[bias_rd_addr_2];
-        end
-    end
-
-    // bias_ram_3: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_3[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_3_rdata <= bias_ram_3[bias_rd_addr_3];
-        end
-    end
-
-    assign scan_word_f0_0 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0}) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 1);
-    assign scan_word_i0_0 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0}) ? 1'b0 : 1'b1;
-    assign scan_word_f0_1 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 2) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 3);
-    assign scan_word_i0_1 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 2) ? 1'b0 : 1'b1;
-    assign scan_word_f0_2 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 4) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 5);
-    assign scan_word_i0_2 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 4) ? 1'b0 : 1'b1;
-    assign scan_word_f0_3 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 6) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 7);
-    assign scan_word_i0_3 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 6) ? 1'b0 : 1'b1;
-    assign scan_word_f0_4 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 8) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 9);
-    assign scan_word_i0_4 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 8) ? 1'b0 : 1'b1;
-    assign scan_word_f0_5 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 10) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 11);
-    assign scan_word_i0_5 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 10) ? 1'b0 : 1'b1;
-    assign scan_word_f0_6 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 12) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 13);
-    assign scan_word_i0_6 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 12) ? 1'b0 : 1'b1;
-    assign scan_word_f0_7 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 14) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 15);
-    assign scan_word_i0_7 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 14) ? 1'b0 : 1'b1;
-    assign scan_word_f0_8 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 16) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 17);
-    assign scan_word_i0_8 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 16) ? 1'b0 : 1'b1;
-    assign scan_word_f0_9 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 18) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 19);
-    assign scan_word_i0_9 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 18) ? 1'b0 : 1'b1;
-    assign scan_word_f0_10 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 20) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 21);
-    assign scan_word_i0_10 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 20) ? 1'b0 : 1'b1;
-    assign scan_word_f0_11 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 22) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 23);
-    assign scan_word_i0_11 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 22) ? 1'b0 : 1'b1;
-    assign scan_word_f0_12 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 24) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 25);
-    assign scan_word_i0_12 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 24) ? 1'b0 : 1'b1;
-    assign scan_word_f0_13 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 26) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 27);
-    assign scan_word_i0_13 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 26) ? 1'b0 : 1'b1;
-    assign scan_word_f0_14 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 28) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 29);
-    assign scan_word_i0_14 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 28) ? 1'b0 : 1'b1;
-    assign scan_word_f0_15 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 30) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 31);
-    assign scan_word_i0_15 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 30) ? 1'b0 : 1'b1;
-    assign scan_word_f0_16 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 32) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 33);
-    assign scan_word_i0_16 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 32) ? 1'b0 : 1'b1;
-    assign scan_word_f0_17 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 34) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 35);
-    assign scan_word_i0_17 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 34) ? 1'b0 : 1'b1;
-    assign scan_word_f0_18 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 36) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 37);
-    assign scan_word_i0_18 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 36) ? 1'b0 : 1'b1;
-    assign scan_word_f0_19 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 38) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 39);
-    assign scan_word_i0_19 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 38) ? 1'b0 : 1'b1;
-    assign scan_word_f0_20 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 40) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 41);
-    assign scan_word_i0_20 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 40) ? 1'b0 : 1'b1;
-    assign scan_word_f0_21 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 42) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 43);
-    assign scan_word_i0_21 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 42) ? 1'b0 : 1'b1;
-    assign scan_word_f0_22 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 44) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 45);
-    assign scan_word_i0_22 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 44) ? 1'b0 : 1'b1;
-    assign scan_word_f0_23 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 46) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 47);
-    assign scan_word_i0_23 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 46) ? 1'b0 : 1'b1;
-    assign scan_word_f0_24 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 48) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 49);
-    assign scan_word_i0_24 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 48) ? 1'b0 : 1'b1;
-    assign scan_word_f0_25 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 50) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 51);
-    assign scan_word_i0_25 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 50) ? 1'b0 : 1'b1;
-    assign scan_word_f0_26 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 52) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 53);
-    assign scan_word_i0_26 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 52) ? 1'b0 : 1'b1;
-    assign scan_word_f0_27 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 54) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 55);
-    assign scan_word_i0_27 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 54) ? 1'b0 : 1'b1;
-    assign scan_word_f0_28 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 56) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 57);
-    assign scan_word_i0_28 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 56) ? 1'b0 : 1'b1;
-    assign scan_word_f0_29 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 58) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 59);
-    assign scan_word_i0_29 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 58) ? 1'b0 : 1'b1;
-    assign scan_word_f0_30 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 60) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 61);
-    assign scan_word_i0_30 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 60) ? 1'b0 : 1'b1;
-    assign scan_word_f0_31 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 62) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 63);
-    assign scan_word_i0_31 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 62) ? 1'b0 : 1'b1;
-    assign scan_word_f0_32 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 64) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 65);
-    assign scan_word_i0_32 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 64) ? 1'b0 : 1'b1;
-    assign scan_word_f0_33 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 66) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 67);
-    assign scan_word_i0_33 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 66) ? 1'b0 : 1'b1;
-    assign scan_word_f0_34 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 68) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 69);
-    assign scan_word_i0_34 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 68) ? 1'b0 : 1'b1;
-    assign scan_word_f0_35 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 70) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 71);
-    assign scan_word_i0_35 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 70) ? 1'b0 : 1'b1;
-    assign scan_word_f0_36 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 72) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 73);
-    assign scan_word_i0_36 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 72) ? 1'b0 : 1'b1;
-    assign scan_word_f0_37 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 74) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 75);
-    assign scan_word_i0_37 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 74) ? 1'b0 : 1'b1;
-    assign scan_word_f0_38 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 76) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 77);
-    assign scan_word_i0_38 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 76) ? 1'b0 : 1'b1;
-    assign scan_word_f0_39 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 78) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 79);
-    assign scan_word_i0_39 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 78) ? 1'b0 : 1'b1;
-    assign scan_word_f0_40 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 80) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 81);
-    assign scan_word_i0_40 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 80) ? 1'b0 : 1'b1;
-    assign scan_word_f0_41 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 82) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 83);
-    assign scan_word_i0_41 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 82) ? 1'b0 : 1'b1;
-    assign scan_word_f0_42 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 84) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 85);
-    assign scan_word_i0_42 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 84) ? 1'b0 : 1'b1;
-    assign scan_word_f0_43 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 86) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 87);
-    assign scan_word_i0_43 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 86) ? 1'b0 : 1'b1;
-    assign scan_word_f0_44 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 88) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 89);
-    assign scan_word_i0_44 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 88) ? 1'b0 : 1'b1;
-    assign scan_word_f0_45 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 90) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 91);
-    assign scan_word_i0_45 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 90) ? 1'b0 : 1'b1;
-    assign scan_word_f0_46 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 92) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 93);
-    assign scan_word_i0_46 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 92) ? 1'b0 : 1'b1;
-    assign scan_word_f0_47 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 94) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 95);
-    assign scan_word_i0_47 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 94) ? 1'b0 : 1'b1;
-    assign scan_word_f0_48 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 96) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 97);
-    assign scan_word_i0_48 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 96) ? 1'b0 : 1'b1;
-    assign scan_word_f0_49 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 98) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 99);
-    assign scan_word_i0_49 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 98) ? 1'b0 : 1'b1;
-    assign scan_word_f0_50 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 100) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 101);
-    assign scan_word_i0_50 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 100) ? 1'b0 : 1'b1;
-    assign scan_word_f0_51 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 102) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 103);
-    assign scan_word_i0_51 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 102) ? 1'b0 : 1'b1;
-    assign scan_word_f0_52 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 104) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 105);
-    assign scan_word_i0_52 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 104) ? 1'b0 : 1'b1;
-    assign scan_word_f0_53 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 106) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 107);
-    assign scan_word_i0_53 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 106) ? 1'b0 : 1'b1;
-    assign scan_word_f0_54 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 108) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 109);
-    assign scan_word_i0_54 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 108) ? 1'b0 : 1'b1;
-    assign scan_word_f0_55 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 110) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 111);
-    assign scan_word_i0_55 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 110) ? 1'b0 : 1'b1;
-    assign scan_word_f0_56 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 112) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 113);
-    assign scan_word_i0_56 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 112) ? 1'b0 : 1'b1;
-    assign scan_word_f0_57 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 114) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 115);
-    assign scan_word_i0_57 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 114) ? 1'b0 : 1'b1;
-    assign scan_word_f0_58 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 116) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 117);
-    assign scan_word_i0_58 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 116) ? 1'b0 : 1'b1;
-    assign scan_word_f0_59 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 118) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 119);
-    assign scan_word_i0_59 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 118) ? 1'b0 : 1'b1;
-    assign scan_word_f0_60 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 120) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 121);
-    assign scan_word_i0_60 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 120) ? 1'b0 : 1'b1;
-    assign scan_word_f0_61 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 122) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 123);
-    assign scan_word_i0_61 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 122) ? 1'b0 : 1'b1;
-    assign scan_word_f0_62 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 124) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 125);
-    assign scan_word_i0_62 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 124) ? 1'b0 : 1'b1;
-    assign scan_word_f0_63 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 126) || 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 127);
-    assign scan_word_i0_63 = 1'({|scan_pending_127, |scan_pending_126, |scan_pending_125, |scan_pending_124, |scan_pending_123, |scan_pending_122, |scan_pending_121, |scan_pending_120, |scan_pending_119, |scan_pending_118, |scan_pending_117, |scan_pending_116, |scan_pending_115, |scan_pending_114, |scan_pending_113, |scan_pending_112, |scan_pending_111, |scan_pending_110, |scan_pending_109, |scan_pending_108, |scan_pending_107, |scan_pending_106, |scan_pending_105, |scan_pending_104, |scan_pending_103, |scan_pending_102, |scan_pending_101, |scan_pending_100, |scan_pending_99, |scan_pending_98, |scan_pending_97, |scan_pending_96, |scan_pending_95, |scan_pending_94, |scan_pending_93, |scan_pending_92, |scan_pending_91, |scan_pending_90, |scan_pending_89, |scan_pending_88, |scan_pending_87, |scan_pending_86, |scan_pending_85, |scan_pending_84, |scan_pending_83, |scan_pending_82, |scan_pending_81, |scan_pending_80, |scan_pending_79, |scan_pending_78, |scan_pending_77, |scan_pending_76, |scan_pending_75, |scan_pending_74, |scan_pending_73, |scan_pending_72, |scan_pending_71, |scan_pending_70, |scan_pending_69, |scan_pending_68, |scan_pending_67, |scan_pending_66, |scan_pending_65, |scan_pending_64, |scan_pending_63, |scan_pending_62, |scan_pending_61, |scan_pending_60, |scan_pending_59, |scan_pending_58, |scan_pending_57, |scan_pending_56, |scan_pending_55, |scan_pending_54, |scan_pending_53, |scan_pending_52, |scan_pending_51, |scan_pending_50, |scan_pending_49, |scan_pending_48, |scan_pending_47, |scan_pending_46, |scan_pending_45, |scan_pending_44, |scan_pending_43, |scan_pending_42, |scan_pending_41, |scan_pending_40, |scan_pending_39, |scan_pending_38, |scan_pending_37, |scan_pending_36, |scan_pending_35, |scan_pending_34, |scan_pending_33, |scan_pending_32, |scan_pending_31, |scan_pending_30, |scan_pending_29, |scan_pending_28, |scan_pending_27, |scan_pending_26, |scan_pending_25, |scan_pending_24, |scan_pending_23, |scan_pending_22, |scan_pending_21, |scan_pending_20, |scan_pending_19, |scan_pending_18, |scan_pending_17, |scan_pending_16, |scan_pending_15, |scan_pending_14, |scan_pending_13, |scan_pending_12, |scan_pending_11, |scan_pending_10, |scan_pending_9, |scan_pending_8, |scan_pending_7, |scan_pending_6, |scan_pending_5, |scan_pending_4, |scan_pending_3, |scan_pending_2, |scan_pending_1, |scan_pending_0} >> 126) ? 1'b0 : 1'b1;
-    assign scan_word_f1_0 = scan_word_f0_0 || scan_word_f0_1;
-    assign scan_word_i1_0 = scan_word_f0_0 ? {1'b0, scan_word_i0_0} : {1'b1, scan_word_i0_1};
-    assign scan_word_f1_1 = scan_word_f0_2 || scan_word_f0_3;
-    assign scan_word_i1_1 = scan_word_f0_2 ? {1'b0, scan_word_i0_2} : {1'b1, scan_word_i0_3};
-    assign scan_word_f1_2 = scan_word_f0_4 || scan_word_f0_5;
-    assign scan_word_i1_2 = scan_word_f0_4 ? {1'b0, scan_word_i0_4} : {1'b1, scan_word_i0_5};
-    assign scan_word_f1_3 = scan_word_f0_6 || scan_word_f0_7;
-    assign scan_word_i1_3 = scan_word_f0_6 ? {1'b0, scan_word_i0_6} : {1'b1, scan_word_i0_7};
-    assign scan_word_f1_4 = scan_word_f0_8 || scan_word_f0_9;
-    assign scan_word_i1_4 = scan_word_f0_8 ? {1'b0, scan_word_i0_8} : {1'b1, scan_word_i0_9};
-    assign scan_word_f1_5 = scan_word_f0_10 || scan_word_f0_11;
-    assign scan_word_i1_5 = scan_word_f0_10 ? {1'b0, scan_word_i0_10} : {1'b1, scan_word_i0_11};
-    assign scan_word_f1_6 = scan_word_f0_12 || scan_word_f0_13;
-    assign scan_word_i1_6 = scan_word_f0_12 ? {1'b0, scan_word_i0_12} : {1'b1, scan_word_i0_13};
-    assign scan_word_f1_7 = scan_word_f0_14 || scan_word_f0_15;
-    assign scan_word_i1_7 = scan_word_f0_14 ? {1'b0, scan_word_i0_14} : {1'b1, scan_word_i0_15};
-    assign scan_word_f1_8 = scan_word_f0_16 || scan_word_f0_17;
-    assign scan_word_i1_8 = scan_word_f0_16 ? {1'b0, scan_word_i0_16} : {1'b1, scan_word_i0_17};
-    assign scan_word_f1_9 = scan_word_f0_18 || scan_word_f0_19;
-    assign scan_word_i1_9 = scan_word_f0_18 ? {1'b0, scan_word_i0_18} : {1'b1, scan_word_i0_19};
-    assign scan_word_f1_10 = scan_word_f0_20 || scan_word_f0_21;
-    assign scan_word_i1_10 = scan_word_f0_20 ? {1'b0, scan_word_i0_20} : {1'b1, scan_word_i0_21};
-    assign scan_word_f1_11 = scan_word_f0_22 || scan_word_f0_23;
-    assign scan_word_i1_11 = scan_word_f0_22 ? {1'b0, scan_word_i0_22} : {1'b1, scan_word_i0_23};
-    assign scan_word_f1_12 = scan_word_f0_24 || scan_word_f0_25;
-    assign scan_word_i1_12 = scan_word_f0_24 ? {1'b0, scan_word_i0_24} : {1'b1, scan_word_i0_25};
-    assign scan_word_f1_13 = scan_word_f0_26 || scan_word_f0_27;
-    assign scan_word_i1_13 = scan_word_f0_26 ? {1'b0, scan_word_i0_26} : {1'b1, scan_word_i0_27};
-    assign scan_word_f1_14 = scan_word_f0_28 || scan_word_f0_29;
-    assign scan_word_i1_14 = scan_word_f0_28 ? {1'b0, scan_word_i0_28} : {1'b1, scan_word_i0_29};
-    assign scan_word_f1_15 = scan_word_f0_30 || scan_word_f0_31;
-    assign scan_word_i1_15 = scan_word_f0_30 ? {1'b0, scan_word_i0_30} : {1'b1, scan_word_i0_31};
-    assign scan_word_f1_16 = scan_word_f0_32 || scan_word_f0_33;
-    assign scan_word_i1_16 = scan_word_f0_32 ? {1'b0, scan_word_i0_32} : {1'b1, scan_word_i0_33};
-    assign scan_word_f1_17 = scan_word_f0_34 || scan_word_f0_35;
-    assign scan_word_i1_17 = scan_word_f0_34 ? {1'b0, scan_word_i0_34} : {1'b1, scan_word_i0_35};
-    assign scan_word_f1_18 = scan_word_f0_36 || scan_word_f0_37;
-    assign scan_word_i1_18 = scan_word_f0_36 ? {1'b0, scan_word_i0_36} : {1'b1, scan_word_i0_37};
-    assign scan_word_f1_19 = scan_word_f0_38 || scan_word_f0_39;
-    assign scan_word_i1_19 = scan_word_f0_38 ? {1'b0, scan_word_i0_38} : {1'b1, scan_word_i0_39};
-    assign scan_word_f1_20 = scan_word_f0_40 || scan_word_f0_41;
-    assign scan_word_i1_20 = scan_word_f0_40 ? {1'b0, scan_word_i0_40} : {1'b1, scan_word_i0_41};
-    assign scan_word_f1_21 = scan_word_f0_42 || scan_word_f0_43;
-    assign scan_word_i1_21 = scan_word_f0_42 ? {1'b0, scan_word_i0_42} : {1'b1, scan_word_i0_43};
-    assign scan_word_f1_22 = scan_word_f0_44 || scan_word_f0_45;
-    assign scan_word_i1_22 = scan_word_f0_44 ? {1'b0, scan_word_i0_44} : {1'b1, scan_word_i0_45};
-    assign scan_word_f1_23 = scan_word_f0_46 || scan_word_f0_47;
-    assign scan_word_i1_23 = scan_word_f0_46 ? {1'b0, scan_word_i0_46} : {1'b1, scan_word_i0_47};
-    assign scan_word_f1_24 = scan_word_f0_48 || scan_word_f0_49;
-    assign scan_word_i1_24 = scan_word_f0_48 ? {1'b0, scan_word_i0_48} : {1'b1, scan_word_i0_49};
-    assign scan_word_f1_25 = scan_word_f0_50 || scan_word_f0_51;
-    assign scan_word_i1_25 = scan_word_f0_50 ? {1'b0, scan_word_i0_50} : {1'b1, scan_word_i0_51};
-    assign scan_word_f1_26 = scan_word_f0_52 || scan_word_f0_53;
-    assign scan_word_i1_26 = scan_word_f0_52 ? {1'b0, scan_word_i0_52} : {1'b1, scan_word_i0_53};
-    assign scan_word_f1_27 = scan_word_f0_54 || scan_word_f0_55;
-    assign scan_word_i1_27 = scan_word_f0_54 ? {1'b0, scan_word_i0_54} : {1'b1, scan_word_i0_55};
-    assign scan_word_f1_28 = scan_word_f0_56 || scan_word_f0_57;
-    assign scan_word_i1_28 = scan_word_f0_56 ? {1'b0, scan_word_i0_56} : {1'b1, scan_word_i0_57};
-    assign scan_word_f1_29 = scan_word_f0_58 || scan_word_f0_59;
-    assign scan_word_i1_29 = scan_word_f0_58 ? {1'b0, scan_word_i0_58} : {1'b1, scan_word_i0_59};
-    assign scan_word_f1_30 = scan_word_f0_60 || scan_word_f0_61;
-    assign scan_word_i1_30 = scan_word_f0_60 ? {1'b0, scan_word_i0_60} : {1'b1, scan_word_i0_61};
-    assign scan_word_f1_31 = scan_word_f0_62 || scan_word_f0_63;
-    assign scan_word_i1_31 = scan_word_f0_62 ? {1'b0, scan_word_i0_62} : {1'b1, scan_word_i0_63};
-    assign scan_word_f2_0 = scan_word_f1_0 || scan_word_f1_1;
-    assign scan_word_i2_0 = scan_word_f1_0 ? {1'b0, scan_word_i1_0} : {1'b1, scan_word_i1_1};
-    assign scan_word_f2_1 = scan_word_f1_2 || scan_word_f1_3;
-    assign scan_word_i2_1 = scan_word_f1_2 ? {1'b0, scan_word_i1_2} : {1'b1, scan_word_i1_3};
-    assign scan_word_f2_2 = scan_word_f1_4 || scan_word_f1_5;
-    assign scan_word_i2_2 = scan_word_f1_4 ? {1'b0, scan_word_i1_4} : {1'b1, scan_word_i1_5};
-    assign scan_word_f2_3 = scan_word_f1_6 || scan_word_f1_7;
-    assign scan_word_i2_3 = scan_word_f1_6 ? {1'b0, scan_word_i1_6} : {1'b1, scan_word_i1_7};
-    assign scan_word_f2_4 = scan_word_f1_8 || scan_word_f1_9;
-    assign scan_word_i2_4 = scan_word_f1_8 ? {1'b0, scan_word_i1_8} : {1'b1, scan_word_i1_9};
-    assign scan_word_f2_5 = scan_word_f1_10 || scan_word_f1_11;
-    assign scan_word_i2_5 = scan_word_f1_10 ? {1'b0, scan_word_i1_10} : {1'b1, scan_word_i1_11};
-    assign scan_word_f2_6 = scan_word_f1_12 || scan_word_f1_13;
-    assign scan_word_i2_6 = scan_word_f1_12 ? {1'b0, scan_word_i1_12} : {1'b1, scan_word_i1_13};
-    assign scan_word_f2_7 = scan_word_f1_14 || scan_word_f1_15;
-    assign scan_word_i2_7 = scan_word_f1_14 ? {1'b0, scan_word_i1_14} : {1'b1, scan_word_i1_15};
-    assign scan_word_f2_8 = scan_word_f1_16 || scan_word_f1_17;
-    assign scan_word_i2_8 = scan_word_f1_16 ? {1'b0, scan_word_i1_16} : {1'b1, scan_word_i1_17};
-    assign scan_word_f2_9 = scan_word_f1_18 || scan_word_f1_19;
-    assign scan_word_i2_9 = scan_word_f1_18 ? {1'b0, scan_word_i1_18} : {1'b1, scan_word_i1_19};
-    assign scan_word_f2_10 = scan_word_f1_20 || scan_word_f1_21;
-    assign scan_word_i2_10 = scan_word_f1_20 ? {1'b0, scan_word_i1_20} : {1'b1, scan_word_i1_21};
-    assign scan_word_f2_11 = scan_word_f1_22 || scan_word_f1_23;
-    assign scan_word_i2_11 = scan_word_f1_22 ? {1'b0, scan_word_i1_22} : {1'b1, scan_word_i1_23};
-    assign scan_word_f2_12 = scan_word_f1_24 || scan_word_f1_25;
-    assign scan_word_i2_12 = scan_word_f1_24 ? {1'b0, scan_word_i1_24} : {1'b1, scan_word_i1_25};
-    assign scan_word_f2_13 = scan_word_f1_26 || scan_word_f1_27;
-    assign scan_word_i2_13 = scan_word_f1_26 ? {1'b0, scan_word_i1_26} : {1'b1, scan_word_i1_27};
-    assign scan_word_f2_14 = scan_word_f1_28 || scan_word_f1_29;
-    assign scan_word_i2_14 = scan_word_f1_28 ? {1'b0, scan_word_i1_28} : {1'b1, scan_word_i1_29};
-    assign scan_word_f2_15 = scan_word_f1_30 || scan_word_f1_31;
-    assign scan_word_i2_15 = scan_word_f1_30 ? {1'b0, scan_word_i1_30} : {1'b1, scan_word_i1_31};
-    assign scan_word_f3_0 = scan_word_f2_0 || scan_word_f2_1;
-    assign scan_word_i3_0 = scan_word_f2_0 ? {1'b0, scan_word_i2_0} : {1'b1, scan_word_i2_1};
-    assign scan_word_f3_1 = scan_word_f2_2 || scan_word_f2_3;
-    assign scan_word_i3_1 = scan_word_f2_2 ? {1'b0, scan_word_i2_2} : {1'b1, scan_word_i2_3};
-    assign scan_word_f3_2 = scan_word_f2_4 || scan_word_f2_5;
-    assign scan_word_i3_2 = scan_word_f2_4 ? {1'b0, scan_word_i2_4} : {1'b1, scan_word_i2_5};
-    assign scan_word_f3_3 = scan_word_f2_6 || scan_word_f2_7;
-    assign scan_word_i3_3 = scan_word_f2_6 ? {1'b0, scan_word_i2_6} : {1'b1, scan_word_i2_7};
-    assign scan_word_f3_4 = scan_word_f2_8 || scan_word_f2_9;
-    assign scan_word_i3_4 = scan_word_f2_8 ? {1'b0, scan_word_i2_8} : {1'b1, scan_word_i2_9};
-    assign scan_word_f3_5 = scan_word_f2_10 || scan_word_f2_11;
-    assign scan_word_i3_5 = scan_word_f2_10 ? {1'b0, scan_word_i2_10} : {1'b1, scan_word_i2_11};
-    assign scan_word_f3_6 = scan_word_f2_12 || scan_word_f2_13;
-    assign scan_word_i3_6 = scan_word_f2_12 ? {1'b0, scan_word_i2_12} : {1'b1, scan_word_i2_13};
-    assign scan_word_f3_7 = scan_word_f2_14 || scan_word_f2_15;
-    assign scan_word_i3_7 = scan_word_f2_14 ? {1'b0, scan_word_i2_14} : {1'b1, scan_word_i2_15};
-    assign scan_word_f4_0 = scan_word_f3_0 || scan_word_f3_1;
-    assign scan_word_i4_0 = scan_word_f3_0 ? {1'b0, scan_word_i3_0} : {1'b1, scan_word_i3_1};
-    assign scan_word_f4_1 = scan_word_f3_2 || scan_word_f3_3;
-    assign scan_word_i4_1 = scan_word_f3_2 ? {1'b0, scan_word_i3_2} : {1'b1, scan_word_i3_3};
-    assign scan_word_f4_2 = scan_word_f3_4 || scan_word_f3_5;
-    assign scan_word_i4_2 = scan_word_f3_4 ? {1'b0, scan_word_i3_4} : {1'b1, scan_word_i3_5};
-    assign scan_word_f4_3 = scan_word_f3_6 || scan_word_f3_7;
-    assign scan_word_i4_3 = scan_word_f3_6 ? {1'b0, scan_word_i3_6} : {1'b1, scan_word_i3_7};
-    assign scan_word_f5_0 = scan_word_f4_0 || scan_word_f4_1;
-    assign scan_word_i5_0 = scan_word_f4_0 ? {1'b0, scan_word_i4_0} : {1'b1, scan_word_i4_1};
-    assign scan_word_f5_1 = scan_word_f4_2 || scan_word_f4_3;
-    assign scan_word_i5_1 = scan_word_f4_2 ? {1'b0, scan_word_i4_2} : {1'b1, scan_word_i4_3};
-    assign scan_word_f6_0 = scan_word_f5_0 || scan_word_f5_1;
-    assign scan_word_i6_0 = scan_word_f5_0 ? {1'b0, scan_word_i5_0} : {1'b1, scan_word_i5_1};
-    assign scan_word_index = scan_word_i6_0;
-    assign scan_word_bits = scan_word_index[6] ? (scan_word_index[5] ? (scan_word_index[4] ? (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_127 : scan_pending_126) : (scan_word_index[0] ? scan_pending_125 : scan_pending_124)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_123 : scan_pending_122) : (scan_word_index[0] ? scan_pending_121 : scan_pending_120))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_119 : scan_pending_118) : (scan_word_index[0] ? scan_pending_117 : scan_pending_116)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_115 : scan_pending_114) : (scan_word_index[0] ? scan_pending_113 : scan_pending_112)))) : (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_111 : scan_pending_110) : (scan_word_index[0] ? scan_pending_109 : scan_pending_108)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_107 : scan_pending_106) : (scan_word_index[0] ? scan_pending_105 : scan_pending_104))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_103 : scan_pending_102) : (scan_word_index[0] ? scan_pending_101 : scan_pending_100)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_99 : scan_pending_98) : (scan_word_index[0] ? scan_pending_97 : scan_pending_96))))) : (scan_word_index[4] ? (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_95 : scan_pending_94) : (scan_word_index[0] ? scan_pending_93 : scan_pending_92)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_91 : scan_pending_90) : (scan_word_index[0] ? scan_pending_89 : scan_pending_88))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_87 : scan_pending_86) : (scan_word_index[0] ? scan_pending_85 : scan_pending_84)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_83 : scan_pending_82) : (scan_word_index[0] ? scan_pending_81 : scan_pending_80)))) : (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_79 : scan_pending_78) : (scan_word_index[0] ? scan_pending_77 : scan_pending_76)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_75 : scan_pending_74) : (scan_word_index[0] ? scan_pending_73 : scan_pending_72))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_71 : scan_pending_70) : (scan_word_index[0] ? scan_pending_69 : scan_pending_68)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_67 : scan_pending_66) : (scan_word_index[0] ? scan_pending_65 : scan_pending_64)))))) : (scan_word_index[5] ? (scan_word_index[4] ? (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_63 : scan_pending_62) : (scan_word_index[0] ? scan_pending_61 : scan_pending_60)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_59 : scan_pending_58) : (scan_word_index[0] ? scan_pending_57 : scan_pending_56))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_55 : scan_pending_54) : (scan_word_index[0] ? scan_pending_53 : scan_pending_52)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_51 : scan_pending_50) : (scan_word_index[0] ? scan_pending_49 : scan_pending_48)))) : (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_47 : scan_pending_46) : (scan_word_index[0] ? scan_pending_45 : scan_pending_44)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_43 : scan_pending_42) : (scan_word_index[0] ? scan_pending_41 : scan_pending_40))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_39 : scan_pending_38) : (scan_word_index[0] ? scan_pending_37 : scan_pending_36)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_35 : scan_pending_34) : (scan_word_index[0] ? scan_pending_33 : scan_pending_32))))) : (scan_word_index[4] ? (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_31 : scan_pending_30) : (scan_word_index[0] ? scan_pending_29 : scan_pending_28)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_27 : scan_pending_26) : (scan_word_index[0] ? scan_pending_25 : scan_pending_24))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_23 : scan_pending_22) : (scan_word_index[0] ? scan_pending_21 : scan_pending_20)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_19 : scan_pending_18) : (scan_word_index[0] ? scan_pending_17 : scan_pending_16)))) : (scan_word_index[3] ? (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_15 : scan_pending_14) : (scan_word_index[0] ? scan_pending_13 : scan_pending_12)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_11 : scan_pending_10) : (scan_word_index[0] ? scan_pending_9 : scan_pending_8))) : (scan_word_index[2] ? (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_7 : scan_pending_6) : (scan_word_index[0] ? scan_pending_5 : scan_pending_4)) : (scan_word_index[1] ? (scan_word_index[0] ? scan_pending_3 : scan_pending_2) : (scan_word_index[0] ? scan_pending_1 : scan_pending_0))))));
-    assign scan_bit_f0_0 = scan_word_bits[0] || scan_word_bits[1];
-    assign scan_bit_i0_0 = scan_word_bits[0] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_1 = scan_word_bits[2] || scan_word_bits[3];
-    assign scan_bit_i0_1 = scan_word_bits[2] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_2 = scan_word_bits[4] || scan_word_bits[5];
-    assign scan_bit_i0_2 = scan_word_bits[4] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_3 = scan_word_bits[6] || scan_word_bits[7];
-    assign scan_bit_i0_3 = scan_word_bits[6] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_4 = scan_word_bits[8] || scan_word_bits[9];
-    assign scan_bit_i0_4 = scan_word_bits[8] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_5 = scan_word_bits[10] || scan_word_bits[11];
-    assign scan_bit_i0_5 = scan_word_bits[10] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_6 = scan_word_bits[12] || scan_word_bits[13];
-    assign scan_bit_i0_6 = scan_word_bits[12] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_7 = scan_word_bits[14] || scan_word_bits[15];
-    assign scan_bit_i0_7 = scan_word_bits[14] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_8 = scan_word_bits[16] || scan_word_bits[17];
-    assign scan_bit_i0_8 = scan_word_bits[16] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_9 = scan_word_bits[18] || scan_word_bits[19];
-    assign scan_bit_i0_9 = scan_word_bits[18] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_10 = scan_word_bits[20] || scan_word_bits[21];
-    assign scan_bit_i0_10 = scan_word_bits[20] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_11 = scan_word_bits[22] || scan_word_bits[23];
-    assign scan_bit_i0_11 = scan_word_bits[22] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_12 = scan_word_bits[24] || scan_word_bits[25];
-    assign scan_bit_i0_12 = scan_word_bits[24] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_13 = scan_word_bits[26] || scan_word_bits[27];
-    assign scan_bit_i0_13 = scan_word_bits[26] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_14 = scan_word_bits[28] || scan_word_bits[29];
-    assign scan_bit_i0_14 = scan_word_bits[28] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_15 = scan_word_bits[30] || scan_word_bits[31];
-    assign scan_bit_i0_15 = scan_word_bits[30] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_16 = scan_word_bits[32] || scan_word_bits[33];
-    assign scan_bit_i0_16 = scan_word_bits[32] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_17 = scan_word_bits[34] || scan_word_bits[35];
-    assign scan_bit_i0_17 = scan_word_bits[34] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_18 = scan_word_bits[36] || scan_word_bits[37];
-    assign scan_bit_i0_18 = scan_word_bits[36] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_19 = scan_word_bits[38] || scan_word_bits[39];
-    assign scan_bit_i0_19 = scan_word_bits[38] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_20 = scan_word_bits[40] || scan_word_bits[41];
-    assign scan_bit_i0_20 = scan_word_bits[40] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_21 = scan_word_bits[42] || scan_word_bits[43];
-    assign scan_bit_i0_21 = scan_word_bits[42] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_22 = scan_word_bits[44] || scan_word_bits[45];
-    assign scan_bit_i0_22 = scan_word_bits[44] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_23 = scan_word_bits[46] || scan_word_bits[47];
-    assign scan_bit_i0_23 = scan_word_bits[46] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_24 = scan_word_bits[48] || scan_word_bits[49];
-    assign scan_bit_i0_24 = scan_word_bits[48] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_25 = scan_word_bits[50] || scan_word_bits[51];
-    assign scan_bit_i0_25 = scan_word_bits[50] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_26 = scan_word_bits[52] || scan_word_bits[53];
-    assign scan_bit_i0_26 = scan_word_bits[52] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_27 = scan_word_bits[54] || scan_word_bits[55];
-    assign scan_bit_i0_27 = scan_word_bits[54] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_28 = scan_word_bits[56] || scan_word_bits[57];
-    assign scan_bit_i0_28 = scan_word_bits[56] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_29 = scan_word_bits[58] || scan_word_bits[59];
-    assign scan_bit_i0_29 = scan_word_bits[58] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_30 = scan_word_bits[60] || scan_word_bits[61];
-    assign scan_bit_i0_30 = scan_word_bits[60] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_31 = scan_word_bits[62] || scan_word_bits[63];
-    assign scan_bit_i0_31 = scan_word_bits[62] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_32 = scan_word_bits[64] || scan_word_bits[65];
-    assign scan_bit_i0_32 = scan_word_bits[64] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_33 = scan_word_bits[66] || scan_word_bits[67];
-    assign scan_bit_i0_33 = scan_word_bits[66] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_34 = scan_word_bits[68] || scan_word_bits[69];
-    assign scan_bit_i0_34 = scan_word_bits[68] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_35 = scan_word_bits[70] || scan_word_bits[71];
-    assign scan_bit_i0_35 = scan_word_bits[70] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_36 = scan_word_bits[72] || scan_word_bits[73];
-    assign scan_bit_i0_36 = scan_word_bits[72] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_37 = scan_word_bits[74] || scan_word_bits[75];
-    assign scan_bit_i0_37 = scan_word_bits[74] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_38 = scan_word_bits[76] || scan_word_bits[77];
-    assign scan_bit_i0_38 = scan_word_bits[76] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_39 = scan_word_bits[78] || scan_word_bits[79];
-    assign scan_bit_i0_39 = scan_word_bits[78] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_40 = scan_word_bits[80] || scan_word_bits[81];
-    assign scan_bit_i0_40 = scan_word_bits[80] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_41 = scan_word_bits[82] || scan_word_bits[83];
-    assign scan_bit_i0_41 = scan_word_bits[82] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_42 = scan_word_bits[84] || scan_word_bits[85];
-    assign scan_bit_i0_42 = scan_word_bits[84] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_43 = scan_word_bits[86] || scan_word_bits[87];
-    assign scan_bit_i0_43 = scan_word_bits[86] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_44 = scan_word_bits[88] || scan_word_bits[89];
-    assign scan_bit_i0_44 = scan_word_bits[88] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_45 = scan_word_bits[90] || scan_word_bits[91];
-    assign scan_bit_i0_45 = scan_word_bits[90] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_46 = scan_word_bits[92] || scan_word_bits[93];
-    assign scan_bit_i0_46 = scan_word_bits[92] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_47 = scan_word_bits[94] || scan_word_bits[95];
-    assign scan_bit_i0_47 = scan_word_bits[94] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_48 = scan_word_bits[96] || scan_word_bits[97];
-    assign scan_bit_i0_48 = scan_word_bits[96] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_49 = scan_word_bits[98] || scan_word_bits[99];
-    assign scan_bit_i0_49 = scan_word_bits[98] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_50 = scan_word_bits[100] || scan_word_bits[101];
-    assign scan_bit_i0_50 = scan_word_bits[100] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_51 = scan_word_bits[102] || scan_word_bits[103];
-    assign scan_bit_i0_51 = scan_word_bits[102] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_52 = scan_word_bits[104] || scan_word_bits[105];
-    assign scan_bit_i0_52 = scan_word_bits[104] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_53 = scan_word_bits[106] || scan_word_bits[107];
-    assign scan_bit_i0_53 = scan_word_bits[106] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_54 = scan_word_bits[108] || scan_word_bits[109];
-    assign scan_bit_i0_54 = scan_word_bits[108] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_55 = scan_word_bits[110] || scan_word_bits[111];
-    assign scan_bit_i0_55 = scan_word_bits[110] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_56 = scan_word_bits[112] || scan_word_bits[113];
-    assign scan_bit_i0_56 = scan_word_bits[112] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_57 = scan_word_bits[114] || scan_word_bits[115];
-    assign scan_bit_i0_57 = scan_word_bits[114] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_58 = scan_word_bits[116] || scan_word_bits[117];
-    assign scan_bit_i0_58 = scan_word_bits[116] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_59 = scan_word_bits[118] || scan_word_bits[119];
-    assign scan_bit_i0_59 = scan_word_bits[118] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_60 = scan_word_bits[120] || scan_word_bits[121];
-    assign scan_bit_i0_60 = scan_word_bits[120] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_61 = scan_word_bits[122] || scan_word_bits[123];
-    assign scan_bit_i0_61 = scan_word_bits[122] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_62 = scan_word_bits[124] || scan_word_bits[125];
-    assign scan_bit_i0_62 = scan_word_bits[124] ? 1'b0 : 1'b1;
-    assign scan_bit_f0_63 = scan_word_bits[126] || scan_word_bits[127];
-    assign scan_bit_i0_63 = scan_word_bits[126] ? 1'b0 : 1'b1;
-    assign scan_bit_f1_0 = scan_bit_f0_0 || scan_bit_f0_1;
-    assign scan_bit_i1_0 = scan_bit_f0_0 ? {1'b0, scan_bit_i0_0} : {1'b1, scan_bit_i0_1};
-    assign scan_bit_f1_1 = scan_bit_f0_2 || scan_bit_f0_3;
-    assign scan_bit_i1_1 = scan_bit_f0_2 ? {1'b0, scan_bit_i0_2} : {1'b1, scan_bit_i0_3};
-    assign scan_bit_f1_2 = scan_bit_f0_4 || scan_bit_f0_5;
-    assign scan_bit_i1_2 = scan_bit_f0_4 ? {1'b0, scan_bit_i0_4} : {1'b1, scan_bit_i0_5};
-    assign scan_bit_f1_3 = scan_bit_f0_6 || scan_bit_f0_7;
-    assign scan_bit_i1_3 = scan_bit_f0_6 ? {1'b0, scan_bit_i0_6} : {1'b1, scan_bit_i0_7};
-    assign scan_bit_f1_4 = scan_bit_f0_8 || scan_bit_f0_9;
-    assign scan_bit_i1_4 = scan_bit_f0_8 ? {1'b0, scan_bit_i0_8} : {1'b1, scan_bit_i0_9};
-    assign scan_bit_f1_5 = scan_bit_f0_10 || scan_bit_f0_11;
-    assign scan_bit_i1_5 = scan_bit_f0_10 ? {1'b0, scan_bit_i0_10} : {1'b1, scan_bit_i0_11};
-    assign scan_bit_f1_6 = scan_bit_f0_12 || scan_bit_f0_13;
-    assign scan_bit_i1_6 = scan_bit_f0_12 ? {1'b0, scan_bit_i0_12} : {1'b1, scan_bit_i0_13};
-    assign scan_bit_f1_7 = scan_bit_f0_14 || scan_bit_f0_15;
-    assign scan_bit_i1_7 = scan_bit_f0_14 ? {1'b0, scan_bit_i0_14} : {1'b1, scan_bit_i0_15};
-    assign scan_bit_f1_8 = scan_bit_f0_16 || scan_bit_f0_17;
-    assign scan_bit_i1_8 = scan_bit_f0_16 ? {1'b0, scan_bit_i0_16} : {1'b1, scan_bit_i0_17};
-    assign scan_bit_f1_9 = scan_bit_f0_18 || scan_bit_f0_19;
-    assign scan_bit_i1_9 = scan_bit_f0_18 ? {1'b0, scan_bit_i0_18} : {1'b1, scan_bit_i0_19};
-    assign scan_bit_f1_10 = scan_bit_f0_20 || scan_bit_f0_21;
-    assign scan_bit_i1_10 = scan_bit_f0_20 ? {1'b0, scan_bit_i0_20} : {1'b1, scan_bit_i0_21};
-    assign scan_bit_f1_11 = scan_bit_f0_22 || scan_bit_f0_23;
-    assign scan_bit_i1_11 = scan_bit_f0_22 ? {1'b0, scan_bit_i0_22} : {1'b1, scan_bit_i0_23};
-    assign scan_bit_f1_12 = scan_bit_f0_24 || scan_bit_f0_25;
-    assign scan_bit_i1_12 = scan_bit_f0_24 ? {1'b0, scan_bit_i0_24} : {1'b1, scan_bit_i0_25};
-    assign scan_bit_f1_13 = scan_bit_f0_26 || scan_bit_f0_27;
-    assign scan_bit_i1_13 = scan_bit_f0_26 ? {1'b0, scan_bit_i0_26} : {1'b1, scan_bit_i0_27};
-    assign scan_bit_f1_14 = scan_bit_f0_28 || scan_bit_f0_29;
-    assign scan_bit_i1_14 = scan_bit_f0_28 ? {1'b0, scan_bit_i0_28} : {1'b1, scan_bit_i0_29};
-    assign scan_bit_f1_15 = scan_bit_f0_30 || scan_bit_f0_31;
-    assign scan_bit_i1_15 = scan_bit_f0_30 ? {1'b0, scan_bit_i0_30} : {1'b1, scan_bit_i0_31};
-    assign scan_bit_f1_16 = scan_bit_f0_32 || scan_bit_f0_33;
-    assign scan_bit_i1_16 = scan_bit_f0_32 ? {1'b0, scan_bit_i0_32} : {1'b1, scan_bit_i0_33};
-    assign scan_bit_f1_17 = scan_bit_f0_34 || scan_bit_f0_35;
-    assign scan_bit_i1_17 = scan_bit_f0_34 ? {1'b0, scan_bit_i0_34} : {1'b1, scan_bit_i0_35};
-    assign scan_bit_f1_18 = scan_bit_f0_36 || scan_bit_f0_37;
-    assign scan_bit_i1_18 = scan_bit_f0_36 ? {1'b0, scan_bit_i0_36} : {1'b1, scan_bit_i0_37};
-    assign scan_bit_f1_19 = scan_bit_f0_38 || scan_bit_f0_39;
-    assign scan_bit_i1_19 = scan_bit_f0_38 ? {1'b0, scan_bit_i0_38} : {1'b1, scan_bit_i0_39};
-    assign scan_bit_f1_20 = scan_bit_f0_40 || scan_bit_f0_41;
-    assign scan_bit_i1_20 = scan_bit_f0_40 ? {1'b0, scan_bit_i0_40} : {1'b1, scan_bit_i0_41};
-    assign scan_bit_f1_21 = scan_bit_f0_42 || scan_bit_f0_43;
-    assign scan_bit_i1_21 = scan_bit_f0_42 ? {1'b0, scan_bit_i0_42} : {1'b1, scan_bit_i0_43};
-    assign scan_bit_f1_22 = scan_bit_f0_44 || scan_bit_f0_45;
-    assign scan_bit_i1_22 = scan_bit_f0_44 ? {1'b0, scan_bit_i0_44} : {1'b1, scan_bit_i0_45};
-    assign scan_bit_f1_23 = scan_bit_f0_46 || scan_bit_f0_47;
-    assign scan_bit_i1_23 = scan_bit_f0_46 ? {1'b0, scan_bit_i0_46} : {1'b1, scan_bit_i0_47};
-    assign scan_bit_f1_24 = scan_bit_f0_48 || scan_bit_f0_49;
-    assign scan_bit_i1_24 = scan_bit_f0_48 ? {1'b0, scan_bit_i0_48} : {1'b1, scan_bit_i0_49};
-    assign scan_bit_f1_25 = scan_bit_f0_50 || scan_bit_f0_51;
-    assign scan_bit_i1_25 = scan_bit_f0_50 ? {1'b0, scan_bit_i0_50} : {1'b1, scan_bit_i0_51};
-    assign scan_bit_f1_26 = scan_bit_f0_52 || scan_bit_f0_53;
-    assign scan_bit_i1_26 = scan_bit_f0_52 ? {1'b0, scan_bit_i0_52} : {1'b1, scan_bit_i0_53};
-    assign scan_bit_f1_27 = scan_bit_f0_54 || scan_bit_f0_55;
-    assign scan_bit_i1_27 = scan_bit_f0_54 ? {1'b0, scan_bit_i0_54} : {1'b1, scan_bit_i0_55};
-    assign scan_bit_f1_28 = scan_bit_f0_56 || scan_bit_f0_57;
-    assign scan_bit_i1_28 = scan_bit_f0_56 ? {1'b0, scan_bit_i0_56} : {1'b1, scan_bit_i0_57};
-    assign scan_bit_f1_29 = scan_bit_f0_58 || scan_bit_f0_59;
-    assign scan_bit_i1_29 = scan_bit_f0_58 ? {1'b0, scan_bit_i0_58} : {1'b1, scan_bit_i0_59};
-    assign scan_bit_f1_30 = scan_bit_f0_60 || scan_bit_f0_61;
-    assign scan_bit_i1_30 = scan_bit_f0_60 ? {1'b0, scan_bit_i0_60} : {1'b1, scan_bit_i0_61};
-    assign scan_bit_f1_31 = scan_bit_f0_62 || scan_bit_f0_63;
-    assign scan_bit_i1_31 = scan_bit_f0_62 ? {1'b0, scan_bit_i0_62} : {1'b1, scan_bit_i0_63};
-    assign scan_bit_f2_0 = scan_bit_f1_0 || scan_bit_f1_1;
-    assign scan_bit_i2_0 = scan_bit_f1_0 ? {1'b0, scan_bit_i1_0} : {1'b1, scan_bit_i1_1};
-    assign scan_bit_f2_1 = scan_bit_f1_2 || scan_bit_f1_3;
-    assign scan_bit_i2_1 = scan_bit_f1_2 ? {1'b0, scan_bit_i1_2} : {1'b1, scan_bit_i1_3};
-    assign scan_bit_f2_2 = scan_bit_f1_4 || scan_bit_f1_5;
-    assign scan_bit_i2_2 = scan_bit_f1_4 ? {1'b0, scan_bit_i1_4} : {1'b1, scan_bit_i1_5};
-    assign scan_bit_f2_3 = scan_bit_f1_6 || scan_bit_f1_7;
-    assign scan_bit_i2_3 = scan_bit_f1_6 ? {1'b0, scan_bit_i1_6} : {1'b1, scan_bit_i1_7};
-    assign scan_bit_f2_4 = scan_bit_f1_8 || scan_bit_f1_9;
-    assign scan_bit_i2_4 = scan_bit_f1_8 ? {1'b0, scan_bit_i1_8} : {1'b1, scan_bit_i1_9};
-    assign scan_bit_f2_5 = scan_bit_f1_10 || scan_bit_f1_11;
-    assign scan_bit_i2_5 = scan_bit_f1_10 ? {1'b0, scan_bit_i1_10} : {1'b1, scan_bit_i1_11};
-    assign scan_bit_f2_6 = scan_bit_f1_12 || scan_bit_f1_13;
-    assign scan_bit_i2_6 = scan_bit_f1_12 ? {1'b0, scan_bit_i1_12} : {1'b1, scan_bit_i1_13};
-    assign scan_bit_f2_7 = scan_bit_f1_14 || scan_bit_f1_15;
-    assign scan_bit_i2_7 = scan_bit_f1_14 ? {1'b0, scan_bit_i1_14} : {1'b1, scan_bit_i1_15};
-    assign scan_bit_f2_8 = scan_bit_f1_16 || scan_bit_f1_17;
-    assign scan_bit_i2_8 = scan_bit_f1_16 ? {1'b0, scan_bit_i1_16} : {1'b1, scan_bit_i1_17};
-    assign scan_bit_f2_9 = scan_bit_f1_18 || scan_bit_f1_19;
-    assign scan_bit_i2_9 = scan_bit_f1_18 ? {1'b0, scan_bit_i1_18} : {1'b1, scan_bit_i1_19};
-    assign scan_bit_f2_10 = scan_bit_f1_20 || scan_bit_f1_21;
-    assign scan_bit_i2_10 = scan_bit_f1_20 ? {1'b0, scan_bit_i1_20} : {1'b1, scan_bit_i1_21};
-    assign scan_bit_f2_11 = scan_bit_f1_22 || scan_bit_f1_23;
-    assign scan_bit_i2_11 = scan_bit_f1_22 ? {1'b0, scan_bit_i1_22} : {1'b1, scan_bit_i1_23};
-    assign scan_bit_f2_12 = scan_bit_f1_24 || scan_bit_f1_25;
-    assign scan_bit_i2_12 = scan_bit_f1_24 ? {1'b0, scan_bit_i1_24} : {1'b1, scan_bit_i1_25};
-    assign scan_bit_f2_13 = scan_bit_f1_26 || scan_bit_f1_27;
-    assign scan_bit_i2_13 = scan_bit_f1_26 ? {1'b0, scan_bit_i1_26} : {1'b1, scan_bit_i1_27};
-    assign scan_bit_f2_14 = scan_bit_f1_28 || scan_bit_f1_29;
-    assign scan_bit_i2_14 = scan_bit_f1_28 ? {1'b0, scan_bit_i1_28} : {1'b1, scan_bit_i1_29};
-    assign scan_bit_f2_15 = scan_bit_f1_30 || scan_bit_f1_31;
-    assign scan_bit_i2_15 = scan_bit_f1_30 ? {1'b0, scan_bit_i1_30} : {1'b1, scan_bit_i1_31};
-    assign scan_bit_f3_0 = scan_bit_f2_0 || scan_bit_f2_1;
-    assign scan_bit_i3_0 = scan_bit_f2_0 ? {1'b0, scan_bit_i2_0} : {1'b1, scan_bit_i2_1};
-    assign scan_bit_f3_1 = scan_bit_f2_2 || scan_bit_f2_3;
-    assign scan_bit_i3_1 = scan_bit_f2_2 ? {1'b0, scan_bit_i2_2} : {1'b1, scan_bit_i2_3};
-    assign scan_bit_f3_2 = scan_bit_f2_4 || scan_bit_f2_5;
-    assign scan_bit_i3_2 = scan_bit_f2_4 ? {1'b0, scan_bit_i2_4} : {1'b1, scan_bit_i2_5};
-    assign scan_bit_f3_3 = scan_bit_f2_6 || scan_bit_f2_7;
-    assign scan_bit_i3_3 = scan_bit_f2_6 ? {1'b0, scan_bit_i2_6} : {1'b1, scan_bit_i2_7};
-    assign scan_bit_f3_4 = scan_bit_f2_8 || scan_bit_f2_9;
-    assign scan_bit_i3_4 = scan_bit_f2_8 ? {1'b0, scan_bit_i2_8} : {1'b1, scan_bit_i2_9};
-    assign scan_bit_f3_5 = scan_bit_f2_10 || scan_bit_f2_11;
-    assign scan_bit_i3_5 = scan_bit_f2_10 ? {1'b0, scan_bit_i2_10} : {1'b1, scan_bit_i2_11};
-    assign scan_bit_f3_6 = scan_bit_f2_12 || scan_bit_f2_13;
-    assign scan_bit_i3_6 = scan_bit_f2_12 ? {1'b0, scan_bit_i2_12} : {1'b1, scan_bit_i2_13};
-    assign scan_bit_f3_7 = scan_bit_f2_14 || scan_bit_f2_15;
-    assign scan_bit_i3_7 = scan_bit_f2_14 ? {1'b0, scan_bit_i2_14} : {1'b1, scan_bit_i2_15};
-    assign scan_bit_f4_0 = scan_bit_f3_0 || scan_bit_f3_1;
-    assign scan_bit_i4_0 = scan_bit_f3_0 ? {1'b0, scan_bit_i3_0} : {1'b1, scan_bit_i3_1};
-    assign scan_bit_f4_1 = scan_bit_f3_2 || scan_bit_f3_3;
-    assign scan_bit_i4_1 = scan_bit_f3_2 ? {1'b0, scan_bit_i3_2} : {1'b1, scan_bit_i3_3};
-    assign scan_bit_f4_2 = scan_bit_f3_4 || scan_bit_f3_5;
-    assign scan_bit_i4_2 = scan_bit_f3_4 ? {1'b0, scan_bit_i3_4} : {1'b1, scan_bit_i3_5};
-    assign scan_bit_f4_3 = scan_bit_f3_6 || scan_bit_f3_7;
-    assign scan_bit_i4_3 = scan_bit_f3_6 ? {1'b0, scan_bit_i3_6} : {1'b1, scan_bit_i3_7};
-    assign scan_bit_f5_0 = scan_bit_f4_0 || scan_bit_f4_1;
-    assign scan_bit_i5_0 = scan_bit_f4_0 ? {1'b0, scan_bit_i4_0} : {1'b1, scan_bit_i4_1};
-    assign scan_bit_f5_1 = scan_bit_f4_2 || scan_bit_f4_3;
-    assign scan_bit_i5_1 = scan_bit_f4_2 ? {1'b0, scan_bit_i4_2} : {1'b1, scan_bit_i4_3};
-    assign scan_bit_f6_0 = scan_bit_f5_0 || scan_bit_f5_1;
-    assign scan_bit_i6_0 = scan_bit_f5_0 ? {1'b0, scan_bit_i5_0} : {1'b1, scan_bit_i5_1};
-    assign scan_next = {scan_word_index, scan_bit_i6_0};
-    assign scan_div_r16 = {16'd0, {2'd0, scan_next}};
-    assign scan_div_q15 = scan_div_r16 >= ({16'd0, d_tw} << 15);
-    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, d_tw} << 15)) : scan_div_r16;
-    assign scan_div_q14 = scan_div_r15 >= ({16'd0, d_tw} << 14);
-    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, d_tw} << 14)) : scan_div_r15;
-    assign scan_div_q13 = scan_div_r14 >= ({16'd0, d_tw} << 13);
-    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, d_tw} << 13)) : scan_div_r14;
-    assign scan_div_q12 = scan_div_r13 >= ({16'd0, d_tw} << 12);
-    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, d_tw} << 12)) : scan_div_r13;
-    assign scan_div_q11 = scan_div_r12 >= ({16'd0, d_tw} << 11);
-    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, d_tw} << 11)) : scan_div_r12;
-    assign scan_div_q10 = scan_div_r11 >= ({16'd0, d_tw} << 10);
-    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, d_tw} << 10)) : scan_div_r11;
-    assign scan_div_q9 = scan_div_r10 >= ({16'd0, d_tw} << 9);
-    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, d_tw} << 9)) : scan_div_r10;
-    assign scan_div_q8 = scan_div_r9 >= ({16'd0, d_tw} << 8);
-    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, d_tw} << 8)) : scan_div_r9;
-    assign scan_div_q7 = scan_div_r8 >= ({16'd0, d_tw} << 7);
-    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, d_tw} << 7)) : scan_div_r8;
-    assign scan_div_q6 = scan_div_r7 >= ({16'd0, d_tw} << 6);
-    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, d_tw} << 6)) : scan_div_r7;
-    assign scan_div_q5 = scan_div_r6 >= ({16'd0, d_tw} << 5);
-    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, d_tw} << 5)) : scan_div_r6;
-    assign scan_div_q4 = scan_div_r5 >= ({16'd0, d_tw} << 4);
-    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, d_tw} << 4)) : scan_div_r5;
-    assign scan_div_q3 = scan_div_r4 >= ({16'd0, d_tw} << 3);
-    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, d_tw} << 3)) : scan_div_r4;
-    assign scan_div_q2 = scan_div_r3 >= ({16'd0, d_tw} << 2);
-    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, d_tw} << 2)) : scan_div_r3;
-    assign scan_div_q1 = scan_div_r2 >= ({16'd0, d_tw} << 1);
-    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, d_tw} << 1)) : scan_div_r2;
-    assign scan_div_q0 = scan_div_r1 >= ({16'd0, d_tw} << 0);
-    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, d_tw} << 0)) : scan_div_r1;
-    assign scan_clear_word = scan_index[13:7];
-    assign scan_clear_mask = ~({{127{1'b0}}, 1'b1} << scan_index[6:0]);
-
-    // scanner
-    always @(posedge clk) begin
-        if (rst) begin
-            scan_valid <= 1'b0;
-            scan_index <= 14'd0;
-            scan_ty <= 16'd0;
-            scan_tx <= 16'd0;
-        end else begin
-            scan_valid <= scan_word_f6_0;
-            scan_index <= scan_next;
-            scan_ty <= {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
-            scan_tx <= scan_div_r0[15:0];
-            if (mask_rsp && (burst_rsp == 32'd0)) begin
-                mask_word_0 <= mem_rsp_rdata;
-                scan_pending_0 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_0 <= mask_word_0;
-            end
-            if (grant_load && (scan_clear_word == 7'd0)) begin
-                scan_pending_0 <= scan_pending_0 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd1)) begin
-                mask_word_1 <= mem_rsp_rdata;
-                scan_pending_1 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_1 <= mask_word_1;
-            end
-            if (grant_load && (scan_clear_word == 7'd1)) begin
-                scan_pending_1 <= scan_pending_1 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd2)) begin
-                mask_word_2 <= mem_rsp_rdata;
-                scan_pending_2 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_2 <= mask_word_2;
-            end
-            if (grant_load && (scan_clear_word == 7'd2)) begin
-                scan_pending_2 <= scan_pending_2 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd3)) begin
-                mask_word_3 <= mem_rsp_rdata;
-                scan_pending_3 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_3 <= mask_word_3;
-            end
-            if (grant_load && (scan_clear_word == 7'd3)) begin
-                scan_pending_3 <= scan_pending_3 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd4)) begin
-                mask_word_4 <= mem_rsp_rdata;
-                scan_pending_4 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_4 <= mask_word_4;
-            end
-            if (grant_load && (scan_clear_word == 7'd4)) begin
-                scan_pending_4 <= scan_pending_4 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd5)) begin
-                mask_word_5 <= mem_rsp_rdata;
-                scan_pending_5 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_5 <= mask_word_5;
-            end
-            if (grant_load && (scan_clear_word == 7'd5)) begin
-                scan_pending_5 <= scan_pending_5 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd6)) begin
-                mask_word_6 <= mem_rsp_rdata;
-                scan_pending_6 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_6 <= mask_word_6;
-            end
-            if (grant_load && (scan_clear_word == 7'd6)) begin
-                scan_pending_6 <= scan_pending_6 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd7)) begin
-                mask_word_7 <= mem_rsp_rdata;
-                scan_pending_7 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_7 <= mask_word_7;
-            end
-            if (grant_load && (scan_clear_word == 7'd7)) begin
-                scan_pending_7 <= scan_pending_7 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd8)) begin
-                mask_word_8 <= mem_rsp_rdata;
-                scan_pending_8 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_8 <= mask_word_8;
-            end
-            if (grant_load && (scan_clear_word == 7'd8)) begin
-                scan_pending_8 <= scan_pending_8 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd9)) begin
-                mask_word_9 <= mem_rsp_rdata;
-                scan_pending_9 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_9 <= mask_word_9;
-            end
-            if (grant_load && (scan_clear_word == 7'd9)) begin
-                scan_pending_9 <= scan_pending_9 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd10)) begin
-                mask_word_10 <= mem_rsp_rdata;
-                scan_pending_10 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_10 <= mask_word_10;
-            end
-            if (grant_load && (scan_clear_word == 7'd10)) begin
-                scan_pending_10 <= scan_pending_10 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd11)) begin
-                mask_word_11 <= mem_rsp_rdata;
-                scan_pending_11 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_11 <= mask_word_11;
-            end
-            if (grant_load && (scan_clear_word == 7'd11)) begin
-                scan_pending_11 <= scan_pending_11 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd12)) begin
-                mask_word_12 <= mem_rsp_rdata;
-                scan_pending_12 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_12 <= mask_word_12;
-            end
-            if (grant_load && (scan_clear_word == 7'd12)) begin
-                scan_pending_12 <= scan_pending_12 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd13)) begin
-                mask_word_13 <= mem_rsp_rdata;
-                scan_pending_13 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_13 <= mask_word_13;
-            end
-            if (grant_load && (scan_clear_word == 7'd13)) begin
-                scan_pending_13 <= scan_pending_13 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd14)) begin
-                mask_word_14 <= mem_rsp_rdata;
-                scan_pending_14 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_14 <= mask_word_14;
-            end
-            if (grant_load && (scan_clear_word == 7'd14)) begin
-                scan_pending_14 <= scan_pending_14 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd15)) begin
-                mask_word_15 <= mem_rsp_rdata;
-                scan_pending_15 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_15 <= mask_word_15;
-            end
-            if (grant_load && (scan_clear_word == 7'd15)) begin
-                scan_pending_15 <= scan_pending_15 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd16)) begin
-                mask_word_16 <= mem_rsp_rdata;
-                scan_pending_16 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_16 <= mask_word_16;
-            end
-            if (grant_load && (scan_clear_word == 7'd16)) begin
-                scan_pending_16 <= scan_pending_16 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd17)) begin
-                mask_word_17 <= mem_rsp_rdata;
-                scan_pending_17 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_17 <= mask_word_17;
-            end
-            if (grant_load && (scan_clear_word == 7'd17)) begin
-                scan_pending_17 <= scan_pending_17 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd18)) begin
-                mask_word_18 <= mem_rsp_rdata;
-                scan_pending_18 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_18 <= mask_word_18;
-            end
-            if (grant_load && (scan_clear_word == 7'd18)) begin
-                scan_pending_18 <= scan_pending_18 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd19)) begin
-                mask_word_19 <= mem_rsp_rdata;
-                scan_pending_19 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_19 <= mask_word_19;
-            end
-            if (grant_load && (scan_clear_word == 7'd19)) begin
-                scan_pending_19 <= scan_pending_19 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd20)) begin
-                mask_word_20 <= mem_rsp_rdata;
-                scan_pending_20 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_20 <= mask_word_20;
-            end
-            if (grant_load && (scan_clear_word == 7'd20)) begin
-                scan_pending_20 <= scan_pending_20 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd21)) begin
-                mask_word_21 <= mem_rsp_rdata;
-                scan_pending_21 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_21 <= mask_word_21;
-            end
-            if (grant_load && (scan_clear_word == 7'd21)) begin
-                scan_pending_21 <= scan_pending_21 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd22)) begin
-                mask_word_22 <= mem_rsp_rdata;
-                scan_pending_22 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_22 <= mask_word_22;
-            end
-            if (grant_load && (scan_clear_word == 7'd22)) begin
-                scan_pending_22 <= scan_pending_22 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd23)) begin
-                mask_word_23 <= mem_rsp_rdata;
-                scan_pending_23 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_23 <= mask_word_23;
-            end
-            if (grant_load && (scan_clear_word == 7'd23)) begin
-                scan_pending_23 <= scan_pending_23 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd24)) begin
-                mask_word_24 <= mem_rsp_rdata;
-                scan_pending_24 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_24 <= mask_word_24;
-            end
-            if (grant_load && (scan_clear_word == 7'd24)) begin
-                scan_pending_24 <= scan_pending_24 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd25)) begin
-                mask_word_25 <= mem_rsp_rdata;
-                scan_pending_25 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_25 <= mask_word_25;
-            end
-            if (grant_load && (scan_clear_word == 7'd25)) begin
-                scan_pending_25 <= scan_pending_25 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd26)) begin
-                mask_word_26 <= mem_rsp_rdata;
-                scan_pending_26 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_26 <= mask_word_26;
-            end
-            if (grant_load && (scan_clear_word == 7'd26)) begin
-                scan_pending_26 <= scan_pending_26 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd27)) begin
-                mask_word_27 <= mem_rsp_rdata;
-                scan_pending_27 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_27 <= mask_word_27;
-            end
-            if (grant_load && (scan_clear_word == 7'd27)) begin
-                scan_pending_27 <= scan_pending_27 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd28)) begin
-                mask_word_28 <= mem_rsp_rdata;
-                scan_pending_28 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_28 <= mask_word_28;
-            end
-            if (grant_load && (scan_clear_word == 7'd28)) begin
-                scan_pending_28 <= scan_pending_28 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd29)) begin
-                mask_word_29 <= mem_rsp_rdata;
-                scan_pending_29 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_29 <= mask_word_29;
-            end
-            if (grant_load && (scan_clear_word == 7'd29)) begin
-                scan_pending_29 <= scan_pending_29 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd30)) begin
-                mask_word_30 <= mem_rsp_rdata;
-                scan_pending_30 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_30 <= mask_word_30;
-            end
-            if (grant_load && (scan_clear_word == 7'd30)) begin
-                scan_pending_30 <= scan_pending_30 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd31)) begin
-                mask_word_31 <= mem_rsp_rdata;
-                scan_pending_31 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_31 <= mask_word_31;
-            end
-            if (grant_load && (scan_clear_word == 7'd31)) begin
-                scan_pending_31 <= scan_pending_31 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd32)) begin
-                mask_word_32 <= mem_rsp_rdata;
-                scan_pending_32 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_32 <= mask_word_32;
-            end
-            if (grant_load && (scan_clear_word == 7'd32)) begin
-                scan_pending_32 <= scan_pending_32 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd33)) begin
-                mask_word_33 <= mem_rsp_rdata;
-                scan_pending_33 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_33 <= mask_word_33;
-            end
-            if (grant_load && (scan_clear_word == 7'd33)) begin
-                scan_pending_33 <= scan_pending_33 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd34)) begin
-                mask_word_34 <= mem_rsp_rdata;
-                scan_pending_34 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_34 <= mask_word_34;
-            end
-            if (grant_load && (scan_clear_word == 7'd34)) begin
-                scan_pending_34 <= scan_pending_34 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd35)) begin
-                mask_word_35 <= mem_rsp_rdata;
-                scan_pending_35 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_35 <= mask_word_35;
-            end
-            if (grant_load && (scan_clear_word == 7'd35)) begin
-                scan_pending_35 <= scan_pending_35 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd36)) begin
-                mask_word_36 <= mem_rsp_rdata;
-                scan_pending_36 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_36 <= mask_word_36;
-            end
-            if (grant_load && (scan_clear_word == 7'd36)) begin
-                scan_pending_36 <= scan_pending_36 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd37)) begin
-                mask_word_37 <= mem_rsp_rdata;
-                scan_pending_37 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_37 <= mask_word_37;
-            end
-            if (grant_load && (scan_clear_word == 7'd37)) begin
-                scan_pending_37 <= scan_pending_37 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd38)) begin
-                mask_word_38 <= mem_rsp_rdata;
-                scan_pending_38 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_38 <= mask_word_38;
-            end
-            if (grant_load && (scan_clear_word == 7'd38)) begin
-                scan_pending_38 <= scan_pending_38 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd39)) begin
-                mask_word_39 <= mem_rsp_rdata;
-                scan_pending_39 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_39 <= mask_word_39;
-            end
-            if (grant_load && (scan_clear_word == 7'd39)) begin
-                scan_pending_39 <= scan_pending_39 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd40)) begin
-                mask_word_40 <= mem_rsp_rdata;
-                scan_pending_40 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_40 <= mask_word_40;
-            end
-            if (grant_load && (scan_clear_word == 7'd40)) begin
-                scan_pending_40 <= scan_pending_40 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd41)) begin
-                mask_word_41 <= mem_rsp_rdata;
-                scan_pending_41 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_41 <= mask_word_41;
-            end
-            if (grant_load && (scan_clear_word == 7'd41)) begin
-                scan_pending_41 <= scan_pending_41 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd42)) begin
-                mask_word_42 <= mem_rsp_rdata;
-                scan_pending_42 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_42 <= mask_word_42;
-            end
-            if (grant_load && (scan_clear_word == 7'd42)) begin
-                scan_pending_42 <= scan_pending_42 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd43)) begin
-                mask_word_43 <= mem_rsp_rdata;
-                scan_pending_43 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_43 <= mask_word_43;
-            end
-            if (grant_load && (scan_clear_word == 7'd43)) begin
-                scan_pending_43 <= scan_pending_43 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd44)) begin
-                mask_word_44 <= mem_rsp_rdata;
-                scan_pending_44 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_44 <= mask_word_44;
-            end
-            if (grant_load && (scan_clear_word == 7'd44)) begin
-                scan_pending_44 <= scan_pending_44 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd45)) begin
-                mask_word_45 <= mem_rsp_rdata;
-                scan_pending_45 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_45 <= mask_word_45;
-            end
-            if (grant_load && (scan_clear_word == 7'd45)) begin
-                scan_pending_45 <= scan_pending_45 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd46)) begin
-                mask_word_46 <= mem_rsp_rdata;
-                scan_pending_46 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_46 <= mask_word_46;
-            end
-            if (grant_load && (scan_clear_word == 7'd46)) begin
-                scan_pending_46 <= scan_pending_46 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd47)) begin
-                mask_word_47 <= mem_rsp_rdata;
-                scan_pending_47 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_47 <= mask_word_47;
-            end
-            if (grant_load && (scan_clear_word == 7'd47)) begin
-                scan_pending_47 <= scan_pending_47 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd48)) begin
-                mask_word_48 <= mem_rsp_rdata;
-                scan_pending_48 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_48 <= mask_word_48;
-            end
-            if (grant_load && (scan_clear_word == 7'd48)) begin
-                scan_pending_48 <= scan_pending_48 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd49)) begin
-                mask_word_49 <= mem_rsp_rdata;
-                scan_pending_49 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_49 <= mask_word_49;
-            end
-            if (grant_load && (scan_clear_word == 7'd49)) begin
-                scan_pending_49 <= scan_pending_49 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd50)) begin
-                mask_word_50 <= mem_rsp_rdata;
-                scan_pending_50 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_50 <= mask_word_50;
-            end
-            if (grant_load && (scan_clear_word == 7'd50)) begin
-                scan_pending_50 <= scan_pending_50 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd51)) begin
-                mask_word_51 <= mem_rsp_rdata;
-                scan_pending_51 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_51 <= mask_word_51;
-            end
-            if (grant_load && (scan_clear_word == 7'd51)) begin
-                scan_pending_51 <= scan_pending_51 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd52)) begin
-                mask_word_52 <= mem_rsp_rdata;
-                scan_pending_52 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_52 <= mask_word_52;
-            end
-            if (grant_load && (scan_clear_word == 7'd52)) begin
-                scan_pending_52 <= scan_pending_52 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd53)) begin
-                mask_word_53 <= mem_rsp_rdata;
-                scan_pending_53 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_53 <= mask_word_53;
-            end
-            if (grant_load && (scan_clear_word == 7'd53)) begin
-                scan_pending_53 <= scan_pending_53 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd54)) begin
-                mask_word_54 <= mem_rsp_rdata;
-                scan_pending_54 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_54 <= mask_word_54;
-            end
-            if (grant_load && (scan_clear_word == 7'd54)) begin
-                scan_pending_54 <= scan_pending_54 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd55)) begin
-                mask_word_55 <= mem_rsp_rdata;
-                scan_pending_55 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_55 <= mask_word_55;
-            end
-            if (grant_load && (scan_clear_word == 7'd55)) begin
-                scan_pending_55 <= scan_pending_55 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd56)) begin
-                mask_word_56 <= mem_rsp_rdata;
-                scan_pending_56 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_56 <= mask_word_56;
-            end
-            if (grant_load && (scan_clear_word == 7'd56)) begin
-                scan_pending_56 <= scan_pending_56 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd57)) begin
-                mask_word_57 <= mem_rsp_rdata;
-                scan_pending_57 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_57 <= mask_word_57;
-            end
-            if (grant_load && (scan_clear_word == 7'd57)) begin
-                scan_pending_57 <= scan_pending_57 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd58)) begin
-                mask_word_58 <= mem_rsp_rdata;
-                scan_pending_58 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_58 <= mask_word_58;
-            end
-            if (grant_load && (scan_clear_word == 7'd58)) begin
-                scan_pending_58 <= scan_pending_58 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd59)) begin
-                mask_word_59 <= mem_rsp_rdata;
-                scan_pending_59 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_59 <= mask_word_59;
-            end
-            if (grant_load && (scan_clear_word == 7'd59)) begin
-                scan_pending_59 <= scan_pending_59 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd60)) begin
-                mask_word_60 <= mem_rsp_rdata;
-                scan_pending_60 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_60 <= mask_word_60;
-            end
-            if (grant_load && (scan_clear_word == 7'd60)) begin
-                scan_pending_60 <= scan_pending_60 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd61)) begin
-                mask_word_61 <= mem_rsp_rdata;
-                scan_pending_61 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_61 <= mask_word_61;
-            end
-            if (grant_load && (scan_clear_word == 7'd61)) begin
-                scan_pending_61 <= scan_pending_61 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd62)) begin
-                mask_word_62 <= mem_rsp_rdata;
-                scan_pending_62 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_62 <= mask_word_62;
-            end
-            if (grant_load && (scan_clear_word == 7'd62)) begin
-                scan_pending_62 <= scan_pending_62 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd63)) begin
-                mask_word_63 <= mem_rsp_rdata;
-                scan_pending_63 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_63 <= mask_word_63;
-            end
-            if (grant_load && (scan_clear_word == 7'd63)) begin
-                scan_pending_63 <= scan_pending_63 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd64)) begin
-                mask_word_64 <= mem_rsp_rdata;
-                scan_pending_64 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_64 <= mask_word_64;
-            end
-            if (grant_load && (scan_clear_word == 7'd64)) begin
-                scan_pending_64 <= scan_pending_64 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd65)) begin
-                mask_word_65 <= mem_rsp_rdata;
-                scan_pending_65 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_65 <= mask_word_65;
-            end
-            if (grant_load && (scan_clear_word == 7'd65)) begin
-                scan_pending_65 <= scan_pending_65 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd66)) begin
-                mask_word_66 <= mem_rsp_rdata;
-                scan_pending_66 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_66 <= mask_word_66;
-            end
-            if (grant_load && (scan_clear_word == 7'd66)) begin
-                scan_pending_66 <= scan_pending_66 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd67)) begin
-                mask_word_67 <= mem_rsp_rdata;
-                scan_pending_67 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_67 <= mask_word_67;
-            end
-            if (grant_load && (scan_clear_word == 7'd67)) begin
-                scan_pending_67 <= scan_pending_67 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd68)) begin
-                mask_word_68 <= mem_rsp_rdata;
-                scan_pending_68 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_68 <= mask_word_68;
-            end
-            if (grant_load && (scan_clear_word == 7'd68)) begin
-                scan_pending_68 <= scan_pending_68 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd69)) begin
-                mask_word_69 <= mem_rsp_rdata;
-                scan_pending_69 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_69 <= mask_word_69;
-            end
-            if (grant_load && (scan_clear_word == 7'd69)) begin
-                scan_pending_69 <= scan_pending_69 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd70)) begin
-                mask_word_70 <= mem_rsp_rdata;
-                scan_pending_70 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_70 <= mask_word_70;
-            end
-            if (grant_load && (scan_clear_word == 7'd70)) begin
-                scan_pending_70 <= scan_pending_70 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd71)) begin
-                mask_word_71 <= mem_rsp_rdata;
-                scan_pending_71 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_71 <= mask_word_71;
-            end
-            if (grant_load && (scan_clear_word == 7'd71)) begin
-                scan_pending_71 <= scan_pending_71 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd72)) begin
-                mask_word_72 <= mem_rsp_rdata;
-                scan_pending_72 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_72 <= mask_word_72;
-            end
-            if (grant_load && (scan_clear_word == 7'd72)) begin
-                scan_pending_72 <= scan_pending_72 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd73)) begin
-                mask_word_73 <= mem_rsp_rdata;
-                scan_pending_73 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_73 <= mask_word_73;
-            end
-            if (grant_load && (scan_clear_word == 7'd73)) begin
-                scan_pending_73 <= scan_pending_73 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd74)) begin
-                mask_word_74 <= mem_rsp_rdata;
-                scan_pending_74 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_74 <= mask_word_74;
-            end
-            if (grant_load && (scan_clear_word == 7'd74)) begin
-                scan_pending_74 <= scan_pending_74 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd75)) begin
-                mask_word_75 <= mem_rsp_rdata;
-                scan_pending_75 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_75 <= mask_word_75;
-            end
-            if (grant_load && (scan_clear_word == 7'd75)) begin
-                scan_pending_75 <= scan_pending_75 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd76)) begin
-                mask_word_76 <= mem_rsp_rdata;
-                scan_pending_76 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_76 <= mask_word_76;
-            end
-            if (grant_load && (scan_clear_word == 7'd76)) begin
-                scan_pending_76 <= scan_pending_76 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd77)) begin
-                mask_word_77 <= mem_rsp_rdata;
-                scan_pending_77 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_77 <= mask_word_77;
-            end
-            if (grant_load && (scan_clear_word == 7'd77)) begin
-                scan_pending_77 <= scan_pending_77 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd78)) begin
-                mask_word_78 <= mem_rsp_rdata;
-                scan_pending_78 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_78 <= mask_word_78;
-            end
-            if (grant_load && (scan_clear_word == 7'd78)) begin
-                scan_pending_78 <= scan_pending_78 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd79)) begin
-                mask_word_79 <= mem_rsp_rdata;
-                scan_pending_79 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_79 <= mask_word_79;
-            end
-            if (grant_load && (scan_clear_word == 7'd79)) begin
-                scan_pending_79 <= scan_pending_79 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd80)) begin
-                mask_word_80 <= mem_rsp_rdata;
-                scan_pending_80 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_80 <= mask_word_80;
-            end
-            if (grant_load && (scan_clear_word == 7'd80)) begin
-                scan_pending_80 <= scan_pending_80 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd81)) begin
-                mask_word_81 <= mem_rsp_rdata;
-                scan_pending_81 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_81 <= mask_word_81;
-            end
-            if (grant_load && (scan_clear_word == 7'd81)) begin
-                scan_pending_81 <= scan_pending_81 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd82)) begin
-                mask_word_82 <= mem_rsp_rdata;
-                scan_pending_82 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_82 <= mask_word_82;
-            end
-            if (grant_load && (scan_clear_word == 7'd82)) begin
-                scan_pending_82 <= scan_pending_82 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd83)) begin
-                mask_word_83 <= mem_rsp_rdata;
-                scan_pending_83 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_83 <= mask_word_83;
-            end
-            if (grant_load && (scan_clear_word == 7'd83)) begin
-                scan_pending_83 <= scan_pending_83 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd84)) begin
-                mask_word_84 <= mem_rsp_rdata;
-                scan_pending_84 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_84 <= mask_word_84;
-            end
-            if (grant_load && (scan_clear_word == 7'd84)) begin
-                scan_pending_84 <= scan_pending_84 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd85)) begin
-                mask_word_85 <= mem_rsp_rdata;
-                scan_pending_85 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_85 <= mask_word_85;
-            end
-            if (grant_load && (scan_clear_word == 7'd85)) begin
-                scan_pending_85 <= scan_pending_85 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd86)) begin
-                mask_word_86 <= mem_rsp_rdata;
-                scan_pending_86 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_86 <= mask_word_86;
-            end
-            if (grant_load && (scan_clear_word == 7'd86)) begin
-                scan_pending_86 <= scan_pending_86 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd87)) begin
-                mask_word_87 <= mem_rsp_rdata;
-                scan_pending_87 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_87 <= mask_word_87;
-            end
-            if (grant_load && (scan_clear_word == 7'd87)) begin
-                scan_pending_87 <= scan_pending_87 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd88)) begin
-                mask_word_88 <= mem_rsp_rdata;
-                scan_pending_88 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_88 <= mask_word_88;
-            end
-            if (grant_load && (scan_clear_word == 7'd88)) begin
-                scan_pending_88 <= scan_pending_88 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd89)) begin
-                mask_word_89 <= mem_rsp_rdata;
-                scan_pending_89 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_89 <= mask_word_89;
-            end
-            if (grant_load && (scan_clear_word == 7'd89)) begin
-                scan_pending_89 <= scan_pending_89 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd90)) begin
-                mask_word_90 <= mem_rsp_rdata;
-                scan_pending_90 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_90 <= mask_word_90;
-            end
-            if (grant_load && (scan_clear_word == 7'd90)) begin
-                scan_pending_90 <= scan_pending_90 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd91)) begin
-                mask_word_91 <= mem_rsp_rdata;
-                scan_pending_91 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_91 <= mask_word_91;
-            end
-            if (grant_load && (scan_clear_word == 7'd91)) begin
-                scan_pending_91 <= scan_pending_91 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd92)) begin
-                mask_word_92 <= mem_rsp_rdata;
-                scan_pending_92 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_92 <= mask_word_92;
-            end
-            if (grant_load && (scan_clear_word == 7'd92)) begin
-                scan_pending_92 <= scan_pending_92 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd93)) begin
-                mask_word_93 <= mem_rsp_rdata;
-                scan_pending_93 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_93 <= mask_word_93;
-            end
-            if (grant_load && (scan_clear_word == 7'd93)) begin
-                scan_pending_93 <= scan_pending_93 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd94)) begin
-                mask_word_94 <= mem_rsp_rdata;
-                scan_pending_94 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_94 <= mask_word_94;
-            end
-            if (grant_load && (scan_clear_word == 7'd94)) begin
-                scan_pending_94 <= scan_pending_94 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd95)) begin
-                mask_word_95 <= mem_rsp_rdata;
-                scan_pending_95 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_95 <= mask_word_95;
-            end
-            if (grant_load && (scan_clear_word == 7'd95)) begin
-                scan_pending_95 <= scan_pending_95 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd96)) begin
-                mask_word_96 <= mem_rsp_rdata;
-                scan_pending_96 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_96 <= mask_word_96;
-            end
-            if (grant_load && (scan_clear_word == 7'd96)) begin
-                scan_pending_96 <= scan_pending_96 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd97)) begin
-                mask_word_97 <= mem_rsp_rdata;
-                scan_pending_97 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_97 <= mask_word_97;
-            end
-            if (grant_load && (scan_clear_word == 7'd97)) begin
-                scan_pending_97 <= scan_pending_97 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd98)) begin
-                mask_word_98 <= mem_rsp_rdata;
-                scan_pending_98 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_98 <= mask_word_98;
-            end
-            if (grant_load && (scan_clear_word == 7'd98)) begin
-                scan_pending_98 <= scan_pending_98 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd99)) begin
-                mask_word_99 <= mem_rsp_rdata;
-                scan_pending_99 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_99 <= mask_word_99;
-            end
-            if (grant_load && (scan_clear_word == 7'd99)) begin
-                scan_pending_99 <= scan_pending_99 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd100)) begin
-                mask_word_100 <= mem_rsp_rdata;
-                scan_pending_100 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_100 <= mask_word_100;
-            end
-            if (grant_load && (scan_clear_word == 7'd100)) begin
-                scan_pending_100 <= scan_pending_100 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd101)) begin
-                mask_word_101 <= mem_rsp_rdata;
-                scan_pending_101 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_101 <= mask_word_101;
-            end
-            if (grant_load && (scan_clear_word == 7'd101)) begin
-                scan_pending_101 <= scan_pending_101 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd102)) begin
-                mask_word_102 <= mem_rsp_rdata;
-                scan_pending_102 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_102 <= mask_word_102;
-            end
-            if (grant_load && (scan_clear_word == 7'd102)) begin
-                scan_pending_102 <= scan_pending_102 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd103)) begin
-                mask_word_103 <= mem_rsp_rdata;
-                scan_pending_103 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_103 <= mask_word_103;
-            end
-            if (grant_load && (scan_clear_word == 7'd103)) begin
-                scan_pending_103 <= scan_pending_103 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd104)) begin
-                mask_word_104 <= mem_rsp_rdata;
-                scan_pending_104 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_104 <= mask_word_104;
-            end
-            if (grant_load && (scan_clear_word == 7'd104)) begin
-                scan_pending_104 <= scan_pending_104 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd105)) begin
-                mask_word_105 <= mem_rsp_rdata;
-                scan_pending_105 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_105 <= mask_word_105;
-            end
-            if (grant_load && (scan_clear_word == 7'd105)) begin
-                scan_pending_105 <= scan_pending_105 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd106)) begin
-                mask_word_106 <= mem_rsp_rdata;
-                scan_pending_106 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_106 <= mask_word_106;
-            end
-            if (grant_load && (scan_clear_word == 7'd106)) begin
-                scan_pending_106 <= scan_pending_106 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd107)) begin
-                mask_word_107 <= mem_rsp_rdata;
-                scan_pending_107 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_107 <= mask_word_107;
-            end
-            if (grant_load && (scan_clear_word == 7'd107)) begin
-                scan_pending_107 <= scan_pending_107 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd108)) begin
-                mask_word_108 <= mem_rsp_rdata;
-                scan_pending_108 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_108 <= mask_word_108;
-            end
-            if (grant_load && (scan_clear_word == 7'd108)) begin
-                scan_pending_108 <= scan_pending_108 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd109)) begin
-                mask_word_109 <= mem_rsp_rdata;
-                scan_pending_109 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_109 <= mask_word_109;
-            end
-            if (grant_load && (scan_clear_word == 7'd109)) begin
-                scan_pending_109 <= scan_pending_109 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd110)) begin
-                mask_word_110 <= mem_rsp_rdata;
-                scan_pending_110 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_110 <= mask_word_110;
-            end
-            if (grant_load && (scan_clear_word == 7'd110)) begin
-                scan_pending_110 <= scan_pending_110 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd111)) begin
-                mask_word_111 <= mem_rsp_rdata;
-                scan_pending_111 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_111 <= mask_word_111;
-            end
-            if (grant_load && (scan_clear_word == 7'd111)) begin
-                scan_pending_111 <= scan_pending_111 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd112)) begin
-                mask_word_112 <= mem_rsp_rdata;
-                scan_pending_112 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_112 <= mask_word_112;
-            end
-            if (grant_load && (scan_clear_word == 7'd112)) begin
-                scan_pending_112 <= scan_pending_112 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd113)) begin
-                mask_word_113 <= mem_rsp_rdata;
-                scan_pending_113 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_113 <= mask_word_113;
-            end
-            if (grant_load && (scan_clear_word == 7'd113)) begin
-                scan_pending_113 <= scan_pending_113 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd114)) begin
-                mask_word_114 <= mem_rsp_rdata;
-                scan_pending_114 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_114 <= mask_word_114;
-            end
-            if (grant_load && (scan_clear_word == 7'd114)) begin
-                scan_pending_114 <= scan_pending_114 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd115)) begin
-                mask_word_115 <= mem_rsp_rdata;
-                scan_pending_115 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_115 <= mask_word_115;
-            end
-            if (grant_load && (scan_clear_word == 7'd115)) begin
-                scan_pending_115 <= scan_pending_115 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd116)) begin
-                mask_word_116 <= mem_rsp_rdata;
-                scan_pending_116 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_116 <= mask_word_116;
-            end
-            if (grant_load && (scan_clear_word == 7'd116)) begin
-                scan_pending_116 <= scan_pending_116 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd117)) begin
-                mask_word_117 <= mem_rsp_rdata;
-                scan_pending_117 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_117 <= mask_word_117;
-            end
-            if (grant_load && (scan_clear_word == 7'd117)) begin
-                scan_pending_117 <= scan_pending_117 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd118)) begin
-                mask_word_118 <= mem_rsp_rdata;
-                scan_pending_118 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_118 <= mask_word_118;
-            end
-            if (grant_load && (scan_clear_word == 7'd118)) begin
-                scan_pending_118 <= scan_pending_118 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd119)) begin
-                mask_word_119 <= mem_rsp_rdata;
-                scan_pending_119 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_119 <= mask_word_119;
-            end
-            if (grant_load && (scan_clear_word == 7'd119)) begin
-                scan_pending_119 <= scan_pending_119 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd120)) begin
-                mask_word_120 <= mem_rsp_rdata;
-                scan_pending_120 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_120 <= mask_word_120;
-            end
-            if (grant_load && (scan_clear_word == 7'd120)) begin
-                scan_pending_120 <= scan_pending_120 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd121)) begin
-                mask_word_121 <= mem_rsp_rdata;
-                scan_pending_121 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_121 <= mask_word_121;
-            end
-            if (grant_load && (scan_clear_word == 7'd121)) begin
-                scan_pending_121 <= scan_pending_121 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd122)) begin
-                mask_word_122 <= mem_rsp_rdata;
-                scan_pending_122 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_122 <= mask_word_122;
-            end
-            if (grant_load && (scan_clear_word == 7'd122)) begin
-                scan_pending_122 <= scan_pending_122 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd123)) begin
-                mask_word_123 <= mem_rsp_rdata;
-                scan_pending_123 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_123 <= mask_word_123;
-            end
-            if (grant_load && (scan_clear_word == 7'd123)) begin
-                scan_pending_123 <= scan_pending_123 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd124)) begin
-                mask_word_124 <= mem_rsp_rdata;
-                scan_pending_124 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_124 <= mask_word_124;
-            end
-            if (grant_load && (scan_clear_word == 7'd124)) begin
-                scan_pending_124 <= scan_pending_124 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd125)) begin
-                mask_word_125 <= mem_rsp_rdata;
-                scan_pending_125 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_125 <= mask_word_125;
-            end
-            if (grant_load && (scan_clear_word == 7'd125)) begin
-                scan_pending_125 <= scan_pending_125 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd126)) begin
-                mask_word_126 <= mem_rsp_rdata;
-                scan_pending_126 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_126 <= mask_word_126;
-            end
-            if (grant_load && (scan_clear_word == 7'd126)) begin
-                scan_pending_126 <= scan_pending_126 & scan_clear_mask;
-            end
-            if (mask_rsp && (burst_rsp == 32'd127)) begin
-                mask_word_127 <= mem_rsp_rdata;
-                scan_pending_127 <= mem_rsp_rdata;
-            end
-            if (pass_end) begin
-                scan_pending_127 <= mask_word_127;
-            end
-            if (grant_load && (scan_clear_word == 7'd127)) begin
-                scan_pending_127 <= scan_pending_127 & scan_clear_mask;
-            end
-            if (start_pulse) begin
-                mask_word_0 <= {128{1'b0}};
-                scan_pending_0 <= {128{1'b0}};
-                mask_word_1 <= {128{1'b0}};
-                scan_pending_1 <= {128{1'b0}};
-                mask_word_2 <= {128{1'b0}};
-                scan_pending_2 <= {128{1'b0}};
-                mask_word_3 <= {128{1'b0}};
-                scan_pending_3 <= {128{1'b0}};
-                mask_word_4 <= {128{1'b0}};
-                scan_pending_4 <= {128{1'b0}};
-                mask_word_5 <= {128{1'b0}};
-                scan_pending_5 <= {128{1'b0}};
-                mask_word_6 <= {128{1'b0}};
-                scan_pending_6 <= {128{1'b0}};
-                mask_word_7 <= {128{1'b0}};
-                scan_pending_7 <= {128{1'b0}};
-                mask_word_8 <= {128{1'b0}};
-                scan_pending_8 <= {128{1'b0}};
-                mask_word_9 <= {128{1'b0}};
-                scan_pending_9 <= {128{1'b0}};
-                mask_word_10 <= {128{1'b0}};
-                scan_pending_10 <= {128{1'b0}};
-                mask_word_11 <= {128{1'b0}};
-                scan_pending_11 <= {128{1'b0}};
-                mask_word_12 <= {128{1'b0}};
-                scan_pending_12 <= {128{1'b0}};
-                mask_word_13 <= {128{1'b0}};
-                scan_pending_13 <= {128{1'b0}};
-                mask_word_14 <= {128{1'b0}};
-                scan_pending_14 <= {128{1'b0}};
-                mask_word_15 <= {128{1'b0}};
-                scan_pending_15 <= {128{1'b0}};
-                mask_word_16 <= {128{1'b0}};
-                scan_pending_16 <= {128{1'b0}};
-                mask_word_17 <= {128{1'b0}};
-                scan_pending_17 <= {128{1'b0}};
-                mask_word_18 <= {128{1'b0}};
-                scan_pending_18 <= {128{1'b0}};
-                mask_word_19 <= {128{1'b0}};
-                scan_pending_19 <= {128{1'b0}};
-                mask_word_20 <= {128{1'b0}};
-                scan_pending_20 <= {128{1'b0}};
-                mask_word_21 <= {128{1'b0}};
-                scan_pending_21 <= {128{1'b0}};
-                mask_word_22 <= {128{1'b0}};
-                scan_pending_22 <= {128{1'b0}};
-                mask_word_23 <= {128{1'b0}};
-                scan_pending_23 <= {128{1'b0}};
-                mask_word_24 <= {128{1'b0}};
-                scan_pending_24 <= {128{1'b0}};
-                mask_word_25 <= {128{1'b0}};
-                scan_pending_25 <= {128{1'b0}};
-                mask_word_26 <= {128{1'b0}};
-                scan_pending_26 <= {128{1'b0}};
-                mask_word_27 <= {128{1'b0}};
-                scan_pending_27 <= {128{1'b0}};
-                mask_word_28 <= {128{1'b0}};
-                scan_pending_28 <= {128{1'b0}};
-                mask_word_29 <= {128{1'b0}};
-                scan_pending_29 <= {128{1'b0}};
-                mask_word_30 <= {128{1'b0}};
-                scan_pending_30 <= {128{1'b0}};
-                mask_word_31 <= {128{1'b0}};
-                scan_pending_31 <= {128{1'b0}};
-                mask_word_32 <= {128{1'b0}};
-                scan_pending_32 <= {128{1'b0}};
-                mask_word_33 <= {128{1'b0}};
-                scan_pending_33 <= {128{1'b0}};
-                mask_word_34 <= {128{1'b0}};
-                scan_pending_34 <= {128{1'b0}};
-                mask_word_35 <= {128{1'b0}};
-                scan_pending_35 <= {128{1'b0}};
-                mask_word_36 <= {128{1'b0}};
-                scan_pending_36 <= {128{1'b0}};
-                mask_word_37 <= {128{1'b0}};
-                scan_pending_37 <= {128{1'b0}};
-                mask_word_38 <= {128{1'b0}};
-                scan_pending_38 <= {128{1'b0}};
-                mask_word_39 <= {128{1'b0}};
-                scan_pending_39 <= {128{1'b0}};
-                mask_word_40 <= {128{1'b0}};
-                scan_pending_40 <= {128{1'b0}};
-                mask_word_41 <= {128{1'b0}};
-                scan_pending_41 <= {128{1'b0}};
-                mask_word_42 <= {128{1'b0}};
-                scan_pending_42 <= {128{1'b0}};
-                mask_word_43 <= {128{1'b0}};
-                scan_pending_43 <= {128{1'b0}};
-                mask_word_44 <= {128{1'b0}};
-                scan_pending_44 <= {128{1'b0}};
-                mask_word_45 <= {128{1'b0}};
-                scan_pending_45 <= {128{1'b0}};
-                mask_word_46 <= {128{1'b0}};
-                scan_pending_46 <= {128{1'b0}};
-                mask_word_47 <= {128{1'b0}};
-                scan_pending_47 <= {128{1'b0}};
-                mask_word_48 <= {128{1'b0}};
-                scan_pending_48 <= {128{1'b0}};
-                mask_word_49 <= {128{1'b0}};
-                scan_pending_49 <= {128{1'b0}};
-                mask_word_50 <= {128{1'b0}};
-                scan_pending_50 <= {128{1'b0}};
-                mask_word_51 <= {128{1'b0}};
-                scan_pending_51 <= {128{1'b0}};
-                mask_word_52 <= {128{1'b0}};
-                scan_pending_52 <= {128{1'b0}};
-                mask_word_53 <= {128{1'b0}};
-                scan_pending_53 <= {128{1'b0}};
-                mask_word_54 <= {128{1'b0}};
-                scan_pending_54 <= {128{1'b0}};
-                mask_word_55 <= {128{1'b0}};
-                scan_pending_55 <= {128{1'b0}};
-                mask_word_56 <= {128{1'b0}};
-                scan_pending_56 <= {128{1'b0}};
-                mask_word_57 <= {128{1'b0}};
-                scan_pending_57 <= {128{1'b0}};
-                mask_word_58 <= {128{1'b0}};
-                scan_pending_58 <= {128{1'b0}};
-                mask_word_59 <= {128{1'b0}};
-                scan_pending_59 <= {128{1'b0}};
-                mask_word_60 <= {128{1'b0}};
-                scan_pending_60 <= {128{1'b0}};
-                mask_word_61 <= {128{1'b0}};
-                scan_pending_61 <= {128{1'b0}};
-                mask_word_62 <= {128{1'b0}};
-                scan_pending_62 <= {128{1'b0}};
-                mask_word_63 <= {128{1'b0}};
-                scan_pending_63 <= {128{1'b0}};
-                mask_word_64 <= {128{1'b0}};
-                scan_pending_64 <= {128{1'b0}};
-                mask_word_65 <= {128{1'b0}};
-                scan_pending_65 <= {128{1'b0}};
-                mask_word_66 <= {128{1'b0}};
-                scan_pending_66 <= {128{1'b0}};
-                mask_word_67 <= {128{1'b0}};
-                scan_pending_67 <= {128{1'b0}};
-                mask_word_68 <= {128{1'b0}};
-                scan_pending_68 <= {128{1'b0}};
-                mask_word_69 <= {128{1'b0}};
-                scan_pending_69 <= {128{1'b0}};
-                mask_word_70 <= {128{1'b0}};
-                scan_pending_70 <= {128{1'b0}};
-                mask_word_71 <= {128{1'b0}};
-                scan_pending_71 <= {128{1'b0}};
-                mask_word_72 <= {128{1'b0}};
-                scan_pending_72 <= {128{1'b0}};
-                mask_word_73 <= {128{1'b0}};
-                scan_pending_73 <= {128{1'b0}};
-                mask_word_74 <= {128{1'b0}};
-                scan_pending_74 <= {128{1'b0}};
-                mask_word_75 <= {128{1'b0}};
-                scan_pending_75 <= {128{1'b0}};
-                mask_word_76 <= {128{1'b0}};
-                scan_pending_76 <= {128{1'b0}};
-                mask_word_77 <= {128{1'b0}};
-                scan_pending_77 <= {128{1'b0}};
-                mask_word_78 <= {128{1'b0}};
-                scan_pending_78 <= {128{1'b0}};
-                mask_word_79 <= {128{1'b0}};
-                scan_pending_79 <= {128{1'b0}};
-                mask_word_80 <= {128{1'b0}};
-                scan_pending_80 <= {128{1'b0}};
-                mask_word_81 <= {128{1'b0}};
-                scan_pending_81 <= {128{1'b0}};
-                mask_word_82 <= {128{1'b0}};
-                scan_pending_82 <= {128{1'b0}};
-                mask_word_83 <= {128{1'b0}};
-                scan_pending_83 <= {128{1'b0}};
-                mask_word_84 <= {128{1'b0}};
-                scan_pending_84 <= {128{1'b0}};
-                mask_word_85 <= {128{1'b0}};
-                scan_pending_85 <= {128{1'b0}};
-                mask_word_86 <= {128{1'b0}};
-                scan_pending_86 <= {128{1'b0}};
-                mask_word_87 <= {128{1'b0}};
-                scan_pending_87 <= {128{1'b0}};
-                mask_word_88 <= {128{1'b0}};
-                scan_pending_88 <= {128{1'b0}};
-                mask_word_89 <= {128{1'b0}};
-                scan_pending_89 <= {128{1'b0}};
-                mask_word_90 <= {128{1'b0}};
-                scan_pending_90 <= {128{1'b0}};
-                mask_word_91 <= {128{1'b0}};
-                scan_pending_91 <= {128{1'b0}};
-                mask_word_92 <= {128{1'b0}};
-                scan_pending_92 <= {128{1'b0}};
-                mask_word_93 <= {128{1'b0}};
-                scan_pending_93 <= {128{1'b0}};
-                mask_word_94 <= {128{1'b0}};
-                scan_pending_94 <= {128{1'b0}};
-                mask_word_95 <= {128{1'b0}};
-                scan_pending_95 <= {128{1'b0}};
-                mask_word_96 <= {128{1'b0}};
-                scan_pending_96 <= {128{1'b0}};
-                mask_word_97 <= {128{1'b0}};
-                scan_pending_97 <= {128{1'b0}};
-                mask_word_98 <= {128{1'b0}};
-                scan_pending_98 <= {128{1'b0}};
-                mask_word_99 <= {128{1'b0}};
-                scan_pending_99 <= {128{1'b0}};
-                mask_word_100 <= {128{1'b0}};
-                scan_pending_100 <= {128{1'b0}};
-                mask_word_101 <= {128{1'b0}};
-                scan_pending_101 <= {128{1'b0}};
-                mask_word_102 <= {128{1'b0}};
-                scan_pending_102 <= {128{1'b0}};
-                mask_word_103 <= {128{1'b0}};
-                scan_pending_103 <= {128{1'b0}};
-                mask_word_104 <= {128{1'b0}};
-                scan_pending_104 <= {128{1'b0}};
-                mask_word_105 <= {128{1'b0}};
-                scan_pending_105 <= {128{1'b0}};
-                mask_word_106 <= {128{1'b0}};
-                scan_pending_106 <= {128{1'b0}};
-                mask_word_107 <= {128{1'b0}};
-                scan_pending_107 <= {128{1'b0}};
-                mask_word_108 <= {128{1'b0}};
-                scan_pending_108 <= {128{1'b0}};
-                mask_word_109 <= {128{1'b0}};
-                scan_pending_109 <= {128{1'b0}};
-                mask_word_110 <= {128{1'b0}};
-                scan_pending_110 <= {128{1'b0}};
-                mask_word_111 <= {128{1'b0}};
-                scan_pending_111 <= {128{1'b0}};
-                mask_word_112 <= {128{1'b0}};
-                scan_pending_112 <= {128{1'b0}};
-                mask_word_113 <= {128{1'b0}};
-                scan_pending_113 <= {128{1'b0}};
-                mask_word_114 <= {128{1'b0}};
-                scan_pending_114 <= {128{1'b0}};
-                mask_word_115 <= {128{1'b0}};
-                scan_pending_115 <= {128{1'b0}};
-                mask_word_116 <= {128{1'b0}};
-                scan_pending_116 <= {128{1'b0}};
-                mask_word_117 <= {128{1'b0}};
-                scan_pending_117 <= {128{1'b0}};
-                mask_word_118 <= {128{1'b0}};
-                scan_pending_118 <= {128{1'b0}};
-                mask_word_119 <= {128{1'b0}};
-                scan_pending_119 <= {128{1'b0}};
-                mask_word_120 <= {128{1'b0}};
-                scan_pending_120 <= {128{1'b0}};
-                mask_word_121 <= {128{1'b0}};
-                scan_pending_121 <= {128{1'b0}};
-                mask_word_122 <= {128{1'b0}};
-                scan_pending_122 <= {128{1'b0}};
-                mask_word_123 <= {128{1'b0}};
-                scan_pending_123 <= {128{1'b0}};
-                mask_word_124 <= {128{1'b0}};
-                scan_pending_124 <= {128{1'b0}};
-                mask_word_125 <= {128{1'b0}};
-                scan_pending_125 <= {128{1'b0}};
-                mask_word_126 <= {128{1'b0}};
-                scan_pending_126 <= {128{1'b0}};
-                mask_word_127 <= {128{1'b0}};
-                scan_pending_127 <= {128{1'b0}};
-            end
-        end
-    end
-
-    assign xfer_want_store = scan_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
-    assign xfer_elig_load = (loads_granted < 16'd2) || ((requant_done_tiles + 16'd1) >= loads_granted);
-    assign xfer_elig_store = requant_done_tiles > stores_granted;
-    assign xfer_grant = ((phase == 2'd3) && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
-    assign grant_load = xfer_grant && !xfer_want_store;
-    assign grant_store = xfer_grant && xfer_want_store;
-    assign issue_load = ((phase == 2'd3) && xfer_issue) && !xfer_is_store;
-    assign issue_store = ((phase == 2'd3) && xfer_issue) && xfer_is_store;
-    assign ldq_g_yo = {2'd0, ldq_ty} * 18'd4;
-    assign ldq_g_y0 = (d_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, d_pad};
-    assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
-    assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldq_g_y0 + {10'd0, d_hh});
-    assign ldq_g_vy = (({2'd0, d_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldq_g_yo);
-    assign ldq_g_xo = {2'd0, ldq_tx} * 18'd4;
-    assign ldq_g_x0 = (d_s2 ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, d_pad};
-    assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
-    assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldq_g_x0 + {10'd0, d_hwid});
-    assign ldq_g_vx = (({2'd0, d_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldq_g_xo);
-    assign ldq_gi_yo = {2'd0, scan_ty} * 18'd4;
-    assign ldq_gi_y0 = (d_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, d_pad};
-    assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
-    assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldq_gi_y0 + {10'd0, d_hh});
-    assign ldq_gi_vy = (({2'd0, d_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = {2'd0, scan_tx} * 18'd4;
-    assign ldq_gi_x0 = (d_s2 ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, d_pad};
-    assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
-    assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldq_gi_x0 + {10'd0, d_hwid});
-    assign ldq_gi_vx = (({2'd0, d_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldq_gi_xo);
-    assign ldq_w_last = ldq_w == (d_cw - 16'd1);
-    assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
-    assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
-    assign ldq_j_last = ldq_j == (pass_words - 16'd1);
-    assign ldq_c_last = (ldq_c + 18'd1) == ldq_g_vx;
-    assign ldq_r_last = (ldq_r + 18'd1) == ldq_g_vy;
-    assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !d_res);
-
-    // ldq_walk
-    always @(posedge clk) begin
-        if (rst) begin
-            ldq_ty <= 16'd0;
-            ldq_tx <= 16'd0;
-            ldq_in_res <= 1'b0;
-            ldq_y <= 18'd0;
-            ldq_x <= 18'd0;
-            ldq_w <= 16'd0;
-            ldq_r <= 18'd0;
-            ldq_c <= 18'd0;
-            ldq_j <= 16'd0;
-        end else begin
-            if (grant_load) begin
-                ldq_ty <= scan_ty;
-                ldq_tx <= scan_tx;
-                ldq_in_res <= 1'b0;
-                ldq_y <= ldq_gi_ylo;
-                ldq_x <= ldq_gi_xlo;
-                ldq_w <= 16'd0;
-            end else if (issue_load) begin
-                if (!ldq_in_res) begin
-                    if (ldq_w_last) begin
-                        ldq_w <= 16'd0;
-                        if (ldq_x_last) begin
-                            ldq_x <= ldq_g_xlo;
-                            if (ldq_y_last) begin
-                                ldq_in_res <= 1'b1;
-                                ldq_r <= 18'd0;
-                                ldq_c <= 18'd0;
-                                ldq_j <= 16'd0;
-                            end else begin
-                                ldq_y <= ldq_y + 18'd1;
-                            end
-                        end else begin
-                            ldq_x <= ldq_x + 18'd1;
-                        end
-                    end else begin
-                        ldq_w <= ldq_w + 16'd1;
-                    end
-                end else if (ldq_j_last) begin
-                    ldq_j <= 16'd0;
-                    if (ldq_c_last) begin
-                        ldq_c <= 18'd0;
-                        ldq_r <= ldq_r + 18'd1;
-                    end else begin
-                        ldq_c <= ldq_c + 18'd1;
-                    end
-                end else begin
-                    ldq_j <= ldq_j + 16'd1;
-                end
-            end
-        end
-    end
-
-    assign ldq_res_addr = ((csr_base_residual + (((((({16'd0, ldq_ty} * 32'd4) + {14'd0, ldq_r}) * {16'd0, d_wo}) + ({16'd0, ldq_tx} * 32'd4)) + {14'd0, ldq_c}) * {16'd0, d_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
-    assign ldq_halo_addr = (csr_base_input + ((({14'd0, ldq_y} * {16'd0, d_w}) + {14'd0, ldq_x}) * {16'd0, d_cw})) + {16'd0, ldq_w};
-    assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
-    assign ldq_last_req = issue_load && ldq_last;
-    assign ldr_rsp = (phase == 2'd3) && mem_rsp_valid;
-    assign ldr_next_index = 2'(loads_done + 16'd1);
-    assign ldr_init_ring = ldr_rsp_last_w && (loads_granted > (loads_done + 16'd1));
-    assign ldr_init_grant = (!ldr_init_ring && grant_load) && (!ldr_active || ldr_rsp_last_w);
-    assign ldr_g_yo = {2'd0, ldr_ty} * 18'd4;
-    assign ldr_g_y0 = (d_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, d_pad};
-    assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
-    assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldr_g_y0 + {10'd0, d_hh});
-    assign ldr_g_vy = (({2'd0, d_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldr_g_yo);
-    assign ldr_g_xo = {2'd0, ldr_tx} * 18'd4;
-    assign ldr_g_x0 = (d_s2 ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, d_pad};
-    assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
-    assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_g_x0 + {10'd0, d_hwid});
-    assign ldr_g_vx = (({2'd0, d_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldr_g_xo);
-    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty_3 : ring_ty_2) : (ldr_next_index[0] ? ring_ty_1 : ring_ty_0)) : scan_ty} * 18'd4;
-    assign ldr_gi_y0 = (d_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, d_pad};
-    assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
-    assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldr_gi_y0 + {10'd0, d_hh});
-    assign ldr_gi_vy = (({2'd0, d_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx_3 : ring_tx_2) : (ldr_next_index[0] ? ring_tx_1 : ring_tx_0)) : scan_tx} * 18'd4;
-    assign ldr_gi_x0 = (d_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, d_pad};
-    assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
-    assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_gi_x0 + {10'd0, d_hwid});
-    assign ldr_gi_vx = (({2'd0, d_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldr_gi_xo);
-    assign ldr_w_last = ldr_w == (d_cw - 16'd1);
-    assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
-    assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
-    assign ldr_j_last = ldr_j == (pass_words - 16'd1);
-    assign ldr_c_last = (ldr_c + 18'd1) == ldr_g_vx;
-    assign ldr_r_last = (ldr_r + 18'd1) == ldr_g_vy;
-    assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !d_res);
-
-    // ldr_walk
-    always @(posedge clk) begin
-        if (rst) begin
-            ldr_ty <= 16'd0;
-            ldr_tx <= 16'd0;
-            ldr_in_res <= 1'b0;
-            ldr_y <= 18'd0;
-            ldr_x <= 18'd0;
-            ldr_w <= 16'd0;
-            ldr_r <= 18'd0;
-            ldr_c <= 18'd0;
-            ldr_j <= 16'd0;
-        end else begin
-            if (ldr_init_ring || ldr_init_grant) begin
-                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty_3 : ring_ty_2) : (ldr_next_index[0] ? ring_ty_1 : ring_ty_0)) : scan_ty;
-                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx_3 : ring_tx_2) : (ldr_next_index[0] ? ring_tx_1 : ring_tx_0)) : scan_tx;
-                ldr_in_res <= 1'b0;
-                ldr_y <= ldr_gi_ylo;
-                ldr_x <= ldr_gi_xlo;
-                ldr_w <= 16'd0;
-            end else if (ldr_rsp) begin
-                if (!ldr_in_res) begin
-                    if (ldr_w_last) begin
-                        ldr_w <= 16'd0;
-                        if (ldr_x_last) begin
-                            ldr_x <= ldr_g_xlo;
-                            if (ldr_y_last) begin
-                                ldr_in_res <= 1'b1;
-                                ldr_r <= 18'd0;
-                                ldr_c <= 18'd0;
-                                ldr_j <= 16'd0;
-                            end else begin
-                                ldr_y <= ldr_y + 18'd1;
-                            end
-                        end else begin
-                            ldr_x <= ldr_x + 18'd1;
-                        end
-                    end else begin
-                        ldr_w <= ldr_w + 16'd1;
-                    end
-                end else if (ldr_j_last) begin
-                    ldr_j <= 16'd0;
-                    if (ldr_c_last) begin
-                        ldr_c <= 18'd0;
-                        ldr_r <= ldr_r + 18'd1;
-                    end else begin
-                        ldr_c <= ldr_c + 18'd1;
-                    end
-                end else begin
-                    ldr_j <= ldr_j + 16'd1;
-                end
-            end
-        end
-    end
-
-    assign ldr_rsp_last_w = ldr_rsp && ldr_last;
-
-    // ldr_state
-    always @(posedge clk) begin
-        if (rst) begin
-            ev_load_ready_r <= 1'b0;
-            ldr_active <= 1'b0;
-        end else begin
-            ev_load_ready_r <= ldr_rsp_last_w;
-            if (ldr_init_ring || ldr_init_grant) begin
-                ldr_active <= 1'b1;
-            end else if (ldr_rsp_last_w) begin
-                ldr_active <= 1'b0;
-            end
-            if (!(phase == 2'd3)) begin
-                ldr_active <= 1'b0;
-            end
-        end
-    end
-
-    assign ldr_hy = 8'(ldr_y - ldr_g_y0);
-    assign ldr_hx = 8'(ldr_x - ldr_g_x0);
-    assign ldr_rs = d_s2 ? {7'((d_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((d_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
-    assign ldr_cs = d_s2 ? {7'((d_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((d_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_halo_addr = (({24'd0, ldr_rs} * {8'd0, d_cscw}) + ({24'd0, ldr_cs} * {16'd0, d_cw})) + {16'd0, ldr_w};
-    assign ldr_halo_addr_h = 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
-    assign ldr_bank = (({6'd0, 2'(d_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) * 8'd4) + ({6'd0, 2'(d_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd3);
-    assign ldr_halo_write = ldr_rsp && !ldr_in_res;
-
-    // halo_bank_0: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd0)) begin
-            halo_bank_0[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_0_rdata <= halo_bank_0[in_rd_addr_0];
-        end
-    end
-
-    // halo_bank_1: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd1)) begin
-            halo_bank_1[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_1_rdata <= halo_bank_1[in_rd_addr_1];
-        end
-    end
-
-    // halo_bank_2: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd2)) begin
-            halo_bank_2[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_2_rdata <= halo_bank_2[in_rd_addr_2];
-        end
-    end
-
-    // halo_bank_3: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd3)) begin
-            halo_bank_3[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_3_rdata <= halo_bank_3[in_rd_addr_3];
-        end
-    end
-
-    // halo_bank_4: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd4)) begin
-            halo_bank_4[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_4_rdata <= halo_bank_4[in_rd_addr_4];
-        end
-    end
-
-    // halo_bank_5: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd5)) begin
-            halo_bank_5[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_5_rdata <= halo_bank_5[in_rd_addr_5];
-        end
-    end
-
-    // halo_bank_6: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd6)) begin
-            halo_bank_6[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_6_rdata <= halo_bank_6[in_rd_addr_6];
-        end
-    end
-
-    // halo_bank_7: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd7)) begin
-            halo_bank_7[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_7_rdata <= halo_bank_7[in_rd_addr_7];
-        end
-    end
-
-    // halo_bank_8: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd8)) begin
-            halo_bank_8[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_8_rdata <= halo_bank_8[in_rd_addr_8];
-        end
-    end
-
-    // halo_bank_9: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd9)) begin
-            halo_bank_9[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_9_rdata <= halo_bank_9[in_rd_addr_9];
-        end
-    end
-
-    // halo_bank_10: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd10)) begin
-            halo_bank_10[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_10_rdata <= halo_bank_10[in_rd_addr_10];
-        end
-    end
-
-    // halo_bank_11: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd11)) begin
-            halo_bank_11[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_11_rdata <= halo_bank_11[in_rd_addr_11];
-        end
-    end
-
-    // halo_bank_12: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd12)) begin
-            halo_bank_12[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_12_rdata <= halo_bank_12[in_rd_addr_12];
-        end
-    end
-
-    // halo_bank_13: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd13)) begin
-            halo_bank_13[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_13_rdata <= halo_bank_13[in_rd_addr_13];
-        end
-    end
-
-    // halo_bank_14: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd14)) begin
-            halo_bank_14[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_14_rdata <= halo_bank_14[in_rd_addr_14];
-        end
-    end
-
-    // halo_bank_15: 512 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_halo_write && (ldr_bank == 8'd15)) begin
-            halo_bank_15[ldr_halo_addr_h] <= mem_rsp_rdata;
-        end
-        if (in_rd_en) begin
-            halo_bank_15_rdata <= halo_bank_15[in_rd_addr_15];
-        end
-    end
-
-    assign ldr_res_write = ldr_rsp && ldr_in_res;
-    assign ldr_res_addr = 9'(((loads_done[0] ? (ldr_r[15:0] + 16'd4) : ldr_r[15:0]) * 16'd64) + ldr_j);
-    assign ldr_res_col = ldr_c[7:0];
-    assign st_g_yo = {2'd0, st_ty} * 18'd4;
-    assign st_g_y0 = (d_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, d_pad};
-    assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
-    assign st_g_yhi = ($signed(st_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (st_g_y0 + {10'd0, d_hh});
-    assign st_g_vy = (({2'd0, d_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - st_g_yo);
-    assign st_g_xo = {2'd0, st_tx} * 18'd4;
-    assign st_g_x0 = (d_s2 ? (st_g_xo << 1) : st_g_xo) - {14'd0, d_pad};
-    assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
-    assign st_g_xhi = ($signed(st_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (st_g_x0 + {10'd0, d_hwid});
-    assign st_g_vx = (({2'd0, d_wo} - st_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - st_g_xo);
-    assign st_ring_index = stores_granted[1:0];
-    assign st_j_last = st_j == (pass_words - 16'd1);
-    assign st_c_last = (st_c + 18'd1) == st_g_vx;
-    assign st_r_last = (st_r + 18'd1) == st_g_vy;
-    assign st_last = (st_j_last && st_c_last) && st_r_last;
-    assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
-    assign st_next_c = st_j_last ? (st_c_last ? 18'd0 : (st_c + 18'd1)) : st_c;
-    assign st_next_r = (st_j_last && st_c_last) ? (st_r + 18'd1) : st_r;
-    assign st_rd_r = 8'(grant_store ? 18'd0 : st_next_r);
-    assign st_rd_c = 2'(grant_store ? 18'd0 : st_next_c);
-    assign st_rd_j = grant_store ? 16'd0 : st_next_j;
-    assign st_rd_half = grant_store ? stores_granted[0] : st_half;
-    assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) * 16'd64) + st_rd_j);
-    assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((csr_base_output + (((((({16'd0, st_ty} * 32'd4) + {14'd0, st_r}) * {16'd0, d_wo}) + ({16'd0, st_tx} * 32'd4)) + {14'd0, st_c}) * {16'd0, d_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
-
-    // st_walk
-    always @(posedge clk) begin
-        if (rst) begin
-            st_rd_col <= 2'd0;
-            st_ty <= 16'd0;
-            st_tx <= 16'd0;
-            st_half <= 1'b0;
-            st_r <= 18'd0;
-            st_c <= 18'd0;
-            st_j <= 16'd0;
-        end else begin
-            st_rd_col <= st_rd_c;
-            if (grant_store) begin
-                st_ty <= st_ring_index[1] ? (st_ring_index[0] ? ring_ty_3 : ring_ty_2) : (st_ring_index[0] ? ring_ty_1 : ring_ty_0);
-                st_tx <= st_ring_index[1] ? (st_ring_index[0] ? ring_tx_3 : ring_tx_2) : (st_ring_index[0] ? ring_tx_1 : ring_tx_0);
-                st_half <= stores_granted[0];
-                st_r <= 18'd0;
-                st_c <= 18'd0;
-                st_j <= 16'd0;
-            end else if (issue_store) begin
-                st_r <= st_next_r;
-                st_c <= st_next_c;
-                st_j <= st_next_j;
-            end
-        end
-    end
-
-    // res_buf_0_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_0[ldr_res_addr] <= mem_rsp_rdata[7:0];
-        end
-        if (res_rd_en) begin
-            res_buf_0_0_rdata <= res_buf_0_0[res_rd_addr_0_0];
-        end
-    end
-
-    // out_buf_0_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_0) begin
-            out_buf_0_0[out_wr_addr_0_0] <= out_wr_data_0_0;
-        end
-        if (out_rd_en) begin
-            out_buf_0_0_rdata <= out_buf_0_0[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_1[ldr_res_addr] <= mem_rsp_rdata[15:8];
-        end
-        if (res_rd_en) begin
-            res_buf_0_1_rdata <= res_buf_0_1[res_rd_addr_0_1];
-        end
-    end
-
-    // out_buf_0_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_1) begin
-            out_buf_0_1[out_wr_addr_0_1] <= out_wr_data_0_1;
-        end
-        if (out_rd_en) begin
-            out_buf_0_1_rdata <= out_buf_0_1[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_2[ldr_res_addr] <= mem_rsp_rdata[23:16];
-        end
-        if (res_rd_en) begin
-            res_buf_0_2_rdata <= res_buf_0_2[res_rd_addr_0_2];
-        end
-    end
-
-    // out_buf_0_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_2) begin
-            out_buf_0_2[out_wr_addr_0_2] <= out_wr_data_0_2;
-        end
-        if (out_rd_en) begin
-            out_buf_0_2_rdata <= out_buf_0_2[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_3[ldr_res_addr] <= mem_rsp_rdata[31:24];
-        end
-        if (res_rd_en) begin
-            res_buf_0_3_rdata <= res_buf_0_3[res_rd_addr_0_3];
-        end
-    end
-
-    // out_buf_0_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_3) begin
-            out_buf_0_3[out_wr_addr_0_3] <= out_wr_data_0_3;
-        end
-        if (out_rd_en) begin
-            out_buf_0_3_rdata <= out_buf_0_3[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_4[ldr_res_addr] <= mem_rsp_rdata[39:32];
-        end
-        if (res_rd_en) begin
-            res_buf_0_4_rdata <= res_buf_0_4[res_rd_addr_0_4];
-        end
-    end
-
-    // out_buf_0_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_4) begin
-            out_buf_0_4[out_wr_addr_0_4] <= out_wr_data_0_4;
-        end
-        if (out_rd_en) begin
-            out_buf_0_4_rdata <= out_buf_0_4[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_5[ldr_res_addr] <= mem_rsp_rdata[47:40];
-        end
-        if (res_rd_en) begin
-            res_buf_0_5_rdata <= res_buf_0_5[res_rd_addr_0_5];
-        end
-    end
-
-    // out_buf_0_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_5) begin
-            out_buf_0_5[out_wr_addr_0_5] <= out_wr_data_0_5;
-        end
-        if (out_rd_en) begin
-            out_buf_0_5_rdata <= out_buf_0_5[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_6[ldr_res_addr] <= mem_rsp_rdata[55:48];
-        end
-        if (res_rd_en) begin
-            res_buf_0_6_rdata <= res_buf_0_6[res_rd_addr_0_6];
-        end
-    end
-
-    // out_buf_0_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_6) begin
-            out_buf_0_6[out_wr_addr_0_6] <= out_wr_data_0_6;
-        end
-        if (out_rd_en) begin
-            out_buf_0_6_rdata <= out_buf_0_6[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_7[ldr_res_addr] <= mem_rsp_rdata[63:56];
-        end
-        if (res_rd_en) begin
-            res_buf_0_7_rdata <= res_buf_0_7[res_rd_addr_0_7];
-        end
-    end
-
-    // out_buf_0_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_7) begin
-            out_buf_0_7[out_wr_addr_0_7] <= out_wr_data_0_7;
-        end
-        if (out_rd_en) begin
-            out_buf_0_7_rdata <= out_buf_0_7[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_8[ldr_res_addr] <= mem_rsp_rdata[71:64];
-        end
-        if (res_rd_en) begin
-            res_buf_0_8_rdata <= res_buf_0_8[res_rd_addr_0_8];
-        end
-    end
-
-    // out_buf_0_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_8) begin
-            out_buf_0_8[out_wr_addr_0_8] <= out_wr_data_0_8;
-        end
-        if (out_rd_en) begin
-            out_buf_0_8_rdata <= out_buf_0_8[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_9[ldr_res_addr] <= mem_rsp_rdata[79:72];
-        end
-        if (res_rd_en) begin
-            res_buf_0_9_rdata <= res_buf_0_9[res_rd_addr_0_9];
-        end
-    end
-
-    // out_buf_0_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_9) begin
-            out_buf_0_9[out_wr_addr_0_9] <= out_wr_data_0_9;
-        end
-        if (out_rd_en) begin
-            out_buf_0_9_rdata <= out_buf_0_9[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_10[ldr_res_addr] <= mem_rsp_rdata[87:80];
-        end
-        if (res_rd_en) begin
-            res_buf_0_10_rdata <= res_buf_0_10[res_rd_addr_0_10];
-        end
-    end
-
-    // out_buf_0_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_10) begin
-            out_buf_0_10[out_wr_addr_0_10] <= out_wr_data_0_10;
-        end
-        if (out_rd_en) begin
-            out_buf_0_10_rdata <= out_buf_0_10[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_11[ldr_res_addr] <= mem_rsp_rdata[95:88];
-        end
-        if (res_rd_en) begin
-            res_buf_0_11_rdata <= res_buf_0_11[res_rd_addr_0_11];
-        end
-    end
-
-    // out_buf_0_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_11) begin
-            out_buf_0_11[out_wr_addr_0_11] <= out_wr_data_0_11;
-        end
-        if (out_rd_en) begin
-            out_buf_0_11_rdata <= out_buf_0_11[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_12[ldr_res_addr] <= mem_rsp_rdata[103:96];
-        end
-        if (res_rd_en) begin
-            res_buf_0_12_rdata <= res_buf_0_12[res_rd_addr_0_12];
-        end
-    end
-
-    // out_buf_0_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_12) begin
-            out_buf_0_12[out_wr_addr_0_12] <= out_wr_data_0_12;
-        end
-        if (out_rd_en) begin
-            out_buf_0_12_rdata <= out_buf_0_12[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_13[ldr_res_addr] <= mem_rsp_rdata[111:104];
-        end
-        if (res_rd_en) begin
-            res_buf_0_13_rdata <= res_buf_0_13[res_rd_addr_0_13];
-        end
-    end
-
-    // out_buf_0_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_13) begin
-            out_buf_0_13[out_wr_addr_0_13] <= out_wr_data_0_13;
-        end
-        if (out_rd_en) begin
-            out_buf_0_13_rdata <= out_buf_0_13[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_14[ldr_res_addr] <= mem_rsp_rdata[119:112];
-        end
-        if (res_rd_en) begin
-            res_buf_0_14_rdata <= res_buf_0_14[res_rd_addr_0_14];
-        end
-    end
-
-    // out_buf_0_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_14) begin
-            out_buf_0_14[out_wr_addr_0_14] <= out_wr_data_0_14;
-        end
-        if (out_rd_en) begin
-            out_buf_0_14_rdata <= out_buf_0_14[out_rd_addr];
-        end
-    end
-
-    // res_buf_0_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd0)) begin
-            res_buf_0_15[ldr_res_addr] <= mem_rsp_rdata[127:120];
-        end
-        if (res_rd_en) begin
-            res_buf_0_15_rdata <= res_buf_0_15[res_rd_addr_0_15];
-        end
-    end
-
-    // out_buf_0_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_0_15) begin
-            out_buf_0_15[out_wr_addr_0_15] <= out_wr_data_0_15;
-        end
-        if (out_rd_en) begin
-            out_buf_0_15_rdata <= out_buf_0_15[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_0[ldr_res_addr] <= mem_rsp_rdata[7:0];
-        end
-        if (res_rd_en) begin
-            res_buf_1_0_rdata <= res_buf_1_0[res_rd_addr_1_0];
-        end
-    end
-
-    // out_buf_1_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_0) begin
-            out_buf_1_0[out_wr_addr_1_0] <= out_wr_data_1_0;
-        end
-        if (out_rd_en) begin
-            out_buf_1_0_rdata <= out_buf_1_0[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_1[ldr_res_addr] <= mem_rsp_rdata[15:8];
-        end
-        if (res_rd_en) begin
-            res_buf_1_1_rdata <= res_buf_1_1[res_rd_addr_1_1];
-        end
-    end
-
-    // out_buf_1_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_1) begin
-            out_buf_1_1[out_wr_addr_1_1] <= out_wr_data_1_1;
-        end
-        if (out_rd_en) begin
-            out_buf_1_1_rdata <= out_buf_1_1[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_2[ldr_res_addr] <= mem_rsp_rdata[23:16];
-        end
-        if (res_rd_en) begin
-            res_buf_1_2_rdata <= res_buf_1_2[res_rd_addr_1_2];
-        end
-    end
-
-    // out_buf_1_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_2) begin
-            out_buf_1_2[out_wr_addr_1_2] <= out_wr_data_1_2;
-        end
-        if (out_rd_en) begin
-            out_buf_1_2_rdata <= out_buf_1_2[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_3[ldr_res_addr] <= mem_rsp_rdata[31:24];
-        end
-        if (res_rd_en) begin
-            res_buf_1_3_rdata <= res_buf_1_3[res_rd_addr_1_3];
-        end
-    end
-
-    // out_buf_1_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_3) begin
-            out_buf_1_3[out_wr_addr_1_3] <= out_wr_data_1_3;
-        end
-        if (out_rd_en) begin
-            out_buf_1_3_rdata <= out_buf_1_3[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_4[ldr_res_addr] <= mem_rsp_rdata[39:32];
-        end
-        if (res_rd_en) begin
-            res_buf_1_4_rdata <= res_buf_1_4[res_rd_addr_1_4];
-        end
-    end
-
-    // out_buf_1_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_4) begin
-            out_buf_1_4[out_wr_addr_1_4] <= out_wr_data_1_4;
-        end
-        if (out_rd_en) begin
-            out_buf_1_4_rdata <= out_buf_1_4[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_5[ldr_res_addr] <= mem_rsp_rdata[47:40];
-        end
-        if (res_rd_en) begin
-            res_buf_1_5_rdata <= res_buf_1_5[res_rd_addr_1_5];
-        end
-    end
-
-    // out_buf_1_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_5) begin
-            out_buf_1_5[out_wr_addr_1_5] <= out_wr_data_1_5;
-        end
-        if (out_rd_en) begin
-            out_buf_1_5_rdata <= out_buf_1_5[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_6[ldr_res_addr] <= mem_rsp_rdata[55:48];
-        end
-        if (res_rd_en) begin
-            res_buf_1_6_rdata <= res_buf_1_6[res_rd_addr_1_6];
-        end
-    end
-
-    // out_buf_1_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_6) begin
-            out_buf_1_6[out_wr_addr_1_6] <= out_wr_data_1_6;
-        end
-        if (out_rd_en) begin
-            out_buf_1_6_rdata <= out_buf_1_6[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_7[ldr_res_addr] <= mem_rsp_rdata[63:56];
-        end
-        if (res_rd_en) begin
-            res_buf_1_7_rdata <= res_buf_1_7[res_rd_addr_1_7];
-        end
-    end
-
-    // out_buf_1_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_7) begin
-            out_buf_1_7[out_wr_addr_1_7] <= out_wr_data_1_7;
-        end
-        if (out_rd_en) begin
-            out_buf_1_7_rdata <= out_buf_1_7[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_8[ldr_res_addr] <= mem_rsp_rdata[71:64];
-        end
-        if (res_rd_en) begin
-            res_buf_1_8_rdata <= res_buf_1_8[res_rd_addr_1_8];
-        end
-    end
-
-    // out_buf_1_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_8) begin
-            out_buf_1_8[out_wr_addr_1_8] <= out_wr_data_1_8;
-        end
-        if (out_rd_en) begin
-            out_buf_1_8_rdata <= out_buf_1_8[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_9[ldr_res_addr] <= mem_rsp_rdata[79:72];
-        end
-        if (res_rd_en) begin
-            res_buf_1_9_rdata <= res_buf_1_9[res_rd_addr_1_9];
-        end
-    end
-
-    // out_buf_1_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_9) begin
-            out_buf_1_9[out_wr_addr_1_9] <= out_wr_data_1_9;
-        end
-        if (out_rd_en) begin
-            out_buf_1_9_rdata <= out_buf_1_9[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_10[ldr_res_addr] <= mem_rsp_rdata[87:80];
-        end
-        if (res_rd_en) begin
-            res_buf_1_10_rdata <= res_buf_1_10[res_rd_addr_1_10];
-        end
-    end
-
-    // out_buf_1_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_10) begin
-            out_buf_1_10[out_wr_addr_1_10] <= out_wr_data_1_10;
-        end
-        if (out_rd_en) begin
-            out_buf_1_10_rdata <= out_buf_1_10[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_11[ldr_res_addr] <= mem_rsp_rdata[95:88];
-        end
-        if (res_rd_en) begin
-            res_buf_1_11_rdata <= res_buf_1_11[res_rd_addr_1_11];
-        end
-    end
-
-    // out_buf_1_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_11) begin
-            out_buf_1_11[out_wr_addr_1_11] <= out_wr_data_1_11;
-        end
-        if (out_rd_en) begin
-            out_buf_1_11_rdata <= out_buf_1_11[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_12[ldr_res_addr] <= mem_rsp_rdata[103:96];
-        end
-        if (res_rd_en) begin
-            res_buf_1_12_rdata <= res_buf_1_12[res_rd_addr_1_12];
-        end
-    end
-
-    // out_buf_1_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_12) begin
-            out_buf_1_12[out_wr_addr_1_12] <= out_wr_data_1_12;
-        end
-        if (out_rd_en) begin
-            out_buf_1_12_rdata <= out_buf_1_12[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_13[ldr_res_addr] <= mem_rsp_rdata[111:104];
-        end
-        if (res_rd_en) begin
-            res_buf_1_13_rdata <= res_buf_1_13[res_rd_addr_1_13];
-        end
-    end
-
-    // out_buf_1_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_13) begin
-            out_buf_1_13[out_wr_addr_1_13] <= out_wr_data_1_13;
-        end
-        if (out_rd_en) begin
-            out_buf_1_13_rdata <= out_buf_1_13[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_14[ldr_res_addr] <= mem_rsp_rdata[119:112];
-        end
-        if (res_rd_en) begin
-            res_buf_1_14_rdata <= res_buf_1_14[res_rd_addr_1_14];
-        end
-    end
-
-    // out_buf_1_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_14) begin
-            out_buf_1_14[out_wr_addr_1_14] <= out_wr_data_1_14;
-        end
-        if (out_rd_en) begin
-            out_buf_1_14_rdata <= out_buf_1_14[out_rd_addr];
-        end
-    end
-
-    // res_buf_1_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd1)) begin
-            res_buf_1_15[ldr_res_addr] <= mem_rsp_rdata[127:120];
-        end
-        if (res_rd_en) begin
-            res_buf_1_15_rdata <= res_buf_1_15[res_rd_addr_1_15];
-        end
-    end
-
-    // out_buf_1_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_1_15) begin
-            out_buf_1_15[out_wr_addr_1_15] <= out_wr_data_1_15;
-        end
-        if (out_rd_en) begin
-            out_buf_1_15_rdata <= out_buf_1_15[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_0[ldr_res_addr] <= mem_rsp_rdata[7:0];
-        end
-        if (res_rd_en) begin
-            res_buf_2_0_rdata <= res_buf_2_0[res_rd_addr_2_0];
-        end
-    end
-
-    // out_buf_2_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_0) begin
-            out_buf_2_0[out_wr_addr_2_0] <= out_wr_data_2_0;
-        end
-        if (out_rd_en) begin
-            out_buf_2_0_rdata <= out_buf_2_0[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_1[ldr_res_addr] <= mem_rsp_rdata[15:8];
-        end
-        if (res_rd_en) begin
-            res_buf_2_1_rdata <= res_buf_2_1[res_rd_addr_2_1];
-        end
-    end
-
-    // out_buf_2_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_1) begin
-            out_buf_2_1[out_wr_addr_2_1] <= out_wr_data_2_1;
-        end
-        if (out_rd_en) begin
-            out_buf_2_1_rdata <= out_buf_2_1[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_2[ldr_res_addr] <= mem_rsp_rdata[23:16];
-        end
-        if (res_rd_en) begin
-            res_buf_2_2_rdata <= res_buf_2_2[res_rd_addr_2_2];
-        end
-    end
-
-    // out_buf_2_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_2) begin
-            out_buf_2_2[out_wr_addr_2_2] <= out_wr_data_2_2;
-        end
-        if (out_rd_en) begin
-            out_buf_2_2_rdata <= out_buf_2_2[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_3[ldr_res_addr] <= mem_rsp_rdata[31:24];
-        end
-        if (res_rd_en) begin
-            res_buf_2_3_rdata <= res_buf_2_3[res_rd_addr_2_3];
-        end
-    end
-
-    // out_buf_2_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_3) begin
-            out_buf_2_3[out_wr_addr_2_3] <= out_wr_data_2_3;
-        end
-        if (out_rd_en) begin
-            out_buf_2_3_rdata <= out_buf_2_3[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_4[ldr_res_addr] <= mem_rsp_rdata[39:32];
-        end
-        if (res_rd_en) begin
-            res_buf_2_4_rdata <= res_buf_2_4[res_rd_addr_2_4];
-        end
-    end
-
-    // out_buf_2_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_4) begin
-            out_buf_2_4[out_wr_addr_2_4] <= out_wr_data_2_4;
-        end
-        if (out_rd_en) begin
-            out_buf_2_4_rdata <= out_buf_2_4[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_5[ldr_res_addr] <= mem_rsp_rdata[47:40];
-        end
-        if (res_rd_en) begin
-            res_buf_2_5_rdata <= res_buf_2_5[res_rd_addr_2_5];
-        end
-    end
-
-    // out_buf_2_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_5) begin
-            out_buf_2_5[out_wr_addr_2_5] <= out_wr_data_2_5;
-        end
-        if (out_rd_en) begin
-            out_buf_2_5_rdata <= out_buf_2_5[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_6[ldr_res_addr] <= mem_rsp_rdata[55:48];
-        end
-        if (res_rd_en) begin
-            res_buf_2_6_rdata <= res_buf_2_6[res_rd_addr_2_6];
-        end
-    end
-
-    // out_buf_2_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_6) begin
-            out_buf_2_6[out_wr_addr_2_6] <= out_wr_data_2_6;
-        end
-        if (out_rd_en) begin
-            out_buf_2_6_rdata <= out_buf_2_6[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_7[ldr_res_addr] <= mem_rsp_rdata[63:56];
-        end
-        if (res_rd_en) begin
-            res_buf_2_7_rdata <= res_buf_2_7[res_rd_addr_2_7];
-        end
-    end
-
-    // out_buf_2_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_7) begin
-            out_buf_2_7[out_wr_addr_2_7] <= out_wr_data_2_7;
-        end
-        if (out_rd_en) begin
-            out_buf_2_7_rdata <= out_buf_2_7[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_8[ldr_res_addr] <= mem_rsp_rdata[71:64];
-        end
-        if (res_rd_en) begin
-            res_buf_2_8_rdata <= res_buf_2_8[res_rd_addr_2_8];
-        end
-    end
-
-    // out_buf_2_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_8) begin
-            out_buf_2_8[out_wr_addr_2_8] <= out_wr_data_2_8;
-        end
-        if (out_rd_en) begin
-            out_buf_2_8_rdata <= out_buf_2_8[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_9[ldr_res_addr] <= mem_rsp_rdata[79:72];
-        end
-        if (res_rd_en) begin
-            res_buf_2_9_rdata <= res_buf_2_9[res_rd_addr_2_9];
-        end
-    end
-
-    // out_buf_2_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_9) begin
-            out_buf_2_9[out_wr_addr_2_9] <= out_wr_data_2_9;
-        end
-        if (out_rd_en) begin
-            out_buf_2_9_rdata <= out_buf_2_9[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_10[ldr_res_addr] <= mem_rsp_rdata[87:80];
-        end
-        if (res_rd_en) begin
-            res_buf_2_10_rdata <= res_buf_2_10[res_rd_addr_2_10];
-        end
-    end
-
-    // out_buf_2_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_10) begin
-            out_buf_2_10[out_wr_addr_2_10] <= out_wr_data_2_10;
-        end
-        if (out_rd_en) begin
-            out_buf_2_10_rdata <= out_buf_2_10[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_11[ldr_res_addr] <= mem_rsp_rdata[95:88];
-        end
-        if (res_rd_en) begin
-            res_buf_2_11_rdata <= res_buf_2_11[res_rd_addr_2_11];
-        end
-    end
-
-    // out_buf_2_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_11) begin
-            out_buf_2_11[out_wr_addr_2_11] <= out_wr_data_2_11;
-        end
-        if (out_rd_en) begin
-            out_buf_2_11_rdata <= out_buf_2_11[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_12[ldr_res_addr] <= mem_rsp_rdata[103:96];
-        end
-        if (res_rd_en) begin
-            res_buf_2_12_rdata <= res_buf_2_12[res_rd_addr_2_12];
-        end
-    end
-
-    // out_buf_2_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_12) begin
-            out_buf_2_12[out_wr_addr_2_12] <= out_wr_data_2_12;
-        end
-        if (out_rd_en) begin
-            out_buf_2_12_rdata <= out_buf_2_12[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_13[ldr_res_addr] <= mem_rsp_rdata[111:104];
-        end
-        if (res_rd_en) begin
-            res_buf_2_13_rdata <= res_buf_2_13[res_rd_addr_2_13];
-        end
-    end
-
-    // out_buf_2_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_13) begin
-            out_buf_2_13[out_wr_addr_2_13] <= out_wr_data_2_13;
-        end
-        if (out_rd_en) begin
-            out_buf_2_13_rdata <= out_buf_2_13[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_14[ldr_res_addr] <= mem_rsp_rdata[119:112];
-        end
-        if (res_rd_en) begin
-            res_buf_2_14_rdata <= res_buf_2_14[res_rd_addr_2_14];
-        end
-    end
-
-    // out_buf_2_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_14) begin
-            out_buf_2_14[out_wr_addr_2_14] <= out_wr_data_2_14;
-        end
-        if (out_rd_en) begin
-            out_buf_2_14_rdata <= out_buf_2_14[out_rd_addr];
-        end
-    end
-
-    // res_buf_2_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd2)) begin
-            res_buf_2_15[ldr_res_addr] <= mem_rsp_rdata[127:120];
-        end
-        if (res_rd_en) begin
-            res_buf_2_15_rdata <= res_buf_2_15[res_rd_addr_2_15];
-        end
-    end
-
-    // out_buf_2_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_2_15) begin
-            out_buf_2_15[out_wr_addr_2_15] <= out_wr_data_2_15;
-        end
-        if (out_rd_en) begin
-            out_buf_2_15_rdata <= out_buf_2_15[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_0[ldr_res_addr] <= mem_rsp_rdata[7:0];
-        end
-        if (res_rd_en) begin
-            res_buf_3_0_rdata <= res_buf_3_0[res_rd_addr_3_0];
-        end
-    end
-
-    // out_buf_3_0: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_0) begin
-            out_buf_3_0[out_wr_addr_3_0] <= out_wr_data_3_0;
-        end
-        if (out_rd_en) begin
-            out_buf_3_0_rdata <= out_buf_3_0[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_1[ldr_res_addr] <= mem_rsp_rdata[15:8];
-        end
-        if (res_rd_en) begin
-            res_buf_3_1_rdata <= res_buf_3_1[res_rd_addr_3_1];
-        end
-    end
-
-    // out_buf_3_1: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_1) begin
-            out_buf_3_1[out_wr_addr_3_1] <= out_wr_data_3_1;
-        end
-        if (out_rd_en) begin
-            out_buf_3_1_rdata <= out_buf_3_1[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_2[ldr_res_addr] <= mem_rsp_rdata[23:16];
-        end
-        if (res_rd_en) begin
-            res_buf_3_2_rdata <= res_buf_3_2[res_rd_addr_3_2];
-        end
-    end
-
-    // out_buf_3_2: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_2) begin
-            out_buf_3_2[out_wr_addr_3_2] <= out_wr_data_3_2;
-        end
-        if (out_rd_en) begin
-            out_buf_3_2_rdata <= out_buf_3_2[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_3[ldr_res_addr] <= mem_rsp_rdata[31:24];
-        end
-        if (res_rd_en) begin
-            res_buf_3_3_rdata <= res_buf_3_3[res_rd_addr_3_3];
-        end
-    end
-
-    // out_buf_3_3: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_3) begin
-            out_buf_3_3[out_wr_addr_3_3] <= out_wr_data_3_3;
-        end
-        if (out_rd_en) begin
-            out_buf_3_3_rdata <= out_buf_3_3[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_4[ldr_res_addr] <= mem_rsp_rdata[39:32];
-        end
-        if (res_rd_en) begin
-            res_buf_3_4_rdata <= res_buf_3_4[res_rd_addr_3_4];
-        end
-    end
-
-    // out_buf_3_4: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_4) begin
-            out_buf_3_4[out_wr_addr_3_4] <= out_wr_data_3_4;
-        end
-        if (out_rd_en) begin
-            out_buf_3_4_rdata <= out_buf_3_4[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_5[ldr_res_addr] <= mem_rsp_rdata[47:40];
-        end
-        if (res_rd_en) begin
-            res_buf_3_5_rdata <= res_buf_3_5[res_rd_addr_3_5];
-        end
-    end
-
-    // out_buf_3_5: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_5) begin
-            out_buf_3_5[out_wr_addr_3_5] <= out_wr_data_3_5;
-        end
-        if (out_rd_en) begin
-            out_buf_3_5_rdata <= out_buf_3_5[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_6[ldr_res_addr] <= mem_rsp_rdata[55:48];
-        end
-        if (res_rd_en) begin
-            res_buf_3_6_rdata <= res_buf_3_6[res_rd_addr_3_6];
-        end
-    end
-
-    // out_buf_3_6: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_6) begin
-            out_buf_3_6[out_wr_addr_3_6] <= out_wr_data_3_6;
-        end
-        if (out_rd_en) begin
-            out_buf_3_6_rdata <= out_buf_3_6[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_7[ldr_res_addr] <= mem_rsp_rdata[63:56];
-        end
-        if (res_rd_en) begin
-            res_buf_3_7_rdata <= res_buf_3_7[res_rd_addr_3_7];
-        end
-    end
-
-    // out_buf_3_7: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_7) begin
-            out_buf_3_7[out_wr_addr_3_7] <= out_wr_data_3_7;
-        end
-        if (out_rd_en) begin
-            out_buf_3_7_rdata <= out_buf_3_7[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_8[ldr_res_addr] <= mem_rsp_rdata[71:64];
-        end
-        if (res_rd_en) begin
-            res_buf_3_8_rdata <= res_buf_3_8[res_rd_addr_3_8];
-        end
-    end
-
-    // out_buf_3_8: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_8) begin
-            out_buf_3_8[out_wr_addr_3_8] <= out_wr_data_3_8;
-        end
-        if (out_rd_en) begin
-            out_buf_3_8_rdata <= out_buf_3_8[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_9[ldr_res_addr] <= mem_rsp_rdata[79:72];
-        end
-        if (res_rd_en) begin
-            res_buf_3_9_rdata <= res_buf_3_9[res_rd_addr_3_9];
-        end
-    end
-
-    // out_buf_3_9: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_9) begin
-            out_buf_3_9[out_wr_addr_3_9] <= out_wr_data_3_9;
-        end
-        if (out_rd_en) begin
-            out_buf_3_9_rdata <= out_buf_3_9[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_10[ldr_res_addr] <= mem_rsp_rdata[87:80];
-        end
-        if (res_rd_en) begin
-            res_buf_3_10_rdata <= res_buf_3_10[res_rd_addr_3_10];
-        end
-    end
-
-    // out_buf_3_10: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_10) begin
-            out_buf_3_10[out_wr_addr_3_10] <= out_wr_data_3_10;
-        end
-        if (out_rd_en) begin
-            out_buf_3_10_rdata <= out_buf_3_10[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_11[ldr_res_addr] <= mem_rsp_rdata[95:88];
-        end
-        if (res_rd_en) begin
-            res_buf_3_11_rdata <= res_buf_3_11[res_rd_addr_3_11];
-        end
-    end
-
-    // out_buf_3_11: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_11) begin
-            out_buf_3_11[out_wr_addr_3_11] <= out_wr_data_3_11;
-        end
-        if (out_rd_en) begin
-            out_buf_3_11_rdata <= out_buf_3_11[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_12[ldr_res_addr] <= mem_rsp_rdata[103:96];
-        end
-        if (res_rd_en) begin
-            res_buf_3_12_rdata <= res_buf_3_12[res_rd_addr_3_12];
-        end
-    end
-
-    // out_buf_3_12: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_12) begin
-            out_buf_3_12[out_wr_addr_3_12] <= out_wr_data_3_12;
-        end
-        if (out_rd_en) begin
-            out_buf_3_12_rdata <= out_buf_3_12[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_13[ldr_res_addr] <= mem_rsp_rdata[111:104];
-        end
-        if (res_rd_en) begin
-            res_buf_3_13_rdata <= res_buf_3_13[res_rd_addr_3_13];
-        end
-    end
-
-    // out_buf_3_13: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_13) begin
-            out_buf_3_13[out_wr_addr_3_13] <= out_wr_data_3_13;
-        end
-        if (out_rd_en) begin
-            out_buf_3_13_rdata <= out_buf_3_13[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_14[ldr_res_addr] <= mem_rsp_rdata[119:112];
-        end
-        if (res_rd_en) begin
-            res_buf_3_14_rdata <= res_buf_3_14[res_rd_addr_3_14];
-        end
-    end
-
-    // out_buf_3_14: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_14) begin
-            out_buf_3_14[out_wr_addr_3_14] <= out_wr_data_3_14;
-        end
-        if (out_rd_en) begin
-            out_buf_3_14_rdata <= out_buf_3_14[out_rd_addr];
-        end
-    end
-
-    // res_buf_3_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (ldr_res_write && (ldr_res_col == 8'd3)) begin
-            res_buf_3_15[ldr_res_addr] <= mem_rsp_rdata[127:120];
-        end
-        if (res_rd_en) begin
-            res_buf_3_15_rdata <= res_buf_3_15[res_rd_addr_3_15];
-        end
-    end
-
-    // out_buf_3_15: 512 x 8 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (out_we_3_15) begin
-            out_buf_3_15[out_wr_addr_3_15] <= out_wr_data_3_15;
-        end
-        if (out_rd_en) begin
-            out_buf_3_15_rdata <= out_buf_3_15[out_rd_addr];
-        end
-    end
-
-    assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? {out_buf_3_15_rdata, out_buf_3_14_rdata, out_buf_3_13_rdata, out_buf_3_12_rdata, out_buf_3_11_rdata, out_buf_3_10_rdata, out_buf_3_9_rdata, out_buf_3_8_rdata, out_buf_3_7_rdata, out_buf_3_6_rdata, out_buf_3_5_rdata, out_buf_3_4_rdata, out_buf_3_3_rdata, out_buf_3_2_rdata, out_buf_3_1_rdata, out_buf_3_0_rdata} : {out_buf_2_15_rdata, out_buf_2_14_rdata, out_buf_2_13_rdata, out_buf_2_12_rdata, out_buf_2_11_rdata, out_buf_2_10_rdata, out_buf_2_9_rdata, out_buf_2_8_rdata, out_buf_2_7_rdata, out_buf_2_6_rdata, out_buf_2_5_rdata, out_buf_2_4_rdata, out_buf_2_3_rdata, out_buf_2_2_rdata, out_buf_2_1_rdata, out_buf_2_0_rdata}) : (st_rd_col[0] ? {out_buf_1_15_rdata, out_buf_1_14_rdata, out_buf_1_13_rdata, out_buf_1_12_rdata, out_buf_1_11_rdata, out_buf_1_10_rdata, out_buf_1_9_rdata, out_buf_1_8_rdata, out_buf_1_7_rdata, out_buf_1_6_rdata, out_buf_1_5_rdata, out_buf_1_4_rdata, out_buf_1_3_rdata, out_buf_1_2_rdata, out_buf_1_1_rdata, out_buf_1_0_rdata} : {out_buf_0_15_rdata, out_buf_0_14_rdata, out_buf_0_13_rdata, out_buf_0_12_rdata, out_buf_0_11_rdata, out_buf_0_10_rdata, out_buf_0_9_rdata, out_buf_0_8_rdata, out_buf_0_7_rdata, out_buf_0_6_rdata, out_buf_0_5_rdata, out_buf_0_4_rdata, out_buf_0_3_rdata, out_buf_0_2_rdata, out_buf_0_1_rdata, out_buf_0_0_rdata});
-    assign st_last_req = issue_store && st_last;
-    assign pass_end = (st_last_req && (stores_granted == loads_granted)) && !scan_valid;
-
-    // xfer_seq
-    always @(posedge clk) begin
-        if (rst) begin
-            ev_store_end_r <= 1'b0;
-            ring_ty_0 <= 16'd0;
-            ring_tx_0 <= 16'd0;
-            ring_ty_1 <= 16'd0;
-            ring_tx_1 <= 16'd0;
-            ring_ty_2 <= 16'd0;
-            ring_tx_2 <= 16'd0;
-            ring_ty_3 <= 16'd0;
-            ring_tx_3 <= 16'd0;
-            loads_granted <= 16'd0;
-            last_was_load <= 1'b0;
-            xfer_is_store <= 1'b0;
-            xfer_issue <= 1'b0;
-            xfer_first <= 1'b0;
-            stores_granted <= 16'd0;
-            stores_done <= 16'd0;
-            loads_done <= 16'd0;
-        end else begin
-            ev_store_end_r <= st_last_req;
-            if (grant_load) begin
-                if (loads_granted[1:0] == 2'd0) begin
-                    ring_ty_0 <= scan_ty;
-                    ring_tx_0 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd1) begin
-                    ring_ty_1 <= scan_ty;
-                    ring_tx_1 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd2) begin
-                    ring_ty_2 <= scan_ty;
-                    ring_tx_2 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd3) begin
-                    ring_ty_3 <= scan_ty;
-                    ring_tx_3 <= scan_tx;
-                end
-                loads_granted <= loads_granted + 16'd1;
-                last_was_load <= 1'b1;
-                xfer_is_store <= 1'b0;
-                xfer_issue <= 1'b1;
-                xfer_first <= 1'b1;
-            end
-            if (grant_store) begin
-                stores_granted <= stores_granted + 16'd1;
-                last_was_load <= 1'b0;
-                xfer_is_store <= 1'b1;
-                xfer_issue <= 1'b1;
-                xfer_first <= 1'b1;
-            end
-            if (issue_load || issue_store) begin
-                xfer_first <= 1'b0;
-            end
-            if (ldq_last_req || st_last_req) begin
-                xfer_issue <= 1'b0;
-            end
-            if (st_last_req) begin
-                stores_done <= stores_done + 16'd1;
-            end
-            if (ldr_rsp_last_w) begin
-                loads_done <= loads_done + 16'd1;
-            end
-            if (!(phase == 2'd3)) begin
-                xfer_issue <= 1'b0;
-                loads_granted <= 16'd0;
-                stores_granted <= 16'd0;
-                last_was_load <= 1'b0;
-                loads_done <= 16'd0;
-                stores_done <= 16'd0;
-            end
-        end
-    end
-
-    assign tile_req_valid = (phase == 2'd3) && xfer_issue;
-    assign mem_req_valid = burst_req_valid || tile_req_valid;
-    assign mem_req_write = tile_req_valid && xfer_is_store;
-    assign mem_req_addr = burst_req_valid ? burst_req_addr : (xfer_is_store ? st_addr : ldq_addr);
-    assign mem_req_wdata = issue_store ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = issue_store ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels}))} : 16'd0;
-    assign ev_load_start = issue_load && xfer_first;
-    assign ev_store_start = issue_store && xfer_first;
-    assign ev_load_ready = ev_load_ready_r;
-    assign ev_store_end = ev_store_end_r;
-    assign cp_start = (((phase == 2'd3) && !cp_running) && (loads_done > cp_tile)) && ((cp_tile < 16'd2) || ((stores_done + 16'd1) >= cp_tile));
-    assign cp_run_eff = cp_running || cp_start;
-    assign cp_k_eff = cp_start ? 24'd0 : cp_k;
-    assign cp_g_eff = cp_start ? 16'd0 : cp_kgroup;
-    assign cp_chunk_eff = cp_start ? 16'd0 : cp_chunk;
-    assign cp_kx_eff = cp_start ? 4'd0 : cp_kx;
-    assign cp_ky_eff = cp_start ? 4'd0 : cp_ky;
-    assign cp_issue = cp_run_eff && (cp_k_eff < d_t);
-    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == d_kc);
-    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == pass_kgroups);
-
-    // cp_fsm
-    always @(posedge clk) begin
-        if (rst) begin
-            cp_k <= 24'd0;
-            cp_chunk <= 16'd0;
-            cp_kx <= 4'd0;
-            cp_ky <= 4'd0;
-            cp_kgroup <= 16'd0;
-            cp_running <= 1'b0;
-            cp_tile <= 16'd0;
-        end else begin
-            if (cp_run_eff) begin
-                if (cp_slot_end) begin
-                    cp_k <= 24'd0;
-                    cp_chunk <= 16'd0;
-                    cp_kx <= 4'd0;
-                    cp_ky <= 4'd0;
-                    cp_kgroup <= cp_g_eff + 16'd1;
-                    if (cp_tile_end) begin
-                        cp_running <= 1'b0;
-                        cp_tile <= cp_tile + 16'd1;
-                    end else begin
-                        cp_running <= 1'b1;
-                    end
-                end else begin
-                    cp_k <= cp_k_eff + 24'd1;
-                    cp_running <= 1'b1;
-                    cp_kgroup <= cp_g_eff;
-                    if (cp_chunk_eff == (d_nc - 16'd1)) begin
-                        cp_chunk <= 16'd0;
-                        if (cp_kx_eff == (d_k - 4'd1)) begin
-                            cp_kx <= 4'd0;
-                            cp_ky <= cp_ky_eff + 4'd1;
-                        end else begin
-                            cp_kx <= cp_kx_eff + 4'd1;
-                            cp_ky <= cp_ky_eff;
-                        end
-                    end else begin
-                        cp_chunk <= cp_chunk_eff + 16'd1;
-                        cp_kx <= cp_kx_eff;
-                        cp_ky <= cp_ky_eff;
-                    end
-                end
-            end
-            if (!(phase == 2'd3)) begin
-                cp_tile <= 16'd0;
-                cp_running <= 1'b0;
-            end
-        end
-    end
-
-    assign cp_ring_index = cp_tile[1:0];
-    assign cp_ty = cp_ring_index[1] ? (cp_ring_index[0] ? ring_ty_3 : ring_ty_2) : (cp_ring_index[0] ? ring_ty_1 : ring_ty_0);
-    assign cp_tx = cp_ring_index[1] ? (cp_ring_index[0] ? ring_tx_3 : ring_tx_2) : (cp_ring_index[0] ? ring_tx_1 : ring_tx_0);
-    assign cp_yo = {2'd0, cp_ty} * 18'd4;
-    assign cp_xo = {2'd0, cp_tx} * 18'd4;
-    assign cp_y0 = (d_s2 ? (cp_yo << 1) : cp_yo) - {14'd0, d_pad};
-    assign cp_x0 = (d_s2 ? (cp_xo << 1) : cp_xo) - {14'd0, d_pad};
-    assign cp_a = {4'd0, d_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
-    assign cp_b = {4'd0, d_s2 ? (cp_kx_eff >> 1) : cp_kx_eff};
-    assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
-    assign cp_rb = {6'd0, cp_b[1:0]} & 8'd3;
-    assign cp_word = {16'd0, cp_chunk_eff >> 2};
-    assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
-    assign cp_rs_0 = d_s2 ? ((((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_row_term_0 = {24'd0, cp_rs_0} * {8'd0, d_cscw};
-    assign cp_rs_1 = d_s2 ? ((((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_row_term_1 = {24'd0, cp_rs_1} * {8'd0, d_cscw};
-    assign cp_rs_2 = d_s2 ? ((((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_row_term_2 = {24'd0, cp_rs_2} * {8'd0, d_cscw};
-    assign cp_rs_3 = d_s2 ? ((((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_row_term_3 = {24'd0, cp_rs_3} * {8'd0, d_cscw};
-    assign cp_cs_0 = d_s2 ? ((((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_col_term_0 = {24'd0, cp_cs_0} * {16'd0, d_cw};
-    assign cp_cs_1 = d_s2 ? ((((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_col_term_1 = {24'd0, cp_cs_1} * {16'd0, d_cw};
-    assign cp_cs_2 = d_s2 ? ((((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_col_term_2 = {24'd0, cp_cs_2} * {16'd0, d_cw};
-    assign cp_cs_3 = d_s2 ? ((((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_col_term_3 = {24'd0, cp_cs_3} * {16'd0, d_cw};
-    assign in_rd_en = cp_issue;
-    assign in_rd_addr_0 = 9'(cp_tile[0] ? (((cp_row_term_0 + cp_col_term_0) + cp_word) + 32'd256) : ((cp_row_term_0 + cp_col_term_0) + cp_word));
-    assign in_rd_addr_1 = 9'(cp_tile[0] ? (((cp_row_term_0 + cp_col_term_1) + cp_word) + 32'd256) : ((cp_row_term_0 + cp_col_term_1) + cp_word));
-    assign in_rd_addr_2 = 9'(cp_tile[0] ? (((cp_row_term_0 + cp_col_term_2) + cp_word) + 32'd256) : ((cp_row_term_0 + cp_col_term_2) + cp_word));
-    assign in_rd_addr_3 = 9'(cp_tile[0] ? (((cp_row_term_0 + cp_col_term_3) + cp_word) + 32'd256) : ((cp_row_term_0 + cp_col_term_3) + cp_word));
-    assign in_rd_addr_4 = 9'(cp_tile[0] ? (((cp_row_term_1 + cp_col_term_0) + cp_word) + 32'd256) : ((cp_row_term_1 + cp_col_term_0) + cp_word));
-    assign in_rd_addr_5 = 9'(cp_tile[0] ? (((cp_row_term_1 + cp_col_term_1) + cp_word) + 32'd256) : ((cp_row_term_1 + cp_col_term_1) + cp_word));
-    assign in_rd_addr_6 = 9'(cp_tile[0] ? (((cp_row_term_1 + cp_col_term_2) + cp_word) + 32'd256) : ((cp_row_term_1 + cp_col_term_2) + cp_word));
-    assign in_rd_addr_7 = 9'(cp_tile[0] ? (((cp_row_term_1 + cp_col_term_3) + cp_word) + 32'd256) : ((cp_row_term_1 + cp_col_term_3) + cp_word));
-    assign in_rd_addr_8 = 9'(cp_tile[0] ? (((cp_row_term_2 + cp_col_term_0) + cp_word) + 32'd256) : ((cp_row_term_2 + cp_col_term_0) + cp_word));
-    assign in_rd_addr_9 = 9'(cp_tile[0] ? (((cp_row_term_2 + cp_col_term_1) + cp_word) + 32'd256) : ((cp_row_term_2 + cp_col_term_1) + cp_word));
-    assign in_rd_addr_10 = 9'(cp_tile[0] ? (((cp_row_term_2 + cp_col_term_2) + cp_word) + 32'd256) : ((cp_row_term_2 + cp_col_term_2) + cp_word));
-    assign in_rd_addr_11 = 9'(cp_tile[0] ? (((cp_row_term_2 + cp_col_term_3) + cp_word) + 32'd256) : ((cp_row_term_2 + cp_col_term_3) + cp_word));
-    assign in_rd_addr_12 = 9'(cp_tile[0] ? (((cp_row_term_3 + cp_col_term_0) + cp_word) + 32'd256) : ((cp_row_term_3 + cp_col_term_0) + cp_word));
-    assign in_rd_addr_13 = 9'(cp_tile[0] ? (((cp_row_term_3 + cp_col_term_1) + cp_word) + 32'd256) : ((cp_row_term_3 + cp_col_term_1) + cp_word));
-    assign in_rd_addr_14 = 9'(cp_tile[0] ? (((cp_row_term_3 + cp_col_term_2) + cp_word) + 32'd256) : ((cp_row_term_3 + cp_col_term_2) + cp_word));
-    assign in_rd_addr_15 = 9'(cp_tile[0] ? (((cp_row_term_3 + cp_col_term_3) + cp_word) + 32'd256) : ((cp_row_term_3 + cp_col_term_3) + cp_word));
-    assign weight_rd_en = cp_issue;
-    assign weight_rd_addr = 10'((({16'd0, cp_g_eff} * {8'd0, d_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, d_k}) + {12'd0, cp_kx_eff}} * {16'd0, d_cw})) + cp_word);
-
-    // pipe_stage0
-    always @(posedge clk) begin
-        if (rst) begin
-            p1_valid <= 1'b0;
-        end else begin
-            p1_valid <= cp_issue && (phase == 2'd3);
-        end
-    end
-
-    // pipe_stage0_data
-    always @(posedge clk) begin
-        p1_first <= cp_k_eff == 24'd0;
-        p1_last <= (cp_k_eff + 24'd1) == d_t;
-        p1_last_g <= (cp_g_eff + 16'd1) == pass_kgroups;
-        p1_g <= cp_g_eff;
-        p1_half <= cp_tile[0];
-        p1_byte_off <= cp_byte_off;
-        p1_ra <= cp_ra;
-        p1_rb <= cp_rb;
-        p1_row_ok <= {!($signed(cp_y0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h}))};
-        p1_col_ok <= {!($signed(cp_x0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w}))};
-    end
-
-    assign p1_bit_off = 8'({p1_byte_off, 3'd0});
-    assign seg_0 = 32'(halo_bank_0_rdata >> p1_bit_off);
-    assign seg_1 = 32'(halo_bank_1_rdata >> p1_bit_off);
-    assign seg_2 = 32'(halo_bank_2_rdata >> p1_bit_off);
-    assign seg_3 = 32'(halo_bank_3_rdata >> p1_bit_off);
-    assign seg_4 = 32'(halo_bank_4_rdata >> p1_bit_off);
-    assign seg_5 = 32'(halo_bank_5_rdata >> p1_bit_off);
-    assign seg_6 = 32'(halo_bank_6_rdata >> p1_bit_off);
-    assign seg_7 = 32'(halo_bank_7_rdata >> p1_bit_off);
-    assign seg_8 = 32'(halo_bank_8_rdata >> p1_bit_off);
-    assign seg_9 = 32'(halo_bank_9_rdata >> p1_bit_off);
-    assign seg_10 = 32'(halo_bank_10_rdata >> p1_bit_off);
-    assign seg_11 = 32'(halo_bank_11_rdata >> p1_bit_off);
-    assign seg_12 = 32'(halo_bank_12_rdata >> p1_bit_off);
-    assign seg_13 = 32'(halo_bank_13_rdata >> p1_bit_off);
-    assign seg_14 = 32'(halo_bank_14_rdata >> p1_bit_off);
-    assign seg_15 = 32'(halo_bank_15_rdata >> p1_bit_off);
-    assign wseg_0 = 32'(weight_bank_0_rdata >> p1_bit_off);
-    assign wseg_1 = 32'(weight_bank_1_rdata >> p1_bit_off);
-    assign wseg_2 = 32'(weight_bank_2_rdata >> p1_bit_off);
-    assign wseg_3 = 32'(weight_bank_3_rdata >> p1_bit_off);
-    assign rot_row_0 = 2'(((p1_ra + 8'd0) >= 8'd4) ? ((p1_ra + 8'd0) - 8'd4) : (p1_ra + 8'd0));
-    assign rot_0_0 = rot_row_0[1] ? (rot_row_0[0] ? seg_12 : seg_8) : (rot_row_0[0] ? seg_4 : seg_0);
-    assign rot_0_1 = rot_row_0[1] ? (rot_row_0[0] ? seg_13 : seg_9) : (rot_row_0[0] ? seg_5 : seg_1);
-    assign rot_0_2 = rot_row_0[1] ? (rot_row_0[0] ? seg_14 : seg_10) : (rot_row_0[0] ? seg_6 : seg_2);
-    assign rot_0_3 = rot_row_0[1] ? (rot_row_0[0] ? seg_15 : seg_11) : (rot_row_0[0] ? seg_7 : seg_3);
-    assign opnd_0_0 = (p1_row_ok[0] && p1_col_ok[0]) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0)) >> 1) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_0_3 : rot_0_2) : (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_0_1 : rot_0_0)) : 32'd0;
-    assign opnd_0_1 = (p1_row_ok[0] && p1_col_ok[1]) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1)) >> 1) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_0_3 : rot_0_2) : (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_0_1 : rot_0_0)) : 32'd0;
-    assign opnd_0_2 = (p1_row_ok[0] && p1_col_ok[2]) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2)) >> 1) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_0_3 : rot_0_2) : (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_0_1 : rot_0_0)) : 32'd0;
-    assign opnd_0_3 = (p1_row_ok[0] && p1_col_ok[3]) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3)) >> 1) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_0_3 : rot_0_2) : (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_0_1 : rot_0_0)) : 32'd0;
-    assign rot_row_1 = 2'(((p1_ra + 8'd1) >= 8'd4) ? ((p1_ra + 8'd1) - 8'd4) : (p1_ra + 8'd1));
-    assign rot_1_0 = rot_row_1[1] ? (rot_row_1[0] ? seg_12 : seg_8) : (rot_row_1[0] ? seg_4 : seg_0);
-    assign rot_1_1 = rot_row_1[1] ? (rot_row_1[0] ? seg_13 : seg_9) : (rot_row_1[0] ? seg_5 : seg_1);
-    assign rot_1_2 = rot_row_1[1] ? (rot_row_1[0] ? seg_14 : seg_10) : (rot_row_1[0] ? seg_6 : seg_2);
-    assign rot_1_3 = rot_row_1[1] ? (rot_row_1[0] ? seg_15 : seg_11) : (rot_row_1[0] ? seg_7 : seg_3);
-    assign opnd_1_0 = (p1_row_ok[1] && p1_col_ok[0]) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0)) >> 1) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_1_3 : rot_1_2) : (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_1_1 : rot_1_0)) : 32'd0;
-    assign opnd_1_1 = (p1_row_ok[1] && p1_col_ok[1]) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1)) >> 1) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_1_3 : rot_1_2) : (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_1_1 : rot_1_0)) : 32'd0;
-    assign opnd_1_2 = (p1_row_ok[1] && p1_col_ok[2]) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2)) >> 1) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_1_3 : rot_1_2) : (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_1_1 : rot_1_0)) : 32'd0;
-    assign opnd_1_3 = (p1_row_ok[1] && p1_col_ok[3]) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3)) >> 1) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_1_3 : rot_1_2) : (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_1_1 : rot_1_0)) : 32'd0;
-    assign rot_row_2 = 2'(((p1_ra + 8'd2) >= 8'd4) ? ((p1_ra + 8'd2) - 8'd4) : (p1_ra + 8'd2));
-    assign rot_2_0 = rot_row_2[1] ? (rot_row_2[0] ? seg_12 : seg_8) : (rot_row_2[0] ? seg_4 : seg_0);
-    assign rot_2_1 = rot_row_2[1] ? (rot_row_2[0] ? seg_13 : seg_9) : (rot_row_2[0] ? seg_5 : seg_1);
-    assign rot_2_2 = rot_row_2[1] ? (rot_row_2[0] ? seg_14 : seg_10) : (rot_row_2[0] ? seg_6 : seg_2);
-    assign rot_2_3 = rot_row_2[1] ? (rot_row_2[0] ? seg_15 : seg_11) : (rot_row_2[0] ? seg_7 : seg_3);
-    assign opnd_2_0 = (p1_row_ok[2] && p1_col_ok[0]) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0)) >> 1) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_2_3 : rot_2_2) : (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_2_1 : rot_2_0)) : 32'd0;
-    assign opnd_2_1 = (p1_row_ok[2] && p1_col_ok[1]) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1)) >> 1) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_2_3 : rot_2_2) : (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_2_1 : rot_2_0)) : 32'd0;
-    assign opnd_2_2 = (p1_row_ok[2] && p1_col_ok[2]) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2)) >> 1) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_2_3 : rot_2_2) : (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_2_1 : rot_2_0)) : 32'd0;
-    assign opnd_2_3 = (p1_row_ok[2] && p1_col_ok[3]) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3)) >> 1) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_2_3 : rot_2_2) : (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_2_1 : rot_2_0)) : 32'd0;
-    assign rot_row_3 = 2'(((p1_ra + 8'd3) >= 8'd4) ? ((p1_ra + 8'd3) - 8'd4) : (p1_ra + 8'd3));
-    assign rot_3_0 = rot_row_3[1] ? (rot_row_3[0] ? seg_12 : seg_8) : (rot_row_3[0] ? seg_4 : seg_0);
-    assign rot_3_1 = rot_row_3[1] ? (rot_row_3[0] ? seg_13 : seg_9) : (rot_row_3[0] ? seg_5 : seg_1);
-    assign rot_3_2 = rot_row_3[1] ? (rot_row_3[0] ? seg_14 : seg_10) : (rot_row_3[0] ? seg_6 : seg_2);
-    assign rot_3_3 = rot_row_3[1] ? (rot_row_3[0] ? seg_15 : seg_11) : (rot_row_3[0] ? seg_7 : seg_3);
-    assign opnd_3_0 = (p1_row_ok[3] && p1_col_ok[0]) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0)) >> 1) ? (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_3_3 : rot_3_2) : (1'(2'(((p1_rb + 8'd0) >= 8'd4) ? ((p1_rb + 8'd0) - 8'd4) : (p1_rb + 8'd0))) ? rot_3_1 : rot_3_0)) : 32'd0;
-    assign opnd_3_1 = (p1_row_ok[3] && p1_col_ok[1]) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1)) >> 1) ? (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_3_3 : rot_3_2) : (1'(2'(((p1_rb + 8'd1) >= 8'd4) ? ((p1_rb + 8'd1) - 8'd4) : (p1_rb + 8'd1))) ? rot_3_1 : rot_3_0)) : 32'd0;
-    assign opnd_3_2 = (p1_row_ok[3] && p1_col_ok[2]) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2)) >> 1) ? (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_3_3 : rot_3_2) : (1'(2'(((p1_rb + 8'd2) >= 8'd4) ? ((p1_rb + 8'd2) - 8'd4) : (p1_rb + 8'd2))) ? rot_3_1 : rot_3_0)) : 32'd0;
-    assign opnd_3_3 = (p1_row_ok[3] && p1_col_ok[3]) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3)) >> 1) ? (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_3_3 : rot_3_2) : (1'(2'(((p1_rb + 8'd3) >= 8'd4) ? ((p1_rb + 8'd3) - 8'd4) : (p1_rb + 8'd3))) ? rot_3_1 : rot_3_0)) : 32'd0;
-
-    // pipe_stage1
-    always @(posedge clk) begin
-        if (rst) begin
-            p2_valid <= 1'b0;
-        end else begin
-            p2_valid <= p1_valid;
-        end
-    end
-
-    // pipe_stage1_data
-    always @(posedge clk) begin
-        p2_first <= p1_first;
-        p2_last <= p1_last;
-        p2_last_g <= p1_last_g;
-        p2_g <= p1_g;
-        p2_half <= p1_half;
-        pe_sum_0_0_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_0_0_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_0_0_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_0_0_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[7:0]) >> 7)}}, $signed(opnd_0_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[15:8]) >> 7)}}, $signed(opnd_0_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[23:16]) >> 7)}}, $signed(opnd_0_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_0[31:24]) >> 7)}}, $signed(opnd_0_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_0_1_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_0_1_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_0_1_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_0_1_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[7:0]) >> 7)}}, $signed(opnd_0_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[15:8]) >> 7)}}, $signed(opnd_0_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[23:16]) >> 7)}}, $signed(opnd_0_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_1[31:24]) >> 7)}}, $signed(opnd_0_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_0_2_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_0_2_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_0_2_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_0_2_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[7:0]) >> 7)}}, $signed(opnd_0_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[15:8]) >> 7)}}, $signed(opnd_0_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[23:16]) >> 7)}}, $signed(opnd_0_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_2[31:24]) >> 7)}}, $signed(opnd_0_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_0_3_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_0_3_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_0_3_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_0_3_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[7:0]) >> 7)}}, $signed(opnd_0_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[15:8]) >> 7)}}, $signed(opnd_0_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[23:16]) >> 7)}}, $signed(opnd_0_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_0_3[31:24]) >> 7)}}, $signed(opnd_0_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_1_0_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_1_0_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_1_0_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_1_0_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[7:0]) >> 7)}}, $signed(opnd_1_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[15:8]) >> 7)}}, $signed(opnd_1_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[23:16]) >> 7)}}, $signed(opnd_1_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_0[31:24]) >> 7)}}, $signed(opnd_1_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_1_1_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_1_1_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_1_1_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_1_1_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[7:0]) >> 7)}}, $signed(opnd_1_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[15:8]) >> 7)}}, $signed(opnd_1_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[23:16]) >> 7)}}, $signed(opnd_1_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_1[31:24]) >> 7)}}, $signed(opnd_1_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_1_2_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_1_2_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_1_2_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_1_2_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[7:0]) >> 7)}}, $signed(opnd_1_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[15:8]) >> 7)}}, $signed(opnd_1_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[23:16]) >> 7)}}, $signed(opnd_1_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_2[31:24]) >> 7)}}, $signed(opnd_1_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_1_3_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_1_3_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_1_3_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_1_3_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[7:0]) >> 7)}}, $signed(opnd_1_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[15:8]) >> 7)}}, $signed(opnd_1_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[23:16]) >> 7)}}, $signed(opnd_1_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_1_3[31:24]) >> 7)}}, $signed(opnd_1_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_2_0_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_2_0_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_2_0_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_2_0_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[7:0]) >> 7)}}, $signed(opnd_2_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[15:8]) >> 7)}}, $signed(opnd_2_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[23:16]) >> 7)}}, $signed(opnd_2_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_0[31:24]) >> 7)}}, $signed(opnd_2_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_2_1_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_2_1_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_2_1_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_2_1_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[7:0]) >> 7)}}, $signed(opnd_2_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[15:8]) >> 7)}}, $signed(opnd_2_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[23:16]) >> 7)}}, $signed(opnd_2_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_1[31:24]) >> 7)}}, $signed(opnd_2_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_2_2_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_2_2_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_2_2_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_2_2_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[7:0]) >> 7)}}, $signed(opnd_2_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[15:8]) >> 7)}}, $signed(opnd_2_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[23:16]) >> 7)}}, $signed(opnd_2_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_2[31:24]) >> 7)}}, $signed(opnd_2_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_2_3_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_2_3_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_2_3_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_2_3_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[7:0]) >> 7)}}, $signed(opnd_2_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[15:8]) >> 7)}}, $signed(opnd_2_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[23:16]) >> 7)}}, $signed(opnd_2_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_2_3[31:24]) >> 7)}}, $signed(opnd_2_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_3_0_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_3_0_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_3_0_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_3_0_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[7:0]) >> 7)}}, $signed(opnd_3_0[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[15:8]) >> 7)}}, $signed(opnd_3_0[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[23:16]) >> 7)}}, $signed(opnd_3_0[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_0[31:24]) >> 7)}}, $signed(opnd_3_0[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_3_1_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_3_1_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_3_1_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_3_1_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[7:0]) >> 7)}}, $signed(opnd_3_1[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[15:8]) >> 7)}}, $signed(opnd_3_1[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[23:16]) >> 7)}}, $signed(opnd_3_1[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_1[31:24]) >> 7)}}, $signed(opnd_3_1[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_3_2_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_3_2_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_3_2_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_3_2_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[7:0]) >> 7)}}, $signed(opnd_3_2[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[15:8]) >> 7)}}, $signed(opnd_3_2[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[23:16]) >> 7)}}, $signed(opnd_3_2[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_2[31:24]) >> 7)}}, $signed(opnd_3_2[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-        pe_sum_3_3_0 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_0[7:0]) >> 7)}}, $signed(wseg_0[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_0[15:8]) >> 7)}}, $signed(wseg_0[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_0[23:16]) >> 7)}}, $signed(wseg_0[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_0[31:24]) >> 7)}}, $signed(wseg_0[31:24])})});
-        pe_sum_3_3_1 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_1[7:0]) >> 7)}}, $signed(wseg_1[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_1[15:8]) >> 7)}}, $signed(wseg_1[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_1[23:16]) >> 7)}}, $signed(wseg_1[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_1[31:24]) >> 7)}}, $signed(wseg_1[31:24])})});
-        pe_sum_3_3_2 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_2[7:0]) >> 7)}}, $signed(wseg_2[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_2[15:8]) >> 7)}}, $signed(wseg_2[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_2[23:16]) >> 7)}}, $signed(wseg_2[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_2[31:24]) >> 7)}}, $signed(wseg_2[31:24])})});
-        pe_sum_3_3_3 <= (($signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[7:0]) >> 7)}}, $signed(opnd_3_3[7:0])}) * $signed({{8{1'($signed(wseg_3[7:0]) >> 7)}}, $signed(wseg_3[7:0])})}) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[15:8]) >> 7)}}, $signed(opnd_3_3[15:8])}) * $signed({{8{1'($signed(wseg_3[15:8]) >> 7)}}, $signed(wseg_3[15:8])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[23:16]) >> 7)}}, $signed(opnd_3_3[23:16])}) * $signed({{8{1'($signed(wseg_3[23:16]) >> 7)}}, $signed(wseg_3[23:16])})})) + $signed({{3{1'(($signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})) >> 15)}}, $signed({{8{1'($signed(opnd_3_3[31:24]) >> 7)}}, $signed(opnd_3_3[31:24])}) * $signed({{8{1'($signed(wseg_3[31:24]) >> 7)}}, $signed(wseg_3[31:24])})});
-    end
-
-    // pipe_stage2
-    always @(posedge clk) begin
-        if (rst) begin
-            pe_acc_0_0_0 <= 32'sd0;
-            shadow_0_0_0 <= 32'sd0;
-            pe_acc_0_0_1 <= 32'sd0;
-            shadow_0_0_1 <= 32'sd0;
-            pe_acc_0_0_2 <= 32'sd0;
-            shadow_0_0_2 <= 32'sd0;
-            pe_acc_0_0_3 <= 32'sd0;
-            shadow_0_0_3 <= 32'sd0;
-            pe_acc_0_1_0 <= 32'sd0;
-            shadow_0_1_0 <= 32'sd0;
-            pe_acc_0_1_1 <= 32'sd0;
-            shadow_0_1_1 <= 32'sd0;
-            pe_acc_0_1_2 <= 32'sd0;
-            shadow_0_1_2 <= 32'sd0;
-            pe_acc_0_1_3 <= 32'sd0;
-            shadow_0_1_3 <= 32'sd0;
-            pe_acc_0_2_0 <= 32'sd0;
-            shadow_0_2_0 <= 32'sd0;
-            pe_acc_0_2_1 <= 32'sd0;
-            shadow_0_2_1 <= 32'sd0;
-            pe_acc_0_2_2 <= 32'sd0;
-            shadow_0_2_2 <= 32'sd0;
-            pe_acc_0_2_3 <= 32'sd0;
-            shadow_0_2_3 <= 32'sd0;
-            pe_acc_0_3_0 <= 32'sd0;
-            shadow_0_3_0 <= 32'sd0;
-            pe_acc_0_3_1 <= 32'sd0;
-            shadow_0_3_1 <= 32'sd0;
-            pe_acc_0_3_2 <= 32'sd0;
-            shadow_0_3_2 <= 32'sd0;
-            pe_acc_0_3_3 <= 32'sd0;
-            shadow_0_3_3 <= 32'sd0;
-            pe_acc_1_0_0 <= 32'sd0;
-            shadow_1_0_0 <= 32'sd0;
-            pe_acc_1_0_1 <= 32'sd0;
-            shadow_1_0_1 <= 32'sd0;
-            pe_acc_1_0_2 <= 32'sd0;
-            shadow_1_0_2 <= 32'sd0;
-            pe_acc_1_0_3 <= 32'sd0;
-            shadow_1_0_3 <= 32'sd0;
-            pe_acc_1_1_0 <= 32'sd0;
-            shadow_1_1_0 <= 32'sd0;
-            pe_acc_1_1_1 <= 32'sd0;
-            shadow_1_1_1 <= 32'sd0;
-            pe_acc_1_1_2 <= 32'sd0;
-            shadow_1_1_2 <= 32'sd0;
-            pe_acc_1_1_3 <= 32'sd0;
-            shadow_1_1_3 <= 32'sd0;
-            pe_acc_1_2_0 <= 32'sd0;
-            shadow_1_2_0 <= 32'sd0;
-            pe_acc_1_2_1 <= 32'sd0;
-            shadow_1_2_1 <= 32'sd0;
-            pe_acc_1_2_2 <= 32'sd0;
-            shadow_1_2_2 <= 32'sd0;
-            pe_acc_1_2_3 <= 32'sd0;
-            shadow_1_2_3 <= 32'sd0;
-            pe_acc_1_3_0 <= 32'sd0;
-            shadow_1_3_0 <= 32'sd0;
-            pe_acc_1_3_1 <= 32'sd0;
-            shadow_1_3_1 <= 32'sd0;
-            pe_acc_1_3_2 <= 32'sd0;
-            shadow_1_3_2 <= 32'sd0;
-            pe_acc_1_3_3 <= 32'sd0;
-            shadow_1_3_3 <= 32'sd0;
-            pe_acc_2_0_0 <= 32'sd0;
-            shadow_2_0_0 <= 32'sd0;
-            pe_acc_2_0_1 <= 32'sd0;
-            shadow_2_0_1 <= 32'sd0;
-            pe_acc_2_0_2 <= 32'sd0;
-            shadow_2_0_2 <= 32'sd0;
-            pe_acc_2_0_3 <= 32'sd0;
-            shadow_2_0_3 <= 32'sd0;
-            pe_acc_2_1_0 <= 32'sd0;
-            shadow_2_1_0 <= 32'sd0;
-            pe_acc_2_1_1 <= 32'sd0;
-            shadow_2_1_1 <= 32'sd0;
-            pe_acc_2_1_2 <= 32'sd0;
-            shadow_2_1_2 <= 32'sd0;
-            pe_acc_2_1_3 <= 32'sd0;
-            shadow_2_1_3 <= 32'sd0;
-            pe_acc_2_2_0 <= 32'sd0;
-            shadow_2_2_0 <= 32'sd0;
-            pe_acc_2_2_1 <= 32'sd0;
-            shadow_2_2_1 <= 32'sd0;
-            pe_acc_2_2_2 <= 32'sd0;
-            shadow_2_2_2 <= 32'sd0;
-            pe_acc_2_2_3 <= 32'sd0;
-            shadow_2_2_3 <= 32'sd0;
-            pe_acc_2_3_0 <= 32'sd0;
-            shadow_2_3_0 <= 32'sd0;
-            pe_acc_2_3_1 <= 32'sd0;
-            shadow_2_3_1 <= 32'sd0;
-            pe_acc_2_3_2 <= 32'sd0;
-            shadow_2_3_2 <= 32'sd0;
-            pe_acc_2_3_3 <= 32'sd0;
-            shadow_2_3_3 <= 32'sd0;
-            pe_acc_3_0_0 <= 32'sd0;
-            shadow_3_0_0 <= 32'sd0;
-            pe_acc_3_0_1 <= 32'sd0;
-            shadow_3_0_1 <= 32'sd0;
-            pe_acc_3_0_2 <= 32'sd0;
-            shadow_3_0_2 <= 32'sd0;
-            pe_acc_3_0_3 <= 32'sd0;
-            shadow_3_0_3 <= 32'sd0;
-            pe_acc_3_1_0 <= 32'sd0;
-            shadow_3_1_0 <= 32'sd0;
-            pe_acc_3_1_1 <= 32'sd0;
-            shadow_3_1_1 <= 32'sd0;
-            pe_acc_3_1_2 <= 32'sd0;
-            shadow_3_1_2 <= 32'sd0;
-            pe_acc_3_1_3 <= 32'sd0;
-            shadow_3_1_3 <= 32'sd0;
-            pe_acc_3_2_0 <= 32'sd0;
-            shadow_3_2_0 <= 32'sd0;
-            pe_acc_3_2_1 <= 32'sd0;
-            shadow_3_2_1 <= 32'sd0;
-            pe_acc_3_2_2 <= 32'sd0;
-            shadow_3_2_2 <= 32'sd0;
-            pe_acc_3_2_3 <= 32'sd0;
-            shadow_3_2_3 <= 32'sd0;
-            pe_acc_3_3_0 <= 32'sd0;
-            shadow_3_3_0 <= 32'sd0;
-            pe_acc_3_3_1 <= 32'sd0;
-            shadow_3_3_1 <= 32'sd0;
-            pe_acc_3_3_2 <= 32'sd0;
-            shadow_3_3_2 <= 32'sd0;
-            pe_acc_3_3_3 <= 32'sd0;
-            shadow_3_3_3 <= 32'sd0;
-        end else begin
-            if (p2_valid) begin
-                pe_acc_0_0_0 <= p2_first ? $signed({{13{pe_sum_0_0_0[18]}}, pe_sum_0_0_0}) : (pe_acc_0_0_0 + $signed({{13{pe_sum_0_0_0[18]}}, pe_sum_0_0_0}));
-                if (p2_last) begin
-                    shadow_0_0_0 <= p2_first ? $signed({{13{pe_sum_0_0_0[18]}}, pe_sum_0_0_0}) : (pe_acc_0_0_0 + $signed({{13{pe_sum_0_0_0[18]}}, pe_sum_0_0_0}));
-                end
-                pe_acc_0_0_1 <= p2_first ? $signed({{13{pe_sum_0_0_1[18]}}, pe_sum_0_0_1}) : (pe_acc_0_0_1 + $signed({{13{pe_sum_0_0_1[18]}}, pe_sum_0_0_1}));
-                if (p2_last) begin
-                    shadow_0_0_1 <= p2_first ? $signed({{13{pe_sum_0_0_1[18]}}, pe_sum_0_0_1}) : (pe_acc_0_0_1 + $signed({{13{pe_sum_0_0_1[18]}}, pe_sum_0_0_1}));
-                end
-                pe_acc_0_0_2 <= p2_first ? $signed({{13{pe_sum_0_0_2[18]}}, pe_sum_0_0_2}) : (pe_acc_0_0_2 + $signed({{13{pe_sum_0_0_2[18]}}, pe_sum_0_0_2}));
-                if (p2_last) begin
-                    shadow_0_0_2 <= p2_first ? $signed({{13{pe_sum_0_0_2[18]}}, pe_sum_0_0_2}) : (pe_acc_0_0_2 + $signed({{13{pe_sum_0_0_2[18]}}, pe_sum_0_0_2}));
-                end
-                pe_acc_0_0_3 <= p2_first ? $signed({{13{pe_sum_0_0_3[18]}}, pe_sum_0_0_3}) : (pe_acc_0_0_3 + $signed({{13{pe_sum_0_0_3[18]}}, pe_sum_0_0_3}));
-                if (p2_last) begin
-                    shadow_0_0_3 <= p2_first ? $signed({{13{pe_sum_0_0_3[18]}}, pe_sum_0_0_3}) : (pe_acc_0_0_3 + $signed({{13{pe_sum_0_0_3[18]}}, pe_sum_0_0_3}));
-                end
-                pe_acc_0_1_0 <= p2_first ? $signed({{13{pe_sum_0_1_0[18]}}, pe_sum_0_1_0}) : (pe_acc_0_1_0 + $signed({{13{pe_sum_0_1_0[18]}}, pe_sum_0_1_0}));
-                if (p2_last) begin
-                    shadow_0_1_0 <= p2_first ? $signed({{13{pe_sum_0_1_0[18]}}, pe_sum_0_1_0}) : (pe_acc_0_1_0 + $signed({{13{pe_sum_0_1_0[18]}}, pe_sum_0_1_0}));
-                end
-                pe_acc_0_1_1 <= p2_first ? $signed({{13{pe_sum_0_1_1[18]}}, pe_sum_0_1_1}) : (pe_acc_0_1_1 + $signed({{13{pe_sum_0_1_1[18]}}, pe_sum_0_1_1}));
-                if (p2_last) begin
-                    shadow_0_1_1 <= p2_first ? $signed({{13{pe_sum_0_1_1[18]}}, pe_sum_0_1_1}) : (pe_acc_0_1_1 + $signed({{13{pe_sum_0_1_1[18]}}, pe_sum_0_1_1}));
-                end
-                pe_acc_0_1_2 <= p2_first ? $signed({{13{pe_sum_0_1_2[18]}}, pe_sum_0_1_2}) : (pe_acc_0_1_2 + $signed({{13{pe_sum_0_1_2[18]}}, pe_sum_0_1_2}));
-                if (p2_last) begin
-                    shadow_0_1_2 <= p2_first ? $signed({{13{pe_sum_0_1_2[18]}}, pe_sum_0_1_2}) : (pe_acc_0_1_2 + $signed({{13{pe_sum_0_1_2[18]}}, pe_sum_0_1_2}));
-                end
-                pe_acc_0_1_3 <= p2_first ? $signed({{13{pe_sum_0_1_3[18]}}, pe_sum_0_1_3}) : (pe_acc_0_1_3 + $signed({{13{pe_sum_0_1_3[18]}}, pe_sum_0_1_3}));
-                if (p2_last) begin
-                    shadow_0_1_3 <= p2_first ? $signed({{13{pe_sum_0_1_3[18]}}, pe_sum_0_1_3}) : (pe_acc_0_1_3 + $signed({{13{pe_sum_0_1_3[18]}}, pe_sum_0_1_3}));
-                end
-                pe_acc_0_2_0 <= p2_first ? $signed({{13{pe_sum_0_2_0[18]}}, pe_sum_0_2_0}) : (pe_acc_0_2_0 + $signed({{13{pe_sum_0_2_0[18]}}, pe_sum_0_2_0}));
-                if (p2_last) begin
-                    shadow_0_2_0 <= p2_first ? $signed({{13{pe_sum_0_2_0[18]}}, pe_sum_0_2_0}) : (pe_acc_0_2_0 + $signed({{13{pe_sum_0_2_0[18]}}, pe_sum_0_2_0}));
-                end
-                pe_acc_0_2_1 <= p2_first ? $signed({{13{pe_sum_0_2_1[18]}}, pe_sum_0_2_1}) : (pe_acc_0_2_1 + $signed({{13{pe_sum_0_2_1[18]}}, pe_sum_0_2_1}));
-                if (p2_last) begin
-                    shadow_0_2_1 <= p2_first ? $signed({{13{pe_sum_0_2_1[18]}}, pe_sum_0_2_1}) : (pe_acc_0_2_1 + $signed({{13{pe_sum_0_2_1[18]}}, pe_sum_0_2_1}));
-                end
-                pe_acc_0_2_2 <= p2_first ? $signed({{13{pe_sum_0_2_2[18]}}, pe_sum_0_2_2}) : (pe_acc_0_2_2 + $signed({{13{pe_sum_0_2_2[18]}}, pe_sum_0_2_2}));
-                if (p2_last) begin
-                    shadow_0_2_2 <= p2_first ? $signed({{13{pe_sum_0_2_2[18]}}, pe_sum_0_2_2}) : (pe_acc_0_2_2 + $signed({{13{pe_sum_0_2_2[18]}}, pe_sum_0_2_2}));
-                end
-                pe_acc_0_2_3 <= p2_first ? $signed({{13{pe_sum_0_2_3[18]}}, pe_sum_0_2_3}) : (pe_acc_0_2_3 + $signed({{13{pe_sum_0_2_3[18]}}, pe_sum_0_2_3}));
-                if (p2_last) begin
-                    shadow_0_2_3 <= p2_first ? $signed({{13{pe_sum_0_2_3[18]}}, pe_sum_0_2_3}) : (pe_acc_0_2_3 + $signed({{13{pe_sum_0_2_3[18]}}, pe_sum_0_2_3}));
-                end
-                pe_acc_0_3_0 <= p2_first ? $signed({{13{pe_sum_0_3_0[18]}}, pe_sum_0_3_0}) : (pe_acc_0_3_0 + $signed({{13{pe_sum_0_3_0[18]}}, pe_sum_0_3_0}));
-                if (p2_last) begin
-                    shadow_0_3_0 <= p2_first ? $signed({{13{pe_sum_0_3_0[18]}}, pe_sum_0_3_0}) : (pe_acc_0_3_0 + $signed({{13{pe_sum_0_3_0[18]}}, pe_sum_0_3_0}));
-                end
-                pe_acc_0_3_1 <= p2_first ? $signed({{13{pe_sum_0_3_1[18]}}, pe_sum_0_3_1}) : (pe_acc_0_3_1 + $signed({{13{pe_sum_0_3_1[18]}}, pe_sum_0_3_1}));
-                if (p2_last) begin
-                    shadow_0_3_1 <= p2_first ? $signed({{13{pe_sum_0_3_1[18]}}, pe_sum_0_3_1}) : (pe_acc_0_3_1 + $signed({{13{pe_sum_0_3_1[18]}}, pe_sum_0_3_1}));
-                end
-                pe_acc_0_3_2 <= p2_first ? $signed({{13{pe_sum_0_3_2[18]}}, pe_sum_0_3_2}) : (pe_acc_0_3_2 + $signed({{13{pe_sum_0_3_2[18]}}, pe_sum_0_3_2}));
-                if (p2_last) begin
-                    shadow_0_3_2 <= p2_first ? $signed({{13{pe_sum_0_3_2[18]}}, pe_sum_0_3_2}) : (pe_acc_0_3_2 + $signed({{13{pe_sum_0_3_2[18]}}, pe_sum_0_3_2}));
-                end
-                pe_acc_0_3_3 <= p2_first ? $signed({{13{pe_sum_0_3_3[18]}}, pe_sum_0_3_3}) : (pe_acc_0_3_3 + $signed({{13{pe_sum_0_3_3[18]}}, pe_sum_0_3_3}));
-                if (p2_last) begin
-                    shadow_0_3_3 <= p2_first ? $signed({{13{pe_sum_0_3_3[18]}}, pe_sum_0_3_3}) : (pe_acc_0_3_3 + $signed({{13{pe_sum_0_3_3[18]}}, pe_sum_0_3_3}));
-                end
-                pe_acc_1_0_0 <= p2_first ? $signed({{13{pe_sum_1_0_0[18]}}, pe_sum_1_0_0}) : (pe_acc_1_0_0 + $signed({{13{pe_sum_1_0_0[18]}}, pe_sum_1_0_0}));
-                if (p2_last) begin
-                    shadow_1_0_0 <= p2_first ? $signed({{13{pe_sum_1_0_0[18]}}, pe_sum_1_0_0}) : (pe_acc_1_0_0 + $signed({{13{pe_sum_1_0_0[18]}}, pe_sum_1_0_0}));
-                end
-                pe_acc_1_0_1 <= p2_first ? $signed({{13{pe_sum_1_0_1[18]}}, pe_sum_1_0_1}) : (pe_acc_1_0_1 + $signed({{13{pe_sum_1_0_1[18]}}, pe_sum_1_0_1}));
-                if (p2_last) begin
-                    shadow_1_0_1 <= p2_first ? $signed({{13{pe_sum_1_0_1[18]}}, pe_sum_1_0_1}) : (pe_acc_1_0_1 + $signed({{13{pe_sum_1_0_1[18]}}, pe_sum_1_0_1}));
-                end
-                pe_acc_1_0_2 <= p2_first ? $signed({{13{pe_sum_1_0_2[18]}}, pe_sum_1_0_2}) : (pe_acc_1_0_2 + $signed({{13{pe_sum_1_0_2[18]}}, pe_sum_1_0_2}));
-                if (p2_last) begin
-                    shadow_1_0_2 <= p2_first ? $signed({{13{pe_sum_1_0_2[18]}}, pe_sum_1_0_2}) : (pe_acc_1_0_2 + $signed({{13{pe_sum_1_0_2[18]}}, pe_sum_1_0_2}));
-                end
-                pe_acc_1_0_3 <= p2_first ? $signed({{13{pe_sum_1_0_3[18]}}, pe_sum_1_0_3}) : (pe_acc_1_0_3 + $signed({{13{pe_sum_1_0_3[18]}}, pe_sum_1_0_3}));
-                if (p2_last) begin
-                    shadow_1_0_3 <= p2_first ? $signed({{13{pe_sum_1_0_3[18]}}, pe_sum_1_0_3}) : (pe_acc_1_0_3 + $signed({{13{pe_sum_1_0_3[18]}}, pe_sum_1_0_3}));
-                end
-                pe_acc_1_1_0 <= p2_first ? $signed({{13{pe_sum_1_1_0[18]}}, pe_sum_1_1_0}) : (pe_acc_1_1_0 + $signed({{13{pe_sum_1_1_0[18]}}, pe_sum_1_1_0}));
-                if (p2_last) begin
-                    shadow_1_1_0 <= p2_first ? $signed({{13{pe_sum_1_1_0[18]}}, pe_sum_1_1_0}) : (pe_acc_1_1_0 + $signed({{13{pe_sum_1_1_0[18]}}, pe_sum_1_1_0}));
-                end
-                pe_acc_1_1_1 <= p2_first ? $signed({{13{pe_sum_1_1_1[18]}}, pe_sum_1_1_1}) : (pe_acc_1_1_1 + $signed({{13{pe_sum_1_1_1[18]}}, pe_sum_1_1_1}));
-                if (p2_last) begin
-                    shadow_1_1_1 <= p2_first ? $signed({{13{pe_sum_1_1_1[18]}}, pe_sum_1_1_1}) : (pe_acc_1_1_1 + $signed({{13{pe_sum_1_1_1[18]}}, pe_sum_1_1_1}));
-                end
-                pe_acc_1_1_2 <= p2_first ? $signed({{13{pe_sum_1_1_2[18]}}, pe_sum_1_1_2}) : (pe_acc_1_1_2 + $signed({{13{pe_sum_1_1_2[18]}}, pe_sum_1_1_2}));
-                if (p2_last) begin
-                    shadow_1_1_2 <= p2_first ? $signed({{13{pe_sum_1_1_2[18]}}, pe_sum_1_1_2}) : (pe_acc_1_1_2 + $signed({{13{pe_sum_1_1_2[18]}}, pe_sum_1_1_2}));
-                end
-                pe_acc_1_1_3 <= p2_first ? $signed({{13{pe_sum_1_1_3[18]}}, pe_sum_1_1_3}) : (pe_acc_1_1_3 + $signed({{13{pe_sum_1_1_3[18]}}, pe_sum_1_1_3}));
-                if (p2_last) begin
-                    shadow_1_1_3 <= p2_first ? $signed({{13{pe_sum_1_1_3[18]}}, pe_sum_1_1_3}) : (pe_acc_1_1_3 + $signed({{13{pe_sum_1_1_3[18]}}, pe_sum_1_1_3}));
-                end
-                pe_acc_1_2_0 <= p2_first ? $signed({{13{pe_sum_1_2_0[18]}}, pe_sum_1_2_0}) : (pe_acc_1_2_0 + $signed({{13{pe_sum_1_2_0[18]}}, pe_sum_1_2_0}));
-                if (p2_last) begin
-                    shadow_1_2_0 <= p2_first ? $signed({{13{pe_sum_1_2_0[18]}}, pe_sum_1_2_0}) : (pe_acc_1_2_0 + $signed({{13{pe_sum_1_2_0[18]}}, pe_sum_1_2_0}));
-                end
-                pe_acc_1_2_1 <= p2_first ? $signed({{13{pe_sum_1_2_1[18]}}, pe_sum_1_2_1}) : (pe_acc_1_2_1 + $signed({{13{pe_sum_1_2_1[18]}}, pe_sum_1_2_1}));
-                if (p2_last) begin
-                    shadow_1_2_1 <= p2_first ? $signed({{13{pe_sum_1_2_1[18]}}, pe_sum_1_2_1}) : (pe_acc_1_2_1 + $signed({{13{pe_sum_1_2_1[18]}}, pe_sum_1_2_1}));
-                end
-                pe_acc_1_2_2 <= p2_first ? $signed({{13{pe_sum_1_2_2[18]}}, pe_sum_1_2_2}) : (pe_acc_1_2_2 + $signed({{13{pe_sum_1_2_2[18]}}, pe_sum_1_2_2}));
-                if (p2_last) begin
-                    shadow_1_2_2 <= p2_first ? $signed({{13{pe_sum_1_2_2[18]}}, pe_sum_1_2_2}) : (pe_acc_1_2_2 + $signed({{13{pe_sum_1_2_2[18]}}, pe_sum_1_2_2}));
-                end
-                pe_acc_1_2_3 <= p2_first ? $signed({{13{pe_sum_1_2_3[18]}}, pe_sum_1_2_3}) : (pe_acc_1_2_3 + $signed({{13{pe_sum_1_2_3[18]}}, pe_sum_1_2_3}));
-                if (p2_last) begin
-                    shadow_1_2_3 <= p2_first ? $signed({{13{pe_sum_1_2_3[18]}}, pe_sum_1_2_3}) : (pe_acc_1_2_3 + $signed({{13{pe_sum_1_2_3[18]}}, pe_sum_1_2_3}));
-                end
-                pe_acc_1_3_0 <= p2_first ? $signed({{13{pe_sum_1_3_0[18]}}, pe_sum_1_3_0}) : (pe_acc_1_3_0 + $signed({{13{pe_sum_1_3_0[18]}}, pe_sum_1_3_0}));
-                if (p2_last) begin
-                    shadow_1_3_0 <= p2_first ? $signed({{13{pe_sum_1_3_0[18]}}, pe_sum_1_3_0}) : (pe_acc_1_3_0 + $signed({{13{pe_sum_1_3_0[18]}}, pe_sum_1_3_0}));
-                end
-                pe_acc_1_3_1 <= p2_first ? $signed({{13{pe_sum_1_3_1[18]}}, pe_sum_1_3_1}) : (pe_acc_1_3_1 + $signed({{13{pe_sum_1_3_1[18]}}, pe_sum_1_3_1}));
-                if (p2_last) begin
-                    shadow_1_3_1 <= p2_first ? $signed({{13{pe_sum_1_3_1[18]}}, pe_sum_1_3_1}) : (pe_acc_1_3_1 + $signed({{13{pe_sum_1_3_1[18]}}, pe_sum_1_3_1}));
-                end
-                pe_acc_1_3_2 <= p2_first ? $signed({{13{pe_sum_1_3_2[18]}}, pe_sum_1_3_2}) : (pe_acc_1_3_2 + $signed({{13{pe_sum_1_3_2[18]}}, pe_sum_1_3_2}));
-                if (p2_last) begin
-                    shadow_1_3_2 <= p2_first ? $signed({{13{pe_sum_1_3_2[18]}}, pe_sum_1_3_2}) : (pe_acc_1_3_2 + $signed({{13{pe_sum_1_3_2[18]}}, pe_sum_1_3_2}));
-                end
-                pe_acc_1_3_3 <= p2_first ? $signed({{13{pe_sum_1_3_3[18]}}, pe_sum_1_3_3}) : (pe_acc_1_3_3 + $signed({{13{pe_sum_1_3_3[18]}}, pe_sum_1_3_3}));
-                if (p2_last) begin
-                    shadow_1_3_3 <= p2_first ? $signed({{13{pe_sum_1_3_3[18]}}, pe_sum_1_3_3}) : (pe_acc_1_3_3 + $signed({{13{pe_sum_1_3_3[18]}}, pe_sum_1_3_3}));
-                end
-                pe_acc_2_0_0 <= p2_first ? $signed({{13{pe_sum_2_0_0[18]}}, pe_sum_2_0_0}) : (pe_acc_2_0_0 + $signed({{13{pe_sum_2_0_0[18]}}, pe_sum_2_0_0}));
-                if (p2_last) begin
-                    shadow_2_0_0 <= p2_first ? $signed({{13{pe_sum_2_0_0[18]}}, pe_sum_2_0_0}) : (pe_acc_2_0_0 + $signed({{13{pe_sum_2_0_0[18]}}, pe_sum_2_0_0}));
-                end
-                pe_acc_2_0_1 <= p2_first ? $signed({{13{pe_sum_2_0_1[18]}}, pe_sum_2_0_1}) : (pe_acc_2_0_1 + $signed({{13{pe_sum_2_0_1[18]}}, pe_sum_2_0_1}));
-                if (p2_last) begin
-                    shadow_2_0_1 <= p2_first ? $signed({{13{pe_sum_2_0_1[18]}}, pe_sum_2_0_1}) : (pe_acc_2_0_1 + $signed({{13{pe_sum_2_0_1[18]}}, pe_sum_2_0_1}));
-                end
-                pe_acc_2_0_2 <= p2_first ? $signed({{13{pe_sum_2_0_2[18]}}, pe_sum_2_0_2}) : (pe_acc_2_0_2 + $signed({{13{pe_sum_2_0_2[18]}}, pe_sum_2_0_2}));
-                if (p2_last) begin
-                    shadow_2_0_2 <= p2_first ? $signed({{13{pe_sum_2_0_2[18]}}, pe_sum_2_0_2}) : (pe_acc_2_0_2 + $signed({{13{pe_sum_2_0_2[18]}}, pe_sum_2_0_2}));
-                end
-                pe_acc_2_0_3 <= p2_first ? $signed({{13{pe_sum_2_0_3[18]}}, pe_sum_2_0_3}) : (pe_acc_2_0_3 + $signed({{13{pe_sum_2_0_3[18]}}, pe_sum_2_0_3}));
-                if (p2_last) begin
-                    shadow_2_0_3 <= p2_first ? $signed({{13{pe_sum_2_0_3[18]}}, pe_sum_2_0_3}) : (pe_acc_2_0_3 + $signed({{13{pe_sum_2_0_3[18]}}, pe_sum_2_0_3}));
-                end
-                pe_acc_2_1_0 <= p2_first ? $signed({{13{pe_sum_2_1_0[18]}}, pe_sum_2_1_0}) : (pe_acc_2_1_0 + $signed({{13{pe_sum_2_1_0[18]}}, pe_sum_2_1_0}));
-                if (p2_last) begin
-                    shadow_2_1_0 <= p2_first ? $signed({{13{pe_sum_2_1_0[18]}}, pe_sum_2_1_0}) : (pe_acc_2_1_0 + $signed({{13{pe_sum_2_1_0[18]}}, pe_sum_2_1_0}));
-                end
-                pe_acc_2_1_1 <= p2_first ? $signed({{13{pe_sum_2_1_1[18]}}, pe_sum_2_1_1}) : (pe_acc_2_1_1 + $signed({{13{pe_sum_2_1_1[18]}}, pe_sum_2_1_1}));
-                if (p2_last) begin
-                    shadow_2_1_1 <= p2_first ? $signed({{13{pe_sum_2_1_1[18]}}, pe_sum_2_1_1}) : (pe_acc_2_1_1 + $signed({{13{pe_sum_2_1_1[18]}}, pe_sum_2_1_1}));
-                end
-                pe_acc_2_1_2 <= p2_first ? $signed({{13{pe_sum_2_1_2[18]}}, pe_sum_2_1_2}) : (pe_acc_2_1_2 + $signed({{13{pe_sum_2_1_2[18]}}, pe_sum_2_1_2}));
-                if (p2_last) begin
-                    shadow_2_1_2 <= p2_first ? $signed({{13{pe_sum_2_1_2[18]}}, pe_sum_2_1_2}) : (pe_acc_2_1_2 + $signed({{13{pe_sum_2_1_2[18]}}, pe_sum_2_1_2}));
-                end
-                pe_acc_2_1_3 <= p2_first ? $signed({{13{pe_sum_2_1_3[18]}}, pe_sum_2_1_3}) : (pe_acc_2_1_3 + $signed({{13{pe_sum_2_1_3[18]}}, pe_sum_2_1_3}));
-                if (p2_last) begin
-                    shadow_2_1_3 <= p2_first ? $signed({{13{pe_sum_2_1_3[18]}}, pe_sum_2_1_3}) : (pe_acc_2_1_3 + $signed({{13{pe_sum_2_1_3[18]}}, pe_sum_2_1_3}));
-                end
-                pe_acc_2_2_0 <= p2_first ? $signed({{13{pe_sum_2_2_0[18]}}, pe_sum_2_2_0}) : (pe_acc_2_2_0 + $signed({{13{pe_sum_2_2_0[18]}}, pe_sum_2_2_0}));
-                if (p2_last) begin
-                    shadow_2_2_0 <= p2_first ? $signed({{13{pe_sum_2_2_0[18]}}, pe_sum_2_2_0}) : (pe_acc_2_2_0 + $signed({{13{pe_sum_2_2_0[18]}}, pe_sum_2_2_0}));
-                end
-                pe_acc_2_2_1 <= p2_first ? $signed({{13{pe_sum_2_2_1[18]}}, pe_sum_2_2_1}) : (pe_acc_2_2_1 + $signed({{13{pe_sum_2_2_1[18]}}, pe_sum_2_2_1}));
-                if (p2_last) begin
-                    shadow_2_2_1 <= p2_first ? $signed({{13{pe_sum_2_2_1[18]}}, pe_sum_2_2_1}) : (pe_acc_2_2_1 + $signed({{13{pe_sum_2_2_1[18]}}, pe_sum_2_2_1}));
-                end
-                pe_acc_2_2_2 <= p2_first ? $signed({{13{pe_sum_2_2_2[18]}}, pe_sum_2_2_2}) : (pe_acc_2_2_2 + $signed({{13{pe_sum_2_2_2[18]}}, pe_sum_2_2_2}));
-                if (p2_last) begin
-                    shadow_2_2_2 <= p2_first ? $signed({{13{pe_sum_2_2_2[18]}}, pe_sum_2_2_2}) : (pe_acc_2_2_2 + $signed({{13{pe_sum_2_2_2[18]}}, pe_sum_2_2_2}));
-                end
-                pe_acc_2_2_3 <= p2_first ? $signed({{13{pe_sum_2_2_3[18]}}, pe_sum_2_2_3}) : (pe_acc_2_2_3 + $signed({{13{pe_sum_2_2_3[18]}}, pe_sum_2_2_3}));
-                if (p2_last) begin
-                    shadow_2_2_3 <= p2_first ? $signed({{13{pe_sum_2_2_3[18]}}, pe_sum_2_2_3}) : (pe_acc_2_2_3 + $signed({{13{pe_sum_2_2_3[18]}}, pe_sum_2_2_3}));
-                end
-                pe_acc_2_3_0 <= p2_first ? $signed({{13{pe_sum_2_3_0[18]}}, pe_sum_2_3_0}) : (pe_acc_2_3_0 + $signed({{13{pe_sum_2_3_0[18]}}, pe_sum_2_3_0}));
-                if (p2_last) begin
-                    shadow_2_3_0 <= p2_first ? $signed({{13{pe_sum_2_3_0[18]}}, pe_sum_2_3_0}) : (pe_acc_2_3_0 + $signed({{13{pe_sum_2_3_0[18]}}, pe_sum_2_3_0}));
-                end
-                pe_acc_2_3_1 <= p2_first ? $signed({{13{pe_sum_2_3_1[18]}}, pe_sum_2_3_1}) : (pe_acc_2_3_1 + $signed({{13{pe_sum_2_3_1[18]}}, pe_sum_2_3_1}));
-                if (p2_last) begin
-                    shadow_2_3_1 <= p2_first ? $signed({{13{pe_sum_2_3_1[18]}}, pe_sum_2_3_1}) : (pe_acc_2_3_1 + $signed({{13{pe_sum_2_3_1[18]}}, pe_sum_2_3_1}));
-                end
-                pe_acc_2_3_2 <= p2_first ? $signed({{13{pe_sum_2_3_2[18]}}, pe_sum_2_3_2}) : (pe_acc_2_3_2 + $signed({{13{pe_sum_2_3_2[18]}}, pe_sum_2_3_2}));
-                if (p2_last) begin
-                    shadow_2_3_2 <= p2_first ? $signed({{13{pe_sum_2_3_2[18]}}, pe_sum_2_3_2}) : (pe_acc_2_3_2 + $signed({{13{pe_sum_2_3_2[18]}}, pe_sum_2_3_2}));
-                end
-                pe_acc_2_3_3 <= p2_first ? $signed({{13{pe_sum_2_3_3[18]}}, pe_sum_2_3_3}) : (pe_acc_2_3_3 + $signed({{13{pe_sum_2_3_3[18]}}, pe_sum_2_3_3}));
-                if (p2_last) begin
-                    shadow_2_3_3 <= p2_first ? $signed({{13{pe_sum_2_3_3[18]}}, pe_sum_2_3_3}) : (pe_acc_2_3_3 + $signed({{13{pe_sum_2_3_3[18]}}, pe_sum_2_3_3}));
-                end
-                pe_acc_3_0_0 <= p2_first ? $signed({{13{pe_sum_3_0_0[18]}}, pe_sum_3_0_0}) : (pe_acc_3_0_0 + $signed({{13{pe_sum_3_0_0[18]}}, pe_sum_3_0_0}));
-                if (p2_last) begin
-                    shadow_3_0_0 <= p2_first ? $signed({{13{pe_sum_3_0_0[18]}}, pe_sum_3_0_0}) : (pe_acc_3_0_0 + $signed({{13{pe_sum_3_0_0[18]}}, pe_sum_3_0_0}));
-                end
-                pe_acc_3_0_1 <= p2_first ? $signed({{13{pe_sum_3_0_1[18]}}, pe_sum_3_0_1}) : (pe_acc_3_0_1 + $signed({{13{pe_sum_3_0_1[18]}}, pe_sum_3_0_1}));
-                if (p2_last) begin
-                    shadow_3_0_1 <= p2_first ? $signed({{13{pe_sum_3_0_1[18]}}, pe_sum_3_0_1}) : (pe_acc_3_0_1 + $signed({{13{pe_sum_3_0_1[18]}}, pe_sum_3_0_1}));
-                end
-                pe_acc_3_0_2 <= p2_first ? $signed({{13{pe_sum_3_0_2[18]}}, pe_sum_3_0_2}) : (pe_acc_3_0_2 + $signed({{13{pe_sum_3_0_2[18]}}, pe_sum_3_0_2}));
-                if (p2_last) begin
-                    shadow_3_0_2 <= p2_first ? $signed({{13{pe_sum_3_0_2[18]}}, pe_sum_3_0_2}) : (pe_acc_3_0_2 + $signed({{13{pe_sum_3_0_2[18]}}, pe_sum_3_0_2}));
-                end
-                pe_acc_3_0_3 <= p2_first ? $signed({{13{pe_sum_3_0_3[18]}}, pe_sum_3_0_3}) : (pe_acc_3_0_3 + $signed({{13{pe_sum_3_0_3[18]}}, pe_sum_3_0_3}));
-                if (p2_last) begin
-                    shadow_3_0_3 <= p2_first ? $signed({{13{pe_sum_3_0_3[18]}}, pe_sum_3_0_3}) : (pe_acc_3_0_3 + $signed({{13{pe_sum_3_0_3[18]}}, pe_sum_3_0_3}));
-                end
-                pe_acc_3_1_0 <= p2_first ? $signed({{13{pe_sum_3_1_0[18]}}, pe_sum_3_1_0}) : (pe_acc_3_1_0 + $signed({{13{pe_sum_3_1_0[18]}}, pe_sum_3_1_0}));
-                if (p2_last) begin
-                    shadow_3_1_0 <= p2_first ? $signed({{13{pe_sum_3_1_0[18]}}, pe_sum_3_1_0}) : (pe_acc_3_1_0 + $signed({{13{pe_sum_3_1_0[18]}}, pe_sum_3_1_0}));
-                end
-                pe_acc_3_1_1 <= p2_first ? $signed({{13{pe_sum_3_1_1[18]}}, pe_sum_3_1_1}) : (pe_acc_3_1_1 + $signed({{13{pe_sum_3_1_1[18]}}, pe_sum_3_1_1}));
-                if (p2_last) begin
-                    shadow_3_1_1 <= p2_first ? $signed({{13{pe_sum_3_1_1[18]}}, pe_sum_3_1_1}) : (pe_acc_3_1_1 + $signed({{13{pe_sum_3_1_1[18]}}, pe_sum_3_1_1}));
-                end
-                pe_acc_3_1_2 <= p2_first ? $signed({{13{pe_sum_3_1_2[18]}}, pe_sum_3_1_2}) : (pe_acc_3_1_2 + $signed({{13{pe_sum_3_1_2[18]}}, pe_sum_3_1_2}));
-                if (p2_last) begin
-                    shadow_3_1_2 <= p2_first ? $signed({{13{pe_sum_3_1_2[18]}}, pe_sum_3_1_2}) : (pe_acc_3_1_2 + $signed({{13{pe_sum_3_1_2[18]}}, pe_sum_3_1_2}));
-                end
-                pe_acc_3_1_3 <= p2_first ? $signed({{13{pe_sum_3_1_3[18]}}, pe_sum_3_1_3}) : (pe_acc_3_1_3 + $signed({{13{pe_sum_3_1_3[18]}}, pe_sum_3_1_3}));
-                if (p2_last) begin
-                    shadow_3_1_3 <= p2_first ? $signed({{13{pe_sum_3_1_3[18]}}, pe_sum_3_1_3}) : (pe_acc_3_1_3 + $signed({{13{pe_sum_3_1_3[18]}}, pe_sum_3_1_3}));
-                end
-                pe_acc_3_2_0 <= p2_first ? $signed({{13{pe_sum_3_2_0[18]}}, pe_sum_3_2_0}) : (pe_acc_3_2_0 + $signed({{13{pe_sum_3_2_0[18]}}, pe_sum_3_2_0}));
-                if (p2_last) begin
-                    shadow_3_2_0 <= p2_first ? $signed({{13{pe_sum_3_2_0[18]}}, pe_sum_3_2_0}) : (pe_acc_3_2_0 + $signed({{13{pe_sum_3_2_0[18]}}, pe_sum_3_2_0}));
-                end
-                pe_acc_3_2_1 <= p2_first ? $signed({{13{pe_sum_3_2_1[18]}}, pe_sum_3_2_1}) : (pe_acc_3_2_1 + $signed({{13{pe_sum_3_2_1[18]}}, pe_sum_3_2_1}));
-                if (p2_last) begin
-                    shadow_3_2_1 <= p2_first ? $signed({{13{pe_sum_3_2_1[18]}}, pe_sum_3_2_1}) : (pe_acc_3_2_1 + $signed({{13{pe_sum_3_2_1[18]}}, pe_sum_3_2_1}));
-                end
-                pe_acc_3_2_2 <= p2_first ? $signed({{13{pe_sum_3_2_2[18]}}, pe_sum_3_2_2}) : (pe_acc_3_2_2 + $signed({{13{pe_sum_3_2_2[18]}}, pe_sum_3_2_2}));
-                if (p2_last) begin
-                    shadow_3_2_2 <= p2_first ? $signed({{13{pe_sum_3_2_2[18]}}, pe_sum_3_2_2}) : (pe_acc_3_2_2 + $signed({{13{pe_sum_3_2_2[18]}}, pe_sum_3_2_2}));
-                end
-                pe_acc_3_2_3 <= p2_first ? $signed({{13{pe_sum_3_2_3[18]}}, pe_sum_3_2_3}) : (pe_acc_3_2_3 + $signed({{13{pe_sum_3_2_3[18]}}, pe_sum_3_2_3}));
-                if (p2_last) begin
-                    shadow_3_2_3 <= p2_first ? $signed({{13{pe_sum_3_2_3[18]}}, pe_sum_3_2_3}) : (pe_acc_3_2_3 + $signed({{13{pe_sum_3_2_3[18]}}, pe_sum_3_2_3}));
-                end
-                pe_acc_3_3_0 <= p2_first ? $signed({{13{pe_sum_3_3_0[18]}}, pe_sum_3_3_0}) : (pe_acc_3_3_0 + $signed({{13{pe_sum_3_3_0[18]}}, pe_sum_3_3_0}));
-                if (p2_last) begin
-                    shadow_3_3_0 <= p2_first ? $signed({{13{pe_sum_3_3_0[18]}}, pe_sum_3_3_0}) : (pe_acc_3_3_0 + $signed({{13{pe_sum_3_3_0[18]}}, pe_sum_3_3_0}));
-                end
-                pe_acc_3_3_1 <= p2_first ? $signed({{13{pe_sum_3_3_1[18]}}, pe_sum_3_3_1}) : (pe_acc_3_3_1 + $signed({{13{pe_sum_3_3_1[18]}}, pe_sum_3_3_1}));
-                if (p2_last) begin
-                    shadow_3_3_1 <= p2_first ? $signed({{13{pe_sum_3_3_1[18]}}, pe_sum_3_3_1}) : (pe_acc_3_3_1 + $signed({{13{pe_sum_3_3_1[18]}}, pe_sum_3_3_1}));
-                end
-                pe_acc_3_3_2 <= p2_first ? $signed({{13{pe_sum_3_3_2[18]}}, pe_sum_3_3_2}) : (pe_acc_3_3_2 + $signed({{13{pe_sum_3_3_2[18]}}, pe_sum_3_3_2}));
-                if (p2_last) begin
-                    shadow_3_3_2 <= p2_first ? $signed({{13{pe_sum_3_3_2[18]}}, pe_sum_3_3_2}) : (pe_acc_3_3_2 + $signed({{13{pe_sum_3_3_2[18]}}, pe_sum_3_3_2}));
-                end
-                pe_acc_3_3_3 <= p2_first ? $signed({{13{pe_sum_3_3_3[18]}}, pe_sum_3_3_3}) : (pe_acc_3_3_3 + $signed({{13{pe_sum_3_3_3[18]}}, pe_sum_3_3_3}));
-                if (p2_last) begin
-                    shadow_3_3_3 <= p2_first ? $signed({{13{pe_sum_3_3_3[18]}}, pe_sum_3_3_3}) : (pe_acc_3_3_3 + $signed({{13{pe_sum_3_3_3[18]}}, pe_sum_3_3_3}));
-                end
-            end
-        end
-    end
-
-    assign rq_trigger = p2_valid && p2_last;
-    assign rq_last_row = rq_active && (rq_row == 8'd3);
-
-    // rq_fsm
-    always @(posedge clk) begin
-        if (rst) begin
-            rq_active <= 1'b0;
-            rq_row <= 8'd0;
-            rq_g <= 16'd0;
-            rq_half <= 1'b0;
-            rq_last_g <= 1'b0;
-            rq_done_count <= 16'd0;
-        end else begin
-            if (rq_trigger) begin
-                rq_active <= 1'b1;
-                rq_row <= 8'd0;
-                rq_g <= p2_g;
-                rq_half <= p2_half;
-                rq_last_g <= p2_last_g;
-            end else if (rq_active) begin
-                if (rq_last_row) begin
-                    rq_active <= 1'b0;
-                end else begin
-                    rq_row <= rq_row + 8'd1;
-                end
-            end
-            if (rq_last_row && rq_last_g) begin
-                rq_done_count <= rq_done_count + 16'd1;
-            end
-            if (!(phase == 2'd3)) begin
-                rq_done_count <= 16'd0;
-                rq_active <= 1'b0;
-            end
-        end
-    end
-
-    assign requant_done_tiles = rq_done_count;
-    assign rq_rd_row = rq_trigger ? 8'd0 : (rq_row + 8'd1);
-    assign rq_rd_g = rq_trigger ? p2_g : rq_g;
-    assign rq_rd_half = rq_trigger ? p2_half : rq_half;
-    assign rq_rd_ch = pass_o0_mod_b + (rq_rd_g * 16'd4);
-    assign rq_rd_ch_b = rq_rd_ch[3:0];
-    assign rq_rd_ch_w = rq_rd_ch >> 4;
-    assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd4) : {8'd0, rq_rd_row}) * 16'd64) + rq_rd_ch_w;
-    assign res_rd_en = 1'b1;
-    assign res_rd_addr_0_0 = 9'((4'd0 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_1 = 9'((4'd1 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_2 = 9'((4'd2 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_3 = 9'((4'd3 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_4 = 9'((4'd4 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_5 = 9'((4'd5 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_6 = 9'((4'd6 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_7 = 9'((4'd7 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_8 = 9'((4'd8 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_9 = 9'((4'd9 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_10 = 9'((4'd10 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_11 = 9'((4'd11 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_12 = 9'((4'd12 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_13 = 9'((4'd13 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_14 = 9'((4'd14 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_0_15 = rq_rd_base[8:0];
-    assign res_rd_addr_1_0 = 9'((4'd0 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_1 = 9'((4'd1 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_2 = 9'((4'd2 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_3 = 9'((4'd3 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_4 = 9'((4'd4 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_5 = 9'((4'd5 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_6 = 9'((4'd6 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_7 = 9'((4'd7 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_8 = 9'((4'd8 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_9 = 9'((4'd9 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_10 = 9'((4'd10 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_11 = 9'((4'd11 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_12 = 9'((4'd12 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_13 = 9'((4'd13 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_14 = 9'((4'd14 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_1_15 = rq_rd_base[8:0];
-    assign res_rd_addr_2_0 = 9'((4'd0 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_1 = 9'((4'd1 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_2 = 9'((4'd2 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_3 = 9'((4'd3 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_4 = 9'((4'd4 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_5 = 9'((4'd5 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_6 = 9'((4'd6 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_7 = 9'((4'd7 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_8 = 9'((4'd8 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_9 = 9'((4'd9 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_10 = 9'((4'd10 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_11 = 9'((4'd11 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_12 = 9'((4'd12 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_13 = 9'((4'd13 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_14 = 9'((4'd14 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_2_15 = rq_rd_base[8:0];
-    assign res_rd_addr_3_0 = 9'((4'd0 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_1 = 9'((4'd1 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_2 = 9'((4'd2 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_3 = 9'((4'd3 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_4 = 9'((4'd4 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_5 = 9'((4'd5 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_6 = 9'((4'd6 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_7 = 9'((4'd7 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_8 = 9'((4'd8 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_9 = 9'((4'd9 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_10 = 9'((4'd10 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_11 = 9'((4'd11 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_12 = 9'((4'd12 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_13 = 9'((4'd13 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_14 = 9'((4'd14 < rq_rd_ch_b) ? (rq_rd_base + 16'd1) : rq_rd_base);
-    assign res_rd_addr_3_15 = rq_rd_base[8:0];
-    assign bias_rd_en = rq_trigger;
-    assign rq_bias_o4_0 = (({4'd0, pass_o0} + ({4'd0, p2_g} * 20'd4)) + 20'd0) << 2;
-    assign bias_rd_addr_0 = 9'((rq_bias_o4_0 >> 4) - {2'd0, pass_bias_lo});
-
-    // rq_bias_off_0_q
-    always @(posedge clk) begin
-        if (rst) begin
-            rq_bias_off_0 <= 4'd0;
-        end else begin
-            if (rq_trigger) begin
-                rq_bias_off_0 <= rq_bias_o4_0[3:0];
-            end
-        end
-    end
-
-    assign rq_bias_o4_1 = (({4'd0, pass_o0} + ({4'd0, p2_g} * 20'd4)) + 20'd1) << 2;
-    assign bias_rd_addr_1 = 9'((rq_bias_o4_1 >> 4) - {2'd0, pass_bias_lo});
-
-    // rq_bias_off_1_q
-    always @(posedge clk) begin
-        if (rst) begin
-            rq_bias_off_1 <= 4'd0;
-        end else begin
-            if (rq_trigger) begin
-                rq_bias_off_1 <= rq_bias_o4_1[3:0];
-            end
-        end
-    end
-
-    assign rq_bias_o4_2 = (({4'd0, pass_o0} + ({4'd0, p2_g} * 20'd4)) + 20'd2) << 2;
-    assign bias_rd_addr_2 = 9'((rq_bias_o4_2 >> 4) - {2'd0, pass_bias_lo});
-
-    // rq_bias_off_2_q
-    always @(posedge clk) begin
-        if (rst) begin
-            rq_bias_off_2 <= 4'd0;
-        end else begin
-            if (rq_trigger) begin
-                rq_bias_off_2 <= rq_bias_o4_2[3:0];
-            end
-        end
-    end
-
-    assign rq_bias_o4_3 = (({4'd0, pass_o0} + ({4'd0, p2_g} * 20'd4)) + 20'd3) << 2;
-    assign bias_rd_addr_3 = 9'((rq_bias_o4_3 >> 4) - {2'd0, pass_bias_lo});
-
-    // rq_bias_off_3_q
-    always @(posedge clk) begin
-        if (rst) begin
-            rq_bias_off_3 <= 4'd0;
-        end else begin
-            if (rq_trigger) begin
-                rq_bias_off_3 <= rq_bias_o4_3[3:0];
-            end
-        end
-    end
-
-    assign rq_bias_0 = $signed(32'(bias_ram_0_rdata >> {rq_bias_off_0, 3'd0}));
-    assign rq_bias_1 = $signed(32'(bias_ram_1_rdata >> {rq_bias_off_1, 3'd0}));
-    assign rq_bias_2 = $signed(32'(bias_ram_2_rdata >> {rq_bias_off_2, 3'd0}));
-    assign rq_bias_3 = $signed(32'(bias_ram_3_rdata >> {rq_bias_off_3, 3'd0}));
-    assign rq_ch = pass_o0_mod_b + (rq_g * 16'd4);
-    assign rq_ch_b = rq_ch[3:0];
-    assign rq_ch_w = rq_ch >> 4;
-    assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) * 16'd64) + rq_ch_w;
-    assign rq_mult = $signed({32'd0, d_m});
-    assign rq_round = $signed(50'd1 << (d_sh - 6'd1));
-    assign rq_0_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_0 : shadow_2_0_0) : (1'(rq_row[1:0]) ? shadow_1_0_0 : shadow_0_0_0);
-    assign rq_0_0_t = rq_0_0_acc + rq_bias_0;
-    assign rq_0_0_p = $signed({{2{1'(($signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult}) + rq_round;
-    assign rq_0_0_sh = rq_0_0_p >>> d_sh;
-    assign rq_0_0_c1 = (rq_0_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_0_sh[7:0]));
-    assign rq_0_0_res_sel = rq_ch_b + 4'd0;
-    assign rq_0_0_res = d_res ? $signed(rq_0_0_res_sel[3] ? (rq_0_0_res_sel[2] ? (rq_0_0_res_sel[1] ? (rq_0_0_res_sel[0] ? res_buf_0_15_rdata : res_buf_0_14_rdata) : (rq_0_0_res_sel[0] ? res_buf_0_13_rdata : res_buf_0_12_rdata)) : (rq_0_0_res_sel[1] ? (rq_0_0_res_sel[0] ? res_buf_0_11_rdata : res_buf_0_10_rdata) : (rq_0_0_res_sel[0] ? res_buf_0_9_rdata : res_buf_0_8_rdata))) : (rq_0_0_res_sel[2] ? (rq_0_0_res_sel[1] ? (rq_0_0_res_sel[0] ? res_buf_0_7_rdata : res_buf_0_6_rdata) : (rq_0_0_res_sel[0] ? res_buf_0_5_rdata : res_buf_0_4_rdata)) : (rq_0_0_res_sel[1] ? (rq_0_0_res_sel[0] ? res_buf_0_3_rdata : res_buf_0_2_rdata) : (rq_0_0_res_sel[0] ? res_buf_0_1_rdata : res_buf_0_0_rdata)))) : 8'sd0;
-    assign rq_0_0_s10 = $signed({{2{rq_0_0_c1[7]}}, rq_0_0_c1}) + $signed({{2{rq_0_0_res[7]}}, rq_0_0_res});
-    assign rq_0_0_c2 = (rq_0_0_s10 < (-10'sd128)) ? 8'sh80 : ((rq_0_0_s10 > 10'sd127) ? 8'sd127 : $signed(rq_0_0_s10[7:0]));
-    assign rq_0_0_pr = (($signed({{18{rq_0_0_c2[7]}}, rq_0_0_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_0_0_q = ((d_act == 2'd1) && (rq_0_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_0_c2 < 8'sd0)) ? ((rq_0_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_0_pr[7:0]))) : rq_0_0_c2);
-    assign rq_0_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_1 : shadow_2_0_1) : (1'(rq_row[1:0]) ? shadow_1_0_1 : shadow_0_0_1);
-    assign rq_0_1_t = rq_0_1_acc + rq_bias_1;
-    assign rq_0_1_p = $signed({{2{1'(($signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult}) + rq_round;
-    assign rq_0_1_sh = rq_0_1_p >>> d_sh;
-    assign rq_0_1_c1 = (rq_0_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_1_sh[7:0]));
-    assign rq_0_1_res_sel = rq_ch_b + 4'd1;
-    assign rq_0_1_res = d_res ? $signed(rq_0_1_res_sel[3] ? (rq_0_1_res_sel[2] ? (rq_0_1_res_sel[1] ? (rq_0_1_res_sel[0] ? res_buf_0_15_rdata : res_buf_0_14_rdata) : (rq_0_1_res_sel[0] ? res_buf_0_13_rdata : res_buf_0_12_rdata)) : (rq_0_1_res_sel[1] ? (rq_0_1_res_sel[0] ? res_buf_0_11_rdata : res_buf_0_10_rdata) : (rq_0_1_res_sel[0] ? res_buf_0_9_rdata : res_buf_0_8_rdata))) : (rq_0_1_res_sel[2] ? (rq_0_1_res_sel[1] ? (rq_0_1_res_sel[0] ? res_buf_0_7_rdata : res_buf_0_6_rdata) : (rq_0_1_res_sel[0] ? res_buf_0_5_rdata : res_buf_0_4_rdata)) : (rq_0_1_res_sel[1] ? (rq_0_1_res_sel[0] ? res_buf_0_3_rdata : res_buf_0_2_rdata) : (rq_0_1_res_sel[0] ? res_buf_0_1_rdata : res_buf_0_0_rdata)))) : 8'sd0;
-    assign rq_0_1_s10 = $signed({{2{rq_0_1_c1[7]}}, rq_0_1_c1}) + $signed({{2{rq_0_1_res[7]}}, rq_0_1_res});
-    assign rq_0_1_c2 = (rq_0_1_s10 < (-10'sd128)) ? 8'sh80 : ((rq_0_1_s10 > 10'sd127) ? 8'sd127 : $signed(rq_0_1_s10[7:0]));
-    assign rq_0_1_pr = (($signed({{18{rq_0_1_c2[7]}}, rq_0_1_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_0_1_q = ((d_act == 2'd1) && (rq_0_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_1_c2 < 8'sd0)) ? ((rq_0_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_1_pr[7:0]))) : rq_0_1_c2);
-    assign rq_0_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_2 : shadow_2_0_2) : (1'(rq_row[1:0]) ? shadow_1_0_2 : shadow_0_0_2);
-    assign rq_0_2_t = rq_0_2_acc + rq_bias_2;
-    assign rq_0_2_p = $signed({{2{1'(($signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult}) + rq_round;
-    assign rq_0_2_sh = rq_0_2_p >>> d_sh;
-    assign rq_0_2_c1 = (rq_0_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_2_sh[7:0]));
-    assign rq_0_2_res_sel = rq_ch_b + 4'd2;
-    assign rq_0_2_res = d_res ? $signed(rq_0_2_res_sel[3] ? (rq_0_2_res_sel[2] ? (rq_0_2_res_sel[1] ? (rq_0_2_res_sel[0] ? res_buf_0_15_rdata : res_buf_0_14_rdata) : (rq_0_2_res_sel[0] ? res_buf_0_13_rdata : res_buf_0_12_rdata)) : (rq_0_2_res_sel[1] ? (rq_0_2_res_sel[0] ? res_buf_0_11_rdata : res_buf_0_10_rdata) : (rq_0_2_res_sel[0] ? res_buf_0_9_rdata : res_buf_0_8_rdata))) : (rq_0_2_res_sel[2] ? (rq_0_2_res_sel[1] ? (rq_0_2_res_sel[0] ? res_buf_0_7_rdata : res_buf_0_6_rdata) : (rq_0_2_res_sel[0] ? res_buf_0_5_rdata : res_buf_0_4_rdata)) : (rq_0_2_res_sel[1] ? (rq_0_2_res_sel[0] ? res_buf_0_3_rdata : res_buf_0_2_rdata) : (rq_0_2_res_sel[0] ? res_buf_0_1_rdata : res_buf_0_0_rdata)))) : 8'sd0;
-    assign rq_0_2_s10 = $signed({{2{rq_0_2_c1[7]}}, rq_0_2_c1}) + $signed({{2{rq_0_2_res[7]}}, rq_0_2_res});
-    assign rq_0_2_c2 = (rq_0_2_s10 < (-10'sd128)) ? 8'sh80 : ((rq_0_2_s10 > 10'sd127) ? 8'sd127 : $signed(rq_0_2_s10[7:0]));
-    assign rq_0_2_pr = (($signed({{18{rq_0_2_c2[7]}}, rq_0_2_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_0_2_q = ((d_act == 2'd1) && (rq_0_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_2_c2 < 8'sd0)) ? ((rq_0_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_2_pr[7:0]))) : rq_0_2_c2);
-    assign rq_0_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_3 : shadow_2_0_3) : (1'(rq_row[1:0]) ? shadow_1_0_3 : shadow_0_0_3);
-    assign rq_0_3_t = rq_0_3_acc + rq_bias_3;
-    assign rq_0_3_p = $signed({{2{1'(($signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult}) + rq_round;
-    assign rq_0_3_sh = rq_0_3_p >>> d_sh;
-    assign rq_0_3_c1 = (rq_0_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_3_sh[7:0]));
-    assign rq_0_3_res_sel = rq_ch_b + 4'd3;
-    assign rq_0_3_res = d_res ? $signed(rq_0_3_res_sel[3] ? (rq_0_3_res_sel[2] ? (rq_0_3_res_sel[1] ? (rq_0_3_res_sel[0] ? res_buf_0_15_rdata : res_buf_0_14_rdata) : (rq_0_3_res_sel[0] ? res_buf_0_13_rdata : res_buf_0_12_rdata)) : (rq_0_3_res_sel[1] ? (rq_0_3_res_sel[0] ? res_buf_0_11_rdata : res_buf_0_10_rdata) : (rq_0_3_res_sel[0] ? res_buf_0_9_rdata : res_buf_0_8_rdata))) : (rq_0_3_res_sel[2] ? (rq_0_3_res_sel[1] ? (rq_0_3_res_sel[0] ? res_buf_0_7_rdata : res_buf_0_6_rdata) : (rq_0_3_res_sel[0] ? res_buf_0_5_rdata : res_buf_0_4_rdata)) : (rq_0_3_res_sel[1] ? (rq_0_3_res_sel[0] ? res_buf_0_3_rdata : res_buf_0_2_rdata) : (rq_0_3_res_sel[0] ? res_buf_0_1_rdata : res_buf_0_0_rdata)))) : 8'sd0;
-    assign rq_0_3_s10 = $signed({{2{rq_0_3_c1[7]}}, rq_0_3_c1}) + $signed({{2{rq_0_3_res[7]}}, rq_0_3_res});
-    assign rq_0_3_c2 = (rq_0_3_s10 < (-10'sd128)) ? 8'sh80 : ((rq_0_3_s10 > 10'sd127) ? 8'sd127 : $signed(rq_0_3_s10[7:0]));
-    assign rq_0_3_pr = (($signed({{18{rq_0_3_c2[7]}}, rq_0_3_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_0_3_q = ((d_act == 2'd1) && (rq_0_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_3_c2 < 8'sd0)) ? ((rq_0_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_3_pr[7:0]))) : rq_0_3_c2);
-    assign rq_lane_0_0 = 4'd0 - rq_ch_b;
-    assign out_we_0_0 = rq_active && ((rq_lane_0_0 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_0}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_0 = 9'((4'd0 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_0 = $unsigned(1'(rq_lane_0_0[1:0] >> 1) ? (1'(rq_lane_0_0[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_0[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_1 = 4'd1 - rq_ch_b;
-    assign out_we_0_1 = rq_active && ((rq_lane_0_1 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_1}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_1 = 9'((4'd1 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_1 = $unsigned(1'(rq_lane_0_1[1:0] >> 1) ? (1'(rq_lane_0_1[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_1[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_2 = 4'd2 - rq_ch_b;
-    assign out_we_0_2 = rq_active && ((rq_lane_0_2 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_2}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_2 = 9'((4'd2 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_2 = $unsigned(1'(rq_lane_0_2[1:0] >> 1) ? (1'(rq_lane_0_2[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_2[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_3 = 4'd3 - rq_ch_b;
-    assign out_we_0_3 = rq_active && ((rq_lane_0_3 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_3}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_3 = 9'((4'd3 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_3 = $unsigned(1'(rq_lane_0_3[1:0] >> 1) ? (1'(rq_lane_0_3[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_3[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_4 = 4'd4 - rq_ch_b;
-    assign out_we_0_4 = rq_active && ((rq_lane_0_4 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_4}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_4 = 9'((4'd4 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_4 = $unsigned(1'(rq_lane_0_4[1:0] >> 1) ? (1'(rq_lane_0_4[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_4[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_5 = 4'd5 - rq_ch_b;
-    assign out_we_0_5 = rq_active && ((rq_lane_0_5 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_5}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_5 = 9'((4'd5 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_5 = $unsigned(1'(rq_lane_0_5[1:0] >> 1) ? (1'(rq_lane_0_5[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_5[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_6 = 4'd6 - rq_ch_b;
-    assign out_we_0_6 = rq_active && ((rq_lane_0_6 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_6}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_6 = 9'((4'd6 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_6 = $unsigned(1'(rq_lane_0_6[1:0] >> 1) ? (1'(rq_lane_0_6[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_6[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_7 = 4'd7 - rq_ch_b;
-    assign out_we_0_7 = rq_active && ((rq_lane_0_7 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_7}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_7 = 9'((4'd7 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_7 = $unsigned(1'(rq_lane_0_7[1:0] >> 1) ? (1'(rq_lane_0_7[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_7[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_8 = 4'd8 - rq_ch_b;
-    assign out_we_0_8 = rq_active && ((rq_lane_0_8 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_8}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_8 = 9'((4'd8 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_8 = $unsigned(1'(rq_lane_0_8[1:0] >> 1) ? (1'(rq_lane_0_8[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_8[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_9 = 4'd9 - rq_ch_b;
-    assign out_we_0_9 = rq_active && ((rq_lane_0_9 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_9}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_9 = 9'((4'd9 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_9 = $unsigned(1'(rq_lane_0_9[1:0] >> 1) ? (1'(rq_lane_0_9[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_9[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_10 = 4'd10 - rq_ch_b;
-    assign out_we_0_10 = rq_active && ((rq_lane_0_10 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_10}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_10 = 9'((4'd10 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_10 = $unsigned(1'(rq_lane_0_10[1:0] >> 1) ? (1'(rq_lane_0_10[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_10[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_11 = 4'd11 - rq_ch_b;
-    assign out_we_0_11 = rq_active && ((rq_lane_0_11 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_11}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_11 = 9'((4'd11 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_11 = $unsigned(1'(rq_lane_0_11[1:0] >> 1) ? (1'(rq_lane_0_11[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_11[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_12 = 4'd12 - rq_ch_b;
-    assign out_we_0_12 = rq_active && ((rq_lane_0_12 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_12}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_12 = 9'((4'd12 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_12 = $unsigned(1'(rq_lane_0_12[1:0] >> 1) ? (1'(rq_lane_0_12[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_12[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_13 = 4'd13 - rq_ch_b;
-    assign out_we_0_13 = rq_active && ((rq_lane_0_13 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_13}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_13 = 9'((4'd13 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_13 = $unsigned(1'(rq_lane_0_13[1:0] >> 1) ? (1'(rq_lane_0_13[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_13[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_14 = 4'd14 - rq_ch_b;
-    assign out_we_0_14 = rq_active && ((rq_lane_0_14 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_14}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_14 = 9'((4'd14 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_0_14 = $unsigned(1'(rq_lane_0_14[1:0] >> 1) ? (1'(rq_lane_0_14[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_14[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_lane_0_15 = 4'd15 - rq_ch_b;
-    assign out_we_0_15 = rq_active && ((rq_lane_0_15 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_0_15}) < {8'd0, pass_channels}));
-    assign out_wr_addr_0_15 = rq_wr_base[8:0];
-    assign out_wr_data_0_15 = $unsigned(1'(rq_lane_0_15[1:0] >> 1) ? (1'(rq_lane_0_15[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_15[1:0]) ? rq_0_1_q : rq_0_0_q));
-    assign rq_1_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_0 : shadow_2_1_0) : (1'(rq_row[1:0]) ? shadow_1_1_0 : shadow_0_1_0);
-    assign rq_1_0_t = rq_1_0_acc + rq_bias_0;
-    assign rq_1_0_p = $signed({{2{1'(($signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult}) + rq_round;
-    assign rq_1_0_sh = rq_1_0_p >>> d_sh;
-    assign rq_1_0_c1 = (rq_1_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_0_sh[7:0]));
-    assign rq_1_0_res_sel = rq_ch_b + 4'd0;
-    assign rq_1_0_res = d_res ? $signed(rq_1_0_res_sel[3] ? (rq_1_0_res_sel[2] ? (rq_1_0_res_sel[1] ? (rq_1_0_res_sel[0] ? res_buf_1_15_rdata : res_buf_1_14_rdata) : (rq_1_0_res_sel[0] ? res_buf_1_13_rdata : res_buf_1_12_rdata)) : (rq_1_0_res_sel[1] ? (rq_1_0_res_sel[0] ? res_buf_1_11_rdata : res_buf_1_10_rdata) : (rq_1_0_res_sel[0] ? res_buf_1_9_rdata : res_buf_1_8_rdata))) : (rq_1_0_res_sel[2] ? (rq_1_0_res_sel[1] ? (rq_1_0_res_sel[0] ? res_buf_1_7_rdata : res_buf_1_6_rdata) : (rq_1_0_res_sel[0] ? res_buf_1_5_rdata : res_buf_1_4_rdata)) : (rq_1_0_res_sel[1] ? (rq_1_0_res_sel[0] ? res_buf_1_3_rdata : res_buf_1_2_rdata) : (rq_1_0_res_sel[0] ? res_buf_1_1_rdata : res_buf_1_0_rdata)))) : 8'sd0;
-    assign rq_1_0_s10 = $signed({{2{rq_1_0_c1[7]}}, rq_1_0_c1}) + $signed({{2{rq_1_0_res[7]}}, rq_1_0_res});
-    assign rq_1_0_c2 = (rq_1_0_s10 < (-10'sd128)) ? 8'sh80 : ((rq_1_0_s10 > 10'sd127) ? 8'sd127 : $signed(rq_1_0_s10[7:0]));
-    assign rq_1_0_pr = (($signed({{18{rq_1_0_c2[7]}}, rq_1_0_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_1_0_q = ((d_act == 2'd1) && (rq_1_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_0_c2 < 8'sd0)) ? ((rq_1_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_0_pr[7:0]))) : rq_1_0_c2);
-    assign rq_1_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_1 : shadow_2_1_1) : (1'(rq_row[1:0]) ? shadow_1_1_1 : shadow_0_1_1);
-    assign rq_1_1_t = rq_1_1_acc + rq_bias_1;
-    assign rq_1_1_p = $signed({{2{1'(($signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult}) + rq_round;
-    assign rq_1_1_sh = rq_1_1_p >>> d_sh;
-    assign rq_1_1_c1 = (rq_1_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_1_sh[7:0]));
-    assign rq_1_1_res_sel = rq_ch_b + 4'd1;
-    assign rq_1_1_res = d_res ? $signed(rq_1_1_res_sel[3] ? (rq_1_1_res_sel[2] ? (rq_1_1_res_sel[1] ? (rq_1_1_res_sel[0] ? res_buf_1_15_rdata : res_buf_1_14_rdata) : (rq_1_1_res_sel[0] ? res_buf_1_13_rdata : res_buf_1_12_rdata)) : (rq_1_1_res_sel[1] ? (rq_1_1_res_sel[0] ? res_buf_1_11_rdata : res_buf_1_10_rdata) : (rq_1_1_res_sel[0] ? res_buf_1_9_rdata : res_buf_1_8_rdata))) : (rq_1_1_res_sel[2] ? (rq_1_1_res_sel[1] ? (rq_1_1_res_sel[0] ? res_buf_1_7_rdata : res_buf_1_6_rdata) : (rq_1_1_res_sel[0] ? res_buf_1_5_rdata : res_buf_1_4_rdata)) : (rq_1_1_res_sel[1] ? (rq_1_1_res_sel[0] ? res_buf_1_3_rdata : res_buf_1_2_rdata) : (rq_1_1_res_sel[0] ? res_buf_1_1_rdata : res_buf_1_0_rdata)))) : 8'sd0;
-    assign rq_1_1_s10 = $signed({{2{rq_1_1_c1[7]}}, rq_1_1_c1}) + $signed({{2{rq_1_1_res[7]}}, rq_1_1_res});
-    assign rq_1_1_c2 = (rq_1_1_s10 < (-10'sd128)) ? 8'sh80 : ((rq_1_1_s10 > 10'sd127) ? 8'sd127 : $signed(rq_1_1_s10[7:0]));
-    assign rq_1_1_pr = (($signed({{18{rq_1_1_c2[7]}}, rq_1_1_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_1_1_q = ((d_act == 2'd1) && (rq_1_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_1_c2 < 8'sd0)) ? ((rq_1_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_1_pr[7:0]))) : rq_1_1_c2);
-    assign rq_1_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_2 : shadow_2_1_2) : (1'(rq_row[1:0]) ? shadow_1_1_2 : shadow_0_1_2);
-    assign rq_1_2_t = rq_1_2_acc + rq_bias_2;
-    assign rq_1_2_p = $signed({{2{1'(($signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult}) + rq_round;
-    assign rq_1_2_sh = rq_1_2_p >>> d_sh;
-    assign rq_1_2_c1 = (rq_1_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_2_sh[7:0]));
-    assign rq_1_2_res_sel = rq_ch_b + 4'd2;
-    assign rq_1_2_res = d_res ? $signed(rq_1_2_res_sel[3] ? (rq_1_2_res_sel[2] ? (rq_1_2_res_sel[1] ? (rq_1_2_res_sel[0] ? res_buf_1_15_rdata : res_buf_1_14_rdata) : (rq_1_2_res_sel[0] ? res_buf_1_13_rdata : res_buf_1_12_rdata)) : (rq_1_2_res_sel[1] ? (rq_1_2_res_sel[0] ? res_buf_1_11_rdata : res_buf_1_10_rdata) : (rq_1_2_res_sel[0] ? res_buf_1_9_rdata : res_buf_1_8_rdata))) : (rq_1_2_res_sel[2] ? (rq_1_2_res_sel[1] ? (rq_1_2_res_sel[0] ? res_buf_1_7_rdata : res_buf_1_6_rdata) : (rq_1_2_res_sel[0] ? res_buf_1_5_rdata : res_buf_1_4_rdata)) : (rq_1_2_res_sel[1] ? (rq_1_2_res_sel[0] ? res_buf_1_3_rdata : res_buf_1_2_rdata) : (rq_1_2_res_sel[0] ? res_buf_1_1_rdata : res_buf_1_0_rdata)))) : 8'sd0;
-    assign rq_1_2_s10 = $signed({{2{rq_1_2_c1[7]}}, rq_1_2_c1}) + $signed({{2{rq_1_2_res[7]}}, rq_1_2_res});
-    assign rq_1_2_c2 = (rq_1_2_s10 < (-10'sd128)) ? 8'sh80 : ((rq_1_2_s10 > 10'sd127) ? 8'sd127 : $signed(rq_1_2_s10[7:0]));
-    assign rq_1_2_pr = (($signed({{18{rq_1_2_c2[7]}}, rq_1_2_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_1_2_q = ((d_act == 2'd1) && (rq_1_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_2_c2 < 8'sd0)) ? ((rq_1_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_2_pr[7:0]))) : rq_1_2_c2);
-    assign rq_1_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_3 : shadow_2_1_3) : (1'(rq_row[1:0]) ? shadow_1_1_3 : shadow_0_1_3);
-    assign rq_1_3_t = rq_1_3_acc + rq_bias_3;
-    assign rq_1_3_p = $signed({{2{1'(($signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult}) + rq_round;
-    assign rq_1_3_sh = rq_1_3_p >>> d_sh;
-    assign rq_1_3_c1 = (rq_1_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_3_sh[7:0]));
-    assign rq_1_3_res_sel = rq_ch_b + 4'd3;
-    assign rq_1_3_res = d_res ? $signed(rq_1_3_res_sel[3] ? (rq_1_3_res_sel[2] ? (rq_1_3_res_sel[1] ? (rq_1_3_res_sel[0] ? res_buf_1_15_rdata : res_buf_1_14_rdata) : (rq_1_3_res_sel[0] ? res_buf_1_13_rdata : res_buf_1_12_rdata)) : (rq_1_3_res_sel[1] ? (rq_1_3_res_sel[0] ? res_buf_1_11_rdata : res_buf_1_10_rdata) : (rq_1_3_res_sel[0] ? res_buf_1_9_rdata : res_buf_1_8_rdata))) : (rq_1_3_res_sel[2] ? (rq_1_3_res_sel[1] ? (rq_1_3_res_sel[0] ? res_buf_1_7_rdata : res_buf_1_6_rdata) : (rq_1_3_res_sel[0] ? res_buf_1_5_rdata : res_buf_1_4_rdata)) : (rq_1_3_res_sel[1] ? (rq_1_3_res_sel[0] ? res_buf_1_3_rdata : res_buf_1_2_rdata) : (rq_1_3_res_sel[0] ? res_buf_1_1_rdata : res_buf_1_0_rdata)))) : 8'sd0;
-    assign rq_1_3_s10 = $signed({{2{rq_1_3_c1[7]}}, rq_1_3_c1}) + $signed({{2{rq_1_3_res[7]}}, rq_1_3_res});
-    assign rq_1_3_c2 = (rq_1_3_s10 < (-10'sd128)) ? 8'sh80 : ((rq_1_3_s10 > 10'sd127) ? 8'sd127 : $signed(rq_1_3_s10[7:0]));
-    assign rq_1_3_pr = (($signed({{18{rq_1_3_c2[7]}}, rq_1_3_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_1_3_q = ((d_act == 2'd1) && (rq_1_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_3_c2 < 8'sd0)) ? ((rq_1_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_3_pr[7:0]))) : rq_1_3_c2);
-    assign rq_lane_1_0 = 4'd0 - rq_ch_b;
-    assign out_we_1_0 = rq_active && ((rq_lane_1_0 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_0}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_0 = 9'((4'd0 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_0 = $unsigned(1'(rq_lane_1_0[1:0] >> 1) ? (1'(rq_lane_1_0[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_0[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_1 = 4'd1 - rq_ch_b;
-    assign out_we_1_1 = rq_active && ((rq_lane_1_1 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_1}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_1 = 9'((4'd1 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_1 = $unsigned(1'(rq_lane_1_1[1:0] >> 1) ? (1'(rq_lane_1_1[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_1[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_2 = 4'd2 - rq_ch_b;
-    assign out_we_1_2 = rq_active && ((rq_lane_1_2 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_2}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_2 = 9'((4'd2 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_2 = $unsigned(1'(rq_lane_1_2[1:0] >> 1) ? (1'(rq_lane_1_2[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_2[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_3 = 4'd3 - rq_ch_b;
-    assign out_we_1_3 = rq_active && ((rq_lane_1_3 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_3}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_3 = 9'((4'd3 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_3 = $unsigned(1'(rq_lane_1_3[1:0] >> 1) ? (1'(rq_lane_1_3[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_3[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_4 = 4'd4 - rq_ch_b;
-    assign out_we_1_4 = rq_active && ((rq_lane_1_4 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_4}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_4 = 9'((4'd4 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_4 = $unsigned(1'(rq_lane_1_4[1:0] >> 1) ? (1'(rq_lane_1_4[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_4[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_5 = 4'd5 - rq_ch_b;
-    assign out_we_1_5 = rq_active && ((rq_lane_1_5 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_5}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_5 = 9'((4'd5 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_5 = $unsigned(1'(rq_lane_1_5[1:0] >> 1) ? (1'(rq_lane_1_5[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_5[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_6 = 4'd6 - rq_ch_b;
-    assign out_we_1_6 = rq_active && ((rq_lane_1_6 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_6}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_6 = 9'((4'd6 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_6 = $unsigned(1'(rq_lane_1_6[1:0] >> 1) ? (1'(rq_lane_1_6[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_6[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_7 = 4'd7 - rq_ch_b;
-    assign out_we_1_7 = rq_active && ((rq_lane_1_7 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_7}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_7 = 9'((4'd7 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_7 = $unsigned(1'(rq_lane_1_7[1:0] >> 1) ? (1'(rq_lane_1_7[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_7[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_8 = 4'd8 - rq_ch_b;
-    assign out_we_1_8 = rq_active && ((rq_lane_1_8 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_8}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_8 = 9'((4'd8 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_8 = $unsigned(1'(rq_lane_1_8[1:0] >> 1) ? (1'(rq_lane_1_8[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_8[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_9 = 4'd9 - rq_ch_b;
-    assign out_we_1_9 = rq_active && ((rq_lane_1_9 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_9}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_9 = 9'((4'd9 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_9 = $unsigned(1'(rq_lane_1_9[1:0] >> 1) ? (1'(rq_lane_1_9[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_9[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_10 = 4'd10 - rq_ch_b;
-    assign out_we_1_10 = rq_active && ((rq_lane_1_10 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_10}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_10 = 9'((4'd10 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_10 = $unsigned(1'(rq_lane_1_10[1:0] >> 1) ? (1'(rq_lane_1_10[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_10[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_11 = 4'd11 - rq_ch_b;
-    assign out_we_1_11 = rq_active && ((rq_lane_1_11 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_11}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_11 = 9'((4'd11 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_11 = $unsigned(1'(rq_lane_1_11[1:0] >> 1) ? (1'(rq_lane_1_11[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_11[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_12 = 4'd12 - rq_ch_b;
-    assign out_we_1_12 = rq_active && ((rq_lane_1_12 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_12}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_12 = 9'((4'd12 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_12 = $unsigned(1'(rq_lane_1_12[1:0] >> 1) ? (1'(rq_lane_1_12[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_12[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_13 = 4'd13 - rq_ch_b;
-    assign out_we_1_13 = rq_active && ((rq_lane_1_13 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_13}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_13 = 9'((4'd13 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_13 = $unsigned(1'(rq_lane_1_13[1:0] >> 1) ? (1'(rq_lane_1_13[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_13[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_14 = 4'd14 - rq_ch_b;
-    assign out_we_1_14 = rq_active && ((rq_lane_1_14 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_14}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_14 = 9'((4'd14 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_1_14 = $unsigned(1'(rq_lane_1_14[1:0] >> 1) ? (1'(rq_lane_1_14[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_14[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_lane_1_15 = 4'd15 - rq_ch_b;
-    assign out_we_1_15 = rq_active && ((rq_lane_1_15 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_1_15}) < {8'd0, pass_channels}));
-    assign out_wr_addr_1_15 = rq_wr_base[8:0];
-    assign out_wr_data_1_15 = $unsigned(1'(rq_lane_1_15[1:0] >> 1) ? (1'(rq_lane_1_15[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_15[1:0]) ? rq_1_1_q : rq_1_0_q));
-    assign rq_2_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_0 : shadow_2_2_0) : (1'(rq_row[1:0]) ? shadow_1_2_0 : shadow_0_2_0);
-    assign rq_2_0_t = rq_2_0_acc + rq_bias_0;
-    assign rq_2_0_p = $signed({{2{1'(($signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult}) + rq_round;
-    assign rq_2_0_sh = rq_2_0_p >>> d_sh;
-    assign rq_2_0_c1 = (rq_2_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_0_sh[7:0]));
-    assign rq_2_0_res_sel = rq_ch_b + 4'd0;
-    assign rq_2_0_res = d_res ? $signed(rq_2_0_res_sel[3] ? (rq_2_0_res_sel[2] ? (rq_2_0_res_sel[1] ? (rq_2_0_res_sel[0] ? res_buf_2_15_rdata : res_buf_2_14_rdata) : (rq_2_0_res_sel[0] ? res_buf_2_13_rdata : res_buf_2_12_rdata)) : (rq_2_0_res_sel[1] ? (rq_2_0_res_sel[0] ? res_buf_2_11_rdata : res_buf_2_10_rdata) : (rq_2_0_res_sel[0] ? res_buf_2_9_rdata : res_buf_2_8_rdata))) : (rq_2_0_res_sel[2] ? (rq_2_0_res_sel[1] ? (rq_2_0_res_sel[0] ? res_buf_2_7_rdata : res_buf_2_6_rdata) : (rq_2_0_res_sel[0] ? res_buf_2_5_rdata : res_buf_2_4_rdata)) : (rq_2_0_res_sel[1] ? (rq_2_0_res_sel[0] ? res_buf_2_3_rdata : res_buf_2_2_rdata) : (rq_2_0_res_sel[0] ? res_buf_2_1_rdata : res_buf_2_0_rdata)))) : 8'sd0;
-    assign rq_2_0_s10 = $signed({{2{rq_2_0_c1[7]}}, rq_2_0_c1}) + $signed({{2{rq_2_0_res[7]}}, rq_2_0_res});
-    assign rq_2_0_c2 = (rq_2_0_s10 < (-10'sd128)) ? 8'sh80 : ((rq_2_0_s10 > 10'sd127) ? 8'sd127 : $signed(rq_2_0_s10[7:0]));
-    assign rq_2_0_pr = (($signed({{18{rq_2_0_c2[7]}}, rq_2_0_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_2_0_q = ((d_act == 2'd1) && (rq_2_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_0_c2 < 8'sd0)) ? ((rq_2_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_0_pr[7:0]))) : rq_2_0_c2);
-    assign rq_2_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_1 : shadow_2_2_1) : (1'(rq_row[1:0]) ? shadow_1_2_1 : shadow_0_2_1);
-    assign rq_2_1_t = rq_2_1_acc + rq_bias_1;
-    assign rq_2_1_p = $signed({{2{1'(($signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult}) + rq_round;
-    assign rq_2_1_sh = rq_2_1_p >>> d_sh;
-    assign rq_2_1_c1 = (rq_2_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_1_sh[7:0]));
-    assign rq_2_1_res_sel = rq_ch_b + 4'd1;
-    assign rq_2_1_res = d_res ? $signed(rq_2_1_res_sel[3] ? (rq_2_1_res_sel[2] ? (rq_2_1_res_sel[1] ? (rq_2_1_res_sel[0] ? res_buf_2_15_rdata : res_buf_2_14_rdata) : (rq_2_1_res_sel[0] ? res_buf_2_13_rdata : res_buf_2_12_rdata)) : (rq_2_1_res_sel[1] ? (rq_2_1_res_sel[0] ? res_buf_2_11_rdata : res_buf_2_10_rdata) : (rq_2_1_res_sel[0] ? res_buf_2_9_rdata : res_buf_2_8_rdata))) : (rq_2_1_res_sel[2] ? (rq_2_1_res_sel[1] ? (rq_2_1_res_sel[0] ? res_buf_2_7_rdata : res_buf_2_6_rdata) : (rq_2_1_res_sel[0] ? res_buf_2_5_rdata : res_buf_2_4_rdata)) : (rq_2_1_res_sel[1] ? (rq_2_1_res_sel[0] ? res_buf_2_3_rdata : res_buf_2_2_rdata) : (rq_2_1_res_sel[0] ? res_buf_2_1_rdata : res_buf_2_0_rdata)))) : 8'sd0;
-    assign rq_2_1_s10 = $signed({{2{rq_2_1_c1[7]}}, rq_2_1_c1}) + $signed({{2{rq_2_1_res[7]}}, rq_2_1_res});
-    assign rq_2_1_c2 = (rq_2_1_s10 < (-10'sd128)) ? 8'sh80 : ((rq_2_1_s10 > 10'sd127) ? 8'sd127 : $signed(rq_2_1_s10[7:0]));
-    assign rq_2_1_pr = (($signed({{18{rq_2_1_c2[7]}}, rq_2_1_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_2_1_q = ((d_act == 2'd1) && (rq_2_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_1_c2 < 8'sd0)) ? ((rq_2_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_1_pr[7:0]))) : rq_2_1_c2);
-    assign rq_2_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_2 : shadow_2_2_2) : (1'(rq_row[1:0]) ? shadow_1_2_2 : shadow_0_2_2);
-    assign rq_2_2_t = rq_2_2_acc + rq_bias_2;
-    assign rq_2_2_p = $signed({{2{1'(($signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult}) + rq_round;
-    assign rq_2_2_sh = rq_2_2_p >>> d_sh;
-    assign rq_2_2_c1 = (rq_2_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_2_sh[7:0]));
-    assign rq_2_2_res_sel = rq_ch_b + 4'd2;
-    assign rq_2_2_res = d_res ? $signed(rq_2_2_res_sel[3] ? (rq_2_2_res_sel[2] ? (rq_2_2_res_sel[1] ? (rq_2_2_res_sel[0] ? res_buf_2_15_rdata : res_buf_2_14_rdata) : (rq_2_2_res_sel[0] ? res_buf_2_13_rdata : res_buf_2_12_rdata)) : (rq_2_2_res_sel[1] ? (rq_2_2_res_sel[0] ? res_buf_2_11_rdata : res_buf_2_10_rdata) : (rq_2_2_res_sel[0] ? res_buf_2_9_rdata : res_buf_2_8_rdata))) : (rq_2_2_res_sel[2] ? (rq_2_2_res_sel[1] ? (rq_2_2_res_sel[0] ? res_buf_2_7_rdata : res_buf_2_6_rdata) : (rq_2_2_res_sel[0] ? res_buf_2_5_rdata : res_buf_2_4_rdata)) : (rq_2_2_res_sel[1] ? (rq_2_2_res_sel[0] ? res_buf_2_3_rdata : res_buf_2_2_rdata) : (rq_2_2_res_sel[0] ? res_buf_2_1_rdata : res_buf_2_0_rdata)))) : 8'sd0;
-    assign rq_2_2_s10 = $signed({{2{rq_2_2_c1[7]}}, rq_2_2_c1}) + $signed({{2{rq_2_2_res[7]}}, rq_2_2_res});
-    assign rq_2_2_c2 = (rq_2_2_s10 < (-10'sd128)) ? 8'sh80 : ((rq_2_2_s10 > 10'sd127) ? 8'sd127 : $signed(rq_2_2_s10[7:0]));
-    assign rq_2_2_pr = (($signed({{18{rq_2_2_c2[7]}}, rq_2_2_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_2_2_q = ((d_act == 2'd1) && (rq_2_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_2_c2 < 8'sd0)) ? ((rq_2_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_2_pr[7:0]))) : rq_2_2_c2);
-    assign rq_2_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_3 : shadow_2_2_3) : (1'(rq_row[1:0]) ? shadow_1_2_3 : shadow_0_2_3);
-    assign rq_2_3_t = rq_2_3_acc + rq_bias_3;
-    assign rq_2_3_p = $signed({{2{1'(($signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult}) + rq_round;
-    assign rq_2_3_sh = rq_2_3_p >>> d_sh;
-    assign rq_2_3_c1 = (rq_2_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_3_sh[7:0]));
-    assign rq_2_3_res_sel = rq_ch_b + 4'd3;
-    assign rq_2_3_res = d_res ? $signed(rq_2_3_res_sel[3] ? (rq_2_3_res_sel[2] ? (rq_2_3_res_sel[1] ? (rq_2_3_res_sel[0] ? res_buf_2_15_rdata : res_buf_2_14_rdata) : (rq_2_3_res_sel[0] ? res_buf_2_13_rdata : res_buf_2_12_rdata)) : (rq_2_3_res_sel[1] ? (rq_2_3_res_sel[0] ? res_buf_2_11_rdata : res_buf_2_10_rdata) : (rq_2_3_res_sel[0] ? res_buf_2_9_rdata : res_buf_2_8_rdata))) : (rq_2_3_res_sel[2] ? (rq_2_3_res_sel[1] ? (rq_2_3_res_sel[0] ? res_buf_2_7_rdata : res_buf_2_6_rdata) : (rq_2_3_res_sel[0] ? res_buf_2_5_rdata : res_buf_2_4_rdata)) : (rq_2_3_res_sel[1] ? (rq_2_3_res_sel[0] ? res_buf_2_3_rdata : res_buf_2_2_rdata) : (rq_2_3_res_sel[0] ? res_buf_2_1_rdata : res_buf_2_0_rdata)))) : 8'sd0;
-    assign rq_2_3_s10 = $signed({{2{rq_2_3_c1[7]}}, rq_2_3_c1}) + $signed({{2{rq_2_3_res[7]}}, rq_2_3_res});
-    assign rq_2_3_c2 = (rq_2_3_s10 < (-10'sd128)) ? 8'sh80 : ((rq_2_3_s10 > 10'sd127) ? 8'sd127 : $signed(rq_2_3_s10[7:0]));
-    assign rq_2_3_pr = (($signed({{18{rq_2_3_c2[7]}}, rq_2_3_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_2_3_q = ((d_act == 2'd1) && (rq_2_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_3_c2 < 8'sd0)) ? ((rq_2_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_3_pr[7:0]))) : rq_2_3_c2);
-    assign rq_lane_2_0 = 4'd0 - rq_ch_b;
-    assign out_we_2_0 = rq_active && ((rq_lane_2_0 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_0}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_0 = 9'((4'd0 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_0 = $unsigned(1'(rq_lane_2_0[1:0] >> 1) ? (1'(rq_lane_2_0[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_0[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_1 = 4'd1 - rq_ch_b;
-    assign out_we_2_1 = rq_active && ((rq_lane_2_1 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_1}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_1 = 9'((4'd1 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_1 = $unsigned(1'(rq_lane_2_1[1:0] >> 1) ? (1'(rq_lane_2_1[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_1[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_2 = 4'd2 - rq_ch_b;
-    assign out_we_2_2 = rq_active && ((rq_lane_2_2 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_2}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_2 = 9'((4'd2 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_2 = $unsigned(1'(rq_lane_2_2[1:0] >> 1) ? (1'(rq_lane_2_2[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_2[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_3 = 4'd3 - rq_ch_b;
-    assign out_we_2_3 = rq_active && ((rq_lane_2_3 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_3}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_3 = 9'((4'd3 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_3 = $unsigned(1'(rq_lane_2_3[1:0] >> 1) ? (1'(rq_lane_2_3[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_3[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_4 = 4'd4 - rq_ch_b;
-    assign out_we_2_4 = rq_active && ((rq_lane_2_4 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_4}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_4 = 9'((4'd4 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_4 = $unsigned(1'(rq_lane_2_4[1:0] >> 1) ? (1'(rq_lane_2_4[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_4[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_5 = 4'd5 - rq_ch_b;
-    assign out_we_2_5 = rq_active && ((rq_lane_2_5 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_5}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_5 = 9'((4'd5 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_5 = $unsigned(1'(rq_lane_2_5[1:0] >> 1) ? (1'(rq_lane_2_5[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_5[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_6 = 4'd6 - rq_ch_b;
-    assign out_we_2_6 = rq_active && ((rq_lane_2_6 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_6}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_6 = 9'((4'd6 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_6 = $unsigned(1'(rq_lane_2_6[1:0] >> 1) ? (1'(rq_lane_2_6[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_6[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_7 = 4'd7 - rq_ch_b;
-    assign out_we_2_7 = rq_active && ((rq_lane_2_7 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_7}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_7 = 9'((4'd7 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_7 = $unsigned(1'(rq_lane_2_7[1:0] >> 1) ? (1'(rq_lane_2_7[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_7[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_8 = 4'd8 - rq_ch_b;
-    assign out_we_2_8 = rq_active && ((rq_lane_2_8 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_8}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_8 = 9'((4'd8 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_8 = $unsigned(1'(rq_lane_2_8[1:0] >> 1) ? (1'(rq_lane_2_8[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_8[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_9 = 4'd9 - rq_ch_b;
-    assign out_we_2_9 = rq_active && ((rq_lane_2_9 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_9}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_9 = 9'((4'd9 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_9 = $unsigned(1'(rq_lane_2_9[1:0] >> 1) ? (1'(rq_lane_2_9[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_9[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_10 = 4'd10 - rq_ch_b;
-    assign out_we_2_10 = rq_active && ((rq_lane_2_10 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_10}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_10 = 9'((4'd10 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_10 = $unsigned(1'(rq_lane_2_10[1:0] >> 1) ? (1'(rq_lane_2_10[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_10[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_11 = 4'd11 - rq_ch_b;
-    assign out_we_2_11 = rq_active && ((rq_lane_2_11 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_11}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_11 = 9'((4'd11 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_11 = $unsigned(1'(rq_lane_2_11[1:0] >> 1) ? (1'(rq_lane_2_11[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_11[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_12 = 4'd12 - rq_ch_b;
-    assign out_we_2_12 = rq_active && ((rq_lane_2_12 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_12}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_12 = 9'((4'd12 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_12 = $unsigned(1'(rq_lane_2_12[1:0] >> 1) ? (1'(rq_lane_2_12[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_12[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_13 = 4'd13 - rq_ch_b;
-    assign out_we_2_13 = rq_active && ((rq_lane_2_13 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_13}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_13 = 9'((4'd13 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_13 = $unsigned(1'(rq_lane_2_13[1:0] >> 1) ? (1'(rq_lane_2_13[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_13[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_14 = 4'd14 - rq_ch_b;
-    assign out_we_2_14 = rq_active && ((rq_lane_2_14 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_14}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_14 = 9'((4'd14 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_2_14 = $unsigned(1'(rq_lane_2_14[1:0] >> 1) ? (1'(rq_lane_2_14[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_14[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_lane_2_15 = 4'd15 - rq_ch_b;
-    assign out_we_2_15 = rq_active && ((rq_lane_2_15 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_2_15}) < {8'd0, pass_channels}));
-    assign out_wr_addr_2_15 = rq_wr_base[8:0];
-    assign out_wr_data_2_15 = $unsigned(1'(rq_lane_2_15[1:0] >> 1) ? (1'(rq_lane_2_15[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_15[1:0]) ? rq_2_1_q : rq_2_0_q));
-    assign rq_3_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_0 : shadow_2_3_0) : (1'(rq_row[1:0]) ? shadow_1_3_0 : shadow_0_3_0);
-    assign rq_3_0_t = rq_3_0_acc + rq_bias_0;
-    assign rq_3_0_p = $signed({{2{1'(($signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult}) + rq_round;
-    assign rq_3_0_sh = rq_3_0_p >>> d_sh;
-    assign rq_3_0_c1 = (rq_3_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_0_sh[7:0]));
-    assign rq_3_0_res_sel = rq_ch_b + 4'd0;
-    assign rq_3_0_res = d_res ? $signed(rq_3_0_res_sel[3] ? (rq_3_0_res_sel[2] ? (rq_3_0_res_sel[1] ? (rq_3_0_res_sel[0] ? res_buf_3_15_rdata : res_buf_3_14_rdata) : (rq_3_0_res_sel[0] ? res_buf_3_13_rdata : res_buf_3_12_rdata)) : (rq_3_0_res_sel[1] ? (rq_3_0_res_sel[0] ? res_buf_3_11_rdata : res_buf_3_10_rdata) : (rq_3_0_res_sel[0] ? res_buf_3_9_rdata : res_buf_3_8_rdata))) : (rq_3_0_res_sel[2] ? (rq_3_0_res_sel[1] ? (rq_3_0_res_sel[0] ? res_buf_3_7_rdata : res_buf_3_6_rdata) : (rq_3_0_res_sel[0] ? res_buf_3_5_rdata : res_buf_3_4_rdata)) : (rq_3_0_res_sel[1] ? (rq_3_0_res_sel[0] ? res_buf_3_3_rdata : res_buf_3_2_rdata) : (rq_3_0_res_sel[0] ? res_buf_3_1_rdata : res_buf_3_0_rdata)))) : 8'sd0;
-    assign rq_3_0_s10 = $signed({{2{rq_3_0_c1[7]}}, rq_3_0_c1}) + $signed({{2{rq_3_0_res[7]}}, rq_3_0_res});
-    assign rq_3_0_c2 = (rq_3_0_s10 < (-10'sd128)) ? 8'sh80 : ((rq_3_0_s10 > 10'sd127) ? 8'sd127 : $signed(rq_3_0_s10[7:0]));
-    assign rq_3_0_pr = (($signed({{18{rq_3_0_c2[7]}}, rq_3_0_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_3_0_q = ((d_act == 2'd1) && (rq_3_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_0_c2 < 8'sd0)) ? ((rq_3_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_0_pr[7:0]))) : rq_3_0_c2);
-    assign rq_3_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_1 : shadow_2_3_1) : (1'(rq_row[1:0]) ? shadow_1_3_1 : shadow_0_3_1);
-    assign rq_3_1_t = rq_3_1_acc + rq_bias_1;
-    assign rq_3_1_p = $signed({{2{1'(($signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult}) + rq_round;
-    assign rq_3_1_sh = rq_3_1_p >>> d_sh;
-    assign rq_3_1_c1 = (rq_3_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_1_sh[7:0]));
-    assign rq_3_1_res_sel = rq_ch_b + 4'd1;
-    assign rq_3_1_res = d_res ? $signed(rq_3_1_res_sel[3] ? (rq_3_1_res_sel[2] ? (rq_3_1_res_sel[1] ? (rq_3_1_res_sel[0] ? res_buf_3_15_rdata : res_buf_3_14_rdata) : (rq_3_1_res_sel[0] ? res_buf_3_13_rdata : res_buf_3_12_rdata)) : (rq_3_1_res_sel[1] ? (rq_3_1_res_sel[0] ? res_buf_3_11_rdata : res_buf_3_10_rdata) : (rq_3_1_res_sel[0] ? res_buf_3_9_rdata : res_buf_3_8_rdata))) : (rq_3_1_res_sel[2] ? (rq_3_1_res_sel[1] ? (rq_3_1_res_sel[0] ? res_buf_3_7_rdata : res_buf_3_6_rdata) : (rq_3_1_res_sel[0] ? res_buf_3_5_rdata : res_buf_3_4_rdata)) : (rq_3_1_res_sel[1] ? (rq_3_1_res_sel[0] ? res_buf_3_3_rdata : res_buf_3_2_rdata) : (rq_3_1_res_sel[0] ? res_buf_3_1_rdata : res_buf_3_0_rdata)))) : 8'sd0;
-    assign rq_3_1_s10 = $signed({{2{rq_3_1_c1[7]}}, rq_3_1_c1}) + $signed({{2{rq_3_1_res[7]}}, rq_3_1_res});
-    assign rq_3_1_c2 = (rq_3_1_s10 < (-10'sd128)) ? 8'sh80 : ((rq_3_1_s10 > 10'sd127) ? 8'sd127 : $signed(rq_3_1_s10[7:0]));
-    assign rq_3_1_pr = (($signed({{18{rq_3_1_c2[7]}}, rq_3_1_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_3_1_q = ((d_act == 2'd1) && (rq_3_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_1_c2 < 8'sd0)) ? ((rq_3_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_1_pr[7:0]))) : rq_3_1_c2);
-    assign rq_3_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_2 : shadow_2_3_2) : (1'(rq_row[1:0]) ? shadow_1_3_2 : shadow_0_3_2);
-    assign rq_3_2_t = rq_3_2_acc + rq_bias_2;
-    assign rq_3_2_p = $signed({{2{1'(($signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult}) + rq_round;
-    assign rq_3_2_sh = rq_3_2_p >>> d_sh;
-    assign rq_3_2_c1 = (rq_3_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_2_sh[7:0]));
-    assign rq_3_2_res_sel = rq_ch_b + 4'd2;
-    assign rq_3_2_res = d_res ? $signed(rq_3_2_res_sel[3] ? (rq_3_2_res_sel[2] ? (rq_3_2_res_sel[1] ? (rq_3_2_res_sel[0] ? res_buf_3_15_rdata : res_buf_3_14_rdata) : (rq_3_2_res_sel[0] ? res_buf_3_13_rdata : res_buf_3_12_rdata)) : (rq_3_2_res_sel[1] ? (rq_3_2_res_sel[0] ? res_buf_3_11_rdata : res_buf_3_10_rdata) : (rq_3_2_res_sel[0] ? res_buf_3_9_rdata : res_buf_3_8_rdata))) : (rq_3_2_res_sel[2] ? (rq_3_2_res_sel[1] ? (rq_3_2_res_sel[0] ? res_buf_3_7_rdata : res_buf_3_6_rdata) : (rq_3_2_res_sel[0] ? res_buf_3_5_rdata : res_buf_3_4_rdata)) : (rq_3_2_res_sel[1] ? (rq_3_2_res_sel[0] ? res_buf_3_3_rdata : res_buf_3_2_rdata) : (rq_3_2_res_sel[0] ? res_buf_3_1_rdata : res_buf_3_0_rdata)))) : 8'sd0;
-    assign rq_3_2_s10 = $signed({{2{rq_3_2_c1[7]}}, rq_3_2_c1}) + $signed({{2{rq_3_2_res[7]}}, rq_3_2_res});
-    assign rq_3_2_c2 = (rq_3_2_s10 < (-10'sd128)) ? 8'sh80 : ((rq_3_2_s10 > 10'sd127) ? 8'sd127 : $signed(rq_3_2_s10[7:0]));
-    assign rq_3_2_pr = (($signed({{18{rq_3_2_c2[7]}}, rq_3_2_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_3_2_q = ((d_act == 2'd1) && (rq_3_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_2_c2 < 8'sd0)) ? ((rq_3_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_2_pr[7:0]))) : rq_3_2_c2);
-    assign rq_3_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_3 : shadow_2_3_3) : (1'(rq_row[1:0]) ? shadow_1_3_3 : shadow_0_3_3);
-    assign rq_3_3_t = rq_3_3_acc + rq_bias_3;
-    assign rq_3_3_p = $signed({{2{1'(($signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult}) + rq_round;
-    assign rq_3_3_sh = rq_3_3_p >>> d_sh;
-    assign rq_3_3_c1 = (rq_3_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_3_sh[7:0]));
-    assign rq_3_3_res_sel = rq_ch_b + 4'd3;
-    assign rq_3_3_res = d_res ? $signed(rq_3_3_res_sel[3] ? (rq_3_3_res_sel[2] ? (rq_3_3_res_sel[1] ? (rq_3_3_res_sel[0] ? res_buf_3_15_rdata : res_buf_3_14_rdata) : (rq_3_3_res_sel[0] ? res_buf_3_13_rdata : res_buf_3_12_rdata)) : (rq_3_3_res_sel[1] ? (rq_3_3_res_sel[0] ? res_buf_3_11_rdata : res_buf_3_10_rdata) : (rq_3_3_res_sel[0] ? res_buf_3_9_rdata : res_buf_3_8_rdata))) : (rq_3_3_res_sel[2] ? (rq_3_3_res_sel[1] ? (rq_3_3_res_sel[0] ? res_buf_3_7_rdata : res_buf_3_6_rdata) : (rq_3_3_res_sel[0] ? res_buf_3_5_rdata : res_buf_3_4_rdata)) : (rq_3_3_res_sel[1] ? (rq_3_3_res_sel[0] ? res_buf_3_3_rdata : res_buf_3_2_rdata) : (rq_3_3_res_sel[0] ? res_buf_3_1_rdata : res_buf_3_0_rdata)))) : 8'sd0;
-    assign rq_3_3_s10 = $signed({{2{rq_3_3_c1[7]}}, rq_3_3_c1}) + $signed({{2{rq_3_3_res[7]}}, rq_3_3_res});
-    assign rq_3_3_c2 = (rq_3_3_s10 < (-10'sd128)) ? 8'sh80 : ((rq_3_3_s10 > 10'sd127) ? 8'sd127 : $signed(rq_3_3_s10[7:0]));
-    assign rq_3_3_pr = (($signed({{18{rq_3_3_c2[7]}}, rq_3_3_c2}) * $signed({{10{1'($signed(d_slope) >> 15)}}, $signed(d_slope)})) + 26'sd128) >>> 8;
-    assign rq_3_3_q = ((d_act == 2'd1) && (rq_3_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_3_c2 < 8'sd0)) ? ((rq_3_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_3_pr[7:0]))) : rq_3_3_c2);
-    assign rq_lane_3_0 = 4'd0 - rq_ch_b;
-    assign out_we_3_0 = rq_active && ((rq_lane_3_0 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_0}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_0 = 9'((4'd0 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_0 = $unsigned(1'(rq_lane_3_0[1:0] >> 1) ? (1'(rq_lane_3_0[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_0[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_1 = 4'd1 - rq_ch_b;
-    assign out_we_3_1 = rq_active && ((rq_lane_3_1 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_1}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_1 = 9'((4'd1 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_1 = $unsigned(1'(rq_lane_3_1[1:0] >> 1) ? (1'(rq_lane_3_1[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_1[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_2 = 4'd2 - rq_ch_b;
-    assign out_we_3_2 = rq_active && ((rq_lane_3_2 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_2}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_2 = 9'((4'd2 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_2 = $unsigned(1'(rq_lane_3_2[1:0] >> 1) ? (1'(rq_lane_3_2[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_2[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_3 = 4'd3 - rq_ch_b;
-    assign out_we_3_3 = rq_active && ((rq_lane_3_3 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_3}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_3 = 9'((4'd3 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_3 = $unsigned(1'(rq_lane_3_3[1:0] >> 1) ? (1'(rq_lane_3_3[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_3[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_4 = 4'd4 - rq_ch_b;
-    assign out_we_3_4 = rq_active && ((rq_lane_3_4 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_4}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_4 = 9'((4'd4 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_4 = $unsigned(1'(rq_lane_3_4[1:0] >> 1) ? (1'(rq_lane_3_4[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_4[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_5 = 4'd5 - rq_ch_b;
-    assign out_we_3_5 = rq_active && ((rq_lane_3_5 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_5}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_5 = 9'((4'd5 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_5 = $unsigned(1'(rq_lane_3_5[1:0] >> 1) ? (1'(rq_lane_3_5[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_5[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_6 = 4'd6 - rq_ch_b;
-    assign out_we_3_6 = rq_active && ((rq_lane_3_6 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_6}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_6 = 9'((4'd6 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_6 = $unsigned(1'(rq_lane_3_6[1:0] >> 1) ? (1'(rq_lane_3_6[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_6[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_7 = 4'd7 - rq_ch_b;
-    assign out_we_3_7 = rq_active && ((rq_lane_3_7 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_7}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_7 = 9'((4'd7 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_7 = $unsigned(1'(rq_lane_3_7[1:0] >> 1) ? (1'(rq_lane_3_7[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_7[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_8 = 4'd8 - rq_ch_b;
-    assign out_we_3_8 = rq_active && ((rq_lane_3_8 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_8}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_8 = 9'((4'd8 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_8 = $unsigned(1'(rq_lane_3_8[1:0] >> 1) ? (1'(rq_lane_3_8[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_8[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_9 = 4'd9 - rq_ch_b;
-    assign out_we_3_9 = rq_active && ((rq_lane_3_9 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_9}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_9 = 9'((4'd9 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_9 = $unsigned(1'(rq_lane_3_9[1:0] >> 1) ? (1'(rq_lane_3_9[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_9[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_10 = 4'd10 - rq_ch_b;
-    assign out_we_3_10 = rq_active && ((rq_lane_3_10 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_10}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_10 = 9'((4'd10 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_10 = $unsigned(1'(rq_lane_3_10[1:0] >> 1) ? (1'(rq_lane_3_10[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_10[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_11 = 4'd11 - rq_ch_b;
-    assign out_we_3_11 = rq_active && ((rq_lane_3_11 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_11}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_11 = 9'((4'd11 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_11 = $unsigned(1'(rq_lane_3_11[1:0] >> 1) ? (1'(rq_lane_3_11[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_11[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_12 = 4'd12 - rq_ch_b;
-    assign out_we_3_12 = rq_active && ((rq_lane_3_12 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_12}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_12 = 9'((4'd12 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_12 = $unsigned(1'(rq_lane_3_12[1:0] >> 1) ? (1'(rq_lane_3_12[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_12[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_13 = 4'd13 - rq_ch_b;
-    assign out_we_3_13 = rq_active && ((rq_lane_3_13 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_13}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_13 = 9'((4'd13 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_13 = $unsigned(1'(rq_lane_3_13[1:0] >> 1) ? (1'(rq_lane_3_13[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_13[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_14 = 4'd14 - rq_ch_b;
-    assign out_we_3_14 = rq_active && ((rq_lane_3_14 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_14}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_14 = 9'((4'd14 < rq_ch_b) ? (rq_wr_base + 16'd1) : rq_wr_base);
-    assign out_wr_data_3_14 = $unsigned(1'(rq_lane_3_14[1:0] >> 1) ? (1'(rq_lane_3_14[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_14[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign rq_lane_3_15 = 4'd15 - rq_ch_b;
-    assign out_we_3_15 = rq_active && ((rq_lane_3_15 < 4'd4) && ((({8'd0, rq_g} * 24'd4) + {20'd0, rq_lane_3_15}) < {8'd0, pass_channels}));
-    assign out_wr_addr_3_15 = rq_wr_base[8:0];
-    assign out_wr_data_3_15 = $unsigned(1'(rq_lane_3_15[1:0] >> 1) ? (1'(rq_lane_3_15[1:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_15[1:0]) ? rq_3_1_q : rq_3_0_q));
-    assign busy_w = phase != 2'd0;
-    assign stall_is_drain = ((!cp_running && !cp_start) && !scan_valid) && (cp_tile == loads_granted);
-    assign stall_is_load = loads_done <= cp_tile;
-    assign stall_is_dram = (xfer_issue && !xfer_is_store) || grant_load;
-
-    // stats
-    always @(posedge clk) begin
-        if (rst) begin
-            stat_cycles <= 64'd0;
-            stat_busy <= 64'd0;
-            stat_beats_rd <= 32'd0;
-            stat_beats_wr <= 32'd0;
-            stat_stall_setup <= 32'd0;
-            stat_stall_weights <= 32'd0;
-            stat_stall_load <= 32'd0;
-            stat_stall_store <= 32'd0;
-            stat_stall_dram <= 32'd0;
-            stat_stall_requant <= 32'd0;
-            stat_stall_drain <= 32'd0;
-        end else begin
-            if (start_pulse) begin
-                stat_cycles <= 64'd0;
-                stat_busy <= 64'd0;
-                stat_beats_rd <= 32'd0;
-                stat_beats_wr <= 32'd0;
-                stat_stall_setup <= 32'd0;
-                stat_stall_weights <= 32'd0;
-                stat_stall_load <= 32'd0;
-                stat_stall_store <= 32'd0;
-                stat_stall_dram <= 32'd0;
-                stat_stall_requant <= 32'd0;
-                stat_stall_drain <= 32'd0;
-            end else if (busy_w) begin
-                stat_cycles <= stat_cycles + 64'd1;
-                if (cp_issue) begin
-                    stat_busy <= stat_busy + 64'd1;
-                end
-                if (phase == 2'd1) begin
-                    stat_stall_setup <= stat_stall_setup + 32'd1;
-                end
-                if (phase == 2'd2) begin
-                    stat_stall_weights <= stat_stall_weights + 32'd1;
-                end
-                if (((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && stall_is_load) begin
-                    stat_stall_load <= stat_stall_load + 32'd1;
-                end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && !stall_is_dram) begin
-                    stat_stall_store <= stat_stall_store + 32'd1;
-                end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && stall_is_dram) begin
-                    stat_stall_dram <= stat_stall_dram + 32'd1;
-                end
-                if (((phase == 2'd3) && !cp_issue) && cp_running) begin
-                    stat_stall_requant <= stat_stall_requant + 32'd1;
-                end
-                if ((((phase == 2'd3) && !cp_running) && !cp_start) && stall_is_drain) begin
-                    stat_stall_drain <= stat_stall_drain + 32'd1;
-                end
-                if (mem_req_valid && !mem_req_write) begin
-                    stat_beats_rd <= stat_beats_rd + 32'd1;
-                end
-                if (mem_req_valid && mem_req_write) begin
-                    stat_beats_wr <= stat_beats_wr + 32'd1;
-                end
-            end
-        end
-    end
-
-    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? csr_base_output : csr_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? csr_base_input : csr_base_weights) : (csr_addr[0] ? csr_base_bias : csr_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? csr_pass : csr_prelu) : (csr_addr[0] ? csr_requant : csr_layer2)) : (csr_addr[1] ? (csr_addr[0] ? csr_layer1 : csr_layer0) : (csr_addr[0] ? {29'd0, error_r, done_r, busy_w} : 32'd0)))));
-    assign busy = busy_w;
-    assign done = done_r;
-    assign ev_compute_start = cp_start;
+    sparsetile_accel_csr_regs u_csr_regs (
+        .clk               (clk),
+        .rst               (rst),
+        .csr_we            (csr_we),
+        .csr_addr          (csr_addr),
+        .csr_wdata         (csr_wdata),
+        .csr_layer0        (csr_layer0),
+        .csr_layer1        (csr_layer1),
+        .csr_layer2        (csr_layer2),
+        .csr_requant       (csr_requant),
+        .csr_prelu         (csr_prelu),
+        .csr_pass          (csr_pass),
+        .csr_base_mask     (csr_base_mask),
+        .csr_base_bias     (csr_base_bias),
+        .csr_base_weights  (csr_base_weights),
+        .csr_base_input    (csr_base_input),
+        .csr_base_residual (csr_base_residual),
+        .csr_base_output   (csr_base_output)
+    );
+
+    sparsetile_accel_layer_params u_layer_params (
+        .clk         (clk),
+        .csr_layer0  (csr_layer0),
+        .csr_layer1  (csr_layer1),
+        .csr_layer2  (csr_layer2),
+        .csr_requant (csr_requant),
+        .csr_prelu   (csr_prelu),
+        .csr_pass    (csr_pass),
+        .d_k         (d_k),
+        .d_s2        (d_s2),
+        .d_h         (d_h),
+        .d_w         (d_w),
+        .d_cout      (d_cout),
+        .d_ho        (d_ho),
+        .d_wo        (d_wo),
+        .d_pad       (d_pad),
+        .d_cw        (d_cw),
+        .d_cow       (d_cow),
+        .d_nc        (d_nc),
+        .d_t         (d_t),
+        .d_kc        (d_kc),
+        .d_k2cw      (d_k2cw),
+        .d_hh        (d_hh),
+        .d_hwid      (d_hwid),
+        .d_cscw      (d_cscw),
+        .d_tw        (d_tw),
+        .d_mw        (d_mw),
+        .d_res       (d_res),
+        .d_act       (d_act),
+        .d_m         (d_m),
+        .d_sh        (d_sh),
+        .d_slope     (d_slope),
+        .d_pc        (d_pc),
+        .d_error     (d_error)
+    );
+
+    sparsetile_accel_layer_sequencer u_layer_sequencer (
+        .clk              (clk),
+        .rst              (rst),
+        .csr_we           (csr_we),
+        .csr_addr         (csr_addr),
+        .csr_wdata        (csr_wdata),
+        .mem_rsp_valid    (mem_rsp_valid),
+        .mem_rsp_rdata    (mem_rsp_rdata),
+        .csr_base_mask    (csr_base_mask),
+        .csr_base_bias    (csr_base_bias),
+        .csr_base_weights (csr_base_weights),
+        .d_cout           (d_cout),
+        .d_k2cw           (d_k2cw),
+        .d_mw             (d_mw),
+        .d_pc             (d_pc),
+        .d_error          (d_error),
+        .phase            (phase),
+        .done_r           (done_r),
+        .error_r          (error_r),
+        .start_pulse      (start_pulse),
+        .pass_o0          (pass_o0),
+        .pass_channels    (pass_channels),
+        .pass_kgroups     (pass_kgroups),
+        .pass_word_base   (pass_word_base),
+        .pass_words       (pass_words),
+        .pass_o0_mod_b    (pass_o0_mod_b),
+        .pass_bias_lo     (pass_bias_lo),
+        .pass_bias_words  (pass_bias_words),
+        .burst_rsp        (burst_rsp),
+        .burst_req_valid  (burst_req_valid),
+        .burst_req_addr   (burst_req_addr),
+        .mask_rsp         (mask_rsp),
+        .pass_end         (pass_end)
+    );
+
+    sparsetile_accel_weight_buffer u_weight_buffer (
+        .clk                 (clk),
+        .rst                 (rst),
+        .mem_rsp_valid       (mem_rsp_valid),
+        .mem_rsp_rdata       (mem_rsp_rdata),
+        .d_k2cw              (d_k2cw),
+        .phase               (phase),
+        .pass_bias_words     (pass_bias_words),
+        .burst_rsp           (burst_rsp),
+        .weight_rd_addr      (weight_rd_addr),
+        .weight_rd_en        (weight_rd_en),
+        .weight_bank_0_rdata (weight_bank_0_rdata),
+        .weight_bank_1_rdata (weight_bank_1_rdata),
+        .weight_bank_2_rdata (weight_bank_2_rdata),
+        .weight_bank_3_rdata (weight_bank_3_rdata),
+        .bias_rd_en          (bias_rd_en),
+        .bias_rd_addr_0      (bias_rd_addr_0),
+        .bias_ram_0_rdata    (bias_ram_0_rdata),
+        .bias_rd_addr_1      (bias_rd_addr_1),
+        .bias_ram_1_rdata    (bias_ram_1_rdata),
+        .bias_rd_addr_2      (bias_rd_addr_2),
+        .bias_ram_2_rdata    (bias_ram_2_rdata),
+        .bias_rd_addr_3      (bias_rd_addr_3),
+        .bias_ram_3_rdata    (bias_ram_3_rdata)
+    );
+
+    sparsetile_accel_mask_scanner u_mask_scanner (
+        .clk           (clk),
+        .rst           (rst),
+        .mem_rsp_rdata (mem_rsp_rdata),
+        .d_tw          (d_tw),
+        .start_pulse   (start_pulse),
+        .burst_rsp     (burst_rsp),
+        .mask_rsp      (mask_rsp),
+        .pass_end      (pass_end),
+        .scan_valid    (scan_valid),
+        .scan_ty       (scan_ty),
+        .scan_tx       (scan_tx),
+        .grant_load    (grant_load)
+    );
+
+    sparsetile_accel_port_sequencer u_port_sequencer (
+        .clk                (clk),
+        .rst                (rst),
+        .mem_req_valid      (mem_req_valid),
+        .mem_req_write      (mem_req_write),
+        .mem_req_addr       (mem_req_addr),
+        .mem_req_wdata      (mem_req_wdata),
+        .mem_req_wstrb      (mem_req_wstrb),
+        .mem_rsp_valid      (mem_rsp_valid),
+        .ev_load_start      (ev_load_start),
+        .ev_load_ready      (ev_load_ready),
+        .ev_store_start     (ev_store_start),
+        .ev_store_end       (ev_store_end),
+        .csr_base_input     (csr_base_input),
+        .csr_base_residual  (csr_base_residual),
+        .csr_base_output    (csr_base_output),
+        .d_s2               (d_s2),
+        .d_h                (d_h),
+        .d_w                (d_w),
+        .d_ho               (d_ho),
+        .d_wo               (d_wo),
+        .d_pad              (d_pad),
+        .d_cw               (d_cw),
+        .d_cow              (d_cow),
+        .d_hh               (d_hh),
+        .d_hwid             (d_hwid),
+        .d_cscw             (d_cscw),
+        .d_res              (d_res),
+        .phase              (phase),
+        .pass_channels      (pass_channels),
+        .pass_word_base     (pass_word_base),
+        .pass_words         (pass_words),
+        .pass_o0_mod_b      (pass_o0_mod_b),
+        .burst_req_valid    (burst_req_valid),
+        .burst_req_addr     (burst_req_addr),
+        .pass_end           (pass_end),
+        .scan_valid         (scan_valid),
+        .scan_ty            (scan_ty),
+        .scan_tx            (scan_tx),
+        .grant_load         (grant_load),
+        .xfer_issue         (xfer_issue),
+        .xfer_is_store      (xfer_is_store),
+        .loads_granted      (loads_granted),
+        .loads_done         (loads_done),
+        .stores_done        (stores_done),
+        .requant_done_tiles (requant_done_tiles),
+        .ring_ty_0          (ring_ty_0),
+        .ring_ty_1          (ring_ty_1),
+        .ring_ty_2          (ring_ty_2),
+        .ring_ty_3          (ring_ty_3),
+        .ring_tx_0          (ring_tx_0),
+        .ring_tx_1          (ring_tx_1),
+        .ring_tx_2          (ring_tx_2),
+        .ring_tx_3          (ring_tx_3),
+        .ldr_halo_addr_h    (ldr_halo_addr_h),
+        .ldr_bank           (ldr_bank),
+        .ldr_halo_write     (ldr_halo_write),
+        .ldr_res_write      (ldr_res_write),
+        .ldr_res_addr       (ldr_res_addr),
+        .ldr_res_col        (ldr_res_col),
+        .out_rd_addr        (out_rd_addr),
+        .out_rd_en          (out_rd_en),
+        .out_buf_0_0_rdata  (out_buf_0_0_rdata),
+        .out_buf_0_1_rdata  (out_buf_0_1_rdata),
+        .out_buf_0_2_rdata  (out_buf_0_2_rdata),
+        .out_buf_0_3_rdata  (out_buf_0_3_rdata),
+        .out_buf_0_4_rdata  (out_buf_0_4_rdata),
+        .out_buf_0_5_rdata  (out_buf_0_5_rdata),
+        .out_buf_0_6_rdata  (out_buf_0_6_rdata),
+        .out_buf_0_7_rdata  (out_buf_0_7_rdata),
+        .out_buf_0_8_rdata  (out_buf_0_8_rdata),
+        .out_buf_0_9_rdata  (out_buf_0_9_rdata),
+        .out_buf_0_10_rdata (out_buf_0_10_rdata),
+        .out_buf_0_11_rdata (out_buf_0_11_rdata),
+        .out_buf_0_12_rdata (out_buf_0_12_rdata),
+        .out_buf_0_13_rdata (out_buf_0_13_rdata),
+        .out_buf_0_14_rdata (out_buf_0_14_rdata),
+        .out_buf_0_15_rdata (out_buf_0_15_rdata),
+        .out_buf_1_0_rdata  (out_buf_1_0_rdata),
+        .out_buf_1_1_rdata  (out_buf_1_1_rdata),
+        .out_buf_1_2_rdata  (out_buf_1_2_rdata),
+        .out_buf_1_3_rdata  (out_buf_1_3_rdata),
+        .out_buf_1_4_rdata  (out_buf_1_4_rdata),
+        .out_buf_1_5_rdata  (out_buf_1_5_rdata),
+        .out_buf_1_6_rdata  (out_buf_1_6_rdata),
+        .out_buf_1_7_rdata  (out_buf_1_7_rdata),
+        .out_buf_1_8_rdata  (out_buf_1_8_rdata),
+        .out_buf_1_9_rdata  (out_buf_1_9_rdata),
+        .out_buf_1_10_rdata (out_buf_1_10_rdata),
+        .out_buf_1_11_rdata (out_buf_1_11_rdata),
+        .out_buf_1_12_rdata (out_buf_1_12_rdata),
+        .out_buf_1_13_rdata (out_buf_1_13_rdata),
+        .out_buf_1_14_rdata (out_buf_1_14_rdata),
+        .out_buf_1_15_rdata (out_buf_1_15_rdata),
+        .out_buf_2_0_rdata  (out_buf_2_0_rdata),
+        .out_buf_2_1_rdata  (out_buf_2_1_rdata),
+        .out_buf_2_2_rdata  (out_buf_2_2_rdata),
+        .out_buf_2_3_rdata  (out_buf_2_3_rdata),
+        .out_buf_2_4_rdata  (out_buf_2_4_rdata),
+        .out_buf_2_5_rdata  (out_buf_2_5_rdata),
+        .out_buf_2_6_rdata  (out_buf_2_6_rdata),
+        .out_buf_2_7_rdata  (out_buf_2_7_rdata),
+        .out_buf_2_8_rdata  (out_buf_2_8_rdata),
+        .out_buf_2_9_rdata  (out_buf_2_9_rdata),
+        .out_buf_2_10_rdata (out_buf_2_10_rdata),
+        .out_buf_2_11_rdata (out_buf_2_11_rdata),
+        .out_buf_2_12_rdata (out_buf_2_12_rdata),
+        .out_buf_2_13_rdata (out_buf_2_13_rdata),
+        .out_buf_2_14_rdata (out_buf_2_14_rdata),
+        .out_buf_2_15_rdata (out_buf_2_15_rdata),
+        .out_buf_3_0_rdata  (out_buf_3_0_rdata),
+        .out_buf_3_1_rdata  (out_buf_3_1_rdata),
+        .out_buf_3_2_rdata  (out_buf_3_2_rdata),
+        .out_buf_3_3_rdata  (out_buf_3_3_rdata),
+        .out_buf_3_4_rdata  (out_buf_3_4_rdata),
+        .out_buf_3_5_rdata  (out_buf_3_5_rdata),
+        .out_buf_3_6_rdata  (out_buf_3_6_rdata),
+        .out_buf_3_7_rdata  (out_buf_3_7_rdata),
+        .out_buf_3_8_rdata  (out_buf_3_8_rdata),
+        .out_buf_3_9_rdata  (out_buf_3_9_rdata),
+        .out_buf_3_10_rdata (out_buf_3_10_rdata),
+        .out_buf_3_11_rdata (out_buf_3_11_rdata),
+        .out_buf_3_12_rdata (out_buf_3_12_rdata),
+        .out_buf_3_13_rdata (out_buf_3_13_rdata),
+        .out_buf_3_14_rdata (out_buf_3_14_rdata),
+        .out_buf_3_15_rdata (out_buf_3_15_rdata)
+    );
+
+    sparsetile_accel_halo_buffer u_halo_buffer (
+        .clk                (clk),
+        .mem_rsp_rdata      (mem_rsp_rdata),
+        .ldr_halo_addr_h    (ldr_halo_addr_h),
+        .ldr_bank           (ldr_bank),
+        .ldr_halo_write     (ldr_halo_write),
+        .in_rd_en           (in_rd_en),
+        .in_rd_addr_0       (in_rd_addr_0),
+        .halo_bank_0_rdata  (halo_bank_0_rdata),
+        .in_rd_addr_1       (in_rd_addr_1),
+        .halo_bank_1_rdata  (halo_bank_1_rdata),
+        .in_rd_addr_2       (in_rd_addr_2),
+        .halo_bank_2_rdata  (halo_bank_2_rdata),
+        .in_rd_addr_3       (in_rd_addr_3),
+        .halo_bank_3_rdata  (halo_bank_3_rdata),
+        .in_rd_addr_4       (in_rd_addr_4),
+        .halo_bank_4_rdata  (halo_bank_4_rdata),
+        .in_rd_addr_5       (in_rd_addr_5),
+        .halo_bank_5_rdata  (halo_bank_5_rdata),
+        .in_rd_addr_6       (in_rd_addr_6),
+        .halo_bank_6_rdata  (halo_bank_6_rdata),
+        .in_rd_addr_7       (in_rd_addr_7),
+        .halo_bank_7_rdata  (halo_bank_7_rdata),
+        .in_rd_addr_8       (in_rd_addr_8),
+        .halo_bank_8_rdata  (halo_bank_8_rdata),
+        .in_rd_addr_9       (in_rd_addr_9),
+        .halo_bank_9_rdata  (halo_bank_9_rdata),
+        .in_rd_addr_10      (in_rd_addr_10),
+        .halo_bank_10_rdata (halo_bank_10_rdata),
+        .in_rd_addr_11      (in_rd_addr_11),
+        .halo_bank_11_rdata (halo_bank_11_rdata),
+        .in_rd_addr_12      (in_rd_addr_12),
+        .halo_bank_12_rdata (halo_bank_12_rdata),
+        .in_rd_addr_13      (in_rd_addr_13),
+        .halo_bank_13_rdata (halo_bank_13_rdata),
+        .in_rd_addr_14      (in_rd_addr_14),
+        .halo_bank_14_rdata (halo_bank_14_rdata),
+        .in_rd_addr_15      (in_rd_addr_15),
+        .halo_bank_15_rdata (halo_bank_15_rdata)
+    );
+
+    sparsetile_accel_tile_buffers u_tile_buffers (
+        .clk                (clk),
+        .mem_rsp_rdata      (mem_rsp_rdata),
+        .ldr_res_write      (ldr_res_write),
+        .ldr_res_addr       (ldr_res_addr),
+        .ldr_res_col        (ldr_res_col),
+        .res_rd_en          (res_rd_en),
+        .out_rd_addr        (out_rd_addr),
+        .out_rd_en          (out_rd_en),
+        .res_rd_addr_0_0    (res_rd_addr_0_0),
+        .res_buf_0_0_rdata  (res_buf_0_0_rdata),
+        .out_we_0_0         (out_we_0_0),
+        .out_wr_addr_0_0    (out_wr_addr_0_0),
+        .out_wr_data_0_0    (out_wr_data_0_0),
+        .out_buf_0_0_rdata  (out_buf_0_0_rdata),
+        .res_rd_addr_0_1    (res_rd_addr_0_1),
+        .res_buf_0_1_rdata  (res_buf_0_1_rdata),
+        .out_we_0_1         (out_we_0_1),
+        .out_wr_addr_0_1    (out_wr_addr_0_1),
+        .out_wr_data_0_1    (out_wr_data_0_1),
+        .out_buf_0_1_rdata  (out_buf_0_1_rdata),
+        .res_rd_addr_0_2    (res_rd_addr_0_2),
+        .res_buf_0_2_rdata  (res_buf_0_2_rdata),
+        .out_we_0_2         (out_we_0_2),
+        .out_wr_addr_0_2    (out_wr_addr_0_2),
+        .out_wr_data_0_2    (out_wr_data_0_2),
+        .out_buf_0_2_rdata  (out_buf_0_2_rdata),
+        .res_rd_addr_0_3    (res_rd_addr_0_3),
+        .res_buf_0_3_rdata  (res_buf_0_3_rdata),
+        .out_we_0_3         (out_we_0_3),
+        .out_wr_addr_0_3    (out_wr_addr_0_3),
+        .out_wr_data_0_3    (out_wr_data_0_3),
+        .out_buf_0_3_rdata  (out_buf_0_3_rdata),
+        .res_rd_addr_0_4    (res_rd_addr_0_4),
+        .res_buf_0_4_rdata  (res_buf_0_4_rdata),
+        .out_we_0_4         (out_we_0_4),
+        .out_wr_addr_0_4    (out_wr_addr_0_4),
+        .out_wr_data_0_4    (out_wr_data_0_4),
+        .out_buf_0_4_rdata  (out_buf_0_4_rdata),
+        .res_rd_addr_0_5    (res_rd_addr_0_5),
+        .res_buf_0_5_rdata  (res_buf_0_5_rdata),
+        .out_we_0_5         (out_we_0_5),
+        .out_wr_addr_0_5    (out_wr_addr_0_5),
+        .out_wr_data_0_5    (out_wr_data_0_5),
+        .out_buf_0_5_rdata  (out_buf_0_5_rdata),
+        .res_rd_addr_0_6    (res_rd_addr_0_6),
+        .res_buf_0_6_rdata  (res_buf_0_6_rdata),
+        .out_we_0_6         (out_we_0_6),
+        .out_wr_addr_0_6    (out_wr_addr_0_6),
+        .out_wr_data_0_6    (out_wr_data_0_6),
+        .out_buf_0_6_rdata  (out_buf_0_6_rdata),
+        .res_rd_addr_0_7    (res_rd_addr_0_7),
+        .res_buf_0_7_rdata  (res_buf_0_7_rdata),
+        .out_we_0_7         (out_we_0_7),
+        .out_wr_addr_0_7    (out_wr_addr_0_7),
+        .out_wr_data_0_7    (out_wr_data_0_7),
+        .out_buf_0_7_rdata  (out_buf_0_7_rdata),
+        .res_rd_addr_0_8    (res_rd_addr_0_8),
+        .res_buf_0_8_rdata  (res_buf_0_8_rdata),
+        .out_we_0_8         (out_we_0_8),
+        .out_wr_addr_0_8    (out_wr_addr_0_8),
+        .out_wr_data_0_8    (out_wr_data_0_8),
+        .out_buf_0_8_rdata  (out_buf_0_8_rdata),
+        .res_rd_addr_0_9    (res_rd_addr_0_9),
+        .res_buf_0_9_rdata  (res_buf_0_9_rdata),
+        .out_we_0_9         (out_we_0_9),
+        .out_wr_addr_0_9    (out_wr_addr_0_9),
+        .out_wr_data_0_9    (out_wr_data_0_9),
+        .out_buf_0_9_rdata  (out_buf_0_9_rdata),
+        .res_rd_addr_0_10   (res_rd_addr_0_10),
+        .res_buf_0_10_rdata (res_buf_0_10_rdata),
+        .out_we_0_10        (out_we_0_10),
+        .out_wr_addr_0_10   (out_wr_addr_0_10),
+        .out_wr_data_0_10   (out_wr_data_0_10),
+        .out_buf_0_10_rdata (out_buf_0_10_rdata),
+        .res_rd_addr_0_11   (res_rd_addr_0_11),
+        .res_buf_0_11_rdata (res_buf_0_11_rdata),
+        .out_we_0_11        (out_we_0_11),
+        .out_wr_addr_0_11   (out_wr_addr_0_11),
+        .out_wr_data_0_11   (out_wr_data_0_11),
+        .out_buf_0_11_rdata (out_buf_0_11_rdata),
+        .res_rd_addr_0_12   (res_rd_addr_0_12),
+        .res_buf_0_12_rdata (res_buf_0_12_rdata),
+        .out_we_0_12        (out_we_0_12),
+        .out_wr_addr_0_12   (out_wr_addr_0_12),
+        .out_wr_data_0_12   (out_wr_data_0_12),
+        .out_buf_0_12_rdata (out_buf_0_12_rdata),
+        .res_rd_addr_0_13   (res_rd_addr_0_13),
+        .res_buf_0_13_rdata (res_buf_0_13_rdata),
+        .out_we_0_13        (out_we_0_13),
+        .out_wr_addr_0_13   (out_wr_addr_0_13),
+        .out_wr_data_0_13   (out_wr_data_0_13),
+        .out_buf_0_13_rdata (out_buf_0_13_rdata),
+        .res_rd_addr_0_14   (res_rd_addr_0_14),
+        .res_buf_0_14_rdata (res_buf_0_14_rdata),
+        .out_we_0_14        (out_we_0_14),
+        .out_wr_addr_0_14   (out_wr_addr_0_14),
+        .out_wr_data_0_14   (out_wr_data_0_14),
+        .out_buf_0_14_rdata (out_buf_0_14_rdata),
+        .res_rd_addr_0_15   (res_rd_addr_0_15),
+        .res_buf_0_15_rdata (res_buf_0_15_rdata),
+        .out_we_0_15        (out_we_0_15),
+        .out_wr_addr_0_15   (out_wr_addr_0_15),
+        .out_wr_data_0_15   (out_wr_data_0_15),
+        .out_buf_0_15_rdata (out_buf_0_15_rdata),
+        .res_rd_addr_1_0    (res_rd_addr_1_0),
+        .res_buf_1_0_rdata  (res_buf_1_0_rdata),
+        .out_we_1_0         (out_we_1_0),
+        .out_wr_addr_1_0    (out_wr_addr_1_0),
+        .out_wr_data_1_0    (out_wr_data_1_0),
+        .out_buf_1_0_rdata  (out_buf_1_0_rdata),
+        .res_rd_addr_1_1    (res_rd_addr_1_1),
+        .res_buf_1_1_rdata  (res_buf_1_1_rdata),
+        .out_we_1_1         (out_we_1_1),
+        .out_wr_addr_1_1    (out_wr_addr_1_1),
+        .out_wr_data_1_1    (out_wr_data_1_1),
+        .out_buf_1_1_rdata  (out_buf_1_1_rdata),
+        .res_rd_addr_1_2    (res_rd_addr_1_2),
+        .res_buf_1_2_rdata  (res_buf_1_2_rdata),
+        .out_we_1_2         (out_we_1_2),
+        .out_wr_addr_1_2    (out_wr_addr_1_2),
+        .out_wr_data_1_2    (out_wr_data_1_2),
+        .out_buf_1_2_rdata  (out_buf_1_2_rdata),
+        .res_rd_addr_1_3    (res_rd_addr_1_3),
+        .res_buf_1_3_rdata  (res_buf_1_3_rdata),
+        .out_we_1_3         (out_we_1_3),
+        .out_wr_addr_1_3    (out_wr_addr_1_3),
+        .out_wr_data_1_3    (out_wr_data_1_3),
+        .out_buf_1_3_rdata  (out_buf_1_3_rdata),
+        .res_rd_addr_1_4    (res_rd_addr_1_4),
+        .res_buf_1_4_rdata  (res_buf_1_4_rdata),
+        .out_we_1_4         (out_we_1_4),
+        .out_wr_addr_1_4    (out_wr_addr_1_4),
+        .out_wr_data_1_4    (out_wr_data_1_4),
+        .out_buf_1_4_rdata  (out_buf_1_4_rdata),
+        .res_rd_addr_1_5    (res_rd_addr_1_5),
+        .res_buf_1_5_rdata  (res_buf_1_5_rdata),
+        .out_we_1_5         (out_we_1_5),
+        .out_wr_addr_1_5    (out_wr_addr_1_5),
+        .out_wr_data_1_5    (out_wr_data_1_5),
+        .out_buf_1_5_rdata  (out_buf_1_5_rdata),
+        .res_rd_addr_1_6    (res_rd_addr_1_6),
+        .res_buf_1_6_rdata  (res_buf_1_6_rdata),
+        .out_we_1_6         (out_we_1_6),
+        .out_wr_addr_1_6    (out_wr_addr_1_6),
+        .out_wr_data_1_6    (out_wr_data_1_6),
+        .out_buf_1_6_rdata  (out_buf_1_6_rdata),
+        .res_rd_addr_1_7    (res_rd_addr_1_7),
+        .res_buf_1_7_rdata  (res_buf_1_7_rdata),
+        .out_we_1_7         (out_we_1_7),
+        .out_wr_addr_1_7    (out_wr_addr_1_7),
+        .out_wr_data_1_7    (out_wr_data_1_7),
+        .out_buf_1_7_rdata  (out_buf_1_7_rdata),
+        .res_rd_addr_1_8    (res_rd_addr_1_8),
+        .res_buf_1_8_rdata  (res_buf_1_8_rdata),
+        .out_we_1_8         (out_we_1_8),
+        .out_wr_addr_1_8    (out_wr_addr_1_8),
+        .out_wr_data_1_8    (out_wr_data_1_8),
+        .out_buf_1_8_rdata  (out_buf_1_8_rdata),
+        .res_rd_addr_1_9    (res_rd_addr_1_9),
+        .res_buf_1_9_rdata  (res_buf_1_9_rdata),
+        .out_we_1_9         (out_we_1_9),
+        .out_wr_addr_1_9    (out_wr_addr_1_9),
+        .out_wr_data_1_9    (out_wr_data_1_9),
+        .out_buf_1_9_rdata  (out_buf_1_9_rdata),
+        .res_rd_addr_1_10   (res_rd_addr_1_10),
+        .res_buf_1_10_rdata (res_buf_1_10_rdata),
+        .out_we_1_10        (out_we_1_10),
+        .out_wr_addr_1_10   (out_wr_addr_1_10),
+        .out_wr_data_1_10   (out_wr_data_1_10),
+        .out_buf_1_10_rdata (out_buf_1_10_rdata),
+        .res_rd_addr_1_11   (res_rd_addr_1_11),
+        .res_buf_1_11_rdata (res_buf_1_11_rdata),
+        .out_we_1_11        (out_we_1_11),
+        .out_wr_addr_1_11   (out_wr_addr_1_11),
+        .out_wr_data_1_11   (out_wr_data_1_11),
+        .out_buf_1_11_rdata (out_buf_1_11_rdata),
+        .res_rd_addr_1_12   (res_rd_addr_1_12),
+        .res_buf_1_12_rdata (res_buf_1_12_rdata),
+        .out_we_1_12        (out_we_1_12),
+        .out_wr_addr_1_12   (out_wr_addr_1_12),
+        .out_wr_data_1_12   (out_wr_data_1_12),
+        .out_buf_1_12_rdata (out_buf_1_12_rdata),
+        .res_rd_addr_1_13   (res_rd_addr_1_13),
+        .res_buf_1_13_rdata (res_buf_1_13_rdata),
+        .out_we_1_13        (out_we_1_13),
+        .out_wr_addr_1_13   (out_wr_addr_1_13),
+        .out_wr_data_1_13   (out_wr_data_1_13),
+        .out_buf_1_13_rdata (out_buf_1_13_rdata),
+        .res_rd_addr_1_14   (res_rd_addr_1_14),
+        .res_buf_1_14_rdata (res_buf_1_14_rdata),
+        .out_we_1_14        (out_we_1_14),
+        .out_wr_addr_1_14   (out_wr_addr_1_14),
+        .out_wr_data_1_14   (out_wr_data_1_14),
+        .out_buf_1_14_rdata (out_buf_1_14_rdata),
+        .res_rd_addr_1_15   (res_rd_addr_1_15),
+        .res_buf_1_15_rdata (res_buf_1_15_rdata),
+        .out_we_1_15        (out_we_1_15),
+        .out_wr_addr_1_15   (out_wr_addr_1_15),
+        .out_wr_data_1_15   (out_wr_data_1_15),
+        .out_buf_1_15_rdata (out_buf_1_15_rdata),
+        .res_rd_addr_2_0    (res_rd_addr_2_0),
+        .res_buf_2_0_rdata  (res_buf_2_0_rdata),
+        .out_we_2_0         (out_we_2_0),
+        .out_wr_addr_2_0    (out_wr_addr_2_0),
+        .out_wr_data_2_0    (out_wr_data_2_0),
+        .out_buf_2_0_rdata  (out_buf_2_0_rdata),
+        .res_rd_addr_2_1    (res_rd_addr_2_1),
+        .res_buf_2_1_rdata  (res_buf_2_1_rdata),
+        .out_we_2_1         (out_we_2_1),
+        .out_wr_addr_2_1    (out_wr_addr_2_1),
+        .out_wr_data_2_1    (out_wr_data_2_1),
+        .out_buf_2_1_rdata  (out_buf_2_1_rdata),
+        .res_rd_addr_2_2    (res_rd_addr_2_2),
+        .res_buf_2_2_rdata  (res_buf_2_2_rdata),
+        .out_we_2_2         (out_we_2_2),
+        .out_wr_addr_2_2    (out_wr_addr_2_2),
+        .out_wr_data_2_2    (out_wr_data_2_2),
+        .out_buf_2_2_rdata  (out_buf_2_2_rdata),
+        .res_rd_addr_2_3    (res_rd_addr_2_3),
+        .res_buf_2_3_rdata  (res_buf_2_3_rdata),
+        .out_we_2_3         (out_we_2_3),
+        .out_wr_addr_2_3    (out_wr_addr_2_3),
+        .out_wr_data_2_3    (out_wr_data_2_3),
+        .out_buf_2_3_rdata  (out_buf_2_3_rdata),
+        .res_rd_addr_2_4    (res_rd_addr_2_4),
+        .res_buf_2_4_rdata  (res_buf_2_4_rdata),
+        .out_we_2_4         (out_we_2_4),
+        .out_wr_addr_2_4    (out_wr_addr_2_4),
+        .out_wr_data_2_4    (out_wr_data_2_4),
+        .out_buf_2_4_rdata  (out_buf_2_4_rdata),
+        .res_rd_addr_2_5    (res_rd_addr_2_5),
+        .res_buf_2_5_rdata  (res_buf_2_5_rdata),
+        .out_we_2_5         (out_we_2_5),
+        .out_wr_addr_2_5    (out_wr_addr_2_5),
+        .out_wr_data_2_5    (out_wr_data_2_5),
+        .out_buf_2_5_rdata  (out_buf_2_5_rdata),
+        .res_rd_addr_2_6    (res_rd_addr_2_6),
+        .res_buf_2_6_rdata  (res_buf_2_6_rdata),
+        .out_we_2_6         (out_we_2_6),
+        .out_wr_addr_2_6    (out_wr_addr_2_6),
+        .out_wr_data_2_6    (out_wr_data_2_6),
+        .out_buf_2_6_rdata  (out_buf_2_6_rdata),
+        .res_rd_addr_2_7    (res_rd_addr_2_7),
+        .res_buf_2_7_rdata  (res_buf_2_7_rdata),
+        .out_we_2_7         (out_we_2_7),
+        .out_wr_addr_2_7    (out_wr_addr_2_7),
+        .out_wr_data_2_7    (out_wr_data_2_7),
+        .out_buf_2_7_rdata  (out_buf_2_7_rdata),
+        .res_rd_addr_2_8    (res_rd_addr_2_8),
+        .res_buf_2_8_rdata  (res_buf_2_8_rdata),
+        .out_we_2_8         (out_we_2_8),
+        .out_wr_addr_2_8    (out_wr_addr_2_8),
+        .out_wr_data_2_8    (out_wr_data_2_8),
+        .out_buf_2_8_rdata  (out_buf_2_8_rdata),
+        .res_rd_addr_2_9    (res_rd_addr_2_9),
+        .res_buf_2_9_rdata  (res_buf_2_9_rdata),
+        .out_we_2_9         (out_we_2_9),
+        .out_wr_addr_2_9    (out_wr_addr_2_9),
+        .out_wr_data_2_9    (out_wr_data_2_9),
+        .out_buf_2_9_rdata  (out_buf_2_9_rdata),
+        .res_rd_addr_2_10   (res_rd_addr_2_10),
+        .res_buf_2_10_rdata (res_buf_2_10_rdata),
+        .out_we_2_10        (out_we_2_10),
+        .out_wr_addr_2_10   (out_wr_addr_2_10),
+        .out_wr_data_2_10   (out_wr_data_2_10),
+        .out_buf_2_10_rdata (out_buf_2_10_rdata),
+        .res_rd_addr_2_11   (res_rd_addr_2_11),
+        .res_buf_2_11_rdata (res_buf_2_11_rdata),
+        .out_we_2_11        (out_we_2_11),
+        .out_wr_addr_2_11   (out_wr_addr_2_11),
+        .out_wr_data_2_11   (out_wr_data_2_11),
+        .out_buf_2_11_rdata (out_buf_2_11_rdata),
+        .res_rd_addr_2_12   (res_rd_addr_2_12),
+        .res_buf_2_12_rdata (res_buf_2_12_rdata),
+        .out_we_2_12        (out_we_2_12),
+        .out_wr_addr_2_12   (out_wr_addr_2_12),
+        .out_wr_data_2_12   (out_wr_data_2_12),
+        .out_buf_2_12_rdata (out_buf_2_12_rdata),
+        .res_rd_addr_2_13   (res_rd_addr_2_13),
+        .res_buf_2_13_rdata (res_buf_2_13_rdata),
+        .out_we_2_13        (out_we_2_13),
+        .out_wr_addr_2_13   (out_wr_addr_2_13),
+        .out_wr_data_2_13   (out_wr_data_2_13),
+        .out_buf_2_13_rdata (out_buf_2_13_rdata),
+        .res_rd_addr_2_14   (res_rd_addr_2_14),
+        .res_buf_2_14_rdata (res_buf_2_14_rdata),
+        .out_we_2_14        (out_we_2_14),
+        .out_wr_addr_2_14   (out_wr_addr_2_14),
+        .out_wr_data_2_14   (out_wr_data_2_14),
+        .out_buf_2_14_rdata (out_buf_2_14_rdata),
+        .res_rd_addr_2_15   (res_rd_addr_2_15),
+        .res_buf_2_15_rdata (res_buf_2_15_rdata),
+        .out_we_2_15        (out_we_2_15),
+        .out_wr_addr_2_15   (out_wr_addr_2_15),
+        .out_wr_data_2_15   (out_wr_data_2_15),
+        .out_buf_2_15_rdata (out_buf_2_15_rdata),
+        .res_rd_addr_3_0    (res_rd_addr_3_0),
+        .res_buf_3_0_rdata  (res_buf_3_0_rdata),
+        .out_we_3_0         (out_we_3_0),
+        .out_wr_addr_3_0    (out_wr_addr_3_0),
+        .out_wr_data_3_0    (out_wr_data_3_0),
+        .out_buf_3_0_rdata  (out_buf_3_0_rdata),
+        .res_rd_addr_3_1    (res_rd_addr_3_1),
+        .res_buf_3_1_rdata  (res_buf_3_1_rdata),
+        .out_we_3_1         (out_we_3_1),
+        .out_wr_addr_3_1    (out_wr_addr_3_1),
+        .out_wr_data_3_1    (out_wr_data_3_1),
+        .out_buf_3_1_rdata  (out_buf_3_1_rdata),
+        .res_rd_addr_3_2    (res_rd_addr_3_2),
+        .res_buf_3_2_rdata  (res_buf_3_2_rdata),
+        .out_we_3_2         (out_we_3_2),
+        .out_wr_addr_3_2    (out_wr_addr_3_2),
+        .out_wr_data_3_2    (out_wr_data_3_2),
+        .out_buf_3_2_rdata  (out_buf_3_2_rdata),
+        .res_rd_addr_3_3    (res_rd_addr_3_3),
+        .res_buf_3_3_rdata  (res_buf_3_3_rdata),
+        .out_we_3_3         (out_we_3_3),
+        .out_wr_addr_3_3    (out_wr_addr_3_3),
+        .out_wr_data_3_3    (out_wr_data_3_3),
+        .out_buf_3_3_rdata  (out_buf_3_3_rdata),
+        .res_rd_addr_3_4    (res_rd_addr_3_4),
+        .res_buf_3_4_rdata  (res_buf_3_4_rdata),
+        .out_we_3_4         (out_we_3_4),
+        .out_wr_addr_3_4    (out_wr_addr_3_4),
+        .out_wr_data_3_4    (out_wr_data_3_4),
+        .out_buf_3_4_rdata  (out_buf_3_4_rdata),
+        .res_rd_addr_3_5    (res_rd_addr_3_5),
+        .res_buf_3_5_rdata  (res_buf_3_5_rdata),
+        .out_we_3_5         (out_we_3_5),
+        .out_wr_addr_3_5    (out_wr_addr_3_5),
+        .out_wr_data_3_5    (out_wr_data_3_5),
+        .out_buf_3_5_rdata  (out_buf_3_5_rdata),
+        .res_rd_addr_3_6    (res_rd_addr_3_6),
+        .res_buf_3_6_rdata  (res_buf_3_6_rdata),
+        .out_we_3_6         (out_we_3_6),
+        .out_wr_addr_3_6    (out_wr_addr_3_6),
+        .out_wr_data_3_6    (out_wr_data_3_6),
+        .out_buf_3_6_rdata  (out_buf_3_6_rdata),
+        .res_rd_addr_3_7    (res_rd_addr_3_7),
+        .res_buf_3_7_rdata  (res_buf_3_7_rdata),
+        .out_we_3_7         (out_we_3_7),
+        .out_wr_addr_3_7    (out_wr_addr_3_7),
+        .out_wr_data_3_7    (out_wr_data_3_7),
+        .out_buf_3_7_rdata  (out_buf_3_7_rdata),
+        .res_rd_addr_3_8    (res_rd_addr_3_8),
+        .res_buf_3_8_rdata  (res_buf_3_8_rdata),
+        .out_we_3_8         (out_we_3_8),
+        .out_wr_addr_3_8    (out_wr_addr_3_8),
+        .out_wr_data_3_8    (out_wr_data_3_8),
+        .out_buf_3_8_rdata  (out_buf_3_8_rdata),
+        .res_rd_addr_3_9    (res_rd_addr_3_9),
+        .res_buf_3_9_rdata  (res_buf_3_9_rdata),
+        .out_we_3_9         (out_we_3_9),
+        .out_wr_addr_3_9    (out_wr_addr_3_9),
+        .out_wr_data_3_9    (out_wr_data_3_9),
+        .out_buf_3_9_rdata  (out_buf_3_9_rdata),
+        .res_rd_addr_3_10   (res_rd_addr_3_10),
+        .res_buf_3_10_rdata (res_buf_3_10_rdata),
+        .out_we_3_10        (out_we_3_10),
+        .out_wr_addr_3_10   (out_wr_addr_3_10),
+        .out_wr_data_3_10   (out_wr_data_3_10),
+        .out_buf_3_10_rdata (out_buf_3_10_rdata),
+        .res_rd_addr_3_11   (res_rd_addr_3_11),
+        .res_buf_3_11_rdata (res_buf_3_11_rdata),
+        .out_we_3_11        (out_we_3_11),
+        .out_wr_addr_3_11   (out_wr_addr_3_11),
+        .out_wr_data_3_11   (out_wr_data_3_11),
+        .out_buf_3_11_rdata (out_buf_3_11_rdata),
+        .res_rd_addr_3_12   (res_rd_addr_3_12),
+        .res_buf_3_12_rdata (res_buf_3_12_rdata),
+        .out_we_3_12        (out_we_3_12),
+        .out_wr_addr_3_12   (out_wr_addr_3_12),
+        .out_wr_data_3_12   (out_wr_data_3_12),
+        .out_buf_3_12_rdata (out_buf_3_12_rdata),
+        .res_rd_addr_3_13   (res_rd_addr_3_13),
+        .res_buf_3_13_rdata (res_buf_3_13_rdata),
+        .out_we_3_13        (out_we_3_13),
+        .out_wr_addr_3_13   (out_wr_addr_3_13),
+        .out_wr_data_3_13   (out_wr_data_3_13),
+        .out_buf_3_13_rdata (out_buf_3_13_rdata),
+        .res_rd_addr_3_14   (res_rd_addr_3_14),
+        .res_buf_3_14_rdata (res_buf_3_14_rdata),
+        .out_we_3_14        (out_we_3_14),
+        .out_wr_addr_3_14   (out_wr_addr_3_14),
+        .out_wr_data_3_14   (out_wr_data_3_14),
+        .out_buf_3_14_rdata (out_buf_3_14_rdata),
+        .res_rd_addr_3_15   (res_rd_addr_3_15),
+        .res_buf_3_15_rdata (res_buf_3_15_rdata),
+        .out_we_3_15        (out_we_3_15),
+        .out_wr_addr_3_15   (out_wr_addr_3_15),
+        .out_wr_data_3_15   (out_wr_data_3_15),
+        .out_buf_3_15_rdata (out_buf_3_15_rdata)
+    );
+
+    sparsetile_accel_compute_control u_compute_control (
+        .clk            (clk),
+        .rst            (rst),
+        .d_k            (d_k),
+        .d_s2           (d_s2),
+        .d_h            (d_h),
+        .d_w            (d_w),
+        .d_pad          (d_pad),
+        .d_cw           (d_cw),
+        .d_nc           (d_nc),
+        .d_t            (d_t),
+        .d_kc           (d_kc),
+        .d_k2cw         (d_k2cw),
+        .d_cscw         (d_cscw),
+        .phase          (phase),
+        .pass_kgroups   (pass_kgroups),
+        .weight_rd_addr (weight_rd_addr),
+        .weight_rd_en   (weight_rd_en),
+        .loads_done     (loads_done),
+        .stores_done    (stores_done),
+        .ring_ty_0      (ring_ty_0),
+        .ring_ty_1      (ring_ty_1),
+        .ring_ty_2      (ring_ty_2),
+        .ring_ty_3      (ring_ty_3),
+        .ring_tx_0      (ring_tx_0),
+        .ring_tx_1      (ring_tx_1),
+        .ring_tx_2      (ring_tx_2),
+        .ring_tx_3      (ring_tx_3),
+        .in_rd_en       (in_rd_en),
+        .in_rd_addr_0   (in_rd_addr_0),
+        .in_rd_addr_1   (in_rd_addr_1),
+        .in_rd_addr_2   (in_rd_addr_2),
+        .in_rd_addr_3   (in_rd_addr_3),
+        .in_rd_addr_4   (in_rd_addr_4),
+        .in_rd_addr_5   (in_rd_addr_5),
+        .in_rd_addr_6   (in_rd_addr_6),
+        .in_rd_addr_7   (in_rd_addr_7),
+        .in_rd_addr_8   (in_rd_addr_8),
+        .in_rd_addr_9   (in_rd_addr_9),
+        .in_rd_addr_10  (in_rd_addr_10),
+        .in_rd_addr_11  (in_rd_addr_11),
+        .in_rd_addr_12  (in_rd_addr_12),
+        .in_rd_addr_13  (in_rd_addr_13),
+        .in_rd_addr_14  (in_rd_addr_14),
+        .in_rd_addr_15  (in_rd_addr_15),
+        .cp_tile        (cp_tile),
+        .cp_running     (cp_running),
+        .cp_start       (cp_start),
+        .cp_issue       (cp_issue),
+        .p1_valid       (p1_valid),
+        .p1_first       (p1_first),
+        .p1_last        (p1_last),
+        .p1_last_g      (p1_last_g),
+        .p1_g           (p1_g),
+        .p1_half        (p1_half),
+        .p1_byte_off    (p1_byte_off),
+        .p1_ra          (p1_ra),
+        .p1_rb          (p1_rb),
+        .p1_row_ok      (p1_row_ok),
+        .p1_col_ok      (p1_col_ok)
+    );
+
+    sparsetile_accel_pe_array u_pe_array (
+        .clk                 (clk),
+        .rst                 (rst),
+        .weight_bank_0_rdata (weight_bank_0_rdata),
+        .weight_bank_1_rdata (weight_bank_1_rdata),
+        .weight_bank_2_rdata (weight_bank_2_rdata),
+        .weight_bank_3_rdata (weight_bank_3_rdata),
+        .halo_bank_0_rdata   (halo_bank_0_rdata),
+        .halo_bank_1_rdata   (halo_bank_1_rdata),
+        .halo_bank_2_rdata   (halo_bank_2_rdata),
+        .halo_bank_3_rdata   (halo_bank_3_rdata),
+        .halo_bank_4_rdata   (halo_bank_4_rdata),
+        .halo_bank_5_rdata   (halo_bank_5_rdata),
+        .halo_bank_6_rdata   (halo_bank_6_rdata),
+        .halo_bank_7_rdata   (halo_bank_7_rdata),
+        .halo_bank_8_rdata   (halo_bank_8_rdata),
+        .halo_bank_9_rdata   (halo_bank_9_rdata),
+        .halo_bank_10_rdata  (halo_bank_10_rdata),
+        .halo_bank_11_rdata  (halo_bank_11_rdata),
+        .halo_bank_12_rdata  (halo_bank_12_rdata),
+        .halo_bank_13_rdata  (halo_bank_13_rdata),
+        .halo_bank_14_rdata  (halo_bank_14_rdata),
+        .halo_bank_15_rdata  (halo_bank_15_rdata),
+        .p1_valid            (p1_valid),
+        .p1_first            (p1_first),
+        .p1_last             (p1_last),
+        .p1_last_g           (p1_last_g),
+        .p1_g                (p1_g),
+        .p1_half             (p1_half),
+        .p1_byte_off         (p1_byte_off),
+        .p1_ra               (p1_ra),
+        .p1_rb               (p1_rb),
+        .p1_row_ok           (p1_row_ok),
+        .p1_col_ok           (p1_col_ok),
+        .p2_last_g           (p2_last_g),
+        .p2_g                (p2_g),
+        .p2_half             (p2_half),
+        .shadow_0_0_0        (shadow_0_0_0),
+        .shadow_0_0_1        (shadow_0_0_1),
+        .shadow_0_0_2        (shadow_0_0_2),
+        .shadow_0_0_3        (shadow_0_0_3),
+        .shadow_0_1_0        (shadow_0_1_0),
+        .shadow_0_1_1        (shadow_0_1_1),
+        .shadow_0_1_2        (shadow_0_1_2),
+        .shadow_0_1_3        (shadow_0_1_3),
+        .shadow_0_2_0        (shadow_0_2_0),
+        .shadow_0_2_1        (shadow_0_2_1),
+        .shadow_0_2_2        (shadow_0_2_2),
+        .shadow_0_2_3        (shadow_0_2_3),
+        .shadow_0_3_0        (shadow_0_3_0),
+        .shadow_0_3_1        (shadow_0_3_1),
+        .shadow_0_3_2        (shadow_0_3_2),
+        .shadow_0_3_3        (shadow_0_3_3),
+        .shadow_1_0_0        (shadow_1_0_0),
+        .shadow_1_0_1        (shadow_1_0_1),
+        .shadow_1_0_2        (shadow_1_0_2),
+        .shadow_1_0_3        (shadow_1_0_3),
+        .shadow_1_1_0        (shadow_1_1_0),
+        .shadow_1_1_1        (shadow_1_1_1),
+        .shadow_1_1_2        (shadow_1_1_2),
+        .shadow_1_1_3        (shadow_1_1_3),
+        .shadow_1_2_0        (shadow_1_2_0),
+        .shadow_1_2_1        (shadow_1_2_1),
+        .shadow_1_2_2        (shadow_1_2_2),
+        .shadow_1_2_3        (shadow_1_2_3),
+        .shadow_1_3_0        (shadow_1_3_0),
+        .shadow_1_3_1        (shadow_1_3_1),
+        .shadow_1_3_2        (shadow_1_3_2),
+        .shadow_1_3_3        (shadow_1_3_3),
+        .shadow_2_0_0        (shadow_2_0_0),
+        .shadow_2_0_1        (shadow_2_0_1),
+        .shadow_2_0_2        (shadow_2_0_2),
+        .shadow_2_0_3        (shadow_2_0_3),
+        .shadow_2_1_0        (shadow_2_1_0),
+        .shadow_2_1_1        (shadow_2_1_1),
+        .shadow_2_1_2        (shadow_2_1_2),
+        .shadow_2_1_3        (shadow_2_1_3),
+        .shadow_2_2_0        (shadow_2_2_0),
+        .shadow_2_2_1        (shadow_2_2_1),
+        .shadow_2_2_2        (shadow_2_2_2),
+        .shadow_2_2_3        (shadow_2_2_3),
+        .shadow_2_3_0        (shadow_2_3_0),
+        .shadow_2_3_1        (shadow_2_3_1),
+        .shadow_2_3_2        (shadow_2_3_2),
+        .shadow_2_3_3        (shadow_2_3_3),
+        .shadow_3_0_0        (shadow_3_0_0),
+        .shadow_3_0_1        (shadow_3_0_1),
+        .shadow_3_0_2        (shadow_3_0_2),
+        .shadow_3_0_3        (shadow_3_0_3),
+        .shadow_3_1_0        (shadow_3_1_0),
+        .shadow_3_1_1        (shadow_3_1_1),
+        .shadow_3_1_2        (shadow_3_1_2),
+        .shadow_3_1_3        (shadow_3_1_3),
+        .shadow_3_2_0        (shadow_3_2_0),
+        .shadow_3_2_1        (shadow_3_2_1),
+        .shadow_3_2_2        (shadow_3_2_2),
+        .shadow_3_2_3        (shadow_3_2_3),
+        .shadow_3_3_0        (shadow_3_3_0),
+        .shadow_3_3_1        (shadow_3_3_1),
+        .shadow_3_3_2        (shadow_3_3_2),
+        .shadow_3_3_3        (shadow_3_3_3),
+        .rq_trigger          (rq_trigger)
+    );
+
+    sparsetile_accel_requant_engine u_requant_engine (
+        .clk                (clk),
+        .rst                (rst),
+        .d_res              (d_res),
+        .d_act              (d_act),
+        .d_m                (d_m),
+        .d_sh               (d_sh),
+        .d_slope            (d_slope),
+        .phase              (phase),
+        .pass_o0            (pass_o0),
+        .pass_channels      (pass_channels),
+        .pass_o0_mod_b      (pass_o0_mod_b),
+        .pass_bias_lo       (pass_bias_lo),
+        .bias_rd_en         (bias_rd_en),
+        .bias_rd_addr_0     (bias_rd_addr_0),
+        .bias_ram_0_rdata   (bias_ram_0_rdata),
+        .bias_rd_addr_1     (bias_rd_addr_1),
+        .bias_ram_1_rdata   (bias_ram_1_rdata),
+        .bias_rd_addr_2     (bias_rd_addr_2),
+        .bias_ram_2_rdata   (bias_ram_2_rdata),
+        .bias_rd_addr_3     (bias_rd_addr_3),
+        .bias_ram_3_rdata   (bias_ram_3_rdata),
+        .requant_done_tiles (requant_done_tiles),
+        .res_rd_en          (res_rd_en),
+        .res_rd_addr_0_0    (res_rd_addr_0_0),
+        .res_buf_0_0_rdata  (res_buf_0_0_rdata),
+        .out_we_0_0         (out_we_0_0),
+        .out_wr_addr_0_0    (out_wr_addr_0_0),
+        .out_wr_data_0_0    (out_wr_data_0_0),
+        .res_rd_addr_0_1    (res_rd_addr_0_1),
+        .res_buf_0_1_rdata  (res_buf_0_1_rdata),
+        .out_we_0_1         (out_we_0_1),
+        .out_wr_addr_0_1    (out_wr_addr_0_1),
+        .out_wr_data_0_1    (out_wr_data_0_1),
+        .res_rd_addr_0_2    (res_rd_addr_0_2),
+        .res_buf_0_2_rdata  (res_buf_0_2_rdata),
+        .out_we_0_2         (out_we_0_2),
+        .out_wr_addr_0_2    (out_wr_addr_0_2),
+        .out_wr_data_0_2    (out_wr_data_0_2),
+        .res_rd_addr_0_3    (res_rd_addr_0_3),
+        .res_buf_0_3_rdata  (res_buf_0_3_rdata),
+        .out_we_0_3         (out_we_0_3),
+        .out_wr_addr_0_3    (out_wr_addr_0_3),
+        .out_wr_data_0_3    (out_wr_data_0_3),
+        .res_rd_addr_0_4    (res_rd_addr_0_4),
+        .res_buf_0_4_rdata  (res_buf_0_4_rdata),
+        .out_we_0_4         (out_we_0_4),
+        .out_wr_addr_0_4    (out_wr_addr_0_4),
+        .out_wr_data_0_4    (out_wr_data_0_4),
+        .res_rd_addr_0_5    (res_rd_addr_0_5),
+        .res_buf_0_5_rdata  (res_buf_0_5_rdata),
+        .out_we_0_5         (out_we_0_5),
+        .out_wr_addr_0_5    (out_wr_addr_0_5),
+        .out_wr_data_0_5    (out_wr_data_0_5),
+        .res_rd_addr_0_6    (res_rd_addr_0_6),
+        .res_buf_0_6_rdata  (res_buf_0_6_rdata),
+        .out_we_0_6         (out_we_0_6),
+        .out_wr_addr_0_6    (out_wr_addr_0_6),
+        .out_wr_data_0_6    (out_wr_data_0_6),
+        .res_rd_addr_0_7    (res_rd_addr_0_7),
+        .res_buf_0_7_rdata  (res_buf_0_7_rdata),
+        .out_we_0_7         (out_we_0_7),
+        .out_wr_addr_0_7    (out_wr_addr_0_7),
+        .out_wr_data_0_7    (out_wr_data_0_7),
+        .res_rd_addr_0_8    (res_rd_addr_0_8),
+        .res_buf_0_8_rdata  (res_buf_0_8_rdata),
+        .out_we_0_8         (out_we_0_8),
+        .out_wr_addr_0_8    (out_wr_addr_0_8),
+        .out_wr_data_0_8    (out_wr_data_0_8),
+        .res_rd_addr_0_9    (res_rd_addr_0_9),
+        .res_buf_0_9_rdata  (res_buf_0_9_rdata),
+        .out_we_0_9         (out_we_0_9),
+        .out_wr_addr_0_9    (out_wr_addr_0_9),
+        .out_wr_data_0_9    (out_wr_data_0_9),
+        .res_rd_addr_0_10   (res_rd_addr_0_10),
+        .res_buf_0_10_rdata (res_buf_0_10_rdata),
+        .out_we_0_10        (out_we_0_10),
+        .out_wr_addr_0_10   (out_wr_addr_0_10),
+        .out_wr_data_0_10   (out_wr_data_0_10),
+        .res_rd_addr_0_11   (res_rd_addr_0_11),
+        .res_buf_0_11_rdata (res_buf_0_11_rdata),
+        .out_we_0_11        (out_we_0_11),
+        .out_wr_addr_0_11   (out_wr_addr_0_11),
+        .out_wr_data_0_11   (out_wr_data_0_11),
+        .res_rd_addr_0_12   (res_rd_addr_0_12),
+        .res_buf_0_12_rdata (res_buf_0_12_rdata),
+        .out_we_0_12        (out_we_0_12),
+        .out_wr_addr_0_12   (out_wr_addr_0_12),
+        .out_wr_data_0_12   (out_wr_data_0_12),
+        .res_rd_addr_0_13   (res_rd_addr_0_13),
+        .res_buf_0_13_rdata (res_buf_0_13_rdata),
+        .out_we_0_13        (out_we_0_13),
+        .out_wr_addr_0_13   (out_wr_addr_0_13),
+        .out_wr_data_0_13   (out_wr_data_0_13),
+        .res_rd_addr_0_14   (res_rd_addr_0_14),
+        .res_buf_0_14_rdata (res_buf_0_14_rdata),
+        .out_we_0_14        (out_we_0_14),
+        .out_wr_addr_0_14   (out_wr_addr_0_14),
+        .out_wr_data_0_14   (out_wr_data_0_14),
+        .res_rd_addr_0_15   (res_rd_addr_0_15),
+        .res_buf_0_15_rdata (res_buf_0_15_rdata),
+        .out_we_0_15        (out_we_0_15),
+        .out_wr_addr_0_15   (out_wr_addr_0_15),
+        .out_wr_data_0_15   (out_wr_data_0_15),
+        .res_rd_addr_1_0    (res_rd_addr_1_0),
+        .res_buf_1_0_rdata  (res_buf_1_0_rdata),
+        .out_we_1_0         (out_we_1_0),
+        .out_wr_addr_1_0    (out_wr_addr_1_0),
+        .out_wr_data_1_0    (out_wr_data_1_0),
+        .res_rd_addr_1_1    (res_rd_addr_1_1),
+        .res_buf_1_1_rdata  (res_buf_1_1_rdata),
+        .out_we_1_1         (out_we_1_1),
+        .out_wr_addr_1_1    (out_wr_addr_1_1),
+        .out_wr_data_1_1    (out_wr_data_1_1),
+        .res_rd_addr_1_2    (res_rd_addr_1_2),
+        .res_buf_1_2_rdata  (res_buf_1_2_rdata),
+        .out_we_1_2         (out_we_1_2),
+        .out_wr_addr_1_2    (out_wr_addr_1_2),
+        .out_wr_data_1_2    (out_wr_data_1_2),
+        .res_rd_addr_1_3    (res_rd_addr_1_3),
+        .res_buf_1_3_rdata  (res_buf_1_3_rdata),
+        .out_we_1_3         (out_we_1_3),
+        .out_wr_addr_1_3    (out_wr_addr_1_3),
+        .out_wr_data_1_3    (out_wr_data_1_3),
+        .res_rd_addr_1_4    (res_rd_addr_1_4),
+        .res_buf_1_4_rdata  (res_buf_1_4_rdata),
+        .out_we_1_4         (out_we_1_4),
+        .out_wr_addr_1_4    (out_wr_addr_1_4),
+        .out_wr_data_1_4    (out_wr_data_1_4),
+        .res_rd_addr_1_5    (res_rd_addr_1_5),
+        .res_buf_1_5_rdata  (res_buf_1_5_rdata),
+        .out_we_1_5         (out_we_1_5),
+        .out_wr_addr_1_5    (out_wr_addr_1_5),
+        .out_wr_data_1_5    (out_wr_data_1_5),
+        .res_rd_addr_1_6    (res_rd_addr_1_6),
+        .res_buf_1_6_rdata  (res_buf_1_6_rdata),
+        .out_we_1_6         (out_we_1_6),
+        .out_wr_addr_1_6    (out_wr_addr_1_6),
+        .out_wr_data_1_6    (out_wr_data_1_6),
+        .res_rd_addr_1_7    (res_rd_addr_1_7),
+        .res_buf_1_7_rdata  (res_buf_1_7_rdata),
+        .out_we_1_7         (out_we_1_7),
+        .out_wr_addr_1_7    (out_wr_addr_1_7),
+        .out_wr_data_1_7    (out_wr_data_1_7),
+        .res_rd_addr_1_8    (res_rd_addr_1_8),
+        .res_buf_1_8_rdata  (res_buf_1_8_rdata),
+        .out_we_1_8         (out_we_1_8),
+        .out_wr_addr_1_8    (out_wr_addr_1_8),
+        .out_wr_data_1_8    (out_wr_data_1_8),
+        .res_rd_addr_1_9    (res_rd_addr_1_9),
+        .res_buf_1_9_rdata  (res_buf_1_9_rdata),
+        .out_we_1_9         (out_we_1_9),
+        .out_wr_addr_1_9    (out_wr_addr_1_9),
+        .out_wr_data_1_9    (out_wr_data_1_9),
+        .res_rd_addr_1_10   (res_rd_addr_1_10),
+        .res_buf_1_10_rdata (res_buf_1_10_rdata),
+        .out_we_1_10        (out_we_1_10),
+        .out_wr_addr_1_10   (out_wr_addr_1_10),
+        .out_wr_data_1_10   (out_wr_data_1_10),
+        .res_rd_addr_1_11   (res_rd_addr_1_11),
+        .res_buf_1_11_rdata (res_buf_1_11_rdata),
+        .out_we_1_11        (out_we_1_11),
+        .out_wr_addr_1_11   (out_wr_addr_1_11),
+        .out_wr_data_1_11   (out_wr_data_1_11),
+        .res_rd_addr_1_12   (res_rd_addr_1_12),
+        .res_buf_1_12_rdata (res_buf_1_12_rdata),
+        .out_we_1_12        (out_we_1_12),
+        .out_wr_addr_1_12   (out_wr_addr_1_12),
+        .out_wr_data_1_12   (out_wr_data_1_12),
+        .res_rd_addr_1_13   (res_rd_addr_1_13),
+        .res_buf_1_13_rdata (res_buf_1_13_rdata),
+        .out_we_1_13        (out_we_1_13),
+        .out_wr_addr_1_13   (out_wr_addr_1_13),
+        .out_wr_data_1_13   (out_wr_data_1_13),
+        .res_rd_addr_1_14   (res_rd_addr_1_14),
+        .res_buf_1_14_rdata (res_buf_1_14_rdata),
+        .out_we_1_14        (out_we_1_14),
+        .out_wr_addr_1_14   (out_wr_addr_1_14),
+        .out_wr_data_1_14   (out_wr_data_1_14),
+        .res_rd_addr_1_15   (res_rd_addr_1_15),
+        .res_buf_1_15_rdata (res_buf_1_15_rdata),
+        .out_we_1_15        (out_we_1_15),
+        .out_wr_addr_1_15   (out_wr_addr_1_15),
+        .out_wr_data_1_15   (out_wr_data_1_15),
+        .res_rd_addr_2_0    (res_rd_addr_2_0),
+        .res_buf_2_0_rdata  (res_buf_2_0_rdata),
+        .out_we_2_0         (out_we_2_0),
+        .out_wr_addr_2_0    (out_wr_addr_2_0),
+        .out_wr_data_2_0    (out_wr_data_2_0),
+        .res_rd_addr_2_1    (res_rd_addr_2_1),
+        .res_buf_2_1_rdata  (res_buf_2_1_rdata),
+        .out_we_2_1         (out_we_2_1),
+        .out_wr_addr_2_1    (out_wr_addr_2_1),
+        .out_wr_data_2_1    (out_wr_data_2_1),
+        .res_rd_addr_2_2    (res_rd_addr_2_2),
+        .res_buf_2_2_rdata  (res_buf_2_2_rdata),
+        .out_we_2_2         (out_we_2_2),
+        .out_wr_addr_2_2    (out_wr_addr_2_2),
+        .out_wr_data_2_2    (out_wr_data_2_2),
+        .res_rd_addr_2_3    (res_rd_addr_2_3),
+        .res_buf_2_3_rdata  (res_buf_2_3_rdata),
+        .out_we_2_3         (out_we_2_3),
+        .out_wr_addr_2_3    (out_wr_addr_2_3),
+        .out_wr_data_2_3    (out_wr_data_2_3),
+        .res_rd_addr_2_4    (res_rd_addr_2_4),
+        .res_buf_2_4_rdata  (res_buf_2_4_rdata),
+        .out_we_2_4         (out_we_2_4),
+        .out_wr_addr_2_4    (out_wr_addr_2_4),
+        .out_wr_data_2_4    (out_wr_data_2_4),
+        .res_rd_addr_2_5    (res_rd_addr_2_5),
+        .res_buf_2_5_rdata  (res_buf_2_5_rdata),
+        .out_we_2_5         (out_we_2_5),
+        .out_wr_addr_2_5    (out_wr_addr_2_5),
+        .out_wr_data_2_5    (out_wr_data_2_5),
+        .res_rd_addr_2_6    (res_rd_addr_2_6),
+        .res_buf_2_6_rdata  (res_buf_2_6_rdata),
+        .out_we_2_6         (out_we_2_6),
+        .out_wr_addr_2_6    (out_wr_addr_2_6),
+        .out_wr_data_2_6    (out_wr_data_2_6),
+        .res_rd_addr_2_7    (res_rd_addr_2_7),
+        .res_buf_2_7_rdata  (res_buf_2_7_rdata),
+        .out_we_2_7         (out_we_2_7),
+        .out_wr_addr_2_7    (out_wr_addr_2_7),
+        .out_wr_data_2_7    (out_wr_data_2_7),
+        .res_rd_addr_2_8    (res_rd_addr_2_8),
+        .res_buf_2_8_rdata  (res_buf_2_8_rdata),
+        .out_we_2_8         (out_we_2_8),
+        .out_wr_addr_2_8    (out_wr_addr_2_8),
+        .out_wr_data_2_8    (out_wr_data_2_8),
+        .res_rd_addr_2_9    (res_rd_addr_2_9),
+        .res_buf_2_9_rdata  (res_buf_2_9_rdata),
+        .out_we_2_9         (out_we_2_9),
+        .out_wr_addr_2_9    (out_wr_addr_2_9),
+        .out_wr_data_2_9    (out_wr_data_2_9),
+        .res_rd_addr_2_10   (res_rd_addr_2_10),
+        .res_buf_2_10_rdata (res_buf_2_10_rdata),
+        .out_we_2_10        (out_we_2_10),
+        .out_wr_addr_2_10   (out_wr_addr_2_10),
+        .out_wr_data_2_10   (out_wr_data_2_10),
+        .res_rd_addr_2_11   (res_rd_addr_2_11),
+        .res_buf_2_11_rdata (res_buf_2_11_rdata),
+        .out_we_2_11        (out_we_2_11),
+        .out_wr_addr_2_11   (out_wr_addr_2_11),
+        .out_wr_data_2_11   (out_wr_data_2_11),
+        .res_rd_addr_2_12   (res_rd_addr_2_12),
+        .res_buf_2_12_rdata (res_buf_2_12_rdata),
+        .out_we_2_12        (out_we_2_12),
+        .out_wr_addr_2_12   (out_wr_addr_2_12),
+        .out_wr_data_2_12   (out_wr_data_2_12),
+        .res_rd_addr_2_13   (res_rd_addr_2_13),
+        .res_buf_2_13_rdata (res_buf_2_13_rdata),
+        .out_we_2_13        (out_we_2_13),
+        .out_wr_addr_2_13   (out_wr_addr_2_13),
+        .out_wr_data_2_13   (out_wr_data_2_13),
+        .res_rd_addr_2_14   (res_rd_addr_2_14),
+        .res_buf_2_14_rdata (res_buf_2_14_rdata),
+        .out_we_2_14        (out_we_2_14),
+        .out_wr_addr_2_14   (out_wr_addr_2_14),
+        .out_wr_data_2_14   (out_wr_data_2_14),
+        .res_rd_addr_2_15   (res_rd_addr_2_15),
+        .res_buf_2_15_rdata (res_buf_2_15_rdata),
+        .out_we_2_15        (out_we_2_15),
+        .out_wr_addr_2_15   (out_wr_addr_2_15),
+        .out_wr_data_2_15   (out_wr_data_2_15),
+        .res_rd_addr_3_0    (res_rd_addr_3_0),
+        .res_buf_3_0_rdata  (res_buf_3_0_rdata),
+        .out_we_3_0         (out_we_3_0),
+        .out_wr_addr_3_0    (out_wr_addr_3_0),
+        .out_wr_data_3_0    (out_wr_data_3_0),
+        .res_rd_addr_3_1    (res_rd_addr_3_1),
+        .res_buf_3_1_rdata  (res_buf_3_1_rdata),
+        .out_we_3_1         (out_we_3_1),
+        .out_wr_addr_3_1    (out_wr_addr_3_1),
+        .out_wr_data_3_1    (out_wr_data_3_1),
+        .res_rd_addr_3_2    (res_rd_addr_3_2),
+        .res_buf_3_2_rdata  (res_buf_3_2_rdata),
+        .out_we_3_2         (out_we_3_2),
+        .out_wr_addr_3_2    (out_wr_addr_3_2),
+        .out_wr_data_3_2    (out_wr_data_3_2),
+        .res_rd_addr_3_3    (res_rd_addr_3_3),
+        .res_buf_3_3_rdata  (res_buf_3_3_rdata),
+        .out_we_3_3         (out_we_3_3),
+        .out_wr_addr_3_3    (out_wr_addr_3_3),
+        .out_wr_data_3_3    (out_wr_data_3_3),
+        .res_rd_addr_3_4    (res_rd_addr_3_4),
+        .res_buf_3_4_rdata  (res_buf_3_4_rdata),
+        .out_we_3_4         (out_we_3_4),
+        .out_wr_addr_3_4    (out_wr_addr_3_4),
+        .out_wr_data_3_4    (out_wr_data_3_4),
+        .res_rd_addr_3_5    (res_rd_addr_3_5),
+        .res_buf_3_5_rdata  (res_buf_3_5_rdata),
+        .out_we_3_5         (out_we_3_5),
+        .out_wr_addr_3_5    (out_wr_addr_3_5),
+        .out_wr_data_3_5    (out_wr_data_3_5),
+        .res_rd_addr_3_6    (res_rd_addr_3_6),
+        .res_buf_3_6_rdata  (res_buf_3_6_rdata),
+        .out_we_3_6         (out_we_3_6),
+        .out_wr_addr_3_6    (out_wr_addr_3_6),
+        .out_wr_data_3_6    (out_wr_data_3_6),
+        .res_rd_addr_3_7    (res_rd_addr_3_7),
+        .res_buf_3_7_rdata  (res_buf_3_7_rdata),
+        .out_we_3_7         (out_we_3_7),
+        .out_wr_addr_3_7    (out_wr_addr_3_7),
+        .out_wr_data_3_7    (out_wr_data_3_7),
+        .res_rd_addr_3_8    (res_rd_addr_3_8),
+        .res_buf_3_8_rdata  (res_buf_3_8_rdata),
+        .out_we_3_8         (out_we_3_8),
+        .out_wr_addr_3_8    (out_wr_addr_3_8),
+        .out_wr_data_3_8    (out_wr_data_3_8),
+        .res_rd_addr_3_9    (res_rd_addr_3_9),
+        .res_buf_3_9_rdata  (res_buf_3_9_rdata),
+        .out_we_3_9         (out_we_3_9),
+        .out_wr_addr_3_9    (out_wr_addr_3_9),
+        .out_wr_data_3_9    (out_wr_data_3_9),
+        .res_rd_addr_3_10   (res_rd_addr_3_10),
+        .res_buf_3_10_rdata (res_buf_3_10_rdata),
+        .out_we_3_10        (out_we_3_10),
+        .out_wr_addr_3_10   (out_wr_addr_3_10),
+        .out_wr_data_3_10   (out_wr_data_3_10),
+        .res_rd_addr_3_11   (res_rd_addr_3_11),
+        .res_buf_3_11_rdata (res_buf_3_11_rdata),
+        .out_we_3_11        (out_we_3_11),
+        .out_wr_addr_3_11   (out_wr_addr_3_11),
+        .out_wr_data_3_11   (out_wr_data_3_11),
+        .res_rd_addr_3_12   (res_rd_addr_3_12),
+        .res_buf_3_12_rdata (res_buf_3_12_rdata),
+        .out_we_3_12        (out_we_3_12),
+        .out_wr_addr_3_12   (out_wr_addr_3_12),
+        .out_wr_data_3_12   (out_wr_data_3_12),
+        .res_rd_addr_3_13   (res_rd_addr_3_13),
+        .res_buf_3_13_rdata (res_buf_3_13_rdata),
+        .out_we_3_13        (out_we_3_13),
+        .out_wr_addr_3_13   (out_wr_addr_3_13),
+        .out_wr_data_3_13   (out_wr_data_3_13),
+        .res_rd_addr_3_14   (res_rd_addr_3_14),
+        .res_buf_3_14_rdata (res_buf_3_14_rdata),
+        .out_we_3_14        (out_we_3_14),
+        .out_wr_addr_3_14   (out_wr_addr_3_14),
+        .out_wr_data_3_14   (out_wr_data_3_14),
+        .res_rd_addr_3_15   (res_rd_addr_3_15),
+        .res_buf_3_15_rdata (res_buf_3_15_rdata),
+        .out_we_3_15        (out_we_3_15),
+        .out_wr_addr_3_15   (out_wr_addr_3_15),
+        .out_wr_data_3_15   (out_wr_data_3_15),
+        .p2_last_g          (p2_last_g),
+        .p2_g               (p2_g),
+        .p2_half            (p2_half),
+        .shadow_0_0_0       (shadow_0_0_0),
+        .shadow_0_0_1       (shadow_0_0_1),
+        .shadow_0_0_2       (shadow_0_0_2),
+        .shadow_0_0_3       (shadow_0_0_3),
+        .shadow_0_1_0       (shadow_0_1_0),
+        .shadow_0_1_1       (shadow_0_1_1),
+        .shadow_0_1_2       (shadow_0_1_2),
+        .shadow_0_1_3       (shadow_0_1_3),
+        .shadow_0_2_0       (shadow_0_2_0),
+        .shadow_0_2_1       (shadow_0_2_1),
+        .shadow_0_2_2       (shadow_0_2_2),
+        .shadow_0_2_3       (shadow_0_2_3),
+        .shadow_0_3_0       (shadow_0_3_0),
+        .shadow_0_3_1       (shadow_0_3_1),
+        .shadow_0_3_2       (shadow_0_3_2),
+        .shadow_0_3_3       (shadow_0_3_3),
+        .shadow_1_0_0       (shadow_1_0_0),
+        .shadow_1_0_1       (shadow_1_0_1),
+        .shadow_1_0_2       (shadow_1_0_2),
+        .shadow_1_0_3       (shadow_1_0_3),
+        .shadow_1_1_0       (shadow_1_1_0),
+        .shadow_1_1_1       (shadow_1_1_1),
+        .shadow_1_1_2       (shadow_1_1_2),
+        .shadow_1_1_3       (shadow_1_1_3),
+        .shadow_1_2_0       (shadow_1_2_0),
+        .shadow_1_2_1       (shadow_1_2_1),
+        .shadow_1_2_2       (shadow_1_2_2),
+        .shadow_1_2_3       (shadow_1_2_3),
+        .shadow_1_3_0       (shadow_1_3_0),
+        .shadow_1_3_1       (shadow_1_3_1),
+        .shadow_1_3_2       (shadow_1_3_2),
+        .shadow_1_3_3       (shadow_1_3_3),
+        .shadow_2_0_0       (shadow_2_0_0),
+        .shadow_2_0_1       (shadow_2_0_1),
+        .shadow_2_0_2       (shadow_2_0_2),
+        .shadow_2_0_3       (shadow_2_0_3),
+        .shadow_2_1_0       (shadow_2_1_0),
+        .shadow_2_1_1       (shadow_2_1_1),
+        .shadow_2_1_2       (shadow_2_1_2),
+        .shadow_2_1_3       (shadow_2_1_3),
+        .shadow_2_2_0       (shadow_2_2_0),
+        .shadow_2_2_1       (shadow_2_2_1),
+        .shadow_2_2_2       (shadow_2_2_2),
+        .shadow_2_2_3       (shadow_2_2_3),
+        .shadow_2_3_0       (shadow_2_3_0),
+        .shadow_2_3_1       (shadow_2_3_1),
+        .shadow_2_3_2       (shadow_2_3_2),
+        .shadow_2_3_3       (shadow_2_3_3),
+        .shadow_3_0_0       (shadow_3_0_0),
+        .shadow_3_0_1       (shadow_3_0_1),
+        .shadow_3_0_2       (shadow_3_0_2),
+        .shadow_3_0_3       (shadow_3_0_3),
+        .shadow_3_1_0       (shadow_3_1_0),
+        .shadow_3_1_1       (shadow_3_1_1),
+        .shadow_3_1_2       (shadow_3_1_2),
+        .shadow_3_1_3       (shadow_3_1_3),
+        .shadow_3_2_0       (shadow_3_2_0),
+        .shadow_3_2_1       (shadow_3_2_1),
+        .shadow_3_2_2       (shadow_3_2_2),
+        .shadow_3_2_3       (shadow_3_2_3),
+        .shadow_3_3_0       (shadow_3_3_0),
+        .shadow_3_3_1       (shadow_3_3_1),
+        .shadow_3_3_2       (shadow_3_3_2),
+        .shadow_3_3_3       (shadow_3_3_3),
+        .rq_trigger         (rq_trigger)
+    );
+
+    sparsetile_accel_status_counters u_status_counters (
+        .clk               (clk),
+        .rst               (rst),
+        .csr_addr          (csr_addr),
+        .csr_rdata         (csr_rdata),
+        .mem_req_valid     (mem_req_valid),
+        .mem_req_write     (mem_req_write),
+        .busy              (busy),
+        .done              (done),
+        .ev_compute_start  (ev_compute_start),
+        .csr_layer0        (csr_layer0),
+        .csr_layer1        (csr_layer1),
+        .csr_layer2        (csr_layer2),
+        .csr_requant       (csr_requant),
+        .csr_prelu         (csr_prelu),
+        .csr_pass          (csr_pass),
+        .csr_base_mask     (csr_base_mask),
+        .csr_base_bias     (csr_base_bias),
+        .csr_base_weights  (csr_base_weights),
+        .csr_base_input    (csr_base_input),
+        .csr_base_residual (csr_base_residual),
+        .csr_base_output   (csr_base_output),
+        .phase             (phase),
+        .done_r            (done_r),
+        .error_r           (error_r),
+        .start_pulse       (start_pulse),
+        .scan_valid        (scan_valid),
+        .grant_load        (grant_load),
+        .xfer_issue        (xfer_issue),
+        .xfer_is_store     (xfer_is_store),
+        .loads_granted     (loads_granted),
+        .loads_done        (loads_done),
+        .cp_tile           (cp_tile),
+        .cp_running        (cp_running),
+        .cp_start          (cp_start),
+        .cp_issue          (cp_issue)
+    );
 
 endmodule

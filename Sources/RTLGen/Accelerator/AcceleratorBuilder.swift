@@ -74,7 +74,6 @@ final class AcceleratorBuilder {
     var outWeW: [[Signal]] = [], outWAddrW: [[Signal]] = [], outWDataW: [[Signal]] = []
     var resRdAddrW: [[Signal]] = [], resRdEnW: Signal!, resRdata: [[Signal]] = []
     var ringY0: [Signal] = []
-    var products: [Expr] = []
     var evLoadReadyR: Signal!, evStoreEndR: Signal!
 
     init(config: HardwareConfig, limits: AcceleratorLimits, fault: FaultInjection = .none) {
@@ -103,7 +102,7 @@ final class AcceleratorBuilder {
         topSequencer()
         maskScanner()
         portSequencer()
-        computeEngine()
+        try computeEngine()
         csrReadAndCounters()
         return try m.build()
     }

@@ -1,6 +1,7 @@
 /// CSR block (§8): the layer registers written by the host, and the derived layer quantities (§3).
 extension AcceleratorBuilder {
     func csrRegisters() {
+        m.submodule("csr_regs", documentation: "Layer registers written by the host (§8).")
         rLayer0 = m.reg("csr_layer0", width: 32, reset: 0)
         rLayer1 = m.reg("csr_layer1", width: 32, reset: 0)
         rLayer2 = m.reg("csr_layer2", width: 32, reset: 0)
@@ -24,6 +25,7 @@ extension AcceleratorBuilder {
     /// Layer quantities, one combinational stage from the CSRs, registered every cycle
     /// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0).
     func derived() {
+        m.submodule("layer_params", documentation: "Layer quantities derived from the CSRs, registered (§3).")
         func dreg(_ name: String, _ v: some ExprConvertible) -> Signal {
             let e = v.expr
             let r = m.reg("d_\(name)", width: e.width)

@@ -3,7 +3,8 @@
 /// words onto the PEs, zeroes out-of-map operands and multiplies + reduces, stage 2 accumulates),
 /// and the shadow registers written at the end of each kgroup's last accumulate.
 extension AcceleratorBuilder {
-    func computeEngine() {
+    func computeEngine() throws {
+        m.submodule("compute_control", documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         cpTile = m.reg("cp_tile", width: cntW, reset: 0)
         cpRunning = m.reg("cp_running", width: 1, reset: 0)
         let cpG = m.reg("cp_kgroup", width: 16, reset: 0), cpK = m.reg("cp_k", width: 24, reset: 0)
@@ -88,6 +89,7 @@ extension AcceleratorBuilder {
             p.assign(p1G, gE); p.assign(p1Half, half); p.assign(p1Off, byteOff); p.assign(p1Ra, raW); p.assign(p1Rb, rbW)
             p.assign(p1RowOk, cat(rowOk.reversed())); p.assign(p1ColOk, cat(colOk.reversed()))
         }
+        m.submodule("pe_array", documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, accumulators and shadows.")
         // ---- stage 1: rotate, zero, multiply + reduce ----
         let lw = 8 * LC
         let shAmt = m.wire("p1_bit_off", cat(p1Off, k(0, 3)).fit(bitsFor(8 * B)))
@@ -108,41 +110,64 @@ extension AcceleratorBuilder {
             }
             operand.append(line)
         }
-        let sw = 17 + lgLC
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
         let p2G = m.reg("p2_g", width: 16), p2Half = m.reg("p2_half", width: 1)
-        var sums: [Signal] = [], accs: [Signal] = [], shadows: [Signal] = []
-        for py in 0..<tH { for px in 0..<tW { for l in 0..<LK {
-            var s: Expr? = nil
-            for c in 0..<LC {
-                // 8×8 signed product, exact in 16 bits, then widened for the lane reduction
-                let xa = operand[py][px][(8 * c)...(8 * c + 7)].asSigned.sext(16)
-                let wa = wseg[l][(8 * c)...(8 * c + 7)].asSigned.sext(16)
-                let prod = (xa * wa).sext(sw)
-                s = s.map { $0 + prod } ?? prod
-            }
-            sums.append(m.reg("pe_sum_\(py)_\(px)_\(l)", width: sw, signed: true))
-            accs.append(m.reg("pe_acc_\(py)_\(px)_\(l)", width: accW, signed: true, reset: 0))
-            shadows.append(m.reg("shadow_\(py)_\(px)_\(l)", width: accW, signed: true, reset: 0))
-            products.append(s!)
-        } } }
         m.clocked("pipe_stage1") { p in p.assign(p2Valid, p1Valid) }
         m.clocked("pipe_stage1_data", resetless: true) { p in
             p.assign(p2First, p1First); p.assign(p2Last, p1Last); p.assign(p2LastG, p1LastG); p.assign(p2G, p1G); p.assign(p2Half, p1Half)
-            for (i, s) in sums.enumerated() { p.assign(s, products[i]) }
         }
-        // ---- stage 2: accumulate; shadow copy at the kgroup's last step ----
-        func toAcc(_ e: Signal) -> Expr { sw >= accW ? e.expr.trunc(accW) : e.sext(accW) }
-        m.clocked("pipe_stage2") { p in
-            p.when(p2Valid) {
-                for i in 0..<sums.count {
-                    let nv = mux(p2First, toAcc(sums[i]), faultAccumulate(accs[i].expr, toAcc(sums[i])))
-                    p.assign(accs[i], nv)
-                    p.when(p2Last) { p.assign(shadows[i], nv) }
-                }
+        let pe = try processingElement()
+        var shadows: [Signal] = []
+        for py in 0..<tH { for px in 0..<tW { for l in 0..<LK {
+            let shadow = m.wire("shadow_\(py)_\(px)_\(l)", width: accW, signed: true)
+            m.instance(pe, name: "u_pe_\(py)_\(px)_\(l)", connections: [
+                "clk": clk, "rst": rst, "operand": operand[py][px], "weights": wseg[l],
+                "valid": p2Valid, "first": p2First, "last": p2Last, "shadow": shadow,
+            ])
+            shadows.append(shadow)
+        } } }
+        requantEngine(trigger: m.wire("rq_trigger", p2Valid && p2Last), trigG: p2G, trigHalf: p2Half, trigLastG: p2LastG, shadows: shadows)
+    }
+}
+
+extension AcceleratorBuilder {
+    /// One PE: a lanesC-wide signed 8-bit dot product registered in stage 1, accumulated in
+    /// stage 2 (restarted at a step's first chunk) and copied to the shadow register at the
+    /// kgroup's last step, where the requant engine reads it. One module, instantiated
+    /// tileH·tileW·lanesK times, so synthesis maps it once.
+    func processingElement() throws -> Module {
+        let pe = ModuleBuilder("sparsetile_accel_pe", documentation: """
+            PE: \(LC)-wide signed 8-bit dot product (stage 1), \(accW)-bit accumulator and shadow (stage 2).
+            """)
+        let lw = 8 * LC
+        _ = pe.clock(); _ = pe.reset()
+        let operand = pe.input("operand", width: lw), weights = pe.input("weights", width: lw)
+        let valid = pe.input("valid"), first = pe.input("first"), last = pe.input("last")
+        let shadowOut = pe.output("shadow", width: accW, signed: true)
+        let sw = 17 + lgLC
+        var dot: Expr? = nil
+        for c in 0..<LC {
+            // 8×8 signed product, exact in 16 bits, then widened for the lane reduction
+            let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
+            let wa = pe.wire("w_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
+            let prod = pe.wire("product_\(c)", xa.sext(16) * wa.sext(16))
+            dot = dot.map { $0 + prod.sext(sw) } ?? prod.sext(sw)
+        }
+        let dotW = pe.wire("dot", dot!)
+        let sum = pe.reg("sum", width: sw, signed: true)
+        let acc = pe.reg("acc", width: accW, signed: true, reset: 0)
+        let shadow = pe.reg("shadow_r", width: accW, signed: true, reset: 0)
+        pe.clocked("stage1", resetless: true) { p in p.assign(sum, dotW) }
+        let step = sw >= accW ? sum.expr.trunc(accW) : sum.sext(accW)
+        let next = pe.wire("acc_next", mux(first, step, faultAccumulate(acc.expr, step)))
+        pe.clocked("stage2") { p in
+            p.when(valid) {
+                p.assign(acc, next)
+                p.when(last) { p.assign(shadow, next) }
             }
         }
-        requantEngine(trigger: m.wire("rq_trigger", p2Valid && p2Last), trigG: p2G, trigHalf: p2Half, trigLastG: p2LastG, shadows: shadows)
+        pe.assign(shadowOut, shadow)
+        return try pe.build()
     }
 }

@@ -4,6 +4,7 @@
 /// port sequencer consumes it at a load grant, at least two cycles after the previous grant.
 extension AcceleratorBuilder {
     func maskScanner() {
+        m.submodule("mask_scanner", documentation: "Mask register and scanner (§6.1): the next active tile, registered.")
         let wb = 8 * B
         let lgWb = log2Exact(wb)
         let idxW = bitsFor(max(maxMw - 1, 1))

@@ -72,6 +72,7 @@ extension AcceleratorBuilder {
     }
 
     func portSequencer() {
+        m.submodule("port_sequencer", documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
         let xState = m.reg("xfer_issue", width: 1, reset: 0)
         xIssue = xState
         xIsStore = m.reg("xfer_is_store", width: 1, reset: 0)
@@ -131,6 +132,7 @@ extension AcceleratorBuilder {
         let bankIdx = m.wire("ldr_bank", (umul(by, k(tW, 8), 8) + bx.fit(8)))
         let haloWrite = m.wire("ldr_halo_write", rsp && !lr.inRes)
         inRdEnW = m.wire("in_rd_en")
+        m.submodule("halo_buffer", documentation: "Double-buffered halo input buffer: tileH·tileW banks (§6.2).")
         for bank in 0..<(tH * tW) {
             let a = m.wire("in_rd_addr_\(bank)", width: awI)
             inRdAddrW.append(a)
@@ -138,6 +140,7 @@ extension AcceleratorBuilder {
                                     write: MemoryWritePort(enable: haloWrite && bankIdx == bank, address: hAddrH, data: memRspRdata),
                                     read: MemoryReadPort(enable: inRdEnW, address: a)))
         }
+        m.submodule("port_sequencer")
         // Residual / output buffers: memory (c, b) holds byte b of words of tile column c; address (half·tileH + r)·DO + j.
         let awO = Memory.addressWidth(depth: 2 * tH * DO)
         let resWrite = m.wire("ldr_res_write", rsp && lr.inRes)
@@ -177,6 +180,7 @@ extension AcceleratorBuilder {
                 p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)
             }.elseWhen(issueStore) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
         }
+        m.submodule("tile_buffers", documentation: "Residual and output tile buffers, byte-sliced per tile column (§6.4).")
         var outRd: [[Signal]] = []
         for c in 0..<tW {
             var resRow: [Signal] = [], outRow: [Signal] = []
@@ -197,6 +201,7 @@ extension AcceleratorBuilder {
             resRdata.append(resRow); outRd.append(outRow)
             outWeW.append(we); outWAddrW.append(wa); outWDataW.append(wd); resRdAddrW.append(ra)
         }
+        m.submodule("port_sequencer")
         let outWord = m.wire("st_wdata", select(rdCol, outRd.map { row in cat(row.reversed()) }))
 
         // ---- sequencer state ----

@@ -4,6 +4,7 @@
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
 extension AcceleratorBuilder {
     func requantEngine(trigger: Signal, trigG: Signal, trigHalf: Signal, trigLastG: Signal, shadows: [Signal]) {
+        m.submodule("requant_engine", documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
         let active = m.reg("rq_active", width: 1, reset: 0)
         let row = m.reg("rq_row", width: 8, reset: 0)
         let rg = m.reg("rq_g", width: 16, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)

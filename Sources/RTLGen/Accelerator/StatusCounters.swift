@@ -3,6 +3,7 @@
 /// (setup, weights, load, store, dram, requant, drain), DRAM beats.
 extension AcceleratorBuilder {
     func csrReadAndCounters() {
+        m.submodule("status_counters", documentation: "CSR read mux and the statistics counters (§8, §9).")
         let busy = m.wire("busy_w", phase != 0)
         let cycles = m.reg("stat_cycles", width: 64, reset: 0)
         let busyC = m.reg("stat_busy", width: 64, reset: 0)

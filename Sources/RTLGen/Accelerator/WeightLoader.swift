@@ -2,6 +2,7 @@
 /// the weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).
 extension AcceleratorBuilder {
     func topSequencer() {
+        m.submodule("layer_sequencer", documentation: "Top sequencer (§14): phases, passes, the MASK and WEIGHTS bursts (§7.2).")
         phase = m.reg("phase", width: 2, reset: 0)
         doneR = m.reg("done_r", width: 1, reset: 0)
         errorR = m.reg("error_r", width: 1, reset: 0)
@@ -60,6 +61,7 @@ extension AcceleratorBuilder {
             }
         }
 
+        m.submodule("weight_buffer", documentation: "Weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).")
         // ---- weight buffer: word q of the pass → bank (q ÷ K²CW) mod lanesK, address (q ÷ (K²CW·lanesK))·K²CW + q mod K²CW ----
         let wq = m.reg("wl_word", width: 24, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
         let wgbase = m.reg("wl_group_base", width: 32, reset: 0)
