@@ -34,22 +34,19 @@ public struct DesignSource: Sendable {
     }
 }
 
-/// Adapter to the accelerator generator (Sources/RTLGen/Accelerator, branch `accel`).
+/// Adapter to the accelerator generator (Sources/RTLGen/Accelerator).
 ///
-/// The one place CoSim calls the generator (`AcceleratorGenerator`). The generator must honour
-/// every `FaultInjection` case; until it does, faulty builds throw `generatorUnavailable`.
+/// The one place CoSim calls the generator (`AcceleratorGenerator`), which honours every
+/// `FaultInjection` case (a faulty build carries `fault <name>` in its file headers).
 public enum AcceleratorRTL {
     /// Whether this build contains the accelerator generator.
     public static let isAvailable = true
 
-    /// Whether the generator implements `fault` (all of `FaultInjection` is the goal; see docs/cosim.md).
-    public static func supports(_ fault: FaultInjection) -> Bool { fault == .none }
+    /// Whether the generator implements `fault` (it implements every `FaultInjection` case).
+    public static func supports(_ fault: FaultInjection) -> Bool { FaultInjection.allCases.contains(fault) }
 
     public static func generate(config: HardwareConfig, fault: FaultInjection,
                                 limits: AcceleratorLimits = .standard) throws -> [VerilogFile] {
-        guard fault == .none else {
-            throw CoSimError.generatorUnavailable("the accelerator generator does not implement fault injection '\(fault.rawValue)' yet")
-        }
-        return try AcceleratorGenerator(config: config, limits: limits).files()
+        try AcceleratorGenerator(config: config, limits: limits, fault: fault).files()
     }
 }

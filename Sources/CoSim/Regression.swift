@@ -17,6 +17,11 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
     /// A real mask: the gradient-energy importance map of the bundled camera image, resampled to
     /// the output map, its top `density` fraction of pixels active, max-pooled over tiles.
     case image(Double)
+    /// A real mask through a network: the pixel mask SparseCNN's `SparsityController` gives a conv
+    /// layer of `network` (`resnet18` or `srresnet`) run on the bundled camera image at a small input
+    /// size (`NetworkMasks`), at per-layer pixel density `density`; the layer is the first whose
+    /// output map covers the case's map, its mask resampled (nearest) to the case's map, max-pooled over tiles.
+    case network(String, Double)
 
     public var description: String {
         switch self {
@@ -26,6 +31,7 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
         case .checkerboard: return "checker"
         case .random(let d): return "rand\(Int((d * 100).rounded()))"
         case .image(let d): return "camera\(Int((d * 100).rounded()))"
+        case .network(let n, let d): return "\(n)-d\(Int((d * 100).rounded()))"
         }
     }
 
@@ -39,6 +45,10 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
             let px = try PixelMask(height: mapHeight, width: mapWidth, bits: map.values.map { $0 >= threshold })
             return try TileMask(reducing: px, tileHeight: tileH, tileWidth: tileW)
         }
+        if case .network(let n, let d) = self {
+            let px = try NetworkMasks.mask(network: n, density: d, mapHeight: mapHeight, mapWidth: mapWidth)
+            return try TileMask(reducing: px, tileHeight: tileH, tileWidth: tileW)
+        }
         let th = (mapHeight + tileH - 1) / tileH, tw = (mapWidth + tileW - 1) / tileW
         return try TileMask(mapHeight: mapHeight, mapWidth: mapWidth, tileHeight: tileH, tileWidth: tileW,
                             bits: bits(tilesHigh: th, tilesWide: tw, seed: seed))
@@ -48,7 +58,7 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
     public func bits(tilesHigh th: Int, tilesWide tw: Int, seed: UInt64) -> [Bool] {
         let n = th * tw
         switch self {
-        case .image: return Array(repeating: true, count: n)
+        case .image, .network: return Array(repeating: true, count: n)
         case .empty: return Array(repeating: false, count: n)
         case .full: return Array(repeating: true, count: n)
         case .singleTile:
@@ -57,8 +67,8 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
             return b
         case .checkerboard: return (0..<n).map { ($0 / tw + $0 % tw) % 2 == 0 }
         case .random(let d):
-            var g = SeededGenerator(seed: seed)
-            return (0..<n).map { _ in Double(g.next() % 1_000_000) / 1e6 < d }
+            var g = SplitMix64(seed: seed)
+            return (0..<n).map { _ in g.nextUnit() < d }
         }
     }
 }
@@ -71,16 +81,51 @@ enum BundledImportance {
     }()
 }
 
-/// SplitMix64, the regression's only source of randomness.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+/// The per-layer masks SparseCNN gives ResNet-18 and SRResNet on the bundled camera image
+/// (gradient-energy importance, `SparsityController` at one pixel density per layer), at small
+/// input sizes: ResNet-18 at 64x64 (conv maps 32, 16, 8, 4, 2), SRResNet at 16x16 (maps 16, 32, 64).
+public enum NetworkMasks {
+    /// The input size each network is run at.
+    public static func inputSize(_ network: String) -> ImageSize {
+        network == "resnet18" ? ImageSize(height: 64, width: 64) : ImageSize(height: 16, width: 16)
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var memo: [String: [LayerMasks]] = [:]
+
+    /// Every conv layer's masks of `network` at `density` (computed once per process).
+    public static func layers(network: String, density: Double) throws -> [LayerMasks] {
+        let key = "\(network)/\(density)"
+        lock.lock(); defer { lock.unlock() }
+        if let m = memo[key] { return m }
+        guard network == "resnet18" || network == "srresnet" else {
+            throw CoSimError.invalidArgument("network masks: resnet18 or srresnet, got '\(network)'")
+        }
+        let net = try Network.named(network)
+        let size = inputSize(network)
+        let img = try Image.load(path: Image.bundledDefaultPath).resized(height: size.height, width: size.width)
+        let plan = try net.plan(height: size.height, width: size.width)
+        let map = try GradientEnergyPredictor().importance(for: img.rgbTensor())
+        let masks = try SparsityController(layers: plan.convLayers, map: map, tiling: TilingPolicy()).masks(density: density)
+        memo[key] = masks
+        return masks
+    }
+
+    /// The pixel mask of the first conv layer whose output map is at least `mapHeight × mapWidth`
+    /// (the smallest such map), resampled (nearest pixel centre) to `mapHeight × mapWidth`.
+    public static func mask(network: String, density: Double, mapHeight: Int, mapWidth: Int) throws -> PixelMask {
+        let all = try layers(network: network, density: density)
+        let fits = all.filter { $0.pixelMask.height >= mapHeight && $0.pixelMask.width >= mapWidth }
+        guard let src = fits.min(by: { $0.pixelMask.bits.count < $1.pixelMask.bits.count })?.pixelMask else {
+            throw CoSimError.invalidArgument("network masks: no \(network) layer covers a \(mapHeight)x\(mapWidth) map")
+        }
+        var bits: [Bool] = []
+        bits.reserveCapacity(mapHeight * mapWidth)
+        for y in 0..<mapHeight {
+            let sy = (2 * y + 1) * src.height / (2 * mapHeight)
+            for x in 0..<mapWidth { bits.append(src[sy, (2 * x + 1) * src.width / (2 * mapWidth)]) }
+        }
+        return try PixelMask(height: mapHeight, width: mapWidth, bits: bits)
     }
 }
 
@@ -185,9 +230,11 @@ public struct Regression: Sendable {
     public var masks: [MaskKind] {
         switch suite {
         case .smoke: return [.full, .empty, .singleTile, .random(0.5), .image(0.3)]
-        case .default: return [.full, .empty, .singleTile, .checkerboard, .random(0.3), .random(0.7), .image(0.3)]
+        case .default: return [.full, .empty, .singleTile, .checkerboard, .random(0.3), .random(0.7), .image(0.3),
+                               .network("resnet18", 0.3), .network("srresnet", 0.3)]
         case .full: return [.full, .empty, .singleTile, .checkerboard, .random(0.1), .random(0.3), .random(0.5), .random(0.9),
-                            .image(0.1), .image(0.3)]
+                            .image(0.1), .image(0.3), .network("resnet18", 0.1), .network("resnet18", 0.3),
+                            .network("srresnet", 0.1), .network("srresnet", 0.3)]
         }
     }
 

@@ -25,3 +25,25 @@ public enum FaultInjection: String, CaseIterable, Codable, Sendable {
     /// Every real fault (all cases but `.none`).
     public static var faults: [FaultInjection] { allCases.filter { $0 != .none } }
 }
+
+extension FaultInjection {
+    /// The comment lines a design built with this fault carries after its header line
+    /// (`fault <name>: …`); none for `.none`, whose files are unchanged.
+    public var headerLines: [String] {
+        self == .none ? [] : ["fault \(rawValue): DELIBERATELY FAULTY design (FaultInjection), only for proving that the regression fails."]
+    }
+
+    /// An unknown fault name (the CLI's `--inject-fault NAME`).
+    public struct UnknownName: Error, CustomStringConvertible, Sendable {
+        public let name: String
+        public var description: String {
+            "unknown fault '\(name)'; valid names: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+    }
+
+    /// The fault called `name` (its raw value, e.g. `halo-off-by-one`; case-insensitive).
+    public init(name: String) throws {
+        guard let f = FaultInjection(rawValue: name.lowercased()) else { throw UnknownName(name: name) }
+        self = f
+    }
+}

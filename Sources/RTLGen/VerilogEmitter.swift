@@ -27,10 +27,14 @@ public struct VerilogEmitter: Sendable {
         public var configHash: String?
         /// Indentation unit.
         public var indent: String
+        /// Further comment lines written right after the header line (without `// `), e.g. the
+        /// `fault <name>` marker of a deliberately faulty design (`FaultInjection`).
+        public var extraHeaderLines: [String]
 
-        public init(configHash: String? = nil, indent: String = "    ") {
+        public init(configHash: String? = nil, indent: String = "    ", extraHeaderLines: [String] = []) {
             self.configHash = configHash
             self.indent = indent
+            self.extraHeaderLines = extraHeaderLines
         }
     }
 
@@ -74,7 +78,7 @@ public struct VerilogEmitter: Sendable {
 
     /// The Verilog text of one module (its submodules are not included).
     public func emit(_ module: Module) -> String {
-        var out: [String] = [headerLine]
+        var out: [String] = [headerLine] + options.extraHeaderLines.map { "// \($0)" }
         if let doc = module.documentation {
             for line in doc.split(separator: "\n", omittingEmptySubsequences: false) {
                 out.append(line.isEmpty ? "//" : "// \(line)")

@@ -37,14 +37,12 @@ struct Cosim: ParsableCommand {
     var testbench: String?
     @Option(name: .long, help: "Layers co-simulated at a time (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault (testing the checker).", visibility: .hidden))
+    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var fault: String = "none"
 
     func run() throws {
         let cfg = try source.hardwareConfig()
-        guard let fi = FaultInjection(rawValue: fault) else {
-            throw ValidationError("--inject-fault: one of \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let fi = try parseFault(fault)
         var entries = try source.jobs(config: cfg)
         let wanted = layers.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }

@@ -26,8 +26,11 @@ struct Generate: ParsableCommand {
     var maxMapSize: Int = 512
     @Option(name: .long, help: "Output directory.")
     var out: String
+    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var fault: String = "none"
 
     func run() throws {
+        let fi = try parseFault(fault)
         var cfg = HardwareConfig.default
         if let path = config {
             if path == "small" { cfg = .small }
@@ -53,9 +56,10 @@ struct Generate: ParsableCommand {
         }
         do {
             try cfg.validate()
-            let gen = try AcceleratorGenerator(config: cfg, limits: AcceleratorLimits(maxMapSize: maxMapSize))
+            let gen = try AcceleratorGenerator(config: cfg, limits: AcceleratorLimits(maxMapSize: maxMapSize), fault: fi)
             let names = try gen.write(to: URL(fileURLWithPath: out))
-            print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top sparsetile_accel)")
+            print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top sparsetile_accel)"
+                  + (fi == .none ? "" : "; DELIBERATELY FAULTY: fault \(fi.rawValue)"))
         } catch let e as AcceleratorGeneratorError {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             throw ExitCode(1)
@@ -63,5 +67,12 @@ struct Generate: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+/// `--inject-fault NAME` (generate, cosim, regress): the fault, or a usage error listing the valid names.
+func parseFault(_ name: String) throws -> FaultInjection {
+    do { return try FaultInjection(name: name) } catch let e as FaultInjection.UnknownName {
+        throw ValidationError("--inject-fault: \(e.description)")
     }
 }

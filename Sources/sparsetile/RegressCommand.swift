@@ -27,12 +27,12 @@ struct Regress: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(name: .long, help: "List the cases (of this shard) and exit.")
     var list = false
-    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault (testing the checker).", visibility: .hidden))
+    @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var fault: String = "none"
 
     func run() throws {
         guard let s = RegressionSuite(rawValue: suite) else { throw ValidationError("--suite: smoke, default or full") }
-        guard let fi = FaultInjection(rawValue: fault) else { throw ValidationError("--inject-fault: \(FaultInjection.allCases.map(\.rawValue))") }
+        let fi = try parseFault(fault)
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let reg = Regression(suite: s, seed: seed)
         var cases = reg.cases()

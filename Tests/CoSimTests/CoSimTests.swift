@@ -140,6 +140,26 @@ struct RegressionTests {
         let cam = try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 1)
         #expect(cam.activeCount > 0 && cam.activeCount < cam.bits.count)
         #expect(cam == (try MaskKind.image(0.3).tileMask(mapHeight: 24, mapWidth: 20, tileH: 4, tileW: 4, seed: 2)))
+        // Real masks through both networks: partial, deterministic, and where the case's map is a layer's
+        // own map (ResNet-18 at 64x64: a 4x4 layer; SRResNet at 16x16: 16x16) exactly SparseCNN's pixel mask.
+        let def = Regression(suite: .default).masks
+        #expect(def.contains(MaskKind.network("resnet18", 0.3)) && def.contains(MaskKind.network("srresnet", 0.3)))
+        for (net, side) in [("resnet18", 4), ("srresnet", 16)] {
+            let kind = MaskKind.network(net, 0.3)
+            let m = try kind.tileMask(mapHeight: side, mapWidth: side, tileH: 2, tileW: 2, seed: 1)
+            let size = NetworkMasks.inputSize(net)
+            let img = try Image.load(path: Image.bundledDefaultPath).resized(height: size.height, width: size.width)
+            let plan = try Network.named(net).plan(height: size.height, width: size.width)
+            let map = try GradientEnergyPredictor().importance(for: img.rgbTensor())
+            let layer = try #require(try SparsityController(layers: plan.convLayers, map: map, tiling: TilingPolicy()).masks(density: 0.3)
+                .first { $0.pixelMask.height == side && $0.pixelMask.width == side })
+            #expect(m == (try TileMask(reducing: layer.pixelMask, tileHeight: 2, tileWidth: 2)), "\(net)")
+            #expect(m.activeCount > 0 && m.activeCount < m.bits.count, "\(net)")
+            // Other map sizes are resampled from a covering layer; still real (partial) masks.
+            let odd = try kind.tileMask(mapHeight: 5, mapWidth: 11, tileH: 2, tileW: 2, seed: 1)
+            #expect(odd.mapHeight == 5 && odd.mapWidth == 11 && odd.activeCount > 0 && odd.activeCount < odd.bits.count, "\(net)")
+            #expect(odd == (try kind.tileMask(mapHeight: 5, mapWidth: 11, tileH: 2, tileW: 2, seed: 9)))
+        }
     }
 
     @Test func shardsPartitionTheCases() throws {
@@ -178,8 +198,7 @@ struct RegressionTests {
 /// The real accelerator (enabled once RTLGen's generator is merged).
 @Suite("Accelerator co-simulation", .enabled(if: haveVerilator && AcceleratorRTL.isAvailable), .serialized)
 struct AcceleratorTests {
-    static let cache = BuildCache(root: FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cosim-tests"),
-                                  optimization: .quick)
+    static let cache = StandIn.cache
 
     static func smoke(fault: FaultInjection) -> [RegressionOutcome] {
         let cases = Regression(suite: .smoke, seed: 1).cases()
@@ -194,11 +213,36 @@ struct AcceleratorTests {
         #expect(o.allSatisfy { $0.timingMatches == true && $0.outputsMatch == true })
     }
 
-    /// The regression can fail: every injected fault is caught by the smoke suite.
-    @Test(.enabled(if: FaultInjection.faults.allSatisfy(AcceleratorRTL.supports)), arguments: FaultInjection.faults)
-    func faultIsCaught(_ fault: FaultInjection) {
+    /// The regression can fail: every injected fault is caught by the smoke suite (at least one
+    /// mismatch), in the part of the comparison the fault belongs to; `.none`, built and run the same
+    /// way, is the control and passes every case. Each fault is one Verilator build per smoke config.
+    @Test(.enabled(if: FaultInjection.allCases.allSatisfy(AcceleratorRTL.supports)), arguments: FaultInjection.allCases)
+    func faultIsCaught(_ fault: FaultInjection) throws {
+        // The faulty design says so in every file.
+        let files = try AcceleratorRTL.generate(config: Regression(suite: .smoke).configs[0], fault: fault,
+                                                limits: AcceleratorLimits(maxMapSize: 32))
+        #expect(files.allSatisfy { $0.contents.contains("// fault \(fault.rawValue):") } == (fault != .none))
         let o = Self.smoke(fault: fault)
-        #expect(o.contains { $0.status == .fail }, "fault \(fault.rawValue) was not caught by the smoke suite")
+        #expect(!o.contains { $0.status == .error || $0.status == .skipped },
+                "\(o.filter { $0.status == .error || $0.status == .skipped }.map { "\($0.caseID): \($0.message)" })")
+        let fails = o.filter { $0.status == .fail }
+        switch fault {
+        case .none:
+            #expect(fails.isEmpty, "\(fails.map { "\($0.caseID): \($0.message)" }.joined(separator: "\n"))")
+        case .haloOffByOne, .skippedTile:
+            // Wrong data in (or no data for) some tiles, and a different number of load requests or tiles.
+            #expect(fails.contains { $0.outputsMatch == false }, "fault \(fault.rawValue): no output mismatch")
+            #expect(fails.contains { $0.timingMatches == false }, "fault \(fault.rawValue): no timing mismatch")
+        case .droppedCarry:
+            // Pure datapath: the outputs differ, the timing never does.
+            #expect(fails.contains { $0.outputsMatch == false }, "fault \(fault.rawValue): no output mismatch")
+            #expect(o.allSatisfy { $0.timingMatches == true })
+        case .lateHandshake:
+            // Pure timing: every output is right, the cycles/trace differ.
+            #expect(fails.contains { $0.timingMatches == false }, "fault \(fault.rawValue): no timing mismatch")
+            #expect(o.allSatisfy { $0.outputsMatch == true })
+        }
+        #expect(fault == .none || !fails.isEmpty, "fault \(fault.rawValue) was not caught by the smoke suite")
     }
 
     @Test func workedExampleTestbenchUnderIcarus() throws {

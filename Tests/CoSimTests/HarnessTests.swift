@@ -8,7 +8,7 @@ let haveVerilator = Toolchain.find("verilator") != nil
 
 /// A job for the stand-in: a random image, copy `n` words from word 8 to word 40.
 func copyJob(n: Int, B: Int = 8, L: Int = 3, words: Int = 64, inBase: Int = 8, watchdog: Int = 10_000) -> HarnessJob {
-    var g = SeededGenerator(seed: 7)
+    var g = SplitMix64(seed: 7)
     let image = (0..<(words * B)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     return HarnessJob(wordBytes: B, latency: L, watchdog: watchdog, image: image, outputBase: 40, outputWords: words - 40,
                       csrs: [(CSR.pass, UInt32(n)), (CSR.baseInput, UInt32(inBase)), (CSR.baseOutput, 40)],

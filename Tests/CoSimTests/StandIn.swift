@@ -93,8 +93,9 @@ enum StandIn {
         }
     }
 
-    /// One cache for all tests (builds of one key are serialised), kept between runs.
-    static let cache = BuildCache(root: FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cosim-tests"),
+    /// One cache for all tests (builds of one key are serialised), kept between runs, per checkout
+    /// (the package's .build/, so two checkouts testing at once never share a build directory).
+    static let cache = BuildCache(root: RepositoryPaths.root.appendingPathComponent(".build/cosim-tests-verilator"),
                                   optimization: .quick)
 
     /// The configuration the plumbing tests use: tile 2x2, lanes 2x4, B 8, L 3.

@@ -95,28 +95,33 @@ int main(int argc, char** argv) {
 }
 """#
 
-    /// Verilates the design for `config` once (cached by config hash) and returns the executable.
+    /// Verilates the design for `config` once (cached by config hash and design text) and returns the executable.
+    /// Cached under the package's .build (per checkout; not $TMPDIR, which other sessions' tests may clean);
+    /// built in a scratch directory unique to this process and renamed into place, so two processes
+    /// testing the same checkout at once never build into (or delete) each other's directory.
     static func build(config: HardwareConfig) throws -> URL {
-        // Cached under the package's .build (not $TMPDIR, which other sessions' tests may clean).
         let pkg = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let dir = pkg.appendingPathComponent(".build/accel-verilator/\(config.contentHash)-\(StableHash.fnv1a64(driver))")
-        let exe = dir.appendingPathComponent("obj/Vsparsetile_accel")
         let files = try AcceleratorGenerator(config: config).files()
         let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined())
-        let stamp = dir.appendingPathComponent("rtl.hash")
-        if FileManager.default.fileExists(atPath: exe.path),
-           (try? String(contentsOf: stamp, encoding: .utf8)) == rtlHash { return exe }
-        try? FileManager.default.removeItem(at: dir)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let root = pkg.appendingPathComponent(".build/accel-verilator")
+        let dir = root.appendingPathComponent("\(config.contentHash)-\(StableHash.fnv1a64(driver + rtlHash))")
+        let exe = dir.appendingPathComponent("obj/Vsparsetile_accel")
+        let fm = FileManager.default
+        if fm.isExecutableFile(atPath: exe.path) { return exe }
+        let work = root.appendingPathComponent(".tmp-\(config.contentHash)-\(getpid())-\(UUID().uuidString)")
+        try fm.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: work) }
         var paths: [String] = []
         for f in files {
-            let p = dir.appendingPathComponent(f.fileName); try f.contents.write(to: p, atomically: true, encoding: .utf8); paths.append(p.path)
+            let p = work.appendingPathComponent(f.fileName); try f.contents.write(to: p, atomically: true, encoding: .utf8); paths.append(f.fileName)
         }
-        try driver.write(to: dir.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
+        try driver.write(to: work.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
         try HDLTools.run(HDLTools.verilator!, ["--cc", "--exe", "--build", "-j", "2", "-O1", "--x-assign", "fast", "--x-initial", "fast",
                                                "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "sparsetile_accel",
-                                               "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "harness.cpp"] + paths, in: dir)
-        try rtlHash.write(to: stamp, atomically: true, encoding: .utf8)
+                                               "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "harness.cpp"] + paths, in: work)
+        // The executable is self-contained; whoever renames first wins, the other build is discarded.
+        if !fm.isExecutableFile(atPath: exe.path) { try? fm.moveItem(at: work, to: dir) }
+        guard fm.isExecutableFile(atPath: exe.path) else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: exe.path]) }
         return exe
     }
 

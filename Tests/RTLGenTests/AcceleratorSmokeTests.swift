@@ -4,18 +4,6 @@ import RTLGen
 import Testing
 import TileModel
 
-/// Deterministic randomness for the smoke layers.
-struct AccelRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
-    }
-}
-
 /// Naive conv + `requantizedOutput`, independent of the model and of the RTL.
 func naiveReference(_ job: LayerJob) -> QTensor {
     let K = job.kernel, S = job.stride, pad = (K - 1) / 2
@@ -39,7 +27,7 @@ func naiveReference(_ job: LayerJob) -> QTensor {
 
 func smokeJob(seed: UInt64, K: Int, S: Int, H: Int, W: Int, cin: Int, cout: Int, residual: Bool,
               config: HardwareConfig, activation: Activation, density: Double = 0.6) throws -> LayerJob {
-    var rng = AccelRNG(state: seed)
+    var rng = SplitMix64(seed: seed)  // SparseCNN's generator (the same sequence as the former AccelRNG)
     let oh = (H + S - 1) / S, ow = (W + S - 1) / S
     let th = (oh + config.tileH - 1) / config.tileH, tw = (ow + config.tileW - 1) / config.tileW
     var bits = (0..<(th * tw)).map { _ in Double.random(in: 0..<1, using: &rng) < density }

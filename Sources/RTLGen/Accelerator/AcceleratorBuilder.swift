@@ -6,6 +6,8 @@ import AcceleratorSpec
 final class AcceleratorBuilder {
     let cfg: HardwareConfig
     let limits: AcceleratorLimits
+    /// The deliberate bug to build in (`.none`: the correct design); see FaultInjection.swift.
+    let fault: FaultInjection
     let m: ModuleBuilder
 
     // Geometry constants
@@ -74,8 +76,8 @@ final class AcceleratorBuilder {
     var ringY0: [Signal] = []
     var evLoadReadyR: Signal!, evStoreEndR: Signal!
 
-    init(config: HardwareConfig, limits: AcceleratorLimits) {
-        cfg = config; self.limits = limits
+    init(config: HardwareConfig, limits: AcceleratorLimits, fault: FaultInjection = .none) {
+        cfg = config; self.limits = limits; self.fault = fault
         tH = config.tileH; tW = config.tileW; LK = config.lanesK; LC = config.lanesC; B = config.memBytesPerCycle
         lgB = log2Exact(B); lgLC = log2Exact(LC)
         DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel

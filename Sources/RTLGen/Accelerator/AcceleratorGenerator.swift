@@ -39,8 +39,10 @@ public struct AcceleratorLimits: Hashable, Sendable {
 public struct AcceleratorGenerator {
     public let config: HardwareConfig
     public let limits: AcceleratorLimits
+    /// The deliberate bug built into the design (`.none`: the correct design).
+    public let fault: FaultInjection
 
-    public init(config: HardwareConfig, limits: AcceleratorLimits = .standard) throws {
+    public init(config: HardwareConfig, limits: AcceleratorLimits = .standard, fault: FaultInjection = .none) throws {
         do { try config.validate() } catch { throw AcceleratorGeneratorError(message: "\(error)") }
         let c = config
         if c.lanesK > c.memBytesPerCycle {
@@ -51,18 +53,19 @@ public struct AcceleratorGenerator {
         if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {
             throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")
         }
-        self.config = config; self.limits = limits
+        self.config = config; self.limits = limits; self.fault = fault
     }
 
     /// The top module (with its submodules).
     public func build() throws -> Module {
-        let b = AcceleratorBuilder(config: config, limits: limits)
+        let b = AcceleratorBuilder(config: config, limits: limits, fault: fault)
         return try b.build()
     }
 
-    /// The Verilog files, submodules first, then the top.
+    /// The Verilog files, submodules first, then the top. A faulty design says so in every file's
+    /// header (`// fault <name>: …`).
     public func files() throws -> [VerilogFile] {
-        try VerilogEmitter(options: .init(configHash: config.contentHash)).emitDesign(try build())
+        try VerilogEmitter(options: .init(configHash: config.contentHash, extraHeaderLines: fault.headerLines)).emitDesign(try build())
     }
 
     /// manifest.json: config, hash, files, top (sorted keys, deterministic).
@@ -74,9 +77,12 @@ public struct AcceleratorGenerator {
             let top: String
             let maxMapSize: Int
             let maxKernel: Int
+            /// Only for a faulty design (absent for `.none`).
+            let fault: String?
         }
         let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), top: "sparsetile_accel",
-                         maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel)
+                         maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel,
+                         fault: fault == .none ? nil : fault.rawValue)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         var d = try enc.encode(m)

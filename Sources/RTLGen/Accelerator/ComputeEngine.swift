@@ -160,7 +160,7 @@ extension AcceleratorBuilder {
         let shadow = pe.reg("shadow_r", width: accW, signed: true, reset: 0)
         pe.clocked("stage1", resetless: true) { p in p.assign(sum, dotW) }
         let step = sw >= accW ? sum.expr.trunc(accW) : sum.sext(accW)
-        let next = pe.wire("acc_next", mux(first, step, acc + step))
+        let next = pe.wire("acc_next", mux(first, step, faultAccumulate(acc.expr, step)))
         pe.clocked("stage2") { p in
             p.when(valid) {
                 p.assign(acc, next)

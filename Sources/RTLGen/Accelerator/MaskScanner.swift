@@ -22,19 +22,21 @@ extension AcceleratorBuilder {
         let word = m.wire("scan_word_bits", select(wIdxW, pendings))
         let (_, bIdx) = m.lowestSetBit("scan_bit", word)
         let j = m.wire("scan_next", cat(wIdxW, bIdx.fit(lgWb)))
-        let (ty, tx) = m.udiv("scan_div", j.fit(cntW), dTW, qbits: cntW)
+        let skip = faultSkippedTile(pendings: pendings, found: anyW, word: wIdxW, bit: bIdx, next: j)
+        let (ty, tx) = m.udiv("scan_div", (skip?.next ?? j.expr).fit(cntW), dTW, qbits: cntW)
         let rspIdx = maskRspIndexW!
         let clearWord = m.wire("scan_clear_word", scanJ[lgWb...(jW - 1)].fit(idxW))
         let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
         let clearMask = m.wire("scan_clear_mask", ~(one << scanJ[0...(lgWb - 1)]))
         m.clocked("scanner") { p in
-            p.assign(scanValid, anyW); p.assign(scanJ, j); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(cntW))
+            p.assign(scanValid, skip?.valid ?? anyW); p.assign(scanJ, skip?.next ?? j.expr); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(cntW))
             for w in 0..<maxMw {
                 p.when(maskRspW && rspIdx == w) {
                     p.assign(maskWords[w], memRspRdata.fit(wb)); p.assign(pendings[w], memRspRdata.fit(wb))
                 }
                 p.when(passEnd) { p.assign(pendings[w], maskWords[w]) }
                 p.when(grantLoad && clearWord == w) { p.assign(pendings[w], pendings[w] & clearMask) }
+                if let s = skip { p.when(s.clearNow && s.word == w) { p.assign(pendings[w], pendings[w] & s.mask) } }
             }
             p.when(startPulse) { for w in 0..<maxMw { p.assign(maskWords[w], Expr.zeros(width: wb)); p.assign(pendings[w], Expr.zeros(width: wb)) } }
         }

@@ -7,10 +7,10 @@ extension AcceleratorBuilder {
     struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
 
     /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
-    func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible) -> TileGeom {
-        func side(_ s: String, _ t: Expr, _ tile: Int, _ inSize: Signal, _ halo: Signal, _ outSize: Signal) -> (Expr, Expr, Expr, Expr) {
+    func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible, xShift: Int = 0) -> TileGeom {
+        func side(_ s: String, _ t: Expr, _ tile: Int, _ inSize: Signal, _ halo: Signal, _ outSize: Signal, shift: Int = 0) -> (Expr, Expr, Expr, Expr) {
             let o = m.wire("\(name)_\(s)o", umul(t, k(tile, 18), 18))
-            let start = m.wire("\(name)_\(s)0", mux(dS2, o << 1, o) - dPad.fit(18))
+            let start = m.wire("\(name)_\(s)0", faultShifted(mux(dS2, o << 1, o) - dPad.fit(18), by: shift))
             let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, 18), start))
             let end = start + halo.fit(18)
             let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
@@ -20,7 +20,7 @@ extension AcceleratorBuilder {
             return (start.expr, lo.expr, hi.expr, v.expr)
         }
         let (y0, ylo, yhi, vr) = side("y", ty.expr, tH, dH, dHH, dHo)
-        let (x0, xlo, xhi, vc) = side("x", tx.expr, tW, dW, dHW, dWo)
+        let (x0, xlo, xhi, vc) = side("x", tx.expr, tW, dW, dHW, dWo, shift: xShift)
         return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
     }
 
@@ -35,8 +35,8 @@ extension AcceleratorBuilder {
         let w = m.reg("\(name)_w", width: 16, reset: 0)
         let r = m.reg("\(name)_r", width: 18, reset: 0), c = m.reg("\(name)_c", width: 18, reset: 0)
         let j = m.reg("\(name)_j", width: 16, reset: 0)
-        let g = tileGeom("\(name)_g", ty: ty, tx: tx)
-        let gi = tileGeom("\(name)_gi", ty: initTy, tx: initTx)
+        let g = tileGeom("\(name)_g", ty: ty, tx: tx, xShift: faultHaloColumnShift)
+        let gi = tileGeom("\(name)_gi", ty: initTy, tx: initTx, xShift: faultHaloColumnShift)
         let wLast = m.wire("\(name)_w_last", w == dCW - 1)
         let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
         let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
@@ -89,7 +89,7 @@ extension AcceleratorBuilder {
         let wantStore = m.wire("xfer_want_store", mux(scanValid, li >= 3 && lastWasLoad, k(1, 1)))
         let eligLoad = m.wire("xfer_elig_load", li < 2 || rqDone + 1 >= li)
         let eligStore = m.wire("xfer_elig_store", rqDone > si)
-        let grant = m.wire("xfer_grant", inTiles && !xState && mux(wantStore, eligStore, eligLoad))
+        let grant = m.wire("xfer_grant", faultLateGrant(inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         m.assign(grantLoad, grant && !wantStore)
         grantStore = m.wire("grant_store", grant && wantStore)
         let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore)
