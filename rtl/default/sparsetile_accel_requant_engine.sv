@@ -1876,6 +1876,7 @@ module sparsetile_accel_requant_engine (
     logic signed [49:0] rq_round;
     logic signed [31:0] rq_0_0_acc;
     logic signed [31:0] rq_0_0_t;
+    logic signed [47:0] rq_0_0_p48;
     logic signed [49:0] rq_0_0_p;
     logic signed [49:0] rq_0_0_sh;
     logic signed [7:0]  rq_0_0_c1;
@@ -1887,6 +1888,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_0_q;
     logic signed [31:0] rq_0_1_acc;
     logic signed [31:0] rq_0_1_t;
+    logic signed [47:0] rq_0_1_p48;
     logic signed [49:0] rq_0_1_p;
     logic signed [49:0] rq_0_1_sh;
     logic signed [7:0]  rq_0_1_c1;
@@ -1898,6 +1900,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_1_q;
     logic signed [31:0] rq_0_2_acc;
     logic signed [31:0] rq_0_2_t;
+    logic signed [47:0] rq_0_2_p48;
     logic signed [49:0] rq_0_2_p;
     logic signed [49:0] rq_0_2_sh;
     logic signed [7:0]  rq_0_2_c1;
@@ -1909,6 +1912,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_2_q;
     logic signed [31:0] rq_0_3_acc;
     logic signed [31:0] rq_0_3_t;
+    logic signed [47:0] rq_0_3_p48;
     logic signed [49:0] rq_0_3_p;
     logic signed [49:0] rq_0_3_sh;
     logic signed [7:0]  rq_0_3_c1;
@@ -1920,6 +1924,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_3_q;
     logic signed [31:0] rq_0_4_acc;
     logic signed [31:0] rq_0_4_t;
+    logic signed [47:0] rq_0_4_p48;
     logic signed [49:0] rq_0_4_p;
     logic signed [49:0] rq_0_4_sh;
     logic signed [7:0]  rq_0_4_c1;
@@ -1931,6 +1936,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_4_q;
     logic signed [31:0] rq_0_5_acc;
     logic signed [31:0] rq_0_5_t;
+    logic signed [47:0] rq_0_5_p48;
     logic signed [49:0] rq_0_5_p;
     logic signed [49:0] rq_0_5_sh;
     logic signed [7:0]  rq_0_5_c1;
@@ -1942,6 +1948,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_5_q;
     logic signed [31:0] rq_0_6_acc;
     logic signed [31:0] rq_0_6_t;
+    logic signed [47:0] rq_0_6_p48;
     logic signed [49:0] rq_0_6_p;
     logic signed [49:0] rq_0_6_sh;
     logic signed [7:0]  rq_0_6_c1;
@@ -1953,6 +1960,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_6_q;
     logic signed [31:0] rq_0_7_acc;
     logic signed [31:0] rq_0_7_t;
+    logic signed [47:0] rq_0_7_p48;
     logic signed [49:0] rq_0_7_p;
     logic signed [49:0] rq_0_7_sh;
     logic signed [7:0]  rq_0_7_c1;
@@ -1996,6 +2004,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_0_31;
     logic signed [31:0] rq_1_0_acc;
     logic signed [31:0] rq_1_0_t;
+    logic signed [47:0] rq_1_0_p48;
     logic signed [49:0] rq_1_0_p;
     logic signed [49:0] rq_1_0_sh;
     logic signed [7:0]  rq_1_0_c1;
@@ -2007,6 +2016,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_0_q;
     logic signed [31:0] rq_1_1_acc;
     logic signed [31:0] rq_1_1_t;
+    logic signed [47:0] rq_1_1_p48;
     logic signed [49:0] rq_1_1_p;
     logic signed [49:0] rq_1_1_sh;
     logic signed [7:0]  rq_1_1_c1;
@@ -2018,6 +2028,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_1_q;
     logic signed [31:0] rq_1_2_acc;
     logic signed [31:0] rq_1_2_t;
+    logic signed [47:0] rq_1_2_p48;
     logic signed [49:0] rq_1_2_p;
     logic signed [49:0] rq_1_2_sh;
     logic signed [7:0]  rq_1_2_c1;
@@ -2029,6 +2040,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_2_q;
     logic signed [31:0] rq_1_3_acc;
     logic signed [31:0] rq_1_3_t;
+    logic signed [47:0] rq_1_3_p48;
     logic signed [49:0] rq_1_3_p;
     logic signed [49:0] rq_1_3_sh;
     logic signed [7:0]  rq_1_3_c1;
@@ -2040,6 +2052,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_3_q;
     logic signed [31:0] rq_1_4_acc;
     logic signed [31:0] rq_1_4_t;
+    logic signed [47:0] rq_1_4_p48;
     logic signed [49:0] rq_1_4_p;
     logic signed [49:0] rq_1_4_sh;
     logic signed [7:0]  rq_1_4_c1;
@@ -2051,6 +2064,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_4_q;
     logic signed [31:0] rq_1_5_acc;
     logic signed [31:0] rq_1_5_t;
+    logic signed [47:0] rq_1_5_p48;
     logic signed [49:0] rq_1_5_p;
     logic signed [49:0] rq_1_5_sh;
     logic signed [7:0]  rq_1_5_c1;
@@ -2062,6 +2076,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_5_q;
     logic signed [31:0] rq_1_6_acc;
     logic signed [31:0] rq_1_6_t;
+    logic signed [47:0] rq_1_6_p48;
     logic signed [49:0] rq_1_6_p;
     logic signed [49:0] rq_1_6_sh;
     logic signed [7:0]  rq_1_6_c1;
@@ -2073,6 +2088,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_6_q;
     logic signed [31:0] rq_1_7_acc;
     logic signed [31:0] rq_1_7_t;
+    logic signed [47:0] rq_1_7_p48;
     logic signed [49:0] rq_1_7_p;
     logic signed [49:0] rq_1_7_sh;
     logic signed [7:0]  rq_1_7_c1;
@@ -2116,6 +2132,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_1_31;
     logic signed [31:0] rq_2_0_acc;
     logic signed [31:0] rq_2_0_t;
+    logic signed [47:0] rq_2_0_p48;
     logic signed [49:0] rq_2_0_p;
     logic signed [49:0] rq_2_0_sh;
     logic signed [7:0]  rq_2_0_c1;
@@ -2127,6 +2144,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_0_q;
     logic signed [31:0] rq_2_1_acc;
     logic signed [31:0] rq_2_1_t;
+    logic signed [47:0] rq_2_1_p48;
     logic signed [49:0] rq_2_1_p;
     logic signed [49:0] rq_2_1_sh;
     logic signed [7:0]  rq_2_1_c1;
@@ -2138,6 +2156,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_1_q;
     logic signed [31:0] rq_2_2_acc;
     logic signed [31:0] rq_2_2_t;
+    logic signed [47:0] rq_2_2_p48;
     logic signed [49:0] rq_2_2_p;
     logic signed [49:0] rq_2_2_sh;
     logic signed [7:0]  rq_2_2_c1;
@@ -2149,6 +2168,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_2_q;
     logic signed [31:0] rq_2_3_acc;
     logic signed [31:0] rq_2_3_t;
+    logic signed [47:0] rq_2_3_p48;
     logic signed [49:0] rq_2_3_p;
     logic signed [49:0] rq_2_3_sh;
     logic signed [7:0]  rq_2_3_c1;
@@ -2160,6 +2180,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_3_q;
     logic signed [31:0] rq_2_4_acc;
     logic signed [31:0] rq_2_4_t;
+    logic signed [47:0] rq_2_4_p48;
     logic signed [49:0] rq_2_4_p;
     logic signed [49:0] rq_2_4_sh;
     logic signed [7:0]  rq_2_4_c1;
@@ -2171,6 +2192,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_4_q;
     logic signed [31:0] rq_2_5_acc;
     logic signed [31:0] rq_2_5_t;
+    logic signed [47:0] rq_2_5_p48;
     logic signed [49:0] rq_2_5_p;
     logic signed [49:0] rq_2_5_sh;
     logic signed [7:0]  rq_2_5_c1;
@@ -2182,6 +2204,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_5_q;
     logic signed [31:0] rq_2_6_acc;
     logic signed [31:0] rq_2_6_t;
+    logic signed [47:0] rq_2_6_p48;
     logic signed [49:0] rq_2_6_p;
     logic signed [49:0] rq_2_6_sh;
     logic signed [7:0]  rq_2_6_c1;
@@ -2193,6 +2216,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_6_q;
     logic signed [31:0] rq_2_7_acc;
     logic signed [31:0] rq_2_7_t;
+    logic signed [47:0] rq_2_7_p48;
     logic signed [49:0] rq_2_7_p;
     logic signed [49:0] rq_2_7_sh;
     logic signed [7:0]  rq_2_7_c1;
@@ -2236,6 +2260,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_2_31;
     logic signed [31:0] rq_3_0_acc;
     logic signed [31:0] rq_3_0_t;
+    logic signed [47:0] rq_3_0_p48;
     logic signed [49:0] rq_3_0_p;
     logic signed [49:0] rq_3_0_sh;
     logic signed [7:0]  rq_3_0_c1;
@@ -2247,6 +2272,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_0_q;
     logic signed [31:0] rq_3_1_acc;
     logic signed [31:0] rq_3_1_t;
+    logic signed [47:0] rq_3_1_p48;
     logic signed [49:0] rq_3_1_p;
     logic signed [49:0] rq_3_1_sh;
     logic signed [7:0]  rq_3_1_c1;
@@ -2258,6 +2284,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_1_q;
     logic signed [31:0] rq_3_2_acc;
     logic signed [31:0] rq_3_2_t;
+    logic signed [47:0] rq_3_2_p48;
     logic signed [49:0] rq_3_2_p;
     logic signed [49:0] rq_3_2_sh;
     logic signed [7:0]  rq_3_2_c1;
@@ -2269,6 +2296,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_2_q;
     logic signed [31:0] rq_3_3_acc;
     logic signed [31:0] rq_3_3_t;
+    logic signed [47:0] rq_3_3_p48;
     logic signed [49:0] rq_3_3_p;
     logic signed [49:0] rq_3_3_sh;
     logic signed [7:0]  rq_3_3_c1;
@@ -2280,6 +2308,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_3_q;
     logic signed [31:0] rq_3_4_acc;
     logic signed [31:0] rq_3_4_t;
+    logic signed [47:0] rq_3_4_p48;
     logic signed [49:0] rq_3_4_p;
     logic signed [49:0] rq_3_4_sh;
     logic signed [7:0]  rq_3_4_c1;
@@ -2291,6 +2320,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_4_q;
     logic signed [31:0] rq_3_5_acc;
     logic signed [31:0] rq_3_5_t;
+    logic signed [47:0] rq_3_5_p48;
     logic signed [49:0] rq_3_5_p;
     logic signed [49:0] rq_3_5_sh;
     logic signed [7:0]  rq_3_5_c1;
@@ -2302,6 +2332,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_5_q;
     logic signed [31:0] rq_3_6_acc;
     logic signed [31:0] rq_3_6_t;
+    logic signed [47:0] rq_3_6_p48;
     logic signed [49:0] rq_3_6_p;
     logic signed [49:0] rq_3_6_sh;
     logic signed [7:0]  rq_3_6_c1;
@@ -2313,6 +2344,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_6_q;
     logic signed [31:0] rq_3_7_acc;
     logic signed [31:0] rq_3_7_t;
+    logic signed [47:0] rq_3_7_p48;
     logic signed [49:0] rq_3_7_p;
     logic signed [49:0] rq_3_7_sh;
     logic signed [7:0]  rq_3_7_c1;
@@ -2356,6 +2388,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_3_31;
     logic signed [31:0] rq_4_0_acc;
     logic signed [31:0] rq_4_0_t;
+    logic signed [47:0] rq_4_0_p48;
     logic signed [49:0] rq_4_0_p;
     logic signed [49:0] rq_4_0_sh;
     logic signed [7:0]  rq_4_0_c1;
@@ -2367,6 +2400,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_0_q;
     logic signed [31:0] rq_4_1_acc;
     logic signed [31:0] rq_4_1_t;
+    logic signed [47:0] rq_4_1_p48;
     logic signed [49:0] rq_4_1_p;
     logic signed [49:0] rq_4_1_sh;
     logic signed [7:0]  rq_4_1_c1;
@@ -2378,6 +2412,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_1_q;
     logic signed [31:0] rq_4_2_acc;
     logic signed [31:0] rq_4_2_t;
+    logic signed [47:0] rq_4_2_p48;
     logic signed [49:0] rq_4_2_p;
     logic signed [49:0] rq_4_2_sh;
     logic signed [7:0]  rq_4_2_c1;
@@ -2389,6 +2424,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_2_q;
     logic signed [31:0] rq_4_3_acc;
     logic signed [31:0] rq_4_3_t;
+    logic signed [47:0] rq_4_3_p48;
     logic signed [49:0] rq_4_3_p;
     logic signed [49:0] rq_4_3_sh;
     logic signed [7:0]  rq_4_3_c1;
@@ -2400,6 +2436,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_3_q;
     logic signed [31:0] rq_4_4_acc;
     logic signed [31:0] rq_4_4_t;
+    logic signed [47:0] rq_4_4_p48;
     logic signed [49:0] rq_4_4_p;
     logic signed [49:0] rq_4_4_sh;
     logic signed [7:0]  rq_4_4_c1;
@@ -2411,6 +2448,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_4_q;
     logic signed [31:0] rq_4_5_acc;
     logic signed [31:0] rq_4_5_t;
+    logic signed [47:0] rq_4_5_p48;
     logic signed [49:0] rq_4_5_p;
     logic signed [49:0] rq_4_5_sh;
     logic signed [7:0]  rq_4_5_c1;
@@ -2422,6 +2460,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_5_q;
     logic signed [31:0] rq_4_6_acc;
     logic signed [31:0] rq_4_6_t;
+    logic signed [47:0] rq_4_6_p48;
     logic signed [49:0] rq_4_6_p;
     logic signed [49:0] rq_4_6_sh;
     logic signed [7:0]  rq_4_6_c1;
@@ -2433,6 +2472,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_4_6_q;
     logic signed [31:0] rq_4_7_acc;
     logic signed [31:0] rq_4_7_t;
+    logic signed [47:0] rq_4_7_p48;
     logic signed [49:0] rq_4_7_p;
     logic signed [49:0] rq_4_7_sh;
     logic signed [7:0]  rq_4_7_c1;
@@ -2476,6 +2516,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_4_31;
     logic signed [31:0] rq_5_0_acc;
     logic signed [31:0] rq_5_0_t;
+    logic signed [47:0] rq_5_0_p48;
     logic signed [49:0] rq_5_0_p;
     logic signed [49:0] rq_5_0_sh;
     logic signed [7:0]  rq_5_0_c1;
@@ -2487,6 +2528,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_0_q;
     logic signed [31:0] rq_5_1_acc;
     logic signed [31:0] rq_5_1_t;
+    logic signed [47:0] rq_5_1_p48;
     logic signed [49:0] rq_5_1_p;
     logic signed [49:0] rq_5_1_sh;
     logic signed [7:0]  rq_5_1_c1;
@@ -2498,6 +2540,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_1_q;
     logic signed [31:0] rq_5_2_acc;
     logic signed [31:0] rq_5_2_t;
+    logic signed [47:0] rq_5_2_p48;
     logic signed [49:0] rq_5_2_p;
     logic signed [49:0] rq_5_2_sh;
     logic signed [7:0]  rq_5_2_c1;
@@ -2509,6 +2552,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_2_q;
     logic signed [31:0] rq_5_3_acc;
     logic signed [31:0] rq_5_3_t;
+    logic signed [47:0] rq_5_3_p48;
     logic signed [49:0] rq_5_3_p;
     logic signed [49:0] rq_5_3_sh;
     logic signed [7:0]  rq_5_3_c1;
@@ -2520,6 +2564,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_3_q;
     logic signed [31:0] rq_5_4_acc;
     logic signed [31:0] rq_5_4_t;
+    logic signed [47:0] rq_5_4_p48;
     logic signed [49:0] rq_5_4_p;
     logic signed [49:0] rq_5_4_sh;
     logic signed [7:0]  rq_5_4_c1;
@@ -2531,6 +2576,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_4_q;
     logic signed [31:0] rq_5_5_acc;
     logic signed [31:0] rq_5_5_t;
+    logic signed [47:0] rq_5_5_p48;
     logic signed [49:0] rq_5_5_p;
     logic signed [49:0] rq_5_5_sh;
     logic signed [7:0]  rq_5_5_c1;
@@ -2542,6 +2588,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_5_q;
     logic signed [31:0] rq_5_6_acc;
     logic signed [31:0] rq_5_6_t;
+    logic signed [47:0] rq_5_6_p48;
     logic signed [49:0] rq_5_6_p;
     logic signed [49:0] rq_5_6_sh;
     logic signed [7:0]  rq_5_6_c1;
@@ -2553,6 +2600,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_5_6_q;
     logic signed [31:0] rq_5_7_acc;
     logic signed [31:0] rq_5_7_t;
+    logic signed [47:0] rq_5_7_p48;
     logic signed [49:0] rq_5_7_p;
     logic signed [49:0] rq_5_7_sh;
     logic signed [7:0]  rq_5_7_c1;
@@ -2596,6 +2644,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_5_31;
     logic signed [31:0] rq_6_0_acc;
     logic signed [31:0] rq_6_0_t;
+    logic signed [47:0] rq_6_0_p48;
     logic signed [49:0] rq_6_0_p;
     logic signed [49:0] rq_6_0_sh;
     logic signed [7:0]  rq_6_0_c1;
@@ -2607,6 +2656,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_0_q;
     logic signed [31:0] rq_6_1_acc;
     logic signed [31:0] rq_6_1_t;
+    logic signed [47:0] rq_6_1_p48;
     logic signed [49:0] rq_6_1_p;
     logic signed [49:0] rq_6_1_sh;
     logic signed [7:0]  rq_6_1_c1;
@@ -2618,6 +2668,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_1_q;
     logic signed [31:0] rq_6_2_acc;
     logic signed [31:0] rq_6_2_t;
+    logic signed [47:0] rq_6_2_p48;
     logic signed [49:0] rq_6_2_p;
     logic signed [49:0] rq_6_2_sh;
     logic signed [7:0]  rq_6_2_c1;
@@ -2629,6 +2680,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_2_q;
     logic signed [31:0] rq_6_3_acc;
     logic signed [31:0] rq_6_3_t;
+    logic signed [47:0] rq_6_3_p48;
     logic signed [49:0] rq_6_3_p;
     logic signed [49:0] rq_6_3_sh;
     logic signed [7:0]  rq_6_3_c1;
@@ -2640,6 +2692,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_3_q;
     logic signed [31:0] rq_6_4_acc;
     logic signed [31:0] rq_6_4_t;
+    logic signed [47:0] rq_6_4_p48;
     logic signed [49:0] rq_6_4_p;
     logic signed [49:0] rq_6_4_sh;
     logic signed [7:0]  rq_6_4_c1;
@@ -2651,6 +2704,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_4_q;
     logic signed [31:0] rq_6_5_acc;
     logic signed [31:0] rq_6_5_t;
+    logic signed [47:0] rq_6_5_p48;
     logic signed [49:0] rq_6_5_p;
     logic signed [49:0] rq_6_5_sh;
     logic signed [7:0]  rq_6_5_c1;
@@ -2662,6 +2716,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_5_q;
     logic signed [31:0] rq_6_6_acc;
     logic signed [31:0] rq_6_6_t;
+    logic signed [47:0] rq_6_6_p48;
     logic signed [49:0] rq_6_6_p;
     logic signed [49:0] rq_6_6_sh;
     logic signed [7:0]  rq_6_6_c1;
@@ -2673,6 +2728,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_6_6_q;
     logic signed [31:0] rq_6_7_acc;
     logic signed [31:0] rq_6_7_t;
+    logic signed [47:0] rq_6_7_p48;
     logic signed [49:0] rq_6_7_p;
     logic signed [49:0] rq_6_7_sh;
     logic signed [7:0]  rq_6_7_c1;
@@ -2716,6 +2772,7 @@ module sparsetile_accel_requant_engine (
     logic [4:0]         rq_lane_6_31;
     logic signed [31:0] rq_7_0_acc;
     logic signed [31:0] rq_7_0_t;
+    logic signed [47:0] rq_7_0_p48;
     logic signed [49:0] rq_7_0_p;
     logic signed [49:0] rq_7_0_sh;
     logic signed [7:0]  rq_7_0_c1;
@@ -2727,6 +2784,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_0_q;
     logic signed [31:0] rq_7_1_acc;
     logic signed [31:0] rq_7_1_t;
+    logic signed [47:0] rq_7_1_p48;
     logic signed [49:0] rq_7_1_p;
     logic signed [49:0] rq_7_1_sh;
     logic signed [7:0]  rq_7_1_c1;
@@ -2738,6 +2796,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_1_q;
     logic signed [31:0] rq_7_2_acc;
     logic signed [31:0] rq_7_2_t;
+    logic signed [47:0] rq_7_2_p48;
     logic signed [49:0] rq_7_2_p;
     logic signed [49:0] rq_7_2_sh;
     logic signed [7:0]  rq_7_2_c1;
@@ -2749,6 +2808,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_2_q;
     logic signed [31:0] rq_7_3_acc;
     logic signed [31:0] rq_7_3_t;
+    logic signed [47:0] rq_7_3_p48;
     logic signed [49:0] rq_7_3_p;
     logic signed [49:0] rq_7_3_sh;
     logic signed [7:0]  rq_7_3_c1;
@@ -2760,6 +2820,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_3_q;
     logic signed [31:0] rq_7_4_acc;
     logic signed [31:0] rq_7_4_t;
+    logic signed [47:0] rq_7_4_p48;
     logic signed [49:0] rq_7_4_p;
     logic signed [49:0] rq_7_4_sh;
     logic signed [7:0]  rq_7_4_c1;
@@ -2771,6 +2832,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_4_q;
     logic signed [31:0] rq_7_5_acc;
     logic signed [31:0] rq_7_5_t;
+    logic signed [47:0] rq_7_5_p48;
     logic signed [49:0] rq_7_5_p;
     logic signed [49:0] rq_7_5_sh;
     logic signed [7:0]  rq_7_5_c1;
@@ -2782,6 +2844,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_5_q;
     logic signed [31:0] rq_7_6_acc;
     logic signed [31:0] rq_7_6_t;
+    logic signed [47:0] rq_7_6_p48;
     logic signed [49:0] rq_7_6_p;
     logic signed [49:0] rq_7_6_sh;
     logic signed [7:0]  rq_7_6_c1;
@@ -2793,6 +2856,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_7_6_q;
     logic signed [31:0] rq_7_7_acc;
     logic signed [31:0] rq_7_7_t;
+    logic signed [47:0] rq_7_7_p48;
     logic signed [49:0] rq_7_7_p;
     logic signed [49:0] rq_7_7_sh;
     logic signed [7:0]  rq_7_7_c1;
@@ -3264,7 +3328,8 @@ module sparsetile_accel_requant_engine (
     assign rq_round = $signed(50'd1 << (d_sh - 6'd1));
     assign rq_0_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_0 : shadow_6_0_0) : (1'(rq_row[2:0]) ? shadow_5_0_0 : shadow_4_0_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_0 : shadow_2_0_0) : (1'(rq_row[2:0]) ? shadow_1_0_0 : shadow_0_0_0));
     assign rq_0_0_t = rq_0_0_acc + rq_bias_0;
-    assign rq_0_0_p = $signed({{2{1'(($signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult}) + rq_round;
+    assign rq_0_0_p48 = $signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult;
+    assign rq_0_0_p = $signed({{2{rq_0_0_p48[47]}}, rq_0_0_p48}) + rq_round;
     assign rq_0_0_sh = rq_0_0_p >>> d_sh;
     assign rq_0_0_c1 = (rq_0_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_0_sh[7:0]));
     assign rq_0_0_res_sel = rq_ch_b + 5'd0;
@@ -3275,7 +3340,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_0_q = ((d_act == 2'd1) && (rq_0_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_0_c2 < 8'sd0)) ? ((rq_0_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_0_pr[7:0]))) : rq_0_0_c2);
     assign rq_0_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_1 : shadow_6_0_1) : (1'(rq_row[2:0]) ? shadow_5_0_1 : shadow_4_0_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_1 : shadow_2_0_1) : (1'(rq_row[2:0]) ? shadow_1_0_1 : shadow_0_0_1));
     assign rq_0_1_t = rq_0_1_acc + rq_bias_1;
-    assign rq_0_1_p = $signed({{2{1'(($signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult}) + rq_round;
+    assign rq_0_1_p48 = $signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult;
+    assign rq_0_1_p = $signed({{2{rq_0_1_p48[47]}}, rq_0_1_p48}) + rq_round;
     assign rq_0_1_sh = rq_0_1_p >>> d_sh;
     assign rq_0_1_c1 = (rq_0_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_1_sh[7:0]));
     assign rq_0_1_res_sel = rq_ch_b + 5'd1;
@@ -3286,7 +3352,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_1_q = ((d_act == 2'd1) && (rq_0_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_1_c2 < 8'sd0)) ? ((rq_0_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_1_pr[7:0]))) : rq_0_1_c2);
     assign rq_0_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_2 : shadow_6_0_2) : (1'(rq_row[2:0]) ? shadow_5_0_2 : shadow_4_0_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_2 : shadow_2_0_2) : (1'(rq_row[2:0]) ? shadow_1_0_2 : shadow_0_0_2));
     assign rq_0_2_t = rq_0_2_acc + rq_bias_2;
-    assign rq_0_2_p = $signed({{2{1'(($signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult}) + rq_round;
+    assign rq_0_2_p48 = $signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult;
+    assign rq_0_2_p = $signed({{2{rq_0_2_p48[47]}}, rq_0_2_p48}) + rq_round;
     assign rq_0_2_sh = rq_0_2_p >>> d_sh;
     assign rq_0_2_c1 = (rq_0_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_2_sh[7:0]));
     assign rq_0_2_res_sel = rq_ch_b + 5'd2;
@@ -3297,7 +3364,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_2_q = ((d_act == 2'd1) && (rq_0_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_2_c2 < 8'sd0)) ? ((rq_0_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_2_pr[7:0]))) : rq_0_2_c2);
     assign rq_0_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_3 : shadow_6_0_3) : (1'(rq_row[2:0]) ? shadow_5_0_3 : shadow_4_0_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_3 : shadow_2_0_3) : (1'(rq_row[2:0]) ? shadow_1_0_3 : shadow_0_0_3));
     assign rq_0_3_t = rq_0_3_acc + rq_bias_3;
-    assign rq_0_3_p = $signed({{2{1'(($signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult}) + rq_round;
+    assign rq_0_3_p48 = $signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult;
+    assign rq_0_3_p = $signed({{2{rq_0_3_p48[47]}}, rq_0_3_p48}) + rq_round;
     assign rq_0_3_sh = rq_0_3_p >>> d_sh;
     assign rq_0_3_c1 = (rq_0_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_3_sh[7:0]));
     assign rq_0_3_res_sel = rq_ch_b + 5'd3;
@@ -3308,7 +3376,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_3_q = ((d_act == 2'd1) && (rq_0_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_3_c2 < 8'sd0)) ? ((rq_0_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_3_pr[7:0]))) : rq_0_3_c2);
     assign rq_0_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_4 : shadow_6_0_4) : (1'(rq_row[2:0]) ? shadow_5_0_4 : shadow_4_0_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_4 : shadow_2_0_4) : (1'(rq_row[2:0]) ? shadow_1_0_4 : shadow_0_0_4));
     assign rq_0_4_t = rq_0_4_acc + rq_bias_4;
-    assign rq_0_4_p = $signed({{2{1'(($signed({{16{rq_0_4_t[31]}}, rq_0_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_4_t[31]}}, rq_0_4_t}) * rq_mult}) + rq_round;
+    assign rq_0_4_p48 = $signed({{16{rq_0_4_t[31]}}, rq_0_4_t}) * rq_mult;
+    assign rq_0_4_p = $signed({{2{rq_0_4_p48[47]}}, rq_0_4_p48}) + rq_round;
     assign rq_0_4_sh = rq_0_4_p >>> d_sh;
     assign rq_0_4_c1 = (rq_0_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_4_sh[7:0]));
     assign rq_0_4_res_sel = rq_ch_b + 5'd4;
@@ -3319,7 +3388,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_4_q = ((d_act == 2'd1) && (rq_0_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_4_c2 < 8'sd0)) ? ((rq_0_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_4_pr[7:0]))) : rq_0_4_c2);
     assign rq_0_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_5 : shadow_6_0_5) : (1'(rq_row[2:0]) ? shadow_5_0_5 : shadow_4_0_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_5 : shadow_2_0_5) : (1'(rq_row[2:0]) ? shadow_1_0_5 : shadow_0_0_5));
     assign rq_0_5_t = rq_0_5_acc + rq_bias_5;
-    assign rq_0_5_p = $signed({{2{1'(($signed({{16{rq_0_5_t[31]}}, rq_0_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_5_t[31]}}, rq_0_5_t}) * rq_mult}) + rq_round;
+    assign rq_0_5_p48 = $signed({{16{rq_0_5_t[31]}}, rq_0_5_t}) * rq_mult;
+    assign rq_0_5_p = $signed({{2{rq_0_5_p48[47]}}, rq_0_5_p48}) + rq_round;
     assign rq_0_5_sh = rq_0_5_p >>> d_sh;
     assign rq_0_5_c1 = (rq_0_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_5_sh[7:0]));
     assign rq_0_5_res_sel = rq_ch_b + 5'd5;
@@ -3330,7 +3400,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_5_q = ((d_act == 2'd1) && (rq_0_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_5_c2 < 8'sd0)) ? ((rq_0_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_5_pr[7:0]))) : rq_0_5_c2);
     assign rq_0_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_6 : shadow_6_0_6) : (1'(rq_row[2:0]) ? shadow_5_0_6 : shadow_4_0_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_6 : shadow_2_0_6) : (1'(rq_row[2:0]) ? shadow_1_0_6 : shadow_0_0_6));
     assign rq_0_6_t = rq_0_6_acc + rq_bias_6;
-    assign rq_0_6_p = $signed({{2{1'(($signed({{16{rq_0_6_t[31]}}, rq_0_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_6_t[31]}}, rq_0_6_t}) * rq_mult}) + rq_round;
+    assign rq_0_6_p48 = $signed({{16{rq_0_6_t[31]}}, rq_0_6_t}) * rq_mult;
+    assign rq_0_6_p = $signed({{2{rq_0_6_p48[47]}}, rq_0_6_p48}) + rq_round;
     assign rq_0_6_sh = rq_0_6_p >>> d_sh;
     assign rq_0_6_c1 = (rq_0_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_6_sh[7:0]));
     assign rq_0_6_res_sel = rq_ch_b + 5'd6;
@@ -3341,7 +3412,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_6_q = ((d_act == 2'd1) && (rq_0_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_6_c2 < 8'sd0)) ? ((rq_0_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_6_pr[7:0]))) : rq_0_6_c2);
     assign rq_0_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_0_7 : shadow_6_0_7) : (1'(rq_row[2:0]) ? shadow_5_0_7 : shadow_4_0_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_0_7 : shadow_2_0_7) : (1'(rq_row[2:0]) ? shadow_1_0_7 : shadow_0_0_7));
     assign rq_0_7_t = rq_0_7_acc + rq_bias_7;
-    assign rq_0_7_p = $signed({{2{1'(($signed({{16{rq_0_7_t[31]}}, rq_0_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_7_t[31]}}, rq_0_7_t}) * rq_mult}) + rq_round;
+    assign rq_0_7_p48 = $signed({{16{rq_0_7_t[31]}}, rq_0_7_t}) * rq_mult;
+    assign rq_0_7_p = $signed({{2{rq_0_7_p48[47]}}, rq_0_7_p48}) + rq_round;
     assign rq_0_7_sh = rq_0_7_p >>> d_sh;
     assign rq_0_7_c1 = (rq_0_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_7_sh[7:0]));
     assign rq_0_7_res_sel = rq_ch_b + 5'd7;
@@ -3480,7 +3552,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_0_31 = $unsigned(1'(rq_lane_0_31[2:0] >> 2) ? (1'(rq_lane_0_31[2:0] >> 1) ? (1'(rq_lane_0_31[2:0]) ? rq_0_7_q : rq_0_6_q) : (1'(rq_lane_0_31[2:0]) ? rq_0_5_q : rq_0_4_q)) : (1'(rq_lane_0_31[2:0] >> 1) ? (1'(rq_lane_0_31[2:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_31[2:0]) ? rq_0_1_q : rq_0_0_q)));
     assign rq_1_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_0 : shadow_6_1_0) : (1'(rq_row[2:0]) ? shadow_5_1_0 : shadow_4_1_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_0 : shadow_2_1_0) : (1'(rq_row[2:0]) ? shadow_1_1_0 : shadow_0_1_0));
     assign rq_1_0_t = rq_1_0_acc + rq_bias_0;
-    assign rq_1_0_p = $signed({{2{1'(($signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult}) + rq_round;
+    assign rq_1_0_p48 = $signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult;
+    assign rq_1_0_p = $signed({{2{rq_1_0_p48[47]}}, rq_1_0_p48}) + rq_round;
     assign rq_1_0_sh = rq_1_0_p >>> d_sh;
     assign rq_1_0_c1 = (rq_1_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_0_sh[7:0]));
     assign rq_1_0_res_sel = rq_ch_b + 5'd0;
@@ -3491,7 +3564,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_0_q = ((d_act == 2'd1) && (rq_1_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_0_c2 < 8'sd0)) ? ((rq_1_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_0_pr[7:0]))) : rq_1_0_c2);
     assign rq_1_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_1 : shadow_6_1_1) : (1'(rq_row[2:0]) ? shadow_5_1_1 : shadow_4_1_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_1 : shadow_2_1_1) : (1'(rq_row[2:0]) ? shadow_1_1_1 : shadow_0_1_1));
     assign rq_1_1_t = rq_1_1_acc + rq_bias_1;
-    assign rq_1_1_p = $signed({{2{1'(($signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult}) + rq_round;
+    assign rq_1_1_p48 = $signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult;
+    assign rq_1_1_p = $signed({{2{rq_1_1_p48[47]}}, rq_1_1_p48}) + rq_round;
     assign rq_1_1_sh = rq_1_1_p >>> d_sh;
     assign rq_1_1_c1 = (rq_1_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_1_sh[7:0]));
     assign rq_1_1_res_sel = rq_ch_b + 5'd1;
@@ -3502,7 +3576,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_1_q = ((d_act == 2'd1) && (rq_1_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_1_c2 < 8'sd0)) ? ((rq_1_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_1_pr[7:0]))) : rq_1_1_c2);
     assign rq_1_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_2 : shadow_6_1_2) : (1'(rq_row[2:0]) ? shadow_5_1_2 : shadow_4_1_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_2 : shadow_2_1_2) : (1'(rq_row[2:0]) ? shadow_1_1_2 : shadow_0_1_2));
     assign rq_1_2_t = rq_1_2_acc + rq_bias_2;
-    assign rq_1_2_p = $signed({{2{1'(($signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult}) + rq_round;
+    assign rq_1_2_p48 = $signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult;
+    assign rq_1_2_p = $signed({{2{rq_1_2_p48[47]}}, rq_1_2_p48}) + rq_round;
     assign rq_1_2_sh = rq_1_2_p >>> d_sh;
     assign rq_1_2_c1 = (rq_1_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_2_sh[7:0]));
     assign rq_1_2_res_sel = rq_ch_b + 5'd2;
@@ -3513,7 +3588,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_2_q = ((d_act == 2'd1) && (rq_1_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_2_c2 < 8'sd0)) ? ((rq_1_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_2_pr[7:0]))) : rq_1_2_c2);
     assign rq_1_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_3 : shadow_6_1_3) : (1'(rq_row[2:0]) ? shadow_5_1_3 : shadow_4_1_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_3 : shadow_2_1_3) : (1'(rq_row[2:0]) ? shadow_1_1_3 : shadow_0_1_3));
     assign rq_1_3_t = rq_1_3_acc + rq_bias_3;
-    assign rq_1_3_p = $signed({{2{1'(($signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult}) + rq_round;
+    assign rq_1_3_p48 = $signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult;
+    assign rq_1_3_p = $signed({{2{rq_1_3_p48[47]}}, rq_1_3_p48}) + rq_round;
     assign rq_1_3_sh = rq_1_3_p >>> d_sh;
     assign rq_1_3_c1 = (rq_1_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_3_sh[7:0]));
     assign rq_1_3_res_sel = rq_ch_b + 5'd3;
@@ -3524,7 +3600,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_3_q = ((d_act == 2'd1) && (rq_1_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_3_c2 < 8'sd0)) ? ((rq_1_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_3_pr[7:0]))) : rq_1_3_c2);
     assign rq_1_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_4 : shadow_6_1_4) : (1'(rq_row[2:0]) ? shadow_5_1_4 : shadow_4_1_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_4 : shadow_2_1_4) : (1'(rq_row[2:0]) ? shadow_1_1_4 : shadow_0_1_4));
     assign rq_1_4_t = rq_1_4_acc + rq_bias_4;
-    assign rq_1_4_p = $signed({{2{1'(($signed({{16{rq_1_4_t[31]}}, rq_1_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_4_t[31]}}, rq_1_4_t}) * rq_mult}) + rq_round;
+    assign rq_1_4_p48 = $signed({{16{rq_1_4_t[31]}}, rq_1_4_t}) * rq_mult;
+    assign rq_1_4_p = $signed({{2{rq_1_4_p48[47]}}, rq_1_4_p48}) + rq_round;
     assign rq_1_4_sh = rq_1_4_p >>> d_sh;
     assign rq_1_4_c1 = (rq_1_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_4_sh[7:0]));
     assign rq_1_4_res_sel = rq_ch_b + 5'd4;
@@ -3535,7 +3612,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_4_q = ((d_act == 2'd1) && (rq_1_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_4_c2 < 8'sd0)) ? ((rq_1_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_4_pr[7:0]))) : rq_1_4_c2);
     assign rq_1_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_5 : shadow_6_1_5) : (1'(rq_row[2:0]) ? shadow_5_1_5 : shadow_4_1_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_5 : shadow_2_1_5) : (1'(rq_row[2:0]) ? shadow_1_1_5 : shadow_0_1_5));
     assign rq_1_5_t = rq_1_5_acc + rq_bias_5;
-    assign rq_1_5_p = $signed({{2{1'(($signed({{16{rq_1_5_t[31]}}, rq_1_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_5_t[31]}}, rq_1_5_t}) * rq_mult}) + rq_round;
+    assign rq_1_5_p48 = $signed({{16{rq_1_5_t[31]}}, rq_1_5_t}) * rq_mult;
+    assign rq_1_5_p = $signed({{2{rq_1_5_p48[47]}}, rq_1_5_p48}) + rq_round;
     assign rq_1_5_sh = rq_1_5_p >>> d_sh;
     assign rq_1_5_c1 = (rq_1_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_5_sh[7:0]));
     assign rq_1_5_res_sel = rq_ch_b + 5'd5;
@@ -3546,7 +3624,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_5_q = ((d_act == 2'd1) && (rq_1_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_5_c2 < 8'sd0)) ? ((rq_1_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_5_pr[7:0]))) : rq_1_5_c2);
     assign rq_1_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_6 : shadow_6_1_6) : (1'(rq_row[2:0]) ? shadow_5_1_6 : shadow_4_1_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_6 : shadow_2_1_6) : (1'(rq_row[2:0]) ? shadow_1_1_6 : shadow_0_1_6));
     assign rq_1_6_t = rq_1_6_acc + rq_bias_6;
-    assign rq_1_6_p = $signed({{2{1'(($signed({{16{rq_1_6_t[31]}}, rq_1_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_6_t[31]}}, rq_1_6_t}) * rq_mult}) + rq_round;
+    assign rq_1_6_p48 = $signed({{16{rq_1_6_t[31]}}, rq_1_6_t}) * rq_mult;
+    assign rq_1_6_p = $signed({{2{rq_1_6_p48[47]}}, rq_1_6_p48}) + rq_round;
     assign rq_1_6_sh = rq_1_6_p >>> d_sh;
     assign rq_1_6_c1 = (rq_1_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_6_sh[7:0]));
     assign rq_1_6_res_sel = rq_ch_b + 5'd6;
@@ -3557,7 +3636,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_6_q = ((d_act == 2'd1) && (rq_1_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_6_c2 < 8'sd0)) ? ((rq_1_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_6_pr[7:0]))) : rq_1_6_c2);
     assign rq_1_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_1_7 : shadow_6_1_7) : (1'(rq_row[2:0]) ? shadow_5_1_7 : shadow_4_1_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_1_7 : shadow_2_1_7) : (1'(rq_row[2:0]) ? shadow_1_1_7 : shadow_0_1_7));
     assign rq_1_7_t = rq_1_7_acc + rq_bias_7;
-    assign rq_1_7_p = $signed({{2{1'(($signed({{16{rq_1_7_t[31]}}, rq_1_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_7_t[31]}}, rq_1_7_t}) * rq_mult}) + rq_round;
+    assign rq_1_7_p48 = $signed({{16{rq_1_7_t[31]}}, rq_1_7_t}) * rq_mult;
+    assign rq_1_7_p = $signed({{2{rq_1_7_p48[47]}}, rq_1_7_p48}) + rq_round;
     assign rq_1_7_sh = rq_1_7_p >>> d_sh;
     assign rq_1_7_c1 = (rq_1_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_7_sh[7:0]));
     assign rq_1_7_res_sel = rq_ch_b + 5'd7;
@@ -3696,7 +3776,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_1_31 = $unsigned(1'(rq_lane_1_31[2:0] >> 2) ? (1'(rq_lane_1_31[2:0] >> 1) ? (1'(rq_lane_1_31[2:0]) ? rq_1_7_q : rq_1_6_q) : (1'(rq_lane_1_31[2:0]) ? rq_1_5_q : rq_1_4_q)) : (1'(rq_lane_1_31[2:0] >> 1) ? (1'(rq_lane_1_31[2:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_31[2:0]) ? rq_1_1_q : rq_1_0_q)));
     assign rq_2_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_0 : shadow_6_2_0) : (1'(rq_row[2:0]) ? shadow_5_2_0 : shadow_4_2_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_0 : shadow_2_2_0) : (1'(rq_row[2:0]) ? shadow_1_2_0 : shadow_0_2_0));
     assign rq_2_0_t = rq_2_0_acc + rq_bias_0;
-    assign rq_2_0_p = $signed({{2{1'(($signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult}) + rq_round;
+    assign rq_2_0_p48 = $signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult;
+    assign rq_2_0_p = $signed({{2{rq_2_0_p48[47]}}, rq_2_0_p48}) + rq_round;
     assign rq_2_0_sh = rq_2_0_p >>> d_sh;
     assign rq_2_0_c1 = (rq_2_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_0_sh[7:0]));
     assign rq_2_0_res_sel = rq_ch_b + 5'd0;
@@ -3707,7 +3788,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_0_q = ((d_act == 2'd1) && (rq_2_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_0_c2 < 8'sd0)) ? ((rq_2_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_0_pr[7:0]))) : rq_2_0_c2);
     assign rq_2_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_1 : shadow_6_2_1) : (1'(rq_row[2:0]) ? shadow_5_2_1 : shadow_4_2_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_1 : shadow_2_2_1) : (1'(rq_row[2:0]) ? shadow_1_2_1 : shadow_0_2_1));
     assign rq_2_1_t = rq_2_1_acc + rq_bias_1;
-    assign rq_2_1_p = $signed({{2{1'(($signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult}) + rq_round;
+    assign rq_2_1_p48 = $signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult;
+    assign rq_2_1_p = $signed({{2{rq_2_1_p48[47]}}, rq_2_1_p48}) + rq_round;
     assign rq_2_1_sh = rq_2_1_p >>> d_sh;
     assign rq_2_1_c1 = (rq_2_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_1_sh[7:0]));
     assign rq_2_1_res_sel = rq_ch_b + 5'd1;
@@ -3718,7 +3800,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_1_q = ((d_act == 2'd1) && (rq_2_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_1_c2 < 8'sd0)) ? ((rq_2_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_1_pr[7:0]))) : rq_2_1_c2);
     assign rq_2_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_2 : shadow_6_2_2) : (1'(rq_row[2:0]) ? shadow_5_2_2 : shadow_4_2_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_2 : shadow_2_2_2) : (1'(rq_row[2:0]) ? shadow_1_2_2 : shadow_0_2_2));
     assign rq_2_2_t = rq_2_2_acc + rq_bias_2;
-    assign rq_2_2_p = $signed({{2{1'(($signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult}) + rq_round;
+    assign rq_2_2_p48 = $signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult;
+    assign rq_2_2_p = $signed({{2{rq_2_2_p48[47]}}, rq_2_2_p48}) + rq_round;
     assign rq_2_2_sh = rq_2_2_p >>> d_sh;
     assign rq_2_2_c1 = (rq_2_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_2_sh[7:0]));
     assign rq_2_2_res_sel = rq_ch_b + 5'd2;
@@ -3729,7 +3812,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_2_q = ((d_act == 2'd1) && (rq_2_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_2_c2 < 8'sd0)) ? ((rq_2_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_2_pr[7:0]))) : rq_2_2_c2);
     assign rq_2_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_3 : shadow_6_2_3) : (1'(rq_row[2:0]) ? shadow_5_2_3 : shadow_4_2_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_3 : shadow_2_2_3) : (1'(rq_row[2:0]) ? shadow_1_2_3 : shadow_0_2_3));
     assign rq_2_3_t = rq_2_3_acc + rq_bias_3;
-    assign rq_2_3_p = $signed({{2{1'(($signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult}) + rq_round;
+    assign rq_2_3_p48 = $signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult;
+    assign rq_2_3_p = $signed({{2{rq_2_3_p48[47]}}, rq_2_3_p48}) + rq_round;
     assign rq_2_3_sh = rq_2_3_p >>> d_sh;
     assign rq_2_3_c1 = (rq_2_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_3_sh[7:0]));
     assign rq_2_3_res_sel = rq_ch_b + 5'd3;
@@ -3740,7 +3824,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_3_q = ((d_act == 2'd1) && (rq_2_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_3_c2 < 8'sd0)) ? ((rq_2_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_3_pr[7:0]))) : rq_2_3_c2);
     assign rq_2_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_4 : shadow_6_2_4) : (1'(rq_row[2:0]) ? shadow_5_2_4 : shadow_4_2_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_4 : shadow_2_2_4) : (1'(rq_row[2:0]) ? shadow_1_2_4 : shadow_0_2_4));
     assign rq_2_4_t = rq_2_4_acc + rq_bias_4;
-    assign rq_2_4_p = $signed({{2{1'(($signed({{16{rq_2_4_t[31]}}, rq_2_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_4_t[31]}}, rq_2_4_t}) * rq_mult}) + rq_round;
+    assign rq_2_4_p48 = $signed({{16{rq_2_4_t[31]}}, rq_2_4_t}) * rq_mult;
+    assign rq_2_4_p = $signed({{2{rq_2_4_p48[47]}}, rq_2_4_p48}) + rq_round;
     assign rq_2_4_sh = rq_2_4_p >>> d_sh;
     assign rq_2_4_c1 = (rq_2_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_4_sh[7:0]));
     assign rq_2_4_res_sel = rq_ch_b + 5'd4;
@@ -3751,7 +3836,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_4_q = ((d_act == 2'd1) && (rq_2_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_4_c2 < 8'sd0)) ? ((rq_2_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_4_pr[7:0]))) : rq_2_4_c2);
     assign rq_2_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_5 : shadow_6_2_5) : (1'(rq_row[2:0]) ? shadow_5_2_5 : shadow_4_2_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_5 : shadow_2_2_5) : (1'(rq_row[2:0]) ? shadow_1_2_5 : shadow_0_2_5));
     assign rq_2_5_t = rq_2_5_acc + rq_bias_5;
-    assign rq_2_5_p = $signed({{2{1'(($signed({{16{rq_2_5_t[31]}}, rq_2_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_5_t[31]}}, rq_2_5_t}) * rq_mult}) + rq_round;
+    assign rq_2_5_p48 = $signed({{16{rq_2_5_t[31]}}, rq_2_5_t}) * rq_mult;
+    assign rq_2_5_p = $signed({{2{rq_2_5_p48[47]}}, rq_2_5_p48}) + rq_round;
     assign rq_2_5_sh = rq_2_5_p >>> d_sh;
     assign rq_2_5_c1 = (rq_2_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_5_sh[7:0]));
     assign rq_2_5_res_sel = rq_ch_b + 5'd5;
@@ -3762,7 +3848,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_5_q = ((d_act == 2'd1) && (rq_2_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_5_c2 < 8'sd0)) ? ((rq_2_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_5_pr[7:0]))) : rq_2_5_c2);
     assign rq_2_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_6 : shadow_6_2_6) : (1'(rq_row[2:0]) ? shadow_5_2_6 : shadow_4_2_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_6 : shadow_2_2_6) : (1'(rq_row[2:0]) ? shadow_1_2_6 : shadow_0_2_6));
     assign rq_2_6_t = rq_2_6_acc + rq_bias_6;
-    assign rq_2_6_p = $signed({{2{1'(($signed({{16{rq_2_6_t[31]}}, rq_2_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_6_t[31]}}, rq_2_6_t}) * rq_mult}) + rq_round;
+    assign rq_2_6_p48 = $signed({{16{rq_2_6_t[31]}}, rq_2_6_t}) * rq_mult;
+    assign rq_2_6_p = $signed({{2{rq_2_6_p48[47]}}, rq_2_6_p48}) + rq_round;
     assign rq_2_6_sh = rq_2_6_p >>> d_sh;
     assign rq_2_6_c1 = (rq_2_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_6_sh[7:0]));
     assign rq_2_6_res_sel = rq_ch_b + 5'd6;
@@ -3773,7 +3860,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_6_q = ((d_act == 2'd1) && (rq_2_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_6_c2 < 8'sd0)) ? ((rq_2_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_6_pr[7:0]))) : rq_2_6_c2);
     assign rq_2_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_2_7 : shadow_6_2_7) : (1'(rq_row[2:0]) ? shadow_5_2_7 : shadow_4_2_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_2_7 : shadow_2_2_7) : (1'(rq_row[2:0]) ? shadow_1_2_7 : shadow_0_2_7));
     assign rq_2_7_t = rq_2_7_acc + rq_bias_7;
-    assign rq_2_7_p = $signed({{2{1'(($signed({{16{rq_2_7_t[31]}}, rq_2_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_7_t[31]}}, rq_2_7_t}) * rq_mult}) + rq_round;
+    assign rq_2_7_p48 = $signed({{16{rq_2_7_t[31]}}, rq_2_7_t}) * rq_mult;
+    assign rq_2_7_p = $signed({{2{rq_2_7_p48[47]}}, rq_2_7_p48}) + rq_round;
     assign rq_2_7_sh = rq_2_7_p >>> d_sh;
     assign rq_2_7_c1 = (rq_2_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_7_sh[7:0]));
     assign rq_2_7_res_sel = rq_ch_b + 5'd7;
@@ -3912,7 +4000,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_2_31 = $unsigned(1'(rq_lane_2_31[2:0] >> 2) ? (1'(rq_lane_2_31[2:0] >> 1) ? (1'(rq_lane_2_31[2:0]) ? rq_2_7_q : rq_2_6_q) : (1'(rq_lane_2_31[2:0]) ? rq_2_5_q : rq_2_4_q)) : (1'(rq_lane_2_31[2:0] >> 1) ? (1'(rq_lane_2_31[2:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_31[2:0]) ? rq_2_1_q : rq_2_0_q)));
     assign rq_3_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_0 : shadow_6_3_0) : (1'(rq_row[2:0]) ? shadow_5_3_0 : shadow_4_3_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_0 : shadow_2_3_0) : (1'(rq_row[2:0]) ? shadow_1_3_0 : shadow_0_3_0));
     assign rq_3_0_t = rq_3_0_acc + rq_bias_0;
-    assign rq_3_0_p = $signed({{2{1'(($signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult}) + rq_round;
+    assign rq_3_0_p48 = $signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult;
+    assign rq_3_0_p = $signed({{2{rq_3_0_p48[47]}}, rq_3_0_p48}) + rq_round;
     assign rq_3_0_sh = rq_3_0_p >>> d_sh;
     assign rq_3_0_c1 = (rq_3_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_0_sh[7:0]));
     assign rq_3_0_res_sel = rq_ch_b + 5'd0;
@@ -3923,7 +4012,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_0_q = ((d_act == 2'd1) && (rq_3_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_0_c2 < 8'sd0)) ? ((rq_3_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_0_pr[7:0]))) : rq_3_0_c2);
     assign rq_3_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_1 : shadow_6_3_1) : (1'(rq_row[2:0]) ? shadow_5_3_1 : shadow_4_3_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_1 : shadow_2_3_1) : (1'(rq_row[2:0]) ? shadow_1_3_1 : shadow_0_3_1));
     assign rq_3_1_t = rq_3_1_acc + rq_bias_1;
-    assign rq_3_1_p = $signed({{2{1'(($signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult}) + rq_round;
+    assign rq_3_1_p48 = $signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult;
+    assign rq_3_1_p = $signed({{2{rq_3_1_p48[47]}}, rq_3_1_p48}) + rq_round;
     assign rq_3_1_sh = rq_3_1_p >>> d_sh;
     assign rq_3_1_c1 = (rq_3_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_1_sh[7:0]));
     assign rq_3_1_res_sel = rq_ch_b + 5'd1;
@@ -3934,7 +4024,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_1_q = ((d_act == 2'd1) && (rq_3_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_1_c2 < 8'sd0)) ? ((rq_3_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_1_pr[7:0]))) : rq_3_1_c2);
     assign rq_3_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_2 : shadow_6_3_2) : (1'(rq_row[2:0]) ? shadow_5_3_2 : shadow_4_3_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_2 : shadow_2_3_2) : (1'(rq_row[2:0]) ? shadow_1_3_2 : shadow_0_3_2));
     assign rq_3_2_t = rq_3_2_acc + rq_bias_2;
-    assign rq_3_2_p = $signed({{2{1'(($signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult}) + rq_round;
+    assign rq_3_2_p48 = $signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult;
+    assign rq_3_2_p = $signed({{2{rq_3_2_p48[47]}}, rq_3_2_p48}) + rq_round;
     assign rq_3_2_sh = rq_3_2_p >>> d_sh;
     assign rq_3_2_c1 = (rq_3_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_2_sh[7:0]));
     assign rq_3_2_res_sel = rq_ch_b + 5'd2;
@@ -3945,7 +4036,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_2_q = ((d_act == 2'd1) && (rq_3_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_2_c2 < 8'sd0)) ? ((rq_3_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_2_pr[7:0]))) : rq_3_2_c2);
     assign rq_3_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_3 : shadow_6_3_3) : (1'(rq_row[2:0]) ? shadow_5_3_3 : shadow_4_3_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_3 : shadow_2_3_3) : (1'(rq_row[2:0]) ? shadow_1_3_3 : shadow_0_3_3));
     assign rq_3_3_t = rq_3_3_acc + rq_bias_3;
-    assign rq_3_3_p = $signed({{2{1'(($signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult}) + rq_round;
+    assign rq_3_3_p48 = $signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult;
+    assign rq_3_3_p = $signed({{2{rq_3_3_p48[47]}}, rq_3_3_p48}) + rq_round;
     assign rq_3_3_sh = rq_3_3_p >>> d_sh;
     assign rq_3_3_c1 = (rq_3_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_3_sh[7:0]));
     assign rq_3_3_res_sel = rq_ch_b + 5'd3;
@@ -3956,7 +4048,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_3_q = ((d_act == 2'd1) && (rq_3_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_3_c2 < 8'sd0)) ? ((rq_3_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_3_pr[7:0]))) : rq_3_3_c2);
     assign rq_3_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_4 : shadow_6_3_4) : (1'(rq_row[2:0]) ? shadow_5_3_4 : shadow_4_3_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_4 : shadow_2_3_4) : (1'(rq_row[2:0]) ? shadow_1_3_4 : shadow_0_3_4));
     assign rq_3_4_t = rq_3_4_acc + rq_bias_4;
-    assign rq_3_4_p = $signed({{2{1'(($signed({{16{rq_3_4_t[31]}}, rq_3_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_4_t[31]}}, rq_3_4_t}) * rq_mult}) + rq_round;
+    assign rq_3_4_p48 = $signed({{16{rq_3_4_t[31]}}, rq_3_4_t}) * rq_mult;
+    assign rq_3_4_p = $signed({{2{rq_3_4_p48[47]}}, rq_3_4_p48}) + rq_round;
     assign rq_3_4_sh = rq_3_4_p >>> d_sh;
     assign rq_3_4_c1 = (rq_3_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_4_sh[7:0]));
     assign rq_3_4_res_sel = rq_ch_b + 5'd4;
@@ -3967,7 +4060,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_4_q = ((d_act == 2'd1) && (rq_3_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_4_c2 < 8'sd0)) ? ((rq_3_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_4_pr[7:0]))) : rq_3_4_c2);
     assign rq_3_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_5 : shadow_6_3_5) : (1'(rq_row[2:0]) ? shadow_5_3_5 : shadow_4_3_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_5 : shadow_2_3_5) : (1'(rq_row[2:0]) ? shadow_1_3_5 : shadow_0_3_5));
     assign rq_3_5_t = rq_3_5_acc + rq_bias_5;
-    assign rq_3_5_p = $signed({{2{1'(($signed({{16{rq_3_5_t[31]}}, rq_3_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_5_t[31]}}, rq_3_5_t}) * rq_mult}) + rq_round;
+    assign rq_3_5_p48 = $signed({{16{rq_3_5_t[31]}}, rq_3_5_t}) * rq_mult;
+    assign rq_3_5_p = $signed({{2{rq_3_5_p48[47]}}, rq_3_5_p48}) + rq_round;
     assign rq_3_5_sh = rq_3_5_p >>> d_sh;
     assign rq_3_5_c1 = (rq_3_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_5_sh[7:0]));
     assign rq_3_5_res_sel = rq_ch_b + 5'd5;
@@ -3978,7 +4072,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_5_q = ((d_act == 2'd1) && (rq_3_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_5_c2 < 8'sd0)) ? ((rq_3_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_5_pr[7:0]))) : rq_3_5_c2);
     assign rq_3_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_6 : shadow_6_3_6) : (1'(rq_row[2:0]) ? shadow_5_3_6 : shadow_4_3_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_6 : shadow_2_3_6) : (1'(rq_row[2:0]) ? shadow_1_3_6 : shadow_0_3_6));
     assign rq_3_6_t = rq_3_6_acc + rq_bias_6;
-    assign rq_3_6_p = $signed({{2{1'(($signed({{16{rq_3_6_t[31]}}, rq_3_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_6_t[31]}}, rq_3_6_t}) * rq_mult}) + rq_round;
+    assign rq_3_6_p48 = $signed({{16{rq_3_6_t[31]}}, rq_3_6_t}) * rq_mult;
+    assign rq_3_6_p = $signed({{2{rq_3_6_p48[47]}}, rq_3_6_p48}) + rq_round;
     assign rq_3_6_sh = rq_3_6_p >>> d_sh;
     assign rq_3_6_c1 = (rq_3_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_6_sh[7:0]));
     assign rq_3_6_res_sel = rq_ch_b + 5'd6;
@@ -3989,7 +4084,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_6_q = ((d_act == 2'd1) && (rq_3_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_6_c2 < 8'sd0)) ? ((rq_3_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_6_pr[7:0]))) : rq_3_6_c2);
     assign rq_3_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_3_7 : shadow_6_3_7) : (1'(rq_row[2:0]) ? shadow_5_3_7 : shadow_4_3_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_3_7 : shadow_2_3_7) : (1'(rq_row[2:0]) ? shadow_1_3_7 : shadow_0_3_7));
     assign rq_3_7_t = rq_3_7_acc + rq_bias_7;
-    assign rq_3_7_p = $signed({{2{1'(($signed({{16{rq_3_7_t[31]}}, rq_3_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_7_t[31]}}, rq_3_7_t}) * rq_mult}) + rq_round;
+    assign rq_3_7_p48 = $signed({{16{rq_3_7_t[31]}}, rq_3_7_t}) * rq_mult;
+    assign rq_3_7_p = $signed({{2{rq_3_7_p48[47]}}, rq_3_7_p48}) + rq_round;
     assign rq_3_7_sh = rq_3_7_p >>> d_sh;
     assign rq_3_7_c1 = (rq_3_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_7_sh[7:0]));
     assign rq_3_7_res_sel = rq_ch_b + 5'd7;
@@ -4128,7 +4224,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_3_31 = $unsigned(1'(rq_lane_3_31[2:0] >> 2) ? (1'(rq_lane_3_31[2:0] >> 1) ? (1'(rq_lane_3_31[2:0]) ? rq_3_7_q : rq_3_6_q) : (1'(rq_lane_3_31[2:0]) ? rq_3_5_q : rq_3_4_q)) : (1'(rq_lane_3_31[2:0] >> 1) ? (1'(rq_lane_3_31[2:0]) ? rq_3_3_q : rq_3_2_q) : (1'(rq_lane_3_31[2:0]) ? rq_3_1_q : rq_3_0_q)));
     assign rq_4_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_0 : shadow_6_4_0) : (1'(rq_row[2:0]) ? shadow_5_4_0 : shadow_4_4_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_0 : shadow_2_4_0) : (1'(rq_row[2:0]) ? shadow_1_4_0 : shadow_0_4_0));
     assign rq_4_0_t = rq_4_0_acc + rq_bias_0;
-    assign rq_4_0_p = $signed({{2{1'(($signed({{16{rq_4_0_t[31]}}, rq_4_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_0_t[31]}}, rq_4_0_t}) * rq_mult}) + rq_round;
+    assign rq_4_0_p48 = $signed({{16{rq_4_0_t[31]}}, rq_4_0_t}) * rq_mult;
+    assign rq_4_0_p = $signed({{2{rq_4_0_p48[47]}}, rq_4_0_p48}) + rq_round;
     assign rq_4_0_sh = rq_4_0_p >>> d_sh;
     assign rq_4_0_c1 = (rq_4_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_0_sh[7:0]));
     assign rq_4_0_res_sel = rq_ch_b + 5'd0;
@@ -4139,7 +4236,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_0_q = ((d_act == 2'd1) && (rq_4_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_0_c2 < 8'sd0)) ? ((rq_4_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_0_pr[7:0]))) : rq_4_0_c2);
     assign rq_4_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_1 : shadow_6_4_1) : (1'(rq_row[2:0]) ? shadow_5_4_1 : shadow_4_4_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_1 : shadow_2_4_1) : (1'(rq_row[2:0]) ? shadow_1_4_1 : shadow_0_4_1));
     assign rq_4_1_t = rq_4_1_acc + rq_bias_1;
-    assign rq_4_1_p = $signed({{2{1'(($signed({{16{rq_4_1_t[31]}}, rq_4_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_1_t[31]}}, rq_4_1_t}) * rq_mult}) + rq_round;
+    assign rq_4_1_p48 = $signed({{16{rq_4_1_t[31]}}, rq_4_1_t}) * rq_mult;
+    assign rq_4_1_p = $signed({{2{rq_4_1_p48[47]}}, rq_4_1_p48}) + rq_round;
     assign rq_4_1_sh = rq_4_1_p >>> d_sh;
     assign rq_4_1_c1 = (rq_4_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_1_sh[7:0]));
     assign rq_4_1_res_sel = rq_ch_b + 5'd1;
@@ -4150,7 +4248,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_1_q = ((d_act == 2'd1) && (rq_4_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_1_c2 < 8'sd0)) ? ((rq_4_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_1_pr[7:0]))) : rq_4_1_c2);
     assign rq_4_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_2 : shadow_6_4_2) : (1'(rq_row[2:0]) ? shadow_5_4_2 : shadow_4_4_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_2 : shadow_2_4_2) : (1'(rq_row[2:0]) ? shadow_1_4_2 : shadow_0_4_2));
     assign rq_4_2_t = rq_4_2_acc + rq_bias_2;
-    assign rq_4_2_p = $signed({{2{1'(($signed({{16{rq_4_2_t[31]}}, rq_4_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_2_t[31]}}, rq_4_2_t}) * rq_mult}) + rq_round;
+    assign rq_4_2_p48 = $signed({{16{rq_4_2_t[31]}}, rq_4_2_t}) * rq_mult;
+    assign rq_4_2_p = $signed({{2{rq_4_2_p48[47]}}, rq_4_2_p48}) + rq_round;
     assign rq_4_2_sh = rq_4_2_p >>> d_sh;
     assign rq_4_2_c1 = (rq_4_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_2_sh[7:0]));
     assign rq_4_2_res_sel = rq_ch_b + 5'd2;
@@ -4161,7 +4260,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_2_q = ((d_act == 2'd1) && (rq_4_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_2_c2 < 8'sd0)) ? ((rq_4_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_2_pr[7:0]))) : rq_4_2_c2);
     assign rq_4_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_3 : shadow_6_4_3) : (1'(rq_row[2:0]) ? shadow_5_4_3 : shadow_4_4_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_3 : shadow_2_4_3) : (1'(rq_row[2:0]) ? shadow_1_4_3 : shadow_0_4_3));
     assign rq_4_3_t = rq_4_3_acc + rq_bias_3;
-    assign rq_4_3_p = $signed({{2{1'(($signed({{16{rq_4_3_t[31]}}, rq_4_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_3_t[31]}}, rq_4_3_t}) * rq_mult}) + rq_round;
+    assign rq_4_3_p48 = $signed({{16{rq_4_3_t[31]}}, rq_4_3_t}) * rq_mult;
+    assign rq_4_3_p = $signed({{2{rq_4_3_p48[47]}}, rq_4_3_p48}) + rq_round;
     assign rq_4_3_sh = rq_4_3_p >>> d_sh;
     assign rq_4_3_c1 = (rq_4_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_3_sh[7:0]));
     assign rq_4_3_res_sel = rq_ch_b + 5'd3;
@@ -4172,7 +4272,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_3_q = ((d_act == 2'd1) && (rq_4_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_3_c2 < 8'sd0)) ? ((rq_4_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_3_pr[7:0]))) : rq_4_3_c2);
     assign rq_4_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_4 : shadow_6_4_4) : (1'(rq_row[2:0]) ? shadow_5_4_4 : shadow_4_4_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_4 : shadow_2_4_4) : (1'(rq_row[2:0]) ? shadow_1_4_4 : shadow_0_4_4));
     assign rq_4_4_t = rq_4_4_acc + rq_bias_4;
-    assign rq_4_4_p = $signed({{2{1'(($signed({{16{rq_4_4_t[31]}}, rq_4_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_4_t[31]}}, rq_4_4_t}) * rq_mult}) + rq_round;
+    assign rq_4_4_p48 = $signed({{16{rq_4_4_t[31]}}, rq_4_4_t}) * rq_mult;
+    assign rq_4_4_p = $signed({{2{rq_4_4_p48[47]}}, rq_4_4_p48}) + rq_round;
     assign rq_4_4_sh = rq_4_4_p >>> d_sh;
     assign rq_4_4_c1 = (rq_4_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_4_sh[7:0]));
     assign rq_4_4_res_sel = rq_ch_b + 5'd4;
@@ -4183,7 +4284,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_4_q = ((d_act == 2'd1) && (rq_4_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_4_c2 < 8'sd0)) ? ((rq_4_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_4_pr[7:0]))) : rq_4_4_c2);
     assign rq_4_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_5 : shadow_6_4_5) : (1'(rq_row[2:0]) ? shadow_5_4_5 : shadow_4_4_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_5 : shadow_2_4_5) : (1'(rq_row[2:0]) ? shadow_1_4_5 : shadow_0_4_5));
     assign rq_4_5_t = rq_4_5_acc + rq_bias_5;
-    assign rq_4_5_p = $signed({{2{1'(($signed({{16{rq_4_5_t[31]}}, rq_4_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_5_t[31]}}, rq_4_5_t}) * rq_mult}) + rq_round;
+    assign rq_4_5_p48 = $signed({{16{rq_4_5_t[31]}}, rq_4_5_t}) * rq_mult;
+    assign rq_4_5_p = $signed({{2{rq_4_5_p48[47]}}, rq_4_5_p48}) + rq_round;
     assign rq_4_5_sh = rq_4_5_p >>> d_sh;
     assign rq_4_5_c1 = (rq_4_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_5_sh[7:0]));
     assign rq_4_5_res_sel = rq_ch_b + 5'd5;
@@ -4194,7 +4296,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_5_q = ((d_act == 2'd1) && (rq_4_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_5_c2 < 8'sd0)) ? ((rq_4_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_5_pr[7:0]))) : rq_4_5_c2);
     assign rq_4_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_6 : shadow_6_4_6) : (1'(rq_row[2:0]) ? shadow_5_4_6 : shadow_4_4_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_6 : shadow_2_4_6) : (1'(rq_row[2:0]) ? shadow_1_4_6 : shadow_0_4_6));
     assign rq_4_6_t = rq_4_6_acc + rq_bias_6;
-    assign rq_4_6_p = $signed({{2{1'(($signed({{16{rq_4_6_t[31]}}, rq_4_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_6_t[31]}}, rq_4_6_t}) * rq_mult}) + rq_round;
+    assign rq_4_6_p48 = $signed({{16{rq_4_6_t[31]}}, rq_4_6_t}) * rq_mult;
+    assign rq_4_6_p = $signed({{2{rq_4_6_p48[47]}}, rq_4_6_p48}) + rq_round;
     assign rq_4_6_sh = rq_4_6_p >>> d_sh;
     assign rq_4_6_c1 = (rq_4_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_6_sh[7:0]));
     assign rq_4_6_res_sel = rq_ch_b + 5'd6;
@@ -4205,7 +4308,8 @@ module sparsetile_accel_requant_engine (
     assign rq_4_6_q = ((d_act == 2'd1) && (rq_4_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_4_6_c2 < 8'sd0)) ? ((rq_4_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_4_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_4_6_pr[7:0]))) : rq_4_6_c2);
     assign rq_4_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_4_7 : shadow_6_4_7) : (1'(rq_row[2:0]) ? shadow_5_4_7 : shadow_4_4_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_4_7 : shadow_2_4_7) : (1'(rq_row[2:0]) ? shadow_1_4_7 : shadow_0_4_7));
     assign rq_4_7_t = rq_4_7_acc + rq_bias_7;
-    assign rq_4_7_p = $signed({{2{1'(($signed({{16{rq_4_7_t[31]}}, rq_4_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_4_7_t[31]}}, rq_4_7_t}) * rq_mult}) + rq_round;
+    assign rq_4_7_p48 = $signed({{16{rq_4_7_t[31]}}, rq_4_7_t}) * rq_mult;
+    assign rq_4_7_p = $signed({{2{rq_4_7_p48[47]}}, rq_4_7_p48}) + rq_round;
     assign rq_4_7_sh = rq_4_7_p >>> d_sh;
     assign rq_4_7_c1 = (rq_4_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_4_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_4_7_sh[7:0]));
     assign rq_4_7_res_sel = rq_ch_b + 5'd7;
@@ -4344,7 +4448,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_4_31 = $unsigned(1'(rq_lane_4_31[2:0] >> 2) ? (1'(rq_lane_4_31[2:0] >> 1) ? (1'(rq_lane_4_31[2:0]) ? rq_4_7_q : rq_4_6_q) : (1'(rq_lane_4_31[2:0]) ? rq_4_5_q : rq_4_4_q)) : (1'(rq_lane_4_31[2:0] >> 1) ? (1'(rq_lane_4_31[2:0]) ? rq_4_3_q : rq_4_2_q) : (1'(rq_lane_4_31[2:0]) ? rq_4_1_q : rq_4_0_q)));
     assign rq_5_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_0 : shadow_6_5_0) : (1'(rq_row[2:0]) ? shadow_5_5_0 : shadow_4_5_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_0 : shadow_2_5_0) : (1'(rq_row[2:0]) ? shadow_1_5_0 : shadow_0_5_0));
     assign rq_5_0_t = rq_5_0_acc + rq_bias_0;
-    assign rq_5_0_p = $signed({{2{1'(($signed({{16{rq_5_0_t[31]}}, rq_5_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_0_t[31]}}, rq_5_0_t}) * rq_mult}) + rq_round;
+    assign rq_5_0_p48 = $signed({{16{rq_5_0_t[31]}}, rq_5_0_t}) * rq_mult;
+    assign rq_5_0_p = $signed({{2{rq_5_0_p48[47]}}, rq_5_0_p48}) + rq_round;
     assign rq_5_0_sh = rq_5_0_p >>> d_sh;
     assign rq_5_0_c1 = (rq_5_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_0_sh[7:0]));
     assign rq_5_0_res_sel = rq_ch_b + 5'd0;
@@ -4355,7 +4460,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_0_q = ((d_act == 2'd1) && (rq_5_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_0_c2 < 8'sd0)) ? ((rq_5_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_0_pr[7:0]))) : rq_5_0_c2);
     assign rq_5_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_1 : shadow_6_5_1) : (1'(rq_row[2:0]) ? shadow_5_5_1 : shadow_4_5_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_1 : shadow_2_5_1) : (1'(rq_row[2:0]) ? shadow_1_5_1 : shadow_0_5_1));
     assign rq_5_1_t = rq_5_1_acc + rq_bias_1;
-    assign rq_5_1_p = $signed({{2{1'(($signed({{16{rq_5_1_t[31]}}, rq_5_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_1_t[31]}}, rq_5_1_t}) * rq_mult}) + rq_round;
+    assign rq_5_1_p48 = $signed({{16{rq_5_1_t[31]}}, rq_5_1_t}) * rq_mult;
+    assign rq_5_1_p = $signed({{2{rq_5_1_p48[47]}}, rq_5_1_p48}) + rq_round;
     assign rq_5_1_sh = rq_5_1_p >>> d_sh;
     assign rq_5_1_c1 = (rq_5_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_1_sh[7:0]));
     assign rq_5_1_res_sel = rq_ch_b + 5'd1;
@@ -4366,7 +4472,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_1_q = ((d_act == 2'd1) && (rq_5_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_1_c2 < 8'sd0)) ? ((rq_5_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_1_pr[7:0]))) : rq_5_1_c2);
     assign rq_5_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_2 : shadow_6_5_2) : (1'(rq_row[2:0]) ? shadow_5_5_2 : shadow_4_5_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_2 : shadow_2_5_2) : (1'(rq_row[2:0]) ? shadow_1_5_2 : shadow_0_5_2));
     assign rq_5_2_t = rq_5_2_acc + rq_bias_2;
-    assign rq_5_2_p = $signed({{2{1'(($signed({{16{rq_5_2_t[31]}}, rq_5_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_2_t[31]}}, rq_5_2_t}) * rq_mult}) + rq_round;
+    assign rq_5_2_p48 = $signed({{16{rq_5_2_t[31]}}, rq_5_2_t}) * rq_mult;
+    assign rq_5_2_p = $signed({{2{rq_5_2_p48[47]}}, rq_5_2_p48}) + rq_round;
     assign rq_5_2_sh = rq_5_2_p >>> d_sh;
     assign rq_5_2_c1 = (rq_5_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_2_sh[7:0]));
     assign rq_5_2_res_sel = rq_ch_b + 5'd2;
@@ -4377,7 +4484,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_2_q = ((d_act == 2'd1) && (rq_5_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_2_c2 < 8'sd0)) ? ((rq_5_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_2_pr[7:0]))) : rq_5_2_c2);
     assign rq_5_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_3 : shadow_6_5_3) : (1'(rq_row[2:0]) ? shadow_5_5_3 : shadow_4_5_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_3 : shadow_2_5_3) : (1'(rq_row[2:0]) ? shadow_1_5_3 : shadow_0_5_3));
     assign rq_5_3_t = rq_5_3_acc + rq_bias_3;
-    assign rq_5_3_p = $signed({{2{1'(($signed({{16{rq_5_3_t[31]}}, rq_5_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_3_t[31]}}, rq_5_3_t}) * rq_mult}) + rq_round;
+    assign rq_5_3_p48 = $signed({{16{rq_5_3_t[31]}}, rq_5_3_t}) * rq_mult;
+    assign rq_5_3_p = $signed({{2{rq_5_3_p48[47]}}, rq_5_3_p48}) + rq_round;
     assign rq_5_3_sh = rq_5_3_p >>> d_sh;
     assign rq_5_3_c1 = (rq_5_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_3_sh[7:0]));
     assign rq_5_3_res_sel = rq_ch_b + 5'd3;
@@ -4388,7 +4496,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_3_q = ((d_act == 2'd1) && (rq_5_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_3_c2 < 8'sd0)) ? ((rq_5_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_3_pr[7:0]))) : rq_5_3_c2);
     assign rq_5_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_4 : shadow_6_5_4) : (1'(rq_row[2:0]) ? shadow_5_5_4 : shadow_4_5_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_4 : shadow_2_5_4) : (1'(rq_row[2:0]) ? shadow_1_5_4 : shadow_0_5_4));
     assign rq_5_4_t = rq_5_4_acc + rq_bias_4;
-    assign rq_5_4_p = $signed({{2{1'(($signed({{16{rq_5_4_t[31]}}, rq_5_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_4_t[31]}}, rq_5_4_t}) * rq_mult}) + rq_round;
+    assign rq_5_4_p48 = $signed({{16{rq_5_4_t[31]}}, rq_5_4_t}) * rq_mult;
+    assign rq_5_4_p = $signed({{2{rq_5_4_p48[47]}}, rq_5_4_p48}) + rq_round;
     assign rq_5_4_sh = rq_5_4_p >>> d_sh;
     assign rq_5_4_c1 = (rq_5_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_4_sh[7:0]));
     assign rq_5_4_res_sel = rq_ch_b + 5'd4;
@@ -4399,7 +4508,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_4_q = ((d_act == 2'd1) && (rq_5_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_4_c2 < 8'sd0)) ? ((rq_5_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_4_pr[7:0]))) : rq_5_4_c2);
     assign rq_5_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_5 : shadow_6_5_5) : (1'(rq_row[2:0]) ? shadow_5_5_5 : shadow_4_5_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_5 : shadow_2_5_5) : (1'(rq_row[2:0]) ? shadow_1_5_5 : shadow_0_5_5));
     assign rq_5_5_t = rq_5_5_acc + rq_bias_5;
-    assign rq_5_5_p = $signed({{2{1'(($signed({{16{rq_5_5_t[31]}}, rq_5_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_5_t[31]}}, rq_5_5_t}) * rq_mult}) + rq_round;
+    assign rq_5_5_p48 = $signed({{16{rq_5_5_t[31]}}, rq_5_5_t}) * rq_mult;
+    assign rq_5_5_p = $signed({{2{rq_5_5_p48[47]}}, rq_5_5_p48}) + rq_round;
     assign rq_5_5_sh = rq_5_5_p >>> d_sh;
     assign rq_5_5_c1 = (rq_5_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_5_sh[7:0]));
     assign rq_5_5_res_sel = rq_ch_b + 5'd5;
@@ -4410,7 +4520,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_5_q = ((d_act == 2'd1) && (rq_5_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_5_c2 < 8'sd0)) ? ((rq_5_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_5_pr[7:0]))) : rq_5_5_c2);
     assign rq_5_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_6 : shadow_6_5_6) : (1'(rq_row[2:0]) ? shadow_5_5_6 : shadow_4_5_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_6 : shadow_2_5_6) : (1'(rq_row[2:0]) ? shadow_1_5_6 : shadow_0_5_6));
     assign rq_5_6_t = rq_5_6_acc + rq_bias_6;
-    assign rq_5_6_p = $signed({{2{1'(($signed({{16{rq_5_6_t[31]}}, rq_5_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_6_t[31]}}, rq_5_6_t}) * rq_mult}) + rq_round;
+    assign rq_5_6_p48 = $signed({{16{rq_5_6_t[31]}}, rq_5_6_t}) * rq_mult;
+    assign rq_5_6_p = $signed({{2{rq_5_6_p48[47]}}, rq_5_6_p48}) + rq_round;
     assign rq_5_6_sh = rq_5_6_p >>> d_sh;
     assign rq_5_6_c1 = (rq_5_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_6_sh[7:0]));
     assign rq_5_6_res_sel = rq_ch_b + 5'd6;
@@ -4421,7 +4532,8 @@ module sparsetile_accel_requant_engine (
     assign rq_5_6_q = ((d_act == 2'd1) && (rq_5_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_5_6_c2 < 8'sd0)) ? ((rq_5_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_5_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_5_6_pr[7:0]))) : rq_5_6_c2);
     assign rq_5_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_5_7 : shadow_6_5_7) : (1'(rq_row[2:0]) ? shadow_5_5_7 : shadow_4_5_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_5_7 : shadow_2_5_7) : (1'(rq_row[2:0]) ? shadow_1_5_7 : shadow_0_5_7));
     assign rq_5_7_t = rq_5_7_acc + rq_bias_7;
-    assign rq_5_7_p = $signed({{2{1'(($signed({{16{rq_5_7_t[31]}}, rq_5_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_5_7_t[31]}}, rq_5_7_t}) * rq_mult}) + rq_round;
+    assign rq_5_7_p48 = $signed({{16{rq_5_7_t[31]}}, rq_5_7_t}) * rq_mult;
+    assign rq_5_7_p = $signed({{2{rq_5_7_p48[47]}}, rq_5_7_p48}) + rq_round;
     assign rq_5_7_sh = rq_5_7_p >>> d_sh;
     assign rq_5_7_c1 = (rq_5_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_5_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_5_7_sh[7:0]));
     assign rq_5_7_res_sel = rq_ch_b + 5'd7;
@@ -4560,7 +4672,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_5_31 = $unsigned(1'(rq_lane_5_31[2:0] >> 2) ? (1'(rq_lane_5_31[2:0] >> 1) ? (1'(rq_lane_5_31[2:0]) ? rq_5_7_q : rq_5_6_q) : (1'(rq_lane_5_31[2:0]) ? rq_5_5_q : rq_5_4_q)) : (1'(rq_lane_5_31[2:0] >> 1) ? (1'(rq_lane_5_31[2:0]) ? rq_5_3_q : rq_5_2_q) : (1'(rq_lane_5_31[2:0]) ? rq_5_1_q : rq_5_0_q)));
     assign rq_6_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_0 : shadow_6_6_0) : (1'(rq_row[2:0]) ? shadow_5_6_0 : shadow_4_6_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_0 : shadow_2_6_0) : (1'(rq_row[2:0]) ? shadow_1_6_0 : shadow_0_6_0));
     assign rq_6_0_t = rq_6_0_acc + rq_bias_0;
-    assign rq_6_0_p = $signed({{2{1'(($signed({{16{rq_6_0_t[31]}}, rq_6_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_0_t[31]}}, rq_6_0_t}) * rq_mult}) + rq_round;
+    assign rq_6_0_p48 = $signed({{16{rq_6_0_t[31]}}, rq_6_0_t}) * rq_mult;
+    assign rq_6_0_p = $signed({{2{rq_6_0_p48[47]}}, rq_6_0_p48}) + rq_round;
     assign rq_6_0_sh = rq_6_0_p >>> d_sh;
     assign rq_6_0_c1 = (rq_6_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_0_sh[7:0]));
     assign rq_6_0_res_sel = rq_ch_b + 5'd0;
@@ -4571,7 +4684,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_0_q = ((d_act == 2'd1) && (rq_6_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_0_c2 < 8'sd0)) ? ((rq_6_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_0_pr[7:0]))) : rq_6_0_c2);
     assign rq_6_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_1 : shadow_6_6_1) : (1'(rq_row[2:0]) ? shadow_5_6_1 : shadow_4_6_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_1 : shadow_2_6_1) : (1'(rq_row[2:0]) ? shadow_1_6_1 : shadow_0_6_1));
     assign rq_6_1_t = rq_6_1_acc + rq_bias_1;
-    assign rq_6_1_p = $signed({{2{1'(($signed({{16{rq_6_1_t[31]}}, rq_6_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_1_t[31]}}, rq_6_1_t}) * rq_mult}) + rq_round;
+    assign rq_6_1_p48 = $signed({{16{rq_6_1_t[31]}}, rq_6_1_t}) * rq_mult;
+    assign rq_6_1_p = $signed({{2{rq_6_1_p48[47]}}, rq_6_1_p48}) + rq_round;
     assign rq_6_1_sh = rq_6_1_p >>> d_sh;
     assign rq_6_1_c1 = (rq_6_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_1_sh[7:0]));
     assign rq_6_1_res_sel = rq_ch_b + 5'd1;
@@ -4582,7 +4696,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_1_q = ((d_act == 2'd1) && (rq_6_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_1_c2 < 8'sd0)) ? ((rq_6_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_1_pr[7:0]))) : rq_6_1_c2);
     assign rq_6_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_2 : shadow_6_6_2) : (1'(rq_row[2:0]) ? shadow_5_6_2 : shadow_4_6_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_2 : shadow_2_6_2) : (1'(rq_row[2:0]) ? shadow_1_6_2 : shadow_0_6_2));
     assign rq_6_2_t = rq_6_2_acc + rq_bias_2;
-    assign rq_6_2_p = $signed({{2{1'(($signed({{16{rq_6_2_t[31]}}, rq_6_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_2_t[31]}}, rq_6_2_t}) * rq_mult}) + rq_round;
+    assign rq_6_2_p48 = $signed({{16{rq_6_2_t[31]}}, rq_6_2_t}) * rq_mult;
+    assign rq_6_2_p = $signed({{2{rq_6_2_p48[47]}}, rq_6_2_p48}) + rq_round;
     assign rq_6_2_sh = rq_6_2_p >>> d_sh;
     assign rq_6_2_c1 = (rq_6_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_2_sh[7:0]));
     assign rq_6_2_res_sel = rq_ch_b + 5'd2;
@@ -4593,7 +4708,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_2_q = ((d_act == 2'd1) && (rq_6_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_2_c2 < 8'sd0)) ? ((rq_6_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_2_pr[7:0]))) : rq_6_2_c2);
     assign rq_6_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_3 : shadow_6_6_3) : (1'(rq_row[2:0]) ? shadow_5_6_3 : shadow_4_6_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_3 : shadow_2_6_3) : (1'(rq_row[2:0]) ? shadow_1_6_3 : shadow_0_6_3));
     assign rq_6_3_t = rq_6_3_acc + rq_bias_3;
-    assign rq_6_3_p = $signed({{2{1'(($signed({{16{rq_6_3_t[31]}}, rq_6_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_3_t[31]}}, rq_6_3_t}) * rq_mult}) + rq_round;
+    assign rq_6_3_p48 = $signed({{16{rq_6_3_t[31]}}, rq_6_3_t}) * rq_mult;
+    assign rq_6_3_p = $signed({{2{rq_6_3_p48[47]}}, rq_6_3_p48}) + rq_round;
     assign rq_6_3_sh = rq_6_3_p >>> d_sh;
     assign rq_6_3_c1 = (rq_6_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_3_sh[7:0]));
     assign rq_6_3_res_sel = rq_ch_b + 5'd3;
@@ -4604,7 +4720,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_3_q = ((d_act == 2'd1) && (rq_6_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_3_c2 < 8'sd0)) ? ((rq_6_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_3_pr[7:0]))) : rq_6_3_c2);
     assign rq_6_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_4 : shadow_6_6_4) : (1'(rq_row[2:0]) ? shadow_5_6_4 : shadow_4_6_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_4 : shadow_2_6_4) : (1'(rq_row[2:0]) ? shadow_1_6_4 : shadow_0_6_4));
     assign rq_6_4_t = rq_6_4_acc + rq_bias_4;
-    assign rq_6_4_p = $signed({{2{1'(($signed({{16{rq_6_4_t[31]}}, rq_6_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_4_t[31]}}, rq_6_4_t}) * rq_mult}) + rq_round;
+    assign rq_6_4_p48 = $signed({{16{rq_6_4_t[31]}}, rq_6_4_t}) * rq_mult;
+    assign rq_6_4_p = $signed({{2{rq_6_4_p48[47]}}, rq_6_4_p48}) + rq_round;
     assign rq_6_4_sh = rq_6_4_p >>> d_sh;
     assign rq_6_4_c1 = (rq_6_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_4_sh[7:0]));
     assign rq_6_4_res_sel = rq_ch_b + 5'd4;
@@ -4615,7 +4732,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_4_q = ((d_act == 2'd1) && (rq_6_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_4_c2 < 8'sd0)) ? ((rq_6_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_4_pr[7:0]))) : rq_6_4_c2);
     assign rq_6_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_5 : shadow_6_6_5) : (1'(rq_row[2:0]) ? shadow_5_6_5 : shadow_4_6_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_5 : shadow_2_6_5) : (1'(rq_row[2:0]) ? shadow_1_6_5 : shadow_0_6_5));
     assign rq_6_5_t = rq_6_5_acc + rq_bias_5;
-    assign rq_6_5_p = $signed({{2{1'(($signed({{16{rq_6_5_t[31]}}, rq_6_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_5_t[31]}}, rq_6_5_t}) * rq_mult}) + rq_round;
+    assign rq_6_5_p48 = $signed({{16{rq_6_5_t[31]}}, rq_6_5_t}) * rq_mult;
+    assign rq_6_5_p = $signed({{2{rq_6_5_p48[47]}}, rq_6_5_p48}) + rq_round;
     assign rq_6_5_sh = rq_6_5_p >>> d_sh;
     assign rq_6_5_c1 = (rq_6_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_5_sh[7:0]));
     assign rq_6_5_res_sel = rq_ch_b + 5'd5;
@@ -4626,7 +4744,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_5_q = ((d_act == 2'd1) && (rq_6_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_5_c2 < 8'sd0)) ? ((rq_6_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_5_pr[7:0]))) : rq_6_5_c2);
     assign rq_6_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_6 : shadow_6_6_6) : (1'(rq_row[2:0]) ? shadow_5_6_6 : shadow_4_6_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_6 : shadow_2_6_6) : (1'(rq_row[2:0]) ? shadow_1_6_6 : shadow_0_6_6));
     assign rq_6_6_t = rq_6_6_acc + rq_bias_6;
-    assign rq_6_6_p = $signed({{2{1'(($signed({{16{rq_6_6_t[31]}}, rq_6_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_6_t[31]}}, rq_6_6_t}) * rq_mult}) + rq_round;
+    assign rq_6_6_p48 = $signed({{16{rq_6_6_t[31]}}, rq_6_6_t}) * rq_mult;
+    assign rq_6_6_p = $signed({{2{rq_6_6_p48[47]}}, rq_6_6_p48}) + rq_round;
     assign rq_6_6_sh = rq_6_6_p >>> d_sh;
     assign rq_6_6_c1 = (rq_6_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_6_sh[7:0]));
     assign rq_6_6_res_sel = rq_ch_b + 5'd6;
@@ -4637,7 +4756,8 @@ module sparsetile_accel_requant_engine (
     assign rq_6_6_q = ((d_act == 2'd1) && (rq_6_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_6_6_c2 < 8'sd0)) ? ((rq_6_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_6_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_6_6_pr[7:0]))) : rq_6_6_c2);
     assign rq_6_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_6_7 : shadow_6_6_7) : (1'(rq_row[2:0]) ? shadow_5_6_7 : shadow_4_6_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_6_7 : shadow_2_6_7) : (1'(rq_row[2:0]) ? shadow_1_6_7 : shadow_0_6_7));
     assign rq_6_7_t = rq_6_7_acc + rq_bias_7;
-    assign rq_6_7_p = $signed({{2{1'(($signed({{16{rq_6_7_t[31]}}, rq_6_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_6_7_t[31]}}, rq_6_7_t}) * rq_mult}) + rq_round;
+    assign rq_6_7_p48 = $signed({{16{rq_6_7_t[31]}}, rq_6_7_t}) * rq_mult;
+    assign rq_6_7_p = $signed({{2{rq_6_7_p48[47]}}, rq_6_7_p48}) + rq_round;
     assign rq_6_7_sh = rq_6_7_p >>> d_sh;
     assign rq_6_7_c1 = (rq_6_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_6_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_6_7_sh[7:0]));
     assign rq_6_7_res_sel = rq_ch_b + 5'd7;
@@ -4776,7 +4896,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_6_31 = $unsigned(1'(rq_lane_6_31[2:0] >> 2) ? (1'(rq_lane_6_31[2:0] >> 1) ? (1'(rq_lane_6_31[2:0]) ? rq_6_7_q : rq_6_6_q) : (1'(rq_lane_6_31[2:0]) ? rq_6_5_q : rq_6_4_q)) : (1'(rq_lane_6_31[2:0] >> 1) ? (1'(rq_lane_6_31[2:0]) ? rq_6_3_q : rq_6_2_q) : (1'(rq_lane_6_31[2:0]) ? rq_6_1_q : rq_6_0_q)));
     assign rq_7_0_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_0 : shadow_6_7_0) : (1'(rq_row[2:0]) ? shadow_5_7_0 : shadow_4_7_0)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_0 : shadow_2_7_0) : (1'(rq_row[2:0]) ? shadow_1_7_0 : shadow_0_7_0));
     assign rq_7_0_t = rq_7_0_acc + rq_bias_0;
-    assign rq_7_0_p = $signed({{2{1'(($signed({{16{rq_7_0_t[31]}}, rq_7_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_0_t[31]}}, rq_7_0_t}) * rq_mult}) + rq_round;
+    assign rq_7_0_p48 = $signed({{16{rq_7_0_t[31]}}, rq_7_0_t}) * rq_mult;
+    assign rq_7_0_p = $signed({{2{rq_7_0_p48[47]}}, rq_7_0_p48}) + rq_round;
     assign rq_7_0_sh = rq_7_0_p >>> d_sh;
     assign rq_7_0_c1 = (rq_7_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_0_sh[7:0]));
     assign rq_7_0_res_sel = rq_ch_b + 5'd0;
@@ -4787,7 +4908,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_0_q = ((d_act == 2'd1) && (rq_7_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_0_c2 < 8'sd0)) ? ((rq_7_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_0_pr[7:0]))) : rq_7_0_c2);
     assign rq_7_1_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_1 : shadow_6_7_1) : (1'(rq_row[2:0]) ? shadow_5_7_1 : shadow_4_7_1)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_1 : shadow_2_7_1) : (1'(rq_row[2:0]) ? shadow_1_7_1 : shadow_0_7_1));
     assign rq_7_1_t = rq_7_1_acc + rq_bias_1;
-    assign rq_7_1_p = $signed({{2{1'(($signed({{16{rq_7_1_t[31]}}, rq_7_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_1_t[31]}}, rq_7_1_t}) * rq_mult}) + rq_round;
+    assign rq_7_1_p48 = $signed({{16{rq_7_1_t[31]}}, rq_7_1_t}) * rq_mult;
+    assign rq_7_1_p = $signed({{2{rq_7_1_p48[47]}}, rq_7_1_p48}) + rq_round;
     assign rq_7_1_sh = rq_7_1_p >>> d_sh;
     assign rq_7_1_c1 = (rq_7_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_1_sh[7:0]));
     assign rq_7_1_res_sel = rq_ch_b + 5'd1;
@@ -4798,7 +4920,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_1_q = ((d_act == 2'd1) && (rq_7_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_1_c2 < 8'sd0)) ? ((rq_7_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_1_pr[7:0]))) : rq_7_1_c2);
     assign rq_7_2_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_2 : shadow_6_7_2) : (1'(rq_row[2:0]) ? shadow_5_7_2 : shadow_4_7_2)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_2 : shadow_2_7_2) : (1'(rq_row[2:0]) ? shadow_1_7_2 : shadow_0_7_2));
     assign rq_7_2_t = rq_7_2_acc + rq_bias_2;
-    assign rq_7_2_p = $signed({{2{1'(($signed({{16{rq_7_2_t[31]}}, rq_7_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_2_t[31]}}, rq_7_2_t}) * rq_mult}) + rq_round;
+    assign rq_7_2_p48 = $signed({{16{rq_7_2_t[31]}}, rq_7_2_t}) * rq_mult;
+    assign rq_7_2_p = $signed({{2{rq_7_2_p48[47]}}, rq_7_2_p48}) + rq_round;
     assign rq_7_2_sh = rq_7_2_p >>> d_sh;
     assign rq_7_2_c1 = (rq_7_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_2_sh[7:0]));
     assign rq_7_2_res_sel = rq_ch_b + 5'd2;
@@ -4809,7 +4932,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_2_q = ((d_act == 2'd1) && (rq_7_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_2_c2 < 8'sd0)) ? ((rq_7_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_2_pr[7:0]))) : rq_7_2_c2);
     assign rq_7_3_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_3 : shadow_6_7_3) : (1'(rq_row[2:0]) ? shadow_5_7_3 : shadow_4_7_3)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_3 : shadow_2_7_3) : (1'(rq_row[2:0]) ? shadow_1_7_3 : shadow_0_7_3));
     assign rq_7_3_t = rq_7_3_acc + rq_bias_3;
-    assign rq_7_3_p = $signed({{2{1'(($signed({{16{rq_7_3_t[31]}}, rq_7_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_3_t[31]}}, rq_7_3_t}) * rq_mult}) + rq_round;
+    assign rq_7_3_p48 = $signed({{16{rq_7_3_t[31]}}, rq_7_3_t}) * rq_mult;
+    assign rq_7_3_p = $signed({{2{rq_7_3_p48[47]}}, rq_7_3_p48}) + rq_round;
     assign rq_7_3_sh = rq_7_3_p >>> d_sh;
     assign rq_7_3_c1 = (rq_7_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_3_sh[7:0]));
     assign rq_7_3_res_sel = rq_ch_b + 5'd3;
@@ -4820,7 +4944,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_3_q = ((d_act == 2'd1) && (rq_7_3_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_3_c2 < 8'sd0)) ? ((rq_7_3_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_3_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_3_pr[7:0]))) : rq_7_3_c2);
     assign rq_7_4_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_4 : shadow_6_7_4) : (1'(rq_row[2:0]) ? shadow_5_7_4 : shadow_4_7_4)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_4 : shadow_2_7_4) : (1'(rq_row[2:0]) ? shadow_1_7_4 : shadow_0_7_4));
     assign rq_7_4_t = rq_7_4_acc + rq_bias_4;
-    assign rq_7_4_p = $signed({{2{1'(($signed({{16{rq_7_4_t[31]}}, rq_7_4_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_4_t[31]}}, rq_7_4_t}) * rq_mult}) + rq_round;
+    assign rq_7_4_p48 = $signed({{16{rq_7_4_t[31]}}, rq_7_4_t}) * rq_mult;
+    assign rq_7_4_p = $signed({{2{rq_7_4_p48[47]}}, rq_7_4_p48}) + rq_round;
     assign rq_7_4_sh = rq_7_4_p >>> d_sh;
     assign rq_7_4_c1 = (rq_7_4_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_4_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_4_sh[7:0]));
     assign rq_7_4_res_sel = rq_ch_b + 5'd4;
@@ -4831,7 +4956,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_4_q = ((d_act == 2'd1) && (rq_7_4_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_4_c2 < 8'sd0)) ? ((rq_7_4_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_4_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_4_pr[7:0]))) : rq_7_4_c2);
     assign rq_7_5_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_5 : shadow_6_7_5) : (1'(rq_row[2:0]) ? shadow_5_7_5 : shadow_4_7_5)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_5 : shadow_2_7_5) : (1'(rq_row[2:0]) ? shadow_1_7_5 : shadow_0_7_5));
     assign rq_7_5_t = rq_7_5_acc + rq_bias_5;
-    assign rq_7_5_p = $signed({{2{1'(($signed({{16{rq_7_5_t[31]}}, rq_7_5_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_5_t[31]}}, rq_7_5_t}) * rq_mult}) + rq_round;
+    assign rq_7_5_p48 = $signed({{16{rq_7_5_t[31]}}, rq_7_5_t}) * rq_mult;
+    assign rq_7_5_p = $signed({{2{rq_7_5_p48[47]}}, rq_7_5_p48}) + rq_round;
     assign rq_7_5_sh = rq_7_5_p >>> d_sh;
     assign rq_7_5_c1 = (rq_7_5_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_5_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_5_sh[7:0]));
     assign rq_7_5_res_sel = rq_ch_b + 5'd5;
@@ -4842,7 +4968,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_5_q = ((d_act == 2'd1) && (rq_7_5_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_5_c2 < 8'sd0)) ? ((rq_7_5_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_5_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_5_pr[7:0]))) : rq_7_5_c2);
     assign rq_7_6_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_6 : shadow_6_7_6) : (1'(rq_row[2:0]) ? shadow_5_7_6 : shadow_4_7_6)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_6 : shadow_2_7_6) : (1'(rq_row[2:0]) ? shadow_1_7_6 : shadow_0_7_6));
     assign rq_7_6_t = rq_7_6_acc + rq_bias_6;
-    assign rq_7_6_p = $signed({{2{1'(($signed({{16{rq_7_6_t[31]}}, rq_7_6_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_6_t[31]}}, rq_7_6_t}) * rq_mult}) + rq_round;
+    assign rq_7_6_p48 = $signed({{16{rq_7_6_t[31]}}, rq_7_6_t}) * rq_mult;
+    assign rq_7_6_p = $signed({{2{rq_7_6_p48[47]}}, rq_7_6_p48}) + rq_round;
     assign rq_7_6_sh = rq_7_6_p >>> d_sh;
     assign rq_7_6_c1 = (rq_7_6_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_6_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_6_sh[7:0]));
     assign rq_7_6_res_sel = rq_ch_b + 5'd6;
@@ -4853,7 +4980,8 @@ module sparsetile_accel_requant_engine (
     assign rq_7_6_q = ((d_act == 2'd1) && (rq_7_6_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_7_6_c2 < 8'sd0)) ? ((rq_7_6_pr < (-26'sd128)) ? 8'sh80 : ((rq_7_6_pr > 26'sd127) ? 8'sd127 : $signed(rq_7_6_pr[7:0]))) : rq_7_6_c2);
     assign rq_7_7_acc = 1'(rq_row[2:0] >> 2) ? (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_7_7_7 : shadow_6_7_7) : (1'(rq_row[2:0]) ? shadow_5_7_7 : shadow_4_7_7)) : (1'(rq_row[2:0] >> 1) ? (1'(rq_row[2:0]) ? shadow_3_7_7 : shadow_2_7_7) : (1'(rq_row[2:0]) ? shadow_1_7_7 : shadow_0_7_7));
     assign rq_7_7_t = rq_7_7_acc + rq_bias_7;
-    assign rq_7_7_p = $signed({{2{1'(($signed({{16{rq_7_7_t[31]}}, rq_7_7_t}) * rq_mult) >> 47)}}, $signed({{16{rq_7_7_t[31]}}, rq_7_7_t}) * rq_mult}) + rq_round;
+    assign rq_7_7_p48 = $signed({{16{rq_7_7_t[31]}}, rq_7_7_t}) * rq_mult;
+    assign rq_7_7_p = $signed({{2{rq_7_7_p48[47]}}, rq_7_7_p48}) + rq_round;
     assign rq_7_7_sh = rq_7_7_p >>> d_sh;
     assign rq_7_7_c1 = (rq_7_7_sh < (-50'sd128)) ? 8'sh80 : ((rq_7_7_sh > 50'sd127) ? 8'sd127 : $signed(rq_7_7_sh[7:0]));
     assign rq_7_7_res_sel = rq_ch_b + 5'd7;

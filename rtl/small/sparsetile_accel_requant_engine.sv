@@ -448,6 +448,7 @@ module sparsetile_accel_requant_engine (
     logic signed [49:0] rq_round;
     logic signed [31:0] rq_0_0_acc;
     logic signed [31:0] rq_0_0_t;
+    logic signed [47:0] rq_0_0_p48;
     logic signed [49:0] rq_0_0_p;
     logic signed [49:0] rq_0_0_sh;
     logic signed [7:0]  rq_0_0_c1;
@@ -459,6 +460,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_0_q;
     logic signed [31:0] rq_0_1_acc;
     logic signed [31:0] rq_0_1_t;
+    logic signed [47:0] rq_0_1_p48;
     logic signed [49:0] rq_0_1_p;
     logic signed [49:0] rq_0_1_sh;
     logic signed [7:0]  rq_0_1_c1;
@@ -470,6 +472,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_1_q;
     logic signed [31:0] rq_0_2_acc;
     logic signed [31:0] rq_0_2_t;
+    logic signed [47:0] rq_0_2_p48;
     logic signed [49:0] rq_0_2_p;
     logic signed [49:0] rq_0_2_sh;
     logic signed [7:0]  rq_0_2_c1;
@@ -481,6 +484,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_0_2_q;
     logic signed [31:0] rq_0_3_acc;
     logic signed [31:0] rq_0_3_t;
+    logic signed [47:0] rq_0_3_p48;
     logic signed [49:0] rq_0_3_p;
     logic signed [49:0] rq_0_3_sh;
     logic signed [7:0]  rq_0_3_c1;
@@ -508,6 +512,7 @@ module sparsetile_accel_requant_engine (
     logic [3:0]         rq_lane_0_15;
     logic signed [31:0] rq_1_0_acc;
     logic signed [31:0] rq_1_0_t;
+    logic signed [47:0] rq_1_0_p48;
     logic signed [49:0] rq_1_0_p;
     logic signed [49:0] rq_1_0_sh;
     logic signed [7:0]  rq_1_0_c1;
@@ -519,6 +524,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_0_q;
     logic signed [31:0] rq_1_1_acc;
     logic signed [31:0] rq_1_1_t;
+    logic signed [47:0] rq_1_1_p48;
     logic signed [49:0] rq_1_1_p;
     logic signed [49:0] rq_1_1_sh;
     logic signed [7:0]  rq_1_1_c1;
@@ -530,6 +536,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_1_q;
     logic signed [31:0] rq_1_2_acc;
     logic signed [31:0] rq_1_2_t;
+    logic signed [47:0] rq_1_2_p48;
     logic signed [49:0] rq_1_2_p;
     logic signed [49:0] rq_1_2_sh;
     logic signed [7:0]  rq_1_2_c1;
@@ -541,6 +548,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_1_2_q;
     logic signed [31:0] rq_1_3_acc;
     logic signed [31:0] rq_1_3_t;
+    logic signed [47:0] rq_1_3_p48;
     logic signed [49:0] rq_1_3_p;
     logic signed [49:0] rq_1_3_sh;
     logic signed [7:0]  rq_1_3_c1;
@@ -568,6 +576,7 @@ module sparsetile_accel_requant_engine (
     logic [3:0]         rq_lane_1_15;
     logic signed [31:0] rq_2_0_acc;
     logic signed [31:0] rq_2_0_t;
+    logic signed [47:0] rq_2_0_p48;
     logic signed [49:0] rq_2_0_p;
     logic signed [49:0] rq_2_0_sh;
     logic signed [7:0]  rq_2_0_c1;
@@ -579,6 +588,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_0_q;
     logic signed [31:0] rq_2_1_acc;
     logic signed [31:0] rq_2_1_t;
+    logic signed [47:0] rq_2_1_p48;
     logic signed [49:0] rq_2_1_p;
     logic signed [49:0] rq_2_1_sh;
     logic signed [7:0]  rq_2_1_c1;
@@ -590,6 +600,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_1_q;
     logic signed [31:0] rq_2_2_acc;
     logic signed [31:0] rq_2_2_t;
+    logic signed [47:0] rq_2_2_p48;
     logic signed [49:0] rq_2_2_p;
     logic signed [49:0] rq_2_2_sh;
     logic signed [7:0]  rq_2_2_c1;
@@ -601,6 +612,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_2_2_q;
     logic signed [31:0] rq_2_3_acc;
     logic signed [31:0] rq_2_3_t;
+    logic signed [47:0] rq_2_3_p48;
     logic signed [49:0] rq_2_3_p;
     logic signed [49:0] rq_2_3_sh;
     logic signed [7:0]  rq_2_3_c1;
@@ -628,6 +640,7 @@ module sparsetile_accel_requant_engine (
     logic [3:0]         rq_lane_2_15;
     logic signed [31:0] rq_3_0_acc;
     logic signed [31:0] rq_3_0_t;
+    logic signed [47:0] rq_3_0_p48;
     logic signed [49:0] rq_3_0_p;
     logic signed [49:0] rq_3_0_sh;
     logic signed [7:0]  rq_3_0_c1;
@@ -639,6 +652,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_0_q;
     logic signed [31:0] rq_3_1_acc;
     logic signed [31:0] rq_3_1_t;
+    logic signed [47:0] rq_3_1_p48;
     logic signed [49:0] rq_3_1_p;
     logic signed [49:0] rq_3_1_sh;
     logic signed [7:0]  rq_3_1_c1;
@@ -650,6 +664,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_1_q;
     logic signed [31:0] rq_3_2_acc;
     logic signed [31:0] rq_3_2_t;
+    logic signed [47:0] rq_3_2_p48;
     logic signed [49:0] rq_3_2_p;
     logic signed [49:0] rq_3_2_sh;
     logic signed [7:0]  rq_3_2_c1;
@@ -661,6 +676,7 @@ module sparsetile_accel_requant_engine (
     logic signed [7:0]  rq_3_2_q;
     logic signed [31:0] rq_3_3_acc;
     logic signed [31:0] rq_3_3_t;
+    logic signed [47:0] rq_3_3_p48;
     logic signed [49:0] rq_3_3_p;
     logic signed [49:0] rq_3_3_sh;
     logic signed [7:0]  rq_3_3_c1;
@@ -864,7 +880,8 @@ module sparsetile_accel_requant_engine (
     assign rq_round = $signed(50'd1 << (d_sh - 6'd1));
     assign rq_0_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_0 : shadow_2_0_0) : (1'(rq_row[1:0]) ? shadow_1_0_0 : shadow_0_0_0);
     assign rq_0_0_t = rq_0_0_acc + rq_bias_0;
-    assign rq_0_0_p = $signed({{2{1'(($signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult}) + rq_round;
+    assign rq_0_0_p48 = $signed({{16{rq_0_0_t[31]}}, rq_0_0_t}) * rq_mult;
+    assign rq_0_0_p = $signed({{2{rq_0_0_p48[47]}}, rq_0_0_p48}) + rq_round;
     assign rq_0_0_sh = rq_0_0_p >>> d_sh;
     assign rq_0_0_c1 = (rq_0_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_0_sh[7:0]));
     assign rq_0_0_res_sel = rq_ch_b + 4'd0;
@@ -875,7 +892,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_0_q = ((d_act == 2'd1) && (rq_0_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_0_c2 < 8'sd0)) ? ((rq_0_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_0_pr[7:0]))) : rq_0_0_c2);
     assign rq_0_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_1 : shadow_2_0_1) : (1'(rq_row[1:0]) ? shadow_1_0_1 : shadow_0_0_1);
     assign rq_0_1_t = rq_0_1_acc + rq_bias_1;
-    assign rq_0_1_p = $signed({{2{1'(($signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult}) + rq_round;
+    assign rq_0_1_p48 = $signed({{16{rq_0_1_t[31]}}, rq_0_1_t}) * rq_mult;
+    assign rq_0_1_p = $signed({{2{rq_0_1_p48[47]}}, rq_0_1_p48}) + rq_round;
     assign rq_0_1_sh = rq_0_1_p >>> d_sh;
     assign rq_0_1_c1 = (rq_0_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_1_sh[7:0]));
     assign rq_0_1_res_sel = rq_ch_b + 4'd1;
@@ -886,7 +904,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_1_q = ((d_act == 2'd1) && (rq_0_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_1_c2 < 8'sd0)) ? ((rq_0_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_1_pr[7:0]))) : rq_0_1_c2);
     assign rq_0_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_2 : shadow_2_0_2) : (1'(rq_row[1:0]) ? shadow_1_0_2 : shadow_0_0_2);
     assign rq_0_2_t = rq_0_2_acc + rq_bias_2;
-    assign rq_0_2_p = $signed({{2{1'(($signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult}) + rq_round;
+    assign rq_0_2_p48 = $signed({{16{rq_0_2_t[31]}}, rq_0_2_t}) * rq_mult;
+    assign rq_0_2_p = $signed({{2{rq_0_2_p48[47]}}, rq_0_2_p48}) + rq_round;
     assign rq_0_2_sh = rq_0_2_p >>> d_sh;
     assign rq_0_2_c1 = (rq_0_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_2_sh[7:0]));
     assign rq_0_2_res_sel = rq_ch_b + 4'd2;
@@ -897,7 +916,8 @@ module sparsetile_accel_requant_engine (
     assign rq_0_2_q = ((d_act == 2'd1) && (rq_0_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_0_2_c2 < 8'sd0)) ? ((rq_0_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_0_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_0_2_pr[7:0]))) : rq_0_2_c2);
     assign rq_0_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_0_3 : shadow_2_0_3) : (1'(rq_row[1:0]) ? shadow_1_0_3 : shadow_0_0_3);
     assign rq_0_3_t = rq_0_3_acc + rq_bias_3;
-    assign rq_0_3_p = $signed({{2{1'(($signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult}) + rq_round;
+    assign rq_0_3_p48 = $signed({{16{rq_0_3_t[31]}}, rq_0_3_t}) * rq_mult;
+    assign rq_0_3_p = $signed({{2{rq_0_3_p48[47]}}, rq_0_3_p48}) + rq_round;
     assign rq_0_3_sh = rq_0_3_p >>> d_sh;
     assign rq_0_3_c1 = (rq_0_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_0_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_0_3_sh[7:0]));
     assign rq_0_3_res_sel = rq_ch_b + 4'd3;
@@ -972,7 +992,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_0_15 = $unsigned(1'(rq_lane_0_15[1:0] >> 1) ? (1'(rq_lane_0_15[1:0]) ? rq_0_3_q : rq_0_2_q) : (1'(rq_lane_0_15[1:0]) ? rq_0_1_q : rq_0_0_q));
     assign rq_1_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_0 : shadow_2_1_0) : (1'(rq_row[1:0]) ? shadow_1_1_0 : shadow_0_1_0);
     assign rq_1_0_t = rq_1_0_acc + rq_bias_0;
-    assign rq_1_0_p = $signed({{2{1'(($signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult}) + rq_round;
+    assign rq_1_0_p48 = $signed({{16{rq_1_0_t[31]}}, rq_1_0_t}) * rq_mult;
+    assign rq_1_0_p = $signed({{2{rq_1_0_p48[47]}}, rq_1_0_p48}) + rq_round;
     assign rq_1_0_sh = rq_1_0_p >>> d_sh;
     assign rq_1_0_c1 = (rq_1_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_0_sh[7:0]));
     assign rq_1_0_res_sel = rq_ch_b + 4'd0;
@@ -983,7 +1004,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_0_q = ((d_act == 2'd1) && (rq_1_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_0_c2 < 8'sd0)) ? ((rq_1_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_0_pr[7:0]))) : rq_1_0_c2);
     assign rq_1_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_1 : shadow_2_1_1) : (1'(rq_row[1:0]) ? shadow_1_1_1 : shadow_0_1_1);
     assign rq_1_1_t = rq_1_1_acc + rq_bias_1;
-    assign rq_1_1_p = $signed({{2{1'(($signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult}) + rq_round;
+    assign rq_1_1_p48 = $signed({{16{rq_1_1_t[31]}}, rq_1_1_t}) * rq_mult;
+    assign rq_1_1_p = $signed({{2{rq_1_1_p48[47]}}, rq_1_1_p48}) + rq_round;
     assign rq_1_1_sh = rq_1_1_p >>> d_sh;
     assign rq_1_1_c1 = (rq_1_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_1_sh[7:0]));
     assign rq_1_1_res_sel = rq_ch_b + 4'd1;
@@ -994,7 +1016,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_1_q = ((d_act == 2'd1) && (rq_1_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_1_c2 < 8'sd0)) ? ((rq_1_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_1_pr[7:0]))) : rq_1_1_c2);
     assign rq_1_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_2 : shadow_2_1_2) : (1'(rq_row[1:0]) ? shadow_1_1_2 : shadow_0_1_2);
     assign rq_1_2_t = rq_1_2_acc + rq_bias_2;
-    assign rq_1_2_p = $signed({{2{1'(($signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult}) + rq_round;
+    assign rq_1_2_p48 = $signed({{16{rq_1_2_t[31]}}, rq_1_2_t}) * rq_mult;
+    assign rq_1_2_p = $signed({{2{rq_1_2_p48[47]}}, rq_1_2_p48}) + rq_round;
     assign rq_1_2_sh = rq_1_2_p >>> d_sh;
     assign rq_1_2_c1 = (rq_1_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_2_sh[7:0]));
     assign rq_1_2_res_sel = rq_ch_b + 4'd2;
@@ -1005,7 +1028,8 @@ module sparsetile_accel_requant_engine (
     assign rq_1_2_q = ((d_act == 2'd1) && (rq_1_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_1_2_c2 < 8'sd0)) ? ((rq_1_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_1_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_1_2_pr[7:0]))) : rq_1_2_c2);
     assign rq_1_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_1_3 : shadow_2_1_3) : (1'(rq_row[1:0]) ? shadow_1_1_3 : shadow_0_1_3);
     assign rq_1_3_t = rq_1_3_acc + rq_bias_3;
-    assign rq_1_3_p = $signed({{2{1'(($signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult}) + rq_round;
+    assign rq_1_3_p48 = $signed({{16{rq_1_3_t[31]}}, rq_1_3_t}) * rq_mult;
+    assign rq_1_3_p = $signed({{2{rq_1_3_p48[47]}}, rq_1_3_p48}) + rq_round;
     assign rq_1_3_sh = rq_1_3_p >>> d_sh;
     assign rq_1_3_c1 = (rq_1_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_1_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_1_3_sh[7:0]));
     assign rq_1_3_res_sel = rq_ch_b + 4'd3;
@@ -1080,7 +1104,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_1_15 = $unsigned(1'(rq_lane_1_15[1:0] >> 1) ? (1'(rq_lane_1_15[1:0]) ? rq_1_3_q : rq_1_2_q) : (1'(rq_lane_1_15[1:0]) ? rq_1_1_q : rq_1_0_q));
     assign rq_2_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_0 : shadow_2_2_0) : (1'(rq_row[1:0]) ? shadow_1_2_0 : shadow_0_2_0);
     assign rq_2_0_t = rq_2_0_acc + rq_bias_0;
-    assign rq_2_0_p = $signed({{2{1'(($signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult}) + rq_round;
+    assign rq_2_0_p48 = $signed({{16{rq_2_0_t[31]}}, rq_2_0_t}) * rq_mult;
+    assign rq_2_0_p = $signed({{2{rq_2_0_p48[47]}}, rq_2_0_p48}) + rq_round;
     assign rq_2_0_sh = rq_2_0_p >>> d_sh;
     assign rq_2_0_c1 = (rq_2_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_0_sh[7:0]));
     assign rq_2_0_res_sel = rq_ch_b + 4'd0;
@@ -1091,7 +1116,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_0_q = ((d_act == 2'd1) && (rq_2_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_0_c2 < 8'sd0)) ? ((rq_2_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_0_pr[7:0]))) : rq_2_0_c2);
     assign rq_2_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_1 : shadow_2_2_1) : (1'(rq_row[1:0]) ? shadow_1_2_1 : shadow_0_2_1);
     assign rq_2_1_t = rq_2_1_acc + rq_bias_1;
-    assign rq_2_1_p = $signed({{2{1'(($signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult}) + rq_round;
+    assign rq_2_1_p48 = $signed({{16{rq_2_1_t[31]}}, rq_2_1_t}) * rq_mult;
+    assign rq_2_1_p = $signed({{2{rq_2_1_p48[47]}}, rq_2_1_p48}) + rq_round;
     assign rq_2_1_sh = rq_2_1_p >>> d_sh;
     assign rq_2_1_c1 = (rq_2_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_1_sh[7:0]));
     assign rq_2_1_res_sel = rq_ch_b + 4'd1;
@@ -1102,7 +1128,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_1_q = ((d_act == 2'd1) && (rq_2_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_1_c2 < 8'sd0)) ? ((rq_2_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_1_pr[7:0]))) : rq_2_1_c2);
     assign rq_2_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_2 : shadow_2_2_2) : (1'(rq_row[1:0]) ? shadow_1_2_2 : shadow_0_2_2);
     assign rq_2_2_t = rq_2_2_acc + rq_bias_2;
-    assign rq_2_2_p = $signed({{2{1'(($signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult}) + rq_round;
+    assign rq_2_2_p48 = $signed({{16{rq_2_2_t[31]}}, rq_2_2_t}) * rq_mult;
+    assign rq_2_2_p = $signed({{2{rq_2_2_p48[47]}}, rq_2_2_p48}) + rq_round;
     assign rq_2_2_sh = rq_2_2_p >>> d_sh;
     assign rq_2_2_c1 = (rq_2_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_2_sh[7:0]));
     assign rq_2_2_res_sel = rq_ch_b + 4'd2;
@@ -1113,7 +1140,8 @@ module sparsetile_accel_requant_engine (
     assign rq_2_2_q = ((d_act == 2'd1) && (rq_2_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_2_2_c2 < 8'sd0)) ? ((rq_2_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_2_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_2_2_pr[7:0]))) : rq_2_2_c2);
     assign rq_2_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_2_3 : shadow_2_2_3) : (1'(rq_row[1:0]) ? shadow_1_2_3 : shadow_0_2_3);
     assign rq_2_3_t = rq_2_3_acc + rq_bias_3;
-    assign rq_2_3_p = $signed({{2{1'(($signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult}) + rq_round;
+    assign rq_2_3_p48 = $signed({{16{rq_2_3_t[31]}}, rq_2_3_t}) * rq_mult;
+    assign rq_2_3_p = $signed({{2{rq_2_3_p48[47]}}, rq_2_3_p48}) + rq_round;
     assign rq_2_3_sh = rq_2_3_p >>> d_sh;
     assign rq_2_3_c1 = (rq_2_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_2_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_2_3_sh[7:0]));
     assign rq_2_3_res_sel = rq_ch_b + 4'd3;
@@ -1188,7 +1216,8 @@ module sparsetile_accel_requant_engine (
     assign out_wr_data_2_15 = $unsigned(1'(rq_lane_2_15[1:0] >> 1) ? (1'(rq_lane_2_15[1:0]) ? rq_2_3_q : rq_2_2_q) : (1'(rq_lane_2_15[1:0]) ? rq_2_1_q : rq_2_0_q));
     assign rq_3_0_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_0 : shadow_2_3_0) : (1'(rq_row[1:0]) ? shadow_1_3_0 : shadow_0_3_0);
     assign rq_3_0_t = rq_3_0_acc + rq_bias_0;
-    assign rq_3_0_p = $signed({{2{1'(($signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult}) + rq_round;
+    assign rq_3_0_p48 = $signed({{16{rq_3_0_t[31]}}, rq_3_0_t}) * rq_mult;
+    assign rq_3_0_p = $signed({{2{rq_3_0_p48[47]}}, rq_3_0_p48}) + rq_round;
     assign rq_3_0_sh = rq_3_0_p >>> d_sh;
     assign rq_3_0_c1 = (rq_3_0_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_0_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_0_sh[7:0]));
     assign rq_3_0_res_sel = rq_ch_b + 4'd0;
@@ -1199,7 +1228,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_0_q = ((d_act == 2'd1) && (rq_3_0_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_0_c2 < 8'sd0)) ? ((rq_3_0_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_0_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_0_pr[7:0]))) : rq_3_0_c2);
     assign rq_3_1_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_1 : shadow_2_3_1) : (1'(rq_row[1:0]) ? shadow_1_3_1 : shadow_0_3_1);
     assign rq_3_1_t = rq_3_1_acc + rq_bias_1;
-    assign rq_3_1_p = $signed({{2{1'(($signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult}) + rq_round;
+    assign rq_3_1_p48 = $signed({{16{rq_3_1_t[31]}}, rq_3_1_t}) * rq_mult;
+    assign rq_3_1_p = $signed({{2{rq_3_1_p48[47]}}, rq_3_1_p48}) + rq_round;
     assign rq_3_1_sh = rq_3_1_p >>> d_sh;
     assign rq_3_1_c1 = (rq_3_1_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_1_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_1_sh[7:0]));
     assign rq_3_1_res_sel = rq_ch_b + 4'd1;
@@ -1210,7 +1240,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_1_q = ((d_act == 2'd1) && (rq_3_1_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_1_c2 < 8'sd0)) ? ((rq_3_1_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_1_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_1_pr[7:0]))) : rq_3_1_c2);
     assign rq_3_2_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_2 : shadow_2_3_2) : (1'(rq_row[1:0]) ? shadow_1_3_2 : shadow_0_3_2);
     assign rq_3_2_t = rq_3_2_acc + rq_bias_2;
-    assign rq_3_2_p = $signed({{2{1'(($signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult}) + rq_round;
+    assign rq_3_2_p48 = $signed({{16{rq_3_2_t[31]}}, rq_3_2_t}) * rq_mult;
+    assign rq_3_2_p = $signed({{2{rq_3_2_p48[47]}}, rq_3_2_p48}) + rq_round;
     assign rq_3_2_sh = rq_3_2_p >>> d_sh;
     assign rq_3_2_c1 = (rq_3_2_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_2_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_2_sh[7:0]));
     assign rq_3_2_res_sel = rq_ch_b + 4'd2;
@@ -1221,7 +1252,8 @@ module sparsetile_accel_requant_engine (
     assign rq_3_2_q = ((d_act == 2'd1) && (rq_3_2_c2 < 8'sd0)) ? 8'sd0 : (((d_act == 2'd2) && (rq_3_2_c2 < 8'sd0)) ? ((rq_3_2_pr < (-26'sd128)) ? 8'sh80 : ((rq_3_2_pr > 26'sd127) ? 8'sd127 : $signed(rq_3_2_pr[7:0]))) : rq_3_2_c2);
     assign rq_3_3_acc = 1'(rq_row[1:0] >> 1) ? (1'(rq_row[1:0]) ? shadow_3_3_3 : shadow_2_3_3) : (1'(rq_row[1:0]) ? shadow_1_3_3 : shadow_0_3_3);
     assign rq_3_3_t = rq_3_3_acc + rq_bias_3;
-    assign rq_3_3_p = $signed({{2{1'(($signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult) >> 47)}}, $signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult}) + rq_round;
+    assign rq_3_3_p48 = $signed({{16{rq_3_3_t[31]}}, rq_3_3_t}) * rq_mult;
+    assign rq_3_3_p = $signed({{2{rq_3_3_p48[47]}}, rq_3_3_p48}) + rq_round;
     assign rq_3_3_sh = rq_3_3_p >>> d_sh;
     assign rq_3_3_c1 = (rq_3_3_sh < (-50'sd128)) ? 8'sh80 : ((rq_3_3_sh > 50'sd127) ? 8'sd127 : $signed(rq_3_3_sh[7:0]));
     assign rq_3_3_res_sel = rq_ch_b + 4'd3;

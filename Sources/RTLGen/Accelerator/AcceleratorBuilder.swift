@@ -68,7 +68,6 @@ final class AcceleratorBuilder {
     var burstReqValidW: Signal!, burstReqAddrW: Signal!, maskRspW: Signal!, maskRspIndexW: Signal!
     var weightRdAddrW: Signal!, weightRdEnW: Signal!, biasRdEnW: Signal!
     var biasRdAddrW: [Signal] = [], biasRdata: [Signal] = []
-    var maskWords: [Signal] = []
     // Buffers created by the port sequencer, read/written by compute and requant
     var inRdAddrW: [Signal] = [], inRdEnW: Signal!, inRdata: [Signal] = []
     var outWeW: [[Signal]] = [], outWAddrW: [[Signal]] = [], outWDataW: [[Signal]] = []

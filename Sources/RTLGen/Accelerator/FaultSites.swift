@@ -32,37 +32,20 @@ extension AcceleratorBuilder {
         return grantable && before
     }
 
-    /// What the mask scanner registers and clears under `.skippedTile` (nil for other faults).
-    struct FaultSkip {
-        /// Registered as `scan_valid` / `scan_index` instead of the plain encoder's result.
-        let valid: Expr, next: Expr
-        /// Clear bit `bit` of pending word `word` this cycle.
-        let clearNow: Expr, word: Expr, mask: Expr
-    }
-
-    /// `.skippedTile`: in the cycle after the first load grant of a pass the scanner's encoder
-    /// points at the pass's second active tile; that tile is cleared from the pending bits and the
-    /// scanner registers the tile after it (a second two-level encoder), so the second active tile
-    /// of every pass is never loaded, computed or stored.
-    func faultSkippedTile(pendings: [Signal], found: Expr, word: Signal, bit: Expr, next: Signal) -> FaultSkip? {
-        guard fault == .skippedTile else { return nil }
-        let wb = 8 * B, lgWb = log2Exact(wb), idxW = word.width
+    /// The current mask word's pending bits after a grant (MaskScanner). `.skippedTile`: at the
+    /// first load grant of a pass the next pending tile of the same word is cleared too, so the
+    /// scanner registers the tile after it and the pass's second active tile is never loaded,
+    /// computed or stored (when it shares the first tile's mask word: always for maps of up to
+    /// 8·B tiles, as in the regression).
+    func faultSkipSecondTile(_ pending: Signal) -> Expr {
+        guard fault == .skippedTile else { return pending.expr }
         let firstDone = m.reg("fault_skip_first_done", width: 1, reset: 0)
-        let arm = m.reg("fault_skip_arm", width: 1, reset: 0)
         m.clocked("fault_skip") { p in
-            p.assign(arm, grantLoad && !firstDone)
             p.when(grantLoad) { p.assign(firstDone, 1) }
-            p.when(!inTiles) { p.assign(firstDone, 0); p.assign(arm, 0) }
+            p.when(!inTiles) { p.assign(firstDone, 0) }
         }
-        let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
-        let mask = m.wire("fault_skip_mask", ~(one << bit.fit(lgWb)))
-        let rest = pendings.enumerated().map { w, pw in m.wire("fault_skip_rest_\(w)", mux(word == w, pw & mask, pw)) }
-        let restAny = cat(rest.reversed().map { $0.reduceOr() as any ExprConvertible })
-        let (any2, w2) = m.lowestSetBit("fault_skip_word", restAny)
-        let w2W = m.wire("fault_skip_word_index", w2.fit(idxW))
-        let bits2 = m.wire("fault_skip_word_bits", select(w2W, rest))
-        let (_, b2) = m.lowestSetBit("fault_skip_bit", bits2)
-        let j2 = m.wire("fault_skip_next", cat(w2W, b2.fit(lgWb)))
-        return FaultSkip(valid: mux(arm, any2, found), next: mux(arm, j2, next), clearNow: arm && found, word: word.expr, mask: mask.expr)
+        // x & (x − 1) clears the lowest set bit
+        let one = cat(Expr.zeros(width: pending.width - 1), k(1, 1))
+        return mux(firstDone, pending, pending & (pending - one))
     }
 }

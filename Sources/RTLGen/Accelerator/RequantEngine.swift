@@ -59,7 +59,8 @@ extension AcceleratorBuilder {
                 let nm = "rq_\(px)_\(l)"
                 let acc = m.wire("\(nm)_acc", select(row.fit(bitsFor(max(tH - 1, 1))), (0..<tH).map { shadows[($0 * tW + px) * LK + l] }))
                 let t = m.wire("\(nm)_t", acc.sext(32) + bias[l])
-                let prod = m.wire("\(nm)_p", (t.sext(48) * mult).sext(50) + rnd)
+                let p48 = m.wire("\(nm)_p48", t.sext(48) * mult)
+                let prod = m.wire("\(nm)_p", p48.sext(50) + rnd)
                 let sh = m.wire("\(nm)_sh", prod >>> dSh)
                 let c1 = m.wire("\(nm)_c1", mux(sh < -128, Expr.constant(-128, width: 8, signed: true),
                                                 mux(sh > 127, Expr.constant(127, width: 8, signed: true), sh.trunc(8))))
