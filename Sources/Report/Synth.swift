@@ -59,13 +59,32 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     /// The Yosys commands after reading the sources (`-flatten` so `stat` gives one total).
     /// `device` (iCE40 only) decides `-dsp`: only the UP5K/U4K have SB_MAC16 blocks.
     /// `extra` is appended to the synth_* command (e.g. `-abc9`, `-noabc`).
-    public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, extra: String = "") -> String {
+    /// `noShare` runs the synth_* script in stages with the `coarse` step re-typed without `share`
+    /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md).
+    public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, extra: String = "", noShare: Bool = false) -> String {
         let x = extra.isEmpty ? "" : " " + extra
+        let json = jsonOut.map { " -json \($0)" } ?? ""
         switch self {
-        case .xilinx: return "synth_xilinx -family xc7 -flatten\(x) -top \(top)"
+        case .xilinx:
+            let cmd = "synth_xilinx -family xc7 -flatten\(x) -top \(top)"
+            guard noShare else { return cmd }
+            return "\(cmd) -run :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean; "
+                + "\(cmd) -run map_memory:"
         case .ice40:
-            return "synth_ice40\(device.dsps > 0 ? " -dsp" : "")\(x) -top \(top)" + (jsonOut.map { " -json \($0)" } ?? "")
-        case .generic: return "synth -flatten\(x) -top \(top); abc -lut 4; opt_clean"
+            let dsp = device.dsps > 0
+            let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(x) -top \(top)"
+            guard noShare else { return cmd + json }
+            var coarse = ["opt_expr", "opt_clean", "check", "opt -nodffe -nosdff", "fsm", "opt", "wreduce", "peepopt", "opt_clean",
+                          "techmap -map +/cmp2lut.v -D LUT_WIDTH=4", "opt_expr", "opt_clean", "memory_dff", "wreduce t:$mul"]
+            if dsp {
+                coarse += ["techmap -map +/mul2dsp.v -map +/ice40/dsp_map.v -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_Y_MINWIDTH=11 -D DSP_NAME=$__MUL16X16",
+                           "select a:mul2dsp", "setattr -unset mul2dsp", "opt_expr -fine", "wreduce", "select -clear", "ice40_dsp",
+                           "chtype -set $mul t:$__soft_mul"]
+            }
+            coarse += ["alumacc", "opt", "memory -nomap", "opt_clean"]
+            return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:\(json)"
+        case .generic:
+            return "synth -flatten\(x) -top \(top)\(noShare ? " -run :coarse; opt_expr; opt_clean; check; opt -nodffe -nosdff; fsm; opt; wreduce; peepopt; opt_clean; alumacc; opt; memory -nomap; opt_clean; synth -flatten\(x) -top \(top) -run fine:" : ""); abc -lut 4; opt_clean"
         }
     }
 
@@ -260,6 +279,8 @@ public struct SynthFlow: Sendable {
     public var device: ICE40Device
     /// Appended to the synth_* command (e.g. `-abc9`, `-noabc`, `-nowidelut`).
     public var extraSynthArgs: String
+    /// Skip Yosys' `share` pass (`SynthTarget.script(noShare:)`).
+    public var noShare: Bool = false
 
     public init(target: SynthTarget, constraintsDir: String? = nil, targetMHz: Double = 48, placeAndRoute: Bool = true,
                 workDir: String, device: ICE40Device = .up5k, extraSynthArgs: String = "") {
@@ -299,7 +320,7 @@ public struct SynthFlow: Sendable {
         let netlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).json")
         let statFile = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).txt")
         let reads = manifest.files.map { "read_verilog -sv \(abs($0))" }.joined(separator: "; ")
-        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device, extra: extraSynthArgs)
+        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device, extra: extraSynthArgs, noShare: noShare)
         let script = "\(reads); \(synth); tee -q -o \(statFile) stat"
         let log = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).log")
         // -t: timestamps on every log line (per-pass wall times for profiling); the full log keeps
@@ -333,7 +354,7 @@ public struct SynthFlow: Sendable {
                 let wrapperFile = (workDir as NSString).appendingPathComponent("st_pnr_wrap.v")
                 try Self.ioWrapper(netlist: netlist, top: manifest.top).write(toFile: wrapperFile, atomically: true, encoding: .utf8)
                 let wlog = (workDir as NSString).appendingPathComponent("yosys.ice40.wrap.log")
-                let wsynth = target.script(top: "st_pnr_wrap", jsonOut: wrapped, device: device, extra: extraSynthArgs)
+                let wsynth = target.script(top: "st_pnr_wrap", jsonOut: wrapped, device: device, extra: extraSynthArgs, noShare: noShare)
                 let (ws, wout, wsecs) = try Self.run(yosys, ["-q", "-p", "\(reads); read_verilog \(wrapperFile); \(wsynth)"], log: wlog)
                 guard ws == 0 else { throw SynthError(message: "yosys (P&R wrapper) failed; log: \(wlog)\n\(wout.suffix(1500))") }
                 var args = device.nextpnrArgs + ["--json", wrapped, "--freq", String(format: "%g", targetMHz),

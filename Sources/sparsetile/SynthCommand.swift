@@ -42,6 +42,8 @@ struct SynthCommand: ParsableCommand {
     var noPnR = false
     @Option(name: .customLong("yosys-args"), help: "Extra arguments for synth_xilinx/synth_ice40/synth, e.g. '-abc9' or '-noabc'.")
     var yosysArgs: String = ""
+    @Flag(name: .customLong("no-share"), help: "Skip Yosys' share pass (much faster on the accelerator; docs/synthesis.md).")
+    var noShare = false
     @Option(name: .customLong("work-dir"), help: "Where netlists and logs go (default: .build-synth/<config>/<target>, or <rtl-dir>/synth).")
     var workDir: String?
     @Flag(help: "Ignore a cached result.")
@@ -58,14 +60,16 @@ struct SynthCommand: ParsableCommand {
         let r: SynthResult
         if let dir = rtlDir {
             let manifest = try RTLManifest.load(directory: dir, top: top)
-            let flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
+            var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
                                  workDir: workDir ?? (dir as NSString).appendingPathComponent("synth"), device: dev, extraSynthArgs: yosysArgs)
+            flow.noShare = noShare
             log("synth: yosys \(t.rawValue) on \(manifest.files.count) files in \(dir), top \(manifest.top)")
             r = try flow.run(manifest: manifest, rtlDir: dir)
         } else {
             let (cfg, limits) = try hw.resolve()
-            let flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
+            var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
+            flow.noShare = noShare
             r = try AcceleratorSynthesis.run(config: cfg, limits: limits, flow: flow, workDir: workDir, force: force, log: log)
         }
         print(Self.render(r))
@@ -167,9 +171,9 @@ enum AcceleratorSynthesis {
         _ = try gen.write(to: URL(fileURLWithPath: rtl))
         var flow = base
         let tag = base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue
-        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "")
+        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "")
         flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
-        let key = fnv(files.map(\.contents) + [base.target.script(top: "sparsetile_accel", jsonOut: nil, device: base.device, extra: base.extraSynthArgs),
+        let key = fnv(files.map(\.contents) + [base.target.script(top: "sparsetile_accel", jsonOut: nil, device: base.device, extra: base.extraSynthArgs, noShare: base.noShare),
                                                 base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"])
         let cached = "\(root)/result-\(tag)\(args)-\(key).json"
         let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"
