@@ -84,7 +84,7 @@ public enum SynthTarget: String, CaseIterable, Sendable {
             coarse += ["alumacc", "opt", "memory -nomap", "opt_clean"]
             return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:\(json)"
         case .generic:
-            return "synth -flatten\(x) -top \(top)\(noShare ? " -run :coarse; opt_expr; opt_clean; check; opt -nodffe -nosdff; fsm; opt; wreduce; peepopt; opt_clean; alumacc; opt; memory -nomap; opt_clean; synth -flatten\(x) -top \(top) -run fine:" : ""); abc -lut 4; opt_clean"
+            return "synth -flatten\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
         }
     }
 
