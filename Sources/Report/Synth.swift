@@ -82,7 +82,9 @@ public enum SynthTarget: String, CaseIterable, Sendable {
                            "chtype -set $mul t:$__soft_mul"]
             }
             coarse += ["alumacc", "opt", "memory -nomap", "opt_clean"]
-            return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:\(json)"
+            // …and without the `check` step's `autoname` (minutes on the small config, docs/synthesis.md).
+            return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:check; "
+                + "hierarchy -check; check -noinit; blackbox =A:whitebox; \(cmd) -run blif:\(json)"
         case .generic:
             return "synth -flatten\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
         }
