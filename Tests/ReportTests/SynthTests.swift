@@ -169,6 +169,15 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 == "flip-flops 7681 > 7680 logic cells, DSPs 1 > 0")
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, device: .hx8k) == "synth_ice40 -top t")
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, extra: "-abc9") == "synth_ice40 -dsp -abc9 -top t -json n.json")
+        // --no-share: staged, no `share` step, no autoname, the JSON written by the last stage.
+        let ns = SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, noShare: true).components(separatedBy: "; ")
+        #expect(!ns.contains("share") && !ns.contains("autoname"))
+        #expect(ns.first == "synth_ice40 -dsp -top t -run :coarse")
+        #expect(ns.last == "synth_ice40 -dsp -top t -run blif: -json n.json")
+        #expect(ns.contains("ice40_dsp"))
+        #expect(SynthTarget.generic.script(top: "t", jsonOut: nil, noShare: true) == "synth -flatten -noshare -top t; abc -lut 4; opt_clean")
+        let nx = SynthTarget.xilinx.script(top: "t", jsonOut: nil, noShare: true).components(separatedBy: "; ")
+        #expect(!nx.contains("share") && nx.last == "synth_xilinx -family xc7 -flatten -top t -run map_memory:")
     }
 
     /// `sparsetile generate` writes the config hash as `hash`.
