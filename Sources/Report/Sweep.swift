@@ -79,12 +79,27 @@ public struct SweepPoint: Codable, Sendable, Hashable {
     public var milliseconds: Double
     public var peUtilization: Double
     public var speedup: Double
-    /// On the Pareto front of (cycles, macUnits, bufferBytes), all minimised.
+    /// On the Pareto front, all minimised: (cycles, LUTs, DSPs) when Yosys counts are attached
+    /// (`synth`), else (cycles, macUnits, bufferBytes) — the analytic estimates.
     public var pareto: Bool
+    /// Real Yosys resource counts (`sparsetile sweep --synth TARGET`), nil = not synthesised.
+    public var synth: SweepSynth?
 
-    public static let csvHeader = "label,configHash,tileH,tileW,lanesK,lanesC,macUnitsEstimate,bufferBytesEstimate,cycles,denseCycles,boundCycles,milliseconds,peUtilization,speedup,pareto"
+    public static let csvHeader = "label,configHash,tileH,tileW,lanesK,lanesC,macUnitsEstimate,bufferBytesEstimate,cycles,denseCycles,boundCycles,milliseconds,peUtilization,speedup,pareto,synthTarget,luts,flipFlops,dsps,blockRams"
     public var csvRow: String {
-        "\(label),\(configHash),\(tileH),\(tileW),\(lanesK),\(lanesC),\(macUnits),\(bufferBytes),\(cycles),\(denseCycles),\(boundCycles),\(milliseconds),\(peUtilization),\(speedup),\(pareto)"
+        let s = synth
+        return "\(label),\(configHash),\(tileH),\(tileW),\(lanesK),\(lanesC),\(macUnits),\(bufferBytes),\(cycles),\(denseCycles),\(boundCycles),\(milliseconds),\(peUtilization),\(speedup),\(pareto),"
+            + "\(s?.target ?? ""),\(s.map { "\($0.luts)" } ?? ""),\(s.map { "\($0.flipFlops)" } ?? ""),\(s.map { "\($0.dsps)" } ?? ""),\(s.map { "\($0.blockRams)" } ?? "")"
+    }
+}
+
+/// Yosys resource counts of one sweep configuration (from `SynthResult`).
+public struct SweepSynth: Codable, Sendable, Hashable {
+    /// `ice40-up5k`, `xilinx`, …
+    public var target: String
+    public var luts: Int, flipFlops: Int, dsps: Int, blockRams: Int
+    public init(target: String, luts: Int, flipFlops: Int, dsps: Int, blockRams: Int) {
+        self.target = target; self.luts = luts; self.flipFlops = flipFlops; self.dsps = dsps; self.blockRams = blockRams
     }
 }
 
@@ -101,18 +116,28 @@ public struct SweepResult: Codable, Sendable {
         self.points = Self.markPareto(points)
     }
 
-    /// Sets `pareto` on every point no other point dominates (≤ in cycles, MAC units and buffer
-    /// bytes, < in at least one).
+    /// Sets `pareto` on every point no other point dominates (≤ in every cost, < in at least one).
+    /// Costs: cycles, LUTs and DSPs when every point has Yosys counts; else cycles, MAC units and
+    /// buffer bytes (analytic estimates).
     public static func markPareto(_ pts: [SweepPoint]) -> [SweepPoint] {
-        pts.map { p in
+        let real = !pts.isEmpty && pts.allSatisfy { $0.synth != nil }
+        let cost: (SweepPoint) -> [Int] = { p in
+            if real, let s = p.synth { return [p.cycles, s.luts, s.dsps] }
+            return [p.cycles, p.macUnits, p.bufferBytes]
+        }
+        return pts.map { p in
             var q = p
+            let cp = cost(p)
             q.pareto = !pts.contains { o in
-                o.cycles <= p.cycles && o.macUnits <= p.macUnits && o.bufferBytes <= p.bufferBytes
-                    && (o.cycles < p.cycles || o.macUnits < p.macUnits || o.bufferBytes < p.bufferBytes)
+                let co = cost(o)
+                return zip(co, cp).allSatisfy { $0 <= $1 } && zip(co, cp).contains { $0 < $1 }
             }
             return q
         }
     }
+
+    /// Whether the Pareto front used Yosys counts (every point synthesised).
+    public var paretoUsesSynthesis: Bool { !points.isEmpty && points.allSatisfy { $0.synth != nil } }
 
     public func csv() -> String { ([SweepPoint.csvHeader] + points.map(\.csvRow)).joined(separator: "\n") + "\n" }
 
@@ -124,14 +149,28 @@ public struct SweepResult: Codable, Sendable {
 
     /// Aligned table; Pareto points are starred.
     public func table() -> String {
-        var t = TextTable(columns: [("config", .left), ("MAC units (est.)", .right), ("buffers KiB (est.)", .right),
-                                    ("cycles", .right), ("ms", .right), ("PE%", .right), ("speed-up", .right), ("Pareto", .left)])
+        let synthCols = points.contains { $0.synth != nil }
+        var cols: [(String, TextTable.Alignment)] = [("config", .left), ("MAC units (est.)", .right), ("buffers KiB (est.)", .right)]
+        if synthCols { cols += [("LUTs", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)] }
+        cols += [("cycles", .right), ("ms", .right), ("PE%", .right), ("speed-up", .right), ("Pareto", .left)]
+        var t = TextTable(columns: cols)
         for p in points {
-            t.add([p.label, "\(p.macUnits)", "\(p.bufferBytes / 1024)", "\(p.cycles)", String(format: "%.3f", p.milliseconds),
-                   String(format: "%.1f", 100 * p.peUtilization), String(format: "%.2f", p.speedup), p.pareto ? "*" : ""])
+            var row = [p.label, "\(p.macUnits)", "\(p.bufferBytes / 1024)"]
+            if synthCols {
+                row += p.synth.map { ["\($0.luts)", "\($0.flipFlops)", "\($0.dsps)", "\($0.blockRams)"] } ?? ["-", "-", "-", "-"]
+            }
+            row += ["\(p.cycles)", String(format: "%.3f", p.milliseconds), String(format: "%.1f", 100 * p.peUtilization),
+                    String(format: "%.2f", p.speedup), p.pareto ? "*" : ""]
+            t.add(row)
         }
         var s = t.render()
-        s += "\n* = Pareto front (cycles vs MAC units and buffer bytes). MAC units and buffer bytes are analytic estimates, not synthesis results."
+        if paretoUsesSynthesis {
+            let tg = points.first?.synth?.target ?? ""
+            s += "\n* = Pareto front (cycles vs LUTs and DSPs from Yosys, \(tg)). MAC units and buffer KiB are analytic estimates; LUTs, FFs, DSPs, BRAMs are Yosys counts."
+        } else {
+            s += "\n* = Pareto front (cycles vs MAC units and buffer bytes). MAC units and buffer bytes are analytic ESTIMATES, not synthesis results"
+            s += " (they track the PE array and buffers only; the fixed control, mask register and requant logic are not in them, see docs/synthesis.md). --synth TARGET uses Yosys counts."
+        }
         if !skipped.isEmpty { s += "\nskipped: " + skipped.joined(separator: "; ") }
         return s
     }

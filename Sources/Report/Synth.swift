@@ -22,6 +22,28 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var cells: [String: Int]
     /// Anything the user must know (does not fit, P&R skipped, …).
     public var note: String?
+    /// iCE40: whether LUTs, DSPs and block RAMs fit the device (`capacity`); nil for other targets.
+    public var fits: Bool?
+    /// iCE40: the device's LUTs, DSPs and block RAMs (keys `luts`, `dsps`, `blockRams`).
+    public var capacity: [String: Int]?
+    /// Wall-clock seconds of the Yosys run and of nextpnr (when it ran).
+    public var yosysSeconds: Double?
+    public var pnrSeconds: Double?
+    /// The Yosys synthesis command that ran (after `read_verilog`).
+    public var flow: String?
+    /// `HardwareConfig` figures, when synthesised from a config: PE products per cycle
+    /// (tileH·tileW·lanesK·lanesC) and the mask register's `maxMapSize`.
+    public var macsPerCycle: Int?
+    public var maxMapSize: Int?
+
+    /// PE products per DSP block (macsPerCycle / dsps), set by `setConfig`.
+    public var macsPerDSP: Double?
+
+    /// Records the configuration's PE products per cycle and mask-register size, and macsPerDSP.
+    public mutating func setConfig(hash: String, macsPerCycle m: Int, maxMapSize: Int?) {
+        configHash = hash; macsPerCycle = m; self.maxMapSize = maxMapSize
+        macsPerDSP = dsps > 0 ? Double(m) / Double(dsps) : nil
+    }
 
     public func json() -> String {
         let e = JSONEncoder()
@@ -35,11 +57,36 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     case xilinx, ice40, generic
 
     /// The Yosys commands after reading the sources (`-flatten` so `stat` gives one total).
-    public func script(top: String, jsonOut: String?) -> String {
+    /// `device` (iCE40 only) decides `-dsp`: only the UP5K/U4K have SB_MAC16 blocks.
+    /// `extra` is appended to the synth_* command (e.g. `-abc9`, `-noabc`).
+    /// `noShare` runs the synth_* script in stages with the `coarse` step re-typed without `share`
+    /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md).
+    public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, extra: String = "", noShare: Bool = false) -> String {
+        let x = extra.isEmpty ? "" : " " + extra
+        let json = jsonOut.map { " -json \($0)" } ?? ""
         switch self {
-        case .xilinx: return "synth_xilinx -family xc7 -flatten -top \(top)"
-        case .ice40: return "synth_ice40 -dsp -top \(top)" + (jsonOut.map { " -json \($0)" } ?? "")
-        case .generic: return "synth -flatten -top \(top); abc -lut 4; opt_clean"
+        case .xilinx:
+            let cmd = "synth_xilinx -family xc7 -flatten\(x) -top \(top)"
+            guard noShare else { return cmd }
+            return "\(cmd) -run :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean; "
+                + "\(cmd) -run map_memory:"
+        case .ice40:
+            let dsp = device.dsps > 0
+            let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(x) -top \(top)"
+            guard noShare else { return cmd + json }
+            var coarse = ["opt_expr", "opt_clean", "check", "opt -nodffe -nosdff", "fsm", "opt", "wreduce", "peepopt", "opt_clean",
+                          "techmap -map +/cmp2lut.v -D LUT_WIDTH=4", "opt_expr", "opt_clean", "memory_dff", "wreduce t:$mul"]
+            if dsp {
+                coarse += ["techmap -map +/mul2dsp.v -map +/ice40/dsp_map.v -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_Y_MINWIDTH=11 -D DSP_NAME=$__MUL16X16",
+                           "select a:mul2dsp", "setattr -unset mul2dsp", "opt_expr -fine", "wreduce", "select -clear", "ice40_dsp",
+                           "chtype -set $mul t:$__soft_mul"]
+            }
+            coarse += ["alumacc", "opt", "memory -nomap", "opt_clean"]
+            // …and without the `check` step's `autoname` (minutes on the small config, docs/synthesis.md).
+            return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:check; "
+                + "hierarchy -check; check -noinit; blackbox =A:whitebox; \(cmd) -run blif:\(json)"
+        case .generic:
+            return "synth -flatten\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
         }
     }
 
@@ -51,6 +98,11 @@ public enum SynthTarget: String, CaseIterable, Sendable {
         }
     }
 
+    /// Xilinx distributed-RAM / SRL primitives and the LUTs each occupies.
+    static let xilinxLUTRAM: [String: Int] = ["RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "RAM32X1D": 2, "RAM64X1D": 2,
+                                              "RAM128X1D": 4, "RAM256X1D": 8, "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2,
+                                              "RAM256X1S": 4, "SRL16E": 1, "SRLC32E": 1, "SRLC16E": 1]
+
     /// Classifies cell counts into LUTs, flip-flops, DSPs and block RAMs.
     public func resources(_ cells: [String: Int]) -> (luts: Int, ffs: Int, dsps: Int, brams: Int) {
         var l = 0, f = 0, d = 0, b = 0
@@ -58,6 +110,8 @@ public enum SynthTarget: String, CaseIterable, Sendable {
             switch self {
             case .xilinx:
                 if name.range(of: #"^LUT[1-6](_2)?$"#, options: .regularExpression) != nil { l += n }
+                // LUTs used as memory or shift registers (Vivado counts them as slice LUTs).
+                else if let k = Self.xilinxLUTRAM[name] { l += k * n }
                 else if name.range(of: #"^FD[A-Z]*E?$|^FD(RE|SE|CE|PE|R|S|C|P)?$"#, options: .regularExpression) != nil { f += n }
                 else if name.hasPrefix("DSP48") { d += n }
                 else if name.hasPrefix("RAMB") { b += n }
@@ -77,13 +131,68 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     }
 }
 
+/// iCE40 parts nextpnr-ice40 places and routes, with their logic, DSP and block-RAM capacity.
+public enum ICE40Device: String, CaseIterable, Sendable, Codable {
+    case up5k, u4k, hx8k, lp8k, hx1k
+
+    /// nextpnr-ice40's device flag and package.
+    public var nextpnrArgs: [String] {
+        switch self {
+        case .up5k: return ["--up5k", "--package", "sg48"]
+        case .u4k: return ["--u4k", "--package", "sg48"]
+        case .hx8k: return ["--hx8k", "--package", "ct256"]
+        case .lp8k: return ["--lp8k", "--package", "cm81"]
+        case .hx1k: return ["--hx1k", "--package", "tq144"]
+        }
+    }
+    public var name: String {
+        switch self {
+        case .up5k: return "iCE40 UP5K (sg48)"
+        case .u4k: return "iCE40 U4K (sg48)"
+        case .hx8k: return "iCE40 HX8K (ct256)"
+        case .lp8k: return "iCE40 LP8K (cm81)"
+        case .hx1k: return "iCE40 HX1K (tq144)"
+        }
+    }
+    /// Logic cells (one SB_LUT4 + one flip-flop each).
+    public var luts: Int {
+        switch self { case .up5k: return 5280; case .u4k: return 3520; case .hx8k, .lp8k: return 7680; case .hx1k: return 1280 }
+    }
+    /// SB_MAC16 blocks.
+    public var dsps: Int {
+        switch self { case .up5k: return 8; case .u4k: return 4; default: return 0 }
+    }
+    /// SB_RAM40_4K blocks.
+    public var blockRams: Int {
+        switch self { case .up5k: return 30; case .u4k: return 20; case .hx8k, .lp8k: return 32; case .hx1k: return 16 }
+    }
+    /// PCF in the constraints directory for this part (only the UP5K sg48 has one).
+    public var pcf: String? { self == .up5k ? "ice40-up5k.pcf" : nil }
+
+    /// Why `r` does not fit, e.g. `LUTs 13795 > 5280, block RAMs 34 > 30`; nil when it fits.
+    /// Flip-flops share the logic cells with the LUTs: max(LUTs, flip-flops) must fit too.
+    public func overflow(luts: Int, flipFlops: Int, dsps: Int, blockRams: Int) -> String? {
+        var why: [String] = []
+        if luts > self.luts { why.append("LUTs \(luts) > \(self.luts)") }
+        if flipFlops > self.luts { why.append("flip-flops \(flipFlops) > \(self.luts) logic cells") }
+        if dsps > self.dsps { why.append("DSPs \(dsps) > \(self.dsps)") }
+        if blockRams > self.blockRams { why.append("block RAMs \(blockRams) > \(self.blockRams)") }
+        return why.isEmpty ? nil : why.joined(separator: ", ")
+    }
+}
+
 /// Reads Yosys `stat` output.
 public enum YosysStat {
     /// Cell counts of the design: the `design hierarchy` totals when present, else the last
     /// module's section. Accepts both `  CELL   N` (Yosys ≤ 0.3x) and `  N  CELL` / `N area CELL`
     /// (newer) row layouts.
     public static func parseCells(_ text: String) -> [String: Int] {
-        let lines = text.components(separatedBy: "\n")
+        // `yosys -t` prefixes every line (also `tee` output) with `[seconds] `.
+        let lines = text.components(separatedBy: "\n").map { line -> String in
+            guard line.hasPrefix("["), let close = line.firstIndex(of: "]"),
+                  Double(line[line.index(after: line.startIndex)..<close]) != nil else { return line }
+            return String(line[line.index(after: close)...])
+        }
         // Start of the section to read: the hierarchy summary if any, else the last "=== name ===".
         var start = 0
         if let h = lines.lastIndex(where: { $0.contains("=== design hierarchy ===") }) { start = h }
@@ -122,6 +231,20 @@ public struct RTLManifest: Codable, Sendable {
         self.top = top; self.files = files; self.configHash = configHash
     }
 
+    enum CodingKeys: String, CodingKey { case top, files, configHash, hash }
+    /// Reads `configHash`, or `hash` as `sparsetile generate` writes it.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        top = try c.decode(String.self, forKey: .top)
+        files = try c.decode([String].self, forKey: .files)
+        configHash = try c.decodeIfPresent(String.self, forKey: .configHash) ?? c.decodeIfPresent(String.self, forKey: .hash)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(top, forKey: .top); try c.encode(files, forKey: .files)
+        try c.encodeIfPresent(configHash, forKey: .configHash)
+    }
+
     /// Reads `dir/manifest.json`; without one, takes every `.sv`/`.v` file and `top` as given.
     public static func load(directory dir: String, top: String? = nil) throws -> RTLManifest {
         let path = (dir as NSString).appendingPathComponent("manifest.json")
@@ -150,15 +273,21 @@ public struct SynthFlow: Sendable {
     public var constraintsDir: String?
     /// Target clock for nextpnr in MHz.
     public var targetMHz: Double
-    /// Run nextpnr-ice40 for iCE40 (needs the binary on PATH).
+    /// Run nextpnr-ice40 for iCE40 (needs the binary on PATH) when the design fits the device.
     public var placeAndRoute: Bool
     /// Where logs and netlists go (kept for inspection).
     public var workDir: String
+    /// iCE40 part (capacity check, `-dsp`, nextpnr flags).
+    public var device: ICE40Device
+    /// Appended to the synth_* command (e.g. `-abc9`, `-noabc`, `-nowidelut`).
+    public var extraSynthArgs: String
+    /// Skip Yosys' `share` pass (`SynthTarget.script(noShare:)`).
+    public var noShare: Bool = false
 
     public init(target: SynthTarget, constraintsDir: String? = nil, targetMHz: Double = 48, placeAndRoute: Bool = true,
-                workDir: String) {
+                workDir: String, device: ICE40Device = .up5k, extraSynthArgs: String = "") {
         self.target = target; self.constraintsDir = constraintsDir; self.targetMHz = targetMHz
-        self.placeAndRoute = placeAndRoute; self.workDir = workDir
+        self.placeAndRoute = placeAndRoute; self.workDir = workDir; self.device = device; self.extraSynthArgs = extraSynthArgs
     }
 
     /// Finds an executable on PATH.
@@ -170,20 +299,22 @@ public struct SynthFlow: Sendable {
         return nil
     }
 
-    /// Runs a tool, returns (status, combined output); the output also goes to `log`.
-    static func run(_ exe: String, _ args: [String], log: String) throws -> (Int32, String) {
+    /// Runs a tool, returns (status, combined output, wall seconds); the output also goes to `log`.
+    static func run(_ exe: String, _ args: [String], log: String) throws -> (Int32, String, Double) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = h; p.standardError = h
+        let t0 = Date()
         try p.run(); p.waitUntilExit()
         try h.close()
-        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", Date().timeIntervalSince(t0))
     }
 
-    /// Synthesises the manifest's files (paths relative to `rtlDir`) and, for iCE40, places and routes.
+    /// Synthesises the manifest's files (paths relative to `rtlDir`) and, for iCE40 designs that fit
+    /// the device, places and routes.
     public func run(manifest: RTLManifest, rtlDir: String) throws -> SynthResult {
         guard let yosys = Self.which("yosys") else { throw SynthError(message: "yosys not found on PATH (Debian package yosys; sim/install-deps.sh installs it)") }
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
@@ -191,21 +322,32 @@ public struct SynthFlow: Sendable {
         let netlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).json")
         let statFile = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).txt")
         let reads = manifest.files.map { "read_verilog -sv \(abs($0))" }.joined(separator: "; ")
-        let script = "\(reads); \(target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil)); tee -q -o \(statFile) stat"
+        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device, extra: extraSynthArgs, noShare: noShare)
+        let script = "\(reads); \(synth); tee -q -o \(statFile) stat"
         let log = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).log")
-        let (st, out) = try Self.run(yosys, ["-q", "-l", log + ".full", "-p", script], log: log)
+        // -t: timestamps on every log line (per-pass wall times for profiling); the full log keeps
+        // the per-pass CPU summary Yosys prints at the end.
+        let (st, out, secs) = try Self.run(yosys, ["-q", "-t", "-l", log + ".full", "-p", script], log: log)
         guard st == 0 else {
             throw SynthError(message: "yosys failed (exit \(st)); log: \(log)\n" + out.split(separator: "\n").suffix(15).joined(separator: "\n"))
         }
         let cells = YosysStat.parseCells((try? String(contentsOfFile: statFile, encoding: .utf8)) ?? "")
         let r = target.resources(cells)
-        var result = SynthResult(target: target.rawValue, device: target.device, top: manifest.top, configHash: nil, luts: r.luts,
-                                 flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams, fmaxMHz: nil, cells: cells, note: nil)
+        var result = SynthResult(target: target.rawValue, device: target == .ice40 ? device.name : target.device, top: manifest.top,
+                                 configHash: manifest.configHash, luts: r.luts, flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams,
+                                 fmaxMHz: nil, cells: cells, note: nil)
+        result.yosysSeconds = secs
+        result.flow = synth.replacingOccurrences(of: " -json \(netlist)", with: "")
         if target == .xilinx {
             result.note = "no open place and route for 7-series: run vendor tools with constraints/xilinx.xdc for Fmax"
         }
         if target == .ice40 {
-            if !placeAndRoute { result.note = "place and route skipped" }
+            result.capacity = ["luts": device.luts, "dsps": device.dsps, "blockRams": device.blockRams]
+            let over = device.overflow(luts: r.luts, flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams)
+            result.fits = over == nil
+            if let o = over {
+                result.note = "does not fit \(device.name): \(o); no place and route, no Fmax"
+            } else if !placeAndRoute { result.note = "fits \(device.name); place and route skipped" }
             else if let nextpnr = Self.which("nextpnr-ice40") {
                 // The design's ports outnumber the package's pins: place and route a wrapper that
                 // feeds every input from a shift register on one pin and XORs every registered output
@@ -214,26 +356,28 @@ public struct SynthFlow: Sendable {
                 let wrapperFile = (workDir as NSString).appendingPathComponent("st_pnr_wrap.v")
                 try Self.ioWrapper(netlist: netlist, top: manifest.top).write(toFile: wrapperFile, atomically: true, encoding: .utf8)
                 let wlog = (workDir as NSString).appendingPathComponent("yosys.ice40.wrap.log")
-                let (ws, wout) = try Self.run(yosys, ["-q", "-p", "\(reads); read_verilog \(wrapperFile); synth_ice40 -dsp -top st_pnr_wrap -json \(wrapped)"], log: wlog)
+                let wsynth = target.script(top: "st_pnr_wrap", jsonOut: wrapped, device: device, extra: extraSynthArgs, noShare: noShare)
+                let (ws, wout, wsecs) = try Self.run(yosys, ["-q", "-p", "\(reads); read_verilog \(wrapperFile); \(wsynth)"], log: wlog)
                 guard ws == 0 else { throw SynthError(message: "yosys (P&R wrapper) failed; log: \(wlog)\n\(wout.suffix(1500))") }
-                var args = ["--up5k", "--package", "sg48", "--json", wrapped, "--freq", String(format: "%g", targetMHz),
-                            "--pcf-allow-unconstrained", "--timing-allow-fail"]
-                if let c = constraintsDir {
-                    let pcf = (c as NSString).appendingPathComponent("ice40-up5k.pcf")
+                var args = device.nextpnrArgs + ["--json", wrapped, "--freq", String(format: "%g", targetMHz),
+                                                 "--pcf-allow-unconstrained", "--timing-allow-fail"]
+                if let c = constraintsDir, let f = device.pcf {
+                    let pcf = (c as NSString).appendingPathComponent(f)
                     if FileManager.default.fileExists(atPath: pcf) { args += ["--pcf", pcf] }
                 }
                 let pnrLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.log")
-                let (ps, pout) = try Self.run(nextpnr, args, log: pnrLog)
+                let (ps, pout, psecs) = try Self.run(nextpnr, args, log: pnrLog)
+                result.pnrSeconds = wsecs + psecs
                 if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
                     result.fmaxMHz = f
-                    result.note = "Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
+                    result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
                 }
                 else {
                     let why = NextpnrLog.failure(pout) ?? "exit \(ps)"
                     result.note = "nextpnr-ice40 did not complete (\(why)); log: \(pnrLog)"
                 }
             } else {
-                result.note = "nextpnr-ice40 not found (Debian nextpnr-ice40): no Fmax"
+                result.note = "fits \(device.name); nextpnr-ice40 not found (Debian nextpnr-ice40): no Fmax"
             }
         }
         return result

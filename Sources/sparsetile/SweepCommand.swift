@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import SparseCNN
 import Report
+import RTLGen
 
 /// `sparsetile sweep`: the model across tile sizes and lane counts, with the Pareto front.
 struct SweepCommand: ParsableCommand {
@@ -10,8 +11,11 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run the model (timing only) across configurations: cycles, utilization, ms, MAC units; marks the Pareto front.",
         discussion: """
         Masks come from the network's importance map at --density (pixel masks, pooled into each
-        configuration's own tile masks), or every tile is active with --density 1. Resource figures
-        (MAC units, buffer bytes) are analytic estimates until synthesis results are wired in.
+        configuration's own tile masks), or every tile is active with --density 1. By default the
+        resource figures (MAC units, buffer bytes) are analytic ESTIMATES and the Pareto front is
+        cycles vs those; --synth TARGET generates and synthesises every configuration with Yosys
+        (no place and route; cached per config and RTL under .build-synth/, minutes per uncached
+        config) and the front becomes cycles vs real LUTs and DSPs. docs/synthesis.md.
 
         Example:
           sparsetile sweep --network srresnet --input-size 64x64 --tiles 2x2,4x4,8x8,16x16 --lanes-k 4,8,16 --csv sweep.csv --html sweep.html
@@ -33,6 +37,12 @@ struct SweepCommand: ParsableCommand {
     var lanesC: String?
     @Option(help: "Base hardware config JSON (memory port, clock, bank depths).")
     var config: String?
+    @Option(help: "Synthesise every configuration with Yosys for this target (ice40, xilinx, generic): real LUT/FF/DSP/BRAM counts.")
+    var synth: String?
+    @Option(name: .customLong("synth-device"), help: "iCE40 part for --synth ice40 (decides -dsp).")
+    var synthDevice: String = "up5k"
+    @Option(name: .customLong("max-map-size"), help: "Mask-register size the RTL is generated for with --synth (default 512).")
+    var maxMapSize: Int = 512
     @Option(help: "Write the sweep CSV here.")
     var csv: String?
     @Option(help: "Write the sweep JSON here.")
@@ -63,8 +73,27 @@ struct SweepCommand: ParsableCommand {
         let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), pixel density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
-        let result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped) { done, total in
+        var result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped) { done, total in
             progress.update(done: done, total: total, what: "")
+        }
+        if let tname = synth {
+            guard let t = SynthTarget(rawValue: tname) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
+            guard let dev = ICE40Device(rawValue: synthDevice) else { throw ValidationError("--synth-device: unknown iCE40 part \(synthDevice)") }
+            let flow = SynthFlow(target: t, placeAndRoute: false, workDir: "", device: dev)
+            let byHash = Dictionary(configs.map { ($0.contentHash, $0) }, uniquingKeysWith: { a, _ in a })
+            var pts = result.points, skip = result.skipped
+            let sp = ProgressReporter(label: "synth")
+            for (i, p) in pts.enumerated() {
+                guard let cfg = byHash[p.configHash] else { continue }
+                do {
+                    let r = try AcceleratorSynthesis.run(config: cfg, limits: AcceleratorLimits(maxMapSize: maxMapSize), flow: flow,
+                                                         workDir: nil, force: false) { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+                    pts[i].synth = SweepSynth(target: t == .ice40 ? "ice40-\(dev.rawValue)" : t.rawValue, luts: r.luts ?? 0,
+                                              flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams)
+                } catch { skip.append("\(p.label): synthesis: \(error)") }
+                sp.update(done: i + 1, total: pts.count, what: p.label)
+            }
+            result = SweepResult(workload: workload, points: pts, skipped: skip)
         }
         guard !result.points.isEmpty else { throw ValidationError("every configuration failed: \(result.skipped.joined(separator: "; "))") }
         print("sweep of \(workload)")

@@ -1,25 +1,37 @@
 import Foundation
 import ArgumentParser
+import AcceleratorSpec
+import RTLGen
 import Report
 
-/// `sparsetile synth`: Yosys (and nextpnr-ice40) on a directory of generated Verilog.
+/// `sparsetile synth`: Yosys (and nextpnr-ice40) on the generated accelerator, or on a directory of Verilog.
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Synthesise generated RTL with Yosys: LUTs, flip-flops, DSPs, block RAMs; Fmax from nextpnr-ice40 on iCE40.",
+        abstract: "Synthesise the generated accelerator with Yosys: LUTs, flip-flops, DSPs, block RAMs; Fmax from nextpnr-ice40 on iCE40.",
         discussion: """
-        --rtl-dir holds the Verilog and a manifest.json {"top": NAME, "files": [..]} (as written by
-        `sparsetile generate --out DIR`); without a manifest every .sv/.v file is read and --top
-        names the top. Targets: xilinx (synth_xilinx, 7-series), ice40 (synth_ice40 -dsp, UP5K; then
-        nextpnr-ice40 with constraints/ice40-up5k.pcf for Fmax) and generic (synth + 4-LUT mapping).
-        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz (plus target, top, cells, note).
+        By default the accelerator (sparsetile_accel) is generated from the hardware config
+        (--config small|default|hw.json, --tile/--lanes-k/--lanes-c/--mem-bytes/--max-map-size as in
+        `sparsetile generate`) into .build-synth/<config hash>-m<max map size>/rtl and synthesised
+        there; results are cached per target, device, flow and RTL text (--force re-runs).
+        --rtl-dir instead synthesises a directory with a manifest.json (as `generate --out` writes).
+        Targets: xilinx (synth_xilinx -flatten, 7-series), ice40 (synth_ice40 [-dsp], --device up5k|u4k|
+        hx8k|lp8k|hx1k; nextpnr-ice40 for Fmax when the design fits) and generic (synth + 4-LUT mapping).
+        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz (plus fits, capacity, macsPerCycle,
+        macsPerDSP, yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
+
+        Examples:
+          sparsetile synth --config small --target ice40 --json small-ice40.json
+          sparsetile synth --tile 2x2 --lanes-k 1 --lanes-c 1 --mem-bytes 4 --max-map-size 32 --target ice40 --device up5k
         """)
 
-    @OptionGroup var hw: ConfigOptions
+    @OptionGroup var hw: SynthConfigOptions
     @Option(help: "xilinx, ice40 or generic.")
     var target: String
-    @Option(name: .customLong("rtl-dir"), help: "Directory of generated Verilog with manifest.json.")
-    var rtlDir: String
+    @Option(help: "iCE40 part: up5k (default), u4k, hx8k, lp8k, hx1k.")
+    var device: String = "up5k"
+    @Option(name: .customLong("rtl-dir"), help: "Synthesise this directory of Verilog (with manifest.json) instead of generating.")
+    var rtlDir: String?
     @Option(help: "Top module (overrides the manifest; needed without one).")
     var top: String?
     @Option(name: .customLong("constraints"), help: "Constraints directory (default: ./constraints when present).")
@@ -28,30 +40,151 @@ struct SynthCommand: ParsableCommand {
     var targetMHz: Double = 48
     @Flag(name: .customLong("no-pnr"), help: "Skip place and route (no Fmax).")
     var noPnR = false
-    @Option(name: .customLong("work-dir"), help: "Where netlists and logs go (default: <rtl-dir>/synth).")
+    @Option(name: .customLong("yosys-args"), help: "Extra arguments for synth_xilinx/synth_ice40/synth, e.g. '-abc9' or '-noabc'.")
+    var yosysArgs: String = ""
+    @Flag(name: .customLong("no-share"), help: "Skip Yosys' share pass (much faster on the accelerator; docs/synthesis.md).")
+    var noShare = false
+    @Option(name: .customLong("work-dir"), help: "Where netlists and logs go (default: .build-synth/<config>/<target>, or <rtl-dir>/synth).")
     var workDir: String?
+    @Flag(help: "Ignore a cached result.")
+    var force = false
     @Option(help: "Write the JSON result here.")
     var json: String?
 
     func run() throws {
         guard let t = SynthTarget(rawValue: target) else { throw ValidationError("--target must be xilinx, ice40 or generic") }
-        let cfg = try hw.resolve()
-        let manifest = try RTLManifest.load(directory: rtlDir, top: top)
+        guard let dev = ICE40Device(rawValue: device) else {
+            throw ValidationError("--device must be one of \(ICE40Device.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let cdir = constraintsDir ?? (FileManager.default.fileExists(atPath: "constraints/ice40-up5k.pcf") ? "constraints" : nil)
-        let flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
-                             workDir: workDir ?? (rtlDir as NSString).appendingPathComponent("synth"))
-        FileHandle.standardError.write("synth: yosys \(t.rawValue) on \(manifest.files.count) files, top \(manifest.top) (config \(cfg.contentHash))\n".data(using: .utf8)!)
-        var r = try flow.run(manifest: manifest, rtlDir: rtlDir)
-        r.configHash = manifest.configHash ?? cfg.contentHash
-        var table = TextTable(columns: [("resource", .left), ("count", .right)])
-        table.add(["LUTs", r.luts.map(String.init) ?? "-"])
-        table.add(["flip-flops", "\(r.flipFlops)"])
-        table.add(["DSPs", "\(r.dsps)"])
-        table.add(["block RAMs", "\(r.blockRams)"])
-        table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.1f", $0) } ?? "-"])
-        print("\(t.rawValue) (\(r.device ?? "")), top \(r.top)")
-        print(table.render())
-        if let n = r.note { print("note: \(n)") }
+        let r: SynthResult
+        if let dir = rtlDir {
+            let manifest = try RTLManifest.load(directory: dir, top: top)
+            var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
+                                 workDir: workDir ?? (dir as NSString).appendingPathComponent("synth"), device: dev, extraSynthArgs: yosysArgs)
+            flow.noShare = noShare
+            log("synth: yosys \(t.rawValue) on \(manifest.files.count) files in \(dir), top \(manifest.top)")
+            r = try flow.run(manifest: manifest, rtlDir: dir)
+        } else {
+            let (cfg, limits) = try hw.resolve()
+            var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
+                                 device: dev, extraSynthArgs: yosysArgs)
+            flow.noShare = noShare
+            r = try AcceleratorSynthesis.run(config: cfg, limits: limits, flow: flow, workDir: workDir, force: force, log: log)
+        }
+        print(Self.render(r))
         if let p = json { try write(r.json(), to: p); print("wrote \(p)") }
+    }
+
+    func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
+
+    static func render(_ r: SynthResult) -> String {
+        var table = TextTable(columns: [("resource", .left), ("count", .right), ("device", .right)])
+        let cap = r.capacity ?? [:]
+        table.add(["LUTs", r.luts.map(String.init) ?? "-", cap["luts"].map(String.init) ?? ""])
+        table.add(["flip-flops", "\(r.flipFlops)", cap["luts"].map(String.init) ?? ""])
+        table.add(["DSPs", "\(r.dsps)", cap["dsps"].map(String.init) ?? ""])
+        table.add(["block RAMs", "\(r.blockRams)", cap["blockRams"].map(String.init) ?? ""])
+        table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.2f", $0) } ?? "-", ""])
+        var s = "\(r.target) (\(r.device ?? "")), top \(r.top)" + (r.configHash.map { ", config \($0)" } ?? "") + "\n"
+        s += table.render()
+        if let f = r.fits { s += "\n" + (f ? "FITS" : "DOES NOT FIT") + " \(r.device ?? "")" }
+        if let m = r.macsPerCycle {
+            s += "\nPE products per cycle: \(m); DSP blocks: \(r.dsps)"
+            s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
+        }
+        if let y = r.yosysSeconds { s += String(format: "\nwall time: yosys %.1f s", y) + (r.pnrSeconds.map { String(format: ", place and route %.1f s", $0) } ?? "") }
+        if let f = r.flow { s += "\nflow: \(f)" }
+        if let n = r.note { s += "\nnote: \(n)" }
+        return s
+    }
+}
+
+/// Hardware config options of `synth` (and `sweep --synth`): as `sparsetile generate`.
+struct SynthConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Hardware config: small, default or a JSON file (default: the built-in default config).")
+    var config: String?
+    @Option(name: .long, help: "Tile size HxW (overrides the config; bank depths kept).")
+    var tile: String?
+    @Option(name: .customLong("lanes-k"), help: "Output-channel lanes (overrides the config).")
+    var lanesK: Int?
+    @Option(name: .customLong("lanes-c"), help: "Input-channel lanes (overrides the config).")
+    var lanesC: Int?
+    @Option(name: .customLong("mem-bytes"), help: "DRAM word width B in bytes (overrides the config).")
+    var memBytes: Int?
+    @Option(name: .customLong("max-map-size"), help: "Largest output map side the mask register holds (default 512).")
+    var maxMapSize: Int = 512
+
+    func resolve() throws -> (HardwareConfig, AcceleratorLimits) {
+        var cfg = HardwareConfig.default
+        if let path = config {
+            if path == "small" { cfg = .small } else if path == "default" { cfg = .default }
+            else { cfg = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: path))) }
+        }
+        let t = try tile.map { try HardwareConfig.parseTile($0) }
+        cfg = try cfg.overriding(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC, memBytes: memBytes)
+        return (cfg, AcceleratorLimits(maxMapSize: maxMapSize))
+    }
+}
+
+extension HardwareConfig {
+    /// As `sparsetile generate`: the overrides, with each buffer bank keeping the base config's depth.
+    func overriding(tileH: Int?, tileW: Int?, lanesK: Int?, lanesC: Int?, memBytes: Int?) throws -> HardwareConfig {
+        let base = self
+        var c = self
+        if let v = tileH { c.tileH = v }
+        if let v = tileW { c.tileW = v }
+        if let v = lanesK { c.lanesK = v }
+        if let v = lanesC { c.lanesC = v }
+        if let v = memBytes { c.memBytesPerCycle = v }
+        if tileH != nil || tileW != nil || lanesK != nil || lanesC != nil || memBytes != nil {
+            let B = c.memBytesPerCycle
+            c.inputBufferBytes = 2 * c.tileH * c.tileW * B * base.inputBankDepth
+            c.outputBufferBytes = 2 * c.tileH * c.tileW * B * base.outputWordsPerPixel
+            c.weightBufferBytes = c.lanesK * B * base.weightBankDepth
+        }
+        try c.validate()
+        return c
+    }
+}
+
+/// Generates the accelerator for a config and synthesises it, with a result cache under
+/// `.build-synth/<config hash>-m<maxMapSize>/` keyed by target, device, flow and the RTL text.
+enum AcceleratorSynthesis {
+    static let cacheRoot = ".build-synth"
+
+    /// FNV-1a 64 of the generated files (the cache key part that follows RTLGen changes).
+    static func fnv(_ texts: [String]) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for t in texts { for b in t.utf8 { h ^= UInt64(b); h = h &* 0x100000001b3 }; h ^= 0xff; h = h &* 0x100000001b3 }
+        return String(h, radix: 16)
+    }
+
+    static func run(config cfg: HardwareConfig, limits: AcceleratorLimits, flow base: SynthFlow, workDir: String?, force: Bool,
+                    log: (String) -> Void) throws -> SynthResult {
+        let gen: AcceleratorGenerator
+        do { gen = try AcceleratorGenerator(config: cfg, limits: limits) }
+        catch let e as AcceleratorGeneratorError { throw ValidationError(e.description) }
+        let files = try gen.files()
+        let root = "\(cacheRoot)/\(cfg.contentHash)-m\(limits.maxMapSize)"
+        let rtl = "\(root)/rtl"
+        _ = try gen.write(to: URL(fileURLWithPath: rtl))
+        var flow = base
+        let tag = base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue
+        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "")
+        flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
+        let key = fnv(files.map(\.contents) + [base.target.script(top: "sparsetile_accel", jsonOut: nil, device: base.device, extra: base.extraSynthArgs, noShare: base.noShare),
+                                                base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"])
+        let cached = "\(root)/result-\(tag)\(args)-\(key).json"
+        let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"
+        if !force, let d = FileManager.default.contents(atPath: cached), let r = try? JSONDecoder().decode(SynthResult.self, from: d) {
+            log("synth: cached result for config \(cfg.contentHash) (\(lanes)): \(cached)")
+            return r
+        }
+        log("synth: generated sparsetile_accel for config \(cfg.contentHash) (\(lanes)) in \(rtl); yosys \(tag) (can take minutes; log in \(flow.workDir))")
+        var r = try flow.run(manifest: try RTLManifest.load(directory: rtl), rtlDir: rtl)
+        r.setConfig(hash: cfg.contentHash, macsPerCycle: cfg.macsPerCycle, maxMapSize: limits.maxMapSize)
+        try Data(r.json().utf8).write(to: URL(fileURLWithPath: cached))
+        return r
     }
 }

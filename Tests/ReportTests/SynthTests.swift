@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import AcceleratorSpec
 import RTLGen
 @testable import Report
 
@@ -133,6 +134,107 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let f = try #require(NextpnrLog.fmaxMHz(log))
         #expect(f > 10 && f < 1000)
         #expect(NextpnrLog.fmaxMHz("Info: Max frequency for clock 'clk': 55.10 MHz (PASS at 12.00 MHz)\nInfo: x\nInfo: Max frequency for clock 'clk': 61.00 MHz (PASS at 12.00 MHz)\nInfo: Max frequency for clock 'c2': 70.00 MHz (PASS at 12.00 MHz)") == 61)
+    }
+}
+
+@Suite struct SynthFitAndManifestTests {
+    /// `yosys -t` puts `[seconds] ` before every line, also in `tee -o` files.
+    @Test func parsesTimestampedStat() {
+        let t = """
+        [00171.969428]    Number of cells:              18058
+        [00171.969433]      BUFG                            1
+        [00171.969435]      DSP48E1                        27
+        [00171.969440]      RAM64M                         48
+        [00171.969441]      LUT1                          150
+        [00171.969486]
+        """
+        #expect(YosysStat.parseCells(t) == ["BUFG": 1, "DSP48E1": 27, "RAM64M": 48, "LUT1": 150])
+    }
+
+    /// LUT RAM and SRLs occupy slice LUTs (RAM64M = 4 LUTs); MUXF7/8 and CARRY4 are not LUTs.
+    @Test func xilinxCountsLUTRAMAsLUTs() {
+        let r = SynthTarget.xilinx.resources(["LUT6": 10, "LUT2": 1, "RAM64M": 2, "SRLC32E": 3, "MUXF7": 5, "CARRY4": 7,
+                                              "FDRE": 4, "FDSE": 1, "RAMB18E1": 2, "RAMB36E1": 1, "DSP48E1": 6])
+        #expect(r.luts == 22)
+        #expect(r.ffs == 5)
+        #expect(r.brams == 3)
+        #expect(r.dsps == 6)
+    }
+
+    @Test func ice40FitCheck() {
+        #expect(ICE40Device.up5k.overflow(luts: 13795, flipFlops: 4487, dsps: 20, blockRams: 34)
+                == "LUTs 13795 > 5280, DSPs 20 > 8, block RAMs 34 > 30")
+        #expect(ICE40Device.up5k.overflow(luts: 5280, flipFlops: 5280, dsps: 8, blockRams: 30) == nil)
+        #expect(ICE40Device.hx8k.overflow(luts: 100, flipFlops: 7681, dsps: 1, blockRams: 0)
+                == "flip-flops 7681 > 7680 logic cells, DSPs 1 > 0")
+        #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, device: .hx8k) == "synth_ice40 -top t")
+        #expect(SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, extra: "-abc9") == "synth_ice40 -dsp -abc9 -top t -json n.json")
+        // --no-share: staged, no `share` step, no autoname, the JSON written by the last stage.
+        let ns = SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, noShare: true).components(separatedBy: "; ")
+        #expect(!ns.contains("share") && !ns.contains("autoname"))
+        #expect(ns.first == "synth_ice40 -dsp -top t -run :coarse")
+        #expect(ns.last == "synth_ice40 -dsp -top t -run blif: -json n.json")
+        #expect(ns.contains("ice40_dsp"))
+        #expect(SynthTarget.generic.script(top: "t", jsonOut: nil, noShare: true) == "synth -flatten -noshare -top t; abc -lut 4; opt_clean")
+        let nx = SynthTarget.xilinx.script(top: "t", jsonOut: nil, noShare: true).components(separatedBy: "; ")
+        #expect(!nx.contains("share") && nx.last == "synth_xilinx -family xc7 -flatten -top t -run map_memory:")
+    }
+
+    /// `sparsetile generate` writes the config hash as `hash`.
+    @Test func manifestReadsGeneratorHash() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../rtl/small").standardized.path
+        let m = try RTLManifest.load(directory: dir)
+        #expect(m.top == "sparsetile_accel")
+        #expect(m.configHash == HardwareConfig.small.contentHash)
+        #expect(m.files.contains("sparsetile_accel.sv"))
+    }
+
+    @Test func macsPerDSP() {
+        var r = SynthResult(target: "ice40", top: "t", luts: 1, flipFlops: 1, dsps: 20, blockRams: 0, cells: [:])
+        r.setConfig(hash: "h", macsPerCycle: 4, maxMapSize: 8)
+        #expect(r.macsPerDSP == 0.2)
+        r.dsps = 0; r.setConfig(hash: "h", macsPerCycle: 4, maxMapSize: 8)
+        #expect(r.macsPerDSP == nil)
+    }
+}
+
+/// The generated accelerator itself through Yosys, on a tiny config (2×2 tile, 1×1 lanes, B 4,
+/// 8×8 maximum map) so that it stays a CI-sized run (docs/synthesis.md has the times).
+@Suite(.serialized) struct AcceleratorSynthTests {
+    static let tiny: HardwareConfig = {
+        var c = HardwareConfig.small
+        c.tileH = 2; c.tileW = 2; c.lanesK = 1; c.lanesC = 1; c.memBytesPerCycle = 4
+        c.inputBufferBytes = 2 * 2 * 2 * 4 * HardwareConfig.small.inputBankDepth
+        c.outputBufferBytes = 2 * 2 * 2 * 4 * HardwareConfig.small.outputWordsPerPixel
+        c.weightBufferBytes = 1 * 4 * HardwareConfig.small.weightBankDepth
+        return c
+    }()
+
+    @Test func tinyAcceleratorOnICE40() throws {
+        guard SynthFlow.which("yosys") != nil else { print("note: yosys missing; skipping"); return }
+        let cfg = Self.tiny
+        try cfg.validate()
+        let gen = try AcceleratorGenerator(config: cfg, limits: AcceleratorLimits(maxMapSize: 8))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-accel-synth-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try gen.write(to: dir)
+        let flow = SynthFlow(target: .ice40, constraintsDir: constraintsDir, placeAndRoute: false, workDir: dir.path + "/synth", device: .up5k)
+        var r = try flow.run(manifest: try RTLManifest.load(directory: dir.path), rtlDir: dir.path)
+        r.setConfig(hash: cfg.contentHash, macsPerCycle: cfg.macsPerCycle, maxMapSize: 8)
+        #expect(r.top == "sparsetile_accel")
+        #expect(r.configHash == cfg.contentHash)
+        #expect(cfg.macsPerCycle == 4)
+        // Every PE product (and more: address and requant multipliers) is an SB_MAC16.
+        #expect(r.dsps >= cfg.macsPerCycle, "\(r.cells)")
+        #expect(r.cells["SB_MAC16"] == r.dsps)
+        #expect((r.luts ?? 0) > 0 && r.flipFlops > 0 && r.blockRams > 0, "\(r.cells)")
+        let over = ICE40Device.up5k.overflow(luts: r.luts ?? 0, flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams)
+        #expect(r.fits == (over == nil))
+        #expect(r.capacity == ["luts": 5280, "dsps": 8, "blockRams": 30])
+        #expect(r.flow == "synth_ice40 -dsp -top sparsetile_accel")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
+        for k in ["luts", "flipFlops", "dsps", "blockRams", "macsPerDSP", "yosysSeconds"] { #expect(obj[k] != nil, "\(k)") }
+        print("tiny accelerator on iCE40: \(r.luts ?? 0) LUTs, \(r.flipFlops) FFs, \(r.dsps) DSPs, \(r.blockRams) BRAMs, yosys \(r.yosysSeconds ?? 0) s")
     }
 }
 
