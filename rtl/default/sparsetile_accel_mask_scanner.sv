@@ -7,7 +7,9 @@ module sparsetile_accel_mask_scanner (
     input  logic [15:0]  d_tw,
     input  logic [1:0]   phase,
     input  logic         start_pulse,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  burst_rsp,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic         mask_rsp,
     output logic         scan_valid,
     output logic [15:0]  scan_ty,
@@ -704,7 +706,7 @@ module sparsetile_accel_mask_scanner (
     assign scan_first_f3_0 = scan_first_f2_0 || scan_first_f2_1;
     assign scan_first_i3_0 = scan_first_f2_0 ? {1'b0, scan_first_i2_0} : {1'b1, scan_first_i2_1};
     assign scan_first_word = scan_first_i3_0;
-    assign scan_later = mask_nonempty & {4'd15 > scan_cur_word, 4'd14 > scan_cur_word, 4'd13 > scan_cur_word, 4'd12 > scan_cur_word, 4'd11 > scan_cur_word, 4'd10 > scan_cur_word, 4'd9 > scan_cur_word, 4'd8 > scan_cur_word, 4'd7 > scan_cur_word, 4'd6 > scan_cur_word, 4'd5 > scan_cur_word, 4'd4 > scan_cur_word, 4'd3 > scan_cur_word, 4'd2 > scan_cur_word, 4'd1 > scan_cur_word, 1'b0};
+    assign scan_later = mask_nonempty & (~16'd0 << ({1'd0, scan_cur_word} + 5'd1));
     assign scan_next_word_f0_0 = scan_later[0] || scan_later[1];
     assign scan_next_word_i0_0 = scan_later[0] ? 1'b0 : 1'b1;
     assign scan_next_word_f0_1 = scan_later[2] || scan_later[3];
@@ -1312,7 +1314,7 @@ module sparsetile_accel_mask_scanner (
             scan_weights_q <= phase == 2'd2;
             scan_fill <= scan_pass_start;
             if (mask_rsp) begin
-                mask_nonempty <= {(burst_rsp == 32'd15) ? (|mem_rsp_rdata) : mask_nonempty[15], (burst_rsp == 32'd14) ? (|mem_rsp_rdata) : mask_nonempty[14], (burst_rsp == 32'd13) ? (|mem_rsp_rdata) : mask_nonempty[13], (burst_rsp == 32'd12) ? (|mem_rsp_rdata) : mask_nonempty[12], (burst_rsp == 32'd11) ? (|mem_rsp_rdata) : mask_nonempty[11], (burst_rsp == 32'd10) ? (|mem_rsp_rdata) : mask_nonempty[10], (burst_rsp == 32'd9) ? (|mem_rsp_rdata) : mask_nonempty[9], (burst_rsp == 32'd8) ? (|mem_rsp_rdata) : mask_nonempty[8], (burst_rsp == 32'd7) ? (|mem_rsp_rdata) : mask_nonempty[7], (burst_rsp == 32'd6) ? (|mem_rsp_rdata) : mask_nonempty[6], (burst_rsp == 32'd5) ? (|mem_rsp_rdata) : mask_nonempty[5], (burst_rsp == 32'd4) ? (|mem_rsp_rdata) : mask_nonempty[4], (burst_rsp == 32'd3) ? (|mem_rsp_rdata) : mask_nonempty[3], (burst_rsp == 32'd2) ? (|mem_rsp_rdata) : mask_nonempty[2], (burst_rsp == 32'd1) ? (|mem_rsp_rdata) : mask_nonempty[1], (burst_rsp == 32'd0) ? (|mem_rsp_rdata) : mask_nonempty[0]};
+                mask_nonempty <= mask_nonempty | ({15'd0, |mem_rsp_rdata} << burst_rsp[3:0]);
             end
             if (scan_fill) begin
                 scan_cur_word <= scan_first_word;

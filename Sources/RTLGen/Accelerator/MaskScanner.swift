@@ -29,7 +29,8 @@ extension AcceleratorBuilder {
         // ---- which word is next: the first non-empty word of the mask, and the first after the current one ----
         let (_, firstIdx) = m.lowestSetBit("scan_first", nonEmpty)
         let firstWord = m.wire("scan_first_word", firstIdx.fit(idxW))
-        let later = m.wire("scan_later", nonEmpty & cat((0..<maxMw).reversed().map { w -> any ExprConvertible in w == 0 ? k(0, 1) : k(w, idxW) > curWord }))
+        let allWords = ~Expr.zeros(width: maxMw)
+        let later = m.wire("scan_later", nonEmpty & (allWords << (curWord.zext(idxW + 1) + 1)))
         let (nextAny, nextIdx) = m.lowestSetBit("scan_next_word", later)
         let nextWord = m.wire("scan_next_word_index", nextIdx.fit(idxW))
         let depth = max(maxMw, 2), aw = Memory.addressWidth(depth: depth)
@@ -51,12 +52,8 @@ extension AcceleratorBuilder {
         m.clocked("scanner") { p in
             p.assign(scanValid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(cntW))
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
-            p.when(maskRspW) {
-                let bits = (0..<maxMw).map { w -> any ExprConvertible in
-                    mux(rspIdx == w, memRspRdata.fit(wb).reduceOr(), nonEmpty[w])
-                }
-                p.assign(nonEmpty, cat(bits.reversed()))
-            }
+            // Each mask word arrives once per layer, after START cleared the vector: set its bit.
+            p.when(maskRspW) { p.assign(nonEmpty, nonEmpty | (memRspRdata.fit(wb).reduceOr().zext(maxMw) << rspIdx.fit(idxW))) }
             p.when(fill) { p.assign(curWord, firstWord); p.assign(curBits, wordData) }
             p.when(grantLoad) {
                 p.when(emptied) {
