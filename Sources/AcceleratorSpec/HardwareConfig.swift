@@ -39,21 +39,25 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var outputBufferBytes: Int
     /// DRAM word width B in bytes (power of two, ≥ 4, multiple of lanesC): one request per cycle.
     public var memBytesPerCycle: Int
-    /// Cycles from a read request to its data (≥ 1).
+    /// Cycles from a read request to its data (≥ 1) under the fixed memory profile.
     public var memLatency: Int
+    /// Reads the memory port keeps in flight at most (accepted, data not yet returned); 1...1024.
+    /// With more than `memLatency` the fixed profile never throttles (one read per cycle).
+    public var maxOutstandingReads: Int
     /// Clock frequency, for reporting milliseconds only.
     public var clockMHz: Double
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
-                memBytesPerCycle: Int, memLatency: Int, clockMHz: Double = 200) throws {
+                memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
         self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
+        self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
 
@@ -63,6 +67,15 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
         memBytesPerCycle = b; memLatency = l; clockMHz = 200
+        maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
+    }
+
+    /// The default read window: the smallest power of two above `memLatency`, at least 16, so the
+    /// fixed profile streams one read per cycle.
+    public static func defaultMaxOutstandingReads(memLatency l: Int) -> Int {
+        var n = 16
+        while n <= l { n *= 2 }
+        return n
     }
 
     /// Small reference instance: 4×4 tile, 4×4 lanes, 16-byte DRAM port.
@@ -90,6 +103,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         }
         if memBytesPerCycle % lanesC != 0 { try fail("memBytesPerCycle \(memBytesPerCycle) must be a multiple of lanesC \(lanesC)") }
         if memLatency < 1 || memLatency > 4096 { try fail("memLatency \(memLatency) must be in 1...4096") }
+        if !(1...1024).contains(maxOutstandingReads) { try fail("maxOutstandingReads \(maxOutstandingReads) must be in 1...1024") }
         if inputBufferBytes <= 0 { try fail("inputBufferBytes \(inputBufferBytes) must be positive") }
         if weightBufferBytes <= 0 { try fail("weightBufferBytes \(weightBufferBytes) must be positive") }
         if outputBufferBytes <= 0 { try fail("outputBufferBytes \(outputBufferBytes) must be positive") }
@@ -116,10 +130,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
-        case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, clockMHz
+        case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
     }
 
-    /// Decodes and validates; missing widths default to 8/8/32 and clockMHz to 200.
+    /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
+    /// maxOutstandingReads to `defaultMaxOutstandingReads(memLatency:)`.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
@@ -133,6 +148,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             outputBufferBytes: c.decode(Int.self, forKey: .outputBufferBytes),
             memBytesPerCycle: c.decode(Int.self, forKey: .memBytesPerCycle),
             memLatency: c.decode(Int.self, forKey: .memLatency),
+            maxOutstandingReads: c.decodeIfPresent(Int.self, forKey: .maxOutstandingReads),
             clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200)
     }
 

@@ -22,10 +22,14 @@ public struct CoSimulator: Sendable {
     public var cache: BuildCache
     /// Build with `--trace-fst` (needed for `--trace-fst` waveforms).
     public var traceFST: Bool
+    /// The DRAM behind the memory port, the same for the model and the harness.
+    public var memory: MemoryTiming
 
     public init(config: HardwareConfig, source: DesignSource = .accelerator, fault: FaultInjection = .none,
-                cache: BuildCache = BuildCache(), traceFST: Bool = false) {
+                cache: BuildCache = BuildCache(), traceFST: Bool = false,
+                memory profile: MemoryProfile = .fixed, seed: UInt64 = 1) {
         self.config = config; self.source = source; self.fault = fault; self.cache = cache; self.traceFST = traceFST
+        memory = MemoryTiming(profile: profile, seed: seed, config: config)
     }
 
     /// Builds (or reuses) the simulator.
@@ -41,9 +45,10 @@ public struct CoSimulator: Sendable {
         let sim = try build()
         let plan = try LayerPlan(job: job, config: config)
         let t0 = Date()
-        let model = try TileModel(config: config).simulate(job, mode: .fast, outputs: true, dense: true)
+        let model = try TileModel(config: config, memory: memory.profile, seed: memory.seed)
+            .simulate(job, mode: .fast, outputs: true, dense: true)
         let modelSeconds = Date().timeIntervalSince(t0)
-        let hj = try HarnessJob(job: job, config: config, watchdog: Self.watchdog(modelCycles: model.stats.cycles))
+        let hj = try HarnessJob(job: job, config: config, memory: memory, watchdog: Self.watchdog(modelCycles: model.stats.cycles))
         let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory)
         let cmp = LayerComparison(name: job.name, plan: plan, model: model, rtl: rtl, golden: golden)
         return CoSimLayerResult(model: model, rtl: rtl, comparison: cmp, modelSeconds: modelSeconds, rtlSeconds: rtl.wallSeconds)

@@ -21,11 +21,14 @@ public struct HarnessJob: Sendable {
     /// (register word offset, value), written in order before CTRL.start.
     public var csrs: [(Int, UInt32)]
     public var tiles: [Tile]
+    /// The memory profile and seed of the DRAM the harness models (nil: the fixed profile at `latency`).
+    public var memory: MemoryTiming?
 
     public init(wordBytes: Int, latency: Int, watchdog: Int, image: [UInt8], outputBase: Int, outputWords: Int,
-                csrs: [(Int, UInt32)], tiles: [Tile]) {
+                csrs: [(Int, UInt32)], tiles: [Tile], memory: MemoryTiming? = nil) {
         self.wordBytes = wordBytes; self.latency = latency; self.watchdog = watchdog; self.image = image
         self.outputBase = outputBase; self.outputWords = outputWords; self.csrs = csrs; self.tiles = tiles
+        self.memory = memory
     }
 
     public var memWords: Int { image.count / wordBytes }
@@ -34,6 +37,7 @@ public struct HarnessJob: Sendable {
     public var jobFile: String {
         var s = "# sparsetile harness job\nword_bytes \(wordBytes)\nlatency \(latency)\nwatchdog \(watchdog)\n"
         s += "mem_words \(memWords)\noutput_base \(outputBase)\noutput_words \(outputWords)\n"
+        s += memory?.harnessLines ?? "mem_profile fixed\n"
         for (a, v) in csrs { s += "csr 0x\(String(a, radix: 16)) 0x\(String(v, radix: 16))\n" }
         for t in tiles { s += "tile \(t.pass) \(t.index) \(t.ty) \(t.tx) \(t.computeCycles)\n" }
         return s
@@ -70,7 +74,7 @@ public enum CSR {
 
 extension HarnessJob {
     /// The harness job of a layer: its memory image, CSR values and the trace records (pass, tile).
-    public init(job: LayerJob, config: HardwareConfig, watchdog: Int) throws {
+    public init(job: LayerJob, config: HardwareConfig, memory: MemoryTiming? = nil, watchdog: Int) throws {
         let plan = try LayerPlan(job: job, config: config)
         let img = MemoryImage(job: job, plan: plan)
         var tiles: [Tile] = []
@@ -81,7 +85,7 @@ extension HarnessJob {
         }
         self.init(wordBytes: config.memBytesPerCycle, latency: config.memLatency, watchdog: watchdog, image: img.bytes,
                   outputBase: img.regions.output, outputWords: img.regions.end - img.regions.output,
-                  csrs: CSR.program(job: job, plan: plan, regions: img.regions), tiles: tiles)
+                  csrs: CSR.program(job: job, plan: plan, regions: img.regions), tiles: tiles, memory: memory)
     }
 }
 

@@ -301,15 +301,17 @@ public struct Regression: Sendable {
         return results.all()
     }
 
-    /// Runs one case through the model and the RTL (the simulator must be built already, or is built now).
-    public static func execute(_ c: RegressionCase, source: DesignSource, fault: FaultInjection, cache: BuildCache) -> RegressionOutcome {
+    /// Runs one case through the model and the RTL (the simulator must be built already, or is built now),
+    /// both behind the DRAM of `memory`, seeded with the case's seed.
+    public static func execute(_ c: RegressionCase, source: DesignSource, fault: FaultInjection, cache: BuildCache,
+                               memory: MemoryProfile = .fixed) -> RegressionOutcome {
         let t0 = Date()
         do {
             let job = try c.job()
             do { _ = try LayerPlan(job: job, config: c.config) } catch {
                 return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
             }
-            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache)
+            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed)
             let r = try sim.run(job)
             let cmp = r.comparison
             var o = RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,

@@ -95,14 +95,18 @@ public struct Testbench: Sendable {
             wire [B-1:0] mem_req_wstrb;
             logic mem_rsp_valid;
             logic [8*B-1:0] mem_rsp_rdata;
+            // The fixed memory profile: the request channel is always ready.
+            logic mem_req_ready = 1'b1;
+            wire mem_rsp_ready;
             wire busy, done;
             wire ev_load_start, ev_load_ready, ev_compute_start, ev_store_start, ev_store_end;
 
             sparsetile_accel dut (
                 .clk(clk), .rst(rst), .csr_we(csr_we), .csr_addr(csr_addr), .csr_wdata(csr_wdata), .csr_rdata(csr_rdata),
                 .mem_req_valid(mem_req_valid), .mem_req_write(mem_req_write), .mem_req_addr(mem_req_addr),
-                .mem_req_wdata(mem_req_wdata), .mem_req_wstrb(mem_req_wstrb),
-                .mem_rsp_valid(mem_rsp_valid), .mem_rsp_rdata(mem_rsp_rdata), .busy(busy), .done(done),
+                .mem_req_wdata(mem_req_wdata), .mem_req_wstrb(mem_req_wstrb), .mem_req_ready(mem_req_ready),
+                .mem_rsp_valid(mem_rsp_valid), .mem_rsp_rdata(mem_rsp_rdata), .mem_rsp_ready(mem_rsp_ready),
+                .busy(busy), .done(done),
                 .ev_load_start(ev_load_start), .ev_load_ready(ev_load_ready), .ev_compute_start(ev_compute_start),
                 .ev_store_start(ev_store_start), .ev_store_end(ev_store_end));
 

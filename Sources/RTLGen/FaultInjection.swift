@@ -21,6 +21,10 @@ public enum FaultInjection: String, CaseIterable, Codable, Sendable {
     /// The port sequencer grants every transfer one cycle after it becomes eligible
     /// (a one-cycle-late handshake between the compute and the store engine).
     case lateHandshake = "late-handshake"
+    /// The load engine ignores the memory port's request ready: it advances to its next request
+    /// whether or not the port accepted the current one (invisible while the port is always ready,
+    /// i.e. under the fixed memory profile).
+    case ignoresReady = "ignores-ready"
 
     /// Every real fault (all cases but `.none`).
     public static var faults: [FaultInjection] { allCases.filter { $0 != .none } }

@@ -9,7 +9,7 @@ final class DataPath {
     let cfg: HardwareConfig
     let mode: SimulationMode
     var image: MemoryImage
-    let B: Int, L: Int
+    let B: Int
 
     enum Dest {
         case mask(Int)
@@ -41,7 +41,7 @@ final class DataPath {
 
     init(job: LayerJob, plan: LayerPlan, mode: SimulationMode) {
         self.job = job; self.plan = plan; self.mode = mode
-        cfg = plan.config; B = cfg.memBytesPerCycle; L = cfg.memLatency
+        cfg = plan.config; B = cfg.memBytesPerCycle
         image = MemoryImage(job: job, plan: plan)
         maskBytes = [UInt8](repeating: 0, count: plan.maskWords * B)
         let stepped = mode == .stepped
@@ -64,8 +64,9 @@ final class DataPath {
 
     // MARK: DRAM port
 
-    private func read(_ addr: Int, at t: Int, into dest: Dest) {
-        pending.append(PendingRead(cycle: t + L, addr: addr, dest: dest))
+    /// A read whose data arrives in cycle `arrival` (the port returns reads in order, so `pending` stays sorted).
+    private func read(_ addr: Int, arrival: Int, into dest: Dest) {
+        pending.append(PendingRead(cycle: arrival, addr: addr, dest: dest))
     }
 
     /// Writes the read data returning in cycle t into its buffer (end of cycle t).
@@ -86,14 +87,14 @@ final class DataPath {
         if pendingHead == pending.count { pending.removeAll(keepingCapacity: true); pendingHead = 0 }
     }
 
-    func readMask(word q: Int, at t: Int) { read(image.regions.mask + q, at: t, into: .mask(q)) }
-    func readBias(word w: Int, at t: Int) { read(image.regions.bias + w, at: t, into: .bias(w)) }
-    func readWeight(pass p: OutputPass, word q: Int, at t: Int) {
+    func readMask(word q: Int, arrival a: Int) { read(image.regions.mask + q, arrival: a, into: .mask(q)) }
+    func readBias(word w: Int, arrival a: Int) { read(image.regions.bias + w, arrival: a, into: .bias(w)) }
+    func readWeight(pass p: OutputPass, word q: Int, arrival a: Int) {
         let perChannel = plan.kernel * plan.kernel * plan.inWords
         let oLocal = q / perChannel, rem = q % perChannel
         let tap = rem / plan.inWords, w = rem % plan.inWords
         let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernel, kx: tap % plan.kernel, word: w)
-        read(image.regions.weights + p.firstChannel * perChannel + q, at: t, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
+        read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
     }
 
     /// Mask bits as loaded (raster order), for checking the scanner's view.
@@ -103,7 +104,7 @@ final class DataPath {
 
     // MARK: Load engine (stepped)
 
-    func loadRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int, at t: Int) {
+    func loadRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int, arrival a: Int) {
         let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
         let CW = plan.inWords
         let nh = rows.count * cols.count * CW
@@ -114,12 +115,12 @@ final class DataPath {
             let hy = iy - (tile.ty * cfg.tileH * plan.stride - plan.pad)
             let hx = ix - (tile.tx * cfg.tileW * plan.stride - plan.pad)
             let bank = plan.inputBank(hy: hy, hx: hx)
-            read(image.regions.input + (iy * plan.inW + ix) * CW + w, at: t,
+            read(image.regions.input + (iy * plan.inW + ix) * CW + w, arrival: a,
                  into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: w)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
             let local = ((oy - tile.ty * cfg.tileH) * cfg.tileW + (ox - tile.tx * cfg.tileW)) * OW + j
-            read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, at: t, into: .residual(half: half, word: local))
+            read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a, into: .residual(half: half, word: local))
         }
     }
 

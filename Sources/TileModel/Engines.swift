@@ -24,50 +24,64 @@ final class LayerEngines {
     var trace: [TileEvent] = []
     var traceBase = 0
 
-    init(job: LayerJob, plan: LayerPlan, mode: SimulationMode, withData: Bool) {
+    var port: DRAMPort
+
+    init(job: LayerJob, plan: LayerPlan, memory: MemoryTiming, mode: SimulationMode, withData: Bool) {
         self.job = job; self.plan = plan; self.mode = mode; self.withData = withData
         cfg = plan.config; L = cfg.memLatency; B = cfg.memBytesPerCycle
         tiles = job.tileMask.activeTiles
+        port = DRAMPort(timing: memory, config: cfg)
         if withData { dram = DataPath(job: job, plan: plan, mode: mode) }
     }
+
+    /// Stepped data movement is on (one cycle per iteration, real buffers).
+    private var stepsData: Bool { mode == .stepped && dram != nil }
 
     static let never = Int.max
 
     /// Runs the layer to completion; returns the cycle count.
     func run() -> Int {
         let maskWords = plan.maskWords
-        // Phase MASK: Mw requests in cycles [0, Mw), last data at Mw−1+L.
-        burst(words: maskWords, cause: \.setup) { q in self.dram?.readMask(word: q, at: self.t) }
+        // Phase MASK: Mw requests from cycle 0 on; it ends the cycle after the last datum arrives.
+        burst(words: maskWords, cause: \.setup) { q, a in self.dram?.readMask(word: q, arrival: a) }
         if tiles.isEmpty { return t }
         for pass in plan.passes {
             let br = plan.biasWordRange(pass)
             let nb = br.count, nw = plan.weightWordCount(pass)
             dram?.beginPass(pass)
-            burst(words: nb + nw, cause: \.weights) { q in
-                if q < nb { self.dram?.readBias(word: br.lowerBound + q, at: self.t) }
-                else { self.dram?.readWeight(pass: pass, word: q - nb, at: self.t) }
+            burst(words: nb + nw, cause: \.weights) { q, a in
+                if q < nb { self.dram?.readBias(word: br.lowerBound + q, arrival: a) }
+                else { self.dram?.readWeight(pass: pass, word: q - nb, arrival: a) }
             }
             tilePhase(pass)
         }
         return t
     }
 
-    /// A run of `words` read requests (one per cycle) followed by the L-cycle wait for the last datum.
-    private func burst(words n: Int, cause: WritableKeyPath<StallCycles, Int>, request: (Int) -> Void) {
-        let end = t + n + L
+    /// A run of `words` read requests, presented from cycle t on and accepted as the port allows,
+    /// followed by the wait for the last datum. `request(q, arrival)` moves read q's data (stepped mode).
+    private func burst(words n: Int, cause: WritableKeyPath<StallCycles, Int>, request: (Int, Int) -> Void) {
+        let start = t
         beatsRead += n
-        if mode == .fast || dram == nil {
-            stalls[keyPath: cause] += end - t
-            t = end
+        if port.streams && !stepsData {
+            // One read per cycle, the last datum L cycles after the last request.
+            t += n + L
+            stalls[keyPath: cause] += t - start
             return
         }
-        var q = 0
-        while t < end {
-            if q < n { request(q); q += 1 }
-            dram!.deliver(at: t)
-            stalls[keyPath: cause] += 1
+        var q = 0, lastArrival = t
+        while q < n {
+            if port.accepts(read: true, at: t) {
+                lastArrival = port.acceptRead(at: t)
+                if stepsData { request(q, lastArrival) }
+                q += 1
+            }
+            if stepsData { dram!.deliver(at: t) }
             t += 1
         }
+        if stepsData { while t <= lastArrival { dram!.deliver(at: t); t += 1 } }
+        t = max(t, lastArrival + 1)
+        stalls[keyPath: cause] += t - start
     }
 
     // MARK: Tile phase
@@ -99,7 +113,7 @@ final class LayerEngines {
                                    computeStart: -1, computeEnd: -1, storeStart: -1, storeEnd: -1))
         }
         // Port sequencer: transfer `xfer` of `order`; remaining requests (0 = not granted yet).
-        var xfer = 0, xfRemaining = 0, xfIssued = 0
+        var xfer = 0, xfRemaining = 0, xfIssued = 0, lastArrival = 0
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
@@ -110,8 +124,19 @@ final class LayerEngines {
             let (isStore, xt) = order[xfer]
             let xfIssuing = xfRemaining > 0
             var xfGrant = false
+            // A request of the current transfer accepted in cycle t (read: its data's arrival cycle).
+            var xfAccept = false, arrival = -1
             if xfIssuing {
-                dur = xfRemaining
+                if port.streams {
+                    dur = xfRemaining; xfAccept = true
+                    arrival = t + L
+                } else {
+                    dur = 1
+                    if port.accepts(read: !isStore, at: t) {
+                        xfAccept = true
+                        if !isStore { arrival = port.acceptRead(at: t) }
+                    }
+                }
             } else {
                 let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
@@ -152,9 +177,9 @@ final class LayerEngines {
 
             // ---- data movement (stepped: exactly one cycle) ----
             if let d = dram, mode == .stepped {
-                if xfIssuing {
+                if xfAccept {
                     if isStore { d.storeRequest(tile: tiles[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: tiles[xt], index: xt, q: xfIssued, at: t) }
+                    else { d.loadRequest(tile: tiles[xt], index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {
                     d.computeStep(tile: tiles[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
@@ -164,15 +189,20 @@ final class LayerEngines {
             }
 
             // ---- advance the engines by delta ----
-            if xfIssuing {
+            if xfAccept {
+                // `delta` requests accepted in [t, t + delta) (more than one only while the port streams).
+                if xfIssued == 0 {
+                    if isStore { trace[traceBase + xt].storeStart = t } else { trace[traceBase + xt].loadStart = t }
+                }
                 xfRemaining -= delta; xfIssued += delta
+                if !isStore { lastArrival = arrival + delta - 1 }
                 if xfRemaining == 0 {
                     if isStore {
                         storeEnd[xt] = t + delta
                         trace[traceBase + xt].storeEnd = t + delta
                     } else {
-                        ready[xt] = t + delta + L
-                        trace[traceBase + xt].loadEnd = t + delta + L
+                        ready[xt] = lastArrival + 1
+                        trace[traceBase + xt].loadEnd = lastArrival + 1
                     }
                     xfer += 1
                 }
@@ -180,11 +210,9 @@ final class LayerEngines {
                 xfRemaining = isStore ? storeWords[xt] : loadWords[xt]; xfIssued = 0
                 if isStore {
                     beatsWritten += xfRemaining
-                    trace[traceBase + xt].storeStart = t + 1
                     if let d = dram, mode == .fast { d.storeTileFast(tile: tiles[xt]) }
                 } else {
                     beatsRead += xfRemaining
-                    trace[traceBase + xt].loadStart = t + 1
                 }
             }
             if cpRunning {

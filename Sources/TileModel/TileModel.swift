@@ -3,13 +3,18 @@
 /// The cycle-accurate model of the reference accelerator (docs/microarchitecture.md).
 public struct TileModel: Sendable {
     public let config: HardwareConfig
+    /// How the DRAM behind the memory port answers (the fixed profile unless told otherwise).
+    public let memory: MemoryTiming
 
-    public init(config: HardwareConfig) { self.config = config }
+    public init(config: HardwareConfig, memory profile: MemoryProfile = .fixed, seed: UInt64 = 1) {
+        self.config = config
+        memory = MemoryTiming(profile: profile, seed: seed, config: config)
+    }
 
     /// Cycles of `job` without moving data (fast mode, timing only).
     public func cycles(_ job: LayerJob) throws -> Int {
         let plan = try LayerPlan(job: job, config: config)
-        return LayerEngines(job: job, plan: plan, mode: .fast, withData: false).run()
+        return LayerEngines(job: job, plan: plan, memory: memory, mode: .fast, withData: false).run()
     }
 
     /// Simulates one layer.
@@ -20,7 +25,7 @@ public struct TileModel: Sendable {
     public func simulate(_ job: LayerJob, mode: SimulationMode = .fast, outputs: Bool = true,
                          dense: Bool = true) throws -> LayerSimulation {
         let plan = try LayerPlan(job: job, config: config)
-        let engines = LayerEngines(job: job, plan: plan, mode: mode, withData: outputs)
+        let engines = LayerEngines(job: job, plan: plan, memory: memory, mode: mode, withData: outputs)
         let cycles = engines.run()
         if mode == .stepped, let d = engines.dram {
             precondition(d.loadedMask == job.tileMask.bits, "mask register differs from the job's tile mask")
@@ -29,7 +34,7 @@ public struct TileModel: Sendable {
         if dense && job.tileMask.activeCount != job.tileMask.bits.count {
             let full = TileMask(mapHeight: job.tileMask.mapHeight, mapWidth: job.tileMask.mapWidth,
                                 tileHeight: config.tileH, tileWidth: config.tileW, repeating: true)
-            denseCycles = LayerEngines(job: job.with(tileMask: full), plan: plan, mode: .fast, withData: false).run()
+            denseCycles = LayerEngines(job: job.with(tileMask: full), plan: plan, memory: memory, mode: .fast, withData: false).run()
         }
         let stats = Self.stats(job: job, plan: plan, engines: engines, cycles: cycles, denseCycles: denseCycles)
         return LayerSimulation(stats: stats, trace: engines.trace, output: engines.dram.map { $0.image.output(plan: plan) })

@@ -25,6 +25,7 @@ struct Cosim: ParsableCommand {
         """)
 
     @OptionGroup var source: LayerSourceOptions
+    @OptionGroup var memory: MemoryProfileOption
     @Option(name: .long, help: "Only these layers (comma-separated names; network layer names or synthetic specs).")
     var layers: String?
     @Option(name: .long, help: "Directory for failing layers' FST waveform (<layer>.fst) and model/RTL trace CSVs.")
@@ -51,7 +52,7 @@ struct Cosim: ParsableCommand {
         entries = []
         guard !selected.isEmpty else { throw ValidationError("--layers \(layers ?? ""): no such layer") }
 
-        let session = CoSimSession(config: cfg, fault: fi, jobs: selected)
+        let session = CoSimSession(config: cfg, fault: fi, memory: memory.profile, seed: source.seed, jobs: selected)
         if let dir = testbench {
             for (j, _) in selected {
                 let d = URL(fileURLWithPath: dir).appendingPathComponent(j.name)
@@ -90,14 +91,15 @@ struct CoSimSession {
     let design: DesignSource
     let simulator: CoSimulator
 
-    init(config: HardwareConfig, fault: FaultInjection = .none, jobs: [(LayerJob, QTensor?)]) {
+    init(config: HardwareConfig, fault: FaultInjection = .none, memory: MemoryProfile = .fixed, seed: UInt64 = 1,
+         jobs: [(LayerJob, QTensor?)]) {
         self.config = config; self.fault = fault; self.jobs = jobs
         let side = jobs.map { max($0.0.outShape.height, $0.0.outShape.width) }.max() ?? 1
         var maxMap = 32
         while maxMap < side { maxMap *= 2 }
         maxMapSize = maxMap
         design = DesignSource.accelerator(maxMapSize: maxMap)
-        simulator = CoSimulator(config: config, source: design, fault: fault)
+        simulator = CoSimulator(config: config, source: design, fault: fault, memory: memory, seed: seed)
     }
 
     /// The generator behind `design` (same configuration and limits): what `sparsetile generate
@@ -137,7 +139,7 @@ struct CoSimSession {
     /// finish together); prints a line per layer as it finishes (stdout) and progress (stderr).
     /// Results come back in layer order.
     func run(parallel: Int = 1, traceDirectory: URL? = nil, log: @escaping @Sendable (String) -> Void = { print($0) }) throws -> Outcome {
-        log("config \(config.contentHash): tile \(config.tileH)x\(config.tileW), lanesK \(config.lanesK), lanesC \(config.lanesC), B \(config.memBytesPerCycle), L \(config.memLatency)\(fault == .none ? "" : ", FAULT \(fault.rawValue)")")
+        log("config \(config.contentHash): tile \(config.tileH)x\(config.tileW), lanesK \(config.lanesK), lanesC \(config.lanesC), B \(config.memBytesPerCycle), L \(config.memLatency), memory \(simulator.memory.profile)\(fault == .none ? "" : ", FAULT \(fault.rawValue)")")
         let cacheDir = simulator.cache.root.appendingPathComponent(BuildCache.key(config: config, fault: fault, source: design.name, traceFST: false))
         progress("Verilator: building or reusing the simulator in \(cacheDir.path) (a first build takes minutes; later runs reuse it)")
         let build = try simulator.build()

@@ -26,7 +26,7 @@ struct LayerSourceOptions: ParsableArguments {
     var maskDir: String?
     @Option(name: .long, help: "Directory of .npy weights for --network (default: seeded He init).")
     var weights: String?
-    @Option(name: .long, help: "Seed of the synthetic tensors and masks.")
+    @Option(name: .long, help: "Seed of the synthetic tensors and masks, and of the --mem-profile draws.")
     var seed: UInt64 = 1
     @OptionGroup var hardware: ConfigOptions
 

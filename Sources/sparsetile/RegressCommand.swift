@@ -25,6 +25,7 @@ struct Regress: ParsableCommand {
     var junit: String?
     @Option(name: .long, help: "Seed of tensors and random masks.")
     var seed: UInt64 = 1
+    @OptionGroup var memory: MemoryProfileOption
     @Flag(name: .long, help: "List the cases (of this shard) and exit.")
     var list = false
     @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
@@ -37,7 +38,7 @@ struct Regress: ParsableCommand {
         let reg = Regression(suite: s, seed: seed)
         var cases = reg.cases()
         let total = cases.count
-        var label = "\(s.rawValue) suite, seed \(seed)"
+        var label = "\(s.rawValue) suite, seed \(seed), memory \(memory.profile)"
         if let sh = shard {
             let (i, n) = try Regression.parseShard(sh)
             cases = Regression.shard(cases, index: i, count: n)
@@ -55,7 +56,9 @@ struct Regress: ParsableCommand {
             say(String(format: "  build %d/%d config %@: %@", k + 1, configs.count, cfg.contentHash, b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
         }
         let n = cases.count
-        let outcomes = Regression.run(cases, jobs: jobs, execute: { Regression.execute($0, source: Regression.design, fault: fi, cache: cache) },
+        let outcomes = Regression.run(cases, jobs: jobs, execute: { [profile = memory.profile] in
+            Regression.execute($0, source: Regression.design, fault: fi, cache: cache, memory: profile)
+        },
                                       progress: { done, o in
             var line = String(format: "[%d/%d] %@ %@ (%.2f s)", done, n, o.status.rawValue.uppercased(), o.caseID, o.seconds)
             if let m = o.modelCycles, let r = o.rtlCycles { line += " model \(m) RTL \(r)" }

@@ -20,6 +20,7 @@ struct Simulate: ParsableCommand {
         """)
 
     @OptionGroup var source: LayerSourceOptions
+    @OptionGroup var memory: MemoryProfileOption
     @Option(name: .long, help: "fast or stepped.")
     var mode: String = "fast"
     @Option(name: .long, help: "Write the JSON report here.")
@@ -35,7 +36,7 @@ struct Simulate: ParsableCommand {
 
         let jobs = try source.jobs(config: cfg)
 
-        let model = TileModel(config: cfg)
+        let model = TileModel(config: cfg, memory: memory.profile, seed: source.seed)
         var stats: [LayerStats] = []
         var checked = 0, mismatched: [String] = []
         if let dir = trace { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -53,7 +54,7 @@ struct Simulate: ParsableCommand {
             }
         }
         let report = LayerReportSet(config: cfg, stats: stats)
-        print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
+        print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency), memory \(memory.profile)")
         print(report.table())
         if checked > 0 {
             print(mismatched.isEmpty ? "outputs: all \(checked) conv layers equal SparseCNN's int8 outputs bit for bit"

@@ -200,10 +200,15 @@ struct RegressionTests {
 struct AcceleratorTests {
     static let cache = StandIn.cache
 
-    static func smoke(fault: FaultInjection) -> [RegressionOutcome] {
+    static func smoke(fault: FaultInjection, memory: MemoryProfile = .fixed) -> [RegressionOutcome] {
         let cases = Regression(suite: .smoke, seed: 1).cases()
-        return Regression.run(cases, jobs: 2, execute: { Regression.execute($0, source: Regression.design, fault: fault, cache: cache) })
+        return Regression.run(cases, jobs: 2, execute: {
+            Regression.execute($0, source: Regression.design, fault: fault, cache: cache, memory: memory)
+        })
     }
+
+    /// A profile with long, random latencies and a request channel that refuses one cycle in three.
+    static let backpressure = try! MemoryProfile(parsing: "random:3-30:0.33")
 
     /// Cycles, trace, DRAM beats, the CYCLES register and the output bytes match the model on every smoke case.
     @Test func smokeSuitePasses() {
@@ -241,8 +246,19 @@ struct AcceleratorTests {
             // Pure timing: every output is right, the cycles/trace differ.
             #expect(fails.contains { $0.timingMatches == false }, "fault \(fault.rawValue): no timing mismatch")
             #expect(o.allSatisfy { $0.outputsMatch == true })
+        case .ignoresReady:
+            // Invisible while the port is always ready (the fixed profile)…
+            #expect(fails.isEmpty, "\(fails.map { "\($0.caseID): \($0.message)" }.joined(separator: "\n"))")
         }
-        #expect(fault == .none || !fails.isEmpty, "fault \(fault.rawValue) was not caught by the smoke suite")
+        if fault == .ignoresReady || fault == .none {
+            // …and caught under backpressure, where `.none` still passes every case.
+            let b = Self.smoke(fault: fault, memory: Self.backpressure)
+            let bFails = b.filter { $0.status != .pass }
+            #expect(fault == .none ? bFails.isEmpty : !bFails.isEmpty,
+                    "fault \(fault.rawValue) under \(Self.backpressure): \(bFails.map { "\($0.caseID): \($0.message)" }.prefix(3))")
+        } else {
+            #expect(fault == .none || !fails.isEmpty, "fault \(fault.rawValue) was not caught by the smoke suite")
+        }
     }
 
     @Test func workedExampleTestbenchUnderIcarus() throws {

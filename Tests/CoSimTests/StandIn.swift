@@ -20,7 +20,9 @@ enum StandIn {
         let reqValid = m.output("mem_req_valid"), reqWrite = m.output("mem_req_write")
         let reqAddr = m.output("mem_req_addr", width: 32)
         let reqWdata = m.output("mem_req_wdata", width: 8 * B), reqWstrb = m.output("mem_req_wstrb", width: B)
+        let reqReady = m.input("mem_req_ready")
         let rspValid = m.input("mem_rsp_valid"), rspRdata = m.input("mem_rsp_rdata", width: 8 * B)
+        let rspReady = m.output("mem_rsp_ready")
         let busy = m.output("busy"), done = m.output("done")
         let evLS = m.output("ev_load_start"), evLR = m.output("ev_load_ready"), evCS = m.output("ev_compute_start")
         let evSS = m.output("ev_store_start"), evSE = m.output("ev_store_end")
@@ -51,10 +53,10 @@ enum StandIn {
             }.elseWhen(running) {
                 p.assign(cyc, cyc + 1)
                 p.when(phase == 0) {
-                    p.assign(phase, Expr.constant(1, width: 2)); p.assign(beatsRd, beatsRd + 1)
+                    p.when(reqReady) { p.assign(phase, Expr.constant(1, width: 2)); p.assign(beatsRd, beatsRd + 1) }
                 }.elseWhen(phase == 1) {
                     p.when(rspValid) { p.assign(data, rspRdata); p.assign(phase, Expr.constant(2, width: 2)) }
-                }.otherwise {
+                }.elseWhen(reqReady) {
                     p.assign(beatsWr, beatsWr + 1)
                     p.assign(idx, idx + 1)
                     p.assign(phase, Expr.constant(0, width: 2))
@@ -70,6 +72,7 @@ enum StandIn {
         m.assign(reqAddr, mux(isWrite, baseOut + idx.zext(32), baseIn + idx.zext(32)))
         m.assign(reqWdata, data)
         m.assign(reqWstrb, mux(isWrite, replicate(Expr.constant(1, width: 1), count: B), Expr.zeros(width: B)))
+        m.assign(rspReady, Expr.constant(1, width: 1))
         m.assign(busy, running)
         m.assign(done, doneR)
         m.assign(evLS, isRead)

@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   Verilated::commandArgs(argc, argv);
   Vsparsetile_accel* top = new Vsparsetile_accel;
   auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); top->clk = 0; top->eval(); };
-  top->rst = 1; top->csr_we = 0; top->mem_rsp_valid = 0; tick(); tick(); top->rst = 0;
+  top->rst = 1; top->csr_we = 0; top->mem_rsp_valid = 0; top->mem_req_ready = 1; tick(); tick(); top->rst = 0;
   for (auto& c : csrs) { top->csr_we = 1; top->csr_addr = c.first; top->csr_wdata = c.second; tick(); }
   top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; tick();   // cycle -1: start
   top->csr_we = 0;

@@ -1,9 +1,15 @@
 // SparseTile co-simulation harness for the Verilator model of `sparsetile_accel`.
 //
 // Drives exactly the top-level ports of docs/microarchitecture.md §15:
-//   * models the DRAM port of §7.1: at most one request per cycle; read data of a request issued
-//     in cycle t is presented on mem_rsp_valid/mem_rsp_rdata during cycle t+L only; writes are
-//     applied in their request cycle with the byte strobe; every request is one beat;
+//   * models the DRAM behind the memory port of §7.1 under a memory profile: the request channel's
+//     ready (always 1 under `fixed`; under `random` low in a cycle when a seeded draw says so), a read
+//     accepted in cycle t returns in order at max(t + latency, previous return + 1) with the latency
+//     L (fixed) or drawn per read (random), presented on mem_rsp_valid/mem_rsp_rdata for that one
+//     cycle; writes are applied in their accept cycle with the byte strobe; every accepted request
+//     is one beat. The draws are those of AcceleratorSpec/MemoryProfile.swift (`MemoryTiming`);
+//   * checks the port's protocol: a request presented and not accepted is presented again, unchanged,
+//     in the next cycle (valid never waits for ready and never withdraws), and mem_rsp_ready is high
+//     whenever a response is presented;
 //   * programs the CSRs of §8 (one write per cycle), writes CTRL.start in cycle -1, then clocks
 //     the design from cycle 0 until `done` reads 1 (that cycle is the layer's cycle count,
 //     counted here, independently of the RTL's CYCLES CSR, which is read back and reported too);
@@ -17,6 +23,7 @@
 //
 // JOB.txt: whitespace-separated "key value..." lines ('#' starts a comment):
 //   word_bytes B | latency L | watchdog CYCLES | mem_words N | output_base W | output_words N
+//   mem_profile fixed | mem_profile random MIN MAX STALL_PER_65536 | mem_seed S
 //   csr ADDR VALUE            (repeatable, written in order before the start pulse)
 //   tile PASS INDEX TY TX COMPUTE_CYCLES   (repeatable; in pass then raster order; COMPUTE_CYCLES = G*Kc)
 // IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5); or IMAGE.hex, one word
@@ -38,6 +45,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -78,7 +87,29 @@ struct Job {
     long memWords = 0, outBase = 0, outWords = 0;
     std::vector<std::pair<unsigned, uint32_t>> csrs;
     std::vector<TileRecord> tiles;
+    bool randomMemory = false;
+    long latMin = 0, latMax = 0, stallThreshold = 0;
+    uint64_t memSeed = 1;
 };
+
+// ---- the memory profile's draws (AcceleratorSpec/MemoryProfile.swift, MemoryTiming) ----------
+// Draw i of stream k is output i (from 0) of SplitMix64 seeded with seed ^ k.
+constexpr uint64_t kReadyStream = 0x5245515245414459ull;    // "REQREADY"
+constexpr uint64_t kLatencyStream = 0x4C4154454E435900ull;  // "LATENCY\0"
+uint64_t draw(uint64_t seed, uint64_t stream, uint64_t i) {
+    uint64_t z = (seed ^ stream) + (i + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+bool requestReady(const Job& j, long t) {
+    if (!j.randomMemory || j.stallThreshold == 0) return true;
+    return long(draw(j.memSeed, kReadyStream, uint64_t(t)) >> 48) >= j.stallThreshold;
+}
+long readLatency(const Job& j, long n) {
+    if (!j.randomMemory) return j.L;
+    return j.latMin + long(draw(j.memSeed, kLatencyStream, uint64_t(n)) % uint64_t(j.latMax - j.latMin + 1));
+}
 
 [[noreturn]] void die(int code, const std::string& msg) {
     std::fprintf(stderr, "harness: %s\n", msg.c_str());
@@ -110,6 +141,17 @@ Job readJob(const std::string& path) {
         else if (key == "mem_words") num(j.memWords);
         else if (key == "output_base") num(j.outBase);
         else if (key == "output_words") num(j.outWords);
+        else if (key == "mem_profile") {
+            std::string kind;
+            if (!(ss >> kind)) die(2, path + ":" + std::to_string(lineNo) + ": missing value for mem_profile");
+            if (kind == "fixed") j.randomMemory = false;
+            else if (kind == "random") { j.randomMemory = true; num(j.latMin); num(j.latMax); num(j.stallThreshold); }
+            else die(2, path + ":" + std::to_string(lineNo) + ": unknown memory profile '" + kind + "'");
+        } else if (key == "mem_seed") {
+            std::string tok;
+            if (!(ss >> tok)) die(2, path + ":" + std::to_string(lineNo) + ": missing value for mem_seed");
+            j.memSeed = std::strtoull(tok.c_str(), nullptr, 0);
+        }
         else if (key == "csr") { num(a); num(b); j.csrs.push_back({unsigned(a), uint32_t(uint64_t(b))}); }
         else if (key == "tile") {
             TileRecord r;
@@ -119,6 +161,8 @@ Job readJob(const std::string& path) {
     }
     if (j.B < 4 || (j.B & (j.B - 1))) die(2, "job: word_bytes must be a power of two >= 4");
     if (j.L < 1) die(2, "job: latency must be >= 1");
+    if (j.randomMemory && (j.latMin < 1 || j.latMax < j.latMin)) die(2, "job: mem_profile random needs 1 <= MIN <= MAX");
+    if (j.randomMemory && (j.stallThreshold < 0 || j.stallThreshold >= 65536)) die(2, "job: stall threshold must be in 0...65535");
     if (j.memWords <= 0) die(2, "job: mem_words must be positive");
     if (j.outBase < 0 || j.outBase + j.outWords > j.memWords) die(2, "job: output region outside the image");
     return j;
@@ -149,7 +193,6 @@ int main(int argc, char** argv) {
     Job job = readJob(jobPath);
     if (maxCycles > 0) job.watchdog = maxCycles;
     const int B = job.B;
-    const long L = job.L;
 
     std::vector<uint8_t> mem(size_t(job.memWords) * B, 0);
     if (memPath.size() > 4 && memPath.compare(memPath.size() - 4, 4, ".hex") == 0) {
@@ -210,6 +253,7 @@ int main(int argc, char** argv) {
     // Reset, idle inputs.
     top->clk = 0; top->rst = 1; top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
     top->mem_rsp_valid = 0;
+    top->mem_req_ready = 0;
     {
         std::vector<uint8_t> zero(size_t(B), 0);
         setBytes(top->mem_rsp_rdata, zero.data(), B);
@@ -226,9 +270,14 @@ int main(int argc, char** argv) {
     top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; top->eval(); tick();
     top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
 
-    // DRAM response pipeline: slot (t mod (L+1)) holds the word due in cycle t.
-    std::vector<std::vector<uint8_t>> slotData(size_t(L + 1), std::vector<uint8_t>(size_t(B), 0));
-    std::vector<char> slotValid(size_t(L + 1), 0);
+    // Read responses in flight, in order: (arrival cycle, data read when the request was accepted).
+    std::deque<std::pair<long, std::vector<uint8_t>>> responses;
+    long readsAccepted = 0, lastArrival = -1;
+    // The request presented and not accepted in the previous cycle (it must come again unchanged).
+    bool held = false;
+    bool heldWrite = false;
+    uint64_t heldAddr = 0;
+    std::vector<uint8_t> heldData(size_t(B), 0), heldStrb(size_t(B), 0);
     std::vector<uint8_t> zero(size_t(B), 0);
     long beatsRead = 0, beatsWritten = 0, lastRequest = -1;
     long evCount[5] = {0, 0, 0, 0, 0}, evExtra[5] = {0, 0, 0, 0, 0};
@@ -239,11 +288,19 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     long t = 0, cycles = -1;
     for (; t <= job.watchdog; ++t) {
-        const size_t slot = size_t(t % (L + 1));
-        top->mem_rsp_valid = slotValid[slot] ? 1 : 0;
-        setBytes(top->mem_rsp_rdata, slotValid[slot] ? slotData[slot].data() : zero.data(), B);
-        slotValid[slot] = 0;
+        const bool rspNow = !responses.empty() && responses.front().first == t;
+        top->mem_rsp_valid = rspNow ? 1 : 0;
+        setBytes(top->mem_rsp_rdata, rspNow ? responses.front().second.data() : zero.data(), B);
+        const bool ready = requestReady(job, t);
+        top->mem_req_ready = ready ? 1 : 0;
         top->eval();
+        if (rspNow) {
+            if (!top->mem_rsp_ready) {
+                protocolError = "cycle " + std::to_string(t) + ": read response presented while mem_rsp_ready is low";
+                break;
+            }
+            responses.pop_front();
+        }
 
         // Events of cycle t.
         const bool ev[5] = {bool(top->ev_load_start), bool(top->ev_load_ready), bool(top->ev_compute_start),
@@ -262,7 +319,27 @@ int main(int argc, char** argv) {
             }
         }
         // The request of cycle t.
-        if (top->mem_req_valid) {
+        if (held) {
+            bool same = top->mem_req_valid && bool(top->mem_req_write) == heldWrite && uint64_t(top->mem_req_addr) == heldAddr;
+            for (int j = 0; same && heldWrite && j < B; ++j)
+                same = getByte(top->mem_req_wdata, j) == heldData[size_t(j)] && getBit(top->mem_req_wstrb, j) == bool(heldStrb[size_t(j)]);
+            if (!same) {
+                protocolError = "cycle " + std::to_string(t) + ": the " + (heldWrite ? "write" : "read") + " request to word " +
+                                std::to_string(heldAddr) + " was not accepted in cycle " + std::to_string(t - 1) +
+                                " (mem_req_ready low) and is not presented again unchanged";
+                break;
+            }
+        }
+        held = top->mem_req_valid && !ready;
+        if (held) {
+            heldWrite = top->mem_req_write;
+            heldAddr = uint64_t(top->mem_req_addr);
+            for (int j = 0; j < B; ++j) {
+                heldData[size_t(j)] = getByte(top->mem_req_wdata, j);
+                heldStrb[size_t(j)] = getBit(top->mem_req_wstrb, j);
+            }
+        }
+        if (top->mem_req_valid && ready) {
             lastRequest = t;
             const uint64_t addr = uint64_t(top->mem_req_addr);
             if (addr >= uint64_t(job.memWords)) {
@@ -278,9 +355,8 @@ int main(int argc, char** argv) {
                     if (getBit(top->mem_req_wstrb, j)) w[j] = getByte(top->mem_req_wdata, j);
             } else {
                 ++beatsRead;
-                const size_t due = size_t((t + L) % (L + 1));
-                std::memcpy(slotData[due].data(), w, size_t(B));
-                slotValid[due] = 1;
+                lastArrival = std::max(t + readLatency(job, readsAccepted++), lastArrival + 1);
+                responses.emplace_back(lastArrival, std::vector<uint8_t>(w, w + B));
             }
         }
         if (top->done) { cycles = t; break; }

@@ -24,7 +24,9 @@ final class AcceleratorBuilder {
     var clk: Signal!, rst: Signal!
     var csrWe: Signal!, csrAddr: Signal!, csrWdata: Signal!, csrRdata: Signal!
     var memReqValid: Signal!, memReqWrite: Signal!, memReqAddr: Signal!, memReqWdata: Signal!, memReqWstrb: Signal!
-    var memRspValid: Signal!, memRspRdata: Signal!
+    var memReqReady: Signal!, memRspValid: Signal!, memRspRdata: Signal!, memRspReady: Signal!
+    /// A read may be presented this cycle (fewer than maxOutstandingReads in flight).
+    var readSlot: Signal!
     var busyOut: Signal!, doneOut: Signal!
     var evLoadStart: Signal!, evLoadReady: Signal!, evComputeStart: Signal!, evStoreStart: Signal!, evStoreEnd: Signal!
 
@@ -113,7 +115,9 @@ final class AcceleratorBuilder {
         memReqValid = m.output("mem_req_valid"); memReqWrite = m.output("mem_req_write")
         memReqAddr = m.output("mem_req_addr", width: 32); memReqWdata = m.output("mem_req_wdata", width: 8 * B)
         memReqWstrb = m.output("mem_req_wstrb", width: B)
+        memReqReady = m.input("mem_req_ready")
         memRspValid = m.input("mem_rsp_valid"); memRspRdata = m.input("mem_rsp_rdata", width: 8 * B)
+        memRspReady = m.output("mem_rsp_ready")
         busyOut = m.output("busy"); doneOut = m.output("done")
         evLoadStart = m.output("ev_load_start"); evLoadReady = m.output("ev_load_ready")
         evComputeStart = m.output("ev_compute_start"); evStoreStart = m.output("ev_store_start"); evStoreEnd = m.output("ev_store_end")

@@ -32,6 +32,12 @@ extension AcceleratorBuilder {
         return grantable && before
     }
 
+    /// When the load engine's request counts as accepted (PortSequencer): `valid && ready`.
+    /// `.ignoresReady`: on `valid` alone, so a request the memory refused is lost.
+    func faultIgnoreReady(_ valid: Signal, ready: Signal) -> Expr {
+        fault == .ignoresReady ? valid.expr : valid && ready
+    }
+
     /// The current mask word's pending bits after a grant (MaskScanner). `.skippedTile`: at the
     /// first load grant of a pass the next pending tile of the same word is cleared too, so the
     /// scanner registers the tile after it and the pass's second active tile is never loaded,

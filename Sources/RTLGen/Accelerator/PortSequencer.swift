@@ -94,14 +94,19 @@ extension AcceleratorBuilder {
         grantStore = m.wire("grant_store", grant && wantStore)
         let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore)
         let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
+        // A transfer's request is presented in every cycle of its issue state (a load's only while a
+        // read slot is free) and advances its walker when the port accepts it.
+        let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot)
+        let loadAccept = m.wire("ldq_accept", faultIgnoreReady(loadValid, ready: memReqReady))
+        let storeAccept = m.wire("st_accept", issueStore && memReqReady)
 
         // ---- load request walker ----
-        let lq = loadWalker("ldq", initNow: grantLoad.expr, initTy: scanTy.expr, initTx: scanTx.expr, step: issueLoad.expr)
+        let lq = loadWalker("ldq", initNow: grantLoad.expr, initTy: scanTy.expr, initTx: scanTx.expr, step: loadAccept.expr)
         let resA = m.wire("ldq_res_addr", rBase[4] + umul(umul(umul(lq.ty, k(tH, 32), 32) + lq.r.fit(32), dWo, 32)
             + umul(lq.tx, k(tW, 32), 32) + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
         let haloA = m.wire("ldq_halo_addr", rBase[3] + umul(umul(lq.y, dW, 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
         let loadAddr = m.wire("ldq_addr", mux(lq.inRes, resA, haloA))
-        let ldLast = m.wire("ldq_last_req", issueLoad && lq.last)
+        let ldLast = m.wire("ldq_last_req", loadAccept && lq.last)
 
         // ---- load response walker ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
@@ -156,12 +161,14 @@ extension AcceleratorBuilder {
         let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sg.vc)
         let srLast = m.wire("st_r_last", sr + 1 == sg.vr)
         let stLast = m.wire("st_last", sjLast && scLast && srLast)
-        // next element (read one cycle ahead of the request)
+        // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
+        // cycle, then the next element when a request is accepted, the same one again when it is not)
         let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
         let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, 18), sc + 1), sc))
         let nr = m.wire("st_next_r", mux(sjLast && scLast, sr + 1, sr))
-        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), nr).fit(8)), rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), nc).fit(bitsFor(max(tW - 1, 1))))
-        let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), nj))
+        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), mux(storeAccept, nr, sr)).fit(8))
+        let rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(bitsFor(max(tW - 1, 1))))
+        let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
         let outRdAddr = m.wire("out_rd_addr", (umul(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), k(DO, 16), 16) + rdJ).fit(awO))
         let outRdEn = m.wire("out_rd_en", grantStore || issueStore)
@@ -178,7 +185,7 @@ extension AcceleratorBuilder {
             p.when(grantStore) {
                 p.assign(sty, select(sIdx, ringTy)); p.assign(stx, select(sIdx, ringTx)); p.assign(sHalf, si[0])
                 p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)
-            }.elseWhen(issueStore) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
+            }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
         }
         m.submodule("tile_buffers", documentation: "Residual and output tile buffers, byte-sliced per tile column (§6.4).")
         var outRd: [[Signal]] = []
@@ -206,7 +213,7 @@ extension AcceleratorBuilder {
 
         // ---- sequencer state ----
         evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
-        let stLastReq = m.wire("st_last_req", issueStore && stLast)
+        let stLastReq = m.wire("st_last_req", storeAccept && stLast)
         m.assign(passEnd, stLastReq && si == li && !scanValid)
         m.clocked("xfer_seq") { p in
             p.assign(evStoreEndR, stLastReq)
@@ -219,7 +226,7 @@ extension AcceleratorBuilder {
             p.when(grantStore) {
                 p.assign(si, si + 1); p.assign(lastWasLoad, 0); p.assign(xIsStore, 1); p.assign(xState, 1); p.assign(xFirst, 1)
             }
-            p.when(issueLoad || issueStore) { p.assign(xFirst, 0) }
+            p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
             p.when(ldLast || stLastReq) { p.assign(xState, 0) }
             p.when(stLastReq) { p.assign(storesDone, storesDone + 1) }
             p.when(rspLastW) { p.assign(loadsDone, loadsDone + 1) }
@@ -228,15 +235,24 @@ extension AcceleratorBuilder {
                 p.assign(loadsDone, 0); p.assign(storesDone, 0)
             }
         }
-        // ---- DRAM port ----
-        let tileReq = m.wire("tile_req_valid", inTiles && xState)
-        m.assign(memReqValid, burstReqValidW || tileReq)
-        m.assign(memReqWrite, tileReq && xIsStore)
+        // ---- DRAM port: request channel (valid/ready), read responses in order, always accepted ----
+        m.assign(memReqValid, burstReqValidW || loadValid || issueStore)
+        m.assign(memReqWrite, issueStore)
         m.assign(memReqAddr, mux(burstReqValidW, burstReqAddrW, mux(xIsStore, storeAddr, loadAddr)))
         m.assign(memReqWdata, mux(issueStore, outWord, Expr.zeros(width: 8 * B)))
         m.assign(memReqWstrb, mux(issueStore, strobe, Expr.zeros(width: B)))
-        m.assign(evLoadStart, issueLoad && xFirst)
-        m.assign(evStoreStart, issueStore && xFirst)
+        // Reads in flight: accepted, data not yet returned; a read is presented only below the limit.
+        let maxOut = cfg.maxOutstandingReads
+        let inFlight = m.reg("mem_reads_in_flight", width: bitsFor(maxOut), reset: 0)
+        let readAccept = m.wire("mem_read_accept", memReqValid && memReqReady && !memReqWrite)
+        m.clocked("mem_read_window") { p in
+            p.when(readAccept && !memRspValid) { p.assign(inFlight, inFlight + 1) }
+                .elseWhen(!readAccept && memRspValid) { p.assign(inFlight, inFlight - 1) }
+        }
+        m.assign(readSlot, inFlight < maxOut)
+        m.assign(memRspReady, k(1, 1))
+        m.assign(evLoadStart, loadAccept && xFirst)
+        m.assign(evStoreStart, storeAccept && xFirst)
         m.assign(evLoadReady, evLoadReadyR)
         m.assign(evStoreEnd, evStoreEndR)
     }

@@ -30,8 +30,8 @@ extension AcceleratorBuilder {
                 p.assign(cycles, cycles + 1)
                 p.when(cpIssue) { p.assign(busyC, busyC + 1) }
                 for (i, s) in stalls.enumerated() { p.when(conds[i]) { p.assign(s, s + 1) } }
-                p.when(memReqValid && !memReqWrite) { p.assign(beatsRd, beatsRd + 1) }
-                p.when(memReqValid && memReqWrite) { p.assign(beatsWr, beatsWr + 1) }
+                p.when(memReqValid && memReqReady && !memReqWrite) { p.assign(beatsRd, beatsRd + 1) }
+                p.when(memReqValid && memReqReady && memReqWrite) { p.assign(beatsWr, beatsWr + 1) }
             }
         }
         let status = cat(Expr.zeros(width: 29), errorR, doneR, busy)

@@ -25,7 +25,9 @@ extension AcceleratorBuilder {
         // ---- burst (MASK / WEIGHTS) ----
         let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp", width: 32, reset: 0)
         let n = m.wire("burst_len", mux(inMask, dMw.zext(32), pNB + pNW))
-        let burstReq = m.wire("burst_req_valid", (inMask || inWeights) && bq < n)
+        readSlot = m.wire("mem_read_slot")
+        let burstReq = m.wire("burst_req_valid", (inMask || inWeights) && bq < n && readSlot)
+        let burstAccept = m.wire("burst_req_accept", burstReq && memReqReady)
         let burstAddr = m.wire("burst_req_addr",
             mux(inMask, rBase[0] + bq,
                 mux(bq < pNB, rBase[1] + pBiasLo.zext(32) + bq, wBase + (bq - pNB))))
@@ -46,7 +48,7 @@ extension AcceleratorBuilder {
                     p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0)
                 }
             }
-            p.when(burstReq) { p.assign(bq, bq + 1) }
+            p.when(burstAccept) { p.assign(bq, bq + 1) }
             p.when(rsp) { p.assign(br, br + 1) }
             p.when(maskRspW) { p.assign(maskAny, maskAnyNow) }
             p.when(rspLast) {
