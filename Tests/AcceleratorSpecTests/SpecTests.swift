@@ -32,7 +32,7 @@ import AcceleratorSpec
         let shuffled = #"{"memLatency":20,"tileW":8,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
         #expect(try HardwareConfig.fromJSON(Data(shuffled.utf8)).contentHash == HardwareConfig.default.contentHash)
         #expect(String(decoding: HardwareConfig.default.canonicalJSON(), as: UTF8.self) ==
-                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
+                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"maxOutstandingReads":32,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
     }
 
     @Test func validationErrorsNameTheField() throws {
@@ -59,6 +59,45 @@ import AcceleratorSpec
         #expect(throws: AcceleratorSpecError.self) {
             try HardwareConfig.fromJSON(Data(#"{"tileH":0,"tileW":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"memLatency":20}"#.utf8))
         }
+    }
+}
+
+@Suite struct MemoryProfileTests {
+    @Test func parsesAndPrints() throws {
+        #expect(try MemoryProfile(parsing: "fixed") == .fixed)
+        let p = try MemoryProfile(parsing: "random:5-40:0.1")
+        #expect(p == .random(minLatency: 5, maxLatency: 40, stallProbability: 0.1))
+        #expect(p.description == "random:5-40:0.1")
+        #expect(try MemoryProfile(parsing: p.description) == p)
+        #expect(p.stallThreshold == 6554)   // round(0.1 · 65536)
+        for bad in ["", "random", "random:5-40", "random:0-4:0.1", "random:9-4:0.1", "random:5-40:1", "random:5-40:-0.1",
+                    "random:a-b:0.1", "slow"] {
+            #expect(throws: AcceleratorSpecError.self, "'\(bad)'") { try MemoryProfile(parsing: bad) }
+        }
+    }
+
+    /// Uniform draws: every latency of the range occurs and none outside; the request channel
+    /// refuses about P of the cycles.
+    @Test func drawsFollowTheProfile() throws {
+        let cfg = HardwareConfig.small
+        let t = MemoryTiming(profile: try MemoryProfile(parsing: "random:3-6:0.25"), seed: 7, config: cfg)
+        let lats = (0..<4000).map { t.latency(read: $0) }
+        #expect(Set(lats) == [3, 4, 5, 6])
+        let refused = (0..<40_000).filter { !t.requestReady(cycle: $0) }.count
+        #expect(abs(Double(refused) / 40_000 - 0.25) < 0.01)
+        let fixed = MemoryTiming.fixed(cfg)
+        #expect((0..<100).allSatisfy { fixed.requestReady(cycle: $0) && fixed.latency(read: $0) == cfg.memLatency })
+    }
+
+    @Test func readWindowDefaultsAndValidates() throws {
+        #expect(HardwareConfig.small.maxOutstandingReads == 16 && HardwareConfig.default.maxOutstandingReads == 32)
+        #expect(HardwareConfig.defaultMaxOutstandingReads(memLatency: 100) == 128)
+        var json = String(decoding: HardwareConfig.small.canonicalJSON(), as: UTF8.self)
+        json = json.replacingOccurrences(of: "\"maxOutstandingReads\":16,", with: "")
+        #expect(try HardwareConfig.fromJSON(Data(json.utf8)).maxOutstandingReads == 16)
+        var c = HardwareConfig.small
+        c.maxOutstandingReads = 0
+        #expect(throws: AcceleratorSpecError.self) { try c.validate() }
     }
 }
 

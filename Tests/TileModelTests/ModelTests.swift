@@ -71,6 +71,82 @@ import TileModel
     }
 }
 
+/// The memory port under other profiles than the fixed one (docs/microarchitecture.md §7.1).
+@Suite struct MemoryPortTests {
+    /// Random latencies and backpressure: both modes agree and the outputs stay right.
+    @Test(arguments: ["random:1-9:0.2", "random:5-40:0.1", "random:20-120:0.4"])
+    func randomProfilesSteppedEqualsFast(profile text: String) throws {
+        let profile = try MemoryProfile(parsing: text)
+        var rng = SplitMix64(seed: 31)
+        let configs = [try oddConfig(), try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2), HardwareConfig.small]
+        for n in 0..<12 {
+            let config = configs[n % configs.count]
+            let job = try randomJob(&rng, K: [1, 3][n % 2], S: 1 + n % 3 / 2, H: Int.random(in: 1...12, using: &rng),
+                                    W: Int.random(in: 1...12, using: &rng), cin: Int.random(in: 1...20, using: &rng),
+                                    cout: Int.random(in: 1...12, using: &rng), residual: Bool.random(using: &rng),
+                                    config: config, mask: .random)
+            let model = TileModel(config: config, memory: profile, seed: UInt64(n))
+            let fast = try model.simulate(job, mode: .fast)
+            let stepped = try model.simulate(job, mode: .stepped)
+            #expect(fast.output == referenceOutput(job), "\(job.name)")
+            #expect(stepped.output == fast.output, "\(job.name)")
+            #expect(stepped.stats == fast.stats, "\(job.name)")
+            #expect(stepped.trace == fast.trace, "\(job.name)")
+            #expect(fast.stats.cycles == fast.stats.computeBusyCycles + fast.stats.stallCycles.total)
+        }
+    }
+
+    /// `random:L-L:0` is the fixed profile taken request by request: it must equal the model's jumps.
+    @Test func fixedLatencyThroughThePerRequestPathEqualsFixed() throws {
+        var rng = SplitMix64(seed: 8)
+        for config in [try oddConfig(), HardwareConfig.small] {
+            let perRequest = TileModel(config: config, memory: .random(minLatency: config.memLatency, maxLatency: config.memLatency,
+                                                                       stallProbability: 0))
+            for n in 0..<8 {
+                let job = try randomJob(&rng, K: 3, S: 1 + n % 2, H: 9, W: 7, cin: 11, cout: 6, residual: n % 3 == 0,
+                                        config: config, mask: .random)
+                let a = try TileModel(config: config).simulate(job), b = try perRequest.simulate(job)
+                #expect(a.stats == b.stats && a.trace == b.trace && a.output == b.output, "\(job.name)")
+            }
+        }
+    }
+
+    /// A changed seed or profile changes the cycles; the same seed repeats them.
+    @Test func theSeedDrawsTheTiming() throws {
+        var rng = SplitMix64(seed: 5)
+        let config = HardwareConfig.small
+        let job = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 16, cout: 8, residual: true, config: config, mask: .full)
+        let p = try MemoryProfile(parsing: "random:5-40:0.1")
+        let c1 = try TileModel(config: config, memory: p, seed: 1).cycles(job)
+        #expect(try TileModel(config: config, memory: p, seed: 1).cycles(job) == c1)
+        #expect(try TileModel(config: config, memory: p, seed: 2).cycles(job) != c1)
+        #expect(try TileModel(config: config).cycles(job) != c1)
+    }
+
+    /// The worked example of docs/microarchitecture.md §11 with one read in flight at most
+    /// (`maxOutstandingReads` 1, fixed L = 2): each read waits for the previous one's data, so reads
+    /// go out every L + 1 = 3 cycles. Times worked by hand in §11.1.
+    @Test func workedExampleWithOneReadInFlight() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
+                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
+                                        memBytesPerCycle: 8, memLatency: 2, maxOutstandingReads: 1)
+        var rng = SplitMix64(seed: 1)
+        var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
+        job.tileMask.bits = [true, false, true, true]
+        let fast = try TileModel(config: config).simulate(job, mode: .fast)
+        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+        #expect(stepped.stats == fast.stats)
+        #expect(fast.output == referenceOutput(job))
+        let t = fast.trace.map { [$0.loadStart, $0.loadEnd, $0.computeStart, $0.computeEnd, $0.storeStart, $0.storeEnd] }
+        #expect(t == [[118, 157, 157, 193, 236, 240], [157, 196, 196, 232, 241, 245], [198, 237, 240, 276, 281, 285]])
+        #expect(fast.stats.cycles == 285)
+        #expect(fast.stats.computeBusyCycles == 108)
+        var stalls = StallCycles()
+        stalls.setup = 3; stalls.weights = 114; stalls.load = 48; stalls.store = 3; stalls.drain = 9
+        #expect(fast.stats.stallCycles == stalls)
+    }
+}
+
 @Suite struct ModelTimingTests {
     @Test func emptyMaskCostsOnlySetup() throws {
         var rng = SplitMix64(seed: 3)
