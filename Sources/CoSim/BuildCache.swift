@@ -82,12 +82,13 @@ public final class BuildCache: @unchecked Sendable {
     private func buildOrReuse(key: String, config: HardwareConfig, source: DesignSource, fault: FaultInjection,
                               traceFST: Bool) throws -> SimulatorBuild {
         let start = Date()
-        let files = try source.generate(config, fault)
-        guard files.contains(where: { $0.moduleName == DesignSource.topModule }) else {
-            throw CoSimError.invalidArgument("design '\(source.name)' has no module \(DesignSource.topModule)")
+        let design = try source.generate(config, fault)
+        let files = design.files
+        guard files.contains(where: { $0.moduleName == design.top }) else {
+            throw CoSimError.invalidArgument("design '\(source.name)' has no module \(design.top) (its top)")
         }
         let harness = try String(contentsOf: RepositoryPaths.harnessSource, encoding: .utf8)
-        let flags = verilatorFlags(config: config, traceFST: traceFST)
+        let flags = verilatorFlags(config: config, top: design.top, traceFST: traceFST)
         let stamp = StableHash.fnv1a64(files.map { "\($0.fileName)\n\($0.contents)" }.joined(separator: "\u{0}")
                                        + "\u{0}" + harness + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + Toolchain.verilatorVersion())
         let dir = root.appendingPathComponent(key)
@@ -122,8 +123,12 @@ public final class BuildCache: @unchecked Sendable {
         return SimulatorBuild(executable: exe, directory: dir, reused: false, buildSeconds: Date().timeIntervalSince(start))
     }
 
-    func verilatorFlags(config: HardwareConfig, traceFST: Bool) -> [String] {
-        var f = ["--cc", "--exe", "--build", "-O3", "-j", "2", "--top-module", DesignSource.topModule,
+    /// The C++ class of the Verilated top, whatever the design's top module is called
+    /// (`--prefix`; sim/harness/harness.cpp includes `Vaccel.h`).
+    public static let modelClass = "Vaccel"
+
+    func verilatorFlags(config: HardwareConfig, top: String, traceFST: Bool) -> [String] {
+        var f = ["--cc", "--exe", "--build", "-O3", "-j", "2", "--top-module", top, "--prefix", Self.modelClass,
                  "-Mdir", "obj", "-o", "sim", "-Wno-fatal", "-Wno-lint", "-Wno-style",
                  "-CFLAGS", "-DST_WORD_BYTES=\(config.memBytesPerCycle)"]
         if traceFST { f += ["--trace-fst"] }

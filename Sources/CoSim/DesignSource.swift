@@ -2,22 +2,31 @@ import Foundation
 import AcceleratorSpec
 import RTLGen
 
-/// Where the Verilog of `sparsetile_accel` comes from for a configuration (and fault).
+/// The Verilog files of a design and the name of its top module (manifest.json's `top`).
+public struct GeneratedDesign: Sendable {
+    public var files: [VerilogFile]
+    /// The top module, one of `files`' modules (`<prefix>accel` for the accelerator).
+    public var top: String
+
+    public init(files: [VerilogFile], top: String) {
+        self.files = files; self.top = top
+    }
+}
+
+/// Where the Verilog of the accelerator comes from for a configuration (and fault).
 ///
 /// `.accelerator` is the generator of the reference accelerator (RTLGen's `Accelerator`);
 /// tests substitute stand-in designs with the same top-level ports (docs/microarchitecture.md §15).
+/// The top module's name comes with the files: nothing downstream assumes it.
 public struct DesignSource: Sendable {
     /// Short name, part of the build-cache directory name (`accel` for the real design).
     public var name: String
-    /// The design files, top module `sparsetile_accel` among them.
-    public var generate: @Sendable (HardwareConfig, FaultInjection) throws -> [VerilogFile]
+    /// The design files and the name of their top module.
+    public var generate: @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedDesign
 
-    public init(name: String, generate: @escaping @Sendable (HardwareConfig, FaultInjection) throws -> [VerilogFile]) {
+    public init(name: String, generate: @escaping @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedDesign) {
         self.name = name; self.generate = generate
     }
-
-    /// The top module every design source must define.
-    public static let topModule = "sparsetile_accel"
 
     /// The reference accelerator from RTLGen, sized for maps up to 512 (the standard limits).
     public static let accelerator = DesignSource(name: "accel") { config, fault in
@@ -45,8 +54,10 @@ public enum AcceleratorRTL {
     /// Whether the generator implements `fault` (it implements every `FaultInjection` case).
     public static func supports(_ fault: FaultInjection) -> Bool { FaultInjection.allCases.contains(fault) }
 
+    /// The design with the default module prefix of `config` (top `st_<hash8>_accel`).
     public static func generate(config: HardwareConfig, fault: FaultInjection,
-                                limits: AcceleratorLimits = .standard) throws -> [VerilogFile] {
-        try AcceleratorGenerator(config: config, limits: limits, fault: fault).files()
+                                limits: AcceleratorLimits = .standard) throws -> GeneratedDesign {
+        let gen = try AcceleratorGenerator(config: config, limits: limits, fault: fault)
+        return GeneratedDesign(files: try gen.files(), top: gen.top)
     }
 }

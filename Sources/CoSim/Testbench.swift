@@ -17,13 +17,17 @@ public struct Testbench: Sendable {
     public var expectedOutput: [UInt8]
     public var expectedCycles: Int
     public var name: String
+    /// The module the bench instantiates (the design's top, manifest.json's `top`).
+    public var top: String
 
-    public init(job: HarnessJob, expectedOutput: [UInt8], expectedCycles: Int, name: String = "layer") {
+    public init(job: HarnessJob, expectedOutput: [UInt8], expectedCycles: Int, name: String = "layer", top: String) {
         self.job = job; self.expectedOutput = expectedOutput; self.expectedCycles = expectedCycles; self.name = name
+        self.top = top
     }
 
-    /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations.
-    public init(layer: LayerJob, config: HardwareConfig) throws {
+    /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations;
+    /// `top` defaults to the accelerator's top with the default prefix of `config` (`st_<hash8>_accel`).
+    public init(layer: LayerJob, config: HardwareConfig, top: String? = nil) throws {
         let model = try TileModel(config: config).simulate(layer, mode: .fast, outputs: true, dense: false)
         let hj = try HarnessJob(job: layer, config: config, watchdog: CoSimulator.watchdog(modelCycles: model.stats.cycles))
         let plan = try LayerPlan(job: layer, config: config)
@@ -33,7 +37,8 @@ public struct Testbench: Sendable {
         if let o = model.output {
             for p in 0..<(plan.outH * plan.outW) { for c in 0..<cout { out[p * COW * B + c] = UInt8(bitPattern: o.scalars[p * cout + c]) } }
         }
-        self.init(job: hj, expectedOutput: out, expectedCycles: model.stats.cycles, name: layer.name)
+        self.init(job: hj, expectedOutput: out, expectedCycles: model.stats.cycles, name: layer.name,
+                  top: top ?? AcceleratorNames(config: config).top)
     }
 
     static func hexLines(_ bytes: [UInt8], wordBytes B: Int) -> String {
@@ -101,7 +106,7 @@ public struct Testbench: Sendable {
             wire busy, done;
             wire ev_load_start, ev_load_ready, ev_compute_start, ev_store_start, ev_store_end;
 
-            sparsetile_accel dut (
+            \(top) dut (
                 .clk(clk), .rst(rst), .csr_we(csr_we), .csr_addr(csr_addr), .csr_wdata(csr_wdata), .csr_rdata(csr_rdata),
                 .mem_req_valid(mem_req_valid), .mem_req_write(mem_req_write), .mem_req_addr(mem_req_addr),
                 .mem_req_wdata(mem_req_wdata), .mem_req_wstrb(mem_req_wstrb), .mem_req_ready(mem_req_ready),
@@ -205,12 +210,12 @@ public struct Testbench: Sendable {
     }
 
     /// Compiles the bench with the design under `iverilog -g2012` and runs it; returns the output.
-    public static func runIcarus(benchDir: URL, design: [VerilogFile]) throws -> String {
+    public static func runIcarus(benchDir: URL, design: GeneratedDesign) throws -> String {
         let (iv, vvp) = try Toolchain.iverilog()
         let rtl = benchDir.appendingPathComponent("rtl")
         try FileManager.default.createDirectory(at: rtl, withIntermediateDirectories: true)
         var paths: [String] = []
-        for f in design {
+        for f in design.files {
             let u = rtl.appendingPathComponent(f.fileName)
             try f.contents.write(to: u, atomically: true, encoding: .utf8)
             paths.append(u.path)

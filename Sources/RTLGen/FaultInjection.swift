@@ -1,7 +1,7 @@
 /// A deliberate bug the accelerator generator can build into the RTL, so that the co-simulation
 /// regression can be shown to catch it (issue 5: "a test proves the regression can fail").
 ///
-/// Contract for the generator (`sparsetile_accel`): with `.none` it emits the correct design;
+/// Contract for the generator (`AcceleratorGenerator`): with `.none` it emits the correct design;
 /// with any other case it emits the same design with exactly the one fault described below, and
 /// writes `fault <rawValue>` into every file's header comment so a faulty build is never mistaken
 /// for a good one. CoSim keys its Verilator build cache on the fault, and the fault tests in

@@ -118,6 +118,8 @@ public final class ModuleBuilder {
     private var itemSubmodules: [String?] = []
     private var currentSubmodule: String?
     private var submoduleDocs: [String: String] = [:]
+    /// The module name of submodule `name` (default `<module>_<name>`).
+    private let submoduleName: (String) -> String
     /// Problems found so far.
     public private(set) var diagnostics: [Diagnostic] = []
     /// The clock used by ``clocked(_:clock:reset:resetless:_:)`` when none is given (set by ``clock(_:)``).
@@ -125,10 +127,12 @@ public final class ModuleBuilder {
     /// The reset used by clocked processes when none is given (set by ``reset(_:)``).
     public private(set) var defaultReset: Signal?
 
-    /// Starts a module called `name` (a Verilog identifier).
-    public init(_ name: String, documentation: String? = nil) {
+    /// Starts a module called `name` (a Verilog identifier). `submoduleName` names the modules of
+    /// ``submodule(_:documentation:)`` groups (default `<name>_<group>`).
+    public init(_ name: String, documentation: String? = nil, submoduleName: ((String) -> String)? = nil) {
         self.name = name
         self.documentation = documentation
+        self.submoduleName = submoduleName ?? { "\(name)_\($0)" }
         if !Self.isValidIdentifier(name) {
             error(name, .invalidDeclaration, "'\(name)' is not a valid Verilog module name")
         }
@@ -345,8 +349,8 @@ public final class ModuleBuilder {
 
     // MARK: Hierarchy
 
-    /// Items added from now on go to the submodule `<module>_<name>` (instance `u_<name>`),
-    /// until the next call; `nil` returns to this module.
+    /// Items added from now on go to the submodule `<module>_<name>` (or as the builder's
+    /// `submoduleName` names it; instance `u_<name>`), until the next call; `nil` returns to this module.
     ///
     /// The design is still described and checked as one flat module: `build()` then moves
     /// each submodule's items into a module of its own. A signal driven in a submodule and
@@ -355,6 +359,9 @@ public final class ModuleBuilder {
     public func submodule(_ name: String?, documentation: String? = nil) {
         currentSubmodule = name
         if let name, let documentation { submoduleDocs[name] = documentation }
+        if let name, !Self.isValidIdentifier(submoduleName(name)) || !Self.isValidIdentifier("u_\(name)") {
+            error(name, .invalidDeclaration, "submodule '\(name)' makes the invalid module name '\(submoduleName(name))'")
+        }
     }
 
     // MARK: Build
@@ -394,7 +401,8 @@ public final class ModuleBuilder {
         let flat = Module(name: name, documentation: documentation, parameters: parameters, ports: ports,
                           signals: signals, items: items, unusedAllowed: unusedAllowed)
         guard itemSubmodules.contains(where: { $0 != nil }) else { return flat }
-        return Partition(flat: flat, itemSubmodules: itemSubmodules, documentation: submoduleDocs).hierarchical()
+        return Partition(flat: flat, itemSubmodules: itemSubmodules, documentation: submoduleDocs,
+                         moduleName: submoduleName).hierarchical()
     }
 
     // MARK: Internals

@@ -10,6 +10,8 @@ struct Partition {
     let flat: Module
     let itemSubmodules: [String?]
     let documentation: [String: String]
+    /// The module name of a group.
+    let moduleName: (String) -> String
 
     func hierarchical() -> Module {
         let order = flat.ports + flat.signals
@@ -45,7 +47,7 @@ struct Partition {
                 .sorted { declared[$0.name]! < declared[$1.name]! }
             let internalNames = Set(internals.map(\.name))
             let partlyRead = Self.partlyRead(inputs, in: own)
-            let sub = Module(name: "\(flat.name)_\(g)", documentation: documentation[g], parameters: [],
+            let sub = Module(name: moduleName(g), documentation: documentation[g], parameters: [],
                              ports: ports, signals: internals, items: own,
                              unusedAllowed: flat.unusedAllowed.filter { internalNames.contains($0) } + partlyRead)
             for o in outputs where !topOutputs.contains(o.name) {

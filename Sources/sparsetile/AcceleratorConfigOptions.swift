@@ -18,6 +18,9 @@ struct AcceleratorConfigOptions: ParsableArguments {
     var memBytes: Int?
     @Option(name: .customLong("max-map-size"), help: "Largest output map side the mask register holds (default 512).")
     var maxMapSize: Int = 512
+    @Option(help: ArgumentHelp("Prefix of every module name (default st_<first 8 hex digits of the config hash>_; top <prefix>accel).",
+                               valueName: "name"))
+    var prefix: String?
 
     func resolve() throws -> (HardwareConfig, AcceleratorLimits) {
         var cfg = HardwareConfig.default

@@ -54,14 +54,13 @@ struct Cosim: ParsableCommand {
 
         let session = CoSimSession(config: cfg, fault: fi, memory: memory.profile, seed: source.seed, jobs: selected)
         if let dir = testbench {
+            let design = try session.design.generate(cfg, fi)
             for (j, _) in selected {
                 let d = URL(fileURLWithPath: dir).appendingPathComponent(j.name)
-                try Testbench(layer: j, config: cfg).write(to: d)
-                if let files = try? session.design.generate(cfg, fi) {
-                    let rtl = d.appendingPathComponent("rtl")
-                    try FileManager.default.createDirectory(at: rtl, withIntermediateDirectories: true)
-                    for f in files { try f.contents.write(to: rtl.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
-                }
+                try Testbench(layer: j, config: cfg, top: design.top).write(to: d)
+                let rtl = d.appendingPathComponent("rtl")
+                try FileManager.default.createDirectory(at: rtl, withIntermediateDirectories: true)
+                for f in design.files { try f.contents.write(to: rtl.appendingPathComponent(f.fileName), atomically: true, encoding: .utf8) }
             }
             print("testbenches: \(selected.count) in \(dir)/<layer>/ (iverilog -g2012 -o tb.vvp sparsetile_tb.sv rtl/*.sv && vvp tb.vvp)")
         }

@@ -85,8 +85,9 @@ struct DemoCommand: ParsableCommand {
         let session = CoSimSession(config: cfg, jobs: layerJobs)
 
         // 2. The RTL of the configuration, as co-simulated.
-        let files = try session.generator.write(to: rtlDir)
-        step("2/4 RTL: \(files.count) files (top sparsetile_accel, max map \(session.maxMapSize)) → \(rtlDir.path)")
+        let generator = try session.generator
+        let files = try generator.write(to: rtlDir)
+        step("2/4 RTL: \(files.count) files (top \(generator.top), max map \(session.maxMapSize)) → \(rtlDir.path)")
 
         // 3. Every layer on the model and in Verilator.
         step("3/4 co-simulation of \(layerJobs.count) layers (model vs RTL vs SparseCNN), \(jobs) at a time")

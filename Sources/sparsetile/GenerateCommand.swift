@@ -7,7 +7,7 @@ import RTLGen
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Generate the accelerator's Verilog (sparsetile_accel) and manifest.json for a hardware config."
+        abstract: "Generate the accelerator's Verilog (top <prefix>accel) and manifest.json for a hardware config."
     )
 
     @OptionGroup var hardware: AcceleratorConfigOptions
@@ -24,9 +24,9 @@ struct Generate: ParsableCommand {
             var (cfg, limits) = try hardware.resolve()
             if let l = memLatency { cfg.memLatency = l }
             try cfg.validate()
-            let gen = try AcceleratorGenerator(config: cfg, limits: limits, fault: fi)
+            let gen = try AcceleratorGenerator(config: cfg, limits: limits, fault: fi, prefix: hardware.prefix)
             let names = try gen.write(to: URL(fileURLWithPath: out))
-            print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top sparsetile_accel)"
+            print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top \(gen.top))"
                   + (fi == .none ? "" : "; DELIBERATELY FAULTY: fault \(fi.rawValue)"))
         } catch let e as AcceleratorGeneratorError {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))

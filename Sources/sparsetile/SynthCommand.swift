@@ -10,9 +10,9 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Synthesise the generated accelerator with Yosys: LUTs, flip-flops, DSPs, block RAMs; Fmax from nextpnr-ice40 on iCE40.",
         discussion: """
-        By default the accelerator (sparsetile_accel) is generated from the hardware config
-        (--config small|default|hw.json, --tile/--lanes-k/--lanes-c/--mem-bytes/--max-map-size as in
-        `sparsetile generate`) into .build-synth/<config hash>-m<max map size>/rtl and synthesised
+        By default the accelerator (top <prefix>accel) is generated from the hardware config
+        (--config small|default|hw.json, --tile/--lanes-k/--lanes-c/--mem-bytes/--max-map-size/--prefix
+        as in `sparsetile generate`) into .build-synth/<config hash>-m<max map size>/rtl and synthesised
         there; results are cached per target, device, flow and RTL text (--force re-runs).
         --rtl-dir instead synthesises a directory with a manifest.json (as `generate --out` writes).
         Targets: xilinx (synth_xilinx -flatten, 7-series), ice40 (synth_ice40 [-dsp], --device up5k|u4k|
@@ -70,7 +70,8 @@ struct SynthCommand: ParsableCommand {
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
             flow.noShare = noShare
-            r = try AcceleratorSynthesis.run(config: cfg, limits: limits, flow: flow, workDir: workDir, force: force, log: log)
+            r = try AcceleratorSynthesis.run(config: cfg, limits: limits, prefix: hw.prefix, flow: flow, workDir: workDir,
+                                             force: force, log: log)
         }
         print(Self.render(r))
         if let p = json { try write(r.json(), to: p); print("wrote \(p)") }
@@ -112,10 +113,10 @@ enum AcceleratorSynthesis {
         return String(h, radix: 16)
     }
 
-    static func run(config cfg: HardwareConfig, limits: AcceleratorLimits, flow base: SynthFlow, workDir: String?, force: Bool,
-                    log: (String) -> Void) throws -> SynthResult {
+    static func run(config cfg: HardwareConfig, limits: AcceleratorLimits, prefix: String? = nil, flow base: SynthFlow,
+                    workDir: String?, force: Bool, log: (String) -> Void) throws -> SynthResult {
         let gen: AcceleratorGenerator
-        do { gen = try AcceleratorGenerator(config: cfg, limits: limits) }
+        do { gen = try AcceleratorGenerator(config: cfg, limits: limits, prefix: prefix) }
         catch let e as AcceleratorGeneratorError { throw ValidationError(e.description) }
         let files = try gen.files()
         let root = "\(cacheRoot)/\(cfg.contentHash)-m\(limits.maxMapSize)"
@@ -125,7 +126,7 @@ enum AcceleratorSynthesis {
         let tag = base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue
         let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "")
         flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
-        let key = fnv(files.map(\.contents) + [base.target.script(top: "sparsetile_accel", jsonOut: nil, device: base.device, extra: base.extraSynthArgs, noShare: base.noShare),
+        let key = fnv(files.map(\.contents) + [base.target.script(top: gen.top, jsonOut: nil, device: base.device, extra: base.extraSynthArgs, noShare: base.noShare),
                                                 base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"])
         let cached = "\(root)/result-\(tag)\(args)-\(key).json"
         let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"
@@ -133,7 +134,7 @@ enum AcceleratorSynthesis {
             log("synth: cached result for config \(cfg.contentHash) (\(lanes)): \(cached)")
             return r
         }
-        log("synth: generated sparsetile_accel for config \(cfg.contentHash) (\(lanes)) in \(rtl); yosys \(tag) (can take minutes; log in \(flow.workDir))")
+        log("synth: generated \(gen.top) for config \(cfg.contentHash) (\(lanes)) in \(rtl); yosys \(tag) (can take minutes; log in \(flow.workDir))")
         var r = try flow.run(manifest: try RTLManifest.load(directory: rtl), rtlDir: rtl)
         r.setConfig(hash: cfg.contentHash, macsPerCycle: cfg.macsPerCycle, maxMapSize: limits.maxMapSize)
         try Data(r.json().utf8).write(to: URL(fileURLWithPath: cached))

@@ -96,7 +96,7 @@ struct CoSimLayerTests {
             if word >= 0 { exp[word * B] ^= 1 }
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosim-tb-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            try Testbench(job: job, expectedOutput: exp, expectedCycles: cycles, name: "copy").write(to: dir)
+            try Testbench(job: job, expectedOutput: exp, expectedCycles: cycles, name: "copy", top: design.top).write(to: dir)
             let out = try Testbench.runIcarus(benchDir: dir, design: design)
             if pass {
                 #expect(out.contains("PASS: 15 cycles"), "\(out)")
@@ -225,7 +225,7 @@ struct AcceleratorTests {
     func faultIsCaught(_ fault: FaultInjection) throws {
         // The faulty design says so in every file.
         let files = try AcceleratorRTL.generate(config: Regression(suite: .smoke).configs[0], fault: fault,
-                                                limits: AcceleratorLimits(maxMapSize: 32))
+                                                limits: AcceleratorLimits(maxMapSize: 32)).files
         #expect(files.allSatisfy { $0.contents.contains("// fault \(fault.rawValue):") } == (fault != .none))
         let o = Self.smoke(fault: fault)
         #expect(!o.contains { $0.status == .error || $0.status == .skipped },
@@ -268,9 +268,10 @@ struct AcceleratorTests {
             .job(config: cfg, seed: 1)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosim-tb-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Testbench(layer: job, config: cfg).write(to: dir)
-        let out = try Testbench.runIcarus(benchDir: dir, design: AcceleratorRTL.generate(config: cfg, fault: .none,
-                                                                                          limits: AcceleratorLimits(maxMapSize: 32)))
+        let design = try AcceleratorRTL.generate(config: cfg, fault: .none, limits: AcceleratorLimits(maxMapSize: 32))
+        #expect(design.top == AcceleratorNames(config: cfg).top)
+        try Testbench(layer: job, config: cfg, top: design.top).write(to: dir)
+        let out = try Testbench.runIcarus(benchDir: dir, design: design)
         let model = try TileModel(config: cfg).cycles(job)
         #expect(!out.contains("cycles, expected"), "\(out)")   // the bench counted the model's \(model) cycles
         #expect(!out.contains("hang"), "\(out)")

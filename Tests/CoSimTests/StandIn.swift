@@ -3,7 +3,8 @@ import RTLGen
 import CoSim
 import AcceleratorSpec
 
-/// A stand-in `sparsetile_accel` with the real top-level ports (docs/microarchitecture.md §15),
+/// A stand-in accelerator (`standin_accel`, a name of its own: the harness and the testbench take
+/// the top's name from the design source) with the real top-level ports (docs/microarchitecture.md §15),
 /// used to prove the harness and the CoSim plumbing before the accelerator exists.
 ///
 /// After CTRL.start it copies `PASS[15:0]` words from `BASE_INPUT` to `BASE_OUTPUT`, one word at a
@@ -13,7 +14,7 @@ import AcceleratorSpec
 /// STATUS and BEATS CSRs behave as §8 says. With `hang`, `done` never rises.
 enum StandIn {
     static func module(wordBytes B: Int, hang: Bool = false) throws -> Module {
-        let m = ModuleBuilder("sparsetile_accel", documentation: "Stand-in: copies PASS words from BASE_INPUT to BASE_OUTPUT.")
+        let m = ModuleBuilder(top, documentation: "Stand-in: copies PASS words from BASE_INPUT to BASE_OUTPUT.")
         _ = m.clock(); _ = m.reset()
         let csrWe = m.input("csr_we"), csrAddr = m.input("csr_addr", width: 6), csrWdata = m.input("csr_wdata", width: 32)
         let csrRdata = m.output("csr_rdata", width: 32)
@@ -90,9 +91,14 @@ enum StandIn {
         return try m.build()
     }
 
+    /// The stand-in's top module.
+    static let top = "standin_accel"
+
     static func source(hang: Bool = false) -> DesignSource {
         DesignSource(name: hang ? "standin-hang" : "standin") { config, _ in
-            try VerilogEmitter(options: .init(configHash: config.contentHash)).emitDesign(module(wordBytes: config.memBytesPerCycle, hang: hang))
+            GeneratedDesign(files: try VerilogEmitter(options: .init(configHash: config.contentHash))
+                                .emitDesign(module(wordBytes: config.memBytesPerCycle, hang: hang)),
+                            top: top)
         }
     }
 

@@ -2,12 +2,13 @@ import AcceleratorSpec
 import Foundation
 import RTLGen
 
-/// A minimal Verilator harness for `sparsetile_accel` (independent of sim/): DRAM modelled exactly
+/// A minimal Verilator harness for the accelerator's top (independent of sim/; Verilated with
+/// `--prefix Vaccel`, whatever the top module is called): DRAM modelled exactly
 /// per §7.1 (one request per cycle, read data returned exactly L cycles later, posted writes with
 /// byte strobes), CSRs written through the §15 port, event pulses recorded with their cycle.
 enum AcceleratorHarness {
     static let driver = #"""
-#include "Vsparsetile_accel.h"
+#include "Vaccel.h"
 #include "verilated.h"
 #include <cstdio>
 #include <cstdlib>
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> mem(nwords * B);
   f = fopen((dir + "/image.bin").c_str(), "rb"); if (fread(mem.data(), 1, mem.size(), f) != mem.size()) return 4; fclose(f);
   Verilated::commandArgs(argc, argv);
-  Vsparsetile_accel* top = new Vsparsetile_accel;
+  Vaccel* top = new Vaccel;
   auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); top->clk = 0; top->eval(); };
   top->rst = 1; top->csr_we = 0; top->mem_rsp_valid = 0; top->mem_req_ready = 1; tick(); tick(); top->rst = 0;
   for (auto& c : csrs) { top->csr_we = 1; top->csr_addr = c.first; top->csr_wdata = c.second; tick(); }
@@ -101,11 +102,12 @@ int main(int argc, char** argv) {
     /// testing the same checkout at once never build into (or delete) each other's directory.
     static func build(config: HardwareConfig) throws -> URL {
         let pkg = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let files = try AcceleratorGenerator(config: config).files()
+        let gen = try AcceleratorGenerator(config: config)
+        let files = try gen.files()
         let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined())
         let root = pkg.appendingPathComponent(".build/accel-verilator")
         let dir = root.appendingPathComponent("\(config.contentHash)-\(StableHash.fnv1a64(driver + rtlHash))")
-        let exe = dir.appendingPathComponent("obj/Vsparsetile_accel")
+        let exe = dir.appendingPathComponent("obj/Vaccel")
         let fm = FileManager.default
         if fm.isExecutableFile(atPath: exe.path) { return exe }
         let work = root.appendingPathComponent(".tmp-\(config.contentHash)-\(getpid())-\(UUID().uuidString)")
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
         }
         try driver.write(to: work.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
         try HDLTools.run(HDLTools.verilator!, ["--cc", "--exe", "--build", "-j", "2", "-O1", "--x-assign", "fast", "--x-initial", "fast",
-                                               "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "sparsetile_accel",
+                                               "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", gen.top, "--prefix", "Vaccel",
                                                "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "harness.cpp"] + paths, in: work)
         // The executable is self-contained; whoever renames first wins, the other build is discarded.
         if !fm.isExecutableFile(atPath: exe.path) { try? fm.moveItem(at: work, to: dir) }

@@ -24,11 +24,51 @@ func sweepConfigs() throws -> [(String, HardwareConfig)] {
 struct AcceleratorToolFlowTests {
     @Test(.enabled(if: HDLTools.haveVerilator), arguments: try sweepConfigs())
     func verilatorLintClean(_ named: (String, HardwareConfig)) throws {
-        let files = try AcceleratorGenerator(config: named.1).files()
+        let gen = try AcceleratorGenerator(config: named.1)
+        let files = try gen.files()
         let (dir, paths) = try HDLTools.writeDesign(files, label: "accel-lint-\(named.0)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let out = try HDLTools.run(HDLTools.verilator!, ["--lint-only", "-Wall", "--top-module", "sparsetile_accel"] + paths, in: dir)
+        let out = try HDLTools.run(HDLTools.verilator!, ["--lint-only", "-Wall", "--top-module", gen.top] + paths, in: dir)
         #expect(!out.contains("%Warning") && !out.contains("%Error"), "\(named.0): \(out)")
+    }
+
+    /// Two configurations generated into two folders (as `sparsetile generate --out`) lint together
+    /// in one `verilator --lint-only -Wall` call: their module names differ by the config prefix (no
+    /// MODDUP), and both tops are instantiated side by side in one wrapper (no MULTITOP, no warnings).
+    @Test(.enabled(if: HDLTools.haveVerilator, "verilator not on PATH: the two-config lint is skipped"))
+    func twoConfigsLintTogether() throws {
+        let tiny = try sweepConfigs()[0].1
+        let gens = [try AcceleratorGenerator(config: .small, limits: AcceleratorLimits(maxMapSize: 64)),
+                    try AcceleratorGenerator(config: tiny, limits: AcceleratorLimits(maxMapSize: 64))]
+        #expect(gens[0].prefix != gens[1].prefix)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rtlgen-two-configs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var paths: [String] = []
+        for (i, gen) in gens.enumerated() {
+            let dir = root.appendingPathComponent("design\(i)")
+            _ = try gen.write(to: dir)
+            paths += try gen.files().map { dir.appendingPathComponent($0.fileName).path }
+        }
+        // A wrapper instantiating both tops, every port brought out under the instance's name.
+        let w = ModuleBuilder("two_configs", documentation: "Both accelerators side by side.")
+        let clk = w.clock(), rst = w.reset()
+        for (i, gen) in gens.enumerated() {
+            let top = try gen.build()
+            var conns: [String: any ExprConvertible] = ["clk": clk, "rst": rst]
+            for p in top.ports where p.name != "clk" && p.name != "rst" {
+                conns[p.name] = p.kind == .input ? w.input("d\(i)_\(p.name)", width: p.width) : w.output("d\(i)_\(p.name)", width: p.width)
+            }
+            w.instance(top, name: "u_d\(i)", connections: conns)
+        }
+        let wrapper = root.appendingPathComponent("two_configs.sv")
+        try VerilogEmitter(options: .init(configHash: "two-configs")).emit(try w.build()).write(to: wrapper, atomically: true, encoding: .utf8)
+        let out: String
+        do {
+            out = try HDLTools.run(HDLTools.verilator!, ["--lint-only", "-Wall", "--top-module", "two_configs", wrapper.path] + paths, in: root)
+        } catch let f as HDLTools.Failure {
+            Issue.record("verilator failed on the two designs together:\n\(f.output)"); return
+        }
+        #expect(!out.contains("MODDUP") && !out.contains("%Warning") && !out.contains("%Error"), "\(out)")
     }
 
     @Test func generationIsDeterministic() throws {
@@ -70,10 +110,11 @@ struct AcceleratorToolFlowTests {
     @Test(.enabled(if: HDLTools.haveYosys && ProcessInfo.processInfo.environment["SPARSETILE_SKIP_YOSYS"] == nil))
     func yosysSynthSmall() throws {
         let full = ProcessInfo.processInfo.environment["SPARSETILE_YOSYS_FULL"] != nil
-        let files = try AcceleratorGenerator(config: .small).files()
+        let gen = try AcceleratorGenerator(config: .small)
+        let files = try gen.files()
         let (dir, paths) = try HDLTools.writeDesign(files, label: "accel-yosys")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let script = "read_verilog -sv \(paths.joined(separator: " ")); synth -top sparsetile_accel\(full ? "" : " -run begin:fine"); check -assert; flatten"
+        let script = "read_verilog -sv \(paths.joined(separator: " ")); synth -top \(gen.top)\(full ? "" : " -run begin:fine"); check -assert; flatten"
         let out = try HDLTools.run(HDLTools.yosys!, ["-q", "-p", script + "; tee -o stat.txt stat"], in: dir)
         let stat = try String(contentsOf: dir.appendingPathComponent("stat.txt"), encoding: .utf8)
         // 16 halo banks + 4 weight banks + 4 bias copies + 2·(4·16) byte-sliced residual/output memories + the mask RAM.

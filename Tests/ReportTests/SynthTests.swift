@@ -184,9 +184,10 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     @Test func manifestReadsGeneratorHash() throws {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../rtl/small").standardized.path
         let m = try RTLManifest.load(directory: dir)
-        #expect(m.top == "sparsetile_accel")
+        let top = AcceleratorNames(config: .small).top
+        #expect(m.top == top)
         #expect(m.configHash == HardwareConfig.small.contentHash)
-        #expect(m.files.contains("sparsetile_accel.sv"))
+        #expect(m.files.contains("\(top).sv"))
     }
 
     @Test func macsPerDSP() {
@@ -221,7 +222,7 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let flow = SynthFlow(target: .ice40, constraintsDir: constraintsDir, placeAndRoute: false, workDir: dir.path + "/synth", device: .up5k)
         var r = try flow.run(manifest: try RTLManifest.load(directory: dir.path), rtlDir: dir.path)
         r.setConfig(hash: cfg.contentHash, macsPerCycle: cfg.macsPerCycle, maxMapSize: 8)
-        #expect(r.top == "sparsetile_accel")
+        #expect(r.top == gen.top)
         #expect(r.configHash == cfg.contentHash)
         #expect(cfg.macsPerCycle == 4)
         // Every PE product (and more: address and requant multipliers) is an SB_MAC16.
@@ -231,7 +232,7 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let over = ICE40Device.up5k.overflow(luts: r.luts ?? 0, flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams)
         #expect(r.fits == (over == nil))
         #expect(r.capacity == ["luts": 5280, "dsps": 8, "blockRams": 30])
-        #expect(r.flow == "synth_ice40 -dsp -top sparsetile_accel")
+        #expect(r.flow == "synth_ice40 -dsp -top \(gen.top)")
         let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
         for k in ["luts", "flipFlops", "dsps", "blockRams", "macsPerDSP", "yosysSeconds"] { #expect(obj[k] != nil, "\(k)") }
         print("tiny accelerator on iCE40: \(r.luts ?? 0) LUTs, \(r.flipFlops) FFs, \(r.dsps) DSPs, \(r.blockRams) BRAMs, yosys \(r.yosysSeconds ?? 0) s")

@@ -1,4 +1,5 @@
-// SparseTile co-simulation harness for the Verilator model of `sparsetile_accel`.
+// SparseTile co-simulation harness for the Verilator model of the accelerator's top (`<prefix>accel`;
+// Verilated with `--prefix Vaccel`, so the model class is `Vaccel` whatever the top is called).
 //
 // Drives exactly the top-level ports of docs/microarchitecture.md §15:
 //   * models the DRAM behind the memory port of §7.1 under a memory profile: the request channel's
@@ -34,7 +35,7 @@
 //
 // Exit codes: 0 done, 2 usage or I/O error, 3 hang (watchdog), 4 DRAM protocol error.
 
-#include "Vsparsetile_accel.h"
+#include "Vaccel.h"
 #include "verilated.h"
 #if VM_TRACE
 #include "verilated_fst_c.h"
@@ -222,7 +223,7 @@ int main(int argc, char** argv) {
     }
 
     auto* ctx = new VerilatedContext;
-    auto* top = new Vsparsetile_accel{ctx};
+    auto* top = new Vaccel{ctx};
     if (int(sizeof(top->mem_rsp_rdata)) * 8 < 8 * B)
         die(2, "the RTL's DRAM word is narrower than word_bytes " + std::to_string(B) + " (wrong build for this config)");
 

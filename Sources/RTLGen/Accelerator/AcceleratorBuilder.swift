@@ -1,13 +1,16 @@
 import AcceleratorSpec
 
-/// Elaborates `sparsetile_accel`. The engines live in the extensions of this class, one file each:
-/// CSRBlock, Derived (layer quantities), WeightLoader (MASK/WEIGHTS bursts), MaskScanner,
-/// PortSequencer (transfer order + load/store walkers), ComputeEngine (+ PE array), RequantEngine.
+/// Elaborates the accelerator (`<prefix>accel`; every module name from `AcceleratorNames`).
+/// The engines live in the extensions of this class, one file each: CSRBlock, Derived (layer
+/// quantities), WeightLoader (MASK/WEIGHTS bursts), MaskScanner, PortSequencer (transfer order +
+/// load/store walkers), ComputeEngine (+ PE array), RequantEngine.
 final class AcceleratorBuilder {
     let cfg: HardwareConfig
     let limits: AcceleratorLimits
     /// The deliberate bug to build in (`.none`: the correct design); see FaultInjection.swift.
     let fault: FaultInjection
+    /// Module names (top, engines, PE).
+    let names: AcceleratorNames
     let m: ModuleBuilder
 
     // Geometry constants
@@ -77,18 +80,18 @@ final class AcceleratorBuilder {
     var ringY0: [Signal] = []
     var evLoadReadyR: Signal!, evStoreEndR: Signal!
 
-    init(config: HardwareConfig, limits: AcceleratorLimits, fault: FaultInjection = .none) {
-        cfg = config; self.limits = limits; self.fault = fault
+    init(config: HardwareConfig, limits: AcceleratorLimits, names: AcceleratorNames, fault: FaultInjection = .none) {
+        cfg = config; self.limits = limits; self.names = names; self.fault = fault
         tH = config.tileH; tW = config.tileW; LK = config.lanesK; LC = config.lanesC; B = config.memBytesPerCycle
         lgB = log2Exact(B); lgLC = log2Exact(LC)
         DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel
         accW = config.accumulatorWidth
         maxMw = limits.maxMaskWords(config)
         DB = 4 * DO + 2
-        m = ModuleBuilder("sparsetile_accel", documentation: """
+        m = ModuleBuilder(names.top, documentation: """
             SparseTile accelerator: tile \(tH)x\(tW), lanesK \(LK), lanesC \(LC), \(B)-byte DRAM port.
             Timing contract: docs/microarchitecture.md (§15 ports and event pulses).
-            """)
+            """, submoduleName: names.engine)
     }
 
     func build() throws -> Module {

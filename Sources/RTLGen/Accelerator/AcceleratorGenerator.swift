@@ -35,14 +35,19 @@ public struct AcceleratorLimits: Hashable, Sendable {
     }
 }
 
-/// Builds the `sparsetile_accel` design for one `HardwareConfig` (docs/microarchitecture.md §6–§8, §15).
+/// Builds the accelerator (top `<prefix>accel`) for one `HardwareConfig` (docs/microarchitecture.md §6–§8, §15).
 public struct AcceleratorGenerator {
     public let config: HardwareConfig
     public let limits: AcceleratorLimits
     /// The deliberate bug built into the design (`.none`: the correct design).
     public let fault: FaultInjection
+    /// The module names (prefix, top, engines, PE); see `AcceleratorNames`.
+    public let names: AcceleratorNames
 
-    public init(config: HardwareConfig, limits: AcceleratorLimits = .standard, fault: FaultInjection = .none) throws {
+    /// `prefix` defaults to `AcceleratorNames.defaultPrefix(for: config)` (`st_<hash8>_`); an
+    /// explicit one must start a legal Verilog identifier.
+    public init(config: HardwareConfig, limits: AcceleratorLimits = .standard, fault: FaultInjection = .none,
+                prefix: String? = nil) throws {
         do { try config.validate() } catch { throw AcceleratorGeneratorError(message: "\(error)") }
         let c = config
         if c.lanesK > c.memBytesPerCycle {
@@ -54,11 +59,17 @@ public struct AcceleratorGenerator {
             throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")
         }
         self.config = config; self.limits = limits; self.fault = fault
+        names = try prefix.map(AcceleratorNames.init(prefix:)) ?? AcceleratorNames(config: config)
     }
+
+    /// The prefix every module name carries.
+    public var prefix: String { names.prefix }
+    /// The top module's name, `<prefix>accel` (manifest.json's `top`).
+    public var top: String { names.top }
 
     /// The top module (with its submodules).
     public func build() throws -> Module {
-        let b = AcceleratorBuilder(config: config, limits: limits, fault: fault)
+        let b = AcceleratorBuilder(config: config, limits: limits, names: names, fault: fault)
         return try b.build()
     }
 
@@ -68,19 +79,20 @@ public struct AcceleratorGenerator {
         try VerilogEmitter(options: .init(configHash: config.contentHash, extraHeaderLines: fault.headerLines)).emitDesign(try build())
     }
 
-    /// manifest.json: config, hash, files, top (sorted keys, deterministic).
+    /// manifest.json: config, hash, files, top, prefix (sorted keys, deterministic).
     public func manifest(files: [VerilogFile]) throws -> Data {
         struct Manifest: Encodable {
             let config: HardwareConfig
             let hash: String
             let files: [String]
             let top: String
+            let prefix: String
             let maxMapSize: Int
             let maxKernel: Int
             /// Only for a faulty design (absent for `.none`).
             let fault: String?
         }
-        let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), top: "sparsetile_accel",
+        let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), top: top, prefix: prefix,
                          maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel,
                          fault: fault == .none ? nil : fault.rawValue)
         let enc = JSONEncoder()

@@ -137,7 +137,7 @@ extension AcceleratorBuilder {
     /// kgroup's last step, where the requant engine reads it. One module, instantiated
     /// tileH·tileW·lanesK times, so synthesis maps it once.
     func processingElement() throws -> Module {
-        let pe = ModuleBuilder("sparsetile_accel_pe", documentation: """
+        let pe = ModuleBuilder(names.pe, documentation: """
             PE: \(LC)-wide signed 8-bit dot product (stage 1), \(accW)-bit accumulator and shadow (stage 2).
             """)
         let lw = 8 * LC
