@@ -22,10 +22,12 @@ public struct Testbench: Sendable {
         self.job = job; self.expectedOutput = expectedOutput; self.expectedCycles = expectedCycles; self.name = name
     }
 
-    /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations.
-    public init(layer: LayerJob, config: HardwareConfig) throws {
+    /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations;
+    /// the CSRs are programmed through `registers`.
+    public init(layer: LayerJob, config: HardwareConfig, registers: RegisterMap = .standard) throws {
         let model = try TileModel(config: config).simulate(layer, mode: .fast, outputs: true, dense: false)
-        let hj = try HarnessJob(job: layer, config: config, watchdog: CoSimulator.watchdog(modelCycles: model.stats.cycles))
+        let hj = try HarnessJob(job: layer, config: config, watchdog: CoSimulator.watchdog(modelCycles: model.stats.cycles),
+                                registers: registers)
         let plan = try LayerPlan(job: layer, config: config)
         // The expected output region: the image's with the model's output written in.
         var out = Array(hj.image[(hj.outputBase * hj.wordBytes)...])
@@ -164,7 +166,7 @@ public struct Testbench: Sendable {
                     csr_we <= 1'b1; csr_addr <= csr_a[i]; csr_wdata <= csr_v[i];
                     @(posedge clk);
                 end
-                csr_we <= 1'b1; csr_addr <= 6'd0; csr_wdata <= 32'd1;   // CTRL.start in cycle -1
+                csr_we <= 1'b1; csr_addr <= 6'd\(job.start.0); csr_wdata <= 32'h\(String(job.start.1, radix: 16));   // CTRL.start in cycle -1
                 @(posedge clk);
                 csr_we <= 1'b0; csr_wdata <= 32'd0;
                 cycle = 0;
