@@ -16,9 +16,9 @@ public struct SimulatorBuild: Sendable {
 
 /// Verilator builds cached per configuration hash under `.build-verilator/<hash>[-<fault>][-<source>][-fst]/`.
 ///
-/// A build directory holds `rtl/` (the generated .sv files), `obj/` (Verilator's output, the
-/// `sim` executable) and `stamp`, a hash of the design text, the harness source, the Verilator
-/// version and the flags; a stale stamp triggers a rebuild. Builds of one key are serialised
+/// A build directory holds `rtl/` (the generated .sv files and the C register header), `obj/`
+/// (Verilator's output, the `sim` executable) and `stamp`, a hash of the design text, the register
+/// header, the harness source, the Verilator version and the flags; a stale stamp triggers a rebuild. Builds of one key are serialised
 /// within the process; a build is done in a scratch directory and renamed into place, so
 /// concurrent processes never see a half-built simulator.
 public final class BuildCache: @unchecked Sendable {
@@ -87,9 +87,11 @@ public final class BuildCache: @unchecked Sendable {
         guard files.contains(where: { $0.moduleName == design.top }) else {
             throw CoSimError.invalidArgument("design '\(source.name)' has no module \(design.top) (its top)")
         }
+        let header = try source.registerHeader(config, fault)
         let harness = try String(contentsOf: RepositoryPaths.harnessSource, encoding: .utf8)
-        let flags = verilatorFlags(config: config, top: design.top, traceFST: traceFST)
-        let stamp = StableHash.fnv1a64(files.map { "\($0.fileName)\n\($0.contents)" }.joined(separator: "\u{0}")
+        let flags = verilatorFlags(config: config, top: design.top, traceFST: traceFST, registerHeader: header.fileName)
+        let stamp = StableHash.fnv1a64((files.map { "\($0.fileName)\n\($0.contents)" } + ["\(header.fileName)\n\(header.contents)"])
+                                           .joined(separator: "\u{0}")
                                        + "\u{0}" + harness + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + Toolchain.verilatorVersion())
         let dir = root.appendingPathComponent(key)
         let exe = dir.appendingPathComponent("obj/sim")
@@ -108,6 +110,8 @@ public final class BuildCache: @unchecked Sendable {
             try f.contents.write(to: u, atomically: true, encoding: .utf8)
             paths.append("rtl/" + f.fileName)
         }
+        try header.contents.write(to: scratch.appendingPathComponent("rtl").appendingPathComponent(header.fileName),
+                                  atomically: true, encoding: .utf8)
         try harness.write(to: scratch.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
         do {
             try Toolchain.check(verilator, flags + paths + ["harness.cpp"], in: scratch)
@@ -127,10 +131,13 @@ public final class BuildCache: @unchecked Sendable {
     /// (`--prefix`; sim/harness/harness.cpp includes `Vaccel.h`).
     public static let modelClass = "Vaccel"
 
-    func verilatorFlags(config: HardwareConfig, top: String, traceFST: Bool) -> [String] {
+    /// The harness includes the register header by the name in `ST_REGS_HEADER`, found through
+    /// `-I../rtl` (the C++ compiles in `obj/`).
+    func verilatorFlags(config: HardwareConfig, top: String, traceFST: Bool, registerHeader: String) -> [String] {
         var f = ["--cc", "--exe", "--build", "-O3", "-j", "2", "--top-module", top, "--prefix", Self.modelClass,
                  "-Mdir", "obj", "-o", "sim", "-Wno-fatal", "-Wno-lint", "-Wno-style",
-                 "-CFLAGS", "-DST_WORD_BYTES=\(config.memBytesPerCycle)"]
+                 "-CFLAGS", "-DST_WORD_BYTES=\(config.memBytesPerCycle)",
+                 "-CFLAGS", "-I../rtl", "-CFLAGS", "-DST_REGS_HEADER=\(registerHeader)"]
         if traceFST { f += ["--trace-fst"] }
         if optimization == .quick { f += ["-MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"] }
         return f

@@ -14,7 +14,8 @@ public struct CoSimLayerResult: Sendable {
 }
 
 /// Runs layer jobs through the Swift model and the Verilator build of the same configuration and
-/// compares everything (docs/microarchitecture.md: cycles, trace, DRAM beats, output bytes).
+/// compares everything (docs/microarchitecture.md: cycles, busy and stall counters, trace, DRAM beats,
+/// output bytes). Layers are programmed through the design source's register map.
 public struct CoSimulator: Sendable {
     public var config: HardwareConfig
     public var source: DesignSource
@@ -48,7 +49,8 @@ public struct CoSimulator: Sendable {
         let model = try TileModel(config: config, memory: memory.profile, seed: memory.seed)
             .simulate(job, mode: .fast, outputs: true, dense: true)
         let modelSeconds = Date().timeIntervalSince(t0)
-        let hj = try HarnessJob(job: job, config: config, memory: memory, watchdog: Self.watchdog(modelCycles: model.stats.cycles))
+        let hj = try HarnessJob(job: job, config: config, memory: memory, watchdog: Self.watchdog(modelCycles: model.stats.cycles),
+                                registers: source.registers)
         let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory)
         let cmp = LayerComparison(name: job.name, plan: plan, model: model, rtl: rtl, golden: golden)
         return CoSimLayerResult(model: model, rtl: rtl, comparison: cmp, modelSeconds: modelSeconds, rtlSeconds: rtl.wallSeconds)

@@ -63,6 +63,18 @@ public struct OutputMismatch: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A stall cause whose counter differs between the model (`LayerStats.stallCycles`) and the RTL
+/// (its `STALL_<CAUSE>` register).
+public struct StallMismatch: Hashable, Sendable, CustomStringConvertible {
+    public var cause: StallCause
+    public var model: Int
+    public var rtl: Int
+    public init(cause: StallCause, model: Int, rtl: Int) { self.cause = cause; self.model = model; self.rtl = rtl }
+    public var description: String {
+        "stall cycles '\(cause.rawValue)' (STALL_\(cause.rawValue.uppercased())): model \(model), RTL \(rtl)"
+    }
+}
+
 /// Everything compared for one layer. No tolerances.
 public struct LayerComparison: Sendable {
     public var name: String
@@ -73,10 +85,24 @@ public struct LayerComparison: Sendable {
     /// The RTL's CYCLES CSR.
     public var rtlCounterCycles: Int
     public var modelBeats: (read: Int, written: Int)
+    /// Counted by the harness on the DRAM port.
     public var rtlBeats: (read: Int, written: Int)
+    /// The model's computeBusyCycles and stall cycles by cause.
+    public var modelBusyCycles: Int
+    public var modelStallCycles: StallCycles
+    /// The RTL's statistics registers (CYCLES, BUSY, STALL_*, BEATS_*).
+    public var rtlCounters: RTLCounters
     public var cyclesMatch: Bool
+    /// The RTL's CYCLES and BEATS_RD/WR registers equal the harness's counts (true when the run did not finish).
     public var counterMatches: Bool
     public var beatsMatch: Bool
+    /// The RTL's BUSY register equals the model's computeBusyCycles (false when the run did not finish).
+    public var busyMatches: Bool
+    /// The stall causes whose RTL counter differs from the model's, in `StallCause` order (empty when
+    /// all are equal, and when the run did not finish).
+    public var stallMismatches: [StallMismatch]
+    /// Busy cycles and every stall counter equal.
+    public var stallCountersMatch: Bool { busyMatches && stallMismatches.isEmpty }
     public var outputsMatch: Bool
     /// Model vs SparseCNN golden (nil when no golden output).
     public var modelMatchesGolden: Bool?
@@ -86,7 +112,8 @@ public struct LayerComparison: Sendable {
     public var harnessMessage: String
 
     public var matches: Bool {
-        status == .done && cyclesMatch && counterMatches && beatsMatch && outputsMatch && traceMatch && (modelMatchesGolden ?? true)
+        status == .done && cyclesMatch && counterMatches && beatsMatch && stallCountersMatch && outputsMatch && traceMatch
+            && (modelMatchesGolden ?? true)
     }
 
     /// Multi-line explanation of a mismatch (empty when everything matches).
@@ -99,8 +126,15 @@ public struct LayerComparison: Sendable {
         case .done: break
         }
         if !cyclesMatch { l.append("cycles: model \(modelCycles), RTL \(rtlCycles)") }
-        if !counterMatches { l.append("RTL CYCLES register \(rtlCounterCycles) differs from the harness's count \(rtlCycles)") }
+        if status == .done && rtlCounterCycles != rtlCycles {
+            l.append("RTL CYCLES register \(rtlCounterCycles) differs from the harness's count \(rtlCycles)")
+        }
+        if status == .done && (rtlCounters.beatsRead, rtlCounters.beatsWritten) != rtlBeats {
+            l.append("RTL BEATS_RD/BEATS_WR registers \(rtlCounters.beatsRead)/\(rtlCounters.beatsWritten) differ from the harness's count \(rtlBeats.read)/\(rtlBeats.written)")
+        }
         if !beatsMatch { l.append("DRAM beats read/written: model \(modelBeats.read)/\(modelBeats.written), RTL \(rtlBeats.read)/\(rtlBeats.written)") }
+        if status == .done && !busyMatches { l.append("compute-busy cycles (BUSY): model \(modelBusyCycles), RTL \(rtlCounters.busy)") }
+        for m in stallMismatches { l.append(m.description) }
         if let t = traceMismatch { l.append(t.description) }
         if let o = outputMismatch { l.append(o.description) }
         if modelMatchesGolden == false { l.append("model output differs from SparseCNN's golden output") }
@@ -113,13 +147,23 @@ public struct LayerComparison: Sendable {
         status = rtl.status
         modelCycles = model.stats.cycles
         rtlCycles = rtl.cycles
-        rtlCounterCycles = rtl.rtlCycles
+        rtlCounterCycles = rtl.counters.cycles
         let B = plan.wordBytes
         modelBeats = (model.stats.dramBytesRead / B, model.stats.dramBytesWritten / B)
         rtlBeats = (rtl.beatsRead, rtl.beatsWritten)
-        cyclesMatch = rtl.status == .done && rtl.cycles == model.stats.cycles
-        counterMatches = rtl.status != .done || rtl.rtlCycles == rtl.cycles
+        modelBusyCycles = model.stats.computeBusyCycles
+        modelStallCycles = model.stats.stallCycles
+        rtlCounters = rtl.counters
+        let done = rtl.status == .done
+        cyclesMatch = done && rtl.cycles == model.stats.cycles
+        counterMatches = !done || (rtl.counters.cycles == rtl.cycles
+                                   && rtl.counters.beatsRead == rtl.beatsRead && rtl.counters.beatsWritten == rtl.beatsWritten)
         beatsMatch = modelBeats == rtlBeats
+        busyMatches = done && rtl.counters.busy == model.stats.computeBusyCycles
+        stallMismatches = !done ? [] : StallCause.allCases.compactMap { c in
+            let m = model.stats.stallCycles[c], r = rtl.counters.stalls[c]
+            return m == r ? nil : StallMismatch(cause: c, model: m, rtl: r)
+        }
         let mrows = model.trace.map(TraceRow.init)
         traceMismatch = Self.firstTraceMismatch(model: mrows, rtl: rtl.trace)
         traceMatch = traceMismatch == nil

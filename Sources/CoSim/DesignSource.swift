@@ -21,11 +21,23 @@ public struct GeneratedDesign: Sendable {
 public struct DesignSource: Sendable {
     /// Short name, part of the build-cache directory name (`accel` for the real design).
     public var name: String
+    /// The CSR map the design decodes: CoSim programs layers through it, and its C header is compiled
+    /// into the harness (which reads the counters back through the header's macros).
+    public var registers: RegisterMap
     /// The design files and the name of their top module.
     public var generate: @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedDesign
+    /// The C register header of the design (`AcceleratorGenerator.registerHeader`), written beside the
+    /// Verilog in the build directory.
+    public var registerHeader: @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedFile
 
-    public init(name: String, generate: @escaping @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedDesign) {
-        self.name = name; self.generate = generate
+    /// A design decoding `registers`; by default its header is the accelerator generator's for `registers`.
+    public init(name: String, registers: RegisterMap = .standard,
+                generate: @escaping @Sendable (HardwareConfig, FaultInjection) throws -> GeneratedDesign,
+                registerHeader: (@Sendable (HardwareConfig, FaultInjection) throws -> GeneratedFile)? = nil) {
+        self.name = name; self.registers = registers; self.generate = generate
+        self.registerHeader = registerHeader ?? { config, fault in
+            try AcceleratorGenerator(config: config, fault: fault, registers: registers).registerHeader()
+        }
     }
 
     /// The reference accelerator from RTLGen, sized for maps up to 512 (the standard limits).
@@ -39,6 +51,16 @@ public struct DesignSource: Sendable {
         if maxMapSize == AcceleratorLimits.standard.maxMapSize { return accelerator }
         return DesignSource(name: "accel-map\(maxMapSize)") { config, fault in
             try AcceleratorRTL.generate(config: config, fault: fault, limits: AcceleratorLimits(maxMapSize: maxMapSize))
+        }
+    }
+
+    /// The reference accelerator sized for maps up to `maxMapSize`, decoding `registers` instead of the
+    /// standard map (every consumer follows: the RTL, the programming, the harness's header). `name`
+    /// must tell it apart from the standard design in the build cache.
+    public static func accelerator(maxMapSize: Int, registers: RegisterMap, name: String) -> DesignSource {
+        DesignSource(name: name, registers: registers) { config, fault in
+            try AcceleratorRTL.generate(config: config, fault: fault, limits: AcceleratorLimits(maxMapSize: maxMapSize),
+                                        registers: registers)
         }
     }
 }
@@ -56,8 +78,8 @@ public enum AcceleratorRTL {
 
     /// The design with the default module prefix of `config` (top `st_<hash8>_accel`).
     public static func generate(config: HardwareConfig, fault: FaultInjection,
-                                limits: AcceleratorLimits = .standard) throws -> GeneratedDesign {
-        let gen = try AcceleratorGenerator(config: config, limits: limits, fault: fault)
+                                limits: AcceleratorLimits = .standard, registers: RegisterMap = .standard) throws -> GeneratedDesign {
+        let gen = try AcceleratorGenerator(config: config, limits: limits, fault: fault, registers: registers)
         return GeneratedDesign(files: try gen.files(), top: gen.top)
     }
 }

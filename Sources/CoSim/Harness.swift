@@ -20,14 +20,17 @@ public struct HarnessJob: Sendable {
     public var outputWords: Int
     /// (register word offset, value), written in order before CTRL.start.
     public var csrs: [(Int, UInt32)]
+    /// The CTRL.start write (offset, value) that follows them (the Verilator harness takes it from the
+    /// generated C header, the Icarus testbench from here).
+    public var start: (Int, UInt32)
     public var tiles: [Tile]
     /// The memory profile and seed of the DRAM the harness models (nil: the fixed profile at `latency`).
     public var memory: MemoryTiming?
 
     public init(wordBytes: Int, latency: Int, watchdog: Int, image: [UInt8], outputBase: Int, outputWords: Int,
-                csrs: [(Int, UInt32)], tiles: [Tile], memory: MemoryTiming? = nil) {
+                csrs: [(Int, UInt32)], start: (Int, UInt32) = CSR.standardStart, tiles: [Tile], memory: MemoryTiming? = nil) {
         self.wordBytes = wordBytes; self.latency = latency; self.watchdog = watchdog; self.image = image
-        self.outputBase = outputBase; self.outputWords = outputWords; self.csrs = csrs; self.tiles = tiles
+        self.outputBase = outputBase; self.outputWords = outputWords; self.csrs = csrs; self.start = start; self.tiles = tiles
         self.memory = memory
     }
 
@@ -44,37 +47,29 @@ public struct HarnessJob: Sendable {
     }
 }
 
-/// CSR word offsets (docs/microarchitecture.md §8).
+/// Host programming of the CSRs (docs/microarchitecture.md §8), through a `RegisterMap`.
 public enum CSR {
-    public static let ctrl = 0x00, status = 0x01, layer0 = 0x02, layer1 = 0x03, layer2 = 0x04
-    public static let requant = 0x05, prelu = 0x06, pass = 0x07
-    public static let baseMask = 0x08, baseBias = 0x09, baseWeights = 0x0A, baseInput = 0x0B
-    public static let baseResidual = 0x0C, baseOutput = 0x0D
-    public static let cyclesLo = 0x10, cyclesHi = 0x11
-
-    /// The register values that program `job` (in write order).
-    public static func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) -> [(Int, UInt32)] {
-        let act: UInt32, slope: UInt32
-        switch job.activation {
-        case .none: act = 0; slope = 0
-        case .relu: act = 1; slope = 0
-        case .prelu(let s): act = 2; slope = UInt32(UInt16(bitPattern: s))
-        }
-        let l0 = UInt32(plan.kernel) | UInt32(plan.stride) << 4 | act << 6 | (plan.hasResidual ? 1 << 8 : 0)
-        return [
-            (layer0, l0), (layer1, UInt32(plan.inH) | UInt32(plan.inW) << 16),
-            (layer2, UInt32(plan.cin) | UInt32(plan.cout) << 16),
-            (requant, UInt32(job.requantization.multiplier) | UInt32(job.requantization.shift) << 16),
-            (prelu, slope), (pass, UInt32(plan.passChannels)),
-            (baseMask, UInt32(r.mask)), (baseBias, UInt32(r.bias)), (baseWeights, UInt32(r.weights)),
-            (baseInput, UInt32(r.input)), (baseResidual, UInt32(r.residual)), (baseOutput, UInt32(r.output)),
-        ]
+    /// The register values that program `job` (in write order), packed through `registers`.
+    public static func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions,
+                               registers: RegisterMap = .standard) throws -> [(Int, UInt32)] {
+        try registers.layerProgram(job: job, plan: plan, regions: r).map { ($0.offset, $0.value) }
     }
+
+    /// The CTRL.start write of `registers`.
+    public static func start(_ registers: RegisterMap) throws -> (Int, UInt32) {
+        let w = try registers.startWrite()
+        return (w.offset, w.value)
+    }
+
+    /// The CTRL.start write of the standard map.
+    public static let standardStart: (Int, UInt32) = try! start(.standard)
 }
 
 extension HarnessJob {
-    /// The harness job of a layer: its memory image, CSR values and the trace records (pass, tile).
-    public init(job: LayerJob, config: HardwareConfig, memory: MemoryTiming? = nil, watchdog: Int) throws {
+    /// The harness job of a layer: its memory image, CSR values (offsets and fields from `registers`),
+    /// the trace records (pass, tile) and the DRAM timing (nil: the fixed profile).
+    public init(job: LayerJob, config: HardwareConfig, memory: MemoryTiming? = nil, watchdog: Int,
+                registers: RegisterMap = .standard) throws {
         let plan = try LayerPlan(job: job, config: config)
         let img = MemoryImage(job: job, plan: plan)
         var tiles: [Tile] = []
@@ -85,7 +80,8 @@ extension HarnessJob {
         }
         self.init(wordBytes: config.memBytesPerCycle, latency: config.memLatency, watchdog: watchdog, image: img.bytes,
                   outputBase: img.regions.output, outputWords: img.regions.end - img.regions.output,
-                  csrs: CSR.program(job: job, plan: plan, regions: img.regions), tiles: tiles, memory: memory)
+                  csrs: try CSR.program(job: job, plan: plan, regions: img.regions, registers: registers),
+                  start: try CSR.start(registers), tiles: tiles, memory: memory)
     }
 }
 
@@ -98,14 +94,52 @@ public enum HarnessStatus: String, Sendable, Codable {
     case protocolError = "protocol"
 }
 
+/// The RTL's statistics registers (docs/microarchitecture.md §8, §9), read back by the harness after
+/// the run through the generated C header (`rtl_*` keys of the result file).
+public struct RTLCounters: Hashable, Sendable {
+    /// CYCLES_HI:LO.
+    public var cycles: Int
+    /// BUSY_HI:LO: the RTL's computeBusyCycles.
+    public var busy: Int
+    /// The STALL_<CAUSE> registers, by cause.
+    public var stalls: StallCycles
+    /// BEATS_RD and BEATS_WR.
+    public var beatsRead: Int
+    public var beatsWritten: Int
+
+    public init(cycles: Int, busy: Int, stalls: StallCycles, beatsRead: Int, beatsWritten: Int) {
+        self.cycles = cycles; self.busy = busy; self.stalls = stalls; self.beatsRead = beatsRead; self.beatsWritten = beatsWritten
+    }
+
+    /// From the harness's `key value` results: `rtl_cycles`, `rtl_busy`, `rtl_stall_<cause>` for every
+    /// `StallCause` (exactly those), `rtl_beats_read`, `rtl_beats_written`.
+    public init(values: [String: String]) throws {
+        func int(_ k: String) throws -> Int {
+            guard let v = values[k].flatMap({ Int($0) }) else { throw CoSimError.badHarnessOutput("missing '\(k)' in result") }
+            return v
+        }
+        var st = StallCycles()
+        for c in StallCause.allCases { st[c] = try int("rtl_stall_\(c.rawValue)") }
+        let known = Set(StallCause.allCases.map { "rtl_stall_\($0.rawValue)" })
+        if let odd = values.keys.sorted().first(where: { $0.hasPrefix("rtl_stall_") && !known.contains($0) }) {
+            throw CoSimError.badHarnessOutput("the harness reports '\(odd)', a stall counter the model does not have")
+        }
+        self.init(cycles: try int("rtl_cycles"), busy: try int("rtl_busy"), stalls: st,
+                  beatsRead: try int("rtl_beats_read"), beatsWritten: try int("rtl_beats_written"))
+    }
+}
+
 /// What the harness reports for one run.
 public struct HarnessResult: Sendable {
     public var status: HarnessStatus
     /// Cycles counted by the harness (from the cycle after the start write to the first cycle `done` reads 1),
     /// or the cycle reached on a hang.
     public var cycles: Int
-    /// The RTL's own CYCLES_LO/HI CSR.
-    public var rtlCycles: Int
+    /// The RTL's own CYCLES_LO/HI CSR (= `counters.cycles`).
+    public var rtlCycles: Int { counters.cycles }
+    /// The RTL's statistics registers.
+    public var counters: RTLCounters
+    /// Beats counted by the harness on the DRAM port.
     public var beatsRead: Int
     public var beatsWritten: Int
     /// Every `key value` of the result file (CSR stall counters, event counts, …).
@@ -115,6 +149,12 @@ public struct HarnessResult: Sendable {
     public var outputBytes: [UInt8]
     /// The harness's stderr/stdout (hang and protocol messages).
     public var message: String
+    public init(status: HarnessStatus, cycles: Int, counters: RTLCounters, beatsRead: Int, beatsWritten: Int,
+                values: [String: String] = [:], trace: [TraceRow], outputBytes: [UInt8], message: String = "") {
+        self.status = status; self.cycles = cycles; self.counters = counters; self.beatsRead = beatsRead
+        self.beatsWritten = beatsWritten; self.values = values; self.trace = trace; self.outputBytes = outputBytes; self.message = message
+    }
+
     public var wallSeconds: Double { Double(values["wall_seconds"] ?? "") ?? 0 }
     public func int(_ key: String) -> Int? { values[key].flatMap { Int($0) } }
 }
@@ -165,7 +205,7 @@ extension SimulatorBuild {
             }
         }
         let out = (try? Data(contentsOf: f("out.bin"))).map { [UInt8]($0) } ?? []
-        return HarnessResult(status: status, cycles: try int("cycles"), rtlCycles: try int("rtl_cycles"),
+        return HarnessResult(status: status, cycles: try int("cycles"), counters: try RTLCounters(values: values),
                              beatsRead: try int("beats_read"), beatsWritten: try int("beats_written"),
                              values: values, trace: trace, outputBytes: out,
                              message: r.output.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -161,6 +161,8 @@ public struct RegressionOutcome: Sendable {
     /// The comparison's parts (nil when the case did not run).
     public var timingMatches: Bool?
     public var outputsMatch: Bool?
+    /// Busy cycles and every stall counter (part of `timingMatches`).
+    public var stallCountersMatch: Bool?
     public init(caseID: String, configHash: String, status: Status, modelCycles: Int? = nil, rtlCycles: Int? = nil,
                 message: String = "", seconds: Double = 0) {
         self.caseID = caseID; self.configHash = configHash; self.status = status
@@ -313,17 +315,24 @@ public struct Regression: Sendable {
             }
             let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed)
             let r = try sim.run(job)
-            let cmp = r.comparison
-            var o = RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,
-                                      modelCycles: cmp.modelCycles, rtlCycles: cmp.rtlCycles, message: cmp.diagnosis,
-                                      seconds: Date().timeIntervalSince(t0))
-            o.timingMatches = cmp.status == .done && cmp.cyclesMatch && cmp.counterMatches && cmp.traceMatch && cmp.beatsMatch
-            o.outputsMatch = cmp.outputsMatch
-            return o
+            return outcome(c, comparison: r.comparison, seconds: Date().timeIntervalSince(t0))
         } catch {
             return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .error, message: "\(error)",
                                      seconds: Date().timeIntervalSince(t0))
         }
+    }
+
+    /// The outcome of case `c` from its comparison: pass only when everything matches (cycles, the
+    /// CYCLES/BEATS registers, DRAM beats, busy cycles and every stall counter, the trace, the outputs).
+    /// `timingMatches` covers all but the outputs.
+    public static func outcome(_ c: RegressionCase, comparison cmp: LayerComparison, seconds: Double) -> RegressionOutcome {
+        var o = RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: cmp.matches ? .pass : .fail,
+                                  modelCycles: cmp.modelCycles, rtlCycles: cmp.rtlCycles, message: cmp.diagnosis, seconds: seconds)
+        o.timingMatches = cmp.status == .done && cmp.cyclesMatch && cmp.counterMatches && cmp.traceMatch && cmp.beatsMatch
+            && cmp.stallCountersMatch
+        o.outputsMatch = cmp.outputsMatch
+        o.stallCountersMatch = cmp.stallCountersMatch
+        return o
     }
 
     /// JUnit XML (one `testsuite`; `testcase` classname = config hash, name = case id).

@@ -26,10 +26,12 @@ public struct Testbench: Sendable {
     }
 
     /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations;
-    /// `top` defaults to the accelerator's top with the default prefix of `config` (`st_<hash8>_accel`).
-    public init(layer: LayerJob, config: HardwareConfig, top: String? = nil) throws {
+    /// `top` defaults to the accelerator's top with the default prefix of `config` (`st_<hash8>_accel`);
+    /// the CSRs are programmed through `registers`.
+    public init(layer: LayerJob, config: HardwareConfig, top: String? = nil, registers: RegisterMap = .standard) throws {
         let model = try TileModel(config: config).simulate(layer, mode: .fast, outputs: true, dense: false)
-        let hj = try HarnessJob(job: layer, config: config, watchdog: CoSimulator.watchdog(modelCycles: model.stats.cycles))
+        let hj = try HarnessJob(job: layer, config: config, watchdog: CoSimulator.watchdog(modelCycles: model.stats.cycles),
+                                registers: registers)
         let plan = try LayerPlan(job: layer, config: config)
         // The expected output region: the image's with the model's output written in.
         var out = Array(hj.image[(hj.outputBase * hj.wordBytes)...])
@@ -173,7 +175,7 @@ public struct Testbench: Sendable {
                     csr_we <= 1'b1; csr_addr <= csr_a[i]; csr_wdata <= csr_v[i];
                     @(posedge clk);
                 end
-                csr_we <= 1'b1; csr_addr <= 6'd0; csr_wdata <= 32'd1;   // CTRL.start in cycle -1
+                csr_we <= 1'b1; csr_addr <= 6'd\(job.start.0); csr_wdata <= 32'h\(String(job.start.1, radix: 16));   // CTRL.start in cycle -1
                 @(posedge clk);
                 csr_we <= 1'b0; csr_wdata <= 32'd0;
                 cycle = 0;

@@ -12,6 +12,8 @@ public struct ReportColumn: Sendable {
         case shape
         /// A field of the nested `stallCycles` object (JSON key given).
         case stall(String)
+        /// A field of the nested `rtlStallCycles` object of a co-simulated row (JSON key given).
+        case rtlStall(String)
     }
     public var name: String
     public var unit: String
@@ -56,7 +58,8 @@ extension LayerReport {
 
     /// The co-simulation columns, appended after `columns` when any row was co-simulated
     /// (`sparsetile cosim`, `sparsetile demo`); the JSON row has the same keys (absent, and empty
-    /// CSV cells, for rows that were not co-simulated).
+    /// CSV cells, for rows that were not co-simulated), except that the `rtlStall*` columns are the
+    /// fields of the nested `rtlStallCycles` object (same keys as `stallCycles`).
     public static let cosimColumns: [ReportColumn] = [
         .init(name: "modelCycles", unit: "cycles", kind: .int, meaning: "cycles of the Swift cycle-accurate model"),
         .init(name: "rtlCycles", unit: "cycles", kind: .int, meaning: "cycles of the RTL under Verilator (first cycle `done` reads 1)"),
@@ -64,6 +67,12 @@ extension LayerReport {
         .init(name: "cyclesMatch", unit: "bool", kind: .bool, meaning: "modelCycles = rtlCycles, and the RTL's CYCLES register agrees"),
         .init(name: "traceMatch", unit: "bool", kind: .bool, meaning: "the per-tile event trace is equal row by row"),
         .init(name: "dramBeatsMatch", unit: "bool", kind: .bool, meaning: "DRAM read and write beats are equal"),
+        .init(name: "stallCyclesMatch", unit: "bool", kind: .bool, meaning: "the RTL's busy cycles and every stall counter equal the model's"),
+        .init(name: "rtlBusyCycles", unit: "cycles", kind: .int, meaning: "the RTL's BUSY register (computeBusyCycles)"),
+    ] + StallCause.allCases.map { c in
+        ReportColumn(name: "rtlStall" + c.rawValue.prefix(1).uppercased() + c.rawValue.dropFirst(), unit: "cycles", kind: .rtlStall(c.rawValue),
+                     meaning: "the RTL's STALL_\(c.rawValue.uppercased()) register (JSON: `rtlStallCycles.\(c.rawValue)`)")
+    } + [
         .init(name: "goldenMatch", unit: "bool", kind: .bool, meaning: "model output equals SparseCNN's int8 output (network layers; empty otherwise)"),
         .init(name: "modelSeconds", unit: "s", kind: .double, meaning: "wall time of the model run of the layer"),
         .init(name: "rtlSeconds", unit: "s", kind: .double, meaning: "wall time of the Verilator run of the layer (harness clocking loop)"),
@@ -74,15 +83,20 @@ extension LayerReport {
     public static var csvHeader: String { columns.map(\.name).joined(separator: ",") }
 
     /// The cell of a co-simulation column ("" when absent).
-    func cosimCell(_ name: String) -> String {
+    func cosimCell(_ column: ReportColumn) -> String {
         func o<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "" }
-        switch name {
+        if case .rtlStall(let k) = column.kind {
+            return o(rtlStallCycles.flatMap { st in StallCause(rawValue: k).map { st[$0] } })
+        }
+        switch column.name {
         case "modelCycles": return o(modelCycles)
         case "rtlCycles": return o(rtlCycles)
         case "outputsMatch": return o(outputsMatch)
         case "cyclesMatch": return o(cyclesMatch)
         case "traceMatch": return o(traceMatch)
         case "dramBeatsMatch": return o(dramBeatsMatch)
+        case "stallCyclesMatch": return o(stallCyclesMatch)
+        case "rtlBusyCycles": return o(rtlBusyCycles)
         case "goldenMatch": return o(goldenMatch)
         case "modelSeconds": return o(modelSeconds)
         case "rtlSeconds": return o(rtlSeconds)
@@ -104,9 +118,10 @@ extension LayerReport {
                 case .int, .double, .bool: return "\(obj[c.name]!)"
                 case .shape: return (obj[c.name] as? [Int] ?? []).map(String.init).joined(separator: "x")
                 case .stall(let k): return "\((obj["stallCycles"] as! [String: Any])[k]!)"
+                case .rtlStall: return ""  // co-simulation columns only
                 }
             }
-            if cosim { cells += cosimColumns.map { r.cosimCell($0.name) } }
+            if cosim { cells += cosimColumns.map { r.cosimCell($0) } }
             lines.append(cells.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -135,10 +150,12 @@ extension LayerReport {
                     obj[c.name] = parts.map { $0! }
                 case .bool: guard let x = Bool(v) else { throw bad() }; obj[c.name] = x
                 case .stall(let k): guard let x = Int(v) else { throw bad() }; stalls[k] = x
+                case .rtlStall: break  // co-simulation columns only
                 }
             }
             obj["stallCycles"] = stalls
             // Co-simulation columns: optional; an empty cell is an absent value.
+            var rtlStalls: [String: Any] = [:]
             for c in cosimColumns {
                 guard let i = header.firstIndex(of: c.name), i < cells.count, !cells[i].isEmpty else { continue }
                 let v = cells[i]
@@ -147,9 +164,11 @@ extension LayerReport {
                 case .int: guard let x = Int(v) else { throw bad() }; obj[c.name] = x
                 case .double: guard let x = Double(v) else { throw bad() }; obj[c.name] = x
                 case .bool: guard let x = Bool(v) else { throw bad() }; obj[c.name] = x
+                case .rtlStall(let k): guard let x = Int(v) else { throw bad() }; rtlStalls[k] = x
                 default: obj[c.name] = v
                 }
             }
+            if !rtlStalls.isEmpty { obj["rtlStallCycles"] = rtlStalls }
             let data = try JSONSerialization.data(withJSONObject: obj)
             rows.append(try JSONDecoder().decode(LayerReport.self, from: data))
         }
@@ -172,7 +191,7 @@ extension LayerReport {
                 out[c.name] = doubles[c.name] ?? (raw[c.name] as! NSNumber).doubleValue
             case .shape: out[c.name] = (raw[c.name] as! [NSNumber]).map(\.intValue)
             case .string, .bool: out[c.name] = raw[c.name]
-            case .stall: break
+            case .stall, .rtlStall: break
             }
         }
         let st = stallCycles

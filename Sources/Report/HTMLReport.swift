@@ -218,7 +218,7 @@ public struct HTMLReport: Sendable {
         h += "<div class=\"cards\">\n"
         let cards: [(String, String, String, Bool)] = [
             ("agreement", ok ? "\(c.layers) / \(c.layers) layers" : "\(c.mismatches) of \(c.layers) MISMATCH",
-             "cycles, trace, DRAM beats, output bytes, golden", ok),
+             "cycles, stall counters, trace, DRAM beats, output bytes, golden", ok),
             ("cycles", "\(c.rtlCycles)", "RTL total; model \(c.modelCycles)", c.rtlCycles == c.modelCycles),
             ("Verilator speed", "\(SVGChart.compact(c.rtlCyclesPerSecond)) cycles/s", "\(f(c.rtlSeconds, 1)) s in the harness, summed over layers", true),
             ("model speed", "\(SVGChart.compact(c.modelCyclesPerSecond)) cycles/s", "\(f(c.modelSeconds, 2)) s summed (sparse run with outputs + dense timing)", true),
@@ -236,18 +236,19 @@ public struct HTMLReport: Sendable {
                                      series: ["model", "RTL (Verilator)"], colors: ["#0072B2", "#E69F00"], axisLabel: "cycles",
                                      grouped: true)
         h += "<div class=\"scroll\"><table class=\"grid\"><thead><tr>"
-        h += ["layer", "model cycles", "RTL cycles", "cycles", "trace", "DRAM beats", "outputs", "golden", "model s", "RTL s",
+        h += ["layer", "model cycles", "RTL cycles", "cycles", "stalls", "trace", "DRAM beats", "outputs", "golden", "model s", "RTL s",
               "model cycles/s", "RTL cycles/s"].map { "<th>\(xmlEscape($0))</th>" }.joined()
         h += "</tr></thead><tbody>\n"
         func mark(_ b: Bool?) -> String { b.map { $0 ? "<td class=\"ok\">✓</td>" : "<td class=\"bad\">✗</td>" } ?? "<td>–</td>" }
         for l in rows {
             h += "<tr\(l.coSimMatches ? "" : " class=\"mism\"")><td class=\"l\">\(xmlEscape(l.name))</td><td>\(l.modelCycles ?? 0)</td><td>\(l.rtlCycles ?? 0)</td>"
-            h += mark(l.cyclesMatch) + mark(l.traceMatch) + mark(l.dramBeatsMatch) + mark(l.outputsMatch) + mark(l.goldenMatch)
+            h += mark(l.cyclesMatch) + mark(l.stallCyclesMatch) + mark(l.traceMatch) + mark(l.dramBeatsMatch) + mark(l.outputsMatch)
+                + mark(l.goldenMatch)
             h += "<td>\(l.modelSeconds.map { f($0, 3) } ?? "–")</td><td>\(l.rtlSeconds.map { f($0, 3) } ?? "–")</td>"
             h += "<td>\(rate(l.modelCycles, l.modelSeconds))</td><td>\(rate(l.rtlCycles, l.rtlSeconds))</td></tr>\n"
-            if let m = l.mismatch { h += "<tr class=\"mism\"><td colspan=\"12\" class=\"l\"><pre>\(xmlEscape(m))</pre></td></tr>\n" }
+            if let m = l.mismatch { h += "<tr class=\"mism\"><td colspan=\"13\" class=\"l\"><pre>\(xmlEscape(m))</pre></td></tr>\n" }
         }
-        h += "<tr class=\"total\"><td class=\"l\">total</td><td>\(c.modelCycles)</td><td>\(c.rtlCycles)</td><td colspan=\"5\">\(ok ? "all layers match" : "\(c.mismatches) mismatched")</td>"
+        h += "<tr class=\"total\"><td class=\"l\">total</td><td>\(c.modelCycles)</td><td>\(c.rtlCycles)</td><td colspan=\"6\">\(ok ? "all layers match" : "\(c.mismatches) mismatched")</td>"
         h += "<td>\(f(c.modelSeconds, 2))</td><td>\(f(c.rtlSeconds, 2))</td><td>\(SVGChart.compact(c.modelCyclesPerSecond))</td><td>\(SVGChart.compact(c.rtlCyclesPerSecond))</td></tr>\n"
         h += "</tbody></table></div><p class=\"note\">Exact comparison, no tolerances (docs/cosim.md). Speeds are simulated cycles per wall second: the RTL's from the harness's clocking loop, the model's including its output computation and the dense-cycle reference run.</p></section>\n"
         return h

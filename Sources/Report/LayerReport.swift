@@ -66,6 +66,12 @@ public struct LayerReport: Hashable, Codable, Sendable {
     public var traceMatch: Bool?
     /// DRAM read and write beats equal.
     public var dramBeatsMatch: Bool?
+    /// The RTL's busy cycles and every stall counter equal the model's (`computeBusyCycles`, `stallCycles`).
+    public var stallCyclesMatch: Bool?
+    /// The RTL's BUSY register (its computeBusyCycles).
+    public var rtlBusyCycles: Int?
+    /// The RTL's STALL_<CAUSE> registers, by cause (same keys as `stallCycles`).
+    public var rtlStallCycles: StallCycles?
     /// Model output == SparseCNN's int8 output (network layers only).
     public var goldenMatch: Bool?
     /// Wall seconds of the model run and of the Verilator run of this layer.
@@ -79,7 +85,7 @@ public struct LayerReport: Hashable, Codable, Sendable {
     /// True when every co-simulation check of the row passed (false when not co-simulated).
     public var coSimMatches: Bool {
         isCoSimulated && outputsMatch == true && cyclesMatch == true && traceMatch != false && dramBeatsMatch != false
-            && goldenMatch != false && mismatch == nil
+            && stallCyclesMatch != false && goldenMatch != false && mismatch == nil
     }
 
     public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileDensity: Double,

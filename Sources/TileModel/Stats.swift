@@ -8,6 +8,12 @@ public enum SimulationMode: String, Codable, Sendable, CaseIterable {
     case fast
 }
 
+/// A stall cause of docs/microarchitecture.md §9; the raw value is the field name of `StallCycles`
+/// (and of the `stallCycles` JSON object) and, upper-cased, the suffix of its `STALL_<CAUSE>` register.
+public enum StallCause: String, CaseIterable, Hashable, Codable, Sendable {
+    case setup, weights, load, store, dram, requant, drain
+}
+
 /// Cycles in which the compute engine issued no step, by cause. They partition
 /// `cycles − computeBusyCycles` (docs/microarchitecture.md, "Statistics").
 public struct StallCycles: Hashable, Codable, Sendable {
@@ -28,6 +34,32 @@ public struct StallCycles: Hashable, Codable, Sendable {
 
     public init() {}
     public var total: Int { setup + weights + load + store + dram + requant + drain }
+
+    /// The count of one cause.
+    public subscript(cause: StallCause) -> Int {
+        get {
+            switch cause {
+            case .setup: return setup
+            case .weights: return weights
+            case .load: return load
+            case .store: return store
+            case .dram: return dram
+            case .requant: return requant
+            case .drain: return drain
+            }
+        }
+        set {
+            switch cause {
+            case .setup: setup = newValue
+            case .weights: weights = newValue
+            case .load: load = newValue
+            case .store: store = newValue
+            case .dram: dram = newValue
+            case .requant: requant = newValue
+            case .drain: drain = newValue
+            }
+        }
+    }
     public static func + (a: StallCycles, b: StallCycles) -> StallCycles {
         var r = StallCycles()
         r.setup = a.setup + b.setup; r.weights = a.weights + b.weights; r.load = a.load + b.load

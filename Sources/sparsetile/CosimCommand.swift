@@ -14,9 +14,10 @@ struct Cosim: ParsableCommand {
         discussion: """
         Takes the same layer, network, image, mask and configuration options as `simulate`. For every
         layer it runs the model and the RTL (built once per configuration hash under .build-verilator/)
-        and compares cycles, the per-tile trace, DRAM beats and the output bytes (and, for --network
-        layers, SparseCNN's golden output). No tolerances: any difference is a mismatch, explained by
-        the first differing tile, cycle, engine and output coordinate; the exit status is then 1
+        and compares cycles, busy cycles and every stall counter, the per-tile trace, DRAM beats and
+        the output bytes (and, for --network layers, SparseCNN's golden output). No tolerances: any
+        difference is a mismatch, explained by the first differing tile, cycle, engine, stall cause
+        and output coordinate; the exit status is then 1
         (3 when the RTL hung: `done` never rose before the watchdog). Prints both simulation speeds
         (simulated cycles per wall second) per layer and in total; --json/--csv record them.
 
@@ -30,7 +31,7 @@ struct Cosim: ParsableCommand {
     var layers: String?
     @Option(name: .long, help: "Directory for failing layers' FST waveform (<layer>.fst) and model/RTL trace CSVs.")
     var trace: String?
-    @Option(name: .long, help: "Write the report JSON (docs/reports.md) with modelCycles, rtlCycles, outputsMatch, cyclesMatch per layer and a cosim summary.")
+    @Option(name: .long, help: "Write the report JSON (docs/reports.md) with modelCycles, rtlCycles, outputsMatch, cyclesMatch, rtlBusyCycles, rtlStallCycles per layer and a cosim summary.")
     var json: String?
     @Option(name: .long, help: "Write the per-layer CSV (docs/reports.md) with the co-simulation columns.")
     var csv: String?
@@ -120,7 +121,7 @@ struct CoSimSession {
             let speeds = String(format: "RTL %.3g cycles/s (%.1f s), model %.3g cycles/s (%.2f s)",
                                 c.rtlCyclesPerSecond, c.rtlSeconds, c.modelCyclesPerSecond, c.modelSeconds)
             if failed.isEmpty {
-                return "cosim: all \(results.count) layers match (cycles, trace, DRAM beats, outputs); \(c.rtlCycles) cycles; \(speeds)"
+                return "cosim: all \(results.count) layers match (cycles, stall counters, trace, DRAM beats, outputs); \(c.rtlCycles) cycles; \(speeds)"
             }
             return "cosim: MISMATCH in \(failed.count) of \(results.count) layers: \(failed.joined(separator: ", ")); \(speeds)"
         }
@@ -202,6 +203,9 @@ struct CoSimSession {
         row.cyclesMatch = c.cyclesMatch && c.counterMatches
         row.traceMatch = c.traceMatch
         row.dramBeatsMatch = c.beatsMatch
+        row.stallCyclesMatch = c.stallCountersMatch
+        row.rtlBusyCycles = c.rtlCounters.busy
+        row.rtlStallCycles = c.rtlCounters.stalls
         row.goldenMatch = c.modelMatchesGolden
         row.modelSeconds = r.modelSeconds
         row.rtlSeconds = r.rtlSeconds

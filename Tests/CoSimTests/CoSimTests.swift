@@ -34,13 +34,14 @@ struct ComparisonTests {
             .job(config: StandIn.config, seed: 3)
         let plan = try LayerPlan(job: job, config: StandIn.config)
         let img = MemoryImage(job: job, plan: plan)
-        let regs = Dictionary(uniqueKeysWithValues: CSR.program(job: job, plan: plan, regions: img.regions).map { ($0.0, $0.1) })
-        #expect(regs[CSR.layer0] == UInt32(3 | 2 << 4 | 1 << 6 | 1 << 8))  // K 3, S 2, ReLU, residual
-        #expect(regs[CSR.layer1] == UInt32(9 | 7 << 16))
-        #expect(regs[CSR.layer2] == UInt32(6 | 10 << 16))
-        #expect(regs[CSR.requant] == UInt32(20000 | 22 << 16))
-        #expect(regs[CSR.pass] == UInt32(plan.passChannels))
-        #expect(regs[CSR.baseOutput] == UInt32(img.regions.output) && regs[CSR.baseResidual] == UInt32(img.regions.residual))
+        let regs = Dictionary(uniqueKeysWithValues: try CSR.program(job: job, plan: plan, regions: img.regions).map { ($0.0, $0.1) })
+        // The offsets and bit positions of docs/microarchitecture.md §8, written out here independently of the map.
+        #expect(regs[0x02] == UInt32(3 | 2 << 4 | 1 << 6 | 1 << 8))  // LAYER0: K 3, S 2, ReLU, residual
+        #expect(regs[0x03] == UInt32(9 | 7 << 16))  // LAYER1: H, W
+        #expect(regs[0x04] == UInt32(6 | 10 << 16))  // LAYER2: Cin, Cout
+        #expect(regs[0x05] == UInt32(20000 | 22 << 16))  // REQUANT: M, Sh
+        #expect(regs[0x07] == UInt32(plan.passChannels))  // PASS
+        #expect(regs[0x0D] == UInt32(img.regions.output) && regs[0x0C] == UInt32(img.regions.residual))  // BASE_OUTPUT, BASE_RESIDUAL
         let hj = try HarnessJob(job: job, config: StandIn.config, watchdog: 100)
         #expect(hj.tiles.count == plan.passes.count * job.tileMask.activeCount)
         #expect(hj.tiles.first?.computeCycles == plan.kgroups(plan.passes[0]) * plan.kgroupCycles)

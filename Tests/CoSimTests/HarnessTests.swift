@@ -3,6 +3,7 @@ import Testing
 import CoSim
 import RTLGen
 import TileModel
+import AcceleratorSpec
 
 let haveVerilator = Toolchain.find("verilator") != nil
 
@@ -11,7 +12,8 @@ func copyJob(n: Int, B: Int = 8, L: Int = 3, words: Int = 64, inBase: Int = 8, w
     var g = SplitMix64(seed: 7)
     let image = (0..<(words * B)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
     return HarnessJob(wordBytes: B, latency: L, watchdog: watchdog, image: image, outputBase: 40, outputWords: words - 40,
-                      csrs: [(CSR.pass, UInt32(n)), (CSR.baseInput, UInt32(inBase)), (CSR.baseOutput, 40)],
+                      csrs: [try! RegisterMap.standard.write("PASS", ["pc": n]), try! RegisterMap.standard.write("BASE_INPUT", value: inBase),
+                             try! RegisterMap.standard.write("BASE_OUTPUT", value: 40)].map { ($0.offset, $0.value) },
                       tiles: (0..<n).map { HarnessJob.Tile(pass: 0, index: $0, ty: 0, tx: $0, computeCycles: 7) })
 }
 

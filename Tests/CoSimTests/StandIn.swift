@@ -11,9 +11,12 @@ import AcceleratorSpec
 /// time: read in cycle r, the response arrives in r+L, the write goes out in r+L+1, the next read in
 /// r+L+2. Each word is a "tile" of the fake trace: load_start at r, load_ready = compute_start =
 /// store_start at r+L+1, store_end at r+L+2. `done` reads 1 from cycle N·(L+2) on; the CYCLES,
-/// STATUS and BEATS CSRs behave as §8 says. With `hang`, `done` never rises.
+/// STATUS and BEATS CSRs behave as §8 says (offsets from the standard `RegisterMap`; the BUSY and
+/// STALL_* registers read 0). With `hang`, `done` never rises.
 enum StandIn {
     static func module(wordBytes B: Int, hang: Bool = false) throws -> Module {
+        let map = RegisterMap.standard
+        func off(_ name: String) -> Int { map[name]!.offset }
         let m = ModuleBuilder(top, documentation: "Stand-in: copies PASS words from BASE_INPUT to BASE_OUTPUT.")
         _ = m.clock(); _ = m.reset()
         let csrWe = m.input("csr_we"), csrAddr = m.input("csr_addr", width: 6), csrWdata = m.input("csr_wdata", width: 32)
@@ -38,14 +41,14 @@ enum StandIn {
         let beatsRd = m.reg("beats_rd", width: 32, reset: 0), beatsWr = m.reg("beats_wr", width: 32, reset: 0)
         let storeEnd = m.reg("store_end", reset: 0)
 
-        let start = m.wire("start", csrWe && csrAddr == 0 && csrWdata[0])
+        let start = m.wire("start", csrWe && csrAddr == off("CTRL") && csrWdata[map["CTRL"]!.field("start")!.lsb])
         let isRead = m.wire("is_read", running && phase == 0)
         let isWrite = m.wire("is_write", running && phase == 2)
         m.clocked("control") { p in
             p.assign(storeEnd, isWrite)
-            p.when(csrWe && csrAddr == 0x07) { p.assign(count, csrWdata[0...15]) }
-            p.when(csrWe && csrAddr == 0x0B) { p.assign(baseIn, csrWdata) }
-            p.when(csrWe && csrAddr == 0x0D) { p.assign(baseOut, csrWdata) }
+            p.when(csrWe && csrAddr == off("PASS")) { p.assign(count, csrWdata[map["PASS"]!.field("pc")!.bits]) }
+            p.when(csrWe && csrAddr == off("BASE_INPUT")) { p.assign(baseIn, csrWdata) }
+            p.when(csrWe && csrAddr == off("BASE_OUTPUT")) { p.assign(baseOut, csrWdata) }
             p.when(start) {
                 p.assign(running, Expr.constant(1, width: 1)); p.assign(doneR, Expr.constant(0, width: 1))
                 p.assign(idx, Expr.constant(0, width: 16)); p.assign(phase, Expr.constant(0, width: 2))
@@ -82,10 +85,10 @@ enum StandIn {
         m.combinational("csr_read") { p in
             p.assign(csrRdata, Expr.constant(0, width: 32))
             p.switchOn(csrAddr) { s in
-                s.is(0x01) { p.assign(csrRdata, cat(Expr.zeros(width: 30), doneR, running)) }
-                s.is(0x10) { p.assign(csrRdata, cyc) }
-                s.is(0x1B) { p.assign(csrRdata, beatsRd) }
-                s.is(0x1C) { p.assign(csrRdata, beatsWr) }
+                s.is(off("STATUS")) { p.assign(csrRdata, cat(Expr.zeros(width: 30), doneR, running)) }
+                s.is(off("CYCLES_LO")) { p.assign(csrRdata, cyc) }
+                s.is(off("BEATS_RD")) { p.assign(csrRdata, beatsRd) }
+                s.is(off("BEATS_WR")) { p.assign(csrRdata, beatsWr) }
             }
         }
         return try m.build()

@@ -6,10 +6,15 @@ import RTLGen
 /// `--prefix Vaccel`, whatever the top module is called): DRAM modelled exactly
 /// per §7.1 (one request per cycle, read data returned exactly L cycles later, posted writes with
 /// byte strobes), CSRs written through the §15 port, event pulses recorded with their cycle.
+/// Register offsets come from the generated C header (`AcceleratorGenerator.registerHeader`),
+/// whose file name the build passes as `ST_REGS_HEADER`.
 enum AcceleratorHarness {
     static let driver = #"""
 #include "Vaccel.h"
 #include "verilated.h"
+#define ST_STR2(x) #x
+#define ST_STR(x) ST_STR2(x)
+#include ST_STR(ST_REGS_HEADER)
 #include <cstdio>
 #include <cstdlib>
 #include <cstdint>
@@ -49,7 +54,7 @@ int main(int argc, char** argv) {
   auto tick = [&]() { top->clk = 0; top->eval(); top->clk = 1; top->eval(); top->clk = 0; top->eval(); };
   top->rst = 1; top->csr_we = 0; top->mem_rsp_valid = 0; top->mem_req_ready = 1; tick(); tick(); top->rst = 0;
   for (auto& c : csrs) { top->csr_we = 1; top->csr_addr = c.first; top->csr_wdata = c.second; tick(); }
-  top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; tick();   // cycle -1: start
+  top->csr_we = 1; top->csr_addr = SPARSETILE_CTRL_OFFSET; top->csr_wdata = SPARSETILE_FIELD(CTRL, START, 1); tick();   // cycle -1: start
   top->csr_we = 0;
   std::deque<std::pair<long, long>> pending;  // (cycle due, address)
   FILE* ev = fopen((dir + "/events.txt").c_str(), "w");
@@ -86,9 +91,10 @@ int main(int argc, char** argv) {
   fclose(ev);
   FILE* o = fopen((dir + "/result.txt").c_str(), "w");
   fprintf(o, "cycles %ld\nbad %ld\nseconds %.6f\n", cycles, bad, secs);
-  for (int a : {0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C}) {
-    top->csr_addr = a; top->eval(); fprintf(o, "csr%02x %u\n", a, (unsigned)top->csr_rdata);
-  }
+  top->csr_we = 0;
+#define ST_READ(name, offset, access) { top->csr_addr = offset; top->eval(); fprintf(o, "csr %s %u\n", #name, (unsigned)top->csr_rdata); }
+  SPARSETILE_REGISTERS(ST_READ)
+#undef ST_READ
   fclose(o);
   f = fopen((dir + "/out.bin").c_str(), "wb"); fwrite(mem.data(), 1, mem.size(), f); fclose(f);
   delete top;
@@ -100,11 +106,12 @@ int main(int argc, char** argv) {
     /// Cached under the package's .build (per checkout; not $TMPDIR, which other sessions' tests may clean);
     /// built in a scratch directory unique to this process and renamed into place, so two processes
     /// testing the same checkout at once never build into (or delete) each other's directory.
-    static func build(config: HardwareConfig) throws -> URL {
+    static func build(config: HardwareConfig, registers: RegisterMap = .standard) throws -> URL {
         let pkg = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let gen = try AcceleratorGenerator(config: config)
+        let gen = try AcceleratorGenerator(config: config, registers: registers)
         let files = try gen.files()
-        let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined())
+        let header = gen.registerHeader()
+        let rtlHash = StableHash.fnv1a64(files.map(\.contents).joined() + header.fileName + header.contents)
         let root = pkg.appendingPathComponent(".build/accel-verilator")
         let dir = root.appendingPathComponent("\(config.contentHash)-\(StableHash.fnv1a64(driver + rtlHash))")
         let exe = dir.appendingPathComponent("obj/Vaccel")
@@ -117,10 +124,13 @@ int main(int argc, char** argv) {
         for f in files {
             let p = work.appendingPathComponent(f.fileName); try f.contents.write(to: p, atomically: true, encoding: .utf8); paths.append(f.fileName)
         }
+        try header.contents.write(to: work.appendingPathComponent(header.fileName), atomically: true, encoding: .utf8)
         try driver.write(to: work.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
+        // The C++ compiles in obj/: the header is one directory up.
         try HDLTools.run(HDLTools.verilator!, ["--cc", "--exe", "--build", "-j", "2", "-O1", "--x-assign", "fast", "--x-initial", "fast",
                                                "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", gen.top, "--prefix", "Vaccel",
-                                               "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "harness.cpp"] + paths, in: work)
+                                               "-Mdir", "obj", "-CFLAGS", "-O1 -std=c++17", "-CFLAGS", "-I..",
+                                               "-CFLAGS", "-DST_REGS_HEADER=\(header.fileName)", "harness.cpp"] + paths, in: work)
         // The executable is self-contained; whoever renames first wins, the other build is discarded.
         if !fm.isExecutableFile(atPath: exe.path) { try? fm.moveItem(at: work, to: dir) }
         guard fm.isExecutableFile(atPath: exe.path) else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: exe.path]) }
@@ -129,7 +139,8 @@ int main(int argc, char** argv) {
 
     struct Result {
         var cycles: Int
-        var csr: [Int: UInt32]
+        /// Every register read back after the run, by name (`RegisterMap`).
+        var csr: [String: UInt32]
         var events: [(String, Int)]
         var memory: [UInt8]
         var seconds: Double
@@ -147,12 +158,12 @@ int main(int argc, char** argv) {
         _ = try? HDLTools.run(exe.path, [dir.path, "\(maxCycles)"])
         let res = try String(contentsOf: dir.appendingPathComponent("result.txt"), encoding: .utf8)
         var cycles = -1, secs = 0.0
-        var csr: [Int: UInt32] = [:]
+        var csr: [String: UInt32] = [:]
         for line in res.split(separator: "\n") {
             let p = line.split(separator: " ")
             if p[0] == "cycles" { cycles = Int(p[1])! }
             else if p[0] == "seconds" { secs = Double(p[1])! }
-            else if p[0].hasPrefix("csr") { csr[Int(p[0].dropFirst(3), radix: 16)!] = UInt32(p[1])! }
+            else if p[0] == "csr" { csr[String(p[1])] = UInt32(p[2])! }
         }
         let evs = try String(contentsOf: dir.appendingPathComponent("events.txt"), encoding: .utf8)
             .split(separator: "\n").map { l -> (String, Int) in let p = l.split(separator: " "); return (String(p[0]), Int(p[1])!) }
@@ -160,22 +171,9 @@ int main(int argc, char** argv) {
         return Result(cycles: cycles, csr: csr, events: evs, memory: mem, seconds: secs)
     }
 
-    /// The CSR writes of §8 for a job laid out as `image`.
-    static func csrs(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) -> [(Int, UInt32)] {
-        let act: UInt32
-        var slope: UInt32 = 0
-        switch job.activation {
-        case .none: act = 0
-        case .relu: act = 1
-        case .prelu(let s): act = 2; slope = UInt32(UInt16(bitPattern: s))
-        }
-        let layer0 = UInt32(plan.kernel) | UInt32(plan.stride) << 4 | act << 6 | (plan.hasResidual ? 1 << 8 : 0)
-        return [
-            (0x02, layer0), (0x03, UInt32(plan.inH) | UInt32(plan.inW) << 16), (0x04, UInt32(plan.cin) | UInt32(plan.cout) << 16),
-            (0x05, UInt32(job.requantization.multiplier) | UInt32(job.requantization.shift) << 16), (0x06, slope),
-            (0x07, UInt32(plan.passChannels)),
-            (0x08, UInt32(r.mask)), (0x09, UInt32(r.bias)), (0x0A, UInt32(r.weights)), (0x0B, UInt32(r.input)),
-            (0x0C, UInt32(r.residual)), (0x0D, UInt32(r.output)),
-        ]
+    /// The CSR writes of §8 for a job laid out as `image` (packed through `registers`).
+    static func csrs(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions,
+                     registers: RegisterMap = .standard) throws -> [(Int, UInt32)] {
+        try registers.layerProgram(job: job, plan: plan, regions: r).map { ($0.offset, $0.value) }
     }
 }

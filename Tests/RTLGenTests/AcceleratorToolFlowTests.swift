@@ -84,7 +84,7 @@ struct AcceleratorToolFlowTests {
         #expect(throws: AcceleratorGeneratorError.self) { try AcceleratorGenerator(config: .small, limits: AcceleratorLimits(maxMapSize: 512, maxKernel: 4)) }
     }
 
-    /// rtl/small and rtl/default are the generated designs, byte for byte.
+    /// rtl/small and rtl/default are the generated designs (Verilog, C register header, manifest), byte for byte.
     @Test func checkedInRTLIsCurrent() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for (name, cfg) in [("small", HardwareConfig.small), ("default", HardwareConfig.default)] {
@@ -92,6 +92,8 @@ struct AcceleratorToolFlowTests {
             let files = try gen.files()
             let dir = root.appendingPathComponent("rtl/\(name)")
             var expected: [(String, Data)] = files.map { ($0.fileName, Data($0.contents.utf8)) }
+            let header = gen.registerHeader()
+            expected.append((header.fileName, Data(header.contents.utf8)))
             expected.append(("manifest.json", try gen.manifest(files: files)))
             for (file, data) in expected {
                 let onDisk = try? Data(contentsOf: dir.appendingPathComponent(file))

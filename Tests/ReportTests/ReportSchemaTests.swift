@@ -26,6 +26,11 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
         r.outputsMatch = true
         r.traceMatch = i != mismatchAt
         r.dramBeatsMatch = true
+        r.rtlBusyCycles = l.computeBusyCycles
+        var st = l.stallCycles
+        if i == mismatchAt { st.dram += 2 }
+        r.rtlStallCycles = st
+        r.stallCyclesMatch = st == l.stallCycles
         r.goldenMatch = i % 2 == 0 ? true : nil  // synthetic layers have no golden output
         r.modelSeconds = 0.001 * Double(i + 1) + 0.000123
         r.rtlSeconds = 0.1 / Double(i + 3)
@@ -52,7 +57,13 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
             // JSON rows carry the cosim keys of issue 6 at the top level of each row.
             let obj = try JSONSerialization.jsonObject(with: Data(set.json().utf8)) as! [String: Any]
             let row = (obj["layers"] as! [[String: Any]])[1]
-            for k in ["modelCycles", "rtlCycles", "outputsMatch", "cyclesMatch"] { #expect(row[k] != nil, "missing \(k)") }
+            for k in ["modelCycles", "rtlCycles", "outputsMatch", "cyclesMatch", "rtlBusyCycles", "stallCyclesMatch"] {
+                #expect(row[k] != nil, "missing \(k)")
+            }
+            // rtlStallCycles: an object with the keys of the model's stallCycles.
+            let rtlStalls = try #require(row["rtlStallCycles"] as? [String: Any])
+            #expect(Set(rtlStalls.keys) == Set((row["stallCycles"] as! [String: Any]).keys))
+            #expect(rtlStalls["dram"] as? Int == set.layers[1].rtlStallCycles?.dram)
             #expect(row["goldenMatch"] == nil)  // absent, not null, when unknown
             let cosim = obj["cosim"] as! [String: Any]
             #expect(cosim["layers"] as? Int == set.layers.count)
@@ -75,6 +86,18 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
         #expect(plain.cosim == nil)
         #expect(!plain.csv().contains("modelCycles"))
         #expect(!plain.json().contains("\"cosim\""))
+    }
+
+    /// A layer whose only difference is one stall counter is a mismatch in the summary.
+    @Test func stallCounterMismatchAloneIsAMismatch() throws {
+        var rows = try sampleCoSimReport().layers
+        #expect(rows.filter(\.coSimMatches).count == rows.count)
+        rows[2].rtlStallCycles?.requant += 1
+        rows[2].stallCyclesMatch = false
+        let c = CoSimSummary(layers: rows, verilatorBuildSeconds: 0, verilatorBuildReused: true)
+        #expect(c.mismatches == 1 && c.mismatchedLayers == [rows[2].name])
+        let back = try LayerReport.parseCSV(LayerReport.csv(rows))
+        #expect(back[2].rtlStallCycles?.requant == rows[2].stallCycles.requant + 1 && back[2].stallCyclesMatch == false)
     }
 
     @Test func csvAndJSONCarryTheSameRows() throws {
@@ -118,7 +141,9 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
         }
         // The co-simulation keys of a co-simulated row are exactly the cosim columns.
         let cosimRow = (try JSONSerialization.jsonObject(with: Data(try sampleCoSimReport(mismatchAt: 0).json().utf8)) as! [String: Any])["layers"] as! [[String: Any]]
-        #expect(Set(cosimRow[0].keys).subtracting(row[0].keys) == Set(LayerReport.cosimColumns.map(\.name)))
+        // (the rtlStall* columns are the fields of the nested rtlStallCycles object)
+        #expect(Set(cosimRow[0].keys).subtracting(row[0].keys)
+                == Set(LayerReport.cosimColumns.compactMap { $0.kind.isRTLStall ? nil : $0.name } + ["rtlStallCycles"]))
     }
 
     @Test func stallsPartitionTheIdleCycles() throws {
@@ -187,4 +212,5 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
 
 extension ReportColumn.Kind {
     var isStall: Bool { if case .stall = self { return true } else { return false } }
+    var isRTLStall: Bool { if case .rtlStall = self { return true } else { return false } }
 }

@@ -30,13 +30,24 @@
 // IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5); or IMAGE.hex, one word
 //            per line, most significant byte first ($readmemh layout, as the testbench's image.hex).
 // OUT.bin:   the output region after the run (output_words * B bytes).
-// RESULT.txt: "key value" lines (status, cycles, rtl_cycles, beats_read, beats_written, csr_*, events_*).
+// RESULT.txt: "key value" lines (status, cycles, rtl_cycles, rtl_busy, rtl_stall_<cause> for every
+//            stall counter of the header, rtl_beats_*, beats_read, beats_written, events_*, extra_*).
 // TRACE.csv: the §10 CSV (header + one row per record; -1 where an event never came).
 //
 // Exit codes: 0 done, 2 usage or I/O error, 3 hang (watchdog), 4 DRAM protocol error.
+//
+// Register offsets and fields come from the C header generated beside the Verilog from the register
+// map (AcceleratorGenerator.registerHeader, docs/accelerator-rtl.md); the build passes its file name
+// as -DST_REGS_HEADER=<name> and its directory with -I. Nothing here knows an offset.
 
 #include "Vaccel.h"
 #include "verilated.h"
+#ifndef ST_REGS_HEADER
+#error "build with -DST_REGS_HEADER=<the generated register header's file name> (see Sources/CoSim/BuildCache.swift)"
+#endif
+#define ST_STRINGIFY2(x) #x
+#define ST_STRINGIFY(x) ST_STRINGIFY2(x)
+#include ST_STRINGIFY(ST_REGS_HEADER)
 #if VM_TRACE
 #include "verilated_fst_c.h"
 #endif
@@ -268,7 +279,8 @@ int main(int argc, char** argv) {
     for (auto& [addr, value] : job.csrs) {
         top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
     }
-    top->csr_we = 1; top->csr_addr = 0; top->csr_wdata = 1; top->eval(); tick();
+    top->csr_we = 1; top->csr_addr = SPARSETILE_CTRL_OFFSET; top->csr_wdata = SPARSETILE_FIELD(CTRL, START, 1);
+    top->eval(); tick();
     top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
 
     // Read responses in flight, in order: (arrival cycle, data read when the request was accepted).
@@ -369,13 +381,15 @@ int main(int argc, char** argv) {
         top->csr_we = 0; top->csr_addr = addr; top->eval();
         return uint32_t(top->csr_rdata);
     };
-    const uint32_t status = csr(0x01);
-    const uint64_t rtlCycles = uint64_t(csr(0x10)) | (uint64_t(csr(0x11)) << 32);
-    const uint64_t rtlBusy = uint64_t(csr(0x12)) | (uint64_t(csr(0x13)) << 32);
-    const char* stallNames[7] = {"setup", "weights", "load", "store", "dram", "requant", "drain"};
-    uint32_t stalls[7];
-    for (unsigned i = 0; i < 7; ++i) stalls[i] = csr(0x14 + i);
-    const uint32_t rtlBeatsRd = csr(0x1B), rtlBeatsWr = csr(0x1C);
+    const uint32_t status = csr(SPARSETILE_STATUS_OFFSET);
+    const uint64_t rtlCycles = uint64_t(csr(SPARSETILE_CYCLES_LO_OFFSET)) | (uint64_t(csr(SPARSETILE_CYCLES_HI_OFFSET)) << 32);
+    const uint64_t rtlBusy = uint64_t(csr(SPARSETILE_BUSY_LO_OFFSET)) | (uint64_t(csr(SPARSETILE_BUSY_HI_OFFSET)) << 32);
+    // Every stall counter of the map, in its order: (cause, value).
+    std::vector<std::pair<const char*, uint32_t>> stalls;
+#define ST_READ_STALL(cause, offset) stalls.push_back({#cause, csr(offset)});
+    SPARSETILE_STALL_COUNTERS(ST_READ_STALL)
+#undef ST_READ_STALL
+    const uint32_t rtlBeatsRd = csr(SPARSETILE_BEATS_RD_OFFSET), rtlBeatsWr = csr(SPARSETILE_BEATS_WR_OFFSET);
 
     const bool hang = cycles < 0 && protocolError.empty();
     if (hang) t = job.watchdog;  // the last cycle simulated
@@ -389,10 +403,10 @@ int main(int argc, char** argv) {
         r << "cycles " << (hang || !protocolError.empty() ? t : cycles) << "\n";
         r << "rtl_cycles " << rtlCycles << "\n";
         r << "rtl_busy " << rtlBusy << "\n";
-        for (int i = 0; i < 7; ++i) r << "rtl_stall_" << stallNames[i] << " " << stalls[i] << "\n";
+        for (auto& [cause, value] : stalls) r << "rtl_stall_" << cause << " " << value << "\n";
         r << "rtl_beats_read " << rtlBeatsRd << "\n";
         r << "rtl_beats_written " << rtlBeatsWr << "\n";
-        r << "status_error " << ((status >> 2) & 1) << "\n";
+        r << "status_error " << SPARSETILE_GET(STATUS, ERROR, status) << "\n";
         r << "beats_read " << beatsRead << "\n";
         r << "beats_written " << beatsWritten << "\n";
         r << "last_request " << lastRequest << "\n";

@@ -11,6 +11,8 @@ final class AcceleratorBuilder {
     let fault: FaultInjection
     /// Module names (top, engines, PE).
     let names: AcceleratorNames
+    /// The CSR map (§8): offsets of the write decode and the read mux, field bit ranges.
+    let regs: RegisterMap
     let m: ModuleBuilder
 
     // Geometry constants
@@ -33,7 +35,8 @@ final class AcceleratorBuilder {
     var busyOut: Signal!, doneOut: Signal!
     var evLoadStart: Signal!, evLoadReady: Signal!, evComputeStart: Signal!, evStoreStart: Signal!, evStoreEnd: Signal!
 
-    // CSR registers
+    // CSR registers: every RW register of the map by name (`csr_<name>`), and the ones the engines use
+    var csr: [String: Signal] = [:]
     var rLayer0: Signal!, rLayer1: Signal!, rLayer2: Signal!, rRequant: Signal!, rPrelu: Signal!, rPass: Signal!
     var rBase: [Signal] = []
     var startPulse: Signal!
@@ -80,8 +83,9 @@ final class AcceleratorBuilder {
     var ringY0: [Signal] = []
     var evLoadReadyR: Signal!, evStoreEndR: Signal!
 
-    init(config: HardwareConfig, limits: AcceleratorLimits, names: AcceleratorNames, fault: FaultInjection = .none) {
-        cfg = config; self.limits = limits; self.names = names; self.fault = fault
+    init(config: HardwareConfig, limits: AcceleratorLimits, names: AcceleratorNames, fault: FaultInjection = .none,
+         registers: RegisterMap = .standard) {
+        cfg = config; self.limits = limits; self.names = names; self.fault = fault; regs = registers
         tH = config.tileH; tW = config.tileW; LK = config.lanesK; LC = config.lanesC; B = config.memBytesPerCycle
         lgB = log2Exact(B); lgLC = log2Exact(LC)
         DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel

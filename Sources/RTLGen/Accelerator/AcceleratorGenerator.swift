@@ -35,6 +35,13 @@ public struct AcceleratorLimits: Hashable, Sendable {
     }
 }
 
+/// A generated file that is not Verilog (the C register header).
+public struct GeneratedFile: Hashable, Sendable {
+    public let fileName: String
+    public let contents: String
+    public init(fileName: String, contents: String) { self.fileName = fileName; self.contents = contents }
+}
+
 /// Builds the accelerator (top `<prefix>accel`) for one `HardwareConfig` (docs/microarchitecture.md §6–§8, §15).
 public struct AcceleratorGenerator {
     public let config: HardwareConfig
@@ -43,11 +50,16 @@ public struct AcceleratorGenerator {
     public let fault: FaultInjection
     /// The module names (prefix, top, engines, PE); see `AcceleratorNames`.
     public let names: AcceleratorNames
+    /// The CSR map the design decodes (§8); `.standard` unless a test moves registers around.
+    public let registers: RegisterMap
 
     /// `prefix` defaults to `AcceleratorNames.defaultPrefix(for: config)` (`st_<hash8>_`); an
-    /// explicit one must start a legal Verilog identifier.
+    /// explicit one must start a legal Verilog identifier. Throws for an unsupported configuration,
+    /// limits out of range, or a register map whose registers and fields are not those the datapath
+    /// is built for (`RegisterMap.checkLayout`: offsets and field positions may differ from
+    /// `.standard`, names, access and widths may not).
     public init(config: HardwareConfig, limits: AcceleratorLimits = .standard, fault: FaultInjection = .none,
-                prefix: String? = nil) throws {
+                prefix: String? = nil, registers: RegisterMap = .standard) throws {
         do { try config.validate() } catch { throw AcceleratorGeneratorError(message: "\(error)") }
         let c = config
         if c.lanesK > c.memBytesPerCycle {
@@ -58,7 +70,8 @@ public struct AcceleratorGenerator {
         if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {
             throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")
         }
-        self.config = config; self.limits = limits; self.fault = fault
+        do { try registers.checkLayout(matches: .standard) } catch { throw AcceleratorGeneratorError(message: "\(error)") }
+        self.config = config; self.limits = limits; self.fault = fault; self.registers = registers
         names = try prefix.map(AcceleratorNames.init(prefix:)) ?? AcceleratorNames(config: config)
     }
 
@@ -69,22 +82,38 @@ public struct AcceleratorGenerator {
 
     /// The top module (with its submodules).
     public func build() throws -> Module {
-        let b = AcceleratorBuilder(config: config, limits: limits, names: names, fault: fault)
+        let b = AcceleratorBuilder(config: config, limits: limits, names: names, fault: fault, registers: registers)
         return try b.build()
     }
+
+    var emitterOptions: VerilogEmitter.Options { .init(configHash: config.contentHash, extraHeaderLines: fault.headerLines) }
 
     /// The Verilog files, submodules first, then the top. A faulty design says so in every file's
     /// header (`// fault <name>: …`).
     public func files() throws -> [VerilogFile] {
-        try VerilogEmitter(options: .init(configHash: config.contentHash, extraHeaderLines: fault.headerLines)).emitDesign(try build())
+        try VerilogEmitter(options: emitterOptions).emitDesign(try build())
     }
 
-    /// manifest.json: config, hash, files, top, prefix (sorted keys, deterministic).
+    /// The file name of the C register header, `<prefix>regs.h` (the one place it is spelled).
+    public var registerHeaderFileName: String { "\(prefix)regs.h" }
+
+    /// The C header of `registers` (`RegisterMap.cHeader`), with the same header comment as the
+    /// Verilog files (generator, config hash, fault); include guard from the file name.
+    public func registerHeader() -> GeneratedFile {
+        let name = registerHeaderFileName
+        let guardMacro = String(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        let lines = [String(VerilogEmitter(options: emitterOptions).headerLine.dropFirst(3))] + fault.headerLines
+        return GeneratedFile(fileName: name, contents: registers.cHeader(headerLines: lines, guardMacro: guardMacro))
+    }
+
+    /// manifest.json: config, hash, files (the Verilog), registerHeader, top, prefix (sorted keys, deterministic).
     public func manifest(files: [VerilogFile]) throws -> Data {
         struct Manifest: Encodable {
             let config: HardwareConfig
             let hash: String
             let files: [String]
+            /// The C register header beside the Verilog.
+            let registerHeader: String
             let top: String
             let prefix: String
             let maxMapSize: Int
@@ -92,8 +121,8 @@ public struct AcceleratorGenerator {
             /// Only for a faulty design (absent for `.none`).
             let fault: String?
         }
-        let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), top: top, prefix: prefix,
-                         maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel,
+        let m = Manifest(config: config, hash: config.contentHash, files: files.map(\.fileName), registerHeader: registerHeaderFileName,
+                         top: top, prefix: prefix, maxMapSize: limits.maxMapSize, maxKernel: limits.maxKernel,
                          fault: fault == .none ? nil : fault.rawValue)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -102,7 +131,7 @@ public struct AcceleratorGenerator {
         return d
     }
 
-    /// Writes the .sv files and manifest.json into `directory`.
+    /// Writes the .sv files, the C register header and manifest.json into `directory`; returns their names.
     public func write(to directory: URL) throws -> [String] {
         let fs = try files()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -111,6 +140,9 @@ public struct AcceleratorGenerator {
             try Data(f.contents.utf8).write(to: directory.appendingPathComponent(f.fileName))
             names.append(f.fileName)
         }
+        let h = registerHeader()
+        try Data(h.contents.utf8).write(to: directory.appendingPathComponent(h.fileName))
+        names.append(h.fileName)
         try manifest(files: fs).write(to: directory.appendingPathComponent("manifest.json"))
         names.append("manifest.json")
         return names

@@ -1,25 +1,30 @@
+import AcceleratorSpec
+
 /// CSR block (§8): the layer registers written by the host, and the derived layer quantities (§3).
 extension AcceleratorBuilder {
     func csrRegisters() {
         m.submodule("csr_regs", documentation: "Layer registers written by the host (§8).")
-        rLayer0 = m.reg("csr_layer0", width: 32, reset: 0)
-        rLayer1 = m.reg("csr_layer1", width: 32, reset: 0)
-        rLayer2 = m.reg("csr_layer2", width: 32, reset: 0)
-        rRequant = m.reg("csr_requant", width: 32, reset: 0)
-        rPrelu = m.reg("csr_prelu", width: 32, reset: 0)
-        rPass = m.reg("csr_pass", width: 32, reset: 0)
-        let names = ["base_mask", "base_bias", "base_weights", "base_input", "base_residual", "base_output"]
-        rBase = names.map { m.reg("csr_\($0)", width: 32, reset: 0) }
-        var regs: [(Int, Signal)] = []
-        let fixed: [Signal] = [rLayer0, rLayer1, rLayer2, rRequant, rPrelu, rPass]
-        for (i, r) in fixed.enumerated() { regs.append((2 + i, r)) }
-        for (i, r) in rBase.enumerated() { regs.append((8 + i, r)) }
+        // One register per RW register of the map, in offset order, written when the host addresses it.
+        let writable = regs.registers.filter { $0.access == .readWrite }
+        for r in writable { csr[r.name] = m.reg("csr_\(r.name.lowercased())", width: r.width, reset: Int(r.reset)) }
+        rLayer0 = csr["LAYER0"]; rLayer1 = csr["LAYER1"]; rLayer2 = csr["LAYER2"]
+        rRequant = csr["REQUANT"]; rPrelu = csr["PRELU"]; rPass = csr["PASS"]
+        rBase = ["MASK", "BIAS", "WEIGHTS", "INPUT", "RESIDUAL", "OUTPUT"].map { csr["BASE_\($0)"]! }
         m.clocked("csr_write") { p in
-            for (a, r) in regs {
-                let hit: Expr = csrWe && (csrAddr == a)
-                p.when(hit) { p.assign(r, csrWdata) }
+            for r in writable {
+                let hit: Expr = csrWe && (csrAddr == r.offset)
+                let value = r.width == RegisterMap.dataBits ? csrWdata.expr : csrWdata[0...(r.width - 1)]
+                p.when(hit) { p.assign(csr[r.name]!, value) }
             }
         }
+    }
+
+    /// Field `field` of the RW register `register`: the bits the map gives it (§8).
+    func csrField(_ register: String, _ field: String) -> Expr {
+        guard let f = regs[register]?.field(field), let r = csr[register] else {
+            preconditionFailure("register map without \(register).\(field) (AcceleratorGenerator checks the layout)")
+        }
+        return r[f.bits]
     }
 
     /// Layer quantities, one combinational stage from the CSRs, registered every cycle
@@ -32,8 +37,9 @@ extension AcceleratorBuilder {
             m.clocked("d_\(name)_q", resetless: true) { p in p.assign(r, e.asUnsigned) }
             return r
         }
-        let K = rLayer0[0...3], S = rLayer0[4...5]
-        let H = rLayer1[0...15], W = rLayer1[16...31], Cin = rLayer2[0...15], Cout = rLayer2[16...31]
+        let K = csrField("LAYER0", "K"), S = csrField("LAYER0", "S")
+        let H = csrField("LAYER1", "H"), W = csrField("LAYER1", "W"), Cin = csrField("LAYER2", "Cin"), Cout = csrField("LAYER2", "Cout")
+        let act = csrField("LAYER0", "activation"), M = csrField("REQUANT", "M"), Sh = csrField("REQUANT", "Sh")
         let s2 = m.wire("c_s2", S == 2)
         let Ho = m.wire("c_ho", mux(s2, (H.zext(17) + 1) >> 1, H.zext(17)).trunc(16))
         let Wo = m.wire("c_wo", mux(s2, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
@@ -55,11 +61,11 @@ extension AcceleratorBuilder {
         let TW = m.udiv("c_twdiv", Wo.zext(17) + (tW - 1), k(tW, 17), qbits: 17).q.fit(16)
         let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
         let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
-        let pc = rPass[0...15]
+        let pc = csrField("PASS", "pc")
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
-                             || rLayer0[6...7] == 3 || rRequant[0...15] == 0 || rRequant[16...21] == 0)
+                             || act == 3 || M == 0 || Sh == 0)
         _ = thBits
         dK = dreg("k", K); dS2 = dreg("s2", s2); dH = dreg("h", H); dW = dreg("w", W); dCin = dreg("cin", Cin)
         dCout = dreg("cout", Cout); dHo = dreg("ho", Ho); dWo = dreg("wo", Wo)
@@ -67,8 +73,8 @@ extension AcceleratorBuilder {
         dT = dreg("t", T); dKc = dreg("kc", Kc); dK2CW = dreg("k2cw", umul(K2, CW, 24))
         dHH = dreg("hh", HH); dHW = dreg("hwid", HWd); dCSCW = dreg("cscw", umul(CS, CW, 24))
         dTH = dreg("th", TH); dTW = dreg("tw", TW); dMw = dreg("mw", Mw)
-        dRes = dreg("res", rLayer0[8]); dAct = dreg("act", rLayer0[6...7]); dM = dreg("m", rRequant[0...15])
-        dSh = dreg("sh", rRequant[16...21]); dSlope = dreg("slope", rPrelu[0...15]); dPc = dreg("pc", pc)
+        dRes = dreg("res", csrField("LAYER0", "residual")); dAct = dreg("act", act); dM = dreg("m", M)
+        dSh = dreg("sh", Sh); dSlope = dreg("slope", csrField("PRELU", "slope")); dPc = dreg("pc", pc)
         dError = dreg("error", err)
         m.allowUnused(rLayer0); m.allowUnused(rPrelu); m.allowUnused(rPass); m.allowUnused(rRequant)
         m.allowUnused(dH); m.allowUnused(dHH); m.allowUnused(dHW); m.allowUnused(dTH); m.allowUnused(dNC); m.allowUnused(dCin)

@@ -1,6 +1,8 @@
+import AcceleratorSpec
+
 /// CSR read mux and the statistics counters of §8/§9: cycles, compute-busy cycles, the seven stall
-/// causes at 0x14…0x1A in the order STALL_SETUP … STALL_DRAIN of `StallCycles`
-/// (setup, weights, load, store, dram, requant, drain), DRAM beats.
+/// causes (setup, weights, load, store, dram, requant, drain; register `STALL_<CAUSE>`), DRAM beats.
+/// Every offset of the read mux comes from the register map (`RegisterMap`).
 extension AcceleratorBuilder {
     func csrReadAndCounters() {
         m.submodule("status_counters", documentation: "CSR read mux and the statistics counters (§8, §9).")
@@ -34,18 +36,44 @@ extension AcceleratorBuilder {
                 p.when(memReqValid && memReqReady && memReqWrite) { p.assign(beatsWr, beatsWr + 1) }
             }
         }
-        let status = cat(Expr.zeros(width: 29), errorR, doneR, busy)
-        var table: [Int: Expr] = [
-            0x01: status, 0x02: rLayer0.expr, 0x03: rLayer1.expr, 0x04: rLayer2.expr, 0x05: rRequant.expr, 0x06: rPrelu.expr,
-            0x07: rPass.expr, 0x10: cycles[0...31], 0x11: cycles[32...63], 0x12: busyC[0...31], 0x13: busyC[32...63],
-            0x1B: beatsRd.expr, 0x1C: beatsWr.expr,
+        // What each register reads: RW registers their storage, RO registers these sources (placed
+        // into their fields by the map), CTRL (W1SC) and unmapped offsets 0.
+        var sources: [String: Expr] = [
+            "STATUS": fieldWord("STATUS", ["busy": busy.expr, "done": doneR.expr, "error": errorR.expr]),
+            "CYCLES_LO": cycles[0...31], "CYCLES_HI": cycles[32...63], "BUSY_LO": busyC[0...31], "BUSY_HI": busyC[32...63],
+            "BEATS_RD": beatsRd.expr, "BEATS_WR": beatsWr.expr,
         ]
-        for (i, b) in rBase.enumerated() { table[0x08 + i] = b.expr }
-        for (i, s) in stalls.enumerated() { table[0x14 + i] = s.expr }
-        let values: [any ExprConvertible] = (0..<64).map { table[$0] ?? k(0, 32) }
+        for (n, s) in zip(names, stalls) { sources[RegisterMap.stallCounterPrefix + n.uppercased()] = s.expr }
+        var table: [Int: Expr] = [:]
+        for r in regs.registers {
+            switch r.access {
+            case .readWrite: table[r.offset] = csr[r.name]!.expr
+            case .readOnly:
+                guard let e = sources[r.name] else { preconditionFailure("no source for the read-only register \(r.name)") }
+                table[r.offset] = e
+            case .writeOneSelfClearing: break
+            }
+        }
+        let values: [any ExprConvertible] = (0..<(1 << RegisterMap.addressBits)).map { table[$0] ?? k(0, RegisterMap.dataBits) }
         m.assign(csrRdata, select(csrAddr, values))
         m.assign(busyOut, busy)
         m.assign(doneOut, doneR)
         m.assign(evComputeStart, cpStart)
+    }
+
+    /// The word of register `register` with each field's value (from `values`, by field name) at the
+    /// field's bits and zeros elsewhere (most significant part first, as Verilog `{…}`).
+    func fieldWord(_ register: String, _ values: [String: Expr]) -> Expr {
+        let r = regs[register]!
+        var parts: [any ExprConvertible] = []
+        var next = r.width  // the bit above the part emitted last
+        for f in r.fields.reversed() {
+            if f.msb + 1 < next { parts.append(Expr.zeros(width: next - f.msb - 1)) }
+            parts.append(values[f.name]!)
+            next = f.lsb
+        }
+        if next > 0 { parts.append(Expr.zeros(width: next)) }
+        if r.width < RegisterMap.dataBits { parts.insert(Expr.zeros(width: RegisterMap.dataBits - r.width), at: 0) }
+        return cat(parts)
     }
 }

@@ -6,7 +6,8 @@ extension AcceleratorBuilder {
         phase = m.reg("phase", width: 2, reset: 0)
         doneR = m.reg("done_r", width: 1, reset: 0)
         errorR = m.reg("error_r", width: 1, reset: 0)
-        startPulse = m.wire("start_pulse", csrWe && csrAddr == 0 && csrWdata[0] && phase == 0)
+        let ctrl = regs["CTRL"]!, start = ctrl.field("start")!
+        startPulse = m.wire("start_pulse", csrWe && csrAddr == ctrl.offset && csrWdata[start.lsb] && phase == 0)
 
         // ---- pass quantities (§4), combinational from o0 ----
         o0 = m.reg("pass_o0", width: 16, reset: 0)

@@ -2,7 +2,7 @@
 // SparseTile accelerator: tile 8x8, lanesK 8, lanesC 8, 32-byte DRAM port.
 // Timing contract: docs/microarchitecture.md (§15 ports and event pulses).
 // Parameters: TILE_H = 8, TILE_W = 8, LANES_K = 8, LANES_C = 8, MEM_BYTES = 32, INPUT_BANK_DEPTH = 128, WEIGHT_BANK_DEPTH = 1024, OUTPUT_WORDS_PER_PIXEL = 16, ACC_WIDTH = 32, MAX_MAP_SIZE = 512, MAX_TILES = 4096, MAX_KERNEL = 15
-module st_718f1708_accel (
+module st_c3947dd5_accel (
     input  logic         clk,
     input  logic         rst,
     input  logic         csr_we,
@@ -2334,7 +2334,7 @@ module st_718f1708_accel (
     logic signed [31:0] shadow_7_7_7;
     logic               rq_trigger;
 
-    st_718f1708_csr_regs u_csr_regs (
+    st_c3947dd5_csr_regs u_csr_regs (
         .clk               (clk),
         .rst               (rst),
         .csr_we            (csr_we),
@@ -2354,7 +2354,7 @@ module st_718f1708_accel (
         .csr_base_output   (csr_base_output)
     );
 
-    st_718f1708_layer_params u_layer_params (
+    st_c3947dd5_layer_params u_layer_params (
         .clk         (clk),
         .csr_layer0  (csr_layer0),
         .csr_layer1  (csr_layer1),
@@ -2390,7 +2390,7 @@ module st_718f1708_accel (
         .d_error     (d_error)
     );
 
-    st_718f1708_layer_sequencer u_layer_sequencer (
+    st_c3947dd5_layer_sequencer u_layer_sequencer (
         .clk              (clk),
         .rst              (rst),
         .csr_we           (csr_we),
@@ -2427,7 +2427,7 @@ module st_718f1708_accel (
         .pass_end         (pass_end)
     );
 
-    st_718f1708_weight_buffer u_weight_buffer (
+    st_c3947dd5_weight_buffer u_weight_buffer (
         .clk                 (clk),
         .rst                 (rst),
         .mem_rsp_valid       (mem_rsp_valid),
@@ -2465,7 +2465,7 @@ module st_718f1708_accel (
         .bias_ram_7_rdata    (bias_ram_7_rdata)
     );
 
-    st_718f1708_mask_scanner u_mask_scanner (
+    st_c3947dd5_mask_scanner u_mask_scanner (
         .clk           (clk),
         .rst           (rst),
         .mem_rsp_rdata (mem_rsp_rdata),
@@ -2480,7 +2480,7 @@ module st_718f1708_accel (
         .grant_load    (grant_load)
     );
 
-    st_718f1708_port_sequencer u_port_sequencer (
+    st_c3947dd5_port_sequencer u_port_sequencer (
         .clk                (clk),
         .rst                (rst),
         .mem_req_valid      (mem_req_valid),
@@ -2803,7 +2803,7 @@ module st_718f1708_accel (
         .out_buf_7_31_rdata (out_buf_7_31_rdata)
     );
 
-    st_718f1708_halo_buffer u_halo_buffer (
+    st_c3947dd5_halo_buffer u_halo_buffer (
         .clk                (clk),
         .mem_rsp_rdata      (mem_rsp_rdata),
         .ldr_halo_addr_h    (ldr_halo_addr_h),
@@ -2940,7 +2940,7 @@ module st_718f1708_accel (
         .halo_bank_63_rdata (halo_bank_63_rdata)
     );
 
-    st_718f1708_tile_buffers u_tile_buffers (
+    st_c3947dd5_tile_buffers u_tile_buffers (
         .clk                (clk),
         .mem_rsp_rdata      (mem_rsp_rdata),
         .ldr_res_write      (ldr_res_write),
@@ -4487,7 +4487,7 @@ module st_718f1708_accel (
         .out_buf_7_31_rdata (out_buf_7_31_rdata)
     );
 
-    st_718f1708_compute_control u_compute_control (
+    st_c3947dd5_compute_control u_compute_control (
         .clk            (clk),
         .rst            (rst),
         .d_k            (d_k),
@@ -4597,7 +4597,7 @@ module st_718f1708_accel (
         .p1_col_ok      (p1_col_ok)
     );
 
-    st_718f1708_pe_array u_pe_array (
+    st_c3947dd5_pe_array u_pe_array (
         .clk                 (clk),
         .rst                 (rst),
         .weight_bank_0_rdata (weight_bank_0_rdata),
@@ -5201,7 +5201,7 @@ module st_718f1708_accel (
         .rq_trigger          (rq_trigger)
     );
 
-    st_718f1708_requant_engine u_requant_engine (
+    st_c3947dd5_requant_engine u_requant_engine (
         .clk                (clk),
         .rst                (rst),
         .d_res              (d_res),
@@ -7031,7 +7031,7 @@ module st_718f1708_accel (
         .rq_trigger         (rq_trigger)
     );
 
-    st_718f1708_status_counters u_status_counters (
+    st_c3947dd5_status_counters u_status_counters (
         .clk               (clk),
         .rst               (rst),
         .csr_addr          (csr_addr),

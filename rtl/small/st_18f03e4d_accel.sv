@@ -2,7 +2,7 @@
 // SparseTile accelerator: tile 4x4, lanesK 4, lanesC 4, 16-byte DRAM port.
 // Timing contract: docs/microarchitecture.md (§15 ports and event pulses).
 // Parameters: TILE_H = 4, TILE_W = 4, LANES_K = 4, LANES_C = 4, MEM_BYTES = 16, INPUT_BANK_DEPTH = 256, WEIGHT_BANK_DEPTH = 1024, OUTPUT_WORDS_PER_PIXEL = 64, ACC_WIDTH = 32, MAX_MAP_SIZE = 512, MAX_TILES = 16384, MAX_KERNEL = 15
-module st_d46b06b8_accel (
+module st_18f03e4d_accel (
     input  logic         clk,
     input  logic         rst,
     input  logic         csr_we,
@@ -626,7 +626,7 @@ module st_d46b06b8_accel (
     logic signed [31:0] shadow_3_3_3;
     logic               rq_trigger;
 
-    st_d46b06b8_csr_regs u_csr_regs (
+    st_18f03e4d_csr_regs u_csr_regs (
         .clk               (clk),
         .rst               (rst),
         .csr_we            (csr_we),
@@ -646,7 +646,7 @@ module st_d46b06b8_accel (
         .csr_base_output   (csr_base_output)
     );
 
-    st_d46b06b8_layer_params u_layer_params (
+    st_18f03e4d_layer_params u_layer_params (
         .clk         (clk),
         .csr_layer0  (csr_layer0),
         .csr_layer1  (csr_layer1),
@@ -682,7 +682,7 @@ module st_d46b06b8_accel (
         .d_error     (d_error)
     );
 
-    st_d46b06b8_layer_sequencer u_layer_sequencer (
+    st_18f03e4d_layer_sequencer u_layer_sequencer (
         .clk              (clk),
         .rst              (rst),
         .csr_we           (csr_we),
@@ -719,7 +719,7 @@ module st_d46b06b8_accel (
         .pass_end         (pass_end)
     );
 
-    st_d46b06b8_weight_buffer u_weight_buffer (
+    st_18f03e4d_weight_buffer u_weight_buffer (
         .clk                 (clk),
         .rst                 (rst),
         .mem_rsp_valid       (mem_rsp_valid),
@@ -745,7 +745,7 @@ module st_d46b06b8_accel (
         .bias_ram_3_rdata    (bias_ram_3_rdata)
     );
 
-    st_d46b06b8_mask_scanner u_mask_scanner (
+    st_18f03e4d_mask_scanner u_mask_scanner (
         .clk           (clk),
         .rst           (rst),
         .mem_rsp_rdata (mem_rsp_rdata),
@@ -760,7 +760,7 @@ module st_d46b06b8_accel (
         .grant_load    (grant_load)
     );
 
-    st_d46b06b8_port_sequencer u_port_sequencer (
+    st_18f03e4d_port_sequencer u_port_sequencer (
         .clk                (clk),
         .rst                (rst),
         .mem_req_valid      (mem_req_valid),
@@ -891,7 +891,7 @@ module st_d46b06b8_accel (
         .out_buf_3_15_rdata (out_buf_3_15_rdata)
     );
 
-    st_d46b06b8_halo_buffer u_halo_buffer (
+    st_18f03e4d_halo_buffer u_halo_buffer (
         .clk                (clk),
         .mem_rsp_rdata      (mem_rsp_rdata),
         .ldr_halo_addr_h    (ldr_halo_addr_h),
@@ -932,7 +932,7 @@ module st_d46b06b8_accel (
         .halo_bank_15_rdata (halo_bank_15_rdata)
     );
 
-    st_d46b06b8_tile_buffers u_tile_buffers (
+    st_18f03e4d_tile_buffers u_tile_buffers (
         .clk                (clk),
         .mem_rsp_rdata      (mem_rsp_rdata),
         .ldr_res_write      (ldr_res_write),
@@ -1327,7 +1327,7 @@ module st_d46b06b8_accel (
         .out_buf_3_15_rdata (out_buf_3_15_rdata)
     );
 
-    st_d46b06b8_compute_control u_compute_control (
+    st_18f03e4d_compute_control u_compute_control (
         .clk            (clk),
         .rst            (rst),
         .d_k            (d_k),
@@ -1389,7 +1389,7 @@ module st_d46b06b8_accel (
         .p1_col_ok      (p1_col_ok)
     );
 
-    st_d46b06b8_pe_array u_pe_array (
+    st_18f03e4d_pe_array u_pe_array (
         .clk                 (clk),
         .rst                 (rst),
         .weight_bank_0_rdata (weight_bank_0_rdata),
@@ -1493,7 +1493,7 @@ module st_d46b06b8_accel (
         .rq_trigger          (rq_trigger)
     );
 
-    st_d46b06b8_requant_engine u_requant_engine (
+    st_18f03e4d_requant_engine u_requant_engine (
         .clk                (clk),
         .rst                (rst),
         .d_res              (d_res),
@@ -1907,7 +1907,7 @@ module st_d46b06b8_accel (
         .rq_trigger         (rq_trigger)
     );
 
-    st_d46b06b8_status_counters u_status_counters (
+    st_18f03e4d_status_counters u_status_counters (
         .clk               (clk),
         .rst               (rst),
         .csr_addr          (csr_addr),
