@@ -75,8 +75,11 @@ func movedRegisters() throws -> RegisterMap {
         }
     }
 
+    /// The module names of `.small` (both designs here are `.small`, so they share the default prefix).
+    let names = AcceleratorNames(config: .small)
+
     func file(_ files: [VerilogFile], _ module: String) throws -> String {
-        try #require(files.first { $0.moduleName == "sparsetile_accel_\(module)" }).contents
+        try #require(files.first { $0.moduleName == names.engine(module) }).contents
     }
 
     /// The standard map: every offset reads its register, every other offset reads 0.
@@ -114,12 +117,12 @@ func movedRegisters() throws -> RegisterMap {
         let std = try AcceleratorGenerator(config: .small, limits: AcceleratorLimits(maxMapSize: 32)).files()
         #expect(std.map(\.moduleName) == files.map(\.moduleName))
         let changed = Set(zip(std, files).filter { $0.contents != $1.contents }.map(\.1.moduleName))
-        #expect(changed.isSubset(of: ["sparsetile_accel_csr_regs", "sparsetile_accel_status_counters", "sparsetile_accel"])
-                && changed.contains("sparsetile_accel_csr_regs") && changed.contains("sparsetile_accel_status_counters"), "\(changed)")
+        let (csr, counters) = (names.engine("csr_regs"), names.engine("status_counters"))
+        #expect(changed.isSubset(of: [csr, counters, names.top]) && changed.contains(csr) && changed.contains(counters), "\(changed)")
         if HDLTools.haveVerilator {
             let (dir, paths) = try HDLTools.writeDesign(files, label: "accel-lint-moved-regs")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let out = try HDLTools.run(HDLTools.verilator!, ["--lint-only", "-Wall", "--top-module", "sparsetile_accel"] + paths, in: dir)
+            let out = try HDLTools.run(HDLTools.verilator!, ["--lint-only", "-Wall", "--top-module", names.top] + paths, in: dir)
             #expect(!out.contains("%Warning") && !out.contains("%Error"), "\(out)")
         }
     }

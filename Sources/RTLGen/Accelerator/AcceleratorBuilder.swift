@@ -117,16 +117,16 @@ final class AcceleratorBuilder {
 
     func ports() {
         clk = m.clock(); rst = m.reset()
-        csrWe = m.input("csr_we"); csrAddr = m.input("csr_addr", width: 6); csrWdata = m.input("csr_wdata", width: 32)
-        csrRdata = m.output("csr_rdata", width: 32)
-        memReqValid = m.output("mem_req_valid"); memReqWrite = m.output("mem_req_write")
-        memReqAddr = m.output("mem_req_addr", width: 32); memReqWdata = m.output("mem_req_wdata", width: 8 * B)
-        memReqWstrb = m.output("mem_req_wstrb", width: B)
-        memReqReady = m.input("mem_req_ready")
-        memRspValid = m.input("mem_rsp_valid"); memRspRdata = m.input("mem_rsp_rdata", width: 8 * B)
-        memRspReady = m.output("mem_rsp_ready")
+        let csr = m.ports("csr", TopInterface.csr.flipped)
+        csrWe = csr["we"]; csrAddr = csr["addr"]; csrWdata = csr["wdata"]; csrRdata = csr["rdata"]
+        let req = m.ports("mem_req", TopInterface.memoryRequest(cfg))
+        memReqValid = req["valid"]; memReqWrite = req["write"]; memReqAddr = req["addr"]
+        memReqWdata = req["wdata"]; memReqWstrb = req["wstrb"]; memReqReady = req["ready"]
+        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).flipped)
+        memRspValid = rsp["valid"]; memRspRdata = rsp["rdata"]; memRspReady = rsp["ready"]
         busyOut = m.output("busy"); doneOut = m.output("done")
-        evLoadStart = m.output("ev_load_start"); evLoadReady = m.output("ev_load_ready")
-        evComputeStart = m.output("ev_compute_start"); evStoreStart = m.output("ev_store_start"); evStoreEnd = m.output("ev_store_end")
+        let ev = m.ports("ev", TopInterface.events)
+        evLoadStart = ev["load_start"]; evLoadReady = ev["load_ready"]; evComputeStart = ev["compute_start"]
+        evStoreStart = ev["store_start"]; evStoreEnd = ev["store_end"]
     }
 }

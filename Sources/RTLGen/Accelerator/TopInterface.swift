@@ -1,0 +1,37 @@
+import AcceleratorSpec
+
+/// The declared interface of the accelerator's top module (docs/microarchitecture.md §7.1, §8, §15),
+/// one bundle per channel, each from its producer's point of view.
+public enum TopInterface {
+    /// The host's CSR port (produced by the host): one write per cycle, combinational read.
+    public static let csr = Bundle([
+        .init("we", doc: "write `wdata` to register `addr` this cycle"),
+        .init("addr", width: 6, doc: "register word offset (RegisterMap)"),
+        .init("wdata", width: 32),
+        .init("rdata", width: 32, direction: .backward, doc: "register `addr`, combinational read"),
+    ])
+
+    /// The DRAM request channel (produced by the accelerator): a ready/valid stream of word requests.
+    public static func memoryRequest(_ c: HardwareConfig) -> Bundle {
+        .stream([
+            .init("write", doc: "1 = write, 0 = read"),
+            .init("addr", width: 32, doc: "word address (§5)"),
+            .init("wdata", width: 8 * c.memBytesPerCycle, doc: "write data, byte j in bits [8j+7:8j]"),
+            .init("wstrb", width: c.memBytesPerCycle, doc: "byte strobe of a write"),
+        ])
+    }
+
+    /// The DRAM read-response channel (produced by the memory): read data in request order.
+    public static func memoryResponse(_ c: HardwareConfig) -> Bundle {
+        .stream([.init("rdata", width: 8 * c.memBytesPerCycle, doc: "the oldest outstanding read's word")])
+    }
+
+    /// The per-tile event pulses (produced by the accelerator) from which a harness rebuilds the §10 trace.
+    public static let events = Bundle([
+        .init("load_start", doc: "a tile's first load request is accepted"),
+        .init("load_ready", doc: "a tile's load is complete (loadEnd)"),
+        .init("compute_start", doc: "a tile's first step (computeStart)"),
+        .init("store_start", doc: "a tile's first store request is accepted"),
+        .init("store_end", doc: "the cycle after a tile's last store request (storeEnd)"),
+    ])
+}

@@ -1,0 +1,104 @@
+/// A named group of signals with directions: the declared interface of a port or a channel
+/// (after Chisel's `Bundle`/`Decoupled` and Amaranth's signatures).
+///
+/// Directions are as seen from the side that *produces* the bundle (`.forward` fields are its
+/// outputs, `.backward` ones its inputs); ``flipped`` gives the other side's view. A field with
+/// `count > 1` is a vector of lanes carried as one packed signal of `count · width` bits, element
+/// i at bits [i·width, (i+1)·width).
+public struct Bundle: Hashable, Sendable {
+    /// Which way a field flows, from the producer's point of view.
+    public enum Direction: Hashable, Sendable {
+        /// From the producer to the consumer (payload, `valid`).
+        case forward
+        /// From the consumer back to the producer (`ready`).
+        case backward
+
+        var flipped: Direction { self == .forward ? .backward : .forward }
+    }
+
+    /// One field of a bundle.
+    public struct Field: Hashable, Sendable {
+        public var name: String
+        /// Width of one element in bits.
+        public var width: Int
+        /// Number of elements (lanes); > 1 makes a packed vector.
+        public var count: Int
+        public var isSigned: Bool
+        public var direction: Direction
+        /// What the field carries (for port tables in the docs).
+        public var doc: String
+
+        public init(_ name: String, width: Int = 1, count: Int = 1, signed: Bool = false,
+                    direction: Direction = .forward, doc: String = "") {
+            precondition(width >= 1 && count >= 1, "bundle field \(name): width and count must be ≥ 1")
+            self.name = name; self.width = width; self.count = count; self.isSigned = signed
+            self.direction = direction; self.doc = doc
+        }
+
+        /// Bits of the packed signal.
+        public var totalWidth: Int { width * count }
+    }
+
+    public var fields: [Field]
+
+    public init(_ fields: [Field]) {
+        precondition(Set(fields.map(\.name)).count == fields.count, "bundle field names must be unique")
+        self.fields = fields
+    }
+
+    /// The consumer's view: every direction reversed.
+    public var flipped: Bundle {
+        Bundle(fields.map { var f = $0; f.direction = f.direction.flipped; return f })
+    }
+
+    /// A ready/valid stream of `payload` (Chisel's `Decoupled`): `valid` and the payload go forward,
+    /// `ready` comes back. A transfer happens in a cycle where `valid` and `ready` are both high; a
+    /// producer never waits for `ready` to raise `valid`, and holds `valid` and the payload until the
+    /// transfer.
+    public static func stream(_ payload: [Field]) -> Bundle {
+        Bundle([Field("valid", doc: "a transfer is offered; held with the payload until taken")]
+               + payload.map { var f = $0; f.direction = .forward; return f }
+               + [Field("ready", direction: .backward, doc: "the consumer takes the offered transfer this cycle")])
+    }
+}
+
+/// The signals of a bundle declared in one module, by field name.
+public struct BundleSignals: Sendable {
+    public let prefix: String
+    public let bundle: Bundle
+    private let signals: [String: Signal]
+
+    init(prefix: String, bundle: Bundle, signals: [String: Signal]) {
+        self.prefix = prefix; self.bundle = bundle; self.signals = signals
+    }
+
+    /// The signal of field `name` (a programming error if the bundle has no such field).
+    public subscript(_ name: String) -> Signal {
+        guard let s = signals[name] else { preconditionFailure("bundle \(prefix) has no field \(name)") }
+        return s
+    }
+
+    /// Element `i` of vector field `name`.
+    public func element(_ name: String, _ i: Int) -> Expr {
+        let f = bundle.fields.first { $0.name == name }!
+        precondition(i >= 0 && i < f.count, "\(prefix)_\(name)[\(i)] out of range 0..<\(f.count)")
+        return self[name][(i * f.width)...((i + 1) * f.width - 1)]
+    }
+}
+
+extension ModuleBuilder {
+    /// Declares `bundle` as ports `<prefix>_<field>` of this module, which is the bundle's producer:
+    /// `.forward` fields become outputs and `.backward` ones inputs (pass `bundle.flipped` on the
+    /// consumer's side). Vector fields are one packed port each.
+    @discardableResult
+    public func ports(_ prefix: String, _ bundle: Bundle) -> BundleSignals {
+        var sigs: [String: Signal] = [:]
+        for f in bundle.fields {
+            let name = "\(prefix)_\(f.name)"
+            sigs[f.name] = f.direction == .forward
+                ? output(name, width: f.totalWidth, signed: f.isSigned)
+                : input(name, width: f.totalWidth, signed: f.isSigned)
+        }
+        return BundleSignals(prefix: prefix, bundle: bundle, signals: sigs)
+    }
+}
