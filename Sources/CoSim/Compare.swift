@@ -2,18 +2,8 @@ import Foundation
 import AcceleratorSpec
 import TileModel
 
-/// One row of the §10 trace as plain numbers (−1 where the RTL never produced the event).
-public struct TraceRow: Hashable, Sendable {
-    public static let columns = ["pass", "index", "ty", "tx", "loadStart", "loadEnd", "computeStart", "computeEnd", "storeStart", "storeEnd"]
-    /// The 10 values in column order.
-    public var values: [Int]
-    public init(_ values: [Int]) { precondition(values.count == 10); self.values = values }
-    public init(_ e: TileEvent) {
-        values = [e.pass, e.index, e.ty, e.tx, e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd]
-    }
-    public var csvRow: String { values.map(String.init).joined(separator: ",") }
-
-    /// The engine a trace column belongs to.
+extension TileEvent {
+    /// The engine trace column `c` (in `TileEvent.columns` order) belongs to.
     public static func engine(ofColumn c: Int) -> String {
         switch c {
         case 4, 5: return "load"
@@ -50,12 +40,13 @@ public struct OutputMismatch: Hashable, Sendable, CustomStringConvertible {
     public var golden: Int8?
     public var differing: Int
     /// The model's trace record of the tile (and pass) that produces this element, if it is active.
-    public var tile: TraceRow?
+    public var tile: TileEvent?
     public var description: String {
         var s = "first differing output at (y \(y), x \(x), c \(c)): RTL \(rtl), model \(model)" + (golden.map { ", SparseCNN \($0)" } ?? "")
             + " (\(differing) elements differ)"
-        if let t = tile?.values {
-            s += "; it belongs to pass \(t[0]) tile #\(t[1]) (ty \(t[2]), tx \(t[3])): loaded [\(t[4]), \(t[5])), computed [\(t[6]), \(t[7])), stored [\(t[8]), \(t[9]))"
+        if let t = tile {
+            s += "; it belongs to pass \(t.pass) tile #\(t.index) (ty \(t.ty), tx \(t.tx)): loaded [\(t.loadStart), \(t.loadEnd)), "
+                + "computed [\(t.computeStart), \(t.computeEnd)), stored [\(t.storeStart), \(t.storeEnd))"
         } else {
             s += "; its tile is inactive (the output must keep the layer's default)"
         }
@@ -164,8 +155,7 @@ public struct LayerComparison: Sendable {
             let m = model.stats.stallCycles[c], r = rtl.counters.stalls[c]
             return m == r ? nil : StallMismatch(cause: c, model: m, rtl: r)
         }
-        let mrows = model.trace.map(TraceRow.init)
-        traceMismatch = Self.firstTraceMismatch(model: mrows, rtl: rtl.trace)
+        traceMismatch = Self.firstTraceMismatch(model: model.trace, rtl: rtl.trace)
         traceMatch = traceMismatch == nil
         harnessMessage = rtl.message
         // Outputs: decode the RTL's output region like MemoryImage.output.
@@ -187,25 +177,25 @@ public struct LayerComparison: Sendable {
             let y = p / plan.outW, x = p % plan.outW, c = i % cout
             let ty = y / plan.config.tileH, tx = x / plan.config.tileW
             let pass = plan.passes.first { $0.firstChannel <= c && c < $0.endChannel }?.index ?? 0
-            let tile = mrows.first { $0.values[0] == pass && $0.values[2] == ty && $0.values[3] == tx }
+            let tile = model.trace.first { $0.pass == pass && $0.ty == ty && $0.tx == tx }
             outputMismatch = OutputMismatch(y: y, x: x, c: c, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,
                                             golden: golden.map { $0.scalars[i] }, differing: count, tile: tile)
         }
     }
 
     /// The first row (in trace order) and column where the traces differ, or nil.
-    public static func firstTraceMismatch(model: [TraceRow], rtl: [TraceRow]) -> TraceMismatch? {
+    public static func firstTraceMismatch(model: [TileEvent], rtl: [TileEvent]) -> TraceMismatch? {
         for r in 0..<max(model.count, rtl.count) {
             let m = r < model.count ? model[r] : nil, t = r < rtl.count ? rtl[r] : nil
             if m == t { continue }
             let key = (m ?? t)!
-            for c in 0..<10 {
-                let mv = m?.values[c], rv = t?.values[c]
+            for (c, column) in TileEvent.columns.enumerated() {
+                let mv = m?[keyPath: column.value], rv = t?[keyPath: column.value]
                 if mv == rv { continue }
                 let rtlValue = (rv ?? -1) < 0 && c >= 4 ? nil : rv
                 let cycle = [mv, rtlValue].compactMap { $0 }.min()
-                return TraceMismatch(row: r, pass: key.values[0], index: key.values[1], ty: key.values[2], tx: key.values[3],
-                                     column: TraceRow.columns[c], engine: TraceRow.engine(ofColumn: c),
+                return TraceMismatch(row: r, pass: key.pass, index: key.index, ty: key.ty, tx: key.tx,
+                                     column: column.name, engine: TileEvent.engine(ofColumn: c),
                                      model: mv, rtl: rtlValue, cycle: c >= 4 ? cycle : nil)
             }
         }

@@ -144,13 +144,14 @@ public struct HarnessResult: Sendable {
     public var beatsWritten: Int
     /// Every `key value` of the result file (CSR stall counters, event counts, …).
     public var values: [String: String]
-    public var trace: [TraceRow]
+    /// The §10 trace rebuilt from the event pulses (−1 where an event never came).
+    public var trace: [TileEvent]
     /// The output region's bytes after the run.
     public var outputBytes: [UInt8]
     /// The harness's stderr/stdout (hang and protocol messages).
     public var message: String
     public init(status: HarnessStatus, cycles: Int, counters: RTLCounters, beatsRead: Int, beatsWritten: Int,
-                values: [String: String] = [:], trace: [TraceRow], outputBytes: [UInt8], message: String = "") {
+                values: [String: String] = [:], trace: [TileEvent], outputBytes: [UInt8], message: String = "") {
         self.status = status; self.cycles = cycles; self.counters = counters; self.beatsRead = beatsRead
         self.beatsWritten = beatsWritten; self.values = values; self.trace = trace; self.outputBytes = outputBytes; self.message = message
     }
@@ -196,12 +197,11 @@ extension SimulatorBuild {
             return v
         }
         let status = HarnessStatus(rawValue: values["status"] ?? "") ?? .protocolError
-        var trace: [TraceRow] = []
+        var trace: [TileEvent] = []
         if let csv = try? String(contentsOf: f("trace.csv"), encoding: .utf8) {
             for line in csv.split(separator: "\n").dropFirst() {
-                let v = line.split(separator: ",").compactMap { Int($0) }
-                guard v.count == 10 else { throw CoSimError.badHarnessOutput("bad trace row '\(line)'") }
-                trace.append(TraceRow(v))
+                guard let e = TileEvent(csvRow: line) else { throw CoSimError.badHarnessOutput("bad trace row '\(line)'") }
+                trace.append(e)
             }
         }
         let out = (try? Data(contentsOf: f("out.bin"))).map { [UInt8]($0) } ?? []

@@ -1,3 +1,4 @@
+import Foundation
 import AcceleratorSpec
 
 /// How the model advances time. Both give identical cycles, stats, trace and outputs.
@@ -120,6 +121,26 @@ public struct TileEvent: Hashable, Codable, Sendable {
     /// First store request .. last store request + 1.
     public var storeStart: Int
     public var storeEnd: Int
+
+    public init(pass: Int, index: Int, ty: Int, tx: Int, loadStart: Int, loadEnd: Int, computeStart: Int, computeEnd: Int,
+                storeStart: Int, storeEnd: Int) {
+        self.pass = pass; self.index = index; self.ty = ty; self.tx = tx; self.loadStart = loadStart; self.loadEnd = loadEnd
+        self.computeStart = computeStart; self.computeEnd = computeEnd; self.storeStart = storeStart; self.storeEnd = storeEnd
+    }
+
+    /// The §10 columns in order: the four that name the tile, then the six event times.
+    public static var columns: [(name: String, value: WritableKeyPath<TileEvent, Int>)] {
+        [("pass", \.pass), ("index", \.index), ("ty", \.ty), ("tx", \.tx), ("loadStart", \.loadStart), ("loadEnd", \.loadEnd),
+         ("computeStart", \.computeStart), ("computeEnd", \.computeEnd), ("storeStart", \.storeStart), ("storeEnd", \.storeEnd)]
+    }
+
+    /// Parses a CSV row in `csvHeader` order (−1 stands for an event that never came); nil if malformed.
+    public init?(csvRow line: some StringProtocol) {
+        let v = line.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard v.count == 10 else { return nil }
+        self.init(pass: v[0], index: v[1], ty: v[2], tx: v[3], loadStart: v[4], loadEnd: v[5], computeStart: v[6],
+                  computeEnd: v[7], storeStart: v[8], storeEnd: v[9])
+    }
 
     public static let csvHeader = "pass,index,ty,tx,loadStart,loadEnd,computeStart,computeEnd,storeStart,storeEnd"
     public var csvRow: String {

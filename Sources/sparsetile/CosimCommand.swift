@@ -218,8 +218,8 @@ struct CoSimSession {
     /// Reruns a failing layer with a waveform build and writes `<layer>.fst`, `<layer>.model.csv`, `<layer>.rtl.csv`.
     func writeFailure(job: LayerJob, result r: CoSimLayerResult, into dir: URL, log: @Sendable (String) -> Void) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let header = TraceRow.columns.joined(separator: ",")
-        try ([header] + r.model.trace.map { TraceRow($0).csvRow }).joined(separator: "\n").appending("\n")
+        let header = TileEvent.csvHeader
+        try ([header] + r.model.trace.map(\.csvRow)).joined(separator: "\n").appending("\n")
             .write(to: dir.appendingPathComponent("\(job.name).model.csv"), atomically: true, encoding: .utf8)
         try ([header] + r.rtl.trace.map(\.csvRow)).joined(separator: "\n").appending("\n")
             .write(to: dir.appendingPathComponent("\(job.name).rtl.csv"), atomically: true, encoding: .utf8)

@@ -8,15 +8,15 @@ import AcceleratorSpec
 @Suite("Model vs RTL comparison")
 struct ComparisonTests {
     @Test func firstTraceMismatchNamesTileColumnEngineAndCycle() {
-        let model = [TraceRow([0, 0, 0, 0, 44, 59, 59, 95, 114, 118]), TraceRow([0, 1, 1, 0, 58, 73, 95, 131, 136, 140])]
+        let model = [TileEvent(csvRow: "0,0,0,0,44,59,59,95,114,118")!, TileEvent(csvRow: "0,1,1,0,58,73,95,131,136,140")!]
         var rtl = model
-        rtl[1].values[6] = 96; rtl[1].values[7] = 132; rtl[1].values[8] = 137
+        rtl[1].computeStart = 96; rtl[1].computeEnd = 132; rtl[1].storeStart = 137
         let m = LayerComparison.firstTraceMismatch(model: model, rtl: rtl)
         #expect(m?.row == 1 && m?.ty == 1 && m?.tx == 0)
         #expect(m?.column == "computeStart" && m?.engine == "compute")
         #expect(m?.model == 95 && m?.rtl == 96 && m?.cycle == 95)
         rtl = model
-        rtl[0].values[9] = -1
+        rtl[0].storeEnd = -1
         let s = LayerComparison.firstTraceMismatch(model: model, rtl: rtl)
         #expect(s?.engine == "store" && s?.rtl == nil && s?.cycle == 118)
         #expect(LayerComparison.firstTraceMismatch(model: model, rtl: Array(model.prefix(1)))?.row == 1)
@@ -81,7 +81,7 @@ struct CoSimLayerTests {
         #expect(c.diagnosis.contains("cycles: model \(c.modelCycles), RTL \(c.rtlCycles)"))
         #expect(c.diagnosis.contains("first differing output at (y \(o.y), x \(o.x), c \(o.c))"))
         // …and the tile that produces it (full mask: every tile is active).
-        #expect(o.tile?.values[2] == o.y / cfg.tileH && o.tile?.values[3] == o.x / cfg.tileW)
+        #expect(o.tile?.ty == o.y / cfg.tileH && o.tile?.tx == o.x / cfg.tileW)
         #expect(c.diagnosis.contains("computed ["))
     }
 

@@ -37,7 +37,8 @@ struct HarnessTests {
         #expect(r.trace.count == n)
         for (i, row) in r.trace.enumerated() {
             let s = i * (L + 2)
-            #expect(row.values == [0, i, 0, i, s, s + L + 1, s + L + 1, s + L + 1 + 7, s + L + 1, s + L + 2])
+            #expect(row == TileEvent(pass: 0, index: i, ty: 0, tx: i, loadStart: s, loadEnd: s + L + 1, computeStart: s + L + 1,
+                                     computeEnd: s + L + 1 + 7, storeStart: s + L + 1, storeEnd: s + L + 2))
         }
     }
 
@@ -74,7 +75,9 @@ struct HarnessTests {
         job = copyJob(n: 2)
         job.tiles.append(.init(pass: 0, index: 2, ty: 1, tx: 1, computeCycles: 7))
         let r2 = try sim.run(job)
-        #expect(r2.trace[2].values[4...] == [-1, -1, -1, -1, -1, -1])
+        let e = r2.trace[2]
+        let times: [Int] = [e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd]
+        #expect(times == Array(repeating: -1, count: 6))
     }
 
     @Test func buildIsCachedPerConfig() throws {

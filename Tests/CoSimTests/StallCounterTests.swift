@@ -22,7 +22,7 @@ func agreeingHarnessResult(plan: LayerPlan, model: LayerSimulation) -> HarnessRe
     let counters = RTLCounters(cycles: s.cycles, busy: s.computeBusyCycles, stalls: s.stallCycles,
                                beatsRead: s.dramBytesRead / B, beatsWritten: s.dramBytesWritten / B)
     return HarnessResult(status: .done, cycles: s.cycles, counters: counters, beatsRead: s.dramBytesRead / B,
-                         beatsWritten: s.dramBytesWritten / B, trace: model.trace.map(TraceRow.init), outputBytes: out)
+                         beatsWritten: s.dramBytesWritten / B, trace: model.trace, outputBytes: out)
 }
 
 @Suite("Busy and stall counters in the comparison")
