@@ -127,17 +127,7 @@ import TileModel
     /// (`maxOutstandingReads` 1, fixed L = 2): each read waits for the previous one's data, so reads
     /// go out every L + 1 = 3 cycles. Times worked by hand in §11.1.
     @Test func workedExampleWithOneReadInFlight() throws {
-        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
-                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
-                                        memBytesPerCycle: 8, memLatency: 2, maxOutstandingReads: 1)
-        var rng = SplitMix64(seed: 1)
-        var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
-        job.tileMask.bits = [true, false, true, true]
-        let fast = try TileModel(config: config).simulate(job, mode: .fast)
-        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
-        #expect(stepped.stats == fast.stats)
-        #expect(fast.output == referenceOutput(job))
-        let t = fast.trace.map { [$0.loadStart, $0.loadEnd, $0.computeStart, $0.computeEnd, $0.storeStart, $0.storeEnd] }
+        let (fast, t) = try runWorkedExample(maxOutstandingReads: 1)
         #expect(t == [[118, 157, 157, 193, 236, 240], [157, 196, 196, 232, 241, 245], [198, 237, 240, 276, 281, 285]])
         #expect(fast.stats.cycles == 285)
         #expect(fast.stats.computeBusyCycles == 108)
@@ -186,18 +176,7 @@ import TileModel
 
     /// The worked example of docs/microarchitecture.md, computed by hand there.
     @Test func workedExample() throws {
-        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
-                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
-                                        memBytesPerCycle: 8, memLatency: 2)
-        var rng = SplitMix64(seed: 1)
-        // 3x3, stride 1, 4x4x8 input, 4 output channels, residual, tiles: 2x2, mask 1 0 / 1 1.
-        var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
-        job.tileMask.bits = [true, false, true, true]
-        let fast = try TileModel(config: config).simulate(job, mode: .fast)
-        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
-        #expect(stepped.stats == fast.stats)
-        #expect(fast.output == referenceOutput(job))
-        let t = fast.trace.map { [$0.loadStart, $0.loadEnd, $0.computeStart, $0.computeEnd, $0.storeStart, $0.storeEnd] }
+        let (fast, t) = try runWorkedExample(maxOutstandingReads: nil)
         #expect(t == [[44, 59, 59, 95, 114, 118], [58, 73, 95, 131, 136, 140], [100, 115, 131, 167, 172, 176]])
         #expect(fast.stats.cycles == 176)
         #expect(fast.stats.computeBusyCycles == 108)
@@ -207,4 +186,22 @@ import TileModel
         #expect(fast.stats.dramBytesRead == (1 + 38 + 3 * 13) * 8)
         #expect(fast.stats.dramBytesWritten == 3 * 4 * 8)
     }
+}
+
+/// The layer of docs/microarchitecture.md §11 (3x3, stride 1, 4x4x8 input, 4 output channels, residual,
+/// tiles 2x2, mask 1 0 / 1 1) on its 2x2 config, run in both modes (checked equal, outputs checked
+/// against the reference conv); returns the fast run and its trace times per tile.
+func runWorkedExample(maxOutstandingReads: Int?) throws -> (LayerSimulation, [[Int]]) {
+    let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 4,
+                                    weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8,
+                                    memBytesPerCycle: 8, memLatency: 2, maxOutstandingReads: maxOutstandingReads)
+    var rng = SplitMix64(seed: 1)
+    var job = try randomJob(&rng, K: 3, S: 1, H: 4, W: 4, cin: 8, cout: 4, residual: true, config: config, mask: .full)
+    job.tileMask.bits = [true, false, true, true]
+    let fast = try TileModel(config: config).simulate(job, mode: .fast)
+    let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+    #expect(stepped.stats == fast.stats)
+    #expect(stepped.trace == fast.trace)
+    #expect(fast.output == referenceOutput(job))
+    return (fast, fast.trace.map { [$0.loadStart, $0.loadEnd, $0.computeStart, $0.computeEnd, $0.storeStart, $0.storeEnd] })
 }
