@@ -262,7 +262,7 @@ public struct VerilogEmitter: Sendable {
     private func emitInstanceArray(_ a: InstanceArray) -> [String] {
         let i1 = options.indent
         let sizes = a.dimensions.map { "\($0.count)" }.joined(separator: " x ")
-        var out = ["\(i1)// \(a.name): \(sizes) instances of \(a.module.name)"]
+        var out = ["\(i1)// \(a.name): \(sizes) instance\(a.count == 1 ? "" : "s") of \(a.module.name)"]
         for (d, dim) in a.dimensions.enumerated() {
             let ind = String(repeating: i1, count: d + 1)
             out.append("\(ind)for (genvar \(dim.name) = 0; \(dim.name) < \(dim.count); \(dim.name) = \(dim.name) + 1) begin : \(a.blockLabel(d))")
@@ -288,6 +288,8 @@ public struct VerilogEmitter: Sendable {
         case .index(let d):
             return "\(c.port.width)'(\(d))"
         case .slice(let bus, let over):
+            // One element: the whole bus (a 1-bit bus has no range to select from).
+            if bus.width == c.port.width { return bus.name }
             // Row-major element index over the bound dimensions: ((i0*n1 + i1)*n2 + i2)…
             var index = ""
             var compound = false

@@ -76,3 +76,37 @@ extension ModuleBuilder {
         return (level[0].f, level[0].i ?? k(0, 1))
     }
 }
+
+/// `width` bits with only bit `index` set (all zero when `index` ≥ `width`): a decoder, as one shift.
+func onehot(_ index: some ExprConvertible, width: Int) -> Expr {
+    let one = width == 1 ? k(1, 1) : cat(Expr.zeros(width: width - 1), k(1, 1))
+    return one << index.expr.asUnsigned
+}
+
+/// The `width`-bit fields of `bus`, element i at bits [i·width, (i+1)·width).
+func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
+    let e = bus.expr
+    return (0..<(e.width / width)).map { e[($0 * width)...($0 * width + width - 1)] }
+}
+
+extension AcceleratorBuilder {
+    /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
+    /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
+    /// instantiate it in arrays. One module per shape.
+    func ram(depth: Int, width: Int) throws -> Module {
+        let name = names.ram(depth: depth, width: width)
+        if let m = blocks[name] { return m }
+        let r = ModuleBuilder(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).")
+        _ = r.clock()
+        let aw = Memory.addressWidth(depth: depth)
+        let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
+        let re = r.input("re"), raddr = r.input("raddr", width: aw)
+        let rdata = r.output("rdata", width: width)
+        r.assign(rdata, r.memory("mem", width: width, depth: depth,
+                                 write: MemoryWritePort(enable: we, address: waddr, data: wdata),
+                                 read: MemoryReadPort(enable: re, address: raddr)))
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+}
