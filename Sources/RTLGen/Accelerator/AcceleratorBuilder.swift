@@ -117,7 +117,7 @@ final class AcceleratorBuilder {
         csrRegisters()
         derived()
         try topSequencer()
-        maskScanner()
+        try maskScanner()
         try portSequencer()
         try computeEngine()
         csrReadAndCounters()
