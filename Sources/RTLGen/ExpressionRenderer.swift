@@ -74,7 +74,18 @@ enum ExpressionRenderer {
             return Text(text: "\(operand(a)) \(kind.rawValue) \(amountText)", atomic: false, verilogSigned: a.isSigned)
         case .concat(let parts):
             return Text(text: "{" + parts.map { render($0) }.joined(separator: ", ") + "}", atomic: true, verilogSigned: false)
-        case .slice(let a, let hi, let lo):
+        case .slice(let a0, let hi0, let lo0):
+            // Bits of a slice, a truncation, a reinterpretation or (below the fill) an extension
+            // are bits of the operand beneath: `x[7:0][5:4]` is `x[5:4]`.
+            var a = a0, hi = hi0, lo = lo0
+            peel: while true {
+                switch a.node {
+                case .truncate(let x), .reinterpret(let x): a = x
+                case .slice(let x, _, let below): a = x; hi += below; lo += below
+                case .extend(let x, _) where hi < x.width: a = x
+                default: break peel
+                }
+            }
             if lo == 0 && hi == a.width - 1 { return raw(a.asUnsigned) }
             if case .ref(let s) = a.node {
                 return Text(text: hi == lo ? "\(s.name)[\(lo)]" : "\(s.name)[\(hi):\(lo)]", atomic: true, verilogSigned: false)

@@ -5,6 +5,8 @@ public enum ModuleItem: Sendable {
     case assign(Signal, Expr)
     case process(Process)
     case instance(Instance)
+    /// N instances of one module in a `generate` loop nest.
+    case instanceArray(InstanceArray)
     case memory(Memory)
 }
 
@@ -32,9 +34,20 @@ public struct Module: Sendable {
     /// The port called `name`.
     public func port(_ name: String) -> Signal? { ports.first { $0.name == name } }
 
-    /// Modules instantiated directly, in instance order (may repeat).
+    /// Modules instantiated directly (by instances and instance arrays), in item order (may repeat).
     public var instantiatedModules: [Module] {
-        items.compactMap { if case .instance(let i) = $0 { return i.module } else { return nil } }
+        items.compactMap {
+            switch $0 {
+            case .instance(let i): return i.module
+            case .instanceArray(let a): return a.module
+            default: return nil
+            }
+        }
+    }
+
+    /// Instance arrays of the module, in order.
+    public var instanceArrays: [InstanceArray] {
+        items.compactMap { if case .instanceArray(let a) = $0 { return a } else { return nil } }
     }
 
     /// Inputs, wires and registers that no expression of the module reads
@@ -67,6 +80,14 @@ public struct Module: Sendable {
                 useStatements(p.body)
             case .instance(let i):
                 for c in i.connections where c.port.kind == .input { use(c.value) }
+            case .instanceArray(let a):
+                for c in a.connections where c.port.kind == .input {
+                    switch c.binding {
+                    case .shared(let e): use(e)
+                    case .slice(let bus, _): read.insert(bus.name)
+                    case .index: break
+                    }
+                }
             case .memory(let m):
                 read.insert(m.clock.name)
                 for e in [m.writeEnable, m.writeAddress, m.writeData, m.readEnable, m.readAddress] { use(e) }
@@ -114,6 +135,8 @@ public final class ModuleBuilder {
     private var resetValues: [String: Expr] = [:]
     private var unusedAllowed: [String] = []
     private var unnamedProcesses = 0
+    /// Genvar names of instance arrays (name, array): they must not shadow a signal.
+    private var genvarNames: [(String, String)] = []
     /// The submodule each item goes to (parallel to `items`; nil = this module).
     private var itemSubmodules: [String?] = []
     private var currentSubmodule: String?
@@ -347,6 +370,86 @@ public final class ModuleBuilder {
         add(.instance(Instance(name: name, module: module, connections: conns)))
     }
 
+    /// Instantiates `module` once per element of `dimensions` (outermost first; each a genvar name
+    /// and a size), emitted as a `generate` loop nest (``InstanceArray``). Every port must be bound:
+    /// `.shared(expr)` (inputs: the same value for every element), `.slice(bus, over: dims…)` (the
+    /// element's `W`-bit slice of a packed bus of `W · ∏ sizes` bits; outputs must be bound over every
+    /// dimension, to a wire or output), or `.index(dim)` (inputs: the element's index along `dim`).
+    public func instanceArray(_ module: Module, name: String, dimensions: [(String, Int)],
+                              connections: [String: ArrayBinding]) {
+        let dims = dimensions.map { InstanceArray.Dimension($0.0, $0.1) }
+        let probe = InstanceArray(name: name, module: module, dimensions: dims, connections: [])
+        let labels = dims.indices.map(probe.blockLabel)
+        if !Self.isValidIdentifier(name) || !Self.isValidIdentifier(probe.instanceName)
+            || ([name] + labels).contains(where: { otherNames.contains($0) || declared[$0] != nil }) {
+            error(name, .invalidDeclaration, "instance array name '\(name)' is invalid or already used")
+        }
+        otherNames.insert(name)
+        for l in labels { otherNames.insert(l) }
+        if dims.isEmpty { error(name, .invalidDeclaration, "instance array '\(name)' has no dimension") }
+        var seen = Set<String>()
+        for d in dims {
+            if !Self.isValidIdentifier(d.name) || !seen.insert(d.name).inserted {
+                error(name, .invalidDeclaration, "instance array '\(name)': dimension name '\(d.name)' is invalid or repeated")
+            }
+            if d.count < 1 { error(name, .invalidDeclaration, "instance array '\(name)': dimension '\(d.name)' has size \(d.count) < 1") }
+        }
+        genvarNames.append(contentsOf: dims.map { ($0.name, name) })
+        let what = "instance array '\(name)' of '\(module.name)'"
+        for key in connections.keys.sorted() where module.port(key) == nil {
+            error(name, .badConnection, "\(what) connects '\(key)', which is not a port of '\(module.name)'")
+        }
+        var conns: [InstanceArray.Connection] = []
+        for port in module.ports {
+            guard let b = connections[port.name]?.binding else {
+                error(name, .badConnection, "\(what) leaves port '\(port.name)' unconnected")
+                continue
+            }
+            var bound = b
+            switch b {
+            case .shared(let v):
+                for p in v.problems { error(name, .widthMismatch, "\(what) port '\(port.name)': \(p)") }
+                for r in v.referencedSignals { checkRef(r, owner: name) }
+                if port.kind == .output {
+                    error(name, .badConnection, "\(what): output '\(port.name)' must be bound to a slice of a bus, not shared")
+                } else if v.width != port.width {
+                    error(name, .badConnection, "\(what): port '\(port.name)' is \(port.width) bits, connected to the \(v.width)-bit '\(v)'")
+                }
+            case .slice(let bus, let over):
+                let names = over.isEmpty ? dims.map(\.name) : over
+                bound = .slice(bus, over: names)
+                checkRef(bus, owner: name)
+                if let bad = names.first(where: { n in !dims.contains { $0.name == n } }) ?? (Set(names).count != names.count ? names.first : nil) {
+                    error(name, .badConnection, "\(what): port '\(port.name)' is sliced over '\(bad)', which is not a dimension (or is repeated)")
+                }
+                let n = probe.elements(over: names)
+                if bus.width != n * port.width {
+                    error(name, .badConnection, "\(what): port '\(port.name)' (\(port.width) bits) over \(n) elements needs a \(n * port.width)-bit bus, '\(bus.name)' is \(bus.width) bits")
+                }
+                if port.kind == .output {
+                    if bus.kind != .wire && bus.kind != .output {
+                        error(name, .badConnection, "\(what): output '\(port.name)' drives '\(bus.name)', a \(bus.kind.rawValue); it must be a wire or output")
+                    }
+                    if Set(names) != Set(dims.map(\.name)) {
+                        error(name, .badConnection, "\(what): output '\(port.name)' must be sliced over every dimension (several elements would drive one slice of '\(bus.name)')")
+                    }
+                }
+            case .index(let d):
+                if port.kind == .output {
+                    error(name, .badConnection, "\(what): output '\(port.name)' cannot be bound to an index")
+                } else if let dim = dims.first(where: { $0.name == d }) {
+                    if port.width < 63 && dim.count - 1 >= (1 << port.width) {
+                        error(name, .badConnection, "\(what): port '\(port.name)' (\(port.width) bits) cannot hold index \(dim.count - 1) of '\(d)'")
+                    }
+                } else {
+                    error(name, .badConnection, "\(what): port '\(port.name)' is bound to the index of '\(d)', which is not a dimension")
+                }
+            }
+            conns.append(InstanceArray.Connection(port: port, binding: bound))
+        }
+        add(.instanceArray(InstanceArray(name: name, module: module, dimensions: dims, connections: conns)))
+    }
+
     // MARK: Hierarchy
 
     /// Items added from now on go to the submodule `<module>_<name>` (or as the builder's
@@ -382,8 +485,15 @@ public final class ModuleBuilder {
                 for c in i.connections where c.port.kind == .output {
                     if case .ref(let s) = c.value.node { drive(s, "instance '\(i.name)' port '\(c.port.name)'") }
                 }
+            case .instanceArray(let a):
+                for c in a.connections where c.port.kind == .output {
+                    if case .slice(let s, _) = c.binding { drive(s, "instance array '\(a.name)' port '\(c.port.name)'") }
+                }
             case .memory(let m): drive(m.readData, "memory '\(m.name)' read port")
             }
+        }
+        for (g, array) in genvarNames where declared[g] != nil {
+            error(g, .invalidDeclaration, "dimension '\(g)' of instance array '\(array)' has the name of a signal (the genvar would shadow it)")
         }
         for s in ports + signals {
             let ds = drivers[s.name] ?? []

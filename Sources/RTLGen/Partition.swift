@@ -5,7 +5,8 @@
 /// hierarchical design behaves exactly like the flat one. Ports are derived from the
 /// dataflow: a submodule's inputs are the signals its items read but do not drive (in
 /// declaration order, so the clock and reset come first), its outputs the signals it drives
-/// that another submodule, the top, or the top's own ports need.
+/// that another submodule, the top, or the top's own ports need. An instance array is one item,
+/// like an instance: it drives the buses its outputs are bound to and reads its inputs' buses.
 struct Partition {
     let flat: Module
     let itemSubmodules: [String?]
@@ -77,6 +78,11 @@ struct Partition {
                 guard $0.port.kind == .output, case .ref(let s) = $0.value.node else { return nil }
                 return s.name
             }
+        case .instanceArray(let a):
+            return a.connections.compactMap {
+                guard $0.port.kind == .output, case .slice(let s, _) = $0.binding else { return nil }
+                return s.name
+            }
         }
     }
 
@@ -107,6 +113,15 @@ struct Partition {
             return [m.clock.expr, m.writeEnable, m.writeAddress, m.writeData, m.readEnable, m.readAddress]
         case .instance(let i):
             return i.connections.filter { $0.port.kind == .input }.map(\.value)
+        case .instanceArray(let a):
+            // A sliced bus is read whole: the elements cover all of it.
+            return a.connections.filter { $0.port.kind == .input }.compactMap {
+                switch $0.binding {
+                case .shared(let e): return e
+                case .slice(let bus, _): return bus.expr
+                case .index: return nil
+                }
+            }
         }
     }
 

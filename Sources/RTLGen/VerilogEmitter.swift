@@ -134,6 +134,9 @@ public struct VerilogEmitter: Sendable {
             case .instance(let inst):
                 out.append("")
                 out.append(contentsOf: emitInstance(inst))
+            case .instanceArray(let array):
+                out.append("")
+                out.append(contentsOf: emitInstanceArray(array))
             case .memory(let m):
                 out.append("")
                 out.append(contentsOf: emitMemory(m))
@@ -252,6 +255,57 @@ public struct VerilogEmitter: Sendable {
         }
         out.append("\(i1));")
         return out
+    }
+
+    /// A `for (genvar …)` loop nest, one named block per dimension, around one instance whose
+    /// ports take shared expressions, part-selects `bus[e*W +: W]` of packed buses, or `W'(i)`.
+    private func emitInstanceArray(_ a: InstanceArray) -> [String] {
+        let i1 = options.indent
+        let sizes = a.dimensions.map { "\($0.count)" }.joined(separator: " x ")
+        var out = ["\(i1)// \(a.name): \(sizes) instance\(a.count == 1 ? "" : "s") of \(a.module.name)"]
+        for (d, dim) in a.dimensions.enumerated() {
+            let ind = String(repeating: i1, count: d + 1)
+            out.append("\(ind)for (genvar \(dim.name) = 0; \(dim.name) < \(dim.count); \(dim.name) = \(dim.name) + 1) begin : \(a.blockLabel(d))")
+        }
+        let inner = String(repeating: i1, count: a.dimensions.count + 1)
+        out.append("\(inner)\(a.module.name) \(a.instanceName) (")
+        let w = a.connections.map(\.port.name.count).max() ?? 0
+        for (k, c) in a.connections.enumerated() {
+            let comma = k == a.connections.count - 1 ? "" : ","
+            out.append("\(inner)\(i1).\(pad(c.port.name, w)) (\(bindingText(c, in: a)))\(comma)")
+        }
+        out.append("\(inner));")
+        for d in a.dimensions.indices.reversed() {
+            out.append("\(String(repeating: i1, count: d + 1))end")
+        }
+        return out
+    }
+
+    private func bindingText(_ c: InstanceArray.Connection, in a: InstanceArray) -> String {
+        switch c.binding {
+        case .shared(let e):
+            return ExpressionRenderer.render(e)
+        case .index(let d):
+            return "\(c.port.width)'(\(d))"
+        case .slice(let bus, let over):
+            // One element: the whole bus (a 1-bit bus has no range to select from).
+            if bus.width == c.port.width { return bus.name }
+            // Row-major element index over the bound dimensions: ((i0*n1 + i1)*n2 + i2)…
+            var index = ""
+            var compound = false
+            for (k, name) in over.enumerated() {
+                if k == 0 {
+                    index = name
+                } else {
+                    let n = a.dimensions.first { $0.name == name }!.count
+                    index = "\(compound ? "(\(index))" : index)*\(n) + \(name)"
+                    compound = true
+                }
+            }
+            let w = c.port.width
+            if w == 1 { return "\(bus.name)[\(index)]" }
+            return "\(bus.name)[\(compound ? "(\(index))" : index)*\(w) +: \(w)]"
+        }
     }
 
     private func emitMemory(_ m: Memory) -> [String] {

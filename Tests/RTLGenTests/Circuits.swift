@@ -188,3 +188,33 @@ extension Circuits {
         return try m.build()
     }
 }
+
+extension Circuits {
+    /// One lane accumulator: `acc += a + b + lane` when `en`.
+    static func laneAccumulator() throws -> Module {
+        let m = ModuleBuilder("lane_acc", documentation: "acc += a + b + lane when en.")
+        _ = m.clock(); _ = m.reset()
+        let a = m.input("a", width: 4), b = m.input("b", width: 4), lane = m.input("lane", width: 2), en = m.input("en")
+        let out = m.output("acc", width: 8)
+        let acc = m.reg("acc_r", width: 8, reset: 0)
+        m.clocked("accumulate") { p in p.when(en) { p.assign(acc, acc + a.zext(8) + b.zext(8) + lane.zext(8)) } }
+        m.assign(out, acc)
+        return try m.build()
+    }
+
+    /// A 2 x 3 instance array of `lane_acc`: row r takes `a_bus[r]`, column c takes `b_bus[c]` and
+    /// its index; `accs` packs the 6 accumulators, element (r, c) at bits [(r*3 + c)*8 +: 8].
+    static func laneArray() throws -> Module {
+        let lane = try laneAccumulator()
+        let m = ModuleBuilder("lane_array", documentation: "2 x 3 lane accumulators in a generate loop.")
+        let clk = m.clock(), rst = m.reset()
+        let aBus = m.input("a_bus", width: 8), bBus = m.input("b_bus", width: 12), en = m.input("en")
+        let accs = m.output("accs", width: 48)
+        m.instanceArray(lane, name: "lane", dimensions: [("row", 2), ("col", 3)], connections: [
+            "clk": .shared(clk), "rst": .shared(rst), "en": .shared(en),
+            "a": .slice(aBus, over: "row"), "b": .slice(bBus, over: "col"), "lane": .index("col"),
+            "acc": .slice(accs),
+        ])
+        return try m.build()
+    }
+}

@@ -48,6 +48,28 @@ struct EmitterTests {
             """))
     }
 
+    @Test func instanceArrayIsAGenerateLoop() throws {
+        let text = VerilogEmitter().emit(try Circuits.laneArray())
+        #expect(text.contains("""
+                // lane: 2 x 3 instances of lane_acc
+                for (genvar row = 0; row < 2; row = row + 1) begin : g_lane_row
+                    for (genvar col = 0; col < 3; col = col + 1) begin : g_lane_col
+                        lane_acc u_lane (
+                            .clk  (clk),
+                            .rst  (rst),
+                            .a    (a_bus[row*4 +: 4]),
+                            .b    (b_bus[col*4 +: 4]),
+                            .lane (2'(col)),
+                            .en   (en),
+                            .acc  (accs[(row*3 + col)*8 +: 8])
+                        );
+                    end
+                end
+            """), "\(text)")
+        let files = try VerilogEmitter().emitDesign(try Circuits.laneArray())
+        #expect(files.map(\.moduleName) == ["lane_acc", "lane_array"])
+    }
+
     @Test func memoryIsEmittedAsAnArray() throws {
         let text = VerilogEmitter().emit(try Circuits.sram(width: 16, depth: 256))
         #expect(text.contains("logic [15:0] storage [0:255];"))

@@ -181,6 +181,75 @@ struct IRCheckTests {
         #expect(d.first?.message.contains("must connect to a signal") == true)
     }
 
+    @Test func instanceArrayBindingsAreChecked() throws {
+        let lane = try Circuits.laneAccumulator()
+        let m = ModuleBuilder("bad_lanes")
+        let clk = m.clock(), rst = m.reset()
+        let a = m.input("a_bus", width: 8), b = m.input("b_bus", width: 10), en = m.input("en")
+        let accs = m.output("accs", width: 48), half = m.wire("half", width: 16)
+        m.assign(m.output("half_out", width: 16), half)
+        m.instanceArray(lane, name: "lane", dimensions: [("row", 2), ("col", 3)], connections: [
+            "clk": .shared(clk), "rst": .shared(rst), "en": .shared(en.zext(2)),   // 2 bits for 1
+            "a": .slice(a, over: "row"), "b": .slice(b, over: "col"),                // 10 bits, needs 12
+            "lane": .index("depth"),                                                 // no such dimension
+            "acc": .shared(accs[0...7]),                                             // an output cannot be shared
+        ])
+        m.instanceArray(lane, name: "lane2", dimensions: [("row", 2), ("col", 3)], connections: [
+            "clk": .shared(clk), "rst": .shared(rst), "en": .shared(en), "a": .slice(a, over: "row"),
+            "b": .slice(a, over: "row"),                                             // 8 bits over 2 rows: fine
+            "lane": .index("row"),
+            "acc": .slice(half, over: "row"),                                        // output over a subset of dimensions
+        ])
+        let d = diagnostics(of: m)
+        let text = d.map(\.message).joined(separator: "\n")
+        #expect(text.contains("port 'en' is 1 bits, connected to the 2-bit"), "\(text)")
+        #expect(text.contains("needs a 12-bit bus, 'b_bus' is 10 bits"), "\(text)")
+        #expect(text.contains("index of 'depth', which is not a dimension"), "\(text)")
+        #expect(text.contains("output 'acc' must be bound to a slice of a bus"), "\(text)")
+        #expect(text.contains("output 'acc' must be sliced over every dimension"), "\(text)")
+        #expect(d.contains { $0.signal == "accs" && $0.kind == .undriven })
+        #expect(d.allSatisfy { $0.module == "bad_lanes" })
+    }
+
+    @Test func instanceArrayDriversAndGenvars() throws {
+        let lane = try Circuits.laneAccumulator()
+        let m = ModuleBuilder("lanes_twice")
+        let clk = m.clock(), rst = m.reset()
+        let a = m.input("a_bus", width: 8), b = m.input("b_bus", width: 12), en = m.input("en")
+        let accs = m.output("accs", width: 48)
+        _ = m.input("row")   // the genvar would shadow it
+        let conns: [String: ArrayBinding] = ["clk": .shared(clk), "rst": .shared(rst), "en": .shared(en), "a": .slice(a, over: "row"),
+                                             "b": .slice(b, over: "col"), "lane": .index("col"), "acc": .slice(accs)]
+        m.instanceArray(lane, name: "lane", dimensions: [("row", 2), ("col", 3)], connections: conns)
+        m.assign(accs, 0)
+        let d = diagnostics(of: m)
+        #expect(d.contains { $0.signal == "accs" && $0.kind == .multiplyDriven && $0.message.contains("instance array 'lane' port 'acc'") }, "\(d)")
+        #expect(d.contains { $0.signal == "row" && $0.kind == .invalidDeclaration && $0.message.contains("shadow") }, "\(d)")
+    }
+
+    @Test func partitionTreatsAnInstanceArrayLikeAnInstance() throws {
+        let lane = try Circuits.laneAccumulator()
+        let m = ModuleBuilder("part")
+        let clk = m.clock(), rst = m.reset()
+        let a = m.input("a_bus", width: 8), b = m.input("b_bus", width: 12), en = m.input("en")
+        let sum = m.output("sum", width: 8)
+        m.submodule("lanes")
+        let accs = m.wire("accs", width: 48)
+        m.instanceArray(lane, name: "lane", dimensions: [("row", 2), ("col", 3)], connections: [
+            "clk": .shared(clk), "rst": .shared(rst), "en": .shared(en), "a": .slice(a, over: "row"),
+            "b": .slice(b, over: "col"), "lane": .index("col"), "acc": .slice(accs)])
+        m.submodule("reduce")
+        m.assign(sum, accs[0...7] + accs[40...47])
+        let top = try m.build()
+        let lanes = try #require(top.instantiatedModules.first { $0.name == "part_lanes" })
+        #expect(lanes.ports.map(\.name) == ["clk", "rst", "a_bus", "b_bus", "en", "accs"])
+        #expect(lanes.instanceArrays.map(\.count) == [6])
+        #expect(lanes.unusedAllowed.isEmpty)
+        let reduce = try #require(top.instantiatedModules.first { $0.name == "part_reduce" })
+        #expect(reduce.ports.map(\.name) == ["sum", "accs"])
+        #expect(reduce.unusedAllowed == ["accs"])  // reads two of the six fields
+    }
+
     @Test func foreignSignalIsReported() {
         let other = ModuleBuilder("other")
         let foreign = other.input("x", width: 8)

@@ -39,6 +39,10 @@ let benchCircuits: Result<[CircuitUnderTest], any Error> = Result {
             }
             return ["a": pick(&rng), "b": pick(&rng), "u": pick(&rng), "v": pick(&rng), "s": rng.bits(3)]
         },
+        CircuitUnderTest(prefix: "lanes", module: try Circuits.laneArray()) { rng, cycle in
+            ["rst": cycle < 2 || rng.chance(1, in: 200) ? 1 : 0, "en": rng.chance(3, in: 4) ? 1 : 0,
+             "a_bus": rng.bits(8), "b_bus": rng.bits(12)]
+        },
         CircuitUnderTest(prefix: "ram", module: try Circuits.sram(width: 16, depth: 256)) { rng, _ in
             let near = rng.chance(1, in: 2)  // mostly a small window so reads hit written words
             return ["we": rng.chance(1, in: 2) ? 1 : 0, "waddr": near ? rng.bits(4) : rng.bits(8),
@@ -165,6 +169,24 @@ struct SimulationTests {
                 // 5 values: indexes 5...7 fall on the last value with this mux tree.
                 "pick": [u, v, (u + v) & 0xFF, (u &- v) & 0xFF, ~u & 0xFF][min(Int(s), 4)],
             ]
+        }
+    }
+
+    /// The instance array: element (r, c) sees a_bus[r], b_bus[c] and its index c, and drives
+    /// accs[(r*3 + c)*8 +: 8].
+    @Test func instanceArrayMatchesModel() throws {
+        var acc = [UInt64](repeating: 0, count: 6)
+        compare(try trace("lanes"), circuit: "lane_array") { i in
+            let out = ["accs": acc.enumerated().reduce(0) { $0 | $1.element << UInt64(8 * $1.offset) }]
+            if i["rst"] == 1 {
+                acc = [UInt64](repeating: 0, count: 6)
+            } else if i["en"] == 1 {
+                for r in 0..<2 { for c in 0..<3 {
+                    let a = i["a_bus"]! >> UInt64(4 * r) & 0xF, b = i["b_bus"]! >> UInt64(4 * c) & 0xF
+                    acc[r * 3 + c] = (acc[r * 3 + c] + a + b + UInt64(c)) & 0xFF
+                } }
+            }
+            return out
         }
     }
 

@@ -6,7 +6,7 @@ import Testing
 func designs() throws -> [(top: String, files: [VerilogFile])] {
     let emitter = VerilogEmitter(options: .init(configHash: "test"))
     return try [Circuits.counter(), Circuits.fifo(), Circuits.mac(), Circuits.nextSetBit(),
-                Circuits.sram(), Circuits.twoCounters(), Circuits.expressionZoo()].map { (top: $0.name, files: try emitter.emitDesign($0)) }
+                Circuits.sram(), Circuits.twoCounters(), Circuits.expressionZoo(), Circuits.laneArray()].map { (top: $0.name, files: try emitter.emitDesign($0)) }
 }
 
 @Suite("Emitted Verilog passes Verilator lint, Yosys synthesis and Icarus")

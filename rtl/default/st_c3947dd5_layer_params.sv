@@ -82,7 +82,7 @@ module st_c3947dd5_layer_params (
     assign c_cs = c_s2 ? (((c_hw_s >> 3) + 8'd1) << 1) : ((c_hw_s >> 3) + 8'd1);
     assign c_ntiles = {16'd0, 16'(({1'd0, c_ho} + 17'd7) >> 3)} * {16'd0, 16'(({1'd0, c_wo} + 17'd7) >> 3)};
     assign c_mw = 16'((c_ntiles + 32'd255) >> 8);
-    assign c_error = (((((((((((!((csr_layer0[3:0] != 4'd0) && (1'(csr_layer0[3:0]) == 1'b1)) || !((csr_layer0[5:4] == 2'd1) || (csr_layer0[5:4] == 2'd2))) || (csr_layer1[15:0] == 16'd0)) || (csr_layer1[31:16] == 16'd0)) || (csr_layer2[15:0] == 16'd0)) || (csr_layer2[31:16] == 16'd0)) || (csr_pass[15:0] == 16'd0)) || (c_ntiles > 32'd4096)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (csr_layer0[7:6] == 2'd3)) || (csr_requant[15:0] == 16'd0)) || (csr_requant[21:16] == 6'd0);
+    assign c_error = (((((((((((!((csr_layer0[3:0] != 4'd0) && (csr_layer0[0] == 1'b1)) || !((csr_layer0[5:4] == 2'd1) || (csr_layer0[5:4] == 2'd2))) || (csr_layer1[15:0] == 16'd0)) || (csr_layer1[31:16] == 16'd0)) || (csr_layer2[15:0] == 16'd0)) || (csr_layer2[31:16] == 16'd0)) || (csr_pass[15:0] == 16'd0)) || (c_ntiles > 32'd4096)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (csr_layer0[7:6] == 2'd3)) || (csr_requant[15:0] == 16'd0)) || (csr_requant[21:16] == 6'd0);
 
     // d_k_q
     always @(posedge clk) begin

@@ -27,604 +27,118 @@ module st_18f03e4d_accel (
     output logic         ev_store_end
 );
 
-    logic [31:0]        csr_layer0;
-    logic [31:0]        csr_layer1;
-    logic [31:0]        csr_layer2;
-    logic [31:0]        csr_requant;
-    logic [31:0]        csr_prelu;
-    logic [31:0]        csr_pass;
-    logic [31:0]        csr_base_mask;
-    logic [31:0]        csr_base_bias;
-    logic [31:0]        csr_base_weights;
-    logic [31:0]        csr_base_input;
-    logic [31:0]        csr_base_residual;
-    logic [31:0]        csr_base_output;
-    logic [3:0]         d_k;
-    logic               d_s2;
-    logic [15:0]        d_h;
-    logic [15:0]        d_w;
-    logic [15:0]        d_cout;
-    logic [15:0]        d_ho;
-    logic [15:0]        d_wo;
-    logic [3:0]         d_pad;
-    logic [15:0]        d_cw;
-    logic [15:0]        d_cow;
-    logic [15:0]        d_nc;
-    logic [23:0]        d_t;
-    logic [23:0]        d_kc;
-    logic [23:0]        d_k2cw;
-    logic [7:0]         d_hh;
-    logic [7:0]         d_hwid;
-    logic [23:0]        d_cscw;
-    logic [15:0]        d_tw;
-    logic [15:0]        d_mw;
-    logic               d_res;
-    logic [1:0]         d_act;
-    logic [15:0]        d_m;
-    logic [5:0]         d_sh;
-    logic [15:0]        d_slope;
-    logic [15:0]        d_pc;
-    logic               d_error;
-    logic [1:0]         phase;
-    logic               done_r;
-    logic               error_r;
-    logic               start_pulse;
-    logic [15:0]        pass_o0;
-    logic [15:0]        pass_channels;
-    logic [15:0]        pass_kgroups;
-    logic [15:0]        pass_word_base;
-    logic [15:0]        pass_words;
-    logic [15:0]        pass_o0_mod_b;
-    logic [17:0]        pass_bias_lo;
-    logic [31:0]        pass_bias_words;
-    logic [31:0]        burst_rsp;
-    logic               mem_read_slot;
-    logic               burst_req_valid;
-    logic [31:0]        burst_req_addr;
-    logic               mask_rsp;
-    logic               pass_end;
-    logic [9:0]         weight_rd_addr;
-    logic               weight_rd_en;
-    logic [127:0]       weight_bank_0_rdata;
-    logic [127:0]       weight_bank_1_rdata;
-    logic [127:0]       weight_bank_2_rdata;
-    logic [127:0]       weight_bank_3_rdata;
-    logic               bias_rd_en;
-    logic [8:0]         bias_rd_addr_0;
-    logic [127:0]       bias_ram_0_rdata;
-    logic [8:0]         bias_rd_addr_1;
-    logic [127:0]       bias_ram_1_rdata;
-    logic [8:0]         bias_rd_addr_2;
-    logic [127:0]       bias_ram_2_rdata;
-    logic [8:0]         bias_rd_addr_3;
-    logic [127:0]       bias_ram_3_rdata;
-    logic               scan_valid;
-    logic [15:0]        scan_ty;
-    logic [15:0]        scan_tx;
-    logic               grant_load;
-    logic               xfer_issue;
-    logic               xfer_is_store;
-    logic [15:0]        loads_granted;
-    logic [15:0]        loads_done;
-    logic [15:0]        stores_done;
-    logic [15:0]        requant_done_tiles;
-    logic [15:0]        ring_ty_0;
-    logic [15:0]        ring_ty_1;
-    logic [15:0]        ring_ty_2;
-    logic [15:0]        ring_ty_3;
-    logic [15:0]        ring_tx_0;
-    logic [15:0]        ring_tx_1;
-    logic [15:0]        ring_tx_2;
-    logic [15:0]        ring_tx_3;
-    logic [8:0]         ldr_halo_addr_h;
-    logic [7:0]         ldr_bank;
-    logic               ldr_halo_write;
-    logic               in_rd_en;
-    logic [8:0]         in_rd_addr_0;
-    logic [127:0]       halo_bank_0_rdata;
-    logic [8:0]         in_rd_addr_1;
-    logic [127:0]       halo_bank_1_rdata;
-    logic [8:0]         in_rd_addr_2;
-    logic [127:0]       halo_bank_2_rdata;
-    logic [8:0]         in_rd_addr_3;
-    logic [127:0]       halo_bank_3_rdata;
-    logic [8:0]         in_rd_addr_4;
-    logic [127:0]       halo_bank_4_rdata;
-    logic [8:0]         in_rd_addr_5;
-    logic [127:0]       halo_bank_5_rdata;
-    logic [8:0]         in_rd_addr_6;
-    logic [127:0]       halo_bank_6_rdata;
-    logic [8:0]         in_rd_addr_7;
-    logic [127:0]       halo_bank_7_rdata;
-    logic [8:0]         in_rd_addr_8;
-    logic [127:0]       halo_bank_8_rdata;
-    logic [8:0]         in_rd_addr_9;
-    logic [127:0]       halo_bank_9_rdata;
-    logic [8:0]         in_rd_addr_10;
-    logic [127:0]       halo_bank_10_rdata;
-    logic [8:0]         in_rd_addr_11;
-    logic [127:0]       halo_bank_11_rdata;
-    logic [8:0]         in_rd_addr_12;
-    logic [127:0]       halo_bank_12_rdata;
-    logic [8:0]         in_rd_addr_13;
-    logic [127:0]       halo_bank_13_rdata;
-    logic [8:0]         in_rd_addr_14;
-    logic [127:0]       halo_bank_14_rdata;
-    logic [8:0]         in_rd_addr_15;
-    logic [127:0]       halo_bank_15_rdata;
-    logic               ldr_res_write;
-    logic [8:0]         ldr_res_addr;
-    logic [7:0]         ldr_res_col;
-    logic               res_rd_en;
-    logic [8:0]         out_rd_addr;
-    logic               out_rd_en;
-    logic [8:0]         res_rd_addr_0_0;
-    logic [7:0]         res_buf_0_0_rdata;
-    logic               out_we_0_0;
-    logic [8:0]         out_wr_addr_0_0;
-    logic [7:0]         out_wr_data_0_0;
-    logic [7:0]         out_buf_0_0_rdata;
-    logic [8:0]         res_rd_addr_0_1;
-    logic [7:0]         res_buf_0_1_rdata;
-    logic               out_we_0_1;
-    logic [8:0]         out_wr_addr_0_1;
-    logic [7:0]         out_wr_data_0_1;
-    logic [7:0]         out_buf_0_1_rdata;
-    logic [8:0]         res_rd_addr_0_2;
-    logic [7:0]         res_buf_0_2_rdata;
-    logic               out_we_0_2;
-    logic [8:0]         out_wr_addr_0_2;
-    logic [7:0]         out_wr_data_0_2;
-    logic [7:0]         out_buf_0_2_rdata;
-    logic [8:0]         res_rd_addr_0_3;
-    logic [7:0]         res_buf_0_3_rdata;
-    logic               out_we_0_3;
-    logic [8:0]         out_wr_addr_0_3;
-    logic [7:0]         out_wr_data_0_3;
-    logic [7:0]         out_buf_0_3_rdata;
-    logic [8:0]         res_rd_addr_0_4;
-    logic [7:0]         res_buf_0_4_rdata;
-    logic               out_we_0_4;
-    logic [8:0]         out_wr_addr_0_4;
-    logic [7:0]         out_wr_data_0_4;
-    logic [7:0]         out_buf_0_4_rdata;
-    logic [8:0]         res_rd_addr_0_5;
-    logic [7:0]         res_buf_0_5_rdata;
-    logic               out_we_0_5;
-    logic [8:0]         out_wr_addr_0_5;
-    logic [7:0]         out_wr_data_0_5;
-    logic [7:0]         out_buf_0_5_rdata;
-    logic [8:0]         res_rd_addr_0_6;
-    logic [7:0]         res_buf_0_6_rdata;
-    logic               out_we_0_6;
-    logic [8:0]         out_wr_addr_0_6;
-    logic [7:0]         out_wr_data_0_6;
-    logic [7:0]         out_buf_0_6_rdata;
-    logic [8:0]         res_rd_addr_0_7;
-    logic [7:0]         res_buf_0_7_rdata;
-    logic               out_we_0_7;
-    logic [8:0]         out_wr_addr_0_7;
-    logic [7:0]         out_wr_data_0_7;
-    logic [7:0]         out_buf_0_7_rdata;
-    logic [8:0]         res_rd_addr_0_8;
-    logic [7:0]         res_buf_0_8_rdata;
-    logic               out_we_0_8;
-    logic [8:0]         out_wr_addr_0_8;
-    logic [7:0]         out_wr_data_0_8;
-    logic [7:0]         out_buf_0_8_rdata;
-    logic [8:0]         res_rd_addr_0_9;
-    logic [7:0]         res_buf_0_9_rdata;
-    logic               out_we_0_9;
-    logic [8:0]         out_wr_addr_0_9;
-    logic [7:0]         out_wr_data_0_9;
-    logic [7:0]         out_buf_0_9_rdata;
-    logic [8:0]         res_rd_addr_0_10;
-    logic [7:0]         res_buf_0_10_rdata;
-    logic               out_we_0_10;
-    logic [8:0]         out_wr_addr_0_10;
-    logic [7:0]         out_wr_data_0_10;
-    logic [7:0]         out_buf_0_10_rdata;
-    logic [8:0]         res_rd_addr_0_11;
-    logic [7:0]         res_buf_0_11_rdata;
-    logic               out_we_0_11;
-    logic [8:0]         out_wr_addr_0_11;
-    logic [7:0]         out_wr_data_0_11;
-    logic [7:0]         out_buf_0_11_rdata;
-    logic [8:0]         res_rd_addr_0_12;
-    logic [7:0]         res_buf_0_12_rdata;
-    logic               out_we_0_12;
-    logic [8:0]         out_wr_addr_0_12;
-    logic [7:0]         out_wr_data_0_12;
-    logic [7:0]         out_buf_0_12_rdata;
-    logic [8:0]         res_rd_addr_0_13;
-    logic [7:0]         res_buf_0_13_rdata;
-    logic               out_we_0_13;
-    logic [8:0]         out_wr_addr_0_13;
-    logic [7:0]         out_wr_data_0_13;
-    logic [7:0]         out_buf_0_13_rdata;
-    logic [8:0]         res_rd_addr_0_14;
-    logic [7:0]         res_buf_0_14_rdata;
-    logic               out_we_0_14;
-    logic [8:0]         out_wr_addr_0_14;
-    logic [7:0]         out_wr_data_0_14;
-    logic [7:0]         out_buf_0_14_rdata;
-    logic [8:0]         res_rd_addr_0_15;
-    logic [7:0]         res_buf_0_15_rdata;
-    logic               out_we_0_15;
-    logic [8:0]         out_wr_addr_0_15;
-    logic [7:0]         out_wr_data_0_15;
-    logic [7:0]         out_buf_0_15_rdata;
-    logic [8:0]         res_rd_addr_1_0;
-    logic [7:0]         res_buf_1_0_rdata;
-    logic               out_we_1_0;
-    logic [8:0]         out_wr_addr_1_0;
-    logic [7:0]         out_wr_data_1_0;
-    logic [7:0]         out_buf_1_0_rdata;
-    logic [8:0]         res_rd_addr_1_1;
-    logic [7:0]         res_buf_1_1_rdata;
-    logic               out_we_1_1;
-    logic [8:0]         out_wr_addr_1_1;
-    logic [7:0]         out_wr_data_1_1;
-    logic [7:0]         out_buf_1_1_rdata;
-    logic [8:0]         res_rd_addr_1_2;
-    logic [7:0]         res_buf_1_2_rdata;
-    logic               out_we_1_2;
-    logic [8:0]         out_wr_addr_1_2;
-    logic [7:0]         out_wr_data_1_2;
-    logic [7:0]         out_buf_1_2_rdata;
-    logic [8:0]         res_rd_addr_1_3;
-    logic [7:0]         res_buf_1_3_rdata;
-    logic               out_we_1_3;
-    logic [8:0]         out_wr_addr_1_3;
-    logic [7:0]         out_wr_data_1_3;
-    logic [7:0]         out_buf_1_3_rdata;
-    logic [8:0]         res_rd_addr_1_4;
-    logic [7:0]         res_buf_1_4_rdata;
-    logic               out_we_1_4;
-    logic [8:0]         out_wr_addr_1_4;
-    logic [7:0]         out_wr_data_1_4;
-    logic [7:0]         out_buf_1_4_rdata;
-    logic [8:0]         res_rd_addr_1_5;
-    logic [7:0]         res_buf_1_5_rdata;
-    logic               out_we_1_5;
-    logic [8:0]         out_wr_addr_1_5;
-    logic [7:0]         out_wr_data_1_5;
-    logic [7:0]         out_buf_1_5_rdata;
-    logic [8:0]         res_rd_addr_1_6;
-    logic [7:0]         res_buf_1_6_rdata;
-    logic               out_we_1_6;
-    logic [8:0]         out_wr_addr_1_6;
-    logic [7:0]         out_wr_data_1_6;
-    logic [7:0]         out_buf_1_6_rdata;
-    logic [8:0]         res_rd_addr_1_7;
-    logic [7:0]         res_buf_1_7_rdata;
-    logic               out_we_1_7;
-    logic [8:0]         out_wr_addr_1_7;
-    logic [7:0]         out_wr_data_1_7;
-    logic [7:0]         out_buf_1_7_rdata;
-    logic [8:0]         res_rd_addr_1_8;
-    logic [7:0]         res_buf_1_8_rdata;
-    logic               out_we_1_8;
-    logic [8:0]         out_wr_addr_1_8;
-    logic [7:0]         out_wr_data_1_8;
-    logic [7:0]         out_buf_1_8_rdata;
-    logic [8:0]         res_rd_addr_1_9;
-    logic [7:0]         res_buf_1_9_rdata;
-    logic               out_we_1_9;
-    logic [8:0]         out_wr_addr_1_9;
-    logic [7:0]         out_wr_data_1_9;
-    logic [7:0]         out_buf_1_9_rdata;
-    logic [8:0]         res_rd_addr_1_10;
-    logic [7:0]         res_buf_1_10_rdata;
-    logic               out_we_1_10;
-    logic [8:0]         out_wr_addr_1_10;
-    logic [7:0]         out_wr_data_1_10;
-    logic [7:0]         out_buf_1_10_rdata;
-    logic [8:0]         res_rd_addr_1_11;
-    logic [7:0]         res_buf_1_11_rdata;
-    logic               out_we_1_11;
-    logic [8:0]         out_wr_addr_1_11;
-    logic [7:0]         out_wr_data_1_11;
-    logic [7:0]         out_buf_1_11_rdata;
-    logic [8:0]         res_rd_addr_1_12;
-    logic [7:0]         res_buf_1_12_rdata;
-    logic               out_we_1_12;
-    logic [8:0]         out_wr_addr_1_12;
-    logic [7:0]         out_wr_data_1_12;
-    logic [7:0]         out_buf_1_12_rdata;
-    logic [8:0]         res_rd_addr_1_13;
-    logic [7:0]         res_buf_1_13_rdata;
-    logic               out_we_1_13;
-    logic [8:0]         out_wr_addr_1_13;
-    logic [7:0]         out_wr_data_1_13;
-    logic [7:0]         out_buf_1_13_rdata;
-    logic [8:0]         res_rd_addr_1_14;
-    logic [7:0]         res_buf_1_14_rdata;
-    logic               out_we_1_14;
-    logic [8:0]         out_wr_addr_1_14;
-    logic [7:0]         out_wr_data_1_14;
-    logic [7:0]         out_buf_1_14_rdata;
-    logic [8:0]         res_rd_addr_1_15;
-    logic [7:0]         res_buf_1_15_rdata;
-    logic               out_we_1_15;
-    logic [8:0]         out_wr_addr_1_15;
-    logic [7:0]         out_wr_data_1_15;
-    logic [7:0]         out_buf_1_15_rdata;
-    logic [8:0]         res_rd_addr_2_0;
-    logic [7:0]         res_buf_2_0_rdata;
-    logic               out_we_2_0;
-    logic [8:0]         out_wr_addr_2_0;
-    logic [7:0]         out_wr_data_2_0;
-    logic [7:0]         out_buf_2_0_rdata;
-    logic [8:0]         res_rd_addr_2_1;
-    logic [7:0]         res_buf_2_1_rdata;
-    logic               out_we_2_1;
-    logic [8:0]         out_wr_addr_2_1;
-    logic [7:0]         out_wr_data_2_1;
-    logic [7:0]         out_buf_2_1_rdata;
-    logic [8:0]         res_rd_addr_2_2;
-    logic [7:0]         res_buf_2_2_rdata;
-    logic               out_we_2_2;
-    logic [8:0]         out_wr_addr_2_2;
-    logic [7:0]         out_wr_data_2_2;
-    logic [7:0]         out_buf_2_2_rdata;
-    logic [8:0]         res_rd_addr_2_3;
-    logic [7:0]         res_buf_2_3_rdata;
-    logic               out_we_2_3;
-    logic [8:0]         out_wr_addr_2_3;
-    logic [7:0]         out_wr_data_2_3;
-    logic [7:0]         out_buf_2_3_rdata;
-    logic [8:0]         res_rd_addr_2_4;
-    logic [7:0]         res_buf_2_4_rdata;
-    logic               out_we_2_4;
-    logic [8:0]         out_wr_addr_2_4;
-    logic [7:0]         out_wr_data_2_4;
-    logic [7:0]         out_buf_2_4_rdata;
-    logic [8:0]         res_rd_addr_2_5;
-    logic [7:0]         res_buf_2_5_rdata;
-    logic               out_we_2_5;
-    logic [8:0]         out_wr_addr_2_5;
-    logic [7:0]         out_wr_data_2_5;
-    logic [7:0]         out_buf_2_5_rdata;
-    logic [8:0]         res_rd_addr_2_6;
-    logic [7:0]         res_buf_2_6_rdata;
-    logic               out_we_2_6;
-    logic [8:0]         out_wr_addr_2_6;
-    logic [7:0]         out_wr_data_2_6;
-    logic [7:0]         out_buf_2_6_rdata;
-    logic [8:0]         res_rd_addr_2_7;
-    logic [7:0]         res_buf_2_7_rdata;
-    logic               out_we_2_7;
-    logic [8:0]         out_wr_addr_2_7;
-    logic [7:0]         out_wr_data_2_7;
-    logic [7:0]         out_buf_2_7_rdata;
-    logic [8:0]         res_rd_addr_2_8;
-    logic [7:0]         res_buf_2_8_rdata;
-    logic               out_we_2_8;
-    logic [8:0]         out_wr_addr_2_8;
-    logic [7:0]         out_wr_data_2_8;
-    logic [7:0]         out_buf_2_8_rdata;
-    logic [8:0]         res_rd_addr_2_9;
-    logic [7:0]         res_buf_2_9_rdata;
-    logic               out_we_2_9;
-    logic [8:0]         out_wr_addr_2_9;
-    logic [7:0]         out_wr_data_2_9;
-    logic [7:0]         out_buf_2_9_rdata;
-    logic [8:0]         res_rd_addr_2_10;
-    logic [7:0]         res_buf_2_10_rdata;
-    logic               out_we_2_10;
-    logic [8:0]         out_wr_addr_2_10;
-    logic [7:0]         out_wr_data_2_10;
-    logic [7:0]         out_buf_2_10_rdata;
-    logic [8:0]         res_rd_addr_2_11;
-    logic [7:0]         res_buf_2_11_rdata;
-    logic               out_we_2_11;
-    logic [8:0]         out_wr_addr_2_11;
-    logic [7:0]         out_wr_data_2_11;
-    logic [7:0]         out_buf_2_11_rdata;
-    logic [8:0]         res_rd_addr_2_12;
-    logic [7:0]         res_buf_2_12_rdata;
-    logic               out_we_2_12;
-    logic [8:0]         out_wr_addr_2_12;
-    logic [7:0]         out_wr_data_2_12;
-    logic [7:0]         out_buf_2_12_rdata;
-    logic [8:0]         res_rd_addr_2_13;
-    logic [7:0]         res_buf_2_13_rdata;
-    logic               out_we_2_13;
-    logic [8:0]         out_wr_addr_2_13;
-    logic [7:0]         out_wr_data_2_13;
-    logic [7:0]         out_buf_2_13_rdata;
-    logic [8:0]         res_rd_addr_2_14;
-    logic [7:0]         res_buf_2_14_rdata;
-    logic               out_we_2_14;
-    logic [8:0]         out_wr_addr_2_14;
-    logic [7:0]         out_wr_data_2_14;
-    logic [7:0]         out_buf_2_14_rdata;
-    logic [8:0]         res_rd_addr_2_15;
-    logic [7:0]         res_buf_2_15_rdata;
-    logic               out_we_2_15;
-    logic [8:0]         out_wr_addr_2_15;
-    logic [7:0]         out_wr_data_2_15;
-    logic [7:0]         out_buf_2_15_rdata;
-    logic [8:0]         res_rd_addr_3_0;
-    logic [7:0]         res_buf_3_0_rdata;
-    logic               out_we_3_0;
-    logic [8:0]         out_wr_addr_3_0;
-    logic [7:0]         out_wr_data_3_0;
-    logic [7:0]         out_buf_3_0_rdata;
-    logic [8:0]         res_rd_addr_3_1;
-    logic [7:0]         res_buf_3_1_rdata;
-    logic               out_we_3_1;
-    logic [8:0]         out_wr_addr_3_1;
-    logic [7:0]         out_wr_data_3_1;
-    logic [7:0]         out_buf_3_1_rdata;
-    logic [8:0]         res_rd_addr_3_2;
-    logic [7:0]         res_buf_3_2_rdata;
-    logic               out_we_3_2;
-    logic [8:0]         out_wr_addr_3_2;
-    logic [7:0]         out_wr_data_3_2;
-    logic [7:0]         out_buf_3_2_rdata;
-    logic [8:0]         res_rd_addr_3_3;
-    logic [7:0]         res_buf_3_3_rdata;
-    logic               out_we_3_3;
-    logic [8:0]         out_wr_addr_3_3;
-    logic [7:0]         out_wr_data_3_3;
-    logic [7:0]         out_buf_3_3_rdata;
-    logic [8:0]         res_rd_addr_3_4;
-    logic [7:0]         res_buf_3_4_rdata;
-    logic               out_we_3_4;
-    logic [8:0]         out_wr_addr_3_4;
-    logic [7:0]         out_wr_data_3_4;
-    logic [7:0]         out_buf_3_4_rdata;
-    logic [8:0]         res_rd_addr_3_5;
-    logic [7:0]         res_buf_3_5_rdata;
-    logic               out_we_3_5;
-    logic [8:0]         out_wr_addr_3_5;
-    logic [7:0]         out_wr_data_3_5;
-    logic [7:0]         out_buf_3_5_rdata;
-    logic [8:0]         res_rd_addr_3_6;
-    logic [7:0]         res_buf_3_6_rdata;
-    logic               out_we_3_6;
-    logic [8:0]         out_wr_addr_3_6;
-    logic [7:0]         out_wr_data_3_6;
-    logic [7:0]         out_buf_3_6_rdata;
-    logic [8:0]         res_rd_addr_3_7;
-    logic [7:0]         res_buf_3_7_rdata;
-    logic               out_we_3_7;
-    logic [8:0]         out_wr_addr_3_7;
-    logic [7:0]         out_wr_data_3_7;
-    logic [7:0]         out_buf_3_7_rdata;
-    logic [8:0]         res_rd_addr_3_8;
-    logic [7:0]         res_buf_3_8_rdata;
-    logic               out_we_3_8;
-    logic [8:0]         out_wr_addr_3_8;
-    logic [7:0]         out_wr_data_3_8;
-    logic [7:0]         out_buf_3_8_rdata;
-    logic [8:0]         res_rd_addr_3_9;
-    logic [7:0]         res_buf_3_9_rdata;
-    logic               out_we_3_9;
-    logic [8:0]         out_wr_addr_3_9;
-    logic [7:0]         out_wr_data_3_9;
-    logic [7:0]         out_buf_3_9_rdata;
-    logic [8:0]         res_rd_addr_3_10;
-    logic [7:0]         res_buf_3_10_rdata;
-    logic               out_we_3_10;
-    logic [8:0]         out_wr_addr_3_10;
-    logic [7:0]         out_wr_data_3_10;
-    logic [7:0]         out_buf_3_10_rdata;
-    logic [8:0]         res_rd_addr_3_11;
-    logic [7:0]         res_buf_3_11_rdata;
-    logic               out_we_3_11;
-    logic [8:0]         out_wr_addr_3_11;
-    logic [7:0]         out_wr_data_3_11;
-    logic [7:0]         out_buf_3_11_rdata;
-    logic [8:0]         res_rd_addr_3_12;
-    logic [7:0]         res_buf_3_12_rdata;
-    logic               out_we_3_12;
-    logic [8:0]         out_wr_addr_3_12;
-    logic [7:0]         out_wr_data_3_12;
-    logic [7:0]         out_buf_3_12_rdata;
-    logic [8:0]         res_rd_addr_3_13;
-    logic [7:0]         res_buf_3_13_rdata;
-    logic               out_we_3_13;
-    logic [8:0]         out_wr_addr_3_13;
-    logic [7:0]         out_wr_data_3_13;
-    logic [7:0]         out_buf_3_13_rdata;
-    logic [8:0]         res_rd_addr_3_14;
-    logic [7:0]         res_buf_3_14_rdata;
-    logic               out_we_3_14;
-    logic [8:0]         out_wr_addr_3_14;
-    logic [7:0]         out_wr_data_3_14;
-    logic [7:0]         out_buf_3_14_rdata;
-    logic [8:0]         res_rd_addr_3_15;
-    logic [7:0]         res_buf_3_15_rdata;
-    logic               out_we_3_15;
-    logic [8:0]         out_wr_addr_3_15;
-    logic [7:0]         out_wr_data_3_15;
-    logic [7:0]         out_buf_3_15_rdata;
-    logic [15:0]        cp_tile;
-    logic               cp_running;
-    logic               cp_start;
-    logic               cp_issue;
-    logic               p1_valid;
-    logic               p1_first;
-    logic               p1_last;
-    logic               p1_last_g;
-    logic [15:0]        p1_g;
-    logic               p1_half;
-    logic [7:0]         p1_byte_off;
-    logic [7:0]         p1_ra;
-    logic [7:0]         p1_rb;
-    logic [3:0]         p1_row_ok;
-    logic [3:0]         p1_col_ok;
-    logic               p2_last_g;
-    logic [15:0]        p2_g;
-    logic               p2_half;
-    logic signed [31:0] shadow_0_0_0;
-    logic signed [31:0] shadow_0_0_1;
-    logic signed [31:0] shadow_0_0_2;
-    logic signed [31:0] shadow_0_0_3;
-    logic signed [31:0] shadow_0_1_0;
-    logic signed [31:0] shadow_0_1_1;
-    logic signed [31:0] shadow_0_1_2;
-    logic signed [31:0] shadow_0_1_3;
-    logic signed [31:0] shadow_0_2_0;
-    logic signed [31:0] shadow_0_2_1;
-    logic signed [31:0] shadow_0_2_2;
-    logic signed [31:0] shadow_0_2_3;
-    logic signed [31:0] shadow_0_3_0;
-    logic signed [31:0] shadow_0_3_1;
-    logic signed [31:0] shadow_0_3_2;
-    logic signed [31:0] shadow_0_3_3;
-    logic signed [31:0] shadow_1_0_0;
-    logic signed [31:0] shadow_1_0_1;
-    logic signed [31:0] shadow_1_0_2;
-    logic signed [31:0] shadow_1_0_3;
-    logic signed [31:0] shadow_1_1_0;
-    logic signed [31:0] shadow_1_1_1;
-    logic signed [31:0] shadow_1_1_2;
-    logic signed [31:0] shadow_1_1_3;
-    logic signed [31:0] shadow_1_2_0;
-    logic signed [31:0] shadow_1_2_1;
-    logic signed [31:0] shadow_1_2_2;
-    logic signed [31:0] shadow_1_2_3;
-    logic signed [31:0] shadow_1_3_0;
-    logic signed [31:0] shadow_1_3_1;
-    logic signed [31:0] shadow_1_3_2;
-    logic signed [31:0] shadow_1_3_3;
-    logic signed [31:0] shadow_2_0_0;
-    logic signed [31:0] shadow_2_0_1;
-    logic signed [31:0] shadow_2_0_2;
-    logic signed [31:0] shadow_2_0_3;
-    logic signed [31:0] shadow_2_1_0;
-    logic signed [31:0] shadow_2_1_1;
-    logic signed [31:0] shadow_2_1_2;
-    logic signed [31:0] shadow_2_1_3;
-    logic signed [31:0] shadow_2_2_0;
-    logic signed [31:0] shadow_2_2_1;
-    logic signed [31:0] shadow_2_2_2;
-    logic signed [31:0] shadow_2_2_3;
-    logic signed [31:0] shadow_2_3_0;
-    logic signed [31:0] shadow_2_3_1;
-    logic signed [31:0] shadow_2_3_2;
-    logic signed [31:0] shadow_2_3_3;
-    logic signed [31:0] shadow_3_0_0;
-    logic signed [31:0] shadow_3_0_1;
-    logic signed [31:0] shadow_3_0_2;
-    logic signed [31:0] shadow_3_0_3;
-    logic signed [31:0] shadow_3_1_0;
-    logic signed [31:0] shadow_3_1_1;
-    logic signed [31:0] shadow_3_1_2;
-    logic signed [31:0] shadow_3_1_3;
-    logic signed [31:0] shadow_3_2_0;
-    logic signed [31:0] shadow_3_2_1;
-    logic signed [31:0] shadow_3_2_2;
-    logic signed [31:0] shadow_3_2_3;
-    logic signed [31:0] shadow_3_3_0;
-    logic signed [31:0] shadow_3_3_1;
-    logic signed [31:0] shadow_3_3_2;
-    logic signed [31:0] shadow_3_3_3;
-    logic               rq_trigger;
+    logic [31:0]   csr_layer0;
+    logic [31:0]   csr_layer1;
+    logic [31:0]   csr_layer2;
+    logic [31:0]   csr_requant;
+    logic [31:0]   csr_prelu;
+    logic [31:0]   csr_pass;
+    logic [31:0]   csr_base_mask;
+    logic [31:0]   csr_base_bias;
+    logic [31:0]   csr_base_weights;
+    logic [31:0]   csr_base_input;
+    logic [31:0]   csr_base_residual;
+    logic [31:0]   csr_base_output;
+    logic [3:0]    d_k;
+    logic          d_s2;
+    logic [15:0]   d_h;
+    logic [15:0]   d_w;
+    logic [15:0]   d_cout;
+    logic [15:0]   d_ho;
+    logic [15:0]   d_wo;
+    logic [3:0]    d_pad;
+    logic [15:0]   d_cw;
+    logic [15:0]   d_cow;
+    logic [15:0]   d_nc;
+    logic [23:0]   d_t;
+    logic [23:0]   d_kc;
+    logic [23:0]   d_k2cw;
+    logic [7:0]    d_hh;
+    logic [7:0]    d_hwid;
+    logic [23:0]   d_cscw;
+    logic [15:0]   d_tw;
+    logic [15:0]   d_mw;
+    logic          d_res;
+    logic [1:0]    d_act;
+    logic [15:0]   d_m;
+    logic [5:0]    d_sh;
+    logic [15:0]   d_slope;
+    logic [15:0]   d_pc;
+    logic          d_error;
+    logic [1:0]    phase;
+    logic          done_r;
+    logic          error_r;
+    logic          start_pulse;
+    logic [15:0]   pass_o0;
+    logic [15:0]   pass_channels;
+    logic [15:0]   pass_kgroups;
+    logic [15:0]   pass_word_base;
+    logic [15:0]   pass_words;
+    logic [15:0]   pass_o0_mod_b;
+    logic [17:0]   pass_bias_lo;
+    logic [31:0]   pass_bias_words;
+    logic [31:0]   burst_rsp;
+    logic          mem_read_slot;
+    logic          burst_req_valid;
+    logic [31:0]   burst_req_addr;
+    logic          mask_rsp;
+    logic          pass_end;
+    logic [9:0]    weight_rd_addr;
+    logic          weight_rd_en;
+    logic [511:0]  weight_rdata;
+    logic          bias_rd_en;
+    logic [35:0]   bias_rd_addr;
+    logic [511:0]  bias_rdata;
+    logic          scan_valid;
+    logic [15:0]   scan_ty;
+    logic [15:0]   scan_tx;
+    logic          grant_load;
+    logic          xfer_issue;
+    logic          xfer_is_store;
+    logic [15:0]   loads_granted;
+    logic [15:0]   loads_done;
+    logic [15:0]   stores_done;
+    logic [15:0]   requant_done_tiles;
+    logic [63:0]   ring_ty;
+    logic [63:0]   ring_tx;
+    logic [8:0]    ldr_halo_addr_h;
+    logic [7:0]    ldr_bank;
+    logic          ldr_halo_write;
+    logic          in_rd_en;
+    logic [143:0]  in_rd_addr;
+    logic [2047:0] halo_rdata;
+    logic          ldr_res_write;
+    logic [8:0]    ldr_res_addr;
+    logic [7:0]    ldr_res_col;
+    logic          res_rd_en;
+    logic [8:0]    out_rd_addr;
+    logic          out_rd_en;
+    logic [143:0]  res_rd_addr;
+    logic [511:0]  res_rdata;
+    logic [15:0]   out_we;
+    logic [143:0]  out_wr_addr;
+    logic [511:0]  out_wr_data;
+    logic [511:0]  out_rdata;
+    logic [15:0]   cp_tile;
+    logic          cp_running;
+    logic          cp_start;
+    logic          cp_issue;
+    logic          p1_valid;
+    logic          p1_first;
+    logic          p1_last;
+    logic          p1_last_g;
+    logic [15:0]   p1_g;
+    logic          p1_half;
+    logic [7:0]    p1_byte_off;
+    logic [7:0]    p1_ra;
+    logic [7:0]    p1_rb;
+    logic [3:0]    p1_row_ok;
+    logic [3:0]    p1_col_ok;
+    logic          p2_last_g;
+    logic [15:0]   p2_g;
+    logic          p2_half;
+    logic [2047:0] shadows;
+    logic          rq_trigger;
 
     st_18f03e4d_csr_regs u_csr_regs (
         .clk               (clk),
@@ -720,29 +234,20 @@ module st_18f03e4d_accel (
     );
 
     st_18f03e4d_weight_buffer u_weight_buffer (
-        .clk                 (clk),
-        .rst                 (rst),
-        .mem_rsp_valid       (mem_rsp_valid),
-        .mem_rsp_rdata       (mem_rsp_rdata),
-        .d_k2cw              (d_k2cw),
-        .phase               (phase),
-        .pass_bias_words     (pass_bias_words),
-        .burst_rsp           (burst_rsp),
-        .weight_rd_addr      (weight_rd_addr),
-        .weight_rd_en        (weight_rd_en),
-        .weight_bank_0_rdata (weight_bank_0_rdata),
-        .weight_bank_1_rdata (weight_bank_1_rdata),
-        .weight_bank_2_rdata (weight_bank_2_rdata),
-        .weight_bank_3_rdata (weight_bank_3_rdata),
-        .bias_rd_en          (bias_rd_en),
-        .bias_rd_addr_0      (bias_rd_addr_0),
-        .bias_ram_0_rdata    (bias_ram_0_rdata),
-        .bias_rd_addr_1      (bias_rd_addr_1),
-        .bias_ram_1_rdata    (bias_ram_1_rdata),
-        .bias_rd_addr_2      (bias_rd_addr_2),
-        .bias_ram_2_rdata    (bias_ram_2_rdata),
-        .bias_rd_addr_3      (bias_rd_addr_3),
-        .bias_ram_3_rdata    (bias_ram_3_rdata)
+        .clk             (clk),
+        .rst             (rst),
+        .mem_rsp_valid   (mem_rsp_valid),
+        .mem_rsp_rdata   (mem_rsp_rdata),
+        .d_k2cw          (d_k2cw),
+        .phase           (phase),
+        .pass_bias_words (pass_bias_words),
+        .burst_rsp       (burst_rsp),
+        .weight_rd_addr  (weight_rd_addr),
+        .weight_rd_en    (weight_rd_en),
+        .weight_rdata    (weight_rdata),
+        .bias_rd_en      (bias_rd_en),
+        .bias_rd_addr    (bias_rd_addr),
+        .bias_rdata      (bias_rdata)
     );
 
     st_18f03e4d_mask_scanner u_mask_scanner (
@@ -809,14 +314,8 @@ module st_18f03e4d_accel (
         .loads_done         (loads_done),
         .stores_done        (stores_done),
         .requant_done_tiles (requant_done_tiles),
-        .ring_ty_0          (ring_ty_0),
-        .ring_ty_1          (ring_ty_1),
-        .ring_ty_2          (ring_ty_2),
-        .ring_ty_3          (ring_ty_3),
-        .ring_tx_0          (ring_tx_0),
-        .ring_tx_1          (ring_tx_1),
-        .ring_tx_2          (ring_tx_2),
-        .ring_tx_3          (ring_tx_3),
+        .ring_ty            (ring_ty),
+        .ring_tx            (ring_tx),
         .ldr_halo_addr_h    (ldr_halo_addr_h),
         .ldr_bank           (ldr_bank),
         .ldr_halo_write     (ldr_halo_write),
@@ -825,506 +324,35 @@ module st_18f03e4d_accel (
         .ldr_res_col        (ldr_res_col),
         .out_rd_addr        (out_rd_addr),
         .out_rd_en          (out_rd_en),
-        .out_buf_0_0_rdata  (out_buf_0_0_rdata),
-        .out_buf_0_1_rdata  (out_buf_0_1_rdata),
-        .out_buf_0_2_rdata  (out_buf_0_2_rdata),
-        .out_buf_0_3_rdata  (out_buf_0_3_rdata),
-        .out_buf_0_4_rdata  (out_buf_0_4_rdata),
-        .out_buf_0_5_rdata  (out_buf_0_5_rdata),
-        .out_buf_0_6_rdata  (out_buf_0_6_rdata),
-        .out_buf_0_7_rdata  (out_buf_0_7_rdata),
-        .out_buf_0_8_rdata  (out_buf_0_8_rdata),
-        .out_buf_0_9_rdata  (out_buf_0_9_rdata),
-        .out_buf_0_10_rdata (out_buf_0_10_rdata),
-        .out_buf_0_11_rdata (out_buf_0_11_rdata),
-        .out_buf_0_12_rdata (out_buf_0_12_rdata),
-        .out_buf_0_13_rdata (out_buf_0_13_rdata),
-        .out_buf_0_14_rdata (out_buf_0_14_rdata),
-        .out_buf_0_15_rdata (out_buf_0_15_rdata),
-        .out_buf_1_0_rdata  (out_buf_1_0_rdata),
-        .out_buf_1_1_rdata  (out_buf_1_1_rdata),
-        .out_buf_1_2_rdata  (out_buf_1_2_rdata),
-        .out_buf_1_3_rdata  (out_buf_1_3_rdata),
-        .out_buf_1_4_rdata  (out_buf_1_4_rdata),
-        .out_buf_1_5_rdata  (out_buf_1_5_rdata),
-        .out_buf_1_6_rdata  (out_buf_1_6_rdata),
-        .out_buf_1_7_rdata  (out_buf_1_7_rdata),
-        .out_buf_1_8_rdata  (out_buf_1_8_rdata),
-        .out_buf_1_9_rdata  (out_buf_1_9_rdata),
-        .out_buf_1_10_rdata (out_buf_1_10_rdata),
-        .out_buf_1_11_rdata (out_buf_1_11_rdata),
-        .out_buf_1_12_rdata (out_buf_1_12_rdata),
-        .out_buf_1_13_rdata (out_buf_1_13_rdata),
-        .out_buf_1_14_rdata (out_buf_1_14_rdata),
-        .out_buf_1_15_rdata (out_buf_1_15_rdata),
-        .out_buf_2_0_rdata  (out_buf_2_0_rdata),
-        .out_buf_2_1_rdata  (out_buf_2_1_rdata),
-        .out_buf_2_2_rdata  (out_buf_2_2_rdata),
-        .out_buf_2_3_rdata  (out_buf_2_3_rdata),
-        .out_buf_2_4_rdata  (out_buf_2_4_rdata),
-        .out_buf_2_5_rdata  (out_buf_2_5_rdata),
-        .out_buf_2_6_rdata  (out_buf_2_6_rdata),
-        .out_buf_2_7_rdata  (out_buf_2_7_rdata),
-        .out_buf_2_8_rdata  (out_buf_2_8_rdata),
-        .out_buf_2_9_rdata  (out_buf_2_9_rdata),
-        .out_buf_2_10_rdata (out_buf_2_10_rdata),
-        .out_buf_2_11_rdata (out_buf_2_11_rdata),
-        .out_buf_2_12_rdata (out_buf_2_12_rdata),
-        .out_buf_2_13_rdata (out_buf_2_13_rdata),
-        .out_buf_2_14_rdata (out_buf_2_14_rdata),
-        .out_buf_2_15_rdata (out_buf_2_15_rdata),
-        .out_buf_3_0_rdata  (out_buf_3_0_rdata),
-        .out_buf_3_1_rdata  (out_buf_3_1_rdata),
-        .out_buf_3_2_rdata  (out_buf_3_2_rdata),
-        .out_buf_3_3_rdata  (out_buf_3_3_rdata),
-        .out_buf_3_4_rdata  (out_buf_3_4_rdata),
-        .out_buf_3_5_rdata  (out_buf_3_5_rdata),
-        .out_buf_3_6_rdata  (out_buf_3_6_rdata),
-        .out_buf_3_7_rdata  (out_buf_3_7_rdata),
-        .out_buf_3_8_rdata  (out_buf_3_8_rdata),
-        .out_buf_3_9_rdata  (out_buf_3_9_rdata),
-        .out_buf_3_10_rdata (out_buf_3_10_rdata),
-        .out_buf_3_11_rdata (out_buf_3_11_rdata),
-        .out_buf_3_12_rdata (out_buf_3_12_rdata),
-        .out_buf_3_13_rdata (out_buf_3_13_rdata),
-        .out_buf_3_14_rdata (out_buf_3_14_rdata),
-        .out_buf_3_15_rdata (out_buf_3_15_rdata)
+        .out_rdata          (out_rdata)
     );
 
     st_18f03e4d_halo_buffer u_halo_buffer (
-        .clk                (clk),
-        .mem_rsp_rdata      (mem_rsp_rdata),
-        .ldr_halo_addr_h    (ldr_halo_addr_h),
-        .ldr_bank           (ldr_bank),
-        .ldr_halo_write     (ldr_halo_write),
-        .in_rd_en           (in_rd_en),
-        .in_rd_addr_0       (in_rd_addr_0),
-        .halo_bank_0_rdata  (halo_bank_0_rdata),
-        .in_rd_addr_1       (in_rd_addr_1),
-        .halo_bank_1_rdata  (halo_bank_1_rdata),
-        .in_rd_addr_2       (in_rd_addr_2),
-        .halo_bank_2_rdata  (halo_bank_2_rdata),
-        .in_rd_addr_3       (in_rd_addr_3),
-        .halo_bank_3_rdata  (halo_bank_3_rdata),
-        .in_rd_addr_4       (in_rd_addr_4),
-        .halo_bank_4_rdata  (halo_bank_4_rdata),
-        .in_rd_addr_5       (in_rd_addr_5),
-        .halo_bank_5_rdata  (halo_bank_5_rdata),
-        .in_rd_addr_6       (in_rd_addr_6),
-        .halo_bank_6_rdata  (halo_bank_6_rdata),
-        .in_rd_addr_7       (in_rd_addr_7),
-        .halo_bank_7_rdata  (halo_bank_7_rdata),
-        .in_rd_addr_8       (in_rd_addr_8),
-        .halo_bank_8_rdata  (halo_bank_8_rdata),
-        .in_rd_addr_9       (in_rd_addr_9),
-        .halo_bank_9_rdata  (halo_bank_9_rdata),
-        .in_rd_addr_10      (in_rd_addr_10),
-        .halo_bank_10_rdata (halo_bank_10_rdata),
-        .in_rd_addr_11      (in_rd_addr_11),
-        .halo_bank_11_rdata (halo_bank_11_rdata),
-        .in_rd_addr_12      (in_rd_addr_12),
-        .halo_bank_12_rdata (halo_bank_12_rdata),
-        .in_rd_addr_13      (in_rd_addr_13),
-        .halo_bank_13_rdata (halo_bank_13_rdata),
-        .in_rd_addr_14      (in_rd_addr_14),
-        .halo_bank_14_rdata (halo_bank_14_rdata),
-        .in_rd_addr_15      (in_rd_addr_15),
-        .halo_bank_15_rdata (halo_bank_15_rdata)
+        .clk             (clk),
+        .mem_rsp_rdata   (mem_rsp_rdata),
+        .ldr_halo_addr_h (ldr_halo_addr_h),
+        .ldr_bank        (ldr_bank),
+        .ldr_halo_write  (ldr_halo_write),
+        .in_rd_en        (in_rd_en),
+        .in_rd_addr      (in_rd_addr),
+        .halo_rdata      (halo_rdata)
     );
 
     st_18f03e4d_tile_buffers u_tile_buffers (
-        .clk                (clk),
-        .mem_rsp_rdata      (mem_rsp_rdata),
-        .ldr_res_write      (ldr_res_write),
-        .ldr_res_addr       (ldr_res_addr),
-        .ldr_res_col        (ldr_res_col),
-        .res_rd_en          (res_rd_en),
-        .out_rd_addr        (out_rd_addr),
-        .out_rd_en          (out_rd_en),
-        .res_rd_addr_0_0    (res_rd_addr_0_0),
-        .res_buf_0_0_rdata  (res_buf_0_0_rdata),
-        .out_we_0_0         (out_we_0_0),
-        .out_wr_addr_0_0    (out_wr_addr_0_0),
-        .out_wr_data_0_0    (out_wr_data_0_0),
-        .out_buf_0_0_rdata  (out_buf_0_0_rdata),
-        .res_rd_addr_0_1    (res_rd_addr_0_1),
-        .res_buf_0_1_rdata  (res_buf_0_1_rdata),
-        .out_we_0_1         (out_we_0_1),
-        .out_wr_addr_0_1    (out_wr_addr_0_1),
-        .out_wr_data_0_1    (out_wr_data_0_1),
-        .out_buf_0_1_rdata  (out_buf_0_1_rdata),
-        .res_rd_addr_0_2    (res_rd_addr_0_2),
-        .res_buf_0_2_rdata  (res_buf_0_2_rdata),
-        .out_we_0_2         (out_we_0_2),
-        .out_wr_addr_0_2    (out_wr_addr_0_2),
-        .out_wr_data_0_2    (out_wr_data_0_2),
-        .out_buf_0_2_rdata  (out_buf_0_2_rdata),
-        .res_rd_addr_0_3    (res_rd_addr_0_3),
-        .res_buf_0_3_rdata  (res_buf_0_3_rdata),
-        .out_we_0_3         (out_we_0_3),
-        .out_wr_addr_0_3    (out_wr_addr_0_3),
-        .out_wr_data_0_3    (out_wr_data_0_3),
-        .out_buf_0_3_rdata  (out_buf_0_3_rdata),
-        .res_rd_addr_0_4    (res_rd_addr_0_4),
-        .res_buf_0_4_rdata  (res_buf_0_4_rdata),
-        .out_we_0_4         (out_we_0_4),
-        .out_wr_addr_0_4    (out_wr_addr_0_4),
-        .out_wr_data_0_4    (out_wr_data_0_4),
-        .out_buf_0_4_rdata  (out_buf_0_4_rdata),
-        .res_rd_addr_0_5    (res_rd_addr_0_5),
-        .res_buf_0_5_rdata  (res_buf_0_5_rdata),
-        .out_we_0_5         (out_we_0_5),
-        .out_wr_addr_0_5    (out_wr_addr_0_5),
-        .out_wr_data_0_5    (out_wr_data_0_5),
-        .out_buf_0_5_rdata  (out_buf_0_5_rdata),
-        .res_rd_addr_0_6    (res_rd_addr_0_6),
-        .res_buf_0_6_rdata  (res_buf_0_6_rdata),
-        .out_we_0_6         (out_we_0_6),
-        .out_wr_addr_0_6    (out_wr_addr_0_6),
-        .out_wr_data_0_6    (out_wr_data_0_6),
-        .out_buf_0_6_rdata  (out_buf_0_6_rdata),
-        .res_rd_addr_0_7    (res_rd_addr_0_7),
-        .res_buf_0_7_rdata  (res_buf_0_7_rdata),
-        .out_we_0_7         (out_we_0_7),
-        .out_wr_addr_0_7    (out_wr_addr_0_7),
-        .out_wr_data_0_7    (out_wr_data_0_7),
-        .out_buf_0_7_rdata  (out_buf_0_7_rdata),
-        .res_rd_addr_0_8    (res_rd_addr_0_8),
-        .res_buf_0_8_rdata  (res_buf_0_8_rdata),
-        .out_we_0_8         (out_we_0_8),
-        .out_wr_addr_0_8    (out_wr_addr_0_8),
-        .out_wr_data_0_8    (out_wr_data_0_8),
-        .out_buf_0_8_rdata  (out_buf_0_8_rdata),
-        .res_rd_addr_0_9    (res_rd_addr_0_9),
-        .res_buf_0_9_rdata  (res_buf_0_9_rdata),
-        .out_we_0_9         (out_we_0_9),
-        .out_wr_addr_0_9    (out_wr_addr_0_9),
-        .out_wr_data_0_9    (out_wr_data_0_9),
-        .out_buf_0_9_rdata  (out_buf_0_9_rdata),
-        .res_rd_addr_0_10   (res_rd_addr_0_10),
-        .res_buf_0_10_rdata (res_buf_0_10_rdata),
-        .out_we_0_10        (out_we_0_10),
-        .out_wr_addr_0_10   (out_wr_addr_0_10),
-        .out_wr_data_0_10   (out_wr_data_0_10),
-        .out_buf_0_10_rdata (out_buf_0_10_rdata),
-        .res_rd_addr_0_11   (res_rd_addr_0_11),
-        .res_buf_0_11_rdata (res_buf_0_11_rdata),
-        .out_we_0_11        (out_we_0_11),
-        .out_wr_addr_0_11   (out_wr_addr_0_11),
-        .out_wr_data_0_11   (out_wr_data_0_11),
-        .out_buf_0_11_rdata (out_buf_0_11_rdata),
-        .res_rd_addr_0_12   (res_rd_addr_0_12),
-        .res_buf_0_12_rdata (res_buf_0_12_rdata),
-        .out_we_0_12        (out_we_0_12),
-        .out_wr_addr_0_12   (out_wr_addr_0_12),
-        .out_wr_data_0_12   (out_wr_data_0_12),
-        .out_buf_0_12_rdata (out_buf_0_12_rdata),
-        .res_rd_addr_0_13   (res_rd_addr_0_13),
-        .res_buf_0_13_rdata (res_buf_0_13_rdata),
-        .out_we_0_13        (out_we_0_13),
-        .out_wr_addr_0_13   (out_wr_addr_0_13),
-        .out_wr_data_0_13   (out_wr_data_0_13),
-        .out_buf_0_13_rdata (out_buf_0_13_rdata),
-        .res_rd_addr_0_14   (res_rd_addr_0_14),
-        .res_buf_0_14_rdata (res_buf_0_14_rdata),
-        .out_we_0_14        (out_we_0_14),
-        .out_wr_addr_0_14   (out_wr_addr_0_14),
-        .out_wr_data_0_14   (out_wr_data_0_14),
-        .out_buf_0_14_rdata (out_buf_0_14_rdata),
-        .res_rd_addr_0_15   (res_rd_addr_0_15),
-        .res_buf_0_15_rdata (res_buf_0_15_rdata),
-        .out_we_0_15        (out_we_0_15),
-        .out_wr_addr_0_15   (out_wr_addr_0_15),
-        .out_wr_data_0_15   (out_wr_data_0_15),
-        .out_buf_0_15_rdata (out_buf_0_15_rdata),
-        .res_rd_addr_1_0    (res_rd_addr_1_0),
-        .res_buf_1_0_rdata  (res_buf_1_0_rdata),
-        .out_we_1_0         (out_we_1_0),
-        .out_wr_addr_1_0    (out_wr_addr_1_0),
-        .out_wr_data_1_0    (out_wr_data_1_0),
-        .out_buf_1_0_rdata  (out_buf_1_0_rdata),
-        .res_rd_addr_1_1    (res_rd_addr_1_1),
-        .res_buf_1_1_rdata  (res_buf_1_1_rdata),
-        .out_we_1_1         (out_we_1_1),
-        .out_wr_addr_1_1    (out_wr_addr_1_1),
-        .out_wr_data_1_1    (out_wr_data_1_1),
-        .out_buf_1_1_rdata  (out_buf_1_1_rdata),
-        .res_rd_addr_1_2    (res_rd_addr_1_2),
-        .res_buf_1_2_rdata  (res_buf_1_2_rdata),
-        .out_we_1_2         (out_we_1_2),
-        .out_wr_addr_1_2    (out_wr_addr_1_2),
-        .out_wr_data_1_2    (out_wr_data_1_2),
-        .out_buf_1_2_rdata  (out_buf_1_2_rdata),
-        .res_rd_addr_1_3    (res_rd_addr_1_3),
-        .res_buf_1_3_rdata  (res_buf_1_3_rdata),
-        .out_we_1_3         (out_we_1_3),
-        .out_wr_addr_1_3    (out_wr_addr_1_3),
-        .out_wr_data_1_3    (out_wr_data_1_3),
-        .out_buf_1_3_rdata  (out_buf_1_3_rdata),
-        .res_rd_addr_1_4    (res_rd_addr_1_4),
-        .res_buf_1_4_rdata  (res_buf_1_4_rdata),
-        .out_we_1_4         (out_we_1_4),
-        .out_wr_addr_1_4    (out_wr_addr_1_4),
-        .out_wr_data_1_4    (out_wr_data_1_4),
-        .out_buf_1_4_rdata  (out_buf_1_4_rdata),
-        .res_rd_addr_1_5    (res_rd_addr_1_5),
-        .res_buf_1_5_rdata  (res_buf_1_5_rdata),
-        .out_we_1_5         (out_we_1_5),
-        .out_wr_addr_1_5    (out_wr_addr_1_5),
-        .out_wr_data_1_5    (out_wr_data_1_5),
-        .out_buf_1_5_rdata  (out_buf_1_5_rdata),
-        .res_rd_addr_1_6    (res_rd_addr_1_6),
-        .res_buf_1_6_rdata  (res_buf_1_6_rdata),
-        .out_we_1_6         (out_we_1_6),
-        .out_wr_addr_1_6    (out_wr_addr_1_6),
-        .out_wr_data_1_6    (out_wr_data_1_6),
-        .out_buf_1_6_rdata  (out_buf_1_6_rdata),
-        .res_rd_addr_1_7    (res_rd_addr_1_7),
-        .res_buf_1_7_rdata  (res_buf_1_7_rdata),
-        .out_we_1_7         (out_we_1_7),
-        .out_wr_addr_1_7    (out_wr_addr_1_7),
-        .out_wr_data_1_7    (out_wr_data_1_7),
-        .out_buf_1_7_rdata  (out_buf_1_7_rdata),
-        .res_rd_addr_1_8    (res_rd_addr_1_8),
-        .res_buf_1_8_rdata  (res_buf_1_8_rdata),
-        .out_we_1_8         (out_we_1_8),
-        .out_wr_addr_1_8    (out_wr_addr_1_8),
-        .out_wr_data_1_8    (out_wr_data_1_8),
-        .out_buf_1_8_rdata  (out_buf_1_8_rdata),
-        .res_rd_addr_1_9    (res_rd_addr_1_9),
-        .res_buf_1_9_rdata  (res_buf_1_9_rdata),
-        .out_we_1_9         (out_we_1_9),
-        .out_wr_addr_1_9    (out_wr_addr_1_9),
-        .out_wr_data_1_9    (out_wr_data_1_9),
-        .out_buf_1_9_rdata  (out_buf_1_9_rdata),
-        .res_rd_addr_1_10   (res_rd_addr_1_10),
-        .res_buf_1_10_rdata (res_buf_1_10_rdata),
-        .out_we_1_10        (out_we_1_10),
-        .out_wr_addr_1_10   (out_wr_addr_1_10),
-        .out_wr_data_1_10   (out_wr_data_1_10),
-        .out_buf_1_10_rdata (out_buf_1_10_rdata),
-        .res_rd_addr_1_11   (res_rd_addr_1_11),
-        .res_buf_1_11_rdata (res_buf_1_11_rdata),
-        .out_we_1_11        (out_we_1_11),
-        .out_wr_addr_1_11   (out_wr_addr_1_11),
-        .out_wr_data_1_11   (out_wr_data_1_11),
-        .out_buf_1_11_rdata (out_buf_1_11_rdata),
-        .res_rd_addr_1_12   (res_rd_addr_1_12),
-        .res_buf_1_12_rdata (res_buf_1_12_rdata),
-        .out_we_1_12        (out_we_1_12),
-        .out_wr_addr_1_12   (out_wr_addr_1_12),
-        .out_wr_data_1_12   (out_wr_data_1_12),
-        .out_buf_1_12_rdata (out_buf_1_12_rdata),
-        .res_rd_addr_1_13   (res_rd_addr_1_13),
-        .res_buf_1_13_rdata (res_buf_1_13_rdata),
-        .out_we_1_13        (out_we_1_13),
-        .out_wr_addr_1_13   (out_wr_addr_1_13),
-        .out_wr_data_1_13   (out_wr_data_1_13),
-        .out_buf_1_13_rdata (out_buf_1_13_rdata),
-        .res_rd_addr_1_14   (res_rd_addr_1_14),
-        .res_buf_1_14_rdata (res_buf_1_14_rdata),
-        .out_we_1_14        (out_we_1_14),
-        .out_wr_addr_1_14   (out_wr_addr_1_14),
-        .out_wr_data_1_14   (out_wr_data_1_14),
-        .out_buf_1_14_rdata (out_buf_1_14_rdata),
-        .res_rd_addr_1_15   (res_rd_addr_1_15),
-        .res_buf_1_15_rdata (res_buf_1_15_rdata),
-        .out_we_1_15        (out_we_1_15),
-        .out_wr_addr_1_15   (out_wr_addr_1_15),
-        .out_wr_data_1_15   (out_wr_data_1_15),
-        .out_buf_1_15_rdata (out_buf_1_15_rdata),
-        .res_rd_addr_2_0    (res_rd_addr_2_0),
-        .res_buf_2_0_rdata  (res_buf_2_0_rdata),
-        .out_we_2_0         (out_we_2_0),
-        .out_wr_addr_2_0    (out_wr_addr_2_0),
-        .out_wr_data_2_0    (out_wr_data_2_0),
-        .out_buf_2_0_rdata  (out_buf_2_0_rdata),
-        .res_rd_addr_2_1    (res_rd_addr_2_1),
-        .res_buf_2_1_rdata  (res_buf_2_1_rdata),
-        .out_we_2_1         (out_we_2_1),
-        .out_wr_addr_2_1    (out_wr_addr_2_1),
-        .out_wr_data_2_1    (out_wr_data_2_1),
-        .out_buf_2_1_rdata  (out_buf_2_1_rdata),
-        .res_rd_addr_2_2    (res_rd_addr_2_2),
-        .res_buf_2_2_rdata  (res_buf_2_2_rdata),
-        .out_we_2_2         (out_we_2_2),
-        .out_wr_addr_2_2    (out_wr_addr_2_2),
-        .out_wr_data_2_2    (out_wr_data_2_2),
-        .out_buf_2_2_rdata  (out_buf_2_2_rdata),
-        .res_rd_addr_2_3    (res_rd_addr_2_3),
-        .res_buf_2_3_rdata  (res_buf_2_3_rdata),
-        .out_we_2_3         (out_we_2_3),
-        .out_wr_addr_2_3    (out_wr_addr_2_3),
-        .out_wr_data_2_3    (out_wr_data_2_3),
-        .out_buf_2_3_rdata  (out_buf_2_3_rdata),
-        .res_rd_addr_2_4    (res_rd_addr_2_4),
-        .res_buf_2_4_rdata  (res_buf_2_4_rdata),
-        .out_we_2_4         (out_we_2_4),
-        .out_wr_addr_2_4    (out_wr_addr_2_4),
-        .out_wr_data_2_4    (out_wr_data_2_4),
-        .out_buf_2_4_rdata  (out_buf_2_4_rdata),
-        .res_rd_addr_2_5    (res_rd_addr_2_5),
-        .res_buf_2_5_rdata  (res_buf_2_5_rdata),
-        .out_we_2_5         (out_we_2_5),
-        .out_wr_addr_2_5    (out_wr_addr_2_5),
-        .out_wr_data_2_5    (out_wr_data_2_5),
-        .out_buf_2_5_rdata  (out_buf_2_5_rdata),
-        .res_rd_addr_2_6    (res_rd_addr_2_6),
-        .res_buf_2_6_rdata  (res_buf_2_6_rdata),
-        .out_we_2_6         (out_we_2_6),
-        .out_wr_addr_2_6    (out_wr_addr_2_6),
-        .out_wr_data_2_6    (out_wr_data_2_6),
-        .out_buf_2_6_rdata  (out_buf_2_6_rdata),
-        .res_rd_addr_2_7    (res_rd_addr_2_7),
-        .res_buf_2_7_rdata  (res_buf_2_7_rdata),
-        .out_we_2_7         (out_we_2_7),
-        .out_wr_addr_2_7    (out_wr_addr_2_7),
-        .out_wr_data_2_7    (out_wr_data_2_7),
-        .out_buf_2_7_rdata  (out_buf_2_7_rdata),
-        .res_rd_addr_2_8    (res_rd_addr_2_8),
-        .res_buf_2_8_rdata  (res_buf_2_8_rdata),
-        .out_we_2_8         (out_we_2_8),
-        .out_wr_addr_2_8    (out_wr_addr_2_8),
-        .out_wr_data_2_8    (out_wr_data_2_8),
-        .out_buf_2_8_rdata  (out_buf_2_8_rdata),
-        .res_rd_addr_2_9    (res_rd_addr_2_9),
-        .res_buf_2_9_rdata  (res_buf_2_9_rdata),
-        .out_we_2_9         (out_we_2_9),
-        .out_wr_addr_2_9    (out_wr_addr_2_9),
-        .out_wr_data_2_9    (out_wr_data_2_9),
-        .out_buf_2_9_rdata  (out_buf_2_9_rdata),
-        .res_rd_addr_2_10   (res_rd_addr_2_10),
-        .res_buf_2_10_rdata (res_buf_2_10_rdata),
-        .out_we_2_10        (out_we_2_10),
-        .out_wr_addr_2_10   (out_wr_addr_2_10),
-        .out_wr_data_2_10   (out_wr_data_2_10),
-        .out_buf_2_10_rdata (out_buf_2_10_rdata),
-        .res_rd_addr_2_11   (res_rd_addr_2_11),
-        .res_buf_2_11_rdata (res_buf_2_11_rdata),
-        .out_we_2_11        (out_we_2_11),
-        .out_wr_addr_2_11   (out_wr_addr_2_11),
-        .out_wr_data_2_11   (out_wr_data_2_11),
-        .out_buf_2_11_rdata (out_buf_2_11_rdata),
-        .res_rd_addr_2_12   (res_rd_addr_2_12),
-        .res_buf_2_12_rdata (res_buf_2_12_rdata),
-        .out_we_2_12        (out_we_2_12),
-        .out_wr_addr_2_12   (out_wr_addr_2_12),
-        .out_wr_data_2_12   (out_wr_data_2_12),
-        .out_buf_2_12_rdata (out_buf_2_12_rdata),
-        .res_rd_addr_2_13   (res_rd_addr_2_13),
-        .res_buf_2_13_rdata (res_buf_2_13_rdata),
-        .out_we_2_13        (out_we_2_13),
-        .out_wr_addr_2_13   (out_wr_addr_2_13),
-        .out_wr_data_2_13   (out_wr_data_2_13),
-        .out_buf_2_13_rdata (out_buf_2_13_rdata),
-        .res_rd_addr_2_14   (res_rd_addr_2_14),
-        .res_buf_2_14_rdata (res_buf_2_14_rdata),
-        .out_we_2_14        (out_we_2_14),
-        .out_wr_addr_2_14   (out_wr_addr_2_14),
-        .out_wr_data_2_14   (out_wr_data_2_14),
-        .out_buf_2_14_rdata (out_buf_2_14_rdata),
-        .res_rd_addr_2_15   (res_rd_addr_2_15),
-        .res_buf_2_15_rdata (res_buf_2_15_rdata),
-        .out_we_2_15        (out_we_2_15),
-        .out_wr_addr_2_15   (out_wr_addr_2_15),
-        .out_wr_data_2_15   (out_wr_data_2_15),
-        .out_buf_2_15_rdata (out_buf_2_15_rdata),
-        .res_rd_addr_3_0    (res_rd_addr_3_0),
-        .res_buf_3_0_rdata  (res_buf_3_0_rdata),
-        .out_we_3_0         (out_we_3_0),
-        .out_wr_addr_3_0    (out_wr_addr_3_0),
-        .out_wr_data_3_0    (out_wr_data_3_0),
-        .out_buf_3_0_rdata  (out_buf_3_0_rdata),
-        .res_rd_addr_3_1    (res_rd_addr_3_1),
-        .res_buf_3_1_rdata  (res_buf_3_1_rdata),
-        .out_we_3_1         (out_we_3_1),
-        .out_wr_addr_3_1    (out_wr_addr_3_1),
-        .out_wr_data_3_1    (out_wr_data_3_1),
-        .out_buf_3_1_rdata  (out_buf_3_1_rdata),
-        .res_rd_addr_3_2    (res_rd_addr_3_2),
-        .res_buf_3_2_rdata  (res_buf_3_2_rdata),
-        .out_we_3_2         (out_we_3_2),
-        .out_wr_addr_3_2    (out_wr_addr_3_2),
-        .out_wr_data_3_2    (out_wr_data_3_2),
-        .out_buf_3_2_rdata  (out_buf_3_2_rdata),
-        .res_rd_addr_3_3    (res_rd_addr_3_3),
-        .res_buf_3_3_rdata  (res_buf_3_3_rdata),
-        .out_we_3_3         (out_we_3_3),
-        .out_wr_addr_3_3    (out_wr_addr_3_3),
-        .out_wr_data_3_3    (out_wr_data_3_3),
-        .out_buf_3_3_rdata  (out_buf_3_3_rdata),
-        .res_rd_addr_3_4    (res_rd_addr_3_4),
-        .res_buf_3_4_rdata  (res_buf_3_4_rdata),
-        .out_we_3_4         (out_we_3_4),
-        .out_wr_addr_3_4    (out_wr_addr_3_4),
-        .out_wr_data_3_4    (out_wr_data_3_4),
-        .out_buf_3_4_rdata  (out_buf_3_4_rdata),
-        .res_rd_addr_3_5    (res_rd_addr_3_5),
-        .res_buf_3_5_rdata  (res_buf_3_5_rdata),
-        .out_we_3_5         (out_we_3_5),
-        .out_wr_addr_3_5    (out_wr_addr_3_5),
-        .out_wr_data_3_5    (out_wr_data_3_5),
-        .out_buf_3_5_rdata  (out_buf_3_5_rdata),
-        .res_rd_addr_3_6    (res_rd_addr_3_6),
-        .res_buf_3_6_rdata  (res_buf_3_6_rdata),
-        .out_we_3_6         (out_we_3_6),
-        .out_wr_addr_3_6    (out_wr_addr_3_6),
-        .out_wr_data_3_6    (out_wr_data_3_6),
-        .out_buf_3_6_rdata  (out_buf_3_6_rdata),
-        .res_rd_addr_3_7    (res_rd_addr_3_7),
-        .res_buf_3_7_rdata  (res_buf_3_7_rdata),
-        .out_we_3_7         (out_we_3_7),
-        .out_wr_addr_3_7    (out_wr_addr_3_7),
-        .out_wr_data_3_7    (out_wr_data_3_7),
-        .out_buf_3_7_rdata  (out_buf_3_7_rdata),
-        .res_rd_addr_3_8    (res_rd_addr_3_8),
-        .res_buf_3_8_rdata  (res_buf_3_8_rdata),
-        .out_we_3_8         (out_we_3_8),
-        .out_wr_addr_3_8    (out_wr_addr_3_8),
-        .out_wr_data_3_8    (out_wr_data_3_8),
-        .out_buf_3_8_rdata  (out_buf_3_8_rdata),
-        .res_rd_addr_3_9    (res_rd_addr_3_9),
-        .res_buf_3_9_rdata  (res_buf_3_9_rdata),
-        .out_we_3_9         (out_we_3_9),
-        .out_wr_addr_3_9    (out_wr_addr_3_9),
-        .out_wr_data_3_9    (out_wr_data_3_9),
-        .out_buf_3_9_rdata  (out_buf_3_9_rdata),
-        .res_rd_addr_3_10   (res_rd_addr_3_10),
-        .res_buf_3_10_rdata (res_buf_3_10_rdata),
-        .out_we_3_10        (out_we_3_10),
-        .out_wr_addr_3_10   (out_wr_addr_3_10),
-        .out_wr_data_3_10   (out_wr_data_3_10),
-        .out_buf_3_10_rdata (out_buf_3_10_rdata),
-        .res_rd_addr_3_11   (res_rd_addr_3_11),
-        .res_buf_3_11_rdata (res_buf_3_11_rdata),
-        .out_we_3_11        (out_we_3_11),
-        .out_wr_addr_3_11   (out_wr_addr_3_11),
-        .out_wr_data_3_11   (out_wr_data_3_11),
-        .out_buf_3_11_rdata (out_buf_3_11_rdata),
-        .res_rd_addr_3_12   (res_rd_addr_3_12),
-        .res_buf_3_12_rdata (res_buf_3_12_rdata),
-        .out_we_3_12        (out_we_3_12),
-        .out_wr_addr_3_12   (out_wr_addr_3_12),
-        .out_wr_data_3_12   (out_wr_data_3_12),
-        .out_buf_3_12_rdata (out_buf_3_12_rdata),
-        .res_rd_addr_3_13   (res_rd_addr_3_13),
-        .res_buf_3_13_rdata (res_buf_3_13_rdata),
-        .out_we_3_13        (out_we_3_13),
-        .out_wr_addr_3_13   (out_wr_addr_3_13),
-        .out_wr_data_3_13   (out_wr_data_3_13),
-        .out_buf_3_13_rdata (out_buf_3_13_rdata),
-        .res_rd_addr_3_14   (res_rd_addr_3_14),
-        .res_buf_3_14_rdata (res_buf_3_14_rdata),
-        .out_we_3_14        (out_we_3_14),
-        .out_wr_addr_3_14   (out_wr_addr_3_14),
-        .out_wr_data_3_14   (out_wr_data_3_14),
-        .out_buf_3_14_rdata (out_buf_3_14_rdata),
-        .res_rd_addr_3_15   (res_rd_addr_3_15),
-        .res_buf_3_15_rdata (res_buf_3_15_rdata),
-        .out_we_3_15        (out_we_3_15),
-        .out_wr_addr_3_15   (out_wr_addr_3_15),
-        .out_wr_data_3_15   (out_wr_data_3_15),
-        .out_buf_3_15_rdata (out_buf_3_15_rdata)
+        .clk           (clk),
+        .mem_rsp_rdata (mem_rsp_rdata),
+        .ldr_res_write (ldr_res_write),
+        .ldr_res_addr  (ldr_res_addr),
+        .ldr_res_col   (ldr_res_col),
+        .res_rd_en     (res_rd_en),
+        .out_rd_addr   (out_rd_addr),
+        .out_rd_en     (out_rd_en),
+        .res_rd_addr   (res_rd_addr),
+        .res_rdata     (res_rdata),
+        .out_we        (out_we),
+        .out_wr_addr   (out_wr_addr),
+        .out_wr_data   (out_wr_data),
+        .out_rdata     (out_rdata)
     );
 
     st_18f03e4d_compute_control u_compute_control (
@@ -1347,31 +375,10 @@ module st_18f03e4d_accel (
         .weight_rd_en   (weight_rd_en),
         .loads_done     (loads_done),
         .stores_done    (stores_done),
-        .ring_ty_0      (ring_ty_0),
-        .ring_ty_1      (ring_ty_1),
-        .ring_ty_2      (ring_ty_2),
-        .ring_ty_3      (ring_ty_3),
-        .ring_tx_0      (ring_tx_0),
-        .ring_tx_1      (ring_tx_1),
-        .ring_tx_2      (ring_tx_2),
-        .ring_tx_3      (ring_tx_3),
+        .ring_ty        (ring_ty),
+        .ring_tx        (ring_tx),
         .in_rd_en       (in_rd_en),
-        .in_rd_addr_0   (in_rd_addr_0),
-        .in_rd_addr_1   (in_rd_addr_1),
-        .in_rd_addr_2   (in_rd_addr_2),
-        .in_rd_addr_3   (in_rd_addr_3),
-        .in_rd_addr_4   (in_rd_addr_4),
-        .in_rd_addr_5   (in_rd_addr_5),
-        .in_rd_addr_6   (in_rd_addr_6),
-        .in_rd_addr_7   (in_rd_addr_7),
-        .in_rd_addr_8   (in_rd_addr_8),
-        .in_rd_addr_9   (in_rd_addr_9),
-        .in_rd_addr_10  (in_rd_addr_10),
-        .in_rd_addr_11  (in_rd_addr_11),
-        .in_rd_addr_12  (in_rd_addr_12),
-        .in_rd_addr_13  (in_rd_addr_13),
-        .in_rd_addr_14  (in_rd_addr_14),
-        .in_rd_addr_15  (in_rd_addr_15),
+        .in_rd_addr     (in_rd_addr),
         .cp_tile        (cp_tile),
         .cp_running     (cp_running),
         .cp_start       (cp_start),
@@ -1390,107 +397,26 @@ module st_18f03e4d_accel (
     );
 
     st_18f03e4d_pe_array u_pe_array (
-        .clk                 (clk),
-        .rst                 (rst),
-        .weight_bank_0_rdata (weight_bank_0_rdata),
-        .weight_bank_1_rdata (weight_bank_1_rdata),
-        .weight_bank_2_rdata (weight_bank_2_rdata),
-        .weight_bank_3_rdata (weight_bank_3_rdata),
-        .halo_bank_0_rdata   (halo_bank_0_rdata),
-        .halo_bank_1_rdata   (halo_bank_1_rdata),
-        .halo_bank_2_rdata   (halo_bank_2_rdata),
-        .halo_bank_3_rdata   (halo_bank_3_rdata),
-        .halo_bank_4_rdata   (halo_bank_4_rdata),
-        .halo_bank_5_rdata   (halo_bank_5_rdata),
-        .halo_bank_6_rdata   (halo_bank_6_rdata),
-        .halo_bank_7_rdata   (halo_bank_7_rdata),
-        .halo_bank_8_rdata   (halo_bank_8_rdata),
-        .halo_bank_9_rdata   (halo_bank_9_rdata),
-        .halo_bank_10_rdata  (halo_bank_10_rdata),
-        .halo_bank_11_rdata  (halo_bank_11_rdata),
-        .halo_bank_12_rdata  (halo_bank_12_rdata),
-        .halo_bank_13_rdata  (halo_bank_13_rdata),
-        .halo_bank_14_rdata  (halo_bank_14_rdata),
-        .halo_bank_15_rdata  (halo_bank_15_rdata),
-        .p1_valid            (p1_valid),
-        .p1_first            (p1_first),
-        .p1_last             (p1_last),
-        .p1_last_g           (p1_last_g),
-        .p1_g                (p1_g),
-        .p1_half             (p1_half),
-        .p1_byte_off         (p1_byte_off),
-        .p1_ra               (p1_ra),
-        .p1_rb               (p1_rb),
-        .p1_row_ok           (p1_row_ok),
-        .p1_col_ok           (p1_col_ok),
-        .p2_last_g           (p2_last_g),
-        .p2_g                (p2_g),
-        .p2_half             (p2_half),
-        .shadow_0_0_0        (shadow_0_0_0),
-        .shadow_0_0_1        (shadow_0_0_1),
-        .shadow_0_0_2        (shadow_0_0_2),
-        .shadow_0_0_3        (shadow_0_0_3),
-        .shadow_0_1_0        (shadow_0_1_0),
-        .shadow_0_1_1        (shadow_0_1_1),
-        .shadow_0_1_2        (shadow_0_1_2),
-        .shadow_0_1_3        (shadow_0_1_3),
-        .shadow_0_2_0        (shadow_0_2_0),
-        .shadow_0_2_1        (shadow_0_2_1),
-        .shadow_0_2_2        (shadow_0_2_2),
-        .shadow_0_2_3        (shadow_0_2_3),
-        .shadow_0_3_0        (shadow_0_3_0),
-        .shadow_0_3_1        (shadow_0_3_1),
-        .shadow_0_3_2        (shadow_0_3_2),
-        .shadow_0_3_3        (shadow_0_3_3),
-        .shadow_1_0_0        (shadow_1_0_0),
-        .shadow_1_0_1        (shadow_1_0_1),
-        .shadow_1_0_2        (shadow_1_0_2),
-        .shadow_1_0_3        (shadow_1_0_3),
-        .shadow_1_1_0        (shadow_1_1_0),
-        .shadow_1_1_1        (shadow_1_1_1),
-        .shadow_1_1_2        (shadow_1_1_2),
-        .shadow_1_1_3        (shadow_1_1_3),
-        .shadow_1_2_0        (shadow_1_2_0),
-        .shadow_1_2_1        (shadow_1_2_1),
-        .shadow_1_2_2        (shadow_1_2_2),
-        .shadow_1_2_3        (shadow_1_2_3),
-        .shadow_1_3_0        (shadow_1_3_0),
-        .shadow_1_3_1        (shadow_1_3_1),
-        .shadow_1_3_2        (shadow_1_3_2),
-        .shadow_1_3_3        (shadow_1_3_3),
-        .shadow_2_0_0        (shadow_2_0_0),
-        .shadow_2_0_1        (shadow_2_0_1),
-        .shadow_2_0_2        (shadow_2_0_2),
-        .shadow_2_0_3        (shadow_2_0_3),
-        .shadow_2_1_0        (shadow_2_1_0),
-        .shadow_2_1_1        (shadow_2_1_1),
-        .shadow_2_1_2        (shadow_2_1_2),
-        .shadow_2_1_3        (shadow_2_1_3),
-        .shadow_2_2_0        (shadow_2_2_0),
-        .shadow_2_2_1        (shadow_2_2_1),
-        .shadow_2_2_2        (shadow_2_2_2),
-        .shadow_2_2_3        (shadow_2_2_3),
-        .shadow_2_3_0        (shadow_2_3_0),
-        .shadow_2_3_1        (shadow_2_3_1),
-        .shadow_2_3_2        (shadow_2_3_2),
-        .shadow_2_3_3        (shadow_2_3_3),
-        .shadow_3_0_0        (shadow_3_0_0),
-        .shadow_3_0_1        (shadow_3_0_1),
-        .shadow_3_0_2        (shadow_3_0_2),
-        .shadow_3_0_3        (shadow_3_0_3),
-        .shadow_3_1_0        (shadow_3_1_0),
-        .shadow_3_1_1        (shadow_3_1_1),
-        .shadow_3_1_2        (shadow_3_1_2),
-        .shadow_3_1_3        (shadow_3_1_3),
-        .shadow_3_2_0        (shadow_3_2_0),
-        .shadow_3_2_1        (shadow_3_2_1),
-        .shadow_3_2_2        (shadow_3_2_2),
-        .shadow_3_2_3        (shadow_3_2_3),
-        .shadow_3_3_0        (shadow_3_3_0),
-        .shadow_3_3_1        (shadow_3_3_1),
-        .shadow_3_3_2        (shadow_3_3_2),
-        .shadow_3_3_3        (shadow_3_3_3),
-        .rq_trigger          (rq_trigger)
+        .clk          (clk),
+        .rst          (rst),
+        .weight_rdata (weight_rdata),
+        .halo_rdata   (halo_rdata),
+        .p1_valid     (p1_valid),
+        .p1_first     (p1_first),
+        .p1_last      (p1_last),
+        .p1_last_g    (p1_last_g),
+        .p1_g         (p1_g),
+        .p1_half      (p1_half),
+        .p1_byte_off  (p1_byte_off),
+        .p1_ra        (p1_ra),
+        .p1_rb        (p1_rb),
+        .p1_row_ok    (p1_row_ok),
+        .p1_col_ok    (p1_col_ok),
+        .p2_last_g    (p2_last_g),
+        .p2_g         (p2_g),
+        .p2_half      (p2_half),
+        .shadows      (shadows),
+        .rq_trigger   (rq_trigger)
     );
 
     st_18f03e4d_requant_engine u_requant_engine (
@@ -1507,403 +433,19 @@ module st_18f03e4d_accel (
         .pass_o0_mod_b      (pass_o0_mod_b),
         .pass_bias_lo       (pass_bias_lo),
         .bias_rd_en         (bias_rd_en),
-        .bias_rd_addr_0     (bias_rd_addr_0),
-        .bias_ram_0_rdata   (bias_ram_0_rdata),
-        .bias_rd_addr_1     (bias_rd_addr_1),
-        .bias_ram_1_rdata   (bias_ram_1_rdata),
-        .bias_rd_addr_2     (bias_rd_addr_2),
-        .bias_ram_2_rdata   (bias_ram_2_rdata),
-        .bias_rd_addr_3     (bias_rd_addr_3),
-        .bias_ram_3_rdata   (bias_ram_3_rdata),
+        .bias_rd_addr       (bias_rd_addr),
+        .bias_rdata         (bias_rdata),
         .requant_done_tiles (requant_done_tiles),
         .res_rd_en          (res_rd_en),
-        .res_rd_addr_0_0    (res_rd_addr_0_0),
-        .res_buf_0_0_rdata  (res_buf_0_0_rdata),
-        .out_we_0_0         (out_we_0_0),
-        .out_wr_addr_0_0    (out_wr_addr_0_0),
-        .out_wr_data_0_0    (out_wr_data_0_0),
-        .res_rd_addr_0_1    (res_rd_addr_0_1),
-        .res_buf_0_1_rdata  (res_buf_0_1_rdata),
-        .out_we_0_1         (out_we_0_1),
-        .out_wr_addr_0_1    (out_wr_addr_0_1),
-        .out_wr_data_0_1    (out_wr_data_0_1),
-        .res_rd_addr_0_2    (res_rd_addr_0_2),
-        .res_buf_0_2_rdata  (res_buf_0_2_rdata),
-        .out_we_0_2         (out_we_0_2),
-        .out_wr_addr_0_2    (out_wr_addr_0_2),
-        .out_wr_data_0_2    (out_wr_data_0_2),
-        .res_rd_addr_0_3    (res_rd_addr_0_3),
-        .res_buf_0_3_rdata  (res_buf_0_3_rdata),
-        .out_we_0_3         (out_we_0_3),
-        .out_wr_addr_0_3    (out_wr_addr_0_3),
-        .out_wr_data_0_3    (out_wr_data_0_3),
-        .res_rd_addr_0_4    (res_rd_addr_0_4),
-        .res_buf_0_4_rdata  (res_buf_0_4_rdata),
-        .out_we_0_4         (out_we_0_4),
-        .out_wr_addr_0_4    (out_wr_addr_0_4),
-        .out_wr_data_0_4    (out_wr_data_0_4),
-        .res_rd_addr_0_5    (res_rd_addr_0_5),
-        .res_buf_0_5_rdata  (res_buf_0_5_rdata),
-        .out_we_0_5         (out_we_0_5),
-        .out_wr_addr_0_5    (out_wr_addr_0_5),
-        .out_wr_data_0_5    (out_wr_data_0_5),
-        .res_rd_addr_0_6    (res_rd_addr_0_6),
-        .res_buf_0_6_rdata  (res_buf_0_6_rdata),
-        .out_we_0_6         (out_we_0_6),
-        .out_wr_addr_0_6    (out_wr_addr_0_6),
-        .out_wr_data_0_6    (out_wr_data_0_6),
-        .res_rd_addr_0_7    (res_rd_addr_0_7),
-        .res_buf_0_7_rdata  (res_buf_0_7_rdata),
-        .out_we_0_7         (out_we_0_7),
-        .out_wr_addr_0_7    (out_wr_addr_0_7),
-        .out_wr_data_0_7    (out_wr_data_0_7),
-        .res_rd_addr_0_8    (res_rd_addr_0_8),
-        .res_buf_0_8_rdata  (res_buf_0_8_rdata),
-        .out_we_0_8         (out_we_0_8),
-        .out_wr_addr_0_8    (out_wr_addr_0_8),
-        .out_wr_data_0_8    (out_wr_data_0_8),
-        .res_rd_addr_0_9    (res_rd_addr_0_9),
-        .res_buf_0_9_rdata  (res_buf_0_9_rdata),
-        .out_we_0_9         (out_we_0_9),
-        .out_wr_addr_0_9    (out_wr_addr_0_9),
-        .out_wr_data_0_9    (out_wr_data_0_9),
-        .res_rd_addr_0_10   (res_rd_addr_0_10),
-        .res_buf_0_10_rdata (res_buf_0_10_rdata),
-        .out_we_0_10        (out_we_0_10),
-        .out_wr_addr_0_10   (out_wr_addr_0_10),
-        .out_wr_data_0_10   (out_wr_data_0_10),
-        .res_rd_addr_0_11   (res_rd_addr_0_11),
-        .res_buf_0_11_rdata (res_buf_0_11_rdata),
-        .out_we_0_11        (out_we_0_11),
-        .out_wr_addr_0_11   (out_wr_addr_0_11),
-        .out_wr_data_0_11   (out_wr_data_0_11),
-        .res_rd_addr_0_12   (res_rd_addr_0_12),
-        .res_buf_0_12_rdata (res_buf_0_12_rdata),
-        .out_we_0_12        (out_we_0_12),
-        .out_wr_addr_0_12   (out_wr_addr_0_12),
-        .out_wr_data_0_12   (out_wr_data_0_12),
-        .res_rd_addr_0_13   (res_rd_addr_0_13),
-        .res_buf_0_13_rdata (res_buf_0_13_rdata),
-        .out_we_0_13        (out_we_0_13),
-        .out_wr_addr_0_13   (out_wr_addr_0_13),
-        .out_wr_data_0_13   (out_wr_data_0_13),
-        .res_rd_addr_0_14   (res_rd_addr_0_14),
-        .res_buf_0_14_rdata (res_buf_0_14_rdata),
-        .out_we_0_14        (out_we_0_14),
-        .out_wr_addr_0_14   (out_wr_addr_0_14),
-        .out_wr_data_0_14   (out_wr_data_0_14),
-        .res_rd_addr_0_15   (res_rd_addr_0_15),
-        .res_buf_0_15_rdata (res_buf_0_15_rdata),
-        .out_we_0_15        (out_we_0_15),
-        .out_wr_addr_0_15   (out_wr_addr_0_15),
-        .out_wr_data_0_15   (out_wr_data_0_15),
-        .res_rd_addr_1_0    (res_rd_addr_1_0),
-        .res_buf_1_0_rdata  (res_buf_1_0_rdata),
-        .out_we_1_0         (out_we_1_0),
-        .out_wr_addr_1_0    (out_wr_addr_1_0),
-        .out_wr_data_1_0    (out_wr_data_1_0),
-        .res_rd_addr_1_1    (res_rd_addr_1_1),
-        .res_buf_1_1_rdata  (res_buf_1_1_rdata),
-        .out_we_1_1         (out_we_1_1),
-        .out_wr_addr_1_1    (out_wr_addr_1_1),
-        .out_wr_data_1_1    (out_wr_data_1_1),
-        .res_rd_addr_1_2    (res_rd_addr_1_2),
-        .res_buf_1_2_rdata  (res_buf_1_2_rdata),
-        .out_we_1_2         (out_we_1_2),
-        .out_wr_addr_1_2    (out_wr_addr_1_2),
-        .out_wr_data_1_2    (out_wr_data_1_2),
-        .res_rd_addr_1_3    (res_rd_addr_1_3),
-        .res_buf_1_3_rdata  (res_buf_1_3_rdata),
-        .out_we_1_3         (out_we_1_3),
-        .out_wr_addr_1_3    (out_wr_addr_1_3),
-        .out_wr_data_1_3    (out_wr_data_1_3),
-        .res_rd_addr_1_4    (res_rd_addr_1_4),
-        .res_buf_1_4_rdata  (res_buf_1_4_rdata),
-        .out_we_1_4         (out_we_1_4),
-        .out_wr_addr_1_4    (out_wr_addr_1_4),
-        .out_wr_data_1_4    (out_wr_data_1_4),
-        .res_rd_addr_1_5    (res_rd_addr_1_5),
-        .res_buf_1_5_rdata  (res_buf_1_5_rdata),
-        .out_we_1_5         (out_we_1_5),
-        .out_wr_addr_1_5    (out_wr_addr_1_5),
-        .out_wr_data_1_5    (out_wr_data_1_5),
-        .res_rd_addr_1_6    (res_rd_addr_1_6),
-        .res_buf_1_6_rdata  (res_buf_1_6_rdata),
-        .out_we_1_6         (out_we_1_6),
-        .out_wr_addr_1_6    (out_wr_addr_1_6),
-        .out_wr_data_1_6    (out_wr_data_1_6),
-        .res_rd_addr_1_7    (res_rd_addr_1_7),
-        .res_buf_1_7_rdata  (res_buf_1_7_rdata),
-        .out_we_1_7         (out_we_1_7),
-        .out_wr_addr_1_7    (out_wr_addr_1_7),
-        .out_wr_data_1_7    (out_wr_data_1_7),
-        .res_rd_addr_1_8    (res_rd_addr_1_8),
-        .res_buf_1_8_rdata  (res_buf_1_8_rdata),
-        .out_we_1_8         (out_we_1_8),
-        .out_wr_addr_1_8    (out_wr_addr_1_8),
-        .out_wr_data_1_8    (out_wr_data_1_8),
-        .res_rd_addr_1_9    (res_rd_addr_1_9),
-        .res_buf_1_9_rdata  (res_buf_1_9_rdata),
-        .out_we_1_9         (out_we_1_9),
-        .out_wr_addr_1_9    (out_wr_addr_1_9),
-        .out_wr_data_1_9    (out_wr_data_1_9),
-        .res_rd_addr_1_10   (res_rd_addr_1_10),
-        .res_buf_1_10_rdata (res_buf_1_10_rdata),
-        .out_we_1_10        (out_we_1_10),
-        .out_wr_addr_1_10   (out_wr_addr_1_10),
-        .out_wr_data_1_10   (out_wr_data_1_10),
-        .res_rd_addr_1_11   (res_rd_addr_1_11),
-        .res_buf_1_11_rdata (res_buf_1_11_rdata),
-        .out_we_1_11        (out_we_1_11),
-        .out_wr_addr_1_11   (out_wr_addr_1_11),
-        .out_wr_data_1_11   (out_wr_data_1_11),
-        .res_rd_addr_1_12   (res_rd_addr_1_12),
-        .res_buf_1_12_rdata (res_buf_1_12_rdata),
-        .out_we_1_12        (out_we_1_12),
-        .out_wr_addr_1_12   (out_wr_addr_1_12),
-        .out_wr_data_1_12   (out_wr_data_1_12),
-        .res_rd_addr_1_13   (res_rd_addr_1_13),
-        .res_buf_1_13_rdata (res_buf_1_13_rdata),
-        .out_we_1_13        (out_we_1_13),
-        .out_wr_addr_1_13   (out_wr_addr_1_13),
-        .out_wr_data_1_13   (out_wr_data_1_13),
-        .res_rd_addr_1_14   (res_rd_addr_1_14),
-        .res_buf_1_14_rdata (res_buf_1_14_rdata),
-        .out_we_1_14        (out_we_1_14),
-        .out_wr_addr_1_14   (out_wr_addr_1_14),
-        .out_wr_data_1_14   (out_wr_data_1_14),
-        .res_rd_addr_1_15   (res_rd_addr_1_15),
-        .res_buf_1_15_rdata (res_buf_1_15_rdata),
-        .out_we_1_15        (out_we_1_15),
-        .out_wr_addr_1_15   (out_wr_addr_1_15),
-        .out_wr_data_1_15   (out_wr_data_1_15),
-        .res_rd_addr_2_0    (res_rd_addr_2_0),
-        .res_buf_2_0_rdata  (res_buf_2_0_rdata),
-        .out_we_2_0         (out_we_2_0),
-        .out_wr_addr_2_0    (out_wr_addr_2_0),
-        .out_wr_data_2_0    (out_wr_data_2_0),
-        .res_rd_addr_2_1    (res_rd_addr_2_1),
-        .res_buf_2_1_rdata  (res_buf_2_1_rdata),
-        .out_we_2_1         (out_we_2_1),
-        .out_wr_addr_2_1    (out_wr_addr_2_1),
-        .out_wr_data_2_1    (out_wr_data_2_1),
-        .res_rd_addr_2_2    (res_rd_addr_2_2),
-        .res_buf_2_2_rdata  (res_buf_2_2_rdata),
-        .out_we_2_2         (out_we_2_2),
-        .out_wr_addr_2_2    (out_wr_addr_2_2),
-        .out_wr_data_2_2    (out_wr_data_2_2),
-        .res_rd_addr_2_3    (res_rd_addr_2_3),
-        .res_buf_2_3_rdata  (res_buf_2_3_rdata),
-        .out_we_2_3         (out_we_2_3),
-        .out_wr_addr_2_3    (out_wr_addr_2_3),
-        .out_wr_data_2_3    (out_wr_data_2_3),
-        .res_rd_addr_2_4    (res_rd_addr_2_4),
-        .res_buf_2_4_rdata  (res_buf_2_4_rdata),
-        .out_we_2_4         (out_we_2_4),
-        .out_wr_addr_2_4    (out_wr_addr_2_4),
-        .out_wr_data_2_4    (out_wr_data_2_4),
-        .res_rd_addr_2_5    (res_rd_addr_2_5),
-        .res_buf_2_5_rdata  (res_buf_2_5_rdata),
-        .out_we_2_5         (out_we_2_5),
-        .out_wr_addr_2_5    (out_wr_addr_2_5),
-        .out_wr_data_2_5    (out_wr_data_2_5),
-        .res_rd_addr_2_6    (res_rd_addr_2_6),
-        .res_buf_2_6_rdata  (res_buf_2_6_rdata),
-        .out_we_2_6         (out_we_2_6),
-        .out_wr_addr_2_6    (out_wr_addr_2_6),
-        .out_wr_data_2_6    (out_wr_data_2_6),
-        .res_rd_addr_2_7    (res_rd_addr_2_7),
-        .res_buf_2_7_rdata  (res_buf_2_7_rdata),
-        .out_we_2_7         (out_we_2_7),
-        .out_wr_addr_2_7    (out_wr_addr_2_7),
-        .out_wr_data_2_7    (out_wr_data_2_7),
-        .res_rd_addr_2_8    (res_rd_addr_2_8),
-        .res_buf_2_8_rdata  (res_buf_2_8_rdata),
-        .out_we_2_8         (out_we_2_8),
-        .out_wr_addr_2_8    (out_wr_addr_2_8),
-        .out_wr_data_2_8    (out_wr_data_2_8),
-        .res_rd_addr_2_9    (res_rd_addr_2_9),
-        .res_buf_2_9_rdata  (res_buf_2_9_rdata),
-        .out_we_2_9         (out_we_2_9),
-        .out_wr_addr_2_9    (out_wr_addr_2_9),
-        .out_wr_data_2_9    (out_wr_data_2_9),
-        .res_rd_addr_2_10   (res_rd_addr_2_10),
-        .res_buf_2_10_rdata (res_buf_2_10_rdata),
-        .out_we_2_10        (out_we_2_10),
-        .out_wr_addr_2_10   (out_wr_addr_2_10),
-        .out_wr_data_2_10   (out_wr_data_2_10),
-        .res_rd_addr_2_11   (res_rd_addr_2_11),
-        .res_buf_2_11_rdata (res_buf_2_11_rdata),
-        .out_we_2_11        (out_we_2_11),
-        .out_wr_addr_2_11   (out_wr_addr_2_11),
-        .out_wr_data_2_11   (out_wr_data_2_11),
-        .res_rd_addr_2_12   (res_rd_addr_2_12),
-        .res_buf_2_12_rdata (res_buf_2_12_rdata),
-        .out_we_2_12        (out_we_2_12),
-        .out_wr_addr_2_12   (out_wr_addr_2_12),
-        .out_wr_data_2_12   (out_wr_data_2_12),
-        .res_rd_addr_2_13   (res_rd_addr_2_13),
-        .res_buf_2_13_rdata (res_buf_2_13_rdata),
-        .out_we_2_13        (out_we_2_13),
-        .out_wr_addr_2_13   (out_wr_addr_2_13),
-        .out_wr_data_2_13   (out_wr_data_2_13),
-        .res_rd_addr_2_14   (res_rd_addr_2_14),
-        .res_buf_2_14_rdata (res_buf_2_14_rdata),
-        .out_we_2_14        (out_we_2_14),
-        .out_wr_addr_2_14   (out_wr_addr_2_14),
-        .out_wr_data_2_14   (out_wr_data_2_14),
-        .res_rd_addr_2_15   (res_rd_addr_2_15),
-        .res_buf_2_15_rdata (res_buf_2_15_rdata),
-        .out_we_2_15        (out_we_2_15),
-        .out_wr_addr_2_15   (out_wr_addr_2_15),
-        .out_wr_data_2_15   (out_wr_data_2_15),
-        .res_rd_addr_3_0    (res_rd_addr_3_0),
-        .res_buf_3_0_rdata  (res_buf_3_0_rdata),
-        .out_we_3_0         (out_we_3_0),
-        .out_wr_addr_3_0    (out_wr_addr_3_0),
-        .out_wr_data_3_0    (out_wr_data_3_0),
-        .res_rd_addr_3_1    (res_rd_addr_3_1),
-        .res_buf_3_1_rdata  (res_buf_3_1_rdata),
-        .out_we_3_1         (out_we_3_1),
-        .out_wr_addr_3_1    (out_wr_addr_3_1),
-        .out_wr_data_3_1    (out_wr_data_3_1),
-        .res_rd_addr_3_2    (res_rd_addr_3_2),
-        .res_buf_3_2_rdata  (res_buf_3_2_rdata),
-        .out_we_3_2         (out_we_3_2),
-        .out_wr_addr_3_2    (out_wr_addr_3_2),
-        .out_wr_data_3_2    (out_wr_data_3_2),
-        .res_rd_addr_3_3    (res_rd_addr_3_3),
-        .res_buf_3_3_rdata  (res_buf_3_3_rdata),
-        .out_we_3_3         (out_we_3_3),
-        .out_wr_addr_3_3    (out_wr_addr_3_3),
-        .out_wr_data_3_3    (out_wr_data_3_3),
-        .res_rd_addr_3_4    (res_rd_addr_3_4),
-        .res_buf_3_4_rdata  (res_buf_3_4_rdata),
-        .out_we_3_4         (out_we_3_4),
-        .out_wr_addr_3_4    (out_wr_addr_3_4),
-        .out_wr_data_3_4    (out_wr_data_3_4),
-        .res_rd_addr_3_5    (res_rd_addr_3_5),
-        .res_buf_3_5_rdata  (res_buf_3_5_rdata),
-        .out_we_3_5         (out_we_3_5),
-        .out_wr_addr_3_5    (out_wr_addr_3_5),
-        .out_wr_data_3_5    (out_wr_data_3_5),
-        .res_rd_addr_3_6    (res_rd_addr_3_6),
-        .res_buf_3_6_rdata  (res_buf_3_6_rdata),
-        .out_we_3_6         (out_we_3_6),
-        .out_wr_addr_3_6    (out_wr_addr_3_6),
-        .out_wr_data_3_6    (out_wr_data_3_6),
-        .res_rd_addr_3_7    (res_rd_addr_3_7),
-        .res_buf_3_7_rdata  (res_buf_3_7_rdata),
-        .out_we_3_7         (out_we_3_7),
-        .out_wr_addr_3_7    (out_wr_addr_3_7),
-        .out_wr_data_3_7    (out_wr_data_3_7),
-        .res_rd_addr_3_8    (res_rd_addr_3_8),
-        .res_buf_3_8_rdata  (res_buf_3_8_rdata),
-        .out_we_3_8         (out_we_3_8),
-        .out_wr_addr_3_8    (out_wr_addr_3_8),
-        .out_wr_data_3_8    (out_wr_data_3_8),
-        .res_rd_addr_3_9    (res_rd_addr_3_9),
-        .res_buf_3_9_rdata  (res_buf_3_9_rdata),
-        .out_we_3_9         (out_we_3_9),
-        .out_wr_addr_3_9    (out_wr_addr_3_9),
-        .out_wr_data_3_9    (out_wr_data_3_9),
-        .res_rd_addr_3_10   (res_rd_addr_3_10),
-        .res_buf_3_10_rdata (res_buf_3_10_rdata),
-        .out_we_3_10        (out_we_3_10),
-        .out_wr_addr_3_10   (out_wr_addr_3_10),
-        .out_wr_data_3_10   (out_wr_data_3_10),
-        .res_rd_addr_3_11   (res_rd_addr_3_11),
-        .res_buf_3_11_rdata (res_buf_3_11_rdata),
-        .out_we_3_11        (out_we_3_11),
-        .out_wr_addr_3_11   (out_wr_addr_3_11),
-        .out_wr_data_3_11   (out_wr_data_3_11),
-        .res_rd_addr_3_12   (res_rd_addr_3_12),
-        .res_buf_3_12_rdata (res_buf_3_12_rdata),
-        .out_we_3_12        (out_we_3_12),
-        .out_wr_addr_3_12   (out_wr_addr_3_12),
-        .out_wr_data_3_12   (out_wr_data_3_12),
-        .res_rd_addr_3_13   (res_rd_addr_3_13),
-        .res_buf_3_13_rdata (res_buf_3_13_rdata),
-        .out_we_3_13        (out_we_3_13),
-        .out_wr_addr_3_13   (out_wr_addr_3_13),
-        .out_wr_data_3_13   (out_wr_data_3_13),
-        .res_rd_addr_3_14   (res_rd_addr_3_14),
-        .res_buf_3_14_rdata (res_buf_3_14_rdata),
-        .out_we_3_14        (out_we_3_14),
-        .out_wr_addr_3_14   (out_wr_addr_3_14),
-        .out_wr_data_3_14   (out_wr_data_3_14),
-        .res_rd_addr_3_15   (res_rd_addr_3_15),
-        .res_buf_3_15_rdata (res_buf_3_15_rdata),
-        .out_we_3_15        (out_we_3_15),
-        .out_wr_addr_3_15   (out_wr_addr_3_15),
-        .out_wr_data_3_15   (out_wr_data_3_15),
+        .res_rd_addr        (res_rd_addr),
+        .res_rdata          (res_rdata),
+        .out_we             (out_we),
+        .out_wr_addr        (out_wr_addr),
+        .out_wr_data        (out_wr_data),
         .p2_last_g          (p2_last_g),
         .p2_g               (p2_g),
         .p2_half            (p2_half),
-        .shadow_0_0_0       (shadow_0_0_0),
-        .shadow_0_0_1       (shadow_0_0_1),
-        .shadow_0_0_2       (shadow_0_0_2),
-        .shadow_0_0_3       (shadow_0_0_3),
-        .shadow_0_1_0       (shadow_0_1_0),
-        .shadow_0_1_1       (shadow_0_1_1),
-        .shadow_0_1_2       (shadow_0_1_2),
-        .shadow_0_1_3       (shadow_0_1_3),
-        .shadow_0_2_0       (shadow_0_2_0),
-        .shadow_0_2_1       (shadow_0_2_1),
-        .shadow_0_2_2       (shadow_0_2_2),
-        .shadow_0_2_3       (shadow_0_2_3),
-        .shadow_0_3_0       (shadow_0_3_0),
-        .shadow_0_3_1       (shadow_0_3_1),
-        .shadow_0_3_2       (shadow_0_3_2),
-        .shadow_0_3_3       (shadow_0_3_3),
-        .shadow_1_0_0       (shadow_1_0_0),
-        .shadow_1_0_1       (shadow_1_0_1),
-        .shadow_1_0_2       (shadow_1_0_2),
-        .shadow_1_0_3       (shadow_1_0_3),
-        .shadow_1_1_0       (shadow_1_1_0),
-        .shadow_1_1_1       (shadow_1_1_1),
-        .shadow_1_1_2       (shadow_1_1_2),
-        .shadow_1_1_3       (shadow_1_1_3),
-        .shadow_1_2_0       (shadow_1_2_0),
-        .shadow_1_2_1       (shadow_1_2_1),
-        .shadow_1_2_2       (shadow_1_2_2),
-        .shadow_1_2_3       (shadow_1_2_3),
-        .shadow_1_3_0       (shadow_1_3_0),
-        .shadow_1_3_1       (shadow_1_3_1),
-        .shadow_1_3_2       (shadow_1_3_2),
-        .shadow_1_3_3       (shadow_1_3_3),
-        .shadow_2_0_0       (shadow_2_0_0),
-        .shadow_2_0_1       (shadow_2_0_1),
-        .shadow_2_0_2       (shadow_2_0_2),
-        .shadow_2_0_3       (shadow_2_0_3),
-        .shadow_2_1_0       (shadow_2_1_0),
-        .shadow_2_1_1       (shadow_2_1_1),
-        .shadow_2_1_2       (shadow_2_1_2),
-        .shadow_2_1_3       (shadow_2_1_3),
-        .shadow_2_2_0       (shadow_2_2_0),
-        .shadow_2_2_1       (shadow_2_2_1),
-        .shadow_2_2_2       (shadow_2_2_2),
-        .shadow_2_2_3       (shadow_2_2_3),
-        .shadow_2_3_0       (shadow_2_3_0),
-        .shadow_2_3_1       (shadow_2_3_1),
-        .shadow_2_3_2       (shadow_2_3_2),
-        .shadow_2_3_3       (shadow_2_3_3),
-        .shadow_3_0_0       (shadow_3_0_0),
-        .shadow_3_0_1       (shadow_3_0_1),
-        .shadow_3_0_2       (shadow_3_0_2),
-        .shadow_3_0_3       (shadow_3_0_3),
-        .shadow_3_1_0       (shadow_3_1_0),
-        .shadow_3_1_1       (shadow_3_1_1),
-        .shadow_3_1_2       (shadow_3_1_2),
-        .shadow_3_1_3       (shadow_3_1_3),
-        .shadow_3_2_0       (shadow_3_2_0),
-        .shadow_3_2_1       (shadow_3_2_1),
-        .shadow_3_2_2       (shadow_3_2_2),
-        .shadow_3_2_3       (shadow_3_2_3),
-        .shadow_3_3_0       (shadow_3_3_0),
-        .shadow_3_3_1       (shadow_3_3_1),
-        .shadow_3_3_2       (shadow_3_3_2),
-        .shadow_3_3_3       (shadow_3_3_3),
+        .shadows            (shadows),
         .rq_trigger         (rq_trigger)
     );
 

@@ -49,14 +49,8 @@ module st_18f03e4d_port_sequencer (
     output logic [15:0]  loads_done,
     output logic [15:0]  stores_done,
     input  logic [15:0]  requant_done_tiles,
-    output logic [15:0]  ring_ty_0,
-    output logic [15:0]  ring_ty_1,
-    output logic [15:0]  ring_ty_2,
-    output logic [15:0]  ring_ty_3,
-    output logic [15:0]  ring_tx_0,
-    output logic [15:0]  ring_tx_1,
-    output logic [15:0]  ring_tx_2,
-    output logic [15:0]  ring_tx_3,
+    output logic [63:0]  ring_ty,
+    output logic [63:0]  ring_tx,
     output logic [8:0]   ldr_halo_addr_h,
     output logic [7:0]   ldr_bank,
     output logic         ldr_halo_write,
@@ -65,70 +59,7 @@ module st_18f03e4d_port_sequencer (
     output logic [7:0]   ldr_res_col,
     output logic [8:0]   out_rd_addr,
     output logic         out_rd_en,
-    input  logic [7:0]   out_buf_0_0_rdata,
-    input  logic [7:0]   out_buf_0_1_rdata,
-    input  logic [7:0]   out_buf_0_2_rdata,
-    input  logic [7:0]   out_buf_0_3_rdata,
-    input  logic [7:0]   out_buf_0_4_rdata,
-    input  logic [7:0]   out_buf_0_5_rdata,
-    input  logic [7:0]   out_buf_0_6_rdata,
-    input  logic [7:0]   out_buf_0_7_rdata,
-    input  logic [7:0]   out_buf_0_8_rdata,
-    input  logic [7:0]   out_buf_0_9_rdata,
-    input  logic [7:0]   out_buf_0_10_rdata,
-    input  logic [7:0]   out_buf_0_11_rdata,
-    input  logic [7:0]   out_buf_0_12_rdata,
-    input  logic [7:0]   out_buf_0_13_rdata,
-    input  logic [7:0]   out_buf_0_14_rdata,
-    input  logic [7:0]   out_buf_0_15_rdata,
-    input  logic [7:0]   out_buf_1_0_rdata,
-    input  logic [7:0]   out_buf_1_1_rdata,
-    input  logic [7:0]   out_buf_1_2_rdata,
-    input  logic [7:0]   out_buf_1_3_rdata,
-    input  logic [7:0]   out_buf_1_4_rdata,
-    input  logic [7:0]   out_buf_1_5_rdata,
-    input  logic [7:0]   out_buf_1_6_rdata,
-    input  logic [7:0]   out_buf_1_7_rdata,
-    input  logic [7:0]   out_buf_1_8_rdata,
-    input  logic [7:0]   out_buf_1_9_rdata,
-    input  logic [7:0]   out_buf_1_10_rdata,
-    input  logic [7:0]   out_buf_1_11_rdata,
-    input  logic [7:0]   out_buf_1_12_rdata,
-    input  logic [7:0]   out_buf_1_13_rdata,
-    input  logic [7:0]   out_buf_1_14_rdata,
-    input  logic [7:0]   out_buf_1_15_rdata,
-    input  logic [7:0]   out_buf_2_0_rdata,
-    input  logic [7:0]   out_buf_2_1_rdata,
-    input  logic [7:0]   out_buf_2_2_rdata,
-    input  logic [7:0]   out_buf_2_3_rdata,
-    input  logic [7:0]   out_buf_2_4_rdata,
-    input  logic [7:0]   out_buf_2_5_rdata,
-    input  logic [7:0]   out_buf_2_6_rdata,
-    input  logic [7:0]   out_buf_2_7_rdata,
-    input  logic [7:0]   out_buf_2_8_rdata,
-    input  logic [7:0]   out_buf_2_9_rdata,
-    input  logic [7:0]   out_buf_2_10_rdata,
-    input  logic [7:0]   out_buf_2_11_rdata,
-    input  logic [7:0]   out_buf_2_12_rdata,
-    input  logic [7:0]   out_buf_2_13_rdata,
-    input  logic [7:0]   out_buf_2_14_rdata,
-    input  logic [7:0]   out_buf_2_15_rdata,
-    input  logic [7:0]   out_buf_3_0_rdata,
-    input  logic [7:0]   out_buf_3_1_rdata,
-    input  logic [7:0]   out_buf_3_2_rdata,
-    input  logic [7:0]   out_buf_3_3_rdata,
-    input  logic [7:0]   out_buf_3_4_rdata,
-    input  logic [7:0]   out_buf_3_5_rdata,
-    input  logic [7:0]   out_buf_3_6_rdata,
-    input  logic [7:0]   out_buf_3_7_rdata,
-    input  logic [7:0]   out_buf_3_8_rdata,
-    input  logic [7:0]   out_buf_3_9_rdata,
-    input  logic [7:0]   out_buf_3_10_rdata,
-    input  logic [7:0]   out_buf_3_11_rdata,
-    input  logic [7:0]   out_buf_3_12_rdata,
-    input  logic [7:0]   out_buf_3_13_rdata,
-    input  logic [7:0]   out_buf_3_14_rdata,
-    input  logic [7:0]   out_buf_3_15_rdata
+    input  logic [511:0] out_rdata
 );
 
     logic         xfer_first;
@@ -480,12 +411,12 @@ module st_18f03e4d_port_sequencer (
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_g_x0 + {10'd0, d_hwid});
     assign ldr_g_vx = (({2'd0, d_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldr_g_xo);
-    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty_3 : ring_ty_2) : (ldr_next_index[0] ? ring_ty_1 : ring_ty_0)) : scan_ty} * 18'd4;
+    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : scan_ty} * 18'd4;
     assign ldr_gi_y0 = (d_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, d_pad};
     assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
     assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldr_gi_y0 + {10'd0, d_hh});
     assign ldr_gi_vy = (({2'd0, d_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx_3 : ring_tx_2) : (ldr_next_index[0] ? ring_tx_1 : ring_tx_0)) : scan_tx} * 18'd4;
+    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : scan_tx} * 18'd4;
     assign ldr_gi_x0 = (d_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, d_pad};
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_gi_x0 + {10'd0, d_hwid});
@@ -512,8 +443,8 @@ module st_18f03e4d_port_sequencer (
             ldr_j <= 16'd0;
         end else begin
             if (ldr_init_ring || ldr_init_grant) begin
-                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty_3 : ring_ty_2) : (ldr_next_index[0] ? ring_ty_1 : ring_ty_0)) : scan_ty;
-                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx_3 : ring_tx_2) : (ldr_next_index[0] ? ring_tx_1 : ring_tx_0)) : scan_tx;
+                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : scan_ty;
+                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : scan_tx;
                 ldr_in_res <= 1'b0;
                 ldr_y <= ldr_gi_ylo;
                 ldr_x <= ldr_gi_xlo;
@@ -623,8 +554,8 @@ module st_18f03e4d_port_sequencer (
         end else begin
             st_rd_col <= st_rd_c;
             if (grant_store) begin
-                st_ty <= st_ring_index[1] ? (st_ring_index[0] ? ring_ty_3 : ring_ty_2) : (st_ring_index[0] ? ring_ty_1 : ring_ty_0);
-                st_tx <= st_ring_index[1] ? (st_ring_index[0] ? ring_tx_3 : ring_tx_2) : (st_ring_index[0] ? ring_tx_1 : ring_tx_0);
+                st_ty <= st_ring_index[1] ? (st_ring_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_ring_index[0] ? ring_ty[31:16] : ring_ty[15:0]);
+                st_tx <= st_ring_index[1] ? (st_ring_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_ring_index[0] ? ring_tx[31:16] : ring_tx[15:0]);
                 st_half <= stores_granted[0];
                 st_r <= 18'd0;
                 st_c <= 18'd0;
@@ -637,7 +568,7 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? {out_buf_3_15_rdata, out_buf_3_14_rdata, out_buf_3_13_rdata, out_buf_3_12_rdata, out_buf_3_11_rdata, out_buf_3_10_rdata, out_buf_3_9_rdata, out_buf_3_8_rdata, out_buf_3_7_rdata, out_buf_3_6_rdata, out_buf_3_5_rdata, out_buf_3_4_rdata, out_buf_3_3_rdata, out_buf_3_2_rdata, out_buf_3_1_rdata, out_buf_3_0_rdata} : {out_buf_2_15_rdata, out_buf_2_14_rdata, out_buf_2_13_rdata, out_buf_2_12_rdata, out_buf_2_11_rdata, out_buf_2_10_rdata, out_buf_2_9_rdata, out_buf_2_8_rdata, out_buf_2_7_rdata, out_buf_2_6_rdata, out_buf_2_5_rdata, out_buf_2_4_rdata, out_buf_2_3_rdata, out_buf_2_2_rdata, out_buf_2_1_rdata, out_buf_2_0_rdata}) : (st_rd_col[0] ? {out_buf_1_15_rdata, out_buf_1_14_rdata, out_buf_1_13_rdata, out_buf_1_12_rdata, out_buf_1_11_rdata, out_buf_1_10_rdata, out_buf_1_9_rdata, out_buf_1_8_rdata, out_buf_1_7_rdata, out_buf_1_6_rdata, out_buf_1_5_rdata, out_buf_1_4_rdata, out_buf_1_3_rdata, out_buf_1_2_rdata, out_buf_1_1_rdata, out_buf_1_0_rdata} : {out_buf_0_15_rdata, out_buf_0_14_rdata, out_buf_0_13_rdata, out_buf_0_12_rdata, out_buf_0_11_rdata, out_buf_0_10_rdata, out_buf_0_9_rdata, out_buf_0_8_rdata, out_buf_0_7_rdata, out_buf_0_6_rdata, out_buf_0_5_rdata, out_buf_0_4_rdata, out_buf_0_3_rdata, out_buf_0_2_rdata, out_buf_0_1_rdata, out_buf_0_0_rdata});
+    assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_rdata[511:384] : out_rdata[383:256]) : (st_rd_col[0] ? out_rdata[255:128] : out_rdata[127:0]);
     assign st_last_req = st_accept && st_last;
     assign pass_end = (st_last_req && (stores_granted == loads_granted)) && !scan_valid;
 
@@ -645,14 +576,8 @@ module st_18f03e4d_port_sequencer (
     always @(posedge clk) begin
         if (rst) begin
             ev_store_end_r <= 1'b0;
-            ring_ty_0 <= 16'd0;
-            ring_tx_0 <= 16'd0;
-            ring_ty_1 <= 16'd0;
-            ring_tx_1 <= 16'd0;
-            ring_ty_2 <= 16'd0;
-            ring_tx_2 <= 16'd0;
-            ring_ty_3 <= 16'd0;
-            ring_tx_3 <= 16'd0;
+            ring_ty <= 64'd0;
+            ring_tx <= 64'd0;
             loads_granted <= 16'd0;
             last_was_load <= 1'b0;
             xfer_is_store <= 1'b0;
@@ -664,22 +589,8 @@ module st_18f03e4d_port_sequencer (
         end else begin
             ev_store_end_r <= st_last_req;
             if (grant_load) begin
-                if (loads_granted[1:0] == 2'd0) begin
-                    ring_ty_0 <= scan_ty;
-                    ring_tx_0 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd1) begin
-                    ring_ty_1 <= scan_ty;
-                    ring_tx_1 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd2) begin
-                    ring_ty_2 <= scan_ty;
-                    ring_tx_2 <= scan_tx;
-                end
-                if (loads_granted[1:0] == 2'd3) begin
-                    ring_ty_3 <= scan_ty;
-                    ring_tx_3 <= scan_tx;
-                end
+                ring_ty <= {(loads_granted[1:0] == 2'd3) ? scan_ty : ring_ty[63:48], (loads_granted[1:0] == 2'd2) ? scan_ty : ring_ty[47:32], (loads_granted[1:0] == 2'd1) ? scan_ty : ring_ty[31:16], (loads_granted[1:0] == 2'd0) ? scan_ty : ring_ty[15:0]};
+                ring_tx <= {(loads_granted[1:0] == 2'd3) ? scan_tx : ring_tx[63:48], (loads_granted[1:0] == 2'd2) ? scan_tx : ring_tx[47:32], (loads_granted[1:0] == 2'd1) ? scan_tx : ring_tx[31:16], (loads_granted[1:0] == 2'd0) ? scan_tx : ring_tx[15:0]};
                 loads_granted <= loads_granted + 16'd1;
                 last_was_load <= 1'b1;
                 xfer_is_store <= 1'b0;

@@ -11,19 +11,10 @@ module st_18f03e4d_weight_buffer (
     input  logic [31:0]  burst_rsp,
     input  logic [9:0]   weight_rd_addr,
     input  logic         weight_rd_en,
-    output logic [127:0] weight_bank_0_rdata,
-    output logic [127:0] weight_bank_1_rdata,
-    output logic [127:0] weight_bank_2_rdata,
-    output logic [127:0] weight_bank_3_rdata,
+    output logic [511:0] weight_rdata,
     input  logic         bias_rd_en,
-    input  logic [8:0]   bias_rd_addr_0,
-    output logic [127:0] bias_ram_0_rdata,
-    input  logic [8:0]   bias_rd_addr_1,
-    output logic [127:0] bias_ram_1_rdata,
-    input  logic [8:0]   bias_rd_addr_2,
-    output logic [127:0] bias_ram_2_rdata,
-    input  logic [8:0]   bias_rd_addr_3,
-    output logic [127:0] bias_ram_3_rdata
+    input  logic [35:0]  bias_rd_addr,
+    output logic [511:0] bias_rdata
 );
 
     logic [23:0] wl_word;
@@ -32,14 +23,7 @@ module st_18f03e4d_weight_buffer (
     logic        wl_weight_write;
     logic        wl_bias_write;
     logic [9:0]  wl_addr;
-    logic [127:0] weight_bank_0 [0:1023];
-    logic [127:0] weight_bank_1 [0:1023];
-    logic [127:0] weight_bank_2 [0:1023];
-    logic [127:0] weight_bank_3 [0:1023];
-    logic [127:0] bias_ram_0 [0:257];
-    logic [127:0] bias_ram_1 [0:257];
-    logic [127:0] bias_ram_2 [0:257];
-    logic [127:0] bias_ram_3 [0:257];
+    logic [3:0]  weight_bank_we;
 
     assign wl_weight_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp >= pass_bias_words);
     assign wl_bias_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp < pass_bias_words);
@@ -73,85 +57,32 @@ module st_18f03e4d_weight_buffer (
     end
 
     assign wl_addr = 10'(wl_group_base + {8'd0, wl_word});
+    assign weight_bank_we = wl_weight_write ? ({3'd0, 1'b1} << wl_bank) : 4'd0;
 
-    // weight_bank_0: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd0)) begin
-            weight_bank_0[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_0_rdata <= weight_bank_0[weight_rd_addr];
-        end
+    // weight_bank: 4 instances of st_18f03e4d_ram_1024x128
+    for (genvar l = 0; l < 4; l = l + 1) begin : g_weight_bank
+        st_18f03e4d_ram_1024x128 u_weight_bank (
+            .clk   (clk),
+            .we    (weight_bank_we[l]),
+            .waddr (wl_addr),
+            .wdata (mem_rsp_rdata),
+            .re    (weight_rd_en),
+            .raddr (weight_rd_addr),
+            .rdata (weight_rdata[l*128 +: 128])
+        );
     end
 
-    // weight_bank_1: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd1)) begin
-            weight_bank_1[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_1_rdata <= weight_bank_1[weight_rd_addr];
-        end
-    end
-
-    // weight_bank_2: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd2)) begin
-            weight_bank_2[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_2_rdata <= weight_bank_2[weight_rd_addr];
-        end
-    end
-
-    // weight_bank_3: 1024 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_weight_write && (wl_bank == 3'd3)) begin
-            weight_bank_3[wl_addr] <= mem_rsp_rdata;
-        end
-        if (weight_rd_en) begin
-            weight_bank_3_rdata <= weight_bank_3[weight_rd_addr];
-        end
-    end
-
-    // bias_ram_0: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_0[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_0_rdata <= bias_ram_0[bias_rd_addr_0];
-        end
-    end
-
-    // bias_ram_1: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_1[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_1_rdata <= bias_ram_1[bias_rd_addr_1];
-        end
-    end
-
-    // bias_ram_2: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_2[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_2_rdata <= bias_ram_2[bias_rd_addr_2];
-        end
-    end
-
-    // bias_ram_3: 258 x 128 bits, 1 write port, 1 registered read port
-    always @(posedge clk) begin
-        if (wl_bias_write) begin
-            bias_ram_3[burst_rsp[8:0]] <= mem_rsp_rdata;
-        end
-        if (bias_rd_en) begin
-            bias_ram_3_rdata <= bias_ram_3[bias_rd_addr_3];
-        end
+    // bias_ram: 4 instances of st_18f03e4d_ram_258x128
+    for (genvar l = 0; l < 4; l = l + 1) begin : g_bias_ram
+        st_18f03e4d_ram_258x128 u_bias_ram (
+            .clk   (clk),
+            .we    (wl_bias_write),
+            .waddr (burst_rsp[8:0]),
+            .wdata (mem_rsp_rdata),
+            .re    (bias_rd_en),
+            .raddr (bias_rd_addr[l*9 +: 9]),
+            .rdata (bias_rdata[l*128 +: 128])
+        );
     end
 
 endmodule

@@ -14,6 +14,8 @@ final class AcceleratorBuilder {
     /// The CSR map (§8): offsets of the write decode and the read mux, field bit ranges.
     let regs: RegisterMap
     let m: ModuleBuilder
+    /// Modules instantiated in arrays (RAMs, PE, requant lane, …), by name: built once.
+    var blocks: [String: Module] = [:]
 
     // Geometry constants
     let tH: Int, tW: Int, LK: Int, LC: Int, B: Int
@@ -62,24 +64,35 @@ final class AcceleratorBuilder {
 
     // Port sequencer / counters shared with compute + requant
     var loadsDone: Signal!, storesDone: Signal!, rqDone: Signal!
-    var ringTy: [Signal] = [], ringTx: [Signal] = []
+    /// The tiles of the transfers in flight (a ring of 4, slot = tile number mod 4): packed
+    /// registers `ring_ty`/`ring_tx`, slot i at element i; `ringTy`/`ringTx` are the slots.
+    var ringTyR: Signal!, ringTxR: Signal!
+    var ringTy: [Expr] { fields(ringTyR, width: cntW) }
+    var ringTx: [Expr] { fields(ringTxR, width: cntW) }
     var xIssue: Signal!, xIsStore: Signal!, grantLoad: Signal!, grantStore: Signal!
     var passEnd: Signal!, li: Signal!
 
     // Compute
     var cpTile: Signal!, cpRunning: Signal!, cpStart: Signal!, cpIssue: Signal!
 
-    // Buffers (write/read ports filled by the engines)
-    var weightRdata: [Signal] = []
+    // Buffers (write/read ports filled by the engines). Per-bank / per-lane / per-byte signals are
+    // packed buses: element i of a bus of W-bit elements is bits [i·W, (i+1)·W).
+    /// Read data of the weight banks, lane l's word at element l.
+    var weightRdata: Signal!
 
     let cntW = 16  // tile counters
     var burstReqValidW: Signal!, burstReqAddrW: Signal!, maskRspW: Signal!, maskRspIndexW: Signal!
     var weightRdAddrW: Signal!, weightRdEnW: Signal!, biasRdEnW: Signal!
-    var biasRdAddrW: [Signal] = [], biasRdata: [Signal] = []
+    /// Bias RAM copies: lane l's read address and read data at element l.
+    var biasRdAddrW: Signal!, biasRdata: Signal!
     // Buffers created by the port sequencer, read/written by compute and requant
-    var inRdAddrW: [Signal] = [], inRdEnW: Signal!, inRdata: [Signal] = []
-    var outWeW: [[Signal]] = [], outWAddrW: [[Signal]] = [], outWDataW: [[Signal]] = []
-    var resRdAddrW: [[Signal]] = [], resRdEnW: Signal!, resRdata: [[Signal]] = []
+    /// Halo banks: bank (by·tileW + bx)'s read address and read data at that element.
+    var inRdAddrW: Signal!, inRdEnW: Signal!, inRdata: Signal!
+    /// Output buffer writes, per byte lane b (the same for every tile column): enable, address;
+    /// data of (b, column c) at element b·tileW + c.
+    var outWeW: Signal!, outWAddrW: Signal!, outWDataW: Signal!
+    /// Residual buffer reads: address per byte lane b (every column), data of (column c, b) at element c·B + b.
+    var resRdAddrW: Signal!, resRdEnW: Signal!, resRdata: Signal!
     var ringY0: [Signal] = []
     var evLoadReadyR: Signal!, evStoreEndR: Signal!
 
@@ -107,9 +120,9 @@ final class AcceleratorBuilder {
         ports()
         csrRegisters()
         derived()
-        topSequencer()
-        maskScanner()
-        portSequencer()
+        try topSequencer()
+        try maskScanner()
+        try portSequencer()
         try computeEngine()
         csrReadAndCounters()
         return try m.build()

@@ -10,6 +10,8 @@ import AcceleratorSpec
 /// | top | `<prefix>accel` |
 /// | engine `<engine>` (instance `u_<engine>`) | `<prefix><engine>` |
 /// | PE | `<prefix>pe` |
+/// | building block of an instance array (`requant_lane`, `operand_row`, …) | `<prefix><block>` |
+/// | 1R1W RAM of D words × W bits (the buffers' banks and byte slices) | `<prefix>ram_<D>x<W>` |
 ///
 /// The default prefix is `st_` + the first 8 hex digits of `HardwareConfig.contentHash` + `_`
 /// (e.g. `st_d46b06b8_`); `sparsetile generate --prefix NAME` overrides it. File names follow
@@ -50,4 +52,9 @@ public struct AcceleratorNames: Hashable, Sendable {
     public func engine(_ name: String) -> String { prefix + name }
     /// The processing element, `<prefix>pe`.
     public var pe: String { engine("pe") }
+    /// A building block instantiated in an instance array (e.g. `requant_lane`), `<prefix><name>`.
+    public func block(_ name: String) -> String { prefix + name }
+    /// The 1R1W RAM of `depth` words of `width` bits, `<prefix>ram_<depth>x<width>`: one module per
+    /// shape, shared by every buffer of that shape.
+    public func ram(depth: Int, width: Int) -> String { prefix + "ram_\(depth)x\(width)" }
 }

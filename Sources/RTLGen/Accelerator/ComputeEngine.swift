@@ -47,22 +47,25 @@ extension AcceleratorBuilder {
         let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
         let half = cpTile[0]
         let awI = Memory.addressWidth(depth: 2 * DI)
+        // Bank (by, bx) reads address rowTerm[by] + colTerm[bx] + word (+ DI in the second half).
         var rowTerm: [Expr] = [], colTerm: [Expr] = []
         for by in 0..<tH {
             let q = qa.fit(8) + mux(k(by, 8) < raW, k(1, 8), k(0, 8))
             let rs = m.wire("cp_rs_\(by)", mux(dS2, (q << 1) | kyE[0].fit(8), q))
-            rowTerm.append(m.wire("cp_row_term_\(by)", umul(rs, dCSCW, 32)).expr)
+            rowTerm.append(umul(rs, dCSCW, 32))
         }
         for bx in 0..<tW {
             let q = qb.fit(8) + mux(k(bx, 8) < rbW, k(1, 8), k(0, 8))
             let cs = m.wire("cp_cs_\(bx)", mux(dS2, (q << 1) | kxE[0].fit(8), q))
-            colTerm.append(m.wire("cp_col_term_\(bx)", umul(cs, dCW, 32)).expr)
+            colTerm.append(umul(cs, dCW, 32))
         }
+        let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
+        let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
         m.assign(inRdEnW, cpIssue)
-        for by in 0..<tH { for bx in 0..<tW {
-            let addr = rowTerm[by] + colTerm[bx] + wIdx
-            m.assign(inRdAddrW[by * tW + bx], mux(half, addr + DI, addr).fit(awI))
-        } }
+        m.instanceArray(try haloReadAddress(), name: "halo_rd_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
+            "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
+            "word": .shared(wIdx), "half": .shared(half), "addr": .slice(inRdAddrW),
+        ])
         let tap = umul(kyE, dK, 16) + kxE.fit(16)
         m.assign(weightRdEnW, cpIssue)
         m.assign(weightRdAddrW, (umul(gE, dK2CW, 32) + umul(tap, dCW, 32) + wIdx).fit(weightRdAddrW.width))
@@ -90,26 +93,24 @@ extension AcceleratorBuilder {
             p.assign(p1RowOk, cat(rowOk.reversed())); p.assign(p1ColOk, cat(colOk.reversed()))
         }
         m.submodule("pe_array", documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, accumulators and shadows.")
-        // ---- stage 1: rotate, zero, multiply + reduce ----
+        // ---- stage 1: chunk, rotate, zero, multiply + reduce ----
         let lw = 8 * LC
+        let nBanks = tH * tW
         let shAmt = m.wire("p1_bit_off", cat(p1Off, k(0, 3)).fit(bitsFor(8 * B)))
-        let seg = (0..<(tH * tW)).map { m.wire("seg_\($0)", (inRdata[$0] >> shAmt).trunc(lw)) }
-        let wseg = (0..<LK).map { m.wire("wseg_\($0)", (weightRdata[$0] >> shAmt).trunc(lw)) }
-        let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
-        var operand: [[Signal]] = []
-        for py in 0..<tH {
-            let t = p1Ra + py
-            let ri = m.wire("rot_row_\(py)", mux(t >= tH, t - tH, t).fit(rbits))
-            let rowVals = (0..<tW).map { bx in m.wire("rot_\(py)_\(bx)", select(ri, (0..<tH).map { seg[$0 * tW + bx] })) }
-            var line: [Signal] = []
-            for px in 0..<tW {
-                let u = p1Rb + px
-                let ci = mux(u >= tW, u - tW, u).fit(cbits)
-                let ok = p1RowOk[py] && p1ColOk[px]
-                line.append(m.wire("opnd_\(py)_\(px)", mux(ok, select(ci, rowVals), Expr.zeros(width: lw))))
-            }
-            operand.append(line)
-        }
+        let chunkSel = try chunkSelect()
+        let haloChunks = m.wire("halo_chunks", width: nBanks * lw)
+        m.instanceArray(chunkSel, name: "halo_chunk", dimensions: [("bank", nBanks)], connections: [
+            "word": .slice(inRdata), "bit_off": .shared(shAmt), "chunk": .slice(haloChunks),
+        ])
+        let weightChunks = m.wire("weight_chunks", width: LK * lw)
+        m.instanceArray(chunkSel, name: "weight_chunk", dimensions: [("l", LK)], connections: [
+            "word": .slice(weightRdata), "bit_off": .shared(shAmt), "chunk": .slice(weightChunks),
+        ])
+        let operands = m.wire("pe_operands", width: nBanks * lw)
+        m.instanceArray(try operandRow(), name: "operand_row", dimensions: [("y", tH)], connections: [
+            "chunks": .shared(haloChunks), "ra": .shared(p1Ra), "rb": .shared(p1Rb), "row": .index("y"),
+            "row_ok": .slice(p1RowOk, over: "y"), "col_ok": .shared(p1ColOk), "operands": .slice(operands),
+        ])
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
         let p2G = m.reg("p2_g", width: 16), p2Half = m.reg("p2_half", width: 1)
@@ -117,21 +118,81 @@ extension AcceleratorBuilder {
         m.clocked("pipe_stage1_data", resetless: true) { p in
             p.assign(p2First, p1First); p.assign(p2Last, p1Last); p.assign(p2LastG, p1LastG); p.assign(p2G, p1G); p.assign(p2Half, p1Half)
         }
-        let pe = try processingElement()
-        var shadows: [Signal] = []
-        for py in 0..<tH { for px in 0..<tW { for l in 0..<LK {
-            let shadow = m.wire("shadow_\(py)_\(px)_\(l)", width: accW, signed: true)
-            m.instance(pe, name: "u_pe_\(py)_\(px)_\(l)", connections: [
-                "clk": clk, "rst": rst, "operand": operand[py][px], "weights": wseg[l],
-                "valid": p2Valid, "first": p2First, "last": p2Last, "shadow": shadow,
-            ])
-            shadows.append(shadow)
-        } } }
-        requantEngine(trigger: m.wire("rq_trigger", p2Valid && p2Last), trigG: p2G, trigHalf: p2Half, trigLastG: p2LastG, shadows: shadows)
+        // PE (y, x, l): the operand of pixel (y, x), the weights of lane l; its shadow at element (y·tileW + x)·lanesK + l.
+        let shadows = m.wire("shadows", width: nBanks * LK * accW)
+        m.instanceArray(try processingElement(), name: "pe", dimensions: [("y", tH), ("x", tW), ("l", LK)], connections: [
+            "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands, over: "y", "x"), "weights": .slice(weightChunks, over: "l"),
+            "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "shadow": .slice(shadows),
+        ])
+        try requantEngine(trigger: m.wire("rq_trigger", p2Valid && p2Last), trigG: p2G, trigHalf: p2Half, trigLastG: p2LastG, shadows: shadows)
     }
 }
 
 extension AcceleratorBuilder {
+    /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, in the
+    /// tile's half of the bank (`<prefix>halo_read_addr`, one per bank).
+    func haloReadAddress() throws -> Module {
+        let name = names.block("halo_read_addr")
+        if let b = blocks[name] { return b }
+        let r = ModuleBuilder(name, documentation: "Halo bank read address (§6.2): row term + column term + word, + DI in the second half.")
+        let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
+        let word = r.input("word", width: 32), half = r.input("half")
+        let addr = r.output("addr", width: Memory.addressWidth(depth: 2 * DI))
+        let sum = r.wire("sum", rowTerm + colTerm + word)
+        r.assign(addr, mux(half, sum + DI, sum.expr).fit(addr.width))
+        r.allowUnused(sum)
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+
+    /// The lanesC-byte chunk at bit offset `bit_off` of a B-byte buffer word (stage 1;
+    /// `<prefix>chunk_select`, one per halo bank and per weight bank).
+    func chunkSelect() throws -> Module {
+        let name = names.block("chunk_select")
+        if let b = blocks[name] { return b }
+        let r = ModuleBuilder(name, documentation: "The \(LC)-byte chunk at bit offset bit_off of a \(B)-byte word.")
+        let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B))
+        let chunk = r.output("chunk", width: 8 * LC)
+        r.assign(chunk, (word >> off).trunc(8 * LC))
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+
+    /// PE row `row`'s operands (stage 1, §6.2): the halo chunks rotated by (ra + row, rb + px) onto
+    /// the row's tileW PEs, zero where the row or the column is outside the map
+    /// (`<prefix>operand_row`, one per tile row).
+    func operandRow() throws -> Module {
+        let name = names.block("operand_row")
+        if let b = blocks[name] { return b }
+        let lw = 8 * LC
+        let r = ModuleBuilder(name, documentation: """
+            Operands of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero outside the map.
+            chunks: the \(tH)x\(tW) banks' chunks, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
+            """)
+        let chunks = r.input("chunks", width: tH * tW * lw)
+        let ra = r.input("ra", width: 8), rb = r.input("rb", width: 8), row = r.input("row", width: 8)
+        let rowOk = r.input("row_ok"), colOk = r.input("col_ok", width: tW)
+        let out = r.output("operands", width: tW * lw)
+        let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
+        let t = r.wire("bank_row_sum", ra + row)
+        let bankRow = r.wire("bank_row", mux(t >= tH, t - tH, t.expr).fit(rbits))
+        let rot = r.wire("rot", select(bankRow, fields(chunks, width: tW * lw)))
+        var ops: [Expr] = []
+        for px in 0..<tW {
+            let u = rb + px
+            let ci = mux(u >= tW, u - tW, u).fit(cbits)
+            ops.append(r.wire("opnd_\(px)", mux(rowOk && colOk[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
+        }
+        r.assign(out, cat(ops.reversed()))
+        if tH == 1 { r.allowUnused(bankRow) }  // one bank row: no rotation
+        if tW == 1 { r.allowUnused(rb) }
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+
     /// One PE: a lanesC-wide signed 8-bit dot product registered in stage 1, accumulated in
     /// stage 2 (restarted at a step's first chunk) and copied to the shadow register at the
     /// kgroup's last step, where the requant engine reads it. One module, instantiated

@@ -48,31 +48,81 @@ extension ModuleBuilder {
         }
         return (cat(qb), rem.fit(d.width))
     }
+}
 
-    /// Lowest set bit of `v`: (any bit set, its index).
-    func lowestSetBit(_ name: String, _ v: some ExprConvertible) -> (found: Expr, index: Expr) {
+/// `width` bits with only bit `index` set (all zero when `index` ≥ `width`): a decoder, as one shift.
+func onehot(_ index: some ExprConvertible, width: Int) -> Expr {
+    let one = width == 1 ? k(1, 1) : cat(Expr.zeros(width: width - 1), k(1, 1))
+    return one << index.expr.asUnsigned
+}
+
+/// The `width`-bit fields of `bus`, element i at bits [i·width, (i+1)·width).
+func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
+    let e = bus.expr
+    return (0..<(e.width / width)).map { e[($0 * width)...($0 * width + width - 1)] }
+}
+
+extension AcceleratorBuilder {
+    /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
+    /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
+    /// instantiate it in arrays. One module per shape.
+    func ram(depth: Int, width: Int) throws -> Module {
+        let name = names.ram(depth: depth, width: width)
+        if let m = blocks[name] { return m }
+        let r = ModuleBuilder(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).")
+        _ = r.clock()
+        let aw = Memory.addressWidth(depth: depth)
+        let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
+        let re = r.input("re"), raddr = r.input("raddr", width: aw)
+        let rdata = r.output("rdata", width: width)
+        r.assign(rdata, r.memory("mem", width: width, depth: depth,
+                                 write: MemoryWritePort(enable: we, address: waddr, data: wdata),
+                                 read: MemoryReadPort(enable: re, address: raddr)))
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+}
+
+extension AcceleratorBuilder {
+    /// Lowest set bit of `v`: (any bit set, its index), from one `<prefix>lowest_set_bit_<n>`
+    /// instance `u_<name>` (n: v's width rounded up to a power of two, v zero-extended), whose
+    /// outputs are the wires `<name>_found` and `<name>_idx`.
+    func lowestSetBit(_ name: String, _ v: some ExprConvertible) throws -> (found: Signal, index: Expr) {
         let e = v.expr.asUnsigned
         var n = 1; while n < e.width { n *= 2 }
+        if n == 1 { return (m.wire("\(name)_found", e), k(0, 1)) }
         let padded = n == e.width ? e : cat(Expr.zeros(width: n - e.width), e)
-        var level: [(f: Expr, i: Expr?)] = (0..<n).map { (f: padded[$0], i: nil) }
-        var lv = 0
-        while level.count > 1 {
-            var next: [(f: Expr, i: Expr?)] = []
-            for p in 0..<(level.count / 2) {
-                let lo = level[2 * p], hi = level[2 * p + 1]
-                let fw = wire("\(name)_f\(lv)_\(p)", lo.f || hi.f)
-                if level.count == 2 { allowUnused(fw) }
-                let f = fw.expr
-                let idx: Expr
-                if let li = lo.i, let hiI = hi.i {
-                    idx = wire("\(name)_i\(lv)_\(p)", mux(lo.f, cat(k(0, 1), li), cat(k(1, 1), hiI))).expr
-                } else {
-                    idx = wire("\(name)_i\(lv)_\(p)", mux(lo.f, k(0, 1), k(1, 1))).expr
-                }
-                next.append((f, idx))
-            }
-            level = next; lv += 1
+        let found = m.wire("\(name)_found"), index = m.wire("\(name)_idx", width: log2Exact(n))
+        m.instance(try lowestSetBitModule(n), name: "u_\(name)", connections: ["v": padded, "found": found, "index": index])
+        return (found, index.expr)
+    }
+
+    /// `<prefix>lowest_set_bit_<n>` (n a power of two ≥ 2): whether `v` has a set bit and the
+    /// index of the lowest; the lower half's answer if it has one, else the upper half's, each from
+    /// an instance of `lowest_set_bit_<n/2>` (a balanced tree of halves).
+    func lowestSetBitModule(_ n: Int) throws -> Module {
+        let name = names.block("lowest_set_bit_\(n)")
+        if let b = blocks[name] { return b }
+        let lg = log2Exact(n)
+        let r = ModuleBuilder(name, documentation: n == 2
+            ? "Lowest set bit of a 2-bit v: found, index."
+            : "Lowest set bit of v: the lower half's if it has one, else the upper half's (two lowest_set_bit_\(n / 2)).")
+        let v = r.input("v", width: n)
+        let found = r.output("found"), index = r.output("index", width: lg)
+        if n == 2 {
+            r.assign(found, v[0] || v[1])
+            r.assign(index, mux(v[0], k(0, 1), k(1, 1)))
+        } else {
+            let hf = r.wire("half_found", width: 2), hi = r.wire("half_index", width: 2 * (lg - 1))
+            r.instanceArray(try lowestSetBitModule(n / 2), name: "half", dimensions: [("h", 2)], connections: [
+                "v": .slice(v), "found": .slice(hf), "index": .slice(hi),
+            ])
+            r.assign(found, hf[0] || hf[1])
+            r.assign(index, mux(hf[0], cat(k(0, 1), hi[0...(lg - 2)]), cat(k(1, 1), hi[(lg - 1)...(2 * lg - 3)])))
         }
-        return (level[0].f, level[0].i ?? k(0, 1))
+        let m = try r.build()
+        blocks[name] = m
+        return m
     }
 }

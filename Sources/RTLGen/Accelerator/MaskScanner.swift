@@ -9,7 +9,7 @@
 /// non-empty word is read and becomes the current word. The registered result is the same, cycle
 /// for cycle, as a priority encoder over a pending copy of the whole mask, at a fraction of the area.
 extension AcceleratorBuilder {
-    func maskScanner() {
+    func maskScanner() throws {
         m.submodule("mask_scanner", documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         let wb = 8 * B
         let lgWb = log2Exact(wb)
@@ -27,11 +27,12 @@ extension AcceleratorBuilder {
         let passStart = m.wire("scan_pass_start", inWeights && !weightsBefore)
 
         // ---- which word is next: the first non-empty word of the mask, and the first after the current one ----
-        let (_, firstIdx) = m.lowestSetBit("scan_first", nonEmpty)
+        let (firstAny, firstIdx) = try lowestSetBit("scan_first", nonEmpty)
+        m.allowUnused(firstAny)  // the first word is read at a pass start, when the mask has a set bit
         let firstWord = m.wire("scan_first_word", firstIdx.fit(idxW))
         let allWords = ~Expr.zeros(width: maxMw)
         let later = m.wire("scan_later", nonEmpty & (allWords << (curWord.zext(idxW + 1) + 1)))
-        let (nextAny, nextIdx) = m.lowestSetBit("scan_next_word", later)
+        let (nextAny, nextIdx) = try lowestSetBit("scan_next_word", later)
         let nextWord = m.wire("scan_next_word_index", nextIdx.fit(idxW))
         let depth = max(maxMw, 2), aw = Memory.addressWidth(depth: depth)
         let rspIdx = maskRspIndexW!
@@ -40,7 +41,7 @@ extension AcceleratorBuilder {
                                 read: MemoryReadPort(enable: k(1, 1), address: mux(passStart, firstWord, nextWord).fit(aw)))
 
         // ---- the registered result: the current word's lowest pending bit ----
-        let (found, bIdx) = m.lowestSetBit("scan_bit", curBits)
+        let (found, bIdx) = try lowestSetBit("scan_bit", curBits)
         let j = m.wire("scan_next", cat(curWord, bIdx.fit(lgWb)))
         let (ty, tx) = m.udiv("scan_div", j.fit(cntW), dTW, qbits: cntW)
 

@@ -71,7 +71,7 @@ extension AcceleratorBuilder {
         return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g)
     }
 
-    func portSequencer() {
+    func portSequencer() throws {
         m.submodule("port_sequencer", documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
         let xState = m.reg("xfer_issue", width: 1, reset: 0)
         xIssue = xState
@@ -83,8 +83,8 @@ extension AcceleratorBuilder {
         loadsDone = m.reg("loads_done", width: cntW, reset: 0)
         storesDone = m.reg("stores_done", width: cntW, reset: 0)
         rqDone = m.wire("requant_done_tiles", width: cntW)
-        ringTy = (0..<4).map { m.reg("ring_ty_\($0)", width: cntW, reset: 0) }
-        ringTx = (0..<4).map { m.reg("ring_tx_\($0)", width: cntW, reset: 0) }
+        ringTyR = m.reg("ring_ty", width: 4 * cntW, reset: 0)
+        ringTxR = m.reg("ring_tx", width: 4 * cntW, reset: 0)
 
         let wantStore = m.wire("xfer_want_store", mux(scanValid, li >= 3 && lastWasLoad, k(1, 1)))
         let eligLoad = m.wire("xfer_elig_load", li < 2 || rqDone + 1 >= li)
@@ -138,13 +138,14 @@ extension AcceleratorBuilder {
         let haloWrite = m.wire("ldr_halo_write", rsp && !lr.inRes)
         inRdEnW = m.wire("in_rd_en")
         m.submodule("halo_buffer", documentation: "Double-buffered halo input buffer: tileH·tileW banks (§6.2).")
-        for bank in 0..<(tH * tW) {
-            let a = m.wire("in_rd_addr_\(bank)", width: awI)
-            inRdAddrW.append(a)
-            inRdata.append(m.memory("halo_bank_\(bank)", width: 8 * B, depth: 2 * DI,
-                                    write: MemoryWritePort(enable: haloWrite && bankIdx == bank, address: hAddrH, data: memRspRdata),
-                                    read: MemoryReadPort(enable: inRdEnW, address: a)))
-        }
+        let nBanks = tH * tW
+        let bankWe = m.wire("halo_bank_we", mux(haloWrite, onehot(bankIdx, width: nBanks), Expr.zeros(width: nBanks)))
+        inRdAddrW = m.wire("in_rd_addr", width: nBanks * awI)
+        inRdata = m.wire("halo_rdata", width: nBanks * 8 * B)
+        m.instanceArray(try ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", nBanks)], connections: [
+            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(hAddrH), "wdata": .shared(memRspRdata),
+            "re": .shared(inRdEnW), "raddr": .slice(inRdAddrW), "rdata": .slice(inRdata),
+        ])
         m.submodule("port_sequencer")
         // Residual / output buffers: memory (c, b) holds byte b of words of tile column c; address (half·tileH + r)·DO + j.
         let awO = Memory.addressWidth(depth: 2 * tH * DO)
@@ -188,28 +189,29 @@ extension AcceleratorBuilder {
             }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
         }
         m.submodule("tile_buffers", documentation: "Residual and output tile buffers, byte-sliced per tile column (§6.4).")
-        var outRd: [[Signal]] = []
-        for c in 0..<tW {
-            var resRow: [Signal] = [], outRow: [Signal] = []
-            var we: [Signal] = [], wa: [Signal] = [], wd: [Signal] = [], ra: [Signal] = []
-            for b in 0..<B {
-                let rA = m.wire("res_rd_addr_\(c)_\(b)", width: awO)
-                ra.append(rA)
-                resRow.append(m.memory("res_buf_\(c)_\(b)", width: 8, depth: 2 * tH * DO,
-                    write: MemoryWritePort(enable: resWrite && resCol == c, address: resAddr, data: memRspRdata[(8 * b)...(8 * b + 7)]),
-                    read: MemoryReadPort(enable: resRdEnW, address: rA)))
-                let oWe = m.wire("out_we_\(c)_\(b)"), oWa = m.wire("out_wr_addr_\(c)_\(b)", width: awO)
-                let oWd = m.wire("out_wr_data_\(c)_\(b)", width: 8)
-                we.append(oWe); wa.append(oWa); wd.append(oWd)
-                outRow.append(m.memory("out_buf_\(c)_\(b)", width: 8, depth: 2 * tH * DO,
-                    write: MemoryWritePort(enable: oWe, address: oWa, data: oWd),
-                    read: MemoryReadPort(enable: outRdEn, address: outRdAddr)))
-            }
-            resRdata.append(resRow); outRd.append(outRow)
-            outWeW.append(we); outWAddrW.append(wa); outWDataW.append(wd); resRdAddrW.append(ra)
-        }
+        // RAM (c, b) holds byte b of the words of tile column c. Residual: written a word of one
+        // column per response, read one word per column per cycle at the byte lanes' addresses.
+        // Output: written one byte lane per RAM (a tile row of lanesK channels per cycle), read one
+        // word per column per cycle.
+        let byteRam = try ram(depth: 2 * tH * DO, width: 8)
+        let resWe = m.wire("res_buf_we", mux(resWrite, onehot(resCol, width: tW), Expr.zeros(width: tW)))
+        resRdAddrW = m.wire("res_rd_addr", width: B * awO)
+        resRdata = m.wire("res_rdata", width: tW * B * 8)
+        m.instanceArray(byteRam, name: "res_buf", dimensions: [("c", tW), ("b", B)], connections: [
+            "clk": .shared(clk), "we": .slice(resWe, over: "c"), "waddr": .shared(resAddr), "wdata": .slice(memRspRdata, over: "b"),
+            "re": .shared(resRdEnW), "raddr": .slice(resRdAddrW, over: "b"), "rdata": .slice(resRdata),
+        ])
+        outWeW = m.wire("out_we", width: B)
+        outWAddrW = m.wire("out_wr_addr", width: B * awO)
+        outWDataW = m.wire("out_wr_data", width: B * tW * 8)
+        let outRdata = m.wire("out_rdata", width: tW * B * 8)
+        m.instanceArray(byteRam, name: "out_buf", dimensions: [("c", tW), ("b", B)], connections: [
+            "clk": .shared(clk), "we": .slice(outWeW, over: "b"), "waddr": .slice(outWAddrW, over: "b"),
+            "wdata": .slice(outWDataW, over: "b", "c"),
+            "re": .shared(outRdEn), "raddr": .shared(outRdAddr), "rdata": .slice(outRdata),
+        ])
         m.submodule("port_sequencer")
-        let outWord = m.wire("st_wdata", select(rdCol, outRd.map { row in cat(row.reversed()) }))
+        let outWord = m.wire("st_wdata", select(rdCol, fields(outRdata, width: 8 * B)))
 
         // ---- sequencer state ----
         evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
@@ -218,9 +220,10 @@ extension AcceleratorBuilder {
         m.clocked("xfer_seq") { p in
             p.assign(evStoreEndR, stLastReq)
             p.when(grantLoad) {
-                for i in 0..<4 {
-                    p.when(li.trunc(2) == i) { p.assign(ringTy[i], scanTy); p.assign(ringTx[i], scanTx) }
-                }
+                // slot li mod 4 takes the granted tile
+                let slot = li.trunc(2)
+                p.assign(ringTyR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, scanTy, ringTy[i]) }))
+                p.assign(ringTxR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, scanTx, ringTx[i]) }))
                 p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
             }
             p.when(grantStore) {

@@ -1,7 +1,7 @@
 /// Top sequencer (§14) and the weight loader: the MASK and WEIGHTS read bursts (§7.2),
 /// the weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).
 extension AcceleratorBuilder {
-    func topSequencer() {
+    func topSequencer() throws {
         m.submodule("layer_sequencer", documentation: "Top sequencer (§14): phases, passes, the MASK and WEIGHTS bursts (§7.2).")
         phase = m.reg("phase", width: 2, reset: 0)
         doneR = m.reg("done_r", width: 1, reset: 0)
@@ -84,21 +84,20 @@ extension AcceleratorBuilder {
         let wAddr = m.wire("wl_addr", (wgbase + wq.zext(32)).fit(awW))
         weightRdAddrW = m.wire("weight_rd_addr", width: awW)
         weightRdEnW = m.wire("weight_rd_en")
-        for l in 0..<LK {
-            let rd = m.memory("weight_bank_\(l)", width: 8 * B, depth: DW,
-                              write: MemoryWritePort(enable: wWrite && wbank == l, address: wAddr, data: memRspRdata),
-                              read: MemoryReadPort(enable: weightRdEnW, address: weightRdAddrW))
-            weightRdata.append(rd)
-        }
+        let bankWe = m.wire("weight_bank_we", mux(wWrite, onehot(wbank, width: LK), Expr.zeros(width: LK)))
+        weightRdata = m.wire("weight_rdata", width: LK * 8 * B)
+        m.instanceArray(try ram(depth: DW, width: 8 * B), name: "weight_bank", dimensions: [("l", LK)], connections: [
+            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wAddr), "wdata": .shared(memRspRdata),
+            "re": .shared(weightRdEnW), "raddr": .shared(weightRdAddrW), "rdata": .slice(weightRdata),
+        ])
         // ---- bias RAM: pass bias words, one copy per lane (each lane reads its own channel's word) ----
         let awB = Memory.addressWidth(depth: DB)
         biasRdEnW = m.wire("bias_rd_en")
-        for l in 0..<LK {
-            let a = m.wire("bias_rd_addr_\(l)", width: awB)
-            biasRdAddrW.append(a)
-            biasRdata.append(m.memory("bias_ram_\(l)", width: 8 * B, depth: DB,
-                                      write: MemoryWritePort(enable: bWrite, address: br.fit(awB), data: memRspRdata),
-                                      read: MemoryReadPort(enable: biasRdEnW, address: a)))
-        }
+        biasRdAddrW = m.wire("bias_rd_addr", width: LK * awB)
+        biasRdata = m.wire("bias_rdata", width: LK * 8 * B)
+        m.instanceArray(try ram(depth: DB, width: 8 * B), name: "bias_ram", dimensions: [("l", LK)], connections: [
+            "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(br.fit(awB)), "wdata": .shared(memRspRdata),
+            "re": .shared(biasRdEnW), "raddr": .slice(biasRdAddrW), "rdata": .slice(biasRdata),
+        ])
     }
 }
