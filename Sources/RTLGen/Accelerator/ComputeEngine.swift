@@ -133,31 +133,25 @@ extension AcceleratorBuilder {
     /// tile's half of the bank (`<prefix>halo_read_addr`, one per bank).
     func haloReadAddress() throws -> Module {
         let name = names.block("halo_read_addr")
-        if let b = blocks[name] { return b }
-        let r = ModuleBuilder(name, documentation: "Halo bank read address (§6.2): row term + column term + word, + DI in the second half.")
-        let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
-        let word = r.input("word", width: 32), half = r.input("half")
-        let addr = r.output("addr", width: Memory.addressWidth(depth: 2 * DI))
-        let sum = r.wire("sum", rowTerm + colTerm + word)
-        r.assign(addr, mux(half, sum + DI, sum.expr).fit(addr.width))
-        r.allowUnused(sum)
-        let m = try r.build()
-        blocks[name] = m
-        return m
+        return try block(name, documentation: "Halo bank read address (§6.2): row term + column term + word, + DI in the second half.") { r in
+            let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
+            let word = r.input("word", width: 32), half = r.input("half")
+            let addr = r.output("addr", width: Memory.addressWidth(depth: 2 * DI))
+            let sum = r.wire("sum", rowTerm + colTerm + word)
+            r.assign(addr, mux(half, sum + DI, sum.expr).fit(addr.width))
+            r.allowUnused(sum)
+        }
     }
 
     /// The lanesC-byte chunk at bit offset `bit_off` of a B-byte buffer word (stage 1;
     /// `<prefix>chunk_select`, one per halo bank and per weight bank).
     func chunkSelect() throws -> Module {
         let name = names.block("chunk_select")
-        if let b = blocks[name] { return b }
-        let r = ModuleBuilder(name, documentation: "The \(LC)-byte chunk at bit offset bit_off of a \(B)-byte word.")
-        let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B))
-        let chunk = r.output("chunk", width: 8 * LC)
-        r.assign(chunk, (word >> off).trunc(8 * LC))
-        let m = try r.build()
-        blocks[name] = m
-        return m
+        return try block(name, documentation: "The \(LC)-byte chunk at bit offset bit_off of a \(B)-byte word.") { r in
+            let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B))
+            let chunk = r.output("chunk", width: 8 * LC)
+            r.assign(chunk, (word >> off).trunc(8 * LC))
+        }
     }
 
     /// PE row `row`'s operands (stage 1, §6.2): the halo chunks rotated by (ra + row, rb + px) onto
@@ -165,32 +159,29 @@ extension AcceleratorBuilder {
     /// (`<prefix>operand_row`, one per tile row).
     func operandRow() throws -> Module {
         let name = names.block("operand_row")
-        if let b = blocks[name] { return b }
         let lw = 8 * LC
-        let r = ModuleBuilder(name, documentation: """
+        return try block(name, documentation: """
             Operands of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero outside the map.
             chunks: the \(tH)x\(tW) banks' chunks, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
-            """)
-        let chunks = r.input("chunks", width: tH * tW * lw)
-        let ra = r.input("ra", width: 8), rb = r.input("rb", width: 8), row = r.input("row", width: 8)
-        let rowOk = r.input("row_ok"), colOk = r.input("col_ok", width: tW)
-        let out = r.output("operands", width: tW * lw)
-        let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
-        let t = r.wire("bank_row_sum", ra + row)
-        let bankRow = r.wire("bank_row", mux(t >= tH, t - tH, t.expr).fit(rbits))
-        let rot = r.wire("rot", select(bankRow, fields(chunks, width: tW * lw)))
-        var ops: [Expr] = []
-        for px in 0..<tW {
-            let u = rb + px
-            let ci = mux(u >= tW, u - tW, u).fit(cbits)
-            ops.append(r.wire("opnd_\(px)", mux(rowOk && colOk[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
+            """) { r in
+            let chunks = r.input("chunks", width: tH * tW * lw)
+            let ra = r.input("ra", width: 8), rb = r.input("rb", width: 8), row = r.input("row", width: 8)
+            let rowOk = r.input("row_ok"), colOk = r.input("col_ok", width: tW)
+            let out = r.output("operands", width: tW * lw)
+            let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
+            let t = r.wire("bank_row_sum", ra + row)
+            let bankRow = r.wire("bank_row", mux(t >= tH, t - tH, t.expr).fit(rbits))
+            let rot = r.wire("rot", select(bankRow, fields(chunks, width: tW * lw)))
+            var ops: [Expr] = []
+            for px in 0..<tW {
+                let u = rb + px
+                let ci = mux(u >= tW, u - tW, u).fit(cbits)
+                ops.append(r.wire("opnd_\(px)", mux(rowOk && colOk[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
+            }
+            r.assign(out, cat(ops.reversed()))
+            if tH == 1 { r.allowUnused(bankRow) }  // one bank row: no rotation
+            if tW == 1 { r.allowUnused(rb) }
         }
-        r.assign(out, cat(ops.reversed()))
-        if tH == 1 { r.allowUnused(bankRow) }  // one bank row: no rotation
-        if tW == 1 { r.allowUnused(rb) }
-        let m = try r.build()
-        blocks[name] = m
-        return m
     }
 
     /// One PE: a lanesC-wide signed 8-bit dot product registered in stage 1, accumulated in

@@ -63,24 +63,32 @@ func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
 }
 
 extension AcceleratorBuilder {
+    /// The building block `name` (a module instantiated in arrays): built by `body` the first time it
+    /// is asked for, the same module after that.
+    func block(_ name: String, documentation: String, _ body: (ModuleBuilder) throws -> Void) throws -> Module {
+        if let m = blocks[name] { return m }
+        let r = ModuleBuilder(name, documentation: documentation)
+        try body(r)
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+
     /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
     /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
     /// instantiate it in arrays. One module per shape.
     func ram(depth: Int, width: Int) throws -> Module {
         let name = names.ram(depth: depth, width: width)
-        if let m = blocks[name] { return m }
-        let r = ModuleBuilder(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).")
-        _ = r.clock()
-        let aw = Memory.addressWidth(depth: depth)
-        let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
-        let re = r.input("re"), raddr = r.input("raddr", width: aw)
-        let rdata = r.output("rdata", width: width)
-        r.assign(rdata, r.memory("mem", width: width, depth: depth,
-                                 write: MemoryWritePort(enable: we, address: waddr, data: wdata),
-                                 read: MemoryReadPort(enable: re, address: raddr)))
-        let m = try r.build()
-        blocks[name] = m
-        return m
+        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).") { r in
+            _ = r.clock()
+            let aw = Memory.addressWidth(depth: depth)
+            let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
+            let re = r.input("re"), raddr = r.input("raddr", width: aw)
+            let rdata = r.output("rdata", width: width)
+            r.assign(rdata, r.memory("mem", width: width, depth: depth,
+                                     write: MemoryWritePort(enable: we, address: waddr, data: wdata),
+                                     read: MemoryReadPort(enable: re, address: raddr)))
+        }
     }
 }
 
@@ -103,26 +111,23 @@ extension AcceleratorBuilder {
     /// an instance of `lowest_set_bit_<n/2>` (a balanced tree of halves).
     func lowestSetBitModule(_ n: Int) throws -> Module {
         let name = names.block("lowest_set_bit_\(n)")
-        if let b = blocks[name] { return b }
         let lg = log2Exact(n)
-        let r = ModuleBuilder(name, documentation: n == 2
+        return try block(name, documentation: n == 2
             ? "Lowest set bit of a 2-bit v: found, index."
-            : "Lowest set bit of v: the lower half's if it has one, else the upper half's (two lowest_set_bit_\(n / 2)).")
-        let v = r.input("v", width: n)
-        let found = r.output("found"), index = r.output("index", width: lg)
-        if n == 2 {
-            r.assign(found, v[0] || v[1])
-            r.assign(index, mux(v[0], k(0, 1), k(1, 1)))
-        } else {
-            let hf = r.wire("half_found", width: 2), hi = r.wire("half_index", width: 2 * (lg - 1))
-            r.instanceArray(try lowestSetBitModule(n / 2), name: "half", dimensions: [("h", 2)], connections: [
-                "v": .slice(v), "found": .slice(hf), "index": .slice(hi),
-            ])
-            r.assign(found, hf[0] || hf[1])
-            r.assign(index, mux(hf[0], cat(k(0, 1), hi[0...(lg - 2)]), cat(k(1, 1), hi[(lg - 1)...(2 * lg - 3)])))
+            : "Lowest set bit of v: the lower half's if it has one, else the upper half's (two lowest_set_bit_\(n / 2)).") { r in
+            let v = r.input("v", width: n)
+            let found = r.output("found"), index = r.output("index", width: lg)
+            if n == 2 {
+                r.assign(found, v[0] || v[1])
+                r.assign(index, mux(v[0], k(0, 1), k(1, 1)))
+            } else {
+                let hf = r.wire("half_found", width: 2), hi = r.wire("half_index", width: 2 * (lg - 1))
+                r.instanceArray(try lowestSetBitModule(n / 2), name: "half", dimensions: [("h", 2)], connections: [
+                    "v": .slice(v), "found": .slice(hf), "index": .slice(hi),
+                ])
+                r.assign(found, hf[0] || hf[1])
+                r.assign(index, mux(hf[0], cat(k(0, 1), hi[0...(lg - 2)]), cat(k(1, 1), hi[(lg - 1)...(2 * lg - 3)])))
+            }
         }
-        let m = try r.build()
-        blocks[name] = m
-        return m
     }
 }

@@ -66,23 +66,20 @@ extension AcceleratorBuilder {
     /// 4o mod B; `bias` is the channel's 32-bit bias from the read word.
     func requantBias() throws -> Module {
         let name = names.block("requant_bias")
-        if let b = blocks[name] { return b }
-        let r = ModuleBuilder(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo, byte 4o mod \(B).")
-        _ = r.clock(); _ = r.reset()
-        let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
-        let o0 = r.input("o0", width: self.o0.width), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: pBiasLo.width)
-        let awB = Memory.addressWidth(depth: DB)
-        let rdAddr = r.output("rd_addr", width: awB)
-        let rdata = r.input("rdata", width: 8 * B)
-        let bias = r.output("bias", width: 32, signed: true)
-        let o4 = r.wire("o4", (o0.zext(20) + umul(g, k(LK, 20), 20) + lane.zext(20)) << 2)
-        r.assign(rdAddr, ((o4 >> lgB) - biasLo.zext(20)).fit(awB))
-        let off = r.reg("byte_off", width: lgBb, reset: 0)
-        r.clocked("byte_off_q") { p in p.when(trigger) { p.assign(off, o4.fit(lgBb)) } }
-        r.assign(bias, (rdata >> cat(off, k(0, 3))).trunc(32).asSigned)
-        let m = try r.build()
-        blocks[name] = m
-        return m
+        return try block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo, byte 4o mod \(B).") { r in
+            _ = r.clock(); _ = r.reset()
+            let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
+            let o0 = r.input("o0", width: self.o0.width), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: pBiasLo.width)
+            let awB = Memory.addressWidth(depth: DB)
+            let rdAddr = r.output("rd_addr", width: awB)
+            let rdata = r.input("rdata", width: 8 * B)
+            let bias = r.output("bias", width: 32, signed: true)
+            let o4 = r.wire("o4", (o0.zext(20) + umul(g, k(LK, 20), 20) + lane.zext(20)) << 2)
+            r.assign(rdAddr, ((o4 >> lgB) - biasLo.zext(20)).fit(awB))
+            let off = r.reg("byte_off", width: lgBb, reset: 0)
+            r.clocked("byte_off_q") { p in p.when(trigger) { p.assign(off, o4.fit(lgBb)) } }
+            r.assign(bias, (rdata >> cat(off, k(0, 3))).trunc(32).asSigned)
+        }
     }
 
     /// One requant lane (`<prefix>requant_lane`, tileW × lanesK of them): `requantizedOutput` of
@@ -91,34 +88,31 @@ extension AcceleratorBuilder {
     /// word), activation (none/ReLU/PReLU).
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
-        if let b = blocks[name] { return b }
-        let r = ModuleBuilder(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.")
-        let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
-        let mult = r.input("mult", width: 48, signed: true), rnd = r.input("round", width: 50, signed: true)
-        let shift = r.input("shift", width: dSh.width)
-        let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
-        let resEn = r.input("res_en"), act = r.input("act", width: dAct.width), slope = r.input("slope", width: dSlope.width)
-        let qOut = r.output("q", width: 8, signed: true)
-        func clamp8(_ v: some ExprConvertible) -> Expr {
-            mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
-                mux(v.expr > 127, Expr.constant(127, width: 8, signed: true), v.expr.trunc(8)))
+        return try block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.") { r in
+            let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
+            let mult = r.input("mult", width: 48, signed: true), rnd = r.input("round", width: 50, signed: true)
+            let shift = r.input("shift", width: dSh.width)
+            let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
+            let resEn = r.input("res_en"), act = r.input("act", width: dAct.width), slope = r.input("slope", width: dSlope.width)
+            let qOut = r.output("q", width: 8, signed: true)
+            func clamp8(_ v: some ExprConvertible) -> Expr {
+                mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
+                    mux(v.expr > 127, Expr.constant(127, width: 8, signed: true), v.expr.trunc(8)))
+            }
+            let t = r.wire("t", acc.sext(32) + bias)
+            let p48 = r.wire("p48", t.sext(48) * mult)
+            let prod = r.wire("p", p48.sext(50) + rnd)
+            let sh = r.wire("sh", prod >>> shift)
+            let c1 = r.wire("c1", clamp8(sh))
+            let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
+            let resByte = r.wire("res", mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true)))
+            let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
+            let c2 = r.wire("c2", clamp8(s10))
+            let pr = r.wire("pr", (c2.sext(26) * slope.asSigned.sext(26) + 128) >>> 8)
+            let neg = c2 < 0
+            r.assign(qOut, mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr)))
+            for w in [sh, p48, prod, pr] { r.allowUnused(w) }
         }
-        let t = r.wire("t", acc.sext(32) + bias)
-        let p48 = r.wire("p48", t.sext(48) * mult)
-        let prod = r.wire("p", p48.sext(50) + rnd)
-        let sh = r.wire("sh", prod >>> shift)
-        let c1 = r.wire("c1", clamp8(sh))
-        let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
-        let resByte = r.wire("res", mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true)))
-        let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
-        let c2 = r.wire("c2", clamp8(s10))
-        let pr = r.wire("pr", (c2.sext(26) * slope.asSigned.sext(26) + 128) >>> 8)
-        let neg = c2 < 0
-        r.assign(qOut, mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr)))
-        for w in [sh, p48, prod, pr] { r.allowUnused(w) }
-        let m = try r.build()
-        blocks[name] = m
-        return m
     }
 
     /// Byte lane `byte_lane` of the output and residual buffers (`<prefix>requant_byte`, B of
@@ -128,27 +122,24 @@ extension AcceleratorBuilder {
     /// q: lane (x, l)'s result at element x·lanesK + l; wdata: column c's byte at element c.
     func requantByte() throws -> Module {
         let name = names.block("requant_byte")
-        if let b = blocks[name] { return b }
-        let r = ModuleBuilder(name, documentation: "Byte lane byte_lane of the byte-sliced output and residual buffers (§6.4, §7.5).")
-        let awO = Memory.addressWidth(depth: 2 * tH * DO)
-        let lgLK = bitsFor(max(LK - 1, 1))
-        let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
-        let g = r.input("g", width: 16), channels = r.input("channels", width: pCur.width), active = r.input("active")
-        let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
-        let q = r.input("q", width: tW * LK * 8)
-        let we = r.output("we"), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
-        let resRaddr = r.output("res_raddr", width: awO)
-        let d = r.wire("lane", bl - chB)
-        let inLanes = LK >= B ? k(1, 1) : d < LK
-        r.assign(we, active && inLanes && (umul(g, k(LK, 24), 24) + d.fit(24)) < channels.fit(24))
-        r.assign(waddr, mux(bl < chB, wrBase + 1, wrBase.expr).fit(awO))
-        r.assign(resRaddr, mux(bl < rdChB, rdBase + 1, rdBase.expr).fit(awO))
-        // column c's byte: its lane d
-        let lanes = fields(q, width: 8)
-        let bytes = (0..<tW).map { c in r.wire("wdata_\(c)", select(d.fit(lgLK), Array(lanes[(c * LK)..<((c + 1) * LK)]))) }
-        r.assign(wdata, cat(bytes.reversed()))
-        let m = try r.build()
-        blocks[name] = m
-        return m
+        return try block(name, documentation: "Byte lane byte_lane of the byte-sliced output and residual buffers (§6.4, §7.5).") { r in
+            let awO = Memory.addressWidth(depth: 2 * tH * DO)
+            let lgLK = bitsFor(max(LK - 1, 1))
+            let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
+            let g = r.input("g", width: 16), channels = r.input("channels", width: pCur.width), active = r.input("active")
+            let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
+            let q = r.input("q", width: tW * LK * 8)
+            let we = r.output("we"), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
+            let resRaddr = r.output("res_raddr", width: awO)
+            let d = r.wire("lane", bl - chB)
+            let inLanes = LK >= B ? k(1, 1) : d < LK
+            r.assign(we, active && inLanes && (umul(g, k(LK, 24), 24) + d.fit(24)) < channels.fit(24))
+            r.assign(waddr, mux(bl < chB, wrBase + 1, wrBase.expr).fit(awO))
+            r.assign(resRaddr, mux(bl < rdChB, rdBase + 1, rdBase.expr).fit(awO))
+            // column c's byte: its lane d
+            let lanes = fields(q, width: 8)
+            let bytes = (0..<tW).map { c in r.wire("wdata_\(c)", select(d.fit(lgLK), Array(lanes[(c * LK)..<((c + 1) * LK)]))) }
+            r.assign(wdata, cat(bytes.reversed()))
+        }
     }
 }
