@@ -4,7 +4,7 @@ import RTLGen
 
 /// A minimal Verilator harness for the accelerator's top (independent of sim/; Verilated with
 /// `--prefix Vaccel`, whatever the top module is called): DRAM modelled exactly
-/// per §7.1 (one request per cycle, read data returned exactly L cycles later, posted writes with
+/// per the fixed profile of §7.1 (request channel always ready, read data returned exactly L cycles later, posted writes with
 /// byte strobes), CSRs written through the §15 port, event pulses recorded with their cycle.
 /// Register offsets come from the generated C header (`AcceleratorGenerator.registerHeader`),
 /// whose file name the build passes as `ST_REGS_HEADER`.
