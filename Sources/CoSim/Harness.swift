@@ -142,7 +142,15 @@ public struct HarnessResult: Sendable {
     /// Beats counted by the harness on the DRAM port.
     public var beatsRead: Int
     public var beatsWritten: Int
-    /// Every `key value` of the result file (CSR stall counters, event counts, …).
+    /// Pulses of each event kind the harness counted (`events_*`), and those beyond the trace's
+    /// records (`extra_*`, a sign of extra tiles).
+    public var events: [EventKind: Int]
+    public var extraEvents: [EventKind: Int]
+    /// STATUS.error after the run (a layer field out of range: the layer did not start).
+    public var statusError: Bool
+    /// Wall seconds of the harness's clocking loop.
+    public var wallSeconds: Double
+    /// The raw `key value` lines of the result file, for diagnostics; everything above is parsed from them.
     public var values: [String: String]
     /// The §10 trace rebuilt from the event pulses (−1 where an event never came).
     public var trace: [TileEvent]
@@ -151,13 +159,20 @@ public struct HarnessResult: Sendable {
     /// The harness's stderr/stdout (hang and protocol messages).
     public var message: String
     public init(status: HarnessStatus, cycles: Int, counters: RTLCounters, beatsRead: Int, beatsWritten: Int,
-                values: [String: String] = [:], trace: [TileEvent], outputBytes: [UInt8], message: String = "") {
+                events: [EventKind: Int] = [:], extraEvents: [EventKind: Int] = [:], statusError: Bool = false,
+                wallSeconds: Double = 0, values: [String: String] = [:], trace: [TileEvent], outputBytes: [UInt8],
+                message: String = "") {
         self.status = status; self.cycles = cycles; self.counters = counters; self.beatsRead = beatsRead
-        self.beatsWritten = beatsWritten; self.values = values; self.trace = trace; self.outputBytes = outputBytes; self.message = message
+        self.beatsWritten = beatsWritten; self.events = events; self.extraEvents = extraEvents
+        self.statusError = statusError; self.wallSeconds = wallSeconds
+        self.values = values; self.trace = trace; self.outputBytes = outputBytes; self.message = message
     }
 
-    public var wallSeconds: Double { Double(values["wall_seconds"] ?? "") ?? 0 }
-    public func int(_ key: String) -> Int? { values[key].flatMap { Int($0) } }
+    /// The event pulses of docs/microarchitecture.md §15 (`ev_<rawValue>`), in trace column order.
+    public enum EventKind: String, CaseIterable, Hashable, Sendable {
+        case loadStart = "load_start", loadReady = "load_ready", computeStart = "compute_start"
+        case storeStart = "store_start", storeEnd = "store_end"
+    }
 }
 
 extension SimulatorBuild {
@@ -205,8 +220,14 @@ extension SimulatorBuild {
             }
         }
         let out = (try? Data(contentsOf: f("out.bin"))).map { [UInt8]($0) } ?? []
+        var events: [HarnessResult.EventKind: Int] = [:], extra: [HarnessResult.EventKind: Int] = [:]
+        for k in HarnessResult.EventKind.allCases {
+            events[k] = try int("events_\(k.rawValue)"); extra[k] = try int("extra_\(k.rawValue)")
+        }
         return HarnessResult(status: status, cycles: try int("cycles"), counters: try RTLCounters(values: values),
                              beatsRead: try int("beats_read"), beatsWritten: try int("beats_written"),
+                             events: events, extraEvents: extra, statusError: try int("status_error") != 0,
+                             wallSeconds: Double(values["wall_seconds"] ?? "") ?? 0,
                              values: values, trace: trace, outputBytes: out,
                              message: r.output.trimmingCharacters(in: .whitespacesAndNewlines))
     }

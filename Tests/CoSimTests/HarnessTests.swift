@@ -28,7 +28,7 @@ struct HarnessTests {
         #expect(r.cycles == n * (L + 2))
         #expect(r.rtlCycles == r.cycles)
         #expect(r.beatsRead == n && r.beatsWritten == n)
-        #expect(r.int("rtl_beats_read") == n && r.int("rtl_beats_written") == n)
+        #expect(r.counters.beatsRead == n && r.counters.beatsWritten == n)
         // Output region: words 40..<40+n are copies of 8..<8+n, the rest untouched.
         var expected = Array(job.image[(40 * B)...])
         for w in 0..<n { for j in 0..<B { expected[w * B + j] = job.image[(8 + w) * B + j] } }
@@ -71,7 +71,7 @@ struct HarnessTests {
         job.tiles = Array(job.tiles.prefix(2))  // fewer records than the design's "tiles"
         let r = try sim.run(job)
         #expect(r.trace.count == 2)
-        #expect(r.int("extra_load_start") == 2)
+        #expect(r.extraEvents[.loadStart] == 2 && r.events[.loadStart] == 4)
         job = copyJob(n: 2)
         job.tiles.append(.init(pass: 0, index: 2, ty: 1, tx: 1, computeCycles: 7))
         let r2 = try sim.run(job)

@@ -164,6 +164,6 @@ struct MovedRegisterMapTests {
         let build = try sim.build()
         let stale = try HarnessJob(job: job, config: cfg, watchdog: 2_000, registers: .standard)
         let h = try build.run(stale)
-        #expect(h.values["status_error"] == "1" && h.beatsRead == 0, "\(h.values)")
+        #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
     }
 }
