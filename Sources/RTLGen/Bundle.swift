@@ -60,6 +60,32 @@ public struct Bundle: Hashable, Sendable {
                + payload.map { var f = $0; f.direction = .forward; return f }
                + [Field("ready", direction: .backward, doc: "the consumer takes the offered transfer this cycle")])
     }
+
+    /// A valid-only flow of `payload` (Chisel's `Valid`): the consumer takes every beat in the cycle
+    /// `valid` is high (a RAM write port, a pipeline stage), so there is no `ready`.
+    public static func flow(_ payload: [Field]) -> Bundle {
+        Bundle([Field("valid", doc: "a beat this cycle; the consumer always takes it")]
+               + payload.map { var f = $0; f.direction = .forward; return f })
+    }
+
+    /// The view of a module that only watches the channel (a statistics counter, a monitor): every
+    /// field is an input.
+    public var observed: Bundle {
+        Bundle(fields.map { var f = $0; f.direction = .backward; return f })
+    }
+
+    /// The fields called `names`, in the bundle's order: the part of a channel one engine declares
+    /// (a consumer that reads some of a broadcast bundle, or taps a stream's valid and ready).
+    public func only(_ names: String...) -> Bundle { only(names) }
+
+    /// The fields called `names`, in the bundle's order (a programming error if one is missing).
+    public func only(_ names: [String]) -> Bundle {
+        for n in names where !fields.contains(where: { $0.name == n }) { preconditionFailure("bundle has no field \(n)") }
+        return Bundle(fields.filter { names.contains($0.name) })
+    }
+
+    /// The field called `name`.
+    public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
 }
 
 /// The signals of a bundle declared in one module, by field name.
@@ -76,6 +102,12 @@ public struct BundleSignals: Sendable {
     public subscript(_ name: String) -> Signal {
         guard let s = signals[name] else { preconditionFailure("bundle \(prefix) has no field \(name)") }
         return s
+    }
+
+    /// Every field's signal by its port name `<prefix>_<field>`: the connections of an instance
+    /// whose ports carry these names (see ``ModuleBuilder/wires(_:_:)``).
+    public var connections: [String: any ExprConvertible] {
+        Dictionary(uniqueKeysWithValues: bundle.fields.map { ("\(prefix)_\($0.name)", signals[$0.name]! as any ExprConvertible) })
     }
 
     /// Element `i` of vector field `name`.
@@ -100,5 +132,24 @@ extension ModuleBuilder {
                 : input(name, width: f.totalWidth, signed: f.isSigned)
         }
         return BundleSignals(prefix: prefix, bundle: bundle, signals: sigs)
+    }
+
+    /// Declares one wire `<prefix>_<field>` per field of `bundle`: a channel between two instances
+    /// of this module (the producer's outputs drive them, the consumers' inputs read them).
+    @discardableResult
+    public func wires(_ prefix: String, _ bundle: Bundle) -> BundleSignals {
+        var sigs: [String: Signal] = [:]
+        for f in bundle.fields { sigs[f.name] = wire("\(prefix)_\(f.name)", width: f.totalWidth, signed: f.isSigned) }
+        return BundleSignals(prefix: prefix, bundle: bundle, signals: sigs)
+    }
+
+    /// Instantiates `module` as `name`, connecting each of its ports to the signal of the same name
+    /// in `channels` (the top's bundle wires and ports, which carry the names the engine's declared
+    /// bundles gave its ports). A port no channel carries is reported as unconnected; channel fields
+    /// the module does not declare stay unconnected from it (it reads part of a broadcast bundle).
+    public func instance(_ module: Module, name: String, channels: [BundleSignals], extra: [String: any ExprConvertible] = [:]) {
+        var all = extra
+        for c in channels { all.merge(c.connections) { a, _ in a } }
+        instance(module, name: name, connections: all.filter { module.port($0.key) != nil })
     }
 }

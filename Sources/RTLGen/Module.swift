@@ -137,12 +137,8 @@ public final class ModuleBuilder {
     private var unnamedProcesses = 0
     /// Genvar names of instance arrays (name, array): they must not shadow a signal.
     private var genvarNames: [(String, String)] = []
-    /// The submodule each item goes to (parallel to `items`; nil = this module).
-    private var itemSubmodules: [String?] = []
-    private var currentSubmodule: String?
-    private var submoduleDocs: [String: String] = [:]
-    /// The module name of submodule `name` (default `<module>_<name>`).
-    private let submoduleName: (String) -> String
+    /// Waive the unused bits of inputs read only in part (``allowPartlyReadInputs()``).
+    private var waivePartlyReadInputs = false
     /// Problems found so far.
     public private(set) var diagnostics: [Diagnostic] = []
     /// The clock used by ``clocked(_:clock:reset:resetless:_:)`` when none is given (set by ``clock(_:)``).
@@ -150,12 +146,10 @@ public final class ModuleBuilder {
     /// The reset used by clocked processes when none is given (set by ``reset(_:)``).
     public private(set) var defaultReset: Signal?
 
-    /// Starts a module called `name` (a Verilog identifier). `submoduleName` names the modules of
-    /// ``submodule(_:documentation:)`` groups (default `<name>_<group>`).
-    public init(_ name: String, documentation: String? = nil, submoduleName: ((String) -> String)? = nil) {
+    /// Starts a module called `name` (a Verilog identifier).
+    public init(_ name: String, documentation: String? = nil) {
         self.name = name
         self.documentation = documentation
-        self.submoduleName = submoduleName ?? { "\(name)_\($0)" }
         if !Self.isValidIdentifier(name) {
             error(name, .invalidDeclaration, "'\(name)' is not a valid Verilog module name")
         }
@@ -450,22 +444,12 @@ public final class ModuleBuilder {
         add(.instanceArray(InstanceArray(name: name, module: module, dimensions: dims, connections: conns)))
     }
 
-    // MARK: Hierarchy
+    // MARK: Lint
 
-    /// Items added from now on go to the submodule `<module>_<name>` (or as the builder's
-    /// `submoduleName` names it; instance `u_<name>`), until the next call; `nil` returns to this module.
-    ///
-    /// The design is still described and checked as one flat module: `build()` then moves
-    /// each submodule's items into a module of its own. A signal driven in a submodule and
-    /// read elsewhere becomes one of its outputs; a signal it reads but does not drive
-    /// becomes one of its inputs; both keep their names, so the hierarchy costs no renaming.
-    public func submodule(_ name: String?, documentation: String? = nil) {
-        currentSubmodule = name
-        if let name, let documentation { submoduleDocs[name] = documentation }
-        if let name, !Self.isValidIdentifier(submoduleName(name)) || !Self.isValidIdentifier("u_\(name)") {
-            error(name, .invalidDeclaration, "submodule '\(name)' makes the invalid module name '\(submoduleName(name))'")
-        }
-    }
+    /// Inputs of which the module reads only some bits (a field of a register word, the index bits of
+    /// a burst counter) get a Verilator `UNUSEDSIGNAL` waiver at `build()`: an engine that takes a
+    /// declared channel whole may legitimately use a part of a field.
+    public func allowPartlyReadInputs() { waivePartlyReadInputs = true }
 
     // MARK: Build
 
@@ -508,18 +492,16 @@ public final class ModuleBuilder {
             }
         }
         guard diagnostics.isEmpty else { throw RTLBuildError(diagnostics: diagnostics) }
-        let flat = Module(name: name, documentation: documentation, parameters: parameters, ports: ports,
-                          signals: signals, items: items, unusedAllowed: unusedAllowed)
-        guard itemSubmodules.contains(where: { $0 != nil }) else { return flat }
-        return Partition(flat: flat, itemSubmodules: itemSubmodules, documentation: submoduleDocs,
-                         moduleName: submoduleName).hierarchical()
+        let partly = waivePartlyReadInputs
+            ? Dataflow.partlyRead(ports.filter { $0.kind == .input }, in: items).filter { !unusedAllowed.contains($0) } : []
+        return Module(name: name, documentation: documentation, parameters: parameters, ports: ports,
+                      signals: signals, items: items, unusedAllowed: unusedAllowed + partly)
     }
 
     // MARK: Internals
 
     private func add(_ item: ModuleItem) {
         items.append(item)
-        itemSubmodules.append(currentSubmodule)
     }
 
     private func error(_ signal: String, _ kind: Diagnostic.Kind, _ message: String) {

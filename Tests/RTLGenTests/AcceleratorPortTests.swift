@@ -55,7 +55,8 @@ struct AcceleratorPortTests {
         let top = try gen.build()
         let files = try gen.files()
         var updated = doc
-        for (key, table) in [("modules (default config)", DesignTables.modules(top, files: files, prefix: gen.prefix)),
+        for (key, table) in [("channels (default config)", gen.channelTable()),
+                             ("modules (default config)", DesignTables.modules(top, files: files, prefix: gen.prefix)),
                              ("engine ports (default config)", DesignTables.enginePorts(top, prefix: gen.prefix))] {
             let begin = "<!-- generated: \(key) -->\n", end = "<!-- end generated -->"
             guard let b = updated.range(of: begin), let e = updated.range(of: end, range: b.upperBound..<updated.endIndex) else {

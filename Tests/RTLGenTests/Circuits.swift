@@ -3,6 +3,11 @@ import RTLGen
 /// Small circuits built in the IR, used by the emitter, lint, synthesis and
 /// simulation tests. Their behaviour is modelled independently in the tests.
 enum Circuits {
+    /// A stream FIFO of 3 entries (not a power of two: the pointers wrap explicitly) of two fields.
+    static let streamFifo = StreamFifo(name: "sfifo3", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3)
+    /// A token FIFO (no payload: a counter) of 2.
+    static let tokenFifo = StreamFifo(name: "tfifo2", payload: [], depth: 2)
+
     /// 8-bit counter with enable and synchronous reset.
     static func counter() throws -> Module {
         let m = ModuleBuilder("counter", documentation: "8-bit up counter with enable and synchronous reset.")

@@ -60,10 +60,10 @@ func movedRegisters() throws -> RegisterMap {
 }
 
 @Suite struct RegisterMapRTLTests {
-    /// What each register reads in the RTL (the nets of CSRBlock/StatusCounters), written out by hand.
+    /// What each register reads in the RTL (the `reg` channel's and StatusCounters' nets), written out by hand.
     static func expectedLeaf(_ name: String) -> String {
         switch name {
-        case "STATUS": return "{29'd0, error_r, done_r, busy_w}"
+        case "STATUS": return "{29'd0, seq_error, seq_done, busy_w}"
         case "CYCLES_LO": return "stat_cycles[31:0]"
         case "CYCLES_HI": return "stat_cycles[63:32]"
         case "BUSY_LO": return "stat_busy[31:0]"
@@ -71,7 +71,7 @@ func movedRegisters() throws -> RegisterMap {
         case "BEATS_RD": return "stat_beats_rd"
         case "BEATS_WR": return "stat_beats_wr"
         case "CTRL": return "32'd0"
-        default: return name.hasPrefix("STALL_") ? "stat_" + name.lowercased() : "csr_" + name.lowercased()
+        default: return name.hasPrefix("STALL_") ? "stat_" + name.lowercased() : "reg_" + name.lowercased()
         }
     }
 
@@ -103,7 +103,7 @@ func movedRegisters() throws -> RegisterMap {
         #expect(regs.contains("if (csr_we && (csr_addr == 6'd14)) begin\n                csr_pass <= csr_wdata;"))
         #expect(!regs.contains("6'd7)"))
         let mux = try file(files, "status_counters")
-        for (a, leaf) in [(0x0E, "csr_pass"), (0x07, "32'd0"), (0x1D, "stat_beats_wr"), (0x1C, "32'd0"),
+        for (a, leaf) in [(0x0E, "reg_pass"), (0x07, "32'd0"), (0x1D, "stat_beats_wr"), (0x1C, "32'd0"),
                           (0x14, "stat_stall_drain"), (0x1A, "stat_stall_setup"), (0x1B, "stat_beats_rd")] {
             #expect(try readMuxLeaf(mux, address: a) == leaf, "address \(a)")
         }

@@ -18,6 +18,18 @@ let benchCircuits: Result<[CircuitUnderTest], any Error> = Result {
                 "din": rng.bits(8),
             ]
         },
+        CircuitUnderTest(prefix: "sfifo", module: try Circuits.streamFifo.module()) { rng, cycle in
+            let filling = (cycle / 30) % 2 == 0
+            return [
+                "rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
+                "in_valid": rng.chance(filling ? 3 : 1, in: 4) ? 1 : 0, "in_a": rng.bits(8), "in_b": rng.bits(4),
+                "out_ready": rng.chance(filling ? 1 : 3, in: 4) ? 1 : 0,
+            ]
+        },
+        CircuitUnderTest(prefix: "tfifo", module: try Circuits.tokenFifo.module()) { rng, cycle in
+            ["rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
+             "in_valid": rng.chance(1, in: 2) ? 1 : 0, "out_ready": rng.chance(1, in: 2) ? 1 : 0]
+        },
         CircuitUnderTest(prefix: "mac", module: try Circuits.mac()) { rng, cycle in
             var a = rng.bits(8), b = rng.bits(8)
             switch (cycle / 25) % 4 {
@@ -110,6 +122,31 @@ struct SimulationTests {
             return out
         }
         #expect(sawFull && sawEmptyPop, "stimulus should exercise full and empty")
+    }
+
+    /// `StreamFifo` against a queue: a beat pushed in cycle t is offered from t + 1; a push into a
+    /// full FIFO is dropped (even when a pop frees a slot in the same cycle); clear empties it.
+    static func streamFifoModel(depth: Int, fields: [String]) -> ([String: UInt64]) -> [String: UInt64]? {
+        var queue: [[UInt64]] = []
+        return { i in
+            var out: [String: UInt64] = ["out_valid": queue.isEmpty ? 0 : 1]
+            if let head = queue.first { for (f, v) in zip(fields, head) { out["out_\(f)"] = v } }
+            if i["rst"] == 1 || i["clear"] == 1 { queue = []; return out }
+            let push = i["in_valid"] == 1 && queue.count < depth
+            if i["out_ready"] == 1 && !queue.isEmpty { queue.removeFirst() }
+            if push { queue.append(fields.map { i["in_\($0)"]! }) }
+            return out
+        }
+    }
+
+    @Test func streamFifoMatchesModel() throws {
+        let t = try trace("sfifo")
+        compare(t, circuit: "sfifo", model: Self.streamFifoModel(depth: Circuits.streamFifo.depth, fields: ["a", "b"]))
+        #expect(t.outputs.contains { $0["out_valid"] == 1 } && t.outputs.contains { $0["out_valid"] == 0 })
+    }
+
+    @Test func tokenFifoMatchesModel() throws {
+        compare(try trace("tfifo"), circuit: "tfifo", model: Self.streamFifoModel(depth: Circuits.tokenFifo.depth, fields: []))
     }
 
     @Test func macMatchesModel() throws {

@@ -6,73 +6,187 @@ module st_c3947dd5_csr_regs (
     input  logic        csr_we,
     input  logic [5:0]  csr_addr,
     input  logic [31:0] csr_wdata,
-    output logic [31:0] csr_layer0,
-    output logic [31:0] csr_layer1,
-    output logic [31:0] csr_layer2,
-    output logic [31:0] csr_requant,
-    output logic [31:0] csr_prelu,
-    output logic [31:0] csr_pass,
-    output logic [31:0] csr_base_mask,
-    output logic [31:0] csr_base_bias,
-    output logic [31:0] csr_base_weights,
-    output logic [31:0] csr_base_input,
-    output logic [31:0] csr_base_residual,
-    output logic [31:0] csr_base_output
+    output logic [31:0] reg_layer0,
+    output logic [31:0] reg_layer1,
+    output logic [31:0] reg_layer2,
+    output logic [31:0] reg_requant,
+    output logic [31:0] reg_prelu,
+    output logic [31:0] reg_pass,
+    output logic [31:0] reg_base_mask,
+    output logic [31:0] reg_base_bias,
+    output logic [31:0] reg_base_weights,
+    output logic [31:0] reg_base_input,
+    output logic [31:0] reg_base_residual,
+    output logic [31:0] reg_base_output
 );
 
-    // csr_write
+    logic [31:0] csr_layer0;
+    logic [31:0] csr_layer1;
+    logic [31:0] csr_layer2;
+    logic [31:0] csr_requant;
+    logic [31:0] csr_prelu;
+    logic [31:0] csr_pass;
+    logic [31:0] csr_base_mask;
+    logic [31:0] csr_base_bias;
+    logic [31:0] csr_base_weights;
+    logic [31:0] csr_base_input;
+    logic [31:0] csr_base_residual;
+    logic [31:0] csr_base_output;
+
+    // csr_layer0_write
     always @(posedge clk) begin
         if (rst) begin
             csr_layer0 <= 32'd0;
-            csr_layer1 <= 32'd0;
-            csr_layer2 <= 32'd0;
-            csr_requant <= 32'd0;
-            csr_prelu <= 32'd0;
-            csr_pass <= 32'd0;
-            csr_base_mask <= 32'd0;
-            csr_base_bias <= 32'd0;
-            csr_base_weights <= 32'd0;
-            csr_base_input <= 32'd0;
-            csr_base_residual <= 32'd0;
-            csr_base_output <= 32'd0;
         end else begin
             if (csr_we && (csr_addr == 6'd2)) begin
                 csr_layer0 <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_layer0 = csr_layer0;
+
+    // csr_layer1_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_layer1 <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd3)) begin
                 csr_layer1 <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_layer1 = csr_layer1;
+
+    // csr_layer2_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_layer2 <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd4)) begin
                 csr_layer2 <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_layer2 = csr_layer2;
+
+    // csr_requant_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_requant <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd5)) begin
                 csr_requant <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_requant = csr_requant;
+
+    // csr_prelu_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_prelu <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd6)) begin
                 csr_prelu <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_prelu = csr_prelu;
+
+    // csr_pass_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_pass <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd7)) begin
                 csr_pass <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_pass = csr_pass;
+
+    // csr_base_mask_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_mask <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd8)) begin
                 csr_base_mask <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_base_mask = csr_base_mask;
+
+    // csr_base_bias_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_bias <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd9)) begin
                 csr_base_bias <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_base_bias = csr_base_bias;
+
+    // csr_base_weights_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_weights <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd10)) begin
                 csr_base_weights <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_base_weights = csr_base_weights;
+
+    // csr_base_input_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_input <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd11)) begin
                 csr_base_input <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_base_input = csr_base_input;
+
+    // csr_base_residual_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_residual <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd12)) begin
                 csr_base_residual <= csr_wdata;
             end
+        end
+    end
+
+    assign reg_base_residual = csr_base_residual;
+
+    // csr_base_output_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_base_output <= 32'd0;
+        end else begin
             if (csr_we && (csr_addr == 6'd13)) begin
                 csr_base_output <= csr_wdata;
             end
         end
     end
+
+    assign reg_base_output = csr_base_output;
 
 endmodule

@@ -3,28 +3,28 @@
 module st_c3947dd5_halo_buffer (
     input  logic           clk,
     input  logic [255:0]   mem_rsp_rdata,
-    input  logic [7:0]     ldr_halo_addr_h,
-    input  logic [7:0]     ldr_bank,
-    input  logic           ldr_halo_write,
-    input  logic           in_rd_en,
-    input  logic [511:0]   in_rd_addr,
-    output logic [16383:0] halo_rdata
+    input  logic           halo_wr_valid,
+    input  logic [7:0]     halo_wr_bank,
+    input  logic [7:0]     halo_wr_addr,
+    input  logic           halo_rd_en,
+    input  logic [511:0]   halo_rd_addr,
+    output logic [16383:0] halo_data
 );
 
     logic [63:0] halo_bank_we;
 
-    assign halo_bank_we = ldr_halo_write ? ({63'd0, 1'b1} << ldr_bank) : 64'd0;
+    assign halo_bank_we = halo_wr_valid ? ({63'd0, 1'b1} << halo_wr_bank) : 64'd0;
 
     // halo_bank: 64 instances of st_c3947dd5_ram_256x256
     for (genvar bank = 0; bank < 64; bank = bank + 1) begin : g_halo_bank
         st_c3947dd5_ram_256x256 u_halo_bank (
             .clk   (clk),
             .we    (halo_bank_we[bank]),
-            .waddr (ldr_halo_addr_h),
+            .waddr (halo_wr_addr),
             .wdata (mem_rsp_rdata),
-            .re    (in_rd_en),
-            .raddr (in_rd_addr[bank*8 +: 8]),
-            .rdata (halo_rdata[bank*256 +: 256])
+            .re    (halo_rd_en),
+            .raddr (halo_rd_addr[bank*8 +: 8]),
+            .rdata (halo_data[bank*256 +: 256])
         );
     end
 

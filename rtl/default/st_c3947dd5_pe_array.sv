@@ -3,24 +3,24 @@
 module st_c3947dd5_pe_array (
     input  logic           clk,
     input  logic           rst,
-    input  logic [2047:0]  weight_rdata,
-    input  logic [16383:0] halo_rdata,
-    input  logic           p1_valid,
-    input  logic           p1_first,
-    input  logic           p1_last,
-    input  logic           p1_last_g,
-    input  logic [15:0]    p1_g,
-    input  logic           p1_half,
-    input  logic [7:0]     p1_byte_off,
-    input  logic [7:0]     p1_ra,
-    input  logic [7:0]     p1_rb,
-    input  logic [7:0]     p1_row_ok,
-    input  logic [7:0]     p1_col_ok,
-    output logic           p2_last_g,
-    output logic [15:0]    p2_g,
-    output logic           p2_half,
-    output logic [16383:0] shadows,
-    output logic           rq_trigger
+    input  logic [16383:0] halo_data,
+    input  logic [2047:0]  weights_data,
+    input  logic           step_valid,
+    input  logic           step_first,
+    input  logic           step_last,
+    input  logic           step_last_g,
+    input  logic [15:0]    step_g,
+    input  logic           step_half,
+    input  logic [7:0]     step_byte_off,
+    input  logic [7:0]     step_ra,
+    input  logic [7:0]     step_rb,
+    input  logic [7:0]     step_row_ok,
+    input  logic [7:0]     step_col_ok,
+    output logic           acc_valid,
+    output logic [15:0]    acc_g,
+    output logic           acc_half,
+    output logic           acc_last_g,
+    output logic [16383:0] acc_shadows
 );
 
     logic [8:0]    p1_bit_off;
@@ -30,13 +30,16 @@ module st_c3947dd5_pe_array (
     logic          p2_valid;
     logic          p2_first;
     logic          p2_last;
+    logic          p2_last_g;
+    logic [15:0]   p2_g;
+    logic          p2_half;
 
-    assign p1_bit_off = 9'({p1_byte_off, 3'd0});
+    assign p1_bit_off = 9'({step_byte_off, 3'd0});
 
     // halo_chunk: 64 instances of st_c3947dd5_chunk_select
     for (genvar bank = 0; bank < 64; bank = bank + 1) begin : g_halo_chunk
         st_c3947dd5_chunk_select u_halo_chunk (
-            .word    (halo_rdata[bank*256 +: 256]),
+            .word    (halo_data[bank*256 +: 256]),
             .bit_off (p1_bit_off),
             .chunk   (halo_chunks[bank*64 +: 64])
         );
@@ -45,7 +48,7 @@ module st_c3947dd5_pe_array (
     // weight_chunk: 8 instances of st_c3947dd5_chunk_select
     for (genvar l = 0; l < 8; l = l + 1) begin : g_weight_chunk
         st_c3947dd5_chunk_select u_weight_chunk (
-            .word    (weight_rdata[l*256 +: 256]),
+            .word    (weights_data[l*256 +: 256]),
             .bit_off (p1_bit_off),
             .chunk   (weight_chunks[l*64 +: 64])
         );
@@ -55,11 +58,11 @@ module st_c3947dd5_pe_array (
     for (genvar y = 0; y < 8; y = y + 1) begin : g_operand_row
         st_c3947dd5_operand_row u_operand_row (
             .chunks   (halo_chunks),
-            .ra       (p1_ra),
-            .rb       (p1_rb),
+            .ra       (step_ra),
+            .rb       (step_rb),
             .row      (8'(y)),
-            .row_ok   (p1_row_ok[y]),
-            .col_ok   (p1_col_ok),
+            .row_ok   (step_row_ok[y]),
+            .col_ok   (step_col_ok),
             .operands (pe_operands[y*512 +: 512])
         );
     end
@@ -69,17 +72,17 @@ module st_c3947dd5_pe_array (
         if (rst) begin
             p2_valid <= 1'b0;
         end else begin
-            p2_valid <= p1_valid;
+            p2_valid <= step_valid;
         end
     end
 
     // pipe_stage1_data
     always @(posedge clk) begin
-        p2_first <= p1_first;
-        p2_last <= p1_last;
-        p2_last_g <= p1_last_g;
-        p2_g <= p1_g;
-        p2_half <= p1_half;
+        p2_first <= step_first;
+        p2_last <= step_last;
+        p2_last_g <= step_last_g;
+        p2_g <= step_g;
+        p2_half <= step_half;
     end
 
     // pe: 8 x 8 x 8 instances of st_c3947dd5_pe
@@ -94,12 +97,15 @@ module st_c3947dd5_pe_array (
                     .valid   (p2_valid),
                     .first   (p2_first),
                     .last    (p2_last),
-                    .shadow  (shadows[((y*8 + x)*8 + l)*32 +: 32])
+                    .shadow  (acc_shadows[((y*8 + x)*8 + l)*32 +: 32])
                 );
             end
         end
     end
 
-    assign rq_trigger = p2_valid && p2_last;
+    assign acc_valid = p2_valid && p2_last;
+    assign acc_g = p2_g;
+    assign acc_half = p2_half;
+    assign acc_last_g = p2_last_g;
 
 endmodule

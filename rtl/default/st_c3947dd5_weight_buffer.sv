@@ -3,18 +3,20 @@
 module st_c3947dd5_weight_buffer (
     input  logic          clk,
     input  logic          rst,
-    input  logic          mem_rsp_valid,
     input  logic [255:0]  mem_rsp_rdata,
-    input  logic [23:0]   d_k2cw,
-    input  logic [1:0]    phase,
-    input  logic [31:0]   pass_bias_words,
-    input  logic [31:0]   burst_rsp,
-    input  logic [9:0]    weight_rd_addr,
+    input  logic [1:0]    seq_phase,
+    input  logic [23:0]   layer_k2cw,
+    input  logic          weight_beat_valid,
+    input  logic          weight_beat_bias,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0]   weight_beat_index,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic          weight_rd_en,
-    output logic [2047:0] weight_rdata,
+    input  logic [9:0]    weight_rd_addr,
+    output logic [2047:0] weights_data,
     input  logic          bias_rd_en,
     input  logic [55:0]   bias_rd_addr,
-    output logic [2047:0] bias_rdata
+    output logic [2047:0] bias_data
 );
 
     logic [23:0] wl_word;
@@ -25,8 +27,8 @@ module st_c3947dd5_weight_buffer (
     logic [9:0]  wl_addr;
     logic [7:0]  weight_bank_we;
 
-    assign wl_weight_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp >= pass_bias_words);
-    assign wl_bias_write = ((phase == 2'd2) && mem_rsp_valid) && (burst_rsp < pass_bias_words);
+    assign wl_weight_write = weight_beat_valid && !weight_beat_bias;
+    assign wl_bias_write = weight_beat_valid && weight_beat_bias;
 
     // wl_counters
     always @(posedge clk) begin
@@ -35,17 +37,17 @@ module st_c3947dd5_weight_buffer (
             wl_bank <= 4'd0;
             wl_group_base <= 32'd0;
         end else begin
-            if (!(phase == 2'd2)) begin
+            if (!(seq_phase == 2'd2)) begin
                 wl_word <= 24'd0;
                 wl_bank <= 4'd0;
                 wl_group_base <= 32'd0;
             end
             if (wl_weight_write) begin
-                if (wl_word == (d_k2cw - 24'd1)) begin
+                if (wl_word == (layer_k2cw - 24'd1)) begin
                     wl_word <= 24'd0;
                     if (wl_bank == 4'd7) begin
                         wl_bank <= 4'd0;
-                        wl_group_base <= wl_group_base + {8'd0, d_k2cw};
+                        wl_group_base <= wl_group_base + {8'd0, layer_k2cw};
                     end else begin
                         wl_bank <= wl_bank + 4'd1;
                     end
@@ -68,7 +70,7 @@ module st_c3947dd5_weight_buffer (
             .wdata (mem_rsp_rdata),
             .re    (weight_rd_en),
             .raddr (weight_rd_addr),
-            .rdata (weight_rdata[l*256 +: 256])
+            .rdata (weights_data[l*256 +: 256])
         );
     end
 
@@ -77,11 +79,11 @@ module st_c3947dd5_weight_buffer (
         st_c3947dd5_ram_66x256 u_bias_ram (
             .clk   (clk),
             .we    (wl_bias_write),
-            .waddr (burst_rsp[6:0]),
+            .waddr (weight_beat_index[6:0]),
             .wdata (mem_rsp_rdata),
             .re    (bias_rd_en),
             .raddr (bias_rd_addr[l*7 +: 7]),
-            .rdata (bias_rdata[l*256 +: 256])
+            .rdata (bias_data[l*256 +: 256])
         );
     end
 

@@ -18,127 +18,130 @@ module st_18f03e4d_accel (
     input  logic         mem_rsp_valid,
     input  logic [127:0] mem_rsp_rdata,
     output logic         mem_rsp_ready,
-    output logic         busy,
-    output logic         done,
     output logic         ev_load_start,
     output logic         ev_load_ready,
     output logic         ev_compute_start,
     output logic         ev_store_start,
-    output logic         ev_store_end
+    output logic         ev_store_end,
+    output logic         busy,
+    output logic         done
 );
 
-    logic [31:0]   csr_layer0;
-    logic [31:0]   csr_layer1;
-    logic [31:0]   csr_layer2;
-    logic [31:0]   csr_requant;
-    logic [31:0]   csr_prelu;
-    logic [31:0]   csr_pass;
-    logic [31:0]   csr_base_mask;
-    logic [31:0]   csr_base_bias;
-    logic [31:0]   csr_base_weights;
-    logic [31:0]   csr_base_input;
-    logic [31:0]   csr_base_residual;
-    logic [31:0]   csr_base_output;
-    logic [3:0]    d_k;
-    logic          d_s2;
-    logic [15:0]   d_h;
-    logic [15:0]   d_w;
-    logic [15:0]   d_cout;
-    logic [15:0]   d_ho;
-    logic [15:0]   d_wo;
-    logic [3:0]    d_pad;
-    logic [15:0]   d_cw;
-    logic [15:0]   d_cow;
-    logic [15:0]   d_nc;
-    logic [23:0]   d_t;
-    logic [23:0]   d_kc;
-    logic [23:0]   d_k2cw;
-    logic [7:0]    d_hh;
-    logic [7:0]    d_hwid;
-    logic [23:0]   d_cscw;
-    logic [15:0]   d_tw;
-    logic [15:0]   d_mw;
-    logic          d_res;
-    logic [1:0]    d_act;
-    logic [15:0]   d_m;
-    logic [5:0]    d_sh;
-    logic [15:0]   d_slope;
-    logic [15:0]   d_pc;
-    logic          d_error;
-    logic [1:0]    phase;
-    logic          done_r;
-    logic          error_r;
-    logic          start_pulse;
-    logic [15:0]   pass_o0;
-    logic [15:0]   pass_channels;
-    logic [15:0]   pass_kgroups;
-    logic [15:0]   pass_word_base;
-    logic [15:0]   pass_words;
-    logic [15:0]   pass_o0_mod_b;
-    logic [17:0]   pass_bias_lo;
-    logic [31:0]   pass_bias_words;
-    logic [31:0]   burst_rsp;
-    logic          mem_read_slot;
-    logic          burst_req_valid;
-    logic [31:0]   burst_req_addr;
-    logic          mask_rsp;
-    logic          pass_end;
-    logic [9:0]    weight_rd_addr;
+    logic [31:0]   reg_layer0;
+    logic [31:0]   reg_layer1;
+    logic [31:0]   reg_layer2;
+    logic [31:0]   reg_requant;
+    logic [31:0]   reg_prelu;
+    logic [31:0]   reg_pass;
+    logic [31:0]   reg_base_mask;
+    logic [31:0]   reg_base_bias;
+    logic [31:0]   reg_base_weights;
+    logic [31:0]   reg_base_input;
+    logic [31:0]   reg_base_residual;
+    logic [31:0]   reg_base_output;
+    logic [3:0]    layer_k;
+    logic          layer_s2;
+    logic [15:0]   layer_h;
+    logic [15:0]   layer_w;
+    logic [15:0]   layer_cout;
+    logic [15:0]   layer_ho;
+    logic [15:0]   layer_wo;
+    logic [3:0]    layer_pad;
+    logic [15:0]   layer_cw;
+    logic [15:0]   layer_cow;
+    logic [15:0]   layer_nc;
+    logic [23:0]   layer_t;
+    logic [23:0]   layer_kc;
+    logic [23:0]   layer_k2cw;
+    logic [7:0]    layer_hh;
+    logic [7:0]    layer_hwid;
+    logic [23:0]   layer_cscw;
+    logic [15:0]   layer_tw;
+    logic [15:0]   layer_mw;
+    logic          layer_res;
+    logic [1:0]    layer_act;
+    logic [15:0]   layer_m;
+    logic [5:0]    layer_sh;
+    logic [15:0]   layer_slope;
+    logic [15:0]   layer_pc;
+    logic          layer_error;
+    logic [1:0]    seq_phase;
+    logic          seq_start;
+    logic          seq_done;
+    logic          seq_error;
+    logic [15:0]   seq_o0;
+    logic [15:0]   seq_channels;
+    logic [15:0]   seq_kgroups;
+    logic [15:0]   seq_word_base;
+    logic [15:0]   seq_words;
+    logic [15:0]   seq_o0_mod_b;
+    logic [17:0]   seq_bias_lo;
+    logic          burst_valid;
+    logic [31:0]   burst_addr;
+    logic          burst_ready;
+    logic          mask_beat_valid;
+    logic [31:0]   mask_beat_index;
+    logic          weight_beat_valid;
+    logic          weight_beat_bias;
+    logic [31:0]   weight_beat_index;
+    logic          pass_done_valid;
+    logic          tile_valid;
+    logic [15:0]   tile_ty;
+    logic [15:0]   tile_tx;
+    logic          tile_ready;
+    logic          loaded_valid;
+    logic [15:0]   loaded_ty;
+    logic [15:0]   loaded_tx;
+    logic          loaded_ready;
+    logic          stored_valid;
+    logic          stored_ready;
+    logic          requantized_valid;
+    logic          requantized_ready;
+    logic          halo_wr_valid;
+    logic [7:0]    halo_wr_bank;
+    logic [8:0]    halo_wr_addr;
+    logic          halo_rd_en;
+    logic [143:0]  halo_rd_addr;
+    logic [2047:0] halo_data;
     logic          weight_rd_en;
-    logic [511:0]  weight_rdata;
+    logic [9:0]    weight_rd_addr;
+    logic [511:0]  weights_data;
     logic          bias_rd_en;
     logic [35:0]   bias_rd_addr;
-    logic [511:0]  bias_rdata;
-    logic          scan_valid;
-    logic [15:0]   scan_ty;
-    logic [15:0]   scan_tx;
-    logic          grant_load;
-    logic          xfer_issue;
-    logic          xfer_is_store;
-    logic [15:0]   loads_granted;
-    logic [15:0]   loads_done;
-    logic [15:0]   stores_done;
-    logic [15:0]   requant_done_tiles;
-    logic [63:0]   ring_ty;
-    logic [63:0]   ring_tx;
-    logic [8:0]    ldr_halo_addr_h;
-    logic [7:0]    ldr_bank;
-    logic          ldr_halo_write;
-    logic          in_rd_en;
-    logic [143:0]  in_rd_addr;
-    logic [2047:0] halo_rdata;
-    logic          ldr_res_write;
-    logic [8:0]    ldr_res_addr;
-    logic [7:0]    ldr_res_col;
+    logic [511:0]  bias_data;
+    logic          res_wr_valid;
+    logic [7:0]    res_wr_col;
+    logic [8:0]    res_wr_addr;
     logic          res_rd_en;
-    logic [8:0]    out_rd_addr;
-    logic          out_rd_en;
     logic [143:0]  res_rd_addr;
-    logic [511:0]  res_rdata;
-    logic [15:0]   out_we;
+    logic [511:0]  res_data;
+    logic [15:0]   out_wr_we;
     logic [143:0]  out_wr_addr;
     logic [511:0]  out_wr_data;
-    logic [511:0]  out_rdata;
-    logic [15:0]   cp_tile;
-    logic          cp_running;
-    logic          cp_start;
-    logic          cp_issue;
-    logic          p1_valid;
-    logic          p1_first;
-    logic          p1_last;
-    logic          p1_last_g;
-    logic [15:0]   p1_g;
-    logic          p1_half;
-    logic [7:0]    p1_byte_off;
-    logic [7:0]    p1_ra;
-    logic [7:0]    p1_rb;
-    logic [3:0]    p1_row_ok;
-    logic [3:0]    p1_col_ok;
-    logic          p2_last_g;
-    logic [15:0]   p2_g;
-    logic          p2_half;
-    logic [2047:0] shadows;
-    logic          rq_trigger;
+    logic          out_rd_en;
+    logic [8:0]    out_rd_addr;
+    logic [511:0]  out_data;
+    logic          step_valid;
+    logic          step_first;
+    logic          step_last;
+    logic          step_last_g;
+    logic [15:0]   step_g;
+    logic          step_half;
+    logic [7:0]    step_byte_off;
+    logic [7:0]    step_ra;
+    logic [7:0]    step_rb;
+    logic [3:0]    step_row_ok;
+    logic [3:0]    step_col_ok;
+    logic          acc_valid;
+    logic [15:0]   acc_g;
+    logic          acc_half;
+    logic          acc_last_g;
+    logic [2047:0] acc_shadows;
+    logic          xfer_load_busy;
+    logic          xfer_drained;
+    logic          compute_running;
+    logic          compute_start;
+    logic          compute_issue;
 
     st_18f03e4d_csr_regs u_csr_regs (
         .clk               (clk),
@@ -146,307 +149,313 @@ module st_18f03e4d_accel (
         .csr_we            (csr_we),
         .csr_addr          (csr_addr),
         .csr_wdata         (csr_wdata),
-        .csr_layer0        (csr_layer0),
-        .csr_layer1        (csr_layer1),
-        .csr_layer2        (csr_layer2),
-        .csr_requant       (csr_requant),
-        .csr_prelu         (csr_prelu),
-        .csr_pass          (csr_pass),
-        .csr_base_mask     (csr_base_mask),
-        .csr_base_bias     (csr_base_bias),
-        .csr_base_weights  (csr_base_weights),
-        .csr_base_input    (csr_base_input),
-        .csr_base_residual (csr_base_residual),
-        .csr_base_output   (csr_base_output)
+        .reg_layer0        (reg_layer0),
+        .reg_layer1        (reg_layer1),
+        .reg_layer2        (reg_layer2),
+        .reg_requant       (reg_requant),
+        .reg_prelu         (reg_prelu),
+        .reg_pass          (reg_pass),
+        .reg_base_mask     (reg_base_mask),
+        .reg_base_bias     (reg_base_bias),
+        .reg_base_weights  (reg_base_weights),
+        .reg_base_input    (reg_base_input),
+        .reg_base_residual (reg_base_residual),
+        .reg_base_output   (reg_base_output)
     );
 
     st_18f03e4d_layer_params u_layer_params (
         .clk         (clk),
-        .csr_layer0  (csr_layer0),
-        .csr_layer1  (csr_layer1),
-        .csr_layer2  (csr_layer2),
-        .csr_requant (csr_requant),
-        .csr_prelu   (csr_prelu),
-        .csr_pass    (csr_pass),
-        .d_k         (d_k),
-        .d_s2        (d_s2),
-        .d_h         (d_h),
-        .d_w         (d_w),
-        .d_cout      (d_cout),
-        .d_ho        (d_ho),
-        .d_wo        (d_wo),
-        .d_pad       (d_pad),
-        .d_cw        (d_cw),
-        .d_cow       (d_cow),
-        .d_nc        (d_nc),
-        .d_t         (d_t),
-        .d_kc        (d_kc),
-        .d_k2cw      (d_k2cw),
-        .d_hh        (d_hh),
-        .d_hwid      (d_hwid),
-        .d_cscw      (d_cscw),
-        .d_tw        (d_tw),
-        .d_mw        (d_mw),
-        .d_res       (d_res),
-        .d_act       (d_act),
-        .d_m         (d_m),
-        .d_sh        (d_sh),
-        .d_slope     (d_slope),
-        .d_pc        (d_pc),
-        .d_error     (d_error)
+        .reg_layer0  (reg_layer0),
+        .reg_layer1  (reg_layer1),
+        .reg_layer2  (reg_layer2),
+        .reg_requant (reg_requant),
+        .reg_prelu   (reg_prelu),
+        .reg_pass    (reg_pass),
+        .layer_k     (layer_k),
+        .layer_s2    (layer_s2),
+        .layer_h     (layer_h),
+        .layer_w     (layer_w),
+        .layer_cout  (layer_cout),
+        .layer_ho    (layer_ho),
+        .layer_wo    (layer_wo),
+        .layer_pad   (layer_pad),
+        .layer_cw    (layer_cw),
+        .layer_cow   (layer_cow),
+        .layer_nc    (layer_nc),
+        .layer_t     (layer_t),
+        .layer_kc    (layer_kc),
+        .layer_k2cw  (layer_k2cw),
+        .layer_hh    (layer_hh),
+        .layer_hwid  (layer_hwid),
+        .layer_cscw  (layer_cscw),
+        .layer_tw    (layer_tw),
+        .layer_mw    (layer_mw),
+        .layer_res   (layer_res),
+        .layer_act   (layer_act),
+        .layer_m     (layer_m),
+        .layer_sh    (layer_sh),
+        .layer_slope (layer_slope),
+        .layer_pc    (layer_pc),
+        .layer_error (layer_error)
     );
 
     st_18f03e4d_layer_sequencer u_layer_sequencer (
-        .clk              (clk),
-        .rst              (rst),
-        .csr_we           (csr_we),
-        .csr_addr         (csr_addr),
-        .csr_wdata        (csr_wdata),
-        .mem_req_ready    (mem_req_ready),
-        .mem_rsp_valid    (mem_rsp_valid),
-        .mem_rsp_rdata    (mem_rsp_rdata),
-        .csr_base_mask    (csr_base_mask),
-        .csr_base_bias    (csr_base_bias),
-        .csr_base_weights (csr_base_weights),
-        .d_cout           (d_cout),
-        .d_k2cw           (d_k2cw),
-        .d_mw             (d_mw),
-        .d_pc             (d_pc),
-        .d_error          (d_error),
-        .phase            (phase),
-        .done_r           (done_r),
-        .error_r          (error_r),
-        .start_pulse      (start_pulse),
-        .pass_o0          (pass_o0),
-        .pass_channels    (pass_channels),
-        .pass_kgroups     (pass_kgroups),
-        .pass_word_base   (pass_word_base),
-        .pass_words       (pass_words),
-        .pass_o0_mod_b    (pass_o0_mod_b),
-        .pass_bias_lo     (pass_bias_lo),
-        .pass_bias_words  (pass_bias_words),
-        .burst_rsp        (burst_rsp),
-        .mem_read_slot    (mem_read_slot),
-        .burst_req_valid  (burst_req_valid),
-        .burst_req_addr   (burst_req_addr),
-        .mask_rsp         (mask_rsp),
-        .pass_end         (pass_end)
+        .clk               (clk),
+        .rst               (rst),
+        .csr_we            (csr_we),
+        .csr_addr          (csr_addr),
+        .csr_wdata         (csr_wdata),
+        .mem_rsp_valid     (mem_rsp_valid),
+        .mem_rsp_rdata     (mem_rsp_rdata),
+        .reg_base_mask     (reg_base_mask),
+        .reg_base_bias     (reg_base_bias),
+        .reg_base_weights  (reg_base_weights),
+        .layer_cout        (layer_cout),
+        .layer_k2cw        (layer_k2cw),
+        .layer_mw          (layer_mw),
+        .layer_pc          (layer_pc),
+        .layer_error       (layer_error),
+        .seq_phase         (seq_phase),
+        .seq_start         (seq_start),
+        .seq_done          (seq_done),
+        .seq_error         (seq_error),
+        .seq_o0            (seq_o0),
+        .seq_channels      (seq_channels),
+        .seq_kgroups       (seq_kgroups),
+        .seq_word_base     (seq_word_base),
+        .seq_words         (seq_words),
+        .seq_o0_mod_b      (seq_o0_mod_b),
+        .seq_bias_lo       (seq_bias_lo),
+        .burst_valid       (burst_valid),
+        .burst_addr        (burst_addr),
+        .burst_ready       (burst_ready),
+        .mask_beat_valid   (mask_beat_valid),
+        .mask_beat_index   (mask_beat_index),
+        .weight_beat_valid (weight_beat_valid),
+        .weight_beat_bias  (weight_beat_bias),
+        .weight_beat_index (weight_beat_index),
+        .pass_done_valid   (pass_done_valid)
     );
 
     st_18f03e4d_weight_buffer u_weight_buffer (
-        .clk             (clk),
-        .rst             (rst),
-        .mem_rsp_valid   (mem_rsp_valid),
-        .mem_rsp_rdata   (mem_rsp_rdata),
-        .d_k2cw          (d_k2cw),
-        .phase           (phase),
-        .pass_bias_words (pass_bias_words),
-        .burst_rsp       (burst_rsp),
-        .weight_rd_addr  (weight_rd_addr),
-        .weight_rd_en    (weight_rd_en),
-        .weight_rdata    (weight_rdata),
-        .bias_rd_en      (bias_rd_en),
-        .bias_rd_addr    (bias_rd_addr),
-        .bias_rdata      (bias_rdata)
+        .clk               (clk),
+        .rst               (rst),
+        .mem_rsp_rdata     (mem_rsp_rdata),
+        .seq_phase         (seq_phase),
+        .layer_k2cw        (layer_k2cw),
+        .weight_beat_valid (weight_beat_valid),
+        .weight_beat_bias  (weight_beat_bias),
+        .weight_beat_index (weight_beat_index),
+        .weight_rd_en      (weight_rd_en),
+        .weight_rd_addr    (weight_rd_addr),
+        .weights_data      (weights_data),
+        .bias_rd_en        (bias_rd_en),
+        .bias_rd_addr      (bias_rd_addr),
+        .bias_data         (bias_data)
     );
 
     st_18f03e4d_mask_scanner u_mask_scanner (
-        .clk           (clk),
-        .rst           (rst),
-        .mem_rsp_rdata (mem_rsp_rdata),
-        .d_tw          (d_tw),
-        .phase         (phase),
-        .start_pulse   (start_pulse),
-        .burst_rsp     (burst_rsp),
-        .mask_rsp      (mask_rsp),
-        .scan_valid    (scan_valid),
-        .scan_ty       (scan_ty),
-        .scan_tx       (scan_tx),
-        .grant_load    (grant_load)
+        .clk             (clk),
+        .rst             (rst),
+        .mem_rsp_rdata   (mem_rsp_rdata),
+        .layer_tw        (layer_tw),
+        .seq_phase       (seq_phase),
+        .seq_start       (seq_start),
+        .mask_beat_valid (mask_beat_valid),
+        .mask_beat_index (mask_beat_index),
+        .tile_valid      (tile_valid),
+        .tile_ty         (tile_ty),
+        .tile_tx         (tile_tx),
+        .tile_ready      (tile_ready)
     );
 
     st_18f03e4d_port_sequencer u_port_sequencer (
-        .clk                (clk),
-        .rst                (rst),
-        .mem_req_valid      (mem_req_valid),
-        .mem_req_write      (mem_req_write),
-        .mem_req_addr       (mem_req_addr),
-        .mem_req_wdata      (mem_req_wdata),
-        .mem_req_wstrb      (mem_req_wstrb),
-        .mem_req_ready      (mem_req_ready),
-        .mem_rsp_valid      (mem_rsp_valid),
-        .mem_rsp_ready      (mem_rsp_ready),
-        .ev_load_start      (ev_load_start),
-        .ev_load_ready      (ev_load_ready),
-        .ev_store_start     (ev_store_start),
-        .ev_store_end       (ev_store_end),
-        .csr_base_input     (csr_base_input),
-        .csr_base_residual  (csr_base_residual),
-        .csr_base_output    (csr_base_output),
-        .d_s2               (d_s2),
-        .d_h                (d_h),
-        .d_w                (d_w),
-        .d_ho               (d_ho),
-        .d_wo               (d_wo),
-        .d_pad              (d_pad),
-        .d_cw               (d_cw),
-        .d_cow              (d_cow),
-        .d_hh               (d_hh),
-        .d_hwid             (d_hwid),
-        .d_cscw             (d_cscw),
-        .d_res              (d_res),
-        .phase              (phase),
-        .pass_channels      (pass_channels),
-        .pass_word_base     (pass_word_base),
-        .pass_words         (pass_words),
-        .pass_o0_mod_b      (pass_o0_mod_b),
-        .mem_read_slot      (mem_read_slot),
-        .burst_req_valid    (burst_req_valid),
-        .burst_req_addr     (burst_req_addr),
-        .pass_end           (pass_end),
-        .scan_valid         (scan_valid),
-        .scan_ty            (scan_ty),
-        .scan_tx            (scan_tx),
-        .grant_load         (grant_load),
-        .xfer_issue         (xfer_issue),
-        .xfer_is_store      (xfer_is_store),
-        .loads_granted      (loads_granted),
-        .loads_done         (loads_done),
-        .stores_done        (stores_done),
-        .requant_done_tiles (requant_done_tiles),
-        .ring_ty            (ring_ty),
-        .ring_tx            (ring_tx),
-        .ldr_halo_addr_h    (ldr_halo_addr_h),
-        .ldr_bank           (ldr_bank),
-        .ldr_halo_write     (ldr_halo_write),
-        .ldr_res_write      (ldr_res_write),
-        .ldr_res_addr       (ldr_res_addr),
-        .ldr_res_col        (ldr_res_col),
-        .out_rd_addr        (out_rd_addr),
-        .out_rd_en          (out_rd_en),
-        .out_rdata          (out_rdata)
+        .clk               (clk),
+        .rst               (rst),
+        .mem_req_valid     (mem_req_valid),
+        .mem_req_write     (mem_req_write),
+        .mem_req_addr      (mem_req_addr),
+        .mem_req_wdata     (mem_req_wdata),
+        .mem_req_wstrb     (mem_req_wstrb),
+        .mem_req_ready     (mem_req_ready),
+        .mem_rsp_valid     (mem_rsp_valid),
+        .mem_rsp_ready     (mem_rsp_ready),
+        .ev_load_start     (ev_load_start),
+        .ev_load_ready     (ev_load_ready),
+        .ev_store_start    (ev_store_start),
+        .ev_store_end      (ev_store_end),
+        .reg_base_input    (reg_base_input),
+        .reg_base_residual (reg_base_residual),
+        .reg_base_output   (reg_base_output),
+        .layer_s2          (layer_s2),
+        .layer_h           (layer_h),
+        .layer_w           (layer_w),
+        .layer_ho          (layer_ho),
+        .layer_wo          (layer_wo),
+        .layer_pad         (layer_pad),
+        .layer_cw          (layer_cw),
+        .layer_cow         (layer_cow),
+        .layer_hh          (layer_hh),
+        .layer_hwid        (layer_hwid),
+        .layer_cscw        (layer_cscw),
+        .layer_res         (layer_res),
+        .seq_phase         (seq_phase),
+        .seq_channels      (seq_channels),
+        .seq_word_base     (seq_word_base),
+        .seq_words         (seq_words),
+        .seq_o0_mod_b      (seq_o0_mod_b),
+        .burst_valid       (burst_valid),
+        .burst_addr        (burst_addr),
+        .burst_ready       (burst_ready),
+        .pass_done_valid   (pass_done_valid),
+        .tile_valid        (tile_valid),
+        .tile_ty           (tile_ty),
+        .tile_tx           (tile_tx),
+        .tile_ready        (tile_ready),
+        .loaded_valid      (loaded_valid),
+        .loaded_ty         (loaded_ty),
+        .loaded_tx         (loaded_tx),
+        .loaded_ready      (loaded_ready),
+        .stored_valid      (stored_valid),
+        .stored_ready      (stored_ready),
+        .requantized_valid (requantized_valid),
+        .requantized_ready (requantized_ready),
+        .halo_wr_valid     (halo_wr_valid),
+        .halo_wr_bank      (halo_wr_bank),
+        .halo_wr_addr      (halo_wr_addr),
+        .res_wr_valid      (res_wr_valid),
+        .res_wr_col        (res_wr_col),
+        .res_wr_addr       (res_wr_addr),
+        .out_rd_en         (out_rd_en),
+        .out_rd_addr       (out_rd_addr),
+        .out_data          (out_data),
+        .xfer_load_busy    (xfer_load_busy),
+        .xfer_drained      (xfer_drained)
     );
 
     st_18f03e4d_halo_buffer u_halo_buffer (
-        .clk             (clk),
-        .mem_rsp_rdata   (mem_rsp_rdata),
-        .ldr_halo_addr_h (ldr_halo_addr_h),
-        .ldr_bank        (ldr_bank),
-        .ldr_halo_write  (ldr_halo_write),
-        .in_rd_en        (in_rd_en),
-        .in_rd_addr      (in_rd_addr),
-        .halo_rdata      (halo_rdata)
+        .clk           (clk),
+        .mem_rsp_rdata (mem_rsp_rdata),
+        .halo_wr_valid (halo_wr_valid),
+        .halo_wr_bank  (halo_wr_bank),
+        .halo_wr_addr  (halo_wr_addr),
+        .halo_rd_en    (halo_rd_en),
+        .halo_rd_addr  (halo_rd_addr),
+        .halo_data     (halo_data)
     );
 
     st_18f03e4d_tile_buffers u_tile_buffers (
         .clk           (clk),
         .mem_rsp_rdata (mem_rsp_rdata),
-        .ldr_res_write (ldr_res_write),
-        .ldr_res_addr  (ldr_res_addr),
-        .ldr_res_col   (ldr_res_col),
+        .res_wr_valid  (res_wr_valid),
+        .res_wr_col    (res_wr_col),
+        .res_wr_addr   (res_wr_addr),
         .res_rd_en     (res_rd_en),
-        .out_rd_addr   (out_rd_addr),
-        .out_rd_en     (out_rd_en),
         .res_rd_addr   (res_rd_addr),
-        .res_rdata     (res_rdata),
-        .out_we        (out_we),
+        .res_data      (res_data),
+        .out_wr_we     (out_wr_we),
         .out_wr_addr   (out_wr_addr),
         .out_wr_data   (out_wr_data),
-        .out_rdata     (out_rdata)
+        .out_rd_en     (out_rd_en),
+        .out_rd_addr   (out_rd_addr),
+        .out_data      (out_data)
     );
 
     st_18f03e4d_compute_control u_compute_control (
-        .clk            (clk),
-        .rst            (rst),
-        .d_k            (d_k),
-        .d_s2           (d_s2),
-        .d_h            (d_h),
-        .d_w            (d_w),
-        .d_pad          (d_pad),
-        .d_cw           (d_cw),
-        .d_nc           (d_nc),
-        .d_t            (d_t),
-        .d_kc           (d_kc),
-        .d_k2cw         (d_k2cw),
-        .d_cscw         (d_cscw),
-        .phase          (phase),
-        .pass_kgroups   (pass_kgroups),
-        .weight_rd_addr (weight_rd_addr),
-        .weight_rd_en   (weight_rd_en),
-        .loads_done     (loads_done),
-        .stores_done    (stores_done),
-        .ring_ty        (ring_ty),
-        .ring_tx        (ring_tx),
-        .in_rd_en       (in_rd_en),
-        .in_rd_addr     (in_rd_addr),
-        .cp_tile        (cp_tile),
-        .cp_running     (cp_running),
-        .cp_start       (cp_start),
-        .cp_issue       (cp_issue),
-        .p1_valid       (p1_valid),
-        .p1_first       (p1_first),
-        .p1_last        (p1_last),
-        .p1_last_g      (p1_last_g),
-        .p1_g           (p1_g),
-        .p1_half        (p1_half),
-        .p1_byte_off    (p1_byte_off),
-        .p1_ra          (p1_ra),
-        .p1_rb          (p1_rb),
-        .p1_row_ok      (p1_row_ok),
-        .p1_col_ok      (p1_col_ok)
+        .clk              (clk),
+        .rst              (rst),
+        .layer_k          (layer_k),
+        .layer_s2         (layer_s2),
+        .layer_h          (layer_h),
+        .layer_w          (layer_w),
+        .layer_pad        (layer_pad),
+        .layer_cw         (layer_cw),
+        .layer_nc         (layer_nc),
+        .layer_t          (layer_t),
+        .layer_kc         (layer_kc),
+        .layer_k2cw       (layer_k2cw),
+        .layer_cscw       (layer_cscw),
+        .seq_phase        (seq_phase),
+        .seq_kgroups      (seq_kgroups),
+        .loaded_valid     (loaded_valid),
+        .loaded_ty        (loaded_ty),
+        .loaded_tx        (loaded_tx),
+        .loaded_ready     (loaded_ready),
+        .stored_valid     (stored_valid),
+        .stored_ready     (stored_ready),
+        .halo_rd_en       (halo_rd_en),
+        .halo_rd_addr     (halo_rd_addr),
+        .weight_rd_en     (weight_rd_en),
+        .weight_rd_addr   (weight_rd_addr),
+        .step_valid       (step_valid),
+        .step_first       (step_first),
+        .step_last        (step_last),
+        .step_last_g      (step_last_g),
+        .step_g           (step_g),
+        .step_half        (step_half),
+        .step_byte_off    (step_byte_off),
+        .step_ra          (step_ra),
+        .step_rb          (step_rb),
+        .step_row_ok      (step_row_ok),
+        .step_col_ok      (step_col_ok),
+        .compute_running  (compute_running),
+        .compute_start    (compute_start),
+        .compute_issue    (compute_issue),
+        .ev_compute_start (ev_compute_start)
     );
 
     st_18f03e4d_pe_array u_pe_array (
-        .clk          (clk),
-        .rst          (rst),
-        .weight_rdata (weight_rdata),
-        .halo_rdata   (halo_rdata),
-        .p1_valid     (p1_valid),
-        .p1_first     (p1_first),
-        .p1_last      (p1_last),
-        .p1_last_g    (p1_last_g),
-        .p1_g         (p1_g),
-        .p1_half      (p1_half),
-        .p1_byte_off  (p1_byte_off),
-        .p1_ra        (p1_ra),
-        .p1_rb        (p1_rb),
-        .p1_row_ok    (p1_row_ok),
-        .p1_col_ok    (p1_col_ok),
-        .p2_last_g    (p2_last_g),
-        .p2_g         (p2_g),
-        .p2_half      (p2_half),
-        .shadows      (shadows),
-        .rq_trigger   (rq_trigger)
+        .clk           (clk),
+        .rst           (rst),
+        .halo_data     (halo_data),
+        .weights_data  (weights_data),
+        .step_valid    (step_valid),
+        .step_first    (step_first),
+        .step_last     (step_last),
+        .step_last_g   (step_last_g),
+        .step_g        (step_g),
+        .step_half     (step_half),
+        .step_byte_off (step_byte_off),
+        .step_ra       (step_ra),
+        .step_rb       (step_rb),
+        .step_row_ok   (step_row_ok),
+        .step_col_ok   (step_col_ok),
+        .acc_valid     (acc_valid),
+        .acc_g         (acc_g),
+        .acc_half      (acc_half),
+        .acc_last_g    (acc_last_g),
+        .acc_shadows   (acc_shadows)
     );
 
     st_18f03e4d_requant_engine u_requant_engine (
-        .clk                (clk),
-        .rst                (rst),
-        .d_res              (d_res),
-        .d_act              (d_act),
-        .d_m                (d_m),
-        .d_sh               (d_sh),
-        .d_slope            (d_slope),
-        .phase              (phase),
-        .pass_o0            (pass_o0),
-        .pass_channels      (pass_channels),
-        .pass_o0_mod_b      (pass_o0_mod_b),
-        .pass_bias_lo       (pass_bias_lo),
-        .bias_rd_en         (bias_rd_en),
-        .bias_rd_addr       (bias_rd_addr),
-        .bias_rdata         (bias_rdata),
-        .requant_done_tiles (requant_done_tiles),
-        .res_rd_en          (res_rd_en),
-        .res_rd_addr        (res_rd_addr),
-        .res_rdata          (res_rdata),
-        .out_we             (out_we),
-        .out_wr_addr        (out_wr_addr),
-        .out_wr_data        (out_wr_data),
-        .p2_last_g          (p2_last_g),
-        .p2_g               (p2_g),
-        .p2_half            (p2_half),
-        .shadows            (shadows),
-        .rq_trigger         (rq_trigger)
+        .clk               (clk),
+        .rst               (rst),
+        .layer_res         (layer_res),
+        .layer_act         (layer_act),
+        .layer_m           (layer_m),
+        .layer_sh          (layer_sh),
+        .layer_slope       (layer_slope),
+        .seq_phase         (seq_phase),
+        .seq_o0            (seq_o0),
+        .seq_channels      (seq_channels),
+        .seq_o0_mod_b      (seq_o0_mod_b),
+        .seq_bias_lo       (seq_bias_lo),
+        .acc_valid         (acc_valid),
+        .acc_g             (acc_g),
+        .acc_half          (acc_half),
+        .acc_last_g        (acc_last_g),
+        .acc_shadows       (acc_shadows),
+        .bias_rd_en        (bias_rd_en),
+        .bias_rd_addr      (bias_rd_addr),
+        .bias_data         (bias_data),
+        .res_rd_en         (res_rd_en),
+        .res_rd_addr       (res_rd_addr),
+        .res_data          (res_data),
+        .out_wr_we         (out_wr_we),
+        .out_wr_addr       (out_wr_addr),
+        .out_wr_data       (out_wr_data),
+        .requantized_valid (requantized_valid),
+        .requantized_ready (requantized_ready)
     );
 
     st_18f03e4d_status_counters u_status_counters (
@@ -459,33 +468,29 @@ module st_18f03e4d_accel (
         .mem_req_ready     (mem_req_ready),
         .busy              (busy),
         .done              (done),
-        .ev_compute_start  (ev_compute_start),
-        .csr_layer0        (csr_layer0),
-        .csr_layer1        (csr_layer1),
-        .csr_layer2        (csr_layer2),
-        .csr_requant       (csr_requant),
-        .csr_prelu         (csr_prelu),
-        .csr_pass          (csr_pass),
-        .csr_base_mask     (csr_base_mask),
-        .csr_base_bias     (csr_base_bias),
-        .csr_base_weights  (csr_base_weights),
-        .csr_base_input    (csr_base_input),
-        .csr_base_residual (csr_base_residual),
-        .csr_base_output   (csr_base_output),
-        .phase             (phase),
-        .done_r            (done_r),
-        .error_r           (error_r),
-        .start_pulse       (start_pulse),
-        .scan_valid        (scan_valid),
-        .grant_load        (grant_load),
-        .xfer_issue        (xfer_issue),
-        .xfer_is_store     (xfer_is_store),
-        .loads_granted     (loads_granted),
-        .loads_done        (loads_done),
-        .cp_tile           (cp_tile),
-        .cp_running        (cp_running),
-        .cp_start          (cp_start),
-        .cp_issue          (cp_issue)
+        .reg_layer0        (reg_layer0),
+        .reg_layer1        (reg_layer1),
+        .reg_layer2        (reg_layer2),
+        .reg_requant       (reg_requant),
+        .reg_prelu         (reg_prelu),
+        .reg_pass          (reg_pass),
+        .reg_base_mask     (reg_base_mask),
+        .reg_base_bias     (reg_base_bias),
+        .reg_base_weights  (reg_base_weights),
+        .reg_base_input    (reg_base_input),
+        .reg_base_residual (reg_base_residual),
+        .reg_base_output   (reg_base_output),
+        .seq_phase         (seq_phase),
+        .seq_start         (seq_start),
+        .seq_done          (seq_done),
+        .seq_error         (seq_error),
+        .tile_valid        (tile_valid),
+        .loaded_valid      (loaded_valid),
+        .xfer_load_busy    (xfer_load_busy),
+        .xfer_drained      (xfer_drained),
+        .compute_running   (compute_running),
+        .compute_start     (compute_start),
+        .compute_issue     (compute_issue)
     );
 
 endmodule

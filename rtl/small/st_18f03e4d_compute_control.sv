@@ -3,58 +3,68 @@
 module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
-    input  logic [3:0]   d_k,
-    input  logic         d_s2,
-    input  logic [15:0]  d_h,
-    input  logic [15:0]  d_w,
-    input  logic [3:0]   d_pad,
-    input  logic [15:0]  d_cw,
-    input  logic [15:0]  d_nc,
-    input  logic [23:0]  d_t,
-    input  logic [23:0]  d_kc,
-    input  logic [23:0]  d_k2cw,
-    input  logic [23:0]  d_cscw,
-    input  logic [1:0]   phase,
-    input  logic [15:0]  pass_kgroups,
-    output logic [9:0]   weight_rd_addr,
+    input  logic [3:0]   layer_k,
+    input  logic         layer_s2,
+    input  logic [15:0]  layer_h,
+    input  logic [15:0]  layer_w,
+    input  logic [3:0]   layer_pad,
+    input  logic [15:0]  layer_cw,
+    input  logic [15:0]  layer_nc,
+    input  logic [23:0]  layer_t,
+    input  logic [23:0]  layer_kc,
+    input  logic [23:0]  layer_k2cw,
+    input  logic [23:0]  layer_cscw,
+    input  logic [1:0]   seq_phase,
+    input  logic [15:0]  seq_kgroups,
+    input  logic         loaded_valid,
+    input  logic [15:0]  loaded_ty,
+    input  logic [15:0]  loaded_tx,
+    output logic         loaded_ready,
+    input  logic         stored_valid,
+    output logic         stored_ready,
+    output logic         halo_rd_en,
+    output logic [143:0] halo_rd_addr,
     output logic         weight_rd_en,
-    input  logic [15:0]  loads_done,
-    input  logic [15:0]  stores_done,
-    input  logic [63:0]  ring_ty,
-    input  logic [63:0]  ring_tx,
-    output logic         in_rd_en,
-    output logic [143:0] in_rd_addr,
-    output logic [15:0]  cp_tile,
-    output logic         cp_running,
-    output logic         cp_start,
-    output logic         cp_issue,
-    output logic         p1_valid,
-    output logic         p1_first,
-    output logic         p1_last,
-    output logic         p1_last_g,
-    output logic [15:0]  p1_g,
-    output logic         p1_half,
-    output logic [7:0]   p1_byte_off,
-    output logic [7:0]   p1_ra,
-    output logic [7:0]   p1_rb,
-    output logic [3:0]   p1_row_ok,
-    output logic [3:0]   p1_col_ok
+    output logic [9:0]   weight_rd_addr,
+    output logic         step_valid,
+    output logic         step_first,
+    output logic         step_last,
+    output logic         step_last_g,
+    output logic [15:0]  step_g,
+    output logic         step_half,
+    output logic [7:0]   step_byte_off,
+    output logic [7:0]   step_ra,
+    output logic [7:0]   step_rb,
+    output logic [3:0]   step_row_ok,
+    output logic [3:0]   step_col_ok,
+    output logic         compute_running,
+    output logic         compute_start,
+    output logic         compute_issue,
+    output logic         ev_compute_start
 );
 
+    logic         in_tiles;
+    logic [15:0]  cp_tile;
+    logic         cp_running;
+    logic [15:0]  cp_ty_r;
+    logic [15:0]  cp_tx_r;
     logic [15:0]  cp_kgroup;
     logic [23:0]  cp_k;
     logic [15:0]  cp_chunk;
     logic [3:0]   cp_kx;
     logic [3:0]   cp_ky;
+    logic         cp_idle;
+    logic         cp_half_free;
+    logic         cp_start;
     logic         cp_run_eff;
     logic [23:0]  cp_k_eff;
     logic [15:0]  cp_g_eff;
     logic [15:0]  cp_chunk_eff;
     logic [3:0]   cp_kx_eff;
     logic [3:0]   cp_ky_eff;
+    logic         cp_issue;
     logic         cp_slot_end;
     logic         cp_tile_end;
-    logic [1:0]   cp_ring_index;
     logic [15:0]  cp_ty;
     logic [15:0]  cp_tx;
     logic [17:0]  cp_yo;
@@ -77,21 +87,39 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_cs_3;
     logic [127:0] cp_row_terms;
     logic [127:0] cp_col_terms;
+    logic         p1_valid;
+    logic         p1_first;
+    logic         p1_last;
+    logic         p1_last_g;
+    logic [15:0]  p1_g;
+    logic         p1_half;
+    logic [7:0]   p1_byte_off;
+    logic [7:0]   p1_ra;
+    logic [7:0]   p1_rb;
+    logic [3:0]   p1_row_ok;
+    logic [3:0]   p1_col_ok;
 
-    assign cp_start = (((phase == 2'd3) && !cp_running) && (loads_done > cp_tile)) && ((cp_tile < 16'd2) || ((stores_done + 16'd1) >= cp_tile));
+    assign in_tiles = seq_phase == 2'd3;
+    assign cp_idle = in_tiles && !cp_running;
+    assign cp_half_free = (cp_tile < 16'd2) || stored_valid;
+    assign loaded_ready = cp_idle && cp_half_free;
+    assign stored_ready = (cp_idle && loaded_valid) && (cp_tile >= 16'd2);
+    assign cp_start = (cp_idle && loaded_valid) && cp_half_free;
     assign cp_run_eff = cp_running || cp_start;
     assign cp_k_eff = cp_start ? 24'd0 : cp_k;
     assign cp_g_eff = cp_start ? 16'd0 : cp_kgroup;
     assign cp_chunk_eff = cp_start ? 16'd0 : cp_chunk;
     assign cp_kx_eff = cp_start ? 4'd0 : cp_kx;
     assign cp_ky_eff = cp_start ? 4'd0 : cp_ky;
-    assign cp_issue = cp_run_eff && (cp_k_eff < d_t);
-    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == d_kc);
-    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == pass_kgroups);
+    assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
+    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == layer_kc);
+    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == seq_kgroups);
 
     // cp_fsm
     always @(posedge clk) begin
         if (rst) begin
+            cp_ty_r <= 16'd0;
+            cp_tx_r <= 16'd0;
             cp_k <= 24'd0;
             cp_chunk <= 16'd0;
             cp_kx <= 4'd0;
@@ -100,6 +128,10 @@ module st_18f03e4d_compute_control (
             cp_running <= 1'b0;
             cp_tile <= 16'd0;
         end else begin
+            if (cp_start) begin
+                cp_ty_r <= loaded_ty;
+                cp_tx_r <= loaded_tx;
+            end
             if (cp_run_eff) begin
                 if (cp_slot_end) begin
                     cp_k <= 24'd0;
@@ -117,9 +149,9 @@ module st_18f03e4d_compute_control (
                     cp_k <= cp_k_eff + 24'd1;
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
-                    if (cp_chunk_eff == (d_nc - 16'd1)) begin
+                    if (cp_chunk_eff == (layer_nc - 16'd1)) begin
                         cp_chunk <= 16'd0;
-                        if (cp_kx_eff == (d_k - 4'd1)) begin
+                        if (cp_kx_eff == (layer_k - 4'd1)) begin
                             cp_kx <= 4'd0;
                             cp_ky <= cp_ky_eff + 4'd1;
                         end else begin
@@ -133,75 +165,90 @@ module st_18f03e4d_compute_control (
                     end
                 end
             end
-            if (!(phase == 2'd3)) begin
+            if (!in_tiles) begin
                 cp_tile <= 16'd0;
                 cp_running <= 1'b0;
             end
         end
     end
 
-    assign cp_ring_index = cp_tile[1:0];
-    assign cp_ty = cp_ring_index[1] ? (cp_ring_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (cp_ring_index[0] ? ring_ty[31:16] : ring_ty[15:0]);
-    assign cp_tx = cp_ring_index[1] ? (cp_ring_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (cp_ring_index[0] ? ring_tx[31:16] : ring_tx[15:0]);
+    assign compute_running = cp_running;
+    assign compute_start = cp_start;
+    assign compute_issue = cp_issue;
+    assign ev_compute_start = cp_start;
+    assign cp_ty = cp_running ? cp_ty_r : loaded_ty;
+    assign cp_tx = cp_running ? cp_tx_r : loaded_tx;
     assign cp_yo = {2'd0, cp_ty} * 18'd4;
     assign cp_xo = {2'd0, cp_tx} * 18'd4;
-    assign cp_y0 = (d_s2 ? (cp_yo << 1) : cp_yo) - {14'd0, d_pad};
-    assign cp_x0 = (d_s2 ? (cp_xo << 1) : cp_xo) - {14'd0, d_pad};
-    assign cp_a = {4'd0, d_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
-    assign cp_b = {4'd0, d_s2 ? (cp_kx_eff >> 1) : cp_kx_eff};
+    assign cp_y0 = (layer_s2 ? (cp_yo << 1) : cp_yo) - {14'd0, layer_pad};
+    assign cp_x0 = (layer_s2 ? (cp_xo << 1) : cp_xo) - {14'd0, layer_pad};
+    assign cp_a = {4'd0, layer_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
+    assign cp_b = {4'd0, layer_s2 ? (cp_kx_eff >> 1) : cp_kx_eff};
     assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
     assign cp_rb = {6'd0, cp_b[1:0]} & 8'd3;
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
-    assign cp_rs_0 = d_s2 ? ((((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_1 = d_s2 ? ((((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_2 = d_s2 ? ((((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_3 = d_s2 ? ((((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_cs_0 = d_s2 ? ((((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_1 = d_s2 ? ((((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_2 = d_s2 ? ((((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_3 = d_s2 ? ((((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_row_terms = {{24'd0, cp_rs_3} * {8'd0, d_cscw}, {24'd0, cp_rs_2} * {8'd0, d_cscw}, {24'd0, cp_rs_1} * {8'd0, d_cscw}, {24'd0, cp_rs_0} * {8'd0, d_cscw}};
-    assign cp_col_terms = {{24'd0, cp_cs_3} * {16'd0, d_cw}, {24'd0, cp_cs_2} * {16'd0, d_cw}, {24'd0, cp_cs_1} * {16'd0, d_cw}, {24'd0, cp_cs_0} * {16'd0, d_cw}};
-    assign in_rd_en = cp_issue;
+    assign cp_rs_0 = layer_s2 ? ((((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0));
+    assign cp_rs_1 = layer_s2 ? ((((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0));
+    assign cp_rs_2 = layer_s2 ? ((((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0));
+    assign cp_rs_3 = layer_s2 ? ((((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0));
+    assign cp_cs_0 = layer_s2 ? ((((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0));
+    assign cp_cs_1 = layer_s2 ? ((((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0));
+    assign cp_cs_2 = layer_s2 ? ((((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0));
+    assign cp_cs_3 = layer_s2 ? ((((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0));
+    assign cp_row_terms = {{24'd0, cp_rs_3} * {8'd0, layer_cscw}, {24'd0, cp_rs_2} * {8'd0, layer_cscw}, {24'd0, cp_rs_1} * {8'd0, layer_cscw}, {24'd0, cp_rs_0} * {8'd0, layer_cscw}};
+    assign cp_col_terms = {{24'd0, cp_cs_3} * {16'd0, layer_cw}, {24'd0, cp_cs_2} * {16'd0, layer_cw}, {24'd0, cp_cs_1} * {16'd0, layer_cw}, {24'd0, cp_cs_0} * {16'd0, layer_cw}};
+    assign halo_rd_en = cp_issue;
 
-    // halo_rd_addr: 4 x 4 instances of st_18f03e4d_halo_read_addr
-    for (genvar by = 0; by < 4; by = by + 1) begin : g_halo_rd_addr_by
-        for (genvar bx = 0; bx < 4; bx = bx + 1) begin : g_halo_rd_addr_bx
-            st_18f03e4d_halo_read_addr u_halo_rd_addr (
+    // halo_read_addr: 4 x 4 instances of st_18f03e4d_halo_read_addr
+    for (genvar by = 0; by < 4; by = by + 1) begin : g_halo_read_addr_by
+        for (genvar bx = 0; bx < 4; bx = bx + 1) begin : g_halo_read_addr_bx
+            st_18f03e4d_halo_read_addr u_halo_read_addr (
                 .row_term (cp_row_terms[by*32 +: 32]),
                 .col_term (cp_col_terms[bx*32 +: 32]),
                 .word     (cp_word),
                 .half     (cp_tile[0]),
-                .addr     (in_rd_addr[(by*4 + bx)*9 +: 9])
+                .addr     (halo_rd_addr[(by*4 + bx)*9 +: 9])
             );
         end
     end
 
     assign weight_rd_en = cp_issue;
-    assign weight_rd_addr = 10'((({16'd0, cp_g_eff} * {8'd0, d_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, d_k}) + {12'd0, cp_kx_eff}} * {16'd0, d_cw})) + cp_word);
+    assign weight_rd_addr = 10'((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_k}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word);
 
     // pipe_stage0
     always @(posedge clk) begin
         if (rst) begin
             p1_valid <= 1'b0;
         end else begin
-            p1_valid <= cp_issue && (phase == 2'd3);
+            p1_valid <= cp_issue && in_tiles;
         end
     end
 
     // pipe_stage0_data
     always @(posedge clk) begin
         p1_first <= cp_k_eff == 24'd0;
-        p1_last <= (cp_k_eff + 24'd1) == d_t;
-        p1_last_g <= (cp_g_eff + 16'd1) == pass_kgroups;
+        p1_last <= (cp_k_eff + 24'd1) == layer_t;
+        p1_last_g <= (cp_g_eff + 16'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
         p1_half <= cp_tile[0];
         p1_byte_off <= cp_byte_off;
         p1_ra <= cp_ra;
         p1_rb <= cp_rb;
-        p1_row_ok <= {!($signed(cp_y0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h})), !($signed(cp_y0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, d_h}))};
-        p1_col_ok <= {!($signed(cp_x0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w})), !($signed(cp_x0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((d_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, d_w}))};
+        p1_row_ok <= {!($signed(cp_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h}))};
+        p1_col_ok <= {!($signed(cp_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}))};
     end
+
+    assign step_valid = p1_valid;
+    assign step_first = p1_first;
+    assign step_last = p1_last;
+    assign step_last_g = p1_last_g;
+    assign step_g = p1_g;
+    assign step_half = p1_half;
+    assign step_byte_off = p1_byte_off;
+    assign step_ra = p1_ra;
+    assign step_rb = p1_rb;
+    assign step_row_ok = p1_row_ok;
+    assign step_col_ok = p1_col_ok;
 
 endmodule

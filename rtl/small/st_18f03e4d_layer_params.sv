@@ -3,45 +3,45 @@
 module st_18f03e4d_layer_params (
     input  logic        clk,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0] csr_layer0,
+    input  logic [31:0] reg_layer0,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic [31:0] csr_layer1,
-    input  logic [31:0] csr_layer2,
+    input  logic [31:0] reg_layer1,
+    input  logic [31:0] reg_layer2,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0] csr_requant,
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0] csr_prelu,
+    input  logic [31:0] reg_requant,
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0] csr_pass,
+    input  logic [31:0] reg_prelu,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [3:0]  d_k,
-    output logic        d_s2,
-    output logic [15:0] d_h,
-    output logic [15:0] d_w,
-    output logic [15:0] d_cout,
-    output logic [15:0] d_ho,
-    output logic [15:0] d_wo,
-    output logic [3:0]  d_pad,
-    output logic [15:0] d_cw,
-    output logic [15:0] d_cow,
-    output logic [15:0] d_nc,
-    output logic [23:0] d_t,
-    output logic [23:0] d_kc,
-    output logic [23:0] d_k2cw,
-    output logic [7:0]  d_hh,
-    output logic [7:0]  d_hwid,
-    output logic [23:0] d_cscw,
-    output logic [15:0] d_tw,
-    output logic [15:0] d_mw,
-    output logic        d_res,
-    output logic [1:0]  d_act,
-    output logic [15:0] d_m,
-    output logic [5:0]  d_sh,
-    output logic [15:0] d_slope,
-    output logic [15:0] d_pc,
-    output logic        d_error
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0] reg_pass,
+    /* verilator lint_on UNUSEDSIGNAL */
+    output logic [3:0]  layer_k,
+    output logic        layer_s2,
+    output logic [15:0] layer_h,
+    output logic [15:0] layer_w,
+    output logic [15:0] layer_cout,
+    output logic [15:0] layer_ho,
+    output logic [15:0] layer_wo,
+    output logic [3:0]  layer_pad,
+    output logic [15:0] layer_cw,
+    output logic [15:0] layer_cow,
+    output logic [15:0] layer_nc,
+    output logic [23:0] layer_t,
+    output logic [23:0] layer_kc,
+    output logic [23:0] layer_k2cw,
+    output logic [7:0]  layer_hh,
+    output logic [7:0]  layer_hwid,
+    output logic [23:0] layer_cscw,
+    output logic [15:0] layer_tw,
+    output logic [15:0] layer_mw,
+    output logic        layer_res,
+    output logic [1:0]  layer_act,
+    output logic [15:0] layer_m,
+    output logic [5:0]  layer_sh,
+    output logic [15:0] layer_slope,
+    output logic [15:0] layer_pc,
+    output logic        layer_error
 );
 
     logic        c_s2;
@@ -60,168 +60,230 @@ module st_18f03e4d_layer_params (
     logic [31:0] c_ntiles;
     logic [15:0] c_mw;
     logic        c_error;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0] d_cin;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0] d_th;
-    /* verilator lint_on UNUSEDSIGNAL */
+    logic [3:0]  d_k;
+    logic        d_s2;
+    logic [15:0] d_h;
+    logic [15:0] d_w;
+    logic [15:0] d_cout;
+    logic [15:0] d_ho;
+    logic [15:0] d_wo;
+    logic [3:0]  d_pad;
+    logic [15:0] d_cw;
+    logic [15:0] d_cow;
+    logic [15:0] d_nc;
+    logic [23:0] d_t;
+    logic [23:0] d_kc;
+    logic [23:0] d_k2cw;
+    logic [7:0]  d_hh;
+    logic [7:0]  d_hwid;
+    logic [23:0] d_cscw;
+    logic [15:0] d_tw;
+    logic [15:0] d_mw;
+    logic        d_res;
+    logic [1:0]  d_act;
+    logic [15:0] d_m;
+    logic [5:0]  d_sh;
+    logic [15:0] d_slope;
+    logic [15:0] d_pc;
+    logic        d_error;
 
-    assign c_s2 = csr_layer0[5:4] == 2'd2;
-    assign c_ho = 16'(c_s2 ? (({1'd0, csr_layer1[15:0]} + 17'd1) >> 1) : {1'd0, csr_layer1[15:0]});
-    assign c_wo = 16'(c_s2 ? (({1'd0, csr_layer1[31:16]} + 17'd1) >> 1) : {1'd0, csr_layer1[31:16]});
-    assign c_cw = 16'(({1'd0, csr_layer2[15:0]} + 17'd15) >> 4);
-    assign c_cow = 16'(({1'd0, csr_layer2[31:16]} + 17'd15) >> 4);
-    assign c_nc = 16'(({1'd0, csr_layer2[15:0]} + 17'd3) >> 2);
-    assign c_k2 = {4'd0, csr_layer0[3:0]} * {4'd0, csr_layer0[3:0]};
+    assign c_s2 = reg_layer0[5:4] == 2'd2;
+    assign c_ho = 16'(c_s2 ? (({1'd0, reg_layer1[15:0]} + 17'd1) >> 1) : {1'd0, reg_layer1[15:0]});
+    assign c_wo = 16'(c_s2 ? (({1'd0, reg_layer1[31:16]} + 17'd1) >> 1) : {1'd0, reg_layer1[31:16]});
+    assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
+    assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
+    assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
+    assign c_k2 = {4'd0, reg_layer0[3:0]} * {4'd0, reg_layer0[3:0]};
     assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
     assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
-    assign c_hh = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, csr_layer0[3:0]};
-    assign c_hw = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, csr_layer0[3:0]};
+    assign c_hh = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
+    assign c_hw = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
     assign c_hw_s = c_s2 ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
     assign c_cs = c_s2 ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
     assign c_ntiles = {16'd0, 16'(({1'd0, c_ho} + 17'd3) >> 2)} * {16'd0, 16'(({1'd0, c_wo} + 17'd3) >> 2)};
     assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
-    assign c_error = (((((((((((!((csr_layer0[3:0] != 4'd0) && (csr_layer0[0] == 1'b1)) || !((csr_layer0[5:4] == 2'd1) || (csr_layer0[5:4] == 2'd2))) || (csr_layer1[15:0] == 16'd0)) || (csr_layer1[31:16] == 16'd0)) || (csr_layer2[15:0] == 16'd0)) || (csr_layer2[31:16] == 16'd0)) || (csr_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (csr_layer0[7:6] == 2'd3)) || (csr_requant[15:0] == 16'd0)) || (csr_requant[21:16] == 6'd0);
+    assign c_error = (((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0);
 
     // d_k_q
     always @(posedge clk) begin
-        d_k <= csr_layer0[3:0];
+        d_k <= reg_layer0[3:0];
     end
+
+    assign layer_k = d_k;
 
     // d_s2_q
     always @(posedge clk) begin
         d_s2 <= c_s2;
     end
 
+    assign layer_s2 = d_s2;
+
     // d_h_q
     always @(posedge clk) begin
-        d_h <= csr_layer1[15:0];
+        d_h <= reg_layer1[15:0];
     end
+
+    assign layer_h = d_h;
 
     // d_w_q
     always @(posedge clk) begin
-        d_w <= csr_layer1[31:16];
+        d_w <= reg_layer1[31:16];
     end
 
-    // d_cin_q
-    always @(posedge clk) begin
-        d_cin <= csr_layer2[15:0];
-    end
+    assign layer_w = d_w;
 
     // d_cout_q
     always @(posedge clk) begin
-        d_cout <= csr_layer2[31:16];
+        d_cout <= reg_layer2[31:16];
     end
+
+    assign layer_cout = d_cout;
 
     // d_ho_q
     always @(posedge clk) begin
         d_ho <= c_ho;
     end
 
+    assign layer_ho = d_ho;
+
     // d_wo_q
     always @(posedge clk) begin
         d_wo <= c_wo;
     end
 
+    assign layer_wo = d_wo;
+
     // d_pad_q
     always @(posedge clk) begin
-        d_pad <= csr_layer0[3:0] >> 1;
+        d_pad <= reg_layer0[3:0] >> 1;
     end
+
+    assign layer_pad = d_pad;
 
     // d_cw_q
     always @(posedge clk) begin
         d_cw <= c_cw;
     end
 
+    assign layer_cw = d_cw;
+
     // d_cow_q
     always @(posedge clk) begin
         d_cow <= c_cow;
     end
+
+    assign layer_cow = d_cow;
 
     // d_nc_q
     always @(posedge clk) begin
         d_nc <= c_nc;
     end
 
+    assign layer_nc = d_nc;
+
     // d_t_q
     always @(posedge clk) begin
         d_t <= c_t;
     end
+
+    assign layer_t = d_t;
 
     // d_kc_q
     always @(posedge clk) begin
         d_kc <= c_kc;
     end
 
+    assign layer_kc = d_kc;
+
     // d_k2cw_q
     always @(posedge clk) begin
         d_k2cw <= {16'd0, c_k2} * {8'd0, c_cw};
     end
+
+    assign layer_k2cw = d_k2cw;
 
     // d_hh_q
     always @(posedge clk) begin
         d_hh <= c_hh;
     end
 
+    assign layer_hh = d_hh;
+
     // d_hwid_q
     always @(posedge clk) begin
         d_hwid <= c_hw;
     end
+
+    assign layer_hwid = d_hwid;
 
     // d_cscw_q
     always @(posedge clk) begin
         d_cscw <= {16'd0, c_cs} * {8'd0, c_cw};
     end
 
-    // d_th_q
-    always @(posedge clk) begin
-        d_th <= 16'(({1'd0, c_ho} + 17'd3) >> 2);
-    end
+    assign layer_cscw = d_cscw;
 
     // d_tw_q
     always @(posedge clk) begin
         d_tw <= 16'(({1'd0, c_wo} + 17'd3) >> 2);
     end
 
+    assign layer_tw = d_tw;
+
     // d_mw_q
     always @(posedge clk) begin
         d_mw <= c_mw;
     end
 
+    assign layer_mw = d_mw;
+
     // d_res_q
     always @(posedge clk) begin
-        d_res <= csr_layer0[8];
+        d_res <= reg_layer0[8];
     end
+
+    assign layer_res = d_res;
 
     // d_act_q
     always @(posedge clk) begin
-        d_act <= csr_layer0[7:6];
+        d_act <= reg_layer0[7:6];
     end
+
+    assign layer_act = d_act;
 
     // d_m_q
     always @(posedge clk) begin
-        d_m <= csr_requant[15:0];
+        d_m <= reg_requant[15:0];
     end
+
+    assign layer_m = d_m;
 
     // d_sh_q
     always @(posedge clk) begin
-        d_sh <= csr_requant[21:16];
+        d_sh <= reg_requant[21:16];
     end
+
+    assign layer_sh = d_sh;
 
     // d_slope_q
     always @(posedge clk) begin
-        d_slope <= csr_prelu[15:0];
+        d_slope <= reg_prelu[15:0];
     end
+
+    assign layer_slope = d_slope;
 
     // d_pc_q
     always @(posedge clk) begin
-        d_pc <= csr_pass[15:0];
+        d_pc <= reg_pass[15:0];
     end
+
+    assign layer_pc = d_pc;
 
     // d_error_q
     always @(posedge clk) begin
         d_error <= c_error;
     end
+
+    assign layer_error = d_error;
 
 endmodule

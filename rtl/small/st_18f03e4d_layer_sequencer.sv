@@ -8,68 +8,89 @@ module st_18f03e4d_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  csr_wdata,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic         mem_req_ready,
     input  logic         mem_rsp_valid,
     input  logic [127:0] mem_rsp_rdata,
-    input  logic [31:0]  csr_base_mask,
-    input  logic [31:0]  csr_base_bias,
-    input  logic [31:0]  csr_base_weights,
-    input  logic [15:0]  d_cout,
-    input  logic [23:0]  d_k2cw,
-    input  logic [15:0]  d_mw,
-    input  logic [15:0]  d_pc,
-    input  logic         d_error,
-    output logic [1:0]   phase,
-    output logic         done_r,
-    output logic         error_r,
-    output logic         start_pulse,
-    output logic [15:0]  pass_o0,
-    output logic [15:0]  pass_channels,
-    output logic [15:0]  pass_kgroups,
-    output logic [15:0]  pass_word_base,
-    output logic [15:0]  pass_words,
-    output logic [15:0]  pass_o0_mod_b,
-    output logic [17:0]  pass_bias_lo,
-    output logic [31:0]  pass_bias_words,
-    output logic [31:0]  burst_rsp,
-    input  logic         mem_read_slot,
-    output logic         burst_req_valid,
-    output logic [31:0]  burst_req_addr,
-    output logic         mask_rsp,
-    input  logic         pass_end
+    input  logic [31:0]  reg_base_mask,
+    input  logic [31:0]  reg_base_bias,
+    input  logic [31:0]  reg_base_weights,
+    input  logic [15:0]  layer_cout,
+    input  logic [23:0]  layer_k2cw,
+    input  logic [15:0]  layer_mw,
+    input  logic [15:0]  layer_pc,
+    input  logic         layer_error,
+    output logic [1:0]   seq_phase,
+    output logic         seq_start,
+    output logic         seq_done,
+    output logic         seq_error,
+    output logic [15:0]  seq_o0,
+    output logic [15:0]  seq_channels,
+    output logic [15:0]  seq_kgroups,
+    output logic [15:0]  seq_word_base,
+    output logic [15:0]  seq_words,
+    output logic [15:0]  seq_o0_mod_b,
+    output logic [17:0]  seq_bias_lo,
+    output logic         burst_valid,
+    output logic [31:0]  burst_addr,
+    input  logic         burst_ready,
+    output logic         mask_beat_valid,
+    output logic [31:0]  mask_beat_index,
+    output logic         weight_beat_valid,
+    output logic         weight_beat_bias,
+    output logic [31:0]  weight_beat_index,
+    input  logic         pass_done_valid
 );
 
+    logic [1:0]  phase;
+    logic        done_r;
+    logic        error_r;
+    logic        start_pulse;
+    logic [15:0] pass_o0;
     logic [15:0] pass_o1;
+    logic [15:0] pass_channels;
+    logic [17:0] pass_bias_lo;
+    logic [31:0] pass_bias_words;
     logic [31:0] pass_weight_words;
     logic        pass_last;
     logic [31:0] pass_weight_base;
     logic [31:0] burst_req;
+    logic [31:0] burst_rsp;
     logic [31:0] burst_len;
-    logic        burst_req_accept;
-    logic        burst_rsp_valid;
-    logic        burst_rsp_last;
+    logic        burst_accept;
+    logic        burst_beat;
+    logic        burst_beat_last;
     logic        mask_any;
     logic        mask_any_now;
 
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
-    assign pass_o1 = 16'(({1'd0, d_cout} < ({1'd0, pass_o0} + {1'd0, d_pc})) ? {1'd0, d_cout} : ({1'd0, pass_o0} + {1'd0, d_pc}));
+    assign pass_o1 = 16'(({1'd0, layer_cout} < ({1'd0, pass_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, pass_o0} + {1'd0, layer_pc}));
     assign pass_channels = pass_o1 - pass_o0;
-    assign pass_kgroups = 16'(({1'd0, pass_channels} + 17'd3) >> 2);
-    assign pass_word_base = pass_o0 >> 4;
-    assign pass_words = (((pass_o1 - 16'd1) >> 4) - pass_word_base) + 16'd1;
-    assign pass_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
     assign pass_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
     assign pass_bias_words = {14'd0, (((({2'd0, pass_o1} << 2) - 18'd1) >> 4) - pass_bias_lo) + 18'd1};
-    assign pass_weight_words = {16'd0, pass_channels} * {8'd0, d_k2cw};
-    assign pass_last = pass_o1 == d_cout;
-    assign pass_weight_base = csr_base_weights + ({16'd0, pass_o0} * {8'd0, d_k2cw});
-    assign burst_len = (phase == 2'd1) ? {16'd0, d_mw} : (pass_bias_words + pass_weight_words);
-    assign burst_req_valid = (((phase == 2'd1) || (phase == 2'd2)) && (burst_req < burst_len)) && mem_read_slot;
-    assign burst_req_accept = burst_req_valid && mem_req_ready;
-    assign burst_req_addr = (phase == 2'd1) ? (csr_base_mask + burst_req) : ((burst_req < pass_bias_words) ? ((csr_base_bias + {14'd0, pass_bias_lo}) + burst_req) : (pass_weight_base + (burst_req - pass_bias_words)));
-    assign burst_rsp_valid = ((phase == 2'd1) || (phase == 2'd2)) && mem_rsp_valid;
-    assign burst_rsp_last = burst_rsp_valid && (burst_rsp == (burst_len - 32'd1));
-    assign mask_rsp = (phase == 2'd1) && mem_rsp_valid;
+    assign pass_weight_words = {16'd0, pass_channels} * {8'd0, layer_k2cw};
+    assign pass_last = pass_o1 == layer_cout;
+    assign pass_weight_base = reg_base_weights + ({16'd0, pass_o0} * {8'd0, layer_k2cw});
+    assign seq_phase = phase;
+    assign seq_start = start_pulse;
+    assign seq_done = done_r;
+    assign seq_error = error_r;
+    assign seq_o0 = pass_o0;
+    assign seq_channels = pass_channels;
+    assign seq_kgroups = 16'(({1'd0, pass_channels} + 17'd3) >> 2);
+    assign seq_word_base = pass_o0 >> 4;
+    assign seq_words = (((pass_o1 - 16'd1) >> 4) - (pass_o0 >> 4)) + 16'd1;
+    assign seq_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
+    assign seq_bias_lo = pass_bias_lo;
+    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (pass_bias_words + pass_weight_words);
+    assign burst_valid = ((phase == 2'd1) || (phase == 2'd2)) && (burst_req < burst_len);
+    assign burst_accept = burst_valid && burst_ready;
+    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < pass_bias_words) ? ((reg_base_bias + {14'd0, pass_bias_lo}) + burst_req) : (pass_weight_base + (burst_req - pass_bias_words)));
+    assign burst_beat = ((phase == 2'd1) || (phase == 2'd2)) && mem_rsp_valid;
+    assign burst_beat_last = burst_beat && (burst_rsp == (burst_len - 32'd1));
+    assign mask_beat_valid = (phase == 2'd1) && mem_rsp_valid;
+    assign mask_beat_index = burst_rsp;
+    assign weight_beat_valid = (phase == 2'd2) && mem_rsp_valid;
+    assign weight_beat_bias = burst_rsp < pass_bias_words;
+    assign weight_beat_index = burst_rsp;
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
 
     // top_fsm
@@ -84,7 +105,7 @@ module st_18f03e4d_layer_sequencer (
             pass_o0 <= 16'd0;
         end else begin
             if (start_pulse) begin
-                if (d_error) begin
+                if (layer_error) begin
                     error_r <= 1'b1;
                     done_r <= 1'b1;
                 end else begin
@@ -97,16 +118,16 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= 16'd0;
                 end
             end
-            if (burst_req_accept) begin
+            if (burst_accept) begin
                 burst_req <= burst_req + 32'd1;
             end
-            if (burst_rsp_valid) begin
+            if (burst_beat) begin
                 burst_rsp <= burst_rsp + 32'd1;
             end
-            if (mask_rsp) begin
+            if (mask_beat_valid) begin
                 mask_any <= mask_any_now;
             end
-            if (burst_rsp_last) begin
+            if (burst_beat_last) begin
                 burst_req <= 32'd0;
                 burst_rsp <= 32'd0;
                 if (phase == 2'd1) begin
@@ -120,13 +141,13 @@ module st_18f03e4d_layer_sequencer (
                     phase <= 2'd3;
                 end
             end
-            if (pass_end) begin
+            if (pass_done_valid) begin
                 if (pass_last) begin
                     phase <= 2'd0;
                     done_r <= 1'b1;
                 end else begin
                     phase <= 2'd2;
-                    pass_o0 <= pass_o0 + d_pc;
+                    pass_o0 <= pass_o0 + layer_pc;
                 end
             end
         end

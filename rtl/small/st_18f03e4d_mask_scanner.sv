@@ -4,20 +4,24 @@ module st_18f03e4d_mask_scanner (
     input  logic         clk,
     input  logic         rst,
     input  logic [127:0] mem_rsp_rdata,
-    input  logic [15:0]  d_tw,
-    input  logic [1:0]   phase,
-    input  logic         start_pulse,
+    input  logic [15:0]  layer_tw,
+    input  logic [1:0]   seq_phase,
+    input  logic         seq_start,
+    input  logic         mask_beat_valid,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0]  burst_rsp,
+    input  logic [31:0]  mask_beat_index,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic         mask_rsp,
-    output logic         scan_valid,
-    output logic [15:0]  scan_ty,
-    output logic [15:0]  scan_tx,
-    input  logic         grant_load
+    output logic         tile_valid,
+    output logic [15:0]  tile_ty,
+    output logic [15:0]  tile_tx,
+    input  logic         tile_ready
 );
 
+    logic         scan_valid;
     logic [6:0]   scan_bit_index;
+    logic [15:0]  scan_ty;
+    logic [15:0]  scan_tx;
+    logic         scan_granted;
     logic [127:0] mask_nonempty;
     logic [6:0]   scan_cur_word;
     logic [127:0] scan_cur_bits;
@@ -106,7 +110,11 @@ module st_18f03e4d_mask_scanner (
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
 
-    assign scan_pass_start = (phase == 2'd2) && !scan_weights_q;
+    assign tile_valid = scan_valid;
+    assign tile_ty = scan_ty;
+    assign tile_tx = scan_tx;
+    assign scan_granted = tile_valid && tile_ready;
+    assign scan_pass_start = (seq_phase == 2'd2) && !scan_weights_q;
 
     st_18f03e4d_lowest_set_bit_128 u_scan_first (
         .v     (mask_nonempty),
@@ -127,8 +135,8 @@ module st_18f03e4d_mask_scanner (
 
     // mask_ram: 128 x 128 bits, 1 write port, 1 registered read port
     always @(posedge clk) begin
-        if (mask_rsp) begin
-            mask_ram[burst_rsp[6:0]] <= mem_rsp_rdata;
+        if (mask_beat_valid) begin
+            mask_ram[mask_beat_index[6:0]] <= mem_rsp_rdata;
         end
         if (1'b1) begin
             mask_ram_rdata <= mask_ram[scan_pass_start ? scan_first_word : scan_next_word_index];
@@ -143,38 +151,38 @@ module st_18f03e4d_mask_scanner (
 
     assign scan_next = {scan_cur_word, scan_bit_idx};
     assign scan_div_r16 = {16'd0, {2'd0, scan_next}};
-    assign scan_div_q15 = scan_div_r16 >= ({16'd0, d_tw} << 15);
-    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, d_tw} << 15)) : scan_div_r16;
-    assign scan_div_q14 = scan_div_r15 >= ({16'd0, d_tw} << 14);
-    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, d_tw} << 14)) : scan_div_r15;
-    assign scan_div_q13 = scan_div_r14 >= ({16'd0, d_tw} << 13);
-    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, d_tw} << 13)) : scan_div_r14;
-    assign scan_div_q12 = scan_div_r13 >= ({16'd0, d_tw} << 12);
-    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, d_tw} << 12)) : scan_div_r13;
-    assign scan_div_q11 = scan_div_r12 >= ({16'd0, d_tw} << 11);
-    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, d_tw} << 11)) : scan_div_r12;
-    assign scan_div_q10 = scan_div_r11 >= ({16'd0, d_tw} << 10);
-    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, d_tw} << 10)) : scan_div_r11;
-    assign scan_div_q9 = scan_div_r10 >= ({16'd0, d_tw} << 9);
-    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, d_tw} << 9)) : scan_div_r10;
-    assign scan_div_q8 = scan_div_r9 >= ({16'd0, d_tw} << 8);
-    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, d_tw} << 8)) : scan_div_r9;
-    assign scan_div_q7 = scan_div_r8 >= ({16'd0, d_tw} << 7);
-    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, d_tw} << 7)) : scan_div_r8;
-    assign scan_div_q6 = scan_div_r7 >= ({16'd0, d_tw} << 6);
-    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, d_tw} << 6)) : scan_div_r7;
-    assign scan_div_q5 = scan_div_r6 >= ({16'd0, d_tw} << 5);
-    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, d_tw} << 5)) : scan_div_r6;
-    assign scan_div_q4 = scan_div_r5 >= ({16'd0, d_tw} << 4);
-    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, d_tw} << 4)) : scan_div_r5;
-    assign scan_div_q3 = scan_div_r4 >= ({16'd0, d_tw} << 3);
-    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, d_tw} << 3)) : scan_div_r4;
-    assign scan_div_q2 = scan_div_r3 >= ({16'd0, d_tw} << 2);
-    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, d_tw} << 2)) : scan_div_r3;
-    assign scan_div_q1 = scan_div_r2 >= ({16'd0, d_tw} << 1);
-    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, d_tw} << 1)) : scan_div_r2;
-    assign scan_div_q0 = scan_div_r1 >= ({16'd0, d_tw} << 0);
-    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, d_tw} << 0)) : scan_div_r1;
+    assign scan_div_q15 = scan_div_r16 >= ({16'd0, layer_tw} << 15);
+    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, layer_tw} << 15)) : scan_div_r16;
+    assign scan_div_q14 = scan_div_r15 >= ({16'd0, layer_tw} << 14);
+    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, layer_tw} << 14)) : scan_div_r15;
+    assign scan_div_q13 = scan_div_r14 >= ({16'd0, layer_tw} << 13);
+    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, layer_tw} << 13)) : scan_div_r14;
+    assign scan_div_q12 = scan_div_r13 >= ({16'd0, layer_tw} << 12);
+    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, layer_tw} << 12)) : scan_div_r13;
+    assign scan_div_q11 = scan_div_r12 >= ({16'd0, layer_tw} << 11);
+    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, layer_tw} << 11)) : scan_div_r12;
+    assign scan_div_q10 = scan_div_r11 >= ({16'd0, layer_tw} << 10);
+    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, layer_tw} << 10)) : scan_div_r11;
+    assign scan_div_q9 = scan_div_r10 >= ({16'd0, layer_tw} << 9);
+    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, layer_tw} << 9)) : scan_div_r10;
+    assign scan_div_q8 = scan_div_r9 >= ({16'd0, layer_tw} << 8);
+    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, layer_tw} << 8)) : scan_div_r9;
+    assign scan_div_q7 = scan_div_r8 >= ({16'd0, layer_tw} << 7);
+    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, layer_tw} << 7)) : scan_div_r8;
+    assign scan_div_q6 = scan_div_r7 >= ({16'd0, layer_tw} << 6);
+    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, layer_tw} << 6)) : scan_div_r7;
+    assign scan_div_q5 = scan_div_r6 >= ({16'd0, layer_tw} << 5);
+    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, layer_tw} << 5)) : scan_div_r6;
+    assign scan_div_q4 = scan_div_r5 >= ({16'd0, layer_tw} << 4);
+    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, layer_tw} << 4)) : scan_div_r5;
+    assign scan_div_q3 = scan_div_r4 >= ({16'd0, layer_tw} << 3);
+    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, layer_tw} << 3)) : scan_div_r4;
+    assign scan_div_q2 = scan_div_r3 >= ({16'd0, layer_tw} << 2);
+    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, layer_tw} << 2)) : scan_div_r3;
+    assign scan_div_q1 = scan_div_r2 >= ({16'd0, layer_tw} << 1);
+    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, layer_tw} << 1)) : scan_div_r2;
+    assign scan_div_q0 = scan_div_r1 >= ({16'd0, layer_tw} << 0);
+    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, layer_tw} << 0)) : scan_div_r1;
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
 
@@ -193,16 +201,16 @@ module st_18f03e4d_mask_scanner (
             scan_bit_index <= scan_bit_idx;
             scan_ty <= {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
             scan_tx <= scan_div_r0[15:0];
-            scan_weights_q <= phase == 2'd2;
+            scan_weights_q <= seq_phase == 2'd2;
             scan_fill <= scan_pass_start;
-            if (mask_rsp) begin
-                mask_nonempty <= mask_nonempty | ({127'd0, |mem_rsp_rdata} << burst_rsp[6:0]);
+            if (mask_beat_valid) begin
+                mask_nonempty <= mask_nonempty | ({127'd0, |mem_rsp_rdata} << mask_beat_index[6:0]);
             end
             if (scan_fill) begin
                 scan_cur_word <= scan_first_word;
                 scan_cur_bits <= mask_ram_rdata;
             end
-            if (grant_load) begin
+            if (scan_granted) begin
                 if (scan_cur_emptied) begin
                     scan_cur_word <= scan_next_word_index;
                     scan_cur_bits <= scan_next_word_found ? mask_ram_rdata : {128{1'b0}};
@@ -210,7 +218,7 @@ module st_18f03e4d_mask_scanner (
                     scan_cur_bits <= scan_cur_cleared;
                 end
             end
-            if (start_pulse) begin
+            if (seq_start) begin
                 mask_nonempty <= {128{1'b0}};
                 scan_cur_bits <= {128{1'b0}};
             end

@@ -15,60 +15,71 @@ module st_18f03e4d_port_sequencer (
     output logic         ev_load_ready,
     output logic         ev_store_start,
     output logic         ev_store_end,
-    input  logic [31:0]  csr_base_input,
-    input  logic [31:0]  csr_base_residual,
-    input  logic [31:0]  csr_base_output,
-    input  logic         d_s2,
-    input  logic [15:0]  d_h,
-    input  logic [15:0]  d_w,
-    input  logic [15:0]  d_ho,
-    input  logic [15:0]  d_wo,
-    input  logic [3:0]   d_pad,
-    input  logic [15:0]  d_cw,
-    input  logic [15:0]  d_cow,
-    input  logic [7:0]   d_hh,
-    input  logic [7:0]   d_hwid,
-    input  logic [23:0]  d_cscw,
-    input  logic         d_res,
-    input  logic [1:0]   phase,
-    input  logic [15:0]  pass_channels,
-    input  logic [15:0]  pass_word_base,
-    input  logic [15:0]  pass_words,
-    input  logic [15:0]  pass_o0_mod_b,
-    output logic         mem_read_slot,
-    input  logic         burst_req_valid,
-    input  logic [31:0]  burst_req_addr,
-    output logic         pass_end,
-    input  logic         scan_valid,
-    input  logic [15:0]  scan_ty,
-    input  logic [15:0]  scan_tx,
-    output logic         grant_load,
-    output logic         xfer_issue,
-    output logic         xfer_is_store,
-    output logic [15:0]  loads_granted,
-    output logic [15:0]  loads_done,
-    output logic [15:0]  stores_done,
-    input  logic [15:0]  requant_done_tiles,
-    output logic [63:0]  ring_ty,
-    output logic [63:0]  ring_tx,
-    output logic [8:0]   ldr_halo_addr_h,
-    output logic [7:0]   ldr_bank,
-    output logic         ldr_halo_write,
-    output logic         ldr_res_write,
-    output logic [8:0]   ldr_res_addr,
-    output logic [7:0]   ldr_res_col,
-    output logic [8:0]   out_rd_addr,
+    input  logic [31:0]  reg_base_input,
+    input  logic [31:0]  reg_base_residual,
+    input  logic [31:0]  reg_base_output,
+    input  logic         layer_s2,
+    input  logic [15:0]  layer_h,
+    input  logic [15:0]  layer_w,
+    input  logic [15:0]  layer_ho,
+    input  logic [15:0]  layer_wo,
+    input  logic [3:0]   layer_pad,
+    input  logic [15:0]  layer_cw,
+    input  logic [15:0]  layer_cow,
+    input  logic [7:0]   layer_hh,
+    input  logic [7:0]   layer_hwid,
+    input  logic [23:0]  layer_cscw,
+    input  logic         layer_res,
+    input  logic [1:0]   seq_phase,
+    input  logic [15:0]  seq_channels,
+    input  logic [15:0]  seq_word_base,
+    input  logic [15:0]  seq_words,
+    input  logic [15:0]  seq_o0_mod_b,
+    input  logic         burst_valid,
+    input  logic [31:0]  burst_addr,
+    output logic         burst_ready,
+    output logic         pass_done_valid,
+    input  logic         tile_valid,
+    input  logic [15:0]  tile_ty,
+    input  logic [15:0]  tile_tx,
+    output logic         tile_ready,
+    output logic         loaded_valid,
+    output logic [15:0]  loaded_ty,
+    output logic [15:0]  loaded_tx,
+    input  logic         loaded_ready,
+    output logic         stored_valid,
+    input  logic         stored_ready,
+    input  logic         requantized_valid,
+    output logic         requantized_ready,
+    output logic         halo_wr_valid,
+    output logic [7:0]   halo_wr_bank,
+    output logic [8:0]   halo_wr_addr,
+    output logic         res_wr_valid,
+    output logic [7:0]   res_wr_col,
+    output logic [8:0]   res_wr_addr,
     output logic         out_rd_en,
-    input  logic [511:0] out_rdata
+    output logic [8:0]   out_rd_addr,
+    input  logic [511:0] out_data,
+    output logic         xfer_load_busy,
+    output logic         xfer_drained
 );
 
+    logic         in_tiles;
+    logic         xfer_issue;
+    logic         xfer_is_store;
     logic         xfer_first;
+    logic [15:0]  loads_granted;
     logic [15:0]  stores_granted;
     logic         last_was_load;
+    logic [15:0]  loads_done;
+    logic [63:0]  ring_ty;
+    logic [63:0]  ring_tx;
+    logic         mem_read_slot;
     logic         xfer_want_store;
     logic         xfer_elig_load;
     logic         xfer_elig_store;
     logic         xfer_grant;
+    logic         grant_load;
     logic         grant_store;
     logic         issue_load;
     logic         issue_store;
@@ -296,47 +307,52 @@ module st_18f03e4d_port_sequencer (
     logic [127:0] st_wdata;
     logic         ev_store_end_r;
     logic         st_last_req;
+    logic         xfer_clear;
+    logic         burst_req_presented;
     logic [4:0]   mem_reads_in_flight;
     logic         mem_read_accept;
 
-    assign xfer_want_store = scan_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
-    assign xfer_elig_load = (loads_granted < 16'd2) || ((requant_done_tiles + 16'd1) >= loads_granted);
-    assign xfer_elig_store = requant_done_tiles > stores_granted;
-    assign xfer_grant = ((phase == 2'd3) && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
+    assign in_tiles = seq_phase == 2'd3;
+    assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
+    assign xfer_elig_load = (loads_granted <= (stores_granted + 16'd1)) || requantized_valid;
+    assign xfer_elig_store = requantized_valid;
+    assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
-    assign issue_load = ((phase == 2'd3) && xfer_issue) && !xfer_is_store;
-    assign issue_store = ((phase == 2'd3) && xfer_issue) && xfer_is_store;
+    assign tile_ready = grant_load;
+    assign requantized_ready = grant_store;
+    assign issue_load = (in_tiles && xfer_issue) && !xfer_is_store;
+    assign issue_store = (in_tiles && xfer_issue) && xfer_is_store;
     assign ldq_req_valid = issue_load && mem_read_slot;
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = issue_store && mem_req_ready;
     assign ldq_g_yo = {2'd0, ldq_ty} * 18'd4;
-    assign ldq_g_y0 = (d_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, d_pad};
+    assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
     assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
-    assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldq_g_y0 + {10'd0, d_hh});
-    assign ldq_g_vy = (({2'd0, d_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldq_g_yo);
+    assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_g_y0 + {10'd0, layer_hh});
+    assign ldq_g_vy = (({2'd0, layer_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldq_g_yo);
     assign ldq_g_xo = {2'd0, ldq_tx} * 18'd4;
-    assign ldq_g_x0 = (d_s2 ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, d_pad};
+    assign ldq_g_x0 = (layer_s2 ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_pad};
     assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
-    assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldq_g_x0 + {10'd0, d_hwid});
-    assign ldq_g_vx = (({2'd0, d_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldq_g_xo);
-    assign ldq_gi_yo = {2'd0, scan_ty} * 18'd4;
-    assign ldq_gi_y0 = (d_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, d_pad};
+    assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_g_x0 + {10'd0, layer_hwid});
+    assign ldq_g_vx = (({2'd0, layer_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldq_g_xo);
+    assign ldq_gi_yo = {2'd0, tile_ty} * 18'd4;
+    assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
-    assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldq_gi_y0 + {10'd0, d_hh});
-    assign ldq_gi_vy = (({2'd0, d_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = {2'd0, scan_tx} * 18'd4;
-    assign ldq_gi_x0 = (d_s2 ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, d_pad};
+    assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
+    assign ldq_gi_vy = (({2'd0, layer_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldq_gi_yo);
+    assign ldq_gi_xo = {2'd0, tile_tx} * 18'd4;
+    assign ldq_gi_x0 = (layer_s2 ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_pad};
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
-    assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldq_gi_x0 + {10'd0, d_hwid});
-    assign ldq_gi_vx = (({2'd0, d_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldq_gi_xo);
-    assign ldq_w_last = ldq_w == (d_cw - 16'd1);
+    assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
+    assign ldq_gi_vx = (({2'd0, layer_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldq_gi_xo);
+    assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
-    assign ldq_j_last = ldq_j == (pass_words - 16'd1);
+    assign ldq_j_last = ldq_j == (seq_words - 16'd1);
     assign ldq_c_last = (ldq_c + 18'd1) == ldq_g_vx;
     assign ldq_r_last = (ldq_r + 18'd1) == ldq_g_vy;
-    assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !d_res);
+    assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
 
     // ldq_walk
     always @(posedge clk) begin
@@ -352,8 +368,8 @@ module st_18f03e4d_port_sequencer (
             ldq_j <= 16'd0;
         end else begin
             if (grant_load) begin
-                ldq_ty <= scan_ty;
-                ldq_tx <= scan_tx;
+                ldq_ty <= tile_ty;
+                ldq_tx <= tile_tx;
                 ldq_in_res <= 1'b0;
                 ldq_y <= ldq_gi_ylo;
                 ldq_x <= ldq_gi_xlo;
@@ -393,41 +409,41 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((csr_base_residual + (((((({16'd0, ldq_ty} * 32'd4) + {14'd0, ldq_r}) * {16'd0, d_wo}) + ({16'd0, ldq_tx} * 32'd4)) + {14'd0, ldq_c}) * {16'd0, d_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
-    assign ldq_halo_addr = (csr_base_input + ((({14'd0, ldq_y} * {16'd0, d_w}) + {14'd0, ldq_x}) * {16'd0, d_cw})) + {16'd0, ldq_w};
+    assign ldq_res_addr = ((reg_base_residual + (((((({16'd0, ldq_ty} * 32'd4) + {14'd0, ldq_r}) * {16'd0, layer_wo}) + ({16'd0, ldq_tx} * 32'd4)) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, seq_word_base}) + {16'd0, ldq_j};
+    assign ldq_halo_addr = (reg_base_input + ((({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x}) * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
-    assign ldr_rsp = (phase == 2'd3) && mem_rsp_valid;
+    assign ldr_rsp = in_tiles && mem_rsp_valid;
     assign ldr_next_index = 2'(loads_done + 16'd1);
     assign ldr_init_ring = ldr_rsp_last_w && (loads_granted > (loads_done + 16'd1));
     assign ldr_init_grant = (!ldr_init_ring && grant_load) && (!ldr_active || ldr_rsp_last_w);
     assign ldr_g_yo = {2'd0, ldr_ty} * 18'd4;
-    assign ldr_g_y0 = (d_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, d_pad};
+    assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
     assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
-    assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldr_g_y0 + {10'd0, d_hh});
-    assign ldr_g_vy = (({2'd0, d_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldr_g_yo);
+    assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_g_y0 + {10'd0, layer_hh});
+    assign ldr_g_vy = (({2'd0, layer_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldr_g_yo);
     assign ldr_g_xo = {2'd0, ldr_tx} * 18'd4;
-    assign ldr_g_x0 = (d_s2 ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, d_pad};
+    assign ldr_g_x0 = (layer_s2 ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_pad};
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
-    assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_g_x0 + {10'd0, d_hwid});
-    assign ldr_g_vx = (({2'd0, d_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldr_g_xo);
-    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : scan_ty} * 18'd4;
-    assign ldr_gi_y0 = (d_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, d_pad};
+    assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
+    assign ldr_g_vx = (({2'd0, layer_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldr_g_xo);
+    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : tile_ty} * 18'd4;
+    assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
     assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
-    assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (ldr_gi_y0 + {10'd0, d_hh});
-    assign ldr_gi_vy = (({2'd0, d_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : scan_tx} * 18'd4;
-    assign ldr_gi_x0 = (d_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, d_pad};
+    assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
+    assign ldr_gi_vy = (({2'd0, layer_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldr_gi_yo);
+    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : tile_tx} * 18'd4;
+    assign ldr_gi_x0 = (layer_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_pad};
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
-    assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (ldr_gi_x0 + {10'd0, d_hwid});
-    assign ldr_gi_vx = (({2'd0, d_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - ldr_gi_xo);
-    assign ldr_w_last = ldr_w == (d_cw - 16'd1);
+    assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
+    assign ldr_gi_vx = (({2'd0, layer_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldr_gi_xo);
+    assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
-    assign ldr_j_last = ldr_j == (pass_words - 16'd1);
+    assign ldr_j_last = ldr_j == (seq_words - 16'd1);
     assign ldr_c_last = (ldr_c + 18'd1) == ldr_g_vx;
     assign ldr_r_last = (ldr_r + 18'd1) == ldr_g_vy;
-    assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !d_res);
+    assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
 
     // ldr_walk
     always @(posedge clk) begin
@@ -443,8 +459,8 @@ module st_18f03e4d_port_sequencer (
             ldr_j <= 16'd0;
         end else begin
             if (ldr_init_ring || ldr_init_grant) begin
-                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : scan_ty;
-                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : scan_tx;
+                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : tile_ty;
+                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : tile_tx;
                 ldr_in_res <= 1'b0;
                 ldr_y <= ldr_gi_ylo;
                 ldr_x <= ldr_gi_xlo;
@@ -498,7 +514,7 @@ module st_18f03e4d_port_sequencer (
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
-            if (!(phase == 2'd3)) begin
+            if (!in_tiles) begin
                 ldr_active <= 1'b0;
             end
         end
@@ -506,27 +522,27 @@ module st_18f03e4d_port_sequencer (
 
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
     assign ldr_hx = 8'(ldr_x - ldr_g_x0);
-    assign ldr_rs = d_s2 ? {7'((d_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((d_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
-    assign ldr_cs = d_s2 ? {7'((d_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((d_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_halo_addr = (({24'd0, ldr_rs} * {8'd0, d_cscw}) + ({24'd0, ldr_cs} * {16'd0, d_cw})) + {16'd0, ldr_w};
-    assign ldr_halo_addr_h = 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
-    assign ldr_bank = (({6'd0, 2'(d_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) * 8'd4) + ({6'd0, 2'(d_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd3);
-    assign ldr_halo_write = ldr_rsp && !ldr_in_res;
-    assign ldr_res_write = ldr_rsp && ldr_in_res;
-    assign ldr_res_addr = 9'(((loads_done[0] ? (ldr_r[15:0] + 16'd4) : ldr_r[15:0]) * 16'd64) + ldr_j);
-    assign ldr_res_col = ldr_c[7:0];
+    assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
+    assign ldr_cs = layer_s2 ? {7'((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2);
+    assign ldr_halo_addr = (({24'd0, ldr_rs} * {8'd0, layer_cscw}) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
+    assign halo_wr_valid = ldr_rsp && !ldr_in_res;
+    assign halo_wr_bank = (({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) * 8'd4) + ({6'd0, 2'(layer_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd3);
+    assign halo_wr_addr = 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
+    assign res_wr_valid = ldr_rsp && ldr_in_res;
+    assign res_wr_col = ldr_c[7:0];
+    assign res_wr_addr = 9'(((loads_done[0] ? (ldr_r[15:0] + 16'd4) : ldr_r[15:0]) * 16'd64) + ldr_j);
     assign st_g_yo = {2'd0, st_ty} * 18'd4;
-    assign st_g_y0 = (d_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, d_pad};
+    assign st_g_y0 = (layer_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, layer_pad};
     assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
-    assign st_g_yhi = ($signed(st_g_y0 + {10'd0, d_hh}) > $signed({2'd0, d_h})) ? {2'd0, d_h} : (st_g_y0 + {10'd0, d_hh});
-    assign st_g_vy = (({2'd0, d_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, d_ho} - st_g_yo);
+    assign st_g_yhi = ($signed(st_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (st_g_y0 + {10'd0, layer_hh});
+    assign st_g_vy = (({2'd0, layer_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - st_g_yo);
     assign st_g_xo = {2'd0, st_tx} * 18'd4;
-    assign st_g_x0 = (d_s2 ? (st_g_xo << 1) : st_g_xo) - {14'd0, d_pad};
+    assign st_g_x0 = (layer_s2 ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_pad};
     assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
-    assign st_g_xhi = ($signed(st_g_x0 + {10'd0, d_hwid}) > $signed({2'd0, d_w})) ? {2'd0, d_w} : (st_g_x0 + {10'd0, d_hwid});
-    assign st_g_vx = (({2'd0, d_wo} - st_g_xo) > 18'd4) ? 18'd4 : ({2'd0, d_wo} - st_g_xo);
+    assign st_g_xhi = ($signed(st_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (st_g_x0 + {10'd0, layer_hwid});
+    assign st_g_vx = (({2'd0, layer_wo} - st_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - st_g_xo);
     assign st_ring_index = stores_granted[1:0];
-    assign st_j_last = st_j == (pass_words - 16'd1);
+    assign st_j_last = st_j == (seq_words - 16'd1);
     assign st_c_last = (st_c + 18'd1) == st_g_vx;
     assign st_r_last = (st_r + 18'd1) == st_g_vy;
     assign st_last = (st_j_last && st_c_last) && st_r_last;
@@ -539,7 +555,7 @@ module st_18f03e4d_port_sequencer (
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) * 16'd64) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((csr_base_output + (((((({16'd0, st_ty} * 32'd4) + {14'd0, st_r}) * {16'd0, d_wo}) + ({16'd0, st_tx} * 32'd4)) + {14'd0, st_c}) * {16'd0, d_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign st_addr = ((reg_base_output + (((((({16'd0, st_ty} * 32'd4) + {14'd0, st_r}) * {16'd0, layer_wo}) + ({16'd0, st_tx} * 32'd4)) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, seq_word_base}) + {16'd0, st_j};
 
     // st_walk
     always @(posedge clk) begin
@@ -568,9 +584,9 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_rdata[511:384] : out_rdata[383:256]) : (st_rd_col[0] ? out_rdata[255:128] : out_rdata[127:0]);
+    assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_data[511:384] : out_data[383:256]) : (st_rd_col[0] ? out_data[255:128] : out_data[127:0]);
     assign st_last_req = st_accept && st_last;
-    assign pass_end = (st_last_req && (stores_granted == loads_granted)) && !scan_valid;
+    assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
 
     // xfer_seq
     always @(posedge clk) begin
@@ -584,13 +600,12 @@ module st_18f03e4d_port_sequencer (
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
             stores_granted <= 16'd0;
-            stores_done <= 16'd0;
             loads_done <= 16'd0;
         end else begin
             ev_store_end_r <= st_last_req;
             if (grant_load) begin
-                ring_ty <= {(loads_granted[1:0] == 2'd3) ? scan_ty : ring_ty[63:48], (loads_granted[1:0] == 2'd2) ? scan_ty : ring_ty[47:32], (loads_granted[1:0] == 2'd1) ? scan_ty : ring_ty[31:16], (loads_granted[1:0] == 2'd0) ? scan_ty : ring_ty[15:0]};
-                ring_tx <= {(loads_granted[1:0] == 2'd3) ? scan_tx : ring_tx[63:48], (loads_granted[1:0] == 2'd2) ? scan_tx : ring_tx[47:32], (loads_granted[1:0] == 2'd1) ? scan_tx : ring_tx[31:16], (loads_granted[1:0] == 2'd0) ? scan_tx : ring_tx[15:0]};
+                ring_ty <= {(loads_granted[1:0] == 2'd3) ? tile_ty : ring_ty[63:48], (loads_granted[1:0] == 2'd2) ? tile_ty : ring_ty[47:32], (loads_granted[1:0] == 2'd1) ? tile_ty : ring_ty[31:16], (loads_granted[1:0] == 2'd0) ? tile_ty : ring_ty[15:0]};
+                ring_tx <= {(loads_granted[1:0] == 2'd3) ? tile_tx : ring_tx[63:48], (loads_granted[1:0] == 2'd2) ? tile_tx : ring_tx[47:32], (loads_granted[1:0] == 2'd1) ? tile_tx : ring_tx[31:16], (loads_granted[1:0] == 2'd0) ? tile_tx : ring_tx[15:0]};
                 loads_granted <= loads_granted + 16'd1;
                 last_was_load <= 1'b1;
                 xfer_is_store <= 1'b0;
@@ -610,28 +625,52 @@ module st_18f03e4d_port_sequencer (
             if (ldq_last_req || st_last_req) begin
                 xfer_issue <= 1'b0;
             end
-            if (st_last_req) begin
-                stores_done <= stores_done + 16'd1;
-            end
             if (ldr_rsp_last_w) begin
                 loads_done <= loads_done + 16'd1;
             end
-            if (!(phase == 2'd3)) begin
+            if (!in_tiles) begin
                 xfer_issue <= 1'b0;
                 loads_granted <= 16'd0;
                 stores_granted <= 16'd0;
                 last_was_load <= 1'b0;
                 loads_done <= 16'd0;
-                stores_done <= 16'd0;
             end
         end
     end
 
-    assign mem_req_valid = (burst_req_valid || ldq_req_valid) || issue_store;
+    assign xfer_clear = !in_tiles;
+
+    st_18f03e4d_tile_fifo u_loaded_fifo (
+        .clk       (clk),
+        .rst       (rst),
+        .clear     (xfer_clear),
+        .in_valid  (ldr_rsp_last_w),
+        .in_ty     (ldr_ty),
+        .in_tx     (ldr_tx),
+        .out_valid (loaded_valid),
+        .out_ty    (loaded_ty),
+        .out_tx    (loaded_tx),
+        .out_ready (loaded_ready)
+    );
+
+    st_18f03e4d_token_fifo u_stored_fifo (
+        .clk       (clk),
+        .rst       (rst),
+        .clear     (xfer_clear),
+        .in_valid  (st_last_req),
+        .out_valid (stored_valid),
+        .out_ready (stored_ready)
+    );
+
+    assign xfer_load_busy = (xfer_issue && !xfer_is_store) || grant_load;
+    assign xfer_drained = (loads_granted == loads_done) && !loaded_valid;
+    assign burst_req_presented = burst_valid && mem_read_slot;
+    assign burst_ready = mem_req_ready && mem_read_slot;
+    assign mem_req_valid = (burst_req_presented || ldq_req_valid) || issue_store;
     assign mem_req_write = issue_store;
-    assign mem_req_addr = burst_req_valid ? burst_req_addr : (xfer_is_store ? st_addr : ldq_addr);
+    assign mem_req_addr = burst_req_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
     assign mem_req_wdata = issue_store ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = issue_store ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, pass_channels}))} : 16'd0;
+    assign mem_req_wstrb = issue_store ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
     assign mem_read_accept = (mem_req_valid && mem_req_ready) && !mem_req_write;
 
     // mem_read_window

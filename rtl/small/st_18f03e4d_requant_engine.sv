@@ -3,39 +3,40 @@
 module st_18f03e4d_requant_engine (
     input  logic          clk,
     input  logic          rst,
-    input  logic          d_res,
-    input  logic [1:0]    d_act,
-    input  logic [15:0]   d_m,
-    input  logic [5:0]    d_sh,
-    input  logic [15:0]   d_slope,
-    input  logic [1:0]    phase,
-    input  logic [15:0]   pass_o0,
-    input  logic [15:0]   pass_channels,
-    input  logic [15:0]   pass_o0_mod_b,
-    input  logic [17:0]   pass_bias_lo,
+    input  logic          layer_res,
+    input  logic [1:0]    layer_act,
+    input  logic [15:0]   layer_m,
+    input  logic [5:0]    layer_sh,
+    input  logic [15:0]   layer_slope,
+    input  logic [1:0]    seq_phase,
+    input  logic [15:0]   seq_o0,
+    input  logic [15:0]   seq_channels,
+    input  logic [15:0]   seq_o0_mod_b,
+    input  logic [17:0]   seq_bias_lo,
+    input  logic          acc_valid,
+    input  logic [15:0]   acc_g,
+    input  logic          acc_half,
+    input  logic          acc_last_g,
+    input  logic [2047:0] acc_shadows,
     output logic          bias_rd_en,
     output logic [35:0]   bias_rd_addr,
-    input  logic [511:0]  bias_rdata,
-    output logic [15:0]   requant_done_tiles,
+    input  logic [511:0]  bias_data,
     output logic          res_rd_en,
     output logic [143:0]  res_rd_addr,
-    input  logic [511:0]  res_rdata,
-    output logic [15:0]   out_we,
+    input  logic [511:0]  res_data,
+    output logic [15:0]   out_wr_we,
     output logic [143:0]  out_wr_addr,
     output logic [511:0]  out_wr_data,
-    input  logic          p2_last_g,
-    input  logic [15:0]   p2_g,
-    input  logic          p2_half,
-    input  logic [2047:0] shadows,
-    input  logic          rq_trigger
+    output logic          requantized_valid,
+    input  logic          requantized_ready
 );
 
+    logic               in_tiles;
     logic               rq_active;
     logic [7:0]         rq_row;
     logic [15:0]        rq_g;
     logic               rq_half;
     logic               rq_last_g;
-    logic [15:0]        rq_done_count;
     logic               rq_last_row;
     logic [7:0]         rq_rd_row;
     logic [15:0]        rq_rd_g;
@@ -54,6 +55,7 @@ module st_18f03e4d_requant_engine (
     logic [511:0]       rq_row_acc;
     logic [127:0]       rq_q;
 
+    assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd3);
 
     // rq_fsm
@@ -64,14 +66,13 @@ module st_18f03e4d_requant_engine (
             rq_g <= 16'd0;
             rq_half <= 1'b0;
             rq_last_g <= 1'b0;
-            rq_done_count <= 16'd0;
         end else begin
-            if (rq_trigger) begin
+            if (acc_valid) begin
                 rq_active <= 1'b1;
                 rq_row <= 8'd0;
-                rq_g <= p2_g;
-                rq_half <= p2_half;
-                rq_last_g <= p2_last_g;
+                rq_g <= acc_g;
+                rq_half <= acc_half;
+                rq_last_g <= acc_last_g;
             end else if (rq_active) begin
                 if (rq_last_row) begin
                     rq_active <= 1'b0;
@@ -79,26 +80,30 @@ module st_18f03e4d_requant_engine (
                     rq_row <= rq_row + 8'd1;
                 end
             end
-            if (rq_last_row && rq_last_g) begin
-                rq_done_count <= rq_done_count + 16'd1;
-            end
-            if (!(phase == 2'd3)) begin
-                rq_done_count <= 16'd0;
+            if (!in_tiles) begin
                 rq_active <= 1'b0;
             end
         end
     end
 
-    assign requant_done_tiles = rq_done_count;
-    assign rq_rd_row = rq_trigger ? 8'd0 : (rq_row + 8'd1);
-    assign rq_rd_g = rq_trigger ? p2_g : rq_g;
-    assign rq_rd_half = rq_trigger ? p2_half : rq_half;
-    assign rq_rd_ch = pass_o0_mod_b + (rq_rd_g * 16'd4);
+    st_18f03e4d_token_fifo u_requantized_fifo (
+        .clk       (clk),
+        .rst       (rst),
+        .clear     (!in_tiles),
+        .in_valid  (rq_last_row && rq_last_g),
+        .out_valid (requantized_valid),
+        .out_ready (requantized_ready)
+    );
+
+    assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
+    assign rq_rd_g = acc_valid ? acc_g : rq_g;
+    assign rq_rd_half = acc_valid ? acc_half : rq_half;
+    assign rq_rd_ch = seq_o0_mod_b + (rq_rd_g * 16'd4);
     assign rq_rd_ch_b = rq_rd_ch[3:0];
     assign rq_rd_ch_w = rq_rd_ch >> 4;
     assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd4) : {8'd0, rq_rd_row}) * 16'd64) + rq_rd_ch_w;
     assign res_rd_en = 1'b1;
-    assign bias_rd_en = rq_trigger;
+    assign bias_rd_en = acc_valid;
 
     // rq_bias_lane: 4 instances of st_18f03e4d_requant_bias
     for (genvar l = 0; l < 4; l = l + 1) begin : g_rq_bias_lane
@@ -106,23 +111,23 @@ module st_18f03e4d_requant_engine (
             .clk     (clk),
             .rst     (rst),
             .lane    (2'(l)),
-            .trigger (rq_trigger),
-            .o0      (pass_o0),
-            .g       (p2_g),
-            .bias_lo (pass_bias_lo),
+            .trigger (acc_valid),
+            .o0      (seq_o0),
+            .g       (acc_g),
+            .bias_lo (seq_bias_lo),
             .rd_addr (bias_rd_addr[l*9 +: 9]),
-            .rdata   (bias_rdata[l*128 +: 128]),
+            .rdata   (bias_data[l*128 +: 128]),
             .bias    (rq_bias[l*32 +: 32])
         );
     end
 
-    assign rq_ch = pass_o0_mod_b + (rq_g * 16'd4);
+    assign rq_ch = seq_o0_mod_b + (rq_g * 16'd4);
     assign rq_ch_b = rq_ch[3:0];
     assign rq_ch_w = rq_ch >> 4;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) * 16'd64) + rq_ch_w;
-    assign rq_mult = $signed({32'd0, d_m});
-    assign rq_round = $signed(50'd1 << (d_sh - 6'd1));
-    assign rq_row_acc = rq_row[1] ? (rq_row[0] ? shadows[2047:1536] : shadows[1535:1024]) : (rq_row[0] ? shadows[1023:512] : shadows[511:0]);
+    assign rq_mult = $signed({32'd0, layer_m});
+    assign rq_round = $signed(50'd1 << (layer_sh - 6'd1));
+    assign rq_row_acc = rq_row[1] ? (rq_row[0] ? acc_shadows[2047:1536] : acc_shadows[1535:1024]) : (rq_row[0] ? acc_shadows[1023:512] : acc_shadows[511:0]);
 
     // rq_lane: 4 x 4 instances of st_18f03e4d_requant_lane
     for (genvar x = 0; x < 4; x = x + 1) begin : g_rq_lane_x
@@ -132,13 +137,13 @@ module st_18f03e4d_requant_engine (
                 .bias     (rq_bias[l*32 +: 32]),
                 .mult     (rq_mult),
                 .round    (rq_round),
-                .shift    (d_sh),
-                .res_word (res_rdata[x*128 +: 128]),
+                .shift    (layer_sh),
+                .res_word (res_data[x*128 +: 128]),
                 .ch_b     (rq_ch_b),
                 .lane     (4'(l)),
-                .res_en   (d_res),
-                .act      (d_act),
-                .slope    (d_slope),
+                .res_en   (layer_res),
+                .act      (layer_act),
+                .slope    (layer_slope),
                 .q        (rq_q[(x*4 + l)*8 +: 8])
             );
         end
@@ -151,12 +156,12 @@ module st_18f03e4d_requant_engine (
             .ch_b      (rq_ch_b),
             .rd_ch_b   (rq_rd_ch_b),
             .g         (rq_g),
-            .channels  (pass_channels),
+            .channels  (seq_channels),
             .active    (rq_active),
             .wr_base   (rq_wr_base),
             .rd_base   (rq_rd_base),
             .q         (rq_q),
-            .we        (out_we[b]),
+            .we        (out_wr_we[b]),
             .waddr     (out_wr_addr[b*9 +: 9]),
             .wdata     (out_wr_data[b*32 +: 32]),
             .res_raddr (res_rd_addr[b*9 +: 9])

@@ -10,33 +10,29 @@ module st_18f03e4d_status_counters (
     input  logic        mem_req_ready,
     output logic        busy,
     output logic        done,
-    output logic        ev_compute_start,
-    input  logic [31:0] csr_layer0,
-    input  logic [31:0] csr_layer1,
-    input  logic [31:0] csr_layer2,
-    input  logic [31:0] csr_requant,
-    input  logic [31:0] csr_prelu,
-    input  logic [31:0] csr_pass,
-    input  logic [31:0] csr_base_mask,
-    input  logic [31:0] csr_base_bias,
-    input  logic [31:0] csr_base_weights,
-    input  logic [31:0] csr_base_input,
-    input  logic [31:0] csr_base_residual,
-    input  logic [31:0] csr_base_output,
-    input  logic [1:0]  phase,
-    input  logic        done_r,
-    input  logic        error_r,
-    input  logic        start_pulse,
-    input  logic        scan_valid,
-    input  logic        grant_load,
-    input  logic        xfer_issue,
-    input  logic        xfer_is_store,
-    input  logic [15:0] loads_granted,
-    input  logic [15:0] loads_done,
-    input  logic [15:0] cp_tile,
-    input  logic        cp_running,
-    input  logic        cp_start,
-    input  logic        cp_issue
+    input  logic [31:0] reg_layer0,
+    input  logic [31:0] reg_layer1,
+    input  logic [31:0] reg_layer2,
+    input  logic [31:0] reg_requant,
+    input  logic [31:0] reg_prelu,
+    input  logic [31:0] reg_pass,
+    input  logic [31:0] reg_base_mask,
+    input  logic [31:0] reg_base_bias,
+    input  logic [31:0] reg_base_weights,
+    input  logic [31:0] reg_base_input,
+    input  logic [31:0] reg_base_residual,
+    input  logic [31:0] reg_base_output,
+    input  logic [1:0]  seq_phase,
+    input  logic        seq_start,
+    input  logic        seq_done,
+    input  logic        seq_error,
+    input  logic        tile_valid,
+    input  logic        loaded_valid,
+    input  logic        xfer_load_busy,
+    input  logic        xfer_drained,
+    input  logic        compute_running,
+    input  logic        compute_start,
+    input  logic        compute_issue
 );
 
     logic        busy_w;
@@ -55,10 +51,10 @@ module st_18f03e4d_status_counters (
     logic        stall_is_load;
     logic        stall_is_dram;
 
-    assign busy_w = phase != 2'd0;
-    assign stall_is_drain = ((!cp_running && !cp_start) && !scan_valid) && (cp_tile == loads_granted);
-    assign stall_is_load = loads_done <= cp_tile;
-    assign stall_is_dram = (xfer_issue && !xfer_is_store) || grant_load;
+    assign busy_w = seq_phase != 2'd0;
+    assign stall_is_drain = ((!compute_running && !compute_start) && !tile_valid) && xfer_drained;
+    assign stall_is_load = !loaded_valid;
+    assign stall_is_dram = xfer_load_busy;
 
     // stats
     always @(posedge clk) begin
@@ -75,7 +71,7 @@ module st_18f03e4d_status_counters (
             stat_stall_requant <= 32'd0;
             stat_stall_drain <= 32'd0;
         end else begin
-            if (start_pulse) begin
+            if (seq_start) begin
                 stat_cycles <= 64'd0;
                 stat_busy <= 64'd0;
                 stat_beats_rd <= 32'd0;
@@ -89,28 +85,28 @@ module st_18f03e4d_status_counters (
                 stat_stall_drain <= 32'd0;
             end else if (busy_w) begin
                 stat_cycles <= stat_cycles + 64'd1;
-                if (cp_issue) begin
+                if (compute_issue) begin
                     stat_busy <= stat_busy + 64'd1;
                 end
-                if (phase == 2'd1) begin
+                if (seq_phase == 2'd1) begin
                     stat_stall_setup <= stat_stall_setup + 32'd1;
                 end
-                if (phase == 2'd2) begin
+                if (seq_phase == 2'd2) begin
                     stat_stall_weights <= stat_stall_weights + 32'd1;
                 end
-                if (((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && stall_is_load) begin
+                if (((((seq_phase == 2'd3) && !compute_running) && !compute_start) && !stall_is_drain) && stall_is_load) begin
                     stat_stall_load <= stat_stall_load + 32'd1;
                 end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && !stall_is_dram) begin
+                if ((((((seq_phase == 2'd3) && !compute_running) && !compute_start) && !stall_is_drain) && !stall_is_load) && !stall_is_dram) begin
                     stat_stall_store <= stat_stall_store + 32'd1;
                 end
-                if ((((((phase == 2'd3) && !cp_running) && !cp_start) && !stall_is_drain) && !stall_is_load) && stall_is_dram) begin
+                if ((((((seq_phase == 2'd3) && !compute_running) && !compute_start) && !stall_is_drain) && !stall_is_load) && stall_is_dram) begin
                     stat_stall_dram <= stat_stall_dram + 32'd1;
                 end
-                if (((phase == 2'd3) && !cp_issue) && cp_running) begin
+                if (((seq_phase == 2'd3) && !compute_issue) && compute_running) begin
                     stat_stall_requant <= stat_stall_requant + 32'd1;
                 end
-                if ((((phase == 2'd3) && !cp_running) && !cp_start) && stall_is_drain) begin
+                if ((((seq_phase == 2'd3) && !compute_running) && !compute_start) && stall_is_drain) begin
                     stat_stall_drain <= stat_stall_drain + 32'd1;
                 end
                 if ((mem_req_valid && mem_req_ready) && !mem_req_write) begin
@@ -123,9 +119,8 @@ module st_18f03e4d_status_counters (
         end
     end
 
-    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? csr_base_output : csr_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? csr_base_input : csr_base_weights) : (csr_addr[0] ? csr_base_bias : csr_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? csr_pass : csr_prelu) : (csr_addr[0] ? csr_requant : csr_layer2)) : (csr_addr[1] ? (csr_addr[0] ? csr_layer1 : csr_layer0) : (csr_addr[0] ? {29'd0, error_r, done_r, busy_w} : 32'd0)))));
+    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? reg_base_output : reg_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? reg_base_input : reg_base_weights) : (csr_addr[0] ? reg_base_bias : reg_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? reg_pass : reg_prelu) : (csr_addr[0] ? reg_requant : reg_layer2)) : (csr_addr[1] ? (csr_addr[0] ? reg_layer1 : reg_layer0) : (csr_addr[0] ? {29'd0, seq_error, seq_done, busy_w} : 32'd0)))));
     assign busy = busy_w;
-    assign done = done_r;
-    assign ev_compute_start = cp_start;
+    assign done = seq_done;
 
 endmodule

@@ -3,23 +3,23 @@
 module st_18f03e4d_tile_buffers (
     input  logic         clk,
     input  logic [127:0] mem_rsp_rdata,
-    input  logic         ldr_res_write,
-    input  logic [8:0]   ldr_res_addr,
-    input  logic [7:0]   ldr_res_col,
+    input  logic         res_wr_valid,
+    input  logic [7:0]   res_wr_col,
+    input  logic [8:0]   res_wr_addr,
     input  logic         res_rd_en,
-    input  logic [8:0]   out_rd_addr,
-    input  logic         out_rd_en,
     input  logic [143:0] res_rd_addr,
-    output logic [511:0] res_rdata,
-    input  logic [15:0]  out_we,
+    output logic [511:0] res_data,
+    input  logic [15:0]  out_wr_we,
     input  logic [143:0] out_wr_addr,
     input  logic [511:0] out_wr_data,
-    output logic [511:0] out_rdata
+    input  logic         out_rd_en,
+    input  logic [8:0]   out_rd_addr,
+    output logic [511:0] out_data
 );
 
     logic [3:0] res_buf_we;
 
-    assign res_buf_we = ldr_res_write ? ({3'd0, 1'b1} << ldr_res_col) : 4'd0;
+    assign res_buf_we = res_wr_valid ? ({3'd0, 1'b1} << res_wr_col) : 4'd0;
 
     // res_buf: 4 x 16 instances of st_18f03e4d_ram_512x8
     for (genvar c = 0; c < 4; c = c + 1) begin : g_res_buf_c
@@ -27,11 +27,11 @@ module st_18f03e4d_tile_buffers (
             st_18f03e4d_ram_512x8 u_res_buf (
                 .clk   (clk),
                 .we    (res_buf_we[c]),
-                .waddr (ldr_res_addr),
+                .waddr (res_wr_addr),
                 .wdata (mem_rsp_rdata[b*8 +: 8]),
                 .re    (res_rd_en),
                 .raddr (res_rd_addr[b*9 +: 9]),
-                .rdata (res_rdata[(c*16 + b)*8 +: 8])
+                .rdata (res_data[(c*16 + b)*8 +: 8])
             );
         end
     end
@@ -41,12 +41,12 @@ module st_18f03e4d_tile_buffers (
         for (genvar b = 0; b < 16; b = b + 1) begin : g_out_buf_b
             st_18f03e4d_ram_512x8 u_out_buf (
                 .clk   (clk),
-                .we    (out_we[b]),
+                .we    (out_wr_we[b]),
                 .waddr (out_wr_addr[b*9 +: 9]),
                 .wdata (out_wr_data[(b*4 + c)*8 +: 8]),
                 .re    (out_rd_en),
                 .raddr (out_rd_addr),
-                .rdata (out_rdata[(c*16 + b)*8 +: 8])
+                .rdata (out_data[(c*16 + b)*8 +: 8])
             );
         end
     end

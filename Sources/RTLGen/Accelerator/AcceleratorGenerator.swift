@@ -82,8 +82,8 @@ public struct AcceleratorGenerator {
 
     /// The top module (with its submodules).
     public func build() throws -> Module {
-        let b = AcceleratorBuilder(config: config, limits: limits, names: names, fault: fault, registers: registers)
-        return try b.build()
+        let ctx = AcceleratorContext(config: config, limits: limits, names: names, fault: fault, registers: registers)
+        return try AcceleratorTop(ctx: ctx).build()
     }
 
     var emitterOptions: VerilogEmitter.Options { .init(configHash: config.contentHash, extraHeaderLines: fault.headerLines) }
@@ -92,6 +92,22 @@ public struct AcceleratorGenerator {
     /// header (`// fault <name>: …`).
     public func files() throws -> [VerilogFile] {
         try VerilogEmitter(options: emitterOptions).emitDesign(try build())
+    }
+
+    /// The channels between the engines (`EngineChannels`) as a Markdown table for
+    /// docs/accelerator-rtl.md: name (the prefix of the ports and wires), kind, payload fields
+    /// (width, or lanes × width; `←` marks a field flowing back to the producer), producer → consumers.
+    public func channelTable() -> String {
+        let ctx = AcceleratorContext(config: config, limits: limits, names: names, fault: fault, registers: registers)
+        var out = ["| channel | kind | payload | producer → consumers | what |", "|---|---|---|---|---|"]
+        for c in ctx.channels.all {
+            let payload = c.bundle.fields.filter { !(c.kind != "fields" && ($0.name == "valid" || $0.name == "ready")) }.map { f in
+                let w = f.count > 1 ? "\(f.count)×\(f.width)" : "\(f.width)"
+                return "\(f.direction == .backward ? "← " : "")`\(f.name)`[\(w)]"
+            }
+            out.append("| `\(c.name)` | \(c.kind) | \(payload.isEmpty ? "(token)" : payload.joined(separator: ", ")) | \(c.producer) → \(c.consumers.joined(separator: ", ")) | \(c.doc) |")
+        }
+        return out.joined(separator: "\n") + "\n"
     }
 
     /// The file name of the C register header, `<prefix>regs.h` (the one place it is spelled).

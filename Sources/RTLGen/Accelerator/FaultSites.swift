@@ -2,7 +2,7 @@
 /// injection"). Each helper returns its input unchanged (and creates no signal) for `.none` and
 /// for the other faults, so the correct design is byte-identical to a build without these hooks;
 /// the engines call them at exactly one place each.
-extension AcceleratorBuilder {
+extension AcceleratorContext {
     /// `.haloOffByOne`: added to the halo column origin x0 of the load engine's walkers
     /// (PortSequencer.loadWalker), so the load requests and the placement of the responses both
     /// start one column to the right (the first halo column is never loaded, one past the tile is).
@@ -25,7 +25,7 @@ extension AcceleratorBuilder {
 
     /// The port sequencer's grant condition. `.lateHandshake`: a transfer is granted only when
     /// the condition also held in the previous cycle, i.e. one cycle after it could have been.
-    func faultLateGrant(_ grantable: Expr) -> Expr {
+    func faultLateGrant(in m: ModuleBuilder, _ grantable: Expr) -> Expr {
         guard fault == .lateHandshake else { return grantable }
         let before = m.reg("fault_late_grantable", width: 1, reset: 0)
         m.clocked("fault_late_handshake") { p in p.assign(before, grantable) }
@@ -34,8 +34,8 @@ extension AcceleratorBuilder {
 
     /// When the load engine's request counts as accepted (PortSequencer): `valid && ready`.
     /// `.ignoresReady`: on `valid` alone, so a request the memory refused is lost.
-    func faultIgnoreReady(_ valid: Signal, ready: Signal) -> Expr {
-        fault == .ignoresReady ? valid.expr : valid && ready
+    func faultIgnoreReady(_ valid: Signal, ready: some ExprConvertible) -> Expr {
+        fault == .ignoresReady ? valid.expr : valid && ready.expr
     }
 
     /// The current mask word's pending bits after a grant (MaskScanner). `.skippedTile`: at the
@@ -43,11 +43,11 @@ extension AcceleratorBuilder {
     /// scanner registers the tile after it and the pass's second active tile is never loaded,
     /// computed or stored (when it shares the first tile's mask word: always for maps of up to
     /// 8·B tiles, as in the regression).
-    func faultSkipSecondTile(_ pending: Signal) -> Expr {
+    func faultSkipSecondTile(in m: ModuleBuilder, _ pending: Signal, granted: Signal, inTiles: Expr) -> Expr {
         guard fault == .skippedTile else { return pending.expr }
         let firstDone = m.reg("fault_skip_first_done", width: 1, reset: 0)
         m.clocked("fault_skip") { p in
-            p.when(grantLoad) { p.assign(firstDone, 1) }
+            p.when(granted) { p.assign(firstDone, 1) }
             p.when(!inTiles) { p.assign(firstDone, 0) }
         }
         // x & (x − 1) clears the lowest set bit

@@ -62,18 +62,7 @@ func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
     return (0..<(e.width / width)).map { e[($0 * width)...($0 * width + width - 1)] }
 }
 
-extension AcceleratorBuilder {
-    /// The building block `name` (a module instantiated in arrays): built by `body` the first time it
-    /// is asked for, the same module after that.
-    func block(_ name: String, documentation: String, _ body: (ModuleBuilder) throws -> Void) throws -> Module {
-        if let m = blocks[name] { return m }
-        let r = ModuleBuilder(name, documentation: documentation)
-        try body(r)
-        let m = try r.build()
-        blocks[name] = m
-        return m
-    }
-
+extension AcceleratorContext {
     /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
     /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
     /// instantiate it in arrays. One module per shape.
@@ -92,11 +81,11 @@ extension AcceleratorBuilder {
     }
 }
 
-extension AcceleratorBuilder {
+extension AcceleratorContext {
     /// Lowest set bit of `v`: (any bit set, its index), from one `<prefix>lowest_set_bit_<n>`
     /// instance `u_<name>` (n: v's width rounded up to a power of two, v zero-extended), whose
     /// outputs are the wires `<name>_found` and `<name>_idx`.
-    func lowestSetBit(_ name: String, _ v: some ExprConvertible) throws -> (found: Signal, index: Expr) {
+    func lowestSetBit(in m: ModuleBuilder, _ name: String, _ v: some ExprConvertible) throws -> (found: Signal, index: Expr) {
         let e = v.expr.asUnsigned
         var n = 1; while n < e.width { n *= 2 }
         if n == 1 { return (m.wire("\(name)_found", e), k(0, 1)) }

@@ -2,74 +2,92 @@
 /// `requantizedOutput`: 32-bit (acc + bias), 48-bit product with the unsigned 16-bit M,
 /// + 2^(Sh−1), arithmetic shift, clamp, saturating residual add, activation (none/ReLU/PReLU).
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
-extension AcceleratorBuilder {
-    /// `shadows`: the PE array's shadow registers, PE (y, x, l) at element (y·tileW + x)·lanesK + l.
-    func requantEngine(trigger: Signal, trigG: Signal, trigHalf: Signal, trigLastG: Signal, shadows: Signal) throws {
-        m.submodule("requant_engine", documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
+struct RequantEngine: AcceleratorEngine {
+    let ctx: AcceleratorContext
+
+    func build() throws -> Module {
+        let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
+        let clk = m.clock(), rst = m.reset()
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("res", "act", "m", "sh", "slope").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "o0_mod_b", "bias_lo").flipped)
+        let acc = m.ports(ch.accumulators.name, ch.accumulators.bundle.flipped)
+        let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle)
+        let bias = m.ports(ch.bias.name, ch.bias.bundle.flipped)
+        let resRd = m.ports(ch.residualRead.name, ch.residualRead.bundle)
+        let res = m.ports(ch.residual.name, ch.residual.bundle.flipped)
+        let outWr = m.ports(ch.outputWrite.name, ch.outputWrite.bundle)
+        let requantized = m.ports(ch.requantized.name, ch.requantized.bundle)
+        let inTiles = m.wire("in_tiles", seq["phase"] == 3)
+        let trigger = acc["valid"], trigG = acc["g"], trigHalf = acc["half"]
+        let pO0modB = seq["o0_mod_b"], lgBb = ctx.lgBb
+
         let active = m.reg("rq_active", width: 1, reset: 0)
         let row = m.reg("rq_row", width: 8, reset: 0)
         let rg = m.reg("rq_g", width: 16, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)
         let rlastG = m.reg("rq_last_g", width: 1, reset: 0)
-        let doneCount = m.reg("rq_done_count", width: cntW, reset: 0)
         let lastRow = m.wire("rq_last_row", active && row == tH - 1)
         m.clocked("rq_fsm") { p in
             p.when(trigger) {
-                p.assign(active, 1); p.assign(row, 0); p.assign(rg, trigG); p.assign(rhalf, trigHalf); p.assign(rlastG, trigLastG)
+                p.assign(active, 1); p.assign(row, 0); p.assign(rg, trigG); p.assign(rhalf, trigHalf); p.assign(rlastG, acc["last_g"])
             }.elseWhen(active) {
                 p.when(lastRow) { p.assign(active, 0) }.otherwise { p.assign(row, row + 1) }
             }
-            p.when(lastRow && rlastG) { p.assign(doneCount, doneCount + 1) }
-            p.when(!inTiles) { p.assign(doneCount, 0); p.assign(active, 0) }
+            p.when(!inTiles) { p.assign(active, 0) }
         }
-        m.assign(rqDone, doneCount)
+        // A tile is requantized after its last kgroup's last row: offered to the store through a FIFO of 2.
+        m.instance(try ctx.tokenFifo(), name: "u_requantized_fifo", connections: [
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": lastRow && rlastG,
+            "out_valid": requantized["valid"], "out_ready": requantized["ready"],
+        ])
         // ---- residual read (one cycle ahead) ----
         let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), row + 1))
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
         let chR = m.wire("rq_rd_ch", pO0modB + umul(rdG, k(LK, 16), 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
         let rdBase = m.wire("rq_rd_base", umul(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), k(DO, 16), 16) + chRW)
-        m.assign(resRdEnW, k(1, 1))
+        m.assign(resRd["en"], k(1, 1))
         // ---- bias read at the trigger, one lane per bias RAM copy ----
-        m.assign(biasRdEnW, trigger)
-        let bias = m.wire("rq_bias", width: LK * 32)
+        m.assign(biasRd["en"], trigger)
+        let biasLanes = m.wire("rq_bias", width: LK * 32)
         m.instanceArray(try requantBias(), name: "rq_bias_lane", dimensions: [("l", LK)], connections: [
             "clk": .shared(clk), "rst": .shared(rst), "lane": .index("l"), "trigger": .shared(trigger),
-            "o0": .shared(o0), "g": .shared(trigG), "bias_lo": .shared(pBiasLo),
-            "rd_addr": .slice(biasRdAddrW), "rdata": .slice(biasRdata), "bias": .slice(bias),
+            "o0": .shared(seq["o0"]), "g": .shared(trigG), "bias_lo": .shared(seq["bias_lo"]),
+            "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
         ])
         // ---- the row: tileW × lanesK requant lanes, then lanesK channels onto the B byte lanes ----
-        let ch = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
-        let chB = m.wire("rq_ch_b", ch.fit(lgBb)), chW = m.wire("rq_ch_w", ch >> lgB)
+        let chn = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
+        let chB = m.wire("rq_ch_b", chn.fit(lgBb)), chW = m.wire("rq_ch_w", chn >> lgB)
         let wrBase = m.wire("rq_wr_base", umul(mux(rhalf, row.fit(16) + tH, row.fit(16)), k(DO, 16), 16) + chW)
-        let mult = m.wire("rq_mult", dM.zext(48).asSigned)
-        let rnd = m.wire("rq_round", (k(1, 50) << (dSh - 1)).asSigned)
+        let mult = m.wire("rq_mult", layer["m"].zext(48).asSigned)
+        let rnd = m.wire("rq_round", (k(1, 50) << (layer["sh"] - 1)).asSigned)
         // Row `row` of the shadows: PE (x, l) at element x·lanesK + l.
-        let rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(shadows, width: tW * LK * accW)))
+        let rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
         let q = m.wire("rq_q", width: tW * LK * 8)
         m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", LK)], connections: [
-            "acc": .slice(rowAcc), "bias": .slice(bias, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
-            "shift": .shared(dSh), "res_word": .slice(resRdata, over: "x"), "ch_b": .shared(chB), "lane": .index("l"),
-            "res_en": .shared(dRes), "act": .shared(dAct), "slope": .shared(dSlope), "q": .slice(q),
+            "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
+            "shift": .shared(layer["sh"]), "res_word": .slice(res["data"], over: "x"), "ch_b": .shared(chB), "lane": .index("l"),
+            "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
         ])
         m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: [
             "byte_lane": .index("b"), "ch_b": .shared(chB), "rd_ch_b": .shared(chRB), "g": .shared(rg),
-            "channels": .shared(pCur), "active": .shared(active), "wr_base": .shared(wrBase), "rd_base": .shared(rdBase),
-            "q": .shared(q), "we": .slice(outWeW), "waddr": .slice(outWAddrW), "wdata": .slice(outWDataW),
-            "res_raddr": .slice(resRdAddrW),
+            "channels": .shared(seq["channels"]), "active": .shared(active), "wr_base": .shared(wrBase), "rd_base": .shared(rdBase),
+            "q": .shared(q), "we": .slice(outWr["we"]), "waddr": .slice(outWr["addr"]), "wdata": .slice(outWr["data"]),
+            "res_raddr": .slice(resRd["addr"]),
         ])
+        m.allowPartlyReadInputs()
+        return try m.build()
     }
 
-    var lgBb: Int { max(lgB, 1) }
 
     /// Bias lane `lane` (`<prefix>requant_bias`, one per bias RAM copy): at the trigger, reads the
     /// word of channel o = o0 + g·lanesK + lane (word 4o÷B − biasLo) and keeps its byte offset
     /// 4o mod B; `bias` is the channel's 32-bit bias from the read word.
     func requantBias() throws -> Module {
         let name = names.block("requant_bias")
-        return try block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo, byte 4o mod \(B).") { r in
+        return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo, byte 4o mod \(B).") { r in
             _ = r.clock(); _ = r.reset()
             let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
-            let o0 = r.input("o0", width: self.o0.width), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: pBiasLo.width)
+            let o0 = r.input("o0", width: 16), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
             let awB = Memory.addressWidth(depth: DB)
             let rdAddr = r.output("rd_addr", width: awB)
             let rdata = r.input("rdata", width: 8 * B)
@@ -88,12 +106,12 @@ extension AcceleratorBuilder {
     /// word), activation (none/ReLU/PReLU).
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
-        return try block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.") { r in
+        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.") { r in
             let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
             let mult = r.input("mult", width: 48, signed: true), rnd = r.input("round", width: 50, signed: true)
-            let shift = r.input("shift", width: dSh.width)
+            let shift = r.input("shift", width: ch.layer.bundle.field("sh")!.width)
             let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
-            let resEn = r.input("res_en"), act = r.input("act", width: dAct.width), slope = r.input("slope", width: dSlope.width)
+            let resEn = r.input("res_en"), act = r.input("act", width: ch.layer.bundle.field("act")!.width), slope = r.input("slope", width: ch.layer.bundle.field("slope")!.width)
             let qOut = r.output("q", width: 8, signed: true)
             func clamp8(_ v: some ExprConvertible) -> Expr {
                 mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
@@ -122,11 +140,11 @@ extension AcceleratorBuilder {
     /// q: lane (x, l)'s result at element x·lanesK + l; wdata: column c's byte at element c.
     func requantByte() throws -> Module {
         let name = names.block("requant_byte")
-        return try block(name, documentation: "Byte lane byte_lane of the byte-sliced output and residual buffers (§6.4, §7.5).") { r in
+        return try ctx.block(name, documentation: "Byte lane byte_lane of the byte-sliced output and residual buffers (§6.4, §7.5).") { r in
             let awO = Memory.addressWidth(depth: 2 * tH * DO)
             let lgLK = bitsFor(max(LK - 1, 1))
             let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
-            let g = r.input("g", width: 16), channels = r.input("channels", width: pCur.width), active = r.input("active")
+            let g = r.input("g", width: 16), channels = r.input("channels", width: 16), active = r.input("active")
             let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
             let q = r.input("q", width: tW * LK * 8)
             let we = r.output("we"), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)

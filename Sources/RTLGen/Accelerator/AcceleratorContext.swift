@@ -1,0 +1,110 @@
+import AcceleratorSpec
+
+/// What every engine of one accelerator build shares: the configuration, the generator limits,
+/// the fault to build in, the module names, the register map, the geometry constants derived from
+/// them, the channels between the engines (`EngineChannels`) and the building blocks built so far
+/// (a RAM shape, the PE, … is one module however many engines instantiate it).
+final class AcceleratorContext {
+    let cfg: HardwareConfig
+    let limits: AcceleratorLimits
+    /// The deliberate bug to build in (`.none`: the correct design); see FaultInjection.swift.
+    let fault: FaultInjection
+    /// Module names (top, engines, PE, blocks).
+    let names: AcceleratorNames
+    /// The CSR map (§8): offsets of the write decode and the read mux, field bit ranges.
+    let regs: RegisterMap
+    /// Modules instantiated in arrays (RAMs, PE, requant lane, …), by name: built once.
+    private var blocks: [String: Module] = [:]
+
+    // Geometry
+    let tH: Int, tW: Int, LK: Int, LC: Int, B: Int
+    let lgB: Int, lgLC: Int
+    /// Words per bank half (halo), per weight bank, per output pixel.
+    let DI: Int, DW: Int, DO: Int
+    let accW: Int
+    /// Mask words the scanner holds.
+    let maxMw: Int
+    /// Words of the bias RAM: the most bias words a pass can have (4·DO + 2).
+    let DB: Int
+    /// Tile counters and tile coordinates.
+    let cntW = 16
+    /// Halo banks (tileH·tileW).
+    var nBanks: Int { tH * tW }
+    /// Address widths: halo bank (two halves), weight bank, bias RAM, byte-sliced residual/output RAM.
+    var awI: Int { Memory.addressWidth(depth: 2 * DI) }
+    var awW: Int { Memory.addressWidth(depth: DW) }
+    var awB: Int { Memory.addressWidth(depth: DB) }
+    var awO: Int { Memory.addressWidth(depth: 2 * tH * DO) }
+    /// Bits of a byte index within a B-byte word (at least 1).
+    var lgBb: Int { max(lgB, 1) }
+
+    init(config: HardwareConfig, limits: AcceleratorLimits, names: AcceleratorNames, fault: FaultInjection,
+         registers: RegisterMap) {
+        cfg = config; self.limits = limits; self.names = names; self.fault = fault; regs = registers
+        tH = config.tileH; tW = config.tileW; LK = config.lanesK; LC = config.lanesC; B = config.memBytesPerCycle
+        lgB = log2Exact(B); lgLC = log2Exact(LC)
+        DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel
+        accW = config.accumulatorWidth
+        maxMw = limits.maxMaskWords(config)
+        DB = 4 * DO + 2
+    }
+
+    /// The channels between the engines.
+    var channels: EngineChannels { EngineChannels(self) }
+
+    /// The building block `name` (a module instantiated in arrays): built by `body` the first time it
+    /// is asked for, the same module after that.
+    func block(_ name: String, documentation: String, _ body: (ModuleBuilder) throws -> Void) throws -> Module {
+        if let m = blocks[name] { return m }
+        let r = ModuleBuilder(name, documentation: documentation)
+        try body(r)
+        let m = try r.build()
+        blocks[name] = m
+        return m
+    }
+
+    /// A building block built elsewhere (`build` makes it the first time `name` is asked for).
+    func block(_ name: String, _ build: () throws -> Module) throws -> Module {
+        if let m = blocks[name] { return m }
+        let m = try build()
+        blocks[name] = m
+        return m
+    }
+
+    /// The CSR field `field` of the RW register `register`: the bits the map gives it (§8).
+    func field(_ register: String, _ field: String) -> RegisterField {
+        guard let f = regs[register]?.field(field) else {
+            preconditionFailure("register map without \(register).\(field) (AcceleratorGenerator checks the layout)")
+        }
+        return f
+    }
+}
+
+/// One engine of the accelerator: a type that builds its module (`<prefix><engine>`), declaring
+/// its ports from the channels of `EngineChannels` (producer side or flipped).
+protocol AcceleratorEngine {
+    var ctx: AcceleratorContext { get }
+    func build() throws -> Module
+}
+
+extension AcceleratorEngine {
+    var cfg: HardwareConfig { ctx.cfg }
+    var tH: Int { ctx.tH }
+    var tW: Int { ctx.tW }
+    var LK: Int { ctx.LK }
+    var LC: Int { ctx.LC }
+    var B: Int { ctx.B }
+    var lgB: Int { ctx.lgB }
+    var lgLC: Int { ctx.lgLC }
+    var DI: Int { ctx.DI }
+    var DW: Int { ctx.DW }
+    var DO: Int { ctx.DO }
+    var DB: Int { ctx.DB }
+    var accW: Int { ctx.accW }
+    var cntW: Int { ctx.cntW }
+    var lgBb: Int { ctx.lgBb }
+    var names: AcceleratorNames { ctx.names }
+    var fault: FaultInjection { ctx.fault }
+    var ch: EngineChannels { ctx.channels }
+
+}

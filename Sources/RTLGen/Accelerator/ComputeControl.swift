@@ -1,0 +1,139 @@
+/// Compute engine control (§7.4): tile and step sequencing, stage 0 of the P = 3 pipeline (the halo
+/// bank and weight bank read addresses per §6.2/§6.3, the out-of-map flags) (`<prefix>compute_control`).
+///
+/// A tile starts when `loaded` offers it and, from the third tile on, `stored` offers the output
+/// half it will write (the store of the tile two before it is complete): both are taken in the
+/// start cycle.
+struct ComputeControl: AcceleratorEngine {
+    let ctx: AcceleratorContext
+
+    func build() throws -> Module {
+        let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
+        _ = m.clock(); _ = m.reset()
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k", "s2", "h", "w", "pad", "cw", "nc", "t", "kc", "k2cw", "cscw").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups").flipped)
+        let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
+        let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
+        let haloRd = m.ports(ch.haloRead.name, ch.haloRead.bundle)
+        let weightRd = m.ports(ch.weightRead.name, ch.weightRead.bundle)
+        let stepOut = m.ports(ch.step.name, ch.step.bundle)
+        let status = m.ports(ch.computeStatus.name, ch.computeStatus.bundle)
+        let ev = m.ports("ev", TopInterface.events.only("compute_start"))
+        let inTiles = m.wire("in_tiles", seq["phase"] == 3)
+        let dS2 = layer["s2"], dK = layer["k"], dCW = layer["cw"], dPad = layer["pad"], pG = seq["kgroups"]
+
+        let cpTile = m.reg("cp_tile", width: cntW, reset: 0)
+        let cpRunning = m.reg("cp_running", width: 1, reset: 0)
+        let cpTy = m.reg("cp_ty_r", width: cntW, reset: 0), cpTx = m.reg("cp_tx_r", width: cntW, reset: 0)
+        let cpG = m.reg("cp_kgroup", width: 16, reset: 0), cpK = m.reg("cp_k", width: 24, reset: 0)
+        let chunk = m.reg("cp_chunk", width: 16, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
+        let idle = m.wire("cp_idle", inTiles && !cpRunning)
+        let halfFree = m.wire("cp_half_free", cpTile < 2 || stored["valid"])
+        m.assign(loaded["ready"], idle && halfFree)
+        m.assign(stored["ready"], idle && loaded["valid"] && cpTile >= 2)
+        let cpStart = m.wire("cp_start", idle && loaded["valid"] && halfFree)
+        let runE = m.wire("cp_run_eff", cpRunning || cpStart)
+        let kE = m.wire("cp_k_eff", mux(cpStart, k(0, 24), cpK)), gE = m.wire("cp_g_eff", mux(cpStart, k(0, 16), cpG))
+        let chE = m.wire("cp_chunk_eff", mux(cpStart, k(0, 16), chunk))
+        let kxE = m.wire("cp_kx_eff", mux(cpStart, k(0, 4), kx)), kyE = m.wire("cp_ky_eff", mux(cpStart, k(0, 4), ky))
+        let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
+        let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
+        let tileEnd = m.wire("cp_tile_end", slotEnd && gE + 1 == pG)
+        m.clocked("cp_fsm") { p in
+            p.when(cpStart) { p.assign(cpTy, loaded["ty"]); p.assign(cpTx, loaded["tx"]) }
+            p.when(runE) {
+                p.when(slotEnd) {
+                    p.assign(cpK, 0); p.assign(chunk, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, gE + 1)
+                    p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1) }.otherwise { p.assign(cpRunning, 1) }
+                }.otherwise {
+                    p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
+                    p.when(chE == layer["nc"] - 1) {
+                        p.assign(chunk, 0)
+                        p.when(kxE == dK - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
+                    }.otherwise { p.assign(chunk, chE + 1); p.assign(kx, kxE); p.assign(ky, kyE) }
+                }
+            }
+            p.when(!inTiles) { p.assign(cpTile, 0); p.assign(cpRunning, 0) }
+        }
+        m.assign(status["running"], cpRunning); m.assign(status["start"], cpStart); m.assign(status["issue"], cpIssue)
+        m.assign(ev["compute_start"], cpStart)
+
+        // ---- stage 0: bank addresses ----
+        let cty = m.wire("cp_ty", mux(cpRunning, cpTy, loaded["ty"])), ctx_ = m.wire("cp_tx", mux(cpRunning, cpTx, loaded["tx"]))
+        let yo = m.wire("cp_yo", umul(cty, k(tH, 18), 18)), xo = m.wire("cp_xo", umul(ctx_, k(tW, 18), 18))
+        let y0 = m.wire("cp_y0", mux(dS2, yo << 1, yo) - dPad.fit(18)), x0 = m.wire("cp_x0", mux(dS2, xo << 1, xo) - dPad.fit(18))
+        let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2, kxE >> 1, kxE).fit(8))
+        let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
+        let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
+        let raW = m.wire("cp_ra", ra.fit(8)), rbW = m.wire("cp_rb", rb.fit(8))
+        let shiftLC = lgB - lgLC
+        let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
+        let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
+        let half = cpTile[0]
+        // Bank (by, bx) reads address rowTerm[by] + colTerm[bx] + word (+ DI in the second half).
+        var rowTerm: [Expr] = [], colTerm: [Expr] = []
+        for by in 0..<tH {
+            let q = qa.fit(8) + mux(k(by, 8) < raW, k(1, 8), k(0, 8))
+            let rs = m.wire("cp_rs_\(by)", mux(dS2, (q << 1) | kyE[0].fit(8), q))
+            rowTerm.append(umul(rs, layer["cscw"], 32))
+        }
+        for bx in 0..<tW {
+            let q = qb.fit(8) + mux(k(bx, 8) < rbW, k(1, 8), k(0, 8))
+            let cs = m.wire("cp_cs_\(bx)", mux(dS2, (q << 1) | kxE[0].fit(8), q))
+            colTerm.append(umul(cs, dCW, 32))
+        }
+        let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
+        let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
+        m.assign(haloRd["en"], cpIssue)
+        m.instanceArray(try haloReadAddress(), name: "halo_read_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
+            "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
+            "word": .shared(wIdx), "half": .shared(half), "addr": .slice(haloRd["addr"]),
+        ])
+        let tap = umul(kyE, dK, 16) + kxE.fit(16)
+        m.assign(weightRd["en"], cpIssue)
+        m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx).fit(ctx.awW))
+        var rowOk: [Expr] = [], colOk: [Expr] = []
+        for py in 0..<tH {
+            let y = y0 + (mux(dS2, k(2 * py, 18), k(py, 18)) + kyE.fit(18))
+            rowOk.append(!(y.asSigned < 0) && y.asSigned < layer["h"].fit(18).asSigned)
+        }
+        for px in 0..<tW {
+            let x = x0 + (mux(dS2, k(2 * px, 18), k(px, 18)) + kxE.fit(18))
+            colOk.append(!(x.asSigned < 0) && x.asSigned < layer["w"].fit(18).asSigned)
+        }
+        // ---- stage-1 control registers: the step channel ----
+        let p1Valid = m.reg("p1_valid", width: 1, reset: 0)
+        let p1First = m.reg("p1_first", width: 1), p1Last = m.reg("p1_last", width: 1), p1LastG = m.reg("p1_last_g", width: 1)
+        let p1G = m.reg("p1_g", width: 16), p1Half = m.reg("p1_half", width: 1), p1Off = m.reg("p1_byte_off", width: 8)
+        let p1Ra = m.reg("p1_ra", width: 8), p1Rb = m.reg("p1_rb", width: 8)
+        let p1RowOk = m.reg("p1_row_ok", width: tH), p1ColOk = m.reg("p1_col_ok", width: tW)
+        m.clocked("pipe_stage0") { p in
+            p.assign(p1Valid, cpIssue && inTiles)
+        }
+        m.clocked("pipe_stage0_data", resetless: true) { p in
+            p.assign(p1First, kE == 0); p.assign(p1Last, kE + 1 == layer["t"]); p.assign(p1LastG, gE + 1 == pG)
+            p.assign(p1G, gE); p.assign(p1Half, half); p.assign(p1Off, byteOff); p.assign(p1Ra, raW); p.assign(p1Rb, rbW)
+            p.assign(p1RowOk, cat(rowOk.reversed())); p.assign(p1ColOk, cat(colOk.reversed()))
+        }
+        for (f, r) in [("valid", p1Valid), ("first", p1First), ("last", p1Last), ("last_g", p1LastG), ("g", p1G), ("half", p1Half),
+                       ("byte_off", p1Off), ("ra", p1Ra), ("rb", p1Rb), ("row_ok", p1RowOk), ("col_ok", p1ColOk)] {
+            m.assign(stepOut[f], r)
+        }
+        m.allowPartlyReadInputs()
+        return try m.build()
+    }
+
+    /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, in the
+    /// tile's half of the bank (`<prefix>halo_read_addr`, one per bank).
+    func haloReadAddress() throws -> Module {
+        let DI = self.DI
+        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): row term + column term + word, + DI in the second half.") { r in
+            let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
+            let word = r.input("word", width: 32), half = r.input("half")
+            let addr = r.output("addr", width: Memory.addressWidth(depth: 2 * DI))
+            let sum = r.wire("sum", rowTerm + colTerm + word)
+            r.assign(addr, mux(half, sum + DI, sum.expr).fit(addr.width))
+            r.allowUnused(sum)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import AcceleratorSpec
+
+/// One channel between engines: its name (the prefix of its ports and of the top's wires), the
+/// declared bundle from the producer's side, and who produces and consumes it (for the docs).
+struct EngineChannel {
+    let name: String
+    let bundle: Bundle
+    let producer: String
+    let consumers: [String]
+    let doc: String
+
+    /// What kind of channel the bundle is: a ready/valid stream, a valid-only flow, or plain fields.
+    var kind: String {
+        let f = bundle.fields.map(\.name)
+        if f.first == "valid" && f.last == "ready" { return "stream" }
+        if f.first == "valid" { return "flow" }
+        return "fields"
+    }
+}
+
+/// The declared interfaces between the accelerator's engines (docs/accelerator-rtl.md, "Engines
+/// and channels"). Each engine declares its ports as the producer's view of a channel or its
+/// consumer's view (`flipped`), of the whole bundle or of the fields it uses (`only`); the top
+/// declares one wire per field and connects every engine by these names. Nothing is inferred:
+/// an engine port no channel declares is an unconnected-port error when the top is built.
+///
+/// Streams (`valid`/`ready`) are where an engine waits for another: a transfer happens in a cycle
+/// where both are high, `valid` never waits for `ready`, and the payload is held until the
+/// transfer. Flows (`valid` only) go to a consumer that takes every beat (a RAM write, the next
+/// pipeline stage). Plain fields are values the consumer samples (layer parameters, RAM read ports).
+struct EngineChannels {
+    let ctx: AcceleratorContext
+    init(_ ctx: AcceleratorContext) { self.ctx = ctx }
+
+    typealias F = Bundle.Field
+
+    /// `reg`: the RW registers of the map, one field each (lower-case name, the register's width).
+    var registers: EngineChannel {
+        EngineChannel(name: "reg", bundle: Bundle(ctx.regs.registers.filter { $0.access == .readWrite }.map {
+            F($0.name.lowercased(), width: $0.width, doc: $0.doc)
+        }), producer: "csr_regs", consumers: ["layer_params", "layer_sequencer", "port_sequencer", "status_counters"],
+        doc: "the layer registers the host wrote (§8)")
+    }
+
+    /// `layer`: the layer quantities (§3), registered from the registers.
+    var layer: EngineChannel {
+        func w(_ r: String, _ f: String) -> Int { ctx.field(r, f).width }
+        return EngineChannel(name: "layer", bundle: Bundle([
+            F("k", width: w("LAYER0", "K"), doc: "kernel K"), F("s2", doc: "stride 2"),
+            F("h", width: w("LAYER1", "H"), doc: "input height"), F("w", width: w("LAYER1", "W"), doc: "input width"),
+            F("cout", width: w("LAYER2", "Cout"), doc: "output channels"),
+            F("ho", width: 16, doc: "output height"), F("wo", width: 16, doc: "output width"),
+            F("pad", width: w("LAYER0", "K"), doc: "K ÷ 2"),
+            F("cw", width: 16, doc: "input words per pixel ⌈Cin/B⌉"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
+            F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
+            F("t", width: 24, doc: "steps per kgroup K²·NC"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
+            F("k2cw", width: 24, doc: "weight words per output channel K²·CW"),
+            F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
+            F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
+            F("tw", width: 16, doc: "tiles per row"), F("mw", width: 16, doc: "mask words"),
+            F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
+            F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
+            F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
+            F("error", doc: "a field is out of range: START is refused"),
+        ]), producer: "layer_params", consumers: ["layer_sequencer", "weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
+        doc: "layer quantities (§3), registered")
+    }
+
+    /// `seq`: the layer sequencer's phase and the current pass's quantities (§4).
+    var sequencer: EngineChannel {
+        EngineChannel(name: "seq", bundle: Bundle([
+            F("phase", width: 2, doc: "0 idle, 1 MASK, 2 WEIGHTS, 3 TILES"), F("start", doc: "CTRL.start accepted this cycle"),
+            F("done", doc: "STATUS.done"), F("error", doc: "STATUS.error"),
+            F("o0", width: 16, doc: "the pass's first output channel"), F("channels", width: 16, doc: "the pass's channels"),
+            F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"), F("word_base", width: 16, doc: "o0 ÷ B"),
+            F("words", width: 16, doc: "output words of the pass per pixel"), F("o0_mod_b", width: 16, doc: "o0 mod B"),
+            F("bias_lo", width: 18, doc: "first bias word of the pass"),
+        ]), producer: "layer_sequencer", consumers: ["weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine", "status_counters"],
+        doc: "phase and pass quantities (§4)")
+    }
+
+    /// `burst`: the MASK/WEIGHTS read requests, into the port sequencer's request mux.
+    var burst: EngineChannel {
+        EngineChannel(name: "burst", bundle: .stream([F("addr", width: 32, doc: "word address")]),
+                      producer: "layer_sequencer", consumers: ["port_sequencer"], doc: "MASK and WEIGHTS read requests (§7.2)")
+    }
+
+    /// `pass_done`: the pass's last store request was accepted.
+    var passDone: EngineChannel {
+        EngineChannel(name: "pass_done", bundle: .flow([]), producer: "port_sequencer", consumers: ["layer_sequencer"],
+                      doc: "the pass's last store request is accepted")
+    }
+
+    /// `mask_beat`, `weight_beat`: where a MASK/WEIGHTS response word goes (the word is `mem_rsp_rdata`).
+    var maskBeat: EngineChannel {
+        EngineChannel(name: "mask_beat", bundle: .flow([F("index", width: 32, doc: "mask word index")]),
+                      producer: "layer_sequencer", consumers: ["mask_scanner"], doc: "a MASK response word (data: `mem_rsp_rdata`)")
+    }
+    var weightBeat: EngineChannel {
+        EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst")]),
+                      producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
+    }
+
+    /// `tile`: the next active tile, offered by the scanner; the port sequencer's load grant takes it.
+    var tile: EngineChannel {
+        EngineChannel(name: "tile", bundle: .stream(tileCoordinates), producer: "mask_scanner", consumers: ["port_sequencer"],
+                      doc: "the next active tile in raster order (§6.1)")
+    }
+    /// `loaded`: a tile whose halo (and residual) is in the buffers, in load order.
+    var loaded: EngineChannel {
+        EngineChannel(name: "loaded", bundle: .stream(tileCoordinates), producer: "port_sequencer", consumers: ["compute_control"],
+                      doc: "a tile is loaded (FIFO of 2: its load may complete while the previous tile computes)")
+    }
+    /// `stored`: an output buffer half was written back (a tile's last store request accepted).
+    var stored: EngineChannel {
+        EngineChannel(name: "stored", bundle: .stream([]), producer: "port_sequencer", consumers: ["compute_control"],
+                      doc: "a tile's store is complete, its output half is free (token; FIFO of 2)")
+    }
+    /// `requantized`: a tile's outputs are all in the output buffer.
+    var requantized: EngineChannel {
+        EngineChannel(name: "requantized", bundle: .stream([]), producer: "requant_engine", consumers: ["port_sequencer"],
+                      doc: "a tile is requantized, it may be stored (token; FIFO of 2)")
+    }
+
+    var tileCoordinates: [F] { [F("ty", width: ctx.cntW, doc: "tile row"), F("tx", width: ctx.cntW, doc: "tile column")] }
+
+    /// Buffer ports: writes from the port sequencer, reads from compute and requant.
+    var haloWrite: EngineChannel {
+        EngineChannel(name: "halo_wr", bundle: .flow([F("bank", width: 8, doc: "bank by·tileW + bx"), F("addr", width: ctx.awI, doc: "word in the bank")]),
+                      producer: "port_sequencer", consumers: ["halo_buffer"], doc: "a halo word (data: `mem_rsp_rdata`) (§6.2)")
+    }
+    var haloRead: EngineChannel {
+        EngineChannel(name: "halo_rd", bundle: Bundle([F("en", doc: "read this cycle"), F("addr", width: ctx.awI, count: ctx.nBanks, doc: "per bank")]),
+                      producer: "compute_control", consumers: ["halo_buffer"], doc: "stage-0 reads of every halo bank")
+    }
+    var halo: EngineChannel {
+        EngineChannel(name: "halo", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.nBanks, doc: "per bank")]),
+                      producer: "halo_buffer", consumers: ["pe_array"], doc: "the halo banks' read words")
+    }
+    var weightRead: EngineChannel {
+        EngineChannel(name: "weight_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awW, doc: "the same word of every bank")]),
+                      producer: "compute_control", consumers: ["weight_buffer"], doc: "stage-0 reads of the weight banks (§6.3)")
+    }
+    var weights: EngineChannel {
+        EngineChannel(name: "weights", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.LK, doc: "per lane")]),
+                      producer: "weight_buffer", consumers: ["pe_array"], doc: "the weight banks' read words")
+    }
+    var biasRead: EngineChannel {
+        EngineChannel(name: "bias_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awB, count: ctx.LK, doc: "per lane")]),
+                      producer: "requant_engine", consumers: ["weight_buffer"], doc: "bias reads, one per lane")
+    }
+    var bias: EngineChannel {
+        EngineChannel(name: "bias", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.LK, doc: "per lane")]),
+                      producer: "weight_buffer", consumers: ["requant_engine"], doc: "the bias RAM copies' read words")
+    }
+    var residualWrite: EngineChannel {
+        EngineChannel(name: "res_wr", bundle: .flow([F("col", width: 8, doc: "tile column"), F("addr", width: ctx.awO)]),
+                      producer: "port_sequencer", consumers: ["tile_buffers"], doc: "a residual word (data: `mem_rsp_rdata`) (§6.4)")
+    }
+    var residualRead: EngineChannel {
+        EngineChannel(name: "res_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane")]),
+                      producer: "requant_engine", consumers: ["tile_buffers"], doc: "residual reads, one row ahead")
+    }
+    var residual: EngineChannel {
+        EngineChannel(name: "res", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.tW, doc: "per tile column")]),
+                      producer: "tile_buffers", consumers: ["requant_engine"], doc: "residual words of a tile row")
+    }
+    var outputWrite: EngineChannel {
+        EngineChannel(name: "out_wr", bundle: Bundle([F("we", count: ctx.B, doc: "per byte lane"), F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane"),
+                                                      F("data", width: 8, count: ctx.B * ctx.tW, doc: "byte lane b of column c at b·tileW + c")]),
+                      producer: "requant_engine", consumers: ["tile_buffers"], doc: "a requantized tile row into the output buffer")
+    }
+    var outputRead: EngineChannel {
+        EngineChannel(name: "out_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awO)]),
+                      producer: "port_sequencer", consumers: ["tile_buffers"], doc: "the store walker's reads, one element ahead")
+    }
+    var output: EngineChannel {
+        EngineChannel(name: "out", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.tW, doc: "per tile column")]),
+                      producer: "tile_buffers", consumers: ["port_sequencer"], doc: "output words of every tile column")
+    }
+
+    /// `step`: stage 1 of the compute pipeline (§7.4).
+    var step: EngineChannel {
+        EngineChannel(name: "step", bundle: .flow([
+            F("first", doc: "the kgroup's first step (restart the accumulators)"), F("last", doc: "the kgroup's last step"),
+            F("last_g", doc: "the tile's last kgroup"), F("g", width: 16, doc: "kgroup"), F("half", doc: "buffer half of the tile"),
+            F("byte_off", width: 8, doc: "the lanesC chunk's byte in the word"), F("ra", width: 8, doc: "bank row rotation"),
+            F("rb", width: 8, doc: "bank column rotation"), F("row_ok", count: ctx.tH, doc: "PE row inside the map"),
+            F("col_ok", count: ctx.tW, doc: "PE column inside the map"),
+        ]), producer: "compute_control", consumers: ["pe_array"], doc: "one compute step, one cycle after its bank reads")
+    }
+    /// `acc`: a kgroup's accumulators are in the shadow registers.
+    var accumulators: EngineChannel {
+        EngineChannel(name: "acc", bundle: .flow([
+            F("g", width: 16, doc: "kgroup"), F("half", doc: "output buffer half"), F("last_g", doc: "the tile's last kgroup"),
+            F("shadows", width: ctx.accW, count: ctx.nBanks * ctx.LK, signed: false, doc: "PE (y, x, l) at (y·tileW + x)·lanesK + l"),
+        ]), producer: "pe_array", consumers: ["requant_engine"],
+        doc: "a kgroup's accumulators; the requant engine takes tileH cycles, the next kgroup ends ≥ Kc ≥ tileH cycles later")
+    }
+
+    /// Status taps for the statistics counters.
+    var transferStatus: EngineChannel {
+        EngineChannel(name: "xfer", bundle: Bundle([
+            F("load_busy", doc: "a load is granted or issuing (stall cause dram rather than store)"),
+            F("drained", doc: "every granted load has been computed or is computing"),
+        ]), producer: "port_sequencer", consumers: ["status_counters"], doc: "transfer state for the stall causes (§9)")
+    }
+    var computeStatus: EngineChannel {
+        EngineChannel(name: "compute", bundle: Bundle([
+            F("running", doc: "a tile is being computed"), F("start", doc: "a tile starts this cycle"), F("issue", doc: "a step issues this cycle"),
+        ]), producer: "compute_control", consumers: ["status_counters"], doc: "compute state for BUSY and the stall causes (§9)")
+    }
+
+    /// Every channel, in the order of the docs table.
+    var all: [EngineChannel] {
+        [registers, layer, sequencer, burst, maskBeat, weightBeat, passDone, tile, loaded, stored, requantized,
+         haloWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualWrite, residualRead, residual,
+         outputWrite, outputRead, output, step, accumulators, transferStatus, computeStatus]
+    }
+}

@@ -1,0 +1,22 @@
+/// The double-buffered halo input buffer (§6.2): tileH·tileW banks of 2·DI words, written one
+/// response word at a time by the load walker, read one word per bank per step by the compute
+/// engine (`<prefix>halo_buffer`).
+struct HaloBuffer: AcceleratorEngine {
+    let ctx: AcceleratorContext
+
+    func build() throws -> Module {
+        let m = ModuleBuilder(names.engine("halo_buffer"), documentation: "Double-buffered halo input buffer: tileH·tileW banks (§6.2).")
+        let clk = m.clock()
+        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let wr = m.ports(ch.haloWrite.name, ch.haloWrite.bundle.flipped)
+        let rd = m.ports(ch.haloRead.name, ch.haloRead.bundle.flipped)
+        let halo = m.ports(ch.halo.name, ch.halo.bundle)
+        let n = ctx.nBanks
+        let bankWe = m.wire("halo_bank_we", mux(wr["valid"], onehot(wr["bank"], width: n), Expr.zeros(width: n)))
+        m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
+            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"]), "wdata": .shared(rsp["rdata"]),
+            "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
+        ])
+        return try m.build()
+    }
+}
