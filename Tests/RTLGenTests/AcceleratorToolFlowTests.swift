@@ -3,7 +3,7 @@ import Foundation
 import RTLGen
 import Testing
 
-/// Representative configurations for the lint sweep (tile 2x2…16x16, lanes 1…16).
+/// Representative configurations for the lint sweep (tile 1x1…16x16, lanes 1…16).
 func sweepConfigs() throws -> [(String, HardwareConfig)] {
     func cfg(_ h: Int, _ w: Int, _ lk: Int, _ lc: Int, _ b: Int, di: Int = 16, dw: Int = 64, dOut: Int = 4) throws -> HardwareConfig {
         try HardwareConfig(tileH: h, tileW: w, lanesK: lk, lanesC: lc,
@@ -11,6 +11,7 @@ func sweepConfigs() throws -> [(String, HardwareConfig)] {
                            outputBufferBytes: 2 * h * w * b * dOut, memBytesPerCycle: b, memLatency: 4)
     }
     return [
+        ("t1x1_k1_c1_b4", try cfg(1, 1, 1, 1, 4)),
         ("t2x2_k1_c1_b4", try cfg(2, 2, 1, 1, 4)),
         ("t3x5_k3_c2_b8", try cfg(3, 5, 3, 2, 8)),
         ("small", .small),

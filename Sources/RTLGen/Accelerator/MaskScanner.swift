@@ -54,7 +54,8 @@ struct MaskScanner: AcceleratorEngine {
         // ---- the registered result: the current word's lowest pending bit ----
         let (found, bIdx) = try ctx.lowestSetBit(in: m, "scan_bit", curBits)
         let j = m.wire("scan_next", cat(curWord, bIdx.fit(lgWb)))
-        let (ty, tx) = m.udiv("scan_div", j.fit(cntW), layer["tw"], qbits: cntW)
+        // j may need more than cntW bits (many small tiles): the quotient ty and the remainder tx do not.
+        let (ty, tx) = m.udiv("scan_div", j.fit(max(cntW, j.width)), layer["tw"], qbits: cntW)
 
         // ---- a grant clears the granted bit; an emptied word gives way to the next non-empty one ----
         let one = cat(Expr.zeros(width: wb - 1), k(1, 1))

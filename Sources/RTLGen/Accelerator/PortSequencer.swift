@@ -214,6 +214,7 @@ struct PortSequencer: AcceleratorEngine {
             }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
         }
         let outWord = m.wire("st_wdata", select(rdCol, fields(out["data"], width: 8 * B)))
+        if tW == 1 { m.allowUnused(rdCol) }  // one tile column: nothing to select
 
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
