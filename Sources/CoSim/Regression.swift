@@ -212,15 +212,18 @@ public struct Regression: Sendable {
         }
     }
 
-    /// Layer shapes: K 1 and 3, stride 1 and 2, channels not multiples of the lanes, maps not
-    /// multiples of the tile, tiny maps, residual and not.
+    /// Layer shapes: K 1, 3 and 5, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4),
+    /// maps not multiples of the tile (7x7, 14x14, 5x9), tiny maps, many output-channel groups and
+    /// passes, residual and not.
     public var shapes: [SyntheticLayer] {
         func l(_ k: Int, _ s: Int, _ ci: Int, _ co: Int, _ h: Int, _ w: Int, _ r: Bool) -> SyntheticLayer {
             SyntheticLayer(kernel: k, stride: s, inChannels: ci, outChannels: co, height: h, width: w, residual: r)
         }
         let smoke = [l(3, 1, 8, 4, 6, 6, true), l(1, 2, 5, 3, 7, 9, false)]
         let more = [l(3, 2, 6, 10, 9, 7, false), l(3, 1, 3, 5, 5, 11, true), l(1, 1, 16, 16, 4, 4, false),
-                    l(3, 1, 4, 2, 1, 1, false)]
+                    l(3, 1, 4, 2, 1, 1, false),
+                    // few input channels, maps of one or a few tiles, many output-channel groups and passes
+                    l(3, 1, 1, 6, 14, 14, false), l(5, 1, 4, 3, 7, 7, true), l(3, 1, 3, 40, 5, 9, false)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
         switch suite {
         case .smoke: return smoke

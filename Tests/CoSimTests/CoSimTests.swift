@@ -118,7 +118,10 @@ struct RegressionTests {
         #expect(Set(a.map(\.id)).count == a.count)
         let r = Regression(suite: .default)
         #expect(a.count == r.configs.count * r.shapes.count * r.masks.count)
-        #expect(Set(r.shapes.map(\.kernel)) == [1, 3] && Set(r.shapes.map(\.stride)) == [1, 2])
+        #expect(Set(r.shapes.map(\.kernel)) == [1, 3, 5] && Set(r.shapes.map(\.stride)) == [1, 2])
+        // Few input channels and maps of one or a few tiles (issue 12's layers).
+        #expect(Set(r.shapes.map(\.inChannels)).isSuperset(of: [1, 3, 4]))
+        for (h, w) in [(7, 7), (14, 14), (5, 9)] { #expect(r.shapes.contains { $0.height == h && $0.width == w }, "\(h)x\(w)") }
         #expect(r.shapes.contains { $0.residual } && r.shapes.contains { !$0.residual })
         #expect(r.shapes.contains { $0.height == 1 && $0.width == 1 })
         // The same case gives the same job; another seed another one.
