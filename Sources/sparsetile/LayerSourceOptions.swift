@@ -22,7 +22,7 @@ struct LayerSourceOptions: ParsableArguments {
     var inputSize: String?
     @Option(name: .long, help: "Pixel density of the masks (--network, default 0.3) or tile density of the random masks (--layer/--synthetic, default 1).")
     var density: Double?
-    @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.tile.npy (and optional <layer>.pixel.npy) masks, e.g. from `sparsetile masks`.")
+    @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks, e.g. from `sparsetile masks`; a tile mask made for other tiles is reduced again from the pixel mask.")
     var maskDir: String?
     @Option(name: .long, help: "Directory of .npy weights for --network (default: seeded He init).")
     var weights: String?

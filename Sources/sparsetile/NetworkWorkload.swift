@@ -38,20 +38,13 @@ struct NetworkWorkload {
         plan = try net.plan(height: sz.height, width: sz.width)
         convLayers = plan.convLayers
         if let dir = maskDir {
+            // Pixel masks are enough: tile masks made for other tiles are reduced again (MaskDirectory).
+            let masks = MaskDirectory(path: dir)
+            let tiling = TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max)
             for l in plan.convLayers {
-                let base = (dir as NSString).appendingPathComponent(l.name)
-                let arr = try NPYArray.read(path: base + ".tile.npy")
-                guard arr.shape.count == 2 else { throw ValidationError("\(base).tile.npy: expected a 2-D array") }
-                let p = try PixelMask(npy: arr)  // same 0/1 validation; reinterpreted as tiles
-                let m = try TileMask(mapHeight: l.outputShape.height, mapWidth: l.outputShape.width,
-                                     tileHeight: cfg.tileH, tileWidth: cfg.tileW, bits: p.bits)
-                guard m.tilesHigh == p.height && m.tilesWide == p.width else {
-                    throw ValidationError("\(base).tile.npy is \(p.height)x\(p.width) tiles; \(cfg.tileH)x\(cfg.tileW) tiles over \(l.outputShape.height)x\(l.outputShape.width) need \(m.tilesHigh)x\(m.tilesWide)")
-                }
-                tileMasks[l.name] = m
-                if FileManager.default.fileExists(atPath: base + ".pixel.npy") {
-                    pixelMasks[l.name] = try PixelMask(npy: NPYArray.read(path: base + ".pixel.npy"))
-                }
+                let m = try masks.masks(for: l, tiling: tiling)
+                tileMasks[l.name] = m.tileMask
+                pixelMasks[l.name] = m.pixelMask
             }
         } else {
             let map = try GradientEnergyPredictor().importance(for: input)

@@ -28,7 +28,7 @@ struct ReportCommand: ParsableCommand {
     var inputSize: String?
     @Option(help: "Pixel density of every conv layer's mask, in (0, 1].")
     var density: Double = 0.3
-    @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.tile.npy / .pixel.npy masks (from `sparsetile masks`).")
+    @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks (from `sparsetile masks`); tile masks of other tiles are reduced again from the pixel masks.")
     var maskDir: String?
     @Option(help: "Directory of .npy weights (default: seeded He init).")
     var weights: String?

@@ -12,7 +12,8 @@ struct Simulate: ParsableCommand {
         discussion: """
         --network resnet18|srresnet|FILE.json runs the int8 network on --image (default: the bundled
         camera.png, resized to --input-size), takes each conv layer's tile mask from --mask-dir
-        (<layer>.tile.npy as written by `sparsetile masks`, plus <layer>.pixel.npy when present) or
+        (<layer>.tile.npy as written by `sparsetile masks` when its tiles are the config's, else
+        reduced from <layer>.pixel.npy at the config's tiles) or
         from the importance map at --density, simulates every recorded conv layer and checks the
         model's outputs against SparseCNN's bit for bit.
         --layer specs (k3s1c64x64@128x128, suffix r for residual) and --synthetic resnet18|srresnet

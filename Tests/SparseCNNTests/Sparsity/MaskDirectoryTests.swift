@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import SparseCNN
+
+/// `MaskDirectory`: pixel masks are enough, tile masks of other tiles are reduced again.
+@Suite struct MaskDirectoryTests {
+    /// A fresh directory holding the given masks of layer "conv" (16x16 output map).
+    static func directory(pixel: PixelMask?, tile: (high: Int, wide: Int, active: [(Int, Int)])?) throws -> String {
+        let dir = NSTemporaryDirectory() + "sparsetile-maskdir-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if let p = pixel { try p.npyArray.write(path: dir + "/conv.pixel.npy") }
+        if let t = tile {
+            var v = [UInt8](repeating: 0, count: t.high * t.wide)
+            for (y, x) in t.active { v[y * t.wide + x] = 1 }
+            try NPYArray.uint8(shape: [t.high, t.wide], values: v).write(path: dir + "/conv.tile.npy")
+        }
+        return dir
+    }
+
+    /// One active pixel at (row, col) of a 16x16 map.
+    static func onePixel(_ row: Int, _ col: Int) throws -> PixelMask {
+        var bits = [Bool](repeating: false, count: 256)
+        bits[row * 16 + col] = true
+        return try PixelMask(height: 16, width: 16, bits: bits)
+    }
+
+    func active(_ m: TileMask) -> Set<[Int]> { Set(m.activeTiles.map { [$0.ty, $0.tx] }) }
+
+    /// Worked by hand: pixel (4, 8) with halo 1 lies in the grown windows of 4x4 tiles (0…1, 1…2)
+    /// (tile row 0 covers rows 0…3, grown to 0…4; tile column 1 covers 4…7, grown to 3…8).
+    @Test func pixelMaskAloneIsReducedAtTheRequestedTiles() throws {
+        let dir = try Self.directory(pixel: Self.onePixel(4, 8), tile: nil)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let m = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 1,
+                                                   tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        #expect(m.reduced && m.pixelMask != nil)
+        #expect(active(m.tileMask) == [[0, 1], [0, 2], [1, 1], [1, 2]])
+        // Without a halo only the tile holding the pixel.
+        let k1 = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0,
+                                                    tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        #expect(active(k1.tileMask) == [[1, 2]])
+    }
+
+    /// A tile mask for the requested tiles is taken as it is, even where it disagrees with the pixels
+    /// (it may have been edited); one for other tiles is replaced by the pixel mask's reduction.
+    @Test func matchingTileMaskWinsOtherTilesAreReducedAgain() throws {
+        let dir = try Self.directory(pixel: Self.onePixel(5, 9), tile: (2, 2, [(1, 0)]))  // made for 8x8 tiles
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let d = MaskDirectory(path: dir)
+        let same = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 8, tileWidth: 8))
+        #expect(!same.reduced && active(same.tileMask) == [[1, 0]])
+        let other = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        #expect(other.reduced && active(other.tileMask) == [[1, 2]])
+    }
+
+    @Test func missingOrMismatchedMasksAreClearErrors() throws {
+        let onlyTiles = try Self.directory(pixel: nil, tile: (2, 2, [(0, 0)]))
+        let empty = try Self.directory(pixel: nil, tile: nil)
+        let wrongPixels = try Self.directory(pixel: PixelMask(height: 8, width: 16, repeating: true), tile: nil)
+        defer { for d in [onlyTiles, empty, wrongPixels] { try? FileManager.default.removeItem(atPath: d) } }
+        func message(_ dir: String) -> String {
+            do {
+                _ = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 1,
+                                                       tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(message(onlyTiles).contains("no conv.pixel.npy to reduce again"))
+        #expect(message(empty).contains("no mask for layer conv"))
+        #expect(message(wrongPixels).contains("is 8x16; layer conv's output map is 16x16"))
+    }
+}
