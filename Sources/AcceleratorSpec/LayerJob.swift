@@ -110,6 +110,10 @@ public struct LayerPlan: Sendable {
     public let inputBankWords: Int
     /// Channels per pass (a multiple of lanesK unless it is all of Cout).
     public let passChannels: Int
+    /// Whether the passes alternate between the two halves of the weight buffer and the bias RAM and
+    /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
+    /// which one kgroup fits half the buffer.
+    public let prefetch: Bool
     public let passes: [OutputPass]
     public let tilesHigh: Int, tilesWide: Int
     /// Mask words Mw = ceil(tiles / (8·B)).
@@ -152,12 +156,16 @@ public struct LayerPlan: Sendable {
             let need = inputBankWords * 2 * config.tileH * config.tileW * B
             throw AcceleratorSpecError.doesNotFit("\(name): input buffer needs \(need) bytes (bank depth \(inputBankWords) words = \(rowSlots)x\(colSlots) slots x \(inWords) words), have \(config.inputBufferBytes): short by \(need - config.inputBufferBytes) bytes")
         }
-        // Largest pass (multiple of lanesK, or all of Cout) whose weights and outputs fit.
+        // Largest pass (multiple of lanesK, or all of Cout) whose weights and outputs fit. A layer
+        // of one pass may use the whole weight buffer; a layer of several passes gets half of it
+        // per pass, so that the next pass's weights load into the other half while a pass computes
+        // (§7.2, weight prefetch).
         let K2 = kernel * kernel, lk = config.lanesK, inWords = self.inWords, cout = self.cout
         func weightWords(_ pc: Int) -> Int { (pc + lk - 1) / lk * K2 * inWords }
         func outputWords(first: Int, end: Int) -> Int { (end - 1) / B - first / B + 1 }
+        var weightCapacity = config.weightBankDepth
         func fits(_ pc: Int) -> Bool {
-            if weightWords(pc) > config.weightBankDepth { return false }
+            if weightWords(pc) > weightCapacity { return false }
             var o = 0
             while o < cout {
                 let e = min(cout, o + pc)
@@ -167,7 +175,11 @@ public struct LayerPlan: Sendable {
             return true
         }
         var pc = cout
+        var prefetch = false
         if !fits(pc) {
+            // Several passes: half the buffer each (prefetch), unless not even one kgroup fits half.
+            prefetch = weightWords(min(lk, cout)) <= Self.prefetchHalfDepth(config)
+            if prefetch { weightCapacity = Self.prefetchHalfDepth(config) }
             pc = (cout - 1) / lk * lk
             while pc > 0 && !fits(pc) { pc -= lk }
         }
@@ -181,11 +193,21 @@ public struct LayerPlan: Sendable {
             throw AcceleratorSpecError.doesNotFit("\(name): output buffer needs at least \(need) bytes for one kgroup, have \(config.outputBufferBytes): short by \(need - config.outputBufferBytes) bytes")
         }
         passChannels = pc
+        self.prefetch = prefetch && pc < cout
         var ps: [OutputPass] = []
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
         passes = ps
     }
+
+    /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
+    /// a layer of several passes, whose pass p uses half p mod 2 (§7.2).
+    public static func prefetchHalfDepth(_ c: HardwareConfig) -> Int { c.weightBankDepth / 2 }
+    /// Words of a bias-RAM half: the most bias words a pass can have, 4·DO + 2 (§6.3).
+    public static func biasHalfDepth(_ c: HardwareConfig) -> Int { 4 * c.outputWordsPerPixel + 2 }
+    /// The weight-buffer and bias-RAM half pass `p` reads (its weights were written there): p mod 2
+    /// with `prefetch`, else 0 (one pass may fill the buffer).
+    public func weightHalf(_ p: OutputPass) -> Int { prefetch ? p.index % 2 : 0 }
 
     /// Kgroups G = ceil(passChannels/lanesK) of a pass.
     public func kgroups(_ p: OutputPass) -> Int { (p.channels + config.lanesK - 1) / config.lanesK }

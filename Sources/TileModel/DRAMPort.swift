@@ -28,6 +28,9 @@ struct DRAMPort {
         return !read || inFlight(at: t) < maxOutstanding
     }
 
+    /// Whether a read may be presented in cycle `t` (fewer than `maxOutstanding` in flight).
+    mutating func hasReadSlot(at t: Int) -> Bool { inFlight(at: t) < maxOutstanding }
+
     /// Reads accepted before cycle `t` whose data has not arrived before `t`.
     mutating func inFlight(at t: Int) -> Int {
         while head < arrivals.count && arrivals[head] < t { head += 1 }

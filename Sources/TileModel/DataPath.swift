@@ -13,7 +13,7 @@ final class DataPath {
 
     enum Dest {
         case mask(Int)
-        case bias(Int)
+        case bias(half: Int, word: Int)
         case weight(bank: Int, addr: Int)
         case input(half: Int, bank: Int, addr: Int)
         case residual(half: Int, word: Int)
@@ -24,8 +24,10 @@ final class DataPath {
 
     // Buffers (stepped mode).
     var maskBytes: [UInt8]
-    var biasBytes: [UInt8] = []
-    var biasBase = 0
+    /// The bias words of the pass in each half of the bias RAM, and the byte address of the first.
+    var biasBytes: [[UInt8]] = [[], []]
+    var biasBase = [0, 0]
+    /// [bank][addr·B + byte]; a pass of a layer of several passes uses half p mod 2 (§7.2).
     var weightBanks: [[UInt8]]
     /// [half][bank][addr·B + byte], bank = by·tileW + bx.
     var inputBanks: [[[UInt8]]]
@@ -54,12 +56,17 @@ final class DataPath {
         acc = [Int32](repeating: 0, count: banks * cfg.lanesK)
     }
 
+    /// The pass the compute and requant engines work on from now on.
     func beginPass(_ p: OutputPass) {
         pass = p
         OW = plan.passWords(p); wb = plan.passWordBase(p)
-        let br = plan.biasWordRange(p)
-        biasBase = br.lowerBound * B
-        biasBytes = [UInt8](repeating: 0, count: br.count * B)
+    }
+
+    /// Pass `p`'s bias and weight words start loading (into its half): clears that half's bias words.
+    func beginWeights(_ p: OutputPass) {
+        let br = plan.biasWordRange(p), h = plan.weightHalf(p)
+        biasBase[h] = br.lowerBound * B
+        biasBytes[h] = [UInt8](repeating: 0, count: br.count * B)
     }
 
     // MARK: DRAM port
@@ -78,7 +85,7 @@ final class DataPath {
             let word = image.bytes[src..<(src + B)]
             switch r.dest {
             case .mask(let q): maskBytes.replaceSubrange((q * B)..<((q + 1) * B), with: word)
-            case .bias(let w): let o = w * B - biasBase; biasBytes.replaceSubrange(o..<(o + B), with: word)
+            case .bias(let h, let w): let o = w * B - biasBase[h]; biasBytes[h].replaceSubrange(o..<(o + B), with: word)
             case .weight(let bank, let a): weightBanks[bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             case .input(let h, let bank, let a): inputBanks[h][bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             case .residual(let h, let w): residualBuf[h].replaceSubrange((w * B)..<((w + 1) * B), with: word)
@@ -88,12 +95,15 @@ final class DataPath {
     }
 
     func readMask(word q: Int, arrival a: Int) { read(image.regions.mask + q, arrival: a, into: .mask(q)) }
-    func readBias(word w: Int, arrival a: Int) { read(image.regions.bias + w, arrival: a, into: .bias(w)) }
+    func readBias(pass p: OutputPass, word w: Int, arrival a: Int) {
+        read(image.regions.bias + w, arrival: a, into: .bias(half: plan.weightHalf(p), word: w))
+    }
     func readWeight(pass p: OutputPass, word q: Int, arrival a: Int) {
         let perChannel = plan.kernel * plan.kernel * plan.inWords
         let oLocal = q / perChannel, rem = q % perChannel
         let tap = rem / plan.inWords, w = rem % plan.inWords
         let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernel, kx: tap % plan.kernel, word: w)
+            + plan.weightHalf(p) * LayerPlan.prefetchHalfDepth(cfg)
         read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
     }
 
@@ -140,10 +150,11 @@ final class DataPath {
         let half = i & 1
         let y0 = tile.ty * cfg.tileH * S - plan.pad, x0 = tile.tx * cfg.tileW * S - plan.pad
         var wAddr = [Int](repeating: -1, count: lanesK)
+        let wHalf = plan.weightHalf(pass) * LayerPlan.prefetchHalfDepth(cfg)
         for lane in 0..<lanesK {
             let oLocal = g * lanesK + lane
             if pass.firstChannel + oLocal < pass.endChannel {
-                wAddr[lane] = plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word) * B + off
+                wAddr[lane] = (plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word) + wHalf) * B + off
             }
         }
         for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
@@ -182,8 +193,9 @@ final class DataPath {
             for lane in 0..<lanesK {
                 let o = pass.firstChannel + j.kgroup * lanesK + lane
                 guard o < pass.endChannel else { continue }
-                let bo = o * 4 - biasBase
-                let b = Int32(bitPattern: UInt32(biasBytes[bo]) | UInt32(biasBytes[bo + 1]) << 8 | UInt32(biasBytes[bo + 2]) << 16 | UInt32(biasBytes[bo + 3]) << 24)
+                let bh = plan.weightHalf(pass), bias = biasBytes[bh]
+                let bo = o * 4 - biasBase[bh]
+                let b = Int32(bitPattern: UInt32(bias[bo]) | UInt32(bias[bo + 1]) << 8 | UInt32(bias[bo + 2]) << 16 | UInt32(bias[bo + 3]) << 24)
                 let idx = (r * cfg.tileW + px) * OW * B + (o - wb * B)
                 let res: Int8? = plan.hasResidual ? Int8(bitPattern: residualBuf[half][idx]) : nil
                 let v = requantizedOutput(accumulator: j.shadow[(r * cfg.tileW + px) * lanesK + lane], bias: b,

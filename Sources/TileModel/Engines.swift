@@ -39,48 +39,81 @@ final class LayerEngines {
 
     static let never = Int.max
 
+    /// A MASK or WEIGHTS read burst (§7.2): `n` read requests presented in order, accepted as the
+    /// port allows. `locked`: presented and refused in the previous cycle, so presented again before
+    /// any tile transfer (a request stays on the port until it is taken).
+    struct Burst {
+        let n: Int
+        var q = 0
+        var lastArrival = -1
+        var locked = false
+        /// Moves read q's data, arriving in the given cycle (stepped mode).
+        let request: (Int, Int) -> Void
+        var requesting: Bool { q < n }
+    }
+
     /// Runs the layer to completion; returns the cycle count.
     func run() -> Int {
-        let maskWords = plan.maskWords
         // Phase MASK: Mw requests from cycle 0 on; it ends the cycle after the last datum arrives.
-        burst(words: maskWords, cause: \.setup) { q, a in self.dram?.readMask(word: q, arrival: a) }
+        var mask = Burst(n: plan.maskWords) { q, a in self.dram?.readMask(word: q, arrival: a) }
+        beatsRead += mask.n
+        finish(&mask, cause: \.setup, minCycles: 0)
         if tiles.isEmpty { return t }
-        for pass in plan.passes {
-            let br = plan.biasWordRange(pass)
-            let nb = br.count, nw = plan.weightWordCount(pass)
+        var weights = weightBurst(plan.passes[0])
+        for (i, pass) in plan.passes.enumerated() {
+            // WEIGHTS: the rest of the pass's burst (all of it for the first pass; what the prefetch
+            // did not finish for the others), at least 3 cycles (the scanner's pass start, §14).
+            finish(&weights, cause: \.weights, minCycles: 3)
             dram?.beginPass(pass)
-            burst(words: nb + nw, cause: \.weights) { q, a in
-                if q < nb { self.dram?.readBias(word: br.lowerBound + q, arrival: a) }
-                else { self.dram?.readWeight(pass: pass, word: q - nb, arrival: a) }
-            }
-            tilePhase(pass)
+            // With prefetch, the next pass's weights load during this pass's tiles, in the port's idle cycles.
+            let hasNext = i + 1 < plan.passes.count
+            var prefetch = hasNext && plan.prefetch ? weightBurst(plan.passes[i + 1]) : nil
+            tilePhase(pass, prefetch: &prefetch)
+            if hasNext { weights = prefetch ?? weightBurst(plan.passes[i + 1]) }
         }
         return t
     }
 
-    /// A run of `words` read requests, presented from cycle t on and accepted as the port allows,
-    /// followed by the wait for the last datum. `request(q, arrival)` moves read q's data (stepped mode).
-    private func burst(words n: Int, cause: WritableKeyPath<StallCycles, Int>, request: (Int, Int) -> Void) {
+    /// The burst of pass `p`'s bias and weight words (into its half of the buffers).
+    private func weightBurst(_ p: OutputPass) -> Burst {
+        let br = plan.biasWordRange(p)
+        let nb = br.count, nw = plan.weightWordCount(p)
+        dram?.beginWeights(p)
+        beatsRead += nb + nw
+        return Burst(n: nb + nw) { q, a in
+            if q < nb { self.dram?.readBias(pass: p, word: br.lowerBound + q, arrival: a) }
+            else { self.dram?.readWeight(pass: p, word: q - nb, arrival: a) }
+        }
+    }
+
+    /// Presents the rest of burst `b`'s requests from cycle t on, accepted as the port allows, then
+    /// waits for the last datum: the phase ends the cycle after it arrives, and lasts at least
+    /// `minCycles` cycles. Its cycles count as stall `cause`.
+    private func finish(_ b: inout Burst, cause: WritableKeyPath<StallCycles, Int>, minCycles: Int) {
         let start = t
-        beatsRead += n
         if port.streams && !stepsData {
-            // One read per cycle, the last datum L cycles after the last request.
-            t += n + L
+            // One read per cycle, each datum L cycles after its request.
+            if b.requesting {
+                let k = b.n - b.q
+                b.lastArrival = t + k - 1 + L; b.q = b.n; t += k
+            }
+            t = max(t, b.lastArrival + 1, start + minCycles)
             stalls[keyPath: cause] += t - start
             return
         }
-        var q = 0, lastArrival = t
-        while q < n {
+        while b.requesting {
             if port.accepts(read: true, at: t) {
-                lastArrival = port.acceptRead(at: t)
-                if stepsData { request(q, lastArrival) }
-                q += 1
+                b.lastArrival = port.acceptRead(at: t)
+                if stepsData { b.request(b.q, b.lastArrival) }
+                b.q += 1
             }
             if stepsData { dram!.deliver(at: t) }
             t += 1
         }
-        if stepsData { while t <= lastArrival { dram!.deliver(at: t); t += 1 } }
-        t = max(t, lastArrival + 1)
+        let end = max(t, b.lastArrival + 1, start + minCycles)
+        if stepsData { while t < end { dram!.deliver(at: t); t += 1 } }
+        t = end
+        b.locked = false
         stalls[keyPath: cause] += t - start
     }
 
@@ -97,7 +130,10 @@ final class LayerEngines {
         return seq
     }
 
-    private func tilePhase(_ pass: OutputPass) {
+    /// The TILES phase of `pass`. `prefetch`: the next pass's weight burst, which takes the port in
+    /// every cycle no tile transfer presents a request (§7.2): the transfer has priority unless the
+    /// burst's request was refused in the previous cycle and is still on the port.
+    private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
         let N = tiles.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
         let loadWords = tiles.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) }
@@ -126,16 +162,26 @@ final class LayerEngines {
             var xfGrant = false
             // A request of the current transfer accepted in cycle t (read: its data's arrival cycle).
             var xfAccept = false, arrival = -1
+            // The prefetch burst's request accepted in cycle t (ports that do not stream), with its arrival.
+            var pfArrival = -1
+            let pfActive = prefetch?.requesting ?? false
+            if !port.streams && (xfIssuing || pfActive) {
+                let slot = port.hasReadSlot(at: t), ready = port.timing.requestReady(cycle: t)
+                let xfWants = xfIssuing && (isStore || slot)
+                let pfPresents = pfActive && slot && (prefetch!.locked || !xfWants)
+                if xfWants && !pfPresents && ready {
+                    xfAccept = true
+                    if !isStore { arrival = port.acceptRead(at: t) }
+                }
+                if pfPresents && ready { pfArrival = port.acceptRead(at: t) }
+                if pfActive { prefetch!.locked = pfPresents && !ready }
+            }
             if xfIssuing {
                 if port.streams {
                     dur = xfRemaining; xfAccept = true
                     arrival = t + L
                 } else {
                     dur = 1
-                    if port.accepts(read: !isStore, at: t) {
-                        xfAccept = true
-                        if !isStore { arrival = port.acceptRead(at: t) }
-                    }
                 }
             } else {
                 let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
@@ -161,8 +207,26 @@ final class LayerEngines {
             let cpIssuing = cpRunning && cpK < T
             if cpRunning { dur = min(dur, cpK < T ? T - cpK : Kc - cpK) }
 
+            if pfActive && !port.streams { dur = min(dur, 1) }
             precondition(dur != never && dur > 0, "engines deadlocked at cycle \(t)")
             let delta = mode == .stepped ? 1 : dur
+
+            // ---- the prefetch burst: its requests accepted in [t, t + delta) ----
+            if pfActive {
+                if port.streams {
+                    // Every cycle no transfer issues: one read, its datum L cycles later.
+                    if !xfIssuing {
+                        let k = min(delta, prefetch!.n - prefetch!.q)
+                        for j in 0..<k where stepsData { prefetch!.request(prefetch!.q + j, t + j + L) }
+                        prefetch!.q += k
+                        prefetch!.lastArrival = t + k - 1 + L
+                    }
+                } else if pfArrival >= 0 {
+                    if stepsData { prefetch!.request(prefetch!.q, pfArrival) }
+                    prefetch!.q += 1
+                    prefetch!.lastArrival = pfArrival
+                }
+            }
 
             // ---- statistics for the delta cycles ----
             if cpIssuing { busy += delta }

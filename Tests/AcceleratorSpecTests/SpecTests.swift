@@ -143,15 +143,27 @@ import AcceleratorSpec
     }
 
     @Test func passSplitAndFitErrors() throws {
-        // 3x3x16 → CW 1 with B 16; weight bank depth 20 → 2 kgroups of 9 words → passes of 2·lanesK.
+        // 3x3x16 → CW 1 with B 16; weight bank depth 20 holds 2 kgroups of 9 words, but 9 channels need
+        // 5 kgroups: several passes, each with half a bank (10 words: 1 kgroup) → passes of lanesK,
+        // alternating halves with prefetch (§4). Banks of 20 would fit 2 kgroups per pass without it.
         let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 16 * 16,
                                         weightBufferBytes: 2 * 16 * 20, outputBufferBytes: 2 * 4 * 16 * 2,
                                         memBytesPerCycle: 16, memLatency: 2)
         let j = try job(H: 5, W: 5, cin: 16, cout: 9, residual: false)
         let plan = try LayerPlan(job: j, config: config)
-        #expect(plan.passChannels == 4)
-        #expect(plan.passes.map(\.channels) == [4, 4, 1])
-        #expect(plan.kgroups(plan.passes[2]) == 1)
+        #expect(plan.passChannels == 2 && plan.prefetch)
+        #expect(plan.passes.map(\.channels) == [2, 2, 2, 2, 1])
+        #expect(plan.passes.map { plan.weightHalf($0) } == [0, 1, 0, 1, 0])
+        #expect(plan.kgroups(plan.passes[4]) == 1)
+        // Banks of 17 words: one kgroup (9) does not fit half (8), so the passes use the whole buffer,
+        // one kgroup each, without prefetch.
+        var noHalf = config
+        noHalf.weightBufferBytes = 2 * 16 * 17
+        let whole = try LayerPlan(job: j, config: noHalf)
+        #expect(!whole.prefetch && whole.passes.map(\.channels) == [2, 2, 2, 2, 1] && whole.passes.allSatisfy { whole.weightHalf($0) == 0 })
+        // One pass (Cout 4 = 2 kgroups in 18 words ≤ 20): the whole buffer, no prefetch.
+        let one = try LayerPlan(job: try job(H: 5, W: 5, cin: 16, cout: 4, residual: false), config: config)
+        #expect(one.passes.count == 1 && !one.prefetch)
         // Too small a weight buffer for one kgroup.
         var small = config
         small.weightBufferBytes = 2 * 16 * 8

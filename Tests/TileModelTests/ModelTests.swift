@@ -32,14 +32,15 @@ import TileModel
 
     @Test func multiPassWeightsAndOutputs() throws {
         var rng = SplitMix64(seed: 7)
-        // Weight buffer holds 2 kgroups of 3x3x20 → passes of 6 channels; output buffer 2 words per pixel.
+        // Weight banks of 54 words hold 2 kgroups of 3x3x20 (27 words each), but 17 channels need 6
+        // kgroups: several passes, so each gets half a bank (1 kgroup, §4) → passes of 3 channels.
         let config = try oddConfig(weightBytes: 3 * 8 * 54, outputBytes: 2 * 6 * 8 * 2)
         let model = TileModel(config: config)
         for mask in MaskKind.allCases {
             let job = try randomJob(&rng, K: 3, S: 1, H: 7, W: 5, cin: 20, cout: 17, residual: true, config: config, mask: mask)
             let plan = try LayerPlan(job: job, config: config)
-            #expect(plan.passes.count == 3)
-            #expect(plan.passes.map(\.channels) == [6, 6, 5])
+            #expect(plan.passes.count == 6)
+            #expect(plan.passes.map(\.channels) == [3, 3, 3, 3, 3, 2])
             let fast = try model.simulate(job, mode: .fast)
             let stepped = try model.simulate(job, mode: .stepped)
             #expect(fast.output == referenceOutput(job))
@@ -150,6 +151,32 @@ import TileModel
             #expect(r.trace.isEmpty)
             #expect(r.output == job.residual)
         }
+    }
+
+    /// Weight prefetch (§7.2), worked by hand: 8 output channels of 9 weight words each (K 3, CW 1) on
+    /// lanesK 2 with 18-word weight banks do not fit one pass (4 kgroups × 9 words), so each pass gets
+    /// half a bank, one kgroup: 4 passes of 2 channels, each 1 bias word + 18 weight words. The first
+    /// WEIGHTS phase is a whole burst, n + L = 19 + 2 cycles; the others were prefetched during the
+    /// previous pass's tiles (its 64 tiles leave more than 19 idle port cycles) and last their minimum
+    /// of 3 cycles: 21 + 3 · 3 = 30.
+    @Test func prefetchHidesTheWeightsOfLaterPasses() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 16,
+                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8 * 2,
+                                        memBytesPerCycle: 8, memLatency: 2)
+        var rng = SplitMix64(seed: 12)
+        let job = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: config, mask: .full)
+        let plan = try LayerPlan(job: job, config: config)
+        #expect(plan.passes.count == 4 && plan.passChannels == 2)
+        #expect(plan.passes.map { plan.biasWordRange($0).count + plan.weightWordCount($0) } == [19, 19, 19, 19])
+        let fast = try TileModel(config: config).simulate(job, mode: .fast)
+        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+        #expect(fast.stats == stepped.stats && fast.trace == stepped.trace)
+        #expect(fast.output == referenceOutput(job))
+        #expect(fast.stats.stallCycles.weights == 21 + 3 * 3)
+        // Every weight word is read once; the halo of every tile once per pass: 8 tile rows of 2 hold
+        // 4 halo rows each but the first and last (3), 30 in all, likewise 30 columns: 900 words.
+        #expect(fast.stats.dramBytesRead == (plan.maskWords + 4 * 19 + 4 * 30 * 30) * 8)
+        #expect(plan.prefetch)
     }
 
     @Test func removingATileNeverIncreasesCycles() throws {

@@ -16,6 +16,7 @@ module st_c3947dd5_compute_control (
     input  logic [23:0]  layer_cscw,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
+    input  logic         seq_half,
     input  logic         loaded_valid,
     input  logic [15:0]  loaded_ty,
     input  logic [15:0]  loaded_tx,
@@ -230,7 +231,7 @@ module st_c3947dd5_compute_control (
     end
 
     assign weight_rd_en = cp_issue;
-    assign weight_rd_addr = 10'((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_k}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word);
+    assign weight_rd_addr = 10'(((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_k}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word) + (seq_half ? 32'd512 : 32'd0));
 
     // pipe_stage0
     always @(posedge clk) begin

@@ -8,7 +8,6 @@ module st_c3947dd5_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  csr_wdata,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic         mem_rsp_valid,
     input  logic [255:0] mem_rsp_rdata,
     input  logic [31:0]  reg_base_mask,
     input  logic [31:0]  reg_base_bias,
@@ -17,6 +16,7 @@ module st_c3947dd5_layer_sequencer (
     input  logic [23:0]  layer_k2cw,
     input  logic [15:0]  layer_mw,
     input  logic [15:0]  layer_pc,
+    input  logic         layer_prefetch,
     input  logic         layer_error,
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -29,6 +29,7 @@ module st_c3947dd5_layer_sequencer (
     output logic [15:0]  seq_words,
     output logic [15:0]  seq_o0_mod_b,
     output logic [17:0]  seq_bias_lo,
+    output logic         seq_half,
     output logic         burst_valid,
     output logic [31:0]  burst_addr,
     input  logic         burst_ready,
@@ -37,7 +38,9 @@ module st_c3947dd5_layer_sequencer (
     output logic         weight_beat_valid,
     output logic         weight_beat_bias,
     output logic [31:0]  weight_beat_index,
-    input  logic         pass_done_valid
+    output logic         weight_beat_half,
+    input  logic         pass_done_valid,
+    input  logic         burst_rsp_valid
 );
 
     logic [1:0]  phase;
@@ -45,30 +48,33 @@ module st_c3947dd5_layer_sequencer (
     logic        error_r;
     logic        start_pulse;
     logic [15:0] pass_o0;
+    logic        pass_half;
     logic [15:0] pass_o1;
     logic [15:0] pass_channels;
-    logic [17:0] pass_bias_lo;
-    logic [31:0] pass_bias_words;
-    logic [31:0] pass_weight_words;
     logic        pass_last;
-    logic [31:0] pass_weight_base;
+    logic [15:0] burst_o0;
+    logic [15:0] burst_o1;
+    logic [17:0] burst_bias_lo;
+    logic [31:0] burst_bias_words;
+    logic [31:0] burst_weight_words;
+    logic [31:0] burst_weight_base;
+    logic        burst_half;
     logic [31:0] burst_req;
-    logic [31:0] burst_rsp;
+    logic [31:0] burst_rsp_count;
+    logic        burst_done;
+    logic [1:0]  weights_cycles;
     logic [31:0] burst_len;
+    logic        burst_prefetch;
     logic        burst_accept;
-    logic        burst_beat;
     logic        burst_beat_last;
     logic        mask_any;
     logic        mask_any_now;
+    logic        weights_done;
 
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign pass_o1 = 16'(({1'd0, layer_cout} < ({1'd0, pass_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, pass_o0} + {1'd0, layer_pc}));
     assign pass_channels = pass_o1 - pass_o0;
-    assign pass_bias_lo = ({2'd0, pass_o0} << 2) >> 5;
-    assign pass_bias_words = {14'd0, (((({2'd0, pass_o1} << 2) - 18'd1) >> 5) - pass_bias_lo) + 18'd1};
-    assign pass_weight_words = {16'd0, pass_channels} * {8'd0, layer_k2cw};
     assign pass_last = pass_o1 == layer_cout;
-    assign pass_weight_base = reg_base_weights + ({16'd0, pass_o0} * {8'd0, layer_k2cw});
     assign seq_phase = phase;
     assign seq_start = start_pulse;
     assign seq_done = done_r;
@@ -79,19 +85,29 @@ module st_c3947dd5_layer_sequencer (
     assign seq_word_base = pass_o0 >> 5;
     assign seq_words = (((pass_o1 - 16'd1) >> 5) - (pass_o0 >> 5)) + 16'd1;
     assign seq_o0_mod_b = {11'd0, pass_o0[4:0]} & 16'd31;
-    assign seq_bias_lo = pass_bias_lo;
-    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (pass_bias_words + pass_weight_words);
-    assign burst_valid = ((phase == 2'd1) || (phase == 2'd2)) && (burst_req < burst_len);
+    assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 5;
+    assign seq_half = pass_half;
+    assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
+    assign burst_o1 = 16'(({1'd0, layer_cout} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
+    assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 5;
+    assign burst_bias_words = {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 5) - burst_bias_lo) + 18'd1};
+    assign burst_weight_words = {16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw};
+    assign burst_weight_base = reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw});
+    assign burst_half = (phase == 2'd3) ? !pass_half : pass_half;
+    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_bias_words + burst_weight_words);
+    assign burst_prefetch = (((phase == 2'd3) && layer_prefetch) && !pass_last) && !burst_done;
+    assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && (burst_req < burst_len);
     assign burst_accept = burst_valid && burst_ready;
-    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < pass_bias_words) ? ((reg_base_bias + {14'd0, pass_bias_lo}) + burst_req) : (pass_weight_base + (burst_req - pass_bias_words)));
-    assign burst_beat = ((phase == 2'd1) || (phase == 2'd2)) && mem_rsp_valid;
-    assign burst_beat_last = burst_beat && (burst_rsp == (burst_len - 32'd1));
-    assign mask_beat_valid = (phase == 2'd1) && mem_rsp_valid;
-    assign mask_beat_index = burst_rsp;
-    assign weight_beat_valid = (phase == 2'd2) && mem_rsp_valid;
-    assign weight_beat_bias = burst_rsp < pass_bias_words;
-    assign weight_beat_index = burst_rsp;
+    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? ((reg_base_bias + {14'd0, burst_bias_lo}) + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
+    assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == (burst_len - 32'd1));
+    assign mask_beat_valid = (phase == 2'd1) && burst_rsp_valid;
+    assign mask_beat_index = burst_rsp_count;
+    assign weight_beat_valid = !(phase == 2'd1) && burst_rsp_valid;
+    assign weight_beat_bias = burst_rsp_count < burst_bias_words;
+    assign weight_beat_index = burst_rsp_count;
+    assign weight_beat_half = burst_half;
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
+    assign weights_done = ((phase == 2'd2) && (burst_done || burst_beat_last)) && (weights_cycles == 2'd2);
 
     // top_fsm
     always @(posedge clk) begin
@@ -100,9 +116,12 @@ module st_c3947dd5_layer_sequencer (
             done_r <= 1'b0;
             phase <= 2'd0;
             burst_req <= 32'd0;
-            burst_rsp <= 32'd0;
+            burst_rsp_count <= 32'd0;
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
+            pass_half <= 1'b0;
+            burst_done <= 1'b0;
+            weights_cycles <= 2'd0;
         end else begin
             if (start_pulse) begin
                 if (layer_error) begin
@@ -113,23 +132,25 @@ module st_c3947dd5_layer_sequencer (
                     done_r <= 1'b0;
                     error_r <= 1'b0;
                     burst_req <= 32'd0;
-                    burst_rsp <= 32'd0;
+                    burst_rsp_count <= 32'd0;
                     mask_any <= 1'b0;
                     pass_o0 <= 16'd0;
+                    pass_half <= 1'b0;
+                    burst_done <= 1'b0;
                 end
             end
             if (burst_accept) begin
                 burst_req <= burst_req + 32'd1;
             end
-            if (burst_beat) begin
-                burst_rsp <= burst_rsp + 32'd1;
+            if (burst_rsp_valid) begin
+                burst_rsp_count <= burst_rsp_count + 32'd1;
             end
             if (mask_beat_valid) begin
                 mask_any <= mask_any_now;
             end
             if (burst_beat_last) begin
                 burst_req <= 32'd0;
-                burst_rsp <= 32'd0;
+                burst_rsp_count <= 32'd0;
                 if (phase == 2'd1) begin
                     if (mask_any_now) begin
                         phase <= 2'd2;
@@ -138,8 +159,13 @@ module st_c3947dd5_layer_sequencer (
                         done_r <= 1'b1;
                     end
                 end else begin
-                    phase <= 2'd3;
+                    burst_done <= 1'b1;
                 end
+            end
+            weights_cycles <= (phase == 2'd2) ? ((weights_cycles == 2'd2) ? 2'd2 : (weights_cycles + 2'd1)) : 2'd0;
+            if (weights_done) begin
+                phase <= 2'd3;
+                burst_done <= 1'b0;
             end
             if (pass_done_valid) begin
                 if (pass_last) begin
@@ -147,7 +173,8 @@ module st_c3947dd5_layer_sequencer (
                     done_r <= 1'b1;
                 end else begin
                     phase <= 2'd2;
-                    pass_o0 <= pass_o0 + layer_pc;
+                    pass_o0 <= pass_o1;
+                    pass_half <= layer_prefetch && !pass_half;
                 end
             end
         end

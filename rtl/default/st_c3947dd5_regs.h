@@ -90,12 +90,15 @@
 #define SPARSETILE_PRELU_SLOPE_WIDTH            16
 #define SPARSETILE_PRELU_SLOPE_MASK             0x0000FFFFu  /* [15:0] slope, signed, in 1/256 (signed) */
 
-/* 0x07 PASS (RW, 32 bits): Output-channel pass size. */
+/* 0x07 PASS (RW, 32 bits): Output-channel passes. */
 #define SPARSETILE_PASS_OFFSET                  0x07u
 #define SPARSETILE_PASS_RESET                   0x00000000u
 #define SPARSETILE_PASS_PC_SHIFT                0
 #define SPARSETILE_PASS_PC_WIDTH                16
 #define SPARSETILE_PASS_PC_MASK                 0x0000FFFFu  /* [15:0] pass channels pc (the host computes it as in §4) */
+#define SPARSETILE_PASS_PREFETCH_SHIFT          16
+#define SPARSETILE_PASS_PREFETCH_WIDTH          1
+#define SPARSETILE_PASS_PREFETCH_MASK           0x00010000u  /* [16] 1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2) */
 
 /* 0x08 BASE_MASK (RW, 32 bits): Word address of the tile mask region (§5). */
 #define SPARSETILE_BASE_MASK_OFFSET             0x08u

@@ -4,18 +4,16 @@ module st_c3947dd5_weight_buffer (
     input  logic          clk,
     input  logic          rst,
     input  logic [255:0]  mem_rsp_rdata,
-    input  logic [1:0]    seq_phase,
     input  logic [23:0]   layer_k2cw,
     input  logic          weight_beat_valid,
     input  logic          weight_beat_bias,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]   weight_beat_index,
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  logic          weight_beat_half,
     input  logic          weight_rd_en,
     input  logic [9:0]    weight_rd_addr,
     output logic [2047:0] weights_data,
     input  logic          bias_rd_en,
-    input  logic [55:0]   bias_rd_addr,
+    input  logic [63:0]   bias_rd_addr,
     output logic [2047:0] bias_data
 );
 
@@ -26,6 +24,7 @@ module st_c3947dd5_weight_buffer (
     logic        wl_bias_write;
     logic [9:0]  wl_addr;
     logic [7:0]  weight_bank_we;
+    logic [7:0]  bias_wr_addr;
 
     assign wl_weight_write = weight_beat_valid && !weight_beat_bias;
     assign wl_bias_write = weight_beat_valid && weight_beat_bias;
@@ -37,7 +36,7 @@ module st_c3947dd5_weight_buffer (
             wl_bank <= 4'd0;
             wl_group_base <= 32'd0;
         end else begin
-            if (!(seq_phase == 2'd2)) begin
+            if (weight_beat_valid && (weight_beat_index == 32'd0)) begin
                 wl_word <= 24'd0;
                 wl_bank <= 4'd0;
                 wl_group_base <= 32'd0;
@@ -58,7 +57,7 @@ module st_c3947dd5_weight_buffer (
         end
     end
 
-    assign wl_addr = 10'(wl_group_base + {8'd0, wl_word});
+    assign wl_addr = 10'((wl_group_base + {8'd0, wl_word}) + (weight_beat_half ? 32'd512 : 32'd0));
     assign weight_bank_we = wl_weight_write ? ({7'd0, 1'b1} << wl_bank) : 8'd0;
 
     // weight_bank: 8 instances of st_c3947dd5_ram_1024x256
@@ -74,15 +73,17 @@ module st_c3947dd5_weight_buffer (
         );
     end
 
-    // bias_ram: 8 instances of st_c3947dd5_ram_66x256
+    assign bias_wr_addr = 8'(weight_beat_index + (weight_beat_half ? 32'd66 : 32'd0));
+
+    // bias_ram: 8 instances of st_c3947dd5_ram_132x256
     for (genvar l = 0; l < 8; l = l + 1) begin : g_bias_ram
-        st_c3947dd5_ram_66x256 u_bias_ram (
+        st_c3947dd5_ram_132x256 u_bias_ram (
             .clk   (clk),
             .we    (wl_bias_write),
-            .waddr (weight_beat_index[6:0]),
+            .waddr (bias_wr_addr),
             .wdata (mem_rsp_rdata),
             .re    (bias_rd_en),
-            .raddr (bias_rd_addr[l*7 +: 7]),
+            .raddr (bias_rd_addr[l*8 +: 8]),
             .rdata (bias_data[l*256 +: 256])
         );
     end

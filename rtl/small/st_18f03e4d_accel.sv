@@ -64,6 +64,7 @@ module st_18f03e4d_accel (
     logic [5:0]    layer_sh;
     logic [15:0]   layer_slope;
     logic [15:0]   layer_pc;
+    logic          layer_prefetch;
     logic          layer_error;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -76,14 +77,17 @@ module st_18f03e4d_accel (
     logic [15:0]   seq_words;
     logic [15:0]   seq_o0_mod_b;
     logic [17:0]   seq_bias_lo;
+    logic          seq_half;
     logic          burst_valid;
     logic [31:0]   burst_addr;
     logic          burst_ready;
+    logic          burst_rsp_valid;
     logic          mask_beat_valid;
     logic [31:0]   mask_beat_index;
     logic          weight_beat_valid;
     logic          weight_beat_bias;
     logic [31:0]   weight_beat_index;
+    logic          weight_beat_half;
     logic          pass_done_valid;
     logic          tile_valid;
     logic [15:0]   tile_ty;
@@ -107,7 +111,7 @@ module st_18f03e4d_accel (
     logic [9:0]    weight_rd_addr;
     logic [511:0]  weights_data;
     logic          bias_rd_en;
-    logic [35:0]   bias_rd_addr;
+    logic [39:0]   bias_rd_addr;
     logic [511:0]  bias_data;
     logic          res_wr_valid;
     logic [7:0]    res_wr_col;
@@ -164,39 +168,40 @@ module st_18f03e4d_accel (
     );
 
     st_18f03e4d_layer_params u_layer_params (
-        .clk         (clk),
-        .reg_layer0  (reg_layer0),
-        .reg_layer1  (reg_layer1),
-        .reg_layer2  (reg_layer2),
-        .reg_requant (reg_requant),
-        .reg_prelu   (reg_prelu),
-        .reg_pass    (reg_pass),
-        .layer_k     (layer_k),
-        .layer_s2    (layer_s2),
-        .layer_h     (layer_h),
-        .layer_w     (layer_w),
-        .layer_cout  (layer_cout),
-        .layer_ho    (layer_ho),
-        .layer_wo    (layer_wo),
-        .layer_pad   (layer_pad),
-        .layer_cw    (layer_cw),
-        .layer_cow   (layer_cow),
-        .layer_nc    (layer_nc),
-        .layer_t     (layer_t),
-        .layer_kc    (layer_kc),
-        .layer_k2cw  (layer_k2cw),
-        .layer_hh    (layer_hh),
-        .layer_hwid  (layer_hwid),
-        .layer_cscw  (layer_cscw),
-        .layer_tw    (layer_tw),
-        .layer_mw    (layer_mw),
-        .layer_res   (layer_res),
-        .layer_act   (layer_act),
-        .layer_m     (layer_m),
-        .layer_sh    (layer_sh),
-        .layer_slope (layer_slope),
-        .layer_pc    (layer_pc),
-        .layer_error (layer_error)
+        .clk            (clk),
+        .reg_layer0     (reg_layer0),
+        .reg_layer1     (reg_layer1),
+        .reg_layer2     (reg_layer2),
+        .reg_requant    (reg_requant),
+        .reg_prelu      (reg_prelu),
+        .reg_pass       (reg_pass),
+        .layer_k        (layer_k),
+        .layer_s2       (layer_s2),
+        .layer_h        (layer_h),
+        .layer_w        (layer_w),
+        .layer_cout     (layer_cout),
+        .layer_ho       (layer_ho),
+        .layer_wo       (layer_wo),
+        .layer_pad      (layer_pad),
+        .layer_cw       (layer_cw),
+        .layer_cow      (layer_cow),
+        .layer_nc       (layer_nc),
+        .layer_t        (layer_t),
+        .layer_kc       (layer_kc),
+        .layer_k2cw     (layer_k2cw),
+        .layer_hh       (layer_hh),
+        .layer_hwid     (layer_hwid),
+        .layer_cscw     (layer_cscw),
+        .layer_tw       (layer_tw),
+        .layer_mw       (layer_mw),
+        .layer_res      (layer_res),
+        .layer_act      (layer_act),
+        .layer_m        (layer_m),
+        .layer_sh       (layer_sh),
+        .layer_slope    (layer_slope),
+        .layer_pc       (layer_pc),
+        .layer_prefetch (layer_prefetch),
+        .layer_error    (layer_error)
     );
 
     st_18f03e4d_layer_sequencer u_layer_sequencer (
@@ -205,7 +210,6 @@ module st_18f03e4d_accel (
         .csr_we            (csr_we),
         .csr_addr          (csr_addr),
         .csr_wdata         (csr_wdata),
-        .mem_rsp_valid     (mem_rsp_valid),
         .mem_rsp_rdata     (mem_rsp_rdata),
         .reg_base_mask     (reg_base_mask),
         .reg_base_bias     (reg_base_bias),
@@ -214,6 +218,7 @@ module st_18f03e4d_accel (
         .layer_k2cw        (layer_k2cw),
         .layer_mw          (layer_mw),
         .layer_pc          (layer_pc),
+        .layer_prefetch    (layer_prefetch),
         .layer_error       (layer_error),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
@@ -226,6 +231,7 @@ module st_18f03e4d_accel (
         .seq_words         (seq_words),
         .seq_o0_mod_b      (seq_o0_mod_b),
         .seq_bias_lo       (seq_bias_lo),
+        .seq_half          (seq_half),
         .burst_valid       (burst_valid),
         .burst_addr        (burst_addr),
         .burst_ready       (burst_ready),
@@ -234,18 +240,20 @@ module st_18f03e4d_accel (
         .weight_beat_valid (weight_beat_valid),
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
-        .pass_done_valid   (pass_done_valid)
+        .weight_beat_half  (weight_beat_half),
+        .pass_done_valid   (pass_done_valid),
+        .burst_rsp_valid   (burst_rsp_valid)
     );
 
     st_18f03e4d_weight_buffer u_weight_buffer (
         .clk               (clk),
         .rst               (rst),
         .mem_rsp_rdata     (mem_rsp_rdata),
-        .seq_phase         (seq_phase),
         .layer_k2cw        (layer_k2cw),
         .weight_beat_valid (weight_beat_valid),
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
+        .weight_beat_half  (weight_beat_half),
         .weight_rd_en      (weight_rd_en),
         .weight_rd_addr    (weight_rd_addr),
         .weights_data      (weights_data),
@@ -308,6 +316,7 @@ module st_18f03e4d_accel (
         .burst_addr        (burst_addr),
         .burst_ready       (burst_ready),
         .pass_done_valid   (pass_done_valid),
+        .burst_rsp_valid   (burst_rsp_valid),
         .tile_valid        (tile_valid),
         .tile_ty           (tile_ty),
         .tile_tx           (tile_tx),
@@ -377,6 +386,7 @@ module st_18f03e4d_accel (
         .layer_cscw       (layer_cscw),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
+        .seq_half         (seq_half),
         .loaded_valid     (loaded_valid),
         .loaded_ty        (loaded_ty),
         .loaded_tx        (loaded_tx),
@@ -440,6 +450,7 @@ module st_18f03e4d_accel (
         .seq_channels      (seq_channels),
         .seq_o0_mod_b      (seq_o0_mod_b),
         .seq_bias_lo       (seq_bias_lo),
+        .seq_half          (seq_half),
         .acc_valid         (acc_valid),
         .acc_g             (acc_g),
         .acc_half          (acc_half),

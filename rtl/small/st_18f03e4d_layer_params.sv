@@ -41,6 +41,7 @@ module st_18f03e4d_layer_params (
     output logic [5:0]  layer_sh,
     output logic [15:0] layer_slope,
     output logic [15:0] layer_pc,
+    output logic        layer_prefetch,
     output logic        layer_error
 );
 
@@ -85,6 +86,7 @@ module st_18f03e4d_layer_params (
     logic [5:0]  d_sh;
     logic [15:0] d_slope;
     logic [15:0] d_pc;
+    logic        d_prefetch;
     logic        d_error;
 
     assign c_s2 = reg_layer0[5:4] == 2'd2;
@@ -278,6 +280,13 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_pc = d_pc;
+
+    // d_prefetch_q
+    always @(posedge clk) begin
+        d_prefetch <= reg_pass[16];
+    end
+
+    assign layer_prefetch = d_prefetch;
 
     // d_error_q
     always @(posedge clk) begin

@@ -39,6 +39,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  burst_addr,
     output logic         burst_ready,
     output logic         pass_done_valid,
+    output logic         burst_rsp_valid,
     input  logic         tile_valid,
     input  logic [15:0]  tile_ty,
     input  logic [15:0]  tile_tx,
@@ -83,7 +84,10 @@ module st_18f03e4d_port_sequencer (
     logic         grant_store;
     logic         issue_load;
     logic         issue_store;
+    logic         burst_locked;
+    logic         burst_presented;
     logic         ldq_req_valid;
+    logic         st_req_valid;
     logic         ldq_accept;
     logic         st_accept;
     logic [15:0]  ldq_ty;
@@ -167,6 +171,8 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  ldq_addr;
     logic         ldq_last_req;
     logic         ldr_active;
+    logic         rsp_tag_valid;
+    logic         rsp_tag_burst;
     logic         ldr_rsp;
     logic         ldr_rsp_last_w;
     logic [1:0]   ldr_next_index;
@@ -308,7 +314,6 @@ module st_18f03e4d_port_sequencer (
     logic         ev_store_end_r;
     logic         st_last_req;
     logic         xfer_clear;
-    logic         burst_req_presented;
     logic [4:0]   mem_reads_in_flight;
     logic         mem_read_accept;
 
@@ -323,9 +328,12 @@ module st_18f03e4d_port_sequencer (
     assign requantized_ready = grant_store;
     assign issue_load = (in_tiles && xfer_issue) && !xfer_is_store;
     assign issue_store = (in_tiles && xfer_issue) && xfer_is_store;
-    assign ldq_req_valid = issue_load && mem_read_slot;
+    assign burst_ready = (mem_req_ready && mem_read_slot) && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
+    assign burst_presented = (burst_valid && mem_read_slot) && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
+    assign ldq_req_valid = (issue_load && mem_read_slot) && !burst_presented;
+    assign st_req_valid = issue_store && !burst_presented;
     assign ldq_accept = ldq_req_valid && mem_req_ready;
-    assign st_accept = issue_store && mem_req_ready;
+    assign st_accept = st_req_valid && mem_req_ready;
     assign ldq_g_yo = {2'd0, ldq_ty} * 18'd4;
     assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
     assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
@@ -413,7 +421,8 @@ module st_18f03e4d_port_sequencer (
     assign ldq_halo_addr = (reg_base_input + ((({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x}) * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
-    assign ldr_rsp = in_tiles && mem_rsp_valid;
+    assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
+    assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
     assign ldr_next_index = 2'(loads_done + 16'd1);
     assign ldr_init_ring = ldr_rsp_last_w && (loads_granted > (loads_done + 16'd1));
     assign ldr_init_grant = (!ldr_init_ring && grant_load) && (!ldr_active || ldr_rsp_last_w);
@@ -664,13 +673,21 @@ module st_18f03e4d_port_sequencer (
 
     assign xfer_load_busy = (xfer_issue && !xfer_is_store) || grant_load;
     assign xfer_drained = (loads_granted == loads_done) && !loaded_valid;
-    assign burst_req_presented = burst_valid && mem_read_slot;
-    assign burst_ready = mem_req_ready && mem_read_slot;
-    assign mem_req_valid = (burst_req_presented || ldq_req_valid) || issue_store;
-    assign mem_req_write = issue_store;
-    assign mem_req_addr = burst_req_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
-    assign mem_req_wdata = issue_store ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = issue_store ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
+    assign mem_req_valid = (burst_presented || ldq_req_valid) || st_req_valid;
+    assign mem_req_write = st_req_valid;
+    assign mem_req_addr = burst_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
+    assign mem_req_wdata = st_req_valid ? st_wdata : {128{1'b0}};
+    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
+
+    // burst_lock
+    always @(posedge clk) begin
+        if (rst) begin
+            burst_locked <= 1'b0;
+        end else begin
+            burst_locked <= burst_presented && !mem_req_ready;
+        end
+    end
+
     assign mem_read_accept = (mem_req_valid && mem_req_ready) && !mem_req_write;
 
     // mem_read_window
@@ -687,6 +704,18 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign mem_read_slot = mem_reads_in_flight < 5'd16;
+
+    st_18f03e4d_read_tag_fifo u_read_tag_fifo (
+        .clk       (clk),
+        .rst       (rst),
+        .clear     (1'b0),
+        .in_valid  (mem_read_accept),
+        .in_burst  (burst_presented),
+        .out_valid (rsp_tag_valid),
+        .out_burst (rsp_tag_burst),
+        .out_ready (mem_rsp_valid)
+    );
+
     assign mem_rsp_ready = 1'b1;
     assign ev_load_start = ldq_accept && xfer_first;
     assign ev_store_start = st_accept && xfer_first;

@@ -24,8 +24,11 @@ final class AcceleratorContext {
     let accW: Int
     /// Mask words the scanner holds.
     let maxMw: Int
-    /// Words of the bias RAM: the most bias words a pass can have (4·DO + 2).
+    /// Words of a bias-RAM half: the most bias words a pass can have (4·DO + 2); the RAM holds two.
     let DB: Int
+    /// Words of a weight-bank half (the second half starts there): a layer of several passes
+    /// loads pass p + 1 into one half while pass p computes from the other (§7.2).
+    let DWh: Int
     /// Tile counters and tile coordinates.
     let cntW = 16
     /// Halo banks (tileH·tileW).
@@ -33,7 +36,7 @@ final class AcceleratorContext {
     /// Address widths: halo bank (two halves), weight bank, bias RAM, byte-sliced residual/output RAM.
     var awI: Int { Memory.addressWidth(depth: 2 * DI) }
     var awW: Int { Memory.addressWidth(depth: DW) }
-    var awB: Int { Memory.addressWidth(depth: DB) }
+    var awB: Int { Memory.addressWidth(depth: 2 * DB) }
     var awO: Int { Memory.addressWidth(depth: 2 * tH * DO) }
     /// Bits of a byte index within a B-byte word (at least 1).
     var lgBb: Int { max(lgB, 1) }
@@ -46,7 +49,8 @@ final class AcceleratorContext {
         DI = config.inputBankDepth; DW = config.weightBankDepth; DO = config.outputWordsPerPixel
         accW = config.accumulatorWidth
         maxMw = limits.maxMaskWords(config)
-        DB = 4 * DO + 2
+        DB = LayerPlan.biasHalfDepth(config)
+        DWh = LayerPlan.prefetchHalfDepth(config)
     }
 
     /// The channels between the engines.

@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k", "s2", "h", "w", "pad", "cw", "nc", "t", "kc", "k2cw", "cscw").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
         let haloRd = m.ports(ch.haloRead.name, ch.haloRead.bundle)
@@ -91,7 +91,9 @@ struct ComputeControl: AcceleratorEngine {
         ])
         let tap = umul(kyE, dK, 16) + kxE.fit(16)
         m.assign(weightRd["en"], cpIssue)
-        m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx).fit(ctx.awW))
+        // in the pass's half of the weight banks (§7.2)
+        m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx
+                                    + mux(seq["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
         var rowOk: [Expr] = [], colOk: [Expr] = []
         for py in 0..<tH {
             let y = y0 + (mux(dS2, k(2 * py, 18), k(py, 18)) + kyE.fit(18))

@@ -61,6 +61,7 @@ struct EngineChannels {
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
+            F("prefetch", width: w("PASS", "prefetch"), doc: "passes alternate buffer halves, the next pass's weights load during a pass"),
             F("error", doc: "a field is out of range: START is refused"),
         ]), producer: "layer_params", consumers: ["layer_sequencer", "weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
         doc: "layer quantities (§3), registered")
@@ -75,6 +76,7 @@ struct EngineChannels {
             F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"), F("word_base", width: 16, doc: "o0 ÷ B"),
             F("words", width: 16, doc: "output words of the pass per pixel"), F("o0_mod_b", width: 16, doc: "o0 mod B"),
             F("bias_lo", width: 18, doc: "first bias word of the pass"),
+            F("half", doc: "the weight-buffer and bias-RAM half of the pass (pass number mod 2)"),
         ]), producer: "layer_sequencer", consumers: ["weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine", "status_counters"],
         doc: "phase and pass quantities (§4)")
     }
@@ -82,7 +84,13 @@ struct EngineChannels {
     /// `burst`: the MASK/WEIGHTS read requests, into the port sequencer's request mux.
     var burst: EngineChannel {
         EngineChannel(name: "burst", bundle: .stream([F("addr", width: 32, doc: "word address")]),
-                      producer: "layer_sequencer", consumers: ["port_sequencer"], doc: "MASK and WEIGHTS read requests (§7.2)")
+                      producer: "layer_sequencer", consumers: ["port_sequencer"], doc: "MASK and WEIGHTS read requests, and the next pass's weights during TILES (§7.2)")
+    }
+
+    /// `burst_rsp`: the DRAM response of this cycle answers a burst read (else a tile load).
+    var burstResponse: EngineChannel {
+        EngineChannel(name: "burst_rsp", bundle: .flow([]), producer: "port_sequencer", consumers: ["layer_sequencer"],
+                      doc: "this cycle's response answers a MASK/WEIGHTS read (reads in flight are tagged in order)")
     }
 
     /// `pass_done`: the pass's last store request was accepted.
@@ -97,7 +105,8 @@ struct EngineChannels {
                       producer: "layer_sequencer", consumers: ["mask_scanner"], doc: "a MASK response word (data: `mem_rsp_rdata`)")
     }
     var weightBeat: EngineChannel {
-        EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst")]),
+        EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst"),
+                                                          F("half", doc: "the half it goes to (its pass number mod 2)")]),
                       producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
     }
 
@@ -213,7 +222,7 @@ struct EngineChannels {
 
     /// Every channel, in the order of the docs table.
     var all: [EngineChannel] {
-        [registers, layer, sequencer, burst, maskBeat, weightBeat, passDone, tile, loaded, stored, requantized,
+        [registers, layer, sequencer, burst, burstResponse, maskBeat, weightBeat, passDone, tile, loaded, stored, requantized,
          haloWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualWrite, residualRead, residual,
          outputWrite, outputRead, output, step, accumulators, transferStatus, computeStatus]
     }

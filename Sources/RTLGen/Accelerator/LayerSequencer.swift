@@ -10,32 +10,32 @@ struct LayerSequencer: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("layer_sequencer"), documentation: "Top sequencer (§14): phases, passes, the MASK and WEIGHTS bursts (§7.2).")
         _ = m.clock(); _ = m.reset()
         let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "rdata").flipped)
+        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "error").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "error").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)
         let maskBeat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle)
         let weightBeat = m.ports(ch.weightBeat.name, ch.weightBeat.bundle)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle.flipped)
+        let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle.flipped)
 
         let phase = m.reg("phase", width: 2, reset: 0)
         let doneR = m.reg("done_r", width: 1, reset: 0)
         let errorR = m.reg("error_r", width: 1, reset: 0)
-        let inMask = phase == 1, inWeights = phase == 2
+        let inMask = phase == 1, inWeights = phase == 2, inTiles = phase == 3
         let ctrl = ctx.regs["CTRL"]!, start = ctrl.field("start")!
         let startPulse = m.wire("start_pulse", csr["we"] && csr["addr"] == ctrl.offset && csr["wdata"][start.lsb] && phase == 0)
+        let cout = layer["cout"], pc = layer["pc"], k2cw = layer["k2cw"]
+        func passEnd(_ first: some ExprConvertible) -> Expr { umin(cout.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
 
-        // ---- pass quantities (§4), combinational from o0 ----
+        // ---- the current pass (§4), combinational from o0 ----
         let o0 = m.reg("pass_o0", width: 16, reset: 0)
-        let o1 = m.wire("pass_o1", umin(layer["cout"].zext(17), o0.zext(17) + layer["pc"].zext(17)).trunc(16))
+        let half = m.reg("pass_half", width: 1, reset: 0)
+        let o1 = m.wire("pass_o1", passEnd(o0))
         let pCur = m.wire("pass_channels", o1 - o0)
-        let pBiasLo = m.wire("pass_bias_lo", (o0.zext(18) << 2) >> lgB)
-        let pNB = m.wire("pass_bias_words", ((((o1.zext(18) << 2) - 1) >> lgB) - pBiasLo + 1).zext(32))
-        let pNW = m.wire("pass_weight_words", umul(pCur, layer["k2cw"], 32))
-        let pLast = m.wire("pass_last", o1 == layer["cout"])
-        let wBase = m.wire("pass_weight_base", regs["base_weights"] + umul(o0, layer["k2cw"], 32))
         let pBase = o0 >> lgB
+        let pLast = m.wire("pass_last", o1 == cout)
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
@@ -43,29 +43,46 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["word_base"], pBase)
         m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
-        m.assign(seq["bias_lo"], pBiasLo)
+        m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
+        m.assign(seq["half"], half)
 
-        // ---- burst (MASK / WEIGHTS): requests offered until the last is taken, responses counted ----
-        let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp", width: 32, reset: 0)
-        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), pNB + pNW))
-        m.assign(burst["valid"], (inMask || inWeights) && bq < n)
+        // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2) ----
+        let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
+        let bo1 = m.wire("burst_o1", passEnd(bo0))
+        let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
+        let bNB = m.wire("burst_bias_words", ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))
+        let bNW = m.wire("burst_weight_words", umul(bo1 - bo0, k2cw, 32))
+        let bBase = m.wire("burst_weight_base", regs["base_weights"] + umul(bo0, k2cw, 32))
+        let bHalf = m.wire("burst_half", mux(inTiles, !half, half))
+
+        // ---- burst: requests offered until the last is taken, responses counted ----
+        let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp_count", width: 32, reset: 0)
+        // The burst's last datum arrived (a prefetch that finished during TILES); cleared entering TILES.
+        let bdone = m.reg("burst_done", width: 1, reset: 0)
+        // Cycles spent in WEIGHTS so far, up to 2: a pass's TILES start at least 3 cycles after its WEIGHTS
+        // start, when the scanner has read the pass's first mask word (§14).
+        let wcnt = m.reg("weights_cycles", width: 2, reset: 0)
+        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), bNB + bNW))
+        let prefetching = m.wire("burst_prefetch", inTiles && layer["prefetch"] && !pLast && !bdone)
+        m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && bq < n)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
         m.assign(burst["addr"], mux(inMask, regs["base_mask"] + bq,
-                                    mux(bq < pNB, regs["base_bias"] + pBiasLo.zext(32) + bq, wBase + (bq - pNB))))
-        let beat = m.wire("burst_beat", (inMask || inWeights) && rsp["valid"])
+                                    mux(bq < bNB, regs["base_bias"] + bBiasLo.zext(32) + bq, bBase + (bq - bNB))))
+        let beat = burstRsp["valid"]
         let beatLast = m.wire("burst_beat_last", beat && br == n - 1)
-        m.assign(maskBeat["valid"], inMask && rsp["valid"]); m.assign(maskBeat["index"], br)
-        m.assign(weightBeat["valid"], inWeights && rsp["valid"]); m.assign(weightBeat["bias"], br < pNB)
-        m.assign(weightBeat["index"], br)
+        m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
+        m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
+        m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
         let maskAny = m.reg("mask_any", width: 1, reset: 0)
         let maskAnyNow = m.wire("mask_any_now", maskAny || rsp["rdata"].reduceOr())
+        let toTiles = m.wire("weights_done", inWeights && (bdone || beatLast) && wcnt == 2)
         m.clocked("top_fsm") { p in
             p.when(startPulse) {
                 p.when(layer["error"]) {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0); p.assign(half, 0); p.assign(bdone, 0)
                 }
             }
             p.when(burstAccept) { p.assign(bq, bq + 1) }
@@ -75,11 +92,13 @@ struct LayerSequencer: AcceleratorEngine {
                 p.assign(bq, 0); p.assign(br, 0)
                 p.when(inMask) {
                     p.when(maskAnyNow) { p.assign(phase, 2) }.otherwise { p.assign(phase, 0); p.assign(doneR, 1) }
-                }.otherwise { p.assign(phase, 3) }
+                }.otherwise { p.assign(bdone, 1) }
             }
+            p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
+            p.when(toTiles) { p.assign(phase, 3); p.assign(bdone, 0) }
             p.when(passDone["valid"]) {
                 p.when(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o0 + layer["pc"]) }
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, layer["prefetch"] && !half) }
             }
         }
         m.allowPartlyReadInputs()

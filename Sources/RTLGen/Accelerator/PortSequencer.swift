@@ -26,6 +26,7 @@ struct PortSequencer: AcceleratorEngine {
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "channels", "word_base", "words", "o0_mod_b").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
+        let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle)
         let tile = m.ports(ch.tile.name, ch.tile.bundle.flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle)
         let stored = m.ports(ch.stored.name, ch.stored.bundle)
@@ -130,10 +131,16 @@ struct PortSequencer: AcceleratorEngine {
         let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore)
         let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
         // A transfer's request is presented in every cycle of its issue state (a load's only while a
-        // read slot is free) and advances its walker when the port accepts it.
-        let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot)
+        // read slot is free) and advances its walker when the port accepts it. The burst (MASK,
+        // WEIGHTS, and the next pass's weights during TILES) takes the port when no transfer
+        // presents, or when its own request was refused in the previous cycle (it stays until taken).
+        let burstLocked = m.reg("burst_locked", width: 1, reset: 0)
+        m.assign(burst["ready"], req["ready"] && readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
+        let burstPresent = m.wire("burst_presented", burst["valid"] && readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
+        let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot && !burstPresent)
+        let storeValid = m.wire("st_req_valid", issueStore && !burstPresent)
         let loadAccept = m.wire("ldq_accept", ctx.faultIgnoreReady(loadValid, ready: req["ready"]))
-        let storeAccept = m.wire("st_accept", issueStore && req["ready"])
+        let storeAccept = m.wire("st_accept", storeValid && req["ready"])
 
         // ---- load request walker ----
         let lq = loadWalker("ldq", initNow: grantLoad.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, step: loadAccept.expr)
@@ -145,7 +152,10 @@ struct PortSequencer: AcceleratorEngine {
 
         // ---- load response walker ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
-        let beat = m.wire("ldr_rsp", inTiles && rsp["valid"])
+        // Responses come back in request order; each read in flight is tagged burst or tile when accepted.
+        let tagValid = m.wire("rsp_tag_valid"), tagBurst = m.wire("rsp_tag_burst")
+        let beat = m.wire("ldr_rsp", rsp["valid"] && tagValid && !tagBurst)
+        m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let rspLastW = m.wire("ldr_rsp_last_w")
         let nextIdx = m.wire("ldr_next_index", (loadsDone + 1).trunc(2))
         let fromRing = m.wire("ldr_init_ring", rspLastW && li > loadsDone + 1)
@@ -257,13 +267,12 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(status["drained"], li == loadsDone && !loaded["valid"])
 
         // ---- DRAM port: request channel (valid/ready), read responses in order, always accepted ----
-        let burstReq = m.wire("burst_req_presented", burst["valid"] && readSlot)
-        m.assign(burst["ready"], req["ready"] && readSlot)
-        m.assign(req["valid"], burstReq || loadValid || issueStore)
-        m.assign(req["write"], issueStore)
-        m.assign(req["addr"], mux(burstReq, burst["addr"], mux(xIsStore, storeAddr, loadAddr)))
-        m.assign(req["wdata"], mux(issueStore, outWord, Expr.zeros(width: 8 * B)))
-        m.assign(req["wstrb"], mux(issueStore, strobe, Expr.zeros(width: B)))
+        m.assign(req["valid"], burstPresent || loadValid || storeValid)
+        m.assign(req["write"], storeValid)
+        m.assign(req["addr"], mux(burstPresent, burst["addr"], mux(xIsStore, storeAddr, loadAddr)))
+        m.assign(req["wdata"], mux(storeValid, outWord, Expr.zeros(width: 8 * B)))
+        m.assign(req["wstrb"], mux(storeValid, strobe, Expr.zeros(width: B)))
+        m.clocked("burst_lock") { p in p.assign(burstLocked, burstPresent && !req["ready"]) }
         // Reads in flight: accepted, data not yet returned; a read is presented only below the limit.
         let maxOut = cfg.maxOutstandingReads
         let inFlight = m.reg("mem_reads_in_flight", width: bitsFor(maxOut), reset: 0)
@@ -273,6 +282,14 @@ struct PortSequencer: AcceleratorEngine {
                 .elseWhen(!readAccept && rsp["valid"]) { p.assign(inFlight, inFlight - 1) }
         }
         m.assign(readSlot, inFlight < maxOut)
+        let tagFifo = try ctx.block(names.block("read_tag_fifo")) {
+            try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")], depth: maxOut)
+                .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries): which engine each response goes to.")
+        }
+        m.instance(tagFifo, name: "u_read_tag_fifo", connections: [
+            "clk": clk, "rst": rst, "clear": k(0, 1), "in_valid": readAccept, "in_burst": burstPresent,
+            "out_valid": tagValid, "out_burst": tagBurst, "out_ready": rsp["valid"],
+        ])
         m.assign(rsp["ready"], k(1, 1))
         m.assign(ev["load_start"], loadAccept && xFirst)
         m.assign(ev["store_start"], storeAccept && xFirst)

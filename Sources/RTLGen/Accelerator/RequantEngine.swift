@@ -9,7 +9,7 @@ struct RequantEngine: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
         let clk = m.clock(), rst = m.reset()
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("res", "act", "m", "sh", "slope").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "o0_mod_b", "bias_lo").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "o0_mod_b", "bias_lo", "half").flipped)
         let acc = m.ports(ch.accumulators.name, ch.accumulators.bundle.flipped)
         let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle)
         let bias = m.ports(ch.bias.name, ch.bias.bundle.flipped)
@@ -51,7 +51,7 @@ struct RequantEngine: AcceleratorEngine {
         let biasLanes = m.wire("rq_bias", width: LK * 32)
         m.instanceArray(try requantBias(), name: "rq_bias_lane", dimensions: [("l", LK)], connections: [
             "clk": .shared(clk), "rst": .shared(rst), "lane": .index("l"), "trigger": .shared(trigger),
-            "o0": .shared(seq["o0"]), "g": .shared(trigG), "bias_lo": .shared(seq["bias_lo"]),
+            "o0": .shared(seq["o0"]), "g": .shared(trigG), "bias_lo": .shared(seq["bias_lo"]), "half": .shared(seq["half"]),
             "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
         ])
         // ---- the row: tileW × lanesK requant lanes, then lanesK channels onto the B byte lanes ----
@@ -84,16 +84,18 @@ struct RequantEngine: AcceleratorEngine {
     /// 4o mod B; `bias` is the channel's 32-bit bias from the read word.
     func requantBias() throws -> Module {
         let name = names.block("requant_bias")
-        return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo, byte 4o mod \(B).") { r in
+        return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo (+ \(DB) in half 1), byte 4o mod \(B).") { r in
             _ = r.clock(); _ = r.reset()
             let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
             let o0 = r.input("o0", width: 16), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
-            let awB = Memory.addressWidth(depth: DB)
+            let half = r.input("half")
+            let awB = ctx.awB
             let rdAddr = r.output("rd_addr", width: awB)
             let rdata = r.input("rdata", width: 8 * B)
             let bias = r.output("bias", width: 32, signed: true)
             let o4 = r.wire("o4", (o0.zext(20) + umul(g, k(LK, 20), 20) + lane.zext(20)) << 2)
-            r.assign(rdAddr, ((o4 >> lgB) - biasLo.zext(20)).fit(awB))
+            // in the pass's half of the bias RAM (DB words each)
+            r.assign(rdAddr, ((o4 >> lgB) - biasLo.zext(20) + mux(half, k(DB, 20), k(0, 20))).fit(awB))
             let off = r.reg("byte_off", width: lgBb, reset: 0)
             r.clocked("byte_off_q") { p in p.when(trigger) { p.assign(off, o4.fit(lgBb)) } }
             r.assign(bias, (rdata >> cat(off, k(0, 3))).trunc(32).asSigned)

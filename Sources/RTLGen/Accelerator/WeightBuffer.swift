@@ -7,23 +7,22 @@ struct WeightBuffer: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("weight_buffer"), documentation: "Weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).")
         let clk = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase").flipped)
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k2cw").flipped)
         let beat = m.ports(ch.weightBeat.name, ch.weightBeat.bundle.flipped)
         let rd = m.ports(ch.weightRead.name, ch.weightRead.bundle.flipped)
         let weights = m.ports(ch.weights.name, ch.weights.bundle)
         let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle.flipped)
         let bias = m.ports(ch.bias.name, ch.bias.bundle)
-        let inWeights = seq["phase"] == 2
         let k2cw = layer["k2cw"]
 
-        // ---- weight word q of the pass → bank (q ÷ K²CW) mod lanesK, address (q ÷ (K²CW·lanesK))·K²CW + q mod K²CW ----
+        // ---- weight word q of the pass → bank (q ÷ K²CW) mod lanesK, address (q ÷ (K²CW·lanesK))·K²CW + q mod K²CW,
+        //      in the pass's half (+ DW/2 for an odd pass). A burst starts with a bias word (index 0). ----
         let wq = m.reg("wl_word", width: 24, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
         let wgbase = m.reg("wl_group_base", width: 32, reset: 0)
         let wWrite = m.wire("wl_weight_write", beat["valid"] && !beat["bias"])
         let bWrite = m.wire("wl_bias_write", beat["valid"] && beat["bias"])
         m.clocked("wl_counters") { p in
-            p.when(!inWeights) { p.assign(wq, 0); p.assign(wbank, 0); p.assign(wgbase, 0) }
+            p.when(beat["valid"] && beat["index"] == 0) { p.assign(wq, 0); p.assign(wbank, 0); p.assign(wgbase, 0) }
             p.when(wWrite) {
                 p.when(wq == k2cw - 1) {
                     p.assign(wq, 0)
@@ -32,15 +31,16 @@ struct WeightBuffer: AcceleratorEngine {
                 }.otherwise { p.assign(wq, wq + 1) }
             }
         }
-        let wAddr = m.wire("wl_addr", (wgbase + wq.zext(32)).fit(ctx.awW))
+        let wAddr = m.wire("wl_addr", (wgbase + wq.zext(32) + mux(beat["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
         let bankWe = m.wire("weight_bank_we", mux(wWrite, onehot(wbank, width: LK), Expr.zeros(width: LK)))
         m.instanceArray(try ctx.ram(depth: DW, width: 8 * B), name: "weight_bank", dimensions: [("l", LK)], connections: [
             "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .shared(rd["addr"]), "rdata": .slice(weights["data"]),
         ])
-        // ---- bias RAM: the pass's bias words, one copy per lane ----
-        m.instanceArray(try ctx.ram(depth: DB, width: 8 * B), name: "bias_ram", dimensions: [("l", LK)], connections: [
-            "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(beat["index"].fit(ctx.awB)), "wdata": .shared(rsp["rdata"]),
+        // ---- bias RAM: the pass's bias words in its half (DB words each), one copy per lane ----
+        let bAddr = m.wire("bias_wr_addr", (beat["index"] + mux(beat["half"], k(DB, 32), k(0, 32))).fit(ctx.awB))
+        m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B), name: "bias_ram", dimensions: [("l", LK)], connections: [
+            "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(bAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(biasRd["en"]), "raddr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]),
         ])
         m.allowPartlyReadInputs()
