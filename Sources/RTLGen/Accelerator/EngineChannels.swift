@@ -138,41 +138,47 @@ struct EngineChannels {
         EngineChannel(name: "halo_wr", bundle: .flow([F("bank", width: 8, doc: "bank by·tileW + bx"), F("addr", width: ctx.awI, doc: "word in the bank")]),
                       producer: "port_sequencer", consumers: ["halo_buffer"], doc: "a halo word (data: `mem_rsp_rdata`) (§6.2)")
     }
+    /// A RAM read request (`en`, `addr`: one address, or one per bank/lane when `count` > 1) and
+    /// the read words (`data`, one per bank/lane), the next cycle.
+    private func readRequest(_ name: String, addr: Int, count: Int = 1, each: String, from p: String, to c: String, doc: String) -> EngineChannel {
+        EngineChannel(name: name, bundle: Bundle([F("en", doc: "read this cycle"), F("addr", width: addr, count: count, doc: each)]),
+                      producer: p, consumers: [c], doc: doc)
+    }
+    private func readData(_ name: String, count: Int, each: String, from p: String, to c: String, doc: String) -> EngineChannel {
+        EngineChannel(name: name, bundle: Bundle([F("data", width: 8 * ctx.B, count: count, doc: each)]), producer: p, consumers: [c], doc: doc)
+    }
+
     var haloRead: EngineChannel {
-        EngineChannel(name: "halo_rd", bundle: Bundle([F("en", doc: "read this cycle"), F("addr", width: ctx.awI, count: ctx.nBanks, doc: "per bank")]),
-                      producer: "compute_control", consumers: ["halo_buffer"], doc: "stage-0 reads of every halo bank")
+        readRequest("halo_rd", addr: ctx.awI, count: ctx.nBanks, each: "per bank", from: "compute_control", to: "halo_buffer",
+                    doc: "stage-0 reads of every halo bank")
     }
     var halo: EngineChannel {
-        EngineChannel(name: "halo", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.nBanks, doc: "per bank")]),
-                      producer: "halo_buffer", consumers: ["pe_array"], doc: "the halo banks' read words")
+        readData("halo", count: ctx.nBanks, each: "per bank", from: "halo_buffer", to: "pe_array", doc: "the halo banks' read words")
     }
     var weightRead: EngineChannel {
-        EngineChannel(name: "weight_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awW, doc: "the same word of every bank")]),
-                      producer: "compute_control", consumers: ["weight_buffer"], doc: "stage-0 reads of the weight banks (§6.3)")
+        readRequest("weight_rd", addr: ctx.awW, each: "the same word of every bank", from: "compute_control", to: "weight_buffer",
+                    doc: "stage-0 reads of the weight banks (§6.3)")
     }
     var weights: EngineChannel {
-        EngineChannel(name: "weights", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.LK, doc: "per lane")]),
-                      producer: "weight_buffer", consumers: ["pe_array"], doc: "the weight banks' read words")
+        readData("weights", count: ctx.LK, each: "per lane", from: "weight_buffer", to: "pe_array", doc: "the weight banks' read words")
     }
     var biasRead: EngineChannel {
-        EngineChannel(name: "bias_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awB, count: ctx.LK, doc: "per lane")]),
-                      producer: "requant_engine", consumers: ["weight_buffer"], doc: "bias reads, one per lane")
+        readRequest("bias_rd", addr: ctx.awB, count: ctx.LK, each: "per lane", from: "requant_engine", to: "weight_buffer",
+                    doc: "bias reads, one per lane")
     }
     var bias: EngineChannel {
-        EngineChannel(name: "bias", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.LK, doc: "per lane")]),
-                      producer: "weight_buffer", consumers: ["requant_engine"], doc: "the bias RAM copies' read words")
+        readData("bias", count: ctx.LK, each: "per lane", from: "weight_buffer", to: "requant_engine", doc: "the bias RAM copies' read words")
     }
     var residualWrite: EngineChannel {
         EngineChannel(name: "res_wr", bundle: .flow([F("col", width: 8, doc: "tile column"), F("addr", width: ctx.awO)]),
                       producer: "port_sequencer", consumers: ["tile_buffers"], doc: "a residual word (data: `mem_rsp_rdata`) (§6.4)")
     }
     var residualRead: EngineChannel {
-        EngineChannel(name: "res_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane")]),
-                      producer: "requant_engine", consumers: ["tile_buffers"], doc: "residual reads, one row ahead")
+        readRequest("res_rd", addr: ctx.awO, count: ctx.B, each: "per byte lane", from: "requant_engine", to: "tile_buffers",
+                    doc: "residual reads, one row ahead")
     }
     var residual: EngineChannel {
-        EngineChannel(name: "res", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.tW, doc: "per tile column")]),
-                      producer: "tile_buffers", consumers: ["requant_engine"], doc: "residual words of a tile row")
+        readData("res", count: ctx.tW, each: "per tile column", from: "tile_buffers", to: "requant_engine", doc: "residual words of a tile row")
     }
     var outputWrite: EngineChannel {
         EngineChannel(name: "out_wr", bundle: Bundle([F("we", count: ctx.B, doc: "per byte lane"), F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane"),
@@ -180,12 +186,11 @@ struct EngineChannels {
                       producer: "requant_engine", consumers: ["tile_buffers"], doc: "a requantized tile row into the output buffer")
     }
     var outputRead: EngineChannel {
-        EngineChannel(name: "out_rd", bundle: Bundle([F("en"), F("addr", width: ctx.awO)]),
-                      producer: "port_sequencer", consumers: ["tile_buffers"], doc: "the store walker's reads, one element ahead")
+        readRequest("out_rd", addr: ctx.awO, each: "the same word of every column", from: "port_sequencer", to: "tile_buffers",
+                    doc: "the store walker's reads, one element ahead")
     }
     var output: EngineChannel {
-        EngineChannel(name: "out", bundle: Bundle([F("data", width: 8 * ctx.B, count: ctx.tW, doc: "per tile column")]),
-                      producer: "tile_buffers", consumers: ["port_sequencer"], doc: "output words of every tile column")
+        readData("out", count: ctx.tW, each: "per tile column", from: "tile_buffers", to: "port_sequencer", doc: "output words of every tile column")
     }
 
     /// `step`: stage 1 of the compute pipeline (§7.4).
