@@ -193,7 +193,7 @@ public struct LayerPlan: Sendable {
             throw AcceleratorSpecError.doesNotFit("\(name): output buffer needs at least \(need) bytes for one kgroup, have \(config.outputBufferBytes): short by \(need - config.outputBufferBytes) bytes")
         }
         passChannels = pc
-        self.prefetch = prefetch && pc < cout
+        self.prefetch = prefetch
         var ps: [OutputPass] = []
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }

@@ -217,7 +217,7 @@ final class LayerEngines {
                     // Every cycle no transfer issues: one read, its datum L cycles later.
                     if !xfIssuing {
                         let k = min(delta, prefetch!.n - prefetch!.q)
-                        for j in 0..<k where stepsData { prefetch!.request(prefetch!.q + j, t + j + L) }
+                        if stepsData { for j in 0..<k { prefetch!.request(prefetch!.q + j, t + j + L) } }
                         prefetch!.q += k
                         prefetch!.lastArrival = t + k - 1 + L
                     }

@@ -85,6 +85,7 @@ module st_18f03e4d_port_sequencer (
     logic         issue_load;
     logic         issue_store;
     logic         burst_locked;
+    logic         burst_turn;
     logic         burst_presented;
     logic         ldq_req_valid;
     logic         st_req_valid;
@@ -328,8 +329,9 @@ module st_18f03e4d_port_sequencer (
     assign requantized_ready = grant_store;
     assign issue_load = (in_tiles && xfer_issue) && !xfer_is_store;
     assign issue_store = (in_tiles && xfer_issue) && xfer_is_store;
-    assign burst_ready = (mem_req_ready && mem_read_slot) && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
-    assign burst_presented = (burst_valid && mem_read_slot) && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
+    assign burst_turn = mem_read_slot && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
+    assign burst_ready = mem_req_ready && burst_turn;
+    assign burst_presented = burst_valid && burst_turn;
     assign ldq_req_valid = (issue_load && mem_read_slot) && !burst_presented;
     assign st_req_valid = issue_store && !burst_presented;
     assign ldq_accept = ldq_req_valid && mem_req_ready;

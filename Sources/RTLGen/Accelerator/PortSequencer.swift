@@ -135,8 +135,9 @@ struct PortSequencer: AcceleratorEngine {
         // WEIGHTS, and the next pass's weights during TILES) takes the port when no transfer
         // presents, or when its own request was refused in the previous cycle (it stays until taken).
         let burstLocked = m.reg("burst_locked", width: 1, reset: 0)
-        m.assign(burst["ready"], req["ready"] && readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
-        let burstPresent = m.wire("burst_presented", burst["valid"] && readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
+        let burstTurn = m.wire("burst_turn", readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
+        m.assign(burst["ready"], req["ready"] && burstTurn)
+        let burstPresent = m.wire("burst_presented", burst["valid"] && burstTurn)
         let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot && !burstPresent)
         let storeValid = m.wire("st_req_valid", issueStore && !burstPresent)
         let loadAccept = m.wire("ldq_accept", ctx.faultIgnoreReady(loadValid, ready: req["ready"]))
