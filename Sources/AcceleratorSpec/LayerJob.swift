@@ -114,6 +114,10 @@ public struct LayerPlan: Sendable {
     /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
     /// which one kgroup fits half the buffer.
     public let prefetch: Bool
+    /// Whether the halos stay in the input buffer across passes (§7.3): a layer of several passes
+    /// with at most two active tiles, so that tile i of every pass uses input half i. Passes after
+    /// the first then load no halo words (only residual words, if any).
+    public let haloResident: Bool
     public let passes: [OutputPass]
     public let tilesHigh: Int, tilesWide: Int
     /// Mask words Mw = ceil(tiles / (8·B)).
@@ -198,6 +202,7 @@ public struct LayerPlan: Sendable {
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
         passes = ps
+        haloResident = ps.count > 1 && job.tileMask.activeCount <= 2
     }
 
     /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
@@ -232,10 +237,15 @@ public struct LayerPlan: Sendable {
     public func outRows(ty: Int) -> Range<Int> { (ty * config.tileH)..<min(outH, (ty + 1) * config.tileH) }
     public func outCols(tx: Int) -> Range<Int> { (tx * config.tileW)..<min(outW, (tx + 1) * config.tileW) }
 
-    /// Load requests of one tile: in-bounds halo words, then (residual layers) valid pixels × OW residual words.
+    /// Halo words a tile's load requests in pass `p`: its in-bounds halo words, none in the passes
+    /// after the first when the halos are resident.
+    public func haloWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
+        haloResident && p.index > 0 ? 0 : haloRows(ty: ty).count * haloCols(tx: tx).count * inWords
+    }
+    /// Load requests of one tile: its halo words, then (residual layers) valid pixels × OW residual
+    /// words. A load of none completes in its grant cycle (§7.3).
     public func loadWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
-        let halo = haloRows(ty: ty).count * haloCols(tx: tx).count * inWords
-        return halo + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
+        haloWords(ty: ty, tx: tx, pass: p) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
     }
     /// Store requests of one tile: valid pixels × OW words.
     public func storeWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {

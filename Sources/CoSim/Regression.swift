@@ -214,7 +214,7 @@ public struct Regression: Sendable {
 
     /// Layer shapes: K 1, 3 and 5, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4),
     /// maps not multiples of the tile (7x7, 14x14, 5x9), tiny maps, many output-channel groups and
-    /// passes, residual and not.
+    /// passes (with halos resident across passes), residual and not.
     public var shapes: [SyntheticLayer] {
         func l(_ k: Int, _ s: Int, _ ci: Int, _ co: Int, _ h: Int, _ w: Int, _ r: Bool) -> SyntheticLayer {
             SyntheticLayer(kernel: k, stride: s, inChannels: ci, outChannels: co, height: h, width: w, residual: r)
@@ -223,7 +223,9 @@ public struct Regression: Sendable {
         let more = [l(3, 2, 6, 10, 9, 7, false), l(3, 1, 3, 5, 5, 11, true), l(1, 1, 16, 16, 4, 4, false),
                     l(3, 1, 4, 2, 1, 1, false),
                     // few input channels, maps of one or a few tiles, many output-channel groups and passes
-                    l(3, 1, 1, 6, 14, 14, false), l(5, 1, 4, 3, 7, 7, true), l(3, 1, 3, 40, 5, 9, false)]
+                    l(3, 1, 1, 6, 14, 14, false), l(5, 1, 4, 3, 7, 7, true), l(3, 1, 3, 40, 5, 9, false),
+                    // passes over a map of one to four tiles: resident halos with a residual
+                    l(3, 1, 8, 72, 3, 3, true)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
         switch suite {
         case .smoke: return smoke

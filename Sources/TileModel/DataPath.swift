@@ -117,7 +117,7 @@ final class DataPath {
     func loadRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int, arrival a: Int) {
         let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
         let CW = plan.inWords
-        let nh = rows.count * cols.count * CW
+        let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass)
         let half = i & 1
         if q < nh {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)

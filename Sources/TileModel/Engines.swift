@@ -150,6 +150,9 @@ final class LayerEngines {
         }
         // Port sequencer: transfer `xfer` of `order`; remaining requests (0 = not granted yet).
         var xfer = 0, xfRemaining = 0, xfIssued = 0, lastArrival = 0
+        // A load of no requests holds the sequencer for its grant cycle and the next (the scanner
+        // offers the next tile two cycles after a grant): no transfer is granted before this cycle.
+        var grantFrom = 0
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
@@ -184,7 +187,8 @@ final class LayerEngines {
                     dur = 1
                 }
             } else {
-                let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
+                var eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
+                if eligible >= 0 { eligible = max(eligible, grantFrom) }
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
                 else if eligible >= 0 { dur = eligible - t }
             }
@@ -277,6 +281,12 @@ final class LayerEngines {
                     if let d = dram, mode == .fast { d.storeTileFast(tile: tiles[xt]) }
                 } else {
                     beatsRead += xfRemaining
+                    if xfRemaining == 0 {
+                        // A load of no requests (resident halos, no residual) completes in its grant cycle.
+                        ready[xt] = t + 1
+                        trace[traceBase + xt].loadStart = t; trace[traceBase + xt].loadEnd = t + 1
+                        xfer += 1; grantFrom = t + 2
+                    }
                 }
             }
             if cpRunning {

@@ -179,6 +179,44 @@ import TileModel
         #expect(plan.prefetch)
     }
 
+    /// With at most two active tiles a layer of several passes keeps the halos in the input buffer:
+    /// passes after the first load only residual words, or nothing (a load of no requests is ready
+    /// the cycle after its grant).
+    @Test func residentHalosLoadOnce() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 8 * 16,
+                                        weightBufferBytes: 2 * 8 * 18, outputBufferBytes: 2 * 4 * 8 * 2,
+                                        memBytesPerCycle: 8, memLatency: 2)
+        for residual in [false, true] {
+            var rng = SplitMix64(seed: residual ? 13 : 14)
+            let dense = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: residual, config: config, mask: .full)
+            func masked(_ tiles: [(Int, Int)]) throws -> LayerJob {
+                var bits = [Bool](repeating: false, count: 64)
+                for (ty, tx) in tiles { bits[ty * 8 + tx] = true }
+                return dense.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+            }
+            // Tile (0, 0)'s halo lies 3x3 inside the map, tile (3, 5)'s 4x4: 9 and 16 words (CW = 1).
+            let two = try masked([(0, 0), (3, 5)]), three = try masked([(0, 0), (3, 5), (6, 2)])
+            let plan2 = try LayerPlan(job: two, config: config), plan3 = try LayerPlan(job: three, config: config)
+            #expect(plan2.passes.count == 4 && plan2.haloResident && !plan3.haloResident)
+            let weightWords = 4 * 19, maskWords = plan2.maskWords
+            // residual words of a tile per pass: 4 pixels x 1 word
+            let res = residual ? 4 : 0
+            for (job, haloWords) in [(two, 9 + 16), (three, 4 * (9 + 16 + 16))] {
+                let fast = try TileModel(config: config).simulate(job, mode: .fast)
+                let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+                #expect(fast.stats == stepped.stats && fast.trace == stepped.trace)
+                #expect(fast.output == referenceOutput(job))
+                let tiles = job.tileMask.activeCount
+                #expect(fast.stats.dramBytesRead == (maskWords + weightWords + haloWords + 4 * tiles * res) * 8)
+            }
+            let trace = try TileModel(config: config).simulate(two, mode: .fast).trace
+            for e in trace where e.pass > 0 {
+                // residual words only (4 requests, the last datum L = 2 cycles after), or nothing
+                #expect(e.loadEnd - e.loadStart == (residual ? 1 + 3 + 2 : 1), "pass \(e.pass) tile \(e.index)")
+            }
+        }
+    }
+
     @Test func removingATileNeverIncreasesCycles() throws {
         var rng = SplitMix64(seed: 99)
         let configs = [try oddConfig(), HardwareConfig.small, try oddConfig(weightBytes: 3 * 8 * 27, outputBytes: 2 * 6 * 8 * 2)]

@@ -42,6 +42,7 @@ module st_c3947dd5_layer_params (
     output logic [15:0] layer_slope,
     output logic [15:0] layer_pc,
     output logic        layer_prefetch,
+    output logic        layer_resident,
     output logic        layer_error
 );
 
@@ -87,6 +88,7 @@ module st_c3947dd5_layer_params (
     logic [15:0] d_slope;
     logic [15:0] d_pc;
     logic        d_prefetch;
+    logic        d_resident;
     logic        d_error;
 
     assign c_s2 = reg_layer0[5:4] == 2'd2;
@@ -287,6 +289,13 @@ module st_c3947dd5_layer_params (
     end
 
     assign layer_prefetch = d_prefetch;
+
+    // d_resident_q
+    always @(posedge clk) begin
+        d_resident <= reg_pass[17];
+    end
+
+    assign layer_resident = d_resident;
 
     // d_error_q
     always @(posedge clk) begin

@@ -65,6 +65,7 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_slope;
     logic [15:0]   layer_pc;
     logic          layer_prefetch;
+    logic          layer_resident;
     logic          layer_error;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -201,6 +202,7 @@ module st_18f03e4d_accel (
         .layer_slope    (layer_slope),
         .layer_pc       (layer_pc),
         .layer_prefetch (layer_prefetch),
+        .layer_resident (layer_resident),
         .layer_error    (layer_error)
     );
 
@@ -307,7 +309,9 @@ module st_18f03e4d_accel (
         .layer_hwid        (layer_hwid),
         .layer_cscw        (layer_cscw),
         .layer_res         (layer_res),
+        .layer_resident    (layer_resident),
         .seq_phase         (seq_phase),
+        .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),
         .seq_word_base     (seq_word_base),
         .seq_words         (seq_words),

@@ -30,7 +30,9 @@ module st_18f03e4d_port_sequencer (
     input  logic [7:0]   layer_hwid,
     input  logic [23:0]  layer_cscw,
     input  logic         layer_res,
+    input  logic         layer_resident,
     input  logic [1:0]   seq_phase,
+    input  logic [15:0]  seq_o0,
     input  logic [15:0]  seq_channels,
     input  logic [15:0]  seq_word_base,
     input  logic [15:0]  seq_words,
@@ -66,9 +68,12 @@ module st_18f03e4d_port_sequencer (
 );
 
     logic         in_tiles;
+    logic         ld_skip_halo;
+    logic         ld_none;
     logic         xfer_issue;
     logic         xfer_is_store;
     logic         xfer_first;
+    logic         xfer_none;
     logic [15:0]  loads_granted;
     logic [15:0]  stores_granted;
     logic         last_was_load;
@@ -82,6 +87,7 @@ module st_18f03e4d_port_sequencer (
     logic         xfer_grant;
     logic         grant_load;
     logic         grant_store;
+    logic         grant_none;
     logic         issue_load;
     logic         issue_store;
     logic         burst_locked;
@@ -319,15 +325,18 @@ module st_18f03e4d_port_sequencer (
     logic         mem_read_accept;
 
     assign in_tiles = seq_phase == 2'd3;
+    assign ld_skip_halo = layer_resident && (seq_o0 != 16'd0);
+    assign ld_none = ld_skip_halo && !layer_res;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
     assign xfer_elig_load = (loads_granted <= (stores_granted + 16'd1)) || requantized_valid;
     assign xfer_elig_store = requantized_valid;
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
+    assign grant_none = grant_load && ld_none;
     assign tile_ready = grant_load;
     assign requantized_ready = grant_store;
-    assign issue_load = (in_tiles && xfer_issue) && !xfer_is_store;
+    assign issue_load = ((in_tiles && xfer_issue) && !xfer_is_store) && !xfer_none;
     assign issue_store = (in_tiles && xfer_issue) && xfer_is_store;
     assign burst_turn = mem_read_slot && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
     assign burst_ready = mem_req_ready && burst_turn;
@@ -380,10 +389,13 @@ module st_18f03e4d_port_sequencer (
             if (grant_load) begin
                 ldq_ty <= tile_ty;
                 ldq_tx <= tile_tx;
-                ldq_in_res <= 1'b0;
+                ldq_in_res <= ld_skip_halo;
                 ldq_y <= ldq_gi_ylo;
                 ldq_x <= ldq_gi_xlo;
                 ldq_w <= 16'd0;
+                ldq_r <= 18'd0;
+                ldq_c <= 18'd0;
+                ldq_j <= 16'd0;
             end else if (ldq_accept) begin
                 if (!ldq_in_res) begin
                     if (ldq_w_last) begin
@@ -427,7 +439,7 @@ module st_18f03e4d_port_sequencer (
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
     assign ldr_next_index = 2'(loads_done + 16'd1);
     assign ldr_init_ring = ldr_rsp_last_w && (loads_granted > (loads_done + 16'd1));
-    assign ldr_init_grant = (!ldr_init_ring && grant_load) && (!ldr_active || ldr_rsp_last_w);
+    assign ldr_init_grant = ((!ldr_init_ring && grant_load) && !ld_none) && (!ldr_active || ldr_rsp_last_w);
     assign ldr_g_yo = {2'd0, ldr_ty} * 18'd4;
     assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
     assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
@@ -472,10 +484,13 @@ module st_18f03e4d_port_sequencer (
             if (ldr_init_ring || ldr_init_grant) begin
                 ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : tile_ty;
                 ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : tile_tx;
-                ldr_in_res <= 1'b0;
+                ldr_in_res <= ld_skip_halo;
                 ldr_y <= ldr_gi_ylo;
                 ldr_x <= ldr_gi_xlo;
                 ldr_w <= 16'd0;
+                ldr_r <= 18'd0;
+                ldr_c <= 18'd0;
+                ldr_j <= 16'd0;
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
                     if (ldr_w_last) begin
@@ -519,7 +534,7 @@ module st_18f03e4d_port_sequencer (
             ev_load_ready_r <= 1'b0;
             ldr_active <= 1'b0;
         end else begin
-            ev_load_ready_r <= ldr_rsp_last_w;
+            ev_load_ready_r <= ldr_rsp_last_w || grant_none;
             if (ldr_init_ring || ldr_init_grant) begin
                 ldr_active <= 1'b1;
             end else if (ldr_rsp_last_w) begin
@@ -610,6 +625,7 @@ module st_18f03e4d_port_sequencer (
             xfer_is_store <= 1'b0;
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
+            xfer_none <= 1'b0;
             stores_granted <= 16'd0;
             loads_done <= 16'd0;
         end else begin
@@ -622,6 +638,7 @@ module st_18f03e4d_port_sequencer (
                 xfer_is_store <= 1'b0;
                 xfer_issue <= 1'b1;
                 xfer_first <= 1'b1;
+                xfer_none <= ld_none;
             end
             if (grant_store) begin
                 stores_granted <= stores_granted + 16'd1;
@@ -636,7 +653,11 @@ module st_18f03e4d_port_sequencer (
             if (ldq_last_req || st_last_req) begin
                 xfer_issue <= 1'b0;
             end
-            if (ldr_rsp_last_w) begin
+            if (xfer_none) begin
+                xfer_issue <= 1'b0;
+                xfer_none <= 1'b0;
+            end
+            if (ldr_rsp_last_w || grant_none) begin
                 loads_done <= loads_done + 16'd1;
             end
             if (!in_tiles) begin
@@ -645,6 +666,7 @@ module st_18f03e4d_port_sequencer (
                 stores_granted <= 16'd0;
                 last_was_load <= 1'b0;
                 loads_done <= 16'd0;
+                xfer_none <= 1'b0;
             end
         end
     end
@@ -655,9 +677,9 @@ module st_18f03e4d_port_sequencer (
         .clk       (clk),
         .rst       (rst),
         .clear     (xfer_clear),
-        .in_valid  (ldr_rsp_last_w),
-        .in_ty     (ldr_ty),
-        .in_tx     (ldr_tx),
+        .in_valid  (ldr_rsp_last_w || grant_none),
+        .in_ty     (grant_none ? tile_ty : ldr_ty),
+        .in_tx     (grant_none ? tile_tx : ldr_tx),
         .out_valid (loaded_valid),
         .out_ty    (loaded_ty),
         .out_tx    (loaded_tx),
@@ -673,7 +695,7 @@ module st_18f03e4d_port_sequencer (
         .out_ready (stored_ready)
     );
 
-    assign xfer_load_busy = (xfer_issue && !xfer_is_store) || grant_load;
+    assign xfer_load_busy = issue_load || grant_load;
     assign xfer_drained = (loads_granted == loads_done) && !loaded_valid;
     assign mem_req_valid = (burst_presented || ldq_req_valid) || st_req_valid;
     assign mem_req_write = st_req_valid;
@@ -719,7 +741,7 @@ module st_18f03e4d_port_sequencer (
     );
 
     assign mem_rsp_ready = 1'b1;
-    assign ev_load_start = ldq_accept && xfer_first;
+    assign ev_load_start = (ldq_accept && xfer_first) || grant_none;
     assign ev_store_start = st_accept && xfer_first;
     assign ev_load_ready = ev_load_ready_r;
     assign ev_store_end = ev_store_end_r;

@@ -54,7 +54,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
         dreg("tw", TW); dreg("mw", Mw)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
-        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch"))
+        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("error", err)
         m.allowPartlyReadInputs()
         return try m.build()

@@ -22,8 +22,8 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "channels", "word_base", "words", "o0_mod_b").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res", "resident").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "word_base", "words", "o0_mod_b").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
         let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle)
@@ -40,6 +40,9 @@ struct PortSequencer: AcceleratorEngine {
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         let dS2 = layer["s2"], dPad = layer["pad"], dCW = layer["cw"], dCOW = layer["cow"], dWo = layer["wo"], dRes = layer["res"]
         let pOW = seq["words"], pBase = seq["word_base"]
+        // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
+        let skipHalo = m.wire("ld_skip_halo", layer["resident"] && seq["o0"] != 0)
+        let noneLoad = m.wire("ld_none", skipHalo && !dRes)
 
         /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
         func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible, xShift: Int = 0) -> TileGeom {
@@ -79,8 +82,9 @@ struct PortSequencer: AcceleratorEngine {
             let last = m.wire("\(name)_last", mux(inRes, jLast && cLast && rLast, haloLast && !dRes)).expr
             m.clocked("\(name)_walk") { p in
                 p.when(initNow) {
-                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, 0)
-                    p.assign(y, gi.ylo); p.assign(x, gi.xlo); p.assign(w, 0)
+                    // (after the first pass of resident halos a load starts at its residual words)
+                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo)
+                    p.assign(y, gi.ylo); p.assign(x, gi.xlo); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
@@ -107,6 +111,8 @@ struct PortSequencer: AcceleratorEngine {
         let xState = m.reg("xfer_issue", width: 1, reset: 0)
         let xIsStore = m.reg("xfer_is_store", width: 1, reset: 0)
         let xFirst = m.reg("xfer_first", width: 1, reset: 0)
+        // A load of no requests: its issue state lasts one cycle and presents nothing.
+        let xNone = m.reg("xfer_none", width: 1, reset: 0)
         let li = m.reg("loads_granted", width: cntW, reset: 0)
         let si = m.reg("stores_granted", width: cntW, reset: 0)
         let lastWasLoad = m.reg("last_was_load", width: 1, reset: 0)
@@ -126,9 +132,10 @@ struct PortSequencer: AcceleratorEngine {
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
+        let grantNone = m.wire("grant_none", grantLoad && noneLoad)  // complete at the grant: loaded now
         m.assign(tile["ready"], grantLoad)
         m.assign(requantized["ready"], grantStore)
-        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore)
+        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore && !xNone)
         let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
         // A transfer's request is presented in every cycle of its issue state (a load's only while a
         // read slot is free) and advances its walker when the port accepts it. The burst (MASK,
@@ -160,14 +167,14 @@ struct PortSequencer: AcceleratorEngine {
         let rspLastW = m.wire("ldr_rsp_last_w")
         let nextIdx = m.wire("ldr_next_index", (loadsDone + 1).trunc(2))
         let fromRing = m.wire("ldr_init_ring", rspLastW && li > loadsDone + 1)
-        let fromGrant = m.wire("ldr_init_grant", !fromRing && grantLoad && (!rActive || rspLastW))
+        let fromGrant = m.wire("ldr_init_grant", !fromRing && grantLoad && !noneLoad && (!rActive || rspLastW))
         let lr = loadWalker("ldr", initNow: (fromRing || fromGrant),
                             initTy: mux(fromRing, select(nextIdx, ringTy), tile["ty"]), initTx: mux(fromRing, select(nextIdx, ringTx), tile["tx"]),
                             step: beat.expr)
         m.assign(rspLastW, beat && lr.last)
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
-            p.assign(evLoadReadyR, rspLastW)
+            p.assign(evLoadReadyR, rspLastW || grantNone)
             p.when(fromRing || fromGrant) { p.assign(rActive, 1) }.elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
@@ -239,16 +246,18 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(ringTyR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, tile["ty"], ringTy[i]) }))
                 p.assign(ringTxR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, tile["tx"], ringTx[i]) }))
                 p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
+                p.assign(xNone, noneLoad)
             }
             p.when(grantStore) {
                 p.assign(si, si + 1); p.assign(lastWasLoad, 0); p.assign(xIsStore, 1); p.assign(xState, 1); p.assign(xFirst, 1)
             }
             p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
             p.when(ldLast || stLastReq) { p.assign(xState, 0) }
-            p.when(rspLastW) { p.assign(loadsDone, loadsDone + 1) }
+            p.when(xNone) { p.assign(xState, 0); p.assign(xNone, 0) }
+            p.when(rspLastW || grantNone) { p.assign(loadsDone, loadsDone + 1) }
             p.when(!inTiles) {
                 p.assign(xState, 0); p.assign(li, 0); p.assign(si, 0); p.assign(lastWasLoad, 0)
-                p.assign(loadsDone, 0)
+                p.assign(loadsDone, 0); p.assign(xNone, 0)
             }
         }
         // ---- loaded tiles and freed output halves, offered to the compute engine ----
@@ -258,13 +267,14 @@ struct PortSequencer: AcceleratorEngine {
         let tokenFifo = try ctx.tokenFifo()
         let clear = m.wire("xfer_clear", !inTiles)
         m.instance(tileFifo, name: "u_loaded_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": clear, "in_valid": rspLastW, "in_ty": lr.ty, "in_tx": lr.tx,
+            "clk": clk, "rst": rst, "clear": clear, "in_valid": rspLastW || grantNone,
+            "in_ty": mux(grantNone, tile["ty"], lr.ty.expr), "in_tx": mux(grantNone, tile["tx"], lr.tx.expr),
             "out_valid": loaded["valid"], "out_ty": loaded["ty"], "out_tx": loaded["tx"], "out_ready": loaded["ready"],
         ])
         m.instance(tokenFifo, name: "u_stored_fifo", connections: [
             "clk": clk, "rst": rst, "clear": clear, "in_valid": stLastReq, "out_valid": stored["valid"], "out_ready": stored["ready"],
         ])
-        m.assign(status["load_busy"], (xState && !xIsStore) || grantLoad)
+        m.assign(status["load_busy"], issueLoad || grantLoad)
         m.assign(status["drained"], li == loadsDone && !loaded["valid"])
 
         // ---- DRAM port: request channel (valid/ready), read responses in order, always accepted ----
@@ -292,7 +302,7 @@ struct PortSequencer: AcceleratorEngine {
             "out_valid": tagValid, "out_burst": tagBurst, "out_ready": rsp["valid"],
         ])
         m.assign(rsp["ready"], k(1, 1))
-        m.assign(ev["load_start"], loadAccept && xFirst)
+        m.assign(ev["load_start"], (loadAccept && xFirst) || grantNone)
         m.assign(ev["store_start"], storeAccept && xFirst)
         m.assign(ev["load_ready"], evLoadReadyR)
         m.assign(ev["store_end"], evStoreEndR)
