@@ -18,6 +18,13 @@ public enum AcceleratorSpecError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// A tile shape in output pixels (height × width), e.g. 4x4.
+public struct TileShape: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var height: Int, width: Int
+    public init(height: Int, width: Int) { self.height = height; self.width = width }
+    public var description: String { "\(height)x\(width)" }
+}
+
 /// The parameters of one accelerator instance, shared by the cycle-accurate model and the RTL
 /// generator. See docs/microarchitecture.md for the meaning of every field.
 public struct HardwareConfig: Hashable, Codable, Sendable {
@@ -46,17 +53,24 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var maxOutstandingReads: Int
     /// Clock frequency, for reporting milliseconds only.
     public var clockMHz: Double
+    /// Tile shapes the PE array supports (1...4): the full tile and its halvings,
+    /// `(tileH >> s, tileW >> s)` for s < tileShapes. A layer of a smaller shape runs up to
+    /// (tileH·tileW)/(h·w) of its tiles side by side on the array, as one **tile group**
+    /// (docs/microarchitecture.md §3.1). 1 = the full tile only.
+    public var tileShapes: Int
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
-                memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200) throws {
+                memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
+                tileShapes: Int = 1) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
         self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
+        self.tileShapes = tileShapes
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -66,7 +80,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = 1
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -117,6 +131,16 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             try fail("outputBufferBytes \(outputBufferBytes) must be a multiple of 2·tileH·tileW·memBytesPerCycle = \(2 * tileH * tileW * memBytesPerCycle)")
         }
         if !(clockMHz > 0 && clockMHz.isFinite) { try fail("clockMHz \(clockMHz) must be positive") }
+        if !(1...4).contains(tileShapes) { try fail("tileShapes \(tileShapes) must be in 1...4") }
+        let halvings = 1 << (tileShapes - 1)
+        if tileH % halvings != 0 || tileW % halvings != 0 {
+            try fail("tileShapes \(tileShapes) needs tileH and tileW divisible by \(halvings); tile is \(tileH)x\(tileW)")
+        }
+    }
+
+    /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.
+    public var shapes: [TileShape] {
+        (0..<tileShapes).map { TileShape(height: tileH >> $0, width: tileW >> $0) }
     }
 
     /// Words (of B bytes) per input-buffer bank per half: inputBufferBytes / (2·tileH·tileW·B).
@@ -131,6 +155,21 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
+        case tileShapes
+    }
+
+    /// Every field; `tileShapes` only when above 1, so that configs of one shape keep their content hash.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
+        try c.encode(lanesK, forKey: .lanesK); try c.encode(lanesC, forKey: .lanesC)
+        try c.encode(activationWidth, forKey: .activationWidth); try c.encode(weightWidth, forKey: .weightWidth)
+        try c.encode(accumulatorWidth, forKey: .accumulatorWidth)
+        try c.encode(inputBufferBytes, forKey: .inputBufferBytes); try c.encode(weightBufferBytes, forKey: .weightBufferBytes)
+        try c.encode(outputBufferBytes, forKey: .outputBufferBytes)
+        try c.encode(memBytesPerCycle, forKey: .memBytesPerCycle); try c.encode(memLatency, forKey: .memLatency)
+        try c.encode(maxOutstandingReads, forKey: .maxOutstandingReads); try c.encode(clockMHz, forKey: .clockMHz)
+        if tileShapes != 1 { try c.encode(tileShapes, forKey: .tileShapes) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -149,7 +188,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             memBytesPerCycle: c.decode(Int.self, forKey: .memBytesPerCycle),
             memLatency: c.decode(Int.self, forKey: .memLatency),
             maxOutstandingReads: c.decodeIfPresent(Int.self, forKey: .maxOutstandingReads),
-            clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200)
+            clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200,
+            tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1)
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

@@ -13,7 +13,7 @@ public struct LayerJob: Sendable {
     public var input: QTensor
     /// Has the output's shape when present.
     public var residual: QTensor?
-    /// Over output tiles; its tile size must equal the config's.
+    /// Over output tiles; its tile size is the layer's tile shape, one of the config's `shapes`.
     public var tileMask: TileMask
     /// Optional pixel-level gating inside active tiles (splits issued from useful MACs only).
     public var pixelMask: PixelMask?
@@ -104,9 +104,16 @@ public struct LayerPlan: Sendable {
     public let inWords: Int, outWords: Int
     /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = K²·NC; kgroup slot Kc = max(T, tileH).
     public let chunks: Int, steps: Int, kgroupCycles: Int
-    /// Halo rows/cols: (tileH−1)·S+K, (tileW−1)·S+K; row/col slots per bank.
+    /// The layer's tile shape h×w (its tile mask's tiles), and the slots of a tile group: the
+    /// (tileH/h)×(tileW/w) tiles the PE array runs side by side (§3.1). 1×1 slot for the full tile.
+    public let shape: TileShape
+    public let slotsHigh: Int, slotsWide: Int
+    public var slots: Int { slotsHigh * slotsWide }
+    /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·S+K; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
-    /// Input-bank words a tile needs: rowSlots·colSlots·CW.
+    /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.
+    public let regionWords: Int
+    /// Input-bank words a tile group needs: slots·regionWords.
     public let inputBankWords: Int
     /// Channels per pass (a multiple of lanesK unless it is all of Cout).
     public let passChannels: Int
@@ -115,7 +122,7 @@ public struct LayerPlan: Sendable {
     /// which one kgroup fits half the buffer.
     public let prefetch: Bool
     /// Whether the halos stay in the input buffer across passes (§7.3): a layer of several passes
-    /// with at most two active tiles, so that tile i of every pass uses input half i. Passes after
+    /// with at most two tile groups, so that group i of every pass uses input half i. Passes after
     /// the first then load no halo words (only residual words, if any).
     public let haloResident: Bool
     public let passes: [OutputPass]
@@ -140,25 +147,30 @@ public struct LayerPlan: Sendable {
         chunks = (cin + config.lanesC - 1) / config.lanesC
         steps = kernel * kernel * chunks
         kgroupCycles = max(steps, config.tileH)
-        haloH = (config.tileH - 1) * stride + kernel
-        haloW = (config.tileW - 1) * stride + kernel
+        let name = job.name
+        shape = TileShape(height: job.tileMask.tileHeight, width: job.tileMask.tileWidth)
+        if !config.shapes.contains(shape) {
+            let list = config.shapes.map(\.description).joined(separator: ", ")
+            throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(shape) tiles; the config's tile shapes are \(list)")
+        }
+        slotsHigh = config.tileH / shape.height; slotsWide = config.tileW / shape.width
+        haloH = (shape.height - 1) * stride + kernel
+        haloW = (shape.width - 1) * stride + kernel
         rowSlots = ((haloH - 1) / stride / config.tileH + 1) * stride
         colSlots = ((haloW - 1) / stride / config.tileW + 1) * stride
-        inputBankWords = rowSlots * colSlots * inWords
+        regionWords = rowSlots * colSlots * inWords
+        inputBankWords = slotsHigh * slotsWide * regionWords
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
         maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
-        let name = job.name
-        if job.tileMask.tileHeight != config.tileH || job.tileMask.tileWidth != config.tileW {
-            throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(job.tileMask.tileHeight)x\(job.tileMask.tileWidth) tiles, config has \(config.tileH)x\(config.tileW)")
-        }
         let limit = (1 << (config.accumulatorWidth - 1)) - 1
         if job.worstCaseAccumulator > limit {
             throw AcceleratorSpecError.doesNotFit("\(name): worst-case |accumulator| K²·Cin·128²+|bias| = \(job.worstCaseAccumulator) exceeds the \(config.accumulatorWidth)-bit accumulator (max \(limit)) by \(job.worstCaseAccumulator - limit)")
         }
         if inputBankWords > config.inputBankDepth {
             let need = inputBankWords * 2 * config.tileH * config.tileW * B
-            throw AcceleratorSpecError.doesNotFit("\(name): input buffer needs \(need) bytes (bank depth \(inputBankWords) words = \(rowSlots)x\(colSlots) slots x \(inWords) words), have \(config.inputBufferBytes): short by \(need - config.inputBufferBytes) bytes")
+            let group = slotsHigh * slotsWide > 1 ? "\(slotsHigh * slotsWide) tiles of \(shape) x " : ""
+            throw AcceleratorSpecError.doesNotFit("\(name): input buffer needs \(need) bytes (bank depth \(inputBankWords) words = \(group)\(rowSlots)x\(colSlots) slots x \(inWords) words), have \(config.inputBufferBytes): short by \(need - config.inputBufferBytes) bytes")
         }
         // Largest pass (multiple of lanesK, or all of Cout) whose weights and outputs fit. A layer
         // of one pass may use the whole weight buffer; a layer of several passes gets half of it
@@ -202,8 +214,15 @@ public struct LayerPlan: Sendable {
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
         passes = ps
-        haloResident = ps.count > 1 && job.tileMask.activeCount <= 2
+        haloResident = ps.count > 1 && (job.tileMask.activeCount + slotsHigh * slotsWide - 1) / (slotsHigh * slotsWide) <= 2
     }
+
+    /// The tile groups of a pass: the active tiles in raster order, `slots` at a time (§3.1).
+    public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {
+        Swift.stride(from: 0, to: tiles.count, by: slots).map { Array(tiles[$0..<min(tiles.count, $0 + slots)]) }
+    }
+    /// The slot (row, column) of position `k` in a group, and the PE-array origin of that slot.
+    public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }
 
     /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
     /// a layer of several passes, whose pass p uses half p mod 2 (§7.2).
@@ -231,11 +250,11 @@ public struct LayerPlan: Sendable {
         let first = t * tile * stride - pad
         return max(0, first)..<min(inSize, first + halo)
     }
-    public func haloRows(ty: Int) -> Range<Int> { haloInputRange(tileIndex: ty, tile: config.tileH, inSize: inH, halo: haloH) }
-    public func haloCols(tx: Int) -> Range<Int> { haloInputRange(tileIndex: tx, tile: config.tileW, inSize: inW, halo: haloW) }
+    public func haloRows(ty: Int) -> Range<Int> { haloInputRange(tileIndex: ty, tile: shape.height, inSize: inH, halo: haloH) }
+    public func haloCols(tx: Int) -> Range<Int> { haloInputRange(tileIndex: tx, tile: shape.width, inSize: inW, halo: haloW) }
     /// Valid output pixel ranges of a tile (edge tiles clipped).
-    public func outRows(ty: Int) -> Range<Int> { (ty * config.tileH)..<min(outH, (ty + 1) * config.tileH) }
-    public func outCols(tx: Int) -> Range<Int> { (tx * config.tileW)..<min(outW, (tx + 1) * config.tileW) }
+    public func outRows(ty: Int) -> Range<Int> { (ty * shape.height)..<min(outH, (ty + 1) * shape.height) }
+    public func outCols(tx: Int) -> Range<Int> { (tx * shape.width)..<min(outW, (tx + 1) * shape.width) }
 
     /// Halo words a tile's load requests in pass `p`: its in-bounds halo words, none in the passes
     /// after the first when the halos are resident.
@@ -252,14 +271,16 @@ public struct LayerPlan: Sendable {
         outRows(ty: ty).count * outCols(tx: tx).count * passWords(p)
     }
 
-    /// Input-buffer bank and address of halo position (hy, hx), word w (docs: "Halo input buffer").
-    @inlinable public func inputBank(hy: Int, hx: Int) -> (by: Int, bx: Int) {
-        ((hy / stride) % config.tileH, (hx / stride) % config.tileW)
+    /// Input-buffer bank and address of halo position (hy, hx), word w, of the tile in group slot
+    /// (qy, qx) (§6.2): the slot's origin (qy·h, qx·w) shifts the bank; its region is the
+    /// (qy·slotsWide + qx)-th block of `regionWords`.
+    @inlinable public func inputBank(hy: Int, hx: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> (by: Int, bx: Int) {
+        ((hy / stride + slot.qy * shape.height) % config.tileH, (hx / stride + slot.qx * shape.width) % config.tileW)
     }
-    @inlinable public func inputAddress(hy: Int, hx: Int, word w: Int) -> Int {
+    @inlinable public func inputAddress(hy: Int, hx: Int, word w: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> Int {
         let rs = (hy / stride) / config.tileH * stride + hy % stride
         let cs = (hx / stride) / config.tileW * stride + hx % stride
-        return (rs * colSlots + cs) * inWords + w
+        return (slot.qy * slotsWide + slot.qx) * regionWords + (rs * colSlots + cs) * inWords + w
     }
     /// Weight-buffer address of local channel oLocal's tap (ky, kx), word w; the bank is oLocal mod lanesK.
     @inlinable public func weightAddress(oLocal: Int, ky: Int, kx: Int, word w: Int) -> Int {

@@ -30,6 +30,7 @@ extension LayerReport {
         .init(name: "stride", unit: "pixels", kind: .int, meaning: "stride S"),
         .init(name: "inShape", unit: "HxWxC", kind: .shape, meaning: "input height × width × channels"),
         .init(name: "outShape", unit: "HxWxC", kind: .shape, meaning: "output height × width × channels"),
+        .init(name: "tileShape", unit: "HxW", kind: .string, meaning: "the layer's tile shape (the mapper's choice with several shapes)"),
         .init(name: "tileDensity", unit: "fraction", kind: .double, meaning: "active tiles / all tiles"),
         .init(name: "activeTiles", unit: "tiles", kind: .int, meaning: "active output tiles"),
         .init(name: "passes", unit: "passes", kind: .int, meaning: "output-channel passes (weight-buffer loads)"),

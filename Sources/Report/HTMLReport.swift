@@ -182,12 +182,12 @@ public struct HTMLReport: Sendable {
 
         // Table.
         h += "<section id=\"table\"><h2>Per-layer table</h2><div class=\"scroll\"><table class=\"grid\"><thead><tr>"
-        let cols = ["layer", "K/S", "in → out", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd B", "DRAM wr B", "ms"]
+        let cols = ["layer", "K/S", "in → out", "tile", "tiles", "cycles", "bound", "c/b", "busy", "load", "store", "dram", "weights", "other", "PE %", "speed-up", "useful MACs", "dense MACs", "DRAM rd B", "DRAM wr B", "ms"]
         h += cols.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for l in layers {
             let st = l.stallCycles
             let cells = [l.name, "\(l.kernel)/\(l.stride)",
-                         "\(Self.shape(l.inShape)) → \(Self.shape(l.outShape))",
+                         "\(Self.shape(l.inShape)) → \(Self.shape(l.outShape))", l.tileShape,
                          f(l.tileDensity, 2), "\(l.cycles)", "\(l.boundCycles)", f(l.cyclesOverBound, 2), "\(l.computeBusyCycles)",
                          "\(st.load)", "\(st.store)", "\(st.dram)", "\(st.weights)", "\(st.setup + st.requant + st.drain)",
                          f(100 * l.peUtilization, 1), f(l.speedup, 2), SVGChart.compact(Double(l.usefulMACs)),

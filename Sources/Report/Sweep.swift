@@ -27,42 +27,6 @@ extension HardwareConfig {
     }
 }
 
-/// One conv layer of a sweep workload: its shape and, optionally, the pixel mask that each
-/// configuration's tile size pools into its own tile mask.
-public struct SweepLayer: Sendable {
-    public var name: String
-    public var kernel: Int, stride: Int
-    public var inHeight: Int, inWidth: Int, inChannels: Int, outChannels: Int
-    public var residual: Bool
-    /// Over the output map; nil = every tile active.
-    public var pixelMask: PixelMask?
-
-    public init(name: String, kernel: Int, stride: Int, inHeight: Int, inWidth: Int, inChannels: Int, outChannels: Int,
-                residual: Bool, pixelMask: PixelMask? = nil) {
-        self.name = name; self.kernel = kernel; self.stride = stride; self.inHeight = inHeight; self.inWidth = inWidth
-        self.inChannels = inChannels; self.outChannels = outChannels; self.residual = residual; self.pixelMask = pixelMask
-    }
-
-    /// A timing-only job for `config`: zero tensors (timing does not depend on values), the tile
-    /// mask pooled from the pixel mask with the layer's halo (SBNet `max` reduction).
-    public func job(config: HardwareConfig) throws -> LayerJob {
-        let g = try ConvGeometry(kernel: kernel, stride: stride)
-        let oh = g.outputSize(inHeight), ow = g.outputSize(inWidth)
-        let bits: [Bool]?
-        if let p = pixelMask {
-            bits = try TileMask(reducing: p, tileHeight: config.tileH, tileWidth: config.tileW, halo: (kernel - 1) / 2).bits
-        } else { bits = nil }
-        return try LayerJob(name: name, kernel: kernel, stride: stride, inHeight: inHeight, inWidth: inWidth,
-                            inChannels: inChannels, outChannels: outChannels,
-                            weights: [Int8](repeating: 0, count: outChannels * kernel * kernel * inChannels),
-                            bias: [Int32](repeating: 0, count: outChannels),
-                            input: [Int8](repeating: 0, count: inHeight * inWidth * inChannels),
-                            residual: residual ? [Int8](repeating: 0, count: oh * ow * outChannels) : nil,
-                            multiplier: 1, shift: 1, activation: .none, tileH: config.tileH, tileW: config.tileW,
-                            tileMaskBits: bits, pixelMaskBits: pixelMask?.bits)
-    }
-}
-
 /// One configuration's results in a sweep.
 public struct SweepPoint: Codable, Sendable, Hashable {
     /// `t8x8-k8-c8`.
@@ -177,7 +141,7 @@ public struct SweepResult: Codable, Sendable {
 
     /// Runs `layers` on every configuration (timing only, fast mode) and collects the points.
     /// `progress(done, total)` is called after each configuration.
-    public static func run(workload: String, layers: [SweepLayer], configs: [HardwareConfig], skipped: [String] = [],
+    public static func run(workload: String, layers: [TimingLayer], configs: [HardwareConfig], skipped: [String] = [],
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> SweepResult {
         var pts: [SweepPoint] = [], skip = skipped
         for (i, cfg) in configs.enumerated() {
@@ -186,7 +150,8 @@ public struct SweepResult: Codable, Sendable {
             let label = "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)"
             do {
                 for l in layers {
-                    let s = try model.simulate(try l.job(config: cfg), mode: .fast, outputs: false).stats
+                    // each layer at the tile shape the mapper picks for this config
+                    let s = try model.simulate(try l.job(config: cfg, shape: model.bestShape(for: l)), mode: .fast, outputs: false).stats
                     cycles += s.cycles; dense += s.denseCycles; bound += s.boundCycles; useful += s.usefulMACs
                 }
                 pts.append(SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,

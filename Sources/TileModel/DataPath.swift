@@ -114,24 +114,33 @@ final class DataPath {
 
     // MARK: Load engine (stepped)
 
-    func loadRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int, arrival a: Int) {
+    /// Request q of the load of `tile`, in group slot `slot` of group `i` (input and residual half i mod 2).
+    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), index i: Int, q: Int, arrival a: Int) {
         let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
-        let CW = plan.inWords
+        let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
         let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass)
         let half = i & 1
         if q < nh {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
-            let iy = rows.lowerBound + ri, ix = cols.lowerBound + rem / CW, w = rem % CW
-            let hy = iy - (tile.ty * cfg.tileH * plan.stride - plan.pad)
-            let hx = ix - (tile.tx * cfg.tileW * plan.stride - plan.pad)
-            let bank = plan.inputBank(hy: hy, hx: hx)
-            read(image.regions.input + (iy * plan.inW + ix) * CW + w, arrival: a,
-                 into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: w)))
+            let iy = rows.lowerBound + ri, ix = cols.lowerBound + rem / CW, word = rem % CW
+            let hy = iy - (tile.ty * h * plan.stride - plan.pad)
+            let hx = ix - (tile.tx * w * plan.stride - plan.pad)
+            let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
+            read(image.regions.input + (iy * plan.inW + ix) * CW + word, arrival: a,
+                 into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
-            let local = ((oy - tile.ty * cfg.tileH) * cfg.tileW + (ox - tile.tx * cfg.tileW)) * OW + j
-            read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a, into: .residual(half: half, word: local))
+            read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a,
+                 into: .residual(half: half, word: bufferWord(tile: tile, slot: slot, oy: oy, ox: ox, j: j)))
         }
+    }
+
+    /// Word j of output pixel (oy, ox) of `tile` in group slot `slot`, in the output and residual
+    /// buffers: the slot's tile sits at PE-array origin (qy·h, qx·w) (§6.4).
+    private func bufferWord(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), oy: Int, ox: Int, j: Int) -> Int {
+        let h = plan.shape.height, w = plan.shape.width
+        let py = slot.qy * h + oy - tile.ty * h, px = slot.qx * w + ox - tile.tx * w
+        return (py * cfg.tileW + px) * OW + j
     }
 
     /// The q-th (pixel, word) of a tile's valid output pixels in row, pixel, word order.
@@ -143,12 +152,12 @@ final class DataPath {
 
     // MARK: Compute engine (stepped): one step of the PE array
 
-    func computeStep(tile: (ty: Int, tx: Int), index i: Int, kgroup g: Int, step k: Int, at t: Int) {
+    func computeStep(group: [(ty: Int, tx: Int)], index i: Int, kgroup g: Int, step k: Int, at t: Int) {
         let NC = plan.chunks, K = plan.kernel, S = plan.stride, lanesC = cfg.lanesC, lanesK = cfg.lanesK
+        let h = plan.shape.height, w = plan.shape.width
         let chunk = k % NC, kx = (k / NC) % K, ky = k / (NC * K)
         let word = chunk * lanesC / B, off = chunk * lanesC % B
         let half = i & 1
-        let y0 = tile.ty * cfg.tileH * S - plan.pad, x0 = tile.tx * cfg.tileW * S - plan.pad
         var wAddr = [Int](repeating: -1, count: lanesK)
         let wHalf = plan.weightHalf(pass) * LayerPlan.prefetchHalfDepth(cfg)
         for lane in 0..<lanesK {
@@ -158,11 +167,18 @@ final class DataPath {
             }
         }
         for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
-            let hy = py * S + ky, hx = px * S + kx
-            let iy = y0 + hy, ix = x0 + hx
-            let inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.inW
-            let bank = plan.inputBank(hy: hy, hx: hx)
-            let a = plan.inputAddress(hy: hy, hx: hx, word: word) * B + off
+            // PE (py, px) computes pixel (py mod h, px mod w) of the tile in slot (py ÷ h, px ÷ w); an
+            // empty slot computes zeros.
+            let slot = (qy: py / h, qx: px / w)
+            let n = slot.qy * plan.slotsWide + slot.qx
+            let hy = (py % h) * S + ky, hx = (px % w) * S + kx
+            var inside = false
+            if n < group.count {
+                let iy = group[n].ty * h * S - plan.pad + hy, ix = group[n].tx * w * S - plan.pad + hx
+                inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.inW
+            }
+            let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
+            let a = plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot) * B + off
             let base = (py * cfg.tileW + px) * lanesK
             for lane in 0..<lanesK {
                 var sum: Int32 = 0
@@ -209,9 +225,16 @@ final class DataPath {
 
     // MARK: Store engine (stepped): one word with byte strobes
 
-    func storeRequest(tile: (ty: Int, tx: Int), index i: Int, q: Int) {
+    /// Request q of the store of group `i`: its tiles' valid pixels in slot order, each in row,
+    /// pixel, word order.
+    func storeRequest(group: [(ty: Int, tx: Int)], index i: Int, q: Int) {
+        var q = q, n = 0
+        while q >= plan.storeWords(ty: group[n].ty, tx: group[n].tx, pass: pass) {
+            q -= plan.storeWords(ty: group[n].ty, tx: group[n].tx, pass: pass); n += 1
+        }
+        let tile = group[n]
         let (oy, ox, j) = outputWord(tile: tile, q: q)
-        let local = (((oy - tile.ty * cfg.tileH) * cfg.tileW + (ox - tile.tx * cfg.tileW)) * OW + j) * B
+        let local = bufferWord(tile: tile, slot: plan.slot(n), oy: oy, ox: ox, j: j) * B
         let dst = (image.regions.output + (oy * plan.outW + ox) * plan.outWords + wb + j) * B
         let half = i & 1
         for b in 0..<B {

@@ -13,7 +13,8 @@ final class LayerEngines {
     let withData: Bool
     let cfg: HardwareConfig
     let L: Int, B: Int, P = LayerPlan.pipelineDepth
-    let tiles: [(ty: Int, tx: Int)]
+    /// The active tiles, in groups of the plan's slots (§3.1).
+    let groups: [[(ty: Int, tx: Int)]]
     var dram: DataPath?
 
     // Global state
@@ -29,7 +30,7 @@ final class LayerEngines {
     init(job: LayerJob, plan: LayerPlan, memory: MemoryTiming, mode: SimulationMode, withData: Bool) {
         self.job = job; self.plan = plan; self.mode = mode; self.withData = withData
         cfg = plan.config; L = cfg.memLatency; B = cfg.memBytesPerCycle
-        tiles = job.tileMask.activeTiles
+        groups = plan.groups(of: job.tileMask.activeTiles)
         port = DRAMPort(timing: memory, config: cfg)
         if withData { dram = DataPath(job: job, plan: plan, mode: mode) }
     }
@@ -58,7 +59,7 @@ final class LayerEngines {
         var mask = Burst(n: plan.maskWords) { q, a in self.dram?.readMask(word: q, arrival: a) }
         beatsRead += mask.n
         finish(&mask, cause: \.setup, minCycles: 0)
-        if tiles.isEmpty { return t }
+        if groups.isEmpty { return t }
         var weights = weightBurst(plan.passes[0])
         for (i, pass) in plan.passes.enumerated() {
             // WEIGHTS: the rest of the pass's burst (all of it for the first pass; what the prefetch
@@ -121,7 +122,7 @@ final class LayerEngines {
 
     /// The DRAM transfers of a pass in the fixed order the port sequencer grants them:
     /// L0, L1, then L(i), S(i−2) for i = 2..N−1, then S(N−2), S(N−1).
-    static func transferOrder(tiles n: Int) -> [(store: Bool, tile: Int)] {
+    static func transferOrder(tiles n: Int) -> [(store: Bool, tile: Int)] {  // n tile groups
         var seq: [(Bool, Int)] = [(false, 0)]
         if n > 1 { seq.append((false, 1)) }
         if n > 2 { for i in 2..<n { seq.append((false, i)); seq.append((true, i - 2)) } }
@@ -133,26 +134,30 @@ final class LayerEngines {
     /// The TILES phase of `pass`. `prefetch`: the next pass's weight burst, which takes the port in
     /// every cycle no tile transfer presents a request (§7.2): the transfer has priority unless the
     /// burst's request was refused in the previous cycle and is still on the port.
+    ///
+    /// Transfers move tile groups (§3.1): a load takes its group's tiles from the scanner one by
+    /// one, each in a cycle that presents no request (the grant is the first), then presents that
+    /// tile's requests, or idles one cycle when it has none (§7.3); a store presents the requests
+    /// of all its tiles in a row.
     private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
-        let N = tiles.count
+        let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
-        let loadWords = tiles.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) }
-        let storeWords = tiles.map { plan.storeWords(ty: $0.ty, tx: $0.tx, pass: pass) }
+        let loadWords = groups.map { $0.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) } }
+        let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(tiles: N)
-        // Per-tile times, −1 while unknown.
+        // Per-group times, −1 while unknown.
         var ready = [Int](repeating: -1, count: N)        // load data usable from this cycle
         var requantDone = [Int](repeating: -1, count: N)  // cycle after the last requant row
         var storeEnd = [Int](repeating: -1, count: N)     // cycle after the last store request
         traceBase = trace.count
-        for (i, tile) in tiles.enumerated() {
-            trace.append(TileEvent(pass: pass.index, index: i, ty: tile.ty, tx: tile.tx, loadStart: -1, loadEnd: -1,
+        for (i, group) in groups.enumerated() {
+            trace.append(TileEvent(pass: pass.index, index: i, ty: group[0].ty, tx: group[0].tx, loadStart: -1, loadEnd: -1,
                                    computeStart: -1, computeEnd: -1, storeStart: -1, storeEnd: -1))
         }
-        // Port sequencer: transfer `xfer` of `order`; remaining requests (0 = not granted yet).
-        var xfer = 0, xfRemaining = 0, xfIssued = 0, lastArrival = 0
-        // A load of no requests holds the sequencer for its grant cycle and the next (the scanner
-        // offers the next tile two cycles after a grant): no transfer is granted before this cycle.
-        var grantFrom = 0
+        // Port sequencer: transfer `xfer` of `order`, in state `xf`; `xfTile`: the load's tile whose
+        // requests are presented; remaining requests of that tile (load) or of the store.
+        enum Xfer { case wait, issue, take, idle }
+        var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
@@ -161,7 +166,7 @@ final class LayerEngines {
             // ---- decisions for cycle t (state at the start of the cycle) ----
             var dur = never
             let (isStore, xt) = order[xfer]
-            let xfIssuing = xfRemaining > 0
+            let xfIssuing = xf == .issue
             var xfGrant = false
             // A request of the current transfer accepted in cycle t (read: its data's arrival cycle).
             var xfAccept = false, arrival = -1
@@ -179,16 +184,18 @@ final class LayerEngines {
                 if pfPresents && ready { pfArrival = port.acceptRead(at: t) }
                 if pfActive { prefetch!.locked = pfPresents && !ready }
             }
-            if xfIssuing {
+            switch xf {
+            case .issue:
                 if port.streams {
                     dur = xfRemaining; xfAccept = true
                     arrival = t + L
                 } else {
                     dur = 1
                 }
-            } else {
-                var eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
-                if eligible >= 0 { eligible = max(eligible, grantFrom) }
+            case .take, .idle:
+                dur = 1
+            case .wait:
+                let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
                 else if eligible >= 0 { dur = eligible - t }
             }
@@ -233,61 +240,87 @@ final class LayerEngines {
             }
 
             // ---- statistics for the delta cycles ----
+            // (a load "holds the port sequencer" from its grant to its end, take and idle cycles included)
+            let loadHolds = !isStore && (xf != .wait || xfGrant)
             if cpIssuing { busy += delta }
             else if cpRunning { stalls.requant += delta }
             else if cpTile >= N { stalls.drain += delta }
             else {
                 let r = ready[cpTile]
                 if r < 0 || r > t { stalls.load += delta }
-                else if !isStore && (xfIssuing || xfGrant) { stalls.dram += delta }
+                else if loadHolds { stalls.dram += delta }
                 else { stalls.store += delta }
             }
 
             // ---- data movement (stepped: exactly one cycle) ----
             if let d = dram, mode == .stepped {
                 if xfAccept {
-                    if isStore { d.storeRequest(tile: tiles[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: tiles[xt], index: xt, q: xfIssued, arrival: arrival) }
+                    if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
+                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {
-                    d.computeStep(tile: tiles[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
+                    d.computeStep(group: groups[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
                 }
                 d.requantCycle(at: t)
                 d.deliver(at: t)
             }
 
             // ---- advance the engines by delta ----
-            if xfAccept {
+            /// The load's data is usable from `readyAt`.
+            func loadReady(_ readyAt: Int) {
+                ready[xt] = readyAt
+                // (a load of no requests starts at its grant)
+                if trace[traceBase + xt].loadStart < 0 { trace[traceBase + xt].loadStart = granted }
+                trace[traceBase + xt].loadEnd = readyAt
+            }
+            /// The load's tile `k` is taken in cycle t: its requests follow, or one idle cycle when it
+            /// has none; the last tile of a group of no requests makes the group ready from t + 1.
+            func takeTile(_ k: Int) {
+                xfTile = k; xfIssued = 0
+                xfRemaining = loadWords[xt][k]
+                beatsRead += xfRemaining
+                xf = xfRemaining > 0 ? .issue : .idle
+                if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(t + 1) }
+            }
+            switch xf {
+            case .issue where xfAccept:
                 // `delta` requests accepted in [t, t + delta) (more than one only while the port streams).
-                if xfIssued == 0 {
-                    if isStore { trace[traceBase + xt].storeStart = t } else { trace[traceBase + xt].loadStart = t }
-                }
+                if isStore {
+                    if xfIssued == 0 { trace[traceBase + xt].storeStart = t }
+                } else if trace[traceBase + xt].loadStart < 0 { trace[traceBase + xt].loadStart = t }
                 xfRemaining -= delta; xfIssued += delta
                 if !isStore { lastArrival = arrival + delta - 1 }
                 if xfRemaining == 0 {
                     if isStore {
                         storeEnd[xt] = t + delta
                         trace[traceBase + xt].storeEnd = t + delta
+                        xf = .wait; xfer += 1
+                    } else if xfTile + 1 < groups[xt].count {
+                        xf = .take
                     } else {
-                        ready[xt] = lastArrival + 1
-                        trace[traceBase + xt].loadEnd = lastArrival + 1
+                        loadReady(lastArrival + 1)
+                        xf = .wait; xfer += 1
                     }
-                    xfer += 1
                 }
-            } else if xfGrant {
-                xfRemaining = isStore ? storeWords[xt] : loadWords[xt]; xfIssued = 0
+            case .issue:
+                break
+            case .take:
+                takeTile(xfTile + 1)
+            case .idle:
+                // a tile of no requests (resident halos, no residual): the group's data is all there
+                if xfTile + 1 < groups[xt].count { xf = .take } else { xf = .wait; xfer += 1 }
+            case .wait where xfGrant:
                 if isStore {
+                    xfRemaining = storeWords[xt]; xfIssued = 0
                     beatsWritten += xfRemaining
-                    if let d = dram, mode == .fast { d.storeTileFast(tile: tiles[xt]) }
+                    if let d = dram, mode == .fast { for tile in groups[xt] { d.storeTileFast(tile: tile) } }
+                    xf = .issue
                 } else {
-                    beatsRead += xfRemaining
-                    if xfRemaining == 0 {
-                        // A load of no requests (resident halos, no residual) completes in its grant cycle.
-                        ready[xt] = t + 1
-                        trace[traceBase + xt].loadStart = t; trace[traceBase + xt].loadEnd = t + 1
-                        xfer += 1; grantFrom = t + 2
-                    }
+                    lastArrival = -1; granted = t
+                    takeTile(0)
                 }
+            case .wait:
+                break
             }
             if cpRunning {
                 cpK += delta

@@ -76,6 +76,8 @@ public struct LayerStats: Hashable, Codable, Sendable {
     public var stride: Int
     public var inShape: [Int]
     public var outShape: [Int]
+    /// The layer's tile shape `HxW` (its tile mask's tiles, §3.1).
+    public var tileShape: String
     /// Active tiles / all tiles.
     public var tileDensity: Double
     public var activeTiles: Int

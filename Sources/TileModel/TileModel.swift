@@ -32,9 +32,12 @@ public struct TileModel: Sendable {
         }
         var denseCycles = cycles
         if dense && job.tileMask.activeCount != job.tileMask.bits.count {
+            // every tile of the layer's shape active (its own plan: resident halos depend on the tile count)
             let full = TileMask(mapHeight: job.tileMask.mapHeight, mapWidth: job.tileMask.mapWidth,
-                                tileHeight: config.tileH, tileWidth: config.tileW, repeating: true)
-            denseCycles = LayerEngines(job: job.with(tileMask: full), plan: plan, memory: memory, mode: .fast, withData: false).run()
+                                tileHeight: job.tileMask.tileHeight, tileWidth: job.tileMask.tileWidth, repeating: true)
+            let denseJob = job.with(tileMask: full)
+            denseCycles = LayerEngines(job: denseJob, plan: try LayerPlan(job: denseJob, config: config), memory: memory,
+                                       mode: .fast, withData: false).run()
         }
         let stats = Self.stats(job: job, plan: plan, engines: engines, cycles: cycles, denseCycles: denseCycles)
         return LayerSimulation(stats: stats, trace: engines.trace, output: engines.dram.map { $0.image.output(plan: plan) })
@@ -64,7 +67,7 @@ public struct TileModel: Sendable {
         let nTiles = job.tileMask.bits.count
         return LayerStats(
             name: job.name, kernel: plan.kernel, stride: plan.stride,
-            inShape: job.inShape.array, outShape: job.outShape.array,
+            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description,
             tileDensity: Double(tiles.count) / Double(nTiles), activeTiles: tiles.count, passes: plan.passes.count,
             cycles: cycles, computeBusyCycles: e.busy, stallCycles: e.stalls,
             issuedMACs: issuedPixels * perPixel, usefulMACs: useful,

@@ -52,6 +52,14 @@ struct NetworkWorkload {
                                                 tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
             for m in try controller.masks(density: density) { tileMasks[m.layer.name] = m.tileMask; pixelMasks[m.layer.name] = m.pixelMask }
         }
+        if cfg.tileShapes > 1 {
+            // Per-layer tile shapes: each layer's tile mask is pooled from its pixel mask at the shape
+            // with the fewest model cycles (docs/microarchitecture.md §3.1).
+            let model = TileModel(config: cfg)
+            for l in sweepLayers where l.pixelMask != nil {
+                tileMasks[l.name] = try l.tileMask(shape: model.bestShape(for: l))
+            }
+        }
         guard runNetwork else { return }
         let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
@@ -69,10 +77,11 @@ struct NetworkWorkload {
         }
     }
 
-    /// Shapes and pixel masks for `sweep` (each configuration pools its own tile masks).
-    var sweepLayers: [SweepLayer] {
+    /// Shapes and pixel masks for `sweep` and the tile-shape mapper (each configuration pools its
+    /// own tile masks).
+    var sweepLayers: [TimingLayer] {
         convLayers.map { l in
-            SweepLayer(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
+            TimingLayer(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
                        inChannels: l.inputShape.channels, outChannels: l.outputShape.channels, residual: l.residual != nil,
                        pixelMask: pixelMasks[l.name])
         }
@@ -91,6 +100,10 @@ struct ConfigOptions: ParsableArguments {
     var lanesC: Int?
     @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
     var clockMHz: Double?
+    @Option(name: .customLong("tile-shapes"), help: ArgumentHelp(
+        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config).",
+        discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape). The RTL supports one shape so far (model only)."))
+    var tileShapes: Int?
 
     func resolve() throws -> HardwareConfig {
         var cfg = HardwareConfig.default
@@ -100,6 +113,7 @@ struct ConfigOptions: ParsableArguments {
             cfg = try cfg.resized(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC)
         }
         if let c = clockMHz { cfg.clockMHz = c }
+        if let n = tileShapes { cfg.tileShapes = n }
         try cfg.validate()
         return cfg
     }

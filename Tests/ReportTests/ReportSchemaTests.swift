@@ -182,9 +182,9 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
     }
 
     @Test func sweepRunsAndReportsProgress() throws {
-        let layers = [SweepLayer(name: "a", kernel: 3, stride: 1, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 8, residual: false,
+        let layers = [TimingLayer(name: "a", kernel: 3, stride: 1, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 8, residual: false,
                                  pixelMask: try PixelMask(height: 16, width: 16, bits: (0..<256).map { $0 % 7 == 0 })),
-                      SweepLayer(name: "b", kernel: 1, stride: 2, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 16, residual: false)]
+                      TimingLayer(name: "b", kernel: 1, stride: 2, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 16, residual: false)]
         let configs = try [2, 4].map { try HardwareConfig.small.resized(tileH: $0, tileW: $0) }
         var calls: [Int] = []
         let r = try SweepResult.run(workload: "t", layers: layers, configs: configs) { d, _ in calls.append(d) }

@@ -28,9 +28,10 @@ enum MaskKind: CaseIterable { case full, empty, random, single }
 /// A random layer with the given shape; values span the int8 range, bias moderate.
 func randomJob(_ rng: inout SplitMix64, K: Int, S: Int, H: Int, W: Int, cin: Int, cout: Int, residual: Bool,
                config: HardwareConfig, mask: MaskKind, pixelMask: Bool = false,
-               activation: Activation = .relu) throws -> LayerJob {
+               activation: Activation = .relu, shape: TileShape? = nil) throws -> LayerJob {
     let oh = (H + S - 1) / S, ow = (W + S - 1) / S
-    let th = (oh + config.tileH - 1) / config.tileH, tw = (ow + config.tileW - 1) / config.tileW
+    let tileH = shape?.height ?? config.tileH, tileW = shape?.width ?? config.tileW
+    let th = (oh + tileH - 1) / tileH, tw = (ow + tileW - 1) / tileW
     var bits: [Bool]
     switch mask {
     case .full: bits = Array(repeating: true, count: th * tw)
@@ -45,7 +46,7 @@ func randomJob(_ rng: inout SplitMix64, K: Int, S: Int, H: Int, W: Int, cin: Int
         bias: (0..<cout).map { _ in Int32.random(in: -5000...5000, using: &rng) }, input: i8(H * W * cin),
         residual: residual ? i8(oh * ow * cout) : nil,
         multiplier: Int32.random(in: 1000...30000, using: &rng), shift: Int32.random(in: 14...20, using: &rng),
-        activation: activation, tileH: config.tileH, tileW: config.tileW, tileMaskBits: bits,
+        activation: activation, tileH: tileH, tileW: tileW, tileMaskBits: bits,
         pixelMaskBits: pixelMask ? (0..<(oh * ow)).map { _ in Bool.random(using: &rng) } : nil)
 }
 

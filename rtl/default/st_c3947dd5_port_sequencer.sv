@@ -695,7 +695,7 @@ module st_c3947dd5_port_sequencer (
         .out_ready (stored_ready)
     );
 
-    assign xfer_load_busy = issue_load || grant_load;
+    assign xfer_load_busy = (xfer_issue && !xfer_is_store) || grant_load;
     assign xfer_drained = (loads_granted == loads_done) && !loaded_valid;
     assign mem_req_valid = (burst_presented || ldq_req_valid) || st_req_valid;
     assign mem_req_write = st_req_valid;

@@ -66,6 +66,9 @@ public struct AcceleratorGenerator {
             throw AcceleratorGeneratorError(message: "lanesK \(c.lanesK) > memBytesPerCycle \(c.memBytesPerCycle): the byte-sliced output buffer needs lanesK ≤ B")
         }
         if c.weightBankDepth < 2 { throw AcceleratorGeneratorError(message: "weight bank depth \(c.weightBankDepth) < 2 words") }
+        if c.tileShapes > 1 {
+            throw AcceleratorGeneratorError(message: "tileShapes \(c.tileShapes): the RTL generator supports one tile shape so far (tileShapes 1); several tile shapes run in the model only (simulate, sweep, report) until the RTL of docs/microarchitecture.md §3.1 is generated (issue 12)")
+        }
         if limits.maxMapSize < 1 || limits.maxMapSize > 32768 { throw AcceleratorGeneratorError(message: "maxMapSize \(limits.maxMapSize) must be in 1...32768") }
         if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {
             throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")

@@ -274,7 +274,8 @@ struct PortSequencer: AcceleratorEngine {
         m.instance(tokenFifo, name: "u_stored_fifo", connections: [
             "clk": clk, "rst": rst, "clear": clear, "in_valid": stLastReq, "out_valid": stored["valid"], "out_ready": stored["ready"],
         ])
-        m.assign(status["load_busy"], issueLoad || grantLoad)
+        // a load holds the sequencer from its grant to its end, an idle cycle of no request included
+        m.assign(status["load_busy"], (xState && !xIsStore) || grantLoad)
         m.assign(status["drained"], li == loadsDone && !loaded["valid"])
 
         // ---- DRAM port: request channel (valid/ready), read responses in order, always accepted ----

@@ -1,0 +1,22 @@
+import AcceleratorSpec
+
+extension TileModel {
+    /// The tile shape of `config.shapes` with which `layer` takes the fewest model cycles (timing
+    /// only), its tile mask pooled from its pixel mask at that shape; ties go to the larger tile.
+    /// Shapes whose tile group does not fit the input buffer are skipped. The full tile when the
+    /// config has one shape.
+    public func bestShape(for layer: TimingLayer) throws -> TileShape {
+        let shapes = config.shapes
+        if shapes.count == 1 { return shapes[0] }
+        var best: (shape: TileShape, cycles: Int)? = nil
+        var firstError: Error? = nil
+        for shape in shapes {
+            do {
+                let c = try cycles(layer.job(config: config, shape: shape))
+                if best == nil || c < best!.cycles { best = (shape, c) }
+            } catch { firstError = firstError ?? error }
+        }
+        guard let b = best else { throw firstError! }
+        return b.shape
+    }
+}

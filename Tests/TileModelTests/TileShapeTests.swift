@@ -1,0 +1,87 @@
+import Testing
+@testable import TileModel
+import SparseCNN
+
+/// Tile shapes (docs/microarchitecture.md §3.1): a layer of a smaller shape runs tile groups, up
+/// to (tileH·tileW)/(h·w) of its tiles side by side on the PE array.
+@Suite struct TileShapeTests {
+    /// Every shape of two configs with several shapes, on random layers and masks: stepped (real
+    /// banked buffers, group slots, per-PE edge masking) equals fast, and both equal the dense
+    /// reference conv on the active tiles.
+    @Test func everyShapeComputesTheReferenceConv() throws {
+        let configs = [
+            try HardwareConfig(tileH: 4, tileW: 4, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 16 * 8 * 256,
+                               weightBufferBytes: 2 * 8 * 64, outputBufferBytes: 2 * 16 * 8 * 2,
+                               memBytesPerCycle: 8, memLatency: 3, tileShapes: 3),
+            try HardwareConfig(tileH: 2, tileW: 4, lanesK: 3, lanesC: 2, inputBufferBytes: 2 * 8 * 4 * 256,
+                               weightBufferBytes: 3 * 4 * 128, outputBufferBytes: 2 * 8 * 4 * 2,
+                               memBytesPerCycle: 4, memLatency: 1, tileShapes: 2),
+        ]
+        var rng = SplitMix64(seed: 31)
+        for n in 0..<48 {
+            let config = configs[n % 2]
+            let shape = config.shapes[(n / 2) % config.shapes.count]
+            let K = [1, 3, 5][n % 3], S = 1 + (n / 3) % 2
+            let job = try randomJob(&rng, K: K, S: S, H: Int.random(in: 3...13, using: &rng), W: Int.random(in: 3...13, using: &rng),
+                                    cin: Int.random(in: 1...12, using: &rng), cout: Int.random(in: 1...9, using: &rng),
+                                    residual: Bool.random(using: &rng), config: config,
+                                    mask: [.full, .random, .single][n % 3], shape: shape)
+            let plan = try LayerPlan(job: job, config: config)
+            #expect(plan.shape == shape && plan.slots == (config.tileH / shape.height) * (config.tileW / shape.width))
+            let fast = try TileModel(config: config).simulate(job, mode: .fast)
+            let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+            #expect(fast.stats == stepped.stats, "\(job.name) at \(shape)")
+            #expect(fast.trace == stepped.trace, "\(job.name) at \(shape)")
+            #expect(stepped.output == referenceOutput(job), "\(job.name) at \(shape)")
+            #expect(fast.output == referenceOutput(job), "\(job.name) at \(shape)")
+        }
+    }
+
+    /// One group of four 4x4 tiles on the 8x8 array, worked by hand: it computes in the time of
+    /// one tile, and its load takes each tile in a cycle of its own (§7.3).
+    @Test func aGroupOfFourTilesLoadsInOneTransfer() throws {
+        let config = HardwareConfig.default
+        var shapes = config; shapes.tileShapes = 2
+        var rng = SplitMix64(seed: 5)
+        // 8x8 map, 3x3 kernel, Cin 8 (CW = 1): every 4x4 tile's halo is 5x5 inside the map.
+        let job = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 8, cout: 8, residual: false, config: shapes, mask: .full,
+                                shape: TileShape(height: 4, width: 4))
+        let plan = try LayerPlan(job: job, config: shapes)
+        #expect(plan.slots == 4 && plan.passes.count == 1)
+        let run = try TileModel(config: shapes).simulate(job, mode: .stepped)
+        #expect(run.output == referenceOutput(job))
+        #expect(run.trace.count == 1)
+        let e = run.trace[0]
+        // grant g = loadStart − 1; 4 take cycles and 4 × 25 requests; the last datum L cycles later.
+        let groupLoad = e.loadEnd - e.loadStart
+        #expect(groupLoad == 3 + 100 + config.memLatency)
+        // one group: K²·NC = 9 steps, padded to the tile's 8 requant rows: max(9, 8) = 9 cycles.
+        #expect(e.computeEnd - e.computeStart == 9)
+        #expect(run.stats.computeBusyCycles == 9)
+        // The same layer at the full 8x8 tile: one tile of a 10x10 halo clipped to 8x8 = 64 words.
+        let full = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 8, cout: 8, residual: false, config: config, mask: .full)
+        let f = try TileModel(config: config).simulate(full, mode: .fast).trace[0]
+        let fullLoad = f.loadEnd - f.loadStart
+        #expect(fullLoad == 64 + config.memLatency)
+        #expect(f.computeEnd - f.computeStart == 9)
+    }
+
+    /// The mapper picks, per layer, the shape of the fewest cycles: on a map of scattered pixels
+    /// smaller tiles issue fewer MACs and win; with every pixel active the full tile does.
+    @Test func theMapperPicksTheFewestCycles() throws {
+        var config = HardwareConfig.default; config.tileShapes = 3
+        let model = TileModel(config: config)
+        var bits = [Bool](repeating: false, count: 32 * 32)
+        for (y, x) in [(1, 1), (9, 20), (17, 5), (30, 30), (24, 12)] { bits[y * 32 + x] = true }
+        let sparse = TimingLayer(name: "sparse", kernel: 3, stride: 1, inHeight: 32, inWidth: 32, inChannels: 64, outChannels: 64,
+                                 residual: false, pixelMask: try PixelMask(height: 32, width: 32, bits: bits))
+        let dense = TimingLayer(name: "dense", kernel: 3, stride: 1, inHeight: 32, inWidth: 32, inChannels: 64, outChannels: 64,
+                                residual: false, pixelMask: nil)
+        var cycles: [TileShape: Int] = [:]
+        for s in config.shapes { cycles[s] = try model.cycles(sparse.job(config: config, shape: s)) }
+        let best = try model.bestShape(for: sparse)
+        #expect(cycles[best] == cycles.values.min())
+        #expect(best != TileShape(height: 8, width: 8))
+        #expect(try model.bestShape(for: dense) == TileShape(height: 8, width: 8))
+    }
+}
