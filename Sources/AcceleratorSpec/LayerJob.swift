@@ -109,6 +109,8 @@ public struct LayerPlan: Sendable {
     public let shape: TileShape
     public let slotsHigh: Int, slotsWide: Int
     public var slots: Int { slotsHigh * slotsWide }
+    /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
+    public var shapeLevel: Int { (slotsHigh - 1).nonzeroBitCount }
     /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·S+K; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
     /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.

@@ -286,6 +286,7 @@ extension RegisterMap {
                 RegisterField("S", 4...5, "stride S (1 or 2)"),
                 RegisterField("activation", 6...7, "0 none, 1 ReLU, 2 PReLU"),
                 RegisterField("residual", 8...8, "1: add the residual input (§1)"),
+                RegisterField("shape", 9...10, "tile shape s: tiles of (tileH >> s)x(tileW >> s), in groups of 4^s (§3.1)"),
             ]),
             Register("LAYER1", offset: 0x03, access: .readWrite, doc: "Input map size.", fields: [
                 RegisterField("H", 0...15, "input height H"),
@@ -346,7 +347,8 @@ extension RegisterMap {
         case .prelu(let s): act = 2; slope = Int(s)
         }
         return [
-            try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0]),
+            try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
+                                  "shape": plan.shapeLevel]),
             try write("LAYER1", ["H": plan.inH, "W": plan.inW]),
             try write("LAYER2", ["Cin": plan.cin, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),

@@ -73,10 +73,11 @@ extension HarnessJob {
         let plan = try LayerPlan(job: job, config: config)
         let img = MemoryImage(job: job, plan: plan)
         var tiles: [Tile] = []
-        let active = job.tileMask.activeTiles
+        // one record per tile group (§3.1, §10), named by its first tile
+        let groups = plan.groups(of: job.tileMask.activeTiles)
         for p in plan.passes {
             let len = plan.kgroups(p) * plan.kgroupCycles
-            for (i, t) in active.enumerated() { tiles.append(Tile(pass: p.index, index: i, ty: t.ty, tx: t.tx, computeCycles: len)) }
+            for (i, g) in groups.enumerated() { tiles.append(Tile(pass: p.index, index: i, ty: g[0].ty, tx: g[0].tx, computeCycles: len)) }
         }
         self.init(wordBytes: config.memBytesPerCycle, latency: config.memLatency, watchdog: watchdog, image: img.bytes,
                   outputBase: img.regions.output, outputWords: img.regions.end - img.regions.output,

@@ -138,13 +138,21 @@ public struct RegressionCase: Sendable {
     public var shape: SyntheticLayer
     public var mask: MaskKind
     public var seed: UInt64
+    /// The tile shape the layer runs at (one of the config's shapes, §3.1).
+    public var tileShape: TileShape
 
-    /// The layer job (deterministic tensors and mask from the seed).
+    public init(id: String, configIndex: Int, config: HardwareConfig, shape: SyntheticLayer, mask: MaskKind, seed: UInt64,
+                tileShape: TileShape? = nil) {
+        self.id = id; self.configIndex = configIndex; self.config = config; self.shape = shape; self.mask = mask
+        self.seed = seed; self.tileShape = tileShape ?? TileShape(height: config.tileH, width: config.tileW)
+    }
+
+    /// The layer job (deterministic tensors and mask from the seed), its mask at the case's tile shape.
     public func job() throws -> LayerJob {
         let full = try shape.job(config: config, density: 1, seed: seed, name: id)
         let m = full.tileMask
         return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
-                                                     tileH: m.tileHeight, tileW: m.tileWidth, seed: seed))
+                                                     tileH: tileShape.height, tileW: tileShape.width, seed: seed))
     }
 }
 
@@ -182,27 +190,29 @@ public struct Regression: Sendable {
 
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
-    public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int) -> HardwareConfig {
+    public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * 64, weightBufferBytes: lanesK * B * 64,
-                                   outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L)
+                                   outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
+                                   tileShapes: tileShapes)
     }
 
-    /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency.
+    /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency, one to three tile
+    /// shapes (every case runs at every shape of its config).
     public var configs: [HardwareConfig] {
         let smoke = [
             Self.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 2),
-            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 8),
+            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 8, tileShapes: 2),
         ]
         let more = [
             Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1),
             Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
-            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20),
+            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 3),
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),
-            Self.config(tile: (16, 16), lanesK: 2, lanesC: 4, bytes: 16, latency: 40),
+            Self.config(tile: (16, 16), lanesK: 2, lanesC: 4, bytes: 16, latency: 40, tileShapes: 2),
             Self.config(tile: (2, 2), lanesK: 16, lanesC: 16, bytes: 64, latency: 7),
         ]
         switch suite {
@@ -249,12 +259,16 @@ public struct Regression: Sendable {
     public func cases() -> [RegressionCase] {
         var out: [RegressionCase] = []
         for (ci, c) in configs.enumerated() {
-            for s in shapes {
-                for m in masks {
-                    let id = "cfg\(ci)/\(s.name)/\(m)"
-                    var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
-                    for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
-                    out.append(RegressionCase(id: id, configIndex: ci, config: c, shape: s, mask: m, seed: h))
+            for t in c.shapes {
+                // (the full tile keeps the case ids of configs with one shape)
+                let tag = t == c.shapes[0] ? "" : "@\(t)"
+                for s in shapes {
+                    for m in masks {
+                        let id = "cfg\(ci)\(tag)/\(s.name)/\(m)"
+                        var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
+                        for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
+                        out.append(RegressionCase(id: id, configIndex: ci, config: c, shape: s, mask: m, seed: h, tileShape: t))
+                    }
                 }
             }
         }

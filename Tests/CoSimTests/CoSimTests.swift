@@ -117,7 +117,9 @@ struct RegressionTests {
         #expect(a.map(\.id) == b.map(\.id) && a.map(\.seed) == b.map(\.seed))
         #expect(Set(a.map(\.id)).count == a.count)
         let r = Regression(suite: .default)
-        #expect(a.count == r.configs.count * r.shapes.count * r.masks.count)
+        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count } * r.shapes.count * r.masks.count)
+        // Every tile shape of a config with several (§3.1).
+        #expect(r.configs.contains { $0.tileShapes == 3 } && Set(a.map(\.tileShape.height)).isSuperset(of: [8, 4, 2]))
         #expect(Set(r.shapes.map(\.kernel)) == [1, 3, 5] && Set(r.shapes.map(\.stride)) == [1, 2])
         // Few input channels and maps of one or a few tiles (issue 12's layers).
         #expect(Set(r.shapes.map(\.inChannels)).isSuperset(of: [1, 3, 4]))

@@ -33,6 +33,9 @@ final class AcceleratorContext {
     let cntW = 16
     /// Halo banks (tileH·tileW).
     var nBanks: Int { tH * tW }
+    /// Tile shapes (§3.1) and the most tiles of a group: 4^(shapes−1) at the smallest shape.
+    var levels: Int { cfg.tileShapes }
+    var maxSlots: Int { 1 << (2 * (cfg.tileShapes - 1)) }
     /// Address widths: halo bank (two halves), weight bank, bias RAM, byte-sliced residual/output RAM.
     var awI: Int { Memory.addressWidth(depth: 2 * DI) }
     var awW: Int { Memory.addressWidth(depth: DW) }

@@ -19,8 +19,10 @@ public struct AcceleratorLimits: Hashable, Sendable {
     }
     public static let standard = AcceleratorLimits()
 
+    /// Tiles of the largest map at the config's smallest tile shape.
     public func maxTiles(_ c: HardwareConfig) -> Int {
-        ((maxMapSize + c.tileH - 1) / c.tileH) * ((maxMapSize + c.tileW - 1) / c.tileW)
+        let h = c.tileH >> (c.tileShapes - 1), w = c.tileW >> (c.tileShapes - 1)
+        return ((maxMapSize + h - 1) / h) * ((maxMapSize + w - 1) / w)
     }
     /// Mask words the register holds.
     public func maxMaskWords(_ c: HardwareConfig) -> Int {
@@ -66,9 +68,6 @@ public struct AcceleratorGenerator {
             throw AcceleratorGeneratorError(message: "lanesK \(c.lanesK) > memBytesPerCycle \(c.memBytesPerCycle): the byte-sliced output buffer needs lanesK ≤ B")
         }
         if c.weightBankDepth < 2 { throw AcceleratorGeneratorError(message: "weight bank depth \(c.weightBankDepth) < 2 words") }
-        if c.tileShapes > 1 {
-            throw AcceleratorGeneratorError(message: "tileShapes \(c.tileShapes): the RTL generator supports one tile shape so far (tileShapes 1); several tile shapes run in the model only (simulate, sweep, report) until the RTL of docs/microarchitecture.md §3.1 is generated (issue 12)")
-        }
         if limits.maxMapSize < 1 || limits.maxMapSize > 32768 { throw AcceleratorGeneratorError(message: "maxMapSize \(limits.maxMapSize) must be in 1...32768") }
         if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {
             throw AcceleratorGeneratorError(message: "maxKernel \(limits.maxKernel) must be odd in 1...15")

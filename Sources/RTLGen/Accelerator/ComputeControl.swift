@@ -1,19 +1,22 @@
 /// Compute engine control (§7.4): tile and step sequencing, stage 0 of the P = 3 pipeline (the halo
 /// bank and weight bank read addresses per §6.2/§6.3, the out-of-map flags) (`<prefix>compute_control`).
 ///
-/// A tile starts when `loaded` offers it and, from the third tile on, `stored` offers the output
-/// half it will write (the store of the tile two before it is complete): both are taken in the
-/// start cycle.
+/// A tile group (§3.1; one tile at one shape) starts when `loaded` offers it and, from the third
+/// group on, `stored` offers the output half it will write (the store of the group two before it is
+/// complete): both are taken in the start cycle. The group's tiles come from the port sequencer's
+/// ring (`group`).
 struct ComputeControl: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k", "s2", "h", "w", "pad", "cw", "nc", "t", "kc", "k2cw", "cscw").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k", "s2", "h", "w", "pad", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
+        let groupRd = m.ports(ch.groupRead.name, ch.groupRead.bundle)
+        let group = m.ports(ch.group.name, ch.group.bundle.flipped)
         let haloRd = m.ports(ch.haloRead.name, ch.haloRead.bundle)
         let weightRd = m.ports(ch.weightRead.name, ch.weightRead.bundle)
         let stepOut = m.ports(ch.step.name, ch.step.bundle)
@@ -24,7 +27,6 @@ struct ComputeControl: AcceleratorEngine {
 
         let cpTile = m.reg("cp_tile", width: cntW, reset: 0)
         let cpRunning = m.reg("cp_running", width: 1, reset: 0)
-        let cpTy = m.reg("cp_ty_r", width: cntW, reset: 0), cpTx = m.reg("cp_tx_r", width: cntW, reset: 0)
         let cpG = m.reg("cp_kgroup", width: 16, reset: 0), cpK = m.reg("cp_k", width: 24, reset: 0)
         let chunk = m.reg("cp_chunk", width: 16, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
         let idle = m.wire("cp_idle", inTiles && !cpRunning)
@@ -40,7 +42,6 @@ struct ComputeControl: AcceleratorEngine {
         let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
         let tileEnd = m.wire("cp_tile_end", slotEnd && gE + 1 == pG)
         m.clocked("cp_fsm") { p in
-            p.when(cpStart) { p.assign(cpTy, loaded["ty"]); p.assign(cpTx, loaded["tx"]) }
             p.when(runE) {
                 p.when(slotEnd) {
                     p.assign(cpK, 0); p.assign(chunk, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, gE + 1)
@@ -58,10 +59,11 @@ struct ComputeControl: AcceleratorEngine {
         m.assign(status["running"], cpRunning); m.assign(status["start"], cpStart); m.assign(status["issue"], cpIssue)
         m.assign(ev["compute_start"], cpStart)
 
-        // ---- stage 0: bank addresses ----
-        let cty = m.wire("cp_ty", mux(cpRunning, cpTy, loaded["ty"])), ctx_ = m.wire("cp_tx", mux(cpRunning, cpTx, loaded["tx"]))
-        let yo = m.wire("cp_yo", umul(cty, k(tH, 18), 18)), xo = m.wire("cp_xo", umul(ctx_, k(tW, 18), 18))
-        let y0 = m.wire("cp_y0", mux(dS2, yo << 1, yo) - dPad.fit(18)), x0 = m.wire("cp_x0", mux(dS2, xo << 1, xo) - dPad.fit(18))
+        // ---- stage 0: bank addresses and out-of-map flags ----
+        // The group being started or computed is group cp_tile: its tiles from the ring (§3.1).
+        let dShape = layer["shape"], levels = ctx.levels, maxQ = ctx.maxSlots
+        m.assign(groupRd["index"], cpTile.trunc(2))
+        let gTy = fields(group["ty"], width: cntW), gTx = fields(group["tx"], width: cntW)
         let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2, kxE >> 1, kxE).fit(8))
         let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
         let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
@@ -70,18 +72,27 @@ struct ComputeControl: AcceleratorEngine {
         let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
         let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
         let half = cpTile[0]
-        // Bank (by, bx) reads address rowTerm[by] + colTerm[bx] + word (+ DI in the second half).
+        /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
+        /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
+        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2).
+        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, stride: Signal, regionScale: Bool) -> Expr {
+            let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
+            m.allowUnused(p)  // its low bits only, below n
+            var slotTerms: [Expr] = [], carries: [Expr] = []
+            for l in 0..<levels {
+                let h = n >> l
+                let (ql, ll) = m.udiv("\(name)_l\(l)", p, k(h, 8), qbits: max(l, 1))
+                carries.append(ll.fit(8) + r >= n)
+                slotTerms.append(umul(regionScale ? (ql.fit(8) << l) : ql.fit(8), layer["region"], 32))
+            }
+            let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
+            let slotRow = m.wire("\(name)_slot", mux(dS2, (qq << 1) | parity.fit(8), qq))
+            let term = umul(slotRow, stride, 32)
+            return levels == 1 ? term : term + ctx.byShape(dShape, slotTerms)
+        }
         var rowTerm: [Expr] = [], colTerm: [Expr] = []
-        for by in 0..<tH {
-            let q = qa.fit(8) + mux(k(by, 8) < raW, k(1, 8), k(0, 8))
-            let rs = m.wire("cp_rs_\(by)", mux(dS2, (q << 1) | kyE[0].fit(8), q))
-            rowTerm.append(umul(rs, layer["cscw"], 32))
-        }
-        for bx in 0..<tW {
-            let q = qb.fit(8) + mux(k(bx, 8) < rbW, k(1, 8), k(0, 8))
-            let cs = m.wire("cp_cs_\(bx)", mux(dS2, (q << 1) | kxE[0].fit(8), q))
-            colTerm.append(umul(cs, dCW, 32))
-        }
+        for by in 0..<tH { rowTerm.append(bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], stride: layer["cscw"], regionScale: true)) }
+        for bx in 0..<tW { colTerm.append(bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], stride: dCW, regionScale: false)) }
         let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
         let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
         m.assign(haloRd["en"], cpIssue)
@@ -94,31 +105,47 @@ struct ComputeControl: AcceleratorEngine {
         // in the pass's half of the weight banks (§7.2)
         m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx
                                     + mux(seq["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
-        var rowOk: [Expr] = [], colOk: [Expr] = []
-        for py in 0..<tH {
-            let y = y0 + (mux(dS2, k(2 * py, 18), k(py, 18)) + kyE.fit(18))
-            rowOk.append(!(y.asSigned < 0) && y.asSigned < layer["h"].fit(18).asSigned)
+        // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
+        // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
+        let inside = { (origin: Expr, local: Int, kk: Signal, size: Signal) -> Expr in
+            let v = origin + (mux(dS2, k(2 * local, 18), k(local, 18)) + kk.fit(18))
+            return !(v.asSigned < 0) && v.asSigned < size.fit(18).asSigned
         }
-        for px in 0..<tW {
-            let x = x0 + (mux(dS2, k(2 * px, 18), k(px, 18)) + kxE.fit(18))
-            colOk.append(!(x.asSigned < 0) && x.asSigned < layer["w"].fit(18).asSigned)
+        var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
+        for l in 0..<levels {
+            let h = tH >> l, w = tW >> l
+            var rowOk: [[Expr]] = [], colOk: [[Expr]] = []
+            for q in 0..<(1 << (2 * l)) {
+                let oy = umul(gTy[q], k(h, 18), 18), ox = umul(gTx[q], k(w, 18), 18)
+                let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(18))
+                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2, ox << 1, ox) - dPad.fit(18))
+                let used = levels == 1 ? k(1, 1) : (k(q, bitsFor(maxQ)) < group["n"])
+                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, layer["h"])).expr })
+                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, layer["w"])).expr })
+            }
+            for py in 0..<tH { for px in 0..<tW {
+                let q = (py / h) * (1 << l) + px / w
+                okByLevel[l].append(rowOk[q][py % h] && colOk[q][px % w])
+            } }
         }
+        if levels == 1 { m.allowUnused(group["n"]) }
+        let peOk = (0..<(tH * tW)).map { i in ctx.byShape(dShape, (0..<levels).map { okByLevel[$0][i] }) }
         // ---- stage-1 control registers: the step channel ----
         let p1Valid = m.reg("p1_valid", width: 1, reset: 0)
         let p1First = m.reg("p1_first", width: 1), p1Last = m.reg("p1_last", width: 1), p1LastG = m.reg("p1_last_g", width: 1)
         let p1G = m.reg("p1_g", width: 16), p1Half = m.reg("p1_half", width: 1), p1Off = m.reg("p1_byte_off", width: 8)
         let p1Ra = m.reg("p1_ra", width: 8), p1Rb = m.reg("p1_rb", width: 8)
-        let p1RowOk = m.reg("p1_row_ok", width: tH), p1ColOk = m.reg("p1_col_ok", width: tW)
+        let p1PeOk = m.reg("p1_pe_ok", width: tH * tW)
         m.clocked("pipe_stage0") { p in
             p.assign(p1Valid, cpIssue && inTiles)
         }
         m.clocked("pipe_stage0_data", resetless: true) { p in
             p.assign(p1First, kE == 0); p.assign(p1Last, kE + 1 == layer["t"]); p.assign(p1LastG, gE + 1 == pG)
             p.assign(p1G, gE); p.assign(p1Half, half); p.assign(p1Off, byteOff); p.assign(p1Ra, raW); p.assign(p1Rb, rbW)
-            p.assign(p1RowOk, cat(rowOk.reversed())); p.assign(p1ColOk, cat(colOk.reversed()))
+            p.assign(p1PeOk, cat(peOk.reversed()))
         }
         for (f, r) in [("valid", p1Valid), ("first", p1First), ("last", p1Last), ("last_g", p1LastG), ("g", p1G), ("half", p1Half),
-                       ("byte_off", p1Off), ("ra", p1Ra), ("rb", p1Rb), ("row_ok", p1RowOk), ("col_ok", p1ColOk)] {
+                       ("byte_off", p1Off), ("ra", p1Ra), ("rb", p1Rb), ("pe_ok", p1PeOk)] {
             m.assign(stepOut[f], r)
         }
         m.allowPartlyReadInputs()

@@ -58,6 +58,8 @@ struct EngineChannels {
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
             F("tw", width: 16, doc: "tiles per row"), F("mw", width: 16, doc: "mask words"),
+            F("shape", width: w("LAYER0", "shape"), doc: "tile shape s: tiles of (tileH >> s)x(tileW >> s), groups of 4^s (§3.1)"),
+            F("region", width: 24, doc: "halo words of one tile per bank RS·CS·CW (§6.2)"),
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
@@ -113,13 +115,25 @@ struct EngineChannels {
 
     /// `tile`: the next active tile, offered by the scanner; the port sequencer's load grant takes it.
     var tile: EngineChannel {
-        EngineChannel(name: "tile", bundle: .stream(tileCoordinates), producer: "mask_scanner", consumers: ["port_sequencer"],
-                      doc: "the next active tile in raster order (§6.1)")
+        EngineChannel(name: "tile", bundle: .stream(tileCoordinates + [F("last", doc: "no active tile follows in the pass")]),
+                      producer: "mask_scanner", consumers: ["port_sequencer"], doc: "the next active tile in raster order (§6.1)")
     }
-    /// `loaded`: a tile whose halo (and residual) is in the buffers, in load order.
+    /// `loaded`: a tile group whose halos (and residuals) are in the buffers, in load order.
     var loaded: EngineChannel {
-        EngineChannel(name: "loaded", bundle: .stream(tileCoordinates), producer: "port_sequencer", consumers: ["compute_control"],
-                      doc: "a tile is loaded (FIFO of 2: its load may complete while the previous tile computes)")
+        EngineChannel(name: "loaded", bundle: .stream([]), producer: "port_sequencer", consumers: ["compute_control"],
+                      doc: "a tile group is loaded (token; FIFO of 2: its load may complete while the previous group computes)")
+    }
+    /// `group_rd` / `group`: the tiles of a group in flight (the port sequencer's ring of four groups).
+    var groupRead: EngineChannel {
+        EngineChannel(name: "group_rd", bundle: Bundle([F("index", width: 2, doc: "group number mod 4")]), producer: "compute_control",
+                      consumers: ["port_sequencer"], doc: "which group's tiles the compute engine reads (§3.1)")
+    }
+    var group: EngineChannel {
+        EngineChannel(name: "group", bundle: Bundle([
+            F("ty", width: ctx.cntW, count: ctx.maxSlots, doc: "tile row of each slot"),
+            F("tx", width: ctx.cntW, count: ctx.maxSlots, doc: "tile column of each slot"),
+            F("n", width: bitsFor(ctx.maxSlots), doc: "tiles in the group"),
+        ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
     }
     /// `stored`: an output buffer half was written back (a tile's last store request accepted).
     var stored: EngineChannel {
@@ -200,8 +214,8 @@ struct EngineChannels {
             F("first", doc: "the kgroup's first step (restart the accumulators)"), F("last", doc: "the kgroup's last step"),
             F("last_g", doc: "the tile's last kgroup"), F("g", width: 16, doc: "kgroup"), F("half", doc: "buffer half of the tile"),
             F("byte_off", width: 8, doc: "the lanesC chunk's byte in the word"), F("ra", width: 8, doc: "bank row rotation"),
-            F("rb", width: 8, doc: "bank column rotation"), F("row_ok", count: ctx.tH, doc: "PE row inside the map"),
-            F("col_ok", count: ctx.tW, doc: "PE column inside the map"),
+            F("rb", width: 8, doc: "bank column rotation"),
+            F("pe_ok", count: ctx.nBanks, doc: "PE (py, px)'s operand is inside the map (element py·tileW + px)"),
         ]), producer: "compute_control", consumers: ["pe_array"], doc: "one compute step, one cycle after its bank reads")
     }
     /// `acc`: a kgroup's accumulators are in the shadow registers.
@@ -228,7 +242,7 @@ struct EngineChannels {
 
     /// Every channel, in the order of the docs table.
     var all: [EngineChannel] {
-        [registers, layer, sequencer, burst, burstResponse, maskBeat, weightBeat, passDone, tile, loaded, stored, requantized,
+        [registers, layer, sequencer, burst, burstResponse, maskBeat, weightBeat, passDone, tile, loaded, groupRead, group, stored, requantized,
          haloWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualWrite, residualRead, residual,
          outputWrite, outputRead, output, step, accumulators, transferStatus, computeStatus]
     }

@@ -120,3 +120,22 @@ extension AcceleratorContext {
         }
     }
 }
+
+extension AcceleratorContext {
+    /// `values[s]` for the layer's tile shape s (§3.1), one value per shape of the config.
+    func byShape(_ shape: some ExprConvertible, _ values: [Expr]) -> Expr {
+        values.count == 1 ? values[0] : select(shape.expr.asUnsigned, values)
+    }
+    /// The PE-array origin (row, column) of group slot `slot` at the layer's shape (§3.1):
+    /// ((slot ÷ 2^s)·(tileH >> s), (slot mod 2^s)·(tileW >> s)), `w` bits each.
+    func slotOrigin(_ shape: some ExprConvertible, _ slot: some ExprConvertible, _ w: Int) -> (row: Expr, col: Expr) {
+        let sl = slot.expr.asUnsigned
+        let rows = (0..<levels).map { l in umul(sl >> l, k(tH >> l, w), w) }
+        let cols = (0..<levels).map { l in umul(l == 0 ? k(0, 1) : sl.fit(l), k(tW >> l, w), w) }
+        return (byShape(shape, rows), byShape(shape, cols))
+    }
+    /// t·(tile >> s): the first output row (column) of tile row (column) t at the layer's shape.
+    func tileOrigin(_ shape: some ExprConvertible, _ t: some ExprConvertible, tile: Int, _ w: Int) -> Expr {
+        byShape(shape, (0..<levels).map { l in umul(t, k(tile, w), w) >> l })
+    }
+}

@@ -30,15 +30,27 @@ struct LayerParams: AcceleratorEngine {
         let K2 = m.wire("c_k2", umul(K, K, 8))
         let T = m.wire("c_t", umul(K2, NC, 24))
         let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
-        let HH = m.wire("c_hh", (umul(k(tH - 1, 8), mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
-        let HWd = m.wire("c_hw", (umul(k(tW - 1, 8), mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
-        // CS = (((HW−1)÷S)÷tileW + 1)·S
+        // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
+        let shape = field("LAYER0", "shape")
+        let levels = cfg.tileShapes
+        func byShape(_ values: [Expr]) -> Expr { ctx.byShape(shape, values) }
+        let hm1 = m.wire("c_h_m1", byShape((0..<levels).map { k((tH >> $0) - 1, 8) }))
+        let wm1 = m.wire("c_w_m1", byShape((0..<levels).map { k((tW >> $0) - 1, 8) }))
+        let HH = m.wire("c_hh", (umul(hm1, mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
+        let HWd = m.wire("c_hw", (umul(wm1, mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
+        // CS = (((HW−1)÷S)÷tileW + 1)·S, RS likewise: a tile's region R = RS·CS·CW words per bank (§6.2)
         let hwS = m.wire("c_hw_s", mux(s2, (HWd - 1) >> 1, HWd - 1))
         let csq = m.udiv("c_csdiv", hwS, k(tW, 8), qbits: 8).q
         let CS = m.wire("c_cs", mux(s2, (csq + 1) << 1, csq + 1))
+        let hhS = m.wire("c_hh_s", mux(s2, (HH - 1) >> 1, HH - 1))
+        let rsq = m.udiv("c_rsdiv", hhS, k(tH, 8), qbits: 8).q
+        let RS = m.wire("c_rs", mux(s2, (rsq + 1) << 1, rsq + 1))
         let maxTiles = ctx.limits.maxTiles(cfg)
-        let TH = m.udiv("c_thdiv", Ho.zext(17) + (tH - 1), k(tH, 17), qbits: 17).q.fit(16)
-        let TW = m.udiv("c_twdiv", Wo.zext(17) + (tW - 1), k(tW, 17), qbits: 17).q.fit(16)
+        // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
+        let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
+        let woS = m.wire("c_wo_s", byShape((0..<levels).map { Wo.zext(17 + levels) << $0 }))
+        let TH = m.udiv("c_thdiv", hoS + (tH - 1), k(tH, 17 + levels), qbits: 17 + levels).q.fit(16)
+        let TW = m.udiv("c_twdiv", woS + (tW - 1), k(tW, 17 + levels), qbits: 17 + levels).q.fit(16)
         let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
         let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
         let pc = field("PASS", "pc")
@@ -46,13 +58,13 @@ struct LayerParams: AcceleratorEngine {
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
-                             || act == 3 || M == 0 || Sh == 0)
+                             || act == 3 || M == 0 || Sh == 0 || shape >= levels)
         dreg("k", K); dreg("s2", s2); dreg("h", H); dreg("w", W)
         dreg("cout", Cout); dreg("ho", Ho); dreg("wo", Wo)
         dreg("pad", K >> 1); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
-        dreg("tw", TW); dreg("mw", Mw)
+        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("region", umul(umul(RS, CS, 16), CW, 24))
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("error", err)

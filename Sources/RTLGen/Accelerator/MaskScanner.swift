@@ -28,7 +28,8 @@ struct MaskScanner: AcceleratorEngine {
         let scanJ = m.reg("scan_bit_index", width: lgWb, reset: 0)  // the registered tile's bit in the current word
         let scanTy = m.reg("scan_ty", width: cntW, reset: 0)
         let scanTx = m.reg("scan_tx", width: cntW, reset: 0)
-        m.assign(tile["valid"], scanValid); m.assign(tile["ty"], scanTy); m.assign(tile["tx"], scanTx)
+        let scanLast = m.reg("scan_last", width: 1, reset: 0)  // no pending tile after this one (a group's end, §3.1)
+        m.assign(tile["valid"], scanValid); m.assign(tile["ty"], scanTy); m.assign(tile["tx"], scanTx); m.assign(tile["last"], scanLast)
         let granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
         let nonEmpty = m.reg("mask_nonempty", width: maxMw)
         let curWord = m.reg("scan_cur_word", width: idxW, reset: 0)
@@ -56,14 +57,16 @@ struct MaskScanner: AcceleratorEngine {
         let j = m.wire("scan_next", cat(curWord, bIdx.fit(lgWb)))
         // j may need more than cntW bits (many small tiles): the quotient ty and the remainder tx do not.
         let (ty, tx) = m.udiv("scan_div", j.fit(max(cntW, j.width)), layer["tw"], qbits: cntW)
+        let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
+        let moreInWord = m.wire("scan_more_in_word", (curBits & ~(one << bIdx.fit(lgWb))).reduceOr())
 
         // ---- a grant clears the granted bit; an emptied word gives way to the next non-empty one ----
-        let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
         let cleared = m.wire("scan_cur_cleared", curBits & ~(one << scanJ))
         let remaining = ctx.faultSkipSecondTile(in: m, cleared, granted: granted, inTiles: inTiles)
         let emptied = m.wire("scan_cur_emptied", !remaining.reduceOr())
         m.clocked("scanner") { p in
             p.assign(scanValid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(cntW))
+            p.assign(scanLast, !moreInWord && !nextAny)
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
             // Each mask word arrives once per layer, after START cleared the vector: set its bit.
             p.when(beat["valid"]) { p.assign(nonEmpty, nonEmpty | (word.reduceOr().zext(maxMw) << rspIdx.fit(idxW))) }

@@ -28,7 +28,7 @@ struct PEArray: AcceleratorEngine {
         let operands = m.wire("pe_operands", width: nBanks * lw)
         m.instanceArray(try operandRow(), name: "operand_row", dimensions: [("y", tH)], connections: [
             "chunks": .shared(haloChunks), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
-            "row_ok": .slice(step["row_ok"], over: "y"), "col_ok": .shared(step["col_ok"]), "operands": .slice(operands),
+            "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(operands),
         ])
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
@@ -67,12 +67,12 @@ struct PEArray: AcceleratorEngine {
         let name = names.block("operand_row")
         let (tH, tW, lw) = (self.tH, self.tW, 8 * LC)
         return try ctx.block(name, documentation: """
-            Operands of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero outside the map.
+            Operands of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero where `ok` is low (outside the map, or an empty group slot).
             chunks: the \(tH)x\(tW) banks' chunks, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
             """) { r in
             let chunks = r.input("chunks", width: tH * tW * lw)
             let ra = r.input("ra", width: 8), rb = r.input("rb", width: 8), row = r.input("row", width: 8)
-            let rowOk = r.input("row_ok"), colOk = r.input("col_ok", width: tW)
+            let ok = r.input("ok", width: tW)
             let out = r.output("operands", width: tW * lw)
             let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
             let t = r.wire("bank_row_sum", ra + row)
@@ -82,7 +82,7 @@ struct PEArray: AcceleratorEngine {
             for px in 0..<tW {
                 let u = rb + px
                 let ci = mux(u >= tW, u - tW, u).fit(cbits)
-                ops.append(r.wire("opnd_\(px)", mux(rowOk && colOk[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
+                ops.append(r.wire("opnd_\(px)", mux(ok[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
             }
             r.assign(out, cat(ops.reversed()))
             if tH == 1 { r.allowUnused(bankRow) }  // one bank row: no rotation

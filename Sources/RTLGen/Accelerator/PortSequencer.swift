@@ -3,11 +3,14 @@
 /// the store engine (pixel/word walker with byte strobes for the pass channels) and the DRAM port
 /// (request mux, read window) (`<prefix>port_sequencer`).
 ///
-/// It takes tiles from the scanner's `tile` stream, offers loaded tiles on `loaded` and freed
-/// output halves on `stored` (each through a FIFO of 2), and stores a tile when `requantized`
-/// offers it. The FIFOs never fill: a tile is loaded only when the tile two before it is
-/// requantized, and its compute starts only when the tile two before it is stored, so at most two
-/// loads (two stores) are ahead of the compute engine.
+/// Transfers move tile groups (§3.1; one tile at one shape): a load takes its group's tiles from
+/// the scanner's `tile` stream one by one, a cycle each, and walks each tile's requests; a store
+/// walks the requests of all the group's tiles. The tiles of the four groups in flight live in a
+/// ring (group number mod 4), which the store walker and the compute engine (`group`) read. It
+/// offers loaded groups on `loaded` and freed output halves on `stored` (each a token through a
+/// FIFO of 2), and stores a group when `requantized` offers it. The FIFOs never fill: a group is
+/// loaded only when the group two before it is requantized, and its compute starts only when the
+/// group two before it is stored, so at most two loads (two stores) are ahead of the compute engine.
 struct PortSequencer: AcceleratorEngine {
     let ctx: AcceleratorContext
 
@@ -22,13 +25,15 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res", "resident").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "word_base", "words", "o0_mod_b").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
         let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle)
         let tile = m.ports(ch.tile.name, ch.tile.bundle.flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle)
+        let groupRd = m.ports(ch.groupRead.name, ch.groupRead.bundle.flipped)
+        let group = m.ports(ch.group.name, ch.group.bundle)
         let stored = m.ports(ch.stored.name, ch.stored.bundle)
         let requantized = m.ports(ch.requantized.name, ch.requantized.bundle.flipped)
         let haloWr = m.ports(ch.haloWrite.name, ch.haloWrite.bundle)
@@ -40,6 +45,10 @@ struct PortSequencer: AcceleratorEngine {
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         let dS2 = layer["s2"], dPad = layer["pad"], dCW = layer["cw"], dCOW = layer["cow"], dWo = layer["wo"], dRes = layer["res"]
         let pOW = seq["words"], pBase = seq["word_base"]
+        let dShape = layer["shape"]
+        let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
+        // the last slot of a group, 4^s − 1
+        let lastSlot = m.wire("group_last_slot", ctx.byShape(dShape, (0..<ctx.levels).map { k((1 << (2 * $0)) - 1, sb) }))
         // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
         let skipHalo = m.wire("ld_skip_halo", layer["resident"] && seq["o0"] != 0)
         let noneLoad = m.wire("ld_none", skipHalo && !dRes)
@@ -47,13 +56,15 @@ struct PortSequencer: AcceleratorEngine {
         /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
         func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible, xShift: Int = 0) -> TileGeom {
             func side(_ s: String, _ t: Expr, _ tile: Int, _ inSize: Signal, _ halo: Signal, _ outSize: Signal, shift: Int = 0) -> (Expr, Expr, Expr, Expr) {
-                let o = m.wire("\(name)_\(s)o", umul(t, k(tile, 18), 18))
+                // at the layer's shape: tiles of tile >> s
+                let o = m.wire("\(name)_\(s)o", ctx.tileOrigin(dShape, t, tile: tile, 18))
+                let size = ctx.byShape(dShape, (0..<ctx.levels).map { k(tile >> $0, 18) })
                 let start = m.wire("\(name)_\(s)0", ctx.faultShifted(mux(dS2, o << 1, o) - dPad.fit(18), by: shift))
                 let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, 18), start))
                 let end = start + halo.fit(18)
                 let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
                 let rem = outSize.fit(18) - o
-                let v = m.wire("\(name)_v\(s)", mux(rem > tile, k(tile, 18), rem))
+                let v = m.wire("\(name)_v\(s)", mux(rem > size, size, rem))
                 for w in [o, start, lo, hi, v] { m.allowUnused(w) }
                 return (start.expr, lo.expr, hi.expr, v.expr)
             }
@@ -111,31 +122,46 @@ struct PortSequencer: AcceleratorEngine {
         let xState = m.reg("xfer_issue", width: 1, reset: 0)
         let xIsStore = m.reg("xfer_is_store", width: 1, reset: 0)
         let xFirst = m.reg("xfer_first", width: 1, reset: 0)
-        // A load of no requests: its issue state lasts one cycle and presents nothing.
-        let xNone = m.reg("xfer_none", width: 1, reset: 0)
         let li = m.reg("loads_granted", width: cntW, reset: 0)
         let si = m.reg("stores_granted", width: cntW, reset: 0)
         let lastWasLoad = m.reg("last_was_load", width: 1, reset: 0)
         let loadsDone = m.reg("loads_done", width: cntW, reset: 0)
-        // The tiles of the transfers in flight (a ring of 4, slot = tile number mod 4): packed
-        // registers, slot i at element i.
-        let ringTyR = m.reg("ring_ty", width: 4 * cntW, reset: 0), ringTxR = m.reg("ring_tx", width: 4 * cntW, reset: 0)
+        // A tile of no requests: one idle cycle after its take, presenting nothing.
+        let xNone = m.reg("xfer_none", width: 1, reset: 0)
+        // A load takes its group's next tile in this cycle (no request); the slot of the tile whose
+        // requests are presented; whether that tile is its group's last.
+        let ldTake = m.reg("ld_take", width: 1, reset: 0)
+        let ldSlot = m.reg("ld_slot", width: sb, reset: 0)
+        let ldGroupLast = m.reg("ld_group_last", width: 1, reset: 0)
+        // The tiles of the groups in flight (a ring of 4, entry = group number mod 4): packed
+        // registers, tile (group e, slot k) at element e·maxSlots + k; the tile count of each group.
+        // (no reset: an entry is written when its tile is taken, before anything reads it)
+        let ringTyR = m.reg("ring_ty", width: 4 * maxQ * cntW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * cntW)
         let ringTy = fields(ringTyR, width: cntW), ringTx = fields(ringTxR, width: cntW)
+        let nW = bitsFor(maxQ)
+        let ringNR = m.reg("ring_n", width: 4 * nW, reset: 0)
+        let ringN = fields(ringNR, width: nW)
         let readSlot = m.wire("mem_read_slot")
 
         let wantStore = m.wire("xfer_want_store", mux(tile["valid"], li >= 3 && lastWasLoad, k(1, 1)))
-        // A load of tile n reuses the halo half of tile n − 2: it waits until that tile is requantized.
+        // A load of group n reuses the halo half of group n − 2: it waits until that group is requantized.
         // Loads and stores alternate after L2, so when a load is considered at most one requantized
-        // tile (tile li − 2) is not yet stored: it is the one `requantized` offers.
+        // group (group li − 2) is not yet stored: it is the one `requantized` offers.
         let eligLoad = m.wire("xfer_elig_load", li <= si + 1 || requantized["valid"])
         let eligStore = m.wire("xfer_elig_store", requantized["valid"])
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
-        let grantNone = m.wire("grant_none", grantLoad && noneLoad)  // complete at the grant: loaded now
-        m.assign(tile["ready"], grantLoad)
+        // the grant takes a group's first tile; each later tile is taken in a cycle of its own (the
+        // scanner offers it: it follows the previous take by at least two cycles)
+        let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake)
+        let taken = m.wire("ld_tile_taken", grantLoad || takeNext)
+        let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
+        let takeLast = m.wire("ld_take_last", takeSlot == lastSlot || tile["last"])
+        let noneDone = m.wire("ld_none_done", taken && noneLoad && takeLast)  // a group of no requests: loaded now
+        m.assign(tile["ready"], taken)
         m.assign(requantized["ready"], grantStore)
-        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore && !xNone)
+        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore && !xNone && !ldTake)
         let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
         // A transfer's request is presented in every cycle of its issue state (a load's only while a
         // read slot is free) and advances its walker when the port accepts it. The burst (MASK,
@@ -151,73 +177,98 @@ struct PortSequencer: AcceleratorEngine {
         let storeAccept = m.wire("st_accept", storeValid && req["ready"])
 
         // ---- load request walker ----
-        let lq = loadWalker("ldq", initNow: grantLoad.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, step: loadAccept.expr)
-        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(umul(lq.ty, k(tH, 32), 32) + lq.r.fit(32), dWo, 32)
-            + umul(lq.tx, k(tW, 32), 32) + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
+        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, step: loadAccept.expr)
+        let ldOy = ctx.tileOrigin(dShape, lq.ty, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx, tile: tW, 32)
+        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(ldOy + lq.r.fit(32), dWo, 32)
+            + ldOx + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
         let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul(umul(lq.y, layer["w"], 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
         let loadAddr = m.wire("ldq_addr", mux(lq.inRes, resA, haloA))
         let ldLast = m.wire("ldq_last_req", loadAccept && lq.last)
 
-        // ---- load response walker ----
+        // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
         // Responses come back in request order; each read in flight is tagged burst or tile when accepted.
         let tagValid = m.wire("rsp_tag_valid"), tagBurst = m.wire("rsp_tag_burst")
         let beat = m.wire("ldr_rsp", rsp["valid"] && tagValid && !tagBurst)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let rspLastW = m.wire("ldr_rsp_last_w")
-        let nextIdx = m.wire("ldr_next_index", (loadsDone + 1).trunc(2))
-        let fromRing = m.wire("ldr_init_ring", rspLastW && li > loadsDone + 1)
-        let fromGrant = m.wire("ldr_init_grant", !fromRing && grantLoad && !noneLoad && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: (fromRing || fromGrant),
-                            initTy: mux(fromRing, select(nextIdx, ringTy), tile["ty"]), initTx: mux(fromRing, select(nextIdx, ringTx), tile["tx"]),
-                            step: beat.expr)
+        let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
+        let takenTx = m.wire("ldr_taken_tx", width: cntW), takenSlot = m.wire("ldr_taken_slot", width: sb)
+        let takenLast = m.wire("ldr_taken_last")
+        let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
+        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, step: beat.expr)
+        let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         m.assign(rspLastW, beat && lr.last)
+        let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone)
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
-            p.assign(evLoadReadyR, rspLastW || grantNone)
-            p.when(fromRing || fromGrant) { p.assign(rActive, 1) }.elseWhen(rspLastW) { p.assign(rActive, 0) }
+            p.assign(evLoadReadyR, groupLoaded)
+            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast) }
+                .elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
-        // Halo write: bank ((hy÷S) mod tileH, (hx÷S) mod tileW), address (rs·CS + cs)·CW + w (§6.2)
+        let takenFifo = try ctx.block(names.block("taken_fifo")) {
+            try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
+                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile")], depth: cfg.maxOutstandingReads + 2)
+                .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
+        }
+        m.instance(takenFifo, name: "u_taken_fifo", connections: [
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && !noneLoad, "in_ty": tile["ty"], "in_tx": tile["tx"],
+            "in_slot": takeSlot, "in_last": takeLast,
+            "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast, "out_ready": pop,
+        ])
+        // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
+        // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
+        let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
         let hy = m.wire("ldr_hy", (lr.y - lr.geom.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.geom.x0).fit(8))
         let (qy, by) = m.udiv("ldr_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
         let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2, hx >> 1, hx), k(tW, 8), qbits: 8)
+        let byS = m.wire("ldr_by_sum", by.fit(8) + lrOy), bxS = m.wire("ldr_bx_sum", bx.fit(8) + lrOx)
+        let byW = m.wire("ldr_by", mux(byS >= tH, byS - tH, byS.expr)), bxW = m.wire("ldr_bx", mux(bxS >= tW, bxS - tW, bxS.expr))
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
         let cs = m.wire("ldr_cs", mux(dS2, cat(qx.fit(7), hx[0]), qx.fit(8)))
-        let hAddr = m.wire("ldr_halo_addr", umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
+        let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
         m.assign(haloWr["valid"], beat && !lr.inRes)
-        m.assign(haloWr["bank"], umul(by, k(tW, 8), 8) + bx.fit(8))
+        m.assign(haloWr["bank"], umul(byW, k(tW, 8), 8) + bxW.fit(8))
         m.assign(haloWr["addr"], mux(loadsDone[0], hAddr + DI, hAddr).fit(ctx.awI))
-        // Residual write: memory (c, b) holds byte b of words of tile column c; address (half·tileH + r)·DO + j.
+        // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO
         m.assign(resWr["valid"], beat && lr.inRes)
-        m.assign(resWr["col"], lr.c.fit(8))
-        m.assign(resWr["addr"], (umul(mux(loadsDone[0], lr.r.fit(16) + tH, lr.r.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
+        m.assign(resWr["col"], (lr.c.fit(8) + lrOx).fit(8))
+        m.assign(resWr["addr"], (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
 
-        // ---- store walker ----
-        let sty = m.reg("st_ty", width: cntW, reset: 0), stx = m.reg("st_tx", width: cntW, reset: 0)
+        // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
+        let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
         let sHalf = m.reg("st_half", width: 1, reset: 0)
         let sr = m.reg("st_r", width: 18, reset: 0), sc = m.reg("st_c", width: 18, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
+        let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
+        let sty = m.wire("st_ty", select(ringIndex(sGroup.expr, sSlot.expr), ringTy))
+        let stx = m.wire("st_tx", select(ringIndex(sGroup.expr, sSlot.expr), ringTx))
+        let sN = m.wire("st_tiles", select(sGroup, ringN))
         let sg = tileGeom("st_g", ty: sty, tx: stx)
-        let sIdx = m.wire("st_ring_index", si.trunc(2))
         let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sg.vc)
         let srLast = m.wire("st_r_last", sr + 1 == sg.vr)
-        let stLast = m.wire("st_last", sjLast && scLast && srLast)
+        let stTileLast = m.wire("st_tile_last", sjLast && scLast && srLast)
+        let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)
         // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
         // cycle, then the next element when a request is accepted, the same one again when it is not)
         let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
         let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, 18), sc + 1), sc))
-        let nr = m.wire("st_next_r", mux(sjLast && scLast, sr + 1, sr))
+        let nr = m.wire("st_next_r", mux(stTileLast, k(0, 18), mux(sjLast && scLast, sr + 1, sr)))
+        let nSlot = m.wire("st_next_slot", mux(stTileLast, sSlot + 1, sSlot.expr).fit(sb))
         let colW = bitsFor(max(tW - 1, 1))
-        let rdR = m.wire("st_rd_r", mux(grantStore, k(0, 18), mux(storeAccept, nr, sr)).fit(8))
-        let rdC = m.wire("st_rd_c", mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(colW))
+        let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
+        let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
+        let rdR = m.wire("st_rd_r", (mux(grantStore, k(0, 18), mux(storeAccept, nr, sr)).fit(8) + rdOy).fit(8))
+        let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
         m.assign(outRd["addr"], (umul(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), k(DO, 16), 16) + rdJ).fit(awO))
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
-        let storeAddr = m.wire("st_addr", regs["base_output"] + umul(umul(umul(sty, k(tH, 32), 32) + sr.fit(32), dWo, 32)
-            + umul(stx, k(tW, 32), 32) + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
+        let stOy = ctx.tileOrigin(dShape, sty, tile: tH, 32), stOx = ctx.tileOrigin(dShape, stx, tile: tW, 32)
+        let storeAddr = m.wire("st_addr", regs["base_output"] + umul(umul(stOy + sr.fit(32), dWo, 32)
+            + stOx + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
         let o0ModB = seq["o0_mod_b"], pCur = seq["channels"]
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
@@ -227,54 +278,69 @@ struct PortSequencer: AcceleratorEngine {
         m.clocked("st_walk") { p in
             p.assign(rdCol, rdC)
             p.when(grantStore) {
-                p.assign(sty, select(sIdx, ringTy)); p.assign(stx, select(sIdx, ringTx)); p.assign(sHalf, si[0])
+                p.assign(sGroup, si.trunc(2)); p.assign(sSlot, 0); p.assign(sHalf, si[0])
                 p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)
-            }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj) }
+            }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj); p.assign(sSlot, nSlot) }
         }
         let outWord = m.wire("st_wdata", select(rdCol, fields(out["data"], width: 8 * B)))
         if tW == 1 { m.allowUnused(rdCol) }  // one tile column: nothing to select
+
+        // ---- the groups' tiles, for the compute engine ----
+        // slot kk of every group: entries e·maxSlots + kk; the group's entry selected
+        let slotOf = { (ring: [Expr], kk: Int) -> Expr in select(groupRd["index"], (0..<4).map { ring[$0 * maxQ + kk] }) }
+        m.assign(group["ty"], cat((0..<maxQ).reversed().map { slotOf(ringTy, $0) }))
+        m.assign(group["tx"], cat((0..<maxQ).reversed().map { slotOf(ringTx, $0) }))
+        m.assign(group["n"], select(groupRd["index"], ringN))
 
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
         let stLastReq = m.wire("st_last_req", storeAccept && stLast)
         m.assign(passDone["valid"], stLastReq && si == li && !tile["valid"])
+        let takeGroup = m.wire("ld_take_group", mux(grantLoad, li.trunc(2), (li - 1).trunc(2)))
+        let takeEntry = m.wire("ld_take_entry", ringIndex(takeGroup.expr, takeSlot.expr))
+        m.clocked("ring_write", resetless: true) { p in
+            p.when(taken) {
+                // ring entry (group, slot) takes the tile
+                p.assign(ringTyR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["ty"], ringTy[e]) }))
+                p.assign(ringTxR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["tx"], ringTx[e]) }))
+            }
+        }
         m.clocked("xfer_seq") { p in
             p.assign(evStoreEndR, stLastReq)
+            p.when(taken) {
+                // the group's count grows
+                p.assign(ringNR, cat((0..<4).reversed().map { g -> any ExprConvertible in mux(takeGroup == g, takeSlot.fit(nW) + 1, ringN[g]) }))
+                p.assign(ldSlot, takeSlot); p.assign(ldGroupLast, takeLast); p.assign(xNone, noneLoad); p.assign(ldTake, 0)
+            }
             p.when(grantLoad) {
-                // slot li mod 4 takes the granted tile
-                let slot = li.trunc(2)
-                p.assign(ringTyR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, tile["ty"], ringTy[i]) }))
-                p.assign(ringTxR, cat((0..<4).reversed().map { i -> any ExprConvertible in mux(slot == i, tile["tx"], ringTx[i]) }))
                 p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
-                p.assign(xNone, noneLoad)
             }
             p.when(grantStore) {
                 p.assign(si, si + 1); p.assign(lastWasLoad, 0); p.assign(xIsStore, 1); p.assign(xState, 1); p.assign(xFirst, 1)
             }
             p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
-            p.when(ldLast || stLastReq) { p.assign(xState, 0) }
-            p.when(xNone) { p.assign(xState, 0); p.assign(xNone, 0) }
-            p.when(rspLastW || grantNone) { p.assign(loadsDone, loadsDone + 1) }
+            // a tile's last request (or its idle cycle): the group ends, or its next tile is taken next cycle
+            p.when(ldLast || xNone) {
+                p.assign(xNone, 0)
+                p.when(ldGroupLast) { p.assign(xState, 0) }.otherwise { p.assign(ldTake, 1) }
+            }
+            p.when(stLastReq) { p.assign(xState, 0) }
+            p.when(groupLoaded) { p.assign(loadsDone, loadsDone + 1) }
             p.when(!inTiles) {
                 p.assign(xState, 0); p.assign(li, 0); p.assign(si, 0); p.assign(lastWasLoad, 0)
-                p.assign(loadsDone, 0); p.assign(xNone, 0)
+                p.assign(loadsDone, 0); p.assign(xNone, 0); p.assign(ldTake, 0)
             }
         }
-        // ---- loaded tiles and freed output halves, offered to the compute engine ----
-        let tileFifo = try ctx.block(names.block("tile_fifo")) {
-            try StreamFifo(name: names.block("tile_fifo"), payload: ch.tileCoordinates, depth: 2).module()
-        }
+        // ---- loaded groups and freed output halves, offered to the compute engine ----
         let tokenFifo = try ctx.tokenFifo()
         let clear = m.wire("xfer_clear", !inTiles)
-        m.instance(tileFifo, name: "u_loaded_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": clear, "in_valid": rspLastW || grantNone,
-            "in_ty": mux(grantNone, tile["ty"], lr.ty.expr), "in_tx": mux(grantNone, tile["tx"], lr.tx.expr),
-            "out_valid": loaded["valid"], "out_ty": loaded["ty"], "out_tx": loaded["tx"], "out_ready": loaded["ready"],
+        m.instance(tokenFifo, name: "u_loaded_fifo", connections: [
+            "clk": clk, "rst": rst, "clear": clear, "in_valid": groupLoaded, "out_valid": loaded["valid"], "out_ready": loaded["ready"],
         ])
         m.instance(tokenFifo, name: "u_stored_fifo", connections: [
             "clk": clk, "rst": rst, "clear": clear, "in_valid": stLastReq, "out_valid": stored["valid"], "out_ready": stored["ready"],
         ])
-        // a load holds the sequencer from its grant to its end, an idle cycle of no request included
+        // a load holds the sequencer from its grant to its end, take and idle cycles included
         m.assign(status["load_busy"], (xState && !xIsStore) || grantLoad)
         m.assign(status["drained"], li == loadsDone && !loaded["valid"])
 
@@ -303,7 +369,8 @@ struct PortSequencer: AcceleratorEngine {
             "out_valid": tagValid, "out_burst": tagBurst, "out_ready": rsp["valid"],
         ])
         m.assign(rsp["ready"], k(1, 1))
-        m.assign(ev["load_start"], (loadAccept && xFirst) || grantNone)
+        // a group's first accepted request, or the grant of a group of no requests
+        m.assign(ev["load_start"], (loadAccept && xFirst && !xIsStore) || (grantLoad && noneLoad))
         m.assign(ev["store_start"], storeAccept && xFirst)
         m.assign(ev["load_ready"], evLoadReadyR)
         m.assign(ev["store_end"], evStoreEndR)
