@@ -193,7 +193,7 @@ public struct Regression: Sendable {
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
-                                   inputBufferBytes: 2 * th * tw * B * 64, weightBufferBytes: lanesK * B * 64,
+                                   inputBufferBytes: 2 * th * tw * B * (64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
                                    tileShapes: tileShapes)
     }

@@ -9,6 +9,10 @@ extension HardwareConfig {
         if let v = tileW { c.tileW = v }
         if let v = lanesK { c.lanesK = v }
         if let v = lanesC { c.lanesC = v }
+        // as many of the base config's tile shapes as the tile divides into (halvings)
+        while c.tileShapes > 1 && (c.tileH % (1 << (c.tileShapes - 1)) != 0 || c.tileW % (1 << (c.tileShapes - 1)) != 0) {
+            c.tileShapes -= 1
+        }
         let B = c.memBytesPerCycle
         c.inputBufferBytes = 2 * c.tileH * c.tileW * B * max(inputBankDepth, 128)
         c.outputBufferBytes = 2 * c.tileH * c.tileW * B * max(outputWordsPerPixel, 16)

@@ -101,8 +101,8 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
     var clockMHz: Double?
     @Option(name: .customLong("tile-shapes"), help: ArgumentHelp(
-        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config).",
-        discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape). The RTL supports one shape so far (model only)."))
+        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 3).",
+        discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape; docs/microarchitecture.md §3.1)."))
     var tileShapes: Int?
 
     func resolve() throws -> HardwareConfig {

@@ -29,10 +29,12 @@ import AcceleratorSpec
         c.memLatency += 1
         #expect(c.contentHash != HardwareConfig.default.contentHash)
         // Key order in the input does not matter.
-        let shuffled = #"{"memLatency":20,"tileW":8,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
+        let shuffled = #"{"memLatency":20,"tileW":8,"tileShapes":3,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
         #expect(try HardwareConfig.fromJSON(Data(shuffled.utf8)).contentHash == HardwareConfig.default.contentHash)
         #expect(String(decoding: HardwareConfig.default.canonicalJSON(), as: UTF8.self) ==
-                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"maxOutstandingReads":32,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
+                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"maxOutstandingReads":32,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileShapes":3,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
+        // One shape is not written, so configs of one shape keep the hash they had before shapes.
+        #expect(!String(decoding: HardwareConfig.small.canonicalJSON(), as: UTF8.self).contains("tileShapes"))
     }
 
     @Test func validationErrorsNameTheField() throws {
@@ -184,6 +186,7 @@ import AcceleratorSpec
     @Test func shapeMismatchesAreRejected() throws {
         #expect(throws: (any Error).self) { try job(cin: 2, cout: 2, residual: false, mask: [true]) }  // 2x2 tiles over 3x3
         let j = try job(cin: 2, cout: 2, residual: false)
-        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: j, config: .default) }  // tile 2 vs 8
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: j, config: .small) }  // tile 2 vs 4 (one shape)
+        #expect(throws: Never.self) { try LayerPlan(job: j, config: .default) }  // 2x2 is one of the default's shapes
     }
 }

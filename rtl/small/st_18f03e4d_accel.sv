@@ -58,6 +58,8 @@ module st_18f03e4d_accel (
     logic [23:0]   layer_cscw;
     logic [15:0]   layer_tw;
     logic [15:0]   layer_mw;
+    logic [1:0]    layer_shape;
+    logic [23:0]   layer_region;
     logic          layer_res;
     logic [1:0]    layer_act;
     logic [15:0]   layer_m;
@@ -74,7 +76,6 @@ module st_18f03e4d_accel (
     logic [15:0]   seq_o0;
     logic [15:0]   seq_channels;
     logic [15:0]   seq_kgroups;
-    logic [15:0]   seq_word_base;
     logic [15:0]   seq_words;
     logic [15:0]   seq_o0_mod_b;
     logic [17:0]   seq_bias_lo;
@@ -93,18 +94,21 @@ module st_18f03e4d_accel (
     logic          tile_valid;
     logic [15:0]   tile_ty;
     logic [15:0]   tile_tx;
+    logic          tile_last;
     logic          tile_ready;
     logic          loaded_valid;
-    logic [15:0]   loaded_ty;
-    logic [15:0]   loaded_tx;
     logic          loaded_ready;
+    logic [1:0]    group_rd_index;
+    logic [31:0]   group_tiles;
+    logic          group_n;
     logic          stored_valid;
     logic          stored_ready;
     logic          requantized_valid;
     logic          requantized_ready;
-    logic          halo_wr_valid;
-    logic [7:0]    halo_wr_bank;
-    logic [8:0]    halo_wr_addr;
+    logic          in_wr_valid;
+    logic          in_wr_res;
+    logic [7:0]    in_wr_bank;
+    logic [8:0]    in_wr_addr;
     logic          halo_rd_en;
     logic [143:0]  halo_rd_addr;
     logic [2047:0] halo_data;
@@ -114,9 +118,6 @@ module st_18f03e4d_accel (
     logic          bias_rd_en;
     logic [39:0]   bias_rd_addr;
     logic [511:0]  bias_data;
-    logic          res_wr_valid;
-    logic [7:0]    res_wr_col;
-    logic [8:0]    res_wr_addr;
     logic          res_rd_en;
     logic [143:0]  res_rd_addr;
     logic [511:0]  res_data;
@@ -135,8 +136,7 @@ module st_18f03e4d_accel (
     logic [7:0]    step_byte_off;
     logic [7:0]    step_ra;
     logic [7:0]    step_rb;
-    logic [3:0]    step_row_ok;
-    logic [3:0]    step_col_ok;
+    logic [15:0]   step_pe_ok;
     logic          acc_valid;
     logic [15:0]   acc_g;
     logic          acc_half;
@@ -195,6 +195,8 @@ module st_18f03e4d_accel (
         .layer_cscw     (layer_cscw),
         .layer_tw       (layer_tw),
         .layer_mw       (layer_mw),
+        .layer_shape    (layer_shape),
+        .layer_region   (layer_region),
         .layer_res      (layer_res),
         .layer_act      (layer_act),
         .layer_m        (layer_m),
@@ -229,7 +231,6 @@ module st_18f03e4d_accel (
         .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),
         .seq_kgroups       (seq_kgroups),
-        .seq_word_base     (seq_word_base),
         .seq_words         (seq_words),
         .seq_o0_mod_b      (seq_o0_mod_b),
         .seq_bias_lo       (seq_bias_lo),
@@ -276,6 +277,7 @@ module st_18f03e4d_accel (
         .tile_valid      (tile_valid),
         .tile_ty         (tile_ty),
         .tile_tx         (tile_tx),
+        .tile_last       (tile_last),
         .tile_ready      (tile_ready)
     );
 
@@ -308,14 +310,14 @@ module st_18f03e4d_accel (
         .layer_hh          (layer_hh),
         .layer_hwid        (layer_hwid),
         .layer_cscw        (layer_cscw),
+        .layer_shape       (layer_shape),
+        .layer_region      (layer_region),
         .layer_res         (layer_res),
         .layer_resident    (layer_resident),
         .seq_phase         (seq_phase),
         .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),
-        .seq_word_base     (seq_word_base),
         .seq_words         (seq_words),
-        .seq_o0_mod_b      (seq_o0_mod_b),
         .burst_valid       (burst_valid),
         .burst_addr        (burst_addr),
         .burst_ready       (burst_ready),
@@ -324,21 +326,21 @@ module st_18f03e4d_accel (
         .tile_valid        (tile_valid),
         .tile_ty           (tile_ty),
         .tile_tx           (tile_tx),
+        .tile_last         (tile_last),
         .tile_ready        (tile_ready),
         .loaded_valid      (loaded_valid),
-        .loaded_ty         (loaded_ty),
-        .loaded_tx         (loaded_tx),
         .loaded_ready      (loaded_ready),
+        .group_rd_index    (group_rd_index),
+        .group_tiles       (group_tiles),
+        .group_n           (group_n),
         .stored_valid      (stored_valid),
         .stored_ready      (stored_ready),
         .requantized_valid (requantized_valid),
         .requantized_ready (requantized_ready),
-        .halo_wr_valid     (halo_wr_valid),
-        .halo_wr_bank      (halo_wr_bank),
-        .halo_wr_addr      (halo_wr_addr),
-        .res_wr_valid      (res_wr_valid),
-        .res_wr_col        (res_wr_col),
-        .res_wr_addr       (res_wr_addr),
+        .in_wr_valid       (in_wr_valid),
+        .in_wr_res         (in_wr_res),
+        .in_wr_bank        (in_wr_bank),
+        .in_wr_addr        (in_wr_addr),
         .out_rd_en         (out_rd_en),
         .out_rd_addr       (out_rd_addr),
         .out_data          (out_data),
@@ -349,9 +351,10 @@ module st_18f03e4d_accel (
     st_18f03e4d_halo_buffer u_halo_buffer (
         .clk           (clk),
         .mem_rsp_rdata (mem_rsp_rdata),
-        .halo_wr_valid (halo_wr_valid),
-        .halo_wr_bank  (halo_wr_bank),
-        .halo_wr_addr  (halo_wr_addr),
+        .in_wr_valid   (in_wr_valid),
+        .in_wr_res     (in_wr_res),
+        .in_wr_bank    (in_wr_bank),
+        .in_wr_addr    (in_wr_addr),
         .halo_rd_en    (halo_rd_en),
         .halo_rd_addr  (halo_rd_addr),
         .halo_data     (halo_data)
@@ -360,9 +363,10 @@ module st_18f03e4d_accel (
     st_18f03e4d_tile_buffers u_tile_buffers (
         .clk           (clk),
         .mem_rsp_rdata (mem_rsp_rdata),
-        .res_wr_valid  (res_wr_valid),
-        .res_wr_col    (res_wr_col),
-        .res_wr_addr   (res_wr_addr),
+        .in_wr_valid   (in_wr_valid),
+        .in_wr_res     (in_wr_res),
+        .in_wr_bank    (in_wr_bank),
+        .in_wr_addr    (in_wr_addr),
         .res_rd_en     (res_rd_en),
         .res_rd_addr   (res_rd_addr),
         .res_data      (res_data),
@@ -388,15 +392,18 @@ module st_18f03e4d_accel (
         .layer_kc         (layer_kc),
         .layer_k2cw       (layer_k2cw),
         .layer_cscw       (layer_cscw),
+        .layer_shape      (layer_shape),
+        .layer_region     (layer_region),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
         .seq_half         (seq_half),
         .loaded_valid     (loaded_valid),
-        .loaded_ty        (loaded_ty),
-        .loaded_tx        (loaded_tx),
         .loaded_ready     (loaded_ready),
         .stored_valid     (stored_valid),
         .stored_ready     (stored_ready),
+        .group_rd_index   (group_rd_index),
+        .group_tiles      (group_tiles),
+        .group_n          (group_n),
         .halo_rd_en       (halo_rd_en),
         .halo_rd_addr     (halo_rd_addr),
         .weight_rd_en     (weight_rd_en),
@@ -410,8 +417,7 @@ module st_18f03e4d_accel (
         .step_byte_off    (step_byte_off),
         .step_ra          (step_ra),
         .step_rb          (step_rb),
-        .step_row_ok      (step_row_ok),
-        .step_col_ok      (step_col_ok),
+        .step_pe_ok       (step_pe_ok),
         .compute_running  (compute_running),
         .compute_start    (compute_start),
         .compute_issue    (compute_issue),
@@ -432,8 +438,7 @@ module st_18f03e4d_accel (
         .step_byte_off (step_byte_off),
         .step_ra       (step_ra),
         .step_rb       (step_rb),
-        .step_row_ok   (step_row_ok),
-        .step_col_ok   (step_col_ok),
+        .step_pe_ok    (step_pe_ok),
         .acc_valid     (acc_valid),
         .acc_g         (acc_g),
         .acc_half      (acc_half),

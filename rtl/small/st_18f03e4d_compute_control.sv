@@ -14,15 +14,24 @@ module st_18f03e4d_compute_control (
     input  logic [23:0]  layer_kc,
     input  logic [23:0]  layer_k2cw,
     input  logic [23:0]  layer_cscw,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [1:0]   layer_shape,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [23:0]  layer_region,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
     input  logic         seq_half,
     input  logic         loaded_valid,
-    input  logic [15:0]  loaded_ty,
-    input  logic [15:0]  loaded_tx,
     output logic         loaded_ready,
     input  logic         stored_valid,
     output logic         stored_ready,
+    output logic [1:0]   group_rd_index,
+    input  logic [31:0]  group_tiles,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic         group_n,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic         halo_rd_en,
     output logic [143:0] halo_rd_addr,
     output logic         weight_rd_en,
@@ -36,8 +45,7 @@ module st_18f03e4d_compute_control (
     output logic [7:0]   step_byte_off,
     output logic [7:0]   step_ra,
     output logic [7:0]   step_rb,
-    output logic [3:0]   step_row_ok,
-    output logic [3:0]   step_col_ok,
+    output logic [15:0]  step_pe_ok,
     output logic         compute_running,
     output logic         compute_start,
     output logic         compute_issue,
@@ -47,8 +55,6 @@ module st_18f03e4d_compute_control (
     logic         in_tiles;
     logic [15:0]  cp_tile;
     logic         cp_running;
-    logic [15:0]  cp_ty_r;
-    logic [15:0]  cp_tx_r;
     logic [15:0]  cp_kgroup;
     logic [23:0]  cp_k;
     logic [15:0]  cp_chunk;
@@ -66,28 +72,56 @@ module st_18f03e4d_compute_control (
     logic         cp_issue;
     logic         cp_slot_end;
     logic         cp_tile_end;
-    logic [15:0]  cp_ty;
-    logic [15:0]  cp_tx;
-    logic [17:0]  cp_yo;
-    logic [17:0]  cp_xo;
-    logic [17:0]  cp_y0;
-    logic [17:0]  cp_x0;
     logic [7:0]   cp_a;
     logic [7:0]   cp_b;
     logic [7:0]   cp_ra;
     logic [7:0]   cp_rb;
     logic [31:0]  cp_word;
     logic [7:0]   cp_byte_off;
-    logic [7:0]   cp_rs_0;
-    logic [7:0]   cp_rs_1;
-    logic [7:0]   cp_rs_2;
-    logic [7:0]   cp_rs_3;
-    logic [7:0]   cp_cs_0;
-    logic [7:0]   cp_cs_1;
-    logic [7:0]   cp_cs_2;
-    logic [7:0]   cp_cs_3;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_r0_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_r0_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_r1_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_r1_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_r2_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_r2_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_r3_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_r3_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_c0_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_c0_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_c1_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_c1_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_c2_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_c2_slot;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   cp_c3_pe;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [7:0]   cp_c3_slot;
     logic [127:0] cp_row_terms;
     logic [127:0] cp_col_terms;
+    logic [17:0]  cp_l0_s0_y0;
+    logic [17:0]  cp_l0_s0_x0;
+    logic         cp_l0_s0_row0;
+    logic         cp_l0_s0_row1;
+    logic         cp_l0_s0_row2;
+    logic         cp_l0_s0_row3;
+    logic         cp_l0_s0_col0;
+    logic         cp_l0_s0_col1;
+    logic         cp_l0_s0_col2;
+    logic         cp_l0_s0_col3;
     logic         p1_valid;
     logic         p1_first;
     logic         p1_last;
@@ -97,8 +131,7 @@ module st_18f03e4d_compute_control (
     logic [7:0]   p1_byte_off;
     logic [7:0]   p1_ra;
     logic [7:0]   p1_rb;
-    logic [3:0]   p1_row_ok;
-    logic [3:0]   p1_col_ok;
+    logic [15:0]  p1_pe_ok;
 
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
@@ -119,8 +152,6 @@ module st_18f03e4d_compute_control (
     // cp_fsm
     always @(posedge clk) begin
         if (rst) begin
-            cp_ty_r <= 16'd0;
-            cp_tx_r <= 16'd0;
             cp_k <= 24'd0;
             cp_chunk <= 16'd0;
             cp_kx <= 4'd0;
@@ -129,10 +160,6 @@ module st_18f03e4d_compute_control (
             cp_running <= 1'b0;
             cp_tile <= 16'd0;
         end else begin
-            if (cp_start) begin
-                cp_ty_r <= loaded_ty;
-                cp_tx_r <= loaded_tx;
-            end
             if (cp_run_eff) begin
                 if (cp_slot_end) begin
                     cp_k <= 24'd0;
@@ -177,28 +204,31 @@ module st_18f03e4d_compute_control (
     assign compute_start = cp_start;
     assign compute_issue = cp_issue;
     assign ev_compute_start = cp_start;
-    assign cp_ty = cp_running ? cp_ty_r : loaded_ty;
-    assign cp_tx = cp_running ? cp_tx_r : loaded_tx;
-    assign cp_yo = {2'd0, cp_ty} * 18'd4;
-    assign cp_xo = {2'd0, cp_tx} * 18'd4;
-    assign cp_y0 = (layer_s2 ? (cp_yo << 1) : cp_yo) - {14'd0, layer_pad};
-    assign cp_x0 = (layer_s2 ? (cp_xo << 1) : cp_xo) - {14'd0, layer_pad};
+    assign group_rd_index = cp_tile[1:0];
     assign cp_a = {4'd0, layer_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
     assign cp_b = {4'd0, layer_s2 ? (cp_kx_eff >> 1) : cp_kx_eff};
     assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
     assign cp_rb = {6'd0, cp_b[1:0]} & 8'd3;
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
-    assign cp_rs_0 = layer_s2 ? ((((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd0 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_1 = layer_s2 ? ((((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd1 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_2 = layer_s2 ? ((((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd2 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_rs_3 = layer_s2 ? ((((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + ((8'd3 < cp_ra) ? 8'd1 : 8'd0));
-    assign cp_cs_0 = layer_s2 ? ((((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd0 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_1 = layer_s2 ? ((((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd1 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_2 = layer_s2 ? ((((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd2 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_cs_3 = layer_s2 ? ((((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + ((8'd3 < cp_rb) ? 8'd1 : 8'd0));
-    assign cp_row_terms = {{24'd0, cp_rs_3} * {8'd0, layer_cscw}, {24'd0, cp_rs_2} * {8'd0, layer_cscw}, {24'd0, cp_rs_1} * {8'd0, layer_cscw}, {24'd0, cp_rs_0} * {8'd0, layer_cscw}};
-    assign cp_col_terms = {{24'd0, cp_cs_3} * {16'd0, layer_cw}, {24'd0, cp_cs_2} * {16'd0, layer_cw}, {24'd0, cp_cs_1} * {16'd0, layer_cw}, {24'd0, cp_cs_0} * {16'd0, layer_cw}};
+    assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
+    assign cp_r0_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
+    assign cp_r1_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r2_pe = (8'd2 < cp_ra) ? (8'd6 - cp_ra) : (8'd2 - cp_ra);
+    assign cp_r2_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
+    assign cp_r3_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
+    assign cp_c0_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
+    assign cp_c1_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
+    assign cp_c2_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
+    assign cp_c3_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_row_terms = {{24'd0, cp_r3_slot} * {8'd0, layer_cscw}, {24'd0, cp_r2_slot} * {8'd0, layer_cscw}, {24'd0, cp_r1_slot} * {8'd0, layer_cscw}, {24'd0, cp_r0_slot} * {8'd0, layer_cscw}};
+    assign cp_col_terms = {{24'd0, cp_c3_slot} * {16'd0, layer_cw}, {24'd0, cp_c2_slot} * {16'd0, layer_cw}, {24'd0, cp_c1_slot} * {16'd0, layer_cw}, {24'd0, cp_c0_slot} * {16'd0, layer_cw}};
     assign halo_rd_en = cp_issue;
 
     // halo_read_addr: 4 x 4 instances of st_18f03e4d_halo_read_addr
@@ -216,6 +246,16 @@ module st_18f03e4d_compute_control (
 
     assign weight_rd_en = cp_issue;
     assign weight_rd_addr = 10'(((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_k}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word) + (seq_half ? 32'd512 : 32'd0));
+    assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} * 18'd4) << 1) : ({2'd0, group_tiles[31:16]} * 18'd4)) - {14'd0, layer_pad};
+    assign cp_l0_s0_x0 = (layer_s2 ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_pad};
+    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
+    assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
+    assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
+    assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
+    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
 
     // pipe_stage0
     always @(posedge clk) begin
@@ -236,8 +276,7 @@ module st_18f03e4d_compute_control (
         p1_byte_off <= cp_byte_off;
         p1_ra <= cp_ra;
         p1_rb <= cp_rb;
-        p1_row_ok <= {!($signed(cp_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})), !($signed(cp_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h}))};
-        p1_col_ok <= {!($signed(cp_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w})), !($signed(cp_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}))};
+        p1_pe_ok <= {cp_l0_s0_row3 && cp_l0_s0_col3, cp_l0_s0_row3 && cp_l0_s0_col2, cp_l0_s0_row3 && cp_l0_s0_col1, cp_l0_s0_row3 && cp_l0_s0_col0, cp_l0_s0_row2 && cp_l0_s0_col3, cp_l0_s0_row2 && cp_l0_s0_col2, cp_l0_s0_row2 && cp_l0_s0_col1, cp_l0_s0_row2 && cp_l0_s0_col0, cp_l0_s0_row1 && cp_l0_s0_col3, cp_l0_s0_row1 && cp_l0_s0_col2, cp_l0_s0_row1 && cp_l0_s0_col1, cp_l0_s0_row1 && cp_l0_s0_col0, cp_l0_s0_row0 && cp_l0_s0_col3, cp_l0_s0_row0 && cp_l0_s0_col2, cp_l0_s0_row0 && cp_l0_s0_col1, cp_l0_s0_row0 && cp_l0_s0_col0};
     end
 
     assign step_valid = p1_valid;
@@ -249,7 +288,6 @@ module st_18f03e4d_compute_control (
     assign step_byte_off = p1_byte_off;
     assign step_ra = p1_ra;
     assign step_rb = p1_rb;
-    assign step_row_ok = p1_row_ok;
-    assign step_col_ok = p1_col_ok;
+    assign step_pe_ok = p1_pe_ok;
 
 endmodule

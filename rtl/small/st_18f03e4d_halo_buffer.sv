@@ -3,9 +3,10 @@
 module st_18f03e4d_halo_buffer (
     input  logic          clk,
     input  logic [127:0]  mem_rsp_rdata,
-    input  logic          halo_wr_valid,
-    input  logic [7:0]    halo_wr_bank,
-    input  logic [8:0]    halo_wr_addr,
+    input  logic          in_wr_valid,
+    input  logic          in_wr_res,
+    input  logic [7:0]    in_wr_bank,
+    input  logic [8:0]    in_wr_addr,
     input  logic          halo_rd_en,
     input  logic [143:0]  halo_rd_addr,
     output logic [2047:0] halo_data
@@ -13,14 +14,14 @@ module st_18f03e4d_halo_buffer (
 
     logic [15:0] halo_bank_we;
 
-    assign halo_bank_we = halo_wr_valid ? ({15'd0, 1'b1} << halo_wr_bank) : 16'd0;
+    assign halo_bank_we = (in_wr_valid && !in_wr_res) ? ({15'd0, 1'b1} << in_wr_bank) : 16'd0;
 
     // halo_bank: 16 instances of st_18f03e4d_ram_512x128
     for (genvar bank = 0; bank < 16; bank = bank + 1) begin : g_halo_bank
         st_18f03e4d_ram_512x128 u_halo_bank (
             .clk   (clk),
             .we    (halo_bank_we[bank]),
-            .waddr (halo_wr_addr),
+            .waddr (in_wr_addr),
             .wdata (mem_rsp_rdata),
             .re    (halo_rd_en),
             .raddr (halo_rd_addr[bank*9 +: 9]),

@@ -35,6 +35,8 @@ module st_18f03e4d_layer_params (
     output logic [23:0] layer_cscw,
     output logic [15:0] layer_tw,
     output logic [15:0] layer_mw,
+    output logic [1:0]  layer_shape,
+    output logic [23:0] layer_region,
     output logic        layer_res,
     output logic [1:0]  layer_act,
     output logic [15:0] layer_m,
@@ -55,10 +57,16 @@ module st_18f03e4d_layer_params (
     logic [7:0]  c_k2;
     logic [23:0] c_t;
     logic [23:0] c_kc;
+    logic [7:0]  c_h_m1;
+    logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
     logic [7:0]  c_hw;
     logic [7:0]  c_hw_s;
     logic [7:0]  c_cs;
+    logic [7:0]  c_hh_s;
+    logic [7:0]  c_rs;
+    logic [17:0] c_ho_s;
+    logic [17:0] c_wo_s;
     logic [31:0] c_ntiles;
     logic [15:0] c_mw;
     logic        c_error;
@@ -81,6 +89,8 @@ module st_18f03e4d_layer_params (
     logic [23:0] d_cscw;
     logic [15:0] d_tw;
     logic [15:0] d_mw;
+    logic [1:0]  d_shape;
+    logic [23:0] d_region;
     logic        d_res;
     logic [1:0]  d_act;
     logic [15:0] d_m;
@@ -100,13 +110,19 @@ module st_18f03e4d_layer_params (
     assign c_k2 = {4'd0, reg_layer0[3:0]} * {4'd0, reg_layer0[3:0]};
     assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
     assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
-    assign c_hh = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
-    assign c_hw = (8'd3 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
+    assign c_h_m1 = 8'd3;
+    assign c_w_m1 = 8'd3;
+    assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
+    assign c_hw = (c_w_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
     assign c_hw_s = c_s2 ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
     assign c_cs = c_s2 ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
-    assign c_ntiles = {16'd0, 16'(({1'd0, c_ho} + 17'd3) >> 2)} * {16'd0, 16'(({1'd0, c_wo} + 17'd3) >> 2)};
+    assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
+    assign c_rs = c_s2 ? (((c_hh_s >> 2) + 8'd1) << 1) : ((c_hh_s >> 2) + 8'd1);
+    assign c_ho_s = {2'd0, c_ho} << 0;
+    assign c_wo_s = {2'd0, c_wo} << 0;
+    assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
     assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
-    assign c_error = (((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0);
+    assign c_error = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1);
 
     // d_k_q
     always @(posedge clk) begin
@@ -229,7 +245,7 @@ module st_18f03e4d_layer_params (
 
     // d_tw_q
     always @(posedge clk) begin
-        d_tw <= 16'(({1'd0, c_wo} + 17'd3) >> 2);
+        d_tw <= 16'((c_wo_s + 18'd3) >> 2);
     end
 
     assign layer_tw = d_tw;
@@ -240,6 +256,20 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_mw = d_mw;
+
+    // d_shape_q
+    always @(posedge clk) begin
+        d_shape <= reg_layer0[10:9];
+    end
+
+    assign layer_shape = d_shape;
+
+    // d_region_q
+    always @(posedge clk) begin
+        d_region <= {8'd0, {8'd0, c_rs} * {8'd0, c_cs}} * {8'd0, c_cw};
+    end
+
+    assign layer_region = d_region;
 
     // d_res_q
     always @(posedge clk) begin

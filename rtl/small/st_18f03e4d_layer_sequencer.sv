@@ -25,7 +25,6 @@ module st_18f03e4d_layer_sequencer (
     output logic [15:0]  seq_o0,
     output logic [15:0]  seq_channels,
     output logic [15:0]  seq_kgroups,
-    output logic [15:0]  seq_word_base,
     output logic [15:0]  seq_words,
     output logic [15:0]  seq_o0_mod_b,
     output logic [17:0]  seq_bias_lo,
@@ -82,7 +81,6 @@ module st_18f03e4d_layer_sequencer (
     assign seq_o0 = pass_o0;
     assign seq_channels = pass_channels;
     assign seq_kgroups = 16'(({1'd0, pass_channels} + 17'd3) >> 2);
-    assign seq_word_base = pass_o0 >> 4;
     assign seq_words = (((pass_o1 - 16'd1) >> 4) - (pass_o0 >> 4)) + 16'd1;
     assign seq_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 4;

@@ -14,6 +14,7 @@ module st_18f03e4d_mask_scanner (
     output logic         tile_valid,
     output logic [15:0]  tile_ty,
     output logic [15:0]  tile_tx,
+    output logic         tile_last,
     input  logic         tile_ready
 );
 
@@ -21,6 +22,7 @@ module st_18f03e4d_mask_scanner (
     logic [6:0]   scan_bit_index;
     logic [15:0]  scan_ty;
     logic [15:0]  scan_tx;
+    logic         scan_last;
     logic         scan_granted;
     logic [127:0] mask_nonempty;
     logic [6:0]   scan_cur_word;
@@ -106,6 +108,7 @@ module st_18f03e4d_mask_scanner (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]  scan_div_r0;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic         scan_more_in_word;
     logic [127:0] scan_cur_cleared;
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
@@ -113,6 +116,7 @@ module st_18f03e4d_mask_scanner (
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;
+    assign tile_last = scan_last;
     assign scan_granted = tile_valid && tile_ready;
     assign scan_pass_start = (seq_phase == 2'd2) && !scan_weights_q;
 
@@ -183,6 +187,7 @@ module st_18f03e4d_mask_scanner (
     assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, layer_tw} << 1)) : scan_div_r2;
     assign scan_div_q0 = scan_div_r1 >= ({16'd0, layer_tw} << 0);
     assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, layer_tw} << 0)) : scan_div_r1;
+    assign scan_more_in_word = |(scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
 
@@ -193,6 +198,7 @@ module st_18f03e4d_mask_scanner (
             scan_bit_index <= 7'd0;
             scan_ty <= 16'd0;
             scan_tx <= 16'd0;
+            scan_last <= 1'b0;
             scan_weights_q <= 1'b0;
             scan_fill <= 1'b0;
             scan_cur_word <= 7'd0;
@@ -201,6 +207,7 @@ module st_18f03e4d_mask_scanner (
             scan_bit_index <= scan_bit_idx;
             scan_ty <= {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
             scan_tx <= scan_div_r0[15:0];
+            scan_last <= !scan_more_in_word && !scan_next_word_found;
             scan_weights_q <= seq_phase == 2'd2;
             scan_fill <= scan_pass_start;
             if (mask_beat_valid) begin

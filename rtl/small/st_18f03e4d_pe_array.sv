@@ -14,8 +14,7 @@ module st_18f03e4d_pe_array (
     input  logic [7:0]    step_byte_off,
     input  logic [7:0]    step_ra,
     input  logic [7:0]    step_rb,
-    input  logic [3:0]    step_row_ok,
-    input  logic [3:0]    step_col_ok,
+    input  logic [15:0]   step_pe_ok,
     output logic          acc_valid,
     output logic [15:0]   acc_g,
     output logic          acc_half,
@@ -61,8 +60,7 @@ module st_18f03e4d_pe_array (
             .ra       (step_ra),
             .rb       (step_rb),
             .row      (8'(y)),
-            .row_ok   (step_row_ok[y]),
-            .col_ok   (step_col_ok),
+            .ok       (step_pe_ok[y*4 +: 4]),
             .operands (pe_operands[y*128 +: 128])
         );
     end

@@ -29,14 +29,16 @@ module st_18f03e4d_port_sequencer (
     input  logic [7:0]   layer_hh,
     input  logic [7:0]   layer_hwid,
     input  logic [23:0]  layer_cscw,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [1:0]   layer_shape,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [23:0]  layer_region,
     input  logic         layer_res,
     input  logic         layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
     input  logic [15:0]  seq_channels,
-    input  logic [15:0]  seq_word_base,
     input  logic [15:0]  seq_words,
-    input  logic [15:0]  seq_o0_mod_b,
     input  logic         burst_valid,
     input  logic [31:0]  burst_addr,
     output logic         burst_ready,
@@ -45,21 +47,21 @@ module st_18f03e4d_port_sequencer (
     input  logic         tile_valid,
     input  logic [15:0]  tile_ty,
     input  logic [15:0]  tile_tx,
+    input  logic         tile_last,
     output logic         tile_ready,
     output logic         loaded_valid,
-    output logic [15:0]  loaded_ty,
-    output logic [15:0]  loaded_tx,
     input  logic         loaded_ready,
+    input  logic [1:0]   group_rd_index,
+    output logic [31:0]  group_tiles,
+    output logic         group_n,
     output logic         stored_valid,
     input  logic         stored_ready,
     input  logic         requantized_valid,
     output logic         requantized_ready,
-    output logic         halo_wr_valid,
-    output logic [7:0]   halo_wr_bank,
-    output logic [8:0]   halo_wr_addr,
-    output logic         res_wr_valid,
-    output logic [7:0]   res_wr_col,
-    output logic [8:0]   res_wr_addr,
+    output logic         in_wr_valid,
+    output logic         in_wr_res,
+    output logic [7:0]   in_wr_bank,
+    output logic [8:0]   in_wr_addr,
     output logic         out_rd_en,
     output logic [8:0]   out_rd_addr,
     input  logic [511:0] out_data,
@@ -68,18 +70,24 @@ module st_18f03e4d_port_sequencer (
 );
 
     logic         in_tiles;
+    logic [15:0]  pass_word_base;
+    logic         group_last_slot;
     logic         ld_skip_halo;
     logic         ld_none;
     logic         xfer_issue;
     logic         xfer_is_store;
     logic         xfer_first;
-    logic         xfer_none;
     logic [15:0]  loads_granted;
     logic [15:0]  stores_granted;
     logic         last_was_load;
     logic [15:0]  loads_done;
+    logic         xfer_none;
+    logic         ld_take;
+    logic         ld_slot;
+    logic         ld_group_last;
     logic [63:0]  ring_ty;
     logic [63:0]  ring_tx;
+    logic [3:0]   ring_n;
     logic         mem_read_slot;
     logic         xfer_want_store;
     logic         xfer_elig_load;
@@ -87,7 +95,11 @@ module st_18f03e4d_port_sequencer (
     logic         xfer_grant;
     logic         grant_load;
     logic         grant_store;
-    logic         grant_none;
+    logic         ld_take_next;
+    logic         ld_tile_taken;
+    logic         ld_take_slot;
+    logic         ld_take_last;
+    logic         ld_none_done;
     logic         issue_load;
     logic         issue_store;
     logic         burst_locked;
@@ -182,9 +194,12 @@ module st_18f03e4d_port_sequencer (
     logic         rsp_tag_burst;
     logic         ldr_rsp;
     logic         ldr_rsp_last_w;
-    logic [1:0]   ldr_next_index;
-    logic         ldr_init_ring;
-    logic         ldr_init_grant;
+    logic         ldr_taken_valid;
+    logic [15:0]  ldr_taken_ty;
+    logic [15:0]  ldr_taken_tx;
+    logic         ldr_taken_slot;
+    logic         ldr_taken_last;
+    logic         ldr_pop;
     logic [15:0]  ldr_ty;
     logic [15:0]  ldr_tx;
     logic         ldr_in_res;
@@ -261,18 +276,28 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_c_last;
     logic         ldr_r_last;
     logic         ldr_last;
+    logic         ldr_slot;
+    logic         ldr_group_last;
+    logic         ld_group_loaded;
     logic         ev_load_ready_r;
     logic [7:0]   ldr_hy;
     logic [7:0]   ldr_hx;
+    logic [7:0]   ldr_by_sum;
+    logic [7:0]   ldr_bx_sum;
+    logic [7:0]   ldr_by;
+    logic [7:0]   ldr_bx;
     logic [7:0]   ldr_rs;
     logic [7:0]   ldr_cs;
     logic [31:0]  ldr_halo_addr;
-    logic [15:0]  st_ty;
-    logic [15:0]  st_tx;
+    logic [1:0]   st_group;
+    logic         st_slot;
     logic         st_half;
     logic [17:0]  st_r;
     logic [17:0]  st_c;
     logic [15:0]  st_j;
+    logic [15:0]  st_ty;
+    logic [15:0]  st_tx;
+    logic         st_tiles;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  st_g_yo;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -303,28 +328,35 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  st_g_vx;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [1:0]   st_ring_index;
     logic         st_j_last;
     logic         st_c_last;
     logic         st_r_last;
+    logic         st_tile_last;
     logic         st_last;
     logic [15:0]  st_next_j;
     logic [17:0]  st_next_c;
     logic [17:0]  st_next_r;
+    logic         st_next_slot;
+    logic         st_rd_slot;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
     logic [15:0]  st_rd_j;
     logic         st_rd_half;
     logic [1:0]   st_rd_col;
     logic [31:0]  st_addr;
+    logic [15:0]  pass_o0_mod_b;
     logic [127:0] st_wdata;
     logic         ev_store_end_r;
     logic         st_last_req;
+    logic [1:0]   ld_take_group;
+    logic [1:0]   ld_take_entry;
     logic         xfer_clear;
     logic [4:0]   mem_reads_in_flight;
     logic         mem_read_accept;
 
     assign in_tiles = seq_phase == 2'd3;
+    assign pass_word_base = seq_o0 >> 4;
+    assign group_last_slot = 1'b0;
     assign ld_skip_halo = layer_resident && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
@@ -333,10 +365,14 @@ module st_18f03e4d_port_sequencer (
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
-    assign grant_none = grant_load && ld_none;
-    assign tile_ready = grant_load;
+    assign ld_take_next = ((in_tiles && xfer_issue) && !xfer_is_store) && ld_take;
+    assign ld_tile_taken = grant_load || ld_take_next;
+    assign ld_take_slot = grant_load ? 1'b0 : (ld_slot + 1'b1);
+    assign ld_take_last = (ld_take_slot == group_last_slot) || tile_last;
+    assign ld_none_done = (ld_tile_taken && ld_none) && ld_take_last;
+    assign tile_ready = ld_tile_taken;
     assign requantized_ready = grant_store;
-    assign issue_load = ((in_tiles && xfer_issue) && !xfer_is_store) && !xfer_none;
+    assign issue_load = (((in_tiles && xfer_issue) && !xfer_is_store) && !xfer_none) && !ld_take;
     assign issue_store = (in_tiles && xfer_issue) && xfer_is_store;
     assign burst_turn = mem_read_slot && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
     assign burst_ready = mem_req_ready && burst_turn;
@@ -345,22 +381,22 @@ module st_18f03e4d_port_sequencer (
     assign st_req_valid = issue_store && !burst_presented;
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = st_req_valid && mem_req_ready;
-    assign ldq_g_yo = {2'd0, ldq_ty} * 18'd4;
+    assign ldq_g_yo = ({2'd0, ldq_ty} * 18'd4) >> 0;
     assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
     assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
     assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_g_y0 + {10'd0, layer_hh});
     assign ldq_g_vy = (({2'd0, layer_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldq_g_yo);
-    assign ldq_g_xo = {2'd0, ldq_tx} * 18'd4;
+    assign ldq_g_xo = ({2'd0, ldq_tx} * 18'd4) >> 0;
     assign ldq_g_x0 = (layer_s2 ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_pad};
     assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
     assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_g_x0 + {10'd0, layer_hwid});
     assign ldq_g_vx = (({2'd0, layer_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldq_g_xo);
-    assign ldq_gi_yo = {2'd0, tile_ty} * 18'd4;
+    assign ldq_gi_yo = ({2'd0, tile_ty} * 18'd4) >> 0;
     assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
     assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
     assign ldq_gi_vy = (({2'd0, layer_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = {2'd0, tile_tx} * 18'd4;
+    assign ldq_gi_xo = ({2'd0, tile_tx} * 18'd4) >> 0;
     assign ldq_gi_x0 = (layer_s2 ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_pad};
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
@@ -386,7 +422,7 @@ module st_18f03e4d_port_sequencer (
             ldq_c <= 18'd0;
             ldq_j <= 16'd0;
         end else begin
-            if (grant_load) begin
+            if (ld_tile_taken) begin
                 ldq_ty <= tile_ty;
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo;
@@ -431,31 +467,29 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((reg_base_residual + (((((({16'd0, ldq_ty} * 32'd4) + {14'd0, ldq_r}) * {16'd0, layer_wo}) + ({16'd0, ldq_tx} * 32'd4)) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, seq_word_base}) + {16'd0, ldq_j};
+    assign ldq_res_addr = ((reg_base_residual + ((((((({16'd0, ldq_ty} * 32'd4) >> 0) + {14'd0, ldq_r}) * {16'd0, layer_wo}) + (({16'd0, ldq_tx} * 32'd4) >> 0)) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
     assign ldq_halo_addr = (reg_base_input + ((({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x}) * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
-    assign ldr_next_index = 2'(loads_done + 16'd1);
-    assign ldr_init_ring = ldr_rsp_last_w && (loads_granted > (loads_done + 16'd1));
-    assign ldr_init_grant = ((!ldr_init_ring && grant_load) && !ld_none) && (!ldr_active || ldr_rsp_last_w);
-    assign ldr_g_yo = {2'd0, ldr_ty} * 18'd4;
+    assign ldr_pop = ldr_taken_valid && (!ldr_active || ldr_rsp_last_w);
+    assign ldr_g_yo = ({2'd0, ldr_ty} * 18'd4) >> 0;
     assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
     assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
     assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_g_y0 + {10'd0, layer_hh});
     assign ldr_g_vy = (({2'd0, layer_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldr_g_yo);
-    assign ldr_g_xo = {2'd0, ldr_tx} * 18'd4;
+    assign ldr_g_xo = ({2'd0, ldr_tx} * 18'd4) >> 0;
     assign ldr_g_x0 = (layer_s2 ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_pad};
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
     assign ldr_g_vx = (({2'd0, layer_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - ldr_g_xo);
-    assign ldr_gi_yo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : tile_ty} * 18'd4;
+    assign ldr_gi_yo = ({2'd0, ldr_taken_ty} * 18'd4) >> 0;
     assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
     assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
     assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
     assign ldr_gi_vy = (({2'd0, layer_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = {2'd0, ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : tile_tx} * 18'd4;
+    assign ldr_gi_xo = ({2'd0, ldr_taken_tx} * 18'd4) >> 0;
     assign ldr_gi_x0 = (layer_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_pad};
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
@@ -481,9 +515,9 @@ module st_18f03e4d_port_sequencer (
             ldr_c <= 18'd0;
             ldr_j <= 16'd0;
         end else begin
-            if (ldr_init_ring || ldr_init_grant) begin
-                ldr_ty <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (ldr_next_index[0] ? ring_ty[31:16] : ring_ty[15:0])) : tile_ty;
-                ldr_tx <= ldr_init_ring ? (ldr_next_index[1] ? (ldr_next_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (ldr_next_index[0] ? ring_tx[31:16] : ring_tx[15:0])) : tile_tx;
+            if (ldr_pop) begin
+                ldr_ty <= ldr_taken_ty;
+                ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo;
                 ldr_y <= ldr_gi_ylo;
                 ldr_x <= ldr_gi_xlo;
@@ -527,16 +561,21 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ldr_rsp_last_w = ldr_rsp && ldr_last;
+    assign ld_group_loaded = (ldr_rsp_last_w && ldr_group_last) || ld_none_done;
 
     // ldr_state
     always @(posedge clk) begin
         if (rst) begin
             ev_load_ready_r <= 1'b0;
             ldr_active <= 1'b0;
+            ldr_slot <= 1'b0;
+            ldr_group_last <= 1'b0;
         end else begin
-            ev_load_ready_r <= ldr_rsp_last_w || grant_none;
-            if (ldr_init_ring || ldr_init_grant) begin
+            ev_load_ready_r <= ld_group_loaded;
+            if (ldr_pop) begin
                 ldr_active <= 1'b1;
+                ldr_slot <= ldr_taken_slot;
+                ldr_group_last <= ldr_taken_last;
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -546,49 +585,74 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
+    st_18f03e4d_taken_fifo u_taken_fifo (
+        .clk       (clk),
+        .rst       (rst),
+        .clear     (!in_tiles),
+        .in_valid  (ld_tile_taken && !ld_none),
+        .in_ty     (tile_ty),
+        .in_tx     (tile_tx),
+        .in_slot   (ld_take_slot),
+        .in_last   (ld_take_last),
+        .out_valid (ldr_taken_valid),
+        .out_ty    (ldr_taken_ty),
+        .out_tx    (ldr_taken_tx),
+        .out_slot  (ldr_taken_slot),
+        .out_last  (ldr_taken_last),
+        .out_ready (ldr_pop)
+    );
+
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
     assign ldr_hx = 8'(ldr_x - ldr_g_x0);
+    assign ldr_by_sum = ({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) + ({7'd0, ldr_slot >> 0} * 8'd4);
+    assign ldr_bx_sum = ({6'd0, 2'(layer_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd3) + ({7'd0, 1'b0} * 8'd4);
+    assign ldr_by = (ldr_by_sum >= 8'd4) ? (ldr_by_sum - 8'd4) : ldr_by_sum;
+    assign ldr_bx = (ldr_bx_sum >= 8'd4) ? (ldr_bx_sum - 8'd4) : ldr_bx_sum;
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2 ? {7'((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_halo_addr = (({24'd0, ldr_rs} * {8'd0, layer_cscw}) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
-    assign halo_wr_valid = ldr_rsp && !ldr_in_res;
-    assign halo_wr_bank = (({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) * 8'd4) + ({6'd0, 2'(layer_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd3);
-    assign halo_wr_addr = 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
-    assign res_wr_valid = ldr_rsp && ldr_in_res;
-    assign res_wr_col = ldr_c[7:0];
-    assign res_wr_addr = 9'(((loads_done[0] ? (ldr_r[15:0] + 16'd4) : ldr_r[15:0]) * 16'd64) + ldr_j);
-    assign st_g_yo = {2'd0, st_ty} * 18'd4;
+    assign ldr_halo_addr = ((({31'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
+    assign in_wr_valid = ldr_rsp;
+    assign in_wr_res = ldr_in_res;
+    assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} * 8'd4)) : ((ldr_by * 8'd4) + ldr_bx);
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
+    assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
+    assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
+    assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
+    assign st_g_yo = ({2'd0, st_ty} * 18'd4) >> 0;
     assign st_g_y0 = (layer_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, layer_pad};
     assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
     assign st_g_yhi = ($signed(st_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (st_g_y0 + {10'd0, layer_hh});
     assign st_g_vy = (({2'd0, layer_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, layer_ho} - st_g_yo);
-    assign st_g_xo = {2'd0, st_tx} * 18'd4;
+    assign st_g_xo = ({2'd0, st_tx} * 18'd4) >> 0;
     assign st_g_x0 = (layer_s2 ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_pad};
     assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
     assign st_g_xhi = ($signed(st_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (st_g_x0 + {10'd0, layer_hwid});
     assign st_g_vx = (({2'd0, layer_wo} - st_g_xo) > 18'd4) ? 18'd4 : ({2'd0, layer_wo} - st_g_xo);
-    assign st_ring_index = stores_granted[1:0];
     assign st_j_last = st_j == (seq_words - 16'd1);
     assign st_c_last = (st_c + 18'd1) == st_g_vx;
     assign st_r_last = (st_r + 18'd1) == st_g_vy;
-    assign st_last = (st_j_last && st_c_last) && st_r_last;
+    assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
+    assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
     assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
     assign st_next_c = st_j_last ? (st_c_last ? 18'd0 : (st_c + 18'd1)) : st_c;
-    assign st_next_r = (st_j_last && st_c_last) ? (st_r + 18'd1) : st_r;
-    assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r));
-    assign st_rd_c = 2'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c));
+    assign st_next_r = st_tile_last ? 18'd0 : ((st_j_last && st_c_last) ? (st_r + 18'd1) : st_r);
+    assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
+    assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
+    assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} * 8'd4);
+    assign st_rd_c = 2'(8'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} * 8'd4));
     assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) * 16'd64) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((reg_base_output + (((((({16'd0, st_ty} * 32'd4) + {14'd0, st_r}) * {16'd0, layer_wo}) + ({16'd0, st_tx} * 32'd4)) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, seq_word_base}) + {16'd0, st_j};
+    assign st_addr = ((reg_base_output + ((((((({16'd0, st_ty} * 32'd4) >> 0) + {14'd0, st_r}) * {16'd0, layer_wo}) + (({16'd0, st_tx} * 32'd4) >> 0)) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
 
     // st_walk
     always @(posedge clk) begin
         if (rst) begin
             st_rd_col <= 2'd0;
-            st_ty <= 16'd0;
-            st_tx <= 16'd0;
+            st_group <= 2'd0;
+            st_slot <= 1'b0;
             st_half <= 1'b0;
             st_r <= 18'd0;
             st_c <= 18'd0;
@@ -596,8 +660,8 @@ module st_18f03e4d_port_sequencer (
         end else begin
             st_rd_col <= st_rd_c;
             if (grant_store) begin
-                st_ty <= st_ring_index[1] ? (st_ring_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_ring_index[0] ? ring_ty[31:16] : ring_ty[15:0]);
-                st_tx <= st_ring_index[1] ? (st_ring_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_ring_index[0] ? ring_tx[31:16] : ring_tx[15:0]);
+                st_group <= stores_granted[1:0];
+                st_slot <= 1'b0;
                 st_half <= stores_granted[0];
                 st_r <= 18'd0;
                 st_c <= 18'd0;
@@ -606,39 +670,58 @@ module st_18f03e4d_port_sequencer (
                 st_r <= st_next_r;
                 st_c <= st_next_c;
                 st_j <= st_next_j;
+                st_slot <= st_next_slot;
             end
         end
     end
 
     assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_data[511:384] : out_data[383:256]) : (st_rd_col[0] ? out_data[255:128] : out_data[127:0]);
+    assign group_tiles = {{group_rd_index[1] ? (group_rd_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (group_rd_index[0] ? ring_ty[31:16] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (group_rd_index[0] ? ring_tx[31:16] : ring_tx[15:0])}};
+    assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[3] : ring_n[2]) : (group_rd_index[0] ? ring_n[1] : ring_n[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
+    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
+    assign ld_take_entry = ld_take_group;
+
+    // ring_write
+    always @(posedge clk) begin
+        if (ld_tile_taken) begin
+            ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[63:48], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[47:32], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[31:16], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[15:0]};
+            ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[63:48], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[47:32], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[31:16], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[15:0]};
+        end
+    end
 
     // xfer_seq
     always @(posedge clk) begin
         if (rst) begin
             ev_store_end_r <= 1'b0;
-            ring_ty <= 64'd0;
-            ring_tx <= 64'd0;
+            ring_n <= 4'd0;
+            ld_slot <= 1'b0;
+            ld_group_last <= 1'b0;
+            xfer_none <= 1'b0;
+            ld_take <= 1'b0;
             loads_granted <= 16'd0;
             last_was_load <= 1'b0;
             xfer_is_store <= 1'b0;
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
-            xfer_none <= 1'b0;
             stores_granted <= 16'd0;
             loads_done <= 16'd0;
         end else begin
             ev_store_end_r <= st_last_req;
+            if (ld_tile_taken) begin
+                ring_n <= {(ld_take_group == 2'd3) ? (ld_take_slot + 1'b1) : ring_n[3], (ld_take_group == 2'd2) ? (ld_take_slot + 1'b1) : ring_n[2], (ld_take_group == 2'd1) ? (ld_take_slot + 1'b1) : ring_n[1], (ld_take_group == 2'd0) ? (ld_take_slot + 1'b1) : ring_n[0]};
+                ld_slot <= ld_take_slot;
+                ld_group_last <= ld_take_last;
+                xfer_none <= ld_none;
+                ld_take <= 1'b0;
+            end
             if (grant_load) begin
-                ring_ty <= {(loads_granted[1:0] == 2'd3) ? tile_ty : ring_ty[63:48], (loads_granted[1:0] == 2'd2) ? tile_ty : ring_ty[47:32], (loads_granted[1:0] == 2'd1) ? tile_ty : ring_ty[31:16], (loads_granted[1:0] == 2'd0) ? tile_ty : ring_ty[15:0]};
-                ring_tx <= {(loads_granted[1:0] == 2'd3) ? tile_tx : ring_tx[63:48], (loads_granted[1:0] == 2'd2) ? tile_tx : ring_tx[47:32], (loads_granted[1:0] == 2'd1) ? tile_tx : ring_tx[31:16], (loads_granted[1:0] == 2'd0) ? tile_tx : ring_tx[15:0]};
                 loads_granted <= loads_granted + 16'd1;
                 last_was_load <= 1'b1;
                 xfer_is_store <= 1'b0;
                 xfer_issue <= 1'b1;
                 xfer_first <= 1'b1;
-                xfer_none <= ld_none;
             end
             if (grant_store) begin
                 stores_granted <= stores_granted + 16'd1;
@@ -650,14 +733,18 @@ module st_18f03e4d_port_sequencer (
             if (ldq_accept || st_accept) begin
                 xfer_first <= 1'b0;
             end
-            if (ldq_last_req || st_last_req) begin
-                xfer_issue <= 1'b0;
-            end
-            if (xfer_none) begin
-                xfer_issue <= 1'b0;
+            if (ldq_last_req || xfer_none) begin
                 xfer_none <= 1'b0;
+                if (ld_group_last) begin
+                    xfer_issue <= 1'b0;
+                end else begin
+                    ld_take <= 1'b1;
+                end
             end
-            if (ldr_rsp_last_w || grant_none) begin
+            if (st_last_req) begin
+                xfer_issue <= 1'b0;
+            end
+            if (ld_group_loaded) begin
                 loads_done <= loads_done + 16'd1;
             end
             if (!in_tiles) begin
@@ -667,22 +754,19 @@ module st_18f03e4d_port_sequencer (
                 last_was_load <= 1'b0;
                 loads_done <= 16'd0;
                 xfer_none <= 1'b0;
+                ld_take <= 1'b0;
             end
         end
     end
 
     assign xfer_clear = !in_tiles;
 
-    st_18f03e4d_tile_fifo u_loaded_fifo (
+    st_18f03e4d_token_fifo u_loaded_fifo (
         .clk       (clk),
         .rst       (rst),
         .clear     (xfer_clear),
-        .in_valid  (ldr_rsp_last_w || grant_none),
-        .in_ty     (grant_none ? tile_ty : ldr_ty),
-        .in_tx     (grant_none ? tile_tx : ldr_tx),
+        .in_valid  (ld_group_loaded),
         .out_valid (loaded_valid),
-        .out_ty    (loaded_ty),
-        .out_tx    (loaded_tx),
         .out_ready (loaded_ready)
     );
 
@@ -701,7 +785,7 @@ module st_18f03e4d_port_sequencer (
     assign mem_req_write = st_req_valid;
     assign mem_req_addr = burst_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
     assign mem_req_wdata = st_req_valid ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, seq_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, seq_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
+    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
 
     // burst_lock
     always @(posedge clk) begin
@@ -741,7 +825,7 @@ module st_18f03e4d_port_sequencer (
     );
 
     assign mem_rsp_ready = 1'b1;
-    assign ev_load_start = (ldq_accept && xfer_first) || grant_none;
+    assign ev_load_start = ((ldq_accept && xfer_first) && !xfer_is_store) || (grant_load && ld_none);
     assign ev_store_start = st_accept && xfer_first;
     assign ev_load_ready = ev_load_ready_r;
     assign ev_store_end = ev_store_end_r;

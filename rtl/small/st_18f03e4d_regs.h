@@ -52,6 +52,9 @@
 #define SPARSETILE_LAYER0_RESIDUAL_SHIFT        8
 #define SPARSETILE_LAYER0_RESIDUAL_WIDTH        1
 #define SPARSETILE_LAYER0_RESIDUAL_MASK         0x00000100u  /* [8] 1: add the residual input (§1) */
+#define SPARSETILE_LAYER0_SHAPE_SHIFT           9
+#define SPARSETILE_LAYER0_SHAPE_WIDTH           2
+#define SPARSETILE_LAYER0_SHAPE_MASK            0x00000600u  /* [10:9] tile shape s: tiles of (tileH >> s)x(tileW >> s), in groups of 4^s (§3.1) */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u

@@ -3,9 +3,10 @@
 module st_18f03e4d_tile_buffers (
     input  logic         clk,
     input  logic [127:0] mem_rsp_rdata,
-    input  logic         res_wr_valid,
-    input  logic [7:0]   res_wr_col,
-    input  logic [8:0]   res_wr_addr,
+    input  logic         in_wr_valid,
+    input  logic         in_wr_res,
+    input  logic [7:0]   in_wr_bank,
+    input  logic [8:0]   in_wr_addr,
     input  logic         res_rd_en,
     input  logic [143:0] res_rd_addr,
     output logic [511:0] res_data,
@@ -19,7 +20,7 @@ module st_18f03e4d_tile_buffers (
 
     logic [3:0] res_buf_we;
 
-    assign res_buf_we = res_wr_valid ? ({3'd0, 1'b1} << res_wr_col) : 4'd0;
+    assign res_buf_we = (in_wr_valid && in_wr_res) ? ({3'd0, 1'b1} << in_wr_bank) : 4'd0;
 
     // res_buf: 4 x 16 instances of st_18f03e4d_ram_512x8
     for (genvar c = 0; c < 4; c = c + 1) begin : g_res_buf_c
@@ -27,7 +28,7 @@ module st_18f03e4d_tile_buffers (
             st_18f03e4d_ram_512x8 u_res_buf (
                 .clk   (clk),
                 .we    (res_buf_we[c]),
-                .waddr (res_wr_addr),
+                .waddr (in_wr_addr),
                 .wdata (mem_rsp_rdata[b*8 +: 8]),
                 .re    (res_rd_en),
                 .raddr (res_rd_addr[b*9 +: 9]),

@@ -63,7 +63,8 @@ struct ComputeControl: AcceleratorEngine {
         // The group being started or computed is group cp_tile: its tiles from the ring (§3.1).
         let dShape = layer["shape"], levels = ctx.levels, maxQ = ctx.maxSlots
         m.assign(groupRd["index"], cpTile.trunc(2))
-        let gTy = fields(group["ty"], width: cntW), gTx = fields(group["tx"], width: cntW)
+        let gTiles = fields(group["tiles"], width: 2 * cntW)
+        let gTy = gTiles.map { $0[cntW...(2 * cntW - 1)] }, gTx = gTiles.map { $0[0...(cntW - 1)] }
         let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2, kxE >> 1, kxE).fit(8))
         let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
         let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)

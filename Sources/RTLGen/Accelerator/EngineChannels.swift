@@ -76,7 +76,7 @@ struct EngineChannels {
             F("phase", width: 2, doc: "0 idle, 1 MASK, 2 WEIGHTS, 3 TILES"), F("start", doc: "CTRL.start accepted this cycle"),
             F("done", doc: "STATUS.done"), F("error", doc: "STATUS.error"),
             F("o0", width: 16, doc: "the pass's first output channel"), F("channels", width: 16, doc: "the pass's channels"),
-            F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"), F("word_base", width: 16, doc: "o0 ÷ B"),
+            F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"),
             F("words", width: 16, doc: "output words of the pass per pixel"), F("o0_mod_b", width: 16, doc: "o0 mod B"),
             F("bias_lo", width: 18, doc: "first bias word of the pass"),
             F("half", doc: "the weight-buffer and bias-RAM half of the pass (pass number mod 2)"),
@@ -130,8 +130,7 @@ struct EngineChannels {
     }
     var group: EngineChannel {
         EngineChannel(name: "group", bundle: Bundle([
-            F("ty", width: ctx.cntW, count: ctx.maxSlots, doc: "tile row of each slot"),
-            F("tx", width: ctx.cntW, count: ctx.maxSlots, doc: "tile column of each slot"),
+            F("tiles", width: 2 * ctx.cntW, count: ctx.maxSlots, doc: "each slot's tile: row (high half), column (low half)"),
             F("n", width: bitsFor(ctx.maxSlots), doc: "tiles in the group"),
         ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
     }
@@ -149,9 +148,13 @@ struct EngineChannels {
     var tileCoordinates: [F] { [F("ty", width: ctx.cntW, doc: "tile row"), F("tx", width: ctx.cntW, doc: "tile column")] }
 
     /// Buffer ports: writes from the port sequencer, reads from compute and requant.
-    var haloWrite: EngineChannel {
-        EngineChannel(name: "halo_wr", bundle: .flow([F("bank", width: 8, doc: "bank by·tileW + bx"), F("addr", width: ctx.awI, doc: "word in the bank")]),
-                      producer: "port_sequencer", consumers: ["halo_buffer"], doc: "a halo word (data: `mem_rsp_rdata`) (§6.2)")
+    /// `in_wr`: a load response word into the halo buffer (§6.2) or the residual buffer (§6.4).
+    var inputWrite: EngineChannel {
+        EngineChannel(name: "in_wr", bundle: .flow([
+            F("res", doc: "a residual word (else a halo word)"),
+            F("bank", width: 8, doc: "halo bank by·tileW + bx, or the residual buffer's PE-array column"),
+            F("addr", width: max(ctx.awI, ctx.awO), doc: "word in the bank (halo) or the column's RAMs (residual)"),
+        ]), producer: "port_sequencer", consumers: ["halo_buffer", "tile_buffers"], doc: "a load response word (data: `mem_rsp_rdata`)")
     }
     /// A RAM read request (`en`, `addr`: one address, or one per bank/lane when `count` > 1) and
     /// the read words (`data`, one per bank/lane), the next cycle.
@@ -183,10 +186,6 @@ struct EngineChannels {
     }
     var bias: EngineChannel {
         readData("bias", count: ctx.LK, each: "per lane", from: "weight_buffer", to: "requant_engine", doc: "the bias RAM copies' read words")
-    }
-    var residualWrite: EngineChannel {
-        EngineChannel(name: "res_wr", bundle: .flow([F("col", width: 8, doc: "tile column"), F("addr", width: ctx.awO)]),
-                      producer: "port_sequencer", consumers: ["tile_buffers"], doc: "a residual word (data: `mem_rsp_rdata`) (§6.4)")
     }
     var residualRead: EngineChannel {
         readRequest("res_rd", addr: ctx.awO, count: ctx.B, each: "per byte lane", from: "requant_engine", to: "tile_buffers",
@@ -243,7 +242,7 @@ struct EngineChannels {
     /// Every channel, in the order of the docs table.
     var all: [EngineChannel] {
         [registers, layer, sequencer, burst, burstResponse, maskBeat, weightBeat, passDone, tile, loaded, groupRead, group, stored, requantized,
-         haloWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualWrite, residualRead, residual,
+         inputWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualRead, residual,
          outputWrite, outputRead, output, step, accumulators, transferStatus, computeStatus]
     }
 }

@@ -8,15 +8,16 @@ struct HaloBuffer: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("halo_buffer"), documentation: "Double-buffered halo input buffer: tileH·tileW banks (§6.2).")
         let clk = m.clock()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let wr = m.ports(ch.haloWrite.name, ch.haloWrite.bundle.flipped)
+        let wr = m.ports(ch.inputWrite.name, ch.inputWrite.bundle.flipped)
         let rd = m.ports(ch.haloRead.name, ch.haloRead.bundle.flipped)
         let halo = m.ports(ch.halo.name, ch.halo.bundle)
         let n = ctx.nBanks
-        let bankWe = m.wire("halo_bank_we", mux(wr["valid"], onehot(wr["bank"], width: n), Expr.zeros(width: n)))
+        let bankWe = m.wire("halo_bank_we", mux(wr["valid"] && !wr["res"], onehot(wr["bank"], width: n), Expr.zeros(width: n)))
         m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
-            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"]), "wdata": .shared(rsp["rdata"]),
+            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
         ])
+        m.allowPartlyReadInputs()  // in_wr's address is as wide as the wider of the two buffers
         return try m.build()
     }
 }

@@ -40,7 +40,6 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
         m.assign(seq["kgroups"], m.udiv("pass_gdiv", pCur.zext(17) + (LK - 1), k(LK, 17), qbits: 16).q)
-        m.assign(seq["word_base"], pBase)
         m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)

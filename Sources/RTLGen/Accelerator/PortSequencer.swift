@@ -26,7 +26,7 @@ struct PortSequencer: AcceleratorEngine {
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "word_base", "words", "o0_mod_b").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
         let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle)
@@ -36,15 +36,15 @@ struct PortSequencer: AcceleratorEngine {
         let group = m.ports(ch.group.name, ch.group.bundle)
         let stored = m.ports(ch.stored.name, ch.stored.bundle)
         let requantized = m.ports(ch.requantized.name, ch.requantized.bundle.flipped)
-        let haloWr = m.ports(ch.haloWrite.name, ch.haloWrite.bundle)
-        let resWr = m.ports(ch.residualWrite.name, ch.residualWrite.bundle)
+        let inWr = m.ports(ch.inputWrite.name, ch.inputWrite.bundle)
         let outRd = m.ports(ch.outputRead.name, ch.outputRead.bundle)
         let out = m.ports(ch.output.name, ch.output.bundle.flipped)
         let status = m.ports(ch.transferStatus.name, ch.transferStatus.bundle)
 
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         let dS2 = layer["s2"], dPad = layer["pad"], dCW = layer["cw"], dCOW = layer["cow"], dWo = layer["wo"], dRes = layer["res"]
-        let pOW = seq["words"], pBase = seq["word_base"]
+        // the pass's first word within a pixel, o0÷B, and its first channel's byte, o0 mod B (§4)
+        let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
         // the last slot of a group, 4^s − 1
@@ -228,14 +228,13 @@ struct PortSequencer: AcceleratorEngine {
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
         let cs = m.wire("ldr_cs", mux(dS2, cat(qx.fit(7), hx[0]), qx.fit(8)))
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
-        m.assign(haloWr["valid"], beat && !lr.inRes)
-        m.assign(haloWr["bank"], umul(byW, k(tW, 8), 8) + bxW.fit(8))
-        m.assign(haloWr["addr"], mux(loadsDone[0], hAddr + DI, hAddr).fit(ctx.awI))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
-        let awO = ctx.awO
-        m.assign(resWr["valid"], beat && lr.inRes)
-        m.assign(resWr["col"], (lr.c.fit(8) + lrOx).fit(8))
-        m.assign(resWr["addr"], (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO))
+        let awO = ctx.awO, awIn = max(ctx.awI, awO)
+        let resAddr = (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO)
+        m.assign(inWr["valid"], beat)
+        m.assign(inWr["res"], lr.inRes)
+        m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), umul(byW, k(tW, 8), 8) + bxW.fit(8)))
+        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), mux(loadsDone[0], hAddr + DI, hAddr).fit(ctx.awI).fit(awIn)))
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
@@ -270,7 +269,7 @@ struct PortSequencer: AcceleratorEngine {
         let storeAddr = m.wire("st_addr", regs["base_output"] + umul(umul(stOy + sr.fit(32), dWo, 32)
             + stOx + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
-        let o0ModB = seq["o0_mod_b"], pCur = seq["channels"]
+        let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
             let chn = umul(sj, k(B, 24), 24) + b
             return chn >= o0ModB.fit(24) && chn < o0ModB.fit(24) + pCur.fit(24)
@@ -288,8 +287,7 @@ struct PortSequencer: AcceleratorEngine {
         // ---- the groups' tiles, for the compute engine ----
         // slot kk of every group: entries e·maxSlots + kk; the group's entry selected
         let slotOf = { (ring: [Expr], kk: Int) -> Expr in select(groupRd["index"], (0..<4).map { ring[$0 * maxQ + kk] }) }
-        m.assign(group["ty"], cat((0..<maxQ).reversed().map { slotOf(ringTy, $0) }))
-        m.assign(group["tx"], cat((0..<maxQ).reversed().map { slotOf(ringTx, $0) }))
+        m.assign(group["tiles"], cat((0..<maxQ).reversed().map { cat(slotOf(ringTy, $0), slotOf(ringTx, $0)) }))
         m.assign(group["n"], select(groupRd["index"], ringN))
 
         // ---- sequencer state ----
