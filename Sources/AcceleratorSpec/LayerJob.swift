@@ -110,7 +110,7 @@ public struct LayerPlan: Sendable {
     public let slotsHigh: Int, slotsWide: Int
     public var slots: Int { slotsHigh * slotsWide }
     /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
-    public var shapeLevel: Int { (slotsHigh - 1).nonzeroBitCount }
+    public var shapeLevel: Int { slotsHigh.trailingZeroBitCount }
     /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·S+K; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
     /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.
@@ -223,7 +223,7 @@ public struct LayerPlan: Sendable {
     public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {
         Swift.stride(from: 0, to: tiles.count, by: slots).map { Array(tiles[$0..<min(tiles.count, $0 + slots)]) }
     }
-    /// The slot (row, column) of position `k` in a group, and the PE-array origin of that slot.
+    /// The slot (row, column) of position `k` in a group; its PE-array origin is (qy·h, qx·w).
     public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }
 
     /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
@@ -264,7 +264,7 @@ public struct LayerPlan: Sendable {
         haloResident && p.index > 0 ? 0 : haloRows(ty: ty).count * haloCols(tx: tx).count * inWords
     }
     /// Load requests of one tile: its halo words, then (residual layers) valid pixels × OW residual
-    /// words. A load of none completes in its grant cycle (§7.3).
+    /// words. A group of tiles with none is ready the cycle after its last tile is taken (§7.3).
     public func loadWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
         haloWords(ty: ty, tx: tx, pass: p) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
     }
