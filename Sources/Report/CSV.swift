@@ -37,7 +37,7 @@ extension LayerReport {
         .init(name: "cycles", unit: "cycles", kind: .int, meaning: "total cycles of the layer"),
         .init(name: "boundCycles", unit: "cycles", kind: .int, meaning: "physical bound max(⌈usefulMACs/MACsPerCycle⌉, ⌈boundBytes/B⌉)"),
         .init(name: "cyclesOverBound", unit: "ratio", kind: .double, meaning: "cycles / boundCycles (1 = at the bound)"),
-        .init(name: "denseCycles", unit: "cycles", kind: .int, meaning: "cycles with an all-ones tile mask"),
+        .init(name: "denseCycles", unit: "cycles", kind: .int, meaning: "cycles with an all-ones tile mask, at the tile shape best for it"),
         .init(name: "speedup", unit: "ratio", kind: .double, meaning: "denseCycles / cycles"),
         .init(name: "computeBusyCycles", unit: "cycles", kind: .int, meaning: "cycles in which the PE array issued a step"),
         .init(name: "stallSetup", unit: "cycles", kind: .stall("setup"), meaning: "stall: tile-mask load at layer start"),

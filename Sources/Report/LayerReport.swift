@@ -29,7 +29,7 @@ public struct LayerReport: Hashable, Codable, Sendable {
     public var boundCycles: Int
     /// cycles / boundCycles.
     public var cyclesOverBound: Double
-    /// Cycles of the same layer with an all-ones tile mask.
+    /// Cycles of the same layer with an all-ones tile mask, at the tile shape best for it.
     public var denseCycles: Int
     /// denseCycles / cycles.
     public var speedup: Double

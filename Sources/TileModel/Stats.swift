@@ -101,7 +101,7 @@ public struct LayerStats: Hashable, Codable, Sendable {
     public var boundCycles: Int
     /// cycles / boundCycles (0 when the bound is 0).
     public var cyclesOverBound: Double
-    /// Cycles of the same layer with an all-ones tile mask.
+    /// Cycles of the same layer with an all-ones tile mask, at the tile shape best for it.
     public var denseCycles: Int
     /// denseCycles / cycles.
     public var speedup: Double

@@ -21,7 +21,8 @@ public struct TileModel: Sendable {
     /// - Parameters:
     ///   - mode: stepped (cycle by cycle, real buffers) or fast (event jumps, direct conv); identical results.
     ///   - outputs: move data and return the output tensor read back from the modelled DRAM.
-    ///   - dense: also time the same layer with an all-ones tile mask (for `denseCycles`/`speedup`).
+    ///   - dense: also time the same layer with an all-ones tile mask at each of the config's tile
+    ///     shapes, the fewest cycles being `denseCycles` (for `speedup`).
     public func simulate(_ job: LayerJob, mode: SimulationMode = .fast, outputs: Bool = true,
                          dense: Bool = true) throws -> LayerSimulation {
         let plan = try LayerPlan(job: job, config: config)
@@ -30,14 +31,21 @@ public struct TileModel: Sendable {
         if mode == .stepped, let d = engines.dram {
             precondition(d.loadedMask == job.tileMask.bits, "mask register differs from the job's tile mask")
         }
+        // The dense baseline: every tile active, at the config's best tile shape for it (a layer the
+        // mapper put on small tiles would otherwise be compared with a dense run on small tiles).
         var denseCycles = cycles
-        if dense && job.tileMask.activeCount != job.tileMask.bits.count {
-            // every tile of the layer's shape active (its own plan: resident halos depend on the tile count)
-            let full = TileMask(mapHeight: job.tileMask.mapHeight, mapWidth: job.tileMask.mapWidth,
-                                tileHeight: job.tileMask.tileHeight, tileWidth: job.tileMask.tileWidth, repeating: true)
-            let denseJob = job.with(tileMask: full)
-            denseCycles = LayerEngines(job: denseJob, plan: try LayerPlan(job: denseJob, config: config), memory: memory,
-                                       mode: .fast, withData: false).run()
+        if dense {
+            let m = job.tileMask
+            var best: Int? = m.activeCount == m.bits.count ? cycles : nil
+            for s in config.shapes where !(best != nil && s == plan.shape) {
+                let full = job.with(tileMask: TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                       tileHeight: s.height, tileWidth: s.width, repeating: true))
+                // (its own plan: resident halos depend on the tile count; a shape that does not fit is no baseline)
+                guard let fullPlan = try? LayerPlan(job: full, config: config) else { continue }
+                let c = LayerEngines(job: full, plan: fullPlan, memory: memory, mode: .fast, withData: false).run()
+                best = min(best ?? c, c)
+            }
+            denseCycles = best ?? cycles
         }
         let stats = Self.stats(job: job, plan: plan, engines: engines, cycles: cycles, denseCycles: denseCycles)
         return LayerSimulation(stats: stats, trace: engines.trace, output: engines.dram.map { $0.image.output(plan: plan) })

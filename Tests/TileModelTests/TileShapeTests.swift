@@ -84,4 +84,22 @@ import SparseCNN
         #expect(best != TileShape(height: 8, width: 8))
         #expect(try model.bestShape(for: dense) == TileShape(height: 8, width: 8))
     }
+
+    /// The dense baseline of a layer on small tiles is the all-ones mask at the shape best for it,
+    /// not at the layer's own shape (which would flatter the speed-up).
+    @Test func denseBaselineIsTheBestShape() throws {
+        let config = HardwareConfig.default
+        var rng = SplitMix64(seed: 8)
+        let job = try randomJob(&rng, K: 3, S: 1, H: 32, W: 32, cin: 16, cout: 16, residual: false, config: config,
+                                mask: .random, shape: TileShape(height: 2, width: 2))
+        let model = TileModel(config: config)
+        let stats = try model.simulate(job, mode: .fast, outputs: false).stats
+        let m = job.tileMask
+        let dense = try config.shapes.map { s in
+            try model.cycles(job.with(tileMask: TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                         tileHeight: s.height, tileWidth: s.width, repeating: true)))
+        }
+        #expect(stats.denseCycles == dense.min())
+        #expect(dense[2] > dense.min()!)  // all-ones on 2x2 tiles costs more than on the best shape
+    }
 }
