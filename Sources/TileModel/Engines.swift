@@ -120,9 +120,9 @@ final class LayerEngines {
 
     // MARK: Tile phase
 
-    /// The DRAM transfers of a pass in the fixed order the port sequencer grants them:
-    /// L0, L1, then L(i), S(i−2) for i = 2..N−1, then S(N−2), S(N−1).
-    static func transferOrder(tiles n: Int) -> [(store: Bool, tile: Int)] {  // n tile groups
+    /// The DRAM transfers of a pass's `n` tile groups in the fixed order the port sequencer grants
+    /// them: L0, L1, then L(i), S(i−2) for i = 2..N−1, then S(N−2), S(N−1).
+    static func transferOrder(groups n: Int) -> [(store: Bool, tile: Int)] {
         var seq: [(Bool, Int)] = [(false, 0)]
         if n > 1 { seq.append((false, 1)) }
         if n > 2 { for i in 2..<n { seq.append((false, i)); seq.append((true, i - 2)) } }
@@ -144,7 +144,7 @@ final class LayerEngines {
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
         let loadWords = groups.map { $0.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) } }
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
-        let order = Self.transferOrder(tiles: N)
+        let order = Self.transferOrder(groups: N)
         // Per-group times, −1 while unknown.
         var ready = [Int](repeating: -1, count: N)        // load data usable from this cycle
         var requantDone = [Int](repeating: -1, count: N)  // cycle after the last requant row
