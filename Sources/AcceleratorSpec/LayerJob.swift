@@ -94,15 +94,25 @@ public struct OutputPass: Hashable, Sendable {
 /// All formulas are those of docs/microarchitecture.md.
 public struct LayerPlan: Sendable {
     public let config: HardwareConfig
+    /// The layer's own kernel K×K, stride and padding, input map and channels (what reports and the
+    /// bound count).
     public let kernel: Int, stride: Int, pad: Int
     public let inH: Int, inW: Int, cin: Int
+    /// Tap packing (§3.2): the host lays out each output column's K horizontal taps side by side in
+    /// the input words, and the engines run a K×1 kernel over K·Cin channels (`packsTaps`).
+    public let tapsPacked: Bool
+    /// The input and kernel as the engines see them (§3.2): a K × `kernelWidth` kernel, column stride
+    /// `strideX` and padding `padX`, over an input map inH × `mapWidth` of `mapChannels` channels.
+    /// Without tap packing these are K, S, pad, W and Cin; with it 1, 1, 0, Wo and K·Cin.
+    public let kernelWidth: Int, strideX: Int, padX: Int, mapWidth: Int, mapChannels: Int
     public let outH: Int, outW: Int, cout: Int
     public let hasResidual: Bool
     /// B bytes per DRAM word.
     public let wordBytes: Int
-    /// Words per input pixel CW = ceil(Cin/B), per output pixel COW = ceil(Cout/B).
+    /// Words per input pixel CW = ceil(Cin/B) (of the engines' input map, §3.2), per output pixel COW = ceil(Cout/B).
     public let inWords: Int, outWords: Int
-    /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = K²·NC; kgroup slot Kc = max(T, tileH).
+    /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = K·kernelWidth·NC (K²·NC without tap
+    /// packing); kgroup slot Kc = max(T, tileH).
     public let chunks: Int, steps: Int, kgroupCycles: Int
     /// The layer's tile shape h×w (its tile mask's tiles), and the slots of a tile group: the
     /// (tileH/h)×(tileW/w) tiles the PE array runs side by side (§3.1). 1×1 slot for the full tile.
@@ -111,7 +121,7 @@ public struct LayerPlan: Sendable {
     public var slots: Int { slotsHigh * slotsWide }
     /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
     public var shapeLevel: Int { slotsHigh.trailingZeroBitCount }
-    /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·S+K; row/col slots per bank.
+    /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·strideX+kernelWidth; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
     /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.
     public let regionWords: Int
@@ -142,12 +152,15 @@ public struct LayerPlan: Sendable {
         kernel = job.kernel; stride = job.stride; pad = job.geometry.padding
         inH = job.inShape.height; inW = job.inShape.width; cin = job.inChannels
         outH = job.outShape.height; outW = job.outShape.width; cout = job.outChannels
+        tapsPacked = Self.packsTaps(kernel: kernel, stride: stride, inChannels: cin, config: config)
+        kernelWidth = tapsPacked ? 1 : kernel; strideX = tapsPacked ? 1 : stride; padX = tapsPacked ? 0 : pad
+        mapWidth = tapsPacked ? outW : inW; mapChannels = tapsPacked ? kernel * cin : cin
         hasResidual = job.residual != nil
         wordBytes = B
-        inWords = (cin + B - 1) / B
+        inWords = (mapChannels + B - 1) / B
         outWords = (cout + B - 1) / B
-        chunks = (cin + config.lanesC - 1) / config.lanesC
-        steps = kernel * kernel * chunks
+        chunks = (mapChannels + config.lanesC - 1) / config.lanesC
+        steps = kernel * kernelWidth * chunks
         kgroupCycles = max(steps, config.tileH)
         let name = job.name
         shape = TileShape(height: job.tileMask.tileHeight, width: job.tileMask.tileWidth)
@@ -157,9 +170,9 @@ public struct LayerPlan: Sendable {
         }
         slotsHigh = config.tileH / shape.height; slotsWide = config.tileW / shape.width
         haloH = (shape.height - 1) * stride + kernel
-        haloW = (shape.width - 1) * stride + kernel
+        haloW = (shape.width - 1) * strideX + kernelWidth
         rowSlots = ((haloH - 1) / stride / config.tileH + 1) * stride
-        colSlots = ((haloW - 1) / stride / config.tileW + 1) * stride
+        colSlots = ((haloW - 1) / strideX / config.tileW + 1) * strideX
         regionWords = rowSlots * colSlots * inWords
         inputBankWords = slotsHigh * slotsWide * regionWords
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
@@ -178,7 +191,7 @@ public struct LayerPlan: Sendable {
         // of one pass may use the whole weight buffer; a layer of several passes gets half of it
         // per pass, so that the next pass's weights load into the other half while a pass computes
         // (§7.2, weight prefetch).
-        let K2 = kernel * kernel, lk = config.lanesK, inWords = self.inWords, cout = self.cout
+        let K2 = kernel * kernelWidth, lk = config.lanesK, inWords = self.inWords, cout = self.cout
         func weightWords(_ pc: Int) -> Int { (pc + lk - 1) / lk * K2 * inWords }
         func outputWords(first: Int, end: Int) -> Int { (end - 1) / B - first / B + 1 }
         var weightCapacity = config.weightBankDepth
@@ -226,6 +239,16 @@ public struct LayerPlan: Sendable {
     /// The slot (row, column) of position `k` in a group; its PE-array origin is (qy·h, qx·w).
     public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }
 
+    /// Whether a layer packs its kernel taps into idle input-channel lanes (§3.2): a kernel wider
+    /// than 1 whose Cin is below lanesC, when that takes fewer steps, K·⌈K·Cin/lanesC⌉ < K²·⌈Cin/lanesC⌉,
+    /// and no more input words per output column, ⌈K·Cin/B⌉ ≤ S·⌈Cin/B⌉.
+    public static func packsTaps(kernel: Int, stride: Int, inChannels cin: Int, config: HardwareConfig) -> Bool {
+        guard kernel > 1, cin < config.lanesC else { return false }
+        func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        let lc = config.lanesC, B = config.memBytesPerCycle
+        return kernel * ceil(kernel * cin, lc) < kernel * kernel * ceil(cin, lc) && ceil(kernel * cin, B) <= stride * ceil(cin, B)
+    }
+
     /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
     /// a layer of several passes, whose pass p uses half p mod 2 (§7.2).
     public static func prefetchHalfDepth(_ c: HardwareConfig) -> Int { c.weightBankDepth / 2 }
@@ -244,16 +267,26 @@ public struct LayerPlan: Sendable {
     public func biasWordRange(_ p: OutputPass) -> Range<Int> {
         (p.firstChannel * 4 / wordBytes)..<((p.endChannel * 4 - 1) / wordBytes + 1)
     }
-    /// Weight words of a pass: channels × K² × CW, contiguous in DRAM.
-    public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernel * inWords }
+    /// Weight words of a pass: channels × K·kernelWidth taps × CW, contiguous in DRAM.
+    public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernelWidth * inWords }
 
     /// Input rows (or columns) of the halo of tile row `ty` (column) that lie inside the map.
-    public func haloInputRange(tileIndex t: Int, tile: Int, inSize: Int, halo: Int) -> Range<Int> {
+    public func haloInputRange(tileIndex t: Int, tile: Int, stride: Int, pad: Int, inSize: Int, halo: Int) -> Range<Int> {
         let first = t * tile * stride - pad
         return max(0, first)..<min(inSize, first + halo)
     }
-    public func haloRows(ty: Int) -> Range<Int> { haloInputRange(tileIndex: ty, tile: shape.height, inSize: inH, halo: haloH) }
-    public func haloCols(tx: Int) -> Range<Int> { haloInputRange(tileIndex: tx, tile: shape.width, inSize: inW, halo: haloW) }
+    public func haloRows(ty: Int) -> Range<Int> {
+        haloInputRange(tileIndex: ty, tile: shape.height, stride: stride, pad: pad, inSize: inH, halo: haloH)
+    }
+    /// Columns of the engines' input map (§3.2) in the halo of tile column `tx`.
+    public func haloCols(tx: Int) -> Range<Int> {
+        haloInputRange(tileIndex: tx, tile: shape.width, stride: strideX, pad: padX, inSize: mapWidth, halo: haloW)
+    }
+    /// Columns of the layer's own input map that tile column `tx` reads (the bound's halo, §13),
+    /// with or without tap packing.
+    public func inputCols(tx: Int) -> Range<Int> {
+        haloInputRange(tileIndex: tx, tile: shape.width, stride: stride, pad: pad, inSize: inW, halo: (shape.width - 1) * stride + kernel)
+    }
     /// Valid output pixel ranges of a tile (edge tiles clipped).
     public func outRows(ty: Int) -> Range<Int> { (ty * shape.height)..<min(outH, (ty + 1) * shape.height) }
     public func outCols(tx: Int) -> Range<Int> { (tx * shape.width)..<min(outW, (tx + 1) * shape.width) }
@@ -277,16 +310,17 @@ public struct LayerPlan: Sendable {
     /// (qy, qx) (§6.2): the slot's origin (qy·h, qx·w) shifts the bank; its region is the
     /// (qy·slotsWide + qx)-th block of `regionWords`.
     @inlinable public func inputBank(hy: Int, hx: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> (by: Int, bx: Int) {
-        ((hy / stride + slot.qy * shape.height) % config.tileH, (hx / stride + slot.qx * shape.width) % config.tileW)
+        ((hy / stride + slot.qy * shape.height) % config.tileH, (hx / strideX + slot.qx * shape.width) % config.tileW)
     }
     @inlinable public func inputAddress(hy: Int, hx: Int, word w: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> Int {
         let rs = (hy / stride) / config.tileH * stride + hy % stride
-        let cs = (hx / stride) / config.tileW * stride + hx % stride
+        let cs = (hx / strideX) / config.tileW * strideX + hx % strideX
         return (slot.qy * slotsWide + slot.qx) * regionWords + (rs * colSlots + cs) * inWords + w
     }
-    /// Weight-buffer address of local channel oLocal's tap (ky, kx), word w; the bank is oLocal mod lanesK.
+    /// Weight-buffer address of local channel oLocal's tap (ky, kx) (kx < kernelWidth), word w; the
+    /// bank is oLocal mod lanesK.
     @inlinable public func weightAddress(oLocal: Int, ky: Int, kx: Int, word w: Int) -> Int {
-        ((oLocal / config.lanesK) * kernel * kernel + ky * kernel + kx) * inWords + w
+        ((oLocal / config.lanesK) * kernel * kernelWidth + ky * kernelWidth + kx) * inWords + w
     }
 }
 

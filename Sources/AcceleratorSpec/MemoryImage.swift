@@ -37,8 +37,8 @@ public struct MemoryImage: Sendable {
         var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, end: 0)
         r.bias = r.mask + plan.maskWords
         r.weights = r.bias + (plan.cout * 4 + B - 1) / B
-        r.input = r.weights + plan.cout * plan.kernel * plan.kernel * plan.inWords
-        r.residual = r.input + plan.inH * plan.inW * plan.inWords
+        r.input = r.weights + plan.cout * plan.kernel * plan.kernelWidth * plan.inWords
+        r.residual = r.input + plan.inH * plan.mapWidth * plan.inWords
         let outWordsTotal = plan.outH * plan.outW * plan.outWords
         r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
         r.end = r.output + outWordsTotal
@@ -51,17 +51,31 @@ public struct MemoryImage: Sendable {
             let u = UInt32(bitPattern: v)
             for k in 0..<4 { b[r.bias * B + o * 4 + k] = UInt8(truncatingIfNeeded: u >> (8 * k)) }
         }
-        let K = plan.kernel, cin = plan.cin, CW = plan.inWords
+        let K = plan.kernel, KW = plan.kernelWidth, cin = plan.cin, CW = plan.inWords
+        // With tap packing (§3.2) tap (ky, kx) of channel o is bytes kx·Cin… of word tap (o, ky, 0).
+        let packed = plan.tapsPacked
         job.filter.scalars.withUnsafeBufferPointer { w in
-            for o in 0..<plan.cout { for t in 0..<(K * K) {
-                let dst = (r.weights + (o * K * K + t) * CW) * B, src = (o * K * K + t) * cin
+            for o in 0..<plan.cout { for ky in 0..<K { for kx in 0..<K {
+                let tap = (o * K + ky) * KW + (packed ? 0 : kx)
+                let dst = (r.weights + tap * CW) * B + (packed ? kx * cin : 0), src = ((o * K + ky) * K + kx) * cin
                 for c in 0..<cin { b[dst + c] = UInt8(bitPattern: w[src + c]) }
-            } }
+            } } }
         }
         job.input.scalars.withUnsafeBufferPointer { x in
-            for p in 0..<(plan.inH * plan.inW) {
-                let dst = (r.input + p * CW) * B, src = p * cin
-                for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
+            if packed {
+                // input word (y, x') holds, for kx = 0…K−1, pixel (y, x'·S + kx − pad) (zeros outside the map)
+                let S = plan.stride, W = plan.inW
+                for y in 0..<plan.inH { for xp in 0..<plan.mapWidth { for kx in 0..<K {
+                    let ix = xp * S + kx - plan.pad
+                    guard ix >= 0 && ix < W else { continue }
+                    let dst = (r.input + (y * plan.mapWidth + xp) * CW) * B + kx * cin, src = (y * W + ix) * cin
+                    for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
+                } } }
+            } else {
+                for p in 0..<(plan.inH * plan.inW) {
+                    let dst = (r.input + p * CW) * B, src = p * cin
+                    for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
+                }
             }
         }
         let cout = plan.cout, COW = plan.outWords

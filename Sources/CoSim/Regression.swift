@@ -222,7 +222,8 @@ public struct Regression: Sendable {
         }
     }
 
-    /// Layer shapes: K 1, 3 and 5, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4),
+    /// Layer shapes: K 1, 3, 5 and 7, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4;
+    /// with taps packed where the config packs them, §3.2, stride 2 included: the 7x7 stride-2 layer),
     /// maps not multiples of the tile (7x7, 14x14, 5x9), tiny maps, many output-channel groups and
     /// passes (with halos resident across passes), residual and not.
     public var shapes: [SyntheticLayer] {
@@ -235,7 +236,9 @@ public struct Regression: Sendable {
                     // few input channels, maps of one or a few tiles, many output-channel groups and passes
                     l(3, 1, 1, 6, 14, 14, false), l(5, 1, 4, 3, 7, 7, true), l(3, 1, 3, 40, 5, 9, false),
                     // passes over a map of one to four tiles: resident halos with a residual
-                    l(3, 1, 8, 72, 3, 3, true)]
+                    l(3, 1, 8, 72, 3, 3, true),
+                    // a first layer: 7x7 stride 2 over 3 channels (ResNet-18's conv1)
+                    l(7, 2, 3, 9, 11, 13, false)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
         switch suite {
         case .smoke: return smoke

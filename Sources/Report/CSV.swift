@@ -31,6 +31,7 @@ extension LayerReport {
         .init(name: "inShape", unit: "HxWxC", kind: .shape, meaning: "input height × width × channels"),
         .init(name: "outShape", unit: "HxWxC", kind: .shape, meaning: "output height × width × channels"),
         .init(name: "tileShape", unit: "HxW", kind: .string, meaning: "the layer's tile shape (the mapper's choice with several shapes)"),
+        .init(name: "tapsPacked", unit: "-", kind: .bool, meaning: "taps packed into the input-channel lanes (few input channels, microarchitecture §3.2)"),
         .init(name: "tileDensity", unit: "fraction", kind: .double, meaning: "active tiles / all tiles"),
         .init(name: "activeTiles", unit: "tiles", kind: .int, meaning: "active output tiles"),
         .init(name: "passes", unit: "passes", kind: .int, meaning: "output-channel passes (weight-buffer loads)"),
@@ -191,7 +192,8 @@ extension LayerReport {
                                "peUtilization": peUtilization, "milliseconds": milliseconds]
                 out[c.name] = doubles[c.name] ?? (raw[c.name] as! NSNumber).doubleValue
             case .shape: out[c.name] = (raw[c.name] as! [NSNumber]).map(\.intValue)
-            case .string, .bool: out[c.name] = raw[c.name]
+            case .string: out[c.name] = raw[c.name]
+            case .bool: out[c.name] = (raw[c.name] as! NSNumber).boolValue
             case .stall, .rtlStall: break
             }
         }

@@ -99,10 +99,10 @@ final class DataPath {
         read(image.regions.bias + w, arrival: a, into: .bias(half: plan.weightHalf(p), word: w))
     }
     func readWeight(pass p: OutputPass, word q: Int, arrival a: Int) {
-        let perChannel = plan.kernel * plan.kernel * plan.inWords
+        let perChannel = plan.kernel * plan.kernelWidth * plan.inWords
         let oLocal = q / perChannel, rem = q % perChannel
         let tap = rem / plan.inWords, w = rem % plan.inWords
-        let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernel, kx: tap % plan.kernel, word: w)
+        let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernelWidth, kx: tap % plan.kernelWidth, word: w)
             + plan.weightHalf(p) * LayerPlan.prefetchHalfDepth(cfg)
         read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
     }
@@ -124,9 +124,9 @@ final class DataPath {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
             let iy = rows.lowerBound + ri, ix = cols.lowerBound + rem / CW, word = rem % CW
             let hy = iy - (tile.ty * h * plan.stride - plan.pad)
-            let hx = ix - (tile.tx * w * plan.stride - plan.pad)
+            let hx = ix - (tile.tx * w * plan.strideX - plan.padX)
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
-            read(image.regions.input + (iy * plan.inW + ix) * CW + word, arrival: a,
+            read(image.regions.input + (iy * plan.mapWidth + ix) * CW + word, arrival: a,
                  into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
@@ -153,9 +153,9 @@ final class DataPath {
     // MARK: Compute engine (stepped): one step of the PE array
 
     func computeStep(group: [(ty: Int, tx: Int)], index i: Int, kgroup g: Int, step k: Int, at t: Int) {
-        let NC = plan.chunks, K = plan.kernel, S = plan.stride, lanesC = cfg.lanesC, lanesK = cfg.lanesK
+        let NC = plan.chunks, KW = plan.kernelWidth, S = plan.stride, SX = plan.strideX, lanesC = cfg.lanesC, lanesK = cfg.lanesK
         let h = plan.shape.height, w = plan.shape.width
-        let chunk = k % NC, kx = (k / NC) % K, ky = k / (NC * K)
+        let chunk = k % NC, kx = (k / NC) % KW, ky = k / (NC * KW)
         let word = chunk * lanesC / B, off = chunk * lanesC % B
         let half = i & 1
         var wAddr = [Int](repeating: -1, count: lanesK)
@@ -171,11 +171,11 @@ final class DataPath {
             // empty slot computes zeros.
             let slot = (qy: py / h, qx: px / w)
             let n = slot.qy * plan.slotsWide + slot.qx
-            let hy = (py % h) * S + ky, hx = (px % w) * S + kx
+            let hy = (py % h) * S + ky, hx = (px % w) * SX + kx
             var inside = false
             if n < group.count {
-                let iy = group[n].ty * h * S - plan.pad + hy, ix = group[n].tx * w * S - plan.pad + hx
-                inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.inW
+                let iy = group[n].ty * h * S - plan.pad + hy, ix = group[n].tx * w * SX - plan.padX + hx
+                inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.mapWidth
             }
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             let a = plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot) * B + off

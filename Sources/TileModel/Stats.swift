@@ -78,6 +78,8 @@ public struct LayerStats: Hashable, Codable, Sendable {
     public var outShape: [Int]
     /// The layer's tile shape `HxW` (its tile mask's tiles, §3.1).
     public var tileShape: String
+    /// Whether the layer ran with its taps packed into the input-channel lanes (§3.2).
+    public var tapsPacked: Bool
     /// Active tiles / all tiles.
     public var tileDensity: Double
     public var activeTiles: Int

@@ -63,7 +63,7 @@ public struct TileModel: Sendable {
             if let pm = job.pixelMask {
                 for y in rows { for x in cols where pm[y, x] { usefulPixels += 1 } }
             } else { usefulPixels += rows.count * cols.count }
-            for y in plan.haloRows(ty: ty) { for x in plan.haloCols(tx: tx) { covered[y * plan.inW + x] = true } }
+            for y in plan.haloRows(ty: ty) { for x in plan.inputCols(tx: tx) { covered[y * plan.inW + x] = true } }
         }
         outBytes = issuedPixels * plan.cout
         let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin
@@ -75,7 +75,7 @@ public struct TileModel: Sendable {
         let nTiles = job.tileMask.bits.count
         return LayerStats(
             name: job.name, kernel: plan.kernel, stride: plan.stride,
-            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description,
+            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description, tapsPacked: plan.tapsPacked,
             tileDensity: Double(tiles.count) / Double(nTiles), activeTiles: tiles.count, passes: plan.passes.count,
             cycles: cycles, computeBusyCycles: e.busy, stallCycles: e.stalls,
             issuedMACs: issuedPixels * perPixel, usefulMACs: useful,

@@ -144,6 +144,32 @@ import AcceleratorSpec
         #expect(plan.inputAddress(hy: 3, hx: 2, word: 1) == (1 * 2 + 1) * 2 + 1)
     }
 
+    /// Hand-checked tap packing (§3.2, §5): lanesC 4, B 4; a 1x5 input of 1 channel, K 3, stride 1,
+    /// pad 1: input word x' holds pixels x'−1, x', x'+1 (zeros outside), weight word (o, ky) holds
+    /// taps kx = 0, 1, 2.
+    @Test func packedMemoryImage() throws {
+        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 4 * 64,
+                                        weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 4,
+                                        memBytesPerCycle: 4, memLatency: 1)
+        let j = try job(H: 1, W: 5, cin: 1, cout: 1, residual: false)
+        let plan = try LayerPlan(job: j, config: config)
+        #expect(plan.tapsPacked && plan.mapWidth == 5 && plan.mapChannels == 3 && plan.steps == 3)
+        let img = MemoryImage(job: j, plan: plan)
+        let r = img.regions
+        // mask 1, bias 1, weights 1·3 rows, input 1·5 words, output 5
+        #expect(r == MemoryRegions(mask: 0, bias: 1, weights: 2, input: 5, residual: 10, output: 10, end: 15))
+        // weights 1…9 as [ky][kx]: row ky is word 2 + ky
+        #expect(Array(img.bytes[(2 * 4)..<(5 * 4)]) == [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0])
+        // input 100…104
+        #expect(Array(img.bytes[(5 * 4)..<(10 * 4)]) == [0, 100, 101, 0, 100, 101, 102, 0, 101, 102, 103, 0,
+                                                          102, 103, 104, 0, 103, 104, 0, 0])
+        // the registers: W is the input words' width, Cin their channels, `packed` set
+        let regs = try RegisterMap.standard.layerProgram(job: j, plan: plan, regions: r)
+        let layer0 = try #require(regs.first { $0.register == "LAYER0" }).value
+        #expect(layer0 >> 11 & 1 == 1)
+        #expect(try #require(regs.first { $0.register == "LAYER2" }).value & 0xFFFF == 3)
+    }
+
     @Test func passSplitAndFitErrors() throws {
         // 3x3x16 → CW 1 with B 16; weight bank depth 20 holds 2 kgroups of 9 words, but 9 channels need
         // 5 kgroups: several passes, each with half a bank (10 words: 1 kgroup) → passes of lanesK,

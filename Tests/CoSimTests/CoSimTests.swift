@@ -120,7 +120,13 @@ struct RegressionTests {
         #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count } * r.shapes.count * r.masks.count)
         // Every tile shape of a config with several (§3.1).
         #expect(r.configs.contains { $0.tileShapes == 3 } && Set(a.map(\.tileShape.height)).isSuperset(of: [8, 4, 2]))
-        #expect(Set(r.shapes.map(\.kernel)) == [1, 3, 5] && Set(r.shapes.map(\.stride)) == [1, 2])
+        #expect(Set(r.shapes.map(\.kernel)) == [1, 3, 5, 7] && Set(r.shapes.map(\.stride)) == [1, 2])
+        // Every config runs some layer with packed taps (§3.2); the 8x8 one packs a 7x7 stride-2 layer of 3 channels.
+        for c in r.configs {
+            #expect(r.shapes.contains { LayerPlan.packsTaps(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels, config: c) }, "\(c.hash)")
+        }
+        let conv1 = try #require(r.shapes.first { $0.kernel == 7 && $0.stride == 2 && $0.inChannels == 3 })
+        #expect(LayerPlan.packsTaps(kernel: 7, stride: 2, inChannels: conv1.inChannels, config: try #require(r.configs.first { $0.tileH == 8 })))
         // Few input channels and maps of one or a few tiles (issue 12's layers).
         #expect(Set(r.shapes.map(\.inChannels)).isSuperset(of: [1, 3, 4]))
         for (h, w) in [(7, 7), (14, 14), (5, 9)] { #expect(r.shapes.contains { $0.height == h && $0.width == w }, "\(h)x\(w)") }

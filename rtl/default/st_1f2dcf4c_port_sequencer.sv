@@ -19,11 +19,11 @@ module st_1f2dcf4c_port_sequencer (
     input  logic [31:0]   reg_base_residual,
     input  logic [31:0]   reg_base_output,
     input  logic          layer_s2,
+    input  logic          layer_s2x,
     input  logic [15:0]   layer_h,
     input  logic [15:0]   layer_w,
-    input  logic [15:0]   layer_ho,
-    input  logic [15:0]   layer_wo,
     input  logic [3:0]    layer_pad,
+    input  logic [3:0]    layer_padx,
     input  logic [15:0]   layer_cw,
     input  logic [15:0]   layer_cow,
     input  logic [7:0]    layer_hh,
@@ -68,6 +68,8 @@ module st_1f2dcf4c_port_sequencer (
 );
 
     logic          in_tiles;
+    logic [15:0]   c_ho;
+    logic [15:0]   c_wo;
     logic [15:0]   pass_word_base;
     logic [3:0]    group_last_slot;
     logic          ld_skip_halo;
@@ -353,6 +355,8 @@ module st_1f2dcf4c_port_sequencer (
     logic          mem_read_accept;
 
     assign in_tiles = seq_phase == 2'd3;
+    assign c_ho = 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
+    assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
     assign pass_word_base = seq_o0 >> 5;
     assign group_last_slot = layer_shape[1] ? 4'd15 : (layer_shape[0] ? 4'd3 : 4'd0);
     assign ld_skip_halo = layer_resident && (seq_o0 != 16'd0);
@@ -383,22 +387,22 @@ module st_1f2dcf4c_port_sequencer (
     assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
     assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
     assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_g_y0 + {10'd0, layer_hh});
-    assign ldq_g_vy = (({2'd0, layer_ho} - ldq_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_ho} - ldq_g_yo);
+    assign ldq_g_vy = (({2'd0, c_ho} - ldq_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - ldq_g_yo);
     assign ldq_g_xo = layer_shape[1] ? (({2'd0, ldq_tx} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, ldq_tx} * 18'd8) >> 1) : (({2'd0, ldq_tx} * 18'd8) >> 0));
-    assign ldq_g_x0 = (layer_s2 ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_pad};
+    assign ldq_g_x0 = (layer_s2x ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_padx};
     assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
     assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_g_x0 + {10'd0, layer_hwid});
-    assign ldq_g_vx = (({2'd0, layer_wo} - ldq_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_wo} - ldq_g_xo);
+    assign ldq_g_vx = (({2'd0, c_wo} - ldq_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldq_g_xo);
     assign ldq_gi_yo = layer_shape[1] ? (({2'd0, tile_ty} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, tile_ty} * 18'd8) >> 1) : (({2'd0, tile_ty} * 18'd8) >> 0));
     assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
     assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
-    assign ldq_gi_vy = (({2'd0, layer_ho} - ldq_gi_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_ho} - ldq_gi_yo);
+    assign ldq_gi_vy = (({2'd0, c_ho} - ldq_gi_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - ldq_gi_yo);
     assign ldq_gi_xo = layer_shape[1] ? (({2'd0, tile_tx} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, tile_tx} * 18'd8) >> 1) : (({2'd0, tile_tx} * 18'd8) >> 0));
-    assign ldq_gi_x0 = (layer_s2 ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_pad};
+    assign ldq_gi_x0 = (layer_s2x ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_padx};
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
-    assign ldq_gi_vx = (({2'd0, layer_wo} - ldq_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_wo} - ldq_gi_xo);
+    assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldq_gi_xo);
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
@@ -465,7 +469,7 @@ module st_1f2dcf4c_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((reg_base_residual + ((((((layer_shape[1] ? (({16'd0, ldq_ty} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, ldq_ty} * 32'd8) >> 1) : (({16'd0, ldq_ty} * 32'd8) >> 0))) + {14'd0, ldq_r}) * {16'd0, layer_wo}) + (layer_shape[1] ? (({16'd0, ldq_tx} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, ldq_tx} * 32'd8) >> 1) : (({16'd0, ldq_tx} * 32'd8) >> 0)))) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
+    assign ldq_res_addr = ((reg_base_residual + ((((((layer_shape[1] ? (({16'd0, ldq_ty} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, ldq_ty} * 32'd8) >> 1) : (({16'd0, ldq_ty} * 32'd8) >> 0))) + {14'd0, ldq_r}) * {16'd0, c_wo}) + (layer_shape[1] ? (({16'd0, ldq_tx} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, ldq_tx} * 32'd8) >> 1) : (({16'd0, ldq_tx} * 32'd8) >> 0)))) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
     assign ldq_halo_addr = (reg_base_input + ((({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x}) * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
@@ -476,22 +480,22 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
     assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
     assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_g_y0 + {10'd0, layer_hh});
-    assign ldr_g_vy = (({2'd0, layer_ho} - ldr_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_ho} - ldr_g_yo);
+    assign ldr_g_vy = (({2'd0, c_ho} - ldr_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - ldr_g_yo);
     assign ldr_g_xo = layer_shape[1] ? (({2'd0, ldr_tx} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, ldr_tx} * 18'd8) >> 1) : (({2'd0, ldr_tx} * 18'd8) >> 0));
-    assign ldr_g_x0 = (layer_s2 ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_pad};
+    assign ldr_g_x0 = (layer_s2x ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_padx};
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
-    assign ldr_g_vx = (({2'd0, layer_wo} - ldr_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_wo} - ldr_g_xo);
+    assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_g_xo);
     assign ldr_gi_yo = layer_shape[1] ? (({2'd0, ldr_taken_ty} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, ldr_taken_ty} * 18'd8) >> 1) : (({2'd0, ldr_taken_ty} * 18'd8) >> 0));
     assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
     assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
     assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
-    assign ldr_gi_vy = (({2'd0, layer_ho} - ldr_gi_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_ho} - ldr_gi_yo);
+    assign ldr_gi_vy = (({2'd0, c_ho} - ldr_gi_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - ldr_gi_yo);
     assign ldr_gi_xo = layer_shape[1] ? (({2'd0, ldr_taken_tx} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, ldr_taken_tx} * 18'd8) >> 1) : (({2'd0, ldr_taken_tx} * 18'd8) >> 0));
-    assign ldr_gi_x0 = (layer_s2 ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_pad};
+    assign ldr_gi_x0 = (layer_s2x ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_padx};
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
-    assign ldr_gi_vx = (({2'd0, layer_wo} - ldr_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_wo} - ldr_gi_xo);
+    assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_gi_xo);
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
@@ -603,11 +607,11 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
     assign ldr_hx = 8'(ldr_x - ldr_g_x0);
     assign ldr_by_sum = ({5'd0, 3'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd7) + (layer_shape[1] ? ({4'd0, ldr_slot >> 2} * 8'd2) : (layer_shape[0] ? ({4'd0, ldr_slot >> 1} * 8'd4) : ({4'd0, ldr_slot >> 0} * 8'd8)));
-    assign ldr_bx_sum = ({5'd0, 3'(layer_s2 ? (ldr_hx >> 1) : ldr_hx)} & 8'd7) + (layer_shape[1] ? ({6'd0, ldr_slot[1:0]} * 8'd2) : (layer_shape[0] ? ({7'd0, ldr_slot[0]} * 8'd4) : ({7'd0, 1'b0} * 8'd8)));
+    assign ldr_bx_sum = ({5'd0, 3'(layer_s2x ? (ldr_hx >> 1) : ldr_hx)} & 8'd7) + (layer_shape[1] ? ({6'd0, ldr_slot[1:0]} * 8'd2) : (layer_shape[0] ? ({7'd0, ldr_slot[0]} * 8'd4) : ({7'd0, 1'b0} * 8'd8)));
     assign ldr_by = (ldr_by_sum >= 8'd8) ? (ldr_by_sum - 8'd8) : ldr_by_sum;
     assign ldr_bx = (ldr_bx_sum >= 8'd8) ? (ldr_bx_sum - 8'd8) : ldr_bx_sum;
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3);
-    assign ldr_cs = layer_s2 ? {7'((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 3), ldr_hx[0]} : ((layer_s2 ? (ldr_hx >> 1) : ldr_hx) >> 3);
+    assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3);
     assign ldr_halo_addr = ((({28'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
@@ -620,12 +624,12 @@ module st_1f2dcf4c_port_sequencer (
     assign st_g_y0 = (layer_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, layer_pad};
     assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
     assign st_g_yhi = ($signed(st_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (st_g_y0 + {10'd0, layer_hh});
-    assign st_g_vy = (({2'd0, layer_ho} - st_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_ho} - st_g_yo);
+    assign st_g_vy = (({2'd0, c_ho} - st_g_yo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - st_g_yo);
     assign st_g_xo = layer_shape[1] ? (({2'd0, st_tx} * 18'd8) >> 2) : (layer_shape[0] ? (({2'd0, st_tx} * 18'd8) >> 1) : (({2'd0, st_tx} * 18'd8) >> 0));
-    assign st_g_x0 = (layer_s2 ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_pad};
+    assign st_g_x0 = (layer_s2x ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_padx};
     assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
     assign st_g_xhi = ($signed(st_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (st_g_x0 + {10'd0, layer_hwid});
-    assign st_g_vx = (({2'd0, layer_wo} - st_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, layer_wo} - st_g_xo);
+    assign st_g_vx = (({2'd0, c_wo} - st_g_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - st_g_xo);
     assign st_j_last = st_j == (seq_words - 16'd1);
     assign st_c_last = (st_c + 18'd1) == st_g_vx;
     assign st_r_last = (st_r + 18'd1) == st_g_vy;
@@ -642,7 +646,7 @@ module st_1f2dcf4c_port_sequencer (
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 8'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd8) : {8'd0, st_rd_r}) * 16'd16) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((reg_base_output + ((((((layer_shape[1] ? (({16'd0, st_ty} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, st_ty} * 32'd8) >> 1) : (({16'd0, st_ty} * 32'd8) >> 0))) + {14'd0, st_r}) * {16'd0, layer_wo}) + (layer_shape[1] ? (({16'd0, st_tx} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, st_tx} * 32'd8) >> 1) : (({16'd0, st_tx} * 32'd8) >> 0)))) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign st_addr = ((reg_base_output + ((((((layer_shape[1] ? (({16'd0, st_ty} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, st_ty} * 32'd8) >> 1) : (({16'd0, st_ty} * 32'd8) >> 0))) + {14'd0, st_r}) * {16'd0, c_wo}) + (layer_shape[1] ? (({16'd0, st_tx} * 32'd8) >> 2) : (layer_shape[0] ? (({16'd0, st_tx} * 32'd8) >> 1) : (({16'd0, st_tx} * 32'd8) >> 0)))) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
     assign pass_o0_mod_b = {11'd0, seq_o0[4:0]} & 16'd31;
 
     // st_walk

@@ -37,7 +37,7 @@
 #define SPARSETILE_STATUS_ERROR_WIDTH           1
 #define SPARSETILE_STATUS_ERROR_MASK            0x00000004u  /* [2] a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits) */
 
-/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual. */
+/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing. */
 #define SPARSETILE_LAYER0_OFFSET                0x02u
 #define SPARSETILE_LAYER0_RESET                 0x00000000u
 #define SPARSETILE_LAYER0_K_SHIFT               0
@@ -55,6 +55,9 @@
 #define SPARSETILE_LAYER0_SHAPE_SHIFT           9
 #define SPARSETILE_LAYER0_SHAPE_WIDTH           2
 #define SPARSETILE_LAYER0_SHAPE_MASK            0x00000600u  /* [10:9] tile shape s: tiles of (tileH >> s)x(tileW >> s), in groups of 4^s (§3.1) */
+#define SPARSETILE_LAYER0_PACKED_SHIFT          11
+#define SPARSETILE_LAYER0_PACKED_WIDTH          1
+#define SPARSETILE_LAYER0_PACKED_MASK           0x00000800u  /* [11] 1: taps packed (§3.2): the input words hold K taps of one output column; the kernel runs K×1, column stride 1, no column padding; W = Wo, Cin = K·Cin */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u
@@ -64,14 +67,14 @@
 #define SPARSETILE_LAYER1_H_MASK                0x0000FFFFu  /* [15:0] input height H */
 #define SPARSETILE_LAYER1_W_SHIFT               16
 #define SPARSETILE_LAYER1_W_WIDTH               16
-#define SPARSETILE_LAYER1_W_MASK                0xFFFF0000u  /* [31:16] input width W */
+#define SPARSETILE_LAYER1_W_MASK                0xFFFF0000u  /* [31:16] input width W (of the input words: Wo when taps are packed, §3.2) */
 
 /* 0x04 LAYER2 (RW, 32 bits): Channels. */
 #define SPARSETILE_LAYER2_OFFSET                0x04u
 #define SPARSETILE_LAYER2_RESET                 0x00000000u
 #define SPARSETILE_LAYER2_CIN_SHIFT             0
 #define SPARSETILE_LAYER2_CIN_WIDTH             16
-#define SPARSETILE_LAYER2_CIN_MASK              0x0000FFFFu  /* [15:0] input channels Cin */
+#define SPARSETILE_LAYER2_CIN_MASK              0x0000FFFFu  /* [15:0] input channels Cin (per input word: K·Cin when taps are packed, §3.2) */
 #define SPARSETILE_LAYER2_COUT_SHIFT            16
 #define SPARSETILE_LAYER2_COUT_WIDTH            16
 #define SPARSETILE_LAYER2_COUT_MASK             0xFFFF0000u  /* [31:16] output channels Cout */

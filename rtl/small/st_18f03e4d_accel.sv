@@ -39,14 +39,14 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_base_input;
     logic [31:0]   reg_base_residual;
     logic [31:0]   reg_base_output;
-    logic [3:0]    layer_k;
     logic          layer_s2;
+    logic [3:0]    layer_kw;
+    logic          layer_s2x;
     logic [15:0]   layer_h;
     logic [15:0]   layer_w;
     logic [15:0]   layer_cout;
-    logic [15:0]   layer_ho;
-    logic [15:0]   layer_wo;
     logic [3:0]    layer_pad;
+    logic [3:0]    layer_padx;
     logic [15:0]   layer_cw;
     logic [15:0]   layer_cow;
     logic [15:0]   layer_nc;
@@ -176,14 +176,14 @@ module st_18f03e4d_accel (
         .reg_requant    (reg_requant),
         .reg_prelu      (reg_prelu),
         .reg_pass       (reg_pass),
-        .layer_k        (layer_k),
         .layer_s2       (layer_s2),
+        .layer_kw       (layer_kw),
+        .layer_s2x      (layer_s2x),
         .layer_h        (layer_h),
         .layer_w        (layer_w),
         .layer_cout     (layer_cout),
-        .layer_ho       (layer_ho),
-        .layer_wo       (layer_wo),
         .layer_pad      (layer_pad),
+        .layer_padx     (layer_padx),
         .layer_cw       (layer_cw),
         .layer_cow      (layer_cow),
         .layer_nc       (layer_nc),
@@ -300,11 +300,11 @@ module st_18f03e4d_accel (
         .reg_base_residual (reg_base_residual),
         .reg_base_output   (reg_base_output),
         .layer_s2          (layer_s2),
+        .layer_s2x         (layer_s2x),
         .layer_h           (layer_h),
         .layer_w           (layer_w),
-        .layer_ho          (layer_ho),
-        .layer_wo          (layer_wo),
         .layer_pad         (layer_pad),
+        .layer_padx        (layer_padx),
         .layer_cw          (layer_cw),
         .layer_cow         (layer_cow),
         .layer_hh          (layer_hh),
@@ -381,11 +381,13 @@ module st_18f03e4d_accel (
     st_18f03e4d_compute_control u_compute_control (
         .clk              (clk),
         .rst              (rst),
-        .layer_k          (layer_k),
         .layer_s2         (layer_s2),
+        .layer_kw         (layer_kw),
+        .layer_s2x        (layer_s2x),
         .layer_h          (layer_h),
         .layer_w          (layer_w),
         .layer_pad        (layer_pad),
+        .layer_padx       (layer_padx),
         .layer_cw         (layer_cw),
         .layer_nc         (layer_nc),
         .layer_t          (layer_t),

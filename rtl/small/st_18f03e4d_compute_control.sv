@@ -3,11 +3,13 @@
 module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
-    input  logic [3:0]   layer_k,
     input  logic         layer_s2,
+    input  logic [3:0]   layer_kw,
+    input  logic         layer_s2x,
     input  logic [15:0]  layer_h,
     input  logic [15:0]  layer_w,
     input  logic [3:0]   layer_pad,
+    input  logic [3:0]   layer_padx,
     input  logic [15:0]  layer_cw,
     input  logic [15:0]  layer_nc,
     input  logic [23:0]  layer_t,
@@ -179,7 +181,7 @@ module st_18f03e4d_compute_control (
                     cp_kgroup <= cp_g_eff;
                     if (cp_chunk_eff == (layer_nc - 16'd1)) begin
                         cp_chunk <= 16'd0;
-                        if (cp_kx_eff == (layer_k - 4'd1)) begin
+                        if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
                             cp_ky <= cp_ky_eff + 4'd1;
                         end else begin
@@ -206,7 +208,7 @@ module st_18f03e4d_compute_control (
     assign ev_compute_start = cp_start;
     assign group_rd_index = cp_tile[1:0];
     assign cp_a = {4'd0, layer_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
-    assign cp_b = {4'd0, layer_s2 ? (cp_kx_eff >> 1) : cp_kx_eff};
+    assign cp_b = {4'd0, layer_s2x ? (cp_kx_eff >> 1) : cp_kx_eff};
     assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
     assign cp_rb = {6'd0, cp_b[1:0]} & 8'd3;
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
@@ -220,13 +222,13 @@ module st_18f03e4d_compute_control (
     assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
     assign cp_r3_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
-    assign cp_c0_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c0_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
-    assign cp_c1_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c1_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
-    assign cp_c2_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c2_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
-    assign cp_c3_slot = layer_s2 ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c3_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_row_terms = {{24'd0, cp_r3_slot} * {8'd0, layer_cscw}, {24'd0, cp_r2_slot} * {8'd0, layer_cscw}, {24'd0, cp_r1_slot} * {8'd0, layer_cscw}, {24'd0, cp_r0_slot} * {8'd0, layer_cscw}};
     assign cp_col_terms = {{24'd0, cp_c3_slot} * {16'd0, layer_cw}, {24'd0, cp_c2_slot} * {16'd0, layer_cw}, {24'd0, cp_c1_slot} * {16'd0, layer_cw}, {24'd0, cp_c0_slot} * {16'd0, layer_cw}};
     assign halo_rd_en = cp_issue;
@@ -245,17 +247,17 @@ module st_18f03e4d_compute_control (
     end
 
     assign weight_rd_en = cp_issue;
-    assign weight_rd_addr = 10'(((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_k}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word) + (seq_half ? 32'd512 : 32'd0));
+    assign weight_rd_addr = 10'(((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_kw}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word) + (seq_half ? 32'd512 : 32'd0));
     assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} * 18'd4) << 1) : ({2'd0, group_tiles[31:16]} * 18'd4)) - {14'd0, layer_pad};
-    assign cp_l0_s0_x0 = (layer_s2 ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_pad};
+    assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_padx};
     assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
-    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
 
     // pipe_stage0
     always @(posedge clk) begin

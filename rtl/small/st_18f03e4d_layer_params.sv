@@ -16,14 +16,14 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0] reg_pass,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [3:0]  layer_k,
     output logic        layer_s2,
+    output logic [3:0]  layer_kw,
+    output logic        layer_s2x,
     output logic [15:0] layer_h,
     output logic [15:0] layer_w,
     output logic [15:0] layer_cout,
-    output logic [15:0] layer_ho,
-    output logic [15:0] layer_wo,
     output logic [3:0]  layer_pad,
+    output logic [3:0]  layer_padx,
     output logic [15:0] layer_cw,
     output logic [15:0] layer_cow,
     output logic [15:0] layer_nc,
@@ -49,6 +49,9 @@ module st_18f03e4d_layer_params (
 );
 
     logic        c_s2;
+    logic        c_s2x;
+    logic [3:0]  c_kw;
+    logic [3:0]  c_padx;
     logic [15:0] c_ho;
     logic [15:0] c_wo;
     logic [15:0] c_cw;
@@ -70,13 +73,13 @@ module st_18f03e4d_layer_params (
     logic [31:0] c_ntiles;
     logic [15:0] c_mw;
     logic        c_error;
-    logic [3:0]  d_k;
     logic        d_s2;
+    logic [3:0]  d_kw;
+    logic        d_s2x;
+    logic [3:0]  d_padx;
     logic [15:0] d_h;
     logic [15:0] d_w;
     logic [15:0] d_cout;
-    logic [15:0] d_ho;
-    logic [15:0] d_wo;
     logic [3:0]  d_pad;
     logic [15:0] d_cw;
     logic [15:0] d_cow;
@@ -102,20 +105,23 @@ module st_18f03e4d_layer_params (
     logic        d_error;
 
     assign c_s2 = reg_layer0[5:4] == 2'd2;
+    assign c_s2x = c_s2 && !reg_layer0[11];
+    assign c_kw = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
+    assign c_padx = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
     assign c_ho = 16'(c_s2 ? (({1'd0, reg_layer1[15:0]} + 17'd1) >> 1) : {1'd0, reg_layer1[15:0]});
-    assign c_wo = 16'(c_s2 ? (({1'd0, reg_layer1[31:16]} + 17'd1) >> 1) : {1'd0, reg_layer1[31:16]});
+    assign c_wo = 16'(c_s2x ? (({1'd0, reg_layer1[31:16]} + 17'd1) >> 1) : {1'd0, reg_layer1[31:16]});
     assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
-    assign c_k2 = {4'd0, reg_layer0[3:0]} * {4'd0, reg_layer0[3:0]};
+    assign c_k2 = {4'd0, reg_layer0[3:0]} * {4'd0, c_kw};
     assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
     assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
     assign c_h_m1 = 8'd3;
     assign c_w_m1 = 8'd3;
     assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
-    assign c_hw = (c_w_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
-    assign c_hw_s = c_s2 ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
-    assign c_cs = c_s2 ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
+    assign c_hw = (c_w_m1 * (c_s2x ? 8'd2 : 8'd1)) + {4'd0, c_kw};
+    assign c_hw_s = c_s2x ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
+    assign c_cs = c_s2x ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
     assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
     assign c_rs = c_s2 ? (((c_hh_s >> 2) + 8'd1) << 1) : ((c_hh_s >> 2) + 8'd1);
     assign c_ho_s = {2'd0, c_ho} << 0;
@@ -124,19 +130,33 @@ module st_18f03e4d_layer_params (
     assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
     assign c_error = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1);
 
-    // d_k_q
-    always @(posedge clk) begin
-        d_k <= reg_layer0[3:0];
-    end
-
-    assign layer_k = d_k;
-
     // d_s2_q
     always @(posedge clk) begin
         d_s2 <= c_s2;
     end
 
     assign layer_s2 = d_s2;
+
+    // d_kw_q
+    always @(posedge clk) begin
+        d_kw <= c_kw;
+    end
+
+    assign layer_kw = d_kw;
+
+    // d_s2x_q
+    always @(posedge clk) begin
+        d_s2x <= c_s2x;
+    end
+
+    assign layer_s2x = d_s2x;
+
+    // d_padx_q
+    always @(posedge clk) begin
+        d_padx <= c_padx;
+    end
+
+    assign layer_padx = d_padx;
 
     // d_h_q
     always @(posedge clk) begin
@@ -158,20 +178,6 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_cout = d_cout;
-
-    // d_ho_q
-    always @(posedge clk) begin
-        d_ho <= c_ho;
-    end
-
-    assign layer_ho = d_ho;
-
-    // d_wo_q
-    always @(posedge clk) begin
-        d_wo <= c_wo;
-    end
-
-    assign layer_wo = d_wo;
 
     // d_pad_q
     always @(posedge clk) begin

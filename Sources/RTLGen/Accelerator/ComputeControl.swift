@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k", "s2", "h", "w", "pad", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -23,7 +23,9 @@ struct ComputeControl: AcceleratorEngine {
         let status = m.ports(ch.computeStatus.name, ch.computeStatus.bundle)
         let ev = m.ports("ev", TopInterface.events.only("compute_start"))
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
-        let dS2 = layer["s2"], dK = layer["k"], dCW = layer["cw"], dPad = layer["pad"], pG = seq["kgroups"]
+        // (rows: kernel K, stride S, padding pad; columns: KW, s2x, padx, which differ with packed taps, §3.2)
+        let dS2 = layer["s2"], dS2x = layer["s2x"], dKW = layer["kw"], dCW = layer["cw"], dPad = layer["pad"], dPadX = layer["padx"]
+        let pG = seq["kgroups"]
 
         let cpTile = m.reg("cp_tile", width: cntW, reset: 0)
         let cpRunning = m.reg("cp_running", width: 1, reset: 0)
@@ -50,7 +52,7 @@ struct ComputeControl: AcceleratorEngine {
                     p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
                     p.when(chE == layer["nc"] - 1) {
                         p.assign(chunk, 0)
-                        p.when(kxE == dK - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
+                        p.when(kxE == dKW - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
                     }.otherwise { p.assign(chunk, chE + 1); p.assign(kx, kxE); p.assign(ky, kyE) }
                 }
             }
@@ -65,7 +67,7 @@ struct ComputeControl: AcceleratorEngine {
         m.assign(groupRd["index"], cpTile.trunc(2))
         let gTiles = fields(group["tiles"], width: 2 * cntW)
         let gTy = gTiles.map { $0[cntW...(2 * cntW - 1)] }, gTx = gTiles.map { $0[0...(cntW - 1)] }
-        let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2, kxE >> 1, kxE).fit(8))
+        let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2x, kxE >> 1, kxE).fit(8))
         let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
         let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
         let raW = m.wire("cp_ra", ra.fit(8)), rbW = m.wire("cp_rb", rb.fit(8))
@@ -76,7 +78,7 @@ struct ComputeControl: AcceleratorEngine {
         /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
         /// term (p ÷ h)·(slots per row, for rows)·R (§6.2).
-        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, stride: Signal, regionScale: Bool) -> Expr {
+        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal, regionScale: Bool) -> Expr {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
             var slotTerms: [Expr] = [], carries: [Expr] = []
@@ -87,13 +89,13 @@ struct ComputeControl: AcceleratorEngine {
                 slotTerms.append(umul(regionScale ? (ql.fit(8) << l) : ql.fit(8), layer["region"], 32))
             }
             let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
-            let slotRow = m.wire("\(name)_slot", mux(dS2, (qq << 1) | parity.fit(8), qq))
+            let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
             let term = umul(slotRow, stride, 32)
             return levels == 1 ? term : term + ctx.byShape(dShape, slotTerms)
         }
         var rowTerm: [Expr] = [], colTerm: [Expr] = []
-        for by in 0..<tH { rowTerm.append(bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], stride: layer["cscw"], regionScale: true)) }
-        for bx in 0..<tW { colTerm.append(bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], stride: dCW, regionScale: false)) }
+        for by in 0..<tH { rowTerm.append(bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: layer["cscw"], regionScale: true)) }
+        for bx in 0..<tW { colTerm.append(bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false)) }
         let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
         let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
         m.assign(haloRd["en"], cpIssue)
@@ -101,15 +103,15 @@ struct ComputeControl: AcceleratorEngine {
             "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
             "word": .shared(wIdx), "half": .shared(half), "addr": .slice(haloRd["addr"]),
         ])
-        let tap = umul(kyE, dK, 16) + kxE.fit(16)
+        let tap = umul(kyE, dKW, 16) + kxE.fit(16)
         m.assign(weightRd["en"], cpIssue)
         // in the pass's half of the weight banks (§7.2)
         m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx
                                     + mux(seq["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
         // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
         // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
-        let inside = { (origin: Expr, local: Int, kk: Signal, size: Signal) -> Expr in
-            let v = origin + (mux(dS2, k(2 * local, 18), k(local, 18)) + kk.fit(18))
+        let inside = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in
+            let v = origin + (mux(s2, k(2 * local, 18), k(local, 18)) + kk.fit(18))
             return !(v.asSigned < 0) && v.asSigned < size.fit(18).asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
@@ -119,10 +121,10 @@ struct ComputeControl: AcceleratorEngine {
             for q in 0..<(1 << (2 * l)) {
                 let oy = umul(gTy[q], k(h, 18), 18), ox = umul(gTx[q], k(w, 18), 18)
                 let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(18))
-                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2, ox << 1, ox) - dPad.fit(18))
+                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(18))
                 let used = levels == 1 ? k(1, 1) : (k(q, bitsFor(maxQ)) < group["n"])
-                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, layer["h"])).expr })
-                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, layer["w"])).expr })
+                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, dS2, layer["h"])).expr })
+                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, dS2x, layer["w"])).expr })
             }
             for py in 0..<tH { for px in 0..<tW {
                 let q = (py / h) * (1 << l) + px / w

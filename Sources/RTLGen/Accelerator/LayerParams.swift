@@ -22,12 +22,17 @@ struct LayerParams: AcceleratorEngine {
         let H = field("LAYER1", "H"), W = field("LAYER1", "W"), Cin = field("LAYER2", "Cin"), Cout = field("LAYER2", "Cout")
         let act = field("LAYER0", "activation"), M = field("REQUANT", "M"), Sh = field("REQUANT", "Sh")
         let s2 = m.wire("c_s2", S == 2)
+        // Packed taps (§3.2): the columns run a kernel of width 1 at stride 1 without padding.
+        let packed = field("LAYER0", "packed")
+        let s2x = m.wire("c_s2x", s2 && !packed)
+        let KW = m.wire("c_kw", mux(packed, k(1, K.width), K))
+        let padx = m.wire("c_padx", mux(packed, k(0, K.width), K >> 1))
         let Ho = m.wire("c_ho", mux(s2, (H.zext(17) + 1) >> 1, H.zext(17)).trunc(16))
-        let Wo = m.wire("c_wo", mux(s2, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
+        let Wo = m.wire("c_wo", mux(s2x, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
-        let K2 = m.wire("c_k2", umul(K, K, 8))
+        let K2 = m.wire("c_k2", umul(K, KW, 8))
         let T = m.wire("c_t", umul(K2, NC, 24))
         let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
@@ -37,11 +42,11 @@ struct LayerParams: AcceleratorEngine {
         let hm1 = m.wire("c_h_m1", byShape((0..<levels).map { k((tH >> $0) - 1, 8) }))
         let wm1 = m.wire("c_w_m1", byShape((0..<levels).map { k((tW >> $0) - 1, 8) }))
         let HH = m.wire("c_hh", (umul(hm1, mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
-        let HWd = m.wire("c_hw", (umul(wm1, mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
+        let HWd = m.wire("c_hw", (umul(wm1, mux(s2x, k(2, 8), k(1, 8)), 8) + KW.zext(8)))
         // CS = (((HW−1)÷S)÷tileW + 1)·S, RS likewise: a tile's region R = RS·CS·CW words per bank (§6.2)
-        let hwS = m.wire("c_hw_s", mux(s2, (HWd - 1) >> 1, HWd - 1))
+        let hwS = m.wire("c_hw_s", mux(s2x, (HWd - 1) >> 1, HWd - 1))
         let csq = m.udiv("c_csdiv", hwS, k(tW, 8), qbits: 8).q
-        let CS = m.wire("c_cs", mux(s2, (csq + 1) << 1, csq + 1))
+        let CS = m.wire("c_cs", mux(s2x, (csq + 1) << 1, csq + 1))
         let hhS = m.wire("c_hh_s", mux(s2, (HH - 1) >> 1, HH - 1))
         let rsq = m.udiv("c_rsdiv", hhS, k(tH, 8), qbits: 8).q
         let RS = m.wire("c_rs", mux(s2, (rsq + 1) << 1, rsq + 1))
@@ -59,8 +64,8 @@ struct LayerParams: AcceleratorEngine {
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shape >= levels)
-        dreg("k", K); dreg("s2", s2); dreg("h", H); dreg("w", W)
-        dreg("cout", Cout); dreg("ho", Ho); dreg("wo", Wo)
+        dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", padx); dreg("h", H); dreg("w", W)
+        dreg("cout", Cout)
         dreg("pad", K >> 1); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))

@@ -25,7 +25,7 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "h", "w", "ho", "wo", "pad", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
@@ -42,7 +42,12 @@ struct PortSequencer: AcceleratorEngine {
         let status = m.ports(ch.transferStatus.name, ch.transferStatus.bundle)
 
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
-        let dS2 = layer["s2"], dPad = layer["pad"], dCW = layer["cw"], dCOW = layer["cow"], dWo = layer["wo"], dRes = layer["res"]
+        // rows: stride S, padding pad; columns: s2x, padx (packed taps, §3.2)
+        let dS2 = layer["s2"], dS2x = layer["s2x"], dPad = layer["pad"], dPadX = layer["padx"]
+        let dCW = layer["cw"], dCOW = layer["cow"], dRes = layer["res"]
+        // the output map ⌈H/S⌉ × ⌈W/S⌉ (derived here rather than taken as two more ports)
+        let dHo = m.wire("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).trunc(16))
+        let dWo = m.wire("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).trunc(16))
         // the pass's first word within a pixel, o0÷B, and its first channel's byte, o0 mod B (§4)
         let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
@@ -55,11 +60,11 @@ struct PortSequencer: AcceleratorEngine {
 
         /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
         func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible, xShift: Int = 0) -> TileGeom {
-            func side(_ s: String, _ t: Expr, _ tile: Int, _ inSize: Signal, _ halo: Signal, _ outSize: Signal, shift: Int = 0) -> (Expr, Expr, Expr, Expr) {
+            func side(_ s: String, _ t: Expr, _ tile: Int, _ s2: Signal, _ pad: Signal, _ inSize: Signal, _ halo: Signal, _ outSize: Signal, shift: Int = 0) -> (Expr, Expr, Expr, Expr) {
                 // at the layer's shape: tiles of tile >> s
                 let o = m.wire("\(name)_\(s)o", ctx.tileOrigin(dShape, t, tile: tile, 18))
                 let size = ctx.byShape(dShape, (0..<ctx.levels).map { k(tile >> $0, 18) })
-                let start = m.wire("\(name)_\(s)0", ctx.faultShifted(mux(dS2, o << 1, o) - dPad.fit(18), by: shift))
+                let start = m.wire("\(name)_\(s)0", ctx.faultShifted(mux(s2, o << 1, o) - pad.fit(18), by: shift))
                 let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, 18), start))
                 let end = start + halo.fit(18)
                 let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
@@ -68,8 +73,8 @@ struct PortSequencer: AcceleratorEngine {
                 for w in [o, start, lo, hi, v] { m.allowUnused(w) }
                 return (start.expr, lo.expr, hi.expr, v.expr)
             }
-            let (y0, ylo, yhi, vr) = side("y", ty.expr, tH, layer["h"], layer["hh"], layer["ho"])
-            let (x0, xlo, xhi, vc) = side("x", tx.expr, tW, layer["w"], layer["hwid"], dWo, shift: xShift)
+            let (y0, ylo, yhi, vr) = side("y", ty.expr, tH, dS2, dPad, layer["h"], layer["hh"], dHo)
+            let (x0, xlo, xhi, vc) = side("x", tx.expr, tW, dS2x, dPadX, layer["w"], layer["hwid"], dWo, shift: xShift)
             return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
         }
 
@@ -222,11 +227,11 @@ struct PortSequencer: AcceleratorEngine {
         let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
         let hy = m.wire("ldr_hy", (lr.y - lr.geom.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.geom.x0).fit(8))
         let (qy, by) = m.udiv("ldr_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
-        let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2, hx >> 1, hx), k(tW, 8), qbits: 8)
+        let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2x, hx >> 1, hx), k(tW, 8), qbits: 8)
         let byS = m.wire("ldr_by_sum", by.fit(8) + lrOy), bxS = m.wire("ldr_bx_sum", bx.fit(8) + lrOx)
         let byW = m.wire("ldr_by", mux(byS >= tH, byS - tH, byS.expr)), bxW = m.wire("ldr_bx", mux(bxS >= tW, bxS - tW, bxS.expr))
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
-        let cs = m.wire("ldr_cs", mux(dS2, cat(qx.fit(7), hx[0]), qx.fit(8)))
+        let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
