@@ -79,6 +79,12 @@ public struct LayerJob: Sendable {
     }
 }
 
+/// Where a layer's halos live across its passes (§4): reloaded every pass, or resident in the input
+/// buffer's halves (up to two tile groups) or quarters (up to four); register field PASS.resident.
+public enum HaloResidency: Int, Sendable {
+    case none = 0, halves = 1, quarters = 2
+}
+
 /// One output-channel pass: channels `[firstChannel, endChannel)`.
 public struct OutputPass: Hashable, Sendable {
     public var index: Int
@@ -133,10 +139,12 @@ public struct LayerPlan: Sendable {
     /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
     /// which one kgroup fits half the buffer.
     public let prefetch: Bool
-    /// Whether the halos stay in the input buffer across passes (§7.3): a layer of several passes
-    /// with at most two tile groups, so that group i of every pass uses input half i. Passes after
-    /// the first then load no halo words (only residual words, if any).
-    public let haloResident: Bool
+    /// Whether the halos stay in the input buffer across passes (§4, §7.3), and where: a layer of
+    /// several passes with at most two tile groups keeps group i in input half i; one with three
+    /// or four whose group fits a quarter of the buffer (`inputBankWords ≤ ⌊DI/2⌋`) keeps group i
+    /// in quarter i. Passes after the first then load no halo words (only residual words, if any).
+    public let haloResidency: HaloResidency
+    public var haloResident: Bool { haloResidency != .none }
     public let passes: [OutputPass]
     public let tilesHigh: Int, tilesWide: Int
     /// Mask words Mw = ceil(tiles / (8·B)).
@@ -229,8 +237,14 @@ public struct LayerPlan: Sendable {
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
         passes = ps
-        haloResident = ps.count > 1 && (job.tileMask.activeCount + slotsHigh * slotsWide - 1) / (slotsHigh * slotsWide) <= 2
+        let groupCount = (job.tileMask.activeCount + slotsHigh * slotsWide - 1) / (slotsHigh * slotsWide)
+        haloResidency = ps.count == 1 ? .none : groupCount <= 2 ? .halves
+            : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
     }
+
+    /// The part of the input buffer group `i` of a pass uses (§6.2): half i mod 2, or quarter
+    /// i mod 4 when halos are resident in quarters.
+    public func haloPart(group i: Int) -> Int { haloResidency == .quarters ? i & 3 : i & 1 }
 
     /// The tile groups of a pass: the active tiles in raster order, `slots` at a time (§3.1).
     public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {

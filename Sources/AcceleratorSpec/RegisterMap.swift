@@ -307,7 +307,7 @@ extension RegisterMap {
             Register("PASS", offset: 0x07, access: .readWrite, doc: "Output-channel passes.", fields: [
                 RegisterField("pc", 0...15, "pass channels pc (the host computes it as in §4)"),
                 RegisterField("prefetch", 16...16, "1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2)"),
-                RegisterField("resident", 17...17, "1: the halos stay in the input buffer across passes; passes after the first load no halo words (§7.3)"),
+                RegisterField("resident", 17...18, "halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3)"),
             ]),
         ]
         let bases = [("MASK", "tile mask"), ("BIAS", "bias"), ("WEIGHTS", "weights"), ("INPUT", "input"),
@@ -354,7 +354,7 @@ extension RegisterMap {
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
-            try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResident ? 1 : 0]),
+            try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue]),
             try write("BASE_MASK", value: r.mask), try write("BASE_BIAS", value: r.bias),
             try write("BASE_WEIGHTS", value: r.weights), try write("BASE_INPUT", value: r.input),
             try write("BASE_RESIDUAL", value: r.residual), try write("BASE_OUTPUT", value: r.output),

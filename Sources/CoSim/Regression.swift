@@ -237,6 +237,8 @@ public struct Regression: Sendable {
                     l(3, 1, 1, 6, 14, 14, false), l(5, 1, 4, 3, 7, 7, true), l(3, 1, 3, 40, 5, 9, false),
                     // passes over a map of one to four tiles: resident halos with a residual
                     l(3, 1, 8, 72, 3, 3, true),
+                    // two passes over three or four tile groups: halos resident in the quarters
+                    l(3, 1, 8, 40, 9, 13, true),
                     // a first layer: 7x7 stride 2 over 3 channels (ResNet-18's conv1)
                     l(7, 2, 3, 9, 11, 13, false)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]

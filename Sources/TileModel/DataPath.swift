@@ -49,7 +49,9 @@ final class DataPath {
         let stepped = mode == .stepped
         let banks = cfg.tileH * cfg.tileW
         weightBanks = stepped ? Array(repeating: [UInt8](repeating: 0, count: cfg.weightBankDepth * B), count: cfg.lanesK) : []
-        inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: plan.inputBankWords * B), count: banks), count: 2) : []
+        // one part per group in flight: the two halves, or four quarters with resident halos (§6.2)
+        let parts = plan.haloResidency == .quarters ? 4 : 2
+        inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: plan.inputBankWords * B), count: banks), count: parts) : []
         let outBytes = banks * cfg.outputWordsPerPixel * B
         residualBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
         outputBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
@@ -114,7 +116,8 @@ final class DataPath {
 
     // MARK: Load engine (stepped)
 
-    /// Request q of the load of `tile`, in group slot `slot` of group `i` (input and residual half i mod 2).
+    /// Request q of the load of `tile`, in group slot `slot` of group `i` (input part `haloPart(group: i)`,
+    /// residual half i mod 2).
     func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), index i: Int, q: Int, arrival a: Int) {
         let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
         let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
@@ -127,7 +130,7 @@ final class DataPath {
             let hx = ix - (tile.tx * w * plan.strideX - plan.padX)
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             read(image.regions.input + (iy * plan.mapWidth + ix) * CW + word, arrival: a,
-                 into: .input(half: half, bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
+                 into: .input(half: plan.haloPart(group: i), bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
             read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a,
@@ -157,7 +160,7 @@ final class DataPath {
         let h = plan.shape.height, w = plan.shape.width
         let chunk = k % NC, kx = (k / NC) % KW, ky = k / (NC * KW)
         let word = chunk * lanesC / B, off = chunk * lanesC % B
-        let half = i & 1
+        let part = plan.haloPart(group: i)
         var wAddr = [Int](repeating: -1, count: lanesK)
         let wHalf = plan.weightHalf(pass) * LayerPlan.prefetchHalfDepth(cfg)
         for lane in 0..<lanesK {
@@ -183,7 +186,7 @@ final class DataPath {
             for lane in 0..<lanesK {
                 var sum: Int32 = 0
                 if inside && wAddr[lane] >= 0 {
-                    let inB = inputBanks[half][bank.by * cfg.tileW + bank.bx]
+                    let inB = inputBanks[part][bank.by * cfg.tileW + bank.bx]
                     let wB = weightBanks[lane]
                     for c in 0..<lanesC {
                         sum &+= Int32(Int8(bitPattern: inB[a + c])) &* Int32(Int8(bitPattern: wB[wAddr[lane] + c]))

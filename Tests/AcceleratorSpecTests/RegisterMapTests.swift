@@ -21,7 +21,7 @@ import AcceleratorSpec
             "CTRL": ["start": 0...0], "STATUS": ["busy": 0...0, "done": 1...1, "error": 2...2],
             "LAYER0": ["K": 0...3, "S": 4...5, "activation": 6...7, "residual": 8...8, "shape": 9...10, "packed": 11...11],
             "LAYER1": ["H": 0...15, "W": 16...31], "LAYER2": ["Cin": 0...15, "Cout": 16...31],
-            "REQUANT": ["M": 0...15, "Sh": 16...21], "PRELU": ["slope": 0...15], "PASS": ["pc": 0...15, "prefetch": 16...16, "resident": 17...17],
+            "REQUANT": ["M": 0...15, "Sh": 16...21], "PRELU": ["slope": 0...15], "PASS": ["pc": 0...15, "prefetch": 16...16, "resident": 17...18],
         ]
         for r in map.registers {
             #expect(Dictionary(uniqueKeysWithValues: r.fields.map { ($0.name, $0.bits) }) == (fields[r.name] ?? [:]), "\(r.name)")

@@ -125,6 +125,9 @@ struct RegressionTests {
         for c in r.configs {
             #expect(r.shapes.contains { LayerPlan.packsTaps(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels, config: c) }, "\(c.hash)")
         }
+        // Full masks alone keep halos resident in the halves and in the quarters (§4).
+        let residencies = Set(try r.configs.flatMap { c in try r.shapes.map { try LayerPlan(job: $0.job(config: c), config: c).haloResidency } })
+        #expect(residencies == [.none, .halves, .quarters])
         let conv1 = try #require(r.shapes.first { $0.kernel == 7 && $0.stride == 2 && $0.inChannels == 3 })
         #expect(LayerPlan.packsTaps(kernel: 7, stride: 2, inChannels: conv1.inChannels, config: try #require(r.configs.first { $0.tileH == 8 })))
         // Few input channels and maps of one or a few tiles (issue 12's layers).

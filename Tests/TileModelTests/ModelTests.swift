@@ -195,13 +195,18 @@ import TileModel
                 return dense.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
             }
             // Tile (0, 0)'s halo lies 3x3 inside the map, tile (3, 5)'s 4x4: 9 and 16 words (CW = 1).
+            // A group needs 2x2 slots of 1 word = 4 words per bank, a quarter of the buffer is
+            // ⌊16/2⌋ = 8: three or four groups stay in the quarters, five are reloaded every pass.
             let two = try masked([(0, 0), (3, 5)]), three = try masked([(0, 0), (3, 5), (6, 2)])
+            let five = try masked([(0, 0), (2, 3), (3, 5), (6, 2), (7, 7)])
             let plan2 = try LayerPlan(job: two, config: config), plan3 = try LayerPlan(job: three, config: config)
-            #expect(plan2.passes.count == 4 && plan2.haloResident && !plan3.haloResident)
+            let plan5 = try LayerPlan(job: five, config: config)
+            #expect(plan2.passes.count == 4 && plan2.haloResidency == .halves && plan3.haloResidency == .quarters)
+            #expect(plan5.haloResidency == .none && plan3.inputBankWords == 4 && config.inputBankDepth == 16)
             let weightWords = 4 * 19, maskWords = plan2.maskWords
             // residual words of a tile per pass: 4 pixels x 1 word
             let res = residual ? 4 : 0
-            for (job, haloWords) in [(two, 9 + 16), (three, 4 * (9 + 16 + 16))] {
+            for (job, haloWords) in [(two, 9 + 16), (three, 9 + 16 + 16), (five, 4 * (9 + 16 + 16 + 16 + 9))] {
                 let fast = try TileModel(config: config).simulate(job, mode: .fast)
                 let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
                 #expect(fast.stats == stepped.stats && fast.trace == stepped.trace)
@@ -209,10 +214,11 @@ import TileModel
                 let tiles = job.tileMask.activeCount
                 #expect(fast.stats.dramBytesRead == (maskWords + weightWords + haloWords + 4 * tiles * res) * 8)
             }
-            let trace = try TileModel(config: config).simulate(two, mode: .fast).trace
-            for e in trace where e.pass > 0 {
-                // residual words only (4 requests, the last datum L = 2 cycles after), or nothing
-                #expect(e.loadEnd - e.loadStart == (residual ? 1 + 3 + 2 : 1), "pass \(e.pass) tile \(e.index)")
+            for job in [two, three] {
+                for e in try TileModel(config: config).simulate(job, mode: .fast).trace where e.pass > 0 {
+                    // residual words only (4 requests, the last datum L = 2 cycles after), or nothing
+                    #expect(e.loadEnd - e.loadStart == (residual ? 1 + 3 + 2 : 1), "pass \(e.pass) tile \(e.index)")
+                }
             }
         }
     }

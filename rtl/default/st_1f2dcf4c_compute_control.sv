@@ -18,6 +18,7 @@ module st_1f2dcf4c_compute_control (
     input  logic [23:0]  layer_cscw,
     input  logic [1:0]   layer_shape,
     input  logic [23:0]  layer_region,
+    input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
     input  logic         seq_half,
@@ -140,6 +141,7 @@ module st_1f2dcf4c_compute_control (
     logic [7:0]   cp_c7_slot;
     logic [255:0] cp_row_terms;
     logic [255:0] cp_col_terms;
+    logic [7:0]   cp_halo_base;
     logic [17:0]  cp_l0_s0_y0;
     logic [17:0]  cp_l0_s0_x0;
     logic         cp_l0_s0_row0;
@@ -418,6 +420,7 @@ module st_1f2dcf4c_compute_control (
     assign cp_row_terms = {({24'd0, cp_r7_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r7_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r7_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r7_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r6_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r6_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r6_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r6_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r5_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r5_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r5_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r5_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r4_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r4_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r4_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r4_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r3_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r3_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r3_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r3_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r2_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r2_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r2_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r2_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r1_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r1_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r1_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r1_pe >> 3)} << 0} * {8'd0, layer_region}))), ({24'd0, cp_r0_slot} * {8'd0, layer_cscw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_r0_pe >> 1)} << 2} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_r0_pe >> 2)} << 1} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_r0_pe >> 3)} << 0} * {8'd0, layer_region})))};
     assign cp_col_terms = {({24'd0, cp_c7_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c7_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c7_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c7_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c6_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c6_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c6_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c6_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c5_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c5_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c5_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c5_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c4_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c4_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c4_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c4_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c3_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c3_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c3_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c3_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c2_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c2_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c2_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c2_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c1_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c1_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c1_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c1_pe >> 3)}} * {8'd0, layer_region}))), ({24'd0, cp_c0_slot} * {16'd0, layer_cw}) + (layer_shape[1] ? ({24'd0, {6'd0, 2'(cp_c0_pe >> 1)}} * {8'd0, layer_region}) : (layer_shape[0] ? ({24'd0, {7'd0, 1'(cp_c0_pe >> 2)}} * {8'd0, layer_region}) : ({24'd0, {7'd0, 1'(cp_c0_pe >> 3)}} * {8'd0, layer_region})))};
     assign halo_rd_en = cp_issue;
+    assign cp_halo_base = (layer_resident == 2'd2) ? (cp_tile[1] ? (cp_tile[0] ? 8'd192 : 8'd128) : (cp_tile[0] ? 8'd64 : 8'd0)) : (cp_tile[0] ? 8'd128 : 8'd0);
 
     // halo_read_addr: 8 x 8 instances of st_1f2dcf4c_halo_read_addr
     for (genvar by = 0; by < 8; by = by + 1) begin : g_halo_read_addr_by
@@ -426,7 +429,7 @@ module st_1f2dcf4c_compute_control (
                 .row_term (cp_row_terms[by*32 +: 32]),
                 .col_term (cp_col_terms[bx*32 +: 32]),
                 .word     (cp_word),
-                .half     (cp_tile[0]),
+                .base     (cp_halo_base),
                 .addr     (halo_rd_addr[(by*8 + bx)*8 +: 8])
             );
         end

@@ -106,8 +106,8 @@
 #define SPARSETILE_PASS_PREFETCH_WIDTH          1
 #define SPARSETILE_PASS_PREFETCH_MASK           0x00010000u  /* [16] 1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2) */
 #define SPARSETILE_PASS_RESIDENT_SHIFT          17
-#define SPARSETILE_PASS_RESIDENT_WIDTH          1
-#define SPARSETILE_PASS_RESIDENT_MASK           0x00020000u  /* [17] 1: the halos stay in the input buffer across passes; passes after the first load no halo words (§7.3) */
+#define SPARSETILE_PASS_RESIDENT_WIDTH          2
+#define SPARSETILE_PASS_RESIDENT_MASK           0x00060000u  /* [18:17] halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3) */
 
 /* 0x08 BASE_MASK (RW, 32 bits): Word address of the tile mask region (§5). */
 #define SPARSETILE_BASE_MASK_OFFSET             0x08u

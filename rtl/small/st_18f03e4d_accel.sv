@@ -67,7 +67,7 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_slope;
     logic [15:0]   layer_pc;
     logic          layer_prefetch;
-    logic          layer_resident;
+    logic [1:0]    layer_resident;
     logic          layer_error;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -396,6 +396,7 @@ module st_18f03e4d_accel (
         .layer_cscw       (layer_cscw),
         .layer_shape      (layer_shape),
         .layer_region     (layer_region),
+        .layer_resident   (layer_resident),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
         .seq_half         (seq_half),

@@ -22,6 +22,7 @@ module st_18f03e4d_compute_control (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
     input  logic         seq_half,
@@ -114,6 +115,7 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_c3_slot;
     logic [127:0] cp_row_terms;
     logic [127:0] cp_col_terms;
+    logic [8:0]   cp_halo_base;
     logic [17:0]  cp_l0_s0_y0;
     logic [17:0]  cp_l0_s0_x0;
     logic         cp_l0_s0_row0;
@@ -232,6 +234,7 @@ module st_18f03e4d_compute_control (
     assign cp_row_terms = {{24'd0, cp_r3_slot} * {8'd0, layer_cscw}, {24'd0, cp_r2_slot} * {8'd0, layer_cscw}, {24'd0, cp_r1_slot} * {8'd0, layer_cscw}, {24'd0, cp_r0_slot} * {8'd0, layer_cscw}};
     assign cp_col_terms = {{24'd0, cp_c3_slot} * {16'd0, layer_cw}, {24'd0, cp_c2_slot} * {16'd0, layer_cw}, {24'd0, cp_c1_slot} * {16'd0, layer_cw}, {24'd0, cp_c0_slot} * {16'd0, layer_cw}};
     assign halo_rd_en = cp_issue;
+    assign cp_halo_base = (layer_resident == 2'd2) ? (cp_tile[1] ? (cp_tile[0] ? 9'd384 : 9'd256) : (cp_tile[0] ? 9'd128 : 9'd0)) : (cp_tile[0] ? 9'd256 : 9'd0);
 
     // halo_read_addr: 4 x 4 instances of st_18f03e4d_halo_read_addr
     for (genvar by = 0; by < 4; by = by + 1) begin : g_halo_read_addr_by
@@ -240,7 +243,7 @@ module st_18f03e4d_compute_control (
                 .row_term (cp_row_terms[by*32 +: 32]),
                 .col_term (cp_col_terms[bx*32 +: 32]),
                 .word     (cp_word),
-                .half     (cp_tile[0]),
+                .base     (cp_halo_base),
                 .addr     (halo_rd_addr[(by*4 + bx)*9 +: 9])
             );
         end

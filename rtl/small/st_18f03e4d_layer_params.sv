@@ -44,7 +44,7 @@ module st_18f03e4d_layer_params (
     output logic [15:0] layer_slope,
     output logic [15:0] layer_pc,
     output logic        layer_prefetch,
-    output logic        layer_resident,
+    output logic [1:0]  layer_resident,
     output logic        layer_error
 );
 
@@ -101,7 +101,7 @@ module st_18f03e4d_layer_params (
     logic [15:0] d_slope;
     logic [15:0] d_pc;
     logic        d_prefetch;
-    logic        d_resident;
+    logic [1:0]  d_resident;
     logic        d_error;
 
     assign c_s2 = reg_layer0[5:4] == 2'd2;
@@ -328,7 +328,7 @@ module st_18f03e4d_layer_params (
 
     // d_resident_q
     always @(posedge clk) begin
-        d_resident <= reg_pass[17];
+        d_resident <= reg_pass[18:17];
     end
 
     assign layer_resident = d_resident;

@@ -34,7 +34,7 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
     input  logic         layer_res,
-    input  logic         layer_resident,
+    input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
     input  logic [15:0]  seq_channels,
@@ -361,7 +361,7 @@ module st_18f03e4d_port_sequencer (
     assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
     assign pass_word_base = seq_o0 >> 4;
     assign group_last_slot = 1'b0;
-    assign ld_skip_halo = layer_resident && (seq_o0 != 16'd0);
+    assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
     assign xfer_elig_load = (loads_granted <= (stores_granted + 16'd1)) || requantized_valid;
@@ -618,7 +618,7 @@ module st_18f03e4d_port_sequencer (
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} * 8'd4)) : ((ldr_by * 8'd4) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(loads_done[0] ? (ldr_halo_addr + 32'd256) : ldr_halo_addr);
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)});
     assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
     assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);

@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -101,7 +101,8 @@ struct ComputeControl: AcceleratorEngine {
         m.assign(haloRd["en"], cpIssue)
         m.instanceArray(try haloReadAddress(), name: "halo_read_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
             "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
-            "word": .shared(wIdx), "half": .shared(half), "addr": .slice(haloRd["addr"]),
+            "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", ctx.haloPartBase(resident: layer["resident"], group: cpTile))),
+            "addr": .slice(haloRd["addr"]),
         ])
         let tap = umul(kyE, dKW, 16) + kxE.fit(16)
         m.assign(weightRd["en"], cpIssue)
@@ -155,16 +156,16 @@ struct ComputeControl: AcceleratorEngine {
         return try m.build()
     }
 
-    /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, in the
-    /// tile's half of the bank (`<prefix>halo_read_addr`, one per bank).
+    /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, from the
+    /// first word of the group's part of the bank (`<prefix>halo_read_addr`, one per bank).
     func haloReadAddress() throws -> Module {
-        let DI = self.DI
-        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): row term + column term + word, + DI in the second half.") { r in
+        let aw = ctx.awI
+        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base + row term + column term + word.") { r in
             let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
-            let word = r.input("word", width: 32), half = r.input("half")
-            let addr = r.output("addr", width: Memory.addressWidth(depth: 2 * DI))
-            let sum = r.wire("sum", rowTerm + colTerm + word)
-            r.assign(addr, mux(half, sum + DI, sum.expr).fit(addr.width))
+            let word = r.input("word", width: 32), base = r.input("base", width: aw)
+            let addr = r.output("addr", width: aw)
+            let sum = r.wire("sum", rowTerm + colTerm + word + base.fit(32))
+            r.assign(addr, sum.fit(aw))
             r.allowUnused(sum)
         }
     }

@@ -65,7 +65,7 @@ struct EngineChannels {
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
             F("prefetch", width: w("PASS", "prefetch"), doc: "passes alternate buffer halves, the next pass's weights load during a pass"),
-            F("resident", width: w("PASS", "resident"), doc: "the halos stay in the input buffer across passes"),
+            F("resident", width: w("PASS", "resident"), doc: "halos resident across passes: 0 no, 1 in the halves, 2 in the quarters"),
             F("error", doc: "a field is out of range: START is refused"),
         ]), producer: "layer_params", consumers: ["layer_sequencer", "weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
         doc: "layer quantities (§3), registered")

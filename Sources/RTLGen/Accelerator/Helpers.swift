@@ -122,6 +122,16 @@ extension AcceleratorContext {
 }
 
 extension AcceleratorContext {
+    /// The first input-buffer word of the part that tile group `group` of a pass uses (§6.2): half
+    /// group mod 2 (DI words each), or quarter group mod 4 (⌊DI/2⌋ words each) when the halos are
+    /// resident in quarters (`resident` = 2, PASS.resident).
+    func haloPartBase(resident: some ExprConvertible, group: some ExprConvertible) -> Expr {
+        let g = group.expr.asUnsigned, w = awI
+        let half = mux(g[0], k(DI, w), k(0, w))
+        let quarter = select(g.fit(2), (0..<4).map { k($0 * (DI / 2), w) })
+        return mux(resident.expr.asUnsigned == 2, quarter, half)
+    }
+
     /// `values[s]` for the layer's tile shape s (§3.1), one value per shape of the config.
     func byShape(_ shape: some ExprConvertible, _ values: [Expr]) -> Expr {
         values.count == 1 ? values[0] : select(shape.expr.asUnsigned, values)

@@ -55,7 +55,7 @@ struct PortSequencer: AcceleratorEngine {
         // the last slot of a group, 4^s − 1
         let lastSlot = m.wire("group_last_slot", ctx.byShape(dShape, (0..<ctx.levels).map { k((1 << (2 * $0)) - 1, sb) }))
         // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
-        let skipHalo = m.wire("ld_skip_halo", layer["resident"] && seq["o0"] != 0)
+        let skipHalo = m.wire("ld_skip_halo", layer["resident"] != 0 && seq["o0"] != 0)
         let noneLoad = m.wire("ld_none", skipHalo && !dRes)
 
         /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
@@ -239,7 +239,7 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(inWr["valid"], beat)
         m.assign(inWr["res"], lr.inRes)
         m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), umul(byW, k(tW, 8), 8) + bxW.fit(8)))
-        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), mux(loadsDone[0], hAddr + DI, hAddr).fit(ctx.awI).fit(awIn)))
+        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), (hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32)).fit(ctx.awI).fit(awIn)))
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
