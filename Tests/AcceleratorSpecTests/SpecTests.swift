@@ -113,11 +113,16 @@ import AcceleratorSpec
                      multiplier: 1, shift: 1, activation: .none, tileH: tile, tileW: tile, tileMaskBits: mask)
     }
 
+    /// Tiles 2x2, lanesK 2, lanesC 4, DRAM words of B = 4 bytes: small enough to lay out by hand.
+    func wordOf4Config() throws -> HardwareConfig {
+        try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 4 * 64,
+                           weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 4,
+                           memBytesPerCycle: 4, memLatency: 1)
+    }
+
     /// Hand-checked: B = 4, 3x3 input of 5 channels (CW 2), 3 output channels, residual, tiles 2x2 → 2x2 tiles.
     @Test func memoryImageLayout() throws {
-        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 4 * 64,
-                                        weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 4,
-                                        memBytesPerCycle: 4, memLatency: 1)
+        let config = try wordOf4Config()
         let j = try job(cin: 5, cout: 3, residual: true, mask: [true, false, false, true], bias: [-2, 258, 7])
         let plan = try LayerPlan(job: j, config: config)
         let img = MemoryImage(job: j, plan: plan)
@@ -148,9 +153,7 @@ import AcceleratorSpec
     /// pad 1: input word x' holds pixels x'−1, x', x'+1 (zeros outside), weight word (o, ky) holds
     /// taps kx = 0, 1, 2.
     @Test func packedMemoryImage() throws {
-        let config = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 4, inputBufferBytes: 2 * 4 * 4 * 64,
-                                        weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 4,
-                                        memBytesPerCycle: 4, memLatency: 1)
+        let config = try wordOf4Config()
         let j = try job(H: 1, W: 5, cin: 1, cout: 1, residual: false)
         let plan = try LayerPlan(job: j, config: config)
         #expect(plan.tapsPacked && plan.mapWidth == 5 && plan.mapChannels == 3 && plan.steps == 3)
