@@ -296,7 +296,7 @@ public struct LayerPlan: Sendable {
     public func haloCols(tx: Int) -> Range<Int> {
         haloInputRange(tileIndex: tx, tile: shape.width, stride: strideX, pad: padX, inSize: mapWidth, halo: haloW)
     }
-    /// Columns of the layer's own input map that tile column `tx` reads (the bound's halo, §13),
+    /// Columns of the layer's own input map that tile column `tx` reads (the bound's halo, §9),
     /// with or without tap packing.
     public func inputCols(tx: Int) -> Range<Int> {
         haloInputRange(tileIndex: tx, tile: shape.width, stride: stride, pad: pad, inSize: inW, halo: (shape.width - 1) * stride + kernel)

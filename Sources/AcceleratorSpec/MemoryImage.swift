@@ -29,7 +29,8 @@ public struct MemoryImage: Sendable {
 
     /// Lays out `job` for `plan`: mask bits LSB-first in raster order; bias int32 little-endian,
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
-    /// pixel; the output region pre-initialised with the residual (or zeros).
+    /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
+    /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes.
     public init(job: LayerJob, plan: LayerPlan) {
         let B = plan.wordBytes
         wordBytes = B
