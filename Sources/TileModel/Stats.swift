@@ -5,7 +5,8 @@ import AcceleratorSpec
 public enum SimulationMode: String, Codable, Sendable, CaseIterable {
     /// One cycle at a time; every engine moves real data through banked buffers and the PE array.
     case stepped
-    /// Jumps over stretches whose length is known; outputs from a direct convolution per tile.
+    /// Jumps over stretches whose length is known; outputs from SparseCNN's sparse convolution of
+    /// the layer's active tiles (its vectorised int8 kernels), copied where each store goes.
     case fast
 }
 
