@@ -58,6 +58,10 @@ public struct NetworkParameters: Equatable, Sendable {
     /// skip path's magnitude stays bounded over 16 blocks as in a trained network.
     /// Each parameter draws from `SplitMix64(seed: SplitMix64.seed(seed, name: "<layer>.<param>"))`.
     public static func heInit(_ network: Network, seed: UInt64 = 0) -> NetworkParameters {
+        // The layers' shapes first (channels flow from layer to layer), then every weight tensor drawn
+        // from its own generator, all in parallel: the values do not depend on the order.
+        enum Layer { case conv(o: Int, k: Int, inC: Int, hasBias: Bool, prelu: Bool), fc(o: Int, inC: Int) }
+        var layers: [(name: String, layer: Layer, std: Double)] = []
         var p = NetworkParameters()
         var channels: [String: Int] = [Network.inputName: network.inputChannels]
         var previous = Network.inputName
@@ -66,22 +70,11 @@ public struct NetworkParameters: Equatable, Sendable {
             var outC = inC
             switch layer.op {
             case .conv(let o, let k, _, let hasBias, let act):
-                let n = o * k * k * inC
-                var g = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".weight"))
                 let std = (2.0 / Double(inC * k * k)).squareRoot() * (layer.residual == nil ? 1 : residualBranchGain)
-                let w = (0..<n).map { _ in Float(g.nextGaussian() * std) }
-                var gb = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".bias"))
-                let b = (0..<o).map { _ in hasBias ? Float((gb.nextUnit() * 2 - 1) * 0.01) : 0 }
-                p.convs[layer.name] = ConvParameters(filter: try! Filter(outChannels: o, kernel: k, inChannels: inC, scalars: w),
-                                                     bias: b, preluSlope: act == .prelu ? 0.25 : nil)
+                layers.append((layer.name, .conv(o: o, k: k, inC: inC, hasBias: hasBias, prelu: act == .prelu), std))
                 outC = o
             case .fullyConnected(let o):
-                var g = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".weight"))
-                let std = (1.0 / Double(inC)).squareRoot()
-                let w = (0..<(o * inC)).map { _ in Float(g.nextGaussian() * std) }
-                var gb = SplitMix64(seed: SplitMix64.seed(seed, name: layer.name + ".bias"))
-                let b = (0..<o).map { _ in Float((gb.nextUnit() * 2 - 1) * 0.01) }
-                p.fcs[layer.name] = FCParameters(weights: w, bias: b, outFeatures: o, inFeatures: inC)
+                layers.append((layer.name, .fc(o: o, inC: inC), (1.0 / Double(inC)).squareRoot()))
                 outC = o
             case .prelu: p.prelus[layer.name] = 0.25
             case .pixelShuffle(let f): outC = inC / (f * f)
@@ -89,6 +82,35 @@ public struct NetworkParameters: Equatable, Sendable {
             }
             channels[layer.name] = outC
             previous = layer.name
+        }
+        var weights = [[Float]](repeating: [], count: layers.count)
+        weights.withUnsafeMutableBufferPointer { out in
+            let out = out
+            let count = layers.reduce(0) { n, l in
+                switch l.layer { case .conv(let o, let k, let inC, _, _): n + o * k * k * inC; case .fc(let o, let inC): n + o * inC }
+            }
+            // (each chunk writes only its own layers' arrays)
+            ConvKernel.parallelChunks(layers.count, work: count * 64) { range in
+                for i in range {
+                    let (name, layer, std) = layers[i]
+                    let n: Int
+                    switch layer { case .conv(let o, let k, let inC, _, _): n = o * k * k * inC; case .fc(let o, let inC): n = o * inC }
+                    var g = SplitMix64(seed: SplitMix64.seed(seed, name: name + ".weight"))
+                    out[i] = (0..<n).map { _ in Float(g.nextGaussian() * std) }
+                }
+            }
+        }
+        for (i, (name, layer, _)) in layers.enumerated() {
+            var gb = SplitMix64(seed: SplitMix64.seed(seed, name: name + ".bias"))
+            switch layer {
+            case .conv(let o, let k, let inC, let hasBias, let prelu):
+                let b = (0..<o).map { _ in hasBias ? Float((gb.nextUnit() * 2 - 1) * 0.01) : 0 }
+                p.convs[name] = ConvParameters(filter: try! Filter(outChannels: o, kernel: k, inChannels: inC, scalars: weights[i]),
+                                               bias: b, preluSlope: prelu ? 0.25 : nil)
+            case .fc(let o, let inC):
+                let b = (0..<o).map { _ in Float((gb.nextUnit() * 2 - 1) * 0.01) }
+                p.fcs[name] = FCParameters(weights: weights[i], bias: b, outFeatures: o, inFeatures: inC)
+            }
         }
         return p
     }
