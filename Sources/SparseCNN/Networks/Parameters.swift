@@ -60,7 +60,12 @@ public struct NetworkParameters: Equatable, Sendable {
     public static func heInit(_ network: Network, seed: UInt64 = 0) -> NetworkParameters {
         // The layers' shapes first (channels flow from layer to layer), then every weight tensor drawn
         // from its own generator, all in parallel: the values do not depend on the order.
-        enum Layer { case conv(o: Int, k: Int, inC: Int, hasBias: Bool, prelu: Bool), fc(o: Int, inC: Int) }
+        enum Layer {
+            case conv(o: Int, k: Int, inC: Int, hasBias: Bool, prelu: Bool), fc(o: Int, inC: Int)
+            var weightCount: Int {
+                switch self { case .conv(let o, let k, let inC, _, _): o * k * k * inC; case .fc(let o, let inC): o * inC }
+            }
+        }
         var layers: [(name: String, layer: Layer, std: Double)] = []
         var p = NetworkParameters()
         var channels: [String: Int] = [Network.inputName: network.inputChannels]
@@ -86,15 +91,12 @@ public struct NetworkParameters: Equatable, Sendable {
         var weights = [[Float]](repeating: [], count: layers.count)
         weights.withUnsafeMutableBufferPointer { out in
             let out = out
-            let count = layers.reduce(0) { n, l in
-                switch l.layer { case .conv(let o, let k, let inC, _, _): n + o * k * k * inC; case .fc(let o, let inC): n + o * inC }
-            }
+            let count = layers.reduce(0) { $0 + $1.layer.weightCount }
             // (each chunk writes only its own layers' arrays)
             ConvKernel.parallelChunks(layers.count, work: count * 64) { range in
                 for i in range {
                     let (name, layer, std) = layers[i]
-                    let n: Int
-                    switch layer { case .conv(let o, let k, let inC, _, _): n = o * k * k * inC; case .fc(let o, let inC): n = o * inC }
+                    let n = layer.weightCount
                     var g = SplitMix64(seed: SplitMix64.seed(seed, name: name + ".weight"))
                     out[i] = (0..<n).map { _ in Float(g.nextGaussian() * std) }
                 }
