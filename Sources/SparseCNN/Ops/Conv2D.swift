@@ -303,12 +303,37 @@ enum ConvKernel {
         let taps = k * k * cin
         let imageSize = p.inH * p.inW * cin
         let inRowSize = p.inW * cin
+        // The channels past the last block of 4 (all of them when cout < 4, e.g. an RGB output) are
+        // computed four interior pixels at a time, one pixel per lane: each lane adds the same
+        // products in the same order as the scalar loop, so the sums are bit for bit the same.
+        let oTail = cout - cout % 4, st = p.stride * cin
+        let oxInLo = (p.pad + p.stride - 1) / p.stride                      // first ox with ix0 ≥ 0
+        let oxInHi = p.inW - k + p.pad >= 0 ? min(p.outW, (p.inW - k + p.pad) / p.stride + 1) : 0  // past the last with ix0 + k ≤ inW
+        let quads = oTail < cout ? max(0, (oxInHi - oxInLo) / 4) : 0
+        let quadEnd = oxInLo + 4 * quads
         for r in rows {
             let b = r / p.outH, oy = r % p.outH
             let iy0 = oy * p.stride - p.pad
             let kyLo = max(0, -iy0), kyHi = min(k, p.inH - iy0)
             let image = input + b * imageSize
-            var out = output + r * p.outW * cout
+            let rowOut = output + r * p.outW * cout
+            for q in 0..<quads {
+                let ox0 = oxInLo + 4 * q, ix0 = ox0 * p.stride - p.pad
+                for o in oTail..<cout {
+                    var s0 = SIMD4<Float>()
+                    for ky in kyLo..<kyHi {
+                        for kx in 0..<k {
+                            let x = image + (iy0 + ky) * inRowSize + (ix0 + kx) * cin
+                            let w = weightsByTap + o * taps + (ky * k + kx) * cin
+                            for c in 0..<cin {
+                                s0 += SIMD4<Float>(x[c], x[c + st], x[c + 2 * st], x[c + 3 * st]) * SIMD4<Float>(repeating: w[c])
+                            }
+                        }
+                    }
+                    for j in 0..<4 { rowOut[(ox0 + j) * cout + o] = s0[j] }
+                }
+            }
+            var out = rowOut
             for ox in 0..<p.outW {
                 let ix0 = ox * p.stride - p.pad
                 let kxLo = max(0, -ix0), kxHi = min(k, p.inW - ix0)
@@ -346,6 +371,7 @@ enum ConvKernel {
                     store4(s0, out + o)
                     o += 4
                 }
+                if ox >= oxInLo && ox < quadEnd { o = cout }  // done four pixels at a time above
                 while o < cout {
                     var a: Float = 0
                     for ky in kyLo..<kyHi {
