@@ -97,6 +97,7 @@ struct SweepCommand: ParsableCommand {
         }
         guard !result.points.isEmpty else { throw ValidationError("every configuration failed: \(result.skipped.joined(separator: "; "))") }
         print("sweep of \(workload)")
+        print("model: timing only (cycles, stalls, DRAM traffic); layer outputs not computed")
         print(result.table())
         if let p = csv { try write(result.csv(), to: p) }
         if let p = json { try write(result.json(), to: p) }
