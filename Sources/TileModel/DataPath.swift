@@ -15,7 +15,7 @@ final class DataPath {
         case mask(Int)
         case bias(half: Int, word: Int)
         case weight(bank: Int, addr: Int)
-        case input(half: Int, bank: Int, addr: Int)
+        case input(part: Int, bank: Int, addr: Int)
         case residual(half: Int, word: Int)
     }
     struct PendingRead { var cycle: Int; var addr: Int; var dest: Dest }
@@ -29,7 +29,7 @@ final class DataPath {
     var biasBase = [0, 0]
     /// [bank][addr·B + byte]; a pass of a layer of several passes uses half p mod 2 (§7.2).
     var weightBanks: [[UInt8]]
-    /// [half][bank][addr·B + byte], bank = by·tileW + bx.
+    /// [part][bank][addr·B + byte], bank = by·tileW + bx; part = `plan.haloPart(group:)` (a half, or a quarter with resident halos).
     var inputBanks: [[[UInt8]]]
     /// [half][(pixel·OW + word)·B + byte]
     var residualBuf: [[UInt8]]
@@ -89,7 +89,7 @@ final class DataPath {
             case .mask(let q): maskBytes.replaceSubrange((q * B)..<((q + 1) * B), with: word)
             case .bias(let h, let w): let o = w * B - biasBase[h]; biasBytes[h].replaceSubrange(o..<(o + B), with: word)
             case .weight(let bank, let a): weightBanks[bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
-            case .input(let h, let bank, let a): inputBanks[h][bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
+            case .input(let part, let bank, let a): inputBanks[part][bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             case .residual(let h, let w): residualBuf[h].replaceSubrange((w * B)..<((w + 1) * B), with: word)
             }
         }
@@ -130,7 +130,7 @@ final class DataPath {
             let hx = ix - (tile.tx * w * plan.strideX - plan.padX)
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             read(image.regions.input + (iy * plan.mapWidth + ix) * CW + word, arrival: a,
-                 into: .input(half: plan.haloPart(group: i), bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
+                 into: .input(part: plan.haloPart(group: i), bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
             read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a,
