@@ -17,6 +17,8 @@ public struct LayerJob: Sendable {
     public var tileMask: TileMask
     /// Optional pixel-level gating inside active tiles (splits issued from useful MACs only).
     public var pixelMask: PixelMask?
+    /// How the layer meets its neighbours in a network run (§7.2, weight handoff); a layer on its own by default.
+    public var handoff = WeightHandoff()
 
     public var kernel: Int { geometry.kernel }
     public var stride: Int { geometry.stride }
@@ -139,6 +141,13 @@ public struct LayerPlan: Sendable {
     /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
     /// which one kgroup fits half the buffer.
     public let prefetch: Bool
+    /// Every pass's weights fit half the buffer, so a pass uses one half (§7.2): the layer's passes
+    /// prefetch, or its one pass fits half. Only such layers take part in a weight handoff.
+    public let usesHalves: Bool
+    /// The weight handoff (§7.2): pass 0 preloaded, its half, the next layer's first pass.
+    public let preloaded: Bool
+    public let firstHalf: Int
+    public let next: NextLayerWeights?
     /// Whether the halos stay in the input buffer across passes (§4, §7.3), and where: a layer of
     /// several passes with at most two tile groups keeps group i in input half i; one with three
     /// or four whose group fits a quarter of the buffer (`inputBankWords ≤ ⌊DI/2⌋`) keeps group i
@@ -233,6 +242,7 @@ public struct LayerPlan: Sendable {
         }
         passChannels = pc
         self.prefetch = prefetch
+        usesHalves = prefetch || weightWords(pc) <= Self.prefetchHalfDepth(config)
         var ps: [OutputPass] = []
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
@@ -240,6 +250,20 @@ public struct LayerPlan: Sendable {
         let groupCount = (job.tileMask.activeCount + slotsHigh * slotsWide - 1) / (slotsHigh * slotsWide)
         haloResidency = ps.count == 1 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
+
+        let h = job.handoff
+        preloaded = h.preloaded; firstHalf = h.firstHalf; next = h.next
+        if !(0...1).contains(h.firstHalf) || ((h.preloaded || h.firstHalf != 0 || h.next != nil) && !usesHalves) {
+            throw AcceleratorSpecError.invalidLayer("\(name): weight handoff needs every pass in one half of the weight buffer (first half \(h.firstHalf); this layer's passes \(usesHalves ? "do" : "do not") fit a half)")
+        }
+        if let n = h.next {
+            let last = (h.firstHalf + ps.count - 1) % 2
+            if n.half != 1 - last || n.biasWords > Self.biasHalfDepth(config) || n.biasWords < 1 || n.weightWords < 1
+                || n.wordsPerChannel < 1 || n.weightWords > Self.prefetchHalfDepth(config) * config.lanesK
+                || !(n.bytes.isEmpty || n.bytes.count == n.words * B) {
+                throw AcceleratorSpecError.invalidLayer("\(name): the next layer's first pass (\(n.biasWords) bias and \(n.weightWords) weight words into half \(n.half)) does not fit the half the last pass leaves free (\(1 - last))")
+            }
+        }
     }
 
     /// The part of the input buffer group `i` of a pass uses (§6.2): half i mod 2, or quarter
@@ -268,9 +292,9 @@ public struct LayerPlan: Sendable {
     public static func prefetchHalfDepth(_ c: HardwareConfig) -> Int { c.weightBankDepth / 2 }
     /// Words of a bias-RAM half: the most bias words a pass can have, 4·DO + 2 (§6.3).
     public static func biasHalfDepth(_ c: HardwareConfig) -> Int { 4 * c.outputWordsPerPixel + 2 }
-    /// The weight-buffer and bias-RAM half pass `p` reads (its weights were written there): p mod 2
-    /// with `prefetch`, else 0 (one pass may fill the buffer).
-    public func weightHalf(_ p: OutputPass) -> Int { prefetch ? p.index % 2 : 0 }
+    /// The weight-buffer and bias-RAM half pass `p` reads (its weights were written there):
+    /// (firstHalf + p) mod 2 when the passes use halves, else 0 (one pass may fill the buffer).
+    public func weightHalf(_ p: OutputPass) -> Int { usesHalves ? (firstHalf + p.index) % 2 : 0 }
 
     /// Kgroups G = ceil(passChannels/lanesK) of a pass.
     public func kgroups(_ p: OutputPass) -> Int { (p.channels + config.lanesK - 1) / config.lanesK }
@@ -281,6 +305,8 @@ public struct LayerPlan: Sendable {
     public func biasWordRange(_ p: OutputPass) -> Range<Int> {
         (p.firstChannel * 4 / wordBytes)..<((p.endChannel * 4 - 1) / wordBytes + 1)
     }
+    /// The first pass's weight bytes as the bound counts them, channels·K²·Cin (§9).
+    public var firstPassWeightBytes: Int { passes[0].channels * kernel * kernel * cin }
     /// Weight words of a pass: channels × K·kernelWidth taps × CW, contiguous in DRAM.
     public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernelWidth * inWords }
 

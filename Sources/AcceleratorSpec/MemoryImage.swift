@@ -1,7 +1,9 @@
 /// Word addresses (in B-byte DRAM words) of a layer job's regions in DRAM.
 ///
 /// Regions follow each other in this order, each starting on a word boundary:
-/// tile mask, bias, weights, input, residual (if any), output.
+/// tile mask, bias, weights, input, residual (if any), output, then for a weight handoff (§7.2)
+/// the next layer's first-pass words (if the layer hands them on) and the warm-up mask (if it
+/// starts preloaded).
 public struct MemoryRegions: Hashable, Codable, Sendable {
     public var mask: Int
     public var bias: Int
@@ -10,12 +12,25 @@ public struct MemoryRegions: Hashable, Codable, Sendable {
     /// Equal to `output` (zero length) when the layer has no residual.
     public var residual: Int
     public var output: Int
+    /// The next layer's first-pass bias words, then its weight words (§7.2); zero length without.
+    public var next: Int
+    /// Mw zero words: the tile mask of the warm-up run that preloads a preloaded layer's first pass
+    /// when it runs on its own (co-simulation, §7.2); zero length unless the layer is preloaded.
+    public var warmUpMask: Int
     /// Total words of the image.
     public var end: Int
 
-    public init(mask: Int, bias: Int, weights: Int, input: Int, residual: Int, output: Int, end: Int) {
+    public init(mask: Int, bias: Int, weights: Int, input: Int, residual: Int, output: Int, next: Int? = nil,
+                warmUpMask: Int? = nil, end: Int) {
         self.mask = mask; self.bias = bias; self.weights = weights; self.input = input
         self.residual = residual; self.output = output; self.end = end
+        self.next = next ?? end; self.warmUpMask = warmUpMask ?? end
+    }
+
+    /// The same regions `words` further on (an image placed after another in one memory).
+    public func shifted(by words: Int) -> MemoryRegions {
+        MemoryRegions(mask: mask + words, bias: bias + words, weights: weights + words, input: input + words, residual: residual + words,
+                      output: output + words, next: next + words, warmUpMask: warmUpMask + words, end: end + words)
     }
 }
 
@@ -35,16 +50,19 @@ public struct MemoryImage: Sendable {
         let B = plan.wordBytes
         wordBytes = B
         let nTiles = plan.tilesHigh * plan.tilesWide
-        var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, end: 0)
+        var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, next: 0, warmUpMask: 0, end: 0)
         r.bias = r.mask + plan.maskWords
         r.weights = r.bias + (plan.cout * 4 + B - 1) / B
         r.input = r.weights + plan.cout * plan.kernel * plan.kernelWidth * plan.inWords
         r.residual = r.input + plan.inH * plan.mapWidth * plan.inWords
         let outWordsTotal = plan.outH * plan.outW * plan.outWords
         r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
-        r.end = r.output + outWordsTotal
+        r.next = r.output + outWordsTotal
+        r.warmUpMask = r.next + (plan.next?.words ?? 0)
+        r.end = r.warmUpMask + (plan.preloaded ? plan.maskWords : 0)
         regions = r
         var b = [UInt8](repeating: 0, count: r.end * B)
+        if let n = plan.next, !n.bytes.isEmpty { b.replaceSubrange((r.next * B)..<(r.warmUpMask * B), with: n.bytes) }
         for t in 0..<nTiles where job.tileMask.bits[t] {
             b[r.mask * B + t / 8] |= UInt8(1 << (t % 8))
         }

@@ -308,6 +308,10 @@ extension RegisterMap {
                 RegisterField("pc", 0...15, "pass channels pc (the host computes it as in §4)"),
                 RegisterField("prefetch", 16...16, "1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2)"),
                 RegisterField("resident", 17...18, "halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3)"),
+                RegisterField("preloaded", 19...19, "1: pass 0's bias and weights are already in its half (the previous layer loaded them, §7.2): WEIGHTS(0) loads nothing"),
+                RegisterField("half", 20...20, "the half pass 0 uses; pass p uses half + p mod 2 when the passes use halves (§7.2)"),
+                RegisterField("next", 21...21, "1: the next layer's first pass (NEXT_*) loads during the last pass, into half `next_half`; the layer ends when it is in (§7.2)"),
+                RegisterField("next_half", 22...22, "the half the next layer's first pass goes to (the one the last pass does not use)"),
             ]),
         ]
         let bases = [("MASK", "tile mask"), ("BIAS", "bias"), ("WEIGHTS", "weights"), ("INPUT", "input"),
@@ -316,6 +320,8 @@ extension RegisterMap {
             regs.append(Register("BASE_\(n)", offset: 0x08 + i, access: .readWrite, doc: "Word address of the \(what) region (§5)."))
         }
         regs += [
+            Register("NEXT_BIAS", offset: 0x0E, access: .readWrite, doc: "Word address of the next layer's first-pass bias words (§7.2, weight handoff)."),
+            Register("NEXT_WEIGHTS", offset: 0x0F, access: .readWrite, doc: "Word address of the next layer's first-pass weight words (§7.2)."),
             Register("CYCLES_LO", offset: 0x10, access: .readOnly, doc: "Cycles of the last layer, bits 31:0."),
             Register("CYCLES_HI", offset: 0x11, access: .readOnly, doc: "Cycles of the last layer, bits 63:32."),
             Register("BUSY_LO", offset: 0x12, access: .readOnly, doc: "computeBusyCycles of the last layer (§9), bits 31:0."),
@@ -330,6 +336,13 @@ extension RegisterMap {
         regs += [
             Register("BEATS_RD", offset: 0x1B, access: .readOnly, doc: "DRAM read beats of the last layer (§7.1)."),
             Register("BEATS_WR", offset: 0x1C, access: .readOnly, doc: "DRAM write beats of the last layer (§7.1)."),
+            Register("NEXT_WORDS", offset: 0x20, access: .readWrite, doc: "Words of the next layer's first pass (§7.2).", fields: [
+                RegisterField("bias", 0...11, "bias words"),
+                RegisterField("weights", 12...31, "weight words"),
+            ]),
+            Register("NEXT_LAYOUT", offset: 0x21, access: .readWrite, doc: "Weight layout of the next layer (§7.2).", fields: [
+                RegisterField("k2cw", 0...23, "weight words per output channel K·KW·CW: word q goes to bank (q ÷ k2cw) mod lanesK"),
+            ]),
         ]
         return try! RegisterMap(regs)
     }()
@@ -341,21 +354,44 @@ extension RegisterMap {
     /// The register writes that program `job` laid out as `regions` (in write order; CTRL.start is
     /// not among them: see `startWrite`). Every field is packed through this map.
     public func layerProgram(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) throws -> [RegisterWrite] {
+        let next = plan.next.map { n in (n, bias: r.next, weights: r.next + n.biasWords) }
+        return try program(job: job, plan: plan, regions: r, preloaded: plan.preloaded, firstHalf: plan.firstHalf,
+                           mask: r.mask, next: next)
+    }
+
+    /// The register writes of the warm-up run that puts a preloaded layer's first pass into its half
+    /// when the layer runs on its own (§7.2): the layer's registers over a mask of no active tiles
+    /// (`regions.warmUpMask`), handing the layer's own first pass on. Empty unless `plan.preloaded`.
+    public func warmUpProgram(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) throws -> [RegisterWrite] {
+        guard plan.preloaded else { return [] }
+        let own = NextLayerWeights(plan: plan, half: plan.firstHalf)
+        return try program(job: job, plan: plan, regions: r, preloaded: false, firstHalf: 1 - plan.firstHalf,
+                           mask: r.warmUpMask, next: (own, bias: r.bias, weights: r.weights))
+    }
+
+    private func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions, preloaded: Bool, firstHalf: Int, mask: Int,
+                         next: (NextLayerWeights, bias: Int, weights: Int)?) throws -> [RegisterWrite] {
         let act: Int, slope: Int
         switch job.activation {
         case .none: act = 0; slope = 0
         case .relu: act = 1; slope = 0
         case .prelu(let s): act = 2; slope = Int(s)
         }
+        // (the layer parameters, STATUS.error among them, are registered a cycle after the registers:
+        // the base addresses, which feed none of them, are written last, just before CTRL.start)
         return [
+            try write("NEXT_BIAS", value: next?.bias ?? 0), try write("NEXT_WEIGHTS", value: next?.weights ?? 0),
+            try write("NEXT_WORDS", ["bias": next?.0.biasWords ?? 0, "weights": next?.0.weightWords ?? 0]),
+            try write("NEXT_LAYOUT", ["k2cw": next?.0.wordsPerChannel ?? 0]),
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0]),
             try write("LAYER1", ["H": plan.inH, "W": plan.mapWidth]),
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
-            try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue]),
-            try write("BASE_MASK", value: r.mask), try write("BASE_BIAS", value: r.bias),
+            try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue,
+                               "preloaded": preloaded ? 1 : 0, "half": firstHalf, "next": next == nil ? 0 : 1, "next_half": next?.0.half ?? 0]),
+            try write("BASE_MASK", value: mask), try write("BASE_BIAS", value: r.bias),
             try write("BASE_WEIGHTS", value: r.weights), try write("BASE_INPUT", value: r.input),
             try write("BASE_RESIDUAL", value: r.residual), try write("BASE_OUTPUT", value: r.output),
         ]

@@ -41,16 +41,23 @@ public struct CoSimulator: Sendable {
     /// The watchdog for a layer the model times at `modelCycles`: generous, but a hang is reported quickly.
     public static func watchdog(modelCycles: Int) -> Int { 2 * modelCycles + 10_000 }
 
-    /// Co-simulates one layer. `golden` is SparseCNN's output when known.
-    public func run(_ job: LayerJob, golden: QTensor? = nil, waveform: URL? = nil, keepDirectory: URL? = nil) throws -> CoSimLayerResult {
+    /// Co-simulates one layer. `golden` is SparseCNN's output when known. A preloaded layer (§7.2) starts
+    /// after a warm-up run in the same simulation: `previous` (the layer that hands it its first pass)
+    /// when given, else a run without tiles that loads the pass.
+    public func run(_ job: LayerJob, after previous: LayerJob? = nil, golden: QTensor? = nil, waveform: URL? = nil,
+                    keepDirectory: URL? = nil) throws -> CoSimLayerResult {
         let sim = try build()
         let plan = try LayerPlan(job: job, config: config)
         let t0 = Date()
         let model = try TileModel(config: config, memory: memory.profile, seed: memory.seed)
             .simulate(job, mode: .fast, outputs: true, dense: true)
         let modelSeconds = Date().timeIntervalSince(t0)
-        let hj = try HarnessJob(job: job, config: config, memory: memory, watchdog: Self.watchdog(modelCycles: model.stats.cycles),
-                                registers: source.registers)
+        // (the warm-up run of a previous layer is clocked under the same watchdog)
+        let before = try previous.map { try TileModel(config: config).simulate($0, mode: .fast, outputs: false, dense: false).stats.cycles } ?? 0
+        let watchdog = Self.watchdog(modelCycles: max(model.stats.cycles, before))
+        let hj = try previous.map {
+            try HarnessJob(job: job, after: $0, config: config, memory: memory, watchdog: watchdog, registers: source.registers)
+        } ?? HarnessJob(job: job, config: config, memory: memory, watchdog: watchdog, registers: source.registers)
         let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory)
         let cmp = LayerComparison(name: job.name, plan: plan, model: model, rtl: rtl, golden: golden)
         return CoSimLayerResult(model: model, rtl: rtl, comparison: cmp, modelSeconds: modelSeconds, rtlSeconds: rtl.wallSeconds)

@@ -175,7 +175,7 @@ public struct LayerComparison: Sendable {
         if let i = first {
             let p = i / cout
             let y = p / plan.outW, x = p % plan.outW, c = i % cout
-            let ty = y / plan.config.tileH, tx = x / plan.config.tileW
+            let ty = y / plan.shape.height, tx = x / plan.shape.width
             let pass = plan.passes.first { $0.firstChannel <= c && c < $0.endChannel }?.index ?? 0
             let tile = model.trace.first { $0.pass == pass && $0.ty == ty && $0.tx == tx }
             outputMismatch = OutputMismatch(y: y, x: x, c: c, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,

@@ -20,6 +20,9 @@ public struct HarnessJob: Sendable {
     public var outputWords: Int
     /// (register word offset, value), written in order before CTRL.start.
     public var csrs: [(Int, UInt32)]
+    /// The warm-up run's CSRs (a preloaded layer on its own, §7.2; empty otherwise): written, started
+    /// and run to done before the layer's.
+    public var warmUpCSRs: [(Int, UInt32)] = []
     /// The CTRL.start write (offset, value) that follows them (the Verilator harness takes it from the
     /// generated C header, the Icarus testbench from here).
     public var start: (Int, UInt32)
@@ -41,6 +44,7 @@ public struct HarnessJob: Sendable {
         var s = "# sparsetile harness job\nword_bytes \(wordBytes)\nlatency \(latency)\nwatchdog \(watchdog)\n"
         s += "mem_words \(memWords)\noutput_base \(outputBase)\noutput_words \(outputWords)\n"
         s += memory?.harnessLines ?? "mem_profile fixed\n"
+        for (a, v) in warmUpCSRs { s += "warmup_csr 0x\(String(a, radix: 16)) 0x\(String(v, radix: 16))\n" }
         for (a, v) in csrs { s += "csr 0x\(String(a, radix: 16)) 0x\(String(v, radix: 16))\n" }
         for t in tiles { s += "tile \(t.pass) \(t.index) \(t.ty) \(t.tx) \(t.computeCycles)\n" }
         return s
@@ -80,9 +84,26 @@ extension HarnessJob {
             for (i, g) in groups.enumerated() { tiles.append(Tile(pass: p.index, index: i, ty: g[0].ty, tx: g[0].tx, computeCycles: len)) }
         }
         self.init(wordBytes: config.memBytesPerCycle, latency: config.memLatency, watchdog: watchdog, image: img.bytes,
-                  outputBase: img.regions.output, outputWords: img.regions.end - img.regions.output,
+                  outputBase: img.regions.output, outputWords: img.regions.next - img.regions.output,
                   csrs: try CSR.program(job: job, plan: plan, regions: img.regions, registers: registers),
                   start: try CSR.start(registers), tiles: tiles, memory: memory)
+        warmUpCSRs = try registers.warmUpProgram(job: job, plan: plan, regions: img.regions).map { ($0.offset, $0.value) }
+    }
+
+    /// The harness job of `job` run right after `previous`, which hands it its first pass (§7.2): one
+    /// memory holds `job`'s image, then `previous`'s, and the warm-up run is `previous` itself, so the
+    /// words `job` starts with are those `previous`'s handoff burst wrote during its last pass.
+    public init(job: LayerJob, after previous: LayerJob, config: HardwareConfig, memory: MemoryTiming? = nil, watchdog: Int,
+                registers: RegisterMap = .standard) throws {
+        guard job.handoff.preloaded, previous.handoff.next != nil else {
+            throw CoSimError.invalidArgument("\(job.name) after \(previous.name): no weight handoff between them")
+        }
+        try self.init(job: job, config: config, memory: memory, watchdog: watchdog, registers: registers)
+        let plan = try LayerPlan(job: previous, config: config)
+        let img = MemoryImage(job: previous, plan: plan)
+        let at = memWords
+        image += img.bytes
+        warmUpCSRs = try registers.layerProgram(job: previous, plan: plan, regions: img.regions.shifted(by: at)).map { ($0.offset, $0.value) }
     }
 }
 

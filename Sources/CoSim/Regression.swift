@@ -140,19 +140,35 @@ public struct RegressionCase: Sendable {
     public var seed: UInt64
     /// The tile shape the layer runs at (one of the config's shapes, §3.1).
     public var tileShape: TileShape
+    /// The layer runs between two others of its shape (other tensors), with weight handoff (§7.2):
+    /// preloaded by the previous one, which the RTL runs first in the same simulation, and handing
+    /// the next one's first pass on (where the passes fit halves of the weight buffer).
+    public var handoff: Bool
 
     public init(id: String, configIndex: Int, config: HardwareConfig, shape: SyntheticLayer, mask: MaskKind, seed: UInt64,
-                tileShape: TileShape? = nil) {
+                tileShape: TileShape? = nil, handoff: Bool = false) {
         self.id = id; self.configIndex = configIndex; self.config = config; self.shape = shape; self.mask = mask
         self.seed = seed; self.tileShape = tileShape ?? TileShape(height: config.tileH, width: config.tileW)
+        self.handoff = handoff
     }
 
     /// The layer job (deterministic tensors and mask from the seed), its mask at the case's tile shape.
-    public func job() throws -> LayerJob {
-        let full = try shape.job(config: config, density: 1, seed: seed, name: id)
-        let m = full.tileMask
-        return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
-                                                     tileH: tileShape.height, tileW: tileShape.width, seed: seed))
+    public func job() throws -> LayerJob { try jobs().job }
+
+    /// The layer job and, with `handoff`, the previous layer that hands it its first pass (nil when the
+    /// passes do not allow a handoff).
+    public func jobs() throws -> (previous: LayerJob?, job: LayerJob) {
+        func make(_ seed: UInt64, _ name: String) throws -> LayerJob {
+            let full = try shape.job(config: config, density: 1, seed: seed, name: name)
+            let m = full.tileMask
+            return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                         tileH: tileShape.height, tileW: tileShape.width, seed: seed))
+        }
+        let job = try make(seed, id)
+        guard handoff else { return (nil, job) }
+        let chain = try WeightHandoff.linked([try make(seed ^ 0x5052_4556, id + "<previous>"), job,
+                                              try make(seed ^ 0x4E45_5854, id + "<next>")], config: config)
+        return (chain[1].handoff.preloaded ? chain[0] : nil, chain[1])
     }
 }
 
@@ -273,6 +289,11 @@ public struct Regression: Sendable {
                         var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
                         for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
                         out.append(RegressionCase(id: id, configIndex: ci, config: c, shape: s, mask: m, seed: h, tileShape: t))
+                        // the same layer between two others, handing weights on (§7.2), at two masks
+                        if m == .full || m == .image(0.3) {
+                            out.append(RegressionCase(id: id + "+handoff", configIndex: ci, config: c, shape: s, mask: m, seed: h ^ 1,
+                                                      tileShape: t, handoff: true))
+                        }
                     }
                 }
             }
@@ -333,12 +354,12 @@ public struct Regression: Sendable {
                                memory: MemoryProfile = .fixed) -> RegressionOutcome {
         let t0 = Date()
         do {
-            let job = try c.job()
+            let (previous, job) = try c.jobs()
             do { _ = try LayerPlan(job: job, config: c.config) } catch {
                 return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
             }
             let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed)
-            let r = try sim.run(job)
+            let r = try sim.run(job, after: previous)
             return outcome(c, comparison: r.comparison, seconds: Date().timeIntervalSince(t0))
         } catch {
             return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .error, message: "\(error)",

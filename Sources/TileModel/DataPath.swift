@@ -71,6 +71,37 @@ final class DataPath {
         biasBytes[h] = [UInt8](repeating: 0, count: br.count * B)
     }
 
+    /// Pass `p`'s bias and weight words are in its half when the layer starts (a preloaded layer, §7.2):
+    /// the buffers hold what the previous layer's handoff burst wrote there.
+    func preload(_ p: OutputPass) {
+        beginWeights(p)
+        guard mode == .stepped else { return }
+        let br = plan.biasWordRange(p), h = plan.weightHalf(p)
+        for w in br {
+            let o = w * B - biasBase[h], src = (image.regions.bias + w) * B
+            biasBytes[h].replaceSubrange(o..<(o + B), with: image.bytes[src..<(src + B)])
+        }
+        for q in 0..<plan.weightWordCount(p) {
+            let (bank, addr) = weightSlot(pass: p, word: q), src = (image.regions.weights + p.firstChannel * perChannel + q) * B
+            weightBanks[bank].replaceSubrange((addr * B)..<((addr + 1) * B), with: image.bytes[src..<(src + B)])
+        }
+    }
+
+    /// The next layer's first pass starts loading into its half (§7.2): the bias words of that half are its.
+    func beginNextLayer(_ n: NextLayerWeights) {
+        biasBase[n.half] = 0
+        biasBytes[n.half] = [UInt8](repeating: 0, count: n.biasWords * B)
+    }
+
+    /// Word q of the next layer's first pass: a bias word, or weight word q − biasWords to bank
+    /// ((q − nb) ÷ k2cw) mod lanesK, at its place in the half (§6.3 with the next layer's k2cw).
+    func readNextLayer(_ n: NextLayerWeights, word q: Int, arrival a: Int) {
+        if q < n.biasWords { read(image.regions.next + q, arrival: a, into: .bias(half: n.half, word: q)); return }
+        let w = q - n.biasWords, o = w / n.wordsPerChannel, lk = cfg.lanesK
+        let addr = (o / lk) * n.wordsPerChannel + w % n.wordsPerChannel + n.half * LayerPlan.prefetchHalfDepth(cfg)
+        read(image.regions.next + q, arrival: a, into: .weight(bank: o % lk, addr: addr))
+    }
+
     // MARK: DRAM port
 
     /// A read whose data arrives in cycle `arrival` (the port returns reads in order, so `pending` stays sorted).
@@ -101,12 +132,18 @@ final class DataPath {
         read(image.regions.bias + w, arrival: a, into: .bias(half: plan.weightHalf(p), word: w))
     }
     func readWeight(pass p: OutputPass, word q: Int, arrival a: Int) {
-        let perChannel = plan.kernel * plan.kernelWidth * plan.inWords
+        let (bank, addr) = weightSlot(pass: p, word: q)
+        read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: bank, addr: addr))
+    }
+    /// Weight words per output channel, K·KW·CW.
+    private var perChannel: Int { plan.kernel * plan.kernelWidth * plan.inWords }
+    /// Where weight word q of pass p goes: bank and address, in the pass's half (§6.3).
+    private func weightSlot(pass p: OutputPass, word q: Int) -> (bank: Int, addr: Int) {
         let oLocal = q / perChannel, rem = q % perChannel
         let tap = rem / plan.inWords, w = rem % plan.inWords
         let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernelWidth, kx: tap % plan.kernelWidth, word: w)
             + plan.weightHalf(p) * LayerPlan.prefetchHalfDepth(cfg)
-        read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: oLocal % cfg.lanesK, addr: addr))
+        return (oLocal % cfg.lanesK, addr)
     }
 
     /// Mask bits as loaded (raster order), for checking the scanner's view.

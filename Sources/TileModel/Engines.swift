@@ -59,19 +59,30 @@ final class LayerEngines {
         var mask = Burst(n: plan.maskWords) { q, a in self.dram?.readMask(word: q, arrival: a) }
         beatsRead += mask.n
         finish(&mask, cause: \.setup, minCycles: 0)
-        if groups.isEmpty { return t }
-        var weights = weightBurst(plan.passes[0])
+        // Weight handoff (§7.2): the next layer's first pass loads during the last pass, like a
+        // prefetch; what is left of it when the last pass ends loads before the layer ends.
+        // (the burst starts with the last pass, or at once in a layer without tiles)
+        var handOn: Burst? = nil
+        if groups.isEmpty {
+            if var h = plan.next.map(nextLayerBurst) { finish(&h, cause: \.weights, minCycles: 0) }
+            return t
+        }
+        // A preloaded layer finds pass 0's words in its half: WEIGHTS(0) loads nothing.
+        if plan.preloaded { dram?.preload(plan.passes[0]) }
+        var weights = plan.preloaded ? Burst(n: 0) { _, _ in } : weightBurst(plan.passes[0])
         for (i, pass) in plan.passes.enumerated() {
             // WEIGHTS: the rest of the pass's burst (all of it for the first pass; what the prefetch
             // did not finish for the others), at least 3 cycles (the scanner's pass start, §14).
             finish(&weights, cause: \.weights, minCycles: 3)
             dram?.beginPass(pass)
-            // With prefetch, the next pass's weights load during this pass's tiles, in the port's idle cycles.
+            // With prefetch, the next pass's weights load during this pass's tiles, in the port's
+            // idle cycles; during the last pass, the next layer's first pass does.
             let hasNext = i + 1 < plan.passes.count
-            var prefetch = hasNext && plan.prefetch ? weightBurst(plan.passes[i + 1]) : nil
+            var prefetch = hasNext ? (plan.prefetch ? weightBurst(plan.passes[i + 1]) : nil) : plan.next.map(nextLayerBurst)
             tilePhase(pass, prefetch: &prefetch)
-            if hasNext { weights = prefetch ?? weightBurst(plan.passes[i + 1]) }
+            if hasNext { weights = prefetch ?? weightBurst(plan.passes[i + 1]) } else { handOn = prefetch }
         }
+        if var h = handOn { finish(&h, cause: \.weights, minCycles: 0) }
         return t
     }
 
@@ -85,6 +96,13 @@ final class LayerEngines {
             if q < nb { self.dram?.readBias(pass: p, word: br.lowerBound + q, arrival: a) }
             else { self.dram?.readWeight(pass: p, word: q - nb, arrival: a) }
         }
+    }
+
+    /// The burst of the next layer's first pass (§7.2, weight handoff), into the half the last pass leaves free.
+    private func nextLayerBurst(_ n: NextLayerWeights) -> Burst {
+        dram?.beginNextLayer(n)
+        beatsRead += n.words
+        return Burst(n: n.words) { q, a in self.dram?.readNextLayer(n, word: q, arrival: a) }
     }
 
     /// Presents the rest of burst `b`'s requests from cycle t on, accepted as the port allows, then

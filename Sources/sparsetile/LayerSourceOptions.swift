@@ -28,6 +28,8 @@ struct LayerSourceOptions: ParsableArguments {
     var weights: String?
     @Option(name: .long, help: "Seed of the synthetic tensors and masks, and of the --mem-profile draws.")
     var seed: UInt64 = 1
+    @Flag(name: .customLong("no-handoff"), help: "Run each layer of --network/--synthetic on its own: no weight handoff, where the next layer's first weights load during a layer's last pass (docs/microarchitecture.md §7.2).")
+    var noHandoff = false
     @OptionGroup var hardware: ConfigOptions
 
     /// The hardware configuration: --config (or the default), then --tile/--lanes-k/--lanes-c.
@@ -50,10 +52,30 @@ struct LayerSourceOptions: ParsableArguments {
         for (i, (name, l)) in layers.enumerated() {
             jobs.append(({ try l.job(config: cfg, density: density ?? 1, seed: seed &+ UInt64(i), name: name) }, nil))
         }
-        if let n = network { jobs += try networkJobs(n, config: cfg, size: size) }
+        // a network's layers run back to back, handing weights on (not the --layer specs)
+        if synthetic != nil && !noHandoff { jobs = try jobs.prefix(layer.count) + linked(Array(jobs.dropFirst(layer.count)), config: cfg) }
+        if let n = network {
+            let net = try networkJobs(n, config: cfg, size: size)
+            jobs += noHandoff ? net : try linked(net, config: cfg)
+        }
 
         guard !jobs.isEmpty else { throw ValidationError("give --network, --synthetic or at least one --layer") }
         return jobs
+    }
+
+    /// `entries` run back to back with weight handoff (§7.2, `WeightHandoff.chain`): the handoffs are
+    /// planned now; each job gets the next layer's words when it is built.
+    func linked(_ entries: [JobEntry], config cfg: HardwareConfig) throws -> [JobEntry] {
+        let plans = try entries.map { try LayerPlan(job: try $0.job(), config: cfg) }
+        let handoffs = WeightHandoff.chain(plans)
+        return entries.indices.map { i in
+            ({
+                var j = try entries[i].job()
+                j.handoff = handoffs[i]
+                if let n = handoffs[i].next { j.handoff.next = n.withData(of: try entries[i + 1].job(), plan: plans[i + 1]) }
+                return j
+            }, entries[i].golden)
+        }
     }
 
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the

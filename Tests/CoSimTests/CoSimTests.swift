@@ -117,7 +117,18 @@ struct RegressionTests {
         #expect(a.map(\.id) == b.map(\.id) && a.map(\.seed) == b.map(\.seed))
         #expect(Set(a.map(\.id)).count == a.count)
         let r = Regression(suite: .default)
-        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count } * r.shapes.count * r.masks.count)
+        // (every layer at every mask, and again between two others, handing weights on, at two masks, §7.2)
+        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count } * r.shapes.count * (r.masks.count + 2))
+        let handoffs = try a.filter(\.handoff).map { try $0.jobs() }
+        #expect(handoffs.count == a.count / (r.masks.count + 2) * 2)
+        // In most of them the layer is preloaded by the previous one and hands its first pass on to the next one.
+        let both = handoffs.filter { $0.previous != nil && $0.job.handoff.preloaded && $0.job.handoff.next != nil }
+        #expect(both.count * 2 > handoffs.count, "\(both.count) of \(handoffs.count) handoff cases hand on both ways")
+        // ... among them layers of several passes (the handoff during the last of them).
+        #expect(try a.filter(\.handoff).contains { c in
+            let (p, j) = try c.jobs()
+            return try p != nil && LayerPlan(job: j, config: c.config).passes.count > 1
+        })
         // Every tile shape of a config with several (§3.1).
         #expect(r.configs.contains { $0.tileShapes == 3 } && Set(a.map(\.tileShape.height)).isSuperset(of: [8, 4, 2]))
         #expect(Set(r.shapes.map(\.kernel)) == [1, 3, 5, 7] && Set(r.shapes.map(\.stride)) == [1, 2])

@@ -116,8 +116,8 @@ func movedRegisterMap() throws -> RegisterMap {
     return try RegisterMap(std.registers.map { r in
         var r = r
         switch r.name {
-        case "PASS": r.offset = 0x0E
-        case "BEATS_WR": r.offset = 0x1D
+        case "PASS": r.offset = 0x1D
+        case "BEATS_WR": r.offset = 0x1E
         case "STALL_SETUP": r.offset = drain
         case "STALL_DRAIN": r.offset = setup
         default: break
@@ -136,16 +136,16 @@ struct MovedRegisterMapTests {
         let cfg = StandIn.config
         let job = try stallyJob()
         let plan = try LayerPlan(job: job, config: cfg)
-        // Swift programming: PASS at 0x0E, nothing at 0x07.
+        // Swift programming: PASS at 0x1D, nothing at 0x07.
         let writes = try CSR.program(job: job, plan: plan, regions: MemoryImage(job: job, plan: plan).regions, registers: moved)
-        #expect(writes.contains { $0.0 == 0x0E && $0.1 == UInt32(plan.passChannels) } && !writes.contains { $0.0 == 0x07 })
+        #expect(writes.contains { $0.0 == 0x1D && $0.1 == UInt32(plan.passChannels) } && !writes.contains { $0.0 == 0x07 })
         // The C header.
         let header = try AcceleratorGenerator(config: cfg, registers: moved).registerHeader().contents
         func define(_ name: String) -> String? {
             header.split(separator: "\n").first { $0.hasPrefix("#define SPARSETILE_\(name) ") }
                 .map { $0.split(separator: " ").last.map(String.init) ?? "" }
         }
-        #expect(define("PASS_OFFSET") == "0x0Eu" && define("BEATS_WR_OFFSET") == "0x1Du" && define("STALL_SETUP_OFFSET") == "0x1Au")
+        #expect(define("PASS_OFFSET") == "0x1Du" && define("BEATS_WR_OFFSET") == "0x1Eu" && define("STALL_SETUP_OFFSET") == "0x1Au")
         #expect(header.contains("    X(setup, 0x1Au)") && header.contains("    X(drain, 0x14u)"))
 
         // The RTL under Verilator, programmed and read back through the moved map.

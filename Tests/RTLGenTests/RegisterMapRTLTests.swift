@@ -49,8 +49,8 @@ func movedRegisters() throws -> RegisterMap {
     return try RegisterMap(std.registers.map { r in
         var r = r
         switch r.name {
-        case "PASS": r.offset = 0x0E
-        case "BEATS_WR": r.offset = 0x1D
+        case "PASS": r.offset = 0x1D
+        case "BEATS_WR": r.offset = 0x1E
         case "STALL_SETUP": r.offset = 0x1A
         case "STALL_DRAIN": r.offset = 0x14
         default: break
@@ -100,17 +100,17 @@ func movedRegisters() throws -> RegisterMap {
         let gen = try AcceleratorGenerator(config: .small, limits: AcceleratorLimits(maxMapSize: 32), registers: moved)
         let files = try gen.files()
         let regs = try file(files, "csr_regs")
-        #expect(regs.contains("if (csr_we && (csr_addr == 6'd14)) begin\n                csr_pass <= csr_wdata;"))
+        #expect(regs.contains("if (csr_we && (csr_addr == 6'd29)) begin\n                csr_pass <= csr_wdata;"))
         #expect(!regs.contains("6'd7)"))
         let mux = try file(files, "status_counters")
-        for (a, leaf) in [(0x0E, "reg_pass"), (0x07, "32'd0"), (0x1D, "stat_beats_wr"), (0x1C, "32'd0"),
+        for (a, leaf) in [(0x1D, "reg_pass"), (0x07, "32'd0"), (0x1E, "stat_beats_wr"), (0x1C, "32'd0"),
                           (0x14, "stat_stall_drain"), (0x1A, "stat_stall_setup"), (0x1B, "stat_beats_rd")] {
             #expect(try readMuxLeaf(mux, address: a) == leaf, "address \(a)")
         }
         // The start decode did not move.
         #expect(try file(files, "layer_sequencer").contains("csr_we && (csr_addr == 6'd0)"))
         let header = gen.registerHeader().contents
-        #expect(header.contains("#define SPARSETILE_PASS_OFFSET                  0x0Eu"))
+        #expect(header.contains("#define SPARSETILE_PASS_OFFSET                  0x1Du"))
         #expect(header.contains("#define SPARSETILE_STALL_DRAIN_OFFSET           0x14u"))
         // The engines are untouched: only the CSR block, the read mux and the top (which declares the
         // CSR nets in offset order) differ from the standard design.
@@ -133,7 +133,7 @@ func movedRegisters() throws -> RegisterMap {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("regs-header-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        for (label, map, pass) in [("std", RegisterMap.standard, 0x07), ("moved", try movedRegisters(), 0x0E)] {
+        for (label, map, pass) in [("std", RegisterMap.standard, 0x07), ("moved", try movedRegisters(), 0x1D)] {
             let h = try AcceleratorGenerator(config: .small, registers: map).registerHeader()
             try h.contents.write(to: dir.appendingPathComponent(h.fileName), atomically: true, encoding: .utf8)
             let test = """

@@ -17,7 +17,11 @@ module st_1f2dcf4c_csr_regs (
     output logic [31:0] reg_base_weights,
     output logic [31:0] reg_base_input,
     output logic [31:0] reg_base_residual,
-    output logic [31:0] reg_base_output
+    output logic [31:0] reg_base_output,
+    output logic [31:0] reg_next_bias,
+    output logic [31:0] reg_next_weights,
+    output logic [31:0] reg_next_words,
+    output logic [31:0] reg_next_layout
 );
 
     logic [31:0] csr_layer0;
@@ -32,6 +36,10 @@ module st_1f2dcf4c_csr_regs (
     logic [31:0] csr_base_input;
     logic [31:0] csr_base_residual;
     logic [31:0] csr_base_output;
+    logic [31:0] csr_next_bias;
+    logic [31:0] csr_next_weights;
+    logic [31:0] csr_next_words;
+    logic [31:0] csr_next_layout;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -188,5 +196,57 @@ module st_1f2dcf4c_csr_regs (
     end
 
     assign reg_base_output = csr_base_output;
+
+    // csr_next_bias_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_next_bias <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd14)) begin
+                csr_next_bias <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_next_bias = csr_next_bias;
+
+    // csr_next_weights_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_next_weights <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd15)) begin
+                csr_next_weights <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_next_weights = csr_next_weights;
+
+    // csr_next_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_next_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd32)) begin
+                csr_next_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_next_words = csr_next_words;
+
+    // csr_next_layout_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_next_layout <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd33)) begin
+                csr_next_layout <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_next_layout = csr_next_layout;
 
 endmodule

@@ -16,6 +16,10 @@ module st_1f2dcf4c_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0] reg_pass,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [31:0] reg_next_words,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0] reg_next_layout,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic        layer_s2,
     output logic [3:0]  layer_kw,
     output logic        layer_s2x,
@@ -45,6 +49,10 @@ module st_1f2dcf4c_layer_params (
     output logic [15:0] layer_pc,
     output logic        layer_prefetch,
     output logic [1:0]  layer_resident,
+    output logic        layer_preloaded,
+    output logic        layer_half0,
+    output logic        layer_next,
+    output logic        layer_next_half,
     output logic        layer_error
 );
 
@@ -102,6 +110,10 @@ module st_1f2dcf4c_layer_params (
     logic [15:0] d_pc;
     logic        d_prefetch;
     logic [1:0]  d_resident;
+    logic        d_preloaded;
+    logic        d_half0;
+    logic        d_next;
+    logic        d_next_half;
     logic        d_error;
 
     assign c_s2 = reg_layer0[5:4] == 2'd2;
@@ -128,7 +140,7 @@ module st_1f2dcf4c_layer_params (
     assign c_wo_s = reg_layer0[10] ? ({4'd0, c_wo} << 2) : (reg_layer0[9] ? ({4'd0, c_wo} << 1) : ({4'd0, c_wo} << 0));
     assign c_ntiles = {16'd0, 16'((c_ho_s + 20'd7) >> 3)} * {16'd0, 16'((c_wo_s + 20'd7) >> 3)};
     assign c_mw = 16'((c_ntiles + 32'd255) >> 8);
-    assign c_error = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd65536)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd3);
+    assign c_error = (((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd65536)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd3)) || ((reg_pass[21] != 1'b0) && (((reg_next_words[11:0] == 12'd0) || (reg_next_words[31:12] == 20'd0)) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -332,6 +344,34 @@ module st_1f2dcf4c_layer_params (
     end
 
     assign layer_resident = d_resident;
+
+    // d_preloaded_q
+    always @(posedge clk) begin
+        d_preloaded <= reg_pass[19];
+    end
+
+    assign layer_preloaded = d_preloaded;
+
+    // d_half0_q
+    always @(posedge clk) begin
+        d_half0 <= reg_pass[20];
+    end
+
+    assign layer_half0 = d_half0;
+
+    // d_next_q
+    always @(posedge clk) begin
+        d_next <= reg_pass[21];
+    end
+
+    assign layer_next = d_next;
+
+    // d_next_half_q
+    always @(posedge clk) begin
+        d_next_half <= reg_pass[22];
+    end
+
+    assign layer_next_half = d_next_half;
 
     // d_error_q
     always @(posedge clk) begin

@@ -108,6 +108,18 @@
 #define SPARSETILE_PASS_RESIDENT_SHIFT          17
 #define SPARSETILE_PASS_RESIDENT_WIDTH          2
 #define SPARSETILE_PASS_RESIDENT_MASK           0x00060000u  /* [18:17] halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3) */
+#define SPARSETILE_PASS_PRELOADED_SHIFT         19
+#define SPARSETILE_PASS_PRELOADED_WIDTH         1
+#define SPARSETILE_PASS_PRELOADED_MASK          0x00080000u  /* [19] 1: pass 0's bias and weights are already in its half (the previous layer loaded them, §7.2): WEIGHTS(0) loads nothing */
+#define SPARSETILE_PASS_HALF_SHIFT              20
+#define SPARSETILE_PASS_HALF_WIDTH              1
+#define SPARSETILE_PASS_HALF_MASK               0x00100000u  /* [20] the half pass 0 uses; pass p uses half + p mod 2 when the passes use halves (§7.2) */
+#define SPARSETILE_PASS_NEXT_SHIFT              21
+#define SPARSETILE_PASS_NEXT_WIDTH              1
+#define SPARSETILE_PASS_NEXT_MASK               0x00200000u  /* [21] 1: the next layer's first pass (NEXT_*) loads during the last pass, into half `next_half`; the layer ends when it is in (§7.2) */
+#define SPARSETILE_PASS_NEXT_HALF_SHIFT         22
+#define SPARSETILE_PASS_NEXT_HALF_WIDTH         1
+#define SPARSETILE_PASS_NEXT_HALF_MASK          0x00400000u  /* [22] the half the next layer's first pass goes to (the one the last pass does not use) */
 
 /* 0x08 BASE_MASK (RW, 32 bits): Word address of the tile mask region (§5). */
 #define SPARSETILE_BASE_MASK_OFFSET             0x08u
@@ -132,6 +144,14 @@
 /* 0x0D BASE_OUTPUT (RW, 32 bits): Word address of the output region (§5). */
 #define SPARSETILE_BASE_OUTPUT_OFFSET           0x0Du
 #define SPARSETILE_BASE_OUTPUT_RESET            0x00000000u
+
+/* 0x0E NEXT_BIAS (RW, 32 bits): Word address of the next layer's first-pass bias words (§7.2, weight handoff). */
+#define SPARSETILE_NEXT_BIAS_OFFSET             0x0Eu
+#define SPARSETILE_NEXT_BIAS_RESET              0x00000000u
+
+/* 0x0F NEXT_WEIGHTS (RW, 32 bits): Word address of the next layer's first-pass weight words (§7.2). */
+#define SPARSETILE_NEXT_WEIGHTS_OFFSET          0x0Fu
+#define SPARSETILE_NEXT_WEIGHTS_RESET           0x00000000u
 
 /* 0x10 CYCLES_LO (RO, 32 bits): Cycles of the last layer, bits 31:0. */
 #define SPARSETILE_CYCLES_LO_OFFSET             0x10u
@@ -185,6 +205,23 @@
 #define SPARSETILE_BEATS_WR_OFFSET              0x1Cu
 #define SPARSETILE_BEATS_WR_RESET               0x00000000u
 
+/* 0x20 NEXT_WORDS (RW, 32 bits): Words of the next layer's first pass (§7.2). */
+#define SPARSETILE_NEXT_WORDS_OFFSET            0x20u
+#define SPARSETILE_NEXT_WORDS_RESET             0x00000000u
+#define SPARSETILE_NEXT_WORDS_BIAS_SHIFT        0
+#define SPARSETILE_NEXT_WORDS_BIAS_WIDTH        12
+#define SPARSETILE_NEXT_WORDS_BIAS_MASK         0x00000FFFu  /* [11:0] bias words */
+#define SPARSETILE_NEXT_WORDS_WEIGHTS_SHIFT     12
+#define SPARSETILE_NEXT_WORDS_WEIGHTS_WIDTH     20
+#define SPARSETILE_NEXT_WORDS_WEIGHTS_MASK      0xFFFFF000u  /* [31:12] weight words */
+
+/* 0x21 NEXT_LAYOUT (RW, 32 bits): Weight layout of the next layer (§7.2). */
+#define SPARSETILE_NEXT_LAYOUT_OFFSET           0x21u
+#define SPARSETILE_NEXT_LAYOUT_RESET            0x00000000u
+#define SPARSETILE_NEXT_LAYOUT_K2CW_SHIFT       0
+#define SPARSETILE_NEXT_LAYOUT_K2CW_WIDTH       24
+#define SPARSETILE_NEXT_LAYOUT_K2CW_MASK        0x00FFFFFFu  /* [23:0] weight words per output channel K·KW·CW: word q goes to bank (q ÷ k2cw) mod lanesK */
+
 /* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
@@ -201,6 +238,8 @@
     X(BASE_INPUT, 0x0Bu, RW) \
     X(BASE_RESIDUAL, 0x0Cu, RW) \
     X(BASE_OUTPUT, 0x0Du, RW) \
+    X(NEXT_BIAS, 0x0Eu, RW) \
+    X(NEXT_WEIGHTS, 0x0Fu, RW) \
     X(CYCLES_LO, 0x10u, RO) \
     X(CYCLES_HI, 0x11u, RO) \
     X(BUSY_LO, 0x12u, RO) \
@@ -213,7 +252,9 @@
     X(STALL_REQUANT, 0x19u, RO) \
     X(STALL_DRAIN, 0x1Au, RO) \
     X(BEATS_RD, 0x1Bu, RO) \
-    X(BEATS_WR, 0x1Cu, RO)
+    X(BEATS_WR, 0x1Cu, RO) \
+    X(NEXT_WORDS, 0x20u, RW) \
+    X(NEXT_LAYOUT, 0x21u, RW)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

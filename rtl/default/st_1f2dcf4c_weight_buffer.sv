@@ -4,11 +4,11 @@ module st_1f2dcf4c_weight_buffer (
     input  logic          clk,
     input  logic          rst,
     input  logic [255:0]  mem_rsp_rdata,
-    input  logic [23:0]   layer_k2cw,
     input  logic          weight_beat_valid,
     input  logic          weight_beat_bias,
     input  logic [31:0]   weight_beat_index,
     input  logic          weight_beat_half,
+    input  logic [23:0]   weight_beat_k2cw,
     input  logic          weight_rd_en,
     input  logic [9:0]    weight_rd_addr,
     output logic [2047:0] weights_data,
@@ -42,11 +42,11 @@ module st_1f2dcf4c_weight_buffer (
                 wl_group_base <= 32'd0;
             end
             if (wl_weight_write) begin
-                if (wl_word == (layer_k2cw - 24'd1)) begin
+                if (wl_word == (weight_beat_k2cw - 24'd1)) begin
                     wl_word <= 24'd0;
                     if (wl_bank == 4'd7) begin
                         wl_bank <= 4'd0;
-                        wl_group_base <= wl_group_base + {8'd0, layer_k2cw};
+                        wl_group_base <= wl_group_base + {8'd0, weight_beat_k2cw};
                     end else begin
                         wl_bank <= wl_bank + 4'd1;
                     end

@@ -39,6 +39,10 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_base_input;
     logic [31:0]   reg_base_residual;
     logic [31:0]   reg_base_output;
+    logic [31:0]   reg_next_bias;
+    logic [31:0]   reg_next_weights;
+    logic [31:0]   reg_next_words;
+    logic [31:0]   reg_next_layout;
     logic          layer_s2;
     logic [3:0]    layer_kw;
     logic          layer_s2x;
@@ -68,6 +72,10 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_pc;
     logic          layer_prefetch;
     logic [1:0]    layer_resident;
+    logic          layer_preloaded;
+    logic          layer_half0;
+    logic          layer_next;
+    logic          layer_next_half;
     logic          layer_error;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -90,6 +98,7 @@ module st_18f03e4d_accel (
     logic          weight_beat_bias;
     logic [31:0]   weight_beat_index;
     logic          weight_beat_half;
+    logic [23:0]   weight_beat_k2cw;
     logic          pass_done_valid;
     logic          tile_valid;
     logic [15:0]   tile_ty;
@@ -165,47 +174,57 @@ module st_18f03e4d_accel (
         .reg_base_weights  (reg_base_weights),
         .reg_base_input    (reg_base_input),
         .reg_base_residual (reg_base_residual),
-        .reg_base_output   (reg_base_output)
+        .reg_base_output   (reg_base_output),
+        .reg_next_bias     (reg_next_bias),
+        .reg_next_weights  (reg_next_weights),
+        .reg_next_words    (reg_next_words),
+        .reg_next_layout   (reg_next_layout)
     );
 
     st_18f03e4d_layer_params u_layer_params (
-        .clk            (clk),
-        .reg_layer0     (reg_layer0),
-        .reg_layer1     (reg_layer1),
-        .reg_layer2     (reg_layer2),
-        .reg_requant    (reg_requant),
-        .reg_prelu      (reg_prelu),
-        .reg_pass       (reg_pass),
-        .layer_s2       (layer_s2),
-        .layer_kw       (layer_kw),
-        .layer_s2x      (layer_s2x),
-        .layer_h        (layer_h),
-        .layer_w        (layer_w),
-        .layer_cout     (layer_cout),
-        .layer_pad      (layer_pad),
-        .layer_padx     (layer_padx),
-        .layer_cw       (layer_cw),
-        .layer_cow      (layer_cow),
-        .layer_nc       (layer_nc),
-        .layer_t        (layer_t),
-        .layer_kc       (layer_kc),
-        .layer_k2cw     (layer_k2cw),
-        .layer_hh       (layer_hh),
-        .layer_hwid     (layer_hwid),
-        .layer_cscw     (layer_cscw),
-        .layer_tw       (layer_tw),
-        .layer_mw       (layer_mw),
-        .layer_shape    (layer_shape),
-        .layer_region   (layer_region),
-        .layer_res      (layer_res),
-        .layer_act      (layer_act),
-        .layer_m        (layer_m),
-        .layer_sh       (layer_sh),
-        .layer_slope    (layer_slope),
-        .layer_pc       (layer_pc),
-        .layer_prefetch (layer_prefetch),
-        .layer_resident (layer_resident),
-        .layer_error    (layer_error)
+        .clk             (clk),
+        .reg_layer0      (reg_layer0),
+        .reg_layer1      (reg_layer1),
+        .reg_layer2      (reg_layer2),
+        .reg_requant     (reg_requant),
+        .reg_prelu       (reg_prelu),
+        .reg_pass        (reg_pass),
+        .reg_next_words  (reg_next_words),
+        .reg_next_layout (reg_next_layout),
+        .layer_s2        (layer_s2),
+        .layer_kw        (layer_kw),
+        .layer_s2x       (layer_s2x),
+        .layer_h         (layer_h),
+        .layer_w         (layer_w),
+        .layer_cout      (layer_cout),
+        .layer_pad       (layer_pad),
+        .layer_padx      (layer_padx),
+        .layer_cw        (layer_cw),
+        .layer_cow       (layer_cow),
+        .layer_nc        (layer_nc),
+        .layer_t         (layer_t),
+        .layer_kc        (layer_kc),
+        .layer_k2cw      (layer_k2cw),
+        .layer_hh        (layer_hh),
+        .layer_hwid      (layer_hwid),
+        .layer_cscw      (layer_cscw),
+        .layer_tw        (layer_tw),
+        .layer_mw        (layer_mw),
+        .layer_shape     (layer_shape),
+        .layer_region    (layer_region),
+        .layer_res       (layer_res),
+        .layer_act       (layer_act),
+        .layer_m         (layer_m),
+        .layer_sh        (layer_sh),
+        .layer_slope     (layer_slope),
+        .layer_pc        (layer_pc),
+        .layer_prefetch  (layer_prefetch),
+        .layer_resident  (layer_resident),
+        .layer_preloaded (layer_preloaded),
+        .layer_half0     (layer_half0),
+        .layer_next      (layer_next),
+        .layer_next_half (layer_next_half),
+        .layer_error     (layer_error)
     );
 
     st_18f03e4d_layer_sequencer u_layer_sequencer (
@@ -218,11 +237,19 @@ module st_18f03e4d_accel (
         .reg_base_mask     (reg_base_mask),
         .reg_base_bias     (reg_base_bias),
         .reg_base_weights  (reg_base_weights),
+        .reg_next_bias     (reg_next_bias),
+        .reg_next_weights  (reg_next_weights),
+        .reg_next_words    (reg_next_words),
+        .reg_next_layout   (reg_next_layout),
         .layer_cout        (layer_cout),
         .layer_k2cw        (layer_k2cw),
         .layer_mw          (layer_mw),
         .layer_pc          (layer_pc),
         .layer_prefetch    (layer_prefetch),
+        .layer_preloaded   (layer_preloaded),
+        .layer_half0       (layer_half0),
+        .layer_next        (layer_next),
+        .layer_next_half   (layer_next_half),
         .layer_error       (layer_error),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
@@ -244,6 +271,7 @@ module st_18f03e4d_accel (
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
         .weight_beat_half  (weight_beat_half),
+        .weight_beat_k2cw  (weight_beat_k2cw),
         .pass_done_valid   (pass_done_valid),
         .burst_rsp_valid   (burst_rsp_valid)
     );
@@ -252,11 +280,11 @@ module st_18f03e4d_accel (
         .clk               (clk),
         .rst               (rst),
         .mem_rsp_rdata     (mem_rsp_rdata),
-        .layer_k2cw        (layer_k2cw),
         .weight_beat_valid (weight_beat_valid),
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
         .weight_beat_half  (weight_beat_half),
+        .weight_beat_k2cw  (weight_beat_k2cw),
         .weight_rd_en      (weight_rd_en),
         .weight_rd_addr    (weight_rd_addr),
         .weights_data      (weights_data),
@@ -503,6 +531,10 @@ module st_18f03e4d_accel (
         .reg_base_input    (reg_base_input),
         .reg_base_residual (reg_base_residual),
         .reg_base_output   (reg_base_output),
+        .reg_next_bias     (reg_next_bias),
+        .reg_next_weights  (reg_next_weights),
+        .reg_next_words    (reg_next_words),
+        .reg_next_layout   (reg_next_layout),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
         .seq_done          (seq_done),

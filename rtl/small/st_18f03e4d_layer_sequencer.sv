@@ -12,11 +12,21 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_base_mask,
     input  logic [31:0]  reg_base_bias,
     input  logic [31:0]  reg_base_weights,
+    input  logic [31:0]  reg_next_bias,
+    input  logic [31:0]  reg_next_weights,
+    input  logic [31:0]  reg_next_words,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0]  reg_next_layout,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [15:0]  layer_cout,
     input  logic [23:0]  layer_k2cw,
     input  logic [15:0]  layer_mw,
     input  logic [15:0]  layer_pc,
     input  logic         layer_prefetch,
+    input  logic         layer_preloaded,
+    input  logic         layer_half0,
+    input  logic         layer_next,
+    input  logic         layer_next_half,
     input  logic         layer_error,
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -38,6 +48,7 @@ module st_18f03e4d_layer_sequencer (
     output logic         weight_beat_bias,
     output logic [31:0]  weight_beat_index,
     output logic         weight_beat_half,
+    output logic [23:0]  weight_beat_k2cw,
     input  logic         pass_done_valid,
     input  logic         burst_rsp_valid
 );
@@ -51,12 +62,15 @@ module st_18f03e4d_layer_sequencer (
     logic [15:0] pass_o1;
     logic [15:0] pass_channels;
     logic        pass_last;
+    logic        handoff_tail;
+    logic        burst_next_layer;
     logic [15:0] burst_o0;
     logic [15:0] burst_o1;
     logic [17:0] burst_bias_lo;
     logic [31:0] burst_bias_words;
     logic [31:0] burst_weight_words;
     logic [31:0] burst_weight_base;
+    logic [31:0] burst_bias_base;
     logic        burst_half;
     logic [31:0] burst_req;
     logic [31:0] burst_rsp_count;
@@ -68,6 +82,7 @@ module st_18f03e4d_layer_sequencer (
     logic        burst_beat_last;
     logic        mask_any;
     logic        mask_any_now;
+    logic        burst_in;
     logic        weights_done;
 
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
@@ -85,18 +100,20 @@ module st_18f03e4d_layer_sequencer (
     assign seq_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
     assign seq_half = pass_half;
+    assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
     assign burst_o1 = 16'(({1'd0, layer_cout} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 4;
-    assign burst_bias_words = {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 4) - burst_bias_lo) + 18'd1};
-    assign burst_weight_words = {16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw};
-    assign burst_weight_base = reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw});
-    assign burst_half = (phase == 2'd3) ? !pass_half : pass_half;
+    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 4) - burst_bias_lo) + 18'd1};
+    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : ({16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw});
+    assign burst_weight_base = burst_next_layer ? reg_next_weights : (reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw}));
+    assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
+    assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
     assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_bias_words + burst_weight_words);
-    assign burst_prefetch = (((phase == 2'd3) && layer_prefetch) && !pass_last) && !burst_done;
+    assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
     assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && (burst_req < burst_len);
     assign burst_accept = burst_valid && burst_ready;
-    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? ((reg_base_bias + {14'd0, burst_bias_lo}) + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
+    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? (burst_bias_base + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
     assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == (burst_len - 32'd1));
     assign mask_beat_valid = (phase == 2'd1) && burst_rsp_valid;
     assign mask_beat_index = burst_rsp_count;
@@ -104,8 +121,10 @@ module st_18f03e4d_layer_sequencer (
     assign weight_beat_bias = burst_rsp_count < burst_bias_words;
     assign weight_beat_index = burst_rsp_count;
     assign weight_beat_half = burst_half;
+    assign weight_beat_k2cw = burst_next_layer ? reg_next_layout[23:0] : layer_k2cw;
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
-    assign weights_done = ((phase == 2'd2) && (burst_done || burst_beat_last)) && (weights_cycles == 2'd2);
+    assign burst_in = burst_done || burst_beat_last;
+    assign weights_done = (((phase == 2'd2) && !handoff_tail) && burst_in) && (weights_cycles == 2'd2);
 
     // top_fsm
     always @(posedge clk) begin
@@ -119,6 +138,7 @@ module st_18f03e4d_layer_sequencer (
             pass_o0 <= 16'd0;
             pass_half <= 1'b0;
             burst_done <= 1'b0;
+            handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
         end else begin
             if (start_pulse) begin
@@ -133,8 +153,9 @@ module st_18f03e4d_layer_sequencer (
                     burst_rsp_count <= 32'd0;
                     mask_any <= 1'b0;
                     pass_o0 <= 16'd0;
-                    pass_half <= 1'b0;
-                    burst_done <= 1'b0;
+                    pass_half <= layer_half0;
+                    burst_done <= layer_preloaded;
+                    handoff_tail <= 1'b0;
                 end
             end
             if (burst_accept) begin
@@ -152,6 +173,10 @@ module st_18f03e4d_layer_sequencer (
                 if (phase == 2'd1) begin
                     if (mask_any_now) begin
                         phase <= 2'd2;
+                    end else if (layer_next) begin
+                        phase <= 2'd2;
+                        handoff_tail <= 1'b1;
+                        burst_done <= 1'b0;
                     end else begin
                         phase <= 2'd0;
                         done_r <= 1'b1;
@@ -165,8 +190,16 @@ module st_18f03e4d_layer_sequencer (
                 phase <= 2'd3;
                 burst_done <= 1'b0;
             end
+            if (((phase == 2'd2) && handoff_tail) && burst_in) begin
+                phase <= 2'd0;
+                done_r <= 1'b1;
+                handoff_tail <= 1'b0;
+            end
             if (pass_done_valid) begin
-                if (pass_last) begin
+                if ((pass_last && layer_next) && !burst_in) begin
+                    phase <= 2'd2;
+                    handoff_tail <= 1'b1;
+                end else if (pass_last) begin
                     phase <= 2'd0;
                     done_r <= 1'b1;
                 end else begin

@@ -26,6 +26,10 @@
 //   word_bytes B | latency L | watchdog CYCLES | mem_words N | output_base W | output_words N
 //   mem_profile fixed | mem_profile random MIN MAX STALL_PER_65536 | mem_seed S
 //   csr ADDR VALUE            (repeatable, written in order before the start pulse)
+//   warmup_csr ADDR VALUE     (repeatable) a warm-up run before the layer: these CSRs, a start pulse, clocked
+//                             under the fixed profile until done, its writes applied; it loads a preloaded
+//                             layer's first pass (docs/microarchitecture.md §7.2, weight handoff): a run
+//                             without tiles, or the previous layer itself; the layer's cycles start after it
 //   tile PASS INDEX TY TX COMPUTE_CYCLES   (repeatable; in pass then raster order; COMPUTE_CYCLES = G*Kc)
 // IMAGE.bin: the memory image, mem_words * B bytes (little-endian words, §5); or IMAGE.hex, one word
 //            per line, most significant byte first ($readmemh layout, as the testbench's image.hex).
@@ -97,7 +101,7 @@ struct Job {
     long L = 0;
     long watchdog = 1000000;
     long memWords = 0, outBase = 0, outWords = 0;
-    std::vector<std::pair<unsigned, uint32_t>> csrs;
+    std::vector<std::pair<unsigned, uint32_t>> csrs, warmupCsrs;
     std::vector<TileRecord> tiles;
     bool randomMemory = false;
     long latMin = 0, latMax = 0, stallThreshold = 0;
@@ -165,6 +169,7 @@ Job readJob(const std::string& path) {
             j.memSeed = std::strtoull(tok.c_str(), nullptr, 0);
         }
         else if (key == "csr") { num(a); num(b); j.csrs.push_back({unsigned(a), uint32_t(uint64_t(b))}); }
+        else if (key == "warmup_csr") { num(a); num(b); j.warmupCsrs.push_back({unsigned(a), uint32_t(uint64_t(b))}); }
         else if (key == "tile") {
             TileRecord r;
             num(r.pass); num(r.index); num(r.ty); num(r.tx); num(r.computeLen);
@@ -275,6 +280,51 @@ int main(int argc, char** argv) {
     top->rst = 0; top->eval();
     tick();
 
+    // The warm-up run (a preloaded layer, §7.2): reads answered L cycles later in order, writes applied.
+    // A request outside the image there is the run's protocol error, a hang there the run's hang.
+    std::string protocolError;
+    bool warmupHang = false;
+    if (!job.warmupCsrs.empty()) {
+        for (auto& [addr, value] : job.warmupCsrs) {
+            top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
+        }
+        top->csr_we = 1; top->csr_addr = SPARSETILE_CTRL_OFFSET; top->csr_wdata = SPARSETILE_FIELD(CTRL, START, 1);
+        top->eval(); tick();
+        top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
+        std::deque<std::pair<long, std::vector<uint8_t>>> pending;
+        std::vector<uint8_t> none(size_t(B), 0);
+        long w = 0;
+        for (; w <= job.watchdog; ++w) {
+            const bool rspNow = !pending.empty() && pending.front().first == w;
+            top->mem_rsp_valid = rspNow ? 1 : 0;
+            setBytes(top->mem_rsp_rdata, rspNow ? pending.front().second.data() : none.data(), B);
+            top->mem_req_ready = 1;
+            top->eval();
+            if (rspNow) pending.pop_front();
+            if (top->mem_req_valid) {
+                const uint64_t addr = uint64_t(top->mem_req_addr);
+                if (addr >= uint64_t(job.memWords)) {
+                    protocolError = "warm-up run (before the layer), its cycle " + std::to_string(w) + ": request to word " +
+                                    std::to_string(addr) + " outside the image (" + std::to_string(job.memWords) + " words)";
+                    break;
+                }
+                uint8_t* p = mem.data() + addr * uint64_t(B);
+                if (top->mem_req_write) {
+                    for (int j = 0; j < B; ++j)
+                        if (getBit(top->mem_req_wstrb, j)) p[j] = getByte(top->mem_req_wdata, j);
+                } else {
+                    const long at = std::max(w + job.L, pending.empty() ? 0 : pending.back().first + 1);
+                    pending.emplace_back(at, std::vector<uint8_t>(p, p + B));
+                }
+            }
+            if (top->done) break;
+            tick();
+        }
+        warmupHang = w > job.watchdog;
+        top->mem_rsp_valid = 0; top->mem_req_ready = 0; top->eval();
+        tick();
+    }
+
     // CSR programming, one write per cycle, then CTRL.start (cycle -1).
     for (auto& [addr, value] : job.csrs) {
         top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
@@ -296,11 +346,10 @@ int main(int argc, char** argv) {
     long evCount[5] = {0, 0, 0, 0, 0}, evExtra[5] = {0, 0, 0, 0, 0};
     const char* evNames[5] = {"load_start", "load_ready", "compute_start", "store_start", "store_end"};
     const long nTiles = long(job.tiles.size());
-    std::string protocolError;
 
     auto t0 = std::chrono::steady_clock::now();
     long t = 0, cycles = -1;
-    for (; t <= job.watchdog; ++t) {
+    for (; t <= job.watchdog && protocolError.empty() && !warmupHang; ++t) {
         const bool rspNow = !responses.empty() && responses.front().first == t;
         top->mem_rsp_valid = rspNow ? 1 : 0;
         setBytes(top->mem_rsp_rdata, rspNow ? responses.front().second.data() : zero.data(), B);

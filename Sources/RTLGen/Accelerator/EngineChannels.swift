@@ -66,8 +66,12 @@ struct EngineChannels {
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
             F("prefetch", width: w("PASS", "prefetch"), doc: "passes alternate buffer halves, the next pass's weights load during a pass"),
             F("resident", width: w("PASS", "resident"), doc: "halos resident across passes: 0 no, 1 in the halves, 2 in the quarters"),
+            F("preloaded", doc: "pass 0's weights are in its half already (weight handoff, §7.2)"),
+            F("half0", doc: "the half of pass 0"),
+            F("next", doc: "the next layer's first pass loads during the last pass (§7.2)"),
+            F("next_half", doc: "the half it goes to"),
             F("error", doc: "a field is out of range: START is refused"),
-        ]), producer: "layer_params", consumers: ["layer_sequencer", "weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
+        ]), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
         doc: "layer quantities (§3), registered")
     }
 
@@ -110,7 +114,8 @@ struct EngineChannels {
     }
     var weightBeat: EngineChannel {
         EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst"),
-                                                          F("half", doc: "the half it goes to (its pass number mod 2)")]),
+                                                          F("half", doc: "the half it goes to"),
+                                                          F("k2cw", width: 24, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
                       producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
     }
 

@@ -9,7 +9,7 @@ struct LayerParams: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout").flipped)
         let out = m.ports(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         func dreg(_ name: String, _ v: some ExprConvertible) {
@@ -63,7 +63,10 @@ struct LayerParams: AcceleratorEngine {
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
-                             || act == 3 || M == 0 || Sh == 0 || shape >= levels)
+                             || act == 3 || M == 0 || Sh == 0 || shape >= levels
+                             // a weight handoff of no words would never end (§7.2)
+                             || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0
+                                                                || field("NEXT_LAYOUT", "k2cw") == 0)))
         dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", padx); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", K >> 1); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
@@ -72,6 +75,8 @@ struct LayerParams: AcceleratorEngine {
         dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("region", umul(umul(RS, CS, 16), CW, 24))
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
+        dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))
+        dreg("next", field("PASS", "next")); dreg("next_half", field("PASS", "next_half"))
         dreg("error", err)
         m.allowPartlyReadInputs()
         return try m.build()

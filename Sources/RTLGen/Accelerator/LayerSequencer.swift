@@ -1,8 +1,8 @@
 import AcceleratorSpec
 
-/// The top sequencer (§14): phases IDLE → MASK → WEIGHTS → TILES → WEIGHTS … per pass, the pass
-/// quantities (§4), and the MASK and WEIGHTS read bursts (§7.2) with their response beats
-/// (`<prefix>layer_sequencer`).
+/// The top sequencer (§14): phases IDLE → MASK → WEIGHTS → TILES → WEIGHTS … per pass (and a last
+/// WEIGHTS for the rest of a weight handoff), the pass quantities (§4), and the MASK and WEIGHTS read
+/// bursts (§7.2) with their response beats (`<prefix>layer_sequencer`).
 struct LayerSequencer: AcceleratorEngine {
     let ctx: AcceleratorContext
 
@@ -11,8 +11,10 @@ struct LayerSequencer: AcceleratorEngine {
         _ = m.clock(); _ = m.reset()
         let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "error").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
+                                                                         "next_bias", "next_weights", "next_words", "next_layout").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
+                                                                   "next_half", "error").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)
         let maskBeat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle)
@@ -27,6 +29,10 @@ struct LayerSequencer: AcceleratorEngine {
         let ctrl = ctx.regs["CTRL"]!, start = ctrl.field("start")!
         let startPulse = m.wire("start_pulse", csr["we"] && csr["addr"] == ctrl.offset && csr["wdata"][start.lsb] && phase == 0)
         let cout = layer["cout"], pc = layer["pc"], k2cw = layer["k2cw"]
+        func field(_ r: String, _ f: String) -> Expr { regs[r.lowercased()][ctx.field(r, f).bits] }
+        // Weight handoff (§7.2): pass 0 preloaded in half `half`; the next layer's first pass (NEXT_*)
+        // loads during the last pass into `next_half`, and the layer ends when it is in.
+        let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"], nextHalf = layer["next_half"]
         func passEnd(_ first: some ExprConvertible) -> Expr { umin(cout.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
 
         // ---- the current pass (§4), combinational from o0 ----
@@ -45,14 +51,19 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
         m.assign(seq["half"], half)
 
-        // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2) ----
+        // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2);
+        //      during the last pass, and after it (`handoff_tail`), the next layer's first pass ----
+        let tail = m.reg("handoff_tail", width: 1, reset: 0)
+        let bNext = m.wire("burst_next_layer", tail || (inTiles && pLast && nextOn))
         let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
         let bo1 = m.wire("burst_o1", passEnd(bo0))
         let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
-        let bNB = m.wire("burst_bias_words", ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))
-        let bNW = m.wire("burst_weight_words", umul(bo1 - bo0, k2cw, 32))
-        let bBase = m.wire("burst_weight_base", regs["base_weights"] + umul(bo0, k2cw, 32))
-        let bHalf = m.wire("burst_half", mux(inTiles, !half, half))
+        let bNB = m.wire("burst_bias_words", mux(bNext, field("NEXT_WORDS", "bias").zext(32),
+                                                 ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32)))
+        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32), umul(bo1 - bo0, k2cw, 32)))
+        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"], regs["base_weights"] + umul(bo0, k2cw, 32)))
+        let bBiasBase = m.wire("burst_bias_base", mux(bNext, regs["next_bias"], regs["base_bias"] + bBiasLo.zext(32)))
+        let bHalf = m.wire("burst_half", mux(bNext, nextHalf, mux(inTiles, !half, half)))
 
         // ---- burst: requests offered until the last is taken, responses counted ----
         let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp_count", width: 32, reset: 0)
@@ -62,26 +73,29 @@ struct LayerSequencer: AcceleratorEngine {
         // start, when the scanner has read the pass's first mask word (§14).
         let wcnt = m.reg("weights_cycles", width: 2, reset: 0)
         let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), bNB + bNW))
-        let prefetching = m.wire("burst_prefetch", inTiles && layer["prefetch"] && !pLast && !bdone)
+        let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && bq < n)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
         m.assign(burst["addr"], mux(inMask, regs["base_mask"] + bq,
-                                    mux(bq < bNB, regs["base_bias"] + bBiasLo.zext(32) + bq, bBase + (bq - bNB))))
+                                    mux(bq < bNB, bBiasBase + bq, bBase + (bq - bNB))))
         let beat = burstRsp["valid"]
         let beatLast = m.wire("burst_beat_last", beat && br == n - 1)
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
+        m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw"), k2cw))
         let maskAny = m.reg("mask_any", width: 1, reset: 0)
         let maskAnyNow = m.wire("mask_any_now", maskAny || rsp["rdata"].reduceOr())
-        let toTiles = m.wire("weights_done", inWeights && (bdone || beatLast) && wcnt == 2)
+        let burstIn = m.wire("burst_in", bdone || beatLast)
+        let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == 2)
         m.clocked("top_fsm") { p in
             p.when(startPulse) {
                 p.when(layer["error"]) {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0); p.assign(half, 0); p.assign(bdone, 0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0); p.assign(half, half0)
+                    p.assign(bdone, preloaded); p.assign(tail, 0)
                 }
             }
             p.when(burstAccept) { p.assign(bq, bq + 1) }
@@ -90,13 +104,18 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(beatLast) {
                 p.assign(bq, 0); p.assign(br, 0)
                 p.when(inMask) {
-                    p.when(maskAnyNow) { p.assign(phase, 2) }.otherwise { p.assign(phase, 0); p.assign(doneR, 1) }
+                    // no active tile: the layer ends, or first loads the next layer's first pass
+                    p.when(maskAnyNow) { p.assign(phase, 2) }
+                        .elseWhen(nextOn) { p.assign(phase, 2); p.assign(tail, 1); p.assign(bdone, 0) }
+                        .otherwise { p.assign(phase, 0); p.assign(doneR, 1) }
                 }.otherwise { p.assign(bdone, 1) }
             }
             p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
             p.when(toTiles) { p.assign(phase, 3); p.assign(bdone, 0) }
+            p.when(inWeights && tail && burstIn) { p.assign(phase, 0); p.assign(doneR, 1); p.assign(tail, 0) }
             p.when(passDone["valid"]) {
-                p.when(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
+                p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
+                    .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
                     .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, layer["prefetch"] && !half) }
             }
         }

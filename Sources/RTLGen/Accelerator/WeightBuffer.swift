@@ -7,13 +7,12 @@ struct WeightBuffer: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("weight_buffer"), documentation: "Weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).")
         let clk = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("k2cw").flipped)
         let beat = m.ports(ch.weightBeat.name, ch.weightBeat.bundle.flipped)
         let rd = m.ports(ch.weightRead.name, ch.weightRead.bundle.flipped)
         let weights = m.ports(ch.weights.name, ch.weights.bundle)
         let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle.flipped)
         let bias = m.ports(ch.bias.name, ch.bias.bundle)
-        let k2cw = layer["k2cw"]
+        let k2cw = beat["k2cw"]
 
         // ---- weight word q of the pass → bank (q ÷ K²CW) mod lanesK, address (q ÷ (K²CW·lanesK))·K²CW + q mod K²CW,
         //      in the pass's half (+ DW/2 for an odd pass). A burst starts with a bias word (index 0). ----
