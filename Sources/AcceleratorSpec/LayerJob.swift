@@ -141,13 +141,13 @@ public struct LayerPlan: Sendable {
     /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
     /// which one kgroup fits half the buffer.
     public let prefetch: Bool
-    /// Every pass's weights fit half the buffer, so a pass uses one half (§7.2): the layer's passes
-    /// prefetch, or its one pass fits half. Only such layers take part in a weight handoff.
-    public let usesHalves: Bool
-    /// The weight handoff (§7.2): pass 0 preloaded, its half, the next layer's first pass.
-    public let preloaded: Bool
-    public let firstHalf: Int
-    public let next: NextLayerWeights?
+    /// The weight handoff (§7.2): weight words of pass 0 already in the ring (with its bias words),
+    /// the ring address of pass 0, its bias-RAM half, what the layer hands on of the next one.
+    public private(set) var preloadedWords: Int
+    public private(set) var ringBase: Int
+    public private(set) var biasHalf0: Int
+    public private(set) var next: NextLayerWeights?
+    public var preloaded: Bool { preloadedWords > 0 }
     /// Whether the halos stay in the input buffer across passes (§4, §7.3), and where: a layer of
     /// several passes with at most two tile groups keeps group i in input half i; one with three
     /// or four whose group fits a quarter of the buffer (`inputBankWords ≤ ⌊DI/2⌋`) keeps group i
@@ -242,7 +242,6 @@ public struct LayerPlan: Sendable {
         }
         passChannels = pc
         self.prefetch = prefetch
-        usesHalves = prefetch || weightWords(pc) <= Self.prefetchHalfDepth(config)
         var ps: [OutputPass] = []
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
@@ -251,18 +250,35 @@ public struct LayerPlan: Sendable {
         haloResidency = ps.count == 1 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
 
+        preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
         let h = job.handoff
-        preloaded = h.preloaded; firstHalf = h.firstHalf; next = h.next
-        if !(0...1).contains(h.firstHalf) || ((h.preloaded || h.firstHalf != 0 || h.next != nil) && !usesHalves) {
-            throw AcceleratorSpecError.invalidLayer("\(name): weight handoff needs every pass in one half of the weight buffer (first half \(h.firstHalf); this layer's passes \(usesHalves ? "do" : "do not") fit a half)")
+        try validate(handoff: h, name: name)
+        preloadedWords = h.preloadedWords; ringBase = h.ringBase; biasHalf0 = h.biasHalf; next = h.next
+    }
+
+    /// The plan with another weight handoff (its checks are `validate(handoff:)`'s).
+    public func with(handoff h: WeightHandoff) -> LayerPlan {
+        var p = self
+        p.preloadedWords = h.preloadedWords; p.ringBase = h.ringBase; p.biasHalf0 = h.biasHalf; p.next = h.next
+        return p
+    }
+
+    /// A handoff the buffers can hold: pass 0's preloaded words are whole kgroups of it at a ring
+    /// address of the buffer, and what the layer hands on fits beside its last pass (§7.2).
+    private func validate(handoff h: WeightHandoff, name: String) throws {
+        let DW = config.weightBankDepth, p0 = passes[0], k2cw = kernel * kernelWidth * inWords
+        let fullPass = weightWordCount(p0)
+        if !(0..<DW).contains(h.ringBase) || !(0...1).contains(h.biasHalf) || h.preloadedWords < 0 || h.preloadedWords > fullPass
+            || (h.preloadedWords != fullPass && h.preloadedWords % (config.lanesK * k2cw) != 0) {
+            throw AcceleratorSpecError.invalidLayer("\(name): weight handoff: \(h.preloadedWords) preloaded words at ring address \(h.ringBase) (bias half \(h.biasHalf)) are not whole kgroups of the first pass's \(fullPass) words in a \(DW)-word ring")
         }
-        if let n = h.next {
-            let last = (h.firstHalf + ps.count - 1) % 2
-            if n.half != 1 - last || n.biasWords > Self.biasHalfDepth(config) || n.biasWords < 1 || n.weightWords < 1
-                || n.wordsPerChannel < 1 || n.weightWords > Self.prefetchHalfDepth(config) * config.lanesK
-                || !(n.bytes.isEmpty || n.bytes.count == n.words * B) {
-                throw AcceleratorSpecError.invalidLayer("\(name): the next layer's first pass (\(n.biasWords) bias and \(n.weightWords) weight words into half \(n.half)) does not fit the half the last pass leaves free (\(1 - last))")
-            }
+        guard let n = h.next else { return }
+        let planned = with(handoff: h), last = passes[passes.count - 1], used = planned.ringWords(last)
+        let kgroups = n.wordsPerChannel < 1 ? 0 : (n.weightWords / n.wordsPerChannel + config.lanesK - 1) / config.lanesK
+        if n.ringBase != (planned.weightBase(last) + used) % DW || n.biasHalf != 1 - planned.biasHalf(last)
+            || n.biasWords < 1 || n.biasWords > Self.biasHalfDepth(config) || n.weightWords < 1 || n.wordsPerChannel < 1
+            || kgroups * n.wordsPerChannel > DW - used || !(n.bytes.isEmpty || n.bytes.count == n.words * wordBytes) {
+            throw AcceleratorSpecError.invalidLayer("\(name): weight handoff: the next layer's \(n.biasWords) bias and \(n.weightWords) weight words (ring address \(n.ringBase), bias half \(n.biasHalf)) do not fit beside the last pass's \(used) words")
         }
     }
 
@@ -292,9 +308,15 @@ public struct LayerPlan: Sendable {
     public static func prefetchHalfDepth(_ c: HardwareConfig) -> Int { c.weightBankDepth / 2 }
     /// Words of a bias-RAM half: the most bias words a pass can have, 4·DO + 2 (§6.3).
     public static func biasHalfDepth(_ c: HardwareConfig) -> Int { 4 * c.outputWordsPerPixel + 2 }
-    /// The weight-buffer and bias-RAM half pass `p` reads (its weights were written there):
-    /// (firstHalf + p) mod 2 when the passes use halves, else 0 (one pass may fill the buffer).
-    public func weightHalf(_ p: OutputPass) -> Int { usesHalves ? (firstHalf + p.index) % 2 : 0 }
+    /// Words per weight bank of pass `p`: G·K·KW·CW, its stretch of the ring (§6.3).
+    public func ringWords(_ p: OutputPass) -> Int { kgroups(p) * kernel * kernelWidth * inWords }
+    /// Ring address of pass `p`'s first weight word: pass 0 at `ringBase`, each pass right after the
+    /// previous one, modulo the bank depth DW (§6.3, §7.2).
+    public func weightBase(_ p: OutputPass) -> Int {
+        (ringBase + passes[..<p.index].reduce(0) { $0 + ringWords($1) }) % config.weightBankDepth
+    }
+    /// The bias-RAM half pass `p` reads: (biasHalf0 + p) mod 2 (§6.3).
+    public func biasHalf(_ p: OutputPass) -> Int { (biasHalf0 + p.index) % 2 }
 
     /// Kgroups G = ceil(passChannels/lanesK) of a pass.
     public func kgroups(_ p: OutputPass) -> Int { (p.channels + config.lanesK - 1) / config.lanesK }
@@ -305,8 +327,14 @@ public struct LayerPlan: Sendable {
     public func biasWordRange(_ p: OutputPass) -> Range<Int> {
         (p.firstChannel * 4 / wordBytes)..<((p.endChannel * 4 - 1) / wordBytes + 1)
     }
-    /// The first pass's weight bytes as the bound counts them, channels·K²·Cin (§9).
-    public var firstPassWeightBytes: Int { passes[0].channels * kernel * kernel * cin }
+    /// Ring words of pass 0 already in when the layer starts preloaded: its preloaded kgroups × K·KW·CW
+    /// (where WEIGHTS(0) writes the rest, RING.skip).
+    public var preloadedRingWords: Int {
+        let k2cw = kernel * kernelWidth * inWords
+        return (preloadedWords / k2cw + config.lanesK - 1) / config.lanesK * k2cw
+    }
+    /// The preloaded weights' bytes as the bound counts them, channels·K²·Cin (§9).
+    public var preloadedWeightBytes: Int { preloadedWords / (kernel * kernelWidth * inWords) * kernel * kernel * cin }
     /// Weight words of a pass: channels × K·kernelWidth taps × CW, contiguous in DRAM.
     public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernelWidth * inWords }
 

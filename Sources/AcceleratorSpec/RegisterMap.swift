@@ -308,10 +308,10 @@ extension RegisterMap {
                 RegisterField("pc", 0...15, "pass channels pc (the host computes it as in §4)"),
                 RegisterField("prefetch", 16...16, "1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2)"),
                 RegisterField("resident", 17...18, "halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3)"),
-                RegisterField("preloaded", 19...19, "1: pass 0's bias and weights are already in its half (the previous layer loaded them, §7.2): WEIGHTS(0) loads nothing"),
-                RegisterField("half", 20...20, "the half pass 0 uses; pass p uses half + p mod 2 when the passes use halves (§7.2)"),
-                RegisterField("next", 21...21, "1: the next layer's first pass (NEXT_*) loads during the last pass, into half `next_half`; the layer ends when it is in (§7.2)"),
-                RegisterField("next_half", 22...22, "the half the next layer's first pass goes to (the one the last pass does not use)"),
+                RegisterField("preloaded", 19...19, "1: pass 0's bias words and its first PRELOAD.words weight words are in the buffers already (the previous layer loaded them, §7.2): WEIGHTS(0) loads the rest"),
+                RegisterField("half", 20...20, "the bias-RAM half of pass 0; pass p uses half + p mod 2 (§6.3)"),
+                RegisterField("next", 21...21, "1: the next layer's first pass (NEXT_*) loads during the last pass; the layer ends when it is in (§7.2)"),
+                RegisterField("next_half", 22...22, "the bias-RAM half the next layer's bias words go to (the one the last pass does not use)"),
             ]),
         ]
         let bases = [("MASK", "tile mask"), ("BIAS", "bias"), ("WEIGHTS", "weights"), ("INPUT", "input"),
@@ -343,6 +343,16 @@ extension RegisterMap {
             Register("NEXT_LAYOUT", offset: 0x21, access: .readWrite, doc: "Weight layout of the next layer (§7.2).", fields: [
                 RegisterField("k2cw", 0...23, "weight words per output channel K·KW·CW: word q goes to bank (q ÷ k2cw) mod lanesK"),
             ]),
+            Register("RING", offset: 0x22, access: .readWrite, doc: "Where the layer's weights are in the weight-buffer ring (§6.3, §7.2).", fields: [
+                RegisterField("base", 0...15, "ring address of pass 0's first weight word; pass p + 1 follows pass p"),
+                RegisterField("skip", 16...31, "with PASS.preloaded: ring words of pass 0 already in (preloaded kgroups × K·KW·CW)"),
+            ]),
+            Register("PRELOAD", offset: 0x23, access: .readWrite, doc: "The preloaded part of pass 0 (§7.2).", fields: [
+                RegisterField("words", 0...23, "weight words of pass 0 already in (whole kgroups, in DRAM order): WEIGHTS(0) loads from there"),
+            ]),
+            Register("NEXT_RING", offset: 0x24, access: .readWrite, doc: "Where the next layer's first pass goes in the ring (§7.2).", fields: [
+                RegisterField("base", 0...15, "its ring address: right after the last pass"),
+            ]),
         ]
         return try! RegisterMap(regs)
     }()
@@ -355,21 +365,22 @@ extension RegisterMap {
     /// not among them: see `startWrite`). Every field is packed through this map.
     public func layerProgram(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) throws -> [RegisterWrite] {
         let next = plan.next.map { n in (n, bias: r.next, weights: r.next + n.biasWords) }
-        return try program(job: job, plan: plan, regions: r, preloaded: plan.preloaded, firstHalf: plan.firstHalf,
-                           mask: r.mask, next: next)
+        return try program(job: job, plan: plan, regions: r, mask: r.mask, next: next)
     }
 
-    /// The register writes of the warm-up run that puts a preloaded layer's first pass into its half
-    /// when the layer runs on its own (§7.2): the layer's registers over a mask of no active tiles
-    /// (`regions.warmUpMask`), handing the layer's own first pass on. Empty unless `plan.preloaded`.
+    /// The register writes of the warm-up run that puts a preloaded layer's first words into the
+    /// buffers when the layer runs on its own (§7.2): the layer's registers, on its own (no handoff
+    /// in), over a mask of no active tiles (`regions.warmUpMask`), handing on the words the layer
+    /// starts with, where it expects them. Empty unless `plan.preloaded`.
     public func warmUpProgram(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) throws -> [RegisterWrite] {
         guard plan.preloaded else { return [] }
-        let own = NextLayerWeights(plan: plan, half: plan.firstHalf)
-        return try program(job: job, plan: plan, regions: r, preloaded: false, firstHalf: 1 - plan.firstHalf,
-                           mask: r.warmUpMask, next: (own, bias: r.bias, weights: r.weights))
+        let own = NextLayerWeights(ringBase: plan.ringBase, biasHalf: plan.biasHalf0, biasWords: plan.biasWordRange(plan.passes[0]).count,
+                                   weightWords: plan.preloadedWords, wordsPerChannel: plan.kernel * plan.kernelWidth * plan.inWords)
+        return try program(job: job, plan: plan.with(handoff: WeightHandoff()), regions: r, mask: r.warmUpMask,
+                           next: (own, bias: r.bias, weights: r.weights))
     }
 
-    private func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions, preloaded: Bool, firstHalf: Int, mask: Int,
+    private func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions, mask: Int,
                          next: (NextLayerWeights, bias: Int, weights: Int)?) throws -> [RegisterWrite] {
         let act: Int, slope: Int
         switch job.activation {
@@ -383,6 +394,9 @@ extension RegisterMap {
             try write("NEXT_BIAS", value: next?.bias ?? 0), try write("NEXT_WEIGHTS", value: next?.weights ?? 0),
             try write("NEXT_WORDS", ["bias": next?.0.biasWords ?? 0, "weights": next?.0.weightWords ?? 0]),
             try write("NEXT_LAYOUT", ["k2cw": next?.0.wordsPerChannel ?? 0]),
+            try write("NEXT_RING", ["base": next?.0.ringBase ?? 0]),
+            try write("RING", ["base": plan.ringBase, "skip": plan.preloadedRingWords]),
+            try write("PRELOAD", ["words": plan.preloadedWords]),
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0]),
             try write("LAYER1", ["H": plan.inH, "W": plan.mapWidth]),
@@ -390,7 +404,8 @@ extension RegisterMap {
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
             try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue,
-                               "preloaded": preloaded ? 1 : 0, "half": firstHalf, "next": next == nil ? 0 : 1, "next_half": next?.0.half ?? 0]),
+                               "preloaded": plan.preloaded ? 1 : 0, "half": plan.biasHalf0, "next": next == nil ? 0 : 1,
+                               "next_half": next?.0.biasHalf ?? 0]),
             try write("BASE_MASK", value: mask), try write("BASE_BIAS", value: r.bias),
             try write("BASE_WEIGHTS", value: r.weights), try write("BASE_INPUT", value: r.input),
             try write("BASE_RESIDUAL", value: r.residual), try write("BASE_OUTPUT", value: r.output),

@@ -1,34 +1,41 @@
 /// How a layer meets its neighbours when a network runs layer after layer (docs/microarchitecture.md
-/// §7.2, "Weight handoff"): the next layer's first pass loads its bias and weights into the free half
-/// of the buffers during this layer's last pass, so that layer starts computing without a WEIGHTS burst.
+/// §7.2, "Weight handoff"). The weight buffer is a ring: pass p of a layer holds its words from ring
+/// address `weightBase(p)` on, the next pass (and the next layer's first) right after it. During a
+/// layer's last pass the next layer's bias words and as many of its first-pass kgroups as the rest
+/// of the ring holds load in the port's idle cycles; that layer then starts with them in place and
+/// loads only the rest.
 ///
-/// The default is a layer on its own: nothing preloaded, pass 0 in half 0, nothing handed on.
+/// The default is a layer on its own: nothing preloaded, pass 0 at ring address 0, nothing handed on.
 public struct WeightHandoff: Hashable, Sendable {
-    /// Pass 0's bias and weight words are already in half `firstHalf` of the weight buffer and the
-    /// bias RAM when the layer starts (the previous layer loaded them): WEIGHTS(0) loads nothing.
-    public var preloaded: Bool
-    /// The half pass 0 uses; pass p uses `(firstHalf + p) mod 2` (a layer whose passes use halves).
-    public var firstHalf: Int
-    /// The next layer's first pass, loaded during this layer's last pass (register PASS.next).
+    /// Weight words of pass 0 already in the ring when the layer starts (whole kgroups, in DRAM order),
+    /// and then its bias words too (the previous layer loaded them); 0: nothing preloaded.
+    public var preloadedWords: Int
+    /// Ring address of pass 0's first weight word.
+    public var ringBase: Int
+    /// The bias-RAM half of pass 0; pass p uses half (biasHalf + p) mod 2.
+    public var biasHalf: Int
+    /// The next layer's first pass (or its first kgroups), loaded during this layer's last pass.
     public var next: NextLayerWeights?
 
-    public init(preloaded: Bool = false, firstHalf: Int = 0, next: NextLayerWeights? = nil) {
-        self.preloaded = preloaded; self.firstHalf = firstHalf; self.next = next
+    public init(preloadedWords: Int = 0, ringBase: Int = 0, biasHalf: Int = 0, next: NextLayerWeights? = nil) {
+        self.preloadedWords = preloadedWords; self.ringBase = ringBase; self.biasHalf = biasHalf; self.next = next
     }
 
-    /// The handoffs of layers run back to back, in order; `plans[i]` is layer i's plan (any tile
-    /// shape: the passes do not depend on it). Layer i hands its successor's first pass on
-    /// when its own last pass leaves a half free and that pass fits a half (`LayerPlan.usesHalves` of
-    /// both); the successor then starts preloaded, in the half its predecessor's last pass did not use.
+    /// Pass 0's bias and first weight words are in the buffers when the layer starts.
+    public var preloaded: Bool { preloadedWords > 0 }
+
+    /// The handoffs of layers run back to back, in order (`plans[i]` of layer i, any tile shape: the
+    /// passes do not depend on it). Layer i + 1's first pass starts in the ring right after layer i's
+    /// last pass; layer i hands on its bias words and the kgroups of it that fit the rest of the ring,
+    /// DW − (words of i's last pass), when that is at least one (`NextLayerWeights(plan:after:)`).
     /// `next` carries counts only; `NextLayerWeights.withData` adds the words.
     public static func chain(_ plans: [LayerPlan]) -> [WeightHandoff] {
         var out = [WeightHandoff](repeating: WeightHandoff(), count: plans.count)
-        for i in plans.indices {
-            guard i + 1 < plans.count, plans[i].usesHalves, plans[i + 1].usesHalves else { continue }
-            let last = (out[i].firstHalf + plans[i].passes.count - 1) % 2
-            out[i].next = NextLayerWeights(plan: plans[i + 1], half: 1 - last)
-            out[i + 1].preloaded = true
-            out[i + 1].firstHalf = 1 - last
+        for i in plans.indices where i + 1 < plans.count {
+            let a = plans[i].with(handoff: out[i])
+            guard let n = NextLayerWeights(plan: plans[i + 1], after: a) else { continue }
+            out[i].next = n
+            out[i + 1] = WeightHandoff(preloadedWords: n.weightWords, ringBase: n.ringBase, biasHalf: n.biasHalf)
         }
         return out
     }
@@ -40,7 +47,7 @@ public struct WeightHandoff: Hashable, Sendable {
         return try jobs.indices.map { i in
             var j = jobs[i]
             j.handoff = handoffs[i]
-            if let n = handoffs[i].next { j.handoff.next = n.withData(of: jobs[i + 1], plan: plans[i + 1]) }
+            if let n = handoffs[i].next { j.handoff.next = try n.withData(of: jobs[i + 1], config: config) }
             return j
         }
     }
@@ -49,34 +56,49 @@ public struct WeightHandoff: Hashable, Sendable {
 /// The next layer's first pass as the current layer loads it (§7.2): its bias words then its weight
 /// words, in DRAM order, into `half`; word q of the weights goes to bank (q ÷ wordsPerChannel) mod lanesK.
 public struct NextLayerWeights: Hashable, Sendable {
-    /// The half of the weight buffer and bias RAM they go to (the one the last pass does not use).
-    public var half: Int
+    /// Ring address of the next layer's first pass: right after this layer's last pass.
+    public var ringBase: Int
+    /// The bias-RAM half its bias words go to (the one this layer's last pass does not use).
+    public var biasHalf: Int
     public var biasWords: Int
+    /// Weight words handed on: whole kgroups of its first pass, from the first, in DRAM order.
     public var weightWords: Int
     /// Weight words per output channel of the next layer, K·KW·CW (register NEXT_LAYOUT.k2cw).
     public var wordsPerChannel: Int
-    /// The pass's weight bytes as the bound counts them, channels·K²·Cin (§9): they move in this layer's run.
+    /// The handed-on weights' bytes as the bound counts them, channels·K²·Cin (§9): they move in this layer's run.
     public var compulsoryBytes: Int
     /// The `biasWords + weightWords` words as they are in the next layer's image (B bytes each); empty
     /// when only the timing is wanted (the memory image then holds zeros in their place).
     public var bytes: [UInt8]
 
-    /// The counts of `plan`'s first pass, going to `half`.
-    public init(plan: LayerPlan, half: Int) {
-        let p = plan.passes[0]
-        self.half = half
-        biasWords = plan.biasWordRange(p).count
-        weightWords = plan.weightWordCount(p)
-        wordsPerChannel = plan.kernel * plan.kernelWidth * plan.inWords
-        compulsoryBytes = plan.firstPassWeightBytes
+    /// What `current` (its handoff as planned) hands on of `next`'s first pass: the bias words and the
+    /// kgroups that fit the ring beside `current`'s last pass; nil when not one kgroup fits.
+    public init?(plan next: LayerPlan, after current: LayerPlan) {
+        let cfg = current.config, last = current.passes[current.passes.count - 1], p0 = next.passes[0]
+        let used = current.ringWords(last), k2cw = next.kernel * next.kernelWidth * next.inWords
+        let kgroups = min(next.kgroups(p0), (cfg.weightBankDepth - used) / k2cw)
+        guard kgroups >= 1 else { return nil }
+        let channels = min(kgroups * cfg.lanesK, p0.channels)
+        ringBase = (current.weightBase(last) + used) % cfg.weightBankDepth
+        biasHalf = 1 - current.biasHalf(last)
+        biasWords = next.biasWordRange(p0).count
+        weightWords = channels * k2cw
+        wordsPerChannel = k2cw
+        compulsoryBytes = channels * next.kernel * next.kernel * next.cin
         bytes = []
+    }
+
+    /// Given counts (the warm-up run's, or a test's).
+    public init(ringBase: Int, biasHalf: Int, biasWords: Int, weightWords: Int, wordsPerChannel: Int, compulsoryBytes: Int = 0) {
+        self.ringBase = ringBase; self.biasHalf = biasHalf; self.biasWords = biasWords; self.weightWords = weightWords
+        self.wordsPerChannel = wordsPerChannel; self.compulsoryBytes = compulsoryBytes; bytes = []
     }
 
     public var words: Int { biasWords + weightWords }
 
-    /// The same with the words of `job` (laid out by `plan`) filled in.
-    public func withData(of job: LayerJob, plan: LayerPlan) -> NextLayerWeights {
-        let img = MemoryImage(job: job, plan: plan)
+    /// The same with the words of `job` filled in.
+    public func withData(of job: LayerJob, config: HardwareConfig) throws -> NextLayerWeights {
+        let img = MemoryImage(job: job, plan: try LayerPlan(job: job, config: config))
         let B = img.wordBytes, r = img.regions
         var n = self
         n.bytes = Array(img.bytes[(r.bias * B)..<((r.bias + biasWords) * B)])

@@ -143,7 +143,8 @@ public struct SweepResult: Codable, Sendable {
         return s
     }
 
-    /// Runs `layers` on every configuration (timing only, fast mode) and collects the points.
+    /// Runs `layers` on every configuration (timing only, fast mode, back to back with weight
+    /// handoff) and collects the points.
     /// `progress(done, total)` is called after each configuration.
     public static func run(workload: String, layers: [TimingLayer], configs: [HardwareConfig], skipped: [String] = [],
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> SweepResult {
@@ -153,9 +154,14 @@ public struct SweepResult: Codable, Sendable {
             var cycles = 0, dense = 0, bound = 0, useful = 0
             let label = "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)"
             do {
-                for l in layers {
-                    // each layer at the tile shape the mapper picks for this config
-                    let s = try model.simulate(try l.job(config: cfg, shape: model.bestShape(for: l)), mode: .fast, outputs: false).stats
+                // each layer at the tile shape the mapper picks for this config, run back to back with
+                // weight handoff (docs/microarchitecture.md §7.2)
+                let jobs = try layers.map { try $0.job(config: cfg, shape: model.bestShape(for: $0)) }
+                let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: cfg) })
+                for (job, handoff) in zip(jobs, handoffs) {
+                    var job = job
+                    job.handoff = handoff
+                    let s = try model.simulate(job, mode: .fast, outputs: false).stats
                     cycles += s.cycles; dense += s.denseCycles; bound += s.boundCycles; useful += s.usefulMACs
                 }
                 pts.append(SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,

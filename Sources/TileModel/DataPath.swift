@@ -64,41 +64,43 @@ final class DataPath {
         OW = plan.passWords(p); wb = plan.passWordBase(p)
     }
 
-    /// Pass `p`'s bias and weight words start loading (into its half): clears that half's bias words.
+    /// Pass `p`'s bias and weight words start loading (into its bias half and its stretch of the
+    /// ring): clears that half's bias words.
     func beginWeights(_ p: OutputPass) {
-        let br = plan.biasWordRange(p), h = plan.weightHalf(p)
+        let br = plan.biasWordRange(p), h = plan.biasHalf(p)
         biasBase[h] = br.lowerBound * B
         biasBytes[h] = [UInt8](repeating: 0, count: br.count * B)
     }
 
-    /// Pass `p`'s bias and weight words are in its half when the layer starts (a preloaded layer, §7.2):
-    /// the buffers hold what the previous layer's handoff burst wrote there.
+    /// Pass `p`'s bias words and its first `plan.preloadedWords` weight words are in place when the
+    /// layer starts (a preloaded layer, §7.2): what the previous layer's handoff burst wrote there.
     func preload(_ p: OutputPass) {
         beginWeights(p)
         guard mode == .stepped else { return }
-        let br = plan.biasWordRange(p), h = plan.weightHalf(p)
+        let br = plan.biasWordRange(p), h = plan.biasHalf(p)
         for w in br {
             let o = w * B - biasBase[h], src = (image.regions.bias + w) * B
             biasBytes[h].replaceSubrange(o..<(o + B), with: image.bytes[src..<(src + B)])
         }
-        for q in 0..<plan.weightWordCount(p) {
+        for q in 0..<plan.preloadedWords {
             let (bank, addr) = weightSlot(pass: p, word: q), src = (image.regions.weights + p.firstChannel * perChannel + q) * B
             weightBanks[bank].replaceSubrange((addr * B)..<((addr + 1) * B), with: image.bytes[src..<(src + B)])
         }
     }
 
-    /// The next layer's first pass starts loading into its half (§7.2): the bias words of that half are its.
+    /// The next layer's first pass starts loading (§7.2): the bias words of its half are its.
     func beginNextLayer(_ n: NextLayerWeights) {
-        biasBase[n.half] = 0
-        biasBytes[n.half] = [UInt8](repeating: 0, count: n.biasWords * B)
+        biasBase[n.biasHalf] = 0
+        biasBytes[n.biasHalf] = [UInt8](repeating: 0, count: n.biasWords * B)
     }
 
     /// Word q of the next layer's first pass: a bias word, or weight word q − biasWords to bank
-    /// ((q − nb) ÷ k2cw) mod lanesK, at its place in the half (§6.3 with the next layer's k2cw).
+    /// ((q − nb) ÷ k2cw) mod lanesK, at its place in the ring from `n.ringBase` (§6.3 with the next
+    /// layer's k2cw).
     func readNextLayer(_ n: NextLayerWeights, word q: Int, arrival a: Int) {
-        if q < n.biasWords { read(image.regions.next + q, arrival: a, into: .bias(half: n.half, word: q)); return }
+        if q < n.biasWords { read(image.regions.next + q, arrival: a, into: .bias(half: n.biasHalf, word: q)); return }
         let w = q - n.biasWords, o = w / n.wordsPerChannel, lk = cfg.lanesK
-        let addr = (o / lk) * n.wordsPerChannel + w % n.wordsPerChannel + n.half * LayerPlan.prefetchHalfDepth(cfg)
+        let addr = (n.ringBase + (o / lk) * n.wordsPerChannel + w % n.wordsPerChannel) % cfg.weightBankDepth
         read(image.regions.next + q, arrival: a, into: .weight(bank: o % lk, addr: addr))
     }
 
@@ -129,7 +131,7 @@ final class DataPath {
 
     func readMask(word q: Int, arrival a: Int) { read(image.regions.mask + q, arrival: a, into: .mask(q)) }
     func readBias(pass p: OutputPass, word w: Int, arrival a: Int) {
-        read(image.regions.bias + w, arrival: a, into: .bias(half: plan.weightHalf(p), word: w))
+        read(image.regions.bias + w, arrival: a, into: .bias(half: plan.biasHalf(p), word: w))
     }
     func readWeight(pass p: OutputPass, word q: Int, arrival a: Int) {
         let (bank, addr) = weightSlot(pass: p, word: q)
@@ -137,13 +139,12 @@ final class DataPath {
     }
     /// Weight words per output channel, K·KW·CW.
     private var perChannel: Int { plan.kernel * plan.kernelWidth * plan.inWords }
-    /// Where weight word q of pass p goes: bank and address, in the pass's half (§6.3).
+    /// Where weight word q of pass p goes: bank and ring address (§6.3).
     private func weightSlot(pass p: OutputPass, word q: Int) -> (bank: Int, addr: Int) {
         let oLocal = q / perChannel, rem = q % perChannel
         let tap = rem / plan.inWords, w = rem % plan.inWords
         let addr = plan.weightAddress(oLocal: oLocal, ky: tap / plan.kernelWidth, kx: tap % plan.kernelWidth, word: w)
-            + plan.weightHalf(p) * LayerPlan.prefetchHalfDepth(cfg)
-        return (oLocal % cfg.lanesK, addr)
+        return (oLocal % cfg.lanesK, (plan.weightBase(p) + addr) % cfg.weightBankDepth)
     }
 
     /// Mask bits as loaded (raster order), for checking the scanner's view.
@@ -199,11 +200,11 @@ final class DataPath {
         let word = chunk * lanesC / B, off = chunk * lanesC % B
         let part = plan.haloPart(group: i)
         var wAddr = [Int](repeating: -1, count: lanesK)
-        let wHalf = plan.weightHalf(pass) * LayerPlan.prefetchHalfDepth(cfg)
+        let ring = plan.weightBase(pass), DW = cfg.weightBankDepth
         for lane in 0..<lanesK {
             let oLocal = g * lanesK + lane
             if pass.firstChannel + oLocal < pass.endChannel {
-                wAddr[lane] = (plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word) + wHalf) * B + off
+                wAddr[lane] = (ring + plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word)) % DW * B + off
             }
         }
         for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
@@ -249,7 +250,7 @@ final class DataPath {
             for lane in 0..<lanesK {
                 let o = pass.firstChannel + j.kgroup * lanesK + lane
                 guard o < pass.endChannel else { continue }
-                let bh = plan.weightHalf(pass), bias = biasBytes[bh]
+                let bh = plan.biasHalf(pass), bias = biasBytes[bh]
                 let bo = o * 4 - biasBase[bh]
                 let b = Int32(bitPattern: UInt32(bias[bo]) | UInt32(bias[bo + 1]) << 8 | UInt32(bias[bo + 2]) << 16 | UInt32(bias[bo + 3]) << 24)
                 let idx = (r * cfg.tileW + px) * OW * B + (o - wb * B)

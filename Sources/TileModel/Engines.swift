@@ -67,9 +67,9 @@ final class LayerEngines {
             if var h = plan.next.map(nextLayerBurst) { finish(&h, cause: \.weights, minCycles: 0) }
             return t
         }
-        // A preloaded layer finds pass 0's words in its half: WEIGHTS(0) loads nothing.
+        // A preloaded layer finds pass 0's bias and first kgroups in place: WEIGHTS(0) loads the rest.
         if plan.preloaded { dram?.preload(plan.passes[0]) }
-        var weights = plan.preloaded ? Burst(n: 0) { _, _ in } : weightBurst(plan.passes[0])
+        var weights = weightBurst(plan.passes[0], preloaded: plan.preloaded)
         for (i, pass) in plan.passes.enumerated() {
             // WEIGHTS: the rest of the pass's burst (all of it for the first pass; what the prefetch
             // did not finish for the others), at least 3 cycles (the scanner's pass start, §14).
@@ -86,15 +86,16 @@ final class LayerEngines {
         return t
     }
 
-    /// The burst of pass `p`'s bias and weight words (into its half of the buffers).
-    private func weightBurst(_ p: OutputPass) -> Burst {
-        let br = plan.biasWordRange(p)
-        let nb = br.count, nw = plan.weightWordCount(p)
-        dram?.beginWeights(p)
+    /// The burst of pass `p`'s bias and weight words (into its bias half and its stretch of the ring);
+    /// of a preloaded first pass only the weight words after the preloaded ones.
+    private func weightBurst(_ p: OutputPass, preloaded: Bool = false) -> Burst {
+        let br = plan.biasWordRange(p), skip = preloaded ? plan.preloadedWords : 0
+        let nb = preloaded ? 0 : br.count, nw = plan.weightWordCount(p) - skip
+        if !preloaded { dram?.beginWeights(p) }
         beatsRead += nb + nw
         return Burst(n: nb + nw) { q, a in
             if q < nb { self.dram?.readBias(pass: p, word: br.lowerBound + q, arrival: a) }
-            else { self.dram?.readWeight(pass: p, word: q - nb, arrival: a) }
+            else { self.dram?.readWeight(pass: p, word: skip + q - nb, arrival: a) }
         }
     }
 

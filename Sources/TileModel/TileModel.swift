@@ -69,7 +69,7 @@ public struct TileModel: Sendable {
         let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin
         // (with a weight handoff, §7.2, the first pass's weights move in the previous layer's run, the
         // next layer's in this one)
-        let handoffBytes = (plan.next?.compulsoryBytes ?? 0) - (plan.preloaded ? plan.firstPassWeightBytes : 0)
+        let handoffBytes = (plan.next?.compulsoryBytes ?? 0) - plan.preloadedWeightBytes
         let boundBytes = max(0, (tiles.isEmpty ? 0 : inBytes + perPixel + outBytes * (plan.hasResidual ? 2 : 1)) + handoffBytes)
         let useful = usefulPixels * perPixel
         let B = cfg.memBytesPerCycle

@@ -81,7 +81,7 @@ struct DemoCommand: ParsableCommand {
         step("     int8 srresnet with these masks: golden outputs of every conv layer")
         let w = try NetworkWorkload(network: "srresnet", image: image, size: size, density: density, maskDir: maskDir.path,
                                     weights: nil, seed: seed, config: cfg)
-        let layerJobs = try w.jobs.map { (try $0.job(), $0.golden) }
+        let layerJobs = try withWeightHandoff(w.jobs, config: cfg).map { (try $0.job(), $0.golden) }
         let session = CoSimSession(config: cfg, jobs: layerJobs)
 
         // 2. The RTL of the configuration, as co-simulated.

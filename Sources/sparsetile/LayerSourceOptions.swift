@@ -53,29 +53,14 @@ struct LayerSourceOptions: ParsableArguments {
             jobs.append(({ try l.job(config: cfg, density: density ?? 1, seed: seed &+ UInt64(i), name: name) }, nil))
         }
         // a network's layers run back to back, handing weights on (not the --layer specs)
-        if synthetic != nil && !noHandoff { jobs = try jobs.prefix(layer.count) + linked(Array(jobs.dropFirst(layer.count)), config: cfg) }
+        if synthetic != nil && !noHandoff { jobs = try jobs.prefix(layer.count) + withWeightHandoff(Array(jobs.dropFirst(layer.count)), config: cfg) }
         if let n = network {
             let net = try networkJobs(n, config: cfg, size: size)
-            jobs += noHandoff ? net : try linked(net, config: cfg)
+            jobs += noHandoff ? net : try withWeightHandoff(net, config: cfg)
         }
 
         guard !jobs.isEmpty else { throw ValidationError("give --network, --synthetic or at least one --layer") }
         return jobs
-    }
-
-    /// `entries` run back to back with weight handoff (§7.2, `WeightHandoff.chain`): the handoffs are
-    /// planned now; each job gets the next layer's words when it is built.
-    func linked(_ entries: [JobEntry], config cfg: HardwareConfig) throws -> [JobEntry] {
-        let plans = try entries.map { try LayerPlan(job: try $0.job(), config: cfg) }
-        let handoffs = WeightHandoff.chain(plans)
-        return entries.indices.map { i in
-            ({
-                var j = try entries[i].job()
-                j.handoff = handoffs[i]
-                if let n = handoffs[i].next { j.handoff.next = n.withData(of: try entries[i + 1].job(), plan: plans[i + 1]) }
-                return j
-            }, entries[i].golden)
-        }
     }
 
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the

@@ -88,6 +88,21 @@ struct NetworkWorkload {
     }
 }
 
+/// `entries` run back to back with weight handoff (docs/microarchitecture.md §7.2, `WeightHandoff.chain`):
+/// the handoffs are planned now; each job gets the next layer's words when it is built.
+func withWeightHandoff(_ entries: [JobEntry], config cfg: HardwareConfig) throws -> [JobEntry] {
+    let plans = try entries.map { try LayerPlan(job: try $0.job(), config: cfg) }
+    let handoffs = WeightHandoff.chain(plans)
+    return entries.indices.map { i in
+        ({
+            var j = try entries[i].job()
+            j.handoff = handoffs[i]
+            if let n = handoffs[i].next { j.handoff.next = try n.withData(of: try entries[i + 1].job(), config: cfg) }
+            return j
+        }, entries[i].golden)
+    }
+}
+
 /// `--config FILE | --tile HxW [--lanes-k N] [--lanes-c N]`: the hardware configuration.
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Hardware config JSON (default: the built-in default config).")

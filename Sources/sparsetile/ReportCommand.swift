@@ -59,7 +59,7 @@ struct ReportCommand: ParsableCommand {
         let model = TileModel(config: cfg)
         var stats: [LayerStats] = [], mismatched: [String] = []
         let progress = ProgressReporter(label: "layers")
-        for (i, entry) in w.jobs.enumerated() {
+        for (i, entry) in try withWeightHandoff(w.jobs, config: cfg).enumerated() {
             let job = try entry.job()
             let r = try model.simulate(job, mode: .fast, outputs: entry.golden != nil)
             if let g = entry.golden, r.output != g { mismatched.append(job.name) }

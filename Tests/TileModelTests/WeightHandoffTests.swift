@@ -11,27 +11,33 @@ import SparseCNN
         try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: cin, cout: cout, residual: residual, config: config, mask: mask)
     }
 
-    /// oddConfig's weight buffer: 64 words per bank, a half of 32. One output channel of 3×3 over 8
-    /// channels (CW = 1) is 9 words a kgroup: 3 kgroups fit a half, 7 the whole buffer.
+    /// oddConfig's weight buffer: a ring of 64 words per bank. One output channel of 3×3 over 8
+    /// channels (CW = 1) is 9 words: a kgroup of 3 channels 9 words per bank, 7 kgroups the whole ring.
     @Test func chainFollowsTheRule() throws {
         let cfg = try oddConfig()
         var rng = SplitMix64(seed: 3)
-        // (kgroups of 3 channels) A: 2 kgroups, one pass in a half; B: 5 kgroups, one pass filling more
-        // than a half; C: 9 kgroups, passes of 3 kgroups (prefetch, 3 passes); D: 1 kgroup.
+        // A: 2 kgroups, one pass (18 words); B: 5 kgroups, one pass of more than half the ring (45);
+        // C: 9 kgroups, passes of 3 kgroups (27 each, prefetching, 3 passes); D: 1 kgroup; E: 2.
         let jobs = [try job(&rng, cin: 8, cout: 6, config: cfg), try job(&rng, cin: 8, cout: 15, config: cfg),
                     try job(&rng, cin: 8, cout: 27, config: cfg), try job(&rng, cin: 8, cout: 3, config: cfg),
                     try job(&rng, cin: 8, cout: 6, config: cfg)]
         let plans = try jobs.map { try LayerPlan(job: $0, config: cfg) }
-        #expect(plans.map(\.usesHalves) == [true, false, true, true, true])
-        #expect(plans.map(\.passes.count) == [1, 1, 3, 1, 1])
+        #expect(plans.map { $0.passes.count } == [1, 1, 3, 1, 1])
         let h = WeightHandoff.chain(plans)
-        // A cannot hand on to B (B needs both halves); B receives nothing and hands nothing on;
-        // C starts in half 0, its passes use 0, 1, 0: D gets half 1, and E then half 0.
-        #expect(h.map(\.preloaded) == [false, false, false, true, true])
-        #expect(h.map(\.firstHalf) == [0, 0, 0, 1, 0])
-        #expect(h.map { $0.next?.half } == [nil, nil, 1, 0, nil])
-        // D's first pass: 3 channels × 9 taps × 1 word, and its 3·4 bias bytes in two 8-byte words.
-        #expect(h[2].next?.weightWords == 27 && h[2].next?.biasWords == 2 && h[2].next?.wordsPerChannel == 9)
+        // (words per bank; the handed-on DRAM words are channels · 9) A at 0..17 leaves 46 words: all
+        // of B (45; 15 channels, 135 words) follows at 18. B at 18..62 leaves 19: two of C's three
+        // first-pass kgroups (2·3 channels · 9 = 54 words) at 63. C's passes at 63, 26 and 53
+        // (mod 64); its last leaves 37: all of D at 16 (53 + 27 − 64), then E at 25. Bias halves alternate
+        // with every pass: C's three passes end in its own half 0 + 2, so D gets 1.
+        #expect(h.map(\.preloadedWords) == [0, 135, 54, 27, 54])
+        #expect(h.map(\.ringBase) == [0, 18, 63, 16, 25])
+        #expect(h.map(\.biasHalf) == [0, 1, 0, 1, 0])
+        #expect(h.map { $0.next?.weightWords } == [135, 54, 27, 54, nil])
+        #expect(h.map { $0.next?.ringBase } == [18, 63, 16, 25, nil])
+        // D's bias: 3 channels · 4 bytes in two 8-byte words; its k2cw 9.
+        #expect(h[2].next?.biasWords == 2 && h[2].next?.wordsPerChannel == 9)
+        let c = plans[2].with(handoff: h[2])
+        #expect(c.passes.map { c.weightBase($0) } == [63, 26, 53])
     }
 
     /// A linked sequence computes what each layer computes on its own (the reference conv), in the
@@ -41,11 +47,19 @@ import SparseCNN
         let memory = try MemoryProfile(parsing: profile)
         for cfg in [try oddConfig(), HardwareConfig.small] {
             var rng = SplitMix64(seed: 17)
-            let jobs = [try job(&rng, cin: 5, cout: 6, config: cfg), try job(&rng, cin: 8, cout: 27, config: cfg, residual: true),
+            let jobs = [try job(&rng, cin: 5, cout: 15, config: cfg), try job(&rng, cin: 8, cout: 27, config: cfg, residual: true),
                         try job(&rng, cin: 3, cout: 6, config: cfg, mask: .empty), try job(&rng, cin: 8, cout: 3, config: cfg, mask: .single),
                         try job(&rng, cin: 8, cout: 6, config: cfg, mask: .full)]
             let linked = try WeightHandoff.linked(jobs, config: cfg)
             #expect(linked.contains { $0.handoff.preloaded } && linked.contains { $0.handoff.next != nil })
+            if cfg.weightBankDepth == 64 {
+                // 27 channels after 15 (45 of 64 words per bank): 2 of its 3 first-pass kgroups fit
+                let partial = try linked.filter { j in
+                    let p = try LayerPlan(job: j, config: cfg)
+                    return p.preloaded && p.preloadedWords < p.weightWordCount(p.passes[0])
+                }
+                #expect(!partial.isEmpty, "no first pass preloaded in part")
+            }
             let model = TileModel(config: cfg, memory: memory, seed: 5)
             for j in linked {
                 let fast = try model.simulate(j, mode: .fast), stepped = try model.simulate(j, mode: .stepped)
@@ -57,22 +71,30 @@ import SparseCNN
         }
     }
 
-    /// Worked by hand under the fixed profile (L = 3 on oddConfig, one read per cycle): a preloaded
-    /// layer skips its first burst of n words, WEIGHTS(0) lasting its 3 cycles instead of n + L, and
-    /// everything after moves earlier by n + L − 3; it reads n fewer words.
+    /// Worked by hand under the fixed profile (L = 3 on oddConfig, one read per cycle): a layer
+    /// preloaded whole skips its first burst of n words, WEIGHTS(0) lasting its 3 cycles instead of
+    /// n + L; one preloaded in part loads the rest, r words, in r + L. Everything after moves earlier
+    /// by the difference, and the layer reads the preloaded words fewer.
     @Test func preloadedLayerStartsEarlier() throws {
         let cfg = try oddConfig()
         var rng = SplitMix64(seed: 8)
-        let a = try job(&rng, cin: 8, cout: 6, config: cfg), b = try job(&rng, cin: 8, cout: 6, config: cfg, mask: .full)
-        let linked = try WeightHandoff.linked([a, b], config: cfg)
-        let plan = try LayerPlan(job: b, config: cfg)
-        let n = plan.biasWordRange(plan.passes[0]).count + plan.weightWordCount(plan.passes[0])
+        // (18 words, then 15 channels (45 words: whole), then 27 channels (19 words free: 2 of 3 kgroups))
+        let jobs = [try job(&rng, cin: 8, cout: 6, config: cfg), try job(&rng, cin: 8, cout: 15, config: cfg, mask: .full),
+                    try job(&rng, cin: 8, cout: 27, config: cfg, mask: .full)]
+        let linked = try WeightHandoff.linked(jobs, config: cfg)
         let model = TileModel(config: cfg)
-        let alone = try model.simulate(b, mode: .stepped).stats, pre = try model.simulate(linked[1], mode: .stepped).stats
-        #expect(linked[1].handoff.preloaded)
-        #expect(alone.cycles - pre.cycles == n + cfg.memLatency - 3)
-        #expect(alone.dramBytesRead - pre.dramBytesRead == n * cfg.memBytesPerCycle)
-        #expect(alone.stallCycles.weights - pre.stallCycles.weights == n + cfg.memLatency - 3)
+        for i in [1, 2] {
+            let plan = try LayerPlan(job: jobs[i], config: cfg), p0 = plan.passes[0]
+            let nb = plan.biasWordRange(p0).count, nw = plan.weightWordCount(p0), pre = linked[i].handoff.preloadedWords
+            let before = nb + nw + cfg.memLatency, after = pre == nw ? 3 : nw - pre + cfg.memLatency
+            // (the same place in the ring and the same handoff on in both runs)
+            var alone = linked[i]; alone.handoff.preloadedWords = 0
+            let a = try model.simulate(alone, mode: .stepped).stats, b = try model.simulate(linked[i], mode: .stepped).stats
+            #expect(pre == (i == 1 ? 135 : 54))
+            #expect(a.cycles - b.cycles == before - after, "\(jobs[i].name)")
+            #expect(a.dramBytesRead - b.dramBytesRead == (nb + pre) * cfg.memBytesPerCycle)
+            #expect(a.stallCycles.weights - b.stallCycles.weights == before - after)
+        }
     }
 
     /// A layer with no active tile still hands on: MASK (Mw + L), then the n words, the last arriving
@@ -93,11 +115,18 @@ import SparseCNN
     @Test func impossibleHandoffIsRejected() throws {
         let cfg = try oddConfig()
         var rng = SplitMix64(seed: 4)
-        var big = try job(&rng, cin: 8, cout: 15, config: cfg)  // one pass of more than a half
-        big.handoff.preloaded = true
-        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: big, config: cfg) }
-        var small = try job(&rng, cin: 8, cout: 6, config: cfg)
-        small.handoff.next = NextLayerWeights(plan: try LayerPlan(job: small, config: cfg), half: 0)  // the half in use
-        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: small, config: cfg) }
+        var a = try job(&rng, cin: 8, cout: 6, config: cfg)
+        a.handoff.preloadedWords = 10  // not whole kgroups (27 words each)
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: a, config: cfg) }
+        a.handoff = WeightHandoff(ringBase: 64)  // outside the ring
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: a, config: cfg) }
+        // the next layer's words where this layer's last pass is
+        a.handoff = WeightHandoff(next: NextLayerWeights(ringBase: 0, biasHalf: 1, biasWords: 1, weightWords: 9, wordsPerChannel: 9))
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: a, config: cfg) }
+        // more than the 46 words beside it: 6 kgroups of 9
+        a.handoff = WeightHandoff(next: NextLayerWeights(ringBase: 18, biasHalf: 1, biasWords: 1, weightWords: 6 * 27, wordsPerChannel: 9))
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: a, config: cfg) }
+        a.handoff = WeightHandoff(next: NextLayerWeights(ringBase: 18, biasHalf: 1, biasWords: 1, weightWords: 5 * 27, wordsPerChannel: 9))
+        #expect(throws: Never.self) { try LayerPlan(job: a, config: cfg) }
     }
 }

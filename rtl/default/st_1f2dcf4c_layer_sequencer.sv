@@ -18,6 +18,13 @@ module st_1f2dcf4c_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  reg_next_layout,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [31:0]  reg_ring,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0]  reg_preload,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0]  reg_next_ring,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [15:0]  layer_cout,
     input  logic [23:0]  layer_k2cw,
     input  logic [15:0]  layer_mw,
@@ -39,6 +46,7 @@ module st_1f2dcf4c_layer_sequencer (
     output logic [15:0]  seq_o0_mod_b,
     output logic [17:0]  seq_bias_lo,
     output logic         seq_half,
+    output logic [15:0]  seq_wbase,
     output logic         burst_valid,
     output logic [31:0]  burst_addr,
     input  logic         burst_ready,
@@ -48,6 +56,7 @@ module st_1f2dcf4c_layer_sequencer (
     output logic         weight_beat_bias,
     output logic [31:0]  weight_beat_index,
     output logic         weight_beat_half,
+    output logic [15:0]  weight_beat_base,
     output logic [23:0]  weight_beat_k2cw,
     input  logic         pass_done_valid,
     input  logic         burst_rsp_valid
@@ -59,17 +68,22 @@ module st_1f2dcf4c_layer_sequencer (
     logic        start_pulse;
     logic [15:0] pass_o0;
     logic        pass_half;
+    logic [9:0]  pass_ring_base;
     logic [15:0] pass_o1;
     logic [15:0] pass_channels;
     logic        pass_last;
+    logic [15:0] pass_kgroups;
+    logic [9:0]  pass_ring_after;
     logic        handoff_tail;
     logic        burst_next_layer;
     logic [15:0] burst_o0;
     logic [15:0] burst_o1;
     logic [17:0] burst_bias_lo;
+    logic        burst_rest_of_preloaded;
     logic [31:0] burst_bias_words;
     logic [31:0] burst_weight_words;
     logic [31:0] burst_weight_base;
+    logic [9:0]  burst_ring_base;
     logic [31:0] burst_bias_base;
     logic        burst_half;
     logic [31:0] burst_req;
@@ -95,18 +109,23 @@ module st_1f2dcf4c_layer_sequencer (
     assign seq_error = error_r;
     assign seq_o0 = pass_o0;
     assign seq_channels = pass_channels;
-    assign seq_kgroups = 16'(({1'd0, pass_channels} + 17'd7) >> 3);
+    assign pass_kgroups = 16'(({1'd0, pass_channels} + 17'd7) >> 3);
+    assign seq_kgroups = pass_kgroups;
+    assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}));
     assign seq_words = (((pass_o1 - 16'd1) >> 5) - (pass_o0 >> 5)) + 16'd1;
     assign seq_o0_mod_b = {11'd0, pass_o0[4:0]} & 16'd31;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 5;
     assign seq_half = pass_half;
+    assign seq_wbase = {6'd0, pass_ring_base};
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
     assign burst_o1 = 16'(({1'd0, layer_cout} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 5;
-    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 5) - burst_bias_lo) + 18'd1};
-    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : ({16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw});
-    assign burst_weight_base = burst_next_layer ? reg_next_weights : (reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw}));
+    assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == 16'd0);
+    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : (burst_rest_of_preloaded ? 32'd0 : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 5) - burst_bias_lo) + 18'd1});
+    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (({16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw}) - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw})) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
     assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
     assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_bias_words + burst_weight_words);
@@ -122,8 +141,9 @@ module st_1f2dcf4c_layer_sequencer (
     assign weight_beat_index = burst_rsp_count;
     assign weight_beat_half = burst_half;
     assign weight_beat_k2cw = burst_next_layer ? reg_next_layout[23:0] : layer_k2cw;
+    assign weight_beat_base = {6'd0, burst_ring_base};
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
-    assign burst_in = burst_done || burst_beat_last;
+    assign burst_in = (burst_done || burst_beat_last) || (!(phase == 2'd1) && (burst_len == 32'd0));
     assign weights_done = (((phase == 2'd2) && !handoff_tail) && burst_in) && (weights_cycles == 2'd2);
 
     // top_fsm
@@ -137,6 +157,7 @@ module st_1f2dcf4c_layer_sequencer (
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
             pass_half <= 1'b0;
+            pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
@@ -154,7 +175,8 @@ module st_1f2dcf4c_layer_sequencer (
                     mask_any <= 1'b0;
                     pass_o0 <= 16'd0;
                     pass_half <= layer_half0;
-                    burst_done <= layer_preloaded;
+                    pass_ring_base <= 10'(reg_ring[15:0]);
+                    burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
                 end
             end
@@ -205,7 +227,8 @@ module st_1f2dcf4c_layer_sequencer (
                 end else begin
                     phase <= 2'd2;
                     pass_o0 <= pass_o1;
-                    pass_half <= layer_prefetch && !pass_half;
+                    pass_half <= !pass_half;
+                    pass_ring_base <= pass_ring_after;
                 end
             end
         end

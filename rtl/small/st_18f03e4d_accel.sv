@@ -43,6 +43,9 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_next_weights;
     logic [31:0]   reg_next_words;
     logic [31:0]   reg_next_layout;
+    logic [31:0]   reg_ring;
+    logic [31:0]   reg_preload;
+    logic [31:0]   reg_next_ring;
     logic          layer_s2;
     logic [3:0]    layer_kw;
     logic          layer_s2x;
@@ -88,6 +91,7 @@ module st_18f03e4d_accel (
     logic [15:0]   seq_o0_mod_b;
     logic [17:0]   seq_bias_lo;
     logic          seq_half;
+    logic [15:0]   seq_wbase;
     logic          burst_valid;
     logic [31:0]   burst_addr;
     logic          burst_ready;
@@ -98,6 +102,7 @@ module st_18f03e4d_accel (
     logic          weight_beat_bias;
     logic [31:0]   weight_beat_index;
     logic          weight_beat_half;
+    logic [15:0]   weight_beat_base;
     logic [23:0]   weight_beat_k2cw;
     logic          pass_done_valid;
     logic          tile_valid;
@@ -178,7 +183,10 @@ module st_18f03e4d_accel (
         .reg_next_bias     (reg_next_bias),
         .reg_next_weights  (reg_next_weights),
         .reg_next_words    (reg_next_words),
-        .reg_next_layout   (reg_next_layout)
+        .reg_next_layout   (reg_next_layout),
+        .reg_ring          (reg_ring),
+        .reg_preload       (reg_preload),
+        .reg_next_ring     (reg_next_ring)
     );
 
     st_18f03e4d_layer_params u_layer_params (
@@ -241,6 +249,9 @@ module st_18f03e4d_accel (
         .reg_next_weights  (reg_next_weights),
         .reg_next_words    (reg_next_words),
         .reg_next_layout   (reg_next_layout),
+        .reg_ring          (reg_ring),
+        .reg_preload       (reg_preload),
+        .reg_next_ring     (reg_next_ring),
         .layer_cout        (layer_cout),
         .layer_k2cw        (layer_k2cw),
         .layer_mw          (layer_mw),
@@ -262,6 +273,7 @@ module st_18f03e4d_accel (
         .seq_o0_mod_b      (seq_o0_mod_b),
         .seq_bias_lo       (seq_bias_lo),
         .seq_half          (seq_half),
+        .seq_wbase         (seq_wbase),
         .burst_valid       (burst_valid),
         .burst_addr        (burst_addr),
         .burst_ready       (burst_ready),
@@ -271,6 +283,7 @@ module st_18f03e4d_accel (
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
         .weight_beat_half  (weight_beat_half),
+        .weight_beat_base  (weight_beat_base),
         .weight_beat_k2cw  (weight_beat_k2cw),
         .pass_done_valid   (pass_done_valid),
         .burst_rsp_valid   (burst_rsp_valid)
@@ -284,6 +297,7 @@ module st_18f03e4d_accel (
         .weight_beat_bias  (weight_beat_bias),
         .weight_beat_index (weight_beat_index),
         .weight_beat_half  (weight_beat_half),
+        .weight_beat_base  (weight_beat_base),
         .weight_beat_k2cw  (weight_beat_k2cw),
         .weight_rd_en      (weight_rd_en),
         .weight_rd_addr    (weight_rd_addr),
@@ -428,6 +442,7 @@ module st_18f03e4d_accel (
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
         .seq_half         (seq_half),
+        .seq_wbase        (seq_wbase),
         .loaded_valid     (loaded_valid),
         .loaded_ready     (loaded_ready),
         .stored_valid     (stored_valid),
@@ -535,6 +550,9 @@ module st_18f03e4d_accel (
         .reg_next_weights  (reg_next_weights),
         .reg_next_words    (reg_next_words),
         .reg_next_layout   (reg_next_layout),
+        .reg_ring          (reg_ring),
+        .reg_preload       (reg_preload),
+        .reg_next_ring     (reg_next_ring),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
         .seq_done          (seq_done),

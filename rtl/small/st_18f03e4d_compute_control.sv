@@ -25,7 +25,12 @@ module st_18f03e4d_compute_control (
     input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic         seq_half,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [15:0]  seq_wbase,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic         loaded_valid,
     output logic         loaded_ready,
     input  logic         stored_valid,
@@ -116,6 +121,7 @@ module st_18f03e4d_compute_control (
     logic [127:0] cp_row_terms;
     logic [127:0] cp_col_terms;
     logic [8:0]   cp_halo_base;
+    logic [9:0]   cp_weight_local;
     logic [17:0]  cp_l0_s0_y0;
     logic [17:0]  cp_l0_s0_x0;
     logic         cp_l0_s0_row0;
@@ -250,7 +256,8 @@ module st_18f03e4d_compute_control (
     end
 
     assign weight_rd_en = cp_issue;
-    assign weight_rd_addr = 10'(((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_kw}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word) + (seq_half ? 32'd512 : 32'd0));
+    assign cp_weight_local = 10'((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_kw}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word);
+    assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
     assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} * 18'd4) << 1) : ({2'd0, group_tiles[31:16]} * 18'd4)) - {14'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_padx};
     assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));

@@ -21,7 +21,10 @@ module st_18f03e4d_csr_regs (
     output logic [31:0] reg_next_bias,
     output logic [31:0] reg_next_weights,
     output logic [31:0] reg_next_words,
-    output logic [31:0] reg_next_layout
+    output logic [31:0] reg_next_layout,
+    output logic [31:0] reg_ring,
+    output logic [31:0] reg_preload,
+    output logic [31:0] reg_next_ring
 );
 
     logic [31:0] csr_layer0;
@@ -40,6 +43,9 @@ module st_18f03e4d_csr_regs (
     logic [31:0] csr_next_weights;
     logic [31:0] csr_next_words;
     logic [31:0] csr_next_layout;
+    logic [31:0] csr_ring;
+    logic [31:0] csr_preload;
+    logic [31:0] csr_next_ring;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -248,5 +254,44 @@ module st_18f03e4d_csr_regs (
     end
 
     assign reg_next_layout = csr_next_layout;
+
+    // csr_ring_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_ring <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd34)) begin
+                csr_ring <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_ring = csr_ring;
+
+    // csr_preload_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_preload <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd35)) begin
+                csr_preload <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_preload = csr_preload;
+
+    // csr_next_ring_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_next_ring <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd36)) begin
+                csr_next_ring <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_next_ring = csr_next_ring;
 
 endmodule

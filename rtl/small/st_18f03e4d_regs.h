@@ -110,16 +110,16 @@
 #define SPARSETILE_PASS_RESIDENT_MASK           0x00060000u  /* [18:17] halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3) */
 #define SPARSETILE_PASS_PRELOADED_SHIFT         19
 #define SPARSETILE_PASS_PRELOADED_WIDTH         1
-#define SPARSETILE_PASS_PRELOADED_MASK          0x00080000u  /* [19] 1: pass 0's bias and weights are already in its half (the previous layer loaded them, §7.2): WEIGHTS(0) loads nothing */
+#define SPARSETILE_PASS_PRELOADED_MASK          0x00080000u  /* [19] 1: pass 0's bias words and its first PRELOAD.words weight words are in the buffers already (the previous layer loaded them, §7.2): WEIGHTS(0) loads the rest */
 #define SPARSETILE_PASS_HALF_SHIFT              20
 #define SPARSETILE_PASS_HALF_WIDTH              1
-#define SPARSETILE_PASS_HALF_MASK               0x00100000u  /* [20] the half pass 0 uses; pass p uses half + p mod 2 when the passes use halves (§7.2) */
+#define SPARSETILE_PASS_HALF_MASK               0x00100000u  /* [20] the bias-RAM half of pass 0; pass p uses half + p mod 2 (§6.3) */
 #define SPARSETILE_PASS_NEXT_SHIFT              21
 #define SPARSETILE_PASS_NEXT_WIDTH              1
-#define SPARSETILE_PASS_NEXT_MASK               0x00200000u  /* [21] 1: the next layer's first pass (NEXT_*) loads during the last pass, into half `next_half`; the layer ends when it is in (§7.2) */
+#define SPARSETILE_PASS_NEXT_MASK               0x00200000u  /* [21] 1: the next layer's first pass (NEXT_*) loads during the last pass; the layer ends when it is in (§7.2) */
 #define SPARSETILE_PASS_NEXT_HALF_SHIFT         22
 #define SPARSETILE_PASS_NEXT_HALF_WIDTH         1
-#define SPARSETILE_PASS_NEXT_HALF_MASK          0x00400000u  /* [22] the half the next layer's first pass goes to (the one the last pass does not use) */
+#define SPARSETILE_PASS_NEXT_HALF_MASK          0x00400000u  /* [22] the bias-RAM half the next layer's bias words go to (the one the last pass does not use) */
 
 /* 0x08 BASE_MASK (RW, 32 bits): Word address of the tile mask region (§5). */
 #define SPARSETILE_BASE_MASK_OFFSET             0x08u
@@ -222,6 +222,30 @@
 #define SPARSETILE_NEXT_LAYOUT_K2CW_WIDTH       24
 #define SPARSETILE_NEXT_LAYOUT_K2CW_MASK        0x00FFFFFFu  /* [23:0] weight words per output channel K·KW·CW: word q goes to bank (q ÷ k2cw) mod lanesK */
 
+/* 0x22 RING (RW, 32 bits): Where the layer's weights are in the weight-buffer ring (§6.3, §7.2). */
+#define SPARSETILE_RING_OFFSET                  0x22u
+#define SPARSETILE_RING_RESET                   0x00000000u
+#define SPARSETILE_RING_BASE_SHIFT              0
+#define SPARSETILE_RING_BASE_WIDTH              16
+#define SPARSETILE_RING_BASE_MASK               0x0000FFFFu  /* [15:0] ring address of pass 0's first weight word; pass p + 1 follows pass p */
+#define SPARSETILE_RING_SKIP_SHIFT              16
+#define SPARSETILE_RING_SKIP_WIDTH              16
+#define SPARSETILE_RING_SKIP_MASK               0xFFFF0000u  /* [31:16] with PASS.preloaded: ring words of pass 0 already in (preloaded kgroups × K·KW·CW) */
+
+/* 0x23 PRELOAD (RW, 32 bits): The preloaded part of pass 0 (§7.2). */
+#define SPARSETILE_PRELOAD_OFFSET               0x23u
+#define SPARSETILE_PRELOAD_RESET                0x00000000u
+#define SPARSETILE_PRELOAD_WORDS_SHIFT          0
+#define SPARSETILE_PRELOAD_WORDS_WIDTH          24
+#define SPARSETILE_PRELOAD_WORDS_MASK           0x00FFFFFFu  /* [23:0] weight words of pass 0 already in (whole kgroups, in DRAM order): WEIGHTS(0) loads from there */
+
+/* 0x24 NEXT_RING (RW, 32 bits): Where the next layer's first pass goes in the ring (§7.2). */
+#define SPARSETILE_NEXT_RING_OFFSET             0x24u
+#define SPARSETILE_NEXT_RING_RESET              0x00000000u
+#define SPARSETILE_NEXT_RING_BASE_SHIFT         0
+#define SPARSETILE_NEXT_RING_BASE_WIDTH         16
+#define SPARSETILE_NEXT_RING_BASE_MASK          0x0000FFFFu  /* [15:0] its ring address: right after the last pass */
+
 /* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
@@ -254,7 +278,10 @@
     X(BEATS_RD, 0x1Bu, RO) \
     X(BEATS_WR, 0x1Cu, RO) \
     X(NEXT_WORDS, 0x20u, RW) \
-    X(NEXT_LAYOUT, 0x21u, RW)
+    X(NEXT_LAYOUT, 0x21u, RW) \
+    X(RING, 0x22u, RW) \
+    X(PRELOAD, 0x23u, RW) \
+    X(NEXT_RING, 0x24u, RW)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

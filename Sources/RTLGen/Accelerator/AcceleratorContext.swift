@@ -26,9 +26,6 @@ final class AcceleratorContext {
     let maxMw: Int
     /// Words of a bias-RAM half: the most bias words a pass can have (4·DO + 2); the RAM holds two.
     let DB: Int
-    /// Words of a weight-bank half (the second half starts there): a layer of several passes
-    /// loads pass p + 1 into one half while pass p computes from the other (§7.2).
-    let DWh: Int
     /// Tile counters and tile coordinates.
     let cntW = 16
     /// Halo banks (tileH·tileW).
@@ -53,7 +50,13 @@ final class AcceleratorContext {
         accW = config.accumulatorWidth
         maxMw = limits.maxMaskWords(config)
         DB = LayerPlan.biasHalfDepth(config)
-        DWh = LayerPlan.prefetchHalfDepth(config)
+    }
+
+    /// `a + b` in the weight-bank ring, modulo DW, for a and b below DW (§6.3): one compare and subtract.
+    func ringSum(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr {
+        let w = awW + 1
+        let sum = a.expr.fit(w) + b.expr.fit(w)
+        return mux(sum >= DW, sum - DW, sum).fit(awW)
     }
 
     /// The channels between the engines.

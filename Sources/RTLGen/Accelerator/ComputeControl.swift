@@ -12,7 +12,7 @@ struct ComputeControl: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
         let groupRd = m.ports(ch.groupRead.name, ch.groupRead.bundle)
@@ -106,9 +106,9 @@ struct ComputeControl: AcceleratorEngine {
         ])
         let tap = umul(kyE, dKW, 16) + kxE.fit(16)
         m.assign(weightRd["en"], cpIssue)
-        // in the pass's half of the weight banks (§7.2)
-        m.assign(weightRd["addr"], (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx
-                                    + mux(seq["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
+        // in the pass's stretch of the weight-bank ring (§6.3)
+        let wLocal = m.wire("cp_weight_local", (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx).fit(ctx.awW))
+        m.assign(weightRd["addr"], ctx.ringSum(wLocal, seq["wbase"]))
         // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
         // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
         let inside = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in

@@ -84,7 +84,8 @@ struct EngineChannels {
             F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"),
             F("words", width: 16, doc: "output words of the pass per pixel"), F("o0_mod_b", width: 16, doc: "o0 mod B"),
             F("bias_lo", width: 18, doc: "first bias word of the pass"),
-            F("half", doc: "the weight-buffer and bias-RAM half of the pass (pass number mod 2)"),
+            F("half", doc: "the bias-RAM half of the pass"),
+            F("wbase", width: 16, doc: "ring address of the pass's first weight word (§6.3)"),
         ]), producer: "layer_sequencer", consumers: ["weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine", "status_counters"],
         doc: "phase and pass quantities (§4)")
     }
@@ -114,7 +115,8 @@ struct EngineChannels {
     }
     var weightBeat: EngineChannel {
         EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst"),
-                                                          F("half", doc: "the half it goes to"),
+                                                          F("half", doc: "the bias-RAM half it goes to"),
+                                                          F("base", width: 16, doc: "ring address of the burst's first weight word (§6.3)"),
                                                           F("k2cw", width: 24, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
                       producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
     }

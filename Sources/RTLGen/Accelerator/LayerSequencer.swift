@@ -12,7 +12,8 @@ struct LayerSequencer: AcceleratorEngine {
         let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
-                                                                         "next_bias", "next_weights", "next_words", "next_layout").flipped)
+                                                                         "next_bias", "next_weights", "next_words", "next_layout",
+                                                                         "ring", "preload", "next_ring").flipped)
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
                                                                    "next_half", "error").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
@@ -30,14 +31,16 @@ struct LayerSequencer: AcceleratorEngine {
         let startPulse = m.wire("start_pulse", csr["we"] && csr["addr"] == ctrl.offset && csr["wdata"][start.lsb] && phase == 0)
         let cout = layer["cout"], pc = layer["pc"], k2cw = layer["k2cw"]
         func field(_ r: String, _ f: String) -> Expr { regs[r.lowercased()][ctx.field(r, f).bits] }
-        // Weight handoff (§7.2): pass 0 preloaded in half `half`; the next layer's first pass (NEXT_*)
-        // loads during the last pass into `next_half`, and the layer ends when it is in.
+        // Weight handoff (§7.2): pass 0's bias and first PRELOAD.words weight words preloaded; the next
+        // layer's first pass (NEXT_*) loads during the last pass, and the layer ends when it is in.
         let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"], nextHalf = layer["next_half"]
         func passEnd(_ first: some ExprConvertible) -> Expr { umin(cout.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
 
         // ---- the current pass (§4), combinational from o0 ----
         let o0 = m.reg("pass_o0", width: 16, reset: 0)
         let half = m.reg("pass_half", width: 1, reset: 0)
+        // ring address of the pass's first weight word; the next pass's follows its G·K²CW words (§6.3)
+        let wbase = m.reg("pass_ring_base", width: ctx.awW, reset: 0)
         let o1 = m.wire("pass_o1", passEnd(o0))
         let pCur = m.wire("pass_channels", o1 - o0)
         let pBase = o0 >> lgB
@@ -45,11 +48,13 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
-        m.assign(seq["kgroups"], m.udiv("pass_gdiv", pCur.zext(17) + (LK - 1), k(LK, 17), qbits: 16).q)
+        let kgroups = m.wire("pass_kgroups", m.udiv("pass_gdiv", pCur.zext(17) + (LK - 1), k(LK, 17), qbits: 16).q)
+        m.assign(seq["kgroups"], kgroups)
+        let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, umul(kgroups, k2cw, 32).fit(ctx.awW)))
         m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
-        m.assign(seq["half"], half)
+        m.assign(seq["half"], half); m.assign(seq["wbase"], wbase.zext(16))
 
         // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2);
         //      during the last pass, and after it (`handoff_tail`), the next layer's first pass ----
@@ -58,10 +63,18 @@ struct LayerSequencer: AcceleratorEngine {
         let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
         let bo1 = m.wire("burst_o1", passEnd(bo0))
         let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
+        // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
+        let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == 0)
+        let skip = field("PRELOAD", "words").zext(32)
         let bNB = m.wire("burst_bias_words", mux(bNext, field("NEXT_WORDS", "bias").zext(32),
-                                                 ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32)))
-        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32), umul(bo1 - bo0, k2cw, 32)))
-        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"], regs["base_weights"] + umul(bo0, k2cw, 32)))
+                                                 mux(pre0, k(0, 32), ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))))
+        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32),
+                                                   umul(bo1 - bo0, k2cw, 32) - mux(pre0, skip, k(0, 32))))
+        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"],
+                                                    regs["base_weights"] + umul(bo0, k2cw, 32) + mux(pre0, skip, k(0, 32))))
+        // where its first weight word goes in the ring
+        let bRing = m.wire("burst_ring_base", mux(bNext, field("NEXT_RING", "base").fit(ctx.awW),
+                                                  mux(inTiles, ringAfter, mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr))))
         let bBiasBase = m.wire("burst_bias_base", mux(bNext, regs["next_bias"], regs["base_bias"] + bBiasLo.zext(32)))
         let bHalf = m.wire("burst_half", mux(bNext, nextHalf, mux(inTiles, !half, half)))
 
@@ -84,9 +97,11 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
         m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw"), k2cw))
+        m.assign(weightBeat["base"], bRing.zext(16))
         let maskAny = m.reg("mask_any", width: 1, reset: 0)
         let maskAnyNow = m.wire("mask_any_now", maskAny || rsp["rdata"].reduceOr())
-        let burstIn = m.wire("burst_in", bdone || beatLast)
+        // (a burst of no words, the rest of a first pass preloaded whole, is in at once)
+        let burstIn = m.wire("burst_in", bdone || beatLast || (!inMask && n == 0))
         let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == 2)
         m.clocked("top_fsm") { p in
             p.when(startPulse) {
@@ -95,7 +110,7 @@ struct LayerSequencer: AcceleratorEngine {
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
                     p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0); p.assign(half, half0)
-                    p.assign(bdone, preloaded); p.assign(tail, 0)
+                    p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
             p.when(burstAccept) { p.assign(bq, bq + 1) }
@@ -116,7 +131,7 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, layer["prefetch"] && !half) }
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, !half); p.assign(wbase, ringAfter) }
             }
         }
         m.allowPartlyReadInputs()

@@ -14,24 +14,27 @@ struct WeightBuffer: AcceleratorEngine {
         let bias = m.ports(ch.bias.name, ch.bias.bundle)
         let k2cw = beat["k2cw"]
 
-        // ---- weight word q of the pass → bank (q ÷ K²CW) mod lanesK, address (q ÷ (K²CW·lanesK))·K²CW + q mod K²CW,
-        //      in the pass's half (+ DW/2 for an odd pass). A burst starts with a bias word (index 0). ----
+        // ---- weight word q of the burst → bank (q ÷ K²CW) mod lanesK, ring address base + (q ÷ (K²CW·lanesK))·K²CW
+        //      + q mod K²CW, modulo DW (§6.3). The counters restart at a burst's first beat (index 0). ----
         let wq = m.reg("wl_word", width: 24, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
         let wgbase = m.reg("wl_group_base", width: 32, reset: 0)
+        let first = m.wire("wl_first", beat["index"] == 0)
+        let cq = m.wire("wl_cur_word", mux(first, k(0, 24), wq)), cbank = m.wire("wl_cur_bank", mux(first, k(0, wbank.width), wbank))
+        let cgbase = m.wire("wl_cur_group_base", mux(first, k(0, 32), wgbase))
         let wWrite = m.wire("wl_weight_write", beat["valid"] && !beat["bias"])
         let bWrite = m.wire("wl_bias_write", beat["valid"] && beat["bias"])
         m.clocked("wl_counters") { p in
-            p.when(beat["valid"] && beat["index"] == 0) { p.assign(wq, 0); p.assign(wbank, 0); p.assign(wgbase, 0) }
+            p.when(beat["valid"] && first) { p.assign(wq, 0); p.assign(wbank, 0); p.assign(wgbase, 0) }
             p.when(wWrite) {
-                p.when(wq == k2cw - 1) {
+                p.when(cq == k2cw - 1) {
                     p.assign(wq, 0)
-                    p.when(wbank == LK - 1) { p.assign(wbank, 0); p.assign(wgbase, wgbase + k2cw.zext(32)) }
-                        .otherwise { p.assign(wbank, wbank + 1) }
-                }.otherwise { p.assign(wq, wq + 1) }
+                    p.when(cbank == LK - 1) { p.assign(wbank, 0); p.assign(wgbase, cgbase + k2cw.zext(32)) }
+                        .otherwise { p.assign(wbank, cbank + 1) }
+                }.otherwise { p.assign(wq, cq + 1) }
             }
         }
-        let wAddr = m.wire("wl_addr", (wgbase + wq.zext(32) + mux(beat["half"], k(ctx.DWh, 32), k(0, 32))).fit(ctx.awW))
-        let bankWe = m.wire("weight_bank_we", mux(wWrite, onehot(wbank, width: LK), Expr.zeros(width: LK)))
+        let wAddr = m.wire("wl_addr", ctx.ringSum((cgbase + cq.zext(32)).fit(ctx.awW), beat["base"]))
+        let bankWe = m.wire("weight_bank_we", mux(wWrite, onehot(cbank, width: LK), Expr.zeros(width: LK)))
         m.instanceArray(try ctx.ram(depth: DW, width: 8 * B), name: "weight_bank", dimensions: [("l", LK)], connections: [
             "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .shared(rd["addr"]), "rdata": .slice(weights["data"]),
