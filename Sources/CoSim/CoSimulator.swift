@@ -48,10 +48,13 @@ public struct CoSimulator: Sendable {
                     keepDirectory: URL? = nil) throws -> CoSimLayerResult {
         let sim = try build()
         let plan = try LayerPlan(job: job, config: config)
+        // (timed: the model's run of the layer the RTL runs; its dense baseline, which the RTL does not
+        // run, is timed out)
+        let tm = TileModel(config: config, memory: memory.profile, seed: memory.seed)
         let t0 = Date()
-        let model = try TileModel(config: config, memory: memory.profile, seed: memory.seed)
-            .simulate(job, mode: .fast, outputs: true, dense: true)
+        let run = try tm.simulate(job, mode: .fast, outputs: true, dense: false)
         let modelSeconds = Date().timeIntervalSince(t0)
+        let model = try tm.addingDenseBaseline(to: run, of: job)
         // (the warm-up run of a previous layer is clocked under the same watchdog)
         let before = try previous.map { try TileModel(config: config).simulate($0, mode: .fast, outputs: false, dense: false).stats.cycles } ?? 0
         let watchdog = Self.watchdog(modelCycles: max(model.stats.cycles, before))

@@ -330,22 +330,10 @@ public struct Regression: Sendable {
     public static func run(_ cases: [RegressionCase], jobs: Int,
                            execute: @Sendable (RegressionCase) -> RegressionOutcome,
                            progress: @Sendable (Int, RegressionOutcome) -> Void = { _, _ in }) -> [RegressionOutcome] {
-        let results = OutcomeBox(count: cases.count)
-        let next = OutcomeBox.Counter()
-        let workers = max(1, min(jobs, cases.count))
-        let progressLock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.take()
-                if i >= cases.count { return }
-                let o = execute(cases[i])
-                progressLock.lock()
-                let done = results.set(i, o)
-                progress(done, o)
-                progressLock.unlock()
-            }
-        }
-        return results.all()
+        let done = ParallelWork.Counter()
+        // (`execute` turns every failure into an outcome: nothing throws)
+        return (try? ParallelWork.map(cases.count, jobs: jobs, { execute(cases[$0]) },
+                                      finished: { _, r in if case .success(let o) = r { progress(done.increment(), o) } })) ?? []
     }
 
     /// Runs one case through the model and the RTL (the simulator must be built already, or is built now),
@@ -426,25 +414,5 @@ public struct Regression: Sendable {
                    + pad("\(tot[.error] ?? 0)", 7) + pad("\(tot[.skipped] ?? 0)", 7))
         out.append(String(format: "wall time %.1f s", seconds))
         return out.joined(separator: "\n")
-    }
-}
-
-/// Thread-safe result slots for the runner.
-final class OutcomeBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [RegressionOutcome?]
-    private var finished = 0
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    /// Stores outcome i; returns how many have finished.
-    func set(_ i: Int, _ o: RegressionOutcome) -> Int {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = o; finished += 1; return finished
-    }
-    func all() -> [RegressionOutcome] { lock.lock(); defer { lock.unlock() }; return slots.map { $0! } }
-
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var n = 0
-        func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = n; n += 1; return v }
     }
 }

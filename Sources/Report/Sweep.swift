@@ -147,9 +147,11 @@ public struct SweepResult: Codable, Sendable {
     /// handoff) and collects the points.
     /// `progress(done, total)` is called after each configuration.
     public static func run(workload: String, layers: [TimingLayer], configs: [HardwareConfig], skipped: [String] = [],
-                           progress: (Int, Int) -> Void = { _, _ in }) throws -> SweepResult {
-        var pts: [SweepPoint] = [], skip = skipped
-        for (i, cfg) in configs.enumerated() {
+                           jobs: Int = 1, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) throws -> SweepResult {
+        // one configuration per work item, `jobs` at a time; its point, or why it was skipped
+        let done = ParallelWork.Counter()
+        let outcomes = try ParallelWork.map(configs.count, jobs: jobs, { i -> (point: SweepPoint?, skipped: String?) in
+            let cfg = configs[i]
             let model = TileModel(config: cfg)
             var cycles = 0, dense = 0, bound = 0, useful = 0
             let label = "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)"
@@ -164,17 +166,21 @@ public struct SweepResult: Codable, Sendable {
                     let s = try model.simulate(job, mode: .fast, outputs: false).stats
                     cycles += s.cycles; dense += s.denseCycles; bound += s.boundCycles; useful += s.usefulMACs
                 }
-                pts.append(SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,
-                                      lanesK: cfg.lanesK, lanesC: cfg.lanesC, macUnits: cfg.macsPerCycle,
-                                      bufferBytes: cfg.inputBufferBytes + cfg.weightBufferBytes + cfg.outputBufferBytes,
-                                      cycles: cycles, denseCycles: dense, boundCycles: bound,
-                                      milliseconds: Double(cycles) / (cfg.clockMHz * 1000),
-                                      peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
-                                      speedup: cycles == 0 ? 0 : Double(dense) / Double(cycles), pareto: false))
+                return (SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,
+                                           lanesK: cfg.lanesK, lanesC: cfg.lanesC, macUnits: cfg.macsPerCycle,
+                                           bufferBytes: cfg.inputBufferBytes + cfg.weightBufferBytes + cfg.outputBufferBytes,
+                                           cycles: cycles, denseCycles: dense, boundCycles: bound,
+                                           milliseconds: Double(cycles) / (cfg.clockMHz * 1000),
+                                           peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
+                                           speedup: cycles == 0 ? 0 : Double(dense) / Double(cycles), pareto: false), nil)
             } catch {
-                skip.append("\(label): \(error)")
+                return (nil, "\(label): \(error)")
             }
-            progress(i + 1, configs.count)
+        }, finished: { _, _ in progress(done.increment(), configs.count) })
+        var pts: [SweepPoint] = [], skip = skipped
+        for o in outcomes {
+            if let p = o.point { pts.append(p) }
+            if let why = o.skipped { skip.append(why) }
         }
         return SweepResult(workload: workload, points: pts, skipped: skip)
     }

@@ -31,24 +31,34 @@ public struct TileModel: Sendable {
         if mode == .stepped, let d = engines.dram {
             precondition(d.loadedMask == job.tileMask.bits, "mask register differs from the job's tile mask")
         }
-        // The dense baseline: every tile active, at the config's best tile shape for it (a layer the
-        // mapper put on small tiles would otherwise be compared with a dense run on small tiles).
-        var denseCycles = cycles
-        if dense {
-            let m = job.tileMask
-            var best: Int? = m.activeCount == m.bits.count ? cycles : nil
-            for s in config.shapes where !(best != nil && s == plan.shape) {
-                let full = job.with(tileMask: TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
-                                                       tileHeight: s.height, tileWidth: s.width, repeating: true))
-                // (its own plan: resident halos depend on the tile count; a shape that does not fit is no baseline)
-                guard let fullPlan = try? LayerPlan(job: full, config: config) else { continue }
-                let c = LayerEngines(job: full, plan: fullPlan, memory: memory, mode: .fast, withData: false).run()
-                best = min(best ?? c, c)
-            }
-            denseCycles = best ?? cycles
-        }
+        let denseCycles = dense ? try self.denseCycles(job, plan: plan, cycles: cycles) : cycles
         let stats = Self.stats(job: job, plan: plan, engines: engines, cycles: cycles, denseCycles: denseCycles)
         return LayerSimulation(stats: stats, trace: engines.trace, output: engines.dram.map { $0.image.output(plan: plan) })
+    }
+
+    /// The dense baseline of `job` (`denseCycles`, §9): every tile active, at the config's best tile
+    /// shape for it (a layer the mapper put on small tiles would otherwise be compared with a dense run
+    /// on small tiles); `cycles` is the job's own count (its baseline when its mask is all ones).
+    public func denseCycles(_ job: LayerJob, plan: LayerPlan, cycles: Int) throws -> Int {
+        let m = job.tileMask
+        var best: Int? = m.activeCount == m.bits.count ? cycles : nil
+        for s in config.shapes where !(best != nil && s == plan.shape) {
+            let full = job.with(tileMask: TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                   tileHeight: s.height, tileWidth: s.width, repeating: true))
+            // (its own plan: resident halos depend on the tile count; a shape that does not fit is no baseline)
+            guard let fullPlan = try? LayerPlan(job: full, config: config) else { continue }
+            let c = LayerEngines(job: full, plan: fullPlan, memory: memory, mode: .fast, withData: false).run()
+            best = min(best ?? c, c)
+        }
+        return best ?? cycles
+    }
+
+    /// `sim` (of `job`, run with `dense: false`) with its dense baseline filled in.
+    public func addingDenseBaseline(to sim: LayerSimulation, of job: LayerJob) throws -> LayerSimulation {
+        var r = sim
+        r.stats.denseCycles = try denseCycles(job, plan: try LayerPlan(job: job, config: config), cycles: sim.stats.cycles)
+        r.stats.speedup = r.stats.cycles == 0 ? 0 : Double(r.stats.denseCycles) / Double(r.stats.cycles)
+        return r
     }
 
     static func stats(job: LayerJob, plan: LayerPlan, engines e: LayerEngines, cycles: Int, denseCycles: Int) -> LayerStats {

@@ -5,7 +5,7 @@ import TileModel
 import SparseCNN
 
 /// A layer job to run and, for network layers, SparseCNN's output it must reproduce.
-typealias JobEntry = (job: () throws -> LayerJob, golden: QTensor?)
+typealias JobEntry = (job: @Sendable () throws -> LayerJob, golden: QTensor?)
 
 /// The options shared by `simulate` and `cosim`: which layers (synthetic, network-shaped or a
 /// real int8 network run on an image with its masks) on which hardware configuration.

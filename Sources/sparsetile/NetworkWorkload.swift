@@ -103,6 +103,33 @@ func withWeightHandoff(_ entries: [JobEntry], config cfg: HardwareConfig) throws
     }
 }
 
+/// What the model made of a list of layer entries: each layer's statistics (in order), how many had a
+/// golden output to compare with and which of them differ.
+struct ModelRun {
+    var stats: [LayerStats]
+    var checked: Int
+    var mismatched: [String]
+
+    /// Runs `entries` through `model`, `jobs` layers at a time (they are independent once their inputs
+    /// are known), each with outputs when it has a golden one (always in stepped mode), compared and
+    /// dropped; `each(i, job, result)` sees every layer's result (on a worker thread), `finished(name)`
+    /// is called as each ends, one call at a time.
+    init(_ entries: [JobEntry], model: TileModel, mode: SimulationMode = .fast, jobs: Int,
+         each: @escaping @Sendable (Int, LayerJob, LayerSimulation) throws -> Void = { _, _, _ in },
+         finished: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let results = try ParallelWork.map(entries.count, jobs: jobs, { i -> (stats: LayerStats, matches: Bool?) in
+            let entry = entries[i]
+            let job = try entry.job()
+            let r = try model.simulate(job, mode: mode, outputs: mode == .stepped || entry.golden != nil)
+            try each(i, job, r)
+            return (stats: r.stats, matches: entry.golden.map { r.output == $0 })
+        }, finished: { _, r in if case .success(let x) = r { finished(x.stats.name) } })
+        stats = results.map(\.stats)
+        checked = results.filter { $0.matches != nil }.count
+        mismatched = results.filter { $0.matches == false }.map(\.stats.name)
+    }
+}
+
 /// `--config FILE | --tile HxW [--lanes-k N] [--lanes-c N]`: the hardware configuration.
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Hardware config JSON (default: the built-in default config).")

@@ -30,6 +30,8 @@ struct ReportCommand: ParsableCommand {
     var density: Double = 0.3
     @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks (from `sparsetile masks`); tile masks of other tiles are reduced again from the pixel masks.")
     var maskDir: String?
+    @Option(help: "Layers simulated at a time (default: the machine's cores).")
+    var jobs: Int = ParallelWork.defaultJobs
     @Option(help: "Directory of .npy weights (default: seeded He init).")
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
@@ -57,15 +59,11 @@ struct ReportCommand: ParsableCommand {
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: maskDir,
                                     weights: weights, seed: seed, config: cfg)
         let model = TileModel(config: cfg)
-        var stats: [LayerStats] = [], mismatched: [String] = []
-        let progress = ProgressReporter(label: "layers")
-        for (i, entry) in try withWeightHandoff(w.jobs, config: cfg).enumerated() {
-            let job = try entry.job()
-            let r = try model.simulate(job, mode: .fast, outputs: entry.golden != nil)
-            if let g = entry.golden, r.output != g { mismatched.append(job.name) }
-            stats.append(r.stats)
-            progress.update(done: i + 1, total: w.jobs.count, what: job.name)
-        }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        let progress = ProgressReporter(label: "layers"), done = ParallelWork.Counter(), total = w.jobs.count
+        let run = try ModelRun(withWeightHandoff(w.jobs, config: cfg), model: model, jobs: jobs,
+                               finished: { progress.update(done: done.increment(), total: total, what: $0) })
+        let (stats, mismatched) = (run.stats, run.mismatched)
         let set = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
         print(set.table())

@@ -30,30 +30,27 @@ struct Simulate: ParsableCommand {
     var csv: String?
     @Option(name: .long, help: "Write per-layer tile traces (<layer>.jsonl and <layer>.csv) into this directory.")
     var trace: String?
+    @Option(name: .long, help: "Layers simulated at a time (default: the machine's cores).")
+    var jobs: Int = ParallelWork.defaultJobs
 
     func run() throws {
         let cfg = try source.hardwareConfig()
         guard let simMode = SimulationMode(rawValue: mode) else { throw ValidationError("--mode must be fast or stepped") }
 
-        let jobs = try source.jobs(config: cfg)
+        let entries = try source.jobs(config: cfg)
 
         let model = TileModel(config: cfg, memory: memory.profile, seed: source.seed)
-        var stats: [LayerStats] = []
-        var checked = 0, mismatched: [String] = []
-        if let dir = trace { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        for (i, entry) in jobs.enumerated() {
-            let job = try entry.job()
-            let name = job.name
-            let r = try model.simulate(job, mode: simMode, outputs: simMode == .stepped || entry.golden != nil)
-            if let g = entry.golden { checked += 1; if r.output != g { mismatched.append(name) } }
-            stats.append(r.stats)
-            if let dir = trace {
-                let base = URL(fileURLWithPath: dir).appendingPathComponent(String(format: "%03d_", i) + name)
-                try (r.trace.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: base.appendingPathExtension("jsonl"), atomically: true, encoding: .utf8)
-                try ([TileEvent.csvHeader] + r.trace.map(\.csvRow)).joined(separator: "\n").appending("\n")
-                    .write(to: base.appendingPathExtension("csv"), atomically: true, encoding: .utf8)
-            }
-        }
+        let traceDir = trace
+        if let dir = traceDir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        let run = try ModelRun(entries, model: model, mode: simMode, jobs: jobs, each: { i, job, r in
+            guard let dir = traceDir else { return }
+            let base = URL(fileURLWithPath: dir).appendingPathComponent(String(format: "%03d_", i) + job.name)
+            try (r.trace.map(\.jsonLine).joined(separator: "\n") + "\n").write(to: base.appendingPathExtension("jsonl"), atomically: true, encoding: .utf8)
+            try ([TileEvent.csvHeader] + r.trace.map(\.csvRow)).joined(separator: "\n").appending("\n")
+                .write(to: base.appendingPathExtension("csv"), atomically: true, encoding: .utf8)
+        })
+        let (stats, checked, mismatched) = (run.stats, run.checked, run.mismatched)
         let report = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency), memory \(memory.profile)")
         print(report.table())

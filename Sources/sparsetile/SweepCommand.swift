@@ -43,6 +43,8 @@ struct SweepCommand: ParsableCommand {
     var synthDevice: String = "up5k"
     @Option(name: .customLong("max-map-size"), help: "Mask-register size the RTL is generated for with --synth (default 512).")
     var maxMapSize: Int = 512
+    @Option(help: "Configurations simulated at a time (default: the machine's cores).")
+    var jobs: Int = ParallelWork.defaultJobs
     @Option(help: "Write the sweep CSV here.")
     var csv: String?
     @Option(help: "Write the sweep JSON here.")
@@ -73,7 +75,8 @@ struct SweepCommand: ParsableCommand {
         let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), pixel density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
-        var result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped) { done, total in
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        var result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped, jobs: jobs) { done, total in
             progress.update(done: done, total: total, what: "")
         }
         if let tname = synth {

@@ -186,9 +186,15 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
                                  pixelMask: try PixelMask(height: 16, width: 16, bits: (0..<256).map { $0 % 7 == 0 })),
                       TimingLayer(name: "b", kernel: 1, stride: 2, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 16, residual: false)]
         let configs = try [2, 4].map { try HardwareConfig.small.resized(tileH: $0, tileW: $0) }
-        var calls: [Int] = []
-        let r = try SweepResult.run(workload: "t", layers: layers, configs: configs) { d, _ in calls.append(d) }
-        #expect(calls == [1, 2])
+        final class Calls: @unchecked Sendable { let lock = NSLock(); var done: [Int] = [] }
+        let calls = Calls()
+        let r = try SweepResult.run(workload: "t", layers: layers, configs: configs) { d, _ in
+            calls.lock.lock(); calls.done.append(d); calls.lock.unlock()
+        }
+        #expect(calls.done == [1, 2])
+        // Two configurations at a time give the same points in the same order.
+        let parallel = try SweepResult.run(workload: "t", layers: layers, configs: configs, jobs: 2)
+        #expect(parallel.points.map(\.cycles) == r.points.map(\.cycles) && parallel.points.map(\.label) == r.points.map(\.label))
         #expect(r.points.count == 2, "\(r.skipped)")
         #expect(r.points.allSatisfy { $0.cycles > 0 })
         #expect(r.points.contains { $0.pareto })
