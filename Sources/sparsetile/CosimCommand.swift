@@ -152,33 +152,31 @@ struct CoSimSession {
         let weights = jobs.map { weight($0.0) }
         let total = weights.reduce(0, +)
         let order = workers > 1 ? jobs.indices.sorted { weights[$0] > weights[$1] } : Array(jobs.indices)
-        let box = SessionResults(count: jobs.count)
+        let tally = Tally()
         let start = Date()
         let (jobs, simulator) = (self.jobs, self.simulator)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let k = box.take(below: order.count) {
-                let i = order[k]
-                let (job, golden) = jobs[i]
-                let result = Result { try simulator.run(job, golden: golden) }
-                box.finish(i, result, weight: weights[i]) { done, doneWeight, failed in
-                    switch result {
-                    case .success(let r):
-                        let c = r.comparison
-                        let rate = { (cycles: Int, s: Double) in s > 0 ? String(format: "%.3g", Double(cycles) / s) : "-" }
-                        log(pad(String(job.name.suffix(24)), 24) + pad("\(c.modelCycles)", 14) + pad("\(c.rtlCycles)", 14)
-                            + pad(c.matches ? "yes" : "NO", 8) + pad(rate(c.rtlCycles, r.rtlSeconds), 12) + pad(rate(c.modelCycles, r.modelSeconds), 13))
-                        if !c.matches { log(c.diagnosis) }
-                    case .failure(let e):
-                        log("\(job.name): error: \(e)")
-                    }
-                    let el = Date().timeIntervalSince(start)
-                    let left = doneWeight > 0 ? el / doneWeight * (total - doneWeight) : 0
-                    FileHandle.standardError.write(Data(String(format: "[cosim] %d/%d layers, %.1fs elapsed, ~%.0fs left%@\n", done, jobs.count, el, left,
-                                                               failed == 0 ? "" : ", \(failed) MISMATCHED").utf8))
-                }
+        let results = try ParallelWork.map(jobs.count, jobs: workers, order: order, { i in
+            try simulator.run(jobs[i].0, golden: jobs[i].1)
+        }, finished: { i, result in
+            let job = jobs[i].0
+            tally.done += 1; tally.weight += weights[i]
+            switch result {
+            case .success(let r):
+                let c = r.comparison
+                if !c.matches { tally.failed += 1 }
+                let rate = { (cycles: Int, s: Double) in s > 0 ? String(format: "%.3g", Double(cycles) / s) : "-" }
+                log(pad(String(job.name.suffix(24)), 24) + pad("\(c.modelCycles)", 14) + pad("\(c.rtlCycles)", 14)
+                    + pad(c.matches ? "yes" : "NO", 8) + pad(rate(c.rtlCycles, r.rtlSeconds), 12) + pad(rate(c.modelCycles, r.modelSeconds), 13))
+                if !c.matches { log(c.diagnosis) }
+            case .failure(let e):
+                tally.failed += 1
+                log("\(job.name): error: \(e)")
             }
-        }
-        let results = try box.results()
+            let el = Date().timeIntervalSince(start)
+            let left = tally.weight > 0 ? el / tally.weight * (total - tally.weight) : 0
+            FileHandle.standardError.write(Data(String(format: "[cosim] %d/%d layers, %.1fs elapsed, ~%.0fs left%@\n", tally.done, jobs.count, el, left,
+                                                       tally.failed == 0 ? "" : ", \(tally.failed) MISMATCHED").utf8))
+        })
         var failed: [String] = []
         for (i, r) in results.enumerated() where !r.comparison.matches {
             failed.append(jobs[i].0.name)
@@ -231,35 +229,8 @@ struct CoSimSession {
     }
 }
 
-/// Thread-safe result slots and work counter for `CoSimSession.run`.
-final class SessionResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<CoSimLayerResult, Error>?]
-    private var next = 0, done = 0, failed = 0
-    private var doneWeight = 0.0
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    /// The next work index, or nil when all `n` are taken.
-    func take(below n: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < n else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    /// Stores result `i` and calls `report(done, doneWeight, failed)` under the lock (lines stay whole).
-    func finish(_ i: Int, _ r: Result<CoSimLayerResult, Error>, weight: Double, report: (Int, Double, Int) -> Void) {
-        lock.lock(); defer { lock.unlock() }
-        slots[i] = r
-        done += 1
-        doneWeight += weight
-        if case .success(let x) = r, x.comparison.matches {} else { failed += 1 }
-        report(done, doneWeight, failed)
-    }
-
-    /// All results in order; rethrows the first error.
-    func results() throws -> [CoSimLayerResult] {
-        lock.lock(); defer { lock.unlock() }
-        return try slots.map { try $0!.get() }
-    }
+/// Progress of `CoSimSession.run`: layers done, their weight, how many failed (changed only in
+/// `ParallelWork.map`'s `finished`, one call at a time).
+final class Tally: @unchecked Sendable {
+    var done = 0, weight = 0.0, failed = 0
 }
