@@ -163,6 +163,30 @@ public struct Testbench: Sendable {
             longint cycle, warm_rd;
             integer i, bad, first_bad;
 
+            // Writes CSRs [first, last), then CTRL.start (cycle -1), and clocks until done; `cycle` is
+            // then the run's cycle count (done sampled just before each rising edge: cycle t is the
+            // t-th clock period after start).
+            task automatic run_program(input int first, input int last, input string what);
+                for (i = first; i < last; i = i + 1) begin
+                    csr_we <= 1'b1; csr_addr <= csr_a[i]; csr_wdata <= csr_v[i];
+                    @(posedge clk);
+                end
+                csr_we <= 1'b1; csr_addr <= 6'd\(job.start.0); csr_wdata <= 32'h\(String(job.start.1, radix: 16));
+                @(posedge clk);
+                csr_we <= 1'b0; csr_wdata <= 32'd0;
+                cycle = 0;
+                #1;
+                while (!done) begin
+                    if (cycle >= WATCHDOG) begin
+                        $display("FAIL: %s: hang at cycle %0d (done never rose; %0d read and %0d write beats)", what, cycle, beats_rd, beats_wr);
+                        $finish;
+                    end
+                    @(posedge clk);
+                    cycle = cycle + 1;
+                    #1;
+                end
+            endtask
+
             initial begin
         \(csrInit)
                 if (!$value$plusargs("image=%s", image_file)) image_file = "image.hex";
@@ -177,46 +201,11 @@ public struct Testbench: Sendable {
                 // The warm-up run (docs/microarchitecture.md 7.2): loads a preloaded layer's first pass.
                 warm_rd = 0;
                 if (NWARM > 0) begin
-                    for (i = 0; i < NWARM; i = i + 1) begin
-                        csr_we <= 1'b1; csr_addr <= csr_a[i]; csr_wdata <= csr_v[i];
-                        @(posedge clk);
-                    end
-                    csr_we <= 1'b1; csr_addr <= 6'd\(job.start.0); csr_wdata <= 32'h\(String(job.start.1, radix: 16));
-                    @(posedge clk);
-                    csr_we <= 1'b0; csr_wdata <= 32'd0;
-                    cycle = 0;
-                    #1;
-                    while (!done) begin
-                        if (cycle >= WATCHDOG) begin
-                            $display("FAIL: warm-up run hangs");
-                            $finish;
-                        end
-                        @(posedge clk);
-                        cycle = cycle + 1;
-                        #1;
-                    end
+                    run_program(0, NWARM, "warm-up run");
                     @(posedge clk);
                     warm_rd = beats_rd;
                 end
-                for (i = NWARM; i < NCSR; i = i + 1) begin
-                    csr_we <= 1'b1; csr_addr <= csr_a[i]; csr_wdata <= csr_v[i];
-                    @(posedge clk);
-                end
-                csr_we <= 1'b1; csr_addr <= 6'd\(job.start.0); csr_wdata <= 32'h\(String(job.start.1, radix: 16));   // CTRL.start in cycle -1
-                @(posedge clk);
-                csr_we <= 1'b0; csr_wdata <= 32'd0;
-                cycle = 0;
-                // Sample done just before each rising edge: cycle t is the t-th clock period after start.
-                #1;
-                while (!done) begin
-                    if (cycle >= WATCHDOG) begin
-                        $display("FAIL: hang at cycle %0d (done never rose; %0d read and %0d write beats)", cycle, beats_rd, beats_wr);
-                        $finish;
-                    end
-                    @(posedge clk);
-                    cycle = cycle + 1;
-                    #1;
-                end
+                run_program(NWARM, NCSR, "layer");
                 bad = 0; first_bad = -1;
                 for (i = 0; i < OUT_WORDS; i = i + 1) begin
                     if (mem[OUT_BASE + i] !== expected[i]) begin

@@ -13,6 +13,8 @@ struct ModelBenchmark: ParsableCommand {
     var density: Double = 0.5
     @Option(help: "Skip the (slow) stepped measurement.")
     var skipStepped = false
+    @Flag(help: "Also run the demo's co-simulation (needs Verilator; minutes on a first build) for the model/Verilator speed ratio.")
+    var cosim = false
 
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
@@ -59,6 +61,54 @@ struct ModelBenchmark: ParsableCommand {
                          net as NSString, jobs.count, density, cycles, Double(cycles) / (cfg.clockMHz * 1000), cfg.clockMHz))
             print(String(format: "  fast mode with outputs + dense baseline: %.3f s wall (%.3g simulated cycles/s)", withOutputs, Double(cycles) / withOutputs))
             print(String(format: "  fast mode timing only:                   %.4f s wall (%.3g simulated cycles/s)", timingOnly, Double(cycles) / timingOnly))
+        }
+        try endToEnd()
+    }
+
+    /// Issue 14's end-to-end figures, each by running the `sparsetile` command built beside this
+    /// benchmark (release build), as a user would: wall time, and peak memory of the ResNet-18 run.
+    func endToEnd() throws {
+        let bin = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("sparsetile")
+        guard FileManager.default.isExecutableFile(atPath: bin.path) else {
+            print("\nend to end: \(bin.path) is missing: swift build -c release --product sparsetile"); return
+        }
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        /// Runs the command; its wall seconds and this process's largest child's peak RSS so far (MB).
+        func time(_ args: [String]) throws -> (seconds: Double, peakMB: Double) {
+            let p = Process()
+            p.executableURL = bin; p.arguments = args
+            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+            let t0 = now()
+            try p.run(); p.waitUntilExit()
+            let dt = now() - t0
+            guard p.terminationStatus == 0 else { throw ValidationError("sparsetile \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
+            var u = rusage(); getrusage(RUSAGE_CHILDREN.rawValue, &u)
+            return (dt, Double(u.ru_maxrss) / 1024)
+        }
+        func row(_ what: String, _ now: String, _ target: String) { print(what.padding(toLength: 64, withPad: " ", startingAt: 0) + now.padding(toLength: 14, withPad: " ", startingAt: 0) + target) }
+        print("\nend to end (issue 14), release build, this machine, \(ParallelWork.defaultJobs) cores:")
+        row("command", "now", "target")
+        // (the ResNet-18 run first: the children's peak RSS is then its own)
+        let r = try time(["simulate", "--network", "resnet18", "--input-size", "224x224", "--density", "0.3"])
+        row("simulate --network resnet18 --input-size 224x224 --density 0.3", String(format: "%.2f s", r.seconds), "<= 1.0 s")
+        row("  its peak memory (max RSS)", String(format: "%.0f MB", r.peakMB), "<= 300 MB")
+        let sr = try time(["simulate", "--network", "srresnet", "--input-size", "128x128"])
+        row("simulate --network srresnet --input-size 128x128", String(format: "%.2f s", sr.seconds), "<= 2 s")
+        let sw = try time(["sweep", "--network", "srresnet", "--input-size", "64x64", "--tiles", "2x2,4x4,8x8,16x16",
+                           "--lanes-k", "2,4,8,16", "--lanes-c", "2,4,8", "--json", tmp.appendingPathComponent("sweep.json").path])
+        row("sweep --network srresnet --input-size 64x64 (48 configs, timing only)", String(format: "%.2f s", sw.seconds), "<= 15 s with outputs")
+        if cosim {
+            let json = tmp.appendingPathComponent("cosim.json")
+            _ = try time(["cosim", "--network", "srresnet", "--input-size", "64x64", "--density", "0.3", "--json", json.path])
+            let o = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
+            let c = o?["cosim"] as? [String: Any]
+            if let m = c?["modelCyclesPerSecond"] as? Double, let v = c?["rtlCyclesPerSecond"] as? Double {
+                row("cosim (the demo's layers): model / Verilator cycles/s", String(format: "%.0fx", m / v), ">= 100x")
+            }
+        } else {
+            row("cosim model / Verilator cycles/s", "(--cosim)", ">= 100x")
         }
     }
 }

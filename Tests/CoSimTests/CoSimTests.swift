@@ -303,4 +303,22 @@ struct AcceleratorTests {
         #expect(!out.contains("hang"), "\(out)")
         #expect(out.contains("PASS: \(model) cycles"), "\(out)")
     }
+
+    /// The testbench of a preloaded layer (§7.2) runs its warm-up first, then counts the layer's own cycles.
+    @Test func preloadedLayerTestbenchUnderIcarus() throws {
+        guard Toolchain.find("iverilog") != nil else { return }
+        let cfg = Regression.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 2)
+        let layers = try (1...2).map { try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 4, height: 4, width: 4, residual: false)
+            .job(config: cfg, seed: UInt64($0)) }
+        let job = try WeightHandoff.linked(layers, config: cfg)[1]
+        #expect(job.handoff.preloaded)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cosim-tb-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let design = try AcceleratorRTL.generate(config: cfg, fault: .none, limits: AcceleratorLimits(maxMapSize: 32))
+        try Testbench(layer: job, config: cfg, top: design.top).write(to: dir)
+        let out = try Testbench.runIcarus(benchDir: dir, design: design)
+        let model = try TileModel(config: cfg).cycles(job)
+        #expect(model < (try TileModel(config: cfg).cycles(layers[1])), "preloading saves cycles")
+        #expect(out.contains("PASS: \(model) cycles"), "\(out)")
+    }
 }
