@@ -42,11 +42,22 @@ public struct MemoryImage: Sendable {
     /// `regions.end · wordBytes` bytes; pad bytes are zero.
     public var bytes: [UInt8]
 
+    /// Which regions an image holds (the layout is always the whole one).
+    public enum Contents: Sendable {
+        /// Every region: what the host writes (the RTL and the stepped model read it word by word).
+        case all
+        /// The bias and weight regions only (the words a weight handoff copies, §7.2).
+        case parameters
+        /// The output region only, pre-initialised (the fast model writes its outputs there).
+        case output
+    }
+
     /// Lays out `job` for `plan`: mask bits LSB-first in raster order; bias int32 little-endian,
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
     /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
-    /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes.
-    public init(job: LayerJob, plan: LayerPlan) {
+    /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes. `contents`
+    /// leaves the other regions zero.
+    public init(job: LayerJob, plan: LayerPlan, contents: Contents = .all) {
         let B = plan.wordBytes
         wordBytes = B
         let nTiles = plan.tilesHigh * plan.tilesWide
@@ -62,25 +73,26 @@ public struct MemoryImage: Sendable {
         r.end = r.warmUpMask + (plan.preloaded ? plan.maskWords : 0)
         regions = r
         var b = [UInt8](repeating: 0, count: r.end * B)
-        if let n = plan.next, !n.bytes.isEmpty { b.replaceSubrange((r.next * B)..<(r.warmUpMask * B), with: n.bytes) }
-        for t in 0..<nTiles where job.tileMask.bits[t] {
+        let all = contents == .all, parameters = contents != .output
+        if let n = plan.next, !n.bytes.isEmpty, all { b.replaceSubrange((r.next * B)..<(r.warmUpMask * B), with: n.bytes) }
+        for t in 0..<nTiles where all && job.tileMask.bits[t] {
             b[r.mask * B + t / 8] |= UInt8(1 << (t % 8))
         }
-        for (o, v) in job.bias.enumerated() {
+        for (o, v) in job.bias.enumerated() where parameters {
             let u = UInt32(bitPattern: v)
             for k in 0..<4 { b[r.bias * B + o * 4 + k] = UInt8(truncatingIfNeeded: u >> (8 * k)) }
         }
         let K = plan.kernel, KW = plan.kernelWidth, cin = plan.cin, CW = plan.inWords
         // With tap packing (§3.2) tap (ky, kx) of channel o is bytes kx·Cin… of word tap (o, ky, 0).
         let packed = plan.tapsPacked
-        job.filter.scalars.withUnsafeBufferPointer { w in
+        if parameters { job.filter.scalars.withUnsafeBufferPointer { w in
             for o in 0..<plan.cout { for ky in 0..<K { for kx in 0..<K {
                 let tap = (o * K + ky) * KW + (packed ? 0 : kx)
                 let dst = (r.weights + tap * CW) * B + (packed ? kx * cin : 0), src = ((o * K + ky) * K + kx) * cin
                 for c in 0..<cin { b[dst + c] = UInt8(bitPattern: w[src + c]) }
             } } }
-        }
-        job.input.scalars.withUnsafeBufferPointer { x in
+        } }
+        if all { job.input.scalars.withUnsafeBufferPointer { x in
             if packed {
                 // input word (y, x') holds, for kx = 0…K−1, pixel (y, x'·S + kx − pad) (zeros outside the map)
                 let S = plan.stride, W = plan.inW
@@ -96,13 +108,17 @@ public struct MemoryImage: Sendable {
                     for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
                 }
             }
-        }
+        } }
         let cout = plan.cout, COW = plan.outWords
-        if let res = job.residual {
+        if let res = job.residual, contents != .parameters {
             res.scalars.withUnsafeBufferPointer { x in
                 for p in 0..<(plan.outH * plan.outW) {
                     let d1 = (r.residual + p * COW) * B, d2 = (r.output + p * COW) * B, src = p * cout
-                    for c in 0..<cout { let v = UInt8(bitPattern: x[src + c]); b[d1 + c] = v; b[d2 + c] = v }
+                    for c in 0..<cout {
+                        let v = UInt8(bitPattern: x[src + c])
+                        if all { b[d1 + c] = v }
+                        b[d2 + c] = v
+                    }
                 }
             }
         }

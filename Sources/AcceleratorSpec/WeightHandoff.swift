@@ -98,7 +98,7 @@ public struct NextLayerWeights: Hashable, Sendable {
 
     /// The same with the words of `job` filled in.
     public func withData(of job: LayerJob, config: HardwareConfig) throws -> NextLayerWeights {
-        let img = MemoryImage(job: job, plan: try LayerPlan(job: job, config: config))
+        let img = MemoryImage(job: job, plan: try LayerPlan(job: job, config: config), contents: .parameters)
         let B = img.wordBytes, r = img.regions
         var n = self
         n.bytes = Array(img.bytes[(r.bias * B)..<((r.bias + biasWords) * B)])

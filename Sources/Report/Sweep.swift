@@ -71,6 +71,24 @@ public struct SweepSynth: Codable, Sendable, Hashable {
     }
 }
 
+extension SweepPoint {
+    /// `t<tileH>x<tileW>-k<lanesK>-c<lanesC>`.
+    public static func label(_ cfg: HardwareConfig) -> String { "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)" }
+
+    /// The point of `cfg` from its layers' statistics (sums over the workload; not yet on the front).
+    public init(config cfg: HardwareConfig, stats: [LayerStats]) {
+        let cycles = stats.reduce(0) { $0 + $1.cycles }, dense = stats.reduce(0) { $0 + $1.denseCycles }
+        let bound = stats.reduce(0) { $0 + $1.boundCycles }, useful = stats.reduce(0) { $0 + $1.usefulMACs }
+        self.init(label: Self.label(cfg), configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,
+                  lanesK: cfg.lanesK, lanesC: cfg.lanesC, macUnits: cfg.macsPerCycle,
+                  bufferBytes: cfg.inputBufferBytes + cfg.weightBufferBytes + cfg.outputBufferBytes,
+                  cycles: cycles, denseCycles: dense, boundCycles: bound,
+                  milliseconds: Double(cycles) / (cfg.clockMHz * 1000),
+                  peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
+                  speedup: cycles == 0 ? 0 : Double(dense) / Double(cycles), pareto: false)
+    }
+}
+
 /// A sweep over configurations of one workload.
 public struct SweepResult: Codable, Sendable {
     /// What ran (network, size, density).
@@ -153,28 +171,19 @@ public struct SweepResult: Codable, Sendable {
         let outcomes = try ParallelWork.map(configs.count, jobs: jobs, { i -> (point: SweepPoint?, skipped: String?) in
             let cfg = configs[i]
             let model = TileModel(config: cfg)
-            var cycles = 0, dense = 0, bound = 0, useful = 0
-            let label = "t\(cfg.tileH)x\(cfg.tileW)-k\(cfg.lanesK)-c\(cfg.lanesC)"
             do {
                 // each layer at the tile shape the mapper picks for this config, run back to back with
                 // weight handoff (docs/microarchitecture.md §7.2)
                 let jobs = try layers.map { try $0.job(config: cfg, shape: model.bestShape(for: $0)) }
                 let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: cfg) })
-                for (job, handoff) in zip(jobs, handoffs) {
+                let stats = try zip(jobs, handoffs).map { job, handoff in
                     var job = job
                     job.handoff = handoff
-                    let s = try model.simulate(job, mode: .fast, outputs: false).stats
-                    cycles += s.cycles; dense += s.denseCycles; bound += s.boundCycles; useful += s.usefulMACs
+                    return try model.simulate(job, mode: .fast, outputs: false).stats
                 }
-                return (SweepPoint(label: label, configHash: cfg.contentHash, tileH: cfg.tileH, tileW: cfg.tileW,
-                                           lanesK: cfg.lanesK, lanesC: cfg.lanesC, macUnits: cfg.macsPerCycle,
-                                           bufferBytes: cfg.inputBufferBytes + cfg.weightBufferBytes + cfg.outputBufferBytes,
-                                           cycles: cycles, denseCycles: dense, boundCycles: bound,
-                                           milliseconds: Double(cycles) / (cfg.clockMHz * 1000),
-                                           peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
-                                           speedup: cycles == 0 ? 0 : Double(dense) / Double(cycles), pareto: false), nil)
+                return (SweepPoint(config: cfg, stats: stats), nil)
             } catch {
-                return (nil, "\(label): \(error)")
+                return (nil, "\(SweepPoint.label(cfg)): \(error)")
             }
         }, finished: { _, _ in progress(done.increment(), configs.count) })
         var pts: [SweepPoint] = [], skip = skipped

@@ -44,7 +44,8 @@ final class DataPath {
     init(job: LayerJob, plan: LayerPlan, mode: SimulationMode) {
         self.job = job; self.plan = plan; self.mode = mode
         cfg = plan.config; B = cfg.memBytesPerCycle
-        image = MemoryImage(job: job, plan: plan)
+        // (fast mode reads nothing from DRAM: it only writes its outputs into the pre-initialised output region)
+        image = MemoryImage(job: job, plan: plan, contents: mode == .stepped ? .all : .output)
         maskBytes = [UInt8](repeating: 0, count: plan.maskWords * B)
         let stepped = mode == .stepped
         let banks = cfg.tileH * cfg.tileW

@@ -17,6 +17,10 @@ struct NetworkWorkload {
     var pixelMasks: [String: PixelMask] = [:]
     /// Filled only when `runNetwork` is true.
     var jobs: [JobEntry] = []
+    /// The int8 network calibrated on the image, and its input (only when `runNetwork` is true):
+    /// `jobs(config:)` runs it again with another configuration's tile masks.
+    var quantized: QuantizedNetwork?
+    var input: FloatTensor?
 
     /// - Parameters:
     ///   - runNetwork: run the int8 network to get real tensors and golden outputs (false: masks only).
@@ -63,18 +67,37 @@ struct NetworkWorkload {
         guard runNetwork else { return }
         let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
-        let progress = ProgressReporter(label: "int8 \(net.name)")
+        quantized = q; self.input = input
+        jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: pixelMasks, progress: ProgressReporter(label: "int8 \(net.name)"))
+    }
+
+    /// The int8 run of `q` on `input` with these tile masks: one job per recorded conv layer, with
+    /// the recorded output as the golden result.
+    static func run(_ q: QuantizedNetwork, input: FloatTensor, tileMasks: [String: TileMask], pixelMasks: [String: PixelMask],
+                    progress: ProgressReporter? = nil) throws -> [JobEntry] {
         var done = 0
-        let total = plan.steps.count
+        let total = q.plan.steps.count
         let run = try q.run(input, tileMasks: tileMasks, record: true) { name in
             done += 1
-            progress.update(done: min(done, total), total: total, what: name)
+            progress?.update(done: min(done, total), total: total, what: name)
         }
-        let tm = tileMasks, pm = pixelMasks
-        jobs = run.records.map { rec in
-            let mask = tm[rec.name]!
-            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pm[rec.name]) }, rec.output)
+        return run.records.map { rec in
+            let mask = tileMasks[rec.name]!, pm = pixelMasks[rec.name]
+            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pm) }, rec.output)
         }
+    }
+
+    /// The jobs of the same image and masks on another configuration: each layer's tile mask pooled
+    /// from its pixel mask at the shape the mapper picks there, the int8 network run again with
+    /// them for the golden outputs (its calibration kept). Needs `runNetwork`.
+    func jobs(config cfg: HardwareConfig) throws -> [JobEntry] {
+        guard let q = quantized, let input else { throw ValidationError("internal: the network was not run") }
+        let model = TileModel(config: cfg)
+        var masks = tileMasks
+        for l in sweepLayers {
+            masks[l.name] = try l.tileMask(shape: l.pixelMask == nil ? TileShape(height: cfg.tileH, width: cfg.tileW) : model.bestShape(for: l))
+        }
+        return try Self.run(q, input: input, tileMasks: masks, pixelMasks: pixelMasks)
     }
 
     /// Shapes and pixel masks for `sweep` and the tile-shape mapper (each configuration pools its

@@ -45,6 +45,8 @@ struct SweepCommand: ParsableCommand {
     var maxMapSize: Int = 512
     @Option(help: "Configurations simulated at a time (default: the machine's cores).")
     var jobs: Int = ParallelWork.defaultJobs
+    @Flag(help: "Also compute every layer's outputs in the model, on every configuration, and check them bit for bit against SparseCNN's int8 run with that configuration's tile masks (the network is calibrated once and run once per configuration).")
+    var outputs = false
     @Option(help: "Write the sweep CSV here.")
     var csv: String?
     @Option(help: "Write the sweep JSON here.")
@@ -70,14 +72,33 @@ struct SweepCommand: ParsableCommand {
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: nil,
-                                    weights: nil, seed: 1, config: base, runNetwork: false)
+                                    weights: nil, seed: 1, config: base, runNetwork: outputs)
         let layers = density >= 1 ? w.sweepLayers.map { var l = $0; l.pixelMask = nil; return l } : w.sweepLayers
         let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), pixel density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        var result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped, jobs: jobs) { done, total in
-            progress.update(done: done, total: total, what: "")
+        var result: SweepResult
+        var checked = 0, mismatched: [String] = []
+        if outputs {
+            // per configuration: its tile masks, the int8 run with them (the golden outputs), the model with outputs
+            let done = ParallelWork.Counter(), configs = configs
+            let outcomes = try ParallelWork.map(configs.count, jobs: jobs, { i -> (point: SweepPoint?, skipped: String?, checked: Int, mismatched: [String]) in
+                let cfg = configs[i]
+                do {
+                    let run = try ModelRun(withWeightHandoff(w.jobs(config: cfg), config: cfg), model: TileModel(config: cfg), jobs: 1)
+                    return (SweepPoint(config: cfg, stats: run.stats), nil, run.checked, run.mismatched.map { "\(SweepPoint.label(cfg))/\($0)" })
+                } catch {
+                    return (nil, "\(SweepPoint.label(cfg)): \(error)", 0, [])
+                }
+            }, finished: { _, _ in progress.update(done: done.increment(), total: configs.count) })
+            result = SweepResult(workload: workload, points: outcomes.compactMap(\.point), skipped: skipped + outcomes.compactMap(\.skipped))
+            checked = outcomes.reduce(0) { $0 + $1.checked }
+            mismatched = outcomes.flatMap(\.mismatched)
+        } else {
+            result = try SweepResult.run(workload: workload, layers: layers, configs: configs, skipped: skipped, jobs: jobs) { done, total in
+                progress.update(done: done, total: total, what: "")
+            }
         }
         if let tname = synth {
             guard let t = SynthTarget(rawValue: tname) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
@@ -100,7 +121,12 @@ struct SweepCommand: ParsableCommand {
         }
         guard !result.points.isEmpty else { throw ValidationError("every configuration failed: \(result.skipped.joined(separator: "; "))") }
         print("sweep of \(workload)")
-        print("model: timing only (cycles, stalls, DRAM traffic); layer outputs not computed")
+        if outputs {
+            print(mismatched.isEmpty ? "model: outputs computed; all \(checked) layer outputs (over \(result.points.count) configurations) equal SparseCNN's int8 outputs bit for bit"
+                                     : "model: outputs computed; MISMATCH with SparseCNN in \(mismatched.count) of \(checked) layers: \(mismatched.joined(separator: ", "))")
+        } else {
+            print("model: timing only (cycles, stalls, DRAM traffic); layer outputs not computed (--outputs computes and checks them)")
+        }
         print(result.table())
         if let p = csv { try write(result.csv(), to: p) }
         if let p = json { try write(result.json(), to: p) }

@@ -120,6 +120,24 @@ import AcceleratorSpec
                            memBytesPerCycle: 4, memLatency: 1)
     }
 
+    /// An image of some regions holds exactly those regions of the whole image, zeros elsewhere.
+    @Test func partialImagesHoldTheirRegions() throws {
+        let config = try wordOf4Config()
+        let j = try job(cin: 5, cout: 3, residual: true, mask: [true, false, false, true], bias: [-2, 258, 7])
+        let plan = try LayerPlan(job: j, config: config)
+        let full = MemoryImage(job: j, plan: plan), B = full.wordBytes, r = full.regions
+        func expectOnly(_ c: MemoryImage.Contents, _ words: [Range<Int>]) {
+            let img = MemoryImage(job: j, plan: plan, contents: c)
+            #expect(img.regions == r)
+            for w in 0..<r.end {
+                let bytes = Array(img.bytes[(w * B)..<((w + 1) * B)])
+                #expect(bytes == (words.contains { $0.contains(w) } ? Array(full.bytes[(w * B)..<((w + 1) * B)]) : [0, 0, 0, 0]), "\(c) word \(w)")
+            }
+        }
+        expectOnly(.parameters, [r.bias..<r.input])
+        expectOnly(.output, [r.output..<r.end])
+    }
+
     /// Hand-checked: B = 4, 3x3 input of 5 channels (CW 2), 3 output channels, residual, tiles 2x2 → 2x2 tiles.
     @Test func memoryImageLayout() throws {
         let config = try wordOf4Config()
