@@ -282,15 +282,19 @@ int main(int argc, char** argv) {
 
     // The warm-up run (a preloaded layer, §7.2): reads answered L cycles later in order, writes applied.
     // A request outside the image there is the run's protocol error, a hang there the run's hang.
-    std::string protocolError;
-    bool warmupHang = false;
-    if (!job.warmupCsrs.empty()) {
-        for (auto& [addr, value] : job.warmupCsrs) {
+    // CSR programming: one write per cycle, then CTRL.start (the run's cycle -1).
+    auto program = [&](const std::vector<std::pair<unsigned, uint32_t>>& csrs) {
+        for (auto& [addr, value] : csrs) {
             top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
         }
         top->csr_we = 1; top->csr_addr = SPARSETILE_CTRL_OFFSET; top->csr_wdata = SPARSETILE_FIELD(CTRL, START, 1);
         top->eval(); tick();
         top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
+    };
+    std::string protocolError;
+    bool warmupHang = false;
+    if (!job.warmupCsrs.empty()) {
+        program(job.warmupCsrs);
         std::deque<std::pair<long, std::vector<uint8_t>>> pending;
         std::vector<uint8_t> none(size_t(B), 0);
         long w = 0;
@@ -325,13 +329,7 @@ int main(int argc, char** argv) {
         tick();
     }
 
-    // CSR programming, one write per cycle, then CTRL.start (cycle -1).
-    for (auto& [addr, value] : job.csrs) {
-        top->csr_we = 1; top->csr_addr = addr; top->csr_wdata = value; top->eval(); tick();
-    }
-    top->csr_we = 1; top->csr_addr = SPARSETILE_CTRL_OFFSET; top->csr_wdata = SPARSETILE_FIELD(CTRL, START, 1);
-    top->eval(); tick();
-    top->csr_we = 0; top->csr_addr = 0; top->csr_wdata = 0;
+    program(job.csrs);
 
     // Read responses in flight, in order: (arrival cycle, data read when the request was accepted).
     std::deque<std::pair<long, std::vector<uint8_t>>> responses;
