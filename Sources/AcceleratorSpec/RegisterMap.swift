@@ -306,7 +306,7 @@ extension RegisterMap {
             ]),
             Register("PASS", offset: 0x07, access: .readWrite, doc: "Output-channel passes.", fields: [
                 RegisterField("pc", 0...15, "pass channels pc (the host computes it as in §4)"),
-                RegisterField("prefetch", 16...16, "1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2)"),
+                RegisterField("prefetch", 16...16, "1: every pass fits half the weight ring, and the next pass's weights load during pass p (§7.2)"),
                 RegisterField("resident", 17...18, "halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3)"),
                 RegisterField("preloaded", 19...19, "1: pass 0's bias words and its first PRELOAD.words weight words are in the buffers already (the previous layer loaded them, §7.2): WEIGHTS(0) loads the rest"),
                 RegisterField("half", 20...20, "the bias-RAM half of pass 0; pass p uses half + p mod 2 (§6.3)"),

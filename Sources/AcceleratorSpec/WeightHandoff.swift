@@ -53,8 +53,10 @@ public struct WeightHandoff: Hashable, Sendable {
     }
 }
 
-/// The next layer's first pass as the current layer loads it (§7.2): its bias words then its weight
-/// words, in DRAM order, into `half`; word q of the weights goes to bank (q ÷ wordsPerChannel) mod lanesK.
+/// What the current layer loads of the next layer's first pass (§7.2): its bias words (into bias half
+/// `biasHalf`), then its first weight words in DRAM order, whole kgroups; weight word q goes to bank
+/// (q ÷ wordsPerChannel) mod lanesK at ring address ringBase + (q ÷ (wordsPerChannel·lanesK))·wordsPerChannel
+/// + q mod wordsPerChannel, modulo DW.
 public struct NextLayerWeights: Hashable, Sendable {
     /// Ring address of the next layer's first pass: right after this layer's last pass.
     public var ringBase: Int

@@ -174,9 +174,9 @@ public struct SweepResult: Codable, Sendable {
             do {
                 // each layer at the tile shape the mapper picks for this config, run back to back with
                 // weight handoff (docs/microarchitecture.md §7.2)
-                let jobs = try layers.map { try $0.job(config: cfg, shape: model.bestShape(for: $0)) }
-                let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: cfg) })
-                let stats = try zip(jobs, handoffs).map { job, handoff in
+                let layerJobs = try layers.map { try $0.job(config: cfg, shape: model.bestShape(for: $0)) }
+                let handoffs = WeightHandoff.chain(try layerJobs.map { try LayerPlan(job: $0, config: cfg) })
+                let stats = try zip(layerJobs, handoffs).map { job, handoff in
                     var job = job
                     job.handoff = handoff
                     return try model.simulate(job, mode: .fast, outputs: false).stats

@@ -99,7 +99,7 @@ final class LayerEngines {
         }
     }
 
-    /// The burst of the next layer's first pass (§7.2, weight handoff), into the half the last pass leaves free.
+    /// The burst of what this layer hands on of the next one (§7.2, weight handoff): into the ring beside the last pass.
     private func nextLayerBurst(_ n: NextLayerWeights) -> Burst {
         dram?.beginNextLayer(n)
         beatsRead += n.words

@@ -104,7 +104,7 @@
 #define SPARSETILE_PASS_PC_MASK                 0x0000FFFFu  /* [15:0] pass channels pc (the host computes it as in §4) */
 #define SPARSETILE_PASS_PREFETCH_SHIFT          16
 #define SPARSETILE_PASS_PREFETCH_WIDTH          1
-#define SPARSETILE_PASS_PREFETCH_MASK           0x00010000u  /* [16] 1: pass p uses weight-buffer and bias-RAM half p mod 2 and the next pass's weights load during pass p (§7.2) */
+#define SPARSETILE_PASS_PREFETCH_MASK           0x00010000u  /* [16] 1: every pass fits half the weight ring, and the next pass's weights load during pass p (§7.2) */
 #define SPARSETILE_PASS_RESIDENT_SHIFT          17
 #define SPARSETILE_PASS_RESIDENT_WIDTH          2
 #define SPARSETILE_PASS_RESIDENT_MASK           0x00060000u  /* [18:17] halos resident across passes (§4): 0 no; 1 in the halves, up to two tile groups; 2 in the quarters (⌊DI/2⌋ words each), up to four; passes after the first load no halo words (§7.3) */
