@@ -21,9 +21,12 @@ let package = Package(
     targets: [
         // Debian's libpng, reached through pkg-config; PNG is never decoded by shelling out.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // AVX2 / AVX-512 inner loops of the conv core, chosen at run time (Swift cannot compile one
+        // function for a wider ISA and keep the binary portable); bit-identical to the Swift loops.
+        .target(name: "CConvKernels"),
         .target(
             name: "SparseCNN",
-            dependencies: ["CLibPNG"],
+            dependencies: ["CLibPNG", "CConvKernels"],
             resources: [.copy("Resources/camera.png"), .copy("Resources/LICENSE-camera.md")]
         ),
         .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),

@@ -5,8 +5,8 @@ public enum FloatValue: Sendable {
 
     public var maxAbs: Float {
         switch self {
-        case .map(let t): return t.scalars.reduce(0) { max($0, abs($1)) }
-        case .vector(let v): return v.reduce(0) { max($0, abs($1)) }
+        case .map(let t): return maxMagnitude(t.scalars)
+        case .vector(let v): return maxMagnitude(v)
         }
     }
 }
@@ -52,11 +52,11 @@ extension NetworkPlan {
             case (.conv(_, let k, let s, _, let act), .map(let t)):
                 guard let p = parameters.convs[name] else { throw SparseCNNError.invalidArgument("no weights for conv layer '\(name)'") }
                 var y = try conv2d(t, p.filter, bias: p.bias, geometry: try ConvGeometry(kernel: k, stride: s))
-                if let r = residual { y = try add(y, r) }
+                if let r = residual { try addInPlace(&y, r) }
                 switch act {
                 case .none: break
-                case .relu: y = relu(y)
-                case .prelu: y = prelu(y, slope: p.preluSlope ?? 0.25)
+                case .relu: reluInPlace(&y)
+                case .prelu: preluInPlace(&y, slope: p.preluSlope ?? 0.25)
                 }
                 out = .map(y)
             case (.maxPool(let k, let s, let p), .map(let t)): out = .map(try maxPool2d(t, kernel: k, stride: s, padding: p))

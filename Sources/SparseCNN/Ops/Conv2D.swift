@@ -1,3 +1,4 @@
+import CConvKernels
 import Dispatch
 import Foundation
 
@@ -22,9 +23,24 @@ struct ConvPlan: Sendable {
 
     /// Multiply-accumulates of the whole plan counting padded taps (a work estimate only).
     var nominalMACs: Int { batch * outH * outW * cout * kernel * kernel * cin }
+
+    /// The same shape for the C kernels.
+    var shape: st_conv_shape {
+        st_conv_shape(batch: batch, inH: inH, inW: inW, cin: cin, outH: outH, outW: outW, cout: cout,
+                      kernel: kernel, stride: stride, pad: pad)
+    }
 }
 
 enum ConvKernel {
+    /// Which inner loops run: the wide-vector C kernels where this CPU has them, or the portable
+    /// Swift loops (the reference the C kernels are tested against, bit for bit).
+    enum Loops: Sendable { case vector, portable }
+
+    /// The int kernel's loops on this CPU (AVX-512 BW + VNNI, else portable).
+    static let intLoops: Loops = st_conv_int16_available() != 0 ? .vector : .portable
+    /// The float kernel's loops on this CPU (AVX2, else portable).
+    static let floatLoops: Loops = st_conv_float_available() != 0 ? .vector : .portable
+
     /// Below this many MACs a call stays on the calling thread: dispatch costs more than it saves.
     static let parallelThreshold = 1 << 20
 
@@ -67,24 +83,32 @@ enum ConvKernel {
     /// `pmaddwd` (8 MACs per instruction even on baseline SSE2), whereas the int8 form is
     /// vectorised as unpack/multiply/unpack sequences at about a third of the speed.
     static func int8(_ plan: ConvPlan, input: UnsafePointer<Int8>, weights: UnsafePointer<Int8>,
-                     output: UnsafeMutablePointer<Int32>) {
+                     output: UnsafeMutablePointer<Int32>, loops: Loops = intLoops) {
         let inCount = plan.batch * plan.inH * plan.inW * plan.cin
         let x16 = UnsafeMutablePointer<Int16>.allocate(capacity: inCount)
         defer { x16.deallocate() }
         for i in 0..<inCount { x16[i] = Int16(input[i]) }
-        widened(plan, input: x16, weights: weights, output: output)
+        widened(plan, input: x16, weights: weights, output: output, loops: loops)
     }
 
     /// `int8` for an input that is already widened to Int16 (values in −128...127), as the
     /// sparse path gathers it.
     static func widened(_ plan: ConvPlan, input: UnsafePointer<Int16>, weights: UnsafePointer<Int8>,
-                        output: UnsafeMutablePointer<Int32>) {
+                        output: UnsafeMutablePointer<Int32>, loops: Loops = intLoops) {
         let wCount = plan.cout * plan.kernel * plan.kernel * plan.cin
         let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
         defer { w16.deallocate() }
         for i in 0..<wCount { w16[i] = Int16(weights[i]) }
-        forEachRowChunk(plan) { rows in
-            int16Rows(plan, rows: rows, input: input, weights: w16, output: output)
+        switch loops {
+        case .vector:
+            forEachRowChunk(plan) { rows in
+                var shape = plan.shape
+                st_conv_int16_rows(&shape, rows.lowerBound, rows.upperBound, input, w16, output)
+            }
+        case .portable:
+            forEachRowChunk(plan) { rows in
+                int16Rows(plan, rows: rows, input: input, weights: w16, output: output)
+            }
         }
     }
 
@@ -270,7 +294,7 @@ enum ConvKernel {
     /// order: Swift does not reassociate float adds, so a vectorised reduction is not available,
     /// and a fixed order makes the result reproducible and independent of the thread split.
     static func float(_ plan: ConvPlan, input: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                      output: UnsafeMutablePointer<Float>) {
+                      output: UnsafeMutablePointer<Float>, loops: Loops = floatLoops) {
         // Output channels are processed in blocks of 16, then 4, then 1 (see `floatRows`). Each
         // block's weights are repacked tap-major, [ky][kx][cin][block lane], at offset
         // `firstChannel · taps`, so one pass over the taps streams one contiguous slice.
@@ -285,8 +309,16 @@ enum ConvKernel {
             }
             o0 += width
         }
-        forEachRowChunk(plan) { rows in
-            floatRows(plan, rows: rows, input: input, weightsByTap: wt, output: output)
+        switch loops {
+        case .vector:
+            forEachRowChunk(plan) { rows in
+                var shape = plan.shape
+                st_conv_float_rows(&shape, rows.lowerBound, rows.upperBound, input, wt, output)
+            }
+        case .portable:
+            forEachRowChunk(plan) { rows in
+                floatRows(plan, rows: rows, input: input, weightsByTap: wt, output: output)
+            }
         }
     }
 
@@ -432,19 +464,25 @@ public func conv2d(_ input: FloatTensor, _ filter: Filter<Float>, bias: [Float]?
     let plan = ConvPlan(batch: 1, inH: input.height, inW: input.width, cin: input.channels,
                         outH: outShape.height, outW: outShape.width, cout: outShape.channels,
                         kernel: geometry.kernel, stride: geometry.stride, pad: geometry.padding)
-    var out = [Float](repeating: 0, count: outShape.count)
-    input.scalars.withUnsafeBufferPointer { x in
-        filter.scalars.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { y in
+    // Every element is written by the kernel: no zero fill (whose page faults would all land on
+    // this thread), and the bias is added per pixel over the cores.
+    let out = [Float](unsafeUninitializedCapacity: outShape.count) { y, count in
+        input.scalars.withUnsafeBufferPointer { x in
+            filter.scalars.withUnsafeBufferPointer { w in
                 ConvKernel.float(plan, input: x.baseAddress!, weights: w.baseAddress!, output: y.baseAddress!)
             }
         }
-    }
-    if let bias {
-        let cout = outShape.channels
-        out.withUnsafeMutableBufferPointer { y in
-            for i in 0..<y.count { y[i] += bias[i % cout] }
+        if let bias {
+            let cout = outShape.channels, base = y.baseAddress!
+            bias.withUnsafeBufferPointer { b in
+                ConvKernel.parallelChunks(outShape.pixels, work: outShape.count / 4) { pixels in
+                    for p in pixels {
+                        for o in 0..<cout { base[p * cout + o] += b[o] }
+                    }
+                }
+            }
         }
+        count = outShape.count
     }
     return try FloatTensor(shape: outShape, scalars: out)
 }

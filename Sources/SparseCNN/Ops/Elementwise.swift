@@ -1,25 +1,76 @@
 /// `max(x, 0)` elementwise.
 public func relu(_ x: FloatTensor) -> FloatTensor {
     var y = x
-    for i in y.scalars.indices where y.scalars[i] < 0 { y.scalars[i] = 0 }
+    reluInPlace(&y)
     return y
 }
 
 /// PReLU with one slope for the whole tensor: `x < 0 ? slope·x : x`.
 public func prelu(_ x: FloatTensor, slope: Float) -> FloatTensor {
     var y = x
-    for i in y.scalars.indices where y.scalars[i] < 0 { y.scalars[i] *= slope }
+    preluInPlace(&y, slope: slope)
     return y
 }
 
 /// Elementwise sum of two same-shaped tensors.
 public func add(_ a: FloatTensor, _ b: FloatTensor) throws -> FloatTensor {
-    guard a.shape == b.shape else {
-        throw SparseCNNError.shapeMismatch("add: \(a.shape) and \(b.shape) differ")
-    }
     var y = a
-    for i in y.scalars.indices { y.scalars[i] += b.scalars[i] }
+    try addInPlace(&y, b)
     return y
+}
+
+// In-place forms for the float network run, whose maps are large (an SRResNet's last maps hold
+// 2^24 values) and owned by the run: no copy, and the element loops spread over the cores.
+
+/// `relu` on `x` itself.
+func reluInPlace(_ x: inout FloatTensor) {
+    updateInParallel(&x.scalars) { v, _ in v < 0 ? 0 : v }
+}
+
+/// `prelu` on `x` itself.
+func preluInPlace(_ x: inout FloatTensor, slope: Float) {
+    updateInParallel(&x.scalars) { v, _ in v < 0 ? v * slope : v }
+}
+
+/// `x += b`, elementwise.
+func addInPlace(_ x: inout FloatTensor, _ b: FloatTensor) throws {
+    guard x.shape == b.shape else {
+        throw SparseCNNError.shapeMismatch("add: \(x.shape) and \(b.shape) differ")
+    }
+    b.scalars.withUnsafeBufferPointer { b in
+        let b = b.baseAddress!
+        updateInParallel(&x.scalars) { v, i in v + b[i] }
+    }
+}
+
+/// `values[i] = f(values[i], i)` for every i, in chunks spread over the cores when large.
+func updateInParallel(_ values: inout [Float], _ f: (Float, Int) -> Float) {
+    values.withUnsafeMutableBufferPointer { y in
+        let base = y.baseAddress!
+        ConvKernel.parallelChunks(y.count, work: y.count / 4) { range in
+            for i in range { base[i] = f(base[i], i) }
+        }
+    }
+}
+
+/// Largest |value| of `values` (0 when empty), over the cores when large. Max is exact in any
+/// order, so the split does not change the result.
+func maxMagnitude(_ values: [Float]) -> Float {
+    values.withUnsafeBufferPointer { v in
+        let chunks = max(1, min(64, v.count / 65_536))
+        var partial = [Float](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { partial in
+            let p = partial.baseAddress!
+            ConvKernel.parallelChunks(chunks, work: v.count / 4) { range in
+                for c in range {
+                    var m: Float = 0
+                    for i in (v.count * c / chunks)..<(v.count * (c + 1) / chunks) { m = max(m, abs(v[i])) }
+                    p[c] = m
+                }
+            }
+        }
+        return partial.max() ?? 0
+    }
 }
 
 /// `out = W · x + b` with W in [out][in] order.
@@ -53,16 +104,26 @@ public func pixelShuffle<T: Sendable>(_ x: Tensor<T>, factor: Int) throws -> Ten
     }
     let c = x.channels / r2
     let outShape = TensorShape(height: x.height * factor, width: x.width * factor, channels: c)
-    var out: [T] = []
-    out.reserveCapacity(outShape.count)
-    // Built in output order, so each output element is read from its source exactly once.
-    for oy in 0..<outShape.height {
-        let y = oy / factor, dy = oy % factor
-        for ox in 0..<outShape.width {
-            let x0 = ox / factor, dx = ox % factor
-            let base = (y * x.width + x0) * x.channels + dy * factor + dx
-            for ch in 0..<c { out.append(x.scalars[base + ch * r2]) }
+    let rowSize = outShape.width * c
+    let out = [T](unsafeUninitializedCapacity: outShape.count) { out, count in
+        let o = out.baseAddress!
+        x.scalars.withUnsafeBufferPointer { src in
+            let s = src.baseAddress!
+            // Output rows over the cores; each element is read from its source exactly once.
+            ConvKernel.parallelChunks(outShape.height, work: outShape.count / 4) { rows in
+                for oy in rows {
+                    let y = oy / factor, dy = oy % factor
+                    var d = o + oy * rowSize
+                    for ox in 0..<outShape.width {
+                        let x0 = ox / factor, dx = ox % factor
+                        let base = (y * x.width + x0) * x.channels + dy * factor + dx
+                        for ch in 0..<c { (d + ch).initialize(to: s[base + ch * r2]) }
+                        d += c
+                    }
+                }
+            }
         }
+        count = outShape.count
     }
     return try Tensor(shape: outShape, scalars: out)
 }
