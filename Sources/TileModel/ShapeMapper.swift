@@ -7,6 +7,14 @@ extension TileModel {
     /// config has one shape.
     public func bestShape(for layer: TimingLayer) throws -> TileShape {
         let shapes = config.shapes
+        if case .fixed(let m) = layer.selection {
+            // A mask chosen at one shape fixes the layer's shape.
+            let s = TileShape(height: m.tileHeight, width: m.tileWidth)
+            guard shapes.contains(s) else {
+                throw AcceleratorSpecError.invalidLayer("layer \(layer.name): its tile mask was chosen at \(s.height)x\(s.width) tiles, which this configuration does not support (its shapes: \(shapes.map { "\($0.height)x\($0.width)" }.joined(separator: ", ")))")
+            }
+            return s
+        }
         if shapes.count == 1 { return shapes[0] }
         var best: (shape: TileShape, cycles: Int)? = nil
         var firstError: Error? = nil

@@ -22,6 +22,8 @@ struct LayerSourceOptions: ParsableArguments {
     var inputSize: String?
     @Option(name: .long, help: "Pixel density of the masks (--network, default 0.3) or tile density of the random masks (--layer/--synthetic, default 1).")
     var density: Double?
+    @Option(name: .long, help: MaskMode.help)
+    var mode: MaskMode = .pixel
     @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks, e.g. from `sparsetile masks`; a tile mask made for other tiles is reduced again from the pixel mask.")
     var maskDir: String?
     @Option(name: .long, help: "Directory of .npy weights for --network (default: seeded He init).")
@@ -66,7 +68,7 @@ struct LayerSourceOptions: ParsableArguments {
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the
     /// recorded output as the golden result.
     func networkJobs(_ spec: String, config cfg: HardwareConfig, size: ImageSize?) throws -> [JobEntry] {
-        try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, maskDir: maskDir,
+        try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
                             weights: weights, seed: seed, config: cfg).jobs
     }
 }

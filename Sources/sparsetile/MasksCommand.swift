@@ -28,8 +28,11 @@ struct MasksCommand: ParsableCommand {
     @Option(name: .customLong("input-size"), help: "Resize the image to HxW first (area averaging). Default: 224x224 for resnet18, the image's own size otherwise.")
     var inputSize: String?
 
-    @Option(help: "Pixel density of every conv layer's mask, in (0, 1]. Default 0.3.")
+    @Option(help: "Pixel density of every conv layer's mask (tile density with --mode regional), in (0, 1]. Default 0.3.")
     var density: Double?
+
+    @Option(help: MaskMode.help)
+    var mode: MaskMode = .pixel
 
     @Option(name: .customLong("mac-budget"), help: "Instead of --density: pick the density so sparse MACs / dense MACs is at most F, in (0, 1].")
     var macBudget: Double?
@@ -62,6 +65,9 @@ struct MasksCommand: ParsableCommand {
         if let s = inputSize { do { _ = try ImageSize(parsing: s) } catch { throw ValidationError("--input-size: \(error)") } }
         do { _ = try ImageSize(parsing: tile) } catch { throw ValidationError("--tile: \(error)") }
         do { _ = try TileReduction(parsing: reduce) } catch { throw ValidationError("--reduce: \(error)") }
+        if mode == .regional && reduce != "max" {
+            throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
+        }
         if network != "resnet18" && network != "srresnet" && !FileManager.default.fileExists(atPath: network) {
             throw ValidationError("--network \(network): not resnet18, srresnet or an existing .json file")
         }
@@ -74,7 +80,7 @@ struct MasksCommand: ParsableCommand {
         let t = try ImageSize(parsing: tile)
         let options = MaskRunOptions(
             network: network, imagePath: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
-            target: macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3),
+            target: macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3), mode: mode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
             weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, outputDirectory: out)
         try Self.execute(options)
@@ -93,7 +99,8 @@ struct MasksCommand: ParsableCommand {
             throw MasksError(description: e.description)
         }
         print("network \(summary.network), input \(summary.inputSize.map(String.init).joined(separator: "x")), "
-            + "tile \(summary.tile.map(String.init).joined(separator: "x")), reduce \(summary.reduce), "
+            + "tile \(summary.tile.map(String.init).joined(separator: "x")), "
+            + (summary.maskMode == .regional ? "regional masks, " : "pixel masks, reduce \(summary.reduce), ")
             + (summary.mode == "density" ? "density \(summary.target)" : String(format: "MAC budget %g (density %.4f)", summary.target, summary.density)))
         print(summary.table())
         print("wrote \(summary.layers.count * 3 + 1) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png)")

@@ -14,7 +14,11 @@ struct NetworkWorkload {
     var plan: NetworkPlan
     var convLayers: [ConvLayerInfo]
     var tileMasks: [String: TileMask] = [:]
+    /// Pixel masks as chosen; with regional masks, before the refinement to the chosen tiles
+    /// (`refinedPixelMasks`).
     var pixelMasks: [String: PixelMask] = [:]
+    /// How each layer's tiles are chosen, where not pooled from its pixel mask (regional masks).
+    var selections: [String: TileSelection] = [:]
     /// Filled only when `runNetwork` is true.
     var jobs: [JobEntry] = []
     /// The int8 network calibrated on the image, and its input (only when `runNetwork` is true):
@@ -24,7 +28,7 @@ struct NetworkWorkload {
 
     /// - Parameters:
     ///   - runNetwork: run the int8 network to get real tensors and golden outputs (false: masks only).
-    init(network spec: String, image imagePath: String?, size: ImageSize?, density: Double, maskDir: String?,
+    init(network spec: String, image imagePath: String?, size: ImageSize?, density: Double, mode: MaskMode = .pixel, maskDir: String?,
          weights: String?, seed: UInt64, config cfg: HardwareConfig, runNetwork: Bool = true) throws {
         let net = try Network.named(spec)
         networkName = net.name
@@ -43,24 +47,30 @@ struct NetworkWorkload {
         convLayers = plan.convLayers
         if let dir = maskDir {
             // Pixel masks are enough: tile masks made for other tiles are reduced again (MaskDirectory).
-            let masks = MaskDirectory(path: dir)
-            let tiling = TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max)
+            // Regional masks are used as they are, and fix each layer's tile shape.
+            let masks = try MaskDirectory(path: dir)
             for l in plan.convLayers {
-                let m = try masks.masks(for: l, tiling: tiling)
+                let tile = try masks.regionalTiles.map { _ in try masks.regionalTile(layer: l.name) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)
+                let m = try masks.masks(for: l, tiling: TilingPolicy(tileHeight: tile.height, tileWidth: tile.width, reduction: .max))
                 tileMasks[l.name] = m.tileMask
                 pixelMasks[l.name] = m.pixelMask
+                if masks.regionalTiles != nil { selections[l.name] = .fixed(m.tileMask) }
             }
         } else {
             let map = try GradientEnergyPredictor().importance(for: input)
             let controller = SparsityController(layers: plan.convLayers, map: map,
                                                 tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
-            for m in try controller.masks(density: density) { tileMasks[m.layer.name] = m.tileMask; pixelMasks[m.layer.name] = m.pixelMask }
+            for (i, m) in try controller.masks(density: density).enumerated() {
+                tileMasks[m.layer.name] = m.tileMask
+                pixelMasks[m.layer.name] = m.pixelMask
+                if mode == .regional { selections[m.layer.name] = .regional(controller.regional(i), density: density) }
+            }
         }
-        if cfg.tileShapes > 1 {
-            // Per-layer tile shapes: each layer's tile mask is pooled from its pixel mask at the shape
-            // with the fewest model cycles (docs/microarchitecture.md §3.1).
+        if cfg.tileShapes > 1 || !selections.isEmpty {
+            // Per-layer tile shapes: each layer's tile mask is pooled from its pixel mask (regional: its
+            // best tiles chosen) at the shape with the fewest model cycles (docs/microarchitecture.md §3.1).
             let model = TileModel(config: cfg)
-            for l in sweepLayers where l.pixelMask != nil {
+            for l in sweepLayers where l.pixelMask != nil || selections[l.name] != nil {
                 tileMasks[l.name] = try l.tileMask(shape: model.bestShape(for: l))
             }
         }
@@ -68,7 +78,8 @@ struct NetworkWorkload {
         let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         quantized = q; self.input = input
-        jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: pixelMasks, progress: ProgressReporter(label: "int8 \(net.name)"))
+        jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks),
+                            progress: ProgressReporter(label: "int8 \(net.name)"))
     }
 
     /// The int8 run of `q` on `input` with these tile masks: one job per recorded conv layer, with
@@ -95,9 +106,20 @@ struct NetworkWorkload {
         let model = TileModel(config: cfg)
         var masks = tileMasks
         for l in sweepLayers {
-            masks[l.name] = try l.tileMask(shape: l.pixelMask == nil ? TileShape(height: cfg.tileH, width: cfg.tileW) : model.bestShape(for: l))
+            let pooledDense = l.pixelMask == nil && selections[l.name] == nil
+            masks[l.name] = try l.tileMask(shape: pooledDense ? TileShape(height: cfg.tileH, width: cfg.tileW) : model.bestShape(for: l))
         }
-        return try Self.run(q, input: input, tileMasks: masks, pixelMasks: pixelMasks)
+        return try Self.run(q, input: input, tileMasks: masks, pixelMasks: refinedPixelMasks(masks))
+    }
+
+    /// Each layer's pixel mask to go with `tiles`: as chosen (pixel mode), or restricted to the
+    /// chosen tiles (regional: the pixel-wise refinement).
+    func refinedPixelMasks(_ tiles: [String: TileMask]) -> [String: PixelMask] {
+        var out = pixelMasks
+        for (name, p) in pixelMasks where selections[name] != nil {
+            if let t = tiles[name] { out[name] = p.restricted(to: t) }
+        }
+        return out
     }
 
     /// Shapes and pixel masks for `sweep` and the tile-shape mapper (each configuration pools its
@@ -106,7 +128,7 @@ struct NetworkWorkload {
         convLayers.map { l in
             TimingLayer(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
                        inChannels: l.inputShape.channels, outChannels: l.outputShape.channels, residual: l.residual != nil,
-                       pixelMask: pixelMasks[l.name])
+                       pixelMask: pixelMasks[l.name], selection: selections[l.name] ?? .pooled)
         }
     }
 }

@@ -26,8 +26,10 @@ struct ReportCommand: ParsableCommand {
     var image: String?
     @Option(name: .customLong("input-size"), help: "Resize the image to HxW. Default: 224x224 for resnet18, 128x128 for srresnet, else the image's size.")
     var inputSize: String?
-    @Option(help: "Pixel density of every conv layer's mask, in (0, 1].")
+    @Option(help: "Pixel density of every conv layer's mask, in (0, 1] (the tile density with --mode regional).")
     var density: Double = 0.3
+    @Option(help: MaskMode.help)
+    var mode: MaskMode = .pixel
     @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks (from `sparsetile masks`); tile masks of other tiles are reduced again from the pixel masks.")
     var maskDir: String?
     @Option(help: "Layers simulated at a time (default: the machine's cores).")
@@ -56,7 +58,7 @@ struct ReportCommand: ParsableCommand {
         func log(_ s: String) { FileHandle.standardError.write((String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").data(using: .utf8)!) }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
         log("running \(network) (int8) for masks and golden outputs")
-        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: maskDir,
+        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: maskDir,
                                     weights: weights, seed: seed, config: cfg)
         let model = TileModel(config: cfg)
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -74,7 +76,7 @@ struct ReportCommand: ParsableCommand {
         warnings += synthWarnings
         let page = try NetworkReportPage.page(
             workload: w, report: set, imageLabel: image ?? "bundled camera.png",
-            masksLabel: maskDir.map { "from \($0)" } ?? "importance map, pixel density \(density)",
+            masksLabel: maskDir.map { "from \($0)" } ?? "importance map, \(mode == .regional ? "regional, tile" : "pixel") density \(density)",
             extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
             synthesis: synth, warnings: warnings)
         try write(page.render(), to: html)
@@ -106,9 +108,10 @@ enum NetworkReportPage {
     static func thumbnails(_ w: NetworkWorkload) throws -> [MaskThumbnail] {
         var thumbs: [MaskThumbnail] = []
         let thumbImage = w.image.width > 160 ? try w.image.resized(height: w.image.height * 160 / w.image.width, width: 160) : w.image
+        let refined = w.refinedPixelMasks(w.tileMasks)
         for l in w.convLayers {
             guard let tm = w.tileMasks[l.name] else { continue }
-            let pm = w.pixelMasks[l.name]
+            let pm = refined[l.name]
             let shown = pm ?? PixelMask(height: tm.mapHeight, width: tm.mapWidth, repeating: true)
             thumbs.append(MaskThumbnail(layer: l.name, pixelDensity: pm?.density, tileDensity: tm.density,
                                         png: try thumbImage.overlay(shown, tileMask: tm).pngBytes()))

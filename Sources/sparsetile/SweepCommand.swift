@@ -27,8 +27,10 @@ struct SweepCommand: ParsableCommand {
     var image: String?
     @Option(name: .customLong("input-size"), help: "Resize the image to HxW. Default: 224x224 for resnet18, 128x128 for srresnet.")
     var inputSize: String?
-    @Option(help: "Pixel density of every conv layer's mask, in (0, 1].")
+    @Option(help: "Pixel density of every conv layer's mask, in (0, 1] (the tile density with --mode regional).")
     var density: Double = 0.3
+    @Option(help: MaskMode.help)
+    var mode: MaskMode = .pixel
     @Option(help: "Comma-separated tile sizes HxW.")
     var tiles: String = "2x2,4x4,8x8,16x16"
     @Option(name: .customLong("lanes-k"), help: "Comma-separated output-channel lane counts.")
@@ -71,10 +73,10 @@ struct SweepCommand: ParsableCommand {
         } } }
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
-        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, maskDir: nil,
+        let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: nil,
                                     weights: nil, seed: 1, config: base, runNetwork: outputs)
         let layers = density >= 1 ? w.sweepLayers.map { var l = $0; l.pixelMask = nil; return l } : w.sweepLayers
-        let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), pixel density \(density)"
+        let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), \(mode == .regional ? "regional, tile" : "pixel") density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }

@@ -102,4 +102,30 @@ import SparseCNN
         #expect(stats.denseCycles == dense.min())
         #expect(dense[2] > dense.min()!)  // all-ones on 2x2 tiles costs more than on the best shape
     }
+
+    /// Regional selection: at every shape the layer's tile mask is the round(D · tiles) best tiles
+    /// (a tile density, not a pooled pixel mask), its job's pixel mask lies inside them, and a
+    /// mask read from a directory fixes the shape (an unsupported one is an error).
+    @Test func regionalAndFixedSelections() throws {
+        var config = HardwareConfig.default; config.tileShapes = 3
+        let model = TileModel(config: config)
+        var g = SplitMix64(seed: 4)
+        let map = try ImportanceMap(height: 32, width: 32, values: (0..<1024).map { _ in Float(g.nextUnit()) })
+        let pixels = RankedImportance(map).mask(density: 0.3)
+        let layer = TimingLayer(name: "regional", kernel: 3, stride: 1, inHeight: 32, inWidth: 32, inChannels: 64, outChannels: 64,
+                                residual: false, pixelMask: pixels, selection: .regional(RegionalTiles(map: map, halo: 1), density: 0.25))
+        for s in config.shapes {
+            let t = try layer.tileMask(shape: s)
+            #expect(t.activeCount == Int((0.25 * Double(t.bits.count)).rounded()), "\(s)")
+            let job = try layer.job(config: config, shape: s)
+            let p = try #require(job.pixelMask)
+            for y in 0..<32 { for x in 0..<32 where p[y, x] { #expect(t[y / s.height, x / s.width]) } }
+        }
+        let chosen = try layer.tileMask(shape: TileShape(height: 4, width: 4))
+        var fixed = layer; fixed.selection = .fixed(chosen)
+        #expect(try model.bestShape(for: fixed) == TileShape(height: 4, width: 4))
+        #expect(throws: (any Error).self) { try fixed.tileMask(shape: TileShape(height: 8, width: 8)) }
+        var one = HardwareConfig.default; one.tileShapes = 1
+        #expect(throws: (any Error).self) { try TileModel(config: one).bestShape(for: fixed) }
+    }
 }

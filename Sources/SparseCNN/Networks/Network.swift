@@ -264,6 +264,9 @@ public struct ConvLayerInfo: Hashable, Sendable {
     public var halo: Int { (kernel - 1) / 2 }
 
     /// MACs the tile-sparse layer computes: active tiles' valid output pixels × Cout × K² × Cin.
+    /// MACs of the active pixels of `pixelMask` alone: what a pixel-sparse layer would compute.
+    public func pixelMACs(pixelMask: PixelMask) -> Int { pixelMask.activeCount * macsPerPixel }
+
     public func sparseMACs(tileMask: TileMask) -> Int {
         var pixels = 0
         for (ty, tx) in tileMask.activeTiles {

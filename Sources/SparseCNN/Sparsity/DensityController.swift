@@ -76,6 +76,13 @@ public struct TilingPolicy: Hashable, Sendable {
     }
 }
 
+/// How a layer's masks are chosen (docs/masks.md): `pixel` ranks pixels and pools the pixel mask
+/// into tiles (SBNet `reduce_mask`, halo included); `regional` ranks whole tiles by the importance
+/// around them and keeps the pixel ranking only as a refinement inside the chosen tiles.
+public enum MaskMode: String, Sendable, CaseIterable, Codable {
+    case pixel, regional
+}
+
 /// The masks chosen for one conv layer.
 public struct LayerMasks: Sendable {
     public var layer: ConvLayerInfo
@@ -109,14 +116,29 @@ public struct SparsityController: Sendable {
         }
     }
 
-    /// Masks at `density` (0 < density ≤ 1) for every layer.
-    public func masks(density: Double) throws -> [LayerMasks] {
+    /// Masks at `density` (0 < density ≤ 1) for every layer. In `pixel` mode the density is the
+    /// pixel mask's (the tile mask follows from pooling); in `regional` mode it is the tile mask's
+    /// at `tiling`'s tile size, and the pixel mask is the pixel ranking's mask of that density
+    /// restricted to the chosen tiles.
+    public func masks(density: Double, mode: MaskMode = .pixel) throws -> [LayerMasks] {
         guard density > 0, density <= 1 else { throw SparseCNNError.invalidArgument("density \(density) must be in (0, 1]") }
-        return try zip(layers, ranked).map { l, r in
+        return try zip(layers, ranked).enumerated().map { i, lr in
+            let (l, r) = lr
             let k = r.activeCount(density: density)
             let p = r.mask(count: k)
-            return LayerMasks(layer: l, pixelMask: p, tileMask: try tiling.tileMask(p, layer: l), threshold: r.threshold(count: k))
+            switch mode {
+            case .pixel:
+                return LayerMasks(layer: l, pixelMask: p, tileMask: try tiling.tileMask(p, layer: l), threshold: r.threshold(count: k))
+            case .regional:
+                let t = try regional(i).tileMask(tileHeight: tiling.tileHeight, tileWidth: tiling.tileWidth, density: density)
+                return LayerMasks(layer: l, pixelMask: p.restricted(to: t), tileMask: t, threshold: r.threshold(count: k))
+            }
         }
+    }
+
+    /// Layer `i`'s tiles ranked for regional masks (its importance at its output resolution, its halo).
+    public func regional(_ i: Int) -> RegionalTiles {
+        RegionalTiles(map: ranked[i].map, halo: layers[i].halo)
     }
 
     /// Total cost of a set of masks, and of the dense network, under `cost`.
@@ -134,12 +156,12 @@ public struct SparsityController: Sendable {
     /// The budget solution: the largest density D (the same for every layer) whose total cost
     /// is at most `fraction` of the dense cost, found by bisection (cost is monotone in D
     /// because masks are nested). Returns the density, the masks and the achieved fraction.
-    public func masks(costFraction fraction: Double, model cost: LayerCostModel = MACCost(), iterations: Int = 30)
-        throws -> (density: Double, masks: [LayerMasks], achieved: Double)
+    public func masks(costFraction fraction: Double, model cost: LayerCostModel = MACCost(), mode: MaskMode = .pixel,
+                      iterations: Int = 30) throws -> (density: Double, masks: [LayerMasks], achieved: Double)
     {
         guard fraction > 0, fraction <= 1 else { throw SparseCNNError.invalidArgument("MAC budget \(fraction) must be in (0, 1]") }
         func ratio(_ d: Double) throws -> (Double, [LayerMasks]) {
-            let m = try masks(density: d)
+            let m = try masks(density: d, mode: mode)
             let c = self.cost(m, model: cost)
             return (c.dense > 0 ? c.sparse / c.dense : 0, m)
         }

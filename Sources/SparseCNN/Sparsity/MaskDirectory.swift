@@ -10,6 +10,11 @@ import Foundation
 ///   by the layer's halo, `TileMask(reducing:…)`), so masks made for one tile size serve another;
 /// * a `.tile.npy` for other tiles with no `.pixel.npy` beside it is an error, as is a layer with
 ///   neither file, or a pixel mask of another size than the layer's map.
+///
+/// A directory of **regional** masks (its summary.json says `"maskMode": "regional"`) holds tile
+/// masks chosen tile-first at the tile size in its summary; its pixel masks are only their
+/// refinement, and pooling them again would not give those tiles back. Its `.tile.npy` files are
+/// therefore used as they are, at that tile size (`regionalTile`), and are required.
 public struct MaskDirectory: Sendable {
     /// The masks of one layer.
     public struct LayerMasks: Sendable {
@@ -20,10 +25,71 @@ public struct MaskDirectory: Sendable {
     }
 
     public let path: String
-    public init(path: String) { self.path = path }
+    /// A regional directory's tile size of each layer (from its summary.json); nil for pixel masks.
+    public let regionalTiles: [String: ImageSize]?
+
+    /// Reads the directory's summary.json, when there is one, for how its masks were chosen.
+    public init(path: String) throws {
+        self.path = path
+        let summaryPath = (path as NSString).appendingPathComponent("summary.json")
+        guard let data = FileManager.default.contents(atPath: summaryPath) else { regionalTiles = nil; return }
+        struct Layer: Decodable { var name: String; var tile: [Int]? }
+        struct Header: Decodable { var maskMode: MaskMode?; var tile: [Int]?; var layers: [Layer]? }
+        let h: Header
+        do { h = try JSONDecoder().decode(Header.self, from: data) } catch {
+            throw SparseCNNError.malformedFile(path: summaryPath, reason: "not a masks summary (\(error))")
+        }
+        guard h.maskMode == .regional else { regionalTiles = nil; return }
+        func size(_ t: [Int]?, _ what: String) throws -> ImageSize {
+            guard let t, t.count == 2, t[0] > 0, t[1] > 0 else {
+                throw SparseCNNError.malformedFile(path: summaryPath, reason: "regional masks need \(what) \"tile\": [height, width]")
+            }
+            return ImageSize(height: t[0], width: t[1])
+        }
+        var tiles: [String: ImageSize] = [:]
+        for l in h.layers ?? [] { tiles[l.name] = try size(l.tile ?? h.tile, "layer \(l.name)'s") }
+        regionalTiles = tiles
+    }
+
+    /// A regional directory's tile size for layer `name`.
+    public func regionalTile(layer name: String) throws -> ImageSize {
+        guard let tiles = regionalTiles else { throw SparseCNNError.invalidArgument("\(path) holds pixel masks, not regional ones") }
+        guard let t = tiles[name] else {
+            throw SparseCNNError.invalidArgument("\(path)/summary.json lists no regional mask for layer \(name)")
+        }
+        return t
+    }
+
+    /// A regional directory's tile mask of layer `name`, used as it is (at its tile size in summary.json).
+    public func regionalTileMask(layer name: String, mapHeight: Int, mapWidth: Int) throws -> TileMask {
+        let size = try regionalTile(layer: name)
+        let th = size.height, tw = size.width
+        let tilePath = (path as NSString).appendingPathComponent(name) + ".tile.npy"
+        guard FileManager.default.fileExists(atPath: tilePath) else {
+            throw SparseCNNError.invalidArgument("\(path) holds regional masks but no \(name).tile.npy for layer \(name)")
+        }
+        let t = try Self.read(tilePath)
+        let wantHigh = (mapHeight + th - 1) / th, wantWide = (mapWidth + tw - 1) / tw
+        guard t.height == wantHigh && t.width == wantWide else {
+            throw SparseCNNError.shapeMismatch("\(tilePath) is \(t.height)x\(t.width) tiles; the directory's \(th)x\(tw) tiles over layer \(name)'s \(mapHeight)x\(mapWidth) map need \(wantHigh)x\(wantWide)")
+        }
+        return try TileMask(mapHeight: mapHeight, mapWidth: mapWidth, tileHeight: th, tileWidth: tw, bits: t.bits)
+    }
 
     /// The masks of layer `name` (output map `mapHeight × mapWidth`, kernel halo `halo`) at `tiling`.
     public func masks(layer name: String, mapHeight: Int, mapWidth: Int, halo: Int, tiling: TilingPolicy) throws -> LayerMasks {
+        if regionalTiles != nil {
+            let t = try regionalTileMask(layer: name, mapHeight: mapHeight, mapWidth: mapWidth)
+            guard t.tileHeight == tiling.tileHeight && t.tileWidth == tiling.tileWidth else {
+                throw SparseCNNError.invalidArgument("\(path) holds regional masks; layer \(name)'s were chosen at \(t.tileHeight)x\(t.tileWidth) tiles and cannot serve \(tiling.tileHeight)x\(tiling.tileWidth) tiles (run `sparsetile masks --mode regional --tile \(tiling.tileHeight)x\(tiling.tileWidth)`)")
+            }
+            let pixelPath = (path as NSString).appendingPathComponent(name) + ".pixel.npy"
+            let p = FileManager.default.fileExists(atPath: pixelPath) ? try Self.read(pixelPath) : nil
+            if let p, p.height != mapHeight || p.width != mapWidth {
+                throw SparseCNNError.shapeMismatch("\(pixelPath) is \(p.height)x\(p.width); layer \(name)'s output map is \(mapHeight)x\(mapWidth)")
+            }
+            return LayerMasks(tileMask: t, pixelMask: p, reduced: false)
+        }
         let base = (path as NSString).appendingPathComponent(name)
         let tilePath = base + ".tile.npy", pixelPath = base + ".pixel.npy"
         let fm = FileManager.default

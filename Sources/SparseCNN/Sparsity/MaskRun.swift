@@ -18,6 +18,8 @@ public struct MaskRunOptions: Sendable {
     /// (ResNet-18: 224x224; JSON: its `inputSize`; otherwise the image's own size).
     public var inputSize: ImageSize?
     public var target: Target
+    /// Pixels first (pooled into tiles) or whole tiles first (docs/masks.md).
+    public var mode: MaskMode
     public var tiling: TilingPolicy
     /// Directory of .npy weights; nil = seeded He init.
     public var weightsDirectory: String?
@@ -29,12 +31,13 @@ public struct MaskRunOptions: Sendable {
     public var outputDirectory: String
 
     public init(network: String, imagePath: String? = nil, inputSize: ImageSize? = nil, target: Target = .density(0.3),
-                tiling: TilingPolicy = TilingPolicy(), weightsDirectory: String? = nil, seed: UInt64 = 0,
+                mode: MaskMode = .pixel, tiling: TilingPolicy = TilingPolicy(), weightsDirectory: String? = nil, seed: UInt64 = 0,
                 priorMaskPath: String? = nil, skipQuality: Bool = false, outputDirectory: String) {
         self.network = network
         self.imagePath = imagePath
         self.inputSize = inputSize
         self.target = target
+        self.mode = mode
         self.tiling = tiling
         self.weightsDirectory = weightsDirectory
         self.seed = seed
@@ -50,10 +53,15 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
         public var name: String
         /// [H, W, C] of the layer's output.
         public var outShape: [Int]
+        /// [tileH, tileW] of the layer's tile mask.
+        public var tile: [Int]
         public var pixelDensity: Double
         public var tileDensity: Double
         public var denseMACs: Int
+        /// MACs of the active tiles (what the accelerator and SparseCNN's tile-sparse conv compute).
         public var sparseMACs: Int
+        /// MACs of the active pixels alone (the pixel-wise refinement).
+        public var pixelMACs: Int
         public var activePixels: Int
         public var pixels: Int
         public var activeTiles: Int
@@ -65,8 +73,11 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public struct Totals: Codable, Sendable, Equatable {
         public var denseMACs: Int
         public var sparseMACs: Int
-        /// sparseMACs / denseMACs.
+        public var pixelMACs: Int
+        /// sparseMACs / denseMACs (tile MACs).
         public var macFraction: Double
+        /// pixelMACs / denseMACs.
+        public var pixelMACFraction: Double
         /// 1 − macFraction.
         public var macsSaved: Double
         /// Active pixels over all conv layers / all their output pixels.
@@ -104,6 +115,8 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public var reduce: String
     /// `density` or `macBudget`.
     public var mode: String
+    /// `pixel` or `regional`: how the masks were chosen (MaskMode).
+    public var maskMode: MaskMode
     public var target: Double
     /// Per-layer density used (the target in density mode; the solution in budget mode).
     public var density: Double
@@ -128,7 +141,8 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
         }
         lines.append(pad("total", nameW, left: true) + "  " + pad("", 14) + "  " + pad(String(format: "%.4f", totals.pixelDensity), 9) + "  "
             + pad(String(format: "%.4f", totals.tileDensity), 8) + "  " + pad(macs(totals.denseMACs), 12) + "  " + pad(macs(totals.sparseMACs), 12))
-        lines.append(String(format: "MACs: %.4f of dense (%.1f%% saved)", totals.macFraction, totals.macsSaved * 100))
+        lines.append(String(format: "MACs: %.4f of dense (%.1f%% saved) in tiles; the pixels alone %.4f", totals.macFraction,
+                            totals.macsSaved * 100, totals.pixelMACFraction))
         if let q = quality { lines.append("quality: " + q.text) }
         return lines.joined(separator: "\n")
     }
@@ -178,10 +192,10 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     switch options.target {
     case .density(let d):
         guard d > 0, d <= 1 else { throw SparseCNNError.invalidArgument("density \(d) must be in (0, 1]") }
-        (density, masks, mode, target) = (d, try controller.masks(density: d), "density", d)
+        (density, masks, mode, target) = (d, try controller.masks(density: d, mode: options.mode), "density", d)
     case .macBudget(let f):
         guard f > 0, f <= 1 else { throw SparseCNNError.invalidArgument("MAC budget \(f) must be in (0, 1]") }
-        let r = try controller.masks(costFraction: f)
+        let r = try controller.masks(costFraction: f, mode: options.mode)
         (density, masks, mode, target) = (r.density, r.masks, "macBudget", f)
     }
 
@@ -213,21 +227,23 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     try fm.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
     func path(_ f: String) -> String { (options.outputDirectory as NSString).appendingPathComponent(f) }
     var layers: [MaskRunSummary.Layer] = []
-    var active = 0, pixels = 0, activeTiles = 0, tiles = 0, denseMACs = 0, sparseMACs = 0
+    var active = 0, pixels = 0, activeTiles = 0, tiles = 0, denseMACs = 0, sparseMACs = 0, pixelMACs = 0
     for m in masks {
         let p = m.pixelMask, t = m.tileMask
         try NPYArray.uint8(shape: [p.height, p.width], values: p.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).pixel.npy"))
         try NPYArray.uint8(shape: [t.tilesHigh, t.tilesWide], values: t.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).tile.npy"))
         try image.overlay(p, tileMask: t).writePNG(path: path("\(m.layer.name).overlay.png"))
-        let l = MaskRunSummary.Layer(name: m.layer.name, outShape: m.layer.outputShape.array, pixelDensity: p.density,
+        let l = MaskRunSummary.Layer(name: m.layer.name, outShape: m.layer.outputShape.array, tile: [t.tileHeight, t.tileWidth],
+                                     pixelDensity: p.density,
                                      tileDensity: t.density, denseMACs: m.layer.denseMACs, sparseMACs: m.layer.sparseMACs(tileMask: t),
-                                     activePixels: p.activeCount, pixels: p.bits.count, activeTiles: t.activeCount, tiles: t.bits.count,
+                                     pixelMACs: m.layer.pixelMACs(pixelMask: p), activePixels: p.activeCount, pixels: p.bits.count, activeTiles: t.activeCount, tiles: t.bits.count,
                                      threshold: m.threshold)
         layers.append(l)
         active += l.activePixels; pixels += l.pixels; activeTiles += l.activeTiles; tiles += l.tiles
-        denseMACs += l.denseMACs; sparseMACs += l.sparseMACs
+        denseMACs += l.denseMACs; sparseMACs += l.sparseMACs; pixelMACs += l.pixelMACs
     }
     let frac = denseMACs > 0 ? Double(sparseMACs) / Double(denseMACs) : 0
+    let pixelFrac = denseMACs > 0 ? Double(pixelMACs) / Double(denseMACs) : 0
     let reduce: String
     switch options.tiling.reduction {
     case .max: reduce = "max"
@@ -235,9 +251,10 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     }
     let summary = MaskRunSummary(
         network: network.name, image: imagePath, inputSize: [size.height, size.width],
-        tile: [options.tiling.tileHeight, options.tiling.tileWidth], reduce: reduce, mode: mode, target: target, density: density,
-        layers: layers,
-        totals: .init(denseMACs: denseMACs, sparseMACs: sparseMACs, macFraction: frac, macsSaved: 1 - frac,
+        tile: [options.tiling.tileHeight, options.tiling.tileWidth], reduce: reduce, mode: mode, maskMode: options.mode,
+        target: target, density: density, layers: layers,
+        totals: .init(denseMACs: denseMACs, sparseMACs: sparseMACs, pixelMACs: pixelMACs, macFraction: frac,
+                      pixelMACFraction: pixelFrac, macsSaved: 1 - frac,
                       pixelDensity: Double(active) / Double(pixels), tileDensity: Double(activeTiles) / Double(tiles)),
         quality: quality)
     let enc = JSONEncoder()

@@ -46,7 +46,7 @@ import SparseCNN
     @Test func matchingTileMaskWinsOtherTilesAreReducedAgain() throws {
         let dir = try Self.directory(pixel: Self.onePixel(5, 9), tile: (2, 2, [(1, 0)]))  // made for 8x8 tiles
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let d = MaskDirectory(path: dir)
+        let d = try MaskDirectory(path: dir)
         let same = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 8, tileWidth: 8))
         #expect(!same.reduced && active(same.tileMask) == [[1, 0]])
         let other = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
@@ -68,5 +68,33 @@ import SparseCNN
         #expect(message(onlyTiles).contains("no conv.pixel.npy to reduce again"))
         #expect(message(empty).contains("no mask for layer conv"))
         #expect(message(wrongPixels).contains("is 8x16; layer conv's output map is 16x16"))
+    }
+}
+
+/// Regional directories: their tile masks are used as they are, at the tile size of summary.json.
+@Suite struct RegionalMaskDirectoryTests {
+    @Test func regionalMasksRoundTripThroughADirectory() throws {
+        let (dir, net, image) = try MaskRunTests.setup()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/regional"
+        let s = try runMasks(MaskRunOptions(network: net, imagePath: image, target: .density(0.4), mode: .regional,
+                                            tiling: TilingPolicy(tileHeight: 4, tileWidth: 4), skipQuality: true, outputDirectory: out))
+        #expect(s.maskMode == .regional)
+        let d = try MaskDirectory(path: out)
+        let plan = try Network.load(path: net).plan(height: 16, width: 16)
+        for (l, info) in zip(s.layers, plan.convLayers) {
+            #expect(abs(Double(l.activeTiles) - 0.4 * Double(l.tiles)) <= 0.5)
+            #expect(l.pixelMACs <= l.sparseMACs)
+            #expect(l.tile == [4, 4])
+            let m = try d.masks(for: info, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+            #expect(!m.reduced && m.tileMask.activeCount == l.activeTiles)
+            // Another tile size cannot be served: the tiles were chosen, not pooled.
+            #expect(throws: SparseCNNError.self) { try d.masks(for: info, tiling: TilingPolicy(tileHeight: 2, tileWidth: 2)) }
+        }
+        // Without its .tile.npy a regional layer is an error naming the file.
+        try FileManager.default.removeItem(atPath: out + "/\(s.layers[0].name).tile.npy")
+        #expect { try d.masks(for: plan.convLayers[0], tiling: TilingPolicy(tileHeight: 4, tileWidth: 4)) } throws: { e in
+            "\(e)".contains("\(s.layers[0].name).tile.npy")
+        }
     }
 }
