@@ -30,6 +30,13 @@ public struct TimingLayer: Sendable {
         self.selection = selection
     }
 
+    /// A network's conv layer (its shapes from the plan).
+    public init(_ l: ConvLayerInfo, pixelMask: PixelMask? = nil, selection: TileSelection = .pooled) {
+        self.init(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
+                  inChannels: l.inputShape.channels, outChannels: l.outputShape.channels, residual: l.residual != nil,
+                  pixelMask: pixelMask, selection: selection)
+    }
+
     /// The tile mask at `shape` (see `selection`): by default pooled from the pixel mask with the
     /// layer's halo (SBNet `max` reduction, docs/masks.md), all ones without a pixel mask.
     public func tileMask(shape: TileShape) throws -> TileMask {

@@ -1,6 +1,8 @@
+import AcceleratorSpec
 import ArgumentParser
 import Foundation
 import SparseCNN
+import TileModel
 
 /// `sparsetile masks`: per-layer computation masks for one image through one network.
 struct MasksCommand: ParsableCommand {
@@ -37,8 +39,14 @@ struct MasksCommand: ParsableCommand {
     @Option(name: .customLong("mac-budget"), help: "Instead of --density: pick the density so sparse MACs / dense MACs is at most F, in (0, 1].")
     var macBudget: Double?
 
-    @Option(help: "Tile size HxW of the tile masks.")
-    var tile: String = "8x8"
+    @Option(name: .customLong("cycle-budget"), help: ArgumentHelp(
+        "Instead of --density: choose regional masks so that the cycle-accurate model's cycles for the whole network are at most N and within 2% of it, on the hardware configuration (--config, --tile, --tile-shapes, …). N is cycles, or P% of the dense network's cycles.",
+        discussion: "The budget goes where it keeps most importance per cycle (docs/masks.md, \"Cycle budget\"); summary.json records the budget, the model's cycles and each layer's share.",
+        valueName: "N|P%"))
+    var cycleBudget: String?
+
+    @Option(name: .customLong("latency-ms"), help: "Instead of --cycle-budget: a budget in milliseconds at the configuration's clock.")
+    var latencyMs: Double?
 
     @Option(help: "Tile reduction: max (any active pixel) or avg:T (active fraction > T).")
     var reduce: String = "max"
@@ -58,12 +66,18 @@ struct MasksCommand: ParsableCommand {
     @Option(help: "Output directory (created if missing).")
     var out: String
 
+    @OptionGroup(title: "Hardware (tile size of the masks; with a cycle budget, the configuration the model times)")
+    var hardware: ConfigOptions
+
     func validate() throws {
-        if density != nil && macBudget != nil { throw ValidationError("give either --density or --mac-budget, not both") }
+        let targets = [density != nil, macBudget != nil, cycleBudget != nil, latencyMs != nil].filter { $0 }.count
+        if targets > 1 { throw ValidationError("give one of --density, --mac-budget, --cycle-budget and --latency-ms") }
+        if let b = cycleBudget { _ = try Self.parseBudget(b) }
+        if let l = latencyMs, !(l > 0 && l.isFinite) { throw ValidationError("--latency-ms \(l) must be a positive number of milliseconds") }
         if let d = density, !(d > 0 && d <= 1) { throw ValidationError("--density \(d) must be in (0, 1]") }
         if let f = macBudget, !(f > 0 && f <= 1) { throw ValidationError("--mac-budget \(f) must be in (0, 1]") }
         if let s = inputSize { do { _ = try ImageSize(parsing: s) } catch { throw ValidationError("--input-size: \(error)") } }
-        do { _ = try ImageSize(parsing: tile) } catch { throw ValidationError("--tile: \(error)") }
+        if let t = hardware.tile { do { _ = try ImageSize(parsing: t) } catch { throw ValidationError("--tile: \(error)") } }
         do { _ = try TileReduction(parsing: reduce) } catch { throw ValidationError("--reduce: \(error)") }
         if mode == .regional && reduce != "max" {
             throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
@@ -76,14 +90,66 @@ struct MasksCommand: ParsableCommand {
         if let p = priorMask, !FileManager.default.fileExists(atPath: p) { throw ValidationError("--prior-mask \(p): file not found") }
     }
 
+    /// `N` cycles or `P%` of the dense network's cycles.
+    enum Budget { case cycles(Int), percentOfDense(Double) }
+
+    static func parseBudget(_ text: String) throws -> Budget {
+        if text.hasSuffix("%"), let p = Double(text.dropLast()), p > 0, p <= 100 { return .percentOfDense(p) }
+        if let n = Int(text), n > 0 { return .cycles(n) }
+        throw ValidationError("--cycle-budget \(text): give a positive number of cycles (e.g. 500000) or a percentage of the dense network's cycles in (0, 100] (e.g. 30%)")
+    }
+
     func run() throws {
-        let t = try ImageSize(parsing: tile)
+        let budgeted = cycleBudget != nil || latencyMs != nil
+        let usesConfig = budgeted || hardware.config != nil
+        let cfg = usesConfig ? try hardware.resolve() : nil
+        let t = try hardware.tile.map { try ImageSize(parsing: $0) } ?? cfg.map { ImageSize(height: $0.tileH, width: $0.tileW) }
+            ?? ImageSize(height: 8, width: 8)
+        var target: MaskRunOptions.Target = macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3)
+        if budgeted, let cfg {
+            let budget: Budget = try latencyMs.map { .cycles(Int(($0 * cfg.clockMHz * 1000).rounded(.down))) } ?? Self.parseBudget(cycleBudget!)
+            target = .chosen(Self.cycleBudgetChooser(budget, latencyMs: latencyMs, config: cfg))
+        }
         let options = MaskRunOptions(
             network: network, imagePath: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
-            target: macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3), mode: mode,
+            target: target, mode: budgeted ? .regional : mode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
             weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, outputDirectory: out)
         try Self.execute(options)
+    }
+
+    /// Regional masks that meet `budget` on `cfg` (`CycleBudget`), with each layer's pixel-wise
+    /// refinement, and the budget's record for summary.json.
+    static func cycleBudgetChooser(_ budget: Budget, latencyMs: Double?, config cfg: HardwareConfig) -> MaskChooser {
+        let label: Double
+        switch budget { case .cycles(let n): label = Double(n); case .percentOfDense(let p): label = p / 100 }
+        return MaskChooser(mode: { if case .cycles = budget { return "cycleBudget" } else { return "cycleBudgetFraction" } }(),
+                           target: label) { controller in
+            let layers = controller.layers.map { TimingLayer($0) }
+            let solver = CycleBudget(config: cfg, layers: layers, tiles: controller.layers.indices.map { controller.regional($0) })
+            let cycles: Int
+            switch budget {
+            case .cycles(let n): cycles = n
+            case .percentOfDense(let p): cycles = Int((Double(try solver.denseCycles()) * p / 100).rounded(.down))
+            }
+            let s = try solver.solve(budget: cycles)
+            let masks = try zip(controller.layers, s.layers).enumerated().map { i, ls in
+                let (info, l) = ls
+                let k = controller.ranked[i].activeCount(density: l.tileMask.density)
+                return LayerMasks(layer: info, pixelMask: controller.ranked[i].mask(count: k).restricted(to: l.tileMask),
+                                  tileMask: l.tileMask, threshold: controller.ranked[i].threshold(count: k))
+            }
+            let record = MaskRunSummary.Budget(
+                budgetCycles: cycles, latencyMs: latencyMs, clockMHz: cfg.clockMHz, config: cfg.contentHash,
+                modelCycles: s.cycles, ofBudget: Double(s.cycles) / Double(cycles), denseCycles: s.denseCycles,
+                minimumCycles: s.minimumCycles, importanceKept: s.importanceKept,
+                layers: s.layers.map { l in
+                    .init(name: l.name, tile: [l.tileMask.tileHeight, l.tileMask.tileWidth], tileDensity: l.tileMask.density,
+                          cycles: l.cycles, cycleShare: Double(l.cycles) / Double(max(1, s.cycles)), importanceKept: l.importanceKept,
+                          weight: l.weight)
+                })
+            return (masks, record)
+        }
     }
 
     /// Runs and prints; shared with `demo`.

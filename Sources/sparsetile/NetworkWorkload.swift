@@ -125,11 +125,7 @@ struct NetworkWorkload {
     /// Shapes and pixel masks for `sweep` and the tile-shape mapper (each configuration pools its
     /// own tile masks).
     var sweepLayers: [TimingLayer] {
-        convLayers.map { l in
-            TimingLayer(name: l.name, kernel: l.kernel, stride: l.stride, inHeight: l.inputShape.height, inWidth: l.inputShape.width,
-                       inChannels: l.inputShape.channels, outChannels: l.outputShape.channels, residual: l.residual != nil,
-                       pixelMask: pixelMasks[l.name], selection: selections[l.name] ?? .pooled)
-        }
+        convLayers.map { l in TimingLayer(l, pixelMask: pixelMasks[l.name], selection: selections[l.name] ?? .pooled) }
     }
 }
 

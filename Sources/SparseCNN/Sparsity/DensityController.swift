@@ -90,6 +90,10 @@ public struct LayerMasks: Sendable {
     public var tileMask: TileMask
     /// Importance threshold (the lowest selected value); nil when no pixel is active.
     public var threshold: Float?
+
+    public init(layer: ConvLayerInfo, pixelMask: PixelMask, tileMask: TileMask, threshold: Float?) {
+        self.layer = layer; self.pixelMask = pixelMask; self.tileMask = tileMask; self.threshold = threshold
+    }
 }
 
 /// Chooses per-layer masks from one importance map (see docs/masks.md).

@@ -3,11 +3,14 @@ import Foundation
 /// Everything `sparsetile masks` does, as a library call (the CLI parses flags into this).
 public struct MaskRunOptions: Sendable {
     /// What decides the masks' density.
-    public enum Target: Sendable, Equatable {
+    public enum Target: Sendable {
         /// The same pixel density at every conv layer.
         case density(Double)
         /// Sparse MACs / dense MACs of the whole network ≈ this fraction (at most).
         case macBudget(Double)
+        /// Masks chosen by the caller (e.g. against a cycle budget with the hardware model, which
+        /// this module does not know).
+        case chosen(MaskChooser)
     }
 
     /// `resnet18`, `srresnet`, or a path to a JSON network.
@@ -44,6 +47,20 @@ public struct MaskRunOptions: Sendable {
         self.priorMaskPath = priorMaskPath
         self.skipQuality = skipQuality
         self.outputDirectory = outputDirectory
+    }
+}
+
+/// Chooses every conv layer's masks from the run's controller (rankings at each layer's
+/// resolution): how a caller brings its own criterion into `runMasks`.
+public struct MaskChooser: Sendable {
+    /// summary.json's `mode` (e.g. `cycleBudget`) and `target`.
+    public var mode: String
+    public var target: Double
+    public var choose: @Sendable (SparsityController) throws -> (masks: [LayerMasks], budget: MaskRunSummary.Budget?)
+
+    public init(mode: String, target: Double,
+                choose: @escaping @Sendable (SparsityController) throws -> (masks: [LayerMasks], budget: MaskRunSummary.Budget?)) {
+        self.mode = mode; self.target = target; self.choose = choose
     }
 }
 
@@ -105,6 +122,53 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// A cycle budget and what the cycle-accurate model made of the chosen masks.
+    public struct Budget: Codable, Sendable, Equatable {
+        public struct Layer: Codable, Sendable, Equatable {
+            public var name: String
+            /// [tileH, tileW] the layer runs at.
+            public var tile: [Int]
+            public var tileDensity: Double
+            /// Model cycles of the layer in the network run.
+            public var cycles: Int
+            /// cycles / the network's cycles.
+            public var cycleShare: Double
+            /// Share of the layer's importance in its active tiles, 0...1.
+            public var importanceKept: Double
+            /// The layer's weight in the network's importance (its share of the dense cycles).
+            public var weight: Double
+
+            public init(name: String, tile: [Int], tileDensity: Double, cycles: Int, cycleShare: Double, importanceKept: Double,
+                        weight: Double) {
+                self.name = name; self.tile = tile; self.tileDensity = tileDensity; self.cycles = cycles
+                self.cycleShare = cycleShare; self.importanceKept = importanceKept; self.weight = weight
+            }
+        }
+        public var budgetCycles: Int
+        /// Set when the budget was given in milliseconds.
+        public var latencyMs: Double?
+        public var clockMHz: Double
+        /// Content hash of the hardware configuration.
+        public var config: String
+        public var modelCycles: Int
+        /// modelCycles / budgetCycles (at most 1).
+        public var ofBudget: Double
+        /// Every tile active, each layer at its best shape.
+        public var denseCycles: Int
+        /// No tile active: the least any masks give.
+        public var minimumCycles: Int
+        /// Σ weight × importanceKept over the layers, 0...1.
+        public var importanceKept: Double
+        public var layers: [Layer]
+
+        public init(budgetCycles: Int, latencyMs: Double?, clockMHz: Double, config: String, modelCycles: Int, ofBudget: Double,
+                    denseCycles: Int, minimumCycles: Int, importanceKept: Double, layers: [Layer]) {
+            self.budgetCycles = budgetCycles; self.latencyMs = latencyMs; self.clockMHz = clockMHz; self.config = config
+            self.modelCycles = modelCycles; self.ofBudget = ofBudget; self.denseCycles = denseCycles
+            self.minimumCycles = minimumCycles; self.importanceKept = importanceKept; self.layers = layers
+        }
+    }
+
     public var network: String
     public var image: String
     /// [H, W] the network ran at.
@@ -123,6 +187,8 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public var layers: [Layer]
     public var totals: Totals
     public var quality: Quality?
+    /// Set in cycle-budget mode.
+    public var budget: Budget?
 
     /// The aligned text table printed by the CLI.
     public func table() -> String {
@@ -189,6 +255,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     progress("choosing masks for \(convs.count) conv layers")
     let controller = SparsityController(layers: convs, map: map, tiling: options.tiling)
     let density: Double, masks: [LayerMasks], mode: String, target: Double
+    var budget: MaskRunSummary.Budget?
     switch options.target {
     case .density(let d):
         guard d > 0, d <= 1 else { throw SparseCNNError.invalidArgument("density \(d) must be in (0, 1]") }
@@ -197,6 +264,15 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         guard f > 0, f <= 1 else { throw SparseCNNError.invalidArgument("MAC budget \(f) must be in (0, 1]") }
         let r = try controller.masks(costFraction: f, mode: options.mode)
         (density, masks, mode, target) = (r.density, r.masks, "macBudget", f)
+    case .chosen(let chooser):
+        let r = try chooser.choose(controller)
+        guard r.masks.map(\.layer.name) == convs.map(\.name) else {
+            throw SparseCNNError.invalidArgument("internal: the mask chooser returned masks for other layers than the network's")
+        }
+        let tiles = r.masks.reduce(0) { $0 + $1.tileMask.bits.count }
+        (density, masks, mode, target) = (Double(r.masks.reduce(0) { $0 + $1.tileMask.activeCount }) / Double(max(1, tiles)),
+                                          r.masks, chooser.mode, chooser.target)
+        budget = r.budget
     }
 
     // Quality.
@@ -256,7 +332,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         totals: .init(denseMACs: denseMACs, sparseMACs: sparseMACs, pixelMACs: pixelMACs, macFraction: frac,
                       pixelMACFraction: pixelFrac, macsSaved: 1 - frac,
                       pixelDensity: Double(active) / Double(pixels), tileDensity: Double(activeTiles) / Double(tiles)),
-        quality: quality)
+        quality: quality, budget: budget)
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import TileModel
+
+/// `CycleBudget`: regional masks whose network cycles meet a budget on the model.
+@Suite struct CycleBudgetTests {
+    /// A small SRResNet-like chain on 32x32 maps with an importance map that has a bright corner.
+    static func workload() throws -> (layers: [TimingLayer], tiles: [RegionalTiles]) {
+        let plan = try Network.srresnet().plan(height: 32, width: 32)
+        var g = SplitMix64(seed: 21)
+        let map = try ImportanceMap(height: 32, width: 32, values: (0..<1024).map { i in
+            Float(g.nextUnit()) + ((i / 32 < 12 && i % 32 < 12) ? 4 : 0)
+        })
+        let c = SparsityController(layers: plan.convLayers, map: map, tiling: TilingPolicy())
+        return (plan.convLayers.map { TimingLayer($0) }, plan.convLayers.indices.map { c.regional($0) })
+    }
+
+    /// The network's cycles with `masks`, counted independently of the solver: each layer as a
+    /// job with its tile mask, linked back to back with weight handoff, simulated by the model.
+    static func simulatedCycles(_ layers: [TimingLayer], _ masks: [TileMask], config: HardwareConfig) throws -> Int {
+        let jobs = try zip(layers, masks).map { l, m in
+            try l.job(config: config, shape: TileShape(height: m.tileHeight, width: m.tileWidth)).with(tileMask: m)
+        }
+        let model = TileModel(config: config)
+        return try WeightHandoff.linked(jobs, config: config).reduce(0) { $0 + (try model.simulate($1, mode: .fast, outputs: false, dense: false).stats.cycles) }
+    }
+
+    @Test(arguments: [0.3, 0.5, 0.7])
+    func meetsTheBudgetWithinTwoPercent(fraction: Double) throws {
+        let config = HardwareConfig.default
+        let (layers, tiles) = try Self.workload()
+        let solver = CycleBudget(config: config, layers: layers, tiles: tiles, jobs: 2)
+        let dense = try solver.denseCycles()
+        let budget = Int(Double(dense) * fraction)
+        let s = try solver.solve(budget: budget)
+        #expect(s.cycles <= budget)
+        #expect(Double(s.cycles) >= 0.98 * Double(budget), "\(s.cycles) of \(budget)")
+        #expect(try Self.simulatedCycles(layers, s.layers.map(\.tileMask), config: config) == s.cycles)
+        #expect(s.layers.map(\.cycles).reduce(0, +) == s.cycles)
+        #expect(s.importanceKept > 0 && s.importanceKept < 1)
+        // Not one density for all: the bright corner is kept first, and the layers differ.
+        #expect(Set(s.layers.map { ($0.tileMask.density * 1000).rounded() }).count > 1)
+    }
+
+    @Test func moreBudgetKeepsMoreImportance() throws {
+        let (layers, tiles) = try Self.workload()
+        let solver = CycleBudget(config: .default, layers: layers, tiles: tiles, jobs: 2)
+        let dense = try solver.denseCycles()
+        let kept = try [0.3, 0.6, 0.9].map { try solver.solve(budget: Int(Double(dense) * $0)).importanceKept }
+        #expect(kept[0] < kept[1] && kept[1] < kept[2])
+    }
+
+    @Test func impossibleAndGenerousBudgets() throws {
+        let (layers, tiles) = try Self.workload()
+        let solver = CycleBudget(config: .default, layers: layers, tiles: tiles, jobs: 2)
+        // Below the cycles of empty masks: an error that names the minimum.
+        let empty = layers.indices.map { i in
+            TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: 8, tileWidth: 8, repeating: false)
+        }
+        let minimum = try Self.simulatedCycles(layers, empty, config: .default)
+        #expect { try solver.solve(budget: minimum / 2) } throws: { "\($0)".contains("cannot be met") }
+        // At or above dense: every tile.
+        let all = try solver.solve(budget: 2 * solver.denseCycles())
+        #expect(all.layers.allSatisfy { $0.tileMask.activeCount == $0.tileMask.bits.count })
+        #expect(abs(all.importanceKept - 1) < 1e-9)
+    }
+}
