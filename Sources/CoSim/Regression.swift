@@ -38,7 +38,7 @@ public enum MaskKind: Hashable, Sendable, CustomStringConvertible {
     /// The tile mask of a `mapHeight × mapWidth` output in `tileH × tileW` tiles.
     public func tileMask(mapHeight: Int, mapWidth: Int, tileH: Int, tileW: Int, seed: UInt64) throws -> TileMask {
         if case .image(let d) = self {
-            let map = try BundledImportance.map.resampled(height: mapHeight, width: mapWidth)
+            let map = BundledImportance.map.resampled(height: mapHeight, width: mapWidth)
             let sorted = map.values.sorted(by: >)
             let k = max(1, Int((Double(sorted.count) * d).rounded()))
             let threshold = sorted[min(k, sorted.count) - 1]

@@ -106,6 +106,73 @@ public struct CycleBudget: Sendable {
         return solution
     }
 
+    /// What the model and the importance measure make of any tile masks (one per layer, each at
+    /// a shape of the configuration): the solution they would be for `budget`.
+    public func evaluate(_ masks: [TileMask], budget: Int) throws -> Solution {
+        let cycles = try layerCycles(masks)
+        let shapes = masks.map { TileShape(height: $0.tileHeight, width: $0.tileWidth) }
+        let full = try layerCycles(shapes.indices.map { i in
+            TileMask(mapHeight: masks[i].mapHeight, mapWidth: masks[i].mapWidth, tileHeight: shapes[i].height,
+                     tileWidth: shapes[i].width, repeating: true)
+        })
+        let empty = try layerCycles(shapes.indices.map { i in
+            TileMask(mapHeight: masks[i].mapHeight, mapWidth: masks[i].mapWidth, tileHeight: shapes[i].height,
+                     tileWidth: shapes[i].width, repeating: false)
+        })
+        let total = Double(max(1, full.reduce(0, +)))
+        let out = masks.indices.map { i in
+            Layer(name: layers[i].name, tileMask: masks[i], cycles: cycles[i],
+                  importanceKept: zip(masks[i].bits, shares(i, shape: shapes[i])).reduce(0) { $0 + ($1.0 ? $1.1 : 0) },
+                  weight: Double(full[i]) / total)
+        }
+        return Solution(layers: out, cycles: cycles.reduce(0, +), denseCycles: try denseCycles(),
+                        minimumCycles: empty.reduce(0, +), budget: budget)
+    }
+
+    /// Pixel mode's answer to a budget: the largest single pixel density whose masks — pooled
+    /// with the halo at the shape the mapper picks, as `simulate` runs pixel masks — fit it,
+    /// by bisection on the density (20 steps; the cycles grow with it because the masks nest).
+    /// `pixelMasks(d)` gives every layer's pixel mask of density d.
+    public func solvePixel(budget: Int, pixelMasks: (Double) throws -> [PixelMask]) throws -> (density: Double, pixelMasks: [PixelMask], solution: Solution) {
+        let model = TileModel(config: config)
+        func tiles(_ d: Double) throws -> ([PixelMask], [TileMask]) {
+            let p = try pixelMasks(d)
+            let m = try ParallelWork.map(layers.count, jobs: jobs) { i -> TileMask in
+                var l = layers[i]
+                l.pixelMask = p[i]
+                l.selection = .pooled
+                return try l.tileMask(shape: model.bestShape(for: l))
+            }
+            return (p, m)
+        }
+        var lo = 0.0, hi = 1.0
+        var best: (Double, [PixelMask], [TileMask])?
+        let whole = try tiles(1)
+        if try layerCycles(whole.1).reduce(0, +) <= budget { return (1, whole.0, try evaluate(whole.1, budget: budget)) }
+        for _ in 0..<20 {
+            let mid = (lo + hi) / 2
+            let t = try tiles(mid)
+            if try layerCycles(t.1).reduce(0, +) <= budget { lo = mid; best = (mid, t.0, t.1) } else { hi = mid }
+        }
+        guard let (d, p, m) = best else {
+            throw AcceleratorSpecError.invalidConfig("a budget of \(budget) cycles cannot be met by pixel masks: even pixel density \(hi) takes more")
+        }
+        return (d, p, try evaluate(m, budget: budget))
+    }
+
+    /// Layer `i`'s tiles at `shape`, each with its share of the layer's importance (summing to 1).
+    func shares(_ i: Int, shape: TileShape) -> [Double] {
+        let score = tiles[i].scores(tileHeight: shape.height, tileWidth: shape.width)
+        let m = TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: shape.height,
+                         tileWidth: shape.width, repeating: false)
+        let mass = score.indices.map { t -> Double in
+            let r = m.pixelRange(ty: t / m.tilesWide, tx: t % m.tilesWide)
+            return score[t] * Double(r.rows.count * r.cols.count)
+        }
+        let total = mass.reduce(0, +)
+        return total > 0 ? mass.map { $0 / total } : Array(repeating: 1 / Double(mass.count), count: mass.count)
+    }
+
     /// Each layer's best shape with its regional tiles at `densities`.
     func shapesAt(densities: [Double]) throws -> [TileShape] {
         let model = TileModel(config: config)
@@ -151,14 +218,7 @@ public struct CycleBudget: Sendable {
         var shares: [[Double]] = []
         for i in 0..<n {
             let s = shapes[i]
-            let score = tiles[i].scores(tileHeight: s.height, tileWidth: s.width)
-            let m = empty[i]
-            var mass = score.indices.map { t -> Double in
-                let r = m.pixelRange(ty: t / m.tilesWide, tx: t % m.tilesWide)
-                return score[t] * Double(r.rows.count * r.cols.count)
-            }
-            let total = mass.reduce(0, +)
-            mass = total > 0 ? mass.map { $0 / total } : Array(repeating: 1 / Double(mass.count), count: mass.count)
+            let mass = self.shares(i, shape: s)
             shares.append(mass)
             let perTile = max(1e-9, Double(fullCycles[i] - emptyCycles[i]) / Double(mass.count))
             let rank = tiles[i].ranking(tileHeight: s.height, tileWidth: s.width)

@@ -101,55 +101,95 @@ struct MasksCommand: ParsableCommand {
 
     func run() throws {
         let budgeted = cycleBudget != nil || latencyMs != nil
-        let usesConfig = budgeted || hardware.config != nil
-        let cfg = usesConfig ? try hardware.resolve() : nil
-        let t = try hardware.tile.map { try ImageSize(parsing: $0) } ?? cfg.map { ImageSize(height: $0.tileH, width: $0.tileW) }
-            ?? ImageSize(height: 8, width: 8)
+        let cfg = try hardware.resolve()
+        let t = try hardware.tile.map { try ImageSize(parsing: $0) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)
         var target: MaskRunOptions.Target = macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3)
-        if budgeted, let cfg {
+        if budgeted {
             let budget: Budget = try latencyMs.map { .cycles(Int(($0 * cfg.clockMHz * 1000).rounded(.down))) } ?? Self.parseBudget(cycleBudget!)
-            target = .chosen(Self.cycleBudgetChooser(budget, latencyMs: latencyMs, config: cfg))
+            target = .chosen(Self.cycleBudgetChooser(budget, mode: mode, latencyMs: latencyMs, config: cfg))
         }
+        // Regional masks are shown beside pixel masks of the same model cycles (docs/masks.md).
+        let comparison = mode == .regional && !skipQuality ? Self.pixelAtSameCycles(config: cfg) : nil
         let options = MaskRunOptions(
             network: network, imagePath: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
-            target: target, mode: budgeted ? .regional : mode,
+            target: target, mode: mode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
-            weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, outputDirectory: out)
+            weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, comparison: comparison,
+            outputDirectory: out)
         try Self.execute(options)
     }
 
-    /// Regional masks that meet `budget` on `cfg` (`CycleBudget`), with each layer's pixel-wise
-    /// refinement, and the budget's record for summary.json.
-    static func cycleBudgetChooser(_ budget: Budget, latencyMs: Double?, config cfg: HardwareConfig) -> MaskChooser {
+    /// The solver over the controller's layers on `cfg`.
+    static func solver(_ controller: SparsityController, config cfg: HardwareConfig) -> CycleBudget {
+        CycleBudget(config: cfg, layers: controller.layers.map { TimingLayer($0) },
+                    tiles: controller.layers.indices.map { controller.regional($0) })
+    }
+
+    /// Masks that meet `budget` on `cfg`: regional (`CycleBudget.solve`, each layer's pixel mask its
+    /// refinement inside the chosen tiles) or pixel (`CycleBudget.solvePixel`: one pixel density
+    /// for all), with the budget's record for summary.json.
+    static func cycleBudgetChooser(_ budget: Budget, mode: MaskMode, latencyMs: Double?, config cfg: HardwareConfig) -> MaskChooser {
         let label: Double
         switch budget { case .cycles(let n): label = Double(n); case .percentOfDense(let p): label = p / 100 }
         return MaskChooser(mode: { if case .cycles = budget { return "cycleBudget" } else { return "cycleBudgetFraction" } }(),
                            target: label) { controller in
-            let layers = controller.layers.map { TimingLayer($0) }
-            let solver = CycleBudget(config: cfg, layers: layers, tiles: controller.layers.indices.map { controller.regional($0) })
+            let solver = Self.solver(controller, config: cfg)
             let cycles: Int
             switch budget {
             case .cycles(let n): cycles = n
             case .percentOfDense(let p): cycles = Int((Double(try solver.denseCycles()) * p / 100).rounded(.down))
             }
-            let s = try solver.solve(budget: cycles)
-            let masks = try zip(controller.layers, s.layers).enumerated().map { i, ls in
-                let (info, l) = ls
-                let k = controller.ranked[i].activeCount(density: l.tileMask.density)
-                return LayerMasks(layer: info, pixelMask: controller.ranked[i].mask(count: k).restricted(to: l.tileMask),
-                                  tileMask: l.tileMask, threshold: controller.ranked[i].threshold(count: k))
+            switch mode {
+            case .regional:
+                let s = try solver.solve(budget: cycles)
+                return (try refined(controller, s), record(s, latencyMs: latencyMs, config: cfg))
+            case .pixel:
+                let r = try solver.solvePixel(budget: cycles) { d in try controller.masks(density: d).map(\.pixelMask) }
+                return (try pixelMasks(controller, r.pixelMasks, r.solution), record(r.solution, latencyMs: latencyMs, config: cfg))
             }
-            let record = MaskRunSummary.Budget(
-                budgetCycles: cycles, latencyMs: latencyMs, clockMHz: cfg.clockMHz, config: cfg.contentHash,
-                modelCycles: s.cycles, ofBudget: Double(s.cycles) / Double(cycles), denseCycles: s.denseCycles,
-                minimumCycles: s.minimumCycles, importanceKept: s.importanceKept,
-                layers: s.layers.map { l in
-                    .init(name: l.name, tile: [l.tileMask.tileHeight, l.tileMask.tileWidth], tileDensity: l.tileMask.density,
-                          cycles: l.cycles, cycleShare: Double(l.cycles) / Double(max(1, s.cycles)), importanceKept: l.importanceKept,
-                          weight: l.weight)
-                })
-            return (masks, record)
         }
+    }
+
+    /// Pixel masks at the model cycles of the run's own masks (each at its own tile shape).
+    static func pixelAtSameCycles(config cfg: HardwareConfig) -> MaskComparison {
+        MaskComparison(label: "pixel mode at the same cycles") { controller, own in
+            let solver = Self.solver(controller, config: cfg)
+            let cycles = try solver.evaluate(own.map(\.tileMask), budget: 0).cycles
+            let r = try solver.solvePixel(budget: cycles) { d in try controller.masks(density: d).map(\.pixelMask) }
+            return (try pixelMasks(controller, r.pixelMasks, r.solution), r.density, record(r.solution, latencyMs: nil, config: cfg))
+        }
+    }
+
+    /// Regional solution → masks: each layer's pixel mask the pixel ranking at its tile density,
+    /// restricted to its tiles.
+    static func refined(_ controller: SparsityController, _ s: CycleBudget.Solution) throws -> [LayerMasks] {
+        zip(controller.layers, s.layers).enumerated().map { i, ls in
+            let (info, l) = ls
+            let k = controller.ranked[i].activeCount(density: l.tileMask.density)
+            return LayerMasks(layer: info, pixelMask: controller.ranked[i].mask(count: k).restricted(to: l.tileMask),
+                              tileMask: l.tileMask, threshold: controller.ranked[i].threshold(count: k))
+        }
+    }
+
+    /// Pixel solution → masks.
+    static func pixelMasks(_ controller: SparsityController, _ pixels: [PixelMask], _ s: CycleBudget.Solution) throws -> [LayerMasks] {
+        controller.layers.indices.map { i in
+            LayerMasks(layer: controller.layers[i], pixelMask: pixels[i], tileMask: s.layers[i].tileMask,
+                       threshold: controller.ranked[i].threshold(count: pixels[i].activeCount))
+        }
+    }
+
+    /// summary.json's record of a solution.
+    static func record(_ s: CycleBudget.Solution, latencyMs: Double?, config cfg: HardwareConfig) -> MaskRunSummary.Budget {
+        MaskRunSummary.Budget(
+            budgetCycles: s.budget, latencyMs: latencyMs, clockMHz: cfg.clockMHz, config: cfg.contentHash,
+            modelCycles: s.cycles, ofBudget: Double(s.cycles) / Double(max(1, s.budget)), denseCycles: s.denseCycles,
+            minimumCycles: s.minimumCycles, importanceKept: s.importanceKept,
+            layers: s.layers.map { l in
+                .init(name: l.name, tile: [l.tileMask.tileHeight, l.tileMask.tileWidth], tileDensity: l.tileMask.density,
+                      cycles: l.cycles, cycleShare: Double(l.cycles) / Double(max(1, s.cycles)), importanceKept: l.importanceKept,
+                      weight: l.weight)
+            })
     }
 
     /// Runs and prints; shared with `demo`.

@@ -64,4 +64,32 @@ import TileModel
         #expect(all.layers.allSatisfy { $0.tileMask.activeCount == $0.tileMask.bits.count })
         #expect(abs(all.importanceKept - 1) < 1e-9)
     }
+
+    /// Pixel mode's answer: one pixel density for all, pooled at the mapper's shapes, fitting the
+    /// budget; `evaluate` counts any masks as the model does.
+    @Test func pixelModeMeetsTheBudgetWithOneDensity() throws {
+        let config = HardwareConfig.default
+        let (layers, tiles) = try Self.workload()
+        let plan = try Network.srresnet().plan(height: 32, width: 32)
+        let c = SparsityController(layers: plan.convLayers, map: tiles[0].map, tiling: TilingPolicy())
+        let solver = CycleBudget(config: config, layers: layers, tiles: tiles, jobs: 2)
+        let budget = try solver.denseCycles() / 2
+        let r = try solver.solvePixel(budget: budget) { d in try c.masks(density: d).map(\.pixelMask) }
+        #expect(r.solution.cycles <= budget)
+        #expect(r.density > 0 && r.density < 1)
+        for (p, l) in zip(r.pixelMasks, plan.convLayers) {
+            #expect(abs(Double(p.activeCount) - r.density * Double(p.bits.count)) <= 0.5, "\(l.name)")
+        }
+        let masks = r.solution.layers.map(\.tileMask)
+        #expect(try Self.simulatedCycles(layers, masks, config: config) == r.solution.cycles)
+        #expect(try solver.evaluate(masks, budget: budget).cycles == r.solution.cycles)
+        // A denser pixel mask would not have fitted.
+        let denser = try c.masks(density: min(1, r.density * 1.1)).map(\.pixelMask)
+        let model = TileModel(config: config)
+        let denserMasks = try zip(layers, denser).map { l, p in
+            var l = l; l.pixelMask = p
+            return try l.tileMask(shape: model.bestShape(for: l))
+        }
+        #expect(try Self.simulatedCycles(layers, denserMasks, config: config) > budget)
+    }
 }

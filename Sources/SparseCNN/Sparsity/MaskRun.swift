@@ -31,11 +31,15 @@ public struct MaskRunOptions: Sendable {
     public var priorMaskPath: String?
     /// Skip the int8 dense/sparse runs (no quality figure; much faster).
     public var skipQuality: Bool
+    /// Masks chosen another way, reported beside (MACs, quality and the comparison's own record).
+    public var comparison: MaskComparison?
     public var outputDirectory: String
 
     public init(network: String, imagePath: String? = nil, inputSize: ImageSize? = nil, target: Target = .density(0.3),
                 mode: MaskMode = .pixel, tiling: TilingPolicy = TilingPolicy(), weightsDirectory: String? = nil, seed: UInt64 = 0,
-                priorMaskPath: String? = nil, skipQuality: Bool = false, outputDirectory: String) {
+                priorMaskPath: String? = nil, skipQuality: Bool = false, comparison: MaskComparison? = nil,
+                outputDirectory: String) {
+        self.comparison = comparison
         self.network = network
         self.imagePath = imagePath
         self.inputSize = inputSize
@@ -61,6 +65,18 @@ public struct MaskChooser: Sendable {
     public init(mode: String, target: Double,
                 choose: @escaping @Sendable (SparsityController) throws -> (masks: [LayerMasks], budget: MaskRunSummary.Budget?)) {
         self.mode = mode; self.target = target; self.choose = choose
+    }
+}
+
+/// Chooses a second set of masks, given the controller and the run's own masks, to report beside
+/// them (e.g. pixel masks at the cycles of regional ones).
+public struct MaskComparison: Sendable {
+    public var label: String
+    public var choose: @Sendable (SparsityController, [LayerMasks]) throws -> (masks: [LayerMasks], density: Double, budget: MaskRunSummary.Budget?)
+
+    public init(label: String,
+                choose: @escaping @Sendable (SparsityController, [LayerMasks]) throws -> (masks: [LayerMasks], density: Double, budget: MaskRunSummary.Budget?)) {
+        self.label = label; self.choose = choose
     }
 }
 
@@ -189,6 +205,24 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public var quality: Quality?
     /// Set in cycle-budget mode.
     public var budget: Budget?
+    /// The same image under masks chosen another way, for comparison (`MaskRunOptions.comparison`).
+    public var comparison: Comparison?
+
+    /// Masks chosen another way, reported beside the run's own.
+    public struct Comparison: Codable, Sendable, Equatable {
+        /// What they are, e.g. "pixel mode at the same cycles".
+        public var label: String
+        /// The density that chose them (pixel density in pixel mode).
+        public var density: Double
+        public var pixelDensity: Double
+        public var tileDensity: Double
+        /// Tile MACs and pixel MACs over dense.
+        public var macFraction: Double
+        public var pixelMACFraction: Double
+        public var quality: Quality?
+        /// Model cycles of these masks, when the comparison was made on the hardware model.
+        public var budget: Budget?
+    }
 
     /// The aligned text table printed by the CLI.
     public func table() -> String {
@@ -210,6 +244,13 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
         lines.append(String(format: "MACs: %.4f of dense (%.1f%% saved) in tiles; the pixels alone %.4f", totals.macFraction,
                             totals.macsSaved * 100, totals.pixelMACFraction))
         if let q = quality { lines.append("quality: " + q.text) }
+        if let c = comparison {
+            var line = String(format: "%@: density %.4f, tile MACs %.4f of dense, the pixels alone %.4f", c.label as NSString,
+                              c.density, c.macFraction, c.pixelMACFraction)
+            if let b = c.budget { line += ", \(b.modelCycles) cycles" }
+            if let q = c.quality { line += "; " + q.text }
+            lines.append(line)
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -275,8 +316,16 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         budget = r.budget
     }
 
+    // The same image under masks chosen another way (e.g. pixel mode at the same cycles).
+    var compared: (label: String, masks: [LayerMasks], density: Double, budget: MaskRunSummary.Budget?)?
+    if let c = options.comparison {
+        progress("choosing masks for the comparison: \(c.label)")
+        let r = try c.choose(controller, masks)
+        compared = (c.label, r.masks, r.density, r.budget)
+    }
+
     // Quality.
-    var quality: MaskRunSummary.Quality?
+    var quality: MaskRunSummary.Quality?, comparedQuality: MaskRunSummary.Quality?
     if !options.skipQuality {
         let params = try options.weightsDirectory.map { try NetworkParameters.load(network, directory: $0) }
             ?? NetworkParameters.heInit(network, seed: options.seed)
@@ -284,18 +333,22 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         progress("int8 dense run")
         let dense = try q.run(input, record: false) { progress("  dense \($0)") }
-        progress("int8 sparse run")
-        let tileMasks = Dictionary(uniqueKeysWithValues: masks.map { ($0.layer.name, $0.tileMask) })
-        let sparse = try q.run(input, tileMasks: tileMasks, record: false) { progress("  sparse \($0)") }
-        switch (dense.output, sparse.output) {
-        case (.map(let a, _), .map(let b, _)):
-            let p = try OutputQuality.psnr(reference: a, test: b)
-            quality = .init(metric: "psnr", psnrDB: p, identical: p == nil)
-        case (.vector(let a), .vector(let b)):
-            let ta = OutputQuality.top1(a), tb = OutputQuality.top1(b)
-            quality = .init(metric: "top1", psnrDB: nil, identical: a == b, top1Dense: ta, top1Sparse: tb, top1Agrees: ta == tb)
-        default: break
+        func measure(_ masks: [LayerMasks], _ what: String) throws -> MaskRunSummary.Quality? {
+            progress("int8 sparse run\(what)")
+            let tileMasks = Dictionary(uniqueKeysWithValues: masks.map { ($0.layer.name, $0.tileMask) })
+            let sparse = try q.run(input, tileMasks: tileMasks, record: false) { progress("  sparse \($0)") }
+            switch (dense.output, sparse.output) {
+            case (.map(let a, _), .map(let b, _)):
+                let p = try OutputQuality.psnr(reference: a, test: b)
+                return .init(metric: "psnr", psnrDB: p, identical: p == nil)
+            case (.vector(let a), .vector(let b)):
+                let ta = OutputQuality.top1(a), tb = OutputQuality.top1(b)
+                return .init(metric: "top1", psnrDB: nil, identical: a == b, top1Dense: ta, top1Sparse: tb, top1Agrees: ta == tb)
+            default: return nil
+            }
         }
+        quality = try measure(masks, "")
+        if let c = compared { comparedQuality = try measure(c.masks, " (\(c.label))") }
     }
 
     // Files.
@@ -332,7 +385,18 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         totals: .init(denseMACs: denseMACs, sparseMACs: sparseMACs, pixelMACs: pixelMACs, macFraction: frac,
                       pixelMACFraction: pixelFrac, macsSaved: 1 - frac,
                       pixelDensity: Double(active) / Double(pixels), tileDensity: Double(activeTiles) / Double(tiles)),
-        quality: quality, budget: budget)
+        quality: quality, budget: budget,
+        comparison: compared.map { c in
+            let pixels = c.masks.reduce(0) { $0 + $1.pixelMask.bits.count }, tiles = c.masks.reduce(0) { $0 + $1.tileMask.bits.count }
+            let dense = Double(max(1, denseMACs))
+            return MaskRunSummary.Comparison(
+                label: c.label, density: c.density,
+                pixelDensity: Double(c.masks.reduce(0) { $0 + $1.pixelMask.activeCount }) / Double(max(1, pixels)),
+                tileDensity: Double(c.masks.reduce(0) { $0 + $1.tileMask.activeCount }) / Double(max(1, tiles)),
+                macFraction: Double(c.masks.reduce(0) { $0 + $1.layer.sparseMACs(tileMask: $1.tileMask) }) / dense,
+                pixelMACFraction: Double(c.masks.reduce(0) { $0 + $1.layer.pixelMACs(pixelMask: $1.pixelMask) }) / dense,
+                quality: comparedQuality, budget: c.budget)
+        })
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))
