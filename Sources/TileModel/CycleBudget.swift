@@ -269,3 +269,93 @@ public struct CycleBudget: Sendable {
                         minimumCycles: minimum, budget: budget)
     }
 }
+
+// The greedy order as a threshold, for the online controller (docs/masks.md "Online"): a tile is
+// active when its weighted importance share per marginal cycle reaches λ. The solver's prefix is
+// exactly such a set (λ = the last key taken); on a new frame the same λ gives the tiles that the
+// same price of importance buys there.
+extension CycleBudget {
+    /// What tiles cost and weigh at fixed shapes: the configuration's, not the frame's.
+    public struct Pricing: Sendable {
+        public var shapes: [TileShape]
+        /// Marginal cycles per tile of each layer.
+        public var perTileCycles: [Double]
+        /// Each layer's share of the dense cycles at these shapes.
+        public var weights: [Double]
+        /// Each layer's cycles with no tile active.
+        public var emptyCycles: [Int]
+    }
+
+    /// The pricing at `shapes` (one per layer).
+    public func pricing(shapes: [TileShape]) throws -> Pricing {
+        func uniform(_ v: Bool) -> [TileMask] {
+            shapes.indices.map { i in
+                TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: shapes[i].height,
+                         tileWidth: shapes[i].width, repeating: v)
+            }
+        }
+        let full = try layerCycles(uniform(true)), empty = try layerCycles(uniform(false))
+        let total = Double(max(1, full.reduce(0, +)))
+        return Pricing(shapes: shapes,
+                       perTileCycles: shapes.indices.map { i in
+                           max(1e-9, Double(full[i] - empty[i]) / Double(tiles[i].tileCount(tileHeight: shapes[i].height, tileWidth: shapes[i].width)))
+                       },
+                       weights: full.map { Double($0) / total }, emptyCycles: empty)
+    }
+
+    /// Each layer's tiles' keys (weighted importance share per marginal cycle) under `pricing`.
+    public func keys(_ pricing: Pricing) -> [[Double]] {
+        layers.indices.map { i in
+            shares(i, shape: pricing.shapes[i]).map { pricing.weights[i] * $0 / pricing.perTileCycles[i] }
+        }
+    }
+
+    /// The tiles whose key is at least `threshold`.
+    public func masks(threshold: Double, pricing: Pricing) throws -> [TileMask] {
+        try zip(layers.indices, keys(pricing)).map { i, k in
+            try TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: pricing.shapes[i].height,
+                         tileWidth: pricing.shapes[i].width, bits: k.map { $0 >= threshold })
+        }
+    }
+
+    /// The tiles taken in key order, best first, each one that keeps the linear estimate of their
+    /// cycles (each layer's empty cycles plus its marginal cycles per active tile) within
+    /// `estimate`; and the key of the last tile taken (nil when none).
+    public func masks(estimatedCycles estimate: Double, pricing: Pricing) throws -> (masks: [TileMask], key: Double?) {
+        let k = keys(pricing)
+        var order: [(layer: Int, tile: Int, key: Double)] = []
+        for (i, ks) in k.enumerated() { for (t, key) in ks.enumerated() { order.append((i, t, key)) } }
+        order.sort { $0.key != $1.key ? $0.key > $1.key : ($0.layer, $0.tile) < ($1.layer, $1.tile) }
+        var bits = k.map { [Bool](repeating: false, count: $0.count) }
+        var est = Double(pricing.emptyCycles.reduce(0, +))
+        var last: Double?
+        for c in order {
+            let cost = pricing.perTileCycles[c.layer]
+            // (a tile that does not fit is skipped, not the end: a 7×7 map's one tile is a whole layer)
+            if est + cost > estimate { continue }
+            est += cost
+            bits[c.layer][c.tile] = true
+            last = c.key
+        }
+        let masks = try layers.indices.map { i in
+            try TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: pricing.shapes[i].height,
+                         tileWidth: pricing.shapes[i].width, bits: bits[i])
+        }
+        return (masks, last)
+    }
+
+    /// The linear estimate of `masks`' cycles under `pricing`.
+    public func estimatedCycles(_ masks: [TileMask], pricing: Pricing) -> Double {
+        zip(masks.indices, masks).reduce(Double(pricing.emptyCycles.reduce(0, +))) { $0 + Double($1.1.activeCount) * pricing.perTileCycles[$1.0] }
+    }
+
+    /// The smallest key among the active tiles of `masks` (each at its pricing shape): the
+    /// threshold that selects at least them; nil when no tile is active.
+    public func threshold(of masks: [TileMask], pricing: Pricing) -> Double? {
+        var t: Double?
+        for (m, k) in zip(masks, keys(pricing)) {
+            for (on, key) in zip(m.bits, k) where on { t = min(t ?? key, key) }
+        }
+        return t
+    }
+}

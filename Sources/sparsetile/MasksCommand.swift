@@ -12,12 +12,17 @@ struct MasksCommand: ParsableCommand {
         discussion: """
         Runs the image through the network, computes a per-pixel importance map (local gradient energy of the input, see docs/masks.md), and for every conv layer picks the pixels to compute: the same density at every layer (--density) or the density that makes the network's sparse MACs a fraction of dense (--mac-budget). Pixel masks are pooled into tile masks (SBNet reduce_mask, halo (K-1)/2). The int8 network then runs dense and tile-sparse, and the output quality (SRResNet: PSNR; ResNet-18: top-1 agreement) is reported beside the MACs saved.
 
-        Writes into --out: <layer>.pixel.npy (uint8 0/1, HxW), <layer>.tile.npy (uint8 0/1, tiles-high x tiles-wide), <layer>.overlay.png and summary.json.
+        --mode regional chooses whole tiles by the importance around them (--density is then the tile density) and, with quality, reports pixel mode at the same model cycles beside it. --cycle-budget N|P% (or --latency-ms X) chooses masks whose model cycles for the whole network, on the hardware configuration given by --config/--tile/--tile-shapes/..., are at most the budget and within 2% of it; --online --frames F holds such a budget over a sequence of frames (docs/masks.md).
+
+        Writes into --out: <layer>.pixel.npy (uint8 0/1, HxW), <layer>.tile.npy (uint8 0/1, tiles-high x tiles-wide), <layer>.overlay.png and summary.json (--online: online.json and online.csv).
 
         Examples:
           sparsetile masks --network srresnet --input-size 64x64 --density 0.3 --out out/sr
           sparsetile masks --network resnet18 --image photo.png --mac-budget 0.5 --out out/r18
           sparsetile masks --network my-net.json --tile 4x4 --reduce avg:0.25 --out out/mine
+          sparsetile masks --network srresnet --input-size 64x64 --mode regional --density 0.3 --out out/reg
+          sparsetile masks --network resnet18 --cycle-budget 30% --out out/r18-budget
+          sparsetile masks --network srresnet --input-size 64x64 --online --frames shift:16 --latency-ms 5 --out out/online
         """
     )
 
@@ -48,6 +53,12 @@ struct MasksCommand: ParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Instead of --cycle-budget: a budget in milliseconds at the configuration's clock.")
     var latencyMs: Double?
 
+    @Flag(help: "Hold the cycle budget over a sequence of frames (--frames): one threshold, adjusted from frame to frame by the previous frame's model cycles. Writes online.json and online.csv into --out.")
+    var online = false
+
+    @Option(help: "With --online: a directory of images (name order), an N×H×W[×C] .npy stack, or shift:N (N crops panning across --image).")
+    var frames: String?
+
     @Option(help: "Tile reduction: max (any active pixel) or avg:T (active fraction > T).")
     var reduce: String = "max"
 
@@ -70,6 +81,13 @@ struct MasksCommand: ParsableCommand {
     var hardware: ConfigOptions
 
     func validate() throws {
+        if online {
+            guard frames != nil else { throw ValidationError("--online needs --frames DIR|stack.npy|shift:N") }
+            guard cycleBudget != nil || latencyMs != nil else { throw ValidationError("--online needs --cycle-budget or --latency-ms") }
+            if mode != .regional && mode != .pixel { throw ValidationError("--online: unknown --mode") }
+        } else if frames != nil {
+            throw ValidationError("--frames goes with --online")
+        }
         let targets = [density != nil, macBudget != nil, cycleBudget != nil, latencyMs != nil].filter { $0 }.count
         if targets > 1 { throw ValidationError("give one of --density, --mac-budget, --cycle-budget and --latency-ms") }
         if let b = cycleBudget { _ = try Self.parseBudget(b) }
@@ -106,6 +124,14 @@ struct MasksCommand: ParsableCommand {
         var target: MaskRunOptions.Target = macBudget.map { .macBudget($0) } ?? .density(density ?? 0.3)
         if budgeted {
             let budget: Budget = try latencyMs.map { .cycles(Int(($0 * cfg.clockMHz * 1000).rounded(.down))) } ?? Self.parseBudget(cycleBudget!)
+            if online {
+                do {
+                    try OnlineMasksRun(network: network, image: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
+                                       frames: frames!, budget: budget, latencyMs: latencyMs, weights: weights, seed: seed,
+                                       skipQuality: skipQuality, out: out, config: cfg).run()
+                } catch let e as SparseCNNError { throw MasksError(description: e.description) }
+                return
+            }
             target = .chosen(Self.cycleBudgetChooser(budget, mode: mode, latencyMs: latencyMs, config: cfg))
         }
         // Regional masks are shown beside pixel masks of the same model cycles (docs/masks.md).

@@ -93,3 +93,32 @@ import TileModel
         #expect(try Self.simulatedCycles(layers, denserMasks, config: config) > budget)
     }
 }
+
+/// The online controller holds a budget over frames whose content moves.
+@Suite struct OnlineCycleBudgetTests {
+    @Test func holdsTheBudgetOverPanningFrames() throws {
+        let plan = try Network.srresnet().plan(height: 32, width: 32)
+        let config = HardwareConfig.default
+        let dense = try CycleBudget(config: config, layers: plan.convLayers.map { TimingLayer($0) },
+                                    tiles: try CycleBudgetTests.workload().tiles, jobs: 2).denseCycles()
+        var online = OnlineCycleBudget(config: config, layers: plan.convLayers, budget: dense * 2 / 5, jobs: 2)
+        // A bright blob that moves 2 pixels right and 1 down per frame over a textured background.
+        var g = SplitMix64(seed: 5)
+        let texture = (0..<(48 * 48)).map { _ in Float(g.nextUnit()) }
+        var ratios: [Double] = []
+        for k in 0..<12 {
+            let values = (0..<1024).map { i -> Float in
+                let y = i / 32, x = i % 32
+                let dy = Float(y - 8 - k), dx = Float(x - 6 - 2 * k)
+                return texture[(y + k) * 48 + x + k] + 6 * Float(exp(Double(-(dx * dx + dy * dy) / 40)))
+            }
+            let f = try online.step(ImportanceMap(height: 32, width: 32, values: values))
+            #expect(f.index == k)
+            // The model's count of what was chosen, independently of the controller.
+            #expect(try CycleBudgetTests.simulatedCycles(plan.convLayers.map { TimingLayer($0) }, f.tileMasks, config: config) == f.cycles)
+            ratios.append(Double(f.cycles) / Double(online.budget))
+        }
+        #expect(ratios[0] <= 1)
+        for (k, r) in ratios.enumerated().dropFirst(3) { #expect(abs(r - 1) <= 0.05, "frame \(k): \(r)") }
+    }
+}
