@@ -79,13 +79,26 @@ struct ReportCommand: ParsableCommand {
             masksLabel: maskDir.map { "from \($0)" } ?? "importance map, \(mode == .regional ? "regional, tile" : "pixel") density \(density)",
             extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
             synthesis: synth, warnings: warnings)
-        try write(page.render(), to: html)
+        var withBudget = page
+        withBudget.budget = try maskDir.flatMap { try Self.budget(ofMaskDir: $0) }
+        try write(withBudget.render(), to: html)
         if let p = csv { try write(set.csv(), to: p) }
         if let p = json { try write(set.json(), to: p) }
         print(mismatched.isEmpty ? "outputs: all \(stats.count) conv layers equal SparseCNN's int8 outputs bit for bit"
                                  : "outputs: MISMATCH in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))")
         print("wrote \([html, csv, json].compactMap { $0 }.joined(separator: ", "))")
         if !mismatched.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension ReportCommand {
+    /// The cycle budget recorded in a mask directory's summary.json, if it holds one.
+    static func budget(ofMaskDir dir: String) throws -> MaskRunSummary.Budget? {
+        let path = (dir as NSString).appendingPathComponent("summary.json")
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        struct Header: Decodable { var budget: MaskRunSummary.Budget? }
+        do { return try JSONDecoder().decode(Header.self, from: data).budget }
+        catch { throw InputFileError(description: "\(path): not a `sparsetile masks` summary (\(error))") }
     }
 }
 

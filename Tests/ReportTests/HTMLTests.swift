@@ -159,3 +159,26 @@ func element(_ id: String, in html: String, closing: String) -> String? {
         print("screenshot: \(shot.path) (\(size) bytes)")
     }
 }
+
+/// The cycle-budget section: this run's cycles per layer against the budget its masks were chosen for.
+@Suite struct HTMLBudgetTests {
+    @Test func budgetSectionShowsEveryLayerAgainstTheBudget() throws {
+        let set = try sampleReport()
+        let budgetCycles = set.totals.cycles * 2
+        let layers = set.layers.map { l in
+            MaskRunSummary.Budget.Layer(name: l.name, tile: [8, 8], tileDensity: l.tileDensity, cycles: l.cycles,
+                                        cycleShare: Double(l.cycles) / Double(set.totals.cycles), importanceKept: 0.5, weight: 0.25)
+        }
+        var page = HTMLReport(title: "t", report: set)
+        #expect(!page.render().contains("id=\"budget\""))
+        page.budget = MaskRunSummary.Budget(budgetCycles: budgetCycles, latencyMs: nil, clockMHz: 200, config: set.config.contentHash,
+                                            modelCycles: set.totals.cycles, ofBudget: 0.5, denseCycles: budgetCycles * 3,
+                                            minimumCycles: 10, importanceKept: 0.5, layers: layers)
+        let html = page.render()
+        let sec = try #require(element("budget", in: html, closing: "</section>"))
+        #expect(sec.contains("\(budgetCycles)</b> cycles"))
+        #expect(sec.contains("50.00&nbsp;% of the budget"))   // this run is half the budget, computed here from the totals
+        for l in set.layers { #expect(sec.contains(">\(xmlEscape(l.name))</td>")) }
+        #expect(!sec.contains("another configuration"))
+    }
+}
