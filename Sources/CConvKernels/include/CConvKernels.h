@@ -25,12 +25,14 @@ int st_conv_float_available(void);
 void st_conv_float_rows(const st_conv_shape *shape, long rowLo, long rowHi, const float *input,
                         const float *weightsByTap, float *output);
 
-/// 1 when `st_conv_int16_rows` can run on this CPU (x86-64 with AVX-512 BW and VNNI), else 0.
+/// The widest `st_conv_int16_rows` this CPU runs: 2 = AVX-512 BW + VNNI, 1 = AVX2, 0 = none
+/// (not x86-64, or neither extension).
 int st_conv_int16_available(void);
 
 /// Int32 accumulators of output rows [rowLo, rowHi) for int8 operands widened to int16:
-/// `weights` is [cout][k][k][cin], sums wrap at 32 bits.
+/// `weights` is [cout][k][k][cin], sums wrap at 32 bits. `isa` (1 or 2, at most
+/// `st_conv_int16_available()`) picks the loops.
 void st_conv_int16_rows(const st_conv_shape *shape, long rowLo, long rowHi, const int16_t *input,
-                        const int16_t *weights, int32_t *output);
+                        const int16_t *weights, int32_t *output, int isa);
 
 #endif

@@ -34,12 +34,39 @@ struct ConvPlan: Sendable {
 enum ConvKernel {
     /// Which inner loops run: the wide-vector C kernels where this CPU has them, or the portable
     /// Swift loops (the reference the C kernels are tested against, bit for bit).
-    enum Loops: Sendable { case vector, portable }
+    enum Loops: Sendable, CaseIterable { case avx512, avx2, portable }
 
-    /// The int kernel's loops on this CPU (AVX-512 BW + VNNI, else portable).
-    static let intLoops: Loops = st_conv_int16_available() != 0 ? .vector : .portable
-    /// The float kernel's loops on this CPU (AVX2, else portable).
-    static let floatLoops: Loops = st_conv_float_available() != 0 ? .vector : .portable
+    /// The int kernel's loops on this CPU (AVX-512 BW + VNNI, else AVX2, else portable), or narrower
+    /// ones named by `SPARSETILE_CONV_LOOPS` (avx2 or portable: to measure them, or to rule them out).
+    static let intLoops: Loops = {
+        let best: Loops = [.portable, .avx2, .avx512][Int(st_conv_int16_available())]
+        return requestedLoops.map { narrower($0, best) } ?? best
+    }()
+    /// The float kernel's loops on this CPU (AVX2, else portable), or `SPARSETILE_CONV_LOOPS=portable`.
+    static let floatLoops: Loops = {
+        let best: Loops = st_conv_float_available() != 0 ? .avx2 : .portable
+        return requestedLoops.map { narrower($0, best) } ?? best
+    }()
+
+    /// `SPARSETILE_CONV_LOOPS` (avx512, avx2 or portable), if set to one of them.
+    static let requestedLoops: Loops? = ProcessInfo.processInfo.environment["SPARSETILE_CONV_LOOPS"].flatMap { v in
+        Loops.allCases.first { "\($0)" == v }
+    }
+
+    /// The narrower of two loop kinds (a request never widens what the CPU runs).
+    static func narrower(_ a: Loops, _ b: Loops) -> Loops {
+        let order: [Loops] = [.portable, .avx2, .avx512]
+        return order[min(order.firstIndex(of: a)!, order.firstIndex(of: b)!)]
+    }
+
+    /// Whether this CPU runs `loops` for the int kernel.
+    static func runsInt(_ loops: Loops) -> Bool {
+        switch loops {
+        case .avx512: return st_conv_int16_available() >= 2
+        case .avx2: return st_conv_int16_available() >= 1
+        case .portable: return true
+        }
+    }
 
     /// Below this many MACs a call stays on the calling thread: dispatch costs more than it saves.
     static let parallelThreshold = 1 << 20
@@ -99,11 +126,13 @@ enum ConvKernel {
         let w16 = UnsafeMutablePointer<Int16>.allocate(capacity: wCount)
         defer { w16.deallocate() }
         for i in 0..<wCount { w16[i] = Int16(weights[i]) }
+        precondition(runsInt(loops), "this CPU cannot run the \(loops) int loops")
         switch loops {
-        case .vector:
+        case .avx512, .avx2:
+            let isa: Int32 = loops == .avx512 ? 2 : 1
             forEachRowChunk(plan) { rows in
                 var shape = plan.shape
-                st_conv_int16_rows(&shape, rows.lowerBound, rows.upperBound, input, w16, output)
+                st_conv_int16_rows(&shape, rows.lowerBound, rows.upperBound, input, w16, output, isa)
             }
         case .portable:
             forEachRowChunk(plan) { rows in
@@ -309,8 +338,9 @@ enum ConvKernel {
             }
             o0 += width
         }
+        precondition(loops != .avx512, "the float kernel has AVX2 and portable loops")
         switch loops {
-        case .vector:
+        case .avx512, .avx2:
             forEachRowChunk(plan) { rows in
                 var shape = plan.shape
                 st_conv_float_rows(&shape, rows.lowerBound, rows.upperBound, input, wt, output)
