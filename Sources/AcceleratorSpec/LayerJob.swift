@@ -397,6 +397,9 @@ extension LayerJob {
     /// parameters exactly as run); the record's `output` is what the accelerator must produce
     /// when `tileMask` is the mask the run used.
     public init(record: ConvLayerRecord, tileMask: TileMask, pixelMask: PixelMask? = nil) throws {
+        if let c = record.channelMask, c.selectedCount > 0 {
+            throw AcceleratorSpecError.invalidLayer("layer \(record.name) has a channel mask (\(c.selectedCount) of \(c.channels) channels in its sparse tiles): SparseCNN runs channel masks, the accelerator does not yet (docs/masks.md, \"Channel masks\")")
+        }
         try self.init(name: record.name, geometry: record.conv.geometry, filter: record.conv.filter,
                       bias: record.conv.bias, requantization: record.conv.requantization,
                       activation: record.conv.activation, input: record.input, residual: record.residual,

@@ -53,6 +53,11 @@ struct MasksCommand: ParsableCommand {
     @Option(name: .customLong("latency-ms"), help: "Instead of --cycle-budget: a budget in milliseconds at the configuration's clock.")
     var latencyMs: Double?
 
+    @Option(name: .customLong("channel-density"), help: ArgumentHelp(
+        "SMSR-style channel masks: in the tiles each tile mask leaves sparse, compute this fraction of the layer's output channels (the most active there in the float run), in [0, 1]. Writes <layer>.channel.npy.",
+        discussion: "SparseCNN runs them (the quality figure includes them); the accelerator and its model do not yet, so simulate/cosim refuse a mask directory that holds them."))
+    var channelDensity: Double?
+
     @Flag(help: "Hold the cycle budget over a sequence of frames (--frames): one threshold, adjusted from frame to frame by the previous frame's model cycles. Writes online.json and online.csv into --out.")
     var online = false
 
@@ -81,6 +86,8 @@ struct MasksCommand: ParsableCommand {
     var hardware: ConfigOptions
 
     func validate() throws {
+        if let f = channelDensity, !(f >= 0 && f <= 1) { throw ValidationError("--channel-density \(f) must be in [0, 1]") }
+        if channelDensity != nil && online { throw ValidationError("--channel-density does not go with --online") }
         if online {
             guard frames != nil else { throw ValidationError("--online needs --frames DIR|stack.npy|shift:N") }
             guard cycleBudget != nil || latencyMs != nil else { throw ValidationError("--online needs --cycle-budget or --latency-ms") }
@@ -141,7 +148,7 @@ struct MasksCommand: ParsableCommand {
             target: target, mode: mode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
             weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, comparison: comparison,
-            outputDirectory: out)
+            channelDensity: channelDensity, outputDirectory: out)
         try Self.execute(options)
     }
 
@@ -235,7 +242,9 @@ struct MasksCommand: ParsableCommand {
             + (summary.maskMode == .regional ? "regional masks, " : "pixel masks, reduce \(summary.reduce), ")
             + (summary.mode == "density" ? "density \(summary.target)" : String(format: "MAC budget %g (density %.4f)", summary.target, summary.density)))
         print(summary.table())
-        print("wrote \(summary.layers.count * 3 + 1) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png)")
+        let channelFiles = summary.layers.filter { $0.channelMaskChannels > 0 }.count
+        print("wrote \(summary.layers.count * 3 + 1 + channelFiles) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png"
+            + (channelFiles > 0 ? ", .channel.npy)" : ")"))
     }
 }
 

@@ -49,6 +49,9 @@ struct NetworkWorkload {
             // Pixel masks are enough: tile masks made for other tiles are reduced again (MaskDirectory).
             // Regional masks are used as they are, and fix each layer's tile shape.
             let masks = try MaskDirectory(path: dir)
+            for l in plan.convLayers where try masks.channelMask(layer: l.name, channels: l.outputShape.channels)?.selectedCount ?? 0 > 0 {
+                throw InputFileError(description: "--mask-dir \(dir): layer \(l.name) has a channel mask (\(l.name).channel.npy); SparseCNN runs channel masks (`sparsetile masks --channel-density`), the accelerator and its model do not yet (docs/masks.md, \"Channel masks\")")
+            }
             for l in plan.convLayers {
                 let tile = try masks.regionalTiles.map { _ in try masks.regionalTile(layer: l.name) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)
                 let m = try masks.masks(for: l, tiling: TilingPolicy(tileHeight: tile.height, tileWidth: tile.width, reduction: .max))

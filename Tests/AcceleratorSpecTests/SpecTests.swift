@@ -240,3 +240,22 @@ import AcceleratorSpec
         #expect(throws: Never.self) { try LayerPlan(job: j, config: .default) }  // 2x2 is one of the default's shapes
     }
 }
+
+/// A layer SparseCNN ran with a channel mask cannot become an accelerator job (yet): it says so.
+@Suite struct ChannelMaskJobTests {
+    @Test func recordsWithChannelMasksAreRefused() throws {
+        let net = Network.srresnet()
+        let plan = try net.plan(height: 16, width: 16)
+        let input = FloatTensor(shape: TensorShape(height: 16, width: 16, channels: 3), repeating: 0.5)
+        let q = try QuantizedNetwork(plan: plan, parameters: NetworkParameters.heInit(net, seed: 1), calibrationInput: input)
+        let first = plan.convLayers[1]
+        let tiles = TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 8, tileWidth: 8, repeating: false)
+        var bits = [Bool](repeating: false, count: first.outputShape.channels); bits[0] = true
+        let run = try q.run(input, tileMasks: [first.name: tiles], channelMasks: [first.name: try ChannelMask(bits: bits)])
+        let rec = try #require(run.records.first { $0.name == first.name })
+        #expect { try LayerJob(record: rec, tileMask: tiles) } throws: { "\($0)".contains("channel mask") }
+        // Without one it is an ordinary job.
+        let plain = try q.run(input, tileMasks: [first.name: tiles])
+        _ = try LayerJob(record: try #require(plain.records.first { $0.name == first.name }), tileMask: tiles)
+    }
+}

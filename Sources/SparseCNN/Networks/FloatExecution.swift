@@ -37,7 +37,9 @@ extension NetworkPlan {
     }
 
     /// Runs the network in float32. `parameters` must hold every conv/fc/prelu layer's weights.
-    public func runFloat(_ input: FloatTensor, parameters: NetworkParameters) throws -> FloatRunResult {
+    /// `observe(name, value)` sees every layer's output as it is made (e.g. per-channel statistics).
+    public func runFloat(_ input: FloatTensor, parameters: NetworkParameters,
+                         observe: ((String, FloatValue) -> Void)? = nil) throws -> FloatRunResult {
         try checkInput(input.shape)
         let last = lastUse()
         var values: [String: FloatValue] = [Network.inputName: .map(input)]
@@ -72,6 +74,7 @@ extension NetworkPlan {
             default: throw SparseCNNError.invalidArgument("layer '\(name)': op '\(step.layer.op.kind)' cannot read this input")
             }
             maxAbs[name] = out.maxAbs
+            observe?(name, out)
             values[name] = out
             for (k, l) in last where l == i { values[k] = nil }
         }

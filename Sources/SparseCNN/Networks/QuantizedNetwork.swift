@@ -21,6 +21,8 @@ public struct ConvLayerRecord: Sendable {
     public var conv: QuantizedConv
     /// The tile mask used; nil when the layer ran dense.
     public var tileMask: TileMask?
+    /// The channel mask used in the tiles the tile mask leaves sparse (nil: none computed there).
+    public var channelMask: ChannelMask? = nil
     /// Real value of one step of the input / output int8 code.
     public var inputScale: Float
     public var outputScale: Float
@@ -158,11 +160,14 @@ public struct QuantizedNetwork: Sendable {
     }
 
     /// Runs the int8 network. Conv layers named in `tileMasks` run SBNet-style sparse
-    /// (`QuantizedConv.sparse`); the rest (nil = absent) run dense. With `record`, every conv
-    /// layer's tensors are kept in `records`.
-    public func run(_ input: FloatTensor, tileMasks: [String: TileMask] = [:], record: Bool = true,
-                    progress: ((String) -> Void)? = nil) throws -> QuantizedRunResult {
+    /// (`QuantizedConv.sparse`), with their channel mask from `channelMasks` if any; the rest
+    /// (nil = absent) run dense. With `record`, every conv layer's tensors are kept in `records`.
+    public func run(_ input: FloatTensor, tileMasks: [String: TileMask] = [:], channelMasks: [String: ChannelMask] = [:],
+                    record: Bool = true, progress: ((String) -> Void)? = nil) throws -> QuantizedRunResult {
         try plan.checkInput(input.shape)
+        for name in channelMasks.keys where tileMasks[name] == nil {
+            throw SparseCNNError.invalidArgument("channel mask given for '\(name)', which has no tile mask")
+        }
         for (name, m) in tileMasks {
             guard let info = plan.convLayers.first(where: { $0.name == name }) else {
                 throw SparseCNNError.invalidArgument("tile mask given for '\(name)', which is not a conv layer")
@@ -186,11 +191,13 @@ public struct QuantizedNetwork: Sendable {
                 progress?(name)
                 let conv = convs[name]!
                 let mask = tileMasks[name]
-                let y = try mask.map { try conv.sparse(t, tileMask: $0, residual: residual) } ?? conv(t, residual: residual)
+                let channels = channelMasks[name]
+                let y = try mask.map { try conv.sparse(t, tileMask: $0, residual: residual, channelMask: channels) } ?? conv(t, residual: residual)
                 if record {
                     records.append(ConvLayerRecord(name: name, inputShape: t.shape, outputShape: y.shape, kernel: conv.geometry.kernel,
                                                    stride: conv.geometry.stride, input: t, residual: residual, residualName: step.layer.residual,
-                                                   output: y, conv: conv, tileMask: mask, inputScale: sIn, outputScale: sOut))
+                                                   output: y, conv: conv, tileMask: mask, channelMask: channels,
+                                                   inputScale: sIn, outputScale: sOut))
                 }
                 out = .map(y, scale: sOut)
             case (.maxPool(let k, let s, let p), .map(let t, _)): out = .map(try maxPool2d(t, kernel: k, stride: s, padding: p), scale: sOut)

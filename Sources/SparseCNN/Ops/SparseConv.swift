@@ -158,6 +158,46 @@ extension QuantizedConv {
     }
 }
 
+extension QuantizedConv {
+    /// `sparse` with an SMSR-style channel mask: the tiles of `tileMask` compute every channel, the
+    /// other tiles the channels `channelMask` selects; everything else keeps the default (the
+    /// residual, or zero). Without a channel mask, or with none selected, it is `sparse`.
+    public func sparse(_ input: QTensor, tileMask: TileMask, residual: QTensor?, channelMask: ChannelMask?) throws -> QTensor {
+        let full = try sparse(input, tileMask: tileMask, residual: residual)
+        guard let channelMask, channelMask.selectedCount > 0 else { return full }
+        let cout = filter.outChannels
+        guard channelMask.channels == cout else {
+            throw SparseCNNError.shapeMismatch("channel mask has \(channelMask.channels) channels; the layer has \(cout) output channels")
+        }
+        // The sparse tiles run a layer of the selected channels only (the same requantization and
+        // activation, the residual's selected channels), scattered into those channels.
+        let sel = channelMask.selected
+        let taps = filter.kernel * filter.kernel * filter.inChannels
+        var w = [Int8](); w.reserveCapacity(sel.count * taps)
+        for c in sel { w += filter.scalars[(c * taps)..<((c + 1) * taps)] }
+        let sub = try QuantizedConv(filter: Filter(outChannels: sel.count, kernel: filter.kernel, inChannels: filter.inChannels, scalars: w),
+                                    bias: sel.map { bias[$0] }, geometry: geometry, requantization: requantization, activation: activation)
+        let subResidual = try residual.map { r in
+            try QTensor(shape: TensorShape(height: r.height, width: r.width, channels: sel.count),
+                        scalars: (0..<r.shape.pixels).flatMap { p in sel.map { r.scalars[p * cout + $0] } })
+        }
+        var rest = tileMask
+        rest.bits = tileMask.bits.map { !$0 }
+        let part = try sub.sparse(input, tileMask: rest, residual: subResidual)
+        var out = full
+        for (ty, tx) in rest.activeTiles {
+            let r = rest.pixelRange(ty: ty, tx: tx)
+            for y in r.rows {
+                for x in r.cols {
+                    let p = y * full.width + x
+                    for (j, c) in sel.enumerated() { out.scalars[p * cout + c] = part.scalars[p * sel.count + j] }
+                }
+            }
+        }
+        return out
+    }
+}
+
 /// SBNet-style sparse float convolution: `conv2d` on the active tiles of `tileMask` (over the
 /// output map), `base` (or zeros) elsewhere.
 ///

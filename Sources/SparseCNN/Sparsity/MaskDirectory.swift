@@ -127,6 +127,26 @@ public struct MaskDirectory: Sendable {
                   halo: layer.halo, tiling: tiling)
     }
 
+    /// Layer `name`'s channel mask (`<layer>.channel.npy`: Cout flags, bool or uint8 0/1), if the
+    /// directory holds one; `channels` is the layer's Cout.
+    public func channelMask(layer name: String, channels: Int) throws -> ChannelMask? {
+        let p = (path as NSString).appendingPathComponent(name) + ".channel.npy"
+        guard FileManager.default.fileExists(atPath: p) else { return nil }
+        let a: NPYArray
+        do { a = try NPYArray.read(path: p) } catch { throw SparseCNNError.invalidArgument("\(p): \(error)") }
+        let flags: [Bool]
+        switch a {
+        case .bool(let shape, let v) where shape.count == 1: flags = v
+        case .uint8(let shape, let v) where shape.count == 1 && v.allSatisfy { $0 <= 1 }: flags = v.map { $0 == 1 }
+        default:
+            throw SparseCNNError.invalidArgument("\(p): a channel mask is a 1-D array of bool or uint8 0/1, got \(a.dtype.rawValue) of shape \(a.shape)")
+        }
+        guard flags.count == channels else {
+            throw SparseCNNError.shapeMismatch("\(p) has \(flags.count) channels; layer \(name) has \(channels) output channels")
+        }
+        return try ChannelMask(bits: flags)
+    }
+
     static func read(_ path: String) throws -> PixelMask {
         do { return try PixelMask(npy: NPYArray.read(path: path)) } catch { throw SparseCNNError.invalidArgument("\(path): \(error)") }
     }

@@ -33,13 +33,17 @@ public struct MaskRunOptions: Sendable {
     public var skipQuality: Bool
     /// Masks chosen another way, reported beside (MACs, quality and the comparison's own record).
     public var comparison: MaskComparison?
+    /// SMSR-style channel masks: this fraction of every conv layer's output channels is computed
+    /// in the tiles its tile mask leaves sparse, the channels most active there (nil: none).
+    public var channelDensity: Double?
     public var outputDirectory: String
 
     public init(network: String, imagePath: String? = nil, inputSize: ImageSize? = nil, target: Target = .density(0.3),
                 mode: MaskMode = .pixel, tiling: TilingPolicy = TilingPolicy(), weightsDirectory: String? = nil, seed: UInt64 = 0,
                 priorMaskPath: String? = nil, skipQuality: Bool = false, comparison: MaskComparison? = nil,
-                outputDirectory: String) {
+                channelDensity: Double? = nil, outputDirectory: String) {
         self.comparison = comparison
+        self.channelDensity = channelDensity
         self.network = network
         self.imagePath = imagePath
         self.inputSize = inputSize
@@ -95,6 +99,10 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
         public var sparseMACs: Int
         /// MACs of the active pixels alone (the pixel-wise refinement).
         public var pixelMACs: Int
+        /// Channels the channel mask computes in the sparse tiles (0 without one), and their MACs
+        /// (already in `sparseMACs`).
+        public var channelMaskChannels: Int
+        public var channelMACs: Int
         public var activePixels: Int
         public var pixels: Int
         public var activeTiles: Int
@@ -324,19 +332,48 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         compared = (c.label, r.masks, r.density, r.budget)
     }
 
+    // Channel masks: each layer's channels ranked by their mean |float output| over the pixels its
+    // tile mask leaves sparse (the float run that also calibrates int8).
+    var channelMasks: [String: ChannelMask] = [:]
+    var floatStats: FloatRunResult?
+    let needsParams = !options.skipQuality || options.channelDensity != nil
+    let params = needsParams ? try options.weightsDirectory.map { try NetworkParameters.load(network, directory: $0) }
+        ?? NetworkParameters.heInit(network, seed: options.seed) : nil
+    if let f = options.channelDensity {
+        guard f >= 0, f <= 1 else { throw SparseCNNError.invalidArgument("channel density \(f) must be in [0, 1]") }
+        progress("float run: channel activity outside each layer's tiles")
+        let tiles = Dictionary(uniqueKeysWithValues: masks.map { ($0.layer.name, $0.tileMask) })
+        var activity: [String: [Double]] = [:]
+        floatStats = try plan.runFloat(input, parameters: params!) { name, value in
+            guard let m = tiles[name], case .map(let t) = value else { return }
+            var sum = [Double](repeating: 0, count: t.channels), n = 0
+            for y in 0..<t.height {
+                for x in 0..<t.width where !m[y / m.tileHeight, x / m.tileWidth] {
+                    n += 1
+                    for c in 0..<t.channels { sum[c] += Double(abs(t.scalars[(y * t.width + x) * t.channels + c])) }
+                }
+            }
+            activity[name] = sum.map { $0 / Double(max(1, n)) }
+        }
+        for m in masks {
+            let a = activity[m.layer.name] ?? []
+            let k = Int((f * Double(m.layer.outputShape.channels)).rounded())
+            if k > 0 && !a.isEmpty { channelMasks[m.layer.name] = try ChannelMask(importance: a, count: k) }
+        }
+    }
+
     // Quality.
     var quality: MaskRunSummary.Quality?, comparedQuality: MaskRunSummary.Quality?
     if !options.skipQuality {
-        let params = try options.weightsDirectory.map { try NetworkParameters.load(network, directory: $0) }
-            ?? NetworkParameters.heInit(network, seed: options.seed)
         progress("calibrating int8 scales (float run)")
-        let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
+        let q = try floatStats.map { try QuantizedNetwork(plan: plan, parameters: params!, maxAbs: $0.maxAbs) }
+            ?? QuantizedNetwork(plan: plan, parameters: params!, calibrationInput: input)
         progress("int8 dense run")
         let dense = try q.run(input, record: false) { progress("  dense \($0)") }
-        func measure(_ masks: [LayerMasks], _ what: String) throws -> MaskRunSummary.Quality? {
+        func measure(_ masks: [LayerMasks], _ what: String, channels: [String: ChannelMask] = [:]) throws -> MaskRunSummary.Quality? {
             progress("int8 sparse run\(what)")
             let tileMasks = Dictionary(uniqueKeysWithValues: masks.map { ($0.layer.name, $0.tileMask) })
-            let sparse = try q.run(input, tileMasks: tileMasks, record: false) { progress("  sparse \($0)") }
+            let sparse = try q.run(input, tileMasks: tileMasks, channelMasks: channels, record: false) { progress("  sparse \($0)") }
             switch (dense.output, sparse.output) {
             case (.map(let a, _), .map(let b, _)):
                 let p = try OutputQuality.psnr(reference: a, test: b)
@@ -347,7 +384,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
             default: return nil
             }
         }
-        quality = try measure(masks, "")
+        quality = try measure(masks, "", channels: channelMasks)
         if let c = compared { comparedQuality = try measure(c.masks, " (\(c.label))") }
     }
 
@@ -362,10 +399,18 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         try NPYArray.uint8(shape: [p.height, p.width], values: p.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).pixel.npy"))
         try NPYArray.uint8(shape: [t.tilesHigh, t.tilesWide], values: t.bits.map { $0 ? 1 : 0 }).write(path: path("\(m.layer.name).tile.npy"))
         try image.overlay(p, tileMask: t).writePNG(path: path("\(m.layer.name).overlay.png"))
+        let cm = channelMasks[m.layer.name]
+        if let cm { try NPYArray.bool(shape: [cm.channels], values: cm.bits).write(path: path("\(m.layer.name).channel.npy")) }
+        // MACs of one output channel over the sparse tiles, times the channels computed there.
+        let perChannel = m.layer.sparseMACs(tileMask: try TileMask(mapHeight: t.mapHeight, mapWidth: t.mapWidth, tileHeight: t.tileHeight,
+                                                                   tileWidth: t.tileWidth, bits: t.bits.map { !$0 })) / m.layer.outputShape.channels
+        let channelMACs = (cm?.selectedCount ?? 0) * perChannel
         let l = MaskRunSummary.Layer(name: m.layer.name, outShape: m.layer.outputShape.array, tile: [t.tileHeight, t.tileWidth],
                                      pixelDensity: p.density,
-                                     tileDensity: t.density, denseMACs: m.layer.denseMACs, sparseMACs: m.layer.sparseMACs(tileMask: t),
-                                     pixelMACs: m.layer.pixelMACs(pixelMask: p), activePixels: p.activeCount, pixels: p.bits.count, activeTiles: t.activeCount, tiles: t.bits.count,
+                                     tileDensity: t.density, denseMACs: m.layer.denseMACs,
+                                     sparseMACs: m.layer.sparseMACs(tileMask: t) + channelMACs,
+                                     pixelMACs: m.layer.pixelMACs(pixelMask: p), channelMaskChannels: cm?.selectedCount ?? 0,
+                                     channelMACs: channelMACs, activePixels: p.activeCount, pixels: p.bits.count, activeTiles: t.activeCount, tiles: t.bits.count,
                                      threshold: m.threshold)
         layers.append(l)
         active += l.activePixels; pixels += l.pixels; activeTiles += l.activeTiles; tiles += l.tiles

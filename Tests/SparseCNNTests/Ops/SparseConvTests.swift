@@ -139,6 +139,36 @@ import Testing
         }
     }
 
+    /// SMSR-style channel masks against the naive layer: an output element is the dense layer's
+    /// where its tile is in the tile mask or its channel in the channel mask, else the default.
+    @Test(arguments: [(3, 1), (3, 2), (1, 1)])
+    func channelMaskMatchesTheNaiveLayerWhereSelected(kernel: Int, stride: Int) throws {
+        var rng = SplitMix64(seed: UInt64(kernel * 10 + stride))
+        let layer = try randomLayer(k: kernel, stride: stride, cin: 5, cout: 7, activation: .relu, &rng)
+        let x = randomQTensor(13, 11, 5, &rng)
+        let out = layer.outputShape(for: x.shape)
+        let residual = randomQTensor(out.height, out.width, 7, &rng)
+        let tiles = try randomTileMask(mapH: out.height, mapW: out.width, tile: 4, density: 0.4, &rng)
+        let channels = try ChannelMask(bits: [true, false, false, true, true, false, false])
+        for r in [nil, residual] {
+            let dense = naiveLayer(layer, x, residual: r)
+            let y = try layer.sparse(x, tileMask: tiles, residual: r, channelMask: channels)
+            for py in 0..<out.height {
+                for px in 0..<out.width {
+                    for c in 0..<7 {
+                        let i = (py * out.width + px) * 7 + c
+                        let computed = tiles[py / 4, px / 4] || channels.bits[c]
+                        #expect(y.scalars[i] == (computed ? dense[i] : (r?.scalars[i] ?? 0)), "(\(py), \(px), \(c))")
+                    }
+                }
+            }
+        }
+        // No channel selected is the plain sparse layer; a mask of the wrong size is an error.
+        #expect(try layer.sparse(x, tileMask: tiles, residual: nil, channelMask: ChannelMask(bits: Array(repeating: false, count: 7)))
+                == layer.sparse(x, tileMask: tiles, residual: nil))
+        #expect(throws: SparseCNNError.self) { try layer.sparse(x, tileMask: tiles, residual: nil, channelMask: ChannelMask(bits: [true])) }
+    }
+
     @Test func rejectsWrongShapes() throws {
         var rng = SplitMix64(seed: 3)
         let layer = try randomLayer(k: 3, stride: 2, cin: 4, cout: 3, activation: .none, &rng)

@@ -98,3 +98,29 @@ import SparseCNN
         }
     }
 }
+
+/// Channel masks: chosen from float activity outside the tiles, written, read back, run by SparseCNN.
+@Suite struct ChannelMaskRunTests {
+    @Test func channelMasksAreWrittenReadAndCounted() throws {
+        let (dir, net, image) = try MaskRunTests.setup()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/channels"
+        let s = try runMasks(MaskRunOptions(network: net, imagePath: image, target: .density(0.3), mode: .regional,
+                                            tiling: TilingPolicy(tileHeight: 4, tileWidth: 4), channelDensity: 0.5, outputDirectory: out))
+        let d = try MaskDirectory(path: out)
+        let plan = try Network.load(path: net).plan(height: 16, width: 16)
+        for (l, info) in zip(s.layers, plan.convLayers) {
+            let cout = info.outputShape.channels
+            let expected = Int((0.5 * Double(cout)).rounded())
+            #expect(l.channelMaskChannels == expected, "\(l.name)")
+            let m = try d.channelMask(layer: l.name, channels: cout)
+            #expect(m?.selectedCount == (expected > 0 ? expected : nil))
+            // Its MACs: one channel's MACs over the sparse tiles per selected channel, on top of the tiles'.
+            let sparseTiles = l.tiles - l.activeTiles
+            #expect(sparseTiles > 0 || l.channelMACs == 0)
+            #expect(l.sparseMACs - l.channelMACs == info.sparseMACs(tileMask: try d.masks(for: info, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4)).tileMask))
+            #expect(throws: SparseCNNError.self) { try d.channelMask(layer: l.name, channels: cout + 1) }
+        }
+        #expect(s.quality != nil)
+    }
+}
