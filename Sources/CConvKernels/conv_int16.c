@@ -130,83 +130,46 @@ block256(const int16_t *image, long iy0, long ix0, long pixelStep, long inRow, l
     }
 }
 
-AVX512 static void int16RowsAVX512(const st_conv_shape *p, long rowLo, long rowHi, const int16_t *input,
-                                   const int16_t *weights, int32_t *output) {
-    const long cin = p->cin, cout = p->cout, k = p->kernel, S = p->stride, inW = p->inW;
-    const long filterSize = k * k * cin, imageSize = p->inH * inW * cin, inRow = inW * cin;
-    const long oxInLo = min_l(p->outW, (p->pad + S - 1) / S);
-    const long oxInHi = max_l(oxInLo, p->inW - k + p->pad >= 0 ? min_l(p->outW, (p->inW - k + p->pad) / S + 1) : 0);
-    for (long r = rowLo; r < rowHi; r++) {
-        const long b = r / p->outH, oy = r % p->outH, iy0 = oy * S - p->pad;
-        const long kyLo = max_l(0, -iy0), kyHi = min_l(k, p->inH - iy0);
-        const int16_t *image = input + b * imageSize;
-        int32_t *rowOut = output + r * p->outW * cout;
-        long ox = 0;
-        while (ox < p->outW) {
-            const long ix0 = ox * S - p->pad;
-            const long kxLo = max_l(0, -ix0), kxHi = max_l(kxLo, min_l(k, inW - ix0));
-            const long n = ox >= oxInLo && ox + 4 <= oxInHi ? 4 : 1;
-            const long run = (kxHi - kxLo) * cin;
-            long o = 0;
-            for (; o + 4 <= cout; o += 4) {
-                if (n == 4)
-                    block(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 4, 4);
-                else
-                    block(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 1, 4);
-            }
-            for (; o < cout; o++) {
-                if (n == 4)
-                    block(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 4, 1);
-                else
-                    block(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 1, 1);
-            }
-            ox += n;
-        }
+// The row loop, once per ISA: it is the same loop, but each copy must be compiled for its target
+// so that its block function (always inlined, with literal P and C) stays in registers.
+#define INT16_ROWS(NAME, TARGET, BLOCK)                                                                          \
+    TARGET static void NAME(const st_conv_shape *p, long rowLo, long rowHi, const int16_t *input,                \
+                            const int16_t *weights, int32_t *output) {                                           \
+        const long cin = p->cin, cout = p->cout, k = p->kernel, S = p->stride, inW = p->inW;                     \
+        const long filterSize = k * k * cin, imageSize = p->inH * inW * cin, inRow = inW * cin;                  \
+        const long oxInLo = min_l(p->outW, (p->pad + S - 1) / S);                                                \
+        const long oxInHi = max_l(oxInLo, p->inW - k + p->pad >= 0 ? min_l(p->outW, (p->inW - k + p->pad) / S + 1) : 0); \
+        for (long r = rowLo; r < rowHi; r++) {                                                                   \
+            const long b = r / p->outH, oy = r % p->outH, iy0 = oy * S - p->pad;                                 \
+            const long kyLo = max_l(0, -iy0), kyHi = min_l(k, p->inH - iy0);                                     \
+            const int16_t *image = input + b * imageSize;                                                        \
+            int32_t *rowOut = output + r * p->outW * cout;                                                       \
+            long ox = 0;                                                                                         \
+            while (ox < p->outW) {                                                                               \
+                const long ix0 = ox * S - p->pad;                                                                \
+                const long kxLo = max_l(0, -ix0), kxHi = max_l(kxLo, min_l(k, inW - ix0));                       \
+                const long n = ox >= oxInLo && ox + 4 <= oxInHi ? 4 : 1; /* 4 interior pixels, or 1 */          \
+                const long run = (kxHi - kxLo) * cin;                                                            \
+                long o = 0;                                                                                      \
+                for (; o + 4 <= cout; o += 4) {                                                                  \
+                    if (n == 4) BLOCK(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run,             \
+                                      weights + o * filterSize, filterSize, rowOut + ox * cout + o, cout, 4, 4); \
+                    else BLOCK(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run,                   \
+                               weights + o * filterSize, filterSize, rowOut + ox * cout + o, cout, 1, 4);        \
+                }                                                                                                \
+                for (; o < cout; o++) {                                                                          \
+                    if (n == 4) BLOCK(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run,             \
+                                      weights + o * filterSize, filterSize, rowOut + ox * cout + o, cout, 4, 1); \
+                    else BLOCK(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run,                   \
+                               weights + o * filterSize, filterSize, rowOut + ox * cout + o, cout, 1, 1);        \
+                }                                                                                                \
+                ox += n;                                                                                         \
+            }                                                                                                    \
+        }                                                                                                        \
     }
-}
 
-AVX2I static void int16RowsAVX2(const st_conv_shape *p, long rowLo, long rowHi, const int16_t *input,
-                                   const int16_t *weights, int32_t *output) {
-    const long cin = p->cin, cout = p->cout, k = p->kernel, S = p->stride, inW = p->inW;
-    const long filterSize = k * k * cin, imageSize = p->inH * inW * cin, inRow = inW * cin;
-    const long oxInLo = min_l(p->outW, (p->pad + S - 1) / S);
-    const long oxInHi = max_l(oxInLo, p->inW - k + p->pad >= 0 ? min_l(p->outW, (p->inW - k + p->pad) / S + 1) : 0);
-    for (long r = rowLo; r < rowHi; r++) {
-        const long b = r / p->outH, oy = r % p->outH, iy0 = oy * S - p->pad;
-        const long kyLo = max_l(0, -iy0), kyHi = min_l(k, p->inH - iy0);
-        const int16_t *image = input + b * imageSize;
-        int32_t *rowOut = output + r * p->outW * cout;
-        long ox = 0;
-        while (ox < p->outW) {
-            const long ix0 = ox * S - p->pad;
-            const long kxLo = max_l(0, -ix0), kxHi = max_l(kxLo, min_l(k, inW - ix0));
-            const long n = ox >= oxInLo && ox + 4 <= oxInHi ? 4 : 1;
-            const long run = (kxHi - kxLo) * cin;
-            long o = 0;
-            for (; o + 4 <= cout; o += 4) {
-                if (n == 4)
-                    block256(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 4, 4);
-                else
-                    block256(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 1, 4);
-            }
-            for (; o < cout; o++) {
-                if (n == 4)
-                    block256(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 4, 1);
-                else
-                    block256(image, iy0, ix0, S * cin, inRow, cin, k, kyLo, kyHi, kxLo, run, weights + o * filterSize,
-                          filterSize, rowOut + ox * cout + o, cout, 1, 1);
-            }
-            ox += n;
-        }
-    }
-}
+INT16_ROWS(int16RowsAVX512, AVX512, block)
+INT16_ROWS(int16RowsAVX2, AVX2I, block256)
 
 void st_conv_int16_rows(const st_conv_shape *shape, long rowLo, long rowHi, const int16_t *input,
                         const int16_t *weights, int32_t *output, int isa) {
