@@ -22,6 +22,8 @@ final class LayerEngines {
     var stalls = StallCycles()
     var busy = 0
     var beatsRead = 0, beatsWritten = 0
+    /// Of `beatsRead`: weight and bias words (this layer's and those it hands on).
+    var weightBeatsRead = 0
     var trace: [TileEvent] = []
     var traceBase = 0
 
@@ -93,6 +95,7 @@ final class LayerEngines {
         let nb = preloaded ? 0 : br.count, nw = plan.weightWordCount(p) - skip
         if !preloaded { dram?.beginWeights(p) }
         beatsRead += nb + nw
+        weightBeatsRead += nb + nw
         return Burst(n: nb + nw) { q, a in
             if q < nb { self.dram?.readBias(pass: p, word: br.lowerBound + q, arrival: a) }
             else { self.dram?.readWeight(pass: p, word: skip + q - nb, arrival: a) }
@@ -103,6 +106,7 @@ final class LayerEngines {
     private func nextLayerBurst(_ n: NextLayerWeights) -> Burst {
         dram?.beginNextLayer(n)
         beatsRead += n.words
+        weightBeatsRead += n.words
         return Burst(n: n.words) { q, a in self.dram?.readNextLayer(n, word: q, arrival: a) }
     }
 

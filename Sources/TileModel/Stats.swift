@@ -97,6 +97,8 @@ public struct LayerStats: Hashable, Codable, Sendable {
     /// usefulMACs / (macsPerCycle · cycles).
     public var peUtilization: Double
     public var dramBytesRead: Int
+    /// Of `dramBytesRead`: weight and bias words (this layer's, and the next layer's it hands on).
+    public var weightBytesRead: Int
     public var dramBytesWritten: Int
     /// Compulsory bytes of the active work (see docs): input pixels under active halos, weights, outputs (and residuals).
     public var boundBytes: Int

@@ -30,20 +30,22 @@ public struct SyntheticLayer: Hashable, Sendable {
 
     public var name: String { "k\(kernel)s\(stride)c\(inChannels)x\(outChannels)@\(height)x\(width)\(residual ? "r" : "")" }
 
-    /// A job with deterministic pseudo-random tensors and a tile mask of about `density` (1 = full).
-    public func job(config: HardwareConfig, density: Double = 1, seed: UInt64 = 1, name: String? = nil) throws -> LayerJob {
+    /// A job with deterministic pseudo-random tensors and a tile mask of about `density` (1 = full),
+    /// at tile shape `shape` (default: the config's full tile).
+    public func job(config: HardwareConfig, density: Double = 1, seed: UInt64 = 1, name: String? = nil, shape: TileShape? = nil) throws -> LayerJob {
+        let tileH = shape?.height ?? config.tileH, tileW = shape?.width ?? config.tileW
         var state = seed &* 0x9e3779b97f4a7c15 | 1
         func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
         func i8(_ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: next()) } }
         let g = try ConvGeometry(kernel: kernel, stride: stride)
         let oh = g.outputSize(height), ow = g.outputSize(width)
-        let th = (oh + config.tileH - 1) / config.tileH, tw = (ow + config.tileW - 1) / config.tileW
+        let th = (oh + tileH - 1) / tileH, tw = (ow + tileW - 1) / tileW
         let bits = (0..<(th * tw)).map { _ in density >= 1 || Double(next() % 1_000_000) / 1e6 < density }
         return try LayerJob(name: name ?? self.name, kernel: kernel, stride: stride, inHeight: height, inWidth: width,
                             inChannels: inChannels, outChannels: outChannels, weights: i8(outChannels * kernel * kernel * inChannels),
                             bias: (0..<outChannels).map { _ in Int32(truncatingIfNeeded: next() % 2001) - 1000 },
                             input: i8(height * width * inChannels), residual: residual ? i8(oh * ow * outChannels) : nil,
-                            multiplier: 20000, shift: 22, activation: .relu, tileH: config.tileH, tileW: config.tileW,
+                            multiplier: 20000, shift: 22, activation: .relu, tileH: tileH, tileW: tileW,
                             tileMaskBits: bits)
     }
 

@@ -93,7 +93,7 @@ public struct TileModel: Sendable {
             issuedMACs: issuedPixels * perPixel, usefulMACs: useful,
             denseMACs: plan.outH * plan.outW * perPixel,
             peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
-            dramBytesRead: e.beatsRead * B, dramBytesWritten: e.beatsWritten * B,
+            dramBytesRead: e.beatsRead * B, weightBytesRead: e.weightBeatsRead * B, dramBytesWritten: e.beatsWritten * B,
             boundBytes: boundBytes, boundCycles: bound,
             cyclesOverBound: bound == 0 ? 0 : Double(cycles) / Double(bound),
             denseCycles: denseCycles, speedup: cycles == 0 ? 0 : Double(denseCycles) / Double(cycles))

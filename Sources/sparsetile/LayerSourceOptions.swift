@@ -12,7 +12,7 @@ typealias JobEntry = (job: @Sendable () throws -> LayerJob, golden: QTensor?)
 struct LayerSourceOptions: ParsableArguments {
     @Option(name: .long, help: "Synthetic layer k<K>s<S>c<Cin>x<Cout>@<H>x<W>[r]; repeatable.")
     var layer: [String] = []
-    @Option(name: .long, help: "resnet18, srresnet or a network .json file: the int8 network run on --image.")
+    @Option(name: .long, help: "resnet18, srresnet or a network .json file: the int8 network run on --image; or a SCALE-Sim topology .csv, run in timing mode (random tensors, tile density --density, default 1).")
     var network: String?
     @Option(name: .long, help: "Synthetic network-shaped workload: resnet18 or srresnet (random tensors).")
     var synthetic: String?
@@ -56,7 +56,26 @@ struct LayerSourceOptions: ParsableArguments {
         }
         // a network's layers run back to back, handing weights on (not the --layer specs)
         if synthetic != nil && !noHandoff { jobs = try jobs.prefix(layer.count) + withWeightHandoff(Array(jobs.dropFirst(layer.count)), config: cfg) }
-        if let n = network {
+        if let n = network, n.lowercased().hasSuffix(".csv") {
+            // A SCALE-Sim topology: its layers in timing mode (random tensors, tiles of --density, default all).
+            let text: String
+            do { text = try String(contentsOfFile: n, encoding: .utf8) } catch {
+                throw InputFileError(description: "--network \(n): cannot read the SCALE-Sim topology (\(error.localizedDescription))")
+            }
+            let rows: [(name: String, layer: SyntheticLayer)]
+            do { rows = try ScaleSim.topology(text, file: n) } catch { throw InputFileError(description: "\(error)") }
+            let base = jobs.count
+            let model = TileModel(config: cfg)
+            for (i, r) in rows.enumerated() {
+                let (name, l) = r
+                // each layer at the shape the mapper picks for it dense (its random tiles come after)
+                let shape = try model.bestShape(for: TimingLayer(name: name, kernel: l.kernel, stride: l.stride, inHeight: l.height,
+                                                                 inWidth: l.width, inChannels: l.inChannels, outChannels: l.outChannels,
+                                                                 residual: false))
+                jobs.append(({ try l.job(config: cfg, density: density ?? 1, seed: seed &+ UInt64(base + i), name: name, shape: shape) }, nil))
+            }
+            if !noHandoff { jobs = try Array(jobs.prefix(base)) + withWeightHandoff(Array(jobs.dropFirst(base)), config: cfg) }
+        } else if let n = network {
             let net = try networkJobs(n, config: cfg, size: size)
             jobs += noHandoff ? net : try withWeightHandoff(net, config: cfg)
         }

@@ -30,6 +30,8 @@ struct Simulate: ParsableCommand {
     var csv: String?
     @Option(name: .long, help: "Write per-layer tile traces (<layer>.jsonl and <layer>.csv) into this directory.")
     var trace: String?
+    @Option(name: .customLong("scalesim-out"), help: "Also write SCALE-Sim v2's COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv (its column names; docs/reports.md) into this directory.")
+    var scalesimOut: String?
     @Option(name: .long, help: "Layers simulated at a time (default: the machine's cores).")
     var jobs: Int = ParallelWork.defaultJobs
 
@@ -60,5 +62,9 @@ struct Simulate: ParsableCommand {
         }
         if let p = json { try report.json().write(toFile: p, atomically: true, encoding: .utf8) }
         if let p = csv { try report.csv().write(toFile: p, atomically: true, encoding: .utf8) }
+        if let dir = scalesimOut {
+            try ScaleSim.writeReports(stats, config: cfg, to: dir)
+            print("wrote COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv (SCALE-Sim v2 columns) to \(dir)")
+        }
     }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TileModel
+
+/// SCALE-Sim interchange: topology files in, its compute and bandwidth reports out.
+@Suite struct ScaleSimTests {
+    /// Header and rows as SCALE-Sim writes them: spaces, trailing commas, an FC row.
+    static let topology = """
+    Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,
+    stem,  34, 34,  3, 3,  3,  16,  1,
+    down, 33, 33,  3, 3, 16,  32,  2,
+    fc,    1,  1,  1, 1, 32,  10,  1,
+
+    """
+
+    /// IFMAP sizes include the padding: the layer's own map is IFMAP − (K − 1), and its output is
+    /// SCALE-Sim's (IFMAP − K)/S + 1 (worked: (34−3)/1+1 = 32; (33−3)/2+1 = 16; 1).
+    @Test func rowsBecomeLayersOverTheUnpaddedMap() throws {
+        let rows = try ScaleSim.topology(Self.topology)
+        #expect(rows.map(\.name) == ["stem", "down", "fc"])
+        let l = rows.map(\.layer)
+        #expect(l[0] == SyntheticLayer(kernel: 3, stride: 1, inChannels: 3, outChannels: 16, height: 32, width: 32, residual: false))
+        #expect(l[1] == SyntheticLayer(kernel: 3, stride: 2, inChannels: 16, outChannels: 32, height: 31, width: 31, residual: false))
+        #expect(l[2] == SyntheticLayer(kernel: 1, stride: 1, inChannels: 32, outChannels: 10, height: 1, width: 1, residual: false))
+        for (layer, out) in zip(l, [32, 16, 1]) {
+            #expect((layer.height + layer.stride - 1) / layer.stride == out)   // "same" padding's output
+        }
+    }
+
+    @Test func badRowsNameTheLine() throws {
+        let header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        for (row, says) in [("a, 8, 8, 3, 5, 4, 4, 1,", "square"), ("a, 8, 8, 2, 2, 4, 4, 1,", "odd"),
+                            ("a, 8, 8, 3, 3, 4, 4,", "has 8"), ("a, 8, x, 3, 3, 4, 4, 1,", "'x'"), ("a, 2, 2, 3, 3, 4, 4, 1,", "smaller")] {
+            #expect { try ScaleSim.topology(header + row + "\n", file: "t.csv") } throws: {
+                "\($0)".contains("t.csv line 2") && "\($0)".contains(says)
+            }
+        }
+        #expect(throws: (any Error).self) { try ScaleSim.topology("stem, 8, 8, 3, 3, 4, 4, 1,\n") }   // no header
+    }
+
+    /// The reports carry SCALE-Sim v2's column names and the model's figures.
+    @Test func reportsHaveScaleSimColumnsAndTheModelsFigures() throws {
+        let config = HardwareConfig.default
+        let model = TileModel(config: config)
+        let stats = try ScaleSim.topology(Self.topology).enumerated().map { i, r in
+            try model.simulate(r.layer.job(config: config, density: 0.6, seed: UInt64(i + 1), name: r.name), mode: .fast, outputs: false).stats
+        }
+        let compute = ScaleSim.computeReport(stats, config: config).split(separator: "\n").map(String.init)
+        #expect(compute[0] == "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,")
+        let bandwidth = ScaleSim.bandwidthReport(stats, config: config).split(separator: "\n").map(String.init)
+        #expect(bandwidth[0] == "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM BW, Avg OFMAP DRAM BW,")
+        #expect(compute.count == 4 && bandwidth.count == 4)
+        for (i, s) in stats.enumerated() {
+            let c = compute[i + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(c[0] == "\(i)" && c[1] == "\(s.cycles)" && c[2] == "\(s.cycles - s.computeBusyCycles)")
+            #expect(abs(Double(c[5])! - 100 * Double(s.computeBusyCycles) / Double(s.cycles)) < 1e-3)
+            let b = bandwidth[i + 1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(abs(Double(b[5])! - Double(s.weightBytesRead) / Double(s.cycles)) < 1e-3)
+            #expect(abs(Double(b[6])! - Double(s.dramBytesWritten) / Double(s.cycles)) < 1e-3)
+            // Every weight byte is read at least once, and weights are part of what is read.
+            #expect(s.weightBytesRead >= s.outShape[2] * s.kernel * s.kernel * s.inShape[2])
+            #expect(s.weightBytesRead <= s.dramBytesRead)
+        }
+    }
+}
