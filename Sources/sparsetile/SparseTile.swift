@@ -7,7 +7,7 @@ struct SparseTile: ParsableCommand {
         abstract: "Hardware/software co-design of tile-based sparse convolution accelerators.",
         subcommands: [
             MasksCommand.self, Simulate.self, Generate.self, Cosim.self, Regress.self,
-            ReportCommand.self, SweepCommand.self, SynthCommand.self, DemoCommand.self,
+            ReportCommand.self, SweepCommand.self, SynthCommand.self, DemoCommand.self, QualityCommand.self,
         ]
     )
 }

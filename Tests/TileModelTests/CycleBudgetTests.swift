@@ -122,3 +122,38 @@ import TileModel
         for (k, r) in ratios.enumerated().dropFirst(3) { #expect(abs(r - 1) <= 0.05, "frame \(k): \(r)") }
     }
 }
+
+/// `quality`: a small ×2 super-resolution network over a synthetic ground truth.
+@Suite struct QualitySweepTests {
+    static let net = """
+    {"name": "sr2", "inputChannels": 3, "layers": [
+      {"op": "conv", "name": "head", "out": 16, "kernel": 3, "activation": "relu"},
+      {"op": "conv", "name": "body", "out": 16, "kernel": 3, "activation": "relu"},
+      {"op": "conv", "name": "up", "out": 12, "kernel": 3},
+      {"op": "pixelshuffle", "name": "shuffle", "factor": 2}
+    ]}
+    """
+
+    @Test func pointsHaveTheirFiguresAndMacFractionsFollowTheDensity() throws {
+        let network = try Network(json: Data(Self.net.utf8), source: "sr2.json")
+        var g = SplitMix64(seed: 9)
+        let truth = try Image(width: 66, height: 50, channels: 3, pixels: (0..<(66 * 50 * 3)).map { i in
+            let p = i / 3, x = p % 66, y = p / 66
+            return UInt8(min(255, (x * 3 + y * 2) + (x > 30 && y > 20 ? 60 : 0) + Int(g.nextUnit() * 10)))
+        })
+        let sweep = QualitySweep(network: network, parameters: NetworkParameters.heInit(network, seed: 2), config: .default)
+        let r = try sweep.run(image: truth, densities: [0.25, 1])
+        #expect(r.scale == 2 && r.inputSize == [25, 33] && r.groundTruthSize == [50, 66])
+        let (low, full) = (r.points[0], r.points[1])
+        #expect(abs(low.pixelMACFraction - 0.25) < 0.01)       // every layer keeps round(0.25·N) pixels
+        #expect(low.tileMACFraction >= low.pixelMACFraction && low.tileMACFraction <= 1)
+        #expect(low.cycles < full.cycles)
+        #expect(full.pixelMACFraction == 1 && full.tileMACFraction == 1)
+        #expect(full.psnrSparse == full.psnrDense && full.ssimSparse == full.ssimDense)   // every tile active: the dense output
+        #expect(low.psnrDense == r.psnrDense && low.psnrBicubic == r.psnrBicubic)
+        // The bicubic baseline is measured on the same ground truth: recomputed here.
+        let crop = try truth.cropped(y: 0, x: 0, height: 50, width: 66)
+        let bicubic = try crop.resized(height: 25, width: 33).bicubicResized(height: 50, width: 66)
+        #expect(r.psnrBicubic == (try ImageQuality.psnr(bicubic, crop)))
+    }
+}
