@@ -170,6 +170,56 @@ public enum SVGChart {
         return s + "</svg>"
     }
 
+    /// One line of a line chart: its points in x order, drawn with a marker at each.
+    public struct Line: Sendable {
+        public var name: String
+        public var points: [(x: Double, y: Double)]
+        public init(name: String, points: [(x: Double, y: Double)]) { self.name = name; self.points = points }
+    }
+
+    /// Line chart on linear axes: x from 0 to `xMax`, y over the data and `levels` (horizontal
+    /// dashed reference lines, e.g. a dense or a baseline figure), each line in palette order.
+    public static func lines(id: String, title: String, lines: [Line], levels: [(name: String, y: Double)], xLabel: String,
+                             yLabel: String, xMax: Double = 1, width: Int = 1000, height: Int = 480) -> String {
+        let left = 70, right = 200, top = 40, bottom = 56
+        let pw = Double(width - left - right), ph = Double(height - top - bottom)
+        let ys = lines.flatMap { $0.points.map(\.y) } + levels.map(\.y)
+        let lo = floor((ys.min() ?? 0) - 1), hi = ceil((ys.max() ?? 1) + 1)
+        func px(_ v: Double) -> Double { Double(left) + pw * v / xMax }
+        func py(_ v: Double) -> Double { Double(top) + ph * (1 - (v - lo) / max(1e-9, hi - lo)) }
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"\(xmlEscape(id))\" class=\"chart\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(xmlEscape(title))\">\n"
+        s += "<title>\(xmlEscape(title))</title><text x=\"\(left)\" y=\"20\" class=\"ct\">\(xmlEscape(title))</text>\n"
+        for t in 0...10 {
+            let v = xMax * Double(t) / 10
+            s += "<line x1=\"\(f(px(v)))\" y1=\"\(top)\" x2=\"\(f(px(v)))\" y2=\"\(f(Double(top) + ph))\" class=\"grid\"/><text x=\"\(f(px(v)))\" y=\"\(f(Double(top) + ph + 16))\" class=\"tick\" text-anchor=\"middle\">\(String(format: "%.1f", v))</text>\n"
+        }
+        let step = max(1, ((hi - lo) / 8).rounded(.up))
+        for v in stride(from: lo, through: hi, by: step) {
+            s += "<line x1=\"\(left)\" y1=\"\(f(py(v)))\" x2=\"\(f(Double(left) + pw))\" y2=\"\(f(py(v)))\" class=\"grid\"/><text x=\"\(left - 6)\" y=\"\(f(py(v) + 4))\" class=\"tick\" text-anchor=\"end\">\(String(format: "%.0f", v))</text>\n"
+        }
+        s += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(f(pw))\" height=\"\(f(ph))\" class=\"frame\"/>\n"
+        s += "<text x=\"\(f(Double(left) + pw / 2))\" y=\"\(height - 16)\" class=\"al\" text-anchor=\"middle\">\(xmlEscape(xLabel))</text>\n"
+        s += "<text x=\"16\" y=\"\(f(Double(top) + ph / 2))\" class=\"al\" text-anchor=\"middle\" transform=\"rotate(-90 16 \(f(Double(top) + ph / 2)))\">\(xmlEscape(yLabel))</text>\n"
+        var legendY = top + 10
+        for (i, l) in levels.enumerated() {
+            let c = palette[(lines.count + i) % palette.count]
+            s += "<line x1=\"\(left)\" y1=\"\(f(py(l.y)))\" x2=\"\(f(Double(left) + pw))\" y2=\"\(f(py(l.y)))\" stroke=\"\(c)\" stroke-dasharray=\"6 4\"/>\n"
+            s += "<text x=\"\(f(Double(left) + pw + 10))\" y=\"\(legendY)\" class=\"lg\" fill=\"\(c)\">— \(xmlEscape(l.name)) \(String(format: "%.2f", l.y))</text>\n"
+            legendY += 18
+        }
+        for (i, l) in lines.enumerated() {
+            let c = palette[i % palette.count]
+            let d = l.points.enumerated().map { ($0.offset == 0 ? "M" : "L") + "\(f(px($0.element.x))),\(f(py($0.element.y)))" }.joined(separator: " ")
+            s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(c)\" stroke-width=\"2\"/>\n"
+            for p in l.points {
+                s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"4\" fill=\"\(c)\"><title>\(xmlEscape(l.name)): \(String(format: "%.3f", p.x)), \(String(format: "%.2f", p.y))</title></circle>\n"
+            }
+            s += "<text x=\"\(f(Double(left) + pw + 10))\" y=\"\(legendY)\" class=\"lg\" fill=\"\(c)\">● \(xmlEscape(l.name))</text>\n"
+            legendY += 18
+        }
+        return s + "</svg>"
+    }
+
     /// "Nice" axis ticks from 0 to at least `maxValue` (1, 2 or 5 × 10^n steps, 4–8 ticks).
     public static func niceTicks(_ maxValue: Double) -> [Double] {
         guard maxValue > 0, maxValue.isFinite else { return [0, 1] }

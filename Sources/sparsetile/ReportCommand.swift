@@ -32,6 +32,8 @@ struct ReportCommand: ParsableCommand {
     var mode: MaskMode = .pixel
     @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks (from `sparsetile masks`); tile masks of other tiles are reduced again from the pixel masks.")
     var maskDir: String?
+    @Option(name: .customLong("quality-json"), help: "A `sparsetile quality --json` result to chart in the HTML report (PSNR against MACs).")
+    var qualityJSON: String?
     @Option(help: "Layers simulated at a time (default: the machine's cores).")
     var jobs: Int = ParallelWork.defaultJobs
     @Option(help: "Directory of .npy weights (default: seeded He init).")
@@ -54,6 +56,11 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let cfg = try hw.resolve()
+        // (read before the long work, so that a bad file stops the run at once)
+        let quality = try qualityJSON.map { path in
+            do { return try JSONDecoder().decode(QualitySweep.Result.self, from: Data(contentsOf: URL(fileURLWithPath: path))) }
+            catch { throw InputFileError(description: "--quality-json \(path): not a `sparsetile quality --json` result (\(error))") }
+        }
         let start = Date()
         func log(_ s: String) { FileHandle.standardError.write((String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").data(using: .utf8)!) }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
@@ -81,6 +88,7 @@ struct ReportCommand: ParsableCommand {
             synthesis: synth, warnings: warnings)
         var withBudget = page
         withBudget.budget = try maskDir.flatMap { try Self.budget(ofMaskDir: $0) }
+        withBudget.quality = quality
         try write(withBudget.render(), to: html)
         if let p = csv { try write(set.csv(), to: p) }
         if let p = json { try write(set.json(), to: p) }

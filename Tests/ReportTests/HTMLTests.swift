@@ -182,3 +182,29 @@ func element(_ id: String, in html: String, closing: String) -> String? {
         #expect(!sec.contains("another configuration"))
     }
 }
+
+/// The quality section: PSNR against MACs from a `quality` result.
+@Suite struct HTMLQualityTests {
+    @Test func qualitySectionChartsEveryPoint() throws {
+        // As `quality --json` writes it (the keys issue 16 names).
+        let json = """
+        {"network": "srresnet", "inputSize": [16, 16], "groundTruthSize": [64, 64], "scale": 4, "mode": "pixel", "config": "abc",
+         "denseCycles": 1000, "psnrBicubic": 23, "ssimBicubic": 0.55, "psnrDense": 25, "ssimDense": 0.6,
+         "points": [
+          {"density": 0.2, "pixelMACFraction": 0.2, "tileMACFraction": 0.31, "cycles": 200, "psnrSparse": 21.5, "psnrDense": 25,
+           "psnrBicubic": 23, "ssimSparse": 0.5, "ssimDense": 0.6},
+          {"density": 0.5, "pixelMACFraction": 0.5, "tileMACFraction": 0.62, "cycles": 500, "psnrSparse": 24.25, "psnrDense": 25,
+           "psnrBicubic": 23, "ssimSparse": 0.5, "ssimDense": 0.6}]}
+        """
+        let q = try JSONDecoder().decode(QualitySweep.Result.self, from: Data(json.utf8))
+        let points = q.points
+        var page = HTMLReport(title: "t", report: try sampleReport())
+        #expect(!page.render().contains("id=\"quality\""))
+        page.quality = q
+        let sec = try #require(element("quality", in: page.render(), closing: "</section>"))
+        let svg = try #require(element("chart-quality", in: sec, closing: "</svg>"))
+        #expect(svg.components(separatedBy: "<circle").count - 1 == 2 * points.count)   // tile and pixel series
+        #expect(svg.contains("dense 25.00") && svg.contains("bicubic 23.00"))
+        #expect(sec.contains("<td>24.25</td>") && sec.contains("<td>0.6200</td>"))
+    }
+}
