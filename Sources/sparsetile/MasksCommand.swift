@@ -107,9 +107,7 @@ struct MasksCommand: ParsableCommand {
         if mode == .regional && reduce != "max" {
             throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
         }
-        if network != "resnet18" && network != "srresnet" && !FileManager.default.fileExists(atPath: network) {
-            throw ValidationError("--network \(network): not resnet18, srresnet or an existing .json file")
-        }
+        do { _ = try Network.named(network) } catch { throw ValidationError("--network \(network): \(error)") }
         if let i = image, !FileManager.default.fileExists(atPath: i) { throw ValidationError("--image \(i): file not found") }
         if let w = weights, !FileManager.default.fileExists(atPath: w) { throw ValidationError("--weights \(w): directory not found") }
         if let p = priorMask, !FileManager.default.fileExists(atPath: p) { throw ValidationError("--prior-mask \(p): file not found") }

@@ -63,7 +63,7 @@ struct ReportCommand: ParsableCommand {
         }
         let start = Date()
         func log(_ s: String) { FileHandle.standardError.write((String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").data(using: .utf8)!) }
-        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
+        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network.hasPrefix("srresnet") ? ImageSize(height: 128, width: 128) : nil)
         log("running \(network) (int8) for masks and golden outputs")
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: maskDir,
                                     weights: weights, seed: seed, config: cfg)

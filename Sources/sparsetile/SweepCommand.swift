@@ -72,7 +72,7 @@ struct SweepCommand: ParsableCommand {
             catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
         } } }
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
-        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network == "srresnet" ? ImageSize(height: 128, width: 128) : nil)
+        let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network.hasPrefix("srresnet") ? ImageSize(height: 128, width: 128) : nil)
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: nil,
                                     weights: nil, seed: 1, config: base, runNetwork: outputs)
         let layers = density >= 1 ? w.sweepLayers.map { var l = $0; l.pixelMask = nil; return l } : w.sweepLayers

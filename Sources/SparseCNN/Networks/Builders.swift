@@ -6,9 +6,17 @@ extension Network {
         switch spec {
         case "resnet18": return .resnet18()
         case "srresnet": return .srresnet()
+        case let v where v.hasPrefix("srresnet-"):
+            // srresnet-<blocks>x<channels>: a shallower or narrower SRResNet (e.g. one trained on a CPU budget)
+            let dims = v.dropFirst("srresnet-".count).split(separator: "x").compactMap { Int($0) }
+            guard dims.count == 2, (1...64).contains(dims[0]), (1...512).contains(dims[1]) else {
+                throw SparseCNNError.invalidArgument("'\(v)': an SRResNet variant is srresnet-<blocks>x<channels>, blocks 1...64, channels 1...512 (e.g. srresnet-8x32)")
+            }
+            let n = Network.srresnet(blocks: dims[0], channels: dims[1])
+            return try Network(name: v, inputChannels: n.inputChannels, layers: n.layers)
         default:
             guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
-                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet or a .json file")
+                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels> or a .json file")
             }
             return try Network.load(path: spec)
         }

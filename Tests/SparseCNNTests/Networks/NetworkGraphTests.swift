@@ -144,3 +144,19 @@ import Testing
         }
     }
 }
+
+/// `srresnet-<blocks>x<channels>`: the SRResNet graph at other sizes, for trained variants.
+@Suite struct SRResNetVariantTests {
+    @Test func variantsAreTheSameGraphAtOtherSizes() throws {
+        let v = try Network.named("srresnet-3x8")
+        #expect(v.name == "srresnet-3x8")
+        #expect(v.convLayerNames == ["head"] + (0..<3).flatMap { ["body.\($0).conv1", "body.\($0).conv2"] }
+                + ["mid", "upsample.0.conv", "upsample.1.conv", "tail"])
+        let plan = try v.plan(height: 8, width: 8)
+        #expect(plan.output == .map(TensorShape(height: 32, width: 32, channels: 3)))
+        #expect(plan.convLayers[1].outputShape.channels == 8)
+        for bad in ["srresnet-0x8", "srresnet-3", "srresnet-3x", "srresnet-3x1000"] {
+            #expect(throws: SparseCNNError.self, "\(bad)") { try Network.named(bad) }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+"""Trains the project's SRResNet (x4) on CPU and exports .npy weights for `sparsetile --weights`.
+
+The model here is the graph of `Network.srresnet(blocks:channels:)` in
+Sources/SparseCNN/Networks/Builders.swift, layer for layer and name for name: `head` 9x9 + PReLU,
+`body.N.conv1` 3x3 + PReLU, `body.N.conv2` 3x3 + the block input, `mid` 3x3 + `head`,
+`upsample.N.conv` 3x3 (C -> 4C) + PReLU then pixel shuffle x2 (PReLU before the shuffle: one slope,
+elementwise, the same), `tail` 9x9 -> 3. Images are RGB in 0...1 in and out, as the Swift side
+feeds them (`Image.rgbTensor`) and reads them back (`Image(unitTensor:)`); the low-resolution
+input is the x4 area average of the high-resolution patch, as `Image.resized` makes it.
+
+Data: the photographs and textures that ship inside scikit-image's wheel (`skimage.data`), except
+chelsea, grass, text and brick, which are kept for evaluation (docs/training.md).
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+EVALUATION = ["chelsea", "grass", "text", "brick"]
+# Everything else in skimage.data that loads without a download (tried in order, failures skipped).
+TRAINING = ["astronaut", "camera", "coffee", "rocket", "coins", "moon", "page", "horse", "hubble_deep_field",
+            "immunohistochemistry", "retina", "gravel", "clock", "logo", "microaneurysms", "cell", "colorwheel"]
+
+
+def load_images(names):
+    from skimage import data
+    out = {}
+    for n in names:
+        try:
+            img = getattr(data, n)()
+        except Exception:
+            continue
+        img = np.asarray(img)
+        if img.dtype == bool:
+            img = img.astype(np.uint8) * 255
+        if img.ndim == 2:
+            img = np.stack([img] * 3, axis=-1)
+        if img.shape[-1] == 4:
+            img = img[..., :3]
+        if img.dtype != np.uint8:
+            img = (np.clip(img, 0, 1) * 255).astype(np.uint8) if img.max() <= 1 else img.astype(np.uint8)
+        if min(img.shape[:2]) >= 96:
+            out[n] = img
+    return out
+
+
+class SRResNet(nn.Module):
+    def __init__(self, blocks, channels):
+        super().__init__()
+        c = channels
+        self.head = nn.Conv2d(3, c, 9, padding=4)
+        self.head_act = nn.PReLU(1, 0.25)
+        self.body = nn.ModuleList()
+        for _ in range(blocks):
+            self.body.append(nn.ModuleDict({"conv1": nn.Conv2d(c, c, 3, padding=1), "act": nn.PReLU(1, 0.25),
+                                            "conv2": nn.Conv2d(c, c, 3, padding=1)}))
+        self.mid = nn.Conv2d(c, c, 3, padding=1)
+        self.up = nn.ModuleList([nn.ModuleDict({"conv": nn.Conv2d(c, 4 * c, 3, padding=1), "act": nn.PReLU(1, 0.25)})
+                                 for _ in range(2)])
+        self.tail = nn.Conv2d(c, 3, 9, padding=4)
+
+    def forward(self, x):
+        h = self.head_act(self.head(x))
+        skip = h
+        for b in self.body:
+            y = b["conv2"](b["act"](b["conv1"](skip))) + skip
+            skip = y
+        y = self.mid(skip) + h
+        for u in self.up:
+            y = F.pixel_shuffle(u["act"](u["conv"](y)), 2)
+        return self.tail(y)
+
+    def export(self, directory):
+        """One .npy per parameter, named as Builders.swift names the layers (PyTorch layouts)."""
+        os.makedirs(directory, exist_ok=True)
+
+        def save(name, conv, act=None):
+            np.save(os.path.join(directory, f"{name}.weight.npy"), conv.weight.detach().numpy().astype(np.float32))
+            np.save(os.path.join(directory, f"{name}.bias.npy"), conv.bias.detach().numpy().astype(np.float32))
+            if act is not None:
+                np.save(os.path.join(directory, f"{name}.prelu.npy"), act.weight.detach().numpy().astype(np.float32).reshape(1))
+
+        save("head", self.head, self.head_act)
+        for i, b in enumerate(self.body):
+            save(f"body.{i}.conv1", b["conv1"], b["act"])
+            save(f"body.{i}.conv2", b["conv2"])
+        save("mid", self.mid)
+        for i, u in enumerate(self.up):
+            save(f"upsample.{i}.conv", u["conv"], u["act"])
+        save("tail", self.tail)
+
+
+def downscale(hr):
+    """x4 area average, NCHW float."""
+    return F.avg_pool2d(hr, 4)
+
+
+def psnr(a, b):
+    mse = float(((a - b) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(1.0 / mse)
+
+
+def evaluate(model, images):
+    """PSNR (0...1 RGB, whole image cropped to a multiple of 4) of the model and of bicubic."""
+    out = {}
+    model.eval()
+    with torch.no_grad():
+        for n, img in images.items():
+            h, w = img.shape[0] // 4 * 4, img.shape[1] // 4 * 4
+            hr = torch.from_numpy(img[:h, :w]).permute(2, 0, 1)[None].float() / 255
+            lr = downscale(hr)
+            sr = model(lr).clamp(0, 1)
+            bic = F.interpolate(lr, scale_factor=4, mode="bicubic", align_corners=False).clamp(0, 1)
+            out[n] = {"psnrModel": psnr(sr, hr), "psnrBicubic": psnr(bic, hr)}
+    model.train()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True, help="directory for the .npy weights and training.json")
+    ap.add_argument("--blocks", type=int, default=16)
+    ap.add_argument("--channels", type=int, default=64)
+    ap.add_argument("--minutes", type=float, default=45, help="wall-clock training budget")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--patch", type=int, default=24, help="low-resolution patch size (the high-resolution one is 4x)")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    torch.set_num_threads(os.cpu_count() or 1)
+    train = load_images(TRAINING)
+    test = load_images(EVALUATION)
+    print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
+    names = sorted(train)
+    model = SRResNet(args.blocks, args.channels)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    hp = args.patch * 4
+    start = time.time()
+    step = 0
+    budget = args.minutes * 60
+    while time.time() - start < budget:
+        batch = []
+        for _ in range(args.batch):
+            img = train[names[rng.integers(len(names))]]
+            y = rng.integers(img.shape[0] - hp + 1)
+            x = rng.integers(img.shape[1] - hp + 1)
+            p = img[y:y + hp, x:x + hp]
+            if rng.integers(2):
+                p = p[:, ::-1]
+            p = np.rot90(p, rng.integers(4))
+            batch.append(np.ascontiguousarray(p))
+        hr = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255
+        lr = downscale(hr)
+        loss = F.l1_loss(model(lr), hr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            print(f"step {step}, {time.time() - start:.0f} s, L1 {loss.item():.4f}", flush=True)
+        if time.time() - start > 0.8 * budget and opt.param_groups[0]["lr"] == args.lr:
+            opt.param_groups[0]["lr"] = args.lr / 4  # the last fifth at a lower rate
+    elapsed = time.time() - start
+    model.export(args.out)
+    scores = evaluate(model, test)
+    record = {"blocks": args.blocks, "channels": args.channels, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+              "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
+    with open(os.path.join(args.out, "training.json"), "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)
+    for n, s in scores.items():
+        print(f"{n}: float PSNR {s['psnrModel']:.2f} dB, bicubic {s['psnrBicubic']:.2f} dB", flush=True)
+    print(f"{step} steps in {elapsed:.0f} s; wrote {args.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
