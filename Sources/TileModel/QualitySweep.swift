@@ -61,14 +61,14 @@ public struct QualitySweep: Sendable {
         let truth = try image.cropped(y: 0, x: 0, height: h * r, width: w * r)
         let low = try truth.resized(height: h, width: w)
         let plan = try network.plan(height: h, width: w)
-        let input = network.inputChannels == 1 ? try Self.gray(low.rgbTensor()) : low.rgbTensor()
+        let input = try low.networkInput(channels: network.inputChannels)
         progress("calibrating int8 on the \(h)x\(w) input (ground truth \(h * r)x\(w * r), scale \(r))")
         let q = try QuantizedNetwork(plan: plan, parameters: parameters, calibrationInput: input)
         func picture(_ run: QuantizedRunResult) throws -> Image {
             guard let f = run.output.floatMap else { throw AcceleratorSpecError.invalidLayer("network \(network.name) has no image output") }
             return try Image(unitTensor: f)
         }
-        let target = network.inputChannels == 1 && probeOut.channels == 1 ? try Image(unitTensor: Self.gray(truth.rgbTensor())) : truth
+        let target = probeOut.channels == 1 ? try Image(unitTensor: truth.networkInput(channels: 1)) : truth
         let bicubic = try low.bicubicResized(height: h * r, width: w * r)
         let dense = try picture(q.run(input, record: false))
         let psnrDense = try ImageQuality.psnr(dense, target), ssimDense = try ImageQuality.ssim(dense, target)
@@ -107,11 +107,5 @@ public struct QualitySweep: Sendable {
         return Result(network: network.name, inputSize: [h, w], groundTruthSize: [h * r, w * r], scale: r, mode: mode,
                       config: config.contentHash, denseCycles: denseCycles, psnrBicubic: psnrBicubic, ssimBicubic: ssimBicubic,
                       psnrDense: psnrDense, ssimDense: ssimDense, points: points)
-    }
-
-    static func gray(_ rgb: FloatTensor) throws -> FloatTensor {
-        var g = [Float](repeating: 0, count: rgb.shape.pixels)
-        for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-        return try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
     }
 }

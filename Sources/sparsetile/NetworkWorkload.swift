@@ -36,13 +36,7 @@ struct NetworkWorkload {
         let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
         if sz.height != img.height || sz.width != img.width { img = try img.resized(height: sz.height, width: sz.width) }
         image = img
-        let rgb = img.rgbTensor()
-        let input: FloatTensor
-        if net.inputChannels == 1 {
-            var g = [Float](repeating: 0, count: rgb.shape.pixels)
-            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-            input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
-        } else { input = rgb }
+        let input = try img.networkInput(channels: net.inputChannels)
         plan = try net.plan(height: sz.height, width: sz.width)
         convLayers = plan.convLayers
         if let dir = maskDir {

@@ -50,13 +50,7 @@ struct OnlineMasksRun {
         let size = inputSize ?? net.defaultInputSize ?? (network == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: base.height, width: base.width))
         let images = try Image.frames(frames, base: base, size: size)
         let plan = try net.plan(height: size.height, width: size.width)
-        func tensor(_ img: Image) throws -> FloatTensor {
-            let rgb = img.rgbTensor()
-            guard net.inputChannels == 1 else { return rgb }
-            var g = [Float](repeating: 0, count: rgb.shape.pixels)
-            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-            return try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
-        }
+        func tensor(_ img: Image) throws -> FloatTensor { try img.networkInput(channels: net.inputChannels) }
         let cycles: Int
         switch budget {
         case .cycles(let n): cycles = n

@@ -73,6 +73,21 @@ public struct Image: Hashable, Sendable {
 
     /// The image as an RGB float tensor in 0...1, `value / 255` (gray is repeated over 3
     /// channels), the input layout the networks take.
+    /// The image as a network's input in 0...1: RGB for 3 input channels, the mean of R, G and B
+    /// for 1 (the one conversion every command uses).
+    public func networkInput(channels: Int) throws -> FloatTensor {
+        let rgb = rgbTensor()
+        switch channels {
+        case 3: return rgb
+        case 1:
+            var g = [Float](repeating: 0, count: rgb.shape.pixels)
+            for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
+            return try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
+        default:
+            throw SparseCNNError.invalidArgument("a network wanting \(channels) input channels cannot read an image: images give 1 (gray) or 3 (RGB)")
+        }
+    }
+
     public func rgbTensor() -> FloatTensor {
         var tensor = FloatTensor(shape: TensorShape(height: height, width: width, channels: 3), repeating: 0)
         let pixelCount = width * height

@@ -283,17 +283,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         progress("resizing \(image.height)x\(image.width) image to \(size) (area averaging)")
         image = try image.resized(height: size.height, width: size.width)
     }
-    let rgb = image.rgbTensor()
-    let input: FloatTensor
-    switch network.inputChannels {
-    case 3: input = rgb
-    case 1:
-        var g = [Float](repeating: 0, count: rgb.shape.pixels)
-        for i in g.indices { g[i] = (rgb.scalars[3 * i] + rgb.scalars[3 * i + 1] + rgb.scalars[3 * i + 2]) / 3 }
-        input = try FloatTensor(shape: TensorShape(height: rgb.height, width: rgb.width, channels: 1), scalars: g)
-    default:
-        throw SparseCNNError.invalidArgument("network '\(network.name)' wants \(network.inputChannels) input channels; images give 1 (gray) or 3 (RGB)")
-    }
+    let input = try image.networkInput(channels: network.inputChannels)
     let plan = try network.plan(height: size.height, width: size.width)
     let convs = plan.convLayers
     guard !convs.isEmpty else { throw SparseCNNError.invalidArgument("network '\(network.name)' has no conv layers to mask") }
