@@ -153,7 +153,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     // MARK: JSON
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
         case tileShapes
@@ -175,7 +175,20 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
     /// maxOutstandingReads to `defaultMaxOutstandingReads(memLatency:)`.
+    /// Unknown keys are errors that name the key (and the known one it most likely meant), so a
+    /// misspelt field is never silently left at its default.
     public init(from decoder: Decoder) throws {
+        struct AnyKey: CodingKey {
+            var stringValue: String, intValue: Int? = nil
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { return nil }
+        }
+        let known = CodingKeys.allCases.map(\.rawValue)
+        for k in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(k.stringValue) {
+            let meant = known.first { $0.lowercased() == k.stringValue.lowercased() }
+            throw AcceleratorSpecError.invalidConfig("unknown key \"\(k.stringValue)\"" + (meant.map { " (did you mean \"\($0)\"?)" } ?? "")
+                + "; a hardware config has \(known.joined(separator: ", "))")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
             tileH: c.decode(Int.self, forKey: .tileH), tileW: c.decode(Int.self, forKey: .tileW),

@@ -34,6 +34,13 @@ struct LayerSourceOptions: ParsableArguments {
     var noHandoff = false
     @OptionGroup var hardware: ConfigOptions
 
+    func validate() throws {
+        // (`!(…)` also rejects nan)
+        if let d = density, !(d > 0 && d <= 1) {
+            throw ValidationError("--density \(d) must be in (0, 1]: the pixel density of --network masks, or the tile density of --layer/--synthetic/topology masks")
+        }
+    }
+
     /// The hardware configuration: --config (or the default), then --tile/--lanes-k/--lanes-c.
     func hardwareConfig() throws -> HardwareConfig { try hardware.resolve() }
 

@@ -259,3 +259,17 @@ import AcceleratorSpec
         _ = try LayerJob(record: try #require(plain.records.first { $0.name == first.name }), tileMask: tiles)
     }
 }
+
+/// Config JSON is strict: a misspelt key is an error naming it, never silently a default.
+@Suite struct StrictConfigJSONTests {
+    @Test func unknownKeysAreErrorsThatNameThem() throws {
+        var d = try JSONSerialization.jsonObject(with: HardwareConfig.default.canonicalJSON()) as! [String: Any]
+        #expect(try HardwareConfig.fromJSON(JSONSerialization.data(withJSONObject: d)) == HardwareConfig.default)
+        d["clockMhz"] = 100
+        #expect { try HardwareConfig.fromJSON(JSONSerialization.data(withJSONObject: d)) } throws: {
+            "\($0)".contains("\"clockMhz\"") && "\($0)".contains("did you mean \"clockMHz\"")
+        }
+        d["clockMhz"] = nil; d["bogus"] = 1
+        #expect { try HardwareConfig.fromJSON(JSONSerialization.data(withJSONObject: d)) } throws: { "\($0)".contains("\"bogus\"") }
+    }
+}
