@@ -60,11 +60,23 @@ struct SweepCommand: ParsableCommand {
         var base = HardwareConfig.default
         if let p = config { base = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: p))) }
         func ints(_ s: String, _ flag: String) throws -> [Int] {
-            let v = s.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
-            return v.map { $0! }
+            let n = v.map { $0! }
+            if let bad = n.first(where: { $0 <= 0 }) { throw ValidationError("\(flag): \(bad) is not a positive number of lanes") }
+            try unique(n.map(String.init), flag)
+            return n
         }
-        let tileList = try tiles.split(separator: ",").map { try HardwareConfig.parseTile(String($0)) }
+        /// A list naming one value twice would sweep the same configuration twice: an error, not a silent skip.
+        func unique(_ values: [String], _ flag: String) throws {
+            var seen = Set<String>()
+            for v in values where !seen.insert(v).inserted { throw ValidationError("\(flag): \(v) is given twice") }
+        }
+        let tileList = try tiles.split(separator: ",", omittingEmptySubsequences: false).map { t -> (Int, Int) in
+            do { return try HardwareConfig.parseTile(String(t).trimmingCharacters(in: .whitespaces)) }
+            catch { throw ValidationError("--tiles: '\(t)' is not a tile HxW (\(error))") }
+        }
+        try unique(tileList.map { "\($0.0)x\($0.1)" }, "--tiles")
         let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
         var configs: [HardwareConfig] = [], skipped: [String] = []
         for t in tileList { for k in ks { for c in cs {
