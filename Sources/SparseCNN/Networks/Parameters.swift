@@ -137,6 +137,10 @@ public struct NetworkParameters: Equatable, Sendable {
             guard ok else {
                 throw SparseCNNError.malformedFile(path: path, reason: "shape \(shape), expected \(expected)")
             }
+            // (a NaN or infinity would reach the int8 quantizer's conversions and trap there)
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw SparseCNNError.malformedFile(path: path, reason: "element \(i) is \(values[i]); weights must be finite")
+            }
             return values
         }
         var p = NetworkParameters()

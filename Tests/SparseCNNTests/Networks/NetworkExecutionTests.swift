@@ -53,6 +53,15 @@ import Testing
         do { _ = try NetworkParameters.load(net, directory: dir); Issue.record("no error") } catch {
             #expect("\(error)".contains("c1.weight.npy") && "\(error)".contains("missing"))
         }
+        // A NaN or an infinity is an error naming the file and the element (it used to trap in the quantizer).
+        try p.write(directory: dir)
+        for bad in [Float.nan, -.infinity] {
+            var b = [Float](repeating: 0.5, count: 8); b[6] = bad
+            try NPYArray.float32(shape: [8], values: b).write(path: dir + "/c3.bias.npy")
+            do { _ = try NetworkParameters.load(net, directory: dir); Issue.record("no error") } catch {
+                #expect("\(error)".contains("c3.bias.npy") && "\(error)".contains("element 6"))
+            }
+        }
         try NPYArray.int32(shape: [8], values: [Int32](repeating: 0, count: 8)).write(path: dir + "/c1.bias.npy")
         try p.write(directory: dir)
         try NPYArray.int32(shape: [8], values: [Int32](repeating: 0, count: 8)).write(path: dir + "/c2.bias.npy")
