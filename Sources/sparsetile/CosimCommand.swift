@@ -43,6 +43,7 @@ struct Cosim: ParsableCommand {
     var fault: String = "none"
 
     func run() throws {
+        try OutputPaths.check([("--json", json), ("--csv", csv)])
         let cfg = try source.hardwareConfig()
         let fi = try parseFault(fault)
         var entries = try source.jobs(config: cfg)

@@ -47,6 +47,7 @@ struct QualityCommand: ParsableCommand {
     func validate() throws { _ = try parsedDensities() }
 
     func run() throws {
+        try OutputPaths.check([("--json", json)])
         let cfg = try hardware.resolve()
         let net = try Network.named(network)
         let img = try Image.load(path: image ?? Image.bundledDefaultPath)

@@ -55,6 +55,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPaths.check([("--html", html), ("--csv", csv), ("--json", json)])
         let cfg = try hw.resolve()
         // (read before the long work, so that a bad file stops the run at once)
         let quality = try qualityJSON.map { path in
@@ -156,11 +157,4 @@ enum NetworkReportPage {
 /// An input file that cannot be used: printed as `Error: ...`, exit 1 (no usage text).
 struct InputFileError: Error, CustomStringConvertible {
     var description: String
-}
-
-/// Writes text, creating the parent directory.
-func write(_ text: String, to path: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
-    if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
 }

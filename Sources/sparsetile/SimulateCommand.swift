@@ -36,6 +36,7 @@ struct Simulate: ParsableCommand {
     var jobs: Int = ParallelWork.defaultJobs
 
     func run() throws {
+        try OutputPaths.check([("--json", json), ("--csv", csv)])
         let cfg = try source.hardwareConfig()
         guard let simMode = SimulationMode(rawValue: mode) else { throw ValidationError("--mode must be fast or stepped") }
 
@@ -60,8 +61,8 @@ struct Simulate: ParsableCommand {
             print(mismatched.isEmpty ? "outputs: all \(checked) conv layers equal SparseCNN's int8 outputs bit for bit"
                                      : "outputs: MISMATCH with SparseCNN in \(mismatched.count) of \(checked) layers: \(mismatched.joined(separator: ", "))")
         }
-        if let p = json { try report.json().write(toFile: p, atomically: true, encoding: .utf8) }
-        if let p = csv { try report.csv().write(toFile: p, atomically: true, encoding: .utf8) }
+        if let p = json { try write(report.json(), to: p) }
+        if let p = csv { try write(report.csv(), to: p) }
         if let dir = scalesimOut {
             try ScaleSim.writeReports(stats, config: cfg, to: dir)
             print("wrote COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv (SCALE-Sim v2 columns) to \(dir)")

@@ -57,6 +57,7 @@ struct SweepCommand: ParsableCommand {
     var html: String?
 
     func run() throws {
+        try OutputPaths.check([("--csv", csv), ("--json", json), ("--html", html)])
         var base = HardwareConfig.default
         if let p = config { base = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: p))) }
         func ints(_ s: String, _ flag: String) throws -> [Int] {

@@ -52,6 +52,7 @@ struct SynthCommand: ParsableCommand {
     var json: String?
 
     func run() throws {
+        try OutputPaths.check([("--json", json)])
         guard let t = SynthTarget(rawValue: target) else { throw ValidationError("--target must be xilinx, ice40 or generic") }
         guard let dev = ICE40Device(rawValue: device) else {
             throw ValidationError("--device must be one of \(ICE40Device.allCases.map(\.rawValue).joined(separator: ", "))")
