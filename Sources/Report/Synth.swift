@@ -247,9 +247,15 @@ public struct RTLManifest: Codable, Sendable {
 
     /// Reads `dir/manifest.json`; without one, takes every `.sv`/`.v` file and `top` as given.
     public static func load(directory dir: String, top: String? = nil) throws -> RTLManifest {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw SynthError(message: "--rtl-dir \(dir): no such directory (write one with `sparsetile generate --out \(dir)`)")
+        }
         let path = (dir as NSString).appendingPathComponent("manifest.json")
         if FileManager.default.fileExists(atPath: path) {
-            var m = try JSONDecoder().decode(RTLManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            var m: RTLManifest
+            do { m = try JSONDecoder().decode(RTLManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path))) }
+            catch { throw SynthError(message: "\(path): not a manifest `sparsetile generate` writes (\(error))") }
             if let t = top { m.top = t }
             return m
         }

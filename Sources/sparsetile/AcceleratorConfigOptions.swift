@@ -26,7 +26,7 @@ struct AcceleratorConfigOptions: ParsableArguments {
         var cfg = HardwareConfig.default
         if let path = config {
             if path == "small" { cfg = .small } else if path == "default" { cfg = .default }
-            else { cfg = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: path))) }
+            else { cfg = try loadConfig(path) }
         }
         let t = try tile.map { try HardwareConfig.parseTile($0) }
         cfg = try cfg.overriding(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC, memBytes: memBytes)

@@ -187,7 +187,7 @@ struct ConfigOptions: ParsableArguments {
 
     func resolve() throws -> HardwareConfig {
         var cfg = HardwareConfig.default
-        if let path = config { cfg = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: path))) }
+        if let path = config { cfg = try loadConfig(path) }
         if tile != nil || lanesK != nil || lanesC != nil {
             let t = try tile.map { try HardwareConfig.parseTile($0) }
             cfg = try cfg.resized(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC)

@@ -59,7 +59,7 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         try OutputPaths.check([("--csv", csv), ("--json", json), ("--html", html)])
         var base = HardwareConfig.default
-        if let p = config { base = try HardwareConfig.fromJSON(Data(contentsOf: URL(fileURLWithPath: p))) }
+        if let p = config { base = try loadConfig(p) }
         func ints(_ s: String, _ flag: String) throws -> [Int] {
             let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
