@@ -268,7 +268,9 @@ public struct RTLManifest: Codable, Sendable {
 
 public struct SynthError: Error, CustomStringConvertible {
     public var message: String
-    public init(message: String) { self.message = message }
+    /// A tool the flow needs (Yosys, nextpnr-ice40) is not installed.
+    public var missingTool: Bool
+    public init(message: String, missingTool: Bool = false) { self.message = message; self.missingTool = missingTool }
     public var description: String { message }
 }
 
@@ -322,7 +324,7 @@ public struct SynthFlow: Sendable {
     /// Synthesises the manifest's files (paths relative to `rtlDir`) and, for iCE40 designs that fit
     /// the device, places and routes.
     public func run(manifest: RTLManifest, rtlDir: String) throws -> SynthResult {
-        guard let yosys = Self.which("yosys") else { throw SynthError(message: "yosys not found on PATH (Debian package yosys; sim/install-deps.sh installs it)") }
+        guard let yosys = Self.which("yosys") else { throw SynthError(message: "yosys not found on PATH (Debian package yosys; sim/install-deps.sh installs it)", missingTool: true) }
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let abs = { (f: String) in f.hasPrefix("/") ? f : (rtlDir as NSString).appendingPathComponent(f) }
         let netlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).json")

@@ -74,7 +74,7 @@ struct Cosim: ParsableCommand {
         print(outcome.summaryLine)
         if !outcome.failed.isEmpty {
             // 3 when the RTL hung (watchdog), 1 for any other mismatch.
-            throw ExitCode(outcome.hung ? 3 : 1)
+            throw ExitCode((outcome.hung ? ExitStatus.hung : .mismatch).rawValue)
         }
     }
 }

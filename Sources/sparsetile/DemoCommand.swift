@@ -127,6 +127,6 @@ struct DemoCommand: ParsableCommand {
           rtl/          the generated Verilog and manifest.json
         """)
         print(String(format: "demo: %.1f s wall", Date().timeIntervalSince(start)))
-        if !outcome.failed.isEmpty { throw ExitCode(outcome.hung ? 3 : 1) }
+        if !outcome.failed.isEmpty { throw ExitCode((outcome.hung ? ExitStatus.hung : .mismatch).rawValue) }
     }
 }

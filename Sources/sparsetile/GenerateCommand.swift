@@ -29,11 +29,8 @@ struct Generate: ParsableCommand {
             print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top \(gen.top))"
                   + (fi == .none ? "" : "; DELIBERATELY FAULTY: fault \(fi.rawValue)"))
         } catch let e as AcceleratorGeneratorError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode(1)
-        } catch let e as AcceleratorSpecError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            throw ExitCode(1)
+            // a configuration the generator cannot build (a width or a limit out of range): bad input
+            throw InputFileError(description: e.description)
         }
     }
 }

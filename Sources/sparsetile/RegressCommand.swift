@@ -71,7 +71,7 @@ struct Regress: ParsableCommand {
             try Regression.junit(outcomes, suiteName: "sparsetile.regress.\(s.rawValue)" + (shard.map { ".shard\($0.replacingOccurrences(of: "/", with: "of"))" } ?? ""), seconds: wall)
                 .write(toFile: p, atomically: true, encoding: .utf8)
         }
-        if outcomes.contains(where: { $0.status == .fail || $0.status == .error }) { throw ExitCode(1) }
+        if outcomes.contains(where: { $0.status == .fail || $0.status == .error }) { throw ExitCode(ExitStatus.mismatch.rawValue) }
     }
 
     /// Unbuffered output, so progress lines from the workers interleave correctly with the rest.

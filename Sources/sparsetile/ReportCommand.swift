@@ -96,7 +96,7 @@ struct ReportCommand: ParsableCommand {
         print(mismatched.isEmpty ? "outputs: all \(stats.count) conv layers equal SparseCNN's int8 outputs bit for bit"
                                  : "outputs: MISMATCH in \(mismatched.count) layers: \(mismatched.joined(separator: ", "))")
         print("wrote \([html, csv, json].compactMap { $0 }.joined(separator: ", "))")
-        if !mismatched.isEmpty { throw ExitCode(1) }
+        if !mismatched.isEmpty { throw ExitCode(ExitStatus.mismatch.rawValue) }
     }
 }
 
