@@ -153,11 +153,17 @@ public struct ImageSize: Hashable, Codable, Sendable, CustomStringConvertible {
         self.width = width
     }
 
-    /// Parses `HxW` (e.g. `224x224`); both positive, at most 16384.
+    /// The largest height or width a size may have.
+    public static let maxSide = 16384
+
+    /// Parses `HxW` (e.g. `224x224`); both positive, at most `maxSide`.
     public init(parsing text: String) throws {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h > 0, w > 0, h <= 16384, w <= 16384 else {
+        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h > 0, w > 0 else {
             throw SparseCNNError.invalidArgument("'\(text)' is not a size HxW with positive integers (e.g. 224x224)")
+        }
+        guard h <= Self.maxSide, w <= Self.maxSide else {
+            throw SparseCNNError.invalidArgument("'\(text)': a side of \(max(h, w)) is over the limit of \(Self.maxSide) pixels")
         }
         self.init(height: h, width: w)
     }
