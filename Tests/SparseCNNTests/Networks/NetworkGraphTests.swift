@@ -160,3 +160,14 @@ import Testing
         }
     }
 }
+
+@Suite struct ImageSizeParsingTests {
+    @Test func sizesParseAndTheLimitIsNamed() throws {
+        #expect(try ImageSize(parsing: "224x160") == ImageSize(height: 224, width: 160))
+        #expect(try ImageSize(parsing: "16384X16384") == ImageSize(height: 16384, width: 16384))
+        #expect { try ImageSize(parsing: "99999x99999") } throws: { "\($0)".contains("limit of 16384") }
+        for bad in ["0x4", "4x", "x4", "4x4x4", "ax4", "-2x4"] {
+            #expect { try ImageSize(parsing: bad) } throws: { "\($0)".contains("positive integers") }
+        }
+    }
+}
