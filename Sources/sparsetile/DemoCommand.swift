@@ -51,6 +51,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPaths.checkDirectories([("--out", out)])
         let start = Date()
         func step(_ s: String) {
             FileHandle.standardError.write(Data((String(format: "[demo %6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").utf8))

@@ -19,6 +19,7 @@ struct Generate: ParsableCommand {
     var fault: String = "none"
 
     func run() throws {
+        try OutputPaths.checkDirectories([("--out", out)])
         let fi = try parseFault(fault)
         do {
             var (cfg, limits) = try hardware.resolve()

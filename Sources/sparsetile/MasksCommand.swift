@@ -123,6 +123,7 @@ struct MasksCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPaths.checkDirectories([("--out", out)])
         let budgeted = cycleBudget != nil || latencyMs != nil
         let cfg = try hardware.resolve()
         let t = try hardware.tile.map { try ImageSize(parsing: $0) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)

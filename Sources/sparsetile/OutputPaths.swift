@@ -30,6 +30,25 @@ enum OutputPaths {
     }
 }
 
+extension OutputPaths {
+    /// Checks output *directories* (`--out`): an existing file in the way, or a folder that cannot
+    /// be made or written, stops the run at once naming the option.
+    static func checkDirectories(_ outputs: [(option: String, path: String?)]) throws {
+        let fm = FileManager.default
+        for (option, path) in outputs {
+            guard let path else { continue }
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: path, isDirectory: &isDir) {
+                guard isDir.boolValue else { throw InputFileError(description: "\(option) \(path): is a file, not a folder") }
+                guard fm.isWritableFile(atPath: path) else { throw InputFileError(description: "\(option) \(path): the folder is not writable") }
+            } else {
+                // it will be made: its nearest existing ancestor must be a writable folder
+                try check([(option, path)])
+            }
+        }
+    }
+}
+
 /// Writes text, creating the parent directory.
 func write(_ text: String, to path: String) throws {
     let dir = (path as NSString).deletingLastPathComponent
