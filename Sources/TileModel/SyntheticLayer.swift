@@ -26,6 +26,31 @@ public struct SyntheticLayer: Hashable, Sendable {
         let k = try num("k"), st = try num("s"), ci = try num("c"), co = try num("x"), h = try num("@"), w = try num("x")
         guard s.isEmpty else { throw AcceleratorSpecError.invalidLayer("'\(spec)': trailing '\(s)'") }
         self.init(kernel: k, stride: st, inChannels: ci, outChannels: co, height: h, width: w, residual: residual)
+        try checkMemory(spec)
+    }
+
+    /// Bytes a job of this layer holds at once (input, weights, residual, output, with the
+    /// model's copies): an estimate to refuse absurd layers before allocating them.
+    public var estimatedBytes: Double {
+        let oh = Double((height + stride - 1) / stride), ow = Double((width + stride - 1) / stride)
+        let input = Double(height) * Double(width) * Double(inChannels)
+        let weights = Double(outChannels) * Double(kernel * kernel) * Double(inChannels)
+        let output = oh * ow * Double(outChannels)
+        return 3 * input + 2 * weights + 4 * output * (residual ? 2 : 1)
+    }
+
+    /// The memory a layer may take: `SPARSETILE_MAX_MEMORY_GB` (default 16) GiB.
+    public static var memoryLimitBytes: Double {
+        (ProcessInfo.processInfo.environment["SPARSETILE_MAX_MEMORY_GB"].flatMap(Double.init) ?? 16) * 1_073_741_824
+    }
+
+    /// Throws when `estimatedBytes` is over the limit, naming both and how to raise it.
+    public func checkMemory(_ what: String) throws {
+        let need = estimatedBytes, limit = Self.memoryLimitBytes
+        guard need <= limit else {
+            throw AcceleratorSpecError.invalidLayer(String(format: "'%@' needs about %.1f GiB, over the limit of %.0f GiB (set SPARSETILE_MAX_MEMORY_GB to raise it)",
+                                                           what, need / 1_073_741_824, limit / 1_073_741_824))
+        }
     }
 
     public var name: String { "k\(kernel)s\(stride)c\(inChannels)x\(outChannels)@\(height)x\(width)\(residual ? "r" : "")" }

@@ -58,6 +58,7 @@ struct LayerSourceOptions: ParsableArguments {
             }
         }
         var jobs: [JobEntry] = []
+        for (name, l) in layers { try l.checkMemory(name) }   // before any tensor is made
         for (i, (name, l)) in layers.enumerated() {
             jobs.append(({ try l.job(config: cfg, density: density ?? 1, seed: seed &+ UInt64(i), name: name) }, nil))
         }
@@ -73,6 +74,7 @@ struct LayerSourceOptions: ParsableArguments {
             do { rows = try ScaleSim.topology(text, file: n) } catch { throw InputFileError(description: "\(error)") }
             let base = jobs.count
             let model = TileModel(config: cfg)
+            for r in rows { try r.layer.checkMemory("\(n): \(r.name)") }
             for (i, r) in rows.enumerated() {
                 let (name, l) = r
                 // each layer at the shape the mapper picks for it dense (its random tiles come after)

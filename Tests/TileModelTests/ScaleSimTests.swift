@@ -63,3 +63,15 @@ import TileModel
         }
     }
 }
+
+/// Absurd synthetic layers are refused before any tensor is allocated, naming the limit.
+@Suite struct LayerMemoryLimitTests {
+    @Test func hugeLayersAreRefusedUpFront() throws {
+        for spec in ["k3s1c8x8@100000x100000", "k3s1c99999x99999@16x16"] {
+            #expect { try SyntheticLayer(parsing: spec) } throws: { "\($0)".contains("GiB") && "\($0)".contains("SPARSETILE_MAX_MEMORY_GB") }
+        }
+        // An ordinary layer's estimate: 3·input + 2·weights + 4·output bytes.
+        let l = try SyntheticLayer(parsing: "k3s1c8x16@10x10")
+        #expect(l.estimatedBytes == Double(3 * 800 + 2 * 1152 + 4 * 1600))
+    }
+}
