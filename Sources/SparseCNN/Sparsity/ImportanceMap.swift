@@ -148,5 +148,12 @@ public struct PriorMaskPredictor: ImportancePredictor {
         self.map = try ImportanceMap(height: a.shape[0], width: a.shape[1], values: v)
     }
 
-    public func importance(for input: FloatTensor) throws -> ImportanceMap { map }
+    /// The map, which must have the input's aspect ratio: it is resampled to every layer's
+    /// resolution, and another ratio would stretch it over the wrong pixels.
+    public func importance(for input: FloatTensor) throws -> ImportanceMap {
+        guard map.height * input.width == map.width * input.height else {
+            throw SparseCNNError.shapeMismatch("the prior mask is \(map.height)x\(map.width) but the network input is \(input.height)x\(input.width): it must have the input's aspect ratio (e.g. \(input.height)x\(input.width), or a whole fraction of it)")
+        }
+        return map
+    }
 }

@@ -34,6 +34,11 @@ import Testing
         try NPYArray.uint8(shape: [2, 3], values: [0, 1, 1, 0, 0, 1]).write(path: path)
         let p = try PriorMaskPredictor(npyPath: path)
         #expect(p.map.height == 2 && p.map.width == 3 && p.map.values == [0, 1, 1, 0, 0, 1])
+        // Used for inputs of its aspect ratio (resampled to each layer); another ratio is an error.
+        #expect(try p.importance(for: FloatTensor(shape: TensorShape(height: 4, width: 6, channels: 3), repeating: 0)) == p.map)
+        #expect { try p.importance(for: FloatTensor(shape: TensorShape(height: 4, width: 4, channels: 3), repeating: 0)) } throws: {
+            "\($0)".contains("2x3") && "\($0)".contains("4x4")
+        }
         try NPYArray.uint8(shape: [6], values: [0, 1, 1, 0, 0, 1]).write(path: path)
         #expect(throws: SparseCNNError.self) { try PriorMaskPredictor(npyPath: path) }
         try? FileManager.default.removeItem(atPath: path)
