@@ -108,7 +108,8 @@ public struct CycleBudget: Sendable {
 
     /// What the model and the importance measure make of any tile masks (one per layer, each at
     /// a shape of the configuration): the solution they would be for `budget`.
-    public func evaluate(_ masks: [TileMask], budget: Int) throws -> Solution {
+    /// `denseCycles`, when the caller has it, saves recomputing it (it depends only on the layers).
+    public func evaluate(_ masks: [TileMask], budget: Int, denseCycles dense: Int? = nil) throws -> Solution {
         let cycles = try layerCycles(masks)
         let shapes = masks.map { TileShape(height: $0.tileHeight, width: $0.tileWidth) }
         let full = try layerCycles(shapes.indices.map { i in
@@ -125,7 +126,7 @@ public struct CycleBudget: Sendable {
                   importanceKept: zip(masks[i].bits, shares(i, shape: shapes[i])).reduce(0) { $0 + ($1.0 ? $1.1 : 0) },
                   weight: Double(full[i]) / total)
         }
-        return Solution(layers: out, cycles: cycles.reduce(0, +), denseCycles: try denseCycles(),
+        return Solution(layers: out, cycles: cycles.reduce(0, +), denseCycles: try dense ?? denseCycles(),
                         minimumCycles: empty.reduce(0, +), budget: budget)
     }
 

@@ -30,6 +30,8 @@ public struct OnlineCycleBudget: Sendable {
     public let budget: Int
     public var jobs: Int
     public private(set) var pricing: CycleBudget.Pricing?
+    /// The dense network's cycles (frame 0's; they do not depend on the frame).
+    public private(set) var denseCycles: Int?
     public private(set) var controller: OnlineThresholdController?
     public private(set) var frames = 0
 
@@ -46,7 +48,7 @@ public struct OnlineCycleBudget: Sendable {
         if let pricing, let c = controller {
             let t = Double(c.threshold)
             let masks = try solver.masks(estimatedCycles: t, pricing: pricing).masks
-            let s = try solver.evaluate(masks, budget: budget)
+            let s = try solver.evaluate(masks, budget: budget, denseCycles: denseCycles)
             frame = Frame(index: frames, threshold: t, tileMasks: masks, cycles: s.cycles, importanceKept: s.importanceKept)
         } else {
             let s = try solver.solve(budget: budget)
@@ -54,6 +56,7 @@ public struct OnlineCycleBudget: Sendable {
             let p = try solver.pricing(shapes: masks.map { TileShape(height: $0.tileHeight, width: $0.tileWidth) })
             let t = max(1, solver.estimatedCycles(masks, pricing: p))
             pricing = p
+            denseCycles = s.denseCycles
             controller = try OnlineThresholdController(target: 1, initialThreshold: Float(t))
             frame = Frame(index: 0, threshold: t, tileMasks: masks, cycles: s.cycles, importanceKept: s.importanceKept)
         }

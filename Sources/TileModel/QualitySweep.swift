@@ -100,7 +100,7 @@ public struct QualitySweep: Sendable {
             }
             let sparse = try picture(q.run(input, tileMasks: tileMasks, record: false))
             points.append(Point(density: d, pixelMACFraction: Double(pixelMACs) / denseMACs, tileMACFraction: Double(tileMACs) / denseMACs,
-                                cycles: try budget.evaluate(masks, budget: 0).cycles,
+                                cycles: try budget.layerCycles(masks).reduce(0, +),
                                 psnrSparse: try ImageQuality.psnr(sparse, target), psnrDense: psnrDense,
                                 psnrBicubic: psnrBicubic, ssimSparse: try ImageQuality.ssim(sparse, target), ssimDense: ssimDense))
         }

@@ -186,7 +186,7 @@ struct MasksCommand: ParsableCommand {
     static func pixelAtSameCycles(config cfg: HardwareConfig) -> MaskComparison {
         MaskComparison(label: "pixel mode at the same cycles") { controller, own in
             let solver = Self.solver(controller, config: cfg)
-            let cycles = try solver.evaluate(own.map(\.tileMask), budget: 0).cycles
+            let cycles = try solver.layerCycles(own.map(\.tileMask)).reduce(0, +)
             let r = try solver.solvePixel(budget: cycles) { d in try controller.masks(density: d).map(\.pixelMask) }
             return (try pixelMasks(controller, r.pixelMasks, r.solution), r.density, record(r.solution, latencyMs: nil, config: cfg))
         }
