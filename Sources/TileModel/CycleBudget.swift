@@ -191,7 +191,6 @@ public struct CycleBudget: Sendable {
     /// Candidate tile of the greedy order.
     struct Candidate {
         var layer: Int, tile: Int
-        var share: Double
         var perCycle: Double
     }
 
@@ -223,7 +222,7 @@ public struct CycleBudget: Sendable {
             shares.append(mass)
             let perTile = max(1e-9, Double(fullCycles[i] - emptyCycles[i]) / Double(mass.count))
             let rank = tiles[i].ranking(tileHeight: s.height, tileWidth: s.width)
-            for t in rank { candidates.append(Candidate(layer: i, tile: t, share: mass[t], perCycle: weights[i] * mass[t] / perTile)) }
+            for t in rank { candidates.append(Candidate(layer: i, tile: t, perCycle: weights[i] * mass[t] / perTile)) }
         }
         // Best share per cycle first; ties keep layer order, then each layer's ranking.
         let order = candidates.indices.sorted { a, b in
@@ -271,10 +270,8 @@ public struct CycleBudget: Sendable {
     }
 }
 
-// The greedy order as a threshold, for the online controller (docs/masks.md "Online"): a tile is
-// active when its weighted importance share per marginal cycle reaches λ. The solver's prefix is
-// exactly such a set (λ = the last key taken); on a new frame the same λ gives the tiles that the
-// same price of importance buys there.
+// The greedy order priced once, for the online controller (docs/masks.md "Online cycle budget"):
+// each frame takes its own tiles in that order while their linear cycle estimate fits.
 extension CycleBudget {
     /// What tiles cost and weigh at fixed shapes: the configuration's, not the frame's.
     public struct Pricing: Sendable {
@@ -311,52 +308,30 @@ extension CycleBudget {
         }
     }
 
-    /// The tiles whose key is at least `threshold`.
-    public func masks(threshold: Double, pricing: Pricing) throws -> [TileMask] {
-        try zip(layers.indices, keys(pricing)).map { i, k in
-            try TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: pricing.shapes[i].height,
-                         tileWidth: pricing.shapes[i].width, bits: k.map { $0 >= threshold })
-        }
-    }
-
     /// The tiles taken in key order, best first, each one that keeps the linear estimate of their
-    /// cycles (each layer's empty cycles plus its marginal cycles per active tile) within
-    /// `estimate`; and the key of the last tile taken (nil when none).
-    public func masks(estimatedCycles estimate: Double, pricing: Pricing) throws -> (masks: [TileMask], key: Double?) {
+    /// cycles (each layer's empty cycles plus its marginal cycles per active tile) within `estimate`.
+    public func masks(estimatedCycles estimate: Double, pricing: Pricing) throws -> [TileMask] {
         let k = keys(pricing)
         var order: [(layer: Int, tile: Int, key: Double)] = []
         for (i, ks) in k.enumerated() { for (t, key) in ks.enumerated() { order.append((i, t, key)) } }
         order.sort { $0.key != $1.key ? $0.key > $1.key : ($0.layer, $0.tile) < ($1.layer, $1.tile) }
         var bits = k.map { [Bool](repeating: false, count: $0.count) }
         var est = Double(pricing.emptyCycles.reduce(0, +))
-        var last: Double?
         for c in order {
             let cost = pricing.perTileCycles[c.layer]
             // (a tile that does not fit is skipped, not the end: a 7×7 map's one tile is a whole layer)
             if est + cost > estimate { continue }
             est += cost
             bits[c.layer][c.tile] = true
-            last = c.key
         }
-        let masks = try layers.indices.map { i in
+        return try layers.indices.map { i in
             try TileMask(mapHeight: tiles[i].map.height, mapWidth: tiles[i].map.width, tileHeight: pricing.shapes[i].height,
                          tileWidth: pricing.shapes[i].width, bits: bits[i])
         }
-        return (masks, last)
     }
 
     /// The linear estimate of `masks`' cycles under `pricing`.
     public func estimatedCycles(_ masks: [TileMask], pricing: Pricing) -> Double {
         zip(masks.indices, masks).reduce(Double(pricing.emptyCycles.reduce(0, +))) { $0 + Double($1.1.activeCount) * pricing.perTileCycles[$1.0] }
-    }
-
-    /// The smallest key among the active tiles of `masks` (each at its pricing shape): the
-    /// threshold that selects at least them; nil when no tile is active.
-    public func threshold(of masks: [TileMask], pricing: Pricing) -> Double? {
-        var t: Double?
-        for (m, k) in zip(masks, keys(pricing)) {
-            for (on, key) in zip(m.bits, k) where on { t = min(t ?? key, key) }
-        }
-        return t
     }
 }

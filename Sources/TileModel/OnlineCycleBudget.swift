@@ -47,7 +47,7 @@ public struct OnlineCycleBudget: Sendable {
         let frame: Frame
         if let pricing, let c = controller {
             let t = Double(c.threshold)
-            let masks = try solver.masks(estimatedCycles: t, pricing: pricing).masks
+            let masks = try solver.masks(estimatedCycles: t, pricing: pricing)
             let s = try solver.evaluate(masks, budget: budget, denseCycles: denseCycles)
             frame = Frame(index: frames, threshold: t, tileMasks: masks, cycles: s.cycles, importanceKept: s.importanceKept)
         } else {
