@@ -38,8 +38,12 @@ struct MasksCommand: ParsableCommand {
     @Option(help: "Pixel density of every conv layer's mask (tile density with --mode regional), in (0, 1]. Default 0.3.")
     var density: Double?
 
-    @Option(help: MaskMode.help)
-    var mode: MaskMode = .pixel
+    @Option(help: ArgumentHelp(MaskMode.help.abstract + " Default: pixel; regional with --cycle-budget/--latency-ms.",
+                               discussion: MaskMode.help.discussion))
+    var mode: MaskMode?
+
+    /// The mask mode: as given, else regional for a cycle budget (what it was built for), pixel otherwise.
+    var maskMode: MaskMode { mode ?? (cycleBudget != nil || latencyMs != nil ? .regional : .pixel) }
 
     @Option(name: .customLong("mac-budget"), help: "Instead of --density: pick the density so sparse MACs / dense MACs is at most F, in (0, 1].")
     var macBudget: Double?
@@ -91,7 +95,7 @@ struct MasksCommand: ParsableCommand {
         if online {
             guard frames != nil else { throw ValidationError("--online needs --frames DIR|stack.npy|shift:N") }
             guard cycleBudget != nil || latencyMs != nil else { throw ValidationError("--online needs --cycle-budget or --latency-ms") }
-            if mode != .regional && mode != .pixel { throw ValidationError("--online: unknown --mode") }
+            if mode == .pixel { throw ValidationError("--online chooses regional tiles (docs/masks.md); --mode pixel does not go with it") }
         } else if frames != nil {
             throw ValidationError("--frames goes with --online")
         }
@@ -104,7 +108,7 @@ struct MasksCommand: ParsableCommand {
         if let s = inputSize { do { _ = try ImageSize(parsing: s) } catch { throw ValidationError("--input-size: \(error)") } }
         if let t = hardware.tile { do { _ = try ImageSize(parsing: t) } catch { throw ValidationError("--tile: \(error)") } }
         do { _ = try TileReduction(parsing: reduce) } catch { throw ValidationError("--reduce: \(error)") }
-        if mode == .regional && reduce != "max" {
+        if maskMode == .regional && reduce != "max" {
             throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
         }
         do { _ = try Network.named(network) } catch { throw ValidationError("--network \(network): \(error)") }
@@ -138,13 +142,13 @@ struct MasksCommand: ParsableCommand {
                 } catch let e as SparseCNNError { throw MasksError(description: e.description) }
                 return
             }
-            target = .chosen(Self.cycleBudgetChooser(budget, mode: mode, latencyMs: latencyMs, config: cfg))
+            target = .chosen(Self.cycleBudgetChooser(budget, mode: maskMode, latencyMs: latencyMs, config: cfg))
         }
         // Regional masks are shown beside pixel masks of the same model cycles (docs/masks.md).
-        let comparison = mode == .regional && !skipQuality ? Self.pixelAtSameCycles(config: cfg) : nil
+        let comparison = maskMode == .regional && !skipQuality ? Self.pixelAtSameCycles(config: cfg) : nil
         let options = MaskRunOptions(
             network: network, imagePath: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
-            target: target, mode: mode,
+            target: target, mode: maskMode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
             weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, comparison: comparison,
             channelDensity: channelDensity, outputDirectory: out)
