@@ -2,7 +2,7 @@ import AcceleratorSpec
 
 /// How a `TimingLayer`'s tile mask at a tile shape is obtained (docs/masks.md).
 public enum TileSelection: Sendable {
-    /// Pooled from the pixel mask with the layer's halo (SBNet `max`): pixel mode; all tiles
+    /// Pooled from the pixel mask (`TilingPolicy`, SBNet `max`): pixel mode; all tiles
     /// without a pixel mask.
     case pooled
     /// Regional mode: the `round(density · tiles)` best tiles at each shape.
@@ -37,8 +37,8 @@ public struct TimingLayer: Sendable {
                   pixelMask: pixelMask, selection: selection)
     }
 
-    /// The tile mask at `shape` (see `selection`): by default pooled from the pixel mask with the
-    /// layer's halo (SBNet `max` reduction, docs/masks.md), all ones without a pixel mask.
+    /// The tile mask at `shape` (see `selection`): by default pooled from the pixel mask
+    /// (`TilingPolicy`, SBNet `max` reduction, docs/masks.md), all ones without a pixel mask.
     public func tileMask(shape: TileShape) throws -> TileMask {
         let oh = (inHeight + stride - 1) / stride, ow = (inWidth + stride - 1) / stride
         switch selection {
@@ -52,7 +52,7 @@ public struct TimingLayer: Sendable {
             return m
         }
         if let p = pixelMask {
-            return try TileMask(reducing: p, tileHeight: shape.height, tileWidth: shape.width, halo: (kernel - 1) / 2)
+            return try TilingPolicy(tileHeight: shape.height, tileWidth: shape.width).tileMask(p)
         }
         return TileMask(mapHeight: oh, mapWidth: ow, tileHeight: shape.height, tileWidth: shape.width, repeating: true)
     }

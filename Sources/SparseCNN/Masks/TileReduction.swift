@@ -10,6 +10,10 @@ extension TileMask {
     /// Pools `pixels` over tiles of `tileHeight × tileWidth`, each grown by `halo` pixels on
     /// every side (clipped to the map) before pooling.
     ///
+    /// A halo belongs to masks of active *inputs* (SBNet's LiDAR occupancy: an output matters when
+    /// any input it reads is active). This project's pixel masks mark the *output* pixels that
+    /// matter, so its tilings (`TilingPolicy`) pool with none.
+    ///
     /// Tile (ty, tx) covers rows `ty·tileHeight ..< min((ty+1)·tileHeight, H)` (likewise columns);
     /// the pooling window is that rectangle grown by `halo` and clipped to the map, and `.avg`
     /// divides by the clipped window's pixel count, so edge tiles are not diluted by pixels that

@@ -58,8 +58,9 @@ public struct ClosureCost: LayerCostModel {
     public func cost(of layer: ConvLayerInfo, tileMask: TileMask) -> Double { body(layer, tileMask) }
 }
 
-/// How pixel masks become tile masks: tile size and SBNet reduction; the halo is each layer's
-/// `(K − 1) / 2`.
+/// How pixel masks become tile masks: tile size and SBNet reduction over each tile's own output
+/// pixels (a pixel mask marks the output pixels that matter, so a tile is needed when one of its
+/// own pixels is; the halo is read, not decided on; docs/masks.md).
 public struct TilingPolicy: Hashable, Sendable {
     public var tileHeight: Int
     public var tileWidth: Int
@@ -71,8 +72,8 @@ public struct TilingPolicy: Hashable, Sendable {
         self.reduction = reduction
     }
 
-    public func tileMask(_ pixels: PixelMask, layer: ConvLayerInfo) throws -> TileMask {
-        try TileMask(reducing: pixels, tileHeight: tileHeight, tileWidth: tileWidth, halo: layer.halo, reduction: reduction)
+    public func tileMask(_ pixels: PixelMask) throws -> TileMask {
+        try TileMask(reducing: pixels, tileHeight: tileHeight, tileWidth: tileWidth, reduction: reduction)
     }
 }
 
@@ -132,7 +133,7 @@ public struct SparsityController: Sendable {
             let p = r.mask(count: k)
             switch mode {
             case .pixel:
-                return LayerMasks(layer: l, pixelMask: p, tileMask: try tiling.tileMask(p, layer: l), threshold: r.threshold(count: k))
+                return LayerMasks(layer: l, pixelMask: p, tileMask: try tiling.tileMask(p), threshold: r.threshold(count: k))
             case .regional:
                 let t = try regional(i).tileMask(tileHeight: tiling.tileHeight, tileWidth: tiling.tileWidth, density: density)
                 return LayerMasks(layer: l, pixelMask: p.restricted(to: t), tileMask: t, threshold: r.threshold(count: k))

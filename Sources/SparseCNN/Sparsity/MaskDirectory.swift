@@ -6,8 +6,8 @@ import Foundation
 ///
 /// * a `.tile.npy` whose grid is the requested tiling's over the layer's map is used as it is (it
 ///   may have been edited by hand);
-/// * otherwise the tile mask is reduced from `.pixel.npy` at the requested tiling (each tile grown
-///   by the layer's halo, `TileMask(reducing:…)`), so masks made for one tile size serve another;
+/// * otherwise the tile mask is reduced from `.pixel.npy` at the requested tiling
+///   (`TilingPolicy.tileMask`), so masks made for one tile size serve another;
 /// * a `.tile.npy` for other tiles with no `.pixel.npy` beside it is an error, as is a layer with
 ///   neither file, or a pixel mask of another size than the layer's map.
 ///
@@ -76,8 +76,8 @@ public struct MaskDirectory: Sendable {
         return try TileMask(mapHeight: mapHeight, mapWidth: mapWidth, tileHeight: th, tileWidth: tw, bits: t.bits)
     }
 
-    /// The masks of layer `name` (output map `mapHeight × mapWidth`, kernel halo `halo`) at `tiling`.
-    public func masks(layer name: String, mapHeight: Int, mapWidth: Int, halo: Int, tiling: TilingPolicy) throws -> LayerMasks {
+    /// The masks of layer `name` (output map `mapHeight × mapWidth`) at `tiling`.
+    public func masks(layer name: String, mapHeight: Int, mapWidth: Int, tiling: TilingPolicy) throws -> LayerMasks {
         if regionalTiles != nil {
             let t = try regionalTileMask(layer: name, mapHeight: mapHeight, mapWidth: mapWidth)
             guard t.tileHeight == tiling.tileHeight && t.tileWidth == tiling.tileWidth else {
@@ -117,14 +117,13 @@ public struct MaskDirectory: Sendable {
         guard let p = pixels else {
             throw SparseCNNError.invalidArgument("\(path) has no mask for layer \(name) (\(name).pixel.npy or \(name).tile.npy)")
         }
-        let m = try TileMask(reducing: p, tileHeight: tiling.tileHeight, tileWidth: tiling.tileWidth, halo: halo, reduction: tiling.reduction)
+        let m = try tiling.tileMask(p)
         return LayerMasks(tileMask: m, pixelMask: p, reduced: true)
     }
 
     /// The masks of `layer` at `tiling`.
     public func masks(for layer: ConvLayerInfo, tiling: TilingPolicy) throws -> LayerMasks {
-        try masks(layer: layer.name, mapHeight: layer.outputShape.height, mapWidth: layer.outputShape.width,
-                  halo: layer.halo, tiling: tiling)
+        try masks(layer: layer.name, mapHeight: layer.outputShape.height, mapWidth: layer.outputShape.width, tiling: tiling)
     }
 
     /// Layer `name`'s channel mask (`<layer>.channel.npy`: Cout flags, bool or uint8 0/1), if the

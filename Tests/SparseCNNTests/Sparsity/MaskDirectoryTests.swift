@@ -26,19 +26,15 @@ import SparseCNN
 
     func active(_ m: TileMask) -> Set<[Int]> { Set(m.activeTiles.map { [$0.ty, $0.tx] }) }
 
-    /// Worked by hand: pixel (4, 8) with halo 1 lies in the grown windows of 4x4 tiles (0…1, 1…2)
-    /// (tile row 0 covers rows 0…3, grown to 0…4; tile column 1 covers 4…7, grown to 3…8).
+    /// Worked by hand: pixel (4, 8) lies in 4x4 tile (1, 2) (rows 4…7, columns 8…11) and in no
+    /// other: a tile is active when one of its own output pixels is, whatever the kernel's halo.
     @Test func pixelMaskAloneIsReducedAtTheRequestedTiles() throws {
         let dir = try Self.directory(pixel: Self.onePixel(4, 8), tile: nil)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let m = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 1,
+        let m = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16,
                                                    tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
         #expect(m.reduced && m.pixelMask != nil)
-        #expect(active(m.tileMask) == [[0, 1], [0, 2], [1, 1], [1, 2]])
-        // Without a halo only the tile holding the pixel.
-        let k1 = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0,
-                                                    tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
-        #expect(active(k1.tileMask) == [[1, 2]])
+        #expect(active(m.tileMask) == [[1, 2]])
     }
 
     /// A tile mask for the requested tiles is taken as it is, even where it disagrees with the pixels
@@ -47,9 +43,9 @@ import SparseCNN
         let dir = try Self.directory(pixel: Self.onePixel(5, 9), tile: (2, 2, [(1, 0)]))  // made for 8x8 tiles
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let d = try MaskDirectory(path: dir)
-        let same = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 8, tileWidth: 8))
+        let same = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, tiling: TilingPolicy(tileHeight: 8, tileWidth: 8))
         #expect(!same.reduced && active(same.tileMask) == [[1, 0]])
-        let other = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 0, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        let other = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
         #expect(other.reduced && active(other.tileMask) == [[1, 2]])
     }
 
@@ -60,7 +56,7 @@ import SparseCNN
         defer { for d in [onlyTiles, empty, wrongPixels] { try? FileManager.default.removeItem(atPath: d) } }
         func message(_ dir: String) -> String {
             do {
-                _ = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 1,
+                _ = try MaskDirectory(path: dir).masks(layer: "conv", mapHeight: 16, mapWidth: 16,
                                                        tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
                 return "no error"
             } catch { return "\(error)" }

@@ -105,6 +105,21 @@ import Testing
         #expect(throws: SparseCNNError.self) { try c.masks(density: 1.5) }
     }
 
+
+    /// A pixel mask marks output pixels, so a tile is active exactly when it holds one of them
+    /// (computed here pixel by pixel, not with the pooling under test): a 3×3 layer's halo does
+    /// not switch on the neighbouring tiles.
+    @Test func tilesAreActiveExactlyWhereTheirOwnPixelsAre() throws {
+        let plan = try Network.srresnet().plan(height: 32, width: 32)
+        let c = SparsityController(layers: plan.convLayers, map: Self.randomMap(32, 32, seed: 3),
+                                   tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        for m in try c.masks(density: 0.1) {
+            let p = m.pixelMask
+            var want = Set<[Int]>()
+            for y in 0..<p.height { for x in 0..<p.width where p.bits[y * p.width + x] { want.insert([y / 4, x / 4]) } }
+            #expect(Set(m.tileMask.activeTiles.map { [$0.ty, $0.tx] }) == want, "\(m.layer.name)")
+        }
+    }
     @Test func macBudgetIsMet() throws {
         let plan = try Network.resnet18().plan(height: 224, width: 224)
         // A smooth map (blobs), so tiles are not all active at moderate density.
