@@ -113,7 +113,18 @@ public struct LayerPlan: Sendable {
     /// `strideX` and padding `padX`, over an input map inH × `mapWidth` of `mapChannels` channels.
     /// Without tap packing these are K, S, pad, W and Cin; with it 1, 1, 0, Wo and K·Cin.
     public let kernelWidth: Int, strideX: Int, padX: Int, mapWidth: Int, mapChannels: Int
+    /// Output pairs (§3.3): a layer with few output channels computes output columns 2x′ and 2x′+1
+    /// side by side in the output-channel lanes. The engines then see an output map of Wo/2 columns
+    /// of 2·Cout channels (the same bytes: NHWC puts pixel 2x′+1's channels right after 2x′'s), a
+    /// kernel K × (K+1) at column stride 2, and tiles twice as wide in the layer's own map.
+    public let outputPairs: Bool
+    /// The output map as the engines see it (§3.3): outH × outW pixels of cout channels, outW = Wo
+    /// and cout = Cout without output pairs, Wo/2 and 2·Cout with them.
     public let outH: Int, outW: Int, cout: Int
+    /// The layer's own output width and channels (what reports and the bound count).
+    public let layerOutW: Int, layerCout: Int
+    /// Output columns of the layer's own map per engine output pixel: 2 with output pairs, else 1.
+    public var columnsPerOutput: Int { outputPairs ? 2 : 1 }
     public let hasResidual: Bool
     /// B bytes per DRAM word.
     public let wordBytes: Int
@@ -168,10 +179,17 @@ public struct LayerPlan: Sendable {
         let B = config.memBytesPerCycle
         kernel = job.kernel; stride = job.stride; pad = job.geometry.padding
         inH = job.inShape.height; inW = job.inShape.width; cin = job.inChannels
-        outH = job.outShape.height; outW = job.outShape.width; cout = job.outChannels
+        layerOutW = job.outShape.width; layerCout = job.outChannels
         tapsPacked = Self.packsTaps(kernel: kernel, stride: stride, inChannels: cin, config: config)
-        kernelWidth = tapsPacked ? 1 : kernel; strideX = tapsPacked ? 1 : stride; padX = tapsPacked ? 0 : pad
-        mapWidth = tapsPacked ? outW : inW; mapChannels = tapsPacked ? kernel * cin : cin
+        // Output pairs follow from the tile mask: tiles twice as wide as a shape of the config (§3.3).
+        let maskTile = TileShape(height: job.tileMask.tileHeight, width: job.tileMask.tileWidth)
+        let pairShape = TileShape(height: maskTile.height, width: maskTile.width / 2)
+        outputPairs = !config.shapes.contains(maskTile) && maskTile.width % 2 == 0 && config.shapes.contains(pairShape)
+            && Self.pairsOutputs(kernel: kernel, stride: stride, inChannels: cin, outChannels: layerCout, outWidth: layerOutW, config: config)
+        outH = job.outShape.height; outW = outputPairs ? layerOutW / 2 : layerOutW; cout = outputPairs ? 2 * layerCout : layerCout
+        kernelWidth = tapsPacked ? 1 : outputPairs ? kernel + 1 : kernel
+        strideX = tapsPacked ? 1 : outputPairs ? 2 : stride; padX = tapsPacked ? 0 : pad
+        mapWidth = tapsPacked ? layerOutW : inW; mapChannels = tapsPacked ? kernel * cin : cin
         hasResidual = job.residual != nil
         wordBytes = B
         inWords = (mapChannels + B - 1) / B
@@ -180,10 +198,12 @@ public struct LayerPlan: Sendable {
         steps = kernel * kernelWidth * chunks
         kgroupCycles = max(steps, config.tileH)
         let name = job.name
-        shape = TileShape(height: job.tileMask.tileHeight, width: job.tileMask.tileWidth)
+        shape = outputPairs ? pairShape : maskTile
         if !config.shapes.contains(shape) {
             let list = config.shapes.map(\.description).joined(separator: ", ")
-            throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(shape) tiles; the config's tile shapes are \(list)")
+            let pairs = config.shapes.contains(pairShape) && maskTile.width % 2 == 0
+                ? " (\(maskTile) tiles are \(pairShape) with output pairs, §3.3, which this layer does not take)" : ""
+            throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(maskTile) tiles; the config's tile shapes are \(list)\(pairs)")
         }
         slotsHigh = config.tileH / shape.height; slotsWide = config.tileW / shape.width
         haloH = (shape.height - 1) * stride + kernel
@@ -303,6 +323,29 @@ public struct LayerPlan: Sendable {
         return kernel * ceil(kernel * cin, lc) < kernel * kernel * ceil(cin, lc) && ceil(kernel * cin, B) <= stride * ceil(cin, B)
     }
 
+    /// Whether a layer computes its output columns in pairs (§3.3) when its tile mask asks for it: a
+    /// layer at stride 1, without packed taps, of even output width, whose kernel K+1 wide still fits
+    /// the K field, and for which pairs take fewer steps per output pixel,
+    /// ⌈2·Cout/lanesK⌉·(K+1) < 2·⌈Cout/lanesK⌉·K (few output channels: SRResNet's 3-channel tail).
+    public static func pairsOutputs(kernel: Int, stride: Int, inChannels cin: Int, outChannels cout: Int, outWidth: Int,
+                                    config: HardwareConfig) -> Bool {
+        guard stride == 1, outWidth % 2 == 0, kernel + 1 <= maxPairKernelWidth,
+              !packsTaps(kernel: kernel, stride: stride, inChannels: cin, config: config) else { return false }
+        func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        return ceil(2 * cout, config.lanesK) * (kernel + 1) < 2 * ceil(cout, config.lanesK) * kernel
+    }
+    /// The widest kernel the column engines run (the K field of LAYER0 is 4 bits).
+    public static let maxPairKernelWidth = 15
+
+    /// The tile shapes a layer's tile mask may use (§3.1, §3.3): the config's shapes and, for a layer
+    /// that takes output pairs, each of them twice as wide (a pair shape's tiles in the layer's map).
+    public static func maskTiles(kernel: Int, stride: Int, inChannels cin: Int, outChannels cout: Int, outWidth: Int,
+                                 config: HardwareConfig) -> [TileShape] {
+        let pairs = pairsOutputs(kernel: kernel, stride: stride, inChannels: cin, outChannels: cout, outWidth: outWidth, config: config)
+        return config.shapes + (pairs ? config.shapes.map { TileShape(height: $0.height, width: 2 * $0.width) }
+                                           .filter { !config.shapes.contains($0) } : [])
+    }
+
     /// Words of a weight-bank half (and the address of the second half): the capacity of one pass of
     /// a layer of several passes, whose pass p uses half p mod 2 (§7.2).
     public static func prefetchHalfDepth(_ c: HardwareConfig) -> Int { c.weightBankDepth / 2 }
@@ -334,7 +377,7 @@ public struct LayerPlan: Sendable {
         return (preloadedWords / k2cw + config.lanesK - 1) / config.lanesK * k2cw
     }
     /// The preloaded weights' bytes as the bound counts them, channels·K²·Cin (§9).
-    public var preloadedWeightBytes: Int { preloadedWords / (kernel * kernelWidth * inWords) * kernel * kernel * cin }
+    public var preloadedWeightBytes: Int { preloadedWords / (kernel * kernelWidth * inWords) * kernel * kernel * cin / columnsPerOutput }
     /// Weight words of a pass: channels × K·kernelWidth taps × CW, contiguous in DRAM.
     public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernelWidth * inWords }
 
@@ -353,11 +396,17 @@ public struct LayerPlan: Sendable {
     /// Columns of the layer's own input map that tile column `tx` reads (the bound's halo, §9),
     /// with or without tap packing.
     public func inputCols(tx: Int) -> Range<Int> {
-        haloInputRange(tileIndex: tx, tile: shape.width, stride: stride, pad: pad, inSize: inW, halo: (shape.width - 1) * stride + kernel)
+        let w = shape.width * columnsPerOutput
+        return haloInputRange(tileIndex: tx, tile: w, stride: stride, pad: pad, inSize: inW, halo: (w - 1) * stride + kernel)
     }
     /// Valid output pixel ranges of a tile (edge tiles clipped).
     public func outRows(ty: Int) -> Range<Int> { (ty * shape.height)..<min(outH, (ty + 1) * shape.height) }
     public func outCols(tx: Int) -> Range<Int> { (tx * shape.width)..<min(outW, (tx + 1) * shape.width) }
+    /// Columns of the layer's own output map in tile column `tx` (twice `outCols` with output pairs).
+    public func layerOutCols(tx: Int) -> Range<Int> {
+        let w = shape.width * columnsPerOutput
+        return (tx * w)..<min(layerOutW, (tx + 1) * w)
+    }
 
     /// Halo words a tile's load requests in pass `p`: its in-bounds halo words, none in the passes
     /// after the first when the halos are resident.

@@ -55,7 +55,8 @@ public struct MemoryImage: Sendable {
     /// Lays out `job` for `plan`: mask bits LSB-first in raster order; bias int32 little-endian,
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
     /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
-    /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes. `contents`
+    /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes; with output
+    /// pairs (§3.3) [2·Cout][K][K+1][CW words], and outputs and residual H × Wo/2 pixels of 2·Cout. `contents`
     /// leaves the other regions zero.
     public init(job: LayerJob, plan: LayerPlan, contents: Contents = .all) {
         let B = plan.wordBytes
@@ -78,16 +79,21 @@ public struct MemoryImage: Sendable {
         for t in 0..<nTiles where all && job.tileMask.bits[t] {
             b[r.mask * B + t / 8] |= UInt8(1 << (t % 8))
         }
-        for (o, v) in job.bias.enumerated() where parameters {
-            let u = UInt32(bitPattern: v)
+        // With output pairs (§3.3) engine channel o is channel o mod Cout of column 2x′ + o ÷ Cout.
+        let layerCout = plan.layerCout
+        for o in 0..<plan.cout where parameters {
+            let u = UInt32(bitPattern: job.bias[o % layerCout])
             for k in 0..<4 { b[r.bias * B + o * 4 + k] = UInt8(truncatingIfNeeded: u >> (8 * k)) }
         }
         let K = plan.kernel, KW = plan.kernelWidth, cin = plan.cin, CW = plan.inWords
         // With tap packing (§3.2) tap (ky, kx) of channel o is bytes kx·Cin… of word tap (o, ky, 0).
         let packed = plan.tapsPacked
+        // With output pairs, engine channel o = j·Cout + c has channel c's tap kx at column kx + j of
+        // its K+1 (the other column zero).
         if parameters { job.filter.scalars.withUnsafeBufferPointer { w in
-            for o in 0..<plan.cout { for ky in 0..<K { for kx in 0..<K {
-                let tap = (o * K + ky) * KW + (packed ? 0 : kx)
+            for oe in 0..<plan.cout { for ky in 0..<K { for kx in 0..<K {
+                let o = oe % layerCout, j = oe / layerCout
+                let tap = (oe * K + ky) * KW + (packed ? 0 : kx + j)
                 let dst = (r.weights + tap * CW) * B + (packed ? kx * cin : 0), src = ((o * K + ky) * K + kx) * cin
                 for c in 0..<cin { b[dst + c] = UInt8(bitPattern: w[src + c]) }
             } } }
@@ -125,7 +131,8 @@ public struct MemoryImage: Sendable {
         bytes = b
     }
 
-    /// Reads the output region back as an NHWC tensor.
+    /// Reads the output region back as the layer's NHWC tensor (output pairs, §3.3, are the same
+    /// bytes in the same order).
     public func output(plan: LayerPlan) -> QTensor {
         let B = wordBytes, COW = plan.outWords, cout = plan.cout
         var s = [Int8](repeating: 0, count: plan.outH * plan.outW * cout)
@@ -133,6 +140,6 @@ public struct MemoryImage: Sendable {
             let src = (regions.output + p * COW) * B
             for c in 0..<cout { s[p * cout + c] = Int8(bitPattern: bytes[src + c]) }
         }
-        return try! QTensor(shape: TensorShape(height: plan.outH, width: plan.outW, channels: cout), scalars: s)
+        return try! QTensor(shape: TensorShape(height: plan.outH, width: plan.layerOutW, channels: plan.layerCout), scalars: s)
     }
 }

@@ -86,7 +86,7 @@ public struct NextLayerWeights: Hashable, Sendable {
         biasWords = next.biasWordRange(p0).count
         weightWords = channels * k2cw
         wordsPerChannel = k2cw
-        compulsoryBytes = channels * next.kernel * next.kernel * next.cin
+        compulsoryBytes = channels * next.kernel * next.kernel * next.cin / next.columnsPerOutput  // (output pairs: each weight twice, §3.3)
         bytes = []
     }
 

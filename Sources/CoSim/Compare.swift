@@ -178,7 +178,8 @@ public struct LayerComparison: Sendable {
             let ty = y / plan.shape.height, tx = x / plan.shape.width
             let pass = plan.passes.first { $0.firstChannel <= c && c < $0.endChannel }?.index ?? 0
             let tile = model.trace.first { $0.pass == pass && $0.ty == ty && $0.tx == tx }
-            outputMismatch = OutputMismatch(y: y, x: x, c: c, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,
+            // (x, c) are the engines' (§3.3); the report names the layer's own pixel and channel
+            outputMismatch = OutputMismatch(y: y, x: x * plan.columnsPerOutput + c / plan.layerCout, c: c % plan.layerCout, rtl: rtlOut[i], model: i < modelOut.count ? modelOut[i] : 0,
                                             golden: golden.map { $0.scalars[i] }, differing: count, tile: tile)
         }
     }

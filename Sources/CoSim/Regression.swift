@@ -241,7 +241,8 @@ public struct Regression: Sendable {
     /// Layer shapes: K 1, 3, 5 and 7, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4;
     /// with taps packed where the config packs them, §3.2, stride 2 included: the 7x7 stride-2 layer),
     /// maps not multiples of the tile (7x7, 14x14, 5x9), tiny maps, many output-channel groups and
-    /// passes (with halos resident across passes), residual and not.
+    /// passes (with halos resident across passes), residual and not; few output channels (output
+    /// pairs, §3.3, run at every shape of the configs that take them).
     public var shapes: [SyntheticLayer] {
         func l(_ k: Int, _ s: Int, _ ci: Int, _ co: Int, _ h: Int, _ w: Int, _ r: Bool) -> SyntheticLayer {
             SyntheticLayer(kernel: k, stride: s, inChannels: ci, outChannels: co, height: h, width: w, residual: r)
@@ -256,7 +257,10 @@ public struct Regression: Sendable {
                     // two passes over three or four tile groups: halos resident in the quarters
                     l(3, 1, 8, 40, 9, 13, true),
                     // a first layer: 7x7 stride 2 over 3 channels (ResNet-18's conv1)
-                    l(7, 2, 3, 9, 11, 13, false)]
+                    l(7, 2, 3, 9, 11, 13, false),
+                    // few output channels: output pairs (§3.3) where the config takes them, a
+                    // 5x5 kernel (6 columns wide in pairs) and a residual
+                    l(5, 1, 6, 3, 12, 16, false), l(3, 1, 6, 1, 5, 8, true), l(5, 1, 8, 2, 7, 10, false)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
         switch suite {
         case .smoke: return smoke
@@ -280,10 +284,16 @@ public struct Regression: Sendable {
     public func cases() -> [RegressionCase] {
         var out: [RegressionCase] = []
         for (ci, c) in configs.enumerated() {
-            for t in c.shapes {
+            // every shape of the config, then the pair shapes (§3.3) of the layers that take them
+            let pairShapes = c.shapes.map { TileShape(height: $0.height, width: 2 * $0.width) }
+            for t in c.shapes + pairShapes {
                 // (the full tile keeps the case ids of configs with one shape)
                 let tag = t == c.shapes[0] ? "" : "@\(t)"
-                for s in shapes {
+                let layers = c.shapes.contains(t) ? shapes : shapes.filter {
+                    LayerPlan.maskTiles(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels, outChannels: $0.outChannels,
+                                        outWidth: ($0.width + $0.stride - 1) / $0.stride, config: c).contains(t)
+                }
+                for s in layers {
                     for m in masks {
                         let id = "cfg\(ci)\(tag)/\(s.name)/\(m)"
                         var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325

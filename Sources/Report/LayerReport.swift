@@ -18,6 +18,9 @@ public struct LayerReport: Hashable, Codable, Sendable {
     /// The layer's tile shape `HxW` (docs/microarchitecture.md §3.1).
     public var tileShape: String
     public var tapsPacked: Bool
+    /// Output columns computed in pairs in the output-channel lanes (few output channels, §3.3):
+    /// `tileShape` is then the engines' shape, each tile twice as wide in the layer's map.
+    public var outputPairs: Bool
     /// Active tiles / all tiles (0...1).
     public var tileDensity: Double
     /// Active output tiles.
@@ -91,13 +94,13 @@ public struct LayerReport: Hashable, Codable, Sendable {
             && stallCyclesMatch != false && goldenMatch != false && mismatch == nil
     }
 
-    public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileShape: String, tapsPacked: Bool = false, tileDensity: Double,
+    public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileShape: String, tapsPacked: Bool = false, outputPairs: Bool = false, tileDensity: Double,
                 activeTiles: Int, passes: Int, cycles: Int, boundCycles: Int, cyclesOverBound: Double, denseCycles: Int,
                 speedup: Double, computeBusyCycles: Int, stallCycles: StallCycles, issuedMACs: Int, usefulMACs: Int,
                 denseMACs: Int, peUtilization: Double, dramBytesRead: Int, dramBytesWritten: Int, boundBytes: Int,
                 milliseconds: Double) {
         self.name = name; self.kernel = kernel; self.stride = stride; self.inShape = inShape; self.outShape = outShape
-        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.tileDensity = tileDensity; self.activeTiles = activeTiles; self.passes = passes; self.cycles = cycles
+        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.outputPairs = outputPairs; self.tileDensity = tileDensity; self.activeTiles = activeTiles; self.passes = passes; self.cycles = cycles
         self.boundCycles = boundCycles; self.cyclesOverBound = cyclesOverBound; self.denseCycles = denseCycles
         self.speedup = speedup; self.computeBusyCycles = computeBusyCycles; self.stallCycles = stallCycles
         self.issuedMACs = issuedMACs; self.usefulMACs = usefulMACs; self.denseMACs = denseMACs
@@ -108,7 +111,7 @@ public struct LayerReport: Hashable, Codable, Sendable {
     /// The row of one simulated layer; `clockMHz` converts cycles to milliseconds.
     public init(_ s: LayerStats, clockMHz: Double) {
         self.init(name: s.name, kernel: s.kernel, stride: s.stride, inShape: s.inShape, outShape: s.outShape,
-                  tileShape: s.tileShape, tapsPacked: s.tapsPacked, tileDensity: s.tileDensity, activeTiles: s.activeTiles, passes: s.passes, cycles: s.cycles,
+                  tileShape: s.tileShape, tapsPacked: s.tapsPacked, outputPairs: s.outputPairs, tileDensity: s.tileDensity, activeTiles: s.activeTiles, passes: s.passes, cycles: s.cycles,
                   boundCycles: s.boundCycles, cyclesOverBound: s.cyclesOverBound, denseCycles: s.denseCycles,
                   speedup: s.speedup, computeBusyCycles: s.computeBusyCycles, stallCycles: s.stallCycles,
                   issuedMACs: s.issuedMACs, usefulMACs: s.usefulMACs, denseMACs: s.denseMACs,
@@ -248,8 +251,8 @@ public struct LayerReportSet: Codable, Sendable {
                                     ("stall ld/st/dr/wt/rq/other", .right), ("DRAM rd/wr KiB", .right), ("speedup", .right)])
         for s in layers {
             let st = s.stallCycles
-            // (a `p` after the stride: taps packed, §3.2)
-            let shape = "k\(s.kernel)s\(s.stride)\(s.tapsPacked ? "p" : "") \(s.inShape.map(String.init).joined(separator: "x"))→\(s.outShape.last ?? 0)"
+            // (a `p` after the stride: taps packed, §3.2; an `o`: output pairs, §3.3)
+            let shape = "k\(s.kernel)s\(s.stride)\(s.tapsPacked ? "p" : "")\(s.outputPairs ? "o" : "") \(s.inShape.map(String.init).joined(separator: "x"))→\(s.outShape.last ?? 0)"
             t.add([s.name, shape, s.tileShape, f2(s.tileDensity), "\(s.cycles)", "\(s.boundCycles)", f2(s.cyclesOverBound),
                    String(format: "%.1f", 100 * s.peUtilization),
                    "\(st.load)/\(st.store)/\(st.dram)/\(st.weights)/\(st.requant)/\(st.setup + st.drain)",

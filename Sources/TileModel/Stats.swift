@@ -81,6 +81,9 @@ public struct LayerStats: Hashable, Codable, Sendable {
     public var tileShape: String
     /// Whether the layer ran with its taps packed into the input-channel lanes (§3.2).
     public var tapsPacked: Bool
+    /// Whether the layer computed its output columns in pairs in the output-channel lanes (§3.3);
+    /// `tileShape` is then the engines' shape, its tiles twice as wide in the layer's map.
+    public var outputPairs: Bool = false
     /// Active tiles / all tiles.
     public var tileDensity: Double
     public var activeTiles: Int

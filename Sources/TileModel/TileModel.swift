@@ -42,7 +42,9 @@ public struct TileModel: Sendable {
     public func denseCycles(_ job: LayerJob, plan: LayerPlan, cycles: Int) throws -> Int {
         let m = job.tileMask
         var best: Int? = m.activeCount == m.bits.count ? cycles : nil
-        for s in config.shapes where !(best != nil && s == plan.shape) {
+        let tiles = LayerPlan.maskTiles(kernel: job.kernel, stride: job.stride, inChannels: job.inChannels,
+                                        outChannels: job.outChannels, outWidth: job.outShape.width, config: config)
+        for s in tiles where !(best != nil && s == TileShape(height: m.tileHeight, width: m.tileWidth)) {
             let full = job.with(tileMask: TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
                                                    tileHeight: s.height, tileWidth: s.width, repeating: true))
             // (its own plan: resident halos depend on the tile count; a shape that does not fit is no baseline)
@@ -63,19 +65,20 @@ public struct TileModel: Sendable {
 
     static func stats(job: LayerJob, plan: LayerPlan, engines e: LayerEngines, cycles: Int, denseCycles: Int) -> LayerStats {
         let cfg = plan.config
-        let perPixel = plan.cout * plan.kernel * plan.kernel * plan.cin
+        // (in the layer's own map: output pairs, §3.3, only change how the engines see it)
+        let perPixel = plan.layerCout * plan.kernel * plan.kernel * plan.cin
         var issuedPixels = 0, usefulPixels = 0, outBytes = 0
         var covered = [Bool](repeating: false, count: plan.inH * plan.inW)
         let tiles = job.tileMask.activeTiles
         for (ty, tx) in tiles {
-            let rows = plan.outRows(ty: ty), cols = plan.outCols(tx: tx)
+            let rows = plan.outRows(ty: ty), cols = plan.layerOutCols(tx: tx)
             issuedPixels += rows.count * cols.count
             if let pm = job.pixelMask {
                 for y in rows { for x in cols where pm[y, x] { usefulPixels += 1 } }
             } else { usefulPixels += rows.count * cols.count }
             for y in plan.haloRows(ty: ty) { for x in plan.inputCols(tx: tx) { covered[y * plan.inW + x] = true } }
         }
-        outBytes = issuedPixels * plan.cout
+        outBytes = issuedPixels * plan.layerCout
         let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin
         // (with a weight handoff, §7.2, the first pass's weights move in the previous layer's run, the
         // next layer's in this one)
@@ -87,11 +90,11 @@ public struct TileModel: Sendable {
         let nTiles = job.tileMask.bits.count
         return LayerStats(
             name: job.name, kernel: plan.kernel, stride: plan.stride,
-            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description, tapsPacked: plan.tapsPacked,
+            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description, tapsPacked: plan.tapsPacked, outputPairs: plan.outputPairs,
             tileDensity: Double(tiles.count) / Double(nTiles), activeTiles: tiles.count, passes: plan.passes.count,
             cycles: cycles, computeBusyCycles: e.busy, stallCycles: e.stalls,
             issuedMACs: issuedPixels * perPixel, usefulMACs: useful,
-            denseMACs: plan.outH * plan.outW * perPixel,
+            denseMACs: plan.outH * plan.layerOutW * perPixel,
             peUtilization: cycles == 0 ? 0 : Double(useful) / Double(cfg.macsPerCycle) / Double(cycles),
             dramBytesRead: e.beatsRead * B, weightBytesRead: e.weightBeatsRead * B, dramBytesWritten: e.beatsWritten * B,
             boundBytes: boundBytes, boundCycles: bound,

@@ -57,6 +57,13 @@ public struct TimingLayer: Sendable {
         return TileMask(mapHeight: oh, mapWidth: ow, tileHeight: shape.height, tileWidth: shape.width, repeating: true)
     }
 
+    /// The tiles this layer's masks may use on `config` (`LayerPlan.maskTiles`: its shapes, and twice
+    /// as wide where the layer takes output pairs, §3.3).
+    public func maskTiles(config: HardwareConfig) -> [TileShape] {
+        LayerPlan.maskTiles(kernel: kernel, stride: stride, inChannels: inChannels, outChannels: outChannels,
+                            outWidth: (inWidth + stride - 1) / stride, config: config)
+    }
+
     /// The pixel mask that goes with `tileMask`: as it is when pooled; restricted to the chosen
     /// tiles when they were chosen tile-first (a regional mask's pixel-wise refinement).
     public func refinedPixelMask(tileMask: TileMask) -> PixelMask? {

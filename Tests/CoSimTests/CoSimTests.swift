@@ -118,7 +118,17 @@ struct RegressionTests {
         #expect(Set(a.map(\.id)).count == a.count)
         let r = Regression(suite: .default)
         // (every layer at every mask, and again between two others, handing weights on, at two masks, §7.2)
-        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count } * r.shapes.count * (r.masks.count + 2))
+        // ... and the layers that take output pairs (§3.3) again at every pair shape.
+        func pairing(_ c: HardwareConfig) -> Int {
+            r.shapes.filter { LayerPlan.pairsOutputs(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels,
+                                                     outChannels: $0.outChannels, outWidth: $0.width, config: c) }.count
+        }
+        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count * (r.shapes.count + pairing($1)) } * (r.masks.count + 2))
+        // Every config of two or more output lanes pairs some layer, and those cases plan with pairs.
+        for c in r.configs where c.lanesK >= 2 { #expect(pairing(c) > 0, "\(c.hash)") }
+        for k in a where !k.config.shapes.contains(k.tileShape) {
+            #expect(try LayerPlan(job: k.job(), config: k.config).outputPairs, "\(k.id)")
+        }
         let handoffs = try a.filter(\.handoff).map { try $0.jobs() }
         #expect(handoffs.count == a.count / (r.masks.count + 2) * 2)
         // In most of them the layer is preloaded by the previous one and hands its first pass on to the next one.

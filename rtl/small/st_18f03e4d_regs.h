@@ -37,7 +37,7 @@
 #define SPARSETILE_STATUS_ERROR_WIDTH           1
 #define SPARSETILE_STATUS_ERROR_MASK            0x00000004u  /* [2] a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits) */
 
-/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing. */
+/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs. */
 #define SPARSETILE_LAYER0_OFFSET                0x02u
 #define SPARSETILE_LAYER0_RESET                 0x00000000u
 #define SPARSETILE_LAYER0_K_SHIFT               0
@@ -58,6 +58,9 @@
 #define SPARSETILE_LAYER0_PACKED_SHIFT          11
 #define SPARSETILE_LAYER0_PACKED_WIDTH          1
 #define SPARSETILE_LAYER0_PACKED_MASK           0x00000800u  /* [11] 1: taps packed (§3.2): the input words hold K taps of one output column; the kernel runs K×1, column stride 1, no column padding; W = Wo, Cin = K·Cin */
+#define SPARSETILE_LAYER0_PAIRS_SHIFT           12
+#define SPARSETILE_LAYER0_PAIRS_WIDTH           1
+#define SPARSETILE_LAYER0_PAIRS_MASK            0x00001000u  /* [12] 1: output pairs (§3.3): each output pixel holds output columns 2x′ and 2x′+1; the kernel runs K×(K+1), column stride 2; Cout = 2·Cout */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u

@@ -47,8 +47,8 @@ struct EngineChannels {
         func w(_ r: String, _ f: String) -> Int { ctx.field(r, f).width }
         return EngineChannel(name: "layer", bundle: Bundle([
             F("s2", doc: "stride 2"),
-            F("kw", width: w("LAYER0", "K"), doc: "kernel width: K, 1 with packed taps (§3.2)"),
-            F("s2x", doc: "column stride 2 (not with packed taps)"),
+            F("kw", width: w("LAYER0", "K"), doc: "kernel width: K, 1 with packed taps (§3.2), K+1 with output pairs (§3.3)"),
+            F("s2x", doc: "column stride 2 (stride 2 without packed taps, or output pairs)"),
             F("h", width: w("LAYER1", "H"), doc: "input height"), F("w", width: w("LAYER1", "W"), doc: "input width"),
             F("cout", width: w("LAYER2", "Cout"), doc: "output channels"),
             F("pad", width: w("LAYER0", "K"), doc: "K ÷ 2"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2, 0 with packed taps"),

@@ -23,9 +23,10 @@ struct LayerParams: AcceleratorEngine {
         let act = field("LAYER0", "activation"), M = field("REQUANT", "M"), Sh = field("REQUANT", "Sh")
         let s2 = m.wire("c_s2", S == 2)
         // Packed taps (§3.2): the columns run a kernel of width 1 at stride 1 without padding.
-        let packed = field("LAYER0", "packed")
-        let s2x = m.wire("c_s2x", s2 && !packed)
-        let KW = m.wire("c_kw", mux(packed, k(1, K.width), K))
+        // Output pairs (§3.3): a kernel K+1 wide at column stride 2 (the host checks K+1 fits the field).
+        let packed = field("LAYER0", "packed"), pairs = field("LAYER0", "pairs")
+        let s2x = m.wire("c_s2x", (s2 && !packed) || pairs)
+        let KW = m.wire("c_kw", mux(packed, k(1, K.width), K + pairs.zext(K.width)))
         let padx = m.wire("c_padx", mux(packed, k(0, K.width), K >> 1))
         let Ho = m.wire("c_ho", mux(s2, (H.zext(17) + 1) >> 1, H.zext(17)).trunc(16))
         let Wo = m.wire("c_wo", mux(s2x, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
@@ -64,6 +65,7 @@ struct LayerParams: AcceleratorEngine {
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shape >= levels
+                             || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
                              // a weight handoff of no words would never end (§7.2)
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0
                                                                 || field("NEXT_LAYOUT", "k2cw") == 0)))
