@@ -138,13 +138,16 @@ public struct LayerPlan: Sendable {
     public let shape: TileShape
     public let slotsHigh: Int, slotsWide: Int
     public var slots: Int { slotsHigh * slotsWide }
+    /// Tiles per group (§3.1): the slots, or as many as the input buffer holds the halos of when
+    /// that is fewer (the other slots compute nothing). Register field LAYER0.group holds it − 1.
+    public let groupSize: Int
     /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
     public var shapeLevel: Int { slotsHigh.trailingZeroBitCount }
     /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·strideX+kernelWidth; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
     /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.
     public let regionWords: Int
-    /// Input-bank words a tile group needs: slots·regionWords.
+    /// Input-bank words a tile group needs: groupSize·regionWords.
     public let inputBankWords: Int
     /// Channels per pass (a multiple of lanesK unless it is all of Cout).
     public let passChannels: Int
@@ -211,7 +214,9 @@ public struct LayerPlan: Sendable {
         rowSlots = ((haloH - 1) / stride / config.tileH + 1) * stride
         colSlots = ((haloW - 1) / strideX / config.tileW + 1) * strideX
         regionWords = rowSlots * colSlots * inWords
-        inputBankWords = slotsHigh * slotsWide * regionWords
+        // As many tiles per group as the slots, or as the banks hold when that is fewer.
+        groupSize = max(1, min(slotsHigh * slotsWide, config.inputBankDepth / regionWords))
+        inputBankWords = groupSize * regionWords
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
         maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
@@ -221,7 +226,7 @@ public struct LayerPlan: Sendable {
         }
         if inputBankWords > config.inputBankDepth {
             let need = inputBankWords * 2 * config.tileH * config.tileW * B
-            let group = slotsHigh * slotsWide > 1 ? "\(slotsHigh * slotsWide) tiles of \(shape) x " : ""
+            let group = groupSize > 1 ? "\(groupSize) tiles of \(shape) x " : ""
             throw AcceleratorSpecError.doesNotFit("\(name): input buffer needs \(need) bytes (bank depth \(inputBankWords) words = \(group)\(rowSlots)x\(colSlots) slots x \(inWords) words), have \(config.inputBufferBytes): short by \(need - config.inputBufferBytes) bytes")
         }
         // Largest pass (multiple of lanesK, or all of Cout) whose weights and outputs fit. A layer
@@ -266,7 +271,7 @@ public struct LayerPlan: Sendable {
         var o = 0
         while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
         passes = ps
-        let groupCount = (job.tileMask.activeCount + slotsHigh * slotsWide - 1) / (slotsHigh * slotsWide)
+        let groupCount = (job.tileMask.activeCount + groupSize - 1) / groupSize
         haloResidency = ps.count == 1 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
 
@@ -306,9 +311,9 @@ public struct LayerPlan: Sendable {
     /// i mod 4 when halos are resident in quarters.
     public func haloPart(group i: Int) -> Int { haloResidency == .quarters ? i & 3 : i & 1 }
 
-    /// The tile groups of a pass: the active tiles in raster order, `slots` at a time (§3.1).
+    /// The tile groups of a pass: the active tiles in raster order, `groupSize` at a time (§3.1).
     public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {
-        Swift.stride(from: 0, to: tiles.count, by: slots).map { Array(tiles[$0..<min(tiles.count, $0 + slots)]) }
+        Swift.stride(from: 0, to: tiles.count, by: groupSize).map { Array(tiles[$0..<min(tiles.count, $0 + groupSize)]) }
     }
     /// The slot (row, column) of position `k` in a group; its PE-array origin is (qy·h, qx·w).
     public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }

@@ -206,10 +206,12 @@ public struct Regression: Sendable {
 
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
-    public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1) -> HardwareConfig {
+    /// `inputWords` words per input bank (default 64 per shape level).
+    public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
+                              inputWords: Int? = nil) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
-                                   inputBufferBytes: 2 * th * tw * B * (64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
+                                   inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
                                    tileShapes: tileShapes)
     }
@@ -224,7 +226,8 @@ public struct Regression: Sendable {
         let more = [
             Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1),
             Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
-            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 3),
+            // (an input buffer of 32 words per bank: stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1)
+            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 3, inputWords: 32),
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),

@@ -146,6 +146,8 @@ struct RegressionTests {
         for c in r.configs {
             #expect(r.shapes.contains { LayerPlan.packsTaps(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels, config: c) }, "\(c.hash)")
         }
+        // Some groups hold fewer tiles than the slots, the input buffer holding fewer tiles' halos (§3.1).
+        #expect(try a.contains { c in let p = try LayerPlan(job: c.job(), config: c.config); return p.groupSize < p.slots && p.groupSize > 1 })
         // Full masks alone keep halos resident in the halves and in the quarters (§4).
         let residencies = Set(try r.configs.flatMap { c in try r.shapes.map { try LayerPlan(job: $0.job(config: c), config: c).haloResidency } })
         #expect(residencies == [.none, .halves, .quarters])

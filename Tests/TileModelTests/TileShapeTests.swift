@@ -66,6 +66,32 @@ import SparseCNN
         #expect(f.computeEnd - f.computeStart == 9)
     }
 
+    /// A group holds as many tiles as the input buffer has room for when that is fewer than the
+    /// slots (§3.1), worked by hand: 2x2 tiles of a stride-2 3x3 layer over 64 channels (CW = 2) need
+    /// 2·2 row/column slots × 2 words = 8 words per bank each; 32 words per bank hold 4 of the 16
+    /// slots. Six active tiles of the 4x4 then run in groups of 4 and 2, and compute the reference conv.
+    @Test func groupsShrinkToWhatTheInputBufferHolds() throws {
+        var config = HardwareConfig.default
+        config.inputBufferBytes = 2 * 8 * 8 * 32 * 32
+        var rng = SplitMix64(seed: 8)
+        let base = try randomJob(&rng, K: 3, S: 2, H: 16, W: 16, cin: 64, cout: 8, residual: true, config: config, mask: .full,
+                                 shape: TileShape(height: 2, width: 2))
+        var bits = base.tileMask.bits
+        for i in bits.indices { bits[i] = i % 3 == 0 }  // tiles 0, 3, …, 15: six of the 16
+        let job = base.with(tileMask: try TileMask(mapHeight: 8, mapWidth: 8, tileHeight: 2, tileWidth: 2, bits: bits))
+        let plan = try LayerPlan(job: job, config: config)
+        #expect(plan.slots == 16 && plan.regionWords == 8 && plan.groupSize == 4 && plan.inputBankWords == 32)
+        let stepped = try TileModel(config: config).simulate(job, mode: .stepped)
+        let fast = try TileModel(config: config).simulate(job, mode: .fast)
+        #expect(stepped.trace.count == 2, "\(stepped.trace.count) groups")
+        #expect(stepped.stats == fast.stats && stepped.trace == fast.trace)
+        #expect(stepped.output == referenceOutput(job) && fast.output == referenceOutput(job))
+        // With room for every slot, one group of six.
+        var roomy = config; roomy.inputBufferBytes = HardwareConfig.default.inputBufferBytes
+        let one = try TileModel(config: roomy).simulate(job, mode: .stepped)
+        #expect(try LayerPlan(job: job, config: roomy).groupSize == 16 && one.trace.count == 1 && one.output == stepped.output)
+    }
+
     /// The mapper picks, per layer, the shape of the fewest cycles: on a map of scattered pixels
     /// smaller tiles issue fewer MACs and win; with every pixel active the full tile does.
     @Test func theMapperPicksTheFewestCycles() throws {

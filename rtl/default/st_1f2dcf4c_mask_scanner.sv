@@ -5,6 +5,7 @@ module st_1f2dcf4c_mask_scanner (
     input  logic         rst,
     input  logic [255:0] mem_rsp_rdata,
     input  logic [15:0]  layer_tw,
+    input  logic [5:0]   layer_glast,
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
     input  logic         mask_beat_valid,
@@ -23,6 +24,7 @@ module st_1f2dcf4c_mask_scanner (
     logic [15:0]  scan_ty;
     logic [15:0]  scan_tx;
     logic         scan_last;
+    logic [5:0]   scan_slot;
     logic         scan_granted;
     logic [255:0] mask_nonempty;
     logic [7:0]   scan_cur_word;
@@ -116,7 +118,7 @@ module st_1f2dcf4c_mask_scanner (
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;
-    assign tile_last = scan_last;
+    assign tile_last = scan_last || (scan_slot == layer_glast);
     assign scan_granted = tile_valid && tile_ready;
     assign scan_pass_start = (seq_phase == 2'd2) && !scan_weights_q;
 
@@ -202,6 +204,7 @@ module st_1f2dcf4c_mask_scanner (
             scan_weights_q <= 1'b0;
             scan_fill <= 1'b0;
             scan_cur_word <= 8'd0;
+            scan_slot <= 6'd0;
         end else begin
             scan_valid <= scan_bit_found;
             scan_bit_index <= scan_bit_idx;
@@ -216,6 +219,10 @@ module st_1f2dcf4c_mask_scanner (
             if (scan_fill) begin
                 scan_cur_word <= scan_first_word;
                 scan_cur_bits <= mask_ram_rdata;
+                scan_slot <= 6'd0;
+            end
+            if (scan_granted) begin
+                scan_slot <= tile_last ? 6'd0 : (scan_slot + 6'd1);
             end
             if (scan_granted) begin
                 if (scan_cur_emptied) begin

@@ -71,7 +71,6 @@ module st_1f2dcf4c_port_sequencer (
     logic [15:0]   c_ho;
     logic [15:0]   c_wo;
     logic [15:0]   pass_word_base;
-    logic [3:0]    group_last_slot;
     logic          ld_skip_halo;
     logic          ld_none;
     logic          xfer_issue;
@@ -358,7 +357,6 @@ module st_1f2dcf4c_port_sequencer (
     assign c_ho = 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
     assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
     assign pass_word_base = seq_o0 >> 5;
-    assign group_last_slot = layer_shape[1] ? 4'd15 : (layer_shape[0] ? 4'd3 : 4'd0);
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
@@ -370,7 +368,7 @@ module st_1f2dcf4c_port_sequencer (
     assign ld_take_next = ((in_tiles && xfer_issue) && !xfer_is_store) && ld_take;
     assign ld_tile_taken = grant_load || ld_take_next;
     assign ld_take_slot = grant_load ? 4'd0 : (ld_slot + 4'd1);
-    assign ld_take_last = (ld_take_slot == group_last_slot) || tile_last;
+    assign ld_take_last = tile_last;
     assign ld_none_done = (ld_tile_taken && ld_none) && ld_take_last;
     assign tile_ready = ld_tile_taken;
     assign requantized_ready = grant_store;

@@ -66,6 +66,7 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_tw;
     logic [15:0]   layer_mw;
     logic [1:0]    layer_shape;
+    logic [5:0]    layer_glast;
     logic [23:0]   layer_region;
     logic          layer_res;
     logic [1:0]    layer_act;
@@ -219,6 +220,7 @@ module st_18f03e4d_accel (
         .layer_tw        (layer_tw),
         .layer_mw        (layer_mw),
         .layer_shape     (layer_shape),
+        .layer_glast     (layer_glast),
         .layer_region    (layer_region),
         .layer_res       (layer_res),
         .layer_act       (layer_act),
@@ -312,6 +314,7 @@ module st_18f03e4d_accel (
         .rst             (rst),
         .mem_rsp_rdata   (mem_rsp_rdata),
         .layer_tw        (layer_tw),
+        .layer_glast     (layer_glast),
         .seq_phase       (seq_phase),
         .seq_start       (seq_start),
         .mask_beat_valid (mask_beat_valid),

@@ -37,7 +37,7 @@
 #define SPARSETILE_STATUS_ERROR_WIDTH           1
 #define SPARSETILE_STATUS_ERROR_MASK            0x00000004u  /* [2] a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits) */
 
-/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs. */
+/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size. */
 #define SPARSETILE_LAYER0_OFFSET                0x02u
 #define SPARSETILE_LAYER0_RESET                 0x00000000u
 #define SPARSETILE_LAYER0_K_SHIFT               0
@@ -61,6 +61,9 @@
 #define SPARSETILE_LAYER0_PAIRS_SHIFT           12
 #define SPARSETILE_LAYER0_PAIRS_WIDTH           1
 #define SPARSETILE_LAYER0_PAIRS_MASK            0x00001000u  /* [12] 1: output pairs (§3.3): each output pixel holds output columns 2x′ and 2x′+1; the kernel runs K×(K+1), column stride 2; Cout = 2·Cout */
+#define SPARSETILE_LAYER0_GROUP_SHIFT           13
+#define SPARSETILE_LAYER0_GROUP_WIDTH           6
+#define SPARSETILE_LAYER0_GROUP_MASK            0x0007E000u  /* [18:13] tiles per tile group − 1 (§3.1): 4^s − 1, or fewer when the input buffer holds fewer tiles' halos */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u

@@ -59,7 +59,8 @@ struct EngineChannels {
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
             F("tw", width: 16, doc: "tiles per row"), F("mw", width: 16, doc: "mask words"),
-            F("shape", width: w("LAYER0", "shape"), doc: "tile shape s: tiles of (tileH >> s)x(tileW >> s), groups of 4^s (§3.1)"),
+            F("shape", width: w("LAYER0", "shape"), doc: "tile shape s: tiles of (tileH >> s)x(tileW >> s), groups of up to 4^s (§3.1)"),
+            F("glast", width: w("LAYER0", "group"), doc: "the last slot of a tile group: tiles per group − 1 (§3.1)"),
             F("region", width: 24, doc: "halo words of one tile per bank RS·CS·CW (§6.2)"),
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
@@ -123,7 +124,7 @@ struct EngineChannels {
 
     /// `tile`: the next active tile, offered by the scanner; the port sequencer's load grant takes it.
     var tile: EngineChannel {
-        EngineChannel(name: "tile", bundle: .stream(tileCoordinates + [F("last", doc: "no active tile follows in the pass")]),
+        EngineChannel(name: "tile", bundle: .stream(tileCoordinates + [F("last", doc: "the group's last tile: its last slot, or no active tile follows in the pass (§3.1)")]),
                       producer: "mask_scanner", consumers: ["port_sequencer"], doc: "the next active tile in raster order (§6.1)")
     }
     /// `loaded`: a tile group whose halos (and residuals) are in the buffers, in load order.

@@ -66,6 +66,7 @@ struct LayerParams: AcceleratorEngine {
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shape >= levels
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
+                             || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })
                              // a weight handoff of no words would never end (§7.2)
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0
                                                                 || field("NEXT_LAYOUT", "k2cw") == 0)))
@@ -74,7 +75,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("pad", K >> 1); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
-        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("region", umul(umul(RS, CS, 16), CW, 24))
+        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))

@@ -52,8 +52,6 @@ struct PortSequencer: AcceleratorEngine {
         let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
-        // the last slot of a group, 4^s − 1
-        let lastSlot = m.wire("group_last_slot", ctx.byShape(dShape, (0..<ctx.levels).map { k((1 << (2 * $0)) - 1, sb) }))
         // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
         let skipHalo = m.wire("ld_skip_halo", layer["resident"] != 0 && seq["o0"] != 0)
         let noneLoad = m.wire("ld_none", skipHalo && !dRes)
@@ -162,7 +160,8 @@ struct PortSequencer: AcceleratorEngine {
         let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake)
         let taken = m.wire("ld_tile_taken", grantLoad || takeNext)
         let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
-        let takeLast = m.wire("ld_take_last", takeSlot == lastSlot || tile["last"])
+        // (the scanner flags a group's last tile: its last slot, or the pass's last tile, §3.1)
+        let takeLast = m.wire("ld_take_last", tile["last"])
         let noneDone = m.wire("ld_none_done", taken && noneLoad && takeLast)  // a group of no requests: loaded now
         m.assign(tile["ready"], taken)
         m.assign(requantized["ready"], grantStore)
