@@ -22,8 +22,9 @@ struct Simulate: ParsableCommand {
 
     @OptionGroup var source: LayerSourceOptions
     @OptionGroup var memory: MemoryProfileOption
-    @Option(name: .long, help: "fast or stepped.")
-    var mode: String = "fast"
+    // (not `--mode`: that is the mask mode of the layer source options, pixel or regional)
+    @Option(name: .customLong("model-mode"), help: "The model's mode: fast (event-level, its outputs from SparseCNN's kernels) or stepped (every cycle, the datapath's own buffers and MACs); same cycles.")
+    var modelMode: String = "fast"
     @Option(name: .long, help: "Write the JSON report here.")
     var json: String?
     @Option(name: .long, help: "Write the per-layer CSV here.")
@@ -38,7 +39,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         try OutputPaths.check([("--json", json), ("--csv", csv)])
         let cfg = try source.hardwareConfig()
-        guard let simMode = SimulationMode(rawValue: mode) else { throw ValidationError("--mode must be fast or stepped") }
+        guard let simMode = SimulationMode(rawValue: modelMode) else { throw ValidationError("--model-mode \(modelMode): fast or stepped") }
 
         let entries = try source.jobs(config: cfg)
 
