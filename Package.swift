@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows go one way: sparsetile → CoSim → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
+// Arrows go one way: sparsetile → Report → CoSim → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
 let package = Package(
     name: "SparseTile",
     platforms: [.macOS(.v13)],
@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
         // Verilator builds, the sim/harness driver, model-vs-RTL comparison, regressions.
         .target(name: "CoSim", dependencies: ["TileModel", "RTLGen"]),
-        // Per-layer report schema, HTML report, sweeps, synthesis runs.
-        .target(name: "Report", dependencies: ["TileModel"]),
+        // Per-layer report schema, HTML report, sweeps, synthesis runs (Yosys and nextpnr run as
+        // CoSim's registered child processes, so a signal stops them).
+        .target(name: "Report", dependencies: ["TileModel", "CoSim"]),
         .executableTarget(
             name: "sparsetile",
             dependencies: [
