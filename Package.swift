@@ -58,5 +58,7 @@ let package = Package(
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
+        // The command-line tool: its code in-process (@testable) and the built executable as a child.
+        .testTarget(name: "sparsetileTests", dependencies: ["sparsetile", "CoSim", "SparseCNN"]),
     ]
 )
