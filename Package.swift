@@ -52,9 +52,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN"]),
-        .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
-        .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
+        // The readers' fuzz tests' mutator and driver (fixed seeds), shared by three test targets.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"]),
+        .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec", "FuzzSupport"]),
+        .testTarget(name: "TileModelTests", dependencies: ["TileModel", "FuzzSupport"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),

@@ -89,4 +89,13 @@ struct NetworkMemoryTests {
         #expect(r.output.contains("GiB, over the limit of 16 GiB") && r.output.contains("SPARSETILE_MAX_MEMORY_GB"), "\(r.output)")
         #expect(!FileManager.default.fileExists(atPath: html))
     }
+
+    /// A conv kernel of 3 037 000 501 overflowed K² in the memory estimate (exit 132); the
+    /// network reader now refuses it, naming the file, the layer and the limit (exit 65).
+    @Test func anAbsurdKernelIsBadInputNotACrash() throws {
+        let spec = try networkFile(#"{"layers": [{"op": "conv", "name": "c1", "out": 8, "kernel": 3037000501}]}"#)
+        let r = try runSparsetile(["report", "--network", spec, "--input-size", "16x16", "--html", "/tmp/never-\(UUID().uuidString).html"])
+        #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
+        #expect(r.output.contains("\(spec): layer 0 ('c1')") && r.output.contains("kernel 3037000501 is over the limit of 16384"), "\(r.output)")
+    }
 }
