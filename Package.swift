@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Arrows go one way: sparsetile → CoSim → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
+// Arrows go one way: sparsetile → Report → CoSim → TileModel / RTLGen → AcceleratorSpec → SparseCNN.
 let package = Package(
     name: "SparseTile",
     platforms: [.macOS(.v13)],
@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "RTLGen", dependencies: ["AcceleratorSpec"]),
         // Verilator builds, the sim/harness driver, model-vs-RTL comparison, regressions.
         .target(name: "CoSim", dependencies: ["TileModel", "RTLGen"]),
-        // Per-layer report schema, HTML report, sweeps, synthesis runs.
-        .target(name: "Report", dependencies: ["TileModel"]),
+        // Per-layer report schema, HTML report, sweeps, synthesis runs (Yosys and nextpnr run as
+        // CoSim's registered child processes, so a signal stops them).
+        .target(name: "Report", dependencies: ["TileModel", "CoSim"]),
         .executableTarget(
             name: "sparsetile",
             dependencies: [
@@ -51,11 +52,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN"]),
-        .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec"]),
-        .testTarget(name: "TileModelTests", dependencies: ["TileModel"]),
+        // The readers' fuzz tests' mutator and driver (fixed seeds), shared by three test targets.
+        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"]),
+        .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec", "FuzzSupport"]),
+        .testTarget(name: "TileModelTests", dependencies: ["TileModel", "FuzzSupport"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
+        // The command-line tool: its code in-process (@testable) and the built executable as a child.
+        .testTarget(name: "sparsetileTests", dependencies: ["sparsetile", "CoSim", "SparseCNN"]),
     ]
 )

@@ -86,9 +86,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     /// The default read window: the smallest power of two above `memLatency`, at least 16, so the
     /// fixed profile streams one read per cycle.
+    /// Stops doubling before it would overflow: a config JSON may give any latency, and
+    /// `validate()` then refuses one outside 1...4096 naming memLatency.
     public static func defaultMaxOutstandingReads(memLatency l: Int) -> Int {
         var n = 16
-        while n <= l { n *= 2 }
+        while n <= l, n <= Int.max / 2 { n *= 2 }
         return n
     }
 

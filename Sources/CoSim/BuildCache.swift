@@ -103,6 +103,11 @@ public final class BuildCache: @unchecked Sendable {
         let verilator = try Toolchain.verilator()
         try fm.createDirectory(at: root, withIntermediateDirectories: true)
         let scratch = root.appendingPathComponent(".tmp-\(key)-\(UUID().uuidString)")
+        // The entry is built in a scratch folder and renamed into place whole, so a killed or failed
+        // build never leaves a half entry that a later run trusts. The scratch folder is registered
+        // (`ChildProcesses`): a signal during the build removes it; any error here removes it too.
+        ChildProcesses.addTemporary(scratch)
+        defer { try? fm.removeItem(at: scratch); ChildProcesses.removeTemporary(scratch) }
         try fm.createDirectory(at: scratch.appendingPathComponent("rtl"), withIntermediateDirectories: true)
         var paths: [String] = []
         for f in files {
@@ -113,17 +118,22 @@ public final class BuildCache: @unchecked Sendable {
         try header.contents.write(to: scratch.appendingPathComponent("rtl").appendingPathComponent(header.fileName),
                                   atomically: true, encoding: .utf8)
         try harness.write(to: scratch.appendingPathComponent("harness.cpp"), atomically: true, encoding: .utf8)
-        do {
-            try Toolchain.check(verilator, flags + paths + ["harness.cpp"], in: scratch)
-        } catch {
-            try? fm.removeItem(at: scratch)
-            throw error
-        }
+        try Toolchain.check(verilator, flags + paths + ["harness.cpp"], in: scratch)
         try stamp.write(to: scratch.appendingPathComponent("stamp"), atomically: true, encoding: .utf8)
         // Verilator's makefiles hold absolute paths only through -Mdir (relative); the
-        // executable is self-contained, so the directory can move.
-        try? fm.removeItem(at: dir)
-        try fm.moveItem(at: scratch, to: dir)
+        // executable is self-contained, so the directory can move. A stale entry is renamed aside
+        // first (a directory cannot be renamed over a non-empty one), so the key names either
+        // nothing or a whole build at every moment.
+        if fm.fileExists(atPath: dir.path) {
+            let old = root.appendingPathComponent(".tmp-old-\(key)-\(UUID().uuidString)")
+            ChildProcesses.addTemporary(old)
+            defer { try? fm.removeItem(at: old); ChildProcesses.removeTemporary(old) }
+            try? fm.moveItem(at: dir, to: old)
+        }
+        do { try fm.moveItem(at: scratch, to: dir) } catch {
+            // Another process put a build of this key in place meanwhile: use it if it is this design's.
+            guard fm.isExecutableFile(atPath: exe.path), (try? String(contentsOf: stampURL, encoding: .utf8)) == stamp else { throw error }
+        }
         return SimulatorBuild(executable: exe, directory: dir, reused: false, buildSeconds: Date().timeIntervalSince(start))
     }
 

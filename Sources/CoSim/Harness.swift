@@ -204,8 +204,9 @@ extension SimulatorBuild {
     public func run(_ job: HarnessJob, traceFST: URL? = nil, keepDirectory: URL? = nil, hexImage: Bool = false) throws -> HarnessResult {
         let fm = FileManager.default
         let dir = keepDirectory ?? fm.temporaryDirectory.appendingPathComponent("sparsetile-harness-\(UUID().uuidString)")
+        if keepDirectory == nil { ChildProcesses.addTemporary(dir) }
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { if keepDirectory == nil { try? fm.removeItem(at: dir) } }
+        defer { if keepDirectory == nil { try? fm.removeItem(at: dir); ChildProcesses.removeTemporary(dir) } }
         let f = { (n: String) in dir.appendingPathComponent(n) }
         try job.jobFile.write(to: f("job.txt"), atomically: true, encoding: .utf8)
         let memFile = hexImage ? f("mem.hex") : f("mem.bin")

@@ -63,24 +63,16 @@ public enum Toolchain {
         public var output: String
     }
 
-    /// Runs `executable args` in `directory`, stdout+stderr captured through a file (no pipe deadlocks).
+    /// Runs `executable args` in `directory`, stdout+stderr captured through a file (no pipe
+    /// deadlocks), as a registered child (`ChildProcesses`: a signal stops it and removes the log).
+    /// A child ended by a signal has status 128 + the signal.
     public static func run(_ executable: String, _ args: [String], in directory: URL? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        if let directory { p.currentDirectoryURL = directory }
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cosim-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        p.standardOutput = log
-        p.standardError = log
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try log.close()
+        ChildProcesses.addTemporary(logURL)
+        defer { try? FileManager.default.removeItem(at: logURL); ChildProcesses.removeTemporary(logURL) }
+        let status = try ChildProcesses.run(executable, args, in: directory, output: logURL)
         let output = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: logURL)
-        return Result(status: p.terminationStatus, output: output)
+        return Result(status: status, output: output)
     }
 
     /// Like `run` but throws `commandFailed` on a non-zero status.

@@ -1,4 +1,5 @@
 import Foundation
+import CoSim
 
 /// FPGA resource counts of one design on one target (`sparsetile synth --json`).
 public struct SynthResult: Codable, Sendable, Equatable {
@@ -308,17 +309,11 @@ public struct SynthFlow: Sendable {
     }
 
     /// Runs a tool, returns (status, combined output, wall seconds); the output also goes to `log`.
+    /// A registered child (`ChildProcesses`): SIGINT or SIGTERM stops it with the run.
     static func run(_ exe: String, _ args: [String], log: String) throws -> (Int32, String, Double) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = h; p.standardError = h
         let t0 = Date()
-        try p.run(); p.waitUntilExit()
-        try h.close()
-        return (p.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", Date().timeIntervalSince(t0))
+        let status = try ChildProcesses.run(exe, args, output: URL(fileURLWithPath: log))
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "", Date().timeIntervalSince(t0))
     }
 
     /// Synthesises the manifest's files (paths relative to `rtlDir`) and, for iCE40 designs that fit

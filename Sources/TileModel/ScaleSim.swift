@@ -32,6 +32,11 @@ public enum ScaleSim {
                 guard let n = Int(c), n > 0 else {
                     throw AcceleratorSpecError.invalidLayer("\(file) line \(line) (\(name)): field \(j + 2) is '\(c)', not a positive integer")
                 }
+                // Map sides, filter sides and the stride are bounded like every image size, so the
+                // layer's arithmetic cannot overflow; channel counts meet the memory limit instead.
+                if [0, 1, 2, 3, 6].contains(j) && n > ImageSize.maxSide {
+                    throw AcceleratorSpecError.invalidLayer("\(file) line \(line) (\(name)): field \(j + 2) (\(Self.fieldNames[j])) is \(n), over the limit of \(ImageSize.maxSide)")
+                }
                 v.append(n)
             }
             let (ih, iw, fh, fw, cin, cout, s) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6])
@@ -50,6 +55,9 @@ public enum ScaleSim {
         guard !out.isEmpty else { throw AcceleratorSpecError.invalidLayer("\(file): no layer rows after the header") }
         return out
     }
+
+    /// The names of a topology row's numeric fields (2…8), as in the header.
+    static let fieldNames = ["IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels", "Num Filter", "Strides"]
 
     /// `COMPUTE_REPORT.csv` with SCALE-Sim v2's columns, one row per layer (`LayerID` = its index):
     /// total cycles; stall cycles = cycles the PE array is not computing; overall util = useful

@@ -20,6 +20,11 @@ enum ExitStatus: Int32, CaseIterable {
     case missingTool = 69
     /// Anything else: a bug, or a tool failing on what this tool generated.
     case internalError = 70
+    /// Stopped by SIGINT (Ctrl-C), after stopping every child process and removing temporary
+    /// folders (`ChildProcesses`; 128 + the signal, the shell's convention).
+    case interrupted = 130
+    /// Stopped by SIGTERM, likewise.
+    case terminated = 143
 
     /// The class of a domain error; nil for ArgumentParser's own (usage, help, explicit codes).
     static func of(_ error: Error) -> ExitStatus? {
@@ -37,13 +42,16 @@ enum ExitStatus: Int32, CaseIterable {
     /// The lines `--help` and the README print.
     static let help = """
         Exit codes: 0 success; 1 mismatch (model vs RTL or SparseCNN); 3 the RTL simulation hung; \
-        64 usage (bad option or value); 65 bad input data (file, shape, config); 69 missing tool (Verilator, Yosys); 70 internal error.
+        64 usage (bad option or value); 65 bad input data (file, shape, config); 69 missing tool (Verilator, Yosys); 70 internal error; \
+        130 stopped by SIGINT, 143 by SIGTERM (child processes stopped, temporary folders removed).
         """
 }
 
 extension SparseTile {
     /// Runs the command; a failure exits with its class's code (`ExitStatus`).
     static func main() {
+        // Before any child process starts: SIGINT/SIGTERM stop them all and exit 130/143.
+        ChildProcesses.stopOnSignals()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -34,10 +34,11 @@ struct NetworkWorkload {
         networkName = net.name
         var img = try Image.load(path: imagePath ?? Image.bundledDefaultPath)
         let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
+        plan = try net.plan(height: sz.height, width: sz.width)
+        try plan.checkMemory("--network \(spec)")   // before the image is resized and any tensor of the size is made
         if sz.height != img.height || sz.width != img.width { img = try img.resized(height: sz.height, width: sz.width) }
         image = img
         let input = try img.networkInput(channels: net.inputChannels)
-        plan = try net.plan(height: sz.height, width: sz.width)
         convLayers = plan.convLayers
         if let dir = maskDir {
             // Pixel masks are enough: tile masks made for other tiles are reduced again (MaskDirectory).
@@ -123,6 +124,32 @@ struct NetworkWorkload {
     /// own tile masks).
     var sweepLayers: [TimingLayer] {
         convLayers.map { l in TimingLayer(l, pixelMask: pixelMasks[l.name], selection: selections[l.name] ?? .pooled) }
+    }
+}
+
+extension NetworkPlan {
+    /// Each conv layer's memory estimate: `SyntheticLayer.estimatedBytes` of the layer's job (its
+    /// input, weights and output with the model's copies), the estimate `--layer`, `--synthetic`
+    /// and topology rows are checked with.
+    var memoryEstimates: [(layer: String, bytes: Double)] {
+        convLayers.map { ($0.name, SyntheticLayer($0).estimatedBytes) }
+    }
+
+    /// Refuses the network at this input size when a conv layer's estimate is over
+    /// `SPARSETILE_MAX_MEMORY_GB` (`SyntheticLayer.checkMemory`: the limit and the message, which
+    /// names `what`, the layer, the estimate and how to raise the limit), before anything of the
+    /// size is allocated: an absurd channel count or input size is bad input (exit 65), not an
+    /// allocation abort.
+    func checkMemory(_ what: String) throws {
+        for l in convLayers { try SyntheticLayer(l).checkMemory("\(what): layer \(l.name)") }
+    }
+}
+
+extension SyntheticLayer {
+    /// The synthetic layer of a network's conv layer's shape.
+    init(_ l: ConvLayerInfo) {
+        self.init(kernel: l.kernel, stride: l.stride, inChannels: l.inputShape.channels, outChannels: l.outputShape.channels,
+                  height: l.inputShape.height, width: l.inputShape.width, residual: l.residual != nil)
     }
 }
 

@@ -76,15 +76,22 @@ public struct Network: Hashable, Sendable {
                     do { _ = try ConvGeometry(kernel: k, stride: s) } catch let e as SparseCNNError {
                         throw SparseCNNError.invalidArgument("\(at): bad conv: \(e.description)")
                     }
+                    // Bounded like a map side: K² of a kernel near Int.max overflows (the memory estimate, the MACs).
+                    guard k <= ImageSize.maxSide else {
+                        throw SparseCNNError.invalidArgument("\(at): bad conv: kernel \(k) is over the limit of \(ImageSize.maxSide)")
+                    }
                     out = outC
                 case .maxPool(let k, let s, let p), .avgPool(let k, let s, let p):
-                    guard k > 0, s > 0, p >= 0, p <= k / 2 else {
-                        throw SparseCNNError.invalidArgument("\(at): pool needs kernel > 0, stride > 0, 0 <= padding <= kernel/2 (got kernel \(k), stride \(s), padding \(p))")
+                    guard k > 0, s > 0, p >= 0, p <= k / 2, k <= ImageSize.maxSide, s <= ImageSize.maxSide else {
+                        throw SparseCNNError.invalidArgument("\(at): pool needs kernel and stride in 1...\(ImageSize.maxSide), 0 <= padding <= kernel/2 (got kernel \(k), stride \(s), padding \(p))")
                     }
                     out = c
                 case .globalAvgPool: out = nil; vectorLength[layer.name] = c
                 case .pixelShuffle(let f):
-                    guard f >= 2 else { throw SparseCNNError.invalidArgument("\(at): pixel shuffle factor must be >= 2, got \(f)") }
+                    // (bounded like a map side, so f² cannot overflow)
+                    guard (2...ImageSize.maxSide).contains(f) else {
+                        throw SparseCNNError.invalidArgument("\(at): pixel shuffle factor must be in 2...\(ImageSize.maxSide), got \(f)")
+                    }
                     guard c % (f * f) == 0 else {
                         throw SparseCNNError.invalidArgument("\(at): channel mismatch: pixel shuffle x\(f) needs channels divisible by \(f * f), gets \(c)")
                     }

@@ -22,8 +22,10 @@ extension Network {
         } else { inC = 3 }
         var size: ImageSize?
         if let v = obj["inputSize"] {
-            guard let a = v as? [Any], a.count == 2, let h = Self.int(a[0]), let w = Self.int(a[1]), h > 0, w > 0 else {
-                throw bad("\"inputSize\" must be [height, width] with positive integers")
+            // The limit of --input-size: a size that large can never run, and sizes near Int.max overflow the shapes.
+            guard let a = v as? [Any], a.count == 2, let h = Self.int(a[0]), let w = Self.int(a[1]),
+                  (1...ImageSize.maxSide).contains(h), (1...ImageSize.maxSide).contains(w) else {
+                throw bad("\"inputSize\" must be [height, width] with integers in 1...\(ImageSize.maxSide)")
             }
             size = ImageSize(height: h, width: w)
         }

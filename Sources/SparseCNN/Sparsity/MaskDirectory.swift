@@ -41,8 +41,12 @@ public struct MaskDirectory: Sendable {
         }
         guard h.maskMode == .regional else { regionalTiles = nil; return }
         func size(_ t: [Int]?, _ what: String) throws -> ImageSize {
-            guard let t, t.count == 2, t[0] > 0, t[1] > 0 else {
+            guard let t, t.count == 2 else {
                 throw SparseCNNError.malformedFile(path: summaryPath, reason: "regional masks need \(what) \"tile\": [height, width]")
+            }
+            // Bounded like every size: a tile side near Int.max would overflow the tile counts.
+            guard (1...ImageSize.maxSide).contains(t[0]), (1...ImageSize.maxSide).contains(t[1]) else {
+                throw SparseCNNError.malformedFile(path: summaryPath, reason: "\(what) \"tile\" \(t) is not [height, width] with sides in 1...\(ImageSize.maxSide)")
             }
             return ImageSize(height: t[0], width: t[1])
         }

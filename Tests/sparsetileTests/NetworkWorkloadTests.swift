@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import CoSim
+import SparseCNN
+@testable import sparsetile
+
+/// The `sparsetile` executable SwiftPM built beside this test bundle (this target depends on it).
+let sparsetileBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    .deletingLastPathComponent().appendingPathComponent("sparsetile").path
+
+/// Runs `sparsetile args` as a child with `environment` added (`SPARSETILE_MAX_MEMORY_GB` removed
+/// unless given) and its address space capped at `memoryCapGB`, so a run that allocates what it
+/// should have refused aborts at once instead of swapping the machine. Its status and output.
+func runSparsetile(_ args: [String], environment: [String: String] = [:], memoryCapGB: Int = 4) throws -> (status: Int32, output: String) {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cli-\(UUID().uuidString).log")
+    defer { try? FileManager.default.removeItem(at: log) }
+    var env = ["-u", "SPARSETILE_MAX_MEMORY_GB"]
+    for (k, v) in environment { env.append("\(k)=\(v)") }
+    let status = try ChildProcesses.run("/bin/sh", ["-c", "ulimit -v \(memoryCapGB * 1_048_576); exec /usr/bin/env \"$@\"", "sh"]
+                                            + env + [sparsetileBinary] + args, output: log)
+    return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+}
+
+/// Writes `json` to a fresh file and returns its path.
+func networkFile(_ json: String) throws -> String {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(UUID().uuidString).json")
+    try json.write(to: url, atomically: true, encoding: .utf8)
+    return url.path
+}
+
+/// Three convs: 3→8 3×3, 8→4 1×1 stride 2, 4→4 3×3 with a residual.
+let handWorkedNetwork = """
+    {"name": "hand", "inputChannels": 3, "layers": [
+     {"op": "conv", "name": "c1", "out": 8, "kernel": 3, "activation": "relu"},
+     {"op": "conv", "name": "c2", "out": 4, "kernel": 1, "stride": 2},
+     {"op": "conv", "name": "c3", "out": 4, "kernel": 3, "residual": "c2"}]}
+    """
+
+@Suite("Memory estimates of --network runs")
+struct NetworkMemoryTests {
+    /// The estimates worked by hand from the layer-job rule (3·input + 2·weights + 4·output bytes,
+    /// the output twice with a residual) at 10×10.
+    @Test func estimatesAHandWorkedNetwork() throws {
+        let plan = try Network.load(path: try networkFile(handWorkedNetwork)).plan(height: 10, width: 10)
+        let e = plan.memoryEstimates
+        #expect(e.map(\.layer) == ["c1", "c2", "c3"])
+        // c1: input 10·10·3 = 300, weights 8·3·3·3 = 216, output 10·10·8 = 800: 900 + 432 + 3200
+        // c2: input 10·10·8 = 800, weights 4·1·1·8 = 32, output 5·5·4 = 100: 2400 + 64 + 400
+        // c3: input 5·5·4 = 100, weights 4·3·3·4 = 144, output 100 (residual: twice): 300 + 288 + 800
+        #expect(e.map(\.bytes) == [4532, 2864, 1388])
+        // ResNet-18's conv1 at 224×224: input 224·224·3 = 150 528, weights 64·7·7·3 = 9408,
+        // output 112·112·64 = 802 816.
+        let r18 = try Network.named("resnet18").plan(height: 224, width: 224).memoryEstimates
+        let conv1: Double = 3 * 150_528 + 2 * 9408 + 4 * 802_816
+        #expect(r18.first?.layer == "conv1")
+        #expect(r18.first?.bytes == conv1)
+    }
+
+    /// The CLI refuses at the estimate, not near it: a limit half a byte under c1's estimate stops
+    /// the run naming c1 (exit 65); half a byte over lets it run.
+    @Test func theLimitIsEnforcedAtTheEstimate() throws {
+        let net = try networkFile(handWorkedNetwork)
+        let html = FileManager.default.temporaryDirectory.appendingPathComponent("hand-\(UUID().uuidString).html").path
+        defer { try? FileManager.default.removeItem(atPath: html) }
+        let args = ["report", "--network", net, "--input-size", "10x10", "--html", html]
+        let under = try runSparsetile(args, environment: ["SPARSETILE_MAX_MEMORY_GB": "\((4532 - 0.5) / 1_073_741_824)"])
+        #expect(under.status == ExitStatus.badInput.rawValue, "\(under.output)")
+        #expect(under.output.contains("layer c1") && under.output.contains("SPARSETILE_MAX_MEMORY_GB"), "\(under.output)")
+        let over = try runSparsetile(args, environment: ["SPARSETILE_MAX_MEMORY_GB": "\((4532 + 0.5) / 1_073_741_824)"])
+        #expect(over.status == 0, "\(over.output)")
+    }
+
+    /// A network JSON with 99 999 channels and built-in networks at absurd input sizes are refused
+    /// before allocation with the layer, the estimate and how to raise the limit (exit 65), under
+    /// the default limit of 16 GiB. Each runs with its address space capped at 4 GiB: without the
+    /// check it would abort allocating (exit 134).
+    @Test(arguments: [
+        (network: #"{"name": "wide", "inputChannels": 3, "inputSize": [512, 512], "layers": [{"op": "conv", "name": "c1", "out": 99999, "kernel": 3}, {"op": "conv", "name": "c2", "out": 8, "kernel": 1}]}"#,
+         size: nil as String?, layer: "c1"),
+        (network: "srresnet", size: "16384x16384", layer: "head"),
+        (network: "resnet18", size: "16384x16384", layer: "conv1"),
+    ])
+    func hugeNetworksAreRefusedBeforeAllocation(network: String, size: String?, layer: String) throws {
+        let spec = network.hasPrefix("{") ? try networkFile(network) : network
+        let html = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).html").path
+        let r = try runSparsetile(["report", "--network", spec, "--html", html] + (size.map { ["--input-size", $0] } ?? []))
+        #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
+        #expect(r.output.contains("--network \(spec): layer \(layer)'"), "\(r.output)")
+        #expect(r.output.contains("GiB, over the limit of 16 GiB") && r.output.contains("SPARSETILE_MAX_MEMORY_GB"), "\(r.output)")
+        #expect(!FileManager.default.fileExists(atPath: html))
+    }
+
+    /// A conv kernel of 3 037 000 501 overflowed K² in the memory estimate (exit 132); the
+    /// network reader now refuses it, naming the file, the layer and the limit (exit 65).
+    @Test func anAbsurdKernelIsBadInputNotACrash() throws {
+        let spec = try networkFile(#"{"layers": [{"op": "conv", "name": "c1", "out": 8, "kernel": 3037000501}]}"#)
+        let r = try runSparsetile(["report", "--network", spec, "--input-size", "16x16", "--html", "/tmp/never-\(UUID().uuidString).html"])
+        #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
+        #expect(r.output.contains("\(spec): layer 0 ('c1')") && r.output.contains("kernel 3037000501 is over the limit of 16384"), "\(r.output)")
+    }
+}
