@@ -23,7 +23,7 @@ import FuzzSupport
     static func readAll(_ dir: String) throws {
         let d = try MaskDirectory(path: dir)
         if d.regionalTiles != nil { _ = try d.regionalTile(layer: "conv") }
-        let m = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, halo: 1, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
+        let m = try d.masks(layer: "conv", mapHeight: 16, mapWidth: 16, tiling: TilingPolicy(tileHeight: 4, tileWidth: 4))
         guard m.tileMask.tilesHigh == 4, m.tileMask.tilesWide == 4, m.pixelMask.map({ $0.height == 16 && $0.width == 16 }) ?? true else {
             throw FuzzCheckFailure("masks of the wrong size: \(m.tileMask.tilesHigh)x\(m.tileMask.tilesWide) tiles")
         }
