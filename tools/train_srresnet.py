@@ -50,9 +50,10 @@ def load_images(names):
 
 
 class SRResNet(nn.Module):
-    def __init__(self, blocks, channels):
+    def __init__(self, blocks, channels, skip=False):
         super().__init__()
         c = channels
+        self.skip = skip  # srresnet-BxC-skip: the x4 nearest upsampled input is the tail's residual
         self.head = nn.Conv2d(3, c, 9, padding=4)
         self.head_act = nn.PReLU(1, 0.25)
         self.body = nn.ModuleList()
@@ -73,7 +74,8 @@ class SRResNet(nn.Module):
         y = self.mid(skip) + h
         for u in self.up:
             y = F.pixel_shuffle(u["act"](u["conv"](y)), 2)
-        return self.tail(y)
+        out = self.tail(y)
+        return out + F.interpolate(x, scale_factor=4, mode="nearest") if self.skip else out
 
     def export(self, directory):
         """One .npy per parameter, named as Builders.swift names the layers (PyTorch layouts)."""
@@ -131,6 +133,8 @@ def main():
     ap.add_argument("--patch", type=int, default=24, help="low-resolution patch size (the high-resolution one is 4x)")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--skip", action="store_true",
+                    help="add the x4 nearest upsampled input to the output (the network srresnet-BxC-skip)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -140,7 +144,7 @@ def main():
     test = load_images(EVALUATION)
     print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
     names = sorted(train)
-    model = SRResNet(args.blocks, args.channels)
+    model = SRResNet(args.blocks, args.channels, skip=args.skip)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     hp = args.patch * 4
     start = time.time()
@@ -171,7 +175,8 @@ def main():
     elapsed = time.time() - start
     model.export(args.out)
     scores = evaluate(model, test)
-    record = {"blocks": args.blocks, "channels": args.channels, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+    network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "")
+    record = {"network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "seed": args.seed, "steps": step, "seconds": round(elapsed),
               "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)

@@ -6,17 +6,20 @@ extension Network {
         switch spec {
         case "resnet18": return .resnet18()
         case "srresnet": return .srresnet()
+        case "srresnet-skip": return try Network(name: spec, inputChannels: 3, layers: Network.srresnet(skip: true).layers)
         case let v where v.hasPrefix("srresnet-"):
-            // srresnet-<blocks>x<channels>: a shallower or narrower SRResNet (e.g. one trained on a CPU budget)
-            let dims = v.dropFirst("srresnet-".count).split(separator: "x").compactMap { Int($0) }
+            // srresnet-<blocks>x<channels>[-skip]: a shallower or narrower SRResNet (e.g. one trained on a
+            // CPU budget), with the upsampled input added to its output with -skip
+            let skip = v.hasSuffix("-skip")
+            let dims = v.dropFirst("srresnet-".count).dropLast(skip ? "-skip".count : 0).split(separator: "x").compactMap { Int($0) }
             guard dims.count == 2, (1...64).contains(dims[0]), (1...512).contains(dims[1]) else {
-                throw SparseCNNError.invalidArgument("'\(v)': an SRResNet variant is srresnet-<blocks>x<channels>, blocks 1...64, channels 1...512 (e.g. srresnet-8x32)")
+                throw SparseCNNError.invalidArgument("'\(v)': an SRResNet variant is srresnet-<blocks>x<channels>[-skip], blocks 1...64, channels 1...512 (e.g. srresnet-8x32, srresnet-8x32-skip)")
             }
-            let n = Network.srresnet(blocks: dims[0], channels: dims[1])
+            let n = Network.srresnet(blocks: dims[0], channels: dims[1], skip: skip)
             return try Network(name: v, inputChannels: n.inputChannels, layers: n.layers)
         default:
             guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
-                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels> or a .json file")
+                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels>[-skip] or a .json file")
             }
             return try Network.load(path: spec)
         }
@@ -67,20 +70,30 @@ extension Network {
     /// The paper applies PReLU after the pixel shuffle; with one slope per layer the two orders
     /// are identical (PReLU is elementwise), so the PReLU is folded into `upsample.N.conv`,
     /// where the accelerator's output stage applies it.
-    public static func srresnet(blocks: Int = 16, channels: Int = 64) -> Network {
+    ///
+    /// With `skip`, the ×4 nearest-neighbour upsampled input (layer `skip`, on the host) is the
+    /// tail's residual: the convs learn the detail on top of it, and a tile the tail skips shows the
+    /// upsampled input instead of black (SMSR and the seed method keep the reconstruction path so).
+    public static func srresnet(blocks: Int = 16, channels: Int = 64, skip: Bool = false) -> Network {
         var layers = [NetworkLayer("head", .conv(outChannels: channels, kernel: 9, stride: 1, bias: true, activation: .prelu))]
-        var skip = "head"
+        var blockInput = "head"
         for b in 0..<blocks {
-            layers.append(NetworkLayer("body.\(b).conv1", .conv(outChannels: channels, kernel: 3, stride: 1, bias: true, activation: .prelu), from: skip))
-            layers.append(NetworkLayer("body.\(b).conv2", .conv(outChannels: channels, kernel: 3, stride: 1, bias: true, activation: .none), residual: skip))
-            skip = "body.\(b).conv2"
+            layers.append(NetworkLayer("body.\(b).conv1", .conv(outChannels: channels, kernel: 3, stride: 1, bias: true, activation: .prelu), from: blockInput))
+            layers.append(NetworkLayer("body.\(b).conv2", .conv(outChannels: channels, kernel: 3, stride: 1, bias: true, activation: .none), residual: blockInput))
+            blockInput = "body.\(b).conv2"
         }
         layers.append(NetworkLayer("mid", .conv(outChannels: channels, kernel: 3, stride: 1, bias: true, activation: .none), residual: "head"))
         for u in 0..<2 {
             layers.append(NetworkLayer("upsample.\(u).conv", .conv(outChannels: channels * 4, kernel: 3, stride: 1, bias: true, activation: .prelu)))
             layers.append(NetworkLayer("upsample.\(u).shuffle", .pixelShuffle(factor: 2)))
         }
-        layers.append(NetworkLayer("tail", .conv(outChannels: 3, kernel: 9, stride: 1, bias: true, activation: .none)))
-        return try! Network(name: "srresnet", inputChannels: 3, layers: layers)
+        if skip {
+            layers.append(NetworkLayer("skip", .upsample(factor: 4), from: Network.inputName))
+            layers.append(NetworkLayer("tail", .conv(outChannels: 3, kernel: 9, stride: 1, bias: true, activation: .none),
+                                       from: "upsample.1.shuffle", residual: "skip"))
+        } else {
+            layers.append(NetworkLayer("tail", .conv(outChannels: 3, kernel: 9, stride: 1, bias: true, activation: .none)))
+        }
+        return try! Network(name: skip ? "srresnet-skip" : "srresnet", inputChannels: 3, layers: layers)
     }
 }

@@ -68,6 +68,7 @@ extension NetworkPlan {
                 guard let p = parameters.fcs[name] else { throw SparseCNNError.invalidArgument("no weights for fc layer '\(name)'") }
                 out = .vector(try fullyConnected(v, weights: p.weights, bias: p.bias, outFeatures: n))
             case (.pixelShuffle(let f), .map(let t)): out = .map(try pixelShuffle(t, factor: f))
+            case (.upsample(let f), .map(let t)): out = .map(try upsampleNearest(t, factor: f))
             case (.relu, .map(let t)): out = .map(relu(t))
             case (.prelu, .map(let t)): out = .map(prelu(t, slope: parameters.prelus[name] ?? 0.25))
             case (.add, .map(let t)): out = .map(try add(t, residual!))

@@ -96,6 +96,11 @@ public struct Network: Hashable, Sendable {
                         throw SparseCNNError.invalidArgument("\(at): channel mismatch: pixel shuffle x\(f) needs channels divisible by \(f * f), gets \(c)")
                     }
                     out = c / (f * f)
+                case .upsample(let f):
+                    guard (2...ImageSize.maxSide).contains(f) else {
+                        throw SparseCNNError.invalidArgument("\(at): upsample factor must be in 2...\(ImageSize.maxSide), got \(f)")
+                    }
+                    out = c
                 case .relu, .prelu, .add: out = c
                 case .fullyConnected: fatalError("unreachable")
                 }
@@ -135,6 +140,7 @@ public struct Network: Hashable, Sendable {
             case (.globalAvgPool, .map(let x)): out = .vector(x.channels)
             case (.pixelShuffle(let f), .map(let x)):
                 out = .map(TensorShape(height: x.height * f, width: x.width * f, channels: x.channels / (f * f)))
+            case (.upsample(let f), .map(let x)): out = .map(TensorShape(height: x.height * f, width: x.width * f, channels: x.channels))
             case (.relu, .map), (.prelu, .map), (.add, .map): out = inShape
             case (.fullyConnected(let n), .vector): out = .vector(n)
             default: fatalError("validated at init")
@@ -211,6 +217,9 @@ public enum LayerOp: Hashable, Sendable {
     case fullyConnected(outFeatures: Int)
     /// Depth-to-space (PyTorch `PixelShuffle`).
     case pixelShuffle(factor: Int)
+    /// Nearest-neighbour upsampling by an integer factor (a host op: e.g. the upsampled input an SR
+    /// network's last conv adds, so that its skipped tiles show it).
+    case upsample(factor: Int)
     case relu
     /// One learned slope for the whole tensor (parameter `<layer>.prelu`).
     case prelu
@@ -226,6 +235,7 @@ public enum LayerOp: Hashable, Sendable {
         case .globalAvgPool: return "gap"
         case .fullyConnected: return "fc"
         case .pixelShuffle: return "pixelshuffle"
+        case .upsample: return "upsample"
         case .relu: return "relu"
         case .prelu: return "prelu"
         case .add: return "add"

@@ -41,11 +41,11 @@ extension Network {
             case "conv": extra = ["out", "kernel", "stride", "bias", "activation", "residual"]
             case "maxpool", "avgpool": extra = ["kernel", "stride", "padding"]
             case "fc": extra = ["out"]
-            case "pixelshuffle": extra = ["factor"]
+            case "pixelshuffle", "upsample": extra = ["factor"]
             case "add": extra = ["residual"]
             case "gap", "relu", "prelu": extra = []
             default:
-                throw bad("\(label): unknown op '\(op)' (known: conv, maxpool, avgpool, gap, fc, pixelshuffle, relu, prelu, add)")
+                throw bad("\(label): unknown op '\(op)' (known: conv, maxpool, avgpool, gap, fc, pixelshuffle, upsample, relu, prelu, add)")
             }
             if let k = l.keys.sorted().first(where: { !common.contains($0) && !extra.contains($0) }) {
                 throw bad("\(label): unknown key '\(k)' for op '\(op)' (allowed: \(common.union(extra).sorted().joined(separator: ", ")))")
@@ -85,6 +85,7 @@ extension Network {
                 parsed = op == "maxpool" ? .maxPool(kernel: k, stride: s, padding: p) : .avgPool(kernel: k, stride: s, padding: p)
             case "fc": parsed = .fullyConnected(outFeatures: try int("out"))
             case "pixelshuffle": parsed = .pixelShuffle(factor: try int("factor", default: 2))
+            case "upsample": parsed = .upsample(factor: try int("factor", default: 2))
             case "add": parsed = .add
             case "gap": parsed = .globalAvgPool
             case "relu": parsed = .relu
@@ -123,7 +124,7 @@ extension Network {
             case .maxPool(let k, let s, let p), .avgPool(let k, let s, let p):
                 l["kernel"] = k; l["stride"] = s; l["padding"] = p
             case .fullyConnected(let n): l["out"] = n
-            case .pixelShuffle(let f): l["factor"] = f
+            case .pixelShuffle(let f), .upsample(let f): l["factor"] = f
             case .globalAvgPool, .relu, .prelu, .add: break
             }
             return l

@@ -102,7 +102,7 @@ public struct QuantizedNetwork: Sendable {
             mapNames.append(n)
             switch step.layer.op {
             case .conv: if let r = step.layer.residual { union(n, r) }
-            case .maxPool, .pixelShuffle, .relu, .prelu: union(n, step.source)
+            case .maxPool, .pixelShuffle, .upsample, .relu, .prelu: union(n, step.source)
             case .add: union(n, step.source); union(n, step.layer.residual!)
             default: break
             }
@@ -208,6 +208,7 @@ public struct QuantizedNetwork: Sendable {
                 let p = fcs[name]!
                 out = .vector(try fullyConnected(v, weights: p.weights, bias: p.bias, outFeatures: n))
             case (.pixelShuffle(let f), .map(let t, _)): out = .map(try pixelShuffle(t, factor: f), scale: sOut)
+            case (.upsample(let f), .map(let t, _)): out = .map(try upsampleNearest(t, factor: f), scale: sOut)
             case (.relu, .map(var t, _)):
                 for j in t.scalars.indices where t.scalars[j] < 0 { t.scalars[j] = 0 }
                 out = .map(t, scale: sOut)

@@ -127,3 +127,19 @@ public func pixelShuffle<T: Sendable>(_ x: Tensor<T>, factor: Int) throws -> Ten
     }
     return try Tensor(shape: outShape, scalars: out)
 }
+
+/// Nearest-neighbour upsampling by `factor`: output pixel (y, x) is input pixel (y ÷ r, x ÷ r), every
+/// channel (PyTorch `interpolate(mode="nearest")` at an integer scale). It moves values only, so an
+/// int8 map keeps its scale.
+public func upsampleNearest<T: Sendable>(_ x: Tensor<T>, factor: Int) throws -> Tensor<T> {
+    guard factor > 0 else { throw SparseCNNError.invalidArgument("upsample: factor \(factor) must be positive") }
+    let c = x.channels, outShape = TensorShape(height: x.height * factor, width: x.width * factor, channels: c)
+    var out = [T](); out.reserveCapacity(outShape.count)
+    x.scalars.withUnsafeBufferPointer { s in
+        for oy in 0..<outShape.height {
+            let row = (oy / factor) * x.width
+            for ox in 0..<outShape.width { out.append(contentsOf: s[((row + ox / factor) * c)..<((row + ox / factor + 1) * c)]) }
+        }
+    }
+    return try Tensor(shape: outShape, scalars: out)
+}
