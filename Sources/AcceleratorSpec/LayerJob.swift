@@ -19,6 +19,15 @@ public struct LayerJob: Sendable {
     public var pixelMask: PixelMask?
     /// How the layer meets its neighbours in a network run (§7.2, weight handoff); a layer on its own by default.
     public var handoff = WeightHandoff()
+    /// The output channels this run computes, a window [first, end) (§4, register CHANNELS); nil = all.
+    /// The other channels keep the output region's contents (`baseOutput`). An SMSR channel mask's
+    /// sparse tiles run so: the selected channels over the tiles the dense run skipped (docs/masks.md).
+    public var channels: Range<Int>? = nil
+    /// The output region's contents before the run (what the run leaves where it writes nothing): by
+    /// default the residual, else zero; e.g. the dense run's output for a channel-window run.
+    public var baseOutput: QTensor? = nil
+    /// `channels`, or all of them.
+    public var channelWindow: Range<Int> { channels ?? 0..<outChannels }
 
     public var kernel: Int { geometry.kernel }
     public var stride: Int { geometry.stride }
@@ -149,7 +158,11 @@ public struct LayerPlan: Sendable {
     public let regionWords: Int
     /// Input-bank words a tile group needs: groupSize·regionWords.
     public let inputBankWords: Int
-    /// Channels per pass (a multiple of lanesK unless it is all of Cout).
+    /// The output channels the run computes (`LayerJob.channels`): all, or a window.
+    public let window: Range<Int>
+    /// The window in the engines' channels (register CHANNELS): `window`, or all 2·Cout with output pairs.
+    public var engineWindow: Range<Int> { outputPairs ? 0..<cout : window }
+    /// Channels per pass (a multiple of lanesK unless it is all of the window).
     public let passChannels: Int
     /// Whether the passes alternate between the two halves of the weight buffer and the bias RAM and
     /// each pass's weights load during the previous pass (§4, §7.2): a layer of several passes of
@@ -187,7 +200,15 @@ public struct LayerPlan: Sendable {
         // Output pairs follow from the tile mask: tiles twice as wide as a shape of the config (§3.3).
         let maskTile = TileShape(height: job.tileMask.tileHeight, width: job.tileMask.tileWidth)
         let pairShape = TileShape(height: maskTile.height, width: maskTile.width / 2)
-        outputPairs = !config.shapes.contains(maskTile) && maskTile.width % 2 == 0 && config.shapes.contains(pairShape)
+        window = job.channelWindow
+        if window.isEmpty || window.lowerBound < 0 || window.upperBound > layerCout {
+            throw AcceleratorSpecError.invalidLayer("\(job.name): channel window \(window.lowerBound)..<\(window.upperBound) is not a non-empty part of its \(layerCout) output channels")
+        }
+        if let b = job.baseOutput, b.shape != job.outShape {
+            throw AcceleratorSpecError.invalidLayer("\(job.name): base output \(b.shape) differs from the output shape \(job.outShape)")
+        }
+        // (a channel window runs unpaired: pairs interleave the channels of two columns, §3.3)
+        outputPairs = window.count == layerCout && !config.shapes.contains(maskTile) && maskTile.width % 2 == 0 && config.shapes.contains(pairShape)
             && Self.pairsOutputs(kernel: kernel, stride: stride, inChannels: cin, outChannels: layerCout, outWidth: layerOutW, config: config)
         outH = job.outShape.height; outW = outputPairs ? layerOutW / 2 : layerOutW; cout = outputPairs ? 2 * layerCout : layerCout
         kernelWidth = tapsPacked ? 1 : outputPairs ? kernel + 1 : kernel
@@ -237,27 +258,29 @@ public struct LayerPlan: Sendable {
         func weightWords(_ pc: Int) -> Int { (pc + lk - 1) / lk * K2 * inWords }
         func outputWords(first: Int, end: Int) -> Int { (end - 1) / B - first / B + 1 }
         var weightCapacity = config.weightBankDepth
+        // (over the channel window: engine channels with output pairs, whose window is all of them)
+        let first = outputPairs ? 0 : window.lowerBound, end = outputPairs ? cout : window.upperBound  // (engineWindow)
         func fits(_ pc: Int) -> Bool {
             if weightWords(pc) > weightCapacity { return false }
-            var o = 0
-            while o < cout {
-                let e = min(cout, o + pc)
+            var o = first
+            while o < end {
+                let e = min(end, o + pc)
                 if outputWords(first: o, end: e) > config.outputWordsPerPixel { return false }
                 o = e
             }
             return true
         }
-        var pc = cout
+        var pc = end - first
         var prefetch = false
         if !fits(pc) {
             // Several passes: half the buffer each (prefetch), unless not even one kgroup fits half.
-            prefetch = weightWords(min(lk, cout)) <= Self.prefetchHalfDepth(config)
+            prefetch = weightWords(min(lk, end - first)) <= Self.prefetchHalfDepth(config)
             if prefetch { weightCapacity = Self.prefetchHalfDepth(config) }
-            pc = (cout - 1) / lk * lk
+            pc = (end - first - 1) / lk * lk
             while pc > 0 && !fits(pc) { pc -= lk }
         }
         if pc <= 0 {
-            let one = min(lk, cout)
+            let one = min(lk, end - first)
             if weightWords(one) > config.weightBankDepth {
                 let need = weightWords(one) * lk * B
                 throw AcceleratorSpecError.doesNotFit("\(name): one kgroup of weights (\(one) channels x \(K2) taps x \(inWords) words per bank) needs \(need) weight-buffer bytes, have \(config.weightBufferBytes): short by \(need - config.weightBufferBytes) bytes")
@@ -268,11 +291,12 @@ public struct LayerPlan: Sendable {
         passChannels = pc
         self.prefetch = prefetch
         var ps: [OutputPass] = []
-        var o = 0
-        while o < cout { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(cout, o + pc))); o += pc }
+        var o = first
+        while o < end { ps.append(OutputPass(index: ps.count, firstChannel: o, endChannel: min(end, o + pc))); o += pc }
         passes = ps
         let groupCount = (job.tileMask.activeCount + groupSize - 1) / groupSize
-        haloResidency = ps.count == 1 ? .none : groupCount <= 2 ? .halves
+        // (not with a channel window: the RTL tells a first pass by o0 = 0)
+        haloResidency = ps.count == 1 || first != 0 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
@@ -291,6 +315,9 @@ public struct LayerPlan: Sendable {
     /// A handoff the buffers can hold: pass 0's preloaded words are whole kgroups of it at a ring
     /// address of the buffer, and what the layer hands on fits beside its last pass (§7.2).
     private func validate(handoff h: WeightHandoff, name: String) throws {
+        if window.count != layerCout && (h.preloaded || h.next != nil) {
+            throw AcceleratorSpecError.invalidLayer("\(name): a channel-window run takes no part in a weight handoff (§7.2)")
+        }
         let DW = config.weightBankDepth, p0 = passes[0], k2cw = kernel * kernelWidth * inWords
         let fullPass = weightWordCount(p0)
         if !(0..<DW).contains(h.ringBase) || !(0...1).contains(h.biasHalf) || h.preloadedWords < 0 || h.preloadedWords > fullPass

@@ -56,7 +56,8 @@ public struct MemoryImage: Sendable {
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
     /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
     /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes; with output
-    /// pairs (§3.3) [2·Cout][K][K+1][CW words], and outputs and residual H × Wo/2 pixels of 2·Cout. `contents`
+    /// pairs (§3.3) [2·Cout][K][K+1][CW words], and outputs and residual H × Wo/2 pixels of 2·Cout.
+    /// The output region holds the job's `baseOutput` when it has one. `contents`
     /// leaves the other regions zero.
     public init(job: LayerJob, plan: LayerPlan, contents: Contents = .all) {
         let B = plan.wordBytes
@@ -125,6 +126,15 @@ public struct MemoryImage: Sendable {
                         if all { b[d1 + c] = v }
                         b[d2 + c] = v
                     }
+                }
+            }
+        }
+        // A base output (e.g. the dense run's, under a channel-window run) replaces the default.
+        if let base = job.baseOutput, contents != .parameters {
+            base.scalars.withUnsafeBufferPointer { x in
+                for p in 0..<(plan.outH * plan.outW) {
+                    let d = (r.output + p * COW) * B, src = p * cout
+                    for c in 0..<cout { b[d + c] = UInt8(bitPattern: x[src + c]) }
                 }
             }
         }

@@ -355,6 +355,10 @@ extension RegisterMap {
             Register("NEXT_RING", offset: 0x24, access: .readWrite, doc: "Where the next layer's first pass goes in the ring (§7.2).", fields: [
                 RegisterField("base", 0...15, "its ring address: right after the last pass"),
             ]),
+            Register("CHANNELS", offset: 0x25, access: .readWrite, doc: "The output channels the run computes (§4): a channel window.", fields: [
+                RegisterField("first", 0...15, "first channel: the first pass starts here (0: all channels)"),
+                RegisterField("end", 16...31, "end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels)"),
+            ]),
         ]
         return try! RegisterMap(regs)
     }()
@@ -398,6 +402,7 @@ extension RegisterMap {
             try write("NEXT_LAYOUT", ["k2cw": next?.0.wordsPerChannel ?? 0]),
             try write("NEXT_RING", ["base": next?.0.ringBase ?? 0]),
             try write("RING", ["base": plan.ringBase, "skip": plan.preloadedRingWords]),
+            try write("CHANNELS", ["first": plan.engineWindow.lowerBound, "end": plan.engineWindow.upperBound]),
             try write("PRELOAD", ["words": plan.preloadedWords]),
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0, "pairs": plan.outputPairs ? 1 : 0,

@@ -31,7 +31,9 @@ public struct WeightHandoff: Hashable, Sendable {
     /// `next` carries counts only; `NextLayerWeights.withData` adds the words.
     public static func chain(_ plans: [LayerPlan]) -> [WeightHandoff] {
         var out = [WeightHandoff](repeating: WeightHandoff(), count: plans.count)
-        for i in plans.indices where i + 1 < plans.count {
+        // (a channel-window run, §4, neither hands on nor receives: its first pass is not its weights' first)
+        func whole(_ p: LayerPlan) -> Bool { p.window.count == p.layerCout }
+        for i in plans.indices where i + 1 < plans.count && whole(plans[i]) && whole(plans[i + 1]) {
             let a = plans[i].with(handoff: out[i])
             guard let n = NextLayerWeights(plan: plans[i + 1], after: a) else { continue }
             out[i].next = n

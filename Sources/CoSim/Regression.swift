@@ -144,13 +144,20 @@ public struct RegressionCase: Sendable {
     /// preloaded by the previous one, which the RTL runs first in the same simulation, and handing
     /// the next one's first pass on (where the passes fit halves of the weight buffer).
     public var handoff: Bool
+    /// The layer computes a channel window (§4: channels max(1, Cout÷3) ..< Cout − Cout÷4) over its mask, on
+    /// an output region that already holds other values (a dense run's output, as under an SMSR
+    /// channel mask's sparse tiles, docs/masks.md).
+    public var channelWindow: Bool
 
     public init(id: String, configIndex: Int, config: HardwareConfig, shape: SyntheticLayer, mask: MaskKind, seed: UInt64,
-                tileShape: TileShape? = nil, handoff: Bool = false) {
+                tileShape: TileShape? = nil, handoff: Bool = false, channelWindow: Bool = false) {
         self.id = id; self.configIndex = configIndex; self.config = config; self.shape = shape; self.mask = mask
         self.seed = seed; self.tileShape = tileShape ?? TileShape(height: config.tileH, width: config.tileW)
-        self.handoff = handoff
+        self.handoff = handoff; self.channelWindow = channelWindow
     }
+
+    /// The channel window of a `channelWindow` case of `cout` channels (two or more).
+    public static func window(channels cout: Int) -> Range<Int> { max(1, cout / 3)..<max(max(1, cout / 3) + 1, cout - cout / 4) }
 
     /// The layer job (deterministic tensors and mask from the seed), its mask at the case's tile shape.
     public func job() throws -> LayerJob { try jobs().job }
@@ -164,7 +171,15 @@ public struct RegressionCase: Sendable {
             return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
                                                          tileH: tileShape.height, tileW: tileShape.width, seed: seed))
         }
-        let job = try make(seed, id)
+        var job = try make(seed, id)
+        if channelWindow {
+            job.channels = Self.window(channels: job.outChannels)
+            var state = seed | 1
+            job.baseOutput = try QTensor(shape: job.outShape, scalars: (0..<job.outShape.count).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int8(truncatingIfNeeded: state >> 56)
+            })
+        }
         guard handoff else { return (nil, job) }
         let chain = try WeightHandoff.linked([try make(seed ^ 0x5052_4556, id + "<previous>"), job,
                                               try make(seed ^ 0x4E45_5854, id + "<next>")], config: config)
@@ -306,6 +321,11 @@ public struct Regression: Sendable {
                         if m == .full || m == .image(0.3) {
                             out.append(RegressionCase(id: id + "+handoff", configIndex: ci, config: c, shape: s, mask: m, seed: h ^ 1,
                                                       tileShape: t, handoff: true))
+                        }
+                        // a channel window over the layer's mask (§4), at two masks, at the config's shapes
+                        if (m == .random(0.3) || m == .image(0.3)) && s.outChannels >= 2 && c.shapes.contains(t) {
+                            out.append(RegressionCase(id: id + "+window", configIndex: ci, config: c, shape: s, mask: m, seed: h ^ 2,
+                                                      tileShape: t, channelWindow: true))
                         }
                     }
                 }

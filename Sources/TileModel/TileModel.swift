@@ -66,7 +66,7 @@ public struct TileModel: Sendable {
     static func stats(job: LayerJob, plan: LayerPlan, engines e: LayerEngines, cycles: Int, denseCycles: Int) -> LayerStats {
         let cfg = plan.config
         // (in the layer's own map: output pairs, §3.3, only change how the engines see it)
-        let perPixel = plan.layerCout * plan.kernel * plan.kernel * plan.cin
+        let perPixel = plan.window.count * plan.kernel * plan.kernel * plan.cin  // (the channels the run computes)
         var issuedPixels = 0, usefulPixels = 0, outBytes = 0
         var covered = [Bool](repeating: false, count: plan.inH * plan.inW)
         let tiles = job.tileMask.activeTiles
@@ -78,7 +78,7 @@ public struct TileModel: Sendable {
             } else { usefulPixels += rows.count * cols.count }
             for y in plan.haloRows(ty: ty) { for x in plan.inputCols(tx: tx) { covered[y * plan.inW + x] = true } }
         }
-        outBytes = issuedPixels * plan.layerCout
+        outBytes = issuedPixels * plan.window.count
         let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin
         // (with a weight handoff, §7.2, the first pass's weights move in the previous layer's run, the
         // next layer's in this one)

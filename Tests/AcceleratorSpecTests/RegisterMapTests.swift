@@ -16,6 +16,8 @@ import AcceleratorSpec
             "STALL_DRAM": 0x18, "STALL_REQUANT": 0x19, "STALL_DRAIN": 0x1A, "BEATS_RD": 0x1B, "BEATS_WR": 0x1C,
             // the weight handoff (§7.2)
             "NEXT_BIAS": 0x0E, "NEXT_WEIGHTS": 0x0F, "NEXT_WORDS": 0x20, "NEXT_LAYOUT": 0x21, "RING": 0x22, "PRELOAD": 0x23, "NEXT_RING": 0x24,
+            // channel windows (§4)
+            "CHANNELS": 0x25,
         ]
         #expect(Dictionary(uniqueKeysWithValues: map.registers.map { ($0.name, $0.offset) }) == offsets)
         #expect(map.registers.map(\.offset) == map.registers.map(\.offset).sorted())
@@ -27,6 +29,7 @@ import AcceleratorSpec
                                                                                     "preloaded": 19...19, "half": 20...20, "next": 21...21, "next_half": 22...22],
             "NEXT_WORDS": ["bias": 0...11, "weights": 12...31], "NEXT_LAYOUT": ["k2cw": 0...23],
             "RING": ["base": 0...15, "skip": 16...31], "PRELOAD": ["words": 0...23], "NEXT_RING": ["base": 0...15],
+            "CHANNELS": ["first": 0...15, "end": 16...31],
         ]
         for r in map.registers {
             #expect(Dictionary(uniqueKeysWithValues: r.fields.map { ($0.name, $0.bits) }) == (fields[r.name] ?? [:]), "\(r.name)")
@@ -35,7 +38,7 @@ import AcceleratorSpec
         #expect(map["CTRL"]?.access == .writeOneSelfClearing && map["STATUS"]?.access == .readOnly)
         #expect(map.registers.filter { $0.access == .readWrite }.map(\.name)
                 == ["LAYER0", "LAYER1", "LAYER2", "REQUANT", "PRELU", "PASS", "BASE_MASK", "BASE_BIAS", "BASE_WEIGHTS",
-                    "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING"])
+                    "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS"])
         #expect(try map.field("PRELU", "slope").signed)
         #expect(map.stallCounters.map(\.cause) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])
     }

@@ -123,14 +123,20 @@ struct RegressionTests {
             r.shapes.filter { LayerPlan.pairsOutputs(kernel: $0.kernel, stride: $0.stride, inChannels: $0.inChannels,
                                                      outChannels: $0.outChannels, outWidth: $0.width, config: c) }.count
         }
-        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count * (r.shapes.count + pairing($1)) } * (r.masks.count + 2))
+        // ... and every layer of two or more channels computing a channel window (§4) at two masks
+        let windowed = r.shapes.filter { $0.outChannels >= 2 }.count * 2
+        #expect(a.count == r.configs.reduce(0) { $0 + $1.shapes.count * ((r.shapes.count + pairing($1)) * (r.masks.count + 2) + windowed) })
+        #expect(try a.filter(\.channelWindow).allSatisfy { c in
+            let p = try LayerPlan(job: c.job(), config: c.config)
+            return p.window != 0..<p.layerCout && p.passes.first?.firstChannel == p.window.lowerBound && p.passes.last?.endChannel == p.window.upperBound
+        })
         // Every config of two or more output lanes pairs some layer, and those cases plan with pairs.
         for c in r.configs where c.lanesK >= 2 { #expect(pairing(c) > 0, "\(c.hash)") }
         for k in a where !k.config.shapes.contains(k.tileShape) {
             #expect(try LayerPlan(job: k.job(), config: k.config).outputPairs, "\(k.id)")
         }
         let handoffs = try a.filter(\.handoff).map { try $0.jobs() }
-        #expect(handoffs.count == a.count / (r.masks.count + 2) * 2)
+        #expect(handoffs.count == a.filter { !$0.channelWindow }.count / (r.masks.count + 2) * 2)
         // In most of them the layer is preloaded by the previous one and hands its first pass on to the next one.
         let both = handoffs.filter { $0.previous != nil && $0.job.handoff.preloaded && $0.job.handoff.next != nil }
         #expect(both.count * 2 > handoffs.count, "\(both.count) of \(handoffs.count) handoff cases hand on both ways")

@@ -46,6 +46,7 @@ module st_1f2dcf4c_accel (
     logic [31:0]    reg_ring;
     logic [31:0]    reg_preload;
     logic [31:0]    reg_next_ring;
+    logic [31:0]    reg_channels;
     logic           layer_s2;
     logic [3:0]     layer_kw;
     logic           layer_s2x;
@@ -187,7 +188,8 @@ module st_1f2dcf4c_accel (
         .reg_next_layout   (reg_next_layout),
         .reg_ring          (reg_ring),
         .reg_preload       (reg_preload),
-        .reg_next_ring     (reg_next_ring)
+        .reg_next_ring     (reg_next_ring),
+        .reg_channels      (reg_channels)
     );
 
     st_1f2dcf4c_layer_params u_layer_params (
@@ -200,6 +202,7 @@ module st_1f2dcf4c_accel (
         .reg_pass        (reg_pass),
         .reg_next_words  (reg_next_words),
         .reg_next_layout (reg_next_layout),
+        .reg_channels    (reg_channels),
         .layer_s2        (layer_s2),
         .layer_kw        (layer_kw),
         .layer_s2x       (layer_s2x),
@@ -254,6 +257,7 @@ module st_1f2dcf4c_accel (
         .reg_ring          (reg_ring),
         .reg_preload       (reg_preload),
         .reg_next_ring     (reg_next_ring),
+        .reg_channels      (reg_channels),
         .layer_cout        (layer_cout),
         .layer_k2cw        (layer_k2cw),
         .layer_mw          (layer_mw),
@@ -556,6 +560,7 @@ module st_1f2dcf4c_accel (
         .reg_ring          (reg_ring),
         .reg_preload       (reg_preload),
         .reg_next_ring     (reg_next_ring),
+        .reg_channels      (reg_channels),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
         .seq_done          (seq_done),

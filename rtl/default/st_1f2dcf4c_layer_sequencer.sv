@@ -25,7 +25,10 @@ module st_1f2dcf4c_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  reg_next_ring,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [31:0]  reg_channels,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  layer_cout,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  layer_k2cw,
     input  logic [15:0]  layer_mw,
     input  logic [15:0]  layer_pc,
@@ -66,6 +69,8 @@ module st_1f2dcf4c_layer_sequencer (
     logic        done_r;
     logic        error_r;
     logic        start_pulse;
+    logic [15:0] channels_first;
+    logic [15:0] channels_end;
     logic [15:0] pass_o0;
     logic        pass_half;
     logic [9:0]  pass_ring_base;
@@ -100,9 +105,11 @@ module st_1f2dcf4c_layer_sequencer (
     logic        weights_done;
 
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
-    assign pass_o1 = 16'(({1'd0, layer_cout} < ({1'd0, pass_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, pass_o0} + {1'd0, layer_pc}));
+    assign channels_first = reg_channels[15:0];
+    assign channels_end = reg_channels[31:16];
+    assign pass_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o0} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o0} + {1'd0, layer_pc}));
     assign pass_channels = pass_o1 - pass_o0;
-    assign pass_last = pass_o1 == layer_cout;
+    assign pass_last = pass_o1 == channels_end;
     assign seq_phase = phase;
     assign seq_start = start_pulse;
     assign seq_done = done_r;
@@ -119,9 +126,9 @@ module st_1f2dcf4c_layer_sequencer (
     assign seq_wbase = {6'd0, pass_ring_base};
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
-    assign burst_o1 = 16'(({1'd0, layer_cout} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, layer_cout} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
+    assign burst_o1 = 16'(({1'd0, channels_end} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 5;
-    assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == 16'd0);
+    assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
     assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : (burst_rest_of_preloaded ? 32'd0 : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 5) - burst_bias_lo) + 18'd1});
     assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (({16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw}) - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
     assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw})) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
@@ -173,7 +180,7 @@ module st_1f2dcf4c_layer_sequencer (
                     burst_req <= 32'd0;
                     burst_rsp_count <= 32'd0;
                     mask_any <= 1'b0;
-                    pass_o0 <= 16'd0;
+                    pass_o0 <= channels_first;
                     pass_half <= layer_half0;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;

@@ -24,7 +24,8 @@ module st_18f03e4d_csr_regs (
     output logic [31:0] reg_next_layout,
     output logic [31:0] reg_ring,
     output logic [31:0] reg_preload,
-    output logic [31:0] reg_next_ring
+    output logic [31:0] reg_next_ring,
+    output logic [31:0] reg_channels
 );
 
     logic [31:0] csr_layer0;
@@ -46,6 +47,7 @@ module st_18f03e4d_csr_regs (
     logic [31:0] csr_ring;
     logic [31:0] csr_preload;
     logic [31:0] csr_next_ring;
+    logic [31:0] csr_channels;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -293,5 +295,18 @@ module st_18f03e4d_csr_regs (
     end
 
     assign reg_next_ring = csr_next_ring;
+
+    // csr_channels_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_channels <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd37)) begin
+                csr_channels <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_channels = csr_channels;
 
 endmodule

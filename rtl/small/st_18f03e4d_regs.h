@@ -252,6 +252,16 @@
 #define SPARSETILE_NEXT_RING_BASE_WIDTH         16
 #define SPARSETILE_NEXT_RING_BASE_MASK          0x0000FFFFu  /* [15:0] its ring address: right after the last pass */
 
+/* 0x25 CHANNELS (RW, 32 bits): The output channels the run computes (§4): a channel window. */
+#define SPARSETILE_CHANNELS_OFFSET              0x25u
+#define SPARSETILE_CHANNELS_RESET               0x00000000u
+#define SPARSETILE_CHANNELS_FIRST_SHIFT         0
+#define SPARSETILE_CHANNELS_FIRST_WIDTH         16
+#define SPARSETILE_CHANNELS_FIRST_MASK          0x0000FFFFu  /* [15:0] first channel: the first pass starts here (0: all channels) */
+#define SPARSETILE_CHANNELS_END_SHIFT           16
+#define SPARSETILE_CHANNELS_END_WIDTH           16
+#define SPARSETILE_CHANNELS_END_MASK            0xFFFF0000u  /* [31:16] end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels) */
+
 /* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
@@ -287,7 +297,8 @@
     X(NEXT_LAYOUT, 0x21u, RW) \
     X(RING, 0x22u, RW) \
     X(PRELOAD, 0x23u, RW) \
-    X(NEXT_RING, 0x24u, RW)
+    X(NEXT_RING, 0x24u, RW) \
+    X(CHANNELS, 0x25u, RW)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

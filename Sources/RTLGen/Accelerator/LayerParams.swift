@@ -9,7 +9,7 @@ struct LayerParams: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels").flipped)
         let out = m.ports(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         func dreg(_ name: String, _ v: some ExprConvertible) {
@@ -66,6 +66,8 @@ struct LayerParams: AcceleratorEngine {
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shape >= levels
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
+                             // a channel window [first, end) within Cout (§4)
+                             || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
                              || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })
                              // a weight handoff of no words would never end (§7.2)
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0

@@ -13,7 +13,7 @@ struct LayerSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
-                                                                         "ring", "preload", "next_ring").flipped)
+                                                                         "ring", "preload", "next_ring", "channels").flipped)
         let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
                                                                    "next_half", "error").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
@@ -34,7 +34,10 @@ struct LayerSequencer: AcceleratorEngine {
         // Weight handoff (§7.2): pass 0's bias and first PRELOAD.words weight words preloaded; the next
         // layer's first pass (NEXT_*) loads during the last pass, and the layer ends when it is in.
         let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"], nextHalf = layer["next_half"]
-        func passEnd(_ first: some ExprConvertible) -> Expr { umin(cout.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
+        // The channel window (§4, CHANNELS): the first pass starts at `first`, the last ends at `end`.
+        let chFirst = m.wire("channels_first", field("CHANNELS", "first")), chEnd = m.wire("channels_end", field("CHANNELS", "end"))
+        m.allowUnused(cout)  // (the window's end bounds the passes; Cout sets the pixel words, layer_params)
+        func passEnd(_ first: some ExprConvertible) -> Expr { umin(chEnd.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
 
         // ---- the current pass (§4), combinational from o0 ----
         let o0 = m.reg("pass_o0", width: 16, reset: 0)
@@ -44,7 +47,7 @@ struct LayerSequencer: AcceleratorEngine {
         let o1 = m.wire("pass_o1", passEnd(o0))
         let pCur = m.wire("pass_channels", o1 - o0)
         let pBase = o0 >> lgB
-        let pLast = m.wire("pass_last", o1 == cout)
+        let pLast = m.wire("pass_last", o1 == chEnd)
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
@@ -64,7 +67,7 @@ struct LayerSequencer: AcceleratorEngine {
         let bo1 = m.wire("burst_o1", passEnd(bo0))
         let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
-        let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == 0)
+        let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == chFirst)
         let skip = field("PRELOAD", "words").zext(32)
         let bNB = m.wire("burst_bias_words", mux(bNext, field("NEXT_WORDS", "bias").zext(32),
                                                  mux(pre0, k(0, 32), ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))))
@@ -109,7 +112,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, 0); p.assign(half, half0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(half, half0)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }

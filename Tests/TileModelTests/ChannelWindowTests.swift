@@ -1,0 +1,49 @@
+import Testing
+import TileModel
+
+/// Channel windows (docs/microarchitecture.md §4, register CHANNELS): a run computes the output
+/// channels [first, end) over its tile mask and leaves every other output value as it found it.
+@Suite struct ChannelWindowTests {
+    /// On random layers, masks and windows (passes of every size, residual or not): the stepped and
+    /// fast models give the reference conv in the window's channels of the active tiles and the base
+    /// output everywhere else, with the same timing.
+    @Test func aWindowComputesItsChannelsAndKeepsTheRest() throws {
+        var rng = SplitMix64(seed: 23)
+        var smallWeights = HardwareConfig.default
+        smallWeights.weightBufferBytes = 8 * 32 * 64  // a few kgroups a pass: windows of several passes
+        for n in 0..<16 {
+            let config = [HardwareConfig.default, smallWeights, .small][n % 3]
+            let cout = Int.random(in: 2...40, using: &rng)
+            var job = try randomJob(&rng, K: [1, 3, 5][n % 3], S: 1 + n % 2, H: Int.random(in: 5...17, using: &rng),
+                                    W: Int.random(in: 5...17, using: &rng), cin: Int.random(in: 4...24, using: &rng), cout: cout,
+                                    residual: n % 2 == 0, config: config, mask: [.random, .full, .single][n % 3])
+            let first = Int.random(in: 0..<cout, using: &rng), end = Int.random(in: (first + 1)...cout, using: &rng)
+            job.channels = first..<end
+            let base = try QTensor(shape: job.outShape, scalars: (0..<job.outShape.count).map { _ in Int8.random(in: -128...127, using: &rng) })
+            job.baseOutput = base
+            let plan = try LayerPlan(job: job, config: config)
+            #expect(plan.passes.first!.firstChannel == first && plan.passes.last!.endChannel == end)
+            // expected: the whole layer's reference where the window computes, the base elsewhere
+            let full = referenceOutput(job)
+            var want = base.scalars
+            for (ty, tx) in job.tileMask.activeTiles {
+                let r = job.tileMask.pixelRange(ty: ty, tx: tx)
+                for y in r.rows { for x in r.cols { for c in first..<end {
+                    let i = (y * job.outShape.width + x) * cout + c
+                    want[i] = full.scalars[i]
+                } } }
+            }
+            let model = TileModel(config: config)
+            let fast = try model.simulate(job, mode: .fast), stepped = try model.simulate(job, mode: .stepped)
+            #expect(stepped.output?.scalars == want, "stepped: \(job.name) \(first)..<\(end) on \(config.hash)")
+            #expect(fast.output?.scalars == want, "fast: \(job.name) \(first)..<\(end)")
+            #expect(stepped.stats == fast.stats && stepped.trace == fast.trace)
+            // the window's MACs only
+            #expect(fast.stats.denseMACs == job.outShape.height * job.outShape.width * (end - first) * job.kernel * job.kernel * job.inChannels)
+        }
+        // A window outside the layer's channels is an error.
+        var bad = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 8, cout: 4, residual: false, config: .default, mask: .full)
+        bad.channels = 2..<5
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: bad, config: .default) }
+    }
+}
