@@ -479,11 +479,62 @@ extension LayerJob {
     /// when `tileMask` is the mask the run used.
     public init(record: ConvLayerRecord, tileMask: TileMask, pixelMask: PixelMask? = nil) throws {
         if let c = record.channelMask, c.selectedCount > 0 {
-            throw AcceleratorSpecError.invalidLayer("layer \(record.name) has a channel mask (\(c.selectedCount) of \(c.channels) channels in its sparse tiles): SparseCNN runs channel masks, the accelerator does not yet (docs/masks.md, \"Channel masks\")")
+            throw AcceleratorSpecError.invalidLayer("layer \(record.name) has a channel mask (\(c.selectedCount) of \(c.channels) channels in its sparse tiles): it runs as several jobs, `LayerJob.runs(record:tileMask:pixelMask:)` (docs/masks.md, \"Channel masks\")")
         }
         try self.init(name: record.name, geometry: record.conv.geometry, filter: record.conv.filter,
                       bias: record.conv.bias, requantization: record.conv.requantization,
                       activation: record.conv.activation, input: record.input, residual: record.residual,
                       tileMask: tileMask, pixelMask: pixelMask)
+    }
+}
+
+extension LayerJob {
+    /// The runs of one recorded conv layer (docs/masks.md, "Channel masks"), each with the output the
+    /// accelerator must leave after it: the layer over `tileMask`, every channel; then, when the
+    /// record has a channel mask, one channel-window run (§4) per run of consecutive selected channels
+    /// over the other tiles, on the output so far. The last run's output is the record's. The window
+    /// runs are unpaired (§3.3): a dense run in output pairs leaves its other tiles to them at the
+    /// pair shape's own tiles, half as wide, on `config`.
+    public static func runs(record: ConvLayerRecord, tileMask: TileMask, pixelMask: PixelMask? = nil,
+                            config: HardwareConfig) throws -> [(job: LayerJob, golden: QTensor)] {
+        guard let c = record.channelMask, c.selectedCount > 0 else {
+            return [(try LayerJob(record: record, tileMask: tileMask, pixelMask: pixelMask), record.output)]
+        }
+        var plain = record
+        plain.channelMask = nil
+        let dense = try LayerJob(record: plain, tileMask: tileMask, pixelMask: pixelMask)
+        var output = try record.conv.sparse(record.input, tileMask: tileMask, residual: record.residual)
+        var out: [(job: LayerJob, golden: QTensor)] = [(dense, output)]
+        var rest = tileMask
+        rest.bits = tileMask.bits.map { !$0 }
+        if try LayerPlan(job: dense, config: config).outputPairs {
+            let w = tileMask.tileWidth / 2
+            let tiles = TileMask(mapHeight: tileMask.mapHeight, mapWidth: tileMask.mapWidth, tileHeight: tileMask.tileHeight, tileWidth: w, repeating: false)
+            rest = try TileMask(mapHeight: tileMask.mapHeight, mapWidth: tileMask.mapWidth, tileHeight: tileMask.tileHeight, tileWidth: w,
+                                bits: (0..<tiles.bits.count).map { i in !tileMask[i / tiles.tilesWide, (i % tiles.tilesWide) / 2] })
+        }
+        guard rest.activeCount > 0 else { return out }
+        let cout = record.outputShape.channels
+        var first = 0
+        while first < cout {
+            guard c.bits[first] else { first += 1; continue }
+            var end = first
+            while end < cout && c.bits[end] { end += 1 }
+            var w = dense.with(tileMask: rest)
+            w.name = "\(record.name).ch\(first)-\(end - 1)"
+            w.pixelMask = nil
+            w.channels = first..<end
+            w.baseOutput = output
+            for (ty, tx) in rest.activeTiles {
+                let r = rest.pixelRange(ty: ty, tx: tx)
+                for y in r.rows { for x in r.cols {
+                    let p = (y * output.width + x) * cout
+                    for ch in first..<end { output.scalars[p + ch] = record.output.scalars[p + ch] }
+                } }
+            }
+            out.append((w, output))
+            first = end
+        }
+        return out
     }
 }

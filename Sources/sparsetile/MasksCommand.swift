@@ -58,9 +58,12 @@ struct MasksCommand: ParsableCommand {
     var latencyMs: Double?
 
     @Option(name: .customLong("channel-density"), help: ArgumentHelp(
-        "SMSR-style channel masks: in the tiles each tile mask leaves sparse, compute this fraction of the layer's output channels (the most active there in the float run), in [0, 1]. Writes <layer>.channel.npy.",
-        discussion: "SparseCNN runs them (the quality figure includes them); the accelerator and its model do not yet, so simulate/cosim refuse a mask directory that holds them."))
+        "SMSR-style channel masks: in the tiles each tile mask leaves sparse, compute this fraction of the layer's output channels (the most active there in the float run, see --channel-selection), in [0, 1]. Writes <layer>.channel.npy.",
+        discussion: "simulate, cosim and report run a layer with a channel mask as its dense run and one channel-window run per run of consecutive selected channels (docs/masks.md)."))
     var channelDensity: Double?
+
+    @Option(name: .customLong("channel-selection"), help: "How --channel-density picks channels: window (the consecutive channels most active together: one window run per layer on the accelerator) or top (the most active channels: one run per run of consecutive ones).")
+    var channelSelection: ChannelMask.Selection = .window
 
     @Flag(help: "Hold the cycle budget over a sequence of frames (--frames): one threshold, adjusted from frame to frame by the previous frame's model cycles. Writes online.json and online.csv into --out.")
     var online = false
@@ -146,12 +149,13 @@ struct MasksCommand: ParsableCommand {
         }
         // Regional masks are shown beside pixel masks of the same model cycles (docs/masks.md).
         let comparison = maskMode == .regional && !skipQuality ? Self.pixelAtSameCycles(config: cfg) : nil
-        let options = MaskRunOptions(
+        var options = MaskRunOptions(
             network: network, imagePath: image, inputSize: try inputSize.map { try ImageSize(parsing: $0) },
             target: target, mode: maskMode,
             tiling: TilingPolicy(tileHeight: t.height, tileWidth: t.width, reduction: try TileReduction(parsing: reduce)),
             weightsDirectory: weights, seed: seed, priorMaskPath: priorMask, skipQuality: skipQuality, comparison: comparison,
             channelDensity: channelDensity, outputDirectory: out)
+        options.channelSelection = channelSelection
         try Self.execute(options)
     }
 
@@ -255,3 +259,5 @@ struct MasksCommand: ParsableCommand {
 struct MasksError: Error, CustomStringConvertible {
     var description: String
 }
+
+extension ChannelMask.Selection: ExpressibleByArgument {}

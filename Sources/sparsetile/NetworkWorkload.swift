@@ -19,6 +19,9 @@ struct NetworkWorkload {
     var pixelMasks: [String: PixelMask] = [:]
     /// How each layer's tiles are chosen, where not pooled from its pixel mask (regional masks).
     var selections: [String: TileSelection] = [:]
+    /// SMSR channel masks from the mask directory (`<layer>.channel.npy`): such a layer runs as its
+    /// dense run and channel-window runs (`LayerJob.runs`, docs/masks.md).
+    var channelMasks: [String: ChannelMask] = [:]
     /// Filled only when `runNetwork` is true.
     var jobs: [JobEntry] = []
     /// The int8 network calibrated on the image, and its input (only when `runNetwork` is true):
@@ -44,8 +47,8 @@ struct NetworkWorkload {
             // Pixel masks are enough: tile masks made for other tiles are reduced again (MaskDirectory).
             // Regional masks are used as they are, and fix each layer's tile shape.
             let masks = try MaskDirectory(path: dir)
-            for l in plan.convLayers where try masks.channelMask(layer: l.name, channels: l.outputShape.channels)?.selectedCount ?? 0 > 0 {
-                throw InputFileError(description: "--mask-dir \(dir): layer \(l.name) has a channel mask (\(l.name).channel.npy); SparseCNN runs channel masks (`sparsetile masks --channel-density`), the accelerator and its model do not yet (docs/masks.md, \"Channel masks\")")
+            for l in plan.convLayers {
+                if let c = try masks.channelMask(layer: l.name, channels: l.outputShape.channels), c.selectedCount > 0 { channelMasks[l.name] = c }
             }
             for l in plan.convLayers {
                 let tile = try masks.regionalTiles.map { _ in try masks.regionalTile(layer: l.name) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)
@@ -76,23 +79,32 @@ struct NetworkWorkload {
         let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         quantized = q; self.input = input
-        jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks),
+        jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks), channelMasks: channelMasks, config: cfg,
                             progress: ProgressReporter(label: "int8 \(net.name)"))
     }
 
     /// The int8 run of `q` on `input` with these tile masks: one job per recorded conv layer, with
     /// the recorded output as the golden result.
     static func run(_ q: QuantizedNetwork, input: FloatTensor, tileMasks: [String: TileMask], pixelMasks: [String: PixelMask],
-                    progress: ProgressReporter? = nil) throws -> [JobEntry] {
+                    channelMasks: [String: ChannelMask] = [:], config: HardwareConfig, progress: ProgressReporter? = nil) throws -> [JobEntry] {
         var done = 0
         let total = q.plan.steps.count
-        let run = try q.run(input, tileMasks: tileMasks, record: true) { name in
+        let run = try q.run(input, tileMasks: tileMasks, channelMasks: channelMasks, record: true) { name in
             done += 1
             progress?.update(done: min(done, total), total: total, what: name)
         }
-        return run.records.map { rec in
+        return try run.records.flatMap { rec -> [JobEntry] in
             let mask = tileMasks[rec.name]!, pm = pixelMasks[rec.name]
-            return ({ try LayerJob(record: rec, tileMask: mask, pixelMask: pm) }, rec.output)
+            guard rec.channelMask?.selectedCount ?? 0 > 0 else {
+                let make: @Sendable () throws -> LayerJob = { try LayerJob(record: rec, tileMask: mask, pixelMask: pm) }
+                return [(make, rec.output)]
+            }
+            // a channel-masked layer: its dense run, then its channel-window runs (LayerJob.runs)
+            return try LayerJob.runs(record: rec, tileMask: mask, pixelMask: pm, config: config).map { r in
+                let job = r.job
+                let make: @Sendable () throws -> LayerJob = { job }
+                return (make, r.golden)
+            }
         }
     }
 
@@ -107,7 +119,7 @@ struct NetworkWorkload {
             let pooledDense = l.pixelMask == nil && selections[l.name] == nil
             masks[l.name] = try l.tileMask(shape: pooledDense ? TileShape(height: cfg.tileH, width: cfg.tileW) : model.bestShape(for: l))
         }
-        return try Self.run(q, input: input, tileMasks: masks, pixelMasks: refinedPixelMasks(masks))
+        return try Self.run(q, input: input, tileMasks: masks, pixelMasks: refinedPixelMasks(masks), channelMasks: channelMasks, config: cfg)
     }
 
     /// Each layer's pixel mask to go with `tiles`: as chosen (pixel mode), or restricted to the

@@ -1,5 +1,6 @@
 import Testing
 import TileModel
+import SparseCNN
 
 /// Channel windows (docs/microarchitecture.md §4, register CHANNELS): a run computes the output
 /// channels [first, end) over its tile mask and leaves every other output value as it found it.
@@ -45,5 +46,47 @@ import TileModel
         var bad = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 8, cout: 4, residual: false, config: .default, mask: .full)
         bad.channels = 2..<5
         #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: bad, config: .default) }
+    }
+
+    /// A network layer with an SMSR channel mask runs as its dense run and one window run per run of
+    /// consecutive selected channels (`LayerJob.runs`): each run's model output is its golden, and
+    /// the last golden is SparseCNN's own channel-masked output (computed by its separate path).
+    @Test func aChannelMaskedLayerRunsAsDenseAndWindowRuns() throws {
+        let net = Network.srresnet(blocks: 1, channels: 8)
+        let plan = try net.plan(height: 16, width: 16)
+        var g = SplitMix64(seed: 4)
+        let x = try FloatTensor(shape: TensorShape(height: 16, width: 16, channels: 3), scalars: (0..<768).map { _ in Float(g.nextUnit()) })
+        let q = try QuantizedNetwork(plan: plan, parameters: NetworkParameters.heInit(net, seed: 9), calibrationInput: x)
+        let config = HardwareConfig.default
+        var masks: [String: TileMask] = [:]
+        for l in plan.convLayers {
+            let m = TileMask(mapHeight: l.outputShape.height, mapWidth: l.outputShape.width, tileHeight: 8, tileWidth: 8, repeating: false)
+            masks[l.name] = try TileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth, tileHeight: 8, tileWidth: 8,
+                                         bits: m.bits.indices.map { $0 % 2 == 0 })
+        }
+        // channels 1, 2 and 5 of 8: two window runs
+        let cm = try ChannelMask(bits: (0..<8).map { [1, 2, 5].contains($0) })
+        let run = try q.run(x, tileMasks: masks, channelMasks: ["body.0.conv1": cm], record: true)
+        let rec = try #require(run.records.first { $0.name == "body.0.conv1" })
+        let runs = try LayerJob.runs(record: rec, tileMask: masks[rec.name]!, config: config)
+        #expect(runs.map { $0.job.channelWindow } == [0..<8, 1..<3, 5..<6])
+        #expect(runs.last?.golden == rec.output)
+        let model = TileModel(config: config)
+        for r in runs {
+            for mode in [SimulationMode.fast, .stepped] {
+                #expect(try model.simulate(r.job, mode: mode).output == r.golden, "\(r.job.name) \(mode)")
+            }
+        }
+        // the window runs skip the unselected channel groups: 3 of the 8 channels' MACs over the other tiles
+        let windowMACs = try runs.dropFirst().reduce(0) { $0 + (try model.simulate($1.job, mode: .fast).stats.issuedMACs) }
+        #expect(windowMACs == 2 * 64 * 3 * 9 * 8)
+    }
+
+    /// The window selection worked by hand: the best 2 consecutive of [1, 5, 4, 0, 6] are channels 1–2 (9).
+    @Test func windowSelectionPicksTheBestConsecutiveChannels() throws {
+        let imp: [Double] = [1, 5, 4, 0, 6]
+        #expect(try ChannelMask(importance: imp, count: 2, selection: .window).selected == [1, 2])
+        #expect(try ChannelMask(importance: imp, count: 2, selection: .top).selected == [1, 4])
+        #expect(try ChannelMask(importance: imp, count: 5, selection: .window).selected == [0, 1, 2, 3, 4])
     }
 }

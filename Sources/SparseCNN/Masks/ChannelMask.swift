@@ -16,6 +16,30 @@ public struct ChannelMask: Hashable, Sendable {
     /// Indices of the selected channels, ascending.
     public var selected: [Int] { bits.indices.filter { bits[$0] } }
 
+    /// How a channel mask is chosen from per-channel importance.
+    public enum Selection: String, Sendable, CaseIterable, Codable {
+        /// The `count` consecutive channels of largest summed importance (ties: the lowest first):
+        /// one channel-window run on the accelerator (docs/microarchitecture.md §4).
+        case window
+        /// The `count` channels of largest importance: one window run per run of consecutive ones.
+        case top
+    }
+
+    /// The `count` channels `selection` picks by `importance`.
+    public init(importance: [Double], count: Int, selection: Selection) throws {
+        switch selection {
+        case .top: try self.init(importance: importance, count: count)
+        case .window:
+            let n = max(0, min(count, importance.count))
+            var best = 0, bestSum = -Double.infinity, sum = importance.prefix(n).reduce(0, +)
+            for first in 0...(importance.count - n) {
+                if first > 0 { sum += importance[first + n - 1] - importance[first - 1] }
+                if sum > bestSum { best = first; bestSum = sum }
+            }
+            try self.init(bits: importance.indices.map { $0 >= best && $0 < best + n })
+        }
+    }
+
     /// The `count` channels of largest `importance` (ties: the lower channel first).
     public init(importance: [Double], count: Int) throws {
         let order = importance.indices.sorted { importance[$0] != importance[$1] ? importance[$0] > importance[$1] : $0 < $1 }

@@ -36,6 +36,8 @@ public struct MaskRunOptions: Sendable {
     /// SMSR-style channel masks: this fraction of every conv layer's output channels is computed
     /// in the tiles its tile mask leaves sparse, the channels most active there (nil: none).
     public var channelDensity: Double?
+    /// How the channel masks are chosen (`ChannelMask.Selection`): a window by default.
+    public var channelSelection: ChannelMask.Selection = .window
     public var outputDirectory: String
 
     public init(network: String, imagePath: String? = nil, inputSize: ImageSize? = nil, target: Target = .density(0.3),
@@ -348,7 +350,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
         for m in masks {
             let a = activity[m.layer.name] ?? []
             let k = Int((f * Double(m.layer.outputShape.channels)).rounded())
-            if k > 0 && !a.isEmpty { channelMasks[m.layer.name] = try ChannelMask(importance: a, count: k) }
+            if k > 0 && !a.isEmpty { channelMasks[m.layer.name] = try ChannelMask(importance: a, count: k, selection: options.channelSelection) }
         }
     }
 
