@@ -35,7 +35,7 @@ struct DemoCommand: ParsableCommand {
     var image: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 1
-    @OptionGroup var hw: ConfigOptions
+    @OptionGroup var hw: HardwareOptions
     @Option(name: .customLong("synth-json"), help: "Synthesis results of the config (from `sparsetile synth --json`) to show in the report.")
     var synthJSON: String?
     @Option(help: "Output directory.")

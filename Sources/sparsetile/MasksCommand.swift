@@ -87,7 +87,7 @@ struct MasksCommand: ParsableCommand {
     var out: String
 
     @OptionGroup(title: "Hardware (tile size of the masks; with a cycle budget, the configuration the model times)")
-    var hardware: ConfigOptions
+    var hardware: HardwareOptions
 
     func validate() throws {
         if let f = channelDensity, !(f >= 0 && f <= 1) { throw ValidationError("--channel-density \(f) must be in [0, 1]") }

@@ -30,7 +30,7 @@ struct QualityCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Write the result as JSON here.")
     var json: String?
-    @OptionGroup var hardware: ConfigOptions
+    @OptionGroup var hardware: HardwareOptions
 
     func parsedDensities() throws -> [Double] {
         let parts = densities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -40,7 +40,7 @@ struct ReportCommand: ParsableCommand {
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 1
-    @OptionGroup var hw: ConfigOptions
+    @OptionGroup var hw: HardwareOptions
     @Option(help: "Write the HTML report here.")
     var html: String
     @Option(help: "Write the per-layer CSV here.")

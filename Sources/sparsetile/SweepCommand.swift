@@ -37,8 +37,7 @@ struct SweepCommand: ParsableCommand {
     var lanesK: String = "4,8,16"
     @Option(name: .customLong("lanes-c"), help: "Comma-separated input-channel lane counts (default: the base config's).")
     var lanesC: String?
-    @Option(help: "Base hardware config JSON (memory port, clock, bank depths).")
-    var config: String?
+    @OptionGroup var hardware: HardwareBaseOptions
     @Option(help: "Synthesise every configuration with Yosys for this target (ice40, xilinx, generic): real LUT/FF/DSP/BRAM counts.")
     var synth: String?
     @Option(name: .customLong("synth-device"), help: "iCE40 part for --synth ice40 (decides -dsp).")
@@ -58,32 +57,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check([("--csv", csv), ("--json", json), ("--html", html)])
-        var base = HardwareConfig.default
-        if let p = config { base = try loadConfig(p) }
-        func ints(_ s: String, _ flag: String) throws -> [Int] {
-            let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
-            let n = v.map { $0! }
-            if let bad = n.first(where: { $0 <= 0 }) { throw ValidationError("\(flag): \(bad) is not a positive number of lanes") }
-            try unique(n.map(String.init), flag)
-            return n
-        }
-        /// A list naming one value twice would sweep the same configuration twice: an error, not a silent skip.
-        func unique(_ values: [String], _ flag: String) throws {
-            var seen = Set<String>()
-            for v in values where !seen.insert(v).inserted { throw ValidationError("\(flag): \(v) is given twice") }
-        }
-        let tileList = try tiles.split(separator: ",", omittingEmptySubsequences: false).map { t -> (Int, Int) in
-            do { return try HardwareConfig.parseTile(String(t).trimmingCharacters(in: .whitespaces)) }
-            catch { throw ValidationError("--tiles: '\(t)' is not a tile HxW (\(error))") }
-        }
-        try unique(tileList.map { "\($0.0)x\($0.1)" }, "--tiles")
-        let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
-        var configs: [HardwareConfig] = [], skipped: [String] = []
-        for t in tileList { for k in ks { for c in cs {
-            do { configs.append(try base.resized(tileH: t.0, tileW: t.1, lanesK: k, lanesC: c)) }
-            catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
-        } } }
+        let (base, configs, skipped) = try configurations()
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network.hasPrefix("srresnet") ? ImageSize(height: 128, width: 128) : nil)
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: nil,
@@ -148,5 +122,38 @@ struct SweepCommand: ParsableCommand {
         if let p = html { try write(HTMLReport.sweepPage(result, title: "SparseTile design-space sweep — \(workload)"), to: p) }
         let written = [csv, json, html].compactMap { $0 }
         if !written.isEmpty { print("wrote \(written.joined(separator: ", "))") }
+    }
+
+    /// The base config (`--config`, read once) and the swept configurations: every tile × lanesK ×
+    /// lanesC of the lists, each the base with that geometry and the other overrides
+    /// (`HardwareBaseOptions.apply`, the rule every command uses), in list order; invalid ones are
+    /// skipped with the reason. Duplicates and malformed list entries are usage errors.
+    func configurations() throws -> (base: HardwareConfig, configs: [HardwareConfig], skipped: [String]) {
+        let base = try hardware.baseConfig()
+        func ints(_ s: String, _ flag: String) throws -> [Int] {
+            let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
+            let n = v.map { $0! }
+            if let bad = n.first(where: { $0 <= 0 }) { throw ValidationError("\(flag): \(bad) is not a positive number of lanes") }
+            try unique(n.map(String.init), flag)
+            return n
+        }
+        /// A list naming one value twice would sweep the same configuration twice: an error, not a silent skip.
+        func unique(_ values: [String], _ flag: String) throws {
+            var seen = Set<String>()
+            for v in values where !seen.insert(v).inserted { throw ValidationError("\(flag): \(v) is given twice") }
+        }
+        let tileList = try tiles.split(separator: ",", omittingEmptySubsequences: false).map { t -> (Int, Int) in
+            do { return try HardwareConfig.parseTile(String(t).trimmingCharacters(in: .whitespaces)) }
+            catch { throw ValidationError("--tiles: '\(t)' is not a tile HxW (\(error))") }
+        }
+        try unique(tileList.map { "\($0.0)x\($0.1)" }, "--tiles")
+        let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
+        var configs: [HardwareConfig] = [], skipped: [String] = []
+        for t in tileList { for k in ks { for c in cs {
+            do { configs.append(try hardware.apply(to: base, tile: t, lanesK: k, lanesC: c)) }
+            catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
+        } } }
+        return (base, configs, skipped)
     }
 }

@@ -174,9 +174,9 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
         #expect(r.points.filter(\.pareto).map(\.label) == ["a", "b", "d", "e"])
     }
 
-    @Test func resizedConfigsAreValid() throws {
+    @Test func overriddenConfigsAreValid() throws {
         for t in [2, 4, 8, 16] { for k in [4, 8, 16] {
-            let c = try HardwareConfig.default.resized(tileH: t, tileW: t, lanesK: k)
+            let c = try HardwareConfig.default.overriding(tileH: t, tileW: t, lanesK: k)
             #expect(c.macsPerCycle == t * t * k * 8)
         } }
     }
@@ -185,7 +185,7 @@ func sampleCoSimReport(config: HardwareConfig = .small, mismatchAt: Int? = nil) 
         let layers = [TimingLayer(name: "a", kernel: 3, stride: 1, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 8, residual: false,
                                  pixelMask: try PixelMask(height: 16, width: 16, bits: (0..<256).map { $0 % 7 == 0 })),
                       TimingLayer(name: "b", kernel: 1, stride: 2, inHeight: 16, inWidth: 16, inChannels: 8, outChannels: 16, residual: false)]
-        let configs = try [2, 4].map { try HardwareConfig.small.resized(tileH: $0, tileW: $0) }
+        let configs = try [2, 4].map { try HardwareConfig.small.overriding(tileH: $0, tileW: $0) }
         final class Calls: @unchecked Sendable { let lock = NSLock(); var done: [Int] = [] }
         let calls = Calls()
         let r = try SweepResult.run(workload: "t", layers: layers, configs: configs) { d, _ in
