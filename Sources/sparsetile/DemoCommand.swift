@@ -47,11 +47,11 @@ struct DemoCommand: ParsableCommand {
         guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
         do { _ = try ImageSize(parsing: inputSize) } catch { throw ValidationError("--input-size: \(error)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        if let i = image, !FileManager.default.fileExists(atPath: i) { throw ValidationError("--image \(i): file not found") }
     }
 
     func run() throws {
         try OutputPaths.checkDirectories([("--out", out)])
+        try InputPaths.check([("--image", image, .file), ("--synth-json", synthJSON, .file)])
         let start = Date()
         func step(_ s: String) {
             FileHandle.standardError.write(Data((String(format: "[demo %6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").utf8))

@@ -41,6 +41,11 @@ struct LayerSourceOptions: ParsableArguments {
         }
     }
 
+    /// The input files and folders exist and are of their kind (before any work; `InputPaths`).
+    func checkInputs() throws {
+        try InputPaths.check([("--image", image, .file), ("--mask-dir", maskDir, .folder), ("--weights", weights, .folder)])
+    }
+
     /// The hardware configuration: --config (or the default), then the overrides (`HardwareOptions`).
     func hardwareConfig() throws -> HardwareConfig { try hardware.resolve() }
 

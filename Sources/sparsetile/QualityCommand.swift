@@ -48,6 +48,7 @@ struct QualityCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check([("--json", json)])
+        try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder)])
         let cfg = try hardware.resolve()
         let net = try Network.named(network)
         let img = try Image.load(path: image ?? Image.bundledDefaultPath)

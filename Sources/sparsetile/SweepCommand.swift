@@ -55,8 +55,21 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write an HTML page with the Pareto chart here.")
     var html: String?
 
+    // (before any work: the network's run and the sweep can take minutes)
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
+    }
+
     func run() throws {
         try OutputPaths.check([("--csv", csv), ("--json", json), ("--html", html)])
+        try InputPaths.check([("--image", image, .file)])
+        // (the synthesis target is checked now, not after the model has run every configuration)
+        let synthTarget = try synth.map { name in
+            guard let t = SynthTarget(rawValue: name) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
+            guard let dev = ICE40Device(rawValue: synthDevice) else { throw ValidationError("--synth-device: unknown iCE40 part \(synthDevice)") }
+            return (target: t, device: dev)
+        }
         let (base, configs, skipped) = try configurations()
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network.hasPrefix("srresnet") ? ImageSize(height: 128, width: 128) : nil)
@@ -66,7 +79,6 @@ struct SweepCommand: ParsableCommand {
         let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), \(mode == .regional ? "regional, tile" : "pixel") density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         var result: SweepResult
         var checked = 0, mismatched: [String] = []
         if outputs {
@@ -89,9 +101,7 @@ struct SweepCommand: ParsableCommand {
                 progress.update(done: done, total: total, what: "")
             }
         }
-        if let tname = synth {
-            guard let t = SynthTarget(rawValue: tname) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
-            guard let dev = ICE40Device(rawValue: synthDevice) else { throw ValidationError("--synth-device: unknown iCE40 part \(synthDevice)") }
+        if let (t, dev) = synthTarget {
             let flow = SynthFlow(target: t, placeAndRoute: false, workDir: "", device: dev)
             let byHash = Dictionary(configs.map { ($0.contentHash, $0) }, uniquingKeysWith: { a, _ in a })
             var pts = result.points, skip = result.skipped
