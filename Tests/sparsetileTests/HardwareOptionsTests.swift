@@ -120,4 +120,27 @@ struct HardwareOptionsTests {
         let e = #expect(throws: (any Error).self) { try huge.overriding(tileH: 32, tileW: 32, memBytesPerCycle: 256) }
         #expect(e.map { "\($0)" }?.contains("inputBufferBytes") == true)
     }
+
+    /// A misspelt key in a --config file is bad input (exit 65) naming the key and the one meant,
+    /// in every command that takes a config, before any work (nothing else is printed or written).
+    @Test(arguments: ["simulate", "cosim", "report", "demo", "masks", "quality", "generate", "synth", "sweep"])
+    func aMisspeltConfigKeyIsBadInput(_ command: String) throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.write("hw.json", misspeltConfigJSON)
+        let net = try scratch.write("hand.json", handWorkedNetwork)
+        let rest: [String] = switch command {
+        case "simulate", "cosim": ["--layer", "k3s1c8x8@16x16"]
+        case "report": ["--network", net, "--input-size", "16x16", "--html", scratch.path("out")]
+        case "demo", "generate": ["--out", scratch.path("out")]
+        case "masks": ["--network", net, "--input-size", "16x16", "--out", scratch.path("out")]
+        case "synth": ["--target", "generic"]
+        case "sweep": ["--network", net, "--input-size", "16x16"]
+        default: []
+        }
+        let r = try runSparsetile([command, "--config", config] + rest)
+        expectExit(r, .badInput, "--config \(config): invalid hardware config: unknown key \"clockMhz\" (did you mean \"clockMHz\"?)")
+        #expect(r.output.split(separator: "\n").count == 1, "\(r.output)")
+        #expect(!scratch.exists("out"))
+    }
 }
