@@ -189,8 +189,8 @@ extension LayerReport {
             case .int: out[c.name] = (raw[c.name] as! NSNumber).intValue
             case .double:
                 // The exact Double (its description round-trips), not NSNumber's.
-                let doubles = ["tileDensity": tileDensity, "cyclesOverBound": cyclesOverBound, "speedup": speedup,
-                               "peUtilization": peUtilization, "milliseconds": milliseconds]
+                let doubles = ["tileDensity": stats.tileDensity, "cyclesOverBound": stats.cyclesOverBound, "speedup": stats.speedup,
+                               "peUtilization": stats.peUtilization, "milliseconds": milliseconds]
                 out[c.name] = doubles[c.name] ?? (raw[c.name] as! NSNumber).doubleValue
             case .shape: out[c.name] = (raw[c.name] as! [NSNumber]).map(\.intValue)
             case .string: out[c.name] = raw[c.name]
@@ -198,7 +198,7 @@ extension LayerReport {
             case .stall, .rtlStall: break
             }
         }
-        let st = stallCycles
+        let st = stats.stallCycles
         out["stallCycles"] = ["setup": st.setup, "weights": st.weights, "load": st.load, "store": st.store,
                               "dram": st.dram, "requant": st.requant, "drain": st.drain]
         return out

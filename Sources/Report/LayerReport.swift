@@ -2,61 +2,25 @@ import Foundation
 @_exported import TileModel
 
 /// One row of the per-layer report: every command that produces per-layer results (`simulate`,
-/// `report`, `sweep --layers`) writes these rows, as CSV (`Columns`) and as JSON (the same
+/// `report`, `cosim`, `demo`) writes these rows, as CSV (`Columns`) and as JSON (the same
 /// names, `stallCycles` nested). Units are in docs/reports.md and in `LayerReport.columns`.
-public struct LayerReport: Hashable, Codable, Sendable {
-    /// Layer name (network layer name or synthetic spec).
-    public var name: String
-    /// Kernel size K (K×K).
-    public var kernel: Int
-    /// Stride S.
-    public var stride: Int
-    /// Input shape [H, W, C] in pixels/channels.
-    public var inShape: [Int]
-    /// Output shape [H, W, C].
-    public var outShape: [Int]
-    /// The layer's tile shape `HxW` (docs/microarchitecture.md §3.1).
-    public var tileShape: String
-    public var tapsPacked: Bool
-    /// Output columns computed in pairs in the output-channel lanes (few output channels, §3.3):
-    /// `tileShape` is then the engines' shape, each tile twice as wide in the layer's map.
-    public var outputPairs: Bool
-    /// Active tiles / all tiles (0...1).
-    public var tileDensity: Double
-    /// Active output tiles.
-    public var activeTiles: Int
-    /// Output-channel passes (weight reloads).
-    public var passes: Int
-    /// Total cycles of the layer.
-    public var cycles: Int
-    /// Physical lower bound in cycles: max(⌈usefulMACs / MACsPerCycle⌉, ⌈boundBytes / B⌉).
-    public var boundCycles: Int
-    /// cycles / boundCycles.
-    public var cyclesOverBound: Double
-    /// Cycles of the same layer with an all-ones tile mask, at the tile shape best for it.
-    public var denseCycles: Int
-    /// denseCycles / cycles.
-    public var speedup: Double
-    /// Cycles in which the compute engine issued a step.
-    public var computeBusyCycles: Int
-    /// Non-busy cycles by cause; they sum to cycles − computeBusyCycles.
-    public var stallCycles: StallCycles
-    /// MACs issued to the PE array (active tiles' valid pixels).
-    public var issuedMACs: Int
-    /// MACs on pixels set in the pixel mask.
-    public var usefulMACs: Int
-    /// MACs of the dense layer, H_out·W_out·Cout·K²·Cin.
-    public var denseMACs: Int
-    /// usefulMACs / (MACsPerCycle · cycles), 0...1.
-    public var peUtilization: Double
-    /// Bytes read from DRAM (beats × B).
-    public var dramBytesRead: Int
-    /// Bytes written to DRAM.
-    public var dramBytesWritten: Int
-    /// Compulsory DRAM bytes of the active work.
-    public var boundBytes: Int
+///
+/// The model's columns are its `LayerStats`, held whole (one source of truth per field) and read
+/// through it: `row.cycles` is `row.stats.cycles`. The report adds `milliseconds` and the
+/// co-simulation columns. The JSON row is flat, as it always was (`encode(to:)`); it does not carry
+/// `LayerStats.weightBytesRead` (SCALE-Sim's bandwidth report does), so a decoded row has 0 there.
+@dynamicMemberLookup
+public struct LayerReport: Hashable, Sendable {
+    /// The model's statistics of the layer: name, shapes, tiles, cycles, bound, stalls, MACs, DRAM bytes.
+    public var stats: LayerStats
     /// cycles at the configured clock, in milliseconds.
     public var milliseconds: Double
+
+    /// A field of `stats` (`row.cycles`, `row.stallCycles`, …), read and written in place.
+    public subscript<T>(dynamicMember field: WritableKeyPath<LayerStats, T>) -> T {
+        get { stats[keyPath: field] }
+        set { stats[keyPath: field] = newValue }
+    }
 
     // Co-simulation columns (`sparsetile cosim`, `sparsetile demo`); nil (absent from the JSON,
     // empty in the CSV) when the layer was only simulated on the model.
@@ -94,35 +58,16 @@ public struct LayerReport: Hashable, Codable, Sendable {
             && stallCyclesMatch != false && goldenMatch != false && mismatch == nil
     }
 
-    public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileShape: String, tapsPacked: Bool = false, outputPairs: Bool = false, tileDensity: Double,
-                activeTiles: Int, passes: Int, cycles: Int, boundCycles: Int, cyclesOverBound: Double, denseCycles: Int,
-                speedup: Double, computeBusyCycles: Int, stallCycles: StallCycles, issuedMACs: Int, usefulMACs: Int,
-                denseMACs: Int, peUtilization: Double, dramBytesRead: Int, dramBytesWritten: Int, boundBytes: Int,
-                milliseconds: Double) {
-        self.name = name; self.kernel = kernel; self.stride = stride; self.inShape = inShape; self.outShape = outShape
-        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.outputPairs = outputPairs; self.tileDensity = tileDensity; self.activeTiles = activeTiles; self.passes = passes; self.cycles = cycles
-        self.boundCycles = boundCycles; self.cyclesOverBound = cyclesOverBound; self.denseCycles = denseCycles
-        self.speedup = speedup; self.computeBusyCycles = computeBusyCycles; self.stallCycles = stallCycles
-        self.issuedMACs = issuedMACs; self.usefulMACs = usefulMACs; self.denseMACs = denseMACs
-        self.peUtilization = peUtilization; self.dramBytesRead = dramBytesRead; self.dramBytesWritten = dramBytesWritten
-        self.boundBytes = boundBytes; self.milliseconds = milliseconds
-    }
-
     /// The row of one simulated layer; `clockMHz` converts cycles to milliseconds.
     public init(_ s: LayerStats, clockMHz: Double) {
-        self.init(name: s.name, kernel: s.kernel, stride: s.stride, inShape: s.inShape, outShape: s.outShape,
-                  tileShape: s.tileShape, tapsPacked: s.tapsPacked, outputPairs: s.outputPairs, tileDensity: s.tileDensity, activeTiles: s.activeTiles, passes: s.passes, cycles: s.cycles,
-                  boundCycles: s.boundCycles, cyclesOverBound: s.cyclesOverBound, denseCycles: s.denseCycles,
-                  speedup: s.speedup, computeBusyCycles: s.computeBusyCycles, stallCycles: s.stallCycles,
-                  issuedMACs: s.issuedMACs, usefulMACs: s.usefulMACs, denseMACs: s.denseMACs,
-                  peUtilization: s.peUtilization, dramBytesRead: s.dramBytesRead, dramBytesWritten: s.dramBytesWritten,
-                  boundBytes: s.boundBytes, milliseconds: Double(s.cycles) / (clockMHz * 1000))
+        stats = s
+        milliseconds = Double(s.cycles) / (clockMHz * 1000)
     }
 
     /// Cycles by phase in the order the charts stack them: compute busy, then the stall causes.
     public var phases: [(phase: Phase, cycles: Int)] {
-        let st = stallCycles
-        return [(.computeBusy, computeBusyCycles), (.load, st.load), (.store, st.store), (.dram, st.dram),
+        let st = stats.stallCycles
+        return [(.computeBusy, stats.computeBusyCycles), (.load, st.load), (.store, st.store), (.dram, st.dram),
                 (.weights, st.weights), (.setup, st.setup), (.requant, st.requant), (.drain, st.drain)]
     }
 
@@ -130,6 +75,76 @@ public struct LayerReport: Hashable, Codable, Sendable {
     public enum Phase: String, CaseIterable, Sendable {
         case computeBusy = "compute busy", load = "load stall", store = "store stall", dram = "DRAM contention"
         case weights = "weight load", setup = "setup (mask)", requant = "requant pad", drain = "drain"
+    }
+}
+
+extension LayerReport: Codable {
+    /// The JSON row's keys, in the order the row has always had them (it was a flat struct of these
+    /// fields before it held a `LayerStats`); `json()` sorts them anyway.
+    private enum Key: String, CodingKey {
+        case name, kernel, stride, inShape, outShape, tileShape, tapsPacked, outputPairs, tileDensity, activeTiles, passes
+        case cycles, boundCycles, cyclesOverBound, denseCycles, speedup, computeBusyCycles, stallCycles, issuedMACs
+        case usefulMACs, denseMACs, peUtilization, dramBytesRead, dramBytesWritten, boundBytes, milliseconds
+        case modelCycles, rtlCycles, outputsMatch, cyclesMatch, traceMatch, dramBeatsMatch, stallCyclesMatch
+        case rtlBusyCycles, rtlStallCycles, goldenMatch, modelSeconds, rtlSeconds, mismatch
+    }
+
+    /// One flat object: the model's columns, `milliseconds`, then the co-simulation columns that are set.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        let s = stats
+        try c.encode(s.name, forKey: .name); try c.encode(s.kernel, forKey: .kernel); try c.encode(s.stride, forKey: .stride)
+        try c.encode(s.inShape, forKey: .inShape); try c.encode(s.outShape, forKey: .outShape)
+        try c.encode(s.tileShape, forKey: .tileShape); try c.encode(s.tapsPacked, forKey: .tapsPacked)
+        try c.encode(s.outputPairs, forKey: .outputPairs); try c.encode(s.tileDensity, forKey: .tileDensity)
+        try c.encode(s.activeTiles, forKey: .activeTiles); try c.encode(s.passes, forKey: .passes)
+        try c.encode(s.cycles, forKey: .cycles); try c.encode(s.boundCycles, forKey: .boundCycles)
+        try c.encode(s.cyclesOverBound, forKey: .cyclesOverBound); try c.encode(s.denseCycles, forKey: .denseCycles)
+        try c.encode(s.speedup, forKey: .speedup); try c.encode(s.computeBusyCycles, forKey: .computeBusyCycles)
+        try c.encode(s.stallCycles, forKey: .stallCycles); try c.encode(s.issuedMACs, forKey: .issuedMACs)
+        try c.encode(s.usefulMACs, forKey: .usefulMACs); try c.encode(s.denseMACs, forKey: .denseMACs)
+        try c.encode(s.peUtilization, forKey: .peUtilization); try c.encode(s.dramBytesRead, forKey: .dramBytesRead)
+        try c.encode(s.dramBytesWritten, forKey: .dramBytesWritten); try c.encode(s.boundBytes, forKey: .boundBytes)
+        try c.encode(milliseconds, forKey: .milliseconds)
+        try c.encodeIfPresent(modelCycles, forKey: .modelCycles); try c.encodeIfPresent(rtlCycles, forKey: .rtlCycles)
+        try c.encodeIfPresent(outputsMatch, forKey: .outputsMatch); try c.encodeIfPresent(cyclesMatch, forKey: .cyclesMatch)
+        try c.encodeIfPresent(traceMatch, forKey: .traceMatch); try c.encodeIfPresent(dramBeatsMatch, forKey: .dramBeatsMatch)
+        try c.encodeIfPresent(stallCyclesMatch, forKey: .stallCyclesMatch); try c.encodeIfPresent(rtlBusyCycles, forKey: .rtlBusyCycles)
+        try c.encodeIfPresent(rtlStallCycles, forKey: .rtlStallCycles); try c.encodeIfPresent(goldenMatch, forKey: .goldenMatch)
+        try c.encodeIfPresent(modelSeconds, forKey: .modelSeconds); try c.encodeIfPresent(rtlSeconds, forKey: .rtlSeconds)
+        try c.encodeIfPresent(mismatch, forKey: .mismatch)
+    }
+
+    /// Reads `encode(to:)`'s object (`weightBytesRead`, not in it, is 0).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        func int(_ k: Key) throws -> Int { try c.decode(Int.self, forKey: k) }
+        func double(_ k: Key) throws -> Double { try c.decode(Double.self, forKey: k) }
+        stats = LayerStats(
+            name: try c.decode(String.self, forKey: .name), kernel: try int(.kernel), stride: try int(.stride),
+            inShape: try c.decode([Int].self, forKey: .inShape), outShape: try c.decode([Int].self, forKey: .outShape),
+            tileShape: try c.decode(String.self, forKey: .tileShape), tapsPacked: try c.decode(Bool.self, forKey: .tapsPacked),
+            outputPairs: try c.decode(Bool.self, forKey: .outputPairs), tileDensity: try double(.tileDensity),
+            activeTiles: try int(.activeTiles), passes: try int(.passes), cycles: try int(.cycles),
+            computeBusyCycles: try int(.computeBusyCycles), stallCycles: try c.decode(StallCycles.self, forKey: .stallCycles),
+            issuedMACs: try int(.issuedMACs), usefulMACs: try int(.usefulMACs), denseMACs: try int(.denseMACs),
+            peUtilization: try double(.peUtilization), dramBytesRead: try int(.dramBytesRead), weightBytesRead: 0,
+            dramBytesWritten: try int(.dramBytesWritten), boundBytes: try int(.boundBytes), boundCycles: try int(.boundCycles),
+            cyclesOverBound: try double(.cyclesOverBound), denseCycles: try int(.denseCycles), speedup: try double(.speedup))
+        milliseconds = try double(.milliseconds)
+        modelCycles = try c.decodeIfPresent(Int.self, forKey: .modelCycles)
+        rtlCycles = try c.decodeIfPresent(Int.self, forKey: .rtlCycles)
+        outputsMatch = try c.decodeIfPresent(Bool.self, forKey: .outputsMatch)
+        cyclesMatch = try c.decodeIfPresent(Bool.self, forKey: .cyclesMatch)
+        traceMatch = try c.decodeIfPresent(Bool.self, forKey: .traceMatch)
+        dramBeatsMatch = try c.decodeIfPresent(Bool.self, forKey: .dramBeatsMatch)
+        stallCyclesMatch = try c.decodeIfPresent(Bool.self, forKey: .stallCyclesMatch)
+        rtlBusyCycles = try c.decodeIfPresent(Int.self, forKey: .rtlBusyCycles)
+        rtlStallCycles = try c.decodeIfPresent(StallCycles.self, forKey: .rtlStallCycles)
+        goldenMatch = try c.decodeIfPresent(Bool.self, forKey: .goldenMatch)
+        modelSeconds = try c.decodeIfPresent(Double.self, forKey: .modelSeconds)
+        rtlSeconds = try c.decodeIfPresent(Double.self, forKey: .rtlSeconds)
+        mismatch = try c.decodeIfPresent(String.self, forKey: .mismatch)
     }
 }
 

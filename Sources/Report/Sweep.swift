@@ -1,26 +1,6 @@
 import Foundation
 
 extension HardwareConfig {
-    /// This config with another tile size and lane counts; the buffers are resized so that each
-    /// bank keeps (at least) the base config's depth, as `sparsetile simulate --tile` does.
-    public func resized(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil) throws -> HardwareConfig {
-        var c = self
-        if let v = tileH { c.tileH = v }
-        if let v = tileW { c.tileW = v }
-        if let v = lanesK { c.lanesK = v }
-        if let v = lanesC { c.lanesC = v }
-        // as many of the base config's tile shapes as the tile divides into (halvings)
-        while c.tileShapes > 1 && (c.tileH % (1 << (c.tileShapes - 1)) != 0 || c.tileW % (1 << (c.tileShapes - 1)) != 0) {
-            c.tileShapes -= 1
-        }
-        let B = c.memBytesPerCycle
-        c.inputBufferBytes = 2 * c.tileH * c.tileW * B * max(inputBankDepth, 128)
-        c.outputBufferBytes = 2 * c.tileH * c.tileW * B * max(outputWordsPerPixel, 16)
-        c.weightBufferBytes = c.lanesK * B * max(weightBankDepth, 1024)
-        try c.validate()
-        return c
-    }
-
     /// Parses `HxW` (e.g. `8x8`).
     public static func parseTile(_ s: String) throws -> (Int, Int) {
         let parts = s.lowercased().split(separator: "x").compactMap { Int($0) }

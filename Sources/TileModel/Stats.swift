@@ -113,6 +113,21 @@ public struct LayerStats: Hashable, Codable, Sendable {
     public var denseCycles: Int
     /// denseCycles / cycles.
     public var speedup: Double
+
+    /// Every field, in declaration order (the model makes these; `Report` rebuilds them from a report's JSON).
+    public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileShape: String, tapsPacked: Bool,
+                outputPairs: Bool = false, tileDensity: Double, activeTiles: Int, passes: Int, cycles: Int, computeBusyCycles: Int,
+                stallCycles: StallCycles, issuedMACs: Int, usefulMACs: Int, denseMACs: Int, peUtilization: Double,
+                dramBytesRead: Int, weightBytesRead: Int, dramBytesWritten: Int, boundBytes: Int, boundCycles: Int,
+                cyclesOverBound: Double, denseCycles: Int, speedup: Double) {
+        self.name = name; self.kernel = kernel; self.stride = stride; self.inShape = inShape; self.outShape = outShape
+        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.outputPairs = outputPairs; self.tileDensity = tileDensity
+        self.activeTiles = activeTiles; self.passes = passes; self.cycles = cycles; self.computeBusyCycles = computeBusyCycles
+        self.stallCycles = stallCycles; self.issuedMACs = issuedMACs; self.usefulMACs = usefulMACs; self.denseMACs = denseMACs
+        self.peUtilization = peUtilization; self.dramBytesRead = dramBytesRead; self.weightBytesRead = weightBytesRead
+        self.dramBytesWritten = dramBytesWritten; self.boundBytes = boundBytes; self.boundCycles = boundCycles
+        self.cyclesOverBound = cyclesOverBound; self.denseCycles = denseCycles; self.speedup = speedup
+    }
 }
 
 /// One active tile of one pass in the event trace. Intervals are half-open [start, end).

@@ -42,13 +42,19 @@ struct Cosim: ParsableCommand {
     @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var fault: String = "none"
 
+    // (before any work: a --network's int8 run can take minutes)
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+
     func run() throws {
         try OutputPaths.check([("--json", json), ("--csv", csv)])
+        try OutputPaths.checkDirectories([("--trace", trace), ("--testbench", testbench)])
+        try source.checkInputs()
         let cfg = try source.hardwareConfig()
         let fi = try parseFault(fault)
         var entries = try source.jobs(config: cfg)
         let wanted = layers.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         var selected: [(LayerJob, QTensor?)] = []
         for e in entries { let j = try e.job(); if wanted == nil || wanted!.contains(j.name) { selected.append((j, e.golden)) } }
         entries = []

@@ -35,7 +35,7 @@ struct DemoCommand: ParsableCommand {
     var image: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 1
-    @OptionGroup var hw: ConfigOptions
+    @OptionGroup var hw: HardwareOptions
     @Option(name: .customLong("synth-json"), help: "Synthesis results of the config (from `sparsetile synth --json`) to show in the report.")
     var synthJSON: String?
     @Option(help: "Output directory.")
@@ -47,11 +47,11 @@ struct DemoCommand: ParsableCommand {
         guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
         do { _ = try ImageSize(parsing: inputSize) } catch { throw ValidationError("--input-size: \(error)") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        if let i = image, !FileManager.default.fileExists(atPath: i) { throw ValidationError("--image \(i): file not found") }
     }
 
     func run() throws {
         try OutputPaths.checkDirectories([("--out", out)])
+        try InputPaths.check([("--image", image, .file), ("--synth-json", synthJSON, .file)])
         let start = Date()
         func step(_ s: String) {
             FileHandle.standardError.write(Data((String(format: "[demo %6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").utf8))

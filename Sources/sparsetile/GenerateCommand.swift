@@ -10,9 +10,8 @@ struct Generate: ParsableCommand {
         abstract: "Generate the accelerator's Verilog (top <prefix>accel) and manifest.json for a hardware config."
     )
 
-    @OptionGroup var hardware: AcceleratorConfigOptions
-    @Option(name: .customLong("mem-latency"), help: "DRAM latency (overrides the config; the RTL does not depend on it).")
-    var memLatency: Int?
+    @OptionGroup var hardware: HardwareOptions
+    @OptionGroup var rtl: RTLOptions
     @Option(name: .long, help: "Output directory.")
     var out: String
     @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
@@ -22,10 +21,8 @@ struct Generate: ParsableCommand {
         try OutputPaths.checkDirectories([("--out", out)])
         let fi = try parseFault(fault)
         do {
-            var (cfg, limits) = try hardware.resolve()
-            if let l = memLatency { cfg.memLatency = l }
-            try cfg.validate()
-            let gen = try AcceleratorGenerator(config: cfg, limits: limits, fault: fi, prefix: hardware.prefix)
+            let cfg = try hardware.resolve()
+            let gen = try AcceleratorGenerator(config: cfg, limits: rtl.limits, fault: fi, prefix: rtl.prefix)
             let names = try gen.write(to: URL(fileURLWithPath: out))
             print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top \(gen.top))"
                   + (fi == .none ? "" : "; DELIBERATELY FAULTY: fault \(fi.rawValue)"))

@@ -32,7 +32,7 @@ struct LayerSourceOptions: ParsableArguments {
     var seed: UInt64 = 1
     @Flag(name: .customLong("no-handoff"), help: "Run each layer of --network/--synthetic on its own: no weight handoff, where the next layer's first weights load during a layer's last pass (docs/microarchitecture.md §7.2).")
     var noHandoff = false
-    @OptionGroup var hardware: ConfigOptions
+    @OptionGroup var hardware: HardwareOptions
 
     func validate() throws {
         // (`!(…)` also rejects nan)
@@ -41,7 +41,12 @@ struct LayerSourceOptions: ParsableArguments {
         }
     }
 
-    /// The hardware configuration: --config (or the default), then --tile/--lanes-k/--lanes-c.
+    /// The input files and folders exist and are of their kind (before any work; `InputPaths`).
+    func checkInputs() throws {
+        try InputPaths.check([("--image", image, .file), ("--mask-dir", maskDir, .folder), ("--weights", weights, .folder)])
+    }
+
+    /// The hardware configuration: --config (or the default), then the overrides (`HardwareOptions`).
     func hardwareConfig() throws -> HardwareConfig { try hardware.resolve() }
 
     /// The layer jobs, in order: --layer specs, --synthetic layers, then the --network's conv layers.

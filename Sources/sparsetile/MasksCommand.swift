@@ -90,7 +90,7 @@ struct MasksCommand: ParsableCommand {
     var out: String
 
     @OptionGroup(title: "Hardware (tile size of the masks; with a cycle budget, the configuration the model times)")
-    var hardware: ConfigOptions
+    var hardware: HardwareOptions
 
     func validate() throws {
         if let f = channelDensity, !(f >= 0 && f <= 1) { throw ValidationError("--channel-density \(f) must be in [0, 1]") }
@@ -115,9 +115,6 @@ struct MasksCommand: ParsableCommand {
             throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
         }
         do { _ = try Network.named(network) } catch { throw ValidationError("--network \(network): \(error)") }
-        if let i = image, !FileManager.default.fileExists(atPath: i) { throw ValidationError("--image \(i): file not found") }
-        if let w = weights, !FileManager.default.fileExists(atPath: w) { throw ValidationError("--weights \(w): directory not found") }
-        if let p = priorMask, !FileManager.default.fileExists(atPath: p) { throw ValidationError("--prior-mask \(p): file not found") }
     }
 
     /// `N` cycles or `P%` of the dense network's cycles.
@@ -131,6 +128,7 @@ struct MasksCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.checkDirectories([("--out", out)])
+        try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder), ("--prior-mask", priorMask, .file)])
         let budgeted = cycleBudget != nil || latencyMs != nil
         let cfg = try hardware.resolve()
         let t = try hardware.tile.map { try ImageSize(parsing: $0) } ?? ImageSize(height: cfg.tileH, width: cfg.tileW)

@@ -206,34 +206,3 @@ struct ModelRun {
         mismatched = results.filter { $0.matches == false }.map(\.stats.name)
     }
 }
-
-/// `--config FILE | --tile HxW [--lanes-k N] [--lanes-c N]`: the hardware configuration.
-struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "Hardware config JSON (default: the built-in default config).")
-    var config: String?
-    @Option(name: .long, help: "Tile size HxW (overrides the config; buffers resized to keep bank depths).")
-    var tile: String?
-    @Option(name: .customLong("lanes-k"), help: "Output-channel lanes (overrides the config).")
-    var lanesK: Int?
-    @Option(name: .customLong("lanes-c"), help: "Input-channel lanes (overrides the config).")
-    var lanesC: Int?
-    @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
-    var clockMHz: Double?
-    @Option(name: .customLong("tile-shapes"), help: ArgumentHelp(
-        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 3).",
-        discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape; docs/microarchitecture.md §3.1)."))
-    var tileShapes: Int?
-
-    func resolve() throws -> HardwareConfig {
-        var cfg = HardwareConfig.default
-        if let path = config { cfg = try loadConfig(path) }
-        if tile != nil || lanesK != nil || lanesC != nil {
-            let t = try tile.map { try HardwareConfig.parseTile($0) }
-            cfg = try cfg.resized(tileH: t?.0, tileW: t?.1, lanesK: lanesK, lanesC: lanesC)
-        }
-        if let c = clockMHz { cfg.clockMHz = c }
-        if let n = tileShapes { cfg.tileShapes = n }
-        try cfg.validate()
-        return cfg
-    }
-}

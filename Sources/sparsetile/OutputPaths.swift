@@ -16,10 +16,10 @@ enum OutputPaths {
                 continue
             }
             // The nearest existing folder must be a writable directory (missing ones are created later).
-            var dir = (path as NSString).deletingLastPathComponent
+            var dir = parentFolder(path)
             if dir.isEmpty { dir = "." }
             while !fm.fileExists(atPath: dir, isDirectory: &isDir) {
-                let up = (dir as NSString).deletingLastPathComponent
+                let up = parentFolder(dir)
                 if up.isEmpty || up == dir { dir = "."; break }
                 dir = up
             }
@@ -49,9 +49,44 @@ extension OutputPaths {
     }
 }
 
+/// The folder part of `path`: "" for a bare name (`g`, `.`), "/" for a file at the root; trailing
+/// slashes ignored. (Not `NSString.deletingLastPathComponent`: on Linux it traps on some short
+/// relative paths, e.g. `g`, `.` and `a/`, so `generate --out g` crashed.)
+func parentFolder(_ path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "" }
+    if slash == p.startIndex { return "/" }
+    var head = p[..<slash]
+    while head.count > 1 && head.hasSuffix("/") { head = head.dropLast() }
+    return String(head)
+}
+
+/// Input files and folders named on the command line are checked before any work: a missing one,
+/// or a file where a folder is wanted (or the reverse), stops the run at once with an error that
+/// names the option (exit 65, bad input data), as a missing `--config` does.
+enum InputPaths {
+    enum Kind { case file, folder }
+
+    /// Checks every `(option, path, kind)` whose path is set.
+    static func check(_ inputs: [(option: String, path: String?, kind: Kind)]) throws {
+        let fm = FileManager.default
+        for (option, path, kind) in inputs {
+            guard let path else { continue }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw InputFileError(description: "\(option) \(path): no such \(kind == .folder ? "folder" : "file")")
+            }
+            if kind == .file && isDir.boolValue { throw InputFileError(description: "\(option) \(path): is a folder, not a file") }
+            if kind == .folder && !isDir.boolValue { throw InputFileError(description: "\(option) \(path): is a file, not a folder") }
+            guard fm.isReadableFile(atPath: path) else { throw InputFileError(description: "\(option) \(path): cannot be read") }
+        }
+    }
+}
+
 /// Writes text, creating the parent directory.
 func write(_ text: String, to path: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
+    let dir = parentFolder(path)
     if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }

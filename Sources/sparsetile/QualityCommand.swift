@@ -30,7 +30,7 @@ struct QualityCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Write the result as JSON here.")
     var json: String?
-    @OptionGroup var hardware: ConfigOptions
+    @OptionGroup var hardware: HardwareOptions
 
     func parsedDensities() throws -> [Double] {
         let parts = densities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -48,6 +48,7 @@ struct QualityCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check([("--json", json)])
+        try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder)])
         let cfg = try hardware.resolve()
         let net = try Network.named(network)
         let img = try Image.load(path: image ?? Image.bundledDefaultPath)

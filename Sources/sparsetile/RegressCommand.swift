@@ -33,6 +33,7 @@ struct Regress: ParsableCommand {
 
     func run() throws {
         guard let s = RegressionSuite(rawValue: suite) else { throw ValidationError("--suite: smoke, default or full") }
+        try OutputPaths.check([("--junit", junit)])
         let fi = try parseFault(fault)
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let reg = Regression(suite: s, seed: seed)
@@ -40,7 +41,9 @@ struct Regress: ParsableCommand {
         let total = cases.count
         var label = "\(s.rawValue) suite, seed \(seed), memory \(memory.profile)"
         if let sh = shard {
-            let (i, n) = try Regression.parseShard(sh)
+            // (a malformed --shard is a usage error, not the internal one CoSimError would be)
+            let (i, n): (Int, Int)
+            do { (i, n) = try Regression.parseShard(sh) } catch CoSimError.invalidArgument(let m) { throw ValidationError(m) }
             cases = Regression.shard(cases, index: i, count: n)
             label += ", shard \(i)/\(n)"
         }
@@ -68,8 +71,8 @@ struct Regress: ParsableCommand {
         let wall = Date().timeIntervalSince(t0)
         say(Regression.summary(outcomes, seconds: wall))
         if let p = junit {
-            try Regression.junit(outcomes, suiteName: "sparsetile.regress.\(s.rawValue)" + (shard.map { ".shard\($0.replacingOccurrences(of: "/", with: "of"))" } ?? ""), seconds: wall)
-                .write(toFile: p, atomically: true, encoding: .utf8)
+            try write(Regression.junit(outcomes, suiteName: "sparsetile.regress.\(s.rawValue)" + (shard.map { ".shard\($0.replacingOccurrences(of: "/", with: "of"))" } ?? ""), seconds: wall),
+                      to: p)
         }
         if outcomes.contains(where: { $0.status == .fail || $0.status == .error }) { throw ExitCode(ExitStatus.mismatch.rawValue) }
     }

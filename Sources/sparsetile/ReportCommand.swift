@@ -40,7 +40,7 @@ struct ReportCommand: ParsableCommand {
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 1
-    @OptionGroup var hw: ConfigOptions
+    @OptionGroup var hw: HardwareOptions
     @Option(help: "Write the HTML report here.")
     var html: String
     @Option(help: "Write the per-layer CSV here.")
@@ -52,10 +52,14 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
+        // (before the network's int8 run, which can take minutes)
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
         try OutputPaths.check([("--html", html), ("--csv", csv), ("--json", json)])
+        try InputPaths.check([("--image", image, .file), ("--mask-dir", maskDir, .folder), ("--weights", weights, .folder),
+                              ("--quality-json", qualityJSON, .file), ("--synth-json", synthJSON, .file)])
         let cfg = try hw.resolve()
         // (read before the long work, so that a bad file stops the run at once)
         let quality = try qualityJSON.map { path in
@@ -69,7 +73,6 @@ struct ReportCommand: ParsableCommand {
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: maskDir,
                                     weights: weights, seed: seed, config: cfg)
         let model = TileModel(config: cfg)
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let progress = ProgressReporter(label: "layers"), done = ParallelWork.Counter(), total = w.jobs.count
         let run = try ModelRun(withWeightHandoff(w.jobs, config: cfg), model: model, jobs: jobs,
                                finished: { progress.update(done: done.increment(), total: total, what: $0) })

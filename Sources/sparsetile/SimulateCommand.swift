@@ -36,8 +36,16 @@ struct Simulate: ParsableCommand {
     @Option(name: .long, help: "Layers simulated at a time (default: the machine's cores).")
     var jobs: Int = ParallelWork.defaultJobs
 
+    // (before any work: a --network's int8 run can take minutes)
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard SimulationMode(rawValue: modelMode) != nil else { throw ValidationError("--model-mode \(modelMode): fast or stepped") }
+    }
+
     func run() throws {
         try OutputPaths.check([("--json", json), ("--csv", csv)])
+        try OutputPaths.checkDirectories([("--trace", trace), ("--scalesim-out", scalesimOut)])
+        try source.checkInputs()
         let cfg = try source.hardwareConfig()
         guard let simMode = SimulationMode(rawValue: modelMode) else { throw ValidationError("--model-mode \(modelMode): fast or stepped") }
 
@@ -46,7 +54,6 @@ struct Simulate: ParsableCommand {
         let model = TileModel(config: cfg, memory: memory.profile, seed: source.seed)
         let traceDir = trace
         if let dir = traceDir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let run = try ModelRun(entries, model: model, mode: simMode, jobs: jobs, each: { i, job, r in
             guard let dir = traceDir else { return }
             let base = URL(fileURLWithPath: dir).appendingPathComponent(String(format: "%03d_", i) + job.name)

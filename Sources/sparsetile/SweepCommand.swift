@@ -37,8 +37,7 @@ struct SweepCommand: ParsableCommand {
     var lanesK: String = "4,8,16"
     @Option(name: .customLong("lanes-c"), help: "Comma-separated input-channel lane counts (default: the base config's).")
     var lanesC: String?
-    @Option(help: "Base hardware config JSON (memory port, clock, bank depths).")
-    var config: String?
+    @OptionGroup var hardware: HardwareBaseOptions
     @Option(help: "Synthesise every configuration with Yosys for this target (ice40, xilinx, generic): real LUT/FF/DSP/BRAM counts.")
     var synth: String?
     @Option(name: .customLong("synth-device"), help: "iCE40 part for --synth ice40 (decides -dsp).")
@@ -56,34 +55,22 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write an HTML page with the Pareto chart here.")
     var html: String?
 
+    // (before any work: the network's run and the sweep can take minutes)
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard density > 0, density <= 1 else { throw ValidationError("--density \(density) must be in (0, 1]") }
+    }
+
     func run() throws {
         try OutputPaths.check([("--csv", csv), ("--json", json), ("--html", html)])
-        var base = HardwareConfig.default
-        if let p = config { base = try loadConfig(p) }
-        func ints(_ s: String, _ flag: String) throws -> [Int] {
-            let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
-            let n = v.map { $0! }
-            if let bad = n.first(where: { $0 <= 0 }) { throw ValidationError("\(flag): \(bad) is not a positive number of lanes") }
-            try unique(n.map(String.init), flag)
-            return n
+        try InputPaths.check([("--image", image, .file)])
+        // (the synthesis target is checked now, not after the model has run every configuration)
+        let synthTarget = try synth.map { name in
+            guard let t = SynthTarget(rawValue: name) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
+            guard let dev = ICE40Device(rawValue: synthDevice) else { throw ValidationError("--synth-device: unknown iCE40 part \(synthDevice)") }
+            return (target: t, device: dev)
         }
-        /// A list naming one value twice would sweep the same configuration twice: an error, not a silent skip.
-        func unique(_ values: [String], _ flag: String) throws {
-            var seen = Set<String>()
-            for v in values where !seen.insert(v).inserted { throw ValidationError("\(flag): \(v) is given twice") }
-        }
-        let tileList = try tiles.split(separator: ",", omittingEmptySubsequences: false).map { t -> (Int, Int) in
-            do { return try HardwareConfig.parseTile(String(t).trimmingCharacters(in: .whitespaces)) }
-            catch { throw ValidationError("--tiles: '\(t)' is not a tile HxW (\(error))") }
-        }
-        try unique(tileList.map { "\($0.0)x\($0.1)" }, "--tiles")
-        let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
-        var configs: [HardwareConfig] = [], skipped: [String] = []
-        for t in tileList { for k in ks { for c in cs {
-            do { configs.append(try base.resized(tileH: t.0, tileW: t.1, lanesK: k, lanesC: c)) }
-            catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
-        } } }
+        let (base, configs, skipped) = try configurations()
         guard !configs.isEmpty else { throw ValidationError("no valid configuration: \(skipped.joined(separator: "; "))") }
         let size = try inputSize.map { try ImageSize(parsing: $0) } ?? (network.hasPrefix("srresnet") ? ImageSize(height: 128, width: 128) : nil)
         let w = try NetworkWorkload(network: network, image: image, size: size, density: density, mode: mode, maskDir: nil,
@@ -92,7 +79,6 @@ struct SweepCommand: ParsableCommand {
         let workload = "\(w.networkName) \(w.image.height)×\(w.image.width), \(mode == .regional ? "regional, tile" : "pixel") density \(density)"
         FileHandle.standardError.write("sweep: \(configs.count) configurations × \(layers.count) conv layers (\(workload))\n".data(using: .utf8)!)
         let progress = ProgressReporter(label: "configs")
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         var result: SweepResult
         var checked = 0, mismatched: [String] = []
         if outputs {
@@ -115,9 +101,7 @@ struct SweepCommand: ParsableCommand {
                 progress.update(done: done, total: total, what: "")
             }
         }
-        if let tname = synth {
-            guard let t = SynthTarget(rawValue: tname) else { throw ValidationError("--synth must be xilinx, ice40 or generic") }
-            guard let dev = ICE40Device(rawValue: synthDevice) else { throw ValidationError("--synth-device: unknown iCE40 part \(synthDevice)") }
+        if let (t, dev) = synthTarget {
             let flow = SynthFlow(target: t, placeAndRoute: false, workDir: "", device: dev)
             let byHash = Dictionary(configs.map { ($0.contentHash, $0) }, uniquingKeysWith: { a, _ in a })
             var pts = result.points, skip = result.skipped
@@ -148,5 +132,38 @@ struct SweepCommand: ParsableCommand {
         if let p = html { try write(HTMLReport.sweepPage(result, title: "SparseTile design-space sweep — \(workload)"), to: p) }
         let written = [csv, json, html].compactMap { $0 }
         if !written.isEmpty { print("wrote \(written.joined(separator: ", "))") }
+    }
+
+    /// The base config (`--config`, read once) and the swept configurations: every tile × lanesK ×
+    /// lanesC of the lists, each the base with that geometry and the other overrides
+    /// (`HardwareBaseOptions.apply`, the rule every command uses), in list order; invalid ones are
+    /// skipped with the reason. Duplicates and malformed list entries are usage errors.
+    func configurations() throws -> (base: HardwareConfig, configs: [HardwareConfig], skipped: [String]) {
+        let base = try hardware.baseConfig()
+        func ints(_ s: String, _ flag: String) throws -> [Int] {
+            let v = s.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, !v.contains(nil) else { throw ValidationError("\(flag) expects comma-separated integers, got '\(s)'") }
+            let n = v.map { $0! }
+            if let bad = n.first(where: { $0 <= 0 }) { throw ValidationError("\(flag): \(bad) is not a positive number of lanes") }
+            try unique(n.map(String.init), flag)
+            return n
+        }
+        /// A list naming one value twice would sweep the same configuration twice: an error, not a silent skip.
+        func unique(_ values: [String], _ flag: String) throws {
+            var seen = Set<String>()
+            for v in values where !seen.insert(v).inserted { throw ValidationError("\(flag): \(v) is given twice") }
+        }
+        let tileList = try tiles.split(separator: ",", omittingEmptySubsequences: false).map { t -> (Int, Int) in
+            do { return try HardwareConfig.parseTile(String(t).trimmingCharacters(in: .whitespaces)) }
+            catch { throw ValidationError("--tiles: '\(t)' is not a tile HxW (\(error))") }
+        }
+        try unique(tileList.map { "\($0.0)x\($0.1)" }, "--tiles")
+        let ks = try ints(lanesK, "--lanes-k"), cs = try lanesC.map { try ints($0, "--lanes-c") } ?? [base.lanesC]
+        var configs: [HardwareConfig] = [], skipped: [String] = []
+        for t in tileList { for k in ks { for c in cs {
+            do { configs.append(try hardware.apply(to: base, tile: t, lanesK: k, lanesC: c)) }
+            catch { skipped.append("t\(t.0)x\(t.1)-k\(k)-c\(c): \(error)") }
+        } } }
+        return (base, configs, skipped)
     }
 }

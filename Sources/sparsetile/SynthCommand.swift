@@ -25,7 +25,8 @@ struct SynthCommand: ParsableCommand {
           sparsetile synth --tile 2x2 --lanes-k 1 --lanes-c 1 --mem-bytes 4 --max-map-size 32 --target ice40 --device up5k
         """)
 
-    @OptionGroup var hw: AcceleratorConfigOptions
+    @OptionGroup var hw: HardwareOptions
+    @OptionGroup var rtl: RTLOptions
     @Option(help: "xilinx, ice40 or generic.")
     var target: String
     @Option(help: "iCE40 part: up5k (default), u4k, hx8k, lp8k, hx1k.")
@@ -67,11 +68,11 @@ struct SynthCommand: ParsableCommand {
             log("synth: yosys \(t.rawValue) on \(manifest.files.count) files in \(dir), top \(manifest.top)")
             r = try flow.run(manifest: manifest, rtlDir: dir)
         } else {
-            let (cfg, limits) = try hw.resolve()
+            let cfg = try hw.resolve()
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
             flow.noShare = noShare
-            r = try AcceleratorSynthesis.run(config: cfg, limits: limits, prefix: hw.prefix, flow: flow, workDir: workDir,
+            r = try AcceleratorSynthesis.run(config: cfg, limits: rtl.limits, prefix: rtl.prefix, flow: flow, workDir: workDir,
                                              force: force, log: log)
         }
         print(Self.render(r))

@@ -4,23 +4,6 @@ import CoSim
 import SparseCNN
 @testable import sparsetile
 
-/// The `sparsetile` executable SwiftPM built beside this test bundle (this target depends on it).
-let sparsetileBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    .deletingLastPathComponent().appendingPathComponent("sparsetile").path
-
-/// Runs `sparsetile args` as a child with `environment` added (`SPARSETILE_MAX_MEMORY_GB` removed
-/// unless given) and its address space capped at `memoryCapGB`, so a run that allocates what it
-/// should have refused aborts at once instead of swapping the machine. Its status and output.
-func runSparsetile(_ args: [String], environment: [String: String] = [:], memoryCapGB: Int = 4) throws -> (status: Int32, output: String) {
-    let log = FileManager.default.temporaryDirectory.appendingPathComponent("sparsetile-cli-\(UUID().uuidString).log")
-    defer { try? FileManager.default.removeItem(at: log) }
-    var env = ["-u", "SPARSETILE_MAX_MEMORY_GB"]
-    for (k, v) in environment { env.append("\(k)=\(v)") }
-    let status = try ChildProcesses.run("/bin/sh", ["-c", "ulimit -v \(memoryCapGB * 1_048_576); exec /usr/bin/env \"$@\"", "sh"]
-                                            + env + [sparsetileBinary] + args, output: log)
-    return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-}
-
 /// Writes `json` to a fresh file and returns its path.
 func networkFile(_ json: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(UUID().uuidString).json")

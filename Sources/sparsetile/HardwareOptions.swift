@@ -1,0 +1,70 @@
+import AcceleratorSpec
+import ArgumentParser
+import Foundation
+import RTLGen
+
+/// The hardware configuration of every command that takes one (`simulate`, `cosim`, `report`,
+/// `demo`, `masks`, `quality`, `generate`, `synth`): a base config and overrides, applied by the
+/// one rule `HardwareConfig.overriding` (bank depths kept, docs/microarchitecture.md §2).
+struct HardwareOptions: ParsableArguments {
+    @OptionGroup var base: HardwareBaseOptions
+    @Option(name: .long, help: "Tile size HxW (overrides the config; buffers resized to keep bank depths).")
+    var tile: String?
+    @Option(name: .customLong("lanes-k"), help: "Output-channel lanes (overrides the config; bank depths kept).")
+    var lanesK: Int?
+    @Option(name: .customLong("lanes-c"), help: "Input-channel lanes (overrides the config).")
+    var lanesC: Int?
+
+    /// The base config with every override given.
+    func resolve() throws -> HardwareConfig {
+        try base.resolve(tile: try tile.map { try HardwareConfig.parseTile($0) }, lanesK: lanesK, lanesC: lanesC)
+    }
+}
+
+/// The part of `HardwareOptions` that `sparsetile sweep` shares (it takes lists of tiles and lanes
+/// instead): the base config and the overrides that are the same at every point of a sweep.
+struct HardwareBaseOptions: ParsableArguments {
+    @Option(name: .long, help: "Hardware config: small, default or a config JSON file (default: the built-in default config).")
+    var config: String?
+    @Option(name: .customLong("mem-bytes"), help: "DRAM word width B in bytes (overrides the config; bank depths kept).")
+    var memBytes: Int?
+    @Option(name: .customLong("mem-latency"), help: "DRAM latency in cycles (overrides the config; the RTL does not depend on it).")
+    var memLatency: Int?
+    @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
+    var clockMHz: Double?
+    @Option(name: .customLong("tile-shapes"), help: ArgumentHelp(
+        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 3, lowered to what a --tile divides into).",
+        discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape; docs/microarchitecture.md §3.1)."))
+    var tileShapes: Int?
+
+    /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.
+    func baseConfig() throws -> HardwareConfig {
+        switch config {
+        case nil, "default": return .default
+        case "small": return .small
+        case let path?: return try loadConfig(path)
+        }
+    }
+
+    /// The base config with these overrides and the given geometry (nil keeps the base's).
+    func resolve(tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
+        try apply(to: baseConfig(), tile: tile, lanesK: lanesK, lanesC: lanesC)
+    }
+
+    /// `base` (as `baseConfig()` read it, once for a whole sweep) with these overrides and the given geometry.
+    func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
+        try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
+                                    memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes)
+    }
+}
+
+/// What the generated RTL is sized for beyond the hardware config (`generate`, `synth`).
+struct RTLOptions: ParsableArguments {
+    @Option(name: .customLong("max-map-size"), help: "Largest output map side the mask register holds (default 512).")
+    var maxMapSize: Int = 512
+    @Option(help: ArgumentHelp("Prefix of every module name (default st_<first 8 hex digits of the config hash>_; top <prefix>accel).",
+                               valueName: "name"))
+    var prefix: String?
+
+    var limits: AcceleratorLimits { AcceleratorLimits(maxMapSize: maxMapSize) }
+}
