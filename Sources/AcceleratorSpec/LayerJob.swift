@@ -489,6 +489,18 @@ extension LayerJob {
 }
 
 extension LayerJob {
+    /// The name of layer `layer`'s channel-window run over `channels`: `<layer>.ch<first>-<last>`.
+    public static func windowRunName(layer: String, channels: Range<Int>) -> String {
+        "\(layer).ch\(channels.lowerBound)-\(channels.upperBound - 1)"
+    }
+    /// The layer a `windowRunName` names, nil for any other name.
+    public static func layer(ofWindowRun name: String) -> String? {
+        guard let r = name.range(of: ".ch", options: .backwards) else { return nil }
+        let parts = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        guard r.lowerBound > name.startIndex, parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return nil }
+        return String(name[..<r.lowerBound])
+    }
+
     /// The runs of one recorded conv layer (docs/masks.md, "Channel masks"), each with the output the
     /// accelerator must leave after it: the layer over `tileMask`, every channel; then, when the
     /// record has a channel mask, one channel-window run (§4) per run of consecutive selected channels
@@ -521,7 +533,7 @@ extension LayerJob {
             var end = first
             while end < cout && c.bits[end] { end += 1 }
             var w = dense.with(tileMask: rest)
-            w.name = "\(record.name).ch\(first)-\(end - 1)"
+            w.name = windowRunName(layer: record.name, channels: first..<end)
             w.pixelMask = nil
             w.channels = first..<end
             w.baseOutput = output

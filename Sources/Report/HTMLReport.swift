@@ -32,6 +32,9 @@ public struct HTMLReport: Sendable {
     public var budget: MaskRunSummary.Budget?
     /// A `sparsetile quality` result to chart (PSNR against MACs), if any.
     public var quality: QualitySweep.Result?
+    /// Each channel-masked layer's share of its output channels computed in its sparse tiles
+    /// (docs/masks.md, "Channel masks"); its window runs are rows `<layer>.ch<first>-<last>`.
+    public var channelShares: [String: Double] = [:]
 
     public static let defaultSynthCommand = "sparsetile synth --target xilinx|ice40|generic --rtl-dir DIR --json synth.json"
 
@@ -238,13 +241,17 @@ public struct HTMLReport: Sendable {
         h += " on configuration \(xmlEscape(b.config)) (docs/masks.md, “Cycle budget”). This run: <b>\(t.cycles)</b> cycles = \(f(100 * Double(t.cycles) / Double(max(1, b.budgetCycles)), 2))&nbsp;% of the budget"
         h += b.config == report.config.contentHash ? "; the budget's solution expected \(b.modelCycles)." : "; <b>another configuration</b> than the budget's, so the figures differ from its \(b.modelCycles)."
         h += " Importance kept \(f(b.importanceKept, 3)); dense \(b.denseCycles), empty masks \(b.minimumCycles).</p>\n"
-        h += "<div class=\"scroll\"><table class=\"grid\"><thead><tr>" + ["layer", "tile", "tile density", "cycles (this run)", "cycles (budget's solution)", "% of budget", "importance kept", "weight"].map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>\n"
-        let own = Dictionary(report.layers.map { ($0.name, $0.cycles) }, uniquingKeysWith: { a, _ in a })
+        h += "<div class=\"scroll\"><table class=\"grid\"><thead><tr>" + ["layer", "tile", "tile density", "pixel density", "channel mask", "cycles (this run)", "cycles (budget's solution)", "% of budget", "importance kept", "weight"].map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>\n"
+        // a layer's cycles: its own row and its channel-window runs' rows (`<layer>.ch…`)
+        var own: [String: Int] = [:]
+        for r in report.layers { own[LayerJob.layer(ofWindowRun: r.name) ?? r.name, default: 0] += r.cycles }
+        let pixels = Dictionary(masks.map { ($0.layer, $0.pixelDensity) }, uniquingKeysWith: { a, _ in a })
         for l in b.layers {
             let c = own[l.name]
             let share = Double(c ?? l.cycles) / Double(max(1, b.budgetCycles))
             let bar = "<span style=\"display:inline-block;height:0.7em;width:\(f(min(100, 400 * share), 1))px;background:#d9822b\"></span> "
-            h += "<tr><td class=\"l\">\(xmlEscape(l.name))</td><td>\(l.tile.map(String.init).joined(separator: "×"))</td><td>\(f(l.tileDensity, 2))</td><td>\(c.map(String.init) ?? "–")</td><td>\(l.cycles)</td><td class=\"l\">\(bar)\(f(100 * share, 1))</td><td>\(f(l.importanceKept, 3))</td><td>\(f(l.weight, 3))</td></tr>\n"
+            let pixel = (pixels[l.name] ?? nil).map { f($0, 2) } ?? "–", channel = channelShares[l.name].map { f($0, 2) } ?? "–"
+            h += "<tr><td class=\"l\">\(xmlEscape(l.name))</td><td>\(l.tile.map(String.init).joined(separator: "×"))</td><td>\(f(l.tileDensity, 2))</td><td>\(pixel)</td><td>\(channel)</td><td>\(c.map(String.init) ?? "–")</td><td>\(l.cycles)</td><td class=\"l\">\(bar)\(f(100 * share, 1))</td><td>\(f(l.importanceKept, 3))</td><td>\(f(l.weight, 3))</td></tr>\n"
         }
         return h + "</tbody></table></div></section>\n"
     }

@@ -148,12 +148,14 @@ enum NetworkReportPage {
                      extraFacts: [(String, String)], synthesis: SynthResult?, warnings: [String],
                      synthCommand: String = HTMLReport.defaultSynthCommand) throws -> HTMLReport {
         let cfg = set.config
-        return HTMLReport(
+        var page = HTMLReport(
             title: "SparseTile report — \(w.networkName) on \(cfg.tileH)×\(cfg.tileW) tiles, \(cfg.lanesK)×\(cfg.lanesC) lanes",
             facts: [("network", w.networkName), ("input", "\(w.image.height)×\(w.image.width)"), ("image", imageLabel),
                     ("masks", masksLabel), ("conv layers", "\(set.layers.count)")] + extraFacts,
             report: set, inputImagePNG: try w.image.pngBytes(), masks: try thumbnails(w), synthesis: synthesis,
             warnings: warnings, synthCommand: synthCommand)
+        page.channelShares = w.channelMasks.mapValues { Double($0.selectedCount) / Double($0.channels) }
+        return page
     }
 }
 

@@ -181,6 +181,28 @@ func element(_ id: String, in html: String, closing: String) -> String? {
         for l in set.layers { #expect(sec.contains(">\(xmlEscape(l.name))</td>")) }
         #expect(!sec.contains("another configuration"))
     }
+
+    /// A channel-masked layer's row: its channel share, its pixel density from the masks, and its
+    /// cycles with those of its window runs (rows `<layer>.ch<first>-<last>`) added.
+    @Test func budgetRowsCountWindowRunsAndShowTheChannelShare() throws {
+        var set = try sampleReport()
+        let first = set.layers[0]
+        var window = first
+        window.name = LayerJob.windowRunName(layer: first.name, channels: 2..<6)
+        window.cycles = 1234
+        set.layers.insert(window, at: 1)
+        var page = HTMLReport(title: "t", report: set,
+                              masks: [MaskThumbnail(layer: first.name, pixelDensity: 0.125, tileDensity: 0.5, png: [])])
+        page.channelShares = [first.name: 0.25]
+        page.budget = MaskRunSummary.Budget(budgetCycles: 1_000_000, latencyMs: nil, clockMHz: 200, config: set.config.contentHash,
+                                            modelCycles: 1, ofBudget: 0.5, denseCycles: 2, minimumCycles: 1, importanceKept: 0.5,
+                                            layers: [.init(name: first.name, tile: [8, 8], tileDensity: 0.5, cycles: 7, cycleShare: 1,
+                                                           importanceKept: 0.5, weight: 1)])
+        let sec = try #require(element("budget", in: page.render(), closing: "</section>"))
+        #expect(sec.contains("<td>0.50</td><td>0.12</td><td>0.25</td><td>\(first.cycles + 1234)</td><td>7</td>"), "\(sec)")
+        #expect(LayerJob.layer(ofWindowRun: window.name) == first.name)
+        #expect(LayerJob.layer(ofWindowRun: "conv.ch") == nil && LayerJob.layer(ofWindowRun: "a.ch1-x") == nil)
+    }
 }
 
 /// The quality section: PSNR against MACs from a `quality` result.
