@@ -53,7 +53,7 @@ let package = Package(
             ]
         ),
         // The readers' fuzz tests' mutator and driver (fixed seeds), shared by three test targets.
-        .target(name: "FuzzSupport", path: "Tests/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["SparseCNN"], path: "Tests/FuzzSupport"),
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"]),
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec", "FuzzSupport"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel", "FuzzSupport"]),

@@ -7,20 +7,15 @@
 /// (after a crash that file holds the input that caused it) and each run's tally printed.
 
 import Foundation
+import SparseCNN
 
-/// SplitMix64 (Steele, Lea and Flood 2014), the test's own, so the inputs do not change when the
-/// library's generators do.
+/// The fuzzers' generator: the library's SplitMix64 (a fixed algorithm, the same on every platform)
+/// with the draws the mutations need.
 public struct FuzzRNG {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
+    private var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in 0..<n (n > 0; the modulo bias is irrelevant here).
     public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
