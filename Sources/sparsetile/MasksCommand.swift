@@ -245,7 +245,7 @@ struct MasksCommand: ParsableCommand {
         print("network \(summary.network), input \(summary.inputSize.map(String.init).joined(separator: "x")), "
             + "tile \(summary.tile.map(String.init).joined(separator: "x")), "
             + (summary.maskMode == .regional ? "regional masks, " : "pixel masks, reduce \(summary.reduce), ")
-            + (summary.mode == "density" ? "density \(summary.target)" : String(format: "MAC budget %g (density %.4f)", summary.target, summary.density)))
+            + Self.targetLabel(summary))
         print(summary.table())
         let channelFiles = summary.layers.filter { $0.channelMaskChannels > 0 }.count
         print("wrote \(summary.layers.count * 3 + 1 + channelFiles) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png"
@@ -259,3 +259,16 @@ struct MasksError: Error, CustomStringConvertible {
 }
 
 extension ChannelMask.Selection: ExpressibleByArgument {}
+
+extension MasksCommand {
+    /// How the summary's target reads in the header line: its `mode` (docs/masks.md) and value.
+    static func targetLabel(_ s: MaskRunSummary) -> String {
+        switch s.mode {
+        case "density": return "density \(s.target)"
+        case "macBudget": return String(format: "MAC budget %g (density %.4f)", s.target, s.density)
+        case "cycleBudgetFraction": return String(format: "cycle budget %g%% of dense (tile density %.4f)", 100 * s.target, s.density)
+        case "cycleBudget": return String(format: "cycle budget %.0f cycles (tile density %.4f)", s.target, s.density)
+        default: return "\(s.mode) \(s.target) (density \(String(format: "%.4f", s.density)))"
+        }
+    }
+}
