@@ -39,7 +39,10 @@ public struct TileModel: Sendable {
     /// The dense baseline of `job` (`denseCycles`, §9): every tile active, at the config's best tile
     /// shape for it (a layer the mapper put on small tiles would otherwise be compared with a dense run
     /// on small tiles); `cycles` is the job's own count (its baseline when its mask is all ones).
+    /// A channel-window run (§4) has none: it adds to its layer's cycles, whose dense baseline is that
+    /// of the layer's dense run, so totals count each layer's dense cycles once.
     public func denseCycles(_ job: LayerJob, plan: LayerPlan, cycles: Int) throws -> Int {
+        if plan.window.count != plan.layerCout { return 0 }
         let m = job.tileMask
         var best: Int? = m.activeCount == m.bits.count ? cycles : nil
         let tiles = LayerPlan.maskTiles(kernel: job.kernel, stride: job.stride, inChannels: job.inChannels,
