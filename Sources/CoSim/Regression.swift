@@ -350,16 +350,18 @@ public struct Regression: Sendable {
     }
 
     /// Runs one case through the model and the RTL (the simulator must be built already, or is built now),
-    /// both behind the DRAM of `memory`, seeded with the case's seed.
+    /// both behind the DRAM of `memory`, seeded with the case's seed; the RTL's X values drawn from
+    /// `xSeed` (nil: Verilator's zeros).
     public static func execute(_ c: RegressionCase, source: DesignSource, fault: FaultInjection, cache: BuildCache,
-                               memory: MemoryProfile = .fixed) -> RegressionOutcome {
+                               memory: MemoryProfile = .fixed, xSeed: Int? = nil) -> RegressionOutcome {
         let t0 = Date()
         do {
             let (previous, job) = try c.jobs()
             do { _ = try LayerPlan(job: job, config: c.config) } catch {
                 return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
             }
-            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed)
+            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed,
+                                  xSeed: xSeed)
             let r = try sim.run(job, after: previous)
             return outcome(c, comparison: r.comparison, seconds: Date().timeIntervalSince(t0))
         } catch {

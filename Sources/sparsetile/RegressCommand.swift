@@ -26,6 +26,7 @@ struct Regress: ParsableCommand {
     @Option(name: .long, help: "Seed of tensors and random masks.")
     var seed: UInt64 = 1
     @OptionGroup var memory: MemoryProfileOption
+    @OptionGroup var xSeed: XSeedOption
     @Flag(name: .long, help: "List the cases (of this shard) and exit.")
     var list = false
     @Option(name: .customLong("inject-fault"), help: ArgumentHelp("Build the RTL with a deliberate fault, to prove the checks can fail: \(FaultInjection.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
@@ -38,7 +39,7 @@ struct Regress: ParsableCommand {
         let reg = Regression(suite: s, seed: seed)
         var cases = reg.cases()
         let total = cases.count
-        var label = "\(s.rawValue) suite, seed \(seed), memory \(memory.profile)"
+        var label = "\(s.rawValue) suite, seed \(seed), memory \(memory.profile)" + (xSeed.seed.map { ", X seed \($0)" } ?? "")
         if let sh = shard {
             let (i, n) = try Regression.parseShard(sh)
             cases = Regression.shard(cases, index: i, count: n)
@@ -56,8 +57,8 @@ struct Regress: ParsableCommand {
             say(String(format: "  build %d/%d config %@: %@", k + 1, configs.count, cfg.contentHash, b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
         }
         let n = cases.count
-        let outcomes = Regression.run(cases, jobs: jobs, execute: { [profile = memory.profile] in
-            Regression.execute($0, source: Regression.design, fault: fi, cache: cache, memory: profile)
+        let outcomes = Regression.run(cases, jobs: jobs, execute: { [profile = memory.profile, x = xSeed.seed] in
+            Regression.execute($0, source: Regression.design, fault: fi, cache: cache, memory: profile, xSeed: x)
         },
                                       progress: { done, o in
             var line = String(format: "[%d/%d] %@ %@ (%.2f s)", done, n, o.status.rawValue.uppercased(), o.caseID, o.seconds)
