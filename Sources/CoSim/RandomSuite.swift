@@ -89,11 +89,15 @@ public struct RandomSuite: Sendable {
 
     /// A configuration in the suite's range, or nil when the draw is one `validate()` or the generator refuses.
     static func drawConfig(_ g: inout SplitMix64) -> HardwareConfig? {
+        // Lanes first, then tile sides within what is left of the 512 MACs: drawing the sides first
+        // and rejecting would leave almost only lanesC = 1.
         let shapes = g.int(1...3), halvings = 1 << (shapes - 1)
-        let th = halvings * g.int(1...(16 / halvings)), tw = halvings * g.int(1...(16 / halvings))
         let lanesC = 1 << g.int(0...4)
         let B = 1 << g.int(max(2, lanesC.trailingZeroBitCount)...6)
-        let lanesK = g.int(1...min(16, B))
+        let lanesK = g.int(1...max(1, min(16, B, 512 / (lanesC * halvings * halvings))))
+        let pixels = 512 / (lanesK * lanesC)   // tileH·tileW at most
+        let th = halvings * g.int(1...max(1, min(16, pixels / halvings) / halvings))
+        let tw = halvings * g.int(1...max(1, min(16, pixels / th) / halvings))
         guard th * tw * lanesK * lanesC <= 512 else { return nil }
         let L = g.int(1...40)
         let window: Int? = g.nextUnit() < 0.5 ? nil : g.int(1...(2 * L + 2))

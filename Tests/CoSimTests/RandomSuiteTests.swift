@@ -12,7 +12,11 @@ struct RandomSuiteTests {
     @Test func poolHasOneConfigurationPerThousandCasesAndAtLeastFour() {
         #expect(RandomSuite.poolSize(count: 1) == 4 && RandomSuite.poolSize(count: 4000) == 4)
         #expect(RandomSuite.poolSize(count: 4001) == 5 && RandomSuite.poolSize(count: 10_000) == 10)
-        #expect(RandomSuite(seed: 3, count: 10_000).configs.count == 10)
+        let pool = RandomSuite(seed: 3, count: 10_000).configs
+        #expect(pool.count == 10)
+        // varied: lanes drawn before the tile sides, so the MAC budget does not leave only lanesC = 1
+        #expect(Set(pool.map(\.lanesC)).count >= 3 && Set(pool.map(\.tileShapes)).count >= 2 && Set(pool.map(\.memBytesPerCycle)).count >= 3,
+                "\(pool.map { "\($0.tileH)x\($0.tileW)/\($0.tileShapes) \($0.lanesK)x\($0.lanesC) B\($0.memBytesPerCycle)" })")
     }
 
     @Test func drawsAreDeterministicPerSeedAndIndex() {
