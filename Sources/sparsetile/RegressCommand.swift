@@ -111,7 +111,7 @@ struct Regress: ParsableCommand {
                        b.reused ? "cached" : String(format: "%.1f s", b.buildSeconds)))
         }
         let n = cases.count
-        let byID = Dictionary(uniqueKeysWithValues: cases.map { ($0.id, $0) })
+        let byID = Dictionary(cases.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let outcomes = Regression.run(cases, jobs: jobs, execute: { [profile = memory.profile, x = xSeed.seed] in
             Regression.execute($0, source: Regression.design, fault: fi, cache: cache, memory: profile, xSeed: x)
         },

@@ -37,6 +37,25 @@ struct RegressCommandTests {
         }
     }
 
+    /// End to end, under Verilator: a random case on an RTL with a datapath fault fails, its line
+    /// and the closing list print the command that runs it alone, and that command fails the same way.
+    @Test(.enabled(if: Toolchain.find("verilator") != nil, "Verilator is not on PATH"))
+    func aFailingCasePrintsTheCommandThatReproducesItAlone() throws {
+        // a case with every tile active and no handoff: a dropped carry must change its outputs
+        let c = try #require(RandomSuite(seed: 3, count: 40).cases().first { $0.mask == .full && !$0.handoff })
+        let index = String(c.id.prefix { $0 != "/" })
+        let env = ["SPARSETILE_VERILATOR_OPT": "quick",
+                   "SPARSETILE_VERILATOR_CACHE": RepositoryPaths.root.appendingPathComponent(".build/cli-tests-verilator").path]
+        let r = try runSparsetile(["regress", "--suite", "random", "--count", "40", "--seed", "3", "--case", index,
+                                   "--inject-fault", "dropped-carry"], environment: env)
+        let command = "sparsetile regress --suite random --seed 3 --count 40 --case \(index) --inject-fault dropped-carry"
+        #expect(r.status == ExitStatus.mismatch.rawValue, "\(r.output)")
+        #expect(r.output.contains("FAIL \(c.id)") && r.output.contains("  reproduce: " + command), "\(r.output)")
+        #expect(r.output.contains("failed cases, each reproduced alone by:\n  " + command), "\(r.output)")
+        let again = try runSparsetile(["regress"] + Self.arguments(command), environment: env)
+        #expect(again.status == ExitStatus.mismatch.rawValue && again.output.contains("FAIL \(c.id)"), "\(again.output)")
+    }
+
     @Test func randomSuiteOptionsAreChecked() throws {
         #expect(try Regress.parse(["--suite", "random", "--count", "50"]).selection().cases.count == 50)
         #expect(try Regress.parse(["--suite", "random"]).selection().cases.count == 1000)
