@@ -9,13 +9,13 @@ struct Regress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the co-simulation regression: configurations x layer shapes x masks, model vs RTL.",
         discussion: """
-        Suites: smoke (CI), default, full, and random: --count cases (default 1000), each a configuration,
-        layer, tile shape, mask, memory profile and weight handoff drawn from --seed within the limits
-        HardwareConfig validates; the configurations come from a pool of one per 1000 cases (at least 4),
-        as each is a Verilator build of 10-60 s. Cases are ordered deterministically; --shard I/N runs
-        every N-th case (by a fixed hash of the ids) starting at the I-th, so N machines (a CI matrix, a
-        Slurm array: sim/ci/) cover the suite exactly once, and --merge-junit joins their JUnit files.
-        A failing case prints the one command that reproduces it alone (--case). Each configuration is
+        Suites: smoke (CI), default, full, and random: --count cases (default 1000), each a configuration, \
+        layer, tile shape, mask, memory profile and weight handoff drawn from --seed within the limits \
+        HardwareConfig validates; the configurations come from a pool of one per 1000 cases (at least 4), \
+        as each is a Verilator build of 10-60 s. Cases are ordered deterministically; --shard I/N runs \
+        every N-th case (by a fixed hash of the ids) starting at the I-th, so N machines (a CI matrix, a \
+        Slurm array: sim/ci/) cover the suite exactly once, and --merge-junit joins their JUnit files. \
+        A failing case prints the one command that reproduces it alone (--case). Each configuration is \
         built once (.build-verilator/<hash>/). Exit status 1 when any case mismatches or errors.
 
         Examples:
