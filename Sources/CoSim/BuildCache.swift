@@ -90,9 +90,8 @@ public final class BuildCache: @unchecked Sendable {
         let header = try source.registerHeader(config, fault)
         let harness = try String(contentsOf: RepositoryPaths.harnessSource, encoding: .utf8)
         let flags = verilatorFlags(config: config, top: design.top, traceFST: traceFST, registerHeader: header.fileName)
-        let stamp = StableHash.fnv1a64((files.map { "\($0.fileName)\n\($0.contents)" } + ["\(header.fileName)\n\(header.contents)"])
-                                           .joined(separator: "\u{0}")
-                                       + "\u{0}" + harness + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + Toolchain.verilatorVersion())
+        let stamp = Self.stamp(files: files.map { ($0.fileName, $0.contents) } + [(header.fileName, header.contents)],
+                               harness: harness, flags: flags, verilatorVersion: Toolchain.verilatorVersion())
         let dir = root.appendingPathComponent(key)
         let exe = dir.appendingPathComponent("obj/sim")
         let stampURL = dir.appendingPathComponent("stamp")
@@ -137,15 +136,31 @@ public final class BuildCache: @unchecked Sendable {
         return SimulatorBuild(executable: exe, directory: dir, reused: false, buildSeconds: Date().timeIntervalSince(start))
     }
 
+    /// The stamp of a build: a hash of every file compiled (the design and its register header), the
+    /// harness source, the Verilator flags and `verilator --version`. A cached build is reused only
+    /// when its stamp is this one, so a change of any of them (new flags such as the X-propagation
+    /// options included) rebuilds instead of reusing a stale simulator.
+    public static func stamp(files: [(name: String, contents: String)], harness: String, flags: [String],
+                             verilatorVersion: String) -> String {
+        StableHash.fnv1a64(files.map { "\($0.name)\n\($0.contents)" }.joined(separator: "\u{0}")
+                           + "\u{0}" + harness + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + verilatorVersion)
+    }
+
+    /// X-propagation (docs/cosim.md, "X-propagation"): every X the design assigns (`--x-assign`)
+    /// and every variable's value before reset (`--x-initial`) becomes a value the run draws, so a
+    /// design that reads state it never reset, or depends on an X, gives different results under
+    /// different X seeds (`SimulatorBuild.xSeedArguments`) instead of Verilator's quiet zeros.
+    public static let xPropagationFlags = ["--x-assign", "unique", "--x-initial", "unique"]
+
     /// The C++ class of the Verilated top, whatever the design's top module is called
     /// (`--prefix`; sim/harness/harness.cpp includes `Vaccel.h`).
     public static let modelClass = "Vaccel"
 
     /// The harness includes the register header by the name in `ST_REGS_HEADER`, found through
     /// `-I../rtl` (the C++ compiles in `obj/`).
-    func verilatorFlags(config: HardwareConfig, top: String, traceFST: Bool, registerHeader: String) -> [String] {
+    public func verilatorFlags(config: HardwareConfig, top: String, traceFST: Bool, registerHeader: String) -> [String] {
         var f = ["--cc", "--exe", "--build", "-O3", "-j", "2", "--top-module", top, "--prefix", Self.modelClass,
-                 "-Mdir", "obj", "-o", "sim", "-Wno-fatal", "-Wno-lint", "-Wno-style",
+                 "-Mdir", "obj", "-o", "sim", "-Wno-fatal", "-Wno-lint", "-Wno-style"] + Self.xPropagationFlags + [
                  "-CFLAGS", "-DST_WORD_BYTES=\(config.memBytesPerCycle)",
                  "-CFLAGS", "-I../rtl", "-CFLAGS", "-DST_REGS_HEADER=\(registerHeader)"]
         if traceFST { f += ["--trace-fst"] }

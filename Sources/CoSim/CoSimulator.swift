@@ -25,11 +25,15 @@ public struct CoSimulator: Sendable {
     public var traceFST: Bool
     /// The DRAM behind the memory port, the same for the model and the harness.
     public var memory: MemoryTiming
+    /// The seed of the RTL's X values (`SimulatorBuild.xSeedArguments`); nil: Verilator's zeros.
+    /// The model has no X: a result that changes with it is an RTL bug.
+    public var xSeed: Int?
 
     public init(config: HardwareConfig, source: DesignSource = .accelerator, fault: FaultInjection = .none,
                 cache: BuildCache = BuildCache(), traceFST: Bool = false,
-                memory profile: MemoryProfile = .fixed, seed: UInt64 = 1) {
+                memory profile: MemoryProfile = .fixed, seed: UInt64 = 1, xSeed: Int? = nil) {
         self.config = config; self.source = source; self.fault = fault; self.cache = cache; self.traceFST = traceFST
+        self.xSeed = xSeed
         memory = MemoryTiming(profile: profile, seed: seed, config: config)
     }
 
@@ -61,7 +65,7 @@ public struct CoSimulator: Sendable {
         let hj = try previous.map {
             try HarnessJob(job: job, after: $0, config: config, memory: memory, watchdog: watchdog, registers: source.registers)
         } ?? HarnessJob(job: job, config: config, memory: memory, watchdog: watchdog, registers: source.registers)
-        let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory)
+        let rtl = try sim.run(hj, traceFST: waveform, keepDirectory: keepDirectory, xSeed: xSeed)
         let cmp = LayerComparison(name: job.name, plan: plan, model: model, rtl: rtl, golden: golden)
         return CoSimLayerResult(model: model, rtl: rtl, comparison: cmp, modelSeconds: modelSeconds, rtlSeconds: rtl.wallSeconds)
     }

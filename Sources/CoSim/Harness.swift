@@ -198,10 +198,23 @@ public struct HarnessResult: Sendable {
 }
 
 extension SimulatorBuild {
+    /// X seeds Verilator takes: `+verilator+seed+` accepts 1...Int32.max (0 would mean a seed from the clock).
+    public static let xSeedRange = 1...Int(Int32.max)
+
+    /// The harness arguments that draw the X values of a build made with `BuildCache.xPropagationFlags`
+    /// from `seed` (in `xSeedRange`). Verilator 5 randomizes them only under `+verilator+rand+reset+2`
+    /// (its default, 0, makes every X zero), from the seed `+verilator+seed+N`; the harness hands its
+    /// `+verilator+…` arguments to the Verilated context before the model is made.
+    public static func xSeedArguments(_ seed: Int) -> [String] {
+        ["+verilator+rand+reset+2", "+verilator+seed+\(seed)"]
+    }
+
     /// Runs `job` through the harness in a scratch directory (removed afterwards unless `keepDirectory`
     /// is given: then the job, image, result, trace and output files stay there). `hexImage` passes
-    /// the image in the `$readmemh` text form instead of binary.
-    public func run(_ job: HarnessJob, traceFST: URL? = nil, keepDirectory: URL? = nil, hexImage: Bool = false) throws -> HarnessResult {
+    /// the image in the `$readmemh` text form instead of binary. `xSeed` draws every X of the design
+    /// from that seed (`xSeedArguments`); nil leaves them at Verilator's default, zero.
+    public func run(_ job: HarnessJob, traceFST: URL? = nil, keepDirectory: URL? = nil, hexImage: Bool = false,
+                    xSeed: Int? = nil) throws -> HarnessResult {
         let fm = FileManager.default
         let dir = keepDirectory ?? fm.temporaryDirectory.appendingPathComponent("sparsetile-harness-\(UUID().uuidString)")
         if keepDirectory == nil { ChildProcesses.addTemporary(dir) }
@@ -218,6 +231,7 @@ extension SimulatorBuild {
         var args = ["--job", f("job.txt").path, "--mem", memFile.path, "--out-mem", f("out.bin").path,
                     "--result", f("result.txt").path, "--trace", f("trace.csv").path]
         if let w = traceFST { args += ["--trace-fst", w.path] }
+        if let x = xSeed { args += Self.xSeedArguments(x) }
         let r = try Toolchain.run(executable.path, args)
         guard [0, 3, 4].contains(r.status) else {
             throw CoSimError.commandFailed(command: ([executable.path] + args).joined(separator: " "), status: r.status, output: r.output)

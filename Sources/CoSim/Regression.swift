@@ -4,9 +4,10 @@ import RTLGen
 import TileModel
 import SparseCNN
 
-/// The regression suites of `sparsetile regress` (issue 5): configurations × layer shapes × masks.
+/// The regression suites of `sparsetile regress` (issue 5): configurations × layer shapes × masks,
+/// and `random` (issue 17, `RandomSuite`): cases drawn at random from a seed.
 public enum RegressionSuite: String, CaseIterable, Sendable {
-    case smoke, `default`, full
+    case smoke, `default`, full, random
 }
 
 /// The mask of one regression case.
@@ -148,12 +149,23 @@ public struct RegressionCase: Sendable {
     /// an output region that already holds other values (a dense run's output, as under an SMSR
     /// channel mask's sparse tiles, docs/masks.md).
     public var channelWindow: Bool
+    /// The DRAM behind the port for this case (the random suite draws one per case); nil: the run's
+    /// `--mem-profile`.
+    public var memory: MemoryProfile?
 
     public init(id: String, configIndex: Int, config: HardwareConfig, shape: SyntheticLayer, mask: MaskKind, seed: UInt64,
-                tileShape: TileShape? = nil, handoff: Bool = false, channelWindow: Bool = false) {
+                tileShape: TileShape? = nil, handoff: Bool = false, channelWindow: Bool = false, memory: MemoryProfile? = nil) {
         self.id = id; self.configIndex = configIndex; self.config = config; self.shape = shape; self.mask = mask
         self.seed = seed; self.tileShape = tileShape ?? TileShape(height: config.tileH, width: config.tileW)
-        self.handoff = handoff; self.channelWindow = channelWindow
+        self.handoff = handoff; self.channelWindow = channelWindow; self.memory = memory
+    }
+
+    /// Whether `selector` names this case: its whole id, or, in the random suite, its index part
+    /// (`r17` for `r17/cfg2/…`).
+    public func isNamed(_ selector: String) -> Bool {
+        if id == selector { return true }
+        guard selector.first == "r", Int(selector.dropFirst()) != nil else { return false }
+        return id.hasPrefix(selector + "/")
     }
 
     /// The channel window of a `channelWindow` case of `cout` channels (two or more).
@@ -209,15 +221,29 @@ public struct RegressionOutcome: Sendable {
     }
 }
 
+/// Merged JUnit XML and its counts (`Regression.mergeJUnit`).
+public struct JUnitTotals: Sendable {
+    public var xml: String
+    public var tests: Int, failures: Int, errors: Int, skipped: Int
+    /// The shards' times summed (machine time, not wall time).
+    public var seconds: Double
+}
+
 /// The regression matrix and its runner.
 public struct Regression: Sendable {
+    /// The RTL's limits in the regression: maps up to 32 (the suites' maps are small).
+    public static let limits = AcceleratorLimits(maxMapSize: 32)
     /// The design the regression simulates: the accelerator sized for the suite's small maps.
-    public static let design = DesignSource.accelerator(maxMapSize: 32)
+    public static let design = DesignSource.accelerator(maxMapSize: limits.maxMapSize)
 
     public var suite: RegressionSuite
     public var seed: UInt64
+    /// Cases of the random suite (the other suites are fixed lists).
+    public var count: Int
 
-    public init(suite: RegressionSuite, seed: UInt64 = 1) { self.suite = suite; self.seed = seed }
+    public init(suite: RegressionSuite, seed: UInt64 = 1, count: Int = 1000) {
+        self.suite = suite; self.seed = seed; self.count = count
+    }
 
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
@@ -253,6 +279,7 @@ public struct Regression: Sendable {
         case .smoke: return smoke
         case .default: return smoke + more
         case .full: return smoke + more + full
+        case .random: return RandomSuite(seed: seed, count: count).configs
         }
     }
 
@@ -284,6 +311,7 @@ public struct Regression: Sendable {
         case .smoke: return smoke
         case .default: return smoke + more
         case .full: return smoke + more + full
+        case .random: return []   // (drawn per case)
         }
     }
 
@@ -295,11 +323,13 @@ public struct Regression: Sendable {
         case .full: return [.full, .empty, .singleTile, .checkerboard, .random(0.1), .random(0.3), .random(0.5), .random(0.9),
                             .image(0.1), .image(0.3), .network("resnet18", 0.1), .network("resnet18", 0.3),
                             .network("srresnet", 0.1), .network("srresnet", 0.3)]
+        case .random: return []   // (drawn per case)
         }
     }
 
     /// Every case, in a fixed order (config, shape, mask).
     public func cases() -> [RegressionCase] {
+        if suite == .random { return RandomSuite(seed: seed, count: count).cases() }
         var out: [RegressionCase] = []
         for (ci, c) in configs.enumerated() {
             // every shape of the config, then the pair shapes (§3.3) of the layers that take them
@@ -370,16 +400,18 @@ public struct Regression: Sendable {
     }
 
     /// Runs one case through the model and the RTL (the simulator must be built already, or is built now),
-    /// both behind the DRAM of `memory`, seeded with the case's seed.
+    /// both behind the DRAM of the case's profile, else `memory`, seeded with the case's seed; the RTL's X values drawn from
+    /// `xSeed` (nil: Verilator's zeros).
     public static func execute(_ c: RegressionCase, source: DesignSource, fault: FaultInjection, cache: BuildCache,
-                               memory: MemoryProfile = .fixed) -> RegressionOutcome {
+                               memory: MemoryProfile = .fixed, xSeed: Int? = nil) -> RegressionOutcome {
         let t0 = Date()
         do {
             let (previous, job) = try c.jobs()
             do { _ = try LayerPlan(job: job, config: c.config) } catch {
                 return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
             }
-            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: memory, seed: c.seed)
+            let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: c.memory ?? memory, seed: c.seed,
+                                  xSeed: xSeed)
             let r = try sim.run(job, after: previous)
             return outcome(c, comparison: r.comparison, seconds: Date().timeIntervalSince(t0))
         } catch {
@@ -422,6 +454,53 @@ public struct Regression: Sendable {
         }
         x += "  </testsuite>\n</testsuites>\n"
         return x
+    }
+
+    /// The JUnit files of several shards as one document: their `testsuite` elements, unchanged,
+    /// under one `testsuites` element whose counts are the sums. `documents` are (name, XML) pairs as
+    /// `junit` writes them; a document without a `testsuite`, or a case (classname and name) in two of
+    /// them (shards of different runs, or one shard twice), is an error naming the file(s).
+    public static func mergeJUnit(_ documents: [(name: String, xml: String)]) throws -> JUnitTotals {
+        var totals = JUnitTotals(xml: "", tests: 0, failures: 0, errors: 0, skipped: 0, seconds: 0)
+        var suites: [String] = []
+        var seen: [String: String] = [:]
+        func attribute(_ name: String, in tag: Substring) -> String? {
+            guard let r = tag.range(of: " \(name)=\"") else { return nil }
+            let rest = tag[r.upperBound...]
+            return rest.firstIndex(of: "\"").map { String(rest[..<$0]) }
+        }
+        for (name, xml) in documents {
+            var rest = Substring(xml), found = 0
+            while let open = rest.range(of: "<testsuite "), let close = rest.range(of: "</testsuite>", range: open.upperBound..<rest.endIndex) {
+                let block = rest[open.lowerBound..<close.upperBound]
+                let tag = block[..<(block.firstIndex(of: ">") ?? block.endIndex)]
+                guard let t = attribute("tests", in: tag).flatMap(Int.init), let f = attribute("failures", in: tag).flatMap(Int.init),
+                      let e = attribute("errors", in: tag).flatMap(Int.init) else {
+                    throw CoSimError.invalidArgument("\(name): a <testsuite> without tests, failures and errors counts")
+                }
+                totals.tests += t; totals.failures += f; totals.errors += e
+                totals.skipped += attribute("skipped", in: tag).flatMap(Int.init) ?? 0
+                totals.seconds += attribute("time", in: tag).flatMap(Double.init) ?? 0
+                var cases = block
+                while let c = cases.range(of: "<testcase ") {
+                    let ctag = cases[c.lowerBound..<(cases[c.lowerBound...].firstIndex(of: ">") ?? cases.endIndex)]
+                    let key = "\(attribute("classname", in: ctag) ?? "") \(attribute("name", in: ctag) ?? "")"
+                    if let other = seen[key] {
+                        throw CoSimError.invalidArgument("case \(key) is in both \(other) and \(name): shards of one run partition its cases")
+                    }
+                    seen[key] = name
+                    cases = cases[c.upperBound...]
+                }
+                suites.append(String(block))
+                found += 1
+                rest = rest[close.upperBound...]
+            }
+            if found == 0 { throw CoSimError.invalidArgument("\(name): no <testsuite> element (not a `sparsetile regress --junit` file)") }
+        }
+        totals.xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + "<testsuites tests=\"\(totals.tests)\" failures=\"\(totals.failures)\" errors=\"\(totals.errors)\" skipped=\"\(totals.skipped)\" time=\"\(String(format: "%.3f", totals.seconds))\">\n"
+            + suites.map { "  " + $0 + "\n" }.joined() + "</testsuites>\n"
+        return totals
     }
 
     /// The summary table: counts per config and in total, with wall time.

@@ -25,16 +25,22 @@ public struct SyntheticLayer: Hashable, Sendable {
         }
         let k = try num("k"), st = try num("s"), ci = try num("c"), co = try num("x"), h = try num("@"), w = try num("x")
         guard s.isEmpty else { throw AcceleratorSpecError.invalidLayer("'\(spec)': trailing '\(s)'") }
+        // A kernel or stride beyond the largest map side (`ImageSize.maxSide`) fits no map: a typo,
+        // refused here before anything multiplies it.
+        for (what, v) in [("kernel", k), ("stride", st)] where v > ImageSize.maxSide {
+            throw AcceleratorSpecError.invalidLayer("'\(spec)': \(what) \(v) is over the limit of \(ImageSize.maxSide) (the largest map side)")
+        }
         self.init(kernel: k, stride: st, inChannels: ci, outChannels: co, height: h, width: w, residual: residual)
         try checkMemory(spec)
     }
 
     /// Bytes a job of this layer holds at once (input, weights, residual, output, with the
-    /// model's copies): an estimate to refuse absurd layers before allocating them.
+    /// model's copies): an estimate to refuse absurd layers before allocating them. Computed in
+    /// `Double` throughout, so any field values give a number rather than an overflow trap.
     public var estimatedBytes: Double {
-        let oh = Double((height + stride - 1) / stride), ow = Double((width + stride - 1) / stride)
+        let oh = (Double(height) / Double(stride)).rounded(.up), ow = (Double(width) / Double(stride)).rounded(.up)
         let input = Double(height) * Double(width) * Double(inChannels)
-        let weights = Double(outChannels) * Double(kernel * kernel) * Double(inChannels)
+        let weights = Double(outChannels) * Double(kernel) * Double(kernel) * Double(inChannels)
         let output = oh * ow * Double(outChannels)
         return 3 * input + 2 * weights + 4 * output * (residual ? 2 : 1)
     }

@@ -27,6 +27,7 @@ struct Cosim: ParsableCommand {
 
     @OptionGroup var source: LayerSourceOptions
     @OptionGroup var memory: MemoryProfileOption
+    @OptionGroup var xSeed: XSeedOption
     @Option(name: .long, help: "Only these layers (comma-separated names; network layer names or synthetic specs).")
     var layers: String?
     @Option(name: .long, help: "Directory for failing layers' FST waveform (<layer>.fst) and model/RTL trace CSVs.")
@@ -60,7 +61,8 @@ struct Cosim: ParsableCommand {
         entries = []
         guard !selected.isEmpty else { throw ValidationError("--layers \(layers ?? ""): no such layer") }
 
-        let session = CoSimSession(config: cfg, fault: fi, memory: memory.profile, seed: source.seed, jobs: selected)
+        let session = CoSimSession(config: cfg, fault: fi, memory: memory.profile, seed: source.seed, xSeed: xSeed.seed,
+                                   jobs: selected)
         if let dir = testbench {
             let design = try session.design.generate(cfg, fi)
             for (j, _) in selected {
@@ -99,14 +101,14 @@ struct CoSimSession {
     let simulator: CoSimulator
 
     init(config: HardwareConfig, fault: FaultInjection = .none, memory: MemoryProfile = .fixed, seed: UInt64 = 1,
-         jobs: [(LayerJob, QTensor?)]) {
+         xSeed: Int? = nil, jobs: [(LayerJob, QTensor?)]) {
         self.config = config; self.fault = fault; self.jobs = jobs
         let side = jobs.map { max($0.0.outShape.height, $0.0.outShape.width) }.max() ?? 1
         var maxMap = 32
         while maxMap < side { maxMap *= 2 }
         maxMapSize = maxMap
         design = DesignSource.accelerator(maxMapSize: maxMap)
-        simulator = CoSimulator(config: config, source: design, fault: fault, memory: memory, seed: seed)
+        simulator = CoSimulator(config: config, source: design, fault: fault, memory: memory, seed: seed, xSeed: xSeed)
     }
 
     /// The generator behind `design` (same configuration and limits): what `sparsetile generate

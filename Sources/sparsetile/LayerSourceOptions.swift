@@ -10,7 +10,7 @@ typealias JobEntry = (job: @Sendable () throws -> LayerJob, golden: QTensor?)
 /// The options shared by `simulate` and `cosim`: which layers (synthetic, network-shaped or a
 /// real int8 network run on an image with its masks) on which hardware configuration.
 struct LayerSourceOptions: ParsableArguments {
-    @Option(name: .long, help: "Synthetic layer k<K>s<S>c<Cin>x<Cout>@<H>x<W>[r]; repeatable.")
+    @Option(name: .long, help: "Synthetic layer k<K>s<S>c<Cin>x<Cout>@<H>x<W>[r] (kernel and stride at most 16384); repeatable.")
     var layer: [String] = []
     @Option(name: .long, help: "resnet18, srresnet or a network .json file: the int8 network run on --image; or a SCALE-Sim topology .csv, run in timing mode (random tensors, tile density --density, default 1).")
     var network: String?

@@ -74,4 +74,20 @@ import TileModel
         let l = try SyntheticLayer(parsing: "k3s1c8x16@10x10")
         #expect(l.estimatedBytes == Double(3 * 800 + 2 * 1152 + 4 * 1600))
     }
+
+    /// A kernel of 3 037 000 501 overflowed K² (a trap, exit 132), a huge stride `height + stride`:
+    /// both are refused at the largest map side, 16384, naming the spec, the field and the value.
+    @Test func kernelAndStrideAreCappedAtTheLargestMapSide() throws {
+        for (spec, what) in [("k3037000501s1c1x1@8x8", "kernel 3037000501"), ("k3s9223372036854775807c1x1@8x8", "stride 9223372036854775807"),
+                             ("k16385s1c1x1@8x8", "kernel 16385"), ("k1s16385c1x1@8x8", "stride 16385")] {
+            #expect { try SyntheticLayer(parsing: spec) } throws: {
+                guard case AcceleratorSpecError.invalidLayer(let m) = $0 else { return false }
+                return m.contains("'\(spec)'") && m.contains("\(what) is over the limit of 16384")
+            }
+        }
+        // The limit itself is a layer (its estimate, 2·16384² weight bytes, is far under the memory limit).
+        #expect(try SyntheticLayer(parsing: "k16384s16384c1x1@8x8").kernel == 16384)
+        // A map side near Int.max gives an estimate over the memory limit, not an overflow.
+        #expect { try SyntheticLayer(parsing: "k3s1c1x1@9223372036854775807x8") } throws: { "\($0)".contains("GiB") }
+    }
 }

@@ -81,4 +81,11 @@ struct NetworkMemoryTests {
         #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
         #expect(r.output.contains("\(spec): layer 0 ('c1')") && r.output.contains("kernel 3037000501 is over the limit of 16384"), "\(r.output)")
     }
+
+    /// The same kernel in a `--layer` spec trapped in `SyntheticLayer(parsing:)` (exit 132): now bad input.
+    @Test func anAbsurdLayerSpecKernelIsBadInputNotACrash() throws {
+        let r = try runSparsetile(["simulate", "--layer", "k3037000501s1c1x1@8x8"])
+        #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
+        #expect(r.output.contains("'k3037000501s1c1x1@8x8': kernel 3037000501 is over the limit of 16384"), "\(r.output)")
+    }
 }

@@ -239,6 +239,9 @@ int main(int argc, char** argv) {
     }
 
     auto* ctx = new VerilatedContext;
+    // The +verilator+… arguments (X seeds: +verilator+rand+reset+2 +verilator+seed+N) reach the
+    // context before the model exists: its constructor draws the initial values of every variable.
+    ctx->commandArgs(argc, argv);
     auto* top = new Vaccel{ctx};
     if (int(sizeof(top->mem_rsp_rdata)) * 8 < 8 * B)
         die(2, "the RTL's DRAM word is narrower than word_bytes " + std::to_string(B) + " (wrong build for this config)");
