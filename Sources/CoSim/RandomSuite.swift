@@ -42,7 +42,7 @@ public struct RandomSuite: Sendable {
         return out
     }
 
-    /// Every case in index order; ids `r<index>/cfg<k>[@<tile>]/<layer>/<mask>/<memory profile>[+handoff]`.
+    /// Every case in index order; ids `r<index>/cfg<k>[@<tile>]/<layer>/<mask>/<memory profile>[+handoff][+window]`.
     public func cases() -> [RegressionCase] {
         let pool = configs
         return (0..<count).map { drawCase($0, pool: pool) }
@@ -58,6 +58,10 @@ public struct RandomSuite: Sendable {
             return .random(minLatency: lo, maxLatency: lo + g.int(0...90), stallProbability: Double(g.int(0...50)) / 100)
         }()
         let handoff = g.nextUnit() < 0.15
+        // A channel window (§4) in about one case in eight without a handoff, drawn from a stream of its
+        // own so the other draws (and the ids of the other cases) stay what they were.
+        var gw = SplitMix64(seed: SplitMix64.seed(seed, name: "random-suite/window\(index)"))
+        let wantsWindow = !handoff && gw.nextUnit() < 0.125
         // Layers until one fits (each try continues the stream: deterministic); the last try is the
         // smallest layer, which fits every configuration this suite draws (were it not to, the case
         // would run and report itself skipped, never vanish).
@@ -70,11 +74,13 @@ public struct RandomSuite: Sendable {
                                             outChannels: layer.outChannels, outWidth: ow, config: cfg)
             let tile = tiles[g.int(0...(tiles.count - 1))]
             let tag = tile == cfg.shapes[0] ? "" : "@\(tile)"
-            let id = "r\(index)/cfg\(k)\(tag)/\(layer.name)/\(mask)/\(memory)" + (handoff ? "+handoff" : "")
+            // (a window runs unpaired, §3.3: not at a pair shape; and needs two channels)
+            let window = wantsWindow && cfg.shapes.contains(tile) && layer.outChannels >= 2
+            let id = "r\(index)/cfg\(k)\(tag)/\(layer.name)/\(mask)/\(memory)" + (handoff ? "+handoff" : "") + (window ? "+window" : "")
             var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
             for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
             let c = RegressionCase(id: id, configIndex: k, config: cfg, shape: layer, mask: mask, seed: h, tileShape: tile,
-                                   handoff: handoff, memory: memory)
+                                   handoff: handoff, channelWindow: window, memory: memory)
             made = c
             if Self.fits(c) { break }
         }
