@@ -151,6 +151,10 @@ public struct MaskDirectory: Sendable {
     }
 
     static func read(_ path: String) throws -> PixelMask {
-        do { return try PixelMask(npy: NPYArray.read(path: path)) } catch { throw SparseCNNError.invalidArgument("\(path): \(error)") }
+        do { return try PixelMask(npy: NPYArray.read(path: path)) } catch let e as SparseCNNError {
+            // (the .npy reader's errors name the file already)
+            if case .malformedFile = e { throw e }
+            throw SparseCNNError.malformedFile(path: path, reason: "\(e)")
+        } catch { throw SparseCNNError.malformedFile(path: path, reason: "\(error)") }
     }
 }

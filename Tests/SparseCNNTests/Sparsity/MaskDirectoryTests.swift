@@ -62,6 +62,12 @@ import SparseCNN
             } catch { return "\(error)" }
         }
         #expect(message(onlyTiles).contains("no conv.pixel.npy to reduce again"))
+        // A file that is not a .npy: named once, with what is wrong.
+        let garbage = try Self.directory(pixel: nil, tile: nil)
+        defer { try? FileManager.default.removeItem(atPath: garbage) }
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: garbage + "/conv.pixel.npy"))
+        let g = message(garbage)
+        #expect(g.components(separatedBy: "conv.pixel.npy").count == 2 && g.contains("not a .npy file"), "\(g)")
         #expect(message(empty).contains("no mask for layer conv"))
         #expect(message(wrongPixels).contains("is 8x16; layer conv's output map is 16x16"))
     }
