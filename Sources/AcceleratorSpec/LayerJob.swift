@@ -158,6 +158,12 @@ public struct LayerPlan: Sendable {
     public let regionWords: Int
     /// Input-bank words a tile group needs: groupSize·regionWords.
     public let inputBankWords: Int
+    /// Halo columns a tile shares with its left-hand neighbour in the group (§6.2, "Halo reuse"):
+    /// the first KW − SX columns of a tile's halo are the last ones of the tile to its left. They
+    /// are read from that tile's region when it sits in the slot to the left (`sharesLeft`), so a
+    /// load skips them. 0 when the group has one slot column, or when KW − SX is not in 1…w·SX
+    /// (beyond w·SX the left tile would not hold them all itself).
+    public let sharedColumns: Int
     /// The output channels the run computes (`LayerJob.channels`): all, or a window.
     public let window: Range<Int>
     /// The window in the engines' channels (register CHANNELS): `window`, or all 2·Cout with output pairs.
@@ -238,6 +244,8 @@ public struct LayerPlan: Sendable {
         // As many tiles per group as the slots, or as the banks hold when that is fewer.
         groupSize = max(1, min(slotsHigh * slotsWide, config.inputBankDepth / regionWords))
         inputBankWords = groupSize * regionWords
+        let overlap = kernelWidth - strideX
+        sharedColumns = slotsWide > 1 && groupSize > 1 && overlap > 0 && overlap <= shape.width * strideX ? overlap : 0
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
         maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
@@ -440,15 +448,32 @@ public struct LayerPlan: Sendable {
         return (tx * w)..<min(layerOutW, (tx + 1) * w)
     }
 
-    /// Halo words a tile's load requests in pass `p`: its in-bounds halo words, none in the passes
-    /// after the first when the halos are resident.
-    public func haloWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
-        haloResident && p.index > 0 ? 0 : haloRows(ty: ty).count * haloCols(tx: tx).count * inWords
+    /// Whether tile `k` of a group reads its first `sharedColumns` halo columns from the region of
+    /// tile k − 1 (§6.2, "Halo reuse"): that tile is its left-hand neighbour in the map (same tile
+    /// row, tx − 1) and sits in the slot to its left (k is not the first of a slot row), and the
+    /// tile keeps at least one halo column of its own to load (at the map's right edge it might not).
+    public func sharesLeft(_ group: [(ty: Int, tx: Int)], _ k: Int) -> Bool {
+        guard sharedColumns > 0, k > 0, k % slotsWide != 0 else { return false }
+        let left = group[k - 1], tile = group[k]
+        return left.ty == tile.ty && left.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
+    }
+    /// The map column after a tile's shared columns: its halo origin + `sharedColumns`.
+    private func sharedEnd(tx: Int) -> Int { tx * shape.width * strideX - padX + sharedColumns }
+    /// Columns of the engines' input map a tile's load reads: its halo columns in the map, from the
+    /// end of the shared ones when it shares them with its left-hand neighbour.
+    public func loadCols(tx: Int, sharesLeft: Bool) -> Range<Int> {
+        let c = haloCols(tx: tx)
+        return sharesLeft ? max(c.lowerBound, sharedEnd(tx: tx))..<c.upperBound : c
+    }
+    /// Halo words a tile's load requests in pass `p`: its in-bounds halo words (without the shared
+    /// columns, `sharesLeft`), none in the passes after the first when the halos are resident.
+    public func haloWords(ty: Int, tx: Int, pass p: OutputPass, sharesLeft: Bool = false) -> Int {
+        haloResident && p.index > 0 ? 0 : haloRows(ty: ty).count * loadCols(tx: tx, sharesLeft: sharesLeft).count * inWords
     }
     /// Load requests of one tile: its halo words, then (residual layers) valid pixels × OW residual
     /// words. A group of tiles with none is ready the cycle after its last tile is taken (§7.3).
-    public func loadWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
-        haloWords(ty: ty, tx: tx, pass: p) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
+    public func loadWords(ty: Int, tx: Int, pass p: OutputPass, sharesLeft: Bool = false) -> Int {
+        haloWords(ty: ty, tx: tx, pass: p, sharesLeft: sharesLeft) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
     }
     /// Store requests of one tile: valid pixels × OW words.
     public func storeWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {

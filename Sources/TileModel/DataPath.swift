@@ -156,11 +156,11 @@ final class DataPath {
     // MARK: Load engine (stepped)
 
     /// Request q of the load of `tile`, in group slot `slot` of group `i` (input part `haloPart(group: i)`,
-    /// residual half i mod 2).
-    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), index i: Int, q: Int, arrival a: Int) {
-        let rows = plan.haloRows(ty: tile.ty), cols = plan.haloCols(tx: tile.tx)
+    /// residual half i mod 2), without the halo columns it shares with the tile to its left (`sharesLeft`).
+    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), sharesLeft: Bool, index i: Int, q: Int, arrival a: Int) {
+        let rows = plan.haloRows(ty: tile.ty), cols = plan.loadCols(tx: tile.tx, sharesLeft: sharesLeft)
         let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
-        let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass)
+        let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass, sharesLeft: sharesLeft)
         let half = i & 1
         if q < nh {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
@@ -208,17 +208,21 @@ final class DataPath {
                 wAddr[lane] = (ring + plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word)) % DW * B + off
             }
         }
+        let shares = group.indices.map { plan.sharesLeft(group, $0) }
         for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
             // PE (py, px) computes pixel (py mod h, px mod w) of the tile in slot (py ÷ h, px ÷ w); an
             // empty slot computes zeros.
-            let slot = (qy: py / h, qx: px / w)
+            var slot = (qy: py / h, qx: px / w)
             let n = slot.qy * plan.slotsWide + slot.qx
-            let hy = (py % h) * S + ky, hx = (px % w) * SX + kx
+            let hy = (py % h) * S + ky
+            var hx = (px % w) * SX + kx
             var inside = false
             if n < group.count {
                 let iy = group[n].ty * h * S - plan.pad + hy, ix = group[n].tx * w * SX - plan.padX + hx
                 inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.mapWidth
             }
+            // a shared column (§6.2, "Halo reuse") is column hx + w·SX of the tile to the left: same bank
+            if n < group.count && shares[n] && hx < plan.sharedColumns { hx += w * SX; slot.qx -= 1 }
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             let a = plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot) * B + off
             let base = (py * cfg.tileW + px) * lanesK

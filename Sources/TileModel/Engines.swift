@@ -165,7 +165,9 @@ final class LayerEngines {
     private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
         let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
-        let loadWords = groups.map { $0.map { plan.loadWords(ty: $0.ty, tx: $0.tx, pass: pass) } }
+        let loadWords = groups.map { g in
+            g.indices.map { plan.loadWords(ty: g[$0].ty, tx: g[$0].tx, pass: pass, sharesLeft: plan.sharesLeft(g, $0)) }
+        }
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(groups: N)
         // Per-group times, −1 while unknown.
@@ -279,7 +281,8 @@ final class LayerEngines {
             if let d = dram, mode == .stepped {
                 if xfAccept {
                     if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), index: xt, q: xfIssued, arrival: arrival) }
+                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: plan.sharesLeft(groups[xt], xfTile),
+                                           index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {
                     d.computeStep(group: groups[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)

@@ -18,6 +18,7 @@ import SparseCNN
                                memBytesPerCycle: 4, memLatency: 1, tileShapes: 2),
         ]
         var rng = SplitMix64(seed: 31)
+        var sharing = 0  // layers in which some tile reads shared halo columns (§6.2, halo reuse)
         for n in 0..<48 {
             let config = configs[n % 2]
             let shape = config.shapes[(n / 2) % config.shapes.count]
@@ -34,7 +35,10 @@ import SparseCNN
             #expect(fast.trace == stepped.trace, "\(job.name) at \(shape)")
             #expect(stepped.output == referenceOutput(job), "\(job.name) at \(shape)")
             #expect(fast.output == referenceOutput(job), "\(job.name) at \(shape)")
+            let groups = plan.groups(of: job.tileMask.activeTiles)
+            if groups.contains(where: { g in g.indices.contains { plan.sharesLeft(g, $0) } }) { sharing += 1 }
         }
+        #expect(sharing >= 5, "only \(sharing) layers exercise halo reuse")
     }
 
     /// One group of four 4x4 tiles on the 8x8 array, worked by hand: it computes in the time of
@@ -52,9 +56,11 @@ import SparseCNN
         #expect(run.output == referenceOutput(job))
         #expect(run.trace.count == 1)
         let e = run.trace[0]
-        // grant g = loadStart − 1; 4 take cycles and 4 × 25 requests; the last datum L cycles later.
+        // grant g = loadStart − 1; 4 take cycles and 25 + 15 + 25 + 15 requests (tiles (0, 1) and
+        // (1, 1) share their first KW − S = 2 halo columns with the tile to their left, §6.2: they load
+        // columns 5…7 of their 3…7); the last datum L cycles later.
         let groupLoad = e.loadEnd - e.loadStart
-        #expect(groupLoad == 3 + 100 + config.memLatency)
+        #expect(groupLoad == 3 + 80 + config.memLatency)
         // one group: K²·NC = 9 steps, padded to the tile's 8 requant rows: max(9, 8) = 9 cycles.
         #expect(e.computeEnd - e.computeStart == 9)
         #expect(run.stats.computeBusyCycles == 9)
@@ -64,6 +70,30 @@ import SparseCNN
         let fullLoad = f.loadEnd - f.loadStart
         #expect(fullLoad == 64 + config.memLatency)
         #expect(f.computeEnd - f.computeStart == 9)
+    }
+
+    /// Halo reuse (§6.2), worked by hand: 16x16 map, 3x3 kernel, Cin 8 (CW = 1), 2x2 tiles (4 slots
+    /// a row, one word per tile and bank: one group of all five tiles). Tile (0, 1) loads rows 0…2 ×
+    /// columns 1…4 = 12 words; (0, 2) and (0, 3), each the right-hand neighbour of the tile in the slot
+    /// before, skip their first 2 columns: 3 × 2 = 6 words each; (0, 5) is not adjacent: 12; (1, 0)
+    /// starts a slot row: rows 1…4 × columns 0…2 = 12. 48 words instead of 60, and the reference conv.
+    @Test func haloReuseLoadsSharedColumnsOnce() throws {
+        let config = HardwareConfig.default
+        var rng = SplitMix64(seed: 8)
+        var job = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: config, mask: .empty,
+                                shape: TileShape(height: 2, width: 2))
+        var bits = [Bool](repeating: false, count: 64)
+        for (ty, tx) in [(0, 1), (0, 2), (0, 3), (0, 5), (1, 0)] { bits[ty * 8 + tx] = true }
+        job = job.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+        let plan = try LayerPlan(job: job, config: config)
+        let group = plan.groups(of: job.tileMask.activeTiles)
+        #expect(group.count == 1 && plan.sharedColumns == 2)
+        #expect(group[0].indices.map { plan.sharesLeft(group[0], $0) } == [false, true, true, false, false])
+        let run = try TileModel(config: config).simulate(job, mode: .stepped)
+        #expect(run.output == referenceOutput(job))
+        let e = run.trace[0]
+        #expect(e.loadEnd - e.loadStart == 4 + 48 + config.memLatency)
+        #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
     }
 
     /// A group holds as many tiles as the input buffer has room for when that is fewer than the

@@ -31,6 +31,7 @@ module st_1f2dcf4c_port_sequencer (
     input  logic [23:0]   layer_cscw,
     input  logic [1:0]    layer_shape,
     input  logic [23:0]   layer_region,
+    input  logic [4:0]    layer_nsh,
     input  logic          layer_res,
     input  logic [1:0]    layer_resident,
     input  logic [1:0]    seq_phase,
@@ -50,8 +51,7 @@ module st_1f2dcf4c_port_sequencer (
     output logic          loaded_valid,
     input  logic          loaded_ready,
     input  logic [1:0]    group_rd_index,
-    output logic [511:0]  group_tiles,
-    output logic [4:0]    group_n,
+    output logic [543:0]  group_tiles,
     output logic          stored_valid,
     input  logic          stored_ready,
     input  logic          requantized_valid,
@@ -86,6 +86,7 @@ module st_1f2dcf4c_port_sequencer (
     logic          ld_group_last;
     logic [1023:0] ring_ty;
     logic [1023:0] ring_tx;
+    logic [63:0]   ring_share;
     logic [19:0]   ring_n;
     logic          mem_read_slot;
     logic          xfer_want_store;
@@ -108,8 +109,10 @@ module st_1f2dcf4c_port_sequencer (
     logic          st_req_valid;
     logic          ldq_accept;
     logic          st_accept;
+    logic          ld_take_shares;
     logic [15:0]   ldq_ty;
     logic [15:0]   ldq_tx;
+    logic          ldq_shares;
     logic          ldq_in_res;
     logic [17:0]   ldq_y;
     logic [17:0]   ldq_x;
@@ -177,6 +180,7 @@ module st_1f2dcf4c_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]   ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]   ldq_x_first;
     logic          ldq_w_last;
     logic          ldq_x_last;
     logic          ldq_y_last;
@@ -184,6 +188,8 @@ module st_1f2dcf4c_port_sequencer (
     logic          ldq_c_last;
     logic          ldq_r_last;
     logic          ldq_last;
+    logic [15:0]   ld_prev_ty;
+    logic [15:0]   ld_prev_tx;
     logic [31:0]   ldq_res_addr;
     logic [31:0]   ldq_halo_addr;
     logic [31:0]   ldq_addr;
@@ -198,9 +204,11 @@ module st_1f2dcf4c_port_sequencer (
     logic [15:0]   ldr_taken_tx;
     logic [3:0]    ldr_taken_slot;
     logic          ldr_taken_last;
+    logic          ldr_taken_shares;
     logic          ldr_pop;
     logic [15:0]   ldr_ty;
     logic [15:0]   ldr_tx;
+    logic          ldr_shares;
     logic          ldr_in_res;
     logic [17:0]   ldr_y;
     logic [17:0]   ldr_x;
@@ -268,6 +276,7 @@ module st_1f2dcf4c_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]   ldr_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]   ldr_x_first;
     logic          ldr_w_last;
     logic          ldr_x_last;
     logic          ldr_y_last;
@@ -345,6 +354,7 @@ module st_1f2dcf4c_port_sequencer (
     logic [31:0]   st_addr;
     logic [15:0]   pass_o0_mod_b;
     logic [255:0]  st_wdata;
+    logic [4:0]    group_n;
     logic          ev_store_end_r;
     logic          st_last_req;
     logic [1:0]    ld_take_group;
@@ -401,6 +411,7 @@ module st_1f2dcf4c_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldq_gi_xo);
+    assign ldq_x_first = (ldq_shares && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
@@ -415,6 +426,7 @@ module st_1f2dcf4c_port_sequencer (
             ldq_ty <= 16'd0;
             ldq_tx <= 16'd0;
             ldq_in_res <= 1'b0;
+            ldq_shares <= 1'b0;
             ldq_y <= 18'd0;
             ldq_x <= 18'd0;
             ldq_w <= 16'd0;
@@ -426,8 +438,9 @@ module st_1f2dcf4c_port_sequencer (
                 ldq_ty <= tile_ty;
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo;
+                ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_gi_ylo;
-                ldq_x <= ldq_gi_xlo;
+                ldq_x <= (ld_take_shares && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
                 ldq_w <= 16'd0;
                 ldq_r <= 18'd0;
                 ldq_c <= 18'd0;
@@ -437,7 +450,7 @@ module st_1f2dcf4c_port_sequencer (
                     if (ldq_w_last) begin
                         ldq_w <= 16'd0;
                         if (ldq_x_last) begin
-                            ldq_x <= ldq_g_xlo;
+                            ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
                                 ldq_r <= 18'd0;
@@ -464,6 +477,16 @@ module st_1f2dcf4c_port_sequencer (
                     ldq_j <= ldq_j + 16'd1;
                 end
             end
+        end
+    end
+
+    assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+
+    // ld_prev_tile
+    always @(posedge clk) begin
+        if (ld_tile_taken) begin
+            ld_prev_ty <= tile_ty;
+            ld_prev_tx <= tile_tx;
         end
     end
 
@@ -494,6 +517,7 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
     assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? 18'd2 : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_gi_xo);
+    assign ldr_x_first = (ldr_shares && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
@@ -508,6 +532,7 @@ module st_1f2dcf4c_port_sequencer (
             ldr_ty <= 16'd0;
             ldr_tx <= 16'd0;
             ldr_in_res <= 1'b0;
+            ldr_shares <= 1'b0;
             ldr_y <= 18'd0;
             ldr_x <= 18'd0;
             ldr_w <= 16'd0;
@@ -519,8 +544,9 @@ module st_1f2dcf4c_port_sequencer (
                 ldr_ty <= ldr_taken_ty;
                 ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo;
+                ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_gi_ylo;
-                ldr_x <= ldr_gi_xlo;
+                ldr_x <= (ldr_taken_shares && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
                 ldr_w <= 16'd0;
                 ldr_r <= 18'd0;
                 ldr_c <= 18'd0;
@@ -530,7 +556,7 @@ module st_1f2dcf4c_port_sequencer (
                     if (ldr_w_last) begin
                         ldr_w <= 16'd0;
                         if (ldr_x_last) begin
-                            ldr_x <= ldr_g_xlo;
+                            ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
                                 ldr_r <= 18'd0;
@@ -586,20 +612,22 @@ module st_1f2dcf4c_port_sequencer (
     end
 
     st_1f2dcf4c_taken_fifo u_taken_fifo (
-        .clk       (clk),
-        .rst       (rst),
-        .clear     (!in_tiles),
-        .in_valid  (ld_tile_taken && !ld_none),
-        .in_ty     (tile_ty),
-        .in_tx     (tile_tx),
-        .in_slot   (ld_take_slot),
-        .in_last   (ld_take_last),
-        .out_valid (ldr_taken_valid),
-        .out_ty    (ldr_taken_ty),
-        .out_tx    (ldr_taken_tx),
-        .out_slot  (ldr_taken_slot),
-        .out_last  (ldr_taken_last),
-        .out_ready (ldr_pop)
+        .clk        (clk),
+        .rst        (rst),
+        .clear      (!in_tiles),
+        .in_valid   (ld_tile_taken && !ld_none),
+        .in_ty      (tile_ty),
+        .in_tx      (tile_tx),
+        .in_slot    (ld_take_slot),
+        .in_last    (ld_take_last),
+        .in_shares  (ld_take_shares),
+        .out_valid  (ldr_taken_valid),
+        .out_ty     (ldr_taken_ty),
+        .out_tx     (ldr_taken_tx),
+        .out_slot   (ldr_taken_slot),
+        .out_last   (ldr_taken_last),
+        .out_shares (ldr_taken_shares),
+        .out_ready  (ldr_pop)
     );
 
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
@@ -676,8 +704,8 @@ module st_1f2dcf4c_port_sequencer (
     end
 
     assign st_wdata = st_rd_col[2] ? (st_rd_col[1] ? (st_rd_col[0] ? out_data[2047:1792] : out_data[1791:1536]) : (st_rd_col[0] ? out_data[1535:1280] : out_data[1279:1024])) : (st_rd_col[1] ? (st_rd_col[0] ? out_data[1023:768] : out_data[767:512]) : (st_rd_col[0] ? out_data[511:256] : out_data[255:0]));
-    assign group_tiles = {{group_rd_index[1] ? (group_rd_index[0] ? ring_ty[1023:1008] : ring_ty[767:752]) : (group_rd_index[0] ? ring_ty[511:496] : ring_ty[255:240]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[1023:1008] : ring_tx[767:752]) : (group_rd_index[0] ? ring_tx[511:496] : ring_tx[255:240])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[1007:992] : ring_ty[751:736]) : (group_rd_index[0] ? ring_ty[495:480] : ring_ty[239:224]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[1007:992] : ring_tx[751:736]) : (group_rd_index[0] ? ring_tx[495:480] : ring_tx[239:224])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[991:976] : ring_ty[735:720]) : (group_rd_index[0] ? ring_ty[479:464] : ring_ty[223:208]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[991:976] : ring_tx[735:720]) : (group_rd_index[0] ? ring_tx[479:464] : ring_tx[223:208])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[975:960] : ring_ty[719:704]) : (group_rd_index[0] ? ring_ty[463:448] : ring_ty[207:192]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[975:960] : ring_tx[719:704]) : (group_rd_index[0] ? ring_tx[463:448] : ring_tx[207:192])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[959:944] : ring_ty[703:688]) : (group_rd_index[0] ? ring_ty[447:432] : ring_ty[191:176]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[959:944] : ring_tx[703:688]) : (group_rd_index[0] ? ring_tx[447:432] : ring_tx[191:176])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[943:928] : ring_ty[687:672]) : (group_rd_index[0] ? ring_ty[431:416] : ring_ty[175:160]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[943:928] : ring_tx[687:672]) : (group_rd_index[0] ? ring_tx[431:416] : ring_tx[175:160])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[927:912] : ring_ty[671:656]) : (group_rd_index[0] ? ring_ty[415:400] : ring_ty[159:144]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[927:912] : ring_tx[671:656]) : (group_rd_index[0] ? ring_tx[415:400] : ring_tx[159:144])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[911:896] : ring_ty[655:640]) : (group_rd_index[0] ? ring_ty[399:384] : ring_ty[143:128]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[911:896] : ring_tx[655:640]) : (group_rd_index[0] ? ring_tx[399:384] : ring_tx[143:128])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[895:880] : ring_ty[639:624]) : (group_rd_index[0] ? ring_ty[383:368] : ring_ty[127:112]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[895:880] : ring_tx[639:624]) : (group_rd_index[0] ? ring_tx[383:368] : ring_tx[127:112])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[879:864] : ring_ty[623:608]) : (group_rd_index[0] ? ring_ty[367:352] : ring_ty[111:96]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[879:864] : ring_tx[623:608]) : (group_rd_index[0] ? ring_tx[367:352] : ring_tx[111:96])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[863:848] : ring_ty[607:592]) : (group_rd_index[0] ? ring_ty[351:336] : ring_ty[95:80]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[863:848] : ring_tx[607:592]) : (group_rd_index[0] ? ring_tx[351:336] : ring_tx[95:80])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[847:832] : ring_ty[591:576]) : (group_rd_index[0] ? ring_ty[335:320] : ring_ty[79:64]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[847:832] : ring_tx[591:576]) : (group_rd_index[0] ? ring_tx[335:320] : ring_tx[79:64])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[831:816] : ring_ty[575:560]) : (group_rd_index[0] ? ring_ty[319:304] : ring_ty[63:48]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[831:816] : ring_tx[575:560]) : (group_rd_index[0] ? ring_tx[319:304] : ring_tx[63:48])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[815:800] : ring_ty[559:544]) : (group_rd_index[0] ? ring_ty[303:288] : ring_ty[47:32]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[815:800] : ring_tx[559:544]) : (group_rd_index[0] ? ring_tx[303:288] : ring_tx[47:32])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[799:784] : ring_ty[543:528]) : (group_rd_index[0] ? ring_ty[287:272] : ring_ty[31:16]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[799:784] : ring_tx[543:528]) : (group_rd_index[0] ? ring_tx[287:272] : ring_tx[31:16])}, {group_rd_index[1] ? (group_rd_index[0] ? ring_ty[783:768] : ring_ty[527:512]) : (group_rd_index[0] ? ring_ty[271:256] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[783:768] : ring_tx[527:512]) : (group_rd_index[0] ? ring_tx[271:256] : ring_tx[15:0])}};
     assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[19:15] : ring_n[14:10]) : (group_rd_index[0] ? ring_n[9:5] : ring_n[4:0]);
+    assign group_tiles = {{5'd15 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[63] : ring_share[47]) : (group_rd_index[0] ? ring_share[31] : ring_share[15]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[1023:1008] : ring_ty[767:752]) : (group_rd_index[0] ? ring_ty[511:496] : ring_ty[255:240]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[1023:1008] : ring_tx[767:752]) : (group_rd_index[0] ? ring_tx[511:496] : ring_tx[255:240])}, {5'd14 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[62] : ring_share[46]) : (group_rd_index[0] ? ring_share[30] : ring_share[14]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[1007:992] : ring_ty[751:736]) : (group_rd_index[0] ? ring_ty[495:480] : ring_ty[239:224]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[1007:992] : ring_tx[751:736]) : (group_rd_index[0] ? ring_tx[495:480] : ring_tx[239:224])}, {5'd13 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[61] : ring_share[45]) : (group_rd_index[0] ? ring_share[29] : ring_share[13]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[991:976] : ring_ty[735:720]) : (group_rd_index[0] ? ring_ty[479:464] : ring_ty[223:208]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[991:976] : ring_tx[735:720]) : (group_rd_index[0] ? ring_tx[479:464] : ring_tx[223:208])}, {5'd12 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[60] : ring_share[44]) : (group_rd_index[0] ? ring_share[28] : ring_share[12]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[975:960] : ring_ty[719:704]) : (group_rd_index[0] ? ring_ty[463:448] : ring_ty[207:192]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[975:960] : ring_tx[719:704]) : (group_rd_index[0] ? ring_tx[463:448] : ring_tx[207:192])}, {5'd11 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[59] : ring_share[43]) : (group_rd_index[0] ? ring_share[27] : ring_share[11]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[959:944] : ring_ty[703:688]) : (group_rd_index[0] ? ring_ty[447:432] : ring_ty[191:176]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[959:944] : ring_tx[703:688]) : (group_rd_index[0] ? ring_tx[447:432] : ring_tx[191:176])}, {5'd10 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[58] : ring_share[42]) : (group_rd_index[0] ? ring_share[26] : ring_share[10]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[943:928] : ring_ty[687:672]) : (group_rd_index[0] ? ring_ty[431:416] : ring_ty[175:160]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[943:928] : ring_tx[687:672]) : (group_rd_index[0] ? ring_tx[431:416] : ring_tx[175:160])}, {5'd9 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[57] : ring_share[41]) : (group_rd_index[0] ? ring_share[25] : ring_share[9]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[927:912] : ring_ty[671:656]) : (group_rd_index[0] ? ring_ty[415:400] : ring_ty[159:144]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[927:912] : ring_tx[671:656]) : (group_rd_index[0] ? ring_tx[415:400] : ring_tx[159:144])}, {5'd8 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[56] : ring_share[40]) : (group_rd_index[0] ? ring_share[24] : ring_share[8]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[911:896] : ring_ty[655:640]) : (group_rd_index[0] ? ring_ty[399:384] : ring_ty[143:128]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[911:896] : ring_tx[655:640]) : (group_rd_index[0] ? ring_tx[399:384] : ring_tx[143:128])}, {5'd7 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[55] : ring_share[39]) : (group_rd_index[0] ? ring_share[23] : ring_share[7]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[895:880] : ring_ty[639:624]) : (group_rd_index[0] ? ring_ty[383:368] : ring_ty[127:112]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[895:880] : ring_tx[639:624]) : (group_rd_index[0] ? ring_tx[383:368] : ring_tx[127:112])}, {5'd6 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[54] : ring_share[38]) : (group_rd_index[0] ? ring_share[22] : ring_share[6]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[879:864] : ring_ty[623:608]) : (group_rd_index[0] ? ring_ty[367:352] : ring_ty[111:96]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[879:864] : ring_tx[623:608]) : (group_rd_index[0] ? ring_tx[367:352] : ring_tx[111:96])}, {5'd5 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[53] : ring_share[37]) : (group_rd_index[0] ? ring_share[21] : ring_share[5]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[863:848] : ring_ty[607:592]) : (group_rd_index[0] ? ring_ty[351:336] : ring_ty[95:80]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[863:848] : ring_tx[607:592]) : (group_rd_index[0] ? ring_tx[351:336] : ring_tx[95:80])}, {5'd4 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[52] : ring_share[36]) : (group_rd_index[0] ? ring_share[20] : ring_share[4]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[847:832] : ring_ty[591:576]) : (group_rd_index[0] ? ring_ty[335:320] : ring_ty[79:64]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[847:832] : ring_tx[591:576]) : (group_rd_index[0] ? ring_tx[335:320] : ring_tx[79:64])}, {5'd3 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[51] : ring_share[35]) : (group_rd_index[0] ? ring_share[19] : ring_share[3]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[831:816] : ring_ty[575:560]) : (group_rd_index[0] ? ring_ty[319:304] : ring_ty[63:48]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[831:816] : ring_tx[575:560]) : (group_rd_index[0] ? ring_tx[319:304] : ring_tx[63:48])}, {5'd2 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[50] : ring_share[34]) : (group_rd_index[0] ? ring_share[18] : ring_share[2]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[815:800] : ring_ty[559:544]) : (group_rd_index[0] ? ring_ty[303:288] : ring_ty[47:32]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[815:800] : ring_tx[559:544]) : (group_rd_index[0] ? ring_tx[303:288] : ring_tx[47:32])}, {5'd1 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[49] : ring_share[33]) : (group_rd_index[0] ? ring_share[17] : ring_share[1]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[799:784] : ring_ty[543:528]) : (group_rd_index[0] ? ring_ty[287:272] : ring_ty[31:16]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[799:784] : ring_tx[543:528]) : (group_rd_index[0] ? ring_tx[287:272] : ring_tx[31:16])}, {5'd0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[48] : ring_share[32]) : (group_rd_index[0] ? ring_share[16] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[783:768] : ring_ty[527:512]) : (group_rd_index[0] ? ring_ty[271:256] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[783:768] : ring_tx[527:512]) : (group_rd_index[0] ? ring_tx[271:256] : ring_tx[15:0])}};
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
     assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
@@ -688,6 +716,7 @@ module st_1f2dcf4c_port_sequencer (
         if (ld_tile_taken) begin
             ring_ty <= {(ld_take_entry == 6'd63) ? tile_ty : ring_ty[1023:1008], (ld_take_entry == 6'd62) ? tile_ty : ring_ty[1007:992], (ld_take_entry == 6'd61) ? tile_ty : ring_ty[991:976], (ld_take_entry == 6'd60) ? tile_ty : ring_ty[975:960], (ld_take_entry == 6'd59) ? tile_ty : ring_ty[959:944], (ld_take_entry == 6'd58) ? tile_ty : ring_ty[943:928], (ld_take_entry == 6'd57) ? tile_ty : ring_ty[927:912], (ld_take_entry == 6'd56) ? tile_ty : ring_ty[911:896], (ld_take_entry == 6'd55) ? tile_ty : ring_ty[895:880], (ld_take_entry == 6'd54) ? tile_ty : ring_ty[879:864], (ld_take_entry == 6'd53) ? tile_ty : ring_ty[863:848], (ld_take_entry == 6'd52) ? tile_ty : ring_ty[847:832], (ld_take_entry == 6'd51) ? tile_ty : ring_ty[831:816], (ld_take_entry == 6'd50) ? tile_ty : ring_ty[815:800], (ld_take_entry == 6'd49) ? tile_ty : ring_ty[799:784], (ld_take_entry == 6'd48) ? tile_ty : ring_ty[783:768], (ld_take_entry == 6'd47) ? tile_ty : ring_ty[767:752], (ld_take_entry == 6'd46) ? tile_ty : ring_ty[751:736], (ld_take_entry == 6'd45) ? tile_ty : ring_ty[735:720], (ld_take_entry == 6'd44) ? tile_ty : ring_ty[719:704], (ld_take_entry == 6'd43) ? tile_ty : ring_ty[703:688], (ld_take_entry == 6'd42) ? tile_ty : ring_ty[687:672], (ld_take_entry == 6'd41) ? tile_ty : ring_ty[671:656], (ld_take_entry == 6'd40) ? tile_ty : ring_ty[655:640], (ld_take_entry == 6'd39) ? tile_ty : ring_ty[639:624], (ld_take_entry == 6'd38) ? tile_ty : ring_ty[623:608], (ld_take_entry == 6'd37) ? tile_ty : ring_ty[607:592], (ld_take_entry == 6'd36) ? tile_ty : ring_ty[591:576], (ld_take_entry == 6'd35) ? tile_ty : ring_ty[575:560], (ld_take_entry == 6'd34) ? tile_ty : ring_ty[559:544], (ld_take_entry == 6'd33) ? tile_ty : ring_ty[543:528], (ld_take_entry == 6'd32) ? tile_ty : ring_ty[527:512], (ld_take_entry == 6'd31) ? tile_ty : ring_ty[511:496], (ld_take_entry == 6'd30) ? tile_ty : ring_ty[495:480], (ld_take_entry == 6'd29) ? tile_ty : ring_ty[479:464], (ld_take_entry == 6'd28) ? tile_ty : ring_ty[463:448], (ld_take_entry == 6'd27) ? tile_ty : ring_ty[447:432], (ld_take_entry == 6'd26) ? tile_ty : ring_ty[431:416], (ld_take_entry == 6'd25) ? tile_ty : ring_ty[415:400], (ld_take_entry == 6'd24) ? tile_ty : ring_ty[399:384], (ld_take_entry == 6'd23) ? tile_ty : ring_ty[383:368], (ld_take_entry == 6'd22) ? tile_ty : ring_ty[367:352], (ld_take_entry == 6'd21) ? tile_ty : ring_ty[351:336], (ld_take_entry == 6'd20) ? tile_ty : ring_ty[335:320], (ld_take_entry == 6'd19) ? tile_ty : ring_ty[319:304], (ld_take_entry == 6'd18) ? tile_ty : ring_ty[303:288], (ld_take_entry == 6'd17) ? tile_ty : ring_ty[287:272], (ld_take_entry == 6'd16) ? tile_ty : ring_ty[271:256], (ld_take_entry == 6'd15) ? tile_ty : ring_ty[255:240], (ld_take_entry == 6'd14) ? tile_ty : ring_ty[239:224], (ld_take_entry == 6'd13) ? tile_ty : ring_ty[223:208], (ld_take_entry == 6'd12) ? tile_ty : ring_ty[207:192], (ld_take_entry == 6'd11) ? tile_ty : ring_ty[191:176], (ld_take_entry == 6'd10) ? tile_ty : ring_ty[175:160], (ld_take_entry == 6'd9) ? tile_ty : ring_ty[159:144], (ld_take_entry == 6'd8) ? tile_ty : ring_ty[143:128], (ld_take_entry == 6'd7) ? tile_ty : ring_ty[127:112], (ld_take_entry == 6'd6) ? tile_ty : ring_ty[111:96], (ld_take_entry == 6'd5) ? tile_ty : ring_ty[95:80], (ld_take_entry == 6'd4) ? tile_ty : ring_ty[79:64], (ld_take_entry == 6'd3) ? tile_ty : ring_ty[63:48], (ld_take_entry == 6'd2) ? tile_ty : ring_ty[47:32], (ld_take_entry == 6'd1) ? tile_ty : ring_ty[31:16], (ld_take_entry == 6'd0) ? tile_ty : ring_ty[15:0]};
             ring_tx <= {(ld_take_entry == 6'd63) ? tile_tx : ring_tx[1023:1008], (ld_take_entry == 6'd62) ? tile_tx : ring_tx[1007:992], (ld_take_entry == 6'd61) ? tile_tx : ring_tx[991:976], (ld_take_entry == 6'd60) ? tile_tx : ring_tx[975:960], (ld_take_entry == 6'd59) ? tile_tx : ring_tx[959:944], (ld_take_entry == 6'd58) ? tile_tx : ring_tx[943:928], (ld_take_entry == 6'd57) ? tile_tx : ring_tx[927:912], (ld_take_entry == 6'd56) ? tile_tx : ring_tx[911:896], (ld_take_entry == 6'd55) ? tile_tx : ring_tx[895:880], (ld_take_entry == 6'd54) ? tile_tx : ring_tx[879:864], (ld_take_entry == 6'd53) ? tile_tx : ring_tx[863:848], (ld_take_entry == 6'd52) ? tile_tx : ring_tx[847:832], (ld_take_entry == 6'd51) ? tile_tx : ring_tx[831:816], (ld_take_entry == 6'd50) ? tile_tx : ring_tx[815:800], (ld_take_entry == 6'd49) ? tile_tx : ring_tx[799:784], (ld_take_entry == 6'd48) ? tile_tx : ring_tx[783:768], (ld_take_entry == 6'd47) ? tile_tx : ring_tx[767:752], (ld_take_entry == 6'd46) ? tile_tx : ring_tx[751:736], (ld_take_entry == 6'd45) ? tile_tx : ring_tx[735:720], (ld_take_entry == 6'd44) ? tile_tx : ring_tx[719:704], (ld_take_entry == 6'd43) ? tile_tx : ring_tx[703:688], (ld_take_entry == 6'd42) ? tile_tx : ring_tx[687:672], (ld_take_entry == 6'd41) ? tile_tx : ring_tx[671:656], (ld_take_entry == 6'd40) ? tile_tx : ring_tx[655:640], (ld_take_entry == 6'd39) ? tile_tx : ring_tx[639:624], (ld_take_entry == 6'd38) ? tile_tx : ring_tx[623:608], (ld_take_entry == 6'd37) ? tile_tx : ring_tx[607:592], (ld_take_entry == 6'd36) ? tile_tx : ring_tx[591:576], (ld_take_entry == 6'd35) ? tile_tx : ring_tx[575:560], (ld_take_entry == 6'd34) ? tile_tx : ring_tx[559:544], (ld_take_entry == 6'd33) ? tile_tx : ring_tx[543:528], (ld_take_entry == 6'd32) ? tile_tx : ring_tx[527:512], (ld_take_entry == 6'd31) ? tile_tx : ring_tx[511:496], (ld_take_entry == 6'd30) ? tile_tx : ring_tx[495:480], (ld_take_entry == 6'd29) ? tile_tx : ring_tx[479:464], (ld_take_entry == 6'd28) ? tile_tx : ring_tx[463:448], (ld_take_entry == 6'd27) ? tile_tx : ring_tx[447:432], (ld_take_entry == 6'd26) ? tile_tx : ring_tx[431:416], (ld_take_entry == 6'd25) ? tile_tx : ring_tx[415:400], (ld_take_entry == 6'd24) ? tile_tx : ring_tx[399:384], (ld_take_entry == 6'd23) ? tile_tx : ring_tx[383:368], (ld_take_entry == 6'd22) ? tile_tx : ring_tx[367:352], (ld_take_entry == 6'd21) ? tile_tx : ring_tx[351:336], (ld_take_entry == 6'd20) ? tile_tx : ring_tx[335:320], (ld_take_entry == 6'd19) ? tile_tx : ring_tx[319:304], (ld_take_entry == 6'd18) ? tile_tx : ring_tx[303:288], (ld_take_entry == 6'd17) ? tile_tx : ring_tx[287:272], (ld_take_entry == 6'd16) ? tile_tx : ring_tx[271:256], (ld_take_entry == 6'd15) ? tile_tx : ring_tx[255:240], (ld_take_entry == 6'd14) ? tile_tx : ring_tx[239:224], (ld_take_entry == 6'd13) ? tile_tx : ring_tx[223:208], (ld_take_entry == 6'd12) ? tile_tx : ring_tx[207:192], (ld_take_entry == 6'd11) ? tile_tx : ring_tx[191:176], (ld_take_entry == 6'd10) ? tile_tx : ring_tx[175:160], (ld_take_entry == 6'd9) ? tile_tx : ring_tx[159:144], (ld_take_entry == 6'd8) ? tile_tx : ring_tx[143:128], (ld_take_entry == 6'd7) ? tile_tx : ring_tx[127:112], (ld_take_entry == 6'd6) ? tile_tx : ring_tx[111:96], (ld_take_entry == 6'd5) ? tile_tx : ring_tx[95:80], (ld_take_entry == 6'd4) ? tile_tx : ring_tx[79:64], (ld_take_entry == 6'd3) ? tile_tx : ring_tx[63:48], (ld_take_entry == 6'd2) ? tile_tx : ring_tx[47:32], (ld_take_entry == 6'd1) ? tile_tx : ring_tx[31:16], (ld_take_entry == 6'd0) ? tile_tx : ring_tx[15:0]};
+            ring_share <= {(ld_take_entry == 6'd63) ? ld_take_shares : ring_share[63], (ld_take_entry == 6'd62) ? ld_take_shares : ring_share[62], (ld_take_entry == 6'd61) ? ld_take_shares : ring_share[61], (ld_take_entry == 6'd60) ? ld_take_shares : ring_share[60], (ld_take_entry == 6'd59) ? ld_take_shares : ring_share[59], (ld_take_entry == 6'd58) ? ld_take_shares : ring_share[58], (ld_take_entry == 6'd57) ? ld_take_shares : ring_share[57], (ld_take_entry == 6'd56) ? ld_take_shares : ring_share[56], (ld_take_entry == 6'd55) ? ld_take_shares : ring_share[55], (ld_take_entry == 6'd54) ? ld_take_shares : ring_share[54], (ld_take_entry == 6'd53) ? ld_take_shares : ring_share[53], (ld_take_entry == 6'd52) ? ld_take_shares : ring_share[52], (ld_take_entry == 6'd51) ? ld_take_shares : ring_share[51], (ld_take_entry == 6'd50) ? ld_take_shares : ring_share[50], (ld_take_entry == 6'd49) ? ld_take_shares : ring_share[49], (ld_take_entry == 6'd48) ? ld_take_shares : ring_share[48], (ld_take_entry == 6'd47) ? ld_take_shares : ring_share[47], (ld_take_entry == 6'd46) ? ld_take_shares : ring_share[46], (ld_take_entry == 6'd45) ? ld_take_shares : ring_share[45], (ld_take_entry == 6'd44) ? ld_take_shares : ring_share[44], (ld_take_entry == 6'd43) ? ld_take_shares : ring_share[43], (ld_take_entry == 6'd42) ? ld_take_shares : ring_share[42], (ld_take_entry == 6'd41) ? ld_take_shares : ring_share[41], (ld_take_entry == 6'd40) ? ld_take_shares : ring_share[40], (ld_take_entry == 6'd39) ? ld_take_shares : ring_share[39], (ld_take_entry == 6'd38) ? ld_take_shares : ring_share[38], (ld_take_entry == 6'd37) ? ld_take_shares : ring_share[37], (ld_take_entry == 6'd36) ? ld_take_shares : ring_share[36], (ld_take_entry == 6'd35) ? ld_take_shares : ring_share[35], (ld_take_entry == 6'd34) ? ld_take_shares : ring_share[34], (ld_take_entry == 6'd33) ? ld_take_shares : ring_share[33], (ld_take_entry == 6'd32) ? ld_take_shares : ring_share[32], (ld_take_entry == 6'd31) ? ld_take_shares : ring_share[31], (ld_take_entry == 6'd30) ? ld_take_shares : ring_share[30], (ld_take_entry == 6'd29) ? ld_take_shares : ring_share[29], (ld_take_entry == 6'd28) ? ld_take_shares : ring_share[28], (ld_take_entry == 6'd27) ? ld_take_shares : ring_share[27], (ld_take_entry == 6'd26) ? ld_take_shares : ring_share[26], (ld_take_entry == 6'd25) ? ld_take_shares : ring_share[25], (ld_take_entry == 6'd24) ? ld_take_shares : ring_share[24], (ld_take_entry == 6'd23) ? ld_take_shares : ring_share[23], (ld_take_entry == 6'd22) ? ld_take_shares : ring_share[22], (ld_take_entry == 6'd21) ? ld_take_shares : ring_share[21], (ld_take_entry == 6'd20) ? ld_take_shares : ring_share[20], (ld_take_entry == 6'd19) ? ld_take_shares : ring_share[19], (ld_take_entry == 6'd18) ? ld_take_shares : ring_share[18], (ld_take_entry == 6'd17) ? ld_take_shares : ring_share[17], (ld_take_entry == 6'd16) ? ld_take_shares : ring_share[16], (ld_take_entry == 6'd15) ? ld_take_shares : ring_share[15], (ld_take_entry == 6'd14) ? ld_take_shares : ring_share[14], (ld_take_entry == 6'd13) ? ld_take_shares : ring_share[13], (ld_take_entry == 6'd12) ? ld_take_shares : ring_share[12], (ld_take_entry == 6'd11) ? ld_take_shares : ring_share[11], (ld_take_entry == 6'd10) ? ld_take_shares : ring_share[10], (ld_take_entry == 6'd9) ? ld_take_shares : ring_share[9], (ld_take_entry == 6'd8) ? ld_take_shares : ring_share[8], (ld_take_entry == 6'd7) ? ld_take_shares : ring_share[7], (ld_take_entry == 6'd6) ? ld_take_shares : ring_share[6], (ld_take_entry == 6'd5) ? ld_take_shares : ring_share[5], (ld_take_entry == 6'd4) ? ld_take_shares : ring_share[4], (ld_take_entry == 6'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 6'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 6'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 6'd0) ? ld_take_shares : ring_share[0]};
         end
     end
 

@@ -10,11 +10,13 @@ module st_1f2dcf4c_taken_fifo (
     input  logic [15:0] in_tx,
     input  logic [3:0]  in_slot,
     input  logic        in_last,
+    input  logic        in_shares,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic [3:0]  out_slot,
     output logic        out_last,
+    output logic        out_shares,
     input  logic        out_ready
 );
 
@@ -23,9 +25,9 @@ module st_1f2dcf4c_taken_fifo (
     logic          pop;
     logic [5:0]    wr_ptr;
     logic [5:0]    rd_ptr;
-    logic [1257:0] entries;
-    logic [36:0]   in_entry;
-    logic [36:0]   head;
+    logic [1291:0] entries;
+    logic [37:0]   in_entry;
+    logic [37:0]   head;
 
     assign push = in_valid && (count != 6'd34);
     assign pop = out_valid && out_ready;
@@ -46,7 +48,7 @@ module st_1f2dcf4c_taken_fifo (
         end
     end
 
-    assign in_entry = {in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -71,14 +73,15 @@ module st_1f2dcf4c_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[1257:1221], (wr_ptr == 6'd32) ? in_entry : entries[1220:1184], (wr_ptr == 6'd31) ? in_entry : entries[1183:1147], (wr_ptr == 6'd30) ? in_entry : entries[1146:1110], (wr_ptr == 6'd29) ? in_entry : entries[1109:1073], (wr_ptr == 6'd28) ? in_entry : entries[1072:1036], (wr_ptr == 6'd27) ? in_entry : entries[1035:999], (wr_ptr == 6'd26) ? in_entry : entries[998:962], (wr_ptr == 6'd25) ? in_entry : entries[961:925], (wr_ptr == 6'd24) ? in_entry : entries[924:888], (wr_ptr == 6'd23) ? in_entry : entries[887:851], (wr_ptr == 6'd22) ? in_entry : entries[850:814], (wr_ptr == 6'd21) ? in_entry : entries[813:777], (wr_ptr == 6'd20) ? in_entry : entries[776:740], (wr_ptr == 6'd19) ? in_entry : entries[739:703], (wr_ptr == 6'd18) ? in_entry : entries[702:666], (wr_ptr == 6'd17) ? in_entry : entries[665:629], (wr_ptr == 6'd16) ? in_entry : entries[628:592], (wr_ptr == 6'd15) ? in_entry : entries[591:555], (wr_ptr == 6'd14) ? in_entry : entries[554:518], (wr_ptr == 6'd13) ? in_entry : entries[517:481], (wr_ptr == 6'd12) ? in_entry : entries[480:444], (wr_ptr == 6'd11) ? in_entry : entries[443:407], (wr_ptr == 6'd10) ? in_entry : entries[406:370], (wr_ptr == 6'd9) ? in_entry : entries[369:333], (wr_ptr == 6'd8) ? in_entry : entries[332:296], (wr_ptr == 6'd7) ? in_entry : entries[295:259], (wr_ptr == 6'd6) ? in_entry : entries[258:222], (wr_ptr == 6'd5) ? in_entry : entries[221:185], (wr_ptr == 6'd4) ? in_entry : entries[184:148], (wr_ptr == 6'd3) ? in_entry : entries[147:111], (wr_ptr == 6'd2) ? in_entry : entries[110:74], (wr_ptr == 6'd1) ? in_entry : entries[73:37], (wr_ptr == 6'd0) ? in_entry : entries[36:0]};
+            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[1291:1254], (wr_ptr == 6'd32) ? in_entry : entries[1253:1216], (wr_ptr == 6'd31) ? in_entry : entries[1215:1178], (wr_ptr == 6'd30) ? in_entry : entries[1177:1140], (wr_ptr == 6'd29) ? in_entry : entries[1139:1102], (wr_ptr == 6'd28) ? in_entry : entries[1101:1064], (wr_ptr == 6'd27) ? in_entry : entries[1063:1026], (wr_ptr == 6'd26) ? in_entry : entries[1025:988], (wr_ptr == 6'd25) ? in_entry : entries[987:950], (wr_ptr == 6'd24) ? in_entry : entries[949:912], (wr_ptr == 6'd23) ? in_entry : entries[911:874], (wr_ptr == 6'd22) ? in_entry : entries[873:836], (wr_ptr == 6'd21) ? in_entry : entries[835:798], (wr_ptr == 6'd20) ? in_entry : entries[797:760], (wr_ptr == 6'd19) ? in_entry : entries[759:722], (wr_ptr == 6'd18) ? in_entry : entries[721:684], (wr_ptr == 6'd17) ? in_entry : entries[683:646], (wr_ptr == 6'd16) ? in_entry : entries[645:608], (wr_ptr == 6'd15) ? in_entry : entries[607:570], (wr_ptr == 6'd14) ? in_entry : entries[569:532], (wr_ptr == 6'd13) ? in_entry : entries[531:494], (wr_ptr == 6'd12) ? in_entry : entries[493:456], (wr_ptr == 6'd11) ? in_entry : entries[455:418], (wr_ptr == 6'd10) ? in_entry : entries[417:380], (wr_ptr == 6'd9) ? in_entry : entries[379:342], (wr_ptr == 6'd8) ? in_entry : entries[341:304], (wr_ptr == 6'd7) ? in_entry : entries[303:266], (wr_ptr == 6'd6) ? in_entry : entries[265:228], (wr_ptr == 6'd5) ? in_entry : entries[227:190], (wr_ptr == 6'd4) ? in_entry : entries[189:152], (wr_ptr == 6'd3) ? in_entry : entries[151:114], (wr_ptr == 6'd2) ? in_entry : entries[113:76], (wr_ptr == 6'd1) ? in_entry : entries[75:38], (wr_ptr == 6'd0) ? in_entry : entries[37:0]};
         end
     end
 
-    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[1257:1221] : entries[1220:1184]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1183:1147] : entries[1146:1110]) : (rd_ptr[0] ? entries[1109:1073] : entries[1072:1036])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1035:999] : entries[998:962]) : (rd_ptr[0] ? entries[961:925] : entries[924:888]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[887:851] : entries[850:814]) : (rd_ptr[0] ? entries[813:777] : entries[776:740])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[739:703] : entries[702:666]) : (rd_ptr[0] ? entries[665:629] : entries[628:592])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[591:555] : entries[554:518]) : (rd_ptr[0] ? entries[517:481] : entries[480:444])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[443:407] : entries[406:370]) : (rd_ptr[0] ? entries[369:333] : entries[332:296]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[295:259] : entries[258:222]) : (rd_ptr[0] ? entries[221:185] : entries[184:148])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[147:111] : entries[110:74]) : (rd_ptr[0] ? entries[73:37] : entries[36:0])))));
+    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[1291:1254] : entries[1253:1216]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1215:1178] : entries[1177:1140]) : (rd_ptr[0] ? entries[1139:1102] : entries[1101:1064])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1063:1026] : entries[1025:988]) : (rd_ptr[0] ? entries[987:950] : entries[949:912]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[911:874] : entries[873:836]) : (rd_ptr[0] ? entries[835:798] : entries[797:760])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[759:722] : entries[721:684]) : (rd_ptr[0] ? entries[683:646] : entries[645:608])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[607:570] : entries[569:532]) : (rd_ptr[0] ? entries[531:494] : entries[493:456])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[455:418] : entries[417:380]) : (rd_ptr[0] ? entries[379:342] : entries[341:304]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[303:266] : entries[265:228]) : (rd_ptr[0] ? entries[227:190] : entries[189:152])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[151:114] : entries[113:76]) : (rd_ptr[0] ? entries[75:38] : entries[37:0])))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[35:32];
     assign out_last = head[36];
+    assign out_shares = head[37];
 
 endmodule

@@ -69,6 +69,7 @@ module st_18f03e4d_accel (
     logic [1:0]    layer_shape;
     logic [5:0]    layer_glast;
     logic [23:0]   layer_region;
+    logic [4:0]    layer_nsh;
     logic          layer_res;
     logic [1:0]    layer_act;
     logic [15:0]   layer_m;
@@ -115,8 +116,7 @@ module st_18f03e4d_accel (
     logic          loaded_valid;
     logic          loaded_ready;
     logic [1:0]    group_rd_index;
-    logic [31:0]   group_tiles;
-    logic          group_n;
+    logic [33:0]   group_tiles;
     logic          stored_valid;
     logic          stored_ready;
     logic          requantized_valid;
@@ -225,6 +225,7 @@ module st_18f03e4d_accel (
         .layer_shape     (layer_shape),
         .layer_glast     (layer_glast),
         .layer_region    (layer_region),
+        .layer_nsh       (layer_nsh),
         .layer_res       (layer_res),
         .layer_act       (layer_act),
         .layer_m         (layer_m),
@@ -361,6 +362,7 @@ module st_18f03e4d_accel (
         .layer_cscw        (layer_cscw),
         .layer_shape       (layer_shape),
         .layer_region      (layer_region),
+        .layer_nsh         (layer_nsh),
         .layer_res         (layer_res),
         .layer_resident    (layer_resident),
         .seq_phase         (seq_phase),
@@ -381,7 +383,6 @@ module st_18f03e4d_accel (
         .loaded_ready      (loaded_ready),
         .group_rd_index    (group_rd_index),
         .group_tiles       (group_tiles),
-        .group_n           (group_n),
         .stored_valid      (stored_valid),
         .stored_ready      (stored_ready),
         .requantized_valid (requantized_valid),
@@ -445,6 +446,7 @@ module st_18f03e4d_accel (
         .layer_cscw       (layer_cscw),
         .layer_shape      (layer_shape),
         .layer_region     (layer_region),
+        .layer_nsh        (layer_nsh),
         .layer_resident   (layer_resident),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
@@ -456,7 +458,6 @@ module st_18f03e4d_accel (
         .stored_ready     (stored_ready),
         .group_rd_index   (group_rd_index),
         .group_tiles      (group_tiles),
-        .group_n          (group_n),
         .halo_rd_en       (halo_rd_en),
         .halo_rd_addr     (halo_rd_addr),
         .weight_rd_en     (weight_rd_en),

@@ -22,6 +22,9 @@ module st_18f03e4d_compute_control (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [4:0]   layer_nsh,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
@@ -36,9 +39,8 @@ module st_18f03e4d_compute_control (
     input  logic         stored_valid,
     output logic         stored_ready,
     output logic [1:0]   group_rd_index,
-    input  logic [31:0]  group_tiles,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic         group_n,
+    input  logic [33:0]  group_tiles,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic         halo_rd_en,
     output logic [143:0] halo_rd_addr,
@@ -80,6 +82,9 @@ module st_18f03e4d_compute_control (
     logic         cp_issue;
     logic         cp_slot_end;
     logic         cp_tile_end;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic         cp_group_shares;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_a;
     logic [7:0]   cp_b;
     logic [7:0]   cp_ra;
@@ -118,8 +123,34 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_c3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_c3_slot;
+    logic [31:0]  cp_c0_shared_term;
+    logic         cp_c0_shared;
+    logic [31:0]  cp_c1_shared_term;
+    logic         cp_c1_shared;
+    logic [31:0]  cp_c2_shared_term;
+    logic         cp_c2_shared;
+    logic [31:0]  cp_c3_shared_term;
+    logic         cp_c3_shared;
+    logic         cp_b0_0_shared;
+    logic         cp_b0_1_shared;
+    logic         cp_b0_2_shared;
+    logic         cp_b0_3_shared;
+    logic         cp_b1_0_shared;
+    logic         cp_b1_1_shared;
+    logic         cp_b1_2_shared;
+    logic         cp_b1_3_shared;
+    logic         cp_b2_0_shared;
+    logic         cp_b2_1_shared;
+    logic         cp_b2_2_shared;
+    logic         cp_b2_3_shared;
+    logic         cp_b3_0_shared;
+    logic         cp_b3_1_shared;
+    logic         cp_b3_2_shared;
+    logic         cp_b3_3_shared;
     logic [127:0] cp_row_terms;
     logic [127:0] cp_col_terms;
+    logic [127:0] cp_col_alt_terms;
+    logic [15:0]  cp_col_alt_use;
     logic [8:0]   cp_halo_base;
     logic [9:0]   cp_weight_local;
     logic [17:0]  cp_l0_s0_y0;
@@ -215,6 +246,7 @@ module st_18f03e4d_compute_control (
     assign compute_issue = cp_issue;
     assign ev_compute_start = cp_start;
     assign group_rd_index = cp_tile[1:0];
+    assign cp_group_shares = {group_tiles[32]};
     assign cp_a = {4'd0, layer_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
     assign cp_b = {4'd0, layer_s2x ? (cp_kx_eff >> 1) : cp_kx_eff};
     assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
@@ -237,8 +269,34 @@ module st_18f03e4d_compute_control (
     assign cp_c2_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
     assign cp_c3_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_c0_shared_term = 32'd0;
+    assign cp_c0_shared = 1'b0;
+    assign cp_c1_shared_term = 32'd0;
+    assign cp_c1_shared = 1'b0;
+    assign cp_c2_shared_term = 32'd0;
+    assign cp_c2_shared = 1'b0;
+    assign cp_c3_shared_term = 32'd0;
+    assign cp_c3_shared = 1'b0;
+    assign cp_b0_0_shared = cp_c0_shared && 1'b0;
+    assign cp_b0_1_shared = cp_c1_shared && 1'b0;
+    assign cp_b0_2_shared = cp_c2_shared && 1'b0;
+    assign cp_b0_3_shared = cp_c3_shared && 1'b0;
+    assign cp_b1_0_shared = cp_c0_shared && 1'b0;
+    assign cp_b1_1_shared = cp_c1_shared && 1'b0;
+    assign cp_b1_2_shared = cp_c2_shared && 1'b0;
+    assign cp_b1_3_shared = cp_c3_shared && 1'b0;
+    assign cp_b2_0_shared = cp_c0_shared && 1'b0;
+    assign cp_b2_1_shared = cp_c1_shared && 1'b0;
+    assign cp_b2_2_shared = cp_c2_shared && 1'b0;
+    assign cp_b2_3_shared = cp_c3_shared && 1'b0;
+    assign cp_b3_0_shared = cp_c0_shared && 1'b0;
+    assign cp_b3_1_shared = cp_c1_shared && 1'b0;
+    assign cp_b3_2_shared = cp_c2_shared && 1'b0;
+    assign cp_b3_3_shared = cp_c3_shared && 1'b0;
     assign cp_row_terms = {{24'd0, cp_r3_slot} * {8'd0, layer_cscw}, {24'd0, cp_r2_slot} * {8'd0, layer_cscw}, {24'd0, cp_r1_slot} * {8'd0, layer_cscw}, {24'd0, cp_r0_slot} * {8'd0, layer_cscw}};
     assign cp_col_terms = {{24'd0, cp_c3_slot} * {16'd0, layer_cw}, {24'd0, cp_c2_slot} * {16'd0, layer_cw}, {24'd0, cp_c1_slot} * {16'd0, layer_cw}, {24'd0, cp_c0_slot} * {16'd0, layer_cw}};
+    assign cp_col_alt_terms = {cp_c3_shared_term, cp_c2_shared_term, cp_c1_shared_term, cp_c0_shared_term};
+    assign cp_col_alt_use = {cp_b3_3_shared, cp_b3_2_shared, cp_b3_1_shared, cp_b3_0_shared, cp_b2_3_shared, cp_b2_2_shared, cp_b2_1_shared, cp_b2_0_shared, cp_b1_3_shared, cp_b1_2_shared, cp_b1_1_shared, cp_b1_0_shared, cp_b0_3_shared, cp_b0_2_shared, cp_b0_1_shared, cp_b0_0_shared};
     assign halo_rd_en = cp_issue;
     assign cp_halo_base = (layer_resident == 2'd2) ? (cp_tile[1] ? (cp_tile[0] ? 9'd384 : 9'd256) : (cp_tile[0] ? 9'd128 : 9'd0)) : (cp_tile[0] ? 9'd256 : 9'd0);
 
@@ -248,6 +306,8 @@ module st_18f03e4d_compute_control (
             st_18f03e4d_halo_read_addr u_halo_read_addr (
                 .row_term (cp_row_terms[by*32 +: 32]),
                 .col_term (cp_col_terms[bx*32 +: 32]),
+                .col_alt  (cp_col_alt_terms[bx*32 +: 32]),
+                .use_alt  (cp_col_alt_use[by*4 + bx]),
                 .word     (cp_word),
                 .base     (cp_halo_base),
                 .addr     (halo_rd_addr[(by*4 + bx)*9 +: 9])

@@ -43,6 +43,7 @@ module st_18f03e4d_layer_params (
     output logic [1:0]  layer_shape,
     output logic [5:0]  layer_glast,
     output logic [23:0] layer_region,
+    output logic [4:0]  layer_nsh,
     output logic        layer_res,
     output logic [1:0]  layer_act,
     output logic [15:0] layer_m,
@@ -78,6 +79,11 @@ module st_18f03e4d_layer_params (
     logic [7:0]  c_cs;
     logic [7:0]  c_hh_s;
     logic [7:0]  c_rs;
+    logic [7:0]  c_sx;
+    logic [7:0]  c_w_sx;
+    logic [7:0]  c_overlap;
+    logic        c_shares;
+    logic [4:0]  c_nsh;
     logic [17:0] c_ho_s;
     logic [17:0] c_wo_s;
     logic [31:0] c_ntiles;
@@ -105,6 +111,7 @@ module st_18f03e4d_layer_params (
     logic [1:0]  d_shape;
     logic [5:0]  d_glast;
     logic [23:0] d_region;
+    logic [4:0]  d_nsh;
     logic        d_res;
     logic [1:0]  d_act;
     logic [15:0] d_m;
@@ -139,6 +146,11 @@ module st_18f03e4d_layer_params (
     assign c_cs = c_s2x ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
     assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
     assign c_rs = c_s2 ? (((c_hh_s >> 2) + 8'd1) << 1) : ((c_hh_s >> 2) + 8'd1);
+    assign c_sx = c_s2x ? 8'd2 : 8'd1;
+    assign c_w_sx = (c_w_m1 + 8'd1) * c_sx;
+    assign c_overlap = {4'd0, c_kw} - c_sx;
+    assign c_shares = ((({4'd0, c_kw} > c_sx) && (c_overlap <= c_w_sx)) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
+    assign c_nsh = c_shares ? c_overlap[4:0] : 5'd0;
     assign c_ho_s = {2'd0, c_ho} << 0;
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
@@ -298,6 +310,13 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_region = d_region;
+
+    // d_nsh_q
+    always @(posedge clk) begin
+        d_nsh <= c_nsh;
+    end
+
+    assign layer_nsh = d_nsh;
 
     // d_res_q
     always @(posedge clk) begin

@@ -33,6 +33,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [1:0]   layer_shape,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
+    input  logic [4:0]   layer_nsh,
     input  logic         layer_res,
     input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
@@ -52,8 +53,7 @@ module st_18f03e4d_port_sequencer (
     output logic         loaded_valid,
     input  logic         loaded_ready,
     input  logic [1:0]   group_rd_index,
-    output logic [31:0]  group_tiles,
-    output logic         group_n,
+    output logic [33:0]  group_tiles,
     output logic         stored_valid,
     input  logic         stored_ready,
     input  logic         requantized_valid,
@@ -88,6 +88,7 @@ module st_18f03e4d_port_sequencer (
     logic         ld_group_last;
     logic [63:0]  ring_ty;
     logic [63:0]  ring_tx;
+    logic [3:0]   ring_share;
     logic [3:0]   ring_n;
     logic         mem_read_slot;
     logic         xfer_want_store;
@@ -110,8 +111,10 @@ module st_18f03e4d_port_sequencer (
     logic         st_req_valid;
     logic         ldq_accept;
     logic         st_accept;
+    logic         ld_take_shares;
     logic [15:0]  ldq_ty;
     logic [15:0]  ldq_tx;
+    logic         ldq_shares;
     logic         ldq_in_res;
     logic [17:0]  ldq_y;
     logic [17:0]  ldq_x;
@@ -179,6 +182,7 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]  ldq_x_first;
     logic         ldq_w_last;
     logic         ldq_x_last;
     logic         ldq_y_last;
@@ -186,6 +190,8 @@ module st_18f03e4d_port_sequencer (
     logic         ldq_c_last;
     logic         ldq_r_last;
     logic         ldq_last;
+    logic [15:0]  ld_prev_ty;
+    logic [15:0]  ld_prev_tx;
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
@@ -200,9 +206,11 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  ldr_taken_tx;
     logic         ldr_taken_slot;
     logic         ldr_taken_last;
+    logic         ldr_taken_shares;
     logic         ldr_pop;
     logic [15:0]  ldr_ty;
     logic [15:0]  ldr_tx;
+    logic         ldr_shares;
     logic         ldr_in_res;
     logic [17:0]  ldr_y;
     logic [17:0]  ldr_x;
@@ -270,6 +278,7 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldr_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]  ldr_x_first;
     logic         ldr_w_last;
     logic         ldr_x_last;
     logic         ldr_y_last;
@@ -347,6 +356,7 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  st_addr;
     logic [15:0]  pass_o0_mod_b;
     logic [127:0] st_wdata;
+    logic         group_n;
     logic         ev_store_end_r;
     logic         st_last_req;
     logic [1:0]   ld_take_group;
@@ -403,6 +413,7 @@ module st_18f03e4d_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_gi_xo);
+    assign ldq_x_first = (ldq_shares && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
@@ -417,6 +428,7 @@ module st_18f03e4d_port_sequencer (
             ldq_ty <= 16'd0;
             ldq_tx <= 16'd0;
             ldq_in_res <= 1'b0;
+            ldq_shares <= 1'b0;
             ldq_y <= 18'd0;
             ldq_x <= 18'd0;
             ldq_w <= 16'd0;
@@ -428,8 +440,9 @@ module st_18f03e4d_port_sequencer (
                 ldq_ty <= tile_ty;
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo;
+                ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_gi_ylo;
-                ldq_x <= ldq_gi_xlo;
+                ldq_x <= (ld_take_shares && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
                 ldq_w <= 16'd0;
                 ldq_r <= 18'd0;
                 ldq_c <= 18'd0;
@@ -439,7 +452,7 @@ module st_18f03e4d_port_sequencer (
                     if (ldq_w_last) begin
                         ldq_w <= 16'd0;
                         if (ldq_x_last) begin
-                            ldq_x <= ldq_g_xlo;
+                            ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
                                 ldq_r <= 18'd0;
@@ -466,6 +479,16 @@ module st_18f03e4d_port_sequencer (
                     ldq_j <= ldq_j + 16'd1;
                 end
             end
+        end
+    end
+
+    assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+
+    // ld_prev_tile
+    always @(posedge clk) begin
+        if (ld_tile_taken) begin
+            ld_prev_ty <= tile_ty;
+            ld_prev_tx <= tile_tx;
         end
     end
 
@@ -496,6 +519,7 @@ module st_18f03e4d_port_sequencer (
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
     assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_gi_xo);
+    assign ldr_x_first = (ldr_shares && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
@@ -510,6 +534,7 @@ module st_18f03e4d_port_sequencer (
             ldr_ty <= 16'd0;
             ldr_tx <= 16'd0;
             ldr_in_res <= 1'b0;
+            ldr_shares <= 1'b0;
             ldr_y <= 18'd0;
             ldr_x <= 18'd0;
             ldr_w <= 16'd0;
@@ -521,8 +546,9 @@ module st_18f03e4d_port_sequencer (
                 ldr_ty <= ldr_taken_ty;
                 ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo;
+                ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_gi_ylo;
-                ldr_x <= ldr_gi_xlo;
+                ldr_x <= (ldr_taken_shares && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
                 ldr_w <= 16'd0;
                 ldr_r <= 18'd0;
                 ldr_c <= 18'd0;
@@ -532,7 +558,7 @@ module st_18f03e4d_port_sequencer (
                     if (ldr_w_last) begin
                         ldr_w <= 16'd0;
                         if (ldr_x_last) begin
-                            ldr_x <= ldr_g_xlo;
+                            ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
                                 ldr_r <= 18'd0;
@@ -588,20 +614,22 @@ module st_18f03e4d_port_sequencer (
     end
 
     st_18f03e4d_taken_fifo u_taken_fifo (
-        .clk       (clk),
-        .rst       (rst),
-        .clear     (!in_tiles),
-        .in_valid  (ld_tile_taken && !ld_none),
-        .in_ty     (tile_ty),
-        .in_tx     (tile_tx),
-        .in_slot   (ld_take_slot),
-        .in_last   (ld_take_last),
-        .out_valid (ldr_taken_valid),
-        .out_ty    (ldr_taken_ty),
-        .out_tx    (ldr_taken_tx),
-        .out_slot  (ldr_taken_slot),
-        .out_last  (ldr_taken_last),
-        .out_ready (ldr_pop)
+        .clk        (clk),
+        .rst        (rst),
+        .clear      (!in_tiles),
+        .in_valid   (ld_tile_taken && !ld_none),
+        .in_ty      (tile_ty),
+        .in_tx      (tile_tx),
+        .in_slot    (ld_take_slot),
+        .in_last    (ld_take_last),
+        .in_shares  (ld_take_shares),
+        .out_valid  (ldr_taken_valid),
+        .out_ty     (ldr_taken_ty),
+        .out_tx     (ldr_taken_tx),
+        .out_slot   (ldr_taken_slot),
+        .out_last   (ldr_taken_last),
+        .out_shares (ldr_taken_shares),
+        .out_ready  (ldr_pop)
     );
 
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
@@ -678,8 +706,8 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_data[511:384] : out_data[383:256]) : (st_rd_col[0] ? out_data[255:128] : out_data[127:0]);
-    assign group_tiles = {{group_rd_index[1] ? (group_rd_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (group_rd_index[0] ? ring_ty[31:16] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (group_rd_index[0] ? ring_tx[31:16] : ring_tx[15:0])}};
     assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[3] : ring_n[2]) : (group_rd_index[0] ? ring_n[1] : ring_n[0]);
+    assign group_tiles = {{1'b0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[3] : ring_share[2]) : (group_rd_index[0] ? ring_share[1] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (group_rd_index[0] ? ring_ty[31:16] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (group_rd_index[0] ? ring_tx[31:16] : ring_tx[15:0])}};
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
     assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
@@ -690,6 +718,7 @@ module st_18f03e4d_port_sequencer (
         if (ld_tile_taken) begin
             ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[63:48], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[47:32], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[31:16], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[15:0]};
             ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[63:48], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[47:32], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[31:16], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[15:0]};
+            ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
         end
     end
 

@@ -10,11 +10,13 @@ module st_18f03e4d_taken_fifo (
     input  logic [15:0] in_tx,
     input  logic        in_slot,
     input  logic        in_last,
+    input  logic        in_shares,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic        out_slot,
     output logic        out_last,
+    output logic        out_shares,
     input  logic        out_ready
 );
 
@@ -23,9 +25,9 @@ module st_18f03e4d_taken_fifo (
     logic         pop;
     logic [4:0]   wr_ptr;
     logic [4:0]   rd_ptr;
-    logic [611:0] entries;
-    logic [33:0]  in_entry;
-    logic [33:0]  head;
+    logic [629:0] entries;
+    logic [34:0]  in_entry;
+    logic [34:0]  head;
 
     assign push = in_valid && (count != 5'd18);
     assign pop = out_valid && out_ready;
@@ -46,7 +48,7 @@ module st_18f03e4d_taken_fifo (
         end
     end
 
-    assign in_entry = {in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -71,14 +73,15 @@ module st_18f03e4d_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[611:578], (wr_ptr == 5'd16) ? in_entry : entries[577:544], (wr_ptr == 5'd15) ? in_entry : entries[543:510], (wr_ptr == 5'd14) ? in_entry : entries[509:476], (wr_ptr == 5'd13) ? in_entry : entries[475:442], (wr_ptr == 5'd12) ? in_entry : entries[441:408], (wr_ptr == 5'd11) ? in_entry : entries[407:374], (wr_ptr == 5'd10) ? in_entry : entries[373:340], (wr_ptr == 5'd9) ? in_entry : entries[339:306], (wr_ptr == 5'd8) ? in_entry : entries[305:272], (wr_ptr == 5'd7) ? in_entry : entries[271:238], (wr_ptr == 5'd6) ? in_entry : entries[237:204], (wr_ptr == 5'd5) ? in_entry : entries[203:170], (wr_ptr == 5'd4) ? in_entry : entries[169:136], (wr_ptr == 5'd3) ? in_entry : entries[135:102], (wr_ptr == 5'd2) ? in_entry : entries[101:68], (wr_ptr == 5'd1) ? in_entry : entries[67:34], (wr_ptr == 5'd0) ? in_entry : entries[33:0]};
+            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[629:595], (wr_ptr == 5'd16) ? in_entry : entries[594:560], (wr_ptr == 5'd15) ? in_entry : entries[559:525], (wr_ptr == 5'd14) ? in_entry : entries[524:490], (wr_ptr == 5'd13) ? in_entry : entries[489:455], (wr_ptr == 5'd12) ? in_entry : entries[454:420], (wr_ptr == 5'd11) ? in_entry : entries[419:385], (wr_ptr == 5'd10) ? in_entry : entries[384:350], (wr_ptr == 5'd9) ? in_entry : entries[349:315], (wr_ptr == 5'd8) ? in_entry : entries[314:280], (wr_ptr == 5'd7) ? in_entry : entries[279:245], (wr_ptr == 5'd6) ? in_entry : entries[244:210], (wr_ptr == 5'd5) ? in_entry : entries[209:175], (wr_ptr == 5'd4) ? in_entry : entries[174:140], (wr_ptr == 5'd3) ? in_entry : entries[139:105], (wr_ptr == 5'd2) ? in_entry : entries[104:70], (wr_ptr == 5'd1) ? in_entry : entries[69:35], (wr_ptr == 5'd0) ? in_entry : entries[34:0]};
         end
     end
 
-    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[611:578] : entries[577:544]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[543:510] : entries[509:476]) : (rd_ptr[0] ? entries[475:442] : entries[441:408])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[407:374] : entries[373:340]) : (rd_ptr[0] ? entries[339:306] : entries[305:272]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[271:238] : entries[237:204]) : (rd_ptr[0] ? entries[203:170] : entries[169:136])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[135:102] : entries[101:68]) : (rd_ptr[0] ? entries[67:34] : entries[33:0]))));
+    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[629:595] : entries[594:560]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[559:525] : entries[524:490]) : (rd_ptr[0] ? entries[489:455] : entries[454:420])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[419:385] : entries[384:350]) : (rd_ptr[0] ? entries[349:315] : entries[314:280]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[279:245] : entries[244:210]) : (rd_ptr[0] ? entries[209:175] : entries[174:140])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[139:105] : entries[104:70]) : (rd_ptr[0] ? entries[69:35] : entries[34:0]))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[32];
     assign out_last = head[33];
+    assign out_shares = head[34];
 
 endmodule

@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -63,10 +63,13 @@ struct ComputeControl: AcceleratorEngine {
 
         // ---- stage 0: bank addresses and out-of-map flags ----
         // The group being started or computed is group cp_tile: its tiles from the ring (§3.1).
-        let dShape = layer["shape"], levels = ctx.levels, maxQ = ctx.maxSlots
+        let dShape = layer["shape"], levels = ctx.levels
         m.assign(groupRd["index"], cpTile.trunc(2))
-        let gTiles = fields(group["tiles"], width: 2 * cntW)
+        // each slot: {used, shares, row, column}
+        let gTiles = fields(group["tiles"], width: 2 * cntW + 2)
         let gTy = gTiles.map { $0[cntW...(2 * cntW - 1)] }, gTx = gTiles.map { $0[0...(cntW - 1)] }
+        let gUsed = gTiles.map { $0[(2 * cntW + 1)...(2 * cntW + 1)] }
+        let gShares = m.wire("cp_group_shares", cat(gTiles.reversed().map { $0[(2 * cntW)...(2 * cntW)] }))
         let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2x, kxE >> 1, kxE).fit(8))
         let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
         let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
@@ -77,30 +80,69 @@ struct ComputeControl: AcceleratorEngine {
         let half = cpTile[0]
         /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
-        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2).
-        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal, regionScale: Bool) -> Expr {
+        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). Also returns, per shape, the PE's slot row
+        /// (column) p ÷ h and its local row (column) p mod h.
+        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
+                       regionScale: Bool) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
-            var slotTerms: [Expr] = [], carries: [Expr] = []
+            var slotTerms: [Expr] = [], carries: [Expr] = [], slots: [Expr] = [], locals: [Expr] = []
             for l in 0..<levels {
                 let h = n >> l
                 let (ql, ll) = m.udiv("\(name)_l\(l)", p, k(h, 8), qbits: max(l, 1))
                 carries.append(ll.fit(8) + r >= n)
                 slotTerms.append(umul(regionScale ? (ql.fit(8) << l) : ql.fit(8), layer["region"], 32))
+                slots.append(ql); locals.append(ll)
             }
             let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
             let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
             let term = umul(slotRow, stride, 32)
-            return levels == 1 ? term : term + ctx.byShape(dShape, slotTerms)
+            return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }
-        var rowTerm: [Expr] = [], colTerm: [Expr] = []
-        for by in 0..<tH { rowTerm.append(bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: layer["cscw"], regionScale: true)) }
-        for bx in 0..<tW { colTerm.append(bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false)) }
+        var rowTerm: [Expr] = [], colTerm: [Expr] = [], rowSlot: [[Expr]] = [], colSlot: [[Expr]] = [], colLocal: [[Expr]] = []
+        for by in 0..<tH {
+            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: layer["cscw"], regionScale: true)
+            rowTerm.append(b.term); rowSlot.append(b.slot)
+        }
+        for bx in 0..<tW {
+            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false)
+            colTerm.append(b.term); colSlot.append(b.slot); colLocal.append(b.local)
+        }
+        // Halo reuse (§6.2): a PE whose tile shares its first nsh halo columns with the tile in the slot
+        // to its left reads halo column hx < nsh as that tile's column hx + w·SX: the same bank, the
+        // left slot's region (−R) and the column slot of (lx + w + rb) instead of (lx + rb).
+        var altTerm: [Expr] = [], altColumn: [Expr] = []
+        for bx in 0..<tW {
+            var alts: [Expr] = [k(0, 32)], shared: [Expr] = [k(0, 1)]
+            for l in 1..<max(levels, 1) {
+                let w = tW >> l, ql = colSlot[bx][l], ll = colLocal[bx][l]
+                let qq = qb.fit(8) + mux(ll.fit(8) + (w + 0) + rbW >= tW, k(1, 8), k(0, 8))
+                let slotCol = m.wire("cp_c\(bx)_l\(l)_shared_slot", mux(dS2x, (qq << 1) | kxE[0].fit(8), qq))
+                alts.append(umul(slotCol, dCW, 32) + umul(ql.fit(8) - 1, layer["region"], 32))
+                let hx = mux(dS2x, ll.fit(8) << 1, ll.fit(8)) + kxE.fit(8)
+                shared.append(ql != 0 && hx < layer["nsh"].fit(8))
+            }
+            altTerm.append(m.wire("cp_c\(bx)_shared_term", ctx.byShape(dShape, alts)).expr)
+            altColumn.append(m.wire("cp_c\(bx)_shared", ctx.byShape(dShape, shared)).expr)
+        }
+        // per bank: the slot of the PE that reads it shares (group_share), and its column is a shared one
+        var useAlt: [Expr] = []
+        for by in 0..<tH { for bx in 0..<tW {
+            var perLevel: [Expr] = [k(0, 1)]
+            for l in 1..<max(levels, 1) {
+                let slotIndex = m.wire("cp_b\(by)_\(bx)_l\(l)_slot", cat(rowSlot[by][l].fit(l), colSlot[bx][l].fit(l)))
+                perLevel.append((gShares >> slotIndex)[0...0])
+            }
+            useAlt.append(m.wire("cp_b\(by)_\(bx)_shared", altColumn[bx] && ctx.byShape(dShape, perLevel)).expr)
+        } }
         let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
         let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
+        let altTerms = m.wire("cp_col_alt_terms", cat(altTerm.reversed()))
+        let useAlts = m.wire("cp_col_alt_use", cat(useAlt.reversed()))
         m.assign(haloRd["en"], cpIssue)
         m.instanceArray(try haloReadAddress(), name: "halo_read_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
             "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
+            "col_alt": .slice(altTerms, over: "bx"), "use_alt": .slice(useAlts),
             "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", ctx.haloPartBase(resident: layer["resident"], group: cpTile))),
             "addr": .slice(haloRd["addr"]),
         ])
@@ -123,7 +165,7 @@ struct ComputeControl: AcceleratorEngine {
                 let oy = umul(gTy[q], k(h, 18), 18), ox = umul(gTx[q], k(w, 18), 18)
                 let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(18))
                 let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(18))
-                let used = levels == 1 ? k(1, 1) : (k(q, bitsFor(maxQ)) < group["n"])
+                let used = levels == 1 ? k(1, 1) : gUsed[q]
                 rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, dS2, layer["h"])).expr })
                 colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, dS2x, layer["w"])).expr })
             }
@@ -132,7 +174,7 @@ struct ComputeControl: AcceleratorEngine {
                 okByLevel[l].append(rowOk[q][py % h] && colOk[q][px % w])
             } }
         }
-        if levels == 1 { m.allowUnused(group["n"]) }
+        if levels == 1 { m.allowUnused(group["tiles"]); m.allowUnused(gShares) }  // one slot: never used-or-not, never shared
         let peOk = (0..<(tH * tW)).map { i in ctx.byShape(dShape, (0..<levels).map { okByLevel[$0][i] }) }
         // ---- stage-1 control registers: the step channel ----
         let p1Valid = m.reg("p1_valid", width: 1, reset: 0)
@@ -157,14 +199,16 @@ struct ComputeControl: AcceleratorEngine {
     }
 
     /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, from the
-    /// first word of the group's part of the bank (`<prefix>halo_read_addr`, one per bank).
+    /// first word of the group's part of the bank (`<prefix>halo_read_addr`, one per bank); the
+    /// column term of a shared halo column (halo reuse) when `use_alt`.
     func haloReadAddress() throws -> Module {
         let aw = ctx.awI
-        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base + row term + column term + word.") { r in
+        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base + row term + column term (or, for a shared halo column, the left slot's) + word.") { r in
             let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
+            let colAlt = r.input("col_alt", width: 32), useAlt = r.input("use_alt", width: 1)
             let word = r.input("word", width: 32), base = r.input("base", width: aw)
             let addr = r.output("addr", width: aw)
-            let sum = r.wire("sum", rowTerm + colTerm + word + base.fit(32))
+            let sum = r.wire("sum", rowTerm + mux(useAlt, colAlt, colTerm) + word + base.fit(32))
             r.assign(addr, sum.fit(aw))
             r.allowUnused(sum)
         }

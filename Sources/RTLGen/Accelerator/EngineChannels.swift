@@ -62,6 +62,7 @@ struct EngineChannels {
             F("shape", width: w("LAYER0", "shape"), doc: "tile shape s: tiles of (tileH >> s)x(tileW >> s), groups of up to 4^s (§3.1)"),
             F("glast", width: w("LAYER0", "group"), doc: "the last slot of a tile group: tiles per group − 1 (§3.1)"),
             F("region", width: 24, doc: "halo words of one tile per bank RS·CS·CW (§6.2)"),
+            F("nsh", width: w("LAYER0", "K") + 1, doc: "halo columns a tile shares with its left-hand neighbour in the group, KW − SX, or 0 (§6.2, halo reuse)"),
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),
@@ -139,8 +140,8 @@ struct EngineChannels {
     }
     var group: EngineChannel {
         EngineChannel(name: "group", bundle: Bundle([
-            F("tiles", width: 2 * ctx.cntW, count: ctx.maxSlots, doc: "each slot's tile: row (high half), column (low half)"),
-            F("n", width: bitsFor(ctx.maxSlots), doc: "tiles in the group"),
+            F("tiles", width: 2 * ctx.cntW + 2, count: ctx.maxSlots,
+              doc: "each slot: {used, shares, row, column}: whether the group has a tile in the slot, whether that tile reads its first halo columns from the slot to its left (§6.2, halo reuse), its tile row and column"),
         ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
     }
     /// `stored`: an output buffer half was written back (a tile's last store request accepted).

@@ -51,6 +51,13 @@ struct LayerParams: AcceleratorEngine {
         let hhS = m.wire("c_hh_s", mux(s2, (HH - 1) >> 1, HH - 1))
         let rsq = m.udiv("c_rsdiv", hhS, k(tH, 8), qbits: 8).q
         let RS = m.wire("c_rs", mux(s2, (rsq + 1) << 1, rsq + 1))
+        // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
+        // that is in 1…w·SX and a group has several slot columns (shape > 0, more than one tile).
+        let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
+        let wSX = m.wire("c_w_sx", umul(wm1 + 1, sx, 8))
+        let overlap = m.wire("c_overlap", KW.zext(8) - sx)
+        let shares = m.wire("c_shares", KW.zext(8) > sx && overlap <= wSX && shape != 0 && field("LAYER0", "group") != 0)
+        let nsh = m.wire("c_nsh", mux(shares, overlap.fit(K.width + 1), k(0, K.width + 1)))
         let maxTiles = ctx.limits.maxTiles(cfg)
         // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
         let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
@@ -78,6 +85,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
         dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
+        dreg("nsh", nsh)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))

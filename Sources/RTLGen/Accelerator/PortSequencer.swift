@@ -16,7 +16,7 @@ struct PortSequencer: AcceleratorEngine {
 
     struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
-        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom }
+        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom; let initGeom: TileGeom }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
@@ -25,7 +25,7 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
@@ -76,9 +76,18 @@ struct PortSequencer: AcceleratorEngine {
             return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
         }
 
-        /// The load walker: the current element of a tile load (halo words, then residual words).
-        func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, step: Expr) -> Walker {
+        /// The first halo column a tile's load reads: its first in-map column, or, when it shares its
+        /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
+        func firstColumn(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
+            let afterShared = g.x0 + layer["nsh"].fit(18)
+            return mux(shares.expr && afterShared.asSigned > g.xlo.asSigned, afterShared, g.xlo)
+        }
+
+        /// The load walker: the current element of a tile load (halo words, then residual words);
+        /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour.
+        func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, initShares: Expr, step: Expr) -> Walker {
             let ty = m.reg("\(name)_ty", width: cntW, reset: 0), tx = m.reg("\(name)_tx", width: cntW, reset: 0)
+            let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: 18, reset: 0), x = m.reg("\(name)_x", width: 18, reset: 0)
             let w = m.reg("\(name)_w", width: 16, reset: 0)
@@ -86,6 +95,7 @@ struct PortSequencer: AcceleratorEngine {
             let j = m.reg("\(name)_j", width: 16, reset: 0)
             let g = tileGeom("\(name)_g", ty: ty, tx: tx, xShift: ctx.faultHaloColumnShift)
             let gi = tileGeom("\(name)_gi", ty: initTy, tx: initTx, xShift: ctx.faultHaloColumnShift)
+            let xFirst = m.wire("\(name)_x_first", firstColumn(g, shares: shares))
             let wLast = m.wire("\(name)_w_last", w == dCW - 1)
             let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
             let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
@@ -97,14 +107,14 @@ struct PortSequencer: AcceleratorEngine {
             m.clocked("\(name)_walk") { p in
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
-                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo)
-                    p.assign(y, gi.ylo); p.assign(x, gi.xlo); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo); p.assign(shares, initShares)
+                    p.assign(y, gi.ylo); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
                             p.assign(w, 0)
                             p.when(xLast) {
-                                p.assign(x, g.xlo)
+                                p.assign(x, xFirst)
                                 p.when(yLast) {
                                     p.assign(inRes, 1); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                                 }.otherwise { p.assign(y, y + 1) }
@@ -118,7 +128,7 @@ struct PortSequencer: AcceleratorEngine {
                     }
                 }
             }
-            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g)
+            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g, initGeom: gi)
         }
 
         // ---- transfer order ----
@@ -142,6 +152,8 @@ struct PortSequencer: AcceleratorEngine {
         let ringTyR = m.reg("ring_ty", width: 4 * maxQ * cntW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * cntW)
         let ringTy = fields(ringTyR, width: cntW), ringTx = fields(ringTxR, width: cntW)
         let nW = bitsFor(maxQ)
+        let ringShareR = m.reg("ring_share", width: 4 * maxQ)
+        let ringShare = fields(ringShareR, width: 1)
         let ringNR = m.reg("ring_n", width: 4 * nW, reset: 0)
         let ringN = fields(ringNR, width: nW)
         let readSlot = m.wire("mem_read_slot")
@@ -181,7 +193,18 @@ struct PortSequencer: AcceleratorEngine {
         let storeAccept = m.wire("st_accept", storeValid && req["ready"])
 
         // ---- load request walker ----
-        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, step: loadAccept.expr)
+        // Halo reuse (§6.2): the tile taken shares its first nsh halo columns with the tile taken just
+        // before it when that is its left-hand neighbour (same row, tx − 1) in the slot to its left,
+        // and it keeps a column of its own (x0 + nsh < the halo's end in the map).
+        let takeShares = m.wire("ld_take_shares")
+        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr, step: loadAccept.expr)
+        let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
+        let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
+        let ownColumn = (lq.initGeom.x0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.xhi.asSigned
+        m.assign(takeShares, layer["nsh"] != 0 && !grantLoad && slotColumn && tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
+        m.clocked("ld_prev_tile", resetless: true) { p in
+            p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]) }
+        }
         let ldOy = ctx.tileOrigin(dShape, lq.ty, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx, tile: tW, 32)
         let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(ldOy + lq.r.fit(32), dWo, 32)
             + ldOx + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
@@ -198,9 +221,9 @@ struct PortSequencer: AcceleratorEngine {
         let rspLastW = m.wire("ldr_rsp_last_w")
         let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
         let takenTx = m.wire("ldr_taken_tx", width: cntW), takenSlot = m.wire("ldr_taken_slot", width: sb)
-        let takenLast = m.wire("ldr_taken_last")
+        let takenLast = m.wire("ldr_taken_last"), takenShares = m.wire("ldr_taken_shares")
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, step: beat.expr)
+        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, initShares: takenShares.expr, step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         m.assign(rspLastW, beat && lr.last)
         let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone)
@@ -213,13 +236,15 @@ struct PortSequencer: AcceleratorEngine {
         }
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
             try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
-                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile")], depth: cfg.maxOutstandingReads + 2)
+                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
+                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (§6.2)")], depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
             "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && !noneLoad, "in_ty": tile["ty"], "in_tx": tile["tx"],
-            "in_slot": takeSlot, "in_last": takeLast,
-            "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast, "out_ready": pop,
+            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares,
+            "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
+            "out_shares": takenShares, "out_ready": pop,
         ])
         // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
         // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
@@ -291,8 +316,9 @@ struct PortSequencer: AcceleratorEngine {
         // ---- the groups' tiles, for the compute engine ----
         // slot kk of every group: entries e·maxSlots + kk; the group's entry selected
         let slotOf = { (ring: [Expr], kk: Int) -> Expr in select(groupRd["index"], (0..<4).map { ring[$0 * maxQ + kk] }) }
-        m.assign(group["tiles"], cat((0..<maxQ).reversed().map { cat(slotOf(ringTy, $0), slotOf(ringTx, $0)) }))
-        m.assign(group["n"], select(groupRd["index"], ringN))
+        let groupN = m.wire("group_n", select(groupRd["index"], ringN))
+        m.assign(group["tiles"], cat((0..<maxQ).reversed().map { kk in
+            cat(k(kk, nW) < groupN, slotOf(ringShare, kk), slotOf(ringTy, kk), slotOf(ringTx, kk)) }))
 
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
@@ -305,6 +331,7 @@ struct PortSequencer: AcceleratorEngine {
                 // ring entry (group, slot) takes the tile
                 p.assign(ringTyR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["ty"], ringTy[e]) }))
                 p.assign(ringTxR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["tx"], ringTx[e]) }))
+                p.assign(ringShareR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeShares, ringShare[e]) }))
             }
         }
         m.clocked("xfer_seq") { p in
