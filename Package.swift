@@ -27,7 +27,9 @@ let package = Package(
         .target(
             name: "SparseCNN",
             dependencies: ["CLibPNG", "CConvKernels"],
-            resources: [.copy("Resources/camera.png"), .copy("Resources/LICENSE-camera.md")]
+            resources: [.copy("Resources/camera.png"), .copy("Resources/LICENSE-camera.md"),
+                        // trained weights, the default of the networks named like their folders (docs/training.md)
+                        .copy("Resources/Weights")]
         ),
         .target(name: "AcceleratorSpec", dependencies: ["SparseCNN"]),
         .target(name: "TileModel", dependencies: ["AcceleratorSpec"]),

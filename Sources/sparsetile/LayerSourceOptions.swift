@@ -26,7 +26,7 @@ struct LayerSourceOptions: ParsableArguments {
     var mode: MaskMode = .pixel
     @Option(name: .customLong("mask-dir"), help: "Directory of <layer>.pixel.npy and/or <layer>.tile.npy masks, e.g. from `sparsetile masks`; a tile mask made for other tiles is reduced again from the pixel mask.")
     var maskDir: String?
-    @Option(name: .long, help: "Directory of .npy weights for --network (default: seeded He init).")
+    @Option(name: .long, help: ArgumentHelp(weightsHelp))
     var weights: String?
     @Option(name: .long, help: "Seed of the synthetic tensors and masks, and of the --mem-profile draws.")
     var seed: UInt64 = 1
@@ -105,3 +105,6 @@ struct LayerSourceOptions: ParsableArguments {
                             weights: weights, seed: seed, config: cfg).jobs
     }
 }
+
+/// The help of every `--weights` option (one text: the rule is `NetworkParameters.resolve`'s).
+let weightsHelp = "Directory of .npy weights (<layer>.weight.npy, .bias.npy, .prelu.npy). Default: the network's bundled trained weights where it has some (srresnet-8x32-skip, docs/training.md), else seeded He init (figures then compare masks, not reconstructions)."

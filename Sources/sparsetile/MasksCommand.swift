@@ -74,7 +74,7 @@ struct MasksCommand: ParsableCommand {
     @Option(help: "Tile reduction: max (any active pixel) or avg:T (active fraction > T).")
     var reduce: String = "max"
 
-    @Option(help: "Directory of .npy weights (<layer>.weight.npy, .bias.npy, .prelu.npy). Default: seeded He init.")
+    @Option(help: ArgumentHelp(weightsHelp))
     var weights: String?
 
     @Option(help: "Seed of the He-initialised weights.")

@@ -76,7 +76,7 @@ struct NetworkWorkload {
             }
         }
         guard runNetwork else { return }
-        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
+        let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         quantized = q; self.input = input
         jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks), channelMasks: channelMasks, config: cfg,

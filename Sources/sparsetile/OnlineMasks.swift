@@ -74,7 +74,7 @@ struct OnlineMasksRun {
             var quality = "-"
             if !skipQuality {
                 if quantized == nil {
-                    let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
+                    let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
                     quantized = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)  // calibrated on the first frame
                 }
                 let q = quantized!

@@ -24,7 +24,7 @@ struct QualityCommand: ParsableCommand {
     var densities: String = "0.1,0.2,0.3,0.5,0.7"
     @Option(help: MaskMode.help)
     var mode: MaskMode = .pixel
-    @Option(help: "Directory of .npy weights (default: seeded He init; the figures then compare masks, not reconstructions).")
+    @Option(help: ArgumentHelp(weightsHelp))
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 0
@@ -52,7 +52,7 @@ struct QualityCommand: ParsableCommand {
         let cfg = try hardware.resolve()
         let net = try Network.named(network)
         let img = try Image.load(path: image ?? Image.bundledDefaultPath)
-        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
+        let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
         let start = Date()
         let r: QualitySweep.Result
         do {

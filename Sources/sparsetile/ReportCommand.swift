@@ -36,7 +36,7 @@ struct ReportCommand: ParsableCommand {
     var qualityJSON: String?
     @Option(help: "Layers simulated at a time (default: the machine's cores).")
     var jobs: Int = ParallelWork.defaultJobs
-    @Option(help: "Directory of .npy weights (default: seeded He init).")
+    @Option(help: ArgumentHelp(weightsHelp))
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 1

@@ -117,6 +117,22 @@ public struct NetworkParameters: Equatable, Sendable {
         return p
     }
 
+    /// The parameters a command runs `network` with: those in `directory` (`--weights`) when given,
+    /// else the trained weights bundled for a network of that name (`bundledWeightsDirectory`), else
+    /// `heInit(network, seed:)`.
+    public static func resolve(_ network: Network, directory: String?, seed: UInt64) throws -> NetworkParameters {
+        if let d = directory ?? bundledWeightsDirectory(network.name) { return try load(network, directory: d) }
+        return heInit(network, seed: seed)
+    }
+
+    /// The directory of the trained weights that ship with SparseTile for the network named `name`
+    /// (Resources/Weights/<name>, docs/training.md), if there are any.
+    public static func bundledWeightsDirectory(_ name: String) -> String? {
+        guard let root = Bundle.module.resourceURL?.appendingPathComponent("Weights").appendingPathComponent(name) else { return nil }
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir) && isDir.boolValue ? root.path : nil
+    }
+
     /// Loads every parameter of `network` from `directory` (names above). A missing file, a
     /// dtype other than float32 or a wrong shape is an error naming the file.
     public static func load(_ network: Network, directory: String) throws -> NetworkParameters {
