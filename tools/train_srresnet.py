@@ -50,10 +50,11 @@ def load_images(names):
 
 
 class SRResNet(nn.Module):
-    def __init__(self, blocks, channels, skip=False):
+    def __init__(self, blocks, channels, skip=False, skip_mode="nearest"):
         super().__init__()
         c = channels
-        self.skip = skip  # srresnet-BxC-skip: the x4 nearest upsampled input is the tail's residual
+        self.skip = skip  # srresnet-BxC-skip: the x4 upsampled input is the tail's residual
+        self.skip_mode = skip_mode  # nearest, or bilinear (half-pixel centres: srresnet-BxC-skip-bilinear)
         self.head = nn.Conv2d(3, c, 9, padding=4)
         self.head_act = nn.PReLU(1, 0.25)
         self.body = nn.ModuleList()
@@ -75,7 +76,11 @@ class SRResNet(nn.Module):
         for u in self.up:
             y = F.pixel_shuffle(u["act"](u["conv"](y)), 2)
         out = self.tail(y)
-        return out + F.interpolate(x, scale_factor=4, mode="nearest") if self.skip else out
+        if not self.skip:
+            return out
+        if self.skip_mode == "bilinear":
+            return out + F.interpolate(x, scale_factor=4, mode="bilinear", align_corners=False)
+        return out + F.interpolate(x, scale_factor=4, mode="nearest")
 
     def export(self, directory):
         """One .npy per parameter, named as Builders.swift names the layers (PyTorch layouts)."""
@@ -135,6 +140,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--skip", action="store_true",
                     help="add the x4 nearest upsampled input to the output (the network srresnet-BxC-skip)")
+    ap.add_argument("--skip-mode", choices=["nearest", "bilinear"], default="nearest",
+                    help="the skip path's upsampling: bilinear makes the network srresnet-BxC-skip-bilinear")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -144,7 +151,7 @@ def main():
     test = load_images(EVALUATION)
     print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
     names = sorted(train)
-    model = SRResNet(args.blocks, args.channels, skip=args.skip)
+    model = SRResNet(args.blocks, args.channels, skip=args.skip, skip_mode=args.skip_mode)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     hp = args.patch * 4
     start = time.time()
@@ -175,8 +182,9 @@ def main():
     elapsed = time.time() - start
     model.export(args.out)
     scores = evaluate(model, test)
-    network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "")
-    record = {"network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+    network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "") \
+        + ("-bilinear" if args.skip and args.skip_mode == "bilinear" else "")
+    record = {"network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
               "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)
