@@ -1,0 +1,33 @@
+import Foundation
+
+/// A network as `--network` names it, with the weights its file carries: the one place that
+/// tells the kinds apart (built-in names, `.json` graphs, `.onnx` models).
+public struct NetworkSource: Sendable {
+    public var network: Network
+    /// The weights inside the network's file (an ONNX model's initializers); nil for built-in
+    /// networks and JSON graphs, which take `--weights` or the seeded He init.
+    public var embeddedParameters: NetworkParameters?
+
+    /// `resnet18`, `srresnet`, `srresnet-<blocks>x<channels>[-skip]`, a `.json` network file or an
+    /// `.onnx` model (docs/network-schema.md, docs/onnx.md).
+    public init(_ spec: String) throws {
+        if Self.isONNX(spec) {
+            let model = try ONNXModel.load(path: spec)
+            network = model.network
+            embeddedParameters = model.parameters
+        } else {
+            network = try Network.named(spec)
+            embeddedParameters = nil
+        }
+    }
+
+    /// True when `spec` names an ONNX model (by its extension).
+    public static func isONNX(_ spec: String) -> Bool { spec.lowercased().hasSuffix(".onnx") }
+
+    /// The weights a run uses: the `.npy` files of `weightsDirectory` when given, else the file's
+    /// own weights, else the seeded He init (`NetworkParameters.heInit`).
+    public func parameters(weightsDirectory: String?, seed: UInt64) throws -> NetworkParameters {
+        if let d = weightsDirectory { return try NetworkParameters.load(network, directory: d) }
+        return embeddedParameters ?? NetworkParameters.heInit(network, seed: seed)
+    }
+}
