@@ -26,7 +26,7 @@ struct MasksCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "resnet18, srresnet, or a network .json file (schema: docs/network-schema.md).")
+    @Option(help: "resnet18, srresnet, a network .json file (schema: docs/network-schema.md) or an .onnx model (docs/onnx.md).")
     var network: String
 
     @Option(help: "Input image (PNG, PPM/PGM or .npy). Default: the bundled camera.png.")

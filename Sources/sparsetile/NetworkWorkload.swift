@@ -33,7 +33,8 @@ struct NetworkWorkload {
     ///   - runNetwork: run the int8 network to get real tensors and golden outputs (false: masks only).
     init(network spec: String, image imagePath: String?, size: ImageSize?, density: Double, mode: MaskMode = .pixel, maskDir: String?,
          weights: String?, seed: UInt64, config cfg: HardwareConfig, runNetwork: Bool = true) throws {
-        let net = try Network.named(spec)
+        let source = try NetworkSource(spec)
+        let net = source.network
         networkName = net.name
         var img = try Image.load(path: imagePath ?? Image.bundledDefaultPath)
         let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
@@ -76,7 +77,7 @@ struct NetworkWorkload {
             }
         }
         guard runNetwork else { return }
-        let params = try weights.map { try NetworkParameters.load(net, directory: $0) } ?? NetworkParameters.heInit(net, seed: seed)
+        let params = try source.parameters(weightsDirectory: weights, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         quantized = q; self.input = input
         jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks), channelMasks: channelMasks, config: cfg,

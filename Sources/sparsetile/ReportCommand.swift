@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
           sparsetile report --network srresnet --input-size 64x64 --density 0.3 --html out/report.html --csv out/layers.csv
         """)
 
-    @Option(help: "resnet18, srresnet or a network .json file.")
+    @Option(help: "resnet18, srresnet, a network .json file or an .onnx model.")
     var network: String
     @Option(help: "Input image (PNG, PPM/PGM or .npy). Default: the bundled camera.png.")
     var image: String?

@@ -272,7 +272,8 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
 public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> Void = { _ in }) throws -> MaskRunSummary {
     let fm = FileManager.default
     // Network.
-    let network = try Network.named(options.network)
+    let source = try NetworkSource(options.network)
+    let network = source.network
     // Image.
     let imagePath = options.imagePath ?? Image.bundledDefaultPath
     guard fm.fileExists(atPath: imagePath) else {
@@ -329,8 +330,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     var channelMasks: [String: ChannelMask] = [:]
     var floatStats: FloatRunResult?
     let needsParams = !options.skipQuality || options.channelDensity != nil
-    let params = needsParams ? try options.weightsDirectory.map { try NetworkParameters.load(network, directory: $0) }
-        ?? NetworkParameters.heInit(network, seed: options.seed) : nil
+    let params = needsParams ? try source.parameters(weightsDirectory: options.weightsDirectory, seed: options.seed) : nil
     if let f = options.channelDensity {
         guard f >= 0, f <= 1 else { throw SparseCNNError.invalidArgument("channel density \(f) must be in [0, 1]") }
         progress("float run: channel activity outside each layer's tiles")
