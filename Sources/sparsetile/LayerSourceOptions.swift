@@ -101,7 +101,11 @@ struct LayerSourceOptions: ParsableArguments {
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the
     /// recorded output as the golden result.
     func networkJobs(_ spec: String, config cfg: HardwareConfig, size: ImageSize?) throws -> [JobEntry] {
-        try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
-                            weights: weights, seed: seed, config: cfg).jobs
+        let w = try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
+                                    weights: weights, seed: seed, config: cfg)
+        // (the per-layer table below has the accelerator's layers only)
+        let host = w.plan.hostLayers
+        if !host.isEmpty { print("host ops (run by SparseCNN, not the accelerator): " + host.map { "\($0.layer.name) (\($0.layer.op.kind))" }.joined(separator: ", ")) }
+        return w.jobs
     }
 }

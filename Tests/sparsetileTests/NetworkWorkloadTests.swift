@@ -102,6 +102,9 @@ struct ONNXNetworkTests {
         for name in ["resnet-tiny", "sr-tiny"] {
             let r = try runSparsetile(["simulate", "--network", "\(Self.fixtures)/\(name).onnx", "--input-size", "16x16", "--density", "0.5"])
             expectExit(r, .success, "outputs: all", "equal SparseCNN's int8 outputs bit for bit")
+            if name == "resnet-tiny" {
+                #expect(r.output.contains("host ops (run by SparseCNN, not the accelerator): maxpool.MaxPool (maxpool), avgpool.GlobalAveragePool (gap), fc (fc)"), "\(r.output)")
+            }
         }
     }
 

@@ -324,6 +324,11 @@ public struct NetworkPlan: Hashable, Sendable {
         }
     }
 
+    /// The layers SparseCNN runs on the host, every one but the convs (the accelerator's), in order.
+    public var hostLayers: [Step] {
+        steps.filter { if case .conv = $0.layer.op { return false } else { return true } }
+    }
+
     /// Dense MACs of all conv and fc layers.
     public var totalDenseMACs: Int {
         convLayers.reduce(0) { $0 + $1.denseMACs } + steps.reduce(0) { acc, step in
