@@ -12,6 +12,9 @@ Two tiny models, each with seeded weights and non-trivial batch-norm statistics:
   shortcut (1x1/2 conv + BN), global average pool, flatten, fc. Exported with PyTorch's TorchScript
   exporter without constant folding, so the BatchNormalization nodes stay in the graph (the
   importer folds them).
+- host-tiny: the host ops of mobile detectors such as PP-OCR's (docs/onnx.md, "Host ops"): HardSwish
+  (as the op and written out), depthwise convs + BN, squeeze-and-excitation (HardSigmoid, Mul by a
+  vector), ReLU6 and an affine map, a 2x2/2 ConvTranspose + BN, Concat, Sigmoid. TorchScript exporter.
 - sr-tiny: 5x5 head + PReLU, a residual block, the global skip, conv + PixelShuffle (DepthToSpace)
   + PReLU, tail conv plus the 2x nearest-upsampled input (Resize). Exported with PyTorch's dynamo
   exporter, the other graph style.
@@ -20,7 +23,7 @@ For each model NAME it writes:
   NAME.onnx             the model (input [1, 3, 32, 32])
   NAME.input.npy        the fixed input, float32 [32, 32, 3] (HWC, SparseTile's layout), in [0, 1)
   NAME.expected.npy     onnxruntime's float output: [H, W, C] for a map, [N] for a vector
-  NAME.json             the same network written directly in SparseTile's JSON schema
+  NAME.json             the same network written directly in SparseTile's JSON schema (not host-tiny)
   NAME.weights/         its weights in the --weights layout, batch norm folded here in float32
                         with the importer's formula and operation order, s = gamma / sqrt(var + eps),
                         w' = w * s, b' = (b - mean) * s + beta, so that both int8 paths get the
@@ -93,6 +96,34 @@ class SRTiny(nn.Module):
         y = self.body_conv2(self.body_act(self.body_conv1(h))) + h
         y = self.up_act(self.shuffle(self.up(y)))
         return self.tail(y) + F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class HostTiny(nn.Module):
+    """The host ops of mobile detectors (PP-OCR's PP-LCNet backbone, DB head) around accelerator convs."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, 2, 1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(8)
+        self.dw = nn.Conv2d(8, 8, 3, 1, 1, groups=8, bias=False)
+        self.dw_bn = nn.BatchNorm2d(8)
+        self.se1 = nn.Conv2d(8, 2, 1)
+        self.se2 = nn.Conv2d(2, 8, 1)
+        self.pw = nn.Conv2d(8, 8, 1)
+        self.dw2 = nn.Conv2d(8, 8, 5, 2, 2, groups=8)
+        self.up = nn.ConvTranspose2d(8, 4, 2, 2)
+        self.up_bn = nn.BatchNorm2d(4)
+        self.head = nn.Conv2d(12, 1, 3, 1, 1)
+
+    def forward(self, x):
+        y = F.hardswish(self.stem_bn(self.stem(x)))                # HardSwish
+        z = self.dw_bn(self.dw(y))                                 # depthwise conv + BN
+        z = z * torch.clamp(z + 3, 0, 6) / 6                       # hard swish written out (Add, Clip, Mul, Div)
+        se = F.hardsigmoid(self.se2(F.relu(self.se1(F.adaptive_avg_pool2d(z, 1)))))
+        z = z * se                                                 # squeeze-and-excitation: Mul by a vector
+        p = F.relu6(self.pw(z)) * 0.5 + 0.1                        # Clip, then an affine map (Mul, Add)
+        u = F.relu(self.up_bn(self.up(self.dw2(p))))               # depthwise 5x5/2, ConvTranspose 2x2/2 + BN
+        return torch.sigmoid(self.head(torch.cat([p, u], 1)))      # Concat, Sigmoid
 
 
 def randomize_batch_norm(model, gen):
@@ -188,6 +219,8 @@ def make(out, name, model, direct, exporter):
           sorted({n.op_type for n in onnx.load(path).graph.node}))
     save(out, f"{name}.input.npy", x.numpy()[0].transpose(1, 2, 0))
     save(out, f"{name}.expected.npy", y[0].transpose(1, 2, 0) if y.ndim == 4 else y[0])
+    if direct is None:
+        return
     wdir = os.path.join(out, f"{name}.weights")
     shutil.rmtree(wdir, ignore_errors=True)
     os.makedirs(wdir)
@@ -212,6 +245,11 @@ def main():
         sr.body_act.weight.fill_(0.1)
         sr.up_act.weight.fill_(0.3)
     make(out, "sr-tiny", sr, sr_direct, "dynamo")
+    torch.manual_seed(2)
+    host = HostTiny()
+    randomize_batch_norm(host, gen)
+    # (host ops are not in the JSON schema: no direct network; its accelerator convs are checked by simulate)
+    make(out, "host-tiny", host, None, "torchscript")
 
 
 if __name__ == "__main__":

@@ -126,10 +126,10 @@ struct ONNXNetworkTests {
         defer { s.remove() }
         var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/sr-tiny.onnx")))
         let i = try #require(model.graph.node.firstIndex { $0.opType == "PRelu" })
-        model.graph.node[i].opType = "Sigmoid"
-        let path = try s.write("sigmoid.onnx", try model.serializedData())
+        model.graph.node[i].opType = "LSTM"
+        let path = try s.write("lstm.onnx", try model.serializedData())
         let r = try runSparsetile(["simulate", "--network", path, "--input-size", "16x16"])
-        expectExit(r, .badInput, "node '\(model.graph.node[i].name)' (Sigmoid): unsupported op 'Sigmoid'")
+        expectExit(r, .badInput, "node '\(model.graph.node[i].name)' (LSTM): unsupported op 'LSTM'")
         let junk = try s.write("junk.onnx", "not a model")
         expectExit(try runSparsetile(["cosim", "--network", junk]), .badInput, "\(junk): not an ONNX model")
     }

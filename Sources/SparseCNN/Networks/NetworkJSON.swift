@@ -126,6 +126,7 @@ extension Network {
             case .fullyConnected(let n): l["out"] = n
             case .pixelShuffle(let f), .upsample(let f): l["factor"] = f
             case .globalAvgPool, .relu, .prelu, .add: break
+            case .host(let h): l["host"] = "\(h)"   // (imported host ops are not in the schema: written for reading, not read back)
             }
             return l
         }

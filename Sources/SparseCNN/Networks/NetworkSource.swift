@@ -27,7 +27,11 @@ public struct NetworkSource: Sendable {
     /// The weights a run uses: the `.npy` files of `weightsDirectory` when given, else the file's
     /// own weights, else the seeded He init (`NetworkParameters.heInit`).
     public func parameters(weightsDirectory: String?, seed: UInt64) throws -> NetworkParameters {
-        if let d = weightsDirectory { return try NetworkParameters.load(network, directory: d) }
+        if let d = weightsDirectory {
+            var p = try NetworkParameters.load(network, directory: d)
+            p.hosts = embeddedParameters?.hosts ?? [:]   // (host convs have no .npy files: the model's stay)
+            return p
+        }
         return embeddedParameters ?? NetworkParameters.heInit(network, seed: seed)
     }
 }

@@ -75,6 +75,8 @@ public struct QuantizedNetwork: Sendable {
     /// Standalone PReLU layers' slopes as `slope / 256`.
     public var preluSlopes: [String: Int16]
     public var fcs: [String: FCParameters]
+    /// Weights of host convs (they run in float on the dequantized input).
+    public var hosts: [String: HostWeights] = [:]
 
     /// Calibrates on `calibrationInput` (one image): runs the float network, takes each
     /// activation's max |value|, then quantizes weights and biases.
@@ -144,12 +146,16 @@ public struct QuantizedNetwork: Sendable {
             case .fullyConnected:
                 guard let p = parameters.fcs[n] else { throw SparseCNNError.invalidArgument("no weights for fc layer '\(n)'") }
                 fcs[n] = p
+            case .host(let h) where h.hasWeights:
+                guard let p = parameters.hosts[n] else { throw SparseCNNError.invalidArgument("no weights for host layer '\(n)'") }
+                hosts[n] = p
             default: break
             }
         }
         self.convs = convs
         self.preluSlopes = prelus
         self.fcs = fcs
+        self.hosts = parameters.hosts
     }
 
     static func quantizeSlope(_ s: Float) -> Int16 { Int16(clamping: Int((s * 256).rounded())) }
@@ -220,6 +226,14 @@ public struct QuantizedNetwork: Sendable {
                 let r = residual!
                 for j in t.scalars.indices { t.scalars[j] = Int8(clamping: Int16(t.scalars[j]) + Int16(r.scalars[j])) }
                 out = .map(t, scale: sOut)
+            case (.host(let h), _):
+                // in float on the dequantized inputs, quantized at the layer's own scale
+                func real(_ v: QuantizedValue) -> FloatValue { v.floatMap.map { .map($0) } ?? { if case .vector(let f) = v { return .vector(f) }; fatalError() }() }
+                let y = try h.run(real(x), extras: h.extraInputs.map { real(values[$0]!) }, weights: hosts[name])
+                switch y {
+                case .map(let t): out = .map(Self.quantize(t, scale: sOut), scale: sOut)
+                case .vector(let v): out = .vector(v)
+                }
             default: throw SparseCNNError.invalidArgument("layer '\(name)': op '\(step.layer.op.kind)' cannot read this input")
             }
             values[name] = out

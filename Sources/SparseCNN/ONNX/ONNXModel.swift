@@ -87,15 +87,21 @@ struct ONNXGraphImporter {
 
     /// The ops the importer knows (the error for any other lists them).
     static let supportedOps = [
-        "Add", "AveragePool", "BatchNormalization", "Constant", "Conv", "DepthToSpace", "Dropout", "Flatten", "Gemm",
-        "GlobalAveragePool", "Identity", "LeakyRelu", "MatMul", "MaxPool", "PRelu", "ReduceMean", "Relu", "Reshape",
-        "Resize", "Squeeze", "Sum", "Transpose", "Unsqueeze", "Upsample",
+        "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "ConvTranspose", "DepthToSpace",
+        "Div", "Dropout", "Flatten", "Gemm", "GlobalAveragePool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu",
+        "MatMul", "MaxPool", "Mul", "PRelu", "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Squeeze", "Sub", "Sum",
+        "Transpose", "Unsqueeze", "Upsample",
     ]
 
     func fail(_ why: String) -> SparseCNNError { .malformedFile(path: source, reason: why) }
 
     mutating func run(name: String) throws -> (Network, NetworkParameters) {
-        for t in graph.initializer { constants[t.name] = try ONNXConstant(t, what: "initializer '\(t.name)'") }
+        for t in graph.initializer {
+            do { constants[t.name] = try ONNXConstant(t, what: "initializer '\(t.name)'") } catch let e as SparseCNNError {
+                if case .invalidArgument(let m) = e { throw fail(m) }
+                throw e
+            }
+        }
         guard graph.output.count == 1 else {
             throw fail("the graph has \(graph.output.count) outputs; SparseTile runs networks with one output")
         }

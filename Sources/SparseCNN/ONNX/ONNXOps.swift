@@ -16,6 +16,14 @@ extension ONNXGraphImporter {
             try allow(a, ["ratio", "seed"])
             try onlyFirstOutputUsed(node)
             try alias(node.output[0], of: input(node, 0))
+        case "Cast":
+            // of constants only (exporters cast Clip's bounds): values stay as they are
+            try allow(a, ["to", "saturate"])
+            let c = try constantInput(node, 0)
+            let to = a.int("to") ?? 0
+            let float: Set<Int> = [1, 10, 11]   // float, float16, double
+            constants[node.output[0]] = float.contains(to) ? ONNXConstant(dims: c.dims, floats: c.floats)
+                : ONNXConstant(dims: c.dims, ints: c.floats.map { Int(exactly: $0.rounded(.towardZero)) ?? 0 })
         case "Conv": try conv(node, a)
         case "BatchNormalization": try batchNorm(node, a)
         case "Relu": try allow(a, []); try activation(node, .relu, slope: nil)
@@ -31,6 +39,15 @@ extension ONNXGraphImporter {
             try allow(a, ["alpha"])
             try activation(node, .prelu, slope: a.float("alpha") ?? 0.01)
         case "Add", "Sum": try add(node, a)
+        case "Sub", "Mul", "Div": try arithmetic(node, a)
+        case "Clip": try clip(node, a)
+        case "HardSwish": try allow(a, []); try hostElementwise(node, .hardSwish)
+        case "HardSigmoid":
+            try allow(a, ["alpha", "beta"])
+            try hostElementwise(node, .hardSigmoid(alpha: a.float("alpha") ?? 0.2, beta: a.float("beta") ?? 0.5))
+        case "Sigmoid": try allow(a, []); try hostElementwise(node, .sigmoid)
+        case "Concat": try concat(node, a)
+        case "ConvTranspose": try convTranspose(node, a)
         case "MaxPool", "AveragePool": try pool(node, a)
         case "GlobalAveragePool":
             try allow(a, [])
@@ -127,11 +144,65 @@ extension ONNXGraphImporter {
     }
 
     /// The conv layer whose output tensor `t` is, when `t` has no other reader (so the conv's output
-    /// stage can take this node), at a stage no later than `latest`.
-    func fusableConv(_ t: String, upTo latest: ConvStage) -> String? {
+    /// stage can take this node), at a stage no later than `latest`. With `hostConvs`, also a
+    /// depthwise or transposed conv (they take batch norm and constant scales and biases only).
+    func fusableConv(_ t: String, upTo latest: ConvStage, hostConvs: Bool = false) -> String? {
         guard case .map(let l, _)? = values[t], let stage = convStage[l], stage <= latest,
               let root = rootTensor[l], uses[root] == 1 else { return nil }
-        return l
+        if case .conv = layers[layerIndex(l)].op { return l }
+        return hostConvs ? l : nil
+    }
+
+    /// The host layer whose output `t` is when nothing else reads it and `op` can absorb what
+    /// follows (e.g. an affine map after an affine map).
+    func fusableHostLayer(_ t: String) -> (name: String, op: HostOp)? {
+        guard let v = values[t], let root = rootTensor[v.layer], uses[root] == 1,
+              case .host(let h) = layers[layerIndex(v.layer)].op else { return nil }
+        return (v.layer, h)
+    }
+
+    /// Folds a per-output-channel map into conv `name` (on the accelerator or a host conv):
+    /// `w' = w · s[o]`, `b' = (b[o] + pre[o]) · s[o] + post[o]` (nil: no scale, or 0). Batch norm is
+    /// `s = γ/√(σ² + ε)`, `pre = −μ`, `post = β`; in float32, in this order (as the fixture script).
+    mutating func foldIntoConv(_ name: String, scale s: [Float]?, pre: [Float]? = nil, post: [Float]? = nil) {
+        func bias(_ b: Float, _ o: Int) -> Float {
+            var x = b
+            if let pre { x = x + pre[o] }
+            if let s { x = x * s[o] }
+            if let post { x = x + post[o] }
+            return x
+        }
+        switch layers[layerIndex(name)].op {
+        case .conv:
+            var p = parameters.convs[name]!
+            let per = p.filter.kernel * p.filter.kernel * p.filter.inChannels
+            if let s { for o in p.bias.indices { for j in 0..<per { p.filter.scalars[o * per + j] = p.filter.scalars[o * per + j] * s[o] } } }
+            for o in p.bias.indices { p.bias[o] = bias(p.bias[o], o) }
+            parameters.convs[name] = p
+            updateConv(name, bias: true)
+        case .host(.depthwiseConv(let k, _)):
+            var p = parameters.hosts[name]!
+            if let s { for o in p.bias.indices { for j in 0..<(k * k) { p.weights[o * k * k + j] = p.weights[o * k * k + j] * s[o] } } }
+            for o in p.bias.indices { p.bias[o] = bias(p.bias[o], o) }
+            parameters.hosts[name] = p
+        case .host(.transposedConv(let oc, let f)):
+            // [Cin][Cout][f][f]: output channel o's weights are strided
+            var p = parameters.hosts[name]!
+            if let s {
+                for i in p.weights.indices { p.weights[i] = p.weights[i] * s[(i / (f * f)) % oc] }
+            }
+            for o in p.bias.indices { p.bias[o] = bias(p.bias[o], o) }
+            parameters.hosts[name] = p
+        default: fatalError("not a conv: \(name)")
+        }
+    }
+
+    /// `c`'s values per channel of a `channels`-channel map: one value for all, or one per channel
+    /// (shape `[1, C, 1, 1]`, `[C, 1, 1]`); nil when it has another shape.
+    func perChannel(_ c: ONNXConstant, channels: Int) -> [Float]? {
+        if c.count == 1 { return [Float](repeating: c.floats[0], count: channels) }
+        guard c.count == channels, [[1, channels, 1, 1], [channels, 1, 1]].contains(c.dims) else { return nil }
+        return c.floats
     }
 
     func layerIndex(_ name: String) -> Int { layers.firstIndex { $0.name == name }! }
@@ -164,13 +235,18 @@ extension ONNXGraphImporter {
 
     mutating func conv(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
         try allow(a, ["auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"])
+        if case .vector(let l, let n, 4)? = values[try input(node, 0)] {
+            return try vectorConv(node, a, from: l, length: n)
+        }
         let x = try mapInput(node, 0)
         let w = try constantInput(node, 1)
         guard w.dims.count == 4 else { throw bad("weights of shape \(w.dims): only 2-D convs ([Cout, Cin, K, K] weights) are supported") }
         let (co, ci, kh, kw) = (w.dims[0], w.dims[1], w.dims[2], w.dims[3])
         let group = a.int("group") ?? 1
-        guard group == 1 else {
-            throw bad("group \(group): only dense convs (group 1) are supported; grouped and depthwise convs are not")
+        // depthwise: one filter per channel (group = channels), a host layer
+        let depthwise = group > 1 && group == x.channels && co == group && ci == 1
+        guard group == 1 || depthwise else {
+            throw bad("group \(group): only dense convs (group 1, on the accelerator) and depthwise convs (group = channels, on the host) are supported")
         }
         if let ks = a.ints("kernel_shape"), ks != [kh, kw] { throw bad("kernel_shape \(ks) differs from the weights' \(kh)x\(kw)") }
         guard kh == kw, kh % 2 == 1, co > 0 else { throw bad("kernel \(kh)x\(kw): only square kernels of odd size are supported") }
@@ -194,11 +270,20 @@ extension ONNXGraphImporter {
         case "VALID": guard k == 1 else { throw bad("auto_pad VALID with a \(k)x\(k) kernel: only 'same' padding is supported") }
         case let v: throw bad("auto_pad '\(v)' is not supported")
         }
-        guard ci == x.channels else { throw bad("weights read \(ci) input channels; the input '\(node.input[0])' has \(x.channels)") }
+        guard ci == x.channels || depthwise else { throw bad("weights read \(ci) input channels; the input '\(node.input[0])' has \(x.channels)") }
         var bias = [Float](repeating: 0, count: co)
         if let b = optionalInput(node, 2) {
             guard let c = constants[b], c.count == co else { throw bad("bias '\(b)' must be a constant of \(co) values") }
             bias = c.floats
+        }
+        if depthwise {
+            // [C][1][K][K] is already the host op's [C][K][K]
+            let name = try append(node, .host(.depthwiseConv(kernel: k, stride: s)), from: x.layer, preferred: weightLayerName(node, 1))
+            parameters.hosts[name] = HostWeights(weights: w.floats, bias: bias)
+            convStage[name] = .raw
+            rootTensor[name] = node.output[0]
+            values[node.output[0]] = .map(layer: name, channels: co)
+            return
         }
         // ONNX [Cout][Cin][Kh][Kw] → the accelerator's [Cout][Kh][Kw][Cin].
         var filter = [Float](repeating: 0, count: w.count)
@@ -220,7 +305,7 @@ extension ONNXGraphImporter {
         }
         try onlyFirstOutputUsed(node)
         let x = try input(node, 0)
-        guard let conv = fusableConv(x, upTo: .raw) else {
+        guard let conv = fusableConv(x, upTo: .raw, hostConvs: true) else {
             throw bad("batch norm is supported only right after a conv whose output nothing else reads (it is folded into the conv)")
         }
         let c = try mapInput(node, 0).channels
@@ -230,19 +315,10 @@ extension ONNXGraphImporter {
             throw bad("\(what) has \(t.count) values for \(c) channels")
         }
         let eps = a.float("epsilon") ?? 1e-5
-        var p = parameters.convs[conv]!
-        var w = p.filter
-        let per = w.kernel * w.kernel * w.inChannels
         // Folded in float32, in this order (tools/make-onnx-fixtures.py folds the same way):
         // s = γ / √(σ² + ε), w' = w · s, b' = (b − μ) · s + β.
-        for o in 0..<c {
-            let s = scale.floats[o] / (variance.floats[o] + eps).squareRoot()
-            for j in 0..<per { w.scalars[o * per + j] = w.scalars[o * per + j] * s }
-            p.bias[o] = (p.bias[o] - mean.floats[o]) * s + beta.floats[o]
-        }
-        p.filter = w
-        parameters.convs[conv] = p
-        updateConv(conv, bias: true)
+        let s = (0..<c).map { scale.floats[$0] / (variance.floats[$0] + eps).squareRoot() }
+        foldIntoConv(conv, scale: s, pre: mean.floats.map { -$0 }, post: beta.floats)
         rootTensor[conv] = node.output[0]
         values[node.output[0]] = values[x]
     }
@@ -257,6 +333,12 @@ extension ONNXGraphImporter {
             convStage[conv] = .activated
             rootTensor[conv] = node.output[0]
             values[node.output[0]] = values[x]
+            return
+        }
+        if kind == .relu, case .vector(let l, let n, let rank)? = values[x] {
+            let name = try append(node, .host(.relu), from: l)
+            rootTensor[name] = node.output[0]
+            values[node.output[0]] = .vector(layer: name, length: n, rank: rank)
             return
         }
         let m = try mapInput(node, 0)
@@ -301,16 +383,19 @@ extension ONNXGraphImporter {
     mutating func addBias(_ node: Onnx_NodeProto, to t: String, _ c: ONNXConstant) throws {
         switch values[t] {
         case .map(_, let channels)?:
-            let perChannel = c.count == channels && [[1, channels, 1, 1], [channels, 1, 1]].contains(c.dims)
-            guard let conv = fusableConv(t, upTo: .raw), perChannel || c.count == 1 else {
-                throw bad("a constant added to a feature map is supported only as a conv's bias (one value per channel, shape [1, C, 1, 1])")
+            if let conv = fusableConv(t, upTo: .raw, hostConvs: true), let add = perChannel(c, channels: channels) {
+                foldIntoConv(conv, scale: nil, pre: add)
+                rootTensor[conv] = node.output[0]
+            } else {
+                guard c.count == 1 else {
+                    throw bad("a constant of shape \(c.dims) added to a feature map is supported only as a conv's bias (one value per channel, shape [1, C, 1, 1])")
+                }
+                return try affine(node, t, scale: 1, shift: c.floats[0])
             }
-            for o in 0..<channels { parameters.convs[conv]!.bias[o] += c.floats[c.count == 1 ? 0 : o] }
-            updateConv(conv, bias: true)
-            rootTensor[conv] = node.output[0]
         case .vector(let fc, let n, _)?:
             guard fcLayers.contains(fc), rootTensor[fc].map({ uses[$0] == 1 }) == true,
                   c.count == n || c.count == 1, c.dims.count <= 2 else {
+                if c.count == 1 { return try affine(node, t, scale: 1, shift: c.floats[0]) }
                 throw bad("a constant added to a feature vector is supported only as an fc's bias ([\(n)])")
             }
             for o in 0..<n { parameters.fcs[fc]!.bias[o] += c.floats[c.count == 1 ? 0 : o] }
@@ -506,5 +591,161 @@ extension ONNXGraphImporter {
         }
         let name = try append(node, .upsample(factor: Int(scales[2])), from: x.layer)
         values[node.output[0]] = .map(layer: name, channels: x.channels)
+    }
+}
+
+/// The host ops of imported models (`HostOp`): depthwise and transposed convs, constant
+/// arithmetic, activations, products and concatenation.
+extension ONNXGraphImporter {
+    /// A 1×1 conv of a pooled vector `[N, C, 1, 1]` (squeeze-and-excitation): an fc layer.
+    mutating func vectorConv(_ node: Onnx_NodeProto, _ a: ONNXAttributes, from layer: String, length n: Int) throws {
+        let w = try constantInput(node, 1)
+        guard w.dims.count == 4, w.dims[2] == 1, w.dims[3] == 1, w.dims[1] == n, (a.int("group") ?? 1) == 1 else {
+            throw bad("a conv of a pooled vector is supported only as a 1×1 dense conv reading its \(n) channels (weights \(w.dims))")
+        }
+        let o = w.dims[0]
+        var bias = [Float](repeating: 0, count: o)
+        if let b = optionalInput(node, 2) {
+            guard let c = constants[b], c.count == o else { throw bad("bias '\(b)' must be a constant of \(o) values") }
+            bias = c.floats
+        }
+        let name = try append(node, .fullyConnected(outFeatures: o), from: layer, preferred: weightLayerName(node, 1))
+        parameters.fcs[name] = FCParameters(weights: w.floats, bias: bias, outFeatures: o, inFeatures: n)
+        fcLayers.insert(name)
+        rootTensor[name] = node.output[0]
+        values[node.output[0]] = .vector(layer: name, length: o, rank: 4)
+    }
+
+    /// A host layer applying `op` elementwise to the node's input (a map or a vector).
+    mutating func hostElementwise(_ node: Onnx_NodeProto, _ op: HostOp, from t: String? = nil) throws {
+        let t = try t ?? input(node, 0)
+        guard let v = values[t] else { throw bad("input '\(t)' is not computed before this node") }
+        let name = try append(node, .host(op), from: v.layer)
+        rootTensor[name] = node.output[0]
+        switch v {
+        case .map(_, let c): values[node.output[0]] = .map(layer: name, channels: c)
+        case .vector(_, let n, let r): values[node.output[0]] = .vector(layer: name, length: n, rank: r)
+        }
+    }
+
+    /// `scale · t + shift`: merged into the affine layer before it when nothing else reads that one.
+    mutating func affine(_ node: Onnx_NodeProto, _ t: String, scale: Float, shift: Float) throws {
+        if let (name, op) = fusableHostLayer(t), case .affine(let a, let b) = op {
+            layers[layerIndex(name)].op = .host(.affine(scale: scale * a, shift: scale * b + shift))
+            rootTensor[name] = node.output[0]
+            values[node.output[0]] = values[t]
+            return
+        }
+        try hostElementwise(node, .affine(scale: scale, shift: shift), from: t)
+    }
+
+    /// Sub, Mul and Div: by a constant (folded into the conv before, else an affine layer for one
+    /// value), or Mul of two values (a map by a map of its shape, or by a vector per channel).
+    mutating func arithmetic(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
+        try allow(a, [])
+        let (l, r) = (try input(node, 0), try input(node, 1))
+        let op = node.opType
+        switch (constants[l], constants[r]) {
+        case (nil, nil):
+            guard op == "Mul" else { throw bad("\(op) of two computed values is not supported (only Mul)") }
+            // the map first: a vector (squeeze-and-excitation) scales its channels
+            var (x, y) = (l, r)
+            if case .vector? = values[x] { (x, y) = (r, l) }
+            guard case .map(let xl, let c)? = values[x], let other = values[y] else {
+                throw bad("Mul needs a feature map and a map or vector computed before this node")
+            }
+            switch other {
+            case .map(_, let oc) where oc == c: break
+            case .vector(_, let n, 4) where n == c: break
+            default: throw bad("Mul of a \(c)-channel map by '\(y)': only a map of the same shape or a [N, \(c), 1, 1] vector")
+            }
+            let name = try append(node, .host(.multiply(by: other.layer)), from: xl)
+            rootTensor[name] = node.output[0]
+            values[node.output[0]] = .map(layer: name, channels: c)
+        case (let c?, nil), (nil, let c?):
+            let t = constants[l] == nil ? l : r
+            let constantFirst = constants[l] != nil
+            if op == "Div" && constantFirst { throw bad("a constant divided by a computed value is not supported") }
+            if op == "Sub" {
+                if constantFirst {   // c − x
+                    guard c.count == 1 else { throw bad("a constant of shape \(c.dims) minus a computed value is not supported") }
+                    return try affine(node, t, scale: -1, shift: c.floats[0])
+                }
+                return try addBias(node, to: t, ONNXConstant(dims: c.dims, floats: c.floats.map { -$0 }))
+            }
+            // Mul or Div by a constant: the conv before takes it per channel, else one value is affine
+            let k = op == "Mul" ? c.floats : c.floats.map { 1 / $0 }
+            let factor = ONNXConstant(dims: c.dims, floats: k)
+            if case .map(_, let channels)? = values[t], let conv = fusableConv(t, upTo: .raw, hostConvs: true),
+               let s = perChannel(factor, channels: channels) {
+                foldIntoConv(conv, scale: s)
+                rootTensor[conv] = node.output[0]
+                values[node.output[0]] = values[t]
+                return
+            }
+            guard c.count == 1 else { throw bad("a feature map times a constant of shape \(c.dims) is supported only right after a conv (folded into it)") }
+            try affine(node, t, scale: k[0], shift: 0)
+        default: throw bad("both inputs are constants")
+        }
+    }
+
+    /// Clip: ReLU when it is `[0, ∞)` (the conv's activation when it can be), else a clamp layer.
+    mutating func clip(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
+        try allow(a, ["min", "max"])
+        // (opset 11 on: bounds as optional inputs; before: attributes)
+        func bound(_ i: Int, _ attr: String, _ unbounded: Float) throws -> Float {
+            if let t = optionalInput(node, i) {
+                let c = try constantInput(node, i)
+                guard c.count == 1 else { throw bad("the bound '\(t)' must be one value") }
+                return c.floats[0]
+            }
+            return a.float(attr) ?? unbounded
+        }
+        let lo = try bound(1, "min", -.infinity), hi = try bound(2, "max", .infinity)
+        if lo == 0 && hi == .infinity, case .map? = values[try input(node, 0)] {
+            return try activation(node, .relu, slope: nil)
+        }
+        try hostElementwise(node, .clamp(lower: lo, upper: hi))
+    }
+
+    /// Concat of feature maps along the channels.
+    mutating func concat(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
+        try allow(a, ["axis"])
+        guard let axis = a.int("axis"), axis == 1 || axis == -3 else {
+            throw bad("axis \(a.int("axis").map(String.init) ?? "missing"): only the channel axis (1) is supported")
+        }
+        guard node.input.count >= 2 else { throw bad("Concat of \(node.input.count) input") }
+        var maps: [(layer: String, channels: Int)] = []
+        for i in node.input.indices { maps.append(try mapInput(node, i)) }
+        let name = try append(node, .host(.concat(with: maps.dropFirst().map(\.layer))), from: maps[0].layer)
+        rootTensor[name] = node.output[0]
+        values[node.output[0]] = .map(layer: name, channels: maps.reduce(0) { $0 + $1.channels })
+    }
+
+    /// ConvTranspose whose kernel equals its stride (no overlap, no padding): a host layer.
+    mutating func convTranspose(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
+        try allow(a, ["auto_pad", "dilations", "group", "kernel_shape", "output_padding", "pads", "strides"])
+        let x = try mapInput(node, 0)
+        let w = try constantInput(node, 1)
+        guard w.dims.count == 4, w.dims[0] == x.channels, w.dims[2] == w.dims[3], w.dims[1] > 0 else {
+            throw bad("weights of shape \(w.dims): a 2-D transposed conv reading \(x.channels) channels ([Cin, Cout, K, K]) is expected")
+        }
+        let (o, f) = (w.dims[1], w.dims[2])
+        guard (a.int("group") ?? 1) == 1 else { throw bad("only group 1 is supported") }
+        guard (a.ints("strides") ?? [1, 1]) == [f, f], (a.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
+              (a.ints("dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }), (a.ints("output_padding") ?? [0, 0]).allSatisfy({ $0 == 0 }),
+              (a.string("auto_pad") ?? "NOTSET") == "NOTSET", f >= 1, f <= 64 else {
+            throw bad("only kernel = stride (\(f)x\(f)), no padding, dilation 1 is supported")
+        }
+        var bias = [Float](repeating: 0, count: o)
+        if let b = optionalInput(node, 2) {
+            guard let c = constants[b], c.count == o else { throw bad("bias '\(b)' must be a constant of \(o) values") }
+            bias = c.floats
+        }
+        let name = try append(node, .host(.transposedConv(outChannels: o, factor: f)), from: x.layer, preferred: weightLayerName(node, 1))
+        parameters.hosts[name] = HostWeights(weights: w.floats, bias: bias)
+        convStage[name] = .raw
+        rootTensor[name] = node.output[0]
+        values[node.output[0]] = .map(layer: name, channels: o)
     }
 }

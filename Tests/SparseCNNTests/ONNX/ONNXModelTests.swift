@@ -8,6 +8,8 @@ import FuzzSupport
 /// with their weights folded by the script.
 @Suite struct ONNXModelTests {
     static let fixtures = ["resnet-tiny", "sr-tiny"]
+    /// With host-tiny, whose host ops the JSON schema cannot write (no direct network).
+    static let floatFixtures = fixtures + ["host-tiny"]
 
     /// Float agreement with onnxruntime: |imported − onnxruntime| ≤ 1e-5 · max(1, max |onnxruntime|).
     /// Both compute in float32 but sum in other orders (onnxruntime's im2col GEMM and its own
@@ -17,7 +19,7 @@ import FuzzSupport
     /// orders and nothing else: a wrong weight, tap, channel order or padding moves outputs by 1e-2.
     static let relativeTolerance: Float = 1e-5
 
-    @Test(arguments: fixtures) func floatOutputAgreesWithOnnxruntime(_ name: String) throws {
+    @Test(arguments: floatFixtures) func floatOutputAgreesWithOnnxruntime(_ name: String) throws {
         let model = try ONNXModel.load(path: onnxFixture("\(name).onnx"))
         #expect(model.network.name == name)
         #expect(model.network.defaultInputSize == ImageSize(height: 32, width: 32))
@@ -98,6 +100,30 @@ import FuzzSupport
         }
     }
 
+    /// host-tiny: the accelerator's convs and the host ops around them, as docs/onnx.md maps them.
+    @Test func hostOpsOfAMobileDetectorImport() throws {
+        let m = try ONNXModel.load(path: onnxFixture("host-tiny.onnx"))
+        let plan = try m.network.plan(height: 32, width: 32)
+        #expect(plan.convLayers.map(\.name) == ["stem", "pw", "head"])
+        #expect(plan.hostLayers.map(\.layer.op.kind) == [
+            "hardswish", "depthwise",                       // F.hardswish; dw + BN (folded)
+            "affine", "clamp", "mul", "affine",             // z · clamp(z + 3, 0, 6) / 6
+            "gap", "fc", "relu", "fc", "hardsigmoid", "mul", // squeeze-and-excitation
+            "clamp", "affine",                              // relu6, · 0.5 + 0.1
+            "depthwise", "convtranspose", "relu",           // dw2; up + BN (folded); relu
+            "concat", "sigmoid",
+        ])
+        #expect(m.parameters.hosts.keys.sorted() == ["dw", "dw2", "up"])
+        // the int8 run: host ops on dequantized values, each at its own scale
+        let input = try readFloatNPY(onnxFixture("host-tiny.input.npy"))
+        let x = try FloatTensor(shape: TensorShape(height: 32, width: 32, channels: 3), scalars: input.values)
+        let q = try QuantizedNetwork(plan: plan, parameters: m.parameters, calibrationInput: x)
+        let r = try q.run(x)
+        #expect(r.records.map(\.name) == ["stem", "pw", "head"])
+        guard case .map(let y, _) = r.output else { Issue.record("not a map"); return }
+        #expect(y.shape == TensorShape(height: 16, width: 16, channels: 1))
+    }
+
     @Test func networkSourceTakesTheModelsWeights() throws {
         let path = onnxFixture("sr-tiny.onnx")
         let source = try NetworkSource(path)
@@ -125,7 +151,7 @@ import FuzzSupport
     /// Thousands of mutated models: each imports (and then plans and runs at a small size) or is a
     /// `malformedFile` error naming the file; never a crash.
     @Test func mutatedModelsImportOrFailClearly() throws {
-        let seeds = try Self.fixtures.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: onnxFixture("\($0).onnx")))) }
+        let seeds = try Self.floatFixtures.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: onnxFixture("\($0).onnx")))) }
         let tally = fuzz("onnx", seeds: seeds, count: 1500, seed: 0x4F4E4E58, read: { bytes in
             let m = try ONNXModel(data: Data(bytes), source: "fuzz.onnx")
             do {

@@ -55,8 +55,8 @@ import Testing
     @Test func unsupportedOpNamesTheNodeAndItsOpType() throws {
         var b = ONNXGraphBuilder(inputChannels: 3)
         _ = Self.conv(&b, "c1", from: "x", ci: 3, co: 4, seed: 1)
-        b.node("Sigmoid", ["c1"], "y", name: "/head/act/Sigmoid")
-        Self.expectNodeError(b, output: "y", node: "/head/act/Sigmoid", op: "Sigmoid", mentions: "unsupported op 'Sigmoid'")
+        b.node("LSTM", ["c1"], "y", name: "/head/rnn/LSTM")
+        Self.expectNodeError(b, output: "y", node: "/head/rnn/LSTM", op: "LSTM", mentions: "unsupported op 'LSTM'")
     }
 
     @Test func unsupportedConvFormsNameTheNode() throws {
