@@ -126,7 +126,18 @@ extension Network {
             case .fullyConnected(let n): l["out"] = n
             case .pixelShuffle(let f), .upsample(let f): l["factor"] = f
             case .globalAvgPool, .relu, .prelu, .add: break
-            case .host(let h): l["host"] = "\(h)"   // (imported host ops are not in the schema: written for reading, not read back)
+            case .host(let h):
+                // (imported models' host ops are not in the schema: written to be read by people, not read back)
+                switch h {
+                case .depthwiseConv(let k, let s): l["kernel"] = k; l["stride"] = s
+                case .transposedConv(let o, let f): l["out"] = o; l["factor"] = f
+                case .affine(let a, let b): l["scale"] = a; l["shift"] = b
+                case .clamp(let lo, let hi): l["min"] = lo; l["max"] = hi
+                case .hardSigmoid(let a, let b): l["alpha"] = a; l["beta"] = b
+                case .multiply(let by): l["by"] = by
+                case .concat(let with): l["with"] = with
+                case .relu, .hardSwish, .sigmoid: break
+                }
             }
             return l
         }

@@ -318,3 +318,57 @@ import Testing
         #expect(throws: SparseCNNError.self) { try ONNXConstant(wrongCount, what: "t") }
     }
 }
+
+/// Constant arithmetic after a conv folds into it; elsewhere one value is an affine layer, and
+/// consecutive ones merge.
+@Suite struct ONNXArithmeticTests {
+    @Test func constantsFoldIntoTheConvOrBecomeOneAffineLayer() throws {
+        var b = ONNXGraphBuilder(inputChannels: 3)
+        let p = ONNXOpsTests.conv(&b, "c", from: "x", ci: 3, co: 2, seed: 50)
+        b.initializer("scale", [1, 2, 1, 1], [0.5, -2])
+        b.node("Mul", ["scale", "c"], "m")
+        b.initializer("one", [], [1])
+        b.node("Sub", ["m", "one"], "s")
+        b.initializer("four", [], [4])
+        b.node("Div", ["s", "four"], "d")
+        b.node("Clip", ["d", "zero"], "r")          // [0, ∞): the conv's ReLU
+        b.initializer("zero", [], [0])
+        b.node("Sub", ["one", "r"], "n")            // 1 − x: affine(−1, 1)
+        b.node("Mul", ["n", "four"], "y")           // merged: affine(−4, 4)
+        let m = try b.importModel(output: "y")
+        #expect(m.network.layers.map(\.op) == [.conv(outChannels: 2, kernel: 3, stride: 1, bias: true, activation: .relu),
+                                                .host(.affine(scale: -4, shift: 4))])
+        let x = ONNXOpsTests.input(3)
+        let c = try ONNXOpsTests.reference(x, p, co: 2)
+        let want = c.scalars.indices.map { i -> Float in
+            let v = max(0, (c.scalars[i] * [0.5, -2][i % 2] - 1) / 4)
+            return (1 - v) * 4
+        }
+        #expect(ONNXOpsTests.maxError(try ONNXOpsTests.runMap(m, x).scalars, want) < 1e-5)
+    }
+
+    @Test func concatAndTransposedConvWithItsBatchNorm() throws {
+        var b = ONNXGraphBuilder(inputChannels: 2, height: 3, width: 4)
+        let w = testWeights(2 * 3 * 2 * 2, seed: 60)
+        b.initializer("up.weight", [2, 3, 2, 2], w)
+        b.node("ConvTranspose", ["x", "up.weight"], "u", [attribute("kernel_shape", ints: [2, 2]), attribute("strides", ints: [2, 2])])
+        for (n, v) in [("g", [Float](arrayLiteral: 2, 1, 0.5)), ("beta", [0.1, 0.2, 0.3]), ("mean", [0, 1, -1]), ("var", [1, 4, 0.25])] {
+            b.initializer(n, [3], v)
+        }
+        b.node("BatchNormalization", ["u", "g", "beta", "mean", "var"], "bn", [attribute("epsilon", float: 0)])
+        b.initializer("scales", [4], [1, 1, 2, 2])
+        b.node("Resize", ["x", "", "scales"], "big", [attribute("mode", string: "nearest")])
+        b.node("Concat", ["bn", "big"], "y", [attribute("axis", int: 1)])
+        let m = try b.importModel(output: "y")
+        #expect(m.network.layers.map(\.op.kind) == ["convtranspose", "upsample", "concat"])
+        let x = ONNXOpsTests.input(2, 3, 4)
+        let got = try ONNXOpsTests.runMap(m, x)
+        #expect(got.shape == TensorShape(height: 6, width: 8, channels: 5))
+        // pixel (3, 5): input (1, 2), tap (1, 1); channel 1 = BN(Σ_c x·w[c][1][1][1]); channel 4 = x(1, 2, 1)
+        var t: Float = 0
+        for c in 0..<2 { t += x.scalars[(1 * 4 + 2) * 2 + c] * w[((c * 3 + 1) * 2 + 1) * 2 + 1] }
+        let bn = (t - 1) / 2 * 1 + 0.2
+        #expect(abs(got.scalars[(3 * 8 + 5) * 5 + 1] - bn) < 1e-6)
+        #expect(got.scalars[(3 * 8 + 5) * 5 + 4] == x.scalars[(1 * 4 + 2) * 2 + 1])
+    }
+}
