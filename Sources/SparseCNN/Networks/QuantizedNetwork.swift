@@ -66,7 +66,8 @@ public struct QuantizedRunResult: Sendable {
 /// Values that the int8 datapath combines without rescaling share one scale: a conv's output
 /// and its residual, both inputs of an `add`, and the input and output of max-pool, pixel
 /// shuffle, ReLU and PReLU. Each such group takes the largest `maxAbs` of its members.
-/// `avgpool` re-quantizes at its own scale; `gap` and `fc` run in float on the dequantized map.
+/// `avgpool` re-quantizes at its own scale; `gap` and `fc` run in float on the dequantized map,
+/// and so do host layers (`HostOp`), whose map outputs are quantized at their own scales.
 public struct QuantizedNetwork: Sendable {
     public var plan: NetworkPlan
     /// Scale of every map-valued layer output, by name (and `input`).
@@ -76,7 +77,7 @@ public struct QuantizedNetwork: Sendable {
     public var preluSlopes: [String: Int16]
     public var fcs: [String: FCParameters]
     /// Weights of host convs (they run in float on the dequantized input).
-    public var hosts: [String: HostWeights] = [:]
+    public var hosts: [String: HostWeights]
 
     /// Calibrates on `calibrationInput` (one image): runs the float network, takes each
     /// activation's max |value|, then quantizes weights and biases.
@@ -121,6 +122,7 @@ public struct QuantizedNetwork: Sendable {
         var convs: [String: QuantizedConv] = [:]
         var prelus: [String: Int16] = [:]
         var fcs: [String: FCParameters] = [:]
+        var hosts: [String: HostWeights] = [:]
         for step in plan.steps {
             let n = step.layer.name
             switch step.layer.op {
@@ -155,7 +157,7 @@ public struct QuantizedNetwork: Sendable {
         self.convs = convs
         self.preluSlopes = prelus
         self.fcs = fcs
-        self.hosts = parameters.hosts
+        self.hosts = hosts
     }
 
     static func quantizeSlope(_ s: Float) -> Int16 { Int16(clamping: Int((s * 256).rounded())) }
@@ -228,7 +230,12 @@ public struct QuantizedNetwork: Sendable {
                 out = .map(t, scale: sOut)
             case (.host(let h), _):
                 // in float on the dequantized inputs, quantized at the layer's own scale
-                func real(_ v: QuantizedValue) -> FloatValue { v.floatMap.map { .map($0) } ?? { if case .vector(let f) = v { return .vector(f) }; fatalError() }() }
+                func real(_ v: QuantizedValue) -> FloatValue {
+                    switch v {
+                    case .map: return .map(v.floatMap!)
+                    case .vector(let f): return .vector(f)
+                    }
+                }
                 let y = try h.run(real(x), extras: h.extraInputs.map { real(values[$0]!) }, weights: hosts[name])
                 switch y {
                 case .map(let t): out = .map(Self.quantize(t, scale: sOut), scale: sOut)
