@@ -15,6 +15,8 @@ Two tiny models, each with seeded weights and non-trivial batch-norm statistics:
 - host-tiny: the host ops of mobile detectors such as PP-OCR's (docs/onnx.md, "Host ops"): HardSwish
   (as the op and written out), depthwise convs + BN, squeeze-and-excitation (HardSigmoid, Mul by a
   vector), ReLU6 and an affine map, a 2x2/2 ConvTranspose + BN, Concat, Sigmoid. TorchScript exporter.
+- ops-tiny: convs only the host runs (no padding, grouped, dilated, 4x4/2, 1x3), bilinear and nearest
+  upsampling, Sub and Div of two maps. TorchScript exporter.
 - sr-tiny: 5x5 head + PReLU, a residual block, the global skip, conv + PixelShuffle (DepthToSpace)
   + PReLU, tail conv plus the 2x nearest-upsampled input (Resize). Exported with PyTorch's dynamo
   exporter, the other graph style.
@@ -124,6 +126,25 @@ class HostTiny(nn.Module):
         p = F.relu6(self.pw(z)) * 0.5 + 0.1                        # Clip, then an affine map (Mul, Add)
         u = F.relu(self.up_bn(self.up(self.dw2(p))))               # depthwise 5x5/2, ConvTranspose 2x2/2 + BN
         return torch.sigmoid(self.head(torch.cat([p, u], 1)))      # Concat, Sigmoid
+
+
+class OpsTiny(nn.Module):
+    """Convs the accelerator has no form for (on the host), bilinear upsampling, Sub and Div of maps."""
+
+    def __init__(self):
+        super().__init__()
+        self.valid = nn.Conv2d(3, 4, 3)                            # no padding: 32 -> 30
+        self.grouped = nn.Conv2d(4, 6, 3, 1, 1, groups=2)
+        self.dilated = nn.Conv2d(6, 6, 3, 1, 2, dilation=2)
+        self.even = nn.Conv2d(6, 4, 4, 2, 1)                       # 4x4/2: 30 -> 15
+        self.wide = nn.Conv2d(4, 4, (1, 3), 1, (0, 1))             # 1x3
+        self.out = nn.Conv2d(4, 3, 3, 1, 1)                        # the accelerator's
+
+    def forward(self, x):
+        d = self.even(self.dilated(F.relu(self.grouped(self.valid(x)))))
+        u = F.interpolate(d, scale_factor=2, mode="bilinear", align_corners=False)
+        n = F.interpolate(d, scale_factor=2, mode="nearest")
+        return self.out(self.wide((u - n) / (1.5 + torch.sigmoid(n))))
 
 
 def randomize_batch_norm(model, gen):
@@ -250,6 +271,8 @@ def main():
     randomize_batch_norm(host, gen)
     # (host ops are not in the JSON schema: no direct network; its accelerator convs are checked by simulate)
     make(out, "host-tiny", host, None, "torchscript")
+    torch.manual_seed(3)
+    make(out, "ops-tiny", OpsTiny(), None, "torchscript")
 
 
 if __name__ == "__main__":

@@ -180,9 +180,11 @@ extension ONNXGraphImporter {
             for o in p.bias.indices { p.bias[o] = bias(p.bias[o], o) }
             parameters.convs[name] = p
             updateConv(name, bias: true)
-        case .host(.depthwiseConv(let k, _)):
+        case .host(.depthwiseConv), .host(.conv):
+            // [Cout][Cin/groups][Kh][Kw]: each output channel's weights together
             var p = parameters.hosts[name]!
-            if let s { for o in p.bias.indices { for j in 0..<(k * k) { p.weights[o * k * k + j] = p.weights[o * k * k + j] * s[o] } } }
+            let per = p.weights.count / p.bias.count
+            if let s { for o in p.bias.indices { for j in 0..<per { p.weights[o * per + j] = p.weights[o * per + j] * s[o] } } }
             for o in p.bias.indices { p.bias[o] = bias(p.bias[o], o) }
             parameters.hosts[name] = p
         case .host(.transposedConv(let oc, let f)):
@@ -240,45 +242,50 @@ extension ONNXGraphImporter {
         }
         let x = try mapInput(node, 0)
         let w = try constantInput(node, 1)
-        guard w.dims.count == 4 else { throw bad("weights of shape \(w.dims): only 2-D convs ([Cout, Cin, K, K] weights) are supported") }
+        guard w.dims.count == 4 else { throw bad("weights of shape \(w.dims): only 2-D convs ([Cout, Cin, Kh, Kw] weights) are supported") }
         let (co, ci, kh, kw) = (w.dims[0], w.dims[1], w.dims[2], w.dims[3])
         let group = a.int("group") ?? 1
-        // depthwise: one filter per channel (group = channels), a host layer
-        let depthwise = group > 1 && group == x.channels && co == group && ci == 1
-        guard group == 1 || depthwise else {
-            throw bad("group \(group): only dense convs (group 1, on the accelerator) and depthwise convs (group = channels, on the host) are supported")
+        guard co > 0, ci > 0, kh > 0, kw > 0, group > 0, x.channels == ci * group, co % group == 0 else {
+            throw bad("weights \(w.dims) with group \(group) do not read the \(x.channels) channels of '\(node.input[0])'")
         }
         if let ks = a.ints("kernel_shape"), ks != [kh, kw] { throw bad("kernel_shape \(ks) differs from the weights' \(kh)x\(kw)") }
-        guard kh == kw, kh % 2 == 1, co > 0 else { throw bad("kernel \(kh)x\(kw): only square kernels of odd size are supported") }
-        let k = kh
-        let strides = a.ints("strides") ?? [1, 1]
-        guard strides.count == 2, strides[0] == strides[1], strides[0] == 1 || strides[0] == 2 else {
-            throw bad("strides \(strides): only strides 1 and 2, equal in both directions, are supported")
+        let strides = a.ints("strides") ?? [1, 1], dilations = a.ints("dilations") ?? [1, 1]
+        guard strides.count == 2, dilations.count == 2, (strides + dilations).allSatisfy({ (1...ImageSize.maxSide).contains($0) }),
+              kh <= ImageSize.maxSide, kw <= ImageSize.maxSide else {
+            throw bad("strides \(strides), dilations \(dilations): two positive values each are needed")
         }
-        let s = strides[0]
-        if let d = a.ints("dilations"), d.contains(where: { $0 != 1 }) { throw bad("dilations \(d): only dilation 1 is supported") }
-        let p = (k - 1) / 2
+        // pads [top, left, bottom, right]
+        let pads: [Int]
         switch a.string("auto_pad") ?? "NOTSET" {
-        case "NOTSET":
-            let pads = a.ints("pads") ?? [0, 0, 0, 0]
-            guard pads == [p, p, p, p] else {
-                throw bad("pads \(pads): only 'same' padding, (K−1)/2 = \(p) on every side, is supported")
-            }
-        case "SAME_UPPER", "SAME_LOWER":
-            // (at stride 2 ONNX pads one side more on even maps)
-            guard s == 1 else { throw bad("auto_pad SAME with stride 2 pads unevenly; give explicit pads (K−1)/2") }
-        case "VALID": guard k == 1 else { throw bad("auto_pad VALID with a \(k)x\(k) kernel: only 'same' padding is supported") }
+        case "NOTSET": pads = a.ints("pads") ?? [0, 0, 0, 0]
+        case "VALID": pads = [0, 0, 0, 0]
+        case let v where v == "SAME_UPPER" || v == "SAME_LOWER":
+            // (at stride 1 the padding does not depend on the map size)
+            guard strides == [1, 1] else { throw bad("auto_pad \(v) with strides \(strides) pads by the map's size; give explicit pads") }
+            let th = dilations[0] * (kh - 1), tw = dilations[1] * (kw - 1)
+            let upper = v == "SAME_UPPER"
+            pads = [upper ? th / 2 : th - th / 2, upper ? tw / 2 : tw - tw / 2, upper ? th - th / 2 : th / 2, upper ? tw - tw / 2 : tw / 2]
         case let v: throw bad("auto_pad '\(v)' is not supported")
         }
-        guard ci == x.channels || depthwise else { throw bad("weights read \(ci) input channels; the input '\(node.input[0])' has \(x.channels)") }
+        guard pads.count == 4, pads.allSatisfy({ (0...ImageSize.maxSide).contains($0) }) else { throw bad("pads \(pads): four values ≥ 0 are needed") }
         var bias = [Float](repeating: 0, count: co)
         if let b = optionalInput(node, 2) {
             guard let c = constants[b], c.count == co else { throw bad("bias '\(b)' must be a constant of \(co) values") }
             bias = c.floats
         }
-        if depthwise {
-            // [C][1][K][K] is already the host op's [C][K][K]
-            let name = try append(node, .host(.depthwiseConv(kernel: k, stride: s)), from: x.layer, preferred: weightLayerName(node, 1))
+        // The accelerator's conv: dense, square odd kernel, 'same' padding, stride 1 or 2, no dilation.
+        let k = kh, p = (kh - 1) / 2, s = strides[0]
+        let same = kh == kw && kh % 2 == 1 && pads == [p, p, p, p] && strides[0] == strides[1] && (s == 1 || s == 2) && dilations == [1, 1]
+        let host: HostOp?
+        if same && group == 1 {
+            host = nil
+        } else if same && group == x.channels && co == group {
+            host = .depthwiseConv(kernel: k, stride: s)   // [C][1][K][K] is already its [C][K][K]
+        } else {
+            host = .conv(HostConv(outChannels: co, kernelHeight: kh, kernelWidth: kw, strides: strides, dilations: dilations, pads: pads, groups: group))
+        }
+        if let host {
+            let name = try append(node, .host(host), from: x.layer, preferred: weightLayerName(node, 1))
             parameters.hosts[name] = HostWeights(weights: w.floats, bias: bias)
             convStage[name] = .raw
             rootTensor[name] = node.output[0]
@@ -559,7 +566,9 @@ extension ONNXGraphImporter {
     mutating func upsample(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
         let x = try mapInput(node, 0)
         let mode = a.string("mode") ?? "nearest"
-        guard mode == "nearest" else { throw bad("mode '\(mode)' is not supported: only nearest-neighbour upsampling by an integer factor") }
+        guard mode == "nearest" || (mode == "linear" && node.opType == "Resize") else {
+            throw bad("mode '\(mode)' is not supported: only nearest or (Resize) linear upsampling by an integer factor")
+        }
         let scales: [Float]
         if node.opType == "Upsample" {
             try allow(a, ["mode", "scales"])
@@ -574,9 +583,11 @@ extension ONNXGraphImporter {
             // rounding reads (x + r/2) ÷ r instead.
             let ctm = a.string("coordinate_transformation_mode") ?? "half_pixel"
             let nearest = a.string("nearest_mode") ?? "round_prefer_floor"
-            let ok = (ctm == "asymmetric" && nearest == "floor")
-                || (["half_pixel", "pytorch_half_pixel"].contains(ctm) && ["round_prefer_floor", "round_prefer_ceil"].contains(nearest))
+            let halfPixel = ["half_pixel", "pytorch_half_pixel"].contains(ctm)
+            let ok = mode == "linear" ? halfPixel && (a.int("antialias") ?? 0) == 0
+                : (ctm == "asymmetric" && nearest == "floor") || (halfPixel && ["round_prefer_floor", "round_prefer_ceil"].contains(nearest))
             guard ok else {
+                if mode == "linear" { throw bad("linear Resize with coordinate_transformation_mode '\(ctm)' is not supported (half_pixel: PyTorch's bilinear, align_corners=False)") }
                 throw bad("coordinate_transformation_mode '\(ctm)' with nearest_mode '\(nearest)' is not supported (asymmetric with floor, or half_pixel with rounding: PyTorch's nearest)")
             }
             let scaleIndex = opset < 11 ? 1 : 2
@@ -589,7 +600,8 @@ extension ONNXGraphImporter {
               scales[2] == scales[2].rounded(), scales[2] <= Float(ImageSize.maxSide) else {
             throw bad("scales \(scales): only [1, 1, r, r] with an integer r ≥ 2 are supported")
         }
-        let name = try append(node, .upsample(factor: Int(scales[2])), from: x.layer)
+        let op: LayerOp = mode == "linear" ? .host(.upsampleBilinear(factor: Int(scales[2]))) : .upsample(factor: Int(scales[2]))
+        let name = try append(node, op, from: x.layer)
         values[node.output[0]] = .map(layer: name, channels: x.channels)
     }
 }
@@ -647,19 +659,20 @@ extension ONNXGraphImporter {
         let op = node.opType
         switch (constants[l], constants[r]) {
         case (nil, nil):
-            guard op == "Mul" else { throw bad("\(op) of two computed values is not supported (only Mul)") }
-            // the map first: a vector (squeeze-and-excitation) scales its channels
+            // the map first: a vector (squeeze-and-excitation) scales its channels (x − v and x / v
+            // only in that order)
             var (x, y) = (l, r)
-            if case .vector? = values[x] { (x, y) = (r, l) }
+            if op == "Mul", case .vector? = values[x] { (x, y) = (r, l) }
             guard case .map(let xl, let c)? = values[x], let other = values[y] else {
-                throw bad("Mul needs a feature map and a map or vector computed before this node")
+                throw bad("\(op) needs a feature map and a map or vector computed before this node")
             }
             switch other {
             case .map(_, let oc) where oc == c: break
             case .vector(_, let n, 4) where n == c: break
-            default: throw bad("Mul of a \(c)-channel map by '\(y)': only a map of the same shape or a [N, \(c), 1, 1] vector")
+            default: throw bad("\(op) of a \(c)-channel map and '\(y)': only a map of the same shape or a [N, \(c), 1, 1] vector")
             }
-            let name = try append(node, .host(.multiply(by: other.layer)), from: xl)
+            let host: HostOp = op == "Mul" ? .multiply(by: other.layer) : op == "Sub" ? .subtract(by: other.layer) : .divide(by: other.layer)
+            let name = try append(node, .host(host), from: xl)
             rootTensor[name] = node.output[0]
             values[node.output[0]] = .map(layer: name, channels: c)
         case (let c?, nil), (nil, let c?):
@@ -711,6 +724,15 @@ extension ONNXGraphImporter {
     /// Concat of feature maps along the channels.
     mutating func concat(_ node: Onnx_NodeProto, _ a: ONNXAttributes) throws {
         try allow(a, ["axis"])
+        // of 1-D constants (exporters build Resize's scales so): a constant
+        let parts = node.input.map { constants[$0] }
+        if !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.dims.count <= 1 }) {
+            let cs = parts.map { $0! }
+            let ints = cs.allSatisfy { $0.ints != nil } ? cs.flatMap { $0.ints! } : nil
+            let floats = cs.flatMap(\.floats)
+            constants[node.output[0]] = ints.map { ONNXConstant(dims: [$0.count], ints: $0) } ?? ONNXConstant(dims: [floats.count], floats: floats)
+            return
+        }
         guard let axis = a.int("axis"), axis == 1 || axis == -3 else {
             throw bad("axis \(a.int("axis").map(String.init) ?? "missing"): only the channel axis (1) is supported")
         }

@@ -29,6 +29,33 @@ import Testing
         #expect(zip(got.scalars, want.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
+    /// A general conv with 'same' geometry and one group is SparseCNN's conv; with two groups, the
+    /// two halves' convs side by side.
+    @Test func generalConvAgreesWithSparseCNNsConv() throws {
+        let x = Self.tensor(6, 5, 4, seed: 8)
+        let g1 = HostConv(outChannels: 4, kernelHeight: 3, kernelWidth: 3, strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1], groups: 1)
+        let w = HostWeights(weights: Self.values(4 * 4 * 9, seed: 9), bias: Self.values(4, seed: 10))
+        func accelerator(_ x: FloatTensor, _ w: [Float], _ b: [Float], co: Int, stride: Int) throws -> FloatTensor {
+            let ci = x.channels
+            var f = [Float](repeating: 0, count: w.count)
+            for o in 0..<co { for c in 0..<ci { for t in 0..<9 { f[(o * 9 + t) * ci + c] = w[(o * ci + c) * 9 + t] } } }
+            return try conv2d(x, try Filter(outChannels: co, kernel: 3, inChannels: ci, scalars: f), bias: b, geometry: try ConvGeometry(kernel: 3, stride: stride))
+        }
+        let got = try groupedConv2d(x, weights: w, geometry: g1), want = try accelerator(x, w.weights, w.bias, co: 4, stride: 2)
+        #expect(got.shape == want.shape && zip(got.scalars, want.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        var g2 = g1
+        g2.groups = 2
+        g2.strides = [1, 1]
+        let w2 = HostWeights(weights: Self.values(4 * 2 * 9, seed: 11), bias: Self.values(4, seed: 12))
+        let y = try groupedConv2d(x, weights: w2, geometry: g2)
+        for half in 0..<2 {
+            let xs = try FloatTensor(shape: TensorShape(height: 6, width: 5, channels: 2),
+                                     scalars: (0..<30).flatMap { p in x.scalars[(p * 4 + half * 2)..<(p * 4 + half * 2 + 2)] })
+            let part = try accelerator(xs, Array(w2.weights[(half * 36)..<(half * 36 + 36)]), Array(w2.bias[(half * 2)..<(half * 2 + 2)]), co: 2, stride: 1)
+            for p in 0..<30 { for o in 0..<2 { #expect(abs(y.scalars[p * 4 + half * 2 + o] - part.scalars[p * 2 + o]) < 1e-5) } }
+        }
+    }
+
     @Test func transposedConvFillsOneBlockPerInputPixel() throws {
         let (ci, o, f) = (3, 2, 2)
         let x = Self.tensor(2, 3, ci, seed: 4)

@@ -8,8 +8,8 @@ import FuzzSupport
 /// with their weights folded by the script.
 @Suite struct ONNXModelTests {
     static let fixtures = ["resnet-tiny", "sr-tiny"]
-    /// With host-tiny, whose host ops the JSON schema cannot write (no direct network).
-    static let floatFixtures = fixtures + ["host-tiny"]
+    /// With host-tiny and ops-tiny, whose host ops the JSON schema cannot write (no direct network).
+    static let floatFixtures = fixtures + ["host-tiny", "ops-tiny"]
 
     /// Float agreement with onnxruntime: |imported − onnxruntime| ≤ 1e-5 · max(1, max |onnxruntime|).
     /// Both compute in float32 but sum in other orders (onnxruntime's im2col GEMM and its own
@@ -122,6 +122,16 @@ import FuzzSupport
         #expect(r.records.map(\.name) == ["stem", "pw", "head"])
         guard case .map(let y, _) = r.output else { Issue.record("not a map"); return }
         #expect(y.shape == TensorShape(height: 16, width: 16, channels: 1))
+    }
+
+    /// ops-tiny: convs only the host runs, bilinear and nearest upsampling, Sub and Div of maps.
+    @Test func convsOnlyTheHostRunsImport() throws {
+        let m = try ONNXModel.load(path: onnxFixture("ops-tiny.onnx"))
+        let plan = try m.network.plan(height: 32, width: 32)
+        #expect(plan.convLayers.map(\.name) == ["out"])
+        #expect(plan.hostLayers.map(\.layer.op.kind) == ["conv", "conv", "relu", "conv", "conv", "upsample-bilinear", "upsample",
+                                                           "sub", "sigmoid", "affine", "div", "conv"])
+        #expect(plan.output == .map(TensorShape(height: 30, width: 30, channels: 3)))
     }
 
     @Test func networkSourceTakesTheModelsWeights() throws {
