@@ -104,8 +104,7 @@ struct LayerSourceOptions: ParsableArguments {
         let w = try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
                                     weights: weights, seed: seed, config: cfg)
         // (the per-layer table below has the accelerator's layers only)
-        let host = w.plan.hostLayers
-        if !host.isEmpty { print("host ops (run by SparseCNN, not the accelerator): " + host.map { "\($0.layer.name) (\($0.layer.op.kind))" }.joined(separator: ", ")) }
+        if !w.plan.hostOps.isEmpty { print(hostOpsLine(w.plan.hostOps)) }
         return w.jobs
     }
 }

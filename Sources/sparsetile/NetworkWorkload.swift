@@ -140,6 +140,12 @@ struct NetworkWorkload {
     }
 }
 
+/// The line `simulate`, `cosim`, `report` and `masks` print beside their per-layer tables, which
+/// have the accelerator's layers only (docs/onnx.md, "Host ops").
+func hostOpsLine(_ ops: [String]) -> String {
+    "host ops (run by SparseCNN, not the accelerator): " + ops.joined(separator: ", ")
+}
+
 extension NetworkPlan {
     /// Each conv layer's memory estimate: `SyntheticLayer.estimatedBytes` of the layer's job (its
     /// input, weights and output with the model's copies), the estimate `--layer`, `--synthetic`

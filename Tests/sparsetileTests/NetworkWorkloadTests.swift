@@ -114,11 +114,14 @@ struct ONNXNetworkTests {
         let model = "\(Self.fixtures)/resnet-tiny.onnx"
         let masks = try runSparsetile(["masks", "--network", model, "--density", "0.3", "--out", s.path("masks")])
         // the model's own input size (32x32) when --input-size is not given
-        expectExit(masks, .success, "network resnet-tiny, input 32x32", "layer2.0.downsample.0")
+        let host = "host ops (run by SparseCNN, not the accelerator): maxpool.MaxPool (maxpool), avgpool.GlobalAveragePool (gap), fc (fc)"
+        expectExit(masks, .success, "network resnet-tiny, input 32x32", "layer2.0.downsample.0", host)
         #expect(s.exists("masks/layer2.0.conv2.tile.npy"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.path("masks/summary.json")))) as? [String: Any]
+        #expect(summary?["hostOps"] as? [String] == ["maxpool.MaxPool (maxpool)", "avgpool.GlobalAveragePool (gap)", "fc (fc)"])
         let report = try runSparsetile(["report", "--network", model, "--html", s.path("r.html")])
-        expectExit(report, .success)
-        #expect(s.exists("r.html"))
+        expectExit(report, .success, host)
+        #expect(try String(contentsOfFile: s.path("r.html"), encoding: .utf8).contains("avgpool.GlobalAveragePool (gap)"))
     }
 
     @Test func aModelTheImporterRefusesIsBadInputNamingTheNode() throws {

@@ -345,6 +345,9 @@ public struct NetworkPlan: Hashable, Sendable {
         steps.filter { if case .conv = $0.layer.op { return false } else { return true } }
     }
 
+    /// The host layers as reports list them, `name (op)` in order.
+    public var hostOps: [String] { hostLayers.map { "\($0.layer.name) (\($0.layer.op.kind))" } }
+
     /// Dense MACs of all conv and fc layers.
     public var totalDenseMACs: Int {
         convLayers.reduce(0) { $0 + $1.denseMACs } + steps.reduce(0) { acc, step in

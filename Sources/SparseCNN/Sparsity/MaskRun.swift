@@ -217,6 +217,9 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public var budget: Budget?
     /// The same image under masks chosen another way, for comparison (`MaskRunOptions.comparison`).
     public var comparison: Comparison?
+    /// The layers the host runs, not the accelerator (`NetworkPlan.hostOps`: `name (op)`); nil in
+    /// summaries written before it was recorded.
+    public var hostOps: [String]? = nil
 
     /// Masks chosen another way, reported beside the run's own.
     public struct Comparison: Codable, Sendable, Equatable {
@@ -415,7 +418,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     case .max: reduce = "max"
     case .avg(let t): reduce = "avg:\(t)"
     }
-    let summary = MaskRunSummary(
+    var summary = MaskRunSummary(
         network: network.name, image: imagePath, inputSize: [size.height, size.width],
         tile: [options.tiling.tileHeight, options.tiling.tileWidth], reduce: reduce, mode: mode, maskMode: options.mode,
         target: target, density: density, layers: layers,
@@ -434,6 +437,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
                 pixelMACFraction: Double(c.masks.reduce(0) { $0 + $1.layer.pixelMACs(pixelMask: $1.pixelMask) }) / dense,
                 quality: comparedQuality, budget: c.budget)
         })
+    summary.hostOps = plan.hostOps
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))
