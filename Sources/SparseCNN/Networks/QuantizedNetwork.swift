@@ -238,7 +238,10 @@ public struct QuantizedNetwork: Sendable {
                 }
                 let y = try h.run(real(x), extras: h.extraInputs.map { real(values[$0]!) }, weights: hosts[name])
                 switch y {
-                case .map(let t): out = .map(Self.quantize(t, scale: sOut), scale: sOut)
+                case .map(let t):
+                    // (a host op can make ±inf or NaN, e.g. a division by zero: they saturate, NaN reads 0)
+                    let q = t.scalars.map { v -> Int8 in v.isNaN ? 0 : Int8(clamping: Int(Swift.min(Swift.max((v / sOut).rounded(), -1e9), 1e9))) }
+                    out = .map(try QTensor(shape: t.shape, scalars: q), scale: sOut)
                 case .vector(let v): out = .vector(v)
                 }
             default: throw SparseCNNError.invalidArgument("layer '\(name)': op '\(step.layer.op.kind)' cannot read this input")

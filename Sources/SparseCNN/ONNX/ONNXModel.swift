@@ -130,11 +130,31 @@ struct ONNXGraphImporter {
         guard out.layer == layers.last?.name else {
             throw fail("the graph's output '\(outputName)' is not the last layer's output")
         }
+        try checkFinite()
         do {
             let network = try Network(name: name, inputChannels: channels, layers: layers, defaultInputSize: size)
             return (network, parameters)
         } catch let e as SparseCNNError {
             throw fail("the imported network is not valid: \(e.description)")
+        }
+    }
+
+    /// Every weight, bias, slope and host-op constant is finite: a NaN or infinity (a corrupt file,
+    /// a division by a zero constant) would reach the int8 quantizer's conversions and trap there.
+    func checkFinite() throws {
+        func check(_ v: [Float], _ layer: String) throws {
+            if let x = v.first(where: { !$0.isFinite }) { throw fail("layer '\(layer)': its weights hold \(x); they must be finite") }
+        }
+        for (n, p) in parameters.convs { try check(p.filter.scalars + p.bias + (p.preluSlope.map { [$0] } ?? []), n) }
+        for (n, p) in parameters.fcs { try check(p.weights + p.bias, n) }
+        for (n, s) in parameters.prelus { try check([s], n) }
+        for (n, p) in parameters.hosts { try check(p.weights + p.bias, n) }
+        for l in layers {
+            switch l.op {
+            case .host(.affine(let a, let b)), .host(.hardSigmoid(let a, let b)): try check([a, b], l.name)
+            case .host(.clamp(let lo, let hi)): if lo.isNaN || hi.isNaN { throw fail("layer '\(l.name)': a bound is NaN") }
+            default: break
+            }
         }
     }
 

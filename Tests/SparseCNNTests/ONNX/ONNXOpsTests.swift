@@ -382,3 +382,23 @@ import Testing
         #expect(got.scalars[(3 * 8 + 5) * 5 + 4] == x.scalars[(1 * 4 + 2) * 2 + 1])
     }
 }
+
+/// Values that would trap the int8 quantizer: refused at import (weights), saturated at run time
+/// (a host op's infinities).
+@Suite struct ONNXNonFiniteTests {
+    @Test func nonFiniteWeightsAreRefusedAndInfinitiesSaturate() throws {
+        var b = ONNXGraphBuilder(inputChannels: 3)
+        _ = ONNXOpsTests.conv(&b, "c", from: "x", ci: 3, co: 2, seed: 70)
+        b.initializer("zero", [], [0])
+        b.node("Div", ["c", "zero"], "y")          // folded: weights · (1/0)
+        expectMalformed(path: "test.onnx", reasonContains: "layer 'c': its weights hold") { try b.importModel(output: "y") }
+        var d = ONNXGraphBuilder(inputChannels: 3)
+        d.node("Sub", ["x", "x"], "z")
+        d.node("Div", ["x", "z"], "y")             // x / 0 on the host: ±inf (or NaN for 0/0)
+        let m = try d.importModel(output: "y")
+        let x = ONNXOpsTests.input(3)
+        let q = try QuantizedNetwork(plan: try m.network.plan(height: 6, width: 6), parameters: m.parameters, calibrationInput: x)
+        guard case .map(let t, _) = try q.run(x).output else { Issue.record("not a map"); return }
+        #expect(t.scalars.allSatisfy { $0 == 127 || $0 == 0 })
+    }
+}
