@@ -143,7 +143,19 @@ struct NetworkWorkload {
 /// The line `simulate`, `cosim`, `report` and `masks` print beside their per-layer tables, which
 /// have the accelerator's layers only (docs/onnx.md, "Host ops").
 func hostOpsLine(_ ops: [String]) -> String {
-    "host ops (run by SparseCNN, not the accelerator): " + ops.joined(separator: ", ")
+    "host ops (run by SparseCNN, not the accelerator): " + hostOpsText(ops)
+}
+
+/// `name (op)` entries as they are up to 16, else counted by op (a detector has hundreds).
+func hostOpsText(_ ops: [String]) -> String {
+    guard ops.count > 16 else { return ops.joined(separator: ", ") }
+    var order: [String] = [], count: [String: Int] = [:]
+    for o in ops {
+        let kind = o.split(separator: "(").last.map { String($0.dropLast()) } ?? o
+        if count[kind] == nil { order.append(kind) }
+        count[kind, default: 0] += 1
+    }
+    return "\(ops.count) layers: " + order.map { "\(count[$0]!) \($0)" }.joined(separator: ", ")
 }
 
 extension NetworkPlan {

@@ -90,7 +90,7 @@ struct ReportCommand: ParsableCommand {
             workload: w, report: set, imageLabel: image ?? "bundled camera.png",
             masksLabel: maskDir.map { "from \($0)" } ?? "importance map, \(mode == .regional ? "regional, tile" : "pixel") density \(density)",
             extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")]
-                + (w.plan.hostOps.isEmpty ? [] : [("host ops", w.plan.hostOps.joined(separator: ", "))]),
+                + (w.plan.hostOps.isEmpty ? [] : [("host ops", hostOpsText(w.plan.hostOps))]),
             synthesis: synth, warnings: warnings)
         var withBudget = page
         withBudget.budget = try maskDir.flatMap { try Self.budget(ofMaskDir: $0) }

@@ -124,6 +124,13 @@ struct ONNXNetworkTests {
         #expect(try String(contentsOfFile: s.path("r.html"), encoding: .utf8).contains("avgpool.GlobalAveragePool (gap)"))
     }
 
+    @Test func manyHostOpsAreCountedByOp() {
+        let few = ["a (relu)", "b (gap)"]
+        #expect(hostOpsText(few) == "a (relu), b (gap)")
+        let many = (0..<17).map { "l\($0) (\($0 % 3 == 0 ? "depthwise" : "affine"))" }
+        #expect(hostOpsText(many) == "17 layers: 6 depthwise, 11 affine")
+    }
+
     @Test func aModelTheImporterRefusesIsBadInputNamingTheNode() throws {
         let s = try Scratch()
         defer { s.remove() }
