@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // ONNX models are protobuf: the importer's generated types (Sources/SparseCNN/ONNX/onnx.pb.swift).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Debian's libpng, reached through pkg-config; PNG is never decoded by shelling out.
@@ -26,7 +28,7 @@ let package = Package(
         .target(name: "CConvKernels"),
         .target(
             name: "SparseCNN",
-            dependencies: ["CLibPNG", "CConvKernels"],
+            dependencies: ["CLibPNG", "CConvKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Resources/camera.png"), .copy("Resources/LICENSE-camera.md"),
                         // trained weights, the default of the networks named like their folders (docs/training.md)
                         .copy("Resources/Weights")]
@@ -56,7 +58,7 @@ let package = Package(
         ),
         // The readers' fuzz tests' mutator and driver (fixed seeds), shared by three test targets.
         .target(name: "FuzzSupport", dependencies: ["SparseCNN"], path: "Tests/FuzzSupport"),
-        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"]),
+        .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec", "FuzzSupport"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel", "FuzzSupport"]),
         .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),

@@ -12,7 +12,7 @@ typealias JobEntry = (job: @Sendable () throws -> LayerJob, golden: QTensor?)
 struct LayerSourceOptions: ParsableArguments {
     @Option(name: .long, help: "Synthetic layer k<K>s<S>c<Cin>x<Cout>@<H>x<W>[r] (kernel and stride at most 16384); repeatable.")
     var layer: [String] = []
-    @Option(name: .long, help: "resnet18, srresnet or a network .json file: the int8 network run on --image; or a SCALE-Sim topology .csv, run in timing mode (random tensors, tile density --density, default 1).")
+    @Option(name: .long, help: "resnet18, srresnet, a network .json file or an .onnx model (docs/onnx.md): the int8 network run on --image; or a SCALE-Sim topology .csv, run in timing mode (random tensors, tile density --density, default 1).")
     var network: String?
     @Option(name: .long, help: "Synthetic network-shaped workload: resnet18 or srresnet (random tensors).")
     var synthetic: String?
@@ -101,8 +101,11 @@ struct LayerSourceOptions: ParsableArguments {
     /// Runs the int8 network on the image and returns one job per recorded conv layer, with the
     /// recorded output as the golden result.
     func networkJobs(_ spec: String, config cfg: HardwareConfig, size: ImageSize?) throws -> [JobEntry] {
-        try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
-                            weights: weights, seed: seed, config: cfg).jobs
+        let w = try NetworkWorkload(network: spec, image: image, size: size, density: density ?? 0.3, mode: mode, maskDir: maskDir,
+                                    weights: weights, seed: seed, config: cfg)
+        // (the per-layer table below has the accelerator's layers only)
+        if !w.plan.hostOps.isEmpty { print(hostOpsLine(w.plan.hostOps)) }
+        return w.jobs
     }
 }
 

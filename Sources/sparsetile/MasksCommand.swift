@@ -26,7 +26,7 @@ struct MasksCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "resnet18, srresnet, or a network .json file (schema: docs/network-schema.md).")
+    @Option(help: "resnet18, srresnet, a network .json file (schema: docs/network-schema.md) or an .onnx model (docs/onnx.md).")
     var network: String
 
     @Option(help: "Input image (PNG, PPM/PGM or .npy). Default: the bundled camera.png.")
@@ -247,6 +247,7 @@ struct MasksCommand: ParsableCommand {
             + (summary.maskMode == .regional ? "regional masks, " : "pixel masks, reduce \(summary.reduce), ")
             + Self.targetLabel(summary))
         print(summary.table())
+        if let host = summary.hostOps, !host.isEmpty { print(hostOpsLine(host)) }
         let channelFiles = summary.layers.filter { $0.channelMaskChannels > 0 }.count
         print("wrote \(summary.layers.count * 3 + 1 + channelFiles) files to \(options.outputDirectory) (summary.json, <layer>.pixel.npy, .tile.npy, .overlay.png"
             + (channelFiles > 0 ? ", .channel.npy)" : ")"))

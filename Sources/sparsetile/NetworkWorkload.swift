@@ -33,7 +33,8 @@ struct NetworkWorkload {
     ///   - runNetwork: run the int8 network to get real tensors and golden outputs (false: masks only).
     init(network spec: String, image imagePath: String?, size: ImageSize?, density: Double, mode: MaskMode = .pixel, maskDir: String?,
          weights: String?, seed: UInt64, config cfg: HardwareConfig, runNetwork: Bool = true) throws {
-        let net = try Network.named(spec)
+        let source = try NetworkSource(spec)
+        let net = source.network
         networkName = net.name
         var img = try Image.load(path: imagePath ?? Image.bundledDefaultPath)
         let sz = size ?? net.defaultInputSize ?? (spec == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: img.height, width: img.width))
@@ -76,7 +77,7 @@ struct NetworkWorkload {
             }
         }
         guard runNetwork else { return }
-        let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
+        let params = try source.parameters(weightsDirectory: weights, seed: seed)
         let q = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)
         quantized = q; self.input = input
         jobs = try Self.run(q, input: input, tileMasks: tileMasks, pixelMasks: refinedPixelMasks(tileMasks), channelMasks: channelMasks, config: cfg,
@@ -137,6 +138,24 @@ struct NetworkWorkload {
     var sweepLayers: [TimingLayer] {
         convLayers.map { l in TimingLayer(l, pixelMask: pixelMasks[l.name], selection: selections[l.name] ?? .pooled) }
     }
+}
+
+/// The line `simulate`, `cosim`, `report` and `masks` print beside their per-layer tables, which
+/// have the accelerator's layers only (docs/onnx.md, "Host ops").
+func hostOpsLine(_ ops: [String]) -> String {
+    "host ops (run by SparseCNN, not the accelerator): " + hostOpsText(ops)
+}
+
+/// `name (op)` entries as they are up to 16, else counted by op (a detector has hundreds).
+func hostOpsText(_ ops: [String]) -> String {
+    guard ops.count > 16 else { return ops.joined(separator: ", ") }
+    var order: [String] = [], count: [String: Int] = [:]
+    for o in ops {
+        let kind = o.split(separator: "(").last.map { String($0.dropLast()) } ?? o
+        if count[kind] == nil { order.append(kind) }
+        count[kind, default: 0] += 1
+    }
+    return "\(ops.count) layers: " + order.map { "\(count[$0]!) \($0)" }.joined(separator: ", ")
 }
 
 extension NetworkPlan {

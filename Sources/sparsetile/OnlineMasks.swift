@@ -45,7 +45,8 @@ struct OnlineMasksRun {
     var config: HardwareConfig
 
     func run() throws {
-        let net = try Network.named(network)
+        let source = try NetworkSource(network)
+        let net = source.network
         let base = try Image.load(path: image ?? Image.bundledDefaultPath)
         let size = inputSize ?? net.defaultInputSize ?? (network == "resnet18" ? ImageSize(height: 224, width: 224) : ImageSize(height: base.height, width: base.width))
         let images = try Image.frames(frames, base: base, size: size)
@@ -74,7 +75,7 @@ struct OnlineMasksRun {
             var quality = "-"
             if !skipQuality {
                 if quantized == nil {
-                    let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
+                    let params = try source.parameters(weightsDirectory: weights, seed: seed)
                     quantized = try QuantizedNetwork(plan: plan, parameters: params, calibrationInput: input)  // calibrated on the first frame
                 }
                 let q = quantized!

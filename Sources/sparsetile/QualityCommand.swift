@@ -16,7 +16,7 @@ struct QualityCommand: ParsableCommand {
           sparsetile quality --network srresnet --image photo.png --densities 0.1,0.3,0.5 --json out/quality.json
         """)
 
-    @Option(help: "A super-resolution network: srresnet or a network .json file whose output is its input scaled up.")
+    @Option(help: "A super-resolution network: srresnet, a network .json file or an .onnx model whose output is its input scaled up.")
     var network: String = "srresnet"
     @Option(help: "The high-resolution image (the ground truth). Default: the bundled camera.png.")
     var image: String?
@@ -50,9 +50,10 @@ struct QualityCommand: ParsableCommand {
         try OutputPaths.check([("--json", json)])
         try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder)])
         let cfg = try hardware.resolve()
-        let net = try Network.named(network)
+        let source = try NetworkSource(network)
+        let net = source.network
         let img = try Image.load(path: image ?? Image.bundledDefaultPath)
-        let params = try NetworkParameters.resolve(net, directory: weights, seed: seed)
+        let params = try source.parameters(weightsDirectory: weights, seed: seed)
         let start = Date()
         let r: QualitySweep.Result
         do {
@@ -69,7 +70,7 @@ struct QualityCommand: ParsableCommand {
             print(String(format: "%7.3f  %10.4f  %9.4f  %10d  ", p.density, p.pixelMACFraction, p.tileMACFraction, p.cycles)
                 + right(db(p.psnrSparse), 11) + "  " + right(db(p.psnrDense), 10) + String(format: "  %11.4f  %10.4f", p.ssimSparse, p.ssimDense))
         }
-        if weights == nil { print("(He-initialised weights: these figures compare masks, not reconstructions; --weights DIR for trained ones)") }
+        if weights == nil && source.embeddedParameters == nil { print("(He-initialised weights: these figures compare masks, not reconstructions; --weights DIR for trained ones)") }
         if let path = json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

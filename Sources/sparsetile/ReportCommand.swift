@@ -20,7 +20,7 @@ struct ReportCommand: ParsableCommand {
           sparsetile report --network srresnet --input-size 64x64 --density 0.3 --html out/report.html --csv out/layers.csv
         """)
 
-    @Option(help: "resnet18, srresnet or a network .json file.")
+    @Option(help: "resnet18, srresnet, a network .json file or an .onnx model.")
     var network: String
     @Option(help: "Input image (PNG, PPM/PGM or .npy). Default: the bundled camera.png.")
     var image: String?
@@ -80,6 +80,7 @@ struct ReportCommand: ParsableCommand {
         let set = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency)")
         print(set.table())
+        if !w.plan.hostOps.isEmpty { print(hostOpsLine(w.plan.hostOps)) }
 
         log("drawing mask overlays")
         let (synth, synthWarnings) = try NetworkReportPage.synthesis(synthJSON, config: cfg)
@@ -88,7 +89,8 @@ struct ReportCommand: ParsableCommand {
         let page = try NetworkReportPage.page(
             workload: w, report: set, imageLabel: image ?? "bundled camera.png",
             masksLabel: maskDir.map { "from \($0)" } ?? "importance map, \(mode == .regional ? "regional, tile" : "pixel") density \(density)",
-            extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")],
+            extraFacts: [("outputs", mismatched.isEmpty ? "all \(stats.count) layers equal SparseCNN bit for bit" : "MISMATCH in \(mismatched.count)")]
+                + (w.plan.hostOps.isEmpty ? [] : [("host ops", hostOpsText(w.plan.hostOps))]),
             synthesis: synth, warnings: warnings)
         var withBudget = page
         withBudget.budget = try maskDir.flatMap { try Self.budget(ofMaskDir: $0) }

@@ -10,7 +10,7 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run layers through the cycle-accurate model: cycles, bound, stalls, DRAM traffic, speed-up.",
         discussion: """
-        --network resnet18|srresnet|FILE.json runs the int8 network on --image (default: the bundled
+        --network resnet18|srresnet|FILE.json|FILE.onnx runs the int8 network on --image (default: the bundled
         camera.png, resized to --input-size), takes each conv layer's tile mask from --mask-dir
         (<layer>.tile.npy as written by `sparsetile masks` when its tiles are the config's, else
         reduced from <layer>.pixel.npy at the config's tiles) or

@@ -21,7 +21,7 @@ struct SweepCommand: ParsableCommand {
           sparsetile sweep --network srresnet --input-size 64x64 --tiles 2x2,4x4,8x8,16x16 --lanes-k 4,8,16 --csv sweep.csv --html sweep.html
         """)
 
-    @Option(help: "resnet18, srresnet or a network .json file.")
+    @Option(help: "resnet18, srresnet, a network .json file or an .onnx model.")
     var network: String
     @Option(help: "Input image. Default: the bundled camera.png.")
     var image: String?

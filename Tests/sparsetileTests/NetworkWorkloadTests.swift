@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import CoSim
-import SparseCNN
 @testable import sparsetile
+@testable import SparseCNN
 
 /// Writes `json` to a fresh file and returns its path.
 func networkFile(_ json: String) throws -> String {
@@ -87,5 +87,60 @@ struct NetworkMemoryTests {
         let r = try runSparsetile(["simulate", "--layer", "k3037000501s1c1x1@8x8"])
         #expect(r.status == ExitStatus.badInput.rawValue, "exit \(r.status): \(r.output)")
         #expect(r.output.contains("'k3037000501s1c1x1@8x8': kernel 3037000501 is over the limit of 16384"), "\(r.output)")
+    }
+}
+
+/// `--network model.onnx` (docs/onnx.md) wherever a network is read: the fixture models of
+/// tools/make-onnx-fixtures.py through `masks`, `simulate` and `report`, and a model the importer
+/// refuses, named in the error.
+@Suite("ONNX models as --network")
+struct ONNXNetworkTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../SparseCNNTests/Fixtures/onnx").standardized.path
+
+    @Test func simulateRunsTheModelsLayersBitExact() throws {
+        for name in ["resnet-tiny", "sr-tiny"] {
+            let r = try runSparsetile(["simulate", "--network", "\(Self.fixtures)/\(name).onnx", "--input-size", "16x16", "--density", "0.5"])
+            expectExit(r, .success, "outputs: all", "equal SparseCNN's int8 outputs bit for bit")
+            if name == "resnet-tiny" {
+                #expect(r.output.contains("host ops (run by SparseCNN, not the accelerator): maxpool.MaxPool (maxpool), avgpool.GlobalAveragePool (gap), fc (fc)"), "\(r.output)")
+            }
+        }
+    }
+
+    @Test func masksAndReportReadTheModel() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let model = "\(Self.fixtures)/resnet-tiny.onnx"
+        let masks = try runSparsetile(["masks", "--network", model, "--density", "0.3", "--out", s.path("masks")])
+        // the model's own input size (32x32) when --input-size is not given
+        let host = "host ops (run by SparseCNN, not the accelerator): maxpool.MaxPool (maxpool), avgpool.GlobalAveragePool (gap), fc (fc)"
+        expectExit(masks, .success, "network resnet-tiny, input 32x32", "layer2.0.downsample.0", host)
+        #expect(s.exists("masks/layer2.0.conv2.tile.npy"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.path("masks/summary.json")))) as? [String: Any]
+        #expect(summary?["hostOps"] as? [String] == ["maxpool.MaxPool (maxpool)", "avgpool.GlobalAveragePool (gap)", "fc (fc)"])
+        let report = try runSparsetile(["report", "--network", model, "--html", s.path("r.html")])
+        expectExit(report, .success, host)
+        #expect(try String(contentsOfFile: s.path("r.html"), encoding: .utf8).contains("avgpool.GlobalAveragePool (gap)"))
+    }
+
+    @Test func manyHostOpsAreCountedByOp() {
+        let few = ["a (relu)", "b (gap)"]
+        #expect(hostOpsText(few) == "a (relu), b (gap)")
+        let many = (0..<17).map { "l\($0) (\($0 % 3 == 0 ? "depthwise" : "affine"))" }
+        #expect(hostOpsText(many) == "17 layers: 6 depthwise, 11 affine")
+    }
+
+    @Test func aModelTheImporterRefusesIsBadInputNamingTheNode() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        var model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: "\(Self.fixtures)/sr-tiny.onnx")))
+        let i = try #require(model.graph.node.firstIndex { $0.opType == "PRelu" })
+        model.graph.node[i].opType = "LSTM"
+        let path = try s.write("lstm.onnx", try model.serializedData())
+        let r = try runSparsetile(["simulate", "--network", path, "--input-size", "16x16"])
+        expectExit(r, .badInput, "node '\(model.graph.node[i].name)' (LSTM): unsupported op 'LSTM'")
+        let junk = try s.write("junk.onnx", "not a model")
+        expectExit(try runSparsetile(["cosim", "--network", junk]), .badInput, "\(junk): not an ONNX model")
     }
 }

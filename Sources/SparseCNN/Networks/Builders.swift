@@ -1,7 +1,8 @@
 import Foundation
 
 extension Network {
-    /// `resnet18`, `srresnet`, or the path of a JSON network file (docs/network-schema.md).
+    /// `resnet18`, `srresnet`, or the path of a JSON network file (docs/network-schema.md) or of
+    /// an ONNX model (docs/onnx.md; `NetworkSource` also gives its weights).
     public static func named(_ spec: String) throws -> Network {
         switch spec {
         case "resnet18": return .resnet18()
@@ -17,9 +18,10 @@ extension Network {
             }
             let n = Network.srresnet(blocks: dims[0], channels: dims[1], skip: skip)
             return try Network(name: v, inputChannels: n.inputChannels, layers: n.layers)
+        case let v where NetworkSource.isONNX(v): return try ONNXModel.load(path: v).network
         default:
             guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
-                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels>[-skip] or a .json file")
+                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels>[-skip], a .json network file or an .onnx model")
             }
             return try Network.load(path: spec)
         }

@@ -26,6 +26,7 @@ extension NetworkPlan {
         for (i, s) in steps.enumerated() {
             last[s.source] = i
             if let r = s.layer.residual { last[r] = i }
+            if case .host(let h) = s.layer.op { for e in h.extraInputs { last[e] = i } }
         }
         return last
     }
@@ -72,6 +73,9 @@ extension NetworkPlan {
             case (.relu, .map(let t)): out = .map(relu(t))
             case (.prelu, .map(let t)): out = .map(prelu(t, slope: parameters.prelus[name] ?? 0.25))
             case (.add, .map(let t)): out = .map(try add(t, residual!))
+            case (.host(let h), _):
+                if h.hasWeights && parameters.hosts[name] == nil { throw SparseCNNError.invalidArgument("no weights for host layer '\(name)'") }
+                out = try h.run(x, extras: h.extraInputs.map { values[$0]! }, weights: parameters.hosts[name])
             default: throw SparseCNNError.invalidArgument("layer '\(name)': op '\(step.layer.op.kind)' cannot read this input")
             }
             maxAbs[name] = out.maxAbs

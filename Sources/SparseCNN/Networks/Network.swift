@@ -61,6 +61,15 @@ public struct Network: Hashable, Sendable {
             }
             let out: Int?
             switch layer.op {
+            case .host(let h):
+                var extras: [Int?] = []
+                for e in h.extraInputs {
+                    guard let c = produced[e] else { throw SparseCNNError.invalidArgument("\(at): \(h.kind) reads '\(e)', which is not an earlier layer") }
+                    extras.append(c)
+                }
+                do { out = try h.outputChannels(input: inC, extras: extras) } catch let e as SparseCNNError {
+                    throw SparseCNNError.invalidArgument("\(at): \(e.description)")
+                }
             case .fullyConnected(let n):
                 guard n > 0 else { throw SparseCNNError.invalidArgument("\(at): fc needs a positive 'out', got \(n)") }
                 guard inC == nil else { throw SparseCNNError.invalidArgument("\(at): fc needs a feature vector; put a 'gap' layer before it") }
@@ -102,7 +111,7 @@ public struct Network: Hashable, Sendable {
                     }
                     out = c
                 case .relu, .prelu, .add: out = c
-                case .fullyConnected: fatalError("unreachable")
+                case .fullyConnected, .host: fatalError("unreachable")
                 }
             }
             if let r = layer.residual {
@@ -143,6 +152,10 @@ public struct Network: Hashable, Sendable {
             case (.upsample(let f), .map(let x)): out = .map(TensorShape(height: x.height * f, width: x.width * f, channels: x.channels))
             case (.relu, .map), (.prelu, .map), (.add, .map): out = inShape
             case (.fullyConnected(let n), .vector): out = .vector(n)
+            case (.host(let h), _):
+                do { out = try h.outputShape(inShape, extras: h.extraInputs.map { shapes[$0]! }) } catch let e as SparseCNNError {
+                    throw SparseCNNError.shapeMismatch("layer '\(layer.name)': \(e.description)")
+                }
             default: fatalError("validated at init")
             }
             if let r = layer.residual, shapes[r]! != out {
@@ -225,6 +238,8 @@ public enum LayerOp: Hashable, Sendable {
     case prelu
     /// Elementwise sum with the layer named by `residual`.
     case add
+    /// An op only the host runs (imported models' depthwise convs, activations, concat, …).
+    case host(HostOp)
 
     /// The op's name in the JSON schema.
     public var kind: String {
@@ -239,6 +254,7 @@ public enum LayerOp: Hashable, Sendable {
         case .relu: return "relu"
         case .prelu: return "prelu"
         case .add: return "add"
+        case .host(let h): return h.kind
         }
     }
 
@@ -323,6 +339,14 @@ public struct NetworkPlan: Hashable, Sendable {
                                  activation: act, residual: step.layer.residual)
         }
     }
+
+    /// The layers SparseCNN runs on the host, every one but the convs (the accelerator's), in order.
+    public var hostLayers: [Step] {
+        steps.filter { if case .conv = $0.layer.op { return false } else { return true } }
+    }
+
+    /// The host layers as reports list them, `name (op)` in order.
+    public var hostOps: [String] { hostLayers.map { "\($0.layer.name) (\($0.layer.op.kind))" } }
 
     /// Dense MACs of all conv and fc layers.
     public var totalDenseMACs: Int {

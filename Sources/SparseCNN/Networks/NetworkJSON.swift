@@ -126,6 +126,22 @@ extension Network {
             case .fullyConnected(let n): l["out"] = n
             case .pixelShuffle(let f), .upsample(let f): l["factor"] = f
             case .globalAvgPool, .relu, .prelu, .add: break
+            case .host(let h):
+                // (imported models' host ops are not in the schema: written to be read by people, not read back)
+                switch h {
+                case .depthwiseConv(let k, let s): l["kernel"] = k; l["stride"] = s
+                case .conv(let g):
+                    l["out"] = g.outChannels; l["kernel"] = [g.kernelHeight, g.kernelWidth]; l["strides"] = g.strides
+                    l["dilations"] = g.dilations; l["pads"] = g.pads; l["groups"] = g.groups
+                case .transposedConv(let o, let f): l["out"] = o; l["factor"] = f
+                case .affine(let a, let b): l["scale"] = a; l["shift"] = b
+                case .clamp(let lo, let hi): l["min"] = lo; l["max"] = hi
+                case .hardSigmoid(let a, let b): l["alpha"] = a; l["beta"] = b
+                case .multiply(let by), .subtract(let by), .divide(let by): l["by"] = by
+                case .upsampleBilinear(let f): l["factor"] = f
+                case .concat(let with): l["with"] = with
+                case .relu, .hardSwish, .sigmoid: break
+                }
             }
             return l
         }

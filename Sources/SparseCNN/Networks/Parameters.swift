@@ -41,6 +41,9 @@ public struct NetworkParameters: Equatable, Sendable {
     public var fcs: [String: FCParameters]
     /// Slopes of standalone `prelu` layers.
     public var prelus: [String: Float]
+    /// Weights of host convs (`HostOp.depthwiseConv`, `.transposedConv`): only imported models
+    /// have them (no `.npy` files, no He init).
+    public var hosts: [String: HostWeights] = [:]
 
     public init(convs: [String: ConvParameters] = [:], fcs: [String: FCParameters] = [:], prelus: [String: Float] = [:]) {
         self.convs = convs
@@ -83,6 +86,7 @@ public struct NetworkParameters: Equatable, Sendable {
                 outC = o
             case .prelu: p.prelus[layer.name] = 0.25
             case .pixelShuffle(let f): outC = inC / (f * f)
+            case .host(let h): outC = (try? h.outputChannels(input: inC, extras: h.extraInputs.map { channels[$0] })) ?? nil ?? inC
             default: break
             }
             channels[layer.name] = outC
@@ -185,6 +189,7 @@ public struct NetworkParameters: Equatable, Sendable {
                 outC = o
             case .prelu: p.prelus[layer.name] = try read("\(layer.name).prelu.npy", shape: [1])[0]
             case .pixelShuffle(let f): outC = inC / (f * f)
+            case .host(let h): outC = (try? h.outputChannels(input: inC, extras: h.extraInputs.map { channels[$0] })) ?? nil ?? inC
             default: break
             }
             channels[layer.name] = outC

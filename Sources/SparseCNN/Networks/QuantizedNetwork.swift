@@ -66,7 +66,8 @@ public struct QuantizedRunResult: Sendable {
 /// Values that the int8 datapath combines without rescaling share one scale: a conv's output
 /// and its residual, both inputs of an `add`, and the input and output of max-pool, pixel
 /// shuffle, ReLU and PReLU. Each such group takes the largest `maxAbs` of its members.
-/// `avgpool` re-quantizes at its own scale; `gap` and `fc` run in float on the dequantized map.
+/// `avgpool` re-quantizes at its own scale; `gap` and `fc` run in float on the dequantized map,
+/// and so do host layers (`HostOp`), whose map outputs are quantized at their own scales.
 public struct QuantizedNetwork: Sendable {
     public var plan: NetworkPlan
     /// Scale of every map-valued layer output, by name (and `input`).
@@ -75,6 +76,8 @@ public struct QuantizedNetwork: Sendable {
     /// Standalone PReLU layers' slopes as `slope / 256`.
     public var preluSlopes: [String: Int16]
     public var fcs: [String: FCParameters]
+    /// Weights of host convs (they run in float on the dequantized input).
+    public var hosts: [String: HostWeights]
 
     /// Calibrates on `calibrationInput` (one image): runs the float network, takes each
     /// activation's max |value|, then quantizes weights and biases.
@@ -119,6 +122,7 @@ public struct QuantizedNetwork: Sendable {
         var convs: [String: QuantizedConv] = [:]
         var prelus: [String: Int16] = [:]
         var fcs: [String: FCParameters] = [:]
+        var hosts: [String: HostWeights] = [:]
         for step in plan.steps {
             let n = step.layer.name
             switch step.layer.op {
@@ -144,12 +148,16 @@ public struct QuantizedNetwork: Sendable {
             case .fullyConnected:
                 guard let p = parameters.fcs[n] else { throw SparseCNNError.invalidArgument("no weights for fc layer '\(n)'") }
                 fcs[n] = p
+            case .host(let h) where h.hasWeights:
+                guard let p = parameters.hosts[n] else { throw SparseCNNError.invalidArgument("no weights for host layer '\(n)'") }
+                hosts[n] = p
             default: break
             }
         }
         self.convs = convs
         self.preluSlopes = prelus
         self.fcs = fcs
+        self.hosts = hosts
     }
 
     static func quantizeSlope(_ s: Float) -> Int16 { Int16(clamping: Int((s * 256).rounded())) }
@@ -220,6 +228,22 @@ public struct QuantizedNetwork: Sendable {
                 let r = residual!
                 for j in t.scalars.indices { t.scalars[j] = Int8(clamping: Int16(t.scalars[j]) + Int16(r.scalars[j])) }
                 out = .map(t, scale: sOut)
+            case (.host(let h), _):
+                // in float on the dequantized inputs, quantized at the layer's own scale
+                func real(_ v: QuantizedValue) -> FloatValue {
+                    switch v {
+                    case .map: return .map(v.floatMap!)
+                    case .vector(let f): return .vector(f)
+                    }
+                }
+                let y = try h.run(real(x), extras: h.extraInputs.map { real(values[$0]!) }, weights: hosts[name])
+                switch y {
+                case .map(let t):
+                    // (a host op can make ±inf or NaN, e.g. a division by zero: they saturate, NaN reads 0)
+                    let q = t.scalars.map { v -> Int8 in v.isNaN ? 0 : Int8(clamping: Int(Swift.min(Swift.max((v / sOut).rounded(), -1e9), 1e9))) }
+                    out = .map(try QTensor(shape: t.shape, scalars: q), scale: sOut)
+                case .vector(let v): out = .vector(v)
+                }
             default: throw SparseCNNError.invalidArgument("layer '\(name)': op '\(step.layer.op.kind)' cannot read this input")
             }
             values[name] = out

@@ -217,6 +217,9 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     public var budget: Budget?
     /// The same image under masks chosen another way, for comparison (`MaskRunOptions.comparison`).
     public var comparison: Comparison?
+    /// The layers the host runs, not the accelerator (`NetworkPlan.hostOps`: `name (op)`); nil in
+    /// summaries written before it was recorded.
+    public var hostOps: [String]? = nil
 
     /// Masks chosen another way, reported beside the run's own.
     public struct Comparison: Codable, Sendable, Equatable {
@@ -272,7 +275,8 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
 public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> Void = { _ in }) throws -> MaskRunSummary {
     let fm = FileManager.default
     // Network.
-    let network = try Network.named(options.network)
+    let source = try NetworkSource(options.network)
+    let network = source.network
     // Image.
     let imagePath = options.imagePath ?? Image.bundledDefaultPath
     guard fm.fileExists(atPath: imagePath) else {
@@ -329,7 +333,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     var channelMasks: [String: ChannelMask] = [:]
     var floatStats: FloatRunResult?
     let needsParams = !options.skipQuality || options.channelDensity != nil
-    let params = needsParams ? try NetworkParameters.resolve(network, directory: options.weightsDirectory, seed: options.seed) : nil
+    let params = needsParams ? try source.parameters(weightsDirectory: options.weightsDirectory, seed: options.seed) : nil
     if let f = options.channelDensity {
         guard f >= 0, f <= 1 else { throw SparseCNNError.invalidArgument("channel density \(f) must be in [0, 1]") }
         progress("float run: channel activity outside each layer's tiles")
@@ -414,7 +418,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     case .max: reduce = "max"
     case .avg(let t): reduce = "avg:\(t)"
     }
-    let summary = MaskRunSummary(
+    var summary = MaskRunSummary(
         network: network.name, image: imagePath, inputSize: [size.height, size.width],
         tile: [options.tiling.tileHeight, options.tiling.tileWidth], reduce: reduce, mode: mode, maskMode: options.mode,
         target: target, density: density, layers: layers,
@@ -433,6 +437,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
                 pixelMACFraction: Double(c.masks.reduce(0) { $0 + $1.layer.pixelMACs(pixelMask: $1.pixelMask) }) / dense,
                 quality: comparedQuality, budget: c.budget)
         })
+    summary.hostOps = plan.hostOps
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))
