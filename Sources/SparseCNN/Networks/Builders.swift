@@ -7,21 +7,22 @@ extension Network {
         switch spec {
         case "resnet18": return .resnet18()
         case "srresnet": return .srresnet()
-        case "srresnet-skip": return try Network(name: spec, inputChannels: 3, layers: Network.srresnet(skip: true).layers)
+        case "srresnet-skip": return try Network(name: spec, inputChannels: 3, layers: Network.srresnet(skip: .nearest).layers)
         case let v where v.hasPrefix("srresnet-"):
-            // srresnet-<blocks>x<channels>[-skip]: a shallower or narrower SRResNet (e.g. one trained on a
-            // CPU budget), with the upsampled input added to its output with -skip
-            let skip = v.hasSuffix("-skip")
-            let dims = v.dropFirst("srresnet-".count).dropLast(skip ? "-skip".count : 0).split(separator: "x").compactMap { Int($0) }
+            // srresnet-<blocks>x<channels>[-skip[-bilinear]]: a shallower or narrower SRResNet (e.g. one
+            // trained on a CPU budget), with the upsampled input added to its output with -skip
+            let mode: SkipUpsampling? = v.hasSuffix("-skip-bilinear") ? .bilinear : v.hasSuffix("-skip") ? .nearest : nil
+            let suffix = mode == .bilinear ? "-skip-bilinear" : mode == .nearest ? "-skip" : ""
+            let dims = v.dropFirst("srresnet-".count).dropLast(suffix.count).split(separator: "x").compactMap { Int($0) }
             guard dims.count == 2, (1...64).contains(dims[0]), (1...512).contains(dims[1]) else {
-                throw SparseCNNError.invalidArgument("'\(v)': an SRResNet variant is srresnet-<blocks>x<channels>[-skip], blocks 1...64, channels 1...512 (e.g. srresnet-8x32, srresnet-8x32-skip)")
+                throw SparseCNNError.invalidArgument("'\(v)': an SRResNet variant is srresnet-<blocks>x<channels>[-skip[-bilinear]], blocks 1...64, channels 1...512 (e.g. srresnet-8x32, srresnet-8x32-skip)")
             }
-            let n = Network.srresnet(blocks: dims[0], channels: dims[1], skip: skip)
+            let n = Network.srresnet(blocks: dims[0], channels: dims[1], skip: mode)
             return try Network(name: v, inputChannels: n.inputChannels, layers: n.layers)
         case let v where NetworkSource.isONNX(v): return try ONNXModel.load(path: v).network
         default:
             guard spec.hasSuffix(".json") || FileManager.default.fileExists(atPath: spec) else {
-                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels>[-skip], a .json network file or an .onnx model")
+                throw SparseCNNError.invalidArgument("unknown network '\(spec)': use resnet18, srresnet, srresnet-<blocks>x<channels>[-skip[-bilinear]], a .json network file or an .onnx model")
             }
             return try Network.load(path: spec)
         }
@@ -73,10 +74,11 @@ extension Network {
     /// are identical (PReLU is elementwise), so the PReLU is folded into `upsample.N.conv`,
     /// where the accelerator's output stage applies it.
     ///
-    /// With `skip`, the ×4 nearest-neighbour upsampled input (layer `skip`, on the host) is the
-    /// tail's residual: the convs learn the detail on top of it, and a tile the tail skips shows the
-    /// upsampled input instead of black (SMSR and the seed method keep the reconstruction path so).
-    public static func srresnet(blocks: Int = 16, channels: Int = 64, skip: Bool = false) -> Network {
+    /// With `skip`, the ×4 upsampled input (layer `skip`, on the host: nearest-neighbour, or
+    /// bilinear with half-pixel centres) is the tail's residual: the convs learn the detail on top of
+    /// it, and a tile the tail skips shows the upsampled input instead of black (SMSR and the seed
+    /// method keep the reconstruction path so).
+    public static func srresnet(blocks: Int = 16, channels: Int = 64, skip: SkipUpsampling? = nil) -> Network {
         var layers = [NetworkLayer("head", .conv(outChannels: channels, kernel: 9, stride: 1, bias: true, activation: .prelu))]
         var blockInput = "head"
         for b in 0..<blocks {
@@ -89,13 +91,17 @@ extension Network {
             layers.append(NetworkLayer("upsample.\(u).conv", .conv(outChannels: channels * 4, kernel: 3, stride: 1, bias: true, activation: .prelu)))
             layers.append(NetworkLayer("upsample.\(u).shuffle", .pixelShuffle(factor: 2)))
         }
-        if skip {
-            layers.append(NetworkLayer("skip", .upsample(factor: 4), from: Network.inputName))
+        if skip != nil {
+            let op: LayerOp = skip == .bilinear ? .host(.upsampleBilinear(factor: 4)) : .upsample(factor: 4)
+            layers.append(NetworkLayer("skip", op, from: Network.inputName))
             layers.append(NetworkLayer("tail", .conv(outChannels: 3, kernel: 9, stride: 1, bias: true, activation: .none),
                                        from: "upsample.1.shuffle", residual: "skip"))
         } else {
             layers.append(NetworkLayer("tail", .conv(outChannels: 3, kernel: 9, stride: 1, bias: true, activation: .none)))
         }
-        return try! Network(name: skip ? "srresnet-skip" : "srresnet", inputChannels: 3, layers: layers)
+        return try! Network(name: skip == nil ? "srresnet" : "srresnet-skip", inputChannels: 3, layers: layers)
     }
+
+    /// How an SRResNet's skip path upsamples its input (`srresnet(skip:)`).
+    public enum SkipUpsampling: Sendable { case nearest, bilinear }
 }

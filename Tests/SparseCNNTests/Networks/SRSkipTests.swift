@@ -33,7 +33,7 @@ import Testing
     /// A tail that skips every tile outputs its residual, i.e. the ×4 nearest upsampling of the
     /// int8 input (the skip path shares the input's scale, docs/quantization.md); a dense tail differs.
     @Test func skippedTailTilesShowTheUpsampledInput() throws {
-        let net = Network.srresnet(blocks: 2, channels: 8, skip: true)
+        let net = Network.srresnet(blocks: 2, channels: 8, skip: .nearest)
         let plan = try net.plan(height: 8, width: 8)
         let x = Self.input(8, 8)
         let q = try QuantizedNetwork(plan: plan, parameters: NetworkParameters.heInit(net, seed: 3), calibrationInput: x)
@@ -51,5 +51,26 @@ import Testing
         #expect(tail.residual?.scalars == want)
         #expect(tail.output.scalars == want)
         #expect(try q.run(x).records.last!.output.scalars != want)
+    }
+
+    /// The bilinear variant (`srresnet-BxC-skip-bilinear`): its skip is the host's half-pixel bilinear
+    /// upsampling; a tail that skips every tile outputs that skip path, quantized at the tail's scale,
+    /// which tail and skip share (the residual is added in the accelerator's requantization).
+    @Test func bilinearSkipIsAHostOpSharingTheTailsScale() throws {
+        let n = try Network.named("srresnet-2x8-skip-bilinear")
+        let skip = try #require(n.layers.first { $0.name == "skip" })
+        #expect(skip.op == .host(.upsampleBilinear(factor: 4)) && skip.from == Network.inputName)
+        #expect(n.layers.last?.residual == "skip")
+        let plan = try n.plan(height: 8, width: 8)
+        let x = Self.input(8, 8)
+        let q = try QuantizedNetwork(plan: plan, parameters: NetworkParameters.heInit(n, seed: 3), calibrationInput: x)
+        #expect(q.scales["tail"] == q.scales["skip"])
+        let none = TileMask(mapHeight: 32, mapWidth: 32, tileHeight: 8, tileWidth: 8, repeating: false)
+        let tail = try #require(try q.run(x, tileMasks: ["tail": none]).records.last)
+        #expect(tail.output.scalars == tail.residual?.scalars)
+        // the bilinear skip differs from nearest: pixel (1, 1) of the ×4 map lies between input pixels
+        let nearest = try Network.named("srresnet-2x8-skip")
+        let qn = try QuantizedNetwork(plan: try nearest.plan(height: 8, width: 8), parameters: NetworkParameters.heInit(nearest, seed: 3), calibrationInput: x)
+        #expect(try qn.run(x, tileMasks: ["tail": none]).records.last!.output.scalars != tail.output.scalars)
     }
 }
