@@ -110,4 +110,4 @@ struct LayerSourceOptions: ParsableArguments {
 }
 
 /// The help of every `--weights` option (one text: the rule is `NetworkParameters.resolve`'s).
-let weightsHelp = "Directory of .npy weights (<layer>.weight.npy, .bias.npy, .prelu.npy). Default: the network's bundled trained weights where it has some (srresnet-8x32-skip, docs/training.md), else seeded He init (figures then compare masks, not reconstructions)."
+let weightsHelp = "Directory of .npy weights (<layer>.weight.npy, .bias.npy, .prelu.npy). Default: the network's bundled trained weights where it has some (srresnet-8x32-skip and srresnet-8x32-skip-bilinear, docs/training.md), else seeded He init (figures then compare masks, not reconstructions)."
