@@ -114,7 +114,11 @@ struct MasksCommand: ParsableCommand {
         if maskMode == .regional && reduce != "max" {
             throw ValidationError("--reduce \(reduce) pools pixel masks; --mode regional chooses whole tiles and takes no reduction")
         }
-        do { _ = try Network.named(network) } catch { throw ValidationError("--network \(network): \(error)") }
+        // an unknown network name is a usage error; a network file is read (and its errors are data
+        // errors, exit 65) when the command runs
+        if !FileManager.default.fileExists(atPath: network) {
+            do { _ = try Network.named(network) } catch { throw ValidationError("--network \(network): \(error)") }
+        }
     }
 
     /// `N` cycles or `P%` of the dense network's cycles.

@@ -142,5 +142,7 @@ struct ONNXNetworkTests {
         expectExit(r, .badInput, "node '\(model.graph.node[i].name)' (LSTM): unsupported op 'LSTM'")
         let junk = try s.write("junk.onnx", "not a model")
         expectExit(try runSparsetile(["cosim", "--network", junk]), .badInput, "\(junk): not an ONNX model")
+        // masks too: a network file that does not read is bad input (65), not a usage error (64)
+        expectExit(try runSparsetile(["masks", "--network", junk, "--out", s.path("masks")]), .badInput, "\(junk): not an ONNX model")
     }
 }
