@@ -115,13 +115,19 @@ public struct LayerPlan: Sendable {
     /// bound count).
     public let kernel: Int, stride: Int, pad: Int
     public let inH: Int, inW: Int, cin: Int
-    /// Tap packing (§3.2): the host lays out each output column's K horizontal taps side by side in
-    /// the input words, and the engines run a K×1 kernel over K·Cin channels (`packsTaps`).
+    /// Tap packing (§3.2): the host lays out each output row's K vertical taps side by side in the
+    /// input words, and the engines run a 1×K kernel over K·Cin channels (`packsTaps`).
     public let tapsPacked: Bool
-    /// The input and kernel as the engines see them (§3.2): a K × `kernelWidth` kernel, column stride
-    /// `strideX` and padding `padX`, over an input map inH × `mapWidth` of `mapChannels` channels.
-    /// Without tap packing these are K, S, pad, W and Cin; with it 1, 1, 0, Wo and K·Cin.
+    /// The input and kernel as the engines see them (§3.2, §3.3): a `kernelHeight` × `kernelWidth`
+    /// kernel at strides `strideY`, `strideX` and paddings `padY`, `padX`, over an input map
+    /// `mapHeight` × `mapWidth` of `mapChannels` channels. Without tap packing the rows are K, S,
+    /// pad, H and the channels Cin; with it 1, 1, 0, Ho and K·Cin. The columns are K, S, pad, W,
+    /// except with output pairs (K + 1, 2, pad).
+    public let kernelHeight: Int, strideY: Int, padY: Int, mapHeight: Int
     public let kernelWidth: Int, strideX: Int, padX: Int, mapWidth: Int, mapChannels: Int
+    /// Taps of the engines' kernel, kernelHeight·kernelWidth, and a channel's weight words, taps × CW.
+    public var engineTaps: Int { kernelHeight * kernelWidth }
+    public var tapWords: Int { engineTaps * inWords }
     /// Output pairs (§3.3): a layer with few output channels computes output columns 2x′ and 2x′+1
     /// side by side in the output-channel lanes. The engines then see an output map of Wo/2 columns
     /// of 2·Cout channels (the same bytes: NHWC puts pixel 2x′+1's channels right after 2x′'s), a
@@ -139,8 +145,8 @@ public struct LayerPlan: Sendable {
     public let wordBytes: Int
     /// Words per input pixel CW = ceil(Cin/B) (of the engines' input map, §3.2), per output pixel COW = ceil(Cout/B).
     public let inWords: Int, outWords: Int
-    /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = K·kernelWidth·NC (K²·NC without tap
-    /// packing); kgroup slot Kc = max(T, tileH).
+    /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = kernelHeight·kernelWidth·NC (K²·NC
+    /// without tap packing or output pairs); kgroup slot Kc = max(T, tileH).
     public let chunks: Int, steps: Int, kgroupCycles: Int
     /// The layer's tile shape h×w (its tile mask's tiles), and the slots of a tile group: the
     /// (tileH/h)×(tileW/w) tiles the PE array runs side by side (§3.1). 1×1 slot for the full tile.
@@ -152,7 +158,7 @@ public struct LayerPlan: Sendable {
     public let groupSize: Int
     /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
     public var shapeLevel: Int { slotsHigh.trailingZeroBitCount }
-    /// Halo rows/cols of one tile: (h−1)·S+K, (w−1)·strideX+kernelWidth; row/col slots per bank.
+    /// Halo rows/cols of one tile: (h−1)·strideY+kernelHeight, (w−1)·strideX+kernelWidth; row/col slots per bank.
     public let haloH: Int, haloW: Int, rowSlots: Int, colSlots: Int
     /// Input-bank words of one tile (its region): rowSlots·colSlots·CW.
     public let regionWords: Int
@@ -161,8 +167,7 @@ public struct LayerPlan: Sendable {
     /// Halo columns a tile shares with its left-hand neighbour in the group (§6.2, "Halo reuse"):
     /// the first KW − SX columns of a tile's halo are the last ones of the tile to its left. They
     /// are read from that tile's region when it sits in the slot to the left (`sharesLeft`), so a
-    /// load skips them. 0 when the group has one slot column, or when KW − SX is not in 1…w·SX
-    /// (beyond w·SX the left tile would not hold them all itself).
+    /// load skips them. 0 when the group has one slot column or KW ≤ SX.
     public let sharedColumns: Int
     /// The output channels the run computes (`LayerJob.channels`): all, or a window.
     public let window: Range<Int>
@@ -217,15 +222,17 @@ public struct LayerPlan: Sendable {
         outputPairs = window.count == layerCout && !config.shapes.contains(maskTile) && maskTile.width % 2 == 0 && config.shapes.contains(pairShape)
             && Self.pairsOutputs(kernel: kernel, stride: stride, inChannels: cin, outChannels: layerCout, outWidth: layerOutW, config: config)
         outH = job.outShape.height; outW = outputPairs ? layerOutW / 2 : layerOutW; cout = outputPairs ? 2 * layerCout : layerCout
-        kernelWidth = tapsPacked ? 1 : outputPairs ? kernel + 1 : kernel
-        strideX = tapsPacked ? 1 : outputPairs ? 2 : stride; padX = tapsPacked ? 0 : pad
-        mapWidth = tapsPacked ? layerOutW : inW; mapChannels = tapsPacked ? kernel * cin : cin
+        kernelHeight = tapsPacked ? 1 : kernel; strideY = tapsPacked ? 1 : stride; padY = tapsPacked ? 0 : pad
+        mapHeight = tapsPacked ? outH : inH
+        kernelWidth = outputPairs ? kernel + 1 : kernel
+        strideX = outputPairs ? 2 : stride; padX = pad
+        mapWidth = inW; mapChannels = tapsPacked ? kernel * cin : cin
         hasResidual = job.residual != nil
         wordBytes = B
         inWords = (mapChannels + B - 1) / B
         outWords = (cout + B - 1) / B
         chunks = (mapChannels + config.lanesC - 1) / config.lanesC
-        steps = kernel * kernelWidth * chunks
+        steps = kernelHeight * kernelWidth * chunks
         kgroupCycles = max(steps, config.tileH)
         let name = job.name
         shape = outputPairs ? pairShape : maskTile
@@ -236,16 +243,16 @@ public struct LayerPlan: Sendable {
             throw AcceleratorSpecError.invalidLayer("\(name): tile mask uses \(maskTile) tiles; the config's tile shapes are \(list)\(pairs)")
         }
         slotsHigh = config.tileH / shape.height; slotsWide = config.tileW / shape.width
-        haloH = (shape.height - 1) * stride + kernel
+        haloH = (shape.height - 1) * strideY + kernelHeight
         haloW = (shape.width - 1) * strideX + kernelWidth
-        rowSlots = ((haloH - 1) / stride / config.tileH + 1) * stride
+        rowSlots = ((haloH - 1) / strideY / config.tileH + 1) * strideY
         colSlots = ((haloW - 1) / strideX / config.tileW + 1) * strideX
         regionWords = rowSlots * colSlots * inWords
         // As many tiles per group as the slots, or as the banks hold when that is fewer.
         groupSize = max(1, min(slotsHigh * slotsWide, config.inputBankDepth / regionWords))
         inputBankWords = groupSize * regionWords
         let overlap = kernelWidth - strideX
-        sharedColumns = slotsWide > 1 && groupSize > 1 && overlap > 0 && overlap <= shape.width * strideX ? overlap : 0
+        sharedColumns = slotsWide > 1 && groupSize > 1 && overlap > 0 ? overlap : 0
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
         maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
@@ -262,7 +269,7 @@ public struct LayerPlan: Sendable {
         // of one pass may use the whole weight buffer; a layer of several passes gets half of it
         // per pass, so that the next pass's weights load into the other half while a pass computes
         // (§7.2, weight prefetch).
-        let K2 = kernel * kernelWidth, lk = config.lanesK, inWords = self.inWords, cout = self.cout
+        let K2 = kernelHeight * kernelWidth, lk = config.lanesK, inWords = self.inWords, cout = self.cout
         func weightWords(_ pc: Int) -> Int { (pc + lk - 1) / lk * K2 * inWords }
         func outputWords(first: Int, end: Int) -> Int { (end - 1) / B - first / B + 1 }
         var weightCapacity = config.weightBankDepth
@@ -326,7 +333,7 @@ public struct LayerPlan: Sendable {
         if window.count != layerCout && (h.preloaded || h.next != nil) {
             throw AcceleratorSpecError.invalidLayer("\(name): a channel-window run takes no part in a weight handoff (§7.2)")
         }
-        let DW = config.weightBankDepth, p0 = passes[0], k2cw = kernel * kernelWidth * inWords
+        let DW = config.weightBankDepth, p0 = passes[0], k2cw = tapWords
         let fullPass = weightWordCount(p0)
         if !(0..<DW).contains(h.ringBase) || !(0...1).contains(h.biasHalf) || h.preloadedWords < 0 || h.preloadedWords > fullPass
             || (h.preloadedWords != fullPass && h.preloadedWords % (config.lanesK * k2cw) != 0) {
@@ -353,9 +360,9 @@ public struct LayerPlan: Sendable {
     /// The slot (row, column) of position `k` in a group; its PE-array origin is (qy·h, qx·w).
     public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }
 
-    /// Whether a layer packs its kernel taps into idle input-channel lanes (§3.2): a kernel wider
+    /// Whether a layer packs its kernel taps into idle input-channel lanes (§3.2): a kernel taller
     /// than 1 whose Cin is below lanesC, when that takes fewer steps, K·⌈K·Cin/lanesC⌉ < K²·⌈Cin/lanesC⌉,
-    /// and no more input words per output column, ⌈K·Cin/B⌉ ≤ S·⌈Cin/B⌉.
+    /// and no more input words per output row and column, ⌈K·Cin/B⌉ ≤ S·⌈Cin/B⌉.
     public static func packsTaps(kernel: Int, stride: Int, inChannels cin: Int, config: HardwareConfig) -> Bool {
         guard kernel > 1, cin < config.lanesC else { return false }
         func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
@@ -392,7 +399,7 @@ public struct LayerPlan: Sendable {
     /// Words of a bias-RAM half: the most bias words a pass can have, 4·DO + 2 (§6.3).
     public static func biasHalfDepth(_ c: HardwareConfig) -> Int { 4 * c.outputWordsPerPixel + 2 }
     /// Words per weight bank of pass `p`: G·K·KW·CW, its stretch of the ring (§6.3).
-    public func ringWords(_ p: OutputPass) -> Int { kgroups(p) * kernel * kernelWidth * inWords }
+    public func ringWords(_ p: OutputPass) -> Int { kgroups(p) * tapWords }
     /// Ring address of pass `p`'s first weight word: pass 0 at `ringBase`, each pass right after the
     /// previous one, modulo the bank depth DW (§6.3, §7.2).
     public func weightBase(_ p: OutputPass) -> Int {
@@ -413,28 +420,33 @@ public struct LayerPlan: Sendable {
     /// Ring words of pass 0 already in when the layer starts preloaded: its preloaded kgroups × K·KW·CW
     /// (where WEIGHTS(0) writes the rest, RING.skip).
     public var preloadedRingWords: Int {
-        let k2cw = kernel * kernelWidth * inWords
-        return (preloadedWords / k2cw + config.lanesK - 1) / config.lanesK * k2cw
+        (preloadedWords / tapWords + config.lanesK - 1) / config.lanesK * tapWords
     }
     /// The preloaded weights' bytes as the bound counts them, channels·K²·Cin (§9).
-    public var preloadedWeightBytes: Int { preloadedWords / (kernel * kernelWidth * inWords) * kernel * kernel * cin / columnsPerOutput }
+    public var preloadedWeightBytes: Int { preloadedWords / tapWords * kernel * kernel * cin / columnsPerOutput }
     /// Weight words of a pass: channels × K·kernelWidth taps × CW, contiguous in DRAM.
-    public func weightWordCount(_ p: OutputPass) -> Int { p.channels * kernel * kernelWidth * inWords }
+    public func weightWordCount(_ p: OutputPass) -> Int { p.channels * tapWords }
 
     /// Input rows (or columns) of the halo of tile row `ty` (column) that lie inside the map.
     public func haloInputRange(tileIndex t: Int, tile: Int, stride: Int, pad: Int, inSize: Int, halo: Int) -> Range<Int> {
         let first = t * tile * stride - pad
         return max(0, first)..<min(inSize, first + halo)
     }
+    /// Rows of the engines' input map (§3.2) in the halo of tile row `ty`.
     public func haloRows(ty: Int) -> Range<Int> {
-        haloInputRange(tileIndex: ty, tile: shape.height, stride: stride, pad: pad, inSize: inH, halo: haloH)
+        haloInputRange(tileIndex: ty, tile: shape.height, stride: strideY, pad: padY, inSize: mapHeight, halo: haloH)
     }
     /// Columns of the engines' input map (§3.2) in the halo of tile column `tx`.
     public func haloCols(tx: Int) -> Range<Int> {
         haloInputRange(tileIndex: tx, tile: shape.width, stride: strideX, pad: padX, inSize: mapWidth, halo: haloW)
     }
+    /// Rows of the layer's own input map that tile row `ty` reads (the bound's halo, §9), with or
+    /// without tap packing.
+    public func inputRows(ty: Int) -> Range<Int> {
+        haloInputRange(tileIndex: ty, tile: shape.height, stride: stride, pad: pad, inSize: inH, halo: (shape.height - 1) * stride + kernel)
+    }
     /// Columns of the layer's own input map that tile column `tx` reads (the bound's halo, §9),
-    /// with or without tap packing.
+    /// with or without output pairs.
     public func inputCols(tx: Int) -> Range<Int> {
         let w = shape.width * columnsPerOutput
         return haloInputRange(tileIndex: tx, tile: w, stride: stride, pad: pad, inSize: inW, halo: (w - 1) * stride + kernel)
@@ -448,14 +460,22 @@ public struct LayerPlan: Sendable {
         return (tx * w)..<min(layerOutW, (tx + 1) * w)
     }
 
-    /// Whether tile `k` of a group reads its first `sharedColumns` halo columns from the region of
-    /// tile k − 1 (§6.2, "Halo reuse"): that tile is its left-hand neighbour in the map (same tile
-    /// row, tx − 1) and sits in the slot to its left (k is not the first of a slot row), and the
-    /// tile keeps at least one halo column of its own to load (at the map's right edge it might not).
-    public func sharesLeft(_ group: [(ty: Int, tx: Int)], _ k: Int) -> Bool {
-        guard sharedColumns > 0, k > 0, k % slotsWide != 0 else { return false }
-        let left = group[k - 1], tile = group[k]
-        return left.ty == tile.ty && left.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
+    /// Whether each tile of a group reads its first `sharedColumns` halo columns from the region of
+    /// the tile before it (§6.2, "Halo reuse"): that tile is its left-hand neighbour in the map (same
+    /// tile row, tx − 1) and sits in the slot to its left (k is not the first of a slot row), the
+    /// tile keeps at least one halo column of its own to load (at the map's right edge it might not),
+    /// and the tile to its left holds all the shared columns itself: they are its last KW − SX, so
+    /// when that is more than w·SX, that tile must not share in turn.
+    public func sharesLeft(_ group: [(ty: Int, tx: Int)]) -> [Bool] {
+        var shares = [Bool](repeating: false, count: group.count)
+        guard sharedColumns > 0 else { return shares }
+        let chains = sharedColumns <= shape.width * strideX
+        for k in group.indices where k > 0 && k % slotsWide != 0 {
+            let left = group[k - 1], tile = group[k]
+            shares[k] = left.ty == tile.ty && left.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
+                && (chains || !shares[k - 1])
+        }
+        return shares
     }
     /// The map column after a tile's shared columns: its halo origin + `sharedColumns`.
     private func sharedEnd(tx: Int) -> Int { tx * shape.width * strideX - padX + sharedColumns }
@@ -484,17 +504,17 @@ public struct LayerPlan: Sendable {
     /// (qy, qx) (§6.2): the slot's origin (qy·h, qx·w) shifts the bank; its region is the
     /// (qy·slotsWide + qx)-th block of `regionWords`.
     @inlinable public func inputBank(hy: Int, hx: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> (by: Int, bx: Int) {
-        ((hy / stride + slot.qy * shape.height) % config.tileH, (hx / strideX + slot.qx * shape.width) % config.tileW)
+        ((hy / strideY + slot.qy * shape.height) % config.tileH, (hx / strideX + slot.qx * shape.width) % config.tileW)
     }
     @inlinable public func inputAddress(hy: Int, hx: Int, word w: Int, slot: (qy: Int, qx: Int) = (0, 0)) -> Int {
-        let rs = (hy / stride) / config.tileH * stride + hy % stride
+        let rs = (hy / strideY) / config.tileH * strideY + hy % strideY
         let cs = (hx / strideX) / config.tileW * strideX + hx % strideX
         return (slot.qy * slotsWide + slot.qx) * regionWords + (rs * colSlots + cs) * inWords + w
     }
     /// Weight-buffer address of local channel oLocal's tap (ky, kx) (kx < kernelWidth), word w; the
     /// bank is oLocal mod lanesK.
     @inlinable public func weightAddress(oLocal: Int, ky: Int, kx: Int, word w: Int) -> Int {
-        ((oLocal / config.lanesK) * kernel * kernelWidth + ky * kernelWidth + kx) * inWords + w
+        ((oLocal / config.lanesK) * engineTaps + ky * kernelWidth + kx) * inWords + w
     }
 }
 

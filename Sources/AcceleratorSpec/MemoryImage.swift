@@ -66,8 +66,8 @@ public struct MemoryImage: Sendable {
         var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, next: 0, warmUpMask: 0, end: 0)
         r.bias = r.mask + plan.maskWords
         r.weights = r.bias + (plan.cout * 4 + B - 1) / B
-        r.input = r.weights + plan.cout * plan.kernel * plan.kernelWidth * plan.inWords
-        r.residual = r.input + plan.inH * plan.mapWidth * plan.inWords
+        r.input = r.weights + plan.cout * plan.tapWords
+        r.residual = r.input + plan.mapHeight * plan.mapWidth * plan.inWords
         let outWordsTotal = plan.outH * plan.outW * plan.outWords
         r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
         r.next = r.output + outWordsTotal
@@ -87,26 +87,26 @@ public struct MemoryImage: Sendable {
             for k in 0..<4 { b[r.bias * B + o * 4 + k] = UInt8(truncatingIfNeeded: u >> (8 * k)) }
         }
         let K = plan.kernel, KW = plan.kernelWidth, cin = plan.cin, CW = plan.inWords
-        // With tap packing (§3.2) tap (ky, kx) of channel o is bytes kx·Cin… of word tap (o, ky, 0).
+        // With tap packing (§3.2) tap (ky, kx) of channel o is bytes ky·Cin… of word tap (o, 0, kx).
         let packed = plan.tapsPacked
         // With output pairs, engine channel o = j·Cout + c has channel c's tap kx at column kx + j of
         // its K+1 (the other column zero).
         if parameters { job.filter.scalars.withUnsafeBufferPointer { w in
             for oe in 0..<plan.cout { for ky in 0..<K { for kx in 0..<K {
                 let o = oe % layerCout, j = oe / layerCout
-                let tap = (oe * K + ky) * KW + (packed ? 0 : kx + j)
-                let dst = (r.weights + tap * CW) * B + (packed ? kx * cin : 0), src = ((o * K + ky) * K + kx) * cin
+                let tap = oe * plan.engineTaps + (packed ? 0 : ky * KW) + kx + j
+                let dst = (r.weights + tap * CW) * B + (packed ? ky * cin : 0), src = ((o * K + ky) * K + kx) * cin
                 for c in 0..<cin { b[dst + c] = UInt8(bitPattern: w[src + c]) }
             } } }
         } }
         if all { job.input.scalars.withUnsafeBufferPointer { x in
             if packed {
-                // input word (y, x') holds, for kx = 0…K−1, pixel (y, x'·S + kx − pad) (zeros outside the map)
+                // input word (y', x) holds, for ky = 0…K−1, pixel (y'·S + ky − pad, x) (zeros outside the map)
                 let S = plan.stride, W = plan.inW
-                for y in 0..<plan.inH { for xp in 0..<plan.mapWidth { for kx in 0..<K {
-                    let ix = xp * S + kx - plan.pad
-                    guard ix >= 0 && ix < W else { continue }
-                    let dst = (r.input + (y * plan.mapWidth + xp) * CW) * B + kx * cin, src = (y * W + ix) * cin
+                for yp in 0..<plan.mapHeight { for ix in 0..<W { for ky in 0..<K {
+                    let iy = yp * S + ky - plan.pad
+                    guard iy >= 0 && iy < plan.inH else { continue }
+                    let dst = (r.input + (yp * W + ix) * CW) * B + ky * cin, src = (iy * W + ix) * cin
                     for c in 0..<cin { b[dst + c] = UInt8(bitPattern: x[src + c]) }
                 } } }
             } else {

@@ -287,13 +287,13 @@ extension RegisterMap {
                 RegisterField("activation", 6...7, "0 none, 1 ReLU, 2 PReLU"),
                 RegisterField("residual", 8...8, "1: add the residual input (§1)"),
                 RegisterField("shape", 9...10, "tile shape s: tiles of (tileH >> s)x(tileW >> s), in groups of 4^s (§3.1)"),
-                RegisterField("packed", 11...11, "1: taps packed (§3.2): the input words hold K taps of one output column; the kernel runs K×1, column stride 1, no column padding; W = Wo, Cin = K·Cin"),
+                RegisterField("packed", 11...11, "1: taps packed (§3.2): the input words hold the K vertical taps of one output row; the kernel runs 1×K, row stride 1, no row padding; H = Ho, Cin = K·Cin"),
                 RegisterField("pairs", 12...12, "1: output pairs (§3.3): each output pixel holds output columns 2x′ and 2x′+1; the kernel runs K×(K+1), column stride 2; Cout = 2·Cout"),
                 RegisterField("group", 13...18, "tiles per tile group − 1 (§3.1): 4^s − 1, or fewer when the input buffer holds fewer tiles' halos"),
             ]),
             Register("LAYER1", offset: 0x03, access: .readWrite, doc: "Input map size.", fields: [
-                RegisterField("H", 0...15, "input height H"),
-                RegisterField("W", 16...31, "input width W (of the input words: Wo when taps are packed, §3.2)"),
+                RegisterField("H", 0...15, "input height H (of the input words: Ho when taps are packed, §3.2)"),
+                RegisterField("W", 16...31, "input width W"),
             ]),
             Register("LAYER2", offset: 0x04, access: .readWrite, doc: "Channels.", fields: [
                 RegisterField("Cin", 0...15, "input channels Cin (per input word: K·Cin when taps are packed, §3.2)"),
@@ -381,7 +381,7 @@ extension RegisterMap {
     public func warmUpProgram(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions) throws -> [RegisterWrite] {
         guard plan.preloaded else { return [] }
         let own = NextLayerWeights(ringBase: plan.ringBase, biasHalf: plan.biasHalf0, biasWords: plan.biasWordRange(plan.passes[0]).count,
-                                   weightWords: plan.preloadedWords, wordsPerChannel: plan.kernel * plan.kernelWidth * plan.inWords)
+                                   weightWords: plan.preloadedWords, wordsPerChannel: plan.tapWords)
         return try program(job: job, plan: plan.with(handoff: WeightHandoff()), regions: r, mask: r.warmUpMask,
                            next: (own, bias: r.bias, weights: r.weights))
     }
@@ -407,7 +407,7 @@ extension RegisterMap {
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0, "pairs": plan.outputPairs ? 1 : 0,
                                   "group": plan.groupSize - 1]),
-            try write("LAYER1", ["H": plan.inH, "W": plan.mapWidth]),
+            try write("LAYER1", ["H": plan.mapHeight, "W": plan.mapWidth]),
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),

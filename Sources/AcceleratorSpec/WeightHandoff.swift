@@ -79,7 +79,7 @@ public struct NextLayerWeights: Hashable, Sendable {
     /// kgroups that fit the ring beside `current`'s last pass; nil when not one kgroup fits.
     public init?(plan next: LayerPlan, after current: LayerPlan) {
         let cfg = current.config, last = current.passes[current.passes.count - 1], p0 = next.passes[0]
-        let used = current.ringWords(last), k2cw = next.kernel * next.kernelWidth * next.inWords
+        let used = current.ringWords(last), k2cw = next.tapWords
         let kgroups = min(next.kgroups(p0), (cfg.weightBankDepth - used) / k2cw)
         guard kgroups >= 1 else { return nil }
         let channels = min(kgroups * cfg.lanesK, p0.channels)

@@ -138,8 +138,8 @@ final class DataPath {
         let (bank, addr) = weightSlot(pass: p, word: q)
         read(image.regions.weights + p.firstChannel * perChannel + q, arrival: a, into: .weight(bank: bank, addr: addr))
     }
-    /// Weight words per output channel, K·KW·CW.
-    private var perChannel: Int { plan.kernel * plan.kernelWidth * plan.inWords }
+    /// Weight words per output channel, KH·KW·CW.
+    private var perChannel: Int { plan.tapWords }
     /// Where weight word q of pass p goes: bank and ring address (§6.3).
     private func weightSlot(pass p: OutputPass, word q: Int) -> (bank: Int, addr: Int) {
         let oLocal = q / perChannel, rem = q % perChannel
@@ -165,7 +165,7 @@ final class DataPath {
         if q < nh {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
             let iy = rows.lowerBound + ri, ix = cols.lowerBound + rem / CW, word = rem % CW
-            let hy = iy - (tile.ty * h * plan.stride - plan.pad)
+            let hy = iy - (tile.ty * h * plan.strideY - plan.padY)
             let hx = ix - (tile.tx * w * plan.strideX - plan.padX)
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             read(image.regions.input + (iy * plan.mapWidth + ix) * CW + word, arrival: a,
@@ -195,7 +195,7 @@ final class DataPath {
     // MARK: Compute engine (stepped): one step of the PE array
 
     func computeStep(group: [(ty: Int, tx: Int)], index i: Int, kgroup g: Int, step k: Int, at t: Int) {
-        let NC = plan.chunks, KW = plan.kernelWidth, S = plan.stride, SX = plan.strideX, lanesC = cfg.lanesC, lanesK = cfg.lanesK
+        let NC = plan.chunks, KW = plan.kernelWidth, S = plan.strideY, SX = plan.strideX, lanesC = cfg.lanesC, lanesK = cfg.lanesK
         let h = plan.shape.height, w = plan.shape.width
         let chunk = k % NC, kx = (k / NC) % KW, ky = k / (NC * KW)
         let word = chunk * lanesC / B, off = chunk * lanesC % B
@@ -208,7 +208,7 @@ final class DataPath {
                 wAddr[lane] = (ring + plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word)) % DW * B + off
             }
         }
-        let shares = group.indices.map { plan.sharesLeft(group, $0) }
+        let shares = plan.sharesLeft(group)
         for py in 0..<cfg.tileH { for px in 0..<cfg.tileW {
             // PE (py, px) computes pixel (py mod h, px mod w) of the tile in slot (py ÷ h, px ÷ w); an
             // empty slot computes zeros.
@@ -218,8 +218,8 @@ final class DataPath {
             var hx = (px % w) * SX + kx
             var inside = false
             if n < group.count {
-                let iy = group[n].ty * h * S - plan.pad + hy, ix = group[n].tx * w * SX - plan.padX + hx
-                inside = iy >= 0 && iy < plan.inH && ix >= 0 && ix < plan.mapWidth
+                let iy = group[n].ty * h * S - plan.padY + hy, ix = group[n].tx * w * SX - plan.padX + hx
+                inside = iy >= 0 && iy < plan.mapHeight && ix >= 0 && ix < plan.mapWidth
             }
             // a shared column (§6.2, "Halo reuse") is column hx + w·SX of the tile to the left: same bank
             if n < group.count && shares[n] && hx < plan.sharedColumns { hx += w * SX; slot.qx -= 1 }

@@ -165,8 +165,9 @@ final class LayerEngines {
     private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
         let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
-        let loadWords = groups.map { g in
-            g.indices.map { plan.loadWords(ty: g[$0].ty, tx: g[$0].tx, pass: pass, sharesLeft: plan.sharesLeft(g, $0)) }
+        let shares = groups.map { plan.sharesLeft($0) }
+        let loadWords = groups.indices.map { i in
+            groups[i].indices.map { plan.loadWords(ty: groups[i][$0].ty, tx: groups[i][$0].tx, pass: pass, sharesLeft: shares[i][$0]) }
         }
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(groups: N)
@@ -281,7 +282,7 @@ final class LayerEngines {
             if let d = dram, mode == .stepped {
                 if xfAccept {
                     if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: plan.sharesLeft(groups[xt], xfTile),
+                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: shares[xt][xfTile],
                                            index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {

@@ -79,7 +79,7 @@ public struct TileModel: Sendable {
             if let pm = job.pixelMask {
                 for y in rows { for x in cols where pm[y, x] { usefulPixels += 1 } }
             } else { usefulPixels += rows.count * cols.count }
-            for y in plan.haloRows(ty: ty) { for x in plan.inputCols(tx: tx) { covered[y * plan.inW + x] = true } }
+            for y in plan.inputRows(ty: ty) { for x in plan.inputCols(tx: tx) { covered[y * plan.inW + x] = true } }
         }
         outBytes = issuedPixels * plan.window.count
         let inBytes = covered.reduce(0) { $0 + ($1 ? 1 : 0) } * plan.cin

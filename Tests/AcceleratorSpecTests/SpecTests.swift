@@ -167,24 +167,25 @@ import AcceleratorSpec
         #expect(plan.inputAddress(hy: 3, hx: 2, word: 1) == (1 * 2 + 1) * 2 + 1)
     }
 
-    /// Hand-checked tap packing (§3.2, §5): lanesC 4, B 4; a 1x5 input of 1 channel, K 3, stride 1,
-    /// pad 1: input word x' holds pixels x'−1, x', x'+1 (zeros outside), weight word (o, ky) holds
-    /// taps kx = 0, 1, 2.
+    /// Hand-checked tap packing (§3.2, §5): lanesC 4, B 4; a 2x3 input of 1 channel, K 3, stride 1,
+    /// pad 1: input word (y', x) holds pixels (y'−1, x), (y', x), (y'+1, x) (zeros outside), weight
+    /// word (o, kx) holds taps ky = 0, 1, 2.
     @Test func packedMemoryImage() throws {
         let config = try wordOf4Config()
-        let j = try job(H: 1, W: 5, cin: 1, cout: 1, residual: false)
+        let j = try job(H: 2, W: 3, cin: 1, cout: 1, residual: false)
         let plan = try LayerPlan(job: j, config: config)
-        #expect(plan.tapsPacked && plan.mapWidth == 5 && plan.mapChannels == 3 && plan.steps == 3)
+        #expect(plan.tapsPacked && plan.mapHeight == 2 && plan.mapWidth == 3 && plan.mapChannels == 3 && plan.steps == 3)
+        #expect(plan.kernelHeight == 1 && plan.strideY == 1 && plan.padY == 0 && plan.kernelWidth == 3 && plan.padX == 1)
         let img = MemoryImage(job: j, plan: plan)
         let r = img.regions
-        // mask 1, bias 1, weights 1·3 rows, input 1·5 words, output 5
-        #expect(r == MemoryRegions(mask: 0, bias: 1, weights: 2, input: 5, residual: 10, output: 10, end: 15))
-        // weights 1…9 as [ky][kx]: row ky is word 2 + ky
-        #expect(Array(img.bytes[(2 * 4)..<(5 * 4)]) == [1, 2, 3, 0, 4, 5, 6, 0, 7, 8, 9, 0])
-        // input 100…104
-        #expect(Array(img.bytes[(5 * 4)..<(10 * 4)]) == [0, 100, 101, 0, 100, 101, 102, 0, 101, 102, 103, 0,
-                                                          102, 103, 104, 0, 103, 104, 0, 0])
-        // the registers: W is the input words' width, Cin their channels, `packed` set
+        // mask 1, bias 1, weights 1·3 columns, input 2·3 words, output 6
+        #expect(r == MemoryRegions(mask: 0, bias: 1, weights: 2, input: 5, residual: 11, output: 11, end: 17))
+        // weights 1…9 as [ky][kx]: column kx is word 2 + kx
+        #expect(Array(img.bytes[(2 * 4)..<(5 * 4)]) == [1, 4, 7, 0, 2, 5, 8, 0, 3, 6, 9, 0])
+        // input 100…105 as [y][x]
+        #expect(Array(img.bytes[(5 * 4)..<(11 * 4)]) == [0, 100, 103, 0, 0, 101, 104, 0, 0, 102, 105, 0,
+                                                          100, 103, 0, 0, 101, 104, 0, 0, 102, 105, 0, 0])
+        // the registers: H is the input words' height, Cin their channels, `packed` set
         let regs = try RegisterMap.standard.layerProgram(job: j, plan: plan, regions: r)
         let layer0 = try #require(regs.first { $0.register == "LAYER0" }).value
         #expect(layer0 >> 11 & 1 == 1)

@@ -1,8 +1,8 @@
 import Testing
 import TileModel
 
-/// Tap packing (docs/microarchitecture.md §3.2): a layer with few input channels runs a K×1 kernel
-/// over K·Cin channels, its input words holding each output column's K taps.
+/// Tap packing (docs/microarchitecture.md §3.2): a layer with few input channels runs a 1×K kernel
+/// over K·Cin channels, its input words holding each output row's K taps.
 @Suite struct TapPackingTests {
     /// The rule and the engines' view, worked by hand for the default config (lanesC 8, B 32).
     @Test func planFollowsTheRule() throws {
@@ -11,12 +11,14 @@ import TileModel
             return try LayerPlan(job: randomJob(&rng, K: K, S: S, H: H, W: W, cin: cin, cout: 4, residual: false,
                                                 config: config, mask: .full), config: config)
         }
-        // ResNet-18's conv1: 7·⌈21/8⌉ = 21 steps instead of 49·⌈3/8⌉ = 49; one word per output column.
+        // ResNet-18's conv1: 7·⌈21/8⌉ = 21 steps instead of 49·⌈3/8⌉ = 49; one word per output row
+        // and input column: the rows run 1 tap at stride 1 over Ho = (20 + 6 − 7) ÷ 2 + 1 = 10 rows.
         let c1 = try plan(K: 7, S: 2, H: 20, W: 22, cin: 3)
-        #expect(c1.tapsPacked && c1.kernelWidth == 1 && c1.strideX == 1 && c1.padX == 0)
-        #expect(c1.mapWidth == 11 && c1.mapChannels == 21 && c1.inWords == 1 && c1.chunks == 3 && c1.steps == 21)
-        // halo of an 8x8 tile: (8−1)·2+7 = 21 rows, 8 columns
-        #expect(c1.haloH == 21 && c1.haloW == 8 && c1.colSlots == 1)
+        #expect(c1.tapsPacked && c1.kernelHeight == 1 && c1.strideY == 1 && c1.padY == 0 && c1.mapHeight == 10)
+        #expect(c1.kernelWidth == 7 && c1.strideX == 2 && c1.padX == 3 && c1.mapWidth == 22)
+        #expect(c1.mapChannels == 21 && c1.inWords == 1 && c1.chunks == 3 && c1.steps == 21)
+        // halo of an 8x8 tile: 8 rows, (8−1)·2+7 = 21 columns, in ((21−1)÷2÷8 + 1)·2 = 4 column slots
+        #expect(c1.haloH == 8 && c1.haloW == 21 && c1.rowSlots == 1 && c1.colSlots == 4)
         #expect(c1.weightWordCount(c1.passes[0]) == 4 * 7)
         // SRResNet's head: 9·⌈27/8⌉ = 36 steps instead of 81.
         #expect(try plan(K: 9, S: 1, cin: 3).steps == 36)

@@ -190,6 +190,8 @@ module st_1f2dcf4c_port_sequencer (
     logic          ldq_last;
     logic [15:0]   ld_prev_ty;
     logic [15:0]   ld_prev_tx;
+    logic          ld_prev_shares;
+    logic          ld_share_chains;
     logic [31:0]   ldq_res_addr;
     logic [31:0]   ldq_halo_addr;
     logic [31:0]   ldq_addr;
@@ -480,13 +482,15 @@ module st_1f2dcf4c_port_sequencer (
         end
     end
 
-    assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+    assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)} << 1) : {1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)});
+    assign ld_take_shares = ((((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi))) && (ld_share_chains || !ld_prev_shares);
 
     // ld_prev_tile
     always @(posedge clk) begin
         if (ld_tile_taken) begin
             ld_prev_ty <= tile_ty;
             ld_prev_tx <= tile_tx;
+            ld_prev_shares <= ld_take_shares;
         end
     end
 

@@ -57,7 +57,7 @@
 #define SPARSETILE_LAYER0_SHAPE_MASK            0x00000600u  /* [10:9] tile shape s: tiles of (tileH >> s)x(tileW >> s), in groups of 4^s (§3.1) */
 #define SPARSETILE_LAYER0_PACKED_SHIFT          11
 #define SPARSETILE_LAYER0_PACKED_WIDTH          1
-#define SPARSETILE_LAYER0_PACKED_MASK           0x00000800u  /* [11] 1: taps packed (§3.2): the input words hold K taps of one output column; the kernel runs K×1, column stride 1, no column padding; W = Wo, Cin = K·Cin */
+#define SPARSETILE_LAYER0_PACKED_MASK           0x00000800u  /* [11] 1: taps packed (§3.2): the input words hold the K vertical taps of one output row; the kernel runs 1×K, row stride 1, no row padding; H = Ho, Cin = K·Cin */
 #define SPARSETILE_LAYER0_PAIRS_SHIFT           12
 #define SPARSETILE_LAYER0_PAIRS_WIDTH           1
 #define SPARSETILE_LAYER0_PAIRS_MASK            0x00001000u  /* [12] 1: output pairs (§3.3): each output pixel holds output columns 2x′ and 2x′+1; the kernel runs K×(K+1), column stride 2; Cout = 2·Cout */
@@ -70,10 +70,10 @@
 #define SPARSETILE_LAYER1_RESET                 0x00000000u
 #define SPARSETILE_LAYER1_H_SHIFT               0
 #define SPARSETILE_LAYER1_H_WIDTH               16
-#define SPARSETILE_LAYER1_H_MASK                0x0000FFFFu  /* [15:0] input height H */
+#define SPARSETILE_LAYER1_H_MASK                0x0000FFFFu  /* [15:0] input height H (of the input words: Ho when taps are packed, §3.2) */
 #define SPARSETILE_LAYER1_W_SHIFT               16
 #define SPARSETILE_LAYER1_W_WIDTH               16
-#define SPARSETILE_LAYER1_W_MASK                0xFFFF0000u  /* [31:16] input width W (of the input words: Wo when taps are packed, §3.2) */
+#define SPARSETILE_LAYER1_W_MASK                0xFFFF0000u  /* [31:16] input width W */
 
 /* 0x04 LAYER2 (RW, 32 bits): Channels. */
 #define SPARSETILE_LAYER2_OFFSET                0x04u

@@ -61,8 +61,9 @@ module st_18f03e4d_layer_params (
 
     logic        c_s2;
     logic        c_s2x;
+    logic [3:0]  c_kh;
     logic [3:0]  c_kw;
-    logic [3:0]  c_padx;
+    logic [3:0]  c_pad;
     logic [15:0] c_ho;
     logic [15:0] c_wo;
     logic [15:0] c_cw;
@@ -80,8 +81,7 @@ module st_18f03e4d_layer_params (
     logic [7:0]  c_hh_s;
     logic [7:0]  c_rs;
     logic [7:0]  c_sx;
-    logic [7:0]  c_w_sx;
-    logic [7:0]  c_overlap;
+    logic [4:0]  c_overlap;
     logic        c_shares;
     logic [4:0]  c_nsh;
     logic [17:0] c_ho_s;
@@ -126,31 +126,31 @@ module st_18f03e4d_layer_params (
     logic        d_next_half;
     logic        d_error;
 
-    assign c_s2 = reg_layer0[5:4] == 2'd2;
-    assign c_s2x = (c_s2 && !reg_layer0[11]) || reg_layer0[12];
-    assign c_kw = reg_layer0[11] ? 4'd1 : (reg_layer0[3:0] + {3'd0, reg_layer0[12]});
-    assign c_padx = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
+    assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
+    assign c_s2x = (reg_layer0[5:4] == 2'd2) || reg_layer0[12];
+    assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
+    assign c_kw = reg_layer0[3:0] + {3'd0, reg_layer0[12]};
+    assign c_pad = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
     assign c_ho = 16'(c_s2 ? (({1'd0, reg_layer1[15:0]} + 17'd1) >> 1) : {1'd0, reg_layer1[15:0]});
     assign c_wo = 16'(c_s2x ? (({1'd0, reg_layer1[31:16]} + 17'd1) >> 1) : {1'd0, reg_layer1[31:16]});
     assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
-    assign c_k2 = {4'd0, reg_layer0[3:0]} * {4'd0, c_kw};
+    assign c_k2 = {4'd0, c_kh} * {4'd0, c_kw};
     assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
     assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
     assign c_h_m1 = 8'd3;
     assign c_w_m1 = 8'd3;
-    assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, reg_layer0[3:0]};
+    assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, c_kh};
     assign c_hw = (c_w_m1 * (c_s2x ? 8'd2 : 8'd1)) + {4'd0, c_kw};
     assign c_hw_s = c_s2x ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
     assign c_cs = c_s2x ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
     assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
     assign c_rs = c_s2 ? (((c_hh_s >> 2) + 8'd1) << 1) : ((c_hh_s >> 2) + 8'd1);
     assign c_sx = c_s2x ? 8'd2 : 8'd1;
-    assign c_w_sx = (c_w_m1 + 8'd1) * c_sx;
-    assign c_overlap = {4'd0, c_kw} - c_sx;
-    assign c_shares = ((({4'd0, c_kw} > c_sx) && (c_overlap <= c_w_sx)) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
-    assign c_nsh = c_shares ? c_overlap[4:0] : 5'd0;
+    assign c_overlap = 5'({4'd0, c_kw} - c_sx);
+    assign c_shares = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
+    assign c_nsh = c_shares ? c_overlap : 5'd0;
     assign c_ho_s = {2'd0, c_ho} << 0;
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
@@ -180,7 +180,7 @@ module st_18f03e4d_layer_params (
 
     // d_padx_q
     always @(posedge clk) begin
-        d_padx <= c_padx;
+        d_padx <= reg_layer0[3:0] >> 1;
     end
 
     assign layer_padx = d_padx;
@@ -208,7 +208,7 @@ module st_18f03e4d_layer_params (
 
     // d_pad_q
     always @(posedge clk) begin
-        d_pad <= reg_layer0[3:0] >> 1;
+        d_pad <= c_pad;
     end
 
     assign layer_pad = d_pad;

@@ -46,16 +46,16 @@ struct EngineChannels {
     var layer: EngineChannel {
         func w(_ r: String, _ f: String) -> Int { ctx.field(r, f).width }
         return EngineChannel(name: "layer", bundle: Bundle([
-            F("s2", doc: "stride 2"),
-            F("kw", width: w("LAYER0", "K"), doc: "kernel width: K, 1 with packed taps (§3.2), K+1 with output pairs (§3.3)"),
-            F("s2x", doc: "column stride 2 (stride 2 without packed taps, or output pairs)"),
+            F("s2", doc: "row stride 2 (stride 2 without packed taps, §3.2)"),
+            F("kw", width: w("LAYER0", "K"), doc: "kernel width: K, K+1 with output pairs (§3.3)"),
+            F("s2x", doc: "column stride 2 (stride 2, or output pairs)"),
             F("h", width: w("LAYER1", "H"), doc: "input height"), F("w", width: w("LAYER1", "W"), doc: "input width"),
             F("cout", width: w("LAYER2", "Cout"), doc: "output channels"),
-            F("pad", width: w("LAYER0", "K"), doc: "K ÷ 2"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2, 0 with packed taps"),
+            F("pad", width: w("LAYER0", "K"), doc: "row padding: K ÷ 2, 0 with packed taps (§3.2)"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2"),
             F("cw", width: 16, doc: "input words per pixel ⌈Cin/B⌉"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
             F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
-            F("t", width: 24, doc: "steps per kgroup K·KW·NC"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
-            F("k2cw", width: 24, doc: "weight words per output channel K·KW·CW"),
+            F("t", width: 24, doc: "steps per kgroup KH·KW·NC (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
+            F("k2cw", width: 24, doc: "weight words per output channel KH·KW·CW"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
             F("tw", width: 16, doc: "tiles per row"), F("mw", width: 16, doc: "mask words"),

@@ -21,19 +21,20 @@ struct LayerParams: AcceleratorEngine {
         let K = field("LAYER0", "K"), S = field("LAYER0", "S")
         let H = field("LAYER1", "H"), W = field("LAYER1", "W"), Cin = field("LAYER2", "Cin"), Cout = field("LAYER2", "Cout")
         let act = field("LAYER0", "activation"), M = field("REQUANT", "M"), Sh = field("REQUANT", "Sh")
-        let s2 = m.wire("c_s2", S == 2)
-        // Packed taps (§3.2): the columns run a kernel of width 1 at stride 1 without padding.
+        // Packed taps (§3.2): the rows run a kernel of height 1 at stride 1 without padding.
         // Output pairs (§3.3): a kernel K+1 wide at column stride 2 (the host checks K+1 fits the field).
         let packed = field("LAYER0", "packed"), pairs = field("LAYER0", "pairs")
-        let s2x = m.wire("c_s2x", (s2 && !packed) || pairs)
-        let KW = m.wire("c_kw", mux(packed, k(1, K.width), K + pairs.zext(K.width)))
-        let padx = m.wire("c_padx", mux(packed, k(0, K.width), K >> 1))
+        let s2 = m.wire("c_s2", S == 2 && !packed)
+        let s2x = m.wire("c_s2x", S == 2 || pairs)
+        let KH = m.wire("c_kh", mux(packed, k(1, K.width), K))
+        let KW = m.wire("c_kw", K + pairs.zext(K.width))
+        let pady = m.wire("c_pad", mux(packed, k(0, K.width), K >> 1))
         let Ho = m.wire("c_ho", mux(s2, (H.zext(17) + 1) >> 1, H.zext(17)).trunc(16))
         let Wo = m.wire("c_wo", mux(s2x, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
-        let K2 = m.wire("c_k2", umul(K, KW, 8))
+        let K2 = m.wire("c_k2", umul(KH, KW, 8))
         let T = m.wire("c_t", umul(K2, NC, 24))
         let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
@@ -42,7 +43,7 @@ struct LayerParams: AcceleratorEngine {
         func byShape(_ values: [Expr]) -> Expr { ctx.byShape(shape, values) }
         let hm1 = m.wire("c_h_m1", byShape((0..<levels).map { k((tH >> $0) - 1, 8) }))
         let wm1 = m.wire("c_w_m1", byShape((0..<levels).map { k((tW >> $0) - 1, 8) }))
-        let HH = m.wire("c_hh", (umul(hm1, mux(s2, k(2, 8), k(1, 8)), 8) + K.zext(8)))
+        let HH = m.wire("c_hh", (umul(hm1, mux(s2, k(2, 8), k(1, 8)), 8) + KH.zext(8)))
         let HWd = m.wire("c_hw", (umul(wm1, mux(s2x, k(2, 8), k(1, 8)), 8) + KW.zext(8)))
         // CS = (((HW−1)÷S)÷tileW + 1)·S, RS likewise: a tile's region R = RS·CS·CW words per bank (§6.2)
         let hwS = m.wire("c_hw_s", mux(s2x, (HWd - 1) >> 1, HWd - 1))
@@ -52,12 +53,11 @@ struct LayerParams: AcceleratorEngine {
         let rsq = m.udiv("c_rsdiv", hhS, k(tH, 8), qbits: 8).q
         let RS = m.wire("c_rs", mux(s2, (rsq + 1) << 1, rsq + 1))
         // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
-        // that is in 1…w·SX and a group has several slot columns (shape > 0, more than one tile).
+        // that is positive and a group has several slot columns (shape > 0, more than one tile).
         let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
-        let wSX = m.wire("c_w_sx", umul(wm1 + 1, sx, 8))
-        let overlap = m.wire("c_overlap", KW.zext(8) - sx)
-        let shares = m.wire("c_shares", KW.zext(8) > sx && overlap <= wSX && shape != 0 && field("LAYER0", "group") != 0)
-        let nsh = m.wire("c_nsh", mux(shares, overlap.fit(K.width + 1), k(0, K.width + 1)))
+        let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
+        let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0)
+        let nsh = m.wire("c_nsh", mux(shares, overlap, k(0, K.width + 1)))
         let maxTiles = ctx.limits.maxTiles(cfg)
         // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
         let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
@@ -79,9 +79,9 @@ struct LayerParams: AcceleratorEngine {
                              // a weight handoff of no words would never end (§7.2)
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0
                                                                 || field("NEXT_LAYOUT", "k2cw") == 0)))
-        dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", padx); dreg("h", H); dreg("w", W)
+        dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
-        dreg("pad", K >> 1); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
+        dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
         dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("region", umul(umul(RS, CS, 16), CW, 24))

@@ -42,7 +42,7 @@ struct PortSequencer: AcceleratorEngine {
         let status = m.ports(ch.transferStatus.name, ch.transferStatus.bundle)
 
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
-        // rows: stride S, padding pad; columns: s2x, padx (packed taps, §3.2)
+        // rows: s2, pad (stride 1, no padding with packed taps, §3.2); columns: s2x, padx (output pairs, §3.3)
         let dS2 = layer["s2"], dS2x = layer["s2x"], dPad = layer["pad"], dPadX = layer["padx"]
         let dCW = layer["cw"], dCOW = layer["cow"], dRes = layer["res"]
         // the output map ⌈H/S⌉ × ⌈W/S⌉ (derived here rather than taken as two more ports)
@@ -195,15 +195,20 @@ struct PortSequencer: AcceleratorEngine {
         // ---- load request walker ----
         // Halo reuse (§6.2): the tile taken shares its first nsh halo columns with the tile taken just
         // before it when that is its left-hand neighbour (same row, tx − 1) in the slot to its left,
-        // and it keeps a column of its own (x0 + nsh < the halo's end in the map).
+        // and it keeps a column of its own (x0 + nsh < the halo's end in the map); when nsh > w·SX the
+        // shared columns reach into the left tile's own shared ones, so that tile must not share.
         let takeShares = m.wire("ld_take_shares")
         let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr, step: loadAccept.expr)
         let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
+        let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
         let ownColumn = (lq.initGeom.x0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.xhi.asSigned
-        m.assign(takeShares, layer["nsh"] != 0 && !grantLoad && slotColumn && tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
+        let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
+        let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
+        m.assign(takeShares, layer["nsh"] != 0 && !grantLoad && slotColumn && tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn
+                             && (chains || !prevShares))
         m.clocked("ld_prev_tile", resetless: true) { p in
-            p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]) }
+            p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
         let ldOy = ctx.tileOrigin(dShape, lq.ty, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx, tile: tW, 32)
         let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(ldOy + lq.r.fit(32), dWo, 32)
