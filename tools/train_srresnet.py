@@ -82,6 +82,48 @@ class SRResNet(nn.Module):
             return out + F.interpolate(x, scale_factor=4, mode="bilinear", align_corners=False)
         return out + F.interpolate(x, scale_factor=4, mode="nearest")
 
+    def forward_masked(self, x, masks):
+        """The network as SparseCNN runs it with computation masks (docs/masks.md): `masks[name]`
+        (N,1,H,W of the layer's output map, 1 = computed) per conv layer; an output the mask skips
+        keeps the layer's default, its residual input (body conv2, mid) or zero, so a skipped tail
+        pixel shows the skip path's upsampling."""
+        h = masks["head"] * self.head_act(self.head(x))
+        skip = h
+        for i, b in enumerate(self.body):
+            t = masks[f"body.{i}.conv1"] * b["act"](b["conv1"](skip))
+            m2 = masks[f"body.{i}.conv2"]
+            skip = m2 * (b["conv2"](t) + skip) + (1 - m2) * skip
+        m = masks["mid"]
+        y = m * (self.mid(skip) + h) + (1 - m) * h
+        for i, u in enumerate(self.up):
+            y = F.pixel_shuffle(masks[f"upsample.{i}.conv"] * u["act"](u["conv"](y)), 2)
+        out = masks["tail"] * self.tail(y)
+        if self.skip_mode == "bilinear":
+            return out + F.interpolate(x, scale_factor=4, mode="bilinear", align_corners=False)
+        return out + F.interpolate(x, scale_factor=4, mode="nearest")
+
+    def layer_scales(self):
+        """(conv layer name, output scale over the input, tile height, tile width): the tiles the
+        default config's mapper picks for SRResNet's layers (2x2; the tail 8x16 in output pairs)."""
+        names = ["head"] + [f"body.{i}.conv{j}" for i in range(len(self.body)) for j in (1, 2)] + ["mid"]
+        return [(n, 1, 2, 2) for n in names] + [("upsample.0.conv", 1, 2, 2), ("upsample.1.conv", 2, 2, 2), ("tail", 4, 8, 16)]
+
+    def load(self, directory):
+        """The inverse of `export`."""
+        def get(name, conv, act=None):
+            conv.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.weight.npy")))
+            conv.bias.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.bias.npy")))
+            if act is not None:
+                act.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.prelu.npy")))
+        get("head", self.head, self.head_act)
+        for i, b in enumerate(self.body):
+            get(f"body.{i}.conv1", b["conv1"], b["act"])
+            get(f"body.{i}.conv2", b["conv2"])
+        get("mid", self.mid)
+        for i, u in enumerate(self.up):
+            get(f"upsample.{i}.conv", u["conv"], u["act"])
+        get("tail", self.tail)
+
     def export(self, directory):
         """One .npy per parameter, named as Builders.swift names the layers (PyTorch layouts)."""
         os.makedirs(directory, exist_ok=True)
@@ -100,6 +142,56 @@ class SRResNet(nn.Module):
         for i, u in enumerate(self.up):
             save(f"upsample.{i}.conv", u["conv"], u["act"])
         save("tail", self.tail)
+
+
+class DetailPredictor(nn.Module):
+    """A cheap importance map for the masks: log of the network's detail |output - skip upsampling|
+    per input pixel (mean over its 4x4 output block and the channels), from the input alone. Three
+    3x3 convs (3 -> 16 -> 16 -> 1, ReLU): 2.6 k MACs per input pixel, about 0.5 % of srresnet-8x32's.
+    Exported as `detail.N.weight.npy` / `.bias.npy`; SparseCNN's `DetailPredictor` runs it."""
+
+    def __init__(self, width=16):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(3, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1),
+                                    nn.Conv2d(width, 1, 3, padding=1)])
+
+    def forward(self, x):
+        for i, c in enumerate(self.convs):
+            x = c(x)
+            if i + 1 < len(self.convs):
+                x = F.relu(x)
+        return x
+
+    def export(self, directory):
+        for i, c in enumerate(self.convs):
+            np.save(os.path.join(directory, f"detail.{i}.weight.npy"), c.weight.detach().numpy().astype(np.float32))
+            np.save(os.path.join(directory, f"detail.{i}.bias.npy"), c.bias.detach().numpy().astype(np.float32))
+
+
+def detail_target(model, lr, sr):
+    """log(1e-3 + mean |sr - skip upsampling| over each input pixel's 4x4 block and the channels)."""
+    mode = "bilinear" if model.skip_mode == "bilinear" else "nearest"
+    up = F.interpolate(lr, scale_factor=4, mode=mode, align_corners=False) if mode == "bilinear" \
+        else F.interpolate(lr, scale_factor=4, mode="nearest")
+    return torch.log(1e-3 + F.avg_pool2d((sr - up).abs().mean(1, keepdim=True), 4))
+
+
+def layer_masks(model, importance, density):
+    """Each conv layer's mask at its own output map, as the controller makes them (docs/masks.md):
+    the map repeated to the layer's scale, the round(density * pixels) most important pixels, pooled
+    into the layer's tiles (a tile is computed when one of its pixels is)."""
+    masks = {}
+    n = importance.shape[0]
+    for name, scale, th, tw in model.layer_scales():
+        imp = importance if scale == 1 else importance.repeat_interleave(scale, 2).repeat_interleave(scale, 3)
+        h, w = imp.shape[2], imp.shape[3]
+        k = max(1, int(round(density * h * w)))
+        flat = imp.reshape(n, -1)
+        thr = flat.topk(k, dim=1).values[:, -1:]
+        px = (flat >= thr).float().reshape(n, 1, h, w)
+        tiles = F.max_pool2d(px, (th, tw), ceil_mode=True)
+        masks[name] = tiles.repeat_interleave(th, 2).repeat_interleave(tw, 3)[:, :, :h, :w]
+    return masks
 
 
 def downscale(hr):
@@ -142,6 +234,11 @@ def main():
                     help="add the x4 nearest upsampled input to the output (the network srresnet-BxC-skip)")
     ap.add_argument("--skip-mode", choices=["nearest", "bilinear"], default="nearest",
                     help="the skip path's upsampling: bilinear makes the network srresnet-BxC-skip-bilinear")
+    ap.add_argument("--init", help="start from the .npy weights in this directory (fine-tuning)")
+    ap.add_argument("--sparse", action="store_true",
+                    help="train with computation masks too (the L1 of the masked network at a random density in "
+                         "--densities, beside the dense one) and a detail predictor whose map chooses them")
+    ap.add_argument("--densities", default="0.3,0.7", help="with --sparse: the range of pixel densities (lo,hi)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -152,7 +249,12 @@ def main():
     print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
     names = sorted(train)
     model = SRResNet(args.blocks, args.channels, skip=args.skip, skip_mode=args.skip_mode)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if args.init:
+        model.load(args.init)
+    predictor = DetailPredictor() if args.sparse else None
+    d_lo, d_hi = (float(v) for v in args.densities.split(","))
+    params = list(model.parameters()) + (list(predictor.parameters()) if predictor else [])
+    opt = torch.optim.Adam(params, lr=args.lr)
     hp = args.patch * 4
     start = time.time()
     step = 0
@@ -170,7 +272,15 @@ def main():
             batch.append(np.ascontiguousarray(p))
         hr = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255
         lr = downscale(hr)
-        loss = F.l1_loss(model(lr), hr)
+        sr = model(lr)
+        loss = F.l1_loss(sr, hr)
+        if predictor is not None:
+            # The predictor learns the dense network's detail; the masks of this step come from its
+            # map (as at inference), and the masked network learns to do without what they skip.
+            pred = predictor(lr)
+            loss = loss + 0.1 * F.mse_loss(pred, detail_target(model, lr, sr.detach()))
+            density = float(rng.uniform(d_lo, d_hi))
+            loss = loss + F.l1_loss(model.forward_masked(lr, layer_masks(model, pred.detach(), density)), hr)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -181,10 +291,12 @@ def main():
             opt.param_groups[0]["lr"] = args.lr / 4  # the last fifth at a lower rate
     elapsed = time.time() - start
     model.export(args.out)
+    if predictor is not None:
+        predictor.export(args.out)
     scores = evaluate(model, test)
     network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "") \
         + ("-bilinear" if args.skip and args.skip_mode == "bilinear" else "")
-    record = {"network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+    record = {"init": args.init, "sparse": args.sparse, "densities": args.densities if args.sparse else None, "network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
               "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)

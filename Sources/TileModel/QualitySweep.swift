@@ -27,6 +27,8 @@ public struct QualitySweep: Sendable {
         public var groundTruthSize: [Int]
         public var scale: Int
         public var mode: MaskMode
+        /// The importance predictor the masks come from (`ImportancePredictor.name`).
+        public var predictor: String
         public var config: String
         public var denseCycles: Int
         public var psnrBicubic: Double?
@@ -40,9 +42,12 @@ public struct QualitySweep: Sendable {
     public var parameters: NetworkParameters
     public var config: HardwareConfig
     public var mode: MaskMode
+    /// Where the masks come from: the importance map of the network's input (docs/masks.md).
+    public var predictor: any ImportancePredictor
 
-    public init(network: Network, parameters: NetworkParameters, config: HardwareConfig, mode: MaskMode = .pixel) {
-        self.network = network; self.parameters = parameters; self.config = config; self.mode = mode
+    public init(network: Network, parameters: NetworkParameters, config: HardwareConfig, mode: MaskMode = .pixel,
+                predictor: any ImportancePredictor = GradientEnergyPredictor()) {
+        self.network = network; self.parameters = parameters; self.config = config; self.mode = mode; self.predictor = predictor
     }
 
     /// Runs the sweep on `image` (the ground truth, cropped to a multiple of the scale factor).
@@ -74,7 +79,7 @@ public struct QualitySweep: Sendable {
         let psnrDense = try ImageQuality.psnr(dense, target), ssimDense = try ImageQuality.ssim(dense, target)
         let psnrBicubic = try ImageQuality.psnr(bicubic, target), ssimBicubic = try ImageQuality.ssim(bicubic, target)
 
-        let map = try GradientEnergyPredictor().importance(for: input)
+        let map = try predictor.importance(for: input)
         let controller = SparsityController(layers: plan.convLayers, map: map,
                                             tiling: TilingPolicy(tileHeight: config.tileH, tileWidth: config.tileW))
         let budget = CycleBudget(config: config, layers: plan.convLayers.map { TimingLayer($0) },
@@ -104,7 +109,7 @@ public struct QualitySweep: Sendable {
                                 psnrSparse: try ImageQuality.psnr(sparse, target), psnrDense: psnrDense,
                                 psnrBicubic: psnrBicubic, ssimSparse: try ImageQuality.ssim(sparse, target), ssimDense: ssimDense))
         }
-        return Result(network: network.name, inputSize: [h, w], groundTruthSize: [h * r, w * r], scale: r, mode: mode,
+        return Result(network: network.name, inputSize: [h, w], groundTruthSize: [h * r, w * r], scale: r, mode: mode, predictor: predictor.name,
                       config: config.contentHash, denseCycles: denseCycles, psnrBicubic: psnrBicubic, ssimBicubic: ssimBicubic,
                       psnrDense: psnrDense, ssimDense: ssimDense, points: points)
     }

@@ -59,7 +59,7 @@ struct NetworkWorkload {
                 if masks.regionalTiles != nil { selections[l.name] = .fixed(m.tileMask) }
             }
         } else {
-            let map = try GradientEnergyPredictor().importance(for: input)
+            let map = try importancePredictor(for: net, priorMaskPath: nil, weightsDirectory: weights).importance(for: input)
             let controller = SparsityController(layers: plan.convLayers, map: map,
                                                 tiling: TilingPolicy(tileHeight: cfg.tileH, tileWidth: cfg.tileW, reduction: .max))
             for (i, m) in try controller.masks(density: density).enumerated() {

@@ -28,6 +28,8 @@ struct QualityCommand: ParsableCommand {
     var weights: String?
     @Option(help: "Seed of the He-initialised weights.")
     var seed: UInt64 = 0
+    @Option(name: .customLong("prior-mask"), help: "A 2-D .npy importance map of the network's input to rank pixels by, instead of the gradient-energy predictor.")
+    var priorMask: String?
     @Option(help: "Write the result as JSON here.")
     var json: String?
     @OptionGroup var hardware: HardwareOptions
@@ -48,7 +50,7 @@ struct QualityCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check([("--json", json)])
-        try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder)])
+        try InputPaths.check([("--image", image, .file), ("--weights", weights, .folder), ("--prior-mask", priorMask, .file)])
         let cfg = try hardware.resolve()
         let source = try NetworkSource(network)
         let net = source.network
@@ -57,12 +59,13 @@ struct QualityCommand: ParsableCommand {
         let start = Date()
         let r: QualitySweep.Result
         do {
-            r = try QualitySweep(network: net, parameters: params, config: cfg, mode: mode).run(image: img, densities: try parsedDensities()) { s in
+            let predictor = try importancePredictor(for: net, priorMaskPath: priorMask, weightsDirectory: weights)
+            r = try QualitySweep(network: net, parameters: params, config: cfg, mode: mode, predictor: predictor).run(image: img, densities: try parsedDensities()) { s in
                 FileHandle.standardError.write((String(format: "[%6.1fs] ", Date().timeIntervalSince(start)) + s + "\n").data(using: .utf8)!)
             }
         } catch let e as AcceleratorSpecError { throw InputFileError(description: e.description) }
         func db(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "inf" }
-        print("\(r.network) ×\(r.scale): input \(r.inputSize[0])x\(r.inputSize[1]), ground truth \(r.groundTruthSize[0])x\(r.groundTruthSize[1]), \(r.mode) masks, config \(r.config)")
+        print("\(r.network) ×\(r.scale): input \(r.inputSize[0])x\(r.inputSize[1]), ground truth \(r.groundTruthSize[0])x\(r.groundTruthSize[1]), \(r.mode) masks from the \(r.predictor) map, config \(r.config)")
         print("dense: PSNR \(db(r.psnrDense)) dB, SSIM \(String(format: "%.4f", r.ssimDense)), \(r.denseCycles) cycles; bicubic: PSNR \(db(r.psnrBicubic)) dB, SSIM \(String(format: "%.4f", r.ssimBicubic))")
         print("density  pixel MACs  tile MACs      cycles  PSNR sparse  PSNR dense  SSIM sparse  SSIM dense")
         func right(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
@@ -70,7 +73,7 @@ struct QualityCommand: ParsableCommand {
             print(String(format: "%7.3f  %10.4f  %9.4f  %10d  ", p.density, p.pixelMACFraction, p.tileMACFraction, p.cycles)
                 + right(db(p.psnrSparse), 11) + "  " + right(db(p.psnrDense), 10) + String(format: "  %11.4f  %10.4f", p.ssimSparse, p.ssimDense))
         }
-        if weights == nil && source.embeddedParameters == nil { print("(He-initialised weights: these figures compare masks, not reconstructions; --weights DIR for trained ones)") }
+        if weights == nil && source.embeddedParameters == nil && NetworkParameters.bundledWeightsDirectory(net.name) == nil { print("(He-initialised weights: these figures compare masks, not reconstructions; --weights DIR for trained ones)") }
         if let path = json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -210,7 +210,7 @@ func element(_ id: String, in html: String, closing: String) -> String? {
     @Test func qualitySectionChartsEveryPoint() throws {
         // As `quality --json` writes it (the keys issue 16 names).
         let json = """
-        {"network": "srresnet", "inputSize": [16, 16], "groundTruthSize": [64, 64], "scale": 4, "mode": "pixel", "config": "abc",
+        {"network": "srresnet", "inputSize": [16, 16], "groundTruthSize": [64, 64], "scale": 4, "mode": "pixel", "predictor": "gradient-energy", "config": "abc",
          "denseCycles": 1000, "psnrBicubic": 23, "ssimBicubic": 0.55, "psnrDense": 25, "ssimDense": 0.6,
          "points": [
           {"density": 0.2, "pixelMACFraction": 0.2, "tileMACFraction": 0.31, "cycles": 200, "psnrSparse": 21.5, "psnrDense": 25,

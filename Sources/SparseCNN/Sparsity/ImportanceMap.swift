@@ -63,11 +63,26 @@ public struct ImportanceMap: Equatable, Sendable {
     }
 }
 
-/// Where a network's importance map comes from. Two implementations: `GradientEnergyPredictor`
-/// (computed from the input image) and `PriorMaskPredictor` (given, SBNet's a-priori masks).
+/// Where a network's importance map comes from. Three implementations: `GradientEnergyPredictor`
+/// (computed from the input image), `PriorMaskPredictor` (given, SBNet's a-priori masks) and
+/// `DetailPredictor` (learned with the network: where it adds detail).
 public protocol ImportancePredictor: Sendable {
     /// The map for one input tensor (NHWC float, any channels), at any resolution.
     func importance(for input: FloatTensor) throws -> ImportanceMap
+    /// What reports call it: `gradient-energy`, `prior-mask` or `detail`.
+    var name: String { get }
+}
+
+/// The predictor of a network's masks, one rule for every command: the prior mask when one is
+/// given; else the network's detail predictor, from the weights directory or bundled with its
+/// trained weights (`detail.N.*.npy`, `DetailPredictor`); else the input's gradient energy.
+public func importancePredictor(for network: Network, priorMaskPath: String?, weightsDirectory: String?) throws -> any ImportancePredictor {
+    if let priorMaskPath { return try PriorMaskPredictor(npyPath: priorMaskPath) }
+    if let dir = weightsDirectory {
+        return FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("detail.0.weight.npy"))
+            ? try DetailPredictor(directory: dir) : GradientEnergyPredictor()
+    }
+    return DetailPredictor.bundled(for: network) ?? GradientEnergyPredictor()
 }
 
 /// Local gradient energy of the input: Sobel magnitude of the luma (the mean of the channels),
@@ -76,6 +91,7 @@ public protocol ImportancePredictor: Sendable {
 /// has edges and texture — where convolutions change the output most. The smoothing turns
 /// thin edges into regions, so masks are compact and cost few tiles.
 public struct GradientEnergyPredictor: ImportancePredictor {
+    public var name: String { "gradient-energy" }
     /// Box radius r; nil = `max(2, min(H, W) / 32)` (7 at 224×224, 4 at 128×128).
     public var smoothingRadius: Int?
 
@@ -131,6 +147,7 @@ public struct GradientEnergyPredictor: ImportancePredictor {
 /// A map given in advance (SBNet's a-priori masks, e.g. LiDAR occupancy): a 2-D .npy of any
 /// supported dtype (bool and uint8 0/1 masks, or float scores), used whatever the image.
 public struct PriorMaskPredictor: ImportancePredictor {
+    public var name: String { "prior-mask" }
     public var map: ImportanceMap
 
     public init(map: ImportanceMap) { self.map = map }

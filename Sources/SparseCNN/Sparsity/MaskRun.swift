@@ -220,6 +220,9 @@ public struct MaskRunSummary: Codable, Sendable, Equatable {
     /// The layers the host runs, not the accelerator (`NetworkPlan.hostOps`: `name (op)`); nil in
     /// summaries written before it was recorded.
     public var hostOps: [String]? = nil
+    /// The importance predictor the masks come from (`ImportancePredictor.name`: `gradient-energy`,
+    /// `prior-mask`, `detail`); nil in summaries written before it was recorded.
+    public var predictor: String? = nil
 
     /// Masks chosen another way, reported beside the run's own.
     public struct Comparison: Codable, Sendable, Equatable {
@@ -295,7 +298,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
     guard !convs.isEmpty else { throw SparseCNNError.invalidArgument("network '\(network.name)' has no conv layers to mask") }
 
     // Masks.
-    let predictor: ImportancePredictor = try options.priorMaskPath.map { try PriorMaskPredictor(npyPath: $0) } ?? GradientEnergyPredictor()
+    let predictor = try importancePredictor(for: network, priorMaskPath: options.priorMaskPath, weightsDirectory: options.weightsDirectory)
     let map = try predictor.importance(for: input)
     progress("choosing masks for \(convs.count) conv layers")
     let controller = SparsityController(layers: convs, map: map, tiling: options.tiling)
@@ -438,6 +441,7 @@ public func runMasks(_ options: MaskRunOptions, progress: @escaping (String) -> 
                 quality: comparedQuality, budget: c.budget)
         })
     summary.hostOps = plan.hostOps
+    summary.predictor = predictor.name
     let enc = JSONEncoder()
     enc.outputFormatting = [.prettyPrinted, .sortedKeys]
     try enc.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")))
