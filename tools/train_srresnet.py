@@ -108,40 +108,33 @@ class SRResNet(nn.Module):
         names = ["head"] + [f"body.{i}.conv{j}" for i in range(len(self.body)) for j in (1, 2)] + ["mid"]
         return [(n, 1, 2, 2) for n in names] + [("upsample.0.conv", 1, 2, 2), ("upsample.1.conv", 2, 2, 2), ("tail", 4, 8, 16)]
 
+    def named_layers(self):
+        """(name, conv, PReLU or None) of every conv, named as Builders.swift names the layers."""
+        yield "head", self.head, self.head_act
+        for i, b in enumerate(self.body):
+            yield f"body.{i}.conv1", b["conv1"], b["act"]
+            yield f"body.{i}.conv2", b["conv2"], None
+        yield "mid", self.mid, None
+        for i, u in enumerate(self.up):
+            yield f"upsample.{i}.conv", u["conv"], u["act"]
+        yield "tail", self.tail, None
+
     def load(self, directory):
         """The inverse of `export`."""
-        def get(name, conv, act=None):
+        for name, conv, act in self.named_layers():
             conv.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.weight.npy")))
             conv.bias.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.bias.npy")))
             if act is not None:
                 act.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"{name}.prelu.npy")))
-        get("head", self.head, self.head_act)
-        for i, b in enumerate(self.body):
-            get(f"body.{i}.conv1", b["conv1"], b["act"])
-            get(f"body.{i}.conv2", b["conv2"])
-        get("mid", self.mid)
-        for i, u in enumerate(self.up):
-            get(f"upsample.{i}.conv", u["conv"], u["act"])
-        get("tail", self.tail)
 
     def export(self, directory):
-        """One .npy per parameter, named as Builders.swift names the layers (PyTorch layouts)."""
+        """One .npy per parameter (PyTorch layouts)."""
         os.makedirs(directory, exist_ok=True)
-
-        def save(name, conv, act=None):
+        for name, conv, act in self.named_layers():
             np.save(os.path.join(directory, f"{name}.weight.npy"), conv.weight.detach().numpy().astype(np.float32))
             np.save(os.path.join(directory, f"{name}.bias.npy"), conv.bias.detach().numpy().astype(np.float32))
             if act is not None:
                 np.save(os.path.join(directory, f"{name}.prelu.npy"), act.weight.detach().numpy().astype(np.float32).reshape(1))
-
-        save("head", self.head, self.head_act)
-        for i, b in enumerate(self.body):
-            save(f"body.{i}.conv1", b["conv1"], b["act"])
-            save(f"body.{i}.conv2", b["conv2"])
-        save("mid", self.mid)
-        for i, u in enumerate(self.up):
-            save(f"upsample.{i}.conv", u["conv"], u["act"])
-        save("tail", self.tail)
 
 
 class DetailPredictor(nn.Module):

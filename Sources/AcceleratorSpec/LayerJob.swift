@@ -156,6 +156,8 @@ public struct LayerPlan: Sendable {
     /// Tiles per group (§3.1): the slots, or as many as the input buffer holds the halos of when
     /// that is fewer (the other slots compute nothing). Register field LAYER0.group holds it − 1.
     public let groupSize: Int
+    /// Whether a pass's first tile group takes the remainder of its tiles (else the last does, §3.1).
+    public let remainderFirst: Bool
     /// s of the shape (tileH >> s)×(tileW >> s): register field LAYER0.shape.
     public var shapeLevel: Int { slotsHigh.trailingZeroBitCount }
     /// Halo rows/cols of one tile: (h−1)·strideY+kernelHeight, (w−1)·strideX+kernelWidth; row/col slots per bank.
@@ -251,6 +253,11 @@ public struct LayerPlan: Sendable {
         // As many tiles per group as the slots, or as the banks hold when that is fewer.
         groupSize = max(1, min(slotsHigh * slotsWide, config.inputBankDepth / regionWords))
         inputBankWords = groupSize * regionWords
+        // The partial group goes where it shortens the pass: first, when a tile loads more words than
+        // it stores (the first group's load is the wait before any compute), else last (the last
+        // group's store is the tail after it).
+        let tileStore = shape.height * shape.width * outWords
+        remainderFirst = haloH * haloW * inWords + (hasResidual ? tileStore : 0) > tileStore
         let overlap = kernelWidth - strideX
         sharedColumns = slotsWide > 1 && groupSize > 1 && overlap > 0 ? overlap : 0
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
@@ -341,10 +348,18 @@ public struct LayerPlan: Sendable {
         }
         guard let n = h.next else { return }
         let planned = with(handoff: h), last = passes[passes.count - 1], used = planned.ringWords(last)
+        // (the burst's kgroups, after those of the next layer handed on two ahead; with words of the
+        // layer after next at its end, the next layer's are whole kgroups: one run of the ring)
+        let kgroupWords = config.lanesK * n.wordsPerChannel
         let kgroups = n.wordsPerChannel < 1 ? 0 : (n.weightWords / n.wordsPerChannel + config.lanesK - 1) / config.lanesK
-        if n.ringBase != (planned.weightBase(last) + used) % DW || n.biasHalf != 1 - planned.biasHalf(last)
-            || n.biasWords < 1 || n.biasWords > Self.biasHalfDepth(config) || n.weightWords < 1 || n.wordsPerChannel < 1
-            || kgroups * n.wordsPerChannel > DW - used || !(n.bytes.isEmpty || n.bytes.count == n.words * wordBytes) {
+        let first = kgroupWords < 1 ? 0 : n.firstWord / kgroupWords
+        if n.passBase != (planned.weightBase(last) + used) % DW || n.ringBase != (n.passBase + first * n.wordsPerChannel) % DW
+            || n.biasHalf != 1 - planned.biasHalf(last)
+            || n.biasWords < 1 || n.biasWords > Self.biasHalfDepth(config) || n.wordsPerChannel < 1
+            || n.firstWord < 0 || n.firstWord % max(1, kgroupWords) != 0 || n.followingWords < 0 || n.ownWords < 0
+            || (n.ownWords == 0 && (n.firstWord == 0 || n.followingWords > 0))
+            || (n.followingWords > 0 && n.ownWords % kgroupWords != 0)
+            || (first + kgroups) * n.wordsPerChannel > DW - used || !(n.bytes.isEmpty || n.bytes.count == n.words * wordBytes) {
             throw AcceleratorSpecError.invalidLayer("\(name): weight handoff: the next layer's \(n.biasWords) bias and \(n.weightWords) weight words (ring address \(n.ringBase), bias half \(n.biasHalf)) do not fit beside the last pass's \(used) words")
         }
     }
@@ -353,10 +368,17 @@ public struct LayerPlan: Sendable {
     /// i mod 4 when halos are resident in quarters.
     public func haloPart(group i: Int) -> Int { haloResidency == .quarters ? i & 3 : i & 1 }
 
-    /// The tile groups of a pass: the active tiles in raster order, `groupSize` at a time (§3.1).
+    /// The tile groups of a pass: the active tiles in raster order, `groupSize` at a time, except that
+    /// with `remainderFirst` the first takes the remainder (`firstGroupSize`): the group loaded
+    /// before any compute can start is then the smallest and the later ones are full (§3.1).
     public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {
-        Swift.stride(from: 0, to: tiles.count, by: groupSize).map { Array(tiles[$0..<min(tiles.count, $0 + groupSize)]) }
+        let first = firstGroupSize(tiles: tiles.count)
+        return [Array(tiles[0..<first])].filter { !$0.isEmpty }
+            + Swift.stride(from: first, to: tiles.count, by: groupSize).map { Array(tiles[$0..<min(tiles.count, $0 + groupSize)]) }
     }
+    /// Tiles in a pass's first group: with `remainderFirst` active tiles mod groupSize (groupSize when
+    /// that is 0), else groupSize; at most the tiles (register field `LAYER0.first` = this − 1).
+    public func firstGroupSize(tiles n: Int) -> Int { remainderFirst && n % groupSize != 0 ? n % groupSize : min(n, groupSize) }
     /// The slot (row, column) of position `k` in a group; its PE-array origin is (qy·h, qx·w).
     public func slot(_ k: Int) -> (qy: Int, qx: Int) { (k / slotsWide, k % slotsWide) }
 

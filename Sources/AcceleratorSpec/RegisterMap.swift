@@ -290,6 +290,7 @@ extension RegisterMap {
                 RegisterField("packed", 11...11, "1: taps packed (§3.2): the input words hold the K vertical taps of one output row; the kernel runs 1×K, row stride 1, no row padding; H = Ho, Cin = K·Cin"),
                 RegisterField("pairs", 12...12, "1: output pairs (§3.3): each output pixel holds output columns 2x′ and 2x′+1; the kernel runs K×(K+1), column stride 2; Cout = 2·Cout"),
                 RegisterField("group", 13...18, "tiles per tile group − 1 (§3.1): 4^s − 1, or fewer when the input buffer holds fewer tiles' halos"),
+                RegisterField("first", 19...24, "tiles of a pass's first tile group − 1 (§3.1): (active tiles − 1) mod (group + 1); it takes the remainder, the later groups are full"),
             ]),
             Register("LAYER1", offset: 0x03, access: .readWrite, doc: "Input map size.", fields: [
                 RegisterField("H", 0...15, "input height H (of the input words: Ho when taps are packed, §3.2)"),
@@ -338,9 +339,9 @@ extension RegisterMap {
         regs += [
             Register("BEATS_RD", offset: 0x1B, access: .readOnly, doc: "DRAM read beats of the last layer (§7.1)."),
             Register("BEATS_WR", offset: 0x1C, access: .readOnly, doc: "DRAM write beats of the last layer (§7.1)."),
-            Register("NEXT_WORDS", offset: 0x20, access: .readWrite, doc: "Words of the next layer's first pass (§7.2).", fields: [
-                RegisterField("bias", 0...11, "bias words"),
-                RegisterField("weights", 12...31, "weight words"),
+            Register("NEXT_WORDS", offset: 0x20, access: .readWrite, doc: "Words of the handoff burst (§7.2): the next layer's first pass, or the part of it not handed on two ahead, and two ahead the first kgroups of the layer after it.", fields: [
+                RegisterField("bias", 0...11, "bias words (at least one)"),
+                RegisterField("weights", 12...31, "weight words (0: only bias words, the weights came two ahead)"),
             ]),
             Register("NEXT_LAYOUT", offset: 0x21, access: .readWrite, doc: "Weight layout of the next layer (§7.2).", fields: [
                 RegisterField("k2cw", 0...23, "weight words per output channel K·KW·CW: word q goes to bank (q ÷ k2cw) mod lanesK"),
@@ -406,7 +407,7 @@ extension RegisterMap {
             try write("PRELOAD", ["words": plan.preloadedWords]),
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0, "pairs": plan.outputPairs ? 1 : 0,
-                                  "group": plan.groupSize - 1]),
+                                  "group": plan.groupSize - 1, "first": max(0, plan.firstGroupSize(tiles: job.tileMask.activeCount) - 1)]),
             try write("LAYER1", ["H": plan.mapHeight, "W": plan.mapWidth]),
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),

@@ -155,7 +155,7 @@ public struct SweepResult: Codable, Sendable {
                 // each layer at the tile shape the mapper picks for this config, run back to back with
                 // weight handoff (docs/microarchitecture.md §7.2)
                 let layerJobs = try layers.map { try $0.job(config: cfg, shape: model.bestShape(for: $0)) }
-                let handoffs = WeightHandoff.chain(try layerJobs.map { try LayerPlan(job: $0, config: cfg) })
+                let handoffs = WeightHandoff.chain(try layerJobs.map { try LayerPlan(job: $0, config: cfg) }, masks: layerJobs.map(\.tileMask))
                 let stats = try zip(layerJobs, handoffs).map { job, handoff in
                     var job = job
                     job.handoff = handoff

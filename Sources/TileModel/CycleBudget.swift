@@ -68,7 +68,7 @@ public struct CycleBudget: Sendable {
             fixed.selection = .fixed(m)
             return try fixed.job(config: config, shape: TileShape(height: m.tileHeight, width: m.tileWidth))
         }
-        let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: config) })
+        let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: config) }, masks: jobs.map(\.tileMask))
         return try ParallelWork.map(jobs.count, jobs: self.jobs) { i in
             var j = jobs[i]
             j.handoff = handoffs[i]

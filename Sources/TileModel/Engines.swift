@@ -159,9 +159,10 @@ final class LayerEngines {
     /// burst's request was refused in the previous cycle and is still on the port.
     ///
     /// Transfers move tile groups (§3.1): a load takes its group's tiles from the scanner one by
-    /// one, each in a cycle that presents no request (the grant is the first), then presents that
-    /// tile's requests, or idles one cycle when it has none (§7.3); a store presents the requests
-    /// of all its tiles in a row.
+    /// one (the grant takes the first; a later one in the cycle of the previous tile's last request
+    /// when that is at least two cycles after the previous take, else in a cycle of its own), then
+    /// presents that tile's requests, or idles one cycle when it has none (§7.3); a store presents
+    /// the requests of all its tiles in a row.
     private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
         let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
@@ -183,7 +184,8 @@ final class LayerEngines {
         // Port sequencer: transfer `xfer` of `order`, in state `xf`; `xfTile`: the load's tile whose
         // requests are presented; remaining requests of that tile (load) or of the store.
         enum Xfer { case wait, issue, take, idle }
-        var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0
+        // `lastTake`: the cycle the load last took a tile from the scanner.
+        var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0, lastTake = -2
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
@@ -302,12 +304,12 @@ final class LayerEngines {
             }
             /// The load's tile `k` is taken in cycle t: its requests follow, or one idle cycle when it
             /// has none; the last tile of a group of no requests makes the group ready from t + 1.
-            func takeTile(_ k: Int) {
-                xfTile = k; xfIssued = 0
+            func takeTile(_ k: Int, at c: Int) {
+                xfTile = k; xfIssued = 0; lastTake = c
                 xfRemaining = loadWords[xt][k]
                 beatsRead += xfRemaining
                 xf = xfRemaining > 0 ? .issue : .idle
-                if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(t + 1) }
+                if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(c + 1) }
             }
             switch xf {
             case .issue where xfAccept:
@@ -323,7 +325,10 @@ final class LayerEngines {
                         trace[traceBase + xt].storeEnd = t + delta
                         xf = .wait; xfer += 1
                     } else if xfTile + 1 < groups[xt].count {
-                        xf = .take
+                        // The next tile is taken in the cycle of this tile's last request when the
+                        // scanner offers it then (two cycles after the previous take), else in a cycle of its own.
+                        let last = t + delta - 1
+                        if last >= lastTake + 2 { takeTile(xfTile + 1, at: last) } else { xf = .take }
                     } else {
                         loadReady(lastArrival + 1)
                         xf = .wait; xfer += 1
@@ -332,7 +337,7 @@ final class LayerEngines {
             case .issue:
                 break
             case .take:
-                takeTile(xfTile + 1)
+                takeTile(xfTile + 1, at: t)
             case .idle:
                 // a tile of no requests (resident halos, no residual): the group's data is all there
                 if xfTile + 1 < groups[xt].count { xf = .take } else { xf = .wait; xfer += 1 }
@@ -344,7 +349,7 @@ final class LayerEngines {
                     xf = .issue
                 } else {
                     lastArrival = -1; granted = t
-                    takeTile(0)
+                    takeTile(0, at: t)
                 }
             case .wait:
                 break

@@ -114,3 +114,16 @@ public struct QualitySweep: Sendable {
                       psnrDense: psnrDense, ssimDense: ssimDense, points: points)
     }
 }
+
+extension QualitySweep.Result {
+    /// The point that saves the most MACs at tile level while its PSNR stays within `dB` of the
+    /// dense network's (issue 16's criterion is 0.1 dB); nil when no point does. A PSNR of nil is
+    /// an image equal to the ground truth: within any margin.
+    public func largestSaving(withinDB dB: Double = 0.1) -> QualitySweep.Point? {
+        points.filter { p in
+            guard let sparse = p.psnrSparse else { return true }
+            guard let dense = p.psnrDense else { return false }
+            return dense - sparse <= dB
+        }.min { $0.tileMACFraction < $1.tileMACFraction }
+    }
+}

@@ -187,13 +187,15 @@ extension SyntheticLayer {
 /// `entries` run back to back with weight handoff (docs/microarchitecture.md §7.2, `WeightHandoff.chain`):
 /// the handoffs are planned now; each job gets the next layer's words when it is built.
 func withWeightHandoff(_ entries: [JobEntry], config cfg: HardwareConfig) throws -> [JobEntry] {
-    let plans = try entries.map { try LayerPlan(job: try $0.job(), config: cfg) }
-    let handoffs = WeightHandoff.chain(plans)
+    let jobs = try entries.map { try $0.job() }
+    let handoffs = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: cfg) }, masks: jobs.map(\.tileMask))
     return entries.indices.map { i in
         ({
             var j = try entries[i].job()
             j.handoff = handoffs[i]
-            if let n = handoffs[i].next { j.handoff.next = try n.withData(of: try entries[i + 1].job(), config: cfg) }
+            if let n = handoffs[i].next {
+                j.handoff.next = try n.withData(of: try entries[i + 1].job(), following: n.followingWords > 0 ? try entries[i + 2].job() : nil, config: cfg)
+            }
             return j
         }, entries[i].golden)
     }

@@ -156,4 +156,31 @@ import TileModel
         let bicubic = try crop.resized(height: 25, width: 33).bicubicResized(height: 50, width: 66)
         #expect(r.psnrBicubic == (try ImageQuality.psnr(bicubic, crop)))
     }
+
+    /// The largest saving within a margin, on hand-made points: the cheapest point inside the
+    /// margin wins even when a cheaper one outside it exists; a perfect image is inside any margin.
+    @Test func largestSavingWithinTheMargin() throws {
+        // (density, tile MAC fraction, PSNR sparse; nil: equal to the ground truth), dense at 30 dB unless nil too
+        func result(_ pts: [(Double, Double, Double?)], dense: Double? = 30) throws -> QualitySweep.Result {
+            func v(_ x: Double?) -> String { x.map { "\($0)" } ?? "null" }
+            let points = pts.map { p in
+                """
+                {"density": \(p.0), "pixelMACFraction": \(p.0), "tileMACFraction": \(p.1), "cycles": 1, "psnrSparse": \(v(p.2)),
+                 "psnrDense": \(v(dense)), "psnrBicubic": 28, "ssimSparse": 0.9, "ssimDense": 0.9}
+                """
+            }
+            let json = """
+            {"network": "n", "inputSize": [1, 1], "groundTruthSize": [2, 2], "scale": 2, "mode": "pixel", "predictor": "detail",
+             "config": "c", "denseCycles": 1, "psnrBicubic": 28, "ssimBicubic": 0.9, "psnrDense": \(v(dense)), "ssimDense": 0.9,
+             "points": [\(points.joined(separator: ","))]}
+            """
+            return try JSONDecoder().decode(QualitySweep.Result.self, from: Data(json.utf8))
+        }
+        let r = try result([(0.3, 0.4, 29.5), (0.5, 0.62, 29.91), (0.7, 0.8, 29.95), (0.9, 0.95, 30)])
+        #expect(r.largestSaving()?.density == 0.5)               // 0.09 dB lost; 0.3 loses 0.5 dB
+        #expect(r.largestSaving(withinDB: 0.01)?.density == 0.9)
+        #expect(r.largestSaving(withinDB: 1)?.density == 0.3)
+        #expect(try result([(0.3, 0.4, 29)]).largestSaving() == nil)
+        #expect(try result([(0.5, 0.6, nil)], dense: nil).largestSaving()?.density == 0.5)
+    }
 }

@@ -42,7 +42,8 @@ import SparseCNN
     }
 
     /// One group of four 4x4 tiles on the 8x8 array, worked by hand: it computes in the time of
-    /// one tile, and its load takes each tile in a cycle of its own (§7.3).
+    /// one tile, and its load streams the four tiles' requests without a gap (§7.3: each later tile
+    /// is taken in the cycle of the previous tile's last request).
     @Test func aGroupOfFourTilesLoadsInOneTransfer() throws {
         let config = HardwareConfig.default
         var shapes = config; shapes.tileShapes = 2
@@ -56,11 +57,11 @@ import SparseCNN
         #expect(run.output == referenceOutput(job))
         #expect(run.trace.count == 1)
         let e = run.trace[0]
-        // grant g = loadStart − 1; 4 take cycles and 25 + 15 + 25 + 15 requests (tiles (0, 1) and
+        // grant g = loadStart − 1 takes tile 0; 25 + 15 + 25 + 15 requests in a row (tiles (0, 1) and
         // (1, 1) share their first KW − S = 2 halo columns with the tile to their left, §6.2: they load
         // columns 5…7 of their 3…7); the last datum L cycles later.
         let groupLoad = e.loadEnd - e.loadStart
-        #expect(groupLoad == 3 + 80 + config.memLatency)
+        #expect(groupLoad == 80 + config.memLatency)
         // one group: K²·NC = 9 steps, padded to the tile's 8 requant rows: max(9, 8) = 9 cycles.
         #expect(e.computeEnd - e.computeStart == 9)
         #expect(run.stats.computeBusyCycles == 9)
@@ -72,6 +73,42 @@ import SparseCNN
         #expect(f.computeEnd - f.computeStart == 9)
     }
 
+    /// A K×K layer over a 16x16 map of 8 channels (CW = 1) on the default config's 2x2 tiles, with
+    /// exactly the tiles `active` (ty, tx) of its 8x8 tile mask.
+    func twoByTwoTilesJob(seed: UInt64, kernel: Int, active: [(Int, Int)]) throws -> LayerJob {
+        var rng = SplitMix64(seed: seed)
+        let job = try randomJob(&rng, K: kernel, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: .default, mask: .empty,
+                                shape: TileShape(height: 2, width: 2))
+        var bits = [Bool](repeating: false, count: 64)
+        for (ty, tx) in active { bits[ty * 8 + tx] = true }
+        return job.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+    }
+
+    /// The partial group (§3.1), worked by hand: 18 active tiles of 2×2 in groups of 16. A 3×3 tile
+    /// loads a 4×4 halo (16 words) and stores 4: the first group takes the remainder, tiles (0, 0) and
+    /// (0, 1), and its load is all that precedes the first compute — (0, 0) rows 0…2 × columns 0…2 =
+    /// 9 words, (0, 1) shares two columns and loads columns 3…4: 6, back to back (no take cycle:
+    /// both have two or more requests). A 1×1 tile loads 4 words and stores 4: the last group is partial.
+    @Test func thePartialGroupIsWhereItCostsLeast() throws {
+        let config = HardwareConfig.default
+        let active = (0..<18).map { ($0 / 8, $0 % 8) }
+        let job = try twoByTwoTilesJob(seed: 4, kernel: 3, active: active)
+        let plan = try LayerPlan(job: job, config: config)
+        #expect(plan.remainderFirst && plan.groupSize == 16)
+        let groups = plan.groups(of: job.tileMask.activeTiles)
+        #expect(groups.map(\.count) == [2, 16] && groups[0].map { [$0.ty, $0.tx] } == [[0, 0], [0, 1]])
+        let run = try TileModel(config: config).simulate(job, mode: .stepped)
+        #expect(run.output == referenceOutput(job))
+        #expect(run.trace.count == 2 && run.trace[0].loadEnd - run.trace[0].loadStart == 15 + config.memLatency)
+        #expect(run.trace[0].computeStart == run.trace[0].loadEnd)
+        #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
+
+        let pointwise = try twoByTwoTilesJob(seed: 5, kernel: 1, active: active)
+        let pp = try LayerPlan(job: pointwise, config: config)
+        #expect(!pp.remainderFirst && pp.groups(of: pointwise.tileMask.activeTiles).map(\.count) == [16, 2])
+        #expect(try TileModel(config: config).simulate(pointwise, mode: .stepped).output == referenceOutput(pointwise))
+    }
+
     /// Halo reuse (§6.2), worked by hand: 16x16 map, 3x3 kernel, Cin 8 (CW = 1), 2x2 tiles (4 slots
     /// a row, one word per tile and bank: one group of all five tiles). Tile (0, 1) loads rows 0…2 ×
     /// columns 1…4 = 12 words; (0, 2) and (0, 3), each the right-hand neighbour of the tile in the slot
@@ -79,12 +116,7 @@ import SparseCNN
     /// starts a slot row: rows 1…4 × columns 0…2 = 12. 48 words instead of 60, and the reference conv.
     @Test func haloReuseLoadsSharedColumnsOnce() throws {
         let config = HardwareConfig.default
-        var rng = SplitMix64(seed: 8)
-        var job = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: config, mask: .empty,
-                                shape: TileShape(height: 2, width: 2))
-        var bits = [Bool](repeating: false, count: 64)
-        for (ty, tx) in [(0, 1), (0, 2), (0, 3), (0, 5), (1, 0)] { bits[ty * 8 + tx] = true }
-        job = job.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+        let job = try twoByTwoTilesJob(seed: 8, kernel: 3, active: [(0, 1), (0, 2), (0, 3), (0, 5), (1, 0)])
         let plan = try LayerPlan(job: job, config: config)
         let group = plan.groups(of: job.tileMask.activeTiles)
         #expect(group.count == 1 && plan.sharedColumns == 2)
@@ -92,7 +124,8 @@ import SparseCNN
         let run = try TileModel(config: config).simulate(job, mode: .stepped)
         #expect(run.output == referenceOutput(job))
         let e = run.trace[0]
-        #expect(e.loadEnd - e.loadStart == 4 + 48 + config.memLatency)
+        // (no take cycles: every tile has two or more requests, §7.3)
+        #expect(e.loadEnd - e.loadStart == 48 + config.memLatency)
         #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
     }
 
@@ -103,12 +136,7 @@ import SparseCNN
     /// one shares), cols 2…7: 24; (0, 3) shares, cols 8…9: 8. 56 words instead of 88.
     @Test func haloReuseAlternatesWhenTheKernelIsWiderThanTheTile() throws {
         let config = HardwareConfig.default
-        var rng = SplitMix64(seed: 9)
-        var job = try randomJob(&rng, K: 5, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: config, mask: .empty,
-                                shape: TileShape(height: 2, width: 2))
-        var bits = [Bool](repeating: false, count: 64)
-        for tx in 0..<4 { bits[tx] = true }
-        job = job.with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+        let job = try twoByTwoTilesJob(seed: 9, kernel: 5, active: (0..<4).map { (0, $0) })
         let plan = try LayerPlan(job: job, config: config)
         let group = plan.groups(of: job.tileMask.activeTiles)
         #expect(group.count == 1 && plan.sharedColumns == 4)
@@ -116,8 +144,8 @@ import SparseCNN
         let run = try TileModel(config: config).simulate(job, mode: .stepped)
         #expect(run.output == referenceOutput(job))
         let e = run.trace[0]
-        // (a take cycle for each tile after the first, §7.3)
-        #expect(e.loadEnd - e.loadStart == 3 + 56 + config.memLatency)
+        // (no take cycles: every tile has two or more requests, §7.3)
+        #expect(e.loadEnd - e.loadStart == 56 + config.memLatency)
         #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
     }
 

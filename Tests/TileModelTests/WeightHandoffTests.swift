@@ -40,6 +40,55 @@ import SparseCNN
         #expect(c.passes.map { c.weightBase($0) } == [63, 26, 53])
     }
 
+    /// Two ahead (§7.2): three 64-channel 3×3 layers on 2×2 tiles, as in SRResNet's body: A without a
+    /// residual leaves the port idle, B with one keeps it busy. With the masks, A hands on all of B's
+    /// first pass and kgroups of C's; B hands on C's bias and the rest. Checked against the layout
+    /// C reads (`weightAddress`, its own pass-0 ring base): every weight word of C's first pass is in
+    /// its bank at its address after A's and B's bursts, placed by the burst rule (word q of a burst
+    /// to bank (q ÷ k2cw) mod lanesK, address ringBase + (q ÷ (k2cw·lanesK))·k2cw + q mod k2cw).
+    @Test func twoAheadPutsTheLayerAfterNextWhereItReadsIt() throws {
+        let cfg = HardwareConfig.default
+        var rng = SplitMix64(seed: 23)
+        let shape = TileShape(height: 2, width: 2)
+        let jobs = try [false, true, false].map { res in
+            try randomJob(&rng, K: 3, S: 1, H: 64, W: 64, cin: 64, cout: 64, residual: res, config: cfg, mask: .random, shape: shape)
+        }
+        let plans = try jobs.map { try LayerPlan(job: $0, config: cfg) }
+        let loads = zip(plans, jobs).map { PortLoad($0, tiles: $1.tileMask.activeTiles) }
+        #expect(loads[0].idleCycles > 0 && loads[1].idleCycles < loads[0].idleCycles)
+        #expect(WeightHandoff.chain(plans).allSatisfy { $0.next?.followingWords ?? 0 == 0 })   // without masks: one ahead
+        let linked = try WeightHandoff.linked(jobs, config: cfg)
+        let (na, nb) = (try #require(linked[0].handoff.next), try #require(linked[1].handoff.next))
+        let c = try LayerPlan(job: linked[2], config: cfg), p0 = c.passes[0]
+        let kgroupWords = cfg.lanesK * c.tapWords
+        #expect(na.followingWords > 0 && na.followingWords % kgroupWords == 0)
+        #expect(na.ownWords == plans[1].weightWordCount(plans[1].passes[0]))
+        #expect(nb.firstWord == na.followingWords && nb.firstWord + nb.ownWords == c.weightWordCount(p0) && nb.followingWords == 0)
+        #expect(c.preloadedWords == c.weightWordCount(p0) && linked[1].handoff.preloadedWords == na.ownWords)
+        // the ring after both bursts, (bank, address) → word
+        let B = cfg.memBytesPerCycle, DW = cfg.weightBankDepth, lk = cfg.lanesK
+        var ring: [Int: ArraySlice<UInt8>] = [:]
+        for n in [na, nb] {
+            for q in 0..<n.weightWords {
+                let o = q / n.wordsPerChannel
+                let addr = (n.ringBase + (o / lk) * n.wordsPerChannel + q % n.wordsPerChannel) % DW
+                ring[(o % lk) * DW + addr] = n.bytes[((n.biasWords + q) * B)..<((n.biasWords + q + 1) * B)]
+            }
+        }
+        // C's words as its compute reads them: DRAM order [Cout][ky][kx][CW] from its memory image
+        let img = MemoryImage(job: linked[2], plan: c, contents: .parameters)
+        for q in 0..<c.weightWordCount(p0) {
+            let oLocal = q / c.tapWords, rem = q % c.tapWords, tap = rem / c.inWords
+            let addr = (c.weightBase(p0) + c.weightAddress(oLocal: oLocal, ky: tap / c.kernelWidth, kx: tap % c.kernelWidth,
+                                                           word: rem % c.inWords)) % DW
+            let want = img.bytes[((img.regions.weights + q) * B)..<((img.regions.weights + q + 1) * B)]
+            #expect(ring[(oLocal % lk) * DW + addr].map(Array.init) == Array(want), "word \(q)")
+            if ring[(oLocal % lk) * DW + addr].map(Array.init) != Array(want) { break }
+        }
+        // and C's bias words are B's burst's
+        #expect(Array(nb.bytes[0..<(nb.biasWords * B)]) == Array(img.bytes[(img.regions.bias * B)..<((img.regions.bias + nb.biasWords) * B)]))
+    }
+
     /// A linked sequence computes what each layer computes on its own (the reference conv), in the
     /// stepped and the fast model alike, under the fixed and a random memory profile.
     @Test(arguments: ["fixed", "random:1-9:0.3"])

@@ -64,6 +64,9 @@
 #define SPARSETILE_LAYER0_GROUP_SHIFT           13
 #define SPARSETILE_LAYER0_GROUP_WIDTH           6
 #define SPARSETILE_LAYER0_GROUP_MASK            0x0007E000u  /* [18:13] tiles per tile group − 1 (§3.1): 4^s − 1, or fewer when the input buffer holds fewer tiles' halos */
+#define SPARSETILE_LAYER0_FIRST_SHIFT           19
+#define SPARSETILE_LAYER0_FIRST_WIDTH           6
+#define SPARSETILE_LAYER0_FIRST_MASK            0x01F80000u  /* [24:19] tiles of a pass's first tile group − 1 (§3.1): (active tiles − 1) mod (group + 1); it takes the remainder, the later groups are full */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u
@@ -211,15 +214,15 @@
 #define SPARSETILE_BEATS_WR_OFFSET              0x1Cu
 #define SPARSETILE_BEATS_WR_RESET               0x00000000u
 
-/* 0x20 NEXT_WORDS (RW, 32 bits): Words of the next layer's first pass (§7.2). */
+/* 0x20 NEXT_WORDS (RW, 32 bits): Words of the handoff burst (§7.2): the next layer's first pass, or the part of it not handed on two ahead, and two ahead the first kgroups of the layer after it. */
 #define SPARSETILE_NEXT_WORDS_OFFSET            0x20u
 #define SPARSETILE_NEXT_WORDS_RESET             0x00000000u
 #define SPARSETILE_NEXT_WORDS_BIAS_SHIFT        0
 #define SPARSETILE_NEXT_WORDS_BIAS_WIDTH        12
-#define SPARSETILE_NEXT_WORDS_BIAS_MASK         0x00000FFFu  /* [11:0] bias words */
+#define SPARSETILE_NEXT_WORDS_BIAS_MASK         0x00000FFFu  /* [11:0] bias words (at least one) */
 #define SPARSETILE_NEXT_WORDS_WEIGHTS_SHIFT     12
 #define SPARSETILE_NEXT_WORDS_WEIGHTS_WIDTH     20
-#define SPARSETILE_NEXT_WORDS_WEIGHTS_MASK      0xFFFFF000u  /* [31:12] weight words */
+#define SPARSETILE_NEXT_WORDS_WEIGHTS_MASK      0xFFFFF000u  /* [31:12] weight words (0: only bias words, the weights came two ahead) */
 
 /* 0x21 NEXT_LAYOUT (RW, 32 bits): Weight layout of the next layer (§7.2). */
 #define SPARSETILE_NEXT_LAYOUT_OFFSET           0x21u

@@ -68,6 +68,7 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_mw;
     logic [1:0]    layer_shape;
     logic [5:0]    layer_glast;
+    logic [5:0]    layer_gfirst;
     logic [23:0]   layer_region;
     logic [4:0]    layer_nsh;
     logic          layer_res;
@@ -224,6 +225,7 @@ module st_18f03e4d_accel (
         .layer_mw        (layer_mw),
         .layer_shape     (layer_shape),
         .layer_glast     (layer_glast),
+        .layer_gfirst    (layer_gfirst),
         .layer_region    (layer_region),
         .layer_nsh       (layer_nsh),
         .layer_res       (layer_res),
@@ -320,6 +322,7 @@ module st_18f03e4d_accel (
         .mem_rsp_rdata   (mem_rsp_rdata),
         .layer_tw        (layer_tw),
         .layer_glast     (layer_glast),
+        .layer_gfirst    (layer_gfirst),
         .seq_phase       (seq_phase),
         .seq_start       (seq_start),
         .mask_beat_valid (mask_beat_valid),

@@ -16,7 +16,9 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0] reg_pass,
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0] reg_next_words,
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0] reg_next_layout,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -42,6 +44,7 @@ module st_18f03e4d_layer_params (
     output logic [15:0] layer_mw,
     output logic [1:0]  layer_shape,
     output logic [5:0]  layer_glast,
+    output logic [5:0]  layer_gfirst,
     output logic [23:0] layer_region,
     output logic [4:0]  layer_nsh,
     output logic        layer_res,
@@ -110,6 +113,7 @@ module st_18f03e4d_layer_params (
     logic [15:0] d_mw;
     logic [1:0]  d_shape;
     logic [5:0]  d_glast;
+    logic [5:0]  d_gfirst;
     logic [23:0] d_region;
     logic [4:0]  d_nsh;
     logic        d_res;
@@ -155,7 +159,7 @@ module st_18f03e4d_layer_params (
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
     assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
-    assign c_error = (((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || ((reg_pass[21] != 1'b0) && (((reg_next_words[11:0] == 12'd0) || (reg_next_words[31:12] == 20'd0)) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error = ((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -303,6 +307,13 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_glast = d_glast;
+
+    // d_gfirst_q
+    always @(posedge clk) begin
+        d_gfirst <= reg_layer0[24:19];
+    end
+
+    assign layer_gfirst = d_gfirst;
 
     // d_region_q
     always @(posedge clk) begin

@@ -6,6 +6,7 @@ module st_18f03e4d_mask_scanner (
     input  logic [127:0] mem_rsp_rdata,
     input  logic [15:0]  layer_tw,
     input  logic [5:0]   layer_glast,
+    input  logic [5:0]   layer_gfirst,
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
     input  logic         mask_beat_valid,
@@ -25,6 +26,7 @@ module st_18f03e4d_mask_scanner (
     logic [15:0]  scan_tx;
     logic         scan_last;
     logic [5:0]   scan_slot;
+    logic         scan_first_group;
     logic         scan_granted;
     logic [127:0] mask_nonempty;
     logic [6:0]   scan_cur_word;
@@ -118,7 +120,7 @@ module st_18f03e4d_mask_scanner (
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;
-    assign tile_last = scan_last || (scan_slot == layer_glast);
+    assign tile_last = scan_last || (scan_slot == (scan_first_group ? layer_gfirst : layer_glast));
     assign scan_granted = tile_valid && tile_ready;
     assign scan_pass_start = (seq_phase == 2'd2) && !scan_weights_q;
 
@@ -205,6 +207,7 @@ module st_18f03e4d_mask_scanner (
             scan_fill <= 1'b0;
             scan_cur_word <= 7'd0;
             scan_slot <= 6'd0;
+            scan_first_group <= 1'b0;
         end else begin
             scan_valid <= scan_bit_found;
             scan_bit_index <= scan_bit_idx;
@@ -220,9 +223,13 @@ module st_18f03e4d_mask_scanner (
                 scan_cur_word <= scan_first_word;
                 scan_cur_bits <= mask_ram_rdata;
                 scan_slot <= 6'd0;
+                scan_first_group <= 1'b1;
             end
             if (scan_granted) begin
                 scan_slot <= tile_last ? 6'd0 : (scan_slot + 6'd1);
+                if (tile_last) begin
+                    scan_first_group <= 1'b0;
+                end
             end
             if (scan_granted) begin
                 if (scan_cur_emptied) begin

@@ -97,7 +97,10 @@ module st_18f03e4d_port_sequencer (
     logic         xfer_grant;
     logic         grant_load;
     logic         grant_store;
+    logic         ld_taken_q;
     logic         ld_take_next;
+    logic         ldq_last_req;
+    logic         ld_take_early;
     logic         ld_tile_taken;
     logic         ld_take_slot;
     logic         ld_take_last;
@@ -197,7 +200,6 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
-    logic         ldq_last_req;
     logic         ldr_active;
     logic         rsp_tag_valid;
     logic         rsp_tag_burst;
@@ -380,7 +382,8 @@ module st_18f03e4d_port_sequencer (
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
     assign ld_take_next = ((in_tiles && xfer_issue) && !xfer_is_store) && ld_take;
-    assign ld_tile_taken = grant_load || ld_take_next;
+    assign ld_take_early = (ldq_last_req && !ld_group_last) && !ld_taken_q;
+    assign ld_tile_taken = (grant_load || ld_take_next) || ld_take_early;
     assign ld_take_slot = grant_load ? 1'b0 : (ld_slot + 1'b1);
     assign ld_take_last = tile_last;
     assign ld_none_done = (ld_tile_taken && ld_none) && ld_take_last;
@@ -741,6 +744,7 @@ module st_18f03e4d_port_sequencer (
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
             stores_granted <= 16'd0;
+            ld_taken_q <= 1'b0;
             loads_done <= 16'd0;
         end else begin
             ev_store_end_r <= st_last_req;
@@ -768,7 +772,8 @@ module st_18f03e4d_port_sequencer (
             if (ldq_accept || st_accept) begin
                 xfer_first <= 1'b0;
             end
-            if (ldq_last_req || xfer_none) begin
+            ld_taken_q <= ld_tile_taken;
+            if ((ldq_last_req && !ld_take_early) || xfer_none) begin
                 xfer_none <= 1'b0;
                 if (ld_group_last) begin
                     xfer_issue <= 1'b0;

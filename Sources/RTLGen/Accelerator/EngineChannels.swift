@@ -61,6 +61,7 @@ struct EngineChannels {
             F("tw", width: 16, doc: "tiles per row"), F("mw", width: 16, doc: "mask words"),
             F("shape", width: w("LAYER0", "shape"), doc: "tile shape s: tiles of (tileH >> s)x(tileW >> s), groups of up to 4^s (§3.1)"),
             F("glast", width: w("LAYER0", "group"), doc: "the last slot of a tile group: tiles per group − 1 (§3.1)"),
+            F("gfirst", width: w("LAYER0", "first"), doc: "the last slot of a pass's first tile group, which takes the remainder (§3.1)"),
             F("region", width: 24, doc: "halo words of one tile per bank RS·CS·CW (§6.2)"),
             F("nsh", width: w("LAYER0", "K") + 1, doc: "halo columns a tile shares with its left-hand neighbour in the group, KW − SX, or 0 (§6.2, halo reuse)"),
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),

@@ -76,15 +76,16 @@ struct LayerParams: AcceleratorEngine {
                              // a channel window [first, end) within Cout (§4)
                              || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
                              || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })
-                             // a weight handoff of no words would never end (§7.2)
-                             || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_WORDS", "weights") == 0
-                                                                || field("NEXT_LAYOUT", "k2cw") == 0)))
+                             || field("LAYER0", "first") > field("LAYER0", "group")
+                             // a weight handoff of no words would never end (§7.2); one of bias words alone is the
+                             // rest of a first pass whose weights came two ahead
+                             || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_LAYOUT", "k2cw") == 0)))
         dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
-        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
+        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
         dreg("nsh", nsh)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))

@@ -15,7 +15,7 @@ struct MaskScanner: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("tw", "glast").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("tw", "glast", "gfirst").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle)
@@ -29,11 +29,13 @@ struct MaskScanner: AcceleratorEngine {
         let scanTy = m.reg("scan_ty", width: cntW, reset: 0)
         let scanTx = m.reg("scan_tx", width: cntW, reset: 0)
         let scanLast = m.reg("scan_last", width: 1, reset: 0)  // no pending tile after this one
-        // The registered tile's slot in its group (§3.1): a group ends at its last slot or at the pass's last tile.
+        // The registered tile's slot in its group (§3.1): a group ends at its last slot (the first
+        // group of a pass at `gfirst`: it takes the remainder) or at the pass's last tile.
         let glast = layer["glast"]
         let scanSlot = m.reg("scan_slot", width: glast.width, reset: 0)
+        let firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
         m.assign(tile["valid"], scanValid); m.assign(tile["ty"], scanTy); m.assign(tile["tx"], scanTx)
-        m.assign(tile["last"], scanLast || scanSlot == glast)
+        m.assign(tile["last"], scanLast || scanSlot == mux(firstGroup, layer["gfirst"], glast))
         let granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
         let nonEmpty = m.reg("mask_nonempty", width: maxMw)
         let curWord = m.reg("scan_cur_word", width: idxW, reset: 0)
@@ -74,8 +76,11 @@ struct MaskScanner: AcceleratorEngine {
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
             // Each mask word arrives once per layer, after START cleared the vector: set its bit.
             p.when(beat["valid"]) { p.assign(nonEmpty, nonEmpty | (word.reduceOr().zext(maxMw) << rspIdx.fit(idxW))) }
-            p.when(fill) { p.assign(curWord, firstWord); p.assign(curBits, wordData); p.assign(scanSlot, 0) }
-            p.when(granted) { p.assign(scanSlot, mux(tile["last"], k(0, glast.width), scanSlot + 1)) }
+            p.when(fill) { p.assign(curWord, firstWord); p.assign(curBits, wordData); p.assign(scanSlot, 0); p.assign(firstGroup, 1) }
+            p.when(granted) {
+                p.assign(scanSlot, mux(tile["last"], k(0, glast.width), scanSlot + 1))
+                p.when(tile["last"]) { p.assign(firstGroup, 0) }
+            }
             p.when(granted) {
                 p.when(emptied) {
                     p.assign(curWord, nextWord); p.assign(curBits, mux(nextAny, wordData, Expr.zeros(width: wb)))

@@ -4,7 +4,8 @@
 /// (request mux, read window) (`<prefix>port_sequencer`).
 ///
 /// Transfers move tile groups (§3.1; one tile at one shape): a load takes its group's tiles from
-/// the scanner's `tile` stream one by one, a cycle each, and walks each tile's requests; a store
+/// the scanner's `tile` stream one by one (the next in the cycle of the previous tile's last request
+/// when the scanner offers it then) and walks each tile's requests; a store
 /// walks the requests of all the group's tiles. The tiles of the four groups in flight live in a
 /// ring (group number mod 4), which the store walker and the compute engine (`group`) read. It
 /// offers loaded groups on `loaded` and freed output halves on `stored` (each a token through a
@@ -167,10 +168,14 @@ struct PortSequencer: AcceleratorEngine {
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
-        // the grant takes a group's first tile; each later tile is taken in a cycle of its own (the
-        // scanner offers it: it follows the previous take by at least two cycles)
+        // The grant takes a group's first tile; each later tile is taken in the cycle of the previous
+        // tile's last accepted request, or in a cycle of its own when that would follow the previous
+        // take directly (the scanner offers a tile two cycles after a take) or the tile had no requests.
+        let takenQ = m.reg("ld_taken_q", width: 1, reset: 0)
         let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake)
-        let taken = m.wire("ld_tile_taken", grantLoad || takeNext)
+        let ldLast = m.wire("ldq_last_req")
+        let takeEarly = m.wire("ld_take_early", ldLast && !ldGroupLast && !takenQ)
+        let taken = m.wire("ld_tile_taken", grantLoad || takeNext || takeEarly)
         let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
         // (the scanner flags a group's last tile: its last slot, or the pass's last tile, §3.1)
         let takeLast = m.wire("ld_take_last", tile["last"])
@@ -215,7 +220,7 @@ struct PortSequencer: AcceleratorEngine {
             + ldOx + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
         let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul(umul(lq.y, layer["w"], 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
         let loadAddr = m.wire("ldq_addr", mux(lq.inRes, resA, haloA))
-        let ldLast = m.wire("ldq_last_req", loadAccept && lq.last)
+        m.assign(ldLast, loadAccept && lq.last)
 
         // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
@@ -353,8 +358,9 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(si, si + 1); p.assign(lastWasLoad, 0); p.assign(xIsStore, 1); p.assign(xState, 1); p.assign(xFirst, 1)
             }
             p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
-            // a tile's last request (or its idle cycle): the group ends, or its next tile is taken next cycle
-            p.when(ldLast || xNone) {
+            // a tile's last request (or its idle cycle): the group ends, or its next tile is taken now or next cycle
+            p.assign(takenQ, taken)
+            p.when((ldLast && !takeEarly) || xNone) {
                 p.assign(xNone, 0)
                 p.when(ldGroupLast) { p.assign(xState, 0) }.otherwise { p.assign(ldTake, 1) }
             }
