@@ -139,14 +139,15 @@ class SRResNet(nn.Module):
 
 class DetailPredictor(nn.Module):
     """A cheap importance map for the masks: log of the network's detail |output - skip upsampling|
-    per input pixel (mean over its 4x4 output block and the channels), from the input alone. Three
-    3x3 convs (3 -> 16 -> 16 -> 1, ReLU): 2.6 k MACs per input pixel, about 0.5 % of srresnet-8x32's.
-    Exported as `detail.N.weight.npy` / `.bias.npy`; SparseCNN's `DetailPredictor` runs it."""
+    per input pixel (mean over its 4x4 output block and the channels), from the input alone. `depth`
+    3x3 convs (3 -> width -> ... -> 1, ReLU); the default 3 x 16 is 2.6 k MACs per input pixel, about
+    0.5 % of srresnet-8x32's. Exported as `detail.N.weight.npy` / `.bias.npy`; SparseCNN's
+    `DetailPredictor` runs any such stack."""
 
-    def __init__(self, width=16):
+    def __init__(self, width=16, depth=3):
         super().__init__()
-        self.convs = nn.ModuleList([nn.Conv2d(3, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1),
-                                    nn.Conv2d(width, 1, 3, padding=1)])
+        chans = [3] + [width] * (depth - 1) + [1]
+        self.convs = nn.ModuleList([nn.Conv2d(a, b, 3, padding=1) for a, b in zip(chans, chans[1:])])
 
     def forward(self, x):
         for i, c in enumerate(self.convs):
@@ -232,6 +233,10 @@ def main():
                     help="train with computation masks too (the L1 of the masked network at a random density in "
                          "--densities, beside the dense one) and a detail predictor whose map chooses them")
     ap.add_argument("--densities", default="0.3,0.7", help="with --sparse: the range of pixel densities (lo,hi)")
+    ap.add_argument("--predictor-only", action="store_true",
+                    help="with --init: keep the network as it is and train only a detail predictor for it")
+    ap.add_argument("--predictor-width", type=int, default=16)
+    ap.add_argument("--predictor-depth", type=int, default=3)
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -244,9 +249,12 @@ def main():
     model = SRResNet(args.blocks, args.channels, skip=args.skip, skip_mode=args.skip_mode)
     if args.init:
         model.load(args.init)
-    predictor = DetailPredictor() if args.sparse else None
+    if args.predictor_only and not args.init:
+        ap.error("--predictor-only needs --init (the network whose detail it predicts)")
+    predictor = DetailPredictor(args.predictor_width, args.predictor_depth) if args.sparse or args.predictor_only else None
     d_lo, d_hi = (float(v) for v in args.densities.split(","))
-    params = list(model.parameters()) + (list(predictor.parameters()) if predictor else [])
+    params = list(predictor.parameters()) if args.predictor_only else \
+        list(model.parameters()) + (list(predictor.parameters()) if predictor else [])
     opt = torch.optim.Adam(params, lr=args.lr)
     hp = args.patch * 4
     start = time.time()
@@ -265,9 +273,14 @@ def main():
             batch.append(np.ascontiguousarray(p))
         hr = torch.from_numpy(np.stack(batch)).permute(0, 3, 1, 2).float() / 255
         lr = downscale(hr)
-        sr = model(lr)
-        loss = F.l1_loss(sr, hr)
-        if predictor is not None:
+        if args.predictor_only:
+            with torch.no_grad():
+                target = detail_target(model, lr, model(lr))
+            loss = F.mse_loss(predictor(lr), target)
+        else:
+            sr = model(lr)
+            loss = F.l1_loss(sr, hr)
+        if predictor is not None and not args.predictor_only:
             # The predictor learns the dense network's detail; the masks of this step come from its
             # map (as at inference), and the masked network learns to do without what they skip.
             pred = predictor(lr)
@@ -289,7 +302,8 @@ def main():
     scores = evaluate(model, test)
     network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "") \
         + ("-bilinear" if args.skip and args.skip_mode == "bilinear" else "")
-    record = {"init": args.init, "sparse": args.sparse, "densities": args.densities if args.sparse else None, "network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+    record = {"init": args.init, "sparse": args.sparse, "predictorOnly": args.predictor_only,
+              "predictor": {"width": args.predictor_width, "depth": args.predictor_depth} if predictor is not None else None, "densities": args.densities if args.sparse else None, "network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
               "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)

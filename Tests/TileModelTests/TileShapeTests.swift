@@ -115,17 +115,22 @@ import SparseCNN
     /// before, skip their first 2 columns: 3 × 2 = 6 words each; (0, 5) is not adjacent: 12; (1, 0)
     /// starts a slot row: rows 1…4 × columns 0…2 = 12. 48 words instead of 60, and the reference conv.
     @Test func haloReuseLoadsSharedColumnsOnce() throws {
-        let config = HardwareConfig.default
         let job = try twoByTwoTilesJob(seed: 8, kernel: 3, active: [(0, 1), (0, 2), (0, 3), (0, 5), (1, 0)])
+        try expectOneGroup(job, sharedColumns: 2, shares: [false, true, true, false, false], loadWords: 48)
+    }
+
+    /// `job` runs as one group of its tiles with halo reuse: its share flags, the reference conv,
+    /// its load `loadWords` requests back to back (no take cycles: every tile has two or more,
+    /// §7.3) and the last datum L cycles later, stepped = fast.
+    func expectOneGroup(_ job: LayerJob, sharedColumns: Int, shares: [Bool], loadWords: Int) throws {
+        let config = HardwareConfig.default
         let plan = try LayerPlan(job: job, config: config)
         let group = plan.groups(of: job.tileMask.activeTiles)
-        #expect(group.count == 1 && plan.sharedColumns == 2)
-        #expect(plan.sharesLeft(group[0]) == [false, true, true, false, false])
+        #expect(group.count == 1 && plan.sharedColumns == sharedColumns)
+        #expect(plan.sharesLeft(group[0]) == shares)
         let run = try TileModel(config: config).simulate(job, mode: .stepped)
         #expect(run.output == referenceOutput(job))
-        let e = run.trace[0]
-        // (no take cycles: every tile has two or more requests, §7.3)
-        #expect(e.loadEnd - e.loadStart == 48 + config.memLatency)
+        #expect(run.trace[0].loadEnd - run.trace[0].loadStart == loadWords + config.memLatency)
         #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
     }
 
@@ -135,18 +140,8 @@ import SparseCNN
     /// (0, 0): rows 0…3 × cols 0…3 = 16 words; (0, 1) shares, cols 4…5: 8; (0, 2) does not (its left
     /// one shares), cols 2…7: 24; (0, 3) shares, cols 8…9: 8. 56 words instead of 88.
     @Test func haloReuseAlternatesWhenTheKernelIsWiderThanTheTile() throws {
-        let config = HardwareConfig.default
         let job = try twoByTwoTilesJob(seed: 9, kernel: 5, active: (0..<4).map { (0, $0) })
-        let plan = try LayerPlan(job: job, config: config)
-        let group = plan.groups(of: job.tileMask.activeTiles)
-        #expect(group.count == 1 && plan.sharedColumns == 4)
-        #expect(plan.sharesLeft(group[0]) == [false, true, false, true])
-        let run = try TileModel(config: config).simulate(job, mode: .stepped)
-        #expect(run.output == referenceOutput(job))
-        let e = run.trace[0]
-        // (no take cycles: every tile has two or more requests, §7.3)
-        #expect(e.loadEnd - e.loadStart == 56 + config.memLatency)
-        #expect(try TileModel(config: config).simulate(job, mode: .fast).stats == run.stats)
+        try expectOneGroup(job, sharedColumns: 4, shares: [false, true, false, true], loadWords: 56)
     }
 
     /// A group holds as many tiles as the input buffer has room for when that is fewer than the
