@@ -37,6 +37,7 @@ public struct WeightHandoff: Hashable, Sendable {
     /// ring beside each other.
     /// `next` carries counts only; `NextLayerWeights.withData` adds the words.
     public static func chain(_ plans: [LayerPlan], masks: [TileMask]? = nil) -> [WeightHandoff] {
+        precondition(masks.map { $0.count == plans.count } ?? true, "one tile mask per plan")
         var out = [WeightHandoff](repeating: WeightHandoff(), count: plans.count)
         // Weight words of layer i's first pass already handed on two ahead (by layer i − 2).
         var early = [Int](repeating: 0, count: plans.count)

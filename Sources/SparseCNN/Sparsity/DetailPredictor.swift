@@ -3,11 +3,11 @@ import Foundation
 /// A learned importance map: where a super-resolution network adds detail to its skip path's
 /// upsampling, predicted from the input alone (docs/masks.md, "Detail predictor"; issue 16).
 ///
-/// A stack of 3×3 convolutions with ReLU between them (3 → 16 → 16 → 1 as
-/// `tools/train_srresnet.py --sparse` trains it, about 2.6 k MACs per input pixel, 0.5 % of
-/// srresnet-8x32's) regresses log(1e-3 + mean |output − skip|) over each input pixel's output
-/// block; the map is its exponential (only the ranking matters to the controller). The training
-/// run trains the network with the masks this map chooses, so a skipped region is where the
+/// A stack of 3×3 convolutions with ReLU between them (any widths and depth; the one bundled with
+/// srresnet-8x32-skip-bilinear is 3 → 32 → 32 → 32 → 1, about 19.6 k MACs per input pixel, 4 % of
+/// the network's) regresses log(1e-3 + mean |output − skip|) over each input pixel's output block;
+/// the map is its exponential (only the ranking matters to the controller). `tools/train_srresnet.py
+/// --sparse` trains the network with the masks such a map chooses, so a skipped region is where the
 /// network has learned to leave the skip path's image.
 public struct DetailPredictor: ImportancePredictor {
     /// One 3×3 convolution of the stack (filter in SparseCNN's [Cout][Kh][Kw][Cin] layout).
