@@ -156,6 +156,12 @@ class DetailPredictor(nn.Module):
                 x = F.relu(x)
         return x
 
+    def load(self, directory):
+        """The inverse of `export` (the stack's width and depth must match the files)."""
+        for i, c in enumerate(self.convs):
+            c.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"detail.{i}.weight.npy")))
+            c.bias.data = torch.from_numpy(np.load(os.path.join(directory, f"detail.{i}.bias.npy")))
+
     def export(self, directory):
         for i, c in enumerate(self.convs):
             np.save(os.path.join(directory, f"detail.{i}.weight.npy"), c.weight.detach().numpy().astype(np.float32))
@@ -170,13 +176,15 @@ def detail_target(model, lr, sr):
     return torch.log(1e-3 + F.avg_pool2d((sr - up).abs().mean(1, keepdim=True), 4))
 
 
-def layer_masks(model, importance, density):
+def layer_masks(model, importance, density, shapes=None):
     """Each conv layer's mask at its own output map, as the controller makes them (docs/masks.md):
     the map repeated to the layer's scale, the round(density * pixels) most important pixels, pooled
-    into the layer's tiles (a tile is computed when one of its pixels is)."""
+    into the layer's tiles (a tile is computed when one of its pixels is). `shapes` (name -> tile
+    height, width) overrides the tiles of `layer_scales`."""
     masks = {}
     n = importance.shape[0]
     for name, scale, th, tw in model.layer_scales():
+        th, tw = (shapes or {}).get(name, (th, tw))
         imp = importance if scale == 1 else importance.repeat_interleave(scale, 2).repeat_interleave(scale, 3)
         h, w = imp.shape[2], imp.shape[3]
         k = max(1, int(round(density * h * w)))
@@ -186,6 +194,19 @@ def layer_masks(model, importance, density):
         tiles = F.max_pool2d(px, (th, tw), ceil_mode=True)
         masks[name] = tiles.repeat_interleave(th, 2).repeat_interleave(tw, 3)[:, :, :h, :w]
     return masks
+
+
+# The tiles the default config's mapper may give a layer (docs/microarchitecture.md §3.1): 8x8, 4x4
+# and 2x2, and the tail's output pairs at twice the width. The mapper picks one per layer by its
+# cycles, so a network fine-tuned under one fixed choice meets others at inference.
+TILE_SHAPES = [(2, 2), (4, 4), (8, 8)]
+TAIL_SHAPES = [(2, 4), (4, 8), (8, 16), (8, 8)]
+
+
+def random_shapes(model, rng):
+    """One tile shape per conv layer, drawn independently (the tail's from TAIL_SHAPES)."""
+    return {name: (TAIL_SHAPES if name == "tail" else TILE_SHAPES)[rng.integers(len(TAIL_SHAPES if name == "tail" else TILE_SHAPES))]
+            for name, _, _, _ in model.layer_scales()}
 
 
 def downscale(hr):
@@ -233,6 +254,9 @@ def main():
                     help="train with computation masks too (the L1 of the masked network at a random density in "
                          "--densities, beside the dense one) and a detail predictor whose map chooses them")
     ap.add_argument("--densities", default="0.3,0.7", help="with --sparse: the range of pixel densities (lo,hi)")
+    ap.add_argument("--random-shapes", action="store_true",
+                    help="with --sparse: pool each layer's mask at a tile shape drawn at random every step "
+                         "(8x8, 4x4, 2x2; the tail's in output pairs or not) instead of the fixed 2x2 / 8x16")
     ap.add_argument("--predictor-only", action="store_true",
                     help="with --init: keep the network as it is and train only a detail predictor for it")
     ap.add_argument("--predictor-width", type=int, default=16)
@@ -252,6 +276,10 @@ def main():
     if args.predictor_only and not args.init:
         ap.error("--predictor-only needs --init (the network whose detail it predicts)")
     predictor = DetailPredictor(args.predictor_width, args.predictor_depth) if args.sparse or args.predictor_only else None
+    if predictor is not None and args.init and not args.predictor_only \
+            and os.path.exists(os.path.join(args.init, f"detail.{args.predictor_depth - 1}.weight.npy")):
+        predictor.load(args.init)  # keep training the predictor that came with the weights
+        print(f"predictor from {args.init}", flush=True)
     d_lo, d_hi = (float(v) for v in args.densities.split(","))
     params = list(predictor.parameters()) if args.predictor_only else \
         list(model.parameters()) + (list(predictor.parameters()) if predictor else [])
@@ -286,7 +314,8 @@ def main():
             pred = predictor(lr)
             loss = loss + 0.1 * F.mse_loss(pred, detail_target(model, lr, sr.detach()))
             density = float(rng.uniform(d_lo, d_hi))
-            loss = loss + F.l1_loss(model.forward_masked(lr, layer_masks(model, pred.detach(), density)), hr)
+            shapes = random_shapes(model, rng) if args.random_shapes else None
+            loss = loss + F.l1_loss(model.forward_masked(lr, layer_masks(model, pred.detach(), density, shapes)), hr)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -303,7 +332,7 @@ def main():
     network = f"srresnet-{args.blocks}x{args.channels}" + ("-skip" if args.skip else "") \
         + ("-bilinear" if args.skip and args.skip_mode == "bilinear" else "")
     record = {"init": args.init, "sparse": args.sparse, "predictorOnly": args.predictor_only,
-              "predictor": {"width": args.predictor_width, "depth": args.predictor_depth} if predictor is not None else None, "densities": args.densities if args.sparse else None, "network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
+              "predictor": {"width": args.predictor_width, "depth": args.predictor_depth} if predictor is not None else None, "densities": args.densities if args.sparse else None, "randomShapes": args.random_shapes, "network": network, "blocks": args.blocks, "channels": args.channels, "skip": args.skip, "skipMode": args.skip_mode, "seed": args.seed, "steps": step, "seconds": round(elapsed),
               "patch": args.patch, "batch": args.batch, "lr": args.lr, "training": names, "evaluation": scores}
     with open(os.path.join(args.out, "training.json"), "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)
