@@ -159,7 +159,11 @@ class DetailPredictor(nn.Module):
     def load(self, directory):
         """The inverse of `export` (the stack's width and depth must match the files)."""
         for i, c in enumerate(self.convs):
-            c.weight.data = torch.from_numpy(np.load(os.path.join(directory, f"detail.{i}.weight.npy")))
+            w = np.load(os.path.join(directory, f"detail.{i}.weight.npy"))
+            if w.shape != tuple(c.weight.shape):
+                raise SystemExit(f"{directory}/detail.{i}.weight.npy is {w.shape}, the predictor's layer {i} "
+                                 f"{tuple(c.weight.shape)}: give --predictor-width/--predictor-depth of the files")
+            c.weight.data = torch.from_numpy(w)
             c.bias.data = torch.from_numpy(np.load(os.path.join(directory, f"detail.{i}.bias.npy")))
 
     def export(self, directory):
@@ -205,8 +209,11 @@ TAIL_SHAPES = [(2, 4), (4, 8), (8, 16), (8, 8)]
 
 def random_shapes(model, rng):
     """One tile shape per conv layer, drawn independently (the tail's from TAIL_SHAPES)."""
-    return {name: (TAIL_SHAPES if name == "tail" else TILE_SHAPES)[rng.integers(len(TAIL_SHAPES if name == "tail" else TILE_SHAPES))]
-            for name, _, _, _ in model.layer_scales()}
+    shapes = {}
+    for name, _, _, _ in model.layer_scales():
+        choices = TAIL_SHAPES if name == "tail" else TILE_SHAPES
+        shapes[name] = choices[rng.integers(len(choices))]
+    return shapes
 
 
 def downscale(hr):
