@@ -73,10 +73,11 @@ struct QualityCommand: ParsableCommand {
             print(String(format: "%7.3f  %10.4f  %9.4f  %10d  ", p.density, p.pixelMACFraction, p.tileMACFraction, p.cycles)
                 + right(db(p.psnrSparse), 11) + "  " + right(db(p.psnrDense), 10) + String(format: "  %11.4f  %10.4f", p.ssimSparse, p.ssimDense))
         }
-        if let best = r.largestSaving(withinDB: 0.1) {
-            print(String(format: "largest saving within 0.1 dB of dense: %.1f %% of the MACs (tile level), at density %.3f", 100 * (1 - best.tileMACFraction), best.density))
+        let margin = 0.1  // issue 16's criterion
+        if let best = r.largestSaving(withinDB: margin) {
+            print(String(format: "largest saving within %g dB of dense: %.1f %% of the MACs (tile level), at density %.3f", margin, 100 * (1 - best.tileMACFraction), best.density))
         } else {
-            print("no density is within 0.1 dB of dense")
+            print(String(format: "no density is within %g dB of dense", margin))
         }
         if weights == nil && source.embeddedParameters == nil && NetworkParameters.bundledWeightsDirectory(net.name) == nil { print("(He-initialised weights: these figures compare masks, not reconstructions; --weights DIR for trained ones)") }
         if let path = json {
