@@ -166,11 +166,20 @@ public struct LayerPlan: Sendable {
     public let regionWords: Int
     /// Input-bank words a tile group needs: groupSize·regionWords.
     public let inputBankWords: Int
-    /// Halo columns a tile shares with its left-hand neighbour in the group (§6.2, "Halo reuse"):
-    /// the first KW − SX columns of a tile's halo are the last ones of the tile to its left. They
-    /// are read from that tile's region when it sits in the slot to the left (`sharesLeft`), so a
-    /// load skips them. 0 when the group has one slot column or KW ≤ SX.
+    /// Halo columns a tile shares with its left-hand neighbour (§6.2, "Halo reuse"): the first
+    /// KW − SX columns of a tile's halo are the last ones of the tile to its left. In a group they
+    /// are read from that tile's region when it sits in the slot to the left (`sharesLeft`); in the
+    /// column ring from where the tile before it left them (`haloPlacement`). Either way a load
+    /// skips them. 0 when KW ≤ SX, or when neither applies.
     public let sharedColumns: Int
+    /// The column ring (§6.2, "The column ring"): a layer at the full-tile shape (one tile per
+    /// group) whose halos are not resident keeps the input buffer as a ring of `ringBlocks` column
+    /// blocks, so that a tile that continues the previous tile's row reads its shared columns where
+    /// that tile left them. Derived in the hardware from LAYER0.shape, K, S, pairs and PASS.resident.
+    public let columnRing: Bool
+    /// Column blocks of one tile's halo, nb = CS/SX, and of the ring, 2·nb: the two halves' words.
+    public var tileBlocks: Int { colSlots / strideX }
+    public var ringBlocks: Int { 2 * tileBlocks }
     /// The output channels the run computes (`LayerJob.channels`): all, or a window.
     public let window: Range<Int>
     /// The window in the engines' channels (register CHANNELS): `window`, or all 2·Cout with output pairs.
@@ -258,8 +267,6 @@ public struct LayerPlan: Sendable {
         // group's store is the tail after it).
         let tileStore = shape.height * shape.width * outWords
         remainderFirst = haloH * haloW * inWords + (hasResidual ? tileStore : 0) > tileStore
-        let overlap = kernelWidth - strideX
-        sharedColumns = slotsWide > 1 && groupSize > 1 && overlap > 0 ? overlap : 0
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
         maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
@@ -320,6 +327,9 @@ public struct LayerPlan: Sendable {
         // (not with a channel window: the RTL tells a first pass by o0 = 0)
         haloResidency = ps.count == 1 || first != 0 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
+        let overlap = kernelWidth - strideX
+        columnRing = slotsHigh * slotsWide == 1 && haloResidency == .none && overlap > 0
+        sharedColumns = overlap > 0 && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
         let h = job.handoff
@@ -365,8 +375,35 @@ public struct LayerPlan: Sendable {
     }
 
     /// The part of the input buffer group `i` of a pass uses (§6.2): half i mod 2, or quarter
-    /// i mod 4 when halos are resident in quarters.
-    public func haloPart(group i: Int) -> Int { haloResidency == .quarters ? i & 3 : i & 1 }
+    /// i mod 4 when halos are resident in quarters; the one ring of both halves with the column ring.
+    public func haloPart(group i: Int) -> Int { columnRing ? 0 : haloResidency == .quarters ? i & 3 : i & 1 }
+    /// Parts of the input buffer and words of each (per bank): two halves (four quarters with
+    /// resident halos) of `inputBankWords`, or one ring of both halves' words.
+    public var haloParts: (count: Int, words: Int) {
+        columnRing ? (1, 2 * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
+    }
+
+    /// Where the tile groups of a pass keep their halos (§6.2): per group, which of its tiles read
+    /// their first `sharedColumns` halo columns instead of loading them (`shares`), and, with the
+    /// column ring, the ring block of its tile's first halo column (`block`; else 0). In the ring a
+    /// tile shares when it continues the row of the tile before it (same tile row, tx one more) and
+    /// keeps a halo column of its own, and takes the next block; any other tile takes the block after
+    /// the previous tile's nb, so the two never overlap (2·nb blocks). The pass's first tile takes
+    /// block 0: passes do not overlap.
+    public func haloPlacement(_ groups: [[(ty: Int, tx: Int)]]) -> (shares: [[Bool]], block: [Int]) {
+        guard columnRing else { return (groups.map { sharesLeft($0) }, Array(repeating: 0, count: groups.count)) }
+        var shares: [[Bool]] = [], block: [Int] = []
+        for (i, g) in groups.enumerated() {
+            let tile = g[0]
+            var s = false
+            if i > 0, let left = groups[i - 1].first {
+                s = left.ty == tile.ty && left.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
+            }
+            shares.append([s])
+            block.append(i == 0 ? 0 : (block[i - 1] + (s ? 1 : tileBlocks)) % ringBlocks)
+        }
+        return (shares, block)
+    }
 
     /// The tile groups of a pass: the active tiles in raster order, `groupSize` at a time, except that
     /// with `remainderFirst` the first takes the remainder (`firstGroupSize`): the group loaded
@@ -532,6 +569,13 @@ public struct LayerPlan: Sendable {
         let rs = (hy / strideY) / config.tileH * strideY + hy % strideY
         let cs = (hx / strideX) / config.tileW * strideX + hx % strideX
         return (slot.qy * slotsWide + slot.qx) * regionWords + (rs * colSlots + cs) * inWords + w
+    }
+    /// With the column ring (§6.2): halo column hx of the tile whose first column is in ring block
+    /// `block` is in block (hx÷SX÷tileW + block) mod 2·nb; a row slot holds the ring's 2·CS column slots.
+    @inlinable public func ringInputAddress(hy: Int, hx: Int, word w: Int, block: Int) -> Int {
+        let rs = (hy / strideY) / config.tileH * strideY + hy % strideY
+        let cs = ((hx / strideX) / config.tileW + block) % ringBlocks * strideX + hx % strideX
+        return (rs * 2 * colSlots + cs) * inWords + w
     }
     /// Weight-buffer address of local channel oLocal's tap (ky, kx) (kx < kernelWidth), word w; the
     /// bank is oLocal mod lanesK.

@@ -12,8 +12,9 @@ public struct PortLoad: Hashable, Sendable {
         let p = plan.passes[plan.passes.count - 1]
         let groups = plan.groups(of: tiles)
         computeCycles = groups.count * plan.kgroups(p) * plan.kgroupCycles
-        transferWords = groups.reduce(0) { sum, g in
-            zip(g, plan.sharesLeft(g)).reduce(sum) { s, e in
+        let shares = plan.haloPlacement(groups).shares
+        transferWords = zip(groups, shares).reduce(0) { sum, gs in
+            zip(gs.0, gs.1).reduce(sum) { s, e in
                 s + plan.loadWords(ty: e.0.ty, tx: e.0.tx, pass: p, sharesLeft: e.1) + plan.storeWords(ty: e.0.ty, tx: e.0.tx, pass: p)
             }
         }

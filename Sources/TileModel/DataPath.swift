@@ -29,7 +29,8 @@ final class DataPath {
     var biasBase = [0, 0]
     /// [bank][addr·B + byte]; a pass of a layer of several passes uses half p mod 2 (§7.2).
     var weightBanks: [[UInt8]]
-    /// [part][bank][addr·B + byte], bank = by·tileW + bx; part = `plan.haloPart(group:)` (a half, or a quarter with resident halos).
+    /// [part][bank][addr·B + byte], bank = by·tileW + bx; part = `plan.haloPart(group:)` (a half, a
+    /// quarter with resident halos, the one ring with the column ring).
     var inputBanks: [[[UInt8]]]
     /// [half][(pixel·OW + word)·B + byte]
     var residualBuf: [[UInt8]]
@@ -50,9 +51,9 @@ final class DataPath {
         let stepped = mode == .stepped
         let banks = cfg.tileH * cfg.tileW
         weightBanks = stepped ? Array(repeating: [UInt8](repeating: 0, count: cfg.weightBankDepth * B), count: cfg.lanesK) : []
-        // one part per group in flight: the two halves, or four quarters with resident halos (§6.2)
-        let parts = plan.haloResidency == .quarters ? 4 : 2
-        inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: plan.inputBankWords * B), count: banks), count: parts) : []
+        // one part per group in flight: the two halves, four quarters with resident halos, or the ring (§6.2)
+        let parts = plan.haloParts
+        inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: parts.words * B), count: banks), count: parts.count) : []
         let outBytes = banks * cfg.outputWordsPerPixel * B
         residualBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
         outputBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
@@ -156,8 +157,9 @@ final class DataPath {
     // MARK: Load engine (stepped)
 
     /// Request q of the load of `tile`, in group slot `slot` of group `i` (input part `haloPart(group: i)`,
-    /// residual half i mod 2), without the halo columns it shares with the tile to its left (`sharesLeft`).
-    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), sharesLeft: Bool, index i: Int, q: Int, arrival a: Int) {
+    /// residual half i mod 2), without the halo columns it shares with the tile to its left (`sharesLeft`);
+    /// `ringBlock`: the tile's first ring block with the column ring (`LayerPlan.haloPlacement`).
+    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), sharesLeft: Bool, ringBlock: Int, index i: Int, q: Int, arrival a: Int) {
         let rows = plan.haloRows(ty: tile.ty), cols = plan.loadCols(tx: tile.tx, sharesLeft: sharesLeft)
         let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
         let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass, sharesLeft: sharesLeft)
@@ -169,12 +171,18 @@ final class DataPath {
             let hx = ix - (tile.tx * w * plan.strideX - plan.padX)
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             read(image.regions.input + (iy * plan.mapWidth + ix) * CW + word, arrival: a,
-                 into: .input(part: plan.haloPart(group: i), bank: bank.by * cfg.tileW + bank.bx, addr: plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)))
+                 into: .input(part: plan.haloPart(group: i), bank: bank.by * cfg.tileW + bank.bx, addr: address(hy: hy, hx: hx, word: word, slot: slot, ringBlock: ringBlock)))
         } else {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
             read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a,
                  into: .residual(half: half, word: bufferWord(tile: tile, slot: slot, oy: oy, ox: ox, j: j)))
         }
+    }
+
+    /// Input-buffer address of halo (hy, hx), word `word`, of the tile in `slot`: in its slot's region,
+    /// or in the column ring from block `ringBlock` (§6.2).
+    private func address(hy: Int, hx: Int, word: Int, slot: (qy: Int, qx: Int), ringBlock: Int) -> Int {
+        plan.columnRing ? plan.ringInputAddress(hy: hy, hx: hx, word: word, block: ringBlock) : plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)
     }
 
     /// Word j of output pixel (oy, ox) of `tile` in group slot `slot`, in the output and residual
@@ -194,7 +202,7 @@ final class DataPath {
 
     // MARK: Compute engine (stepped): one step of the PE array
 
-    func computeStep(group: [(ty: Int, tx: Int)], index i: Int, kgroup g: Int, step k: Int, at t: Int) {
+    func computeStep(group: [(ty: Int, tx: Int)], ringBlock: Int, index i: Int, kgroup g: Int, step k: Int, at t: Int) {
         let NC = plan.chunks, KW = plan.kernelWidth, S = plan.strideY, SX = plan.strideX, lanesC = cfg.lanesC, lanesK = cfg.lanesK
         let h = plan.shape.height, w = plan.shape.width
         let chunk = k % NC, kx = (k / NC) % KW, ky = k / (NC * KW)
@@ -224,7 +232,7 @@ final class DataPath {
             // a shared column (§6.2, "Halo reuse") is column hx + w·SX of the tile to the left: same bank
             if n < group.count && shares[n] && hx < plan.sharedColumns { hx += w * SX; slot.qx -= 1 }
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
-            let a = plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot) * B + off
+            let a = address(hy: hy, hx: hx, word: word, slot: slot, ringBlock: ringBlock) * B + off
             let base = (py * cfg.tileW + px) * lanesK
             for lane in 0..<lanesK {
                 var sum: Int32 = 0

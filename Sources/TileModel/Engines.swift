@@ -166,7 +166,7 @@ final class LayerEngines {
     private func tilePhase(_ pass: OutputPass, prefetch: inout Burst?) {
         let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
-        let shares = groups.map { plan.sharesLeft($0) }
+        let (shares, ringBlocks) = plan.haloPlacement(groups)
         let loadWords = groups.indices.map { i in
             groups[i].indices.map { plan.loadWords(ty: groups[i][$0].ty, tx: groups[i][$0].tx, pass: pass, sharesLeft: shares[i][$0]) }
         }
@@ -284,11 +284,11 @@ final class LayerEngines {
             if let d = dram, mode == .stepped {
                 if xfAccept {
                     if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: shares[xt][xfTile],
+                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: shares[xt][xfTile], ringBlock: ringBlocks[xt],
                                            index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {
-                    d.computeStep(group: groups[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
+                    d.computeStep(group: groups[cpTile], ringBlock: ringBlocks[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
                 }
                 d.requantCycle(at: t)
                 d.deliver(at: t)

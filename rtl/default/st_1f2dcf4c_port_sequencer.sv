@@ -195,6 +195,12 @@ module st_1f2dcf4c_port_sequencer (
     logic [15:0]   ld_prev_tx;
     logic          ld_prev_shares;
     logic          ld_share_chains;
+    logic          ld_take_continues;
+    logic          ld_ring;
+    logic          ld_take_pass_first;
+    logic          ld_take_ring_shares;
+    logic [25:0]   ld_ring_offset;
+    logic [25:0]   ld_take_offset;
     logic [31:0]   ldq_res_addr;
     logic [31:0]   ldq_halo_addr;
     logic [31:0]   ldq_addr;
@@ -209,6 +215,7 @@ module st_1f2dcf4c_port_sequencer (
     logic [3:0]    ldr_taken_slot;
     logic          ldr_taken_last;
     logic          ldr_taken_shares;
+    logic [25:0]   ldr_taken_offset;
     logic          ldr_pop;
     logic [15:0]   ldr_ty;
     logic [15:0]   ldr_tx;
@@ -290,6 +297,7 @@ module st_1f2dcf4c_port_sequencer (
     logic          ldr_last;
     logic [3:0]    ldr_slot;
     logic          ldr_group_last;
+    logic [25:0]   ldr_offset;
     logic          ld_group_loaded;
     logic          ev_load_ready_r;
     logic [7:0]    ldr_hy;
@@ -301,6 +309,9 @@ module st_1f2dcf4c_port_sequencer (
     logic [7:0]    ldr_rs;
     logic [7:0]    ldr_cs;
     logic [31:0]   ldr_halo_addr;
+    logic [25:0]   ldr_sxcw;
+    logic [25:0]   ldr_ring_block;
+    logic [31:0]   ldr_ring_addr;
     logic [1:0]    st_group;
     logic [3:0]    st_slot;
     logic          st_half;
@@ -486,7 +497,23 @@ module st_1f2dcf4c_port_sequencer (
     end
 
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)} << 1) : {1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)});
-    assign ld_take_shares = ((((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi))) && (ld_share_chains || !ld_prev_shares);
+    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+    assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
+    assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && ld_take_continues;
+    assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
+    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})));
+
+    // ld_ring_offset_q
+    always @(posedge clk) begin
+        if (rst) begin
+            ld_ring_offset <= 26'd0;
+        end else begin
+            if (ld_tile_taken) begin
+                ld_ring_offset <= ld_take_offset;
+            end
+        end
+    end
 
     // ld_prev_tile
     always @(posedge clk) begin
@@ -603,12 +630,14 @@ module st_1f2dcf4c_port_sequencer (
             ldr_active <= 1'b0;
             ldr_slot <= 4'd0;
             ldr_group_last <= 1'b0;
+            ldr_offset <= 26'd0;
         end else begin
             ev_load_ready_r <= ld_group_loaded;
             if (ldr_pop) begin
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
+                ldr_offset <= ldr_taken_offset;
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -628,12 +657,14 @@ module st_1f2dcf4c_port_sequencer (
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
+        .in_offset  (ld_take_offset),
         .out_valid  (ldr_taken_valid),
         .out_ty     (ldr_taken_ty),
         .out_tx     (ldr_taken_tx),
         .out_slot   (ldr_taken_slot),
         .out_last   (ldr_taken_last),
         .out_shares (ldr_taken_shares),
+        .out_offset (ldr_taken_offset),
         .out_ready  (ldr_pop)
     );
 
@@ -646,10 +677,13 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3);
     assign ldr_halo_addr = ((({28'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
+    assign ldr_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
+    assign ldr_ring_block = ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset);
+    assign ldr_ring_addr = ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + (layer_shape[1] ? ({6'd0, ldr_slot[1:0]} * 8'd2) : (layer_shape[0] ? ({7'd0, ldr_slot[0]} * 8'd4) : ({7'd0, 1'b0} * 8'd8)))) : ((ldr_by * 8'd8) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 8'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, layer_shape[1] ? ({4'd0, ldr_slot >> 2} * 8'd2) : (layer_shape[0] ? ({4'd0, ldr_slot >> 1} * 8'd4) : ({4'd0, ldr_slot >> 0} * 8'd8))}) + 16'd8) : (ldr_r[15:0] + {8'd0, layer_shape[1] ? ({4'd0, ldr_slot >> 2} * 8'd2) : (layer_shape[0] ? ({4'd0, ldr_slot >> 1} * 8'd4) : ({4'd0, ldr_slot >> 0} * 8'd8))})) * 16'd16) + ldr_j) : 8'(ldr_halo_addr + {24'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 8'd192 : 8'd128) : (loads_done[0] ? 8'd64 : 8'd0)) : (loads_done[0] ? 8'd128 : 8'd0)});
+    assign in_wr_addr = ldr_in_res ? 8'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, layer_shape[1] ? ({4'd0, ldr_slot >> 2} * 8'd2) : (layer_shape[0] ? ({4'd0, ldr_slot >> 1} * 8'd4) : ({4'd0, ldr_slot >> 0} * 8'd8))}) + 16'd8) : (ldr_r[15:0] + {8'd0, layer_shape[1] ? ({4'd0, ldr_slot >> 2} * 8'd2) : (layer_shape[0] ? ({4'd0, ldr_slot >> 1} * 8'd4) : ({4'd0, ldr_slot >> 0} * 8'd8))})) * 16'd16) + ldr_j) : 8'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {24'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 8'd192 : 8'd128) : (loads_done[0] ? 8'd64 : 8'd0)) : (loads_done[0] ? 8'd128 : 8'd0)}));
     assign st_ty = 1'({st_group, st_slot} >> 5) ? (1'({st_group, st_slot} >> 4) ? (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[1023:1008] : ring_ty[1007:992]) : (1'({st_group, st_slot}) ? ring_ty[991:976] : ring_ty[975:960])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[959:944] : ring_ty[943:928]) : (1'({st_group, st_slot}) ? ring_ty[927:912] : ring_ty[911:896]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[895:880] : ring_ty[879:864]) : (1'({st_group, st_slot}) ? ring_ty[863:848] : ring_ty[847:832])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[831:816] : ring_ty[815:800]) : (1'({st_group, st_slot}) ? ring_ty[799:784] : ring_ty[783:768])))) : (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[767:752] : ring_ty[751:736]) : (1'({st_group, st_slot}) ? ring_ty[735:720] : ring_ty[719:704])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[703:688] : ring_ty[687:672]) : (1'({st_group, st_slot}) ? ring_ty[671:656] : ring_ty[655:640]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[639:624] : ring_ty[623:608]) : (1'({st_group, st_slot}) ? ring_ty[607:592] : ring_ty[591:576])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[575:560] : ring_ty[559:544]) : (1'({st_group, st_slot}) ? ring_ty[543:528] : ring_ty[527:512]))))) : (1'({st_group, st_slot} >> 4) ? (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[511:496] : ring_ty[495:480]) : (1'({st_group, st_slot}) ? ring_ty[479:464] : ring_ty[463:448])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[447:432] : ring_ty[431:416]) : (1'({st_group, st_slot}) ? ring_ty[415:400] : ring_ty[399:384]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[383:368] : ring_ty[367:352]) : (1'({st_group, st_slot}) ? ring_ty[351:336] : ring_ty[335:320])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[319:304] : ring_ty[303:288]) : (1'({st_group, st_slot}) ? ring_ty[287:272] : ring_ty[271:256])))) : (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[255:240] : ring_ty[239:224]) : (1'({st_group, st_slot}) ? ring_ty[223:208] : ring_ty[207:192])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[191:176] : ring_ty[175:160]) : (1'({st_group, st_slot}) ? ring_ty[159:144] : ring_ty[143:128]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[127:112] : ring_ty[111:96]) : (1'({st_group, st_slot}) ? ring_ty[95:80] : ring_ty[79:64])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_ty[63:48] : ring_ty[47:32]) : (1'({st_group, st_slot}) ? ring_ty[31:16] : ring_ty[15:0])))));
     assign st_tx = 1'({st_group, st_slot} >> 5) ? (1'({st_group, st_slot} >> 4) ? (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[1023:1008] : ring_tx[1007:992]) : (1'({st_group, st_slot}) ? ring_tx[991:976] : ring_tx[975:960])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[959:944] : ring_tx[943:928]) : (1'({st_group, st_slot}) ? ring_tx[927:912] : ring_tx[911:896]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[895:880] : ring_tx[879:864]) : (1'({st_group, st_slot}) ? ring_tx[863:848] : ring_tx[847:832])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[831:816] : ring_tx[815:800]) : (1'({st_group, st_slot}) ? ring_tx[799:784] : ring_tx[783:768])))) : (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[767:752] : ring_tx[751:736]) : (1'({st_group, st_slot}) ? ring_tx[735:720] : ring_tx[719:704])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[703:688] : ring_tx[687:672]) : (1'({st_group, st_slot}) ? ring_tx[671:656] : ring_tx[655:640]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[639:624] : ring_tx[623:608]) : (1'({st_group, st_slot}) ? ring_tx[607:592] : ring_tx[591:576])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[575:560] : ring_tx[559:544]) : (1'({st_group, st_slot}) ? ring_tx[543:528] : ring_tx[527:512]))))) : (1'({st_group, st_slot} >> 4) ? (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[511:496] : ring_tx[495:480]) : (1'({st_group, st_slot}) ? ring_tx[479:464] : ring_tx[463:448])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[447:432] : ring_tx[431:416]) : (1'({st_group, st_slot}) ? ring_tx[415:400] : ring_tx[399:384]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[383:368] : ring_tx[367:352]) : (1'({st_group, st_slot}) ? ring_tx[351:336] : ring_tx[335:320])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[319:304] : ring_tx[303:288]) : (1'({st_group, st_slot}) ? ring_tx[287:272] : ring_tx[271:256])))) : (1'({st_group, st_slot} >> 3) ? (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[255:240] : ring_tx[239:224]) : (1'({st_group, st_slot}) ? ring_tx[223:208] : ring_tx[207:192])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[191:176] : ring_tx[175:160]) : (1'({st_group, st_slot}) ? ring_tx[159:144] : ring_tx[143:128]))) : (1'({st_group, st_slot} >> 2) ? (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[127:112] : ring_tx[111:96]) : (1'({st_group, st_slot}) ? ring_tx[95:80] : ring_tx[79:64])) : (1'({st_group, st_slot} >> 1) ? (1'({st_group, st_slot}) ? ring_tx[63:48] : ring_tx[47:32]) : (1'({st_group, st_slot}) ? ring_tx[31:16] : ring_tx[15:0])))));
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[19:15] : ring_n[14:10]) : (st_group[0] ? ring_n[9:5] : ring_n[4:0]);

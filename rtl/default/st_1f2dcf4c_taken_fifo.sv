@@ -11,12 +11,14 @@ module st_1f2dcf4c_taken_fifo (
     input  logic [3:0]  in_slot,
     input  logic        in_last,
     input  logic        in_shares,
+    input  logic [25:0] in_offset,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic [3:0]  out_slot,
     output logic        out_last,
     output logic        out_shares,
+    output logic [25:0] out_offset,
     input  logic        out_ready
 );
 
@@ -25,9 +27,9 @@ module st_1f2dcf4c_taken_fifo (
     logic          pop;
     logic [5:0]    wr_ptr;
     logic [5:0]    rd_ptr;
-    logic [1291:0] entries;
-    logic [37:0]   in_entry;
-    logic [37:0]   head;
+    logic [2175:0] entries;
+    logic [63:0]   in_entry;
+    logic [63:0]   head;
 
     assign push = in_valid && (count != 6'd34);
     assign pop = out_valid && out_ready;
@@ -48,7 +50,7 @@ module st_1f2dcf4c_taken_fifo (
         end
     end
 
-    assign in_entry = {in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_offset, in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -73,15 +75,16 @@ module st_1f2dcf4c_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[1291:1254], (wr_ptr == 6'd32) ? in_entry : entries[1253:1216], (wr_ptr == 6'd31) ? in_entry : entries[1215:1178], (wr_ptr == 6'd30) ? in_entry : entries[1177:1140], (wr_ptr == 6'd29) ? in_entry : entries[1139:1102], (wr_ptr == 6'd28) ? in_entry : entries[1101:1064], (wr_ptr == 6'd27) ? in_entry : entries[1063:1026], (wr_ptr == 6'd26) ? in_entry : entries[1025:988], (wr_ptr == 6'd25) ? in_entry : entries[987:950], (wr_ptr == 6'd24) ? in_entry : entries[949:912], (wr_ptr == 6'd23) ? in_entry : entries[911:874], (wr_ptr == 6'd22) ? in_entry : entries[873:836], (wr_ptr == 6'd21) ? in_entry : entries[835:798], (wr_ptr == 6'd20) ? in_entry : entries[797:760], (wr_ptr == 6'd19) ? in_entry : entries[759:722], (wr_ptr == 6'd18) ? in_entry : entries[721:684], (wr_ptr == 6'd17) ? in_entry : entries[683:646], (wr_ptr == 6'd16) ? in_entry : entries[645:608], (wr_ptr == 6'd15) ? in_entry : entries[607:570], (wr_ptr == 6'd14) ? in_entry : entries[569:532], (wr_ptr == 6'd13) ? in_entry : entries[531:494], (wr_ptr == 6'd12) ? in_entry : entries[493:456], (wr_ptr == 6'd11) ? in_entry : entries[455:418], (wr_ptr == 6'd10) ? in_entry : entries[417:380], (wr_ptr == 6'd9) ? in_entry : entries[379:342], (wr_ptr == 6'd8) ? in_entry : entries[341:304], (wr_ptr == 6'd7) ? in_entry : entries[303:266], (wr_ptr == 6'd6) ? in_entry : entries[265:228], (wr_ptr == 6'd5) ? in_entry : entries[227:190], (wr_ptr == 6'd4) ? in_entry : entries[189:152], (wr_ptr == 6'd3) ? in_entry : entries[151:114], (wr_ptr == 6'd2) ? in_entry : entries[113:76], (wr_ptr == 6'd1) ? in_entry : entries[75:38], (wr_ptr == 6'd0) ? in_entry : entries[37:0]};
+            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[2175:2112], (wr_ptr == 6'd32) ? in_entry : entries[2111:2048], (wr_ptr == 6'd31) ? in_entry : entries[2047:1984], (wr_ptr == 6'd30) ? in_entry : entries[1983:1920], (wr_ptr == 6'd29) ? in_entry : entries[1919:1856], (wr_ptr == 6'd28) ? in_entry : entries[1855:1792], (wr_ptr == 6'd27) ? in_entry : entries[1791:1728], (wr_ptr == 6'd26) ? in_entry : entries[1727:1664], (wr_ptr == 6'd25) ? in_entry : entries[1663:1600], (wr_ptr == 6'd24) ? in_entry : entries[1599:1536], (wr_ptr == 6'd23) ? in_entry : entries[1535:1472], (wr_ptr == 6'd22) ? in_entry : entries[1471:1408], (wr_ptr == 6'd21) ? in_entry : entries[1407:1344], (wr_ptr == 6'd20) ? in_entry : entries[1343:1280], (wr_ptr == 6'd19) ? in_entry : entries[1279:1216], (wr_ptr == 6'd18) ? in_entry : entries[1215:1152], (wr_ptr == 6'd17) ? in_entry : entries[1151:1088], (wr_ptr == 6'd16) ? in_entry : entries[1087:1024], (wr_ptr == 6'd15) ? in_entry : entries[1023:960], (wr_ptr == 6'd14) ? in_entry : entries[959:896], (wr_ptr == 6'd13) ? in_entry : entries[895:832], (wr_ptr == 6'd12) ? in_entry : entries[831:768], (wr_ptr == 6'd11) ? in_entry : entries[767:704], (wr_ptr == 6'd10) ? in_entry : entries[703:640], (wr_ptr == 6'd9) ? in_entry : entries[639:576], (wr_ptr == 6'd8) ? in_entry : entries[575:512], (wr_ptr == 6'd7) ? in_entry : entries[511:448], (wr_ptr == 6'd6) ? in_entry : entries[447:384], (wr_ptr == 6'd5) ? in_entry : entries[383:320], (wr_ptr == 6'd4) ? in_entry : entries[319:256], (wr_ptr == 6'd3) ? in_entry : entries[255:192], (wr_ptr == 6'd2) ? in_entry : entries[191:128], (wr_ptr == 6'd1) ? in_entry : entries[127:64], (wr_ptr == 6'd0) ? in_entry : entries[63:0]};
         end
     end
 
-    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[1291:1254] : entries[1253:1216]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1215:1178] : entries[1177:1140]) : (rd_ptr[0] ? entries[1139:1102] : entries[1101:1064])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1063:1026] : entries[1025:988]) : (rd_ptr[0] ? entries[987:950] : entries[949:912]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[911:874] : entries[873:836]) : (rd_ptr[0] ? entries[835:798] : entries[797:760])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[759:722] : entries[721:684]) : (rd_ptr[0] ? entries[683:646] : entries[645:608])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[607:570] : entries[569:532]) : (rd_ptr[0] ? entries[531:494] : entries[493:456])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[455:418] : entries[417:380]) : (rd_ptr[0] ? entries[379:342] : entries[341:304]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[303:266] : entries[265:228]) : (rd_ptr[0] ? entries[227:190] : entries[189:152])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[151:114] : entries[113:76]) : (rd_ptr[0] ? entries[75:38] : entries[37:0])))));
+    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[2175:2112] : entries[2111:2048]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2047:1984] : entries[1983:1920]) : (rd_ptr[0] ? entries[1919:1856] : entries[1855:1792])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1791:1728] : entries[1727:1664]) : (rd_ptr[0] ? entries[1663:1600] : entries[1599:1536]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1535:1472] : entries[1471:1408]) : (rd_ptr[0] ? entries[1407:1344] : entries[1343:1280])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1279:1216] : entries[1215:1152]) : (rd_ptr[0] ? entries[1151:1088] : entries[1087:1024])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1023:960] : entries[959:896]) : (rd_ptr[0] ? entries[895:832] : entries[831:768])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[767:704] : entries[703:640]) : (rd_ptr[0] ? entries[639:576] : entries[575:512]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[511:448] : entries[447:384]) : (rd_ptr[0] ? entries[383:320] : entries[319:256])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[255:192] : entries[191:128]) : (rd_ptr[0] ? entries[127:64] : entries[63:0])))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[35:32];
     assign out_last = head[36];
     assign out_shares = head[37];
+    assign out_offset = head[63:38];
 
 endmodule

@@ -86,6 +86,7 @@ module st_18f03e4d_layer_params (
     logic [7:0]  c_sx;
     logic [4:0]  c_overlap;
     logic        c_shares;
+    logic        c_ring;
     logic [4:0]  c_nsh;
     logic [17:0] c_ho_s;
     logic [17:0] c_wo_s;
@@ -154,7 +155,8 @@ module st_18f03e4d_layer_params (
     assign c_sx = c_s2x ? 8'd2 : 8'd1;
     assign c_overlap = 5'({4'd0, c_kw} - c_sx);
     assign c_shares = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
-    assign c_nsh = c_shares ? c_overlap : 5'd0;
+    assign c_ring = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0);
+    assign c_nsh = (c_shares || c_ring) ? c_overlap : 5'd0;
     assign c_ho_s = {2'd0, c_ho} << 0;
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};

@@ -29,9 +29,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [7:0]   layer_hh,
     input  logic [7:0]   layer_hwid,
     input  logic [23:0]  layer_cscw,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [1:0]   layer_shape,
-    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
     input  logic [4:0]   layer_nsh,
     input  logic         layer_res,
@@ -197,6 +195,12 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  ld_prev_tx;
     logic         ld_prev_shares;
     logic         ld_share_chains;
+    logic         ld_take_continues;
+    logic         ld_ring;
+    logic         ld_take_pass_first;
+    logic         ld_take_ring_shares;
+    logic [25:0]  ld_ring_offset;
+    logic [25:0]  ld_take_offset;
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
@@ -211,6 +215,7 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_taken_slot;
     logic         ldr_taken_last;
     logic         ldr_taken_shares;
+    logic [25:0]  ldr_taken_offset;
     logic         ldr_pop;
     logic [15:0]  ldr_ty;
     logic [15:0]  ldr_tx;
@@ -292,6 +297,7 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_last;
     logic         ldr_slot;
     logic         ldr_group_last;
+    logic [25:0]  ldr_offset;
     logic         ld_group_loaded;
     logic         ev_load_ready_r;
     logic [7:0]   ldr_hy;
@@ -303,6 +309,9 @@ module st_18f03e4d_port_sequencer (
     logic [7:0]   ldr_rs;
     logic [7:0]   ldr_cs;
     logic [31:0]  ldr_halo_addr;
+    logic [25:0]  ldr_sxcw;
+    logic [25:0]  ldr_ring_block;
+    logic [31:0]  ldr_ring_addr;
     logic [1:0]   st_group;
     logic         st_slot;
     logic         st_half;
@@ -488,7 +497,23 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, 8'd4} << 1) : {1'd0, 8'd4});
-    assign ld_take_shares = ((((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && (tile_ty == ld_prev_ty)) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi))) && (ld_share_chains || !ld_prev_shares);
+    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+    assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
+    assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && ld_take_continues;
+    assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
+    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})));
+
+    // ld_ring_offset_q
+    always @(posedge clk) begin
+        if (rst) begin
+            ld_ring_offset <= 26'd0;
+        end else begin
+            if (ld_tile_taken) begin
+                ld_ring_offset <= ld_take_offset;
+            end
+        end
+    end
 
     // ld_prev_tile
     always @(posedge clk) begin
@@ -605,12 +630,14 @@ module st_18f03e4d_port_sequencer (
             ldr_active <= 1'b0;
             ldr_slot <= 1'b0;
             ldr_group_last <= 1'b0;
+            ldr_offset <= 26'd0;
         end else begin
             ev_load_ready_r <= ld_group_loaded;
             if (ldr_pop) begin
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
+                ldr_offset <= ldr_taken_offset;
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -630,12 +657,14 @@ module st_18f03e4d_port_sequencer (
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
+        .in_offset  (ld_take_offset),
         .out_valid  (ldr_taken_valid),
         .out_ty     (ldr_taken_ty),
         .out_tx     (ldr_taken_tx),
         .out_slot   (ldr_taken_slot),
         .out_last   (ldr_taken_last),
         .out_shares (ldr_taken_shares),
+        .out_offset (ldr_taken_offset),
         .out_ready  (ldr_pop)
     );
 
@@ -648,10 +677,13 @@ module st_18f03e4d_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_halo_addr = ((({31'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
+    assign ldr_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
+    assign ldr_ring_block = ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ldr_sxcw) + ldr_offset) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ldr_sxcw) + ldr_offset) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ldr_sxcw) + ldr_offset);
+    assign ldr_ring_addr = ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} * 8'd4)) : ((ldr_by * 8'd4) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)});
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
     assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
     assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);

@@ -11,23 +11,25 @@ module st_18f03e4d_taken_fifo (
     input  logic        in_slot,
     input  logic        in_last,
     input  logic        in_shares,
+    input  logic [25:0] in_offset,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic        out_slot,
     output logic        out_last,
     output logic        out_shares,
+    output logic [25:0] out_offset,
     input  logic        out_ready
 );
 
-    logic [4:0]   count;
-    logic         push;
-    logic         pop;
-    logic [4:0]   wr_ptr;
-    logic [4:0]   rd_ptr;
-    logic [629:0] entries;
-    logic [34:0]  in_entry;
-    logic [34:0]  head;
+    logic [4:0]    count;
+    logic          push;
+    logic          pop;
+    logic [4:0]    wr_ptr;
+    logic [4:0]    rd_ptr;
+    logic [1097:0] entries;
+    logic [60:0]   in_entry;
+    logic [60:0]   head;
 
     assign push = in_valid && (count != 5'd18);
     assign pop = out_valid && out_ready;
@@ -48,7 +50,7 @@ module st_18f03e4d_taken_fifo (
         end
     end
 
-    assign in_entry = {in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_offset, in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -73,15 +75,16 @@ module st_18f03e4d_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[629:595], (wr_ptr == 5'd16) ? in_entry : entries[594:560], (wr_ptr == 5'd15) ? in_entry : entries[559:525], (wr_ptr == 5'd14) ? in_entry : entries[524:490], (wr_ptr == 5'd13) ? in_entry : entries[489:455], (wr_ptr == 5'd12) ? in_entry : entries[454:420], (wr_ptr == 5'd11) ? in_entry : entries[419:385], (wr_ptr == 5'd10) ? in_entry : entries[384:350], (wr_ptr == 5'd9) ? in_entry : entries[349:315], (wr_ptr == 5'd8) ? in_entry : entries[314:280], (wr_ptr == 5'd7) ? in_entry : entries[279:245], (wr_ptr == 5'd6) ? in_entry : entries[244:210], (wr_ptr == 5'd5) ? in_entry : entries[209:175], (wr_ptr == 5'd4) ? in_entry : entries[174:140], (wr_ptr == 5'd3) ? in_entry : entries[139:105], (wr_ptr == 5'd2) ? in_entry : entries[104:70], (wr_ptr == 5'd1) ? in_entry : entries[69:35], (wr_ptr == 5'd0) ? in_entry : entries[34:0]};
+            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[1097:1037], (wr_ptr == 5'd16) ? in_entry : entries[1036:976], (wr_ptr == 5'd15) ? in_entry : entries[975:915], (wr_ptr == 5'd14) ? in_entry : entries[914:854], (wr_ptr == 5'd13) ? in_entry : entries[853:793], (wr_ptr == 5'd12) ? in_entry : entries[792:732], (wr_ptr == 5'd11) ? in_entry : entries[731:671], (wr_ptr == 5'd10) ? in_entry : entries[670:610], (wr_ptr == 5'd9) ? in_entry : entries[609:549], (wr_ptr == 5'd8) ? in_entry : entries[548:488], (wr_ptr == 5'd7) ? in_entry : entries[487:427], (wr_ptr == 5'd6) ? in_entry : entries[426:366], (wr_ptr == 5'd5) ? in_entry : entries[365:305], (wr_ptr == 5'd4) ? in_entry : entries[304:244], (wr_ptr == 5'd3) ? in_entry : entries[243:183], (wr_ptr == 5'd2) ? in_entry : entries[182:122], (wr_ptr == 5'd1) ? in_entry : entries[121:61], (wr_ptr == 5'd0) ? in_entry : entries[60:0]};
         end
     end
 
-    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[629:595] : entries[594:560]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[559:525] : entries[524:490]) : (rd_ptr[0] ? entries[489:455] : entries[454:420])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[419:385] : entries[384:350]) : (rd_ptr[0] ? entries[349:315] : entries[314:280]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[279:245] : entries[244:210]) : (rd_ptr[0] ? entries[209:175] : entries[174:140])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[139:105] : entries[104:70]) : (rd_ptr[0] ? entries[69:35] : entries[34:0]))));
+    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1097:1037] : entries[1036:976]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[975:915] : entries[914:854]) : (rd_ptr[0] ? entries[853:793] : entries[792:732])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[731:671] : entries[670:610]) : (rd_ptr[0] ? entries[609:549] : entries[548:488]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[487:427] : entries[426:366]) : (rd_ptr[0] ? entries[365:305] : entries[304:244])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[243:183] : entries[182:122]) : (rd_ptr[0] ? entries[121:61] : entries[60:0]))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[32];
     assign out_last = head[33];
     assign out_shares = head[34];
+    assign out_offset = head[60:35];
 
 endmodule

@@ -82,8 +82,18 @@ struct ComputeControl: AcceleratorEngine {
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
         /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). Also returns, per shape, the PE's slot row
         /// (column) p ÷ h and its local row (column) p mod h.
+        // The column ring (§6.2): the group's tile has its first column block at ring offset
+        // `cp_ring_offset` (bank words; the port sequencer keeps the same sequence for the loads):
+        // column block qq is at (qq·S·CW + offset) mod 2·CS·CW, and a row slot holds 2·CS·CW words.
+        let ring = m.wire("cp_ring", ctx.columnRing(shape: dShape, nsh: layer["nsh"]))
+        let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
+        let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
+                                                                                   s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr), ringOffsetR.expr))
+        m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
+        let sxcw = m.wire("cp_sxcw", mux(dS2x, dCW.zext(26) << 1, dCW.zext(26)))
+        let rowStride = m.wire("cp_row_stride", mux(ring, layer["cscw"].zext(25) << 1, layer["cscw"].zext(25)))
         func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
-                       regionScale: Bool) -> (term: Expr, slot: [Expr], local: [Expr]) {
+                       regionScale: Bool, ringOffset: Expr? = nil) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
             var slotTerms: [Expr] = [], carries: [Expr] = [], slots: [Expr] = [], locals: [Expr] = []
@@ -96,16 +106,20 @@ struct ComputeControl: AcceleratorEngine {
             }
             let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
             let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
-            let term = umul(slotRow, stride, 32)
+            var term = umul(slotRow, stride, 32)
+            if let off = ringOffset {
+                let block = m.wire("\(name)_ring_block", ctx.ringWrap(umul(qq, sxcw, 26) + off, cscw: layer["cscw"].expr))
+                term = mux(ring, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), term)
+            }
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }
         var rowTerm: [Expr] = [], colTerm: [Expr] = [], rowSlot: [[Expr]] = [], colSlot: [[Expr]] = [], colLocal: [[Expr]] = []
         for by in 0..<tH {
-            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: layer["cscw"], regionScale: true)
+            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true)
             rowTerm.append(b.term); rowSlot.append(b.slot)
         }
         for bx in 0..<tW {
-            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false)
+            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false, ringOffset: ringOffset.expr)
             colTerm.append(b.term); colSlot.append(b.slot); colLocal.append(b.local)
         }
         // Halo reuse (§6.2): a PE whose tile shares its first nsh halo columns with the tile in the slot
@@ -143,7 +157,7 @@ struct ComputeControl: AcceleratorEngine {
         m.instanceArray(try haloReadAddress(), name: "halo_read_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
             "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
             "col_alt": .slice(altTerms, over: "bx"), "use_alt": .slice(useAlts),
-            "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", ctx.haloPartBase(resident: layer["resident"], group: cpTile))),
+            "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", mux(ring, k(0, ctx.awI), ctx.haloPartBase(resident: layer["resident"], group: cpTile)))),
             "addr": .slice(haloRd["addr"]),
         ])
         let tap = umul(kyE, dKW, 16) + kxE.fit(16)
@@ -174,7 +188,7 @@ struct ComputeControl: AcceleratorEngine {
                 okByLevel[l].append(rowOk[q][py % h] && colOk[q][px % w])
             } }
         }
-        if levels == 1 { m.allowUnused(group["tiles"]); m.allowUnused(gShares) }  // one slot: never used-or-not, never shared
+        if levels == 1 { m.allowUnused(group["tiles"]) }  // one slot: never used-or-not
         let peOk = (0..<(tH * tW)).map { i in ctx.byShape(dShape, (0..<levels).map { okByLevel[$0][i] }) }
         // ---- stage-1 control registers: the step channel ----
         let p1Valid = m.reg("p1_valid", width: 1, reset: 0)

@@ -63,7 +63,7 @@ struct EngineChannels {
             F("glast", width: w("LAYER0", "group"), doc: "the last slot of a tile group: tiles per group − 1 (§3.1)"),
             F("gfirst", width: w("LAYER0", "first"), doc: "the last slot of a pass's first tile group, which takes the remainder (§3.1)"),
             F("region", width: 24, doc: "halo words of one tile per bank RS·CS·CW (§6.2)"),
-            F("nsh", width: w("LAYER0", "K") + 1, doc: "halo columns a tile shares with its left-hand neighbour in the group, KW − SX, or 0 (§6.2, halo reuse)"),
+            F("nsh", width: w("LAYER0", "K") + 1, doc: "halo columns a tile shares with its left-hand neighbour, KW − SX, or 0 (§6.2: halo reuse in a group; at shape 0, the column ring)"),
             F("res", width: w("LAYER0", "residual"), doc: "residual add"), F("act", width: w("LAYER0", "activation"), doc: "activation"),
             F("m", width: w("REQUANT", "M"), doc: "requant multiplier"), F("sh", width: w("REQUANT", "Sh"), doc: "requant shift"),
             F("slope", width: w("PRELU", "slope"), doc: "PReLU slope"), F("pc", width: w("PASS", "pc"), doc: "channels per pass"),

@@ -132,6 +132,24 @@ extension AcceleratorContext {
         return mux(resident.expr.asUnsigned == 2, quarter, half)
     }
 
+    /// Whether the layer runs the column ring (§6.2): at the full-tile shape `nsh` is nonzero only then.
+    func columnRing(shape: some ExprConvertible, nsh: some ExprConvertible) -> Expr {
+        shape.expr.asUnsigned == 0 && nsh.expr.asUnsigned != 0
+    }
+    /// The column ring's offset, in bank words, of a tile's first column block (§6.2; the model's
+    /// `LayerPlan.haloPlacement` in blocks of S·CW words): 0 for a pass's first tile; one block on
+    /// from the previous tile's `prev` when it shares; CS·CW words (the previous tile's nb blocks)
+    /// on when it does not; modulo the ring's 2·CS·CW words of a row slot. Both engines keep it.
+    func ringOffset(after prev: Expr, first: Expr, shares: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
+        let step = mux(shares, mux(s2x, cw.zext(26) << 1, cw.zext(26)), cscw.zext(26))
+        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, cscw: cscw))
+    }
+    /// v mod 2·CS·CW, for v below twice that (26 bits).
+    func ringWrap(_ v: Expr, cscw: Expr) -> Expr {
+        let size = cscw.zext(26) << 1, x = v.fit(26)
+        return mux(x >= size, x - size, x).fit(26)
+    }
+
     /// `values[s]` for the layer's tile shape s (§3.1), one value per shape of the config.
     func byShape(_ shape: some ExprConvertible, _ values: [Expr]) -> Expr {
         values.count == 1 ? values[0] : select(shape.expr.asUnsigned, values)

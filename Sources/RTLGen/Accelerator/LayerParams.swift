@@ -57,7 +57,10 @@ struct LayerParams: AcceleratorEngine {
         let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
         let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
         let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0)
-        let nsh = m.wire("c_nsh", mux(shares, overlap, k(0, K.width + 1)))
+        // The column ring (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of
+        // column blocks, and a tile that continues its row shares KW − SX columns (nsh ≠ 0 at shape 0).
+        let ring = m.wire("c_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0)
+        let nsh = m.wire("c_nsh", mux(shares || ring, overlap, k(0, K.width + 1)))
         let maxTiles = ctx.limits.maxTiles(cfg)
         // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
         let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))

@@ -210,8 +210,17 @@ struct PortSequencer: AcceleratorEngine {
         let ownColumn = (lq.initGeom.x0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.xhi.asSigned
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
-        m.assign(takeShares, layer["nsh"] != 0 && !grantLoad && slotColumn && tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn
-                             && (chains || !prevShares))
+        let continuesRow = m.wire("ld_take_continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
+        // The column ring (§6.2): any tile but a pass's first that continues the previous tile's row
+        // shares; the tile's first column block is at ring offset `ld_take_offset` (bank words).
+        let ring = m.wire("ld_ring", ctx.columnRing(shape: dShape, nsh: layer["nsh"]))
+        let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
+        let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && continuesRow)
+        m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
+        let ringOffset = m.reg("ld_ring_offset", width: 26, reset: 0)
+        let takeOffset = m.wire("ld_take_offset", ctx.ringOffset(after: ringOffset.expr, first: passFirst.expr, shares: takeShares.expr,
+                                                                 s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
+        m.clocked("ld_ring_offset_q") { p in p.when(taken) { p.assign(ringOffset, takeOffset) } }
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
@@ -232,29 +241,32 @@ struct PortSequencer: AcceleratorEngine {
         let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
         let takenTx = m.wire("ldr_taken_tx", width: cntW), takenSlot = m.wire("ldr_taken_slot", width: sb)
         let takenLast = m.wire("ldr_taken_last"), takenShares = m.wire("ldr_taken_shares")
+        let takenOffset = m.wire("ldr_taken_offset", width: 26)
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
         let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, initShares: takenShares.expr, step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
+        let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
         m.assign(rspLastW, beat && lr.last)
         let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone)
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
             p.assign(evLoadReadyR, groupLoaded)
-            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast) }
+            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast); p.assign(lrOffset, takenOffset) }
                 .elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
             try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
                 .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
-                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (§6.2)")], depth: cfg.maxOutstandingReads + 2)
+                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (§6.2)"),
+                .init("offset", width: 26, doc: "with the column ring: the ring offset of the tile's first column block (§6.2)")], depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
             "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && !noneLoad, "in_ty": tile["ty"], "in_tx": tile["tx"],
-            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares,
+            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_offset": takeOffset,
             "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
-            "out_shares": takenShares, "out_ready": pop,
+            "out_shares": takenShares, "out_offset": takenOffset, "out_ready": pop,
         ])
         // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
         // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
@@ -267,13 +279,20 @@ struct PortSequencer: AcceleratorEngine {
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
         let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
+        // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod 2·CS·CW, then
+        // the column's phase and word; a row slot holds the ring's 2·CS·CW words.
+        let sxcw = m.wire("ldr_sxcw", mux(dS2x, dCW.zext(26) << 1, dCW.zext(26)))
+        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(umul(qx.fit(8), sxcw, 26) + lrOffset, cscw: layer["cscw"].expr))
+        let ringAddr = m.wire("ldr_ring_addr", umul(rs, layer["cscw"].zext(25) << 1, 32) + ringBlock.fit(32)
+                              + mux(dS2x && hx[0], dCW.fit(32), k(0, 32)) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         let resAddr = (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO)
         m.assign(inWr["valid"], beat)
         m.assign(inWr["res"], lr.inRes)
         m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), umul(byW, k(tW, 8), 8) + bxW.fit(8)))
-        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), (hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32)).fit(ctx.awI).fit(awIn)))
+        let haloAddr = mux(ring, ringAddr.expr, hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32))
+        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
