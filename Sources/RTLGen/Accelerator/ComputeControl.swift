@@ -213,11 +213,12 @@ struct ComputeControl: AcceleratorEngine {
     }
 
     /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, from the
-    /// first word of the group's part of the bank (`<prefix>halo_read_addr`, one per bank); the
-    /// column term of a shared halo column (halo reuse) when `use_alt`.
+    /// first word of the group's part of the bank (of the bank, with the column ring)
+    /// (`<prefix>halo_read_addr`, one per bank); the column term of a shared halo column (halo
+    /// reuse) when `use_alt`.
     func haloReadAddress() throws -> Module {
         let aw = ctx.awI
-        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base + row term + column term (or, for a shared halo column, the left slot's) + word.") { r in
+        return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base (0 with the column ring) + row term + column term (or, for a shared halo column, the left slot's) + word.") { r in
             let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
             let colAlt = r.input("col_alt", width: 32), useAlt = r.input("use_alt", width: 1)
             let word = r.input("word", width: 32), base = r.input("base", width: aw)
