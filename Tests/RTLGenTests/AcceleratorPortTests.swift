@@ -44,6 +44,16 @@ struct AcceleratorPortTests {
         #expect(pe.count == 8 * 8 * 8)
     }
 
+    /// Every tile-shape count `--tile-shapes` accepts (1…4) generates a design: with 4 shapes the
+    /// 2-bit LAYER0.shape field has no out-of-range value to refuse.
+    @Test func everyShapeCountGenerates() throws {
+        for n in 1...4 {
+            var config = HardwareConfig.default
+            config.tileShapes = n
+            #expect(throws: Never.self, "\(n) shapes") { _ = try AcceleratorGenerator(config: config).files() }
+        }
+    }
+
     /// docs/accelerator-rtl.md carries the module table and the engines' port tables of the
     /// default config between `<!-- generated: … -->` and `<!-- end generated -->`;
     /// `SPARSETILE_UPDATE_DOCS=1 swift test --filter docsTablesAreCurrent` rewrites them.

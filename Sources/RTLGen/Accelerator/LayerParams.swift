@@ -70,11 +70,13 @@ struct LayerParams: AcceleratorEngine {
         let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
         let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
         let pc = field("PASS", "pc")
+        // (a config of as many shapes as the field holds has no shape out of range)
+        let shapeOutOfRange: Expr = levels < (1 << shape.width) ? shape >= levels : k(0, 1)
         let limits = ctx.limits
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
-                             || act == 3 || M == 0 || Sh == 0 || shape >= levels
+                             || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
                              // a channel window [first, end) within Cout (§4)
                              || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
