@@ -82,9 +82,9 @@ module st_1f2dcf4c_compute_control (
     logic [31:0]  cp_word;
     logic [7:0]   cp_byte_off;
     logic         cp_ring;
+    logic [25:0]  cp_sxcw;
     logic [25:0]  cp_ring_offset;
     logic [25:0]  cp_ring_offset_eff;
-    logic [25:0]  cp_sxcw;
     logic [24:0]  cp_row_stride;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r0_pe;
@@ -633,7 +633,8 @@ module st_1f2dcf4c_compute_control (
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 3;
     assign cp_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
-    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : (((cp_ring_offset + (cp_group_shares[0] ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((cp_ring_offset + (cp_group_shares[0] ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (cp_ring_offset + (cp_group_shares[0] ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})))) : cp_ring_offset;
+    assign cp_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
+    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : (((cp_ring_offset + (cp_group_shares[0] ? cp_sxcw : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((cp_ring_offset + (cp_group_shares[0] ? cp_sxcw : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (cp_ring_offset + (cp_group_shares[0] ? cp_sxcw : {2'd0, layer_cscw})))) : cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
@@ -646,7 +647,6 @@ module st_1f2dcf4c_compute_control (
         end
     end
 
-    assign cp_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
     assign cp_row_stride = cp_ring ? ({1'd0, layer_cscw} << 1) : {1'd0, layer_cscw};
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd8 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_slot = layer_s2 ? ((((cp_a >> 3) + ((layer_shape[1] ? ((({7'd0, cp_r0_pe[0]} & 8'd1) + cp_ra) >= 8'd8) : (layer_shape[0] ? ((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd8) : ((({5'd0, cp_r0_pe[2:0]} & 8'd7) + cp_ra) >= 8'd8))) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 3) + ((layer_shape[1] ? ((({7'd0, cp_r0_pe[0]} & 8'd1) + cp_ra) >= 8'd8) : (layer_shape[0] ? ((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd8) : ((({5'd0, cp_r0_pe[2:0]} & 8'd7) + cp_ra) >= 8'd8))) ? 8'd1 : 8'd0));

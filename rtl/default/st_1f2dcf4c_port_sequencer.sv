@@ -199,6 +199,7 @@ module st_1f2dcf4c_port_sequencer (
     logic          ld_ring;
     logic          ld_take_pass_first;
     logic          ld_take_ring_shares;
+    logic [25:0]   ld_sxcw;
     logic [25:0]   ld_ring_offset;
     logic [25:0]   ld_take_offset;
     logic [31:0]   ldq_res_addr;
@@ -309,7 +310,6 @@ module st_1f2dcf4c_port_sequencer (
     logic [7:0]    ldr_rs;
     logic [7:0]    ldr_cs;
     logic [31:0]   ldr_halo_addr;
-    logic [25:0]   ldr_sxcw;
     logic [25:0]   ldr_ring_block;
     logic [31:0]   ldr_ring_addr;
     logic [1:0]    st_group;
@@ -502,7 +502,8 @@ module st_1f2dcf4c_port_sequencer (
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && ld_take_continues;
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
-    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (ld_ring_offset + (ld_take_shares ? (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw}) : {2'd0, layer_cscw})));
+    assign ld_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
+    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})));
 
     // ld_ring_offset_q
     always @(posedge clk) begin
@@ -677,8 +678,7 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3);
     assign ldr_halo_addr = ((({28'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
-    assign ldr_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
-    assign ldr_ring_block = ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ldr_sxcw) + ldr_offset);
+    assign ldr_ring_block = ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ld_sxcw) + ldr_offset) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ld_sxcw) + ldr_offset) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3} * ld_sxcw) + ldr_offset);
     assign ldr_ring_addr = ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;

@@ -86,11 +86,11 @@ struct ComputeControl: AcceleratorEngine {
         // `cp_ring_offset` (bank words; the port sequencer keeps the same sequence for the loads):
         // column block qq is at (qq·S·CW + offset) mod 2·CS·CW, and a row slot holds 2·CS·CW words.
         let ring = m.wire("cp_ring", ctx.columnRing(shape: dShape, nsh: layer["nsh"]))
+        let sxcw = m.wire("cp_sxcw", ctx.ringBlockWords(s2x: dS2x.expr, cw: dCW.expr))
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
         let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
-                                                                                   s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr), ringOffsetR.expr))
+                                                                                   blockWords: sxcw.expr, cscw: layer["cscw"].expr), ringOffsetR.expr))
         m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
-        let sxcw = m.wire("cp_sxcw", mux(dS2x, dCW.zext(26) << 1, dCW.zext(26)))
         let rowStride = m.wire("cp_row_stride", mux(ring, layer["cscw"].zext(25) << 1, layer["cscw"].zext(25)))
         func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
                        regionScale: Bool, ringOffset: Expr? = nil) -> (term: Expr, slot: [Expr], local: [Expr]) {
@@ -108,7 +108,7 @@ struct ComputeControl: AcceleratorEngine {
             let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
             var term = umul(slotRow, stride, 32)
             if let off = ringOffset {
-                let block = m.wire("\(name)_ring_block", ctx.ringWrap(umul(qq, sxcw, 26) + off, cscw: layer["cscw"].expr))
+                let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: sxcw.expr, offset: off, cscw: layer["cscw"].expr))
                 term = mux(ring, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), term)
             }
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)

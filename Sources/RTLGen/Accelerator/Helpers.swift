@@ -140,9 +140,17 @@ extension AcceleratorContext {
     /// `LayerPlan.haloPlacement` in blocks of S·CW words): 0 for a pass's first tile; one block on
     /// from the previous tile's `prev` when it shares; CS·CW words (the previous tile's nb blocks)
     /// on when it does not; modulo the ring's 2·CS·CW words of a row slot. Both engines keep it.
-    func ringOffset(after prev: Expr, first: Expr, shares: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
-        let step = mux(shares, mux(s2x, cw.zext(26) << 1, cw.zext(26)), cscw.zext(26))
+    func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, cscw: Expr) -> Expr {
+        let step = mux(shares, blockWords.fit(26), cscw.zext(26))
         return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, cscw: cscw))
+    }
+    /// Words of one column block of the ring, S·CW (26 bits).
+    func ringBlockWords(s2x: Expr, cw: Expr) -> Expr {
+        mux(s2x, cw.zext(26) << 1, cw.zext(26))
+    }
+    /// The first word of a tile's column block q in the ring: (q·S·CW + the tile's offset) mod 2·CS·CW.
+    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, cscw: Expr) -> Expr {
+        ringWrap(umul(q, blockWords, 26) + offset, cscw: cscw)
     }
     /// v mod 2·CS·CW, for v below twice that (26 bits).
     func ringWrap(_ v: Expr, cscw: Expr) -> Expr {

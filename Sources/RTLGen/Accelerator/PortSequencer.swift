@@ -217,9 +217,10 @@ struct PortSequencer: AcceleratorEngine {
         let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && continuesRow)
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
+        let sxcw = m.wire("ld_sxcw", ctx.ringBlockWords(s2x: dS2x.expr, cw: dCW.expr))
         let ringOffset = m.reg("ld_ring_offset", width: 26, reset: 0)
         let takeOffset = m.wire("ld_take_offset", ctx.ringOffset(after: ringOffset.expr, first: passFirst.expr, shares: takeShares.expr,
-                                                                 s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
+                                                                 blockWords: sxcw.expr, cscw: layer["cscw"].expr))
         m.clocked("ld_ring_offset_q") { p in p.when(taken) { p.assign(ringOffset, takeOffset) } }
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
@@ -281,8 +282,7 @@ struct PortSequencer: AcceleratorEngine {
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod 2·CS·CW, then
         // the column's phase and word; a row slot holds the ring's 2·CS·CW words.
-        let sxcw = m.wire("ldr_sxcw", mux(dS2x, dCW.zext(26) << 1, dCW.zext(26)))
-        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(umul(qx.fit(8), sxcw, 26) + lrOffset, cscw: layer["cscw"].expr))
+        let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(qx.fit(8), blockWords: sxcw.expr, offset: lrOffset.expr, cscw: layer["cscw"].expr))
         let ringAddr = m.wire("ldr_ring_addr", umul(rs, layer["cscw"].zext(25) << 1, 32) + ringBlock.fit(32)
                               + mux(dS2x && hx[0], dCW.fit(32), k(0, 32)) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
