@@ -146,8 +146,15 @@ public struct LayerPlan: Sendable {
     /// Words per input pixel CW = ceil(Cin/B) (of the engines' input map, §3.2), per output pixel COW = ceil(Cout/B).
     public let inWords: Int, outWords: Int
     /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = kernelHeight·kernelWidth·NC (K²·NC
-    /// without tap packing or output pairs); kgroup slot Kc = max(T, tileH).
+    /// without tap packing or output pairs; KH·KW·CW·NJ with grouped lanes); kgroup slot Kc = max(T, tileH).
     public let chunks: Int, steps: Int, kgroupCycles: Int
+    /// Grouped lanes (§3.4): a layer of one kgroup of few output channels whose input words are
+    /// wide runs each step on a whole input word: lane group r (GL = B/lanesC lanes) takes the
+    /// word's GL chunks and sums their dot products into output channel j·R + r (R = lanesK/GL
+    /// groups), so a tap takes CW·NJ steps, NJ = ⌈cout/R⌉, instead of NC (`groupsLanes`).
+    public let lanesGrouped: Bool
+    /// Steps per input word of a tap: NJ = ⌈cout/R⌉ with grouped lanes, else 1 (§3.4).
+    public let subSteps: Int
     /// The layer's tile shape h×w (its tile mask's tiles), and the slots of a tile group: the
     /// (tileH/h)×(tileW/w) tiles the PE array runs side by side (§3.1). 1×1 slot for the full tile.
     public let shape: TileShape
@@ -243,7 +250,11 @@ public struct LayerPlan: Sendable {
         inWords = (mapChannels + B - 1) / B
         outWords = (cout + B - 1) / B
         chunks = (mapChannels + config.lanesC - 1) / config.lanesC
-        steps = kernelHeight * kernelWidth * chunks
+        // (one kgroup of the engines' channels, all of them: a channel window runs ungrouped)
+        lanesGrouped = window.count == layerCout
+            && Self.groupsLanes(outChannels: cout, mapChannels: mapChannels, tapsPacked: tapsPacked, config: config)
+        subSteps = lanesGrouped ? Self.subSteps(outChannels: cout, config: config) : 1
+        steps = kernelHeight * kernelWidth * (lanesGrouped ? inWords * subSteps : chunks)
         kgroupCycles = max(steps, config.tileH)
         let name = job.name
         shape = outputPairs ? pairShape : maskTile
@@ -432,13 +443,43 @@ public struct LayerPlan: Sendable {
     /// Whether a layer computes its output columns in pairs (§3.3) when its tile mask asks for it: a
     /// layer at stride 1, without packed taps, of even output width, whose kernel K+1 wide still fits
     /// the K field, and for which pairs take fewer steps per output pixel,
-    /// ⌈2·Cout/lanesK⌉·(K+1) < 2·⌈Cout/lanesK⌉·K (few output channels: SRResNet's 3-channel tail).
+    /// ⌈2·Cout/lanesK⌉·(K+1)·τ(2·Cout) < 2·⌈Cout/lanesK⌉·K·τ(Cout), τ(n) the steps per tap of n
+    /// channels (`tapSteps`; NC unless lanes group, §3.4) (few output channels: SRResNet's 3-channel tail).
     public static func pairsOutputs(kernel: Int, stride: Int, inChannels cin: Int, outChannels cout: Int, outWidth: Int,
                                     config: HardwareConfig) -> Bool {
         guard stride == 1, outWidth % 2 == 0, kernel + 1 <= maxPairKernelWidth,
               !packsTaps(kernel: kernel, stride: stride, inChannels: cin, config: config) else { return false }
         func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
-        return ceil(2 * cout, config.lanesK) * (kernel + 1) < 2 * ceil(cout, config.lanesK) * kernel
+        return ceil(2 * cout, config.lanesK) * (kernel + 1) * tapSteps(outChannels: 2 * cout, mapChannels: cin, config: config)
+            < 2 * ceil(cout, config.lanesK) * kernel * tapSteps(outChannels: cout, mapChannels: cin, config: config)
+    }
+
+    /// The lane groups of a config (§3.4): GL = B/lanesC lanes per group (the chunks of a word) and
+    /// R = lanesK/GL groups; nil when lanes cannot group (GL < 2, or lanesK not a multiple of GL).
+    public static func laneGroups(_ config: HardwareConfig) -> (lanes: Int, groups: Int)? {
+        let gl = config.memBytesPerCycle / config.lanesC
+        guard gl >= 2, config.lanesK % gl == 0 else { return nil }
+        return (gl, config.lanesK / gl)
+    }
+    /// NJ = ⌈cout/R⌉: the steps of one input word with grouped lanes (§3.4).
+    public static func subSteps(outChannels cout: Int, config: HardwareConfig) -> Int {
+        guard let g = laneGroups(config) else { return 1 }
+        return (cout + g.groups - 1) / g.groups
+    }
+    /// Whether a layer groups its lanes (§3.4): a config whose lanes group, a layer without packed
+    /// taps whose engine channels make one kgroup (cout ≤ lanesK), when that takes fewer steps per
+    /// tap, CW·NJ < NC.
+    public static func groupsLanes(outChannels cout: Int, mapChannels: Int, tapsPacked: Bool, config: HardwareConfig) -> Bool {
+        guard laneGroups(config) != nil, !tapsPacked, cout <= config.lanesK else { return false }
+        func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        return ceil(mapChannels, config.memBytesPerCycle) * subSteps(outChannels: cout, config: config) < ceil(mapChannels, config.lanesC)
+    }
+    /// Steps per tap and kgroup of a layer without packed taps of `cout` engine channels over
+    /// `mapChannels` input channels: CW·NJ when its lanes group (§3.4), else NC.
+    static func tapSteps(outChannels cout: Int, mapChannels: Int, config: HardwareConfig) -> Int {
+        func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
+        return groupsLanes(outChannels: cout, mapChannels: mapChannels, tapsPacked: false, config: config)
+            ? ceil(mapChannels, config.memBytesPerCycle) * subSteps(outChannels: cout, config: config) : ceil(mapChannels, config.lanesC)
     }
     /// The widest kernel the column engines run (the K field of LAYER0 is 4 bits).
     public static let maxPairKernelWidth = 15

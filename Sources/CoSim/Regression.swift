@@ -287,7 +287,8 @@ public struct Regression: Sendable {
     /// with taps packed where the config packs them, §3.2, stride 2 included: the 7x7 stride-2 layer),
     /// maps not multiples of the tile (7x7, 14x14, 5x9), tiny maps, many output-channel groups and
     /// passes (with halos resident across passes), residual and not; few output channels (output
-    /// pairs, §3.3, run at every shape of the configs that take them).
+    /// pairs, §3.3, run at every shape of the configs that take them), over wide input words too
+    /// (grouped lanes, §3.4).
     public var shapes: [SyntheticLayer] {
         func l(_ k: Int, _ s: Int, _ ci: Int, _ co: Int, _ h: Int, _ w: Int, _ r: Bool) -> SyntheticLayer {
             SyntheticLayer(kernel: k, stride: s, inChannels: ci, outChannels: co, height: h, width: w, residual: r)
@@ -305,7 +306,10 @@ public struct Regression: Sendable {
                     l(7, 2, 3, 9, 11, 13, false),
                     // few output channels: output pairs (§3.3) where the config takes them, a
                     // 5x5 kernel (6 columns wide in pairs) and a residual
-                    l(5, 1, 6, 3, 12, 16, false), l(3, 1, 6, 1, 5, 8, true), l(5, 1, 8, 2, 7, 10, false)]
+                    l(5, 1, 6, 3, 12, 16, false), l(3, 1, 6, 1, 5, 8, true), l(5, 1, 8, 2, 7, 10, false),
+                    // few output channels over wide input words: grouped lanes (§3.4) where the config
+                    // groups them, with a residual, and one channel (in pairs, at the pair shapes)
+                    l(3, 1, 24, 3, 9, 10, true), l(3, 1, 20, 1, 8, 12, false)]
         let full = [l(3, 1, 20, 12, 12, 10, true), l(1, 2, 33, 7, 13, 5, false)]
         switch suite {
         case .smoke: return smoke
@@ -406,10 +410,13 @@ public struct Regression: Sendable {
                                memory: MemoryProfile = .fixed, xSeed: Int? = nil) -> RegressionOutcome {
         let t0 = Date()
         do {
+            // (a layer the config cannot hold is skipped, with or without the layers around it)
+            var alone = c
+            alone.handoff = false
+            let skip = { (e: any Error) in RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(e)") }
+            do { _ = try LayerPlan(job: try alone.job(), config: c.config) } catch { return skip(error) }
             let (previous, job) = try c.jobs()
-            do { _ = try LayerPlan(job: job, config: c.config) } catch {
-                return RegressionOutcome(caseID: c.id, configHash: c.config.contentHash, status: .skipped, message: "\(error)")
-            }
+            do { _ = try LayerPlan(job: job, config: c.config) } catch { return skip(error) }
             let sim = CoSimulator(config: c.config, source: source, fault: fault, cache: cache, memory: c.memory ?? memory, seed: c.seed,
                                   xSeed: xSeed)
             let r = try sim.run(job, after: previous)

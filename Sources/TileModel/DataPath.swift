@@ -202,15 +202,26 @@ final class DataPath {
 
     // MARK: Compute engine (stepped): one step of the PE array
 
+    /// Step k of kgroup g: tap (ky, kx), then chunk c (NC per tap), or with grouped lanes (§3.4) word
+    /// w (CW per tap) and output subgroup j (NJ per word, innermost). A lane's accumulator restarts at
+    /// its first step (k < NJ) and takes a dot product of lanesC bytes, or with grouped lanes, in
+    /// lanes j·R…j·R + R − 1 only, one of a whole word (its lane group's GL chunks summed).
     func computeStep(group: [(ty: Int, tx: Int)], ringBlock: Int, index i: Int, kgroup g: Int, step k: Int, at t: Int) {
-        let NC = plan.chunks, KW = plan.kernelWidth, S = plan.strideY, SX = plan.strideX, lanesC = cfg.lanesC, lanesK = cfg.lanesK
+        let NC = plan.chunks, KW = plan.kernelWidth, S = plan.strideY, SX = plan.strideX, lanesK = cfg.lanesK
         let h = plan.shape.height, w = plan.shape.width
-        let chunk = k % NC, kx = (k / NC) % KW, ky = k / (NC * KW)
-        let word = chunk * lanesC / B, off = chunk * lanesC % B
+        let grouped = plan.lanesGrouped, NJ = plan.subSteps
+        let perTap = grouped ? plan.inWords * NJ : NC
+        let inner = k % perTap, kx = (k / perTap) % KW, ky = k / (perTap * KW)
+        let word = grouped ? inner / NJ : inner * cfg.lanesC / B, off = grouped ? 0 : inner * cfg.lanesC % B
+        let bytes = grouped ? B : cfg.lanesC
+        let R = grouped ? LayerPlan.laneGroups(cfg)!.groups : lanesK, j = grouped ? inner % NJ : 0
+        let first = k < NJ
         let part = plan.haloPart(group: i)
         var wAddr = [Int](repeating: -1, count: lanesK)
         let ring = plan.weightBase(pass), DW = cfg.weightBankDepth
-        for lane in 0..<lanesK {
+        // the lanes (output channels) this step accumulates: all, or subgroup j's R
+        let taking = grouped ? (j * R)..<min(lanesK, (j + 1) * R) : 0..<lanesK
+        for lane in taking {
             let oLocal = g * lanesK + lane
             if pass.firstChannel + oLocal < pass.endChannel {
                 wAddr[lane] = (ring + plan.weightAddress(oLocal: oLocal, ky: ky, kx: kx, word: word)) % DW * B + off
@@ -234,16 +245,16 @@ final class DataPath {
             let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
             let a = address(hy: hy, hx: hx, word: word, slot: slot, ringBlock: ringBlock) * B + off
             let base = (py * cfg.tileW + px) * lanesK
-            for lane in 0..<lanesK {
+            for lane in taking {
                 var sum: Int32 = 0
                 if inside && wAddr[lane] >= 0 {
                     let inB = inputBanks[part][bank.by * cfg.tileW + bank.bx]
                     let wB = weightBanks[lane]
-                    for c in 0..<lanesC {
+                    for c in 0..<bytes {
                         sum &+= Int32(Int8(bitPattern: inB[a + c])) &* Int32(Int8(bitPattern: wB[wAddr[lane] + c]))
                     }
                 }
-                acc[base + lane] = (k == 0 ? 0 : acc[base + lane]) &+ sum
+                acc[base + lane] = (first ? 0 : acc[base + lane]) &+ sum
             }
         } }
         if k == plan.steps - 1 {

@@ -18,8 +18,9 @@ import TileModel
         #expect(tail.outputPairs && tail.shape == TileShape(height: 8, width: 8))
         #expect(tail.cout == 6 && tail.outW == 16 && tail.layerCout == 3 && tail.layerOutW == 32)
         #expect(tail.kernelWidth == 10 && tail.strideX == 2 && tail.padX == 4 && tail.mapWidth == 32)
-        // 9·10 taps × 8 chunks of 8 channels; halo (8−1)·2 + 10 = 24 columns; 2 × 4 tiles
-        #expect(tail.steps == 9 * 10 * 8 && tail.haloW == 24 && tail.tilesWide == 2 && tail.tilesHigh == 2)
+        // 9·10 taps × 2 words × 3 subgroups of 2 channels (grouped lanes, §3.4; 8 chunks of 8 channels
+        // without); halo (8−1)·2 + 10 = 24 columns; 2 × 4 tiles
+        #expect(tail.steps == 9 * 10 * 2 * 3 && tail.haloW == 24 && tail.tilesWide == 2 && tail.tilesHigh == 2)
         #expect(tail.weightWordCount(tail.passes[0]) == 6 * 9 * 10 * 2)
         // The same layer in 8×8 tiles is unpaired.
         #expect(try !plan(K: 9, cin: 64, cout: 3, tile: TileShape(height: 8, width: 8)).outputPairs)

@@ -12,6 +12,8 @@ module st_1f2dcf4c_compute_control (
     input  logic [3:0]   layer_padx,
     input  logic [15:0]  layer_cw,
     input  logic [15:0]  layer_nc,
+    input  logic         layer_grouped,
+    input  logic [7:0]   layer_nj,
     input  logic [23:0]  layer_t,
     input  logic [23:0]  layer_kc,
     input  logic [23:0]  layer_k2cw,
@@ -45,6 +47,8 @@ module st_1f2dcf4c_compute_control (
     output logic [15:0]  step_g,
     output logic         step_half,
     output logic [7:0]   step_byte_off,
+    output logic         step_grouped,
+    output logic [7:0]   step_sub,
     output logic [7:0]   step_ra,
     output logic [7:0]   step_rb,
     output logic [63:0]  step_pe_ok,
@@ -62,6 +66,7 @@ module st_1f2dcf4c_compute_control (
     logic [15:0]  cp_chunk;
     logic [3:0]   cp_kx;
     logic [3:0]   cp_ky;
+    logic [7:0]   cp_sub;
     logic         cp_idle;
     logic         cp_half_free;
     logic         cp_start;
@@ -69,6 +74,8 @@ module st_1f2dcf4c_compute_control (
     logic [23:0]  cp_k_eff;
     logic [15:0]  cp_g_eff;
     logic [15:0]  cp_chunk_eff;
+    logic [7:0]   cp_sub_eff;
+    logic         cp_last_chunk;
     logic [3:0]   cp_kx_eff;
     logic [3:0]   cp_ky_eff;
     logic         cp_issue;
@@ -549,6 +556,8 @@ module st_1f2dcf4c_compute_control (
     logic [15:0]  p1_g;
     logic         p1_half;
     logic [7:0]   p1_byte_off;
+    logic         p1_grouped;
+    logic [7:0]   p1_sub;
     logic [7:0]   p1_ra;
     logic [7:0]   p1_rb;
     logic [63:0]  p1_pe_ok;
@@ -563,6 +572,8 @@ module st_1f2dcf4c_compute_control (
     assign cp_k_eff = cp_start ? 24'd0 : cp_k;
     assign cp_g_eff = cp_start ? 16'd0 : cp_kgroup;
     assign cp_chunk_eff = cp_start ? 16'd0 : cp_chunk;
+    assign cp_sub_eff = cp_start ? 8'd0 : cp_sub;
+    assign cp_last_chunk = layer_grouped ? ((cp_chunk_eff >> 2) == (layer_cw - 16'd1)) : (cp_chunk_eff == (layer_nc - 16'd1));
     assign cp_kx_eff = cp_start ? 4'd0 : cp_kx;
     assign cp_ky_eff = cp_start ? 4'd0 : cp_ky;
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
@@ -574,6 +585,7 @@ module st_1f2dcf4c_compute_control (
         if (rst) begin
             cp_k <= 24'd0;
             cp_chunk <= 16'd0;
+            cp_sub <= 8'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
             cp_kgroup <= 16'd0;
@@ -584,6 +596,7 @@ module st_1f2dcf4c_compute_control (
                 if (cp_slot_end) begin
                     cp_k <= 24'd0;
                     cp_chunk <= 16'd0;
+                    cp_sub <= 8'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
                     cp_kgroup <= cp_g_eff + 16'd1;
@@ -597,7 +610,13 @@ module st_1f2dcf4c_compute_control (
                     cp_k <= cp_k_eff + 24'd1;
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
-                    if (cp_chunk_eff == (layer_nc - 16'd1)) begin
+                    if ((cp_sub_eff + 8'd1) != layer_nj) begin
+                        cp_sub <= cp_sub_eff + 8'd1;
+                        cp_chunk <= cp_chunk_eff;
+                        cp_kx <= cp_kx_eff;
+                        cp_ky <= cp_ky_eff;
+                    end else if (cp_last_chunk) begin
+                        cp_sub <= 8'd0;
                         cp_chunk <= 16'd0;
                         if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
@@ -607,7 +626,8 @@ module st_1f2dcf4c_compute_control (
                             cp_ky <= cp_ky_eff;
                         end
                     end else begin
-                        cp_chunk <= cp_chunk_eff + 16'd1;
+                        cp_sub <= 8'd0;
+                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 16'd4 : 16'd1);
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
                     end
@@ -1103,7 +1123,7 @@ module st_1f2dcf4c_compute_control (
 
     // pipe_stage0_data
     always @(posedge clk) begin
-        p1_first <= cp_k_eff == 24'd0;
+        p1_first <= cp_k_eff < {16'd0, layer_nj};
         p1_last <= (cp_k_eff + 24'd1) == layer_t;
         p1_last_g <= (cp_g_eff + 16'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
@@ -1111,6 +1131,8 @@ module st_1f2dcf4c_compute_control (
         p1_byte_off <= cp_byte_off;
         p1_ra <= cp_ra;
         p1_rb <= cp_rb;
+        p1_grouped <= layer_grouped;
+        p1_sub <= cp_sub_eff;
         p1_pe_ok <= {layer_shape[1] ? (cp_l2_s15_row1 && cp_l2_s15_col1) : (layer_shape[0] ? (cp_l1_s3_row3 && cp_l1_s3_col3) : (cp_l0_s0_row7 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s15_row1 && cp_l2_s15_col0) : (layer_shape[0] ? (cp_l1_s3_row3 && cp_l1_s3_col2) : (cp_l0_s0_row7 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s14_row1 && cp_l2_s14_col1) : (layer_shape[0] ? (cp_l1_s3_row3 && cp_l1_s3_col1) : (cp_l0_s0_row7 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s14_row1 && cp_l2_s14_col0) : (layer_shape[0] ? (cp_l1_s3_row3 && cp_l1_s3_col0) : (cp_l0_s0_row7 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s13_row1 && cp_l2_s13_col1) : (layer_shape[0] ? (cp_l1_s2_row3 && cp_l1_s2_col3) : (cp_l0_s0_row7 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s13_row1 && cp_l2_s13_col0) : (layer_shape[0] ? (cp_l1_s2_row3 && cp_l1_s2_col2) : (cp_l0_s0_row7 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s12_row1 && cp_l2_s12_col1) : (layer_shape[0] ? (cp_l1_s2_row3 && cp_l1_s2_col1) : (cp_l0_s0_row7 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s12_row1 && cp_l2_s12_col0) : (layer_shape[0] ? (cp_l1_s2_row3 && cp_l1_s2_col0) : (cp_l0_s0_row7 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s15_row0 && cp_l2_s15_col1) : (layer_shape[0] ? (cp_l1_s3_row2 && cp_l1_s3_col3) : (cp_l0_s0_row6 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s15_row0 && cp_l2_s15_col0) : (layer_shape[0] ? (cp_l1_s3_row2 && cp_l1_s3_col2) : (cp_l0_s0_row6 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s14_row0 && cp_l2_s14_col1) : (layer_shape[0] ? (cp_l1_s3_row2 && cp_l1_s3_col1) : (cp_l0_s0_row6 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s14_row0 && cp_l2_s14_col0) : (layer_shape[0] ? (cp_l1_s3_row2 && cp_l1_s3_col0) : (cp_l0_s0_row6 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s13_row0 && cp_l2_s13_col1) : (layer_shape[0] ? (cp_l1_s2_row2 && cp_l1_s2_col3) : (cp_l0_s0_row6 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s13_row0 && cp_l2_s13_col0) : (layer_shape[0] ? (cp_l1_s2_row2 && cp_l1_s2_col2) : (cp_l0_s0_row6 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s12_row0 && cp_l2_s12_col1) : (layer_shape[0] ? (cp_l1_s2_row2 && cp_l1_s2_col1) : (cp_l0_s0_row6 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s12_row0 && cp_l2_s12_col0) : (layer_shape[0] ? (cp_l1_s2_row2 && cp_l1_s2_col0) : (cp_l0_s0_row6 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s11_row1 && cp_l2_s11_col1) : (layer_shape[0] ? (cp_l1_s3_row1 && cp_l1_s3_col3) : (cp_l0_s0_row5 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s11_row1 && cp_l2_s11_col0) : (layer_shape[0] ? (cp_l1_s3_row1 && cp_l1_s3_col2) : (cp_l0_s0_row5 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s10_row1 && cp_l2_s10_col1) : (layer_shape[0] ? (cp_l1_s3_row1 && cp_l1_s3_col1) : (cp_l0_s0_row5 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s10_row1 && cp_l2_s10_col0) : (layer_shape[0] ? (cp_l1_s3_row1 && cp_l1_s3_col0) : (cp_l0_s0_row5 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s9_row1 && cp_l2_s9_col1) : (layer_shape[0] ? (cp_l1_s2_row1 && cp_l1_s2_col3) : (cp_l0_s0_row5 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s9_row1 && cp_l2_s9_col0) : (layer_shape[0] ? (cp_l1_s2_row1 && cp_l1_s2_col2) : (cp_l0_s0_row5 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s8_row1 && cp_l2_s8_col1) : (layer_shape[0] ? (cp_l1_s2_row1 && cp_l1_s2_col1) : (cp_l0_s0_row5 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s8_row1 && cp_l2_s8_col0) : (layer_shape[0] ? (cp_l1_s2_row1 && cp_l1_s2_col0) : (cp_l0_s0_row5 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s11_row0 && cp_l2_s11_col1) : (layer_shape[0] ? (cp_l1_s3_row0 && cp_l1_s3_col3) : (cp_l0_s0_row4 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s11_row0 && cp_l2_s11_col0) : (layer_shape[0] ? (cp_l1_s3_row0 && cp_l1_s3_col2) : (cp_l0_s0_row4 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s10_row0 && cp_l2_s10_col1) : (layer_shape[0] ? (cp_l1_s3_row0 && cp_l1_s3_col1) : (cp_l0_s0_row4 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s10_row0 && cp_l2_s10_col0) : (layer_shape[0] ? (cp_l1_s3_row0 && cp_l1_s3_col0) : (cp_l0_s0_row4 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s9_row0 && cp_l2_s9_col1) : (layer_shape[0] ? (cp_l1_s2_row0 && cp_l1_s2_col3) : (cp_l0_s0_row4 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s9_row0 && cp_l2_s9_col0) : (layer_shape[0] ? (cp_l1_s2_row0 && cp_l1_s2_col2) : (cp_l0_s0_row4 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s8_row0 && cp_l2_s8_col1) : (layer_shape[0] ? (cp_l1_s2_row0 && cp_l1_s2_col1) : (cp_l0_s0_row4 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s8_row0 && cp_l2_s8_col0) : (layer_shape[0] ? (cp_l1_s2_row0 && cp_l1_s2_col0) : (cp_l0_s0_row4 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s7_row1 && cp_l2_s7_col1) : (layer_shape[0] ? (cp_l1_s1_row3 && cp_l1_s1_col3) : (cp_l0_s0_row3 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s7_row1 && cp_l2_s7_col0) : (layer_shape[0] ? (cp_l1_s1_row3 && cp_l1_s1_col2) : (cp_l0_s0_row3 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s6_row1 && cp_l2_s6_col1) : (layer_shape[0] ? (cp_l1_s1_row3 && cp_l1_s1_col1) : (cp_l0_s0_row3 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s6_row1 && cp_l2_s6_col0) : (layer_shape[0] ? (cp_l1_s1_row3 && cp_l1_s1_col0) : (cp_l0_s0_row3 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s5_row1 && cp_l2_s5_col1) : (layer_shape[0] ? (cp_l1_s0_row3 && cp_l1_s0_col3) : (cp_l0_s0_row3 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s5_row1 && cp_l2_s5_col0) : (layer_shape[0] ? (cp_l1_s0_row3 && cp_l1_s0_col2) : (cp_l0_s0_row3 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s4_row1 && cp_l2_s4_col1) : (layer_shape[0] ? (cp_l1_s0_row3 && cp_l1_s0_col1) : (cp_l0_s0_row3 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s4_row1 && cp_l2_s4_col0) : (layer_shape[0] ? (cp_l1_s0_row3 && cp_l1_s0_col0) : (cp_l0_s0_row3 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s7_row0 && cp_l2_s7_col1) : (layer_shape[0] ? (cp_l1_s1_row2 && cp_l1_s1_col3) : (cp_l0_s0_row2 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s7_row0 && cp_l2_s7_col0) : (layer_shape[0] ? (cp_l1_s1_row2 && cp_l1_s1_col2) : (cp_l0_s0_row2 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s6_row0 && cp_l2_s6_col1) : (layer_shape[0] ? (cp_l1_s1_row2 && cp_l1_s1_col1) : (cp_l0_s0_row2 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s6_row0 && cp_l2_s6_col0) : (layer_shape[0] ? (cp_l1_s1_row2 && cp_l1_s1_col0) : (cp_l0_s0_row2 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s5_row0 && cp_l2_s5_col1) : (layer_shape[0] ? (cp_l1_s0_row2 && cp_l1_s0_col3) : (cp_l0_s0_row2 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s5_row0 && cp_l2_s5_col0) : (layer_shape[0] ? (cp_l1_s0_row2 && cp_l1_s0_col2) : (cp_l0_s0_row2 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s4_row0 && cp_l2_s4_col1) : (layer_shape[0] ? (cp_l1_s0_row2 && cp_l1_s0_col1) : (cp_l0_s0_row2 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s4_row0 && cp_l2_s4_col0) : (layer_shape[0] ? (cp_l1_s0_row2 && cp_l1_s0_col0) : (cp_l0_s0_row2 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s3_row1 && cp_l2_s3_col1) : (layer_shape[0] ? (cp_l1_s1_row1 && cp_l1_s1_col3) : (cp_l0_s0_row1 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s3_row1 && cp_l2_s3_col0) : (layer_shape[0] ? (cp_l1_s1_row1 && cp_l1_s1_col2) : (cp_l0_s0_row1 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s2_row1 && cp_l2_s2_col1) : (layer_shape[0] ? (cp_l1_s1_row1 && cp_l1_s1_col1) : (cp_l0_s0_row1 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s2_row1 && cp_l2_s2_col0) : (layer_shape[0] ? (cp_l1_s1_row1 && cp_l1_s1_col0) : (cp_l0_s0_row1 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s1_row1 && cp_l2_s1_col1) : (layer_shape[0] ? (cp_l1_s0_row1 && cp_l1_s0_col3) : (cp_l0_s0_row1 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s1_row1 && cp_l2_s1_col0) : (layer_shape[0] ? (cp_l1_s0_row1 && cp_l1_s0_col2) : (cp_l0_s0_row1 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s0_row1 && cp_l2_s0_col1) : (layer_shape[0] ? (cp_l1_s0_row1 && cp_l1_s0_col1) : (cp_l0_s0_row1 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s0_row1 && cp_l2_s0_col0) : (layer_shape[0] ? (cp_l1_s0_row1 && cp_l1_s0_col0) : (cp_l0_s0_row1 && cp_l0_s0_col0)), layer_shape[1] ? (cp_l2_s3_row0 && cp_l2_s3_col1) : (layer_shape[0] ? (cp_l1_s1_row0 && cp_l1_s1_col3) : (cp_l0_s0_row0 && cp_l0_s0_col7)), layer_shape[1] ? (cp_l2_s3_row0 && cp_l2_s3_col0) : (layer_shape[0] ? (cp_l1_s1_row0 && cp_l1_s1_col2) : (cp_l0_s0_row0 && cp_l0_s0_col6)), layer_shape[1] ? (cp_l2_s2_row0 && cp_l2_s2_col1) : (layer_shape[0] ? (cp_l1_s1_row0 && cp_l1_s1_col1) : (cp_l0_s0_row0 && cp_l0_s0_col5)), layer_shape[1] ? (cp_l2_s2_row0 && cp_l2_s2_col0) : (layer_shape[0] ? (cp_l1_s1_row0 && cp_l1_s1_col0) : (cp_l0_s0_row0 && cp_l0_s0_col4)), layer_shape[1] ? (cp_l2_s1_row0 && cp_l2_s1_col1) : (layer_shape[0] ? (cp_l1_s0_row0 && cp_l1_s0_col3) : (cp_l0_s0_row0 && cp_l0_s0_col3)), layer_shape[1] ? (cp_l2_s1_row0 && cp_l2_s1_col0) : (layer_shape[0] ? (cp_l1_s0_row0 && cp_l1_s0_col2) : (cp_l0_s0_row0 && cp_l0_s0_col2)), layer_shape[1] ? (cp_l2_s0_row0 && cp_l2_s0_col1) : (layer_shape[0] ? (cp_l1_s0_row0 && cp_l1_s0_col1) : (cp_l0_s0_row0 && cp_l0_s0_col1)), layer_shape[1] ? (cp_l2_s0_row0 && cp_l2_s0_col0) : (layer_shape[0] ? (cp_l1_s0_row0 && cp_l1_s0_col0) : (cp_l0_s0_row0 && cp_l0_s0_col0))};
     end
 
@@ -1121,6 +1143,8 @@ module st_1f2dcf4c_compute_control (
     assign step_g = p1_g;
     assign step_half = p1_half;
     assign step_byte_off = p1_byte_off;
+    assign step_grouped = p1_grouped;
+    assign step_sub = p1_sub;
     assign step_ra = p1_ra;
     assign step_rb = p1_rb;
     assign step_pe_ok = p1_pe_ok;

@@ -34,6 +34,8 @@ module st_1f2dcf4c_layer_params (
     output logic [15:0] layer_cw,
     output logic [15:0] layer_cow,
     output logic [15:0] layer_nc,
+    output logic        layer_grouped,
+    output logic [7:0]  layer_nj,
     output logic [23:0] layer_t,
     output logic [23:0] layer_kc,
     output logic [23:0] layer_k2cw,
@@ -73,6 +75,7 @@ module st_1f2dcf4c_layer_params (
     logic [15:0] c_cow;
     logic [15:0] c_nc;
     logic [7:0]  c_k2;
+    logic [7:0]  c_nj;
     logic [23:0] c_t;
     logic [23:0] c_kc;
     logic [7:0]  c_h_m1;
@@ -104,6 +107,8 @@ module st_1f2dcf4c_layer_params (
     logic [15:0] d_cw;
     logic [15:0] d_cow;
     logic [15:0] d_nc;
+    logic        d_grouped;
+    logic [7:0]  d_nj;
     logic [23:0] d_t;
     logic [23:0] d_kc;
     logic [23:0] d_k2cw;
@@ -142,7 +147,8 @@ module st_1f2dcf4c_layer_params (
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd31) >> 5);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd7) >> 3);
     assign c_k2 = {4'd0, c_kh} * {4'd0, c_kw};
-    assign c_t = {16'd0, c_k2} * {8'd0, c_nc};
+    assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd4) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd6) ? 8'd1 : 8'd0)) : 8'd1;
+    assign c_t = {16'd0, c_k2} * {8'd0, reg_layer0[25] ? (c_cw * {8'd0, c_nj}) : c_nc};
     assign c_kc = (c_t > 24'd8) ? c_t : 24'd8;
     assign c_h_m1 = reg_layer0[10] ? 8'd1 : (reg_layer0[9] ? 8'd3 : 8'd7);
     assign c_w_m1 = reg_layer0[10] ? 8'd1 : (reg_layer0[9] ? 8'd3 : 8'd7);
@@ -161,7 +167,7 @@ module st_1f2dcf4c_layer_params (
     assign c_wo_s = reg_layer0[10] ? ({4'd0, c_wo} << 2) : (reg_layer0[9] ? ({4'd0, c_wo} << 1) : ({4'd0, c_wo} << 0));
     assign c_ntiles = {16'd0, 16'((c_ho_s + 20'd7) >> 3)} * {16'd0, 16'((c_wo_s + 20'd7) >> 3)};
     assign c_mw = 16'((c_ntiles + 32'd255) >> 8);
-    assign c_error = ((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd65536)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd3)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? 8'd15 : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error = (((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd65536)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd3)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? 8'd15 : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -239,6 +245,20 @@ module st_1f2dcf4c_layer_params (
     end
 
     assign layer_nc = d_nc;
+
+    // d_grouped_q
+    always @(posedge clk) begin
+        d_grouped <= reg_layer0[25];
+    end
+
+    assign layer_grouped = d_grouped;
+
+    // d_nj_q
+    always @(posedge clk) begin
+        d_nj <= c_nj;
+    end
+
+    assign layer_nj = d_nj;
 
     // d_t_q
     always @(posedge clk) begin

@@ -8,6 +8,9 @@ module st_1f2dcf4c_pe (
     input  logic               valid,
     input  logic               first,
     input  logic               last,
+    input  logic               take,
+    input  logic [21:0]        addend,
+    output logic [19:0]        dot,
     output logic signed [31:0] shadow
 );
 
@@ -35,7 +38,7 @@ module st_1f2dcf4c_pe (
     logic signed [7:0]  a_7;
     logic signed [7:0]  w_7;
     logic signed [15:0] product_7;
-    logic signed [19:0] dot;
+    logic signed [19:0] dot_next;
     logic signed [19:0] sum;
     logic signed [31:0] acc;
     logic signed [31:0] shadow_r;
@@ -65,14 +68,15 @@ module st_1f2dcf4c_pe (
     assign a_7 = $signed(operand[63:56]);
     assign w_7 = $signed(weights[63:56]);
     assign product_7 = $signed({{8{a_7[7]}}, a_7}) * $signed({{8{w_7[7]}}, w_7});
-    assign dot = (((((($signed({{4{product_0[15]}}, product_0}) + $signed({{4{product_1[15]}}, product_1})) + $signed({{4{product_2[15]}}, product_2})) + $signed({{4{product_3[15]}}, product_3})) + $signed({{4{product_4[15]}}, product_4})) + $signed({{4{product_5[15]}}, product_5})) + $signed({{4{product_6[15]}}, product_6})) + $signed({{4{product_7[15]}}, product_7});
+    assign dot_next = (((((($signed({{4{product_0[15]}}, product_0}) + $signed({{4{product_1[15]}}, product_1})) + $signed({{4{product_2[15]}}, product_2})) + $signed({{4{product_3[15]}}, product_3})) + $signed({{4{product_4[15]}}, product_4})) + $signed({{4{product_5[15]}}, product_5})) + $signed({{4{product_6[15]}}, product_6})) + $signed({{4{product_7[15]}}, product_7});
 
     // stage1
     always @(posedge clk) begin
-        sum <= dot;
+        sum <= dot_next;
     end
 
-    assign acc_next = first ? $signed({{12{sum[19]}}, sum}) : (acc + $signed({{12{sum[19]}}, sum}));
+    assign dot = sum;
+    assign acc_next = first ? $signed({{10{1'($signed(addend) >> 21)}}, $signed(addend)}) : (acc + $signed({{10{1'($signed(addend) >> 21)}}, $signed(addend)}));
 
     // stage2
     always @(posedge clk) begin
@@ -81,9 +85,11 @@ module st_1f2dcf4c_pe (
             shadow_r <= 32'sd0;
         end else begin
             if (valid) begin
-                acc <= acc_next;
+                if (take) begin
+                    acc <= acc_next;
+                end
                 if (last) begin
-                    shadow_r <= acc_next;
+                    shadow_r <= take ? acc_next : acc;
                 end
             end
         end

@@ -37,7 +37,7 @@
 #define SPARSETILE_STATUS_ERROR_WIDTH           1
 #define SPARSETILE_STATUS_ERROR_MASK            0x00000004u  /* [2] a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits) */
 
-/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size. */
+/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size, grouped lanes. */
 #define SPARSETILE_LAYER0_OFFSET                0x02u
 #define SPARSETILE_LAYER0_RESET                 0x00000000u
 #define SPARSETILE_LAYER0_K_SHIFT               0
@@ -67,6 +67,9 @@
 #define SPARSETILE_LAYER0_FIRST_SHIFT           19
 #define SPARSETILE_LAYER0_FIRST_WIDTH           6
 #define SPARSETILE_LAYER0_FIRST_MASK            0x01F80000u  /* [24:19] tiles of a pass's first tile group − 1 (§3.1): (active tiles − 1) mod (group + 1); it takes the remainder, the later groups are full */
+#define SPARSETILE_LAYER0_GROUPED_SHIFT         25
+#define SPARSETILE_LAYER0_GROUPED_WIDTH         1
+#define SPARSETILE_LAYER0_GROUPED_MASK          0x02000000u  /* [25] 1: grouped lanes (§3.4): each step takes a whole input word, lane group r summing its chunks into output channel j·R + r; Cout ≤ lanesK, taps not packed */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u

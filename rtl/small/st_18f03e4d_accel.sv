@@ -58,6 +58,8 @@ module st_18f03e4d_accel (
     logic [15:0]   layer_cw;
     logic [15:0]   layer_cow;
     logic [15:0]   layer_nc;
+    logic          layer_grouped;
+    logic [7:0]    layer_nj;
     logic [23:0]   layer_t;
     logic [23:0]   layer_kc;
     logic [23:0]   layer_k2cw;
@@ -151,6 +153,8 @@ module st_18f03e4d_accel (
     logic [15:0]   step_g;
     logic          step_half;
     logic [7:0]    step_byte_off;
+    logic          step_grouped;
+    logic [7:0]    step_sub;
     logic [7:0]    step_ra;
     logic [7:0]    step_rb;
     logic [15:0]   step_pe_ok;
@@ -215,6 +219,8 @@ module st_18f03e4d_accel (
         .layer_cw        (layer_cw),
         .layer_cow       (layer_cow),
         .layer_nc        (layer_nc),
+        .layer_grouped   (layer_grouped),
+        .layer_nj        (layer_nj),
         .layer_t         (layer_t),
         .layer_kc        (layer_kc),
         .layer_k2cw      (layer_k2cw),
@@ -443,6 +449,8 @@ module st_18f03e4d_accel (
         .layer_padx       (layer_padx),
         .layer_cw         (layer_cw),
         .layer_nc         (layer_nc),
+        .layer_grouped    (layer_grouped),
+        .layer_nj         (layer_nj),
         .layer_t          (layer_t),
         .layer_kc         (layer_kc),
         .layer_k2cw       (layer_k2cw),
@@ -472,6 +480,8 @@ module st_18f03e4d_accel (
         .step_g           (step_g),
         .step_half        (step_half),
         .step_byte_off    (step_byte_off),
+        .step_grouped     (step_grouped),
+        .step_sub         (step_sub),
         .step_ra          (step_ra),
         .step_rb          (step_rb),
         .step_pe_ok       (step_pe_ok),
@@ -493,6 +503,8 @@ module st_18f03e4d_accel (
         .step_g        (step_g),
         .step_half     (step_half),
         .step_byte_off (step_byte_off),
+        .step_grouped  (step_grouped),
+        .step_sub      (step_sub),
         .step_ra       (step_ra),
         .step_rb       (step_rb),
         .step_pe_ok    (step_pe_ok),

@@ -12,6 +12,8 @@ module st_18f03e4d_compute_control (
     input  logic [3:0]   layer_padx,
     input  logic [15:0]  layer_cw,
     input  logic [15:0]  layer_nc,
+    input  logic         layer_grouped,
+    input  logic [7:0]   layer_nj,
     input  logic [23:0]  layer_t,
     input  logic [23:0]  layer_kc,
     input  logic [23:0]  layer_k2cw,
@@ -49,6 +51,8 @@ module st_18f03e4d_compute_control (
     output logic [15:0]  step_g,
     output logic         step_half,
     output logic [7:0]   step_byte_off,
+    output logic         step_grouped,
+    output logic [7:0]   step_sub,
     output logic [7:0]   step_ra,
     output logic [7:0]   step_rb,
     output logic [15:0]  step_pe_ok,
@@ -66,6 +70,7 @@ module st_18f03e4d_compute_control (
     logic [15:0]  cp_chunk;
     logic [3:0]   cp_kx;
     logic [3:0]   cp_ky;
+    logic [7:0]   cp_sub;
     logic         cp_idle;
     logic         cp_half_free;
     logic         cp_start;
@@ -73,6 +78,8 @@ module st_18f03e4d_compute_control (
     logic [23:0]  cp_k_eff;
     logic [15:0]  cp_g_eff;
     logic [15:0]  cp_chunk_eff;
+    logic [7:0]   cp_sub_eff;
+    logic         cp_last_chunk;
     logic [3:0]   cp_kx_eff;
     logic [3:0]   cp_ky_eff;
     logic         cp_issue;
@@ -173,6 +180,8 @@ module st_18f03e4d_compute_control (
     logic [15:0]  p1_g;
     logic         p1_half;
     logic [7:0]   p1_byte_off;
+    logic         p1_grouped;
+    logic [7:0]   p1_sub;
     logic [7:0]   p1_ra;
     logic [7:0]   p1_rb;
     logic [15:0]  p1_pe_ok;
@@ -187,6 +196,8 @@ module st_18f03e4d_compute_control (
     assign cp_k_eff = cp_start ? 24'd0 : cp_k;
     assign cp_g_eff = cp_start ? 16'd0 : cp_kgroup;
     assign cp_chunk_eff = cp_start ? 16'd0 : cp_chunk;
+    assign cp_sub_eff = cp_start ? 8'd0 : cp_sub;
+    assign cp_last_chunk = layer_grouped ? ((cp_chunk_eff >> 2) == (layer_cw - 16'd1)) : (cp_chunk_eff == (layer_nc - 16'd1));
     assign cp_kx_eff = cp_start ? 4'd0 : cp_kx;
     assign cp_ky_eff = cp_start ? 4'd0 : cp_ky;
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
@@ -198,6 +209,7 @@ module st_18f03e4d_compute_control (
         if (rst) begin
             cp_k <= 24'd0;
             cp_chunk <= 16'd0;
+            cp_sub <= 8'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
             cp_kgroup <= 16'd0;
@@ -208,6 +220,7 @@ module st_18f03e4d_compute_control (
                 if (cp_slot_end) begin
                     cp_k <= 24'd0;
                     cp_chunk <= 16'd0;
+                    cp_sub <= 8'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
                     cp_kgroup <= cp_g_eff + 16'd1;
@@ -221,7 +234,13 @@ module st_18f03e4d_compute_control (
                     cp_k <= cp_k_eff + 24'd1;
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
-                    if (cp_chunk_eff == (layer_nc - 16'd1)) begin
+                    if ((cp_sub_eff + 8'd1) != layer_nj) begin
+                        cp_sub <= cp_sub_eff + 8'd1;
+                        cp_chunk <= cp_chunk_eff;
+                        cp_kx <= cp_kx_eff;
+                        cp_ky <= cp_ky_eff;
+                    end else if (cp_last_chunk) begin
+                        cp_sub <= 8'd0;
                         cp_chunk <= 16'd0;
                         if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
@@ -231,7 +250,8 @@ module st_18f03e4d_compute_control (
                             cp_ky <= cp_ky_eff;
                         end
                     end else begin
-                        cp_chunk <= cp_chunk_eff + 16'd1;
+                        cp_sub <= 8'd0;
+                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 16'd4 : 16'd1);
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
                     end
@@ -363,7 +383,7 @@ module st_18f03e4d_compute_control (
 
     // pipe_stage0_data
     always @(posedge clk) begin
-        p1_first <= cp_k_eff == 24'd0;
+        p1_first <= cp_k_eff < {16'd0, layer_nj};
         p1_last <= (cp_k_eff + 24'd1) == layer_t;
         p1_last_g <= (cp_g_eff + 16'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
@@ -371,6 +391,8 @@ module st_18f03e4d_compute_control (
         p1_byte_off <= cp_byte_off;
         p1_ra <= cp_ra;
         p1_rb <= cp_rb;
+        p1_grouped <= layer_grouped;
+        p1_sub <= cp_sub_eff;
         p1_pe_ok <= {cp_l0_s0_row3 && cp_l0_s0_col3, cp_l0_s0_row3 && cp_l0_s0_col2, cp_l0_s0_row3 && cp_l0_s0_col1, cp_l0_s0_row3 && cp_l0_s0_col0, cp_l0_s0_row2 && cp_l0_s0_col3, cp_l0_s0_row2 && cp_l0_s0_col2, cp_l0_s0_row2 && cp_l0_s0_col1, cp_l0_s0_row2 && cp_l0_s0_col0, cp_l0_s0_row1 && cp_l0_s0_col3, cp_l0_s0_row1 && cp_l0_s0_col2, cp_l0_s0_row1 && cp_l0_s0_col1, cp_l0_s0_row1 && cp_l0_s0_col0, cp_l0_s0_row0 && cp_l0_s0_col3, cp_l0_s0_row0 && cp_l0_s0_col2, cp_l0_s0_row0 && cp_l0_s0_col1, cp_l0_s0_row0 && cp_l0_s0_col0};
     end
 
@@ -381,6 +403,8 @@ module st_18f03e4d_compute_control (
     assign step_g = p1_g;
     assign step_half = p1_half;
     assign step_byte_off = p1_byte_off;
+    assign step_grouped = p1_grouped;
+    assign step_sub = p1_sub;
     assign step_ra = p1_ra;
     assign step_rb = p1_rb;
     assign step_pe_ok = p1_pe_ok;

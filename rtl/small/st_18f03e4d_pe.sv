@@ -8,6 +8,9 @@ module st_18f03e4d_pe (
     input  logic               valid,
     input  logic               first,
     input  logic               last,
+    input  logic               take,
+    input  logic [20:0]        addend,
+    output logic [18:0]        dot,
     output logic signed [31:0] shadow
 );
 
@@ -23,7 +26,7 @@ module st_18f03e4d_pe (
     logic signed [7:0]  a_3;
     logic signed [7:0]  w_3;
     logic signed [15:0] product_3;
-    logic signed [18:0] dot;
+    logic signed [18:0] dot_next;
     logic signed [18:0] sum;
     logic signed [31:0] acc;
     logic signed [31:0] shadow_r;
@@ -41,14 +44,15 @@ module st_18f03e4d_pe (
     assign a_3 = $signed(operand[31:24]);
     assign w_3 = $signed(weights[31:24]);
     assign product_3 = $signed({{8{a_3[7]}}, a_3}) * $signed({{8{w_3[7]}}, w_3});
-    assign dot = (($signed({{3{product_0[15]}}, product_0}) + $signed({{3{product_1[15]}}, product_1})) + $signed({{3{product_2[15]}}, product_2})) + $signed({{3{product_3[15]}}, product_3});
+    assign dot_next = (($signed({{3{product_0[15]}}, product_0}) + $signed({{3{product_1[15]}}, product_1})) + $signed({{3{product_2[15]}}, product_2})) + $signed({{3{product_3[15]}}, product_3});
 
     // stage1
     always @(posedge clk) begin
-        sum <= dot;
+        sum <= dot_next;
     end
 
-    assign acc_next = first ? $signed({{13{sum[18]}}, sum}) : (acc + $signed({{13{sum[18]}}, sum}));
+    assign dot = sum;
+    assign acc_next = first ? $signed({{11{1'($signed(addend) >> 20)}}, $signed(addend)}) : (acc + $signed({{11{1'($signed(addend) >> 20)}}, $signed(addend)}));
 
     // stage2
     always @(posedge clk) begin
@@ -57,9 +61,11 @@ module st_18f03e4d_pe (
             shadow_r <= 32'sd0;
         end else begin
             if (valid) begin
-                acc <= acc_next;
+                if (take) begin
+                    acc <= acc_next;
+                end
                 if (last) begin
-                    shadow_r <= acc_next;
+                    shadow_r <= take ? acc_next : acc;
                 end
             end
         end

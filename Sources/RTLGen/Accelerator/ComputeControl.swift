@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -31,6 +31,8 @@ struct ComputeControl: AcceleratorEngine {
         let cpRunning = m.reg("cp_running", width: 1, reset: 0)
         let cpG = m.reg("cp_kgroup", width: 16, reset: 0), cpK = m.reg("cp_k", width: 24, reset: 0)
         let chunk = m.reg("cp_chunk", width: 16, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
+        // grouped lanes (§3.4): output subgroup j, innermost; the chunk then steps a word (GL chunks) at a time
+        let sub = m.reg("cp_sub", width: 8, reset: 0)
         let idle = m.wire("cp_idle", inTiles && !cpRunning)
         let halfFree = m.wire("cp_half_free", cpTile < 2 || stored["valid"])
         m.assign(loaded["ready"], idle && halfFree)
@@ -39,6 +41,11 @@ struct ComputeControl: AcceleratorEngine {
         let runE = m.wire("cp_run_eff", cpRunning || cpStart)
         let kE = m.wire("cp_k_eff", mux(cpStart, k(0, 24), cpK)), gE = m.wire("cp_g_eff", mux(cpStart, k(0, 16), cpG))
         let chE = m.wire("cp_chunk_eff", mux(cpStart, k(0, 16), chunk))
+        let subE = m.wire("cp_sub_eff", mux(cpStart, k(0, 8), sub))
+        let shiftLC = lgB - lgLC
+        let grouped = layer["grouped"]
+        // the tap's last chunk: NC − 1, or with grouped lanes the last word's (its word is CW − 1)
+        let lastChunk = m.wire("cp_last_chunk", mux(grouped, (chE >> shiftLC) == layer["cw"] - 1, chE == layer["nc"] - 1))
         let kxE = m.wire("cp_kx_eff", mux(cpStart, k(0, 4), kx)), kyE = m.wire("cp_ky_eff", mux(cpStart, k(0, 4), ky))
         let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
         let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
@@ -46,14 +53,18 @@ struct ComputeControl: AcceleratorEngine {
         m.clocked("cp_fsm") { p in
             p.when(runE) {
                 p.when(slotEnd) {
-                    p.assign(cpK, 0); p.assign(chunk, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, gE + 1)
+                    p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, gE + 1)
                     p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1) }.otherwise { p.assign(cpRunning, 1) }
                 }.otherwise {
                     p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
-                    p.when(chE == layer["nc"] - 1) {
-                        p.assign(chunk, 0)
+                    p.when(subE + 1 != layer["nj"]) {
+                        p.assign(sub, subE + 1); p.assign(chunk, chE); p.assign(kx, kxE); p.assign(ky, kyE)
+                    }.elseWhen(lastChunk) {
+                        p.assign(sub, 0); p.assign(chunk, 0)
                         p.when(kxE == dKW - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
-                    }.otherwise { p.assign(chunk, chE + 1); p.assign(kx, kxE); p.assign(ky, kyE) }
+                    }.otherwise {
+                        p.assign(sub, 0); p.assign(chunk, chE + mux(grouped, k(1 << shiftLC, 16), k(1, 16))); p.assign(kx, kxE); p.assign(ky, kyE)
+                    }
                 }
             }
             p.when(!inTiles) { p.assign(cpTile, 0); p.assign(cpRunning, 0) }
@@ -74,7 +85,6 @@ struct ComputeControl: AcceleratorEngine {
         let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
         let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
         let raW = m.wire("cp_ra", ra.fit(8)), rbW = m.wire("cp_rb", rb.fit(8))
-        let shiftLC = lgB - lgLC
         let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
         let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
         let half = cpTile[0]
@@ -194,18 +204,21 @@ struct ComputeControl: AcceleratorEngine {
         let p1Valid = m.reg("p1_valid", width: 1, reset: 0)
         let p1First = m.reg("p1_first", width: 1), p1Last = m.reg("p1_last", width: 1), p1LastG = m.reg("p1_last_g", width: 1)
         let p1G = m.reg("p1_g", width: 16), p1Half = m.reg("p1_half", width: 1), p1Off = m.reg("p1_byte_off", width: 8)
+        let p1Grouped = m.reg("p1_grouped", width: 1), p1Sub = m.reg("p1_sub", width: 8)
         let p1Ra = m.reg("p1_ra", width: 8), p1Rb = m.reg("p1_rb", width: 8)
         let p1PeOk = m.reg("p1_pe_ok", width: tH * tW)
         m.clocked("pipe_stage0") { p in
             p.assign(p1Valid, cpIssue && inTiles)
         }
         m.clocked("pipe_stage0_data", resetless: true) { p in
-            p.assign(p1First, kE == 0); p.assign(p1Last, kE + 1 == layer["t"]); p.assign(p1LastG, gE + 1 == pG)
+            // (a lane's first step: the first NJ steps, one per subgroup; k = 0 when lanes do not group)
+            p.assign(p1First, kE < layer["nj"].zext(24)); p.assign(p1Last, kE + 1 == layer["t"]); p.assign(p1LastG, gE + 1 == pG)
             p.assign(p1G, gE); p.assign(p1Half, half); p.assign(p1Off, byteOff); p.assign(p1Ra, raW); p.assign(p1Rb, rbW)
+            p.assign(p1Grouped, grouped); p.assign(p1Sub, subE)
             p.assign(p1PeOk, cat(peOk.reversed()))
         }
         for (f, r) in [("valid", p1Valid), ("first", p1First), ("last", p1Last), ("last_g", p1LastG), ("g", p1G), ("half", p1Half),
-                       ("byte_off", p1Off), ("ra", p1Ra), ("rb", p1Rb), ("pe_ok", p1PeOk)] {
+                       ("byte_off", p1Off), ("grouped", p1Grouped), ("sub", p1Sub), ("ra", p1Ra), ("rb", p1Rb), ("pe_ok", p1PeOk)] {
             m.assign(stepOut[f], r)
         }
         m.allowPartlyReadInputs()

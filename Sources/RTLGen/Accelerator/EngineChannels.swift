@@ -54,7 +54,9 @@ struct EngineChannels {
             F("pad", width: w("LAYER0", "K"), doc: "row padding: K ÷ 2, 0 with packed taps (§3.2)"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2"),
             F("cw", width: 16, doc: "input words per pixel ⌈Cin/B⌉"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
             F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
-            F("t", width: 24, doc: "steps per kgroup KH·KW·NC (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
+            F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
+            F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
+            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
             F("k2cw", width: 24, doc: "weight words per output channel KH·KW·CW"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
@@ -221,9 +223,11 @@ struct EngineChannels {
     /// `step`: stage 1 of the compute pipeline (§7.4).
     var step: EngineChannel {
         EngineChannel(name: "step", bundle: .flow([
-            F("first", doc: "the kgroup's first step (restart the accumulators)"), F("last", doc: "the kgroup's last step"),
+            F("first", doc: "the kgroup's first step of the lanes that accumulate (restart them)"), F("last", doc: "the kgroup's last step"),
             F("last_g", doc: "the tile's last kgroup"), F("g", width: 16, doc: "kgroup"), F("half", doc: "buffer half of the tile"),
-            F("byte_off", width: 8, doc: "the lanesC chunk's byte in the word"), F("ra", width: 8, doc: "bank row rotation"),
+            F("byte_off", width: 8, doc: "the lanesC chunk's byte in the word"),
+            F("grouped", doc: "grouped lanes (§3.4): lane r·GL + c takes chunk c of the word and of subgroup sub's weights"),
+            F("sub", width: 8, doc: "the output subgroup j of a grouped step: lanes j·R … j·R + R − 1 accumulate"), F("ra", width: 8, doc: "bank row rotation"),
             F("rb", width: 8, doc: "bank column rotation"),
             F("pe_ok", count: ctx.nBanks, doc: "PE (py, px)'s operand is inside the map (element py·tileW + px)"),
         ]), producer: "compute_control", consumers: ["pe_array"], doc: "one compute step, one cycle after its bank reads")

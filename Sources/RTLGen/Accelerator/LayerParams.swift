@@ -35,7 +35,14 @@ struct LayerParams: AcceleratorEngine {
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
         let K2 = m.wire("c_k2", umul(KH, KW, 8))
-        let T = m.wire("c_t", umul(K2, NC, 24))
+        // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
+        let grouped = field("LAYER0", "grouped")
+        let laneGroups = LayerPlan.laneGroups(cfg)
+        let nj: Expr = laneGroups.map { g in
+            mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))
+        } ?? k(1, 8)
+        let NJ = m.wire("c_nj", nj)
+        let T = m.wire("c_t", umul(K2, mux(grouped, umul(CW, NJ, 16), NC), 24))
         let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
@@ -78,6 +85,8 @@ struct LayerParams: AcceleratorEngine {
                              || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
+                             // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
+                             || (grouped == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
                              // a channel window [first, end) within Cout (§4)
                              || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
                              || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })
@@ -88,6 +97,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
+        dreg("grouped", grouped); dreg("nj", NJ)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
         dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", umul(umul(RS, CS, 16), CW, 24))

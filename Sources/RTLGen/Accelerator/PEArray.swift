@@ -1,52 +1,73 @@
-/// The PE array (§7.4): stage 1 of the pipeline (the lanesC-byte chunk of each bank word, rotated
-/// onto the PEs, zero outside the map) and tileH × tileW × lanesK PEs (stage 1 multiply + reduce,
-/// stage 2 accumulate, the shadow registers at the kgroup's last step), which the `acc` flow
-/// hands to the requant engine (`<prefix>pe_array`).
+import AcceleratorSpec
+
+/// The PE array (§7.4): stage 1 of the pipeline (each bank word rotated onto the PEs, zero outside
+/// the map, and each lane's lanesC-byte operand and weight chunk) and tileH × tileW × lanesK PEs
+/// (stage 1 multiply + reduce, stage 2 accumulate, the shadow registers at the kgroup's last step),
+/// which the `acc` flow hands to the requant engine (`<prefix>pe_array`). With grouped lanes (§3.4)
+/// lane r·GL + c takes chunk c of the word and of the weights of channel j·R + r, and each pixel's
+/// lane sums add a lane group's GL dot products into that channel's accumulator.
 struct PEArray: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     func build() throws -> Module {
-        let m = ModuleBuilder(names.engine("pe_array"), documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, accumulators and shadows.")
+        let m = ModuleBuilder(names.engine("pe_array"), documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, lane sums, accumulators and shadows.")
         let clk = m.clock(), rst = m.reset()
         let halo = m.ports(ch.halo.name, ch.halo.bundle.flipped)
         let weights = m.ports(ch.weights.name, ch.weights.bundle.flipped)
         let step = m.ports(ch.step.name, ch.step.bundle.flipped)
         let acc = m.ports(ch.accumulators.name, ch.accumulators.bundle)
-        // ---- stage 1: chunk, rotate, zero, multiply + reduce ----
-        let lw = 8 * LC
+        // ---- stage 1: rotate, zero, chunk, multiply + reduce ----
+        let lw = 8 * LC, ww = 8 * B
         let nBanks = ctx.nBanks
         let shAmt = m.wire("p1_bit_off", cat(step["byte_off"], k(0, 3)).fit(bitsFor(8 * B)))
-        let chunkSel = try chunkSelect()
-        let haloChunks = m.wire("halo_chunks", width: nBanks * lw)
-        m.instanceArray(chunkSel, name: "halo_chunk", dimensions: [("bank", nBanks)], connections: [
-            "word": .slice(halo["data"]), "bit_off": .shared(shAmt), "chunk": .slice(haloChunks),
+        let words = m.wire("pe_words", width: nBanks * ww)
+        m.instanceArray(try operandRow(), name: "operand_row", dimensions: [("y", tH)], connections: [
+            "words": .shared(halo["data"]), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
+            "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(words),
+        ])
+        let operands = m.wire("pe_operands", width: nBanks * LK * lw)
+        m.instanceArray(try laneOperands(), name: "lane_operands", dimensions: [("y", tH), ("x", tW)], connections: [
+            "word": .slice(words, over: "y", "x"), "bit_off": .shared(shAmt), "grouped": .shared(step["grouped"]),
+            "operands": .slice(operands, over: "y", "x"),
         ])
         let weightChunks = m.wire("weight_chunks", width: LK * lw)
-        m.instanceArray(chunkSel, name: "weight_chunk", dimensions: [("l", LK)], connections: [
-            "word": .slice(weights["data"]), "bit_off": .shared(shAmt), "chunk": .slice(weightChunks),
-        ])
-        let operands = m.wire("pe_operands", width: nBanks * lw)
-        m.instanceArray(try operandRow(), name: "operand_row", dimensions: [("y", tH)], connections: [
-            "chunks": .shared(haloChunks), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
-            "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(operands),
+        m.instance(try weightLanes(), name: "weight_lanes", connections: [
+            "words": weights["data"], "bit_off": shAmt, "grouped": step["grouped"], "sub": step["sub"], "chunks": weightChunks,
         ])
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
         let p2G = m.reg("p2_g", width: 16), p2Half = m.reg("p2_half", width: 1)
+        let p2Grouped = m.reg("p2_grouped", width: 1), p2Sub = m.reg("p2_sub", width: 8)
         m.clocked("pipe_stage1") { p in p.assign(p2Valid, step["valid"]) }
         m.clocked("pipe_stage1_data", resetless: true) { p in
             p.assign(p2First, step["first"]); p.assign(p2Last, step["last"]); p.assign(p2LastG, step["last_g"])
             p.assign(p2G, step["g"]); p.assign(p2Half, step["half"])
+            p.assign(p2Grouped, step["grouped"]); p.assign(p2Sub, step["sub"])
         }
-        // PE (y, x, l): the operand of pixel (y, x), the weights of lane l; its shadow at element (y·tileW + x)·lanesK + l.
+        // PE (y, x, l): lane l's operand of pixel (y, x) and weight chunk; its shadow at element (y·tileW + x)·lanesK + l.
+        let dots = m.wire("pe_dots", width: nBanks * LK * dotWidth)
+        let addends = m.wire("pe_addends", width: nBanks * LK * addendWidth)
+        let takes = m.wire("pe_takes", width: nBanks * LK)
         m.instanceArray(try processingElement(), name: "pe", dimensions: [("y", tH), ("x", tW), ("l", LK)], connections: [
-            "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands, over: "y", "x"), "weights": .slice(weightChunks, over: "l"),
-            "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "shadow": .slice(acc["shadows"]),
+            "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands), "weights": .slice(weightChunks, over: "l"),
+            "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "take": .slice(takes), "addend": .slice(addends),
+            "dot": .slice(dots), "shadow": .slice(acc["shadows"]),
+        ])
+        m.instanceArray(try laneSums(), name: "lane_sums", dimensions: [("y", tH), ("x", tW)], connections: [
+            "dots": .slice(dots, over: "y", "x"), "grouped": .shared(p2Grouped), "sub": .shared(p2Sub),
+            "addends": .slice(addends, over: "y", "x"), "takes": .slice(takes, over: "y", "x"),
         ])
         m.assign(acc["valid"], p2Valid && p2Last)
         m.assign(acc["g"], p2G); m.assign(acc["half"], p2Half); m.assign(acc["last_g"], p2LastG)
         return try m.build()
     }
+
+    /// The lane groups (§3.4): GL lanes per group, R groups; nil when the config's lanes do not group.
+    var laneGroups: (lanes: Int, groups: Int)? { LayerPlan.laneGroups(cfg) }
+    /// A lane's dot product of lanesC signed bytes, and what it adds to an accumulator: the dot, or
+    /// with grouped lanes the sum of a lane group's GL dots.
+    var dotWidth: Int { 17 + lgLC }
+    var addendWidth: Int { dotWidth + (laneGroups.map { log2Exact($0.lanes) } ?? 0) }
 
     /// The lanesC-byte chunk at bit offset `bit_off` of a B-byte buffer word (stage 1;
     /// `<prefix>chunk_select`, one per halo bank and per weight bank).
@@ -60,29 +81,29 @@ struct PEArray: AcceleratorEngine {
         }
     }
 
-    /// PE row `row`'s operands (stage 1, §6.2): the halo chunks rotated by (ra + row, rb + px) onto
+    /// PE row `row`'s words (stage 1, §6.2): the halo bank words rotated by (ra + row, rb + px) onto
     /// the row's tileW PEs, zero where the row or the column is outside the map
     /// (`<prefix>operand_row`, one per tile row).
     func operandRow() throws -> Module {
         let name = names.block("operand_row")
-        let (tH, tW, lw) = (self.tH, self.tW, 8 * LC)
+        let (tH, tW, ww) = (self.tH, self.tW, 8 * B)
         return try ctx.block(name, documentation: """
-            Operands of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero where `ok` is low (outside the map, or an empty group slot).
-            chunks: the \(tH)x\(tW) banks' chunks, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
+            Words of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero where `ok` is low (outside the map, or an empty group slot).
+            words: the \(tH)x\(tW) banks' words, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
             """) { r in
-            let chunks = r.input("chunks", width: tH * tW * lw)
+            let words = r.input("words", width: tH * tW * ww)
             let ra = r.input("ra", width: 8), rb = r.input("rb", width: 8), row = r.input("row", width: 8)
             let ok = r.input("ok", width: tW)
-            let out = r.output("operands", width: tW * lw)
+            let out = r.output("operands", width: tW * ww)
             let rbits = bitsFor(max(tH - 1, 1)), cbits = bitsFor(max(tW - 1, 1))
             let t = r.wire("bank_row_sum", ra + row)
             let bankRow = r.wire("bank_row", mux(t >= tH, t - tH, t.expr).fit(rbits))
-            let rot = r.wire("rot", select(bankRow, fields(chunks, width: tW * lw)))
+            let rot = r.wire("rot", select(bankRow, fields(words, width: tW * ww)))
             var ops: [Expr] = []
             for px in 0..<tW {
                 let u = rb + px
                 let ci = mux(u >= tW, u - tW, u).fit(cbits)
-                ops.append(r.wire("opnd_\(px)", mux(ok[px], select(ci, fields(rot, width: lw)), Expr.zeros(width: lw))).expr)
+                ops.append(r.wire("opnd_\(px)", mux(ok[px], select(ci, fields(rot, width: ww)), Expr.zeros(width: ww))).expr)
             }
             r.assign(out, cat(ops.reversed()))
             if tH == 1 { r.allowUnused(bankRow) }  // one bank row: no rotation
@@ -90,9 +111,77 @@ struct PEArray: AcceleratorEngine {
         }
     }
 
-    /// One PE: a lanesC-wide signed 8-bit dot product registered in stage 1, accumulated in
-    /// stage 2 (restarted at a step's first chunk) and copied to the shadow register at the
-    /// kgroup's last step, where the requant engine reads it. One module, instantiated
+    /// The lanesK operands of one pixel (stage 1): the lanesC-byte chunk at `bit_off` of its word for
+    /// every lane, or with grouped lanes (§3.4) chunk c of the word for lane r·GL + c
+    /// (`<prefix>lane_operands`, one per PE pixel).
+    func laneOperands() throws -> Module {
+        let (LK, lw) = (self.LK, 8 * LC)
+        let chunkSel = try chunkSelect()
+        let groups = laneGroups
+        return try ctx.block(names.block("lane_operands"), documentation: "A pixel's lane operands: the chunk at bit_off for every lane, or chunk l mod GL for lane l with grouped lanes (§3.4).") { r in
+            let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B)), grouped = r.input("grouped", width: 1)
+            let out = r.output("operands", width: LK * lw)
+            let chunk = r.wire("chunk", width: lw)
+            r.instance(chunkSel, name: "chunk_select", connections: ["word": word, "bit_off": off, "chunk": chunk])
+            guard let g = groups else { r.assign(out, cat(Array(repeating: chunk.expr, count: LK))); r.allowUnused(grouped); return }
+            let chunks = fields(word, width: lw)
+            r.assign(out, cat((0..<LK).map { l in mux(grouped, chunks[l % g.lanes], chunk) }.reversed()))
+        }
+    }
+
+    /// The lanesK weight chunks of a step (stage 1): bank l's chunk at `bit_off` for lane l, or with
+    /// grouped lanes (§3.4) chunk c of bank j·R + r for lane r·GL + c, j = `sub` (`<prefix>weight_lanes`).
+    func weightLanes() throws -> Module {
+        let (LK, lw, ww) = (self.LK, 8 * LC, 8 * B)
+        let chunkSel = try chunkSelect()
+        let groups = laneGroups
+        return try ctx.block(names.block("weight_lanes"), documentation: "Weight chunks per lane: bank l at bit_off, or chunk l mod GL of bank sub·R + l ÷ GL with grouped lanes (§3.4).") { r in
+            let words = r.input("words", width: LK * ww), off = r.input("bit_off", width: bitsFor(8 * B))
+            let grouped = r.input("grouped", width: 1), sub = r.input("sub", width: 8)
+            let out = r.output("chunks", width: LK * lw)
+            let chunks = r.wire("bank_chunks", width: LK * lw)
+            r.instanceArray(chunkSel, name: "chunk_select", dimensions: [("l", LK)], connections: [
+                "word": .slice(words), "bit_off": .shared(off), "chunk": .slice(chunks),
+            ])
+            guard let g = groups else { r.assign(out, chunks); r.allowUnused(grouped); r.allowUnused(sub); return }
+            let banks = fields(words, width: ww), own = fields(chunks, width: lw)
+            let j = sub.expr.fit(max(log2Exact(g.lanes), 1))
+            let lanes = (0..<LK).map { l in
+                // lane r·GL + c: chunk c of bank j·R + r, for j = sub
+                let candidates = (0..<g.lanes).map { jj in fields(banks[jj * g.groups + l / g.lanes], width: lw)[l % g.lanes] }
+                return r.wire("lane_\(l)", mux(grouped, select(j, candidates), own[l])).expr
+            }
+            r.assign(out, cat(lanes.reversed()))
+            r.allowPartlyReadInputs()
+        }
+    }
+
+    /// One pixel's lane sums (stage 2, §3.4): each lane accumulates its own dot, or with grouped lanes
+    /// lane j·R + r (j = `sub`) the sum of lane group r's GL dots and the other lanes hold
+    /// (`<prefix>lane_sums`, one per PE pixel).
+    func laneSums() throws -> Module {
+        let (LK, dw, aw) = (self.LK, dotWidth, addendWidth)
+        let groups = laneGroups
+        return try ctx.block(names.block("lane_sums"), documentation: "A pixel's accumulator addends: each lane's dot, or lane group sums into subgroup sub's lanes with grouped lanes (§3.4).") { r in
+            let dots = r.input("dots", width: LK * dw), grouped = r.input("grouped", width: 1), sub = r.input("sub", width: 8)
+            let addends = r.output("addends", width: LK * aw), takes = r.output("takes", width: LK)
+            let d = fields(dots, width: dw).enumerated().map { r.wire("dot_\($0.offset)", $0.element.asSigned.sext(aw)).expr }
+            guard let g = groups else {
+                r.assign(addends, cat(d.reversed())); r.assign(takes, k((1 << LK) - 1, LK))
+                r.allowUnused(grouped); r.allowUnused(sub); return
+            }
+            let sums = (0..<g.groups).map { r0 in
+                r.wire("group_sum_\(r0)", (1..<g.lanes).reduce(d[r0 * g.lanes]) { $0 + d[r0 * g.lanes + $1] }).expr
+            }
+            r.assign(addends, cat((0..<LK).map { l in mux(grouped, sums[l % g.groups], d[l]) }.reversed()))
+            r.assign(takes, cat((0..<LK).map { l in !grouped || sub == (l / g.groups) }.reversed()))
+        }
+    }
+
+    /// One PE: a lanesC-wide signed 8-bit dot product registered in stage 1 (`dot`), and in stage 2
+    /// the accumulator, which adds `addend` (its own dot, or its lane group's sum, §3.4) when it
+    /// `take`s the step (restarting at its first step), and the shadow register it is copied to at
+    /// the kgroup's last step, where the requant engine reads it. One module, instantiated
     /// tileH·tileW·lanesK times, so synthesis maps it once.
     func processingElement() throws -> Module {
         try ctx.block(names.pe) { try buildProcessingElement() }
@@ -106,8 +195,10 @@ struct PEArray: AcceleratorEngine {
         _ = pe.clock(); _ = pe.reset()
         let operand = pe.input("operand", width: lw), weights = pe.input("weights", width: lw)
         let valid = pe.input("valid"), first = pe.input("first"), last = pe.input("last")
+        let take = pe.input("take"), addend = pe.input("addend", width: addendWidth)
+        let dotOut = pe.output("dot", width: dotWidth)
         let shadowOut = pe.output("shadow", width: accW, signed: true)
-        let sw = 17 + lgLC
+        let sw = dotWidth
         var dot: Expr? = nil
         for c in 0..<LC {
             // 8×8 signed product, exact in 16 bits, then widened for the lane reduction
@@ -116,17 +207,19 @@ struct PEArray: AcceleratorEngine {
             let prod = pe.wire("product_\(c)", xa.sext(16) * wa.sext(16))
             dot = dot.map { $0 + prod.sext(sw) } ?? prod.sext(sw)
         }
-        let dotW = pe.wire("dot", dot!)
+        let dotW = pe.wire("dot_next", dot!)
         let sum = pe.reg("sum", width: sw, signed: true)
         let acc = pe.reg("acc", width: accW, signed: true, reset: 0)
         let shadow = pe.reg("shadow_r", width: accW, signed: true, reset: 0)
         pe.clocked("stage1", resetless: true) { p in p.assign(sum, dotW) }
-        let step = sw >= accW ? sum.expr.trunc(accW) : sum.sext(accW)
+        pe.assign(dotOut, sum)
+        let a = addend.asSigned
+        let step = addendWidth >= accW ? a.trunc(accW) : a.sext(accW)
         let next = pe.wire("acc_next", mux(first, step, ctx.faultAccumulate(acc.expr, step)))
         pe.clocked("stage2") { p in
             p.when(valid) {
-                p.assign(acc, next)
-                p.when(last) { p.assign(shadow, next) }
+                p.when(take) { p.assign(acc, next) }
+                p.when(last) { p.assign(shadow, mux(take, next, acc.expr)) }
             }
         }
         pe.assign(shadowOut, shadow)
