@@ -184,8 +184,19 @@ public struct LayerPlan: Sendable {
     /// blocks, so that a tile that continues the previous tile's row reads its shared columns where
     /// that tile left them. Derived in the hardware from LAYER0.shape, K, S, pairs and PASS.resident.
     public let columnRing: Bool
-    /// Column blocks of one tile's halo, nb = CS/SX, and of the ring, 2·nb: the two halves' words.
-    public var tileBlocks: Int { colSlots / strideX }
+    /// The row ring (§6.2, "The row ring"): the same ring of row blocks, with the tiles in
+    /// column-major order, so that a tile that continues the previous tile's column reads its first
+    /// KH − SY halo rows (`sharedRows`) where that tile left them. A layer takes it instead of the
+    /// column ring when a tile below its neighbour loads fewer words than one beside it,
+    /// h·SY·HW < HH·w·SX (output pairs: columns at stride 2).
+    public let rowRing: Bool
+    /// Halo rows a tile shares with the tile above it in the row ring, KH − SY; else 0.
+    public let sharedRows: Int
+    /// Whether the input buffer is one ring (of column or row blocks) rather than parts per group.
+    public var haloRing: Bool { columnRing || rowRing }
+    /// Blocks of one tile's halo along the ring, nb = CS/SX (RS/SY with the row ring), and of the
+    /// ring, 2·nb: the two halves' words.
+    public var tileBlocks: Int { rowRing ? rowSlots / strideY : colSlots / strideX }
     public var ringBlocks: Int { 2 * tileBlocks }
     /// The output channels the run computes (`LayerJob.channels`): all, or a window.
     public let window: Range<Int>
@@ -338,8 +349,13 @@ public struct LayerPlan: Sendable {
         // (not with a channel window: the RTL tells a first pass by o0 = 0)
         haloResidency = ps.count == 1 || first != 0 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
-        let overlap = kernelWidth - strideX
-        columnRing = slotsHigh * slotsWide == 1 && haloResidency == .none && overlap > 0
+        let overlap = kernelWidth - strideX, rowOverlap = haloH - shape.height * strideY
+        let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none
+        // (the axis whose continuing tile loads fewer words; columns on a tie)
+        rowRing = ringable && rowOverlap > 0
+            && (overlap <= 0 || shape.height * strideY * haloW < haloH * shape.width * strideX)
+        columnRing = ringable && overlap > 0 && !rowRing
+        sharedRows = rowRing ? rowOverlap : 0
         sharedColumns = overlap > 0 && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
@@ -387,11 +403,11 @@ public struct LayerPlan: Sendable {
 
     /// The part of the input buffer group `i` of a pass uses (§6.2): half i mod 2, or quarter
     /// i mod 4 when halos are resident in quarters; the one ring of both halves with the column ring.
-    public func haloPart(group i: Int) -> Int { columnRing ? 0 : haloResidency == .quarters ? i & 3 : i & 1 }
+    public func haloPart(group i: Int) -> Int { haloRing ? 0 : haloResidency == .quarters ? i & 3 : i & 1 }
     /// Parts of the input buffer and words of each (per bank): two halves (four quarters with
     /// resident halos) of `inputBankWords`, or one ring of both halves' words.
     public var haloParts: (count: Int, words: Int) {
-        columnRing ? (1, 2 * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
+        haloRing ? (1, 2 * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
     }
 
     /// Where the tile groups of a pass keep their halos (§6.2): per group, which of its tiles read
@@ -402,13 +418,14 @@ public struct LayerPlan: Sendable {
     /// the previous tile's nb, so the two never overlap (2·nb blocks). The pass's first tile takes
     /// block 0: passes do not overlap.
     public func haloPlacement(_ groups: [[(ty: Int, tx: Int)]]) -> (shares: [[Bool]], block: [Int]) {
-        guard columnRing else { return (groups.map { sharesLeft($0) }, Array(repeating: 0, count: groups.count)) }
+        guard haloRing else { return (groups.map { sharesLeft($0) }, Array(repeating: 0, count: groups.count)) }
         var shares: [[Bool]] = [], block: [Int] = []
         for (i, g) in groups.enumerated() {
             let tile = g[0]
             var s = false
-            if i > 0, let left = groups[i - 1].first {
-                s = left.ty == tile.ty && left.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
+            if i > 0, let prev = groups[i - 1].first {
+                s = rowRing ? prev.tx == tile.tx && prev.ty + 1 == tile.ty && sharedRowEnd(ty: tile.ty) < haloRows(ty: tile.ty).upperBound
+                            : prev.ty == tile.ty && prev.tx + 1 == tile.tx && sharedEnd(tx: tile.tx) < haloCols(tx: tile.tx).upperBound
             }
             shares.append([s])
             block.append(i == 0 ? 0 : (block[i - 1] + (s ? 1 : tileBlocks)) % ringBlocks)
@@ -416,7 +433,16 @@ public struct LayerPlan: Sendable {
         return (shares, block)
     }
 
-    /// The tile groups of a pass: the active tiles in raster order, `groupSize` at a time, except that
+    /// The index of tile (ty, tx) in the mask register (§6.1): raster order, ty·TW + tx, or
+    /// column-major, tx·TH + ty, with the row ring (the order in which the engines take the tiles).
+    public func maskIndex(ty: Int, tx: Int) -> Int { rowRing ? tx * tilesHigh + ty : ty * tilesWide + tx }
+    /// The active tiles of `mask` in the order the engines take them (`maskIndex`).
+    public func scanOrder(_ mask: TileMask) -> [(ty: Int, tx: Int)] {
+        let tiles = mask.activeTiles
+        return rowRing ? tiles.sorted { ($0.tx, $0.ty) < ($1.tx, $1.ty) } : tiles
+    }
+
+    /// The tile groups of a pass: the active tiles in scan order, `groupSize` at a time, except that
     /// with `remainderFirst` the first takes the remainder (`firstGroupSize`): the group loaded
     /// before any compute can start is then the smallest and the later ones are full (§3.1).
     public func groups(of tiles: [(ty: Int, tx: Int)]) -> [[(ty: Int, tx: Int)]] {
@@ -579,21 +605,29 @@ public struct LayerPlan: Sendable {
     }
     /// The map column after a tile's shared columns: its halo origin + `sharedColumns`.
     private func sharedEnd(tx: Int) -> Int { tx * shape.width * strideX - padX + sharedColumns }
+    /// The map row after a tile's shared rows in the row ring: its halo origin + `sharedRows`.
+    private func sharedRowEnd(ty: Int) -> Int { ty * shape.height * strideY - padY + sharedRows }
     /// Columns of the engines' input map a tile's load reads: its halo columns in the map, from the
-    /// end of the shared ones when it shares them with its left-hand neighbour.
-    public func loadCols(tx: Int, sharesLeft: Bool) -> Range<Int> {
+    /// end of the shared ones when it `shares` them with its left-hand neighbour.
+    public func loadCols(tx: Int, shares: Bool) -> Range<Int> {
         let c = haloCols(tx: tx)
-        return sharesLeft ? max(c.lowerBound, sharedEnd(tx: tx))..<c.upperBound : c
+        return shares && !rowRing ? max(c.lowerBound, sharedEnd(tx: tx))..<c.upperBound : c
+    }
+    /// Rows of the engines' input map a tile's load reads: its halo rows in the map, from the end of
+    /// the shared ones when, in the row ring, it `shares` them with the tile above it.
+    public func loadRows(ty: Int, shares: Bool) -> Range<Int> {
+        let r = haloRows(ty: ty)
+        return shares && rowRing ? max(r.lowerBound, sharedRowEnd(ty: ty))..<r.upperBound : r
     }
     /// Halo words a tile's load requests in pass `p`: its in-bounds halo words (without the shared
-    /// columns, `sharesLeft`), none in the passes after the first when the halos are resident.
-    public func haloWords(ty: Int, tx: Int, pass p: OutputPass, sharesLeft: Bool = false) -> Int {
-        haloResident && p.index > 0 ? 0 : haloRows(ty: ty).count * loadCols(tx: tx, sharesLeft: sharesLeft).count * inWords
+    /// columns or rows, `shares`), none in the passes after the first when the halos are resident.
+    public func haloWords(ty: Int, tx: Int, pass p: OutputPass, shares: Bool = false) -> Int {
+        haloResident && p.index > 0 ? 0 : loadRows(ty: ty, shares: shares).count * loadCols(tx: tx, shares: shares).count * inWords
     }
     /// Load requests of one tile: its halo words, then (residual layers) valid pixels × OW residual
     /// words. A group of tiles with none is ready the cycle after its last tile is taken (§7.3).
-    public func loadWords(ty: Int, tx: Int, pass p: OutputPass, sharesLeft: Bool = false) -> Int {
-        haloWords(ty: ty, tx: tx, pass: p, sharesLeft: sharesLeft) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
+    public func loadWords(ty: Int, tx: Int, pass p: OutputPass, shares: Bool = false) -> Int {
+        haloWords(ty: ty, tx: tx, pass: p, shares: shares) + (hasResidual ? storeWords(ty: ty, tx: tx, pass: p) : 0)
     }
     /// Store requests of one tile: valid pixels × OW words.
     public func storeWords(ty: Int, tx: Int, pass p: OutputPass) -> Int {
@@ -613,7 +647,14 @@ public struct LayerPlan: Sendable {
     }
     /// With the column ring (§6.2): halo column hx of the tile whose first column is in ring block
     /// `block` is in block (hx÷SX÷tileW + block) mod 2·nb; a row slot holds the ring's 2·CS column slots.
+    /// With the row ring: halo row hy of the tile whose first row is in ring block `block` is in
+    /// block (hy÷SY÷tileH + block) mod 2·nb, of CS column slots each.
     @inlinable public func ringInputAddress(hy: Int, hx: Int, word w: Int, block: Int) -> Int {
+        if rowRing {
+            let rs = ((hy / strideY) / config.tileH + block) % ringBlocks * strideY + hy % strideY
+            let cs = (hx / strideX) / config.tileW * strideX + hx % strideX
+            return (rs * colSlots + cs) * inWords + w
+        }
         let rs = (hy / strideY) / config.tileH * strideY + hy % strideY
         let cs = ((hx / strideX) / config.tileW + block) % ringBlocks * strideX + hx % strideX
         return (rs * 2 * colSlots + cs) * inWords + w

@@ -52,7 +52,8 @@ public struct MemoryImage: Sendable {
         case output
     }
 
-    /// Lays out `job` for `plan`: mask bits LSB-first in raster order; bias int32 little-endian,
+    /// Lays out `job` for `plan`: mask bits LSB-first in scan order (`LayerPlan.maskIndex`: raster, or
+    /// column-major with the row ring); bias int32 little-endian,
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
     /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
     /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes; with output
@@ -77,8 +78,10 @@ public struct MemoryImage: Sendable {
         var b = [UInt8](repeating: 0, count: r.end * B)
         let all = contents == .all, parameters = contents != .output
         if let n = plan.next, !n.bytes.isEmpty, all { b.replaceSubrange((r.next * B)..<(r.warmUpMask * B), with: n.bytes) }
+        // (in scan order: column-major with the row ring, §6.2)
         for t in 0..<nTiles where all && job.tileMask.bits[t] {
-            b[r.mask * B + t / 8] |= UInt8(1 << (t % 8))
+            let i = plan.maskIndex(ty: t / plan.tilesWide, tx: t % plan.tilesWide)
+            b[r.mask * B + i / 8] |= UInt8(1 << (i % 8))
         }
         // With output pairs (§3.3) engine channel o is channel o mod Cout of column 2x′ + o ÷ Cout.
         let layerCout = plan.layerCout

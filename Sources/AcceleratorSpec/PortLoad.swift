@@ -15,7 +15,7 @@ public struct PortLoad: Hashable, Sendable {
         let shares = plan.haloPlacement(groups).shares
         transferWords = zip(groups, shares).reduce(0) { sum, gs in
             zip(gs.0, gs.1).reduce(sum) { s, e in
-                s + plan.loadWords(ty: e.0.ty, tx: e.0.tx, pass: p, sharesLeft: e.1) + plan.storeWords(ty: e.0.ty, tx: e.0.tx, pass: p)
+                s + plan.loadWords(ty: e.0.ty, tx: e.0.tx, pass: p, shares: e.1) + plan.storeWords(ty: e.0.ty, tx: e.0.tx, pass: p)
             }
         }
     }

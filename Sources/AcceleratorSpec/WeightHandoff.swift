@@ -73,7 +73,7 @@ public struct WeightHandoff: Hashable, Sendable {
         // the ring: a's last pass, b's pass and the kgroups handed now; then b's pass and all of c's
         let fit = min((DW - a.ringWords(a.passes[a.passes.count - 1]) - b.ringWords(b0)) / k2cw,
                       (DW - b.ringWords(b0)) / k2cw >= cKgroups ? cKgroups : 0)
-        let la = PortLoad(a, tiles: masks.0.activeTiles), lb = PortLoad(b, tiles: masks.1.activeTiles)
+        let la = PortLoad(a, tiles: a.scanOrder(masks.0)), lb = PortLoad(b, tiles: b.scanOrder(masks.1))
         let idleA = la.idleCycles - n.words
         let excessB = c.biasWordRange(c0).count + cKgroups * kgroupWords - lb.idleCycles
         guard idleA >= kgroupWords, excessB > 0 else { return 0 }

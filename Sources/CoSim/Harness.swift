@@ -78,7 +78,7 @@ extension HarnessJob {
         let img = MemoryImage(job: job, plan: plan)
         var tiles: [Tile] = []
         // one record per tile group (§3.1, §10), named by its first tile
-        let groups = plan.groups(of: job.tileMask.activeTiles)
+        let groups = plan.groups(of: plan.scanOrder(job.tileMask))
         for p in plan.passes {
             let len = plan.kgroups(p) * plan.kgroupCycles
             for (i, g) in groups.enumerated() { tiles.append(Tile(pass: p.index, index: i, ty: g[0].ty, tx: g[0].tx, computeCycles: len)) }

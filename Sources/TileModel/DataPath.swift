@@ -149,20 +149,24 @@ final class DataPath {
         return (oLocal % cfg.lanesK, (plan.weightBase(p) + addr) % cfg.weightBankDepth)
     }
 
-    /// Mask bits as loaded (raster order), for checking the scanner's view.
+    /// Mask bits as loaded, in raster order (the register holds them in scan order, `maskIndex`), for
+    /// checking the scanner's view.
     var loadedMask: [Bool] {
-        (0..<(plan.tilesHigh * plan.tilesWide)).map { maskBytes[$0 / 8] >> ($0 % 8) & 1 == 1 }
+        (0..<(plan.tilesHigh * plan.tilesWide)).map {
+            let i = plan.maskIndex(ty: $0 / plan.tilesWide, tx: $0 % plan.tilesWide)
+            return maskBytes[i / 8] >> (i % 8) & 1 == 1
+        }
     }
 
     // MARK: Load engine (stepped)
 
     /// Request q of the load of `tile`, in group slot `slot` of group `i` (input part `haloPart(group: i)`,
-    /// residual half i mod 2), without the halo columns it shares with the tile to its left (`sharesLeft`);
+    /// residual half i mod 2), without the halo columns (rows, in the row ring) it `shares` with the tile before it;
     /// `ringBlock`: the tile's first ring block with the column ring (`LayerPlan.haloPlacement`).
-    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), sharesLeft: Bool, ringBlock: Int, index i: Int, q: Int, arrival a: Int) {
-        let rows = plan.haloRows(ty: tile.ty), cols = plan.loadCols(tx: tile.tx, sharesLeft: sharesLeft)
+    func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), shares: Bool, ringBlock: Int, index i: Int, q: Int, arrival a: Int) {
+        let rows = plan.loadRows(ty: tile.ty, shares: shares), cols = plan.loadCols(tx: tile.tx, shares: shares)
         let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
-        let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass, sharesLeft: sharesLeft)
+        let nh = plan.haloWords(ty: tile.ty, tx: tile.tx, pass: pass, shares: shares)
         let half = i & 1
         if q < nh {
             let ri = q / (cols.count * CW), rem = q % (cols.count * CW)
@@ -182,7 +186,7 @@ final class DataPath {
     /// Input-buffer address of halo (hy, hx), word `word`, of the tile in `slot`: in its slot's region,
     /// or in the column ring from block `ringBlock` (§6.2).
     private func address(hy: Int, hx: Int, word: Int, slot: (qy: Int, qx: Int), ringBlock: Int) -> Int {
-        plan.columnRing ? plan.ringInputAddress(hy: hy, hx: hx, word: word, block: ringBlock) : plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)
+        plan.haloRing ? plan.ringInputAddress(hy: hy, hx: hx, word: word, block: ringBlock) : plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)
     }
 
     /// Word j of output pixel (oy, ox) of `tile` in group slot `slot`, in the output and residual

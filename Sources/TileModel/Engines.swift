@@ -32,7 +32,7 @@ final class LayerEngines {
     init(job: LayerJob, plan: LayerPlan, memory: MemoryTiming, mode: SimulationMode, withData: Bool) {
         self.job = job; self.plan = plan; self.mode = mode; self.withData = withData
         cfg = plan.config; L = cfg.memLatency; B = cfg.memBytesPerCycle
-        groups = plan.groups(of: job.tileMask.activeTiles)
+        groups = plan.groups(of: plan.scanOrder(job.tileMask))
         port = DRAMPort(timing: memory, config: cfg)
         if withData { dram = DataPath(job: job, plan: plan, mode: mode) }
     }
@@ -168,7 +168,7 @@ final class LayerEngines {
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
         let (shares, ringBlocks) = plan.haloPlacement(groups)
         let loadWords = groups.indices.map { i in
-            groups[i].indices.map { plan.loadWords(ty: groups[i][$0].ty, tx: groups[i][$0].tx, pass: pass, sharesLeft: shares[i][$0]) }
+            groups[i].indices.map { plan.loadWords(ty: groups[i][$0].ty, tx: groups[i][$0].tx, pass: pass, shares: shares[i][$0]) }
         }
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(groups: N)
@@ -284,7 +284,7 @@ final class LayerEngines {
             if let d = dram, mode == .stepped {
                 if xfAccept {
                     if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), sharesLeft: shares[xt][xfTile], ringBlock: ringBlocks[xt],
+                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), shares: shares[xt][xfTile], ringBlock: ringBlocks[xt],
                                            index: xt, q: xfIssued, arrival: arrival) }
                 }
                 if cpIssuing {

@@ -29,7 +29,7 @@ import SparseCNN
         #expect(placement.shares.map { $0[0] } == [false, true, false, false, true])
         #expect(placement.block == [0, 1, 3, 1, 2])
         let pass = plan.passes[0]
-        let words = zip(groups, placement.shares).map { plan.haloWords(ty: $0.0[0].ty, tx: $0.0[0].tx, pass: pass, sharesLeft: $0.1[0]) }
+        let words = zip(groups, placement.shares).map { plan.haloWords(ty: $0.0[0].ty, tx: $0.0[0].tx, pass: pass, shares: $0.1[0]) }
         #expect(words == [81, 72, 81, 90, 72])
         let run = try TileModel(config: config).simulate(job, mode: .stepped)
         #expect(run.output == referenceOutput(job))
@@ -61,7 +61,7 @@ import SparseCNN
             #expect(stepped.output == referenceOutput(job), "\(job.name)")
             #expect(fast.stats == stepped.stats, "\(job.name)")
             for p in plan.passes {
-                let ring = zip(groups, placement.shares).reduce(0) { $0 + plan.haloWords(ty: $1.0[0].ty, tx: $1.0[0].tx, pass: p, sharesLeft: $1.1[0]) }
+                let ring = zip(groups, placement.shares).reduce(0) { $0 + plan.haloWords(ty: $1.0[0].ty, tx: $1.0[0].tx, pass: p, shares: $1.1[0]) }
                 let whole = groups.reduce(0) { $0 + plan.haloWords(ty: $1[0].ty, tx: $1[0].tx, pass: p) }
                 #expect(ring <= whole)
             }

@@ -73,6 +73,8 @@ module st_1f2dcf4c_accel (
     logic [5:0]     layer_gfirst;
     logic [23:0]    layer_region;
     logic [4:0]     layer_nsh;
+    logic           layer_rowring;
+    logic [15:0]    layer_th;
     logic           layer_res;
     logic [1:0]     layer_act;
     logic [15:0]    layer_m;
@@ -234,6 +236,8 @@ module st_1f2dcf4c_accel (
         .layer_gfirst    (layer_gfirst),
         .layer_region    (layer_region),
         .layer_nsh       (layer_nsh),
+        .layer_rowring   (layer_rowring),
+        .layer_th        (layer_th),
         .layer_res       (layer_res),
         .layer_act       (layer_act),
         .layer_m         (layer_m),
@@ -329,6 +333,8 @@ module st_1f2dcf4c_accel (
         .layer_tw        (layer_tw),
         .layer_glast     (layer_glast),
         .layer_gfirst    (layer_gfirst),
+        .layer_rowring   (layer_rowring),
+        .layer_th        (layer_th),
         .seq_phase       (seq_phase),
         .seq_start       (seq_start),
         .mask_beat_valid (mask_beat_valid),
@@ -458,6 +464,7 @@ module st_1f2dcf4c_accel (
         .layer_shape      (layer_shape),
         .layer_region     (layer_region),
         .layer_nsh        (layer_nsh),
+        .layer_rowring    (layer_rowring),
         .layer_resident   (layer_resident),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),

@@ -19,10 +19,9 @@ module st_18f03e4d_compute_control (
     input  logic [23:0]  layer_k2cw,
     input  logic [23:0]  layer_cscw,
     input  logic [1:0]   layer_shape,
-    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  layer_region,
-    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [4:0]   layer_nsh,
+    input  logic         layer_rowring,
     input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
@@ -93,7 +92,10 @@ module st_18f03e4d_compute_control (
     logic [31:0]  cp_word;
     logic [7:0]   cp_byte_off;
     logic         cp_ring;
-    logic [25:0]  cp_sxcw;
+    logic         cp_column_ring;
+    logic         cp_row_ring;
+    logic [25:0]  cp_ring_block_words;
+    logic [25:0]  cp_ring_tile_words;
     logic [25:0]  cp_ring_offset;
     logic [25:0]  cp_ring_offset_eff;
     logic [24:0]  cp_row_stride;
@@ -101,18 +103,22 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_r0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_r0_slot;
+    logic [25:0]  cp_r0_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_r1_slot;
+    logic [25:0]  cp_r1_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_r2_slot;
+    logic [25:0]  cp_r2_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   cp_r3_slot;
+    logic [25:0]  cp_r3_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -277,8 +283,11 @@ module st_18f03e4d_compute_control (
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
     assign cp_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
-    assign cp_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
-    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : (((cp_ring_offset + (cp_group_shares ? cp_sxcw : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((cp_ring_offset + (cp_group_shares ? cp_sxcw : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (cp_ring_offset + (cp_group_shares ? cp_sxcw : {2'd0, layer_cscw})))) : cp_ring_offset;
+    assign cp_column_ring = cp_ring && !layer_rowring;
+    assign cp_row_ring = cp_ring && layer_rowring;
+    assign cp_ring_block_words = layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+    assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : (((cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)) >= (cp_ring_tile_words << 1)) ? ((cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)) - (cp_ring_tile_words << 1)) : (cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)))) : cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
@@ -291,27 +300,31 @@ module st_18f03e4d_compute_control (
         end
     end
 
-    assign cp_row_stride = cp_ring ? ({1'd0, layer_cscw} << 1) : {1'd0, layer_cscw};
+    assign cp_row_stride = cp_column_ring ? ({1'd0, layer_cscw} << 1) : {1'd0, layer_cscw};
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r0_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
     assign cp_r1_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r1_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_r2_pe = (8'd2 < cp_ra) ? (8'd6 - cp_ra) : (8'd2 - cp_ra);
     assign cp_r2_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r2_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
     assign cp_r3_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
+    assign cp_r3_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
     assign cp_c0_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c0_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff);
+    assign cp_c0_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
     assign cp_c1_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c1_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff);
+    assign cp_c1_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
     assign cp_c2_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c2_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff);
+    assign cp_c2_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
     assign cp_c3_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c3_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_sxcw) + cp_ring_offset_eff);
+    assign cp_c3_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
     assign cp_c0_shared_term = 32'd0;
     assign cp_c0_shared = 1'b0;
     assign cp_c1_shared_term = 32'd0;
@@ -336,8 +349,8 @@ module st_18f03e4d_compute_control (
     assign cp_b3_1_shared = cp_c1_shared && 1'b0;
     assign cp_b3_2_shared = cp_c2_shared && 1'b0;
     assign cp_b3_3_shared = cp_c3_shared && 1'b0;
-    assign cp_row_terms = {{24'd0, cp_r3_slot} * {7'd0, cp_row_stride}, {24'd0, cp_r2_slot} * {7'd0, cp_row_stride}, {24'd0, cp_r1_slot} * {7'd0, cp_row_stride}, {24'd0, cp_r0_slot} * {7'd0, cp_row_stride}};
-    assign cp_col_terms = {cp_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c3_slot} * {16'd0, layer_cw}), cp_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c2_slot} * {16'd0, layer_cw}), cp_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c1_slot} * {16'd0, layer_cw}), cp_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c0_slot} * {16'd0, layer_cw})};
+    assign cp_row_terms = {cp_row_ring ? ({6'd0, cp_r3_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r3_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r2_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r2_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r1_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r1_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r0_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r0_slot} * {7'd0, cp_row_stride})};
+    assign cp_col_terms = {cp_column_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c3_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c2_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c1_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c0_slot} * {16'd0, layer_cw})};
     assign cp_col_alt_terms = {cp_c3_shared_term, cp_c2_shared_term, cp_c1_shared_term, cp_c0_shared_term};
     assign cp_col_alt_use = {cp_b3_3_shared, cp_b3_2_shared, cp_b3_1_shared, cp_b3_0_shared, cp_b2_3_shared, cp_b2_2_shared, cp_b2_1_shared, cp_b2_0_shared, cp_b1_3_shared, cp_b1_2_shared, cp_b1_1_shared, cp_b1_0_shared, cp_b0_3_shared, cp_b0_2_shared, cp_b0_1_shared, cp_b0_0_shared};
     assign halo_rd_en = cp_issue;

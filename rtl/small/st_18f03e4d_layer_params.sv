@@ -49,6 +49,8 @@ module st_18f03e4d_layer_params (
     output logic [5:0]  layer_gfirst,
     output logic [23:0] layer_region,
     output logic [4:0]  layer_nsh,
+    output logic        layer_rowring,
+    output logic [15:0] layer_th,
     output logic        layer_res,
     output logic [1:0]  layer_act,
     output logic [15:0] layer_m,
@@ -89,6 +91,7 @@ module st_18f03e4d_layer_params (
     logic [7:0]  c_sx;
     logic [4:0]  c_overlap;
     logic        c_shares;
+    logic        c_row_ring;
     logic        c_ring;
     logic [4:0]  c_nsh;
     logic [17:0] c_ho_s;
@@ -122,6 +125,8 @@ module st_18f03e4d_layer_params (
     logic [5:0]  d_gfirst;
     logic [23:0] d_region;
     logic [4:0]  d_nsh;
+    logic        d_rowring;
+    logic [15:0] d_th;
     logic        d_res;
     logic [1:0]  d_act;
     logic [15:0] d_m;
@@ -161,8 +166,9 @@ module st_18f03e4d_layer_params (
     assign c_sx = c_s2x ? 8'd2 : 8'd1;
     assign c_overlap = 5'({4'd0, c_kw} - c_sx);
     assign c_shares = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
-    assign c_ring = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0);
-    assign c_nsh = (c_shares || c_ring) ? c_overlap : 5'd0;
+    assign c_row_ring = (((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd8 : 9'd4))) && (({1'd0, c_hw} <= (c_s2x ? 9'd8 : 9'd4)) || (({9'd0, c_s2 ? 9'd8 : 9'd4} * {10'd0, c_hw}) < ({10'd0, c_hh} * {9'd0, c_s2x ? 9'd8 : 9'd4})));
+    assign c_ring = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring;
+    assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_ring) ? c_overlap : 5'd0);
     assign c_ho_s = {2'd0, c_ho} << 0;
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
@@ -350,6 +356,20 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_nsh = d_nsh;
+
+    // d_rowring_q
+    always @(posedge clk) begin
+        d_rowring <= c_row_ring;
+    end
+
+    assign layer_rowring = d_rowring;
+
+    // d_th_q
+    always @(posedge clk) begin
+        d_th <= 16'((c_ho_s + 18'd3) >> 2);
+    end
+
+    assign layer_th = d_th;
 
     // d_res_q
     always @(posedge clk) begin

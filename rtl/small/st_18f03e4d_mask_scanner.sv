@@ -7,6 +7,8 @@ module st_18f03e4d_mask_scanner (
     input  logic [15:0]  layer_tw,
     input  logic [5:0]   layer_glast,
     input  logic [5:0]   layer_gfirst,
+    input  logic         layer_rowring,
+    input  logic [15:0]  layer_th,
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
     input  logic         mask_beat_valid,
@@ -112,6 +114,8 @@ module st_18f03e4d_mask_scanner (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [31:0]  scan_div_r0;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [15:0]  scan_next_ty;
+    logic [15:0]  scan_next_tx;
     logic         scan_more_in_word;
     logic [127:0] scan_cur_cleared;
     logic         scan_cur_emptied;
@@ -159,38 +163,40 @@ module st_18f03e4d_mask_scanner (
 
     assign scan_next = {scan_cur_word, scan_bit_idx};
     assign scan_div_r16 = {16'd0, {2'd0, scan_next}};
-    assign scan_div_q15 = scan_div_r16 >= ({16'd0, layer_tw} << 15);
-    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, layer_tw} << 15)) : scan_div_r16;
-    assign scan_div_q14 = scan_div_r15 >= ({16'd0, layer_tw} << 14);
-    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, layer_tw} << 14)) : scan_div_r15;
-    assign scan_div_q13 = scan_div_r14 >= ({16'd0, layer_tw} << 13);
-    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, layer_tw} << 13)) : scan_div_r14;
-    assign scan_div_q12 = scan_div_r13 >= ({16'd0, layer_tw} << 12);
-    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, layer_tw} << 12)) : scan_div_r13;
-    assign scan_div_q11 = scan_div_r12 >= ({16'd0, layer_tw} << 11);
-    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, layer_tw} << 11)) : scan_div_r12;
-    assign scan_div_q10 = scan_div_r11 >= ({16'd0, layer_tw} << 10);
-    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, layer_tw} << 10)) : scan_div_r11;
-    assign scan_div_q9 = scan_div_r10 >= ({16'd0, layer_tw} << 9);
-    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, layer_tw} << 9)) : scan_div_r10;
-    assign scan_div_q8 = scan_div_r9 >= ({16'd0, layer_tw} << 8);
-    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, layer_tw} << 8)) : scan_div_r9;
-    assign scan_div_q7 = scan_div_r8 >= ({16'd0, layer_tw} << 7);
-    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, layer_tw} << 7)) : scan_div_r8;
-    assign scan_div_q6 = scan_div_r7 >= ({16'd0, layer_tw} << 6);
-    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, layer_tw} << 6)) : scan_div_r7;
-    assign scan_div_q5 = scan_div_r6 >= ({16'd0, layer_tw} << 5);
-    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, layer_tw} << 5)) : scan_div_r6;
-    assign scan_div_q4 = scan_div_r5 >= ({16'd0, layer_tw} << 4);
-    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, layer_tw} << 4)) : scan_div_r5;
-    assign scan_div_q3 = scan_div_r4 >= ({16'd0, layer_tw} << 3);
-    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, layer_tw} << 3)) : scan_div_r4;
-    assign scan_div_q2 = scan_div_r3 >= ({16'd0, layer_tw} << 2);
-    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, layer_tw} << 2)) : scan_div_r3;
-    assign scan_div_q1 = scan_div_r2 >= ({16'd0, layer_tw} << 1);
-    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, layer_tw} << 1)) : scan_div_r2;
-    assign scan_div_q0 = scan_div_r1 >= ({16'd0, layer_tw} << 0);
-    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, layer_tw} << 0)) : scan_div_r1;
+    assign scan_div_q15 = scan_div_r16 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 15);
+    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 15)) : scan_div_r16;
+    assign scan_div_q14 = scan_div_r15 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 14);
+    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 14)) : scan_div_r15;
+    assign scan_div_q13 = scan_div_r14 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 13);
+    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 13)) : scan_div_r14;
+    assign scan_div_q12 = scan_div_r13 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 12);
+    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 12)) : scan_div_r13;
+    assign scan_div_q11 = scan_div_r12 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 11);
+    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 11)) : scan_div_r12;
+    assign scan_div_q10 = scan_div_r11 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 10);
+    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 10)) : scan_div_r11;
+    assign scan_div_q9 = scan_div_r10 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 9);
+    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 9)) : scan_div_r10;
+    assign scan_div_q8 = scan_div_r9 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 8);
+    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 8)) : scan_div_r9;
+    assign scan_div_q7 = scan_div_r8 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 7);
+    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 7)) : scan_div_r8;
+    assign scan_div_q6 = scan_div_r7 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 6);
+    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 6)) : scan_div_r7;
+    assign scan_div_q5 = scan_div_r6 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 5);
+    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 5)) : scan_div_r6;
+    assign scan_div_q4 = scan_div_r5 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 4);
+    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 4)) : scan_div_r5;
+    assign scan_div_q3 = scan_div_r4 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 3);
+    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 3)) : scan_div_r4;
+    assign scan_div_q2 = scan_div_r3 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 2);
+    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 2)) : scan_div_r3;
+    assign scan_div_q1 = scan_div_r2 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 1);
+    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 1)) : scan_div_r2;
+    assign scan_div_q0 = scan_div_r1 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 0);
+    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 0)) : scan_div_r1;
+    assign scan_next_ty = layer_rowring ? scan_div_r0[15:0] : {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
+    assign scan_next_tx = layer_rowring ? {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0} : scan_div_r0[15:0];
     assign scan_more_in_word = |(scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
@@ -211,8 +217,8 @@ module st_18f03e4d_mask_scanner (
         end else begin
             scan_valid <= scan_bit_found;
             scan_bit_index <= scan_bit_idx;
-            scan_ty <= {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
-            scan_tx <= scan_div_r0[15:0];
+            scan_ty <= scan_next_ty;
+            scan_tx <= scan_next_tx;
             scan_last <= !scan_more_in_word && !scan_next_word_found;
             scan_weights_q <= seq_phase == 2'd2;
             scan_fill <= scan_pass_start;

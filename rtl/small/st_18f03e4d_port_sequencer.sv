@@ -73,6 +73,7 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  pass_word_base;
     logic         ld_skip_halo;
     logic         ld_none;
+    logic         ld_row_ring;
     logic         xfer_issue;
     logic         xfer_is_store;
     logic         xfer_first;
@@ -196,10 +197,12 @@ module st_18f03e4d_port_sequencer (
     logic         ld_prev_shares;
     logic         ld_share_chains;
     logic         ld_take_continues;
+    logic         ld_take_continues_column;
     logic         ld_ring;
     logic         ld_take_pass_first;
     logic         ld_take_ring_shares;
-    logic [25:0]  ld_sxcw;
+    logic [25:0]  ld_ring_block_words;
+    logic [25:0]  ld_ring_tile_words;
     logic [25:0]  ld_ring_offset;
     logic [25:0]  ld_take_offset;
     logic [31:0]  ldq_res_addr;
@@ -384,6 +387,7 @@ module st_18f03e4d_port_sequencer (
     assign pass_word_base = seq_o0 >> 4;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
+    assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd8 : 9'd4))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd8 : 9'd4)) || (({9'd0, layer_s2 ? 9'd8 : 9'd4} * {10'd0, layer_hwid}) < ({10'd0, layer_hh} * {9'd0, layer_s2x ? 9'd8 : 9'd4})));
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
     assign xfer_elig_load = (loads_granted <= (stores_granted + 16'd1)) || requantized_valid;
     assign xfer_elig_store = requantized_valid;
@@ -427,7 +431,7 @@ module st_18f03e4d_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_gi_xo);
-    assign ldq_x_first = (ldq_shares && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
+    assign ldq_x_first = ((ldq_shares && !ld_row_ring) && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
@@ -455,8 +459,8 @@ module st_18f03e4d_port_sequencer (
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo;
                 ldq_shares <= ld_take_shares;
-                ldq_y <= ldq_gi_ylo;
-                ldq_x <= (ld_take_shares && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
+                ldq_y <= ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
+                ldq_x <= ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
                 ldq_w <= 16'd0;
                 ldq_r <= 18'd0;
                 ldq_c <= 18'd0;
@@ -498,12 +502,14 @@ module st_18f03e4d_port_sequencer (
 
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, 8'd4} << 1) : {1'd0, 8'd4});
     assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
+    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed(ldq_gi_yhi));
     assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
-    assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && ld_take_continues;
+    assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
-    assign ld_sxcw = layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw};
-    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})) >= ({2'd0, layer_cscw} << 1)) ? ((ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})) - ({2'd0, layer_cscw} << 1)) : (ld_ring_offset + (ld_take_shares ? ld_sxcw : {2'd0, layer_cscw})));
+    assign ld_ring_block_words = ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+    assign ld_ring_tile_words = ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)) >= (ld_ring_tile_words << 1)) ? ((ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)) - (ld_ring_tile_words << 1)) : (ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)));
 
     // ld_ring_offset_q
     always @(posedge clk) begin
@@ -552,7 +558,7 @@ module st_18f03e4d_port_sequencer (
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
     assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_gi_xo);
-    assign ldr_x_first = (ldr_shares && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
+    assign ldr_x_first = ((ldr_shares && !ld_row_ring) && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
@@ -580,8 +586,8 @@ module st_18f03e4d_port_sequencer (
                 ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo;
                 ldr_shares <= ldr_taken_shares;
-                ldr_y <= ldr_gi_ylo;
-                ldr_x <= (ldr_taken_shares && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
+                ldr_y <= ((ldr_taken_shares && ld_row_ring) && ($signed(ldr_gi_y0 + {13'd0, layer_nsh}) > $signed(ldr_gi_ylo))) ? (ldr_gi_y0 + {13'd0, layer_nsh}) : ldr_gi_ylo;
+                ldr_x <= ((ldr_taken_shares && !ld_row_ring) && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
                 ldr_w <= 16'd0;
                 ldr_r <= 18'd0;
                 ldr_c <= 18'd0;
@@ -678,8 +684,8 @@ module st_18f03e4d_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_halo_addr = ((({31'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
-    assign ldr_ring_block = ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ld_sxcw) + ldr_offset) >= ({2'd0, layer_cscw} << 1)) ? ((({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ld_sxcw) + ldr_offset) - ({2'd0, layer_cscw} << 1)) : (({18'd0, (layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2} * ld_sxcw) + ldr_offset);
-    assign ldr_ring_addr = ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)) + {16'd0, ldr_w};
+    assign ldr_ring_block = ((({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset) >= (ld_ring_tile_words << 1)) ? ((({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset) - (ld_ring_tile_words << 1)) : (({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset);
+    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) : ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} * 8'd4)) : ((ldr_by * 8'd4) + ldr_bx);

@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -92,18 +92,22 @@ struct ComputeControl: AcceleratorEngine {
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
         /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). Also returns, per shape, the PE's slot row
         /// (column) p ÷ h and its local row (column) p mod h.
-        // The column ring (§6.2): the group's tile has its first column block at ring offset
-        // `cp_ring_offset` (bank words; the port sequencer keeps the same sequence for the loads):
-        // column block qq is at (qq·S·CW + offset) mod 2·CS·CW, and a row slot holds 2·CS·CW words.
-        let ring = m.wire("cp_ring", ctx.columnRing(shape: dShape, nsh: layer["nsh"]))
-        let sxcw = m.wire("cp_sxcw", ctx.ringBlockWords(s2x: dS2x.expr, cw: dCW.expr))
+        // The rings (§6.2): the group's tile has its first block at ring offset `cp_ring_offset` (bank
+        // words; the port sequencer keeps the same sequence for the loads). Column ring: column block
+        // qq is at (qq·S·CW + offset) mod 2·CS·CW, and a row slot holds 2·CS·CW words. Row ring: row
+        // block qq at (qq·SY·CS·CW + offset) mod 2·RS·CS·CW, the column slots as in a region.
+        let ring = m.wire("cp_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
+        let rows = layer["rowring"]
+        let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)
+        let blockWords = m.wire("cp_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
+        let tileWords = m.wire("cp_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
         let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
-                                                                                   blockWords: sxcw.expr, cscw: layer["cscw"].expr), ringOffsetR.expr))
+                                                                                   blockWords: blockWords.expr, tileWords: tileWords.expr), ringOffsetR.expr))
         m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
-        let rowStride = m.wire("cp_row_stride", mux(ring, layer["cscw"].zext(25) << 1, layer["cscw"].zext(25)))
+        let rowStride = m.wire("cp_row_stride", mux(colRing, layer["cscw"].zext(25) << 1, layer["cscw"].zext(25)))
         func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
-                       regionScale: Bool, ringOffset: Expr? = nil) -> (term: Expr, slot: [Expr], local: [Expr]) {
+                       regionScale: Bool, ringOffset: Expr, inRing: Signal) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
             var slotTerms: [Expr] = [], carries: [Expr] = [], slots: [Expr] = [], locals: [Expr] = []
@@ -116,20 +120,20 @@ struct ComputeControl: AcceleratorEngine {
             }
             let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
             let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
-            var term = umul(slotRow, stride, 32)
-            if let off = ringOffset {
-                let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: sxcw.expr, offset: off, cscw: layer["cscw"].expr))
-                term = mux(ring, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), term)
-            }
+            // in the ring along this axis: block qq's address, then the slot's phase (stride 2)
+            let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: blockWords.expr, offset: ringOffset, tileWords: tileWords.expr))
+            let term = mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), umul(slotRow, stride, 32))
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }
         var rowTerm: [Expr] = [], colTerm: [Expr] = [], rowSlot: [[Expr]] = [], colSlot: [[Expr]] = [], colLocal: [[Expr]] = []
         for by in 0..<tH {
-            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true)
+            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true,
+                              ringOffset: ringOffset.expr, inRing: rowRing)
             rowTerm.append(b.term); rowSlot.append(b.slot)
         }
         for bx in 0..<tW {
-            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false, ringOffset: ringOffset.expr)
+            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false,
+                              ringOffset: ringOffset.expr, inRing: colRing)
             colTerm.append(b.term); colSlot.append(b.slot); colLocal.append(b.local)
         }
         // Halo reuse (§6.2): a PE whose tile shares its first nsh halo columns with the tile in the slot

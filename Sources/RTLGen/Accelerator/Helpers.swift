@@ -132,29 +132,47 @@ extension AcceleratorContext {
         return mux(resident.expr.asUnsigned == 2, quarter, half)
     }
 
-    /// Whether the layer runs the column ring (§6.2): at the full-tile shape `nsh` is nonzero only then.
-    func columnRing(shape: some ExprConvertible, nsh: some ExprConvertible) -> Expr {
+    /// Whether the layer runs a ring (§6.2): at the full-tile shape `nsh` is nonzero only then (the
+    /// column ring's shared columns, or the row ring's shared rows).
+    func haloRing(shape: some ExprConvertible, nsh: some ExprConvertible) -> Expr {
         shape.expr.asUnsigned == 0 && nsh.expr.asUnsigned != 0
     }
-    /// The column ring's offset, in bank words, of a tile's first column block (§6.2; the model's
-    /// `LayerPlan.haloPlacement` in blocks of S·CW words): 0 for a pass's first tile; one block on
-    /// from the previous tile's `prev` when it shares; CS·CW words (the previous tile's nb blocks)
-    /// on when it does not; modulo the ring's 2·CS·CW words of a row slot. Both engines keep it.
-    func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, cscw: Expr) -> Expr {
-        let step = mux(shares, blockWords.fit(26), cscw.zext(26))
-        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, cscw: cscw))
+    /// Whether a ring at the full-tile shape runs along the rows (§6.2, "The row ring"; the model's
+    /// `LayerPlan.rowRing`): halos not resident, rows that overlap (HH > tileH·SY), and either no
+    /// column overlap (HW ≤ tileW·SX) or fewer words for a tile below its neighbour than beside it,
+    /// tileH·SY·HW < HH·tileW·SX. `hh`, `hwid`: the halo's rows and columns (8 bits each).
+    func rowRing(shape: some ExprConvertible, resident: some ExprConvertible, hh: some ExprConvertible, hwid: some ExprConvertible,
+                 s2: some ExprConvertible, s2x: some ExprConvertible) -> Expr {
+        let hh = hh.expr.asUnsigned.fit(8), hw = hwid.expr.asUnsigned.fit(8)
+        let rowsDown = mux(s2, k(2 * tH, 9), k(tH, 9)), colsAcross = mux(s2x, k(2 * tW, 9), k(tW, 9))
+        let below = umul(rowsDown, hw, 18), beside = umul(hh, colsAcross, 18)
+        return shape.expr.asUnsigned == 0 && resident.expr.asUnsigned == 0 && hh.fit(9) > rowsDown
+            && (hw.fit(9) <= colsAcross || below < beside)
     }
-    /// Words of one column block of the ring, S·CW (26 bits).
-    func ringBlockWords(s2x: Expr, cw: Expr) -> Expr {
-        mux(s2x, cw.zext(26) << 1, cw.zext(26))
+    /// A ring's offset, in bank words, of a tile's first block (§6.2; the model's
+    /// `LayerPlan.haloPlacement` in blocks): 0 for a pass's first tile; one block (`blockWords`) on
+    /// from the previous tile's `prev` when it shares; a tile's blocks (`tileWords`: CS·CW words of a
+    /// row slot in the column ring, the region RS·CS·CW in the row ring) on when it does not; modulo
+    /// the ring's 2·tileWords. Both engines keep it.
+    func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, tileWords: Expr) -> Expr {
+        let step = mux(shares, blockWords.fit(26), tileWords.zext(26))
+        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, tileWords: tileWords))
     }
-    /// The first word of a tile's column block q in the ring: (q·S·CW + the tile's offset) mod 2·CS·CW.
-    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, cscw: Expr) -> Expr {
-        ringWrap(umul(q, blockWords, 26) + offset, cscw: cscw)
+    /// Words of one block of the ring: S·CW for a column block, SY·CS·CW for a row block (26 bits).
+    func ringBlockWords(rows: Expr, s2: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
+        mux(rows, mux(s2, cscw.zext(26) << 1, cscw.zext(26)), mux(s2x, cw.zext(26) << 1, cw.zext(26)))
     }
-    /// v mod 2·CS·CW, for v below twice that (26 bits).
-    func ringWrap(_ v: Expr, cscw: Expr) -> Expr {
-        let size = cscw.zext(26) << 1, x = v.fit(26)
+    /// A tile's words along the ring: CS·CW (column ring) or RS·CS·CW (row ring) (26 bits).
+    func ringTileWords(rows: Expr, cscw: Expr, region: Expr) -> Expr {
+        mux(rows, region.zext(26), cscw.zext(26))
+    }
+    /// The first word of a tile's block q in the ring: (q·blockWords + the tile's offset) mod 2·tileWords.
+    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, tileWords: Expr) -> Expr {
+        ringWrap(umul(q, blockWords, 26) + offset, tileWords: tileWords)
+    }
+    /// v mod 2·tileWords, for v below twice that (26 bits).
+    func ringWrap(_ v: Expr, tileWords: Expr) -> Expr {
+        let size = tileWords.zext(26) << 1, x = v.fit(26)
         return mux(x >= size, x - size, x).fit(26)
     }
 

@@ -64,10 +64,14 @@ struct LayerParams: AcceleratorEngine {
         let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
         let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
         let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0)
-        // The column ring (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of
-        // column blocks, and a tile that continues its row shares KW − SX columns (nsh ≠ 0 at shape 0).
-        let ring = m.wire("c_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0)
-        let nsh = m.wire("c_nsh", mux(shares || ring, overlap, k(0, K.width + 1)))
+        // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
+        // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
+        // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
+        // row shares KW − SX columns (nsh ≠ 0 at shape 0).
+        let rowRing = m.wire("c_row_ring", ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x))
+        let ring = m.wire("c_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing)
+        let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
+        let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || ring, overlap, k(0, K.width + 1))))
         let maxTiles = ctx.limits.maxTiles(cfg)
         // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
         let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
@@ -101,7 +105,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
         dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
-        dreg("nsh", nsh)
+        dreg("nsh", nsh); dreg("rowring", rowRing); dreg("th", TH)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))

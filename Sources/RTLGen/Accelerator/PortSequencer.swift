@@ -77,11 +77,19 @@ struct PortSequencer: AcceleratorEngine {
             return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
         }
 
+        // The row ring (§6.2): tiles in column-major order; a sharing tile shares its first nsh rows.
+        let rows = m.wire("ld_row_ring", ctx.rowRing(shape: dShape, resident: layer["resident"], hh: layer["hh"], hwid: layer["hwid"], s2: dS2, s2x: dS2x))
         /// The first halo column a tile's load reads: its first in-map column, or, when it shares its
         /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
         func firstColumn(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
             let afterShared = g.x0 + layer["nsh"].fit(18)
-            return mux(shares.expr && afterShared.asSigned > g.xlo.asSigned, afterShared, g.xlo)
+            return mux(shares.expr && !rows && afterShared.asSigned > g.xlo.asSigned, afterShared, g.xlo)
+        }
+        /// The first halo row a tile's load reads: its first in-map row, or, in the row ring when it
+        /// shares its first `nsh` rows with the tile above it, the row after them.
+        func firstRow(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
+            let afterShared = g.y0 + layer["nsh"].fit(18)
+            return mux(shares.expr && rows && afterShared.asSigned > g.ylo.asSigned, afterShared, g.ylo)
         }
 
         /// The load walker: the current element of a tile load (halo words, then residual words);
@@ -109,7 +117,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
                     p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo); p.assign(shares, initShares)
-                    p.assign(y, gi.ylo); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                    p.assign(y, firstRow(gi, shares: initShares)); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
@@ -211,16 +219,19 @@ struct PortSequencer: AcceleratorEngine {
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
         let continuesRow = m.wire("ld_take_continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
-        // The column ring (§6.2): any tile but a pass's first that continues the previous tile's row
-        // shares; the tile's first column block is at ring offset `ld_take_offset` (bank words).
-        let ring = m.wire("ld_ring", ctx.columnRing(shape: dShape, nsh: layer["nsh"]))
+        let ownRow = (lq.initGeom.y0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.yhi.asSigned
+        let continuesColumn = m.wire("ld_take_continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1 && ownRow)
+        // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
+        // column, in the row ring) shares; the tile's first block is at ring offset `ld_take_offset`.
+        let ring = m.wire("ld_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
         let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
-        let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && continuesRow)
+        let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
-        let sxcw = m.wire("ld_sxcw", ctx.ringBlockWords(s2x: dS2x.expr, cw: dCW.expr))
+        let blockWords = m.wire("ld_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
+        let tileWords = m.wire("ld_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
         let ringOffset = m.reg("ld_ring_offset", width: 26, reset: 0)
         let takeOffset = m.wire("ld_take_offset", ctx.ringOffset(after: ringOffset.expr, first: passFirst.expr, shares: takeShares.expr,
-                                                                 blockWords: sxcw.expr, cscw: layer["cscw"].expr))
+                                                                 blockWords: blockWords.expr, tileWords: tileWords.expr))
         m.clocked("ld_ring_offset_q") { p in p.when(taken) { p.assign(ringOffset, takeOffset) } }
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
@@ -259,8 +270,8 @@ struct PortSequencer: AcceleratorEngine {
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
             try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
                 .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
-                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (§6.2)"),
-                .init("offset", width: 26, doc: "with the column ring: the ring offset of the tile's first column block (§6.2)")], depth: cfg.maxOutstandingReads + 2)
+                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
+                .init("offset", width: 26, doc: "with a ring: the ring offset of the tile's first block (§6.2)")], depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
@@ -281,10 +292,13 @@ struct PortSequencer: AcceleratorEngine {
         let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod 2·CS·CW, then
-        // the column's phase and word; a row slot holds the ring's 2·CS·CW words.
-        let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(qx.fit(8), blockWords: sxcw.expr, offset: lrOffset.expr, cscw: layer["cscw"].expr))
-        let ringAddr = m.wire("ldr_ring_addr", umul(rs, layer["cscw"].zext(25) << 1, 32) + ringBlock.fit(32)
-                              + mux(dS2x && hx[0], dCW.fit(32), k(0, 32)) + lr.w.fit(32))
+        // the column's phase and word; a row slot holds the ring's 2·CS·CW words. The row ring: row
+        // block qy at (qy·SY·CS·CW + its offset) mod 2·RS·CS·CW, then the row's phase, the column slot, the word.
+        let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(mux(rows, qy.fit(8), qx.fit(8)), blockWords: blockWords.expr,
+                                                                      offset: lrOffset.expr, tileWords: tileWords.expr))
+        let colRingAddr = umul(rs, layer["cscw"].zext(25) << 1, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
+        let rowRingAddr = ringBlock.fit(32) + mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + umul(cs, dCW, 32)
+        let ringAddr = m.wire("ldr_ring_addr", mux(rows, rowRingAddr, colRingAddr) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         let resAddr = (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO)
