@@ -197,7 +197,12 @@ public struct LayerPlan: Sendable {
     /// Blocks of one tile's halo along the ring, nb = CS/SX (RS/SY with the row ring), and of the
     /// ring, 2·nb: the two halves' words.
     public var tileBlocks: Int { rowRing ? rowSlots / strideY : colSlots / strideX }
-    public var ringBlocks: Int { 2 * tileBlocks }
+    public var ringBlocks: Int { ringTiles * tileBlocks }
+    /// Tiles' blocks the ring holds (§6.2, "A ring of three"): 3 when three tiles' halos fit the
+    /// buffer's 2·DI words per bank and the layer has no residual (the residual buffer has two
+    /// halves), else 2. With three, a tile's load no longer waits for the tile two before it to be
+    /// computed (§7.3: eligibility ρ_{i−3}).
+    public var ringTiles: Int { haloRing && !hasResidual && 3 * inputBankWords <= 2 * config.inputBankDepth ? 3 : 2 }
     /// The output channels the run computes (`LayerJob.channels`): all, or a window.
     public let window: Range<Int>
     /// The window in the engines' channels (register CHANNELS): `window`, or all 2·Cout with output pairs.
@@ -407,7 +412,7 @@ public struct LayerPlan: Sendable {
     /// Parts of the input buffer and words of each (per bank): two halves (four quarters with
     /// resident halos) of `inputBankWords`, or one ring of both halves' words.
     public var haloParts: (count: Int, words: Int) {
-        haloRing ? (1, 2 * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
+        haloRing ? (1, ringTiles * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
     }
 
     /// Where the tile groups of a pass keep their halos (§6.2): per group, which of its tiles read
@@ -646,7 +651,8 @@ public struct LayerPlan: Sendable {
         return (slot.qy * slotsWide + slot.qx) * regionWords + (rs * colSlots + cs) * inWords + w
     }
     /// With the column ring (§6.2): halo column hx of the tile whose first column is in ring block
-    /// `block` is in block (hx÷SX÷tileW + block) mod 2·nb; a row slot holds the ring's 2·CS column slots.
+    /// `block` is in block (hx÷SX÷tileW + block) mod `ringBlocks`; a row slot holds the ring's column
+    /// slots (2·CS, or 3·CS in a ring of three).
     /// With the row ring: halo row hy of the tile whose first row is in ring block `block` is in
     /// block (hy÷SY÷tileH + block) mod 2·nb, of CS column slots each.
     @inlinable public func ringInputAddress(hy: Int, hx: Int, word w: Int, block: Int) -> Int {
@@ -657,7 +663,7 @@ public struct LayerPlan: Sendable {
         }
         let rs = (hy / strideY) / config.tileH * strideY + hy % strideY
         let cs = ((hx / strideX) / config.tileW + block) % ringBlocks * strideX + hx % strideX
-        return (rs * 2 * colSlots + cs) * inWords + w
+        return (rs * ringTiles * colSlots + cs) * inWords + w
     }
     /// Weight-buffer address of local channel oLocal's tap (ky, kx) (kx < kernelWidth), word w; the
     /// bank is oLocal mod lanesK.

@@ -223,7 +223,9 @@ final class LayerEngines {
             case .take, .idle:
                 dur = 1
             case .wait:
-                let eligible: Int = isStore ? requantDone[xt] : (xt < 2 ? t : requantDone[xt - 2])
+                // (a load reuses the input part of the group two before it, or three in a ring of three, §7.3)
+                let lag = plan.ringTiles
+                let eligible: Int = isStore ? requantDone[xt] : (xt < lag ? t : requantDone[xt - lag])
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
                 else if eligible >= 0 { dur = eligible - t }
             }

@@ -91,6 +91,8 @@ module st_1f2dcf4c_port_sequencer (
     logic [19:0]   ring_n;
     logic          mem_read_slot;
     logic          xfer_want_store;
+    logic          ld_ring;
+    logic          ld_ring_of_three;
     logic          xfer_elig_load;
     logic          xfer_elig_store;
     logic          xfer_grant;
@@ -198,11 +200,11 @@ module st_1f2dcf4c_port_sequencer (
     logic          ld_share_chains;
     logic          ld_take_continues;
     logic          ld_take_continues_column;
-    logic          ld_ring;
     logic          ld_take_pass_first;
     logic          ld_take_ring_shares;
     logic [25:0]   ld_ring_block_words;
     logic [25:0]   ld_ring_tile_words;
+    logic [26:0]   ld_ring_size;
     logic [25:0]   ld_ring_offset;
     logic [25:0]   ld_take_offset;
     logic [31:0]   ldq_res_addr;
@@ -389,7 +391,9 @@ module st_1f2dcf4c_port_sequencer (
     assign ld_none = ld_skip_halo && !layer_res;
     assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd16 : 9'd8))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd16 : 9'd8)) || (({9'd0, layer_s2 ? 9'd16 : 9'd8} * {10'd0, layer_hwid}) < ({10'd0, layer_hh} * {9'd0, layer_s2x ? 9'd16 : 9'd8})));
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
-    assign xfer_elig_load = (loads_granted <= (stores_granted + 16'd1)) || requantized_valid;
+    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+    assign ld_ring_of_three = !(|layer_res) && (({3'd0, layer_region} * {25'd0, 2'd3}) <= 27'd256);
+    assign xfer_elig_load = ((loads_granted <= (stores_granted + 16'd1)) || requantized_valid) || (ld_ring && ld_ring_of_three);
     assign xfer_elig_store = requantized_valid;
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
     assign grant_load = xfer_grant && !xfer_want_store;
@@ -503,13 +507,13 @@ module st_1f2dcf4c_port_sequencer (
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)} << 1) : {1'd0, layer_shape[1] ? 8'd2 : (layer_shape[0] ? 8'd4 : 8'd8)});
     assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
     assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed(ldq_gi_yhi));
-    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (ld_take_slot[1:0] != 2'd0) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
     assign ld_ring_block_words = ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     assign ld_ring_tile_words = ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
-    assign ld_take_offset = ld_take_pass_first ? 26'd0 : (((ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)) >= (ld_ring_tile_words << 1)) ? ((ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)) - (ld_ring_tile_words << 1)) : (ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)));
+    assign ld_ring_size = ld_ring_of_three ? (({1'd0, ld_ring_tile_words} << 1) + {1'd0, ld_ring_tile_words}) : ({1'd0, ld_ring_tile_words} << 1);
+    assign ld_take_offset = ld_take_pass_first ? 26'd0 : 26'(({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)});
 
     // ld_ring_offset_q
     always @(posedge clk) begin
@@ -684,8 +688,8 @@ module st_1f2dcf4c_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3);
     assign ldr_halo_addr = ((({28'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
-    assign ldr_ring_block = ((({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset) >= (ld_ring_tile_words << 1)) ? ((({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset) - (ld_ring_tile_words << 1)) : (({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset);
-    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) : ((({24'd0, ldr_rs} * {7'd0, {1'd0, layer_cscw} << 1}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
+    assign ldr_ring_block = 26'(({1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset} >= ld_ring_size) ? ({1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset} - ld_ring_size) : {1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 3) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 3)} * ld_ring_block_words) + ldr_offset});
+    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) : ((({24'd0, ldr_rs} * {5'd0, ld_ring_size}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + (layer_shape[1] ? ({6'd0, ldr_slot[1:0]} * 8'd2) : (layer_shape[0] ? ({7'd0, ldr_slot[0]} * 8'd4) : ({7'd0, 1'b0} * 8'd8)))) : ((ldr_by * 8'd8) + ldr_bx);

@@ -465,6 +465,7 @@ module st_18f03e4d_accel (
         .layer_region     (layer_region),
         .layer_nsh        (layer_nsh),
         .layer_rowring    (layer_rowring),
+        .layer_res        (layer_res),
         .layer_resident   (layer_resident),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),

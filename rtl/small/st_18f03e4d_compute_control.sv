@@ -22,6 +22,7 @@ module st_18f03e4d_compute_control (
     input  logic [23:0]  layer_region,
     input  logic [4:0]   layer_nsh,
     input  logic         layer_rowring,
+    input  logic         layer_res,
     input  logic [1:0]   layer_resident,
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
@@ -96,6 +97,7 @@ module st_18f03e4d_compute_control (
     logic         cp_row_ring;
     logic [25:0]  cp_ring_block_words;
     logic [25:0]  cp_ring_tile_words;
+    logic [26:0]  cp_ring_size;
     logic [25:0]  cp_ring_offset;
     logic [25:0]  cp_ring_offset_eff;
     logic [24:0]  cp_row_stride;
@@ -287,7 +289,8 @@ module st_18f03e4d_compute_control (
     assign cp_row_ring = cp_ring && layer_rowring;
     assign cp_ring_block_words = layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
-    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : (((cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)) >= (cp_ring_tile_words << 1)) ? ((cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)) - (cp_ring_tile_words << 1)) : (cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)))) : cp_ring_offset;
+    assign cp_ring_size = (!(|layer_res) && (({3'd0, layer_region} * {25'd0, 2'd3}) <= 27'd512)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : 26'(({1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)})) : cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
@@ -300,31 +303,31 @@ module st_18f03e4d_compute_control (
         end
     end
 
-    assign cp_row_stride = cp_column_ring ? ({1'd0, layer_cscw} << 1) : {1'd0, layer_cscw};
+    assign cp_row_stride = cp_column_ring ? cp_ring_size[24:0] : {1'd0, layer_cscw};
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r0_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_r0_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
     assign cp_r1_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r1_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_r1_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_r2_pe = (8'd2 < cp_ra) ? (8'd6 - cp_ra) : (8'd2 - cp_ra);
     assign cp_r2_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r2_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_r2_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
     assign cp_r3_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r3_ring_block = ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_r3_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
     assign cp_c0_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c0_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_c0_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
     assign cp_c1_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c1_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_c1_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
     assign cp_c2_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c2_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_c2_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
     assign cp_c3_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c3_ring_block = ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) >= (cp_ring_tile_words << 1)) ? ((({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff) - (cp_ring_tile_words << 1)) : (({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff);
+    assign cp_c3_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
     assign cp_c0_shared_term = 32'd0;
     assign cp_c0_shared = 1'b0;
     assign cp_c1_shared_term = 32'd0;

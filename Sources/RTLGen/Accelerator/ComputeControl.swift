@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring").flipped)
+        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring", "res").flipped)
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)
         let stored = m.ports(ch.stored.name, ch.stored.bundle.flipped)
@@ -101,11 +101,13 @@ struct ComputeControl: AcceleratorEngine {
         let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)
         let blockWords = m.wire("cp_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
         let tileWords = m.wire("cp_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
+        let ringSize = m.wire("cp_ring_size", ctx.ringSize(tileWords: tileWords.expr, three: ctx.ringOfThree(res: layer["res"], region: layer["region"])))
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
         let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
-                                                                                   blockWords: blockWords.expr, tileWords: tileWords.expr), ringOffsetR.expr))
+                                                                                   blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr), ringOffsetR.expr))
         m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
-        let rowStride = m.wire("cp_row_stride", mux(colRing, layer["cscw"].zext(25) << 1, layer["cscw"].zext(25)))
+        // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
+        let rowStride = m.wire("cp_row_stride", mux(colRing, ringSize.expr.fit(25), layer["cscw"].zext(25)))
         func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
                        regionScale: Bool, ringOffset: Expr, inRing: Signal) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
@@ -121,7 +123,7 @@ struct ComputeControl: AcceleratorEngine {
             let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
             let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
             // in the ring along this axis: block qq's address, then the slot's phase (stride 2)
-            let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: blockWords.expr, offset: ringOffset, tileWords: tileWords.expr))
+            let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: blockWords.expr, offset: ringOffset, size: ringSize.expr))
             let term = mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), umul(slotRow, stride, 32))
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }

@@ -149,14 +149,25 @@ extension AcceleratorContext {
         return shape.expr.asUnsigned == 0 && resident.expr.asUnsigned == 0 && hh.fit(9) > rowsDown
             && (hw.fit(9) <= colsAcross || below < beside)
     }
+    /// Whether a ring holds three tiles' blocks (§6.2, "A ring of three"; the model's
+    /// `LayerPlan.ringTiles`): no residual (its buffer has two halves) and three regions within the
+    /// bank's 2·DI words.
+    func ringOfThree(res: some ExprConvertible, region: some ExprConvertible) -> Expr {
+        !res.expr.asUnsigned.reduceOr() && umul(region, k(3, 2), 27) <= k(2 * DI, 27)
+    }
+    /// The ring's words along one row slot (column ring) or in all (row ring): 2 or 3 × `tileWords`.
+    func ringSize(tileWords: Expr, three: Expr) -> Expr {
+        let t = tileWords.zext(27)
+        return mux(three, (t << 1) + t, t << 1).fit(27)
+    }
     /// A ring's offset, in bank words, of a tile's first block (§6.2; the model's
     /// `LayerPlan.haloPlacement` in blocks): 0 for a pass's first tile; one block (`blockWords`) on
     /// from the previous tile's `prev` when it shares; a tile's blocks (`tileWords`: CS·CW words of a
     /// row slot in the column ring, the region RS·CS·CW in the row ring) on when it does not; modulo
-    /// the ring's 2·tileWords. Both engines keep it.
-    func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, tileWords: Expr) -> Expr {
+    /// the ring's `size` words (`ringSize`). Both engines keep it.
+    func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, tileWords: Expr, size: Expr) -> Expr {
         let step = mux(shares, blockWords.fit(26), tileWords.zext(26))
-        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, tileWords: tileWords))
+        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, size: size))
     }
     /// Words of one block of the ring: S·CW for a column block, SY·CS·CW for a row block (26 bits).
     func ringBlockWords(rows: Expr, s2: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
@@ -166,14 +177,14 @@ extension AcceleratorContext {
     func ringTileWords(rows: Expr, cscw: Expr, region: Expr) -> Expr {
         mux(rows, region.zext(26), cscw.zext(26))
     }
-    /// The first word of a tile's block q in the ring: (q·blockWords + the tile's offset) mod 2·tileWords.
-    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, tileWords: Expr) -> Expr {
-        ringWrap(umul(q, blockWords, 26) + offset, tileWords: tileWords)
+    /// The first word of a tile's block q in the ring: (q·blockWords + the tile's offset) mod `size`.
+    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, size: Expr) -> Expr {
+        ringWrap(umul(q, blockWords, 26) + offset, size: size)
     }
-    /// v mod 2·tileWords, for v below twice that (26 bits).
-    func ringWrap(_ v: Expr, tileWords: Expr) -> Expr {
-        let size = tileWords.zext(26) << 1, x = v.fit(26)
-        return mux(x >= size, x - size, x).fit(26)
+    /// v mod `size`, for v below twice that (26 bits).
+    func ringWrap(_ v: Expr, size: Expr) -> Expr {
+        let n = size.fit(27), x = v.fit(27)
+        return mux(x >= n, x - n, x).fit(26)
     }
 
     /// `values[s]` for the layer's tile shape s (§3.1), one value per shape of the config.

@@ -171,7 +171,11 @@ struct PortSequencer: AcceleratorEngine {
         // A load of group n reuses the halo half of group n − 2: it waits until that group is requantized.
         // Loads and stores alternate after L2, so when a load is considered at most one requantized
         // group (group li − 2) is not yet stored: it is the one `requantized` offers.
-        let eligLoad = m.wire("xfer_elig_load", li <= si + 1 || requantized["valid"])
+        // In a ring of three (§6.2) a load reuses the blocks of the group three before it, which is
+        // stored (so requantized) by the time the order reaches the load: no wait.
+        let ring = m.wire("ld_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
+        let three = m.wire("ld_ring_of_three", ctx.ringOfThree(res: dRes, region: layer["region"]))
+        let eligLoad = m.wire("xfer_elig_load", li <= si + 1 || requantized["valid"] || (ring && three))
         let eligStore = m.wire("xfer_elig_store", requantized["valid"])
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
@@ -223,15 +227,15 @@ struct PortSequencer: AcceleratorEngine {
         let continuesColumn = m.wire("ld_take_continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1 && ownRow)
         // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
         // column, in the row ring) shares; the tile's first block is at ring offset `ld_take_offset`.
-        let ring = m.wire("ld_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
         let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
         let blockWords = m.wire("ld_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
         let tileWords = m.wire("ld_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
+        let ringSize = m.wire("ld_ring_size", ctx.ringSize(tileWords: tileWords.expr, three: three.expr))
         let ringOffset = m.reg("ld_ring_offset", width: 26, reset: 0)
         let takeOffset = m.wire("ld_take_offset", ctx.ringOffset(after: ringOffset.expr, first: passFirst.expr, shares: takeShares.expr,
-                                                                 blockWords: blockWords.expr, tileWords: tileWords.expr))
+                                                                 blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
         m.clocked("ld_ring_offset_q") { p in p.when(taken) { p.assign(ringOffset, takeOffset) } }
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
@@ -295,8 +299,8 @@ struct PortSequencer: AcceleratorEngine {
         // the column's phase and word; a row slot holds the ring's 2·CS·CW words. The row ring: row
         // block qy at (qy·SY·CS·CW + its offset) mod 2·RS·CS·CW, then the row's phase, the column slot, the word.
         let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(mux(rows, qy.fit(8), qx.fit(8)), blockWords: blockWords.expr,
-                                                                      offset: lrOffset.expr, tileWords: tileWords.expr))
-        let colRingAddr = umul(rs, layer["cscw"].zext(25) << 1, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
+                                                                      offset: lrOffset.expr, size: ringSize.expr))
+        let colRingAddr = umul(rs, ringSize, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
         let rowRingAddr = ringBlock.fit(32) + mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + umul(cs, dCW, 32)
         let ringAddr = m.wire("ldr_ring_addr", mux(rows, rowRingAddr, colRingAddr) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
