@@ -671,7 +671,7 @@ module st_1f2dcf4c_compute_control (
     assign cp_row_ring = cp_ring && layer_rowring;
     assign cp_ring_block_words = layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
-    assign cp_ring_size = (!(|layer_res) && (({3'd0, layer_region} * {25'd0, 2'd3}) <= 27'd256)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+    assign cp_ring_size = (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
     assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : 26'(({1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)})) : cp_ring_offset;
 
     // cp_ring_offset_q

@@ -389,10 +389,10 @@ module st_1f2dcf4c_port_sequencer (
     assign pass_word_base = seq_o0 >> 5;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
-    assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd16 : 9'd8))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd16 : 9'd8)) || (({9'd0, layer_s2 ? 9'd16 : 9'd8} * {10'd0, layer_hwid}) < ({10'd0, layer_hh} * {9'd0, layer_s2x ? 9'd16 : 9'd8})));
+    assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd16 : 9'd8))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd16 : 9'd8)) || ((layer_s2 ? ({10'd0, layer_hwid} << 4) : ({10'd0, layer_hwid} << 3)) < (layer_s2x ? ({10'd0, layer_hh} << 4) : ({10'd0, layer_hh} << 3))));
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
     assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
-    assign ld_ring_of_three = !(|layer_res) && (({3'd0, layer_region} * {25'd0, 2'd3}) <= 27'd256);
+    assign ld_ring_of_three = !(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256);
     assign xfer_elig_load = ((loads_granted <= (stores_granted + 16'd1)) || requantized_valid) || (ld_ring && ld_ring_of_three);
     assign xfer_elig_store = requantized_valid;
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);

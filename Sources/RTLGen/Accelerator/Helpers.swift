@@ -16,6 +16,11 @@ func umul(_ a: some ExprConvertible, _ b: some ExprConvertible, _ w: Int) -> Exp
     a.fit(w) * b.fit(w)
 }
 
+/// x·c for a constant c, `w` bits: a shift when c is a power of two (no multiplier to map).
+func timesConstant(_ x: some ExprConvertible, _ c: Int, _ w: Int) -> Expr {
+    c > 0 && c & (c - 1) == 0 ? x.fit(w) << c.trailingZeroBitCount : umul(x, k(c, bitsFor(c)), w)
+}
+
 /// Unsigned constant of width `w`.
 func k(_ v: Int, _ w: Int) -> Expr { Expr.constant(v, width: w) }
 
@@ -145,7 +150,9 @@ extension AcceleratorContext {
                  s2: some ExprConvertible, s2x: some ExprConvertible) -> Expr {
         let hh = hh.expr.asUnsigned.fit(8), hw = hwid.expr.asUnsigned.fit(8)
         let rowsDown = mux(s2, k(2 * tH, 9), k(tH, 9)), colsAcross = mux(s2x, k(2 * tW, 9), k(tW, 9))
-        let below = umul(rowsDown, hw, 18), beside = umul(hh, colsAcross, 18)
+        // (tileH·SY·HW and HH·tileW·SX by constants: shifts for power-of-two tiles)
+        let below = mux(s2, timesConstant(hw, 2 * tH, 18), timesConstant(hw, tH, 18))
+        let beside = mux(s2x, timesConstant(hh, 2 * tW, 18), timesConstant(hh, tW, 18))
         return shape.expr.asUnsigned == 0 && resident.expr.asUnsigned == 0 && hh.fit(9) > rowsDown
             && (hw.fit(9) <= colsAcross || below < beside)
     }
@@ -153,7 +160,8 @@ extension AcceleratorContext {
     /// `LayerPlan.ringTiles`): no residual (its buffer has two halves) and three regions within the
     /// bank's 2·DI words.
     func ringOfThree(res: some ExprConvertible, region: some ExprConvertible) -> Expr {
-        !res.expr.asUnsigned.reduceOr() && umul(region, k(3, 2), 27) <= k(2 * DI, 27)
+        let r = region.expr.asUnsigned.fit(27)
+        return !res.expr.asUnsigned.reduceOr() && (r << 1) + r <= k(2 * DI, 27)
     }
     /// The ring's words along one row slot (column ring) or in all (row ring): 2 or 3 × `tileWords`.
     func ringSize(tileWords: Expr, three: Expr) -> Expr {
