@@ -195,7 +195,7 @@ public struct LayerPlan: Sendable {
     /// Whether the input buffer is one ring (of column or row blocks) rather than parts per group.
     public var haloRing: Bool { columnRing || rowRing }
     /// Blocks of one tile's halo along the ring, nb = CS/SX (RS/SY with the row ring), and of the
-    /// ring, 2·nb: the two halves' words.
+    /// ring, `ringTiles`·nb (2·nb: the two halves' words; 3·nb in a ring of three).
     public var tileBlocks: Int { rowRing ? rowSlots / strideY : colSlots / strideX }
     public var ringBlocks: Int { ringTiles * tileBlocks }
     /// Tiles' blocks the ring holds (§6.2, "A ring of three"): 3 when three tiles' halos fit the
@@ -407,21 +407,22 @@ public struct LayerPlan: Sendable {
     }
 
     /// The part of the input buffer group `i` of a pass uses (§6.2): half i mod 2, or quarter
-    /// i mod 4 when halos are resident in quarters; the one ring of both halves with the column ring.
+    /// i mod 4 when halos are resident in quarters; the one ring with a ring (column or row).
     public func haloPart(group i: Int) -> Int { haloRing ? 0 : haloResidency == .quarters ? i & 3 : i & 1 }
     /// Parts of the input buffer and words of each (per bank): two halves (four quarters with
-    /// resident halos) of `inputBankWords`, or one ring of both halves' words.
+    /// resident halos) of `inputBankWords`, or one ring of `ringTiles` tiles' words.
     public var haloParts: (count: Int, words: Int) {
         haloRing ? (1, ringTiles * inputBankWords) : (haloResidency == .quarters ? 4 : 2, inputBankWords)
     }
 
     /// Where the tile groups of a pass keep their halos (§6.2): per group, which of its tiles read
-    /// their first `sharedColumns` halo columns instead of loading them (`shares`), and, with the
-    /// column ring, the ring block of its tile's first halo column (`block`; else 0). In the ring a
-    /// tile shares when it continues the row of the tile before it (same tile row, tx one more) and
-    /// keeps a halo column of its own, and takes the next block; any other tile takes the block after
-    /// the previous tile's nb, so the two never overlap (2·nb blocks). The pass's first tile takes
-    /// block 0: passes do not overlap.
+    /// their first `sharedColumns` halo columns (`sharedRows` rows, in the row ring) instead of
+    /// loading them (`shares`), and, with a ring, the ring block of its tile's first halo column (row)
+    /// (`block`; else 0). In the ring a tile shares when it continues the row (column) of the tile
+    /// before it (same tile row, tx one more; same tile column, ty one more) and keeps a halo column
+    /// (row) of its own, and takes the next block; any other tile takes the block after the previous
+    /// tile's nb, so the two never overlap (`ringBlocks` blocks). The pass's first tile takes block 0:
+    /// passes do not overlap.
     public func haloPlacement(_ groups: [[(ty: Int, tx: Int)]]) -> (shares: [[Bool]], block: [Int]) {
         guard haloRing else { return (groups.map { sharesLeft($0) }, Array(repeating: 0, count: groups.count)) }
         var shares: [[Bool]] = [], block: [Int] = []
@@ -654,7 +655,7 @@ public struct LayerPlan: Sendable {
     /// `block` is in block (hx÷SX÷tileW + block) mod `ringBlocks`; a row slot holds the ring's column
     /// slots (2·CS, or 3·CS in a ring of three).
     /// With the row ring: halo row hy of the tile whose first row is in ring block `block` is in
-    /// block (hy÷SY÷tileH + block) mod 2·nb, of CS column slots each.
+    /// block (hy÷SY÷tileH + block) mod `ringBlocks`, of CS column slots each.
     @inlinable public func ringInputAddress(hy: Int, hx: Int, word w: Int, block: Int) -> Int {
         if rowRing {
             let rs = ((hy / strideY) / config.tileH + block) % ringBlocks * strideY + hy % strideY

@@ -162,7 +162,7 @@ final class DataPath {
 
     /// Request q of the load of `tile`, in group slot `slot` of group `i` (input part `haloPart(group: i)`,
     /// residual half i mod 2), without the halo columns (rows, in the row ring) it `shares` with the tile before it;
-    /// `ringBlock`: the tile's first ring block with the column ring (`LayerPlan.haloPlacement`).
+    /// `ringBlock`: the tile's first ring block with a ring (`LayerPlan.haloPlacement`).
     func loadRequest(tile: (ty: Int, tx: Int), slot: (qy: Int, qx: Int), shares: Bool, ringBlock: Int, index i: Int, q: Int, arrival a: Int) {
         let rows = plan.loadRows(ty: tile.ty, shares: shares), cols = plan.loadCols(tx: tile.tx, shares: shares)
         let CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
@@ -184,7 +184,7 @@ final class DataPath {
     }
 
     /// Input-buffer address of halo (hy, hx), word `word`, of the tile in `slot`: in its slot's region,
-    /// or in the column ring from block `ringBlock` (§6.2).
+    /// or in the ring from block `ringBlock` (§6.2).
     private func address(hy: Int, hx: Int, word: Int, slot: (qy: Int, qx: Int), ringBlock: Int) -> Int {
         plan.haloRing ? plan.ringInputAddress(hy: hy, hx: hx, word: word, block: ringBlock) : plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)
     }

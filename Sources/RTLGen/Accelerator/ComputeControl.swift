@@ -94,8 +94,9 @@ struct ComputeControl: AcceleratorEngine {
         /// (column) p ÷ h and its local row (column) p mod h.
         // The rings (§6.2): the group's tile has its first block at ring offset `cp_ring_offset` (bank
         // words; the port sequencer keeps the same sequence for the loads). Column ring: column block
-        // qq is at (qq·S·CW + offset) mod 2·CS·CW, and a row slot holds 2·CS·CW words. Row ring: row
-        // block qq at (qq·SY·CS·CW + offset) mod 2·RS·CS·CW, the column slots as in a region.
+        // qq is at (qq·S·CW + offset) mod the ring's size (2 or 3 tiles' CS·CW words, a ring of three),
+        // the words of a row slot. Row ring: row block qq at (qq·SY·CS·CW + offset) mod 2 or 3 tiles'
+        // RS·CS·CW, the column slots as in a region.
         let ring = m.wire("cp_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
         let rows = layer["rowring"]
         let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)

@@ -295,9 +295,10 @@ struct PortSequencer: AcceleratorEngine {
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
         let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
         let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
-        // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod 2·CS·CW, then
-        // the column's phase and word; a row slot holds the ring's 2·CS·CW words. The row ring: row
-        // block qy at (qy·SY·CS·CW + its offset) mod 2·RS·CS·CW, then the row's phase, the column slot, the word.
+        // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
+        // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
+        // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
+        // row's phase, the column slot, the word.
         let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(mux(rows, qy.fit(8), qx.fit(8)), blockWords: blockWords.expr,
                                                                       offset: lrOffset.expr, size: ringSize.expr))
         let colRingAddr = umul(rs, ringSize, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
