@@ -92,7 +92,7 @@ module st_18f03e4d_layer_params (
     logic [4:0]  c_overlap;
     logic        c_shares;
     logic        c_row_ring;
-    logic        c_ring;
+    logic        c_column_ring;
     logic [4:0]  c_nsh;
     logic [17:0] c_ho_s;
     logic [17:0] c_wo_s;
@@ -167,8 +167,8 @@ module st_18f03e4d_layer_params (
     assign c_overlap = 5'({4'd0, c_kw} - c_sx);
     assign c_shares = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
     assign c_row_ring = (((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd8 : 9'd4))) && (({1'd0, c_hw} <= (c_s2x ? 9'd8 : 9'd4)) || ((c_s2 ? ({10'd0, c_hw} << 3) : ({10'd0, c_hw} << 2)) < (c_s2x ? ({10'd0, c_hh} << 3) : ({10'd0, c_hh} << 2))));
-    assign c_ring = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring;
-    assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_ring) ? c_overlap : 5'd0);
+    assign c_column_ring = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring;
+    assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
     assign c_ho_s = {2'd0, c_ho} << 0;
     assign c_wo_s = {2'd0, c_wo} << 0;
     assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};

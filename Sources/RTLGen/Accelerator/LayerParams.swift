@@ -69,9 +69,9 @@ struct LayerParams: AcceleratorEngine {
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
         // row shares KW − SX columns (nsh ≠ 0 at shape 0).
         let rowRing = m.wire("c_row_ring", ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x))
-        let ring = m.wire("c_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing)
+        let columnRing = m.wire("c_column_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing)
         let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
-        let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || ring, overlap, k(0, K.width + 1))))
+        let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
         let maxTiles = ctx.limits.maxTiles(cfg)
         // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
         let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
