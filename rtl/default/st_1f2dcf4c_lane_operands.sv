@@ -8,6 +8,14 @@ module st_1f2dcf4c_lane_operands (
 );
 
     logic [63:0] chunk;
+    logic [63:0] lane_0;
+    logic [63:0] lane_1;
+    logic [63:0] lane_2;
+    logic [63:0] lane_3;
+    logic [63:0] lane_4;
+    logic [63:0] lane_5;
+    logic [63:0] lane_6;
+    logic [63:0] lane_7;
 
     st_1f2dcf4c_chunk_select chunk_select (
         .word    (word),
@@ -15,6 +23,14 @@ module st_1f2dcf4c_lane_operands (
         .chunk   (chunk)
     );
 
-    assign operands = {grouped ? word[255:192] : chunk, grouped ? word[191:128] : chunk, grouped ? word[127:64] : chunk, grouped ? word[63:0] : chunk, grouped ? word[255:192] : chunk, grouped ? word[191:128] : chunk, grouped ? word[127:64] : chunk, grouped ? word[63:0] : chunk};
+    assign lane_0 = grouped ? word[63:0] : chunk;
+    assign lane_1 = grouped ? word[127:64] : chunk;
+    assign lane_2 = grouped ? word[191:128] : chunk;
+    assign lane_3 = grouped ? word[255:192] : chunk;
+    assign lane_4 = grouped ? word[63:0] : chunk;
+    assign lane_5 = grouped ? word[127:64] : chunk;
+    assign lane_6 = grouped ? word[191:128] : chunk;
+    assign lane_7 = grouped ? word[255:192] : chunk;
+    assign operands = {lane_7, lane_6, lane_5, lane_4, lane_3, lane_2, lane_1, lane_0};
 
 endmodule

@@ -8,6 +8,10 @@ module st_18f03e4d_lane_operands (
 );
 
     logic [31:0] chunk;
+    logic [31:0] lane_0;
+    logic [31:0] lane_1;
+    logic [31:0] lane_2;
+    logic [31:0] lane_3;
 
     st_18f03e4d_chunk_select chunk_select (
         .word    (word),
@@ -15,6 +19,10 @@ module st_18f03e4d_lane_operands (
         .chunk   (chunk)
     );
 
-    assign operands = {grouped ? word[127:96] : chunk, grouped ? word[95:64] : chunk, grouped ? word[63:32] : chunk, grouped ? word[31:0] : chunk};
+    assign lane_0 = grouped ? word[31:0] : chunk;
+    assign lane_1 = grouped ? word[63:32] : chunk;
+    assign lane_2 = grouped ? word[95:64] : chunk;
+    assign lane_3 = grouped ? word[127:96] : chunk;
+    assign operands = {lane_3, lane_2, lane_1, lane_0};
 
 endmodule

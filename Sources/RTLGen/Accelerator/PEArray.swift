@@ -125,7 +125,8 @@ struct PEArray: AcceleratorEngine {
             r.instance(chunkSel, name: "chunk_select", connections: ["word": word, "bit_off": off, "chunk": chunk])
             guard let g = groups else { r.assign(out, cat(Array(repeating: chunk.expr, count: LK))); r.allowUnused(grouped); return }
             let chunks = fields(word, width: lw)
-            r.assign(out, cat((0..<LK).map { l in mux(grouped, chunks[l % g.lanes], chunk) }.reversed()))
+            // lane l = r·GL + c: chunk c of the word
+            r.assign(out, cat((0..<LK).map { l in r.wire("lane_\(l)", mux(grouped, chunks[l % g.lanes], chunk)).expr }.reversed()))
         }
     }
 
