@@ -36,6 +36,8 @@ final class DataPath {
     var residualBuf: [[UInt8]]
     var outputBuf: [[UInt8]]
     var acc: [Int32]
+    /// Output channels a step accumulates (§3.4): R lane groups with grouped lanes, else all lanesK.
+    let lanesPerStep: Int
     struct RequantJob { var start: Int; var tileIndex: Int; var kgroup: Int; var shadow: [Int32] }
     private var requantQueue: [RequantJob] = []
     private var requantHead = 0
@@ -58,6 +60,7 @@ final class DataPath {
         residualBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
         outputBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
         acc = [Int32](repeating: 0, count: banks * cfg.lanesK)
+        lanesPerStep = plan.lanesGrouped ? LayerPlan.laneGroups(cfg)!.groups : cfg.lanesK
     }
 
     /// The pass the compute and requant engines work on from now on.
@@ -218,7 +221,7 @@ final class DataPath {
         let inner = k % perTap, kx = (k / perTap) % KW, ky = k / (perTap * KW)
         let word = grouped ? inner / NJ : inner * cfg.lanesC / B, off = grouped ? 0 : inner * cfg.lanesC % B
         let bytes = grouped ? B : cfg.lanesC
-        let R = grouped ? LayerPlan.laneGroups(cfg)!.groups : lanesK, j = grouped ? inner % NJ : 0
+        let R = lanesPerStep, j = grouped ? inner % NJ : 0
         let first = k < NJ
         let part = plan.haloPart(group: i)
         var wAddr = [Int](repeating: -1, count: lanesK)
