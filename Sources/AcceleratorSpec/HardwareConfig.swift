@@ -58,19 +58,24 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// (tileH·tileW)/(h·w) of its tiles side by side on the array, as one **tile group**
     /// (docs/microarchitecture.md §3.1). 1 = the full tile only.
     public var tileShapes: Int
+    /// Bytes of the **line buffer** (docs/microarchitecture.md §6.5): a band of the layer's input map
+    /// held on chip in map coordinates, from which each tile group's halos are copied into the input
+    /// buffer, so that a pixel is read from DRAM once per pass however many halos hold it. tileH·tileW
+    /// banks of `lineBankDepth` words. 0 = none (the model only: the RTL does not build it yet).
+    public var lineBufferBytes: Int
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
-                tileShapes: Int = 1) throws {
+                tileShapes: Int = 1, lineBufferBytes: Int = 0) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
         self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
-        self.tileShapes = tileShapes
+        self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -80,7 +85,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = 0
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -139,6 +144,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if tileH % halvings != 0 || tileW % halvings != 0 {
             try fail("tileShapes \(tileShapes) needs tileH and tileW divisible by \(halvings); tile is \(tileH)x\(tileW)")
         }
+        if lineBufferBytes < 0 || lineBufferBytes % (tileH * tileW * memBytesPerCycle) != 0 {
+            try fail("lineBufferBytes \(lineBufferBytes) must be 0 or a positive multiple of tileH·tileW·memBytesPerCycle = \(tileH * tileW * memBytesPerCycle)")
+        }
     }
 
     /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.
@@ -148,6 +156,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     /// Words (of B bytes) per input-buffer bank per half: inputBufferBytes / (2·tileH·tileW·B).
     public var inputBankDepth: Int { inputBufferBytes / (2 * tileH * tileW * memBytesPerCycle) }
+    /// Words per line-buffer bank (§6.5): lineBufferBytes / (tileH·tileW·B); 0 without one.
+    public var lineBankDepth: Int { lineBufferBytes / (tileH * tileW * memBytesPerCycle) }
     /// Words per weight-buffer bank: weightBufferBytes / (lanesK·B).
     public var weightBankDepth: Int { weightBufferBytes / (lanesK * memBytesPerCycle) }
     /// Words per output pixel one output-buffer half holds: outputBufferBytes / (2·tileH·tileW·B).
@@ -158,10 +168,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes
+        case tileShapes, lineBufferBytes
     }
 
-    /// Every field; `tileShapes` only when above 1, so that configs of one shape keep their content hash.
+    /// Every field; `tileShapes` only when above 1 and `lineBufferBytes` only when not 0, so that
+    /// configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -173,6 +184,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         try c.encode(memBytesPerCycle, forKey: .memBytesPerCycle); try c.encode(memLatency, forKey: .memLatency)
         try c.encode(maxOutstandingReads, forKey: .maxOutstandingReads); try c.encode(clockMHz, forKey: .clockMHz)
         if tileShapes != 1 { try c.encode(tileShapes, forKey: .tileShapes) }
+        if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -205,7 +217,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             memLatency: c.decode(Int.self, forKey: .memLatency),
             maxOutstandingReads: c.decodeIfPresent(Int.self, forKey: .maxOutstandingReads),
             clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200,
-            tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1)
+            tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
+            lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0)
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

@@ -11,12 +11,13 @@ extension HardwareConfig {
     /// - **Tile shapes.** `tileShapes` when given; else the base's count, lowered until the tile
     ///   divides into that many halvings (a `2x2` tile on the default config's three shapes gets two:
     ///   2×2 and 1×1), so that overriding the tile alone never makes an invalid config.
+    /// - `lineBufferBytes` is set as given (§6.5), in bytes like the other buffers.
     /// - `memLatency` and `clockMHz` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
     public func overriding(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil,
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
-                           tileShapes: Int? = nil) throws -> HardwareConfig {
+                           tileShapes: Int? = nil, lineBufferBytes: Int? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
         let (DI, DW, DO) = (inputBankDepth, weightBankDepth, outputWordsPerPixel)
         var c = self
@@ -27,6 +28,7 @@ extension HardwareConfig {
         if let v = memBytesPerCycle { c.memBytesPerCycle = v }
         if let v = memLatency { c.memLatency = v }
         if let v = clockMHz { c.clockMHz = v }
+        if let v = lineBufferBytes { c.lineBufferBytes = v }
         if let v = tileShapes {
             c.tileShapes = v
         } else {

@@ -192,6 +192,18 @@ public struct LayerPlan: Sendable {
     public let rowRing: Bool
     /// Halo rows a tile shares with the tile above it in the row ring, KH − SY; else 0.
     public let sharedRows: Int
+    /// The line buffer (§6.5): the pass's input rows are loaded once into a band of the map on chip
+    /// (`lineBand`) and each group's halos are copied from it into its half of the input buffer,
+    /// instead of each tile loading its halo from DRAM. A layer takes it when the config has a line
+    /// buffer, its halos are not resident, and every group's halo rows span at most `lineBlocks`
+    /// row blocks. No ring and no halo reuse then: the copy moves whole halos.
+    public let lineBuffer: Bool
+    /// Column slots of one line-buffer row slot: the engine columns of the padded map, ⌈(padX +
+    /// mapWidth)/SX⌉, in blocks of tileW, SX phases each (0 without a line buffer).
+    public let lineColumnSlots: Int
+    /// Row blocks (tileH engine rows of SY phases) the line buffer holds: ⌊lineBankDepth /
+    /// (SY·lineColumnSlots·CW)⌋ (0 without a line buffer).
+    public let lineBlocks: Int
     /// Whether the input buffer is one ring (of column or row blocks) rather than parts per group.
     public var haloRing: Bool { columnRing || rowRing }
     /// Blocks of one tile's halo along the ring, nb = CS/SX (RS/SY with the row ring), and of the
@@ -355,13 +367,24 @@ public struct LayerPlan: Sendable {
         haloResidency = ps.count == 1 || first != 0 ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
         let overlap = kernelWidth - strideX, rowOverlap = haloH - shape.height * strideY
-        let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none
+        if config.lineBankDepth > 0 && haloResidency == .none {
+            let cs = ((padX + mapWidth - 1) / strideX / config.tileW + 1) * strideX
+            lineColumnSlots = cs
+            lineBlocks = config.lineBankDepth / (strideY * cs * inWords)
+        } else {
+            lineColumnSlots = 0; lineBlocks = 0
+        }
+        lineBuffer = lineBlocks > 0 && Self.lineSpan(tiles: job.tileMask.activeTiles, groupSize: groupSize, remainderFirst: remainderFirst,
+                                                     rowBlocks: { [shape, strideY, padY, haloH, mapHeight] ty in
+            Self.lineRowBlocks(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight, tileH: config.tileH)
+        }) <= lineBlocks
+        let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none && !lineBuffer
         // (the axis whose continuing tile loads fewer words; columns on a tie)
         rowRing = ringable && rowOverlap > 0
             && (overlap <= 0 || shape.height * strideY * haloW < haloH * shape.width * strideX)
         columnRing = ringable && overlap > 0 && !rowRing
         sharedRows = rowRing ? rowOverlap : 0
-        sharedColumns = overlap > 0 && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
+        sharedColumns = overlap > 0 && !lineBuffer && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
         let h = job.handoff
@@ -626,9 +649,10 @@ public struct LayerPlan: Sendable {
         return shares && rowRing ? max(r.lowerBound, sharedRowEnd(ty: ty))..<r.upperBound : r
     }
     /// Halo words a tile's load requests in pass `p`: its in-bounds halo words (without the shared
-    /// columns or rows, `shares`), none in the passes after the first when the halos are resident.
+    /// columns or rows, `shares`), none in the passes after the first when the halos are resident,
+    /// none with the line buffer (the halos are copied from it, §6.5).
     public func haloWords(ty: Int, tx: Int, pass p: OutputPass, shares: Bool = false) -> Int {
-        haloResident && p.index > 0 ? 0 : loadRows(ty: ty, shares: shares).count * loadCols(tx: tx, shares: shares).count * inWords
+        haloResident && p.index > 0 || lineBuffer ? 0 : loadRows(ty: ty, shares: shares).count * loadCols(tx: tx, shares: shares).count * inWords
     }
     /// Load requests of one tile: its halo words, then (residual layers) valid pixels × OW residual
     /// words. A group of tiles with none is ready the cycle after its last tile is taken (§7.3).

@@ -17,6 +17,7 @@ final class DataPath {
         case weight(bank: Int, addr: Int)
         case input(part: Int, bank: Int, addr: Int)
         case residual(half: Int, word: Int)
+        case line(bank: Int, addr: Int)
     }
     struct PendingRead { var cycle: Int; var addr: Int; var dest: Dest }
     private var pending: [PendingRead] = []
@@ -32,6 +33,8 @@ final class DataPath {
     /// [part][bank][addr·B + byte], bank = by·tileW + bx; part = `plan.haloPart(group:)` (a half, a
     /// quarter with resident halos, the one ring with the column ring).
     var inputBanks: [[[UInt8]]]
+    /// [bank][addr·B + byte]: the line buffer (§6.5), bank = by·tileW + bx.
+    var lineBanks: [[UInt8]]
     /// [half][(pixel·OW + word)·B + byte]
     var residualBuf: [[UInt8]]
     var outputBuf: [[UInt8]]
@@ -56,6 +59,7 @@ final class DataPath {
         // one part per group in flight: the two halves, four quarters with resident halos, or the ring (§6.2)
         let parts = plan.haloParts
         inputBanks = stepped ? Array(repeating: Array(repeating: [UInt8](repeating: 0, count: parts.words * B), count: banks), count: parts.count) : []
+        lineBanks = stepped && plan.lineBuffer ? Array(repeating: [UInt8](repeating: 0, count: cfg.lineBankDepth * B), count: banks) : []
         let outBytes = banks * cfg.outputWordsPerPixel * B
         residualBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
         outputBuf = stepped ? Array(repeating: [UInt8](repeating: 0, count: outBytes), count: 2) : []
@@ -129,6 +133,7 @@ final class DataPath {
             case .weight(let bank, let a): weightBanks[bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             case .input(let part, let bank, let a): inputBanks[part][bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             case .residual(let h, let w): residualBuf[h].replaceSubrange((w * B)..<((w + 1) * B), with: word)
+            case .line(let bank, let a): lineBanks[bank].replaceSubrange((a * B)..<((a + 1) * B), with: word)
             }
         }
         if pendingHead == pending.count { pending.removeAll(keepingCapacity: true); pendingHead = 0 }
@@ -183,6 +188,39 @@ final class DataPath {
             let (oy, ox, j) = outputWord(tile: tile, q: q - nh)
             read(image.regions.residual + (oy * plan.outW + ox) * plan.outWords + wb + j, arrival: a,
                  into: .residual(half: half, word: bufferWord(tile: tile, slot: slot, oy: oy, ox: ox, j: j)))
+        }
+    }
+
+    // MARK: Line buffer (stepped, §6.5)
+
+    /// Word q of the band: into the line buffer at its map position.
+    func lineRequest(_ band: LineBand, word q: Int, arrival a: Int) {
+        var lo = 0, hi = band.blocks.count - 1
+        while lo < hi { let m = (lo + hi + 1) / 2; if band.blocks[m].firstWord <= q { lo = m } else { hi = m - 1 } }
+        let b = band.blocks[lo], CW = plan.inWords, o = q - b.firstWord
+        let iy = b.rows.lowerBound + o / (b.cols.count * CW), ix = b.cols.lowerBound + o / CW % b.cols.count, w = o % CW
+        let at = plan.lineAddress(iy: iy, ix: ix, word: w)
+        read(image.regions.input + (iy * plan.mapWidth + ix) * CW + w, arrival: a, into: .line(bank: at.by * cfg.tileW + at.bx, addr: at.address))
+    }
+
+    /// The copy engine's copy of group `i`'s halos (their positions inside the map) from the line
+    /// buffer into the group's half of the input buffer, at each tile's slot (§6.5). Done at once:
+    /// no engine reads that half, nor writes those line-buffer words, until the copy ends.
+    func copyHalos(group: [(ty: Int, tx: Int)], index i: Int) {
+        let part = plan.haloPart(group: i), CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
+        for (k, tile) in group.enumerated() {
+            let slot = plan.slot(k)
+            let y0 = tile.ty * h * plan.strideY - plan.padY, x0 = tile.tx * w * plan.strideX - plan.padX
+            for hy in 0..<plan.haloH { for hx in 0..<plan.haloW {
+                let iy = y0 + hy, ix = x0 + hx
+                guard iy >= 0 && iy < plan.mapHeight && ix >= 0 && ix < plan.mapWidth else { continue }
+                let bank = plan.inputBank(hy: hy, hx: hx, slot: slot)
+                for word in 0..<CW {
+                    let src = plan.lineAddress(iy: iy, ix: ix, word: word), dst = plan.inputAddress(hy: hy, hx: hx, word: word, slot: slot)
+                    inputBanks[part][bank.by * cfg.tileW + bank.bx].replaceSubrange((dst * B)..<((dst + 1) * B),
+                        with: lineBanks[src.by * cfg.tileW + src.bx][(src.address * B)..<((src.address + 1) * B)])
+                }
+            } }
         }
     }
 

@@ -189,6 +189,20 @@ final class LayerEngines {
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
+        // The line buffer (§6.5): its band loads (`bandQ` words requested, in block `bandBlock`; a
+        // refused request holds the port, `bandLocked`) and the copy engine (group `cyTile`).
+        let band = plan.lineBuffer ? plan.lineBand(groups) : nil
+        let bandWords = band?.words ?? 0
+        var bandQ = 0, bandBlock = 0, bandLocked = false
+        var blockArrived = [Int](repeating: -1, count: band?.blocks.count ?? 0)  // all its words in the line buffer from this cycle
+        var cyTile = 0, cyRunning = false, cyRemaining = 0
+        var copied = [Int](repeating: plan.lineBuffer ? -1 : 0, count: N)  // the group's halos copied from this cycle
+        let copyCycles = groups.map { $0.count * plan.lineCopyCycles }
+        /// Words of the band's block `bandBlock` not yet requested.
+        func bandBlockLeft() -> Int {
+            let b = band!, end = bandBlock + 1 < b.blocks.count ? b.blocks[bandBlock + 1].firstWord : b.words
+            return end - bandQ
+        }
 
         while xfer < order.count {
             // ---- decisions for cycle t (state at the start of the cycle) ----
@@ -201,16 +215,30 @@ final class LayerEngines {
             // The prefetch burst's request accepted in cycle t (ports that do not stream), with its arrival.
             var pfArrival = -1
             let pfActive = prefetch?.requesting ?? false
-            if !port.streams && (xfIssuing || pfActive) {
+            // The band's next word may load once the groups reading the row block it replaces are copied.
+            var bdEligible = never
+            if bandQ < bandWords {
+                let w = band!.waitsFor[bandBlock]
+                bdEligible = w == 0 ? t : copied[w - 1] >= 0 ? max(t, copied[w - 1]) : never
+            }
+            let bdActive = bdEligible == t
+            var bdArrival = -1
+            if !port.streams && (xfIssuing || pfActive || bdActive) {
+                // A request refused in the previous cycle stays on the port; else the tile transfer,
+                // then the band, then the prefetch burst (§7.1).
                 let slot = port.hasReadSlot(at: t), ready = port.timing.requestReady(cycle: t)
+                let pfHolds = pfActive && slot && prefetch!.locked, bdHolds = bdActive && slot && bandLocked
                 let xfWants = xfIssuing && (isStore || slot)
-                let pfPresents = pfActive && slot && (prefetch!.locked || !xfWants)
-                if xfWants && !pfPresents && ready {
+                let bdPresents = bdActive && slot && (bdHolds || !pfHolds && !xfWants)
+                let pfPresents = pfActive && slot && (pfHolds || !xfWants && !bdPresents)
+                if xfWants && !pfPresents && !bdPresents && ready {
                     xfAccept = true
                     if !isStore { arrival = port.acceptRead(at: t) }
                 }
+                if bdPresents && ready { bdArrival = port.acceptRead(at: t) }
                 if pfPresents && ready { pfArrival = port.acceptRead(at: t) }
                 if pfActive { prefetch!.locked = pfPresents && !ready }
+                bandLocked = bdPresents && !ready
             }
             switch xf {
             case .issue:
@@ -230,18 +258,34 @@ final class LayerEngines {
                 else if eligible >= 0 { dur = eligible - t }
             }
             // Compute engine
+            // Copy engine (§6.5): group i once its rows are in the line buffer and group i − 2's half is free.
+            if cyRunning { dur = min(dur, cyRemaining) }
+            else if let b = band, cyTile < N {
+                let i = cyTile, need = b.needs[i]
+                let rows = need == 0 ? 0 : blockArrived[need - 1], free = i < 2 ? 0 : requantDone[i - 2]
+                if rows >= 0 && rows <= t && free >= 0 && free <= t {
+                    cyRunning = true; cyRemaining = copyCycles[i]; copied[i] = t + copyCycles[i]
+                    dur = min(dur, cyRemaining)
+                    if let d = dram, mode == .stepped { d.copyHalos(group: groups[i], index: i) }
+                } else if rows > t || free > t {
+                    dur = min(dur, max(rows, free) - t)
+                }
+            }
+            if bdEligible != never && bdEligible > t { dur = min(dur, bdEligible - t) }
+            if bdActive && !port.streams { dur = min(dur, 1) }
+            if bdActive && port.streams && !xfIssuing { dur = min(dur, bandBlockLeft()) }
             if !cpRunning && cpTile < N {
                 let i = cpTile
-                let r = ready[i]
+                let r = max(ready[i], copied[i]), r0 = min(ready[i], copied[i])
                 let s: Int = i < 2 ? 0 : storeEnd[i - 2]
-                if r >= 0 && r <= t && s >= 0 && s <= t {
+                if r0 >= 0 && r <= t && s >= 0 && s <= t {
                     cpRunning = true; cpG = 0; cpK = 0
                     let e = t + (G - 1) * Kc + T - 1
                     requantDone[i] = e + P + cfg.tileH
                     trace[traceBase + i].computeStart = t
-                } else if r > t {
+                } else if r0 >= 0 && r > t {
                     dur = min(dur, r - t)
-                } else if r >= 0 && s > t {
+                } else if r0 >= 0 && s > t {
                     dur = min(dur, s - t)
                 }
             }
@@ -252,11 +296,27 @@ final class LayerEngines {
             precondition(dur != never && dur > 0, "engines deadlocked at cycle \(t)")
             let delta = mode == .stepped ? 1 : dur
 
+            // ---- the band: its requests accepted in [t, t + delta) ----
+            /// Band words q..<q + k requested, the last one's datum arriving in cycle `last`.
+            func bandRequested(_ k: Int, firstArrival: Int) {
+                if let d = dram, mode == .stepped {
+                    for j in 0..<k { d.lineRequest(band!, word: bandQ + j, arrival: firstArrival + (port.streams ? j : 0)) }
+                }
+                bandQ += k; beatsRead += k
+                if bandBlockLeft() == 0 {
+                    blockArrived[bandBlock] = firstArrival + (port.streams ? k - 1 : 0) + 1
+                    bandBlock += 1
+                }
+            }
+            let bdStreams = bdActive && port.streams && !xfIssuing
+            if bdStreams { bandRequested(min(delta, bandBlockLeft()), firstArrival: t + L) }
+            else if bdArrival >= 0 { bandRequested(1, firstArrival: bdArrival) }
+
             // ---- the prefetch burst: its requests accepted in [t, t + delta) ----
             if pfActive {
                 if port.streams {
-                    // Every cycle no transfer issues: one read, its datum L cycles later.
-                    if !xfIssuing {
+                    // Every cycle neither a transfer nor the band issues: one read, its datum L cycles later.
+                    if !xfIssuing && !bdStreams {
                         let k = min(delta, prefetch!.n - prefetch!.q)
                         if stepsData { for j in 0..<k { prefetch!.request(prefetch!.q + j, t + j + L) } }
                         prefetch!.q += k
@@ -276,8 +336,8 @@ final class LayerEngines {
             else if cpRunning { stalls.requant += delta }
             else if cpTile >= N { stalls.drain += delta }
             else {
-                let r = ready[cpTile]
-                if r < 0 || r > t { stalls.load += delta }
+                let r = max(ready[cpTile], copied[cpTile]), r0 = min(ready[cpTile], copied[cpTile])
+                if r0 < 0 || r > t { stalls.load += delta }
                 else if loadHolds { stalls.dram += delta }
                 else { stalls.store += delta }
             }
@@ -355,6 +415,10 @@ final class LayerEngines {
                 }
             case .wait:
                 break
+            }
+            if cyRunning {
+                cyRemaining -= delta
+                if cyRemaining == 0 { cyRunning = false; cyTile += 1 }
             }
             if cpRunning {
                 cpK += delta

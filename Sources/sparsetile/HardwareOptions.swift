@@ -36,6 +36,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 3, lowered to what a --tile divides into).",
         discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape; docs/microarchitecture.md §3.1)."))
     var tileShapes: Int?
+    @Option(name: .customLong("line-buffer"), help: ArgumentHelp(
+        "Line-buffer bytes (overrides the config; 0 = none): a band of each layer's input map on chip, from which the halos are copied (docs/microarchitecture.md §6.5).",
+        discussion: "The model only: `generate`, `cosim` and `regress` refuse a config with a line buffer until the RTL builds one."))
+    var lineBuffer: Int?
 
     /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.
     func baseConfig() throws -> HardwareConfig {
@@ -54,7 +58,8 @@ struct HardwareBaseOptions: ParsableArguments {
     /// `base` (as `baseConfig()` read it, once for a whole sweep) with these overrides and the given geometry.
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
-                                    memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes)
+                                    memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
+                                    lineBufferBytes: lineBuffer)
     }
 }
 
