@@ -195,8 +195,8 @@ public struct LayerPlan: Sendable {
     /// The line buffer (§6.5): the pass's input rows are loaded once into a band of the map on chip
     /// (`lineBand`) and each group's halos are copied from it into its half of the input buffer,
     /// instead of each tile loading its halo from DRAM. A layer takes it when the config has a line
-    /// buffer, its halos are not resident, and every group's halo rows span at most `lineBlocks`
-    /// row blocks. No ring and no halo reuse then: the copy moves whole halos.
+    /// buffer, its halos are not resident, and every group's halos span at most the rows it holds
+    /// (`lineRowCapacity`). No ring and no halo reuse then: the copy moves whole halos.
     public let lineBuffer: Bool
     /// Column slots of one line-buffer row slot: the engine columns of the padded map, ⌈(padX +
     /// mapWidth)/SX⌉, in blocks of tileW, SX phases each (0 without a line buffer).
@@ -375,9 +375,9 @@ public struct LayerPlan: Sendable {
             lineColumnSlots = 0; lineBlocks = 0
         }
         lineBuffer = lineBlocks > 0 && Self.lineSpan(tiles: job.tileMask.activeTiles, groupSize: groupSize, remainderFirst: remainderFirst,
-                                                     rowBlocks: { [shape, strideY, padY, haloH, mapHeight] ty in
-            Self.lineRowBlocks(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight, tileH: config.tileH)
-        }) <= lineBlocks
+                                                     rows: { [shape, strideY, padY, haloH, mapHeight] ty in
+            Self.lineRows(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight)
+        }) <= lineBlocks * config.tileH * strideY
         let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none && !lineBuffer
         // (the axis whose continuing tile loads fewer words; columns on a tie)
         rowRing = ringable && rowOverlap > 0

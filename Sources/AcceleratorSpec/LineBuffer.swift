@@ -1,96 +1,98 @@
-/// The line buffer's loads of one pass (docs/microarchitecture.md §6.5): the blocks of the
+/// The line buffer's loads of one pass (docs/microarchitecture.md §6.5): the row segments of the
 /// engines' input map that the pass's active tiles read, in order, each loaded once.
 ///
-/// A block is tileH engine rows (SY phases each) by tileW engine columns (SX phases each) of the
-/// padded map, clipped to the map; its words go row by row, pixel by pixel, CW words a pixel (the
-/// order of the map in DRAM). Blocks go by row block, then column block.
+/// A segment is one map row across one column block (tileW engine columns of SX phases in the
+/// padded map), clipped to the map; its words go pixel by pixel, CW words a pixel (the order of the
+/// map in DRAM). Segments go by row, then column block.
 public struct LineBand: Sendable, Equatable {
-    public struct Block: Sendable, Equatable {
-        /// Row and column block in the padded map (engine coordinates ÷ tileH, ÷ tileW).
-        public let rowBlock: Int, columnBlock: Int
-        /// The map rows and columns it holds (inside the map).
-        public let rows: Range<Int>, cols: Range<Int>
+    public struct Segment: Sendable, Equatable {
+        /// The map row, and the column block in the padded map (engine column ÷ tileW).
+        public let row: Int, columnBlock: Int
+        /// The map columns it holds (inside the map).
+        public let cols: Range<Int>
         /// Its first word in the band's word order.
         public let firstWord: Int
     }
-    public let blocks: [Block]
-    /// Words of the whole band (one load of every block).
+    public let segments: [Segment]
+    /// Words of the whole band (one load of every segment).
     public let words: Int
-    /// Per block: the tile groups that must have been copied before it loads, as a count of the
-    /// pass's first groups: those that read the row block it replaces in the ring (row block −
-    /// `lineBlocks`).
+    /// Per segment: the tile groups that must have been copied before it loads, as a count of the
+    /// pass's first groups: those that read the row it replaces in the ring (its row − the ring's
+    /// `lineRowCapacity` rows).
     public let waitsFor: [Int]
-    /// Per group: the blocks (a prefix of `blocks`) that must be in the line buffer before its copy:
-    /// every block up to the last row block its halos read.
+    /// Per group: the segments (a prefix of `segments`) that must be in the line buffer before its
+    /// copy: every segment up to the last row its halos read.
     public let needs: [Int]
 }
 
 extension LayerPlan {
-    /// The row blocks (first, last) that tile row `ty`'s halo reads inside the map, or nil when it
-    /// reads none (§6.5).
-    public func lineRowBlocks(ty: Int) -> (first: Int, last: Int)? {
-        Self.lineRowBlocks(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight, tileH: config.tileH)
+    /// The map rows (first, last) that tile row `ty`'s halo reads, or nil when it reads none (§6.5).
+    public func lineRows(ty: Int) -> (first: Int, last: Int)? {
+        Self.lineRows(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight)
     }
-    static func lineRowBlocks(ty: Int, height h: Int, strideY: Int, padY: Int, haloH: Int, mapHeight: Int, tileH: Int) -> (first: Int, last: Int)? {
-        let top = ty * h * strideY, lo = max(top, padY), hi = min(top + haloH, padY + mapHeight) - 1
-        return lo > hi ? nil : (lo / strideY / tileH, hi / strideY / tileH)
+    static func lineRows(ty: Int, height h: Int, strideY: Int, padY: Int, haloH: Int, mapHeight: Int) -> (first: Int, last: Int)? {
+        let top = ty * h * strideY - padY, lo = max(top, 0), hi = min(top + haloH, mapHeight) - 1
+        return lo > hi ? nil : (lo, hi)
     }
 
-    /// The most row blocks one tile group's halos span (first group tile's first to last tile's
+    /// The most map rows one tile group's halos span (its first tile's first to its last tile's
     /// last), with the groups formed as `groups(of:)` forms them from the tiles in raster order.
     static func lineSpan(tiles: [(ty: Int, tx: Int)], groupSize: Int, remainderFirst: Bool,
-                         rowBlocks: (Int) -> (first: Int, last: Int)?) -> Int {
+                         rows: (Int) -> (first: Int, last: Int)?) -> Int {
         let n = tiles.count
         guard n > 0 else { return 0 }
         let first = remainderFirst && n % groupSize != 0 ? n % groupSize : min(n, groupSize)
         var span = 0, start = 0, end = first
         while start < n {
-            let rows = tiles[start..<end].compactMap { rowBlocks($0.ty) }
-            if let lo = rows.map(\.first).min(), let hi = rows.map(\.last).max() { span = max(span, hi - lo + 1) }
+            let r = tiles[start..<end].compactMap { rows($0.ty) }
+            if let lo = r.map(\.first).min(), let hi = r.map(\.last).max() { span = max(span, hi - lo + 1) }
             start = end; end = min(n, end + groupSize)
         }
         return span
     }
 
-    /// The band of one pass whose tile groups are `groups` (§6.5): the blocks their halos read.
+    /// Map rows the line buffer holds: `lineBlocks` row blocks of tileH engine rows, SY map rows each.
+    public var lineRowCapacity: Int { lineBlocks * config.tileH * strideY }
+
+    /// The band of one pass whose tile groups are `groups` (§6.5): the row segments their halos read.
     public func lineBand(_ groups: [[(ty: Int, tx: Int)]]) -> LineBand {
         precondition(lineBuffer, "lineBand of a layer without the line buffer")
-        let SY = strideY, SX = strideX, bh = config.tileH * SY, bw = config.tileW * SX
-        // (the blocks of every active tile's halo inside the map)
-        var needed = Set<Int>()
-        let columnBlocks = lineColumnSlots / SX
+        let SX = strideX, bw = config.tileW * SX, columnBlocks = lineColumnSlots / SX
+        // (the segments of every active tile's halo inside the map)
+        var needed = [Bool](repeating: false, count: mapHeight * columnBlocks)
         for g in groups { for tile in g {
-            guard let r = lineRowBlocks(ty: tile.ty) else { continue }
+            guard let r = lineRows(ty: tile.ty) else { continue }
             let c = haloCols(tx: tile.tx)
             guard !c.isEmpty else { continue }
-            let c0 = (c.lowerBound + padX) / SX / config.tileW, c1 = (c.upperBound - 1 + padX) / SX / config.tileW
-            for rb in r.first...r.last { for cb in c0...c1 { needed.insert(rb * columnBlocks + cb) } }
+            let c0 = (c.lowerBound + padX) / bw, c1 = (c.upperBound - 1 + padX) / bw
+            for y in r.first...r.last { for cb in c0...c1 { needed[y * columnBlocks + cb] = true } }
         } }
-        var blocks: [LineBand.Block] = [], words = 0
-        for key in needed.sorted() {
-            let rb = key / columnBlocks, cb = key % columnBlocks
-            let rows = max(0, rb * bh - padY)..<min(mapHeight, (rb + 1) * bh - padY)
+        var segments: [LineBand.Segment] = [], words = 0
+        for (key, on) in needed.enumerated() where on {
+            let cb = key % columnBlocks
             let cols = max(0, cb * bw - padX)..<min(mapWidth, (cb + 1) * bw - padX)
-            blocks.append(.init(rowBlock: rb, columnBlock: cb, rows: rows, cols: cols, firstWord: words))
-            words += rows.count * cols.count * inWords
+            segments.append(.init(row: key / columnBlocks, columnBlock: cb, cols: cols, firstWord: words))
+            words += cols.count * inWords
         }
-        // Group i reads row blocks first_i…last_i, both non-decreasing in i (raster order).
+        // Group i reads rows first_i…last_i, both non-decreasing in i (raster order).
         let spans = groups.map { g -> (first: Int, last: Int)? in
-            let r = g.compactMap { lineRowBlocks(ty: $0.ty) }
+            let r = g.compactMap { lineRows(ty: $0.ty) }
             guard let lo = r.map(\.first).min(), let hi = r.map(\.last).max() else { return nil }
             return (lo, hi)
         }
-        let waitsFor = blocks.map { b in
-            // (the groups reading row block rb − lineBlocks: every group whose first row block is at most that)
-            var n = 0
-            for (i, s) in spans.enumerated() { if let s, s.first <= b.rowBlock - lineBlocks { n = i + 1 } }
-            return n
+        let capacity = lineRowCapacity
+        var waitsFor: [Int] = [], g = 0
+        for seg in segments {
+            // (the groups reading the row this one replaces: every group whose first row is at most that)
+            while g < spans.count && (spans[g].map { $0.first <= seg.row - capacity } ?? true) { g += 1 }
+            waitsFor.append(g)
         }
-        let needs = spans.map { s -> Int in
-            guard let s else { return 0 }
-            return blocks.lastIndex { $0.rowBlock <= s.last }.map { $0 + 1 } ?? 0
+        var needs: [Int] = [], k = 0
+        for s in spans {
+            if let s { while k < segments.count && segments[k].row <= s.last { k += 1 } }
+            needs.append(s == nil ? 0 : k)
         }
-        return LineBand(blocks: blocks, words: words, waitsFor: waitsFor, needs: needs)
+        return LineBand(segments: segments, words: words, waitsFor: waitsFor, needs: needs)
     }
 
     /// Cycles the copy of one tile's halo from the line buffer into its region takes (§6.5): one

@@ -195,10 +195,10 @@ final class DataPath {
 
     /// Word q of the band: into the line buffer at its map position.
     func lineRequest(_ band: LineBand, word q: Int, arrival a: Int) {
-        var lo = 0, hi = band.blocks.count - 1
-        while lo < hi { let m = (lo + hi + 1) / 2; if band.blocks[m].firstWord <= q { lo = m } else { hi = m - 1 } }
-        let b = band.blocks[lo], CW = plan.inWords, o = q - b.firstWord
-        let iy = b.rows.lowerBound + o / (b.cols.count * CW), ix = b.cols.lowerBound + o / CW % b.cols.count, w = o % CW
+        var lo = 0, hi = band.segments.count - 1
+        while lo < hi { let m = (lo + hi + 1) / 2; if band.segments[m].firstWord <= q { lo = m } else { hi = m - 1 } }
+        let seg = band.segments[lo], CW = plan.inWords, o = q - seg.firstWord
+        let iy = seg.row, ix = seg.cols.lowerBound + o / CW, w = o % CW
         let at = plan.lineAddress(iy: iy, ix: ix, word: w)
         read(image.regions.input + (iy * plan.mapWidth + ix) * CW + w, arrival: a, into: .line(bank: at.by * cfg.tileW + at.bx, addr: at.address))
     }

@@ -189,18 +189,18 @@ final class LayerEngines {
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
-        // The line buffer (§6.5): its band loads (`bandQ` words requested, in block `bandBlock`; a
+        // The line buffer (§6.5): its band loads (`bandQ` words requested, in segment `bandSegment`; a
         // refused request holds the port, `bandLocked`) and the copy engine (group `cyTile`).
         let band = plan.lineBuffer ? plan.lineBand(groups) : nil
         let bandWords = band?.words ?? 0
-        var bandQ = 0, bandBlock = 0, bandLocked = false
-        var blockArrived = [Int](repeating: -1, count: band?.blocks.count ?? 0)  // all its words in the line buffer from this cycle
+        var bandQ = 0, bandSegment = 0, bandLocked = false
+        var segmentArrived = [Int](repeating: -1, count: band?.segments.count ?? 0)  // all its words in the line buffer from this cycle
         var cyTile = 0, cyRunning = false, cyRemaining = 0
         var copied = [Int](repeating: plan.lineBuffer ? -1 : 0, count: N)  // the group's halos copied from this cycle
         let copyCycles = groups.map { $0.count * plan.lineCopyCycles }
-        /// Words of the band's block `bandBlock` not yet requested.
-        func bandBlockLeft() -> Int {
-            let b = band!, end = bandBlock + 1 < b.blocks.count ? b.blocks[bandBlock + 1].firstWord : b.words
+        /// Words of the band's segment `bandSegment` not yet requested.
+        func bandSegmentLeft() -> Int {
+            let b = band!, end = bandSegment + 1 < b.segments.count ? b.segments[bandSegment + 1].firstWord : b.words
             return end - bandQ
         }
 
@@ -218,7 +218,7 @@ final class LayerEngines {
             // The band's next word may load once the groups reading the row block it replaces are copied.
             var bdEligible = never
             if bandQ < bandWords {
-                let w = band!.waitsFor[bandBlock]
+                let w = band!.waitsFor[bandSegment]
                 bdEligible = w == 0 ? t : copied[w - 1] >= 0 ? max(t, copied[w - 1]) : never
             }
             let bdActive = bdEligible == t
@@ -262,7 +262,7 @@ final class LayerEngines {
             if cyRunning { dur = min(dur, cyRemaining) }
             else if let b = band, cyTile < N {
                 let i = cyTile, need = b.needs[i]
-                let rows = need == 0 ? 0 : blockArrived[need - 1], free = i < 2 ? 0 : requantDone[i - 2]
+                let rows = need == 0 ? 0 : segmentArrived[need - 1], free = i < 2 ? 0 : requantDone[i - 2]
                 if rows >= 0 && rows <= t && free >= 0 && free <= t {
                     cyRunning = true; cyRemaining = copyCycles[i]; copied[i] = t + copyCycles[i]
                     dur = min(dur, cyRemaining)
@@ -273,7 +273,7 @@ final class LayerEngines {
             }
             if bdEligible != never && bdEligible > t { dur = min(dur, bdEligible - t) }
             if bdActive && !port.streams { dur = min(dur, 1) }
-            if bdActive && port.streams && !xfIssuing { dur = min(dur, bandBlockLeft()) }
+            if bdActive && port.streams && !xfIssuing { dur = min(dur, bandSegmentLeft()) }
             if !cpRunning && cpTile < N {
                 let i = cpTile
                 let r = max(ready[i], copied[i]), r0 = min(ready[i], copied[i])
@@ -303,13 +303,13 @@ final class LayerEngines {
                     for j in 0..<k { d.lineRequest(band!, word: bandQ + j, arrival: firstArrival + (port.streams ? j : 0)) }
                 }
                 bandQ += k; beatsRead += k
-                if bandBlockLeft() == 0 {
-                    blockArrived[bandBlock] = firstArrival + (port.streams ? k - 1 : 0) + 1
-                    bandBlock += 1
+                if bandSegmentLeft() == 0 {
+                    segmentArrived[bandSegment] = firstArrival + (port.streams ? k - 1 : 0) + 1
+                    bandSegment += 1
                 }
             }
             let bdStreams = bdActive && port.streams && !xfIssuing
-            if bdStreams { bandRequested(min(delta, bandBlockLeft()), firstArrival: t + L) }
+            if bdStreams { bandRequested(min(delta, bandSegmentLeft()), firstArrival: t + L) }
             else if bdArrival >= 0 { bandRequested(1, firstArrival: bdArrival) }
 
             // ---- the prefetch burst: its requests accepted in [t, t + delta) ----
