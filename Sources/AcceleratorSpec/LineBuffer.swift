@@ -1,9 +1,10 @@
 /// The line buffer's loads of one pass (docs/microarchitecture.md §6.5): the row segments of the
-/// engines' input map that the pass's active tiles read, in order, each loaded once.
+/// engines' input map that the pass's active tiles read, each loaded once, in the order of their
+/// first use (`LayerPlan.lineBand`).
 ///
 /// A segment is one map row across one column block (tileW engine columns of SX phases in the
 /// padded map), clipped to the map; its words go pixel by pixel, CW words a pixel (the order of the
-/// map in DRAM). Segments go by row, then column block.
+/// map in DRAM).
 public struct LineBand: Sendable, Equatable {
     public struct Segment: Sendable, Equatable {
         /// The map row, and the column block in the padded map (engine column ÷ tileW).
@@ -54,43 +55,42 @@ extension LayerPlan {
     /// Map rows the line buffer holds: `lineBlocks` row blocks of tileH engine rows, SY map rows each.
     public var lineRowCapacity: Int { lineBlocks * config.tileH * strideY }
 
-    /// The band of one pass whose tile groups are `groups` (§6.5): the row segments their halos read.
+    /// The band of one pass whose tile groups are `groups` (§6.5): the row segments their halos read,
+    /// in the order of their first use. Tile by tile (raster order), each column block its halo
+    /// reads loads the halo's rows past the last row loaded there (the block's high-water mark), so a
+    /// group waits only for its own segments, and rows of one column block load in order.
     public func lineBand(_ groups: [[(ty: Int, tx: Int)]]) -> LineBand {
         precondition(lineBuffer, "lineBand of a layer without the line buffer")
         let SX = strideX, bw = config.tileW * SX, columnBlocks = lineColumnSlots / SX
-        // (the segments of every active tile's halo inside the map)
-        var needed = [Bool](repeating: false, count: mapHeight * columnBlocks)
-        for g in groups { for tile in g {
-            guard let r = lineRows(ty: tile.ty) else { continue }
-            let c = haloCols(tx: tile.tx)
-            guard !c.isEmpty else { continue }
-            let c0 = (c.lowerBound + padX) / bw, c1 = (c.upperBound - 1 + padX) / bw
-            for y in r.first...r.last { for cb in c0...c1 { needed[y * columnBlocks + cb] = true } }
-        } }
-        var segments: [LineBand.Segment] = [], words = 0
-        for (key, on) in needed.enumerated() where on {
-            let cb = key % columnBlocks
-            let cols = max(0, cb * bw - padX)..<min(mapWidth, (cb + 1) * bw - padX)
-            segments.append(.init(row: key / columnBlocks, columnBlock: cb, cols: cols, firstWord: words))
-            words += cols.count * inWords
-        }
+        var loaded = [Int](repeating: -1, count: columnBlocks)  // per column block, the last row loaded
+        var segments: [LineBand.Segment] = [], words = 0, needs: [Int] = []
         // Group i reads rows first_i…last_i, both non-decreasing in i (raster order).
-        let spans = groups.map { g -> (first: Int, last: Int)? in
-            let r = g.compactMap { lineRows(ty: $0.ty) }
-            guard let lo = r.map(\.first).min(), let hi = r.map(\.last).max() else { return nil }
-            return (lo, hi)
+        var firstRows: [Int] = []
+        for g in groups {
+            var first = Int.max
+            for tile in g {
+                guard let r = lineRows(ty: tile.ty) else { continue }
+                let c = haloCols(tx: tile.tx)
+                guard !c.isEmpty else { continue }
+                first = min(first, r.first)
+                let c0 = (c.lowerBound + padX) / bw, c1 = (c.upperBound - 1 + padX) / bw
+                for y in r.first...r.last { for cb in c0...c1 where y > loaded[cb] {
+                    let cols = max(0, cb * bw - padX)..<min(mapWidth, (cb + 1) * bw - padX)
+                    segments.append(.init(row: y, columnBlock: cb, cols: cols, firstWord: words))
+                    words += cols.count * inWords
+                } }
+                for cb in c0...c1 { loaded[cb] = max(loaded[cb], r.last) }
+            }
+            firstRows.append(first == .max ? firstRows.last ?? 0 : first)
+            needs.append(segments.count)
         }
+        // (a segment replaces row − capacity of its column block: every group whose first row is at
+        // most that must have been copied; a group that reads no row counts with the one before it)
         let capacity = lineRowCapacity
-        var waitsFor: [Int] = [], g = 0
-        for seg in segments {
-            // (the groups reading the row this one replaces: every group whose first row is at most that)
-            while g < spans.count && (spans[g].map { $0.first <= seg.row - capacity } ?? true) { g += 1 }
-            waitsFor.append(g)
-        }
-        var needs: [Int] = [], k = 0
-        for s in spans {
-            if let s { while k < segments.count && segments[k].row <= s.last { k += 1 } }
-            needs.append(s == nil ? 0 : k)
+        let waitsFor = segments.map { seg in
+            var lo = 0, hi = firstRows.count
+            while lo < hi { let m = (lo + hi) / 2; if firstRows[m] <= seg.row - capacity { lo = m + 1 } else { hi = m } }
+            return lo
         }
         return LineBand(segments: segments, words: words, waitsFor: waitsFor, needs: needs)
     }
