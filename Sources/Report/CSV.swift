@@ -34,6 +34,7 @@ extension LayerReport {
         .init(name: "tapsPacked", unit: "-", kind: .bool, meaning: "taps packed into the input-channel lanes (few input channels, microarchitecture §3.2)"),
         .init(name: "outputPairs", unit: "-", kind: .bool, meaning: "output columns computed in pairs in the output-channel lanes (few output channels, microarchitecture §3.3); tileShape is then the engines' shape, twice as wide in the layer's map"),
         .init(name: "lanesGrouped", unit: "-", kind: .bool, meaning: "output-channel lanes grouped: a whole input word per step, each lane group's chunks summed into one output channel (few output channels over wide input words, microarchitecture §3.4)"),
+        .init(name: "lineBuffer", unit: "-", kind: .bool, meaning: "halos copied from the line buffer, a band of the input map loaded once per pass (microarchitecture §6.5)"),
         .init(name: "tileDensity", unit: "fraction", kind: .double, meaning: "active tiles / all tiles"),
         .init(name: "activeTiles", unit: "tiles", kind: .int, meaning: "active output tiles"),
         .init(name: "passes", unit: "passes", kind: .int, meaning: "output-channel passes (weight-buffer loads)"),

@@ -195,7 +195,7 @@ public struct HTMLReport: Sendable {
         h += cols.map { "<th>\(xmlEscape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for l in layers {
             let st = l.stallCycles
-            let cells = [l.name, "\(l.kernel)/\(l.stride)\(l.tapsPacked ? " packed" : "")\(l.outputPairs ? " pairs" : "")\(l.lanesGrouped ? " grouped" : "")",
+            let cells = [l.name, "\(l.kernel)/\(l.stride)\(l.tapsPacked ? " packed" : "")\(l.outputPairs ? " pairs" : "")\(l.lanesGrouped ? " grouped" : "")\(l.lineBuffer ? " line" : "")",
                          "\(Self.shape(l.inShape)) → \(Self.shape(l.outShape))", l.tileShape,
                          f(l.tileDensity, 2), "\(l.cycles)", "\(l.boundCycles)", f(l.cyclesOverBound, 2), "\(l.computeBusyCycles)",
                          "\(st.load)", "\(st.store)", "\(st.dram)", "\(st.weights)", "\(st.setup + st.requant + st.drain)",

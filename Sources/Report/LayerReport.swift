@@ -82,7 +82,7 @@ extension LayerReport: Codable {
     /// The JSON row's keys, in the order the row has always had them (it was a flat struct of these
     /// fields before it held a `LayerStats`); `json()` sorts them anyway.
     private enum Key: String, CodingKey {
-        case name, kernel, stride, inShape, outShape, tileShape, tapsPacked, outputPairs, lanesGrouped, tileDensity, activeTiles, passes
+        case name, kernel, stride, inShape, outShape, tileShape, tapsPacked, outputPairs, lanesGrouped, lineBuffer, tileDensity, activeTiles, passes
         case cycles, boundCycles, cyclesOverBound, denseCycles, speedup, computeBusyCycles, stallCycles, issuedMACs
         case usefulMACs, denseMACs, peUtilization, dramBytesRead, dramBytesWritten, boundBytes, milliseconds
         case modelCycles, rtlCycles, outputsMatch, cyclesMatch, traceMatch, dramBeatsMatch, stallCyclesMatch
@@ -97,6 +97,7 @@ extension LayerReport: Codable {
         try c.encode(s.inShape, forKey: .inShape); try c.encode(s.outShape, forKey: .outShape)
         try c.encode(s.tileShape, forKey: .tileShape); try c.encode(s.tapsPacked, forKey: .tapsPacked)
         try c.encode(s.outputPairs, forKey: .outputPairs); try c.encode(s.lanesGrouped, forKey: .lanesGrouped)
+        try c.encode(s.lineBuffer, forKey: .lineBuffer)
         try c.encode(s.tileDensity, forKey: .tileDensity)
         try c.encode(s.activeTiles, forKey: .activeTiles); try c.encode(s.passes, forKey: .passes)
         try c.encode(s.cycles, forKey: .cycles); try c.encode(s.boundCycles, forKey: .boundCycles)
@@ -126,7 +127,8 @@ extension LayerReport: Codable {
             inShape: try c.decode([Int].self, forKey: .inShape), outShape: try c.decode([Int].self, forKey: .outShape),
             tileShape: try c.decode(String.self, forKey: .tileShape), tapsPacked: try c.decode(Bool.self, forKey: .tapsPacked),
             outputPairs: try c.decode(Bool.self, forKey: .outputPairs),
-            lanesGrouped: try c.decodeIfPresent(Bool.self, forKey: .lanesGrouped) ?? false, tileDensity: try double(.tileDensity),
+            lanesGrouped: try c.decodeIfPresent(Bool.self, forKey: .lanesGrouped) ?? false,
+            lineBuffer: try c.decodeIfPresent(Bool.self, forKey: .lineBuffer) ?? false, tileDensity: try double(.tileDensity),
             activeTiles: try int(.activeTiles), passes: try int(.passes), cycles: try int(.cycles),
             computeBusyCycles: try int(.computeBusyCycles), stallCycles: try c.decode(StallCycles.self, forKey: .stallCycles),
             issuedMACs: try int(.issuedMACs), usefulMACs: try int(.usefulMACs), denseMACs: try int(.denseMACs),
@@ -269,7 +271,7 @@ public struct LayerReportSet: Codable, Sendable {
         for s in layers {
             let st = s.stallCycles
             // (a `p` after the stride: taps packed, §3.2; an `o`: output pairs, §3.3)
-            let shape = "k\(s.kernel)s\(s.stride)\(s.tapsPacked ? "p" : "")\(s.outputPairs ? "o" : "")\(s.lanesGrouped ? "g" : "") \(s.inShape.map(String.init).joined(separator: "x"))→\(s.outShape.last ?? 0)"
+            let shape = "k\(s.kernel)s\(s.stride)\(s.tapsPacked ? "p" : "")\(s.outputPairs ? "o" : "")\(s.lanesGrouped ? "g" : "")\(s.lineBuffer ? "l" : "") \(s.inShape.map(String.init).joined(separator: "x"))→\(s.outShape.last ?? 0)"
             t.add([s.name, shape, s.tileShape, f2(s.tileDensity), "\(s.cycles)", "\(s.boundCycles)", f2(s.cyclesOverBound),
                    String(format: "%.1f", 100 * s.peUtilization),
                    "\(st.load)/\(st.store)/\(st.dram)/\(st.weights)/\(st.requant)/\(st.setup + st.drain)",

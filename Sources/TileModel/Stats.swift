@@ -87,6 +87,8 @@ public struct LayerStats: Hashable, Codable, Sendable {
     /// Whether the layer ran with grouped lanes: a whole input word per step, lane groups summed
     /// into the output channels of one subgroup (§3.4).
     public var lanesGrouped: Bool = false
+    /// Whether the layer's halos came from the line buffer (§6.5) instead of DRAM.
+    public var lineBuffer: Bool = false
     /// Active tiles / all tiles.
     public var tileDensity: Double
     public var activeTiles: Int
@@ -119,12 +121,13 @@ public struct LayerStats: Hashable, Codable, Sendable {
 
     /// Every field, in declaration order (the model makes these; `Report` rebuilds them from a report's JSON).
     public init(name: String, kernel: Int, stride: Int, inShape: [Int], outShape: [Int], tileShape: String, tapsPacked: Bool,
-                outputPairs: Bool = false, lanesGrouped: Bool = false, tileDensity: Double, activeTiles: Int, passes: Int, cycles: Int, computeBusyCycles: Int,
+                outputPairs: Bool = false, lanesGrouped: Bool = false, lineBuffer: Bool = false, tileDensity: Double, activeTiles: Int, passes: Int, cycles: Int, computeBusyCycles: Int,
                 stallCycles: StallCycles, issuedMACs: Int, usefulMACs: Int, denseMACs: Int, peUtilization: Double,
                 dramBytesRead: Int, weightBytesRead: Int, dramBytesWritten: Int, boundBytes: Int, boundCycles: Int,
                 cyclesOverBound: Double, denseCycles: Int, speedup: Double) {
         self.name = name; self.kernel = kernel; self.stride = stride; self.inShape = inShape; self.outShape = outShape
-        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.outputPairs = outputPairs; self.lanesGrouped = lanesGrouped; self.tileDensity = tileDensity
+        self.tileShape = tileShape; self.tapsPacked = tapsPacked; self.outputPairs = outputPairs; self.lanesGrouped = lanesGrouped; self.lineBuffer = lineBuffer
+        self.tileDensity = tileDensity
         self.activeTiles = activeTiles; self.passes = passes; self.cycles = cycles; self.computeBusyCycles = computeBusyCycles
         self.stallCycles = stallCycles; self.issuedMACs = issuedMACs; self.usefulMACs = usefulMACs; self.denseMACs = denseMACs
         self.peUtilization = peUtilization; self.dramBytesRead = dramBytesRead; self.weightBytesRead = weightBytesRead

@@ -93,7 +93,7 @@ public struct TileModel: Sendable {
         let nTiles = job.tileMask.bits.count
         return LayerStats(
             name: job.name, kernel: plan.kernel, stride: plan.stride,
-            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description, tapsPacked: plan.tapsPacked, outputPairs: plan.outputPairs, lanesGrouped: plan.lanesGrouped,
+            inShape: job.inShape.array, outShape: job.outShape.array, tileShape: plan.shape.description, tapsPacked: plan.tapsPacked, outputPairs: plan.outputPairs, lanesGrouped: plan.lanesGrouped, lineBuffer: plan.lineBuffer,
             tileDensity: Double(tiles.count) / Double(nTiles), activeTiles: tiles.count, passes: plan.passes.count,
             cycles: cycles, computeBusyCycles: e.busy, stallCycles: e.stalls,
             issuedMACs: issuedPixels * perPixel, usefulMACs: useful,

@@ -40,6 +40,7 @@ import Testing
               "issuedMACs" : 9216,
               "kernel" : 3,
               "lanesGrouped" : false,
+              "lineBuffer" : false,
               "milliseconds" : 0.004,
               "name" : "c1",
               "outShape" : [
@@ -73,7 +74,7 @@ import Testing
     @Test func theCSVRow() throws {
         let csv = LayerReport.csv([LayerReport(Self.stats, clockMHz: 250)]).split(separator: "\n").map(String.init)
         #expect(csv == [LayerReport.csvHeader,
-                        "c1,3,2,16x16x8,8x8x4,4x4,true,false,false,0.5,2,1,1000,400,2.5,1500,1.5,600,1,2,3,4,5,6,379,9216,4608,18432,0.25,4096,512,2048,0.004"])
+                        "c1,3,2,16x16x8,8x8x4,4x4,true,false,false,false,0.5,2,1,1000,400,2.5,1500,1.5,600,1,2,3,4,5,6,379,9216,4608,18432,0.25,4096,512,2048,0.004"])
     }
 
     /// A row reads and writes its fields through its `stats` (one copy of each), and the
