@@ -1,6 +1,6 @@
 /// The line buffer's loads of one pass (docs/microarchitecture.md §6.5): the row segments of the
-/// engines' input map that the pass's active tiles read, each loaded once, in the order of their
-/// first use (`LayerPlan.lineBand`).
+/// engines' input map that the pass's active tiles read, each loaded once, by the load of the tile
+/// that uses it first (`LayerPlan.lineBand`).
 ///
 /// A segment is one map row across one column block (tileW engine columns of SX phases in the
 /// padded map), clipped to the map; its words go pixel by pixel, CW words a pixel (the order of the
@@ -14,16 +14,27 @@ public struct LineBand: Sendable, Equatable {
         /// Its first word in the band's word order.
         public let firstWord: Int
     }
+    /// Every segment, in load order.
     public let segments: [Segment]
     /// Words of the whole band (one load of every segment).
     public let words: Int
-    /// Per segment: the tile groups that must have been copied before it loads, as a count of the
-    /// pass's first groups: those that read the row it replaces in the ring (its row − the ring's
-    /// `lineRowCapacity` rows).
-    public let waitsFor: [Int]
-    /// Per group: the segments (a prefix of `segments`) that must be in the line buffer before its
-    /// copy: every segment up to the last row its halos read.
-    public let needs: [Int]
+    /// Per group, per tile: the index of the first segment its load brings (the next tile's first
+    /// is where its own end; the band's end after the last).
+    public let firstSegment: [[Int]]
+
+    /// The segments the load of tile `k` of group `i` brings.
+    public func segments(group i: Int, tile k: Int) -> Range<Int> {
+        let next = k + 1 < firstSegment[i].count ? firstSegment[i][k + 1]
+            : i + 1 < firstSegment.count ? firstSegment[i + 1][0] : segments.count
+        return firstSegment[i][k]..<next
+    }
+    /// Band words the load of tile `k` of group `i` requests before its residual words.
+    public func tileWords(group i: Int, tile k: Int) -> Int {
+        let r = segments(group: i, tile: k)
+        return word(r.upperBound) - word(r.lowerBound)
+    }
+    /// The band's word index of segment `j`'s first word (`words` past the last segment).
+    public func word(_ j: Int) -> Int { j < segments.count ? segments[j].firstWord : words }
 }
 
 extension LayerPlan {
@@ -36,17 +47,22 @@ extension LayerPlan {
         return lo > hi ? nil : (lo, hi)
     }
 
-    /// The most map rows one tile group's halos span (its first tile's first to its last tile's
-    /// last), with the groups formed as `groups(of:)` forms them from the tiles in raster order.
+    /// The most map rows two consecutive tile groups' halos span (the first tile's first row of the
+    /// one before to the last tile's last row of the later; one group's alone for the first), with
+    /// the groups formed as `groups(of:)` forms them from the tiles in raster order: a group's load
+    /// writes the line buffer while the group before it may still be waiting for its copy.
     static func lineSpan(tiles: [(ty: Int, tx: Int)], groupSize: Int, remainderFirst: Bool,
                          rows: (Int) -> (first: Int, last: Int)?) -> Int {
         let n = tiles.count
         guard n > 0 else { return 0 }
         let first = remainderFirst && n % groupSize != 0 ? n % groupSize : min(n, groupSize)
-        var span = 0, start = 0, end = first
+        var span = 0, start = 0, end = first, previousFirst: Int? = nil
         while start < n {
             let r = tiles[start..<end].compactMap { rows($0.ty) }
-            if let lo = r.map(\.first).min(), let hi = r.map(\.last).max() { span = max(span, hi - lo + 1) }
+            if let lo = r.map(\.first).min(), let hi = r.map(\.last).max() {
+                span = max(span, hi - min(lo, previousFirst ?? lo) + 1)
+                previousFirst = lo
+            }
             start = end; end = min(n, end + groupSize)
         }
         return span
@@ -56,23 +72,21 @@ extension LayerPlan {
     public var lineRowCapacity: Int { lineBlocks * config.tileH * strideY }
 
     /// The band of one pass whose tile groups are `groups` (§6.5): the row segments their halos read,
-    /// in the order of their first use. Tile by tile (raster order), each column block its halo
-    /// reads loads the halo's rows past the last row loaded there (the block's high-water mark), so a
-    /// group waits only for its own segments, and rows of one column block load in order.
+    /// each brought by the load of the tile that uses it first. Tile by tile (scan order), for each
+    /// column block its halo reads, the halo's rows past the last row loaded in that block (the
+    /// block's high-water mark), row by row.
     public func lineBand(_ groups: [[(ty: Int, tx: Int)]]) -> LineBand {
         precondition(lineBuffer, "lineBand of a layer without the line buffer")
         let SX = strideX, bw = config.tileW * SX, columnBlocks = lineColumnSlots / SX
         var loaded = [Int](repeating: -1, count: columnBlocks)  // per column block, the last row loaded
-        var segments: [LineBand.Segment] = [], words = 0, needs: [Int] = []
-        // Group i reads rows first_i…last_i, both non-decreasing in i (raster order).
-        var firstRows: [Int] = []
+        var segments: [LineBand.Segment] = [], words = 0, firstSegment: [[Int]] = []
         for g in groups {
-            var first = Int.max
+            var firsts: [Int] = []
             for tile in g {
+                firsts.append(segments.count)
                 guard let r = lineRows(ty: tile.ty) else { continue }
                 let c = haloCols(tx: tile.tx)
                 guard !c.isEmpty else { continue }
-                first = min(first, r.first)
                 let c0 = (c.lowerBound + padX) / bw, c1 = (c.upperBound - 1 + padX) / bw
                 for y in r.first...r.last { for cb in c0...c1 where y > loaded[cb] {
                     let cols = max(0, cb * bw - padX)..<min(mapWidth, (cb + 1) * bw - padX)
@@ -81,18 +95,9 @@ extension LayerPlan {
                 } }
                 for cb in c0...c1 { loaded[cb] = max(loaded[cb], r.last) }
             }
-            firstRows.append(first == .max ? firstRows.last ?? 0 : first)
-            needs.append(segments.count)
+            firstSegment.append(firsts)
         }
-        // (a segment replaces row − capacity of its column block: every group whose first row is at
-        // most that must have been copied; a group that reads no row counts with the one before it)
-        let capacity = lineRowCapacity
-        let waitsFor = segments.map { seg in
-            var lo = 0, hi = firstRows.count
-            while lo < hi { let m = (lo + hi) / 2; if firstRows[m] <= seg.row - capacity { lo = m + 1 } else { hi = m } }
-            return lo
-        }
-        return LineBand(segments: segments, words: words, waitsFor: waitsFor, needs: needs)
+        return LineBand(segments: segments, words: words, firstSegment: firstSegment)
     }
 
     /// Cycles the copy of one tile's halo from the line buffer into its region takes (§6.5): one

@@ -193,11 +193,13 @@ final class DataPath {
 
     // MARK: Line buffer (stepped, §6.5)
 
-    /// Word q of the band: into the line buffer at its map position.
-    func lineRequest(_ band: LineBand, word q: Int, arrival a: Int) {
-        var lo = 0, hi = band.segments.count - 1
-        while lo < hi { let m = (lo + hi + 1) / 2; if band.segments[m].firstWord <= q { lo = m } else { hi = m - 1 } }
-        let seg = band.segments[lo], CW = plan.inWords, o = q - seg.firstWord
+    /// Request q of the load of tile `k` of group `i`, one of the band's words that load brings
+    /// (§6.5): into the line buffer at its map position.
+    func lineRequest(_ band: LineBand, group i: Int, tile k: Int, q: Int, arrival a: Int) {
+        let r = band.segments(group: i, tile: k), target = band.word(r.lowerBound) + q
+        var lo = r.lowerBound, hi = r.upperBound - 1
+        while lo < hi { let m = (lo + hi + 1) / 2; if band.segments[m].firstWord <= target { lo = m } else { hi = m - 1 } }
+        let seg = band.segments[lo], CW = plan.inWords, o = target - seg.firstWord
         let iy = seg.row, ix = seg.cols.lowerBound + o / CW, w = o % CW
         let at = plan.lineAddress(iy: iy, ix: ix, word: w)
         read(image.regions.input + (iy * plan.mapWidth + ix) * CW + w, arrival: a, into: .line(bank: at.by * cfg.tileW + at.bx, addr: at.address))
@@ -205,7 +207,9 @@ final class DataPath {
 
     /// The copy engine's copy of group `i`'s halos (their positions inside the map) from the line
     /// buffer into the group's half of the input buffer, at each tile's slot (§6.5). Done at once:
-    /// no engine reads that half, nor writes those line-buffer words, until the copy ends.
+    /// no engine reads that half (the group two before it is requantized) nor writes those
+    /// line-buffer words (the loads after it write rows at least a ring past its first) until the
+    /// copy ends.
     func copyHalos(group: [(ty: Int, tx: Int)], index i: Int) {
         let part = plan.haloPart(group: i), CW = plan.inWords, h = plan.shape.height, w = plan.shape.width
         for (k, tile) in group.enumerated() {

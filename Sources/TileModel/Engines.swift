@@ -167,8 +167,13 @@ final class LayerEngines {
         let N = groups.count
         let T = plan.steps, Kc = plan.kgroupCycles, G = plan.kgroups(pass)
         let (shares, ringBlocks) = plan.haloPlacement(groups)
+        // With the line buffer (§6.5) a tile's load brings the band's segments it uses first.
+        let band = plan.lineBuffer ? plan.lineBand(groups) : nil
         let loadWords = groups.indices.map { i in
-            groups[i].indices.map { plan.loadWords(ty: groups[i][$0].ty, tx: groups[i][$0].tx, pass: pass, shares: shares[i][$0]) }
+            groups[i].indices.map { k in
+                (band?.tileWords(group: i, tile: k) ?? 0)
+                    + plan.loadWords(ty: groups[i][k].ty, tx: groups[i][k].tx, pass: pass, shares: shares[i][k])
+            }
         }
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(groups: N)
@@ -189,20 +194,10 @@ final class LayerEngines {
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
-        // The line buffer (§6.5): its band loads (`bandQ` words requested, in segment `bandSegment`; a
-        // refused request holds the port, `bandLocked`) and the copy engine (group `cyTile`).
-        let band = plan.lineBuffer ? plan.lineBand(groups) : nil
-        let bandWords = band?.words ?? 0
-        var bandQ = 0, bandSegment = 0, bandLocked = false
-        var segmentArrived = [Int](repeating: -1, count: band?.segments.count ?? 0)  // all its words in the line buffer from this cycle
+        // Copy engine (§6.5): group `cyTile`'s halos from the line buffer into its input half.
         var cyTile = 0, cyRunning = false, cyRemaining = 0
         var copied = [Int](repeating: plan.lineBuffer ? -1 : 0, count: N)  // the group's halos copied from this cycle
         let copyCycles = groups.map { $0.count * plan.lineCopyCycles }
-        /// Words of the band's segment `bandSegment` not yet requested.
-        func bandSegmentLeft() -> Int {
-            let b = band!, end = bandSegment + 1 < b.segments.count ? b.segments[bandSegment + 1].firstWord : b.words
-            return end - bandQ
-        }
 
         while xfer < order.count {
             // ---- decisions for cycle t (state at the start of the cycle) ----
@@ -215,30 +210,16 @@ final class LayerEngines {
             // The prefetch burst's request accepted in cycle t (ports that do not stream), with its arrival.
             var pfArrival = -1
             let pfActive = prefetch?.requesting ?? false
-            // The band's next word may load once the groups reading the row block it replaces are copied.
-            var bdEligible = never
-            if bandQ < bandWords {
-                let w = band!.waitsFor[bandSegment]
-                bdEligible = w == 0 ? t : copied[w - 1] >= 0 ? max(t, copied[w - 1]) : never
-            }
-            let bdActive = bdEligible == t
-            var bdArrival = -1
-            if !port.streams && (xfIssuing || pfActive || bdActive) {
-                // A request refused in the previous cycle stays on the port; else the tile transfer,
-                // then the band, then the prefetch burst (§7.1).
+            if !port.streams && (xfIssuing || pfActive) {
                 let slot = port.hasReadSlot(at: t), ready = port.timing.requestReady(cycle: t)
-                let pfHolds = pfActive && slot && prefetch!.locked, bdHolds = bdActive && slot && bandLocked
                 let xfWants = xfIssuing && (isStore || slot)
-                let bdPresents = bdActive && slot && (bdHolds || !pfHolds && !xfWants)
-                let pfPresents = pfActive && slot && (pfHolds || !xfWants && !bdPresents)
-                if xfWants && !pfPresents && !bdPresents && ready {
+                let pfPresents = pfActive && slot && (prefetch!.locked || !xfWants)
+                if xfWants && !pfPresents && ready {
                     xfAccept = true
                     if !isStore { arrival = port.acceptRead(at: t) }
                 }
-                if bdPresents && ready { bdArrival = port.acceptRead(at: t) }
                 if pfPresents && ready { pfArrival = port.acceptRead(at: t) }
                 if pfActive { prefetch!.locked = pfPresents && !ready }
-                bandLocked = bdPresents && !ready
             }
             switch xf {
             case .issue:
@@ -252,40 +233,39 @@ final class LayerEngines {
                 dur = 1
             case .wait:
                 // (a load reuses the input part of the group two before it, or three in a ring of three, §7.3)
-                let lag = plan.ringTiles
-                let eligible: Int = isStore ? requantDone[xt] : (xt < lag ? t : requantDone[xt - lag])
+                // (with the line buffer and no residual a load writes only the line buffer: it may start
+                // once the group two before it is copied, whose rows it may overwrite, §6.5)
+                let lag = plan.ringTiles, early = band != nil && !plan.hasResidual
+                let eligible: Int = isStore ? requantDone[xt] : (xt < lag ? t : early ? copied[xt - lag] : requantDone[xt - lag])
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
                 else if eligible >= 0 { dur = eligible - t }
             }
-            // Compute engine
-            // Copy engine (§6.5): group i once its rows are in the line buffer and group i − 2's half is free.
+            // Copy engine: group i, once its load (the band's segments it uses first) has arrived and
+            // group i − 2 is requantized (its input half is free).
             if cyRunning { dur = min(dur, cyRemaining) }
-            else if let b = band, cyTile < N {
-                let i = cyTile, need = b.needs[i]
-                let rows = need == 0 ? 0 : segmentArrived[need - 1], free = i < 2 ? 0 : requantDone[i - 2]
-                if rows >= 0 && rows <= t && free >= 0 && free <= t {
-                    cyRunning = true; cyRemaining = copyCycles[i]; copied[i] = t + copyCycles[i]
+            else if band != nil && cyTile < N {
+                let r = cyTile < 2 ? ready[cyTile] : min(ready[cyTile], requantDone[cyTile - 2]) < 0 ? -1 : max(ready[cyTile], requantDone[cyTile - 2])
+                if r >= 0 && r <= t {
+                    cyRunning = true; cyRemaining = copyCycles[cyTile]; copied[cyTile] = t + copyCycles[cyTile]
                     dur = min(dur, cyRemaining)
-                    if let d = dram, mode == .stepped { d.copyHalos(group: groups[i], index: i) }
-                } else if rows > t || free > t {
-                    dur = min(dur, max(rows, free) - t)
+                    if let d = dram, mode == .stepped { d.copyHalos(group: groups[cyTile], index: cyTile) }
+                } else if r > t {
+                    dur = min(dur, r - t)
                 }
             }
-            if bdEligible != never && bdEligible > t { dur = min(dur, bdEligible - t) }
-            if bdActive && !port.streams { dur = min(dur, 1) }
-            if bdActive && port.streams && !xfIssuing { dur = min(dur, bandSegmentLeft()) }
+            // Compute engine (with the line buffer a group's data is there once it is copied)
             if !cpRunning && cpTile < N {
                 let i = cpTile
-                let r = max(ready[i], copied[i]), r0 = min(ready[i], copied[i])
+                let r = band == nil ? ready[i] : copied[i]
                 let s: Int = i < 2 ? 0 : storeEnd[i - 2]
-                if r0 >= 0 && r <= t && s >= 0 && s <= t {
+                if r >= 0 && r <= t && s >= 0 && s <= t {
                     cpRunning = true; cpG = 0; cpK = 0
                     let e = t + (G - 1) * Kc + T - 1
                     requantDone[i] = e + P + cfg.tileH
                     trace[traceBase + i].computeStart = t
-                } else if r0 >= 0 && r > t {
+                } else if r > t {
                     dur = min(dur, r - t)
-                } else if r0 >= 0 && s > t {
+                } else if r >= 0 && s > t {
                     dur = min(dur, s - t)
                 }
             }
@@ -296,27 +276,11 @@ final class LayerEngines {
             precondition(dur != never && dur > 0, "engines deadlocked at cycle \(t)")
             let delta = mode == .stepped ? 1 : dur
 
-            // ---- the band: its requests accepted in [t, t + delta) ----
-            /// Band words q..<q + k requested, the last one's datum arriving in cycle `last`.
-            func bandRequested(_ k: Int, firstArrival: Int) {
-                if let d = dram, mode == .stepped {
-                    for j in 0..<k { d.lineRequest(band!, word: bandQ + j, arrival: firstArrival + (port.streams ? j : 0)) }
-                }
-                bandQ += k; beatsRead += k
-                if bandSegmentLeft() == 0 {
-                    segmentArrived[bandSegment] = firstArrival + (port.streams ? k - 1 : 0) + 1
-                    bandSegment += 1
-                }
-            }
-            let bdStreams = bdActive && port.streams && !xfIssuing
-            if bdStreams { bandRequested(min(delta, bandSegmentLeft()), firstArrival: t + L) }
-            else if bdArrival >= 0 { bandRequested(1, firstArrival: bdArrival) }
-
             // ---- the prefetch burst: its requests accepted in [t, t + delta) ----
             if pfActive {
                 if port.streams {
-                    // Every cycle neither a transfer nor the band issues: one read, its datum L cycles later.
-                    if !xfIssuing && !bdStreams {
+                    // Every cycle no transfer issues: one read, its datum L cycles later.
+                    if !xfIssuing {
                         let k = min(delta, prefetch!.n - prefetch!.q)
                         if stepsData { for j in 0..<k { prefetch!.request(prefetch!.q + j, t + j + L) } }
                         prefetch!.q += k
@@ -336,8 +300,8 @@ final class LayerEngines {
             else if cpRunning { stalls.requant += delta }
             else if cpTile >= N { stalls.drain += delta }
             else {
-                let r = max(ready[cpTile], copied[cpTile]), r0 = min(ready[cpTile], copied[cpTile])
-                if r0 < 0 || r > t { stalls.load += delta }
+                let r = band == nil ? ready[cpTile] : copied[cpTile]
+                if r < 0 || r > t { stalls.load += delta }
                 else if loadHolds { stalls.dram += delta }
                 else { stalls.store += delta }
             }
@@ -346,8 +310,12 @@ final class LayerEngines {
             if let d = dram, mode == .stepped {
                 if xfAccept {
                     if isStore { d.storeRequest(group: groups[xt], index: xt, q: xfIssued) }
-                    else { d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), shares: shares[xt][xfTile], ringBlock: ringBlocks[xt],
-                                           index: xt, q: xfIssued, arrival: arrival) }
+                    else if let b = band, xfIssued < b.tileWords(group: xt, tile: xfTile) {
+                        d.lineRequest(b, group: xt, tile: xfTile, q: xfIssued, arrival: arrival)
+                    } else {
+                        d.loadRequest(tile: groups[xt][xfTile], slot: plan.slot(xfTile), shares: shares[xt][xfTile], ringBlock: ringBlocks[xt],
+                                      index: xt, q: xfIssued - (band?.tileWords(group: xt, tile: xfTile) ?? 0), arrival: arrival)
+                    }
                 }
                 if cpIssuing {
                     d.computeStep(group: groups[cpTile], ringBlock: ringBlocks[cpTile], index: cpTile, kgroup: cpG, step: cpK, at: t)
@@ -371,7 +339,8 @@ final class LayerEngines {
                 xfRemaining = loadWords[xt][k]
                 beatsRead += xfRemaining
                 xf = xfRemaining > 0 ? .issue : .idle
-                if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(c + 1) }
+                // (the data of the group's earlier tiles may still be on its way, with the line buffer)
+                if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(max(c + 1, lastArrival + 1)) }
             }
             switch xf {
             case .issue where xfAccept:
@@ -401,7 +370,7 @@ final class LayerEngines {
             case .take:
                 takeTile(xfTile + 1, at: t)
             case .idle:
-                // a tile of no requests (resident halos, no residual): the group's data is all there
+                // a tile of no requests (resident halos or the line buffer, no residual)
                 if xfTile + 1 < groups[xt].count { xf = .take } else { xf = .wait; xfer += 1 }
             case .wait where xfGrant:
                 if isStore {

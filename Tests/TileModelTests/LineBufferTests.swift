@@ -18,9 +18,10 @@ import SparseCNN
     /// hand. The padded map has columns 0…8 (engine column = map column + 1), so column block 0
     /// holds map columns 0…2, block 1 columns 3…6, block 2 column 7: three column slots.
     /// Tile (0, 0) reads rows 0…4, columns 0…4 (blocks 0, 1); tile (3, 1) rows 11…15, columns 3…7
-    /// (blocks 1, 2). With 6-word banks the ring holds 6 / (1·3·1) = 2 row blocks, 8 rows.
+    /// (blocks 1, 2). The two groups (one tile each) span rows 0…15: with 12-word banks the ring
+    /// holds 12 / (1·3·1) = 4 row blocks, 16 rows, enough; with 9-word banks 12 rows, too few.
     @Test func aBandWorkedByHand() throws {
-        let config = try Self.config(lineWords: 6)
+        let config = try Self.config(lineWords: 12)
         var bits = [Bool](repeating: false, count: 4 * 2)
         bits[0 * 2 + 0] = true; bits[3 * 2 + 1] = true
         let job = try LayerJob(name: "hand", kernel: 3, stride: 1, inHeight: 16, inWidth: 8, inChannels: 4, outChannels: 4,
@@ -28,7 +29,7 @@ import SparseCNN
                                input: (0..<(16 * 8 * 4)).map { Int8(truncatingIfNeeded: $0 * 13 + 5) }, residual: nil,
                                multiplier: 20000, shift: 18, activation: .relu, tileH: 4, tileW: 4, tileMaskBits: bits)
         let plan = try LayerPlan(job: job, config: config)
-        #expect(plan.lineBuffer && plan.lineColumnSlots == 3 && plan.lineBlocks == 2 && plan.lineRowCapacity == 8)
+        #expect(plan.lineBuffer && plan.lineColumnSlots == 3 && plan.lineBlocks == 4 && plan.lineRowCapacity == 16)
         #expect(plan.sharedColumns == 0 && !plan.haloRing)
         let groups = plan.groups(of: plan.scanOrder(job.tileMask))
         let band = plan.lineBand(groups)
@@ -40,9 +41,9 @@ import SparseCNN
         // (7 words a row for tile (0, 0), 5 for tile (3, 1))
         #expect(band.words == 5 * 7 + 5 * 5)
         #expect(band.segments.map(\.firstWord).prefix(4) == [0, 3, 7, 10])
-        // Rows 11…15 replace rows 3…7 in the ring: tile (0, 0)'s group (first row 0) must be copied first.
-        #expect(band.waitsFor == Array(repeating: 0, count: 10) + Array(repeating: 1, count: 10))
-        #expect(band.needs == [10, 20])
+        // Each tile's load brings its own ten segments: 35 and 25 words.
+        #expect(band.firstSegment == [[0], [10]])
+        #expect(band.tileWords(group: 0, tile: 0) == 35 && band.tileWords(group: 1, tile: 0) == 25)
         // Map (5, 6): padded (6, 7), bank (2, 3); row block 1 of the ring, column slot 1: word (1·3 + 1)·1.
         #expect(plan.lineAddress(iy: 5, ix: 6, word: 0) == (2, 3, 4))
         // A 6×6 halo takes 2×2 slots of each 4×4 bank, one word each: its copy takes 4 cycles.
@@ -54,8 +55,8 @@ import SparseCNN
         #expect(fast.stats == stepped.stats)
         let noLine = try TileModel(config: try Self.config(lineWords: 0)).simulate(job, mode: .fast)
         #expect(stepped.stats.dramBytesRead - noLine.stats.dramBytesRead == (60 - 50) * 16)
-        // With one row block (4 rows) a group's 5 rows do not fit: no line buffer.
-        #expect(try !LayerPlan(job: job, config: try Self.config(lineWords: 3)).lineBuffer)
+        // With three row blocks (12 rows) the two groups' 16 rows do not fit: no line buffer.
+        #expect(try !LayerPlan(job: job, config: try Self.config(lineWords: 9)).lineBuffer)
     }
 
     /// Random layers at every shape of a three-shape config (and their pair shapes), with and
