@@ -147,6 +147,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes < 0 || lineBufferBytes % (tileH * tileW * memBytesPerCycle) != 0 {
             try fail("lineBufferBytes \(lineBufferBytes) must be 0 or a positive multiple of tileH·tileW·memBytesPerCycle = \(tileH * tileW * memBytesPerCycle)")
         }
+        if lineBufferBytes > 0 && !(Self.isPow2(tileH) && Self.isPow2(tileW)) {
+            try fail("lineBufferBytes \(lineBufferBytes) needs tileH and tileW powers of two (the line buffer's banks are the map's rows and columns mod the tile); tile is \(tileH)x\(tileW)")
+        }
     }
 
     /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.

@@ -202,7 +202,8 @@ public struct LayerPlan: Sendable {
     /// mapWidth)/SX⌉, in blocks of tileW, SX phases each (0 without a line buffer).
     public let lineColumnSlots: Int
     /// Row blocks (tileH engine rows of SY phases) the line buffer holds: ⌊lineBankDepth /
-    /// (SY·lineColumnSlots·CW)⌋ (0 without a line buffer).
+    /// (SY·lineColumnSlots·CW)⌋ (0 without a line buffer; the row block's index mod this is a
+    /// small remainder: row blocks of a map up to maxMapSize/tileH).
     public let lineBlocks: Int
     /// Whether the input buffer is one ring (of column or row blocks) rather than parts per group.
     public var haloRing: Bool { columnRing || rowRing }

@@ -246,7 +246,8 @@ final class LayerEngines {
             else if band != nil && cyTile < N {
                 let r = cyTile < 2 ? ready[cyTile] : min(ready[cyTile], requantDone[cyTile - 2]) < 0 ? -1 : max(ready[cyTile], requantDone[cyTile - 2])
                 if r >= 0 && r <= t {
-                    cyRunning = true; cyRemaining = copyCycles[cyTile]; copied[cyTile] = t + copyCycles[cyTile]
+                    // (its last word is written a cycle after its last read)
+                    cyRunning = true; cyRemaining = copyCycles[cyTile]; copied[cyTile] = t + copyCycles[cyTile] + 1
                     dur = min(dur, cyRemaining)
                     if let d = dram, mode == .stepped { d.copyHalos(group: groups[cyTile], index: cyTile) }
                 } else if r > t {
