@@ -281,7 +281,7 @@ extension RegisterMap {
                 RegisterField("done", 1...1, "the last layer has finished (from its cycle count on, §7.3)"),
                 RegisterField("error", 2...2, "a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits)"),
             ]),
-            Register("LAYER0", offset: 0x02, access: .readWrite, doc: "Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size, grouped lanes.", fields: [
+            Register("LAYER0", offset: 0x02, access: .readWrite, doc: "Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size, grouped lanes, line buffer.", fields: [
                 RegisterField("K", 0...3, "kernel size K (odd)"),
                 RegisterField("S", 4...5, "stride S (1 or 2)"),
                 RegisterField("activation", 6...7, "0 none, 1 ReLU, 2 PReLU"),
@@ -292,6 +292,7 @@ extension RegisterMap {
                 RegisterField("group", 13...18, "tiles per tile group − 1 (§3.1): 4^s − 1, or fewer when the input buffer holds fewer tiles' halos"),
                 RegisterField("first", 19...24, "tiles of a pass's first tile group − 1 (§3.1): (active tiles − 1) mod (group + 1); it takes the remainder, the later groups are full"),
                 RegisterField("grouped", 25...25, "1: grouped lanes (§3.4): each step takes a whole input word, lane group r summing its chunks into output channel j·R + r; Cout ≤ lanesK, taps not packed"),
+                RegisterField("line", 26...26, "1: the line buffer (§6.5): each tile's load brings the band's row segments it reads first into the line buffer, and the copy engine moves each group's halos from there into the input buffer; a config with a line buffer only"),
             ]),
             Register("LAYER1", offset: 0x03, access: .readWrite, doc: "Input map size.", fields: [
                 RegisterField("H", 0...15, "input height H (of the input words: Ho when taps are packed, §3.2)"),
@@ -408,7 +409,7 @@ extension RegisterMap {
             try write("PRELOAD", ["words": plan.preloadedWords]),
             try write("LAYER0", ["K": plan.kernel, "S": plan.stride, "activation": act, "residual": plan.hasResidual ? 1 : 0,
                                   "shape": plan.shapeLevel, "packed": plan.tapsPacked ? 1 : 0, "pairs": plan.outputPairs ? 1 : 0,
-                                  "grouped": plan.lanesGrouped ? 1 : 0, "group": plan.groupSize - 1, "first": max(0, plan.firstGroupSize(tiles: job.tileMask.activeCount) - 1)]),
+                                  "grouped": plan.lanesGrouped ? 1 : 0, "line": plan.lineBuffer ? 1 : 0, "group": plan.groupSize - 1, "first": max(0, plan.firstGroupSize(tiles: job.tileMask.activeCount) - 1)]),
             try write("LAYER1", ["H": plan.mapHeight, "W": plan.mapWidth]),
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),

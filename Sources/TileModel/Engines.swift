@@ -327,10 +327,13 @@ final class LayerEngines {
 
             // ---- advance the engines by delta ----
             /// The load's data is usable from `readyAt`.
-            func loadReady(_ readyAt: Int) {
+            func loadReady(_ at: Int) {
+                // (with the line buffer and no residual, groups are loaded in order, a cycle apart at least)
+                let lineOrder = band != nil && !plan.hasResidual
+                let readyAt = lineOrder && xt > 0 ? max(at, ready[xt - 1] + 1) : at
                 ready[xt] = readyAt
-                // (a load of no requests starts at its grant)
-                if trace[traceBase + xt].loadStart < 0 { trace[traceBase + xt].loadStart = granted }
+                // (a load of no requests starts at its grant; with the line buffer where it ends)
+                if trace[traceBase + xt].loadStart < 0 { trace[traceBase + xt].loadStart = lineOrder ? readyAt - 1 : granted }
                 trace[traceBase + xt].loadEnd = readyAt
             }
             /// The load's tile `k` is taken in cycle t: its requests follow, or one idle cycle when it

@@ -40,6 +40,10 @@ final class AcceleratorContext {
     var awO: Int { Memory.addressWidth(depth: 2 * tH * DO) }
     /// Bits of a byte index within a B-byte word (at least 1).
     var lgBb: Int { max(lgB, 1) }
+    /// The line buffer (§6.5): words per bank (0: the config has none, and nothing of it is built).
+    var DL: Int { cfg.lineBankDepth }
+    var hasLine: Bool { DL > 0 }
+    var awL: Int { Memory.addressWidth(depth: max(DL, 2)) }
 
     init(config: HardwareConfig, limits: AcceleratorLimits, names: AcceleratorNames, fault: FaultInjection,
          registers: RegisterMap) {

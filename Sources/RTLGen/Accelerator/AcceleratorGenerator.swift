@@ -67,9 +67,6 @@ public struct AcceleratorGenerator {
         if c.lanesK > c.memBytesPerCycle {
             throw AcceleratorGeneratorError(message: "lanesK \(c.lanesK) > memBytesPerCycle \(c.memBytesPerCycle): the byte-sliced output buffer needs lanesK ≤ B")
         }
-        if c.lineBufferBytes != 0 {
-            throw AcceleratorGeneratorError(message: "lineBufferBytes \(c.lineBufferBytes): the RTL does not build the line buffer yet (the model does, docs/microarchitecture.md §6.5); use lineBufferBytes 0 for RTL")
-        }
         if c.weightBankDepth < 2 { throw AcceleratorGeneratorError(message: "weight bank depth \(c.weightBankDepth) < 2 words") }
         if limits.maxMapSize < 1 || limits.maxMapSize > 32768 { throw AcceleratorGeneratorError(message: "maxMapSize \(limits.maxMapSize) must be in 1...32768") }
         if limits.maxKernel < 1 || limits.maxKernel > 15 || limits.maxKernel % 2 == 0 {

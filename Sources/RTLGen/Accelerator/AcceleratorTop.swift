@@ -37,7 +37,7 @@ struct AcceleratorTop {
             ("pe_array", PEArray(ctx: ctx)),
             ("requant_engine", RequantEngine(ctx: ctx)),
             ("status_counters", StatusCounters(ctx: ctx)),
-        ]
+        ] + (ctx.hasLine ? [("line_buffer", LineBufferBanks(ctx: ctx)), ("copy_engine", CopyEngine(ctx: ctx))] : [])
         for (name, engine) in engines {
             m.instance(try engine.build(), name: "u_\(name)", channels: ports + channels,
                        extra: ["clk": clk, "rst": rst, "busy": busy, "done": done])

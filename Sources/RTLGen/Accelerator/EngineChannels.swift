@@ -78,7 +78,11 @@ struct EngineChannels {
             F("next", doc: "the next layer's first pass loads during the last pass (§7.2)"),
             F("next_half", doc: "the half it goes to"),
             F("error", doc: "a field is out of range: START is refused"),
-        ]), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
+        ] + (ctx.hasLine ? [
+            F("line", doc: "the line buffer (§6.5): loads bring the band's segments, the copy engine the halos"),
+            F("lcsw", width: 24, doc: "line-buffer row-slot stride CSL·CW: the padded map's column slots times the words of a pixel (§6.5)"),
+            F("lnb", width: 16, doc: "line-buffer row blocks NB (§6.5)"),
+        ] : [])), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
         doc: "layer quantities (§3), registered")
     }
 
@@ -256,10 +260,45 @@ struct EngineChannels {
         ]), producer: "compute_control", consumers: ["status_counters"], doc: "compute state for BUSY and the stall causes (§9)")
     }
 
+    // The line buffer's channels (§6.5), in a config that has one.
+    /// `line_wr`: a load response word into the line buffer.
+    var lineWrite: EngineChannel {
+        EngineChannel(name: "line_wr", bundle: .flow([
+            F("bank", width: 8, doc: "line bank by·tileW + bx"), F("addr", width: ctx.awL, doc: "word in the bank"),
+        ]), producer: "port_sequencer", consumers: ["line_buffer"], doc: "a band word of a load into the line buffer (data: `mem_rsp_rdata`)")
+    }
+    var lineRead: EngineChannel { readRequest("line_rd", addr: ctx.awL, count: ctx.nBanks, each: "per line bank", from: "copy_engine", to: "line_buffer", doc: "the copy engine's line-buffer reads") }
+    var lineData: EngineChannel { readData("line", count: ctx.nBanks, each: "per line bank", from: "line_buffer", to: "copy_engine", doc: "line-buffer read data, a cycle after the read") }
+    /// `copy_wr`: one word into every input bank at one address.
+    var copyWrite: EngineChannel {
+        EngineChannel(name: "copy_wr", bundle: .flow([
+            F("addr", width: ctx.awI, doc: "word in every bank"), F("data", width: 8 * ctx.B, count: ctx.nBanks, doc: "per input bank"),
+        ]), producer: "copy_engine", consumers: ["halo_buffer"], doc: "a copied word into every input bank (§6.5)")
+    }
+    /// `copied`: a tile group's halos are in the input buffer (with the line buffer, what the compute engine waits for).
+    var copied: EngineChannel {
+        EngineChannel(name: "copied", bundle: .stream([]), producer: "copy_engine", consumers: ["compute_control"],
+                      doc: "a tile group is loaded and, with the line buffer, copied (token; FIFO of 2)")
+    }
+    var copyStatus: EngineChannel {
+        EngineChannel(name: "copy", bundle: Bundle([
+            F("groups", width: ctx.cntW, doc: "groups of the pass copied so far"),
+            F("idle", doc: "no loaded group waits for or is in its copy"),
+        ]), producer: "copy_engine", consumers: ["port_sequencer", "status_counters"], doc: "copy progress: a load without a residual may start once the group two before it is copied (§6.5)")
+    }
+    /// `requant_done`: a tile group's last requant row (the cycle it enters the `requantized` FIFO).
+    var requantDone: EngineChannel {
+        EngineChannel(name: "requant_done", bundle: .flow([]), producer: "requant_engine", consumers: ["copy_engine"],
+                      doc: "a tile group is requantized (its input half is free for the copy, §6.5)")
+    }
+    /// The channel the compute engine takes its groups from: `copied` with a line buffer, else `loaded`.
+    var computeInput: EngineChannel { ctx.hasLine ? copied : loaded }
+
     /// Every channel, in the order of the docs table.
     var all: [EngineChannel] {
         [registers, layer, sequencer, burst, burstResponse, maskBeat, weightBeat, passDone, tile, loaded, groupRead, group, stored, requantized,
          inputWrite, haloRead, halo, weightRead, weights, biasRead, bias, residualRead, residual,
          outputWrite, outputRead, output, step, accumulators, transferStatus, computeStatus]
+            + (ctx.hasLine ? [lineWrite, lineRead, lineData, copyWrite, copied, copyStatus, requantDone] : [])
     }
 }

@@ -12,11 +12,24 @@ struct HaloBuffer: AcceleratorEngine {
         let rd = m.ports(ch.haloRead.name, ch.haloRead.bundle.flipped)
         let halo = m.ports(ch.halo.name, ch.halo.bundle)
         let n = ctx.nBanks
-        let bankWe = m.wire("halo_bank_we", mux(wr["valid"] && !wr["res"], onehot(wr["bank"], width: n), Expr.zeros(width: n)))
-        m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
-            "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(rsp["rdata"]),
-            "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
-        ])
+        let loadWe = mux(wr["valid"] && !wr["res"], onehot(wr["bank"], width: n), Expr.zeros(width: n))
+        if ctx.hasLine {
+            // The copy engine writes every bank at once (§6.5); loads then write only residual words.
+            let copy = m.ports(ch.copyWrite.name, ch.copyWrite.bundle.flipped)
+            let bankWe = m.wire("halo_bank_we", mux(copy["valid"], replicate(k(1, 1), count: n), loadWe))
+            let waddr = m.wire("halo_bank_waddr", mux(copy["valid"], copy["addr"], wr["addr"].fit(ctx.awI)))
+            let wdata = m.wire("halo_bank_wdata", mux(copy["valid"], copy["data"], cat((0..<n).map { _ in rsp["rdata"] })))
+            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
+                "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(waddr), "wdata": .slice(wdata),
+                "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
+            ])
+        } else {
+            let bankWe = m.wire("halo_bank_we", loadWe)
+            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
+                "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(rsp["rdata"]),
+                "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
+            ])
+        }
         m.allowPartlyReadInputs()  // in_wr's address is as wide as the wider of the two buffers
         return try m.build()
     }

@@ -63,13 +63,16 @@ struct LayerParams: AcceleratorEngine {
         // that is positive and a group has several slot columns (shape > 0, more than one tile).
         let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
         let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
-        let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0)
+        // (with the line buffer (§6.5) the copy moves whole halos: no reuse, no ring)
+        let line = field("LAYER0", "line")
+        let noLine: Expr = ctx.hasLine ? line == 0 : k(1, 1)
+        let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0 && noLine)
         // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
         // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
         // row shares KW − SX columns (nsh ≠ 0 at shape 0).
-        let rowRing = m.wire("c_row_ring", ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x))
-        let columnRing = m.wire("c_column_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing)
+        let rowRing = m.wire("c_row_ring", ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x) && noLine)
+        let columnRing = m.wire("c_column_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing && noLine)
         let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
         let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
         let maxTiles = ctx.limits.maxTiles(cfg)
@@ -81,6 +84,19 @@ struct LayerParams: AcceleratorEngine {
         let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
         let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
         let pc = field("PASS", "pc")
+        // The line buffer (§6.5): CSL = (⌊(padX + W − 1)/SX⌋ ÷ tileW + 1)·SX column slots, NB =
+        // ⌊DL / (SY·CSL·CW)⌋ row blocks (tileW a power of two: the quotient is a shift).
+        var lineError: Expr = line == 1
+        if ctx.hasLine {
+            let lastCol = m.wire("c_line_last_col", mux(s2x, ((K >> 1).zext(17) + W.zext(17) - 1) >> 1, (K >> 1).zext(17) + W.zext(17) - 1))
+            let csl = m.wire("c_line_csl", mux(s2x, ((lastCol >> log2Exact(tW)) + 1) << 1, (lastCol >> log2Exact(tW)) + 1).fit(16))
+            let lcsw = m.wire("c_line_lcsw", umul(csl, CW, 24))
+            let row = m.wire("c_line_row", mux(s2, lcsw.expr << 1, lcsw.expr).fit(25))
+            let nb = m.udiv("c_line_nbdiv", k(ctx.DL, 25), row, qbits: bitsFor(ctx.DL)).q
+            let lnb = m.wire("c_line_nb", nb.fit(16))
+            dreg("line", line); dreg("lcsw", lcsw); dreg("lnb", lnb)
+            lineError = line == 1 && (lnb == 0 || field("PASS", "resident") != 0)
+        }
         // (a config of as many shapes as the field holds has no shape out of range)
         let shapeOutOfRange: Expr = levels < (1 << shape.width) ? shape >= levels : k(0, 1)
         let limits = ctx.limits
@@ -93,6 +109,8 @@ struct LayerParams: AcceleratorEngine {
                              || (grouped == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
                              // a channel window [first, end) within Cout (§4)
                              || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
+                             // the line buffer: a config that has one, room for a row block, halos not resident (§6.5)
+                             || lineError
                              || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })
                              || field("LAYER0", "first") > field("LAYER0", "group")
                              // a weight handoff of no words would never end (§7.2); one of bias words alone is the

@@ -41,6 +41,11 @@ struct PortSequencer: AcceleratorEngine {
         let outRd = m.ports(ch.outputRead.name, ch.outputRead.bundle)
         let out = m.ports(ch.output.name, ch.output.bundle.flipped)
         let status = m.ports(ch.transferStatus.name, ch.transferStatus.bundle)
+        // The line buffer (§6.5), in a config that has one: loads bring the band's segments.
+        let lineP = ctx.hasLine ? m.ports(ch.layer.name, ch.layer.bundle.only("line", "lcsw", "lnb").flipped) : nil
+        let copyP = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("groups").flipped) : nil
+        let lineWr = ctx.hasLine ? m.ports(ch.lineWrite.name, ch.lineWrite.bundle) : nil
+        let lineMode: Expr = lineP.map { $0["line"].expr } ?? k(0, 1)
 
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         // rows: s2, pad (stride 1, no padding with packed taps, §3.2); columns: s2x, padx (output pairs, §3.3)
@@ -116,7 +121,8 @@ struct PortSequencer: AcceleratorEngine {
             m.clocked("\(name)_walk") { p in
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
-                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo); p.assign(shares, initShares)
+                    // (with the line buffer the walker walks only the residual words, §6.5)
+                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo || lineMode); p.assign(shares, initShares)
                     p.assign(y, firstRow(gi, shares: initShares)); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
@@ -175,7 +181,10 @@ struct PortSequencer: AcceleratorEngine {
         // stored (so requantized) by the time the order reaches the load: no wait.
         let ring = m.wire("ld_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
         let three = m.wire("ld_ring_of_three", ctx.ringOfThree(res: dRes, region: layer["region"]))
-        let eligLoad = m.wire("xfer_elig_load", li <= si + 1 || requantized["valid"] || (ring && three))
+        // With the line buffer and no residual a load writes only the line buffer: it waits for the copy
+        // of the group two before it instead (§6.5).
+        let lineEarly: Expr = copyP.map { c in lineMode && !dRes && (li < 2 || c["groups"] + 1 >= li) } ?? k(0, 1)
+        let eligLoad = m.wire("xfer_elig_load", mux(lineMode && !dRes, lineEarly, li <= si + 1 || requantized["valid"] || (ring && three)))
         let eligStore = m.wire("xfer_elig_store", requantized["valid"])
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
@@ -215,7 +224,8 @@ struct PortSequencer: AcceleratorEngine {
         // and it keeps a column of its own (x0 + nsh < the halo's end in the map); when nsh > w·SX the
         // shared columns reach into the left tile's own shared ones, so that tile must not share.
         let takeShares = m.wire("ld_take_shares")
-        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr, step: loadAccept.expr)
+        let bandBusy = m.wire("ldb_busy")
+        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr, step: (loadAccept && !bandBusy).expr)
         let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
@@ -244,14 +254,111 @@ struct PortSequencer: AcceleratorEngine {
         let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(ldOy + lq.r.fit(32), dWo, 32)
             + ldOx + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
         let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul(umul(lq.y, layer["w"], 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
-        let loadAddr = m.wire("ldq_addr", mux(lq.inRes, resA, haloA))
-        m.assign(ldLast, loadAccept && lq.last)
+        // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
+        // loaded row (high-water mark) is above it, each such segment's pixels and words ----
+        var bandAddr: Expr = k(0, 32), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
+        var bandLine: (bank: Expr, addr: Expr)? = nil
+        if let lp = lineP {
+            let lgW = log2Exact(tW), lgH = log2Exact(tH)
+            let ncbMax = ((tW - 1) * 2 + ctx.limits.maxKernel + 1 + tW - 1) / tW + 1   // column blocks of one halo, at most
+            let nBlocks = (ctx.limits.maxMapSize + ctx.limits.maxKernel / 2 + tW - 1) / tW + 1  // of a map
+            let jb = bitsFor(ncbMax), cbw = bitsFor(nBlocks)
+            let hw = (0..<nBlocks).map { m.reg("ldb_hw\($0)", width: 18, reset: 0) }   // per column block: last loaded row + 1
+            let g = lq.initGeom
+            // the take's column blocks cb0 … cb1 (padded engine columns ÷ tileW)
+            let colBlock = { (x: Expr) -> Expr in (mux(dS2x, (x + dPadX.fit(18)) >> 1, x + dPadX.fit(18)) >> lgW).fit(cbw) }
+            let cb0 = m.wire("ldb_take_cb0", colBlock(g.xlo)), cb1 = m.wire("ldb_take_cb1", colBlock(g.xhi - 1))
+            let takeStarts: [Expr] = (0..<ncbMax).map { j in
+                let cb = cb0 + k(j, cbw)
+                let old = select(cb, hw.map { $0.expr })
+                return m.wire("ldb_take_start\(j)", mux(cb > cb1, g.yhi, umax(old, g.ylo))).expr
+            }
+            let takeNone = m.wire("ldb_take_none", takeStarts.reduce(k(1, 1)) { $0 && ($1.asSigned >= g.yhi.asSigned) })
+            tileNone = mux(lineMode, takeNone && !dRes, noneLoad)
+            m.clocked("ldb_hw_q") { p in
+                p.when(taken && lineMode) {
+                    for (i, r) in hw.enumerated() {
+                        p.when(i == 0 ? cb0 == 0 : k(i, cbw) >= cb0 && k(i, cbw) <= cb1) { p.assign(r, g.yhi) }
+                    }
+                }
+                p.when(!inTiles) { for r in hw { p.assign(r, 0) } }
+            }
+            // walker state
+            let starts = (0..<ncbMax).map { m.reg("ldb_start\($0)", width: 18, reset: 0) }
+            let bcb0 = m.reg("ldb_cb0", width: cbw, reset: 0), byhi = m.reg("ldb_yhi", width: 18, reset: 0)
+            let by = m.reg("ldb_y", width: 18, reset: 0), bj = m.reg("ldb_j", width: jb, reset: 0)
+            let bx = m.reg("ldb_x", width: 18, reset: 0), bwd = m.reg("ldb_w", width: 16, reset: 0)
+            let active = m.reg("ldb_active", width: 1, reset: 0)
+            let bwCols = mux(dS2x, k(2 * tW, 18), k(tW, 18))
+            /// The map columns of column block cb: [cb·bw − padX, (cb + 1)·bw − padX) ∩ [0, W).
+            func blockCols(_ cb: Expr) -> (Expr, Expr) {
+                let lo = umul(cb, bwCols, 18) - dPadX.fit(18), hi = lo + bwCols
+                return (mux(lo.asSigned < 0, k(0, 18), lo), mux(hi.asSigned > layer["w"].fit(18).asSigned, layer["w"].fit(18), hi))
+            }
+            /// The first j ≥ from whose segment row y needs (y ≥ its start), if any.
+            func firstNeeded(_ y: Expr, from: Expr, _ st: [Expr], _ name: String) throws -> (Signal, Expr) {
+                let need = cat((0..<ncbMax).reversed().map { j -> any ExprConvertible in k(j, jb) >= from && y.asSigned >= st[j].asSigned })
+                return try ctx.lowestSetBit(in: m, name, need)
+            }
+            // at the take: the first row any block needs, and its first block
+            let y0 = m.wire("ldb_take_y0", takeStarts.dropFirst().reduce(takeStarts[0]) { umin($0, $1) })
+            let (f0, j0) = try firstNeeded(y0.expr, from: k(0, jb), takeStarts, "ldb_take_j")
+            m.allowUnused(f0)  // (a tile that takes the band has a first segment)
+            let (x0lo, _) = blockCols(cb0 + j0.fit(cbw))
+            // next element
+            let (_, xhiC) = blockCols(bcb0 + bj.fit(cbw))
+            let wLast = m.wire("ldb_w_last", bwd + 1 == dCW), xLast = m.wire("ldb_x_last", bx + 1 == xhiC)
+            let (fSame, jSame) = try firstNeeded(by.expr, from: bj + 1, starts.map(\.expr), "ldb_next_j")
+            let (fNext, jNext) = try firstNeeded(by + 1, from: k(0, jb), starts.map(\.expr), "ldb_row_j")
+            let rowLast = m.wire("ldb_row_last", by + 1 == byhi)
+            let last = m.wire("ldb_last", wLast && xLast && !fSame && rowLast)
+            bandLast = last.expr
+            m.allowUnused(fNext)  // (a row past the first needs a block: the one whose start is the first row)
+            let step = m.wire("ldb_step", loadAccept && active)
+            let (xSame, _) = blockCols(bcb0 + jSame.fit(cbw)), (xNextRow, _) = blockCols(bcb0 + jNext.fit(cbw))
+            m.clocked("ldb_walk") { p in
+                p.when(taken) {
+                    p.assign(active, lineMode && !takeNone)
+                    for j in 0..<ncbMax { p.assign(starts[j], takeStarts[j]) }
+                    p.assign(bcb0, cb0); p.assign(byhi, g.yhi); p.assign(by, y0); p.assign(bj, j0.fit(jb)); p.assign(bx, x0lo); p.assign(bwd, 0)
+                }.elseWhen(step) {
+                    p.when(wLast) {
+                        p.assign(bwd, 0)
+                        p.when(xLast) {
+                            p.when(fSame) { p.assign(bj, jSame.fit(jb)); p.assign(bx, xSame) }
+                                .elseWhen(rowLast) { p.assign(active, 0) }
+                                .otherwise { p.assign(by, by + 1); p.assign(bj, jNext.fit(jb)); p.assign(bx, xNextRow) }
+                        }.otherwise { p.assign(bx, bx + 1) }
+                    }.otherwise { p.assign(bwd, bwd + 1) }
+                }
+                p.when(!inTiles) { p.assign(active, 0) }
+            }
+            m.assign(bandBusy, active)
+            bandAddr = regs["base_input"] + umul(umul(by, layer["w"], 32) + bx.fit(32), dCW, 32) + bwd.fit(32)
+            // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
+            let yp = m.wire("ldb_yp", by + dPad.fit(18)), xp = m.wire("ldb_xp", bx + dPadX.fit(18))
+            let ey = m.wire("ldb_ey", mux(dS2, yp >> 1, yp.expr)), ex = m.wire("ldb_ex", mux(dS2x, xp >> 1, xp.expr))
+            let rb = m.udiv("ldb_rb", ey >> lgH, lp["lnb"], qbits: bitsFor((ctx.limits.maxMapSize + 16) / tH + 1)).r
+            let slotRow = mux(dS2, cat(rb.fit(15), yp[0]), rb.fit(16))
+            let slotCol = mux(dS2x, cat((ex >> lgW).fit(15), xp[0]), (ex >> lgW).fit(16))
+            let lbank = umul(ey.fit(max(lgH, 1)).fit(8), k(tW, 8), 8) + ex.fit(max(lgW, 1)).fit(8)
+            let laddr = umul(slotRow, lp["lcsw"], 24) + umul(slotCol, dCW, 24) + bwd.fit(24)
+            bandLine = (m.wire("ldb_bank", tH == 1 ? (tW == 1 ? k(0, 8) : ex.fit(lgW).fit(8)) : (tW == 1 ? ey.fit(lgH).fit(8) : lbank)).expr,
+                        m.wire("ldb_addr", laddr.fit(ctx.awL)).expr)
+        } else {
+            m.assign(bandBusy, k(0, 1))
+        }
+        let loadAddr = m.wire("ldq_addr", mux(bandBusy, bandAddr, mux(lq.inRes, resA, haloA)))
+        // a tile's last request: its band's last without a residual, else its walker's last
+        m.assign(ldLast, loadAccept && mux(bandBusy, bandLast && !dRes, lq.last))
 
         // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
         // Responses come back in request order; each read in flight is tagged burst or tile when accepted.
         let tagValid = m.wire("rsp_tag_valid"), tagBurst = m.wire("rsp_tag_burst")
-        let beat = m.wire("ldr_rsp", rsp["valid"] && tagValid && !tagBurst)
+        let tagLineSig = ctx.hasLine ? m.wire("rsp_tag_line") : nil, tagGroupSig = ctx.hasLine ? m.wire("rsp_tag_group", width: 2) : nil
+        let tagLine = tagLineSig.map { $0.expr } ?? k(0, 1)
+        let beat = m.wire("ldr_rsp", rsp["valid"] && tagValid && !tagBurst && !tagLine)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let rspLastW = m.wire("ldr_rsp_last_w")
         let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
@@ -263,7 +370,44 @@ struct PortSequencer: AcceleratorEngine {
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
         m.assign(rspLastW, beat && lr.last)
-        let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone)
+        // With the line buffer and no residual a group is loaded once its last tile is taken and the
+        // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
+        var lineLoaded: Expr = k(0, 1), lineNoRequests: Expr = k(0, 1)
+        if ctx.hasLine {
+            let cw = bitsFor(cfg.maxOutstandingReads + 1)
+            let outstanding = (0..<4).map { m.reg("ldb_out\($0)", width: cw, reset: 0) }
+            let takesDone = (0..<4).map { m.reg("ldb_takes_done\($0)", width: 1, reset: 0) }
+            let tagGroup = tagGroupSig!
+            let anyReq = (0..<4).map { m.reg("ldb_any_req\($0)", width: 1, reset: 0) }
+            let curGroup = m.wire("ldb_group", (li - 1).trunc(2))
+            let bandAccept = m.wire("ldb_accept", loadAccept && bandBusy)
+            let lineRsp = m.wire("ldb_rsp", rsp["valid"] && tagValid && tagLine)
+            let after = (0..<4).map { g in
+                outstanding[g] + mux(bandAccept && curGroup == g, k(1, cw), k(0, cw)) - mux(lineRsp && tagGroup == g, k(1, cw), k(0, cw))
+            }
+            // the group's takes end: its last request accepted, or its last tile taken without requests
+            let endsNow = (0..<4).map { g -> Expr in
+                (ldLast && ldGroupLast && curGroup == g) || (taken && takeLast && tileNone && mux(grantLoad, li.trunc(2), (li - 1).trunc(2)) == g)
+            }
+            let doneG = loadsDone.trunc(2)
+            let fire = m.wire("ldb_group_loaded", lineMode && !dRes && inTiles
+                              && select(doneG, (0..<4).map { takesDone[$0] || endsNow[$0] })
+                              && select(doneG, after) == 0)
+            lineLoaded = fire.expr
+            // a group none of whose tiles had a request starts where it ends (ev.load_start)
+            lineNoRequests = (fire && !select(doneG, anyReq.map(\.expr)) && !(loadAccept && curGroup == doneG)).expr
+            m.clocked("ldb_groups") { p in
+                for g in 0..<4 {
+                    p.assign(outstanding[g], after[g])
+                    p.when(endsNow[g]) { p.assign(takesDone[g], 1) }
+                    p.when(loadAccept && curGroup == g) { p.assign(anyReq[g], 1) }
+                    p.when(fire && doneG == g) { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) }
+                }
+                p.when(!inTiles) { for g in 0..<4 { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) } }
+            }
+            m.assign(lineWr!["valid"], lineRsp)
+        }
+        let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone || lineLoaded)
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
             p.assign(evLoadReadyR, groupLoaded)
@@ -279,7 +423,7 @@ struct PortSequencer: AcceleratorEngine {
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && !noneLoad, "in_ty": tile["ty"], "in_tx": tile["tx"],
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && mux(lineMode, dRes, !noneLoad), "in_ty": tile["ty"], "in_tx": tile["tx"],
             "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_offset": takeOffset,
             "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
             "out_shares": takenShares, "out_offset": takenOffset, "out_ready": pop,
@@ -387,7 +531,7 @@ struct PortSequencer: AcceleratorEngine {
             p.when(taken) {
                 // the group's count grows
                 p.assign(ringNR, cat((0..<4).reversed().map { g -> any ExprConvertible in mux(takeGroup == g, takeSlot.fit(nW) + 1, ringN[g]) }))
-                p.assign(ldSlot, takeSlot); p.assign(ldGroupLast, takeLast); p.assign(xNone, noneLoad); p.assign(ldTake, 0)
+                p.assign(ldSlot, takeSlot); p.assign(ldGroupLast, takeLast); p.assign(xNone, tileNone); p.assign(ldTake, 0)
             }
             p.when(grantLoad) {
                 p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
@@ -438,17 +582,29 @@ struct PortSequencer: AcceleratorEngine {
                 .elseWhen(!readAccept && rsp["valid"]) { p.assign(inFlight, inFlight - 1) }
         }
         m.assign(readSlot, inFlight < maxOut)
+        let linePayload: [Bundle.Field] = ctx.hasLine ? [
+            .init("line", doc: "a band word: into the line buffer at bank, addr (§6.5)"), .init("group", width: 2, doc: "its load's group number mod 4"),
+            .init("bank", width: 8, doc: "line bank"), .init("addr", width: ctx.awL, doc: "line-buffer word")] : []
         let tagFifo = try ctx.block(names.block("read_tag_fifo")) {
-            try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")], depth: maxOut)
+            try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")] + linePayload, depth: maxOut)
                 .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries): which engine each response goes to.")
         }
-        m.instance(tagFifo, name: "u_read_tag_fifo", connections: [
+        var tagConnections: [String: any ExprConvertible] = [
             "clk": clk, "rst": rst, "clear": k(0, 1), "in_valid": readAccept, "in_burst": burstPresent,
             "out_valid": tagValid, "out_burst": tagBurst, "out_ready": rsp["valid"],
-        ])
+        ]
+        if let lw = lineWr, let bl = bandLine {
+            let isBand = m.wire("ldb_tag_line", loadValid && bandBusy && !burstPresent)
+            tagConnections["in_line"] = isBand; tagConnections["in_group"] = (li - 1).trunc(2)
+            tagConnections["in_bank"] = bl.bank; tagConnections["in_addr"] = bl.addr
+            tagConnections["out_line"] = tagLineSig!; tagConnections["out_group"] = tagGroupSig!
+            tagConnections["out_bank"] = lw["bank"]; tagConnections["out_addr"] = lw["addr"]
+        }
+        m.instance(tagFifo, name: "u_read_tag_fifo", connections: tagConnections)
         m.assign(rsp["ready"], k(1, 1))
         // a group's first accepted request, or the grant of a group of no requests
-        m.assign(ev["load_start"], (loadAccept && xFirst && !xIsStore) || (grantLoad && noneLoad))
+        // (with the line buffer a group of no requests starts where it ends, at its last take)
+        m.assign(ev["load_start"], (loadAccept && xFirst && !xIsStore) || (grantLoad && noneLoad) || lineNoRequests)
         m.assign(ev["store_start"], storeAccept && xFirst)
         m.assign(ev["load_ready"], evLoadReadyR)
         m.assign(ev["store_end"], evStoreEndR)

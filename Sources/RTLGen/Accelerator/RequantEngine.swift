@@ -34,7 +34,12 @@ struct RequantEngine: AcceleratorEngine {
             }
             p.when(!inTiles) { p.assign(active, 0) }
         }
-        // A tile is requantized after its last kgroup's last row: offered to the store through a FIFO of 2.
+        // A tile is requantized after its last kgroup's last row: offered to the store through a FIFO of 2
+        // (and, with a line buffer, told to the copy engine: the group's input half is free, §6.5).
+        if ctx.hasLine {
+            let done = m.ports(ch.requantDone.name, ch.requantDone.bundle)
+            m.assign(done["valid"], lastRow && rlastG && inTiles)
+        }
         m.instance(try ctx.tokenFifo(), name: "u_requantized_fifo", connections: [
             "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": lastRow && rlastG,
             "out_valid": requantized["valid"], "out_ready": requantized["ready"],
