@@ -37,7 +37,7 @@
 #define SPARSETILE_STATUS_ERROR_WIDTH           1
 #define SPARSETILE_STATUS_ERROR_MASK            0x00000004u  /* [2] a field is out of range: the layer did not start (docs/accelerator-rtl.md, generator limits) */
 
-/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size, grouped lanes. */
+/* 0x02 LAYER0 (RW, 32 bits): Kernel, stride, activation, residual, tile shape, tap packing, output pairs, group size, grouped lanes, line buffer. */
 #define SPARSETILE_LAYER0_OFFSET                0x02u
 #define SPARSETILE_LAYER0_RESET                 0x00000000u
 #define SPARSETILE_LAYER0_K_SHIFT               0
@@ -70,6 +70,9 @@
 #define SPARSETILE_LAYER0_GROUPED_SHIFT         25
 #define SPARSETILE_LAYER0_GROUPED_WIDTH         1
 #define SPARSETILE_LAYER0_GROUPED_MASK          0x02000000u  /* [25] 1: grouped lanes (§3.4): each step takes a whole input word, lane group r summing its chunks into output channel j·R + r; Cout ≤ lanesK, taps not packed */
+#define SPARSETILE_LAYER0_LINE_SHIFT            26
+#define SPARSETILE_LAYER0_LINE_WIDTH            1
+#define SPARSETILE_LAYER0_LINE_MASK             0x04000000u  /* [26] 1: the line buffer (§6.5): each tile's load brings the band's row segments it reads first into the line buffer, and the copy engine moves each group's halos from there into the input buffer; a config with a line buffer only */
 
 /* 0x03 LAYER1 (RW, 32 bits): Input map size. */
 #define SPARSETILE_LAYER1_OFFSET                0x03u

@@ -62,7 +62,7 @@ struct CopyEngine: AcceleratorEngine {
         let qE = m.wire("cy_q_eff", mux(start, k(0, 24), q)), rsE = m.wire("cy_rs_eff", mux(start, k(0, 8), rs))
         let csE = m.wire("cy_cs_eff", mux(start, k(0, 8), cs)), cswE = m.wire("cy_csw_eff", mux(start, k(0, 24), csw))
         let wE = m.wire("cy_w_eff", mux(start, k(0, 16), w)), slotE = m.wire("cy_slot_eff", mux(start, k(0, sb), slot))
-        let groupE = m.wire("cy_group_eff", mux(start, groups, groups - 1))   // the group being copied
+        let groupE = m.wire("cy_group_eff", mux(start, groups, groups - 1).fit(2))   // the group being copied, mod 4 (its half)
         let wLast = m.wire("cy_w_last", wE + 1 == dCW)
         let csLast = m.wire("cy_cs_last", cswE + dCW.fit(24) == layer["cscw"])
         let tileLast = m.wire("cy_tile_last", run && qE + 1 == layer["region"])

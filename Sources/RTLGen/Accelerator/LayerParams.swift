@@ -65,14 +65,15 @@ struct LayerParams: AcceleratorEngine {
         let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
         // (with the line buffer (§6.5) the copy moves whole halos: no reuse, no ring)
         let line = field("LAYER0", "line")
-        let noLine: Expr = ctx.hasLine ? line == 0 : k(1, 1)
-        let shares = m.wire("c_shares", KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0 && noLine)
+        /// `e`, and not the line buffer when the config has one.
+        func unlessLine(_ e: Expr) -> Expr { ctx.hasLine ? e && line == 0 : e }
+        let shares = m.wire("c_shares", unlessLine(KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0))
         // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
         // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
         // row shares KW − SX columns (nsh ≠ 0 at shape 0).
-        let rowRing = m.wire("c_row_ring", ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x) && noLine)
-        let columnRing = m.wire("c_column_ring", KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing && noLine)
+        let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x)))
+        let columnRing = m.wire("c_column_ring", unlessLine(KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing))
         let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
         let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
         let maxTiles = ctx.limits.maxTiles(cfg)

@@ -46,6 +46,8 @@ struct PortSequencer: AcceleratorEngine {
         let copyP = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("groups").flipped) : nil
         let lineWr = ctx.hasLine ? m.ports(ch.lineWrite.name, ch.lineWrite.bundle) : nil
         let lineMode: Expr = lineP.map { $0["line"].expr } ?? k(0, 1)
+        /// `line` with a line buffer in the config, else `plain` (nothing of the line buffer is built).
+        func withLine(_ line: @autoclosure () -> Expr, else plain: Expr) -> Expr { ctx.hasLine ? line() : plain }
 
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         // rows: s2, pad (stride 1, no padding with packed taps, §3.2); columns: s2x, padx (output pairs, §3.3)
@@ -122,7 +124,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
                     // (with the line buffer the walker walks only the residual words, §6.5)
-                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, skipHalo || lineMode); p.assign(shares, initShares)
+                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
                     p.assign(y, firstRow(gi, shares: initShares)); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
@@ -184,7 +186,8 @@ struct PortSequencer: AcceleratorEngine {
         // With the line buffer and no residual a load writes only the line buffer: it waits for the copy
         // of the group two before it instead (§6.5).
         let lineEarly: Expr = copyP.map { c in lineMode && !dRes && (li < 2 || c["groups"] + 1 >= li) } ?? k(0, 1)
-        let eligLoad = m.wire("xfer_elig_load", mux(lineMode && !dRes, lineEarly, li <= si + 1 || requantized["valid"] || (ring && three)))
+        let eligLoad = m.wire("xfer_elig_load", withLine(mux(lineMode && !dRes, lineEarly, li <= si + 1 || requantized["valid"] || (ring && three)),
+                                                          else: li <= si + 1 || requantized["valid"] || (ring && three)))
         let eligStore = m.wire("xfer_elig_store", requantized["valid"])
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
@@ -224,8 +227,9 @@ struct PortSequencer: AcceleratorEngine {
         // and it keeps a column of its own (x0 + nsh < the halo's end in the map); when nsh > w·SX the
         // shared columns reach into the left tile's own shared ones, so that tile must not share.
         let takeShares = m.wire("ld_take_shares")
-        let bandBusy = m.wire("ldb_busy")
-        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr, step: (loadAccept && !bandBusy).expr)
+        let bandBusy: Signal? = ctx.hasLine ? m.wire("ldb_busy") : nil
+        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr,
+                            step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr)
         let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
@@ -333,7 +337,7 @@ struct PortSequencer: AcceleratorEngine {
                 }
                 p.when(!inTiles) { p.assign(active, 0) }
             }
-            m.assign(bandBusy, active)
+            m.assign(bandBusy!, active)
             bandAddr = regs["base_input"] + umul(umul(by, layer["w"], 32) + bx.fit(32), dCW, 32) + bwd.fit(32)
             // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
             let yp = m.wire("ldb_yp", by + dPad.fit(18)), xp = m.wire("ldb_xp", bx + dPadX.fit(18))
@@ -345,20 +349,18 @@ struct PortSequencer: AcceleratorEngine {
             let laddr = umul(slotRow, lp["lcsw"], 24) + umul(slotCol, dCW, 24) + bwd.fit(24)
             bandLine = (m.wire("ldb_bank", tH == 1 ? (tW == 1 ? k(0, 8) : ex.fit(lgW).fit(8)) : (tW == 1 ? ey.fit(lgH).fit(8) : lbank)).expr,
                         m.wire("ldb_addr", laddr.fit(ctx.awL)).expr)
-        } else {
-            m.assign(bandBusy, k(0, 1))
         }
-        let loadAddr = m.wire("ldq_addr", mux(bandBusy, bandAddr, mux(lq.inRes, resA, haloA)))
+        let loadAddr = m.wire("ldq_addr", bandBusy.map { mux($0, bandAddr, mux(lq.inRes, resA, haloA)) } ?? mux(lq.inRes, resA, haloA))
         // a tile's last request: its band's last without a residual, else its walker's last
-        m.assign(ldLast, loadAccept && mux(bandBusy, bandLast && !dRes, lq.last))
+        m.assign(ldLast, loadAccept && (bandBusy.map { mux($0, bandLast && !dRes, lq.last) } ?? lq.last))
 
         // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
         let rActive = m.reg("ldr_active", width: 1, reset: 0)
         // Responses come back in request order; each read in flight is tagged burst or tile when accepted.
         let tagValid = m.wire("rsp_tag_valid"), tagBurst = m.wire("rsp_tag_burst")
         let tagLineSig = ctx.hasLine ? m.wire("rsp_tag_line") : nil, tagGroupSig = ctx.hasLine ? m.wire("rsp_tag_group", width: 2) : nil
-        let tagLine = tagLineSig.map { $0.expr } ?? k(0, 1)
-        let beat = m.wire("ldr_rsp", rsp["valid"] && tagValid && !tagBurst && !tagLine)
+        let plainBeat = rsp["valid"] && tagValid && !tagBurst
+        let beat = m.wire("ldr_rsp", tagLineSig.map { plainBeat && !$0 } ?? plainBeat)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let rspLastW = m.wire("ldr_rsp_last_w")
         let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
@@ -372,7 +374,7 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(rspLastW, beat && lr.last)
         // With the line buffer and no residual a group is loaded once its last tile is taken and the
         // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
-        var lineLoaded: Expr = k(0, 1), lineNoRequests: Expr = k(0, 1)
+        var lineLoaded: Expr? = nil, lineNoRequests: Expr? = nil
         if ctx.hasLine {
             let cw = bitsFor(cfg.maxOutstandingReads + 1)
             let outstanding = (0..<4).map { m.reg("ldb_out\($0)", width: cw, reset: 0) }
@@ -380,8 +382,8 @@ struct PortSequencer: AcceleratorEngine {
             let tagGroup = tagGroupSig!
             let anyReq = (0..<4).map { m.reg("ldb_any_req\($0)", width: 1, reset: 0) }
             let curGroup = m.wire("ldb_group", (li - 1).trunc(2))
-            let bandAccept = m.wire("ldb_accept", loadAccept && bandBusy)
-            let lineRsp = m.wire("ldb_rsp", rsp["valid"] && tagValid && tagLine)
+            let bandAccept = m.wire("ldb_accept", loadAccept && bandBusy!)
+            let lineRsp = m.wire("ldb_rsp", rsp["valid"] && tagValid && tagLineSig!)
             let after = (0..<4).map { g in
                 outstanding[g] + mux(bandAccept && curGroup == g, k(1, cw), k(0, cw)) - mux(lineRsp && tagGroup == g, k(1, cw), k(0, cw))
             }
@@ -407,7 +409,8 @@ struct PortSequencer: AcceleratorEngine {
             }
             m.assign(lineWr!["valid"], lineRsp)
         }
-        let groupLoaded = m.wire("ld_group_loaded", (rspLastW && lrGroupLast) || noneDone || lineLoaded)
+        let loadedNow = (rspLastW && lrGroupLast) || noneDone
+        let groupLoaded = m.wire("ld_group_loaded", lineLoaded.map { loadedNow || $0 } ?? loadedNow)
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
             p.assign(evLoadReadyR, groupLoaded)
@@ -423,7 +426,7 @@ struct PortSequencer: AcceleratorEngine {
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && mux(lineMode, dRes, !noneLoad), "in_ty": tile["ty"], "in_tx": tile["tx"],
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad), "in_ty": tile["ty"], "in_tx": tile["tx"],
             "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_offset": takeOffset,
             "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
             "out_shares": takenShares, "out_offset": takenOffset, "out_ready": pop,
@@ -594,7 +597,7 @@ struct PortSequencer: AcceleratorEngine {
             "out_valid": tagValid, "out_burst": tagBurst, "out_ready": rsp["valid"],
         ]
         if let lw = lineWr, let bl = bandLine {
-            let isBand = m.wire("ldb_tag_line", loadValid && bandBusy && !burstPresent)
+            let isBand = m.wire("ldb_tag_line", loadValid && bandBusy! && !burstPresent)
             tagConnections["in_line"] = isBand; tagConnections["in_group"] = (li - 1).trunc(2)
             tagConnections["in_bank"] = bl.bank; tagConnections["in_addr"] = bl.addr
             tagConnections["out_line"] = tagLineSig!; tagConnections["out_group"] = tagGroupSig!
@@ -604,7 +607,8 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(rsp["ready"], k(1, 1))
         // a group's first accepted request, or the grant of a group of no requests
         // (with the line buffer a group of no requests starts where it ends, at its last take)
-        m.assign(ev["load_start"], (loadAccept && xFirst && !xIsStore) || (grantLoad && noneLoad) || lineNoRequests)
+        let loadStart = (loadAccept && xFirst && !xIsStore) || (grantLoad && noneLoad)
+        m.assign(ev["load_start"], lineNoRequests.map { loadStart || $0 } ?? loadStart)
         m.assign(ev["store_start"], storeAccept && xFirst)
         m.assign(ev["load_ready"], evLoadReadyR)
         m.assign(ev["store_end"], evStoreEndR)

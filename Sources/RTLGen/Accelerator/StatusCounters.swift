@@ -17,7 +17,7 @@ struct StatusCounters: AcceleratorEngine {
         let tile = m.ports(ch.tile.name, ch.tile.bundle.only("valid").observed)
         let loaded = m.ports(ch.computeInput.name, ch.computeInput.bundle.only("valid").observed)
         // (with a line buffer, a group loaded but not yet copied is still to be computed, §6.5)
-        let copyIdle: Expr = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("idle").flipped)["idle"].expr : k(1, 1)
+        let copyIdle: Expr? = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("idle").flipped)["idle"].expr : nil
         let xfer = m.ports(ch.transferStatus.name, ch.transferStatus.bundle.flipped)
         let cp = m.ports(ch.computeStatus.name, ch.computeStatus.bundle.flipped)
         let phase = seq["phase"]
@@ -32,7 +32,8 @@ struct StatusCounters: AcceleratorEngine {
         let beatsRd = m.reg("stat_beats_rd", width: 32, reset: 0), beatsWr = m.reg("stat_beats_wr", width: 32, reset: 0)
         let idleCp = !cpIssue
         // drain: no tile left to compute (none offered, none granted and not yet computed)
-        let drain = m.wire("stall_is_drain", !cpRunning && !cpStart && !tile["valid"] && xfer["drained"] && copyIdle)
+        let drained = !cpRunning && !cpStart && !tile["valid"] && xfer["drained"]
+        let drain = m.wire("stall_is_drain", copyIdle.map { drained && $0 } ?? drained)
         let loadWait = m.wire("stall_is_load", !loaded["valid"])
         let dramBusy = m.wire("stall_is_dram", xfer["load_busy"])
         let conds: [Expr] = [
