@@ -248,17 +248,18 @@ public struct Regression: Sendable {
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
     /// `inputWords` words per input bank (default 64 per shape level).
+    /// `lineWords` words per line-buffer bank (§6.5; default none).
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
-                              inputWords: Int? = nil) -> HardwareConfig {
+                              inputWords: Int? = nil, lineWords: Int = 0) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
-                                   tileShapes: tileShapes)
+                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords)
     }
 
     /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency, one to three tile
-    /// shapes (every case runs at every shape of its config).
+    /// shapes (every case runs at every shape of its config), a line buffer.
     public var configs: [HardwareConfig] {
         let smoke = [
             Self.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 2),
@@ -269,6 +270,8 @@ public struct Regression: Sendable {
             Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
             // (an input buffer of 32 words per bank: stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1)
             Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 3, inputWords: 32),
+            // (the line buffer, §6.5: every layer whose groups' halos fit its ring takes it, at every shape)
+            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96),
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),

@@ -154,7 +154,8 @@ struct CopyEngine: AcceleratorEngine {
             p.when(!inTiles) { p.assign(doneGroups, 0) }
         }
         m.assign(status["groups"], doneGroups)
-        m.assign(status["idle"], !busy && !wValid && !(line && loaded["valid"]))
+        // (a group copied and not yet taken by the compute engine is still to be computed)
+        m.assign(status["idle"], !busy && !wValid && !(line && (loaded["valid"] || copiedValid)))
         m.allowPartlyReadInputs()
         return try m.build()
     }
