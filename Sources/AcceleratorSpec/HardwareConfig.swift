@@ -61,7 +61,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// Bytes of the **line buffer** (docs/microarchitecture.md §6.5): a band of the layer's input map
     /// held on chip in map coordinates, from which each tile group's halos are copied into the input
     /// buffer, so that a pixel is read from DRAM once per pass however many halos hold it. tileH·tileW
-    /// banks of `lineBankDepth` words. 0 = none (the model only: the RTL does not build it yet).
+    /// banks of `lineBankDepth` words (the generator then builds the line buffer and the copy engine).
+    /// 0 = none.
     public var lineBufferBytes: Int
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,

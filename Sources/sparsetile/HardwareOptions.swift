@@ -38,7 +38,7 @@ struct HardwareBaseOptions: ParsableArguments {
     var tileShapes: Int?
     @Option(name: .customLong("line-buffer"), help: ArgumentHelp(
         "Line-buffer bytes (overrides the config; 0 = none): a band of each layer's input map on chip, from which the halos are copied (docs/microarchitecture.md §6.5).",
-        discussion: "The model only: `generate`, `cosim` and `regress` refuse a config with a line buffer until the RTL builds one."))
+        discussion: "Needs tileH and tileW powers of two. E.g. `--line-buffer 524288 --tile-shapes 4` on the default config."))
     var lineBuffer: Int?
 
     /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.

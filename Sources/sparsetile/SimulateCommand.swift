@@ -64,7 +64,7 @@ struct Simulate: ParsableCommand {
         let (stats, checked, mismatched) = (run.stats, run.checked, run.mismatched)
         let report = LayerReportSet(config: cfg, stats: stats)
         print("config \(cfg.contentHash): tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), L \(cfg.memLatency), memory \(memory.profile)"
-              + (cfg.lineBufferBytes > 0 ? ", line buffer \(cfg.lineBufferBytes / 1024) KiB (model only: the RTL does not build it yet, microarchitecture §6.5)" : ""))
+              + (cfg.lineBufferBytes > 0 ? ", line buffer \(cfg.lineBufferBytes / 1024) KiB" : ""))
         print(report.table())
         if checked > 0 {
             print(mismatched.isEmpty ? "outputs: all \(checked) conv layers equal SparseCNN's int8 outputs bit for bit"
