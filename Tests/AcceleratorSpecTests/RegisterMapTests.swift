@@ -24,7 +24,7 @@ import AcceleratorSpec
         let fields: [String: [String: ClosedRange<Int>]] = [
             "CTRL": ["start": 0...0], "STATUS": ["busy": 0...0, "done": 1...1, "error": 2...2],
             "LAYER0": ["K": 0...3, "S": 4...5, "activation": 6...7, "residual": 8...8, "shape": 9...10, "packed": 11...11, "pairs": 12...12, "group": 13...18,
-                       "first": 19...24, "grouped": 25...25],
+                       "first": 19...24, "grouped": 25...25, "line": 26...26],
             "LAYER1": ["H": 0...15, "W": 16...31], "LAYER2": ["Cin": 0...15, "Cout": 16...31],
             "REQUANT": ["M": 0...15, "Sh": 16...21], "PRELU": ["slope": 0...15], "PASS": ["pc": 0...15, "prefetch": 16...16, "resident": 17...18,
                                                                                     "preloaded": 19...19, "half": 20...20, "next": 21...21, "next_half": 22...22],
@@ -49,12 +49,14 @@ import AcceleratorSpec
         #expect(try map.pack("LAYER1", ["H": 9, "W": 7]) == 0x0007_0009)
         #expect(try map.pack("PRELU", ["slope": -77]) == 0xFFB3)
         #expect(try map.unpack("PRELU", 0xFFB3) == ["slope": -77])
-        #expect(try map.unpack("LAYER0", 0x1A3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 0, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 0])
-        #expect(try map.unpack("LAYER0", 0x5A3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 2, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 0])
-        #expect(try map.unpack("LAYER0", 0xDA3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 2, "packed": 1, "pairs": 0, "group": 0, "first": 0, "grouped": 0])
-        #expect(try map.unpack("LAYER0", 0x1093) == ["K": 3, "S": 1, "activation": 2, "residual": 0, "shape": 0, "packed": 0, "pairs": 1, "group": 0, "first": 0, "grouped": 0])
+        #expect(try map.unpack("LAYER0", 0x1A3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 0, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 0, "line": 0])
+        #expect(try map.unpack("LAYER0", 0x5A3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 2, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 0, "line": 0])
+        #expect(try map.unpack("LAYER0", 0xDA3) == ["K": 3, "S": 2, "activation": 2, "residual": 1, "shape": 2, "packed": 1, "pairs": 0, "group": 0, "first": 0, "grouped": 0, "line": 0])
+        #expect(try map.unpack("LAYER0", 0x1093) == ["K": 3, "S": 1, "activation": 2, "residual": 0, "shape": 0, "packed": 0, "pairs": 1, "group": 0, "first": 0, "grouped": 0, "line": 0])
         // bit 25: grouped lanes (§3.4)
-        #expect(try map.unpack("LAYER0", 0x200_0093) == ["K": 3, "S": 1, "activation": 2, "residual": 0, "shape": 0, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 1])
+        #expect(try map.unpack("LAYER0", 0x200_0093) == ["K": 3, "S": 1, "activation": 2, "residual": 0, "shape": 0, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 1, "line": 0])
+        // bit 26: the line buffer (§6.5)
+        #expect(try map.unpack("LAYER0", 0x400_0093) == ["K": 3, "S": 1, "activation": 2, "residual": 0, "shape": 0, "packed": 0, "pairs": 0, "group": 0, "first": 0, "grouped": 0, "line": 1])
         let w = try map.write("BASE_OUTPUT", value: 1234)
         #expect(w.offset == 0x0D && w.value == 1234)
         #expect(try map.startWrite() == RegisterWrite(register: "CTRL", offset: 0, value: 1))

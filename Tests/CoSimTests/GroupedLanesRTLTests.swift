@@ -9,8 +9,6 @@ import AcceleratorSpec
 @Suite("Grouped lanes in the RTL")
 struct GroupedLanesRTLTests {
     let cfg = StandIn.config
-    var groupedBit: UInt32 { get throws { 1 << UInt32(try RegisterMap.standard.field("LAYER0", "grouped").bits.lowerBound) } }
-    var layer0: Int { get throws { try RegisterMap.standard.write("LAYER0", ["K": 1]).offset } }
 
     /// A grouped layer co-simulates exactly; the same registers with LAYER0.grouped cleared run the
     /// layer ungrouped (the weights and inputs are laid out the same way): the same output bytes, in
@@ -29,11 +27,8 @@ struct GroupedLanesRTLTests {
 
         let build = try sim.build()
         let grouped = try HarnessJob(job: job, config: cfg, watchdog: 20_000)
-        var ungrouped = grouped
-        let (offset, bit) = (try layer0, try groupedBit)
-        #expect(grouped.csrs.contains { $0.0 == offset && $0.1 & bit != 0 })
-        ungrouped.csrs = grouped.csrs.map { $0.0 == offset ? ($0.0, $0.1 & ~bit) : $0 }
-        let a = try build.run(grouped), b = try build.run(ungrouped)
+        #expect(try grouped.sets("LAYER0", "grouped"))
+        let a = try build.run(grouped), b = try build.run(try grouped.with("LAYER0", "grouped", false))
         #expect(!a.statusError && !b.statusError)
         #expect(a.counters.busy == 4 * 18 && b.counters.busy == 4 * 36)
         #expect(a.outputBytes == b.outputBytes && a.outputBytes == r.rtl.outputBytes)
@@ -45,9 +40,7 @@ struct GroupedLanesRTLTests {
         let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 16, outChannels: 3, height: 4, width: 4, residual: false)
             .job(config: cfg, density: 1, seed: 4)
         #expect(try !LayerPlan(job: job, config: cfg).lanesGrouped)
-        var bad = try HarnessJob(job: job, config: cfg, watchdog: 2_000)
-        let (offset, bit) = (try layer0, try groupedBit)
-        bad.csrs = bad.csrs.map { $0.0 == offset ? ($0.0, $0.1 | bit) : $0 }
+        let bad = try HarnessJob(job: job, config: cfg, watchdog: 2_000).with("LAYER0", "grouped", true)
         let h = try CoSimulator(config: cfg, cache: StandIn.cache).build().run(bad)
         #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
     }

@@ -9,8 +9,6 @@ import AcceleratorSpec
 struct LineBufferRTLTests {
     /// 2×2 tiles (shapes 2×2 and 1×1), lanes 2×4, B 8, line banks of 64 words.
     static let config = Regression.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 3, tileShapes: 2, lineWords: 64)
-    var lineBit: UInt32 { get throws { 1 << UInt32(try RegisterMap.standard.field("LAYER0", "line").bits.lowerBound) } }
-    var layer0: Int { get throws { try RegisterMap.standard.write("LAYER0", ["K": 1]).offset } }
 
     /// A 3×3 layer on a 6×6 map of 4 channels (one word a pixel) in 2×2 tiles, all active. With the
     /// line buffer every map pixel is read once: 36 input words. Without, the tiles take the column
@@ -30,11 +28,8 @@ struct LineBufferRTLTests {
 
         let build = try sim.build()
         let line = try HarnessJob(job: job, config: cfg, watchdog: 20_000)
-        var direct = line
-        let (offset, bit) = (try layer0, try lineBit)
-        #expect(line.csrs.contains { $0.0 == offset && $0.1 & bit != 0 })
-        direct.csrs = line.csrs.map { $0.0 == offset ? ($0.0, $0.1 & ~bit) : $0 }
-        let a = try build.run(line), b = try build.run(direct)
+        #expect(try line.sets("LAYER0", "line"))
+        let a = try build.run(line), b = try build.run(try line.with("LAYER0", "line", false))
         #expect(!a.statusError && !b.statusError)
         #expect(a.outputBytes == b.outputBytes && a.outputBytes == r.rtl.outputBytes)
         #expect(b.counters.beatsRead - a.counters.beatsRead == 60 - 36, "\(a.counters.beatsRead) vs \(b.counters.beatsRead)")
@@ -45,9 +40,7 @@ struct LineBufferRTLTests {
         let cfg = StandIn.config
         let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 4, outChannels: 2, height: 4, width: 4, residual: false)
             .job(config: cfg, density: 1, seed: 6)
-        var bad = try HarnessJob(job: job, config: cfg, watchdog: 2_000)
-        let (offset, bit) = (try layer0, try lineBit)
-        bad.csrs = bad.csrs.map { $0.0 == offset ? ($0.0, $0.1 | bit) : $0 }
+        let bad = try HarnessJob(job: job, config: cfg, watchdog: 2_000).with("LAYER0", "line", true)
         let h = try CoSimulator(config: cfg, cache: StandIn.cache).build().run(bad)
         #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
     }

@@ -113,3 +113,24 @@ enum StandIn {
     /// The configuration the plumbing tests use: tile 2x2, lanes 2x4, B 8, L 3.
     static let config = Regression.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 3)
 }
+
+extension HarnessJob {
+    /// Whether the job's register writes set one-bit field `field` of `register`.
+    func sets(_ register: String, _ field: String) throws -> Bool {
+        let (offset, bit) = try Self.bit(register, field)
+        return csrs.contains { $0.0 == offset && $0.1 & bit != 0 }
+    }
+    /// The job with one-bit field `field` of `register` set or cleared in its register writes (the
+    /// rest of the programme unchanged): what the same layer does under the other setting.
+    func with(_ register: String, _ field: String, _ on: Bool) throws -> HarnessJob {
+        let (offset, bit) = try Self.bit(register, field)
+        var job = self
+        job.csrs = csrs.map { $0.0 == offset ? ($0.0, on ? $0.1 | bit : $0.1 & ~bit) : $0 }
+        return job
+    }
+    private static func bit(_ register: String, _ field: String) throws -> (offset: Int, bit: UInt32) {
+        let map = RegisterMap.standard
+        guard let r = map[register] else { throw AcceleratorSpecError.invalidConfig("no register \(register)") }
+        return (r.offset, 1 << UInt32(try map.field(register, field).bits.lowerBound))
+    }
+}

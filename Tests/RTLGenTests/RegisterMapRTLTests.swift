@@ -177,7 +177,7 @@ func movedRegisters() throws -> RegisterMap {
                 RegisterField("K", 0...2, "k"), RegisterField("S", 4...5, "s"), RegisterField("activation", 6...7, "a"),
                 RegisterField("residual", 8...8, "r"), RegisterField("shape", 9...10, "t"), RegisterField("packed", 11...11, "p"),
                 RegisterField("pairs", 12...12, "o"), RegisterField("group", 13...18, "g"), RegisterField("first", 19...24, "f"),
-                RegisterField("grouped", 25...25, "l")])
+                RegisterField("grouped", 25...25, "l"), RegisterField("line", 26...26, "b")])
         })
         #expect(message(narrowK).contains("LAYER0.K must be a 4-bit field, is 3-bit"))
         #expect(message(try std.moving("STATUS", to: 0x3F)) == "accepted")
