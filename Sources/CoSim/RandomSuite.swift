@@ -109,10 +109,13 @@ public struct RandomSuite: Sendable {
         let window: Int? = g.nextUnit() < 0.5 ? nil : g.int(1...(2 * L + 2))
         let acc = g.nextUnit() < 0.7 ? 32 : g.int(20...31)
         let inputWords = g.int(8...96) << (shapes - 1), weightWords = g.int(4...128), outWords = g.int(1...4)
+        // a line buffer (§6.5) in a third of the configs whose tile sides are powers of two
+        let pow2 = th & (th - 1) == 0 && tw & (tw - 1) == 0
+        let lineWords = g.nextUnit() < 0.35 && pow2 ? g.int(8...160) : 0
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
-                                          maxOutstandingReads: window, tileShapes: shapes),
+                                          maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

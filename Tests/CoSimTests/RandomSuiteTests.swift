@@ -67,6 +67,9 @@ struct RandomSuiteTests {
         // every configuration of the pool is used, and at more than one tile shape where it has several
         #expect(Set(cases.map(\.configIndex)).count == RandomSuite.poolSize(count: 1000))
         #expect(Set(cases.map { "\($0.configIndex)/\($0.tileShape)" }).count > RandomSuite.poolSize(count: 1000))
+        // configurations with a line buffer and without, and cases that take it (§6.5)
+        #expect(cases.contains { $0.config.lineBufferBytes > 0 } && cases.contains { $0.config.lineBufferBytes == 0 })
+        #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 
     @Test func shardsPartitionTheRandomSuite() {
