@@ -192,11 +192,12 @@ public struct LayerPlan: Sendable {
     public let rowRing: Bool
     /// Halo rows a tile shares with the tile above it in the row ring, KH − SY; else 0.
     public let sharedRows: Int
-    /// The line buffer (§6.5): the pass's input rows are loaded once into a band of the map on chip
-    /// (`lineBand`) and each group's halos are copied from it into its half of the input buffer,
-    /// instead of each tile loading its halo from DRAM. A layer takes it when the config has a line
-    /// buffer, its halos are not resident, and every group's halos span at most the rows it holds
-    /// (`lineRowCapacity`). No ring and no halo reuse then: the copy moves whole halos.
+    /// The line buffer (§6.5): each tile's load brings the row segments of the input map that no
+    /// earlier tile of the pass brought into a band of the map on chip (`lineBand`), and each group's
+    /// halos are copied from there into its half of the input buffer. A layer takes it when the
+    /// config has a line buffer, its halos are not resident, and any two consecutive groups' halos
+    /// span at most the rows it holds (`lineRowCapacity`). No ring and no halo reuse then: the copy
+    /// moves whole halos.
     public let lineBuffer: Bool
     /// Column slots of one line-buffer row slot: the engine columns of the padded map, ⌈(padX +
     /// mapWidth)/SX⌉, in blocks of tileW, SX phases each (0 without a line buffer).

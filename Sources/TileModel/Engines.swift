@@ -196,7 +196,7 @@ final class LayerEngines {
         let never = Self.never
         // Copy engine (§6.5): group `cyTile`'s halos from the line buffer into its input half.
         var cyTile = 0, cyRunning = false, cyRemaining = 0
-        var copied = [Int](repeating: plan.lineBuffer ? -1 : 0, count: N)  // the group's halos copied from this cycle
+        var copied = [Int](repeating: -1, count: N)  // the group's halos copied from this cycle
         let copyCycles = groups.map { $0.count * plan.lineCopyCycles }
 
         while xfer < order.count {
@@ -244,7 +244,9 @@ final class LayerEngines {
             // group i − 2 is requantized (its input half is free).
             if cyRunning { dur = min(dur, cyRemaining) }
             else if band != nil && cyTile < N {
-                let r = cyTile < 2 ? ready[cyTile] : min(ready[cyTile], requantDone[cyTile - 2]) < 0 ? -1 : max(ready[cyTile], requantDone[cyTile - 2])
+                // (the later of the two cycles, once both are known)
+                let free = cyTile < 2 ? 0 : requantDone[cyTile - 2], loaded = ready[cyTile]
+                let r = loaded < 0 || free < 0 ? -1 : max(loaded, free)
                 if r >= 0 && r <= t {
                     // (its last word is written a cycle after its last read)
                     cyRunning = true; cyRemaining = copyCycles[cyTile]; copied[cyTile] = t + copyCycles[cyTile] + 1
