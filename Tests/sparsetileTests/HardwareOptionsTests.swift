@@ -106,6 +106,18 @@ struct HardwareOptionsTests {
         #expect(e.map { "\($0)" }?.contains("tileShapes 3") == true)
     }
 
+    /// --line-buffer sets the line buffer in bytes (§6.5): 512 KiB on the default config's 8×8 banks of
+    /// 32 bytes is 256 words a bank; bytes that are not whole words of every bank, or a tile whose
+    /// sides are not powers of two, are errors naming the field.
+    @Test func lineBufferOverride() throws {
+        let c = try HardwareOptions.parse(["--line-buffer", "524288"]).resolve()
+        #expect(c.lineBufferBytes == 524_288 && c.lineBankDepth == 256)
+        for args in [["--line-buffer", "1000"], ["--line-buffer", "524288", "--tile", "6x8"]] {
+            let e = #expect(throws: (any Error).self, "\(args)") { try HardwareOptions.parse(args).resolve() }
+            #expect(e.map { "\($0)" }?.contains("lineBufferBytes") == true, "\(args): \(e.map { "\($0)" } ?? "")")
+        }
+    }
+
     /// Overrides out of range are errors naming the field, never a trap (a JSON base may be huge).
     @Test func outOfRangeOverridesAreErrors() throws {
         for (args, field) in [(["--tile", "64x64"], "tileH"), (["--lanes-k", "0"], "lanesK"), (["--mem-bytes", "3"], "memBytesPerCycle"),
