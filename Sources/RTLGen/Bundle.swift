@@ -86,6 +86,19 @@ public struct Bundle: Hashable, Sendable {
 
     /// The field called `name`.
     public func field(_ name: String) -> Field? { fields.first { $0.name == name } }
+
+    /// Bits of the bundle carried as one record (see ``ModuleBuilder/recordInput(_:_:reading:)``).
+    public var recordWidth: Int { fields.reduce(0) { $0 + $1.totalWidth } }
+
+    /// The bits of field `name` in the record: the fields in order, the first from bit 0 up.
+    public func recordBits(_ name: String) -> ClosedRange<Int> {
+        var offset = 0
+        for f in fields {
+            if f.name == name { return offset...(offset + f.totalWidth - 1) }
+            offset += f.totalWidth
+        }
+        preconditionFailure("bundle has no field \(name)")
+    }
 }
 
 /// The signals of a bundle declared in one module, by field name.
@@ -93,9 +106,11 @@ public struct BundleSignals: Sendable {
     public let prefix: String
     public let bundle: Bundle
     private let signals: [String: Signal]
+    /// The one packed signal `<prefix>` of a record (else nil: one signal per field).
+    public let record: Signal?
 
-    init(prefix: String, bundle: Bundle, signals: [String: Signal]) {
-        self.prefix = prefix; self.bundle = bundle; self.signals = signals
+    init(prefix: String, bundle: Bundle, signals: [String: Signal], record: Signal? = nil) {
+        self.prefix = prefix; self.bundle = bundle; self.signals = signals; self.record = record
     }
 
     /// The signal of field `name` (a programming error if the bundle has no such field).
@@ -107,7 +122,8 @@ public struct BundleSignals: Sendable {
     /// Every field's signal by its port name `<prefix>_<field>`: the connections of an instance
     /// whose ports carry these names (see ``ModuleBuilder/wires(_:_:)``).
     public var connections: [String: any ExprConvertible] {
-        Dictionary(uniqueKeysWithValues: bundle.fields.map { ("\(prefix)_\($0.name)", signals[$0.name]! as any ExprConvertible) })
+        if let record { return [prefix: record] }
+        return Dictionary(uniqueKeysWithValues: bundle.fields.map { ("\(prefix)_\($0.name)", signals[$0.name]! as any ExprConvertible) })
     }
 
     /// Element `i` of vector field `name`.
@@ -132,6 +148,41 @@ extension ModuleBuilder {
                 : input(name, width: f.totalWidth, signed: f.isSigned)
         }
         return BundleSignals(prefix: prefix, bundle: bundle, signals: sigs)
+    }
+
+    /// Declares `bundle` as one input port `<prefix>` carrying every field as a record (a packed
+    /// struct: the fields in order, the first from bit 0 up, ``Bundle/recordBits(_:)``), the view of
+    /// a consumer of plain fields: a descriptor that many engines read in part takes one port in each
+    /// instead of one per field. Each field in `reading` becomes a wire `<prefix>_<field>`, its slice
+    /// of the record; the record's other bits are read elsewhere, so they are not reported unused.
+    @discardableResult
+    public func recordInput(_ prefix: String, _ bundle: Bundle, reading names: [String]) -> BundleSignals {
+        let port = input(prefix, width: bundle.recordWidth)
+        allowUnused(port)
+        var sigs: [String: Signal] = [:]
+        for n in names {
+            guard let f = bundle.field(n) else { preconditionFailure("bundle \(prefix) has no field \(n)") }
+            sigs[n] = wire("\(prefix)_\(n)", port[bundle.recordBits(n)])
+            precondition(sigs[n]!.width == f.totalWidth)
+        }
+        return BundleSignals(prefix: prefix, bundle: bundle.only(names), signals: sigs, record: port)
+    }
+
+    /// The producer's side of a record (``recordInput(_:_:reading:)``): one wire `<prefix>_<field>`
+    /// per field for the module to drive, and the output port `<prefix>`, their concatenation.
+    @discardableResult
+    public func recordOutput(_ prefix: String, _ bundle: Bundle) -> BundleSignals {
+        let port = output(prefix, width: bundle.recordWidth)
+        var sigs: [String: Signal] = [:]
+        for f in bundle.fields { sigs[f.name] = wire("\(prefix)_\(f.name)", width: f.totalWidth, signed: f.isSigned) }
+        assign(port, cat(bundle.fields.reversed().map { sigs[$0.name]! as any ExprConvertible }))
+        return BundleSignals(prefix: prefix, bundle: bundle, signals: sigs, record: port)
+    }
+
+    /// The one wire `<prefix>` of a record channel between two instances of this module.
+    @discardableResult
+    public func recordWire(_ prefix: String, _ bundle: Bundle) -> BundleSignals {
+        BundleSignals(prefix: prefix, bundle: bundle, signals: [:], record: wire(prefix, width: bundle.recordWidth))
     }
 
     /// Declares one wire `<prefix>_<field>` per field of `bundle`: a channel between two instances

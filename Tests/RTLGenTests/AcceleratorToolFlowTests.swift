@@ -18,6 +18,8 @@ func sweepConfigs() throws -> [(String, HardwareConfig)] {
         ("default", .default),
         ("t16x16_k2_c2_b4", try cfg(16, 16, 2, 2, 4)),
         ("t2x8_k16_c16_b16", try cfg(2, 8, 16, 16, 16)),
+        // a line buffer builds its banks, the copy engine and the band walker (§6.5)
+        ("default_line", try HardwareConfig.default.overriding(tileShapes: 4, lineBufferBytes: 512 * 1024)),
     ]
 }
 

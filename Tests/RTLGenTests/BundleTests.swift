@@ -59,4 +59,41 @@ struct BundleTests {
     }
 
     private func k1(_ v: Int) -> Expr { Expr.constant(v, width: 1) }
+
+    /// A record (the layer descriptor's form): one port on each side, fields in order from bit 0 up,
+    /// a consumer's fields sliced at those bits; a top connecting by channel name is lint-clean.
+    @Test func recordIsOnePortWithFieldsFromBitZero() throws {
+        let fields = Bundle([.init("a", width: 4), .init("b"), .init("c", width: 8)])
+        // by hand: a 3…0, b 4, c 12…5
+        #expect(fields.recordWidth == 13)
+        #expect([fields.recordBits("a"), fields.recordBits("b"), fields.recordBits("c")] == [0...3, 4...4, 5...12])
+
+        let p = ModuleBuilder("descriptor")
+        let x = p.input("x", width: 8)
+        let out = p.recordOutput("desc", fields)
+        p.assign(out["a"], x[0...3]); p.assign(out["b"], x[7]); p.assign(out["c"], x)
+        let producer = try p.build()
+        #expect(producer.ports.map(\.name) == ["x", "desc"])
+
+        let c = ModuleBuilder("reader")
+        let rec = c.recordInput("desc", fields, reading: ["c", "a"])
+        let y = c.output("y", width: 8)
+        c.assign(y, rec["c"] + rec["a"].zext(8))
+        let reader = try c.build()
+        #expect(reader.ports.map(\.name) == ["desc", "y"])
+        let text = try VerilogEmitter().emitDesign(reader).map(\.contents).joined()
+        #expect(text.contains("assign desc_c = desc[12:5];"), "\(text)")
+        #expect(text.contains("assign desc_a = desc[3:0];"), "\(text)")
+        #expect(!text.contains("desc_b"))
+
+        let top = ModuleBuilder("record_top")
+        let xin = top.input("x", width: 8), yout = top.output("y", width: 8)
+        let channel = top.recordWire("desc", fields)
+        top.instance(producer, name: "u_descriptor", channels: [channel], extra: ["x": xin])
+        top.instance(reader, name: "u_reader", channels: [channel], extra: ["y": yout])
+        let design = try top.build()
+        guard HDLTools.haveVerilator else { return }
+        let lint = try HDLTools.lint(try VerilogEmitter().emitDesign(design), top: "record_top")
+        #expect(lint.isEmpty, "\(lint)")
+    }
 }

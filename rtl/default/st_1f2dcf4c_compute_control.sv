@@ -3,27 +3,9 @@
 module st_1f2dcf4c_compute_control (
     input  logic         clk,
     input  logic         rst,
-    input  logic         layer_s2,
-    input  logic [3:0]   layer_kw,
-    input  logic         layer_s2x,
-    input  logic [15:0]  layer_h,
-    input  logic [15:0]  layer_w,
-    input  logic [3:0]   layer_pad,
-    input  logic [3:0]   layer_padx,
-    input  logic [15:0]  layer_cw,
-    input  logic [15:0]  layer_nc,
-    input  logic         layer_grouped,
-    input  logic [7:0]   layer_nj,
-    input  logic [23:0]  layer_t,
-    input  logic [23:0]  layer_kc,
-    input  logic [23:0]  layer_k2cw,
-    input  logic [23:0]  layer_cscw,
-    input  logic [1:0]   layer_shape,
-    input  logic [23:0]  layer_region,
-    input  logic [4:0]   layer_nsh,
-    input  logic         layer_rowring,
-    input  logic         layer_res,
-    input  logic [1:0]   layer_resident,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [387:0] layer,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
     /* verilator lint_off UNUSEDSIGNAL */
@@ -60,6 +42,27 @@ module st_1f2dcf4c_compute_control (
     output logic         ev_compute_start
 );
 
+    logic [3:0]   layer_kw;
+    logic         layer_s2;
+    logic         layer_s2x;
+    logic [15:0]  layer_h;
+    logic [15:0]  layer_w;
+    logic [3:0]   layer_pad;
+    logic [3:0]   layer_padx;
+    logic [1:0]   layer_resident;
+    logic [15:0]  layer_cw;
+    logic [15:0]  layer_nc;
+    logic         layer_grouped;
+    logic [7:0]   layer_nj;
+    logic [23:0]  layer_t;
+    logic [23:0]  layer_kc;
+    logic [23:0]  layer_k2cw;
+    logic [23:0]  layer_cscw;
+    logic [1:0]   layer_shape;
+    logic [23:0]  layer_region;
+    logic [4:0]   layer_nsh;
+    logic         layer_rowring;
+    logic         layer_res;
     logic         in_tiles;
     logic [15:0]  cp_tile;
     logic         cp_running;
@@ -576,6 +579,27 @@ module st_1f2dcf4c_compute_control (
     logic [7:0]   p1_rb;
     logic [63:0]  p1_pe_ok;
 
+    assign layer_kw = layer[4:1];
+    assign layer_s2 = layer[0];
+    assign layer_s2x = layer[5];
+    assign layer_h = layer[21:6];
+    assign layer_w = layer[37:22];
+    assign layer_pad = layer[57:54];
+    assign layer_padx = layer[61:58];
+    assign layer_resident = layer[382:381];
+    assign layer_cw = layer[77:62];
+    assign layer_nc = layer[109:94];
+    assign layer_grouped = layer[110];
+    assign layer_nj = layer[118:111];
+    assign layer_t = layer[142:119];
+    assign layer_kc = layer[166:143];
+    assign layer_k2cw = layer[190:167];
+    assign layer_cscw = layer[230:207];
+    assign layer_shape = layer[264:263];
+    assign layer_region = layer[300:277];
+    assign layer_nsh = layer[305:301];
+    assign layer_rowring = layer[306];
+    assign layer_res = layer[323];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = (cp_tile < 16'd2) || stored_valid;

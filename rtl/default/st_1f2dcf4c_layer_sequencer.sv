@@ -27,17 +27,8 @@ module st_1f2dcf4c_layer_sequencer (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_channels,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]  layer_cout,
+    input  logic [387:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic [23:0]  layer_k2cw,
-    input  logic [15:0]  layer_mw,
-    input  logic [15:0]  layer_pc,
-    input  logic         layer_prefetch,
-    input  logic         layer_preloaded,
-    input  logic         layer_half0,
-    input  logic         layer_next,
-    input  logic         layer_next_half,
-    input  logic         layer_error,
     output logic [1:0]   seq_phase,
     output logic         seq_start,
     output logic         seq_done,
@@ -65,6 +56,18 @@ module st_1f2dcf4c_layer_sequencer (
     input  logic         burst_rsp_valid
 );
 
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [15:0] layer_cout;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [23:0] layer_k2cw;
+    logic [15:0] layer_mw;
+    logic [15:0] layer_pc;
+    logic        layer_prefetch;
+    logic        layer_preloaded;
+    logic        layer_half0;
+    logic        layer_next;
+    logic        layer_next_half;
+    logic        layer_error;
     logic [1:0]  phase;
     logic        done_r;
     logic        error_r;
@@ -104,6 +107,16 @@ module st_1f2dcf4c_layer_sequencer (
     logic        burst_in;
     logic        weights_done;
 
+    assign layer_cout = layer[53:38];
+    assign layer_k2cw = layer[190:167];
+    assign layer_mw = layer[262:247];
+    assign layer_pc = layer[379:364];
+    assign layer_prefetch = layer[380];
+    assign layer_preloaded = layer[383];
+    assign layer_half0 = layer[384];
+    assign layer_next = layer[385];
+    assign layer_next_half = layer[386];
+    assign layer_error = layer[387];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];

@@ -3,11 +3,9 @@
 module st_1f2dcf4c_requant_engine (
     input  logic           clk,
     input  logic           rst,
-    input  logic           layer_res,
-    input  logic [1:0]     layer_act,
-    input  logic [15:0]    layer_m,
-    input  logic [5:0]     layer_sh,
-    input  logic [15:0]    layer_slope,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [387:0]   layer,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic [15:0]    seq_o0,
     input  logic [15:0]    seq_channels,
@@ -32,6 +30,11 @@ module st_1f2dcf4c_requant_engine (
     input  logic           requantized_ready
 );
 
+    logic               layer_res;
+    logic [1:0]         layer_act;
+    logic [15:0]        layer_m;
+    logic [5:0]         layer_sh;
+    logic [15:0]        layer_slope;
     logic               in_tiles;
     logic               rq_active;
     logic [7:0]         rq_row;
@@ -56,6 +59,11 @@ module st_1f2dcf4c_requant_engine (
     logic [2047:0]      rq_row_acc;
     logic [511:0]       rq_q;
 
+    assign layer_res = layer[323];
+    assign layer_act = layer[325:324];
+    assign layer_m = layer[341:326];
+    assign layer_sh = layer[347:342];
+    assign layer_slope = layer[363:348];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd7);
 

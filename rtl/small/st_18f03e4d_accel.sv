@@ -47,47 +47,7 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_preload;
     logic [31:0]   reg_next_ring;
     logic [31:0]   reg_channels;
-    logic          layer_s2;
-    logic [3:0]    layer_kw;
-    logic          layer_s2x;
-    logic [15:0]   layer_h;
-    logic [15:0]   layer_w;
-    logic [15:0]   layer_cout;
-    logic [3:0]    layer_pad;
-    logic [3:0]    layer_padx;
-    logic [15:0]   layer_cw;
-    logic [15:0]   layer_cow;
-    logic [15:0]   layer_nc;
-    logic          layer_grouped;
-    logic [7:0]    layer_nj;
-    logic [23:0]   layer_t;
-    logic [23:0]   layer_kc;
-    logic [23:0]   layer_k2cw;
-    logic [7:0]    layer_hh;
-    logic [7:0]    layer_hwid;
-    logic [23:0]   layer_cscw;
-    logic [15:0]   layer_tw;
-    logic [15:0]   layer_mw;
-    logic [1:0]    layer_shape;
-    logic [5:0]    layer_glast;
-    logic [5:0]    layer_gfirst;
-    logic [23:0]   layer_region;
-    logic [4:0]    layer_nsh;
-    logic          layer_rowring;
-    logic [15:0]   layer_th;
-    logic          layer_res;
-    logic [1:0]    layer_act;
-    logic [15:0]   layer_m;
-    logic [5:0]    layer_sh;
-    logic [15:0]   layer_slope;
-    logic [15:0]   layer_pc;
-    logic          layer_prefetch;
-    logic [1:0]    layer_resident;
-    logic          layer_preloaded;
-    logic          layer_half0;
-    logic          layer_next;
-    logic          layer_next_half;
-    logic          layer_error;
+    logic [387:0]  layer;
     logic [1:0]    seq_phase;
     logic          seq_start;
     logic          seq_done;
@@ -210,47 +170,7 @@ module st_18f03e4d_accel (
         .reg_next_words  (reg_next_words),
         .reg_next_layout (reg_next_layout),
         .reg_channels    (reg_channels),
-        .layer_s2        (layer_s2),
-        .layer_kw        (layer_kw),
-        .layer_s2x       (layer_s2x),
-        .layer_h         (layer_h),
-        .layer_w         (layer_w),
-        .layer_cout      (layer_cout),
-        .layer_pad       (layer_pad),
-        .layer_padx      (layer_padx),
-        .layer_cw        (layer_cw),
-        .layer_cow       (layer_cow),
-        .layer_nc        (layer_nc),
-        .layer_grouped   (layer_grouped),
-        .layer_nj        (layer_nj),
-        .layer_t         (layer_t),
-        .layer_kc        (layer_kc),
-        .layer_k2cw      (layer_k2cw),
-        .layer_hh        (layer_hh),
-        .layer_hwid      (layer_hwid),
-        .layer_cscw      (layer_cscw),
-        .layer_tw        (layer_tw),
-        .layer_mw        (layer_mw),
-        .layer_shape     (layer_shape),
-        .layer_glast     (layer_glast),
-        .layer_gfirst    (layer_gfirst),
-        .layer_region    (layer_region),
-        .layer_nsh       (layer_nsh),
-        .layer_rowring   (layer_rowring),
-        .layer_th        (layer_th),
-        .layer_res       (layer_res),
-        .layer_act       (layer_act),
-        .layer_m         (layer_m),
-        .layer_sh        (layer_sh),
-        .layer_slope     (layer_slope),
-        .layer_pc        (layer_pc),
-        .layer_prefetch  (layer_prefetch),
-        .layer_resident  (layer_resident),
-        .layer_preloaded (layer_preloaded),
-        .layer_half0     (layer_half0),
-        .layer_next      (layer_next),
-        .layer_next_half (layer_next_half),
-        .layer_error     (layer_error)
+        .layer           (layer)
     );
 
     st_18f03e4d_layer_sequencer u_layer_sequencer (
@@ -271,16 +191,7 @@ module st_18f03e4d_accel (
         .reg_preload       (reg_preload),
         .reg_next_ring     (reg_next_ring),
         .reg_channels      (reg_channels),
-        .layer_cout        (layer_cout),
-        .layer_k2cw        (layer_k2cw),
-        .layer_mw          (layer_mw),
-        .layer_pc          (layer_pc),
-        .layer_prefetch    (layer_prefetch),
-        .layer_preloaded   (layer_preloaded),
-        .layer_half0       (layer_half0),
-        .layer_next        (layer_next),
-        .layer_next_half   (layer_next_half),
-        .layer_error       (layer_error),
+        .layer             (layer),
         .seq_phase         (seq_phase),
         .seq_start         (seq_start),
         .seq_done          (seq_done),
@@ -330,11 +241,7 @@ module st_18f03e4d_accel (
         .clk             (clk),
         .rst             (rst),
         .mem_rsp_rdata   (mem_rsp_rdata),
-        .layer_tw        (layer_tw),
-        .layer_glast     (layer_glast),
-        .layer_gfirst    (layer_gfirst),
-        .layer_rowring   (layer_rowring),
-        .layer_th        (layer_th),
+        .layer           (layer),
         .seq_phase       (seq_phase),
         .seq_start       (seq_start),
         .mask_beat_valid (mask_beat_valid),
@@ -364,22 +271,7 @@ module st_18f03e4d_accel (
         .reg_base_input    (reg_base_input),
         .reg_base_residual (reg_base_residual),
         .reg_base_output   (reg_base_output),
-        .layer_s2          (layer_s2),
-        .layer_s2x         (layer_s2x),
-        .layer_h           (layer_h),
-        .layer_w           (layer_w),
-        .layer_pad         (layer_pad),
-        .layer_padx        (layer_padx),
-        .layer_cw          (layer_cw),
-        .layer_cow         (layer_cow),
-        .layer_hh          (layer_hh),
-        .layer_hwid        (layer_hwid),
-        .layer_cscw        (layer_cscw),
-        .layer_shape       (layer_shape),
-        .layer_region      (layer_region),
-        .layer_nsh         (layer_nsh),
-        .layer_res         (layer_res),
-        .layer_resident    (layer_resident),
+        .layer             (layer),
         .seq_phase         (seq_phase),
         .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),
@@ -446,27 +338,7 @@ module st_18f03e4d_accel (
     st_18f03e4d_compute_control u_compute_control (
         .clk              (clk),
         .rst              (rst),
-        .layer_s2         (layer_s2),
-        .layer_kw         (layer_kw),
-        .layer_s2x        (layer_s2x),
-        .layer_h          (layer_h),
-        .layer_w          (layer_w),
-        .layer_pad        (layer_pad),
-        .layer_padx       (layer_padx),
-        .layer_cw         (layer_cw),
-        .layer_nc         (layer_nc),
-        .layer_grouped    (layer_grouped),
-        .layer_nj         (layer_nj),
-        .layer_t          (layer_t),
-        .layer_kc         (layer_kc),
-        .layer_k2cw       (layer_k2cw),
-        .layer_cscw       (layer_cscw),
-        .layer_shape      (layer_shape),
-        .layer_region     (layer_region),
-        .layer_nsh        (layer_nsh),
-        .layer_rowring    (layer_rowring),
-        .layer_res        (layer_res),
-        .layer_resident   (layer_resident),
+        .layer            (layer),
         .seq_phase        (seq_phase),
         .seq_kgroups      (seq_kgroups),
         .seq_half         (seq_half),
@@ -526,11 +398,7 @@ module st_18f03e4d_accel (
     st_18f03e4d_requant_engine u_requant_engine (
         .clk               (clk),
         .rst               (rst),
-        .layer_res         (layer_res),
-        .layer_act         (layer_act),
-        .layer_m           (layer_m),
-        .layer_sh          (layer_sh),
-        .layer_slope       (layer_slope),
+        .layer             (layer),
         .seq_phase         (seq_phase),
         .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),

@@ -4,11 +4,9 @@ module st_18f03e4d_mask_scanner (
     input  logic         clk,
     input  logic         rst,
     input  logic [127:0] mem_rsp_rdata,
-    input  logic [15:0]  layer_tw,
-    input  logic [5:0]   layer_glast,
-    input  logic [5:0]   layer_gfirst,
-    input  logic         layer_rowring,
-    input  logic [15:0]  layer_th,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [387:0] layer,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
     input  logic         mask_beat_valid,
@@ -22,6 +20,11 @@ module st_18f03e4d_mask_scanner (
     input  logic         tile_ready
 );
 
+    logic [15:0]  layer_tw;
+    logic [15:0]  layer_th;
+    logic         layer_rowring;
+    logic [5:0]   layer_glast;
+    logic [5:0]   layer_gfirst;
     logic         scan_valid;
     logic [6:0]   scan_bit_index;
     logic [15:0]  scan_ty;
@@ -121,6 +124,11 @@ module st_18f03e4d_mask_scanner (
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
 
+    assign layer_tw = layer[246:231];
+    assign layer_th = layer[322:307];
+    assign layer_rowring = layer[306];
+    assign layer_glast = layer[270:265];
+    assign layer_gfirst = layer[276:271];
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;

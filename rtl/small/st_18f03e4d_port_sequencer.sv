@@ -18,22 +18,9 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  reg_base_input,
     input  logic [31:0]  reg_base_residual,
     input  logic [31:0]  reg_base_output,
-    input  logic         layer_s2,
-    input  logic         layer_s2x,
-    input  logic [15:0]  layer_h,
-    input  logic [15:0]  layer_w,
-    input  logic [3:0]   layer_pad,
-    input  logic [3:0]   layer_padx,
-    input  logic [15:0]  layer_cw,
-    input  logic [15:0]  layer_cow,
-    input  logic [7:0]   layer_hh,
-    input  logic [7:0]   layer_hwid,
-    input  logic [23:0]  layer_cscw,
-    input  logic [1:0]   layer_shape,
-    input  logic [23:0]  layer_region,
-    input  logic [4:0]   layer_nsh,
-    input  logic         layer_res,
-    input  logic [1:0]   layer_resident,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [387:0] layer,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
     input  logic [15:0]  seq_channels,
@@ -67,6 +54,22 @@ module st_18f03e4d_port_sequencer (
     output logic         xfer_drained
 );
 
+    logic         layer_s2;
+    logic         layer_s2x;
+    logic [15:0]  layer_h;
+    logic [15:0]  layer_w;
+    logic [3:0]   layer_pad;
+    logic [3:0]   layer_padx;
+    logic [15:0]  layer_cw;
+    logic [15:0]  layer_cow;
+    logic [7:0]   layer_hh;
+    logic [7:0]   layer_hwid;
+    logic [23:0]  layer_cscw;
+    logic         layer_res;
+    logic [1:0]   layer_resident;
+    logic [1:0]   layer_shape;
+    logic [23:0]  layer_region;
+    logic [4:0]   layer_nsh;
     logic         in_tiles;
     logic [15:0]  c_ho;
     logic [15:0]  c_wo;
@@ -383,6 +386,22 @@ module st_18f03e4d_port_sequencer (
     logic [4:0]   mem_reads_in_flight;
     logic         mem_read_accept;
 
+    assign layer_s2 = layer[0];
+    assign layer_s2x = layer[5];
+    assign layer_h = layer[21:6];
+    assign layer_w = layer[37:22];
+    assign layer_pad = layer[57:54];
+    assign layer_padx = layer[61:58];
+    assign layer_cw = layer[77:62];
+    assign layer_cow = layer[93:78];
+    assign layer_hh = layer[198:191];
+    assign layer_hwid = layer[206:199];
+    assign layer_cscw = layer[230:207];
+    assign layer_res = layer[323];
+    assign layer_resident = layer[382:381];
+    assign layer_shape = layer[264:263];
+    assign layer_region = layer[300:277];
+    assign layer_nsh = layer[305:301];
     assign in_tiles = seq_phase == 2'd3;
     assign c_ho = 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
     assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});

@@ -98,13 +98,16 @@ public struct AcceleratorGenerator {
 
     /// The channels between the engines (`EngineChannels`) as a Markdown table for
     /// docs/accelerator-rtl.md: name (the prefix of the ports and wires), kind, payload fields
-    /// (width, or lanes × width; `←` marks a field flowing back to the producer), producer → consumers.
+    /// (width, or lanes × width; a record's fields by their bits `[hi:lo]` in its one port; `←` marks
+    /// a field flowing back to the producer), producer → consumers.
     public func channelTable() -> String {
         let ctx = AcceleratorContext(config: config, limits: limits, names: names, fault: fault, registers: registers)
         var out = ["| channel | kind | payload | producer → consumers | what |", "|---|---|---|---|---|"]
         for c in ctx.channels.all {
-            let payload = c.bundle.fields.filter { !(c.kind != "fields" && ($0.name == "valid" || $0.name == "ready")) }.map { f in
-                let w = f.count > 1 ? "\(f.count)×\(f.width)" : "\(f.width)"
+            let payload = c.bundle.fields.filter { !(c.kind != "fields" && c.kind != "record" && ($0.name == "valid" || $0.name == "ready")) }.map { f in
+                // a record's field by its bits in the one port, a field's by its width
+                let bits = c.bundle.recordBits(f.name)
+                let w = c.isRecord ? "\(bits.upperBound):\(bits.lowerBound)" : f.count > 1 ? "\(f.count)×\(f.width)" : "\(f.width)"
                 return "\(f.direction == .backward ? "← " : "")`\(f.name)`[\(w)]"
             }
             out.append("| `\(c.name)` | \(c.kind) | \(payload.isEmpty ? "(token)" : payload.joined(separator: ", ")) | \(c.producer) → \(c.consumers.joined(separator: ", ")) | \(c.doc) |")

@@ -23,7 +23,7 @@ struct AcceleratorTop {
             m.ports("ev", TopInterface.events),
         ]
         let busy = m.output("busy"), done = m.output("done")
-        let channels = ctx.channels.all.map { m.wires($0.name, $0.bundle) }
+        let channels = ctx.channels.all.map { $0.isRecord ? m.recordWire($0.name, $0.bundle) : m.wires($0.name, $0.bundle) }
         let engines: [(String, any AcceleratorEngine)] = [
             ("csr_regs", CSRRegisters(ctx: ctx)),
             ("layer_params", LayerParams(ctx: ctx)),

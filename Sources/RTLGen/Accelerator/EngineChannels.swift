@@ -8,9 +8,13 @@ struct EngineChannel {
     let producer: String
     let consumers: [String]
     let doc: String
+    /// Carried as one record port (a packed struct) rather than one port per field.
+    var isRecord = false
 
-    /// What kind of channel the bundle is: a ready/valid stream, a valid-only flow, or plain fields.
+    /// What kind of channel the bundle is: a ready/valid stream, a valid-only flow, plain fields, or
+    /// a record of plain fields in one port.
     var kind: String {
+        if isRecord { return "record" }
         let f = bundle.fields.map(\.name)
         if f.first == "valid" && f.last == "ready" { return "stream" }
         if f.first == "valid" { return "flow" }
@@ -82,8 +86,8 @@ struct EngineChannels {
             F("line", doc: "the line buffer (§6.5): loads bring the band's segments, the copy engine the halos"),
             F("lcsw", width: 24, doc: "line-buffer row-slot stride CSL·CW: the padded map's column slots times the words of a pixel (§6.5)"),
             F("lnb", width: 16, doc: "line-buffer row blocks NB (§6.5)"),
-        ] : [])), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"],
-        doc: "layer quantities (§3), registered")
+        ] : [])), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"] + (ctx.hasLine ? ["copy_engine"] : []),
+        doc: "layer quantities (§3), registered: the layer descriptor, one record port in every engine", isRecord: true)
     }
 
     /// `seq`: the layer sequencer's phase and the current pass's quantities (§4).

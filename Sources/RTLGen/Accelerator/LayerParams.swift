@@ -10,7 +10,7 @@ struct LayerParams: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels").flipped)
-        let out = m.ports(ch.layer.name, ch.layer.bundle)
+        let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         func dreg(_ name: String, _ v: some ExprConvertible) {
             let e = v.expr

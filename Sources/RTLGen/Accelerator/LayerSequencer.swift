@@ -14,8 +14,8 @@ struct LayerSequencer: AcceleratorEngine {
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
                                                                          "ring", "preload", "next_ring", "channels").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
-                                                                   "next_half", "error").flipped)
+        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
+                                                                   "next_half", "error"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)
         let maskBeat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle)

@@ -26,7 +26,7 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.ports(ch.layer.name, ch.layer.bundle.only("s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh").flipped)
+        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
@@ -42,7 +42,7 @@ struct PortSequencer: AcceleratorEngine {
         let out = m.ports(ch.output.name, ch.output.bundle.flipped)
         let status = m.ports(ch.transferStatus.name, ch.transferStatus.bundle)
         // The line buffer (§6.5), in a config that has one: loads bring the band's segments.
-        let lineP = ctx.hasLine ? m.ports(ch.layer.name, ch.layer.bundle.only("line", "lcsw", "lnb").flipped) : nil
+        let lineP = ctx.hasLine ? layer : nil
         let copyP = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("groups").flipped) : nil
         let lineWr = ctx.hasLine ? m.ports(ch.lineWrite.name, ch.lineWrite.bundle) : nil
         let lineMode: Expr = lineP.map { $0["line"].expr } ?? k(0, 1)
