@@ -82,11 +82,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     }
 
     private init(unchecked tileH: Int, _ tileW: Int, _ lanesK: Int, _ lanesC: Int,
-                 _ input: Int, _ weight: Int, _ output: Int, _ b: Int, _ l: Int, shapes: Int = 1) {
+                 _ input: Int, _ weight: Int, _ output: Int, _ b: Int, _ l: Int, shapes: Int = 1, line: Int = 0) {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = 0
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -103,8 +103,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// Small reference instance: 4×4 tile, 4×4 lanes, 16-byte DRAM port.
     public static let small = HardwareConfig(unchecked: 4, 4, 4, 4, 128 << 10, 64 << 10, 32 << 10, 16, 8)
     /// Default reference instance: 8×8 tile, 8×8 lanes (4096 MACs/cycle), 32-byte DRAM port, tile
-    /// shapes 8×8, 4×4 and 2×2.
-    public static let `default` = HardwareConfig(unchecked: 8, 8, 8, 8, 512 << 10, 256 << 10, 64 << 10, 32, 20, shapes: 3)
+    /// shapes 8×8, 4×4, 2×2 and 1×1, a 512 KiB line buffer.
+    public static let `default` = HardwareConfig(unchecked: 8, 8, 8, 8, 512 << 10, 256 << 10, 64 << 10, 32, 20, shapes: 4, line: 512 << 10)
 
     /// MACs the PE array performs per cycle: tileH·tileW·lanesK·lanesC.
     public var macsPerCycle: Int { tileH * tileW * lanesK * lanesC }

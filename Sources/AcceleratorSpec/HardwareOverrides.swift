@@ -11,7 +11,9 @@ extension HardwareConfig {
     /// - **Tile shapes.** `tileShapes` when given; else the base's count, lowered until the tile
     ///   divides into that many halvings (a `2x2` tile on the default config's three shapes gets two:
     ///   2×2 and 1×1), so that overriding the tile alone never makes an invalid config.
-    /// - `lineBufferBytes` is set as given (§6.5), in bytes like the other buffers.
+    /// - **The line buffer** (§6.5): `lineBufferBytes` when given, in bytes like the other buffers;
+    ///   else the base's bank depth `DL` is kept like the others (`tileH·tileW·B·DL`), and a tile
+    ///   whose sides are not powers of two, which cannot hold one, gets none.
     /// - `memLatency` and `clockMHz` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
@@ -19,7 +21,7 @@ extension HardwareConfig {
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
                            tileShapes: Int? = nil, lineBufferBytes: Int? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
-        let (DI, DW, DO) = (inputBankDepth, weightBankDepth, outputWordsPerPixel)
+        let (DI, DW, DO, DL) = (inputBankDepth, weightBankDepth, outputWordsPerPixel, lineBankDepth)
         var c = self
         if let v = tileH { c.tileH = v }
         if let v = tileW { c.tileW = v }
@@ -51,6 +53,10 @@ extension HardwareConfig {
             c.inputBufferBytes = try bytes("inputBufferBytes", 2, c.tileH, c.tileW, B, DI)
             c.outputBufferBytes = try bytes("outputBufferBytes", 2, c.tileH, c.tileW, B, DO)
             c.weightBufferBytes = try bytes("weightBufferBytes", c.lanesK, B, DW)
+            if lineBufferBytes == nil && DL > 0 {
+                let pow2 = { (x: Int) in x & (x - 1) == 0 }
+                c.lineBufferBytes = pow2(c.tileH) && pow2(c.tileW) ? try bytes("lineBufferBytes", c.tileH, c.tileW, B, DL) : 0
+            }
         }
         try c.validate()
         return c

@@ -29,10 +29,10 @@ import AcceleratorSpec
         c.memLatency += 1
         #expect(c.contentHash != HardwareConfig.default.contentHash)
         // Key order in the input does not matter.
-        let shuffled = #"{"memLatency":20,"tileW":8,"tileShapes":3,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
+        let shuffled = #"{"memLatency":20,"tileW":8,"tileShapes":4,"lineBufferBytes":524288,"tileH":8,"lanesK":8,"lanesC":8,"inputBufferBytes":524288,"weightBufferBytes":262144,"outputBufferBytes":65536,"memBytesPerCycle":32,"clockMHz":200}"#
         #expect(try HardwareConfig.fromJSON(Data(shuffled.utf8)).contentHash == HardwareConfig.default.contentHash)
         #expect(String(decoding: HardwareConfig.default.canonicalJSON(), as: UTF8.self) ==
-                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"maxOutstandingReads":32,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileShapes":3,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
+                #"{"accumulatorWidth":32,"activationWidth":8,"clockMHz":200,"inputBufferBytes":524288,"lanesC":8,"lanesK":8,"lineBufferBytes":524288,"maxOutstandingReads":32,"memBytesPerCycle":32,"memLatency":20,"outputBufferBytes":65536,"tileH":8,"tileShapes":4,"tileW":8,"weightBufferBytes":262144,"weightWidth":8}"#)
         // One shape is not written, so configs of one shape keep the hash they had before shapes.
         #expect(!String(decoding: HardwareConfig.small.canonicalJSON(), as: UTF8.self).contains("tileShapes"))
     }

@@ -26,7 +26,8 @@ struct AcceleratorPortTests {
     }
 
     /// The repeated structures are generate loops: no module of the default design is instantiated
-    /// one by one more than a few times.
+    /// one by one more than a few times (four: the token FIFOs of `loaded`, `stored`, `requantized`
+    /// and `copied`; the band walker's and the scanner's priority encoders).
     @Test func repeatedStructuresAreInstanceArrays() throws {
         let gen = try AcceleratorGenerator(config: .default)
         let top = try gen.build()
@@ -34,7 +35,7 @@ struct AcceleratorPortTests {
         for m in top.hierarchy {
             for item in m.items { if case .instance(let i) = item { single[i.module.name, default: 0] += 1 } }
         }
-        #expect(single.values.allSatisfy { $0 <= 3 }, "\(single)")
+        #expect(single.values.allSatisfy { $0 <= 4 }, "\(single)")
         let arrays = top.hierarchy.flatMap { m in m.instanceArrays.map { "\(m.name.dropFirst(gen.prefix.count)).\($0.name)" } }
         for name in ["pe_array.pe", "halo_buffer.halo_bank", "weight_buffer.weight_bank", "weight_buffer.bias_ram",
                      "tile_buffers.res_buf", "tile_buffers.out_buf", "requant_engine.rq_lane"] {

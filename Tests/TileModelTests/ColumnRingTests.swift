@@ -16,7 +16,7 @@ import SparseCNN
     /// (1, 1) starts a row: block 3 + 2 = 5, rows 7…15 × cols 7…16 = 90;
     /// (1, 2) continues: block 6 = 0 (mod 6), cols 17…24 = 72. 396 words, where the halves would load 432.
     @Test func aTileThatContinuesItsRowLoadsOnlyItsOwnColumns() throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         var rng = SplitMix64(seed: 12)
         let base = try randomJob(&rng, K: 3, S: 1, H: 16, W: 32, cin: 8, cout: 8, residual: false, config: config, mask: .empty,
                                  shape: TileShape(height: 8, width: 8))

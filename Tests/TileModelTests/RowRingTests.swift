@@ -20,7 +20,7 @@ import SparseCNN
     /// (1, 1) starts a column: block 2 + 2 = 4, rows 7…16 × cols 15…31 = 170;
     /// (2, 1) continues: block 5, rows 17…23 = 119. 697 words, where the halves would load 799.
     @Test func aTileThatContinuesItsColumnLoadsOnlyItsOwnRows() throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         var rng = SplitMix64(seed: 21)
         let base = try randomJob(&rng, K: 3, S: 1, H: 24, W: 32, cin: 8, cout: 3, residual: false, config: config, mask: .empty,
                                  shape: TileShape(height: 8, width: 16))
@@ -52,8 +52,8 @@ import SparseCNN
     /// ring, raster order.
     @Test func aTieKeepsTheColumnRing() throws {
         var rng = SplitMix64(seed: 22)
-        let job = try randomJob(&rng, K: 3, S: 1, H: 24, W: 32, cin: 8, cout: 3, residual: false, config: .default, mask: .full)
-        let plan = try LayerPlan(job: job, config: .default)
+        let job = try randomJob(&rng, K: 3, S: 1, H: 24, W: 32, cin: 8, cout: 3, residual: false, config: .defaultWithoutLineBuffer, mask: .full)
+        let plan = try LayerPlan(job: job, config: .defaultWithoutLineBuffer)
         #expect(plan.columnRing && !plan.rowRing && plan.maskIndex(ty: 1, tx: 0) == 4)
     }
 }

@@ -56,3 +56,9 @@ func oddConfig(weightBytes: Int = 3 * 8 * 64, outputBytes: Int = 2 * 6 * 8 * 8) 
                        weightBufferBytes: weightBytes, outputBufferBytes: outputBytes,
                        memBytesPerCycle: 8, memLatency: 3)
 }
+
+extension HardwareConfig {
+    /// The default config without its line buffer: the halo path (halo reuse, the rings, §6.2)
+    /// that the tests of those mechanisms work by hand; a line buffer turns them off (§6.5).
+    static let defaultWithoutLineBuffer = try! HardwareConfig.default.overriding(lineBufferBytes: 0)
+}

@@ -45,7 +45,7 @@ import SparseCNN
     /// one tile, and its load streams the four tiles' requests without a gap (§7.3: each later tile
     /// is taken in the cycle of the previous tile's last request).
     @Test func aGroupOfFourTilesLoadsInOneTransfer() throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         var shapes = config; shapes.tileShapes = 2
         var rng = SplitMix64(seed: 5)
         // 8x8 map, 3x3 kernel, Cin 8 (CW = 1): every 4x4 tile's halo is 5x5 inside the map.
@@ -77,7 +77,7 @@ import SparseCNN
     /// exactly the tiles `active` (ty, tx) of its 8x8 tile mask.
     func twoByTwoTilesJob(seed: UInt64, kernel: Int, active: [(Int, Int)]) throws -> LayerJob {
         var rng = SplitMix64(seed: seed)
-        let job = try randomJob(&rng, K: kernel, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: .default, mask: .empty,
+        let job = try randomJob(&rng, K: kernel, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: .defaultWithoutLineBuffer, mask: .empty,
                                 shape: TileShape(height: 2, width: 2))
         var bits = [Bool](repeating: false, count: 64)
         for (ty, tx) in active { bits[ty * 8 + tx] = true }
@@ -90,7 +90,7 @@ import SparseCNN
     /// 9 words, (0, 1) shares two columns and loads columns 3…4: 6, back to back (no take cycle:
     /// both have two or more requests). A 1×1 tile loads 4 words and stores 4: the last group is partial.
     @Test func thePartialGroupIsWhereItCostsLeast() throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         let active = (0..<18).map { ($0 / 8, $0 % 8) }
         let job = try twoByTwoTilesJob(seed: 4, kernel: 3, active: active)
         let plan = try LayerPlan(job: job, config: config)
@@ -123,7 +123,7 @@ import SparseCNN
     /// its load `loadWords` requests back to back (no take cycles: every tile has two or more,
     /// §7.3) and the last datum L cycles later, stepped = fast.
     func expectOneGroup(_ job: LayerJob, sharedColumns: Int, shares: [Bool], loadWords: Int) throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         let plan = try LayerPlan(job: job, config: config)
         let group = plan.groups(of: job.tileMask.activeTiles)
         #expect(group.count == 1 && plan.sharedColumns == sharedColumns)
@@ -149,7 +149,7 @@ import SparseCNN
     /// 2·2 row/column slots × 2 words = 8 words per bank each; 32 words per bank hold 4 of the 16
     /// slots. Six active tiles of the 4x4 then run in groups of 4 and 2, and compute the reference conv.
     @Test func groupsShrinkToWhatTheInputBufferHolds() throws {
-        var config = HardwareConfig.default
+        var config = HardwareConfig.defaultWithoutLineBuffer
         config.inputBufferBytes = 2 * 8 * 8 * 32 * 32
         var rng = SplitMix64(seed: 8)
         let base = try randomJob(&rng, K: 3, S: 2, H: 16, W: 16, cin: 64, cout: 8, residual: true, config: config, mask: .full,
@@ -165,7 +165,7 @@ import SparseCNN
         #expect(stepped.stats == fast.stats && stepped.trace == fast.trace)
         #expect(stepped.output == referenceOutput(job) && fast.output == referenceOutput(job))
         // With room for every slot, one group of six.
-        var roomy = config; roomy.inputBufferBytes = HardwareConfig.default.inputBufferBytes
+        var roomy = config; roomy.inputBufferBytes = HardwareConfig.defaultWithoutLineBuffer.inputBufferBytes
         let one = try TileModel(config: roomy).simulate(job, mode: .stepped)
         #expect(try LayerPlan(job: job, config: roomy).groupSize == 16 && one.trace.count == 1 && one.output == stepped.output)
     }
@@ -173,7 +173,7 @@ import SparseCNN
     /// The mapper picks, per layer, the shape of the fewest cycles: on a map of scattered pixels
     /// smaller tiles issue fewer MACs and win; with every pixel active the full tile does.
     @Test func theMapperPicksTheFewestCycles() throws {
-        var config = HardwareConfig.default; config.tileShapes = 3
+        var config = HardwareConfig.defaultWithoutLineBuffer; config.tileShapes = 3
         let model = TileModel(config: config)
         var bits = [Bool](repeating: false, count: 32 * 32)
         for (y, x) in [(1, 1), (9, 20), (17, 5), (30, 30), (24, 12)] { bits[y * 32 + x] = true }
@@ -192,7 +192,7 @@ import SparseCNN
     /// The dense baseline of a layer on small tiles is the all-ones mask at the shape best for it,
     /// not at the layer's own shape (which would flatter the speed-up).
     @Test func denseBaselineIsTheBestShape() throws {
-        let config = HardwareConfig.default
+        let config = HardwareConfig.defaultWithoutLineBuffer
         var rng = SplitMix64(seed: 8)
         let job = try randomJob(&rng, K: 3, S: 1, H: 32, W: 32, cin: 16, cout: 16, residual: false, config: config,
                                 mask: .random, shape: TileShape(height: 2, width: 2))
@@ -211,7 +211,7 @@ import SparseCNN
     /// (a tile density, not a pooled pixel mask), its job's pixel mask lies inside them, and a
     /// mask read from a directory fixes the shape (an unsupported one is an error).
     @Test func regionalAndFixedSelections() throws {
-        var config = HardwareConfig.default; config.tileShapes = 3
+        var config = HardwareConfig.defaultWithoutLineBuffer; config.tileShapes = 3
         let model = TileModel(config: config)
         var g = SplitMix64(seed: 4)
         let map = try ImportanceMap(height: 32, width: 32, values: (0..<1024).map { _ in Float(g.nextUnit()) })
@@ -229,7 +229,7 @@ import SparseCNN
         var fixed = layer; fixed.selection = .fixed(chosen)
         #expect(try model.bestShape(for: fixed) == TileShape(height: 4, width: 4))
         #expect(throws: (any Error).self) { try fixed.tileMask(shape: TileShape(height: 8, width: 8)) }
-        var one = HardwareConfig.default; one.tileShapes = 1
+        var one = HardwareConfig.defaultWithoutLineBuffer; one.tileShapes = 1
         #expect(throws: (any Error).self) { try TileModel(config: one).bestShape(for: fixed) }
     }
 }

@@ -47,7 +47,7 @@ import SparseCNN
     /// its bank at its address after A's and B's bursts, placed by the burst rule (word q of a burst
     /// to bank (q ÷ k2cw) mod lanesK, address ringBase + (q ÷ (k2cw·lanesK))·k2cw + q mod k2cw).
     @Test func twoAheadPutsTheLayerAfterNextWhereItReadsIt() throws {
-        let cfg = HardwareConfig.default
+        let cfg = HardwareConfig.defaultWithoutLineBuffer
         var rng = SplitMix64(seed: 23)
         let shape = TileShape(height: 2, width: 2)
         let jobs = try [false, true, false].map { res in

@@ -86,14 +86,19 @@ struct HardwareOptionsTests {
         #expect(c.tileShapes == 2 && c.memLatency == 8 && c.clockMHz == 200)
     }
 
-    /// On the default config (DI 128, DW 1024, DO 16, B 32, three tile shapes), `--tile 2x2
+    /// On the default config (DI 128, DW 1024, DO 16, DL 256, B 32, four tile shapes), `--tile 2x2
     /// --lanes-k 4`: input 2·2·2·32·128 = 32768, output 2·2·2·32·16 = 4096, weight 4·32·1024 =
-    /// 131072; tile shapes 3 → 2 (2×2 and 1×1: 2 is not divisible by 4).
+    /// 131072, line buffer 2·2·32·256 = 32768; tile shapes 4 → 2 (2×2 and 1×1: 2 is not divisible
+    /// by 4). A 3×5 tile cannot hold a line buffer: it gets none.
     @Test func smallTileOnTheDefaultConfig() throws {
         let c = try HardwareOptions.parse(["--tile", "2x2", "--lanes-k", "4"]).resolve()
         #expect((c.tileH, c.tileW, c.lanesK, c.lanesC) == (2, 2, 4, 8))
         #expect((c.inputBufferBytes, c.outputBufferBytes, c.weightBufferBytes) == (32_768, 4_096, 131_072))
         #expect(c.tileShapes == 2)
+        #expect(c.lineBufferBytes == 32_768 && c.lineBankDepth == 256)
+        let odd = try HardwareOptions.parse(["--tile", "3x5"]).resolve()
+        #expect(odd.lineBufferBytes == 0 && odd.tileShapes == 1)
+        #expect(try HardwareOptions.parse(["--tile", "2x2", "--line-buffer", "0"]).resolve().lineBufferBytes == 0)
         // No override: the base itself.
         #expect(try HardwareOptions.parse([]).resolve() == .default)
         #expect(try HardwareOptions.parse(["--config", "small"]).resolve() == .small)
@@ -106,12 +111,12 @@ struct HardwareOptionsTests {
         #expect(e.map { "\($0)" }?.contains("tileShapes 3") == true)
     }
 
-    /// --line-buffer sets the line buffer in bytes (§6.5): 512 KiB on the default config's 8×8 banks of
-    /// 32 bytes is 256 words a bank; bytes that are not whole words of every bank, or a tile whose
+    /// --line-buffer sets the line buffer in bytes (§6.5): 512 KiB on the small config's 4×4 banks of
+    /// 16 bytes is 2048 words a bank; bytes that are not whole words of every bank, or a tile whose
     /// sides are not powers of two, are errors naming the field.
     @Test func lineBufferOverride() throws {
-        let c = try HardwareOptions.parse(["--line-buffer", "524288"]).resolve()
-        #expect(c.lineBufferBytes == 524_288 && c.lineBankDepth == 256)
+        let c = try HardwareOptions.parse(["--config", "small", "--line-buffer", "524288"]).resolve()
+        #expect(c.lineBufferBytes == 524_288 && c.lineBankDepth == 2048)  // 4×4 banks of 16 bytes
         for args in [["--line-buffer", "1000"], ["--line-buffer", "524288", "--tile", "6x8"]] {
             let e = #expect(throws: (any Error).self, "\(args)") { try HardwareOptions.parse(args).resolve() }
             #expect(e.map { "\($0)" }?.contains("lineBufferBytes") == true, "\(args): \(e.map { "\($0)" } ?? "")")
