@@ -268,8 +268,10 @@ public struct Regression: Sendable {
         let more = [
             Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1),
             Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
-            // (an input buffer of 32 words per bank: stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1)
-            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 3, inputWords: 32),
+            // the default config's geometry and its four shapes, with a line buffer (§6.5) that the
+            // layers whose groups' halos fit its ring take (an input buffer of 32 words per bank:
+            // stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1)
+            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 4, inputWords: 32, lineWords: 64),
             // (the line buffer, §6.5: every layer whose groups' halos fit its ring takes it, at every shape)
             Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96),
         ]
