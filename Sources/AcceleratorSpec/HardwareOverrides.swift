@@ -9,7 +9,7 @@ extension HardwareConfig {
     ///   (and B how wide). So `inputBufferBytes = 2·tileH·tileW·B·DI`, `outputBufferBytes =
     ///   2·tileH·tileW·B·DO` and `weightBufferBytes = lanesK·B·DW`, all with the new geometry.
     /// - **Tile shapes.** `tileShapes` when given; else the base's count, lowered until the tile
-    ///   divides into that many halvings (a `2x2` tile on the default config's three shapes gets two:
+    ///   divides into that many halvings (a `2x2` tile on the default config's four shapes gets two:
     ///   2×2 and 1×1), so that overriding the tile alone never makes an invalid config.
     /// - **The line buffer** (§6.5): `lineBufferBytes` when given, in bytes like the other buffers;
     ///   else the base's bank depth `DL` is kept like the others (`tileH·tileW·B·DL`), and a tile

@@ -33,12 +33,12 @@ struct HardwareBaseOptions: ParsableArguments {
     @Option(name: .customLong("clock-mhz"), help: "Clock for reporting milliseconds (overrides the config).")
     var clockMHz: Double?
     @Option(name: .customLong("tile-shapes"), help: ArgumentHelp(
-        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 3, lowered to what a --tile divides into).",
+        "Tile shapes the PE array supports: the tile and its halvings, 1...4 (overrides the config; the default config has 4, lowered to what a --tile divides into).",
         discussion: "With more than one, each conv layer runs at the shape with the fewest model cycles for its map and mask (its tile mask pooled from the pixel mask at that shape; docs/microarchitecture.md §3.1)."))
     var tileShapes: Int?
     @Option(name: .customLong("line-buffer"), help: ArgumentHelp(
-        "Line-buffer bytes (overrides the config; 0 = none): a band of each layer's input map on chip, from which the halos are copied (docs/microarchitecture.md §6.5).",
-        discussion: "Needs tileH and tileW powers of two. E.g. `--line-buffer 524288 --tile-shapes 4` on the default config."))
+        "Line-buffer bytes (overrides the config; 0 = none; the default config has 524288): a band of each layer's input map on chip, from which the halos are copied (docs/microarchitecture.md §6.5).",
+        discussion: "Needs tileH and tileW powers of two. Unless given, a --tile keeps the config's line-bank depth (none for a tile whose sides are not powers of two)."))
     var lineBuffer: Int?
 
     /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.
