@@ -23,9 +23,16 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var cells: [String: Int]
     /// Anything the user must know (does not fit, P&R skipped, …).
     public var note: String?
-    /// iCE40: whether LUTs, DSPs and block RAMs fit the device (`capacity`); nil for other targets.
+    /// Whether every resource fits the part (`used` ≤ `capacity`); nil without a part.
     public var fits: Bool?
-    /// iCE40: the device's LUTs, DSPs and block RAMs (keys `luts`, `dsps`, `blockRams`).
+    /// The part (``FPGAPart/name``) the fit was checked against, and what the design uses of each
+    /// of its resources (keys of ``FPGAPart/resources``; block RAMs in the part's units).
+    public var part: String?
+    public var used: [String: Int]?
+    /// With `--by-engine`: the resources of each instance of the top (an engine) and everything
+    /// under it, from a run that keeps the hierarchy (so without cross-module optimisation).
+    public var engines: [EngineResources]?
+    /// The part's resources (keys of ``FPGAPart/resources``).
     public var capacity: [String: Int]?
     /// Wall-clock seconds of the Yosys run and of nextpnr (when it ran).
     public var yosysSeconds: Double?
@@ -62,18 +69,21 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     /// `extra` is appended to the synth_* command (e.g. `-abc9`, `-noabc`).
     /// `noShare` runs the synth_* script in stages with the `coarse` step re-typed without `share`
     /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md).
-    public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, extra: String = "", noShare: Bool = false) -> String {
+    /// `family` is `synth_xilinx -family` (`xc7`, `xcup`). `flatten: false` keeps the hierarchy, so
+    /// that `stat` counts each module (``YosysStat/moduleCells(_:)``, `synth --by-engine`).
+    public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, family: String = "xc7", extra: String = "",
+                       noShare: Bool = false, flatten: Bool = true) -> String {
         let x = extra.isEmpty ? "" : " " + extra
         let json = jsonOut.map { " -json \($0)" } ?? ""
         switch self {
         case .xilinx:
-            let cmd = "synth_xilinx -family xc7 -flatten\(x) -top \(top)"
+            let cmd = "synth_xilinx -family \(family)\(flatten ? " -flatten" : "")\(x) -top \(top)"
             guard noShare else { return cmd }
             return "\(cmd) -run :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean; "
                 + "\(cmd) -run map_memory:"
         case .ice40:
             let dsp = device.dsps > 0
-            let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(x) -top \(top)"
+            let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(flatten ? "" : " -noflatten")\(x) -top \(top)"
             guard noShare else { return cmd + json }
             var coarse = ["opt_expr", "opt_clean", "check", "opt -nodffe -nosdff", "fsm", "opt", "wreduce", "peepopt", "opt_clean",
                           "techmap -map +/cmp2lut.v -D LUT_WIDTH=4", "opt_expr", "opt_clean", "memory_dff", "wreduce t:$mul"]
@@ -87,7 +97,7 @@ public enum SynthTarget: String, CaseIterable, Sendable {
             return "\(cmd) -run :coarse; \(coarse.joined(separator: "; ")); \(cmd) -run map_ram:check; "
                 + "hierarchy -check; check -noinit; blackbox =A:whitebox; \(cmd) -run blif:\(json)"
         case .generic:
-            return "synth -flatten\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
+            return "synth\(flatten ? " -flatten" : "")\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
         }
     }
 
@@ -132,7 +142,7 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     }
 }
 
-/// iCE40 parts nextpnr-ice40 places and routes, with their logic, DSP and block-RAM capacity.
+/// iCE40 parts nextpnr-ice40 places and routes (their capacities: ``FPGAPart``).
 public enum ICE40Device: String, CaseIterable, Sendable, Codable {
     case up5k, u4k, hx8k, lp8k, hx1k
 
@@ -146,40 +156,12 @@ public enum ICE40Device: String, CaseIterable, Sendable, Codable {
         case .hx1k: return ["--hx1k", "--package", "tq144"]
         }
     }
-    public var name: String {
-        switch self {
-        case .up5k: return "iCE40 UP5K (sg48)"
-        case .u4k: return "iCE40 U4K (sg48)"
-        case .hx8k: return "iCE40 HX8K (ct256)"
-        case .lp8k: return "iCE40 LP8K (cm81)"
-        case .hx1k: return "iCE40 HX1K (tq144)"
-        }
-    }
-    /// Logic cells (one SB_LUT4 + one flip-flop each).
-    public var luts: Int {
-        switch self { case .up5k: return 5280; case .u4k: return 3520; case .hx8k, .lp8k: return 7680; case .hx1k: return 1280 }
-    }
-    /// SB_MAC16 blocks.
-    public var dsps: Int {
-        switch self { case .up5k: return 8; case .u4k: return 4; default: return 0 }
-    }
-    /// SB_RAM40_4K blocks.
-    public var blockRams: Int {
-        switch self { case .up5k: return 30; case .u4k: return 20; case .hx8k, .lp8k: return 32; case .hx1k: return 16 }
-    }
+    /// The part's name and package (``FPGAPart/title``).
+    public var name: String { part.title }
+    /// SB_MAC16 blocks (``FPGAPart/capacity``).
+    public var dsps: Int { part.capacity["dsps"] ?? 0 }
     /// PCF in the constraints directory for this part (only the UP5K sg48 has one).
     public var pcf: String? { self == .up5k ? "ice40-up5k.pcf" : nil }
-
-    /// Why `r` does not fit, e.g. `LUTs 13795 > 5280, block RAMs 34 > 30`; nil when it fits.
-    /// Flip-flops share the logic cells with the LUTs: max(LUTs, flip-flops) must fit too.
-    public func overflow(luts: Int, flipFlops: Int, dsps: Int, blockRams: Int) -> String? {
-        var why: [String] = []
-        if luts > self.luts { why.append("LUTs \(luts) > \(self.luts)") }
-        if flipFlops > self.luts { why.append("flip-flops \(flipFlops) > \(self.luts) logic cells") }
-        if dsps > self.dsps { why.append("DSPs \(dsps) > \(self.dsps)") }
-        if blockRams > self.blockRams { why.append("block RAMs \(blockRams) > \(self.blockRams)") }
-        return why.isEmpty ? nil : why.joined(separator: ", ")
-    }
 }
 
 /// Reads Yosys `stat` output.
@@ -188,19 +170,42 @@ public enum YosysStat {
     /// module's section. Accepts both `  CELL   N` (Yosys ≤ 0.3x) and `  N  CELL` / `N area CELL`
     /// (newer) row layouts.
     public static func parseCells(_ text: String) -> [String: Int] {
-        // `yosys -t` prefixes every line (also `tee` output) with `[seconds] `.
-        let lines = text.components(separatedBy: "\n").map { line -> String in
-            guard line.hasPrefix("["), let close = line.firstIndex(of: "]"),
-                  Double(line[line.index(after: line.startIndex)..<close]) != nil else { return line }
-            return String(line[line.index(after: close)...])
-        }
+        let lines = untimed(text)
         // Start of the section to read: the hierarchy summary if any, else the last "=== name ===".
         var start = 0
         if let h = lines.lastIndex(where: { $0.contains("=== design hierarchy ===") }) { start = h }
         else if let m = lines.lastIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("===") }) { start = m }
+        return section(lines[start...])
+    }
+
+    /// Cell counts of every module of a design synthesised with its hierarchy kept, by module name:
+    /// each module's own cells, an instance of a submodule counting as one cell of that module's name.
+    public static func moduleCells(_ text: String) -> [String: [String: Int]] {
+        let lines = untimed(text)
+        var out: [String: [String: Int]] = [:]
+        for (i, line) in lines.enumerated() {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("=== "), t.hasSuffix(" ==="), !t.contains("design hierarchy") else { continue }
+            let name = String(t.dropFirst(4).dropLast(4))
+            out[name.hasPrefix("\\") ? String(name.dropFirst()) : name] = section(lines[(i + 1)...])
+        }
+        return out
+    }
+
+    /// `yosys -t` prefixes every line (also `tee` output) with `[seconds] `: the lines without it.
+    static func untimed(_ text: String) -> [String] {
+        text.components(separatedBy: "\n").map { line -> String in
+            guard line.hasPrefix("["), let close = line.firstIndex(of: "]"),
+                  Double(line[line.index(after: line.startIndex)..<close]) != nil else { return line }
+            return String(line[line.index(after: close)...])
+        }
+    }
+
+    /// The cell list of the section starting at `lines`' first line, to its end.
+    static func section(_ lines: ArraySlice<String>) -> [String: Int] {
         var cells: [String: Int] = [:]
         var inCells = false
-        for line in lines[start...] {
+        for line in lines {
             let t = line.trimmingCharacters(in: .whitespaces)
             if t.lowercased().hasPrefix("number of cells") || t.hasSuffix(" cells") && Int(t.split(separator: " ").first ?? "") != nil {
                 inCells = true; continue
@@ -286,8 +291,13 @@ public struct SynthFlow: Sendable {
     public var placeAndRoute: Bool
     /// Where logs and netlists go (kept for inspection).
     public var workDir: String
-    /// iCE40 part (capacity check, `-dsp`, nextpnr flags).
+    /// iCE40 part (`-dsp`, nextpnr flags; the fit check's part when `part` is nil).
     public var device: ICE40Device
+    /// The part to check the fit against (its family for `synth_xilinx`); nil: `device` on iCE40,
+    /// no check elsewhere.
+    public var part: FPGAPart?
+    /// Also synthesise with the hierarchy kept and report each engine's resources.
+    public var byEngine = false
     /// Appended to the synth_* command (e.g. `-abc9`, `-noabc`, `-nowidelut`).
     public var extraSynthArgs: String
     /// Skip Yosys' `share` pass (`SynthTarget.script(noShare:)`).
@@ -325,7 +335,9 @@ public struct SynthFlow: Sendable {
         let netlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).json")
         let statFile = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).txt")
         let reads = manifest.files.map { "read_verilog -sv \(abs($0))" }.joined(separator: "; ")
-        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device, extra: extraSynthArgs, noShare: noShare)
+        let part = self.part ?? (target == .ice40 ? device.part : nil)
+        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device,
+                                  family: part?.xilinxFamily ?? "xc7", extra: extraSynthArgs, noShare: noShare)
         let script = "\(reads); \(synth); tee -q -o \(statFile) stat"
         let log = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).log")
         // -t: timestamps on every log line (per-pass wall times for profiling); the full log keeps
@@ -336,21 +348,35 @@ public struct SynthFlow: Sendable {
         }
         let cells = YosysStat.parseCells((try? String(contentsOfFile: statFile, encoding: .utf8)) ?? "")
         let r = target.resources(cells)
-        var result = SynthResult(target: target.rawValue, device: target == .ice40 ? device.name : target.device, top: manifest.top,
+        var result = SynthResult(target: target.rawValue, device: part?.title ?? target.device, top: manifest.top,
                                  configHash: manifest.configHash, luts: r.luts, flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams,
                                  fmaxMHz: nil, cells: cells, note: nil)
         result.yosysSeconds = secs
         result.flow = synth.replacingOccurrences(of: " -json \(netlist)", with: "")
         if target == .xilinx {
-            result.note = "no open place and route for 7-series: run vendor tools with constraints/xilinx.xdc for Fmax"
+            result.note = "no open place and route for Xilinx parts: run vendor tools with constraints/xilinx.xdc for Fmax"
         }
-        if target == .ice40 {
-            result.capacity = ["luts": device.luts, "dsps": device.dsps, "blockRams": device.blockRams]
-            let over = device.overflow(luts: r.luts, flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams)
+        if let part {
+            let used = part.used(cells)
+            result.part = part.name; result.used = used; result.capacity = part.capacity
+            let over = part.overflow(used)
             result.fits = over == nil
-            if let o = over {
-                result.note = "does not fit \(device.name): \(o); no place and route, no Fmax"
-            } else if !placeAndRoute { result.note = "fits \(device.name); place and route skipped" }
+            if let o = over { result.note = "does not fit \(part.title): \(o)" + (target == .ice40 ? "; no place and route, no Fmax" : "") }
+        }
+        if byEngine {
+            // a second run that keeps the hierarchy, so that `stat` counts each module
+            let hierStat = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).hierarchy.txt")
+            let hier = target.script(top: manifest.top, jsonOut: nil, device: device, family: part?.xilinxFamily ?? "xc7",
+                                     extra: extraSynthArgs, noShare: noShare, flatten: false)
+            let hlog = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).hierarchy.log")
+            let (hs, hout, hsecs) = try Self.run(yosys, ["-q", "-p", "\(reads); \(hier); tee -q -o \(hierStat) stat"], log: hlog)
+            guard hs == 0 else { throw SynthError(message: "yosys (hierarchy kept) failed; log: \(hlog)\n\(hout.suffix(1500))") }
+            let byModule = YosysStat.moduleCells((try? String(contentsOfFile: hierStat, encoding: .utf8)) ?? "")
+            result.engines = EngineResources.rollUp(byModule, top: manifest.top, target: target)
+            result.yosysSeconds = secs + hsecs
+        }
+        if target == .ice40 && result.fits == true {
+            if !placeAndRoute { result.note = "fits \(device.name); place and route skipped" }
             else if let nextpnr = Self.which("nextpnr-ice40") {
                 // The design's ports outnumber the package's pins: place and route a wrapper that
                 // feeds every input from a shift register on one pin and XORs every registered output

@@ -17,20 +17,30 @@ struct SynthCommand: ParsableCommand {
         --rtl-dir instead synthesises a directory with a manifest.json (as `generate --out` writes).
         Targets: xilinx (synth_xilinx -flatten, 7-series), ice40 (synth_ice40 [-dsp], --device up5k|u4k|
         hx8k|lp8k|hx1k; nextpnr-ice40 for Fmax when the design fits) and generic (synth + 4-LUT mapping).
-        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz (plus fits, capacity, macsPerCycle,
-        macsPerDSP, yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
+        --part NAME (\(FPGAPart.all.map(\.name).joined(separator: ", "))) sets the target and its
+        family and checks the fit: used against available of every resource. --by-engine adds a run
+        that keeps the hierarchy and reports each engine's resources (where the logic goes).
+        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz (plus part, used, capacity, fits, engines,
+        macsPerCycle, macsPerDSP, yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has
+        measured figures.
 
         Examples:
           sparsetile synth --config small --target ice40 --json small-ice40.json
+          sparsetile synth --config small --part xc7z020 --no-share --by-engine
           sparsetile synth --tile 2x2 --lanes-k 1 --lanes-c 1 --mem-bytes 4 --max-map-size 32 --target ice40 --device up5k
         """)
 
     @OptionGroup var hw: HardwareOptions
     @OptionGroup var rtl: RTLOptions
-    @Option(help: "xilinx, ice40 or generic.")
-    var target: String
+    @Option(help: "xilinx, ice40 or generic (or give --part).")
+    var target: String?
     @Option(help: "iCE40 part: up5k (default), u4k, hx8k, lp8k, hx1k.")
     var device: String = "up5k"
+    @Option(help: ArgumentHelp("FPGA part to fit: \(FPGAPart.all.map(\.name).joined(separator: ", ")) (sets the target).",
+                               discussion: "docs/synthesis.md, \"Parts\", gives each part's resources."))
+    var part: String?
+    @Flag(name: .customLong("by-engine"), help: "Also synthesise with the hierarchy kept and report each engine's resources.")
+    var byEngine = false
     @Option(name: .customLong("rtl-dir"), help: "Synthesise this directory of Verilog (with manifest.json) instead of generating.")
     var rtlDir: String?
     @Option(help: "Top module (overrides the manifest; needed without one).")
@@ -54,8 +64,18 @@ struct SynthCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check([("--json", json)])
-        guard let t = SynthTarget(rawValue: target) else { throw ValidationError("--target must be xilinx, ice40 or generic") }
-        guard let dev = ICE40Device(rawValue: device) else {
+        var fpga: FPGAPart? = nil
+        if let p = part {
+            guard let f = FPGAPart.named(p) else { throw ValidationError("--part must be one of \(FPGAPart.all.map(\.name).joined(separator: ", "))") }
+            fpga = f
+        }
+        guard let t = fpga?.target ?? target.flatMap(SynthTarget.init(rawValue:)) else {
+            throw ValidationError(target == nil ? "give --target xilinx|ice40|generic or --part NAME" : "--target must be xilinx, ice40 or generic")
+        }
+        if let f = fpga, let given = target, given != f.target.rawValue {
+            throw ValidationError("--target \(given) contradicts --part \(f.name) (a \(f.target.rawValue) part)")
+        }
+        guard let dev = fpga?.ice40 ?? ICE40Device(rawValue: device) else {
             throw ValidationError("--device must be one of \(ICE40Device.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let cdir = constraintsDir ?? (FileManager.default.fileExists(atPath: "constraints/ice40-up5k.pcf") ? "constraints" : nil)
@@ -64,14 +84,14 @@ struct SynthCommand: ParsableCommand {
             let manifest = try RTLManifest.load(directory: dir, top: top)
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
                                  workDir: workDir ?? (dir as NSString).appendingPathComponent("synth"), device: dev, extraSynthArgs: yosysArgs)
-            flow.noShare = noShare
+            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine
             log("synth: yosys \(t.rawValue) on \(manifest.files.count) files in \(dir), top \(manifest.top)")
             r = try flow.run(manifest: manifest, rtlDir: dir)
         } else {
             let cfg = try hw.resolve()
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
-            flow.noShare = noShare
+            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine
             r = try AcceleratorSynthesis.run(config: cfg, limits: rtl.limits, prefix: rtl.prefix, flow: flow, workDir: workDir,
                                              force: force, log: log)
         }
@@ -82,13 +102,21 @@ struct SynthCommand: ParsableCommand {
     func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
     static func render(_ r: SynthResult) -> String {
-        var table = TextTable(columns: [("resource", .left), ("count", .right), ("device", .right)])
-        let cap = r.capacity ?? [:]
-        table.add(["LUTs", r.luts.map(String.init) ?? "-", cap["luts"].map(String.init) ?? ""])
-        table.add(["flip-flops", "\(r.flipFlops)", cap["luts"].map(String.init) ?? ""])
-        table.add(["DSPs", "\(r.dsps)", cap["dsps"].map(String.init) ?? ""])
-        table.add(["block RAMs", "\(r.blockRams)", cap["blockRams"].map(String.init) ?? ""])
-        table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.2f", $0) } ?? "-", ""])
+        // used against the part's capacity when a part was checked, else the raw counts
+        let names = ["luts": "LUTs", "flipFlops": "flip-flops", "dsps": "DSPs", "blockRams": "block RAMs", "largeRams": "large RAMs"]
+        var table = TextTable(columns: [("resource", .left), ("used", .right), ("available", .right), ("%", .right)])
+        if let used = r.used, let cap = r.capacity {
+            for k in FPGAPart.resources where (cap[k] ?? 0) > 0 || (used[k] ?? 0) > 0 {
+                let u = used[k] ?? 0, c = cap[k] ?? 0
+                table.add([names[k] ?? k, "\(u)", "\(c)", c > 0 ? String(format: "%.0f", 100 * Double(u) / Double(c)) : "-"])
+            }
+        } else {
+            table.add(["LUTs", r.luts.map(String.init) ?? "-", "", ""])
+            table.add(["flip-flops", "\(r.flipFlops)", "", ""])
+            table.add(["DSPs", "\(r.dsps)", "", ""])
+            table.add(["block RAMs", "\(r.blockRams)", "", ""])
+        }
+        table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.2f", $0) } ?? "-", "", ""])
         var s = "\(r.target) (\(r.device ?? "")), top \(r.top)" + (r.configHash.map { ", config \($0)" } ?? "") + "\n"
         s += table.render()
         if let f = r.fits { s += "\n" + (f ? "FITS" : "DOES NOT FIT") + " \(r.device ?? "")" }
@@ -97,6 +125,11 @@ struct SynthCommand: ParsableCommand {
             s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
         }
         if let y = r.yosysSeconds { s += String(format: "\nwall time: yosys %.1f s", y) + (r.pnrSeconds.map { String(format: ", place and route %.1f s", $0) } ?? "") }
+        if let engines = r.engines {
+            var e = TextTable(columns: [("engine (hierarchy kept)", .left), ("LUTs", .right), ("carries", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)])
+            for x in engines { e.add([x.engine, "\(x.luts)", "\(x.carries)", "\(x.flipFlops)", "\(x.dsps)", "\(x.blockRams)"]) }
+            s += "\n\n" + e.render()
+        }
         if let f = r.flow { s += "\nflow: \(f)" }
         if let n = r.note { s += "\nnote: \(n)" }
         return s
@@ -125,10 +158,11 @@ enum AcceleratorSynthesis {
         let rtl = "\(root)/rtl"
         _ = try gen.write(to: URL(fileURLWithPath: rtl))
         var flow = base
-        let tag = base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue
-        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "")
+        let tag = base.part?.name ?? (base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue)
+        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "") + (base.byEngine ? "-engines" : "")
         flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
-        let key = fnv(files.map(\.contents) + [base.target.script(top: gen.top, jsonOut: nil, device: base.device, extra: base.extraSynthArgs, noShare: base.noShare),
+        let key = fnv(files.map(\.contents) + [base.target.script(top: gen.top, jsonOut: nil, device: base.device, family: base.part?.xilinxFamily ?? "xc7",
+                                                                  extra: base.extraSynthArgs, noShare: base.noShare),
                                                 base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"])
         let cached = "\(root)/result-\(tag)\(args)-\(key).json"
         let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"

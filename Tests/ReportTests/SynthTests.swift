@@ -162,11 +162,17 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     }
 
     @Test func ice40FitCheck() {
-        #expect(ICE40Device.up5k.overflow(luts: 13795, flipFlops: 4487, dsps: 20, blockRams: 34)
-                == "LUTs 13795 > 5280, DSPs 20 > 8, block RAMs 34 > 30")
-        #expect(ICE40Device.up5k.overflow(luts: 5280, flipFlops: 5280, dsps: 8, blockRams: 30) == nil)
-        #expect(ICE40Device.hx8k.overflow(luts: 100, flipFlops: 7681, dsps: 1, blockRams: 0)
-                == "flip-flops 7681 > 7680 logic cells, DSPs 1 > 0")
+        let up5k = ICE40Device.up5k.part, hx8k = ICE40Device.hx8k.part
+        #expect(up5k.name == "ice40-up5k" && FPGAPart.named("ice40-up5k") == up5k)
+        #expect(up5k.overflow(["luts": 13795, "flipFlops": 4487, "dsps": 20, "blockRams": 34])
+                == "luts 13795 > 5280, dsps 20 > 8, blockRams 34 > 30")
+        #expect(up5k.overflow(["luts": 5280, "flipFlops": 5280, "dsps": 8, "blockRams": 30, "largeRams": 4]) == nil)
+        // flip-flops share the logic cells with the LUTs
+        #expect(hx8k.overflow(["luts": 100, "flipFlops": 7681, "dsps": 1, "blockRams": 0])
+                == "flipFlops 7681 > 7680, dsps 1 > 0")
+        // SPRAM counts apart from the EBRs
+        #expect(up5k.used(["SB_LUT4": 7, "SB_DFFE": 3, "SB_RAM40_4K": 2, "SB_SPRAM256KA": 4, "SB_MAC16": 1])
+                == ["luts": 7, "flipFlops": 3, "dsps": 1, "blockRams": 2, "largeRams": 4])
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, device: .hx8k) == "synth_ice40 -top t")
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, extra: "-abc9") == "synth_ice40 -dsp -abc9 -top t -json n.json")
         // --no-share: staged, no `share` step, no autoname, the JSON written by the last stage.
@@ -178,6 +184,77 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(SynthTarget.generic.script(top: "t", jsonOut: nil, noShare: true) == "synth -flatten -noshare -top t; abc -lut 4; opt_clean")
         let nx = SynthTarget.xilinx.script(top: "t", jsonOut: nil, noShare: true).components(separatedBy: "; ")
         #expect(!nx.contains("share") && nx.last == "synth_xilinx -family xc7 -flatten -top t -run map_memory:")
+    }
+
+    /// Xilinx parts: block RAMs in RAMB36 units (a RAMB18 is half of one, rounded up), UltraRAMs
+    /// apart; the family goes to synth_xilinx; the hierarchy kept on request.
+    @Test func xilinxPartsAndFamilies() {
+        let zu = try! #require(FPGAPart.named("xczu7ev")), z7 = try! #require(FPGAPart.named("xc7z020"))
+        let used = zu.used(["LUT6": 10, "LUT3": 2, "RAM64M": 1, "FDRE": 7, "DSP48E2": 4, "RAMB18E2": 3, "RAMB36E2": 2, "URAM288": 1])
+        #expect(used == ["luts": 16, "flipFlops": 7, "dsps": 4, "blockRams": 4, "largeRams": 1])
+        #expect(z7.overflow(["luts": 53_201, "flipFlops": 1, "dsps": 221, "blockRams": 140]) == "luts 53201 > 53200, dsps 221 > 220")
+        #expect(zu.overflow(["largeRams": 97]) == "largeRams 97 > 96")
+        #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: zu.xilinxFamily!) == "synth_xilinx -family xcup -flatten -top t")
+        #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, flatten: false) == "synth_xilinx -family xc7 -top t")
+        #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, flatten: false) == "synth_ice40 -dsp -noflatten -top t")
+    }
+
+    /// Per-engine resources from a `stat` of a design whose hierarchy was kept, worked by hand: the
+    /// top holds engines a and b; a holds four of module m (2 LUTs, 1 FF each) and 3 LUTs of its
+    /// own; b 5 LUTs and a RAM; the top one LUT of its own.
+    @Test func engineRollUp() {
+        let stat = """
+            === p_accel ===
+               Number of cells:                  3
+                 SB_LUT4                         1
+                 p_a                             1
+                 p_b                             1
+
+            === p_a ===
+               Number of cells:                  7
+                 SB_LUT4                         3
+                 p_m                             4
+
+            === p_b ===
+               Number of cells:                  6
+                 SB_LUT4                         5
+                 SB_RAM40_4K                     1
+
+            === p_m ===
+               Number of cells:                  3
+                 SB_LUT4                         2
+                 SB_DFF                          1
+
+            === p_empty ===
+               Number of cells:                  0
+
+            === design hierarchy ===
+               p_accel                           1
+            """
+        let modules = YosysStat.moduleCells(stat)
+        #expect(modules["p_a"] == ["SB_LUT4": 3, "p_m": 4])
+        #expect(modules["p_empty"] == [:])
+        let rows = EngineResources.rollUp(modules, top: "p_accel", target: .ice40)
+        #expect(rows.map(\.engine) == ["a", "b", "top"])
+        #expect(rows.map(\.luts) == [11, 5, 1])
+        #expect(rows.map(\.flipFlops) == [4, 0, 0])
+        #expect(rows.map(\.blockRams) == [0, 1, 0])
+    }
+
+    /// docs/synthesis.md's table of parts is `FPGAPart.markdownTable`
+    /// (`SPARSETILE_UPDATE_DOCS=1 swift test --filter partsTableIsCurrent` rewrites it).
+    @Test func partsTableIsCurrent() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/synthesis.md").standardized
+        let doc = try String(contentsOf: url, encoding: .utf8)
+        let begin = "<!-- generated: parts -->\n", end = "<!-- end generated -->"
+        let b = try #require(doc.range(of: begin)), e = try #require(doc.range(of: end, range: b.upperBound..<doc.endIndex))
+        var updated = doc
+        updated.replaceSubrange(b.upperBound..<e.lowerBound, with: FPGAPart.markdownTable)
+        if ProcessInfo.processInfo.environment["SPARSETILE_UPDATE_DOCS"] != nil {
+            if updated != doc { try updated.write(to: url, atomically: true, encoding: .utf8) }
+            return
+        }
+        #expect(updated == doc, "docs/synthesis.md's parts table is stale: run `SPARSETILE_UPDATE_DOCS=1 swift test --filter partsTableIsCurrent`")
     }
 
     /// `sparsetile generate` writes the config hash as `hash`.
@@ -229,9 +306,10 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(r.dsps >= cfg.macsPerCycle, "\(r.cells)")
         #expect(r.cells["SB_MAC16"] == r.dsps)
         #expect((r.luts ?? 0) > 0 && r.flipFlops > 0 && r.blockRams > 0, "\(r.cells)")
-        let over = ICE40Device.up5k.overflow(luts: r.luts ?? 0, flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams)
-        #expect(r.fits == (over == nil))
-        #expect(r.capacity == ["luts": 5280, "dsps": 8, "blockRams": 30])
+        let part = ICE40Device.up5k.part
+        #expect(r.part == part.name && r.used == part.used(r.cells))
+        #expect(r.fits == (part.overflow(part.used(r.cells)) == nil))
+        #expect(r.capacity == ["luts": 5280, "flipFlops": 5280, "dsps": 8, "blockRams": 30, "largeRams": 4])
         #expect(r.flow == "synth_ice40 -dsp -top \(gen.top)")
         let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
         for k in ["luts", "flipFlops", "dsps", "blockRams", "macsPerDSP", "yosysSeconds"] { #expect(obj[k] != nil, "\(k)") }

@@ -6,7 +6,9 @@ import Testing
 /// ReportTests' SynthTests', with captured tool output.)
 @Suite struct SynthCommandTests {
     @Test func usageErrorsExit64() throws {
-        expectExit(try runSparsetile(["synth"]), .usage, "Missing expected argument '--target <target>'")
+        expectExit(try runSparsetile(["synth"]), .usage, "give --target xilinx|ice40|generic or --part NAME")
+        expectExit(try runSparsetile(["synth", "--part", "xc9z999"]), .usage, "--part must be one of ice40-up5k")
+        expectExit(try runSparsetile(["synth", "--part", "xc7z020", "--target", "ice40"]), .usage, "--target ice40 contradicts --part xc7z020")
         expectExit(try runSparsetile(["synth", "--target", "asic"]), .usage, "--target must be xilinx, ice40 or generic")
         expectExit(try runSparsetile(["synth", "--target", "ice40", "--device", "up9k"]), .usage, "--device must be one of up5k")
     }
