@@ -64,19 +64,27 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// banks of `lineBankDepth` words (the generator then builds the line buffer and the copy engine).
     /// 0 = none.
     public var lineBufferBytes: Int
+    /// **Packed products** (docs/microarchitecture.md §7.4): the PEs of lanes l and l + lanesK/2 of a
+    /// pixel, which multiply the same activations, take each pair of their int8 products from one
+    /// 25×8-bit multiplier (the two weights packed 16 bits apart, the lower product's sign
+    /// corrected), which a DSP48E1/E2 computes in one block: half the DSPs for the PE array, the
+    /// same results and cycles. Needs lanesK even; the lanes then group (§3.4) only where lanesK/2 is
+    /// a multiple of the lanes per group (paired lanes take the same chunk). false = one multiplier
+    /// per product.
+    public var packedProducts: Bool
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
-                tileShapes: Int = 1, lineBufferBytes: Int = 0) throws {
+                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
         self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
-        self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes
+        self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -86,7 +94,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -151,6 +159,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes > 0 && !(Self.isPow2(tileH) && Self.isPow2(tileW)) {
             try fail("lineBufferBytes \(lineBufferBytes) needs tileH and tileW powers of two (the line buffer's banks are the map's rows and columns mod the tile); tile is \(tileH)x\(tileW)")
         }
+        if packedProducts {
+            if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }
+        }
     }
 
     /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.
@@ -172,11 +183,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes
+        case tileShapes, lineBufferBytes, packedProducts
     }
 
-    /// Every field; `tileShapes` only when above 1 and `lineBufferBytes` only when not 0, so that
-    /// configs without them keep their content hash.
+    /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
+    /// `packedProducts` only when true, so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -189,6 +200,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         try c.encode(maxOutstandingReads, forKey: .maxOutstandingReads); try c.encode(clockMHz, forKey: .clockMHz)
         if tileShapes != 1 { try c.encode(tileShapes, forKey: .tileShapes) }
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
+        if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -222,7 +234,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             maxOutstandingReads: c.decodeIfPresent(Int.self, forKey: .maxOutstandingReads),
             clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200,
             tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
-            lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0)
+            lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
+            packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false)
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

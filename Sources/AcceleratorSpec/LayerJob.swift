@@ -512,10 +512,13 @@ public struct LayerPlan: Sendable {
     }
 
     /// The lane groups of a config (§3.4): GL = B/lanesC lanes per group (the chunks of a word) and
-    /// R = lanesK/GL groups; nil when lanes cannot group (GL < 2, or lanesK not a multiple of GL).
+    /// R = lanesK/GL groups; nil when lanes cannot group (GL < 2, lanesK not a multiple of GL, or
+    /// packed products whose paired lanes would take different chunks).
     public static func laneGroups(_ config: HardwareConfig) -> (lanes: Int, groups: Int)? {
         let gl = config.memBytesPerCycle / config.lanesC
-        guard gl >= 2, config.lanesK % gl == 0 else { return nil }
+        // (with packed products, §7.4, lanes l and l + lanesK/2 share a multiplier and so must take
+        // the same chunk: lanesK/2 a multiple of GL, else the lanes do not group)
+        guard gl >= 2, config.lanesK % gl == 0, !config.packedProducts || (config.lanesK / 2) % gl == 0 else { return nil }
         return (gl, config.lanesK / gl)
     }
     /// NJ = ⌈cout/R⌉: the steps of one input word with grouped lanes (§3.4).

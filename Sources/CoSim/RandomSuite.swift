@@ -112,10 +112,13 @@ public struct RandomSuite: Sendable {
         // a line buffer (§6.5) in a third of the configs whose tile sides are powers of two
         let pow2 = th & (th - 1) == 0 && tw & (tw - 1) == 0
         let lineWords = g.nextUnit() < 0.35 && pow2 ? g.int(8...160) : 0
+        // packed products (§7.4) in half the configs of an even lanesK
+        let packed = g.nextUnit() < 0.5 && lanesK % 2 == 0
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
-                                          maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords),
+                                          maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
+                                          packedProducts: packed),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

@@ -248,14 +248,14 @@ public struct Regression: Sendable {
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
     /// `inputWords` words per input bank (default 64 per shape level).
-    /// `lineWords` words per line-buffer bank (§6.5; default none).
+    /// `lineWords` words per line-buffer bank (§6.5; default none); `packedProducts` (§7.4).
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
-                              inputWords: Int? = nil, lineWords: Int = 0) -> HardwareConfig {
+                              inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
-                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords)
+                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts)
     }
 
     /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency, one to three tile
@@ -270,8 +270,9 @@ public struct Regression: Sendable {
             Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
             // the default config's geometry and its four shapes, with a line buffer (§6.5) that the
             // layers whose groups' halos fit its ring take (an input buffer of 32 words per bank:
-            // stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1)
-            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 4, inputWords: 32, lineWords: 64),
+            // stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1), and packed products (§7.4)
+            Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 4, inputWords: 32, lineWords: 64,
+                        packedProducts: true),
             // (the line buffer, §6.5: every layer whose groups' halos fit its ring takes it, at every shape)
             Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96),
         ]

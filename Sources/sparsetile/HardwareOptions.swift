@@ -40,6 +40,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "Line-buffer bytes (overrides the config; 0 = none; the default config has 524288): a band of each layer's input map on chip, from which the halos are copied (docs/microarchitecture.md §6.5).",
         discussion: "Needs tileH and tileW powers of two. Unless given, a --tile keeps the config's line-bank depth (none for a tile whose sides are not powers of two)."))
     var lineBuffer: Int?
+    @Option(name: .customLong("packed-products"), help: ArgumentHelp(
+        "true: lanes l and l + lanesK/2 take each pair of their int8 products from one 25×8-bit multiplier (one DSP48 block; overrides the config).",
+        discussion: "Same results and cycles, half the PE array's DSPs on Xilinx parts (docs/microarchitecture.md §7.4). Needs lanesK even."))
+    var packedProducts: Bool?
 
     /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.
     func baseConfig() throws -> HardwareConfig {
@@ -59,7 +63,7 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer)
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts)
     }
 }
 

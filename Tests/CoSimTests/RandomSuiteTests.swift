@@ -69,6 +69,7 @@ struct RandomSuiteTests {
         #expect(Set(cases.map { "\($0.configIndex)/\($0.tileShape)" }).count > RandomSuite.poolSize(count: 1000))
         // configurations with a line buffer and without, and cases that take it (§6.5)
         #expect(cases.contains { $0.config.lineBufferBytes > 0 } && cases.contains { $0.config.lineBufferBytes == 0 })
+        #expect(cases.contains { $0.config.packedProducts } && cases.contains { !$0.config.packedProducts && $0.config.lanesK % 2 == 0 })
         #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 

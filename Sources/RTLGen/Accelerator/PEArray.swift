@@ -48,11 +48,40 @@ struct PEArray: AcceleratorEngine {
         let dots = m.wire("pe_dots", width: nBanks * LK * dotWidth)
         let addends = m.wire("pe_addends", width: nBanks * LK * addendWidth)
         let takes = m.wire("pe_takes", width: nBanks * LK)
-        m.instanceArray(try processingElement(), name: "pe", dimensions: [("y", tH), ("x", tW), ("l", LK)], connections: [
-            "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands), "weights": .slice(weightChunks, over: "l"),
-            "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "take": .slice(takes), "addend": .slice(addends),
-            "dot": .slice(dots), "shadow": .slice(acc["shadows"]),
-        ])
+        if cfg.packedProducts {
+            // Packed products (§7.4): PE pair (y, x, l) holds lanes l and l + lanesK/2, which take the
+            // same activations; its buses hold pair elements (y·tileW + x)·lanesK/2 + l, each the
+            // lower lane's field below the upper's, reordered from and to the lane layout here.
+            let half = LK / 2
+            func pairs(_ bus: Signal, width w: Int) -> Expr {
+                let f = fields(bus, width: w)
+                return cat((0..<nBanks).flatMap { px in (0..<half).map { l in cat(f[px * LK + l + half], f[px * LK + l]) } }.reversed())
+            }
+            func lanes(_ bus: Signal, width w: Int) -> Expr {
+                let f = fields(bus, width: w)
+                return cat((0..<nBanks).flatMap { px in (0..<LK).map { l in f[(px * half + l % half) * 2 + l / half] } }.reversed())
+            }
+            m.allowUnused(operands)  // (lanes l + lanesK/2 take lane l's operands)
+            let pairOperands = m.wire("pair_operands", cat((0..<nBanks).flatMap { px in (0..<half).map { l in fields(operands, width: lw)[px * LK + l] } }.reversed()))
+            let pairWeights = m.wire("pair_weights", cat((0..<half).map { l in cat(fields(weightChunks, width: lw)[l + half], fields(weightChunks, width: lw)[l]) }.reversed()))
+            let pairAddends = m.wire("pair_addends", pairs(addends, width: addendWidth))
+            let pairTakes = m.wire("pair_takes", pairs(takes, width: 1))
+            let pairDots = m.wire("pair_dots", width: nBanks * LK * dotWidth)
+            let pairShadows = m.wire("pair_shadows", width: nBanks * LK * accW)
+            m.instanceArray(try processingElementPair(), name: "pe_pair", dimensions: [("y", tH), ("x", tW), ("l", half)], connections: [
+                "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(pairOperands), "weights": .slice(pairWeights, over: "l"),
+                "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "take": .slice(pairTakes), "addend": .slice(pairAddends),
+                "dot": .slice(pairDots), "shadow": .slice(pairShadows),
+            ])
+            m.assign(dots, lanes(pairDots, width: dotWidth))
+            m.assign(acc["shadows"], lanes(pairShadows, width: accW))
+        } else {
+            m.instanceArray(try processingElement(), name: "pe", dimensions: [("y", tH), ("x", tW), ("l", LK)], connections: [
+                "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands), "weights": .slice(weightChunks, over: "l"),
+                "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "take": .slice(takes), "addend": .slice(addends),
+                "dot": .slice(dots), "shadow": .slice(acc["shadows"]),
+            ])
+        }
         m.instanceArray(try laneSums(), name: "lane_sums", dimensions: [("y", tH), ("x", tW)], connections: [
             "dots": .slice(dots, over: "y", "x"), "grouped": .shared(p2Grouped), "sub": .shared(p2Sub),
             "addends": .slice(addends, over: "y", "x"), "takes": .slice(takes, over: "y", "x"),
@@ -199,31 +228,79 @@ struct PEArray: AcceleratorEngine {
         let take = pe.input("take"), addend = pe.input("addend", width: addendWidth)
         let dotOut = pe.output("dot", width: dotWidth)
         let shadowOut = pe.output("shadow", width: accW, signed: true)
-        let sw = dotWidth
         var dot: Expr? = nil
         for c in 0..<LC {
             // 8×8 signed product, exact in 16 bits, then widened for the lane reduction
             let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
             let wa = pe.wire("w_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
             let prod = pe.wire("product_\(c)", xa.sext(16) * wa.sext(16))
-            dot = dot.map { $0 + prod.sext(sw) } ?? prod.sext(sw)
+            dot = dot.map { $0 + prod.sext(dotWidth) } ?? prod.sext(dotWidth)
         }
-        let dotW = pe.wire("dot_next", dot!)
-        let sum = pe.reg("sum", width: sw, signed: true)
-        let acc = pe.reg("acc", width: accW, signed: true, reset: 0)
-        let shadow = pe.reg("shadow_r", width: accW, signed: true, reset: 0)
-        pe.clocked("stage1", resetless: true) { p in p.assign(sum, dotW) }
+        let (sum, shadow) = laneStages(pe, "", dot: pe.wire("dot_next", dot!).expr, valid: valid, first: first, last: last, take: take.expr, addend: addend.expr)
         pe.assign(dotOut, sum)
+        pe.assign(shadowOut, shadow)
+        return try pe.build()
+    }
+
+    /// A PE's two stages after its dot product: stage 1 registers the dot (`sum`); stage 2 the
+    /// accumulator, which adds `addend` (its own dot, or its lane group's sum, §3.4) when it `take`s
+    /// the step (restarting at its first step), and the shadow register it is copied to at the
+    /// kgroup's last step. Returns (sum, shadow).
+    func laneStages(_ pe: ModuleBuilder, _ suffix: String, dot: Expr, valid: Signal, first: Signal, last: Signal, take: Expr, addend: Expr) -> (Signal, Signal) {
+        let sum = pe.reg("sum\(suffix)", width: dotWidth, signed: true)
+        let acc = pe.reg("acc\(suffix)", width: accW, signed: true, reset: 0)
+        let shadow = pe.reg("shadow_r\(suffix)", width: accW, signed: true, reset: 0)
+        pe.clocked("stage1\(suffix)", resetless: true) { p in p.assign(sum, dot) }
         let a = addend.asSigned
         let step = addendWidth >= accW ? a.trunc(accW) : a.sext(accW)
-        let next = pe.wire("acc_next", mux(first, step, ctx.faultAccumulate(acc.expr, step)))
-        pe.clocked("stage2") { p in
+        let next = pe.wire("acc_next\(suffix)", mux(first, step, ctx.faultAccumulate(acc.expr, step)))
+        pe.clocked("stage2\(suffix)") { p in
             p.when(valid) {
                 p.when(take) { p.assign(acc, next) }
                 p.when(last) { p.assign(shadow, mux(take, next, acc.expr)) }
             }
         }
-        pe.assign(shadowOut, shadow)
-        return try pe.build()
+        return (sum, shadow)
+    }
+
+    /// A PE pair (packed products, §7.4): lanes l (`_lo`) and l + lanesK/2 (`_hi`) of one pixel,
+    /// which take the same activations. Each pair of their int8 products comes from one 25×8-bit
+    /// signed product: (w_hi·2^16 + w_lo)·a = w_hi·a·2^16 + w_lo·a, whose low 16 bits are w_lo·a
+    /// (−2^14 + 2^7 ≤ w_lo·a ≤ 2^14) and whose bits 32…16, plus bit 15 (the borrow of a negative
+    /// w_lo·a), are w_hi·a. The packed weight, −2^23 − 128 … 2^23 − 2^16 + 127, fits the 25-bit A
+    /// port of a DSP48E1 (17 bits apart it would not: −128·2^17 − 1 wraps): one block a pair, checked
+    /// over every (a, w_lo, w_hi). Then each lane's stages as in a PE (`<prefix>pe_pair`).
+    func processingElementPair() throws -> Module {
+        try ctx.block(names.engine("pe_pair")) {
+            let pe = ModuleBuilder(names.engine("pe_pair"), documentation: """
+                PE pair: lanes l and l + lanesK/2 of a pixel; each pair of their \(LC) int8 products from one 25x8-bit product (packed products, §7.4).
+                """)
+            let lw = 8 * LC
+            _ = pe.clock(); _ = pe.reset()
+            let operand = pe.input("operand", width: lw), weights = pe.input("weights", width: 2 * lw)
+            let valid = pe.input("valid"), first = pe.input("first"), last = pe.input("last")
+            let take = pe.input("take", width: 2), addend = pe.input("addend", width: 2 * addendWidth)
+            let dotOut = pe.output("dot", width: 2 * dotWidth)
+            let shadowOut = pe.output("shadow", width: 2 * accW)
+            var lo: Expr? = nil, hi: Expr? = nil
+            for c in 0..<LC {
+                let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
+                let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
+                let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)
+                let packed = pe.wire("w_packed_\(c)", (wh.sext(25) << 16) + wl.sext(25))
+                let prod = pe.wire("product_\(c)", packed.sext(33) * xa.sext(33))
+                let pl = pe.wire("product_lo_\(c)", prod[0...15].asSigned)
+                let ph = pe.wire("product_hi_\(c)", (prod[16...32] + prod[15...15].zext(17)).asSigned)
+                lo = lo.map { $0 + pl.sext(dotWidth) } ?? pl.sext(dotWidth)
+                hi = hi.map { $0 + ph.sext(dotWidth) } ?? ph.sext(dotWidth)
+            }
+            let lanes = [("_lo", pe.wire("dot_next_lo", lo!)), ("_hi", pe.wire("dot_next_hi", hi!))].enumerated().map { i, l in
+                laneStages(pe, l.0, dot: l.1.expr, valid: valid, first: first, last: last, take: take[i...i],
+                           addend: addend[(i * addendWidth)...((i + 1) * addendWidth - 1)])
+            }
+            pe.assign(dotOut, cat(lanes[1].0, lanes[0].0))
+            pe.assign(shadowOut, cat(lanes[1].1, lanes[0].1))
+            return try pe.build()
+        }
     }
 }
