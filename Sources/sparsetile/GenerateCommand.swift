@@ -22,7 +22,7 @@ struct Generate: ParsableCommand {
         let fi = try parseFault(fault)
         do {
             let cfg = try hardware.resolve()
-            let gen = try AcceleratorGenerator(config: cfg, limits: rtl.limits, fault: fi, prefix: rtl.prefix)
+            let gen = try AcceleratorGenerator(config: cfg, limits: rtl.limits(preset: hardware.base.preset), fault: fi, prefix: rtl.prefix)
             let names = try gen.write(to: URL(fileURLWithPath: out))
             print("config \(cfg.contentHash): wrote \(names.count) files to \(out) (top \(gen.top))"
                   + (fi == .none ? "" : "; DELIBERATELY FAULTY: fault \(fi.rawValue)"))

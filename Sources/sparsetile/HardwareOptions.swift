@@ -26,6 +26,9 @@ struct HardwareOptions: ParsableArguments {
 struct HardwareBaseOptions: ParsableArguments {
     @Option(name: .long, help: "Hardware config: small, default or a config JSON file (default: the built-in default config).")
     var config: String?
+    @Option(name: .long, help: ArgumentHelp("A preset for an FPGA part instead of --config: \(HardwareConfig.presets.map(\.name).joined(separator: ", ")).",
+                                            discussion: "`synth --preset NAME` checks it against the part of the same name (docs/synthesis.md, \"Presets\")."))
+    var preset: String?
     @Option(name: .customLong("mem-bytes"), help: "DRAM word width B in bytes (overrides the config; bank depths kept).")
     var memBytes: Int?
     @Option(name: .customLong("mem-latency"), help: "DRAM latency in cycles (overrides the config; the RTL does not depend on it).")
@@ -45,8 +48,16 @@ struct HardwareBaseOptions: ParsableArguments {
         discussion: "Same results and cycles, half the PE array's DSPs on Xilinx parts (docs/microarchitecture.md §7.4). Needs lanesK even."))
     var packedProducts: Bool?
 
-    /// The config `--config` names: a built-in one (`small`, `default`), a JSON file, or the default.
+    /// The config `--config` or `--preset` names: a built-in one (`small`, `default`), a JSON file,
+    /// a preset, or the default.
     func baseConfig() throws -> HardwareConfig {
+        if let p = preset {
+            guard config == nil else { throw ValidationError("give --config or --preset, not both") }
+            guard let c = HardwareConfig.preset(named: p) else {
+                throw ValidationError("--preset \(p): no such preset; the presets are \(HardwareConfig.presets.map(\.name).joined(separator: ", "))")
+            }
+            return c
+        }
         switch config {
         case nil, "default": return .default
         case "small": return .small
@@ -69,11 +80,14 @@ struct HardwareBaseOptions: ParsableArguments {
 
 /// What the generated RTL is sized for beyond the hardware config (`generate`, `synth`).
 struct RTLOptions: ParsableArguments {
-    @Option(name: .customLong("max-map-size"), help: "Largest output map side the mask register holds (default 512).")
-    var maxMapSize: Int = 512
+    @Option(name: .customLong("max-map-size"), help: "Largest output map side the mask register holds (default 512, or the --preset's).")
+    var maxMapSize: Int?
     @Option(help: ArgumentHelp("Prefix of every module name (default st_<first 8 hex digits of the config hash>_; top <prefix>accel).",
                                valueName: "name"))
     var prefix: String?
 
-    var limits: AcceleratorLimits { AcceleratorLimits(maxMapSize: maxMapSize) }
+    /// The limits: `--max-map-size`, else the preset's (`HardwareConfig.presets`), else 512.
+    func limits(preset: String?) -> AcceleratorLimits {
+        AcceleratorLimits(maxMapSize: maxMapSize ?? preset.flatMap(HardwareConfig.presetMaxMapSize(named:)) ?? 512)
+    }
 }

@@ -27,6 +27,7 @@ struct SynthCommand: ParsableCommand {
         Examples:
           sparsetile synth --config small --target ice40 --json small-ice40.json
           sparsetile synth --config small --part xc7z020 --no-share --by-engine
+          sparsetile synth --preset ice40-up5k --no-share --json up5k.json
           sparsetile synth --tile 2x2 --lanes-k 1 --lanes-c 1 --mem-bytes 4 --max-map-size 32 --target ice40 --device up5k
         """)
 
@@ -65,7 +66,8 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         try OutputPaths.check([("--json", json)])
         var fpga: FPGAPart? = nil
-        if let p = part {
+        // a preset is checked against the part of its name unless --part says otherwise
+        if let p = part ?? hw.base.preset {
             guard let f = FPGAPart.named(p) else { throw ValidationError("--part must be one of \(FPGAPart.all.map(\.name).joined(separator: ", "))") }
             fpga = f
         }
@@ -92,7 +94,7 @@ struct SynthCommand: ParsableCommand {
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
             flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine
-            r = try AcceleratorSynthesis.run(config: cfg, limits: rtl.limits, prefix: rtl.prefix, flow: flow, workDir: workDir,
+            r = try AcceleratorSynthesis.run(config: cfg, limits: rtl.limits(preset: hw.base.preset), prefix: rtl.prefix, flow: flow, workDir: workDir,
                                              force: force, log: log)
         }
         print(Self.render(r))

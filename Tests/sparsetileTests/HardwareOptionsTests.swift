@@ -104,6 +104,25 @@ struct HardwareOptionsTests {
         #expect(try HardwareOptions.parse(["--config", "small"]).resolve() == .small)
     }
 
+    /// --preset names a part's preset as the base config (its MACs a cycle, issue 13: 8, 4, 256,
+    /// 2 048), overrides apply to it, and the RTL's map limit follows it unless given; --config and
+    /// --preset together, or an unknown preset, are usage errors.
+    @Test func presetsAreBaseConfigs() throws {
+        let macs = try HardwareConfig.presets.map { p in try HardwareOptions.parse(["--preset", p.name]).resolve().macsPerCycle }
+        #expect(HardwareConfig.presets.map(\.name) == ["ice40-up5k", "ice40-hx8k", "xc7z020", "xczu7ev"])
+        #expect(macs == [8, 4, 256, 2048])
+        #expect(HardwareConfig.preset(named: "xc7z020")?.packedProducts == true)
+        #expect(try HardwareOptions.parse(["--preset", "xc7z020", "--lanes-k", "2"]).resolve().lanesK == 2)
+        #expect(try RTLOptions.parse([]).limits(preset: "ice40-up5k").maxMapSize == 64)
+        #expect(try RTLOptions.parse(["--max-map-size", "32"]).limits(preset: "ice40-up5k").maxMapSize == 32)
+        #expect(try RTLOptions.parse([]).limits(preset: nil).maxMapSize == 512)
+        for (args, message) in [(["--preset", "xc7z020", "--config", "small"], "give --config or --preset, not both"),
+                                (["--preset", "ice40-up9k"], "--preset ice40-up9k: no such preset")] {
+            let e = #expect(throws: (any Error).self, "\(args)") { try HardwareOptions.parse(args).resolve() }
+            #expect(e.map { "\($0)" }?.contains(message) == true, "\(args): \(e.map { "\($0)" } ?? "")")
+        }
+    }
+
     /// An explicit --tile-shapes is not lowered: one the tile cannot divide into is an error naming it.
     @Test func explicitTileShapesAreKept() throws {
         #expect(try HardwareOptions.parse(["--tile", "8x8", "--tile-shapes", "4"]).resolve().tileShapes == 4)

@@ -1,0 +1,33 @@
+extension HardwareConfig {
+    /// Named presets, one per FPGA part of the same name (`sparsetile synth --part`): the
+    /// configuration meant for that part, at the MACs a cycle issue 13 asks of it — 8 on the iCE40
+    /// UP5K (its 8 SB_MAC16), 4 in LUTs on the HX8K (no DSPs), 256 on the XC7Z020 and 2 048 on the
+    /// XCZU7EV, both with packed products (§7.4) for their DSP budgets. Whether each fits today is
+    /// measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
+    /// `maxMapSize` is the largest map side the generated RTL's mask register holds for it
+    /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
+    /// hold the mask of a 512-wide map.
+    public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
+        ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 128, outputWords: 8), 64),
+        ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 128, outputWords: 8), 64),
+        ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
+                           packed: true), 512),
+        ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 16,
+                           shapes: 3, packed: true), 512),
+    ]
+
+    /// The preset called `name`, or nil.
+    public static func preset(named name: String) -> HardwareConfig? { presets.first { $0.name == name }?.config }
+    /// The largest map side of the RTL generated for preset `name`, or nil.
+    public static func presetMaxMapSize(named name: String) -> Int? { presets.first { $0.name == name }?.maxMapSize }
+
+    /// A square-tile preset from its bank depths (the buffers are `2·tile²·B·DI`, `lanesK·B·DW`,
+    /// `2·tile²·B·DO` bytes, as the override rule sizes them, §2).
+    static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
+                       outputWords: Int, shapes: Int = 1, packed: Bool = false) -> HardwareConfig {
+        try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC,
+                            inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
+                            outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
+                            tileShapes: shapes, packedProducts: packed)
+    }
+}
