@@ -75,7 +75,6 @@ module st_424db338_pe (
         sum <= dot_next;
     end
 
-    assign dot = sum;
     assign acc_next = first ? $signed({{10{1'($signed(addend) >> 21)}}, $signed(addend)}) : (acc + $signed({{10{1'($signed(addend) >> 21)}}, $signed(addend)}));
 
     // stage2
@@ -95,6 +94,7 @@ module st_424db338_pe (
         end
     end
 
+    assign dot = sum;
     assign shadow = shadow_r;
 
 endmodule

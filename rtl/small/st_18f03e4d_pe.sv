@@ -51,7 +51,6 @@ module st_18f03e4d_pe (
         sum <= dot_next;
     end
 
-    assign dot = sum;
     assign acc_next = first ? $signed({{11{1'($signed(addend) >> 20)}}, $signed(addend)}) : (acc + $signed({{11{1'($signed(addend) >> 20)}}, $signed(addend)}));
 
     // stage2
@@ -71,6 +70,7 @@ module st_18f03e4d_pe (
         end
     end
 
+    assign dot = sum;
     assign shadow = shadow_r;
 
 endmodule
