@@ -53,17 +53,19 @@ struct PEArray: AcceleratorEngine {
             // same activations; its buses hold pair elements (y·tileW + x)·lanesK/2 + l, each the
             // lower lane's field below the upper's, reordered from and to the lane layout here.
             let half = LK / 2
-            func pairs(_ bus: Signal, width w: Int) -> Expr {
+            /// Lane-order bus → pair order: per pixel (of `pixels`), per pair l, lane l + half above lane l.
+            func pairs(_ bus: Signal, width w: Int, pixels: Int = nBanks) -> Expr {
                 let f = fields(bus, width: w)
-                return cat((0..<nBanks).flatMap { px in (0..<half).map { l in cat(f[px * LK + l + half], f[px * LK + l]) } }.reversed())
+                return cat((0..<pixels).flatMap { px in (0..<half).map { l in cat(f[px * LK + l + half], f[px * LK + l]) } }.reversed())
             }
+            /// Pair-order bus → lane order (the inverse of `pairs`).
             func lanes(_ bus: Signal, width w: Int) -> Expr {
                 let f = fields(bus, width: w)
                 return cat((0..<nBanks).flatMap { px in (0..<LK).map { l in f[(px * half + l % half) * 2 + l / half] } }.reversed())
             }
             m.allowUnused(operands)  // (lanes l + lanesK/2 take lane l's operands)
             let pairOperands = m.wire("pair_operands", cat((0..<nBanks).flatMap { px in (0..<half).map { l in fields(operands, width: lw)[px * LK + l] } }.reversed()))
-            let pairWeights = m.wire("pair_weights", cat((0..<half).map { l in cat(fields(weightChunks, width: lw)[l + half], fields(weightChunks, width: lw)[l]) }.reversed()))
+            let pairWeights = m.wire("pair_weights", pairs(weightChunks, width: lw, pixels: 1))
             let pairAddends = m.wire("pair_addends", pairs(addends, width: addendWidth))
             let pairTakes = m.wire("pair_takes", pairs(takes, width: 1))
             let pairDots = m.wire("pair_dots", width: nBanks * LK * dotWidth)
