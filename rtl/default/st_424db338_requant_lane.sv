@@ -3,7 +3,7 @@
 module st_424db338_requant_lane (
     input  logic signed [31:0] acc,
     input  logic signed [31:0] bias,
-    input  logic signed [47:0] mult,
+    input  logic signed [16:0] mult,
     input  logic signed [49:0] round,
     input  logic [5:0]         shift,
     input  logic [255:0]       res_word,
@@ -35,7 +35,7 @@ module st_424db338_requant_lane (
     /* verilator lint_on UNUSEDSIGNAL */
 
     assign t = acc + bias;
-    assign p48 = $signed({{16{t[31]}}, t}) * mult;
+    assign p48 = $signed({{16{t[31]}}, t}) * $signed({{31{mult[16]}}, mult});
     assign p = $signed({{2{p48[47]}}, p48}) + round;
     assign sh = p >>> shift;
     assign c1 = (sh < (-50'sd128)) ? 8'sh80 : ((sh > 50'sd127) ? 8'sd127 : $signed(sh[7:0]));

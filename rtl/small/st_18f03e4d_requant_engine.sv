@@ -54,7 +54,7 @@ module st_18f03e4d_requant_engine (
     logic [3:0]         rq_ch_b;
     logic [15:0]        rq_ch_w;
     logic [15:0]        rq_wr_base;
-    logic signed [47:0] rq_mult;
+    logic signed [16:0] rq_mult;
     logic signed [49:0] rq_round;
     logic [511:0]       rq_row_acc;
     logic [127:0]       rq_q;
@@ -135,7 +135,7 @@ module st_18f03e4d_requant_engine (
     assign rq_ch_b = rq_ch[3:0];
     assign rq_ch_w = rq_ch >> 4;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) * 16'd64) + rq_ch_w;
-    assign rq_mult = $signed({32'd0, layer_m});
+    assign rq_mult = $signed({1'd0, layer_m});
     assign rq_round = $signed(50'd1 << (layer_sh - 6'd1));
     assign rq_row_acc = rq_row[1] ? (rq_row[0] ? acc_shadows[2047:1536] : acc_shadows[1535:1024]) : (rq_row[0] ? acc_shadows[1023:512] : acc_shadows[511:0]);
 

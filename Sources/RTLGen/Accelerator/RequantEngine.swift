@@ -63,7 +63,8 @@ struct RequantEngine: AcceleratorEngine {
         let chn = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
         let chB = m.wire("rq_ch_b", chn.fit(lgBb)), chW = m.wire("rq_ch_w", chn >> lgB)
         let wrBase = m.wire("rq_wr_base", umul(mux(rhalf, row.fit(16) + tH, row.fit(16)), k(DO, 16), 16) + chW)
-        let mult = m.wire("rq_mult", layer["m"].zext(48).asSigned)
+        // M, unsigned: one sign bit more, so that a lane's product is signed by signed (§7.5)
+        let mult = m.wire("rq_mult", layer["m"].zext(layer["m"].width + 1).asSigned)
         let rnd = m.wire("rq_round", (k(1, 50) << (layer["sh"] - 1)).asSigned)
         // Row `row` of the shadows: PE (x, l) at element x·lanesK + l.
         let rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
@@ -108,14 +109,15 @@ struct RequantEngine: AcceleratorEngine {
     }
 
     /// One requant lane (`<prefix>requant_lane`, tileW × lanesK of them): `requantizedOutput` of
-    /// one accumulator exactly: 32-bit acc + bias, 48-bit product with the unsigned M, + 2^(Sh−1),
+    /// one accumulator exactly: 32-bit acc + bias, 48-bit product with the unsigned M (a
+    /// (width + 1)-bit signed input, so the multiplier is no wider than its operands), + 2^(Sh−1),
     /// arithmetic shift, clamp, saturating residual add (byte ch_b + lane of the column's residual
     /// word), activation (none/ReLU/PReLU).
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
         return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.") { r in
             let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
-            let mult = r.input("mult", width: 48, signed: true), rnd = r.input("round", width: 50, signed: true)
+            let mult = r.input("mult", width: ch.layer.bundle.field("m")!.width + 1, signed: true), rnd = r.input("round", width: 50, signed: true)
             let shift = r.input("shift", width: ch.layer.bundle.field("sh")!.width)
             let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
             let resEn = r.input("res_en"), act = r.input("act", width: ch.layer.bundle.field("act")!.width), slope = r.input("slope", width: ch.layer.bundle.field("slope")!.width)
@@ -125,7 +127,7 @@ struct RequantEngine: AcceleratorEngine {
                     mux(v.expr > 127, Expr.constant(127, width: 8, signed: true), v.expr.trunc(8)))
             }
             let t = r.wire("t", acc.sext(32) + bias)
-            let p48 = r.wire("p48", t.sext(48) * mult)
+            let p48 = r.wire("p48", t.sext(48) * mult.sext(48))
             let prod = r.wire("p", p48.sext(50) + rnd)
             let sh = r.wire("sh", prod >>> shift)
             let c1 = r.wire("c1", clamp8(sh))
