@@ -30,6 +30,8 @@ module st_424db338_requant_lane (
     logic signed [7:0]  res;
     logic signed [9:0]  s10;
     logic signed [7:0]  c2;
+    logic signed [25:0] pr_slope;
+    logic signed [25:0] pr_product;
     /* verilator lint_off UNUSEDSIGNAL */
     logic signed [25:0] pr;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -43,7 +45,9 @@ module st_424db338_requant_lane (
     assign res = res_en ? $signed(res_sel[4] ? (res_sel[3] ? (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[255:248] : res_word[247:240]) : (res_sel[0] ? res_word[239:232] : res_word[231:224])) : (res_sel[1] ? (res_sel[0] ? res_word[223:216] : res_word[215:208]) : (res_sel[0] ? res_word[207:200] : res_word[199:192]))) : (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[191:184] : res_word[183:176]) : (res_sel[0] ? res_word[175:168] : res_word[167:160])) : (res_sel[1] ? (res_sel[0] ? res_word[159:152] : res_word[151:144]) : (res_sel[0] ? res_word[143:136] : res_word[135:128])))) : (res_sel[3] ? (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[127:120] : res_word[119:112]) : (res_sel[0] ? res_word[111:104] : res_word[103:96])) : (res_sel[1] ? (res_sel[0] ? res_word[95:88] : res_word[87:80]) : (res_sel[0] ? res_word[79:72] : res_word[71:64]))) : (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[63:56] : res_word[55:48]) : (res_sel[0] ? res_word[47:40] : res_word[39:32])) : (res_sel[1] ? (res_sel[0] ? res_word[31:24] : res_word[23:16]) : (res_sel[0] ? res_word[15:8] : res_word[7:0]))))) : 8'sd0;
     assign s10 = $signed({{2{c1[7]}}, c1}) + $signed({{2{res[7]}}, res});
     assign c2 = (s10 < (-10'sd128)) ? 8'sh80 : ((s10 > 10'sd127) ? 8'sd127 : $signed(s10[7:0]));
-    assign pr = (($signed({{18{c2[7]}}, c2}) * $signed({{10{1'($signed(slope) >> 15)}}, $signed(slope)})) + 26'sd128) >>> 8;
+    assign pr_slope = $signed({{10{1'($signed(slope) >> 15)}}, $signed(slope)});
+    assign pr_product = (((((((c2[0] ? (pr_slope << 0) : 26'sd0) + (c2[1] ? (pr_slope << 1) : 26'sd0)) + (c2[2] ? (pr_slope << 2) : 26'sd0)) + (c2[3] ? (pr_slope << 3) : 26'sd0)) + (c2[4] ? (pr_slope << 4) : 26'sd0)) + (c2[5] ? (pr_slope << 5) : 26'sd0)) + (c2[6] ? (pr_slope << 6) : 26'sd0)) - (c2[7] ? (pr_slope << 7) : 26'sd0);
+    assign pr = (pr_product + 26'sd128) >>> 8;
     assign q = ((act == 2'd1) && (c2 < 8'sd0)) ? 8'sd0 : (((act == 2'd2) && (c2 < 8'sd0)) ? ((pr < (-26'sd128)) ? 8'sh80 : ((pr > 26'sd127) ? 8'sd127 : $signed(pr[7:0]))) : c2);
 
 endmodule

@@ -135,7 +135,13 @@ struct RequantEngine: AcceleratorEngine {
             let resByte = r.wire("res", mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true)))
             let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
             let c2 = r.wire("c2", clamp8(s10))
-            let pr = r.wire("pr", (c2.sext(26) * slope.asSigned.sext(26) + 128) >>> 8)
+            // PReLU: c2·slope as the shifted slopes of c2's bits (the top bit's negated), adders in
+            // logic rather than a DSP block a lane for an 8-bit factor (docs/synthesis.md, "Presets")
+            let sl = r.wire("pr_slope", slope.asSigned.sext(26))
+            let zero = Expr.constant(0, width: 26, signed: true)
+            let term = { (i: Int) -> Expr in mux(c2[i...i], sl << i, zero) }
+            let scaled = r.wire("pr_product", (1..<7).reduce(term(0)) { $0 + term($1) } - term(7))
+            let pr = r.wire("pr", (scaled + 128) >>> 8)
             let neg = c2 < 0
             r.assign(qOut, mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr)))
             for w in [sh, p48, prod, pr] { r.allowUnused(w) }
