@@ -362,6 +362,28 @@ extension RegisterMap {
                 RegisterField("first", 0...15, "first channel: the first pass starts here (0: all channels)"),
                 RegisterField("end", 16...31, "end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels)"),
             ]),
+            // Layer quantities that take a product or a quotient of the fields above: the host
+            // computes them (`LayerPlan`), so the accelerator has no multiplier or divider outside
+            // its PE array (§3; issue 13). The accelerator does not check them against the fields.
+            Register("TILES", offset: 0x26, access: .readWrite, doc: "The tile grid at the layer's shape (§3.1; the host computes it).", fields: [
+                RegisterField("rows", 0...15, "tile rows TH = ⌈Ho / h⌉"),
+                RegisterField("columns", 16...31, "tile columns TW = ⌈Wo / w⌉"),
+            ]),
+            Register("MASK_WORDS", offset: 0x27, width: 16, access: .readWrite, doc: "Words of the tile mask ⌈TH·TW / (8·B)⌉ (§6.1; the host computes it)."),
+            Register("STEPS", offset: 0x28, width: 24, access: .readWrite, doc: "Compute steps per kgroup T = KH·KW·NC, KH·KW·CW·NJ with grouped lanes (§3, §3.4; the host computes it)."),
+            Register("TAP_WORDS", offset: 0x29, width: 24, access: .readWrite, doc: "Weight words per output channel KH·KW·CW (§6.3; the host computes it)."),
+            Register("HALO_ROW_WORDS", offset: 0x2A, width: 24, access: .readWrite, doc: "Halo bank words of one row slot CS·CW (§6.2; the host computes it)."),
+            Register("HALO_REGION", offset: 0x2B, width: 24, access: .readWrite, doc: "Halo bank words of one tile RS·CS·CW (§6.2; the host computes it)."),
+            Register("LINE_ROW_WORDS", offset: 0x2C, width: 24, access: .readWrite, doc: "Line buffer: words of one row slot CSL·CW (§6.5; the host computes it; 0 without LAYER0.line)."),
+            Register("LINE_BLOCKS", offset: 0x2D, width: 16, access: .readWrite, doc: "Line buffer: row blocks NB = ⌊DL / (SY·CSL·CW)⌋ (§6.5; the host computes it; 0 without LAYER0.line)."),
+            Register("PASS_WORDS", offset: 0x2E, access: .readWrite, doc: "Weight words in DRAM of a pass of PASS.pc channels: pc·KH·KW·CW (§4, §7.2; the host computes it)."),
+            Register("PASS_RING_WORDS", offset: 0x2F, width: 16, access: .readWrite, doc: "Weight-ring words of a pass of PASS.pc channels: ⌈pc / lanesK⌉·KH·KW·CW, where the next pass's weights start (§6.3; the host computes it)."),
+            Register("KGROUPS", offset: 0x30, access: .readWrite, doc: "Kgroups of a pass (§4; the host computes them).", fields: [
+                RegisterField("full", 0...15, "⌈pc / lanesK⌉: every pass but the last"),
+                RegisterField("last", 16...31, "⌈(channels of the last pass) / lanesK⌉, the last pass ending at CHANNELS.end"),
+            ]),
+            Register("WINDOW_WORDS", offset: 0x31, access: .readWrite, doc: "Weight words in DRAM before the window's first channel: CHANNELS.first·KH·KW·CW (§4; the host computes it)."),
+            Register("WINDOW_END_WORDS", offset: 0x32, access: .readWrite, doc: "Weight words in DRAM before the window's end channel: CHANNELS.end·KH·KW·CW (§4; the host computes it)."),
         ]
         return try! RegisterMap(regs)
     }()
@@ -397,6 +419,15 @@ extension RegisterMap {
         case .relu: act = 1; slope = 0
         case .prelu(let s): act = 2; slope = Int(s)
         }
+        // The passes over the engines' channel window (§4): every one of pc channels but the last,
+        // which ends at the window's end; their kgroups (⌈channels / lanesK⌉).
+        let window = plan.engineWindow, lk = plan.config.lanesK
+        let passes: (channels: Int, full: Int, last: Int) = {
+            let pc = plan.passChannels
+            guard pc > 0, !window.isEmpty else { return (pc, 0, 0) }
+            let n = (window.count + pc - 1) / pc, last = window.count - (n - 1) * pc
+            return (pc, (pc + lk - 1) / lk, (last + lk - 1) / lk)
+        }()
         // (the layer parameters, STATUS.error among them, are registered a cycle after the registers:
         // the base addresses, which feed none of them, are written last, just before CTRL.start)
         return [
@@ -414,6 +445,14 @@ extension RegisterMap {
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
+            try write("TILES", ["rows": plan.tilesHigh, "columns": plan.tilesWide]),
+            try write("MASK_WORDS", value: plan.maskWords), try write("STEPS", value: plan.steps),
+            try write("TAP_WORDS", value: plan.tapWords), try write("HALO_ROW_WORDS", value: plan.colSlots * plan.inWords),
+            try write("HALO_REGION", value: plan.regionWords),
+            try write("LINE_ROW_WORDS", value: plan.lineColumnSlots * plan.inWords), try write("LINE_BLOCKS", value: plan.lineBlocks),
+            try write("PASS_WORDS", value: passes.channels * plan.tapWords), try write("PASS_RING_WORDS", value: passes.full * plan.tapWords),
+            try write("KGROUPS", ["full": passes.full, "last": passes.last]),
+            try write("WINDOW_WORDS", value: window.lowerBound * plan.tapWords), try write("WINDOW_END_WORDS", value: window.upperBound * plan.tapWords),
             try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue,
                                "preloaded": plan.preloaded ? 1 : 0, "half": plan.biasHalf0, "next": next == nil ? 0 : 1,
                                "next_half": next?.0.biasHalf ?? 0]),

@@ -18,6 +18,10 @@ import AcceleratorSpec
             "NEXT_BIAS": 0x0E, "NEXT_WEIGHTS": 0x0F, "NEXT_WORDS": 0x20, "NEXT_LAYOUT": 0x21, "RING": 0x22, "PRELOAD": 0x23, "NEXT_RING": 0x24,
             // channel windows (§4)
             "CHANNELS": 0x25,
+            // layer and pass quantities the host computes (no multiplier or divider outside the PE array)
+            "TILES": 0x26, "MASK_WORDS": 0x27, "STEPS": 0x28, "TAP_WORDS": 0x29, "HALO_ROW_WORDS": 0x2A, "HALO_REGION": 0x2B,
+            "LINE_ROW_WORDS": 0x2C, "LINE_BLOCKS": 0x2D, "PASS_WORDS": 0x2E, "PASS_RING_WORDS": 0x2F, "KGROUPS": 0x30,
+            "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32,
         ]
         #expect(Dictionary(uniqueKeysWithValues: map.registers.map { ($0.name, $0.offset) }) == offsets)
         #expect(map.registers.map(\.offset) == map.registers.map(\.offset).sorted())
@@ -31,15 +35,20 @@ import AcceleratorSpec
             "NEXT_WORDS": ["bias": 0...11, "weights": 12...31], "NEXT_LAYOUT": ["k2cw": 0...23],
             "RING": ["base": 0...15, "skip": 16...31], "PRELOAD": ["words": 0...23], "NEXT_RING": ["base": 0...15],
             "CHANNELS": ["first": 0...15, "end": 16...31],
+            "TILES": ["rows": 0...15, "columns": 16...31], "KGROUPS": ["full": 0...15, "last": 16...31],
         ]
+        let narrow: [String: Int] = ["MASK_WORDS": 16, "STEPS": 24, "TAP_WORDS": 24, "HALO_ROW_WORDS": 24, "HALO_REGION": 24,
+                                     "LINE_ROW_WORDS": 24, "LINE_BLOCKS": 16, "PASS_RING_WORDS": 16]
         for r in map.registers {
             #expect(Dictionary(uniqueKeysWithValues: r.fields.map { ($0.name, $0.bits) }) == (fields[r.name] ?? [:]), "\(r.name)")
-            #expect(r.width == 32 && r.reset == 0)
+            #expect(r.width == (narrow[r.name] ?? 32) && r.reset == 0, "\(r.name)")
         }
         #expect(map["CTRL"]?.access == .writeOneSelfClearing && map["STATUS"]?.access == .readOnly)
         #expect(map.registers.filter { $0.access == .readWrite }.map(\.name)
                 == ["LAYER0", "LAYER1", "LAYER2", "REQUANT", "PRELU", "PASS", "BASE_MASK", "BASE_BIAS", "BASE_WEIGHTS",
-                    "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS"])
+                    "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS",
+                    "TILES", "MASK_WORDS", "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "LINE_BLOCKS",
+                    "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS"])
         #expect(try map.field("PRELU", "slope").signed)
         #expect(map.stallCounters.map(\.cause) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])
     }
@@ -97,14 +106,14 @@ import AcceleratorSpec
         overlap[i] = Register("LAYER1", offset: 3, access: .readWrite, doc: "x",
                               fields: [RegisterField("H", 0...16, "h"), RegisterField("W", 16...31, "w")])
         #expect(error { try RegisterMap(overlap) } == "register map: fields LAYER1.H [16:0] and LAYER1.W [31:16] overlap")
-        #expect(error { try RegisterMap(regs + [Register("PASS", offset: 0x30, access: .readWrite, doc: "x")]) }
+        #expect(error { try RegisterMap(regs + [Register("PASS", offset: 0x3E, access: .readWrite, doc: "x")]) }
                 == "register map: two registers are called PASS")
-        #expect(error { try RegisterMap(regs + [Register("MY REG", offset: 0x30, access: .readWrite, doc: "x")]) }.contains("not a C identifier"))
-        #expect(error { try RegisterMap(regs + [Register("X", offset: 0x30, width: 4, access: .readWrite, reset: 16, doc: "x")]) }
+        #expect(error { try RegisterMap(regs + [Register("MY REG", offset: 0x3E, access: .readWrite, doc: "x")]) }.contains("not a C identifier"))
+        #expect(error { try RegisterMap(regs + [Register("X", offset: 0x3E, width: 4, access: .readWrite, reset: 16, doc: "x")]) }
                 .contains("reset value 0x00000010 does not fit its 4 bits"))
         // A valid move, to a free offset.
-        let moved = try map.moving("BEATS_WR", to: 0x30)
-        #expect(try moved.offset("BEATS_WR") == 0x30 && moved.registers.last?.name == "BEATS_WR")
+        let moved = try map.moving("BEATS_WR", to: 0x3E)
+        #expect(try moved.offset("BEATS_WR") == 0x3E && moved.registers.last?.name == "BEATS_WR")
         #expect(try moved.offset("BEATS_RD") == 0x1B)
     }
 

@@ -71,6 +71,9 @@ func movedRegisters() throws -> RegisterMap {
         case "BEATS_RD": return "stat_beats_rd"
         case "BEATS_WR": return "stat_beats_wr"
         case "CTRL": return "32'd0"
+        // registers narrower than 32 bits read their bits zero-extended
+        case "MASK_WORDS", "LINE_BLOCKS", "PASS_RING_WORDS": return "{16'd0, reg_\(name.lowercased())}"
+        case "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS": return "{8'd0, reg_\(name.lowercased())}"
         default: return name.hasPrefix("STALL_") ? "stat_" + name.lowercased() : "reg_" + name.lowercased()
         }
     }
@@ -170,7 +173,7 @@ func movedRegisters() throws -> RegisterMap {
         }
         let noDrain = try RegisterMap(std.registers.filter { $0.name != "STALL_DRAIN" })
         #expect(message(noDrain) == "cannot generate the accelerator: register map: register STALL_DRAIN is missing")
-        let extra = try RegisterMap(std.registers + [Register("SCRATCH", offset: 0x30, access: .readWrite, doc: "x")])
+        let extra = try RegisterMap(std.registers + [Register("SCRATCH", offset: 0x3F, access: .readWrite, doc: "x")])
         #expect(message(extra).contains("register SCRATCH is not one the accelerator implements"))
         let narrowK = try RegisterMap(std.registers.map { r in
             r.name != "LAYER0" ? r : Register("LAYER0", offset: 2, access: .readWrite, doc: "x", fields: [

@@ -23,6 +23,14 @@ module st_424db338_layer_params (
     input  logic [31:0]  reg_next_layout,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_channels,
+    input  logic [31:0]  reg_tiles,
+    input  logic [15:0]  reg_mask_words,
+    input  logic [23:0]  reg_steps,
+    input  logic [23:0]  reg_tap_words,
+    input  logic [23:0]  reg_halo_row_words,
+    input  logic [23:0]  reg_halo_region,
+    input  logic [23:0]  reg_line_row_words,
+    input  logic [15:0]  reg_line_blocks,
     output logic [428:0] layer
 );
 
@@ -80,70 +88,18 @@ module st_424db338_layer_params (
     logic [15:0] c_cw;
     logic [15:0] c_cow;
     logic [15:0] c_nc;
-    logic [7:0]  c_k2;
     logic [7:0]  c_nj;
-    logic [23:0] c_t;
     logic [23:0] c_kc;
     logic [7:0]  c_h_m1;
     logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
     logic [7:0]  c_hw;
-    logic [7:0]  c_hw_s;
-    logic [7:0]  c_cs;
-    logic [7:0]  c_hh_s;
-    logic [7:0]  c_rs;
     logic [7:0]  c_sx;
     logic [4:0]  c_overlap;
     logic        c_shares;
     logic        c_row_ring;
     logic        c_column_ring;
     logic [4:0]  c_nsh;
-    logic [20:0] c_ho_s;
-    logic [20:0] c_wo_s;
-    logic [31:0] c_ntiles;
-    logic [15:0] c_mw;
-    logic [16:0] c_line_last_col;
-    logic [15:0] c_line_csl;
-    logic [23:0] c_line_lcsw;
-    logic [24:0] c_line_row;
-    logic [33:0] c_line_nbdiv_r9;
-    logic        c_line_nbdiv_q8;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r8;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q7;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r7;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q6;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r6;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q5;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r5;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q4;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r4;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q3;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r3;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q2;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r2;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q1;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r1;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic        c_line_nbdiv_q0;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [33:0] c_line_nbdiv_r0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic [15:0] c_line_nb;
     logic        d_line;
     logic [23:0] d_lcsw;
     logic [15:0] d_lnb;
@@ -201,52 +157,18 @@ module st_424db338_layer_params (
     assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd31) >> 5);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd31) >> 5);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd7) >> 3);
-    assign c_k2 = {4'd0, c_kh} * {4'd0, c_kw};
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd4) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd6) ? 8'd1 : 8'd0)) : 8'd1;
-    assign c_t = {16'd0, c_k2} * {8'd0, reg_layer0[25] ? (c_cw * {8'd0, c_nj}) : c_nc};
-    assign c_kc = (c_t > 24'd8) ? c_t : 24'd8;
+    assign c_kc = (reg_steps > 24'd8) ? reg_steps : 24'd8;
     assign c_h_m1 = reg_layer0[10] ? (reg_layer0[9] ? 8'd0 : 8'd1) : (reg_layer0[9] ? 8'd3 : 8'd7);
     assign c_w_m1 = reg_layer0[10] ? (reg_layer0[9] ? 8'd0 : 8'd1) : (reg_layer0[9] ? 8'd3 : 8'd7);
-    assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, c_kh};
-    assign c_hw = (c_w_m1 * (c_s2x ? 8'd2 : 8'd1)) + {4'd0, c_kw};
-    assign c_hw_s = c_s2x ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
-    assign c_cs = c_s2x ? (((c_hw_s >> 3) + 8'd1) << 1) : ((c_hw_s >> 3) + 8'd1);
-    assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
-    assign c_rs = c_s2 ? (((c_hh_s >> 3) + 8'd1) << 1) : ((c_hh_s >> 3) + 8'd1);
+    assign c_hh = (c_s2 ? (c_h_m1 << 1) : c_h_m1) + {4'd0, c_kh};
+    assign c_hw = (c_s2x ? (c_w_m1 << 1) : c_w_m1) + {4'd0, c_kw};
     assign c_sx = c_s2x ? 8'd2 : 8'd1;
     assign c_overlap = 5'({4'd0, c_kw} - c_sx);
     assign c_shares = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0)) && (reg_layer0[26] == 1'b0);
     assign c_row_ring = ((((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd16 : 9'd8))) && (({1'd0, c_hw} <= (c_s2x ? 9'd16 : 9'd8)) || ((c_s2 ? ({10'd0, c_hw} << 4) : ({10'd0, c_hw} << 3)) < (c_s2x ? ({10'd0, c_hh} << 4) : ({10'd0, c_hh} << 3))))) && (reg_layer0[26] == 1'b0);
     assign c_column_ring = (((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring) && (reg_layer0[26] == 1'b0);
     assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd16 : 8'd8)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_ho_s = reg_layer0[10] ? (reg_layer0[9] ? ({5'd0, c_ho} << 3) : ({5'd0, c_ho} << 2)) : (reg_layer0[9] ? ({5'd0, c_ho} << 1) : ({5'd0, c_ho} << 0));
-    assign c_wo_s = reg_layer0[10] ? (reg_layer0[9] ? ({5'd0, c_wo} << 3) : ({5'd0, c_wo} << 2)) : (reg_layer0[9] ? ({5'd0, c_wo} << 1) : ({5'd0, c_wo} << 0));
-    assign c_ntiles = {16'd0, 16'((c_ho_s + 21'd7) >> 3)} * {16'd0, 16'((c_wo_s + 21'd7) >> 3)};
-    assign c_mw = 16'((c_ntiles + 32'd255) >> 8);
-    assign c_line_last_col = c_s2x ? ((({13'd0, reg_layer0[3:0] >> 1} + {1'd0, reg_layer1[31:16]}) - 17'd1) >> 1) : (({13'd0, reg_layer0[3:0] >> 1} + {1'd0, reg_layer1[31:16]}) - 17'd1);
-    assign c_line_csl = 16'(c_s2x ? (((c_line_last_col >> 3) + 17'd1) << 1) : ((c_line_last_col >> 3) + 17'd1));
-    assign c_line_lcsw = {8'd0, c_line_csl} * {8'd0, c_cw};
-    assign c_line_row = {1'd0, c_s2 ? (c_line_lcsw << 1) : c_line_lcsw};
-    assign c_line_nbdiv_r9 = {9'd0, 25'd256};
-    assign c_line_nbdiv_q8 = c_line_nbdiv_r9 >= ({9'd0, c_line_row} << 8);
-    assign c_line_nbdiv_r8 = c_line_nbdiv_q8 ? (c_line_nbdiv_r9 - ({9'd0, c_line_row} << 8)) : c_line_nbdiv_r9;
-    assign c_line_nbdiv_q7 = c_line_nbdiv_r8 >= ({9'd0, c_line_row} << 7);
-    assign c_line_nbdiv_r7 = c_line_nbdiv_q7 ? (c_line_nbdiv_r8 - ({9'd0, c_line_row} << 7)) : c_line_nbdiv_r8;
-    assign c_line_nbdiv_q6 = c_line_nbdiv_r7 >= ({9'd0, c_line_row} << 6);
-    assign c_line_nbdiv_r6 = c_line_nbdiv_q6 ? (c_line_nbdiv_r7 - ({9'd0, c_line_row} << 6)) : c_line_nbdiv_r7;
-    assign c_line_nbdiv_q5 = c_line_nbdiv_r6 >= ({9'd0, c_line_row} << 5);
-    assign c_line_nbdiv_r5 = c_line_nbdiv_q5 ? (c_line_nbdiv_r6 - ({9'd0, c_line_row} << 5)) : c_line_nbdiv_r6;
-    assign c_line_nbdiv_q4 = c_line_nbdiv_r5 >= ({9'd0, c_line_row} << 4);
-    assign c_line_nbdiv_r4 = c_line_nbdiv_q4 ? (c_line_nbdiv_r5 - ({9'd0, c_line_row} << 4)) : c_line_nbdiv_r5;
-    assign c_line_nbdiv_q3 = c_line_nbdiv_r4 >= ({9'd0, c_line_row} << 3);
-    assign c_line_nbdiv_r3 = c_line_nbdiv_q3 ? (c_line_nbdiv_r4 - ({9'd0, c_line_row} << 3)) : c_line_nbdiv_r4;
-    assign c_line_nbdiv_q2 = c_line_nbdiv_r3 >= ({9'd0, c_line_row} << 2);
-    assign c_line_nbdiv_r2 = c_line_nbdiv_q2 ? (c_line_nbdiv_r3 - ({9'd0, c_line_row} << 2)) : c_line_nbdiv_r3;
-    assign c_line_nbdiv_q1 = c_line_nbdiv_r2 >= ({9'd0, c_line_row} << 1);
-    assign c_line_nbdiv_r1 = c_line_nbdiv_q1 ? (c_line_nbdiv_r2 - ({9'd0, c_line_row} << 1)) : c_line_nbdiv_r2;
-    assign c_line_nbdiv_q0 = c_line_nbdiv_r1 >= ({9'd0, c_line_row} << 0);
-    assign c_line_nbdiv_r0 = c_line_nbdiv_q0 ? (c_line_nbdiv_r1 - ({9'd0, c_line_row} << 0)) : c_line_nbdiv_r1;
-    assign c_line_nb = {7'd0, {c_line_nbdiv_q8, c_line_nbdiv_q7, c_line_nbdiv_q6, c_line_nbdiv_q5, c_line_nbdiv_q4, c_line_nbdiv_q3, c_line_nbdiv_q2, c_line_nbdiv_q1, c_line_nbdiv_q0}};
 
     // d_line_q
     always @(posedge clk) begin
@@ -257,18 +179,18 @@ module st_424db338_layer_params (
 
     // d_lcsw_q
     always @(posedge clk) begin
-        d_lcsw <= c_line_lcsw;
+        d_lcsw <= reg_line_row_words;
     end
 
     assign layer_lcsw = d_lcsw;
 
     // d_lnb_q
     always @(posedge clk) begin
-        d_lnb <= c_line_nb;
+        d_lnb <= reg_line_blocks;
     end
 
     assign layer_lnb = d_lnb;
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd262144)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((c_line_nb == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_words > 16'd1024)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -363,7 +285,7 @@ module st_424db338_layer_params (
 
     // d_t_q
     always @(posedge clk) begin
-        d_t <= c_t;
+        d_t <= reg_steps;
     end
 
     assign layer_t = d_t;
@@ -377,7 +299,7 @@ module st_424db338_layer_params (
 
     // d_k2cw_q
     always @(posedge clk) begin
-        d_k2cw <= {16'd0, c_k2} * {8'd0, c_cw};
+        d_k2cw <= reg_tap_words;
     end
 
     assign layer_k2cw = d_k2cw;
@@ -398,21 +320,21 @@ module st_424db338_layer_params (
 
     // d_cscw_q
     always @(posedge clk) begin
-        d_cscw <= {16'd0, c_cs} * {8'd0, c_cw};
+        d_cscw <= reg_halo_row_words;
     end
 
     assign layer_cscw = d_cscw;
 
     // d_tw_q
     always @(posedge clk) begin
-        d_tw <= 16'((c_wo_s + 21'd7) >> 3);
+        d_tw <= reg_tiles[31:16];
     end
 
     assign layer_tw = d_tw;
 
     // d_mw_q
     always @(posedge clk) begin
-        d_mw <= c_mw;
+        d_mw <= reg_mask_words;
     end
 
     assign layer_mw = d_mw;
@@ -440,7 +362,7 @@ module st_424db338_layer_params (
 
     // d_region_q
     always @(posedge clk) begin
-        d_region <= {8'd0, {8'd0, c_rs} * {8'd0, c_cs}} * {8'd0, c_cw};
+        d_region <= reg_halo_region;
     end
 
     assign layer_region = d_region;
@@ -461,7 +383,7 @@ module st_424db338_layer_params (
 
     // d_th_q
     always @(posedge clk) begin
-        d_th <= 16'((c_ho_s + 21'd7) >> 3);
+        d_th <= reg_tiles[15:0];
     end
 
     assign layer_th = d_th;

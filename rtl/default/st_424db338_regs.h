@@ -271,6 +271,70 @@
 #define SPARSETILE_CHANNELS_END_WIDTH           16
 #define SPARSETILE_CHANNELS_END_MASK            0xFFFF0000u  /* [31:16] end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels) */
 
+/* 0x26 TILES (RW, 32 bits): The tile grid at the layer's shape (§3.1; the host computes it). */
+#define SPARSETILE_TILES_OFFSET                 0x26u
+#define SPARSETILE_TILES_RESET                  0x00000000u
+#define SPARSETILE_TILES_ROWS_SHIFT             0
+#define SPARSETILE_TILES_ROWS_WIDTH             16
+#define SPARSETILE_TILES_ROWS_MASK              0x0000FFFFu  /* [15:0] tile rows TH = ⌈Ho / h⌉ */
+#define SPARSETILE_TILES_COLUMNS_SHIFT          16
+#define SPARSETILE_TILES_COLUMNS_WIDTH          16
+#define SPARSETILE_TILES_COLUMNS_MASK           0xFFFF0000u  /* [31:16] tile columns TW = ⌈Wo / w⌉ */
+
+/* 0x27 MASK_WORDS (RW, 16 bits): Words of the tile mask ⌈TH·TW / (8·B)⌉ (§6.1; the host computes it). */
+#define SPARSETILE_MASK_WORDS_OFFSET            0x27u
+#define SPARSETILE_MASK_WORDS_RESET             0x00000000u
+
+/* 0x28 STEPS (RW, 24 bits): Compute steps per kgroup T = KH·KW·NC, KH·KW·CW·NJ with grouped lanes (§3, §3.4; the host computes it). */
+#define SPARSETILE_STEPS_OFFSET                 0x28u
+#define SPARSETILE_STEPS_RESET                  0x00000000u
+
+/* 0x29 TAP_WORDS (RW, 24 bits): Weight words per output channel KH·KW·CW (§6.3; the host computes it). */
+#define SPARSETILE_TAP_WORDS_OFFSET             0x29u
+#define SPARSETILE_TAP_WORDS_RESET              0x00000000u
+
+/* 0x2A HALO_ROW_WORDS (RW, 24 bits): Halo bank words of one row slot CS·CW (§6.2; the host computes it). */
+#define SPARSETILE_HALO_ROW_WORDS_OFFSET        0x2Au
+#define SPARSETILE_HALO_ROW_WORDS_RESET         0x00000000u
+
+/* 0x2B HALO_REGION (RW, 24 bits): Halo bank words of one tile RS·CS·CW (§6.2; the host computes it). */
+#define SPARSETILE_HALO_REGION_OFFSET           0x2Bu
+#define SPARSETILE_HALO_REGION_RESET            0x00000000u
+
+/* 0x2C LINE_ROW_WORDS (RW, 24 bits): Line buffer: words of one row slot CSL·CW (§6.5; the host computes it; 0 without LAYER0.line). */
+#define SPARSETILE_LINE_ROW_WORDS_OFFSET        0x2Cu
+#define SPARSETILE_LINE_ROW_WORDS_RESET         0x00000000u
+
+/* 0x2D LINE_BLOCKS (RW, 16 bits): Line buffer: row blocks NB = ⌊DL / (SY·CSL·CW)⌋ (§6.5; the host computes it; 0 without LAYER0.line). */
+#define SPARSETILE_LINE_BLOCKS_OFFSET           0x2Du
+#define SPARSETILE_LINE_BLOCKS_RESET            0x00000000u
+
+/* 0x2E PASS_WORDS (RW, 32 bits): Weight words in DRAM of a pass of PASS.pc channels: pc·KH·KW·CW (§4, §7.2; the host computes it). */
+#define SPARSETILE_PASS_WORDS_OFFSET            0x2Eu
+#define SPARSETILE_PASS_WORDS_RESET             0x00000000u
+
+/* 0x2F PASS_RING_WORDS (RW, 16 bits): Weight-ring words of a pass of PASS.pc channels: ⌈pc / lanesK⌉·KH·KW·CW, where the next pass's weights start (§6.3; the host computes it). */
+#define SPARSETILE_PASS_RING_WORDS_OFFSET       0x2Fu
+#define SPARSETILE_PASS_RING_WORDS_RESET        0x00000000u
+
+/* 0x30 KGROUPS (RW, 32 bits): Kgroups of a pass (§4; the host computes them). */
+#define SPARSETILE_KGROUPS_OFFSET               0x30u
+#define SPARSETILE_KGROUPS_RESET                0x00000000u
+#define SPARSETILE_KGROUPS_FULL_SHIFT           0
+#define SPARSETILE_KGROUPS_FULL_WIDTH           16
+#define SPARSETILE_KGROUPS_FULL_MASK            0x0000FFFFu  /* [15:0] ⌈pc / lanesK⌉: every pass but the last */
+#define SPARSETILE_KGROUPS_LAST_SHIFT           16
+#define SPARSETILE_KGROUPS_LAST_WIDTH           16
+#define SPARSETILE_KGROUPS_LAST_MASK            0xFFFF0000u  /* [31:16] ⌈(channels of the last pass) / lanesK⌉, the last pass ending at CHANNELS.end */
+
+/* 0x31 WINDOW_WORDS (RW, 32 bits): Weight words in DRAM before the window's first channel: CHANNELS.first·KH·KW·CW (§4; the host computes it). */
+#define SPARSETILE_WINDOW_WORDS_OFFSET          0x31u
+#define SPARSETILE_WINDOW_WORDS_RESET           0x00000000u
+
+/* 0x32 WINDOW_END_WORDS (RW, 32 bits): Weight words in DRAM before the window's end channel: CHANNELS.end·KH·KW·CW (§4; the host computes it). */
+#define SPARSETILE_WINDOW_END_WORDS_OFFSET      0x32u
+#define SPARSETILE_WINDOW_END_WORDS_RESET       0x00000000u
+
 /* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
@@ -307,7 +371,20 @@
     X(RING, 0x22u, RW) \
     X(PRELOAD, 0x23u, RW) \
     X(NEXT_RING, 0x24u, RW) \
-    X(CHANNELS, 0x25u, RW)
+    X(CHANNELS, 0x25u, RW) \
+    X(TILES, 0x26u, RW) \
+    X(MASK_WORDS, 0x27u, RW) \
+    X(STEPS, 0x28u, RW) \
+    X(TAP_WORDS, 0x29u, RW) \
+    X(HALO_ROW_WORDS, 0x2Au, RW) \
+    X(HALO_REGION, 0x2Bu, RW) \
+    X(LINE_ROW_WORDS, 0x2Cu, RW) \
+    X(LINE_BLOCKS, 0x2Du, RW) \
+    X(PASS_WORDS, 0x2Eu, RW) \
+    X(PASS_RING_WORDS, 0x2Fu, RW) \
+    X(KGROUPS, 0x30u, RW) \
+    X(WINDOW_WORDS, 0x31u, RW) \
+    X(WINDOW_END_WORDS, 0x32u, RW)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

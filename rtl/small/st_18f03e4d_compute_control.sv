@@ -58,7 +58,9 @@ module st_18f03e4d_compute_control (
     logic [7:0]   layer_nj;
     logic [23:0]  layer_t;
     logic [23:0]  layer_kc;
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [23:0]  layer_k2cw;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0]  layer_cscw;
     logic [1:0]   layer_shape;
     logic [23:0]  layer_region;
@@ -88,61 +90,84 @@ module st_18f03e4d_compute_control (
     logic         cp_issue;
     logic         cp_slot_end;
     logic         cp_tile_end;
+    logic         cp_tap_advance;
+    logic         cp_next_row;
+    logic         cp_next_column;
     logic         cp_group_shares;
-    logic [7:0]   cp_a;
-    logic [7:0]   cp_b;
-    logic [7:0]   cp_ra;
-    logic [7:0]   cp_rb;
-    logic [31:0]  cp_word;
-    logic [7:0]   cp_byte_off;
     logic         cp_ring;
     logic         cp_column_ring;
     logic         cp_row_ring;
     logic [25:0]  cp_ring_block_words;
     logic [25:0]  cp_ring_tile_words;
     logic [26:0]  cp_ring_size;
+    logic [31:0]  cp_row_stride;
+    logic [7:0]   cp_row_r;
+    logic [31:0]  cp_row_q_times0;
+    logic [31:0]  cp_row_q_times1;
+    logic [7:0]   cp_row_r_eff;
+    logic [31:0]  cp_row_q_times0_eff;
+    logic [31:0]  cp_row_q_times1_eff;
+    logic         cp_row_wraps;
+    logic [7:0]   cp_col_r;
+    logic [31:0]  cp_col_q_times0;
+    logic [31:0]  cp_col_q_times1;
+    logic [7:0]   cp_col_r_eff;
+    logic [31:0]  cp_col_q_times0_eff;
+    logic [31:0]  cp_col_q_times1_eff;
+    logic         cp_col_wraps;
+    logic [7:0]   cp_ra;
+    logic [7:0]   cp_rb;
+    logic [31:0]  cp_word;
+    logic [7:0]   cp_byte_off;
     logic [25:0]  cp_ring_offset;
     logic [25:0]  cp_ring_offset_eff;
-    logic [24:0]  cp_row_stride;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_r0_slot;
+    logic         cp_r0_carry;
+    logic [31:0]  cp_r0_slot_term;
     logic [25:0]  cp_r0_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_r1_slot;
+    logic         cp_r1_carry;
+    logic [31:0]  cp_r1_slot_term;
     logic [25:0]  cp_r1_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_r2_slot;
+    logic         cp_r2_carry;
+    logic [31:0]  cp_r2_slot_term;
     logic [25:0]  cp_r2_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_r3_slot;
+    logic         cp_r3_carry;
+    logic [31:0]  cp_r3_slot_term;
     logic [25:0]  cp_r3_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_c0_slot;
+    logic         cp_c0_carry;
+    logic [31:0]  cp_c0_slot_term;
     logic [25:0]  cp_c0_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_c1_slot;
+    logic         cp_c1_carry;
+    logic [31:0]  cp_c1_slot_term;
     logic [25:0]  cp_c1_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_c2_slot;
+    logic         cp_c2_carry;
+    logic [31:0]  cp_c2_slot_term;
     logic [25:0]  cp_c2_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [7:0]   cp_c3_slot;
+    logic         cp_c3_carry;
+    logic [31:0]  cp_c3_slot_term;
     logic [25:0]  cp_c3_ring_block;
     logic [31:0]  cp_c0_shared_term;
     logic         cp_c0_shared;
@@ -173,6 +198,10 @@ module st_18f03e4d_compute_control (
     logic [127:0] cp_col_alt_terms;
     logic [15:0]  cp_col_alt_use;
     logic [8:0]   cp_halo_base;
+    logic [9:0]   cp_w_kgroup;
+    logic [9:0]   cp_w_tap;
+    logic [9:0]   cp_w_kgroup_eff;
+    logic [9:0]   cp_w_tap_eff;
     logic [9:0]   cp_weight_local;
     logic [17:0]  cp_l0_s0_y0;
     logic [17:0]  cp_l0_s0_x0;
@@ -235,6 +264,9 @@ module st_18f03e4d_compute_control (
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
     assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == layer_kc);
     assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == seq_kgroups);
+    assign cp_tap_advance = ((cp_run_eff && !cp_slot_end) && ((cp_sub_eff + 8'd1) == layer_nj)) && cp_last_chunk;
+    assign cp_next_row = cp_tap_advance && (cp_kx_eff == (layer_kw - 4'd1));
+    assign cp_next_column = cp_tap_advance && !(cp_kx_eff == (layer_kw - 4'd1));
 
     // cp_fsm
     always @(posedge clk) begin
@@ -302,18 +334,61 @@ module st_18f03e4d_compute_control (
     assign ev_compute_start = cp_start;
     assign group_rd_index = cp_tile[1:0];
     assign cp_group_shares = {group_tiles[32]};
-    assign cp_a = {4'd0, layer_s2 ? (cp_ky_eff >> 1) : cp_ky_eff};
-    assign cp_b = {4'd0, layer_s2x ? (cp_kx_eff >> 1) : cp_kx_eff};
-    assign cp_ra = {6'd0, cp_a[1:0]} & 8'd3;
-    assign cp_rb = {6'd0, cp_b[1:0]} & 8'd3;
-    assign cp_word = {16'd0, cp_chunk_eff >> 2};
-    assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
     assign cp_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
     assign cp_column_ring = cp_ring && !layer_rowring;
     assign cp_row_ring = cp_ring && layer_rowring;
     assign cp_ring_block_words = layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
     assign cp_ring_size = (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+    assign cp_row_stride = {7'd0, cp_column_ring ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
+    assign cp_row_r_eff = cp_start ? 8'd0 : cp_row_r;
+    assign cp_row_q_times0_eff = cp_start ? 32'd0 : cp_row_q_times0;
+    assign cp_row_q_times1_eff = cp_start ? 32'd0 : cp_row_q_times1;
+    assign cp_row_wraps = (cp_row_r_eff + 8'd1) == 8'd4;
+
+    // cp_row_q
+    always @(posedge clk) begin
+        if (cp_run_eff && cp_slot_end) begin
+            cp_row_r <= 8'd0;
+            cp_row_q_times0 <= 32'd0;
+            cp_row_q_times1 <= 32'd0;
+        end else if (cp_next_row && (!layer_s2 || cp_ky_eff[0])) begin
+            cp_row_r <= cp_row_wraps ? 8'd0 : (cp_row_r_eff + 8'd1);
+            cp_row_q_times0 <= cp_row_wraps ? (cp_row_q_times0_eff + cp_row_stride) : cp_row_q_times0_eff;
+            cp_row_q_times1 <= cp_row_wraps ? (cp_row_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_row_q_times1_eff;
+        end else begin
+            cp_row_r <= cp_row_r_eff;
+            cp_row_q_times0 <= cp_row_q_times0_eff;
+            cp_row_q_times1 <= cp_row_q_times1_eff;
+        end
+    end
+
+    assign cp_col_r_eff = cp_start ? 8'd0 : cp_col_r;
+    assign cp_col_q_times0_eff = cp_start ? 32'd0 : cp_col_q_times0;
+    assign cp_col_q_times1_eff = cp_start ? 32'd0 : cp_col_q_times1;
+    assign cp_col_wraps = (cp_col_r_eff + 8'd1) == 8'd4;
+
+    // cp_col_q
+    always @(posedge clk) begin
+        if ((cp_run_eff && cp_slot_end) || cp_next_row) begin
+            cp_col_r <= 8'd0;
+            cp_col_q_times0 <= 32'd0;
+            cp_col_q_times1 <= 32'd0;
+        end else if (cp_next_column && (!layer_s2x || cp_kx_eff[0])) begin
+            cp_col_r <= cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1);
+            cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + {16'd0, layer_cw}) : cp_col_q_times0_eff;
+            cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_col_q_times1_eff;
+        end else begin
+            cp_col_r <= cp_col_r_eff;
+            cp_col_q_times0 <= cp_col_q_times0_eff;
+            cp_col_q_times1 <= cp_col_q_times1_eff;
+        end
+    end
+
+    assign cp_ra = cp_row_r_eff;
+    assign cp_rb = cp_col_r_eff;
+    assign cp_word = {16'd0, cp_chunk_eff >> 2};
+    assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
     assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : 26'(({1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)})) : cp_ring_offset;
 
     // cp_ring_offset_q
@@ -327,31 +402,38 @@ module st_18f03e4d_compute_control (
         end
     end
 
-    assign cp_row_stride = cp_column_ring ? cp_ring_size[24:0] : {1'd0, layer_cscw};
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
-    assign cp_r0_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r0_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_r0_carry = (({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
+    assign cp_r0_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r0_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r0_carry ? cp_row_stride : 32'd0));
+    assign cp_r0_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
-    assign cp_r1_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r1_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_r1_carry = (({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
+    assign cp_r1_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r1_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r1_carry ? cp_row_stride : 32'd0));
+    assign cp_r1_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r2_pe = (8'd2 < cp_ra) ? (8'd6 - cp_ra) : (8'd2 - cp_ra);
-    assign cp_r2_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r2_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_r2_carry = (({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
+    assign cp_r2_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r2_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r2_carry ? cp_row_stride : 32'd0));
+    assign cp_r2_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
-    assign cp_r3_slot = layer_s2 ? ((((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_ky_eff[0]}) : ((cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_r3_ring_block = 26'(({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_a >> 2) + (((({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_r3_carry = (({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
+    assign cp_r3_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r3_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r3_carry ? cp_row_stride : 32'd0));
+    assign cp_r3_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
-    assign cp_c0_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c0_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_c0_carry = (({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
+    assign cp_c0_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c0_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c0_carry ? {16'd0, layer_cw} : 32'd0));
+    assign cp_c0_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
-    assign cp_c1_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c1_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_c1_carry = (({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
+    assign cp_c1_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c1_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c1_carry ? {16'd0, layer_cw} : 32'd0));
+    assign cp_c1_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
-    assign cp_c2_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c2_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_c2_carry = (({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
+    assign cp_c2_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c2_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c2_carry ? {16'd0, layer_cw} : 32'd0));
+    assign cp_c2_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
-    assign cp_c3_slot = layer_s2x ? ((((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)) << 1) | {7'd0, cp_kx_eff[0]}) : ((cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0));
-    assign cp_c3_ring_block = 26'(({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, ({18'd0, (cp_b >> 2) + (((({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4) ? 8'd1 : 8'd0)} * cp_ring_block_words) + cp_ring_offset_eff});
+    assign cp_c3_carry = (({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
+    assign cp_c3_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c3_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c3_carry ? {16'd0, layer_cw} : 32'd0));
+    assign cp_c3_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c0_shared_term = 32'd0;
     assign cp_c0_shared = 1'b0;
     assign cp_c1_shared_term = 32'd0;
@@ -376,8 +458,8 @@ module st_18f03e4d_compute_control (
     assign cp_b3_1_shared = cp_c1_shared && 1'b0;
     assign cp_b3_2_shared = cp_c2_shared && 1'b0;
     assign cp_b3_3_shared = cp_c3_shared && 1'b0;
-    assign cp_row_terms = {cp_row_ring ? ({6'd0, cp_r3_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r3_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r2_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r2_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r1_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r1_slot} * {7'd0, cp_row_stride}), cp_row_ring ? ({6'd0, cp_r0_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? {7'd0, cp_row_stride} : 32'd0)) : ({24'd0, cp_r0_slot} * {7'd0, cp_row_stride})};
-    assign cp_col_terms = {cp_column_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c3_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c2_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c1_slot} * {16'd0, layer_cw}), cp_column_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : ({24'd0, cp_c0_slot} * {16'd0, layer_cw})};
+    assign cp_row_terms = {cp_row_ring ? ({6'd0, cp_r3_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r3_slot_term, cp_row_ring ? ({6'd0, cp_r2_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r2_slot_term, cp_row_ring ? ({6'd0, cp_r1_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r1_slot_term, cp_row_ring ? ({6'd0, cp_r0_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r0_slot_term};
+    assign cp_col_terms = {cp_column_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c3_slot_term, cp_column_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c2_slot_term, cp_column_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c1_slot_term, cp_column_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c0_slot_term};
     assign cp_col_alt_terms = {cp_c3_shared_term, cp_c2_shared_term, cp_c1_shared_term, cp_c0_shared_term};
     assign cp_col_alt_use = {cp_b3_3_shared, cp_b3_2_shared, cp_b3_1_shared, cp_b3_0_shared, cp_b2_3_shared, cp_b2_2_shared, cp_b2_1_shared, cp_b2_0_shared, cp_b1_3_shared, cp_b1_2_shared, cp_b1_1_shared, cp_b1_0_shared, cp_b0_3_shared, cp_b0_2_shared, cp_b0_1_shared, cp_b0_0_shared};
     assign halo_rd_en = cp_issue;
@@ -399,7 +481,24 @@ module st_18f03e4d_compute_control (
     end
 
     assign weight_rd_en = cp_issue;
-    assign cp_weight_local = 10'((({16'd0, cp_g_eff} * {8'd0, layer_k2cw}) + ({16'd0, ({12'd0, cp_ky_eff} * {12'd0, layer_kw}) + {12'd0, cp_kx_eff}} * {16'd0, layer_cw})) + cp_word);
+    assign cp_w_kgroup_eff = cp_start ? 10'd0 : cp_w_kgroup;
+    assign cp_w_tap_eff = cp_start ? 10'd0 : cp_w_tap;
+
+    // cp_w_q
+    always @(posedge clk) begin
+        if (cp_run_eff && cp_slot_end) begin
+            cp_w_kgroup <= cp_w_kgroup_eff + layer_k2cw[9:0];
+            cp_w_tap <= 10'd0;
+        end else if (cp_tap_advance) begin
+            cp_w_kgroup <= cp_w_kgroup_eff;
+            cp_w_tap <= cp_w_tap_eff + layer_cw[9:0];
+        end else begin
+            cp_w_kgroup <= cp_w_kgroup_eff;
+            cp_w_tap <= cp_w_tap_eff;
+        end
+    end
+
+    assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word[9:0];
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
     assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} * 18'd4) << 1) : ({2'd0, group_tiles[31:16]} * 18'd4)) - {14'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_padx};

@@ -25,7 +25,20 @@ module st_18f03e4d_csr_regs (
     output logic [31:0] reg_ring,
     output logic [31:0] reg_preload,
     output logic [31:0] reg_next_ring,
-    output logic [31:0] reg_channels
+    output logic [31:0] reg_channels,
+    output logic [31:0] reg_tiles,
+    output logic [15:0] reg_mask_words,
+    output logic [23:0] reg_steps,
+    output logic [23:0] reg_tap_words,
+    output logic [23:0] reg_halo_row_words,
+    output logic [23:0] reg_halo_region,
+    output logic [23:0] reg_line_row_words,
+    output logic [15:0] reg_line_blocks,
+    output logic [31:0] reg_pass_words,
+    output logic [15:0] reg_pass_ring_words,
+    output logic [31:0] reg_kgroups,
+    output logic [31:0] reg_window_words,
+    output logic [31:0] reg_window_end_words
 );
 
     logic [31:0] csr_layer0;
@@ -48,6 +61,19 @@ module st_18f03e4d_csr_regs (
     logic [31:0] csr_preload;
     logic [31:0] csr_next_ring;
     logic [31:0] csr_channels;
+    logic [31:0] csr_tiles;
+    logic [15:0] csr_mask_words;
+    logic [23:0] csr_steps;
+    logic [23:0] csr_tap_words;
+    logic [23:0] csr_halo_row_words;
+    logic [23:0] csr_halo_region;
+    logic [23:0] csr_line_row_words;
+    logic [15:0] csr_line_blocks;
+    logic [31:0] csr_pass_words;
+    logic [15:0] csr_pass_ring_words;
+    logic [31:0] csr_kgroups;
+    logic [31:0] csr_window_words;
+    logic [31:0] csr_window_end_words;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -308,5 +334,174 @@ module st_18f03e4d_csr_regs (
     end
 
     assign reg_channels = csr_channels;
+
+    // csr_tiles_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_tiles <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd38)) begin
+                csr_tiles <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_tiles = csr_tiles;
+
+    // csr_mask_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_mask_words <= 16'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd39)) begin
+                csr_mask_words <= csr_wdata[15:0];
+            end
+        end
+    end
+
+    assign reg_mask_words = csr_mask_words;
+
+    // csr_steps_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_steps <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd40)) begin
+                csr_steps <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_steps = csr_steps;
+
+    // csr_tap_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_tap_words <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd41)) begin
+                csr_tap_words <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_tap_words = csr_tap_words;
+
+    // csr_halo_row_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_halo_row_words <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd42)) begin
+                csr_halo_row_words <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_halo_row_words = csr_halo_row_words;
+
+    // csr_halo_region_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_halo_region <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd43)) begin
+                csr_halo_region <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_halo_region = csr_halo_region;
+
+    // csr_line_row_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_line_row_words <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd44)) begin
+                csr_line_row_words <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_line_row_words = csr_line_row_words;
+
+    // csr_line_blocks_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_line_blocks <= 16'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd45)) begin
+                csr_line_blocks <= csr_wdata[15:0];
+            end
+        end
+    end
+
+    assign reg_line_blocks = csr_line_blocks;
+
+    // csr_pass_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_pass_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd46)) begin
+                csr_pass_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_pass_words = csr_pass_words;
+
+    // csr_pass_ring_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_pass_ring_words <= 16'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd47)) begin
+                csr_pass_ring_words <= csr_wdata[15:0];
+            end
+        end
+    end
+
+    assign reg_pass_ring_words = csr_pass_ring_words;
+
+    // csr_kgroups_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_kgroups <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd48)) begin
+                csr_kgroups <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_kgroups = csr_kgroups;
+
+    // csr_window_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_window_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd49)) begin
+                csr_window_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_window_words = csr_window_words;
+
+    // csr_window_end_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_window_end_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd50)) begin
+                csr_window_end_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_window_end_words = csr_window_end_words;
 
 endmodule

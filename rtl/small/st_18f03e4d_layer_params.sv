@@ -23,6 +23,18 @@ module st_18f03e4d_layer_params (
     input  logic [31:0]  reg_next_layout,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_channels,
+    input  logic [31:0]  reg_tiles,
+    input  logic [15:0]  reg_mask_words,
+    input  logic [23:0]  reg_steps,
+    input  logic [23:0]  reg_tap_words,
+    input  logic [23:0]  reg_halo_row_words,
+    input  logic [23:0]  reg_halo_region,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [23:0]  reg_line_row_words,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [15:0]  reg_line_blocks,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic [387:0] layer
 );
 
@@ -77,28 +89,18 @@ module st_18f03e4d_layer_params (
     logic [15:0] c_cw;
     logic [15:0] c_cow;
     logic [15:0] c_nc;
-    logic [7:0]  c_k2;
     logic [7:0]  c_nj;
-    logic [23:0] c_t;
     logic [23:0] c_kc;
     logic [7:0]  c_h_m1;
     logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
     logic [7:0]  c_hw;
-    logic [7:0]  c_hw_s;
-    logic [7:0]  c_cs;
-    logic [7:0]  c_hh_s;
-    logic [7:0]  c_rs;
     logic [7:0]  c_sx;
     logic [4:0]  c_overlap;
     logic        c_shares;
     logic        c_row_ring;
     logic        c_column_ring;
     logic [4:0]  c_nsh;
-    logic [17:0] c_ho_s;
-    logic [17:0] c_wo_s;
-    logic [31:0] c_ntiles;
-    logic [15:0] c_mw;
     logic        c_error;
     logic        d_s2;
     logic [3:0]  d_kw;
@@ -153,29 +155,19 @@ module st_18f03e4d_layer_params (
     assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
-    assign c_k2 = {4'd0, c_kh} * {4'd0, c_kw};
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd1) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd3) ? 8'd1 : 8'd0)) : 8'd1;
-    assign c_t = {16'd0, c_k2} * {8'd0, reg_layer0[25] ? (c_cw * {8'd0, c_nj}) : c_nc};
-    assign c_kc = (c_t > 24'd4) ? c_t : 24'd4;
+    assign c_kc = (reg_steps > 24'd4) ? reg_steps : 24'd4;
     assign c_h_m1 = 8'd3;
     assign c_w_m1 = 8'd3;
-    assign c_hh = (c_h_m1 * (c_s2 ? 8'd2 : 8'd1)) + {4'd0, c_kh};
-    assign c_hw = (c_w_m1 * (c_s2x ? 8'd2 : 8'd1)) + {4'd0, c_kw};
-    assign c_hw_s = c_s2x ? ((c_hw - 8'd1) >> 1) : (c_hw - 8'd1);
-    assign c_cs = c_s2x ? (((c_hw_s >> 2) + 8'd1) << 1) : ((c_hw_s >> 2) + 8'd1);
-    assign c_hh_s = c_s2 ? ((c_hh - 8'd1) >> 1) : (c_hh - 8'd1);
-    assign c_rs = c_s2 ? (((c_hh_s >> 2) + 8'd1) << 1) : ((c_hh_s >> 2) + 8'd1);
+    assign c_hh = (c_s2 ? (c_h_m1 << 1) : c_h_m1) + {4'd0, c_kh};
+    assign c_hw = (c_s2x ? (c_w_m1 << 1) : c_w_m1) + {4'd0, c_kw};
     assign c_sx = c_s2x ? 8'd2 : 8'd1;
     assign c_overlap = 5'({4'd0, c_kw} - c_sx);
     assign c_shares = (({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0);
     assign c_row_ring = (((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd8 : 9'd4))) && (({1'd0, c_hw} <= (c_s2x ? 9'd8 : 9'd4)) || ((c_s2 ? ({10'd0, c_hw} << 3) : ({10'd0, c_hw} << 2)) < (c_s2x ? ({10'd0, c_hh} << 3) : ({10'd0, c_hh} << 2))));
     assign c_column_ring = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring;
     assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_ho_s = {2'd0, c_ho} << 0;
-    assign c_wo_s = {2'd0, c_wo} << 0;
-    assign c_ntiles = {16'd0, 16'((c_ho_s + 18'd3) >> 2)} * {16'd0, 16'((c_wo_s + 18'd3) >> 2)};
-    assign c_mw = 16'((c_ntiles + 32'd127) >> 7);
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (c_ntiles > 32'd16384)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_words > 16'd128)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -270,7 +262,7 @@ module st_18f03e4d_layer_params (
 
     // d_t_q
     always @(posedge clk) begin
-        d_t <= c_t;
+        d_t <= reg_steps;
     end
 
     assign layer_t = d_t;
@@ -284,7 +276,7 @@ module st_18f03e4d_layer_params (
 
     // d_k2cw_q
     always @(posedge clk) begin
-        d_k2cw <= {16'd0, c_k2} * {8'd0, c_cw};
+        d_k2cw <= reg_tap_words;
     end
 
     assign layer_k2cw = d_k2cw;
@@ -305,21 +297,21 @@ module st_18f03e4d_layer_params (
 
     // d_cscw_q
     always @(posedge clk) begin
-        d_cscw <= {16'd0, c_cs} * {8'd0, c_cw};
+        d_cscw <= reg_halo_row_words;
     end
 
     assign layer_cscw = d_cscw;
 
     // d_tw_q
     always @(posedge clk) begin
-        d_tw <= 16'((c_wo_s + 18'd3) >> 2);
+        d_tw <= reg_tiles[31:16];
     end
 
     assign layer_tw = d_tw;
 
     // d_mw_q
     always @(posedge clk) begin
-        d_mw <= c_mw;
+        d_mw <= reg_mask_words;
     end
 
     assign layer_mw = d_mw;
@@ -347,7 +339,7 @@ module st_18f03e4d_layer_params (
 
     // d_region_q
     always @(posedge clk) begin
-        d_region <= {8'd0, {8'd0, c_rs} * {8'd0, c_cs}} * {8'd0, c_cw};
+        d_region <= reg_halo_region;
     end
 
     assign layer_region = d_region;
@@ -368,7 +360,7 @@ module st_18f03e4d_layer_params (
 
     // d_th_q
     always @(posedge clk) begin
-        d_th <= 16'((c_ho_s + 18'd3) >> 2);
+        d_th <= reg_tiles[15:0];
     end
 
     assign layer_th = d_th;

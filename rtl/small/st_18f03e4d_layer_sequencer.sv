@@ -26,6 +26,13 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_next_ring,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_channels,
+    input  logic [31:0]  reg_pass_words,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [15:0]  reg_pass_ring_words,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [31:0]  reg_kgroups,
+    input  logic [31:0]  reg_window_words,
+    input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [387:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -82,6 +89,7 @@ module st_18f03e4d_layer_sequencer (
     logic        pass_last;
     logic [15:0] pass_kgroups;
     logic [9:0]  pass_ring_after;
+    logic [31:0] pass_words_done;
     logic        handoff_tail;
     logic        burst_next_layer;
     logic [15:0] burst_o0;
@@ -89,6 +97,9 @@ module st_18f03e4d_layer_sequencer (
     logic [17:0] burst_bias_lo;
     logic        burst_rest_of_preloaded;
     logic [31:0] burst_bias_words;
+    logic [31:0] pass_o0_words;
+    logic [31:0] burst_o0_words;
+    logic [31:0] burst_channel_words;
     logic [31:0] burst_weight_words;
     logic [31:0] burst_weight_base;
     logic [9:0]  burst_ring_base;
@@ -129,9 +140,9 @@ module st_18f03e4d_layer_sequencer (
     assign seq_error = error_r;
     assign seq_o0 = pass_o0;
     assign seq_channels = pass_channels;
-    assign pass_kgroups = 16'(({1'd0, pass_channels} + 17'd3) >> 2);
+    assign pass_kgroups = pass_last ? reg_kgroups[31:16] : reg_kgroups[15:0];
     assign seq_kgroups = pass_kgroups;
-    assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'({16'd0, pass_kgroups} * {8'd0, layer_k2cw})}));
+    assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}));
     assign seq_words = (((pass_o1 - 16'd1) >> 4) - (pass_o0 >> 4)) + 16'd1;
     assign seq_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
@@ -143,8 +154,11 @@ module st_18f03e4d_layer_sequencer (
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 4;
     assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
     assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : (burst_rest_of_preloaded ? 32'd0 : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 4) - burst_bias_lo) + 18'd1});
-    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (({16'd0, burst_o1 - burst_o0} * {8'd0, layer_k2cw}) - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
-    assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + ({16'd0, burst_o0} * {8'd0, layer_k2cw})) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign pass_o0_words = reg_window_words + pass_words_done;
+    assign burst_o0_words = (phase == 2'd3) ? (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)) : pass_o0_words;
+    assign burst_channel_words = (reg_pass_words < (reg_window_end_words - burst_o0_words)) ? reg_pass_words : (reg_window_end_words - burst_o0_words);
+    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (burst_channel_words - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + burst_o0_words) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
     assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
     assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
@@ -177,6 +191,7 @@ module st_18f03e4d_layer_sequencer (
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
             pass_half <= 1'b0;
+            pass_words_done <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
@@ -195,6 +210,7 @@ module st_18f03e4d_layer_sequencer (
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_half <= layer_half0;
+                    pass_words_done <= 32'd0;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -249,6 +265,7 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= pass_o1;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
+                    pass_words_done <= pass_words_done + reg_pass_words;
                 end
             end
         end

@@ -30,6 +30,19 @@ module st_18f03e4d_status_counters (
     input  logic [31:0] reg_preload,
     input  logic [31:0] reg_next_ring,
     input  logic [31:0] reg_channels,
+    input  logic [31:0] reg_tiles,
+    input  logic [15:0] reg_mask_words,
+    input  logic [23:0] reg_steps,
+    input  logic [23:0] reg_tap_words,
+    input  logic [23:0] reg_halo_row_words,
+    input  logic [23:0] reg_halo_region,
+    input  logic [23:0] reg_line_row_words,
+    input  logic [15:0] reg_line_blocks,
+    input  logic [31:0] reg_pass_words,
+    input  logic [15:0] reg_pass_ring_words,
+    input  logic [31:0] reg_kgroups,
+    input  logic [31:0] reg_window_words,
+    input  logic [31:0] reg_window_end_words,
     input  logic [1:0]  seq_phase,
     input  logic        seq_start,
     input  logic        seq_done,
@@ -127,7 +140,7 @@ module st_18f03e4d_status_counters (
         end
     end
 
-    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? reg_channels : reg_next_ring)) : (csr_addr[1] ? (csr_addr[0] ? reg_preload : reg_ring) : (csr_addr[0] ? reg_next_layout : reg_next_words))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? reg_next_weights : reg_next_bias) : (csr_addr[0] ? reg_base_output : reg_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? reg_base_input : reg_base_weights) : (csr_addr[0] ? reg_base_bias : reg_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? reg_pass : reg_prelu) : (csr_addr[0] ? reg_requant : reg_layer2)) : (csr_addr[1] ? (csr_addr[0] ? reg_layer1 : reg_layer0) : (csr_addr[0] ? {29'd0, seq_error, seq_done, busy_w} : 32'd0)))));
+    assign csr_rdata = csr_addr[5] ? (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : 32'd0)) : (csr_addr[1] ? (csr_addr[0] ? 32'd0 : reg_window_end_words) : (csr_addr[0] ? reg_window_words : reg_kgroups)))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? {16'd0, reg_pass_ring_words} : reg_pass_words) : (csr_addr[0] ? {16'd0, reg_line_blocks} : {8'd0, reg_line_row_words})) : (csr_addr[1] ? (csr_addr[0] ? {8'd0, reg_halo_region} : {8'd0, reg_halo_row_words}) : (csr_addr[0] ? {8'd0, reg_tap_words} : {8'd0, reg_steps}))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? {16'd0, reg_mask_words} : reg_tiles) : (csr_addr[0] ? reg_channels : reg_next_ring)) : (csr_addr[1] ? (csr_addr[0] ? reg_preload : reg_ring) : (csr_addr[0] ? reg_next_layout : reg_next_words))))) : (csr_addr[4] ? (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? 32'd0 : 32'd0) : (csr_addr[0] ? 32'd0 : stat_beats_wr)) : (csr_addr[1] ? (csr_addr[0] ? stat_beats_rd : stat_stall_drain) : (csr_addr[0] ? stat_stall_requant : stat_stall_dram))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? stat_stall_store : stat_stall_load) : (csr_addr[0] ? stat_stall_weights : stat_stall_setup)) : (csr_addr[1] ? (csr_addr[0] ? stat_busy[63:32] : stat_busy[31:0]) : (csr_addr[0] ? stat_cycles[63:32] : stat_cycles[31:0])))) : (csr_addr[3] ? (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? reg_next_weights : reg_next_bias) : (csr_addr[0] ? reg_base_output : reg_base_residual)) : (csr_addr[1] ? (csr_addr[0] ? reg_base_input : reg_base_weights) : (csr_addr[0] ? reg_base_bias : reg_base_mask))) : (csr_addr[2] ? (csr_addr[1] ? (csr_addr[0] ? reg_pass : reg_prelu) : (csr_addr[0] ? reg_requant : reg_layer2)) : (csr_addr[1] ? (csr_addr[0] ? reg_layer1 : reg_layer0) : (csr_addr[0] ? {29'd0, seq_error, seq_done, busy_w} : 32'd0)))));
     assign busy = busy_w;
     assign done = seq_done;
 

@@ -51,6 +51,10 @@ struct ComputeControl: AcceleratorEngine {
         let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
         let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
         let tileEnd = m.wire("cp_tile_end", slotEnd && gE + 1 == pG)
+        // the step moves to the next tap: the next column kx + 1, or the next row (kx wraps)
+        let tapAdvance = m.wire("cp_tap_advance", runE && !slotEnd && subE + 1 == layer["nj"] && lastChunk)
+        let nextRow = m.wire("cp_next_row", tapAdvance && kxE == dKW - 1)
+        let nextColumn = m.wire("cp_next_column", tapAdvance && !(kxE == dKW - 1))
         m.clocked("cp_fsm") { p in
             p.when(runE) {
                 p.when(slotEnd) {
@@ -82,35 +86,43 @@ struct ComputeControl: AcceleratorEngine {
         let gTy = gTiles.map { $0[cntW...(2 * cntW - 1)] }, gTx = gTiles.map { $0[0...(cntW - 1)] }
         let gUsed = gTiles.map { $0[(2 * cntW + 1)...(2 * cntW + 1)] }
         let gShares = m.wire("cp_group_shares", cat(gTiles.reversed().map { $0[(2 * cntW)...(2 * cntW)] }))
-        let a = m.wire("cp_a", mux(dS2, kyE >> 1, kyE).fit(8)), bq = m.wire("cp_b", mux(dS2x, kxE >> 1, kxE).fit(8))
-        let (qa, ra) = m.udiv("cp_adiv", a, k(tH, 8), qbits: 8)
-        let (qb, rb) = m.udiv("cp_bdiv", bq, k(tW, 8), qbits: 8)
-        let raW = m.wire("cp_ra", ra.fit(8)), rbW = m.wire("cp_rb", rb.fit(8))
-        let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
-        let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
-        let half = cpTile[0]
-        /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
-        /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
-        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). Also returns, per shape, the PE's slot row
-        /// (column) p ÷ h and its local row (column) p mod h.
-        // The rings (§6.2): the group's tile has its first block at ring offset `cp_ring_offset` (bank
-        // words; the port sequencer keeps the same sequence for the loads). Column ring: column block
-        // qq is at (qq·S·CW + offset) mod the ring's size (2 or 3 tiles' CS·CW words, a ring of three),
-        // the words of a row slot. Row ring: row block qq at (qq·SY·CS·CW + offset) mod 2 or 3 tiles'
-        // RS·CS·CW, the column slots as in a region.
+        // The halo row a = ky (÷ 2 at stride 2) as a = qa·tileH + ra, and the column b = kx (÷ 2) as
+        // qb·tileW + rb, kept by counters that step with the taps (no divider, issue 13); with them the
+        // products the bank addresses need, qa·(row stride), qa·(ring block), qb·CW, qb·(ring block),
+        // kept by adding the factor when the quotient steps (no multiplier).
         let ring = m.wire("cp_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
         let rows = layer["rowring"]
         let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)
         let blockWords = m.wire("cp_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
         let tileWords = m.wire("cp_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
         let ringSize = m.wire("cp_ring_size", ctx.ringSize(tileWords: tileWords.expr, three: ctx.ringOfThree(res: layer["res"], region: layer["region"])))
+        // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
+        let rowStride = m.wire("cp_row_stride", mux(colRing, ringSize.expr.fit(25), layer["cscw"].fit(25)).fit(32))
+        let rowAxis = tapAxis(m, "cp_row", n: tH, start: cpStart.expr, reset: runE && slotEnd, step: nextRow && (!dS2 || kyE[0]),
+                              factors: [rowStride.expr, blockWords.expr.fit(32)])
+        let colAxis = tapAxis(m, "cp_col", n: tW, start: cpStart.expr, reset: (runE && slotEnd) || nextRow, step: nextColumn && (!dS2x || kxE[0]),
+                              factors: [dCW.fit(32), blockWords.expr.fit(32)])
+        let raW = m.wire("cp_ra", rowAxis.r), rbW = m.wire("cp_rb", colAxis.r)
+        let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
+        let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
+        let half = cpTile[0]
+        // The rings (§6.2): the group's tile has its first block at ring offset `cp_ring_offset` (bank
+        // words; the port sequencer keeps the same sequence for the loads). Column ring: column block
+        // qq is at (qq·S·CW + offset) mod the ring's size (2 or 3 tiles' CS·CW words, a ring of three),
+        // the words of a row slot. Row ring: row block qq at (qq·SY·CS·CW + offset) mod 2 or 3 tiles'
+        // RS·CS·CW, the column slots as in a region.
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
         let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
                                                                                    blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr), ringOffsetR.expr))
         m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
-        // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
-        let rowStride = m.wire("cp_row_stride", mux(colRing, ringSize.expr.fit(25), layer["cscw"].zext(25)))
-        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, q: Expr, parity: Expr, s2: Signal, stride: Signal,
+        // j·R for the slot indices j of the larger shapes (a slot's region, §6.2): adders, shared by the banks
+        let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }
+        /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
+        /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
+        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). `axis` holds q, r and the products
+        /// q·stride, q·(ring block words). Also returns, per shape, the PE's slot row (column) p ÷ h and
+        /// its local row (column) p mod h.
+        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, axis: TapAxis, parity: Expr, s2: Signal, stride: Signal,
                        regionScale: Bool, ringOffset: Expr, inRing: Signal) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
@@ -119,24 +131,26 @@ struct ComputeControl: AcceleratorEngine {
                 let h = n >> l
                 let (ql, ll) = m.udiv("\(name)_l\(l)", p, k(h, 8), qbits: max(l, 1))
                 carries.append(ll.fit(8) + r >= n)
-                slotTerms.append(umul(regionScale ? (ql.fit(8) << l) : ql.fit(8), layer["region"], 32))
+                slotTerms.append(regionScale ? regionTimes(ql) << l : regionTimes(ql))
                 slots.append(ql); locals.append(ll)
             }
-            let qq = q.fit(8) + mux(ctx.byShape(dShape, carries), k(1, 8), k(0, 8))
-            let slotRow = m.wire("\(name)_slot", mux(s2, (qq << 1) | parity.fit(8), qq))
+            let carry = m.wire("\(name)_carry", ctx.byShape(dShape, carries))
+            // slot row qq = q + carry: (2·qq + parity)·stride at stride 2, qq·stride at stride 1
+            let slotRow = m.wire("\(name)_slot_term", slotTerm(qTimesStride: axis.products[0], stride: stride.expr.fit(32), carry: carry.expr,
+                                                                    parity: parity, s2: s2.expr))
             // in the ring along this axis: block qq's address, then the slot's phase (stride 2)
-            let block = m.wire("\(name)_ring_block", ctx.ringBlockAddress(qq, blockWords: blockWords.expr, offset: ringOffset, size: ringSize.expr))
-            let term = mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), umul(slotRow, stride, 32))
+            let block = m.wire("\(name)_ring_block", ctx.ringWrap(axis.products[1].fit(26) + mux(carry, blockWords.expr, k(0, 26)) + ringOffset, size: ringSize.expr))
+            let term = mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), slotRow.expr)
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }
         var rowTerm: [Expr] = [], colTerm: [Expr] = [], rowSlot: [[Expr]] = [], colSlot: [[Expr]] = [], colLocal: [[Expr]] = []
         for by in 0..<tH {
-            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, q: qa, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true,
+            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, axis: rowAxis, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true,
                               ringOffset: ringOffset.expr, inRing: rowRing)
             rowTerm.append(b.term); rowSlot.append(b.slot)
         }
         for bx in 0..<tW {
-            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, q: qb, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false,
+            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, axis: colAxis, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false,
                               ringOffset: ringOffset.expr, inRing: colRing)
             colTerm.append(b.term); colSlot.append(b.slot); colLocal.append(b.local)
         }
@@ -148,9 +162,10 @@ struct ComputeControl: AcceleratorEngine {
             var alts: [Expr] = [k(0, 32)], shared: [Expr] = [k(0, 1)]
             for l in 1..<max(levels, 1) {
                 let w = tW >> l, ql = colSlot[bx][l], ll = colLocal[bx][l]
-                let qq = qb.fit(8) + mux(ll.fit(8) + (w + 0) + rbW >= tW, k(1, 8), k(0, 8))
-                let slotCol = m.wire("cp_c\(bx)_l\(l)_shared_slot", mux(dS2x, (qq << 1) | kxE[0].fit(8), qq))
-                alts.append(umul(slotCol, dCW, 32) + umul(ql.fit(8) - 1, layer["region"], 32))
+                let carry = ll.fit(8) + (w + 0) + rbW >= tW
+                let slotCol = m.wire("cp_c\(bx)_l\(l)_shared_slot_term", slotTerm(qTimesStride: colAxis.products[0], stride: dCW.fit(32), carry: carry,
+                                                                                       parity: kxE[0], s2: dS2x.expr))
+                alts.append(slotCol.expr + regionTimes(ql.fit(8) - 1))
                 let hx = mux(dS2x, ll.fit(8) << 1, ll.fit(8)) + kxE.fit(8)
                 shared.append(ql != 0 && hx < layer["nsh"].fit(8))
             }
@@ -178,10 +193,20 @@ struct ComputeControl: AcceleratorEngine {
             "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", mux(ring, k(0, ctx.awI), ctx.haloPartBase(resident: layer["resident"], group: cpTile)))),
             "addr": .slice(haloRd["addr"]),
         ])
-        let tap = umul(kyE, dKW, 16) + kxE.fit(16)
         m.assign(weightRd["en"], cpIssue)
-        // in the pass's stretch of the weight-bank ring (§6.3)
-        let wLocal = m.wire("cp_weight_local", (umul(gE, layer["k2cw"], 32) + umul(tap, dCW, 32) + wIdx).fit(ctx.awW))
+        // in the pass's stretch of the weight-bank ring (§6.3): g·K·KW·CW + tap·CW + word, the two
+        // products kept by adding K·KW·CW at each kgroup and CW at each tap (no multiplier)
+        let awW = ctx.awW
+        let wKgroupR = m.reg("cp_w_kgroup", width: awW), wTapR = m.reg("cp_w_tap", width: awW)
+        m.allowUnused(layer["k2cw"])  // (its bits below the weight bank's address width: the sum is modulo that)
+        let wKgroup = m.wire("cp_w_kgroup_eff", mux(cpStart, k(0, awW), wKgroupR.expr))
+        let wTap = m.wire("cp_w_tap_eff", mux(cpStart, k(0, awW), wTapR.expr))
+        m.clocked("cp_w_q", resetless: true) { p in
+            p.when(runE && slotEnd) { p.assign(wKgroupR, wKgroup + layer["k2cw"].fit(awW)); p.assign(wTapR, 0) }
+                .elseWhen(tapAdvance) { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap + dCW.fit(awW)) }
+                .otherwise { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap) }
+        }
+        let wLocal = m.wire("cp_weight_local", (wKgroup + wTap + wIdx.fit(awW)).fit(awW))
         m.assign(weightRd["addr"], ctx.ringSum(wLocal, seq["wbase"]))
         // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
         // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
@@ -231,6 +256,42 @@ struct ComputeControl: AcceleratorEngine {
         }
         m.allowPartlyReadInputs()
         return try m.build()
+    }
+
+    /// One axis of the halo (rows or columns) as the taps walk it: the halo row (column) a = q·n + r,
+    /// r kept by a counter instead of a divider, and the products q·f of each factor f, which are all
+    /// the addresses need of q, kept by adding f when r wraps, instead of multipliers (issue 13). The values read in a cycle are the
+    /// effective ones (0 in the start cycle); `reset` zeroes them for the next cycle, `step` moves a on.
+    struct TapAxis {
+        let r: Expr
+        /// q·factor, per factor (32 bits).
+        let products: [Expr]
+    }
+
+    func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, start: Expr, reset: Expr, step: Expr, factors: [Expr]) -> TapAxis {
+        let rR = m.reg("\(name)_r", width: 8)
+        let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: 32) }
+        let r = m.wire("\(name)_r_eff", mux(start, k(0, 8), rR.expr))
+        let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", mux(start, k(0, 32), pR[i].expr)) }
+        let wraps = m.wire("\(name)_wraps", r + 1 == n)
+        m.clocked("\(name)_q", resetless: true) { p in
+            p.when(reset) {
+                p.assign(rR, 0); for x in pR { p.assign(x, 0) }
+            }.elseWhen(step) {
+                p.assign(rR, mux(wraps, k(0, 8), r + 1))
+                for (i, x) in pR.enumerated() { p.assign(x, mux(wraps, prods[i] + factors[i].fit(32), prods[i])) }
+            }.otherwise {
+                p.assign(rR, r); for (i, x) in pR.enumerated() { p.assign(x, prods[i]) }
+            }
+        }
+        return TapAxis(r: r.expr, products: prods.map(\.expr))
+    }
+
+    /// slot·stride for the slot qq = q + carry of an axis: (2·qq + parity)·stride at stride 2 (the
+    /// phase of the slot), qq·stride at stride 1 — from q·stride by adders.
+    func slotTerm(qTimesStride: Expr, stride: Expr, carry: Expr, parity: Expr, s2: Expr) -> Expr {
+        let qq = qTimesStride.fit(32) + mux(carry, stride.fit(32), k(0, 32))
+        return mux(s2, (qq << 1) + mux(parity, stride.fit(32), k(0, 32)), qq)
     }
 
     /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, from the

@@ -16,9 +16,21 @@ func umul(_ a: some ExprConvertible, _ b: some ExprConvertible, _ w: Int) -> Exp
     a.fit(w) * b.fit(w)
 }
 
-/// x·c for a constant c, `w` bits: a shift when c is a power of two (no multiplier to map).
+/// x·c for a constant c ≥ 0, `w` bits: x shifted to each set bit of c and summed — a shift when c is
+/// a power of two, adders otherwise, never a multiplier for the synthesis tool to map to a DSP block.
 func timesConstant(_ x: some ExprConvertible, _ c: Int, _ w: Int) -> Expr {
-    c > 0 && c & (c - 1) == 0 ? x.fit(w) << c.trailingZeroBitCount : umul(x, k(c, bitsFor(c)), w)
+    precondition(c >= 0, "timesConstant: negative constant \(c)")
+    let v = x.fit(w)
+    let terms = (0..<Int.bitWidth - 1).filter { c >> $0 & 1 == 1 }.map { v << $0 }
+    return terms.dropFirst().reduce(terms.first ?? k(0, w)) { $0 + $1 }
+}
+
+/// x·j for a small unsigned `j` ≤ `maxFactor`, `w` bits: a selection among the multiples 0, x, 2x, …
+/// (each `timesConstant`), so a layer quantity times a slot index costs adders and a multiplexer,
+/// not a multiplier (issue 13: none outside the PE array).
+func timesSmall(_ x: some ExprConvertible, _ j: some ExprConvertible, maxFactor: Int, _ w: Int) -> Expr {
+    let bits = bitsFor(maxFactor)
+    return select(j.fit(bits), (0...maxFactor).map { timesConstant(x, $0, w) })
 }
 
 /// Unsigned constant of width `w`.

@@ -2,14 +2,18 @@ import AcceleratorSpec
 
 /// The layer quantities (§3), one combinational stage from the registers, registered every cycle
 /// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0)
-/// (`<prefix>layer_params`).
+/// (`<prefix>layer_params`). Quantities that take a product or a quotient come from the host
+/// (TILES, MASK_WORDS, STEPS, TAP_WORDS, HALO_*, LINE_*): what is left here is shifts, adds,
+/// comparisons and multiplexers (issue 13: no multiplier or divider outside the PE array).
 struct LayerParams: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels",
+                                                                             "tiles", "mask_words", "steps", "tap_words", "halo_row_words", "halo_region",
+                                                                             "line_row_words", "line_blocks").flipped)
         let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         func dreg(_ name: String, _ v: some ExprConvertible) {
@@ -34,7 +38,6 @@ struct LayerParams: AcceleratorEngine {
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
-        let K2 = m.wire("c_k2", umul(KH, KW, 8))
         // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
         let grouped = field("LAYER0", "grouped")
         let laneGroups = LayerPlan.laneGroups(cfg)
@@ -42,7 +45,7 @@ struct LayerParams: AcceleratorEngine {
             mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))
         } ?? k(1, 8)
         let NJ = m.wire("c_nj", nj)
-        let T = m.wire("c_t", umul(K2, mux(grouped, umul(CW, NJ, 16), NC), 24))
+        let T = regs["steps"]
         let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
@@ -50,15 +53,8 @@ struct LayerParams: AcceleratorEngine {
         func byShape(_ values: [Expr]) -> Expr { ctx.byShape(shape, values) }
         let hm1 = m.wire("c_h_m1", byShape((0..<levels).map { k((tH >> $0) - 1, 8) }))
         let wm1 = m.wire("c_w_m1", byShape((0..<levels).map { k((tW >> $0) - 1, 8) }))
-        let HH = m.wire("c_hh", (umul(hm1, mux(s2, k(2, 8), k(1, 8)), 8) + KH.zext(8)))
-        let HWd = m.wire("c_hw", (umul(wm1, mux(s2x, k(2, 8), k(1, 8)), 8) + KW.zext(8)))
-        // CS = (((HW−1)÷S)÷tileW + 1)·S, RS likewise: a tile's region R = RS·CS·CW words per bank (§6.2)
-        let hwS = m.wire("c_hw_s", mux(s2x, (HWd - 1) >> 1, HWd - 1))
-        let csq = m.udiv("c_csdiv", hwS, k(tW, 8), qbits: 8).q
-        let CS = m.wire("c_cs", mux(s2x, (csq + 1) << 1, csq + 1))
-        let hhS = m.wire("c_hh_s", mux(s2, (HH - 1) >> 1, HH - 1))
-        let rsq = m.udiv("c_rsdiv", hhS, k(tH, 8), qbits: 8).q
-        let RS = m.wire("c_rs", mux(s2, (rsq + 1) << 1, rsq + 1))
+        let HH = m.wire("c_hh", mux(s2, hm1 << 1, hm1) + KH.zext(8))
+        let HWd = m.wire("c_hw", mux(s2x, wm1 << 1, wm1) + KW.zext(8))
         // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
         // that is positive and a group has several slot columns (shape > 0, more than one tile).
         let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
@@ -76,26 +72,14 @@ struct LayerParams: AcceleratorEngine {
         let columnRing = m.wire("c_column_ring", unlessLine(KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing))
         let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
         let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
-        let maxTiles = ctx.limits.maxTiles(cfg)
-        // tiles ⌈Ho/h⌉ = ⌈(Ho·2^s)/tileH⌉
-        let hoS = m.wire("c_ho_s", byShape((0..<levels).map { Ho.zext(17 + levels) << $0 }))
-        let woS = m.wire("c_wo_s", byShape((0..<levels).map { Wo.zext(17 + levels) << $0 }))
-        let TH = m.udiv("c_thdiv", hoS + (tH - 1), k(tH, 17 + levels), qbits: 17 + levels).q.fit(16)
-        let TW = m.udiv("c_twdiv", woS + (tW - 1), k(tW, 17 + levels), qbits: 17 + levels).q.fit(16)
-        let nTiles = m.wire("c_ntiles", umul(TH, TW, 32))
-        let Mw = m.wire("c_mw", ((nTiles + (8 * B - 1)) >> (3 + lgB)).trunc(16))
+        let TH = regs["tiles"][ctx.field("TILES", "rows").bits], TW = regs["tiles"][ctx.field("TILES", "columns").bits]
+        let Mw = regs["mask_words"]
         let pc = field("PASS", "pc")
-        // The line buffer (§6.5): CSL = (⌊(padX + W − 1)/SX⌋ ÷ tileW + 1)·SX column slots, NB =
-        // ⌊DL / (SY·CSL·CW)⌋ row blocks (tileW a power of two: the quotient is a shift).
+        // The line buffer (§6.5): CSL·CW and NB from the host.
         var lineError: Expr = line == 1
         if ctx.hasLine {
-            let lastCol = m.wire("c_line_last_col", mux(s2x, ((K >> 1).zext(17) + W.zext(17) - 1) >> 1, (K >> 1).zext(17) + W.zext(17) - 1))
-            let csl = m.wire("c_line_csl", mux(s2x, ((lastCol >> log2Exact(tW)) + 1) << 1, (lastCol >> log2Exact(tW)) + 1).fit(16))
-            let lcsw = m.wire("c_line_lcsw", umul(csl, CW, 24))
-            let row = m.wire("c_line_row", mux(s2, lcsw.expr << 1, lcsw.expr).fit(25))
-            let nb = m.udiv("c_line_nbdiv", k(ctx.DL, 25), row, qbits: bitsFor(ctx.DL)).q
-            let lnb = m.wire("c_line_nb", nb.fit(16))
-            dreg("line", line); dreg("lcsw", lcsw); dreg("lnb", lnb)
+            let lnb = regs["line_blocks"]
+            dreg("line", line); dreg("lcsw", regs["line_row_words"]); dreg("lnb", lnb)
             lineError = line == 1 && (lnb == 0 || field("PASS", "resident") != 0)
         }
         // (a config of as many shapes as the field holds has no shape out of range)
@@ -103,7 +87,7 @@ struct LayerParams: AcceleratorEngine {
         let limits = ctx.limits
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
-                             || nTiles > maxTiles || Ho > limits.maxMapSize || Wo > limits.maxMapSize
+                             || Mw > ctx.maxMw || Ho > limits.maxMapSize || Wo > limits.maxMapSize
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
                              // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
@@ -121,9 +105,9 @@ struct LayerParams: AcceleratorEngine {
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("grouped", grouped); dreg("nj", NJ)
-        dreg("t", T); dreg("kc", Kc); dreg("k2cw", umul(K2, CW, 24))
-        dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", umul(CS, CW, 24))
-        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", umul(umul(RS, CS, 16), CW, 24))
+        dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
+        dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", regs["halo_row_words"])
+        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"])
         dreg("nsh", nsh); dreg("rowring", rowRing); dreg("th", TH)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))

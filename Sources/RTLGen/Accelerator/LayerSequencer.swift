@@ -13,7 +13,8 @@ struct LayerSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
-                                                                         "ring", "preload", "next_ring", "channels").flipped)
+                                                                         "ring", "preload", "next_ring", "channels",
+                                                                         "pass_words", "pass_ring_words", "kgroups", "window_words", "window_end_words").flipped)
         let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
                                                                    "next_half", "error"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
@@ -51,9 +52,14 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
-        let kgroups = m.wire("pass_kgroups", m.udiv("pass_gdiv", pCur.zext(17) + (LK - 1), k(LK, 17), qbits: 16).q)
+        // (the pass quantities that take a product or a quotient come from the host: KGROUPS, PASS_*,
+        // WINDOW_*; the passes before the last have pc channels, §4)
+        let kgroups = m.wire("pass_kgroups", mux(pLast, field("KGROUPS", "last"), field("KGROUPS", "full")))
         m.assign(seq["kgroups"], kgroups)
-        let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, umul(kgroups, k2cw, 32).fit(ctx.awW)))
+        // (a pass that is not the last is followed: its weights take PASS_RING_WORDS of the ring)
+        let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
+        // weight words in DRAM before channel o0, less the window's first: (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
+        let wordsDone = m.reg("pass_words_done", width: 32, reset: 0)
         m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
@@ -71,10 +77,14 @@ struct LayerSequencer: AcceleratorEngine {
         let skip = field("PRELOAD", "words").zext(32)
         let bNB = m.wire("burst_bias_words", mux(bNext, field("NEXT_WORDS", "bias").zext(32),
                                                  mux(pre0, k(0, 32), ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))))
-        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32),
-                                                   umul(bo1 - bo0, k2cw, 32) - mux(pre0, skip, k(0, 32))))
+        // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass), and
+        // (bo1 − bo0)·K·KW·CW = min(pc·K·KW·CW, end·K·KW·CW − bo0·K·KW·CW)
+        let o0Words = m.wire("pass_o0_words", regs["window_words"] + wordsDone)
+        let bo0Words = m.wire("burst_o0_words", mux(inTiles, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), o0Words.expr))
+        let bWords = m.wire("burst_channel_words", umin(regs["pass_words"], regs["window_end_words"] - bo0Words))
+        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32), bWords - mux(pre0, skip, k(0, 32))))
         let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"],
-                                                    regs["base_weights"] + umul(bo0, k2cw, 32) + mux(pre0, skip, k(0, 32))))
+                                                    regs["base_weights"] + bo0Words + mux(pre0, skip, k(0, 32))))
         // where its first weight word goes in the ring
         let bRing = m.wire("burst_ring_base", mux(bNext, field("NEXT_RING", "base").fit(ctx.awW),
                                                   mux(inTiles, ringAfter, mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr))))
@@ -112,7 +122,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(half, half0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(half, half0); p.assign(wordsDone, 0)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -134,7 +144,7 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, !half); p.assign(wbase, ringAfter) }
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, !half); p.assign(wbase, ringAfter); p.assign(wordsDone, wordsDone + regs["pass_words"]) }
             }
         }
         m.allowPartlyReadInputs()

@@ -67,7 +67,7 @@ struct StatusCounters: AcceleratorEngine {
         var table: [Int: Expr] = [:]
         for r in ctx.regs.registers {
             switch r.access {
-            case .readWrite: table[r.offset] = regs[r.name.lowercased()].expr
+            case .readWrite: table[r.offset] = regs[r.name.lowercased()].fit(RegisterMap.dataBits)  // (unimplemented bits read 0)
             case .readOnly:
                 guard let e = sources[r.name] else { preconditionFailure("no source for the read-only register \(r.name)") }
                 table[r.offset] = e
