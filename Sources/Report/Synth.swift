@@ -17,7 +17,8 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var dsps: Int
     /// RAMB18E1 + RAMB36E1 / SB_RAM40_4K primitives, or `$mem` cells for generic.
     public var blockRams: Int
-    /// Maximum clock from place and route (nextpnr-ice40), nil when not placed and routed.
+    /// Maximum clock: from place and route (nextpnr-ice40), or on Xilinx an **estimate** from the
+    /// mapped netlist's longest path (``fmaxIsEstimate``); nil when neither ran.
     public var fmaxMHz: Double?
     /// Every cell type and its count, as Yosys' `stat` printed it.
     public var cells: [String: Int]
@@ -47,6 +48,24 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// PE products per DSP block (macsPerCycle / dsps), set by `setConfig`.
     public var macsPerDSP: Double?
 
+    /// Xilinx: LUT levels of the path with the greatest estimated delay (``LogicDepth``), its carry
+    /// cells (CARRY4/CARRY8), and the path itself.
+    public var logicLevels: Int?
+    public var carryLength: Int?
+    public var criticalPath: LogicPath?
+    /// Xilinx: the most LUT levels on any register-to-register path (may exceed `logicLevels`).
+    public var maxLogicLevels: Int?
+    /// True when `fmaxMHz` is the Xilinx estimate from per-level delays (no place and route), false
+    /// when nextpnr reported it.
+    public var fmaxIsEstimate: Bool?
+
+    /// Records a logic-depth analysis: levels, carry length, the path, and the Fmax estimate.
+    public mutating func setLogicDepth(_ d: LogicDepthReport) {
+        logicLevels = d.critical.lutLevels; carryLength = d.critical.carryCells; criticalPath = d.critical
+        maxLogicLevels = d.maxLutLevels
+        fmaxMHz = (d.fmaxMHz * 10).rounded() / 10; fmaxIsEstimate = true
+    }
+
     /// Records the configuration's PE products per cycle and mask-register size, and macsPerDSP.
     public mutating func setConfig(hash: String, macsPerCycle m: Int, maxMapSize: Int?) {
         configHash = hash; macsPerCycle = m; self.maxMapSize = maxMapSize
@@ -69,6 +88,8 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     /// `extra` is appended to the synth_* command (e.g. `-abc9`, `-noabc`).
     /// `noShare` runs the synth_* script in stages with the `coarse` step re-typed without `share`
     /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md).
+    /// `jsonOut` is where the mapped netlist goes (`synth_ice40 -json`; a `write_json` after
+    /// `synth_xilinx`, for ``LogicDepth``; ignored for generic).
     /// `family` is `synth_xilinx -family` (`xc7`, `xcup`). `flatten: false` keeps the hierarchy, so
     /// that `stat` counts each module (``YosysStat/moduleCells(_:)``, `synth --by-engine`).
     public func script(top: String, jsonOut: String?, device: ICE40Device = .up5k, family: String = "xc7", extra: String = "",
@@ -77,10 +98,12 @@ public enum SynthTarget: String, CaseIterable, Sendable {
         let json = jsonOut.map { " -json \($0)" } ?? ""
         switch self {
         case .xilinx:
+            // synth_xilinx has no -json: the mapped netlist (for ``LogicDepth``) is written after it.
+            let write = jsonOut.map { "; write_json \($0)" } ?? ""
             let cmd = "synth_xilinx -family \(family)\(flatten ? " -flatten" : "")\(x) -top \(top)"
-            guard noShare else { return cmd }
+            guard noShare else { return cmd + write }
             return "\(cmd) -run :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean; "
-                + "\(cmd) -run map_memory:"
+                + "\(cmd) -run map_memory:\(write)"
         case .ice40:
             let dsp = device.dsps > 0
             let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(flatten ? "" : " -noflatten")\(x) -top \(top)"
@@ -336,8 +359,9 @@ public struct SynthFlow: Sendable {
         let statFile = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).txt")
         let reads = manifest.files.map { "read_verilog -sv \(abs($0))" }.joined(separator: "; ")
         let part = self.part ?? (target == .ice40 ? device.part : nil)
-        let synth = target.script(top: manifest.top, jsonOut: target == .ice40 ? netlist : nil, device: device,
-                                  family: part?.xilinxFamily ?? "xc7", extra: extraSynthArgs, noShare: noShare)
+        let family = part?.xilinxFamily ?? "xc7"
+        let synth = target.script(top: manifest.top, jsonOut: target == .generic ? nil : netlist, device: device,
+                                  family: family, extra: extraSynthArgs, noShare: noShare)
         let script = "\(reads); \(synth); tee -q -o \(statFile) stat"
         let log = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).log")
         // -t: timestamps on every log line (per-pass wall times for profiling); the full log keeps
@@ -352,16 +376,30 @@ public struct SynthFlow: Sendable {
                                  configHash: manifest.configHash, luts: r.luts, flipFlops: r.ffs, dsps: r.dsps, blockRams: r.brams,
                                  fmaxMHz: nil, cells: cells, note: nil)
         result.yosysSeconds = secs
-        result.flow = synth.replacingOccurrences(of: " -json \(netlist)", with: "")
+        result.flow = synth.replacingOccurrences(of: " -json \(netlist)", with: "").replacingOccurrences(of: "; write_json \(netlist)", with: "")
         if target == .xilinx {
-            result.note = "no open place and route for Xilinx parts: run vendor tools with constraints/xilinx.xdc for Fmax"
+            // No open place and route for Xilinx parts: the longest path of the mapped netlist and an
+            // Fmax estimate from per-level delays instead (docs/synthesis.md).
+            do {
+                let depth = try LogicDepth.analyse(netlistAt: netlist, top: manifest.top, delays: .family(family))
+                result.setLogicDepth(depth)
+                result.note = "Fmax is an estimate (\(family) -1 per-level delays on the mapped netlist, no place and route; docs/synthesis.md): "
+                    + "run vendor tools with constraints/xilinx.xdc for a timing sign-off"
+                    + (depth.delays.standIn ? "; 7-series delays stand in for \(family), so the estimate is pessimistic" : "")
+                    + (depth.loopNets > 0 ? "; \(depth.loopNets) nets on combinational loops left out" : "")
+                    + (depth.unknownTypes.isEmpty ? "" : "; cells of unknown type treated as registers: \(depth.unknownTypes.joined(separator: ", "))")
+            } catch {
+                result.note = "no open place and route for Xilinx parts and no logic-depth estimate (\(error)): run vendor tools with constraints/xilinx.xdc for Fmax"
+            }
         }
         if let part {
             let used = part.used(cells)
             result.part = part.name; result.used = used; result.capacity = part.capacity
             let over = part.overflow(used)
             result.fits = over == nil
-            if let o = over { result.note = "does not fit \(part.title): \(o)" + (target == .ice40 ? "; no place and route, no Fmax" : "") }
+            if let o = over {
+                result.note = "does not fit \(part.title): \(o)" + (target == .ice40 ? "; no place and route, no Fmax" : result.note.map { "; " + $0 } ?? "")
+            }
         }
         if byEngine {
             // a second run that keeps the hierarchy, so that `stat` counts each module
@@ -398,7 +436,7 @@ public struct SynthFlow: Sendable {
                 let (ps, pout, psecs) = try Self.run(nextpnr, args, log: pnrLog)
                 result.pnrSeconds = wsecs + psecs
                 if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
-                    result.fmaxMHz = f
+                    result.fmaxMHz = f; result.fmaxIsEstimate = false
                     result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
                 }
                 else {

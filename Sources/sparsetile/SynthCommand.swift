@@ -20,9 +20,12 @@ struct SynthCommand: ParsableCommand {
         --part NAME (\(FPGAPart.all.map(\.name).joined(separator: ", "))) sets the target and its
         family and checks the fit: used against available of every resource. --by-engine adds a run
         that keeps the hierarchy and reports each engine's resources (where the logic goes).
-        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz (plus part, used, capacity, fits, engines,
-        macsPerCycle, macsPerDSP, yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has
-        measured figures.
+        On Xilinx there is no open place and route: the longest register-to-register path of the mapped
+        netlist is reported in LUT levels and carry cells, with an Fmax *estimate* from per-level delays
+        (docs/synthesis.md, "Xilinx: logic levels and the Fmax estimate").
+        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus part, used, capacity,
+        fits, engines, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
+        yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
 
         Examples:
           sparsetile synth --config small --target ice40 --json small-ice40.json
@@ -118,7 +121,11 @@ struct SynthCommand: ParsableCommand {
             table.add(["DSPs", "\(r.dsps)", "", ""])
             table.add(["block RAMs", "\(r.blockRams)", "", ""])
         }
-        table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.2f", $0) } ?? "-", "", ""])
+        if r.fmaxIsEstimate == true {
+            table.add(["Fmax estimate (MHz)", r.fmaxMHz.map { String(format: "%.0f", $0) } ?? "-", "", ""])
+        } else {
+            table.add(["Fmax (MHz)", r.fmaxMHz.map { String(format: "%.2f", $0) } ?? "-", "", ""])
+        }
         var s = "\(r.target) (\(r.device ?? "")), top \(r.top)" + (r.configHash.map { ", config \($0)" } ?? "") + "\n"
         s += table.render()
         if let f = r.fits { s += "\n" + (f ? "FITS" : "DOES NOT FIT") + " \(r.device ?? "")" }
@@ -126,6 +133,7 @@ struct SynthCommand: ParsableCommand {
             s += "\nPE products per cycle: \(m); DSP blocks: \(r.dsps)"
             s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
         }
+        if let p = r.criticalPath { s += "\n" + Self.renderPath(p, maxLevels: r.maxLogicLevels, fmax: r.fmaxMHz) }
         if let y = r.yosysSeconds { s += String(format: "\nwall time: yosys %.1f s", y) + (r.pnrSeconds.map { String(format: ", place and route %.1f s", $0) } ?? "") }
         if let engines = r.engines {
             var e = TextTable(columns: [("engine (hierarchy kept)", .left), ("LUTs", .right), ("carries", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)])
@@ -135,6 +143,32 @@ struct SynthCommand: ParsableCommand {
         if let f = r.flow { s += "\nflow: \(f)" }
         if let n = r.note { s += "\nnote: \(n)" }
         return s
+    }
+
+    /// The Xilinx longest path and the Fmax estimate, labelled as such.
+    static func renderPath(_ p: LogicPath, maxLevels: Int?, fmax: Double?) -> String {
+        let end = { (cell: String, type: String, pin: String, signal: String?) in
+            type == "port" ? "port \(cell)" : "\(signal.map { $0 + ": " } ?? "")\(type) \(pin) (cell \(cell))"
+        }
+        var s = "longest path (estimate): \(p.lutLevels) LUT level\(p.lutLevels == 1 ? "" : "s"), \(p.carryCells) carry cell\(p.carryCells == 1 ? "" : "s")"
+        if p.muxes > 0 { s += ", \(p.muxes) MUXF" }
+        if p.dspBlocks > 0 { s += ", through \(p.dspBlocks) DSP" }
+        s += String(format: ", %.2f ns", p.periodNs)
+        if let m = maxLevels, m > p.lutLevels { s += "; most LUT levels on any path: \(m)" }
+        s += "\n  from \(end(p.startCell, p.startType, p.startPin, p.startSignal))\n  to   \(end(p.endCell, p.endType, p.endPin, p.endSignal))"
+        s += "\n  through " + runs(p.cellTypes)
+        if let f = fmax { s += String(format: "\nFmax estimate: %.0f MHz (per-level delays, no place and route; not a timing sign-off)", f) }
+        return s
+    }
+
+    /// `FDRE → LUT6 → CARRY4 ×3 → FDRE`: consecutive equal types folded; a long path shows its
+    /// first and last steps (the JSON has all of them).
+    static func runs(_ types: [String]) -> String {
+        var out: [(String, Int)] = []
+        for t in types { if out.last?.0 == t { out[out.count - 1].1 += 1 } else { out.append((t, 1)) } }
+        var steps = out.map { $0.1 > 1 ? "\($0.0) ×\($0.1)" : $0.0 }
+        if steps.count > 14 { steps = steps.prefix(8) + ["… \(steps.count - 12) more …"] + steps.suffix(4) }
+        return steps.joined(separator: " → ")
     }
 }
 
@@ -165,11 +199,15 @@ enum AcceleratorSynthesis {
         flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
         let key = fnv(files.map(\.contents) + [base.target.script(top: gen.top, jsonOut: nil, device: base.device, family: base.part?.xilinxFamily ?? "xc7",
                                                                   extra: base.extraSynthArgs, noShare: base.noShare),
-                                                base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"])
+                                                base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"]
+                      // Xilinx results carry the logic-depth estimate since this marker: older cached ones do not.
+                      + (base.target == .xilinx ? ["logic-depth 1"] : []))
         let cached = "\(root)/result-\(tag)\(args)-\(key).json"
         let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"
-        if !force, let d = FileManager.default.contents(atPath: cached), let r = try? JSONDecoder().decode(SynthResult.self, from: d) {
+        if !force, let d = FileManager.default.contents(atPath: cached), var r = try? JSONDecoder().decode(SynthResult.self, from: d) {
             log("synth: cached result for config \(cfg.contentHash) (\(lanes)): \(cached)")
+            // results cached before `fmaxIsEstimate` existed: an iCE40 Fmax came from nextpnr
+            if r.fmaxMHz != nil && r.fmaxIsEstimate == nil && r.target == SynthTarget.ice40.rawValue { r.fmaxIsEstimate = false }
             return r
         }
         log("synth: generated \(gen.top) for config \(cfg.contentHash) (\(lanes)) in \(rtl); yosys \(tag) (can take minutes; log in \(flow.workDir))")
