@@ -242,7 +242,11 @@ public struct LayerPlan: Sendable {
     public var haloResident: Bool { haloResidency != .none }
     public let passes: [OutputPass]
     public let tilesHigh: Int, tilesWide: Int
-    /// Mask words Mw = ceil(tiles / (8·B)).
+    /// log2 of the mask's pitch (§6.1): the bits of tile row ty start at ty·2^p (of tile column tx at
+    /// tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH), so that the scanner splits
+    /// a bit index into (ty, tx) with a shift and a mask instead of a divider (issue 13).
+    public let maskPitchLog2: Int
+    /// Mask words Mw = ⌈TH·2^p / (8·B)⌉ (⌈TW·2^p / (8·B)⌉ with the row ring).
     public let maskWords: Int
 
     /// Pipeline depth from step issue to final accumulator: operand read, multiply+reduce, accumulate.
@@ -309,7 +313,6 @@ public struct LayerPlan: Sendable {
         let tileStore = shape.height * shape.width * outWords
         remainderFirst = haloH * haloW * inWords + (hasResidual ? tileStore : 0) > tileStore
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
-        maskWords = (tilesHigh * tilesWide + 8 * B - 1) / (8 * B)
 
         let limit = (1 << (config.accumulatorWidth - 1)) - 1
         if job.worstCaseAccumulator > limit {
@@ -386,6 +389,8 @@ public struct LayerPlan: Sendable {
             && (overlap <= 0 || shape.height * strideY * haloW < haloH * shape.width * strideX)
         columnRing = ringable && overlap > 0 && !rowRing
         sharedRows = rowRing ? rowOverlap : 0
+        maskPitchLog2 = Self.pitchLog2(rowRing ? tilesHigh : tilesWide)
+        maskWords = (((rowRing ? tilesWide : tilesHigh) << maskPitchLog2) + 8 * B - 1) / (8 * B)
         sharedColumns = overlap > 0 && !lineBuffer && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
@@ -464,9 +469,11 @@ public struct LayerPlan: Sendable {
         return (shares, block)
     }
 
-    /// The index of tile (ty, tx) in the mask register (§6.1): raster order, ty·TW + tx, or
-    /// column-major, tx·TH + ty, with the row ring (the order in which the engines take the tiles).
-    public func maskIndex(ty: Int, tx: Int) -> Int { rowRing ? tx * tilesHigh + ty : ty * tilesWide + tx }
+    /// The index of tile (ty, tx) in the mask (§6.1): raster order, ty·2^p + tx, or column-major,
+    /// tx·2^p + ty, with the row ring (the order in which the engines take the tiles; `maskPitchLog2`).
+    public func maskIndex(ty: Int, tx: Int) -> Int { rowRing ? tx << maskPitchLog2 | ty : ty << maskPitchLog2 | tx }
+    /// ⌈log2 n⌉: the mask pitch's exponent for rows of n tiles.
+    public static func pitchLog2(_ n: Int) -> Int { var p = 0; while (1 << p) < n { p += 1 }; return p }
     /// The active tiles of `mask` in the order the engines take them (`maskIndex`).
     public func scanOrder(_ mask: TileMask) -> [(ty: Int, tx: Int)] {
         let tiles = mask.activeTiles

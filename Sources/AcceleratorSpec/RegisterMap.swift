@@ -362,14 +362,13 @@ extension RegisterMap {
                 RegisterField("first", 0...15, "first channel: the first pass starts here (0: all channels)"),
                 RegisterField("end", 16...31, "end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels)"),
             ]),
-            // Layer quantities that take a product or a quotient of the fields above: the host
+            // Layer quantities that take a product or a quotient of the fields above, or a logarithm: the host
             // computes them (`LayerPlan`), so the accelerator has no multiplier or divider outside
             // its PE array (§3; issue 13). The accelerator does not check them against the fields.
-            Register("TILES", offset: 0x26, access: .readWrite, doc: "The tile grid at the layer's shape (§3.1; the host computes it).", fields: [
-                RegisterField("rows", 0...15, "tile rows TH = ⌈Ho / h⌉"),
-                RegisterField("columns", 16...31, "tile columns TW = ⌈Wo / w⌉"),
+            Register("MASK_LAYOUT", offset: 0x27, access: .readWrite, doc: "The tile mask's layout (§5, §6.1; the host computes it).", fields: [
+                RegisterField("words", 0...15, "mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring)"),
+                RegisterField("pitch", 16...20, "p: tile row ty's bits start at bit ty·2^p (tile column tx's at tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH)"),
             ]),
-            Register("MASK_WORDS", offset: 0x27, width: 16, access: .readWrite, doc: "Words of the tile mask ⌈TH·TW / (8·B)⌉ (§6.1; the host computes it)."),
             Register("STEPS", offset: 0x28, width: 24, access: .readWrite, doc: "Compute steps per kgroup T = KH·KW·NC, KH·KW·CW·NJ with grouped lanes (§3, §3.4; the host computes it)."),
             Register("TAP_WORDS", offset: 0x29, width: 24, access: .readWrite, doc: "Weight words per output channel KH·KW·CW (§6.3; the host computes it)."),
             Register("HALO_ROW_WORDS", offset: 0x2A, width: 24, access: .readWrite, doc: "Halo bank words of one row slot CS·CW (§6.2; the host computes it)."),
@@ -445,8 +444,7 @@ extension RegisterMap {
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
-            try write("TILES", ["rows": plan.tilesHigh, "columns": plan.tilesWide]),
-            try write("MASK_WORDS", value: plan.maskWords), try write("STEPS", value: plan.steps),
+            try write("MASK_LAYOUT", ["words": plan.maskWords, "pitch": plan.maskPitchLog2]), try write("STEPS", value: plan.steps),
             try write("TAP_WORDS", value: plan.tapWords), try write("HALO_ROW_WORDS", value: plan.colSlots * plan.inWords),
             try write("HALO_REGION", value: plan.regionWords),
             try write("LINE_ROW_WORDS", value: plan.lineColumnSlots * plan.inWords), try write("LINE_BLOCKS", value: plan.lineBlocks),

@@ -19,7 +19,7 @@ import AcceleratorSpec
             // channel windows (§4)
             "CHANNELS": 0x25,
             // layer and pass quantities the host computes (no multiplier or divider outside the PE array)
-            "TILES": 0x26, "MASK_WORDS": 0x27, "STEPS": 0x28, "TAP_WORDS": 0x29, "HALO_ROW_WORDS": 0x2A, "HALO_REGION": 0x2B,
+            "MASK_LAYOUT": 0x27, "STEPS": 0x28, "TAP_WORDS": 0x29, "HALO_ROW_WORDS": 0x2A, "HALO_REGION": 0x2B,
             "LINE_ROW_WORDS": 0x2C, "LINE_BLOCKS": 0x2D, "PASS_WORDS": 0x2E, "PASS_RING_WORDS": 0x2F, "KGROUPS": 0x30,
             "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32,
         ]
@@ -35,9 +35,9 @@ import AcceleratorSpec
             "NEXT_WORDS": ["bias": 0...11, "weights": 12...31], "NEXT_LAYOUT": ["k2cw": 0...23],
             "RING": ["base": 0...15, "skip": 16...31], "PRELOAD": ["words": 0...23], "NEXT_RING": ["base": 0...15],
             "CHANNELS": ["first": 0...15, "end": 16...31],
-            "TILES": ["rows": 0...15, "columns": 16...31], "KGROUPS": ["full": 0...15, "last": 16...31],
+            "MASK_LAYOUT": ["words": 0...15, "pitch": 16...20], "KGROUPS": ["full": 0...15, "last": 16...31],
         ]
-        let narrow: [String: Int] = ["MASK_WORDS": 16, "STEPS": 24, "TAP_WORDS": 24, "HALO_ROW_WORDS": 24, "HALO_REGION": 24,
+        let narrow: [String: Int] = ["STEPS": 24, "TAP_WORDS": 24, "HALO_ROW_WORDS": 24, "HALO_REGION": 24,
                                      "LINE_ROW_WORDS": 24, "LINE_BLOCKS": 16, "PASS_RING_WORDS": 16]
         for r in map.registers {
             #expect(Dictionary(uniqueKeysWithValues: r.fields.map { ($0.name, $0.bits) }) == (fields[r.name] ?? [:]), "\(r.name)")
@@ -47,7 +47,7 @@ import AcceleratorSpec
         #expect(map.registers.filter { $0.access == .readWrite }.map(\.name)
                 == ["LAYER0", "LAYER1", "LAYER2", "REQUANT", "PRELU", "PASS", "BASE_MASK", "BASE_BIAS", "BASE_WEIGHTS",
                     "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS",
-                    "TILES", "MASK_WORDS", "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "LINE_BLOCKS",
+                    "MASK_LAYOUT", "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "LINE_BLOCKS",
                     "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS"])
         #expect(try map.field("PRELU", "slope").signed)
         #expect(map.stallCounters.map(\.cause) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])

@@ -138,6 +138,23 @@ import AcceleratorSpec
         expectOnly(.output, [r.output..<r.end])
     }
 
+    /// Hand-checked mask pitch (§6.1): a 5x6 output in 2x2 tiles is 3 tile rows of 3 tiles; each row
+    /// takes 4 bits (the least power of two ≥ 3), so tile (ty, tx) is bit 4·ty + tx and the mask
+    /// 3·4 = 12 bits, one word of 32.
+    @Test func maskRowsStartAtAPowerOfTwo() throws {
+        let config = try wordOf4Config()
+        // active: (0,0), (1,2), (2,1) in a 3x3 grid of tiles
+        let bits = [true, false, false, false, false, true, false, true, false]
+        let j = try job(H: 5, W: 6, cin: 4, cout: 2, residual: false, mask: bits)
+        let plan = try LayerPlan(job: j, config: config)
+        #expect(plan.tilesHigh == 3 && plan.tilesWide == 3)
+        #expect(plan.maskPitchLog2 == 2 && plan.maskWords == 1)
+        #expect(plan.maskIndex(ty: 1, tx: 2) == 6 && plan.maskIndex(ty: 2, tx: 1) == 9)
+        let img = MemoryImage(job: j, plan: plan)
+        // bits 0, 6, 9: 0b10_0100_0001
+        #expect(Array(img.bytes[0..<4]) == [0b0100_0001, 0b10, 0, 0])
+    }
+
     /// Hand-checked: B = 4, 3x3 input of 5 channels (CW 2), 3 output channels, residual, tiles 2x2 → 2x2 tiles.
     @Test func memoryImageLayout() throws {
         let config = try wordOf4Config()

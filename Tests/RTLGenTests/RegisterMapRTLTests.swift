@@ -72,7 +72,7 @@ func movedRegisters() throws -> RegisterMap {
         case "BEATS_WR": return "stat_beats_wr"
         case "CTRL": return "32'd0"
         // registers narrower than 32 bits read their bits zero-extended
-        case "MASK_WORDS", "LINE_BLOCKS", "PASS_RING_WORDS": return "{16'd0, reg_\(name.lowercased())}"
+        case "LINE_BLOCKS", "PASS_RING_WORDS": return "{16'd0, reg_\(name.lowercased())}"
         case "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS": return "{8'd0, reg_\(name.lowercased())}"
         default: return name.hasPrefix("STALL_") ? "stat_" + name.lowercased() : "reg_" + name.lowercased()
         }

@@ -4,7 +4,7 @@ module st_424db338_copy_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [428:0]   layer,
+    input  logic [401:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
@@ -478,11 +478,11 @@ module st_424db338_copy_engine (
     assign layer_s2x = layer[5];
     assign layer_cw = layer[77:62];
     assign layer_cscw = layer[230:207];
-    assign layer_shape = layer[264:263];
-    assign layer_region = layer[300:277];
-    assign layer_line = layer[388];
-    assign layer_lcsw = layer[412:389];
-    assign layer_lnb = layer[428:413];
+    assign layer_shape = layer[253:252];
+    assign layer_region = layer[289:266];
+    assign layer_line = layer[361];
+    assign layer_lcsw = layer[385:362];
+    assign layer_lnb = layer[401:386];
     assign in_tiles = seq_phase == 2'd3;
 
     st_424db338_copy_tile_fifo u_tile_fifo (
@@ -576,8 +576,8 @@ module st_424db338_copy_engine (
         end
     end
 
-    assign cy_y0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_ty} * 18'd8) >> 3) : (({2'd0, cy_fifo_ty} * 18'd8) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_ty} * 18'd8) >> 1) : (({2'd0, cy_fifo_ty} * 18'd8) >> 0));
-    assign cy_x0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_tx} * 18'd8) >> 3) : (({2'd0, cy_fifo_tx} * 18'd8) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_tx} * 18'd8) >> 1) : (({2'd0, cy_fifo_tx} * 18'd8) >> 0));
+    assign cy_y0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_ty} << 3) >> 3) : (({2'd0, cy_fifo_ty} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_ty} << 3) >> 1) : (({2'd0, cy_fifo_ty} << 3) >> 0));
+    assign cy_x0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_tx} << 3) >> 3) : (({2'd0, cy_fifo_tx} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_tx} << 3) >> 1) : (({2'd0, cy_fifo_tx} << 3) >> 0));
     assign cy_row_block = layer_s2 ? (cy_rs_eff >> 1) : cy_rs_eff;
     assign cy_row_phase = layer_s2 && cy_rs_eff[0];
     assign cy_col_block = layer_s2x ? (cy_cs_eff >> 1) : cy_cs_eff;
@@ -749,8 +749,8 @@ module st_424db338_copy_engine (
             cy_wr_valid <= cy_run;
             cy_wr_group_last <= cy_group_last;
             cy_wr_addr <= 8'(({24'd0, (2'd0 == 2'd2) ? (cy_group_eff[1] ? (cy_group_eff[0] ? 8'd192 : 8'd128) : (cy_group_eff[0] ? 8'd64 : 8'd0)) : (cy_group_eff[0] ? 8'd128 : 8'd0)} + ({26'd0, cy_slot_eff} * {8'd0, layer_region})) + {8'd0, cy_q_eff});
-            cy_rot_y <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, cy_slot_eff >> 3} * 8'd1) : ({2'd0, cy_slot_eff >> 2} * 8'd2)) : (layer_shape[0] ? ({2'd0, cy_slot_eff >> 1} * 8'd4) : ({2'd0, cy_slot_eff >> 0} * 8'd8))} - cy_y0);
-            cy_rot_x <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({5'd0, cy_slot_eff[2:0]} * 8'd1) : ({6'd0, cy_slot_eff[1:0]} * 8'd2)) : (layer_shape[0] ? ({7'd0, cy_slot_eff[0]} * 8'd4) : ({7'd0, 1'b0} * 8'd8))} - cy_x0);
+            cy_rot_y <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, cy_slot_eff >> 3} << 0) : ({2'd0, cy_slot_eff >> 2} << 1)) : (layer_shape[0] ? ({2'd0, cy_slot_eff >> 1} << 2) : ({2'd0, cy_slot_eff >> 0} << 3))} - cy_y0);
+            cy_rot_x <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({5'd0, cy_slot_eff[2:0]} << 0) : ({6'd0, cy_slot_eff[1:0]} << 1)) : (layer_shape[0] ? ({7'd0, cy_slot_eff[0]} << 2) : ({7'd0, 1'b0} << 3))} - cy_x0);
             if (!in_tiles) begin
                 cy_wr_valid <= 1'b0;
                 cy_wr_group_last <= 1'b0;

@@ -27,7 +27,7 @@ module st_424db338_requant_byte (
     logic [7:0] wdata_7;
 
     assign lane = byte_lane - ch_b;
-    assign we = (active && (lane < 5'd8)) && ((({8'd0, g} * 24'd8) + {19'd0, lane}) < {8'd0, channels});
+    assign we = (active && (lane < 5'd8)) && ((({8'd0, g} << 3) + {19'd0, lane}) < {8'd0, channels});
     assign waddr = 8'((byte_lane < ch_b) ? (wr_base + 16'd1) : wr_base);
     assign res_raddr = 8'((byte_lane < rd_ch_b) ? (rd_base + 16'd1) : rd_base);
     assign wdata_0 = lane[2] ? (lane[1] ? (lane[0] ? q[63:56] : q[55:48]) : (lane[0] ? q[47:40] : q[39:32])) : (lane[1] ? (lane[0] ? q[31:24] : q[23:16]) : (lane[0] ? q[15:8] : q[7:0]));

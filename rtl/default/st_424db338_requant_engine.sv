@@ -4,7 +4,7 @@ module st_424db338_requant_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [428:0]   layer,
+    input  logic [401:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic [15:0]    seq_o0,
@@ -60,11 +60,11 @@ module st_424db338_requant_engine (
     logic [2047:0]      rq_row_acc;
     logic [511:0]       rq_q;
 
-    assign layer_res = layer[323];
-    assign layer_act = layer[325:324];
-    assign layer_m = layer[341:326];
-    assign layer_sh = layer[347:342];
-    assign layer_slope = layer[363:348];
+    assign layer_res = layer[296];
+    assign layer_act = layer[298:297];
+    assign layer_m = layer[314:299];
+    assign layer_sh = layer[320:315];
+    assign layer_slope = layer[336:321];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd7);
 
@@ -110,10 +110,10 @@ module st_424db338_requant_engine (
     assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
     assign rq_rd_g = acc_valid ? acc_g : rq_g;
     assign rq_rd_half = acc_valid ? acc_half : rq_half;
-    assign rq_rd_ch = seq_o0_mod_b + (rq_rd_g * 16'd8);
+    assign rq_rd_ch = seq_o0_mod_b + (rq_rd_g << 3);
     assign rq_rd_ch_b = rq_rd_ch[4:0];
     assign rq_rd_ch_w = rq_rd_ch >> 5;
-    assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd8) : {8'd0, rq_rd_row}) * 16'd16) + rq_rd_ch_w;
+    assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd8) : {8'd0, rq_rd_row}) << 4) + rq_rd_ch_w;
     assign res_rd_en = 1'b1;
     assign bias_rd_en = acc_valid;
 
@@ -134,10 +134,10 @@ module st_424db338_requant_engine (
         );
     end
 
-    assign rq_ch = seq_o0_mod_b + (rq_g * 16'd8);
+    assign rq_ch = seq_o0_mod_b + (rq_g << 3);
     assign rq_ch_b = rq_ch[4:0];
     assign rq_ch_w = rq_ch >> 5;
-    assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd8) : {8'd0, rq_row}) * 16'd16) + rq_ch_w;
+    assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd8) : {8'd0, rq_row}) << 4) + rq_ch_w;
     assign rq_mult = $signed({1'd0, layer_m});
     assign rq_round = $signed(50'd1 << (layer_sh - 6'd1));
     assign rq_row_acc = rq_row[2] ? (rq_row[1] ? (rq_row[0] ? acc_shadows[16383:14336] : acc_shadows[14335:12288]) : (rq_row[0] ? acc_shadows[12287:10240] : acc_shadows[10239:8192])) : (rq_row[1] ? (rq_row[0] ? acc_shadows[8191:6144] : acc_shadows[6143:4096]) : (rq_row[0] ? acc_shadows[4095:2048] : acc_shadows[2047:0]));

@@ -47,8 +47,7 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_preload;
     logic [31:0]   reg_next_ring;
     logic [31:0]   reg_channels;
-    logic [31:0]   reg_tiles;
-    logic [15:0]   reg_mask_words;
+    logic [31:0]   reg_mask_layout;
     logic [23:0]   reg_steps;
     logic [23:0]   reg_tap_words;
     logic [23:0]   reg_halo_row_words;
@@ -60,7 +59,7 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_kgroups;
     logic [31:0]   reg_window_words;
     logic [31:0]   reg_window_end_words;
-    logic [387:0]  layer;
+    logic [360:0]  layer;
     logic [1:0]    seq_phase;
     logic          seq_start;
     logic          seq_done;
@@ -170,8 +169,7 @@ module st_18f03e4d_accel (
         .reg_preload          (reg_preload),
         .reg_next_ring        (reg_next_ring),
         .reg_channels         (reg_channels),
-        .reg_tiles            (reg_tiles),
-        .reg_mask_words       (reg_mask_words),
+        .reg_mask_layout      (reg_mask_layout),
         .reg_steps            (reg_steps),
         .reg_tap_words        (reg_tap_words),
         .reg_halo_row_words   (reg_halo_row_words),
@@ -196,8 +194,7 @@ module st_18f03e4d_accel (
         .reg_next_words     (reg_next_words),
         .reg_next_layout    (reg_next_layout),
         .reg_channels       (reg_channels),
-        .reg_tiles          (reg_tiles),
-        .reg_mask_words     (reg_mask_words),
+        .reg_mask_layout    (reg_mask_layout),
         .reg_steps          (reg_steps),
         .reg_tap_words      (reg_tap_words),
         .reg_halo_row_words (reg_halo_row_words),
@@ -492,8 +489,7 @@ module st_18f03e4d_accel (
         .reg_preload          (reg_preload),
         .reg_next_ring        (reg_next_ring),
         .reg_channels         (reg_channels),
-        .reg_tiles            (reg_tiles),
-        .reg_mask_words       (reg_mask_words),
+        .reg_mask_layout      (reg_mask_layout),
         .reg_steps            (reg_steps),
         .reg_tap_words        (reg_tap_words),
         .reg_halo_row_words   (reg_halo_row_words),

@@ -4,7 +4,7 @@ module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [387:0] layer,
+    input  logic [360:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
@@ -233,7 +233,7 @@ module st_18f03e4d_compute_control (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_resident = layer[382:381];
+    assign layer_resident = layer[355:354];
     assign layer_cw = layer[77:62];
     assign layer_nc = layer[109:94];
     assign layer_grouped = layer[110];
@@ -242,11 +242,11 @@ module st_18f03e4d_compute_control (
     assign layer_kc = layer[166:143];
     assign layer_k2cw = layer[190:167];
     assign layer_cscw = layer[230:207];
-    assign layer_shape = layer[264:263];
-    assign layer_region = layer[300:277];
-    assign layer_nsh = layer[305:301];
-    assign layer_rowring = layer[306];
-    assign layer_res = layer[323];
+    assign layer_shape = layer[253:252];
+    assign layer_region = layer[289:266];
+    assign layer_nsh = layer[294:290];
+    assign layer_rowring = layer[295];
+    assign layer_res = layer[296];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = (cp_tile < 16'd2) || stored_valid;
@@ -500,8 +500,8 @@ module st_18f03e4d_compute_control (
 
     assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word[9:0];
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
-    assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} * 18'd4) << 1) : ({2'd0, group_tiles[31:16]} * 18'd4)) - {14'd0, layer_pad};
-    assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} * 18'd4) << 1) : ({2'd0, group_tiles[15:0]} * 18'd4)) - {14'd0, layer_padx};
+    assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} << 2) << 1) : ({2'd0, group_tiles[31:16]} << 2)) - {14'd0, layer_pad};
+    assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} << 2) << 1) : ({2'd0, group_tiles[15:0]} << 2)) - {14'd0, layer_padx};
     assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));

@@ -26,8 +26,7 @@ module st_18f03e4d_csr_regs (
     output logic [31:0] reg_preload,
     output logic [31:0] reg_next_ring,
     output logic [31:0] reg_channels,
-    output logic [31:0] reg_tiles,
-    output logic [15:0] reg_mask_words,
+    output logic [31:0] reg_mask_layout,
     output logic [23:0] reg_steps,
     output logic [23:0] reg_tap_words,
     output logic [23:0] reg_halo_row_words,
@@ -61,8 +60,7 @@ module st_18f03e4d_csr_regs (
     logic [31:0] csr_preload;
     logic [31:0] csr_next_ring;
     logic [31:0] csr_channels;
-    logic [31:0] csr_tiles;
-    logic [15:0] csr_mask_words;
+    logic [31:0] csr_mask_layout;
     logic [23:0] csr_steps;
     logic [23:0] csr_tap_words;
     logic [23:0] csr_halo_row_words;
@@ -335,31 +333,18 @@ module st_18f03e4d_csr_regs (
 
     assign reg_channels = csr_channels;
 
-    // csr_tiles_write
+    // csr_mask_layout_write
     always @(posedge clk) begin
         if (rst) begin
-            csr_tiles <= 32'd0;
-        end else begin
-            if (csr_we && (csr_addr == 6'd38)) begin
-                csr_tiles <= csr_wdata;
-            end
-        end
-    end
-
-    assign reg_tiles = csr_tiles;
-
-    // csr_mask_words_write
-    always @(posedge clk) begin
-        if (rst) begin
-            csr_mask_words <= 16'd0;
+            csr_mask_layout <= 32'd0;
         end else begin
             if (csr_we && (csr_addr == 6'd39)) begin
-                csr_mask_words <= csr_wdata[15:0];
+                csr_mask_layout <= csr_wdata;
             end
         end
     end
 
-    assign reg_mask_words = csr_mask_words;
+    assign reg_mask_layout = csr_mask_layout;
 
     // csr_steps_write
     always @(posedge clk) begin

@@ -23,8 +23,9 @@ module st_18f03e4d_layer_params (
     input  logic [31:0]  reg_next_layout,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_channels,
-    input  logic [31:0]  reg_tiles,
-    input  logic [15:0]  reg_mask_words,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [31:0]  reg_mask_layout,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  reg_steps,
     input  logic [23:0]  reg_tap_words,
     input  logic [23:0]  reg_halo_row_words,
@@ -35,7 +36,7 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  reg_line_blocks,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [387:0] layer
+    output logic [360:0] layer
 );
 
     logic        layer_s2;
@@ -57,7 +58,7 @@ module st_18f03e4d_layer_params (
     logic [7:0]  layer_hh;
     logic [7:0]  layer_hwid;
     logic [23:0] layer_cscw;
-    logic [15:0] layer_tw;
+    logic [4:0]  layer_mpitch;
     logic [15:0] layer_mw;
     logic [1:0]  layer_shape;
     logic [5:0]  layer_glast;
@@ -65,7 +66,6 @@ module st_18f03e4d_layer_params (
     logic [23:0] layer_region;
     logic [4:0]  layer_nsh;
     logic        layer_rowring;
-    logic [15:0] layer_th;
     logic        layer_res;
     logic [1:0]  layer_act;
     logic [15:0] layer_m;
@@ -121,7 +121,7 @@ module st_18f03e4d_layer_params (
     logic [7:0]  d_hh;
     logic [7:0]  d_hwid;
     logic [23:0] d_cscw;
-    logic [15:0] d_tw;
+    logic [4:0]  d_mpitch;
     logic [15:0] d_mw;
     logic [1:0]  d_shape;
     logic [5:0]  d_glast;
@@ -129,7 +129,6 @@ module st_18f03e4d_layer_params (
     logic [23:0] d_region;
     logic [4:0]  d_nsh;
     logic        d_rowring;
-    logic [15:0] d_th;
     logic        d_res;
     logic [1:0]  d_act;
     logic [15:0] d_m;
@@ -144,7 +143,7 @@ module st_18f03e4d_layer_params (
     logic        d_next_half;
     logic        d_error;
 
-    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_th, layer_rowring, layer_nsh, layer_region, layer_gfirst, layer_glast, layer_shape, layer_mw, layer_tw, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
+    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_gfirst, layer_glast, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
     assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
     assign c_s2x = (reg_layer0[5:4] == 2'd2) || reg_layer0[12];
     assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
@@ -167,7 +166,7 @@ module st_18f03e4d_layer_params (
     assign c_row_ring = (((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd8 : 9'd4))) && (({1'd0, c_hw} <= (c_s2x ? 9'd8 : 9'd4)) || ((c_s2 ? ({10'd0, c_hw} << 3) : ({10'd0, c_hw} << 2)) < (c_s2x ? ({10'd0, c_hh} << 3) : ({10'd0, c_hh} << 2))));
     assign c_column_ring = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring;
     assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_words > 16'd128)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd128)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_s2_q
     always @(posedge clk) begin
@@ -302,16 +301,16 @@ module st_18f03e4d_layer_params (
 
     assign layer_cscw = d_cscw;
 
-    // d_tw_q
+    // d_mpitch_q
     always @(posedge clk) begin
-        d_tw <= reg_tiles[31:16];
+        d_mpitch <= reg_mask_layout[20:16];
     end
 
-    assign layer_tw = d_tw;
+    assign layer_mpitch = d_mpitch;
 
     // d_mw_q
     always @(posedge clk) begin
-        d_mw <= reg_mask_words;
+        d_mw <= reg_mask_layout[15:0];
     end
 
     assign layer_mw = d_mw;
@@ -357,13 +356,6 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_rowring = d_rowring;
-
-    // d_th_q
-    always @(posedge clk) begin
-        d_th <= reg_tiles[15:0];
-    end
-
-    assign layer_th = d_th;
 
     // d_res_q
     always @(posedge clk) begin

@@ -5,7 +5,7 @@ module st_18f03e4d_mask_scanner (
     input  logic         rst,
     input  logic [127:0] mem_rsp_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [387:0] layer,
+    input  logic [360:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
@@ -20,8 +20,7 @@ module st_18f03e4d_mask_scanner (
     input  logic         tile_ready
 );
 
-    logic [15:0]  layer_tw;
-    logic [15:0]  layer_th;
+    logic [4:0]   layer_mpitch;
     logic         layer_rowring;
     logic [5:0]   layer_glast;
     logic [5:0]   layer_gfirst;
@@ -52,70 +51,11 @@ module st_18f03e4d_mask_scanner (
     logic         scan_bit_found;
     logic [6:0]   scan_bit_idx;
     logic [13:0]  scan_next;
-    logic [31:0]  scan_div_r16;
-    logic         scan_div_q15;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r15;
+    logic [15:0]  scan_major;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q14;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r14;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q13;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r13;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q12;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r12;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q11;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r11;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q10;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r10;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q9;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r9;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q8;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r8;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q7;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r7;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q6;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r6;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q5;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r5;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q4;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r4;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q3;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r3;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q2;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r2;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q1;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r1;
-    /* verilator lint_on UNUSEDSIGNAL */
-    logic         scan_div_q0;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [31:0]  scan_div_r0;
+    logic [15:0]  scan_minor;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [15:0]  scan_next_ty;
     logic [15:0]  scan_next_tx;
@@ -124,11 +64,10 @@ module st_18f03e4d_mask_scanner (
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
 
-    assign layer_tw = layer[246:231];
-    assign layer_th = layer[322:307];
-    assign layer_rowring = layer[306];
-    assign layer_glast = layer[270:265];
-    assign layer_gfirst = layer[276:271];
+    assign layer_mpitch = layer[235:231];
+    assign layer_rowring = layer[295];
+    assign layer_glast = layer[259:254];
+    assign layer_gfirst = layer[265:260];
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;
@@ -170,41 +109,10 @@ module st_18f03e4d_mask_scanner (
     );
 
     assign scan_next = {scan_cur_word, scan_bit_idx};
-    assign scan_div_r16 = {16'd0, {2'd0, scan_next}};
-    assign scan_div_q15 = scan_div_r16 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 15);
-    assign scan_div_r15 = scan_div_q15 ? (scan_div_r16 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 15)) : scan_div_r16;
-    assign scan_div_q14 = scan_div_r15 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 14);
-    assign scan_div_r14 = scan_div_q14 ? (scan_div_r15 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 14)) : scan_div_r15;
-    assign scan_div_q13 = scan_div_r14 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 13);
-    assign scan_div_r13 = scan_div_q13 ? (scan_div_r14 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 13)) : scan_div_r14;
-    assign scan_div_q12 = scan_div_r13 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 12);
-    assign scan_div_r12 = scan_div_q12 ? (scan_div_r13 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 12)) : scan_div_r13;
-    assign scan_div_q11 = scan_div_r12 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 11);
-    assign scan_div_r11 = scan_div_q11 ? (scan_div_r12 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 11)) : scan_div_r12;
-    assign scan_div_q10 = scan_div_r11 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 10);
-    assign scan_div_r10 = scan_div_q10 ? (scan_div_r11 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 10)) : scan_div_r11;
-    assign scan_div_q9 = scan_div_r10 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 9);
-    assign scan_div_r9 = scan_div_q9 ? (scan_div_r10 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 9)) : scan_div_r10;
-    assign scan_div_q8 = scan_div_r9 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 8);
-    assign scan_div_r8 = scan_div_q8 ? (scan_div_r9 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 8)) : scan_div_r9;
-    assign scan_div_q7 = scan_div_r8 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 7);
-    assign scan_div_r7 = scan_div_q7 ? (scan_div_r8 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 7)) : scan_div_r8;
-    assign scan_div_q6 = scan_div_r7 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 6);
-    assign scan_div_r6 = scan_div_q6 ? (scan_div_r7 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 6)) : scan_div_r7;
-    assign scan_div_q5 = scan_div_r6 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 5);
-    assign scan_div_r5 = scan_div_q5 ? (scan_div_r6 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 5)) : scan_div_r6;
-    assign scan_div_q4 = scan_div_r5 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 4);
-    assign scan_div_r4 = scan_div_q4 ? (scan_div_r5 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 4)) : scan_div_r5;
-    assign scan_div_q3 = scan_div_r4 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 3);
-    assign scan_div_r3 = scan_div_q3 ? (scan_div_r4 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 3)) : scan_div_r4;
-    assign scan_div_q2 = scan_div_r3 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 2);
-    assign scan_div_r2 = scan_div_q2 ? (scan_div_r3 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 2)) : scan_div_r3;
-    assign scan_div_q1 = scan_div_r2 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 1);
-    assign scan_div_r1 = scan_div_q1 ? (scan_div_r2 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 1)) : scan_div_r2;
-    assign scan_div_q0 = scan_div_r1 >= ({16'd0, layer_rowring ? layer_th : layer_tw} << 0);
-    assign scan_div_r0 = scan_div_q0 ? (scan_div_r1 - ({16'd0, layer_rowring ? layer_th : layer_tw} << 0)) : scan_div_r1;
-    assign scan_next_ty = layer_rowring ? scan_div_r0[15:0] : {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0};
-    assign scan_next_tx = layer_rowring ? {scan_div_q15, scan_div_q14, scan_div_q13, scan_div_q12, scan_div_q11, scan_div_q10, scan_div_q9, scan_div_q8, scan_div_q7, scan_div_q6, scan_div_q5, scan_div_q4, scan_div_q3, scan_div_q2, scan_div_q1, scan_div_q0} : scan_div_r0[15:0];
+    assign scan_major = {2'd0, scan_next} >> layer_mpitch;
+    assign scan_minor = {2'd0, scan_next} & ~(~16'd0 << layer_mpitch);
+    assign scan_next_ty = layer_rowring ? scan_minor : scan_major;
+    assign scan_next_tx = layer_rowring ? scan_major : scan_minor;
     assign scan_more_in_word = |(scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);

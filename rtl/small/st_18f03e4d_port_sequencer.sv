@@ -19,7 +19,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  reg_base_residual,
     input  logic [31:0]  reg_base_output,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [387:0] layer,
+    input  logic [360:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
@@ -315,9 +315,17 @@ module st_18f03e4d_port_sequencer (
     logic [7:0]   ldr_bx_sum;
     logic [7:0]   ldr_by;
     logic [7:0]   ldr_bx;
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   ldr_rs;
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   ldr_cs;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [31:0]  ldr_cs_cw;
     logic [31:0]  ldr_halo_addr;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [7:0]   ldr_ring_q;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [25:0]  ldr_ring_block;
     logic [31:0]  ldr_ring_addr;
     logic [1:0]   st_group;
@@ -397,11 +405,11 @@ module st_18f03e4d_port_sequencer (
     assign layer_hh = layer[198:191];
     assign layer_hwid = layer[206:199];
     assign layer_cscw = layer[230:207];
-    assign layer_res = layer[323];
-    assign layer_resident = layer[382:381];
-    assign layer_shape = layer[264:263];
-    assign layer_region = layer[300:277];
-    assign layer_nsh = layer[305:301];
+    assign layer_res = layer[296];
+    assign layer_resident = layer[355:354];
+    assign layer_shape = layer[253:252];
+    assign layer_region = layer[289:266];
+    assign layer_nsh = layer[294:290];
     assign in_tiles = seq_phase == 2'd3;
     assign c_ho = 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
     assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
@@ -434,22 +442,22 @@ module st_18f03e4d_port_sequencer (
     assign st_req_valid = issue_store && !burst_presented;
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = st_req_valid && mem_req_ready;
-    assign ldq_g_yo = ({2'd0, ldq_ty} * 18'd4) >> 0;
+    assign ldq_g_yo = ({2'd0, ldq_ty} << 2) >> 0;
     assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
     assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
     assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_g_y0 + {10'd0, layer_hh});
     assign ldq_g_vy = (({2'd0, c_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldq_g_yo);
-    assign ldq_g_xo = ({2'd0, ldq_tx} * 18'd4) >> 0;
+    assign ldq_g_xo = ({2'd0, ldq_tx} << 2) >> 0;
     assign ldq_g_x0 = (layer_s2x ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_padx};
     assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
     assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_g_x0 + {10'd0, layer_hwid});
     assign ldq_g_vx = (({2'd0, c_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_g_xo);
-    assign ldq_gi_yo = ({2'd0, tile_ty} * 18'd4) >> 0;
+    assign ldq_gi_yo = ({2'd0, tile_ty} << 2) >> 0;
     assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
     assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
     assign ldq_gi_vy = (({2'd0, c_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = ({2'd0, tile_tx} * 18'd4) >> 0;
+    assign ldq_gi_xo = ({2'd0, tile_tx} << 2) >> 0;
     assign ldq_gi_x0 = (layer_s2x ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_padx};
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
@@ -554,29 +562,29 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((reg_base_residual + ((((((({16'd0, ldq_ty} * 32'd4) >> 0) + {14'd0, ldq_r}) * {16'd0, c_wo}) + (({16'd0, ldq_tx} * 32'd4) >> 0)) + {14'd0, ldq_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
-    assign ldq_halo_addr = (reg_base_input + ((({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x}) * {16'd0, layer_cw})) + {16'd0, ldq_w};
+    assign ldq_res_addr = ((reg_base_residual + ({14'd0, 18'(((((({16'd0, ldq_ty} << 2) >> 0) + {14'd0, ldq_r}) * {16'd0, c_wo}) + (({16'd0, ldq_tx} << 2) >> 0)) + {14'd0, ldq_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
+    assign ldq_halo_addr = (reg_base_input + ({12'd0, 20'(({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x})} * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
     assign ldr_pop = ldr_taken_valid && (!ldr_active || ldr_rsp_last_w);
-    assign ldr_g_yo = ({2'd0, ldr_ty} * 18'd4) >> 0;
+    assign ldr_g_yo = ({2'd0, ldr_ty} << 2) >> 0;
     assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
     assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
     assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_g_y0 + {10'd0, layer_hh});
     assign ldr_g_vy = (({2'd0, c_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldr_g_yo);
-    assign ldr_g_xo = ({2'd0, ldr_tx} * 18'd4) >> 0;
+    assign ldr_g_xo = ({2'd0, ldr_tx} << 2) >> 0;
     assign ldr_g_x0 = (layer_s2x ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_padx};
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
     assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_g_xo);
-    assign ldr_gi_yo = ({2'd0, ldr_taken_ty} * 18'd4) >> 0;
+    assign ldr_gi_yo = ({2'd0, ldr_taken_ty} << 2) >> 0;
     assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
     assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
     assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
     assign ldr_gi_vy = (({2'd0, c_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = ({2'd0, ldr_taken_tx} * 18'd4) >> 0;
+    assign ldr_gi_xo = ({2'd0, ldr_taken_tx} << 2) >> 0;
     assign ldr_gi_x0 = (layer_s2x ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_padx};
     assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
     assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
@@ -700,28 +708,30 @@ module st_18f03e4d_port_sequencer (
 
     assign ldr_hy = 8'(ldr_y - ldr_g_y0);
     assign ldr_hx = 8'(ldr_x - ldr_g_x0);
-    assign ldr_by_sum = ({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) + ({7'd0, ldr_slot >> 0} * 8'd4);
-    assign ldr_bx_sum = ({6'd0, 2'(layer_s2x ? (ldr_hx >> 1) : ldr_hx)} & 8'd3) + ({7'd0, 1'b0} * 8'd4);
+    assign ldr_by_sum = ({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) + ({7'd0, ldr_slot >> 0} << 2);
+    assign ldr_bx_sum = ({6'd0, 2'(layer_s2x ? (ldr_hx >> 1) : ldr_hx)} & 8'd3) + ({7'd0, 1'b0} << 2);
     assign ldr_by = (ldr_by_sum >= 8'd4) ? (ldr_by_sum - 8'd4) : ldr_by_sum;
     assign ldr_bx = (ldr_bx_sum >= 8'd4) ? (ldr_bx_sum - 8'd4) : ldr_bx_sum;
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_halo_addr = ((({31'd0, ldr_slot} * {8'd0, layer_region}) + ({24'd0, ldr_rs} * {8'd0, layer_cscw})) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) + {16'd0, ldr_w};
-    assign ldr_ring_block = 26'(({1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset} >= ld_ring_size) ? ({1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset} - ld_ring_size) : {1'd0, ({18'd0, ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2)} * ld_ring_block_words) + ldr_offset});
-    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ({24'd0, ldr_cs} * {16'd0, layer_cw})) : ((({24'd0, ldr_rs} * {5'd0, ld_ring_size}) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
+    assign ldr_cs_cw = ((ldr_cs[0] ? ({16'd0, layer_cw} << 0) : 32'd0) + (ldr_cs[1] ? ({16'd0, layer_cw} << 1) : 32'd0)) + (ldr_cs[2] ? ({16'd0, layer_cw} << 2) : 32'd0);
+    assign ldr_halo_addr = (((ldr_slot ? ({8'd0, layer_region} << 0) : 32'd0) + (((ldr_rs[0] ? ({8'd0, layer_cscw} << 0) : 32'd0) + (ldr_rs[1] ? ({8'd0, layer_cscw} << 1) : 32'd0)) + (ldr_rs[2] ? ({8'd0, layer_cscw} << 2) : 32'd0))) + ldr_cs_cw) + {16'd0, ldr_w};
+    assign ldr_ring_q = ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
+    assign ldr_ring_block = 26'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} >= ld_ring_size) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} - ld_ring_size) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset});
+    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ldr_cs_cw) : (((((ldr_rs[0] ? ({5'd0, ld_ring_size} << 0) : 32'd0) + (ldr_rs[1] ? ({5'd0, ld_ring_size} << 1) : 32'd0)) + (ldr_rs[2] ? ({5'd0, ld_ring_size} << 2) : 32'd0)) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
-    assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} * 8'd4)) : ((ldr_by * 8'd4) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} * 8'd4})) * 16'd64) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
+    assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
     assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
     assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
-    assign st_g_yo = ({2'd0, st_ty} * 18'd4) >> 0;
+    assign st_g_yo = ({2'd0, st_ty} << 2) >> 0;
     assign st_g_y0 = (layer_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, layer_pad};
     assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
     assign st_g_yhi = ($signed(st_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (st_g_y0 + {10'd0, layer_hh});
     assign st_g_vy = (({2'd0, c_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - st_g_yo);
-    assign st_g_xo = ({2'd0, st_tx} * 18'd4) >> 0;
+    assign st_g_xo = ({2'd0, st_tx} << 2) >> 0;
     assign st_g_x0 = (layer_s2x ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_padx};
     assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
     assign st_g_xhi = ($signed(st_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (st_g_x0 + {10'd0, layer_hwid});
@@ -736,13 +746,13 @@ module st_18f03e4d_port_sequencer (
     assign st_next_r = st_tile_last ? 18'd0 : ((st_j_last && st_c_last) ? (st_r + 18'd1) : st_r);
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
-    assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} * 8'd4);
-    assign st_rd_c = 2'(8'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} * 8'd4));
+    assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
+    assign st_rd_c = 2'(8'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
     assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
-    assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) * 16'd64) + st_rd_j);
+    assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((reg_base_output + ((((((({16'd0, st_ty} * 32'd4) >> 0) + {14'd0, st_r}) * {16'd0, c_wo}) + (({16'd0, st_tx} * 32'd4) >> 0)) + {14'd0, st_c}) * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign st_addr = ((reg_base_output + ({14'd0, 18'(((((({16'd0, st_ty} << 2) >> 0) + {14'd0, st_r}) * {16'd0, c_wo}) + (({16'd0, st_tx} << 2) >> 0)) + {14'd0, st_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
     assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
 
     // st_walk
@@ -886,7 +896,7 @@ module st_18f03e4d_port_sequencer (
     assign mem_req_write = st_req_valid;
     assign mem_req_addr = burst_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
     assign mem_req_wdata = st_req_valid ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} * 24'd16) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} * 24'd16) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} * 24'd16) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
+    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} << 4) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
 
     // burst_lock
     always @(posedge clk) begin

@@ -271,19 +271,15 @@
 #define SPARSETILE_CHANNELS_END_WIDTH           16
 #define SPARSETILE_CHANNELS_END_MASK            0xFFFF0000u  /* [31:16] end channel (exclusive, ≤ Cout): the last pass ends here (Cout: all channels) */
 
-/* 0x26 TILES (RW, 32 bits): The tile grid at the layer's shape (§3.1; the host computes it). */
-#define SPARSETILE_TILES_OFFSET                 0x26u
-#define SPARSETILE_TILES_RESET                  0x00000000u
-#define SPARSETILE_TILES_ROWS_SHIFT             0
-#define SPARSETILE_TILES_ROWS_WIDTH             16
-#define SPARSETILE_TILES_ROWS_MASK              0x0000FFFFu  /* [15:0] tile rows TH = ⌈Ho / h⌉ */
-#define SPARSETILE_TILES_COLUMNS_SHIFT          16
-#define SPARSETILE_TILES_COLUMNS_WIDTH          16
-#define SPARSETILE_TILES_COLUMNS_MASK           0xFFFF0000u  /* [31:16] tile columns TW = ⌈Wo / w⌉ */
-
-/* 0x27 MASK_WORDS (RW, 16 bits): Words of the tile mask ⌈TH·TW / (8·B)⌉ (§6.1; the host computes it). */
-#define SPARSETILE_MASK_WORDS_OFFSET            0x27u
-#define SPARSETILE_MASK_WORDS_RESET             0x00000000u
+/* 0x27 MASK_LAYOUT (RW, 32 bits): The tile mask's layout (§5, §6.1; the host computes it). */
+#define SPARSETILE_MASK_LAYOUT_OFFSET           0x27u
+#define SPARSETILE_MASK_LAYOUT_RESET            0x00000000u
+#define SPARSETILE_MASK_LAYOUT_WORDS_SHIFT      0
+#define SPARSETILE_MASK_LAYOUT_WORDS_WIDTH      16
+#define SPARSETILE_MASK_LAYOUT_WORDS_MASK       0x0000FFFFu  /* [15:0] mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring) */
+#define SPARSETILE_MASK_LAYOUT_PITCH_SHIFT      16
+#define SPARSETILE_MASK_LAYOUT_PITCH_WIDTH      5
+#define SPARSETILE_MASK_LAYOUT_PITCH_MASK       0x001F0000u  /* [20:16] p: tile row ty's bits start at bit ty·2^p (tile column tx's at tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH) */
 
 /* 0x28 STEPS (RW, 24 bits): Compute steps per kgroup T = KH·KW·NC, KH·KW·CW·NJ with grouped lanes (§3, §3.4; the host computes it). */
 #define SPARSETILE_STEPS_OFFSET                 0x28u
@@ -372,8 +368,7 @@
     X(PRELOAD, 0x23u, RW) \
     X(NEXT_RING, 0x24u, RW) \
     X(CHANNELS, 0x25u, RW) \
-    X(TILES, 0x26u, RW) \
-    X(MASK_WORDS, 0x27u, RW) \
+    X(MASK_LAYOUT, 0x27u, RW) \
     X(STEPS, 0x28u, RW) \
     X(TAP_WORDS, 0x29u, RW) \
     X(HALO_ROW_WORDS, 0x2Au, RW) \

@@ -23,7 +23,7 @@ module st_18f03e4d_requant_byte (
     logic [7:0] wdata_3;
 
     assign lane = byte_lane - ch_b;
-    assign we = (active && (lane < 4'd4)) && ((({8'd0, g} * 24'd4) + {20'd0, lane}) < {8'd0, channels});
+    assign we = (active && (lane < 4'd4)) && ((({8'd0, g} << 2) + {20'd0, lane}) < {8'd0, channels});
     assign waddr = 9'((byte_lane < ch_b) ? (wr_base + 16'd1) : wr_base);
     assign res_raddr = 9'((byte_lane < rd_ch_b) ? (rd_base + 16'd1) : rd_base);
     assign wdata_0 = lane[1] ? (lane[0] ? q[31:24] : q[23:16]) : (lane[0] ? q[15:8] : q[7:0]);

@@ -24,13 +24,18 @@ public struct AcceleratorLimits: Hashable, Sendable {
         let h = c.tileH >> (c.tileShapes - 1), w = c.tileW >> (c.tileShapes - 1)
         return ((maxMapSize + h - 1) / h) * ((maxMapSize + w - 1) / w)
     }
-    /// Mask words the register holds.
+    /// Mask words the mask RAM holds: the largest map's tile rows (columns, with the row ring) at the
+    /// smallest tile shape, each 2^p bits, 2^p the least power of two ≥ the tiles of a row (§6.1).
     public func maxMaskWords(_ c: HardwareConfig) -> Int {
-        (maxTiles(c) + 8 * c.memBytesPerCycle - 1) / (8 * c.memBytesPerCycle)
+        let h = c.tileH >> (c.tileShapes - 1), w = c.tileW >> (c.tileShapes - 1)
+        let rows = (maxMapSize + h - 1) / h, cols = (maxMapSize + w - 1) / w
+        let bits = max(rows << LayerPlan.pitchLog2(cols), cols << LayerPlan.pitchLog2(rows))
+        return (bits + 8 * c.memBytesPerCycle - 1) / (8 * c.memBytesPerCycle)
     }
     /// Throws when `plan` exceeds what the RTL is sized for (the model-side check of the generator limits).
     public func check(_ plan: LayerPlan) throws {
-        if plan.tilesHigh * plan.tilesWide > maxTiles(plan.config) || plan.outH > maxMapSize || plan.outW > maxMapSize {
+        if plan.tilesHigh * plan.tilesWide > maxTiles(plan.config) || plan.maskWords > maxMaskWords(plan.config)
+            || plan.outH > maxMapSize || plan.outW > maxMapSize {
             throw AcceleratorGeneratorError(message: "layer output \(plan.outH)x\(plan.outW) exceeds the RTL's maximum map size \(maxMapSize)")
         }
         if plan.kernel > maxKernel { throw AcceleratorGeneratorError(message: "kernel \(plan.kernel) exceeds the RTL's maximum \(maxKernel)") }

@@ -219,7 +219,7 @@ struct ComputeControl: AcceleratorEngine {
             let h = tH >> l, w = tW >> l
             var rowOk: [[Expr]] = [], colOk: [[Expr]] = []
             for q in 0..<(1 << (2 * l)) {
-                let oy = umul(gTy[q], k(h, 18), 18), ox = umul(gTx[q], k(w, 18), 18)
+                let oy = timesConstant(gTy[q], h, 18), ox = timesConstant(gTx[q], w, 18)
                 let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(18))
                 let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(18))
                 let used = levels == 1 ? k(1, 1) : gUsed[q]

@@ -25,12 +25,14 @@ func timesConstant(_ x: some ExprConvertible, _ c: Int, _ w: Int) -> Expr {
     return terms.dropFirst().reduce(terms.first ?? k(0, w)) { $0 + $1 }
 }
 
-/// x·j for a small unsigned `j` ≤ `maxFactor`, `w` bits: a selection among the multiples 0, x, 2x, …
-/// (each `timesConstant`), so a layer quantity times a slot index costs adders and a multiplexer,
-/// not a multiplier (issue 13: none outside the PE array).
+/// x·j for a narrow unsigned `j` ≤ `maxFactor`, `w` bits: x shifted to each bit of j, kept where the
+/// bit is set, summed — ⌈log2(maxFactor + 1)⌉ terms, so a layer quantity times a slot index costs a
+/// few adders, not a multiplier for the synthesis tool to map to a DSP block (issue 13: none outside
+/// the PE array).
 func timesSmall(_ x: some ExprConvertible, _ j: some ExprConvertible, maxFactor: Int, _ w: Int) -> Expr {
-    let bits = bitsFor(maxFactor)
-    return select(j.fit(bits), (0...maxFactor).map { timesConstant(x, $0, w) })
+    let v = x.fit(w), f = j.fit(bitsFor(max(maxFactor, 1)))
+    let terms = (0..<f.width).map { i in mux(f[i], v << i, k(0, w)) }
+    return terms.dropFirst().reduce(terms[0]) { $0 + $1 }
 }
 
 /// Unsigned constant of width `w`.
@@ -197,9 +199,17 @@ extension AcceleratorContext {
     func ringTileWords(rows: Expr, cscw: Expr, region: Expr) -> Expr {
         mux(rows, region.zext(26), cscw.zext(26))
     }
-    /// The first word of a tile's block q in the ring: (q·blockWords + the tile's offset) mod `size`.
-    func ringBlockAddress(_ q: Expr, blockWords: Expr, offset: Expr, size: Expr) -> Expr {
-        ringWrap(umul(q, blockWords, 26) + offset, size: size)
+    /// Bits of a pixel index y·W + x of an input map (H ≤ 2·Ho with stride 2, W ≤ 2·Wo with output
+    /// pairs) or an output map (Ho, Wo ≤ maxMapSize: STATUS.error otherwise), §5.
+    func pixelIndexBits(input: Bool) -> Int {
+        bitsFor((input ? 4 : 1) * limits.maxMapSize * limits.maxMapSize - 1)
+    }
+    /// The most halo slots along an axis of `tile` PEs (§6.2): ((halo − 1) ÷ S ÷ tile + 1)·S at the
+    /// largest halo, (tile − 1)·2 + maxKernel + 1 (stride 2, output pairs' extra column). Slot indices
+    /// are below it: their products with layer quantities are narrow (`timesSmall`).
+    func maxHaloSlots(tile: Int) -> Int {
+        let halo = (tile - 1) * 2 + limits.maxKernel + 1
+        return max((halo - 1) / tile + 1, ((halo - 1) / 2 / tile + 1) * 2)
     }
     /// v mod `size`, for v below twice that (26 bits).
     func ringWrap(_ v: Expr, size: Expr) -> Expr {
@@ -215,12 +225,12 @@ extension AcceleratorContext {
     /// ((slot ÷ 2^s)·(tileH >> s), (slot mod 2^s)·(tileW >> s)), `w` bits each.
     func slotOrigin(_ shape: some ExprConvertible, _ slot: some ExprConvertible, _ w: Int) -> (row: Expr, col: Expr) {
         let sl = slot.expr.asUnsigned
-        let rows = (0..<levels).map { l in umul(sl >> l, k(tH >> l, w), w) }
-        let cols = (0..<levels).map { l in umul(l == 0 ? k(0, 1) : sl.fit(l), k(tW >> l, w), w) }
+        let rows = (0..<levels).map { l in timesConstant(sl >> l, tH >> l, w) }
+        let cols = (0..<levels).map { l in timesConstant(l == 0 ? k(0, 1) : sl.fit(l), tW >> l, w) }
         return (byShape(shape, rows), byShape(shape, cols))
     }
     /// t·(tile >> s): the first output row (column) of tile row (column) t at the layer's shape.
     func tileOrigin(_ shape: some ExprConvertible, _ t: some ExprConvertible, tile: Int, _ w: Int) -> Expr {
-        byShape(shape, (0..<levels).map { l in umul(t, k(tile, w), w) >> l })
+        byShape(shape, (0..<levels).map { l in timesConstant(t, tile, w) >> l })
     }
 }

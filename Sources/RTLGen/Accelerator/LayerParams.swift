@@ -3,7 +3,7 @@ import AcceleratorSpec
 /// The layer quantities (§3), one combinational stage from the registers, registered every cycle
 /// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0)
 /// (`<prefix>layer_params`). Quantities that take a product or a quotient come from the host
-/// (TILES, MASK_WORDS, STEPS, TAP_WORDS, HALO_*, LINE_*): what is left here is shifts, adds,
+/// (MASK_LAYOUT, STEPS, TAP_WORDS, HALO_*, LINE_*): what is left here is shifts, adds,
 /// comparisons and multiplexers (issue 13: no multiplier or divider outside the PE array).
 struct LayerParams: AcceleratorEngine {
     let ctx: AcceleratorContext
@@ -12,7 +12,7 @@ struct LayerParams: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels",
-                                                                             "tiles", "mask_words", "steps", "tap_words", "halo_row_words", "halo_region",
+                                                                             "mask_layout", "steps", "tap_words", "halo_row_words", "halo_region",
                                                                              "line_row_words", "line_blocks").flipped)
         let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
@@ -72,8 +72,7 @@ struct LayerParams: AcceleratorEngine {
         let columnRing = m.wire("c_column_ring", unlessLine(KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing))
         let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
         let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
-        let TH = regs["tiles"][ctx.field("TILES", "rows").bits], TW = regs["tiles"][ctx.field("TILES", "columns").bits]
-        let Mw = regs["mask_words"]
+        let Mw = field("MASK_LAYOUT", "words")
         let pc = field("PASS", "pc")
         // The line buffer (§6.5): CSL·CW and NB from the host.
         var lineError: Expr = line == 1
@@ -107,8 +106,8 @@ struct LayerParams: AcceleratorEngine {
         dreg("grouped", grouped); dreg("nj", NJ)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
         dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", regs["halo_row_words"])
-        dreg("tw", TW); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"])
-        dreg("nsh", nsh); dreg("rowring", rowRing); dreg("th", TH)
+        dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"])
+        dreg("nsh", nsh); dreg("rowring", rowRing)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
         dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))

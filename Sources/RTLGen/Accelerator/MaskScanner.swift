@@ -15,7 +15,7 @@ struct MaskScanner: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["tw", "th", "rowring", "glast", "gfirst"])
+        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["mpitch", "rowring", "glast", "gfirst"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle)
@@ -61,10 +61,13 @@ struct MaskScanner: AcceleratorEngine {
         // ---- the registered result: the current word's lowest pending bit ----
         let (found, bIdx) = try ctx.lowestSetBit(in: m, "scan_bit", curBits)
         let j = m.wire("scan_next", cat(curWord, bIdx.fit(lgWb)))
-        // j may need more than cntW bits (many small tiles): the quotient and the remainder do not.
-        // Raster order j = ty·TW + tx; column-major with the row ring (§6.2), j = tx·TH + ty.
+        // j may need more than cntW bits (many small tiles): its two parts do not. Raster order
+        // j = ty·2^p + tx; column-major with the row ring (§6.2), j = tx·2^p + ty (MASK_LAYOUT.pitch):
+        // a shift and a mask, no divider.
         let rows = layer["rowring"]
-        let (q, r) = m.udiv("scan_div", j.fit(max(cntW, j.width)), mux(rows, layer["th"], layer["tw"]), qbits: cntW)
+        let jw = max(cntW, j.width), pitch = layer["mpitch"]
+        let q = m.wire("scan_major", j.fit(jw) >> pitch), r = m.wire("scan_minor", j.fit(jw) & ~(~Expr.zeros(width: jw) << pitch))
+        m.allowUnused(q); m.allowUnused(r)  // (their low cntW bits)
         let ty = m.wire("scan_next_ty", mux(rows, r.fit(cntW), q.fit(cntW))), tx = m.wire("scan_next_tx", mux(rows, q.fit(cntW), r.fit(cntW)))
         let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
         let moreInWord = m.wire("scan_more_in_word", (curBits & ~(one << bIdx.fit(lgWb))).reduceOr())

@@ -255,9 +255,12 @@ struct PortSequencer: AcceleratorEngine {
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
         let ldOy = ctx.tileOrigin(dShape, lq.ty, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx, tile: tW, 32)
-        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul(umul(ldOy + lq.r.fit(32), dWo, 32)
-            + ldOx + lq.c.fit(32), dCOW, 32) + pBase.fit(32) + lq.j.fit(32))
-        let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul(umul(lq.y, layer["w"], 32) + lq.x.fit(32), dCW, 32) + lq.w.fit(32))
+        // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
+        // one DSP block's width, not a 32×16 product)
+        let outPix = ctx.pixelIndexBits(input: false), inPix = ctx.pixelIndexBits(input: true)
+        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul((umul(ldOy + lq.r.fit(32), dWo, 32) + ldOx + lq.c.fit(32)).fit(outPix), dCOW, 32)
+                          + pBase.fit(32) + lq.j.fit(32))
+        let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul((umul(lq.y, layer["w"], 32) + lq.x.fit(32)).fit(inPix), dCW, 32) + lq.w.fit(32))
         // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
         // loaded row (high-water mark) is above it, each such segment's pixels and words ----
         var bandAddr: Expr = k(0, 32), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
@@ -338,14 +341,14 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(!inTiles) { p.assign(active, 0) }
             }
             m.assign(bandBusy!, active)
-            bandAddr = regs["base_input"] + umul(umul(by, layer["w"], 32) + bx.fit(32), dCW, 32) + bwd.fit(32)
+            bandAddr = regs["base_input"] + umul((umul(by, layer["w"], 32) + bx.fit(32)).fit(inPix), dCW, 32) + bwd.fit(32)
             // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
             let yp = m.wire("ldb_yp", by + dPad.fit(18)), xp = m.wire("ldb_xp", bx + dPadX.fit(18))
             let ey = m.wire("ldb_ey", mux(dS2, yp >> 1, yp.expr)), ex = m.wire("ldb_ex", mux(dS2x, xp >> 1, xp.expr))
             let rb = m.udiv("ldb_rb", ey >> lgH, lp["lnb"], qbits: bitsFor((ctx.limits.maxMapSize + 16) / tH + 1)).r
             let slotRow = mux(dS2, cat(rb.fit(15), yp[0]), rb.fit(16))
             let slotCol = mux(dS2x, cat((ex >> lgW).fit(15), xp[0]), (ex >> lgW).fit(16))
-            let lbank = umul(ey.fit(max(lgH, 1)).fit(8), k(tW, 8), 8) + ex.fit(max(lgW, 1)).fit(8)
+            let lbank = timesConstant(ey.fit(max(lgH, 1)).fit(8), tW, 8) + ex.fit(max(lgW, 1)).fit(8)
             let laddr = umul(slotRow, lp["lcsw"], 24) + umul(slotCol, dCW, 24) + bwd.fit(24)
             bandLine = (m.wire("ldb_bank", tH == 1 ? (tW == 1 ? k(0, 8) : ex.fit(lgW).fit(8)) : (tW == 1 ? ey.fit(lgH).fit(8) : lbank)).expr,
                         m.wire("ldb_addr", laddr.fit(ctx.awL)).expr)
@@ -441,22 +444,29 @@ struct PortSequencer: AcceleratorEngine {
         let byW = m.wire("ldr_by", mux(byS >= tH, byS - tH, byS.expr)), bxW = m.wire("ldr_bx", mux(bxS >= tW, bxS - tW, bxS.expr))
         let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
         let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
-        let hAddr = m.wire("ldr_halo_addr", umul(lrSlot, layer["region"], 32) + umul(rs, layer["cscw"], 32) + umul(cs, dCW, 32) + lr.w.fit(32))
+        // (slot indices are narrow: their products are a few shifted adds, not multipliers, issue 13)
+        let maxRs = ctx.maxHaloSlots(tile: tH) - 1, maxCs = ctx.maxHaloSlots(tile: tW) - 1
+        m.allowUnused(rs); m.allowUnused(cs)  // (their bits below the most slots)
+        let csCW = m.wire("ldr_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, 32))
+        let hAddr = m.wire("ldr_halo_addr", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, 32)
+                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, 32) + csCW + lr.w.fit(32))
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
         // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
         // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
         // row's phase, the column slot, the word.
-        let ringBlock = m.wire("ldr_ring_block", ctx.ringBlockAddress(mux(rows, qy.fit(8), qx.fit(8)), blockWords: blockWords.expr,
-                                                                      offset: lrOffset.expr, size: ringSize.expr))
-        let colRingAddr = umul(rs, ringSize, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
-        let rowRingAddr = ringBlock.fit(32) + mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + umul(cs, dCW, 32)
+        let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
+        m.allowUnused(ringQ)
+        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), 26) + lrOffset.expr,
+                                                             size: ringSize.expr))
+        let colRingAddr = timesSmall(ringSize, rs, maxFactor: maxRs, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
+        let rowRingAddr = ringBlock.fit(32) + mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + csCW
         let ringAddr = m.wire("ldr_ring_addr", mux(rows, rowRingAddr, colRingAddr) + lr.w.fit(32))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
-        let resAddr = (umul(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), k(DO, 16), 16) + lr.j.fit(16)).fit(awO)
+        let resAddr = (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO)
         m.assign(inWr["valid"], beat)
         m.assign(inWr["res"], lr.inRes)
-        m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), umul(byW, k(tW, 8), 8) + bxW.fit(8)))
+        m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), timesConstant(byW, tW, 8) + bxW.fit(8)))
         let haloAddr = mux(ring, ringAddr.expr, hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32))
         m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
 
@@ -486,16 +496,16 @@ struct PortSequencer: AcceleratorEngine {
         let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
-        m.assign(outRd["addr"], (umul(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), k(DO, 16), 16) + rdJ).fit(awO))
+        m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let stOy = ctx.tileOrigin(dShape, sty, tile: tH, 32), stOx = ctx.tileOrigin(dShape, stx, tile: tW, 32)
-        let storeAddr = m.wire("st_addr", regs["base_output"] + umul(umul(stOy + sr.fit(32), dWo, 32)
-            + stOx + sc.fit(32), dCOW, 32) + pBase.fit(32) + sj.fit(32))
+        let storeAddr = m.wire("st_addr", regs["base_output"] + umul((umul(stOy + sr.fit(32), dWo, 32) + stOx + sc.fit(32)).fit(outPix), dCOW, 32)
+                               + pBase.fit(32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
         let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
-            let chn = umul(sj, k(B, 24), 24) + b
+            let chn = timesConstant(sj, B, 24) + b
             return chn >= o0ModB.fit(24) && chn < o0ModB.fit(24) + pCur.fit(24)
         })
         m.clocked("st_walk") { p in

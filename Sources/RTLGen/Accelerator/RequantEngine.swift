@@ -47,9 +47,9 @@ struct RequantEngine: AcceleratorEngine {
         // ---- residual read (one cycle ahead) ----
         let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), row + 1))
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
-        let chR = m.wire("rq_rd_ch", pO0modB + umul(rdG, k(LK, 16), 16))
+        let chR = m.wire("rq_rd_ch", pO0modB + timesConstant(rdG, LK, 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
-        let rdBase = m.wire("rq_rd_base", umul(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), k(DO, 16), 16) + chRW)
+        let rdBase = m.wire("rq_rd_base", timesConstant(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), DO, 16) + chRW)
         m.assign(resRd["en"], k(1, 1))
         // ---- bias read at the trigger, one lane per bias RAM copy ----
         m.assign(biasRd["en"], trigger)
@@ -60,9 +60,9 @@ struct RequantEngine: AcceleratorEngine {
             "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
         ])
         // ---- the row: tileW × lanesK requant lanes, then lanesK channels onto the B byte lanes ----
-        let chn = m.wire("rq_ch", pO0modB + umul(rg, k(LK, 16), 16))
+        let chn = m.wire("rq_ch", pO0modB + timesConstant(rg, LK, 16))
         let chB = m.wire("rq_ch_b", chn.fit(lgBb)), chW = m.wire("rq_ch_w", chn >> lgB)
-        let wrBase = m.wire("rq_wr_base", umul(mux(rhalf, row.fit(16) + tH, row.fit(16)), k(DO, 16), 16) + chW)
+        let wrBase = m.wire("rq_wr_base", timesConstant(mux(rhalf, row.fit(16) + tH, row.fit(16)), DO, 16) + chW)
         // M, unsigned: one sign bit more, so that a lane's product is signed by signed (§7.5)
         let mult = m.wire("rq_mult", layer["m"].zext(layer["m"].width + 1).asSigned)
         let rnd = m.wire("rq_round", (k(1, 50) << (layer["sh"] - 1)).asSigned)
@@ -99,7 +99,7 @@ struct RequantEngine: AcceleratorEngine {
             let rdAddr = r.output("rd_addr", width: awB)
             let rdata = r.input("rdata", width: 8 * B)
             let bias = r.output("bias", width: 32, signed: true)
-            let o4 = r.wire("o4", (o0.zext(20) + umul(g, k(LK, 20), 20) + lane.zext(20)) << 2)
+            let o4 = r.wire("o4", (o0.zext(20) + timesConstant(g, LK, 20) + lane.zext(20)) << 2)
             // in the pass's half of the bias RAM (DB words each)
             r.assign(rdAddr, ((o4 >> lgB) - biasLo.zext(20) + mux(half, k(DB, 20), k(0, 20))).fit(awB))
             let off = r.reg("byte_off", width: lgBb, reset: 0)
@@ -166,7 +166,7 @@ struct RequantEngine: AcceleratorEngine {
             let resRaddr = r.output("res_raddr", width: awO)
             let d = r.wire("lane", bl - chB)
             let inLanes = LK >= B ? k(1, 1) : d < LK
-            r.assign(we, active && inLanes && (umul(g, k(LK, 24), 24) + d.fit(24)) < channels.fit(24))
+            r.assign(we, active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24))
             r.assign(waddr, mux(bl < chB, wrBase + 1, wrBase.expr).fit(awO))
             r.assign(resRaddr, mux(bl < rdChB, rdBase + 1, rdBase.expr).fit(awO))
             // column c's byte: its lane d
