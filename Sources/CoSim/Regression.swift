@@ -283,10 +283,17 @@ public struct Regression: Sendable {
         ]
         switch suite {
         case .smoke: return smoke
-        case .default: return smoke + more
-        case .full: return smoke + more + full
+        case .default: return smoke + more + presets.map(\.config)
+        case .full: return smoke + more + full + presets.map(\.config)
         case .random: return RandomSuite(seed: seed, count: count).configs
         }
+    }
+
+    /// The FPGA presets (`HardwareConfig.presets`, issue 13), after the suite's own configurations in
+    /// the default and full suites: each runs the smoke shapes and masks (its RTL at the regression's
+    /// limits), cases `<preset>[@shape]/<layer>/<mask>`.
+    public var presets: [(name: String, config: HardwareConfig)] {
+        suite == .default || suite == .full ? HardwareConfig.presets.map { ($0.name, $0.config) } : []
     }
 
     /// Layer shapes: K 1, 3, 5 and 7, stride 1 and 2, channels not multiples of the lanes (Cin 1, 3, 4;
@@ -341,7 +348,11 @@ public struct Regression: Sendable {
     public func cases() -> [RegressionCase] {
         if suite == .random { return RandomSuite(seed: seed, count: count).cases() }
         var out: [RegressionCase] = []
-        for (ci, c) in configs.enumerated() {
+        let all = configs, firstPreset = all.count - presets.count
+        let smoke = Regression(suite: .smoke, seed: seed)
+        for (ci, c) in all.enumerated() {
+            let preset = ci >= firstPreset ? presets[ci - firstPreset].name : nil
+            let (shapes, masks) = preset == nil ? (self.shapes, self.masks) : (smoke.shapes, smoke.masks)
             // every shape of the config, then the pair shapes (§3.3) of the layers that take them
             let pairShapes = c.shapes.map { TileShape(height: $0.height, width: 2 * $0.width) }
             for t in c.shapes + pairShapes {
@@ -353,7 +364,7 @@ public struct Regression: Sendable {
                 }
                 for s in layers {
                     for m in masks {
-                        let id = "cfg\(ci)\(tag)/\(s.name)/\(m)"
+                        let id = "\(preset ?? "cfg\(ci)")\(tag)/\(s.name)/\(m)"
                         var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
                         for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
                         out.append(RegressionCase(id: id, configIndex: ci, config: c, shape: s, mask: m, seed: h, tileShape: t))
