@@ -72,12 +72,18 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// a multiple of the lanes per group (paired lanes take the same chunk). false = one multiplier
     /// per product.
     public var packedProducts: Bool
+    /// **Requant pipeline registers** (docs/microarchitecture.md §7.5), 0…4: each requant lane's
+    /// bias add, M product, round-shift-clamp and residual add are cut by that many registers (in
+    /// the order: after the product, before it, after the clamp, after the residual add), so its
+    /// path from the shadow registers to the output buffer is shorter for the clock, and a tile is
+    /// requantized that many cycles later (`requantDone`, §7.3). 0 = the whole lane in the row's cycle.
+    public var requantStages: Int
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
-                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false) throws {
+                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, requantStages: Int = 0) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
@@ -85,6 +91,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
+        self.requantStages = requantStages
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -94,7 +101,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -159,6 +166,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes > 0 && !(Self.isPow2(tileH) && Self.isPow2(tileW)) {
             try fail("lineBufferBytes \(lineBufferBytes) needs tileH and tileW powers of two (the line buffer's banks are the map's rows and columns mod the tile); tile is \(tileH)x\(tileW)")
         }
+        if !(0...4).contains(requantStages) {
+            try fail("requantStages \(requantStages) must be 0…4 (pipeline registers in a requant lane)")
+        }
         if packedProducts {
             if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }
         }
@@ -183,11 +193,12 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts
+        case tileShapes, lineBufferBytes, packedProducts, requantStages
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts` only when true, so that configs without them keep their content hash.
+    /// `packedProducts` only when true, `requantStages` only when not 0, so that configs without
+    /// them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -201,6 +212,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if tileShapes != 1 { try c.encode(tileShapes, forKey: .tileShapes) }
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
+        if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -235,7 +247,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200,
             tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
-            packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false)
+            packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
+            requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0)
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

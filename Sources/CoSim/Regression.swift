@@ -250,12 +250,13 @@ public struct Regression: Sendable {
     /// `inputWords` words per input bank (default 64 per shape level).
     /// `lineWords` words per line-buffer bank (§6.5; default none); `packedProducts` (§7.4).
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
-                              inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false) -> HardwareConfig {
+                              inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false, requantStages: Int = 0) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
-                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts)
+                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts,
+                                   requantStages: requantStages)
     }
 
     /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency, one to three tile
@@ -266,8 +267,9 @@ public struct Regression: Sendable {
             Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 8, tileShapes: 2),
         ]
         let more = [
-            Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1),
-            Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5),
+            // (requant lanes cut by three registers and by one, §7.5)
+            Self.config(tile: (2, 4), lanesK: 3, lanesC: 2, bytes: 4, latency: 1, requantStages: 3),
+            Self.config(tile: (4, 2), lanesK: 1, lanesC: 8, bytes: 8, latency: 5, requantStages: 1),
             // the default config's geometry and its four shapes, with a line buffer (§6.5) that the
             // layers whose groups' halos fit its ring take (an input buffer of 32 words per bank:
             // stride-2 groups of 2x2 tiles hold 8 of their 16 slots, §3.1), and packed products (§7.4)

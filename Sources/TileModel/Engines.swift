@@ -264,7 +264,7 @@ final class LayerEngines {
                 if r >= 0 && r <= t && s >= 0 && s <= t {
                     cpRunning = true; cpG = 0; cpK = 0
                     let e = t + (G - 1) * Kc + T - 1
-                    requantDone[i] = e + P + cfg.tileH
+                    requantDone[i] = e + P + cfg.tileH + cfg.requantStages
                     trace[traceBase + i].computeStart = t
                 } else if r > t {
                     dur = min(dur, r - t)

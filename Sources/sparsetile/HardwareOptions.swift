@@ -47,6 +47,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "true: lanes l and l + lanesK/2 take each pair of their int8 products from one 25×8-bit multiplier (one DSP48 block; overrides the config).",
         discussion: "Same results and cycles, half the PE array's DSPs on Xilinx parts (docs/microarchitecture.md §7.4). Needs lanesK even."))
     var packedProducts: Bool?
+    @Option(name: .customLong("requant-stages"), help: ArgumentHelp(
+        "Pipeline registers in each requant lane, 0…4 (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
+        discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
+    var requantStages: Int?
 
     /// The config `--config` or `--preset` names: a built-in one (`small`, `default`), a JSON file,
     /// a preset, or the default.
@@ -74,7 +78,7 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts)
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, requantStages: requantStages)
     }
 }
 

@@ -42,6 +42,7 @@ module st_18f03e4d_requant_engine (
     logic               rq_half;
     logic               rq_last_g;
     logic               rq_last_row;
+    logic               rq_tile_done;
     logic [7:0]         rq_rd_row;
     logic [15:0]        rq_rd_g;
     logic               rq_rd_half;
@@ -58,6 +59,11 @@ module st_18f03e4d_requant_engine (
     logic signed [49:0] rq_round;
     logic [511:0]       rq_row_acc;
     logic [127:0]       rq_q;
+    logic               rq_wr_active;
+    logic [3:0]         rq_wr_ch_b;
+    logic [15:0]        rq_wr_g;
+    logic [15:0]        rq_wr_channels;
+    logic [15:0]        rq_wr_base_s;
 
     assign layer_res = layer[296];
     assign layer_act = layer[298:297];
@@ -95,11 +101,13 @@ module st_18f03e4d_requant_engine (
         end
     end
 
+    assign rq_tile_done = rq_last_row && rq_last_g;
+
     st_18f03e4d_token_fifo u_requantized_fifo (
         .clk       (clk),
         .rst       (rst),
         .clear     (!in_tiles),
-        .in_valid  (rq_last_row && rq_last_g),
+        .in_valid  (rq_tile_done),
         .out_valid (requantized_valid),
         .out_ready (requantized_ready)
     );
@@ -159,16 +167,22 @@ module st_18f03e4d_requant_engine (
         end
     end
 
+    assign rq_wr_active = rq_active;
+    assign rq_wr_ch_b = rq_ch_b;
+    assign rq_wr_g = rq_g;
+    assign rq_wr_channels = seq_channels;
+    assign rq_wr_base_s = rq_wr_base;
+
     // rq_byte: 16 instances of st_18f03e4d_requant_byte
     for (genvar b = 0; b < 16; b = b + 1) begin : g_rq_byte
         st_18f03e4d_requant_byte u_rq_byte (
             .byte_lane (4'(b)),
-            .ch_b      (rq_ch_b),
+            .ch_b      (rq_wr_ch_b),
             .rd_ch_b   (rq_rd_ch_b),
-            .g         (rq_g),
-            .channels  (seq_channels),
-            .active    (rq_active),
-            .wr_base   (rq_wr_base),
+            .g         (rq_wr_g),
+            .channels  (rq_wr_channels),
+            .active    (rq_wr_active),
+            .wr_base   (rq_wr_base_s),
             .rd_base   (rq_rd_base),
             .q         (rq_q),
             .we        (out_wr_we[b]),

@@ -2,8 +2,26 @@
 /// `requantizedOutput`: 32-bit (acc + bias), 48-bit product with the unsigned 16-bit M,
 /// + 2^(Sh−1), arithmetic shift, clamp, saturating residual add, activation (none/ReLU/PReLU).
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
+/// With `requantStages` = S the lanes are cut by S registers (`RequantCut`), and the writes, the
+/// requantized token and (with a line buffer) the done pulse follow S cycles later (§7.5).
 struct RequantEngine: AcceleratorEngine {
     let ctx: AcceleratorContext
+
+    /// Where a requant lane is cut, in the order registers are added: after the M product (into the
+    /// DSP block's output register), before it (its input register), after the round-shift-clamp,
+    /// after the residual add and clamp.
+    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual }
+    /// The cuts of `requantStages` registers.
+    var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
+    /// `e`, `n` cycles later (registers `name_d1…dn`; no reset unless `reset`).
+    func delayed(_ m: ModuleBuilder, _ name: String, _ e: Expr, _ n: Int, reset: Int? = nil) -> Expr {
+        (0..<n).reduce(e) { v, i in
+            let r = m.reg("\(name)_d\(i + 1)", width: v.width, reset: reset)
+            if reset != nil { m.clocked("\(name)_d\(i + 1)_q") { p in p.assign(r, v) } }
+            else { m.clocked("\(name)_d\(i + 1)_q", resetless: true) { p in p.assign(r, v) } }
+            return v.isSigned ? r.expr.asSigned : r.expr
+        }
+    }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
@@ -36,12 +54,15 @@ struct RequantEngine: AcceleratorEngine {
         }
         // A tile is requantized after its last kgroup's last row: offered to the store through a FIFO of 2
         // (and, with a line buffer, told to the copy engine: the group's input half is free, §6.5).
+        // (S cycles later with S pipeline registers in the lanes: the tile's last row is written then)
+        let S = cfg.requantStages
+        let tileDone = m.wire("rq_tile_done", delayed(m, "rq_tile_done", lastRow && rlastG, S, reset: 0))
         if ctx.hasLine {
             let done = m.ports(ch.requantDone.name, ch.requantDone.bundle)
-            m.assign(done["valid"], lastRow && rlastG && inTiles)
+            m.assign(done["valid"], tileDone && inTiles)
         }
         m.instance(try ctx.tokenFifo(), name: "u_requantized_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": lastRow && rlastG,
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": tileDone,
             "out_valid": requantized["valid"], "out_ready": requantized["ready"],
         ])
         // ---- residual read (one cycle ahead) ----
@@ -69,14 +90,20 @@ struct RequantEngine: AcceleratorEngine {
         // Row `row` of the shadows: PE (x, l) at element x·lanesK + l.
         let rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
         let q = m.wire("rq_q", width: tW * LK * 8)
-        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", LK)], connections: [
+        let lanePorts: [String: ArrayBinding] = S == 0 ? [:] : ["clk": .shared(clk.expr)]
+        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", LK)], connections: lanePorts.merging([
             "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
             "shift": .shared(layer["sh"]), "res_word": .slice(res["data"], over: "x"), "ch_b": .shared(chB), "lane": .index("l"),
             "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
-        ])
+        ]) { a, _ in a })
+        // the write side of the byte lanes sees the row S cycles later, with its lanes' results
+        let wrActive = m.wire("rq_wr_active", delayed(m, "rq_wr_active", active.expr, S, reset: 0))
+        let wrChB = m.wire("rq_wr_ch_b", delayed(m, "rq_wr_ch_b", chB.expr, S)), wrG = m.wire("rq_wr_g", delayed(m, "rq_wr_g", rg.expr, S))
+        let wrChannels = m.wire("rq_wr_channels", delayed(m, "rq_wr_channels", seq["channels"].expr, S))
+        let wrBaseS = m.wire("rq_wr_base_s", delayed(m, "rq_wr_base", wrBase.expr, S))
         m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: [
-            "byte_lane": .index("b"), "ch_b": .shared(chB), "rd_ch_b": .shared(chRB), "g": .shared(rg),
-            "channels": .shared(seq["channels"]), "active": .shared(active), "wr_base": .shared(wrBase), "rd_base": .shared(rdBase),
+            "byte_lane": .index("b"), "ch_b": .shared(wrChB), "rd_ch_b": .shared(chRB), "g": .shared(wrG),
+            "channels": .shared(wrChannels), "active": .shared(wrActive), "wr_base": .shared(wrBaseS), "rd_base": .shared(rdBase),
             "q": .shared(q), "we": .slice(outWr["we"]), "waddr": .slice(outWr["addr"]), "wdata": .slice(outWr["data"]),
             "res_raddr": .slice(resRd["addr"]),
         ])
@@ -115,7 +142,16 @@ struct RequantEngine: AcceleratorEngine {
     /// word), activation (none/ReLU/PReLU).
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
-        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation.") { r in
+        let cuts = self.cuts
+        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation\(cuts.isEmpty ? "" : "; \(cuts.count) pipeline registers").") { r in
+            if !cuts.isEmpty { _ = r.clock() }
+            /// `e`, registered when the lane is cut at `cut`.
+            func stage(_ cut: RequantCut, _ name: String, _ e: Expr) -> Expr {
+                guard cuts.contains(cut) else { return e }
+                let q = r.reg(name, width: e.width, signed: e.isSigned)
+                r.clocked("\(name)_q", resetless: true) { p in p.assign(q, e) }
+                return q.expr
+            }
             let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
             let mult = r.input("mult", width: ch.layer.bundle.field("m")!.width + 1, signed: true), rnd = r.input("round", width: 50, signed: true)
             let shift = r.input("shift", width: ch.layer.bundle.field("sh")!.width)
@@ -126,15 +162,22 @@ struct RequantEngine: AcceleratorEngine {
                 mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
                     mux(v.expr > 127, Expr.constant(127, width: 8, signed: true), v.expr.trunc(8)))
             }
-            let t = r.wire("t", acc.sext(32) + bias)
-            let p48 = r.wire("p48", t.sext(48) * mult.sext(48))
+            let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
+            let p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
             let prod = r.wire("p", p48.sext(50) + rnd)
             let sh = r.wire("sh", prod >>> shift)
-            let c1 = r.wire("c1", clamp8(sh))
+            let c1 = r.wire("c1", stage(.afterClamp, "c1_q", clamp8(sh)))
             let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
-            let resByte = r.wire("res", mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true)))
+            // (the residual byte arrives with the row: it waits for the cuts before its add)
+            var resByteE = mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true))
+            for c in [RequantCut.beforeProduct, .afterProduct, .afterClamp] where cuts.contains(c) {
+                let q = r.reg("res_q\(c.rawValue)", width: 8, signed: true)
+                r.clocked("res_q\(c.rawValue)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
+                resByteE = q.expr
+            }
+            let resByte = r.wire("res", resByteE)
             let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
-            let c2 = r.wire("c2", clamp8(s10))
+            let c2 = r.wire("c2", stage(.afterResidual, "c2_q", clamp8(s10)))
             // PReLU: c2·slope as the shifted slopes of c2's bits (the top bit's negated), adders in
             // logic rather than a DSP block a lane for an 8-bit factor (docs/synthesis.md, "Presets")
             let sl = r.wire("pr_slope", slope.asSigned.sext(26))
