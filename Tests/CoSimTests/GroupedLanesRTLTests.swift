@@ -10,9 +10,10 @@ import AcceleratorSpec
 struct GroupedLanesRTLTests {
     let cfg = StandIn.config
 
-    /// A grouped layer co-simulates exactly; the same registers with LAYER0.grouped cleared run the
-    /// layer ungrouped (the weights and inputs are laid out the same way): the same output bytes, in
-    /// twice the compute steps.
+    /// A grouped layer co-simulates exactly; the same registers with LAYER0.grouped cleared (and
+    /// STEPS, which the host computes, at the ungrouped 9 taps · 4 chunks) run the layer ungrouped
+    /// (the weights and inputs are laid out the same way): the same output bytes, in twice the
+    /// compute steps.
     @Test func theGroupedBitSelectsTheStepsNotTheResult() throws {
         let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 16, outChannels: 1, height: 4, width: 4, residual: false)
             .job(config: cfg, density: 1, seed: 3)
@@ -28,7 +29,7 @@ struct GroupedLanesRTLTests {
         let build = try sim.build()
         let grouped = try HarnessJob(job: job, config: cfg, watchdog: 20_000)
         #expect(try grouped.sets("LAYER0", "grouped"))
-        let a = try build.run(grouped), b = try build.run(try grouped.with("LAYER0", "grouped", false))
+        let a = try build.run(grouped), b = try build.run(try grouped.with("LAYER0", "grouped", false).writing("STEPS", 9 * 4))
         #expect(!a.statusError && !b.statusError)
         #expect(a.counters.busy == 4 * 18 && b.counters.busy == 4 * 36)
         #expect(a.outputBytes == b.outputBytes && a.outputBytes == r.rtl.outputBytes)

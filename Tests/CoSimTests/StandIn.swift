@@ -128,6 +128,13 @@ extension HarnessJob {
         job.csrs = csrs.map { $0.0 == offset ? ($0.0, on ? $0.1 | bit : $0.1 & ~bit) : $0 }
         return job
     }
+    /// The job with register `register` (one without fields, e.g. STEPS) written `value` instead.
+    func writing(_ register: String, _ value: Int) throws -> HarnessJob {
+        let w = try RegisterMap.standard.write(register, value: value)
+        var job = self
+        job.csrs = csrs.map { $0.0 == w.offset ? ($0.0, w.value) : $0 }
+        return job
+    }
     private static func bit(_ register: String, _ field: String) throws -> (offset: Int, bit: UInt32) {
         let map = RegisterMap.standard
         guard let r = map[register] else { throw AcceleratorSpecError.invalidConfig("no register \(register)") }
