@@ -85,11 +85,12 @@ module st_18f03e4d_layer_sequencer (
     logic        pass_half;
     logic [9:0]  pass_ring_base;
     logic [15:0] pass_o1;
+    logic [15:0] pass_next_o1;
     logic [15:0] pass_channels;
     logic        pass_last;
     logic [15:0] pass_kgroups;
     logic [9:0]  pass_ring_after;
-    logic [31:0] pass_words_done;
+    logic [31:0] pass_o0_words;
     logic        handoff_tail;
     logic        burst_next_layer;
     logic [15:0] burst_o0;
@@ -97,7 +98,6 @@ module st_18f03e4d_layer_sequencer (
     logic [17:0] burst_bias_lo;
     logic        burst_rest_of_preloaded;
     logic [31:0] burst_bias_words;
-    logic [31:0] pass_o0_words;
     logic [31:0] burst_o0_words;
     logic [31:0] burst_channel_words;
     logic [31:0] burst_weight_words;
@@ -131,7 +131,7 @@ module st_18f03e4d_layer_sequencer (
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];
-    assign pass_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o0} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o0} + {1'd0, layer_pc}));
+    assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {1'd0, layer_pc}));
     assign pass_channels = pass_o1 - pass_o0;
     assign pass_last = pass_o1 == channels_end;
     assign seq_phase = phase;
@@ -150,11 +150,10 @@ module st_18f03e4d_layer_sequencer (
     assign seq_wbase = {6'd0, pass_ring_base};
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
-    assign burst_o1 = 16'(({1'd0, channels_end} < ({1'd0, burst_o0} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, burst_o0} + {1'd0, layer_pc}));
+    assign burst_o1 = (phase == 2'd3) ? pass_next_o1 : pass_o1;
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 4;
     assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
     assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : (burst_rest_of_preloaded ? 32'd0 : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 4) - burst_bias_lo) + 18'd1});
-    assign pass_o0_words = reg_window_words + pass_words_done;
     assign burst_o0_words = (phase == 2'd3) ? (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)) : pass_o0_words;
     assign burst_channel_words = (reg_pass_words < (reg_window_end_words - burst_o0_words)) ? reg_pass_words : (reg_window_end_words - burst_o0_words);
     assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (burst_channel_words - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
@@ -190,8 +189,9 @@ module st_18f03e4d_layer_sequencer (
             burst_rsp_count <= 32'd0;
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
+            pass_o1 <= 16'd0;
             pass_half <= 1'b0;
-            pass_words_done <= 32'd0;
+            pass_o0_words <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
@@ -209,8 +209,9 @@ module st_18f03e4d_layer_sequencer (
                     burst_rsp_count <= 32'd0;
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
+                    pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
                     pass_half <= layer_half0;
-                    pass_words_done <= 32'd0;
+                    pass_o0_words <= reg_window_words;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -263,9 +264,10 @@ module st_18f03e4d_layer_sequencer (
                 end else begin
                     phase <= 2'd2;
                     pass_o0 <= pass_o1;
+                    pass_o1 <= pass_next_o1;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
-                    pass_words_done <= pass_words_done + reg_pass_words;
+                    pass_o0_words <= pass_o0_words + reg_pass_words;
                 end
             end
         end

@@ -45,7 +45,10 @@ struct LayerSequencer: AcceleratorEngine {
         let half = m.reg("pass_half", width: 1, reset: 0)
         // ring address of the pass's first weight word; the next pass's follows its G·K²CW words (§6.3)
         let wbase = m.reg("pass_ring_base", width: ctx.awW, reset: 0)
-        let o1 = m.wire("pass_o1", passEnd(o0))
+        // (the pass's end o1 = passEnd(o0) and its weight words before o0 are registers, set with o0:
+        // the burst's length is then a shorter path from registers, issue 13)
+        let o1 = m.reg("pass_o1", width: 16, reset: 0)
+        let nextO1 = m.wire("pass_next_o1", passEnd(o1))
         let pCur = m.wire("pass_channels", o1 - o0)
         let pBase = o0 >> lgB
         let pLast = m.wire("pass_last", o1 == chEnd)
@@ -58,8 +61,8 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["kgroups"], kgroups)
         // (a pass that is not the last is followed: its weights take PASS_RING_WORDS of the ring)
         let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
-        // weight words in DRAM before channel o0, less the window's first: (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
-        let wordsDone = m.reg("pass_words_done", width: 32, reset: 0)
+        // weight words in DRAM before channel o0: first·K·KW·CW + (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
+        let o0Words = m.reg("pass_o0_words", width: 32, reset: 0)
         m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
@@ -70,7 +73,7 @@ struct LayerSequencer: AcceleratorEngine {
         let tail = m.reg("handoff_tail", width: 1, reset: 0)
         let bNext = m.wire("burst_next_layer", tail || (inTiles && pLast && nextOn))
         let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
-        let bo1 = m.wire("burst_o1", passEnd(bo0))
+        let bo1 = m.wire("burst_o1", mux(inTiles, nextO1, o1.expr))  // passEnd(bo0)
         let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
         let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == chFirst)
@@ -79,7 +82,6 @@ struct LayerSequencer: AcceleratorEngine {
                                                  mux(pre0, k(0, 32), ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))))
         // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass), and
         // (bo1 − bo0)·K·KW·CW = min(pc·K·KW·CW, end·K·KW·CW − bo0·K·KW·CW)
-        let o0Words = m.wire("pass_o0_words", regs["window_words"] + wordsDone)
         let bo0Words = m.wire("burst_o0_words", mux(inTiles, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), o0Words.expr))
         let bWords = m.wire("burst_channel_words", umin(regs["pass_words"], regs["window_end_words"] - bo0Words))
         let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32), bWords - mux(pre0, skip, k(0, 32))))
@@ -122,7 +124,8 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(half, half0); p.assign(wordsDone, 0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(half, half0)
+                    p.assign(o0Words, regs["window_words"])
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -144,7 +147,8 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(half, !half); p.assign(wbase, ringAfter); p.assign(wordsDone, wordsDone + regs["pass_words"]) }
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(half, !half); p.assign(wbase, ringAfter)
+                        p.assign(o0Words, o0Words + regs["pass_words"]) }
             }
         }
         m.allowPartlyReadInputs()
