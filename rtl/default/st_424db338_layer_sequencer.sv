@@ -86,6 +86,7 @@ module st_424db338_layer_sequencer (
     logic [9:0]  pass_ring_base;
     logic [15:0] pass_o1;
     logic [15:0] pass_next_o1;
+    logic [15:0] pass_words;
     logic [15:0] pass_channels;
     logic        pass_last;
     logic [15:0] pass_kgroups;
@@ -143,7 +144,7 @@ module st_424db338_layer_sequencer (
     assign pass_kgroups = pass_last ? reg_kgroups[31:16] : reg_kgroups[15:0];
     assign seq_kgroups = pass_kgroups;
     assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}));
-    assign seq_words = (((pass_o1 - 16'd1) >> 5) - (pass_o0 >> 5)) + 16'd1;
+    assign seq_words = pass_words;
     assign seq_o0_mod_b = {11'd0, pass_o0[4:0]} & 16'd31;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 5;
     assign seq_half = pass_half;
@@ -190,6 +191,7 @@ module st_424db338_layer_sequencer (
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
             pass_o1 <= 16'd0;
+            pass_words <= 16'd0;
             pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
             pass_ring_base <= 10'd0;
@@ -210,6 +212,7 @@ module st_424db338_layer_sequencer (
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
+                    pass_words <= (((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 5) - (channels_first >> 5)) + 16'd1;
                     pass_half <= layer_half0;
                     pass_o0_words <= reg_window_words;
                     pass_ring_base <= 10'(reg_ring[15:0]);
@@ -265,6 +268,7 @@ module st_424db338_layer_sequencer (
                     phase <= 2'd2;
                     pass_o0 <= pass_o1;
                     pass_o1 <= pass_next_o1;
+                    pass_words <= (((pass_next_o1 - 16'd1) >> 5) - (pass_o1 >> 5)) + 16'd1;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
                     pass_o0_words <= pass_o0_words + reg_pass_words;

@@ -119,7 +119,7 @@ struct ComputeControl: AcceleratorEngine {
         let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }
         /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
-        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). `axis` holds q, r and the products
+        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). `axis` holds r and the products
         /// q·stride, q·(ring block words). Also returns, per shape, the PE's slot row (column) p ÷ h and
         /// its local row (column) p mod h.
         func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, axis: TapAxis, parity: Expr, s2: Signal, stride: Signal,

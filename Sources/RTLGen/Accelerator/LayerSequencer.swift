@@ -49,8 +49,12 @@ struct LayerSequencer: AcceleratorEngine {
         // the burst's length is then a shorter path from registers, issue 13)
         let o1 = m.reg("pass_o1", width: 16, reset: 0)
         let nextO1 = m.wire("pass_next_o1", passEnd(o1))
+        /// The words of a pixel pass [first, end) spans: (end − 1)÷B − first÷B + 1.
+        func passWords(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
+            ((end.expr - 1) >> lgB) - (first.expr >> lgB) + 1
+        }
+        let pWords = m.reg("pass_words", width: 16, reset: 0)
         let pCur = m.wire("pass_channels", o1 - o0)
-        let pBase = o0 >> lgB
         let pLast = m.wire("pass_last", o1 == chEnd)
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
@@ -63,7 +67,7 @@ struct LayerSequencer: AcceleratorEngine {
         let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
         // weight words in DRAM before channel o0: first·K·KW·CW + (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
         let o0Words = m.reg("pass_o0_words", width: 32, reset: 0)
-        m.assign(seq["words"], ((o1 - 1) >> lgB) - pBase + 1)
+        m.assign(seq["words"], pWords)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
         m.assign(seq["half"], half); m.assign(seq["wbase"], wbase.zext(16))
@@ -124,7 +128,8 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(half, half0)
+                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
+                    p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
@@ -147,7 +152,8 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(half, !half); p.assign(wbase, ringAfter)
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
+                        p.assign(half, !half); p.assign(wbase, ringAfter)
                         p.assign(o0Words, o0Words + regs["pass_words"]) }
             }
         }
