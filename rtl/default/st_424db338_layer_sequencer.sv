@@ -95,13 +95,14 @@ module st_424db338_layer_sequencer (
     logic        handoff_tail;
     logic        burst_next_layer;
     logic [15:0] burst_o0;
-    logic [15:0] burst_o1;
     logic [17:0] burst_bias_lo;
     logic        burst_rest_of_preloaded;
-    logic [31:0] burst_bias_words;
     logic [31:0] burst_o0_words;
-    logic [31:0] burst_channel_words;
-    logic [31:0] burst_weight_words;
+    logic [31:0] burst_bias_words_w;
+    logic [31:0] burst_len_w;
+    logic [31:0] burst_bias_words_t;
+    logic [31:0] burst_len_t;
+    logic [31:0] burst_bias_words;
     logic [31:0] burst_weight_base;
     logic [9:0]  burst_ring_base;
     logic [31:0] burst_bias_base;
@@ -151,18 +152,15 @@ module st_424db338_layer_sequencer (
     assign seq_wbase = {6'd0, pass_ring_base};
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
-    assign burst_o1 = (phase == 2'd3) ? pass_next_o1 : pass_o1;
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 5;
     assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
-    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : (burst_rest_of_preloaded ? 32'd0 : {14'd0, (((({2'd0, burst_o1} << 2) - 18'd1) >> 5) - burst_bias_lo) + 18'd1});
     assign burst_o0_words = (phase == 2'd3) ? (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)) : pass_o0_words;
-    assign burst_channel_words = (reg_pass_words < (reg_window_end_words - burst_o0_words)) ? reg_pass_words : (reg_window_end_words - burst_o0_words);
-    assign burst_weight_words = burst_next_layer ? {12'd0, reg_next_words[31:12]} : (burst_channel_words - (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
     assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + burst_o0_words) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
     assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
     assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
-    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_bias_words + burst_weight_words);
+    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? ({20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]}) : ((phase == 2'd3) ? burst_len_t : burst_len_w));
     assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
     assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && (burst_req < burst_len);
     assign burst_accept = burst_valid && burst_ready;
@@ -194,10 +192,14 @@ module st_424db338_layer_sequencer (
             pass_words <= 16'd0;
             pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
+            burst_bias_words_w <= 32'd0;
+            burst_len_w <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
+            burst_bias_words_t <= 32'd0;
+            burst_len_t <= 32'd0;
         end else begin
             if (start_pulse) begin
                 if (layer_error) begin
@@ -215,6 +217,8 @@ module st_424db338_layer_sequencer (
                     pass_words <= (((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 5) - (channels_first >> 5)) + 16'd1;
                     pass_half <= layer_half0;
                     pass_o0_words <= reg_window_words;
+                    burst_bias_words_w <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1};
+                    burst_len_w <= (layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -251,6 +255,8 @@ module st_424db338_layer_sequencer (
             if (weights_done) begin
                 phase <= 2'd3;
                 burst_done <= 1'b0;
+                burst_bias_words_t <= 1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1};
+                burst_len_t <= (1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0));
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;
@@ -272,6 +278,8 @@ module st_424db338_layer_sequencer (
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
                     pass_o0_words <= pass_o0_words + reg_pass_words;
+                    burst_bias_words_w <= burst_bias_words_t;
+                    burst_len_w <= burst_len_t;
                 end
             end
         end

@@ -77,18 +77,30 @@ struct LayerSequencer: AcceleratorEngine {
         let tail = m.reg("handoff_tail", width: 1, reset: 0)
         let bNext = m.wire("burst_next_layer", tail || (inTiles && pLast && nextOn))
         let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
-        let bo1 = m.wire("burst_o1", mux(inTiles, nextO1, o1.expr))  // passEnd(bo0)
         let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
         let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == chFirst)
         let skip = field("PRELOAD", "words").zext(32)
-        let bNB = m.wire("burst_bias_words", mux(bNext, field("NEXT_WORDS", "bias").zext(32),
-                                                 mux(pre0, k(0, 32), ((((bo1.zext(18) << 2) - 1) >> lgB) - bBiasLo + 1).zext(32))))
-        // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass), and
-        // (bo1 − bo0)·K·KW·CW = min(pc·K·KW·CW, end·K·KW·CW − bo0·K·KW·CW)
+        // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass)
         let bo0Words = m.wire("burst_o0_words", mux(inTiles, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), o0Words.expr))
-        let bWords = m.wire("burst_channel_words", umin(regs["pass_words"], regs["window_end_words"] - bo0Words))
-        let bNW = m.wire("burst_weight_words", mux(bNext, field("NEXT_WORDS", "weights").zext(32), bWords - mux(pre0, skip, k(0, 32))))
+        /// The bias and weight words of the burst of channels [c0, c1), whose weights start c0Words
+        /// into the layer's (c0·K·KW·CW), less the preloaded ones when `rest`: (c1 − c0)·K·KW·CW =
+        /// min(pc·K·KW·CW, end·K·KW·CW − c0·K·KW·CW).
+        func burstWords(_ c0: some ExprConvertible, _ c1: some ExprConvertible, _ c0Words: some ExprConvertible, rest: some ExprConvertible) -> (bias: Expr, weights: Expr) {
+            let lo = (c0.expr.zext(18) << 2) >> lgB
+            let bias = mux(rest, k(0, 32), ((((c1.expr.zext(18) << 2) - 1) >> lgB) - lo + 1).zext(32))
+            let words = umin(regs["pass_words"], regs["window_end_words"] - c0Words.expr)
+            return (bias, words - mux(rest, skip, k(0, 32)))
+        }
+        // The burst's length is a register (a short path to the burst's handshake, issue 13): the
+        // current pass's WEIGHTS burst, set at the start and at each pass from the previous TILES';
+        // the prefetch of the next pass during TILES, set entering TILES.
+        let nbW = m.reg("burst_bias_words_w", width: 32, reset: 0), nW = m.reg("burst_len_w", width: 32, reset: 0)
+        let nbT = m.reg("burst_bias_words_t", width: 32, reset: 0), nT = m.reg("burst_len_t", width: 32, reset: 0)
+        let first = burstWords(chFirst, passEnd(chFirst), regs["window_words"], rest: preloaded)
+        let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
+        let nextBias = field("NEXT_WORDS", "bias").zext(32), nextWeights = field("NEXT_WORDS", "weights").zext(32)
+        let bNB = m.wire("burst_bias_words", mux(bNext, nextBias, mux(inTiles, nbT.expr, nbW.expr)))
         let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"],
                                                     regs["base_weights"] + bo0Words + mux(pre0, skip, k(0, 32))))
         // where its first weight word goes in the ring
@@ -104,7 +116,7 @@ struct LayerSequencer: AcceleratorEngine {
         // Cycles spent in WEIGHTS so far, up to 2: a pass's TILES start at least 3 cycles after its WEIGHTS
         // start, when the scanner has read the pass's first mask word (§14).
         let wcnt = m.reg("weights_cycles", width: 2, reset: 0)
-        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), bNB + bNW))
+        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), mux(bNext, nextBias + nextWeights, mux(inTiles, nT.expr, nW.expr))))
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && bq < n)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
@@ -131,6 +143,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
                     p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
+                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -147,14 +160,14 @@ struct LayerSequencer: AcceleratorEngine {
                 }.otherwise { p.assign(bdone, 1) }
             }
             p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
-            p.when(toTiles) { p.assign(phase, 3); p.assign(bdone, 0) }
+            p.when(toTiles) { p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias); p.assign(nT, prefetch.bias + prefetch.weights) }
             p.when(inWeights && tail && burstIn) { p.assign(phase, 0); p.assign(doneR, 1); p.assign(tail, 0) }
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
                     .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
                         p.assign(half, !half); p.assign(wbase, ringAfter)
-                        p.assign(o0Words, o0Words + regs["pass_words"]) }
+                        p.assign(o0Words, o0Words + regs["pass_words"]); p.assign(nbW, nbT); p.assign(nW, nT) }
             }
         }
         m.allowPartlyReadInputs()
