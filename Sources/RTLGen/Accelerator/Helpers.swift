@@ -43,6 +43,17 @@ func umax(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr { mux(a.
 func umin(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr { mux(a.expr < b.expr, a, b) }
 
 extension ModuleBuilder {
+    /// `e`, a quantity derived from the layer record alone, registered every cycle (`<name>`, no
+    /// reset). The record is constant from a layer's first cycle and an engine that reads this in
+    /// TILES does so at least three cycles later (§14), so the register costs no cycle and takes
+    /// the derivation off the engine's per-cycle paths (issue 13).
+    func layerConstant(_ name: String, _ e: some ExprConvertible) -> Expr {
+        let v = e.expr
+        let r = reg(name, width: v.width, signed: v.isSigned)
+        clocked("\(name)_q", resetless: true) { p in p.assign(r, v) }
+        return v.isSigned ? r.expr.asSigned : r.expr
+    }
+
     /// Restoring division `num ÷ den` (both unsigned) for quotients below 2^qbits.
     /// Each stage is a named wire, so the Verilog stays linear in size.
     /// A constant power-of-two divisor is a shift.
