@@ -92,16 +92,16 @@ module st_424db338_compute_control (
     logic         cp_next_row;
     logic         cp_next_column;
     logic [63:0]  cp_group_shares;
-    logic         cp_ring_q;
+    logic         cp_ring_layer_d1;
     logic         cp_ring;
     logic         cp_column_ring;
     logic         cp_row_ring;
-    logic [25:0]  cp_ring_block_words_q;
+    logic [25:0]  cp_ring_block_words_layer_d1;
     logic [25:0]  cp_ring_block_words;
     logic [25:0]  cp_ring_tile_words;
-    logic [26:0]  cp_ring_size_q;
+    logic [26:0]  cp_ring_size_layer_d1;
     logic [26:0]  cp_ring_size;
-    logic [31:0]  cp_row_stride_q;
+    logic [31:0]  cp_row_stride_layer_d1;
     logic [31:0]  cp_row_stride;
     logic [7:0]   cp_row_r;
     logic [31:0]  cp_row_q_times0;
@@ -1057,36 +1057,36 @@ module st_424db338_compute_control (
     assign group_rd_index = cp_tile[1:0];
     assign cp_group_shares = {group_tiles[2174], group_tiles[2140], group_tiles[2106], group_tiles[2072], group_tiles[2038], group_tiles[2004], group_tiles[1970], group_tiles[1936], group_tiles[1902], group_tiles[1868], group_tiles[1834], group_tiles[1800], group_tiles[1766], group_tiles[1732], group_tiles[1698], group_tiles[1664], group_tiles[1630], group_tiles[1596], group_tiles[1562], group_tiles[1528], group_tiles[1494], group_tiles[1460], group_tiles[1426], group_tiles[1392], group_tiles[1358], group_tiles[1324], group_tiles[1290], group_tiles[1256], group_tiles[1222], group_tiles[1188], group_tiles[1154], group_tiles[1120], group_tiles[1086], group_tiles[1052], group_tiles[1018], group_tiles[984], group_tiles[950], group_tiles[916], group_tiles[882], group_tiles[848], group_tiles[814], group_tiles[780], group_tiles[746], group_tiles[712], group_tiles[678], group_tiles[644], group_tiles[610], group_tiles[576], group_tiles[542], group_tiles[508], group_tiles[474], group_tiles[440], group_tiles[406], group_tiles[372], group_tiles[338], group_tiles[304], group_tiles[270], group_tiles[236], group_tiles[202], group_tiles[168], group_tiles[134], group_tiles[100], group_tiles[66], group_tiles[32]};
 
-    // cp_ring_q_q
+    // cp_ring_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_q <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+        cp_ring_layer_d1 <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
     end
 
-    assign cp_ring = cp_ring_q;
+    assign cp_ring = cp_ring_layer_d1;
     assign cp_column_ring = cp_ring && !layer_rowring;
     assign cp_row_ring = cp_ring && layer_rowring;
 
-    // cp_ring_block_words_q_q
+    // cp_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_block_words_q <= layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     end
 
-    assign cp_ring_block_words = cp_ring_block_words_q;
+    assign cp_ring_block_words = cp_ring_block_words_layer_d1;
     assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
 
-    // cp_ring_size_q_q
+    // cp_ring_size_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_size_q <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
     end
 
-    assign cp_ring_size = cp_ring_size_q;
+    assign cp_ring_size = cp_ring_size_layer_d1;
 
-    // cp_row_stride_q_q
+    // cp_row_stride_layer_d1_q
     always @(posedge clk) begin
-        cp_row_stride_q <= {7'd0, (cp_ring && !layer_rowring) ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
+        cp_row_stride_layer_d1 <= {7'd0, (cp_ring && !layer_rowring) ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
     end
 
-    assign cp_row_stride = cp_row_stride_q;
+    assign cp_row_stride = cp_row_stride_layer_d1;
     assign cp_row_r_eff = cp_start ? 8'd0 : cp_row_r;
     assign cp_row_q_times0_eff = cp_start ? 32'd0 : cp_row_q_times0;
     assign cp_row_q_times1_eff = cp_start ? 32'd0 : cp_row_q_times1;

@@ -94,16 +94,16 @@ module st_18f03e4d_compute_control (
     logic         cp_next_row;
     logic         cp_next_column;
     logic         cp_group_shares;
-    logic         cp_ring_q;
+    logic         cp_ring_layer_d1;
     logic         cp_ring;
     logic         cp_column_ring;
     logic         cp_row_ring;
-    logic [25:0]  cp_ring_block_words_q;
+    logic [25:0]  cp_ring_block_words_layer_d1;
     logic [25:0]  cp_ring_block_words;
     logic [25:0]  cp_ring_tile_words;
-    logic [26:0]  cp_ring_size_q;
+    logic [26:0]  cp_ring_size_layer_d1;
     logic [26:0]  cp_ring_size;
-    logic [31:0]  cp_row_stride_q;
+    logic [31:0]  cp_row_stride_layer_d1;
     logic [31:0]  cp_row_stride;
     logic [7:0]   cp_row_r;
     logic [31:0]  cp_row_q_times0;
@@ -339,36 +339,36 @@ module st_18f03e4d_compute_control (
     assign group_rd_index = cp_tile[1:0];
     assign cp_group_shares = {group_tiles[32]};
 
-    // cp_ring_q_q
+    // cp_ring_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_q <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+        cp_ring_layer_d1 <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
     end
 
-    assign cp_ring = cp_ring_q;
+    assign cp_ring = cp_ring_layer_d1;
     assign cp_column_ring = cp_ring && !layer_rowring;
     assign cp_row_ring = cp_ring && layer_rowring;
 
-    // cp_ring_block_words_q_q
+    // cp_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_block_words_q <= layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     end
 
-    assign cp_ring_block_words = cp_ring_block_words_q;
+    assign cp_ring_block_words = cp_ring_block_words_layer_d1;
     assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
 
-    // cp_ring_size_q_q
+    // cp_ring_size_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_size_q <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
     end
 
-    assign cp_ring_size = cp_ring_size_q;
+    assign cp_ring_size = cp_ring_size_layer_d1;
 
-    // cp_row_stride_q_q
+    // cp_row_stride_layer_d1_q
     always @(posedge clk) begin
-        cp_row_stride_q <= {7'd0, (cp_ring && !layer_rowring) ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
+        cp_row_stride_layer_d1 <= {7'd0, (cp_ring && !layer_rowring) ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
     end
 
-    assign cp_row_stride = cp_row_stride_q;
+    assign cp_row_stride = cp_row_stride_layer_d1;
     assign cp_row_r_eff = cp_start ? 8'd0 : cp_row_r;
     assign cp_row_q_times0_eff = cp_start ? 32'd0 : cp_row_q_times0;
     assign cp_row_q_times1_eff = cp_start ? 32'd0 : cp_row_q_times1;

@@ -43,15 +43,20 @@ func umax(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr { mux(a.
 func umin(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr { mux(a.expr < b.expr, a, b) }
 
 extension ModuleBuilder {
-    /// `e`, a quantity derived from the layer record alone, registered every cycle (`<name>`, no
+    /// `e`, a quantity derived from the layer record alone, registered every cycle (`<name>_d1`, no
     /// reset). The record is constant from a layer's first cycle and an engine that reads this in
     /// TILES does so at least three cycles later (§14), so the register costs no cycle and takes
     /// the derivation off the engine's per-cycle paths (issue 13).
-    func layerConstant(_ name: String, _ e: some ExprConvertible) -> Expr {
-        let v = e.expr
-        let r = reg(name, width: v.width, signed: v.isSigned)
-        clocked("\(name)_q", resetless: true) { p in p.assign(r, v) }
-        return v.isSigned ? r.expr.asSigned : r.expr
+    func layerConstant(_ name: String, _ e: some ExprConvertible) -> Expr { delayed(name, e.expr, by: 1) }
+
+    /// `e`, `n` cycles later: registers `<name>_d1 … _dn`, without reset unless `reset` is given.
+    func delayed(_ name: String, _ e: Expr, by n: Int, reset: Int? = nil) -> Expr {
+        (0..<n).reduce(e) { v, i in
+            let r = reg("\(name)_d\(i + 1)", width: v.width, signed: v.isSigned, reset: reset)
+            if reset != nil { clocked("\(name)_d\(i + 1)_q") { p in p.assign(r, v) } }
+            else { clocked("\(name)_d\(i + 1)_q", resetless: true) { p in p.assign(r, v) } }
+            return v.isSigned ? r.expr.asSigned : r.expr
+        }
     }
 
     /// Restoring division `num ÷ den` (both unsigned) for quotients below 2^qbits.

@@ -13,15 +13,6 @@ struct RequantEngine: AcceleratorEngine {
     enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual }
     /// The cuts of `requantStages` registers.
     var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
-    /// `e`, `n` cycles later (registers `name_d1…dn`; no reset unless `reset`).
-    func delayed(_ m: ModuleBuilder, _ name: String, _ e: Expr, _ n: Int, reset: Int? = nil) -> Expr {
-        (0..<n).reduce(e) { v, i in
-            let r = m.reg("\(name)_d\(i + 1)", width: v.width, reset: reset)
-            if reset != nil { m.clocked("\(name)_d\(i + 1)_q") { p in p.assign(r, v) } }
-            else { m.clocked("\(name)_d\(i + 1)_q", resetless: true) { p in p.assign(r, v) } }
-            return v.isSigned ? r.expr.asSigned : r.expr
-        }
-    }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
@@ -56,7 +47,7 @@ struct RequantEngine: AcceleratorEngine {
         // (and, with a line buffer, told to the copy engine: the group's input half is free, §6.5).
         // (S cycles later with S pipeline registers in the lanes: the tile's last row is written then)
         let S = cfg.requantStages
-        let tileDone = m.wire("rq_tile_done", delayed(m, "rq_tile_done", lastRow && rlastG, S, reset: 0))
+        let tileDone = m.wire("rq_tile_done", m.delayed("rq_tile_done", lastRow && rlastG, by: S, reset: 0))
         if ctx.hasLine {
             let done = m.ports(ch.requantDone.name, ch.requantDone.bundle)
             m.assign(done["valid"], tileDone && inTiles)
@@ -97,10 +88,10 @@ struct RequantEngine: AcceleratorEngine {
             "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
         ]) { a, _ in a })
         // the write side of the byte lanes sees the row S cycles later, with its lanes' results
-        let wrActive = m.wire("rq_wr_active", delayed(m, "rq_wr_active", active.expr, S, reset: 0))
-        let wrChB = m.wire("rq_wr_ch_b", delayed(m, "rq_wr_ch_b", chB.expr, S)), wrG = m.wire("rq_wr_g", delayed(m, "rq_wr_g", rg.expr, S))
-        let wrChannels = m.wire("rq_wr_channels", delayed(m, "rq_wr_channels", seq["channels"].expr, S))
-        let wrBaseS = m.wire("rq_wr_base_s", delayed(m, "rq_wr_base", wrBase.expr, S))
+        let wrActive = m.wire("rq_wr_active", m.delayed("rq_wr_active", active.expr, by: S, reset: 0))
+        let wrChB = m.wire("rq_wr_ch_b", m.delayed("rq_wr_ch_b", chB.expr, by: S)), wrG = m.wire("rq_wr_g", m.delayed("rq_wr_g", rg.expr, by: S))
+        let wrChannels = m.wire("rq_wr_channels", m.delayed("rq_wr_channels", seq["channels"].expr, by: S))
+        let wrBaseS = m.wire("rq_wr_base_s", m.delayed("rq_wr_base", wrBase.expr, by: S))
         m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: [
             "byte_lane": .index("b"), "ch_b": .shared(wrChB), "rd_ch_b": .shared(chRB), "g": .shared(wrG),
             "channels": .shared(wrChannels), "active": .shared(wrActive), "wr_base": .shared(wrBaseS), "rd_base": .shared(rdBase),
