@@ -72,18 +72,36 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// a multiple of the lanes per group (paired lanes take the same chunk). false = one multiplier
     /// per product.
     public var packedProducts: Bool
-    /// **Requant pipeline registers** (docs/microarchitecture.md §7.5), 0…4: each requant lane's
-    /// bias add, M product, round-shift-clamp and residual add are cut by that many registers (in
-    /// the order: after the product, before it, after the clamp, after the residual add), so its
-    /// path from the shadow registers to the output buffer is shorter for the clock, and a tile is
-    /// requantized that many cycles later (`requantDone`, §7.3). 0 = the whole lane in the row's cycle.
+    /// **Requant pipeline registers** (docs/microarchitecture.md §7.5), 0…`maxRequantStages`: each
+    /// requant lane's bias add, M product, rounding add, shift-clamp, residual add and activation
+    /// are cut by that many registers (in the order: after the product, before it, after the clamp,
+    /// after the residual add, after the rounding add, after the activation), so its path from the
+    /// shadow registers to the output buffer is shorter for the clock, and a tile is requantized
+    /// that many cycles later (`requantDone`, §7.3). 0 = the whole lane in the row's cycle.
     public var requantStages: Int
+    /// The most requant pipeline registers: one per cut of the lane.
+    public static let maxRequantStages = 6
+    /// **Registered engine boundaries** (docs/microarchitecture.md §7.3, §7.4): the load
+    /// response's input-buffer write leaves the port sequencer through registers (its address is
+    /// the walkers' longest path otherwise), so a loaded group reaches the compute engine (or the
+    /// copy engine) a cycle later; and the compute engine's buffer reads take an address stage
+    /// (the bank terms registered, their sum into the RAMs the next cycle), so its pipeline is a
+    /// cycle deeper. The FPGA presets set it; false = neither.
+    public var boundaryRegisters: Bool
+    /// W: cycles a loaded group takes to reach its consumer beyond its last write (§7.3): 1 with `boundaryRegisters`.
+    public var loadedDelay: Int { boundaryRegisters ? 1 : 0 }
+    /// P: cycles from a step's issue to its final accumulator (§7.4): operand read, multiply +
+    /// reduce, accumulate, and with `boundaryRegisters` the address stage before the read.
+    public var computePipelineDepth: Int { LayerPlan.pipelineDepth + computeAddressStages }
+    /// The compute engine's address stages before its buffer reads: 1 with `boundaryRegisters`.
+    public var computeAddressStages: Int { boundaryRegisters ? 1 : 0 }
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
-                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, requantStages: Int = 0) throws {
+                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, requantStages: Int = 0,
+                boundaryRegisters: Bool = false) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
@@ -91,7 +109,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
-        self.requantStages = requantStages
+        self.requantStages = requantStages; self.boundaryRegisters = boundaryRegisters
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -101,7 +119,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0; boundaryRegisters = false
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -166,8 +184,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes > 0 && !(Self.isPow2(tileH) && Self.isPow2(tileW)) {
             try fail("lineBufferBytes \(lineBufferBytes) needs tileH and tileW powers of two (the line buffer's banks are the map's rows and columns mod the tile); tile is \(tileH)x\(tileW)")
         }
-        if !(0...4).contains(requantStages) {
-            try fail("requantStages \(requantStages) must be 0…4 (pipeline registers in a requant lane)")
+        if !(0...Self.maxRequantStages).contains(requantStages) {
+            try fail("requantStages \(requantStages) must be 0…\(Self.maxRequantStages) (pipeline registers in a requant lane)")
         }
         if packedProducts {
             if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }
@@ -193,12 +211,12 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, requantStages
+        case tileShapes, lineBufferBytes, packedProducts, requantStages, boundaryRegisters
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts` only when true, `requantStages` only when not 0, so that configs without
-    /// them keep their content hash.
+    /// `packedProducts` only when true, `requantStages` only when not 0, `boundaryRegisters` only
+    /// when true, so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -213,6 +231,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
+        if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -248,7 +267,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
             packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
-            requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0)
+            requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
+            boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false)
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

@@ -14,13 +14,13 @@ extension HardwareConfig {
     /// - **The line buffer** (§6.5): `lineBufferBytes` when given, in bytes like the other buffers;
     ///   else the base's bank depth `DL` is kept like the others (`tileH·tileW·B·DL`), and a tile
     ///   whose sides are not powers of two, which cannot hold one, gets none.
-    /// - `memLatency`, `clockMHz`, `packedProducts` and `requantStages` are set as given (`maxOutstandingReads` is the base's).
+    /// - `memLatency`, `clockMHz`, `packedProducts`, `requantStages` and `boundaryRegisters` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
     public func overriding(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil,
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
                            tileShapes: Int? = nil, lineBufferBytes: Int? = nil, packedProducts: Bool? = nil,
-                           requantStages: Int? = nil) throws -> HardwareConfig {
+                           requantStages: Int? = nil, boundaryRegisters: Bool? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
         let (DI, DW, DO, DL) = (inputBankDepth, weightBankDepth, outputWordsPerPixel, lineBankDepth)
         var c = self
@@ -34,6 +34,7 @@ extension HardwareConfig {
         if let v = lineBufferBytes { c.lineBufferBytes = v }
         if let v = packedProducts { c.packedProducts = v }
         if let v = requantStages { c.requantStages = v }
+        if let v = boundaryRegisters { c.boundaryRegisters = v }
         if let v = tileShapes {
             c.tileShapes = v
         } else {

@@ -8,8 +8,10 @@ extension HardwareConfig {
     /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
     /// hold the mask of a 512-wide map.
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
-        ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8), 64),
-        ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8), 64),
+        ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
+                              requantStages: 4), 64),
+        ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
+                              requantStages: 4), 64),
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
                            packed: true), 512),
         ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 16,
@@ -24,12 +26,16 @@ extension HardwareConfig {
     /// A square-tile preset from its bank depths (the buffers are `2·tile²·B·DI`, `lanesK·B·DW`,
     /// `2·tile²·B·DO` bytes, as the override rule sizes them, §2).
     static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
-                       outputWords: Int, shapes: Int = 1, packed: Bool = false) -> HardwareConfig {
-        // (every preset cuts its requant lanes by four registers, §7.5: the lane is otherwise the
-        // longest path from the shadow registers to the output buffer)
+                       outputWords: Int, shapes: Int = 1, packed: Bool = false,
+                       requantStages: Int = HardwareConfig.maxRequantStages) -> HardwareConfig {
+        // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
+        // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
+        // logic cells', by four registers, the Xilinx parts at every cut), and registers its
+        // engine boundaries)
         try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC,
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
-                            tileShapes: shapes, packedProducts: packed, requantStages: 4)
+                            tileShapes: shapes, packedProducts: packed, requantStages: requantStages,
+                            boundaryRegisters: true)
     }
 }

@@ -249,7 +249,8 @@ public struct LayerPlan: Sendable {
     /// Mask words Mw = ⌈TH·2^p / (8·B)⌉ (⌈TW·2^p / (8·B)⌉ with the row ring).
     public let maskWords: Int
 
-    /// Pipeline depth from step issue to final accumulator: operand read, multiply+reduce, accumulate.
+    /// Pipeline depth from step issue to final accumulator: operand read, multiply+reduce, accumulate
+    /// (without the address stage of `HardwareConfig.boundaryRegisters`: `computePipelineDepth`).
     public static let pipelineDepth = 3
 
     public init(job: LayerJob, config: HardwareConfig) throws {

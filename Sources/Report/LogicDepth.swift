@@ -109,6 +109,24 @@ public struct LogicDepthReport: Sendable, Equatable {
     public var loopNets: Int
     /// Cell types the walker does not know, treated as registered boundaries.
     public var unknownTypes: [String]
+    /// The end points reached by more than ``LogicDepth/levelBudget`` LUT levels, one entry per
+    /// register or RAM port (its bits together), deepest first: what stands between the design and
+    /// the budget.
+    public var deepEndPoints: [DeepEndPoint] = []
+}
+
+/// A register (or RAM or DSP input) whose deepest input path exceeds the LUT-level budget.
+public struct DeepEndPoint: Codable, Sendable, Equatable {
+    /// The register's name without its bit index (`u_port_sequencer.ldr_addr`), or `cell pin` when
+    /// the netlist kept no name.
+    public var signal: String
+    /// The most LUT levels into any of its bits.
+    public var levels: Int
+    /// How many of its bits exceed the budget.
+    public var bits: Int
+    /// The slowest path into its deepest bit: the named nets it crosses, start first (unnamed nets
+    /// left out), so that the logic to cut can be found in the generated Verilog.
+    public var path: [String] = []
 }
 
 public struct LogicDepthError: Error, CustomStringConvertible {
@@ -118,6 +136,10 @@ public struct LogicDepthError: Error, CustomStringConvertible {
 
 /// The longest-path walker over a Yosys JSON netlist of a Xilinx-mapped design.
 public enum LogicDepth {
+    /// The LUT levels a register-to-register path may take (issue 13's timing target for the
+    /// Xilinx presets); end points past it are listed in ``LogicDepthReport/deepEndPoints``.
+    public static let levelBudget = 8
+
     /// Reads the netlist file and analyses module `top` (nil: the module marked `top`).
     public static func analyse(netlistAt path: String, top: String?, delays: XilinxDelays) throws -> LogicDepthReport {
         let data: Data
@@ -573,10 +595,19 @@ struct TimingGraph {
         let loopNets = n - queue.count
 
         var best: (end: End, period: Double)? = nil, maxLevels = 0
+        var deep: [String: DeepEndPoint] = [:]
         for e in ends where arrival[Int(e.node)] > -.infinity && indeg[Int(e.node)] == 0 {
             let t = arrival[Int(e.node)] + e.extra + delays.clockUncertainty
             if best == nil || t > best!.period { best = (e, t) }
-            maxLevels = max(maxLevels, Int(deepest[Int(e.node)]))
+            let d = Int(deepest[Int(e.node)])
+            maxLevels = max(maxLevels, d)
+            if d > LogicDepth.levelBudget {
+                let name = endPointName(e)
+                var x = deep[name] ?? DeepEndPoint(signal: name, levels: 0, bits: 0)
+                if d > x.levels { x.levels = d; x.path = namedNets(into: Int(e.node), pred: pred) }
+                x.bits += 1
+                deep[name] = x
+            }
         }
         guard let (end, period) = best else { throw LogicDepthError(message: "no register-to-register path in the netlist") }
 
@@ -601,6 +632,30 @@ struct TimingGraph {
                              dspBlocks: Int(dsps[node]), periodNs: (period * 1000).rounded() / 1000,
                              cellTypes: [sType] + types.reversed() + [eType])
         return LogicDepthReport(critical: path, maxLutLevels: maxLevels, fmaxMHz: 1000 / period, delays: delays,
-                                loopNets: loopNets, unknownTypes: unknownTypes.sorted())
+                                loopNets: loopNets, unknownTypes: unknownTypes.sorted(),
+                                deepEndPoints: deep.values.sorted { ($0.levels, $1.signal) > ($1.levels, $0.signal) })
+    }
+
+    /// The named nets on the slowest path into `node`, start first.
+    func namedNets(into node: Int, pred: [Int32]) -> [String] {
+        var names: [String] = [], v = node
+        while true {
+            if let n = netNames[v], names.last != n { names.append(n) }
+            guard pred[v] >= 0 else { break }
+            v = Int(pred[v])
+        }
+        return names.reversed()
+    }
+
+    /// An end point's register (its Q net's name) or, for a RAM or DSP pin, the net it samples,
+    /// without the bit index; `cell pin` when neither has a name.
+    func endPointName(_ e: End) -> String {
+        var net = Int(e.node)
+        if e.cell >= 0, kinds[Int(e.cell)] == .flipFlop,
+           let q = cells[Int(e.cell)].connections.first(where: { $0.port == "Q" })?.bits.first, let q { net = q }
+        if let n = netNames[net] {
+            return n.hasSuffix("]") ? String(n[..<(n.lastIndex(of: "[") ?? n.endIndex)]) : n
+        }
+        return e.cell < 0 ? e.pin : "\(cells[Int(e.cell)].name) \(e.pin)"
     }
 }

@@ -55,6 +55,8 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var criticalPath: LogicPath?
     /// Xilinx: the most LUT levels on any register-to-register path (may exceed `logicLevels`).
     public var maxLogicLevels: Int?
+    /// Xilinx: the registers reached by more than ``LogicDepth/levelBudget`` LUT levels, deepest first.
+    public var deepEndPoints: [DeepEndPoint]?
     /// True when `fmaxMHz` is the Xilinx estimate from per-level delays (no place and route), false
     /// when nextpnr reported it.
     public var fmaxIsEstimate: Bool?
@@ -62,7 +64,7 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// Records a logic-depth analysis: levels, carry length, the path, and the Fmax estimate.
     public mutating func setLogicDepth(_ d: LogicDepthReport) {
         logicLevels = d.critical.lutLevels; carryLength = d.critical.carryCells; criticalPath = d.critical
-        maxLogicLevels = d.maxLutLevels
+        maxLogicLevels = d.maxLutLevels; deepEndPoints = d.deepEndPoints
         fmaxMHz = (d.fmaxMHz * 10).rounded() / 10; fmaxIsEstimate = true
     }
 

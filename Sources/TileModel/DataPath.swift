@@ -307,7 +307,7 @@ final class DataPath {
             }
         } }
         if k == plan.steps - 1 {
-            requantQueue.append(RequantJob(start: t + LayerPlan.pipelineDepth, tileIndex: i, kgroup: g, shadow: acc))
+            requantQueue.append(RequantJob(start: t + cfg.computePipelineDepth, tileIndex: i, kgroup: g, shadow: acc))
         }
     }
 

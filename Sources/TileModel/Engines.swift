@@ -12,7 +12,7 @@ final class LayerEngines {
     /// When false, no data moves (timing only).
     let withData: Bool
     let cfg: HardwareConfig
-    let L: Int, B: Int, P = LayerPlan.pipelineDepth
+    let L: Int, B: Int, P: Int
     /// The active tiles, in groups of the plan's slots (§3.1).
     let groups: [[(ty: Int, tx: Int)]]
     var dram: DataPath?
@@ -31,7 +31,7 @@ final class LayerEngines {
 
     init(job: LayerJob, plan: LayerPlan, memory: MemoryTiming, mode: SimulationMode, withData: Bool) {
         self.job = job; self.plan = plan; self.mode = mode; self.withData = withData
-        cfg = plan.config; L = cfg.memLatency; B = cfg.memBytesPerCycle
+        cfg = plan.config; L = cfg.memLatency; B = cfg.memBytesPerCycle; P = cfg.computePipelineDepth
         groups = plan.groups(of: plan.scanOrder(job.tileMask))
         port = DRAMPort(timing: memory, config: cfg)
         if withData { dram = DataPath(job: job, plan: plan, mode: mode) }
@@ -178,7 +178,11 @@ final class LayerEngines {
         let storeWords = groups.map { $0.reduce(0) { $0 + plan.storeWords(ty: $1.ty, tx: $1.tx, pass: pass) } }
         let order = Self.transferOrder(groups: N)
         // Per-group times, −1 while unknown.
-        var ready = [Int](repeating: -1, count: N)        // load data usable from this cycle
+        var ready = [Int](repeating: -1, count: N)        // load data in the input buffer from this cycle
+        // (and in its consumer's hands, the compute or copy engine's, W cycles later: the write's
+        // boundary registers, §7.3)
+        let W = cfg.loadedDelay
+        func loaded(_ i: Int) -> Int { ready[i] < 0 ? -1 : ready[i] + W }
         var requantDone = [Int](repeating: -1, count: N)  // cycle after the last requant row
         var storeEnd = [Int](repeating: -1, count: N)     // cycle after the last store request
         traceBase = trace.count
@@ -245,8 +249,8 @@ final class LayerEngines {
             if cyRunning { dur = min(dur, cyRemaining) }
             else if band != nil && cyTile < N {
                 // (the later of the two cycles, once both are known)
-                let free = cyTile < 2 ? 0 : requantDone[cyTile - 2], loaded = ready[cyTile]
-                let r = loaded < 0 || free < 0 ? -1 : max(loaded, free)
+                let free = cyTile < 2 ? 0 : requantDone[cyTile - 2], ld = loaded(cyTile)
+                let r = ld < 0 || free < 0 ? -1 : max(ld, free)
                 if r >= 0 && r <= t {
                     // (its last word is written a cycle after its last read)
                     cyRunning = true; cyRemaining = copyCycles[cyTile]; copied[cyTile] = t + copyCycles[cyTile] + 1
@@ -259,7 +263,7 @@ final class LayerEngines {
             // Compute engine (with the line buffer a group's data is there once it is copied)
             if !cpRunning && cpTile < N {
                 let i = cpTile
-                let r = band == nil ? ready[i] : copied[i]
+                let r = band == nil ? loaded(i) : copied[i]
                 let s: Int = i < 2 ? 0 : storeEnd[i - 2]
                 if r >= 0 && r <= t && s >= 0 && s <= t {
                     cpRunning = true; cpG = 0; cpK = 0
@@ -303,7 +307,7 @@ final class LayerEngines {
             else if cpRunning { stalls.requant += delta }
             else if cpTile >= N { stalls.drain += delta }
             else {
-                let r = band == nil ? ready[cpTile] : copied[cpTile]
+                let r = band == nil ? loaded(cpTile) : copied[cpTile]
                 if r < 0 || r > t { stalls.load += delta }
                 else if loadHolds { stalls.dram += delta }
                 else { stalls.store += delta }

@@ -48,9 +48,13 @@ struct HardwareBaseOptions: ParsableArguments {
         discussion: "Same results and cycles, half the PE array's DSPs on Xilinx parts (docs/microarchitecture.md §7.4). Needs lanesK even."))
     var packedProducts: Bool?
     @Option(name: .customLong("requant-stages"), help: ArgumentHelp(
-        "Pipeline registers in each requant lane, 0…4 (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
+        "Pipeline registers in each requant lane, 0…\(HardwareConfig.maxRequantStages) (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
     var requantStages: Int?
+    @Option(name: .customLong("boundary-registers"), help: ArgumentHelp(
+        "true: the load response's input-buffer write is registered, a loaded group reaches the compute engine a cycle later (overrides the config).",
+        discussion: "docs/microarchitecture.md §7.3; the FPGA presets set it for their clocks."))
+    var boundaryRegisters: Bool?
 
     /// The config `--config` or `--preset` names: a built-in one (`small`, `default`), a JSON file,
     /// a preset, or the default.
@@ -78,7 +82,8 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, requantStages: requantStages)
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, requantStages: requantStages,
+                                    boundaryRegisters: boundaryRegisters)
     }
 }
 

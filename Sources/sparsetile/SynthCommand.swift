@@ -134,6 +134,12 @@ struct SynthCommand: ParsableCommand {
             s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
         }
         if let p = r.criticalPath { s += "\n" + Self.renderPath(p, maxLevels: r.maxLogicLevels, fmax: r.fmaxMHz) }
+        if let deep = r.deepEndPoints, !deep.isEmpty {
+            let shown = 12
+            s += "\nregisters past \(LogicDepth.levelBudget) LUT levels: \(deep.count)"
+                + (deep.count > shown ? " (the \(shown) deepest; all in the JSON's deepEndPoints)" : "")
+            for d in deep.prefix(shown) { s += "\n  \(d.levels) levels  \(d.signal) (\(d.bits) bit\(d.bits == 1 ? "" : "s"))" }
+        }
         if let y = r.yosysSeconds { s += String(format: "\nwall time: yosys %.1f s", y) + (r.pnrSeconds.map { String(format: ", place and route %.1f s", $0) } ?? "") }
         if let engines = r.engines {
             var e = TextTable(columns: [("engine (hierarchy kept)", .left), ("LUTs", .right), ("carries", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)])

@@ -10,7 +10,7 @@ struct RequantStagesRTLTests {
     /// One 2×2 tile, all active, with a residual: the layer ends with the store of its only tile,
     /// which waits for the tile's last requantized row, so R registers in the lanes make it exactly
     /// R cycles longer; the RTL co-simulates exactly at every R and writes the same bytes.
-    @Test(arguments: [1, 2, 3, 4])
+    @Test(arguments: Array(1...HardwareConfig.maxRequantStages))
     func registersDelayTheTileByTheirCount(stages: Int) throws {
         let base = Regression.config(tile: (2, 2), lanesK: 2, lanesC: 4, bytes: 8, latency: 3)
         var cut = base
@@ -27,7 +27,7 @@ struct RequantStagesRTLTests {
 
     @Test func outOfRangeIsRefused() {
         var c = HardwareConfig.small
-        c.requantStages = 5
+        c.requantStages = HardwareConfig.maxRequantStages + 1
         #expect(throws: AcceleratorSpecError.self) { try c.validate() }
         c.requantStages = -1
         #expect(throws: AcceleratorSpecError.self) { try c.validate() }

@@ -267,5 +267,6 @@ func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 0.0015 }
         print("logic depth of \(path) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s:")
         print("  \(r.critical)")
         print("  max LUT levels \(r.maxLutLevels), Fmax estimate \(String(format: "%.1f", r.fmaxMHz)) MHz, loop nets \(r.loopNets), unknown \(r.unknownTypes)")
+        for d in r.deepEndPoints { print("  \(d.levels) levels, \(d.bits) bits: \(d.signal)\n      " + d.path.joined(separator: " → ")) }
     }
 }

@@ -102,6 +102,7 @@ module st_424db338_accel (
     logic           in_wr_res;
     logic [7:0]     in_wr_bank;
     logic [7:0]     in_wr_addr;
+    logic [255:0]   in_wr_data;
     logic           halo_rd_en;
     logic [511:0]   halo_rd_addr;
     logic [16383:0] halo_data;
@@ -313,6 +314,7 @@ module st_424db338_accel (
         .mem_req_wstrb     (mem_req_wstrb),
         .mem_req_ready     (mem_req_ready),
         .mem_rsp_valid     (mem_rsp_valid),
+        .mem_rsp_rdata     (mem_rsp_rdata),
         .mem_rsp_ready     (mem_rsp_ready),
         .ev_load_start     (ev_load_start),
         .ev_load_ready     (ev_load_ready),
@@ -348,6 +350,7 @@ module st_424db338_accel (
         .in_wr_res         (in_wr_res),
         .in_wr_bank        (in_wr_bank),
         .in_wr_addr        (in_wr_addr),
+        .in_wr_data        (in_wr_data),
         .out_rd_en         (out_rd_en),
         .out_rd_addr       (out_rd_addr),
         .out_data          (out_data),
@@ -361,11 +364,11 @@ module st_424db338_accel (
 
     st_424db338_halo_buffer u_halo_buffer (
         .clk           (clk),
-        .mem_rsp_rdata (mem_rsp_rdata),
         .in_wr_valid   (in_wr_valid),
         .in_wr_res     (in_wr_res),
         .in_wr_bank    (in_wr_bank),
         .in_wr_addr    (in_wr_addr),
+        .in_wr_data    (in_wr_data),
         .halo_rd_en    (halo_rd_en),
         .halo_rd_addr  (halo_rd_addr),
         .halo_data     (halo_data),
@@ -375,21 +378,21 @@ module st_424db338_accel (
     );
 
     st_424db338_tile_buffers u_tile_buffers (
-        .clk           (clk),
-        .mem_rsp_rdata (mem_rsp_rdata),
-        .in_wr_valid   (in_wr_valid),
-        .in_wr_res     (in_wr_res),
-        .in_wr_bank    (in_wr_bank),
-        .in_wr_addr    (in_wr_addr),
-        .res_rd_en     (res_rd_en),
-        .res_rd_addr   (res_rd_addr),
-        .res_data      (res_data),
-        .out_wr_we     (out_wr_we),
-        .out_wr_addr   (out_wr_addr),
-        .out_wr_data   (out_wr_data),
-        .out_rd_en     (out_rd_en),
-        .out_rd_addr   (out_rd_addr),
-        .out_data      (out_data)
+        .clk         (clk),
+        .in_wr_valid (in_wr_valid),
+        .in_wr_res   (in_wr_res),
+        .in_wr_bank  (in_wr_bank),
+        .in_wr_addr  (in_wr_addr),
+        .in_wr_data  (in_wr_data),
+        .res_rd_en   (res_rd_en),
+        .res_rd_addr (res_rd_addr),
+        .res_data    (res_data),
+        .out_wr_we   (out_wr_we),
+        .out_wr_addr (out_wr_addr),
+        .out_wr_data (out_wr_data),
+        .out_rd_en   (out_rd_en),
+        .out_rd_addr (out_rd_addr),
+        .out_data    (out_data)
     );
 
     st_424db338_compute_control u_compute_control (

@@ -2,11 +2,11 @@
 // Double-buffered halo input buffer: tileH·tileW banks (§6.2).
 module st_424db338_halo_buffer (
     input  logic           clk,
-    input  logic [255:0]   mem_rsp_rdata,
     input  logic           in_wr_valid,
     input  logic           in_wr_res,
     input  logic [7:0]     in_wr_bank,
     input  logic [7:0]     in_wr_addr,
+    input  logic [255:0]   in_wr_data,
     input  logic           halo_rd_en,
     input  logic [511:0]   halo_rd_addr,
     output logic [16383:0] halo_data,
@@ -21,7 +21,7 @@ module st_424db338_halo_buffer (
 
     assign halo_bank_we = copy_wr_valid ? {64{1'b1}} : ((in_wr_valid && !in_wr_res) ? ({63'd0, 1'b1} << in_wr_bank) : 64'd0);
     assign halo_bank_waddr = copy_wr_valid ? copy_wr_addr : in_wr_addr;
-    assign halo_bank_wdata = copy_wr_valid ? copy_wr_data : {mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata, mem_rsp_rdata};
+    assign halo_bank_wdata = copy_wr_valid ? copy_wr_data : {in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data};
 
     // halo_bank: 64 instances of st_424db338_ram_256x256
     for (genvar bank = 0; bank < 64; bank = bank + 1) begin : g_halo_bank

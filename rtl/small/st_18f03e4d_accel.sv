@@ -102,6 +102,7 @@ module st_18f03e4d_accel (
     logic          in_wr_res;
     logic [7:0]    in_wr_bank;
     logic [8:0]    in_wr_addr;
+    logic [127:0]  in_wr_data;
     logic          halo_rd_en;
     logic [143:0]  halo_rd_addr;
     logic [2047:0] halo_data;
@@ -299,6 +300,7 @@ module st_18f03e4d_accel (
         .mem_req_wstrb     (mem_req_wstrb),
         .mem_req_ready     (mem_req_ready),
         .mem_rsp_valid     (mem_rsp_valid),
+        .mem_rsp_rdata     (mem_rsp_rdata),
         .mem_rsp_ready     (mem_rsp_ready),
         .ev_load_start     (ev_load_start),
         .ev_load_ready     (ev_load_ready),
@@ -334,6 +336,7 @@ module st_18f03e4d_accel (
         .in_wr_res         (in_wr_res),
         .in_wr_bank        (in_wr_bank),
         .in_wr_addr        (in_wr_addr),
+        .in_wr_data        (in_wr_data),
         .out_rd_en         (out_rd_en),
         .out_rd_addr       (out_rd_addr),
         .out_data          (out_data),
@@ -342,33 +345,33 @@ module st_18f03e4d_accel (
     );
 
     st_18f03e4d_halo_buffer u_halo_buffer (
-        .clk           (clk),
-        .mem_rsp_rdata (mem_rsp_rdata),
-        .in_wr_valid   (in_wr_valid),
-        .in_wr_res     (in_wr_res),
-        .in_wr_bank    (in_wr_bank),
-        .in_wr_addr    (in_wr_addr),
-        .halo_rd_en    (halo_rd_en),
-        .halo_rd_addr  (halo_rd_addr),
-        .halo_data     (halo_data)
+        .clk          (clk),
+        .in_wr_valid  (in_wr_valid),
+        .in_wr_res    (in_wr_res),
+        .in_wr_bank   (in_wr_bank),
+        .in_wr_addr   (in_wr_addr),
+        .in_wr_data   (in_wr_data),
+        .halo_rd_en   (halo_rd_en),
+        .halo_rd_addr (halo_rd_addr),
+        .halo_data    (halo_data)
     );
 
     st_18f03e4d_tile_buffers u_tile_buffers (
-        .clk           (clk),
-        .mem_rsp_rdata (mem_rsp_rdata),
-        .in_wr_valid   (in_wr_valid),
-        .in_wr_res     (in_wr_res),
-        .in_wr_bank    (in_wr_bank),
-        .in_wr_addr    (in_wr_addr),
-        .res_rd_en     (res_rd_en),
-        .res_rd_addr   (res_rd_addr),
-        .res_data      (res_data),
-        .out_wr_we     (out_wr_we),
-        .out_wr_addr   (out_wr_addr),
-        .out_wr_data   (out_wr_data),
-        .out_rd_en     (out_rd_en),
-        .out_rd_addr   (out_rd_addr),
-        .out_data      (out_data)
+        .clk         (clk),
+        .in_wr_valid (in_wr_valid),
+        .in_wr_res   (in_wr_res),
+        .in_wr_bank  (in_wr_bank),
+        .in_wr_addr  (in_wr_addr),
+        .in_wr_data  (in_wr_data),
+        .res_rd_en   (res_rd_en),
+        .res_rd_addr (res_rd_addr),
+        .res_data    (res_data),
+        .out_wr_we   (out_wr_we),
+        .out_wr_addr (out_wr_addr),
+        .out_wr_data (out_wr_data),
+        .out_rd_en   (out_rd_en),
+        .out_rd_addr (out_rd_addr),
+        .out_data    (out_data)
     );
 
     st_18f03e4d_compute_control u_compute_control (

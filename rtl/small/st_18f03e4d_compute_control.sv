@@ -201,7 +201,9 @@ module st_18f03e4d_compute_control (
     logic [127:0] cp_col_terms;
     logic [127:0] cp_col_alt_terms;
     logic [15:0]  cp_col_alt_use;
+    logic         cp_issue_read;
     logic [8:0]   cp_halo_base;
+    logic [31:0]  cp_word_read;
     logic [9:0]   cp_w_kgroup;
     logic [9:0]   cp_w_tap;
     logic [9:0]   cp_w_kgroup_eff;
@@ -490,8 +492,10 @@ module st_18f03e4d_compute_control (
     assign cp_col_terms = {cp_column_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c3_slot_term, cp_column_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c2_slot_term, cp_column_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c1_slot_term, cp_column_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c0_slot_term};
     assign cp_col_alt_terms = {cp_c3_shared_term, cp_c2_shared_term, cp_c1_shared_term, cp_c0_shared_term};
     assign cp_col_alt_use = {cp_b3_3_shared, cp_b3_2_shared, cp_b3_1_shared, cp_b3_0_shared, cp_b2_3_shared, cp_b2_2_shared, cp_b2_1_shared, cp_b2_0_shared, cp_b1_3_shared, cp_b1_2_shared, cp_b1_1_shared, cp_b1_0_shared, cp_b0_3_shared, cp_b0_2_shared, cp_b0_1_shared, cp_b0_0_shared};
-    assign halo_rd_en = cp_issue;
+    assign cp_issue_read = cp_issue && in_tiles;
+    assign halo_rd_en = cp_issue_read;
     assign cp_halo_base = cp_ring ? 9'd0 : ((layer_resident == 2'd2) ? (cp_tile[1] ? (cp_tile[0] ? 9'd384 : 9'd256) : (cp_tile[0] ? 9'd128 : 9'd0)) : (cp_tile[0] ? 9'd256 : 9'd0));
+    assign cp_word_read = cp_word;
 
     // halo_read_addr: 4 x 4 instances of st_18f03e4d_halo_read_addr
     for (genvar by = 0; by < 4; by = by + 1) begin : g_halo_read_addr_by
@@ -501,14 +505,14 @@ module st_18f03e4d_compute_control (
                 .col_term (cp_col_terms[bx*32 +: 32]),
                 .col_alt  (cp_col_alt_terms[bx*32 +: 32]),
                 .use_alt  (cp_col_alt_use[by*4 + bx]),
-                .word     (cp_word),
+                .word     (cp_word_read),
                 .base     (cp_halo_base),
                 .addr     (halo_rd_addr[(by*4 + bx)*9 +: 9])
             );
         end
     end
 
-    assign weight_rd_en = cp_issue;
+    assign weight_rd_en = cp_issue_read;
     assign cp_w_kgroup_eff = cp_start ? 10'd0 : cp_w_kgroup;
     assign cp_w_tap_eff = cp_start ? 10'd0 : cp_w_tap;
 
@@ -544,7 +548,7 @@ module st_18f03e4d_compute_control (
         if (rst) begin
             p1_valid <= 1'b0;
         end else begin
-            p1_valid <= cp_issue && in_tiles;
+            p1_valid <= cp_issue_read && in_tiles;
         end
     end
 

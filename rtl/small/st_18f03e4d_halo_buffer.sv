@@ -2,11 +2,11 @@
 // Double-buffered halo input buffer: tileH·tileW banks (§6.2).
 module st_18f03e4d_halo_buffer (
     input  logic          clk,
-    input  logic [127:0]  mem_rsp_rdata,
     input  logic          in_wr_valid,
     input  logic          in_wr_res,
     input  logic [7:0]    in_wr_bank,
     input  logic [8:0]    in_wr_addr,
+    input  logic [127:0]  in_wr_data,
     input  logic          halo_rd_en,
     input  logic [143:0]  halo_rd_addr,
     output logic [2047:0] halo_data
@@ -22,7 +22,7 @@ module st_18f03e4d_halo_buffer (
             .clk   (clk),
             .we    (halo_bank_we[bank]),
             .waddr (in_wr_addr),
-            .wdata (mem_rsp_rdata),
+            .wdata (in_wr_data),
             .re    (halo_rd_en),
             .raddr (halo_rd_addr[bank*9 +: 9]),
             .rdata (halo_data[bank*128 +: 128])

@@ -10,6 +10,7 @@ module st_18f03e4d_port_sequencer (
     output logic [15:0]  mem_req_wstrb,
     input  logic         mem_req_ready,
     input  logic         mem_rsp_valid,
+    input  logic [127:0] mem_rsp_rdata,
     output logic         mem_rsp_ready,
     output logic         ev_load_start,
     output logic         ev_load_ready,
@@ -47,6 +48,7 @@ module st_18f03e4d_port_sequencer (
     output logic         in_wr_res,
     output logic [7:0]   in_wr_bank,
     output logic [8:0]   in_wr_addr,
+    output logic [127:0] in_wr_data,
     output logic         out_rd_en,
     output logic [8:0]   out_rd_addr,
     input  logic [511:0] out_data,
@@ -71,7 +73,9 @@ module st_18f03e4d_port_sequencer (
     logic [23:0]  layer_region;
     logic [4:0]   layer_nsh;
     logic         in_tiles;
+    logic [15:0]  c_ho_d1;
     logic [15:0]  c_ho;
+    logic [15:0]  c_wo_d1;
     logic [15:0]  c_wo;
     logic [15:0]  pass_word_base;
     logic         ld_skip_halo;
@@ -391,6 +395,7 @@ module st_18f03e4d_port_sequencer (
     logic [1:0]   ld_take_group;
     logic [1:0]   ld_take_entry;
     logic         xfer_clear;
+    logic         ld_group_loaded_token;
     logic [4:0]   mem_reads_in_flight;
     logic         mem_read_accept;
 
@@ -411,8 +416,20 @@ module st_18f03e4d_port_sequencer (
     assign layer_region = layer[289:266];
     assign layer_nsh = layer[294:290];
     assign in_tiles = seq_phase == 2'd3;
-    assign c_ho = 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
-    assign c_wo = 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
+
+    // c_ho_d1_q
+    always @(posedge clk) begin
+        c_ho_d1 <= 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
+    end
+
+    assign c_ho = c_ho_d1;
+
+    // c_wo_d1_q
+    always @(posedge clk) begin
+        c_wo_d1 <= 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
+    end
+
+    assign c_wo = c_wo_d1;
     assign pass_word_base = seq_o0 >> 4;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
@@ -718,11 +735,12 @@ module st_18f03e4d_port_sequencer (
     assign ldr_halo_addr = (((ldr_slot ? ({8'd0, layer_region} << 0) : 32'd0) + (((ldr_rs[0] ? ({8'd0, layer_cscw} << 0) : 32'd0) + (ldr_rs[1] ? ({8'd0, layer_cscw} << 1) : 32'd0)) + (ldr_rs[2] ? ({8'd0, layer_cscw} << 2) : 32'd0))) + ldr_cs_cw) + {16'd0, ldr_w};
     assign ldr_ring_q = ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_ring_block = 26'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} >= ld_ring_size) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} - ld_ring_size) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset});
-    assign ldr_ring_addr = (ld_row_ring ? (({6'd0, ldr_ring_block} + ((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0)) + ldr_cs_cw) : (((((ldr_rs[0] ? ({5'd0, ld_ring_size} << 0) : 32'd0) + (ldr_rs[1] ? ({5'd0, ld_ring_size} << 1) : 32'd0)) + (ldr_rs[2] ? ({5'd0, ld_ring_size} << 2) : 32'd0)) + {6'd0, ldr_ring_block}) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0))) + {16'd0, ldr_w};
+    assign ldr_ring_addr = ({6'd0, ldr_ring_block} + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? ({5'd0, ld_ring_size} << 0) : 32'd0) + (ldr_rs[1] ? ({5'd0, ld_ring_size} << 1) : 32'd0)) + (ldr_rs[2] ? ({5'd0, ld_ring_size} << 2) : 32'd0)) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)))) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
     assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
+    assign in_wr_data = mem_rsp_rdata;
     assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
     assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
@@ -871,12 +889,13 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign xfer_clear = !in_tiles;
+    assign ld_group_loaded_token = ld_group_loaded;
 
     st_18f03e4d_token_fifo u_loaded_fifo (
         .clk       (clk),
         .rst       (rst),
         .clear     (xfer_clear),
-        .in_valid  (ld_group_loaded),
+        .in_valid  (ld_group_loaded_token),
         .out_valid (loaded_valid),
         .out_ready (loaded_ready)
     );
@@ -891,7 +910,7 @@ module st_18f03e4d_port_sequencer (
     );
 
     assign xfer_load_busy = (xfer_issue && !xfer_is_store) || grant_load;
-    assign xfer_drained = (loads_granted == loads_done) && !loaded_valid;
+    assign xfer_drained = ((loads_granted == loads_done) && !loaded_valid) && 1'b1;
     assign mem_req_valid = (burst_presented || ldq_req_valid) || st_req_valid;
     assign mem_req_write = st_req_valid;
     assign mem_req_addr = burst_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);

@@ -2,11 +2,11 @@
 // Residual and output tile buffers, byte-sliced per tile column (§6.4).
 module st_18f03e4d_tile_buffers (
     input  logic         clk,
-    input  logic [127:0] mem_rsp_rdata,
     input  logic         in_wr_valid,
     input  logic         in_wr_res,
     input  logic [7:0]   in_wr_bank,
     input  logic [8:0]   in_wr_addr,
+    input  logic [127:0] in_wr_data,
     input  logic         res_rd_en,
     input  logic [143:0] res_rd_addr,
     output logic [511:0] res_data,
@@ -29,7 +29,7 @@ module st_18f03e4d_tile_buffers (
                 .clk   (clk),
                 .we    (res_buf_we[c]),
                 .waddr (in_wr_addr),
-                .wdata (mem_rsp_rdata[b*8 +: 8]),
+                .wdata (in_wr_data[b*8 +: 8]),
                 .re    (res_rd_en),
                 .raddr (res_rd_addr[b*9 +: 9]),
                 .rdata (res_data[(c*16 + b)*8 +: 8])

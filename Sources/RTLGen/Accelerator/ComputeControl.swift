@@ -186,18 +186,25 @@ struct ComputeControl: AcceleratorEngine {
             }
             useAlt.append(m.wire("cp_b\(by)_\(bx)_shared", altColumn[bx] && ctx.byShape(dShape, perLevel)).expr)
         } }
-        let rowTerms = m.wire("cp_row_terms", cat(rowTerm.reversed()))
-        let colTerms = m.wire("cp_col_terms", cat(colTerm.reversed()))
-        let altTerms = m.wire("cp_col_alt_terms", cat(altTerm.reversed()))
-        let useAlts = m.wire("cp_col_alt_use", cat(useAlt.reversed()))
-        m.assign(haloRd["en"], cpIssue)
+        // The address stage (§7.4; with boundary registers): the bank terms, the word and the part
+        // base are registered and summed into the RAMs' addresses the next cycle; everything the
+        // step carries to the PE array follows a cycle later too (`stage`).
+        let A = cfg.computeAddressStages
+        func stage(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: A, reset: reset) }
+        let rowTerms = m.wire("cp_row_terms", stage("cp_row_terms", cat(rowTerm.reversed())))
+        let colTerms = m.wire("cp_col_terms", stage("cp_col_terms", cat(colTerm.reversed())))
+        let altTerms = m.wire("cp_col_alt_terms", stage("cp_col_alt_terms", cat(altTerm.reversed())))
+        let useAlts = m.wire("cp_col_alt_use", stage("cp_col_alt_use", cat(useAlt.reversed())))
+        let issueA = m.wire("cp_issue_read", stage("cp_issue", cpIssue && inTiles, reset: 0))
+        m.assign(haloRd["en"], issueA)
+        let haloBase = m.wire("cp_halo_base", stage("cp_halo_base", mux(ring, k(0, ctx.awI), ctx.haloPartBase(resident: layer["resident"], group: cpTile))))
         m.instanceArray(try haloReadAddress(), name: "halo_read_addr", dimensions: [("by", tH), ("bx", tW)], connections: [
             "row_term": .slice(rowTerms, over: "by"), "col_term": .slice(colTerms, over: "bx"),
             "col_alt": .slice(altTerms, over: "bx"), "use_alt": .slice(useAlts),
-            "word": .shared(wIdx), "base": .shared(m.wire("cp_halo_base", mux(ring, k(0, ctx.awI), ctx.haloPartBase(resident: layer["resident"], group: cpTile)))),
+            "word": .shared(m.wire("cp_word_read", stage("cp_word", wIdx))), "base": .shared(haloBase),
             "addr": .slice(haloRd["addr"]),
         ])
-        m.assign(weightRd["en"], cpIssue)
+        m.assign(weightRd["en"], issueA)
         // in the pass's stretch of the weight-bank ring (§6.3): g·K·KW·CW + tap·CW + word, the two
         // products kept by adding K·KW·CW at each kgroup and CW at each tap (no multiplier)
         let awW = ctx.awW
@@ -210,7 +217,7 @@ struct ComputeControl: AcceleratorEngine {
                 .elseWhen(tapAdvance) { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap + dCW.fit(awW)) }
                 .otherwise { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap) }
         }
-        let wLocal = m.wire("cp_weight_local", (wKgroup + wTap + wIdx.fit(awW)).fit(awW))
+        let wLocal = m.wire("cp_weight_local", stage("cp_weight_local", (wKgroup + wTap + wIdx.fit(awW)).fit(awW)))
         m.assign(weightRd["addr"], ctx.ringSum(wLocal, seq["wbase"]))
         // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
         // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
@@ -245,14 +252,16 @@ struct ComputeControl: AcceleratorEngine {
         let p1Ra = m.reg("p1_ra", width: 8), p1Rb = m.reg("p1_rb", width: 8)
         let p1PeOk = m.reg("p1_pe_ok", width: tH * tW)
         m.clocked("pipe_stage0") { p in
-            p.assign(p1Valid, cpIssue && inTiles)
+            p.assign(p1Valid, issueA && inTiles)
         }
+        // (a lane's first step: the first NJ steps, one per subgroup; k = 0 when lanes do not group)
+        let stepFields: [(Signal, Expr)] = [
+            (p1First, kE < layer["nj"].zext(24)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
+            (p1Off, byteOff.expr), (p1Ra, raW.expr), (p1Rb, rbW.expr), (p1Grouped, grouped.expr), (p1Sub, subE.expr), (p1PeOk, cat(peOk.reversed())),
+        ]
+        let staged = stepFields.map { (r, e) in stage("cp_step_\(r.name)", e) }
         m.clocked("pipe_stage0_data", resetless: true) { p in
-            // (a lane's first step: the first NJ steps, one per subgroup; k = 0 when lanes do not group)
-            p.assign(p1First, kE < layer["nj"].zext(24)); p.assign(p1Last, kE + 1 == layer["t"]); p.assign(p1LastG, gE + 1 == pG)
-            p.assign(p1G, gE); p.assign(p1Half, half); p.assign(p1Off, byteOff); p.assign(p1Ra, raW); p.assign(p1Rb, rbW)
-            p.assign(p1Grouped, grouped); p.assign(p1Sub, subE)
-            p.assign(p1PeOk, cat(peOk.reversed()))
+            for ((r, _), e) in zip(stepFields, staged) { p.assign(r, e) }
         }
         for (f, r) in [("valid", p1Valid), ("first", p1First), ("last", p1Last), ("last_g", p1LastG), ("g", p1G), ("half", p1Half),
                        ("byte_off", p1Off), ("grouped", p1Grouped), ("sub", p1Sub), ("ra", p1Ra), ("rb", p1Rb), ("pe_ok", p1PeOk)] {

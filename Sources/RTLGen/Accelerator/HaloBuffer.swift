@@ -7,7 +7,6 @@ struct HaloBuffer: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("halo_buffer"), documentation: "Double-buffered halo input buffer: tileH·tileW banks (§6.2).")
         let clk = m.clock()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let wr = m.ports(ch.inputWrite.name, ch.inputWrite.bundle.flipped)
         let rd = m.ports(ch.haloRead.name, ch.haloRead.bundle.flipped)
         let halo = m.ports(ch.halo.name, ch.halo.bundle)
@@ -18,7 +17,7 @@ struct HaloBuffer: AcceleratorEngine {
             let copy = m.ports(ch.copyWrite.name, ch.copyWrite.bundle.flipped)
             let bankWe = m.wire("halo_bank_we", mux(copy["valid"], replicate(k(1, 1), count: n), loadWe))
             let waddr = m.wire("halo_bank_waddr", mux(copy["valid"], copy["addr"], wr["addr"].fit(ctx.awI)))
-            let wdata = m.wire("halo_bank_wdata", mux(copy["valid"], copy["data"], cat((0..<n).map { _ in rsp["rdata"] })))
+            let wdata = m.wire("halo_bank_wdata", mux(copy["valid"], copy["data"], cat((0..<n).map { _ in wr["data"] })))
             m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
                 "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(waddr), "wdata": .slice(wdata),
                 "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
@@ -26,7 +25,7 @@ struct HaloBuffer: AcceleratorEngine {
         } else {
             let bankWe = m.wire("halo_bank_we", loadWe)
             m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
-                "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(rsp["rdata"]),
+                "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(wr["data"]),
                 "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
             ])
         }

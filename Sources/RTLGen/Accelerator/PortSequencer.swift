@@ -23,7 +23,7 @@ struct PortSequencer: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
         let clk = m.clock(), rst = m.reset()
         let req = m.ports("mem_req", TopInterface.memoryRequest(cfg))
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready").flipped)
+        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready", "rdata").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
         let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
@@ -53,9 +53,10 @@ struct PortSequencer: AcceleratorEngine {
         // rows: s2, pad (stride 1, no padding with packed taps, §3.2); columns: s2x, padx (output pairs, §3.3)
         let dS2 = layer["s2"], dS2x = layer["s2x"], dPad = layer["pad"], dPadX = layer["padx"]
         let dCW = layer["cw"], dCOW = layer["cow"], dRes = layer["res"]
-        // the output map ⌈H/S⌉ × ⌈W/S⌉ (derived here rather than taken as two more ports)
-        let dHo = m.wire("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).trunc(16))
-        let dWo = m.wire("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).trunc(16))
+        // the output map ⌈H/S⌉ × ⌈W/S⌉ (derived here rather than taken as two more ports; registered:
+        // they start many paths of the walkers' geometry)
+        let dHo = m.wire("c_ho", m.layerConstant("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).trunc(16)))
+        let dWo = m.wire("c_wo", m.layerConstant("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).trunc(16)))
         // the pass's first word within a pixel, o0÷B, and its first channel's byte, o0 mod B (§4)
         let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
@@ -454,21 +455,28 @@ struct PortSequencer: AcceleratorEngine {
         // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
         // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
         // row's phase, the column slot, the word.
+        // With boundary registers the write leaves a cycle later (§7.3), and the address is cut in
+        // two on the way: its terms from the walker are registered (`wst`), their sum (and the
+        // ring's wrap) formed in the write's cycle.
+        let wrDelay = cfg.loadedDelay
+        func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
         let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
         m.allowUnused(ringQ)
-        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), 26) + lrOffset.expr,
-                                                             size: ringSize.expr))
-        let colRingAddr = timesSmall(ringSize, rs, maxFactor: maxRs, 32) + ringBlock.fit(32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32))
-        let rowRingAddr = ringBlock.fit(32) + mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + csCW
-        let ringAddr = m.wire("ldr_ring_addr", mux(rows, rowRingAddr, colRingAddr) + lr.w.fit(32))
+        let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), 26) + lrOffset.expr)
+        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
+        let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, 32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32)))
+        let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + csCW)
+        let ringAddr = m.wire("ldr_ring_addr", ringBlock.fit(32) + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(32)))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
-        let resAddr = (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO)
-        m.assign(inWr["valid"], beat)
-        m.assign(inWr["res"], lr.inRes)
-        m.assign(inWr["bank"], mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), timesConstant(byW, tW, 8) + bxW.fit(8)))
-        let haloAddr = mux(ring, ringAddr.expr, hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32))
-        m.assign(inWr["addr"], mux(lr.inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
+        let resAddr = wst("ldr_res_addr", (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO))
+        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32)))
+        let inRes = wst("in_wr_res", lr.inRes)
+        m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
+        m.assign(inWr["res"], inRes)
+        m.assign(inWr["bank"], wst("in_wr_bank", mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), timesConstant(byW, tW, 8) + bxW.fit(8))))
+        m.assign(inWr["addr"], mux(inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
+        m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
@@ -569,15 +577,18 @@ struct PortSequencer: AcceleratorEngine {
         // ---- loaded groups and freed output halves, offered to the compute engine ----
         let tokenFifo = try ctx.tokenFifo()
         let clear = m.wire("xfer_clear", !inTiles)
+        // (the group's last write a cycle later with boundary registers: so is its token)
+        let loadedToken = m.wire("ld_group_loaded_token", m.delayed("ld_group_loaded", groupLoaded.expr, by: cfg.loadedDelay, reset: 0))
         m.instance(tokenFifo, name: "u_loaded_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": clear, "in_valid": groupLoaded, "out_valid": loaded["valid"], "out_ready": loaded["ready"],
+            "clk": clk, "rst": rst, "clear": clear, "in_valid": loadedToken,
+            "out_valid": loaded["valid"], "out_ready": loaded["ready"],
         ])
         m.instance(tokenFifo, name: "u_stored_fifo", connections: [
             "clk": clk, "rst": rst, "clear": clear, "in_valid": stLastReq, "out_valid": stored["valid"], "out_ready": stored["ready"],
         ])
         // a load holds the sequencer from its grant to its end, take and idle cycles included
         m.assign(status["load_busy"], (xState && !xIsStore) || grantLoad)
-        m.assign(status["drained"], li == loadsDone && !loaded["valid"])
+        m.assign(status["drained"], li == loadsDone && !loaded["valid"] && (cfg.loadedDelay == 0 ? k(1, 1) : !loadedToken))
 
         // ---- DRAM port: request channel (valid/ready), read responses in order, always accepted ----
         m.assign(req["valid"], burstPresent || loadValid || storeValid)

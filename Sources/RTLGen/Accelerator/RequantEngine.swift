@@ -9,8 +9,9 @@ struct RequantEngine: AcceleratorEngine {
 
     /// Where a requant lane is cut, in the order registers are added: after the M product (into the
     /// DSP block's output register), before it (its input register), after the round-shift-clamp,
-    /// after the residual add and clamp.
-    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual }
+    /// after the residual add and clamp, after the rounding add (so that the shift and clamp start
+    /// from a register), after the activation (so that the PReLU product ends in one).
+    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterRound, afterActivation }
     /// The cuts of `requantStages` registers.
     var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
 
@@ -155,13 +156,13 @@ struct RequantEngine: AcceleratorEngine {
             }
             let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
             let p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
-            let prod = r.wire("p", p48.sext(50) + rnd)
+            let prod = r.wire("p", stage(.afterRound, "p_q", p48.sext(50) + rnd))
             let sh = r.wire("sh", prod >>> shift)
             let c1 = r.wire("c1", stage(.afterClamp, "c1_q", clamp8(sh)))
             let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
             // (the residual byte arrives with the row: it waits for the cuts before its add)
             var resByteE = mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true))
-            for c in [RequantCut.beforeProduct, .afterProduct, .afterClamp] where cuts.contains(c) {
+            for c in [RequantCut.beforeProduct, .afterProduct, .afterRound, .afterClamp] where cuts.contains(c) {
                 let q = r.reg("res_q\(c.rawValue)", width: 8, signed: true)
                 r.clocked("res_q\(c.rawValue)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
                 resByteE = q.expr
@@ -177,7 +178,8 @@ struct RequantEngine: AcceleratorEngine {
             let scaled = r.wire("pr_product", (1..<7).reduce(term(0)) { $0 + term($1) } - term(7))
             let pr = r.wire("pr", (scaled + 128) >>> 8)
             let neg = c2 < 0
-            r.assign(qOut, mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr)))
+            r.assign(qOut, stage(.afterActivation, "q_q",
+                                 mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr))))
             for w in [sh, p48, prod, pr] { r.allowUnused(w) }
         }
     }

@@ -9,7 +9,6 @@ struct TileBuffers: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("tile_buffers"), documentation: "Residual and output tile buffers, byte-sliced per tile column (§6.4).")
         let clk = m.clock()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let resWr = m.ports(ch.inputWrite.name, ch.inputWrite.bundle.flipped)
         let resRd = m.ports(ch.residualRead.name, ch.residualRead.bundle.flipped)
         let res = m.ports(ch.residual.name, ch.residual.bundle)
@@ -19,7 +18,7 @@ struct TileBuffers: AcceleratorEngine {
         let byteRam = try ctx.ram(depth: 2 * tH * DO, width: 8)
         let resWe = m.wire("res_buf_we", mux(resWr["valid"] && resWr["res"], onehot(resWr["bank"], width: tW), Expr.zeros(width: tW)))
         m.instanceArray(byteRam, name: "res_buf", dimensions: [("c", tW), ("b", B)], connections: [
-            "clk": .shared(clk), "we": .slice(resWe, over: "c"), "waddr": .shared(resWr["addr"].fit(ctx.awO)), "wdata": .slice(rsp["rdata"], over: "b"),
+            "clk": .shared(clk), "we": .slice(resWe, over: "c"), "waddr": .shared(resWr["addr"].fit(ctx.awO)), "wdata": .slice(resWr["data"], over: "b"),
             "re": .shared(resRd["en"]), "raddr": .slice(resRd["addr"], over: "b"), "rdata": .slice(res["data"]),
         ])
         m.instanceArray(byteRam, name: "out_buf", dimensions: [("c", tW), ("b", B)], connections: [
