@@ -20,6 +20,7 @@ module st_424db338_compute_control (
     output logic          stored_ready,
     output logic [1:0]    group_rd_index,
     input  logic [2175:0] group_tiles,
+    input  logic          group_next_shares,
     output logic          halo_rd_en,
     output logic [511:0]  halo_rd_addr,
     output logic          weight_rd_en,
@@ -98,6 +99,7 @@ module st_424db338_compute_control (
     logic         cp_row_ring;
     logic [25:0]  cp_ring_block_words_layer_d1;
     logic [25:0]  cp_ring_block_words;
+    logic [25:0]  cp_ring_tile_words_layer_d1;
     logic [25:0]  cp_ring_tile_words;
     logic [26:0]  cp_ring_size_layer_d1;
     logic [26:0]  cp_ring_size;
@@ -122,6 +124,7 @@ module st_424db338_compute_control (
     logic [31:0]  cp_word;
     logic [7:0]   cp_byte_off;
     logic [25:0]  cp_ring_offset;
+    logic [25:0]  cp_ring_offset_next;
     logic [25:0]  cp_ring_offset_eff;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r0_pe;
@@ -978,13 +981,13 @@ module st_424db338_compute_control (
     assign stored_ready = (cp_idle && copied_valid) && (cp_tile >= 16'd2);
     assign cp_start = (cp_idle && copied_valid) && cp_half_free;
     assign cp_run_eff = cp_running || cp_start;
-    assign cp_k_eff = cp_start ? 24'd0 : cp_k;
-    assign cp_g_eff = cp_start ? 16'd0 : cp_kgroup;
-    assign cp_chunk_eff = cp_start ? 16'd0 : cp_chunk;
-    assign cp_sub_eff = cp_start ? 8'd0 : cp_sub;
+    assign cp_k_eff = cp_k;
+    assign cp_g_eff = cp_kgroup;
+    assign cp_chunk_eff = cp_chunk;
+    assign cp_sub_eff = cp_sub;
     assign cp_last_chunk = layer_grouped ? ((cp_chunk_eff >> 2) == (layer_cw - 16'd1)) : (cp_chunk_eff == (layer_nc - 16'd1));
-    assign cp_kx_eff = cp_start ? 4'd0 : cp_kx;
-    assign cp_ky_eff = cp_start ? 4'd0 : cp_ky;
+    assign cp_kx_eff = cp_kx;
+    assign cp_ky_eff = cp_ky;
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
     assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == layer_kc);
     assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == seq_kgroups);
@@ -1000,9 +1003,9 @@ module st_424db338_compute_control (
             cp_sub <= 8'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
-            cp_kgroup <= 16'd0;
             cp_running <= 1'b0;
             cp_tile <= 16'd0;
+            cp_kgroup <= 16'd0;
         end else begin
             if (cp_run_eff) begin
                 if (cp_slot_end) begin
@@ -1011,12 +1014,13 @@ module st_424db338_compute_control (
                     cp_sub <= 8'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
-                    cp_kgroup <= cp_g_eff + 16'd1;
                     if (cp_tile_end) begin
                         cp_running <= 1'b0;
                         cp_tile <= cp_tile + 16'd1;
+                        cp_kgroup <= 16'd0;
                     end else begin
                         cp_running <= 1'b1;
+                        cp_kgroup <= cp_g_eff + 16'd1;
                     end
                 end else begin
                     cp_k <= cp_k_eff + 24'd1;
@@ -1048,6 +1052,12 @@ module st_424db338_compute_control (
             if (!in_tiles) begin
                 cp_tile <= 16'd0;
                 cp_running <= 1'b0;
+                cp_k <= 24'd0;
+                cp_chunk <= 16'd0;
+                cp_sub <= 8'd0;
+                cp_kx <= 4'd0;
+                cp_ky <= 4'd0;
+                cp_kgroup <= 16'd0;
             end
         end
     end
@@ -1074,11 +1084,17 @@ module st_424db338_compute_control (
     end
 
     assign cp_ring_block_words = cp_ring_block_words_layer_d1;
-    assign cp_ring_tile_words = layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+
+    // cp_ring_tile_words_layer_d1_q
+    always @(posedge clk) begin
+        cp_ring_tile_words_layer_d1 <= layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+    end
+
+    assign cp_ring_tile_words = cp_ring_tile_words_layer_d1;
 
     // cp_ring_size_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256)) ? (({1'd0, cp_ring_tile_words} << 1) + {1'd0, cp_ring_tile_words}) : ({1'd0, cp_ring_tile_words} << 1);
+        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256)) ? (({1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1) + {1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}}) : ({1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1);
     end
 
     assign cp_ring_size = cp_ring_size_layer_d1;
@@ -1089,14 +1105,14 @@ module st_424db338_compute_control (
     end
 
     assign cp_row_stride = cp_row_stride_layer_d1;
-    assign cp_row_r_eff = cp_start ? 8'd0 : cp_row_r;
-    assign cp_row_q_times0_eff = cp_start ? 32'd0 : cp_row_q_times0;
-    assign cp_row_q_times1_eff = cp_start ? 32'd0 : cp_row_q_times1;
+    assign cp_row_r_eff = cp_row_r;
+    assign cp_row_q_times0_eff = cp_row_q_times0;
+    assign cp_row_q_times1_eff = cp_row_q_times1;
     assign cp_row_wraps = (cp_row_r_eff + 8'd1) == 8'd8;
 
     // cp_row_q
     always @(posedge clk) begin
-        if (cp_run_eff && cp_slot_end) begin
+        if ((cp_run_eff && cp_slot_end) || !in_tiles) begin
             cp_row_r <= 8'd0;
             cp_row_q_times0 <= 32'd0;
             cp_row_q_times1 <= 32'd0;
@@ -1111,14 +1127,14 @@ module st_424db338_compute_control (
         end
     end
 
-    assign cp_col_r_eff = cp_start ? 8'd0 : cp_col_r;
-    assign cp_col_q_times0_eff = cp_start ? 32'd0 : cp_col_q_times0;
-    assign cp_col_q_times1_eff = cp_start ? 32'd0 : cp_col_q_times1;
+    assign cp_col_r_eff = cp_col_r;
+    assign cp_col_q_times0_eff = cp_col_q_times0;
+    assign cp_col_q_times1_eff = cp_col_q_times1;
     assign cp_col_wraps = (cp_col_r_eff + 8'd1) == 8'd8;
 
     // cp_col_q
     always @(posedge clk) begin
-        if ((cp_run_eff && cp_slot_end) || cp_next_row) begin
+        if (((cp_run_eff && cp_slot_end) || cp_next_row) || !in_tiles) begin
             cp_col_r <= 8'd0;
             cp_col_q_times0 <= 32'd0;
             cp_col_q_times1 <= 32'd0;
@@ -1137,16 +1153,18 @@ module st_424db338_compute_control (
     assign cp_rb = cp_col_r_eff;
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 3;
-    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : 26'(({1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (cp_group_shares[0] ? cp_ring_block_words : cp_ring_tile_words)})) : cp_ring_offset;
+    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : cp_ring_offset_next) : cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
         if (rst) begin
             cp_ring_offset <= 26'd0;
+            cp_ring_offset_next <= 26'd0;
         end else begin
             if (cp_start) begin
                 cp_ring_offset <= cp_ring_offset_eff;
             end
+            cp_ring_offset_next <= 1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares[0]) ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares[0]) ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares[0]) ? cp_ring_block_words : cp_ring_tile_words)});
         end
     end
 
@@ -1535,12 +1553,15 @@ module st_424db338_compute_control (
     end
 
     assign weight_rd_en = cp_issue_read;
-    assign cp_w_kgroup_eff = cp_start ? 10'd0 : cp_w_kgroup;
-    assign cp_w_tap_eff = cp_start ? 10'd0 : cp_w_tap;
+    assign cp_w_kgroup_eff = cp_w_kgroup;
+    assign cp_w_tap_eff = cp_w_tap;
 
     // cp_w_q
     always @(posedge clk) begin
-        if (cp_run_eff && cp_slot_end) begin
+        if (!in_tiles || cp_tile_end) begin
+            cp_w_kgroup <= 10'd0;
+            cp_w_tap <= 10'd0;
+        end else if (cp_run_eff && cp_slot_end) begin
             cp_w_kgroup <= cp_w_kgroup_eff + layer_k2cw[9:0];
             cp_w_tap <= 10'd0;
         end else if (cp_tap_advance) begin

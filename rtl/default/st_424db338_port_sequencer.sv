@@ -40,6 +40,7 @@ module st_424db338_port_sequencer (
     input  logic          loaded_ready,
     input  logic [1:0]    group_rd_index,
     output logic [2175:0] group_tiles,
+    output logic          group_next_shares,
     output logic          stored_valid,
     input  logic          stored_ready,
     input  logic          requantized_valid,
@@ -87,6 +88,7 @@ module st_424db338_port_sequencer (
     logic [15:0]   pass_word_base;
     logic          ld_skip_halo;
     logic          ld_none;
+    logic          ld_row_ring_layer_d1;
     logic          ld_row_ring;
     logic          xfer_issue;
     logic          xfer_is_store;
@@ -105,6 +107,7 @@ module st_424db338_port_sequencer (
     logic [27:0]   ring_n;
     logic          mem_read_slot;
     logic          xfer_want_store;
+    logic          ld_ring_layer_d1;
     logic          ld_ring;
     logic          ld_ring_of_three;
     logic          xfer_elig_load;
@@ -201,6 +204,8 @@ module st_424db338_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]   ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]   ldq_init_y;
+    logic [17:0]   ldq_init_x;
     logic [17:0]   ldq_x_first;
     logic          ldq_w_last;
     logic          ldq_x_last;
@@ -217,11 +222,12 @@ module st_424db338_port_sequencer (
     logic          ld_take_continues_column;
     logic          ld_take_pass_first;
     logic          ld_take_ring_shares;
+    logic [25:0]   ld_ring_block_words_layer_d1;
     logic [25:0]   ld_ring_block_words;
+    logic [25:0]   ld_ring_tile_words_layer_d1;
     logic [25:0]   ld_ring_tile_words;
+    logic [26:0]   ld_ring_size_layer_d1;
     logic [26:0]   ld_ring_size;
-    logic [25:0]   ld_ring_offset;
-    logic [25:0]   ld_take_offset;
     logic [31:0]   ldq_res_addr;
     logic [31:0]   ldq_halo_addr;
     logic [17:0]   ldb_hw0;
@@ -375,7 +381,9 @@ module st_424db338_port_sequencer (
     logic [5:0]    ldr_taken_slot;
     logic          ldr_taken_last;
     logic          ldr_taken_shares;
-    logic [25:0]   ldr_taken_offset;
+    logic          ldr_taken_first;
+    logic [17:0]   ldr_taken_y;
+    logic [17:0]   ldr_taken_x;
     logic          ldr_pop;
     logic [15:0]   ldr_ty;
     logic [15:0]   ldr_tx;
@@ -417,36 +425,8 @@ module st_424db338_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]   ldr_g_vx;
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]   ldr_gi_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]   ldr_init_y;
+    logic [17:0]   ldr_init_x;
     logic [17:0]   ldr_x_first;
     logic          ldr_w_last;
     logic          ldr_x_last;
@@ -600,9 +580,21 @@ module st_424db338_port_sequencer (
     assign pass_word_base = seq_o0 >> 5;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
-    assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd16 : 9'd8))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd16 : 9'd8)) || ((layer_s2 ? ({10'd0, layer_hwid} << 4) : ({10'd0, layer_hwid} << 3)) < (layer_s2x ? ({10'd0, layer_hh} << 4) : ({10'd0, layer_hh} << 3))));
+
+    // ld_row_ring_layer_d1_q
+    always @(posedge clk) begin
+        ld_row_ring_layer_d1 <= (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd16 : 9'd8))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd16 : 9'd8)) || ((layer_s2 ? ({10'd0, layer_hwid} << 4) : ({10'd0, layer_hwid} << 3)) < (layer_s2x ? ({10'd0, layer_hh} << 4) : ({10'd0, layer_hh} << 3))));
+    end
+
+    assign ld_row_ring = ld_row_ring_layer_d1;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
-    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+
+    // ld_ring_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_layer_d1 <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+    end
+
+    assign ld_ring = ld_ring_layer_d1;
     assign ld_ring_of_three = !(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd256);
     assign xfer_elig_load = (layer_line && !layer_res) ? ((layer_line && !layer_res) && ((loads_granted < 16'd2) || ((copy_groups + 16'd1) >= loads_granted))) : (((loads_granted <= (stores_granted + 16'd1)) || requantized_valid) || (ld_ring && ld_ring_of_three));
     assign xfer_elig_store = requantized_valid;
@@ -646,6 +638,8 @@ module st_424db338_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldq_gi_xo);
+    assign ldq_init_y = ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
+    assign ldq_init_x = ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
     assign ldq_x_first = ((ldq_shares && !ld_row_ring) && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
@@ -674,8 +668,8 @@ module st_424db338_port_sequencer (
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo || layer_line;
                 ldq_shares <= ld_take_shares;
-                ldq_y <= ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
-                ldq_x <= ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
+                ldq_y <= ldq_init_y;
+                ldq_x <= ldq_init_x;
                 ldq_w <= 16'd0;
                 ldq_r <= 18'd0;
                 ldq_c <= 18'd0;
@@ -721,21 +715,27 @@ module st_424db338_port_sequencer (
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (layer_shape[0] ? (ld_take_slot[2:0] != 3'd0) : (ld_take_slot[1:0] != 2'd0)) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
-    assign ld_ring_block_words = ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
-    assign ld_ring_tile_words = ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
-    assign ld_ring_size = ld_ring_of_three ? (({1'd0, ld_ring_tile_words} << 1) + {1'd0, ld_ring_tile_words}) : ({1'd0, ld_ring_tile_words} << 1);
-    assign ld_take_offset = ld_take_pass_first ? 26'd0 : 26'(({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)});
 
-    // ld_ring_offset_q
+    // ld_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        if (rst) begin
-            ld_ring_offset <= 26'd0;
-        end else begin
-            if (ld_tile_taken) begin
-                ld_ring_offset <= ld_take_offset;
-            end
-        end
+        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     end
+
+    assign ld_ring_block_words = ld_ring_block_words_layer_d1;
+
+    // ld_ring_tile_words_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_tile_words_layer_d1 <= ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+    end
+
+    assign ld_ring_tile_words = ld_ring_tile_words_layer_d1;
+
+    // ld_ring_size_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_size_layer_d1 <= ld_ring_of_three ? (({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1) + {1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}}) : ({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1);
+    end
+
+    assign ld_ring_size = ld_ring_size_layer_d1;
 
     // ld_prev_tile
     always @(posedge clk) begin
@@ -1218,16 +1218,8 @@ module st_424db338_port_sequencer (
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
     assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_g_xo);
-    assign ldr_gi_yo = layer_shape[1] ? (layer_shape[0] ? (({2'd0, ldr_taken_ty} << 3) >> 3) : (({2'd0, ldr_taken_ty} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, ldr_taken_ty} << 3) >> 1) : (({2'd0, ldr_taken_ty} << 3) >> 0));
-    assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
-    assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
-    assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
-    assign ldr_gi_vy = (({2'd0, c_ho} - ldr_gi_yo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = layer_shape[1] ? (layer_shape[0] ? (({2'd0, ldr_taken_tx} << 3) >> 3) : (({2'd0, ldr_taken_tx} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, ldr_taken_tx} << 3) >> 1) : (({2'd0, ldr_taken_tx} << 3) >> 0));
-    assign ldr_gi_x0 = (layer_s2x ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_padx};
-    assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
-    assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
-    assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_gi_xo);
+    assign ldr_init_y = ldr_taken_y;
+    assign ldr_init_x = ldr_taken_x;
     assign ldr_x_first = ((ldr_shares && !ld_row_ring) && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
@@ -1256,8 +1248,8 @@ module st_424db338_port_sequencer (
                 ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo || layer_line;
                 ldr_shares <= ldr_taken_shares;
-                ldr_y <= ((ldr_taken_shares && ld_row_ring) && ($signed(ldr_gi_y0 + {13'd0, layer_nsh}) > $signed(ldr_gi_ylo))) ? (ldr_gi_y0 + {13'd0, layer_nsh}) : ldr_gi_ylo;
-                ldr_x <= ((ldr_taken_shares && !ld_row_ring) && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
+                ldr_y <= ldr_init_y;
+                ldr_x <= ldr_init_x;
                 ldr_w <= 16'd0;
                 ldr_r <= 18'd0;
                 ldr_c <= 18'd0;
@@ -1393,7 +1385,7 @@ module st_424db338_port_sequencer (
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
-                ldr_offset <= ldr_taken_offset;
+                ldr_offset <= ldr_taken_first ? 26'd0 : 26'(({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)});
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -1413,14 +1405,18 @@ module st_424db338_port_sequencer (
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
-        .in_offset  (ld_take_offset),
+        .in_first   (ld_take_pass_first),
+        .in_y       (ldq_init_y),
+        .in_x       (ldq_init_x),
         .out_valid  (ldr_taken_valid),
         .out_ty     (ldr_taken_ty),
         .out_tx     (ldr_taken_tx),
         .out_slot   (ldr_taken_slot),
         .out_last   (ldr_taken_last),
         .out_shares (ldr_taken_shares),
-        .out_offset (ldr_taken_offset),
+        .out_first  (ldr_taken_first),
+        .out_y      (ldr_taken_y),
+        .out_x      (ldr_taken_x),
         .out_ready  (ldr_pop)
     );
 
@@ -1505,6 +1501,7 @@ module st_424db338_port_sequencer (
     assign st_wdata = st_rd_col[2] ? (st_rd_col[1] ? (st_rd_col[0] ? out_data[2047:1792] : out_data[1791:1536]) : (st_rd_col[0] ? out_data[1535:1280] : out_data[1279:1024])) : (st_rd_col[1] ? (st_rd_col[0] ? out_data[1023:768] : out_data[767:512]) : (st_rd_col[0] ? out_data[511:256] : out_data[255:0]));
     assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[27:21] : ring_n[20:14]) : (group_rd_index[0] ? ring_n[13:7] : ring_n[6:0]);
     assign group_tiles = {{7'd63 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[255] : ring_share[191]) : (group_rd_index[0] ? ring_share[127] : ring_share[63]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4095:4080] : ring_ty[3071:3056]) : (group_rd_index[0] ? ring_ty[2047:2032] : ring_ty[1023:1008]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4095:4080] : ring_tx[3071:3056]) : (group_rd_index[0] ? ring_tx[2047:2032] : ring_tx[1023:1008])}, {7'd62 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[254] : ring_share[190]) : (group_rd_index[0] ? ring_share[126] : ring_share[62]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4079:4064] : ring_ty[3055:3040]) : (group_rd_index[0] ? ring_ty[2031:2016] : ring_ty[1007:992]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4079:4064] : ring_tx[3055:3040]) : (group_rd_index[0] ? ring_tx[2031:2016] : ring_tx[1007:992])}, {7'd61 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[253] : ring_share[189]) : (group_rd_index[0] ? ring_share[125] : ring_share[61]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4063:4048] : ring_ty[3039:3024]) : (group_rd_index[0] ? ring_ty[2015:2000] : ring_ty[991:976]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4063:4048] : ring_tx[3039:3024]) : (group_rd_index[0] ? ring_tx[2015:2000] : ring_tx[991:976])}, {7'd60 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[252] : ring_share[188]) : (group_rd_index[0] ? ring_share[124] : ring_share[60]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4047:4032] : ring_ty[3023:3008]) : (group_rd_index[0] ? ring_ty[1999:1984] : ring_ty[975:960]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4047:4032] : ring_tx[3023:3008]) : (group_rd_index[0] ? ring_tx[1999:1984] : ring_tx[975:960])}, {7'd59 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[251] : ring_share[187]) : (group_rd_index[0] ? ring_share[123] : ring_share[59]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4031:4016] : ring_ty[3007:2992]) : (group_rd_index[0] ? ring_ty[1983:1968] : ring_ty[959:944]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4031:4016] : ring_tx[3007:2992]) : (group_rd_index[0] ? ring_tx[1983:1968] : ring_tx[959:944])}, {7'd58 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[250] : ring_share[186]) : (group_rd_index[0] ? ring_share[122] : ring_share[58]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[4015:4000] : ring_ty[2991:2976]) : (group_rd_index[0] ? ring_ty[1967:1952] : ring_ty[943:928]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[4015:4000] : ring_tx[2991:2976]) : (group_rd_index[0] ? ring_tx[1967:1952] : ring_tx[943:928])}, {7'd57 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[249] : ring_share[185]) : (group_rd_index[0] ? ring_share[121] : ring_share[57]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3999:3984] : ring_ty[2975:2960]) : (group_rd_index[0] ? ring_ty[1951:1936] : ring_ty[927:912]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3999:3984] : ring_tx[2975:2960]) : (group_rd_index[0] ? ring_tx[1951:1936] : ring_tx[927:912])}, {7'd56 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[248] : ring_share[184]) : (group_rd_index[0] ? ring_share[120] : ring_share[56]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3983:3968] : ring_ty[2959:2944]) : (group_rd_index[0] ? ring_ty[1935:1920] : ring_ty[911:896]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3983:3968] : ring_tx[2959:2944]) : (group_rd_index[0] ? ring_tx[1935:1920] : ring_tx[911:896])}, {7'd55 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[247] : ring_share[183]) : (group_rd_index[0] ? ring_share[119] : ring_share[55]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3967:3952] : ring_ty[2943:2928]) : (group_rd_index[0] ? ring_ty[1919:1904] : ring_ty[895:880]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3967:3952] : ring_tx[2943:2928]) : (group_rd_index[0] ? ring_tx[1919:1904] : ring_tx[895:880])}, {7'd54 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[246] : ring_share[182]) : (group_rd_index[0] ? ring_share[118] : ring_share[54]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3951:3936] : ring_ty[2927:2912]) : (group_rd_index[0] ? ring_ty[1903:1888] : ring_ty[879:864]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3951:3936] : ring_tx[2927:2912]) : (group_rd_index[0] ? ring_tx[1903:1888] : ring_tx[879:864])}, {7'd53 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[245] : ring_share[181]) : (group_rd_index[0] ? ring_share[117] : ring_share[53]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3935:3920] : ring_ty[2911:2896]) : (group_rd_index[0] ? ring_ty[1887:1872] : ring_ty[863:848]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3935:3920] : ring_tx[2911:2896]) : (group_rd_index[0] ? ring_tx[1887:1872] : ring_tx[863:848])}, {7'd52 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[244] : ring_share[180]) : (group_rd_index[0] ? ring_share[116] : ring_share[52]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3919:3904] : ring_ty[2895:2880]) : (group_rd_index[0] ? ring_ty[1871:1856] : ring_ty[847:832]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3919:3904] : ring_tx[2895:2880]) : (group_rd_index[0] ? ring_tx[1871:1856] : ring_tx[847:832])}, {7'd51 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[243] : ring_share[179]) : (group_rd_index[0] ? ring_share[115] : ring_share[51]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3903:3888] : ring_ty[2879:2864]) : (group_rd_index[0] ? ring_ty[1855:1840] : ring_ty[831:816]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3903:3888] : ring_tx[2879:2864]) : (group_rd_index[0] ? ring_tx[1855:1840] : ring_tx[831:816])}, {7'd50 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[242] : ring_share[178]) : (group_rd_index[0] ? ring_share[114] : ring_share[50]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3887:3872] : ring_ty[2863:2848]) : (group_rd_index[0] ? ring_ty[1839:1824] : ring_ty[815:800]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3887:3872] : ring_tx[2863:2848]) : (group_rd_index[0] ? ring_tx[1839:1824] : ring_tx[815:800])}, {7'd49 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[241] : ring_share[177]) : (group_rd_index[0] ? ring_share[113] : ring_share[49]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3871:3856] : ring_ty[2847:2832]) : (group_rd_index[0] ? ring_ty[1823:1808] : ring_ty[799:784]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3871:3856] : ring_tx[2847:2832]) : (group_rd_index[0] ? ring_tx[1823:1808] : ring_tx[799:784])}, {7'd48 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[240] : ring_share[176]) : (group_rd_index[0] ? ring_share[112] : ring_share[48]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3855:3840] : ring_ty[2831:2816]) : (group_rd_index[0] ? ring_ty[1807:1792] : ring_ty[783:768]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3855:3840] : ring_tx[2831:2816]) : (group_rd_index[0] ? ring_tx[1807:1792] : ring_tx[783:768])}, {7'd47 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[239] : ring_share[175]) : (group_rd_index[0] ? ring_share[111] : ring_share[47]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3839:3824] : ring_ty[2815:2800]) : (group_rd_index[0] ? ring_ty[1791:1776] : ring_ty[767:752]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3839:3824] : ring_tx[2815:2800]) : (group_rd_index[0] ? ring_tx[1791:1776] : ring_tx[767:752])}, {7'd46 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[238] : ring_share[174]) : (group_rd_index[0] ? ring_share[110] : ring_share[46]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3823:3808] : ring_ty[2799:2784]) : (group_rd_index[0] ? ring_ty[1775:1760] : ring_ty[751:736]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3823:3808] : ring_tx[2799:2784]) : (group_rd_index[0] ? ring_tx[1775:1760] : ring_tx[751:736])}, {7'd45 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[237] : ring_share[173]) : (group_rd_index[0] ? ring_share[109] : ring_share[45]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3807:3792] : ring_ty[2783:2768]) : (group_rd_index[0] ? ring_ty[1759:1744] : ring_ty[735:720]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3807:3792] : ring_tx[2783:2768]) : (group_rd_index[0] ? ring_tx[1759:1744] : ring_tx[735:720])}, {7'd44 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[236] : ring_share[172]) : (group_rd_index[0] ? ring_share[108] : ring_share[44]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3791:3776] : ring_ty[2767:2752]) : (group_rd_index[0] ? ring_ty[1743:1728] : ring_ty[719:704]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3791:3776] : ring_tx[2767:2752]) : (group_rd_index[0] ? ring_tx[1743:1728] : ring_tx[719:704])}, {7'd43 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[235] : ring_share[171]) : (group_rd_index[0] ? ring_share[107] : ring_share[43]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3775:3760] : ring_ty[2751:2736]) : (group_rd_index[0] ? ring_ty[1727:1712] : ring_ty[703:688]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3775:3760] : ring_tx[2751:2736]) : (group_rd_index[0] ? ring_tx[1727:1712] : ring_tx[703:688])}, {7'd42 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[234] : ring_share[170]) : (group_rd_index[0] ? ring_share[106] : ring_share[42]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3759:3744] : ring_ty[2735:2720]) : (group_rd_index[0] ? ring_ty[1711:1696] : ring_ty[687:672]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3759:3744] : ring_tx[2735:2720]) : (group_rd_index[0] ? ring_tx[1711:1696] : ring_tx[687:672])}, {7'd41 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[233] : ring_share[169]) : (group_rd_index[0] ? ring_share[105] : ring_share[41]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3743:3728] : ring_ty[2719:2704]) : (group_rd_index[0] ? ring_ty[1695:1680] : ring_ty[671:656]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3743:3728] : ring_tx[2719:2704]) : (group_rd_index[0] ? ring_tx[1695:1680] : ring_tx[671:656])}, {7'd40 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[232] : ring_share[168]) : (group_rd_index[0] ? ring_share[104] : ring_share[40]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3727:3712] : ring_ty[2703:2688]) : (group_rd_index[0] ? ring_ty[1679:1664] : ring_ty[655:640]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3727:3712] : ring_tx[2703:2688]) : (group_rd_index[0] ? ring_tx[1679:1664] : ring_tx[655:640])}, {7'd39 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[231] : ring_share[167]) : (group_rd_index[0] ? ring_share[103] : ring_share[39]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3711:3696] : ring_ty[2687:2672]) : (group_rd_index[0] ? ring_ty[1663:1648] : ring_ty[639:624]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3711:3696] : ring_tx[2687:2672]) : (group_rd_index[0] ? ring_tx[1663:1648] : ring_tx[639:624])}, {7'd38 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[230] : ring_share[166]) : (group_rd_index[0] ? ring_share[102] : ring_share[38]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3695:3680] : ring_ty[2671:2656]) : (group_rd_index[0] ? ring_ty[1647:1632] : ring_ty[623:608]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3695:3680] : ring_tx[2671:2656]) : (group_rd_index[0] ? ring_tx[1647:1632] : ring_tx[623:608])}, {7'd37 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[229] : ring_share[165]) : (group_rd_index[0] ? ring_share[101] : ring_share[37]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3679:3664] : ring_ty[2655:2640]) : (group_rd_index[0] ? ring_ty[1631:1616] : ring_ty[607:592]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3679:3664] : ring_tx[2655:2640]) : (group_rd_index[0] ? ring_tx[1631:1616] : ring_tx[607:592])}, {7'd36 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[228] : ring_share[164]) : (group_rd_index[0] ? ring_share[100] : ring_share[36]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3663:3648] : ring_ty[2639:2624]) : (group_rd_index[0] ? ring_ty[1615:1600] : ring_ty[591:576]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3663:3648] : ring_tx[2639:2624]) : (group_rd_index[0] ? ring_tx[1615:1600] : ring_tx[591:576])}, {7'd35 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[227] : ring_share[163]) : (group_rd_index[0] ? ring_share[99] : ring_share[35]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3647:3632] : ring_ty[2623:2608]) : (group_rd_index[0] ? ring_ty[1599:1584] : ring_ty[575:560]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3647:3632] : ring_tx[2623:2608]) : (group_rd_index[0] ? ring_tx[1599:1584] : ring_tx[575:560])}, {7'd34 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[226] : ring_share[162]) : (group_rd_index[0] ? ring_share[98] : ring_share[34]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3631:3616] : ring_ty[2607:2592]) : (group_rd_index[0] ? ring_ty[1583:1568] : ring_ty[559:544]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3631:3616] : ring_tx[2607:2592]) : (group_rd_index[0] ? ring_tx[1583:1568] : ring_tx[559:544])}, {7'd33 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[225] : ring_share[161]) : (group_rd_index[0] ? ring_share[97] : ring_share[33]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3615:3600] : ring_ty[2591:2576]) : (group_rd_index[0] ? ring_ty[1567:1552] : ring_ty[543:528]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3615:3600] : ring_tx[2591:2576]) : (group_rd_index[0] ? ring_tx[1567:1552] : ring_tx[543:528])}, {7'd32 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[224] : ring_share[160]) : (group_rd_index[0] ? ring_share[96] : ring_share[32]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3599:3584] : ring_ty[2575:2560]) : (group_rd_index[0] ? ring_ty[1551:1536] : ring_ty[527:512]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3599:3584] : ring_tx[2575:2560]) : (group_rd_index[0] ? ring_tx[1551:1536] : ring_tx[527:512])}, {7'd31 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[223] : ring_share[159]) : (group_rd_index[0] ? ring_share[95] : ring_share[31]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3583:3568] : ring_ty[2559:2544]) : (group_rd_index[0] ? ring_ty[1535:1520] : ring_ty[511:496]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3583:3568] : ring_tx[2559:2544]) : (group_rd_index[0] ? ring_tx[1535:1520] : ring_tx[511:496])}, {7'd30 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[222] : ring_share[158]) : (group_rd_index[0] ? ring_share[94] : ring_share[30]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3567:3552] : ring_ty[2543:2528]) : (group_rd_index[0] ? ring_ty[1519:1504] : ring_ty[495:480]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3567:3552] : ring_tx[2543:2528]) : (group_rd_index[0] ? ring_tx[1519:1504] : ring_tx[495:480])}, {7'd29 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[221] : ring_share[157]) : (group_rd_index[0] ? ring_share[93] : ring_share[29]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3551:3536] : ring_ty[2527:2512]) : (group_rd_index[0] ? ring_ty[1503:1488] : ring_ty[479:464]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3551:3536] : ring_tx[2527:2512]) : (group_rd_index[0] ? ring_tx[1503:1488] : ring_tx[479:464])}, {7'd28 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[220] : ring_share[156]) : (group_rd_index[0] ? ring_share[92] : ring_share[28]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3535:3520] : ring_ty[2511:2496]) : (group_rd_index[0] ? ring_ty[1487:1472] : ring_ty[463:448]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3535:3520] : ring_tx[2511:2496]) : (group_rd_index[0] ? ring_tx[1487:1472] : ring_tx[463:448])}, {7'd27 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[219] : ring_share[155]) : (group_rd_index[0] ? ring_share[91] : ring_share[27]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3519:3504] : ring_ty[2495:2480]) : (group_rd_index[0] ? ring_ty[1471:1456] : ring_ty[447:432]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3519:3504] : ring_tx[2495:2480]) : (group_rd_index[0] ? ring_tx[1471:1456] : ring_tx[447:432])}, {7'd26 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[218] : ring_share[154]) : (group_rd_index[0] ? ring_share[90] : ring_share[26]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3503:3488] : ring_ty[2479:2464]) : (group_rd_index[0] ? ring_ty[1455:1440] : ring_ty[431:416]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3503:3488] : ring_tx[2479:2464]) : (group_rd_index[0] ? ring_tx[1455:1440] : ring_tx[431:416])}, {7'd25 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[217] : ring_share[153]) : (group_rd_index[0] ? ring_share[89] : ring_share[25]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3487:3472] : ring_ty[2463:2448]) : (group_rd_index[0] ? ring_ty[1439:1424] : ring_ty[415:400]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3487:3472] : ring_tx[2463:2448]) : (group_rd_index[0] ? ring_tx[1439:1424] : ring_tx[415:400])}, {7'd24 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[216] : ring_share[152]) : (group_rd_index[0] ? ring_share[88] : ring_share[24]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3471:3456] : ring_ty[2447:2432]) : (group_rd_index[0] ? ring_ty[1423:1408] : ring_ty[399:384]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3471:3456] : ring_tx[2447:2432]) : (group_rd_index[0] ? ring_tx[1423:1408] : ring_tx[399:384])}, {7'd23 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[215] : ring_share[151]) : (group_rd_index[0] ? ring_share[87] : ring_share[23]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3455:3440] : ring_ty[2431:2416]) : (group_rd_index[0] ? ring_ty[1407:1392] : ring_ty[383:368]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3455:3440] : ring_tx[2431:2416]) : (group_rd_index[0] ? ring_tx[1407:1392] : ring_tx[383:368])}, {7'd22 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[214] : ring_share[150]) : (group_rd_index[0] ? ring_share[86] : ring_share[22]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3439:3424] : ring_ty[2415:2400]) : (group_rd_index[0] ? ring_ty[1391:1376] : ring_ty[367:352]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3439:3424] : ring_tx[2415:2400]) : (group_rd_index[0] ? ring_tx[1391:1376] : ring_tx[367:352])}, {7'd21 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[213] : ring_share[149]) : (group_rd_index[0] ? ring_share[85] : ring_share[21]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3423:3408] : ring_ty[2399:2384]) : (group_rd_index[0] ? ring_ty[1375:1360] : ring_ty[351:336]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3423:3408] : ring_tx[2399:2384]) : (group_rd_index[0] ? ring_tx[1375:1360] : ring_tx[351:336])}, {7'd20 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[212] : ring_share[148]) : (group_rd_index[0] ? ring_share[84] : ring_share[20]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3407:3392] : ring_ty[2383:2368]) : (group_rd_index[0] ? ring_ty[1359:1344] : ring_ty[335:320]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3407:3392] : ring_tx[2383:2368]) : (group_rd_index[0] ? ring_tx[1359:1344] : ring_tx[335:320])}, {7'd19 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[211] : ring_share[147]) : (group_rd_index[0] ? ring_share[83] : ring_share[19]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3391:3376] : ring_ty[2367:2352]) : (group_rd_index[0] ? ring_ty[1343:1328] : ring_ty[319:304]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3391:3376] : ring_tx[2367:2352]) : (group_rd_index[0] ? ring_tx[1343:1328] : ring_tx[319:304])}, {7'd18 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[210] : ring_share[146]) : (group_rd_index[0] ? ring_share[82] : ring_share[18]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3375:3360] : ring_ty[2351:2336]) : (group_rd_index[0] ? ring_ty[1327:1312] : ring_ty[303:288]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3375:3360] : ring_tx[2351:2336]) : (group_rd_index[0] ? ring_tx[1327:1312] : ring_tx[303:288])}, {7'd17 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[209] : ring_share[145]) : (group_rd_index[0] ? ring_share[81] : ring_share[17]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3359:3344] : ring_ty[2335:2320]) : (group_rd_index[0] ? ring_ty[1311:1296] : ring_ty[287:272]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3359:3344] : ring_tx[2335:2320]) : (group_rd_index[0] ? ring_tx[1311:1296] : ring_tx[287:272])}, {7'd16 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[208] : ring_share[144]) : (group_rd_index[0] ? ring_share[80] : ring_share[16]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3343:3328] : ring_ty[2319:2304]) : (group_rd_index[0] ? ring_ty[1295:1280] : ring_ty[271:256]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3343:3328] : ring_tx[2319:2304]) : (group_rd_index[0] ? ring_tx[1295:1280] : ring_tx[271:256])}, {7'd15 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[207] : ring_share[143]) : (group_rd_index[0] ? ring_share[79] : ring_share[15]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3327:3312] : ring_ty[2303:2288]) : (group_rd_index[0] ? ring_ty[1279:1264] : ring_ty[255:240]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3327:3312] : ring_tx[2303:2288]) : (group_rd_index[0] ? ring_tx[1279:1264] : ring_tx[255:240])}, {7'd14 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[206] : ring_share[142]) : (group_rd_index[0] ? ring_share[78] : ring_share[14]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3311:3296] : ring_ty[2287:2272]) : (group_rd_index[0] ? ring_ty[1263:1248] : ring_ty[239:224]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3311:3296] : ring_tx[2287:2272]) : (group_rd_index[0] ? ring_tx[1263:1248] : ring_tx[239:224])}, {7'd13 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[205] : ring_share[141]) : (group_rd_index[0] ? ring_share[77] : ring_share[13]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3295:3280] : ring_ty[2271:2256]) : (group_rd_index[0] ? ring_ty[1247:1232] : ring_ty[223:208]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3295:3280] : ring_tx[2271:2256]) : (group_rd_index[0] ? ring_tx[1247:1232] : ring_tx[223:208])}, {7'd12 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[204] : ring_share[140]) : (group_rd_index[0] ? ring_share[76] : ring_share[12]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3279:3264] : ring_ty[2255:2240]) : (group_rd_index[0] ? ring_ty[1231:1216] : ring_ty[207:192]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3279:3264] : ring_tx[2255:2240]) : (group_rd_index[0] ? ring_tx[1231:1216] : ring_tx[207:192])}, {7'd11 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[203] : ring_share[139]) : (group_rd_index[0] ? ring_share[75] : ring_share[11]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3263:3248] : ring_ty[2239:2224]) : (group_rd_index[0] ? ring_ty[1215:1200] : ring_ty[191:176]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3263:3248] : ring_tx[2239:2224]) : (group_rd_index[0] ? ring_tx[1215:1200] : ring_tx[191:176])}, {7'd10 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[202] : ring_share[138]) : (group_rd_index[0] ? ring_share[74] : ring_share[10]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3247:3232] : ring_ty[2223:2208]) : (group_rd_index[0] ? ring_ty[1199:1184] : ring_ty[175:160]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3247:3232] : ring_tx[2223:2208]) : (group_rd_index[0] ? ring_tx[1199:1184] : ring_tx[175:160])}, {7'd9 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[201] : ring_share[137]) : (group_rd_index[0] ? ring_share[73] : ring_share[9]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3231:3216] : ring_ty[2207:2192]) : (group_rd_index[0] ? ring_ty[1183:1168] : ring_ty[159:144]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3231:3216] : ring_tx[2207:2192]) : (group_rd_index[0] ? ring_tx[1183:1168] : ring_tx[159:144])}, {7'd8 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[200] : ring_share[136]) : (group_rd_index[0] ? ring_share[72] : ring_share[8]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3215:3200] : ring_ty[2191:2176]) : (group_rd_index[0] ? ring_ty[1167:1152] : ring_ty[143:128]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3215:3200] : ring_tx[2191:2176]) : (group_rd_index[0] ? ring_tx[1167:1152] : ring_tx[143:128])}, {7'd7 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[199] : ring_share[135]) : (group_rd_index[0] ? ring_share[71] : ring_share[7]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3199:3184] : ring_ty[2175:2160]) : (group_rd_index[0] ? ring_ty[1151:1136] : ring_ty[127:112]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3199:3184] : ring_tx[2175:2160]) : (group_rd_index[0] ? ring_tx[1151:1136] : ring_tx[127:112])}, {7'd6 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[198] : ring_share[134]) : (group_rd_index[0] ? ring_share[70] : ring_share[6]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3183:3168] : ring_ty[2159:2144]) : (group_rd_index[0] ? ring_ty[1135:1120] : ring_ty[111:96]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3183:3168] : ring_tx[2159:2144]) : (group_rd_index[0] ? ring_tx[1135:1120] : ring_tx[111:96])}, {7'd5 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[197] : ring_share[133]) : (group_rd_index[0] ? ring_share[69] : ring_share[5]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3167:3152] : ring_ty[2143:2128]) : (group_rd_index[0] ? ring_ty[1119:1104] : ring_ty[95:80]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3167:3152] : ring_tx[2143:2128]) : (group_rd_index[0] ? ring_tx[1119:1104] : ring_tx[95:80])}, {7'd4 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[196] : ring_share[132]) : (group_rd_index[0] ? ring_share[68] : ring_share[4]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3151:3136] : ring_ty[2127:2112]) : (group_rd_index[0] ? ring_ty[1103:1088] : ring_ty[79:64]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3151:3136] : ring_tx[2127:2112]) : (group_rd_index[0] ? ring_tx[1103:1088] : ring_tx[79:64])}, {7'd3 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[195] : ring_share[131]) : (group_rd_index[0] ? ring_share[67] : ring_share[3]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3135:3120] : ring_ty[2111:2096]) : (group_rd_index[0] ? ring_ty[1087:1072] : ring_ty[63:48]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3135:3120] : ring_tx[2111:2096]) : (group_rd_index[0] ? ring_tx[1087:1072] : ring_tx[63:48])}, {7'd2 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[194] : ring_share[130]) : (group_rd_index[0] ? ring_share[66] : ring_share[2]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3119:3104] : ring_ty[2095:2080]) : (group_rd_index[0] ? ring_ty[1071:1056] : ring_ty[47:32]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3119:3104] : ring_tx[2095:2080]) : (group_rd_index[0] ? ring_tx[1071:1056] : ring_tx[47:32])}, {7'd1 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[193] : ring_share[129]) : (group_rd_index[0] ? ring_share[65] : ring_share[1]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3103:3088] : ring_ty[2079:2064]) : (group_rd_index[0] ? ring_ty[1055:1040] : ring_ty[31:16]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3103:3088] : ring_tx[2079:2064]) : (group_rd_index[0] ? ring_tx[1055:1040] : ring_tx[31:16])}, {7'd0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[192] : ring_share[128]) : (group_rd_index[0] ? ring_share[64] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[3087:3072] : ring_ty[2063:2048]) : (group_rd_index[0] ? ring_ty[1039:1024] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[3087:3072] : ring_tx[2063:2048]) : (group_rd_index[0] ? ring_tx[1039:1024] : ring_tx[15:0])}};
+    assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[192] : ring_share[128]) : (1'(group_rd_index + 2'd1) ? ring_share[64] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
     assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);

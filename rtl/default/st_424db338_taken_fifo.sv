@@ -11,14 +11,18 @@ module st_424db338_taken_fifo (
     input  logic [5:0]  in_slot,
     input  logic        in_last,
     input  logic        in_shares,
-    input  logic [25:0] in_offset,
+    input  logic        in_first,
+    input  logic [17:0] in_y,
+    input  logic [17:0] in_x,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic [5:0]  out_slot,
     output logic        out_last,
     output logic        out_shares,
-    output logic [25:0] out_offset,
+    output logic        out_first,
+    output logic [17:0] out_y,
+    output logic [17:0] out_x,
     input  logic        out_ready
 );
 
@@ -27,9 +31,9 @@ module st_424db338_taken_fifo (
     logic          pop;
     logic [5:0]    wr_ptr;
     logic [5:0]    rd_ptr;
-    logic [2243:0] entries;
-    logic [65:0]   in_entry;
-    logic [65:0]   head;
+    logic [2617:0] entries;
+    logic [76:0]   in_entry;
+    logic [76:0]   head;
 
     assign push = in_valid && (count != 6'd34);
     assign pop = out_valid && out_ready;
@@ -50,7 +54,7 @@ module st_424db338_taken_fifo (
         end
     end
 
-    assign in_entry = {in_offset, in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -75,16 +79,18 @@ module st_424db338_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[2243:2178], (wr_ptr == 6'd32) ? in_entry : entries[2177:2112], (wr_ptr == 6'd31) ? in_entry : entries[2111:2046], (wr_ptr == 6'd30) ? in_entry : entries[2045:1980], (wr_ptr == 6'd29) ? in_entry : entries[1979:1914], (wr_ptr == 6'd28) ? in_entry : entries[1913:1848], (wr_ptr == 6'd27) ? in_entry : entries[1847:1782], (wr_ptr == 6'd26) ? in_entry : entries[1781:1716], (wr_ptr == 6'd25) ? in_entry : entries[1715:1650], (wr_ptr == 6'd24) ? in_entry : entries[1649:1584], (wr_ptr == 6'd23) ? in_entry : entries[1583:1518], (wr_ptr == 6'd22) ? in_entry : entries[1517:1452], (wr_ptr == 6'd21) ? in_entry : entries[1451:1386], (wr_ptr == 6'd20) ? in_entry : entries[1385:1320], (wr_ptr == 6'd19) ? in_entry : entries[1319:1254], (wr_ptr == 6'd18) ? in_entry : entries[1253:1188], (wr_ptr == 6'd17) ? in_entry : entries[1187:1122], (wr_ptr == 6'd16) ? in_entry : entries[1121:1056], (wr_ptr == 6'd15) ? in_entry : entries[1055:990], (wr_ptr == 6'd14) ? in_entry : entries[989:924], (wr_ptr == 6'd13) ? in_entry : entries[923:858], (wr_ptr == 6'd12) ? in_entry : entries[857:792], (wr_ptr == 6'd11) ? in_entry : entries[791:726], (wr_ptr == 6'd10) ? in_entry : entries[725:660], (wr_ptr == 6'd9) ? in_entry : entries[659:594], (wr_ptr == 6'd8) ? in_entry : entries[593:528], (wr_ptr == 6'd7) ? in_entry : entries[527:462], (wr_ptr == 6'd6) ? in_entry : entries[461:396], (wr_ptr == 6'd5) ? in_entry : entries[395:330], (wr_ptr == 6'd4) ? in_entry : entries[329:264], (wr_ptr == 6'd3) ? in_entry : entries[263:198], (wr_ptr == 6'd2) ? in_entry : entries[197:132], (wr_ptr == 6'd1) ? in_entry : entries[131:66], (wr_ptr == 6'd0) ? in_entry : entries[65:0]};
+            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[2617:2541], (wr_ptr == 6'd32) ? in_entry : entries[2540:2464], (wr_ptr == 6'd31) ? in_entry : entries[2463:2387], (wr_ptr == 6'd30) ? in_entry : entries[2386:2310], (wr_ptr == 6'd29) ? in_entry : entries[2309:2233], (wr_ptr == 6'd28) ? in_entry : entries[2232:2156], (wr_ptr == 6'd27) ? in_entry : entries[2155:2079], (wr_ptr == 6'd26) ? in_entry : entries[2078:2002], (wr_ptr == 6'd25) ? in_entry : entries[2001:1925], (wr_ptr == 6'd24) ? in_entry : entries[1924:1848], (wr_ptr == 6'd23) ? in_entry : entries[1847:1771], (wr_ptr == 6'd22) ? in_entry : entries[1770:1694], (wr_ptr == 6'd21) ? in_entry : entries[1693:1617], (wr_ptr == 6'd20) ? in_entry : entries[1616:1540], (wr_ptr == 6'd19) ? in_entry : entries[1539:1463], (wr_ptr == 6'd18) ? in_entry : entries[1462:1386], (wr_ptr == 6'd17) ? in_entry : entries[1385:1309], (wr_ptr == 6'd16) ? in_entry : entries[1308:1232], (wr_ptr == 6'd15) ? in_entry : entries[1231:1155], (wr_ptr == 6'd14) ? in_entry : entries[1154:1078], (wr_ptr == 6'd13) ? in_entry : entries[1077:1001], (wr_ptr == 6'd12) ? in_entry : entries[1000:924], (wr_ptr == 6'd11) ? in_entry : entries[923:847], (wr_ptr == 6'd10) ? in_entry : entries[846:770], (wr_ptr == 6'd9) ? in_entry : entries[769:693], (wr_ptr == 6'd8) ? in_entry : entries[692:616], (wr_ptr == 6'd7) ? in_entry : entries[615:539], (wr_ptr == 6'd6) ? in_entry : entries[538:462], (wr_ptr == 6'd5) ? in_entry : entries[461:385], (wr_ptr == 6'd4) ? in_entry : entries[384:308], (wr_ptr == 6'd3) ? in_entry : entries[307:231], (wr_ptr == 6'd2) ? in_entry : entries[230:154], (wr_ptr == 6'd1) ? in_entry : entries[153:77], (wr_ptr == 6'd0) ? in_entry : entries[76:0]};
         end
     end
 
-    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[2243:2178] : entries[2177:2112]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2111:2046] : entries[2045:1980]) : (rd_ptr[0] ? entries[1979:1914] : entries[1913:1848])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1847:1782] : entries[1781:1716]) : (rd_ptr[0] ? entries[1715:1650] : entries[1649:1584]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1583:1518] : entries[1517:1452]) : (rd_ptr[0] ? entries[1451:1386] : entries[1385:1320])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1319:1254] : entries[1253:1188]) : (rd_ptr[0] ? entries[1187:1122] : entries[1121:1056])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1055:990] : entries[989:924]) : (rd_ptr[0] ? entries[923:858] : entries[857:792])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[791:726] : entries[725:660]) : (rd_ptr[0] ? entries[659:594] : entries[593:528]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[527:462] : entries[461:396]) : (rd_ptr[0] ? entries[395:330] : entries[329:264])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[263:198] : entries[197:132]) : (rd_ptr[0] ? entries[131:66] : entries[65:0])))));
+    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[2617:2541] : entries[2540:2464]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2463:2387] : entries[2386:2310]) : (rd_ptr[0] ? entries[2309:2233] : entries[2232:2156])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[2155:2079] : entries[2078:2002]) : (rd_ptr[0] ? entries[2001:1925] : entries[1924:1848]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1847:1771] : entries[1770:1694]) : (rd_ptr[0] ? entries[1693:1617] : entries[1616:1540])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1539:1463] : entries[1462:1386]) : (rd_ptr[0] ? entries[1385:1309] : entries[1308:1232])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1231:1155] : entries[1154:1078]) : (rd_ptr[0] ? entries[1077:1001] : entries[1000:924])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[923:847] : entries[846:770]) : (rd_ptr[0] ? entries[769:693] : entries[692:616]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[615:539] : entries[538:462]) : (rd_ptr[0] ? entries[461:385] : entries[384:308])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[307:231] : entries[230:154]) : (rd_ptr[0] ? entries[153:77] : entries[76:0])))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[37:32];
     assign out_last = head[38];
     assign out_shares = head[39];
-    assign out_offset = head[65:40];
+    assign out_first = head[40];
+    assign out_y = head[58:41];
+    assign out_x = head[76:59];
 
 endmodule

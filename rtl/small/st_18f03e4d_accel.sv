@@ -94,6 +94,7 @@ module st_18f03e4d_accel (
     logic          loaded_ready;
     logic [1:0]    group_rd_index;
     logic [33:0]   group_tiles;
+    logic          group_next_shares;
     logic          stored_valid;
     logic          stored_ready;
     logic          requantized_valid;
@@ -328,6 +329,7 @@ module st_18f03e4d_accel (
         .loaded_ready      (loaded_ready),
         .group_rd_index    (group_rd_index),
         .group_tiles       (group_tiles),
+        .group_next_shares (group_next_shares),
         .stored_valid      (stored_valid),
         .stored_ready      (stored_ready),
         .requantized_valid (requantized_valid),
@@ -375,39 +377,40 @@ module st_18f03e4d_accel (
     );
 
     st_18f03e4d_compute_control u_compute_control (
-        .clk              (clk),
-        .rst              (rst),
-        .layer            (layer),
-        .seq_phase        (seq_phase),
-        .seq_kgroups      (seq_kgroups),
-        .seq_half         (seq_half),
-        .seq_wbase        (seq_wbase),
-        .loaded_valid     (loaded_valid),
-        .loaded_ready     (loaded_ready),
-        .stored_valid     (stored_valid),
-        .stored_ready     (stored_ready),
-        .group_rd_index   (group_rd_index),
-        .group_tiles      (group_tiles),
-        .halo_rd_en       (halo_rd_en),
-        .halo_rd_addr     (halo_rd_addr),
-        .weight_rd_en     (weight_rd_en),
-        .weight_rd_addr   (weight_rd_addr),
-        .step_valid       (step_valid),
-        .step_first       (step_first),
-        .step_last        (step_last),
-        .step_last_g      (step_last_g),
-        .step_g           (step_g),
-        .step_half        (step_half),
-        .step_byte_off    (step_byte_off),
-        .step_grouped     (step_grouped),
-        .step_sub         (step_sub),
-        .step_ra          (step_ra),
-        .step_rb          (step_rb),
-        .step_pe_ok       (step_pe_ok),
-        .compute_running  (compute_running),
-        .compute_start    (compute_start),
-        .compute_issue    (compute_issue),
-        .ev_compute_start (ev_compute_start)
+        .clk               (clk),
+        .rst               (rst),
+        .layer             (layer),
+        .seq_phase         (seq_phase),
+        .seq_kgroups       (seq_kgroups),
+        .seq_half          (seq_half),
+        .seq_wbase         (seq_wbase),
+        .loaded_valid      (loaded_valid),
+        .loaded_ready      (loaded_ready),
+        .stored_valid      (stored_valid),
+        .stored_ready      (stored_ready),
+        .group_rd_index    (group_rd_index),
+        .group_tiles       (group_tiles),
+        .group_next_shares (group_next_shares),
+        .halo_rd_en        (halo_rd_en),
+        .halo_rd_addr      (halo_rd_addr),
+        .weight_rd_en      (weight_rd_en),
+        .weight_rd_addr    (weight_rd_addr),
+        .step_valid        (step_valid),
+        .step_first        (step_first),
+        .step_last         (step_last),
+        .step_last_g       (step_last_g),
+        .step_g            (step_g),
+        .step_half         (step_half),
+        .step_byte_off     (step_byte_off),
+        .step_grouped      (step_grouped),
+        .step_sub          (step_sub),
+        .step_ra           (step_ra),
+        .step_rb           (step_rb),
+        .step_pe_ok        (step_pe_ok),
+        .compute_running   (compute_running),
+        .compute_start     (compute_start),
+        .compute_issue     (compute_issue),
+        .ev_compute_start  (ev_compute_start)
     );
 
     st_18f03e4d_pe_array u_pe_array (

@@ -88,6 +88,7 @@ module st_18f03e4d_layer_sequencer (
     logic [15:0] pass_next_o1;
     logic [15:0] pass_words;
     logic [15:0] pass_channels;
+    logic        pass_last_r;
     logic        pass_last;
     logic [15:0] pass_kgroups;
     logic [9:0]  pass_ring_after;
@@ -112,6 +113,11 @@ module st_18f03e4d_layer_sequencer (
     logic        burst_done;
     logic [1:0]  weights_cycles;
     logic [31:0] burst_len;
+    logic [31:0] burst_len_w_m1;
+    logic [31:0] burst_len_t_m1;
+    logic [31:0] burst_mask_len_m1_d1;
+    logic [31:0] burst_next_len_m1_d1;
+    logic [31:0] burst_len_m1;
     logic        burst_prefetch;
     logic        burst_accept;
     logic        burst_beat_last;
@@ -135,7 +141,7 @@ module st_18f03e4d_layer_sequencer (
     assign channels_end = reg_channels[31:16];
     assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {1'd0, layer_pc}));
     assign pass_channels = pass_o1 - pass_o0;
-    assign pass_last = pass_o1 == channels_end;
+    assign pass_last = pass_last_r;
     assign seq_phase = phase;
     assign seq_start = start_pulse;
     assign seq_done = done_r;
@@ -161,11 +167,23 @@ module st_18f03e4d_layer_sequencer (
     assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
     assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? ({20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]}) : ((phase == 2'd3) ? burst_len_t : burst_len_w));
+
+    // burst_mask_len_m1_d1_q
+    always @(posedge clk) begin
+        burst_mask_len_m1_d1 <= {16'd0, layer_mw} - 32'd1;
+    end
+
+    // burst_next_len_m1_d1_q
+    always @(posedge clk) begin
+        burst_next_len_m1_d1 <= ({20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]}) - 32'd1;
+    end
+
+    assign burst_len_m1 = (phase == 2'd1) ? burst_mask_len_m1_d1 : (burst_next_layer ? burst_next_len_m1_d1 : ((phase == 2'd3) ? burst_len_t_m1 : burst_len_w_m1));
     assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
     assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && (burst_req < burst_len);
     assign burst_accept = burst_valid && burst_ready;
     assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? (burst_bias_base + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
-    assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == (burst_len - 32'd1));
+    assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == burst_len_m1);
     assign mask_beat_valid = (phase == 2'd1) && burst_rsp_valid;
     assign mask_beat_index = burst_rsp_count;
     assign weight_beat_valid = !(phase == 2'd1) && burst_rsp_valid;
@@ -190,16 +208,19 @@ module st_18f03e4d_layer_sequencer (
             pass_o0 <= 16'd0;
             pass_o1 <= 16'd0;
             pass_words <= 16'd0;
+            pass_last_r <= 1'b0;
             pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
             burst_bias_words_w <= 32'd0;
             burst_len_w <= 32'd0;
+            burst_len_w_m1 <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
             burst_bias_words_t <= 32'd0;
             burst_len_t <= 32'd0;
+            burst_len_t_m1 <= 32'd0;
         end else begin
             if (start_pulse) begin
                 if (layer_error) begin
@@ -215,10 +236,12 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= channels_first;
                     pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
                     pass_words <= (((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 4) - (channels_first >> 4)) + 16'd1;
+                    pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
                     pass_half <= layer_half0;
                     pass_o0_words <= reg_window_words;
                     burst_bias_words_w <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1};
                     burst_len_w <= (layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+                    burst_len_w_m1 <= ((layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0))) - 32'd1;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -257,6 +280,7 @@ module st_18f03e4d_layer_sequencer (
                 burst_done <= 1'b0;
                 burst_bias_words_t <= 1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1};
                 burst_len_t <= (1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0));
+                burst_len_t_m1 <= ((1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0))) - 32'd1;
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;
@@ -275,11 +299,13 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= pass_o1;
                     pass_o1 <= pass_next_o1;
                     pass_words <= (((pass_next_o1 - 16'd1) >> 4) - (pass_o1 >> 4)) + 16'd1;
+                    pass_last_r <= pass_next_o1 == channels_end;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
                     pass_o0_words <= pass_o0_words + reg_pass_words;
                     burst_bias_words_w <= burst_bias_words_t;
                     burst_len_w <= burst_len_t;
+                    burst_len_w_m1 <= burst_len_t_m1;
                 end
             end
         end

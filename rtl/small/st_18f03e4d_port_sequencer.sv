@@ -40,6 +40,7 @@ module st_18f03e4d_port_sequencer (
     input  logic         loaded_ready,
     input  logic [1:0]   group_rd_index,
     output logic [33:0]  group_tiles,
+    output logic         group_next_shares,
     output logic         stored_valid,
     input  logic         stored_ready,
     input  logic         requantized_valid,
@@ -80,6 +81,7 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  pass_word_base;
     logic         ld_skip_halo;
     logic         ld_none;
+    logic         ld_row_ring_layer_d1;
     logic         ld_row_ring;
     logic         xfer_issue;
     logic         xfer_is_store;
@@ -98,6 +100,7 @@ module st_18f03e4d_port_sequencer (
     logic [3:0]   ring_n;
     logic         mem_read_slot;
     logic         xfer_want_store;
+    logic         ld_ring_layer_d1;
     logic         ld_ring;
     logic         ld_ring_of_three;
     logic         xfer_elig_load;
@@ -193,6 +196,8 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]  ldq_init_y;
+    logic [17:0]  ldq_init_x;
     logic [17:0]  ldq_x_first;
     logic         ldq_w_last;
     logic         ldq_x_last;
@@ -209,11 +214,12 @@ module st_18f03e4d_port_sequencer (
     logic         ld_take_continues_column;
     logic         ld_take_pass_first;
     logic         ld_take_ring_shares;
+    logic [25:0]  ld_ring_block_words_layer_d1;
     logic [25:0]  ld_ring_block_words;
+    logic [25:0]  ld_ring_tile_words_layer_d1;
     logic [25:0]  ld_ring_tile_words;
+    logic [26:0]  ld_ring_size_layer_d1;
     logic [26:0]  ld_ring_size;
-    logic [25:0]  ld_ring_offset;
-    logic [25:0]  ld_take_offset;
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
@@ -228,7 +234,9 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_taken_slot;
     logic         ldr_taken_last;
     logic         ldr_taken_shares;
-    logic [25:0]  ldr_taken_offset;
+    logic         ldr_taken_first;
+    logic [17:0]  ldr_taken_y;
+    logic [17:0]  ldr_taken_x;
     logic         ldr_pop;
     logic [15:0]  ldr_ty;
     logic [15:0]  ldr_tx;
@@ -270,36 +278,8 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldr_g_vx;
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_gi_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
+    logic [17:0]  ldr_init_y;
+    logic [17:0]  ldr_init_x;
     logic [17:0]  ldr_x_first;
     logic         ldr_w_last;
     logic         ldr_x_last;
@@ -433,9 +413,21 @@ module st_18f03e4d_port_sequencer (
     assign pass_word_base = seq_o0 >> 4;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
-    assign ld_row_ring = (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd8 : 9'd4))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd8 : 9'd4)) || ((layer_s2 ? ({10'd0, layer_hwid} << 3) : ({10'd0, layer_hwid} << 2)) < (layer_s2x ? ({10'd0, layer_hh} << 3) : ({10'd0, layer_hh} << 2))));
+
+    // ld_row_ring_layer_d1_q
+    always @(posedge clk) begin
+        ld_row_ring_layer_d1 <= (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd8 : 9'd4))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd8 : 9'd4)) || ((layer_s2 ? ({10'd0, layer_hwid} << 3) : ({10'd0, layer_hwid} << 2)) < (layer_s2x ? ({10'd0, layer_hh} << 3) : ({10'd0, layer_hh} << 2))));
+    end
+
+    assign ld_row_ring = ld_row_ring_layer_d1;
     assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
-    assign ld_ring = (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+
+    // ld_ring_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_layer_d1 <= (layer_shape == 2'd0) && (layer_nsh != 5'd0);
+    end
+
+    assign ld_ring = ld_ring_layer_d1;
     assign ld_ring_of_three = !(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512);
     assign xfer_elig_load = ((loads_granted <= (stores_granted + 16'd1)) || requantized_valid) || (ld_ring && ld_ring_of_three);
     assign xfer_elig_store = requantized_valid;
@@ -479,6 +471,8 @@ module st_18f03e4d_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_gi_xo);
+    assign ldq_init_y = ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
+    assign ldq_init_x = ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
     assign ldq_x_first = ((ldq_shares && !ld_row_ring) && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
@@ -507,8 +501,8 @@ module st_18f03e4d_port_sequencer (
                 ldq_tx <= tile_tx;
                 ldq_in_res <= ld_skip_halo;
                 ldq_shares <= ld_take_shares;
-                ldq_y <= ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
-                ldq_x <= ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
+                ldq_y <= ldq_init_y;
+                ldq_x <= ldq_init_x;
                 ldq_w <= 16'd0;
                 ldq_r <= 18'd0;
                 ldq_c <= 18'd0;
@@ -554,21 +548,27 @@ module st_18f03e4d_port_sequencer (
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
-    assign ld_ring_block_words = ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
-    assign ld_ring_tile_words = ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
-    assign ld_ring_size = ld_ring_of_three ? (({1'd0, ld_ring_tile_words} << 1) + {1'd0, ld_ring_tile_words}) : ({1'd0, ld_ring_tile_words} << 1);
-    assign ld_take_offset = ld_take_pass_first ? 26'd0 : 26'(({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ld_ring_offset + (ld_take_shares ? ld_ring_block_words : ld_ring_tile_words)});
 
-    // ld_ring_offset_q
+    // ld_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        if (rst) begin
-            ld_ring_offset <= 26'd0;
-        end else begin
-            if (ld_tile_taken) begin
-                ld_ring_offset <= ld_take_offset;
-            end
-        end
+        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
     end
+
+    assign ld_ring_block_words = ld_ring_block_words_layer_d1;
+
+    // ld_ring_tile_words_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_tile_words_layer_d1 <= ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+    end
+
+    assign ld_ring_tile_words = ld_ring_tile_words_layer_d1;
+
+    // ld_ring_size_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_size_layer_d1 <= ld_ring_of_three ? (({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1) + {1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}}) : ({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1);
+    end
+
+    assign ld_ring_size = ld_ring_size_layer_d1;
 
     // ld_prev_tile
     always @(posedge clk) begin
@@ -596,16 +596,8 @@ module st_18f03e4d_port_sequencer (
     assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
     assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
     assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_g_xo);
-    assign ldr_gi_yo = ({2'd0, ldr_taken_ty} << 2) >> 0;
-    assign ldr_gi_y0 = (layer_s2 ? (ldr_gi_yo << 1) : ldr_gi_yo) - {14'd0, layer_pad};
-    assign ldr_gi_ylo = ($signed(ldr_gi_y0) < 18'sd0) ? 18'd0 : ldr_gi_y0;
-    assign ldr_gi_yhi = ($signed(ldr_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_gi_y0 + {10'd0, layer_hh});
-    assign ldr_gi_vy = (({2'd0, c_ho} - ldr_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldr_gi_yo);
-    assign ldr_gi_xo = ({2'd0, ldr_taken_tx} << 2) >> 0;
-    assign ldr_gi_x0 = (layer_s2x ? (ldr_gi_xo << 1) : ldr_gi_xo) - {14'd0, layer_padx};
-    assign ldr_gi_xlo = ($signed(ldr_gi_x0) < 18'sd0) ? 18'd0 : ldr_gi_x0;
-    assign ldr_gi_xhi = ($signed(ldr_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_gi_x0 + {10'd0, layer_hwid});
-    assign ldr_gi_vx = (({2'd0, c_wo} - ldr_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_gi_xo);
+    assign ldr_init_y = ldr_taken_y;
+    assign ldr_init_x = ldr_taken_x;
     assign ldr_x_first = ((ldr_shares && !ld_row_ring) && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
@@ -634,8 +626,8 @@ module st_18f03e4d_port_sequencer (
                 ldr_tx <= ldr_taken_tx;
                 ldr_in_res <= ld_skip_halo;
                 ldr_shares <= ldr_taken_shares;
-                ldr_y <= ((ldr_taken_shares && ld_row_ring) && ($signed(ldr_gi_y0 + {13'd0, layer_nsh}) > $signed(ldr_gi_ylo))) ? (ldr_gi_y0 + {13'd0, layer_nsh}) : ldr_gi_ylo;
-                ldr_x <= ((ldr_taken_shares && !ld_row_ring) && ($signed(ldr_gi_x0 + {13'd0, layer_nsh}) > $signed(ldr_gi_xlo))) ? (ldr_gi_x0 + {13'd0, layer_nsh}) : ldr_gi_xlo;
+                ldr_y <= ldr_init_y;
+                ldr_x <= ldr_init_x;
                 ldr_w <= 16'd0;
                 ldr_r <= 18'd0;
                 ldr_c <= 18'd0;
@@ -692,7 +684,7 @@ module st_18f03e4d_port_sequencer (
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
-                ldr_offset <= ldr_taken_offset;
+                ldr_offset <= ldr_taken_first ? 26'd0 : 26'(({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)});
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -712,14 +704,18 @@ module st_18f03e4d_port_sequencer (
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
-        .in_offset  (ld_take_offset),
+        .in_first   (ld_take_pass_first),
+        .in_y       (ldq_init_y),
+        .in_x       (ldq_init_x),
         .out_valid  (ldr_taken_valid),
         .out_ty     (ldr_taken_ty),
         .out_tx     (ldr_taken_tx),
         .out_slot   (ldr_taken_slot),
         .out_last   (ldr_taken_last),
         .out_shares (ldr_taken_shares),
-        .out_offset (ldr_taken_offset),
+        .out_first  (ldr_taken_first),
+        .out_y      (ldr_taken_y),
+        .out_x      (ldr_taken_x),
         .out_ready  (ldr_pop)
     );
 
@@ -804,6 +800,7 @@ module st_18f03e4d_port_sequencer (
     assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_data[511:384] : out_data[383:256]) : (st_rd_col[0] ? out_data[255:128] : out_data[127:0]);
     assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[3] : ring_n[2]) : (group_rd_index[0] ? ring_n[1] : ring_n[0]);
     assign group_tiles = {{1'b0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[3] : ring_share[2]) : (group_rd_index[0] ? ring_share[1] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (group_rd_index[0] ? ring_ty[31:16] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (group_rd_index[0] ? ring_tx[31:16] : ring_tx[15:0])}};
+    assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[3] : ring_share[2]) : (1'(group_rd_index + 2'd1) ? ring_share[1] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
     assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);

@@ -11,14 +11,18 @@ module st_18f03e4d_taken_fifo (
     input  logic        in_slot,
     input  logic        in_last,
     input  logic        in_shares,
-    input  logic [25:0] in_offset,
+    input  logic        in_first,
+    input  logic [17:0] in_y,
+    input  logic [17:0] in_x,
     output logic        out_valid,
     output logic [15:0] out_ty,
     output logic [15:0] out_tx,
     output logic        out_slot,
     output logic        out_last,
     output logic        out_shares,
-    output logic [25:0] out_offset,
+    output logic        out_first,
+    output logic [17:0] out_y,
+    output logic [17:0] out_x,
     input  logic        out_ready
 );
 
@@ -27,9 +31,9 @@ module st_18f03e4d_taken_fifo (
     logic          pop;
     logic [4:0]    wr_ptr;
     logic [4:0]    rd_ptr;
-    logic [1097:0] entries;
-    logic [60:0]   in_entry;
-    logic [60:0]   head;
+    logic [1295:0] entries;
+    logic [71:0]   in_entry;
+    logic [71:0]   head;
 
     assign push = in_valid && (count != 5'd18);
     assign pop = out_valid && out_ready;
@@ -50,7 +54,7 @@ module st_18f03e4d_taken_fifo (
         end
     end
 
-    assign in_entry = {in_offset, in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_tx, in_ty};
 
     // pointers
     always @(posedge clk) begin
@@ -75,16 +79,18 @@ module st_18f03e4d_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[1097:1037], (wr_ptr == 5'd16) ? in_entry : entries[1036:976], (wr_ptr == 5'd15) ? in_entry : entries[975:915], (wr_ptr == 5'd14) ? in_entry : entries[914:854], (wr_ptr == 5'd13) ? in_entry : entries[853:793], (wr_ptr == 5'd12) ? in_entry : entries[792:732], (wr_ptr == 5'd11) ? in_entry : entries[731:671], (wr_ptr == 5'd10) ? in_entry : entries[670:610], (wr_ptr == 5'd9) ? in_entry : entries[609:549], (wr_ptr == 5'd8) ? in_entry : entries[548:488], (wr_ptr == 5'd7) ? in_entry : entries[487:427], (wr_ptr == 5'd6) ? in_entry : entries[426:366], (wr_ptr == 5'd5) ? in_entry : entries[365:305], (wr_ptr == 5'd4) ? in_entry : entries[304:244], (wr_ptr == 5'd3) ? in_entry : entries[243:183], (wr_ptr == 5'd2) ? in_entry : entries[182:122], (wr_ptr == 5'd1) ? in_entry : entries[121:61], (wr_ptr == 5'd0) ? in_entry : entries[60:0]};
+            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[1295:1224], (wr_ptr == 5'd16) ? in_entry : entries[1223:1152], (wr_ptr == 5'd15) ? in_entry : entries[1151:1080], (wr_ptr == 5'd14) ? in_entry : entries[1079:1008], (wr_ptr == 5'd13) ? in_entry : entries[1007:936], (wr_ptr == 5'd12) ? in_entry : entries[935:864], (wr_ptr == 5'd11) ? in_entry : entries[863:792], (wr_ptr == 5'd10) ? in_entry : entries[791:720], (wr_ptr == 5'd9) ? in_entry : entries[719:648], (wr_ptr == 5'd8) ? in_entry : entries[647:576], (wr_ptr == 5'd7) ? in_entry : entries[575:504], (wr_ptr == 5'd6) ? in_entry : entries[503:432], (wr_ptr == 5'd5) ? in_entry : entries[431:360], (wr_ptr == 5'd4) ? in_entry : entries[359:288], (wr_ptr == 5'd3) ? in_entry : entries[287:216], (wr_ptr == 5'd2) ? in_entry : entries[215:144], (wr_ptr == 5'd1) ? in_entry : entries[143:72], (wr_ptr == 5'd0) ? in_entry : entries[71:0]};
         end
     end
 
-    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1097:1037] : entries[1036:976]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[975:915] : entries[914:854]) : (rd_ptr[0] ? entries[853:793] : entries[792:732])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[731:671] : entries[670:610]) : (rd_ptr[0] ? entries[609:549] : entries[548:488]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[487:427] : entries[426:366]) : (rd_ptr[0] ? entries[365:305] : entries[304:244])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[243:183] : entries[182:122]) : (rd_ptr[0] ? entries[121:61] : entries[60:0]))));
+    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1295:1224] : entries[1223:1152]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1151:1080] : entries[1079:1008]) : (rd_ptr[0] ? entries[1007:936] : entries[935:864])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[863:792] : entries[791:720]) : (rd_ptr[0] ? entries[719:648] : entries[647:576]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[575:504] : entries[503:432]) : (rd_ptr[0] ? entries[431:360] : entries[359:288])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[287:216] : entries[215:144]) : (rd_ptr[0] ? entries[143:72] : entries[71:0]))));
     assign out_ty = head[15:0];
     assign out_tx = head[31:16];
     assign out_slot = head[32];
     assign out_last = head[33];
     assign out_shares = head[34];
-    assign out_offset = head[60:35];
+    assign out_first = head[35];
+    assign out_y = head[53:36];
+    assign out_x = head[71:54];
 
 endmodule

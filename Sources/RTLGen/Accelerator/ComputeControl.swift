@@ -40,14 +40,17 @@ struct ComputeControl: AcceleratorEngine {
         m.assign(stored["ready"], idle && loaded["valid"] && cpTile >= 2)
         let cpStart = m.wire("cp_start", idle && loaded["valid"] && halfFree)
         let runE = m.wire("cp_run_eff", cpRunning || cpStart)
-        let kE = m.wire("cp_k_eff", mux(cpStart, k(0, 24), cpK)), gE = m.wire("cp_g_eff", mux(cpStart, k(0, 16), cpG))
-        let chE = m.wire("cp_chunk_eff", mux(cpStart, k(0, 16), chunk))
-        let subE = m.wire("cp_sub_eff", mux(cpStart, k(0, 8), sub))
+        // (the step counters are zero whenever the engine is idle, cleared at a tile's end and
+        // outside TILES, so a tile's first step reads them as they are: the start decision stays
+        // off the address and counter paths, issue 13)
+        let kE = m.wire("cp_k_eff", cpK), gE = m.wire("cp_g_eff", cpG)
+        let chE = m.wire("cp_chunk_eff", chunk)
+        let subE = m.wire("cp_sub_eff", sub)
         let shiftLC = lgB - lgLC
         let grouped = layer["grouped"]
         // the tap's last chunk: NC − 1, or with grouped lanes the last word's (its word is CW − 1)
         let lastChunk = m.wire("cp_last_chunk", mux(grouped, (chE >> shiftLC) == layer["cw"] - 1, chE == layer["nc"] - 1))
-        let kxE = m.wire("cp_kx_eff", mux(cpStart, k(0, 4), kx)), kyE = m.wire("cp_ky_eff", mux(cpStart, k(0, 4), ky))
+        let kxE = m.wire("cp_kx_eff", kx), kyE = m.wire("cp_ky_eff", ky)
         let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
         let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
         let tileEnd = m.wire("cp_tile_end", slotEnd && gE + 1 == pG)
@@ -58,8 +61,9 @@ struct ComputeControl: AcceleratorEngine {
         m.clocked("cp_fsm") { p in
             p.when(runE) {
                 p.when(slotEnd) {
-                    p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, gE + 1)
-                    p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1) }.otherwise { p.assign(cpRunning, 1) }
+                    p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0)
+                    p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1); p.assign(cpG, 0) }
+                        .otherwise { p.assign(cpRunning, 1); p.assign(cpG, gE + 1) }
                 }.otherwise {
                     p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
                     p.when(subE + 1 != layer["nj"]) {
@@ -72,7 +76,10 @@ struct ComputeControl: AcceleratorEngine {
                     }
                 }
             }
-            p.when(!inTiles) { p.assign(cpTile, 0); p.assign(cpRunning, 0) }
+            p.when(!inTiles) {
+                p.assign(cpTile, 0); p.assign(cpRunning, 0)
+                p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, 0)
+            }
         }
         m.assign(status["running"], cpRunning); m.assign(status["start"], cpStart); m.assign(status["issue"], cpIssue)
         m.assign(ev["compute_start"], cpStart)
@@ -96,15 +103,17 @@ struct ComputeControl: AcceleratorEngine {
         let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)
         let blockWords = m.wire("cp_ring_block_words", m.layerConstant("cp_ring_block_words_layer",
             ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr)))
-        let tileWords = m.wire("cp_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
+        let tileWords = m.wire("cp_ring_tile_words", m.layerConstant("cp_ring_tile_words_layer",
+            ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr)))
         let ringSize = m.wire("cp_ring_size", m.layerConstant("cp_ring_size_layer",
-            ctx.ringSize(tileWords: tileWords.expr, three: ctx.ringOfThree(res: layer["res"], region: layer["region"]))))
+            ctx.ringSize(tileWords: ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr),
+                         three: ctx.ringOfThree(res: layer["res"], region: layer["region"]))))
         // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
         let rowStride = m.wire("cp_row_stride", m.layerConstant("cp_row_stride_layer",
             mux(ring && !rows, ringSize.expr.fit(25), layer["cscw"].fit(25)).fit(32)))
-        let rowAxis = tapAxis(m, "cp_row", n: tH, start: cpStart.expr, reset: runE && slotEnd, step: nextRow && (!dS2 || kyE[0]),
+        let rowAxis = tapAxis(m, "cp_row", n: tH, reset: (runE && slotEnd) || !inTiles, step: nextRow && (!dS2 || kyE[0]),
                               factors: [rowStride.expr, blockWords.expr.fit(32)])
-        let colAxis = tapAxis(m, "cp_col", n: tW, start: cpStart.expr, reset: (runE && slotEnd) || nextRow, step: nextColumn && (!dS2x || kxE[0]),
+        let colAxis = tapAxis(m, "cp_col", n: tW, reset: (runE && slotEnd) || nextRow || !inTiles, step: nextColumn && (!dS2x || kxE[0]),
                               factors: [dCW.fit(32), blockWords.expr.fit(32)])
         let raW = m.wire("cp_ra", rowAxis.r), rbW = m.wire("cp_rb", colAxis.r)
         let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
@@ -115,10 +124,19 @@ struct ComputeControl: AcceleratorEngine {
         // qq is at (qq·S·CW + offset) mod the ring's size (2 or 3 tiles' CS·CW words, a ring of three),
         // the words of a row slot. Row ring: row block qq at (qq·SY·CS·CW + offset) mod 2 or 3 tiles'
         // RS·CS·CW, the column slots as in a region.
+        // The next group's offset is found ahead, from this group's and whether the next group's
+        // first tile shares (while this group runs its successor's, `next_shares`; once it has
+        // ended, cp_tile is the successor), so that a start only selects it: it is right from two
+        // cycles after this group's start, and with a ring a group takes at least two cycles
+        // (G·Kc ≥ T ≥ KW ≥ 2), its successor's first tile taken before its load is in.
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
-        let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, ctx.ringOffset(after: ringOffsetR.expr, first: cpTile == 0, shares: gShares[0],
-                                                                                   blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr), ringOffsetR.expr))
-        m.clocked("cp_ring_offset_q") { p in p.when(cpStart) { p.assign(ringOffsetR, ringOffset) } }
+        let nextOffsetR = m.reg("cp_ring_offset_next", width: 26, reset: 0)
+        let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, mux(cpTile == 0, k(0, 26), nextOffsetR.expr), ringOffsetR.expr))
+        m.clocked("cp_ring_offset_q") { p in
+            p.when(cpStart) { p.assign(ringOffsetR, ringOffset) }
+            p.assign(nextOffsetR, ctx.ringOffset(after: ringOffsetR.expr, first: k(0, 1), shares: mux(cpRunning, group["next_shares"], gShares[0...0]),
+                                                 blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+        }
         // j·R for the slot indices j of the larger shapes (a slot's region, §6.2): adders, shared by the banks
         let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }
         /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
@@ -210,10 +228,11 @@ struct ComputeControl: AcceleratorEngine {
         let awW = ctx.awW
         let wKgroupR = m.reg("cp_w_kgroup", width: awW), wTapR = m.reg("cp_w_tap", width: awW)
         m.allowUnused(layer["k2cw"])  // (its bits below the weight bank's address width: the sum is modulo that)
-        let wKgroup = m.wire("cp_w_kgroup_eff", mux(cpStart, k(0, awW), wKgroupR.expr))
-        let wTap = m.wire("cp_w_tap_eff", mux(cpStart, k(0, awW), wTapR.expr))
+        let wKgroup = m.wire("cp_w_kgroup_eff", wKgroupR)
+        let wTap = m.wire("cp_w_tap_eff", wTapR)
         m.clocked("cp_w_q", resetless: true) { p in
-            p.when(runE && slotEnd) { p.assign(wKgroupR, wKgroup + layer["k2cw"].fit(awW)); p.assign(wTapR, 0) }
+            p.when(!inTiles || tileEnd) { p.assign(wKgroupR, 0); p.assign(wTapR, 0) }
+                .elseWhen(runE && slotEnd) { p.assign(wKgroupR, wKgroup + layer["k2cw"].fit(awW)); p.assign(wTapR, 0) }
                 .elseWhen(tapAdvance) { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap + dCW.fit(awW)) }
                 .otherwise { p.assign(wKgroupR, wKgroup); p.assign(wTapR, wTap) }
         }
@@ -273,19 +292,20 @@ struct ComputeControl: AcceleratorEngine {
 
     /// One axis of the halo (rows or columns) as the taps walk it: the halo row (column) a = q·n + r,
     /// r kept by a counter instead of a divider, and the products q·f of each factor f, which are all
-    /// the addresses need of q, kept by adding f when r wraps, instead of multipliers (issue 13). The values read in a cycle are the
-    /// effective ones (0 in the start cycle); `reset` zeroes them for the next cycle, `step` moves a on.
+    /// the addresses need of q, kept by adding f when r wraps, instead of multipliers (issue 13).
+    /// `reset` zeroes them for the next cycle (they are zero whenever the engine is idle), `step`
+    /// moves a on.
     struct TapAxis {
         let r: Expr
         /// q·factor, per factor (32 bits).
         let products: [Expr]
     }
 
-    func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, start: Expr, reset: Expr, step: Expr, factors: [Expr]) -> TapAxis {
+    func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, reset: Expr, step: Expr, factors: [Expr]) -> TapAxis {
         let rR = m.reg("\(name)_r", width: 8)
         let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: 32) }
-        let r = m.wire("\(name)_r_eff", mux(start, k(0, 8), rR.expr))
-        let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", mux(start, k(0, 32), pR[i].expr)) }
+        let r = m.wire("\(name)_r_eff", rR)
+        let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", pR[i]) }
         let wraps = m.wire("\(name)_wraps", r + 1 == n)
         m.clocked("\(name)_q", resetless: true) { p in
             p.when(reset) {

@@ -154,6 +154,7 @@ struct EngineChannels {
         EngineChannel(name: "group", bundle: Bundle([
             F("tiles", width: 2 * ctx.cntW + 2, count: ctx.maxSlots,
               doc: "each slot: {used, shares, row, column}: whether the group has a tile in the slot, whether that tile reads its first halo columns from the slot to its left (§6.2, halo reuse), its tile row and column"),
+            F("next_shares", doc: "whether the first tile of the group after it shares (§6.2, the ring: its ring offset, found ahead)"),
         ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
     }
     /// `stored`: an output buffer half was written back (a tile's last store request accepted).

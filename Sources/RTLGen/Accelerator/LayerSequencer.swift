@@ -55,7 +55,9 @@ struct LayerSequencer: AcceleratorEngine {
         }
         let pWords = m.reg("pass_words", width: 16, reset: 0)
         let pCur = m.wire("pass_channels", o1 - o0)
-        let pLast = m.wire("pass_last", o1 == chEnd)
+        // (whether the pass is the last, o1 = the window's end, is a register set with o1)
+        let pLastR = m.reg("pass_last_r", width: 1, reset: 0)
+        let pLast = m.wire("pass_last", pLastR)
         m.assign(seq["phase"], phase); m.assign(seq["start"], startPulse)
         m.assign(seq["done"], doneR); m.assign(seq["error"], errorR)
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
@@ -117,13 +119,17 @@ struct LayerSequencer: AcceleratorEngine {
         // start, when the scanner has read the pass's first mask word (§14).
         let wcnt = m.reg("weights_cycles", width: 2, reset: 0)
         let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), mux(bNext, nextBias + nextWeights, mux(inTiles, nT.expr, nW.expr))))
+        // n − 1 from registers and constants (the burst's last beat is on the phase's path)
+        let nWm1 = m.reg("burst_len_w_m1", width: 32, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: 32, reset: 0)
+        let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", layer["mw"].zext(32) - 1),
+                                              mux(bNext, m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1), mux(inTiles, nTm1.expr, nWm1.expr))))
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && bq < n)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
         m.assign(burst["addr"], mux(inMask, regs["base_mask"] + bq,
                                     mux(bq < bNB, bBiasBase + bq, bBase + (bq - bNB))))
         let beat = burstRsp["valid"]
-        let beatLast = m.wire("burst_beat_last", beat && br == n - 1)
+        let beatLast = m.wire("burst_beat_last", beat && br == nm1)
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
@@ -141,9 +147,10 @@ struct LayerSequencer: AcceleratorEngine {
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
                     p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
+                    p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
-                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights)
+                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights); p.assign(nWm1, first.bias + first.weights - 1)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -160,14 +167,18 @@ struct LayerSequencer: AcceleratorEngine {
                 }.otherwise { p.assign(bdone, 1) }
             }
             p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
-            p.when(toTiles) { p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias); p.assign(nT, prefetch.bias + prefetch.weights) }
+            p.when(toTiles) {
+                p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias)
+                p.assign(nT, prefetch.bias + prefetch.weights); p.assign(nTm1, prefetch.bias + prefetch.weights - 1)
+            }
             p.when(inWeights && tail && burstIn) { p.assign(phase, 0); p.assign(doneR, 1); p.assign(tail, 0) }
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
                     .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
+                        p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
-                        p.assign(o0Words, o0Words + regs["pass_words"]); p.assign(nbW, nbT); p.assign(nW, nT) }
+                        p.assign(o0Words, o0Words + regs["pass_words"]); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }
             }
         }
         m.allowPartlyReadInputs()

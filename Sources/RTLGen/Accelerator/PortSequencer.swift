@@ -17,7 +17,10 @@ struct PortSequencer: AcceleratorEngine {
 
     struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
-        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom; let initGeom: TileGeom }
+        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom
+        /// The geometry of the tile being taken and its first halo row and column (nil when the
+        /// walker is given its first row and column, `initAt`).
+        let initGeom: TileGeom?; let initY: Expr; let initX: Expr }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
@@ -86,7 +89,9 @@ struct PortSequencer: AcceleratorEngine {
         }
 
         // The row ring (§6.2): tiles in column-major order; a sharing tile shares its first nsh rows.
-        let rows = m.wire("ld_row_ring", ctx.rowRing(shape: dShape, resident: layer["resident"], hh: layer["hh"], hwid: layer["hwid"], s2: dS2, s2x: dS2x))
+        // (the ring's quantities derive from the layer record alone: registers, `layerConstant`)
+        let rows = m.wire("ld_row_ring", m.layerConstant("ld_row_ring_layer",
+            ctx.rowRing(shape: dShape, resident: layer["resident"], hh: layer["hh"], hwid: layer["hwid"], s2: dS2, s2x: dS2x)))
         /// The first halo column a tile's load reads: its first in-map column, or, when it shares its
         /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
         func firstColumn(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
@@ -101,8 +106,10 @@ struct PortSequencer: AcceleratorEngine {
         }
 
         /// The load walker: the current element of a tile load (halo words, then residual words);
-        /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour.
-        func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, initShares: Expr, step: Expr) -> Walker {
+        /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour;
+        /// `initAt`: its first halo row and column, when another walker found them (else derived here).
+        func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, initShares: Expr, initAt: (y: Expr, x: Expr)? = nil,
+                        step: Expr) -> Walker {
             let ty = m.reg("\(name)_ty", width: cntW, reset: 0), tx = m.reg("\(name)_tx", width: cntW, reset: 0)
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
@@ -111,7 +118,9 @@ struct PortSequencer: AcceleratorEngine {
             let r = m.reg("\(name)_r", width: 18, reset: 0), c = m.reg("\(name)_c", width: 18, reset: 0)
             let j = m.reg("\(name)_j", width: 16, reset: 0)
             let g = tileGeom("\(name)_g", ty: ty, tx: tx, xShift: ctx.faultHaloColumnShift)
-            let gi = tileGeom("\(name)_gi", ty: initTy, tx: initTx, xShift: ctx.faultHaloColumnShift)
+            let gi = initAt == nil ? tileGeom("\(name)_gi", ty: initTy, tx: initTx, xShift: ctx.faultHaloColumnShift) : nil
+            let initY = m.wire("\(name)_init_y", initAt?.y ?? firstRow(gi!, shares: initShares))
+            let initX = m.wire("\(name)_init_x", initAt?.x ?? firstColumn(gi!, shares: initShares))
             let xFirst = m.wire("\(name)_x_first", firstColumn(g, shares: shares))
             let wLast = m.wire("\(name)_w_last", w == dCW - 1)
             let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
@@ -126,7 +135,7 @@ struct PortSequencer: AcceleratorEngine {
                     // (after the first pass of resident halos a load starts at its residual words)
                     // (with the line buffer the walker walks only the residual words, §6.5)
                     p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
-                    p.assign(y, firstRow(gi, shares: initShares)); p.assign(x, firstColumn(gi, shares: initShares)); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                    p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
@@ -146,7 +155,8 @@ struct PortSequencer: AcceleratorEngine {
                     }
                 }
             }
-            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g, initGeom: gi)
+            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g, initGeom: gi,
+                          initY: initY.expr, initX: initX.expr)
         }
 
         // ---- transfer order ----
@@ -182,7 +192,7 @@ struct PortSequencer: AcceleratorEngine {
         // group (group li − 2) is not yet stored: it is the one `requantized` offers.
         // In a ring of three (§6.2) a load reuses the blocks of the group three before it, which is
         // stored (so requantized) by the time the order reaches the load: no wait.
-        let ring = m.wire("ld_ring", ctx.haloRing(shape: dShape, nsh: layer["nsh"]))
+        let ring = m.wire("ld_ring", m.layerConstant("ld_ring_layer", ctx.haloRing(shape: dShape, nsh: layer["nsh"])))
         let three = m.wire("ld_ring_of_three", ctx.ringOfThree(res: dRes, region: layer["region"]))
         // With the line buffer and no residual a load writes only the line buffer: it waits for the copy
         // of the group two before it instead (§6.5).
@@ -234,24 +244,26 @@ struct PortSequencer: AcceleratorEngine {
         let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
-        let ownColumn = (lq.initGeom.x0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.xhi.asSigned
+        let takeGeom = lq.initGeom!
+        let ownColumn = (takeGeom.x0 + layer["nsh"].fit(18)).asSigned < takeGeom.xhi.asSigned
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
         let continuesRow = m.wire("ld_take_continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
-        let ownRow = (lq.initGeom.y0 + layer["nsh"].fit(18)).asSigned < lq.initGeom.yhi.asSigned
+        let ownRow = (takeGeom.y0 + layer["nsh"].fit(18)).asSigned < takeGeom.yhi.asSigned
         let continuesColumn = m.wire("ld_take_continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1 && ownRow)
         // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
-        // column, in the row ring) shares; the tile's first block is at ring offset `ld_take_offset`.
+        // column, in the row ring) shares; the tile's first block is at a ring offset that the load
+        // response walker keeps (`ldr_offset`: the taken tiles of a ring all have requests).
         let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
-        let blockWords = m.wire("ld_ring_block_words", ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr))
-        let tileWords = m.wire("ld_ring_tile_words", ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr))
-        let ringSize = m.wire("ld_ring_size", ctx.ringSize(tileWords: tileWords.expr, three: three.expr))
-        let ringOffset = m.reg("ld_ring_offset", width: 26, reset: 0)
-        let takeOffset = m.wire("ld_take_offset", ctx.ringOffset(after: ringOffset.expr, first: passFirst.expr, shares: takeShares.expr,
-                                                                 blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
-        m.clocked("ld_ring_offset_q") { p in p.when(taken) { p.assign(ringOffset, takeOffset) } }
+        // (rows is itself a register: these settle a cycle after it, still before TILES)
+        let blockWords = m.wire("ld_ring_block_words", m.layerConstant("ld_ring_block_words_layer",
+            ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr)))
+        let tileWords = m.wire("ld_ring_tile_words", m.layerConstant("ld_ring_tile_words_layer",
+            ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr)))
+        let ringSize = m.wire("ld_ring_size", m.layerConstant("ld_ring_size_layer",
+            ctx.ringSize(tileWords: ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr), three: three.expr)))
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
@@ -272,7 +284,7 @@ struct PortSequencer: AcceleratorEngine {
             let nBlocks = (ctx.limits.maxMapSize + ctx.limits.maxKernel / 2 + tW - 1) / tW + 1  // of a map
             let jb = bitsFor(ncbMax), cbw = bitsFor(nBlocks)
             let hw = (0..<nBlocks).map { m.reg("ldb_hw\($0)", width: 18, reset: 0) }   // per column block: last loaded row + 1
-            let g = lq.initGeom
+            let g = takeGeom
             // the take's column blocks cb0 … cb1 (padded engine columns ÷ tileW)
             let colBlock = { (x: Expr) -> Expr in (mux(dS2x, (x + dPadX.fit(18)) >> 1, x + dPadX.fit(18)) >> lgW).fit(cbw) }
             let cb0 = m.wire("ldb_take_cb0", colBlock(g.xlo)), cb1 = m.wire("ldb_take_cb1", colBlock(g.xhi - 1))
@@ -370,9 +382,12 @@ struct PortSequencer: AcceleratorEngine {
         let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
         let takenTx = m.wire("ldr_taken_tx", width: cntW), takenSlot = m.wire("ldr_taken_slot", width: sb)
         let takenLast = m.wire("ldr_taken_last"), takenShares = m.wire("ldr_taken_shares")
-        let takenOffset = m.wire("ldr_taken_offset", width: 26)
+        let takenFirst = m.wire("ldr_taken_first")
+        // (the tile's first halo row and column, found at its take: the FIFO carries them)
+        let takenY = m.wire("ldr_taken_y", width: 18), takenX = m.wire("ldr_taken_x", width: 18)
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, initShares: takenShares.expr, step: beat.expr)
+        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, initShares: takenShares.expr,
+                            initAt: (takenY.expr, takenX.expr), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
         m.assign(rspLastW, beat && lr.last)
@@ -418,22 +433,28 @@ struct PortSequencer: AcceleratorEngine {
         let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
             p.assign(evLoadReadyR, groupLoaded)
-            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast); p.assign(lrOffset, takenOffset) }
-                .elseWhen(rspLastW) { p.assign(rActive, 0) }
+            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast)
+                // (the ring offset of the tile's first block: 0 for a pass's first tile, else one block
+                // or one tile's blocks on from the previous tile's, §6.2; off the take's path)
+                p.assign(lrOffset, ctx.ringOffset(after: lrOffset.expr, first: takenFirst.expr, shares: takenShares.expr,
+                                                  blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+            }.elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
             try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
                 .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
                 .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
-                .init("offset", width: 26, doc: "with a ring: the ring offset of the tile's first block (§6.2)")], depth: cfg.maxOutstandingReads + 2)
+                .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
+                .init("y", width: 18, doc: "the tile's first halo row (the load request walker's, at the take)"),
+                .init("x", width: 18, doc: "the tile's first halo column (the load request walker's, at the take)")], depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         m.instance(takenFifo, name: "u_taken_fifo", connections: [
             "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad), "in_ty": tile["ty"], "in_tx": tile["tx"],
-            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_offset": takeOffset,
+            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_first": passFirst, "in_y": lq.initY, "in_x": lq.initX,
             "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
-            "out_shares": takenShares, "out_offset": takenOffset, "out_ready": pop,
+            "out_shares": takenShares, "out_first": takenFirst, "out_y": takenY, "out_x": takenX, "out_ready": pop,
         ])
         // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
         // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
@@ -532,6 +553,7 @@ struct PortSequencer: AcceleratorEngine {
         let groupN = m.wire("group_n", select(groupRd["index"], ringN))
         m.assign(group["tiles"], cat((0..<maxQ).reversed().map { kk in
             cat(k(kk, nW) < groupN, slotOf(ringShare, kk), slotOf(ringTy, kk), slotOf(ringTx, kk)) }))
+        m.assign(group["next_shares"], select((groupRd["index"] + 1).fit(2), (0..<4).map { ringShare[$0 * maxQ] }))
 
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
