@@ -114,11 +114,14 @@ public struct RandomSuite: Sendable {
         let lineWords = g.nextUnit() < 0.35 && pow2 ? g.int(8...160) : 0
         // packed products (§7.4) in half the configs of an even lanesK
         let packed = g.nextUnit() < 0.5 && lanesK % 2 == 0
+        // the presets' timing cuts (§7.3–§7.5): requant registers in a third, boundary registers in half
+        let requantStages = g.nextUnit() < 0.33 ? g.int(1...HardwareConfig.maxRequantStages) : 0
+        let boundary = g.nextUnit() < 0.5
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
-                                          packedProducts: packed),
+                                          packedProducts: packed, requantStages: requantStages, boundaryRegisters: boundary),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

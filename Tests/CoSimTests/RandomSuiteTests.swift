@@ -69,7 +69,11 @@ struct RandomSuiteTests {
         #expect(Set(cases.map { "\($0.configIndex)/\($0.tileShape)" }).count > RandomSuite.poolSize(count: 1000))
         // configurations with a line buffer and without, and cases that take it (§6.5)
         #expect(cases.contains { $0.config.lineBufferBytes > 0 } && cases.contains { $0.config.lineBufferBytes == 0 })
-        #expect(cases.contains { $0.config.packedProducts } && cases.contains { !$0.config.packedProducts && $0.config.lanesK % 2 == 0 })
+        // (the config-level options over the pools of eight seeds: 32 configurations)
+        let pool = (1...8).flatMap { RandomSuite(seed: UInt64($0), count: 1000).configs }
+        #expect(pool.contains { $0.packedProducts } && pool.contains { !$0.packedProducts && $0.lanesK % 2 == 0 })
+        #expect(pool.contains { $0.requantStages > 0 } && pool.contains { $0.requantStages == 0 })
+        #expect(pool.contains { $0.boundaryRegisters } && pool.contains { !$0.boundaryRegisters })
         #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 

@@ -57,6 +57,28 @@ func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) < 0.0015 }
         #expect(r.maxLutLevels == 2 && r.loopNets == 0 && r.unknownTypes.isEmpty)
     }
 
+    /// Registers past the budget: a 2-bit register `deep` whose bit 0 is 10 LUTs from `src` and bit
+    /// 1 is 9 (both past 8), and a register `shallow` 8 LUTs on (at the budget, not listed). The list
+    /// is one entry per register, deepest first, with its bits over the budget and the named nets on
+    /// the way.
+    @Test func registersPastTheBudgetAreListed() throws {
+        var n = HandNetlist()
+        n.ff("s", d: "0", q: 100)
+        // a chain 100 → 101 → … → 110: net 100 + k is k LUTs from the source
+        for k in 1...10 { n.lut("l\(k)", [100 + k - 1], out: 100 + k) }
+        n.ff("d0", d: 110, q: 200)
+        n.ff("d1", d: 109, q: 201)
+        n.ff("sh", d: 108, q: 202)
+        n.netnames = ["src": ["hide_name": 0, "bits": [100]], "mid": ["hide_name": 0, "bits": [105]],
+                      "deep": ["hide_name": 0, "bits": [200, 201]], "shallow": ["hide_name": 0, "bits": [202]]]
+        let r = try n.analyse()
+        #expect(LogicDepth.levelBudget == 8)
+        #expect(r.maxLutLevels == 10)
+        #expect(r.deepEndPoints.map(\.signal) == ["deep"])
+        #expect(r.deepEndPoints.first?.levels == 10 && r.deepEndPoints.first?.bits == 2)
+        #expect(r.deepEndPoints.first?.path == ["src", "mid"])
+    }
+
     /// A chain of three CARRY4 entered at S counts 3 carry cells and no LUT level; CO→CI links cost
     /// no routing, nor does a LUT into S (it packs in the carry's slice).
     @Test func carryChainOfThree() throws {
