@@ -579,8 +579,8 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((reg_base_residual + ({14'd0, 18'(((((({16'd0, ldq_ty} << 2) >> 0) + {14'd0, ldq_r}) * {16'd0, c_wo}) + (({16'd0, ldq_tx} << 2) >> 0)) + {14'd0, ldq_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
-    assign ldq_halo_addr = (reg_base_input + ({12'd0, 20'(({14'd0, ldq_y} * {16'd0, layer_w}) + {14'd0, ldq_x})} * {16'd0, layer_cw})) + {16'd0, ldq_w};
+    assign ldq_res_addr = ((reg_base_residual + ({14'd0, 18'((({23'd0, 9'((({16'd0, ldq_ty} << 2) >> 0) + {14'd0, ldq_r})} * {16'd0, c_wo}) + (({16'd0, ldq_tx} << 2) >> 0)) + {14'd0, ldq_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
+    assign ldq_halo_addr = (reg_base_input + ({12'd0, 20'(({22'd0, ldq_y[9:0]} * {16'd0, layer_w}) + {14'd0, ldq_x})} * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
@@ -766,7 +766,7 @@ module st_18f03e4d_port_sequencer (
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((reg_base_output + ({14'd0, 18'(((((({16'd0, st_ty} << 2) >> 0) + {14'd0, st_r}) * {16'd0, c_wo}) + (({16'd0, st_tx} << 2) >> 0)) + {14'd0, st_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign st_addr = ((reg_base_output + ({14'd0, 18'((({23'd0, 9'((({16'd0, st_ty} << 2) >> 0) + {14'd0, st_r})} * {16'd0, c_wo}) + (({16'd0, st_tx} << 2) >> 0)) + {14'd0, st_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
     assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
 
     // st_walk

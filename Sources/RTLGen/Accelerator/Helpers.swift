@@ -220,6 +220,11 @@ extension AcceleratorContext {
     func pixelIndexBits(input: Bool) -> Int {
         bitsFor((input ? 4 : 1) * limits.maxMapSize * limits.maxMapSize - 1)
     }
+    /// Bits of a row index of such a map (H ≤ 2·Ho, Ho ≤ maxMapSize): its product with the map's
+    /// width is one DSP block, not a 32×16 product of two.
+    func rowIndexBits(input: Bool) -> Int {
+        bitsFor((input ? 2 : 1) * limits.maxMapSize - 1)
+    }
     /// The most halo slots along an axis of `tile` PEs (§6.2): ((halo − 1) ÷ S ÷ tile + 1)·S at the
     /// largest halo, (tile − 1)·2 + maxKernel + 1 (stride 2, output pairs' extra column). Slot indices
     /// are below it: their products with layer quantities are narrow (`timesSmall`).

@@ -271,9 +271,10 @@ struct PortSequencer: AcceleratorEngine {
         // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
         // one DSP block's width, not a 32×16 product)
         let outPix = ctx.pixelIndexBits(input: false), inPix = ctx.pixelIndexBits(input: true)
-        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul((umul(ldOy + lq.r.fit(32), dWo, 32) + ldOx + lq.c.fit(32)).fit(outPix), dCOW, 32)
+        let outRow = ctx.rowIndexBits(input: false), inRow = ctx.rowIndexBits(input: true)
+        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul((umul((ldOy + lq.r.fit(32)).fit(outRow), dWo, 32) + ldOx + lq.c.fit(32)).fit(outPix), dCOW, 32)
                           + pBase.fit(32) + lq.j.fit(32))
-        let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul((umul(lq.y, layer["w"], 32) + lq.x.fit(32)).fit(inPix), dCW, 32) + lq.w.fit(32))
+        let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul((umul(lq.y.fit(inRow), layer["w"], 32) + lq.x.fit(32)).fit(inPix), dCW, 32) + lq.w.fit(32))
         // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
         // loaded row (high-water mark) is above it, each such segment's pixels and words ----
         var bandAddr: Expr = k(0, 32), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
@@ -354,7 +355,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(!inTiles) { p.assign(active, 0) }
             }
             m.assign(bandBusy!, active)
-            bandAddr = regs["base_input"] + umul((umul(by, layer["w"], 32) + bx.fit(32)).fit(inPix), dCW, 32) + bwd.fit(32)
+            bandAddr = regs["base_input"] + umul((umul(by.fit(inRow), layer["w"], 32) + bx.fit(32)).fit(inPix), dCW, 32) + bwd.fit(32)
             // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
             let yp = m.wire("ldb_yp", by + dPad.fit(18)), xp = m.wire("ldb_xp", bx + dPadX.fit(18))
             let ey = m.wire("ldb_ey", mux(dS2, yp >> 1, yp.expr)), ex = m.wire("ldb_ex", mux(dS2x, xp >> 1, xp.expr))
@@ -529,7 +530,7 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let stOy = ctx.tileOrigin(dShape, sty, tile: tH, 32), stOx = ctx.tileOrigin(dShape, stx, tile: tW, 32)
-        let storeAddr = m.wire("st_addr", regs["base_output"] + umul((umul(stOy + sr.fit(32), dWo, 32) + stOx + sc.fit(32)).fit(outPix), dCOW, 32)
+        let storeAddr = m.wire("st_addr", regs["base_output"] + umul((umul((stOy + sr.fit(32)).fit(outRow), dWo, 32) + stOx + sc.fit(32)).fit(outPix), dCOW, 32)
                                + pBase.fit(32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
         let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
