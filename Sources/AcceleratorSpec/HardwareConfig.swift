@@ -84,17 +84,21 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// **Registered engine boundaries** (docs/microarchitecture.md §7.3, §7.4): the load
     /// response's input-buffer write leaves the port sequencer through registers (its address is
     /// the walkers' longest path otherwise), so a loaded group reaches the compute engine (or the
-    /// copy engine) a cycle later; and the compute engine's buffer reads take an address stage
-    /// (the bank terms registered, their sum into the RAMs the next cycle), so its pipeline is a
-    /// cycle deeper. The FPGA presets set it; false = neither.
+    /// copy engine) a cycle later; the compute engine's buffer reads take an address stage (the
+    /// bank terms registered, their sum into the RAMs the next cycle) and the PE array an operand
+    /// stage (the rotated operands and weight chunks registered before the multipliers), so its
+    /// pipeline is two cycles deeper. The FPGA presets set it; false = none of these.
     public var boundaryRegisters: Bool
     /// W: cycles a loaded group takes to reach its consumer beyond its last write (§7.3): 1 with `boundaryRegisters`.
     public var loadedDelay: Int { boundaryRegisters ? 1 : 0 }
     /// P: cycles from a step's issue to its final accumulator (§7.4): operand read, multiply +
-    /// reduce, accumulate, and with `boundaryRegisters` the address stage before the read.
-    public var computePipelineDepth: Int { LayerPlan.pipelineDepth + computeAddressStages }
+    /// reduce, accumulate, and with `boundaryRegisters` the address stage before the read and the
+    /// operand stage before the multipliers.
+    public var computePipelineDepth: Int { LayerPlan.pipelineDepth + computeAddressStages + operandStages }
     /// The compute engine's address stages before its buffer reads: 1 with `boundaryRegisters`.
     public var computeAddressStages: Int { boundaryRegisters ? 1 : 0 }
+    /// The PE array's operand stages between the rotation and the multipliers: 1 with `boundaryRegisters`.
+    public var operandStages: Int { boundaryRegisters ? 1 : 0 }
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,

@@ -28,6 +28,8 @@ module st_18f03e4d_pe_array (
     logic [2047:0] pe_words;
     logic [2047:0] pe_operands;
     logic [127:0]  weight_chunks;
+    logic [2047:0] pe_operands_in;
+    logic [127:0]  weight_chunks_in;
     logic          p2_valid;
     logic          p2_first;
     logic          p2_last;
@@ -74,6 +76,9 @@ module st_18f03e4d_pe_array (
         .chunks  (weight_chunks)
     );
 
+    assign pe_operands_in = pe_operands;
+    assign weight_chunks_in = weight_chunks;
+
     // pipe_stage1
     always @(posedge clk) begin
         if (rst) begin
@@ -101,8 +106,8 @@ module st_18f03e4d_pe_array (
                 st_18f03e4d_pe u_pe (
                     .clk     (clk),
                     .rst     (rst),
-                    .operand (pe_operands[((y*4 + x)*4 + l)*32 +: 32]),
-                    .weights (weight_chunks[l*32 +: 32]),
+                    .operand (pe_operands_in[((y*4 + x)*4 + l)*32 +: 32]),
+                    .weights (weight_chunks_in[l*32 +: 32]),
                     .valid   (p2_valid),
                     .first   (p2_first),
                     .last    (p2_last),

@@ -34,16 +34,21 @@ struct PEArray: AcceleratorEngine {
         m.instance(try weightLanes(), name: "weight_lanes", connections: [
             "words": weights["data"], "bit_off": shAmt, "grouped": step["grouped"], "sub": step["sub"], "chunks": weightChunks,
         ])
+        // The operand stage (§7.4; with boundary registers): the rotated operands and weight chunks
+        // are registered before the multipliers, and the step's stage-2 control a cycle later too.
+        let O = cfg.operandStages
+        let operandsIn = m.wire("pe_operands_in", m.delayed("pe_operands", operands.expr, by: O))
+        let weightsIn = m.wire("weight_chunks_in", m.delayed("weight_chunks", weightChunks.expr, by: O))
+        func staged(_ f: String, reset: Int? = nil) -> Expr { m.delayed("step_\(f)", step[f].expr, by: O, reset: reset) }
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
         let p2G = m.reg("p2_g", width: 16), p2Half = m.reg("p2_half", width: 1)
         let p2Grouped = m.reg("p2_grouped", width: 1), p2Sub = m.reg("p2_sub", width: 8)
-        m.clocked("pipe_stage1") { p in p.assign(p2Valid, step["valid"]) }
-        m.clocked("pipe_stage1_data", resetless: true) { p in
-            p.assign(p2First, step["first"]); p.assign(p2Last, step["last"]); p.assign(p2LastG, step["last_g"])
-            p.assign(p2G, step["g"]); p.assign(p2Half, step["half"])
-            p.assign(p2Grouped, step["grouped"]); p.assign(p2Sub, step["sub"])
-        }
+        let stepValid = staged("valid", reset: 0)
+        let stepData = [(p2First, "first"), (p2Last, "last"), (p2LastG, "last_g"), (p2G, "g"), (p2Half, "half"), (p2Grouped, "grouped"), (p2Sub, "sub")]
+            .map { ($0.0, staged($0.1)) }
+        m.clocked("pipe_stage1") { p in p.assign(p2Valid, stepValid) }
+        m.clocked("pipe_stage1_data", resetless: true) { p in for (r, e) in stepData { p.assign(r, e) } }
         // PE (y, x, l): lane l's operand of pixel (y, x) and weight chunk; its shadow at element (y·tileW + x)·lanesK + l.
         let dots = m.wire("pe_dots", width: nBanks * LK * dotWidth)
         let addends = m.wire("pe_addends", width: nBanks * LK * addendWidth)
@@ -63,9 +68,9 @@ struct PEArray: AcceleratorEngine {
                 let f = fields(bus, width: w)
                 return cat((0..<nBanks).flatMap { px in (0..<LK).map { l in f[(px * half + l % half) * 2 + l / half] } }.reversed())
             }
-            m.allowUnused(operands)  // (lanes l + lanesK/2 take lane l's operands)
-            let pairOperands = m.wire("pair_operands", cat((0..<nBanks).flatMap { px in (0..<half).map { l in fields(operands, width: lw)[px * LK + l] } }.reversed()))
-            let pairWeights = m.wire("pair_weights", pairs(weightChunks, width: lw, pixels: 1))
+            m.allowUnused(operandsIn)  // (lanes l + lanesK/2 take lane l's operands)
+            let pairOperands = m.wire("pair_operands", cat((0..<nBanks).flatMap { px in (0..<half).map { l in fields(operandsIn, width: lw)[px * LK + l] } }.reversed()))
+            let pairWeights = m.wire("pair_weights", pairs(weightsIn, width: lw, pixels: 1))
             let pairAddends = m.wire("pair_addends", pairs(addends, width: addendWidth))
             let pairTakes = m.wire("pair_takes", pairs(takes, width: 1))
             let pairDots = m.wire("pair_dots", width: nBanks * LK * dotWidth)
@@ -79,7 +84,7 @@ struct PEArray: AcceleratorEngine {
             m.assign(acc["shadows"], lanes(pairShadows, width: accW))
         } else {
             m.instanceArray(try processingElement(), name: "pe", dimensions: [("y", tH), ("x", tW), ("l", LK)], connections: [
-                "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operands), "weights": .slice(weightChunks, over: "l"),
+                "clk": .shared(clk), "rst": .shared(rst), "operand": .slice(operandsIn), "weights": .slice(weightsIn, over: "l"),
                 "valid": .shared(p2Valid), "first": .shared(p2First), "last": .shared(p2Last), "take": .slice(takes), "addend": .slice(addends),
                 "dot": .slice(dots), "shadow": .slice(acc["shadows"]),
             ])
