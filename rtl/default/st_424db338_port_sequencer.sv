@@ -217,8 +217,10 @@ module st_424db338_port_sequencer (
     logic [15:0]   ld_prev_ty;
     logic [15:0]   ld_prev_tx;
     logic          ld_prev_shares;
+    logic          ld_nsh_in_halo_columns_d1;
     logic          ld_share_chains;
     logic          ld_take_continues;
+    logic          ld_nsh_in_halo_rows_d1;
     logic          ld_take_continues_column;
     logic          ld_take_pass_first;
     logic          ld_take_ring_shares;
@@ -638,9 +640,9 @@ module st_424db338_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldq_gi_xo);
-    assign ldq_init_y = ((ld_take_shares && ld_row_ring) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) > $signed(ldq_gi_ylo))) ? (ldq_gi_y0 + {13'd0, layer_nsh}) : ldq_gi_ylo;
-    assign ldq_init_x = ((ld_take_shares && !ld_row_ring) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) > $signed(ldq_gi_xlo))) ? (ldq_gi_x0 + {13'd0, layer_nsh}) : ldq_gi_xlo;
-    assign ldq_x_first = ((ldq_shares && !ld_row_ring) && ($signed(ldq_g_x0 + {13'd0, layer_nsh}) > $signed(ldq_g_xlo))) ? (ldq_g_x0 + {13'd0, layer_nsh}) : ldq_g_xlo;
+    assign ldq_init_y = (ld_take_shares && ld_row_ring) ? (($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) : ldq_gi_ylo;
+    assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? (($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) : ldq_gi_xlo;
+    assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed(ldq_g_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_g_x0 + {13'd0, layer_nsh})) : ldq_g_xlo;
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
     assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
     assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
@@ -709,9 +711,20 @@ module st_424db338_port_sequencer (
         end
     end
 
+    // ld_nsh_in_halo_columns_d1_q
+    always @(posedge clk) begin
+        ld_nsh_in_halo_columns_d1 <= {3'd0, layer_nsh} < layer_hwid;
+    end
+
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, layer_shape[1] ? (layer_shape[0] ? 8'd1 : 8'd2) : (layer_shape[0] ? 8'd4 : 8'd8)} << 1) : {1'd0, layer_shape[1] ? (layer_shape[0] ? 8'd1 : 8'd2) : (layer_shape[0] ? 8'd4 : 8'd8)});
-    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed(ldq_gi_xhi));
-    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed(ldq_gi_yhi));
+    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && (ld_nsh_in_halo_columns_d1 && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_w})));
+
+    // ld_nsh_in_halo_rows_d1_q
+    always @(posedge clk) begin
+        ld_nsh_in_halo_rows_d1 <= {3'd0, layer_nsh} < layer_hh;
+    end
+
+    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_h})));
     assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && (layer_shape[1] ? (layer_shape[0] ? (ld_take_slot[2:0] != 3'd0) : (ld_take_slot[1:0] != 2'd0)) : (layer_shape[0] ? (ld_take_slot[0] != 1'b0) : 1'b0))) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
@@ -1220,7 +1233,7 @@ module st_424db338_port_sequencer (
     assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8))) ? (layer_shape[1] ? (layer_shape[0] ? 18'd1 : 18'd2) : (layer_shape[0] ? 18'd4 : 18'd8)) : ({2'd0, c_wo} - ldr_g_xo);
     assign ldr_init_y = ldr_taken_y;
     assign ldr_init_x = ldr_taken_x;
-    assign ldr_x_first = ((ldr_shares && !ld_row_ring) && ($signed(ldr_g_x0 + {13'd0, layer_nsh}) > $signed(ldr_g_xlo))) ? (ldr_g_x0 + {13'd0, layer_nsh}) : ldr_g_xlo;
+    assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed(ldr_g_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldr_g_x0 + {13'd0, layer_nsh})) : ldr_g_xlo;
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
     assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
     assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;

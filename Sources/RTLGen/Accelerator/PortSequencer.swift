@@ -94,15 +94,17 @@ struct PortSequencer: AcceleratorEngine {
             ctx.rowRing(shape: dShape, resident: layer["resident"], hh: layer["hh"], hwid: layer["hwid"], s2: dS2, s2x: dS2x)))
         /// The first halo column a tile's load reads: its first in-map column, or, when it shares its
         /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
+        /// (the column after them, x0 + nsh, when it is past the first in-map column, is
+        /// max(x0 + nsh, 0): nsh ≥ 0, so both candidates are formed beside the share decision)
         func firstColumn(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
-            let afterShared = g.x0 + layer["nsh"].fit(18)
-            return mux(shares.expr && !rows && afterShared.asSigned > g.xlo.asSigned, afterShared, g.xlo)
+            mux(shares.expr && !rows, atLeastZero(g.x0 + layer["nsh"].fit(18)), g.xlo)
         }
+        /// v, or 0 when v (18-bit signed) is negative.
+        func atLeastZero(_ v: Expr) -> Expr { mux(v.asSigned < 0, k(0, 18), v) }
         /// The first halo row a tile's load reads: its first in-map row, or, in the row ring when it
         /// shares its first `nsh` rows with the tile above it, the row after them.
         func firstRow(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
-            let afterShared = g.y0 + layer["nsh"].fit(18)
-            return mux(shares.expr && rows && afterShared.asSigned > g.ylo.asSigned, afterShared, g.ylo)
+            mux(shares.expr && rows, atLeastZero(g.y0 + layer["nsh"].fit(18)), g.ylo)
         }
 
         /// The load walker: the current element of a tile load (halo words, then residual words);
@@ -245,11 +247,14 @@ struct PortSequencer: AcceleratorEngine {
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
         let takeGeom = lq.initGeom!
-        let ownColumn = (takeGeom.x0 + layer["nsh"].fit(18)).asSigned < takeGeom.xhi.asSigned
+        // (x0 + nsh < min(x0 + HW, W): nsh < HW, a layer constant, and x0 + nsh < W)
+        let ownColumn = m.layerConstant("ld_nsh_in_halo_columns", layer["nsh"].fit(8) < layer["hwid"].fit(8))
+            && (takeGeom.x0 + layer["nsh"].fit(18)).asSigned < layer["w"].fit(18).asSigned
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
         let continuesRow = m.wire("ld_take_continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
-        let ownRow = (takeGeom.y0 + layer["nsh"].fit(18)).asSigned < takeGeom.yhi.asSigned
+        let ownRow = m.layerConstant("ld_nsh_in_halo_rows", layer["nsh"].fit(8) < layer["hh"].fit(8))
+            && (takeGeom.y0 + layer["nsh"].fit(18)).asSigned < layer["h"].fit(18).asSigned
         let continuesColumn = m.wire("ld_take_continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1 && ownRow)
         // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
         // column, in the row ring) shares; the tile's first block is at a ring offset that the load
