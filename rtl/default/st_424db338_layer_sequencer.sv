@@ -213,11 +213,11 @@ module st_424db338_layer_sequencer (
             pass_o0_words <= 32'd0;
             burst_bias_words_w <= 32'd0;
             burst_len_w <= 32'd0;
-            burst_len_w_m1 <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
+            burst_len_w_m1 <= 32'd0;
             burst_bias_words_t <= 32'd0;
             burst_len_t <= 32'd0;
             burst_len_t_m1 <= 32'd0;
@@ -241,7 +241,6 @@ module st_424db338_layer_sequencer (
                     pass_o0_words <= reg_window_words;
                     burst_bias_words_w <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1};
                     burst_len_w <= (layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
-                    burst_len_w_m1 <= ((layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0))) - 32'd1;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -275,6 +274,9 @@ module st_424db338_layer_sequencer (
                 end
             end
             weights_cycles <= (phase == 2'd2) ? ((weights_cycles == 2'd2) ? 2'd2 : (weights_cycles + 2'd1)) : 2'd0;
+            if (phase == 2'd1) begin
+                burst_len_w_m1 <= burst_len_w - 32'd1;
+            end
             if (weights_done) begin
                 phase <= 2'd3;
                 burst_done <= 1'b0;

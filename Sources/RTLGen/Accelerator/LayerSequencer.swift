@@ -150,7 +150,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
-                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights); p.assign(nWm1, first.bias + first.weights - 1)
+                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -167,6 +167,9 @@ struct LayerSequencer: AcceleratorEngine {
                 }.otherwise { p.assign(bdone, 1) }
             }
             p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
+            // (the first pass's length less one follows in MASK, which lasts at least two cycles:
+            // the start's path from the channel window ends at nW)
+            p.when(inMask) { p.assign(nWm1, nW - 1) }
             p.when(toTiles) {
                 p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias)
                 p.assign(nT, prefetch.bias + prefetch.weights); p.assign(nTm1, prefetch.bias + prefetch.weights - 1)
