@@ -101,13 +101,9 @@ struct ComputeControl: AcceleratorEngine {
         let ring = m.wire("cp_ring", m.layerConstant("cp_ring_layer", ctx.haloRing(shape: dShape, nsh: layer["nsh"])))
         let rows = layer["rowring"]
         let colRing = m.wire("cp_column_ring", ring && !rows), rowRing = m.wire("cp_row_ring", ring && rows)
-        let blockWords = m.wire("cp_ring_block_words", m.layerConstant("cp_ring_block_words_layer",
-            ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr)))
-        let tileWords = m.wire("cp_ring_tile_words", m.layerConstant("cp_ring_tile_words_layer",
-            ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr)))
-        let ringSize = m.wire("cp_ring_size", m.layerConstant("cp_ring_size_layer",
-            ctx.ringSize(tileWords: ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr),
-                         three: ctx.ringOfThree(res: layer["res"], region: layer["region"]))))
+        let (blockWords, tileWords, ringSize) = ctx.ringConstants(in: m, "cp", rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr,
+                                                                  cscw: layer["cscw"].expr, region: layer["region"].expr,
+                                                                  three: ctx.ringOfThree(res: layer["res"], region: layer["region"]))
         // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
         let rowStride = m.wire("cp_row_stride", m.layerConstant("cp_row_stride_layer",
             mux(ring && !rows, ringSize.expr.fit(25), layer["cscw"].fit(25)).fit(32)))

@@ -207,6 +207,19 @@ extension AcceleratorContext {
         let step = mux(shares, blockWords.fit(26), tileWords.zext(26))
         return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, size: size))
     }
+    /// The ring's quantities (§6.2) as registered layer constants of module `m` (`<prefix>_ring_block_words`,
+    /// `_tile_words`, `_size`): both walkers of the ring, the load response walker and the compute
+    /// engine, keep the same ones. `three`: a ring of three tiles (`ringOfThree`).
+    func ringConstants(in m: ModuleBuilder, _ prefix: String, rows: Expr, s2: Expr, s2x: Expr, cw: Expr, cscw: Expr, region: Expr,
+                       three: Expr) -> (blockWords: Signal, tileWords: Signal, size: Signal) {
+        let tile = ringTileWords(rows: rows, cscw: cscw, region: region)
+        let blockWords = m.wire("\(prefix)_ring_block_words", m.layerConstant("\(prefix)_ring_block_words_layer",
+            ringBlockWords(rows: rows, s2: s2, s2x: s2x, cw: cw, cscw: cscw)))
+        let tileWords = m.wire("\(prefix)_ring_tile_words", m.layerConstant("\(prefix)_ring_tile_words_layer", tile))
+        // (from the tile's words before their register: one register from the record, like the others)
+        let size = m.wire("\(prefix)_ring_size", m.layerConstant("\(prefix)_ring_size_layer", ringSize(tileWords: tile, three: three)))
+        return (blockWords, tileWords, size)
+    }
     /// Words of one block of the ring: S·CW for a column block, SY·CS·CW for a row block (26 bits).
     func ringBlockWords(rows: Expr, s2: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
         mux(rows, mux(s2, cscw.zext(26) << 1, cscw.zext(26)), mux(s2x, cw.zext(26) << 1, cw.zext(26)))

@@ -263,12 +263,8 @@ struct PortSequencer: AcceleratorEngine {
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
         // (rows is itself a register: these settle a cycle after it, still before TILES)
-        let blockWords = m.wire("ld_ring_block_words", m.layerConstant("ld_ring_block_words_layer",
-            ctx.ringBlockWords(rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr, cscw: layer["cscw"].expr)))
-        let tileWords = m.wire("ld_ring_tile_words", m.layerConstant("ld_ring_tile_words_layer",
-            ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr)))
-        let ringSize = m.wire("ld_ring_size", m.layerConstant("ld_ring_size_layer",
-            ctx.ringSize(tileWords: ctx.ringTileWords(rows: rows.expr, cscw: layer["cscw"].expr, region: layer["region"].expr), three: three.expr)))
+        let (blockWords, tileWords, ringSize) = ctx.ringConstants(in: m, "ld", rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr,
+                                                                  cscw: layer["cscw"].expr, region: layer["region"].expr, three: three.expr)
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
