@@ -75,12 +75,13 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// **Requant pipeline registers** (docs/microarchitecture.md §7.5), 0…`maxRequantStages`: each
     /// requant lane's bias add, M product, rounding add, shift-clamp, residual add and activation
     /// are cut by that many registers (in the order: after the product, before it, after the clamp,
-    /// after the residual add, after the rounding add, after the activation), so its path from the
+    /// after the residual add, after the rounding add, after the activation, after the PReLU
+    /// product), so its path from the
     /// shadow registers to the output buffer is shorter for the clock, and a tile is requantized
     /// that many cycles later (`requantDone`, §7.3). 0 = the whole lane in the row's cycle.
     public var requantStages: Int
     /// The most requant pipeline registers: one per cut of the lane.
-    public static let maxRequantStages = 6
+    public static let maxRequantStages = 7
     /// **Registered engine boundaries** (docs/microarchitecture.md §7.3, §7.4): the load
     /// response's input-buffer write leaves the port sequencer through registers (its address is
     /// the walkers' longest path otherwise), so a loaded group reaches the compute engine (or the
@@ -99,6 +100,13 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var computeAddressStages: Int { boundaryRegisters ? 1 : 0 }
     /// The PE array's operand stages between the rotation and the multipliers: 1 with `boundaryRegisters`.
     public var operandStages: Int { boundaryRegisters ? 1 : 0 }
+    /// Cycles from a tile's take to the next take at the earliest (§7.3): the mask scanner offers
+    /// the next tile two cycles after a take; with `boundaryRegisters` the port sequencer registers
+    /// the offered tile's geometry first, so three.
+    public var takeInterval: Int { boundaryRegisters ? 3 : 2 }
+    /// The fewest cycles of a pass's WEIGHTS phase (§7.2): the scanner offers the pass's first tile
+    /// three cycles after WEIGHTS starts (§14), and a take a tile's geometry stages after that.
+    public var minWeightsCycles: Int { takeInterval + 1 }
 
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,

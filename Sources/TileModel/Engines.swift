@@ -74,8 +74,9 @@ final class LayerEngines {
         var weights = weightBurst(plan.passes[0], preloaded: plan.preloaded)
         for (i, pass) in plan.passes.enumerated() {
             // WEIGHTS: the rest of the pass's burst (all of it for the first pass; what the prefetch
-            // did not finish for the others), at least 3 cycles (the scanner's pass start, §14).
-            finish(&weights, cause: \.weights, minCycles: 3)
+            // did not finish for the others), at least 3 cycles (the scanner's pass start, §14), 4
+            // with the take's geometry registered (§7.3).
+            finish(&weights, cause: \.weights, minCycles: cfg.minWeightsCycles)
             dram?.beginPass(pass)
             // With prefetch, the next pass's weights load during this pass's tiles, in the port's
             // idle cycles; during the last pass, the next layer's first pass does.
@@ -182,6 +183,9 @@ final class LayerEngines {
         // (and in its consumer's hands, the compute or copy engine's, W cycles later: the write's
         // boundary registers, §7.3)
         let W = cfg.loadedDelay
+        // Takes are at least TI cycles apart (the scanner's offer, and with boundary registers the
+        // offered tile's geometry registered, §7.3).
+        let TI = cfg.takeInterval
         func loaded(_ i: Int) -> Int { ready[i] < 0 ? -1 : ready[i] + W }
         var requantDone = [Int](repeating: -1, count: N)  // cycle after the last requant row
         var storeEnd = [Int](repeating: -1, count: N)     // cycle after the last store request
@@ -194,7 +198,7 @@ final class LayerEngines {
         // requests are presented; remaining requests of that tile (load) or of the store.
         enum Xfer { case wait, issue, take, idle }
         // `lastTake`: the cycle the load last took a tile from the scanner.
-        var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0, lastTake = -2
+        var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0, lastTake = -TI
         // Compute engine
         var cpTile = 0, cpRunning = false, cpG = 0, cpK = 0
         let never = Self.never
@@ -240,7 +244,9 @@ final class LayerEngines {
                 // (with the line buffer and no residual a load writes only the line buffer: it may start
                 // once the group two before it is copied, whose rows it may overwrite, §6.5)
                 let lag = plan.ringTiles, early = band != nil && !plan.hasResidual
-                let eligible: Int = isStore ? requantDone[xt] : (xt < lag ? t : early ? copied[xt - lag] : requantDone[xt - lag])
+                // (a load's grant takes a tile: `takeInterval` cycles after the previous take at the earliest)
+                let free: Int = isStore ? requantDone[xt] : (xt < lag ? t : early ? copied[xt - lag] : requantDone[xt - lag])
+                let eligible = isStore || free < 0 ? free : max(free, lastTake + TI)
                 if eligible >= 0 && eligible <= t { xfGrant = true; dur = 1 }
                 else if eligible >= 0 { dur = eligible - t }
             }
@@ -367,9 +373,10 @@ final class LayerEngines {
                         xf = .wait; xfer += 1
                     } else if xfTile + 1 < groups[xt].count {
                         // The next tile is taken in the cycle of this tile's last request when the
-                        // scanner offers it then (two cycles after the previous take), else in a cycle of its own.
+                        // port sequencer can take it then (TI cycles after the previous take), else in a
+                        // cycle of its own.
                         let last = t + delta - 1
-                        if last >= lastTake + 2 { takeTile(xfTile + 1, at: last) } else { xf = .take }
+                        if last >= lastTake + TI { takeTile(xfTile + 1, at: last) } else { xf = .take }
                     } else {
                         loadReady(lastArrival + 1)
                         xf = .wait; xfer += 1
@@ -378,7 +385,7 @@ final class LayerEngines {
             case .issue:
                 break
             case .take:
-                takeTile(xfTile + 1, at: t)
+                if t >= lastTake + TI { takeTile(xfTile + 1, at: t) }
             case .idle:
                 // a tile of no requests (resident halos or the line buffer, no residual)
                 if xfTile + 1 < groups[xt].count { xf = .take } else { xf = .wait; xfer += 1 }

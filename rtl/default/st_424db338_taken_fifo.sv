@@ -6,23 +6,33 @@ module st_424db338_taken_fifo (
     input  logic        rst,
     input  logic        clear,
     input  logic        in_valid,
-    input  logic [15:0] in_ty,
-    input  logic [15:0] in_tx,
+    input  logic [10:0] in_y0,
+    input  logic [10:0] in_x0,
+    input  logic [10:0] in_yhi,
+    input  logic [10:0] in_xhi,
+    input  logic [10:0] in_xlo,
+    input  logic [3:0]  in_vr,
+    input  logic [3:0]  in_vc,
     input  logic [5:0]  in_slot,
     input  logic        in_last,
     input  logic        in_shares,
     input  logic        in_first,
-    input  logic [17:0] in_y,
-    input  logic [17:0] in_x,
+    input  logic [10:0] in_y,
+    input  logic [10:0] in_x,
     output logic        out_valid,
-    output logic [15:0] out_ty,
-    output logic [15:0] out_tx,
+    output logic [10:0] out_y0,
+    output logic [10:0] out_x0,
+    output logic [10:0] out_yhi,
+    output logic [10:0] out_xhi,
+    output logic [10:0] out_xlo,
+    output logic [3:0]  out_vr,
+    output logic [3:0]  out_vc,
     output logic [5:0]  out_slot,
     output logic        out_last,
     output logic        out_shares,
     output logic        out_first,
-    output logic [17:0] out_y,
-    output logic [17:0] out_x,
+    output logic [10:0] out_y,
+    output logic [10:0] out_x,
     input  logic        out_ready
 );
 
@@ -31,9 +41,9 @@ module st_424db338_taken_fifo (
     logic          pop;
     logic [5:0]    wr_ptr;
     logic [5:0]    rd_ptr;
-    logic [2617:0] entries;
-    logic [76:0]   in_entry;
-    logic [76:0]   head;
+    logic [3195:0] entries;
+    logic [93:0]   in_entry;
+    logic [93:0]   head;
 
     assign push = in_valid && (count != 6'd34);
     assign pop = out_valid && out_ready;
@@ -54,7 +64,7 @@ module st_424db338_taken_fifo (
         end
     end
 
-    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xhi, in_yhi, in_x0, in_y0};
 
     // pointers
     always @(posedge clk) begin
@@ -79,18 +89,23 @@ module st_424db338_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[2617:2541], (wr_ptr == 6'd32) ? in_entry : entries[2540:2464], (wr_ptr == 6'd31) ? in_entry : entries[2463:2387], (wr_ptr == 6'd30) ? in_entry : entries[2386:2310], (wr_ptr == 6'd29) ? in_entry : entries[2309:2233], (wr_ptr == 6'd28) ? in_entry : entries[2232:2156], (wr_ptr == 6'd27) ? in_entry : entries[2155:2079], (wr_ptr == 6'd26) ? in_entry : entries[2078:2002], (wr_ptr == 6'd25) ? in_entry : entries[2001:1925], (wr_ptr == 6'd24) ? in_entry : entries[1924:1848], (wr_ptr == 6'd23) ? in_entry : entries[1847:1771], (wr_ptr == 6'd22) ? in_entry : entries[1770:1694], (wr_ptr == 6'd21) ? in_entry : entries[1693:1617], (wr_ptr == 6'd20) ? in_entry : entries[1616:1540], (wr_ptr == 6'd19) ? in_entry : entries[1539:1463], (wr_ptr == 6'd18) ? in_entry : entries[1462:1386], (wr_ptr == 6'd17) ? in_entry : entries[1385:1309], (wr_ptr == 6'd16) ? in_entry : entries[1308:1232], (wr_ptr == 6'd15) ? in_entry : entries[1231:1155], (wr_ptr == 6'd14) ? in_entry : entries[1154:1078], (wr_ptr == 6'd13) ? in_entry : entries[1077:1001], (wr_ptr == 6'd12) ? in_entry : entries[1000:924], (wr_ptr == 6'd11) ? in_entry : entries[923:847], (wr_ptr == 6'd10) ? in_entry : entries[846:770], (wr_ptr == 6'd9) ? in_entry : entries[769:693], (wr_ptr == 6'd8) ? in_entry : entries[692:616], (wr_ptr == 6'd7) ? in_entry : entries[615:539], (wr_ptr == 6'd6) ? in_entry : entries[538:462], (wr_ptr == 6'd5) ? in_entry : entries[461:385], (wr_ptr == 6'd4) ? in_entry : entries[384:308], (wr_ptr == 6'd3) ? in_entry : entries[307:231], (wr_ptr == 6'd2) ? in_entry : entries[230:154], (wr_ptr == 6'd1) ? in_entry : entries[153:77], (wr_ptr == 6'd0) ? in_entry : entries[76:0]};
+            entries <= {(wr_ptr == 6'd33) ? in_entry : entries[3195:3102], (wr_ptr == 6'd32) ? in_entry : entries[3101:3008], (wr_ptr == 6'd31) ? in_entry : entries[3007:2914], (wr_ptr == 6'd30) ? in_entry : entries[2913:2820], (wr_ptr == 6'd29) ? in_entry : entries[2819:2726], (wr_ptr == 6'd28) ? in_entry : entries[2725:2632], (wr_ptr == 6'd27) ? in_entry : entries[2631:2538], (wr_ptr == 6'd26) ? in_entry : entries[2537:2444], (wr_ptr == 6'd25) ? in_entry : entries[2443:2350], (wr_ptr == 6'd24) ? in_entry : entries[2349:2256], (wr_ptr == 6'd23) ? in_entry : entries[2255:2162], (wr_ptr == 6'd22) ? in_entry : entries[2161:2068], (wr_ptr == 6'd21) ? in_entry : entries[2067:1974], (wr_ptr == 6'd20) ? in_entry : entries[1973:1880], (wr_ptr == 6'd19) ? in_entry : entries[1879:1786], (wr_ptr == 6'd18) ? in_entry : entries[1785:1692], (wr_ptr == 6'd17) ? in_entry : entries[1691:1598], (wr_ptr == 6'd16) ? in_entry : entries[1597:1504], (wr_ptr == 6'd15) ? in_entry : entries[1503:1410], (wr_ptr == 6'd14) ? in_entry : entries[1409:1316], (wr_ptr == 6'd13) ? in_entry : entries[1315:1222], (wr_ptr == 6'd12) ? in_entry : entries[1221:1128], (wr_ptr == 6'd11) ? in_entry : entries[1127:1034], (wr_ptr == 6'd10) ? in_entry : entries[1033:940], (wr_ptr == 6'd9) ? in_entry : entries[939:846], (wr_ptr == 6'd8) ? in_entry : entries[845:752], (wr_ptr == 6'd7) ? in_entry : entries[751:658], (wr_ptr == 6'd6) ? in_entry : entries[657:564], (wr_ptr == 6'd5) ? in_entry : entries[563:470], (wr_ptr == 6'd4) ? in_entry : entries[469:376], (wr_ptr == 6'd3) ? in_entry : entries[375:282], (wr_ptr == 6'd2) ? in_entry : entries[281:188], (wr_ptr == 6'd1) ? in_entry : entries[187:94], (wr_ptr == 6'd0) ? in_entry : entries[93:0]};
         end
     end
 
-    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[2617:2541] : entries[2540:2464]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2463:2387] : entries[2386:2310]) : (rd_ptr[0] ? entries[2309:2233] : entries[2232:2156])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[2155:2079] : entries[2078:2002]) : (rd_ptr[0] ? entries[2001:1925] : entries[1924:1848]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1847:1771] : entries[1770:1694]) : (rd_ptr[0] ? entries[1693:1617] : entries[1616:1540])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1539:1463] : entries[1462:1386]) : (rd_ptr[0] ? entries[1385:1309] : entries[1308:1232])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1231:1155] : entries[1154:1078]) : (rd_ptr[0] ? entries[1077:1001] : entries[1000:924])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[923:847] : entries[846:770]) : (rd_ptr[0] ? entries[769:693] : entries[692:616]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[615:539] : entries[538:462]) : (rd_ptr[0] ? entries[461:385] : entries[384:308])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[307:231] : entries[230:154]) : (rd_ptr[0] ? entries[153:77] : entries[76:0])))));
-    assign out_ty = head[15:0];
-    assign out_tx = head[31:16];
-    assign out_slot = head[37:32];
-    assign out_last = head[38];
-    assign out_shares = head[39];
-    assign out_first = head[40];
-    assign out_y = head[58:41];
-    assign out_x = head[76:59];
+    assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[3195:3102] : entries[3101:3008]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[3007:2914] : entries[2913:2820]) : (rd_ptr[0] ? entries[2819:2726] : entries[2725:2632])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[2631:2538] : entries[2537:2444]) : (rd_ptr[0] ? entries[2443:2350] : entries[2349:2256]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2255:2162] : entries[2161:2068]) : (rd_ptr[0] ? entries[2067:1974] : entries[1973:1880])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1879:1786] : entries[1785:1692]) : (rd_ptr[0] ? entries[1691:1598] : entries[1597:1504])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1503:1410] : entries[1409:1316]) : (rd_ptr[0] ? entries[1315:1222] : entries[1221:1128])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1127:1034] : entries[1033:940]) : (rd_ptr[0] ? entries[939:846] : entries[845:752]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[751:658] : entries[657:564]) : (rd_ptr[0] ? entries[563:470] : entries[469:376])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[375:282] : entries[281:188]) : (rd_ptr[0] ? entries[187:94] : entries[93:0])))));
+    assign out_y0 = head[10:0];
+    assign out_x0 = head[21:11];
+    assign out_yhi = head[32:22];
+    assign out_xhi = head[43:33];
+    assign out_xlo = head[54:44];
+    assign out_vr = head[58:55];
+    assign out_vc = head[62:59];
+    assign out_slot = head[68:63];
+    assign out_last = head[69];
+    assign out_shares = head[70];
+    assign out_first = head[71];
+    assign out_y = head[82:72];
+    assign out_x = head[93:83];
 
 endmodule

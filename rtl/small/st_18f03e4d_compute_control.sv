@@ -77,6 +77,8 @@ module st_18f03e4d_compute_control (
     logic [3:0]   cp_kx;
     logic [3:0]   cp_ky;
     logic [7:0]   cp_sub;
+    logic         cp_tile_first;
+    logic         cp_tile_early;
     logic         cp_idle;
     logic         cp_half_free;
     logic         cp_start;
@@ -126,7 +128,7 @@ module st_18f03e4d_compute_control (
     logic [31:0]  cp_word;
     logic [7:0]   cp_byte_off;
     logic [25:0]  cp_ring_offset;
-    logic [25:0]  cp_ring_offset_next;
+    logic [25:0]  cp_ring_offset_last;
     logic [25:0]  cp_ring_offset_eff;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r0_pe;
@@ -258,9 +260,9 @@ module st_18f03e4d_compute_control (
     assign layer_res = layer[296];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
-    assign cp_half_free = (cp_tile < 16'd2) || stored_valid;
+    assign cp_half_free = cp_tile_early || stored_valid;
     assign loaded_ready = cp_idle && cp_half_free;
-    assign stored_ready = (cp_idle && loaded_valid) && (cp_tile >= 16'd2);
+    assign stored_ready = (cp_idle && loaded_valid) && !cp_tile_early;
     assign cp_start = (cp_idle && loaded_valid) && cp_half_free;
     assign cp_run_eff = cp_running || cp_start;
     assign cp_k_eff = cp_k;
@@ -287,6 +289,8 @@ module st_18f03e4d_compute_control (
             cp_ky <= 4'd0;
             cp_running <= 1'b0;
             cp_tile <= 16'd0;
+            cp_tile_first <= 1'b1;
+            cp_tile_early <= 1'b1;
             cp_kgroup <= 16'd0;
         end else begin
             if (cp_run_eff) begin
@@ -299,6 +303,8 @@ module st_18f03e4d_compute_control (
                     if (cp_tile_end) begin
                         cp_running <= 1'b0;
                         cp_tile <= cp_tile + 16'd1;
+                        cp_tile_first <= 1'b0;
+                        cp_tile_early <= cp_tile_first;
                         cp_kgroup <= 16'd0;
                     end else begin
                         cp_running <= 1'b1;
@@ -333,6 +339,8 @@ module st_18f03e4d_compute_control (
             end
             if (!in_tiles) begin
                 cp_tile <= 16'd0;
+                cp_tile_first <= 1'b1;
+                cp_tile_early <= 1'b1;
                 cp_running <= 1'b0;
                 cp_k <= 24'd0;
                 cp_chunk <= 16'd0;
@@ -435,18 +443,23 @@ module st_18f03e4d_compute_control (
     assign cp_rb = cp_col_r_eff;
     assign cp_word = {16'd0, cp_chunk_eff >> 2};
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
-    assign cp_ring_offset_eff = cp_start ? ((cp_tile == 16'd0) ? 26'd0 : cp_ring_offset_next) : cp_ring_offset;
+    assign cp_ring_offset_eff = cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
         if (rst) begin
+            cp_ring_offset_last <= 26'd0;
             cp_ring_offset <= 26'd0;
-            cp_ring_offset_next <= 26'd0;
         end else begin
             if (cp_start) begin
-                cp_ring_offset <= cp_ring_offset_eff;
+                cp_ring_offset_last <= cp_ring_offset;
+            end else if (cp_running) begin
+                if (cp_tile_end) begin
+                    cp_ring_offset <= 1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)});
+                end
+            end else begin
+                cp_ring_offset <= cp_tile_first ? 26'd0 : (1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)}));
             end
-            cp_ring_offset_next <= 1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares) ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares) ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + ((cp_running ? group_next_shares : cp_group_shares) ? cp_ring_block_words : cp_ring_tile_words)});
         end
     end
 

@@ -103,6 +103,8 @@ module st_18f03e4d_layer_sequencer (
     logic [31:0] burst_len_w;
     logic [31:0] burst_bias_words_t;
     logic [31:0] burst_len_t;
+    logic [31:0] burst_first_bias_d1;
+    logic [31:0] burst_first_weights_d1;
     logic [31:0] burst_bias_words;
     logic [31:0] burst_weight_base;
     logic [9:0]  burst_ring_base;
@@ -112,6 +114,7 @@ module st_18f03e4d_layer_sequencer (
     logic [31:0] burst_rsp_count;
     logic        burst_done;
     logic [1:0]  weights_cycles;
+    logic [31:0] burst_next_len_d1;
     logic [31:0] burst_len;
     logic [31:0] burst_len_w_m1;
     logic [31:0] burst_len_t_m1;
@@ -161,12 +164,29 @@ module st_18f03e4d_layer_sequencer (
     assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 4;
     assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
     assign burst_o0_words = (phase == 2'd3) ? (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)) : pass_o0_words;
+
+    // burst_first_bias_d1_q
+    always @(posedge clk) begin
+        burst_first_bias_d1 <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1};
+    end
+
+    // burst_first_weights_d1_q
+    always @(posedge clk) begin
+        burst_first_weights_d1 <= ((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0);
+    end
+
     assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
     assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + burst_o0_words) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
     assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
     assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
-    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? ({20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]}) : ((phase == 2'd3) ? burst_len_t : burst_len_w));
+
+    // burst_next_len_d1_q
+    always @(posedge clk) begin
+        burst_next_len_d1 <= {20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]};
+    end
+
+    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? burst_next_len_d1 : ((phase == 2'd3) ? burst_len_t : burst_len_w));
 
     // burst_mask_len_m1_d1_q
     always @(posedge clk) begin
@@ -211,12 +231,12 @@ module st_18f03e4d_layer_sequencer (
             pass_last_r <= 1'b0;
             pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
-            burst_bias_words_w <= 32'd0;
-            burst_len_w <= 32'd0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             weights_cycles <= 2'd0;
+            burst_bias_words_w <= 32'd0;
+            burst_len_w <= 32'd0;
             burst_len_w_m1 <= 32'd0;
             burst_bias_words_t <= 32'd0;
             burst_len_t <= 32'd0;
@@ -239,8 +259,6 @@ module st_18f03e4d_layer_sequencer (
                     pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
                     pass_half <= layer_half0;
                     pass_o0_words <= reg_window_words;
-                    burst_bias_words_w <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1};
-                    burst_len_w <= (layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -275,6 +293,8 @@ module st_18f03e4d_layer_sequencer (
             end
             weights_cycles <= (phase == 2'd2) ? ((weights_cycles == 2'd2) ? 2'd2 : (weights_cycles + 2'd1)) : 2'd0;
             if (phase == 2'd1) begin
+                burst_bias_words_w <= burst_first_bias_d1;
+                burst_len_w <= burst_first_bias_d1 + burst_first_weights_d1;
                 burst_len_w_m1 <= burst_len_w - 32'd1;
             end
             if (weights_done) begin

@@ -96,19 +96,26 @@ module st_18f03e4d_port_sequencer (
     logic         ld_group_last;
     logic [63:0]  ring_ty;
     logic [63:0]  ring_tx;
+    logic [11:0]  ring_vr;
+    logic [11:0]  ring_vc;
     logic [3:0]   ring_share;
     logic [3:0]   ring_n;
     logic         mem_read_slot;
+    logic         loads_granted_three;
     logic         xfer_want_store;
     logic         ld_ring_layer_d1;
     logic         ld_ring;
     logic         ld_ring_of_three;
+    logic         ld_ring_three_layer_d1;
+    logic [2:0]   loads_ahead;
+    logic         loads_not_ahead;
     logic         xfer_elig_load;
     logic         xfer_elig_store;
+    logic         ld_taken_q;
+    logic         ld_taken_recently;
     logic         xfer_grant;
     logic         grant_load;
     logic         grant_store;
-    logic         ld_taken_q;
     logic         ld_take_next;
     logic         ldq_last_req;
     logic         ld_take_early;
@@ -126,46 +133,6 @@ module st_18f03e4d_port_sequencer (
     logic         ldq_accept;
     logic         st_accept;
     logic         ld_take_shares;
-    logic [15:0]  ldq_ty;
-    logic [15:0]  ldq_tx;
-    logic         ldq_shares;
-    logic         ldq_in_res;
-    logic [17:0]  ldq_y;
-    logic [17:0]  ldq_x;
-    logic [15:0]  ldq_w;
-    logic [17:0]  ldq_r;
-    logic [17:0]  ldq_c;
-    logic [15:0]  ldq_j;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldq_gi_yo;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -196,6 +163,25 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic [15:0]  ldq_ty;
+    logic [15:0]  ldq_tx;
+    logic         ldq_shares;
+    logic         ldq_in_res;
+    logic [17:0]  ldq_y;
+    logic [17:0]  ldq_x;
+    logic [15:0]  ldq_w;
+    logic [17:0]  ldq_r;
+    logic [17:0]  ldq_c;
+    logic [15:0]  ldq_j;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [10:0]  ldq_b_y0;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic [10:0]  ldq_b_x0;
+    logic [10:0]  ldq_b_yhi;
+    logic [10:0]  ldq_b_xhi;
+    logic [10:0]  ldq_b_xlo;
+    logic [2:0]   ldq_b_vr;
+    logic [2:0]   ldq_b_vc;
     logic [17:0]  ldq_init_y;
     logic [17:0]  ldq_init_x;
     logic [17:0]  ldq_x_first;
@@ -214,6 +200,7 @@ module st_18f03e4d_port_sequencer (
     logic         ld_take_continues;
     logic         ld_nsh_in_halo_rows_d1;
     logic         ld_take_continues_column;
+    logic         loads_none;
     logic         ld_take_pass_first;
     logic         ld_take_ring_shares;
     logic [25:0]  ld_ring_block_words_layer_d1;
@@ -231,17 +218,20 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_rsp;
     logic         ldr_rsp_last_w;
     logic         ldr_taken_valid;
-    logic [15:0]  ldr_taken_ty;
-    logic [15:0]  ldr_taken_tx;
     logic         ldr_taken_slot;
+    logic [10:0]  ldr_taken_y0;
+    logic [10:0]  ldr_taken_x0;
+    logic [10:0]  ldr_taken_yhi;
+    logic [10:0]  ldr_taken_xhi;
+    logic [10:0]  ldr_taken_xlo;
+    logic [2:0]   ldr_taken_vr;
+    logic [2:0]   ldr_taken_vc;
     logic         ldr_taken_last;
     logic         ldr_taken_shares;
     logic         ldr_taken_first;
-    logic [17:0]  ldr_taken_y;
-    logic [17:0]  ldr_taken_x;
+    logic [10:0]  ldr_taken_y;
+    logic [10:0]  ldr_taken_x;
     logic         ldr_pop;
-    logic [15:0]  ldr_ty;
-    logic [15:0]  ldr_tx;
     logic         ldr_shares;
     logic         ldr_in_res;
     logic [17:0]  ldr_y;
@@ -251,35 +241,14 @@ module st_18f03e4d_port_sequencer (
     logic [17:0]  ldr_c;
     logic [15:0]  ldr_j;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_yo;
+    logic [10:0]  ldr_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldr_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
+    logic [10:0]  ldr_b_x0;
+    logic [10:0]  ldr_b_yhi;
+    logic [10:0]  ldr_b_xhi;
+    logic [10:0]  ldr_b_xlo;
+    logic [2:0]   ldr_b_vr;
+    logic [2:0]   ldr_b_vc;
     logic [17:0]  ldr_init_y;
     logic [17:0]  ldr_init_x;
     logic [17:0]  ldr_x_first;
@@ -323,36 +292,8 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  st_ty;
     logic [15:0]  st_tx;
     logic         st_tiles;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_yo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_y0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_ylo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_yhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_vy;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_xo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_x0;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_xlo;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_xhi;
-    /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  st_g_vx;
-    /* verilator lint_on UNUSEDSIGNAL */
+    logic [2:0]   st_vr;
+    logic [2:0]   st_vc;
     logic         st_j_last;
     logic         st_c_last;
     logic         st_r_last;
@@ -363,6 +304,7 @@ module st_18f03e4d_port_sequencer (
     logic [17:0]  st_next_r;
     logic         st_next_slot;
     logic         st_rd_slot;
+    logic [1:0]   st_rd_entry;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
     logic [15:0]  st_rd_j;
@@ -422,7 +364,7 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_row_ring = ld_row_ring_layer_d1;
-    assign xfer_want_store = tile_valid ? ((loads_granted >= 16'd3) && last_was_load) : 1'b1;
+    assign xfer_want_store = tile_valid ? (loads_granted_three && last_was_load) : 1'b1;
 
     // ld_ring_layer_d1_q
     always @(posedge clk) begin
@@ -431,13 +373,21 @@ module st_18f03e4d_port_sequencer (
 
     assign ld_ring = ld_ring_layer_d1;
     assign ld_ring_of_three = !(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512);
-    assign xfer_elig_load = ((loads_granted <= (stores_granted + 16'd1)) || requantized_valid) || (ld_ring && ld_ring_of_three);
+
+    // ld_ring_three_layer_d1_q
+    always @(posedge clk) begin
+        ld_ring_three_layer_d1 <= ((layer_shape == 2'd0) && (layer_nsh != 5'd0)) && ld_ring_of_three;
+    end
+
+    assign loads_not_ahead = loads_ahead <= 3'd1;
+    assign xfer_elig_load = (loads_not_ahead || requantized_valid) || ld_ring_three_layer_d1;
     assign xfer_elig_store = requantized_valid;
-    assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : xfer_elig_load);
+    assign ld_taken_recently = ld_taken_q;
+    assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : (xfer_elig_load && 1'b1));
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
-    assign ld_take_next = ((in_tiles && xfer_issue) && !xfer_is_store) && ld_take;
-    assign ld_take_early = (ldq_last_req && !ld_group_last) && !ld_taken_q;
+    assign ld_take_next = (((in_tiles && xfer_issue) && !xfer_is_store) && ld_take) && 1'b1;
+    assign ld_take_early = (ldq_last_req && !ld_group_last) && !ld_taken_recently;
     assign ld_tile_taken = (grant_load || ld_take_next) || ld_take_early;
     assign ld_take_slot = grant_load ? 1'b0 : (ld_slot + 1'b1);
     assign ld_take_last = tile_last;
@@ -449,20 +399,10 @@ module st_18f03e4d_port_sequencer (
     assign burst_turn = mem_read_slot && (burst_locked || !((issue_load && mem_read_slot) || issue_store));
     assign burst_ready = mem_req_ready && burst_turn;
     assign burst_presented = burst_valid && burst_turn;
-    assign ldq_req_valid = (issue_load && mem_read_slot) && !burst_presented;
-    assign st_req_valid = issue_store && !burst_presented;
+    assign ldq_req_valid = (issue_load && mem_read_slot) && !burst_locked;
+    assign st_req_valid = issue_store && !(burst_locked && mem_read_slot);
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = st_req_valid && mem_req_ready;
-    assign ldq_g_yo = ({2'd0, ldq_ty} << 2) >> 0;
-    assign ldq_g_y0 = (layer_s2 ? (ldq_g_yo << 1) : ldq_g_yo) - {14'd0, layer_pad};
-    assign ldq_g_ylo = ($signed(ldq_g_y0) < 18'sd0) ? 18'd0 : ldq_g_y0;
-    assign ldq_g_yhi = ($signed(ldq_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_g_y0 + {10'd0, layer_hh});
-    assign ldq_g_vy = (({2'd0, c_ho} - ldq_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldq_g_yo);
-    assign ldq_g_xo = ({2'd0, ldq_tx} << 2) >> 0;
-    assign ldq_g_x0 = (layer_s2x ? (ldq_g_xo << 1) : ldq_g_xo) - {14'd0, layer_padx};
-    assign ldq_g_xlo = ($signed(ldq_g_x0) < 18'sd0) ? 18'd0 : ldq_g_x0;
-    assign ldq_g_xhi = ($signed(ldq_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_g_x0 + {10'd0, layer_hwid});
-    assign ldq_g_vx = (({2'd0, c_wo} - ldq_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_g_xo);
     assign ldq_gi_yo = ({2'd0, tile_ty} << 2) >> 0;
     assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
@@ -473,15 +413,15 @@ module st_18f03e4d_port_sequencer (
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
     assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_gi_xo);
-    assign ldq_init_y = (ld_take_shares && ld_row_ring) ? (($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) : ldq_gi_ylo;
-    assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? (($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) : ldq_gi_xlo;
-    assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed(ldq_g_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_g_x0 + {13'd0, layer_nsh})) : ldq_g_xlo;
+    assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {7'd0, 11'(($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh}))} : {7'd0, ldq_gi_ylo[10:0]};
+    assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {7'd0, 11'(($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh}))} : {7'd0, ldq_gi_xlo[10:0]};
+    assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{7{ldq_b_x0[10]}}, ldq_b_x0} + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : ({{7{ldq_b_x0[10]}}, ldq_b_x0} + {13'd0, layer_nsh})) : {7'd0, ldq_b_xlo};
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
-    assign ldq_x_last = (ldq_x + 18'd1) == ldq_g_xhi;
-    assign ldq_y_last = (ldq_y + 18'd1) == ldq_g_yhi;
+    assign ldq_x_last = (ldq_x + 18'd1) == {7'd0, ldq_b_xhi};
+    assign ldq_y_last = (ldq_y + 18'd1) == {7'd0, ldq_b_yhi};
     assign ldq_j_last = ldq_j == (seq_words - 16'd1);
-    assign ldq_c_last = (ldq_c + 18'd1) == ldq_g_vx;
-    assign ldq_r_last = (ldq_r + 18'd1) == ldq_g_vy;
+    assign ldq_c_last = (ldq_c + 18'd1) == {15'd0, ldq_b_vc};
+    assign ldq_r_last = (ldq_r + 18'd1) == {15'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
 
     // ldq_walk
@@ -489,6 +429,13 @@ module st_18f03e4d_port_sequencer (
         if (rst) begin
             ldq_ty <= 16'd0;
             ldq_tx <= 16'd0;
+            ldq_b_y0 <= 11'd0;
+            ldq_b_x0 <= 11'd0;
+            ldq_b_yhi <= 11'd0;
+            ldq_b_xhi <= 11'd0;
+            ldq_b_xlo <= 11'd0;
+            ldq_b_vr <= 3'd0;
+            ldq_b_vc <= 3'd0;
             ldq_in_res <= 1'b0;
             ldq_shares <= 1'b0;
             ldq_y <= 18'd0;
@@ -501,6 +448,13 @@ module st_18f03e4d_port_sequencer (
             if (ld_tile_taken) begin
                 ldq_ty <= tile_ty;
                 ldq_tx <= tile_tx;
+                ldq_b_y0 <= 11'({{7{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
+                ldq_b_x0 <= 11'({{7{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]});
+                ldq_b_yhi <= 11'({7'd0, ldq_gi_yhi[10:0]});
+                ldq_b_xhi <= 11'({7'd0, ldq_gi_xhi[10:0]});
+                ldq_b_xlo <= 11'({7'd0, ldq_gi_xlo[10:0]});
+                ldq_b_vr <= 3'({15'd0, ldq_gi_vy[2:0]});
+                ldq_b_vc <= 3'({15'd0, ldq_gi_vx[2:0]});
                 ldq_in_res <= ld_skip_halo;
                 ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_init_y;
@@ -558,7 +512,7 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_h})));
-    assign ld_take_pass_first = grant_load && (loads_granted == 16'd0);
+    assign ld_take_pass_first = grant_load && loads_none;
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
 
@@ -599,32 +553,27 @@ module st_18f03e4d_port_sequencer (
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
     assign ldr_pop = ldr_taken_valid && (!ldr_active || ldr_rsp_last_w);
-    assign ldr_g_yo = ({2'd0, ldr_ty} << 2) >> 0;
-    assign ldr_g_y0 = (layer_s2 ? (ldr_g_yo << 1) : ldr_g_yo) - {14'd0, layer_pad};
-    assign ldr_g_ylo = ($signed(ldr_g_y0) < 18'sd0) ? 18'd0 : ldr_g_y0;
-    assign ldr_g_yhi = ($signed(ldr_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldr_g_y0 + {10'd0, layer_hh});
-    assign ldr_g_vy = (({2'd0, c_ho} - ldr_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldr_g_yo);
-    assign ldr_g_xo = ({2'd0, ldr_tx} << 2) >> 0;
-    assign ldr_g_x0 = (layer_s2x ? (ldr_g_xo << 1) : ldr_g_xo) - {14'd0, layer_padx};
-    assign ldr_g_xlo = ($signed(ldr_g_x0) < 18'sd0) ? 18'd0 : ldr_g_x0;
-    assign ldr_g_xhi = ($signed(ldr_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldr_g_x0 + {10'd0, layer_hwid});
-    assign ldr_g_vx = (({2'd0, c_wo} - ldr_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldr_g_xo);
-    assign ldr_init_y = ldr_taken_y;
-    assign ldr_init_x = ldr_taken_x;
-    assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed(ldr_g_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldr_g_x0 + {13'd0, layer_nsh})) : ldr_g_xlo;
+    assign ldr_init_y = {7'd0, ldr_taken_y};
+    assign ldr_init_x = {7'd0, ldr_taken_x};
+    assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{7{ldr_b_x0[10]}}, ldr_b_x0} + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : ({{7{ldr_b_x0[10]}}, ldr_b_x0} + {13'd0, layer_nsh})) : {7'd0, ldr_b_xlo};
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
-    assign ldr_x_last = (ldr_x + 18'd1) == ldr_g_xhi;
-    assign ldr_y_last = (ldr_y + 18'd1) == ldr_g_yhi;
+    assign ldr_x_last = (ldr_x + 18'd1) == {7'd0, ldr_b_xhi};
+    assign ldr_y_last = (ldr_y + 18'd1) == {7'd0, ldr_b_yhi};
     assign ldr_j_last = ldr_j == (seq_words - 16'd1);
-    assign ldr_c_last = (ldr_c + 18'd1) == ldr_g_vx;
-    assign ldr_r_last = (ldr_r + 18'd1) == ldr_g_vy;
+    assign ldr_c_last = (ldr_c + 18'd1) == {15'd0, ldr_b_vc};
+    assign ldr_r_last = (ldr_r + 18'd1) == {15'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
 
     // ldr_walk
     always @(posedge clk) begin
         if (rst) begin
-            ldr_ty <= 16'd0;
-            ldr_tx <= 16'd0;
+            ldr_b_y0 <= 11'd0;
+            ldr_b_x0 <= 11'd0;
+            ldr_b_yhi <= 11'd0;
+            ldr_b_xhi <= 11'd0;
+            ldr_b_xlo <= 11'd0;
+            ldr_b_vr <= 3'd0;
+            ldr_b_vc <= 3'd0;
             ldr_in_res <= 1'b0;
             ldr_shares <= 1'b0;
             ldr_y <= 18'd0;
@@ -635,8 +584,13 @@ module st_18f03e4d_port_sequencer (
             ldr_j <= 16'd0;
         end else begin
             if (ldr_pop) begin
-                ldr_ty <= ldr_taken_ty;
-                ldr_tx <= ldr_taken_tx;
+                ldr_b_y0 <= 11'({{7{ldr_taken_y0[10]}}, ldr_taken_y0});
+                ldr_b_x0 <= 11'({{7{ldr_taken_x0[10]}}, ldr_taken_x0});
+                ldr_b_yhi <= 11'({7'd0, ldr_taken_yhi});
+                ldr_b_xhi <= 11'({7'd0, ldr_taken_xhi});
+                ldr_b_xlo <= 11'({7'd0, ldr_taken_xlo});
+                ldr_b_vr <= 3'({15'd0, ldr_taken_vr});
+                ldr_b_vc <= 3'({15'd0, ldr_taken_vc});
                 ldr_in_res <= ld_skip_halo;
                 ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_init_y;
@@ -712,17 +666,27 @@ module st_18f03e4d_port_sequencer (
         .rst        (rst),
         .clear      (!in_tiles),
         .in_valid   (ld_tile_taken && !ld_none),
-        .in_ty      (tile_ty),
-        .in_tx      (tile_tx),
+        .in_y0      (11'({{7{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]})),
+        .in_x0      (11'({{7{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]})),
+        .in_yhi     (11'({7'd0, ldq_gi_yhi[10:0]})),
+        .in_xhi     (11'({7'd0, ldq_gi_xhi[10:0]})),
+        .in_xlo     (11'({7'd0, ldq_gi_xlo[10:0]})),
+        .in_vr      (3'({15'd0, ldq_gi_vy[2:0]})),
+        .in_vc      (3'({15'd0, ldq_gi_vx[2:0]})),
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
         .in_first   (ld_take_pass_first),
-        .in_y       (ldq_init_y),
-        .in_x       (ldq_init_x),
+        .in_y       (ldq_init_y[10:0]),
+        .in_x       (ldq_init_x[10:0]),
         .out_valid  (ldr_taken_valid),
-        .out_ty     (ldr_taken_ty),
-        .out_tx     (ldr_taken_tx),
+        .out_y0     (ldr_taken_y0),
+        .out_x0     (ldr_taken_x0),
+        .out_yhi    (ldr_taken_yhi),
+        .out_xhi    (ldr_taken_xhi),
+        .out_xlo    (ldr_taken_xlo),
+        .out_vr     (ldr_taken_vr),
+        .out_vc     (ldr_taken_vc),
         .out_slot   (ldr_taken_slot),
         .out_last   (ldr_taken_last),
         .out_shares (ldr_taken_shares),
@@ -732,8 +696,8 @@ module st_18f03e4d_port_sequencer (
         .out_ready  (ldr_pop)
     );
 
-    assign ldr_hy = 8'(ldr_y - ldr_g_y0);
-    assign ldr_hx = 8'(ldr_x - ldr_g_x0);
+    assign ldr_hy = 8'(ldr_y - {{7{ldr_b_y0[10]}}, ldr_b_y0});
+    assign ldr_hx = 8'(ldr_x - {{7{ldr_b_x0[10]}}, ldr_b_x0});
     assign ldr_by_sum = ({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) + ({7'd0, ldr_slot >> 0} << 2);
     assign ldr_bx_sum = ({6'd0, 2'(layer_s2x ? (ldr_hx >> 1) : ldr_hx)} & 8'd3) + ({7'd0, 1'b0} << 2);
     assign ldr_by = (ldr_by_sum >= 8'd4) ? (ldr_by_sum - 8'd4) : ldr_by_sum;
@@ -750,22 +714,10 @@ module st_18f03e4d_port_sequencer (
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
     assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
     assign in_wr_data = mem_rsp_rdata;
-    assign st_ty = st_group[1] ? (st_group[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_group[0] ? ring_ty[31:16] : ring_ty[15:0]);
-    assign st_tx = st_group[1] ? (st_group[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_group[0] ? ring_tx[31:16] : ring_tx[15:0]);
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
-    assign st_g_yo = ({2'd0, st_ty} << 2) >> 0;
-    assign st_g_y0 = (layer_s2 ? (st_g_yo << 1) : st_g_yo) - {14'd0, layer_pad};
-    assign st_g_ylo = ($signed(st_g_y0) < 18'sd0) ? 18'd0 : st_g_y0;
-    assign st_g_yhi = ($signed(st_g_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (st_g_y0 + {10'd0, layer_hh});
-    assign st_g_vy = (({2'd0, c_ho} - st_g_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - st_g_yo);
-    assign st_g_xo = ({2'd0, st_tx} << 2) >> 0;
-    assign st_g_x0 = (layer_s2x ? (st_g_xo << 1) : st_g_xo) - {14'd0, layer_padx};
-    assign st_g_xlo = ($signed(st_g_x0) < 18'sd0) ? 18'd0 : st_g_x0;
-    assign st_g_xhi = ($signed(st_g_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (st_g_x0 + {10'd0, layer_hwid});
-    assign st_g_vx = (({2'd0, c_wo} - st_g_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - st_g_xo);
     assign st_j_last = st_j == (seq_words - 16'd1);
-    assign st_c_last = (st_c + 18'd1) == st_g_vx;
-    assign st_r_last = (st_r + 18'd1) == st_g_vy;
+    assign st_c_last = (st_c + 18'd1) == {15'd0, st_vc};
+    assign st_r_last = (st_r + 18'd1) == {15'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
     assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
     assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
@@ -773,6 +725,16 @@ module st_18f03e4d_port_sequencer (
     assign st_next_r = st_tile_last ? 18'd0 : ((st_j_last && st_c_last) ? (st_r + 18'd1) : st_r);
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
+    assign st_rd_entry = grant_store ? stores_granted[1:0] : st_group;
+
+    // st_tile_q
+    always @(posedge clk) begin
+        st_ty <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_rd_entry[0] ? ring_ty[31:16] : ring_ty[15:0]);
+        st_tx <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_rd_entry[0] ? ring_tx[31:16] : ring_tx[15:0]);
+        st_vr <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vr[11:9] : ring_vr[8:6]) : (st_rd_entry[0] ? ring_vr[5:3] : ring_vr[2:0]);
+        st_vc <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vc[11:9] : ring_vc[8:6]) : (st_rd_entry[0] ? ring_vc[5:3] : ring_vc[2:0]);
+    end
+
     assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
     assign st_rd_c = 2'(8'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
     assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
@@ -824,6 +786,8 @@ module st_18f03e4d_port_sequencer (
         if (ld_tile_taken) begin
             ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[63:48], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[47:32], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[31:16], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[15:0]};
             ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[63:48], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[47:32], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[31:16], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[15:0]};
+            ring_vr <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
+            ring_vc <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
         end
     end
@@ -837,6 +801,9 @@ module st_18f03e4d_port_sequencer (
             ld_group_last <= 1'b0;
             xfer_none <= 1'b0;
             ld_take <= 1'b0;
+            loads_ahead <= 3'd0;
+            loads_granted_three <= 1'b0;
+            loads_none <= 1'b1;
             loads_granted <= 16'd0;
             last_was_load <= 1'b0;
             xfer_is_store <= 1'b0;
@@ -853,6 +820,17 @@ module st_18f03e4d_port_sequencer (
                 ld_group_last <= ld_take_last;
                 xfer_none <= ld_none;
                 ld_take <= 1'b0;
+            end
+            if (grant_load) begin
+                loads_ahead <= loads_ahead + 3'd1;
+            end else if (grant_store) begin
+                loads_ahead <= loads_ahead - 3'd1;
+            end
+            if (grant_load && (loads_granted == 16'd2)) begin
+                loads_granted_three <= 1'b1;
+            end
+            if (grant_load) begin
+                loads_none <= 1'b0;
             end
             if (grant_load) begin
                 loads_granted <= loads_granted + 16'd1;
@@ -890,6 +868,9 @@ module st_18f03e4d_port_sequencer (
                 xfer_issue <= 1'b0;
                 loads_granted <= 16'd0;
                 stores_granted <= 16'd0;
+                loads_ahead <= 3'd0;
+                loads_granted_three <= 1'b0;
+                loads_none <= 1'b1;
                 last_was_load <= 1'b0;
                 loads_done <= 16'd0;
                 xfer_none <= 1'b0;

@@ -35,6 +35,7 @@ module st_18f03e4d_requant_lane (
     /* verilator lint_off UNUSEDSIGNAL */
     logic signed [25:0] pr;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic signed [7:0]  c3;
 
     assign t = acc + bias;
     assign p48 = $signed({{16{t[31]}}, t}) * $signed({{31{mult[16]}}, mult});
@@ -46,8 +47,9 @@ module st_18f03e4d_requant_lane (
     assign s10 = $signed({{2{c1[7]}}, c1}) + $signed({{2{res[7]}}, res});
     assign c2 = (s10 < (-10'sd128)) ? 8'sh80 : ((s10 > 10'sd127) ? 8'sd127 : $signed(s10[7:0]));
     assign pr_slope = $signed({{10{1'($signed(slope) >> 15)}}, $signed(slope)});
-    assign pr_product = (((((((c2[0] ? (pr_slope << 0) : 26'sd0) + (c2[1] ? (pr_slope << 1) : 26'sd0)) + (c2[2] ? (pr_slope << 2) : 26'sd0)) + (c2[3] ? (pr_slope << 3) : 26'sd0)) + (c2[4] ? (pr_slope << 4) : 26'sd0)) + (c2[5] ? (pr_slope << 5) : 26'sd0)) + (c2[6] ? (pr_slope << 6) : 26'sd0)) - (c2[7] ? (pr_slope << 7) : 26'sd0);
+    assign pr_product = (((c2[0] ? (pr_slope << 0) : 26'sd0) + (c2[1] ? (pr_slope << 1) : 26'sd0)) + ((c2[2] ? (pr_slope << 2) : 26'sd0) + (c2[3] ? (pr_slope << 3) : 26'sd0))) + (((c2[4] ? (pr_slope << 4) : 26'sd0) + (c2[5] ? (pr_slope << 5) : 26'sd0)) + ((c2[6] ? (pr_slope << 6) : 26'sd0) - (c2[7] ? (pr_slope << 7) : 26'sd0)));
     assign pr = (pr_product + 26'sd128) >>> 8;
-    assign q = ((act == 2'd1) && (c2 < 8'sd0)) ? 8'sd0 : (((act == 2'd2) && (c2 < 8'sd0)) ? ((pr < (-26'sd128)) ? 8'sh80 : ((pr > 26'sd127) ? 8'sd127 : $signed(pr[7:0]))) : c2);
+    assign c3 = c2;
+    assign q = ((act == 2'd1) && (c3 < 8'sd0)) ? 8'sd0 : (((act == 2'd2) && (c3 < 8'sd0)) ? ((pr < (-26'sd128)) ? 8'sh80 : ((pr > 26'sd127) ? 8'sd127 : $signed(pr[7:0]))) : c3);
 
 endmodule

@@ -6,23 +6,33 @@ module st_18f03e4d_taken_fifo (
     input  logic        rst,
     input  logic        clear,
     input  logic        in_valid,
-    input  logic [15:0] in_ty,
-    input  logic [15:0] in_tx,
+    input  logic [10:0] in_y0,
+    input  logic [10:0] in_x0,
+    input  logic [10:0] in_yhi,
+    input  logic [10:0] in_xhi,
+    input  logic [10:0] in_xlo,
+    input  logic [2:0]  in_vr,
+    input  logic [2:0]  in_vc,
     input  logic        in_slot,
     input  logic        in_last,
     input  logic        in_shares,
     input  logic        in_first,
-    input  logic [17:0] in_y,
-    input  logic [17:0] in_x,
+    input  logic [10:0] in_y,
+    input  logic [10:0] in_x,
     output logic        out_valid,
-    output logic [15:0] out_ty,
-    output logic [15:0] out_tx,
+    output logic [10:0] out_y0,
+    output logic [10:0] out_x0,
+    output logic [10:0] out_yhi,
+    output logic [10:0] out_xhi,
+    output logic [10:0] out_xlo,
+    output logic [2:0]  out_vr,
+    output logic [2:0]  out_vc,
     output logic        out_slot,
     output logic        out_last,
     output logic        out_shares,
     output logic        out_first,
-    output logic [17:0] out_y,
-    output logic [17:0] out_x,
+    output logic [10:0] out_y,
+    output logic [10:0] out_x,
     input  logic        out_ready
 );
 
@@ -31,9 +41,9 @@ module st_18f03e4d_taken_fifo (
     logic          pop;
     logic [4:0]    wr_ptr;
     logic [4:0]    rd_ptr;
-    logic [1295:0] entries;
-    logic [71:0]   in_entry;
-    logic [71:0]   head;
+    logic [1565:0] entries;
+    logic [86:0]   in_entry;
+    logic [86:0]   head;
 
     assign push = in_valid && (count != 5'd18);
     assign pop = out_valid && out_ready;
@@ -54,7 +64,7 @@ module st_18f03e4d_taken_fifo (
         end
     end
 
-    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_tx, in_ty};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xhi, in_yhi, in_x0, in_y0};
 
     // pointers
     always @(posedge clk) begin
@@ -79,18 +89,23 @@ module st_18f03e4d_taken_fifo (
     // storage
     always @(posedge clk) begin
         if (push) begin
-            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[1295:1224], (wr_ptr == 5'd16) ? in_entry : entries[1223:1152], (wr_ptr == 5'd15) ? in_entry : entries[1151:1080], (wr_ptr == 5'd14) ? in_entry : entries[1079:1008], (wr_ptr == 5'd13) ? in_entry : entries[1007:936], (wr_ptr == 5'd12) ? in_entry : entries[935:864], (wr_ptr == 5'd11) ? in_entry : entries[863:792], (wr_ptr == 5'd10) ? in_entry : entries[791:720], (wr_ptr == 5'd9) ? in_entry : entries[719:648], (wr_ptr == 5'd8) ? in_entry : entries[647:576], (wr_ptr == 5'd7) ? in_entry : entries[575:504], (wr_ptr == 5'd6) ? in_entry : entries[503:432], (wr_ptr == 5'd5) ? in_entry : entries[431:360], (wr_ptr == 5'd4) ? in_entry : entries[359:288], (wr_ptr == 5'd3) ? in_entry : entries[287:216], (wr_ptr == 5'd2) ? in_entry : entries[215:144], (wr_ptr == 5'd1) ? in_entry : entries[143:72], (wr_ptr == 5'd0) ? in_entry : entries[71:0]};
+            entries <= {(wr_ptr == 5'd17) ? in_entry : entries[1565:1479], (wr_ptr == 5'd16) ? in_entry : entries[1478:1392], (wr_ptr == 5'd15) ? in_entry : entries[1391:1305], (wr_ptr == 5'd14) ? in_entry : entries[1304:1218], (wr_ptr == 5'd13) ? in_entry : entries[1217:1131], (wr_ptr == 5'd12) ? in_entry : entries[1130:1044], (wr_ptr == 5'd11) ? in_entry : entries[1043:957], (wr_ptr == 5'd10) ? in_entry : entries[956:870], (wr_ptr == 5'd9) ? in_entry : entries[869:783], (wr_ptr == 5'd8) ? in_entry : entries[782:696], (wr_ptr == 5'd7) ? in_entry : entries[695:609], (wr_ptr == 5'd6) ? in_entry : entries[608:522], (wr_ptr == 5'd5) ? in_entry : entries[521:435], (wr_ptr == 5'd4) ? in_entry : entries[434:348], (wr_ptr == 5'd3) ? in_entry : entries[347:261], (wr_ptr == 5'd2) ? in_entry : entries[260:174], (wr_ptr == 5'd1) ? in_entry : entries[173:87], (wr_ptr == 5'd0) ? in_entry : entries[86:0]};
         end
     end
 
-    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1295:1224] : entries[1223:1152]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1151:1080] : entries[1079:1008]) : (rd_ptr[0] ? entries[1007:936] : entries[935:864])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[863:792] : entries[791:720]) : (rd_ptr[0] ? entries[719:648] : entries[647:576]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[575:504] : entries[503:432]) : (rd_ptr[0] ? entries[431:360] : entries[359:288])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[287:216] : entries[215:144]) : (rd_ptr[0] ? entries[143:72] : entries[71:0]))));
-    assign out_ty = head[15:0];
-    assign out_tx = head[31:16];
-    assign out_slot = head[32];
-    assign out_last = head[33];
-    assign out_shares = head[34];
-    assign out_first = head[35];
-    assign out_y = head[53:36];
-    assign out_x = head[71:54];
+    assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1565:1479] : entries[1478:1392]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1391:1305] : entries[1304:1218]) : (rd_ptr[0] ? entries[1217:1131] : entries[1130:1044])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1043:957] : entries[956:870]) : (rd_ptr[0] ? entries[869:783] : entries[782:696]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[695:609] : entries[608:522]) : (rd_ptr[0] ? entries[521:435] : entries[434:348])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[347:261] : entries[260:174]) : (rd_ptr[0] ? entries[173:87] : entries[86:0]))));
+    assign out_y0 = head[10:0];
+    assign out_x0 = head[21:11];
+    assign out_yhi = head[32:22];
+    assign out_xhi = head[43:33];
+    assign out_xlo = head[54:44];
+    assign out_vr = head[57:55];
+    assign out_vc = head[60:58];
+    assign out_slot = head[61];
+    assign out_last = head[62];
+    assign out_shares = head[63];
+    assign out_first = head[64];
+    assign out_y = head[75:65];
+    assign out_x = head[86:76];
 
 endmodule

@@ -34,10 +34,12 @@ struct ComputeControl: AcceleratorEngine {
         let chunk = m.reg("cp_chunk", width: 16, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
         // grouped lanes (§3.4): output subgroup j, innermost; the chunk then steps a word (GL chunks) at a time
         let sub = m.reg("cp_sub", width: 8, reset: 0)
+        // cp_tile = 0 and cp_tile < 2, kept beside the counter (the start's path, issue 13)
+        let cpFirst = m.reg("cp_tile_first", width: 1, reset: 1), cpEarly = m.reg("cp_tile_early", width: 1, reset: 1)
         let idle = m.wire("cp_idle", inTiles && !cpRunning)
-        let halfFree = m.wire("cp_half_free", cpTile < 2 || stored["valid"])
+        let halfFree = m.wire("cp_half_free", cpEarly || stored["valid"])
         m.assign(loaded["ready"], idle && halfFree)
-        m.assign(stored["ready"], idle && loaded["valid"] && cpTile >= 2)
+        m.assign(stored["ready"], idle && loaded["valid"] && !cpEarly)
         let cpStart = m.wire("cp_start", idle && loaded["valid"] && halfFree)
         let runE = m.wire("cp_run_eff", cpRunning || cpStart)
         // (the step counters are zero whenever the engine is idle, cleared at a tile's end and
@@ -62,7 +64,7 @@ struct ComputeControl: AcceleratorEngine {
             p.when(runE) {
                 p.when(slotEnd) {
                     p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0)
-                    p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1); p.assign(cpG, 0) }
+                    p.when(tileEnd) { p.assign(cpRunning, 0); p.assign(cpTile, cpTile + 1); p.assign(cpFirst, 0); p.assign(cpEarly, cpFirst); p.assign(cpG, 0) }
                         .otherwise { p.assign(cpRunning, 1); p.assign(cpG, gE + 1) }
                 }.otherwise {
                     p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
@@ -77,7 +79,7 @@ struct ComputeControl: AcceleratorEngine {
                 }
             }
             p.when(!inTiles) {
-                p.assign(cpTile, 0); p.assign(cpRunning, 0)
+                p.assign(cpTile, 0); p.assign(cpFirst, 1); p.assign(cpEarly, 1); p.assign(cpRunning, 0)
                 p.assign(cpK, 0); p.assign(chunk, 0); p.assign(sub, 0); p.assign(kx, 0); p.assign(ky, 0); p.assign(cpG, 0)
             }
         }
@@ -120,18 +122,22 @@ struct ComputeControl: AcceleratorEngine {
         // qq is at (qq·S·CW + offset) mod the ring's size (2 or 3 tiles' CS·CW words, a ring of three),
         // the words of a row slot. Row ring: row block qq at (qq·SY·CS·CW + offset) mod 2 or 3 tiles'
         // RS·CS·CW, the column slots as in a region.
-        // The next group's offset is found ahead, from this group's and whether the next group's
-        // first tile shares (while this group runs its successor's, `next_shares`; once it has
-        // ended, cp_tile is the successor), so that a start only selects it: it is right from two
-        // cycles after this group's start, and with a ring a group takes at least two cycles
-        // (G·Kc ≥ T ≥ KW ≥ 2), its successor's first tile taken before its load is in.
+        // The offset is a register that holds, while the engine is idle, the offset of the group it
+        // starts next, so that a start only keeps it (the start decision stays off the bank terms'
+        // path, issue 13): idle, it is found from the last started group's offset and whether the
+        // group cp_tile's first tile shares (0 for the pass's first group); at a group's end, from
+        // its own and whether its successor's first tile shares (`next_shares`: that tile was taken
+        // before its load, which the successor's start waits for).
         let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
-        let nextOffsetR = m.reg("cp_ring_offset_next", width: 26, reset: 0)
-        let ringOffset = m.wire("cp_ring_offset_eff", mux(cpStart, mux(cpTile == 0, k(0, 26), nextOffsetR.expr), ringOffsetR.expr))
+        let lastOffsetR = m.reg("cp_ring_offset_last", width: 26, reset: 0)
+        let ringOffset = m.wire("cp_ring_offset_eff", ringOffsetR)
+        let after = { (offset: Expr, shares: Expr) -> Expr in
+            ctx.ringOffset(after: offset, first: k(0, 1), shares: shares, blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr)
+        }
         m.clocked("cp_ring_offset_q") { p in
-            p.when(cpStart) { p.assign(ringOffsetR, ringOffset) }
-            p.assign(nextOffsetR, ctx.ringOffset(after: ringOffsetR.expr, first: k(0, 1), shares: mux(cpRunning, group["next_shares"], gShares[0...0]),
-                                                 blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+            p.when(cpStart) { p.assign(lastOffsetR, ringOffsetR) }
+                .elseWhen(cpRunning) { p.when(tileEnd) { p.assign(ringOffsetR, after(ringOffsetR.expr, group["next_shares"].expr)) } }
+                .otherwise { p.assign(ringOffsetR, mux(cpFirst, k(0, 26), after(lastOffsetR.expr, gShares[0...0]))) }
         }
         // j·R for the slot indices j of the larger shapes (a slot's region, §6.2): adders, shared by the banks
         let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }

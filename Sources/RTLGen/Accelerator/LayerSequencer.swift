@@ -100,6 +100,7 @@ struct LayerSequencer: AcceleratorEngine {
         let nbW = m.reg("burst_bias_words_w", width: 32, reset: 0), nW = m.reg("burst_len_w", width: 32, reset: 0)
         let nbT = m.reg("burst_bias_words_t", width: 32, reset: 0), nT = m.reg("burst_len_t", width: 32, reset: 0)
         let first = burstWords(chFirst, passEnd(chFirst), regs["window_words"], rest: preloaded)
+        let firstBias = m.layerConstant("burst_first_bias", first.bias), firstWeights = m.layerConstant("burst_first_weights", first.weights)
         let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
         let nextBias = field("NEXT_WORDS", "bias").zext(32), nextWeights = field("NEXT_WORDS", "weights").zext(32)
         let bNB = m.wire("burst_bias_words", mux(bNext, nextBias, mux(inTiles, nbT.expr, nbW.expr)))
@@ -115,10 +116,12 @@ struct LayerSequencer: AcceleratorEngine {
         let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp_count", width: 32, reset: 0)
         // The burst's last datum arrived (a prefetch that finished during TILES); cleared entering TILES.
         let bdone = m.reg("burst_done", width: 1, reset: 0)
-        // Cycles spent in WEIGHTS so far, up to 2: a pass's TILES start at least 3 cycles after its WEIGHTS
-        // start, when the scanner has read the pass's first mask word (§14).
-        let wcnt = m.reg("weights_cycles", width: 2, reset: 0)
-        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), mux(bNext, nextBias + nextWeights, mux(inTiles, nT.expr, nW.expr))))
+        // Cycles spent in WEIGHTS so far, up to minWeightsCycles − 1: a pass's TILES start at least
+        // that many cycles after its WEIGHTS start, when the scanner has read the pass's first mask
+        // word (3, §14) and, with boundary registers, the port sequencer registered its geometry (§7.3).
+        let wLast = cfg.minWeightsCycles - 1, wcW = bitsFor(wLast)
+        let wcnt = m.reg("weights_cycles", width: wcW, reset: 0)
+        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), mux(bNext, m.layerConstant("burst_next_len", nextBias + nextWeights), mux(inTiles, nT.expr, nW.expr))))
         // n − 1 from registers and constants (the burst's last beat is on the phase's path)
         let nWm1 = m.reg("burst_len_w_m1", width: 32, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: 32, reset: 0)
         let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", layer["mw"].zext(32) - 1),
@@ -139,7 +142,7 @@ struct LayerSequencer: AcceleratorEngine {
         let maskAnyNow = m.wire("mask_any_now", maskAny || rsp["rdata"].reduceOr())
         // (a burst of no words, the rest of a first pass preloaded whole, is in at once)
         let burstIn = m.wire("burst_in", bdone || beatLast || (!inMask && n == 0))
-        let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == 2)
+        let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == wLast)
         m.clocked("top_fsm") { p in
             p.when(startPulse) {
                 p.when(layer["error"]) {
@@ -150,7 +153,6 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
-                    p.assign(nbW, first.bias); p.assign(nW, first.bias + first.weights)
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -166,10 +168,11 @@ struct LayerSequencer: AcceleratorEngine {
                         .otherwise { p.assign(phase, 0); p.assign(doneR, 1) }
                 }.otherwise { p.assign(bdone, 1) }
             }
-            p.assign(wcnt, mux(inWeights, mux(wcnt == 2, k(2, 2), wcnt + 1), k(0, 2)))
-            // (the first pass's length less one follows in MASK, which lasts at least two cycles:
-            // the start's path from the channel window ends at nW)
-            p.when(inMask) { p.assign(nWm1, nW - 1) }
+            p.assign(wcnt, mux(inWeights, mux(wcnt == wLast, k(wLast, wcW), wcnt + 1), k(0, wcW)))
+            // (the first pass's burst is loaded in MASK, which lasts at least two cycles, from the
+            // layer's registered constants, and its length less one a cycle later: the paths from
+            // the channel window end at registers, issue 13)
+            p.when(inMask) { p.assign(nbW, firstBias); p.assign(nW, firstBias + firstWeights); p.assign(nWm1, nW - 1) }
             p.when(toTiles) {
                 p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias)
                 p.assign(nT, prefetch.bias + prefetch.weights); p.assign(nTm1, prefetch.bias + prefetch.weights - 1)

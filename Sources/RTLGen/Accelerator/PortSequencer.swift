@@ -16,11 +16,17 @@ struct PortSequencer: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
+    /// What a walker keeps of its tile's geometry, registered when it starts the tile (at the take,
+    /// or carried from it through the taken FIFO): the halo's origin, its in-map ends, its first
+    /// in-map column, the tile's valid output rows and columns. Kept, not derived from the tile's
+    /// coordinates in the walk: the tile's last element (which takes the next tile) then starts at
+    /// registers (issue 13, ≤ 8 LUT levels). 18-bit values as bits, y0 and x0 signed.
+    struct WalkBounds { let y0: Expr; let x0: Expr; let yhi: Expr; let xhi: Expr; let xlo: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
-        let ty: Signal; let tx: Signal; let last: Expr; let geom: TileGeom
-        /// The geometry of the tile being taken and its first halo row and column (nil when the
-        /// walker is given its first row and column, `initAt`).
-        let initGeom: TileGeom?; let initY: Expr; let initX: Expr }
+        /// The tile's coordinates (nil for a walker that needs only its bounds).
+        let ty: Signal?; let tx: Signal?; let last: Expr; let bounds: WalkBounds
+        /// The tile's first halo row and column, at the walker's start.
+        let initY: Expr; let initX: Expr }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
@@ -88,6 +94,28 @@ struct PortSequencer: AcceleratorEngine {
             return TileGeom(y0: y0, ylo: ylo, yhi: yhi, x0: x0, xlo: xlo, xhi: xhi, vr: vr, vc: vc)
         }
 
+        // A walker's bounds at their narrowest (a map side ≤ 2·maxMapSize, signed for the origin; valid
+        // rows and columns ≤ the tile's): the taken FIFO carries them, the walkers register them.
+        let coordW = ctx.rowIndexBits(input: true) + 1
+        let boundsWidths = [coordW, coordW, coordW, coordW, coordW, bitsFor(tH), bitsFor(tW)]
+        let boundsNames = ["y0", "x0", "yhi", "xhi", "xlo", "vr", "vc"]
+        /// A tile's bounds from its geometry.
+        func bounds(of g: TileGeom) -> WalkBounds { WalkBounds(y0: g.y0, x0: g.x0, yhi: g.yhi, xhi: g.xhi, xlo: g.xlo, vr: g.vr, vc: g.vc) }
+        /// The bounds' values at their widths, in `boundsNames` order.
+        func boundsFields(_ b: WalkBounds) -> [Expr] {
+            zip([b.y0, b.x0, b.yhi, b.xhi, b.xlo, b.vr, b.vc], boundsWidths).map { $0.fit($1) }
+        }
+        /// The 18-bit bounds of signals at the bounds' widths (`boundsNames` order).
+        func widened(_ sigs: [Signal]) -> WalkBounds {
+            let v = sigs.enumerated().map { i, r in i < 2 ? r.expr.sext(18).asUnsigned : r.fit(18) }
+            return WalkBounds(y0: v[0], x0: v[1], yhi: v[2], xhi: v[3], xlo: v[4], vr: v[5], vc: v[6])
+        }
+        /// Registers `<name>_b_<field>` holding a walker's bounds, and their 18-bit values.
+        func boundsRegisters(_ name: String) -> ([Signal], WalkBounds) {
+            let regs = zip(boundsNames, boundsWidths).map { m.reg("\(name)_b_\($0)", width: $1, reset: 0) }
+            return (regs, widened(regs))
+        }
+
         // The row ring (§6.2): tiles in column-major order; a sharing tile shares its first nsh rows.
         // (the ring's quantities derive from the layer record alone: registers, `layerConstant`)
         let rows = m.wire("ld_row_ring", m.layerConstant("ld_row_ring_layer",
@@ -96,34 +124,32 @@ struct PortSequencer: AcceleratorEngine {
         /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
         /// (the column after them, x0 + nsh, when it is past the first in-map column, is
         /// max(x0 + nsh, 0): nsh ≥ 0, so both candidates are formed beside the share decision)
-        func firstColumn(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
-            mux(shares.expr && !rows, atLeastZero(g.x0 + layer["nsh"].fit(18)), g.xlo)
-        }
+        func firstColumn(shared: Expr, xlo: Expr, shares: some ExprConvertible) -> Expr { mux(shares.expr && !rows, shared, xlo) }
+        /// The halo's first row or column after the `nsh` it shares, from its first (x0 or y0).
+        func afterShared(_ start: Expr) -> Expr { atLeastZero(start + layer["nsh"].fit(18)) }
         /// v, or 0 when v (18-bit signed) is negative.
         func atLeastZero(_ v: Expr) -> Expr { mux(v.asSigned < 0, k(0, 18), v) }
         /// The first halo row a tile's load reads: its first in-map row, or, in the row ring when it
         /// shares its first `nsh` rows with the tile above it, the row after them.
-        func firstRow(_ g: TileGeom, shares: some ExprConvertible) -> Expr {
-            mux(shares.expr && rows, atLeastZero(g.y0 + layer["nsh"].fit(18)), g.ylo)
-        }
+        func firstRow(shared: Expr, ylo: Expr, shares: some ExprConvertible) -> Expr { mux(shares.expr && rows, shared, ylo) }
 
         /// The load walker: the current element of a tile load (halo words, then residual words);
         /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour;
-        /// `initAt`: its first halo row and column, when another walker found them (else derived here).
-        func loadWalker(_ name: String, initNow: Expr, initTy: Expr, initTx: Expr, initShares: Expr, initAt: (y: Expr, x: Expr)? = nil,
-                        step: Expr) -> Walker {
-            let ty = m.reg("\(name)_ty", width: cntW, reset: 0), tx = m.reg("\(name)_tx", width: cntW, reset: 0)
+        /// `initBounds`: the tile's bounds, registered at the start; `initTile`: its coordinates, kept
+        /// when given; `initAt`: its first halo row and column.
+        func loadWalker(_ name: String, initNow: Expr, initTile: (ty: Expr, tx: Expr)?, initBounds: WalkBounds, initShares: Expr,
+                        initAt: (y: Expr, x: Expr), step: Expr) -> Walker {
+            let ty = initTile.map { _ in m.reg("\(name)_ty", width: cntW, reset: 0) }, tx = initTile.map { _ in m.reg("\(name)_tx", width: cntW, reset: 0) }
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: 18, reset: 0), x = m.reg("\(name)_x", width: 18, reset: 0)
             let w = m.reg("\(name)_w", width: 16, reset: 0)
             let r = m.reg("\(name)_r", width: 18, reset: 0), c = m.reg("\(name)_c", width: 18, reset: 0)
             let j = m.reg("\(name)_j", width: 16, reset: 0)
-            let g = tileGeom("\(name)_g", ty: ty, tx: tx, xShift: ctx.faultHaloColumnShift)
-            let gi = initAt == nil ? tileGeom("\(name)_gi", ty: initTy, tx: initTx, xShift: ctx.faultHaloColumnShift) : nil
-            let initY = m.wire("\(name)_init_y", initAt?.y ?? firstRow(gi!, shares: initShares))
-            let initX = m.wire("\(name)_init_x", initAt?.x ?? firstColumn(gi!, shares: initShares))
-            let xFirst = m.wire("\(name)_x_first", firstColumn(g, shares: shares))
+            let (bRegs, g) = boundsRegisters(name)
+            m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
+            let initY = m.wire("\(name)_init_y", initAt.y), initX = m.wire("\(name)_init_x", initAt.x)
+            let xFirst = m.wire("\(name)_x_first", firstColumn(shared: afterShared(g.x0), xlo: g.xlo, shares: shares))
             let wLast = m.wire("\(name)_w_last", w == dCW - 1)
             let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
             let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
@@ -136,7 +162,9 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
                     // (with the line buffer the walker walks only the residual words, §6.5)
-                    p.assign(ty, initTy.fit(cntW)); p.assign(tx, initTx.fit(cntW)); p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
+                    if let ty, let tx, let initTile { p.assign(ty, initTile.ty.fit(cntW)); p.assign(tx, initTile.tx.fit(cntW)) }
+                    for (reg, value) in zip(bRegs, boundsFields(initBounds)) { p.assign(reg, value) }
+                    p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
                     p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                 }.elseWhen(step) {
                     p.when(!inRes) {
@@ -157,7 +185,7 @@ struct PortSequencer: AcceleratorEngine {
                     }
                 }
             }
-            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, geom: g, initGeom: gi,
+            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, bounds: g,
                           initY: initY.expr, initX: initX.expr)
         }
 
@@ -181,6 +209,11 @@ struct PortSequencer: AcceleratorEngine {
         // (no reset: an entry is written when its tile is taken, before anything reads it)
         let ringTyR = m.reg("ring_ty", width: 4 * maxQ * cntW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * cntW)
         let ringTy = fields(ringTyR, width: cntW), ringTx = fields(ringTxR, width: cntW)
+        // (and each tile's valid output rows and columns, found at its take: the store walker's tile
+        // ends then start at registers, not at the tile's geometry, issue 13)
+        let vrW = bitsFor(tH), vcW = bitsFor(tW)
+        let ringVrR = m.reg("ring_vr", width: 4 * maxQ * vrW), ringVcR = m.reg("ring_vc", width: 4 * maxQ * vcW)
+        let ringVr = fields(ringVrR, width: vrW), ringVc = fields(ringVcR, width: vcW)
         let nW = bitsFor(maxQ)
         let ringShareR = m.reg("ring_share", width: 4 * maxQ)
         let ringShare = fields(ringShareR, width: 1)
@@ -188,7 +221,9 @@ struct PortSequencer: AcceleratorEngine {
         let ringN = fields(ringNR, width: nW)
         let readSlot = m.wire("mem_read_slot")
 
-        let wantStore = m.wire("xfer_want_store", mux(tile["valid"], li >= 3 && lastWasLoad, k(1, 1)))
+        // (li ≥ 3 is a flag set at the third load's grant: the grant's path, issue 13)
+        let threeLoads = m.reg("loads_granted_three", width: 1, reset: 0)
+        let wantStore = m.wire("xfer_want_store", mux(tile["valid"], threeLoads && lastWasLoad, k(1, 1)))
         // A load of group n reuses the halo half of group n − 2: it waits until that group is requantized.
         // Loads and stores alternate after L2, so when a load is considered at most one requantized
         // group (group li − 2) is not yet stored: it is the one `requantized` offers.
@@ -199,19 +234,30 @@ struct PortSequencer: AcceleratorEngine {
         // With the line buffer and no residual a load writes only the line buffer: it waits for the copy
         // of the group two before it instead (§6.5).
         let lineEarly: Expr = copyP.map { c in lineMode && !dRes && (li < 2 || c["groups"] + 1 >= li) } ?? k(0, 1)
-        let eligLoad = m.wire("xfer_elig_load", withLine(mux(lineMode && !dRes, lineEarly, li <= si + 1 || requantized["valid"] || (ring && three)),
-                                                          else: li <= si + 1 || requantized["valid"] || (ring && three)))
+        // (both from registers on the grant's path, issue 13: the ring of three a layer constant, the
+        // loads granted ahead of the stores a small counter rather than li ≤ si + 1)
+        let ringOfThree = m.layerConstant("ld_ring_three_layer", ctx.haloRing(shape: dShape, nsh: layer["nsh"]) && three)
+        let ahead = m.reg("loads_ahead", width: 3, reset: 0)
+        let notAhead = m.wire("loads_not_ahead", ahead <= 1)
+        let eligLoad = m.wire("xfer_elig_load", withLine(mux(lineMode && !dRes, lineEarly, notAhead || requantized["valid"] || ringOfThree),
+                                                          else: notAhead || requantized["valid"] || ringOfThree))
         let eligStore = m.wire("xfer_elig_store", requantized["valid"])
-        let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad)))
+        // A tile is taken at least `takeInterval` cycles after the previous take (§7.3): the scanner
+        // offers the next tile two cycles after a take, and with boundary registers its geometry is
+        // registered a cycle later. (with an interval of two, the order already keeps it)
+        let takenQ = m.reg("ld_taken_q", width: 1, reset: 0)
+        let takenQ2: Signal? = cfg.takeInterval > 2 ? m.reg("ld_taken_q2", width: 1, reset: 0) : nil
+        let recentTake = m.wire("ld_taken_recently", takenQ2.map { takenQ || $0 } ?? takenQ.expr)
+        let takeSpaced: Expr = takenQ2 == nil ? k(1, 1) : !recentTake
+        let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad && takeSpaced)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
         // The grant takes a group's first tile; each later tile is taken in the cycle of the previous
         // tile's last accepted request, or in a cycle of its own when that would follow the previous
-        // take directly (the scanner offers a tile two cycles after a take) or the tile had no requests.
-        let takenQ = m.reg("ld_taken_q", width: 1, reset: 0)
-        let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake)
+        // take too soon (`takeInterval`) or the tile had no requests.
+        let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake && takeSpaced)
         let ldLast = m.wire("ldq_last_req")
-        let takeEarly = m.wire("ld_take_early", ldLast && !ldGroupLast && !takenQ)
+        let takeEarly = m.wire("ld_take_early", ldLast && !ldGroupLast && !recentTake)
         let taken = m.wire("ld_tile_taken", grantLoad || takeNext || takeEarly)
         let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
         // (the scanner flags a group's last tile: its last slot, or the pass's last tile, §3.1)
@@ -229,8 +275,11 @@ struct PortSequencer: AcceleratorEngine {
         let burstTurn = m.wire("burst_turn", readSlot && (burstLocked || !((issueLoad && readSlot) || issueStore)))
         m.assign(burst["ready"], req["ready"] && burstTurn)
         let burstPresent = m.wire("burst_presented", burst["valid"] && burstTurn)
-        let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot && !burstPresent)
-        let storeValid = m.wire("st_req_valid", issueStore && !burstPresent)
+        // (a transfer that presents yields only to a locked burst, and a locked burst's request is
+        // still there — it was refused, and no phase change in between takes it away: so the
+        // transfer's request needs `burst_locked`, not the burst's valid, a shorter path, issue 13)
+        let loadValid = m.wire("ldq_req_valid", issueLoad && readSlot && !burstLocked)
+        let storeValid = m.wire("st_req_valid", issueStore && !(burstLocked && readSlot))
         let loadAccept = m.wire("ldq_accept", ctx.faultIgnoreReady(loadValid, ready: req["ready"]))
         let storeAccept = m.wire("st_accept", storeValid && req["ready"])
 
@@ -241,25 +290,50 @@ struct PortSequencer: AcceleratorEngine {
         // shared columns reach into the left tile's own shared ones, so that tile must not share.
         let takeShares = m.wire("ld_take_shares")
         let bandBusy: Signal? = ctx.hasLine ? m.wire("ldb_busy") : nil
-        let lq = loadWalker("ldq", initNow: taken.expr, initTy: tile["ty"].expr, initTx: tile["tx"].expr, initShares: takeShares.expr,
+        // (the taken tile's geometry, from the scanner's registered offer: its bounds and first halo
+        // row and column go to the request walker's registers and into the taken FIFO)
+        // With a take interval of three (boundary registers, §7.3) the offered tile's geometry, the
+        // first rows and columns after a share, and its comparisons with the tile taken before it
+        // are registered (`ld_offer_*`) before it can be taken: the scanner offers a tile two
+        // cycles after a take and the port sequencer takes it from the third on (issue 13).
+        let offerStages = cfg.takeInterval - 2
+        func offered(_ name: String, _ e: some ExprConvertible) -> Expr { m.delayed("ld_offer_\(name)", e.expr, by: offerStages) }
+        let offerGeom = tileGeom("ldq_gi", ty: tile["ty"], tx: tile["tx"], xShift: ctx.faultHaloColumnShift)
+        // (at the bounds' widths: a map coordinate's, signed for the origin, and the tile's)
+        func offeredCoordinate(_ name: String, _ e: Expr, signed: Bool = false) -> Expr {
+            let q = offered(name, e.fit(coordW))
+            return signed ? q.sext(18).asUnsigned : q.fit(18)
+        }
+        let takeGeom = TileGeom(y0: offeredCoordinate("y0", offerGeom.y0, signed: true), ylo: offeredCoordinate("ylo", offerGeom.ylo),
+                                yhi: offeredCoordinate("yhi", offerGeom.yhi), x0: offeredCoordinate("x0", offerGeom.x0, signed: true),
+                                xlo: offeredCoordinate("xlo", offerGeom.xlo), xhi: offeredCoordinate("xhi", offerGeom.xhi),
+                                vr: offered("vr", offerGeom.vr.fit(vrW)).fit(18), vc: offered("vc", offerGeom.vc.fit(vcW)).fit(18))
+        let takeRowShared = offeredCoordinate("row_shared", afterShared(offerGeom.y0))
+        let takeColumnShared = offeredCoordinate("column_shared", afterShared(offerGeom.x0))
+        let lq = loadWalker("ldq", initNow: taken.expr, initTile: (tile["ty"].expr, tile["tx"].expr), initBounds: bounds(of: takeGeom),
+                            initShares: takeShares.expr,
+                            initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: takeShares),
+                                     firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: takeShares)),
                             step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr)
         let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
-        let takeGeom = lq.initGeom!
         // (x0 + nsh < min(x0 + HW, W): nsh < HW, a layer constant, and x0 + nsh < W)
+        // (the previous tile is the one taken before the offer: it changes at a take, and a tile is
+        // not taken in the cycles its offer's registers fill)
         let ownColumn = m.layerConstant("ld_nsh_in_halo_columns", layer["nsh"].fit(8) < layer["hwid"].fit(8))
-            && (takeGeom.x0 + layer["nsh"].fit(18)).asSigned < layer["w"].fit(18).asSigned
+            && offered("own_column", (offerGeom.x0 + layer["nsh"].fit(18)).asSigned < layer["w"].fit(18).asSigned)
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
-        let continuesRow = m.wire("ld_take_continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1 && ownColumn)
+        let continuesRow = m.wire("ld_take_continues", offered("continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1) && ownColumn)
         let ownRow = m.layerConstant("ld_nsh_in_halo_rows", layer["nsh"].fit(8) < layer["hh"].fit(8))
-            && (takeGeom.y0 + layer["nsh"].fit(18)).asSigned < layer["h"].fit(18).asSigned
-        let continuesColumn = m.wire("ld_take_continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1 && ownRow)
+            && offered("own_row", (offerGeom.y0 + layer["nsh"].fit(18)).asSigned < layer["h"].fit(18).asSigned)
+        let continuesColumn = m.wire("ld_take_continues_column", offered("continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1) && ownRow)
         // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
         // column, in the row ring) shares; the tile's first block is at a ring offset that the load
         // response walker keeps (`ldr_offset`: the taken tiles of a ring all have requests).
-        let passFirst = m.wire("ld_take_pass_first", grantLoad && li == 0)
+        let noLoads = m.reg("loads_none", width: 1, reset: 1)  // li = 0, a flag (the take's path)
+        let passFirst = m.wire("ld_take_pass_first", grantLoad && noLoads)
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
         // (rows is itself a register: these settle a cycle after it, still before TILES)
@@ -268,7 +342,7 @@ struct PortSequencer: AcceleratorEngine {
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
-        let ldOy = ctx.tileOrigin(dShape, lq.ty, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx, tile: tW, 32)
+        let ldOy = ctx.tileOrigin(dShape, lq.ty!, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx!, tile: tW, 32)
         // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
         // one DSP block's width, not a 32×16 product)
         let outPix = ctx.pixelIndexBits(input: false), inPix = ctx.pixelIndexBits(input: true)
@@ -381,15 +455,15 @@ struct PortSequencer: AcceleratorEngine {
         let beat = m.wire("ldr_rsp", tagLineSig.map { plainBeat && !$0 } ?? plainBeat)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let rspLastW = m.wire("ldr_rsp_last_w")
-        let takenValid = m.wire("ldr_taken_valid"), takenTy = m.wire("ldr_taken_ty", width: cntW)
-        let takenTx = m.wire("ldr_taken_tx", width: cntW), takenSlot = m.wire("ldr_taken_slot", width: sb)
+        let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
+        let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
         let takenLast = m.wire("ldr_taken_last"), takenShares = m.wire("ldr_taken_shares")
         let takenFirst = m.wire("ldr_taken_first")
         // (the tile's first halo row and column, found at its take: the FIFO carries them)
-        let takenY = m.wire("ldr_taken_y", width: 18), takenX = m.wire("ldr_taken_x", width: 18)
+        let takenY = m.wire("ldr_taken_y", width: coordW), takenX = m.wire("ldr_taken_x", width: coordW)
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: pop.expr, initTy: takenTy.expr, initTx: takenTx.expr, initShares: takenShares.expr,
-                            initAt: (takenY.expr, takenX.expr), step: beat.expr)
+        let lr = loadWalker("ldr", initNow: pop.expr, initTile: nil, initBounds: widened(takenBounds), initShares: takenShares.expr,
+                            initAt: (takenY.fit(18), takenX.fit(18)), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
         m.assign(rspLastW, beat && lr.last)
@@ -443,25 +517,33 @@ struct PortSequencer: AcceleratorEngine {
             }.elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
+        let boundsDocs = ["the halo's first row (signed)", "the halo's first column (signed)", "the end of the halo's rows in the map",
+                          "the end of the halo's columns in the map", "the halo's first column in the map",
+                          "the tile's valid output rows", "the tile's valid output columns"]
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
-            try StreamFifo(name: names.block("taken_fifo"), payload: ch.tileCoordinates + [
+            try StreamFifo(name: names.block("taken_fifo"), payload: zip(boundsNames, zip(boundsWidths, boundsDocs)).map {
+                Bundle.Field($0, width: $1.0, doc: $1.1 + " (the response walker's bounds, from the take)") } + [
                 .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
                 .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
                 .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
-                .init("y", width: 18, doc: "the tile's first halo row (the load request walker's, at the take)"),
-                .init("x", width: 18, doc: "the tile's first halo column (the load request walker's, at the take)")], depth: cfg.maxOutstandingReads + 2)
+                .init("y", width: coordW, doc: "the tile's first halo row (the load request walker's, at the take)"),
+                .init("x", width: coordW, doc: "the tile's first halo column (the load request walker's, at the take)")], depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
-        m.instance(takenFifo, name: "u_taken_fifo", connections: [
-            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad), "in_ty": tile["ty"], "in_tx": tile["tx"],
-            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_first": passFirst, "in_y": lq.initY, "in_x": lq.initX,
-            "out_valid": takenValid, "out_ty": takenTy, "out_tx": takenTx, "out_slot": takenSlot, "out_last": takenLast,
+        var fifoPorts: [String: any ExprConvertible] = [
+            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad),
+            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_first": passFirst, "in_y": lq.initY.fit(coordW), "in_x": lq.initX.fit(coordW),
+            "out_valid": takenValid, "out_slot": takenSlot, "out_last": takenLast,
             "out_shares": takenShares, "out_first": takenFirst, "out_y": takenY, "out_x": takenX, "out_ready": pop,
-        ])
+        ]
+        for (i, (field, value)) in zip(boundsNames, boundsFields(bounds(of: takeGeom))).enumerated() {
+            fifoPorts["in_\(field)"] = value; fifoPorts["out_\(field)"] = takenBounds[i]
+        }
+        m.instance(takenFifo, name: "u_taken_fifo", connections: fifoPorts)
         // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
         // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
         let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
-        let hy = m.wire("ldr_hy", (lr.y - lr.geom.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.geom.x0).fit(8))
+        let hy = m.wire("ldr_hy", (lr.y - lr.bounds.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.bounds.x0).fit(8))
         let (qy, by) = m.udiv("ldr_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
         let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2x, hx >> 1, hx), k(tW, 8), qbits: 8)
         let byS = m.wire("ldr_by_sum", by.fit(8) + lrOy), bxS = m.wire("ldr_bx_sum", bx.fit(8) + lrOx)
@@ -506,12 +588,15 @@ struct PortSequencer: AcceleratorEngine {
         let sHalf = m.reg("st_half", width: 1, reset: 0)
         let sr = m.reg("st_r", width: 18, reset: 0), sc = m.reg("st_c", width: 18, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
         let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
-        let sty = m.wire("st_ty", select(ringIndex(sGroup.expr, sSlot.expr), ringTy))
-        let stx = m.wire("st_tx", select(ringIndex(sGroup.expr, sSlot.expr), ringTx))
+        // The stored tile's coordinates and valid rows and columns, registered: the ring entry of the
+        // walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is that
+        // slot), so that the tile's last element and its DRAM address start at registers (issue 13).
+        // (the entry is not rewritten while its group is stored: its next take is group + 4's)
+        let sty = m.reg("st_ty", width: cntW), stx = m.reg("st_tx", width: cntW)
         let sN = m.wire("st_tiles", select(sGroup, ringN))
-        let sg = tileGeom("st_g", ty: sty, tx: stx)
-        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sg.vc)
-        let srLast = m.wire("st_r_last", sr + 1 == sg.vr)
+        let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
+        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(18))
+        let srLast = m.wire("st_r_last", sr + 1 == sVr.fit(18))
         let stTileLast = m.wire("st_tile_last", sjLast && scLast && srLast)
         let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)
         // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
@@ -522,6 +607,11 @@ struct PortSequencer: AcceleratorEngine {
         let nSlot = m.wire("st_next_slot", mux(stTileLast, sSlot + 1, sSlot.expr).fit(sb))
         let colW = bitsFor(max(tW - 1, 1))
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
+        let rdEntry = m.wire("st_rd_entry", ringIndex(mux(grantStore, si.trunc(2), sGroup.expr), rdSlot.expr))
+        m.clocked("st_tile_q", resetless: true) { p in
+            p.assign(sty, select(rdEntry, ringTy)); p.assign(stx, select(rdEntry, ringTx))
+            p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
+        }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
         let rdR = m.wire("st_rd_r", (mux(grantStore, k(0, 18), mux(storeAccept, nr, sr)).fit(8) + rdOy).fit(8))
         let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
@@ -568,6 +658,8 @@ struct PortSequencer: AcceleratorEngine {
                 // ring entry (group, slot) takes the tile
                 p.assign(ringTyR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["ty"], ringTy[e]) }))
                 p.assign(ringTxR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, tile["tx"], ringTx[e]) }))
+                p.assign(ringVrR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vr.fit(vrW), ringVr[e]) }))
+                p.assign(ringVcR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vc.fit(vcW), ringVc[e]) }))
                 p.assign(ringShareR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeShares, ringShare[e]) }))
             }
         }
@@ -578,6 +670,10 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(ringNR, cat((0..<4).reversed().map { g -> any ExprConvertible in mux(takeGroup == g, takeSlot.fit(nW) + 1, ringN[g]) }))
                 p.assign(ldSlot, takeSlot); p.assign(ldGroupLast, takeLast); p.assign(xNone, tileNone); p.assign(ldTake, 0)
             }
+            // (li − si: one more at a load's grant, one fewer at a store's; both are never granted together)
+            p.when(grantLoad) { p.assign(ahead, ahead + 1) }.elseWhen(grantStore) { p.assign(ahead, ahead - 1) }
+            p.when(grantLoad && li == 2) { p.assign(threeLoads, 1) }
+            p.when(grantLoad) { p.assign(noLoads, 0) }
             p.when(grantLoad) {
                 p.assign(li, li + 1); p.assign(lastWasLoad, 1); p.assign(xIsStore, 0); p.assign(xState, 1); p.assign(xFirst, 1)
             }
@@ -587,6 +683,7 @@ struct PortSequencer: AcceleratorEngine {
             p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
             // a tile's last request (or its idle cycle): the group ends, or its next tile is taken now or next cycle
             p.assign(takenQ, taken)
+            if let takenQ2 { p.assign(takenQ2, takenQ) }
             p.when((ldLast && !takeEarly) || xNone) {
                 p.assign(xNone, 0)
                 p.when(ldGroupLast) { p.assign(xState, 0) }.otherwise { p.assign(ldTake, 1) }
@@ -594,7 +691,7 @@ struct PortSequencer: AcceleratorEngine {
             p.when(stLastReq) { p.assign(xState, 0) }
             p.when(groupLoaded) { p.assign(loadsDone, loadsDone + 1) }
             p.when(!inTiles) {
-                p.assign(xState, 0); p.assign(li, 0); p.assign(si, 0); p.assign(lastWasLoad, 0)
+                p.assign(xState, 0); p.assign(li, 0); p.assign(si, 0); p.assign(ahead, 0); p.assign(threeLoads, 0); p.assign(noLoads, 1); p.assign(lastWasLoad, 0)
                 p.assign(loadsDone, 0); p.assign(xNone, 0); p.assign(ldTake, 0)
             }
         }

@@ -10,8 +10,9 @@ struct RequantEngine: AcceleratorEngine {
     /// Where a requant lane is cut, in the order registers are added: after the M product (into the
     /// DSP block's output register), before it (its input register), after the round-shift-clamp,
     /// after the residual add and clamp, after the rounding add (so that the shift and clamp start
-    /// from a register), after the activation (so that the PReLU product ends in one).
-    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterRound, afterActivation }
+    /// from a register), after the activation (so that the PReLU product ends in one), after the
+    /// PReLU product (so that its round, clamp and select start from one).
+    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterRound, afterActivation, afterSlope }
     /// The cuts of `requantStages` registers.
     var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
 
@@ -175,11 +176,15 @@ struct RequantEngine: AcceleratorEngine {
             let sl = r.wire("pr_slope", slope.asSigned.sext(26))
             let zero = Expr.constant(0, width: 26, signed: true)
             let term = { (i: Int) -> Expr in mux(c2[i...i], sl << i, zero) }
-            let scaled = r.wire("pr_product", (1..<7).reduce(term(0)) { $0 + term($1) } - term(7))
-            let pr = r.wire("pr", (scaled + 128) >>> 8)
-            let neg = c2 < 0
+            // (summed as a balanced tree, three adders deep rather than seven: the lane's last
+            // stage, issue 13; 26-bit two's-complement sums, so the order does not change a bit)
+            let scaled = r.wire("pr_product", ((term(0) + term(1)) + (term(2) + term(3))) + ((term(4) + term(5)) + (term(6) - term(7))))
+            // (with the afterSlope cut the product and its factor c2 are registered together)
+            let pr = r.wire("pr", (stage(.afterSlope, "pr_product_q", scaled.expr) + 128) >>> 8)
+            let c3 = r.wire("c3", stage(.afterSlope, "c3_q", c2.expr))
+            let neg = c3 < 0
             r.assign(qOut, stage(.afterActivation, "q_q",
-                                 mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c2.expr))))
+                                 mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c3.expr))))
             for w in [sh, p48, prod, pr] { r.allowUnused(w) }
         }
     }
