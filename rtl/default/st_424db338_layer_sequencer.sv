@@ -238,9 +238,9 @@ module st_424db338_layer_sequencer (
             burst_bias_words_w <= 32'd0;
             burst_len_w <= 32'd0;
             burst_len_w_m1 <= 32'd0;
+            burst_len_t_m1 <= 32'd0;
             burst_bias_words_t <= 32'd0;
             burst_len_t <= 32'd0;
-            burst_len_t_m1 <= 32'd0;
         end else begin
             if (start_pulse) begin
                 if (layer_error) begin
@@ -297,12 +297,14 @@ module st_424db338_layer_sequencer (
                 burst_len_w <= burst_first_bias_d1 + burst_first_weights_d1;
                 burst_len_w_m1 <= burst_len_w - 32'd1;
             end
+            if (phase == 2'd3) begin
+                burst_len_t_m1 <= burst_len_t - 32'd1;
+            end
             if (weights_done) begin
                 phase <= 2'd3;
                 burst_done <= 1'b0;
                 burst_bias_words_t <= 1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1};
                 burst_len_t <= (1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0));
-                burst_len_t_m1 <= ((1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0))) - 32'd1;
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;

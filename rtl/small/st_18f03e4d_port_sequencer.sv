@@ -209,6 +209,8 @@ module st_18f03e4d_port_sequencer (
     logic [25:0]  ld_ring_tile_words;
     logic [26:0]  ld_ring_size_layer_d1;
     logic [26:0]  ld_ring_size;
+    logic [31:0]  ldq_res_base_d1;
+    logic [31:0]  st_base_d1;
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
@@ -277,7 +279,8 @@ module st_18f03e4d_port_sequencer (
     logic [7:0]   ldr_cs;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [31:0]  ldr_cs_cw;
-    logic [31:0]  ldr_halo_addr;
+    logic [31:0]  ldr_halo_addr_rows;
+    logic [31:0]  ldr_halo_addr_columns;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   ldr_ring_q;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -546,7 +549,17 @@ module st_18f03e4d_port_sequencer (
         end
     end
 
-    assign ldq_res_addr = ((reg_base_residual + ({14'd0, 18'((({23'd0, 9'((({16'd0, ldq_ty} << 2) >> 0) + {14'd0, ldq_r})} * {16'd0, c_wo}) + (({16'd0, ldq_tx} << 2) >> 0)) + {14'd0, ldq_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, ldq_j};
+    // ldq_res_base_d1_q
+    always @(posedge clk) begin
+        ldq_res_base_d1 <= reg_base_residual + {16'd0, pass_word_base};
+    end
+
+    // st_base_d1_q
+    always @(posedge clk) begin
+        st_base_d1 <= reg_base_output + {16'd0, pass_word_base};
+    end
+
+    assign ldq_res_addr = (ldq_res_base_d1 + ({14'd0, 18'(({23'd0, 9'((({16'd0, ldq_ty} << 2) >> 0) | {30'd0, ldq_r[1:0]})} * {16'd0, c_wo}) + ((({16'd0, ldq_tx} << 2) >> 0) | {30'd0, ldq_c[1:0]}))} * {16'd0, layer_cow})) + {16'd0, ldq_j};
     assign ldq_halo_addr = (reg_base_input + ({12'd0, 20'(({22'd0, ldq_y[9:0]} * {16'd0, layer_w}) + {14'd0, ldq_x})} * {16'd0, layer_cw})) + {16'd0, ldq_w};
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
@@ -705,14 +718,15 @@ module st_18f03e4d_port_sequencer (
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_cs_cw = ((ldr_cs[0] ? ({16'd0, layer_cw} << 0) : 32'd0) + (ldr_cs[1] ? ({16'd0, layer_cw} << 1) : 32'd0)) + (ldr_cs[2] ? ({16'd0, layer_cw} << 2) : 32'd0);
-    assign ldr_halo_addr = (((ldr_slot ? ({8'd0, layer_region} << 0) : 32'd0) + (((ldr_rs[0] ? ({8'd0, layer_cscw} << 0) : 32'd0) + (ldr_rs[1] ? ({8'd0, layer_cscw} << 1) : 32'd0)) + (ldr_rs[2] ? ({8'd0, layer_cscw} << 2) : 32'd0))) + ldr_cs_cw) + {16'd0, ldr_w};
+    assign ldr_halo_addr_rows = (ldr_slot ? ({8'd0, layer_region} << 0) : 32'd0) + (((ldr_rs[0] ? ({8'd0, layer_cscw} << 0) : 32'd0) + (ldr_rs[1] ? ({8'd0, layer_cscw} << 1) : 32'd0)) + (ldr_rs[2] ? ({8'd0, layer_cscw} << 2) : 32'd0));
+    assign ldr_halo_addr_columns = ldr_cs_cw + {16'd0, ldr_w};
     assign ldr_ring_q = ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_ring_block = 26'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} >= ld_ring_size) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} - ld_ring_size) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset});
     assign ldr_ring_addr = ({6'd0, ldr_ring_block} + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? ({5'd0, ld_ring_size} << 0) : 32'd0) + (ldr_rs[1] ? ({5'd0, ld_ring_size} << 1) : 32'd0)) + (ldr_rs[2] ? ({5'd0, ld_ring_size} << 2) : 32'd0)) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)))) + {16'd0, ldr_w};
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : (ldr_halo_addr + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}));
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
     assign st_j_last = st_j == (seq_words - 16'd1);
@@ -741,7 +755,7 @@ module st_18f03e4d_port_sequencer (
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = ((reg_base_output + ({14'd0, 18'((({23'd0, 9'((({16'd0, st_ty} << 2) >> 0) + {14'd0, st_r})} * {16'd0, c_wo}) + (({16'd0, st_tx} << 2) >> 0)) + {14'd0, st_c})} * {16'd0, layer_cow})) + {16'd0, pass_word_base}) + {16'd0, st_j};
+    assign st_addr = (st_base_d1 + ({14'd0, 18'(({23'd0, 9'((({16'd0, st_ty} << 2) >> 0) | {30'd0, st_r[1:0]})} * {16'd0, c_wo}) + ((({16'd0, st_tx} << 2) >> 0) | {30'd0, st_c[1:0]}))} * {16'd0, layer_cow})) + {16'd0, st_j};
     assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
 
     // st_walk

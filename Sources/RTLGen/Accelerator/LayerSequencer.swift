@@ -173,9 +173,12 @@ struct LayerSequencer: AcceleratorEngine {
             // layer's registered constants, and its length less one a cycle later: the paths from
             // the channel window end at registers, issue 13)
             p.when(inMask) { p.assign(nbW, firstBias); p.assign(nW, firstBias + firstWeights); p.assign(nWm1, nW - 1) }
+            // (the prefetch's length less one a cycle after its length: its first datum arrives
+            // L + 1 cycles after its first request, in TILES)
+            p.when(inTiles) { p.assign(nTm1, nT - 1) }
             p.when(toTiles) {
                 p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias)
-                p.assign(nT, prefetch.bias + prefetch.weights); p.assign(nTm1, prefetch.bias + prefetch.weights - 1)
+                p.assign(nT, prefetch.bias + prefetch.weights)
             }
             p.when(inWeights && tail && burstIn) { p.assign(phase, 0); p.assign(doneR, 1); p.assign(tail, 0) }
             p.when(passDone["valid"]) {

@@ -343,12 +343,22 @@ struct PortSequencer: AcceleratorEngine {
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
         let ldOy = ctx.tileOrigin(dShape, lq.ty!, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx!, tile: tW, 32)
+        /// A tile's origin plus an offset below its side: with a power-of-two tile the origin's low
+        /// bits are zero at every shape and the offset fits in them, so an OR (no carry on the DRAM
+        /// address's path, issue 13).
+        func originPlus(_ origin: Expr, _ offset: Signal, tile: Int) -> Expr {
+            tile & (tile - 1) == 0 && tile > 1 ? origin | offset.fit(log2Exact(tile)).fit(32) : origin + offset.fit(32)
+        }
+        // (the DRAM bases plus the pass's first word, registered pass constants: o0 changes at a
+        // pass's end, at least WEIGHTS' cycles before the next TILES)
+        let resBase = m.delayed("ldq_res_base", regs["base_residual"] + pBase.fit(32), by: 1)
+        let storeBase = m.delayed("st_base", regs["base_output"] + pBase.fit(32), by: 1)
         // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
         // one DSP block's width, not a 32×16 product)
         let outPix = ctx.pixelIndexBits(input: false), inPix = ctx.pixelIndexBits(input: true)
         let outRow = ctx.rowIndexBits(input: false), inRow = ctx.rowIndexBits(input: true)
-        let resA = m.wire("ldq_res_addr", regs["base_residual"] + umul((umul((ldOy + lq.r.fit(32)).fit(outRow), dWo, 32) + ldOx + lq.c.fit(32)).fit(outPix), dCOW, 32)
-                          + pBase.fit(32) + lq.j.fit(32))
+        let resA = m.wire("ldq_res_addr", resBase + umul((umul(originPlus(ldOy, lq.r, tile: tH).fit(outRow), dWo, 32)
+                                                            + originPlus(ldOx, lq.c, tile: tW)).fit(outPix), dCOW, 32) + lq.j.fit(32))
         let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul((umul(lq.y.fit(inRow), layer["w"], 32) + lq.x.fit(32)).fit(inPix), dCW, 32) + lq.w.fit(32))
         // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
         // loaded row (high-water mark) is above it, each such segment's pixels and words ----
@@ -554,8 +564,9 @@ struct PortSequencer: AcceleratorEngine {
         let maxRs = ctx.maxHaloSlots(tile: tH) - 1, maxCs = ctx.maxHaloSlots(tile: tW) - 1
         m.allowUnused(rs); m.allowUnused(cs)  // (their bits below the most slots)
         let csCW = m.wire("ldr_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, 32))
-        let hAddr = m.wire("ldr_halo_addr", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, 32)
-                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, 32) + csCW + lr.w.fit(32))
+        let hRows = m.wire("ldr_halo_addr_rows", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, 32)
+                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, 32))
+        let hColumns = m.wire("ldr_halo_addr_columns", csCW + lr.w.fit(32))
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
         // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
         // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
@@ -575,7 +586,10 @@ struct PortSequencer: AcceleratorEngine {
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         let resAddr = wst("ldr_res_addr", (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO))
-        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hAddr + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32)))
+        // (its row and column terms registered apart and summed in the write's cycle: the column
+        // term's path from the walker's bounds, issue 13)
+        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32))
+                           + wst("ldr_halo_addr_columns", hColumns))
         let inRes = wst("in_wr_res", lr.inRes)
         m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
         m.assign(inWr["res"], inRes)
@@ -621,8 +635,8 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let stOy = ctx.tileOrigin(dShape, sty, tile: tH, 32), stOx = ctx.tileOrigin(dShape, stx, tile: tW, 32)
-        let storeAddr = m.wire("st_addr", regs["base_output"] + umul((umul((stOy + sr.fit(32)).fit(outRow), dWo, 32) + stOx + sc.fit(32)).fit(outPix), dCOW, 32)
-                               + pBase.fit(32) + sj.fit(32))
+        let storeAddr = m.wire("st_addr", storeBase + umul((umul(originPlus(stOy, sr, tile: tH).fit(outRow), dWo, 32)
+                                                            + originPlus(stOx, sc, tile: tW)).fit(outPix), dCOW, 32) + sj.fit(32))
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
         let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
