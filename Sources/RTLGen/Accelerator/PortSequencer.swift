@@ -97,8 +97,13 @@ struct PortSequencer: AcceleratorEngine {
         // A walker's bounds at their narrowest (a map side ≤ 2·maxMapSize, signed for the origin; valid
         // rows and columns ≤ the tile's): the taken FIFO carries them, the walkers register them.
         let coordW = ctx.rowIndexBits(input: true) + 1
-        let boundsWidths = [coordW, coordW, coordW, coordW, coordW, bitsFor(tH), bitsFor(tW)]
-        let boundsNames = ["y0", "x0", "yhi", "xhi", "xlo", "vr", "vc"]
+        /// The bounds' fields, in `WalkBounds` order: name, width, signed, what it is.
+        let boundsSpec: [(name: String, width: Int, signed: Bool, doc: String)] = [
+            ("y0", coordW, true, "the halo's first row"), ("x0", coordW, true, "the halo's first column"),
+            ("yhi", coordW, false, "the end of the halo's rows in the map"), ("xhi", coordW, false, "the end of the halo's columns in the map"),
+            ("xlo", coordW, false, "the halo's first column in the map"),
+            ("vr", bitsFor(tH), false, "the tile's valid output rows"), ("vc", bitsFor(tW), false, "the tile's valid output columns")]
+        let boundsWidths = boundsSpec.map(\.width), boundsNames = boundsSpec.map(\.name)
         /// A tile's bounds from its geometry.
         func bounds(of g: TileGeom) -> WalkBounds { WalkBounds(y0: g.y0, x0: g.x0, yhi: g.yhi, xhi: g.xhi, xlo: g.xlo, vr: g.vr, vc: g.vc) }
         /// The bounds' values at their widths, in `boundsNames` order.
@@ -107,7 +112,7 @@ struct PortSequencer: AcceleratorEngine {
         }
         /// The 18-bit bounds of signals at the bounds' widths (`boundsNames` order).
         func widened(_ sigs: [Signal]) -> WalkBounds {
-            let v = sigs.enumerated().map { i, r in i < 2 ? r.expr.sext(18).asUnsigned : r.fit(18) }
+            let v = zip(sigs, boundsSpec).map { r, f in f.signed ? r.expr.sext(18).asUnsigned : r.fit(18) }
             return WalkBounds(y0: v[0], x0: v[1], yhi: v[2], xhi: v[3], xlo: v[4], vr: v[5], vc: v[6])
         }
         /// Registers `<name>_b_<field>` holding a walker's bounds, and their 18-bit values.
@@ -527,12 +532,9 @@ struct PortSequencer: AcceleratorEngine {
             }.elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
-        let boundsDocs = ["the halo's first row (signed)", "the halo's first column (signed)", "the end of the halo's rows in the map",
-                          "the end of the halo's columns in the map", "the halo's first column in the map",
-                          "the tile's valid output rows", "the tile's valid output columns"]
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
-            try StreamFifo(name: names.block("taken_fifo"), payload: zip(boundsNames, zip(boundsWidths, boundsDocs)).map {
-                Bundle.Field($0, width: $1.0, doc: $1.1 + " (the response walker's bounds, from the take)") } + [
+            try StreamFifo(name: names.block("taken_fifo"), payload: boundsSpec.map {
+                Bundle.Field($0.name, width: $0.width, doc: $0.doc + ($0.signed ? " (signed)" : "") + " (the response walker's bounds, from the take)") } + [
                 .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
                 .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
                 .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
