@@ -116,6 +116,7 @@ module st_18f03e4d_layer_sequencer (
     logic [1:0]  weights_cycles;
     logic [31:0] burst_next_len_d1;
     logic [31:0] burst_len;
+    logic        burst_more;
     logic [31:0] burst_len_w_m1;
     logic [31:0] burst_len_t_m1;
     logic [31:0] burst_mask_len_m1_d1;
@@ -187,6 +188,7 @@ module st_18f03e4d_layer_sequencer (
     end
 
     assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? burst_next_len_d1 : ((phase == 2'd3) ? burst_len_t : burst_len_w));
+    assign burst_more = (phase == 2'd1) ? (burst_req < {16'd0, layer_mw}) : (burst_next_layer ? (burst_req < burst_next_len_d1) : ((phase == 2'd3) ? (burst_req < burst_len_t) : (burst_req < burst_len_w)));
 
     // burst_mask_len_m1_d1_q
     always @(posedge clk) begin
@@ -200,7 +202,7 @@ module st_18f03e4d_layer_sequencer (
 
     assign burst_len_m1 = (phase == 2'd1) ? burst_mask_len_m1_d1 : (burst_next_layer ? burst_next_len_m1_d1 : ((phase == 2'd3) ? burst_len_t_m1 : burst_len_w_m1));
     assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
-    assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && (burst_req < burst_len);
+    assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && burst_more;
     assign burst_accept = burst_valid && burst_ready;
     assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? (burst_bias_base + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
     assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == burst_len_m1);

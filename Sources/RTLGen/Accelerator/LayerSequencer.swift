@@ -121,13 +121,18 @@ struct LayerSequencer: AcceleratorEngine {
         // word (3, §14) and, with boundary registers, the port sequencer registered its geometry (§7.3).
         let wLast = cfg.minWeightsCycles - 1, wcW = bitsFor(wLast)
         let wcnt = m.reg("weights_cycles", width: wcW, reset: 0)
-        let n = m.wire("burst_len", mux(inMask, layer["mw"].zext(32), mux(bNext, m.layerConstant("burst_next_len", nextBias + nextWeights), mux(inTiles, nT.expr, nW.expr))))
+        let mwLen = layer["mw"].zext(32), nextLen = m.layerConstant("burst_next_len", nextBias + nextWeights)
+        let n = m.wire("burst_len", mux(inMask, mwLen, mux(bNext, nextLen, mux(inTiles, nT.expr, nW.expr))))
+        // Requests left (bq < n) as one comparison per length, selected by the phase: the compare
+        // starts at registers rather than at the length's multiplexer (the burst's valid feeds the
+        // port's turn, the read tags and the request's address select, issue 13).
+        let more = m.wire("burst_more", mux(inMask, bq < mwLen, mux(bNext, bq < nextLen, mux(inTiles, bq < nT, bq < nW))))
         // n − 1 from registers and constants (the burst's last beat is on the phase's path)
         let nWm1 = m.reg("burst_len_w_m1", width: 32, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: 32, reset: 0)
         let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", layer["mw"].zext(32) - 1),
                                               mux(bNext, m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1), mux(inTiles, nTm1.expr, nWm1.expr))))
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
-        m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && bq < n)
+        m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && more)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
         m.assign(burst["addr"], mux(inMask, regs["base_mask"] + bq,
                                     mux(bq < bNB, bBiasBase + bq, bBase + (bq - bNB))))
