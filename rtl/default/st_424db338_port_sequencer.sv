@@ -307,6 +307,9 @@ module st_424db338_port_sequencer (
     logic [17:0]   ldb_x;
     logic [15:0]   ldb_w;
     logic          ldb_active;
+    logic [17:0]   ldb_take_y0_upto1;
+    logic [17:0]   ldb_take_y0_upto2;
+    logic [17:0]   ldb_take_y0_upto3;
     logic [17:0]   ldb_take_y0;
     /* verilator lint_off UNUSEDSIGNAL */
     logic          ldb_take_j_found;
@@ -1078,7 +1081,10 @@ module st_424db338_port_sequencer (
         end
     end
 
-    assign ldb_take_y0 = (((((((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) < ldb_take_start2) ? ((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) : ldb_take_start2) < ldb_take_start3) ? ((((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) < ldb_take_start2) ? ((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) : ldb_take_start2) : ldb_take_start3) < ldb_take_start4) ? ((((((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) < ldb_take_start2) ? ((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) : ldb_take_start2) < ldb_take_start3) ? ((((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) < ldb_take_start2) ? ((ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1) : ldb_take_start2) : ldb_take_start3) : ldb_take_start4;
+    assign ldb_take_y0_upto1 = (ldb_take_start0 < ldb_take_start1) ? ldb_take_start0 : ldb_take_start1;
+    assign ldb_take_y0_upto2 = (ldb_take_y0_upto1 < ldb_take_start2) ? ldb_take_y0_upto1 : ldb_take_start2;
+    assign ldb_take_y0_upto3 = (ldb_take_y0_upto2 < ldb_take_start3) ? ldb_take_y0_upto2 : ldb_take_start3;
+    assign ldb_take_y0 = (ldb_take_y0_upto3 < ldb_take_start4) ? ldb_take_y0_upto3 : ldb_take_start4;
 
     st_424db338_lowest_set_bit_8 u_ldb_take_j (
         .v     ({3'd0, {(3'd4 >= 3'd0) && ($signed(ldb_take_y0) >= $signed(ldb_take_start4)), (3'd3 >= 3'd0) && ($signed(ldb_take_y0) >= $signed(ldb_take_start3)), (3'd2 >= 3'd0) && ($signed(ldb_take_y0) >= $signed(ldb_take_start2)), (3'd1 >= 3'd0) && ($signed(ldb_take_y0) >= $signed(ldb_take_start1)), (3'd0 >= 3'd0) && ($signed(ldb_take_y0) >= $signed(ldb_take_start0))}}),

@@ -412,7 +412,11 @@ struct PortSequencer: AcceleratorEngine {
                 return try ctx.lowestSetBit(in: m, name, need)
             }
             // at the take: the first row any block needs, and its first block
-            let y0 = m.wire("ldb_take_y0", takeStarts.dropFirst().reduce(takeStarts[0]) { umin($0, $1) })
+            // (each running minimum a wire: umin repeats its first operand, so a nested chain would
+            // double at each block — a 3.8 MB line at a 1-wide tile, past Verilator's token limit)
+            let y0 = m.wire("ldb_take_y0", takeStarts.indices.dropFirst().reduce(takeStarts[0]) { acc, j in
+                j + 1 == takeStarts.count ? umin(acc, takeStarts[j]) : m.wire("ldb_take_y0_upto\(j)", umin(acc, takeStarts[j])).expr
+            })
             let (f0, j0) = try firstNeeded(y0.expr, from: k(0, jb), takeStarts, "ldb_take_j")
             m.allowUnused(f0)  // (a tile that takes the band has a first segment)
             let (x0lo, _) = blockCols(cb0 + j0.fit(cbw))
