@@ -83,8 +83,6 @@ module st_424db338_layer_params (
     logic [3:0]  c_kh;
     logic [3:0]  c_kw;
     logic [3:0]  c_pad;
-    logic [15:0] c_ho;
-    logic [15:0] c_wo;
     logic [15:0] c_cw;
     logic [15:0] c_cow;
     logic [15:0] c_nc;
@@ -94,19 +92,23 @@ module st_424db338_layer_params (
     logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
     logic [7:0]  c_hw;
-    logic [7:0]  c_sx;
-    logic [4:0]  c_overlap;
-    logic        c_shares;
+    logic        d_s2;
+    logic        d_s2x;
+    logic [3:0]  d_kw;
+    logic [7:0]  d_hh;
+    logic [7:0]  d_hwid;
+    logic [1:0]  d_shape;
+    logic [1:0]  d_resident;
+    logic [5:0]  d_glast;
+    logic        d_line;
     logic        c_row_ring;
     logic        c_column_ring;
+    logic [4:0]  c_overlap;
+    logic        c_shares;
     logic [4:0]  c_nsh;
-    logic        d_line;
     logic [23:0] d_lcsw;
     logic [15:0] d_lnb;
     logic        c_error;
-    logic        d_s2;
-    logic [3:0]  d_kw;
-    logic        d_s2x;
     logic [3:0]  d_padx;
     logic [15:0] d_h;
     logic [15:0] d_w;
@@ -120,13 +122,9 @@ module st_424db338_layer_params (
     logic [23:0] d_t;
     logic [23:0] d_kc;
     logic [23:0] d_k2cw;
-    logic [7:0]  d_hh;
-    logic [7:0]  d_hwid;
     logic [23:0] d_cscw;
     logic [4:0]  d_mpitch;
     logic [15:0] d_mw;
-    logic [1:0]  d_shape;
-    logic [5:0]  d_glast;
     logic [5:0]  d_gfirst;
     logic [23:0] d_region;
     logic [4:0]  d_nsh;
@@ -138,7 +136,6 @@ module st_424db338_layer_params (
     logic [15:0] d_slope;
     logic [15:0] d_pc;
     logic        d_prefetch;
-    logic [1:0]  d_resident;
     logic        d_preloaded;
     logic        d_half0;
     logic        d_next;
@@ -151,8 +148,6 @@ module st_424db338_layer_params (
     assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
     assign c_kw = reg_layer0[3:0] + {3'd0, reg_layer0[12]};
     assign c_pad = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
-    assign c_ho = 16'(c_s2 ? (({1'd0, reg_layer1[15:0]} + 17'd1) >> 1) : {1'd0, reg_layer1[15:0]});
-    assign c_wo = 16'(c_s2x ? (({1'd0, reg_layer1[31:16]} + 17'd1) >> 1) : {1'd0, reg_layer1[31:16]});
     assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd31) >> 5);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd31) >> 5);
     assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd7) >> 3);
@@ -162,12 +157,62 @@ module st_424db338_layer_params (
     assign c_w_m1 = reg_layer0[10] ? (reg_layer0[9] ? 8'd0 : 8'd1) : (reg_layer0[9] ? 8'd3 : 8'd7);
     assign c_hh = (c_s2 ? (c_h_m1 << 1) : c_h_m1) + {4'd0, c_kh};
     assign c_hw = (c_s2x ? (c_w_m1 << 1) : c_w_m1) + {4'd0, c_kw};
-    assign c_sx = c_s2x ? 8'd2 : 8'd1;
-    assign c_overlap = 5'({4'd0, c_kw} - c_sx);
-    assign c_shares = ((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] != 2'd0)) && (reg_layer0[18:13] != 6'd0)) && (reg_layer0[26] == 1'b0);
-    assign c_row_ring = ((((reg_layer0[10:9] == 2'd0) && (reg_pass[18:17] == 2'd0)) && ({1'd0, c_hh} > (c_s2 ? 9'd16 : 9'd8))) && (({1'd0, c_hw} <= (c_s2x ? 9'd16 : 9'd8)) || ((c_s2 ? ({10'd0, c_hw} << 4) : ({10'd0, c_hw} << 3)) < (c_s2x ? ({10'd0, c_hh} << 4) : ({10'd0, c_hh} << 3))))) && (reg_layer0[26] == 1'b0);
-    assign c_column_ring = (((({4'd0, c_kw} > c_sx) && (reg_layer0[10:9] == 2'd0)) && (reg_pass[18:17] == 2'd0)) && !c_row_ring) && (reg_layer0[26] == 1'b0);
-    assign c_nsh = c_row_ring ? 5'(c_hh - (c_s2 ? 8'd16 : 8'd8)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
+
+    // d_s2_q
+    always @(posedge clk) begin
+        d_s2 <= c_s2;
+    end
+
+    assign layer_s2 = d_s2;
+
+    // d_s2x_q
+    always @(posedge clk) begin
+        d_s2x <= c_s2x;
+    end
+
+    assign layer_s2x = d_s2x;
+
+    // d_kw_q
+    always @(posedge clk) begin
+        d_kw <= c_kw;
+    end
+
+    assign layer_kw = d_kw;
+
+    // d_hh_q
+    always @(posedge clk) begin
+        d_hh <= c_hh;
+    end
+
+    assign layer_hh = d_hh;
+
+    // d_hwid_q
+    always @(posedge clk) begin
+        d_hwid <= c_hw;
+    end
+
+    assign layer_hwid = d_hwid;
+
+    // d_shape_q
+    always @(posedge clk) begin
+        d_shape <= reg_layer0[10:9];
+    end
+
+    assign layer_shape = d_shape;
+
+    // d_resident_q
+    always @(posedge clk) begin
+        d_resident <= reg_pass[18:17];
+    end
+
+    assign layer_resident = d_resident;
+
+    // d_glast_q
+    always @(posedge clk) begin
+        d_glast <= reg_layer0[18:13];
+    end
+
+    assign layer_glast = d_glast;
 
     // d_line_q
     always @(posedge clk) begin
@@ -175,6 +220,11 @@ module st_424db338_layer_params (
     end
 
     assign layer_line = d_line;
+    assign c_row_ring = ((((d_shape == 2'd0) && (d_resident == 2'd0)) && ({1'd0, d_hh} > (d_s2 ? 9'd16 : 9'd8))) && (({1'd0, d_hwid} <= (d_s2x ? 9'd16 : 9'd8)) || ((d_s2 ? ({10'd0, d_hwid} << 4) : ({10'd0, d_hwid} << 3)) < (d_s2x ? ({10'd0, d_hh} << 4) : ({10'd0, d_hh} << 3))))) && (d_line == 1'b0);
+    assign c_column_ring = (((({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape == 2'd0)) && (d_resident == 2'd0)) && !c_row_ring) && (d_line == 1'b0);
+    assign c_overlap = 5'({4'd0, d_kw} - (d_s2x ? 8'd2 : 8'd1));
+    assign c_shares = ((({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (d_glast != 6'd0)) && (d_line == 1'b0);
+    assign c_nsh = c_row_ring ? 5'(d_hh - (d_s2 ? 8'd16 : 8'd8)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
 
     // d_lcsw_q
     always @(posedge clk) begin
@@ -189,28 +239,7 @@ module st_424db338_layer_params (
     end
 
     assign layer_lnb = d_lnb;
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd1024)) || (c_ho > 16'd512)) || (c_wo > 16'd512)) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
-
-    // d_s2_q
-    always @(posedge clk) begin
-        d_s2 <= c_s2;
-    end
-
-    assign layer_s2 = d_s2;
-
-    // d_kw_q
-    always @(posedge clk) begin
-        d_kw <= c_kw;
-    end
-
-    assign layer_kw = d_kw;
-
-    // d_s2x_q
-    always @(posedge clk) begin
-        d_s2x <= c_s2x;
-    end
-
-    assign layer_s2x = d_s2x;
+    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd1024)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_padx_q
     always @(posedge clk) begin
@@ -303,20 +332,6 @@ module st_424db338_layer_params (
 
     assign layer_k2cw = d_k2cw;
 
-    // d_hh_q
-    always @(posedge clk) begin
-        d_hh <= c_hh;
-    end
-
-    assign layer_hh = d_hh;
-
-    // d_hwid_q
-    always @(posedge clk) begin
-        d_hwid <= c_hw;
-    end
-
-    assign layer_hwid = d_hwid;
-
     // d_cscw_q
     always @(posedge clk) begin
         d_cscw <= reg_halo_row_words;
@@ -337,20 +352,6 @@ module st_424db338_layer_params (
     end
 
     assign layer_mw = d_mw;
-
-    // d_shape_q
-    always @(posedge clk) begin
-        d_shape <= reg_layer0[10:9];
-    end
-
-    assign layer_shape = d_shape;
-
-    // d_glast_q
-    always @(posedge clk) begin
-        d_glast <= reg_layer0[18:13];
-    end
-
-    assign layer_glast = d_glast;
 
     // d_gfirst_q
     always @(posedge clk) begin
@@ -428,13 +429,6 @@ module st_424db338_layer_params (
     end
 
     assign layer_prefetch = d_prefetch;
-
-    // d_resident_q
-    always @(posedge clk) begin
-        d_resident <= reg_pass[18:17];
-    end
-
-    assign layer_resident = d_resident;
 
     // d_preloaded_q
     always @(posedge clk) begin

@@ -95,10 +95,9 @@ module st_424db338_layer_sequencer (
     logic [31:0] pass_o0_words;
     logic        handoff_tail;
     logic        burst_next_layer;
-    logic [15:0] burst_o0;
-    logic [17:0] burst_bias_lo;
+    logic        pass_first;
+    logic        burst_skips_preloaded;
     logic        burst_rest_of_preloaded;
-    logic [31:0] burst_o0_words;
     logic [31:0] burst_bias_words_w;
     logic [31:0] burst_len_w;
     logic [31:0] burst_bias_words_t;
@@ -106,6 +105,8 @@ module st_424db338_layer_sequencer (
     logic [31:0] burst_first_bias_d1;
     logic [31:0] burst_first_weights_d1;
     logic [31:0] burst_bias_words;
+    logic [31:0] burst_weight_base_w;
+    logic [31:0] burst_weight_base_t;
     logic [31:0] burst_weight_base;
     logic [9:0]  burst_ring_base;
     logic [31:0] burst_bias_base;
@@ -124,6 +125,12 @@ module st_424db338_layer_sequencer (
     logic [31:0] burst_len_m1;
     logic        burst_prefetch;
     logic        burst_accept;
+    logic        burst_first_req;
+    logic [31:0] burst_segment_base;
+    logic [31:0] burst_segment_offset;
+    logic        burst_no_bias;
+    logic        burst_last_bias;
+    logic [31:0] burst_start_addr;
     logic        burst_beat_last;
     logic        mask_any;
     logic        mask_any_now;
@@ -161,10 +168,8 @@ module st_424db338_layer_sequencer (
     assign seq_half = pass_half;
     assign seq_wbase = {6'd0, pass_ring_base};
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
-    assign burst_o0 = (phase == 2'd3) ? pass_o1 : pass_o0;
-    assign burst_bias_lo = ({2'd0, burst_o0} << 2) >> 5;
-    assign burst_rest_of_preloaded = (((phase == 2'd2) && !handoff_tail) && layer_preloaded) && (pass_o0 == channels_first);
-    assign burst_o0_words = (phase == 2'd3) ? (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)) : pass_o0_words;
+    assign burst_skips_preloaded = (!handoff_tail && layer_preloaded) && pass_first;
+    assign burst_rest_of_preloaded = (phase == 2'd2) && burst_skips_preloaded;
 
     // burst_first_bias_d1_q
     always @(posedge clk) begin
@@ -177,9 +182,11 @@ module st_424db338_layer_sequencer (
     end
 
     assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
-    assign burst_weight_base = burst_next_layer ? reg_next_weights : ((reg_base_weights + burst_o0_words) + (burst_rest_of_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0));
+    assign burst_weight_base_w = (reg_base_weights + pass_o0_words) + (burst_skips_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0);
+    assign burst_weight_base_t = reg_base_weights + (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words));
+    assign burst_weight_base = burst_next_layer ? reg_next_weights : ((phase == 2'd3) ? burst_weight_base_t : burst_weight_base_w);
     assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
-    assign burst_bias_base = burst_next_layer ? reg_next_bias : (reg_base_bias + {14'd0, burst_bias_lo});
+    assign burst_bias_base = burst_next_layer ? reg_next_bias : ((phase == 2'd3) ? (reg_base_bias + {14'd0, ({2'd0, pass_o1} << 2) >> 5}) : (reg_base_bias + {14'd0, ({2'd0, pass_o0} << 2) >> 5}));
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
 
     // burst_next_len_d1_q
@@ -204,7 +211,10 @@ module st_424db338_layer_sequencer (
     assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
     assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && burst_more;
     assign burst_accept = burst_valid && burst_ready;
-    assign burst_addr = (phase == 2'd1) ? (reg_base_mask + burst_req) : ((burst_req < burst_bias_words) ? (burst_bias_base + burst_req) : (burst_weight_base + (burst_req - burst_bias_words)));
+    assign burst_no_bias = burst_next_layer ? ({20'd0, reg_next_words[11:0]} == 32'd0) : ((phase == 2'd3) ? (burst_bias_words_t == 32'd0) : (burst_bias_words_w == 32'd0));
+    assign burst_last_bias = !(phase == 2'd1) && (burst_next_layer ? ((burst_req + 32'd1) == {20'd0, reg_next_words[11:0]}) : ((phase == 2'd3) ? ((burst_req + 32'd1) == burst_bias_words_t) : ((burst_req + 32'd1) == burst_bias_words_w)));
+    assign burst_start_addr = (phase == 2'd1) ? reg_base_mask : (burst_no_bias ? burst_weight_base : burst_bias_base);
+    assign burst_addr = burst_first_req ? burst_start_addr : (burst_segment_base + burst_segment_offset);
     assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == burst_len_m1);
     assign mask_beat_valid = (phase == 2'd1) && burst_rsp_valid;
     assign mask_beat_index = burst_rsp_count;
@@ -225,9 +235,11 @@ module st_424db338_layer_sequencer (
             done_r <= 1'b0;
             phase <= 2'd0;
             burst_req <= 32'd0;
+            burst_first_req <= 1'b1;
             burst_rsp_count <= 32'd0;
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
+            pass_first <= 1'b0;
             pass_o1 <= 16'd0;
             pass_words <= 16'd0;
             pass_last_r <= 1'b0;
@@ -236,6 +248,8 @@ module st_424db338_layer_sequencer (
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
+            burst_segment_base <= 32'd0;
+            burst_segment_offset <= 32'd0;
             weights_cycles <= 2'd0;
             burst_bias_words_w <= 32'd0;
             burst_len_w <= 32'd0;
@@ -253,9 +267,11 @@ module st_424db338_layer_sequencer (
                     done_r <= 1'b0;
                     error_r <= 1'b0;
                     burst_req <= 32'd0;
+                    burst_first_req <= 1'b1;
                     burst_rsp_count <= 32'd0;
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
+                    pass_first <= 1'b1;
                     pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
                     pass_words <= (((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 5) - (channels_first >> 5)) + 16'd1;
                     pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
@@ -268,6 +284,16 @@ module st_424db338_layer_sequencer (
             end
             if (burst_accept) begin
                 burst_req <= burst_req + 32'd1;
+                burst_first_req <= 1'b0;
+                if (burst_last_bias) begin
+                    burst_segment_base <= burst_weight_base;
+                    burst_segment_offset <= 32'd0;
+                end else if (burst_first_req) begin
+                    burst_segment_base <= burst_start_addr;
+                    burst_segment_offset <= 32'd1;
+                end else begin
+                    burst_segment_offset <= burst_segment_offset + 32'd1;
+                end
             end
             if (burst_rsp_valid) begin
                 burst_rsp_count <= burst_rsp_count + 32'd1;
@@ -277,6 +303,7 @@ module st_424db338_layer_sequencer (
             end
             if (burst_beat_last) begin
                 burst_req <= 32'd0;
+                burst_first_req <= 1'b1;
                 burst_rsp_count <= 32'd0;
                 if (phase == 2'd1) begin
                     if (mask_any_now) begin
@@ -323,6 +350,7 @@ module st_424db338_layer_sequencer (
                 end else begin
                     phase <= 2'd2;
                     pass_o0 <= pass_o1;
+                    pass_first <= 1'b0;
                     pass_o1 <= pass_next_o1;
                     pass_words <= (((pass_next_o1 - 16'd1) >> 5) - (pass_o1 >> 5)) + 16'd1;
                     pass_last_r <= pass_next_o1 == channels_end;

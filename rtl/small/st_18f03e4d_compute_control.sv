@@ -112,6 +112,7 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_row_r;
     logic [31:0]  cp_row_q_times0;
     logic [31:0]  cp_row_q_times1;
+    logic [31:0]  cp_row_q1_times1;
     logic [7:0]   cp_row_r_eff;
     logic [31:0]  cp_row_q_times0_eff;
     logic [31:0]  cp_row_q_times1_eff;
@@ -119,6 +120,7 @@ module st_18f03e4d_compute_control (
     logic [7:0]   cp_col_r;
     logic [31:0]  cp_col_q_times0;
     logic [31:0]  cp_col_q_times1;
+    logic [31:0]  cp_col_q1_times1;
     logic [7:0]   cp_col_r_eff;
     logic [31:0]  cp_col_q_times0_eff;
     logic [31:0]  cp_col_q_times1_eff;
@@ -130,54 +132,50 @@ module st_18f03e4d_compute_control (
     logic [25:0]  cp_ring_offset;
     logic [25:0]  cp_ring_offset_last;
     logic [25:0]  cp_ring_offset_eff;
+    logic [31:0]  cp_row_slot_term0;
+    logic [25:0]  cp_row_ring_block0;
+    logic [31:0]  cp_row_term0;
+    logic [31:0]  cp_row_slot_term1;
+    logic [25:0]  cp_row_ring_block1;
+    logic [31:0]  cp_row_term1;
+    logic [31:0]  cp_col_slot_term0;
+    logic [25:0]  cp_col_ring_block0;
+    logic [31:0]  cp_col_term0;
+    logic [31:0]  cp_col_slot_term1;
+    logic [25:0]  cp_col_ring_block1;
+    logic [31:0]  cp_col_term1;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_r0_carry;
-    logic [31:0]  cp_r0_slot_term;
-    logic [25:0]  cp_r0_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_r1_carry;
-    logic [31:0]  cp_r1_slot_term;
-    logic [25:0]  cp_r1_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_r2_carry;
-    logic [31:0]  cp_r2_slot_term;
-    logic [25:0]  cp_r2_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_r3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_r3_carry;
-    logic [31:0]  cp_r3_slot_term;
-    logic [25:0]  cp_r3_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_c0_carry;
-    logic [31:0]  cp_c0_slot_term;
-    logic [25:0]  cp_c0_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_c1_carry;
-    logic [31:0]  cp_c1_slot_term;
-    logic [25:0]  cp_c1_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_c2_carry;
-    logic [31:0]  cp_c2_slot_term;
-    logic [25:0]  cp_c2_ring_block;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   cp_c3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cp_c3_carry;
-    logic [31:0]  cp_c3_slot_term;
-    logic [25:0]  cp_c3_ring_block;
     logic [31:0]  cp_c0_shared_term;
     logic         cp_c0_shared;
     logic [31:0]  cp_c1_shared_term;
@@ -406,14 +404,17 @@ module st_18f03e4d_compute_control (
             cp_row_r <= 8'd0;
             cp_row_q_times0 <= 32'd0;
             cp_row_q_times1 <= 32'd0;
+            cp_row_q1_times1 <= {6'd0, cp_ring_block_words};
         end else if (cp_next_row && (!layer_s2 || cp_ky_eff[0])) begin
             cp_row_r <= cp_row_wraps ? 8'd0 : (cp_row_r_eff + 8'd1);
             cp_row_q_times0 <= cp_row_wraps ? (cp_row_q_times0_eff + cp_row_stride) : cp_row_q_times0_eff;
             cp_row_q_times1 <= cp_row_wraps ? (cp_row_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_row_q_times1_eff;
+            cp_row_q1_times1 <= cp_row_wraps ? (cp_row_q1_times1 + {6'd0, cp_ring_block_words}) : cp_row_q1_times1;
         end else begin
             cp_row_r <= cp_row_r_eff;
             cp_row_q_times0 <= cp_row_q_times0_eff;
             cp_row_q_times1 <= cp_row_q_times1_eff;
+            cp_row_q1_times1 <= cp_row_q1_times1;
         end
     end
 
@@ -428,14 +429,17 @@ module st_18f03e4d_compute_control (
             cp_col_r <= 8'd0;
             cp_col_q_times0 <= 32'd0;
             cp_col_q_times1 <= 32'd0;
+            cp_col_q1_times1 <= {6'd0, cp_ring_block_words};
         end else if (cp_next_column && (!layer_s2x || cp_kx_eff[0])) begin
             cp_col_r <= cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1);
             cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + {16'd0, layer_cw}) : cp_col_q_times0_eff;
             cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_col_q_times1_eff;
+            cp_col_q1_times1 <= cp_col_wraps ? (cp_col_q1_times1 + {6'd0, cp_ring_block_words}) : cp_col_q1_times1;
         end else begin
             cp_col_r <= cp_col_r_eff;
             cp_col_q_times0 <= cp_col_q_times0_eff;
             cp_col_q_times1 <= cp_col_q_times1_eff;
+            cp_col_q1_times1 <= cp_col_q1_times1;
         end
     end
 
@@ -455,46 +459,42 @@ module st_18f03e4d_compute_control (
                 cp_ring_offset_last <= cp_ring_offset;
             end else if (cp_running) begin
                 if (cp_tile_end) begin
-                    cp_ring_offset <= 1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset + (group_next_shares ? cp_ring_block_words : cp_ring_tile_words)});
+                    cp_ring_offset <= 1'b0 ? 26'd0 : (group_next_shares ? 26'(({1'd0, cp_ring_offset + cp_ring_block_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset + cp_ring_block_words} - cp_ring_size) : {1'd0, cp_ring_offset + cp_ring_block_words}) : 26'(({1'd0, cp_ring_offset + cp_ring_tile_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset + cp_ring_tile_words} - cp_ring_size) : {1'd0, cp_ring_offset + cp_ring_tile_words}));
                 end
             end else begin
-                cp_ring_offset <= cp_tile_first ? 26'd0 : (1'b0 ? 26'd0 : 26'(({1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)} - cp_ring_size) : {1'd0, cp_ring_offset_last + (cp_group_shares ? cp_ring_block_words : cp_ring_tile_words)}));
+                cp_ring_offset <= cp_tile_first ? 26'd0 : (1'b0 ? 26'd0 : (cp_group_shares ? 26'(({1'd0, cp_ring_offset_last + cp_ring_block_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + cp_ring_block_words} - cp_ring_size) : {1'd0, cp_ring_offset_last + cp_ring_block_words}) : 26'(({1'd0, cp_ring_offset_last + cp_ring_tile_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + cp_ring_tile_words} - cp_ring_size) : {1'd0, cp_ring_offset_last + cp_ring_tile_words})));
             end
         end
     end
 
+    assign cp_row_slot_term0 = layer_s2 ? (((cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 32'd0));
+    assign cp_row_ring_block0 = 26'(({1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff});
+    assign cp_row_term0 = cp_row_ring ? ({6'd0, cp_row_ring_block0} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_row_slot_term0;
+    assign cp_row_slot_term1 = layer_s2 ? (((cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 32'd0));
+    assign cp_row_ring_block1 = 26'(({1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff});
+    assign cp_row_term1 = cp_row_ring ? ({6'd0, cp_row_ring_block1} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_row_slot_term1;
+    assign cp_col_slot_term0 = layer_s2x ? (((cp_col_q_times0_eff + (1'b0 ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (1'b0 ? {16'd0, layer_cw} : 32'd0));
+    assign cp_col_ring_block0 = 26'(({1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff});
+    assign cp_col_term0 = cp_column_ring ? ({6'd0, cp_col_ring_block0} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_col_slot_term0;
+    assign cp_col_slot_term1 = layer_s2x ? (((cp_col_q_times0_eff + (1'b1 ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (1'b1 ? {16'd0, layer_cw} : 32'd0));
+    assign cp_col_ring_block1 = 26'(({1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff});
+    assign cp_col_term1 = cp_column_ring ? ({6'd0, cp_col_ring_block1} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_col_slot_term1;
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_carry = (({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
-    assign cp_r0_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r0_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r0_carry ? cp_row_stride : 32'd0));
-    assign cp_r0_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
     assign cp_r1_carry = (({6'd0, cp_r1_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
-    assign cp_r1_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r1_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r1_carry ? cp_row_stride : 32'd0));
-    assign cp_r1_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r2_pe = (8'd2 < cp_ra) ? (8'd6 - cp_ra) : (8'd2 - cp_ra);
     assign cp_r2_carry = (({6'd0, cp_r2_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
-    assign cp_r2_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r2_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r2_carry ? cp_row_stride : 32'd0));
-    assign cp_r2_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_r3_pe = (8'd3 < cp_ra) ? (8'd7 - cp_ra) : (8'd3 - cp_ra);
     assign cp_r3_carry = (({6'd0, cp_r3_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
-    assign cp_r3_slot_term = layer_s2 ? (((cp_row_q_times0_eff + (cp_r3_carry ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (cp_r3_carry ? cp_row_stride : 32'd0));
-    assign cp_r3_ring_block = 26'(({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_row_q_times1_eff[25:0] + (cp_r3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c0_pe = (8'd0 < cp_rb) ? (8'd4 - cp_rb) : (8'd0 - cp_rb);
     assign cp_c0_carry = (({6'd0, cp_c0_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
-    assign cp_c0_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c0_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c0_carry ? {16'd0, layer_cw} : 32'd0));
-    assign cp_c0_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c0_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c1_pe = (8'd1 < cp_rb) ? (8'd5 - cp_rb) : (8'd1 - cp_rb);
     assign cp_c1_carry = (({6'd0, cp_c1_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
-    assign cp_c1_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c1_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c1_carry ? {16'd0, layer_cw} : 32'd0));
-    assign cp_c1_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c1_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c2_pe = (8'd2 < cp_rb) ? (8'd6 - cp_rb) : (8'd2 - cp_rb);
     assign cp_c2_carry = (({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
-    assign cp_c2_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c2_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c2_carry ? {16'd0, layer_cw} : 32'd0));
-    assign cp_c2_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c2_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
     assign cp_c3_carry = (({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
-    assign cp_c3_slot_term = layer_s2x ? (((cp_col_q_times0_eff + (cp_c3_carry ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (cp_c3_carry ? {16'd0, layer_cw} : 32'd0));
-    assign cp_c3_ring_block = 26'(({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff} - cp_ring_size) : {1'd0, (cp_col_q_times1_eff[25:0] + (cp_c3_carry ? cp_ring_block_words : 26'd0)) + cp_ring_offset_eff});
     assign cp_c0_shared_term = 32'd0;
     assign cp_c0_shared = 1'b0;
     assign cp_c1_shared_term = 32'd0;
@@ -519,8 +519,8 @@ module st_18f03e4d_compute_control (
     assign cp_b3_1_shared = cp_c1_shared && 1'b0;
     assign cp_b3_2_shared = cp_c2_shared && 1'b0;
     assign cp_b3_3_shared = cp_c3_shared && 1'b0;
-    assign cp_row_terms = {cp_row_ring ? ({6'd0, cp_r3_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r3_slot_term, cp_row_ring ? ({6'd0, cp_r2_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r2_slot_term, cp_row_ring ? ({6'd0, cp_r1_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r1_slot_term, cp_row_ring ? ({6'd0, cp_r0_ring_block} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_r0_slot_term};
-    assign cp_col_terms = {cp_column_ring ? ({6'd0, cp_c3_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c3_slot_term, cp_column_ring ? ({6'd0, cp_c2_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c2_slot_term, cp_column_ring ? ({6'd0, cp_c1_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c1_slot_term, cp_column_ring ? ({6'd0, cp_c0_ring_block} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_c0_slot_term};
+    assign cp_row_terms = {cp_r3_carry ? cp_row_term1 : cp_row_term0, cp_r2_carry ? cp_row_term1 : cp_row_term0, cp_r1_carry ? cp_row_term1 : cp_row_term0, cp_r0_carry ? cp_row_term1 : cp_row_term0};
+    assign cp_col_terms = {cp_c3_carry ? cp_col_term1 : cp_col_term0, cp_c2_carry ? cp_col_term1 : cp_col_term0, cp_c1_carry ? cp_col_term1 : cp_col_term0, cp_c0_carry ? cp_col_term1 : cp_col_term0};
     assign cp_col_alt_terms = {cp_c3_shared_term, cp_c2_shared_term, cp_c1_shared_term, cp_c0_shared_term};
     assign cp_col_alt_use = {cp_b3_3_shared, cp_b3_2_shared, cp_b3_1_shared, cp_b3_0_shared, cp_b2_3_shared, cp_b2_2_shared, cp_b2_1_shared, cp_b2_0_shared, cp_b1_3_shared, cp_b1_2_shared, cp_b1_1_shared, cp_b1_0_shared, cp_b0_3_shared, cp_b0_2_shared, cp_b0_1_shared, cp_b0_0_shared};
     assign cp_issue_read = cp_issue && in_tiles;

@@ -73,6 +73,7 @@ module st_18f03e4d_port_sequencer (
     logic [1:0]   layer_shape;
     logic [23:0]  layer_region;
     logic [4:0]   layer_nsh;
+    logic         layer_rowring;
     logic         in_tiles;
     logic [15:0]  c_ho_d1;
     logic [15:0]  c_ho;
@@ -81,7 +82,6 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  pass_word_base;
     logic         ld_skip_halo;
     logic         ld_none;
-    logic         ld_row_ring_layer_d1;
     logic         ld_row_ring;
     logic         xfer_issue;
     logic         xfer_is_store;
@@ -98,6 +98,7 @@ module st_18f03e4d_port_sequencer (
     logic [63:0]  ring_tx;
     logic [11:0]  ring_vr;
     logic [11:0]  ring_vc;
+    logic [127:0] ring_words;
     logic [3:0]   ring_share;
     logic [3:0]   ring_n;
     logic         mem_read_slot;
@@ -163,8 +164,6 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]  ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [15:0]  ldq_ty;
-    logic [15:0]  ldq_tx;
     logic         ldq_shares;
     logic         ldq_in_res;
     logic [17:0]  ldq_y;
@@ -211,7 +210,21 @@ module st_18f03e4d_port_sequencer (
     logic [26:0]  ld_ring_size;
     logic [31:0]  ldq_res_base_d1;
     logic [31:0]  st_base_d1;
+    logic [31:0]  out_row_words_d1;
+    logic [31:0]  out_row_words;
+    logic [31:0]  out_pixel_step_d1;
+    logic [31:0]  out_pixel_step;
+    logic [31:0]  ld_take_words;
+    logic [31:0]  ldq_res_first;
     logic [31:0]  ldq_res_addr;
+    logic [31:0]  ldq_res_row;
+    logic [31:0]  in_row_words_d1;
+    logic [31:0]  in_row_words;
+    logic [31:0]  ldq_halo_first_row;
+    logic [31:0]  ldq_halo_first_column;
+    logic [31:0]  ldq_halo_row;
+    logic [31:0]  ldq_halo_column;
+    logic [31:0]  ldq_halo_row_first_column;
     logic [31:0]  ldq_halo_addr;
     logic [31:0]  ldq_addr;
     logic         ldr_active;
@@ -292,8 +305,9 @@ module st_18f03e4d_port_sequencer (
     logic [17:0]  st_r;
     logic [17:0]  st_c;
     logic [15:0]  st_j;
-    logic [15:0]  st_ty;
-    logic [15:0]  st_tx;
+    logic [31:0]  st_tile_addr;
+    logic [31:0]  st_offset;
+    logic [31:0]  st_row_offset;
     logic         st_tiles;
     logic [2:0]   st_vr;
     logic [2:0]   st_vc;
@@ -342,6 +356,7 @@ module st_18f03e4d_port_sequencer (
     assign layer_shape = layer[253:252];
     assign layer_region = layer[289:266];
     assign layer_nsh = layer[294:290];
+    assign layer_rowring = layer[295];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q
@@ -360,13 +375,7 @@ module st_18f03e4d_port_sequencer (
     assign pass_word_base = seq_o0 >> 4;
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
     assign ld_none = ld_skip_halo && !layer_res;
-
-    // ld_row_ring_layer_d1_q
-    always @(posedge clk) begin
-        ld_row_ring_layer_d1 <= (((layer_shape == 2'd0) && (layer_resident == 2'd0)) && ({1'd0, layer_hh} > (layer_s2 ? 9'd8 : 9'd4))) && (({1'd0, layer_hwid} <= (layer_s2x ? 9'd8 : 9'd4)) || ((layer_s2 ? ({10'd0, layer_hwid} << 3) : ({10'd0, layer_hwid} << 2)) < (layer_s2x ? ({10'd0, layer_hh} << 3) : ({10'd0, layer_hh} << 2))));
-    end
-
-    assign ld_row_ring = ld_row_ring_layer_d1;
+    assign ld_row_ring = layer_rowring;
     assign xfer_want_store = tile_valid ? (loads_granted_three && last_was_load) : 1'b1;
 
     // ld_ring_layer_d1_q
@@ -430,8 +439,6 @@ module st_18f03e4d_port_sequencer (
     // ldq_walk
     always @(posedge clk) begin
         if (rst) begin
-            ldq_ty <= 16'd0;
-            ldq_tx <= 16'd0;
             ldq_b_y0 <= 11'd0;
             ldq_b_x0 <= 11'd0;
             ldq_b_yhi <= 11'd0;
@@ -449,8 +456,6 @@ module st_18f03e4d_port_sequencer (
             ldq_j <= 16'd0;
         end else begin
             if (ld_tile_taken) begin
-                ldq_ty <= tile_ty;
-                ldq_tx <= tile_tx;
                 ldq_b_y0 <= 11'({{7{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
                 ldq_b_x0 <= 11'({{7{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]});
                 ldq_b_yhi <= 11'({7'd0, ldq_gi_yhi[10:0]});
@@ -559,8 +564,72 @@ module st_18f03e4d_port_sequencer (
         st_base_d1 <= reg_base_output + {16'd0, pass_word_base};
     end
 
-    assign ldq_res_addr = (ldq_res_base_d1 + ({14'd0, 18'(({23'd0, 9'((({16'd0, ldq_ty} << 2) >> 0) | {30'd0, ldq_r[1:0]})} * {16'd0, c_wo}) + ((({16'd0, ldq_tx} << 2) >> 0) | {30'd0, ldq_c[1:0]}))} * {16'd0, layer_cow})) + {16'd0, ldq_j};
-    assign ldq_halo_addr = (reg_base_input + ({12'd0, 20'(({22'd0, ldq_y[9:0]} * {16'd0, layer_w}) + {14'd0, ldq_x})} * {16'd0, layer_cw})) + {16'd0, ldq_w};
+    // out_row_words_d1_q
+    always @(posedge clk) begin
+        out_row_words_d1 <= {16'd0, c_wo} * {16'd0, layer_cow};
+    end
+
+    assign out_row_words = out_row_words_d1;
+
+    // out_pixel_step_d1_q
+    always @(posedge clk) begin
+        out_pixel_step_d1 <= ({16'd0, layer_cow} - {16'd0, seq_words}) + 32'd1;
+    end
+
+    assign out_pixel_step = out_pixel_step_d1;
+    assign ld_take_words = ({23'd0, 9'(({16'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({16'd0, tile_tx} << 2) >> 0)} * {16'd0, layer_cow});
+    assign ldq_res_first = ldq_res_base_d1 + ld_take_words;
+
+    // ldq_res_walk
+    always @(posedge clk) begin
+        if (rst) begin
+            ldq_res_addr <= 32'd0;
+            ldq_res_row <= 32'd0;
+        end else begin
+            if (ld_tile_taken) begin
+                ldq_res_addr <= ldq_res_first;
+                ldq_res_row <= ldq_res_first;
+            end else if (ldq_accept && ldq_in_res) begin
+                ldq_res_addr <= !ldq_j_last ? (ldq_res_addr + 32'd1) : (!ldq_c_last ? (ldq_res_addr + out_pixel_step) : (ldq_res_row + out_row_words));
+                if (ldq_j_last && ldq_c_last) begin
+                    ldq_res_row <= !ldq_j_last ? (ldq_res_addr + 32'd1) : (!ldq_c_last ? (ldq_res_addr + out_pixel_step) : (ldq_res_row + out_row_words));
+                end
+            end
+        end
+    end
+
+    // in_row_words_d1_q
+    always @(posedge clk) begin
+        in_row_words_d1 <= {16'd0, layer_w} * {16'd0, layer_cw};
+    end
+
+    assign in_row_words = in_row_words_d1;
+    assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({7'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
+    assign ldq_halo_first_column = ({22'd0, 10'({7'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
+
+    // ldq_halo_walk
+    always @(posedge clk) begin
+        if (rst) begin
+            ldq_halo_row <= 32'd0;
+            ldq_halo_column <= 32'd0;
+            ldq_halo_row_first_column <= 32'd0;
+        end else begin
+            if (ld_tile_taken) begin
+                ldq_halo_row <= ldq_halo_first_row;
+                ldq_halo_column <= ldq_halo_first_column;
+                ldq_halo_row_first_column <= ldq_halo_first_column;
+            end else if (ldq_accept && !ldq_in_res) begin
+                if (ldq_w_last && ldq_x_last) begin
+                    ldq_halo_row <= ldq_halo_row + in_row_words;
+                    ldq_halo_column <= ldq_halo_row_first_column;
+                end else begin
+                    ldq_halo_column <= ldq_halo_column + 32'd1;
+                end
+            end
+        end
+    end
+
+    assign ldq_halo_addr = ldq_halo_row + ldq_halo_column;
     assign ldq_addr = ldq_in_res ? ldq_res_addr : ldq_halo_addr;
     assign ldq_last_req = ldq_accept && ldq_last;
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
@@ -664,7 +733,7 @@ module st_18f03e4d_port_sequencer (
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
-                ldr_offset <= ldr_taken_first ? 26'd0 : 26'(({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} >= ld_ring_size) ? ({1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)} - ld_ring_size) : {1'd0, ldr_offset + (ldr_taken_shares ? ld_ring_block_words : ld_ring_tile_words)});
+                ldr_offset <= ldr_taken_first ? 26'd0 : (ldr_taken_shares ? 26'(({1'd0, ldr_offset + ld_ring_block_words} >= ld_ring_size) ? ({1'd0, ldr_offset + ld_ring_block_words} - ld_ring_size) : {1'd0, ldr_offset + ld_ring_block_words}) : 26'(({1'd0, ldr_offset + ld_ring_tile_words} >= ld_ring_size) ? ({1'd0, ldr_offset + ld_ring_tile_words} - ld_ring_size) : {1'd0, ldr_offset + ld_ring_tile_words}));
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -743,8 +812,7 @@ module st_18f03e4d_port_sequencer (
 
     // st_tile_q
     always @(posedge clk) begin
-        st_ty <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_ty[63:48] : ring_ty[47:32]) : (st_rd_entry[0] ? ring_ty[31:16] : ring_ty[15:0]);
-        st_tx <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_tx[63:48] : ring_tx[47:32]) : (st_rd_entry[0] ? ring_tx[31:16] : ring_tx[15:0]);
+        st_tile_addr <= st_base_d1 + (st_rd_entry[1] ? (st_rd_entry[0] ? ring_words[127:96] : ring_words[95:64]) : (st_rd_entry[0] ? ring_words[63:32] : ring_words[31:0]));
         st_vr <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vr[11:9] : ring_vr[8:6]) : (st_rd_entry[0] ? ring_vr[5:3] : ring_vr[2:0]);
         st_vc <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vc[11:9] : ring_vc[8:6]) : (st_rd_entry[0] ? ring_vc[5:3] : ring_vc[2:0]);
     end
@@ -755,7 +823,7 @@ module st_18f03e4d_port_sequencer (
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
-    assign st_addr = (st_base_d1 + ({14'd0, 18'(({23'd0, 9'((({16'd0, st_ty} << 2) >> 0) | {30'd0, st_r[1:0]})} * {16'd0, c_wo}) + ((({16'd0, st_tx} << 2) >> 0) | {30'd0, st_c[1:0]}))} * {16'd0, layer_cow})) + {16'd0, st_j};
+    assign st_addr = st_tile_addr + st_offset;
     assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
 
     // st_walk
@@ -768,6 +836,8 @@ module st_18f03e4d_port_sequencer (
             st_r <= 18'd0;
             st_c <= 18'd0;
             st_j <= 16'd0;
+            st_offset <= 32'd0;
+            st_row_offset <= 32'd0;
         end else begin
             st_rd_col <= st_rd_c;
             if (grant_store) begin
@@ -777,11 +847,22 @@ module st_18f03e4d_port_sequencer (
                 st_r <= 18'd0;
                 st_c <= 18'd0;
                 st_j <= 16'd0;
+                st_offset <= 32'd0;
+                st_row_offset <= 32'd0;
             end else if (st_accept) begin
                 st_r <= st_next_r;
                 st_c <= st_next_c;
                 st_j <= st_next_j;
                 st_slot <= st_next_slot;
+                if (st_tile_last) begin
+                    st_offset <= 32'd0;
+                    st_row_offset <= 32'd0;
+                end else begin
+                    st_offset <= !st_j_last ? (st_offset + 32'd1) : (!st_c_last ? (st_offset + out_pixel_step) : (st_row_offset + out_row_words));
+                    if (st_j_last && st_c_last) begin
+                        st_row_offset <= !st_j_last ? (st_offset + 32'd1) : (!st_c_last ? (st_offset + out_pixel_step) : (st_row_offset + out_row_words));
+                    end
+                end
             end
         end
     end
@@ -803,6 +884,7 @@ module st_18f03e4d_port_sequencer (
             ring_vr <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
             ring_vc <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
+            ring_words <= {(ld_take_entry == 2'd3) ? ld_take_words : ring_words[127:96], (ld_take_entry == 2'd2) ? ld_take_words : ring_words[95:64], (ld_take_entry == 2'd1) ? ld_take_words : ring_words[63:32], (ld_take_entry == 2'd0) ? ld_take_words : ring_words[31:0]};
         end
     end
 

@@ -110,9 +110,9 @@ struct ComputeControl: AcceleratorEngine {
         let rowStride = m.wire("cp_row_stride", m.layerConstant("cp_row_stride_layer",
             mux(ring && !rows, ringSize.expr.fit(25), layer["cscw"].fit(25)).fit(32)))
         let rowAxis = tapAxis(m, "cp_row", n: tH, reset: (runE && slotEnd) || !inTiles, step: nextRow && (!dS2 || kyE[0]),
-                              factors: [rowStride.expr, blockWords.expr.fit(32)])
+                              factors: [rowStride.expr, blockWords.expr.fit(32)], keepsNext: [1])
         let colAxis = tapAxis(m, "cp_col", n: tW, reset: (runE && slotEnd) || nextRow || !inTiles, step: nextColumn && (!dS2x || kxE[0]),
-                              factors: [dCW.fit(32), blockWords.expr.fit(32)])
+                              factors: [dCW.fit(32), blockWords.expr.fit(32)], keepsNext: [1])
         let raW = m.wire("cp_ra", rowAxis.r), rbW = m.wire("cp_rb", colAxis.r)
         let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
         let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
@@ -141,13 +141,27 @@ struct ComputeControl: AcceleratorEngine {
         }
         // j·R for the slot indices j of the larger shapes (a slot's region, §6.2): adders, shared by the banks
         let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }
+        /// The axis's term of a bank whose PE's slot row (column) is q + carry, for carry 0 and 1:
+        /// formed once per axis, so that a bank only selects one by its carry — the selection from r
+        /// comes after the adders and the ring's wrap, not before them (issue 13). The slot's term,
+        /// (2·qq + parity)·stride at stride 2, qq·stride at stride 1; in the ring along this axis,
+        /// block qq's address, then the slot's phase (stride 2).
+        func axisTerms(_ name: String, axis: TapAxis, parity: Expr, s2: Signal, stride: Signal, ringOffset: Expr, inRing: Signal) -> (Expr, Expr) {
+            let terms = (0...1).map { c in
+                let slotRow = m.wire("\(name)_slot_term\(c)", slotTerm(qTimesStride: axis.products[0], stride: stride.expr.fit(32), carry: k(c, 1),
+                                                                        parity: parity, s2: s2.expr))
+                let block = m.wire("\(name)_ring_block\(c)", ctx.ringWrap((c == 1 ? axis.nextProducts[1]! : axis.products[1]).fit(26) + ringOffset,
+                                                                           size: ringSize.expr))
+                return m.wire("\(name)_term\(c)", mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), slotRow.expr)).expr
+            }
+            return (terms[0], terms[1])
+        }
         /// Bank row (column) `b` is read by PE row (column) p = (b − r) mod n; at the layer's shape that
         /// PE is local row p mod h of slot row p ÷ h: its row slot is q + [p mod h + r ≥ n], its region
-        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). `axis` holds r and the products
-        /// q·stride, q·(ring block words). Also returns, per shape, the PE's slot row (column) p ÷ h and
-        /// its local row (column) p mod h.
-        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, axis: TapAxis, parity: Expr, s2: Signal, stride: Signal,
-                       regionScale: Bool, ringOffset: Expr, inRing: Signal) -> (term: Expr, slot: [Expr], local: [Expr]) {
+        /// term (p ÷ h)·(slots per row, for rows)·R (§6.2). `terms`: the axis's terms for carry 0
+        /// and 1. Also returns, per shape, the PE's slot row (column) p ÷ h and its local row
+        /// (column) p mod h.
+        func bankTerms(_ name: String, _ b: Int, n: Int, r: Signal, terms: (Expr, Expr), regionScale: Bool) -> (term: Expr, slot: [Expr], local: [Expr]) {
             let p = m.wire("\(name)_pe", mux(k(b, 8) < r, k(b + n, 8) - r, k(b, 8) - r))
             m.allowUnused(p)  // its low bits only, below n
             var slotTerms: [Expr] = [], carries: [Expr] = [], slots: [Expr] = [], locals: [Expr] = []
@@ -159,23 +173,18 @@ struct ComputeControl: AcceleratorEngine {
                 slots.append(ql); locals.append(ll)
             }
             let carry = m.wire("\(name)_carry", ctx.byShape(dShape, carries))
-            // slot row qq = q + carry: (2·qq + parity)·stride at stride 2, qq·stride at stride 1
-            let slotRow = m.wire("\(name)_slot_term", slotTerm(qTimesStride: axis.products[0], stride: stride.expr.fit(32), carry: carry.expr,
-                                                                    parity: parity, s2: s2.expr))
-            // in the ring along this axis: block qq's address, then the slot's phase (stride 2)
-            let block = m.wire("\(name)_ring_block", ctx.ringWrap(axis.products[1].fit(26) + mux(carry, blockWords.expr, k(0, 26)) + ringOffset, size: ringSize.expr))
-            let term = mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), slotRow.expr)
+            let term = mux(carry, terms.1, terms.0)
             return (levels == 1 ? term : term + ctx.byShape(dShape, slotTerms), slots, locals)
         }
+        let rowAxisTerms = axisTerms("cp_row", axis: rowAxis, parity: kyE[0], s2: dS2, stride: rowStride, ringOffset: ringOffset.expr, inRing: rowRing)
+        let colAxisTerms = axisTerms("cp_col", axis: colAxis, parity: kxE[0], s2: dS2x, stride: dCW, ringOffset: ringOffset.expr, inRing: colRing)
         var rowTerm: [Expr] = [], colTerm: [Expr] = [], rowSlot: [[Expr]] = [], colSlot: [[Expr]] = [], colLocal: [[Expr]] = []
         for by in 0..<tH {
-            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, axis: rowAxis, parity: kyE[0], s2: dS2, stride: rowStride, regionScale: true,
-                              ringOffset: ringOffset.expr, inRing: rowRing)
+            let b = bankTerms("cp_r\(by)", by, n: tH, r: raW, terms: rowAxisTerms, regionScale: true)
             rowTerm.append(b.term); rowSlot.append(b.slot)
         }
         for bx in 0..<tW {
-            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, axis: colAxis, parity: kxE[0], s2: dS2x, stride: dCW, regionScale: false,
-                              ringOffset: ringOffset.expr, inRing: colRing)
+            let b = bankTerms("cp_c\(bx)", bx, n: tW, r: rbW, terms: colAxisTerms, regionScale: false)
             colTerm.append(b.term); colSlot.append(b.slot); colLocal.append(b.local)
         }
         // Halo reuse (§6.2): a PE whose tile shares its first nsh halo columns with the tile in the slot
@@ -297,29 +306,37 @@ struct ComputeControl: AcceleratorEngine {
     /// the addresses need of q, kept by adding f when r wraps, instead of multipliers (issue 13).
     /// `reset` zeroes them for the next cycle (they are zero whenever the engine is idle), `step`
     /// moves a on.
+    /// `keepsNext`: the factors whose (q + 1)·factor is kept too, in a register of its own (the
+    /// bank terms' sum with a carry then starts at a register, issue 13).
     struct TapAxis {
         let r: Expr
         /// q·factor, per factor (32 bits).
         let products: [Expr]
+        /// (q + 1)·factor, per factor in `keepsNext`.
+        let nextProducts: [Int: Expr]
     }
 
-    func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, reset: Expr, step: Expr, factors: [Expr]) -> TapAxis {
+    func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, reset: Expr, step: Expr, factors: [Expr], keepsNext: [Int] = []) -> TapAxis {
         let rR = m.reg("\(name)_r", width: 8)
         let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: 32) }
+        let nR = Dictionary(uniqueKeysWithValues: keepsNext.map { ($0, m.reg("\(name)_q1_times\($0)", width: 32)) })
         let r = m.wire("\(name)_r_eff", rR)
         let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", pR[i]) }
         let wraps = m.wire("\(name)_wraps", r + 1 == n)
         m.clocked("\(name)_q", resetless: true) { p in
             p.when(reset) {
                 p.assign(rR, 0); for x in pR { p.assign(x, 0) }
+                for i in keepsNext { p.assign(nR[i]!, factors[i].fit(32)) }
             }.elseWhen(step) {
                 p.assign(rR, mux(wraps, k(0, 8), r + 1))
                 for (i, x) in pR.enumerated() { p.assign(x, mux(wraps, prods[i] + factors[i].fit(32), prods[i])) }
+                for i in keepsNext { let x = nR[i]!; p.assign(x, mux(wraps, x + factors[i].fit(32), x.expr)) }
             }.otherwise {
                 p.assign(rR, r); for (i, x) in pR.enumerated() { p.assign(x, prods[i]) }
+                for i in keepsNext { p.assign(nR[i]!, nR[i]!) }
             }
         }
-        return TapAxis(r: r.expr, products: prods.map(\.expr))
+        return TapAxis(r: r.expr, products: prods.map(\.expr), nextProducts: nR.mapValues(\.expr))
     }
 
     /// slot·stride for the slot qq = q + carry of an axis: (2·qq + parity)·stride at stride 2 (the

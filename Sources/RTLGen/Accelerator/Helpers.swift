@@ -31,8 +31,12 @@ func timesConstant(_ x: some ExprConvertible, _ c: Int, _ w: Int) -> Expr {
 /// the PE array).
 func timesSmall(_ x: some ExprConvertible, _ j: some ExprConvertible, maxFactor: Int, _ w: Int) -> Expr {
     let v = x.fit(w), f = j.fit(bitsFor(max(maxFactor, 1)))
-    let terms = (0..<f.width).map { i in mux(f[i], v << i, k(0, w)) }
-    return terms.dropFirst().reduce(terms[0]) { $0 + $1 }
+    var terms = (0..<f.width).map { i in mux(f[i], v << i, k(0, w)) }
+    // (summed as a balanced tree: log2 of the factor's bits adders deep)
+    while terms.count > 1 {
+        terms = stride(from: 0, to: terms.count, by: 2).map { i in i + 1 < terms.count ? terms[i] + terms[i + 1] : terms[i] }
+    }
+    return terms[0]
 }
 
 /// Unsigned constant of width `w`.
@@ -44,7 +48,8 @@ func umin(_ a: some ExprConvertible, _ b: some ExprConvertible) -> Expr { mux(a.
 
 extension ModuleBuilder {
     /// `e`, a quantity derived from the layer record alone, registered every cycle (`<name>_d1`, no
-    /// reset). The record is constant from a layer's first cycle and an engine that reads this in
+    /// reset). The record is constant from a layer's first cycle (its ring fields, `rowring` and
+    /// `nsh`, from the second) and an engine that reads this in
     /// TILES does so at least three cycles later (§14), so the register costs no cycle and takes
     /// the derivation off the engine's per-cycle paths (issue 13).
     func layerConstant(_ name: String, _ e: some ExprConvertible) -> Expr { delayed(name, e.expr, by: 1) }
@@ -204,8 +209,10 @@ extension AcceleratorContext {
     /// row slot in the column ring, the region RS·CS·CW in the row ring) on when it does not; modulo
     /// the ring's `size` words (`ringSize`). Both engines keep it.
     func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, tileWords: Expr, size: Expr) -> Expr {
-        let step = mux(shares, blockWords.fit(26), tileWords.zext(26))
-        return mux(first, k(0, 26), ringWrap(prev.fit(26) + step, size: size))
+        // (both steps' sums from the registers, the share selecting after the wrap: the share comes
+        // late, through the taken FIFO or the group ring, issue 13)
+        let byBlock = ringWrap(prev.fit(26) + blockWords.fit(26), size: size), byTile = ringWrap(prev.fit(26) + tileWords.zext(26), size: size)
+        return mux(first, k(0, 26), mux(shares, byBlock, byTile))
     }
     /// The ring's quantities (§6.2) as registered layer constants of module `m` (`<prefix>_ring_block_words`,
     /// `_tile_words`, `_size`): both walkers of the ring, the load response walker and the compute

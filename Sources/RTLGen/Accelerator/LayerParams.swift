@@ -1,7 +1,8 @@
 import AcceleratorSpec
 
 /// The layer quantities (§3), one combinational stage from the registers, registered every cycle
-/// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0)
+/// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0); the
+/// rings' decision and `nsh` a second stage from those registers, settled in cycle 1
 /// (`<prefix>layer_params`). Quantities that take a product or a quotient come from the host
 /// (MASK_LAYOUT, STEPS, TAP_WORDS, HALO_*, LINE_*): what is left here is shifts, adds,
 /// comparisons and multiplexers (issue 13: no multiplier or divider outside the PE array).
@@ -16,12 +17,18 @@ struct LayerParams: AcceleratorEngine {
                                                                              "line_row_words", "line_blocks").flipped)
         let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
+        var registered: [String: Expr] = [:]
+        /// Record field `name`, `v` registered (`d_<name>`).
         func dreg(_ name: String, _ v: some ExprConvertible) {
+            precondition(registered[name] == nil, "the record field \(name) is registered twice")
             let e = v.expr
             let r = m.reg("d_\(name)", width: e.width)
             m.clocked("d_\(name)_q", resetless: true) { p in p.assign(r, e.asUnsigned) }
             m.assign(out[name], r)
+            registered[name] = r.expr
         }
+        /// Record field `name` registered now, its register's value: a second stage's input.
+        func stage1(_ name: String, _ v: some ExprConvertible) -> Expr { dreg(name, v); return registered[name]! }
         let K = field("LAYER0", "K"), S = field("LAYER0", "S")
         let H = field("LAYER1", "H"), W = field("LAYER1", "W"), Cin = field("LAYER2", "Cin"), Cout = field("LAYER2", "Cout")
         let act = field("LAYER0", "activation"), M = field("REQUANT", "M"), Sh = field("REQUANT", "Sh")
@@ -33,8 +40,6 @@ struct LayerParams: AcceleratorEngine {
         let KH = m.wire("c_kh", mux(packed, k(1, K.width), K))
         let KW = m.wire("c_kw", K + pairs.zext(K.width))
         let pady = m.wire("c_pad", mux(packed, k(0, K.width), K >> 1))
-        let Ho = m.wire("c_ho", mux(s2, (H.zext(17) + 1) >> 1, H.zext(17)).trunc(16))
-        let Wo = m.wire("c_wo", mux(s2x, (W.zext(17) + 1) >> 1, W.zext(17)).trunc(16))
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
@@ -55,22 +60,28 @@ struct LayerParams: AcceleratorEngine {
         let wm1 = m.wire("c_w_m1", byShape((0..<levels).map { k((tW >> $0) - 1, 8) }))
         let HH = m.wire("c_hh", mux(s2, hm1 << 1, hm1) + KH.zext(8))
         let HWd = m.wire("c_hw", mux(s2x, wm1 << 1, wm1) + KW.zext(8))
-        // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
-        // that is positive and a group has several slot columns (shape > 0, more than one tile).
-        let sx = m.wire("c_sx", mux(s2x, k(2, 8), k(1, 8)))
-        let overlap = m.wire("c_overlap", (KW.zext(8) - sx).fit(K.width + 1))
         // (with the line buffer (§6.5) the copy moves whole halos: no reuse, no ring)
         let line = field("LAYER0", "line")
         /// `e`, and not the line buffer when the config has one.
-        func unlessLine(_ e: Expr) -> Expr { ctx.hasLine ? e && line == 0 : e }
-        let shares = m.wire("c_shares", unlessLine(KW.zext(8) > sx && shape != 0 && field("LAYER0", "group") != 0))
+        func unlessLine(_ e: Expr, line: Expr) -> Expr { ctx.hasLine ? e && line == 0 : e }
         // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
         // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
         // row shares KW − SX columns (nsh ≠ 0 at shape 0).
-        let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: shape, resident: field("PASS", "resident"), hh: HH, hwid: HWd, s2: s2, s2x: s2x)))
-        let columnRing = m.wire("c_column_ring", unlessLine(KW.zext(8) > sx && shape == 0 && field("PASS", "resident") == 0 && !rowRing))
-        let rowOverlap = (HH - mux(s2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
+        // (the rings' decision and nsh are a second stage, from the registered record: they are
+        // constant from the layer's cycle 1, and read first in TILES and by the scanner's tiles,
+        // so the comparisons of the halo's sides are a register away from the CSRs, issue 13)
+        let rS2 = stage1("s2", s2), rS2x = stage1("s2x", s2x), rKW = stage1("kw", KW), rHH = stage1("hh", HH), rHW = stage1("hwid", HWd)
+        let rShape = stage1("shape", shape), rResident = stage1("resident", field("PASS", "resident"))
+        let rGroup = stage1("glast", field("LAYER0", "group")), rLine = ctx.hasLine ? stage1("line", line) : k(0, 1)
+        let rSx = mux(rS2x, k(2, 8), k(1, 8))
+        let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: rShape, resident: rResident, hh: rHH, hwid: rHW, s2: rS2, s2x: rS2x), line: rLine))
+        let columnRing = m.wire("c_column_ring", unlessLine(rKW.zext(8) > rSx && rShape == 0 && rResident == 0 && !rowRing, line: rLine))
+        let rowOverlap = (rHH - mux(rS2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
+        let overlap = m.wire("c_overlap", (rKW.zext(8) - rSx).fit(K.width + 1))
+        // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
+        // that is positive and a group has several slot columns (shape > 0, more than one tile).
+        let shares = m.wire("c_shares", unlessLine(rKW.zext(8) > rSx && rShape != 0 && rGroup != 0, line: rLine))
         let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
         let Mw = field("MASK_LAYOUT", "words")
         let pc = field("PASS", "pc")
@@ -78,15 +89,19 @@ struct LayerParams: AcceleratorEngine {
         var lineError: Expr = line == 1
         if ctx.hasLine {
             let lnb = regs["line_blocks"]
-            dreg("line", line); dreg("lcsw", regs["line_row_words"]); dreg("lnb", lnb)
+            dreg("lcsw", regs["line_row_words"]); dreg("lnb", lnb)
             lineError = line == 1 && (lnb == 0 || field("PASS", "resident") != 0)
         }
         // (a config of as many shapes as the field holds has no shape out of range)
         let shapeOutOfRange: Expr = levels < (1 << shape.width) ? shape >= levels : k(0, 1)
         let limits = ctx.limits
+        /// ⌈side/S⌉ > maxMapSize as comparisons of the field with constants (no adder on the error's path).
+        func outOfRange(_ side: Expr, _ stride2: Signal) -> Expr {
+            mux(stride2, side > 2 * limits.maxMapSize, side > limits.maxMapSize)
+        }
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
-                             || Mw > ctx.maxMw || Ho > limits.maxMapSize || Wo > limits.maxMapSize
+                             || Mw > ctx.maxMw || outOfRange(H, s2) || outOfRange(W, s2x)
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
                              || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
                              // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
@@ -100,16 +115,16 @@ struct LayerParams: AcceleratorEngine {
                              // a weight handoff of no words would never end (§7.2); one of bias words alone is the
                              // rest of a first pass whose weights came two ahead
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_LAYOUT", "k2cw") == 0)))
-        dreg("s2", s2); dreg("kw", KW); dreg("s2x", s2x); dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
+        dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("grouped", grouped); dreg("nj", NJ)
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
-        dreg("hh", HH); dreg("hwid", HWd); dreg("cscw", regs["halo_row_words"])
-        dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("shape", shape); dreg("glast", field("LAYER0", "group")); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"])
+        dreg("cscw", regs["halo_row_words"])
+        dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"])
         dreg("nsh", nsh); dreg("rowring", rowRing)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
-        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch")); dreg("resident", field("PASS", "resident"))
+        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch"))
         dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))
         dreg("next", field("PASS", "next")); dreg("next_half", field("PASS", "next_half"))
         dreg("error", err)

@@ -78,13 +78,15 @@ struct LayerSequencer: AcceleratorEngine {
         //      during the last pass, and after it (`handoff_tail`), the next layer's first pass ----
         let tail = m.reg("handoff_tail", width: 1, reset: 0)
         let bNext = m.wire("burst_next_layer", tail || (inTiles && pLast && nextOn))
-        let bo0 = m.wire("burst_o0", mux(inTiles, o1, o0))  // o1 = o0 + pc when the pass is not the last
-        let bBiasLo = m.wire("burst_bias_lo", (bo0.zext(18) << 2) >> lgB)
+        // (the bias words of channel c from c·4 ÷ B; the burst's c is o0 in WEIGHTS, o1 = o0 + pc in TILES)
+        func biasLo(_ c: Signal) -> Expr { (c.zext(18) << 2) >> lgB }
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
-        let pre0 = m.wire("burst_rest_of_preloaded", inWeights && !tail && preloaded && o0 == chFirst)
+        // (o0 = the window's first channel, a flag set with o0: the first pass)
+        let passFirst = m.reg("pass_first", width: 1, reset: 0)
+        let skipPreloaded = m.wire("burst_skips_preloaded", !tail && preloaded && passFirst)
+        let pre0 = m.wire("burst_rest_of_preloaded", inWeights && skipPreloaded)
         let skip = field("PRELOAD", "words").zext(32)
         // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass)
-        let bo0Words = m.wire("burst_o0_words", mux(inTiles, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), o0Words.expr))
         /// The bias and weight words of the burst of channels [c0, c1), whose weights start c0Words
         /// into the layer's (c0·K·KW·CW), less the preloaded ones when `rest`: (c1 − c0)·K·KW·CW =
         /// min(pc·K·KW·CW, end·K·KW·CW − c0·K·KW·CW).
@@ -104,12 +106,18 @@ struct LayerSequencer: AcceleratorEngine {
         let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
         let nextBias = field("NEXT_WORDS", "bias").zext(32), nextWeights = field("NEXT_WORDS", "weights").zext(32)
         let bNB = m.wire("burst_bias_words", mux(bNext, nextBias, mux(inTiles, nbT.expr, nbW.expr)))
-        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"],
-                                                    regs["base_weights"] + bo0Words + mux(pre0, skip, k(0, 32))))
+        // The weights' and the bias's DRAM bases, each phase's from registers and the phase's
+        // choice after the adders: a burst's first request reads them (issue 13). The weights':
+        // base + bo0·K·KW·CW (+ the preloaded words skipped), bo0 = o0 in WEIGHTS, in TILES o1,
+        // whose words are o0's + PASS_WORDS, or the window's end in the last pass.
+        let weightsW = m.wire("burst_weight_base_w", regs["base_weights"] + o0Words + mux(skipPreloaded, skip, k(0, 32)))
+        let weightsT = m.wire("burst_weight_base_t", regs["base_weights"] + mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]))
+        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"], mux(inTiles, weightsT, weightsW)))
         // where its first weight word goes in the ring
         let bRing = m.wire("burst_ring_base", mux(bNext, field("NEXT_RING", "base").fit(ctx.awW),
                                                   mux(inTiles, ringAfter, mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr))))
-        let bBiasBase = m.wire("burst_bias_base", mux(bNext, regs["next_bias"], regs["base_bias"] + bBiasLo.zext(32)))
+        let bBiasBase = m.wire("burst_bias_base", mux(bNext, regs["next_bias"],
+                                                     mux(inTiles, regs["base_bias"] + biasLo(o1).zext(32), regs["base_bias"] + biasLo(o0).zext(32))))
         let bHalf = m.wire("burst_half", mux(bNext, nextHalf, mux(inTiles, !half, half)))
 
         // ---- burst: requests offered until the last is taken, responses counted ----
@@ -134,8 +142,18 @@ struct LayerSequencer: AcceleratorEngine {
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && more)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
-        m.assign(burst["addr"], mux(inMask, regs["base_mask"] + bq,
-                                    mux(bq < bNB, bBiasBase + bq, bBase + (bq - bNB))))
+        // The burst's address from an incrementer (issue 13): a burst's first request reads its start
+        // (the mask's base, else the bias's, or the weights' when it has no bias words); the later
+        // ones a segment's base (registered at the first accept: the start, or the weights' after
+        // the last bias word) plus an offset that each accept moves a word on.
+        // (`burst_first_req` is bq = 0, a flag: set with bq's clear, cleared by an accept; the
+        // comparisons with the bias words one per phase, selected after them, like `burst_more`)
+        let bFirstReq = m.reg("burst_first_req", width: 1, reset: 1)
+        let bSegBase = m.reg("burst_segment_base", width: 32, reset: 0), bOff = m.reg("burst_segment_offset", width: 32, reset: 0)
+        let noBias = m.wire("burst_no_bias", mux(bNext, nextBias == 0, mux(inTiles, nbT == 0, nbW == 0)))
+        let lastBias = m.wire("burst_last_bias", !inMask && mux(bNext, bq + 1 == nextBias, mux(inTiles, bq + 1 == nbT, bq + 1 == nbW)))
+        let bStart = m.wire("burst_start_addr", mux(inMask, regs["base_mask"], mux(noBias, bBase, bBiasBase)))
+        m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff))
         let beat = burstRsp["valid"]
         let beatLast = m.wire("burst_beat_last", beat && br == nm1)
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
@@ -154,18 +172,23 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
+                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, regs["window_words"])
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
-            p.when(burstAccept) { p.assign(bq, bq + 1) }
+            p.when(burstAccept) {
+                p.assign(bq, bq + 1); p.assign(bFirstReq, 0)
+                p.when(lastBias) { p.assign(bSegBase, bBase); p.assign(bOff, 0) }
+                    .elseWhen(bFirstReq) { p.assign(bSegBase, bStart); p.assign(bOff, 1) }
+                    .otherwise { p.assign(bOff, bOff + 1) }
+            }
             p.when(beat) { p.assign(br, br + 1) }
             p.when(maskBeat["valid"]) { p.assign(maskAny, maskAnyNow) }
             p.when(beatLast) {
-                p.assign(bq, 0); p.assign(br, 0)
+                p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0)
                 p.when(inMask) {
                     // no active tile: the layer ends, or first loads the next layer's first pass
                     p.when(maskAnyNow) { p.assign(phase, 2) }
@@ -189,7 +212,7 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
                         p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
                         p.assign(o0Words, o0Words + regs["pass_words"]); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }

@@ -23,10 +23,14 @@ struct PortSequencer: AcceleratorEngine {
     /// registers (issue 13, ≤ 8 LUT levels). 18-bit values as bits, y0 and x0 signed.
     struct WalkBounds { let y0: Expr; let x0: Expr; let yhi: Expr; let xhi: Expr; let xlo: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
-        /// The tile's coordinates (nil for a walker that needs only its bounds).
-        let ty: Signal?; let tx: Signal?; let last: Expr; let bounds: WalkBounds
+        let last: Expr; let bounds: WalkBounds
         /// The tile's first halo row and column, at the walker's start.
-        let initY: Expr; let initX: Expr }
+        let initY: Expr; let initX: Expr
+        /// When the walker starts a tile and when it steps; in the residual walk, the pixel's last
+        /// word and the row's last pixel.
+        let start: Expr; let advance: Expr; let jLast: Expr; let cLast: Expr
+        /// In the halo walk, a row's last word.
+        let rowLast: Expr }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
@@ -35,7 +39,7 @@ struct PortSequencer: AcceleratorEngine {
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready", "rdata").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
+        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh", "rowring"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
@@ -122,9 +126,7 @@ struct PortSequencer: AcceleratorEngine {
         }
 
         // The row ring (§6.2): tiles in column-major order; a sharing tile shares its first nsh rows.
-        // (the ring's quantities derive from the layer record alone: registers, `layerConstant`)
-        let rows = m.wire("ld_row_ring", m.layerConstant("ld_row_ring_layer",
-            ctx.rowRing(shape: dShape, resident: layer["resident"], hh: layer["hh"], hwid: layer["hwid"], s2: dS2, s2x: dS2x)))
+        let rows = m.wire("ld_row_ring", layer["rowring"])
         /// The first halo column a tile's load reads: its first in-map column, or, when it shares its
         /// first `nsh` columns with its left-hand neighbour (§6.2, halo reuse), the column after them.
         /// (the column after them, x0 + nsh, when it is past the first in-map column, is
@@ -140,11 +142,9 @@ struct PortSequencer: AcceleratorEngine {
 
         /// The load walker: the current element of a tile load (halo words, then residual words);
         /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour;
-        /// `initBounds`: the tile's bounds, registered at the start; `initTile`: its coordinates, kept
-        /// when given; `initAt`: its first halo row and column.
-        func loadWalker(_ name: String, initNow: Expr, initTile: (ty: Expr, tx: Expr)?, initBounds: WalkBounds, initShares: Expr,
+        /// `initBounds`: the tile's bounds, registered at the start; `initAt`: its first halo row and column.
+        func loadWalker(_ name: String, initNow: Expr, initBounds: WalkBounds, initShares: Expr,
                         initAt: (y: Expr, x: Expr), step: Expr) -> Walker {
-            let ty = initTile.map { _ in m.reg("\(name)_ty", width: cntW, reset: 0) }, tx = initTile.map { _ in m.reg("\(name)_tx", width: cntW, reset: 0) }
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: 18, reset: 0), x = m.reg("\(name)_x", width: 18, reset: 0)
@@ -167,7 +167,6 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
                     // (with the line buffer the walker walks only the residual words, §6.5)
-                    if let ty, let tx, let initTile { p.assign(ty, initTile.ty.fit(cntW)); p.assign(tx, initTile.tx.fit(cntW)) }
                     for (reg, value) in zip(bRegs, boundsFields(initBounds)) { p.assign(reg, value) }
                     p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
                     p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
@@ -190,8 +189,9 @@ struct PortSequencer: AcceleratorEngine {
                     }
                 }
             }
-            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, ty: ty, tx: tx, last: last, bounds: g,
-                          initY: initY.expr, initX: initX.expr)
+            return Walker(inRes: inRes, y: y, x: x, w: w, r: r, c: c, j: j, last: last, bounds: g,
+                          initY: initY.expr, initX: initX.expr, start: initNow, advance: step, jLast: jLast.expr, cLast: cLast.expr,
+                          rowLast: wLast && xLast)
         }
 
         // ---- transfer order ----
@@ -220,6 +220,9 @@ struct PortSequencer: AcceleratorEngine {
         let ringVrR = m.reg("ring_vr", width: 4 * maxQ * vrW), ringVcR = m.reg("ring_vc", width: 4 * maxQ * vcW)
         let ringVr = fields(ringVrR, width: vrW), ringVc = fields(ringVcR, width: vcW)
         let nW = bitsFor(maxQ)
+        // (and each tile's first output word in the map, `ld_take_words`: the store's tile address)
+        let ringWordsR = m.reg("ring_words", width: 4 * maxQ * 32)
+        let ringWords = fields(ringWordsR, width: 32)
         let ringShareR = m.reg("ring_share", width: 4 * maxQ)
         let ringShare = fields(ringShareR, width: 1)
         let ringNR = m.reg("ring_n", width: 4 * nW, reset: 0)
@@ -315,7 +318,7 @@ struct PortSequencer: AcceleratorEngine {
                                 vr: offered("vr", offerGeom.vr.fit(vrW)).fit(18), vc: offered("vc", offerGeom.vc.fit(vcW)).fit(18))
         let takeRowShared = offeredCoordinate("row_shared", afterShared(offerGeom.y0))
         let takeColumnShared = offeredCoordinate("column_shared", afterShared(offerGeom.x0))
-        let lq = loadWalker("ldq", initNow: taken.expr, initTile: (tile["ty"].expr, tile["tx"].expr), initBounds: bounds(of: takeGeom),
+        let lq = loadWalker("ldq", initNow: taken.expr, initBounds: bounds(of: takeGeom),
                             initShares: takeShares.expr,
                             initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: takeShares),
                                      firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: takeShares)),
@@ -347,24 +350,65 @@ struct PortSequencer: AcceleratorEngine {
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
-        let ldOy = ctx.tileOrigin(dShape, lq.ty!, tile: tH, 32), ldOx = ctx.tileOrigin(dShape, lq.tx!, tile: tW, 32)
-        /// A tile's origin plus an offset below its side: with a power-of-two tile the origin's low
-        /// bits are zero at every shape and the offset fits in them, so an OR (no carry on the DRAM
-        /// address's path, issue 13).
-        func originPlus(_ origin: Expr, _ offset: Signal, tile: Int) -> Expr {
-            tile & (tile - 1) == 0 && tile > 1 ? origin | offset.fit(log2Exact(tile)).fit(32) : origin + offset.fit(32)
-        }
         // (the DRAM bases plus the pass's first word, registered pass constants: o0 changes at a
         // pass's end, at least WEIGHTS' cycles before the next TILES)
         let resBase = m.delayed("ldq_res_base", regs["base_residual"] + pBase.fit(32), by: 1)
         let storeBase = m.delayed("st_base", regs["base_output"] + pBase.fit(32), by: 1)
         // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
         // one DSP block's width, not a 32×16 product)
-        let outPix = ctx.pixelIndexBits(input: false), inPix = ctx.pixelIndexBits(input: true)
+        let inPix = ctx.pixelIndexBits(input: true)
         let outRow = ctx.rowIndexBits(input: false), inRow = ctx.rowIndexBits(input: true)
-        let resA = m.wire("ldq_res_addr", resBase + umul((umul(originPlus(ldOy, lq.r, tile: tH).fit(outRow), dWo, 32)
-                                                            + originPlus(ldOx, lq.c, tile: tW)).fit(outPix), dCOW, 32) + lq.j.fit(32))
-        let haloA = m.wire("ldq_halo_addr", regs["base_input"] + umul((umul(lq.y.fit(inRow), layer["w"], 32) + lq.x.fit(32)).fit(inPix), dCW, 32) + lq.w.fit(32))
+        // The output map's DRAM addresses (the residual's loads, the stores) from incrementers
+        // (issue 13): a tile's first word, oy·(Wo·COW) + ox·COW, is found once, at its take, from
+        // the scanner's registered offer (`ld_take_words`; the ring keeps it for the store); then a
+        // walk moves one word on, a pixel on (COW − words + 1 from a pixel's last word: a pass
+        // reads `words` of its COW), or a row on (Wo·COW from the row's first word).
+        let outRowWords = m.wire("out_row_words", m.layerConstant("out_row_words", umul(dWo, dCOW, 32)))
+        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(32) - pOW.fit(32) + 1).fit(32), by: 1))
+        /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
+        /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step.
+        func outputStep(addr: Expr, row: Expr, jLast: Expr, cLast: Expr) -> (addr: Expr, rowStarts: Expr) {
+            (mux(!jLast, addr + 1, mux(!cLast, addr + pixelStep, row + outRowWords)), jLast && cLast)
+        }
+        // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
+        let takeOy = ctx.tileOrigin(dShape, tile["ty"], tile: tH, 32).fit(outRow), takeOx = ctx.tileOrigin(dShape, tile["tx"], tile: tW, 32).fit(outRow)
+        let takeWords = m.wire("ld_take_words", umul(takeOy, outRowWords, 32) + umul(takeOx, dCOW, 32))
+        let resFirst = m.wire("ldq_res_first", resBase + takeWords)
+        let resA = m.reg("ldq_res_addr", width: 32, reset: 0), resRow = m.reg("ldq_res_row", width: 32, reset: 0)
+        m.clocked("ldq_res_walk") { p in
+            p.when(lq.start) { p.assign(resA, resFirst); p.assign(resRow, resFirst) }
+                .elseWhen(lq.advance && lq.inRes) {
+                    let next = outputStep(addr: resA.expr, row: resRow.expr, jLast: lq.jLast, cLast: lq.cLast)
+                    p.assign(resA, next.addr); p.when(next.rowStarts) { p.assign(resRow, next.addr) }
+                }
+        }
+        // The halo's DRAM address, base + y·(W·CW) + x·CW + w, from incrementers (issue 13): a row
+        // part and a column part, the tile's first of each found at its take (both candidates of
+        // the first row and column formed from the offer's registers, the share deciding between
+        // the products); a step moves the column part a word on (a row's pixels are adjacent), a
+        // row's last word the row part a row on and the column part back to the row's first column.
+        let inRowWords = m.wire("in_row_words", m.layerConstant("in_row_words", umul(layer["w"], dCW, 32)))
+        // (a share moves the first row or column on by at most nsh < the largest kernel: that
+        // delta, registered with the offer, times the row's or the pixel's words is shifted adds,
+        // and the share decides only whether to add it — one product each, off the share's path)
+        let deltaW = bitsFor(ctx.limits.maxKernel)
+        let rowDelta = offered("row_delta", (afterShared(offerGeom.y0) - offerGeom.ylo).fit(deltaW))
+        let columnDelta = offered("column_delta", (afterShared(offerGeom.x0) - offerGeom.xlo).fit(deltaW))
+        let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"] + umul(takeGeom.ylo.fit(inRow), inRowWords, 32)
+            + mux(takeShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, 32), k(0, 32)))
+        let firstColumnPart = m.wire("ldq_halo_first_column", umul(takeGeom.xlo.fit(inRow), dCW, 32)
+            + mux(takeShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, 32), k(0, 32)))
+        let haloRowPart = m.reg("ldq_halo_row", width: 32, reset: 0), haloColumnPart = m.reg("ldq_halo_column", width: 32, reset: 0)
+        let haloRowFirstColumn = m.reg("ldq_halo_row_first_column", width: 32, reset: 0)
+        m.clocked("ldq_halo_walk") { p in
+            p.when(lq.start) {
+                p.assign(haloRowPart, firstRowPart); p.assign(haloColumnPart, firstColumnPart); p.assign(haloRowFirstColumn, firstColumnPart)
+            }.elseWhen(lq.advance && !lq.inRes) {
+                p.when(lq.rowLast) { p.assign(haloRowPart, haloRowPart + inRowWords); p.assign(haloColumnPart, haloRowFirstColumn) }
+                    .otherwise { p.assign(haloColumnPart, haloColumnPart + 1) }
+            }
+        }
+        let haloA = m.wire("ldq_halo_addr", haloRowPart + haloColumnPart)
         // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
         // loaded row (high-water mark) is above it, each such segment's pixels and words ----
         var bandAddr: Expr = k(0, 32), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
@@ -481,7 +525,7 @@ struct PortSequencer: AcceleratorEngine {
         // (the tile's first halo row and column, found at its take: the FIFO carries them)
         let takenY = m.wire("ldr_taken_y", width: coordW), takenX = m.wire("ldr_taken_x", width: coordW)
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: pop.expr, initTile: nil, initBounds: widened(takenBounds), initShares: takenShares.expr,
+        let lr = loadWalker("ldr", initNow: pop.expr, initBounds: widened(takenBounds), initShares: takenShares.expr,
                             initAt: (takenY.fit(18), takenX.fit(18)), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
@@ -608,11 +652,13 @@ struct PortSequencer: AcceleratorEngine {
         let sHalf = m.reg("st_half", width: 1, reset: 0)
         let sr = m.reg("st_r", width: 18, reset: 0), sc = m.reg("st_c", width: 18, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
         let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
-        // The stored tile's coordinates and valid rows and columns, registered: the ring entry of the
-        // walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is that
-        // slot), so that the tile's last element and its DRAM address start at registers (issue 13).
+        // The stored tile's first DRAM address and valid rows and columns, registered: the ring entry
+        // of the walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is
+        // that slot), so that the tile's last element and its DRAM address start at registers (issue 13).
         // (the entry is not rewritten while its group is stored: its next take is group + 4's)
-        let sty = m.reg("st_ty", width: cntW), stx = m.reg("st_tx", width: cntW)
+        let sTileAddr = m.reg("st_tile_addr", width: 32)
+        // the element's offset in the tile's words, from incrementers (`outputStep`), and its row's
+        let sOff = m.reg("st_offset", width: 32, reset: 0), sRowOff = m.reg("st_row_offset", width: 32, reset: 0)
         let sN = m.wire("st_tiles", select(sGroup, ringN))
         let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
         let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(18))
@@ -629,7 +675,7 @@ struct PortSequencer: AcceleratorEngine {
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
         let rdEntry = m.wire("st_rd_entry", ringIndex(mux(grantStore, si.trunc(2), sGroup.expr), rdSlot.expr))
         m.clocked("st_tile_q", resetless: true) { p in
-            p.assign(sty, select(rdEntry, ringTy)); p.assign(stx, select(rdEntry, ringTx))
+            p.assign(sTileAddr, storeBase + select(rdEntry, ringWords))
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
         }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
@@ -640,9 +686,7 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
-        let stOy = ctx.tileOrigin(dShape, sty, tile: tH, 32), stOx = ctx.tileOrigin(dShape, stx, tile: tW, 32)
-        let storeAddr = m.wire("st_addr", storeBase + umul((umul(originPlus(stOy, sr, tile: tH).fit(outRow), dWo, 32)
-                                                            + originPlus(stOx, sc, tile: tW)).fit(outPix), dCOW, 32) + sj.fit(32))
+        let storeAddr = m.wire("st_addr", sTileAddr + sOff)
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
         let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
@@ -653,8 +697,13 @@ struct PortSequencer: AcceleratorEngine {
             p.assign(rdCol, rdC)
             p.when(grantStore) {
                 p.assign(sGroup, si.trunc(2)); p.assign(sSlot, 0); p.assign(sHalf, si[0])
-                p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0)
-            }.elseWhen(storeAccept) { p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj); p.assign(sSlot, nSlot) }
+                p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0); p.assign(sOff, 0); p.assign(sRowOff, 0)
+            }.elseWhen(storeAccept) {
+                p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj); p.assign(sSlot, nSlot)
+                let next = outputStep(addr: sOff.expr, row: sRowOff.expr, jLast: sjLast.expr, cLast: scLast.expr)
+                p.when(stTileLast) { p.assign(sOff, 0); p.assign(sRowOff, 0) }
+                    .otherwise { p.assign(sOff, next.addr); p.when(next.rowStarts) { p.assign(sRowOff, next.addr) } }
+            }
         }
         let outWord = m.wire("st_wdata", select(rdCol, fields(out["data"], width: 8 * B)))
         if tW == 1 { m.allowUnused(rdCol) }  // one tile column: nothing to select
@@ -681,6 +730,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(ringVrR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vr.fit(vrW), ringVr[e]) }))
                 p.assign(ringVcR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vc.fit(vcW), ringVc[e]) }))
                 p.assign(ringShareR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeShares, ringShare[e]) }))
+                p.assign(ringWordsR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeWords, ringWords[e]) }))
             }
         }
         m.clocked("xfer_seq") { p in
