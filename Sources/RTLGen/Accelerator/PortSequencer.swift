@@ -114,9 +114,11 @@ struct PortSequencer: AcceleratorEngine {
         func boundsFields(_ b: WalkBounds) -> [Expr] {
             zip([b.y0, b.x0, b.yhi, b.xhi, b.xlo, b.vr, b.vc], boundsWidths).map { $0.fit($1) }
         }
+        /// A coordinate at its narrow width as the walkers' 18-bit value (sign-extended when signed).
+        func widenedCoordinate(_ e: Expr, signed: Bool) -> Expr { signed ? e.sext(18).asUnsigned : e.fit(18) }
         /// The 18-bit bounds of signals at the bounds' widths (`boundsNames` order).
         func widened(_ sigs: [Signal]) -> WalkBounds {
-            let v = zip(sigs, boundsSpec).map { r, f in f.signed ? r.expr.sext(18).asUnsigned : r.fit(18) }
+            let v = zip(sigs, boundsSpec).map { r, f in widenedCoordinate(r.expr, signed: f.signed) }
             return WalkBounds(y0: v[0], x0: v[1], yhi: v[2], xhi: v[3], xlo: v[4], vr: v[5], vc: v[6])
         }
         /// Registers `<name>_b_<field>` holding a walker's bounds, and their 18-bit values.
@@ -310,7 +312,7 @@ struct PortSequencer: AcceleratorEngine {
         // (at the bounds' widths: a map coordinate's, signed for the origin, and the tile's)
         func offeredCoordinate(_ name: String, _ e: Expr, signed: Bool = false) -> Expr {
             let q = offered(name, e.fit(coordW))
-            return signed ? q.sext(18).asUnsigned : q.fit(18)
+            return widenedCoordinate(q, signed: signed)
         }
         let takeGeom = TileGeom(y0: offeredCoordinate("y0", offerGeom.y0, signed: true), ylo: offeredCoordinate("ylo", offerGeom.ylo),
                                 yhi: offeredCoordinate("yhi", offerGeom.yhi), x0: offeredCoordinate("x0", offerGeom.x0, signed: true),
