@@ -78,6 +78,11 @@ struct LayerSequencer: AcceleratorEngine {
         //      during the last pass, and after it (`handoff_tail`), the next layer's first pass ----
         let tail = m.reg("handoff_tail", width: 1, reset: 0)
         let bNext = m.wire("burst_next_layer", tail || (inTiles && pLast && nextOn))
+        /// A quantity of the burst's pass: the next layer's first (`next`), else in TILES the next
+        /// pass's (`prefetch`), in WEIGHTS the current one's (`current`).
+        func ofBurstPass(next: some ExprConvertible, prefetch: some ExprConvertible, current: some ExprConvertible) -> Expr {
+            mux(bNext, next, mux(inTiles, prefetch, current))
+        }
         // (the bias words of channel c from c·4 ÷ B; the burst's c is o0 in WEIGHTS, o1 = o0 + pc in TILES)
         func biasLo(_ c: Signal) -> Expr { (c.zext(18) << 2) >> lgB }
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
@@ -105,20 +110,20 @@ struct LayerSequencer: AcceleratorEngine {
         let firstBias = m.layerConstant("burst_first_bias", first.bias), firstWeights = m.layerConstant("burst_first_weights", first.weights)
         let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
         let nextBias = field("NEXT_WORDS", "bias").zext(32), nextWeights = field("NEXT_WORDS", "weights").zext(32)
-        let bNB = m.wire("burst_bias_words", mux(bNext, nextBias, mux(inTiles, nbT.expr, nbW.expr)))
+        let bNB = m.wire("burst_bias_words", ofBurstPass(next: nextBias, prefetch: nbT, current: nbW))
         // The weights' and the bias's DRAM bases, each phase's from registers and the phase's
         // choice after the adders: a burst's first request reads them (issue 13). The weights':
         // base + bo0·K·KW·CW (+ the preloaded words skipped), bo0 = o0 in WEIGHTS, in TILES o1,
         // whose words are o0's + PASS_WORDS, or the window's end in the last pass.
         let weightsW = m.wire("burst_weight_base_w", regs["base_weights"] + o0Words + mux(skipPreloaded, skip, k(0, 32)))
         let weightsT = m.wire("burst_weight_base_t", regs["base_weights"] + mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]))
-        let bBase = m.wire("burst_weight_base", mux(bNext, regs["next_weights"], mux(inTiles, weightsT, weightsW)))
+        let bBase = m.wire("burst_weight_base", ofBurstPass(next: regs["next_weights"], prefetch: weightsT, current: weightsW))
         // where its first weight word goes in the ring
-        let bRing = m.wire("burst_ring_base", mux(bNext, field("NEXT_RING", "base").fit(ctx.awW),
-                                                  mux(inTiles, ringAfter, mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr))))
-        let bBiasBase = m.wire("burst_bias_base", mux(bNext, regs["next_bias"],
-                                                     mux(inTiles, regs["base_bias"] + biasLo(o1).zext(32), regs["base_bias"] + biasLo(o0).zext(32))))
-        let bHalf = m.wire("burst_half", mux(bNext, nextHalf, mux(inTiles, !half, half)))
+        let bRing = m.wire("burst_ring_base", ofBurstPass(next: field("NEXT_RING", "base").fit(ctx.awW), prefetch: ringAfter,
+                                                          current: mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr)))
+        let bBiasBase = m.wire("burst_bias_base", ofBurstPass(next: regs["next_bias"], prefetch: regs["base_bias"] + biasLo(o1).zext(32),
+                                                             current: regs["base_bias"] + biasLo(o0).zext(32)))
+        let bHalf = m.wire("burst_half", ofBurstPass(next: nextHalf, prefetch: !half, current: half))
 
         // ---- burst: requests offered until the last is taken, responses counted ----
         let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp_count", width: 32, reset: 0)
@@ -130,15 +135,15 @@ struct LayerSequencer: AcceleratorEngine {
         let wLast = cfg.minWeightsCycles - 1, wcW = bitsFor(wLast)
         let wcnt = m.reg("weights_cycles", width: wcW, reset: 0)
         let mwLen = layer["mw"].zext(32), nextLen = m.layerConstant("burst_next_len", nextBias + nextWeights)
-        let n = m.wire("burst_len", mux(inMask, mwLen, mux(bNext, nextLen, mux(inTiles, nT.expr, nW.expr))))
+        let n = m.wire("burst_len", mux(inMask, mwLen, ofBurstPass(next: nextLen, prefetch: nT, current: nW)))
         // Requests left (bq < n) as one comparison per length, selected by the phase: the compare
         // starts at registers rather than at the length's multiplexer (the burst's valid feeds the
         // port's turn, the read tags and the request's address select, issue 13).
-        let more = m.wire("burst_more", mux(inMask, bq < mwLen, mux(bNext, bq < nextLen, mux(inTiles, bq < nT, bq < nW))))
+        let more = m.wire("burst_more", mux(inMask, bq < mwLen, ofBurstPass(next: bq < nextLen, prefetch: bq < nT, current: bq < nW)))
         // n − 1 from registers and constants (the burst's last beat is on the phase's path)
         let nWm1 = m.reg("burst_len_w_m1", width: 32, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: 32, reset: 0)
         let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", layer["mw"].zext(32) - 1),
-                                              mux(bNext, m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1), mux(inTiles, nTm1.expr, nWm1.expr))))
+                                              ofBurstPass(next: m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1), prefetch: nTm1, current: nWm1)))
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && more)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
@@ -150,8 +155,8 @@ struct LayerSequencer: AcceleratorEngine {
         // comparisons with the bias words one per phase, selected after them, like `burst_more`)
         let bFirstReq = m.reg("burst_first_req", width: 1, reset: 1)
         let bSegBase = m.reg("burst_segment_base", width: 32, reset: 0), bOff = m.reg("burst_segment_offset", width: 32, reset: 0)
-        let noBias = m.wire("burst_no_bias", mux(bNext, nextBias == 0, mux(inTiles, nbT == 0, nbW == 0)))
-        let lastBias = m.wire("burst_last_bias", !inMask && mux(bNext, bq + 1 == nextBias, mux(inTiles, bq + 1 == nbT, bq + 1 == nbW)))
+        let noBias = m.wire("burst_no_bias", ofBurstPass(next: nextBias == 0, prefetch: nbT == 0, current: nbW == 0))
+        let lastBias = m.wire("burst_last_bias", !inMask && ofBurstPass(next: bq + 1 == nextBias, prefetch: bq + 1 == nbT, current: bq + 1 == nbW))
         let bStart = m.wire("burst_start_addr", mux(inMask, regs["base_mask"], mux(noBias, bBase, bBiasBase)))
         m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff))
         let beat = burstRsp["valid"]
