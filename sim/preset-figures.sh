@@ -3,8 +3,9 @@
 # Usage (from anywhere in the repository):
 #   bash sim/preset-figures.sh [PRESET ...]      (default: all four presets)
 # Run times measured on this project's 2-core machine, Yosys 0.23, one preset at a time:
-# ice40-up5k ~1.5 min, ice40-hx8k ~2 min, xc7z020 ~4 min, xczu7ev ~38 min (one core shared) (the iCE40 presets add
-# nextpnr's place and route when they fit). The JSON of each run is kept in the printed directory.
+# ice40-up5k ~1.5 min, ice40-hx8k ~2 min, xc7z020 ~4 min, xczu7ev ~38 min (its run shared a core);
+# the iCE40 presets add nextpnr's place and route when they fit. Each run's JSON and log are kept
+# in the directory printed at the end.
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 bash sim/install-deps.sh
