@@ -385,10 +385,10 @@ struct PortSequencer: AcceleratorEngine {
                 }
         }
         // The halo's DRAM address, base + y·(W·CW) + x·CW + w, from incrementers (issue 13): a row
-        // part and a column part, the tile's first of each found at its take (both candidates of
-        // the first row and column formed from the offer's registers, the share deciding between
-        // the products); a step moves the column part a word on (a row's pixels are adjacent), a
-        // row's last word the row part a row on and the column part back to the row's first column.
+        // part and a column part, the tile's first of each found at its take (below: the first
+        // in-map row and column times the words, plus a share's delta); a step moves the column
+        // part a word on (a row's pixels are adjacent), a row's last word the row part a row on and
+        // the column part back to the row's first column.
         let inRowWords = m.wire("in_row_words", m.layerConstant("in_row_words", umul(layer["w"], dCW, 32)))
         // (a share moves the first row or column on by at most nsh < the largest kernel: that
         // delta, registered with the offer, times the row's or the pixel's words is shifted adds,
