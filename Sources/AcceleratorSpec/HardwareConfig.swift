@@ -82,6 +82,15 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var requantStages: Int
     /// The most requant pipeline registers: one per cut of the lane.
     public static let maxRequantStages = 7
+    /// **Requant slices** (docs/microarchitecture.md §7.5), a power of two dividing lanesK: the
+    /// requant engine takes a tile row in that many cycles, lanes `j·lanesK/s …` of every column in
+    /// cycle j, so it has tileW·lanesK/s lanes (and bias RAM copies) instead of tileW·lanesK, and the
+    /// kgroup slot is `Kc = max(T, tileH·s)`. 1 = a whole row a cycle.
+    public var requantSlices: Int
+    /// Requant lanes per tile column: lanesK / requantSlices.
+    public var requantLanesPerColumn: Int { lanesK / requantSlices }
+    /// Cycles the requant engine takes for one kgroup of a tile: tileH·requantSlices.
+    public var requantCycles: Int { tileH * requantSlices }
     /// **Registered engine boundaries** (docs/microarchitecture.md §7.3, §7.4): the load
     /// response's input-buffer write leaves the port sequencer through registers (its address is
     /// the walkers' longest path otherwise), so a loaded group reaches the compute engine (or the
@@ -113,7 +122,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
                 tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, requantStages: Int = 0,
-                boundaryRegisters: Bool = false) throws {
+                requantSlices: Int = 1, boundaryRegisters: Bool = false) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
@@ -121,7 +130,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
-        self.requantStages = requantStages; self.boundaryRegisters = boundaryRegisters
+        self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -131,7 +140,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0; boundaryRegisters = false
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -199,6 +208,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if !(0...Self.maxRequantStages).contains(requantStages) {
             try fail("requantStages \(requantStages) must be 0…\(Self.maxRequantStages) (pipeline registers in a requant lane)")
         }
+        if !(requantSlices >= 1 && Self.isPow2(requantSlices) && lanesK % requantSlices == 0) {
+            try fail("requantSlices \(requantSlices) must be a power of two dividing lanesK \(lanesK) (a tile row's lanes in that many cycles)")
+        }
         if packedProducts {
             if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }
         }
@@ -223,12 +235,12 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, requantStages, boundaryRegisters
+        case tileShapes, lineBufferBytes, packedProducts, requantStages, requantSlices, boundaryRegisters
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts` only when true, `requantStages` only when not 0, `boundaryRegisters` only
-    /// when true, so that configs without them keep their content hash.
+    /// `packedProducts` only when true, `requantStages` only when not 0, `requantSlices` only when
+    /// above 1, `boundaryRegisters` only when true, so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -243,6 +255,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
+        if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
     }
 
@@ -280,6 +293,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
             packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
             requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
+            requantSlices: c.decodeIfPresent(Int.self, forKey: .requantSlices) ?? 1,
             boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false)
     }
 

@@ -146,7 +146,8 @@ public struct LayerPlan: Sendable {
     /// Words per input pixel CW = ceil(Cin/B) (of the engines' input map, §3.2), per output pixel COW = ceil(Cout/B).
     public let inWords: Int, outWords: Int
     /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = kernelHeight·kernelWidth·NC (K²·NC
-    /// without tap packing or output pairs; KH·KW·CW·NJ with grouped lanes); kgroup slot Kc = max(T, tileH).
+    /// without tap packing or output pairs; KH·KW·CW·NJ with grouped lanes); kgroup slot Kc = max(T, tileH·s),
+    /// s the requant slices (the requant engine's cycles per kgroup, §7.5).
     public let chunks: Int, steps: Int, kgroupCycles: Int
     /// Grouped lanes (§3.4): a layer of one kgroup of few output channels whose input words are
     /// wide runs each step on a whole input word: lane group r (GL = B/lanesC lanes) takes the
@@ -290,7 +291,7 @@ public struct LayerPlan: Sendable {
             && Self.groupsLanes(outChannels: cout, mapChannels: mapChannels, tapsPacked: tapsPacked, config: config)
         subSteps = lanesGrouped ? Self.subSteps(outChannels: cout, config: config) : 1
         steps = kernelHeight * kernelWidth * (lanesGrouped ? inWords * subSteps : chunks)
-        kgroupCycles = max(steps, config.tileH)
+        kgroupCycles = max(steps, config.requantCycles)
         let name = job.name
         shape = outputPairs ? pairShape : maskTile
         if !config.shapes.contains(shape) {

@@ -117,11 +117,15 @@ public struct RandomSuite: Sendable {
         // the presets' timing cuts (§7.3–§7.5): requant registers in a third, boundary registers in half
         let requantStages = g.nextUnit() < 0.33 ? g.int(1...HardwareConfig.maxRequantStages) : 0
         let boundary = g.nextUnit() < 0.5
+        // requant slices (§7.5) in a third: a power of two dividing lanesK
+        let sliceChoices = (0...lanesK.trailingZeroBitCount).map { 1 << $0 }
+        let slices = g.nextUnit() < 0.33 ? sliceChoices[g.int(0...(sliceChoices.count - 1))] : 1
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
-                                          packedProducts: packed, requantStages: requantStages, boundaryRegisters: boundary),
+                                          packedProducts: packed, requantStages: requantStages, requantSlices: slices,
+                                          boundaryRegisters: boundary),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

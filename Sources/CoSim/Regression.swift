@@ -249,16 +249,16 @@ public struct Regression: Sendable {
     /// per bank, so wide layers take several output-channel passes), still small RTL.
     /// `inputWords` words per input bank (default 64 per shape level).
     /// `lineWords` words per line-buffer bank (§6.5; default none); `packedProducts` (§7.4);
-    /// `requantStages` (§7.5); `boundaryRegisters` (§7.3).
+    /// `requantStages` and `requantSlices` (§7.5); `boundaryRegisters` (§7.3).
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
                               inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false, requantStages: Int = 0,
-                              boundaryRegisters: Bool = false) -> HardwareConfig {
+                              requantSlices: Int = 1, boundaryRegisters: Bool = false) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
                                    tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts,
-                                   requantStages: requantStages, boundaryRegisters: boundaryRegisters)
+                                   requantStages: requantStages, requantSlices: requantSlices, boundaryRegisters: boundaryRegisters)
     }
 
     /// Configurations: tile 2x2 … 16x16, lanes 1 … 16, DRAM width and latency, one to three tile
@@ -278,8 +278,10 @@ public struct Regression: Sendable {
             Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 4, inputWords: 32, lineWords: 64,
                         packedProducts: true),
             // (the line buffer, §6.5: every layer whose groups' halos fit its ring takes it, at every
-            // shape; with boundary registers, §7.3: the copy engine takes a group a cycle later)
-            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96, boundaryRegisters: true),
+            // shape; with boundary registers, §7.3: the copy engine takes a group a cycle later; and a
+            // requant lane a column, a row in four slices, §7.5)
+            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96, requantSlices: 4,
+                        boundaryRegisters: true),
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),

@@ -103,9 +103,13 @@ public enum SynthTarget: String, CaseIterable, Sendable {
             // synth_xilinx has no -json: the mapped netlist (for ``LogicDepth``) is written after it.
             let write = jsonOut.map { "; write_json \($0)" } ?? ""
             let cmd = "synth_xilinx -family \(family)\(flatten ? " -flatten" : "")\(x) -top \(top)"
-            guard noShare else { return cmd + write }
+            // On UltraScale+ the memories of `uramMinWords` words or more go to URAM288 (4096 × 72),
+            // as `ram_style = "ultra"` asks the vendor tools; Yosys maps none there by itself, and
+            // the XCZU7EV's block RAMs are too few for its weight banks (docs/synthesis.md).
+            let uram = family == "xcup" ? "setattr -set ram_style \"ultra\" r:SIZE>=\(Self.uramMinWords) t:$mem_v2 %i; " : ""
+            guard noShare else { return uram.isEmpty ? cmd + write : "\(cmd) -run :map_memory; \(uram)\(cmd) -run map_memory:\(write)" }
             return "\(cmd) -run :coarse; techmap -map +/cmp2lut.v -map +/cmp2lcu.v -D LUT_WIDTH=6; alumacc; opt; memory -nomap; opt_clean; "
-                + "\(cmd) -run map_memory:\(write)"
+                + "\(uram)\(cmd) -run map_memory:\(write)"
         case .ice40:
             let dsp = device.dsps > 0
             let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(flatten ? "" : " -noflatten")\(x) -top \(top)"
@@ -125,6 +129,11 @@ public enum SynthTarget: String, CaseIterable, Sendable {
             return "synth\(flatten ? " -flatten" : "")\(noShare ? " -noshare" : "")\(x) -top \(top); abc -lut 4; opt_clean"
         }
     }
+
+    /// The fewest words a memory holds to go to URAM288 on UltraScale+ (`script(family: "xcup")`):
+    /// a URAM is 4096 deep, so a shallower memory would leave more than three quarters of it empty
+    /// where block RAM (512 × 72) fits it better.
+    public static let uramMinWords = 1024
 
     public var device: String {
         switch self {

@@ -311,16 +311,17 @@ final class DataPath {
         }
     }
 
-    // MARK: Requant engine (stepped): one tile row per cycle
+    // MARK: Requant engine (stepped): one tile row per cycle, or per requantSlices cycles
 
     func requantCycle(at t: Int) {
         guard requantHead < requantQueue.count, requantQueue[requantHead].start <= t else { return }
         let j = requantQueue[requantHead]
-        let r = t - j.start
+        // row r, slice sl: lanes sl·(lanesK/s) … of every column (§7.5)
+        let r = (t - j.start) / cfg.requantSlices, sl = (t - j.start) % cfg.requantSlices
         precondition(r < cfg.tileH, "requant job overran")
-        let half = j.tileIndex & 1, lanesK = cfg.lanesK
+        let half = j.tileIndex & 1, lanesK = cfg.lanesK, n = cfg.requantLanesPerColumn
         for px in 0..<cfg.tileW {
-            for lane in 0..<lanesK {
+            for lane in (sl * n)..<((sl + 1) * n) {
                 let o = pass.firstChannel + j.kgroup * lanesK + lane
                 guard o < pass.endChannel else { continue }
                 let bh = plan.biasHalf(pass), bias = biasBytes[bh]
@@ -333,7 +334,7 @@ final class DataPath {
                 outputBuf[half][idx] = UInt8(bitPattern: v)
             }
         }
-        if r == cfg.tileH - 1 { requantHead += 1 }
+        if r == cfg.tileH - 1 && sl == cfg.requantSlices - 1 { requantHead += 1 }
         if requantHead == requantQueue.count { requantQueue.removeAll(keepingCapacity: true); requantHead = 0 }
     }
 

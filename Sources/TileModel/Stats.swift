@@ -29,7 +29,7 @@ public struct StallCycles: Hashable, Codable, Sendable {
     public var store = 0
     /// Waiting for the output-buffer half while the store engine is blocked by a load request (port contention).
     public var dram = 0
-    /// Kgroup slot padding when T < tileH (the requant engine needs tileH cycles per kgroup).
+    /// Kgroup slot padding when T < tileH·s (the requant engine needs tileH·requantSlices cycles per kgroup).
     public var requant = 0
     /// After the pass's last kgroup: pipeline, requant and stores draining.
     public var drain = 0

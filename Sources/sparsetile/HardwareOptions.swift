@@ -51,6 +51,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "Pipeline registers in each requant lane, 0…\(HardwareConfig.maxRequantStages) (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
     var requantStages: Int?
+    @Option(name: .customLong("requant-slices"), help: ArgumentHelp(
+        "Cycles the requant engine takes per tile row, a power of two dividing lanesK (overrides the config): lanesK/s lanes a column instead of lanesK.",
+        discussion: "docs/microarchitecture.md §7.5: fewer requant lanes (DSPs, LUTs, bias RAM copies) for a kgroup slot Kc = max(T, tileH·s); unless given, a --lanes-k keeps the config's slices, halved until they divide it."))
+    var requantSlices: Int?
     @Option(name: .customLong("boundary-registers"), help: ArgumentHelp(
         "true: the load response's input-buffer write is registered, a loaded group reaches the compute engine a cycle later (overrides the config).",
         discussion: "docs/microarchitecture.md §7.3; the FPGA presets set it for their clocks."))
@@ -83,7 +87,7 @@ struct HardwareBaseOptions: ParsableArguments {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
                                     lineBufferBytes: lineBuffer, packedProducts: packedProducts, requantStages: requantStages,
-                                    boundaryRegisters: boundaryRegisters)
+                                    requantSlices: requantSlices, boundaryRegisters: boundaryRegisters)
     }
 }
 

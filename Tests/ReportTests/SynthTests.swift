@@ -194,7 +194,14 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(used == ["luts": 16, "flipFlops": 7, "dsps": 4, "blockRams": 4, "largeRams": 1])
         #expect(z7.overflow(["luts": 53_201, "flipFlops": 1, "dsps": 221, "blockRams": 140]) == "luts 53201 > 53200, dsps 221 > 220")
         #expect(zu.overflow(["largeRams": 97]) == "largeRams 97 > 96")
-        #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: zu.xilinxFamily!) == "synth_xilinx -family xcup -flatten -top t")
+        // (UltraScale+: the memories of 1 024 words or more are marked for URAM288 between the
+        // coarse steps and memory mapping; 7-series has none)
+        #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: zu.xilinxFamily!)
+                == "synth_xilinx -family xcup -flatten -top t -run :map_memory; setattr -set ram_style \"ultra\" r:SIZE>=1024 t:$mem_v2 %i; "
+                + "synth_xilinx -family xcup -flatten -top t -run map_memory:")
+        #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: zu.xilinxFamily!, noShare: true)
+            .contains("opt_clean; setattr -set ram_style \"ultra\" r:SIZE>=1024 t:$mem_v2 %i; synth_xilinx -family xcup -flatten -top t -run map_memory:"))
+        #expect(!SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: z7.xilinxFamily!).contains("ultra"))
         #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, flatten: false) == "synth_xilinx -family xc7 -top t")
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, flatten: false) == "synth_ice40 -dsp -noflatten -top t")
     }

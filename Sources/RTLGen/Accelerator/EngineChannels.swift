@@ -60,7 +60,7 @@ struct EngineChannels {
             F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
             F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
             F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
-            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH)"),
+            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH·s), s the requant slices"),
             F("k2cw", width: 24, doc: "weight words per output channel KH·KW·CW"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: 24, doc: "halo bank row stride CS·CW (§6.2)"),
@@ -206,11 +206,11 @@ struct EngineChannels {
         readData("weights", count: ctx.LK, each: "per lane", from: "weight_buffer", to: "pe_array", doc: "the weight banks' read words")
     }
     var biasRead: EngineChannel {
-        readRequest("bias_rd", addr: ctx.awB, count: ctx.LK, each: "per lane", from: "requant_engine", to: "weight_buffer",
-                    doc: "bias reads, one per lane")
+        readRequest("bias_rd", addr: ctx.awB, count: ctx.cfg.requantLanesPerColumn, each: "per requant lane of a column", from: "requant_engine", to: "weight_buffer",
+                    doc: "bias reads, one per requant lane of a column (each slice's the cycle before it)")
     }
     var bias: EngineChannel {
-        readData("bias", count: ctx.LK, each: "per lane", from: "weight_buffer", to: "requant_engine", doc: "the bias RAM copies' read words")
+        readData("bias", count: ctx.cfg.requantLanesPerColumn, each: "per requant lane of a column", from: "weight_buffer", to: "requant_engine", doc: "the bias RAM copies' read words")
     }
     var residualRead: EngineChannel {
         readRequest("res_rd", addr: ctx.awO, count: ctx.B, each: "per byte lane", from: "requant_engine", to: "tile_buffers",

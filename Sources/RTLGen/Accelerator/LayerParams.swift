@@ -51,7 +51,7 @@ struct LayerParams: AcceleratorEngine {
         } ?? k(1, 8)
         let NJ = m.wire("c_nj", nj)
         let T = regs["steps"]
-        let Kc = m.wire("c_kc", umax(T, k(tH, 24)))
+        let Kc = m.wire("c_kc", umax(T, k(cfg.requantCycles, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
         let levels = cfg.tileShapes

@@ -1,4 +1,5 @@
-/// Requant engine (§7.5): one tile row per cycle from the shadow registers, exactly
+/// Requant engine (§7.5): one tile row per cycle (or, with `requantSlices` s, per s cycles: lanes
+/// j·lanesK/s … of every column in the row's cycle j) from the shadow registers, exactly
 /// `requantizedOutput`: 32-bit (acc + bias), 48-bit product with the unsigned 16-bit M,
 /// + 2^(Sh−1), arithmetic shift, clamp, saturating residual add, activation (none/ReLU/PReLU).
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
@@ -15,6 +16,15 @@ struct RequantEngine: AcceleratorEngine {
     enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterRound, afterActivation, afterSlope }
     /// The cuts of `requantStages` registers.
     var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
+    /// Requant slices s (a row in s cycles) and the lanes per column n = lanesK/s (§7.5).
+    var RS: Int { cfg.requantSlices }
+    var n: Int { cfg.requantLanesPerColumn }
+    var lgRS: Int { log2Exact(RS) }
+    var lgN: Int { log2Exact(n) }
+    /// Lane m of slice `slice`'s index in the kgroup, slice·n + m, `width` bits wide.
+    func sliceLane(_ slice: some ExprConvertible, _ m: Int, width: Int) -> Expr {
+        (lgN == 0 ? slice.expr : cat(slice, k(m, lgN))).fit(width)
+    }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
@@ -36,12 +46,22 @@ struct RequantEngine: AcceleratorEngine {
         let row = m.reg("rq_row", width: 8, reset: 0)
         let rg = m.reg("rq_g", width: 16, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)
         let rlastG = m.reg("rq_last_g", width: 1, reset: 0)
-        let lastRow = m.wire("rq_last_row", active && row == tH - 1)
+        // the row's slice (lanes slice·n … of every column), with s > 1 slices
+        let slice: Signal? = RS > 1 ? m.reg("rq_slice", width: lgRS, reset: 0) : nil
+        let lastSlice: Expr = slice.map { m.wire("rq_last_slice", $0 == RS - 1).expr } ?? k(1, 1)
+        let lastRow = m.wire("rq_last_row", slice == nil ? active && row == tH - 1 : active && row == tH - 1 && lastSlice)
         m.clocked("rq_fsm") { p in
             p.when(trigger) {
                 p.assign(active, 1); p.assign(row, 0); p.assign(rg, trigG); p.assign(rhalf, trigHalf); p.assign(rlastG, acc["last_g"])
+                if let slice { p.assign(slice, 0) }
             }.elseWhen(active) {
-                p.when(lastRow) { p.assign(active, 0) }.otherwise { p.assign(row, row + 1) }
+                p.when(lastRow) { p.assign(active, 0) }.otherwise {
+                    if let slice {
+                        p.when(lastSlice) { p.assign(row, row + 1); p.assign(slice, 0) }.otherwise { p.assign(slice, slice + 1) }
+                    } else {
+                        p.assign(row, row + 1)
+                    }
+                }
             }
             p.when(!inTiles) { p.assign(active, 0) }
         }
@@ -59,34 +79,66 @@ struct RequantEngine: AcceleratorEngine {
             "out_valid": requantized["valid"], "out_ready": requantized["ready"],
         ])
         // ---- residual read (one cycle ahead) ----
-        let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), row + 1))
+        let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), RS > 1 ? mux(lastSlice, row + 1, row) : row + 1))
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
         let chR = m.wire("rq_rd_ch", pO0modB + timesConstant(rdG, LK, 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
         let rdBase = m.wire("rq_rd_base", timesConstant(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), DO, 16) + chRW)
         m.assign(resRd["en"], k(1, 1))
-        // ---- bias read at the trigger, one lane per bias RAM copy ----
-        m.assign(biasRd["en"], trigger)
-        let biasLanes = m.wire("rq_bias", width: LK * 32)
-        m.instanceArray(try requantBias(), name: "rq_bias_lane", dimensions: [("l", LK)], connections: [
-            "clk": .shared(clk), "rst": .shared(rst), "lane": .index("l"), "trigger": .shared(trigger),
-            "o0": .shared(seq["o0"]), "g": .shared(trigG), "bias_lo": .shared(seq["bias_lo"]), "half": .shared(seq["half"]),
-            "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
-        ])
-        // ---- the row: tileW × lanesK requant lanes, then lanesK channels onto the B byte lanes ----
+        // ---- bias read at the trigger, one lane per bias RAM copy; with slices, each slice's one
+        //      cycle ahead (lane m of slice j holds channel o0 + g·lanesK + j·n + m) ----
+        let biasLanes = m.wire("rq_bias", width: n * 32)
+        if let slice {
+            let rdSlice = m.wire("rq_rd_slice", mux(trigger || lastSlice, k(0, lgRS), slice + 1))
+            let read = m.wire("rq_bias_read", trigger || (active && !lastRow))
+            let rdLanes = m.wire("rq_rd_lane", cat((0..<n).reversed().map { sliceLane(rdSlice, $0, width: bitsFor(max(LK - 1, 1))) }))
+            m.assign(biasRd["en"], read)
+            m.instanceArray(try requantBias(), name: "rq_bias_lane", dimensions: [("l", n)], connections: [
+                "clk": .shared(clk), "rst": .shared(rst), "lane": .slice(rdLanes, over: "l"), "trigger": .shared(read),
+                "o0": .shared(seq["o0"]), "g": .shared(rdG), "bias_lo": .shared(seq["bias_lo"]), "half": .shared(seq["half"]),
+                "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
+            ])
+        } else {
+            m.assign(biasRd["en"], trigger)
+            m.instanceArray(try requantBias(), name: "rq_bias_lane", dimensions: [("l", LK)], connections: [
+                "clk": .shared(clk), "rst": .shared(rst), "lane": .index("l"), "trigger": .shared(trigger),
+                "o0": .shared(seq["o0"]), "g": .shared(trigG), "bias_lo": .shared(seq["bias_lo"]), "half": .shared(seq["half"]),
+                "rd_addr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]), "bias": .slice(biasLanes),
+            ])
+        }
+        // ---- the row: tileW × lanesK requant lanes (tileW × n, a slice of the row, with slices),
+        //      then their channels onto the B byte lanes ----
         let chn = m.wire("rq_ch", pO0modB + timesConstant(rg, LK, 16))
         let chB = m.wire("rq_ch_b", chn.fit(lgBb)), chW = m.wire("rq_ch_w", chn >> lgB)
         let wrBase = m.wire("rq_wr_base", timesConstant(mux(rhalf, row.fit(16) + tH, row.fit(16)), DO, 16) + chW)
         // M, unsigned: one sign bit more, so that a lane's product is signed by signed (§7.5)
         let mult = m.wire("rq_mult", layer["m"].zext(layer["m"].width + 1).asSigned)
         let rnd = m.wire("rq_round", (k(1, 50) << (layer["sh"] - 1)).asSigned)
-        // Row `row` of the shadows: PE (x, l) at element x·lanesK + l.
-        let rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
-        let q = m.wire("rq_q", width: tW * LK * 8)
+        // Row `row` of the shadows: PE (x, l) at element x·lanesK + l; with slices, lane (x, m) of
+        // slice j takes PE (x, j·n + m), one select on the row and slice together.
+        let rowAcc: Signal, laneBinding: ArrayBinding
+        if let slice {
+            let shadows = fields(acc["shadows"], width: accW)
+            var parts: [Expr] = []
+            for r in 0..<tH {
+                for j in 0..<RS {
+                    var elements: [Expr] = []
+                    for x in 0..<tW { for mm in 0..<n { elements.append(shadows[(r * tW + x) * LK + j * n + mm]) } }
+                    parts.append(cat(elements.reversed()))
+                }
+            }
+            rowAcc = m.wire("rq_row_acc", select(cat(row.fit(bitsFor(max(tH - 1, 1))), slice), parts))
+            // the lane's channel in the kgroup, j·n + m, picks its residual byte
+            laneBinding = .slice(m.wire("rq_lane_ch", cat((0..<n).reversed().map { sliceLane(slice, $0, width: lgBb) })), over: "l")
+        } else {
+            rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
+            laneBinding = .index("l")
+        }
+        let q = m.wire("rq_q", width: tW * n * 8)
         let lanePorts: [String: ArrayBinding] = S == 0 ? [:] : ["clk": .shared(clk.expr)]
-        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", LK)], connections: lanePorts.merging([
+        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", n)], connections: lanePorts.merging([
             "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
-            "shift": .shared(layer["sh"]), "res_word": .slice(res["data"], over: "x"), "ch_b": .shared(chB), "lane": .index("l"),
+            "shift": .shared(layer["sh"]), "res_word": .slice(res["data"], over: "x"), "ch_b": .shared(chB), "lane": laneBinding,
             "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
         ]) { a, _ in a })
         // the write side of the byte lanes sees the row S cycles later, with its lanes' results
@@ -94,12 +146,13 @@ struct RequantEngine: AcceleratorEngine {
         let wrChB = m.wire("rq_wr_ch_b", m.delayed("rq_wr_ch_b", chB.expr, by: S)), wrG = m.wire("rq_wr_g", m.delayed("rq_wr_g", rg.expr, by: S))
         let wrChannels = m.wire("rq_wr_channels", m.delayed("rq_wr_channels", seq["channels"].expr, by: S))
         let wrBaseS = m.wire("rq_wr_base_s", m.delayed("rq_wr_base", wrBase.expr, by: S))
-        m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: [
+        let sliceBinding: [String: ArrayBinding] = slice.map { ["slice": .shared(m.wire("rq_wr_slice", m.delayed("rq_wr_slice", $0.expr, by: S)).expr)] } ?? [:]
+        m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: sliceBinding.merging([
             "byte_lane": .index("b"), "ch_b": .shared(wrChB), "rd_ch_b": .shared(chRB), "g": .shared(wrG),
             "channels": .shared(wrChannels), "active": .shared(wrActive), "wr_base": .shared(wrBaseS), "rd_base": .shared(rdBase),
             "q": .shared(q), "we": .slice(outWr["we"]), "waddr": .slice(outWr["addr"]), "wdata": .slice(outWr["data"]),
             "res_raddr": .slice(resRd["addr"]),
-        ])
+        ]) { a, _ in a })
         m.allowPartlyReadInputs()
         return try m.build()
     }
@@ -191,9 +244,11 @@ struct RequantEngine: AcceleratorEngine {
 
     /// Byte lane `byte_lane` of the output and residual buffers (`<prefix>requant_byte`, B of
     /// them): it holds channel ch_b-relative lane d = byte_lane − ch_b of every tile column, so it
-    /// writes when d is a lane (< lanesK) whose channel is in the pass, at the row's word (+1 when
-    /// the byte lane precedes ch_b); the residual is read at the same rule from rd_ch_b.
-    /// q: lane (x, l)'s result at element x·lanesK + l; wdata: column c's byte at element c.
+    /// writes when d is a lane (< lanesK) whose channel is in the pass (and, with slices, in the
+    /// row's slice: d ÷ n = slice), at the row's word (+1 when the byte lane precedes ch_b); the
+    /// residual is read at the same rule from rd_ch_b.
+    /// q: lane (x, l)'s result at element x·n + l (n = lanesK, or lanesK/s with slices); wdata:
+    /// column c's byte at element c.
     func requantByte() throws -> Module {
         let name = names.block("requant_byte")
         return try ctx.block(name, documentation: "Byte lane byte_lane of the byte-sliced output and residual buffers (§6.4, §7.5).") { r in
@@ -202,17 +257,18 @@ struct RequantEngine: AcceleratorEngine {
             let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
             let g = r.input("g", width: 16), channels = r.input("channels", width: 16), active = r.input("active")
             let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
-            let q = r.input("q", width: tW * LK * 8)
+            let q = r.input("q", width: tW * n * 8)
             let we = r.output("we"), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
             let resRaddr = r.output("res_raddr", width: awO)
             let d = r.wire("lane", bl - chB)
-            let inLanes = LK >= B ? k(1, 1) : d < LK
+            var inLanes = LK >= B ? k(1, 1) : d < LK
+            if RS > 1 { inLanes = inLanes && (d >> lgN).fit(lgRS) == r.input("slice", width: lgRS) }
             r.assign(we, active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24))
             r.assign(waddr, mux(bl < chB, wrBase + 1, wrBase.expr).fit(awO))
             r.assign(resRaddr, mux(bl < rdChB, rdBase + 1, rdBase.expr).fit(awO))
             // column c's byte: its lane d
             let lanes = fields(q, width: 8)
-            let bytes = (0..<tW).map { c in r.wire("wdata_\(c)", select(d.fit(lgLK), Array(lanes[(c * LK)..<((c + 1) * LK)]))) }
+            let bytes = (0..<tW).map { c in r.wire("wdata_\(c)", select(d.fit(RS > 1 ? max(lgN, 1) : lgLK), Array(lanes[(c * n)..<((c + 1) * n)]))) }
             r.assign(wdata, cat(bytes.reversed()))
         }
     }

@@ -1,5 +1,5 @@
-/// The weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane, so every lane reads
-/// its own channel's bias word) (`<prefix>weight_buffer`).
+/// The weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per requant lane of a column,
+/// so every lane reads its own channel's bias word) (`<prefix>weight_buffer`).
 struct WeightBuffer: AcceleratorEngine {
     let ctx: AcceleratorContext
 
@@ -39,9 +39,10 @@ struct WeightBuffer: AcceleratorEngine {
             "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .shared(rd["addr"]), "rdata": .slice(weights["data"]),
         ])
-        // ---- bias RAM: the pass's bias words in its half (DB words each), one copy per lane ----
+        // ---- bias RAM: the pass's bias words in its half (DB words each), one copy per requant
+        //      lane of a column (lanesK, or lanesK/s with requant slices) ----
         let bAddr = m.wire("bias_wr_addr", (beat["index"] + mux(beat["half"], k(DB, 32), k(0, 32))).fit(ctx.awB))
-        m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B), name: "bias_ram", dimensions: [("l", LK)], connections: [
+        m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B), name: "bias_ram", dimensions: [("l", cfg.requantLanesPerColumn)], connections: [
             "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(bAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(biasRd["en"]), "raddr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]),
         ])

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import CoSim
+import TileModel
+import AcceleratorSpec
+
+/// A tile row in several requant cycles (`HardwareConfig.requantSlices`, docs/microarchitecture.md §7.5).
+@Suite("Requant slices in the RTL")
+struct RequantSlicesRTLTests {
+    /// One 2×2 tile of two kgroups (3 output channels on 2 lanes), T = 9·⌈6/4⌉ = 18 steps, so the
+    /// slot Kc = max(18, 2·s) does not change: only the last kgroup's requant takes tileH·s = 4
+    /// cycles instead of 2, and the store that ends the layer waits 2 cycles more. The RTL
+    /// co-simulates exactly and writes the same bytes as with whole rows.
+    @Test func slicesDelayTheLastRowsByTheRowsTheyAdd() throws {
+        var cut = PipelineCut.base
+        cut.requantSlices = 2
+        let job = try PipelineCut.oneTile(residual: true, seed: 12)
+        #expect(try PipelineCut.addedCycles(base: PipelineCut.base, cut: cut, job: job) == 2)
+    }
+
+    /// A 1×1 kernel on 4 channels is one step a kgroup (T = 1), so the slot is the requant
+    /// engine's: Kc = tileH·s, 2 with whole rows and 4 in two slices. Both kgroups' slots and the
+    /// last requant grow by 2: 4 cycles in all.
+    @Test func shortKgroupsWaitForTheSlices() throws {
+        var cut = PipelineCut.base
+        cut.requantSlices = 2
+        let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: 4, outChannels: 3, height: 2, width: 2, residual: false)
+            .job(config: PipelineCut.base, density: 1, seed: 13, shape: TileShape(height: 2, width: 2))
+        #expect(try PipelineCut.addedCycles(base: PipelineCut.base, cut: cut, job: job) == 4)
+    }
+
+    /// Slices of a wider row (4×4 tile, 4 lanes in 2 and in 4 slices, requant registers, a
+    /// residual, several tiles and passes) co-simulate exactly and write what whole rows write.
+    @Test(arguments: [2, 4])
+    func slicedRowsWriteTheSameBytes(slices: Int) throws {
+        let base = Regression.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 5, requantStages: 3)
+        var cut = base
+        cut.requantSlices = slices
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 12, height: 9, width: 7, residual: true)
+            .job(config: base, density: 0.6, seed: 14, shape: TileShape(height: 4, width: 4))
+        #expect(try PipelineCut.addedCycles(base: base, cut: cut, job: job) >= 0)
+    }
+
+    @Test func slicesMustDivideTheLanes() throws {
+        var c = HardwareConfig.small   // lanesK 4
+        for bad in [0, 3, 8] {
+            c.requantSlices = bad
+            #expect(throws: AcceleratorSpecError.self) { try c.validate() }
+        }
+        c.requantSlices = 4
+        try c.validate()
+        // a --lanes-k override halves the base's slices until they divide the new lanes
+        #expect(try c.overriding(lanesK: 2).requantSlices == 2)
+        #expect(try c.overriding(lanesK: 3).requantSlices == 1)
+        #expect(try c.overriding(lanesK: 8).requantSlices == 4)
+    }
+}
