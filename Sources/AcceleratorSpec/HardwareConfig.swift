@@ -72,6 +72,15 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// a multiple of the lanes per group (paired lanes take the same chunk). false = one multiplier
     /// per product.
     public var packedProducts: Bool
+    /// **Packed sums** (docs/microarchitecture.md §7.4), with `packedProducts`: a PE pair packs its
+    /// weights `16 + log2(lanesC)` bits apart (a 27×8-bit product, the DSP48E2's port) and sums its
+    /// lanesC packed products before it separates the two lanes' dots, once, rather than
+    /// separating every product: the same results and cycles, fewer LUTs. Needs lanesC ≤ 4 (the
+    /// packed weight fits 27 bits). false = the products separated one by one (25×8 bits, DSP48E1).
+    public var packedSums: Bool
+    /// The bits between a PE pair's two packed weights: 16 + log2(lanesC) with `packedSums` (room
+    /// for the lower lane's whole dot), else 16 (one product).
+    public var packedSpacing: Int { packedSums ? 16 + lanesC.trailingZeroBitCount : 16 }
     /// **Requant pipeline registers** (docs/microarchitecture.md §7.5), 0…`maxRequantStages`: each
     /// requant lane's bias add, M product, rounding add, shift-clamp, residual add and activation
     /// are cut by that many registers (in the order: after the product, before it, after the clamp,
@@ -121,8 +130,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
-                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, requantStages: Int = 0,
-                requantSlices: Int = 1, boundaryRegisters: Bool = false) throws {
+                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false,
+                requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
@@ -130,6 +139,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
+        self.packedSums = packedSums
         self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
@@ -140,7 +150,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -214,6 +224,10 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if packedProducts {
             if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }
         }
+        if packedSums {
+            if !packedProducts { try fail("packedSums needs packedProducts (it sums a PE pair's packed products)") }
+            if lanesC > 4 { try fail("packedSums needs lanesC ≤ 4 (the weights packed 16 + log2(lanesC) bits apart fit a 27-bit port); lanesC is \(lanesC)") }
+        }
     }
 
     /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.
@@ -235,11 +249,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, requantStages, requantSlices, boundaryRegisters
+        case tileShapes, lineBufferBytes, packedProducts, packedSums, requantStages, requantSlices, boundaryRegisters
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts` only when true, `requantStages` only when not 0, `requantSlices` only when
+    /// `packedProducts` and `packedSums` only when true, `requantStages` only when not 0, `requantSlices` only when
     /// above 1, `boundaryRegisters` only when true, so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -254,6 +268,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if tileShapes != 1 { try c.encode(tileShapes, forKey: .tileShapes) }
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
+        if packedSums { try c.encode(packedSums, forKey: .packedSums) }
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
         if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
@@ -292,6 +307,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
             packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
+            packedSums: c.decodeIfPresent(Bool.self, forKey: .packedSums) ?? false,
             requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
             requantSlices: c.decodeIfPresent(Int.self, forKey: .requantSlices) ?? 1,
             boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false)

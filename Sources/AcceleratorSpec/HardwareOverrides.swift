@@ -16,12 +16,14 @@ extension HardwareConfig {
     ///   whose sides are not powers of two, which cannot hold one, gets none.
     /// - **Requant slices** (§7.5): `requantSlices` when given; else the base's, halved until it
     ///   divides lanesK, so that overriding the lanes alone never makes an invalid config.
+    /// - **Packed sums** (§7.4): `packedSums` when given; else the base's, dropped when the result
+    ///   has no packed products or more than 4 lanesC.
     /// - `memLatency`, `clockMHz`, `packedProducts`, `requantStages` and `boundaryRegisters` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
     public func overriding(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil,
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
-                           tileShapes: Int? = nil, lineBufferBytes: Int? = nil, packedProducts: Bool? = nil,
+                           tileShapes: Int? = nil, lineBufferBytes: Int? = nil, packedProducts: Bool? = nil, packedSums: Bool? = nil,
                            requantStages: Int? = nil, requantSlices: Int? = nil, boundaryRegisters: Bool? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
         let (DI, DW, DO, DL) = (inputBankDepth, weightBankDepth, outputWordsPerPixel, lineBankDepth)
@@ -37,6 +39,11 @@ extension HardwareConfig {
         if let v = packedProducts { c.packedProducts = v }
         if let v = requantStages { c.requantStages = v }
         if let v = boundaryRegisters { c.boundaryRegisters = v }
+        if let v = packedSums {
+            c.packedSums = v
+        } else if !c.packedProducts || c.lanesC > 4 {
+            c.packedSums = false
+        }
         if let v = requantSlices {
             c.requantSlices = v
         } else {

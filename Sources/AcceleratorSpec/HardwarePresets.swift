@@ -2,7 +2,8 @@ extension HardwareConfig {
     /// Named presets, one per FPGA part of the same name (`sparsetile synth --part`): the
     /// configuration meant for that part, at the MACs a cycle issue 13 asks of it — 8 on the iCE40
     /// UP5K (its 8 SB_MAC16), 4 in LUTs on the HX8K (no DSPs), 256 on the XC7Z020 and 2 048 on the
-    /// XCZU7EV, both with packed products (§7.4) for their DSP budgets; the UP5K's and the XCZU7EV's
+    /// XCZU7EV, both with packed products (§7.4) for their DSP budgets (the XCZU7EV's summed before
+    /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit); the UP5K's and the XCZU7EV's
     /// requant engines take a row in 2 and 4 slices (§7.5: a lane a column on the UP5K, 16 lanes
     /// rather than 64 on the XCZU7EV, whose 1.9 products per DSP need it), at under 0.1% of their
     /// cycles. The XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass):
@@ -21,7 +22,7 @@ extension HardwareConfig {
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
                            packed: true), 512),
         ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 4,
-                           shapes: 3, packed: true, requantSlices: 4), 512),
+                           shapes: 3, packed: true, packedSums: true, requantSlices: 4), 512),
     ]
 
     /// The preset called `name`, or nil.
@@ -32,7 +33,7 @@ extension HardwareConfig {
     /// A square-tile preset from its bank depths (the buffers are `2·tile²·B·DI`, `lanesK·B·DW`,
     /// `2·tile²·B·DO` bytes, as the override rule sizes them, §2).
     static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
-                       outputWords: Int, shapes: Int = 1, packed: Bool = false,
+                       outputWords: Int, shapes: Int = 1, packed: Bool = false, packedSums: Bool = false,
                        requantStages: Int = HardwareConfig.maxRequantStages, requantSlices: Int = 1) -> HardwareConfig {
         // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
         // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
@@ -41,7 +42,8 @@ extension HardwareConfig {
         try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC,
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
-                            tileShapes: shapes, packedProducts: packed, requantStages: requantStages, requantSlices: requantSlices,
+                            tileShapes: shapes, packedProducts: packed, packedSums: packedSums, requantStages: requantStages,
+                            requantSlices: requantSlices,
                             boundaryRegisters: true)
     }
 }

@@ -112,19 +112,20 @@ public struct RandomSuite: Sendable {
         // a line buffer (§6.5) in a third of the configs whose tile sides are powers of two
         let pow2 = th & (th - 1) == 0 && tw & (tw - 1) == 0
         let lineWords = g.nextUnit() < 0.35 && pow2 ? g.int(8...160) : 0
-        // packed products (§7.4) in half the configs of an even lanesK
+        // packed products (§7.4) in half the configs of an even lanesK, summed before they are
+        // separated in half of those of lanesC ≤ 4
         let packed = g.nextUnit() < 0.5 && lanesK % 2 == 0
+        let packedSums = packed && lanesC <= 4 && g.nextUnit() < 0.5
         // the presets' timing cuts (§7.3–§7.5): requant registers in a third, boundary registers in half
         let requantStages = g.nextUnit() < 0.33 ? g.int(1...HardwareConfig.maxRequantStages) : 0
         let boundary = g.nextUnit() < 0.5
-        // requant slices (§7.5) in a third: a power of two dividing lanesK
-        let sliceChoices = (0...lanesK.trailingZeroBitCount).map { 1 << $0 }
-        let slices = g.nextUnit() < 0.33 ? sliceChoices[g.int(0...(sliceChoices.count - 1))] : 1
+        // requant slices (§7.5) in half the configs of an even lanesK: a power of two above 1 dividing it
+        let slices = lanesK % 2 == 0 && g.nextUnit() < 0.5 ? 1 << g.int(1...lanesK.trailingZeroBitCount) : 1
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
-                                          packedProducts: packed, requantStages: requantStages, requantSlices: slices,
+                                          packedProducts: packed, packedSums: packedSums, requantStages: requantStages, requantSlices: slices,
                                           boundaryRegisters: boundary),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c

@@ -248,16 +248,17 @@ public struct Regression: Sendable {
     /// A config with buffers big enough for every suite shape (64 input words per bank; 64 weight words
     /// per bank, so wide layers take several output-channel passes), still small RTL.
     /// `inputWords` words per input bank (default 64 per shape level).
-    /// `lineWords` words per line-buffer bank (§6.5; default none); `packedProducts` (§7.4);
+    /// `lineWords` words per line-buffer bank (§6.5; default none); `packedProducts` and `packedSums` (§7.4);
     /// `requantStages` and `requantSlices` (§7.5); `boundaryRegisters` (§7.3).
     public static func config(tile: (Int, Int), lanesK: Int, lanesC: Int, bytes B: Int, latency L: Int, tileShapes: Int = 1,
-                              inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false, requantStages: Int = 0,
+                              inputWords: Int? = nil, lineWords: Int = 0, packedProducts: Bool = false, packedSums: Bool = false,
+                              requantStages: Int = 0,
                               requantSlices: Int = 1, boundaryRegisters: Bool = false) -> HardwareConfig {
         let th = tile.0, tw = tile.1
         return try! HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC,
                                    inputBufferBytes: 2 * th * tw * B * (inputWords ?? 64 << (tileShapes - 1)), weightBufferBytes: lanesK * B * 64,
                                    outputBufferBytes: 2 * th * tw * B * 2, memBytesPerCycle: B, memLatency: L,
-                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts,
+                                   tileShapes: tileShapes, lineBufferBytes: th * tw * B * lineWords, packedProducts: packedProducts, packedSums: packedSums,
                                    requantStages: requantStages, requantSlices: requantSlices, boundaryRegisters: boundaryRegisters)
     }
 
@@ -278,10 +279,11 @@ public struct Regression: Sendable {
             Self.config(tile: (8, 8), lanesK: 8, lanesC: 8, bytes: 32, latency: 20, tileShapes: 4, inputWords: 32, lineWords: 64,
                         packedProducts: true),
             // (the line buffer, §6.5: every layer whose groups' halos fit its ring takes it, at every
-            // shape; with boundary registers, §7.3: the copy engine takes a group a cycle later; and a
-            // requant lane a column, a row in four slices, §7.5)
-            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96, requantSlices: 4,
-                        boundaryRegisters: true),
+            // shape; with boundary registers, §7.3: the copy engine takes a group a cycle later; a
+            // requant lane a column, a row in four slices, §7.5; and packed products summed before
+            // they are separated, §7.4)
+            Self.config(tile: (4, 4), lanesK: 4, lanesC: 4, bytes: 16, latency: 6, tileShapes: 3, lineWords: 96, packedProducts: true,
+                        packedSums: true, requantSlices: 4, boundaryRegisters: true),
         ]
         let full = [
             Self.config(tile: (3, 5), lanesK: 4, lanesC: 1, bytes: 4, latency: 3),

@@ -47,6 +47,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "true: lanes l and l + lanesK/2 take each pair of their int8 products from one 25×8-bit multiplier (one DSP48 block; overrides the config).",
         discussion: "Same results and cycles, half the PE array's DSPs on Xilinx parts (docs/microarchitecture.md §7.4). Needs lanesK even."))
     var packedProducts: Bool?
+    @Option(name: .customLong("packed-sums"), help: ArgumentHelp(
+        "true: a PE pair sums its packed products before separating the two lanes (weights 16 + log2(lanesC) bits apart, a 27×8-bit product; overrides the config).",
+        discussion: "Same results and cycles, fewer LUTs on DSP48E2 parts (docs/microarchitecture.md §7.4). Needs packed products and lanesC ≤ 4; unless given, the config's is dropped where those do not hold."))
+    var packedSums: Bool?
     @Option(name: .customLong("requant-stages"), help: ArgumentHelp(
         "Pipeline registers in each requant lane, 0…\(HardwareConfig.maxRequantStages) (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
@@ -86,7 +90,7 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, requantStages: requantStages,
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, requantStages: requantStages,
                                     requantSlices: requantSlices, boundaryRegisters: boundaryRegisters)
     }
 }

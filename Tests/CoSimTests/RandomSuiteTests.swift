@@ -75,6 +75,7 @@ struct RandomSuiteTests {
         #expect(pool.contains { $0.requantStages > 0 } && pool.contains { $0.requantStages == 0 })
         #expect(pool.contains { $0.boundaryRegisters } && pool.contains { !$0.boundaryRegisters })
         #expect(pool.contains { $0.requantSlices > 1 } && pool.contains { $0.requantSlices == 1 && $0.lanesK > 1 })
+        #expect(pool.contains { $0.packedSums } && pool.contains { $0.packedProducts && !$0.packedSums })
         #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 

@@ -26,9 +26,24 @@ struct PackedProductsTests {
         #expect(LayerPlan.laneGroups(d).map { [$0.lanes, $0.groups] } == [4, 2])
     }
 
-    @Test(.enabled(if: HDLTools.haveIverilog))
-    func aPairComputesBothLanesProducts() throws {
-        let gen = try AcceleratorGenerator(config: Self.config)
+    /// Packed sums (§7.4): they need packed products and lanesC ≤ 4, and a lanes override that
+    /// breaks either drops them.
+    @Test func packedSumsNeedPackedProductsAndFourLanesC() throws {
+        let c = try Self.config.overriding(packedSums: true)
+        #expect(c.packedSpacing == 18)   // 16 + log2(lanesC 4)
+        #expect(try HardwareConfig.fromJSON(c.canonicalJSON()) == c && c.contentHash != Self.config.contentHash)
+        #expect(throws: AcceleratorSpecError.self) { try HardwareConfig.small.overriding(packedSums: true) }
+        #expect(throws: AcceleratorSpecError.self) { try c.overriding(lanesC: 8, packedSums: true) }
+        #expect(try c.overriding(lanesC: 8).packedSums == false)
+        #expect(try c.overriding(lanesC: 2).packedSpacing == 17)
+    }
+
+    /// A pair's two dots against the direct products, at every activation and the edge weights
+    /// (all lanesC products at their extremes: the lower dot reaches 4·2^14 with packed sums), then
+    /// at random operands; products separated one by one and summed before they are separated.
+    @Test(.enabled(if: HDLTools.haveIverilog), arguments: [false, true])
+    func aPairComputesBothLanesProducts(packedSums: Bool) throws {
+        let gen = try AcceleratorGenerator(config: Self.config.overriding(packedSums: packedSums))
         let files = try gen.files()
         let pair = try #require(files.first { $0.moduleName.hasSuffix("pe_pair") })
         let lc = Self.config.lanesC, dw = 17 + lc.trailingZeroBitCount  // the dot of lanesC products

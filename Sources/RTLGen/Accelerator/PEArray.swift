@@ -276,7 +276,9 @@ struct PEArray: AcceleratorEngine {
     /// (−2^14 + 2^7 ≤ w_lo·a ≤ 2^14) and whose bits 32…16, plus bit 15 (the borrow of a negative
     /// w_lo·a), are w_hi·a. The packed weight, −2^23 − 128 … 2^23 − 2^16 + 127, fits the 25-bit A
     /// port of a DSP48E1 (17 bits apart it would not: −128·2^17 − 1 wraps): one block a pair, checked
-    /// over every (a, w_lo, w_hi). Then each lane's stages as in a PE (`<prefix>pe_pair`).
+    /// over every (a, w_lo, w_hi). With `packedSums` the weights are 16 + log2(lanesC) bits apart
+    /// and the pair separates the sum of its packed products once, rather than each product
+    /// (§7.4). Then each lane's stages as in a PE (`<prefix>pe_pair`).
     func processingElementPair() throws -> Module {
         try ctx.block(names.engine("pe_pair")) {
             let pe = ModuleBuilder(names.engine("pe_pair"), documentation: """
@@ -290,7 +292,28 @@ struct PEArray: AcceleratorEngine {
             let dotOut = pe.output("dot", width: 2 * dotWidth)
             let shadowOut = pe.output("shadow", width: 2 * accW)
             var lo: Expr? = nil, hi: Expr? = nil
-            for c in 0..<LC {
+            if cfg.packedSums {
+                // The weights d = 16 + log2(lanesC) bits apart, so the lower lane's whole dot fits
+                // below the upper's: w_hi·2^d + w_lo as {w_hi − sign(w_lo), w_lo mod 2^d} (a 9-bit
+                // subtract, not a wide add), (d + 9)×8-bit products, their sum S = 2^d·Σw_hi·a +
+                // Σw_lo·a; the lower dot is S's low d bits, signed, the upper S >> d plus the
+                // borrow a negative lower dot took (bit d − 1).
+                let d = cfg.packedSpacing, pw = d + 17, sw = pw + lgLC
+                var sum: Expr? = nil
+                for c in 0..<LC {
+                    let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
+                    let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
+                    let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)
+                    let upper = pe.wire("w_upper_\(c)", wh.sext(9) - wl[7...7].zext(9).asSigned)
+                    let packed = pe.wire("w_packed_\(c)", cat(upper, wl.sext(d)).asSigned)
+                    let prod = pe.wire("product_\(c)", packed.sext(pw) * xa.sext(pw))
+                    sum = sum.map { $0 + prod.sext(sw) } ?? prod.sext(sw)
+                }
+                let s = pe.wire("packed_sum", sum!)
+                lo = s[0...(d - 1)].asSigned.sext(dotWidth)
+                hi = (s[d...(sw - 1)].asSigned.sext(dotWidth) + s[(d - 1)...(d - 1)].zext(dotWidth).asSigned)
+            }
+            for c in 0..<LC where !cfg.packedSums {
                 let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
                 let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
                 let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)
