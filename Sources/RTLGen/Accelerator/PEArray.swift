@@ -1,7 +1,8 @@
 import AcceleratorSpec
 
 /// The PE array (§7.4): stage 1 of the pipeline (each bank word rotated onto the PEs, zero outside
-/// the map, and each lane's lanesC-byte operand and weight chunk) and tileH × tileW × lanesK PEs
+/// the map, and each lane's lanesC-byte operand and weight chunk; without lane groups each bank's
+/// chunk is cut before the rotation) and tileH × tileW × lanesK PEs
 /// (stage 1 multiply + reduce, stage 2 accumulate, the shadow registers at the kgroup's last step),
 /// which the `acc` flow hands to the requant engine (`<prefix>pe_array`). With grouped lanes (§3.4)
 /// lane r·GL + c takes chunk c of the word and of the weights of channel j·R + r, and each pixel's
@@ -20,16 +21,34 @@ struct PEArray: AcceleratorEngine {
         let lw = 8 * LC, ww = 8 * B
         let nBanks = ctx.nBanks
         let shAmt = m.wire("p1_bit_off", cat(step["byte_off"], k(0, 3)).fit(bitsFor(8 * B)))
-        let words = m.wire("pe_words", width: nBanks * ww)
-        m.instanceArray(try operandRow(), name: "operand_row", dimensions: [("y", tH)], connections: [
-            "words": .shared(halo["data"]), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
-            "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(words),
-        ])
-        let operands = m.wire("pe_operands", width: nBanks * LK * lw)
-        m.instanceArray(try laneOperands(), name: "lane_operands", dimensions: [("y", tH), ("x", tW)], connections: [
-            "word": .slice(words, over: "y", "x"), "bit_off": .shared(shAmt), "grouped": .shared(step["grouped"]),
-            "operands": .slice(operands, over: "y", "x"),
-        ])
+        let operands: Signal
+        if laneGroups == nil {
+            // Every lane takes the chunk at the step's offset, the same in every bank: each bank's
+            // word is cut to its chunk first, so the rotation onto the PEs moves lanesC bytes a
+            // bank rather than B (the same operands; B/lanesC times fewer mux inputs).
+            let chunks = m.wire("bank_chunks", width: nBanks * lw)
+            m.instanceArray(try chunkSelect(), name: "bank_chunk", dimensions: [("b", nBanks)], connections: [
+                "word": .slice(halo["data"]), "bit_off": .shared(shAmt), "chunk": .slice(chunks),
+            ])
+            let pixelChunks = m.wire("pe_chunks", width: nBanks * lw)
+            m.instanceArray(try operandRow(width: lw), name: "operand_row", dimensions: [("y", tH)], connections: [
+                "words": .shared(chunks), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
+                "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(pixelChunks),
+            ])
+            operands = m.wire("pe_operands", cat(fields(pixelChunks, width: lw).flatMap { Array(repeating: $0, count: LK) }.reversed()))
+            m.allowUnused(step["grouped"])
+        } else {
+            let words = m.wire("pe_words", width: nBanks * ww)
+            operands = m.wire("pe_operands", width: nBanks * LK * lw)
+            m.instanceArray(try operandRow(width: ww), name: "operand_row", dimensions: [("y", tH)], connections: [
+                "words": .shared(halo["data"]), "ra": .shared(step["ra"]), "rb": .shared(step["rb"]), "row": .index("y"),
+                "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(words),
+            ])
+            m.instanceArray(try laneOperands(), name: "lane_operands", dimensions: [("y", tH), ("x", tW)], connections: [
+                "word": .slice(words, over: "y", "x"), "bit_off": .shared(shAmt), "grouped": .shared(step["grouped"]),
+                "operands": .slice(operands, over: "y", "x"),
+            ])
+        }
         let weightChunks = m.wire("weight_chunks", width: LK * lw)
         m.instance(try weightLanes(), name: "weight_lanes", connections: [
             "words": weights["data"], "bit_off": shAmt, "grouped": step["grouped"], "sub": step["sub"], "chunks": weightChunks,
@@ -117,12 +136,12 @@ struct PEArray: AcceleratorEngine {
         }
     }
 
-    /// PE row `row`'s words (stage 1, §6.2): the halo bank words rotated by (ra + row, rb + px) onto
-    /// the row's tileW PEs, zero where the row or the column is outside the map
-    /// (`<prefix>operand_row`, one per tile row).
-    func operandRow() throws -> Module {
+    /// PE row `row`'s words (stage 1, §6.2): the halo bank words (or, without lane groups, their
+    /// chunks: `width` bits a bank) rotated by (ra + row, rb + px) onto the row's tileW PEs, zero
+    /// where the row or the column is outside the map (`<prefix>operand_row`, one per tile row).
+    func operandRow(width ww: Int) throws -> Module {
         let name = names.block("operand_row")
-        let (tH, tW, ww) = (self.tH, self.tW, 8 * B)
+        let (tH, tW) = (self.tH, self.tW)
         return try ctx.block(name, documentation: """
             Words of PE row `row`: halo bank row (ra + row) mod \(tH), rotated by rb; zero where `ok` is low (outside the map, or an empty group slot).
             words: the \(tH)x\(tW) banks' words, bank (by, bx) at element by*\(tW) + bx; operands: PE column px at element px.
