@@ -3,7 +3,7 @@
 # Usage (from anywhere in the repository):
 #   bash sim/preset-figures.sh [PRESET ...]      (default: all four presets)
 # Run times measured on this project's 2-core machine, Yosys 0.23, one preset at a time:
-# ice40-up5k ~1.5 min, ice40-hx8k ~2 min, xc7z020 ~4 min, xczu7ev ~38 min (its run shared a core);
+# ice40-up5k ~2 min, ice40-hx8k ~1.5 min, xc7z020 ~4 min, xczu7ev ~17 min (both cores shared);
 # the iCE40 presets add nextpnr's place and route when they fit. Each run's JSON and log are kept
 # in the directory printed at the end.
 set -euo pipefail
