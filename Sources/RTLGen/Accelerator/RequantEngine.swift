@@ -158,9 +158,10 @@ struct RequantEngine: AcceleratorEngine {
     }
 
 
-    /// Bias lane `lane` (`<prefix>requant_bias`, one per bias RAM copy): at the trigger, reads the
-    /// word of channel o = o0 + g·lanesK + lane (word 4o÷B − biasLo) and keeps its byte offset
-    /// 4o mod B; `bias` is the channel's 32-bit bias from the read word.
+    /// Bias lane `lane` (`<prefix>requant_bias`, one per bias RAM copy): at `trigger` (a kgroup's
+    /// start; with requant slices, the cycle before each slice, `lane` then the slice's channel in
+    /// the kgroup) reads the word of channel o = o0 + g·lanesK + lane (word 4o÷B − biasLo) and keeps
+    /// its byte offset 4o mod B; `bias` is the channel's 32-bit bias from the read word.
     func requantBias() throws -> Module {
         let name = names.block("requant_bias")
         return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo (+ \(DB) in half 1), byte 4o mod \(B).") { r in
