@@ -36,7 +36,6 @@ struct PEArray: AcceleratorEngine {
                 "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(pixelChunks),
             ])
             operands = m.wire("pe_operands", cat(fields(pixelChunks, width: lw).flatMap { Array(repeating: $0, count: LK) }.reversed()))
-            m.allowUnused(step["grouped"])
         } else {
             let words = m.wire("pe_words", width: nBanks * ww)
             operands = m.wire("pe_operands", width: nBanks * LK * lw)

@@ -49,6 +49,7 @@ struct RequantEngine: AcceleratorEngine {
         // the row's slice (lanes slice·n … of every column), with s > 1 slices
         let slice: Signal? = RS > 1 ? m.reg("rq_slice", width: lgRS, reset: 0) : nil
         let lastSlice: Expr = slice.map { m.wire("rq_last_slice", $0 == RS - 1).expr } ?? k(1, 1)
+        // (without slices no `&& 1'b1`: the RTL of configs without them stays as it was)
         let lastRow = m.wire("rq_last_row", slice == nil ? active && row == tH - 1 : active && row == tH - 1 && lastSlice)
         m.clocked("rq_fsm") { p in
             p.when(trigger) {
