@@ -4,7 +4,7 @@ module st_424db338_copy_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [401:0]   layer,
+    input  logic [373:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
@@ -30,9 +30,9 @@ module st_424db338_copy_engine (
     logic         layer_s2;
     logic         layer_s2x;
     logic [15:0]  layer_cw;
-    logic [23:0]  layer_cscw;
+    logic [9:0]   layer_cscw;
     logic [1:0]   layer_shape;
-    logic [23:0]  layer_region;
+    logic [9:0]   layer_region;
     logic         layer_line;
     logic [23:0]  layer_lcsw;
     logic [15:0]  layer_lnb;
@@ -49,18 +49,18 @@ module st_424db338_copy_engine (
     logic [15:0]  cy_copied;
     logic [15:0]  cy_requantized;
     logic [5:0]   cy_slot;
-    logic [23:0]  cy_q;
+    logic [9:0]   cy_q;
     logic [7:0]   cy_rs;
-    logic [23:0]  cy_csw;
+    logic [9:0]   cy_csw;
     logic [7:0]   cy_cs;
     logic [15:0]  cy_w;
     logic         cy_half_free;
     logic         cy_start;
     logic         cy_run;
-    logic [23:0]  cy_q_eff;
+    logic [9:0]   cy_q_eff;
     logic [7:0]   cy_rs_eff;
     logic [7:0]   cy_cs_eff;
-    logic [23:0]  cy_csw_eff;
+    logic [9:0]   cy_csw_eff;
     logic [15:0]  cy_w_eff;
     logic [5:0]   cy_slot_eff;
     logic [1:0]   cy_group_eff;
@@ -477,12 +477,12 @@ module st_424db338_copy_engine (
     assign layer_s2 = layer[0];
     assign layer_s2x = layer[5];
     assign layer_cw = layer[77:62];
-    assign layer_cscw = layer[230:207];
-    assign layer_shape = layer[253:252];
-    assign layer_region = layer[289:266];
-    assign layer_line = layer[361];
-    assign layer_lcsw = layer[385:362];
-    assign layer_lnb = layer[401:386];
+    assign layer_cscw = layer[216:207];
+    assign layer_shape = layer[239:238];
+    assign layer_region = layer[261:252];
+    assign layer_line = layer[333];
+    assign layer_lcsw = layer[357:334];
+    assign layer_lnb = layer[373:358];
     assign in_tiles = seq_phase == 2'd3;
 
     st_424db338_copy_tile_fifo u_tile_fifo (
@@ -503,16 +503,16 @@ module st_424db338_copy_engine (
     assign cy_half_free = (cy_groups < 16'd2) || ((cy_requantized + 16'd1) >= cy_groups);
     assign cy_start = (((in_tiles && layer_line) && !cy_busy) && loaded_valid) && cy_half_free;
     assign cy_run = cy_busy || cy_start;
-    assign cy_q_eff = cy_start ? 24'd0 : cy_q;
+    assign cy_q_eff = cy_start ? 10'd0 : cy_q;
     assign cy_rs_eff = cy_start ? 8'd0 : cy_rs;
     assign cy_cs_eff = cy_start ? 8'd0 : cy_cs;
-    assign cy_csw_eff = cy_start ? 24'd0 : cy_csw;
+    assign cy_csw_eff = cy_start ? 10'd0 : cy_csw;
     assign cy_w_eff = cy_start ? 16'd0 : cy_w;
     assign cy_slot_eff = cy_start ? 6'd0 : cy_slot;
     assign cy_group_eff = 2'(cy_start ? cy_groups : (cy_groups - 16'd1));
     assign cy_w_last = (cy_w_eff + 16'd1) == layer_cw;
-    assign cy_cs_last = (cy_csw_eff + {8'd0, layer_cw}) == layer_cscw;
-    assign cy_tile_last = cy_run && ((cy_q_eff + 24'd1) == layer_region);
+    assign cy_cs_last = (cy_csw_eff + layer_cw[9:0]) == layer_cscw;
+    assign cy_tile_last = cy_run && ((cy_q_eff + 10'd1) == layer_region);
     assign cy_group_last = cy_tile_last && cy_fifo_last;
     assign cy_tile_pop = cy_tile_last;
 
@@ -521,10 +521,10 @@ module st_424db338_copy_engine (
         if (rst) begin
             cy_groups <= 16'd0;
             cy_busy <= 1'b0;
-            cy_q <= 24'd0;
+            cy_q <= 10'd0;
             cy_rs <= 8'd0;
             cy_cs <= 8'd0;
-            cy_csw <= 24'd0;
+            cy_csw <= 10'd0;
             cy_w <= 16'd0;
             cy_slot <= 6'd0;
             cy_requantized <= 16'd0;
@@ -535,17 +535,17 @@ module st_424db338_copy_engine (
             if (cy_run) begin
                 cy_busy <= 1'b1;
                 if (cy_tile_last) begin
-                    cy_q <= 24'd0;
+                    cy_q <= 10'd0;
                     cy_rs <= 8'd0;
                     cy_cs <= 8'd0;
-                    cy_csw <= 24'd0;
+                    cy_csw <= 10'd0;
                     cy_w <= 16'd0;
                     cy_slot <= cy_slot_eff + 6'd1;
                     if (cy_group_last) begin
                         cy_busy <= 1'b0;
                     end
                 end else begin
-                    cy_q <= cy_q_eff + 24'd1;
+                    cy_q <= cy_q_eff + 10'd1;
                     cy_slot <= cy_slot_eff;
                     cy_rs <= cy_rs_eff;
                     cy_cs <= cy_cs_eff;
@@ -554,11 +554,11 @@ module st_424db338_copy_engine (
                         cy_w <= 16'd0;
                         if (cy_cs_last) begin
                             cy_cs <= 8'd0;
-                            cy_csw <= 24'd0;
+                            cy_csw <= 10'd0;
                             cy_rs <= cy_rs_eff + 8'd1;
                         end else begin
                             cy_cs <= cy_cs_eff + 8'd1;
-                            cy_csw <= cy_csw_eff + {8'd0, layer_cw};
+                            cy_csw <= cy_csw_eff + layer_cw[9:0];
                         end
                     end else begin
                         cy_w <= cy_w_eff + 16'd1;
@@ -748,7 +748,7 @@ module st_424db338_copy_engine (
         end else begin
             cy_wr_valid <= cy_run;
             cy_wr_group_last <= cy_group_last;
-            cy_wr_addr <= 8'(({24'd0, (2'd0 == 2'd2) ? (cy_group_eff[1] ? (cy_group_eff[0] ? 8'd192 : 8'd128) : (cy_group_eff[0] ? 8'd64 : 8'd0)) : (cy_group_eff[0] ? 8'd128 : 8'd0)} + ({26'd0, cy_slot_eff} * {8'd0, layer_region})) + {8'd0, cy_q_eff});
+            cy_wr_addr <= 8'(({2'd0, (2'd0 == 2'd2) ? (cy_group_eff[1] ? (cy_group_eff[0] ? 8'd192 : 8'd128) : (cy_group_eff[0] ? 8'd64 : 8'd0)) : (cy_group_eff[0] ? 8'd128 : 8'd0)} + ({4'd0, cy_slot_eff} * layer_region)) + cy_q_eff);
             cy_rot_y <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, cy_slot_eff >> 3} << 0) : ({2'd0, cy_slot_eff >> 2} << 1)) : (layer_shape[0] ? ({2'd0, cy_slot_eff >> 1} << 2) : ({2'd0, cy_slot_eff >> 0} << 3))} - cy_y0);
             cy_rot_x <= 3'({10'd0, layer_shape[1] ? (layer_shape[0] ? ({5'd0, cy_slot_eff[2:0]} << 0) : ({6'd0, cy_slot_eff[1:0]} << 1)) : (layer_shape[0] ? ({7'd0, cy_slot_eff[0]} << 2) : ({7'd0, 1'b0} << 3))} - cy_x0);
             if (!in_tiles) begin

@@ -4,7 +4,7 @@ module st_424db338_requant_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [401:0]   layer,
+    input  logic [373:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic [15:0]    seq_o0,
@@ -66,11 +66,11 @@ module st_424db338_requant_engine (
     logic [15:0]        rq_wr_channels;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[296];
-    assign layer_act = layer[298:297];
-    assign layer_m = layer[314:299];
-    assign layer_sh = layer[320:315];
-    assign layer_slope = layer[336:321];
+    assign layer_res = layer[268];
+    assign layer_act = layer[270:269];
+    assign layer_m = layer[286:271];
+    assign layer_sh = layer[292:287];
+    assign layer_slope = layer[308:293];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd7);
 

@@ -4,7 +4,7 @@ module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [360:0] layer,
+    input  logic [334:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,
@@ -45,195 +45,195 @@ module st_18f03e4d_compute_control (
     output logic         ev_compute_start
 );
 
-    logic [3:0]   layer_kw;
-    logic         layer_s2;
-    logic         layer_s2x;
-    logic [15:0]  layer_h;
-    logic [15:0]  layer_w;
-    logic [3:0]   layer_pad;
-    logic [3:0]   layer_padx;
-    logic [1:0]   layer_resident;
-    logic [15:0]  layer_cw;
-    logic [15:0]  layer_nc;
-    logic         layer_grouped;
-    logic [7:0]   layer_nj;
-    logic [23:0]  layer_t;
-    logic [23:0]  layer_kc;
+    logic [3:0]  layer_kw;
+    logic        layer_s2;
+    logic        layer_s2x;
+    logic [15:0] layer_h;
+    logic [15:0] layer_w;
+    logic [3:0]  layer_pad;
+    logic [3:0]  layer_padx;
+    logic [1:0]  layer_resident;
+    logic [15:0] layer_cw;
+    logic [15:0] layer_nc;
+    logic        layer_grouped;
+    logic [7:0]  layer_nj;
+    logic [23:0] layer_t;
+    logic [23:0] layer_kc;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [23:0]  layer_k2cw;
+    logic [23:0] layer_k2cw;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [23:0]  layer_cscw;
-    logic [1:0]   layer_shape;
-    logic [23:0]  layer_region;
-    logic [4:0]   layer_nsh;
-    logic         layer_rowring;
-    logic         layer_res;
-    logic         in_tiles;
-    logic [15:0]  cp_tile;
-    logic         cp_running;
-    logic [15:0]  cp_kgroup;
-    logic [23:0]  cp_k;
-    logic [15:0]  cp_chunk;
-    logic [3:0]   cp_kx;
-    logic [3:0]   cp_ky;
-    logic [7:0]   cp_sub;
-    logic         cp_tile_first;
-    logic         cp_tile_early;
-    logic         cp_idle;
-    logic         cp_half_free;
-    logic         cp_start;
-    logic         cp_run_eff;
-    logic [23:0]  cp_k_eff;
-    logic [15:0]  cp_g_eff;
-    logic [15:0]  cp_chunk_eff;
-    logic [7:0]   cp_sub_eff;
-    logic         cp_last_chunk;
-    logic [3:0]   cp_kx_eff;
-    logic [3:0]   cp_ky_eff;
-    logic         cp_issue;
-    logic         cp_slot_end;
-    logic         cp_tile_end;
-    logic         cp_tap_advance;
-    logic         cp_next_row;
-    logic         cp_next_column;
-    logic         cp_group_shares;
-    logic         cp_ring_layer_d1;
-    logic         cp_ring;
-    logic         cp_column_ring;
-    logic         cp_row_ring;
-    logic [25:0]  cp_ring_block_words_layer_d1;
-    logic [25:0]  cp_ring_block_words;
-    logic [25:0]  cp_ring_tile_words_layer_d1;
-    logic [25:0]  cp_ring_tile_words;
-    logic [26:0]  cp_ring_size_layer_d1;
-    logic [26:0]  cp_ring_size;
-    logic [31:0]  cp_row_stride_layer_d1;
-    logic [31:0]  cp_row_stride;
-    logic [7:0]   cp_row_r;
-    logic [31:0]  cp_row_q_times0;
-    logic [31:0]  cp_row_q_times1;
-    logic [31:0]  cp_row_q1_times1;
-    logic [7:0]   cp_row_r_eff;
-    logic [31:0]  cp_row_q_times0_eff;
-    logic [31:0]  cp_row_q_times1_eff;
-    logic         cp_row_wraps;
-    logic [7:0]   cp_col_r;
-    logic [31:0]  cp_col_q_times0;
-    logic [31:0]  cp_col_q_times1;
-    logic [31:0]  cp_col_q1_times1;
-    logic [7:0]   cp_col_r_eff;
-    logic [31:0]  cp_col_q_times0_eff;
-    logic [31:0]  cp_col_q_times1_eff;
-    logic         cp_col_wraps;
-    logic [7:0]   cp_ra;
-    logic [7:0]   cp_rb;
-    logic [31:0]  cp_word;
-    logic [7:0]   cp_byte_off;
-    logic [25:0]  cp_ring_offset;
-    logic [25:0]  cp_ring_offset_last;
-    logic [25:0]  cp_ring_offset_eff;
-    logic [31:0]  cp_row_slot_term0;
-    logic [25:0]  cp_row_ring_block0;
-    logic [31:0]  cp_row_term0;
-    logic [31:0]  cp_row_slot_term1;
-    logic [25:0]  cp_row_ring_block1;
-    logic [31:0]  cp_row_term1;
-    logic [31:0]  cp_col_slot_term0;
-    logic [25:0]  cp_col_ring_block0;
-    logic [31:0]  cp_col_term0;
-    logic [31:0]  cp_col_slot_term1;
-    logic [25:0]  cp_col_ring_block1;
-    logic [31:0]  cp_col_term1;
+    logic [10:0] layer_cscw;
+    logic [1:0]  layer_shape;
+    logic [10:0] layer_region;
+    logic [4:0]  layer_nsh;
+    logic        layer_rowring;
+    logic        layer_res;
+    logic        in_tiles;
+    logic [15:0] cp_tile;
+    logic        cp_running;
+    logic [15:0] cp_kgroup;
+    logic [23:0] cp_k;
+    logic [15:0] cp_chunk;
+    logic [3:0]  cp_kx;
+    logic [3:0]  cp_ky;
+    logic [7:0]  cp_sub;
+    logic        cp_tile_first;
+    logic        cp_tile_early;
+    logic        cp_idle;
+    logic        cp_half_free;
+    logic        cp_start;
+    logic        cp_run_eff;
+    logic [23:0] cp_k_eff;
+    logic [15:0] cp_g_eff;
+    logic [15:0] cp_chunk_eff;
+    logic [7:0]  cp_sub_eff;
+    logic        cp_last_chunk;
+    logic [3:0]  cp_kx_eff;
+    logic [3:0]  cp_ky_eff;
+    logic        cp_issue;
+    logic        cp_slot_end;
+    logic        cp_tile_end;
+    logic        cp_tap_advance;
+    logic        cp_next_row;
+    logic        cp_next_column;
+    logic        cp_group_shares;
+    logic        cp_ring_layer_d1;
+    logic        cp_ring;
+    logic        cp_column_ring;
+    logic        cp_row_ring;
+    logic [10:0] cp_ring_block_words_layer_d1;
+    logic [10:0] cp_ring_block_words;
+    logic [10:0] cp_ring_tile_words_layer_d1;
+    logic [10:0] cp_ring_tile_words;
+    logic [10:0] cp_ring_size_layer_d1;
+    logic [10:0] cp_ring_size;
+    logic [10:0] cp_row_stride_layer_d1;
+    logic [10:0] cp_row_stride;
+    logic [7:0]  cp_row_r;
+    logic [10:0] cp_row_q_times0;
+    logic [10:0] cp_row_q_times1;
+    logic [10:0] cp_row_q1_times1;
+    logic [7:0]  cp_row_r_eff;
+    logic [10:0] cp_row_q_times0_eff;
+    logic [10:0] cp_row_q_times1_eff;
+    logic        cp_row_wraps;
+    logic [7:0]  cp_col_r;
+    logic [10:0] cp_col_q_times0;
+    logic [10:0] cp_col_q_times1;
+    logic [10:0] cp_col_q1_times1;
+    logic [7:0]  cp_col_r_eff;
+    logic [10:0] cp_col_q_times0_eff;
+    logic [10:0] cp_col_q_times1_eff;
+    logic        cp_col_wraps;
+    logic [7:0]  cp_ra;
+    logic [7:0]  cp_rb;
+    logic [10:0] cp_word;
+    logic [7:0]  cp_byte_off;
+    logic [10:0] cp_ring_offset;
+    logic [10:0] cp_ring_offset_last;
+    logic [10:0] cp_ring_offset_eff;
+    logic [10:0] cp_row_slot_term0;
+    logic [10:0] cp_row_ring_block0;
+    logic [10:0] cp_row_term0;
+    logic [10:0] cp_row_slot_term1;
+    logic [10:0] cp_row_ring_block1;
+    logic [10:0] cp_row_term1;
+    logic [10:0] cp_col_slot_term0;
+    logic [10:0] cp_col_ring_block0;
+    logic [10:0] cp_col_term0;
+    logic [10:0] cp_col_slot_term1;
+    logic [10:0] cp_col_ring_block1;
+    logic [10:0] cp_col_term1;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_r0_pe;
+    logic [7:0]  cp_r0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_r0_carry;
+    logic        cp_r0_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_r1_pe;
+    logic [7:0]  cp_r1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_r1_carry;
+    logic        cp_r1_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_r2_pe;
+    logic [7:0]  cp_r2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_r2_carry;
+    logic        cp_r2_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_r3_pe;
+    logic [7:0]  cp_r3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_r3_carry;
+    logic        cp_r3_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_c0_pe;
+    logic [7:0]  cp_c0_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_c0_carry;
+    logic        cp_c0_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_c1_pe;
+    logic [7:0]  cp_c1_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_c1_carry;
+    logic        cp_c1_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_c2_pe;
+    logic [7:0]  cp_c2_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_c2_carry;
+    logic        cp_c2_carry;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [7:0]   cp_c3_pe;
+    logic [7:0]  cp_c3_pe;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic         cp_c3_carry;
-    logic [31:0]  cp_c0_shared_term;
-    logic         cp_c0_shared;
-    logic [31:0]  cp_c1_shared_term;
-    logic         cp_c1_shared;
-    logic [31:0]  cp_c2_shared_term;
-    logic         cp_c2_shared;
-    logic [31:0]  cp_c3_shared_term;
-    logic         cp_c3_shared;
-    logic         cp_b0_0_shared;
-    logic         cp_b0_1_shared;
-    logic         cp_b0_2_shared;
-    logic         cp_b0_3_shared;
-    logic         cp_b1_0_shared;
-    logic         cp_b1_1_shared;
-    logic         cp_b1_2_shared;
-    logic         cp_b1_3_shared;
-    logic         cp_b2_0_shared;
-    logic         cp_b2_1_shared;
-    logic         cp_b2_2_shared;
-    logic         cp_b2_3_shared;
-    logic         cp_b3_0_shared;
-    logic         cp_b3_1_shared;
-    logic         cp_b3_2_shared;
-    logic         cp_b3_3_shared;
-    logic [127:0] cp_row_terms;
-    logic [127:0] cp_col_terms;
-    logic [127:0] cp_col_alt_terms;
-    logic [15:0]  cp_col_alt_use;
-    logic         cp_issue_read;
-    logic [8:0]   cp_halo_base;
-    logic [31:0]  cp_word_read;
-    logic [9:0]   cp_w_kgroup;
-    logic [9:0]   cp_w_tap;
-    logic [9:0]   cp_w_kgroup_eff;
-    logic [9:0]   cp_w_tap_eff;
-    logic [9:0]   cp_weight_local;
-    logic [17:0]  cp_l0_s0_y0;
-    logic [17:0]  cp_l0_s0_x0;
-    logic         cp_l0_s0_row0;
-    logic         cp_l0_s0_row1;
-    logic         cp_l0_s0_row2;
-    logic         cp_l0_s0_row3;
-    logic         cp_l0_s0_col0;
-    logic         cp_l0_s0_col1;
-    logic         cp_l0_s0_col2;
-    logic         cp_l0_s0_col3;
-    logic         p1_valid;
-    logic         p1_first;
-    logic         p1_last;
-    logic         p1_last_g;
-    logic [15:0]  p1_g;
-    logic         p1_half;
-    logic [7:0]   p1_byte_off;
-    logic         p1_grouped;
-    logic [7:0]   p1_sub;
-    logic [7:0]   p1_ra;
-    logic [7:0]   p1_rb;
-    logic [15:0]  p1_pe_ok;
+    logic        cp_c3_carry;
+    logic [10:0] cp_c0_shared_term;
+    logic        cp_c0_shared;
+    logic [10:0] cp_c1_shared_term;
+    logic        cp_c1_shared;
+    logic [10:0] cp_c2_shared_term;
+    logic        cp_c2_shared;
+    logic [10:0] cp_c3_shared_term;
+    logic        cp_c3_shared;
+    logic        cp_b0_0_shared;
+    logic        cp_b0_1_shared;
+    logic        cp_b0_2_shared;
+    logic        cp_b0_3_shared;
+    logic        cp_b1_0_shared;
+    logic        cp_b1_1_shared;
+    logic        cp_b1_2_shared;
+    logic        cp_b1_3_shared;
+    logic        cp_b2_0_shared;
+    logic        cp_b2_1_shared;
+    logic        cp_b2_2_shared;
+    logic        cp_b2_3_shared;
+    logic        cp_b3_0_shared;
+    logic        cp_b3_1_shared;
+    logic        cp_b3_2_shared;
+    logic        cp_b3_3_shared;
+    logic [43:0] cp_row_terms;
+    logic [43:0] cp_col_terms;
+    logic [43:0] cp_col_alt_terms;
+    logic [15:0] cp_col_alt_use;
+    logic        cp_issue_read;
+    logic [8:0]  cp_halo_base;
+    logic [10:0] cp_word_read;
+    logic [9:0]  cp_w_kgroup;
+    logic [9:0]  cp_w_tap;
+    logic [9:0]  cp_w_kgroup_eff;
+    logic [9:0]  cp_w_tap_eff;
+    logic [9:0]  cp_weight_local;
+    logic [17:0] cp_l0_s0_y0;
+    logic [17:0] cp_l0_s0_x0;
+    logic        cp_l0_s0_row0;
+    logic        cp_l0_s0_row1;
+    logic        cp_l0_s0_row2;
+    logic        cp_l0_s0_row3;
+    logic        cp_l0_s0_col0;
+    logic        cp_l0_s0_col1;
+    logic        cp_l0_s0_col2;
+    logic        cp_l0_s0_col3;
+    logic        p1_valid;
+    logic        p1_first;
+    logic        p1_last;
+    logic        p1_last_g;
+    logic [15:0] p1_g;
+    logic        p1_half;
+    logic [7:0]  p1_byte_off;
+    logic        p1_grouped;
+    logic [7:0]  p1_sub;
+    logic [7:0]  p1_ra;
+    logic [7:0]  p1_rb;
+    logic [15:0] p1_pe_ok;
 
     assign layer_kw = layer[4:1];
     assign layer_s2 = layer[0];
@@ -242,7 +242,7 @@ module st_18f03e4d_compute_control (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_resident = layer[355:354];
+    assign layer_resident = layer[329:328];
     assign layer_cw = layer[77:62];
     assign layer_nc = layer[109:94];
     assign layer_grouped = layer[110];
@@ -250,12 +250,12 @@ module st_18f03e4d_compute_control (
     assign layer_t = layer[142:119];
     assign layer_kc = layer[166:143];
     assign layer_k2cw = layer[190:167];
-    assign layer_cscw = layer[230:207];
-    assign layer_shape = layer[253:252];
-    assign layer_region = layer[289:266];
-    assign layer_nsh = layer[294:290];
-    assign layer_rowring = layer[295];
-    assign layer_res = layer[296];
+    assign layer_cscw = layer[217:207];
+    assign layer_shape = layer[240:239];
+    assign layer_region = layer[263:253];
+    assign layer_nsh = layer[268:264];
+    assign layer_rowring = layer[269];
+    assign layer_res = layer[270];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = cp_tile_early || stored_valid;
@@ -368,28 +368,28 @@ module st_18f03e4d_compute_control (
 
     // cp_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw[10:0] << 1) : layer_cw[10:0]);
     end
 
     assign cp_ring_block_words = cp_ring_block_words_layer_d1;
 
     // cp_ring_tile_words_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_tile_words_layer_d1 <= layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+        cp_ring_tile_words_layer_d1 <= layer_rowring ? layer_region : layer_cscw;
     end
 
     assign cp_ring_tile_words = cp_ring_tile_words_layer_d1;
 
     // cp_ring_size_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512)) ? (({1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1) + {1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}}) : ({1'd0, layer_rowring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1);
+        cp_ring_size_layer_d1 <= (!(|layer_res) && ((({1'd0, layer_region} << 1) + {1'd0, layer_region}) <= 12'd512)) ? (((layer_rowring ? layer_region : layer_cscw) << 1) + (layer_rowring ? layer_region : layer_cscw)) : ((layer_rowring ? layer_region : layer_cscw) << 1);
     end
 
     assign cp_ring_size = cp_ring_size_layer_d1;
 
     // cp_row_stride_layer_d1_q
     always @(posedge clk) begin
-        cp_row_stride_layer_d1 <= {7'd0, (cp_ring && !layer_rowring) ? cp_ring_size[24:0] : {1'd0, layer_cscw}};
+        cp_row_stride_layer_d1 <= (cp_ring && !layer_rowring) ? cp_ring_size : layer_cscw;
     end
 
     assign cp_row_stride = cp_row_stride_layer_d1;
@@ -402,14 +402,14 @@ module st_18f03e4d_compute_control (
     always @(posedge clk) begin
         if ((cp_run_eff && cp_slot_end) || !in_tiles) begin
             cp_row_r <= 8'd0;
-            cp_row_q_times0 <= 32'd0;
-            cp_row_q_times1 <= 32'd0;
-            cp_row_q1_times1 <= {6'd0, cp_ring_block_words};
+            cp_row_q_times0 <= 11'd0;
+            cp_row_q_times1 <= 11'd0;
+            cp_row_q1_times1 <= cp_ring_block_words;
         end else if (cp_next_row && (!layer_s2 || cp_ky_eff[0])) begin
             cp_row_r <= cp_row_wraps ? 8'd0 : (cp_row_r_eff + 8'd1);
             cp_row_q_times0 <= cp_row_wraps ? (cp_row_q_times0_eff + cp_row_stride) : cp_row_q_times0_eff;
-            cp_row_q_times1 <= cp_row_wraps ? (cp_row_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_row_q_times1_eff;
-            cp_row_q1_times1 <= cp_row_wraps ? (cp_row_q1_times1 + {6'd0, cp_ring_block_words}) : cp_row_q1_times1;
+            cp_row_q_times1 <= cp_row_wraps ? (cp_row_q_times1_eff + cp_ring_block_words) : cp_row_q_times1_eff;
+            cp_row_q1_times1 <= cp_row_wraps ? (cp_row_q1_times1 + cp_ring_block_words) : cp_row_q1_times1;
         end else begin
             cp_row_r <= cp_row_r_eff;
             cp_row_q_times0 <= cp_row_q_times0_eff;
@@ -427,14 +427,14 @@ module st_18f03e4d_compute_control (
     always @(posedge clk) begin
         if (((cp_run_eff && cp_slot_end) || cp_next_row) || !in_tiles) begin
             cp_col_r <= 8'd0;
-            cp_col_q_times0 <= 32'd0;
-            cp_col_q_times1 <= 32'd0;
-            cp_col_q1_times1 <= {6'd0, cp_ring_block_words};
+            cp_col_q_times0 <= 11'd0;
+            cp_col_q_times1 <= 11'd0;
+            cp_col_q1_times1 <= cp_ring_block_words;
         end else if (cp_next_column && (!layer_s2x || cp_kx_eff[0])) begin
             cp_col_r <= cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1);
-            cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + {16'd0, layer_cw}) : cp_col_q_times0_eff;
-            cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + {6'd0, cp_ring_block_words}) : cp_col_q_times1_eff;
-            cp_col_q1_times1 <= cp_col_wraps ? (cp_col_q1_times1 + {6'd0, cp_ring_block_words}) : cp_col_q1_times1;
+            cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + layer_cw[10:0]) : cp_col_q_times0_eff;
+            cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + cp_ring_block_words) : cp_col_q_times1_eff;
+            cp_col_q1_times1 <= cp_col_wraps ? (cp_col_q1_times1 + cp_ring_block_words) : cp_col_q1_times1;
         end else begin
             cp_col_r <= cp_col_r_eff;
             cp_col_q_times0 <= cp_col_q_times0_eff;
@@ -445,40 +445,40 @@ module st_18f03e4d_compute_control (
 
     assign cp_ra = cp_row_r_eff;
     assign cp_rb = cp_col_r_eff;
-    assign cp_word = {16'd0, cp_chunk_eff >> 2};
+    assign cp_word = 11'(cp_chunk_eff >> 2);
     assign cp_byte_off = {6'd0, cp_chunk_eff[1:0]} << 2;
     assign cp_ring_offset_eff = cp_ring_offset;
 
     // cp_ring_offset_q
     always @(posedge clk) begin
         if (rst) begin
-            cp_ring_offset_last <= 26'd0;
-            cp_ring_offset <= 26'd0;
+            cp_ring_offset_last <= 11'd0;
+            cp_ring_offset <= 11'd0;
         end else begin
             if (cp_start) begin
                 cp_ring_offset_last <= cp_ring_offset;
             end else if (cp_running) begin
                 if (cp_tile_end) begin
-                    cp_ring_offset <= 1'b0 ? 26'd0 : (group_next_shares ? 26'(({1'd0, cp_ring_offset + cp_ring_block_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset + cp_ring_block_words} - cp_ring_size) : {1'd0, cp_ring_offset + cp_ring_block_words}) : 26'(({1'd0, cp_ring_offset + cp_ring_tile_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset + cp_ring_tile_words} - cp_ring_size) : {1'd0, cp_ring_offset + cp_ring_tile_words}));
+                    cp_ring_offset <= 1'b0 ? 11'd0 : (group_next_shares ? 11'(({1'd0, cp_ring_offset + cp_ring_block_words} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_ring_offset + cp_ring_block_words} - {1'd0, cp_ring_size}) : {1'd0, cp_ring_offset + cp_ring_block_words}) : 11'(({1'd0, cp_ring_offset + cp_ring_tile_words} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_ring_offset + cp_ring_tile_words} - {1'd0, cp_ring_size}) : {1'd0, cp_ring_offset + cp_ring_tile_words}));
                 end
             end else begin
-                cp_ring_offset <= cp_tile_first ? 26'd0 : (1'b0 ? 26'd0 : (cp_group_shares ? 26'(({1'd0, cp_ring_offset_last + cp_ring_block_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + cp_ring_block_words} - cp_ring_size) : {1'd0, cp_ring_offset_last + cp_ring_block_words}) : 26'(({1'd0, cp_ring_offset_last + cp_ring_tile_words} >= cp_ring_size) ? ({1'd0, cp_ring_offset_last + cp_ring_tile_words} - cp_ring_size) : {1'd0, cp_ring_offset_last + cp_ring_tile_words})));
+                cp_ring_offset <= cp_tile_first ? 11'd0 : (1'b0 ? 11'd0 : (cp_group_shares ? 11'(({1'd0, cp_ring_offset_last + cp_ring_block_words} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_ring_offset_last + cp_ring_block_words} - {1'd0, cp_ring_size}) : {1'd0, cp_ring_offset_last + cp_ring_block_words}) : 11'(({1'd0, cp_ring_offset_last + cp_ring_tile_words} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_ring_offset_last + cp_ring_tile_words} - {1'd0, cp_ring_size}) : {1'd0, cp_ring_offset_last + cp_ring_tile_words})));
             end
         end
     end
 
-    assign cp_row_slot_term0 = layer_s2 ? (((cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 32'd0));
-    assign cp_row_ring_block0 = 26'(({1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_row_q_times1_eff[25:0] + cp_ring_offset_eff});
-    assign cp_row_term0 = cp_row_ring ? ({6'd0, cp_row_ring_block0} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_row_slot_term0;
-    assign cp_row_slot_term1 = layer_s2 ? (((cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 32'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 32'd0)) : (cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 32'd0));
-    assign cp_row_ring_block1 = 26'(({1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_row_q1_times1[25:0] + cp_ring_offset_eff});
-    assign cp_row_term1 = cp_row_ring ? ({6'd0, cp_row_ring_block1} + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 32'd0)) : cp_row_slot_term1;
-    assign cp_col_slot_term0 = layer_s2x ? (((cp_col_q_times0_eff + (1'b0 ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (1'b0 ? {16'd0, layer_cw} : 32'd0));
-    assign cp_col_ring_block0 = 26'(({1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_col_q_times1_eff[25:0] + cp_ring_offset_eff});
-    assign cp_col_term0 = cp_column_ring ? ({6'd0, cp_col_ring_block0} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_col_slot_term0;
-    assign cp_col_slot_term1 = layer_s2x ? (((cp_col_q_times0_eff + (1'b1 ? {16'd0, layer_cw} : 32'd0)) << 1) + (cp_kx_eff[0] ? {16'd0, layer_cw} : 32'd0)) : (cp_col_q_times0_eff + (1'b1 ? {16'd0, layer_cw} : 32'd0));
-    assign cp_col_ring_block1 = 26'(({1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff} >= cp_ring_size) ? ({1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff} - cp_ring_size) : {1'd0, cp_col_q1_times1[25:0] + cp_ring_offset_eff});
-    assign cp_col_term1 = cp_column_ring ? ({6'd0, cp_col_ring_block1} + ((layer_s2x && cp_kx_eff[0]) ? {16'd0, layer_cw} : 32'd0)) : cp_col_slot_term1;
+    assign cp_row_slot_term0 = layer_s2 ? (((cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 11'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 11'd0)) : (cp_row_q_times0_eff + (1'b0 ? cp_row_stride : 11'd0));
+    assign cp_row_ring_block0 = 11'(({1'd0, cp_row_q_times1_eff + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_row_q_times1_eff + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_row_q_times1_eff + cp_ring_offset_eff});
+    assign cp_row_term0 = cp_row_ring ? (cp_row_ring_block0 + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 11'd0)) : cp_row_slot_term0;
+    assign cp_row_slot_term1 = layer_s2 ? (((cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 11'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 11'd0)) : (cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 11'd0));
+    assign cp_row_ring_block1 = 11'(({1'd0, cp_row_q1_times1 + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_row_q1_times1 + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_row_q1_times1 + cp_ring_offset_eff});
+    assign cp_row_term1 = cp_row_ring ? (cp_row_ring_block1 + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 11'd0)) : cp_row_slot_term1;
+    assign cp_col_slot_term0 = layer_s2x ? (((cp_col_q_times0_eff + (1'b0 ? layer_cw[10:0] : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw[10:0] : 11'd0)) : (cp_col_q_times0_eff + (1'b0 ? layer_cw[10:0] : 11'd0));
+    assign cp_col_ring_block0 = 11'(({1'd0, cp_col_q_times1_eff + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_col_q_times1_eff + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_col_q_times1_eff + cp_ring_offset_eff});
+    assign cp_col_term0 = cp_column_ring ? (cp_col_ring_block0 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw[10:0] : 11'd0)) : cp_col_slot_term0;
+    assign cp_col_slot_term1 = layer_s2x ? (((cp_col_q_times0_eff + (1'b1 ? layer_cw[10:0] : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw[10:0] : 11'd0)) : (cp_col_q_times0_eff + (1'b1 ? layer_cw[10:0] : 11'd0));
+    assign cp_col_ring_block1 = 11'(({1'd0, cp_col_q1_times1 + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_col_q1_times1 + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_col_q1_times1 + cp_ring_offset_eff});
+    assign cp_col_term1 = cp_column_ring ? (cp_col_ring_block1 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw[10:0] : 11'd0)) : cp_col_slot_term1;
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_carry = (({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
@@ -495,13 +495,13 @@ module st_18f03e4d_compute_control (
     assign cp_c2_carry = (({6'd0, cp_c2_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
     assign cp_c3_pe = (8'd3 < cp_rb) ? (8'd7 - cp_rb) : (8'd3 - cp_rb);
     assign cp_c3_carry = (({6'd0, cp_c3_pe[1:0]} & 8'd3) + cp_rb) >= 8'd4;
-    assign cp_c0_shared_term = 32'd0;
+    assign cp_c0_shared_term = 11'd0;
     assign cp_c0_shared = 1'b0;
-    assign cp_c1_shared_term = 32'd0;
+    assign cp_c1_shared_term = 11'd0;
     assign cp_c1_shared = 1'b0;
-    assign cp_c2_shared_term = 32'd0;
+    assign cp_c2_shared_term = 11'd0;
     assign cp_c2_shared = 1'b0;
-    assign cp_c3_shared_term = 32'd0;
+    assign cp_c3_shared_term = 11'd0;
     assign cp_c3_shared = 1'b0;
     assign cp_b0_0_shared = cp_c0_shared && 1'b0;
     assign cp_b0_1_shared = cp_c1_shared && 1'b0;
@@ -532,9 +532,9 @@ module st_18f03e4d_compute_control (
     for (genvar by = 0; by < 4; by = by + 1) begin : g_halo_read_addr_by
         for (genvar bx = 0; bx < 4; bx = bx + 1) begin : g_halo_read_addr_bx
             st_18f03e4d_halo_read_addr u_halo_read_addr (
-                .row_term (cp_row_terms[by*32 +: 32]),
-                .col_term (cp_col_terms[bx*32 +: 32]),
-                .col_alt  (cp_col_alt_terms[bx*32 +: 32]),
+                .row_term (cp_row_terms[by*11 +: 11]),
+                .col_term (cp_col_terms[bx*11 +: 11]),
+                .col_alt  (cp_col_alt_terms[bx*11 +: 11]),
                 .use_alt  (cp_col_alt_use[by*4 + bx]),
                 .word     (cp_word_read),
                 .base     (cp_halo_base),

@@ -28,15 +28,19 @@ module st_18f03e4d_layer_params (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  reg_steps,
     input  logic [23:0]  reg_tap_words,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_halo_row_words,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_halo_region,
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_line_row_words,
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  reg_line_blocks,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [360:0] layer
+    output logic [334:0] layer
 );
 
     logic        layer_s2;
@@ -57,13 +61,13 @@ module st_18f03e4d_layer_params (
     logic [23:0] layer_k2cw;
     logic [7:0]  layer_hh;
     logic [7:0]  layer_hwid;
-    logic [23:0] layer_cscw;
+    logic [10:0] layer_cscw;
     logic [4:0]  layer_mpitch;
     logic [15:0] layer_mw;
     logic [1:0]  layer_shape;
     logic [5:0]  layer_glast;
     logic [5:0]  layer_gfirst;
-    logic [23:0] layer_region;
+    logic [10:0] layer_region;
     logic [4:0]  layer_nsh;
     logic        layer_rowring;
     logic        layer_res;
@@ -120,11 +124,11 @@ module st_18f03e4d_layer_params (
     logic [23:0] d_t;
     logic [23:0] d_kc;
     logic [23:0] d_k2cw;
-    logic [23:0] d_cscw;
+    logic [10:0] d_cscw;
     logic [4:0]  d_mpitch;
     logic [15:0] d_mw;
     logic [5:0]  d_gfirst;
-    logic [23:0] d_region;
+    logic [10:0] d_region;
     logic [4:0]  d_nsh;
     logic        d_rowring;
     logic        d_res;
@@ -311,7 +315,7 @@ module st_18f03e4d_layer_params (
 
     // d_cscw_q
     always @(posedge clk) begin
-        d_cscw <= reg_halo_row_words;
+        d_cscw <= reg_halo_row_words[10:0];
     end
 
     assign layer_cscw = d_cscw;
@@ -339,7 +343,7 @@ module st_18f03e4d_layer_params (
 
     // d_region_q
     always @(posedge clk) begin
-        d_region <= reg_halo_region;
+        d_region <= reg_halo_region[10:0];
     end
 
     assign layer_region = d_region;

@@ -34,7 +34,7 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [360:0] layer,
+    input  logic [334:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -139,14 +139,14 @@ module st_18f03e4d_layer_sequencer (
 
     assign layer_cout = layer[53:38];
     assign layer_k2cw = layer[190:167];
-    assign layer_mw = layer[251:236];
-    assign layer_pc = layer[352:337];
-    assign layer_prefetch = layer[353];
-    assign layer_preloaded = layer[356];
-    assign layer_half0 = layer[357];
-    assign layer_next = layer[358];
-    assign layer_next_half = layer[359];
-    assign layer_error = layer[360];
+    assign layer_mw = layer[238:223];
+    assign layer_pc = layer[326:311];
+    assign layer_prefetch = layer[327];
+    assign layer_preloaded = layer[330];
+    assign layer_half0 = layer[331];
+    assign layer_next = layer[332];
+    assign layer_next_half = layer[333];
+    assign layer_error = layer[334];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];

@@ -20,7 +20,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  reg_base_residual,
     input  logic [31:0]  reg_base_output,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [360:0] layer,
+    input  logic [334:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
@@ -67,11 +67,11 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  layer_cow;
     logic [7:0]   layer_hh;
     logic [7:0]   layer_hwid;
-    logic [23:0]  layer_cscw;
+    logic [10:0]  layer_cscw;
     logic         layer_res;
     logic [1:0]   layer_resident;
     logic [1:0]   layer_shape;
-    logic [23:0]  layer_region;
+    logic [10:0]  layer_region;
     logic [4:0]   layer_nsh;
     logic         layer_rowring;
     logic         in_tiles;
@@ -202,12 +202,12 @@ module st_18f03e4d_port_sequencer (
     logic         loads_none;
     logic         ld_take_pass_first;
     logic         ld_take_ring_shares;
-    logic [25:0]  ld_ring_block_words_layer_d1;
-    logic [25:0]  ld_ring_block_words;
-    logic [25:0]  ld_ring_tile_words_layer_d1;
-    logic [25:0]  ld_ring_tile_words;
-    logic [26:0]  ld_ring_size_layer_d1;
-    logic [26:0]  ld_ring_size;
+    logic [10:0]  ld_ring_block_words_layer_d1;
+    logic [10:0]  ld_ring_block_words;
+    logic [10:0]  ld_ring_tile_words_layer_d1;
+    logic [10:0]  ld_ring_tile_words;
+    logic [10:0]  ld_ring_size_layer_d1;
+    logic [10:0]  ld_ring_size;
     logic [31:0]  ldq_res_base_d1;
     logic [31:0]  st_base_d1;
     logic [31:0]  out_row_words_d1;
@@ -276,7 +276,7 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_last;
     logic         ldr_slot;
     logic         ldr_group_last;
-    logic [25:0]  ldr_offset;
+    logic [10:0]  ldr_offset;
     logic         ld_group_loaded;
     logic         ev_load_ready_r;
     logic [7:0]   ldr_hy;
@@ -291,14 +291,14 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   ldr_cs;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [31:0]  ldr_cs_cw;
-    logic [31:0]  ldr_halo_addr_rows;
-    logic [31:0]  ldr_halo_addr_columns;
+    logic [10:0]  ldr_cs_cw;
+    logic [10:0]  ldr_halo_addr_rows;
+    logic [10:0]  ldr_halo_addr_columns;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [7:0]   ldr_ring_q;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [25:0]  ldr_ring_block;
-    logic [31:0]  ldr_ring_addr;
+    logic [10:0]  ldr_ring_block;
+    logic [10:0]  ldr_ring_addr;
     logic [1:0]   st_group;
     logic         st_slot;
     logic         st_half;
@@ -350,13 +350,13 @@ module st_18f03e4d_port_sequencer (
     assign layer_cow = layer[93:78];
     assign layer_hh = layer[198:191];
     assign layer_hwid = layer[206:199];
-    assign layer_cscw = layer[230:207];
-    assign layer_res = layer[296];
-    assign layer_resident = layer[355:354];
-    assign layer_shape = layer[253:252];
-    assign layer_region = layer[289:266];
-    assign layer_nsh = layer[294:290];
-    assign layer_rowring = layer[295];
+    assign layer_cscw = layer[217:207];
+    assign layer_res = layer[270];
+    assign layer_resident = layer[329:328];
+    assign layer_shape = layer[240:239];
+    assign layer_region = layer[263:253];
+    assign layer_nsh = layer[268:264];
+    assign layer_rowring = layer[269];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q
@@ -384,7 +384,7 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_ring = ld_ring_layer_d1;
-    assign ld_ring_of_three = !(|layer_res) && ((({3'd0, layer_region} << 1) + {3'd0, layer_region}) <= 27'd512);
+    assign ld_ring_of_three = !(|layer_res) && ((({1'd0, layer_region} << 1) + {1'd0, layer_region}) <= 12'd512);
 
     // ld_ring_three_layer_d1_q
     always @(posedge clk) begin
@@ -526,21 +526,21 @@ module st_18f03e4d_port_sequencer (
 
     // ld_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? ({2'd0, layer_cscw} << 1) : {2'd0, layer_cscw}) : (layer_s2x ? ({10'd0, layer_cw} << 1) : {10'd0, layer_cw});
+        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw[10:0] << 1) : layer_cw[10:0]);
     end
 
     assign ld_ring_block_words = ld_ring_block_words_layer_d1;
 
     // ld_ring_tile_words_layer_d1_q
     always @(posedge clk) begin
-        ld_ring_tile_words_layer_d1 <= ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw};
+        ld_ring_tile_words_layer_d1 <= ld_row_ring ? layer_region : layer_cscw;
     end
 
     assign ld_ring_tile_words = ld_ring_tile_words_layer_d1;
 
     // ld_ring_size_layer_d1_q
     always @(posedge clk) begin
-        ld_ring_size_layer_d1 <= ld_ring_of_three ? (({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1) + {1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}}) : ({1'd0, ld_row_ring ? {2'd0, layer_region} : {2'd0, layer_cscw}} << 1);
+        ld_ring_size_layer_d1 <= ld_ring_of_three ? (((ld_row_ring ? layer_region : layer_cscw) << 1) + (ld_row_ring ? layer_region : layer_cscw)) : ((ld_row_ring ? layer_region : layer_cscw) << 1);
     end
 
     assign ld_ring_size = ld_ring_size_layer_d1;
@@ -726,14 +726,14 @@ module st_18f03e4d_port_sequencer (
             ldr_active <= 1'b0;
             ldr_slot <= 1'b0;
             ldr_group_last <= 1'b0;
-            ldr_offset <= 26'd0;
+            ldr_offset <= 11'd0;
         end else begin
             ev_load_ready_r <= ld_group_loaded;
             if (ldr_pop) begin
                 ldr_active <= 1'b1;
                 ldr_slot <= ldr_taken_slot;
                 ldr_group_last <= ldr_taken_last;
-                ldr_offset <= ldr_taken_first ? 26'd0 : (ldr_taken_shares ? 26'(({1'd0, ldr_offset + ld_ring_block_words} >= ld_ring_size) ? ({1'd0, ldr_offset + ld_ring_block_words} - ld_ring_size) : {1'd0, ldr_offset + ld_ring_block_words}) : 26'(({1'd0, ldr_offset + ld_ring_tile_words} >= ld_ring_size) ? ({1'd0, ldr_offset + ld_ring_tile_words} - ld_ring_size) : {1'd0, ldr_offset + ld_ring_tile_words}));
+                ldr_offset <= ldr_taken_first ? 11'd0 : (ldr_taken_shares ? 11'(({1'd0, ldr_offset + ld_ring_block_words} >= {1'd0, ld_ring_size}) ? ({1'd0, ldr_offset + ld_ring_block_words} - {1'd0, ld_ring_size}) : {1'd0, ldr_offset + ld_ring_block_words}) : 11'(({1'd0, ldr_offset + ld_ring_tile_words} >= {1'd0, ld_ring_size}) ? ({1'd0, ldr_offset + ld_ring_tile_words} - {1'd0, ld_ring_size}) : {1'd0, ldr_offset + ld_ring_tile_words}));
             end else if (ldr_rsp_last_w) begin
                 ldr_active <= 1'b0;
             end
@@ -786,16 +786,16 @@ module st_18f03e4d_port_sequencer (
     assign ldr_bx = (ldr_bx_sum >= 8'd4) ? (ldr_bx_sum - 8'd4) : ldr_bx_sum;
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_cs_cw = ((ldr_cs[0] ? ({16'd0, layer_cw} << 0) : 32'd0) + (ldr_cs[1] ? ({16'd0, layer_cw} << 1) : 32'd0)) + (ldr_cs[2] ? ({16'd0, layer_cw} << 2) : 32'd0);
-    assign ldr_halo_addr_rows = (ldr_slot ? ({8'd0, layer_region} << 0) : 32'd0) + (((ldr_rs[0] ? ({8'd0, layer_cscw} << 0) : 32'd0) + (ldr_rs[1] ? ({8'd0, layer_cscw} << 1) : 32'd0)) + (ldr_rs[2] ? ({8'd0, layer_cscw} << 2) : 32'd0));
-    assign ldr_halo_addr_columns = ldr_cs_cw + {16'd0, ldr_w};
+    assign ldr_cs_cw = ((ldr_cs[0] ? (layer_cw[10:0] << 0) : 11'd0) + (ldr_cs[1] ? (layer_cw[10:0] << 1) : 11'd0)) + (ldr_cs[2] ? (layer_cw[10:0] << 2) : 11'd0);
+    assign ldr_halo_addr_rows = (ldr_slot ? (layer_region << 0) : 11'd0) + (((ldr_rs[0] ? (layer_cscw << 0) : 11'd0) + (ldr_rs[1] ? (layer_cscw << 1) : 11'd0)) + (ldr_rs[2] ? (layer_cscw << 2) : 11'd0));
+    assign ldr_halo_addr_columns = ldr_cs_cw + ldr_w[10:0];
     assign ldr_ring_q = ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_ring_block = 26'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} >= ld_ring_size) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset} - ld_ring_size) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 26'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 26'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 26'd0)) + ldr_offset});
-    assign ldr_ring_addr = ({6'd0, ldr_ring_block} + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? {8'd0, layer_cscw} : 32'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? ({5'd0, ld_ring_size} << 0) : 32'd0) + (ldr_rs[1] ? ({5'd0, ld_ring_size} << 1) : 32'd0)) + (ldr_rs[2] ? ({5'd0, ld_ring_size} << 2) : 32'd0)) + ((layer_s2x && ldr_hx[0]) ? {16'd0, layer_cw} : 32'd0)))) + {16'd0, ldr_w};
+    assign ldr_ring_block = 11'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset} >= {1'd0, ld_ring_size}) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset} - {1'd0, ld_ring_size}) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset});
+    assign ldr_ring_addr = (ldr_ring_block + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? layer_cscw : 11'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? (ld_ring_size << 0) : 11'd0) + (ldr_rs[1] ? (ld_ring_size << 1) : 11'd0)) + (ldr_rs[2] ? (ld_ring_size << 2) : 11'd0)) + ((layer_s2x && ldr_hx[0]) ? layer_cw[10:0] : 11'd0)))) + ldr_w[10:0];
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {23'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
     assign st_j_last = st_j == (seq_words - 16'd1);

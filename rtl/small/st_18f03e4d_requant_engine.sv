@@ -4,7 +4,7 @@ module st_18f03e4d_requant_engine (
     input  logic          clk,
     input  logic          rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [360:0]  layer,
+    input  logic [334:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
     input  logic [15:0]   seq_o0,
@@ -65,11 +65,11 @@ module st_18f03e4d_requant_engine (
     logic [15:0]        rq_wr_channels;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[296];
-    assign layer_act = layer[298:297];
-    assign layer_m = layer[314:299];
-    assign layer_sh = layer[320:315];
-    assign layer_slope = layer[336:321];
+    assign layer_res = layer[270];
+    assign layer_act = layer[272:271];
+    assign layer_m = layer[288:273];
+    assign layer_sh = layer[294:289];
+    assign layer_slope = layer[310:295];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd3);
 

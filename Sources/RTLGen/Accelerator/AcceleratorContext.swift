@@ -38,6 +38,11 @@ final class AcceleratorContext {
     var awW: Int { Memory.addressWidth(depth: DW) }
     var awB: Int { Memory.addressWidth(depth: 2 * DB) }
     var awO: Int { Memory.addressWidth(depth: 2 * tH * DO) }
+    /// Width of the halo bank's word arithmetic (§6.2): a ring's quantities, the bank terms and the
+    /// address sums. A layer's region is at most DI words (the mapper's check), so a ring's size is
+    /// at most 2·DI and a wrap's operand below twice that: awI + 2 bits hold every value, and the
+    /// address sums are taken modulo the bank's 2^awI words anyway.
+    var haloW: Int { awI + 2 }
     /// Bits of a byte index within a B-byte word (at least 1).
     var lgBb: Int { max(lgB, 1) }
     /// The line buffer (§6.5): words per bank (0: the config has none, and nothing of it is built).
@@ -117,6 +122,7 @@ extension AcceleratorEngine {
     var accW: Int { ctx.accW }
     var cntW: Int { ctx.cntW }
     var lgBb: Int { ctx.lgBb }
+    var haloW: Int { ctx.haloW }
     var names: AcceleratorNames { ctx.names }
     var fault: FaultInjection { ctx.fault }
     var ch: EngineChannels { ctx.channels }

@@ -108,13 +108,13 @@ struct ComputeControl: AcceleratorEngine {
                                                                   three: ctx.ringOfThree(res: layer["res"], region: layer["region"]))
         // (a row slot of the column ring holds the ring's 2 or 3 tiles' CS·CW words)
         let rowStride = m.wire("cp_row_stride", m.layerConstant("cp_row_stride_layer",
-            mux(ring && !rows, ringSize.expr.fit(25), layer["cscw"].fit(25)).fit(32)))
+            mux(ring && !rows, ringSize.expr, layer["cscw"].fit(haloW))))
         let rowAxis = tapAxis(m, "cp_row", n: tH, reset: (runE && slotEnd) || !inTiles, step: nextRow && (!dS2 || kyE[0]),
-                              factors: [rowStride.expr, blockWords.expr.fit(32)], keepsNext: [1])
+                              factors: [rowStride.expr, blockWords.expr], keepsNext: [1])
         let colAxis = tapAxis(m, "cp_col", n: tW, reset: (runE && slotEnd) || nextRow || !inTiles, step: nextColumn && (!dS2x || kxE[0]),
-                              factors: [dCW.fit(32), blockWords.expr.fit(32)], keepsNext: [1])
+                              factors: [dCW.fit(haloW), blockWords.expr], keepsNext: [1])
         let raW = m.wire("cp_ra", rowAxis.r), rbW = m.wire("cp_rb", colAxis.r)
-        let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(32))
+        let wIdx = m.wire("cp_word", (chE >> shiftLC).fit(haloW))
         let byteOff = m.wire("cp_byte_off", shiftLC == 0 ? k(0, 8) : (chE.fit(shiftLC).fit(8) << lgLC))
         let half = cpTile[0]
         // The rings (§6.2): the group's tile has its first block at ring offset `cp_ring_offset` (bank
@@ -128,8 +128,8 @@ struct ComputeControl: AcceleratorEngine {
         // group cp_tile's first tile shares (0 for the pass's first group); at a group's end, from
         // its own and whether its successor's first tile shares (`next_shares`: that tile was taken
         // before its load, which the successor's start waits for).
-        let ringOffsetR = m.reg("cp_ring_offset", width: 26, reset: 0)
-        let lastOffsetR = m.reg("cp_ring_offset_last", width: 26, reset: 0)
+        let ringOffsetR = m.reg("cp_ring_offset", width: haloW, reset: 0)
+        let lastOffsetR = m.reg("cp_ring_offset_last", width: haloW, reset: 0)
         let ringOffset = m.wire("cp_ring_offset_eff", ringOffsetR)
         let after = { (offset: Expr, shares: Expr) -> Expr in
             ctx.ringOffset(after: offset, first: k(0, 1), shares: shares, blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr)
@@ -137,10 +137,10 @@ struct ComputeControl: AcceleratorEngine {
         m.clocked("cp_ring_offset_q") { p in
             p.when(cpStart) { p.assign(lastOffsetR, ringOffsetR) }
                 .elseWhen(cpRunning) { p.when(tileEnd) { p.assign(ringOffsetR, after(ringOffsetR.expr, group["next_shares"].expr)) } }
-                .otherwise { p.assign(ringOffsetR, mux(cpFirst, k(0, 26), after(lastOffsetR.expr, gShares[0...0]))) }
+                .otherwise { p.assign(ringOffsetR, mux(cpFirst, k(0, haloW), after(lastOffsetR.expr, gShares[0...0]))) }
         }
         // j·R for the slot indices j of the larger shapes (a slot's region, §6.2): adders, shared by the banks
-        let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), 32) }
+        let regionTimes = { (j: Expr) -> Expr in timesSmall(layer["region"], j, maxFactor: max((1 << (levels - 1)) - 1, 1), haloW) }
         /// The axis's term of a bank whose PE's slot row (column) is q + carry, for carry 0 and 1:
         /// formed once per axis, so that a bank only selects one by its carry — the selection from r
         /// comes after the adders and the ring's wrap, not before them (issue 13). The slot's term,
@@ -148,11 +148,11 @@ struct ComputeControl: AcceleratorEngine {
         /// block qq's address, then the slot's phase (stride 2).
         func axisTerms(_ name: String, axis: TapAxis, parity: Expr, s2: Signal, stride: Signal, ringOffset: Expr, inRing: Signal) -> (Expr, Expr) {
             let terms = (0...1).map { c in
-                let slotRow = m.wire("\(name)_slot_term\(c)", slotTerm(qTimesStride: axis.products[0], stride: stride.expr.fit(32), carry: k(c, 1),
+                let slotRow = m.wire("\(name)_slot_term\(c)", slotTerm(qTimesStride: axis.products[0], stride: stride.expr.fit(haloW), carry: k(c, 1),
                                                                         parity: parity, s2: s2.expr))
-                let block = m.wire("\(name)_ring_block\(c)", ctx.ringWrap((c == 1 ? axis.nextProducts[1]! : axis.products[1]).fit(26) + ringOffset,
+                let block = m.wire("\(name)_ring_block\(c)", ctx.ringWrap((c == 1 ? axis.nextProducts[1]! : axis.products[1]) + ringOffset,
                                                                            size: ringSize.expr))
-                return m.wire("\(name)_term\(c)", mux(inRing, block.fit(32) + mux(s2 && parity, stride.fit(32), k(0, 32)), slotRow.expr)).expr
+                return m.wire("\(name)_term\(c)", mux(inRing, block + mux(s2 && parity, stride.fit(haloW), k(0, haloW)), slotRow.expr)).expr
             }
             return (terms[0], terms[1])
         }
@@ -192,11 +192,11 @@ struct ComputeControl: AcceleratorEngine {
         // left slot's region (−R) and the column slot of (lx + w + rb) instead of (lx + rb).
         var altTerm: [Expr] = [], altColumn: [Expr] = []
         for bx in 0..<tW {
-            var alts: [Expr] = [k(0, 32)], shared: [Expr] = [k(0, 1)]
+            var alts: [Expr] = [k(0, haloW)], shared: [Expr] = [k(0, 1)]
             for l in 1..<max(levels, 1) {
                 let w = tW >> l, ql = colSlot[bx][l], ll = colLocal[bx][l]
                 let carry = ll.fit(8) + (w + 0) + rbW >= tW
-                let slotCol = m.wire("cp_c\(bx)_l\(l)_shared_slot_term", slotTerm(qTimesStride: colAxis.products[0], stride: dCW.fit(32), carry: carry,
+                let slotCol = m.wire("cp_c\(bx)_l\(l)_shared_slot_term", slotTerm(qTimesStride: colAxis.products[0], stride: dCW.fit(haloW), carry: carry,
                                                                                        parity: kxE[0], s2: dS2x.expr))
                 alts.append(slotCol.expr + regionTimes(ql.fit(8) - 1))
                 let hx = mux(dS2x, ll.fit(8) << 1, ll.fit(8)) + kxE.fit(8)
@@ -310,7 +310,7 @@ struct ComputeControl: AcceleratorEngine {
     /// bank terms' sum with a carry then starts at a register, issue 13).
     struct TapAxis {
         let r: Expr
-        /// q·factor, per factor (32 bits).
+        /// q·factor, per factor (`haloW` bits).
         let products: [Expr]
         /// (q + 1)·factor, per factor in `keepsNext`.
         let nextProducts: [Int: Expr]
@@ -318,19 +318,19 @@ struct ComputeControl: AcceleratorEngine {
 
     func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, reset: Expr, step: Expr, factors: [Expr], keepsNext: [Int] = []) -> TapAxis {
         let rR = m.reg("\(name)_r", width: 8)
-        let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: 32) }
-        let nR = Dictionary(uniqueKeysWithValues: keepsNext.map { ($0, m.reg("\(name)_q1_times\($0)", width: 32)) })
+        let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: haloW) }
+        let nR = Dictionary(uniqueKeysWithValues: keepsNext.map { ($0, m.reg("\(name)_q1_times\($0)", width: haloW)) })
         let r = m.wire("\(name)_r_eff", rR)
         let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", pR[i]) }
         let wraps = m.wire("\(name)_wraps", r + 1 == n)
         m.clocked("\(name)_q", resetless: true) { p in
             p.when(reset) {
                 p.assign(rR, 0); for x in pR { p.assign(x, 0) }
-                for i in keepsNext { p.assign(nR[i]!, factors[i].fit(32)) }
+                for i in keepsNext { p.assign(nR[i]!, factors[i].fit(haloW)) }
             }.elseWhen(step) {
                 p.assign(rR, mux(wraps, k(0, 8), r + 1))
-                for (i, x) in pR.enumerated() { p.assign(x, mux(wraps, prods[i] + factors[i].fit(32), prods[i])) }
-                for i in keepsNext { let x = nR[i]!; p.assign(x, mux(wraps, x + factors[i].fit(32), x.expr)) }
+                for (i, x) in pR.enumerated() { p.assign(x, mux(wraps, prods[i] + factors[i].fit(haloW), prods[i])) }
+                for i in keepsNext { let x = nR[i]!; p.assign(x, mux(wraps, x + factors[i].fit(haloW), x.expr)) }
             }.otherwise {
                 p.assign(rR, r); for (i, x) in pR.enumerated() { p.assign(x, prods[i]) }
                 for i in keepsNext { p.assign(nR[i]!, nR[i]!) }
@@ -342,8 +342,8 @@ struct ComputeControl: AcceleratorEngine {
     /// slot·stride for the slot qq = q + carry of an axis: (2·qq + parity)·stride at stride 2 (the
     /// phase of the slot), qq·stride at stride 1 — from q·stride by adders.
     func slotTerm(qTimesStride: Expr, stride: Expr, carry: Expr, parity: Expr, s2: Expr) -> Expr {
-        let qq = qTimesStride.fit(32) + mux(carry, stride.fit(32), k(0, 32))
-        return mux(s2, (qq << 1) + mux(parity, stride.fit(32), k(0, 32)), qq)
+        let qq = qTimesStride.fit(haloW) + mux(carry, stride.fit(haloW), k(0, haloW))
+        return mux(s2, (qq << 1) + mux(parity, stride.fit(haloW), k(0, haloW)), qq)
     }
 
     /// Read address of halo bank (by, bx) at stage 0 (§6.2): row term + column term + word, from the
@@ -353,11 +353,11 @@ struct ComputeControl: AcceleratorEngine {
     func haloReadAddress() throws -> Module {
         let aw = ctx.awI
         return try ctx.block(names.block("halo_read_addr"), documentation: "Halo bank read address (§6.2): the group's part base (0 with the column ring) + row term + column term (or, for a shared halo column, the left slot's) + word.") { r in
-            let rowTerm = r.input("row_term", width: 32), colTerm = r.input("col_term", width: 32)
-            let colAlt = r.input("col_alt", width: 32), useAlt = r.input("use_alt", width: 1)
-            let word = r.input("word", width: 32), base = r.input("base", width: aw)
+            let rowTerm = r.input("row_term", width: haloW), colTerm = r.input("col_term", width: haloW)
+            let colAlt = r.input("col_alt", width: haloW), useAlt = r.input("use_alt", width: 1)
+            let word = r.input("word", width: haloW), base = r.input("base", width: aw)
             let addr = r.output("addr", width: aw)
-            let sum = r.wire("sum", rowTerm + mux(useAlt, colAlt, colTerm) + word + base.fit(32))
+            let sum = r.wire("sum", rowTerm + mux(useAlt, colAlt, colTerm) + word + base.fit(haloW))
             r.assign(addr, sum.fit(aw))
             r.allowUnused(sum)
         }

@@ -52,19 +52,19 @@ struct CopyEngine: AcceleratorEngine {
         let doneGroups = m.reg("cy_copied", width: cntW, reset: 0)   // groups copied (their last write done)
         let requant = m.reg("cy_requantized", width: cntW, reset: 0)
         let slot = m.reg("cy_slot", width: sb, reset: 0)
-        let q = m.reg("cy_q", width: 24, reset: 0)
-        let rs = m.reg("cy_rs", width: 8, reset: 0), csw = m.reg("cy_csw", width: 24, reset: 0), cs = m.reg("cy_cs", width: 8, reset: 0)
+        let q = m.reg("cy_q", width: haloW, reset: 0)
+        let rs = m.reg("cy_rs", width: 8, reset: 0), csw = m.reg("cy_csw", width: haloW, reset: 0), cs = m.reg("cy_cs", width: 8, reset: 0)
         let w = m.reg("cy_w", width: 16, reset: 0)
         let halfFree = m.wire("cy_half_free", groups < 2 || requant + 1 >= groups)
         let start = m.wire("cy_start", inTiles && line && !busy && loaded["valid"] && halfFree)
         // (a read issues in the start cycle too: the registers hold the next read's position, zero at a start)
         let run = m.wire("cy_run", busy || start)
-        let qE = m.wire("cy_q_eff", mux(start, k(0, 24), q)), rsE = m.wire("cy_rs_eff", mux(start, k(0, 8), rs))
-        let csE = m.wire("cy_cs_eff", mux(start, k(0, 8), cs)), cswE = m.wire("cy_csw_eff", mux(start, k(0, 24), csw))
+        let qE = m.wire("cy_q_eff", mux(start, k(0, haloW), q)), rsE = m.wire("cy_rs_eff", mux(start, k(0, 8), rs))
+        let csE = m.wire("cy_cs_eff", mux(start, k(0, 8), cs)), cswE = m.wire("cy_csw_eff", mux(start, k(0, haloW), csw))
         let wE = m.wire("cy_w_eff", mux(start, k(0, 16), w)), slotE = m.wire("cy_slot_eff", mux(start, k(0, sb), slot))
         let groupE = m.wire("cy_group_eff", mux(start, groups, groups - 1).fit(2))   // the group being copied, mod 4 (its half)
         let wLast = m.wire("cy_w_last", wE + 1 == dCW)
-        let csLast = m.wire("cy_cs_last", cswE + dCW.fit(24) == layer["cscw"])
+        let csLast = m.wire("cy_cs_last", cswE + dCW.fit(haloW) == layer["cscw"])
         let tileLast = m.wire("cy_tile_last", run && qE + 1 == layer["region"])
         let groupLast = m.wire("cy_group_last", tileLast && fifoLast)
         m.assign(pop, tileLast)
@@ -80,7 +80,7 @@ struct CopyEngine: AcceleratorEngine {
                     p.when(wLast) {
                         p.assign(w, 0)
                         p.when(csLast) { p.assign(cs, 0); p.assign(csw, 0); p.assign(rs, rsE + 1) }
-                            .otherwise { p.assign(cs, csE + 1); p.assign(csw, cswE + dCW.fit(24)) }
+                            .otherwise { p.assign(cs, csE + 1); p.assign(csw, cswE + dCW.fit(haloW)) }
                     }.otherwise { p.assign(w, wE + 1) }
                 }
             }
@@ -119,7 +119,7 @@ struct CopyEngine: AcceleratorEngine {
         let base = ctx.haloPartBase(resident: k(0, 2), group: groupE)
         m.clocked("cy_write") { p in
             p.assign(wValid, run); p.assign(wGroupLast, groupLast)
-            p.assign(wAddr, (base.fit(32) + umul(slotE, layer["region"], 32) + qE.fit(32)).fit(ctx.awI))
+            p.assign(wAddr, (base.fit(haloW) + umul(slotE, layer["region"], haloW) + qE.fit(haloW)).fit(ctx.awI))
             // input bank row r takes line bank row (r − rotY) mod tileH: rotY = (qy·h − y0) mod tileH
             p.assign(rotY, (oy.fit(18) - y0).fit(max(lgH, 1))); p.assign(rotX, (ox.fit(18) - x0).fit(max(lgW, 1)))
             p.when(!inTiles) { p.assign(wValid, 0); p.assign(wGroupLast, 0) }

@@ -195,13 +195,13 @@ extension AcceleratorContext {
     /// `LayerPlan.ringTiles`): no residual (its buffer has two halves) and three regions within the
     /// bank's 2·DI words.
     func ringOfThree(res: some ExprConvertible, region: some ExprConvertible) -> Expr {
-        let r = region.expr.asUnsigned.fit(27)
-        return !res.expr.asUnsigned.reduceOr() && (r << 1) + r <= k(2 * DI, 27)
+        let r = region.expr.asUnsigned.fit(haloW + 1)
+        return !res.expr.asUnsigned.reduceOr() && (r << 1) + r <= k(2 * DI, haloW + 1)
     }
     /// The ring's words along one row slot (column ring) or in all (row ring): 2 or 3 × `tileWords`.
     func ringSize(tileWords: Expr, three: Expr) -> Expr {
-        let t = tileWords.zext(27)
-        return mux(three, (t << 1) + t, t << 1).fit(27)
+        let t = tileWords.fit(haloW)
+        return mux(three, (t << 1) + t, t << 1).fit(haloW)
     }
     /// A ring's offset, in bank words, of a tile's first block (§6.2; the model's
     /// `LayerPlan.haloPlacement` in blocks): 0 for a pass's first tile; one block (`blockWords`) on
@@ -211,8 +211,8 @@ extension AcceleratorContext {
     func ringOffset(after prev: Expr, first: Expr, shares: Expr, blockWords: Expr, tileWords: Expr, size: Expr) -> Expr {
         // (both steps' sums from the registers, the share selecting after the wrap: the share comes
         // late, through the taken FIFO or the group ring, issue 13)
-        let byBlock = ringWrap(prev.fit(26) + blockWords.fit(26), size: size), byTile = ringWrap(prev.fit(26) + tileWords.zext(26), size: size)
-        return mux(first, k(0, 26), mux(shares, byBlock, byTile))
+        let byBlock = ringWrap(prev.fit(haloW) + blockWords.fit(haloW), size: size), byTile = ringWrap(prev.fit(haloW) + tileWords.fit(haloW), size: size)
+        return mux(first, k(0, haloW), mux(shares, byBlock, byTile))
     }
     /// The ring's quantities (§6.2) as registered layer constants of module `m` (`<prefix>_ring_block_words`,
     /// `_tile_words`, `_size`): both walkers of the ring, the load response walker and the compute
@@ -227,13 +227,13 @@ extension AcceleratorContext {
         let size = m.wire("\(prefix)_ring_size", m.layerConstant("\(prefix)_ring_size_layer", ringSize(tileWords: tile, three: three)))
         return (blockWords, tileWords, size)
     }
-    /// Words of one block of the ring: S·CW for a column block, SY·CS·CW for a row block (26 bits).
+    /// Words of one block of the ring: S·CW for a column block, SY·CS·CW for a row block (`haloW` bits).
     func ringBlockWords(rows: Expr, s2: Expr, s2x: Expr, cw: Expr, cscw: Expr) -> Expr {
-        mux(rows, mux(s2, cscw.zext(26) << 1, cscw.zext(26)), mux(s2x, cw.zext(26) << 1, cw.zext(26)))
+        mux(rows, mux(s2, cscw.fit(haloW) << 1, cscw.fit(haloW)), mux(s2x, cw.fit(haloW) << 1, cw.fit(haloW)))
     }
-    /// A tile's words along the ring: CS·CW (column ring) or RS·CS·CW (row ring) (26 bits).
+    /// A tile's words along the ring: CS·CW (column ring) or RS·CS·CW (row ring) (`haloW` bits).
     func ringTileWords(rows: Expr, cscw: Expr, region: Expr) -> Expr {
-        mux(rows, region.zext(26), cscw.zext(26))
+        mux(rows, region.fit(haloW), cscw.fit(haloW))
     }
     /// Bits of a pixel index y·W + x of an input map (H ≤ 2·Ho with stride 2, W ≤ 2·Wo with output
     /// pairs) or an output map (Ho, Wo ≤ maxMapSize: STATUS.error otherwise), §5.
@@ -252,10 +252,10 @@ extension AcceleratorContext {
         let halo = (tile - 1) * 2 + limits.maxKernel + 1
         return max((halo - 1) / tile + 1, ((halo - 1) / 2 / tile + 1) * 2)
     }
-    /// v mod `size`, for v below twice that (26 bits).
+    /// v mod `size`, for v below twice that (`haloW` bits).
     func ringWrap(_ v: Expr, size: Expr) -> Expr {
-        let n = size.fit(27), x = v.fit(27)
-        return mux(x >= n, x - n, x).fit(26)
+        let n = size.fit(haloW + 1), x = v.fit(haloW + 1)
+        return mux(x >= n, x - n, x).fit(haloW)
     }
 
     /// `values[s]` for the layer's tile shape s (§3.1), one value per shape of the config.

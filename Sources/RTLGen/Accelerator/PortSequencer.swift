@@ -530,7 +530,7 @@ struct PortSequencer: AcceleratorEngine {
         let lr = loadWalker("ldr", initNow: pop.expr, initBounds: widened(takenBounds), initShares: takenShares.expr,
                             initAt: (takenY.fit(18), takenX.fit(18)), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
-        let lrOffset = m.reg("ldr_offset", width: 26, reset: 0)
+        let lrOffset = m.reg("ldr_offset", width: haloW, reset: 0)
         m.assign(rspLastW, beat && lr.last)
         // With the line buffer and no residual a group is loaded once its last tile is taken and the
         // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
@@ -615,10 +615,10 @@ struct PortSequencer: AcceleratorEngine {
         // (slot indices are narrow: their products are a few shifted adds, not multipliers, issue 13)
         let maxRs = ctx.maxHaloSlots(tile: tH) - 1, maxCs = ctx.maxHaloSlots(tile: tW) - 1
         m.allowUnused(rs); m.allowUnused(cs)  // (their bits below the most slots)
-        let csCW = m.wire("ldr_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, 32))
-        let hRows = m.wire("ldr_halo_addr_rows", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, 32)
-                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, 32))
-        let hColumns = m.wire("ldr_halo_addr_columns", csCW + lr.w.fit(32))
+        let csCW = m.wire("ldr_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, haloW))
+        let hRows = m.wire("ldr_halo_addr_rows", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, haloW)
+                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, haloW))
+        let hColumns = m.wire("ldr_halo_addr_columns", csCW + lr.w.fit(haloW))
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
         // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
         // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
@@ -630,17 +630,17 @@ struct PortSequencer: AcceleratorEngine {
         func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
         let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
         m.allowUnused(ringQ)
-        let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), 26) + lrOffset.expr)
+        let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), haloW) + lrOffset.expr)
         let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
-        let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, 32) + mux(dS2x && hx[0], dCW.fit(32), k(0, 32)))
-        let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(32), k(0, 32)) + csCW)
-        let ringAddr = m.wire("ldr_ring_addr", ringBlock.fit(32) + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(32)))
+        let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, haloW) + mux(dS2x && hx[0], dCW.fit(haloW), k(0, haloW)))
+        let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(haloW), k(0, haloW)) + csCW)
+        let ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         let resAddr = wst("ldr_res_addr", (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO))
         // (its row and column terms registered apart and summed in the write's cycle: the column
         // term's path from the walker's bounds, issue 13)
-        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(32))
+        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
                            + wst("ldr_halo_addr_columns", hColumns))
         let inRes = wst("in_wr_res", lr.inRes)
         m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
