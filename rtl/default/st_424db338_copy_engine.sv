@@ -8,8 +8,8 @@ module st_424db338_copy_engine (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
-    input  logic [15:0]    tile_ty,
-    input  logic [15:0]    tile_tx,
+    input  logic [9:0]     tile_ty,
+    input  logic [9:0]     tile_tx,
     input  logic           tile_last,
     input  logic           tile_ready,
     input  logic           loaded_valid,
@@ -37,8 +37,8 @@ module st_424db338_copy_engine (
     logic [23:0]  layer_lcsw;
     logic [15:0]  layer_lnb;
     logic         in_tiles;
-    logic [15:0]  cy_fifo_ty;
-    logic [15:0]  cy_fifo_tx;
+    logic [9:0]   cy_fifo_ty;
+    logic [9:0]   cy_fifo_tx;
     logic         cy_fifo_last;
     /* verilator lint_off UNUSEDSIGNAL */
     logic         cy_fifo_valid;
@@ -576,8 +576,8 @@ module st_424db338_copy_engine (
         end
     end
 
-    assign cy_y0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_ty} << 3) >> 3) : (({2'd0, cy_fifo_ty} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_ty} << 3) >> 1) : (({2'd0, cy_fifo_ty} << 3) >> 0));
-    assign cy_x0 = layer_shape[1] ? (layer_shape[0] ? (({2'd0, cy_fifo_tx} << 3) >> 3) : (({2'd0, cy_fifo_tx} << 3) >> 2)) : (layer_shape[0] ? (({2'd0, cy_fifo_tx} << 3) >> 1) : (({2'd0, cy_fifo_tx} << 3) >> 0));
+    assign cy_y0 = layer_shape[1] ? (layer_shape[0] ? (({8'd0, cy_fifo_ty} << 3) >> 3) : (({8'd0, cy_fifo_ty} << 3) >> 2)) : (layer_shape[0] ? (({8'd0, cy_fifo_ty} << 3) >> 1) : (({8'd0, cy_fifo_ty} << 3) >> 0));
+    assign cy_x0 = layer_shape[1] ? (layer_shape[0] ? (({8'd0, cy_fifo_tx} << 3) >> 3) : (({8'd0, cy_fifo_tx} << 3) >> 2)) : (layer_shape[0] ? (({8'd0, cy_fifo_tx} << 3) >> 1) : (({8'd0, cy_fifo_tx} << 3) >> 0));
     assign cy_row_block = layer_s2 ? (cy_rs_eff >> 1) : cy_rs_eff;
     assign cy_row_phase = layer_s2 && cy_rs_eff[0];
     assign cy_col_block = layer_s2x ? (cy_cs_eff >> 1) : cy_cs_eff;

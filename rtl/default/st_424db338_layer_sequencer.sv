@@ -52,10 +52,10 @@ module st_424db338_layer_sequencer (
     output logic [31:0]  burst_addr,
     input  logic         burst_ready,
     output logic         mask_beat_valid,
-    output logic [31:0]  mask_beat_index,
+    output logic [14:0]  mask_beat_index,
     output logic         weight_beat_valid,
     output logic         weight_beat_bias,
-    output logic [31:0]  weight_beat_index,
+    output logic [14:0]  weight_beat_index,
     output logic         weight_beat_half,
     output logic [15:0]  weight_beat_base,
     output logic [23:0]  weight_beat_k2cw,
@@ -67,7 +67,9 @@ module st_424db338_layer_sequencer (
     logic [15:0] layer_cout;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [23:0] layer_k2cw;
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_mw;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [15:0] layer_pc;
     logic        layer_prefetch;
     logic        layer_preloaded;
@@ -98,36 +100,36 @@ module st_424db338_layer_sequencer (
     logic        pass_first;
     logic        burst_skips_preloaded;
     logic        burst_rest_of_preloaded;
-    logic [31:0] burst_bias_words_w;
-    logic [31:0] burst_len_w;
-    logic [31:0] burst_bias_words_t;
-    logic [31:0] burst_len_t;
-    logic [31:0] burst_first_bias_d1;
-    logic [31:0] burst_first_weights_d1;
-    logic [31:0] burst_bias_words;
+    logic [14:0] burst_bias_words_w;
+    logic [14:0] burst_len_w;
+    logic [14:0] burst_bias_words_t;
+    logic [14:0] burst_len_t;
+    logic [14:0] burst_first_bias_d1;
+    logic [14:0] burst_first_weights_d1;
+    logic [14:0] burst_bias_words;
     logic [31:0] burst_weight_base_w;
     logic [31:0] burst_weight_base_t;
     logic [31:0] burst_weight_base;
     logic [9:0]  burst_ring_base;
     logic [31:0] burst_bias_base;
     logic        burst_half;
-    logic [31:0] burst_req;
-    logic [31:0] burst_rsp_count;
+    logic [14:0] burst_req;
+    logic [14:0] burst_rsp_count;
     logic        burst_done;
     logic [1:0]  weights_cycles;
-    logic [31:0] burst_next_len_d1;
-    logic [31:0] burst_len;
+    logic [14:0] burst_next_len_d1;
+    logic [14:0] burst_len;
     logic        burst_more;
-    logic [31:0] burst_len_w_m1;
-    logic [31:0] burst_len_t_m1;
-    logic [31:0] burst_mask_len_m1_d1;
-    logic [31:0] burst_next_len_m1_d1;
-    logic [31:0] burst_len_m1;
+    logic [14:0] burst_len_w_m1;
+    logic [14:0] burst_len_t_m1;
+    logic [14:0] burst_mask_len_m1_d1;
+    logic [14:0] burst_next_len_m1_d1;
+    logic [14:0] burst_len_m1;
     logic        burst_prefetch;
     logic        burst_accept;
     logic        burst_first_req;
     logic [31:0] burst_segment_base;
-    logic [31:0] burst_segment_offset;
+    logic [14:0] burst_segment_offset;
     logic        burst_no_bias;
     logic        burst_last_bias;
     logic [31:0] burst_start_addr;
@@ -173,15 +175,15 @@ module st_424db338_layer_sequencer (
 
     // burst_first_bias_d1_q
     always @(posedge clk) begin
-        burst_first_bias_d1 <= layer_preloaded ? 32'd0 : {14'd0, (((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1};
+        burst_first_bias_d1 <= layer_preloaded ? 15'd0 : 15'((((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1);
     end
 
     // burst_first_weights_d1_q
     always @(posedge clk) begin
-        burst_first_weights_d1 <= ((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0);
+        burst_first_weights_d1 <= 15'((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? 15'({8'd0, reg_preload[23:0]}) : 15'd0);
     end
 
-    assign burst_bias_words = burst_next_layer ? {20'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
+    assign burst_bias_words = burst_next_layer ? {3'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
     assign burst_weight_base_w = (reg_base_weights + pass_o0_words) + (burst_skips_preloaded ? {8'd0, reg_preload[23:0]} : 32'd0);
     assign burst_weight_base_t = reg_base_weights + (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words));
     assign burst_weight_base = burst_next_layer ? reg_next_weights : ((phase == 2'd3) ? burst_weight_base_t : burst_weight_base_w);
@@ -191,30 +193,30 @@ module st_424db338_layer_sequencer (
 
     // burst_next_len_d1_q
     always @(posedge clk) begin
-        burst_next_len_d1 <= {20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]};
+        burst_next_len_d1 <= {3'd0, reg_next_words[11:0]} + 15'(reg_next_words[31:12]);
     end
 
-    assign burst_len = (phase == 2'd1) ? {16'd0, layer_mw} : (burst_next_layer ? burst_next_len_d1 : ((phase == 2'd3) ? burst_len_t : burst_len_w));
-    assign burst_more = (phase == 2'd1) ? (burst_req < {16'd0, layer_mw}) : (burst_next_layer ? (burst_req < burst_next_len_d1) : ((phase == 2'd3) ? (burst_req < burst_len_t) : (burst_req < burst_len_w)));
+    assign burst_len = (phase == 2'd1) ? layer_mw[14:0] : (burst_next_layer ? burst_next_len_d1 : ((phase == 2'd3) ? burst_len_t : burst_len_w));
+    assign burst_more = (phase == 2'd1) ? (burst_req < layer_mw[14:0]) : (burst_next_layer ? (burst_req < burst_next_len_d1) : ((phase == 2'd3) ? (burst_req < burst_len_t) : (burst_req < burst_len_w)));
 
     // burst_mask_len_m1_d1_q
     always @(posedge clk) begin
-        burst_mask_len_m1_d1 <= {16'd0, layer_mw} - 32'd1;
+        burst_mask_len_m1_d1 <= layer_mw[14:0] - 15'd1;
     end
 
     // burst_next_len_m1_d1_q
     always @(posedge clk) begin
-        burst_next_len_m1_d1 <= ({20'd0, reg_next_words[11:0]} + {12'd0, reg_next_words[31:12]}) - 32'd1;
+        burst_next_len_m1_d1 <= ({3'd0, reg_next_words[11:0]} + 15'(reg_next_words[31:12])) - 15'd1;
     end
 
     assign burst_len_m1 = (phase == 2'd1) ? burst_mask_len_m1_d1 : (burst_next_layer ? burst_next_len_m1_d1 : ((phase == 2'd3) ? burst_len_t_m1 : burst_len_w_m1));
     assign burst_prefetch = ((phase == 2'd3) && !burst_done) && (pass_last ? layer_next : layer_prefetch);
     assign burst_valid = (((phase == 2'd1) || ((phase == 2'd2) && !burst_done)) || burst_prefetch) && burst_more;
     assign burst_accept = burst_valid && burst_ready;
-    assign burst_no_bias = burst_next_layer ? ({20'd0, reg_next_words[11:0]} == 32'd0) : ((phase == 2'd3) ? (burst_bias_words_t == 32'd0) : (burst_bias_words_w == 32'd0));
-    assign burst_last_bias = !(phase == 2'd1) && (burst_next_layer ? ((burst_req + 32'd1) == {20'd0, reg_next_words[11:0]}) : ((phase == 2'd3) ? ((burst_req + 32'd1) == burst_bias_words_t) : ((burst_req + 32'd1) == burst_bias_words_w)));
+    assign burst_no_bias = burst_next_layer ? ({3'd0, reg_next_words[11:0]} == 15'd0) : ((phase == 2'd3) ? (burst_bias_words_t == 15'd0) : (burst_bias_words_w == 15'd0));
+    assign burst_last_bias = !(phase == 2'd1) && (burst_next_layer ? ((burst_req + 15'd1) == {3'd0, reg_next_words[11:0]}) : ((phase == 2'd3) ? ((burst_req + 15'd1) == burst_bias_words_t) : ((burst_req + 15'd1) == burst_bias_words_w)));
     assign burst_start_addr = (phase == 2'd1) ? reg_base_mask : (burst_no_bias ? burst_weight_base : burst_bias_base);
-    assign burst_addr = burst_first_req ? burst_start_addr : (burst_segment_base + burst_segment_offset);
+    assign burst_addr = burst_first_req ? burst_start_addr : (burst_segment_base + {17'd0, burst_segment_offset});
     assign burst_beat_last = burst_rsp_valid && (burst_rsp_count == burst_len_m1);
     assign mask_beat_valid = (phase == 2'd1) && burst_rsp_valid;
     assign mask_beat_index = burst_rsp_count;
@@ -225,7 +227,7 @@ module st_424db338_layer_sequencer (
     assign weight_beat_k2cw = burst_next_layer ? reg_next_layout[23:0] : layer_k2cw;
     assign weight_beat_base = {6'd0, burst_ring_base};
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
-    assign burst_in = (burst_done || burst_beat_last) || (!(phase == 2'd1) && (burst_len == 32'd0));
+    assign burst_in = (burst_done || burst_beat_last) || (!(phase == 2'd1) && (burst_len == 15'd0));
     assign weights_done = (((phase == 2'd2) && !handoff_tail) && burst_in) && (weights_cycles == 2'd2);
 
     // top_fsm
@@ -234,9 +236,9 @@ module st_424db338_layer_sequencer (
             error_r <= 1'b0;
             done_r <= 1'b0;
             phase <= 2'd0;
-            burst_req <= 32'd0;
+            burst_req <= 15'd0;
             burst_first_req <= 1'b1;
-            burst_rsp_count <= 32'd0;
+            burst_rsp_count <= 15'd0;
             mask_any <= 1'b0;
             pass_o0 <= 16'd0;
             pass_first <= 1'b0;
@@ -249,14 +251,14 @@ module st_424db338_layer_sequencer (
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
             burst_segment_base <= 32'd0;
-            burst_segment_offset <= 32'd0;
+            burst_segment_offset <= 15'd0;
             weights_cycles <= 2'd0;
-            burst_bias_words_w <= 32'd0;
-            burst_len_w <= 32'd0;
-            burst_len_w_m1 <= 32'd0;
-            burst_len_t_m1 <= 32'd0;
-            burst_bias_words_t <= 32'd0;
-            burst_len_t <= 32'd0;
+            burst_bias_words_w <= 15'd0;
+            burst_len_w <= 15'd0;
+            burst_len_w_m1 <= 15'd0;
+            burst_len_t_m1 <= 15'd0;
+            burst_bias_words_t <= 15'd0;
+            burst_len_t <= 15'd0;
         end else begin
             if (start_pulse) begin
                 if (layer_error) begin
@@ -266,9 +268,9 @@ module st_424db338_layer_sequencer (
                     phase <= 2'd1;
                     done_r <= 1'b0;
                     error_r <= 1'b0;
-                    burst_req <= 32'd0;
+                    burst_req <= 15'd0;
                     burst_first_req <= 1'b1;
-                    burst_rsp_count <= 32'd0;
+                    burst_rsp_count <= 15'd0;
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_first <= 1'b1;
@@ -283,28 +285,28 @@ module st_424db338_layer_sequencer (
                 end
             end
             if (burst_accept) begin
-                burst_req <= burst_req + 32'd1;
+                burst_req <= burst_req + 15'd1;
                 burst_first_req <= 1'b0;
                 if (burst_last_bias) begin
                     burst_segment_base <= burst_weight_base;
-                    burst_segment_offset <= 32'd0;
+                    burst_segment_offset <= 15'd0;
                 end else if (burst_first_req) begin
                     burst_segment_base <= burst_start_addr;
-                    burst_segment_offset <= 32'd1;
+                    burst_segment_offset <= 15'd1;
                 end else begin
-                    burst_segment_offset <= burst_segment_offset + 32'd1;
+                    burst_segment_offset <= burst_segment_offset + 15'd1;
                 end
             end
             if (burst_rsp_valid) begin
-                burst_rsp_count <= burst_rsp_count + 32'd1;
+                burst_rsp_count <= burst_rsp_count + 15'd1;
             end
             if (mask_beat_valid) begin
                 mask_any <= mask_any_now;
             end
             if (burst_beat_last) begin
-                burst_req <= 32'd0;
+                burst_req <= 15'd0;
                 burst_first_req <= 1'b1;
-                burst_rsp_count <= 32'd0;
+                burst_rsp_count <= 15'd0;
                 if (phase == 2'd1) begin
                     if (mask_any_now) begin
                         phase <= 2'd2;
@@ -324,16 +326,16 @@ module st_424db338_layer_sequencer (
             if (phase == 2'd1) begin
                 burst_bias_words_w <= burst_first_bias_d1;
                 burst_len_w <= burst_first_bias_d1 + burst_first_weights_d1;
-                burst_len_w_m1 <= burst_len_w - 32'd1;
+                burst_len_w_m1 <= burst_len_w - 15'd1;
             end
             if (phase == 2'd3) begin
-                burst_len_t_m1 <= burst_len_t - 32'd1;
+                burst_len_t_m1 <= burst_len_t - 15'd1;
             end
             if (weights_done) begin
                 phase <= 2'd3;
                 burst_done <= 1'b0;
-                burst_bias_words_t <= 1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1};
-                burst_len_t <= (1'b0 ? 32'd0 : {14'd0, (((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1}) + (((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? {8'd0, reg_preload[23:0]} : 32'd0));
+                burst_bias_words_t <= 1'b0 ? 15'd0 : 15'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1);
+                burst_len_t <= (1'b0 ? 15'd0 : 15'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 5) - (({2'd0, pass_o1} << 2) >> 5)) + 18'd1)) + (15'((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? 15'({8'd0, reg_preload[23:0]}) : 15'd0));
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;

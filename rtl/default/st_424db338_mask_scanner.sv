@@ -11,11 +11,11 @@ module st_424db338_mask_scanner (
     input  logic         seq_start,
     input  logic         mask_beat_valid,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0]  mask_beat_index,
+    input  logic [14:0]  mask_beat_index,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic         tile_valid,
-    output logic [15:0]  tile_ty,
-    output logic [15:0]  tile_tx,
+    output logic [9:0]   tile_ty,
+    output logic [9:0]   tile_tx,
     output logic         tile_last,
     input  logic         tile_ready
 );
@@ -26,8 +26,8 @@ module st_424db338_mask_scanner (
     logic [5:0]    layer_gfirst;
     logic          scan_valid;
     logic [7:0]    scan_bit_index;
-    logic [15:0]   scan_ty;
-    logic [15:0]   scan_tx;
+    logic [9:0]    scan_ty;
+    logic [9:0]    scan_tx;
     logic          scan_last;
     logic [5:0]    scan_slot;
     logic          scan_first_group;
@@ -57,8 +57,8 @@ module st_424db338_mask_scanner (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [17:0]   scan_minor;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [15:0]   scan_next_ty;
-    logic [15:0]   scan_next_tx;
+    logic [9:0]    scan_next_ty;
+    logic [9:0]    scan_next_tx;
     logic          scan_more_in_word;
     logic [255:0]  scan_cur_cleared;
     logic          scan_cur_emptied;
@@ -111,8 +111,8 @@ module st_424db338_mask_scanner (
     assign scan_next = {scan_cur_word, scan_bit_idx};
     assign scan_major = scan_next >> layer_mpitch;
     assign scan_minor = scan_next & ~(~18'd0 << layer_mpitch);
-    assign scan_next_ty = layer_rowring ? scan_minor[15:0] : scan_major[15:0];
-    assign scan_next_tx = layer_rowring ? scan_major[15:0] : scan_minor[15:0];
+    assign scan_next_ty = layer_rowring ? scan_minor[9:0] : scan_major[9:0];
+    assign scan_next_tx = layer_rowring ? scan_major[9:0] : scan_minor[9:0];
     assign scan_more_in_word = |(scan_cur_bits & ~({{255{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{255{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
@@ -122,8 +122,8 @@ module st_424db338_mask_scanner (
         if (rst) begin
             scan_valid <= 1'b0;
             scan_bit_index <= 8'd0;
-            scan_ty <= 16'd0;
-            scan_tx <= 16'd0;
+            scan_ty <= 10'd0;
+            scan_tx <= 10'd0;
             scan_last <= 1'b0;
             scan_weights_q <= 1'b0;
             scan_fill <= 1'b0;

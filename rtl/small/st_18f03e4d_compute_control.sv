@@ -20,7 +20,7 @@ module st_18f03e4d_compute_control (
     output logic         stored_ready,
     output logic [1:0]   group_rd_index,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [33:0]  group_tiles,
+    input  logic [17:0]  group_tiles,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic         group_next_shares,
     output logic         halo_rd_en,
@@ -355,7 +355,7 @@ module st_18f03e4d_compute_control (
     assign compute_issue = cp_issue;
     assign ev_compute_start = cp_start;
     assign group_rd_index = cp_tile[1:0];
-    assign cp_group_shares = {group_tiles[32]};
+    assign cp_group_shares = {group_tiles[16]};
 
     // cp_ring_layer_d1_q
     always @(posedge clk) begin
@@ -566,8 +566,8 @@ module st_18f03e4d_compute_control (
 
     assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word[9:0];
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
-    assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[31:16]} << 2) << 1) : ({2'd0, group_tiles[31:16]} << 2)) - {14'd0, layer_pad};
-    assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[15:0]} << 2) << 1) : ({2'd0, group_tiles[15:0]} << 2)) - {14'd0, layer_padx};
+    assign cp_l0_s0_y0 = (layer_s2 ? (({10'd0, group_tiles[15:8]} << 2) << 1) : ({10'd0, group_tiles[15:8]} << 2)) - {14'd0, layer_pad};
+    assign cp_l0_s0_x0 = (layer_s2x ? (({10'd0, group_tiles[7:0]} << 2) << 1) : ({10'd0, group_tiles[7:0]} << 2)) - {14'd0, layer_padx};
     assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
     assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));

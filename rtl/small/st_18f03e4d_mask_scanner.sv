@@ -11,11 +11,11 @@ module st_18f03e4d_mask_scanner (
     input  logic         seq_start,
     input  logic         mask_beat_valid,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [31:0]  mask_beat_index,
+    input  logic [13:0]  mask_beat_index,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic         tile_valid,
-    output logic [15:0]  tile_ty,
-    output logic [15:0]  tile_tx,
+    output logic [7:0]   tile_ty,
+    output logic [7:0]   tile_tx,
     output logic         tile_last,
     input  logic         tile_ready
 );
@@ -26,8 +26,8 @@ module st_18f03e4d_mask_scanner (
     logic [5:0]   layer_gfirst;
     logic         scan_valid;
     logic [6:0]   scan_bit_index;
-    logic [15:0]  scan_ty;
-    logic [15:0]  scan_tx;
+    logic [7:0]   scan_ty;
+    logic [7:0]   scan_tx;
     logic         scan_last;
     logic [5:0]   scan_slot;
     logic         scan_first_group;
@@ -52,13 +52,13 @@ module st_18f03e4d_mask_scanner (
     logic [6:0]   scan_bit_idx;
     logic [13:0]  scan_next;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0]  scan_major;
+    logic [13:0]  scan_major;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [15:0]  scan_minor;
+    logic [13:0]  scan_minor;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [15:0]  scan_next_ty;
-    logic [15:0]  scan_next_tx;
+    logic [7:0]   scan_next_ty;
+    logic [7:0]   scan_next_tx;
     logic         scan_more_in_word;
     logic [127:0] scan_cur_cleared;
     logic         scan_cur_emptied;
@@ -109,10 +109,10 @@ module st_18f03e4d_mask_scanner (
     );
 
     assign scan_next = {scan_cur_word, scan_bit_idx};
-    assign scan_major = {2'd0, scan_next} >> layer_mpitch;
-    assign scan_minor = {2'd0, scan_next} & ~(~16'd0 << layer_mpitch);
-    assign scan_next_ty = layer_rowring ? scan_minor : scan_major;
-    assign scan_next_tx = layer_rowring ? scan_major : scan_minor;
+    assign scan_major = scan_next >> layer_mpitch;
+    assign scan_minor = scan_next & ~(~14'd0 << layer_mpitch);
+    assign scan_next_ty = layer_rowring ? scan_minor[7:0] : scan_major[7:0];
+    assign scan_next_tx = layer_rowring ? scan_major[7:0] : scan_minor[7:0];
     assign scan_more_in_word = |(scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
@@ -122,8 +122,8 @@ module st_18f03e4d_mask_scanner (
         if (rst) begin
             scan_valid <= 1'b0;
             scan_bit_index <= 7'd0;
-            scan_ty <= 16'd0;
-            scan_tx <= 16'd0;
+            scan_ty <= 8'd0;
+            scan_tx <= 8'd0;
             scan_last <= 1'b0;
             scan_weights_q <= 1'b0;
             scan_fill <= 1'b0;

@@ -32,14 +32,14 @@ module st_18f03e4d_port_sequencer (
     output logic         pass_done_valid,
     output logic         burst_rsp_valid,
     input  logic         tile_valid,
-    input  logic [15:0]  tile_ty,
-    input  logic [15:0]  tile_tx,
+    input  logic [7:0]   tile_ty,
+    input  logic [7:0]   tile_tx,
     input  logic         tile_last,
     output logic         tile_ready,
     output logic         loaded_valid,
     input  logic         loaded_ready,
     input  logic [1:0]   group_rd_index,
-    output logic [33:0]  group_tiles,
+    output logic [17:0]  group_tiles,
     output logic         group_next_shares,
     output logic         stored_valid,
     input  logic         stored_ready,
@@ -94,8 +94,8 @@ module st_18f03e4d_port_sequencer (
     logic         ld_take;
     logic         ld_slot;
     logic         ld_group_last;
-    logic [63:0]  ring_ty;
-    logic [63:0]  ring_tx;
+    logic [31:0]  ring_ty;
+    logic [31:0]  ring_tx;
     logic [11:0]  ring_vr;
     logic [11:0]  ring_vc;
     logic [127:0] ring_words;
@@ -191,8 +191,8 @@ module st_18f03e4d_port_sequencer (
     logic         ldq_c_last;
     logic         ldq_r_last;
     logic         ldq_last;
-    logic [15:0]  ld_prev_ty;
-    logic [15:0]  ld_prev_tx;
+    logic [7:0]   ld_prev_ty;
+    logic [7:0]   ld_prev_tx;
     logic         ld_prev_shares;
     logic         ld_nsh_in_halo_columns_d1;
     logic         ld_share_chains;
@@ -415,12 +415,12 @@ module st_18f03e4d_port_sequencer (
     assign st_req_valid = issue_store && !(burst_locked && mem_read_slot);
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = st_req_valid && mem_req_ready;
-    assign ldq_gi_yo = ({2'd0, tile_ty} << 2) >> 0;
+    assign ldq_gi_yo = ({10'd0, tile_ty} << 2) >> 0;
     assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
     assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
     assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
     assign ldq_gi_vy = (({2'd0, c_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = ({2'd0, tile_tx} << 2) >> 0;
+    assign ldq_gi_xo = ({10'd0, tile_tx} << 2) >> 0;
     assign ldq_gi_x0 = (layer_s2x ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_padx};
     assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
     assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
@@ -512,14 +512,14 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, 8'd4} << 1) : {1'd0, 8'd4});
-    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 16'd1))) && (ld_nsh_in_halo_columns_d1 && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_w})));
+    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 8'd1))) && (ld_nsh_in_halo_columns_d1 && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_w})));
 
     // ld_nsh_in_halo_rows_d1_q
     always @(posedge clk) begin
         ld_nsh_in_halo_rows_d1 <= {3'd0, layer_nsh} < layer_hh;
     end
 
-    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 16'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_h})));
+    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 8'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_h})));
     assign ld_take_pass_first = grant_load && loads_none;
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
@@ -577,7 +577,7 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign out_pixel_step = out_pixel_step_d1;
-    assign ld_take_words = ({23'd0, 9'(({16'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({16'd0, tile_tx} << 2) >> 0)} * {16'd0, layer_cow});
+    assign ld_take_words = ({23'd0, 9'(({24'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_tx} << 2) >> 0)} * {16'd0, layer_cow});
     assign ldq_res_first = ldq_res_base_d1 + ld_take_words;
 
     // ldq_res_walk
@@ -869,7 +869,7 @@ module st_18f03e4d_port_sequencer (
 
     assign st_wdata = st_rd_col[1] ? (st_rd_col[0] ? out_data[511:384] : out_data[383:256]) : (st_rd_col[0] ? out_data[255:128] : out_data[127:0]);
     assign group_n = group_rd_index[1] ? (group_rd_index[0] ? ring_n[3] : ring_n[2]) : (group_rd_index[0] ? ring_n[1] : ring_n[0]);
-    assign group_tiles = {{1'b0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[3] : ring_share[2]) : (group_rd_index[0] ? ring_share[1] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[63:48] : ring_ty[47:32]) : (group_rd_index[0] ? ring_ty[31:16] : ring_ty[15:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[63:48] : ring_tx[47:32]) : (group_rd_index[0] ? ring_tx[31:16] : ring_tx[15:0])}};
+    assign group_tiles = {{1'b0 < group_n, group_rd_index[1] ? (group_rd_index[0] ? ring_share[3] : ring_share[2]) : (group_rd_index[0] ? ring_share[1] : ring_share[0]), group_rd_index[1] ? (group_rd_index[0] ? ring_ty[31:24] : ring_ty[23:16]) : (group_rd_index[0] ? ring_ty[15:8] : ring_ty[7:0]), group_rd_index[1] ? (group_rd_index[0] ? ring_tx[31:24] : ring_tx[23:16]) : (group_rd_index[0] ? ring_tx[15:8] : ring_tx[7:0])}};
     assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[3] : ring_share[2]) : (1'(group_rd_index + 2'd1) ? ring_share[1] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
@@ -879,8 +879,8 @@ module st_18f03e4d_port_sequencer (
     // ring_write
     always @(posedge clk) begin
         if (ld_tile_taken) begin
-            ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[63:48], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[47:32], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[31:16], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[15:0]};
-            ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[63:48], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[47:32], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[31:16], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[15:0]};
+            ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[31:24], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[23:16], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[15:8], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[7:0]};
+            ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[31:24], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[23:16], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[15:8], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[7:0]};
             ring_vr <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
             ring_vc <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};

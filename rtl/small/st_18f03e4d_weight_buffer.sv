@@ -6,7 +6,7 @@ module st_18f03e4d_weight_buffer (
     input  logic [127:0] mem_rsp_rdata,
     input  logic         weight_beat_valid,
     input  logic         weight_beat_bias,
-    input  logic [31:0]  weight_beat_index,
+    input  logic [13:0]  weight_beat_index,
     input  logic         weight_beat_half,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  weight_beat_base,
@@ -33,7 +33,7 @@ module st_18f03e4d_weight_buffer (
     logic [3:0]  weight_bank_we;
     logic [9:0]  bias_wr_addr;
 
-    assign wl_first = weight_beat_index == 32'd0;
+    assign wl_first = weight_beat_index == 14'd0;
     assign wl_cur_word = wl_first ? 24'd0 : wl_word;
     assign wl_cur_bank = wl_first ? 3'd0 : wl_bank;
     assign wl_cur_group_base = wl_first ? 32'd0 : wl_group_base;
@@ -84,7 +84,7 @@ module st_18f03e4d_weight_buffer (
         );
     end
 
-    assign bias_wr_addr = 10'(weight_beat_index + (weight_beat_half ? 32'd258 : 32'd0));
+    assign bias_wr_addr = 10'(weight_beat_index + (weight_beat_half ? 14'd258 : 14'd0));
 
     // bias_ram: 4 instances of st_18f03e4d_ram_516x128
     for (genvar l = 0; l < 4; l = l + 1) begin : g_bias_ram

@@ -26,8 +26,11 @@ final class AcceleratorContext {
     let maxMw: Int
     /// Words of a bias-RAM half: the most bias words a pass can have (4·DO + 2); the RAM holds two.
     let DB: Int
-    /// Tile counters and tile coordinates.
-    let cntW = 16
+    /// Group counters of a pass (at most `limits.maxTiles` groups; 16 bits at most, a count taken
+    /// modulo 2^16 beyond that: the engines use its low bits and their own first/last flags).
+    let cntW: Int
+    /// Tile coordinates (ty, tx): below the largest map's tile rows and columns at the smallest shape.
+    let tileCoordW: Int
     /// Halo banks (tileH·tileW).
     var nBanks: Int { tH * tW }
     /// Tile shapes (§3.1) and the most tiles of a group: 4^(shapes−1) at the smallest shape.
@@ -43,6 +46,9 @@ final class AcceleratorContext {
     /// at most 2·DI and a wrap's operand below twice that: awI + 2 bits hold every value, and the
     /// address sums are taken modulo the bank's 2^awI words anyway.
     var haloW: Int { awI + 2 }
+    /// A burst's lengths and word counters (§7.2): a WEIGHTS burst is at most the weight buffer's
+    /// lanesK·DW words and a bias half's DB, a MASK burst the mask's words.
+    var burstW: Int { bitsFor(max(LK * DW + DB, maxMw)) + 1 }
     /// Bits of a byte index within a B-byte word (at least 1).
     var lgBb: Int { max(lgB, 1) }
     /// The line buffer (§6.5): words per bank (0: the config has none, and nothing of it is built).
@@ -59,6 +65,9 @@ final class AcceleratorContext {
         accW = config.accumulatorWidth
         maxMw = limits.maxMaskWords(config)
         DB = LayerPlan.biasHalfDepth(config)
+        let h = tH >> (config.tileShapes - 1), w = tW >> (config.tileShapes - 1)
+        tileCoordW = bitsFor(max((limits.maxMapSize + h - 1) / h, (limits.maxMapSize + w - 1) / w))
+        cntW = min(16, bitsFor(limits.maxTiles(config)) + 1)
     }
 
     /// `a + b` in the weight-bank ring, modulo DW, for a and b below DW (§6.3): one compare and subtract.
@@ -121,8 +130,10 @@ extension AcceleratorEngine {
     var DB: Int { ctx.DB }
     var accW: Int { ctx.accW }
     var cntW: Int { ctx.cntW }
+    var tileCoordW: Int { ctx.tileCoordW }
     var lgBb: Int { ctx.lgBb }
     var haloW: Int { ctx.haloW }
+    var burstW: Int { ctx.burstW }
     var names: AcceleratorNames { ctx.names }
     var fault: FaultInjection { ctx.fault }
     var ch: EngineChannels { ctx.channels }

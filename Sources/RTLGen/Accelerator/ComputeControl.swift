@@ -91,10 +91,10 @@ struct ComputeControl: AcceleratorEngine {
         let dShape = layer["shape"], levels = ctx.levels
         m.assign(groupRd["index"], cpTile.trunc(2))
         // each slot: {used, shares, row, column}
-        let gTiles = fields(group["tiles"], width: 2 * cntW + 2)
-        let gTy = gTiles.map { $0[cntW...(2 * cntW - 1)] }, gTx = gTiles.map { $0[0...(cntW - 1)] }
-        let gUsed = gTiles.map { $0[(2 * cntW + 1)...(2 * cntW + 1)] }
-        let gShares = m.wire("cp_group_shares", cat(gTiles.reversed().map { $0[(2 * cntW)...(2 * cntW)] }))
+        let gTiles = fields(group["tiles"], width: 2 * tileCoordW + 2)
+        let gTy = gTiles.map { $0[tileCoordW...(2 * tileCoordW - 1)] }, gTx = gTiles.map { $0[0...(tileCoordW - 1)] }
+        let gUsed = gTiles.map { $0[(2 * tileCoordW + 1)...(2 * tileCoordW + 1)] }
+        let gShares = m.wire("cp_group_shares", cat(gTiles.reversed().map { $0[(2 * tileCoordW)...(2 * tileCoordW)] }))
         // The halo row a = ky (÷ 2 at stride 2) as a = qa·tileH + ra, and the column b = kx (÷ 2) as
         // qb·tileW + rb, kept by counters that step with the taps (no divider, issue 13); with them the
         // products the bank addresses need, qa·(row stride), qa·(ring block), qb·CW, qb·(ring block),

@@ -31,10 +31,11 @@ struct CopyEngine: AcceleratorEngine {
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         let line = layer["line"]
         let dS2 = layer["s2"], dS2x = layer["s2x"], dCW = layer["cw"], dShape = layer["shape"]
+        if ctx.levels == 1 { m.allowUnused(dShape) }  // (one tile shape: the origins are the tile's)
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1)), lgH = log2Exact(tH), lgW = log2Exact(tW)
 
         // ---- the tiles the loads took, in order ----
-        let fifoTy = m.wire("cy_fifo_ty", width: cntW), fifoTx = m.wire("cy_fifo_tx", width: cntW)
+        let fifoTy = m.wire("cy_fifo_ty", width: tileCoordW), fifoTx = m.wire("cy_fifo_tx", width: tileCoordW)
         let fifoLast = m.wire("cy_fifo_last"), fifoValid = m.wire("cy_fifo_valid"), pop = m.wire("cy_tile_pop")
         let tileFifo = try ctx.block(names.block("copy_tile_fifo")) {
             try StreamFifo(name: names.block("copy_tile_fifo"), payload: ch.tileCoordinates + [.init("last", doc: "the group's last tile")], depth: 3 * maxQ)

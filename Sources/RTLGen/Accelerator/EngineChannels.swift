@@ -124,11 +124,11 @@ struct EngineChannels {
 
     /// `mask_beat`, `weight_beat`: where a MASK/WEIGHTS response word goes (the word is `mem_rsp_rdata`).
     var maskBeat: EngineChannel {
-        EngineChannel(name: "mask_beat", bundle: .flow([F("index", width: 32, doc: "mask word index")]),
+        EngineChannel(name: "mask_beat", bundle: .flow([F("index", width: ctx.burstW, doc: "mask word index")]),
                       producer: "layer_sequencer", consumers: ["mask_scanner"], doc: "a MASK response word (data: `mem_rsp_rdata`)")
     }
     var weightBeat: EngineChannel {
-        EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: 32, doc: "word of the burst"),
+        EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: ctx.burstW, doc: "word of the burst"),
                                                           F("half", doc: "the bias-RAM half it goes to"),
                                                           F("base", width: 16, doc: "ring address of the burst's first weight word (§6.3)"),
                                                           F("k2cw", width: 24, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
@@ -152,7 +152,7 @@ struct EngineChannels {
     }
     var group: EngineChannel {
         EngineChannel(name: "group", bundle: Bundle([
-            F("tiles", width: 2 * ctx.cntW + 2, count: ctx.maxSlots,
+            F("tiles", width: 2 * ctx.tileCoordW + 2, count: ctx.maxSlots,
               doc: "each slot: {used, shares, row, column}: whether the group has a tile in the slot, whether that tile reads its first halo columns from the slot to its left (§6.2, halo reuse), its tile row and column"),
             F("next_shares", doc: "whether the first tile of the group after it shares (§6.2, the ring: its ring offset, found ahead)"),
         ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
@@ -168,7 +168,7 @@ struct EngineChannels {
                       doc: "a tile is requantized, it may be stored (token; FIFO of 2)")
     }
 
-    var tileCoordinates: [F] { [F("ty", width: ctx.cntW, doc: "tile row"), F("tx", width: ctx.cntW, doc: "tile column")] }
+    var tileCoordinates: [F] { [F("ty", width: ctx.tileCoordW, doc: "tile row"), F("tx", width: ctx.tileCoordW, doc: "tile column")] }
 
     /// Buffer ports: writes from the port sequencer, reads from compute and requant.
     /// `in_wr`: a load response word into the halo buffer (§6.2) or the residual buffer (§6.4).

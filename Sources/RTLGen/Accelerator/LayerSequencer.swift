@@ -97,19 +97,20 @@ struct LayerSequencer: AcceleratorEngine {
         /// min(pc·K·KW·CW, end·K·KW·CW − c0·K·KW·CW).
         func burstWords(_ c0: some ExprConvertible, _ c1: some ExprConvertible, _ c0Words: some ExprConvertible, rest: some ExprConvertible) -> (bias: Expr, weights: Expr) {
             let lo = (c0.expr.zext(18) << 2) >> lgB
-            let bias = mux(rest, k(0, 32), ((((c1.expr.zext(18) << 2) - 1) >> lgB) - lo + 1).zext(32))
-            let words = umin(regs["pass_words"], regs["window_end_words"] - c0Words.expr)
-            return (bias, words - mux(rest, skip, k(0, 32)))
+            let bias = mux(rest, k(0, burstW), ((((c1.expr.zext(18) << 2) - 1) >> lgB) - lo + 1).fit(burstW))
+            // (the minimum of full-width DRAM word counts; the burst's words then fit its counters)
+            let words = umin(regs["pass_words"], regs["window_end_words"] - c0Words.expr).fit(burstW)
+            return (bias, words - mux(rest, skip.fit(burstW), k(0, burstW)))
         }
         // The burst's length is a register (a short path to the burst's handshake, issue 13): the
         // current pass's WEIGHTS burst, set at the start and at each pass from the previous TILES';
         // the prefetch of the next pass during TILES, set entering TILES.
-        let nbW = m.reg("burst_bias_words_w", width: 32, reset: 0), nW = m.reg("burst_len_w", width: 32, reset: 0)
-        let nbT = m.reg("burst_bias_words_t", width: 32, reset: 0), nT = m.reg("burst_len_t", width: 32, reset: 0)
+        let nbW = m.reg("burst_bias_words_w", width: burstW, reset: 0), nW = m.reg("burst_len_w", width: burstW, reset: 0)
+        let nbT = m.reg("burst_bias_words_t", width: burstW, reset: 0), nT = m.reg("burst_len_t", width: burstW, reset: 0)
         let first = burstWords(chFirst, passEnd(chFirst), regs["window_words"], rest: preloaded)
         let firstBias = m.layerConstant("burst_first_bias", first.bias), firstWeights = m.layerConstant("burst_first_weights", first.weights)
         let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
-        let nextBias = field("NEXT_WORDS", "bias").zext(32), nextWeights = field("NEXT_WORDS", "weights").zext(32)
+        let nextBias = field("NEXT_WORDS", "bias").fit(burstW), nextWeights = field("NEXT_WORDS", "weights").fit(burstW)
         let bNB = m.wire("burst_bias_words", ofBurstPass(next: nextBias, prefetch: nbT, current: nbW))
         // The weights' and the bias's DRAM bases, each phase's from registers and the phase's
         // choice after the adders: a burst's first request reads them (issue 13). The weights':
@@ -126,7 +127,7 @@ struct LayerSequencer: AcceleratorEngine {
         let bHalf = m.wire("burst_half", ofBurstPass(next: nextHalf, prefetch: !half, current: half))
 
         // ---- burst: requests offered until the last is taken, responses counted ----
-        let bq = m.reg("burst_req", width: 32, reset: 0), br = m.reg("burst_rsp_count", width: 32, reset: 0)
+        let bq = m.reg("burst_req", width: burstW, reset: 0), br = m.reg("burst_rsp_count", width: burstW, reset: 0)
         // The burst's last datum arrived (a prefetch that finished during TILES); cleared entering TILES.
         let bdone = m.reg("burst_done", width: 1, reset: 0)
         // Cycles spent in WEIGHTS so far, up to minWeightsCycles − 1: a pass's TILES start at least
@@ -134,15 +135,16 @@ struct LayerSequencer: AcceleratorEngine {
         // word (3, §14) and, with boundary registers, the port sequencer registered its geometry (§7.3).
         let wLast = cfg.minWeightsCycles - 1, wcW = bitsFor(wLast)
         let wcnt = m.reg("weights_cycles", width: wcW, reset: 0)
-        let mwLen = layer["mw"].zext(32), nextLen = m.layerConstant("burst_next_len", nextBias + nextWeights)
+        m.allowUnused(layer["mw"])  // (at most the mask RAM's words, which the burst's counters hold)
+        let mwLen = layer["mw"].fit(burstW), nextLen = m.layerConstant("burst_next_len", nextBias + nextWeights)
         let n = m.wire("burst_len", mux(inMask, mwLen, ofBurstPass(next: nextLen, prefetch: nT, current: nW)))
         // Requests left (bq < n) as one comparison per length, selected by the phase: the compare
         // starts at registers rather than at the length's multiplexer (the burst's valid feeds the
         // port's turn, the read tags and the request's address select, issue 13).
         let more = m.wire("burst_more", mux(inMask, bq < mwLen, ofBurstPass(next: bq < nextLen, prefetch: bq < nT, current: bq < nW)))
         // n − 1 from registers and constants (the burst's last beat is on the phase's path)
-        let nWm1 = m.reg("burst_len_w_m1", width: 32, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: 32, reset: 0)
-        let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", layer["mw"].zext(32) - 1),
+        let nWm1 = m.reg("burst_len_w_m1", width: burstW, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: burstW, reset: 0)
+        let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", mwLen - 1),
                                               ofBurstPass(next: m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1), prefetch: nTm1, current: nWm1)))
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && more)
@@ -154,11 +156,11 @@ struct LayerSequencer: AcceleratorEngine {
         // (`burst_first_req` is bq = 0, a flag: set with bq's clear, cleared by an accept; the
         // comparisons with the bias words one per phase, selected after them, like `burst_more`)
         let bFirstReq = m.reg("burst_first_req", width: 1, reset: 1)
-        let bSegBase = m.reg("burst_segment_base", width: 32, reset: 0), bOff = m.reg("burst_segment_offset", width: 32, reset: 0)
+        let bSegBase = m.reg("burst_segment_base", width: 32, reset: 0), bOff = m.reg("burst_segment_offset", width: burstW, reset: 0)
         let noBias = m.wire("burst_no_bias", ofBurstPass(next: nextBias == 0, prefetch: nbT == 0, current: nbW == 0))
         let lastBias = m.wire("burst_last_bias", !inMask && ofBurstPass(next: bq + 1 == nextBias, prefetch: bq + 1 == nbT, current: bq + 1 == nbW))
         let bStart = m.wire("burst_start_addr", mux(inMask, regs["base_mask"], mux(noBias, bBase, bBiasBase)))
-        m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff))
+        m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff.zext(32)))
         let beat = burstRsp["valid"]
         let beatLast = m.wire("burst_beat_last", beat && br == nm1)
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)

@@ -26,8 +26,8 @@ struct MaskScanner: AcceleratorEngine {
         let idxW = bitsFor(max(maxMw - 1, 1))
         let scanValid = m.reg("scan_valid", width: 1, reset: 0)
         let scanJ = m.reg("scan_bit_index", width: lgWb, reset: 0)  // the registered tile's bit in the current word
-        let scanTy = m.reg("scan_ty", width: cntW, reset: 0)
-        let scanTx = m.reg("scan_tx", width: cntW, reset: 0)
+        let scanTy = m.reg("scan_ty", width: tileCoordW, reset: 0)
+        let scanTx = m.reg("scan_tx", width: tileCoordW, reset: 0)
         let scanLast = m.reg("scan_last", width: 1, reset: 0)  // no pending tile after this one
         // The registered tile's slot in its group (§3.1): a group ends at its last slot (the first
         // group of a pass at `gfirst`: it takes the remainder) or at the pass's last tile.
@@ -61,14 +61,14 @@ struct MaskScanner: AcceleratorEngine {
         // ---- the registered result: the current word's lowest pending bit ----
         let (found, bIdx) = try ctx.lowestSetBit(in: m, "scan_bit", curBits)
         let j = m.wire("scan_next", cat(curWord, bIdx.fit(lgWb)))
-        // j may need more than cntW bits (many small tiles): its two parts do not. Raster order
+        // j may need more than tileCoordW bits (many small tiles): its two parts do not. Raster order
         // j = ty·2^p + tx; column-major with the row ring (§6.2), j = tx·2^p + ty (MASK_LAYOUT.pitch):
         // a shift and a mask, no divider.
         let rows = layer["rowring"]
-        let jw = max(cntW, j.width), pitch = layer["mpitch"]
+        let jw = max(tileCoordW, j.width), pitch = layer["mpitch"]
         let q = m.wire("scan_major", j.fit(jw) >> pitch), r = m.wire("scan_minor", j.fit(jw) & ~(~Expr.zeros(width: jw) << pitch))
-        m.allowUnused(q); m.allowUnused(r)  // (their low cntW bits)
-        let ty = m.wire("scan_next_ty", mux(rows, r.fit(cntW), q.fit(cntW))), tx = m.wire("scan_next_tx", mux(rows, q.fit(cntW), r.fit(cntW)))
+        m.allowUnused(q); m.allowUnused(r)  // (their low tileCoordW bits)
+        let ty = m.wire("scan_next_ty", mux(rows, r.fit(tileCoordW), q.fit(tileCoordW))), tx = m.wire("scan_next_tx", mux(rows, q.fit(tileCoordW), r.fit(tileCoordW)))
         let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
         let moreInWord = m.wire("scan_more_in_word", (curBits & ~(one << bIdx.fit(lgWb))).reduceOr())
 
@@ -77,7 +77,7 @@ struct MaskScanner: AcceleratorEngine {
         let remaining = ctx.faultSkipSecondTile(in: m, cleared, granted: granted, inTiles: inTiles)
         let emptied = m.wire("scan_cur_emptied", !remaining.reduceOr())
         m.clocked("scanner") { p in
-            p.assign(scanValid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(cntW))
+            p.assign(scanValid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(tileCoordW))
             p.assign(scanLast, !moreInWord && !nextAny)
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
             // Each mask word arrives once per layer, after START cleared the vector: set its bit.

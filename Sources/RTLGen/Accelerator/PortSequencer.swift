@@ -214,8 +214,8 @@ struct PortSequencer: AcceleratorEngine {
         // The tiles of the groups in flight (a ring of 4, entry = group number mod 4): packed
         // registers, tile (group e, slot k) at element e·maxSlots + k; the tile count of each group.
         // (no reset: an entry is written when its tile is taken, before anything reads it)
-        let ringTyR = m.reg("ring_ty", width: 4 * maxQ * cntW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * cntW)
-        let ringTy = fields(ringTyR, width: cntW), ringTx = fields(ringTxR, width: cntW)
+        let ringTyR = m.reg("ring_ty", width: 4 * maxQ * tileCoordW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * tileCoordW)
+        let ringTy = fields(ringTyR, width: tileCoordW), ringTx = fields(ringTxR, width: tileCoordW)
         // (and each tile's valid output rows and columns, found at its take: the store walker's tile
         // ends then start at registers, not at the tile's geometry, issue 13)
         let vrW = bitsFor(tH), vcW = bitsFor(tW)
@@ -325,7 +325,7 @@ struct PortSequencer: AcceleratorEngine {
                             initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: takeShares),
                                      firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: takeShares)),
                             step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr)
-        let prevTy = m.reg("ld_prev_ty", width: cntW), prevTx = m.reg("ld_prev_tx", width: cntW)
+        let prevTy = m.reg("ld_prev_ty", width: tileCoordW), prevTx = m.reg("ld_prev_tx", width: tileCoordW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
         // (x0 + nsh < min(x0 + HW, W): nsh < HW, a layer constant, and x0 + nsh < W)

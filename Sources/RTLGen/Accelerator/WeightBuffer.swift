@@ -41,7 +41,7 @@ struct WeightBuffer: AcceleratorEngine {
         ])
         // ---- bias RAM: the pass's bias words in its half (DB words each), one copy per requant
         //      lane of a column (lanesK, or lanesK/s with requant slices) ----
-        let bAddr = m.wire("bias_wr_addr", (beat["index"] + mux(beat["half"], k(DB, 32), k(0, 32))).fit(ctx.awB))
+        let bAddr = m.wire("bias_wr_addr", (beat["index"] + mux(beat["half"], k(DB, burstW), k(0, burstW))).fit(ctx.awB))
         m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B), name: "bias_ram", dimensions: [("l", cfg.requantLanesPerColumn)], connections: [
             "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(bAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(biasRd["en"]), "raddr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]),
