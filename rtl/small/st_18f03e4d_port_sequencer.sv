@@ -75,10 +75,10 @@ module st_18f03e4d_port_sequencer (
     logic [4:0]   layer_nsh;
     logic         layer_rowring;
     logic         in_tiles;
-    logic [15:0]  c_ho_d1;
-    logic [15:0]  c_ho;
-    logic [15:0]  c_wo_d1;
-    logic [15:0]  c_wo;
+    logic [11:0]  c_ho_d1;
+    logic [11:0]  c_ho;
+    logic [11:0]  c_wo_d1;
+    logic [11:0]  c_wo;
     logic [15:0]  pass_word_base;
     logic         ld_skip_halo;
     logic         ld_none;
@@ -135,42 +135,42 @@ module st_18f03e4d_port_sequencer (
     logic         st_accept;
     logic         ld_take_shares;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_yo;
+    logic [11:0]  ldq_gi_yo;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_y0;
+    logic [11:0]  ldq_gi_y0;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_ylo;
+    logic [11:0]  ldq_gi_ylo;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_yhi;
+    logic [11:0]  ldq_gi_yhi;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_vy;
+    logic [11:0]  ldq_gi_vy;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_xo;
+    logic [11:0]  ldq_gi_xo;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_x0;
+    logic [11:0]  ldq_gi_x0;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_xlo;
+    logic [11:0]  ldq_gi_xlo;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_xhi;
+    logic [11:0]  ldq_gi_xhi;
     /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [17:0]  ldq_gi_vx;
+    logic [11:0]  ldq_gi_vx;
     /* verilator lint_on UNUSEDSIGNAL */
     logic         ldq_shares;
     logic         ldq_in_res;
-    logic [17:0]  ldq_y;
-    logic [17:0]  ldq_x;
+    logic [11:0]  ldq_y;
+    logic [11:0]  ldq_x;
     logic [15:0]  ldq_w;
-    logic [17:0]  ldq_r;
-    logic [17:0]  ldq_c;
+    logic [11:0]  ldq_r;
+    logic [11:0]  ldq_c;
     logic [15:0]  ldq_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldq_b_y0;
@@ -181,9 +181,9 @@ module st_18f03e4d_port_sequencer (
     logic [10:0]  ldq_b_xlo;
     logic [2:0]   ldq_b_vr;
     logic [2:0]   ldq_b_vc;
-    logic [17:0]  ldq_init_y;
-    logic [17:0]  ldq_init_x;
-    logic [17:0]  ldq_x_first;
+    logic [11:0]  ldq_init_y;
+    logic [11:0]  ldq_init_x;
+    logic [11:0]  ldq_x_first;
     logic         ldq_w_last;
     logic         ldq_x_last;
     logic         ldq_y_last;
@@ -249,11 +249,11 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_pop;
     logic         ldr_shares;
     logic         ldr_in_res;
-    logic [17:0]  ldr_y;
-    logic [17:0]  ldr_x;
+    logic [11:0]  ldr_y;
+    logic [11:0]  ldr_x;
     logic [15:0]  ldr_w;
-    logic [17:0]  ldr_r;
-    logic [17:0]  ldr_c;
+    logic [11:0]  ldr_r;
+    logic [11:0]  ldr_c;
     logic [15:0]  ldr_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldr_b_y0;
@@ -264,9 +264,9 @@ module st_18f03e4d_port_sequencer (
     logic [10:0]  ldr_b_xlo;
     logic [2:0]   ldr_b_vr;
     logic [2:0]   ldr_b_vc;
-    logic [17:0]  ldr_init_y;
-    logic [17:0]  ldr_init_x;
-    logic [17:0]  ldr_x_first;
+    logic [11:0]  ldr_init_y;
+    logic [11:0]  ldr_init_x;
+    logic [11:0]  ldr_x_first;
     logic         ldr_w_last;
     logic         ldr_x_last;
     logic         ldr_y_last;
@@ -302,8 +302,8 @@ module st_18f03e4d_port_sequencer (
     logic [1:0]   st_group;
     logic         st_slot;
     logic         st_half;
-    logic [17:0]  st_r;
-    logic [17:0]  st_c;
+    logic [11:0]  st_r;
+    logic [11:0]  st_c;
     logic [15:0]  st_j;
     logic [31:0]  st_tile_addr;
     logic [31:0]  st_offset;
@@ -317,8 +317,8 @@ module st_18f03e4d_port_sequencer (
     logic         st_tile_last;
     logic         st_last;
     logic [15:0]  st_next_j;
-    logic [17:0]  st_next_c;
-    logic [17:0]  st_next_r;
+    logic [11:0]  st_next_c;
+    logic [11:0]  st_next_r;
     logic         st_next_slot;
     logic         st_rd_slot;
     logic [1:0]   st_rd_entry;
@@ -361,14 +361,14 @@ module st_18f03e4d_port_sequencer (
 
     // c_ho_d1_q
     always @(posedge clk) begin
-        c_ho_d1 <= 16'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
+        c_ho_d1 <= 12'(layer_s2 ? (({1'd0, layer_h} + 17'd1) >> 1) : {1'd0, layer_h});
     end
 
     assign c_ho = c_ho_d1;
 
     // c_wo_d1_q
     always @(posedge clk) begin
-        c_wo_d1 <= 16'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
+        c_wo_d1 <= 12'(layer_s2x ? (({1'd0, layer_w} + 17'd1) >> 1) : {1'd0, layer_w});
     end
 
     assign c_wo = c_wo_d1;
@@ -415,25 +415,25 @@ module st_18f03e4d_port_sequencer (
     assign st_req_valid = issue_store && !(burst_locked && mem_read_slot);
     assign ldq_accept = ldq_req_valid && mem_req_ready;
     assign st_accept = st_req_valid && mem_req_ready;
-    assign ldq_gi_yo = ({10'd0, tile_ty} << 2) >> 0;
-    assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {14'd0, layer_pad};
-    assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 18'sd0) ? 18'd0 : ldq_gi_y0;
-    assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {10'd0, layer_hh}) > $signed({2'd0, layer_h})) ? {2'd0, layer_h} : (ldq_gi_y0 + {10'd0, layer_hh});
-    assign ldq_gi_vy = (({2'd0, c_ho} - ldq_gi_yo) > 18'd4) ? 18'd4 : ({2'd0, c_ho} - ldq_gi_yo);
-    assign ldq_gi_xo = ({10'd0, tile_tx} << 2) >> 0;
-    assign ldq_gi_x0 = (layer_s2x ? (ldq_gi_xo << 1) : ldq_gi_xo) - {14'd0, layer_padx};
-    assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 18'sd0) ? 18'd0 : ldq_gi_x0;
-    assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {10'd0, layer_hwid}) > $signed({2'd0, layer_w})) ? {2'd0, layer_w} : (ldq_gi_x0 + {10'd0, layer_hwid});
-    assign ldq_gi_vx = (({2'd0, c_wo} - ldq_gi_xo) > 18'd4) ? 18'd4 : ({2'd0, c_wo} - ldq_gi_xo);
-    assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {7'd0, 11'(($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh}))} : {7'd0, ldq_gi_ylo[10:0]};
-    assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {7'd0, 11'(($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh}))} : {7'd0, ldq_gi_xlo[10:0]};
-    assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{7{ldq_b_x0[10]}}, ldq_b_x0} + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : ({{7{ldq_b_x0[10]}}, ldq_b_x0} + {13'd0, layer_nsh})) : {7'd0, ldq_b_xlo};
+    assign ldq_gi_yo = ({4'd0, tile_ty} << 2) >> 0;
+    assign ldq_gi_y0 = (layer_s2 ? (ldq_gi_yo << 1) : ldq_gi_yo) - {8'd0, layer_pad};
+    assign ldq_gi_ylo = ($signed(ldq_gi_y0) < 12'sd0) ? 12'd0 : ldq_gi_y0;
+    assign ldq_gi_yhi = ($signed(ldq_gi_y0 + {4'd0, layer_hh}) > $signed(layer_h[11:0])) ? layer_h[11:0] : (ldq_gi_y0 + {4'd0, layer_hh});
+    assign ldq_gi_vy = ((c_ho - ldq_gi_yo) > 12'd4) ? 12'd4 : (c_ho - ldq_gi_yo);
+    assign ldq_gi_xo = ({4'd0, tile_tx} << 2) >> 0;
+    assign ldq_gi_x0 = (layer_s2x ? (ldq_gi_xo << 1) : ldq_gi_xo) - {8'd0, layer_padx};
+    assign ldq_gi_xlo = ($signed(ldq_gi_x0) < 12'sd0) ? 12'd0 : ldq_gi_x0;
+    assign ldq_gi_xhi = ($signed(ldq_gi_x0 + {4'd0, layer_hwid}) > $signed(layer_w[11:0])) ? layer_w[11:0] : (ldq_gi_x0 + {4'd0, layer_hwid});
+    assign ldq_gi_vx = ((c_wo - ldq_gi_xo) > 12'd4) ? 12'd4 : (c_wo - ldq_gi_xo);
+    assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_ylo[10:0]};
+    assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
+    assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
     assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
-    assign ldq_x_last = (ldq_x + 18'd1) == {7'd0, ldq_b_xhi};
-    assign ldq_y_last = (ldq_y + 18'd1) == {7'd0, ldq_b_yhi};
+    assign ldq_x_last = (ldq_x + 12'd1) == {1'd0, ldq_b_xhi};
+    assign ldq_y_last = (ldq_y + 12'd1) == {1'd0, ldq_b_yhi};
     assign ldq_j_last = ldq_j == (seq_words - 16'd1);
-    assign ldq_c_last = (ldq_c + 18'd1) == {15'd0, ldq_b_vc};
-    assign ldq_r_last = (ldq_r + 18'd1) == {15'd0, ldq_b_vr};
+    assign ldq_c_last = (ldq_c + 12'd1) == {9'd0, ldq_b_vc};
+    assign ldq_r_last = (ldq_r + 12'd1) == {9'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
 
     // ldq_walk
@@ -448,28 +448,28 @@ module st_18f03e4d_port_sequencer (
             ldq_b_vc <= 3'd0;
             ldq_in_res <= 1'b0;
             ldq_shares <= 1'b0;
-            ldq_y <= 18'd0;
-            ldq_x <= 18'd0;
+            ldq_y <= 12'd0;
+            ldq_x <= 12'd0;
             ldq_w <= 16'd0;
-            ldq_r <= 18'd0;
-            ldq_c <= 18'd0;
+            ldq_r <= 12'd0;
+            ldq_c <= 12'd0;
             ldq_j <= 16'd0;
         end else begin
             if (ld_tile_taken) begin
-                ldq_b_y0 <= 11'({{7{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
-                ldq_b_x0 <= 11'({{7{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]});
-                ldq_b_yhi <= 11'({7'd0, ldq_gi_yhi[10:0]});
-                ldq_b_xhi <= 11'({7'd0, ldq_gi_xhi[10:0]});
-                ldq_b_xlo <= 11'({7'd0, ldq_gi_xlo[10:0]});
-                ldq_b_vr <= 3'({15'd0, ldq_gi_vy[2:0]});
-                ldq_b_vc <= 3'({15'd0, ldq_gi_vx[2:0]});
+                ldq_b_y0 <= 11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
+                ldq_b_x0 <= 11'({{1{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]});
+                ldq_b_yhi <= 11'({1'd0, ldq_gi_yhi[10:0]});
+                ldq_b_xhi <= 11'({1'd0, ldq_gi_xhi[10:0]});
+                ldq_b_xlo <= 11'({1'd0, ldq_gi_xlo[10:0]});
+                ldq_b_vr <= 3'({9'd0, ldq_gi_vy[2:0]});
+                ldq_b_vc <= 3'({9'd0, ldq_gi_vx[2:0]});
                 ldq_in_res <= ld_skip_halo;
                 ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_init_y;
                 ldq_x <= ldq_init_x;
                 ldq_w <= 16'd0;
-                ldq_r <= 18'd0;
-                ldq_c <= 18'd0;
+                ldq_r <= 12'd0;
+                ldq_c <= 12'd0;
                 ldq_j <= 16'd0;
             end else if (ldq_accept) begin
                 if (!ldq_in_res) begin
@@ -479,14 +479,14 @@ module st_18f03e4d_port_sequencer (
                             ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
-                                ldq_r <= 18'd0;
-                                ldq_c <= 18'd0;
+                                ldq_r <= 12'd0;
+                                ldq_c <= 12'd0;
                                 ldq_j <= 16'd0;
                             end else begin
-                                ldq_y <= ldq_y + 18'd1;
+                                ldq_y <= ldq_y + 12'd1;
                             end
                         end else begin
-                            ldq_x <= ldq_x + 18'd1;
+                            ldq_x <= ldq_x + 12'd1;
                         end
                     end else begin
                         ldq_w <= ldq_w + 16'd1;
@@ -494,10 +494,10 @@ module st_18f03e4d_port_sequencer (
                 end else if (ldq_j_last) begin
                     ldq_j <= 16'd0;
                     if (ldq_c_last) begin
-                        ldq_c <= 18'd0;
-                        ldq_r <= ldq_r + 18'd1;
+                        ldq_c <= 12'd0;
+                        ldq_r <= ldq_r + 12'd1;
                     end else begin
-                        ldq_c <= ldq_c + 18'd1;
+                        ldq_c <= ldq_c + 12'd1;
                     end
                 end else begin
                     ldq_j <= ldq_j + 16'd1;
@@ -512,14 +512,14 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign ld_share_chains = {4'd0, layer_nsh} <= (layer_s2x ? ({1'd0, 8'd4} << 1) : {1'd0, 8'd4});
-    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 8'd1))) && (ld_nsh_in_halo_columns_d1 && ($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_w})));
+    assign ld_take_continues = ((tile_ty == ld_prev_ty) && (tile_tx == (ld_prev_tx + 8'd1))) && (ld_nsh_in_halo_columns_d1 && ($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < $signed(layer_w[11:0])));
 
     // ld_nsh_in_halo_rows_d1_q
     always @(posedge clk) begin
         ld_nsh_in_halo_rows_d1 <= {3'd0, layer_nsh} < layer_hh;
     end
 
-    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 8'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < $signed({2'd0, layer_h})));
+    assign ld_take_continues_column = ((tile_tx == ld_prev_tx) && (tile_ty == (ld_prev_ty + 8'd1))) && (ld_nsh_in_halo_rows_d1 && ($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < $signed(layer_h[11:0])));
     assign ld_take_pass_first = grant_load && loads_none;
     assign ld_take_ring_shares = (ld_ring && !ld_take_pass_first) && (ld_row_ring ? ld_take_continues_column : ld_take_continues);
     assign ld_take_shares = (((((layer_nsh != 5'd0) && !grant_load) && 1'b0) && ld_take_continues) && (ld_share_chains || !ld_prev_shares)) || ld_take_ring_shares;
@@ -566,7 +566,7 @@ module st_18f03e4d_port_sequencer (
 
     // out_row_words_d1_q
     always @(posedge clk) begin
-        out_row_words_d1 <= {16'd0, c_wo} * {16'd0, layer_cow};
+        out_row_words_d1 <= {20'd0, c_wo} * {16'd0, layer_cow};
     end
 
     assign out_row_words = out_row_words_d1;
@@ -604,8 +604,8 @@ module st_18f03e4d_port_sequencer (
     end
 
     assign in_row_words = in_row_words_d1;
-    assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({7'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_y0 + {13'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
-    assign ldq_halo_first_column = ({22'd0, 10'({7'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : (ldq_gi_x0 + {13'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
+    assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({1'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
+    assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
 
     // ldq_halo_walk
     always @(posedge clk) begin
@@ -635,15 +635,15 @@ module st_18f03e4d_port_sequencer (
     assign ldr_rsp = (mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst;
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
     assign ldr_pop = ldr_taken_valid && (!ldr_active || ldr_rsp_last_w);
-    assign ldr_init_y = {7'd0, ldr_taken_y};
-    assign ldr_init_x = {7'd0, ldr_taken_x};
-    assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{7{ldr_b_x0[10]}}, ldr_b_x0} + {13'd0, layer_nsh}) < 18'sd0) ? 18'd0 : ({{7{ldr_b_x0[10]}}, ldr_b_x0} + {13'd0, layer_nsh})) : {7'd0, ldr_b_xlo};
+    assign ldr_init_y = {1'd0, ldr_taken_y};
+    assign ldr_init_x = {1'd0, ldr_taken_x};
+    assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
     assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
-    assign ldr_x_last = (ldr_x + 18'd1) == {7'd0, ldr_b_xhi};
-    assign ldr_y_last = (ldr_y + 18'd1) == {7'd0, ldr_b_yhi};
+    assign ldr_x_last = (ldr_x + 12'd1) == {1'd0, ldr_b_xhi};
+    assign ldr_y_last = (ldr_y + 12'd1) == {1'd0, ldr_b_yhi};
     assign ldr_j_last = ldr_j == (seq_words - 16'd1);
-    assign ldr_c_last = (ldr_c + 18'd1) == {15'd0, ldr_b_vc};
-    assign ldr_r_last = (ldr_r + 18'd1) == {15'd0, ldr_b_vr};
+    assign ldr_c_last = (ldr_c + 12'd1) == {9'd0, ldr_b_vc};
+    assign ldr_r_last = (ldr_r + 12'd1) == {9'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
 
     // ldr_walk
@@ -658,28 +658,28 @@ module st_18f03e4d_port_sequencer (
             ldr_b_vc <= 3'd0;
             ldr_in_res <= 1'b0;
             ldr_shares <= 1'b0;
-            ldr_y <= 18'd0;
-            ldr_x <= 18'd0;
+            ldr_y <= 12'd0;
+            ldr_x <= 12'd0;
             ldr_w <= 16'd0;
-            ldr_r <= 18'd0;
-            ldr_c <= 18'd0;
+            ldr_r <= 12'd0;
+            ldr_c <= 12'd0;
             ldr_j <= 16'd0;
         end else begin
             if (ldr_pop) begin
-                ldr_b_y0 <= 11'({{7{ldr_taken_y0[10]}}, ldr_taken_y0});
-                ldr_b_x0 <= 11'({{7{ldr_taken_x0[10]}}, ldr_taken_x0});
-                ldr_b_yhi <= 11'({7'd0, ldr_taken_yhi});
-                ldr_b_xhi <= 11'({7'd0, ldr_taken_xhi});
-                ldr_b_xlo <= 11'({7'd0, ldr_taken_xlo});
-                ldr_b_vr <= 3'({15'd0, ldr_taken_vr});
-                ldr_b_vc <= 3'({15'd0, ldr_taken_vc});
+                ldr_b_y0 <= 11'({{1{ldr_taken_y0[10]}}, ldr_taken_y0});
+                ldr_b_x0 <= 11'({{1{ldr_taken_x0[10]}}, ldr_taken_x0});
+                ldr_b_yhi <= 11'({1'd0, ldr_taken_yhi});
+                ldr_b_xhi <= 11'({1'd0, ldr_taken_xhi});
+                ldr_b_xlo <= 11'({1'd0, ldr_taken_xlo});
+                ldr_b_vr <= 3'({9'd0, ldr_taken_vr});
+                ldr_b_vc <= 3'({9'd0, ldr_taken_vc});
                 ldr_in_res <= ld_skip_halo;
                 ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_init_y;
                 ldr_x <= ldr_init_x;
                 ldr_w <= 16'd0;
-                ldr_r <= 18'd0;
-                ldr_c <= 18'd0;
+                ldr_r <= 12'd0;
+                ldr_c <= 12'd0;
                 ldr_j <= 16'd0;
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
@@ -689,14 +689,14 @@ module st_18f03e4d_port_sequencer (
                             ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
-                                ldr_r <= 18'd0;
-                                ldr_c <= 18'd0;
+                                ldr_r <= 12'd0;
+                                ldr_c <= 12'd0;
                                 ldr_j <= 16'd0;
                             end else begin
-                                ldr_y <= ldr_y + 18'd1;
+                                ldr_y <= ldr_y + 12'd1;
                             end
                         end else begin
-                            ldr_x <= ldr_x + 18'd1;
+                            ldr_x <= ldr_x + 12'd1;
                         end
                     end else begin
                         ldr_w <= ldr_w + 16'd1;
@@ -704,10 +704,10 @@ module st_18f03e4d_port_sequencer (
                 end else if (ldr_j_last) begin
                     ldr_j <= 16'd0;
                     if (ldr_c_last) begin
-                        ldr_c <= 18'd0;
-                        ldr_r <= ldr_r + 18'd1;
+                        ldr_c <= 12'd0;
+                        ldr_r <= ldr_r + 12'd1;
                     end else begin
-                        ldr_c <= ldr_c + 18'd1;
+                        ldr_c <= ldr_c + 12'd1;
                     end
                 end else begin
                     ldr_j <= ldr_j + 16'd1;
@@ -748,13 +748,13 @@ module st_18f03e4d_port_sequencer (
         .rst        (rst),
         .clear      (!in_tiles),
         .in_valid   (ld_tile_taken && !ld_none),
-        .in_y0      (11'({{7{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]})),
-        .in_x0      (11'({{7{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]})),
-        .in_yhi     (11'({7'd0, ldq_gi_yhi[10:0]})),
-        .in_xhi     (11'({7'd0, ldq_gi_xhi[10:0]})),
-        .in_xlo     (11'({7'd0, ldq_gi_xlo[10:0]})),
-        .in_vr      (3'({15'd0, ldq_gi_vy[2:0]})),
-        .in_vc      (3'({15'd0, ldq_gi_vx[2:0]})),
+        .in_y0      (11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]})),
+        .in_x0      (11'({{1{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]})),
+        .in_yhi     (11'({1'd0, ldq_gi_yhi[10:0]})),
+        .in_xhi     (11'({1'd0, ldq_gi_xhi[10:0]})),
+        .in_xlo     (11'({1'd0, ldq_gi_xlo[10:0]})),
+        .in_vr      (3'({9'd0, ldq_gi_vy[2:0]})),
+        .in_vc      (3'({9'd0, ldq_gi_vx[2:0]})),
         .in_slot    (ld_take_slot),
         .in_last    (ld_take_last),
         .in_shares  (ld_take_shares),
@@ -778,8 +778,8 @@ module st_18f03e4d_port_sequencer (
         .out_ready  (ldr_pop)
     );
 
-    assign ldr_hy = 8'(ldr_y - {{7{ldr_b_y0[10]}}, ldr_b_y0});
-    assign ldr_hx = 8'(ldr_x - {{7{ldr_b_x0[10]}}, ldr_b_x0});
+    assign ldr_hy = 8'(ldr_y - {{1{ldr_b_y0[10]}}, ldr_b_y0});
+    assign ldr_hx = 8'(ldr_x - {{1{ldr_b_x0[10]}}, ldr_b_x0});
     assign ldr_by_sum = ({6'd0, 2'(layer_s2 ? (ldr_hy >> 1) : ldr_hy)} & 8'd3) + ({7'd0, ldr_slot >> 0} << 2);
     assign ldr_bx_sum = ({6'd0, 2'(layer_s2x ? (ldr_hx >> 1) : ldr_hx)} & 8'd3) + ({7'd0, 1'b0} << 2);
     assign ldr_by = (ldr_by_sum >= 8'd4) ? (ldr_by_sum - 8'd4) : ldr_by_sum;
@@ -795,17 +795,17 @@ module st_18f03e4d_port_sequencer (
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? ((ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : (ldr_r[15:0] + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
     assign st_j_last = st_j == (seq_words - 16'd1);
-    assign st_c_last = (st_c + 18'd1) == {15'd0, st_vc};
-    assign st_r_last = (st_r + 18'd1) == {15'd0, st_vr};
+    assign st_c_last = (st_c + 12'd1) == {9'd0, st_vc};
+    assign st_r_last = (st_r + 12'd1) == {9'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
     assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
     assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
-    assign st_next_c = st_j_last ? (st_c_last ? 18'd0 : (st_c + 18'd1)) : st_c;
-    assign st_next_r = st_tile_last ? 18'd0 : ((st_j_last && st_c_last) ? (st_r + 18'd1) : st_r);
+    assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : (st_c + 12'd1)) : st_c;
+    assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? (st_r + 12'd1) : st_r);
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
     assign st_rd_entry = grant_store ? stores_granted[1:0] : st_group;
@@ -817,8 +817,8 @@ module st_18f03e4d_port_sequencer (
         st_vc <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vc[11:9] : ring_vc[8:6]) : (st_rd_entry[0] ? ring_vc[5:3] : ring_vc[2:0]);
     end
 
-    assign st_rd_r = 8'(grant_store ? 18'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
-    assign st_rd_c = 2'(8'(grant_store ? 18'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
+    assign st_rd_r = 8'(grant_store ? 12'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
+    assign st_rd_c = 2'(8'(grant_store ? 12'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
     assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
@@ -833,8 +833,8 @@ module st_18f03e4d_port_sequencer (
             st_group <= 2'd0;
             st_slot <= 1'b0;
             st_half <= 1'b0;
-            st_r <= 18'd0;
-            st_c <= 18'd0;
+            st_r <= 12'd0;
+            st_c <= 12'd0;
             st_j <= 16'd0;
             st_offset <= 32'd0;
             st_row_offset <= 32'd0;
@@ -844,8 +844,8 @@ module st_18f03e4d_port_sequencer (
                 st_group <= stores_granted[1:0];
                 st_slot <= 1'b0;
                 st_half <= stores_granted[0];
-                st_r <= 18'd0;
-                st_c <= 18'd0;
+                st_r <= 12'd0;
+                st_c <= 12'd0;
                 st_j <= 16'd0;
                 st_offset <= 32'd0;
                 st_row_offset <= 32'd0;
@@ -881,8 +881,8 @@ module st_18f03e4d_port_sequencer (
         if (ld_tile_taken) begin
             ring_ty <= {(ld_take_entry == 2'd3) ? tile_ty : ring_ty[31:24], (ld_take_entry == 2'd2) ? tile_ty : ring_ty[23:16], (ld_take_entry == 2'd1) ? tile_ty : ring_ty[15:8], (ld_take_entry == 2'd0) ? tile_ty : ring_ty[7:0]};
             ring_tx <= {(ld_take_entry == 2'd3) ? tile_tx : ring_tx[31:24], (ld_take_entry == 2'd2) ? tile_tx : ring_tx[23:16], (ld_take_entry == 2'd1) ? tile_tx : ring_tx[15:8], (ld_take_entry == 2'd0) ? tile_tx : ring_tx[7:0]};
-            ring_vr <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
-            ring_vc <= {(ld_take_entry == 2'd3) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({15'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
+            ring_vr <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
+            ring_vc <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
             ring_words <= {(ld_take_entry == 2'd3) ? ld_take_words : ring_words[127:96], (ld_take_entry == 2'd2) ? ld_take_words : ring_words[95:64], (ld_take_entry == 2'd1) ? ld_take_words : ring_words[63:32], (ld_take_entry == 2'd0) ? ld_take_words : ring_words[31:0]};
         end

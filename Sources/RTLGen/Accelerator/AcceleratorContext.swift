@@ -46,6 +46,10 @@ final class AcceleratorContext {
     /// at most 2·DI and a wrap's operand below twice that: awI + 2 bits hold every value, and the
     /// address sums are taken modulo the bank's 2^awI words anyway.
     var haloW: Int { awI + 2 }
+    /// A map coordinate as the port sequencer's walkers keep it (signed): an input map's side is at
+    /// most 2·maxMapSize, a halo's origin at least −maxKernel/2 and its end at most the side plus the
+    /// largest kernel.
+    var walkW: Int { bitsFor(2 * limits.maxMapSize + limits.maxKernel + 1) + 1 }
     /// A burst's lengths and word counters (§7.2): a WEIGHTS burst is at most the weight buffer's
     /// lanesK·DW words and a bias half's DB, a MASK burst the mask's words.
     var burstW: Int { bitsFor(max(LK * DW + DB, maxMw)) + 1 }
@@ -134,6 +138,7 @@ extension AcceleratorEngine {
     var lgBb: Int { ctx.lgBb }
     var haloW: Int { ctx.haloW }
     var burstW: Int { ctx.burstW }
+    var walkW: Int { ctx.walkW }
     var names: AcceleratorNames { ctx.names }
     var fault: FaultInjection { ctx.fault }
     var ch: EngineChannels { ctx.channels }

@@ -20,7 +20,7 @@ struct PortSequencer: AcceleratorEngine {
     /// or carried from it through the taken FIFO): the halo's origin, its in-map ends, its first
     /// in-map column, the tile's valid output rows and columns. Kept, not derived from the tile's
     /// coordinates in the walk: the tile's last element (which takes the next tile) then starts at
-    /// registers (issue 13, ≤ 8 LUT levels). 18-bit values as bits, y0 and x0 signed.
+    /// registers (issue 13, ≤ 8 LUT levels). `walkW`-bit values as bits, y0 and x0 signed.
     struct WalkBounds { let y0: Expr; let x0: Expr; let yhi: Expr; let xhi: Expr; let xlo: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
         let last: Expr; let bounds: WalkBounds
@@ -68,8 +68,8 @@ struct PortSequencer: AcceleratorEngine {
         let dCW = layer["cw"], dCOW = layer["cow"], dRes = layer["res"]
         // the output map ⌈H/S⌉ × ⌈W/S⌉ (derived here rather than taken as two more ports; registered:
         // they start many paths of the walkers' geometry)
-        let dHo = m.wire("c_ho", m.layerConstant("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).trunc(16)))
-        let dWo = m.wire("c_wo", m.layerConstant("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).trunc(16)))
+        let dHo = m.wire("c_ho", m.layerConstant("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).fit(walkW)))
+        let dWo = m.wire("c_wo", m.layerConstant("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).fit(walkW)))
         // the pass's first word within a pixel, o0÷B, and its first channel's byte, o0 mod B (§4)
         let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
@@ -78,17 +78,17 @@ struct PortSequencer: AcceleratorEngine {
         let skipHalo = m.wire("ld_skip_halo", layer["resident"] != 0 && seq["o0"] != 0)
         let noneLoad = m.wire("ld_none", skipHalo && !dRes)
 
-        /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (18-bit signed values as bits).
+        /// Halo origin, in-map halo ranges and valid output rows/cols of tile (ty, tx) (`walkW`-bit signed values as bits).
         func tileGeom(_ name: String, ty: some ExprConvertible, tx: some ExprConvertible, xShift: Int = 0) -> TileGeom {
             func side(_ s: String, _ t: Expr, _ tile: Int, _ s2: Signal, _ pad: Signal, _ inSize: Signal, _ halo: Signal, _ outSize: Signal, shift: Int = 0) -> (Expr, Expr, Expr, Expr) {
                 // at the layer's shape: tiles of tile >> s
-                let o = m.wire("\(name)_\(s)o", ctx.tileOrigin(dShape, t, tile: tile, 18))
-                let size = ctx.byShape(dShape, (0..<ctx.levels).map { k(tile >> $0, 18) })
-                let start = m.wire("\(name)_\(s)0", ctx.faultShifted(mux(s2, o << 1, o) - pad.fit(18), by: shift))
-                let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, 18), start))
-                let end = start + halo.fit(18)
-                let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(18).asSigned, inSize.fit(18), end))
-                let rem = outSize.fit(18) - o
+                let o = m.wire("\(name)_\(s)o", ctx.tileOrigin(dShape, t, tile: tile, walkW))
+                let size = ctx.byShape(dShape, (0..<ctx.levels).map { k(tile >> $0, walkW) })
+                let start = m.wire("\(name)_\(s)0", ctx.faultShifted(mux(s2, o << 1, o) - pad.fit(walkW), by: shift))
+                let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, walkW), start))
+                let end = start + halo.fit(walkW)
+                let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(walkW).asSigned, inSize.fit(walkW), end))
+                let rem = outSize.fit(walkW) - o
                 let v = m.wire("\(name)_v\(s)", mux(rem > size, size, rem))
                 for w in [o, start, lo, hi, v] { m.allowUnused(w) }
                 return (start.expr, lo.expr, hi.expr, v.expr)
@@ -114,14 +114,14 @@ struct PortSequencer: AcceleratorEngine {
         func boundsFields(_ b: WalkBounds) -> [Expr] {
             zip([b.y0, b.x0, b.yhi, b.xhi, b.xlo, b.vr, b.vc], boundsWidths).map { $0.fit($1) }
         }
-        /// A coordinate at its narrow width as the walkers' 18-bit value (sign-extended when signed).
-        func widenedCoordinate(_ e: Expr, signed: Bool) -> Expr { signed ? e.sext(18).asUnsigned : e.fit(18) }
-        /// The 18-bit bounds of signals at the bounds' widths (`boundsNames` order).
+        /// A coordinate at its narrow width as the walkers' `walkW`-bit value (sign-extended when signed).
+        func widenedCoordinate(_ e: Expr, signed: Bool) -> Expr { signed ? e.sext(walkW).asUnsigned : e.fit(walkW) }
+        /// The `walkW`-bit bounds of signals at the bounds' widths (`boundsNames` order).
         func widened(_ sigs: [Signal]) -> WalkBounds {
             let v = zip(sigs, boundsSpec).map { r, f in widenedCoordinate(r.expr, signed: f.signed) }
             return WalkBounds(y0: v[0], x0: v[1], yhi: v[2], xhi: v[3], xlo: v[4], vr: v[5], vc: v[6])
         }
-        /// Registers `<name>_b_<field>` holding a walker's bounds, and their 18-bit values.
+        /// Registers `<name>_b_<field>` holding a walker's bounds, and their `walkW`-bit values.
         func boundsRegisters(_ name: String) -> ([Signal], WalkBounds) {
             let regs = zip(boundsNames, boundsWidths).map { m.reg("\(name)_b_\($0)", width: $1, reset: 0) }
             return (regs, widened(regs))
@@ -135,9 +135,9 @@ struct PortSequencer: AcceleratorEngine {
         /// max(x0 + nsh, 0): nsh ≥ 0, so both candidates are formed beside the share decision)
         func firstColumn(shared: Expr, xlo: Expr, shares: some ExprConvertible) -> Expr { mux(shares.expr && !rows, shared, xlo) }
         /// The halo's first row or column after the `nsh` it shares, from its first (x0 or y0).
-        func afterShared(_ start: Expr) -> Expr { atLeastZero(start + layer["nsh"].fit(18)) }
-        /// v, or 0 when v (18-bit signed) is negative.
-        func atLeastZero(_ v: Expr) -> Expr { mux(v.asSigned < 0, k(0, 18), v) }
+        func afterShared(_ start: Expr) -> Expr { atLeastZero(start + layer["nsh"].fit(walkW)) }
+        /// v, or 0 when v (`walkW`-bit signed) is negative.
+        func atLeastZero(_ v: Expr) -> Expr { mux(v.asSigned < 0, k(0, walkW), v) }
         /// The first halo row a tile's load reads: its first in-map row, or, in the row ring when it
         /// shares its first `nsh` rows with the tile above it, the row after them.
         func firstRow(shared: Expr, ylo: Expr, shares: some ExprConvertible) -> Expr { mux(shares.expr && rows, shared, ylo) }
@@ -149,9 +149,9 @@ struct PortSequencer: AcceleratorEngine {
                         initAt: (y: Expr, x: Expr), step: Expr) -> Walker {
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
-            let y = m.reg("\(name)_y", width: 18, reset: 0), x = m.reg("\(name)_x", width: 18, reset: 0)
+            let y = m.reg("\(name)_y", width: walkW, reset: 0), x = m.reg("\(name)_x", width: walkW, reset: 0)
             let w = m.reg("\(name)_w", width: 16, reset: 0)
-            let r = m.reg("\(name)_r", width: 18, reset: 0), c = m.reg("\(name)_c", width: 18, reset: 0)
+            let r = m.reg("\(name)_r", width: walkW, reset: 0), c = m.reg("\(name)_c", width: walkW, reset: 0)
             let j = m.reg("\(name)_j", width: 16, reset: 0)
             let (bRegs, g) = boundsRegisters(name)
             m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
@@ -317,7 +317,7 @@ struct PortSequencer: AcceleratorEngine {
         let takeGeom = TileGeom(y0: offeredCoordinate("y0", offerGeom.y0, signed: true), ylo: offeredCoordinate("ylo", offerGeom.ylo),
                                 yhi: offeredCoordinate("yhi", offerGeom.yhi), x0: offeredCoordinate("x0", offerGeom.x0, signed: true),
                                 xlo: offeredCoordinate("xlo", offerGeom.xlo), xhi: offeredCoordinate("xhi", offerGeom.xhi),
-                                vr: offered("vr", offerGeom.vr.fit(vrW)).fit(18), vc: offered("vc", offerGeom.vc.fit(vcW)).fit(18))
+                                vr: offered("vr", offerGeom.vr.fit(vrW)).fit(walkW), vc: offered("vc", offerGeom.vc.fit(vcW)).fit(walkW))
         let takeRowShared = offeredCoordinate("row_shared", afterShared(offerGeom.y0))
         let takeColumnShared = offeredCoordinate("column_shared", afterShared(offerGeom.x0))
         let lq = loadWalker("ldq", initNow: taken.expr, initBounds: bounds(of: takeGeom),
@@ -332,12 +332,12 @@ struct PortSequencer: AcceleratorEngine {
         // (the previous tile is the one taken before the offer: it changes at a take, and a tile is
         // not taken in the cycles its offer's registers fill)
         let ownColumn = m.layerConstant("ld_nsh_in_halo_columns", layer["nsh"].fit(8) < layer["hwid"].fit(8))
-            && offered("own_column", (offerGeom.x0 + layer["nsh"].fit(18)).asSigned < layer["w"].fit(18).asSigned)
+            && offered("own_column", (offerGeom.x0 + layer["nsh"].fit(walkW)).asSigned < layer["w"].fit(walkW).asSigned)
         let wTile = ctx.byShape(dShape, (0..<ctx.levels).map { k(tW >> $0, 8) })
         let chains = m.wire("ld_share_chains", layer["nsh"].fit(9) <= mux(dS2x, wTile.fit(9) << 1, wTile.fit(9)))
         let continuesRow = m.wire("ld_take_continues", offered("continues", tile["ty"] == prevTy && tile["tx"] == prevTx + 1) && ownColumn)
         let ownRow = m.layerConstant("ld_nsh_in_halo_rows", layer["nsh"].fit(8) < layer["hh"].fit(8))
-            && offered("own_row", (offerGeom.y0 + layer["nsh"].fit(18)).asSigned < layer["h"].fit(18).asSigned)
+            && offered("own_row", (offerGeom.y0 + layer["nsh"].fit(walkW)).asSigned < layer["h"].fit(walkW).asSigned)
         let continuesColumn = m.wire("ld_take_continues_column", offered("continues_column", tile["tx"] == prevTx && tile["ty"] == prevTy + 1) && ownRow)
         // The rings (§6.2): any tile but a pass's first that continues the previous tile's row (its
         // column, in the row ring) shares; the tile's first block is at a ring offset that the load
@@ -420,10 +420,10 @@ struct PortSequencer: AcceleratorEngine {
             let ncbMax = ((tW - 1) * 2 + ctx.limits.maxKernel + 1 + tW - 1) / tW + 1   // column blocks of one halo, at most
             let nBlocks = (ctx.limits.maxMapSize + ctx.limits.maxKernel / 2 + tW - 1) / tW + 1  // of a map
             let jb = bitsFor(ncbMax), cbw = bitsFor(nBlocks)
-            let hw = (0..<nBlocks).map { m.reg("ldb_hw\($0)", width: 18, reset: 0) }   // per column block: last loaded row + 1
+            let hw = (0..<nBlocks).map { m.reg("ldb_hw\($0)", width: walkW, reset: 0) }   // per column block: last loaded row + 1
             let g = takeGeom
             // the take's column blocks cb0 … cb1 (padded engine columns ÷ tileW)
-            let colBlock = { (x: Expr) -> Expr in (mux(dS2x, (x + dPadX.fit(18)) >> 1, x + dPadX.fit(18)) >> lgW).fit(cbw) }
+            let colBlock = { (x: Expr) -> Expr in (mux(dS2x, (x + dPadX.fit(walkW)) >> 1, x + dPadX.fit(walkW)) >> lgW).fit(cbw) }
             let cb0 = m.wire("ldb_take_cb0", colBlock(g.xlo)), cb1 = m.wire("ldb_take_cb1", colBlock(g.xhi - 1))
             let takeStarts: [Expr] = (0..<ncbMax).map { j in
                 let cb = cb0 + k(j, cbw)
@@ -441,16 +441,16 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(!inTiles) { for r in hw { p.assign(r, 0) } }
             }
             // walker state
-            let starts = (0..<ncbMax).map { m.reg("ldb_start\($0)", width: 18, reset: 0) }
-            let bcb0 = m.reg("ldb_cb0", width: cbw, reset: 0), byhi = m.reg("ldb_yhi", width: 18, reset: 0)
-            let by = m.reg("ldb_y", width: 18, reset: 0), bj = m.reg("ldb_j", width: jb, reset: 0)
-            let bx = m.reg("ldb_x", width: 18, reset: 0), bwd = m.reg("ldb_w", width: 16, reset: 0)
+            let starts = (0..<ncbMax).map { m.reg("ldb_start\($0)", width: walkW, reset: 0) }
+            let bcb0 = m.reg("ldb_cb0", width: cbw, reset: 0), byhi = m.reg("ldb_yhi", width: walkW, reset: 0)
+            let by = m.reg("ldb_y", width: walkW, reset: 0), bj = m.reg("ldb_j", width: jb, reset: 0)
+            let bx = m.reg("ldb_x", width: walkW, reset: 0), bwd = m.reg("ldb_w", width: 16, reset: 0)
             let active = m.reg("ldb_active", width: 1, reset: 0)
-            let bwCols = mux(dS2x, k(2 * tW, 18), k(tW, 18))
+            let bwCols = mux(dS2x, k(2 * tW, walkW), k(tW, walkW))
             /// The map columns of column block cb: [cb·bw − padX, (cb + 1)·bw − padX) ∩ [0, W).
             func blockCols(_ cb: Expr) -> (Expr, Expr) {
-                let lo = umul(cb, bwCols, 18) - dPadX.fit(18), hi = lo + bwCols
-                return (mux(lo.asSigned < 0, k(0, 18), lo), mux(hi.asSigned > layer["w"].fit(18).asSigned, layer["w"].fit(18), hi))
+                let lo = umul(cb, bwCols, walkW) - dPadX.fit(walkW), hi = lo + bwCols
+                return (mux(lo.asSigned < 0, k(0, walkW), lo), mux(hi.asSigned > layer["w"].fit(walkW).asSigned, layer["w"].fit(walkW), hi))
             }
             /// The first j ≥ from whose segment row y needs (y ≥ its start), if any.
             func firstNeeded(_ y: Expr, from: Expr, _ st: [Expr], _ name: String) throws -> (Signal, Expr) {
@@ -497,7 +497,7 @@ struct PortSequencer: AcceleratorEngine {
             m.assign(bandBusy!, active)
             bandAddr = regs["base_input"] + umul((umul(by.fit(inRow), layer["w"], 32) + bx.fit(32)).fit(inPix), dCW, 32) + bwd.fit(32)
             // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
-            let yp = m.wire("ldb_yp", by + dPad.fit(18)), xp = m.wire("ldb_xp", bx + dPadX.fit(18))
+            let yp = m.wire("ldb_yp", by + dPad.fit(walkW)), xp = m.wire("ldb_xp", bx + dPadX.fit(walkW))
             let ey = m.wire("ldb_ey", mux(dS2, yp >> 1, yp.expr)), ex = m.wire("ldb_ex", mux(dS2x, xp >> 1, xp.expr))
             let rb = m.udiv("ldb_rb", ey >> lgH, lp["lnb"], qbits: bitsFor((ctx.limits.maxMapSize + 16) / tH + 1)).r
             let slotRow = mux(dS2, cat(rb.fit(15), yp[0]), rb.fit(16))
@@ -528,7 +528,7 @@ struct PortSequencer: AcceleratorEngine {
         let takenY = m.wire("ldr_taken_y", width: coordW), takenX = m.wire("ldr_taken_x", width: coordW)
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
         let lr = loadWalker("ldr", initNow: pop.expr, initBounds: widened(takenBounds), initShares: takenShares.expr,
-                            initAt: (takenY.fit(18), takenX.fit(18)), step: beat.expr)
+                            initAt: (takenY.fit(walkW), takenX.fit(walkW)), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
         let lrOffset = m.reg("ldr_offset", width: haloW, reset: 0)
         m.assign(rspLastW, beat && lr.last)
@@ -652,7 +652,7 @@ struct PortSequencer: AcceleratorEngine {
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
         let sHalf = m.reg("st_half", width: 1, reset: 0)
-        let sr = m.reg("st_r", width: 18, reset: 0), sc = m.reg("st_c", width: 18, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
+        let sr = m.reg("st_r", width: walkW, reset: 0), sc = m.reg("st_c", width: walkW, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
         let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
         // The stored tile's first DRAM address and valid rows and columns, registered: the ring entry
         // of the walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is
@@ -663,15 +663,15 @@ struct PortSequencer: AcceleratorEngine {
         let sOff = m.reg("st_offset", width: 32, reset: 0), sRowOff = m.reg("st_row_offset", width: 32, reset: 0)
         let sN = m.wire("st_tiles", select(sGroup, ringN))
         let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
-        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(18))
-        let srLast = m.wire("st_r_last", sr + 1 == sVr.fit(18))
+        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(walkW))
+        let srLast = m.wire("st_r_last", sr + 1 == sVr.fit(walkW))
         let stTileLast = m.wire("st_tile_last", sjLast && scLast && srLast)
         let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)
         // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
         // cycle, then the next element when a request is accepted, the same one again when it is not)
         let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
-        let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, 18), sc + 1), sc))
-        let nr = m.wire("st_next_r", mux(stTileLast, k(0, 18), mux(sjLast && scLast, sr + 1, sr)))
+        let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, walkW), sc + 1), sc))
+        let nr = m.wire("st_next_r", mux(stTileLast, k(0, walkW), mux(sjLast && scLast, sr + 1, sr)))
         let nSlot = m.wire("st_next_slot", mux(stTileLast, sSlot + 1, sSlot.expr).fit(sb))
         let colW = bitsFor(max(tW - 1, 1))
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
@@ -681,8 +681,8 @@ struct PortSequencer: AcceleratorEngine {
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
         }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
-        let rdR = m.wire("st_rd_r", (mux(grantStore, k(0, 18), mux(storeAccept, nr, sr)).fit(8) + rdOy).fit(8))
-        let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, 18), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
+        let rdR = m.wire("st_rd_r", (mux(grantStore, k(0, walkW), mux(storeAccept, nr, sr)).fit(8) + rdOy).fit(8))
+        let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, walkW), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
         m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
