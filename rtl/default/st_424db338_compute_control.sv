@@ -4,7 +4,7 @@ module st_424db338_compute_control (
     input  logic          clk,
     input  logic          rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [373:0]  layer,
+    input  logic [374:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
     input  logic [15:0]   seq_kgroups,

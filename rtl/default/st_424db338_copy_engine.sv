@@ -4,7 +4,7 @@ module st_424db338_copy_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [373:0]   layer,
+    input  logic [374:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
@@ -480,9 +480,9 @@ module st_424db338_copy_engine (
     assign layer_cscw = layer[216:207];
     assign layer_shape = layer[239:238];
     assign layer_region = layer[261:252];
-    assign layer_line = layer[333];
-    assign layer_lcsw = layer[357:334];
-    assign layer_lnb = layer[373:358];
+    assign layer_line = layer[334];
+    assign layer_lcsw = layer[358:335];
+    assign layer_lnb = layer[374:359];
     assign in_tiles = seq_phase == 2'd3;
 
     st_424db338_copy_tile_fifo u_tile_fifo (

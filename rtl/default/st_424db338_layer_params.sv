@@ -36,7 +36,7 @@ module st_424db338_layer_params (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  reg_line_row_words,
     input  logic [15:0]  reg_line_blocks,
-    output logic [373:0] layer
+    output logic [374:0] layer
 );
 
     logic        layer_s2;
@@ -78,7 +78,7 @@ module st_424db338_layer_params (
     logic        layer_half0;
     logic        layer_next;
     logic        layer_next_half;
-    logic        layer_error;
+    logic [1:0]  layer_error;
     logic        layer_line;
     logic [23:0] layer_lcsw;
     logic [15:0] layer_lnb;
@@ -112,7 +112,8 @@ module st_424db338_layer_params (
     logic [4:0]  c_nsh;
     logic [23:0] d_lcsw;
     logic [15:0] d_lnb;
-    logic        c_error;
+    logic        c_error_fields;
+    logic        c_error_modes;
     logic [3:0]  d_padx;
     logic [15:0] d_h;
     logic [15:0] d_w;
@@ -144,7 +145,7 @@ module st_424db338_layer_params (
     logic        d_half0;
     logic        d_next;
     logic        d_next_half;
-    logic        d_error;
+    logic [1:0]  d_error;
 
     assign layer = {layer_lnb, layer_lcsw, layer_line, layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_gfirst, layer_glast, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
     assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
@@ -243,7 +244,8 @@ module st_424db338_layer_params (
     end
 
     assign layer_lnb = d_lnb;
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd1024)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error_fields = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd1024)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0;
+    assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_padx_q
     always @(posedge clk) begin
@@ -464,7 +466,7 @@ module st_424db338_layer_params (
 
     // d_error_q
     always @(posedge clk) begin
-        d_error <= c_error;
+        d_error <= {c_error_modes, c_error_fields};
     end
 
     assign layer_error = d_error;

@@ -34,7 +34,7 @@ module st_424db338_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [373:0] layer,
+    input  logic [374:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -76,7 +76,7 @@ module st_424db338_layer_sequencer (
     logic        layer_half0;
     logic        layer_next;
     logic        layer_next_half;
-    logic        layer_error;
+    logic [1:0]  layer_error;
     logic [1:0]  phase;
     logic        done_r;
     logic        error_r;
@@ -148,7 +148,7 @@ module st_424db338_layer_sequencer (
     assign layer_half0 = layer[329];
     assign layer_next = layer[330];
     assign layer_next_half = layer[331];
-    assign layer_error = layer[332];
+    assign layer_error = layer[333:332];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];
@@ -261,7 +261,7 @@ module st_424db338_layer_sequencer (
             burst_len_t <= 15'd0;
         end else begin
             if (start_pulse) begin
-                if (layer_error) begin
+                if (|layer_error) begin
                     error_r <= 1'b1;
                     done_r <= 1'b1;
                 end else begin

@@ -5,7 +5,7 @@ module st_424db338_mask_scanner (
     input  logic         rst,
     input  logic [255:0] mem_rsp_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [373:0] layer,
+    input  logic [374:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,

@@ -20,7 +20,7 @@ module st_424db338_port_sequencer (
     input  logic [31:0]   reg_base_residual,
     input  logic [31:0]   reg_base_output,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [373:0]  layer,
+    input  logic [374:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
     input  logic [15:0]   seq_o0,
@@ -524,9 +524,9 @@ module st_424db338_port_sequencer (
     assign layer_region = layer[261:252];
     assign layer_nsh = layer[266:262];
     assign layer_rowring = layer[267];
-    assign layer_line = layer[333];
-    assign layer_lcsw = layer[357:334];
-    assign layer_lnb = layer[373:358];
+    assign layer_line = layer[334];
+    assign layer_lcsw = layer[358:335];
+    assign layer_lnb = layer[374:359];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q

@@ -59,7 +59,7 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_kgroups;
     logic [31:0]   reg_window_words;
     logic [31:0]   reg_window_end_words;
-    logic [334:0]  layer;
+    logic [335:0]  layer;
     logic [1:0]    seq_phase;
     logic          seq_start;
     logic          seq_done;

@@ -4,7 +4,7 @@ module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [334:0] layer,
+    input  logic [335:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_kgroups,

@@ -40,7 +40,7 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  reg_line_blocks,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [334:0] layer
+    output logic [335:0] layer
 );
 
     logic        layer_s2;
@@ -82,7 +82,7 @@ module st_18f03e4d_layer_params (
     logic        layer_half0;
     logic        layer_next;
     logic        layer_next_half;
-    logic        layer_error;
+    logic [1:0]  layer_error;
     logic        c_s2;
     logic        c_s2x;
     logic [3:0]  c_kh;
@@ -110,7 +110,8 @@ module st_18f03e4d_layer_params (
     logic [4:0]  c_overlap;
     logic        c_shares;
     logic [4:0]  c_nsh;
-    logic        c_error;
+    logic        c_error_fields;
+    logic        c_error_modes;
     logic [3:0]  d_padx;
     logic [15:0] d_h;
     logic [15:0] d_w;
@@ -142,7 +143,7 @@ module st_18f03e4d_layer_params (
     logic        d_half0;
     logic        d_next;
     logic        d_next_half;
-    logic        d_error;
+    logic [1:0]  d_error;
 
     assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_gfirst, layer_glast, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
     assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
@@ -220,7 +221,8 @@ module st_18f03e4d_layer_params (
     assign c_overlap = 5'({4'd0, d_kw} - (d_s2x ? 8'd2 : 8'd1));
     assign c_shares = (({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (d_glast != 6'd0);
     assign c_nsh = c_row_ring ? 5'(d_hh - (d_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_error = ((((((((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd128)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15)))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error_fields = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd128)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1);
+    assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
 
     // d_padx_q
     always @(posedge clk) begin
@@ -441,7 +443,7 @@ module st_18f03e4d_layer_params (
 
     // d_error_q
     always @(posedge clk) begin
-        d_error <= c_error;
+        d_error <= {c_error_modes, c_error_fields};
     end
 
     assign layer_error = d_error;

@@ -34,7 +34,7 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [334:0] layer,
+    input  logic [335:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -76,7 +76,7 @@ module st_18f03e4d_layer_sequencer (
     logic        layer_half0;
     logic        layer_next;
     logic        layer_next_half;
-    logic        layer_error;
+    logic [1:0]  layer_error;
     logic [1:0]  phase;
     logic        done_r;
     logic        error_r;
@@ -148,7 +148,7 @@ module st_18f03e4d_layer_sequencer (
     assign layer_half0 = layer[331];
     assign layer_next = layer[332];
     assign layer_next_half = layer[333];
-    assign layer_error = layer[334];
+    assign layer_error = layer[335:334];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];
@@ -261,7 +261,7 @@ module st_18f03e4d_layer_sequencer (
             burst_len_t <= 14'd0;
         end else begin
             if (start_pulse) begin
-                if (layer_error) begin
+                if (|layer_error) begin
                     error_r <= 1'b1;
                     done_r <= 1'b1;
                 end else begin

@@ -5,7 +5,7 @@ module st_18f03e4d_mask_scanner (
     input  logic         rst,
     input  logic [127:0] mem_rsp_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [334:0] layer,
+    input  logic [335:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,

@@ -20,7 +20,7 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  reg_base_residual,
     input  logic [31:0]  reg_base_output,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [334:0] layer,
+    input  logic [335:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,

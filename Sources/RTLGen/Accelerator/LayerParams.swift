@@ -100,10 +100,12 @@ struct LayerParams: AcceleratorEngine {
             mux(stride2, side > 2 * limits.maxMapSize, side > limits.maxMapSize)
         }
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
-        let err = m.wire("c_error", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
+        // (in two halves, registered apart and ORed where START reads them: the whole OR was the
+        // deepest path of the XC7Z020 preset, 9 LUT levels from the CSRs)
+        let errFields = m.wire("c_error_fields", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || Mw > ctx.maxMw || outOfRange(H, s2) || outOfRange(W, s2x)
-                             || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
-                             || (pairs == 1 && (packed == 1 || S != 1 || K == 15))
+                             || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange)
+        let errModes = m.wire("c_error_modes", (pairs == 1 && (packed == 1 || S != 1 || K == 15))
                              // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
                              || (grouped == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
                              // a channel window [first, end) within Cout (§4)
@@ -115,6 +117,7 @@ struct LayerParams: AcceleratorEngine {
                              // a weight handoff of no words would never end (§7.2); one of bias words alone is the
                              // rest of a first pass whose weights came two ahead
                              || (field("PASS", "next") != 0 && (field("NEXT_WORDS", "bias") == 0 || field("NEXT_LAYOUT", "k2cw") == 0)))
+        let err = cat(errModes, errFields)
         dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)

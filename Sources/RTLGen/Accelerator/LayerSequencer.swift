@@ -175,7 +175,7 @@ struct LayerSequencer: AcceleratorEngine {
         let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == wLast)
         m.clocked("top_fsm") { p in
             p.when(startPulse) {
-                p.when(layer["error"]) {
+                p.when(layer["error"].reduceOr()) {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
