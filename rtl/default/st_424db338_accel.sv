@@ -155,7 +155,7 @@ module st_424db338_accel (
     logic [16383:0] copy_wr_data;
     logic           copied_valid;
     logic           copied_ready;
-    logic [15:0]    copy_groups;
+    logic [19:0]    copy_groups;
     logic           copy_idle;
     logic           requant_done_valid;
 

@@ -67,7 +67,7 @@ module st_424db338_compute_control (
     logic        layer_rowring;
     logic        layer_res;
     logic        in_tiles;
-    logic [15:0] cp_tile;
+    logic [19:0] cp_tile;
     logic        cp_running;
     logic [15:0] cp_kgroup;
     logic [23:0] cp_k;
@@ -988,7 +988,7 @@ module st_424db338_compute_control (
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
             cp_running <= 1'b0;
-            cp_tile <= 16'd0;
+            cp_tile <= 20'd0;
             cp_tile_first <= 1'b1;
             cp_tile_early <= 1'b1;
             cp_kgroup <= 16'd0;
@@ -1002,7 +1002,7 @@ module st_424db338_compute_control (
                     cp_ky <= 4'd0;
                     if (cp_tile_end) begin
                         cp_running <= 1'b0;
-                        cp_tile <= cp_tile + 16'd1;
+                        cp_tile <= cp_tile + 20'd1;
                         cp_tile_first <= 1'b0;
                         cp_tile_early <= cp_tile_first;
                         cp_kgroup <= 16'd0;
@@ -1038,7 +1038,7 @@ module st_424db338_compute_control (
                 end
             end
             if (!in_tiles) begin
-                cp_tile <= 16'd0;
+                cp_tile <= 20'd0;
                 cp_tile_first <= 1'b1;
                 cp_tile_early <= 1'b1;
                 cp_running <= 1'b0;

@@ -16,7 +16,7 @@ module st_424db338_copy_engine (
     output logic           loaded_ready,
     output logic           copied_valid,
     input  logic           copied_ready,
-    output logic [15:0]    copy_groups,
+    output logic [19:0]    copy_groups,
     output logic           copy_idle,
     input  logic           requant_done_valid,
     output logic           line_rd_en,
@@ -45,9 +45,9 @@ module st_424db338_copy_engine (
     /* verilator lint_on UNUSEDSIGNAL */
     logic         cy_tile_pop;
     logic         cy_busy;
-    logic [15:0]  cy_groups;
-    logic [15:0]  cy_copied;
-    logic [15:0]  cy_requantized;
+    logic [19:0]  cy_groups;
+    logic [19:0]  cy_copied;
+    logic [19:0]  cy_requantized;
     logic [5:0]   cy_slot;
     logic [9:0]   cy_q;
     logic [7:0]   cy_rs;
@@ -500,7 +500,7 @@ module st_424db338_copy_engine (
         .out_ready (cy_tile_pop)
     );
 
-    assign cy_half_free = (cy_groups < 16'd2) || ((cy_requantized + 16'd1) >= cy_groups);
+    assign cy_half_free = (cy_groups < 20'd2) || ((cy_requantized + 20'd1) >= cy_groups);
     assign cy_start = (((in_tiles && layer_line) && !cy_busy) && loaded_valid) && cy_half_free;
     assign cy_run = cy_busy || cy_start;
     assign cy_q_eff = cy_start ? 10'd0 : cy_q;
@@ -509,7 +509,7 @@ module st_424db338_copy_engine (
     assign cy_csw_eff = cy_start ? 10'd0 : cy_csw;
     assign cy_w_eff = cy_start ? 16'd0 : cy_w;
     assign cy_slot_eff = cy_start ? 6'd0 : cy_slot;
-    assign cy_group_eff = 2'(cy_start ? cy_groups : (cy_groups - 16'd1));
+    assign cy_group_eff = 2'(cy_start ? cy_groups : (cy_groups - 20'd1));
     assign cy_w_last = (cy_w_eff + 16'd1) == layer_cw;
     assign cy_cs_last = (cy_csw_eff + layer_cw[9:0]) == layer_cscw;
     assign cy_tile_last = cy_run && ((cy_q_eff + 10'd1) == layer_region);
@@ -519,7 +519,7 @@ module st_424db338_copy_engine (
     // cy_fsm
     always @(posedge clk) begin
         if (rst) begin
-            cy_groups <= 16'd0;
+            cy_groups <= 20'd0;
             cy_busy <= 1'b0;
             cy_q <= 10'd0;
             cy_rs <= 8'd0;
@@ -527,10 +527,10 @@ module st_424db338_copy_engine (
             cy_csw <= 10'd0;
             cy_w <= 16'd0;
             cy_slot <= 6'd0;
-            cy_requantized <= 16'd0;
+            cy_requantized <= 20'd0;
         end else begin
             if (cy_start) begin
-                cy_groups <= cy_groups + 16'd1;
+                cy_groups <= cy_groups + 20'd1;
             end
             if (cy_run) begin
                 cy_busy <= 1'b1;
@@ -566,12 +566,12 @@ module st_424db338_copy_engine (
                 end
             end
             if (requant_done_valid) begin
-                cy_requantized <= cy_requantized + 16'd1;
+                cy_requantized <= cy_requantized + 20'd1;
             end
             if (!in_tiles) begin
                 cy_busy <= 1'b0;
-                cy_groups <= 16'd0;
-                cy_requantized <= 16'd0;
+                cy_groups <= 20'd0;
+                cy_requantized <= 20'd0;
             end
         end
     end
@@ -906,13 +906,13 @@ module st_424db338_copy_engine (
     // cy_count
     always @(posedge clk) begin
         if (rst) begin
-            cy_copied <= 16'd0;
+            cy_copied <= 20'd0;
         end else begin
             if (cy_wr_valid && cy_wr_group_last) begin
-                cy_copied <= cy_copied + 16'd1;
+                cy_copied <= cy_copied + 20'd1;
             end
             if (!in_tiles) begin
-                cy_copied <= 16'd0;
+                cy_copied <= 20'd0;
             end
         end
     end

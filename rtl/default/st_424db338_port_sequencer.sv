@@ -55,7 +55,7 @@ module st_424db338_port_sequencer (
     input  logic [2047:0] out_data,
     output logic          xfer_load_busy,
     output logic          xfer_drained,
-    input  logic [15:0]   copy_groups,
+    input  logic [19:0]   copy_groups,
     output logic          line_wr_valid,
     output logic [7:0]    line_wr_bank,
     output logic [7:0]    line_wr_addr
@@ -93,10 +93,10 @@ module st_424db338_port_sequencer (
     logic          xfer_issue;
     logic          xfer_is_store;
     logic          xfer_first;
-    logic [15:0]   loads_granted;
-    logic [15:0]   stores_granted;
+    logic [19:0]   loads_granted;
+    logic [19:0]   stores_granted;
     logic          last_was_load;
-    logic [15:0]   loads_done;
+    logic [19:0]   loads_done;
     logic          xfer_none;
     logic          ld_take;
     logic [5:0]    ld_slot;
@@ -562,7 +562,7 @@ module st_424db338_port_sequencer (
     end
 
     assign loads_not_ahead = loads_ahead <= 3'd1;
-    assign xfer_elig_load = (layer_line && !layer_res) ? ((layer_line && !layer_res) && ((loads_granted < 16'd2) || ((copy_groups + 16'd1) >= loads_granted))) : ((loads_not_ahead || requantized_valid) || ld_ring_three_layer_d1);
+    assign xfer_elig_load = (layer_line && !layer_res) ? ((layer_line && !layer_res) && ((loads_granted < 20'd2) || ((copy_groups + 20'd1) >= loads_granted))) : ((loads_not_ahead || requantized_valid) || ld_ring_three_layer_d1);
     assign xfer_elig_store = requantized_valid;
     assign ld_taken_recently = ld_taken_q;
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : (xfer_elig_load && 1'b1));
@@ -1345,10 +1345,10 @@ module st_424db338_port_sequencer (
     end
 
     assign ldr_rsp_last_w = ldr_rsp && ldr_last;
-    assign ldb_group = 2'(loads_granted - 16'd1);
+    assign ldb_group = 2'(loads_granted - 20'd1);
     assign ldb_accept = ldq_accept && ldb_busy;
     assign ldb_rsp = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_line;
-    assign ldb_group_loaded = (((layer_line && !layer_res) && in_tiles) && (loads_done[1] ? (loads_done[0] ? (ldb_takes_done3 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd3)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd3)))) : (ldb_takes_done2 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd2)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd2))))) : (loads_done[0] ? (ldb_takes_done1 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd1)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd1)))) : (ldb_takes_done0 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd0)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd0))))))) && ((loads_done[1] ? (loads_done[0] ? ((ldb_out3 + ((ldb_accept && (ldb_group == 2'd3)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd3)) ? 6'd1 : 6'd0)) : ((ldb_out2 + ((ldb_accept && (ldb_group == 2'd2)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd2)) ? 6'd1 : 6'd0))) : (loads_done[0] ? ((ldb_out1 + ((ldb_accept && (ldb_group == 2'd1)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd1)) ? 6'd1 : 6'd0)) : ((ldb_out0 + ((ldb_accept && (ldb_group == 2'd0)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd0)) ? 6'd1 : 6'd0)))) == 6'd0);
+    assign ldb_group_loaded = (((layer_line && !layer_res) && in_tiles) && (loads_done[1] ? (loads_done[0] ? (ldb_takes_done3 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd3)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd3)))) : (ldb_takes_done2 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd2)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd2))))) : (loads_done[0] ? (ldb_takes_done1 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd1)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd1)))) : (ldb_takes_done0 || (((ldq_last_req && ld_group_last) && (ldb_group == 2'd0)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd0))))))) && ((loads_done[1] ? (loads_done[0] ? ((ldb_out3 + ((ldb_accept && (ldb_group == 2'd3)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd3)) ? 6'd1 : 6'd0)) : ((ldb_out2 + ((ldb_accept && (ldb_group == 2'd2)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd2)) ? 6'd1 : 6'd0))) : (loads_done[0] ? ((ldb_out1 + ((ldb_accept && (ldb_group == 2'd1)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd1)) ? 6'd1 : 6'd0)) : ((ldb_out0 + ((ldb_accept && (ldb_group == 2'd0)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd0)) ? 6'd1 : 6'd0)))) == 6'd0);
 
     // ldb_groups
     always @(posedge clk) begin
@@ -1367,7 +1367,7 @@ module st_424db338_port_sequencer (
             ldb_any_req3 <= 1'b0;
         end else begin
             ldb_out0 <= (ldb_out0 + ((ldb_accept && (ldb_group == 2'd0)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd0)) ? 6'd1 : 6'd0);
-            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd0)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd0))) begin
+            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd0)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd0))) begin
                 ldb_takes_done0 <= 1'b1;
             end
             if (ldq_accept && (ldb_group == 2'd0)) begin
@@ -1378,7 +1378,7 @@ module st_424db338_port_sequencer (
                 ldb_any_req0 <= 1'b0;
             end
             ldb_out1 <= (ldb_out1 + ((ldb_accept && (ldb_group == 2'd1)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd1)) ? 6'd1 : 6'd0);
-            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd1)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd1))) begin
+            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd1)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd1))) begin
                 ldb_takes_done1 <= 1'b1;
             end
             if (ldq_accept && (ldb_group == 2'd1)) begin
@@ -1389,7 +1389,7 @@ module st_424db338_port_sequencer (
                 ldb_any_req1 <= 1'b0;
             end
             ldb_out2 <= (ldb_out2 + ((ldb_accept && (ldb_group == 2'd2)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd2)) ? 6'd1 : 6'd0);
-            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd2)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd2))) begin
+            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd2)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd2))) begin
                 ldb_takes_done2 <= 1'b1;
             end
             if (ldq_accept && (ldb_group == 2'd2)) begin
@@ -1400,7 +1400,7 @@ module st_424db338_port_sequencer (
                 ldb_any_req2 <= 1'b0;
             end
             ldb_out3 <= (ldb_out3 + ((ldb_accept && (ldb_group == 2'd3)) ? 6'd1 : 6'd0)) - ((ldb_rsp && (rsp_tag_group == 2'd3)) ? 6'd1 : 6'd0);
-            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd3)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1)) == 2'd3))) begin
+            if (((ldq_last_req && ld_group_last) && (ldb_group == 2'd3)) || (((ld_tile_taken && ld_take_last) && (layer_line ? (ldb_take_none && !layer_res) : ld_none)) && ((grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1)) == 2'd3))) begin
                 ldb_takes_done3 <= 1'b1;
             end
             if (ldq_accept && (ldb_group == 2'd3)) begin
@@ -1580,7 +1580,7 @@ module st_424db338_port_sequencer (
     assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[192] : ring_share[128]) : (1'(group_rd_index + 2'd1) ? ring_share[64] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
-    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
+    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1);
     assign ld_take_entry = {ld_take_group, ld_take_slot};
 
     // ring_write
@@ -1607,14 +1607,14 @@ module st_424db338_port_sequencer (
             loads_ahead <= 3'd0;
             loads_granted_three <= 1'b0;
             loads_none <= 1'b1;
-            loads_granted <= 16'd0;
+            loads_granted <= 20'd0;
             last_was_load <= 1'b0;
             xfer_is_store <= 1'b0;
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
-            stores_granted <= 16'd0;
+            stores_granted <= 20'd0;
             ld_taken_q <= 1'b0;
-            loads_done <= 16'd0;
+            loads_done <= 20'd0;
         end else begin
             ev_store_end_r <= st_last_req;
             if (ld_tile_taken) begin
@@ -1629,21 +1629,21 @@ module st_424db338_port_sequencer (
             end else if (grant_store) begin
                 loads_ahead <= loads_ahead - 3'd1;
             end
-            if (grant_load && (loads_granted == 16'd2)) begin
+            if (grant_load && (loads_granted == 20'd2)) begin
                 loads_granted_three <= 1'b1;
             end
             if (grant_load) begin
                 loads_none <= 1'b0;
             end
             if (grant_load) begin
-                loads_granted <= loads_granted + 16'd1;
+                loads_granted <= loads_granted + 20'd1;
                 last_was_load <= 1'b1;
                 xfer_is_store <= 1'b0;
                 xfer_issue <= 1'b1;
                 xfer_first <= 1'b1;
             end
             if (grant_store) begin
-                stores_granted <= stores_granted + 16'd1;
+                stores_granted <= stores_granted + 20'd1;
                 last_was_load <= 1'b0;
                 xfer_is_store <= 1'b1;
                 xfer_issue <= 1'b1;
@@ -1665,17 +1665,17 @@ module st_424db338_port_sequencer (
                 xfer_issue <= 1'b0;
             end
             if (ld_group_loaded) begin
-                loads_done <= loads_done + 16'd1;
+                loads_done <= loads_done + 20'd1;
             end
             if (!in_tiles) begin
                 xfer_issue <= 1'b0;
-                loads_granted <= 16'd0;
-                stores_granted <= 16'd0;
+                loads_granted <= 20'd0;
+                stores_granted <= 20'd0;
                 loads_ahead <= 3'd0;
                 loads_granted_three <= 1'b0;
                 loads_none <= 1'b1;
                 last_was_load <= 1'b0;
-                loads_done <= 16'd0;
+                loads_done <= 20'd0;
                 xfer_none <= 1'b0;
                 ld_take <= 1'b0;
             end
@@ -1745,7 +1745,7 @@ module st_424db338_port_sequencer (
         .in_valid  (mem_read_accept),
         .in_burst  (burst_presented),
         .in_line   (ldb_tag_line),
-        .in_group  (2'(loads_granted - 16'd1)),
+        .in_group  (2'(loads_granted - 20'd1)),
         .in_bank   (ldb_bank),
         .in_addr   (ldb_addr),
         .out_valid (rsp_tag_valid),

@@ -26,8 +26,9 @@ final class AcceleratorContext {
     let maxMw: Int
     /// Words of a bias-RAM half: the most bias words a pass can have (4·DO + 2); the RAM holds two.
     let DB: Int
-    /// Group counters of a pass (at most `limits.maxTiles` groups; 16 bits at most, a count taken
-    /// modulo 2^16 beyond that: the engines use its low bits and their own first/last flags).
+    /// Group counters of a pass: a group holds a tile at least, so a pass has at most
+    /// `limits.maxTiles` groups (the counters are compared, li = si and the copy engine's
+    /// requantized + 1 ≥ started, so they must not wrap).
     let cntW: Int
     /// Tile coordinates (ty, tx): below the largest map's tile rows and columns at the smallest shape.
     let tileCoordW: Int
@@ -71,7 +72,7 @@ final class AcceleratorContext {
         DB = LayerPlan.biasHalfDepth(config)
         let h = tH >> (config.tileShapes - 1), w = tW >> (config.tileShapes - 1)
         tileCoordW = bitsFor(max((limits.maxMapSize + h - 1) / h, (limits.maxMapSize + w - 1) / w))
-        cntW = min(16, bitsFor(limits.maxTiles(config)) + 1)
+        cntW = bitsFor(limits.maxTiles(config)) + 1
     }
 
     /// `a + b` in the weight-bank ring, modulo DW, for a and b below DW (§6.3): one compare and subtract.

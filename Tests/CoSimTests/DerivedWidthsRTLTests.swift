@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import CoSim
+import TileModel
+import AcceleratorSpec
+
+/// The RTL's internal widths follow from the config and the generator limits, not from fixed
+/// 16, 18 or 32 bits (docs/accelerator-rtl.md, "Generator limits"): the walkers' map coordinates
+/// from the largest map side and kernel, tile coordinates from the largest map's tiles at the
+/// smallest shape, the halo bank's word arithmetic from its depth. Layers at those edges — the
+/// largest output map of an RTL sized for maps of 32, the largest kernel (its halo 8×8 slots of
+/// one word at stride 1, 10×10 at stride 2, of a bank half of DI = 128), stride 2 on an input twice
+/// the largest map, 1×1 tiles at the smaller shape — co-simulate exactly: a width one bit short
+/// wraps a coordinate or an address, and the RTL's outputs or cycles leave the model's.
+@Suite("Derived widths in the RTL")
+struct DerivedWidthsRTLTests {
+    static let source = DesignSource.accelerator(maxMapSize: 32)
+
+    @Test(arguments: [(15, 1, 32, 1), (15, 2, 64, 1), (3, 2, 63, 1), (3, 1, 32, 2)])
+    func layersAtTheLimitsCoSimulateExactly(kernel: Int, stride: Int, side: Int, shapes: Int) throws {
+        // (2×2 tiles, 2 + 2 lanes, B = 4; halo banks of 2·128 words, weight banks of 512: a K = 15 kgroup)
+        let cfg = try HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 2, inputBufferBytes: 2 * 4 * 4 * 128,
+                                     weightBufferBytes: 2 * 4 * 512, outputBufferBytes: 2 * 4 * 4 * 2, memBytesPerCycle: 4,
+                                     memLatency: 3, tileShapes: shapes)
+        let shape = TileShape(height: 2 >> (shapes - 1), width: 2 >> (shapes - 1))
+        let job = try SyntheticLayer(kernel: kernel, stride: stride, inChannels: 2, outChannels: 3, height: side, width: side, residual: stride == 1)
+            .job(config: cfg, density: 0.5, seed: 21, shape: shape)
+        #expect(max(job.outShape.height, job.outShape.width) == 32)
+        let run = try CoSimulator(config: cfg, source: Self.source, cache: StandIn.cache).run(job)
+        #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
+    }
+}
