@@ -29,9 +29,12 @@ final class AcceleratorContext {
     /// Group counters of a pass: a group holds a tile at least, so a pass has at most
     /// `limits.maxTiles` groups (the counters are compared, li = si and the copy engine's
     /// requantized + 1 ≥ started, so they must not wrap).
-    let cntW: Int
+    var cntW: Int { bitsFor(limits.maxTiles(cfg)) + 1 }
     /// Tile coordinates (ty, tx): below the largest map's tile rows and columns at the smallest shape.
-    let tileCoordW: Int
+    var tileCoordW: Int {
+        let h = tH >> (cfg.tileShapes - 1), w = tW >> (cfg.tileShapes - 1)
+        return bitsFor(max((limits.maxMapSize + h - 1) / h, (limits.maxMapSize + w - 1) / w))
+    }
     /// Halo banks (tileH·tileW).
     var nBanks: Int { tH * tW }
     /// Tile shapes (§3.1) and the most tiles of a group: 4^(shapes−1) at the smallest shape.
@@ -70,9 +73,6 @@ final class AcceleratorContext {
         accW = config.accumulatorWidth
         maxMw = limits.maxMaskWords(config)
         DB = LayerPlan.biasHalfDepth(config)
-        let h = tH >> (config.tileShapes - 1), w = tW >> (config.tileShapes - 1)
-        tileCoordW = bitsFor(max((limits.maxMapSize + h - 1) / h, (limits.maxMapSize + w - 1) / w))
-        cntW = bitsFor(limits.maxTiles(config)) + 1
     }
 
     /// `a + b` in the weight-bank ring, modulo DW, for a and b below DW (§6.3): one compare and subtract.
