@@ -108,6 +108,10 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// stage (the rotated operands and weight chunks registered before the multipliers), so its
     /// pipeline is two cycles deeper. The FPGA presets set it; false = none of these.
     public var boundaryRegisters: Bool
+    /// **Mechanisms left out** (`Mechanism`, docs/microarchitecture.md §2): optimisations the config
+    /// does without — the mapper never chooses them and the RTL's logic for them is held off — to
+    /// save logic on a small part. Empty: every mechanism.
+    public var leftOut: Set<Mechanism>
     /// W: cycles a loaded group takes to reach its consumer beyond its last write (§7.3): 1 with `boundaryRegisters`.
     public var loadedDelay: Int { boundaryRegisters ? 1 : 0 }
     /// P: cycles from a step's issue to its final accumulator (§7.4): operand read, multiply +
@@ -131,7 +135,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
                 tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false,
-                requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false) throws {
+                requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false,
+                leftOut: Set<Mechanism> = []) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
         self.accumulatorWidth = accumulatorWidth
@@ -141,6 +146,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
         self.packedSums = packedSums
         self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
+        self.leftOut = leftOut
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
         try validate()
     }
@@ -150,7 +156,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -249,12 +255,13 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, packedSums, requantStages, requantSlices, boundaryRegisters
+        case tileShapes, lineBufferBytes, packedProducts, packedSums, requantStages, requantSlices, boundaryRegisters, leftOut
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
     /// `packedProducts` and `packedSums` only when true, `requantStages` only when not 0, `requantSlices` only when
-    /// above 1, `boundaryRegisters` only when true, so that configs without them keep their content hash.
+    /// above 1, `boundaryRegisters` only when true, `leftOut` only when not empty (its names in
+    /// `Mechanism` order), so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tileH, forKey: .tileH); try c.encode(tileW, forKey: .tileW)
@@ -272,6 +279,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
         if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
+        if !leftOut.isEmpty { try c.encode(leftOut.sorted(), forKey: .leftOut) }
     }
 
     /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
@@ -310,7 +318,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             packedSums: c.decodeIfPresent(Bool.self, forKey: .packedSums) ?? false,
             requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
             requantSlices: c.decodeIfPresent(Int.self, forKey: .requantSlices) ?? 1,
-            boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false)
+            boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false,
+            leftOut: Mechanism.list((c.decodeIfPresent([String].self, forKey: .leftOut) ?? []).joined(separator: ",")))
     }
 
     /// Canonical JSON: sorted keys, no whitespace. The content hash is computed over these bytes.

@@ -39,6 +39,7 @@ extension HardwareConfig {
         if let v = packedProducts { c.packedProducts = v }
         if let v = requantStages { c.requantStages = v }
         if let v = boundaryRegisters { c.boundaryRegisters = v }
+        if let v = leftOut { c.leftOut = v }
         if let v = packedSums {
             c.packedSums = v
         } else if !c.packedProducts || c.lanesC > 4 {

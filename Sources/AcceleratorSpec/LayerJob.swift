@@ -371,7 +371,7 @@ public struct LayerPlan: Sendable {
         passes = ps
         let groupCount = (job.tileMask.activeCount + groupSize - 1) / groupSize
         // (not with a channel window: the RTL tells a first pass by o0 = 0)
-        haloResidency = ps.count == 1 || first != 0 ? .none : groupCount <= 2 ? .halves
+        haloResidency = ps.count == 1 || first != 0 || !config.has(.residentHalos) ? .none : groupCount <= 2 ? .halves
             : groupCount <= 4 && inputBankWords <= config.inputBankDepth / 2 ? .quarters : .none
         let overlap = kernelWidth - strideX, rowOverlap = haloH - shape.height * strideY
         if config.lineBankDepth > 0 && haloResidency == .none {
@@ -385,7 +385,7 @@ public struct LayerPlan: Sendable {
                                                      rows: { [shape, strideY, padY, haloH, mapHeight] ty in
             Self.lineRows(ty: ty, height: shape.height, strideY: strideY, padY: padY, haloH: haloH, mapHeight: mapHeight)
         }) <= lineBlocks * config.tileH * strideY
-        let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none && !lineBuffer
+        let ringable = slotsHigh * slotsWide == 1 && haloResidency == .none && !lineBuffer && config.has(.haloReuse)
         // (the axis whose continuing tile loads fewer words; columns on a tie)
         rowRing = ringable && rowOverlap > 0
             && (overlap <= 0 || shape.height * strideY * haloW < haloH * shape.width * strideX)
@@ -393,7 +393,7 @@ public struct LayerPlan: Sendable {
         sharedRows = rowRing ? rowOverlap : 0
         maskPitchLog2 = Self.pitchLog2(rowRing ? tilesHigh : tilesWide)
         maskWords = (((rowRing ? tilesWide : tilesHigh) << maskPitchLog2) + 8 * B - 1) / (8 * B)
-        sharedColumns = overlap > 0 && !lineBuffer && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
+        sharedColumns = overlap > 0 && !lineBuffer && config.has(.haloReuse) && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
         let h = job.handoff
@@ -411,6 +411,9 @@ public struct LayerPlan: Sendable {
     /// A handoff the buffers can hold: pass 0's preloaded words are whole kgroups of it at a ring
     /// address of the buffer, and what the layer hands on fits beside its last pass (§7.2).
     private func validate(handoff h: WeightHandoff, name: String) throws {
+        if !config.has(.weightHandoff) && (h.preloaded || h.next != nil) {
+            throw AcceleratorSpecError.invalidLayer("\(name): the config leaves out the weight handoff (§7.2)")
+        }
         if window.count != layerCout && (h.preloaded || h.next != nil) {
             throw AcceleratorSpecError.invalidLayer("\(name): a channel-window run takes no part in a weight handoff (§7.2)")
         }
@@ -500,7 +503,7 @@ public struct LayerPlan: Sendable {
     /// than 1 whose Cin is below lanesC, when that takes fewer steps, K·⌈K·Cin/lanesC⌉ < K²·⌈Cin/lanesC⌉,
     /// and no more input words per output row and column, ⌈K·Cin/B⌉ ≤ S·⌈Cin/B⌉.
     public static func packsTaps(kernel: Int, stride: Int, inChannels cin: Int, config: HardwareConfig) -> Bool {
-        guard kernel > 1, cin < config.lanesC else { return false }
+        guard config.has(.tapPacking), kernel > 1, cin < config.lanesC else { return false }
         func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
         let lc = config.lanesC, B = config.memBytesPerCycle
         return kernel * ceil(kernel * cin, lc) < kernel * kernel * ceil(cin, lc) && ceil(kernel * cin, B) <= stride * ceil(cin, B)
@@ -513,7 +516,7 @@ public struct LayerPlan: Sendable {
     /// channels (`tapSteps`; NC unless lanes group, §3.4) (few output channels: SRResNet's 3-channel tail).
     public static func pairsOutputs(kernel: Int, stride: Int, inChannels cin: Int, outChannels cout: Int, outWidth: Int,
                                     config: HardwareConfig) -> Bool {
-        guard stride == 1, outWidth % 2 == 0, kernel + 1 <= maxPairKernelWidth,
+        guard config.has(.outputPairs), stride == 1, outWidth % 2 == 0, kernel + 1 <= maxPairKernelWidth,
               !packsTaps(kernel: kernel, stride: stride, inChannels: cin, config: config) else { return false }
         func ceil(_ a: Int, _ b: Int) -> Int { (a + b - 1) / b }
         return ceil(2 * cout, config.lanesK) * (kernel + 1) * tapSteps(outChannels: 2 * cout, mapChannels: cin, config: config)
@@ -522,12 +525,12 @@ public struct LayerPlan: Sendable {
 
     /// The lane groups of a config (§3.4): GL = B/lanesC lanes per group (the chunks of a word) and
     /// R = lanesK/GL groups; nil when lanes cannot group (GL < 2, lanesK not a multiple of GL, or
-    /// packed products whose paired lanes would take different chunks).
+    /// packed products whose paired lanes would take different chunks), or when the config leaves them out.
     public static func laneGroups(_ config: HardwareConfig) -> (lanes: Int, groups: Int)? {
         let gl = config.memBytesPerCycle / config.lanesC
         // (with packed products, §7.4, lanes l and l + lanesK/2 share a multiplier and so must take
         // the same chunk: lanesK/2 a multiple of GL, else the lanes do not group)
-        guard gl >= 2, config.lanesK % gl == 0, !config.packedProducts || (config.lanesK / 2) % gl == 0 else { return nil }
+        guard config.has(.groupedLanes), gl >= 2, config.lanesK % gl == 0, !config.packedProducts || (config.lanesK / 2) % gl == 0 else { return nil }
         return (gl, config.lanesK / gl)
     }
     /// NJ = ⌈cout/R⌉: the steps of one input word with grouped lanes (§3.4).

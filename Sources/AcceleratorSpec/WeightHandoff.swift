@@ -39,6 +39,8 @@ public struct WeightHandoff: Hashable, Sendable {
     public static func chain(_ plans: [LayerPlan], masks: [TileMask]? = nil) -> [WeightHandoff] {
         precondition(masks.map { $0.count == plans.count } ?? true, "one tile mask per plan")
         var out = [WeightHandoff](repeating: WeightHandoff(), count: plans.count)
+        // (a config that leaves the handoff out runs each layer on its own)
+        if let c = plans.first?.config, !c.has(.weightHandoff) { return out }
         // Weight words of layer i's first pass already handed on two ahead (by layer i − 2).
         var early = [Int](repeating: 0, count: plans.count)
         // (a channel-window run, §4, neither hands on nor receives: its first pass is not its weights' first)

@@ -63,6 +63,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "true: the load response's input-buffer write is registered, a loaded group reaches the compute engine a cycle later (overrides the config).",
         discussion: "docs/microarchitecture.md §7.3; the FPGA presets set it for their clocks."))
     var boundaryRegisters: Bool?
+    @Option(name: .customLong("leave-out"), help: ArgumentHelp(
+        "Mechanisms the config leaves out, comma-separated (overrides the config; none = every one): \(Mechanism.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
+        discussion: "Each only saves cycles or host work: the mapper never chooses a left-out one and the RTL holds its logic off, for a smaller design (docs/microarchitecture.md §2). The iCE40 presets leave out all."))
+    var leaveOut: String?
 
     /// The config `--config` or `--preset` names: a built-in one (`small`, `default`), a JSON file,
     /// a preset, or the default.
@@ -91,7 +95,8 @@ struct HardwareBaseOptions: ParsableArguments {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
                                     lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, requantStages: requantStages,
-                                    requantSlices: requantSlices, boundaryRegisters: boundaryRegisters)
+                                    requantSlices: requantSlices, boundaryRegisters: boundaryRegisters,
+                                    leftOut: leaveOut.map { $0 == "none" ? [] : try Mechanism.list($0) })
     }
 }
 

@@ -96,6 +96,22 @@ func movedRegisters() throws -> RegisterMap {
         }
     }
 
+    /// A config that leaves out the read-back (§2, `Mechanism.registerReadBack`): the RW registers
+    /// read 0, the RO ones what they read in the standard design.
+    @Test func withoutReadBackOnlyTheReadOnlyRegistersRead() throws {
+        var c = HardwareConfig.small
+        c.leftOut = [.registerReadBack]
+        let files = try AcceleratorGenerator(config: c).files()
+        let mux = try #require(files.first { $0.moduleName == AcceleratorNames(config: c).engine("status_counters") }).contents
+        var readOnly = 0
+        for r in RegisterMap.standard.registers {
+            let ro = r.access == .readOnly
+            readOnly += ro ? 1 : 0
+            #expect(try readMuxLeaf(mux, address: r.offset) == (ro ? Self.expectedLeaf(r.name) : "32'd0"), "\(r.name)")
+        }
+        #expect(readOnly >= 10)
+    }
+
     /// A map with moved registers: the write decode, the read mux and the C header follow it, and the
     /// design stays lint-clean; the standard offsets of the moved registers are no longer decoded.
     @Test func movedRegistersMoveInTheRTLAndTheHeader() throws {

@@ -123,6 +123,17 @@ struct HardwareOptionsTests {
         }
     }
 
+    /// --leave-out sets the mechanisms a config leaves out (§2), replacing the base's: a list, `all`,
+    /// or `none` (a preset's back); an unknown name is an error naming the known ones.
+    @Test func leaveOut() throws {
+        #expect(try HardwareOptions.parse(["--leave-out", "haloReuse,weightHandoff"]).resolve().leftOut == [.haloReuse, .weightHandoff])
+        #expect(try HardwareOptions.parse(["--config", "small", "--leave-out", "all"]).resolve().leftOut == Set(Mechanism.allCases))
+        #expect(try HardwareOptions.parse(["--preset", "ice40-up5k"]).resolve().leftOut == Set(Mechanism.allCases))
+        #expect(try HardwareOptions.parse(["--preset", "ice40-up5k", "--leave-out", "none"]).resolve().leftOut.isEmpty)
+        let e = #expect(throws: (any Error).self) { try HardwareOptions.parse(["--leave-out", "rings"]).resolve() }
+        #expect(e.map { "\($0)" }?.contains("outputPairs") == true)
+    }
+
     /// An explicit --tile-shapes is not lowered: one the tile cannot divide into is an error naming it.
     @Test func explicitTileShapesAreKept() throws {
         #expect(try HardwareOptions.parse(["--tile", "8x8", "--tile-shapes", "4"]).resolve().tileShapes == 4)

@@ -34,18 +34,25 @@ struct LayerParams: AcceleratorEngine {
         let act = field("LAYER0", "activation"), M = field("REQUANT", "M"), Sh = field("REQUANT", "Sh")
         // Packed taps (§3.2): the rows run a kernel of height 1 at stride 1 without padding.
         // Output pairs (§3.3): a kernel K+1 wide at column stride 2 (the host checks K+1 fits the field).
-        let packed = field("LAYER0", "packed"), pairs = field("LAYER0", "pairs")
-        let s2 = m.wire("c_s2", S == 2 && !packed)
-        let s2x = m.wire("c_s2x", S == 2 || pairs)
-        let KH = m.wire("c_kh", mux(packed, k(1, K.width), K))
-        let KW = m.wire("c_kw", K + pairs.zext(K.width))
-        let pady = m.wire("c_pad", mux(packed, k(0, K.width), K >> 1))
+        // (a mechanism the config leaves out, §2, is a constant 0 here: synthesis removes the logic it
+        // enables in every engine that reads the record; its register field set is an error, below)
+        /// Register field `name`, or nil when the config leaves out `mechanism`.
+        func unless(_ mechanism: Mechanism, _ register: String, _ name: String) -> Expr? {
+            cfg.has(mechanism) ? field(register, name) : nil
+        }
+        let packedField = unless(.tapPacking, "LAYER0", "packed"), pairsField = unless(.outputPairs, "LAYER0", "pairs")
+        let packed = packedField ?? k(0, 1)
+        let s2 = m.wire("c_s2", packedField.map { S == 2 && !$0 } ?? (S == 2))
+        let s2x = m.wire("c_s2x", pairsField.map { S == 2 || $0 } ?? (S == 2))
+        let KH = m.wire("c_kh", packedField.map { mux($0, k(1, K.width), K) } ?? K)
+        let KW = m.wire("c_kw", pairsField.map { K + $0.zext(K.width) } ?? K)
+        let pady = m.wire("c_pad", packedField.map { mux($0, k(0, K.width), K >> 1) } ?? (K >> 1))
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
         // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
-        let grouped = field("LAYER0", "grouped")
         let laneGroups = LayerPlan.laneGroups(cfg)
+        let grouped = laneGroups == nil ? k(0, 1) : field("LAYER0", "grouped")
         let nj: Expr = laneGroups.map { g in
             mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))
         } ?? k(1, 8)
@@ -63,7 +70,8 @@ struct LayerParams: AcceleratorEngine {
         // (with the line buffer (§6.5) the copy moves whole halos: no reuse, no ring)
         let line = field("LAYER0", "line")
         /// `e`, and not the line buffer when the config has one.
-        func unlessLine(_ e: Expr, line: Expr) -> Expr { ctx.hasLine ? e && line == 0 : e }
+        /// `e`, and not the line buffer when the config has one; 0 when the config leaves out halo reuse.
+        func unlessLine(_ e: Expr, line: Expr) -> Expr { !cfg.has(.haloReuse) ? k(0, 1) : ctx.hasLine ? e && line == 0 : e }
         // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
         // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
@@ -72,7 +80,7 @@ struct LayerParams: AcceleratorEngine {
         // constant from the layer's cycle 1, and read first in TILES and by the scanner's tiles,
         // so the comparisons of the halo's sides are a register away from the CSRs, issue 13)
         let rS2 = stage1("s2", s2), rS2x = stage1("s2x", s2x), rKW = stage1("kw", KW), rHH = stage1("hh", HH), rHW = stage1("hwid", HWd)
-        let rShape = stage1("shape", shape), rResident = stage1("resident", field("PASS", "resident"))
+        let rShape = stage1("shape", shape), rResident = stage1("resident", unless(.residentHalos, "PASS", "resident") ?? k(0, 2))
         let rGroup = stage1("glast", field("LAYER0", "group")), rLine = ctx.hasLine ? stage1("line", line) : k(0, 1)
         let rSx = mux(rS2x, k(2, 8), k(1, 8))
         let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: rShape, resident: rResident, hh: rHH, hwid: rHW, s2: rS2, s2x: rS2x), line: rLine))
@@ -105,9 +113,16 @@ struct LayerParams: AcceleratorEngine {
         let errFields = m.wire("c_error_fields", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || Mw > ctx.maxMw || outOfRange(H, s2) || outOfRange(W, s2x)
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange)
-        let errModes = m.wire("c_error_modes", (pairs == 1 && (packed == 1 || S != 1 || K == 15))
+        // (a left-out mechanism's field set: the host asks for logic the RTL does not have)
+        let leftOutFields: [(Mechanism, String, String)] = [(.tapPacking, "LAYER0", "packed"), (.outputPairs, "LAYER0", "pairs"),
+                                                            (.residentHalos, "PASS", "resident"), (.weightHandoff, "PASS", "preloaded"),
+                                                            (.weightHandoff, "PASS", "next")]
+        let askedLeftOut = leftOutFields.filter { !cfg.has($0.0) }.map { field($0.1, $0.2) != 0 }
+        let pairsError = pairsField.map { $0 == 1 && (packed == 1 || S != 1 || K == 15) }
+        let modeTerms = [pairsError].compactMap { $0 } + askedLeftOut  // (never empty: pairs are checked or left out)
+        let errModes = m.wire("c_error_modes", modeTerms.dropFirst().reduce(modeTerms[0]) { $0 || $1 }
                              // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
-                             || (grouped == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
+                             || (field("LAYER0", "grouped") == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
                              // a channel window [first, end) within Cout (§4)
                              || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
                              // the line buffer: a config that has one, room for a row block, halos not resident (§6.5)
@@ -128,8 +143,8 @@ struct LayerParams: AcceleratorEngine {
         dreg("nsh", nsh); dreg("rowring", rowRing)
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch"))
-        dreg("preloaded", field("PASS", "preloaded")); dreg("half0", field("PASS", "half"))
-        dreg("next", field("PASS", "next")); dreg("next_half", field("PASS", "next_half"))
+        dreg("preloaded", unless(.weightHandoff, "PASS", "preloaded") ?? k(0, 1)); dreg("half0", field("PASS", "half"))
+        dreg("next", unless(.weightHandoff, "PASS", "next") ?? k(0, 1)); dreg("next_half", field("PASS", "next_half"))
         dreg("error", err)
         m.allowPartlyReadInputs()
         return try m.build()

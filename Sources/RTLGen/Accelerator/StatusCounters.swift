@@ -12,7 +12,8 @@ struct StatusCounters: AcceleratorEngine {
         let csr = m.ports("csr", TopInterface.csr.only("addr", "rdata").flipped)
         let req = m.ports("mem_req", TopInterface.memoryRequest(cfg).only("valid", "write", "ready").observed)
         let busyOut = m.output("busy"), doneOut = m.output("done")
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.flipped)
+        // (the RW registers, which read back unless the config leaves that out, §2)
+        let regs = cfg.has(.registerReadBack) ? m.ports(ch.registers.name, ch.registers.bundle.flipped) : nil
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start", "done", "error").flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle.only("valid").observed)
         let loaded = m.ports(ch.computeInput.name, ch.computeInput.bundle.only("valid").observed)
@@ -56,7 +57,7 @@ struct StatusCounters: AcceleratorEngine {
                 p.when(req["valid"] && req["ready"] && req["write"]) { p.assign(beatsWr, beatsWr + 1) }
             }
         }
-        // What each register reads: RW registers their storage, RO registers these sources (placed
+        // What each register reads: RW registers their storage (or 0, the config leaving out their read-back), RO registers these sources (placed
         // into their fields by the map), CTRL (W1SC) and unmapped offsets 0.
         var sources: [String: Expr] = [
             "STATUS": fieldWord("STATUS", ["busy": busy.expr, "done": seq["done"].expr, "error": seq["error"].expr]),
@@ -67,7 +68,9 @@ struct StatusCounters: AcceleratorEngine {
         var table: [Int: Expr] = [:]
         for r in ctx.regs.registers {
             switch r.access {
-            case .readWrite: table[r.offset] = regs[r.name.lowercased()].fit(RegisterMap.dataBits)  // (unimplemented bits read 0)
+            case .readWrite:
+                // (unimplemented bits read 0; all of them without read-back, §2: the mux then has only the RO words)
+                if let regs { table[r.offset] = regs[r.name.lowercased()].fit(RegisterMap.dataBits) }
             case .readOnly:
                 guard let e = sources[r.name] else { preconditionFailure("no source for the read-only register \(r.name)") }
                 table[r.offset] = e

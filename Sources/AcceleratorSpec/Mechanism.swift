@@ -1,0 +1,62 @@
+import Foundation
+
+/// A mechanism of the accelerator that only saves cycles or host work: a config may leave it out
+/// (`HardwareConfig.leftOut`), and then the model's mapper never chooses it, the host never sets
+/// its register fields, and the generated RTL holds their record fields at 0 (so synthesis removes
+/// the logic they enable) and refuses a layer whose registers ask for it (`STATUS.error`). Every
+/// layer still runs, in more cycles: a small part (the iCE40 UP5K) trades them for its logic.
+/// docs/microarchitecture.md §2, "Mechanisms a config may leave out".
+public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Comparable {
+    /// §3.2: vertical taps side by side in the input words (`LAYER0.packed`).
+    case tapPacking
+    /// §3.3: output columns 2x′ and 2x′+1 side by side in the output lanes (`LAYER0.pairs`).
+    case outputPairs
+    /// §3.4: the lanes of a wide input word form lane groups (`LAYER0.grouped`).
+    case groupedLanes
+    /// §6.2: a tile shares the halo rows or columns it has in common with the one before it (the
+    /// column and row rings, and sharing within a tile group: the layer record's `nsh`, `rowring`).
+    case haloReuse
+    /// §4, §7.3: halos stay in the input buffer across passes (`PASS.resident`).
+    case residentHalos
+    /// §7.2: the next layer's first pass loads during this layer's last (`PASS.next`, `PASS.preloaded`).
+    case weightHandoff
+    /// §8: the RW registers read back what was written (else they read 0; the RO registers, the
+    /// status and the counters, still read).
+    case registerReadBack
+
+    /// The section of docs/microarchitecture.md that describes it.
+    public var section: String {
+        switch self {
+        case .tapPacking: "§3.2"
+        case .outputPairs: "§3.3"
+        case .groupedLanes: "§3.4"
+        case .haloReuse: "§6.2"
+        case .residentHalos: "§7.3"
+        case .weightHandoff: "§7.2"
+        case .registerReadBack: "§8"
+        }
+    }
+
+    public static func < (a: Mechanism, b: Mechanism) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    /// Parses a comma-separated list of mechanism names (`--leave-out`); `all` is every one.
+    public static func list(_ text: String) throws -> Set<Mechanism> {
+        var out: Set<Mechanism> = []
+        for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+            if part == "all" { out.formUnion(allCases); continue }
+            guard let m = Mechanism(rawValue: part) else {
+                throw AcceleratorSpecError.invalidConfig("unknown mechanism \"\(part)\"; the mechanisms a config may leave out are "
+                                                         + allCases.map(\.rawValue).joined(separator: ", ") + " (or all)")
+            }
+            out.insert(m)
+        }
+        return out
+    }
+}
+
+extension HardwareConfig {
+    /// Whether the config has `mechanism` (it is not in `leftOut`).
+    public func has(_ mechanism: Mechanism) -> Bool { !leftOut.contains(mechanism) }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import CoSim
+import TileModel
+import AcceleratorSpec
+
+/// Mechanisms a config leaves out (docs/microarchitecture.md §2, `HardwareConfig.leftOut`), in the
+/// RTL of the iCE40 UP5K preset, which leaves out every one.
+@Suite("Left-out mechanisms in the RTL")
+struct LeftOutMechanismsRTLTests {
+    let lean = HardwareConfig.preset(named: "ice40-up5k")!
+
+    /// A 3×3 layer at the preset's one tile shape would run in a column ring (halo reuse, §6.2) on
+    /// the same config with every mechanism; the lean config's plan shares nothing, and the RTL,
+    /// whose ring logic is held off, co-simulates it exactly; the two configs' models give the same
+    /// outputs.
+    @Test func aLayerThatWouldShareHalosRunsWithoutAndMatches() throws {
+        #expect(lean.leftOut == Set(Mechanism.allCases))
+        var full = lean
+        full.leftOut = []
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 4, outChannels: 2, height: 8, width: 8, residual: false)
+            .job(config: lean, density: 1, seed: 11)
+        let withReuse = try LayerPlan(job: job, config: full), without = try LayerPlan(job: job, config: lean)
+        #expect(withReuse.haloRing && withReuse.sharedColumns + withReuse.sharedRows > 0)
+        #expect(!without.haloRing && without.sharedColumns == 0 && without.sharedRows == 0)
+        let r = try CoSimulator(config: lean, cache: StandIn.cache).run(job)
+        #expect(r.comparison.matches, "\(r.comparison.diagnosis)")
+        let a = try TileModel(config: full).simulate(job, mode: .fast), b = try TileModel(config: lean).simulate(job, mode: .fast)
+        #expect(a.output != nil && a.output == b.output)
+    }
+
+    /// A left-out mechanism's register field set asks for logic the RTL does not have: STATUS.error,
+    /// nothing read.
+    @Test(arguments: [("LAYER0", "packed"), ("LAYER0", "pairs"), ("LAYER0", "grouped"), ("PASS", "resident"),
+                      ("PASS", "preloaded"), ("PASS", "next")])
+    func aLeftOutFieldSetIsAnError(register: String, field: String) throws {
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 4, outChannels: 2, height: 4, width: 4, residual: false)
+            .job(config: lean, density: 1, seed: 12)
+        let good = try HarnessJob(job: job, config: lean, watchdog: 20_000)
+        #expect(try !good.sets(register, field))
+        let build = try CoSimulator(config: lean, cache: StandIn.cache).build()
+        #expect(try !build.run(good).statusError)
+        let h = try build.run(good.with(register, field, true))
+        #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
+    }
+}
