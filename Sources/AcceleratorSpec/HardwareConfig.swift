@@ -91,13 +91,23 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var requantStages: Int
     /// The most requant pipeline registers: one per cut of the lane.
     public static let maxRequantStages = 7
-    /// **Requant slices** (docs/microarchitecture.md §7.5), a power of two dividing lanesK: the
-    /// requant engine takes a tile row in that many cycles, lanes `j·lanesK/s …` of every column in
-    /// cycle j, so it has tileW·lanesK/s lanes (and bias RAM copies) instead of tileW·lanesK, and the
-    /// kgroup slot is `Kc = max(T, tileH·s)`. 1 = a whole row a cycle.
+    /// **Requant slices** (docs/microarchitecture.md §7.5), a power of two: the requant engine takes
+    /// a tile row in s cycles, so it has tileW·lanesK/s lanes instead of tileW·lanesK, and the
+    /// kgroup slot is `Kc = max(T, tileH·s)`. Up to lanesK (s dividing it), slice j is lanes
+    /// `j·lanesK/s …` of every column; beyond (s a multiple of lanesK, s/lanesK dividing tileW),
+    /// **column slices**: slice j is lane `j ÷ c` of tileW/c columns, c = s/lanesK. 1 = a whole row a cycle.
     public var requantSlices: Int
-    /// Requant lanes per tile column: lanesK / requantSlices.
-    public var requantLanesPerColumn: Int { lanesK / requantSlices }
+    /// Whether a config of `lanesK` lanes and tiles `tileW` wide can take `s` requant slices: a power
+    /// of two dividing lanesK, or lanesK times a power of two dividing tileW (column slices).
+    public static func takesRequantSlices(_ s: Int, lanesK: Int, tileW: Int) -> Bool {
+        guard s >= 1, isPow2(s), lanesK >= 1 else { return false }
+        return lanesK % s == 0 || (s % lanesK == 0 && tileW % (s / lanesK) == 0)
+    }
+    /// Requant lanes per tile column: lanesK / requantSlices (1 with column slices).
+    public var requantLanesPerColumn: Int { max(1, lanesK / requantSlices) }
+    /// Column slices c (§7.5): slices a lane takes over the row's columns, requantSlices / lanesK
+    /// when that is above 1, else 1; the requant engine's lanes then cover tileW/c columns.
+    public var requantColumnSlices: Int { max(1, requantSlices / lanesK) }
     /// Cycles the requant engine takes for one kgroup of a tile: tileH·requantSlices.
     public var requantCycles: Int { tileH * requantSlices }
     /// **Registered engine boundaries** (docs/microarchitecture.md §7.3, §7.4): the load
@@ -224,8 +234,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if !(0...Self.maxRequantStages).contains(requantStages) {
             try fail("requantStages \(requantStages) must be 0…\(Self.maxRequantStages) (pipeline registers in a requant lane)")
         }
-        if !(requantSlices >= 1 && Self.isPow2(requantSlices) && lanesK % requantSlices == 0) {
-            try fail("requantSlices \(requantSlices) must be a power of two dividing lanesK \(lanesK) (a tile row's lanes in that many cycles)")
+        if !Self.takesRequantSlices(requantSlices, lanesK: lanesK, tileW: tileW) {
+            try fail("requantSlices \(requantSlices) must be a power of two dividing lanesK \(lanesK), or lanesK times a power of two dividing tileW \(tileW) (a tile row's lanes, then its columns, in that many cycles)")
         }
         if packedProducts {
             if lanesK % 2 != 0 { try fail("packedProducts needs lanesK even (lanes l and l + lanesK/2 share a multiplier); lanesK is \(lanesK)") }

@@ -14,17 +14,19 @@ extension HardwareConfig {
     /// - **The line buffer** (§6.5): `lineBufferBytes` when given, in bytes like the other buffers;
     ///   else the base's bank depth `DL` is kept like the others (`tileH·tileW·B·DL`), and a tile
     ///   whose sides are not powers of two, which cannot hold one, gets none.
-    /// - **Requant slices** (§7.5): `requantSlices` when given; else the base's, halved until it
-    ///   divides lanesK, so that overriding the lanes alone never makes an invalid config.
+    /// - **Requant slices** (§7.5): `requantSlices` when given; else the base's, halved until the
+    ///   lanes and tile take it (`takesRequantSlices`), so that overriding the lanes or the tile
+    ///   alone never makes an invalid config.
     /// - **Packed sums** (§7.4): `packedSums` when given; else the base's, dropped when the result
     ///   has no packed products or more than 4 lanesC.
-    /// - `memLatency`, `clockMHz`, `packedProducts`, `requantStages` and `boundaryRegisters` are set as given (`maxOutstandingReads` is the base's).
+    /// - `memLatency`, `clockMHz`, `packedProducts`, `requantStages`, `boundaryRegisters` and `leftOut` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
     public func overriding(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil,
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
                            tileShapes: Int? = nil, lineBufferBytes: Int? = nil, packedProducts: Bool? = nil, packedSums: Bool? = nil,
-                           requantStages: Int? = nil, requantSlices: Int? = nil, boundaryRegisters: Bool? = nil) throws -> HardwareConfig {
+                           requantStages: Int? = nil, requantSlices: Int? = nil, boundaryRegisters: Bool? = nil,
+                           leftOut: Set<Mechanism>? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
         let (DI, DW, DO, DL) = (inputBankDepth, weightBankDepth, outputWordsPerPixel, lineBankDepth)
         var c = self
@@ -48,7 +50,7 @@ extension HardwareConfig {
         if let v = requantSlices {
             c.requantSlices = v
         } else {
-            while c.requantSlices > 1 && c.lanesK % c.requantSlices != 0 { c.requantSlices /= 2 }
+            while c.requantSlices > 1 && !HardwareConfig.takesRequantSlices(c.requantSlices, lanesK: c.lanesK, tileW: c.tileW) { c.requantSlices /= 2 }
         }
         if let v = tileShapes {
             c.tileShapes = v

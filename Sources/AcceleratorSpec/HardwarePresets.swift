@@ -3,10 +3,10 @@ extension HardwareConfig {
     /// configuration meant for that part, at the MACs a cycle issue 13 asks of it — 8 on the iCE40
     /// UP5K (its 8 SB_MAC16), 4 in LUTs on the HX8K (no DSPs), 256 on the XC7Z020 and 2 048 on the
     /// XCZU7EV, both with packed products (§7.4) for their DSP budgets (the XCZU7EV's summed before
-    /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit); the UP5K's and the XCZU7EV's
-    /// requant engines take a row in 2 and 4 slices (§7.5: a lane a column on the UP5K, 16 lanes
-    /// rather than 64 on the XCZU7EV, whose 1.9 products per DSP need it), at under 0.1% of their
-    /// cycles. The XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass):
+    /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit).
+    /// The requant engines take a row in slices (§7.5): one lane on the iCE40 parts (4 slices on the
+    /// UP5K, 2 on the HX8K: column slices, each lane's 33×17-bit product is 2 SB_MAC16 or ~600 LUTs),
+    /// 16 lanes rather than 64 on the XCZU7EV (4 slices; its 1.9 products per DSP need it). The XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass):
     /// its weight banks hold fewer channels of a wide layer anyway, and its 512 byte-lane RAMs are
     /// LUT RAM, 64 words deep rather than 256 (−0.2% of ResNet-18's cycles, none of SRResNet's).
     /// The iCE40 parts leave out every mechanism that only saves cycles (§2, `Mechanism`): their
@@ -17,9 +17,9 @@ extension HardwareConfig {
     /// hold the mask of a 512-wide map.
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
         ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases)), 64),
+                              requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases)), 64),
         ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, leftOut: Set(Mechanism.allCases)), 64),
+                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases)), 64),
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
                            packed: true), 512),
         ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 4,

@@ -119,8 +119,10 @@ public struct RandomSuite: Sendable {
         // the presets' timing cuts (§7.3–§7.5): requant registers in a third, boundary registers in half
         let requantStages = g.nextUnit() < 0.33 ? g.int(1...HardwareConfig.maxRequantStages) : 0
         let boundary = g.nextUnit() < 0.5
-        // requant slices (§7.5) in half the configs of an even lanesK: a power of two above 1 dividing it
-        let slices = lanesK % 2 == 0 && g.nextUnit() < 0.5 ? 1 << g.int(1...lanesK.trailingZeroBitCount) : 1
+        // requant slices (§7.5) in half the configs that take some: a power of two above 1 dividing
+        // lanesK, or lanesK times one dividing tileW (column slices)
+        let sliceCounts = (1...10).map { 1 << $0 }.filter { HardwareConfig.takesRequantSlices($0, lanesK: lanesK, tileW: tw) }
+        let slices = !sliceCounts.isEmpty && g.nextUnit() < 0.5 ? sliceCounts[g.int(0...(sliceCounts.count - 1))] : 1
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,

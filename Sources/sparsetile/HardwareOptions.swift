@@ -56,8 +56,8 @@ struct HardwareBaseOptions: ParsableArguments {
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
     var requantStages: Int?
     @Option(name: .customLong("requant-slices"), help: ArgumentHelp(
-        "Cycles the requant engine takes per tile row, a power of two dividing lanesK (overrides the config): lanesK/s lanes a column instead of lanesK.",
-        discussion: "docs/microarchitecture.md §7.5: fewer requant lanes (DSPs, LUTs, bias RAM copies) for a kgroup slot Kc = max(T, tileH·s); unless given, a --lanes-k keeps the config's slices, halved until they divide it."))
+        "Cycles the requant engine takes per tile row (overrides the config): a power of two dividing lanesK (lanesK/s lanes a column instead of lanesK), or lanesK times one dividing tileW (one lane over tileW·lanesK/s columns).",
+        discussion: "docs/microarchitecture.md §7.5: fewer requant lanes (DSPs, LUTs, bias RAM copies) for a kgroup slot Kc = max(T, tileH·s); unless given, a --lanes-k or --tile keeps the config's slices, halved until the lanes and tile take them."))
     var requantSlices: Int?
     @Option(name: .customLong("boundary-registers"), help: ArgumentHelp(
         "true: the load response's input-buffer write is registered, a loaded group reaches the compute engine a cycle later (overrides the config).",

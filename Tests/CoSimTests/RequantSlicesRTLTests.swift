@@ -41,17 +41,39 @@ struct RequantSlicesRTLTests {
         #expect(try PipelineCut.addedCycles(base: base, cut: cut, job: job) >= 0)
     }
 
-    @Test func slicesMustDivideTheLanes() throws {
-        var c = HardwareConfig.small   // lanesK 4
-        for bad in [0, 3, 8] {
+    /// Column slices (s > lanesK): a 4×4 tile of 2 lanes in 4 slices (two lanes' halves of the
+    /// columns: 4 requant lanes) and in 8 (one lane, a column at a time), with requant registers, a
+    /// residual (each lane's residual word is its column's) and several tiles, kgroups and passes,
+    /// co-simulate exactly and write what whole rows write.
+    @Test(arguments: [4, 8])
+    func columnSlicesWriteTheSameBytes(slices: Int) throws {
+        let base = Regression.config(tile: (4, 4), lanesK: 2, lanesC: 4, bytes: 8, latency: 5, requantStages: 2)
+        var cut = base
+        cut.requantSlices = slices
+        #expect(cut.requantColumnSlices == slices / 2 && cut.requantLanesPerColumn == 1)
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 5, height: 9, width: 7, residual: true)
+            .job(config: base, density: 0.6, seed: 15, shape: TileShape(height: 4, width: 4))
+        // T = 9·⌈8/4⌉ = 18 ≥ tileH·s = 16 or 32: with 8 slices the slot grows to 32
+        #expect(try PipelineCut.addedCycles(base: base, cut: cut, job: job) >= 0)
+    }
+
+    @Test func slicesMustDivideTheLanesOrTheColumns() throws {
+        var c = HardwareConfig.small   // lanesK 4, tile 4×4
+        // 3 and 6 are not powers of two; 32 = lanesK · 8, and 8 does not divide tileW 4
+        for bad in [0, 3, 6, 32] {
             c.requantSlices = bad
             #expect(throws: AcceleratorSpecError.self) { try c.validate() }
         }
+        for good in [2, 4, 8, 16] {
+            c.requantSlices = good
+            try c.validate()
+        }
         c.requantSlices = 4
-        try c.validate()
-        // a --lanes-k override halves the base's slices until they divide the new lanes
-        #expect(try c.overriding(lanesK: 2).requantSlices == 2)
+        // an override halves the base's slices until the lanes and tile take them: 4 = 2 lanes · 2
+        // columns; 3 lanes take none; 8 lanes take 4; 2 lanes on 1-wide tiles take 2
+        #expect(try c.overriding(lanesK: 2).requantSlices == 4)
         #expect(try c.overriding(lanesK: 3).requantSlices == 1)
         #expect(try c.overriding(lanesK: 8).requantSlices == 4)
+        #expect(try c.overriding(tileH: 4, tileW: 1, lanesK: 2).requantSlices == 2)
     }
 }

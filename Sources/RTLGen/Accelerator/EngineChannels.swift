@@ -220,9 +220,12 @@ struct EngineChannels {
         readData("res", count: ctx.tW, each: "per tile column", from: "tile_buffers", to: "requant_engine", doc: "residual words of a tile row")
     }
     var outputWrite: EngineChannel {
-        EngineChannel(name: "out_wr", bundle: Bundle([F("we", count: ctx.B, doc: "per byte lane"), F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane"),
-                                                      F("data", width: 8, count: ctx.B * ctx.tW, doc: "byte lane b of column c at b·tileW + c")]),
-                      producer: "requant_engine", consumers: ["tile_buffers"], doc: "a requantized tile row into the output buffer")
+        // (with column slices, §7.5, a row's slice writes some columns of a byte lane: per column too)
+        let we = ctx.cfg.requantColumnSlices > 1 ? F("we", count: ctx.B * ctx.tW, doc: "byte lane b of column c at b·tileW + c")
+                                                 : F("we", count: ctx.B, doc: "per byte lane")
+        return EngineChannel(name: "out_wr", bundle: Bundle([we, F("addr", width: ctx.awO, count: ctx.B, doc: "per byte lane"),
+                                                             F("data", width: 8, count: ctx.B * ctx.tW, doc: "byte lane b of column c at b·tileW + c")]),
+                             producer: "requant_engine", consumers: ["tile_buffers"], doc: "a requantized tile row into the output buffer")
     }
     var outputRead: EngineChannel {
         readRequest("out_rd", addr: ctx.awO, each: "the same word of every column", from: "port_sequencer", to: "tile_buffers",

@@ -21,10 +21,19 @@ struct RequantEngine: AcceleratorEngine {
     var n: Int { cfg.requantLanesPerColumn }
     var lgRS: Int { log2Exact(RS) }
     var lgN: Int { log2Exact(n) }
-    /// Lane m of slice `slice`'s index in the kgroup, slice·n + m, `width` bits wide.
+    /// Column slices CS (s > lanesK, §7.5): slice j is lane j ÷ CS of the columns of column group
+    /// j mod CS, `cols` = tileW/CS columns each; 1 otherwise (a slice covers every column).
+    var CS: Int { cfg.requantColumnSlices }
+    var lgCS: Int { log2Exact(CS) }
+    var cols: Int { tW / CS }
+    /// Lane m of slice `slice`'s index in the kgroup, `width` bits wide: slice·n + m, or with
+    /// column slices slice ÷ CS (one lane a slice).
     func sliceLane(_ slice: some ExprConvertible, _ m: Int, width: Int) -> Expr {
-        (lgN == 0 ? slice.expr : cat(slice, k(m, lgN))).fit(width)
+        if CS > 1 { return (slice.expr >> lgCS).fit(width) }
+        return (lgN == 0 ? slice.expr : cat(slice, k(m, lgN))).fit(width)
     }
+    /// The tile columns slice j's lanes cover: all of them, or with column slices group j mod CS.
+    func sliceColumns(_ j: Int) -> Range<Int> { CS > 1 ? (j % CS) * cols..<(j % CS + 1) * cols : 0..<tW }
 
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
@@ -124,7 +133,8 @@ struct RequantEngine: AcceleratorEngine {
             for r in 0..<tH {
                 for j in 0..<RS {
                     var elements: [Expr] = []
-                    for x in 0..<tW { for mm in 0..<n { elements.append(shadows[(r * tW + x) * LK + j * n + mm]) } }
+                    let lane0 = CS > 1 ? j / CS : j * n
+                    for x in sliceColumns(j) { for mm in 0..<n { elements.append(shadows[(r * tW + x) * LK + lane0 + mm]) } }
                     parts.append(cat(elements.reversed()))
                 }
             }
@@ -135,11 +145,14 @@ struct RequantEngine: AcceleratorEngine {
             rowAcc = m.wire("rq_row_acc", select(row.fit(bitsFor(max(tH - 1, 1))), fields(acc["shadows"], width: tW * LK * accW)))
             laneBinding = .index("l")
         }
-        let q = m.wire("rq_q", width: tW * n * 8)
+        // (with column slices, the residual words of the slice's columns)
+        let resWords: Signal = CS > 1 && slice != nil
+            ? m.wire("rq_res_words", select(slice!.expr.fit(lgCS), fields(res["data"].expr, width: cols * 8 * B))) : res["data"]
+        let q = m.wire("rq_q", width: cols * n * 8)
         let lanePorts: [String: ArrayBinding] = S == 0 ? [:] : ["clk": .shared(clk.expr)]
-        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", tW), ("l", n)], connections: lanePorts.merging([
+        m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", cols), ("l", n)], connections: lanePorts.merging([
             "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
-            "shift": .shared(layer["sh"]), "res_word": .slice(res["data"], over: "x"), "ch_b": .shared(chB), "lane": laneBinding,
+            "shift": .shared(layer["sh"]), "res_word": .slice(resWords, over: "x"), "ch_b": .shared(chB), "lane": laneBinding,
             "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
         ]) { a, _ in a })
         // the write side of the byte lanes sees the row S cycles later, with its lanes' results
@@ -259,18 +272,33 @@ struct RequantEngine: AcceleratorEngine {
             let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
             let g = r.input("g", width: 16), channels = r.input("channels", width: 16), active = r.input("active")
             let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
-            let q = r.input("q", width: tW * n * 8)
-            let we = r.output("we"), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
+            let q = r.input("q", width: cols * n * 8)
+            let we = r.output("we", width: CS > 1 ? tW : 1), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
             let resRaddr = r.output("res_raddr", width: awO)
             let d = r.wire("lane", bl - chB)
             var inLanes = LK >= B ? k(1, 1) : d < LK
-            if RS > 1 { inLanes = inLanes && (d >> lgN).fit(lgRS) == r.input("slice", width: lgRS) }
-            r.assign(we, active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24))
+            let slice: Signal? = RS > 1 ? r.input("slice", width: lgRS) : nil
+            if let slice {
+                // (with column slices the slice's lane is slice ÷ CS, and its columns are written alone)
+                let w = max(lgBb, lgRS)
+                inLanes = inLanes && (CS > 1 ? d.fit(w) == (slice >> lgCS).fit(w) : (d >> lgN).fit(lgRS) == slice)
+            }
+            let rowWrite = active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24)
+            if let slice, CS > 1 {
+                let group = slice.expr.fit(lgCS)
+                r.assign(we, cat((0..<tW).reversed().map { c in rowWrite && group == c / cols }))
+            } else {
+                r.assign(we, rowWrite)
+            }
             r.assign(waddr, mux(bl < chB, wrBase + 1, wrBase.expr).fit(awO))
             r.assign(resRaddr, mux(bl < rdChB, rdBase + 1, rdBase.expr).fit(awO))
             // column c's byte: its lane d
             let lanes = fields(q, width: 8)
-            let bytes = (0..<tW).map { c in r.wire("wdata_\(c)", select(d.fit(RS > 1 ? max(lgN, 1) : lgLK), Array(lanes[(c * n)..<((c + 1) * n)]))) }
+            // (with column slices column c takes the slice's lane of its place in the column group)
+            let bytes = (0..<tW).map { c in
+                CS > 1 ? r.wire("wdata_\(c)", lanes[c % cols]).expr
+                    : r.wire("wdata_\(c)", select(d.fit(RS > 1 ? max(lgN, 1) : lgLK), Array(lanes[(c * n)..<((c + 1) * n)]))).expr
+            }
             r.assign(wdata, cat(bytes.reversed()))
         }
     }

@@ -22,7 +22,8 @@ struct TileBuffers: AcceleratorEngine {
             "re": .shared(resRd["en"]), "raddr": .slice(resRd["addr"], over: "b"), "rdata": .slice(res["data"]),
         ])
         m.instanceArray(byteRam, name: "out_buf", dimensions: [("c", tW), ("b", B)], connections: [
-            "clk": .shared(clk), "we": .slice(outWr["we"], over: "b"), "waddr": .slice(outWr["addr"], over: "b"),
+            "clk": .shared(clk), "we": cfg.requantColumnSlices > 1 ? .slice(outWr["we"], over: "b", "c") : .slice(outWr["we"], over: "b"),
+            "waddr": .slice(outWr["addr"], over: "b"),
             "wdata": .slice(outWr["data"], over: "b", "c"),
             "re": .shared(outRd["en"]), "raddr": .shared(outRd["addr"]), "rdata": .slice(out["data"]),
         ])
