@@ -155,17 +155,24 @@ extension ModuleBuilder {
     /// a consumer of plain fields: a descriptor that many engines read in part takes one port in each
     /// instead of one per field. Each field in `reading` becomes a wire `<prefix>_<field>`, its slice
     /// of the record; the record's other bits are read elsewhere, so they are not reported unused.
+    /// `constants`: fields the record does not carry because they are constant for this design (a
+    /// mechanism it leaves out): a wire `<prefix>_<field>` holding the value, which synthesis
+    /// propagates through this module.
     @discardableResult
-    public func recordInput(_ prefix: String, _ bundle: Bundle, reading names: [String]) -> BundleSignals {
+    public func recordInput(_ prefix: String, _ bundle: Bundle, reading names: [String], constants: [String: Expr] = [:]) -> BundleSignals {
         let port = input(prefix, width: bundle.recordWidth)
         allowUnused(port)
         var sigs: [String: Signal] = [:]
         for n in names {
+            if let c = constants[n] {
+                sigs[n] = wire("\(prefix)_\(n)", c)
+                continue
+            }
             guard let f = bundle.field(n) else { preconditionFailure("bundle \(prefix) has no field \(n)") }
             sigs[n] = wire("\(prefix)_\(n)", port[bundle.recordBits(n)])
             precondition(sigs[n]!.width == f.totalWidth)
         }
-        return BundleSignals(prefix: prefix, bundle: bundle.only(names), signals: sigs, record: port)
+        return BundleSignals(prefix: prefix, bundle: bundle.only(names.filter { constants[$0] == nil }), signals: sigs, record: port)
     }
 
     /// The producer's side of a record (``recordInput(_:_:reading:)``): one wire `<prefix>_<field>`

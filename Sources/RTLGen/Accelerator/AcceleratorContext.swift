@@ -144,4 +144,9 @@ extension AcceleratorEngine {
     var fault: FaultInjection { ctx.fault }
     var ch: EngineChannels { ctx.channels }
 
+    /// The layer record's fields `names` in engine `m` (`EngineChannels.layer`); those a left-out
+    /// mechanism holds constant (§2) as wires of their value.
+    func layerRecord(in m: ModuleBuilder, reading names: [String]) -> BundleSignals {
+        m.recordInput(ch.layer.name, ch.layer.bundle, reading: names, constants: ch.layerConstants)
+    }
 }

@@ -11,7 +11,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring", "res"])
+        let layer = layerRecord(in: m, reading: ["kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring", "res"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         // (with a line buffer a group is ready once copied, §6.5)
         let loaded = m.ports(ch.computeInput.name, ch.computeInput.bundle.flipped)

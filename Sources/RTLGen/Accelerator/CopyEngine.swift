@@ -18,7 +18,7 @@ struct CopyEngine: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("copy_engine"), documentation: "Copy engine (§6.5): halos from the line buffer into the input buffer.")
         let clk = m.clock(), rst = m.reset()
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["s2", "s2x", "cw", "cscw", "shape", "region", "line", "lcsw", "lnb"])
+        let layer = layerRecord(in: m, reading: ["s2", "s2x", "cw", "cscw", "shape", "region", "line", "lcsw", "lnb"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase").flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle.observed)
         let loaded = m.ports(ch.loaded.name, ch.loaded.bundle.flipped)

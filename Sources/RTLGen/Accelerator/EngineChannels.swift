@@ -48,8 +48,33 @@ struct EngineChannels {
 
     /// `layer`: the layer quantities (§3), registered from the registers.
     var layer: EngineChannel {
+        let constant = layerConstantValues
+        return EngineChannel(name: "layer", bundle: Bundle(layerFields.filter { constant[$0.name] == nil }),
+                             producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"] + (ctx.hasLine ? ["copy_engine"] : []),
+                             doc: "layer quantities (§3), registered: the layer descriptor, one record port in every engine", isRecord: true)
+    }
+
+    /// The layer fields a mechanism the config leaves out holds constant (§2: 0, or NJ = 1 without
+    /// lane groups): they are not in the record; each engine that reads one gets the value
+    /// (`layerConstants`), so its logic for the mechanism is not built.
+    var layerConstantValues: [String: Int] {
+        var c: [String: Int] = [:]
+        if !ctx.cfg.has(.haloReuse) { c["nsh"] = 0; c["rowring"] = 0 }
+        if !ctx.cfg.has(.residentHalos) { c["resident"] = 0 }
+        if !ctx.cfg.has(.weightHandoff) { c["preloaded"] = 0; c["next"] = 0 }
+        if LayerPlan.laneGroups(ctx.cfg) == nil { c["grouped"] = 0; c["nj"] = 1 }
+        return c
+    }
+    /// `layerConstantValues` at their fields' widths, for `recordInput(_:_:reading:constants:)`.
+    var layerConstants: [String: Expr] {
+        let values = layerConstantValues
+        return Dictionary(uniqueKeysWithValues: layerFields.compactMap { f in values[f.name].map { (f.name, k($0, f.totalWidth)) } })
+    }
+
+    /// Every field the layer record can carry (`layer` leaves out the constant ones).
+    private var layerFields: [F] {
         func w(_ r: String, _ f: String) -> Int { ctx.field(r, f).width }
-        return EngineChannel(name: "layer", bundle: Bundle([
+        return [
             F("s2", doc: "row stride 2 (stride 2 without packed taps, §3.2)"),
             F("kw", width: w("LAYER0", "K"), doc: "kernel width: K, K+1 with output pairs (§3.3)"),
             F("s2x", doc: "column stride 2 (stride 2, or output pairs)"),
@@ -85,8 +110,7 @@ struct EngineChannels {
             F("line", doc: "the line buffer (§6.5): loads bring the band's segments, the copy engine the halos"),
             F("lcsw", width: 24, doc: "line-buffer row-slot stride CSL·CW: the padded map's column slots times the words of a pixel (§6.5)"),
             F("lnb", width: 16, doc: "line-buffer row blocks NB (§6.5)"),
-        ] : [])), producer: "layer_params", consumers: ["layer_sequencer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine"] + (ctx.hasLine ? ["copy_engine"] : []),
-        doc: "layer quantities (§3), registered: the layer descriptor, one record port in every engine", isRecord: true)
+        ] : [])
     }
 
     /// `seq`: the layer sequencer's phase and the current pass's quantities (§4).

@@ -18,9 +18,12 @@ struct LayerParams: AcceleratorEngine {
         let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         var registered: [String: Expr] = [:]
-        /// Record field `name`, `v` registered (`d_<name>`).
+        let constants = ch.layerConstants
+        /// Record field `name`, `v` registered (`d_<name>`); a field a left-out mechanism holds
+        /// constant (§2) is not in the record: its value stands for it.
         func dreg(_ name: String, _ v: some ExprConvertible) {
             precondition(registered[name] == nil, "the record field \(name) is registered twice")
+            if let c = constants[name] { registered[name] = c; return }
             let e = v.expr
             let r = m.reg("d_\(name)", width: e.width)
             m.clocked("d_\(name)_q", resetless: true) { p in p.assign(r, e.asUnsigned) }
@@ -53,10 +56,10 @@ struct LayerParams: AcceleratorEngine {
         // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
         let laneGroups = LayerPlan.laneGroups(cfg)
         let grouped = laneGroups == nil ? k(0, 1) : field("LAYER0", "grouped")
-        let nj: Expr = laneGroups.map { g in
-            mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))
-        } ?? k(1, 8)
-        let NJ = m.wire("c_nj", nj)
+        // (a config without lane groups has NJ = 1 as a constant of the record, §2)
+        let NJ: Expr? = laneGroups.map { g in
+            m.wire("c_nj", mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))).expr
+        }
         let T = regs["steps"]
         let Kc = m.wire("c_kc", umax(T, k(cfg.requantCycles, 24)))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
@@ -70,8 +73,7 @@ struct LayerParams: AcceleratorEngine {
         // (with the line buffer (§6.5) the copy moves whole halos: no reuse, no ring)
         let line = field("LAYER0", "line")
         /// `e`, and not the line buffer when the config has one.
-        /// `e`, and not the line buffer when the config has one; 0 when the config leaves out halo reuse.
-        func unlessLine(_ e: Expr, line: Expr) -> Expr { !cfg.has(.haloReuse) ? k(0, 1) : ctx.hasLine ? e && line == 0 : e }
+        func unlessLine(_ e: Expr, line: Expr) -> Expr { ctx.hasLine ? e && line == 0 : e }
         // The rings (§6.2): at the full-tile shape, halos not resident, the buffer is one ring of row
         // blocks (tiles in column-major order) when a tile below its neighbour loads fewer words than
         // one beside it, and shares KH − SY rows; else of column blocks, and a tile that continues its
@@ -82,15 +84,20 @@ struct LayerParams: AcceleratorEngine {
         let rS2 = stage1("s2", s2), rS2x = stage1("s2x", s2x), rKW = stage1("kw", KW), rHH = stage1("hh", HH), rHW = stage1("hwid", HWd)
         let rShape = stage1("shape", shape), rResident = stage1("resident", unless(.residentHalos, "PASS", "resident") ?? k(0, 2))
         let rGroup = stage1("glast", field("LAYER0", "group")), rLine = ctx.hasLine ? stage1("line", line) : k(0, 1)
-        let rSx = mux(rS2x, k(2, 8), k(1, 8))
-        let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: rShape, resident: rResident, hh: rHH, hwid: rHW, s2: rS2, s2x: rS2x), line: rLine))
-        let columnRing = m.wire("c_column_ring", unlessLine(rKW.zext(8) > rSx && rShape == 0 && rResident == 0 && !rowRing, line: rLine))
-        let rowOverlap = (rHH - mux(rS2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
-        let overlap = m.wire("c_overlap", (rKW.zext(8) - rSx).fit(K.width + 1))
-        // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
-        // that is positive and a group has several slot columns (shape > 0, more than one tile).
-        let shares = m.wire("c_shares", unlessLine(rKW.zext(8) > rSx && rShape != 0 && rGroup != 0, line: rLine))
-        let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
+        // (without halo reuse, §2, nsh and rowring are constants of the record: none of this is built)
+        var ringFields: (nsh: Signal, rowRing: Signal)?
+        if cfg.has(.haloReuse) {
+            let rSx = mux(rS2x, k(2, 8), k(1, 8))
+            let rowRing = m.wire("c_row_ring", unlessLine(ctx.rowRing(shape: rShape, resident: rResident, hh: rHH, hwid: rHW, s2: rS2, s2x: rS2x), line: rLine))
+            let columnRing = m.wire("c_column_ring", unlessLine(rKW.zext(8) > rSx && rShape == 0 && rResident == 0 && !rowRing, line: rLine))
+            let rowOverlap = (rHH - mux(rS2, k(2 * tH, 8), k(tH, 8))).fit(K.width + 1)
+            let overlap = m.wire("c_overlap", (rKW.zext(8) - rSx).fit(K.width + 1))
+            // Halo reuse (§6.2): a tile shares KW − SX halo columns with its left-hand neighbour when
+            // that is positive and a group has several slot columns (shape > 0, more than one tile).
+            let shares = m.wire("c_shares", unlessLine(rKW.zext(8) > rSx && rShape != 0 && rGroup != 0, line: rLine))
+            let nsh = m.wire("c_nsh", mux(rowRing, rowOverlap, mux(shares || columnRing, overlap, k(0, K.width + 1))))
+            ringFields = (nsh, rowRing)
+        }
         let Mw = field("MASK_LAYOUT", "words")
         let pc = field("PASS", "pc")
         // The line buffer (§6.5): CSL·CW and NB from the host.
@@ -136,11 +143,12 @@ struct LayerParams: AcceleratorEngine {
         dreg("padx", K >> 1); dreg("h", H); dreg("w", W)
         dreg("cout", Cout)
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
-        dreg("grouped", grouped); dreg("nj", NJ)
+        dreg("grouped", grouped)
+        if let NJ { dreg("nj", NJ) }
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
         dreg("cscw", regs["halo_row_words"].fit(ctx.haloW))
         dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"].fit(ctx.haloW))
-        dreg("nsh", nsh); dreg("rowring", rowRing)
+        if let r = ringFields { dreg("nsh", r.nsh); dreg("rowring", r.rowRing) }
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch"))
         dreg("preloaded", unless(.weightHandoff, "PASS", "preloaded") ?? k(0, 1)); dreg("half0", field("PASS", "half"))

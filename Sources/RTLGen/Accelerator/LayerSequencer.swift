@@ -15,7 +15,7 @@ struct LayerSequencer: AcceleratorEngine {
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
                                                                          "ring", "preload", "next_ring", "channels",
                                                                          "pass_words", "pass_ring_words", "kgroups", "window_words", "window_end_words").flipped)
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
+        let layer = layerRecord(in: m, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next",
                                                                    "next_half", "error"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)

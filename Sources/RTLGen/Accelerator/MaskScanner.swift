@@ -15,7 +15,7 @@ struct MaskScanner: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["mpitch", "rowring", "glast", "gfirst"])
+        let layer = layerRecord(in: m, reading: ["mpitch", "rowring", "glast", "gfirst"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle)

@@ -38,7 +38,7 @@ struct RequantEngine: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
         let clk = m.clock(), rst = m.reset()
-        let layer = m.recordInput(ch.layer.name, ch.layer.bundle, reading: ["res", "act", "m", "sh", "slope"])
+        let layer = layerRecord(in: m, reading: ["res", "act", "m", "sh", "slope"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "o0_mod_b", "bias_lo", "half").flipped)
         let acc = m.ports(ch.accumulators.name, ch.accumulators.bundle.flipped)
         let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle)
