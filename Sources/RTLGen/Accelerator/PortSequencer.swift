@@ -348,8 +348,9 @@ struct PortSequencer: AcceleratorEngine {
         let ringShares = m.wire("ld_take_ring_shares", ring && !passFirst && mux(rows, continuesColumn, continuesRow))
         m.assign(takeShares, (layer["nsh"] != 0 && !grantLoad && slotColumn && continuesRow && (chains || !prevShares)) || ringShares)
         // (rows is itself a register: these settle a cycle after it, still before TILES)
-        let (blockWords, tileWords, ringSize) = ctx.ringConstants(in: m, "ld", rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr,
-                                                                  cscw: layer["cscw"].expr, region: layer["region"].expr, three: three.expr)
+        // (no ring without halo reuse, §2)
+        let ringSizes = !cfg.has(.haloReuse) ? nil : ctx.ringConstants(in: m, "ld", rows: rows.expr, s2: dS2.expr, s2x: dS2x.expr, cw: dCW.expr,
+                                                                         cscw: layer["cscw"].expr, region: layer["region"].expr, three: three.expr)
         m.clocked("ld_prev_tile", resetless: true) { p in
             p.when(taken) { p.assign(prevTy, tile["ty"]); p.assign(prevTx, tile["tx"]); p.assign(prevShares, takeShares) }
         }
@@ -523,15 +524,20 @@ struct PortSequencer: AcceleratorEngine {
         let rspLastW = m.wire("ldr_rsp_last_w")
         let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
         let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
-        let takenLast = m.wire("ldr_taken_last"), takenShares = m.wire("ldr_taken_shares")
-        let takenFirst = m.wire("ldr_taken_first")
-        // (the tile's first halo row and column, found at its take: the FIFO carries them)
-        let takenY = m.wire("ldr_taken_y", width: coordW), takenX = m.wire("ldr_taken_x", width: coordW)
+        let takenLast = m.wire("ldr_taken_last")
+        // (the tile's share and first halo row and column, found at its take: the FIFO carries them;
+        // without halo reuse, §2, a tile shares nothing and starts at its first in-map row and column)
+        let reuse = cfg.has(.haloReuse)
+        let takenShares = reuse ? m.wire("ldr_taken_shares") : nil, takenFirst = reuse ? m.wire("ldr_taken_first") : nil
+        let takenY = reuse ? m.wire("ldr_taken_y", width: coordW) : nil, takenX = reuse ? m.wire("ldr_taken_x", width: coordW) : nil
         let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let lr = loadWalker("ldr", initNow: pop.expr, initBounds: widened(takenBounds), initShares: takenShares.expr,
-                            initAt: (takenY.fit(walkW), takenX.fit(walkW)), step: beat.expr)
+        let takenWalk = widened(takenBounds)
+        let lr = loadWalker("ldr", initNow: pop.expr, initBounds: takenWalk, initShares: takenShares?.expr ?? k(0, 1),
+                            initAt: (takenY?.fit(walkW) ?? atLeastZero(takenWalk.y0), takenX?.fit(walkW) ?? takenWalk.xlo), step: beat.expr)
         let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
-        let lrOffset = m.reg("ldr_offset", width: haloW, reset: 0)
+        // (the ring offset of the tile's first block; no ring without halo reuse)
+        let lrOffsetReg = reuse ? m.reg("ldr_offset", width: haloW, reset: 0) : nil
+        let lrOffset = lrOffsetReg?.expr ?? k(0, haloW)
         m.assign(rspLastW, beat && lr.last)
         // With the line buffer and no residual a group is loaded once its last tile is taken and the
         // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
@@ -578,27 +584,34 @@ struct PortSequencer: AcceleratorEngine {
             p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast)
                 // (the ring offset of the tile's first block: 0 for a pass's first tile, else one block
                 // or one tile's blocks on from the previous tile's, §6.2; off the take's path)
-                p.assign(lrOffset, ctx.ringOffset(after: lrOffset.expr, first: takenFirst.expr, shares: takenShares.expr,
-                                                  blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+                if let lrOffsetReg, let takenFirst, let takenShares, let (blockWords, tileWords, ringSize) = ringSizes {
+                    p.assign(lrOffsetReg, ctx.ringOffset(after: lrOffset, first: takenFirst.expr, shares: takenShares.expr,
+                                                      blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+                }
             }.elseWhen(rspLastW) { p.assign(rActive, 0) }
             p.when(!inTiles) { p.assign(rActive, 0) }
         }
         let takenFifo = try ctx.block(names.block("taken_fifo")) {
             try StreamFifo(name: names.block("taken_fifo"), payload: boundsSpec.map {
                 Bundle.Field($0.name, width: $0.width, doc: $0.doc + ($0.signed ? " (signed)" : "") + " (the response walker's bounds, from the take)") } + [
-                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile"),
+                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile")] + (reuse ? [
                 .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
                 .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
                 .init("y", width: coordW, doc: "the tile's first halo row (the load request walker's, at the take)"),
-                .init("x", width: coordW, doc: "the tile's first halo column (the load request walker's, at the take)")], depth: cfg.maxOutstandingReads + 2)
+                .init("x", width: coordW, doc: "the tile's first halo column (the load request walker's, at the take)")] : []), depth: cfg.maxOutstandingReads + 2)
                 .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
         }
         var fifoPorts: [String: any ExprConvertible] = [
             "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad),
-            "in_slot": takeSlot, "in_last": takeLast, "in_shares": takeShares, "in_first": passFirst, "in_y": lq.initY.fit(coordW), "in_x": lq.initX.fit(coordW),
-            "out_valid": takenValid, "out_slot": takenSlot, "out_last": takenLast,
-            "out_shares": takenShares, "out_first": takenFirst, "out_y": takenY, "out_x": takenX, "out_ready": pop,
+            "in_slot": takeSlot, "in_last": takeLast,
+            "out_valid": takenValid, "out_slot": takenSlot, "out_last": takenLast, "out_ready": pop,
         ]
+        if let takenShares, let takenFirst, let takenY, let takenX {
+            for (port, value) in [("in_shares", takeShares.expr), ("in_first", passFirst.expr), ("in_y", lq.initY.fit(coordW)), ("in_x", lq.initX.fit(coordW)),
+                                  ("out_shares", takenShares.expr), ("out_first", takenFirst.expr), ("out_y", takenY.expr), ("out_x", takenX.expr)] {
+                fifoPorts[port] = value
+            }
+        }
         for (i, (field, value)) in zip(boundsNames, boundsFields(bounds(of: takeGeom))).enumerated() {
             fifoPorts["in_\(field)"] = value; fifoPorts["out_\(field)"] = takenBounds[i]
         }
@@ -629,20 +642,24 @@ struct PortSequencer: AcceleratorEngine {
         // ring's wrap) formed in the write's cycle.
         let wrDelay = cfg.loadedDelay
         func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
-        let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
-        m.allowUnused(ringQ)
-        let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), haloW) + lrOffset.expr)
-        let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
-        let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, haloW) + mux(dS2x && hx[0], dCW.fit(haloW), k(0, haloW)))
-        let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(haloW), k(0, haloW)) + csCW)
-        let ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
+        var ringAddr: Signal? = nil
+        if let (blockWords, _, ringSize) = ringSizes {
+            let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
+            m.allowUnused(ringQ)
+            let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), haloW) + lrOffset)
+            let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
+            let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, haloW) + mux(dS2x && hx[0], dCW.fit(haloW), k(0, haloW)))
+            let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(haloW), k(0, haloW)) + csCW)
+            ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
+        }
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         let resAddr = wst("ldr_res_addr", (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO))
         // (its row and column terms registered apart and summed in the write's cycle: the column
         // term's path from the walker's bounds, issue 13)
-        let haloAddr = mux(ring, ringAddr.expr, wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
-                           + wst("ldr_halo_addr_columns", hColumns))
+        let plainAddr = wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
+                           + wst("ldr_halo_addr_columns", hColumns)
+        let haloAddr = ringAddr.map { mux(ring, $0.expr, plainAddr) } ?? plainAddr
         let inRes = wst("in_wr_res", lr.inRes)
         m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
         m.assign(inWr["res"], inRes)
