@@ -24,7 +24,7 @@ module st_424db338_pe_array (
     output logic [16383:0] acc_shadows
 );
 
-    logic [8:0]     p1_bit_off;
+    logic [1:0]     p1_chunk;
     logic [16383:0] pe_words;
     logic [32767:0] pe_operands;
     logic [511:0]   weight_chunks;
@@ -42,7 +42,7 @@ module st_424db338_pe_array (
     logic [11263:0] pe_addends;
     logic [511:0]   pe_takes;
 
-    assign p1_bit_off = 9'({step_byte_off, 3'd0});
+    assign p1_chunk = 2'(step_byte_off >> 3);
 
     // operand_row: 8 instances of st_424db338_operand_row
     for (genvar y = 0; y < 8; y = y + 1) begin : g_operand_row
@@ -61,7 +61,7 @@ module st_424db338_pe_array (
         for (genvar x = 0; x < 8; x = x + 1) begin : g_lane_operands_x
             st_424db338_lane_operands u_lane_operands (
                 .word     (pe_words[(y*8 + x)*256 +: 256]),
-                .bit_off  (p1_bit_off),
+                .index    (p1_chunk),
                 .grouped  (step_grouped),
                 .operands (pe_operands[(y*8 + x)*512 +: 512])
             );
@@ -70,7 +70,7 @@ module st_424db338_pe_array (
 
     st_424db338_weight_lanes weight_lanes (
         .words   (weights_data),
-        .bit_off (p1_bit_off),
+        .index   (p1_chunk),
         .grouped (step_grouped),
         .sub     (step_sub),
         .chunks  (weight_chunks)

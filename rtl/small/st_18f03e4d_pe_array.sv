@@ -24,7 +24,7 @@ module st_18f03e4d_pe_array (
     output logic [2047:0] acc_shadows
 );
 
-    logic [7:0]    p1_bit_off;
+    logic [1:0]    p1_chunk;
     logic [2047:0] pe_words;
     logic [2047:0] pe_operands;
     logic [127:0]  weight_chunks;
@@ -42,7 +42,7 @@ module st_18f03e4d_pe_array (
     logic [1343:0] pe_addends;
     logic [63:0]   pe_takes;
 
-    assign p1_bit_off = 8'({step_byte_off, 3'd0});
+    assign p1_chunk = 2'(step_byte_off >> 2);
 
     // operand_row: 4 instances of st_18f03e4d_operand_row
     for (genvar y = 0; y < 4; y = y + 1) begin : g_operand_row
@@ -61,7 +61,7 @@ module st_18f03e4d_pe_array (
         for (genvar x = 0; x < 4; x = x + 1) begin : g_lane_operands_x
             st_18f03e4d_lane_operands u_lane_operands (
                 .word     (pe_words[(y*4 + x)*128 +: 128]),
-                .bit_off  (p1_bit_off),
+                .index    (p1_chunk),
                 .grouped  (step_grouped),
                 .operands (pe_operands[(y*4 + x)*128 +: 128])
             );
@@ -70,7 +70,7 @@ module st_18f03e4d_pe_array (
 
     st_18f03e4d_weight_lanes weight_lanes (
         .words   (weights_data),
-        .bit_off (p1_bit_off),
+        .index   (p1_chunk),
         .grouped (step_grouped),
         .sub     (step_sub),
         .chunks  (weight_chunks)

@@ -20,7 +20,8 @@ struct PEArray: AcceleratorEngine {
         // ---- stage 1: rotate, zero, chunk, multiply + reduce ----
         let lw = 8 * LC, ww = 8 * B
         let nBanks = ctx.nBanks
-        let shAmt = m.wire("p1_bit_off", cat(step["byte_off"], k(0, 3)).fit(bitsFor(8 * B)))
+        // (the step's chunk of a word: byte_off is a multiple of lanesC below B)
+        let shAmt = m.wire("p1_chunk", (step["byte_off"] >> lgLC).fit(chunkIndexBits))
         let operands: Signal
         if laneGroups == nil {
             // Every lane takes the chunk at the step's offset, the same in every bank: each bank's
@@ -28,7 +29,7 @@ struct PEArray: AcceleratorEngine {
             // bank rather than B (the same operands; B/lanesC times fewer mux inputs).
             let chunks = m.wire("bank_chunks", width: nBanks * lw)
             m.instanceArray(try chunkSelect(), name: "bank_chunk", dimensions: [("b", nBanks)], connections: [
-                "word": .slice(halo["data"]), "bit_off": .shared(shAmt), "chunk": .slice(chunks),
+                "word": .slice(halo["data"]), "index": .shared(shAmt), "chunk": .slice(chunks),
             ])
             let pixelChunks = m.wire("pe_chunks", width: nBanks * lw)
             m.instanceArray(try operandRow(width: lw), name: "operand_row", dimensions: [("y", tH)], connections: [
@@ -44,13 +45,13 @@ struct PEArray: AcceleratorEngine {
                 "ok": .slice(step["pe_ok"], over: "y"), "operands": .slice(words),
             ])
             m.instanceArray(try laneOperands(), name: "lane_operands", dimensions: [("y", tH), ("x", tW)], connections: [
-                "word": .slice(words, over: "y", "x"), "bit_off": .shared(shAmt), "grouped": .shared(step["grouped"]),
+                "word": .slice(words, over: "y", "x"), "index": .shared(shAmt), "grouped": .shared(step["grouped"]),
                 "operands": .slice(operands, over: "y", "x"),
             ])
         }
         let weightChunks = m.wire("weight_chunks", width: LK * lw)
         m.instance(try weightLanes(), name: "weight_lanes", connections: [
-            "words": weights["data"], "bit_off": shAmt, "grouped": step["grouped"], "sub": step["sub"], "chunks": weightChunks,
+            "words": weights["data"], "index": shAmt, "grouped": step["grouped"], "sub": step["sub"], "chunks": weightChunks,
         ])
         // The operand stage (§7.4; with boundary registers): the rotated operands and weight chunks
         // are registered before the multipliers, and the step's stage-2 control a cycle later too.
@@ -123,15 +124,22 @@ struct PEArray: AcceleratorEngine {
     var dotWidth: Int { 17 + lgLC }
     var addendWidth: Int { dotWidth + (laneGroups.map { log2Exact($0.lanes) } ?? 0) }
 
-    /// The lanesC-byte chunk at bit offset `bit_off` of a B-byte buffer word (stage 1;
-    /// `<prefix>chunk_select`, one per halo bank and per weight bank).
+    /// Bits of a chunk's index in a word (B/lanesC chunks; at least 1).
+    var chunkIndexBits: Int { bitsFor(max(B / LC - 1, 1)) }
+
+    /// Chunk `index` (lanesC bytes) of a B-byte buffer word (stage 1; `<prefix>chunk_select`, one
+    /// per halo bank and per weight bank): a B/lanesC-way multiplexer, not a shifter.
     func chunkSelect() throws -> Module {
         let name = names.block("chunk_select")
         let (B, LC) = (self.B, self.LC)
-        return try ctx.block(name, documentation: "The \(LC)-byte chunk at bit offset bit_off of a \(B)-byte word.") { r in
-            let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B))
+        return try ctx.block(name, documentation: "Chunk index (\(LC) bytes) of a \(B)-byte word.") { r in
+            let word = r.input("word", width: 8 * B), index = r.input("index", width: chunkIndexBits)
             let chunk = r.output("chunk", width: 8 * LC)
-            r.assign(chunk, (word >> off).trunc(8 * LC))
+            if B == LC {
+                r.assign(chunk, word); r.allowUnused(index)
+            } else {
+                r.assign(chunk, select(index, fields(word, width: 8 * LC)))
+            }
         }
     }
 
@@ -165,18 +173,18 @@ struct PEArray: AcceleratorEngine {
         }
     }
 
-    /// The lanesK operands of one pixel (stage 1): the lanesC-byte chunk at `bit_off` of its word for
+    /// The lanesK operands of one pixel (stage 1): the lanesC-byte chunk `index` of its word for
     /// every lane, or with grouped lanes (§3.4) chunk c of the word for lane r·GL + c
     /// (`<prefix>lane_operands`, one per PE pixel).
     func laneOperands() throws -> Module {
         let (LK, lw) = (self.LK, 8 * LC)
         let chunkSel = try chunkSelect()
         let groups = laneGroups
-        return try ctx.block(names.block("lane_operands"), documentation: "A pixel's lane operands: the chunk at bit_off for every lane, or chunk l mod GL for lane l with grouped lanes (§3.4).") { r in
-            let word = r.input("word", width: 8 * B), off = r.input("bit_off", width: bitsFor(8 * B)), grouped = r.input("grouped", width: 1)
+        return try ctx.block(names.block("lane_operands"), documentation: "A pixel's lane operands: chunk index for every lane, or chunk l mod GL for lane l with grouped lanes (§3.4).") { r in
+            let word = r.input("word", width: 8 * B), off = r.input("index", width: chunkIndexBits), grouped = r.input("grouped", width: 1)
             let out = r.output("operands", width: LK * lw)
             let chunk = r.wire("chunk", width: lw)
-            r.instance(chunkSel, name: "chunk_select", connections: ["word": word, "bit_off": off, "chunk": chunk])
+            r.instance(chunkSel, name: "chunk_select", connections: ["word": word, "index": off, "chunk": chunk])
             guard let g = groups else { r.assign(out, cat(Array(repeating: chunk.expr, count: LK))); r.allowUnused(grouped); return }
             let chunks = fields(word, width: lw)
             // lane l = r·GL + c: chunk c of the word
@@ -184,19 +192,19 @@ struct PEArray: AcceleratorEngine {
         }
     }
 
-    /// The lanesK weight chunks of a step (stage 1): bank l's chunk at `bit_off` for lane l, or with
+    /// The lanesK weight chunks of a step (stage 1): bank l's chunk `index` for lane l, or with
     /// grouped lanes (§3.4) chunk c of bank j·R + r for lane r·GL + c, j = `sub` (`<prefix>weight_lanes`).
     func weightLanes() throws -> Module {
         let (LK, lw, ww) = (self.LK, 8 * LC, 8 * B)
         let chunkSel = try chunkSelect()
         let groups = laneGroups
-        return try ctx.block(names.block("weight_lanes"), documentation: "Weight chunks per lane: bank l at bit_off, or chunk l mod GL of bank sub·R + l ÷ GL with grouped lanes (§3.4).") { r in
-            let words = r.input("words", width: LK * ww), off = r.input("bit_off", width: bitsFor(8 * B))
+        return try ctx.block(names.block("weight_lanes"), documentation: "Weight chunks per lane: bank l's chunk index, or chunk l mod GL of bank sub·R + l ÷ GL with grouped lanes (§3.4).") { r in
+            let words = r.input("words", width: LK * ww), off = r.input("index", width: chunkIndexBits)
             let grouped = r.input("grouped", width: 1), sub = r.input("sub", width: 8)
             let out = r.output("chunks", width: LK * lw)
             let chunks = r.wire("bank_chunks", width: LK * lw)
             r.instanceArray(chunkSel, name: "chunk_select", dimensions: [("l", LK)], connections: [
-                "word": .slice(words), "bit_off": .shared(off), "chunk": .slice(chunks),
+                "word": .slice(words), "index": .shared(off), "chunk": .slice(chunks),
             ])
             guard let g = groups else { r.assign(out, chunks); r.allowUnused(grouped); r.allowUnused(sub); return }
             let banks = fields(words, width: ww), own = fields(chunks, width: lw)
