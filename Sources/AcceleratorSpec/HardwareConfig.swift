@@ -51,6 +51,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// Reads the memory port keeps in flight at most (accepted, data not yet returned); 1...1024.
     /// With more than `memLatency` the fixed profile never throttles (one read per cycle).
     public var maxOutstandingReads: Int
+    /// Bits of a DRAM word address (16...32): the memory port's address width, so a layer's memory
+    /// image holds at most 2^addressBits words (a layer that needs more is refused, naming both).
+    /// 32 by default; a small part's board has a few megabytes (the iCE40 presets: 20, 4 MiB of
+    /// 4-byte words), and every address register and adder of the RTL is this wide.
+    public var addressBits: Int
     /// Clock frequency, for reporting milliseconds only.
     public var clockMHz: Double
     /// Tile shapes the PE array supports (1...4): the full tile and its halvings,
@@ -143,7 +148,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public init(tileH: Int, tileW: Int, lanesK: Int, lanesC: Int,
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
-                memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, clockMHz: Double = 200,
+                memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, addressBits: Int = 32, clockMHz: Double = 200,
                 tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false,
                 requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false,
                 leftOut: Set<Mechanism> = []) throws {
@@ -153,6 +158,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.inputBufferBytes = inputBufferBytes; self.weightBufferBytes = weightBufferBytes
         self.outputBufferBytes = outputBufferBytes
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
+        self.addressBits = addressBits
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
         self.packedSums = packedSums
         self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
@@ -166,7 +172,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; addressBits = 32; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -206,6 +212,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         }
         if memBytesPerCycle % lanesC != 0 { try fail("memBytesPerCycle \(memBytesPerCycle) must be a multiple of lanesC \(lanesC)") }
         if memLatency < 1 || memLatency > 4096 { try fail("memLatency \(memLatency) must be in 1...4096") }
+        if !(16...32).contains(addressBits) { try fail("addressBits \(addressBits) must be in 16...32 (bits of a DRAM word address)") }
         if !(1...1024).contains(maxOutstandingReads) { try fail("maxOutstandingReads \(maxOutstandingReads) must be in 1...1024") }
         if inputBufferBytes <= 0 { try fail("inputBufferBytes \(inputBufferBytes) must be positive") }
         if weightBufferBytes <= 0 { try fail("weightBufferBytes \(weightBufferBytes) must be positive") }
@@ -264,13 +271,13 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
-        case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, clockMHz
+        case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, addressBits, clockMHz
         case tileShapes, lineBufferBytes, packedProducts, packedSums, requantStages, requantSlices, boundaryRegisters, leftOut
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
     /// `packedProducts` and `packedSums` only when true, `requantStages` only when not 0, `requantSlices` only when
-    /// above 1, `boundaryRegisters` only when true, `leftOut` only when not empty (its names in
+    /// above 1, `boundaryRegisters` only when true, `addressBits` only when not 32, `leftOut` only when not empty (its names in
     /// `Mechanism` order), so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -290,9 +297,10 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
         if !leftOut.isEmpty { try c.encode(leftOut.sorted(), forKey: .leftOut) }
+        if addressBits != 32 { try c.encode(addressBits, forKey: .addressBits) }
     }
 
-    /// Decodes and validates; missing widths default to 8/8/32, clockMHz to 200 and
+    /// Decodes and validates; missing widths default to 8/8/32, addressBits to 32, clockMHz to 200 and
     /// maxOutstandingReads to `defaultMaxOutstandingReads(memLatency:)`.
     /// Unknown keys are errors that name the key (and the known one it most likely meant), so a
     /// misspelt field is never silently left at its default.
@@ -321,6 +329,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             memBytesPerCycle: c.decode(Int.self, forKey: .memBytesPerCycle),
             memLatency: c.decode(Int.self, forKey: .memLatency),
             maxOutstandingReads: c.decodeIfPresent(Int.self, forKey: .maxOutstandingReads),
+            addressBits: c.decodeIfPresent(Int.self, forKey: .addressBits) ?? 32,
             clockMHz: c.decodeIfPresent(Double.self, forKey: .clockMHz) ?? 200,
             tileShapes: c.decodeIfPresent(Int.self, forKey: .tileShapes) ?? 1,
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,

@@ -11,16 +11,17 @@ extension HardwareConfig {
     /// LUT RAM, 64 words deep rather than 256 (−0.2% of ResNet-18's cycles, none of SRResNet's).
     /// The iCE40 parts leave out every mechanism that only saves cycles (§2, `Mechanism`): their
     /// logic is the limit, and their layers run in more cycles without them; and keep L + 1 = 9
-    /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs. Whether each fits today is
+    /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs; and address
+    /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32. Whether each fits today is
     /// measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
     /// `maxMapSize` is the largest map side the generated RTL's mask register holds for it
     /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
     /// hold the mask of a 512-wide map.
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
         ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9), 64),
+                              requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20), 64),
         ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9), 64),
+                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20), 64),
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
                            packed: true), 512),
         ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 4,
@@ -37,7 +38,7 @@ extension HardwareConfig {
     static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
                        outputWords: Int, shapes: Int = 1, packed: Bool = false, packedSums: Bool = false,
                        requantStages: Int = HardwareConfig.maxRequantStages, requantSlices: Int = 1,
-                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil) -> HardwareConfig {
+                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32) -> HardwareConfig {
         // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
         // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
         // logic cells', by four registers, the Xilinx parts at every cut), and registers its
@@ -45,7 +46,7 @@ extension HardwareConfig {
         try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC,
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
-                            maxOutstandingReads: readWindow,
+                            maxOutstandingReads: readWindow, addressBits: addressBits,
                             tileShapes: shapes, packedProducts: packed, packedSums: packedSums, requantStages: requantStages,
                             requantSlices: requantSlices,
                             boundaryRegisters: true, leftOut: leftOut)

@@ -399,6 +399,9 @@ public struct LayerPlan: Sendable {
         let h = job.handoff
         try validate(handoff: h, name: name)
         preloadedWords = h.preloadedWords; ringBase = h.ringBase; biasHalf0 = h.biasHalf; next = h.next
+        // (the layer's own image within the DRAM port's addresses; placed after others, or with a
+        // handoff's words, the host's programme checks it again where it is, `RegisterMap`)
+        try MemoryRegions(plan: self).checkAddressable(by: config, name: name)
     }
 
     /// The plan with another weight handoff (its checks are `validate(handoff:)`'s).

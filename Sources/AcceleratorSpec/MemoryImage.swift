@@ -27,6 +27,31 @@ public struct MemoryRegions: Hashable, Codable, Sendable {
         self.next = next ?? end; self.warmUpMask = warmUpMask ?? end
     }
 
+    /// The layout of `plan`'s image (`MemoryImage`): the regions back to back from word 0.
+    public init(plan: LayerPlan) {
+        let B = plan.wordBytes
+        var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, next: 0, warmUpMask: 0, end: 0)
+        r.bias = r.mask + plan.maskWords
+        r.weights = r.bias + (plan.cout * 4 + B - 1) / B
+        r.input = r.weights + plan.cout * plan.tapWords
+        r.residual = r.input + plan.mapHeight * plan.mapWidth * plan.inWords
+        let outWordsTotal = plan.outH * plan.outW * plan.outWords
+        r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
+        r.next = r.output + outWordsTotal
+        r.warmUpMask = r.next + (plan.next?.words ?? 0)
+        r.end = r.warmUpMask + (plan.preloaded ? plan.maskWords : 0)
+        self = r
+    }
+
+    /// Refuses regions that end past the words `config`'s DRAM port addresses (2^addressBits):
+    /// the RTL's addresses would wrap.
+    public func checkAddressable(by config: HardwareConfig, name: String) throws {
+        let words = 1 << config.addressBits
+        if end > words {
+            throw AcceleratorSpecError.invalidLayer("\(name): its memory image ends at word \(end), past the \(words) words a \(config.addressBits)-bit DRAM address reaches (addressBits)")
+        }
+    }
+
     /// The same regions `words` further on (an image placed after another in one memory).
     public func shifted(by words: Int) -> MemoryRegions {
         MemoryRegions(mask: mask + words, bias: bias + words, weights: weights + words, input: input + words, residual: residual + words,
@@ -64,16 +89,7 @@ public struct MemoryImage: Sendable {
         let B = plan.wordBytes
         wordBytes = B
         let nTiles = plan.tilesHigh * plan.tilesWide
-        var r = MemoryRegions(mask: 0, bias: 0, weights: 0, input: 0, residual: 0, output: 0, next: 0, warmUpMask: 0, end: 0)
-        r.bias = r.mask + plan.maskWords
-        r.weights = r.bias + (plan.cout * 4 + B - 1) / B
-        r.input = r.weights + plan.cout * plan.tapWords
-        r.residual = r.input + plan.mapHeight * plan.mapWidth * plan.inWords
-        let outWordsTotal = plan.outH * plan.outW * plan.outWords
-        r.output = r.residual + (plan.hasResidual ? outWordsTotal : 0)
-        r.next = r.output + outWordsTotal
-        r.warmUpMask = r.next + (plan.next?.words ?? 0)
-        r.end = r.warmUpMask + (plan.preloaded ? plan.maskWords : 0)
+        let r = MemoryRegions(plan: plan)
         regions = r
         var b = [UInt8](repeating: 0, count: r.end * B)
         let all = contents == .all, parameters = contents != .output

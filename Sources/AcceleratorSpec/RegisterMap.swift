@@ -412,6 +412,7 @@ extension RegisterMap {
 
     private func program(job: LayerJob, plan: LayerPlan, regions r: MemoryRegions, mask: Int,
                          next: (NextLayerWeights, bias: Int, weights: Int)?) throws -> [RegisterWrite] {
+        try r.checkAddressable(by: plan.config, name: job.name)
         let act: Int, slope: Int
         switch job.activation {
         case .none: act = 0; slope = 0

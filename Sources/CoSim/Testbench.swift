@@ -19,10 +19,12 @@ public struct Testbench: Sendable {
     public var name: String
     /// The module the bench instantiates (the design's top, manifest.json's `top`).
     public var top: String
+    /// Bits of the design's DRAM word address (`HardwareConfig.addressBits`).
+    public var addressBits: Int
 
-    public init(job: HarnessJob, expectedOutput: [UInt8], expectedCycles: Int, name: String = "layer", top: String) {
+    public init(job: HarnessJob, expectedOutput: [UInt8], expectedCycles: Int, name: String = "layer", top: String, addressBits: Int = 32) {
         self.job = job; self.expectedOutput = expectedOutput; self.expectedCycles = expectedCycles; self.name = name
-        self.top = top
+        self.top = top; self.addressBits = addressBits
     }
 
     /// The testbench of `job` on `config`, with the model's outputs and cycle count as expectations;
@@ -40,7 +42,7 @@ public struct Testbench: Sendable {
             for p in 0..<(plan.outH * plan.outW) { for c in 0..<cout { out[p * COW * B + c] = UInt8(bitPattern: o.scalars[p * cout + c]) } }
         }
         self.init(job: hj, expectedOutput: out, expectedCycles: model.stats.cycles, name: layer.name,
-                  top: top ?? AcceleratorNames(config: config).top)
+                  top: top ?? AcceleratorNames(config: config).top, addressBits: config.addressBits)
     }
 
     static func hexLines(_ bytes: [UInt8], wordBytes B: Int) -> String {
@@ -100,7 +102,7 @@ public struct Testbench: Sendable {
             logic [31:0] csr_wdata = 32'd0;
             wire [31:0] csr_rdata;
             wire mem_req_valid, mem_req_write;
-            wire [31:0] mem_req_addr;
+            wire [\(addressBits - 1):0] mem_req_addr;
             wire [8*B-1:0] mem_req_wdata;
             wire [B-1:0] mem_req_wstrb;
             logic mem_rsp_valid;

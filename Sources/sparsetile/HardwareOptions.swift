@@ -67,6 +67,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "Mechanisms the config leaves out, comma-separated (overrides the config; none = every one): \(Mechanism.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
         discussion: "Each only saves cycles or host work: the mapper never chooses a left-out one and the RTL holds its logic off, for a smaller design (docs/microarchitecture.md §2). The iCE40 presets leave out all."))
     var leaveOut: String?
+    @Option(name: .customLong("address-bits"), help: ArgumentHelp(
+        "Bits of a DRAM word address, 16…32 (overrides the config; default 32, the iCE40 presets 20): a layer's memory image holds at most 2^bits words.",
+        discussion: "Every address register and adder of the RTL is this wide; a layer whose image needs more words is refused, naming both (docs/microarchitecture.md §2)."))
+    var addressBits: Int?
 
     /// The config `--config` or `--preset` names: a built-in one (`small`, `default`), a JSON file,
     /// a preset, or the default.
@@ -96,7 +100,7 @@ struct HardwareBaseOptions: ParsableArguments {
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
                                     lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, requantStages: requantStages,
                                     requantSlices: requantSlices, boundaryRegisters: boundaryRegisters,
-                                    leftOut: leaveOut.map { $0 == "none" ? [] : try Mechanism.list($0) })
+                                    leftOut: leaveOut.map { $0 == "none" ? [] : try Mechanism.list($0) }, addressBits: addressBits)
     }
 }
 

@@ -33,6 +33,19 @@ import AcceleratorSpec
         }
     }
 
+    /// addressBits: 16...32, in the JSON (and the hash) only when not 32.
+    @Test func addressBits() throws {
+        var c = HardwareConfig.small
+        #expect(c.addressBits == 32 && !String(decoding: c.canonicalJSON(), as: UTF8.self).contains("addressBits"))
+        c.addressBits = 20
+        #expect(String(decoding: c.canonicalJSON(), as: UTF8.self).contains(#""addressBits":20"#))
+        #expect(try HardwareConfig.fromJSON(c.canonicalJSON()) == c && c.contentHash != HardwareConfig.small.contentHash)
+        for bad in [15, 33] {
+            c.addressBits = bad
+            #expect(throws: AcceleratorSpecError.self) { try c.validate() }
+        }
+    }
+
     /// The iCE40 presets leave out every mechanism; the Xilinx presets none.
     @Test func presets() {
         for p in HardwareConfig.presets {

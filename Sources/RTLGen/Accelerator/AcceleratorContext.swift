@@ -54,6 +54,8 @@ final class AcceleratorContext {
     /// most 2·maxMapSize, a halo's origin at least −maxKernel/2 and its end at most the side plus the
     /// largest kernel.
     var walkW: Int { bitsFor(2 * limits.maxMapSize + limits.maxKernel + 1) + 1 }
+    /// DRAM word addresses and the word offsets added to them: the port's `addressBits` (§2).
+    var addrW: Int { cfg.addressBits }
     /// A burst's lengths and word counters (§7.2): a WEIGHTS burst is at most the weight buffer's
     /// lanesK·DW words and a bias half's DB, a MASK burst the mask's words.
     var burstW: Int { bitsFor(max(LK * DW + DB, maxMw)) + 1 }
@@ -140,6 +142,7 @@ extension AcceleratorEngine {
     var haloW: Int { ctx.haloW }
     var burstW: Int { ctx.burstW }
     var walkW: Int { ctx.walkW }
+    var addrW: Int { ctx.addrW }
     var names: AcceleratorNames { ctx.names }
     var fault: FaultInjection { ctx.fault }
     var ch: EngineChannels { ctx.channels }

@@ -130,7 +130,7 @@ struct EngineChannels {
 
     /// `burst`: the MASK/WEIGHTS read requests, into the port sequencer's request mux.
     var burst: EngineChannel {
-        EngineChannel(name: "burst", bundle: .stream([F("addr", width: 32, doc: "word address")]),
+        EngineChannel(name: "burst", bundle: .stream([F("addr", width: ctx.addrW, doc: "word address")]),
                       producer: "layer_sequencer", consumers: ["port_sequencer"], doc: "MASK and WEIGHTS read requests, and the next pass's weights during TILES (§7.2)")
     }
 

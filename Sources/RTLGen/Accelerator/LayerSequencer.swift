@@ -32,6 +32,9 @@ struct LayerSequencer: AcceleratorEngine {
         let startPulse = m.wire("start_pulse", csr["we"] && csr["addr"] == ctrl.offset && csr["wdata"][start.lsb] && phase == 0)
         let cout = layer["cout"], pc = layer["pc"], k2cw = layer["k2cw"]
         func field(_ r: String, _ f: String) -> Expr { regs[r.lowercased()][ctx.field(r, f).bits] }
+        /// Register `register` as a DRAM word address or word count, at the port's addressBits (§2:
+        /// the register's other bits are not read).
+        func address(_ register: String) -> Expr { regs[register].fit(addrW) }
         // Weight handoff (§7.2): pass 0's bias and first PRELOAD.words weight words preloaded; the next
         // layer's first pass (NEXT_*) loads during the last pass, and the layer ends when it is in.
         let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"], nextHalf = layer["next_half"]
@@ -68,7 +71,7 @@ struct LayerSequencer: AcceleratorEngine {
         // (a pass that is not the last is followed: its weights take PASS_RING_WORDS of the ring)
         let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
         // weight words in DRAM before channel o0: first·K·KW·CW + (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
-        let o0Words = m.reg("pass_o0_words", width: 32, reset: 0)
+        let o0Words = m.reg("pass_o0_words", width: addrW, reset: 0)
         m.assign(seq["words"], pWords)
         m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
@@ -90,7 +93,7 @@ struct LayerSequencer: AcceleratorEngine {
         let passFirst = m.reg("pass_first", width: 1, reset: 0)
         let skipPreloaded = m.wire("burst_skips_preloaded", !tail && preloaded && passFirst)
         let pre0 = m.wire("burst_rest_of_preloaded", inWeights && skipPreloaded)
-        let skip = field("PRELOAD", "words").zext(32)
+        let skip = field("PRELOAD", "words").fit(addrW)
         // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass)
         /// The bias and weight words of the burst of channels [c0, c1), whose weights start c0Words
         /// into the layer's (c0·K·KW·CW), less the preloaded ones when `rest`: (c1 − c0)·K·KW·CW =
@@ -99,7 +102,7 @@ struct LayerSequencer: AcceleratorEngine {
             let lo = (c0.expr.zext(18) << 2) >> lgB
             let bias = mux(rest, k(0, burstW), ((((c1.expr.zext(18) << 2) - 1) >> lgB) - lo + 1).fit(burstW))
             // (the minimum of full-width DRAM word counts; the burst's words then fit its counters)
-            let words = umin(regs["pass_words"], regs["window_end_words"] - c0Words.expr).fit(burstW)
+            let words = umin(address("pass_words"), address("window_end_words") - c0Words.fit(addrW)).fit(burstW)
             return (bias, words - mux(rest, skip.fit(burstW), k(0, burstW)))
         }
         // The burst's length is a register (a short path to the burst's handshake, issue 13): the
@@ -107,23 +110,23 @@ struct LayerSequencer: AcceleratorEngine {
         // the prefetch of the next pass during TILES, set entering TILES.
         let nbW = m.reg("burst_bias_words_w", width: burstW, reset: 0), nW = m.reg("burst_len_w", width: burstW, reset: 0)
         let nbT = m.reg("burst_bias_words_t", width: burstW, reset: 0), nT = m.reg("burst_len_t", width: burstW, reset: 0)
-        let first = burstWords(chFirst, passEnd(chFirst), regs["window_words"], rest: preloaded)
+        let first = burstWords(chFirst, passEnd(chFirst), address("window_words"), rest: preloaded)
         let firstBias = m.layerConstant("burst_first_bias", first.bias), firstWeights = m.layerConstant("burst_first_weights", first.weights)
-        let prefetch = burstWords(o1, nextO1, mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]), rest: k(0, 1))
+        let prefetch = burstWords(o1, nextO1, mux(pLast, address("window_end_words"), o0Words + address("pass_words")), rest: k(0, 1))
         let nextBias = field("NEXT_WORDS", "bias").fit(burstW), nextWeights = field("NEXT_WORDS", "weights").fit(burstW)
         let bNB = m.wire("burst_bias_words", ofBurstPass(next: nextBias, prefetch: nbT, current: nbW))
         // The weights' and the bias's DRAM bases, each phase's from registers and the phase's
         // choice after the adders: a burst's first request reads them (issue 13). The weights':
         // base + bo0·K·KW·CW (+ the preloaded words skipped), bo0 = o0 in WEIGHTS, in TILES o1,
         // whose words are o0's + PASS_WORDS, or the window's end in the last pass.
-        let weightsW = m.wire("burst_weight_base_w", regs["base_weights"] + o0Words + mux(skipPreloaded, skip, k(0, 32)))
-        let weightsT = m.wire("burst_weight_base_t", regs["base_weights"] + mux(pLast, regs["window_end_words"], o0Words + regs["pass_words"]))
-        let bBase = m.wire("burst_weight_base", ofBurstPass(next: regs["next_weights"], prefetch: weightsT, current: weightsW))
+        let weightsW = m.wire("burst_weight_base_w", address("base_weights") + o0Words + mux(skipPreloaded, skip, k(0, addrW)))
+        let weightsT = m.wire("burst_weight_base_t", address("base_weights") + mux(pLast, address("window_end_words"), o0Words + address("pass_words")))
+        let bBase = m.wire("burst_weight_base", ofBurstPass(next: address("next_weights"), prefetch: weightsT, current: weightsW))
         // where its first weight word goes in the ring
         let bRing = m.wire("burst_ring_base", ofBurstPass(next: field("NEXT_RING", "base").fit(ctx.awW), prefetch: ringAfter,
                                                           current: mux(pre0, ctx.ringSum(wbase, field("RING", "skip").fit(ctx.awW)), wbase.expr)))
-        let bBiasBase = m.wire("burst_bias_base", ofBurstPass(next: regs["next_bias"], prefetch: regs["base_bias"] + biasLo(o1).zext(32),
-                                                             current: regs["base_bias"] + biasLo(o0).zext(32)))
+        let bBiasBase = m.wire("burst_bias_base", ofBurstPass(next: address("next_bias"), prefetch: address("base_bias") + biasLo(o1).fit(addrW),
+                                                             current: address("base_bias") + biasLo(o0).fit(addrW)))
         let bHalf = m.wire("burst_half", ofBurstPass(next: nextHalf, prefetch: !half, current: half))
 
         // ---- burst: requests offered until the last is taken, responses counted ----
@@ -156,11 +159,11 @@ struct LayerSequencer: AcceleratorEngine {
         // (`burst_first_req` is bq = 0, a flag: set with bq's clear, cleared by an accept; the
         // comparisons with the bias words one per phase, selected after them, like `burst_more`)
         let bFirstReq = m.reg("burst_first_req", width: 1, reset: 1)
-        let bSegBase = m.reg("burst_segment_base", width: 32, reset: 0), bOff = m.reg("burst_segment_offset", width: burstW, reset: 0)
+        let bSegBase = m.reg("burst_segment_base", width: addrW, reset: 0), bOff = m.reg("burst_segment_offset", width: burstW, reset: 0)
         let noBias = m.wire("burst_no_bias", ofBurstPass(next: nextBias == 0, prefetch: nbT == 0, current: nbW == 0))
         let lastBias = m.wire("burst_last_bias", !inMask && ofBurstPass(next: bq + 1 == nextBias, prefetch: bq + 1 == nbT, current: bq + 1 == nbW))
-        let bStart = m.wire("burst_start_addr", mux(inMask, regs["base_mask"], mux(noBias, bBase, bBiasBase)))
-        m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff.zext(32)))
+        let bStart = m.wire("burst_start_addr", mux(inMask, address("base_mask"), mux(noBias, bBase, bBiasBase)))
+        m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff.fit(addrW)))
         let beat = burstRsp["valid"]
         let beatLast = m.wire("burst_beat_last", beat && br == nm1)
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
@@ -182,7 +185,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
-                    p.assign(o0Words, regs["window_words"])
+                    p.assign(o0Words, address("window_words"))
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -222,7 +225,7 @@ struct LayerSequencer: AcceleratorEngine {
                     .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
                         p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
-                        p.assign(o0Words, o0Words + regs["pass_words"]); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }
+                        p.assign(o0Words, o0Words + address("pass_words")); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }
             }
         }
         m.allowPartlyReadInputs()

@@ -223,8 +223,8 @@ struct PortSequencer: AcceleratorEngine {
         let ringVr = fields(ringVrR, width: vrW), ringVc = fields(ringVcR, width: vcW)
         let nW = bitsFor(maxQ)
         // (and each tile's first output word in the map, `ld_take_words`: the store's tile address)
-        let ringWordsR = m.reg("ring_words", width: 4 * maxQ * 32)
-        let ringWords = fields(ringWordsR, width: 32)
+        let ringWordsR = m.reg("ring_words", width: 4 * maxQ * addrW)
+        let ringWords = fields(ringWordsR, width: addrW)
         let ringShareR = m.reg("ring_share", width: 4 * maxQ)
         let ringShare = fields(ringShareR, width: 1)
         let ringNR = m.reg("ring_n", width: 4 * nW, reset: 0)
@@ -356,8 +356,8 @@ struct PortSequencer: AcceleratorEngine {
         }
         // (the DRAM bases plus the pass's first word, registered pass constants: o0 changes at a
         // pass's end, at least WEIGHTS' cycles before the next TILES)
-        let resBase = m.delayed("ldq_res_base", regs["base_residual"] + pBase.fit(32), by: 1)
-        let storeBase = m.delayed("st_base", regs["base_output"] + pBase.fit(32), by: 1)
+        let resBase = m.delayed("ldq_res_base", regs["base_residual"].fit(addrW) + pBase.fit(addrW), by: 1)
+        let storeBase = m.delayed("st_base", regs["base_output"].fit(addrW) + pBase.fit(addrW), by: 1)
         // (a pixel index is below the largest map's pixels: its product with the words of a pixel is
         // one DSP block's width, not a 32×16 product)
         let inPix = ctx.pixelIndexBits(input: true)
@@ -367,8 +367,8 @@ struct PortSequencer: AcceleratorEngine {
         // the scanner's registered offer (`ld_take_words`; the ring keeps it for the store); then a
         // walk moves one word on, a pixel on (COW − words + 1 from a pixel's last word: a pass
         // reads `words` of its COW), or a row on (Wo·COW from the row's first word).
-        let outRowWords = m.wire("out_row_words", m.layerConstant("out_row_words", umul(dWo, dCOW, 32)))
-        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(32) - pOW.fit(32) + 1).fit(32), by: 1))
+        let outRowWords = m.wire("out_row_words", m.layerConstant("out_row_words", umul(dWo, dCOW, addrW)))
+        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(addrW) - pOW.fit(addrW) + 1).fit(addrW), by: 1))
         /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
         /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step.
         func outputStep(addr: Expr, row: Expr, jLast: Expr, cLast: Expr) -> (addr: Expr, rowStarts: Expr) {
@@ -376,9 +376,9 @@ struct PortSequencer: AcceleratorEngine {
         }
         // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
         let takeOy = ctx.tileOrigin(dShape, tile["ty"], tile: tH, 32).fit(outRow), takeOx = ctx.tileOrigin(dShape, tile["tx"], tile: tW, 32).fit(outRow)
-        let takeWords = m.wire("ld_take_words", umul(takeOy, outRowWords, 32) + umul(takeOx, dCOW, 32))
+        let takeWords = m.wire("ld_take_words", umul(takeOy, outRowWords, addrW) + umul(takeOx, dCOW, addrW))
         let resFirst = m.wire("ldq_res_first", resBase + takeWords)
-        let resA = m.reg("ldq_res_addr", width: 32, reset: 0), resRow = m.reg("ldq_res_row", width: 32, reset: 0)
+        let resA = m.reg("ldq_res_addr", width: addrW, reset: 0), resRow = m.reg("ldq_res_row", width: addrW, reset: 0)
         m.clocked("ldq_res_walk") { p in
             p.when(lq.start) { p.assign(resA, resFirst); p.assign(resRow, resFirst) }
                 .elseWhen(lq.advance && lq.inRes) {
@@ -391,19 +391,19 @@ struct PortSequencer: AcceleratorEngine {
         // in-map row and column times the words, plus a share's delta); a step moves the column
         // part a word on (a row's pixels are adjacent), a row's last word the row part a row on and
         // the column part back to the row's first column.
-        let inRowWords = m.wire("in_row_words", m.layerConstant("in_row_words", umul(layer["w"], dCW, 32)))
+        let inRowWords = m.wire("in_row_words", m.layerConstant("in_row_words", umul(layer["w"], dCW, addrW)))
         // (a share moves the first row or column on by at most nsh < the largest kernel: that
         // delta, registered with the offer, times the row's or the pixel's words is shifted adds,
         // and the share decides only whether to add it — one product each, off the share's path)
         let deltaW = bitsFor(ctx.limits.maxKernel)
         let rowDelta = offered("row_delta", (afterShared(offerGeom.y0) - offerGeom.ylo).fit(deltaW))
         let columnDelta = offered("column_delta", (afterShared(offerGeom.x0) - offerGeom.xlo).fit(deltaW))
-        let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"] + umul(takeGeom.ylo.fit(inRow), inRowWords, 32)
-            + mux(takeShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, 32), k(0, 32)))
-        let firstColumnPart = m.wire("ldq_halo_first_column", umul(takeGeom.xlo.fit(inRow), dCW, 32)
-            + mux(takeShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, 32), k(0, 32)))
-        let haloRowPart = m.reg("ldq_halo_row", width: 32, reset: 0), haloColumnPart = m.reg("ldq_halo_column", width: 32, reset: 0)
-        let haloRowFirstColumn = m.reg("ldq_halo_row_first_column", width: 32, reset: 0)
+        let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"].fit(addrW) + umul(takeGeom.ylo.fit(inRow), inRowWords, addrW)
+            + mux(takeShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
+        let firstColumnPart = m.wire("ldq_halo_first_column", umul(takeGeom.xlo.fit(inRow), dCW, addrW)
+            + mux(takeShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
+        let haloRowPart = m.reg("ldq_halo_row", width: addrW, reset: 0), haloColumnPart = m.reg("ldq_halo_column", width: addrW, reset: 0)
+        let haloRowFirstColumn = m.reg("ldq_halo_row_first_column", width: addrW, reset: 0)
         m.clocked("ldq_halo_walk") { p in
             p.when(lq.start) {
                 p.assign(haloRowPart, firstRowPart); p.assign(haloColumnPart, firstColumnPart); p.assign(haloRowFirstColumn, firstColumnPart)
@@ -415,7 +415,7 @@ struct PortSequencer: AcceleratorEngine {
         let haloA = m.wire("ldq_halo_addr", haloRowPart + haloColumnPart)
         // ---- the band (§6.5): per tile, the rows of its halo, per row the column blocks whose last
         // loaded row (high-water mark) is above it, each such segment's pixels and words ----
-        var bandAddr: Expr = k(0, 32), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
+        var bandAddr: Expr = k(0, addrW), bandLast: Expr = k(0, 1), tileNone: Expr = noneLoad.expr
         var bandLine: (bank: Expr, addr: Expr)? = nil
         if let lp = lineP {
             let lgW = log2Exact(tW), lgH = log2Exact(tH)
@@ -497,7 +497,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(!inTiles) { p.assign(active, 0) }
             }
             m.assign(bandBusy!, active)
-            bandAddr = regs["base_input"] + umul((umul(by.fit(inRow), layer["w"], 32) + bx.fit(32)).fit(inPix), dCW, 32) + bwd.fit(32)
+            bandAddr = regs["base_input"].fit(addrW) + umul((umul(by.fit(inRow), layer["w"], addrW) + bx.fit(addrW)).fit(inPix), dCW, addrW) + bwd.fit(addrW)
             // the line buffer's bank and address of (y, x), word w (LayerPlan.lineAddress)
             let yp = m.wire("ldb_yp", by + dPad.fit(walkW)), xp = m.wire("ldb_xp", bx + dPadX.fit(walkW))
             let ey = m.wire("ldb_ey", mux(dS2, yp >> 1, yp.expr)), ex = m.wire("ldb_ex", mux(dS2x, xp >> 1, xp.expr))
@@ -676,9 +676,9 @@ struct PortSequencer: AcceleratorEngine {
         // of the walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is
         // that slot), so that the tile's last element and its DRAM address start at registers (issue 13).
         // (the entry is not rewritten while its group is stored: its next take is group + 4's)
-        let sTileAddr = m.reg("st_tile_addr", width: 32)
+        let sTileAddr = m.reg("st_tile_addr", width: addrW)
         // the element's offset in the tile's words, from incrementers (`outputStep`), and its row's
-        let sOff = m.reg("st_offset", width: 32, reset: 0), sRowOff = m.reg("st_row_offset", width: 32, reset: 0)
+        let sOff = m.reg("st_offset", width: addrW, reset: 0), sRowOff = m.reg("st_row_offset", width: addrW, reset: 0)
         let sN = m.wire("st_tiles", select(sGroup, ringN))
         let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
         let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(walkW))

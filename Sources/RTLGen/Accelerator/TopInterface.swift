@@ -15,7 +15,7 @@ public enum TopInterface {
     public static func memoryRequest(_ c: HardwareConfig) -> Bundle {
         .stream([
             .init("write", doc: "1 = write, 0 = read"),
-            .init("addr", width: 32, doc: "word address (§5)"),
+            .init("addr", width: c.addressBits, doc: "word address (§5; addressBits wide, §2)"),
             .init("wdata", width: 8 * c.memBytesPerCycle, doc: "write data, byte j in bits [8j+7:8j]"),
             .init("wstrb", width: c.memBytesPerCycle, doc: "byte strobe of a write"),
         ])
