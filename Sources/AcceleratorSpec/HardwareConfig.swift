@@ -124,7 +124,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// pipeline is two cycles deeper. The FPGA presets set it; false = none of these.
     public var boundaryRegisters: Bool
     /// **Mechanisms left out** (`Mechanism`, docs/microarchitecture.md §2): optimisations the config
-    /// does without — the mapper never chooses them and the RTL's logic for them is held off — to
+    /// does without — the mapper never chooses them and the RTL does not build their logic — to
     /// save logic on a small part. Empty: every mechanism.
     public var leftOut: Set<Mechanism>
     /// W: cycles a loaded group takes to reach its consumer beyond its last write (§7.3): 1 with `boundaryRegisters`.

@@ -2,8 +2,8 @@ import Foundation
 
 /// A mechanism of the accelerator that only saves cycles or host work: a config may leave it out
 /// (`HardwareConfig.leftOut`), and then the model's mapper never chooses it, the host never sets
-/// its register fields, and the generated RTL holds their record fields at 0 (so synthesis removes
-/// the logic they enable) and refuses a layer whose registers ask for it (`STATUS.error`). Every
+/// its register fields, and the generated RTL takes their layer-record fields as constants (so the
+/// logic they enable is not built) and refuses a layer whose registers ask for it (`STATUS.error`). Every
 /// layer still runs, in more cycles: a small part (the iCE40 UP5K) trades them for its logic.
 /// docs/microarchitecture.md §2, "Mechanisms a config may leave out".
 public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Comparable {

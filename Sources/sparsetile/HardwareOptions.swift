@@ -65,7 +65,7 @@ struct HardwareBaseOptions: ParsableArguments {
     var boundaryRegisters: Bool?
     @Option(name: .customLong("leave-out"), help: ArgumentHelp(
         "Mechanisms the config leaves out, comma-separated (overrides the config; none = every one): \(Mechanism.allCases.map(\.rawValue).joined(separator: ", ")), or all.",
-        discussion: "Each only saves cycles or host work: the mapper never chooses a left-out one and the RTL holds its logic off, for a smaller design (docs/microarchitecture.md §2). The iCE40 presets leave out all."))
+        discussion: "Each only saves cycles or host work: the mapper never chooses a left-out one and the RTL does not build its logic, for a smaller design (docs/microarchitecture.md §2). The iCE40 presets leave out all."))
     var leaveOut: String?
     @Option(name: .customLong("address-bits"), help: ArgumentHelp(
         "Bits of a DRAM word address, 16…32 (overrides the config; default 32, the iCE40 presets 20): a layer's memory image holds at most 2^bits words.",
