@@ -383,6 +383,8 @@ extension RegisterMap {
             ]),
             Register("WINDOW_WORDS", offset: 0x31, access: .readWrite, doc: "Weight words in DRAM before the window's first channel: CHANNELS.first·KH·KW·CW (§4; the host computes it)."),
             Register("WINDOW_END_WORDS", offset: 0x32, access: .readWrite, doc: "Weight words in DRAM before the window's end channel: CHANNELS.end·KH·KW·CW (§4; the host computes it)."),
+            Register("IN_ROW_WORDS", offset: 0x33, access: .readWrite, doc: "DRAM words of one row of the input map as the engines see it, W·CW (§5; the host computes it)."),
+            Register("OUT_ROW_WORDS", offset: 0x34, access: .readWrite, doc: "DRAM words of one row of the output map as the engines see it, Wo·COW (§5; the host computes it)."),
         ]
         return try! RegisterMap(regs)
     }()
@@ -452,6 +454,7 @@ extension RegisterMap {
             try write("PASS_WORDS", value: passes.channels * plan.tapWords), try write("PASS_RING_WORDS", value: passes.full * plan.tapWords),
             try write("KGROUPS", ["full": passes.full, "last": passes.last]),
             try write("WINDOW_WORDS", value: window.lowerBound * plan.tapWords), try write("WINDOW_END_WORDS", value: window.upperBound * plan.tapWords),
+            try write("IN_ROW_WORDS", value: plan.mapWidth * plan.inWords), try write("OUT_ROW_WORDS", value: plan.outW * plan.outWords),
             try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue,
                                "preloaded": plan.preloaded ? 1 : 0, "half": plan.biasHalf0, "next": next == nil ? 0 : 1,
                                "next_half": next?.0.biasHalf ?? 0]),

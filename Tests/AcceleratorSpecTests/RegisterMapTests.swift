@@ -21,7 +21,7 @@ import AcceleratorSpec
             // layer and pass quantities the host computes (no multiplier or divider outside the PE array)
             "MASK_LAYOUT": 0x27, "STEPS": 0x28, "TAP_WORDS": 0x29, "HALO_ROW_WORDS": 0x2A, "HALO_REGION": 0x2B,
             "LINE_ROW_WORDS": 0x2C, "LINE_BLOCKS": 0x2D, "PASS_WORDS": 0x2E, "PASS_RING_WORDS": 0x2F, "KGROUPS": 0x30,
-            "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32,
+            "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32, "IN_ROW_WORDS": 0x33, "OUT_ROW_WORDS": 0x34,
         ]
         #expect(Dictionary(uniqueKeysWithValues: map.registers.map { ($0.name, $0.offset) }) == offsets)
         #expect(map.registers.map(\.offset) == map.registers.map(\.offset).sorted())
@@ -48,7 +48,7 @@ import AcceleratorSpec
                 == ["LAYER0", "LAYER1", "LAYER2", "REQUANT", "PRELU", "PASS", "BASE_MASK", "BASE_BIAS", "BASE_WEIGHTS",
                     "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS",
                     "MASK_LAYOUT", "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "LINE_BLOCKS",
-                    "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS"])
+                    "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS", "IN_ROW_WORDS", "OUT_ROW_WORDS"])
         #expect(try map.field("PRELU", "slope").signed)
         #expect(map.stallCounters.map(\.cause) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])
     }

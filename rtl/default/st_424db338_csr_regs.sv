@@ -37,7 +37,9 @@ module st_424db338_csr_regs (
     output logic [15:0] reg_pass_ring_words,
     output logic [31:0] reg_kgroups,
     output logic [31:0] reg_window_words,
-    output logic [31:0] reg_window_end_words
+    output logic [31:0] reg_window_end_words,
+    output logic [31:0] reg_in_row_words,
+    output logic [31:0] reg_out_row_words
 );
 
     logic [31:0] csr_layer0;
@@ -72,6 +74,8 @@ module st_424db338_csr_regs (
     logic [31:0] csr_kgroups;
     logic [31:0] csr_window_words;
     logic [31:0] csr_window_end_words;
+    logic [31:0] csr_in_row_words;
+    logic [31:0] csr_out_row_words;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -488,5 +492,31 @@ module st_424db338_csr_regs (
     end
 
     assign reg_window_end_words = csr_window_end_words;
+
+    // csr_in_row_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_in_row_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd51)) begin
+                csr_in_row_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_in_row_words = csr_in_row_words;
+
+    // csr_out_row_words_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_out_row_words <= 32'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd52)) begin
+                csr_out_row_words <= csr_wdata;
+            end
+        end
+    end
+
+    assign reg_out_row_words = csr_out_row_words;
 
 endmodule

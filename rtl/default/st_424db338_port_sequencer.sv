@@ -19,6 +19,8 @@ module st_424db338_port_sequencer (
     input  logic [31:0]   reg_base_input,
     input  logic [31:0]   reg_base_residual,
     input  logic [31:0]   reg_base_output,
+    input  logic [31:0]   reg_in_row_words,
+    input  logic [31:0]   reg_out_row_words,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [374:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -218,7 +220,6 @@ module st_424db338_port_sequencer (
     logic [9:0]    ld_ring_size;
     logic [31:0]   ldq_res_base_d1;
     logic [31:0]   st_base_d1;
-    logic [31:0]   out_row_words_d1;
     logic [31:0]   out_row_words;
     logic [31:0]   out_pixel_step_d1;
     logic [31:0]   out_pixel_step;
@@ -226,7 +227,6 @@ module st_424db338_port_sequencer (
     logic [31:0]   ldq_res_first;
     logic [31:0]   ldq_res_addr;
     logic [31:0]   ldq_res_row;
-    logic [31:0]   in_row_words_d1;
     logic [31:0]   in_row_words;
     logic [31:0]   ldq_halo_first_row;
     logic [31:0]   ldq_halo_first_column;
@@ -734,12 +734,7 @@ module st_424db338_port_sequencer (
         st_base_d1 <= reg_base_output + {16'd0, pass_word_base};
     end
 
-    // out_row_words_d1_q
-    always @(posedge clk) begin
-        out_row_words_d1 <= {20'd0, c_wo} * {16'd0, layer_cow};
-    end
-
-    assign out_row_words = out_row_words_d1;
+    assign out_row_words = reg_out_row_words;
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
@@ -768,12 +763,7 @@ module st_424db338_port_sequencer (
         end
     end
 
-    // in_row_words_d1_q
-    always @(posedge clk) begin
-        in_row_words_d1 <= {16'd0, layer_w} * {16'd0, layer_cw};
-    end
-
-    assign in_row_words = in_row_words_d1;
+    assign in_row_words = reg_in_row_words;
     assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({1'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
     assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
 

@@ -331,6 +331,14 @@
 #define SPARSETILE_WINDOW_END_WORDS_OFFSET      0x32u
 #define SPARSETILE_WINDOW_END_WORDS_RESET       0x00000000u
 
+/* 0x33 IN_ROW_WORDS (RW, 32 bits): DRAM words of one row of the input map as the engines see it, W·CW (§5; the host computes it). */
+#define SPARSETILE_IN_ROW_WORDS_OFFSET          0x33u
+#define SPARSETILE_IN_ROW_WORDS_RESET           0x00000000u
+
+/* 0x34 OUT_ROW_WORDS (RW, 32 bits): DRAM words of one row of the output map as the engines see it, Wo·COW (§5; the host computes it). */
+#define SPARSETILE_OUT_ROW_WORDS_OFFSET         0x34u
+#define SPARSETILE_OUT_ROW_WORDS_RESET          0x00000000u
+
 /* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
@@ -379,7 +387,9 @@
     X(PASS_RING_WORDS, 0x2Fu, RW) \
     X(KGROUPS, 0x30u, RW) \
     X(WINDOW_WORDS, 0x31u, RW) \
-    X(WINDOW_END_WORDS, 0x32u, RW)
+    X(WINDOW_END_WORDS, 0x32u, RW) \
+    X(IN_ROW_WORDS, 0x33u, RW) \
+    X(OUT_ROW_WORDS, 0x34u, RW)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

@@ -59,6 +59,8 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_kgroups;
     logic [31:0]   reg_window_words;
     logic [31:0]   reg_window_end_words;
+    logic [31:0]   reg_in_row_words;
+    logic [31:0]   reg_out_row_words;
     logic [335:0]  layer;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -182,7 +184,9 @@ module st_18f03e4d_accel (
         .reg_pass_ring_words  (reg_pass_ring_words),
         .reg_kgroups          (reg_kgroups),
         .reg_window_words     (reg_window_words),
-        .reg_window_end_words (reg_window_end_words)
+        .reg_window_end_words (reg_window_end_words),
+        .reg_in_row_words     (reg_in_row_words),
+        .reg_out_row_words    (reg_out_row_words)
     );
 
     st_18f03e4d_layer_params u_layer_params (
@@ -310,6 +314,8 @@ module st_18f03e4d_accel (
         .reg_base_input    (reg_base_input),
         .reg_base_residual (reg_base_residual),
         .reg_base_output   (reg_base_output),
+        .reg_in_row_words  (reg_in_row_words),
+        .reg_out_row_words (reg_out_row_words),
         .layer             (layer),
         .seq_phase         (seq_phase),
         .seq_o0            (seq_o0),
@@ -507,6 +513,8 @@ module st_18f03e4d_accel (
         .reg_kgroups          (reg_kgroups),
         .reg_window_words     (reg_window_words),
         .reg_window_end_words (reg_window_end_words),
+        .reg_in_row_words     (reg_in_row_words),
+        .reg_out_row_words    (reg_out_row_words),
         .seq_phase            (seq_phase),
         .seq_start            (seq_start),
         .seq_done             (seq_done),

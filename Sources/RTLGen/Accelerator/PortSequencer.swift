@@ -38,7 +38,7 @@ struct PortSequencer: AcceleratorEngine {
         let req = m.ports("mem_req", TopInterface.memoryRequest(cfg))
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready", "rdata").flipped)
         let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output", "in_row_words", "out_row_words").flipped)
         let layer = layerRecord(in: m, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh", "rowring"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
@@ -367,7 +367,8 @@ struct PortSequencer: AcceleratorEngine {
         // the scanner's registered offer (`ld_take_words`; the ring keeps it for the store); then a
         // walk moves one word on, a pixel on (COW − words + 1 from a pixel's last word: a pass
         // reads `words` of its COW), or a row on (Wo·COW from the row's first word).
-        let outRowWords = m.wire("out_row_words", m.layerConstant("out_row_words", umul(dWo, dCOW, addrW)))
+        // (Wo·COW from the host, OUT_ROW_WORDS: no product of the layer's fields, issue 13)
+        let outRowWords = m.wire("out_row_words", regs["out_row_words"].fit(addrW))
         let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(addrW) - pOW.fit(addrW) + 1).fit(addrW), by: 1))
         /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
         /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step.
@@ -391,7 +392,7 @@ struct PortSequencer: AcceleratorEngine {
         // in-map row and column times the words, plus a share's delta); a step moves the column
         // part a word on (a row's pixels are adjacent), a row's last word the row part a row on and
         // the column part back to the row's first column.
-        let inRowWords = m.wire("in_row_words", m.layerConstant("in_row_words", umul(layer["w"], dCW, addrW)))
+        let inRowWords = m.wire("in_row_words", regs["in_row_words"].fit(addrW))  // (W·CW from the host, IN_ROW_WORDS)
         // (a share moves the first row or column on by at most nsh < the largest kernel: that
         // delta, registered with the offer, times the row's or the pixel's words is shifted adds,
         // and the share decides only whether to add it — one product each, off the share's path)
