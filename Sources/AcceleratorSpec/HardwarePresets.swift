@@ -6,14 +6,15 @@ extension HardwareConfig {
     /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit).
     /// The requant engines take a row in slices (§7.5): one lane on the iCE40 parts (4 slices on the
     /// UP5K, 2 on the HX8K: column slices, each lane's 33×17-bit product is 2 SB_MAC16 or ~600 LUTs),
-    /// 16 lanes rather than 64 on the XCZU7EV (4 slices; its 1.9 products per DSP need it). The XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass):
-    /// its weight banks hold fewer channels of a wide layer anyway, and its 512 byte-lane RAMs are
-    /// LUT RAM, 64 words deep rather than 256 (−0.2% of ResNet-18's cycles, none of SRResNet's).
+    /// 16 lanes rather than 64 on the XCZU7EV (4 slices; its 1.9 products per DSP need it). The
+    /// XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass): its weight
+    /// banks hold fewer channels of a wide layer anyway, and its 512 byte-lane RAMs are LUT RAM, 64
+    /// words deep rather than 256 (−0.2% of ResNet-18's cycles, none of SRResNet's).
     /// The iCE40 parts leave out every mechanism that only saves cycles (§2, `Mechanism`): their
-    /// logic is the limit, and their layers run in more cycles without them; and keep L + 1 = 9
-    /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs; and address
-    /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32. Whether each fits today is
-    /// measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
+    /// logic is the limit, and their layers run in more cycles without them; they keep L + 1 = 9
+    /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs, and address
+    /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32. Whether each fits
+    /// today is measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
     /// `maxMapSize` is the largest map side the generated RTL's mask register holds for it
     /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
     /// hold the mask of a 512-wide map.

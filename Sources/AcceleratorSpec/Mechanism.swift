@@ -24,16 +24,17 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
     /// status and the counters, still read).
     case registerReadBack
 
-    /// The section of docs/microarchitecture.md that describes it.
-    public var section: String {
+    /// The register fields (register, field) by which the host asks for it in a layer: a config
+    /// that leaves it out refuses a layer that sets one (`STATUS.error`). None for halo reuse (the
+    /// RTL decides it from the layer) and the read-back.
+    public var registerFields: [(register: String, field: String)] {
         switch self {
-        case .tapPacking: "§3.2"
-        case .outputPairs: "§3.3"
-        case .groupedLanes: "§3.4"
-        case .haloReuse: "§6.2"
-        case .residentHalos: "§7.3"
-        case .weightHandoff: "§7.2"
-        case .registerReadBack: "§8"
+        case .tapPacking: [("LAYER0", "packed")]
+        case .outputPairs: [("LAYER0", "pairs")]
+        case .groupedLanes: [("LAYER0", "grouped")]
+        case .residentHalos: [("PASS", "resident")]
+        case .weightHandoff: [("PASS", "preloaded"), ("PASS", "next")]
+        case .haloReuse, .registerReadBack: []
         }
     }
 

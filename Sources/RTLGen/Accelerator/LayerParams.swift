@@ -120,11 +120,9 @@ struct LayerParams: AcceleratorEngine {
         let errFields = m.wire("c_error_fields", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
                              || Mw > ctx.maxMw || outOfRange(H, s2) || outOfRange(W, s2x)
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange)
-        // (a left-out mechanism's field set: the host asks for logic the RTL does not have)
-        let leftOutFields: [(Mechanism, String, String)] = [(.tapPacking, "LAYER0", "packed"), (.outputPairs, "LAYER0", "pairs"),
-                                                            (.residentHalos, "PASS", "resident"), (.weightHandoff, "PASS", "preloaded"),
-                                                            (.weightHandoff, "PASS", "next")]
-        let askedLeftOut = leftOutFields.filter { !cfg.has($0.0) }.map { field($0.1, $0.2) != 0 }
+        // (a left-out mechanism's field set: the host asks for logic the RTL does not have; grouped
+        // lanes are refused by the lane-group check below, as on any config without lane groups)
+        let askedLeftOut = cfg.leftOut.sorted().filter { $0 != .groupedLanes }.flatMap(\.registerFields).map { field($0.register, $0.field) != 0 }
         let pairsError = pairsField.map { $0 == 1 && (packed == 1 || S != 1 || K == 15) }
         let modeTerms = [pairsError].compactMap { $0 } + askedLeftOut  // (never empty: pairs are checked or left out)
         let errModes = m.wire("c_error_modes", modeTerms.dropFirst().reduce(modeTerms[0]) { $0 || $1 }
