@@ -146,8 +146,8 @@ struct RequantEngine: AcceleratorEngine {
             laneBinding = .index("l")
         }
         // (with column slices, the residual words of the slice's columns)
-        let resWords: Signal = CS > 1 && slice != nil
-            ? m.wire("rq_res_words", select(slice!.expr.fit(lgCS), fields(res["data"].expr, width: cols * 8 * B))) : res["data"]
+        var resWords = res["data"]
+        if CS > 1, let slice { resWords = m.wire("rq_res_words", select(slice.expr.fit(lgCS), fields(res["data"].expr, width: cols * 8 * B))) }
         let q = m.wire("rq_q", width: cols * n * 8)
         let lanePorts: [String: ArrayBinding] = S == 0 ? [:] : ["clk": .shared(clk.expr)]
         m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", cols), ("l", n)], connections: lanePorts.merging([
