@@ -83,6 +83,16 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// separating every product: the same results and cycles, fewer LUTs. Needs lanesC ≤ 4 (the
     /// packed weight fits 27 bits). false = the products separated one by one (25×8 bits, DSP48E1).
     public var packedSums: Bool
+    /// **MAC16 pairs** (docs/microarchitecture.md §7.4; iCE40): the PEs of lanes l and l + lanesK/2
+    /// of a pixel, which multiply the same activations, take each pair of their int8 products from
+    /// one SB_MAC16 in its two-8×8 mode (A = the two weights, B = the activation twice, O = the two
+    /// signed products), which the generator instantiates for synthesis and states as products for
+    /// simulation: half the SB_MAC16 for the PE array, the same results and cycles. Needs lanesK
+    /// even; not with packedProducts; synthesises for iCE40 only. false = products inferred.
+    public var mac16Pairs: Bool
+    /// Whether the PEs of lanes l and l + lanesK/2 form pairs that share a DSP block (packed
+    /// products or MAC16 pairs): paired lanes take the same activations.
+    public var pairsLanes: Bool { packedProducts || mac16Pairs }
     /// The bits between a PE pair's two packed weights: 16 + log2(lanesC) with `packedSums` (room
     /// for the lower lane's whole dot), else 16 (one product).
     public var packedSpacing: Int { packedSums ? 16 + lanesC.trailingZeroBitCount : 16 }
@@ -149,7 +159,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
                 activationWidth: Int = 8, weightWidth: Int = 8, accumulatorWidth: Int = 32,
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, addressBits: Int = 32, clockMHz: Double = 200,
-                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false,
+                tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false, mac16Pairs: Bool = false,
                 requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false,
                 leftOut: Set<Mechanism> = []) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
@@ -160,7 +170,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.addressBits = addressBits
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
-        self.packedSums = packedSums
+        self.packedSums = packedSums; self.mac16Pairs = mac16Pairs
         self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
         self.leftOut = leftOut
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
@@ -172,7 +182,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; addressBits = 32; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; addressBits = 32; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; mac16Pairs = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -251,6 +261,10 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             if !packedProducts { try fail("packedSums needs packedProducts (it sums a PE pair's packed products)") }
             if lanesC > 4 { try fail("packedSums needs lanesC ≤ 4 (the weights packed 16 + log2(lanesC) bits apart fit a 27-bit port); lanesC is \(lanesC)") }
         }
+        if mac16Pairs {
+            if lanesK % 2 != 0 { try fail("mac16Pairs needs lanesK even (lanes l and l + lanesK/2 share an SB_MAC16); lanesK is \(lanesK)") }
+            if packedProducts { try fail("mac16Pairs and packedProducts are two ways to pair a PE's products in one DSP block; choose one") }
+        }
     }
 
     /// The tile shapes the PE array supports, largest first: `(tileH >> s, tileW >> s)`, s < tileShapes.
@@ -272,11 +286,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, addressBits, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, packedSums, requantStages, requantSlices, boundaryRegisters, leftOut
+        case tileShapes, lineBufferBytes, packedProducts, packedSums, mac16Pairs, requantStages, requantSlices, boundaryRegisters, leftOut
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts` and `packedSums` only when true, `requantStages` only when not 0, `requantSlices` only when
+    /// `packedProducts`, `packedSums` and `mac16Pairs` only when true, `requantStages` only when not 0, `requantSlices` only when
     /// above 1, `boundaryRegisters` only when true, `addressBits` only when not 32, `leftOut` only when not empty (its names in
     /// `Mechanism` order), so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
@@ -293,6 +307,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if lineBufferBytes != 0 { try c.encode(lineBufferBytes, forKey: .lineBufferBytes) }
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
         if packedSums { try c.encode(packedSums, forKey: .packedSums) }
+        if mac16Pairs { try c.encode(mac16Pairs, forKey: .mac16Pairs) }
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
         if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
@@ -335,6 +350,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             lineBufferBytes: c.decodeIfPresent(Int.self, forKey: .lineBufferBytes) ?? 0,
             packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
             packedSums: c.decodeIfPresent(Bool.self, forKey: .packedSums) ?? false,
+            mac16Pairs: c.decodeIfPresent(Bool.self, forKey: .mac16Pairs) ?? false,
             requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
             requantSlices: c.decodeIfPresent(Int.self, forKey: .requantSlices) ?? 1,
             boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false,

@@ -3,7 +3,8 @@ extension HardwareConfig {
     /// configuration meant for that part, at the MACs a cycle issue 13 asks of it — 8 on the iCE40
     /// UP5K (its 8 SB_MAC16), 4 in LUTs on the HX8K (no DSPs), 256 on the XC7Z020 and 2 048 on the
     /// XCZU7EV, both with packed products (§7.4) for their DSP budgets (the XCZU7EV's summed before
-    /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit).
+    /// they are separated: its DSP48E2 takes the 27-bit packed weight, and the LUTs are its limit);
+    /// the UP5K's PE pairs take their two products from one SB_MAC16 in its two-8×8 mode (`mac16Pairs`).
     /// The requant engines take a row in slices (§7.5): one lane on the iCE40 parts (4 slices on the
     /// UP5K, 2 on the HX8K: column slices, each lane's 33×17-bit product is 2 SB_MAC16 or ~600 LUTs),
     /// 16 lanes rather than 64 on the XCZU7EV (4 slices; its 1.9 products per DSP need it). The
@@ -20,7 +21,8 @@ extension HardwareConfig {
     /// hold the mask of a 512-wide map.
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
         ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20), 64),
+                              requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20,
+                              mac16Pairs: true), 64),
         ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
                               requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20), 64),
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
@@ -39,7 +41,7 @@ extension HardwareConfig {
     static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
                        outputWords: Int, shapes: Int = 1, packed: Bool = false, packedSums: Bool = false,
                        requantStages: Int = HardwareConfig.maxRequantStages, requantSlices: Int = 1,
-                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32) -> HardwareConfig {
+                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32, mac16Pairs: Bool = false) -> HardwareConfig {
         // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
         // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
         // logic cells', by four registers, the Xilinx parts at every cut), and registers its
@@ -48,7 +50,7 @@ extension HardwareConfig {
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
                             maxOutstandingReads: readWindow, addressBits: addressBits,
-                            tileShapes: shapes, packedProducts: packed, packedSums: packedSums, requantStages: requantStages,
+                            tileShapes: shapes, packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16Pairs, requantStages: requantStages,
                             requantSlices: requantSlices,
                             boundaryRegisters: true, leftOut: leftOut)
     }

@@ -533,7 +533,7 @@ public struct LayerPlan: Sendable {
         let gl = config.memBytesPerCycle / config.lanesC
         // (with packed products, §7.4, lanes l and l + lanesK/2 share a multiplier and so must take
         // the same chunk: lanesK/2 a multiple of GL, else the lanes do not group)
-        guard config.has(.groupedLanes), gl >= 2, config.lanesK % gl == 0, !config.packedProducts || (config.lanesK / 2) % gl == 0 else { return nil }
+        guard config.has(.groupedLanes), gl >= 2, config.lanesK % gl == 0, !config.pairsLanes || (config.lanesK / 2) % gl == 0 else { return nil }
         return (gl, config.lanesK / gl)
     }
     /// NJ = ⌈cout/R⌉: the steps of one input word with grouped lanes (§3.4).

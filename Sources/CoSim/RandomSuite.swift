@@ -123,12 +123,15 @@ public struct RandomSuite: Sendable {
         // lanesK, or lanesK times one dividing tileW (column slices)
         let sliceCounts = (1...10).map { 1 << $0 }.filter { HardwareConfig.takesRequantSlices($0, lanesK: lanesK, tileW: tw) }
         let slices = !sliceCounts.isEmpty && g.nextUnit() < 0.5 ? sliceCounts[g.int(0...(sliceCounts.count - 1))] : 1
+        // MAC16 pairs (§7.4) in half the others of an even lanesK (the cell's stated products
+        // are what a simulator runs; the cell itself is MAC16PairsTests')
+        let mac16 = !packed && lanesK % 2 == 0 && g.nextUnit() < 0.5
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
-                                          packedProducts: packed, packedSums: packedSums, requantStages: requantStages, requantSlices: slices,
-                                          boundaryRegisters: boundary),
+                                          packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16, requantStages: requantStages,
+                                          requantSlices: slices, boundaryRegisters: boundary),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

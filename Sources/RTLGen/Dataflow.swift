@@ -26,6 +26,8 @@ enum Dataflow {
             return out
         case .memory(let m):
             return [m.clock.expr, m.writeEnable, m.writeAddress, m.writeData, m.readEnable, m.readAddress]
+        case .primitive(let p):
+            return p.readExprs
         case .instance(let i):
             return i.connections.filter { $0.port.kind == .input }.map(\.value)
         case .instanceArray(let a):

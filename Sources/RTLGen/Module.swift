@@ -8,6 +8,8 @@ public enum ModuleItem: Sendable {
     /// N instances of one module in a `generate` loop nest.
     case instanceArray(InstanceArray)
     case memory(Memory)
+    /// A vendor cell for synthesis with its behaviour for simulation (``PrimitiveCell``).
+    case primitive(PrimitiveCell)
 }
 
 /// A checked hardware module: the value the emitter turns into Verilog.
@@ -91,6 +93,8 @@ public struct Module: Sendable {
             case .memory(let m):
                 read.insert(m.clock.name)
                 for e in [m.writeEnable, m.writeAddress, m.writeData, m.readEnable, m.readAddress] { use(e) }
+            case .primitive(let p):
+                for e in p.readExprs { use(e) }
             }
         }
         let waived = Set(unusedAllowed)
@@ -364,6 +368,45 @@ public final class ModuleBuilder {
         add(.instance(Instance(name: name, module: module, connections: conns)))
     }
 
+    /// Instantiates the vendor cell `cell` as `name` for synthesis, with `simulation` (one
+    /// expression per connected output: what the cell computes with these parameters and inputs)
+    /// for simulators (``PrimitiveCell``). Outputs connect to wires of this module, of the
+    /// expression's width.
+    public func primitive(_ cell: String, name: String, parameters: [PrimitiveCell.Parameter],
+                          inputs: [(String, any ExprConvertible)], outputs: [(String, Signal?)],
+                          simulation: [(Signal, any ExprConvertible)]) {
+        if otherNames.contains(name) || declared[name] != nil || !Self.isValidIdentifier(name) || !Self.isValidIdentifier(cell) {
+            error(name, .invalidDeclaration, "primitive instance name '\(name)' (of '\(cell)') is invalid or already used")
+        }
+        otherNames.insert(name)
+        var ins: [PrimitiveCell.Input] = []
+        for (port, v) in inputs {
+            let e = v.expr
+            for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' port '\(port)': \(p)") }
+            for r in e.referencedSignals { checkRef(r, owner: name) }
+            ins.append(.init(port: port, value: e))
+        }
+        var sims: [(Signal, Expr)] = []
+        for (s, v) in simulation {
+            let e = v.expr
+            for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' behaviour of '\(s.name)': \(p)") }
+            for r in e.referencedSignals { checkRef(r, owner: name) }
+            if e.width != s.width {
+                error(name, .widthMismatch, "primitive '\(name)': the behaviour of '\(s.name)' is \(e.width) bits, the wire \(s.width)")
+            }
+            sims.append((s, e))
+        }
+        let driven = outputs.compactMap(\.1)
+        for s in driven where s.kind != .wire && s.kind != .output {
+            error(name, .badConnection, "primitive '\(name)' drives '\(s.name)', a \(s.kind.rawValue); it must be a wire or output")
+        }
+        if Set(driven.map(\.name)) != Set(sims.map(\.0.name)) || driven.count != sims.count {
+            error(name, .badConnection, "primitive '\(name)': every connected output needs exactly one behaviour, and only those")
+        }
+        add(.primitive(PrimitiveCell(cell: cell, name: name, parameters: parameters, inputs: ins,
+                                     outputs: outputs.map { .init(port: $0.0, signal: $0.1) }, simulation: sims)))
+    }
+
     /// Instantiates `module` once per element of `dimensions` (outermost first; each a genvar name
     /// and a size), emitted as a `generate` loop nest (``InstanceArray``). Every port must be bound:
     /// `.shared(expr)` (inputs: the same value for every element), `.slice(bus, over: dims…)` (the
@@ -474,6 +517,7 @@ public final class ModuleBuilder {
                     if case .slice(let s, _) = c.binding { drive(s, "instance array '\(a.name)' port '\(c.port.name)'") }
                 }
             case .memory(let m): drive(m.readData, "memory '\(m.name)' read port")
+            case .primitive(let p): for s in p.drivenSignals { drive(s, "primitive '\(p.name)'") }
             }
         }
         for (g, array) in genvarNames where declared[g] != nil {

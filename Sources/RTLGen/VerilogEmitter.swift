@@ -140,6 +140,9 @@ public struct VerilogEmitter: Sendable {
             case .memory(let m):
                 out.append("")
                 out.append(contentsOf: emitMemory(m))
+            case .primitive(let p):
+                out.append("")
+                out.append(contentsOf: emitPrimitive(p))
             }
             previousWasAssign = false
         }
@@ -242,6 +245,27 @@ public struct VerilogEmitter: Sendable {
                 out.append("\(ind)endcase")
             }
         }
+        return out
+    }
+
+    /// The vendor cell under `ifdef SYNTHESIS` (Yosys defines it), its behaviour otherwise.
+    private func emitPrimitive(_ p: PrimitiveCell) -> [String] {
+        let i1 = options.indent, i2 = i1 + i1
+        var out = ["`ifdef SYNTHESIS", "\(i1)\(p.cell) #("]
+        let pw = p.parameters.map(\.name.count).max() ?? 0
+        for (k, q) in p.parameters.enumerated() {
+            out.append("\(i2).\(pad(q.name, pw)) (\(q.value))\(k == p.parameters.count - 1 ? "" : ",")")
+        }
+        out.append("\(i1)) \(p.name) (")
+        let ports = p.inputs.map { ($0.port, ExpressionRenderer.render($0.value)) } + p.outputs.map { ($0.port, $0.signal?.name ?? "") }
+        let w = ports.map(\.0.count).max() ?? 0
+        for (k, c) in ports.enumerated() {
+            out.append("\(i2).\(pad(c.0, w)) (\(c.1))\(k == ports.count - 1 ? "" : ",")")
+        }
+        out.append("\(i1));")
+        out.append("`else")
+        for (s, v) in p.simulation { out.append("\(i1)assign \(s.name) = \(ExpressionRenderer.render(v));") }
+        out.append("`endif")
         return out
     }
 

@@ -51,6 +51,10 @@ struct HardwareBaseOptions: ParsableArguments {
         "true: a PE pair sums its packed products before separating the two lanes (weights 16 + log2(lanesC) bits apart, a 27×8-bit product; overrides the config).",
         discussion: "Same results and cycles, fewer LUTs on DSP48E2 parts (docs/microarchitecture.md §7.4). Needs packed products and lanesC ≤ 4; unless given, the config's is dropped where those do not hold."))
     var packedSums: Bool?
+    @Option(name: .customLong("mac16-pairs"), help: ArgumentHelp(
+        "true: lanes l and l + lanesK/2 take each pair of their int8 products from one iCE40 SB_MAC16 in its two-8×8 mode (overrides the config).",
+        discussion: "Same results and cycles, half the PE array's SB_MAC16 (docs/microarchitecture.md §7.4); the RTL instantiates the cell for synthesis, so it synthesises for iCE40 only. Needs lanesK even; not with --packed-products."))
+    var mac16Pairs: Bool?
     @Option(name: .customLong("requant-stages"), help: ArgumentHelp(
         "Pipeline registers in each requant lane, 0…\(HardwareConfig.maxRequantStages) (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
@@ -98,7 +102,7 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, requantStages: requantStages,
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, mac16Pairs: mac16Pairs, requantStages: requantStages,
                                     requantSlices: requantSlices, boundaryRegisters: boundaryRegisters,
                                     leftOut: leaveOut.map { $0 == "none" ? [] : try Mechanism.list($0) }, addressBits: addressBits)
     }

@@ -192,6 +192,9 @@ enum AcceleratorSynthesis {
 
     static func run(config cfg: HardwareConfig, limits: AcceleratorLimits, prefix: String? = nil, flow base: SynthFlow,
                     workDir: String?, force: Bool, log: (String) -> Void) throws -> SynthResult {
+        if cfg.mac16Pairs && base.target != .ice40 {
+            throw ValidationError("the config has mac16Pairs: its PE pairs instantiate iCE40 SB_MAC16 cells, which \(base.target.rawValue) has not; synthesise it for iCE40 (--target ice40 or an iCE40 --part), or give --mac16-pairs false")
+        }
         let gen: AcceleratorGenerator
         do { gen = try AcceleratorGenerator(config: cfg, limits: limits, prefix: prefix) }
         catch let e as AcceleratorGeneratorError { throw ValidationError(e.description) }

@@ -76,6 +76,7 @@ struct RandomSuiteTests {
         #expect(pool.contains { $0.boundaryRegisters } && pool.contains { !$0.boundaryRegisters })
         #expect(pool.contains { $0.requantSlices > 1 } && pool.contains { $0.requantSlices == 1 && $0.lanesK > 1 })
         #expect(pool.contains { $0.packedSums } && pool.contains { $0.packedProducts && !$0.packedSums })
+        #expect(pool.contains { $0.mac16Pairs } && !pool.contains { $0.mac16Pairs && $0.packedProducts })
         #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 

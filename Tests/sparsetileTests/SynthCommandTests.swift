@@ -11,6 +11,10 @@ import Testing
         expectExit(try runSparsetile(["synth", "--part", "xc7z020", "--target", "ice40"]), .usage, "--target ice40 contradicts --part xc7z020")
         expectExit(try runSparsetile(["synth", "--target", "asic"]), .usage, "--target must be xilinx, ice40 or generic")
         expectExit(try runSparsetile(["synth", "--target", "ice40", "--device", "up9k"]), .usage, "--device must be one of up5k")
+        // MAC16 pairs instantiate iCE40 cells: refused for another family before any RTL is written
+        expectExit(try runSparsetile(["synth", "--target", "xilinx", "--config", "small", "--mac16-pairs", "true"]), .usage,
+                   "instantiate iCE40 SB_MAC16 cells")
+        expectExit(try runSparsetile(["synth", "--preset", "ice40-up5k", "--part", "xc7z020"]), .usage, "mac16Pairs")
     }
 
     @Test func badAndMissingInputsExit65() throws {

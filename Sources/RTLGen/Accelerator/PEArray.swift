@@ -72,8 +72,8 @@ struct PEArray: AcceleratorEngine {
         let dots = m.wire("pe_dots", width: nBanks * LK * dotWidth)
         let addends = m.wire("pe_addends", width: nBanks * LK * addendWidth)
         let takes = m.wire("pe_takes", width: nBanks * LK)
-        if cfg.packedProducts {
-            // Packed products (§7.4): PE pair (y, x, l) holds lanes l and l + lanesK/2, which take the
+        if cfg.pairsLanes {
+            // Packed products or MAC16 pairs (§7.4): PE pair (y, x, l) holds lanes l and l + lanesK/2, which take the
             // same activations; its buses hold pair elements (y·tileW + x)·lanesK/2 + l, each the
             // lower lane's field below the upper's, reordered from and to the lane layout here.
             let half = LK / 2
@@ -296,7 +296,30 @@ struct PEArray: AcceleratorEngine {
         return (sum, shadow)
     }
 
-    /// A PE pair (packed products, §7.4): lanes l (`_lo`) and l + lanesK/2 (`_hi`) of one pixel,
+    /// SB_MAC16 as two signed 8×8 multipliers without registers (MAC16 pairs, §7.4): the top
+    /// product A[15:8]·B[15:8] on O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed
+    /// (`MODE_8x8` extends the bottom bytes' signs too), the adders and accumulators bypassed.
+    static let mac16TwoProducts: [PrimitiveCell.Parameter] = [
+        .init("NEG_TRIGGER", "1'b0"), .init("C_REG", "1'b0"), .init("A_REG", "1'b0"), .init("B_REG", "1'b0"), .init("D_REG", "1'b0"),
+        .init("TOP_8x8_MULT_REG", "1'b0"), .init("BOT_8x8_MULT_REG", "1'b0"),
+        .init("PIPELINE_16x16_MULT_REG1", "1'b0"), .init("PIPELINE_16x16_MULT_REG2", "1'b0"),
+        .init("TOPOUTPUT_SELECT", "2'b10"), .init("TOPADDSUB_LOWERINPUT", "2'b00"), .init("TOPADDSUB_UPPERINPUT", "1'b0"),
+        .init("TOPADDSUB_CARRYSELECT", "2'b00"),
+        .init("BOTOUTPUT_SELECT", "2'b10"), .init("BOTADDSUB_LOWERINPUT", "2'b00"), .init("BOTADDSUB_UPPERINPUT", "1'b0"),
+        .init("BOTADDSUB_CARRYSELECT", "2'b00"),
+        .init("MODE_8x8", "1'b1"), .init("A_SIGNED", "1'b1"), .init("B_SIGNED", "1'b1"),
+    ]
+
+    /// The SB_MAC16's inputs for `mac16TwoProducts`: A and B, every other input tied off (no clock:
+    /// no register of the cell is used).
+    static func mac16Inputs(a: Expr, b: Expr) -> [(String, any ExprConvertible)] {
+        let zero1 = Expr.constant(0, width: 1), zero16 = Expr.constant(0, width: 16)
+        return [("CLK", zero1), ("CE", zero1), ("C", zero16), ("A", a), ("B", b), ("D", zero16)]
+            + ["AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP", "ORSTBOT", "OLOADTOP", "OLOADBOT",
+               "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT", "CI", "ACCUMCI", "SIGNEXTIN"].map { ($0, zero1) }
+    }
+
+    /// A PE pair (packed products or MAC16 pairs, §7.4): lanes l (`_lo`) and l + lanesK/2 (`_hi`) of one pixel,
     /// which take the same activations. Each pair of their int8 products comes from one 25×8-bit
     /// signed product: (w_hi·2^16 + w_lo)·a = w_hi·a·2^16 + w_lo·a, whose low 16 bits are w_lo·a
     /// (−2^14 + 2^7 ≤ w_lo·a ≤ 2^14) and whose bits 32…16, plus bit 15 (the borrow of a negative
@@ -304,11 +327,12 @@ struct PEArray: AcceleratorEngine {
     /// port of a DSP48E1 (17 bits apart it would not: −128·2^17 − 1 wraps): one block a pair, checked
     /// over every (a, w_lo, w_hi). With `packedSums` the weights are 16 + log2(lanesC) bits apart
     /// and the pair separates the sum of its packed products once, rather than each product
-    /// (§7.4). Then each lane's stages as in a PE (`<prefix>pe_pair`).
+    /// (§7.4). With `mac16Pairs` each pair of products is an SB_MAC16's two signed 8×8 products
+    /// (`mac16TwoProducts`). Then each lane's stages as in a PE (`<prefix>pe_pair`).
     func processingElementPair() throws -> Module {
         try ctx.block(names.engine("pe_pair")) {
             let pe = ModuleBuilder(names.engine("pe_pair"), documentation: """
-                PE pair: lanes l and l + lanesK/2 of a pixel; each pair of their \(LC) int8 products from one 25x8-bit product (packed products, §7.4).
+                PE pair: lanes l and l + lanesK/2 of a pixel; each pair of their \(LC) int8 products from \(cfg.mac16Pairs ? "one SB_MAC16's two 8x8 multipliers (MAC16 pairs" : "one 25x8-bit product (packed products"), §7.4).
                 """)
             let lw = 8 * LC
             _ = pe.clock(); _ = pe.reset()
@@ -339,7 +363,21 @@ struct PEArray: AcceleratorEngine {
                 lo = s[0...(d - 1)].asSigned.sext(dotWidth)
                 hi = (s[d...(sw - 1)].asSigned.sext(dotWidth) + s[(d - 1)...(d - 1)].zext(dotWidth).asSigned)
             }
-            for c in 0..<LC where !cfg.packedSums {
+            for c in 0..<LC where cfg.mac16Pairs {
+                // One SB_MAC16 in its two-8×8 mode: A = {w_hi, w_lo}, B = {a, a}, O = {w_hi·a, w_lo·a}.
+                let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
+                let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
+                let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)
+                let o = pe.wire("mac_o_\(c)", width: 32)
+                pe.primitive("SB_MAC16", name: "u_mac_\(c)", parameters: Self.mac16TwoProducts,
+                             inputs: Self.mac16Inputs(a: cat(wh, wl), b: cat(xa, xa)),
+                             outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
+                             simulation: [(o, cat(wh.sext(16) * xa.sext(16), wl.sext(16) * xa.sext(16)))])
+                let pl = o[0...15].asSigned, ph = o[16...31].asSigned
+                lo = lo.map { $0 + pl.sext(dotWidth) } ?? pl.sext(dotWidth)
+                hi = hi.map { $0 + ph.sext(dotWidth) } ?? ph.sext(dotWidth)
+            }
+            for c in 0..<LC where !cfg.packedSums && !cfg.mac16Pairs {
                 let xa = pe.wire("a_\(c)", operand[(8 * c)...(8 * c + 7)].asSigned)
                 let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
                 let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)

@@ -1,0 +1,107 @@
+import AcceleratorSpec
+import Foundation
+import RTLGen
+import Testing
+
+/// MAC16 pairs (docs/microarchitecture.md §7.4): a PE pair takes two lanes' int8 products from one
+/// iCE40 SB_MAC16 in its two-8×8 mode. The co-simulation runs the products the RTL states for
+/// simulators; here the same pair with the cell itself — Yosys' simulation model of SB_MAC16, as
+/// synthesis sees the RTL (`SYNTHESIS` defined) — against products Icarus computes directly, at
+/// every (activation, weight) of both lanes, and Yosys' count of the cells it maps.
+struct MAC16PairsTests {
+    static let config = try! HardwareConfig.small.overriding(lanesC: 1, mac16Pairs: true)
+
+    /// Yosys' iCE40 cell models (`share/yosys/ice40/cells_sim.v` beside its binary), if installed.
+    static let cellModels: String? = HDLTools.yosys.flatMap { exe in
+        let share = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/yosys/ice40/cells_sim.v").path
+        return FileManager.default.fileExists(atPath: share) ? share : nil
+    }
+
+    /// The config: JSON and hash carry it only when set, an odd lanesK and packed products with it
+    /// are refused, and paired lanes group only where packed products would.
+    @Test func theConfigCarriesMAC16Pairs() throws {
+        let c = Self.config
+        #expect(try HardwareConfig.fromJSON(c.canonicalJSON()) == c)
+        #expect(try c.contentHash != HardwareConfig.small.overriding(lanesC: 1).contentHash)
+        #expect(!String(decoding: HardwareConfig.small.canonicalJSON(), as: UTF8.self).contains("mac16Pairs"))
+        let odd = #expect(throws: AcceleratorSpecError.self) { try HardwareConfig.small.overriding(lanesK: 3, mac16Pairs: true) }
+        #expect(odd.map { "\($0)" }?.contains("mac16Pairs needs lanesK even") == true)
+        let both = #expect(throws: AcceleratorSpecError.self) { try HardwareConfig.small.overriding(packedProducts: true, mac16Pairs: true) }
+        #expect(both.map { "\($0)" }?.contains("choose one") == true)
+        let d = try HardwareConfig.default.overriding(mac16Pairs: true)
+        let p = try HardwareConfig.default.overriding(packedProducts: true)
+        #expect(LayerPlan.laneGroups(d).map { [$0.lanes, $0.groups] } == LayerPlan.laneGroups(p).map { [$0.lanes, $0.groups] })
+        #expect(HardwareConfig.preset(named: "ice40-up5k")?.mac16Pairs == true)
+    }
+
+    /// The pair's module instantiates one SB_MAC16 per lanesC product for synthesis only: what a
+    /// simulator reads has no vendor cell.
+    @Test func theCellIsForSynthesisOnly() throws {
+        let files = try AcceleratorGenerator(config: Self.config.overriding(lanesC: 2)).files()
+        let pair = try #require(files.first { $0.moduleName.hasSuffix("pe_pair") })
+        let simulated = pair.contents.components(separatedBy: "`else")[1...].map { $0.components(separatedBy: "`endif")[0] }.joined()
+        #expect(pair.contents.components(separatedBy: "SB_MAC16 #(").count - 1 == 2)
+        #expect(pair.contents.components(separatedBy: "`ifdef SYNTHESIS").count - 1 == 2)
+        #expect(!simulated.contains("SB_MAC16"))
+        #expect(!files.contains { !$0.moduleName.hasSuffix("pe_pair") && $0.contents.contains("SB_MAC16") })
+    }
+
+    /// Both lanes' dots, with the cell's model (as synthesised) and with the stated behaviour (as
+    /// co-simulated), at every activation and weight of each lane (the lower lane's weight a
+    /// different byte of the same index, so both run through all 65 536 pairs).
+    @Test(.enabled(if: HDLTools.haveIverilog && cellModels != nil), arguments: [true, false])
+    func aPairComputesBothLanesProducts(synthesis: Bool) throws {
+        let files = try AcceleratorGenerator(config: Self.config).files()
+        let pair = try #require(files.first { $0.moduleName.hasSuffix("pe_pair") })
+        let acc = Self.config.accumulatorWidth
+        // (the addends are wider with lane groups: the port's width as generated)
+        let addendBits = try #require(pair.contents.split(separator: "\n").first { $0.hasSuffix(" addend,") }
+            .flatMap { $0.split(separator: "[").last?.split(separator: ":").first }.flatMap { Int($0) }) + 1
+        let tb = """
+            module tb;
+              logic clk = 0, rst = 1; logic [7:0] operand; logic [15:0] weights;
+              logic valid = 0, first = 0, last = 0; logic [1:0] take = 0; logic [\(addendBits - 1):0] addend = 0;
+              logic [33:0] dot; logic [\(2 * acc - 1):0] shadow;
+              \(pair.moduleName) dut(.*);
+              integer i, errs = 0, lo, hi;
+              initial begin
+                for (i = 0; i < 65536; i = i + 1) begin
+                  operand = i[7:0]; weights = {i[15:8], i[15:8] ^ 8'h5a};
+                  lo = $signed(operand) * $signed(weights[7:0]); hi = $signed(operand) * $signed(weights[15:8]);
+                  #1 clk = 1; #1 clk = 0;
+                  if ($signed(dot[16:0]) !== lo || $signed(dot[33:17]) !== hi) begin
+                    errs = errs + 1;
+                    if (errs < 4) $display("operand %h weights %h: dot lo %0d (want %0d) hi %0d (want %0d)", operand, weights, $signed(dot[16:0]), lo, $signed(dot[33:17]), hi);
+                  end
+                end
+                $display("errors %0d of %0d", errs, i);
+                $finish;
+              end
+            endmodule
+            """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mac16-pairs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try tb.write(to: dir.appendingPathComponent("tb.sv"), atomically: true, encoding: .utf8)
+        try pair.contents.write(to: dir.appendingPathComponent("pair.sv"), atomically: true, encoding: .utf8)
+        // (the models' default port values are a SystemVerilog form Icarus does not take)
+        let cells = synthesis ? ["-DSYNTHESIS", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", Self.cellModels!] : []
+        let compile = try HDLTools.run(HDLTools.iverilog!, ["-g2012", "-s", "tb", "-o", "tb.vvp", "tb.sv", "pair.sv"] + cells, in: dir)
+        #expect(!compile.contains("error"), "\(compile)")
+        let out = try HDLTools.run(try #require(HDLTools.find("vvp")), ["tb.vvp"], in: dir)
+        #expect(out.contains("errors 0 of 65536"), "\(out)")
+    }
+
+    /// Yosys maps the pair to lanesC SB_MAC16 cells (one per pair of products), no multiplier in LUTs.
+    @Test(.enabled(if: HDLTools.haveYosys)) func yosysKeepsOneCellPerPairOfProducts() throws {
+        let files = try AcceleratorGenerator(config: Self.config.overriding(lanesC: 2)).files()
+        let pair = try #require(files.first { $0.moduleName.hasSuffix("pe_pair") })
+        let (dir, paths) = try HDLTools.writeDesign([pair], label: "mac16-pairs-yosys")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try HDLTools.run(HDLTools.yosys!, ["-q", "-p", "read_verilog -sv \(paths[0]); synth_ice40 -dsp -top \(pair.moduleName); tee -o stat.txt stat"], in: dir)
+        let stat = try String(contentsOf: dir.appendingPathComponent("stat.txt"), encoding: .utf8)
+        let cells = stat.split(separator: "\n").filter { $0.contains("SB_MAC16") }
+        #expect(cells.count == 1 && cells[0].split(separator: " ").last == "2", "\(stat)\n\(out)")
+    }
+}
