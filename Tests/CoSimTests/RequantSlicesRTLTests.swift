@@ -57,6 +57,19 @@ struct RequantSlicesRTLTests {
         #expect(try PipelineCut.addedCycles(base: base, cut: cut, job: job) >= 0)
     }
 
+    /// Slices of lanes that are not a power of two (6 lanes in 2 slices of 3; the random suite found
+    /// 10 in 2 slices of 5 writing channel 5 wrong): a slice's first lane is slice·n, not the slice
+    /// index's bits followed by the lane's. Co-simulates exactly and writes what whole rows write.
+    @Test func slicesOfLanesThatAreNotAPowerOfTwo() throws {
+        let base = Regression.config(tile: (4, 4), lanesK: 6, lanesC: 4, bytes: 16, latency: 5, requantStages: 3)
+        var cut = base
+        cut.requantSlices = 2
+        #expect(cut.requantLanesPerColumn == 3)
+        let job = try SyntheticLayer(kernel: 3, stride: 1, inChannels: 8, outChannels: 14, height: 9, width: 7, residual: true)
+            .job(config: base, density: 0.6, seed: 16, shape: TileShape(height: 4, width: 4))
+        #expect(try PipelineCut.addedCycles(base: base, cut: cut, job: job) >= 0)
+    }
+
     @Test func slicesMustDivideTheLanesOrTheColumns() throws {
         var c = HardwareConfig.small   // lanesK 4, tile 4×4
         // 3 and 6 are not powers of two; 32 = lanesK · 8, and 8 does not divide tileW 4

@@ -21,6 +21,9 @@ struct RequantEngine: AcceleratorEngine {
     var n: Int { cfg.requantLanesPerColumn }
     var lgRS: Int { log2Exact(RS) }
     var lgN: Int { log2Exact(n) }
+    /// Whether n is a power of two: a slice's lanes then start at the slice index's bits followed
+    /// by the lane's (`cat`); otherwise at slice·n, a constant product (lanesK = 10 in 2 slices).
+    var nIsPowerOfTwo: Bool { n & (n - 1) == 0 }
     /// Column slices CS (s > lanesK, §7.5): slice j is lane j ÷ CS of the columns of column group
     /// j mod CS, `cols` = tileW/CS columns each; 1 otherwise (a slice covers every column).
     var CS: Int { cfg.requantColumnSlices }
@@ -30,6 +33,7 @@ struct RequantEngine: AcceleratorEngine {
     /// column slices slice ÷ CS (one lane a slice).
     func sliceLane(_ slice: some ExprConvertible, _ m: Int, width: Int) -> Expr {
         if CS > 1 { return (slice.expr >> lgCS).fit(width) }
+        if !nIsPowerOfTwo { return timesConstant(slice, n, width) + k(m, width) }
         return (lgN == 0 ? slice.expr : cat(slice, k(m, lgN))).fit(width)
     }
     /// The tile columns slice j's lanes cover: all of them, or with column slices group j mod CS.
@@ -278,10 +282,17 @@ struct RequantEngine: AcceleratorEngine {
             let d = r.wire("lane", bl - chB)
             var inLanes = LK >= B ? k(1, 1) : d < LK
             let slice: Signal? = RS > 1 ? r.input("slice", width: lgRS) : nil
+            // (the slice's first lane slice·n and d's lane in it, when n is not a power of two)
+            let wd = bitsFor(max(B, LK)) + 1
+            let sliceBase: Expr? = slice.flatMap { s in CS == 1 && !nIsPowerOfTwo ? r.wire("slice_lane0", timesConstant(s, n, wd)).expr : nil }
             if let slice {
                 // (with column slices the slice's lane is slice ÷ CS, and its columns are written alone)
                 let w = max(lgBb, lgRS)
-                inLanes = inLanes && (CS > 1 ? d.fit(w) == (slice >> lgCS).fit(w) : (d >> lgN).fit(lgRS) == slice)
+                if let base = sliceBase {
+                    inLanes = inLanes && d.fit(wd) >= base && d.fit(wd) < base + n
+                } else {
+                    inLanes = inLanes && (CS > 1 ? d.fit(w) == (slice >> lgCS).fit(w) : (d >> lgN).fit(lgRS) == slice)
+                }
             }
             let rowWrite = active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24)
             if let slice, CS > 1 {
@@ -297,7 +308,8 @@ struct RequantEngine: AcceleratorEngine {
             // (with column slices column c takes the slice's lane of its place in the column group)
             let bytes = (0..<tW).map { c in
                 CS > 1 ? r.wire("wdata_\(c)", lanes[c % cols]).expr
-                    : r.wire("wdata_\(c)", select(d.fit(RS > 1 ? max(lgN, 1) : lgLK), Array(lanes[(c * n)..<((c + 1) * n)]))).expr
+                    : r.wire("wdata_\(c)", select(sliceBase.map { (d.fit(wd) - $0).fit(bitsFor(n - 1)) } ?? d.fit(RS > 1 ? max(lgN, 1) : lgLK),
+                                                  Array(lanes[(c * n)..<((c + 1) * n)]))).expr
             }
             r.assign(wdata, cat(bytes.reversed()))
         }
