@@ -126,12 +126,16 @@ public struct RandomSuite: Sendable {
         // MAC16 pairs (§7.4) in half the others of an even lanesK (the cell's stated products
         // are what a simulator runs; the cell itself is MAC16PairsTests')
         let mac16 = !packed && lanesK % 2 == 0 && g.nextUnit() < 0.5
+        // mechanisms left out (§2): every one, as the iCE40 presets, in a fifth; halo reuse alone (the
+        // load responses then carry their writes in the read tags, §7.3) in a sixth more
+        let u = g.nextUnit()
+        let leftOut: Set<Mechanism> = u < 0.2 ? Set(Mechanism.allCases) : (u < 0.37 ? [.haloReuse] : [])
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
                                           packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16, requantStages: requantStages,
-                                          requantSlices: slices, boundaryRegisters: boundary),
+                                          requantSlices: slices, boundaryRegisters: boundary, leftOut: leftOut),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c
     }

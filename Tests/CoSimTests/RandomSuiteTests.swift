@@ -77,6 +77,7 @@ struct RandomSuiteTests {
         #expect(pool.contains { $0.requantSlices > 1 } && pool.contains { $0.requantSlices == 1 && $0.lanesK > 1 })
         #expect(pool.contains { $0.packedSums } && pool.contains { $0.packedProducts && !$0.packedSums })
         #expect(pool.contains { $0.mac16Pairs } && !pool.contains { $0.mac16Pairs && $0.packedProducts })
+        #expect(pool.contains { $0.leftOut == Set(Mechanism.allCases) } && pool.contains { $0.leftOut == [.haloReuse] } && pool.contains { $0.leftOut.isEmpty })
         #expect(cases.contains { c in (try? LayerPlan(job: c.jobs().job, config: c.config))?.lineBuffer == true })
     }
 

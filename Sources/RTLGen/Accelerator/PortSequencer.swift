@@ -15,6 +15,12 @@
 struct PortSequencer: AcceleratorEngine {
     let ctx: AcceleratorContext
 
+    /// **Tagged loads** (§7.3): without halo reuse and a line buffer, the load request walker finds
+    /// each read's input-buffer write (residual or halo, bank, word) and the read's tag carries it
+    /// to the response; otherwise a response walker retraces the requests from the taken tiles
+    /// (their rings and the band need it). The same writes in the same cycles either way.
+    var taggedLoads: Bool { !cfg.has(.haloReuse) && !ctx.hasLine }
+
     struct TileGeom { let y0: Expr; let ylo: Expr; let yhi: Expr; let x0: Expr; let xlo: Expr; let xhi: Expr; let vr: Expr; let vc: Expr }
     /// What a walker keeps of its tile's geometry, registered when it starts the tile (at the take,
     /// or carried from it through the taken FIFO): the halo's origin, its in-map ends, its first
@@ -514,14 +520,89 @@ struct PortSequencer: AcceleratorEngine {
         // a tile's last request: its band's last without a residual, else its walker's last
         m.assign(ldLast, loadAccept && (bandBusy.map { mux($0, bandLast && !dRes, lq.last) } ?? lq.last))
 
-        // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
-        let rActive = m.reg("ldr_active", width: 1, reset: 0)
+        /// Where walker `w`'s current halo word goes in the input buffer (§6.2): bank
+        /// (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW) and, outside a ring, address
+        /// slot·R + (rs·CS + cs)·CW + w in the group's part, as its terms; (qy·h, qx·w) the tile's
+        /// slot origin. `<prefix>_…` wires.
+        func haloWrite(_ w: Walker, slot: Expr, origin: (Expr, Expr), prefix: String)
+            -> (hy: Signal, hx: Signal, qy: Expr, qx: Expr, byW: Signal, bxW: Signal, rs: Signal, csCW: Signal, hRows: Signal, hColumns: Signal,
+                maxRs: Int, maxCs: Int) {
+            let hy = m.wire("\(prefix)_hy", (w.y - w.bounds.y0).fit(8)), hx = m.wire("\(prefix)_hx", (w.x - w.bounds.x0).fit(8))
+            let (qy, by) = m.udiv("\(prefix)_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
+            let (qx, bx) = m.udiv("\(prefix)_xdiv", mux(dS2x, hx >> 1, hx), k(tW, 8), qbits: 8)
+            let byS = m.wire("\(prefix)_by_sum", by.fit(8) + origin.0), bxS = m.wire("\(prefix)_bx_sum", bx.fit(8) + origin.1)
+            let byW = m.wire("\(prefix)_by", mux(byS >= tH, byS - tH, byS.expr)), bxW = m.wire("\(prefix)_bx", mux(bxS >= tW, bxS - tW, bxS.expr))
+            let rs = m.wire("\(prefix)_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
+            let cs = m.wire("\(prefix)_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
+            // (slot indices are narrow: their products are a few shifted adds, not multipliers, issue 13)
+            let maxRs = ctx.maxHaloSlots(tile: tH) - 1, maxCs = ctx.maxHaloSlots(tile: tW) - 1
+            m.allowUnused(rs); m.allowUnused(cs)  // (their bits below the most slots)
+            let csCW = m.wire("\(prefix)_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, haloW))
+            let hRows = m.wire("\(prefix)_halo_addr_rows", timesSmall(layer["region"], slot, maxFactor: maxQ - 1, haloW)
+                               + timesSmall(layer["cscw"], rs, maxFactor: maxRs, haloW))
+            let hColumns = m.wire("\(prefix)_halo_addr_columns", csCW + w.w.fit(haloW))
+            return (hy, hx, qy, qx, byW, bxW, rs, csCW, hRows, hColumns, maxRs, maxCs)
+        }
+        /// Residual write of walker `w`'s current word: memory (c, b) holds byte b of words of PE-array
+        /// column c; address (half·tileH + r)·DO + j, the half the group's parity.
+        func residualAddress(_ w: Walker, originRow: Expr, group: Expr) -> Expr {
+            (timesConstant(mux(group[0], w.r.fit(16) + originRow.fit(16) + tH, w.r.fit(16) + originRow.fit(16)), DO, 16) + w.j.fit(16)).fit(ctx.awO)
+        }
+        /// The input-buffer bank of walker `w`'s current word: the residual's column, or the halo's bank.
+        func writeBank(_ w: Walker, originColumn: Expr, halo h: (byW: Signal, bxW: Signal)) -> Expr {
+            mux(w.inRes, (w.c.fit(8) + originColumn).fit(8), timesConstant(h.byW, tW, 8) + h.bxW.fit(8))
+        }
+
+        // ---- load responses: where each read's word goes ----
+        // (the response walker's state, without tagged loads)
+        let rActiveReg: Signal? = taggedLoads ? nil : m.reg("ldr_active", width: 1, reset: 0)
         // Responses come back in request order; each read in flight is tagged burst or tile when accepted.
         let tagValid = m.wire("rsp_tag_valid"), tagBurst = m.wire("rsp_tag_burst")
         let tagLineSig = ctx.hasLine ? m.wire("rsp_tag_line") : nil, tagGroupSig = ctx.hasLine ? m.wire("rsp_tag_group", width: 2) : nil
         let plainBeat = rsp["valid"] && tagValid && !tagBurst
         let beat = m.wire("ldr_rsp", tagLineSig.map { plainBeat && !$0 } ?? plainBeat)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
+        let awO = ctx.awO, awIn = max(ctx.awI, awO)
+        // With the boundary registers the write leaves a cycle later (§7.3).
+        let wrDelay = cfg.loadedDelay
+        func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
+        let groupLoaded: Signal, evLoadReadyR: Signal
+        var lineLoaded: Expr? = nil, lineNoRequests: Expr? = nil
+        /// The read tag's fields for a tile load's word, with tagged loads: where the request walker
+        /// puts it (`in_<field>` values) and the wires the response reads (`out_<field>`).
+        var tagLoadFields: [(field: Bundle.Field, input: Expr, output: Signal)] = []
+        if taggedLoads {
+            // Tagged loads (§7.3): without halo reuse or a line buffer, the request walker finds each
+            // read's input-buffer write — residual or halo, bank, word — when the read is accepted,
+            // and the read's tag carries it; the response writes it there. (The same writes in the
+            // same cycles as a response walker retracing the requests, without its walker, its
+            // bounds and the taken FIFO it reads them from: issue 13, the UP5K's LUTs.)
+            let (oy, ox) = ctx.slotOrigin(dShape, ldSlot, 8)
+            let group = m.wire("ldq_group", (li - 1).trunc(2))  // (the group the request walker walks)
+            let h = haloWrite(lq, slot: ldSlot.expr, origin: (oy, ox), prefix: "ldq")
+            // (the halo's word modulo the bank's 2^awI words, as the response walker's)
+            let haloAddr = m.wire("ldq_write_halo_addr", (h.hRows + ctx.haloPartBase(resident: layer["resident"], group: group).fit(haloW) + h.hColumns).fit(ctx.awI))
+            let target = (bank: writeBank(lq, originColumn: ox, halo: (h.byW, h.bxW)),
+                          addr: mux(lq.inRes, residualAddress(lq, originRow: oy, group: group.expr).fit(awIn), haloAddr.fit(awIn)))
+            let tagRes = m.wire("rsp_tag_res"), tagBank = m.wire("rsp_tag_bank", width: 8), tagAddr = m.wire("rsp_tag_addr", width: awIn)
+            let tagLoaded = m.wire("rsp_tag_loaded")
+            tagLoadFields = [
+                (.init("res", doc: "a tile load's residual word (else a halo word)"), lq.inRes.expr, tagRes),
+                (.init("bank", width: 8, doc: "its input-buffer bank (a PE-array column's residual memory)"), target.bank, tagBank),
+                (.init("addr", width: awIn, doc: "its word in the bank"), target.addr, tagAddr),
+                (.init("loaded", doc: "its group's last word: the group is loaded when it arrives"), lq.last && ldGroupLast, tagLoaded),
+            ]
+            groupLoaded = m.wire("ld_group_loaded", (beat && tagLoaded) || noneDone)
+            evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
+            m.clocked("ld_loaded_event") { p in p.assign(evLoadReadyR, groupLoaded) }
+            m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
+            m.assign(inWr["res"], wst("in_wr_res", tagRes))
+            m.assign(inWr["bank"], wst("in_wr_bank", tagBank))
+            m.assign(inWr["addr"], wst("in_wr_addr", tagAddr))
+            m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
+        } else {
+        // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
+        let rActive = rActiveReg!
         let rspLastW = m.wire("ldr_rsp_last_w")
         let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
         let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
@@ -542,7 +623,6 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(rspLastW, beat && lr.last)
         // With the line buffer and no residual a group is loaded once its last tile is taken and the
         // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
-        var lineLoaded: Expr? = nil, lineNoRequests: Expr? = nil
         if ctx.hasLine {
             let cw = bitsFor(cfg.maxOutstandingReads + 1)
             let outstanding = (0..<4).map { m.reg("ldb_out\($0)", width: cw, reset: 0) }
@@ -578,8 +658,8 @@ struct PortSequencer: AcceleratorEngine {
             m.assign(lineWr!["valid"], lineRsp)
         }
         let loadedNow = (rspLastW && lrGroupLast) || noneDone
-        let groupLoaded = m.wire("ld_group_loaded", lineLoaded.map { loadedNow || $0 } ?? loadedNow)
-        let evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
+        groupLoaded = m.wire("ld_group_loaded", lineLoaded.map { loadedNow || $0 } ?? loadedNow)
+        evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
         m.clocked("ldr_state") { p in
             p.assign(evLoadReadyR, groupLoaded)
             p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast)
@@ -620,20 +700,9 @@ struct PortSequencer: AcceleratorEngine {
         // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
         // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
         let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
-        let hy = m.wire("ldr_hy", (lr.y - lr.bounds.y0).fit(8)), hx = m.wire("ldr_hx", (lr.x - lr.bounds.x0).fit(8))
-        let (qy, by) = m.udiv("ldr_ydiv", mux(dS2, hy >> 1, hy), k(tH, 8), qbits: 8)
-        let (qx, bx) = m.udiv("ldr_xdiv", mux(dS2x, hx >> 1, hx), k(tW, 8), qbits: 8)
-        let byS = m.wire("ldr_by_sum", by.fit(8) + lrOy), bxS = m.wire("ldr_bx_sum", bx.fit(8) + lrOx)
-        let byW = m.wire("ldr_by", mux(byS >= tH, byS - tH, byS.expr)), bxW = m.wire("ldr_bx", mux(bxS >= tW, bxS - tW, bxS.expr))
-        let rs = m.wire("ldr_rs", mux(dS2, cat(qy.fit(7), hy[0]), qy.fit(8)))
-        let cs = m.wire("ldr_cs", mux(dS2x, cat(qx.fit(7), hx[0]), qx.fit(8)))
-        // (slot indices are narrow: their products are a few shifted adds, not multipliers, issue 13)
-        let maxRs = ctx.maxHaloSlots(tile: tH) - 1, maxCs = ctx.maxHaloSlots(tile: tW) - 1
-        m.allowUnused(rs); m.allowUnused(cs)  // (their bits below the most slots)
-        let csCW = m.wire("ldr_cs_cw", timesSmall(dCW, cs, maxFactor: maxCs, haloW))
-        let hRows = m.wire("ldr_halo_addr_rows", timesSmall(layer["region"], lrSlot, maxFactor: maxQ - 1, haloW)
-                           + timesSmall(layer["cscw"], rs, maxFactor: maxRs, haloW))
-        let hColumns = m.wire("ldr_halo_addr_columns", csCW + lr.w.fit(haloW))
+        let h = haloWrite(lr, slot: lrSlot.expr, origin: (lrOy, lrOx), prefix: "ldr")
+        let (hy, hx, qy, qx, byW, bxW, rs, csCW, hRows, hColumns) = (h.hy, h.hx, h.qy, h.qx, h.byW, h.bxW, h.rs, h.csCW, h.hRows, h.hColumns)
+        let maxRs = h.maxRs, maxCs = h.maxCs
         // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
         // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
         // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
@@ -641,8 +710,6 @@ struct PortSequencer: AcceleratorEngine {
         // With boundary registers the write leaves a cycle later (§7.3), and the address is cut in
         // two on the way: its terms from the walker are registered (`wst`), their sum (and the
         // ring's wrap) formed in the write's cycle.
-        let wrDelay = cfg.loadedDelay
-        func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
         var ringAddr: Signal? = nil
         if let (blockWords, _, ringSize) = ringSizes {
             let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
@@ -654,8 +721,7 @@ struct PortSequencer: AcceleratorEngine {
             ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
         }
         // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
-        let awO = ctx.awO, awIn = max(ctx.awI, awO)
-        let resAddr = wst("ldr_res_addr", (timesConstant(mux(loadsDone[0], lr.r.fit(16) + lrOy.fit(16) + tH, lr.r.fit(16) + lrOy.fit(16)), DO, 16) + lr.j.fit(16)).fit(awO))
+        let resAddr = wst("ldr_res_addr", residualAddress(lr, originRow: lrOy, group: loadsDone.expr))
         // (its row and column terms registered apart and summed in the write's cycle: the column
         // term's path from the walker's bounds, issue 13)
         let plainAddr = wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
@@ -664,9 +730,10 @@ struct PortSequencer: AcceleratorEngine {
         let inRes = wst("in_wr_res", lr.inRes)
         m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
         m.assign(inWr["res"], inRes)
-        m.assign(inWr["bank"], wst("in_wr_bank", mux(lr.inRes, (lr.c.fit(8) + lrOx).fit(8), timesConstant(byW, tW, 8) + bxW.fit(8))))
+        m.assign(inWr["bank"], wst("in_wr_bank", writeBank(lr, originColumn: lrOx, halo: (byW, bxW))))
         m.assign(inWr["addr"], mux(inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
         m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
+        }
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
@@ -822,7 +889,8 @@ struct PortSequencer: AcceleratorEngine {
             .init("line", doc: "a band word: into the line buffer at bank, addr (§6.5)"), .init("group", width: 2, doc: "its load's group number mod 4"),
             .init("bank", width: 8, doc: "line bank"), .init("addr", width: ctx.awL, doc: "line-buffer word")] : []
         let tagFifo = try ctx.block(names.block("read_tag_fifo")) {
-            try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")] + linePayload, depth: maxOut)
+            try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")] + linePayload
+                           + tagLoadFields.map(\.field), depth: maxOut)
                 .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries): which engine each response goes to.")
         }
         var tagConnections: [String: any ExprConvertible] = [
@@ -836,6 +904,7 @@ struct PortSequencer: AcceleratorEngine {
             tagConnections["out_line"] = tagLineSig!; tagConnections["out_group"] = tagGroupSig!
             tagConnections["out_bank"] = lw["bank"]; tagConnections["out_addr"] = lw["addr"]
         }
+        for f in tagLoadFields { tagConnections["in_\(f.field.name)"] = f.input; tagConnections["out_\(f.field.name)"] = f.output }
         m.instance(tagFifo, name: "u_read_tag_fifo", connections: tagConnections)
         m.assign(rsp["ready"], k(1, 1))
         // a group's first accepted request, or the grant of a group of no requests
