@@ -4,8 +4,7 @@ module st_18f03e4d_requant_byte (
     input  logic [3:0]   byte_lane,
     input  logic [3:0]   ch_b,
     input  logic [3:0]   rd_ch_b,
-    input  logic [15:0]  g,
-    input  logic [15:0]  channels,
+    input  logic [2:0]   lanes_left,
     input  logic         active,
     input  logic [15:0]  wr_base,
     input  logic [15:0]  rd_base,
@@ -23,7 +22,7 @@ module st_18f03e4d_requant_byte (
     logic [7:0] wdata_3;
 
     assign lane = byte_lane - ch_b;
-    assign we = (active && (lane < 4'd4)) && ((({8'd0, g} << 2) + {20'd0, lane}) < {8'd0, channels});
+    assign we = (active && (lane < 4'd4)) && ({1'd0, lane} < {2'd0, lanes_left});
     assign waddr = 9'((byte_lane < ch_b) ? (wr_base + 16'd1) : wr_base);
     assign res_raddr = 9'((byte_lane < rd_ch_b) ? (rd_base + 16'd1) : rd_base);
     assign wdata_0 = lane[1] ? (lane[0] ? q[31:24] : q[23:16]) : (lane[0] ? q[15:8] : q[7:0]);

@@ -61,8 +61,9 @@ module st_18f03e4d_requant_engine (
     logic [127:0]       rq_q;
     logic               rq_wr_active;
     logic [3:0]         rq_wr_ch_b;
-    logic [15:0]        rq_wr_g;
-    logic [15:0]        rq_wr_channels;
+    logic [23:0]        rq_rem;
+    logic [2:0]         rq_lanes_left;
+    logic [2:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
 
     assign layer_res = layer[270];
@@ -169,26 +170,26 @@ module st_18f03e4d_requant_engine (
 
     assign rq_wr_active = rq_active;
     assign rq_wr_ch_b = rq_ch_b;
-    assign rq_wr_g = rq_g;
-    assign rq_wr_channels = seq_channels;
+    assign rq_rem = {8'd0, seq_channels} - ({8'd0, rq_g} << 2);
+    assign rq_lanes_left = (rq_rem >= 24'd4) ? 3'd4 : rq_rem[2:0];
+    assign rq_wr_lanes_left = rq_lanes_left;
     assign rq_wr_base_s = rq_wr_base;
 
     // rq_byte: 16 instances of st_18f03e4d_requant_byte
     for (genvar b = 0; b < 16; b = b + 1) begin : g_rq_byte
         st_18f03e4d_requant_byte u_rq_byte (
-            .byte_lane (4'(b)),
-            .ch_b      (rq_wr_ch_b),
-            .rd_ch_b   (rq_rd_ch_b),
-            .g         (rq_wr_g),
-            .channels  (rq_wr_channels),
-            .active    (rq_wr_active),
-            .wr_base   (rq_wr_base_s),
-            .rd_base   (rq_rd_base),
-            .q         (rq_q),
-            .we        (out_wr_we[b]),
-            .waddr     (out_wr_addr[b*9 +: 9]),
-            .wdata     (out_wr_data[b*32 +: 32]),
-            .res_raddr (res_rd_addr[b*9 +: 9])
+            .byte_lane  (4'(b)),
+            .ch_b       (rq_wr_ch_b),
+            .rd_ch_b    (rq_rd_ch_b),
+            .lanes_left (rq_wr_lanes_left),
+            .active     (rq_wr_active),
+            .wr_base    (rq_wr_base_s),
+            .rd_base    (rq_rd_base),
+            .q          (rq_q),
+            .we         (out_wr_we[b]),
+            .waddr      (out_wr_addr[b*9 +: 9]),
+            .wdata      (out_wr_data[b*32 +: 32]),
+            .res_raddr  (res_rd_addr[b*9 +: 9])
         );
     end
 

@@ -161,13 +161,19 @@ struct RequantEngine: AcceleratorEngine {
         ]) { a, _ in a })
         // the write side of the byte lanes sees the row S cycles later, with its lanes' results
         let wrActive = m.wire("rq_wr_active", m.delayed("rq_wr_active", active.expr, by: S, reset: 0))
-        let wrChB = m.wire("rq_wr_ch_b", m.delayed("rq_wr_ch_b", chB.expr, by: S)), wrG = m.wire("rq_wr_g", m.delayed("rq_wr_g", rg.expr, by: S))
-        let wrChannels = m.wire("rq_wr_channels", m.delayed("rq_wr_channels", seq["channels"].expr, by: S))
+        let wrChB = m.wire("rq_wr_ch_b", m.delayed("rq_wr_ch_b", chB.expr, by: S))
+        // The kgroup's lanes whose channels are in the pass, min(channels − g·lanesK, lanesK), found
+        // once for every byte lane (each then compares its lane d with it, not g·lanesK + d with
+        // the pass's channels: a wide add and compare per byte lane).
+        let lanesW = bitsFor(LK)
+        let rem = m.wire("rq_rem", seq["channels"].fit(24) - timesConstant(rg, LK, 24))
+        let lanesLeft = m.wire("rq_lanes_left", mux(rem >= LK, k(LK, lanesW), rem.fit(lanesW)))
+        let wrLanesLeft = m.wire("rq_wr_lanes_left", m.delayed("rq_wr_lanes_left", lanesLeft.expr, by: S))
         let wrBaseS = m.wire("rq_wr_base_s", m.delayed("rq_wr_base", wrBase.expr, by: S))
         let sliceBinding: [String: ArrayBinding] = slice.map { ["slice": .shared(m.wire("rq_wr_slice", m.delayed("rq_wr_slice", $0.expr, by: S)).expr)] } ?? [:]
         m.instanceArray(try requantByte(), name: "rq_byte", dimensions: [("b", B)], connections: sliceBinding.merging([
-            "byte_lane": .index("b"), "ch_b": .shared(wrChB), "rd_ch_b": .shared(chRB), "g": .shared(wrG),
-            "channels": .shared(wrChannels), "active": .shared(wrActive), "wr_base": .shared(wrBaseS), "rd_base": .shared(rdBase),
+            "byte_lane": .index("b"), "ch_b": .shared(wrChB), "rd_ch_b": .shared(chRB),
+            "lanes_left": .shared(wrLanesLeft), "active": .shared(wrActive), "wr_base": .shared(wrBaseS), "rd_base": .shared(rdBase),
             "q": .shared(q), "we": .slice(outWr["we"]), "waddr": .slice(outWr["addr"]), "wdata": .slice(outWr["data"]),
             "res_raddr": .slice(resRd["addr"]),
         ]) { a, _ in a })
@@ -274,7 +280,7 @@ struct RequantEngine: AcceleratorEngine {
             let awO = Memory.addressWidth(depth: 2 * tH * DO)
             let lgLK = bitsFor(max(LK - 1, 1))
             let bl = r.input("byte_lane", width: lgBb), chB = r.input("ch_b", width: lgBb), rdChB = r.input("rd_ch_b", width: lgBb)
-            let g = r.input("g", width: 16), channels = r.input("channels", width: 16), active = r.input("active")
+            let lanesLeft = r.input("lanes_left", width: bitsFor(LK)), active = r.input("active")
             let wrBase = r.input("wr_base", width: 16), rdBase = r.input("rd_base", width: 16)
             let q = r.input("q", width: cols * n * 8)
             let we = r.output("we", width: CS > 1 ? tW : 1), waddr = r.output("waddr", width: awO), wdata = r.output("wdata", width: tW * 8)
@@ -294,7 +300,9 @@ struct RequantEngine: AcceleratorEngine {
                     inLanes = inLanes && (CS > 1 ? d.fit(w) == (slice >> lgCS).fit(w) : (d >> lgN).fit(lgRS) == slice)
                 }
             }
-            let rowWrite = active && inLanes && (timesConstant(g, LK, 24) + d.fit(24)) < channels.fit(24)
+            // (lane d's channel o0 + g·lanesK + d is in the pass: d < the kgroup's lanes left)
+            let wl = max(lgBb, bitsFor(LK)) + 1
+            let rowWrite = active && inLanes && d.fit(wl) < lanesLeft.fit(wl)
             if let slice, CS > 1 {
                 let group = slice.expr.fit(lgCS)
                 r.assign(we, cat((0..<tW).reversed().map { c in rowWrite && group == c / cols }))
