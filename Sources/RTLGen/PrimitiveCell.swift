@@ -11,16 +11,6 @@
 /// models runs the behaviour. That the two agree is a test of the cell's configuration on the
 /// vendor's simulation model (Yosys' `cells_sim.v`), not something the co-simulation can see.
 public struct PrimitiveCell: Sendable {
-    /// A parameter of the cell and its Verilog value text (e.g. `1'b1`).
-    public struct Parameter: Sendable, Hashable {
-        public let name: String
-        public let value: String
-        public init(_ name: String, _ value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
-
     /// An input port of the cell and what drives it.
     public struct Input: Sendable {
         public let port: String
@@ -37,6 +27,7 @@ public struct PrimitiveCell: Sendable {
     public let cell: String
     /// Instance name, e.g. `u_mac_0`.
     public let name: String
+    /// The cell's parameters and their Verilog value texts (e.g. `MODE_8x8` = `1'b1`).
     public let parameters: [Parameter]
     /// Every input port, in the order given.
     public let inputs: [Input]

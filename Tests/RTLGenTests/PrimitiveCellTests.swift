@@ -10,7 +10,7 @@ struct PrimitiveCellTests {
         let a = m.input("a", width: 4), b = m.input("b", width: 4)
         let y = m.output("y", width: 8)
         let p = m.wire("p", width: 8)
-        m.primitive("VENDOR_MUL", name: "u_mul", parameters: [.init("SIGNED", "1'b0")],
+        m.primitive("VENDOR_MUL", name: "u_mul", parameters: [Parameter(name: "SIGNED", value: "1'b0")],
                     inputs: [("A", a), ("B", b), ("CE", Expr.constant(1, width: 1))],
                     outputs: [("P", p), ("OVF", nil)] + (extraOutput ? [("Q", y)] : []),
                     simulation: behaviour ? [(p, a.zext(8) * b.zext(8))] : [])

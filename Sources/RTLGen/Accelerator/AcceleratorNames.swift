@@ -56,5 +56,7 @@ public struct AcceleratorNames: Hashable, Sendable {
     public func block(_ name: String) -> String { prefix + name }
     /// The 1R1W RAM of `depth` words of `width` bits, `<prefix>ram_<depth>x<width>`: one module per
     /// shape, shared by every buffer of that shape.
-    public func ram(depth: Int, width: Int) -> String { prefix + "ram_\(depth)x\(width)" }
+    /// The RAM module of a shape: `ram_<depth>x<width>`, or `…_rdfirst` for one whose read of the
+    /// address being written returns the old word (`Memory.ReadDuringWrite.oldData`).
+    public func ram(depth: Int, width: Int, readFirst: Bool = false) -> String { prefix + "ram_\(depth)x\(width)" + (readFirst ? "_rdfirst" : "") }
 }

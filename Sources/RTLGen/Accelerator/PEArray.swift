@@ -299,16 +299,13 @@ struct PEArray: AcceleratorEngine {
     /// SB_MAC16 as two signed 8×8 multipliers without registers (MAC16 pairs, §7.4): the top
     /// product A[15:8]·B[15:8] on O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed
     /// (`MODE_8x8` extends the bottom bytes' signs too), the adders and accumulators bypassed.
-    static let mac16TwoProducts: [PrimitiveCell.Parameter] = [
-        .init("NEG_TRIGGER", "1'b0"), .init("C_REG", "1'b0"), .init("A_REG", "1'b0"), .init("B_REG", "1'b0"), .init("D_REG", "1'b0"),
-        .init("TOP_8x8_MULT_REG", "1'b0"), .init("BOT_8x8_MULT_REG", "1'b0"),
-        .init("PIPELINE_16x16_MULT_REG1", "1'b0"), .init("PIPELINE_16x16_MULT_REG2", "1'b0"),
-        .init("TOPOUTPUT_SELECT", "2'b10"), .init("TOPADDSUB_LOWERINPUT", "2'b00"), .init("TOPADDSUB_UPPERINPUT", "1'b0"),
-        .init("TOPADDSUB_CARRYSELECT", "2'b00"),
-        .init("BOTOUTPUT_SELECT", "2'b10"), .init("BOTADDSUB_LOWERINPUT", "2'b00"), .init("BOTADDSUB_UPPERINPUT", "1'b0"),
-        .init("BOTADDSUB_CARRYSELECT", "2'b00"),
-        .init("MODE_8x8", "1'b1"), .init("A_SIGNED", "1'b1"), .init("B_SIGNED", "1'b1"),
-    ]
+    static let mac16TwoProducts: [Parameter] = [
+        ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", "1'b0"), ("B_REG", "1'b0"),
+        ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", "1'b0"), ("BOT_8x8_MULT_REG", "1'b0"), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
+        ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", "2'b10"), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
+        ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", "2'b10"), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
+        ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", "1'b1"), ("A_SIGNED", "1'b1"), ("B_SIGNED", "1'b1"),
+    ].map { Parameter(name: $0.0, value: $0.1) }
 
     /// The SB_MAC16's inputs for `mac16TwoProducts`: A and B, every other input tied off (no clock:
     /// no register of the cell is used).

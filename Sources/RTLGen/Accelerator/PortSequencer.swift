@@ -772,7 +772,9 @@ struct PortSequencer: AcceleratorEngine {
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
         m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
-        m.assign(outRd["en"], grantStore || issueStore)
+        // (read only for an element to come: the word read stays while a request waits, and nothing
+        // is read after the group's last, so no word is read in a cycle the requant engine writes it)
+        m.assign(outRd["en"], m.wire("st_out_read", grantStore || (storeAccept && !stLast)))
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let storeAddr = m.wire("st_addr", sTileAddr + sOff)
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
