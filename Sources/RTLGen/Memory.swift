@@ -2,22 +2,11 @@
 /// `logic [W-1:0] name [0:D-1]` written and read in one clocked process, which
 /// Yosys infers as block RAM.
 ///
-/// Write: at a rising clock edge with `writeEnable`, `mem[writeAddress] <= writeData`; with one
-/// enable bit per byte, byte i of the word only with bit i (a block RAM's byte write enables).
+/// Write: at a rising clock edge with `writeEnable`, `mem[writeAddress] <= writeData`.
 /// Read: at a rising clock edge with `readEnable`, `readData <= mem[readAddress]`
 /// (old data when reading the address being written). `readData` is a register
 /// named `<name>_rdata`, not reset.
 public struct Memory: Sendable {
-    /// What a read of the address being written in the same cycle returns.
-    public enum ReadDuringWrite: Sendable {
-        /// The old word, as the RTL's process states: synthesis adds the comparison and bypass
-        /// registers that make a block RAM do it (Yosys' read-first emulation).
-        case oldData
-        /// It never happens: the memory's users never read an address in the cycle it is written.
-        /// Emitted with `(* no_rw_check *)` (synthesis maps the bare block RAM) and a simulation
-        /// assertion that stops the simulation if it happens after all.
-        case never
-    }
     /// Memory array name.
     public let name: String
     /// Word width in bits.
@@ -33,7 +22,6 @@ public struct Memory: Sendable {
     public let readAddress: Expr
     /// The registered read data (driven by the memory).
     public let readData: Signal
-    public let readDuringWrite: ReadDuringWrite
 
     /// Address width for `depth` words: ⌈log2 depth⌉, at least 1.
     public static func addressWidth(depth: Int) -> Int {
@@ -44,8 +32,6 @@ public struct Memory: Sendable {
 
     /// Address width of this memory.
     public var addressWidth: Int { Memory.addressWidth(depth: depth) }
-    /// Whether the write enable has a bit per byte.
-    public var writesBytes: Bool { writeEnable.width > 1 }
 }
 
 /// The write port of a ``Memory``, for ``ModuleBuilder/memory(_:width:depth:clock:write:read:)``.

@@ -300,10 +300,9 @@ public final class ModuleBuilder {
 
     /// A 1R1W memory of `depth` words of `width` bits with a registered read
     /// port; returns its read-data register `<name>_rdata`. Addresses must be
-    /// ``Memory/addressWidth(depth:)`` bits, the read enable 1 bit, the write enable 1 bit or one
-    /// per byte (`width`/8 bits: byte i of the word written only with bit i), data `width` bits.
+    /// ``Memory/addressWidth(depth:)`` bits, enables 1 bit, data `width` bits.
     public func memory(_ name: String, width: Int, depth: Int, clock: Signal? = nil,
-                       write: MemoryWritePort, read: MemoryReadPort, readDuringWrite: Memory.ReadDuringWrite = .oldData) -> Signal {
+                       write: MemoryWritePort, read: MemoryReadPort) -> Signal {
         if otherNames.contains(name) || declared[name] != nil || !Self.isValidIdentifier(name) {
             error(name, .invalidDeclaration, "memory name '\(name)' is invalid or already used")
         }
@@ -316,16 +315,9 @@ public final class ModuleBuilder {
         }
         let aw = Memory.addressWidth(depth: depth)
         let checks: [(String, Expr, Int)] = [
-            ("write enable", write.enable, write.enable.width > 1 && width % 8 == 0 ? width / 8 : 1), ("write address", write.address, aw), ("write data", write.data, width),
+            ("write enable", write.enable, 1), ("write address", write.address, aw), ("write data", write.data, width),
             ("read enable", read.enable, 1), ("read address", read.address, aw),
         ]
-        // (byte enables are emitted as part-selects of the enable and data: signals, not expressions)
-        if write.enable.width > 1 {
-            for (what, e) in [("write enable", write.enable), ("write data", write.data)] {
-                if case .ref = e.node { continue }
-                error(name, .invalidDeclaration, "with byte write enables the \(what) must be a signal, not '\(e)'")
-            }
-        }
         for (what, e, w) in checks {
             for p in e.problems { error(name, .widthMismatch, "\(what): \(p)") }
             if e.width != w { error(name, .widthMismatch, "\(what) '\(e)' is \(e.width) bits, expected \(w)") }
@@ -333,7 +325,7 @@ public final class ModuleBuilder {
         }
         add(.memory(Memory(name: name, width: width, depth: depth, clock: clk,
                            writeEnable: write.enable, writeAddress: write.address, writeData: write.data,
-                           readEnable: read.enable, readAddress: read.address, readData: rdata, readDuringWrite: readDuringWrite)))
+                           readEnable: read.enable, readAddress: read.address, readData: rdata)))
         return rdata
     }
 

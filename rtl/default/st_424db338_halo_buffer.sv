@@ -23,9 +23,9 @@ module st_424db338_halo_buffer (
     assign halo_bank_waddr = copy_wr_valid ? copy_wr_addr : in_wr_addr;
     assign halo_bank_wdata = copy_wr_valid ? copy_wr_data : {in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data, in_wr_data};
 
-    // halo_bank: 64 instances of st_424db338_ram_256x256_rdfirst
+    // halo_bank: 64 instances of st_424db338_ram_256x256
     for (genvar bank = 0; bank < 64; bank = bank + 1) begin : g_halo_bank
-        st_424db338_ram_256x256_rdfirst u_halo_bank (
+        st_424db338_ram_256x256 u_halo_bank (
             .clk   (clk),
             .we    (halo_bank_we[bank]),
             .waddr (halo_bank_waddr),

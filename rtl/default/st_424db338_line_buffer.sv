@@ -15,9 +15,9 @@ module st_424db338_line_buffer (
 
     assign line_bank_we = line_wr_valid ? ({63'd0, 1'b1} << line_wr_bank) : 64'd0;
 
-    // line_bank: 64 instances of st_424db338_ram_256x256_rdfirst
+    // line_bank: 64 instances of st_424db338_ram_256x256
     for (genvar bank = 0; bank < 64; bank = bank + 1) begin : g_line_bank
-        st_424db338_ram_256x256_rdfirst u_line_bank (
+        st_424db338_ram_256x256 u_line_bank (
             .clk   (clk),
             .we    (line_bank_we[bank]),
             .waddr (line_wr_addr),

@@ -62,7 +62,7 @@ module st_424db338_mask_scanner (
     logic          scan_more_in_word;
     logic [255:0]  scan_cur_cleared;
     logic          scan_cur_emptied;
-    (* no_rw_check *) logic [255:0] mask_ram [0:1023];
+    logic [255:0] mask_ram [0:1023];
 
     assign layer_mpitch = layer[221:217];
     assign layer_rowring = layer[267];
@@ -97,18 +97,10 @@ module st_424db338_mask_scanner (
         if (mask_beat_valid) begin
             mask_ram[mask_beat_index[9:0]] <= mem_rsp_rdata;
         end
-        if (seq_phase != 2'd1) begin
+        if (1'b1) begin
             mask_ram_rdata <= mask_ram[scan_pass_start ? scan_first_word : scan_next_word_index];
         end
     end
-`ifndef SYNTHESIS
-    // (no_rw_check: a read of the address being written must not happen)
-    always @(posedge clk) begin
-        if ((mask_beat_valid) && (seq_phase != 2'd1) && ((mask_beat_index[9:0]) == (scan_pass_start ? scan_first_word : scan_next_word_index))) begin
-            $fatal(1, "%m: mask_ram read and written at one address in one cycle");
-        end
-    end
-`endif
 
     st_424db338_lowest_set_bit_256 u_scan_bit (
         .v     (scan_cur_bits),

@@ -492,7 +492,6 @@ module st_424db338_port_sequencer (
     logic [2:0]    st_rd_c;
     logic [15:0]   st_rd_j;
     logic          st_rd_half;
-    logic          st_out_read;
     logic [2:0]    st_rd_col;
     logic [31:0]   st_addr;
     logic [15:0]   pass_o0_mod_b;
@@ -1520,8 +1519,7 @@ module st_424db338_port_sequencer (
     assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 8'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd8) : {8'd0, st_rd_r}) << 4) + st_rd_j);
-    assign st_out_read = grant_store || (st_accept && !st_last);
-    assign out_rd_en = st_out_read;
+    assign out_rd_en = grant_store || issue_store;
     assign st_addr = st_tile_addr + st_offset;
     assign pass_o0_mod_b = {11'd0, seq_o0[4:0]} & 16'd31;
 

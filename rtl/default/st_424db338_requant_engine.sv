@@ -51,7 +51,6 @@ module st_424db338_requant_engine (
     logic [4:0]         rq_rd_ch_b;
     logic [15:0]        rq_rd_ch_w;
     logic [15:0]        rq_rd_base;
-    logic               rq_res_read;
     logic [255:0]       rq_bias;
     logic [15:0]        rq_ch;
     logic [4:0]         rq_ch_b;
@@ -123,8 +122,7 @@ module st_424db338_requant_engine (
     assign rq_rd_ch_b = rq_rd_ch[4:0];
     assign rq_rd_ch_w = rq_rd_ch >> 5;
     assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd8) : {8'd0, rq_rd_row}) << 4) + rq_rd_ch_w;
-    assign rq_res_read = acc_valid || (rq_active && !rq_last_row);
-    assign res_rd_en = rq_res_read;
+    assign res_rd_en = 1'b1;
     assign bias_rd_en = acc_valid;
 
     // rq_bias_lane: 8 instances of st_424db338_requant_bias

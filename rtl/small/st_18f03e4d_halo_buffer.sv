@@ -16,9 +16,9 @@ module st_18f03e4d_halo_buffer (
 
     assign halo_bank_we = (in_wr_valid && !in_wr_res) ? ({15'd0, 1'b1} << in_wr_bank) : 16'd0;
 
-    // halo_bank: 16 instances of st_18f03e4d_ram_512x128_rdfirst
+    // halo_bank: 16 instances of st_18f03e4d_ram_512x128
     for (genvar bank = 0; bank < 16; bank = bank + 1) begin : g_halo_bank
-        st_18f03e4d_ram_512x128_rdfirst u_halo_bank (
+        st_18f03e4d_ram_512x128 u_halo_bank (
             .clk   (clk),
             .we    (halo_bank_we[bank]),
             .waddr (in_wr_addr),

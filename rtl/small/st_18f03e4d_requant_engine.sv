@@ -50,7 +50,6 @@ module st_18f03e4d_requant_engine (
     logic [3:0]         rq_rd_ch_b;
     logic [15:0]        rq_rd_ch_w;
     logic [15:0]        rq_rd_base;
-    logic               rq_res_read;
     logic [127:0]       rq_bias;
     logic [15:0]        rq_ch;
     logic [3:0]         rq_ch_b;
@@ -121,8 +120,7 @@ module st_18f03e4d_requant_engine (
     assign rq_rd_ch_b = rq_rd_ch[3:0];
     assign rq_rd_ch_w = rq_rd_ch >> 4;
     assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd4) : {8'd0, rq_rd_row}) << 6) + rq_rd_ch_w;
-    assign rq_res_read = acc_valid || (rq_active && !rq_last_row);
-    assign res_rd_en = rq_res_read;
+    assign res_rd_en = 1'b1;
     assign bias_rd_en = acc_valid;
 
     // rq_bias_lane: 4 instances of st_18f03e4d_requant_bias

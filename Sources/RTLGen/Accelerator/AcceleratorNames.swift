@@ -56,7 +56,5 @@ public struct AcceleratorNames: Hashable, Sendable {
     public func block(_ name: String) -> String { prefix + name }
     /// The 1R1W RAM of `depth` words of `width` bits, `<prefix>ram_<depth>x<width>`: one module per
     /// shape, shared by every buffer of that shape.
-    /// The RAM module of a shape: `ram_<depth>x<width>`, or `…_rdfirst` for one whose read of the
-    /// address being written returns the old word (`Memory.ReadDuringWrite.oldData`).
-    public func ram(depth: Int, width: Int, readFirst: Bool = false) -> String { prefix + "ram_\(depth)x\(width)" + (readFirst ? "_rdfirst" : "") }
+    public func ram(depth: Int, width: Int) -> String { prefix + "ram_\(depth)x\(width)" }
 }

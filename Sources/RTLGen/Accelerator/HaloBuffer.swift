@@ -18,17 +18,13 @@ struct HaloBuffer: AcceleratorEngine {
             let bankWe = m.wire("halo_bank_we", mux(copy["valid"], replicate(k(1, 1), count: n), loadWe))
             let waddr = m.wire("halo_bank_waddr", mux(copy["valid"], copy["addr"], wr["addr"].fit(ctx.awI)))
             let wdata = m.wire("halo_bank_wdata", mux(copy["valid"], copy["data"], cat((0..<n).map { _ in wr["data"] })))
-            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B, readDuringWrite: .oldData), name: "halo_bank", dimensions: [("bank", n)], connections: [
+            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
                 "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(waddr), "wdata": .slice(wdata),
                 "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
             ])
         } else {
             let bankWe = m.wire("halo_bank_we", loadWe)
-            // (without halo reuse a load writes only its own group's half, which the compute engine
-            // does not read until it is loaded: no word is read in its write's cycle, §6.2; the rings
-            // write blocks beside the ones being read and keep the old-data rule)
-            let rule: Memory.ReadDuringWrite = cfg.has(.haloReuse) ? .oldData : .never
-            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B, readDuringWrite: rule), name: "halo_bank", dimensions: [("bank", n)], connections: [
+            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
                 "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(wr["data"]),
                 "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
             ])

@@ -105,23 +105,18 @@ func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
 extension AcceleratorContext {
     /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
     /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
-    /// instantiate it in arrays. One module per shape and read-during-write rule: `.never` where
-    /// the buffer's users never read a word in its write's cycle (the bare block RAM; asserted in
-    /// simulation), `.oldData` (`…_rdfirst`) where they may and the old word is what they expect.
-    /// `byteWrites`: a write enable per byte (`we` of width/8 bits, `…_bytes`), for byte slices that
-    /// share their addresses and are written apart.
-    func ram(depth: Int, width: Int, readDuringWrite: Memory.ReadDuringWrite, byteWrites: Bool = false) throws -> Module {
-        let name = names.ram(depth: depth, width: width, readFirst: readDuringWrite == .oldData) + (byteWrites ? "_bytes" : "")
-        let rule = readDuringWrite == .oldData ? "old data when a read meets the write" : "never read and written at one address in one cycle"
-        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM)\(byteWrites ? ", a write enable per byte" : ""), \(rule).") { r in
+    /// instantiate it in arrays. One module per shape.
+    func ram(depth: Int, width: Int) throws -> Module {
+        let name = names.ram(depth: depth, width: width)
+        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).") { r in
             _ = r.clock()
             let aw = Memory.addressWidth(depth: depth)
-            let we = r.input("we", width: byteWrites ? width / 8 : 1), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
+            let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
             let re = r.input("re"), raddr = r.input("raddr", width: aw)
             let rdata = r.output("rdata", width: width)
             r.assign(rdata, r.memory("mem", width: width, depth: depth,
                                      write: MemoryWritePort(enable: we, address: waddr, data: wdata),
-                                     read: MemoryReadPort(enable: re, address: raddr), readDuringWrite: readDuringWrite))
+                                     read: MemoryReadPort(enable: re, address: raddr)))
         }
     }
 }

@@ -13,7 +13,7 @@ struct LineBufferBanks: AcceleratorEngine {
         let data = m.ports(ch.lineData.name, ch.lineData.bundle)
         let n = ctx.nBanks
         let bankWe = m.wire("line_bank_we", mux(wr["valid"], onehot(wr["bank"], width: n), Expr.zeros(width: n)))
-        m.instanceArray(try ctx.ram(depth: ctx.DL, width: 8 * B, readDuringWrite: .oldData), name: "line_bank", dimensions: [("bank", n)], connections: [
+        m.instanceArray(try ctx.ram(depth: ctx.DL, width: 8 * B), name: "line_bank", dimensions: [("bank", n)], connections: [
             "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"]), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(data["data"]),
         ])

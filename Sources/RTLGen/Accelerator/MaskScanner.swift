@@ -56,9 +56,7 @@ struct MaskScanner: AcceleratorEngine {
         let depth = max(maxMw, 2), aw = Memory.addressWidth(depth: depth)
         let wordData = m.memory("mask_ram", width: wb, depth: depth,
                                 write: MemoryWritePort(enable: beat["valid"].expr, address: rspIdx.fit(aw), data: word),
-                                // (not while MASK writes it: the scan reads from WEIGHTS on, §6.1)
-                                read: MemoryReadPort(enable: seq["phase"] != 1, address: mux(passStart, firstWord, nextWord).fit(aw)),
-                                readDuringWrite: .never)
+                                read: MemoryReadPort(enable: k(1, 1), address: mux(passStart, firstWord, nextWord).fit(aw)))
 
         // ---- the registered result: the current word's lowest pending bit ----
         let (found, bIdx) = try ctx.lowestSetBit(in: m, "scan_bit", curBits)

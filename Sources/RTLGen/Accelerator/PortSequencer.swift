@@ -601,138 +601,138 @@ struct PortSequencer: AcceleratorEngine {
             m.assign(inWr["addr"], wst("in_wr_addr", tagAddr))
             m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
         } else {
-        // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
-        let rActive = rActiveReg!
-        let rspLastW = m.wire("ldr_rsp_last_w")
-        let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
-        let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
-        let takenLast = m.wire("ldr_taken_last")
-        // (the tile's share and first halo row and column, found at its take: the FIFO carries them;
-        // without halo reuse, §2, a tile shares nothing and starts at its first in-map row and column)
-        let reuse = cfg.has(.haloReuse)
-        let takenShares = reuse ? m.wire("ldr_taken_shares") : nil, takenFirst = reuse ? m.wire("ldr_taken_first") : nil
-        let takenY = reuse ? m.wire("ldr_taken_y", width: coordW) : nil, takenX = reuse ? m.wire("ldr_taken_x", width: coordW) : nil
-        let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
-        let takenWalk = widened(takenBounds)
-        let lr = loadWalker("ldr", initNow: pop.expr, initBounds: takenWalk, initShares: takenShares?.expr ?? k(0, 1),
-                            initAt: (takenY?.fit(walkW) ?? atLeastZero(takenWalk.y0), takenX?.fit(walkW) ?? takenWalk.xlo), step: beat.expr)
-        let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
-        // (the ring offset of the tile's first block; no ring without halo reuse)
-        let lrOffsetReg = reuse ? m.reg("ldr_offset", width: haloW, reset: 0) : nil
-        let lrOffset = lrOffsetReg?.expr ?? k(0, haloW)
-        m.assign(rspLastW, beat && lr.last)
-        // With the line buffer and no residual a group is loaded once its last tile is taken and the
-        // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
-        if ctx.hasLine {
-            let cw = bitsFor(cfg.maxOutstandingReads + 1)
-            let outstanding = (0..<4).map { m.reg("ldb_out\($0)", width: cw, reset: 0) }
-            let takesDone = (0..<4).map { m.reg("ldb_takes_done\($0)", width: 1, reset: 0) }
-            let tagGroup = tagGroupSig!
-            let anyReq = (0..<4).map { m.reg("ldb_any_req\($0)", width: 1, reset: 0) }
-            let curGroup = m.wire("ldb_group", (li - 1).trunc(2))
-            let bandAccept = m.wire("ldb_accept", loadAccept && bandBusy!)
-            let lineRsp = m.wire("ldb_rsp", rsp["valid"] && tagValid && tagLineSig!)
-            let after = (0..<4).map { g in
-                outstanding[g] + mux(bandAccept && curGroup == g, k(1, cw), k(0, cw)) - mux(lineRsp && tagGroup == g, k(1, cw), k(0, cw))
-            }
-            // the group's takes end: its last request accepted, or its last tile taken without requests
-            let endsNow = (0..<4).map { g -> Expr in
-                (ldLast && ldGroupLast && curGroup == g) || (taken && takeLast && tileNone && mux(grantLoad, li.trunc(2), (li - 1).trunc(2)) == g)
-            }
-            let doneG = loadsDone.trunc(2)
-            let fire = m.wire("ldb_group_loaded", lineMode && !dRes && inTiles
-                              && select(doneG, (0..<4).map { takesDone[$0] || endsNow[$0] })
-                              && select(doneG, after) == 0)
-            lineLoaded = fire.expr
-            // a group none of whose tiles had a request starts where it ends (ev.load_start)
-            lineNoRequests = (fire && !select(doneG, anyReq.map(\.expr)) && !(loadAccept && curGroup == doneG)).expr
-            m.clocked("ldb_groups") { p in
-                for g in 0..<4 {
-                    p.assign(outstanding[g], after[g])
-                    p.when(endsNow[g]) { p.assign(takesDone[g], 1) }
-                    p.when(loadAccept && curGroup == g) { p.assign(anyReq[g], 1) }
-                    p.when(fire && doneG == g) { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) }
+            // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
+            let rActive = rActiveReg!
+            let rspLastW = m.wire("ldr_rsp_last_w")
+            let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
+            let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
+            let takenLast = m.wire("ldr_taken_last")
+            // (the tile's share and first halo row and column, found at its take: the FIFO carries them;
+            // without halo reuse, §2, a tile shares nothing and starts at its first in-map row and column)
+            let reuse = cfg.has(.haloReuse)
+            let takenShares = reuse ? m.wire("ldr_taken_shares") : nil, takenFirst = reuse ? m.wire("ldr_taken_first") : nil
+            let takenY = reuse ? m.wire("ldr_taken_y", width: coordW) : nil, takenX = reuse ? m.wire("ldr_taken_x", width: coordW) : nil
+            let pop = m.wire("ldr_pop", takenValid && (!rActive || rspLastW))
+            let takenWalk = widened(takenBounds)
+            let lr = loadWalker("ldr", initNow: pop.expr, initBounds: takenWalk, initShares: takenShares?.expr ?? k(0, 1),
+                                initAt: (takenY?.fit(walkW) ?? atLeastZero(takenWalk.y0), takenX?.fit(walkW) ?? takenWalk.xlo), step: beat.expr)
+            let lrSlot = m.reg("ldr_slot", width: sb, reset: 0), lrGroupLast = m.reg("ldr_group_last", width: 1, reset: 0)
+            // (the ring offset of the tile's first block; no ring without halo reuse)
+            let lrOffsetReg = reuse ? m.reg("ldr_offset", width: haloW, reset: 0) : nil
+            let lrOffset = lrOffsetReg?.expr ?? k(0, haloW)
+            m.assign(rspLastW, beat && lr.last)
+            // With the line buffer and no residual a group is loaded once its last tile is taken and the
+            // band words of its loads have all arrived (per group number mod 4, in order), §6.5.
+            if ctx.hasLine {
+                let cw = bitsFor(cfg.maxOutstandingReads + 1)
+                let outstanding = (0..<4).map { m.reg("ldb_out\($0)", width: cw, reset: 0) }
+                let takesDone = (0..<4).map { m.reg("ldb_takes_done\($0)", width: 1, reset: 0) }
+                let tagGroup = tagGroupSig!
+                let anyReq = (0..<4).map { m.reg("ldb_any_req\($0)", width: 1, reset: 0) }
+                let curGroup = m.wire("ldb_group", (li - 1).trunc(2))
+                let bandAccept = m.wire("ldb_accept", loadAccept && bandBusy!)
+                let lineRsp = m.wire("ldb_rsp", rsp["valid"] && tagValid && tagLineSig!)
+                let after = (0..<4).map { g in
+                    outstanding[g] + mux(bandAccept && curGroup == g, k(1, cw), k(0, cw)) - mux(lineRsp && tagGroup == g, k(1, cw), k(0, cw))
                 }
-                p.when(!inTiles) { for g in 0..<4 { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) } }
-            }
-            m.assign(lineWr!["valid"], lineRsp)
-        }
-        let loadedNow = (rspLastW && lrGroupLast) || noneDone
-        groupLoaded = m.wire("ld_group_loaded", lineLoaded.map { loadedNow || $0 } ?? loadedNow)
-        evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
-        m.clocked("ldr_state") { p in
-            p.assign(evLoadReadyR, groupLoaded)
-            p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast)
-                // (the ring offset of the tile's first block: 0 for a pass's first tile, else one block
-                // or one tile's blocks on from the previous tile's, §6.2; off the take's path)
-                if let lrOffsetReg, let takenFirst, let takenShares, let (blockWords, tileWords, ringSize) = ringSizes {
-                    p.assign(lrOffsetReg, ctx.ringOffset(after: lrOffset, first: takenFirst.expr, shares: takenShares.expr,
-                                                      blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+                // the group's takes end: its last request accepted, or its last tile taken without requests
+                let endsNow = (0..<4).map { g -> Expr in
+                    (ldLast && ldGroupLast && curGroup == g) || (taken && takeLast && tileNone && mux(grantLoad, li.trunc(2), (li - 1).trunc(2)) == g)
                 }
-            }.elseWhen(rspLastW) { p.assign(rActive, 0) }
-            p.when(!inTiles) { p.assign(rActive, 0) }
-        }
-        let takenFifo = try ctx.block(names.block("taken_fifo")) {
-            try StreamFifo(name: names.block("taken_fifo"), payload: boundsSpec.map {
-                Bundle.Field($0.name, width: $0.width, doc: $0.doc + ($0.signed ? " (signed)" : "") + " (the response walker's bounds, from the take)") } + [
-                .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile")] + (reuse ? [
-                .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
-                .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
-                .init("y", width: coordW, doc: "the tile's first halo row (the load request walker's, at the take)"),
-                .init("x", width: coordW, doc: "the tile's first halo column (the load request walker's, at the take)")] : []), depth: cfg.maxOutstandingReads + 2)
-                .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
-        }
-        var fifoPorts: [String: any ExprConvertible] = [
-            "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad),
-            "in_slot": takeSlot, "in_last": takeLast,
-            "out_valid": takenValid, "out_slot": takenSlot, "out_last": takenLast, "out_ready": pop,
-        ]
-        if let takenShares, let takenFirst, let takenY, let takenX {
-            for (port, value) in [("in_shares", takeShares.expr), ("in_first", passFirst.expr), ("in_y", lq.initY.fit(coordW)), ("in_x", lq.initX.fit(coordW)),
-                                  ("out_shares", takenShares.expr), ("out_first", takenFirst.expr), ("out_y", takenY.expr), ("out_x", takenX.expr)] {
-                fifoPorts[port] = value
+                let doneG = loadsDone.trunc(2)
+                let fire = m.wire("ldb_group_loaded", lineMode && !dRes && inTiles
+                                  && select(doneG, (0..<4).map { takesDone[$0] || endsNow[$0] })
+                                  && select(doneG, after) == 0)
+                lineLoaded = fire.expr
+                // a group none of whose tiles had a request starts where it ends (ev.load_start)
+                lineNoRequests = (fire && !select(doneG, anyReq.map(\.expr)) && !(loadAccept && curGroup == doneG)).expr
+                m.clocked("ldb_groups") { p in
+                    for g in 0..<4 {
+                        p.assign(outstanding[g], after[g])
+                        p.when(endsNow[g]) { p.assign(takesDone[g], 1) }
+                        p.when(loadAccept && curGroup == g) { p.assign(anyReq[g], 1) }
+                        p.when(fire && doneG == g) { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) }
+                    }
+                    p.when(!inTiles) { for g in 0..<4 { p.assign(takesDone[g], 0); p.assign(anyReq[g], 0) } }
+                }
+                m.assign(lineWr!["valid"], lineRsp)
             }
-        }
-        for (i, (field, value)) in zip(boundsNames, boundsFields(bounds(of: takeGeom))).enumerated() {
-            fifoPorts["in_\(field)"] = value; fifoPorts["out_\(field)"] = takenBounds[i]
-        }
-        m.instance(takenFifo, name: "u_taken_fifo", connections: fifoPorts)
-        // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
-        // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
-        let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
-        let h = haloWrite(lr, slot: lrSlot.expr, origin: (lrOy, lrOx), prefix: "ldr")
-        let (hy, hx, qy, qx, byW, bxW, rs, csCW, hRows, hColumns) = (h.hy, h.hx, h.qy, h.qx, h.byW, h.bxW, h.rs, h.csCW, h.hRows, h.hColumns)
-        let maxRs = h.maxRs, maxCs = h.maxCs
-        // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
-        // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
-        // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
-        // row's phase, the column slot, the word.
-        // With boundary registers the write leaves a cycle later (§7.3), and the address is cut in
-        // two on the way: its terms from the walker are registered (`wst`), their sum (and the
-        // ring's wrap) formed in the write's cycle.
-        var ringAddr: Signal? = nil
-        if let (blockWords, _, ringSize) = ringSizes {
-            let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
-            m.allowUnused(ringQ)
-            let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), haloW) + lrOffset)
-            let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
-            let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, haloW) + mux(dS2x && hx[0], dCW.fit(haloW), k(0, haloW)))
-            let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(haloW), k(0, haloW)) + csCW)
-            ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
-        }
-        // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
-        let resAddr = wst("ldr_res_addr", residualAddress(lr, originRow: lrOy, group: loadsDone.expr))
-        // (its row and column terms registered apart and summed in the write's cycle: the column
-        // term's path from the walker's bounds, issue 13)
-        let plainAddr = wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
-                           + wst("ldr_halo_addr_columns", hColumns)
-        let haloAddr = ringAddr.map { mux(ring, $0.expr, plainAddr) } ?? plainAddr
-        let inRes = wst("in_wr_res", lr.inRes)
-        m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
-        m.assign(inWr["res"], inRes)
-        m.assign(inWr["bank"], wst("in_wr_bank", writeBank(lr, originColumn: lrOx, halo: (byW, bxW))))
-        m.assign(inWr["addr"], mux(inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
-        m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
+            let loadedNow = (rspLastW && lrGroupLast) || noneDone
+            groupLoaded = m.wire("ld_group_loaded", lineLoaded.map { loadedNow || $0 } ?? loadedNow)
+            evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
+            m.clocked("ldr_state") { p in
+                p.assign(evLoadReadyR, groupLoaded)
+                p.when(pop) { p.assign(rActive, 1); p.assign(lrSlot, takenSlot); p.assign(lrGroupLast, takenLast)
+                    // (the ring offset of the tile's first block: 0 for a pass's first tile, else one block
+                    // or one tile's blocks on from the previous tile's, §6.2; off the take's path)
+                    if let lrOffsetReg, let takenFirst, let takenShares, let (blockWords, tileWords, ringSize) = ringSizes {
+                        p.assign(lrOffsetReg, ctx.ringOffset(after: lrOffset, first: takenFirst.expr, shares: takenShares.expr,
+                                                          blockWords: blockWords.expr, tileWords: tileWords.expr, size: ringSize.expr))
+                    }
+                }.elseWhen(rspLastW) { p.assign(rActive, 0) }
+                p.when(!inTiles) { p.assign(rActive, 0) }
+            }
+            let takenFifo = try ctx.block(names.block("taken_fifo")) {
+                try StreamFifo(name: names.block("taken_fifo"), payload: boundsSpec.map {
+                    Bundle.Field($0.name, width: $0.width, doc: $0.doc + ($0.signed ? " (signed)" : "") + " (the response walker's bounds, from the take)") } + [
+                    .init("slot", width: sb, doc: "group slot"), .init("last", doc: "the group's last tile")] + (reuse ? [
+                    .init("shares", doc: "the tile skips the halo columns it shares with its left-hand neighbour (the rows it shares with the tile above it, in the row ring) (§6.2)"),
+                    .init("first", doc: "the pass's first tile (with a ring: its first block at ring offset 0, §6.2)"),
+                    .init("y", width: coordW, doc: "the tile's first halo row (the load request walker's, at the take)"),
+                    .init("x", width: coordW, doc: "the tile's first halo column (the load request walker's, at the take)")] : []), depth: cfg.maxOutstandingReads + 2)
+                    .module(documentation: "Tiles taken with requests whose responses are not all back, in order: the load response walker's queue.")
+            }
+            var fifoPorts: [String: any ExprConvertible] = [
+                "clk": clk, "rst": rst, "clear": !inTiles, "in_valid": taken && withLine(mux(lineMode, dRes, !noneLoad), else: !noneLoad),
+                "in_slot": takeSlot, "in_last": takeLast,
+                "out_valid": takenValid, "out_slot": takenSlot, "out_last": takenLast, "out_ready": pop,
+            ]
+            if let takenShares, let takenFirst, let takenY, let takenX {
+                for (port, value) in [("in_shares", takeShares.expr), ("in_first", passFirst.expr), ("in_y", lq.initY.fit(coordW)), ("in_x", lq.initX.fit(coordW)),
+                                      ("out_shares", takenShares.expr), ("out_first", takenFirst.expr), ("out_y", takenY.expr), ("out_x", takenX.expr)] {
+                    fifoPorts[port] = value
+                }
+            }
+            for (i, (field, value)) in zip(boundsNames, boundsFields(bounds(of: takeGeom))).enumerated() {
+                fifoPorts["in_\(field)"] = value; fifoPorts["out_\(field)"] = takenBounds[i]
+            }
+            m.instance(takenFifo, name: "u_taken_fifo", connections: fifoPorts)
+            // Halo write: bank (((hy÷S) + qy·h) mod tileH, ((hx÷S) + qx·w) mod tileW), address
+            // slot·R + (rs·CS + cs)·CW + w (§6.2), (qy·h, qx·w) the tile's slot origin
+            let (lrOy, lrOx) = ctx.slotOrigin(dShape, lrSlot, 8)
+            let h = haloWrite(lr, slot: lrSlot.expr, origin: (lrOy, lrOx), prefix: "ldr")
+            let (hy, hx, qy, qx, byW, bxW, rs, csCW, hRows, hColumns) = (h.hy, h.hx, h.qy, h.qx, h.byW, h.bxW, h.rs, h.csCW, h.hRows, h.hColumns)
+            let maxRs = h.maxRs, maxCs = h.maxCs
+            // The column ring (§6.2): column block qx of the tile at (qx·S·CW + its offset) mod the ring's
+            // size (2 or 3 tiles' CS·CW), then the column's phase and word; a row slot holds the ring. The
+            // row ring: row block qy at (qy·SY·CS·CW + its offset) mod 2 or 3 tiles' RS·CS·CW, then the
+            // row's phase, the column slot, the word.
+            // With boundary registers the write leaves a cycle later (§7.3), and the address is cut in
+            // two on the way: its terms from the walker are registered (`wst`), their sum (and the
+            // ring's wrap) formed in the write's cycle.
+            var ringAddr: Signal? = nil
+            if let (blockWords, _, ringSize) = ringSizes {
+                let ringQ = m.wire("ldr_ring_q", mux(rows, qy.fit(8), qx.fit(8)))
+                m.allowUnused(ringQ)
+                let blockSum = wst("ldr_ring_block_sum", timesSmall(blockWords, ringQ, maxFactor: max(maxRs, maxCs), haloW) + lrOffset)
+                let ringBlock = m.wire("ldr_ring_block", ctx.ringWrap(blockSum, size: ringSize.expr))
+                let colExtra = wst("ldr_column_ring_extra", timesSmall(ringSize, rs, maxFactor: maxRs, haloW) + mux(dS2x && hx[0], dCW.fit(haloW), k(0, haloW)))
+                let rowExtra = wst("ldr_row_ring_extra", mux(dS2 && hy[0], layer["cscw"].fit(haloW), k(0, haloW)) + csCW)
+                ringAddr = m.wire("ldr_ring_addr", ringBlock + mux(rows, rowExtra, colExtra) + wst("ldr_word", lr.w.fit(haloW)))
+            }
+            // Residual write: memory (c, b) holds byte b of words of PE-array column c; address (half·tileH + r)·DO + j.
+            let resAddr = wst("ldr_res_addr", residualAddress(lr, originRow: lrOy, group: loadsDone.expr))
+            // (its row and column terms registered apart and summed in the write's cycle: the column
+            // term's path from the walker's bounds, issue 13)
+            let plainAddr = wst("ldr_halo_addr_part", hRows + ctx.haloPartBase(resident: layer["resident"], group: loadsDone).fit(haloW))
+                               + wst("ldr_halo_addr_columns", hColumns)
+            let haloAddr = ringAddr.map { mux(ring, $0.expr, plainAddr) } ?? plainAddr
+            let inRes = wst("in_wr_res", lr.inRes)
+            m.assign(inWr["valid"], wst("in_wr_valid", beat, reset: 0))
+            m.assign(inWr["res"], inRes)
+            m.assign(inWr["bank"], wst("in_wr_bank", writeBank(lr, originColumn: lrOx, halo: (byW, bxW))))
+            m.assign(inWr["addr"], mux(inRes, resAddr.fit(awIn), haloAddr.fit(ctx.awI).fit(awIn)))
+            m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
         }
 
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
@@ -772,9 +772,7 @@ struct PortSequencer: AcceleratorEngine {
         let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
         m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
-        // (read only for an element to come: the word read stays while a request waits, and nothing
-        // is read after the group's last, so no word is read in a cycle the requant engine writes it)
-        m.assign(outRd["en"], m.wire("st_out_read", grantStore || (storeAccept && !stLast)))
+        m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let storeAddr = m.wire("st_addr", sTileAddr + sOff)
         // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass

@@ -98,9 +98,7 @@ struct RequantEngine: AcceleratorEngine {
         let chR = m.wire("rq_rd_ch", pO0modB + timesConstant(rdG, LK, 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
         let rdBase = m.wire("rq_rd_base", timesConstant(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), DO, 16) + chRW)
-        // (only when a row or slice is read for the next cycle, as the bias: a residual word being
-        // loaded into the buffer is then never read in its write's cycle, §6.4)
-        m.assign(resRd["en"], m.wire("rq_res_read", trigger || (active && !lastRow)))
+        m.assign(resRd["en"], k(1, 1))
         // ---- bias read at the trigger, one lane per bias RAM copy; with slices, each slice's one
         //      cycle ahead (lane m of slice j holds channel o0 + g·lanesK + j·n + m) ----
         let biasLanes = m.wire("rq_bias", width: n * 32)
