@@ -80,6 +80,16 @@ enum HDLTools {
         return try run(yosys!, ["-q", "-p", "\(reads); \(script)"], in: dir)
     }
 
+    /// Icarus simulation of `files` (a testbench among them) with top `top`, and `extra` arguments
+    /// to `iverilog` (defines, library files): the compiler's output and the simulation's.
+    static func simulateWithIcarus(_ files: [VerilogFile], top: String, extra: [String] = []) throws -> (compile: String, run: String) {
+        let (dir, paths) = try writeDesign(files, label: "icarus-run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let compile = try run(iverilog!, ["-g2012", "-s", top, "-o", "tb.vvp"] + extra + paths, in: dir)
+        guard let vvp = find("vvp") else { return (compile, "vvp not found") }
+        return (compile, try run(vvp, ["tb.vvp"], in: dir))
+    }
+
     /// `iverilog -g2012` compile of the design.
     static func icarus(_ files: [VerilogFile], top: String) throws -> String {
         let (dir, paths) = try writeDesign(files, label: "icarus")

@@ -80,16 +80,10 @@ struct MAC16PairsTests {
               end
             endmodule
             """
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mac16-pairs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try tb.write(to: dir.appendingPathComponent("tb.sv"), atomically: true, encoding: .utf8)
-        try pair.contents.write(to: dir.appendingPathComponent("pair.sv"), atomically: true, encoding: .utf8)
         // (the models' default port values are a SystemVerilog form Icarus does not take)
         let cells = synthesis ? ["-DSYNTHESIS", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", Self.cellModels!] : []
-        let compile = try HDLTools.run(HDLTools.iverilog!, ["-g2012", "-s", "tb", "-o", "tb.vvp", "tb.sv", "pair.sv"] + cells, in: dir)
+        let (compile, out) = try HDLTools.simulateWithIcarus([VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: tb), pair], top: "tb", extra: cells)
         #expect(!compile.contains("error"), "\(compile)")
-        let out = try HDLTools.run(try #require(HDLTools.find("vvp")), ["tb.vvp"], in: dir)
         #expect(out.contains("errors 0 of 65536"), "\(out)")
     }
 

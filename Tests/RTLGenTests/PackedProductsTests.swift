@@ -83,15 +83,8 @@ struct PackedProductsTests {
               end
             endmodule
             """
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("packed-products-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try tb.write(to: dir.appendingPathComponent("tb.sv"), atomically: true, encoding: .utf8)
-        try pair.contents.write(to: dir.appendingPathComponent("pair.sv"), atomically: true, encoding: .utf8)
-        let compile = try HDLTools.run(HDLTools.iverilog!, ["-g2012", "-s", "tb", "-o", "tb.vvp", "tb.sv", "pair.sv"], in: dir)
+        let (compile, out) = try HDLTools.simulateWithIcarus([VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: tb), pair], top: "tb")
         #expect(!compile.contains("error"), "\(compile)")
-        let vvp = try #require(HDLTools.find("vvp"))
-        let out = try HDLTools.run(vvp, ["tb.vvp"], in: dir)
         #expect(out.contains("errors 0"), "\(out)")
     }
 }
