@@ -602,7 +602,8 @@ struct PortSequencer: AcceleratorEngine {
             m.assign(inWr["data"], wst("in_wr_data", rsp["rdata"]))
         } else {
             // ---- load response walker: the taken tiles with requests, in order (a FIFO) ----
-            let rActive = rActiveReg!
+            // (declared above, where the RTL has always declared it; nil only with tagged loads)
+            guard let rActive = rActiveReg else { preconditionFailure("the response walker's state exists without tagged loads") }
             let rspLastW = m.wire("ldr_rsp_last_w")
             let takenValid = m.wire("ldr_taken_valid"), takenSlot = m.wire("ldr_taken_slot", width: sb)
             let takenBounds = zip(boundsNames, boundsWidths).map { m.wire("ldr_taken_\($0)", width: $1) }
