@@ -14,14 +14,17 @@ public struct FPGAPart: Sendable, Equatable {
     /// Every resource the fit check compares, by the keys of `SynthResult.used`.
     public let capacity: [String: Int]
 
-    /// The resource keys, in report order: LUTs; flip-flops (on iCE40 they share the logic cells
+    /// The resource keys, in report order: LUTs; logic cells (iCE40 only: a cell holds one LUT4,
+    /// one flip-flop and one carry, and a flip-flop or carry that nextpnr cannot pair with a LUT
+    /// takes a cell of its own, so the cells, not the LUTs, are what must fit; counted by
+    /// nextpnr-ice40's packer, ``LogicCellPacking``); flip-flops (on iCE40 they share the logic cells
     /// with the LUTs, so their capacity is the LUT count); DSP blocks; block RAMs (SB_RAM40_4K, or
     /// RAMB36 on Xilinx, where a RAMB18 counts half); large RAMs (SB_SPRAM256KA, URAM288).
-    public static let resources = ["luts", "flipFlops", "dsps", "blockRams", "largeRams"]
+    public static let resources = ["luts", "logicCells", "flipFlops", "dsps", "blockRams", "largeRams"]
 
     static func ice40(_ d: ICE40Device, _ title: String, luts: Int, dsps: Int, ebr: Int, spram: Int) -> FPGAPart {
         FPGAPart(name: "ice40-\(d.rawValue)", title: title, target: .ice40, xilinxFamily: nil, ice40: d,
-                 capacity: ["luts": luts, "flipFlops": luts, "dsps": dsps, "blockRams": ebr, "largeRams": spram])
+                 capacity: ["luts": luts, "logicCells": luts, "flipFlops": luts, "dsps": dsps, "blockRams": ebr, "largeRams": spram])
     }
     static func xilinx(_ name: String, _ title: String, family: String, luts: Int, ffs: Int, dsps: Int, bram36: Int, uram: Int) -> FPGAPart {
         FPGAPart(name: name, title: title, target: .xilinx, xilinxFamily: family, ice40: nil,
@@ -63,9 +66,11 @@ public struct FPGAPart: Sendable, Equatable {
     }
 
     /// Why `used` does not fit, e.g. `luts 13795 > 5280, blockRams 34 > 30`; nil when it fits.
+    /// A resource `used` does not name is not checked (logic cells when nextpnr-ice40 did not pack).
     public func overflow(_ used: [String: Int]) -> String? {
         let why = Self.resources.compactMap { k -> String? in
-            let u = used[k] ?? 0, c = capacity[k] ?? 0
+            guard let u = used[k] else { return nil }
+            let c = capacity[k] ?? 0
             return u > c ? "\(k) \(u) > \(c)" : nil
         }
         return why.isEmpty ? nil : why.joined(separator: ", ")
@@ -85,7 +90,8 @@ extension FPGAPart {
             let t = p.target == .ice40 ? "ice40 (nextpnr `\(p.ice40!.nextpnrArgs.joined(separator: " "))`)" : "xilinx (`-family \(p.xilinxFamily!)`)"
             let ram = p.target == .ice40 ? "SB_RAM40_4K" : "RAMB36", large = p.target == .ice40 ? "SPRAM" : "URAM"
             let ffs = p.target == .ice40 ? "\(n(p.capacity["flipFlops"])) (the LUTs' cells)" : n(p.capacity["flipFlops"])
-            out.append("| `\(p.name)` | \(p.title) | \(t) | \(n(p.capacity["luts"])) | \(ffs) | \(n(p.capacity["dsps"])) | \(n(p.capacity["blockRams"])) \(ram) | \(n(p.capacity["largeRams"])) \(large) |")
+            let luts = p.target == .ice40 ? "\(n(p.capacity["luts"])) (in as many logic cells)" : n(p.capacity["luts"])
+            out.append("| `\(p.name)` | \(p.title) | \(t) | \(luts) | \(ffs) | \(n(p.capacity["dsps"])) | \(n(p.capacity["blockRams"])) \(ram) | \(n(p.capacity["largeRams"])) \(large) |")
         }
         return out.joined(separator: "\n") + "\n"
     }

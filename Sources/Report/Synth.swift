@@ -12,6 +12,10 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var configHash: String?
     /// LUTs (LUT1–LUT6 on Xilinx, SB_LUT4 on iCE40, 4-input `$lut` cells for generic).
     public var luts: Int?
+    /// iCE40: the logic cells nextpnr-ice40's packer fills (what must fit the part), and how; nil
+    /// elsewhere or without nextpnr-ice40.
+    public var logicCells: Int?
+    public var packing: LogicCellPacking?
     public var flipFlops: Int
     /// DSP48E1 / SB_MAC16 blocks (0 for generic).
     public var dsps: Int
@@ -403,13 +407,24 @@ public struct SynthFlow: Sendable {
                 result.note = "no open place and route for Xilinx parts and no logic-depth estimate (\(error)): run vendor tools with constraints/xilinx.xdc for Fmax"
             }
         }
+        if target == .ice40, let nextpnr = Self.which("nextpnr-ice40") {
+            // The cells, not the LUTs, are what must fit: count them with nextpnr's packer (about a
+            // second; the ports may outnumber the package's pins here, which packing does not mind).
+            let packLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.pack.log")
+            let (ps, pout, _) = try Self.run(nextpnr, device.nextpnrArgs + ["--json", netlist, "--pack-only"], log: packLog)
+            if ps == 0, let p = NextpnrLog.packing(pout) { result.logicCells = p.total; result.packing = p }
+        }
         if let part {
-            let used = part.used(cells)
+            var used = part.used(cells)
+            if let lc = result.logicCells { used["logicCells"] = lc }
             result.part = part.name; result.used = used; result.capacity = part.capacity
             let over = part.overflow(used)
             result.fits = over == nil
             if let o = over {
                 result.note = "does not fit \(part.title): \(o)" + (target == .ice40 ? "; no place and route, no Fmax" : result.note.map { "; " + $0 } ?? "")
+            }
+            if target == .ice40 && result.logicCells == nil {
+                result.note = (result.note.map { $0 + "; " } ?? "") + "logic cells not counted (nextpnr-ice40 missing or its packer failed): the fit is checked on LUTs, which undercounts"
             }
         }
         if byEngine {
@@ -492,8 +507,43 @@ extension SynthFlow {
     }
 }
 
+/// How nextpnr-ice40's packer filled the logic cells (each one LUT4, one flip-flop, one carry):
+/// the lines of its `Packing …` report, so that a design over the part shows where the cells go.
+public struct LogicCellPacking: Codable, Sendable, Equatable {
+    /// Cells holding a LUT and no flip-flop, a LUT and its flip-flop, a flip-flop alone (its input
+    /// is not a LUT it can share a cell with: a port, a RAM or DSP output, another flip-flop, a LUT
+    /// that feeds more than it), a carry alone (a comparison's chain has no sum LUT), and the cells
+    /// added to legalise carry chains.
+    public var lutOnly: Int, lutAndFlipFlop: Int, flipFlopOnly: Int, carryOnly: Int, carryLegalise: Int
+    /// LUTs merged into carry cells (not extra cells).
+    public var lutsIntoCarries: Int
+    /// All logic cells (nextpnr's `ICESTORM_LC`).
+    public var total: Int
+}
+
 /// Reads nextpnr logs.
 public enum NextpnrLog {
+    /// The packer's report (`nextpnr-ice40 --pack-only`), or nil when the log has none.
+    public static func packing(_ log: String) -> LogicCellPacking? {
+        func count(_ phrase: String) -> Int? {
+            for line in log.components(separatedBy: "\n") where line.contains(phrase) {
+                let words = line.replacingOccurrences(of: "Info:", with: "").split(separator: " ")
+                if let v = words.first.flatMap({ Int($0) }) { return v }
+            }
+            return nil
+        }
+        // the utilisation line "ICESTORM_LC:  10200/  5280   193%" (the placer's lines name the type too)
+        let total = log.components(separatedBy: "\n").lazy.compactMap { line -> Int? in
+            guard let r = line.range(of: "ICESTORM_LC:"), line[r.upperBound...].contains("/") else { return nil }
+            return Int(line[r.upperBound...].split(separator: "/")[0].trimmingCharacters(in: .whitespaces))
+        }.first
+        guard let total else { return nil }
+        return LogicCellPacking(lutOnly: count("LCs used as LUT4 only") ?? 0, lutAndFlipFlop: count("LCs used as LUT4 and DFF") ?? 0,
+                                flipFlopOnly: count("LCs used as DFF only") ?? 0, carryOnly: count("LCs used as CARRY only") ?? 0,
+                                carryLegalise: count("LCs used to legalise carry chains") ?? 0,
+                                lutsIntoCarries: count("LUTs merged into carry LCs") ?? 0, total: total)
+    }
+
     /// The final `Max frequency for clock '…': F MHz` (the minimum over clocks of the last report).
     public static func fmaxMHz(_ log: String) -> Double? {
         var blocks: [[Double]] = [], current: [Double] = [], lastWasFmax = false

@@ -23,7 +23,9 @@ struct SynthCommand: ParsableCommand {
         On Xilinx there is no open place and route: the longest register-to-register path of the mapped
         netlist is reported in LUT levels and carry cells, with an Fmax *estimate* from per-level delays
         (docs/synthesis.md, "Xilinx: logic levels and the Fmax estimate").
-        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus part, used, capacity,
+        On iCE40 the fit is checked on logic cells (a LUT4, a flip-flop and a carry each), counted by
+        nextpnr-ice40's packer: flip-flops and carries that cannot share a LUT's cell take their own.
+        JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus logicCells, packing, part, used, capacity,
         fits, engines, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
         yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
 
@@ -108,7 +110,7 @@ struct SynthCommand: ParsableCommand {
 
     static func render(_ r: SynthResult) -> String {
         // used against the part's capacity when a part was checked, else the raw counts
-        let names = ["luts": "LUTs", "flipFlops": "flip-flops", "dsps": "DSPs", "blockRams": "block RAMs", "largeRams": "large RAMs"]
+        let names = ["luts": "LUTs", "logicCells": "logic cells", "flipFlops": "flip-flops", "dsps": "DSPs", "blockRams": "block RAMs", "largeRams": "large RAMs"]
         var table = TextTable(columns: [("resource", .left), ("used", .right), ("available", .right), ("%", .right)])
         if let used = r.used, let cap = r.capacity {
             for k in FPGAPart.resources where (cap[k] ?? 0) > 0 || (used[k] ?? 0) > 0 {
@@ -129,6 +131,10 @@ struct SynthCommand: ParsableCommand {
         var s = "\(r.target) (\(r.device ?? "")), top \(r.top)" + (r.configHash.map { ", config \($0)" } ?? "") + "\n"
         s += table.render()
         if let f = r.fits { s += "\n" + (f ? "FITS" : "DOES NOT FIT") + " \(r.device ?? "")" }
+        if let p = r.packing {
+            s += "\nlogic cells (nextpnr-ice40 packer): \(p.lutAndFlipFlop) LUT and flip-flop, \(p.lutOnly) LUT only, "
+                + "\(p.flipFlopOnly) flip-flop only, \(p.carryOnly) carry only, \(p.carryLegalise) to legalise carry chains"
+        }
         if let m = r.macsPerCycle {
             s += "\nPE products per cycle: \(m); DSP blocks: \(r.dsps)"
             s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
@@ -210,7 +216,9 @@ enum AcceleratorSynthesis {
                                                                   extra: base.extraSynthArgs, noShare: base.noShare),
                                                 base.placeAndRoute ? "pnr \(base.targetMHz)" : "nopnr"]
                       // Xilinx results carry the logic-depth estimate since this marker: older cached ones do not.
-                      + (base.target == .xilinx ? ["logic-depth 1"] : []))
+                      + (base.target == .xilinx ? ["logic-depth 1"] : [])
+                      // iCE40 results carry the packer's logic cells since this marker.
+                      + (base.target == .ice40 ? ["logic-cells 1"] : []))
         let cached = "\(root)/result-\(tag)\(args)-\(key).json"
         let lanes = "tile \(cfg.tileH)x\(cfg.tileW), lanesK \(cfg.lanesK), lanesC \(cfg.lanesC), B \(cfg.memBytesPerCycle), maxMapSize \(limits.maxMapSize)"
         if !force, let d = FileManager.default.contents(atPath: cached), var r = try? JSONDecoder().decode(SynthResult.self, from: d) {
