@@ -104,6 +104,21 @@ public protocol ExprConvertible: Sendable {
 }
 
 /// A typed hardware expression: a tree of ``ExprNode`` with its width and signedness.
+extension Expr {
+    /// Whether the value is only wiring of the module's input ports and constants (slices,
+    /// concatenations, extensions, shifts by a constant): no gate between them and it.
+    public var isWiringOfInputs: Bool {
+        switch node {
+        case .constant: return true
+        case .ref(let s): return s.kind == .input
+        case .concat(let parts): return parts.allSatisfy(\.isWiringOfInputs)
+        case .slice(let e, _, _), .replicate(let e, _), .extend(let e, _), .truncate(let e), .reinterpret(let e): return e.isWiringOfInputs
+        case .shift(_, let e, .constant): return e.isWiringOfInputs
+        default: return false
+        }
+    }
+}
+
 public struct Expr: ExprConvertible, CustomStringConvertible {
     /// The node.
     public let node: ExprNode

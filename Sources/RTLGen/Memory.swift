@@ -7,6 +7,17 @@
 /// (old data when reading the address being written). `readData` is a register
 /// named `<name>_rdata`, not reset.
 public struct Memory: Sendable {
+    /// What a read of the address being written in the same cycle returns.
+    public enum ReadDuringWrite: Sendable {
+        /// The old word, as the RTL's process states: synthesis adds the comparison and bypass
+        /// registers that make a block RAM do it (Yosys' read-first emulation; on iCE40 about 24
+        /// LUTs and 40 flip-flops a RAM, the flip-flops in logic cells of their own).
+        case oldData
+        /// It never happens: the memory's users never read an address in the cycle it is written.
+        /// Emitted with `(* no_rw_check *)` (synthesis maps the bare block RAM) and a simulation
+        /// assertion that stops the simulation if it happens after all.
+        case never
+    }
     /// Memory array name.
     public let name: String
     /// Word width in bits.
@@ -22,6 +33,7 @@ public struct Memory: Sendable {
     public let readAddress: Expr
     /// The registered read data (driven by the memory).
     public let readData: Signal
+    public let readDuringWrite: ReadDuringWrite
 
     /// Address width for `depth` words: ⌈log2 depth⌉, at least 1.
     public static func addressWidth(depth: Int) -> Int {

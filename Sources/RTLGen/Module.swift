@@ -302,7 +302,7 @@ public final class ModuleBuilder {
     /// port; returns its read-data register `<name>_rdata`. Addresses must be
     /// ``Memory/addressWidth(depth:)`` bits, enables 1 bit, data `width` bits.
     public func memory(_ name: String, width: Int, depth: Int, clock: Signal? = nil,
-                       write: MemoryWritePort, read: MemoryReadPort) -> Signal {
+                       write: MemoryWritePort, read: MemoryReadPort, readDuringWrite: Memory.ReadDuringWrite = .oldData) -> Signal {
         if otherNames.contains(name) || declared[name] != nil || !Self.isValidIdentifier(name) {
             error(name, .invalidDeclaration, "memory name '\(name)' is invalid or already used")
         }
@@ -325,7 +325,7 @@ public final class ModuleBuilder {
         }
         add(.memory(Memory(name: name, width: width, depth: depth, clock: clk,
                            writeEnable: write.enable, writeAddress: write.address, writeData: write.data,
-                           readEnable: read.enable, readAddress: read.address, readData: rdata)))
+                           readEnable: read.enable, readAddress: read.address, readData: rdata, readDuringWrite: readDuringWrite)))
         return rdata
     }
 

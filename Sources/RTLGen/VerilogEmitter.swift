@@ -112,7 +112,8 @@ public struct VerilogEmitter: Sendable {
             decls.append(contentsOf: waive("\(i1)\(pad(typeText(s), typeWidth)) \(s.name);", waived.contains(s.name)))
         }
         for m in module.memories {
-            decls.append("\(i1)\(rangeText(m.width, signed: false)) \(m.name) [0:\(m.depth - 1)];")
+            let attribute = m.readDuringWrite == .never ? "(* no_rw_check *) " : ""
+            decls.append("\(i1)\(attribute)\(rangeText(m.width, signed: false)) \(m.name) [0:\(m.depth - 1)];")
         }
         if !decls.isEmpty {
             out.append("")
@@ -345,7 +346,16 @@ public struct VerilogEmitter: Sendable {
             "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
             "\(i2)end",
             "\(i1)end",
-        ]
+        ] + (m.readDuringWrite == .oldData ? [] : [
+            "`ifndef SYNTHESIS",
+            "\(i1)// (no_rw_check: a read of the address being written must not happen)",
+            "\(i1)always @(posedge \(m.clock.name)) begin",
+            "\(i2)if ((\(r(m.writeEnable))) && (\(r(m.readEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))) begin",
+            "\(i3)$fatal(1, \"%m: \(m.name) read and written at one address in one cycle\");",
+            "\(i2)end",
+            "\(i1)end",
+            "`endif",
+        ])
     }
 }
 

@@ -10,6 +10,12 @@ public struct EngineResources: Codable, Sendable, Equatable {
     public var blockRams: Int
     /// iCE40 carry cells (SB_CARRY), which sit beside the LUTs of an adder: the adders' share.
     public var carries: Int
+    /// iCE40: the logic cells of the engine alone, as nextpnr-ice40's packer fills them (its
+    /// mapped netlist flattened under the engine's module); nil without nextpnr-ice40.
+    public var logicCells: Int?
+    /// The engine's module (with the design's prefix), one per instance counted in `count`.
+    public var module: String?
+    public var count: Int?
 
     /// Each engine's cells rolled up over its submodules (`count ×` the submodule's roll-up), by
     /// `moduleCells` (``YosysStat/moduleCells(_:)``) of the design whose top is `top`, most LUTs first.
@@ -32,7 +38,9 @@ public struct EngineResources: Codable, Sendable, Equatable {
         for (cell, n) in moduleCells[top] ?? [:] {
             guard moduleCells[cell] != nil else { own[cell, default: 0] += n; continue }
             let cells = total(cell).mapValues { $0 * n }
-            rows.append(row(cell.hasPrefix(prefix) ? String(cell.dropFirst(prefix.count)) : cell, cells, target))
+            var r = row(cell.hasPrefix(prefix) ? String(cell.dropFirst(prefix.count)) : cell, cells, target)
+            r.module = cell; r.count = n
+            rows.append(r)
         }
         if !own.isEmpty { rows.append(row("top", own, target)) }
         return rows.sorted { ($0.luts, $1.engine) > ($1.luts, $0.engine) }

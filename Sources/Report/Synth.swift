@@ -430,13 +430,18 @@ public struct SynthFlow: Sendable {
         if byEngine {
             // a second run that keeps the hierarchy, so that `stat` counts each module
             let hierStat = (workDir as NSString).appendingPathComponent("stat.\(target.rawValue).hierarchy.txt")
-            let hier = target.script(top: manifest.top, jsonOut: nil, device: device, family: part?.xilinxFamily ?? "xc7",
-                                     extra: extraSynthArgs, noShare: noShare, flatten: false)
+            let hierNetlist = (workDir as NSString).appendingPathComponent("\(manifest.top).\(target.rawValue).hierarchy.json")
+            let hier = target.script(top: manifest.top, jsonOut: target == .ice40 ? hierNetlist : nil, device: device,
+                                     family: part?.xilinxFamily ?? "xc7", extra: extraSynthArgs, noShare: noShare, flatten: false)
             let hlog = (workDir as NSString).appendingPathComponent("yosys.\(target.rawValue).hierarchy.log")
             let (hs, hout, hsecs) = try Self.run(yosys, ["-q", "-p", "\(reads); \(hier); tee -q -o \(hierStat) stat"], log: hlog)
             guard hs == 0 else { throw SynthError(message: "yosys (hierarchy kept) failed; log: \(hlog)\n\(hout.suffix(1500))") }
             let byModule = YosysStat.moduleCells((try? String(contentsOfFile: hierStat, encoding: .utf8)) ?? "")
-            result.engines = EngineResources.rollUp(byModule, top: manifest.top, target: target)
+            var engines = EngineResources.rollUp(byModule, top: manifest.top, target: target)
+            if target == .ice40, let nextpnr = Self.which("nextpnr-ice40") {
+                engines = try packEngines(engines, netlist: hierNetlist, yosys: yosys, nextpnr: nextpnr)
+            }
+            result.engines = engines
             result.yosysSeconds = secs + hsecs
         }
         if target == .ice40 && result.fits == true {
@@ -478,6 +483,30 @@ public struct SynthFlow: Sendable {
 }
 
 extension SynthFlow {
+    /// Each engine's logic cells: its module of the mapped hierarchical netlist flattened on its own
+    /// (one Yosys run, no re-synthesis) and packed by nextpnr-ice40 (about a second each). Engines
+    /// packed apart share nothing, so the cells add up to a little more than the flat design's.
+    func packEngines(_ engines: [EngineResources], netlist: String, yosys: String, nextpnr: String) throws -> [EngineResources] {
+        let dir = (workDir as NSString).appendingPathComponent("engines")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let modules = engines.compactMap(\.module)
+        let file = { (m: String) in (dir as NSString).appendingPathComponent("\(m).json") }
+        // (the netlist holds the iCE40 cells' blackbox modules too)
+        var script = ["read_json \(netlist)", "design -save mapped"]
+        for m in modules { script += ["design -load mapped", "hierarchy -top \(m)", "flatten", "write_json \(file(m))"] }
+        let log = (dir as NSString).appendingPathComponent("yosys.flatten.log")
+        let (st, out, _) = try Self.run(yosys, ["-q", "-p", script.joined(separator: "; ")], log: log)
+        guard st == 0 else { throw SynthError(message: "yosys (engines flattened) failed; log: \(log)\n\(out.suffix(1500))") }
+        return try engines.map { e in
+            guard let m = e.module else { return e }
+            let plog = (dir as NSString).appendingPathComponent("\(m).pack.log")
+            let (ps, pout, _) = try Self.run(nextpnr, device.nextpnrArgs + ["--json", file(m), "--pack-only"], log: plog)
+            var e = e
+            if ps == 0, let p = NextpnrLog.packing(pout) { e.logicCells = p.total * (e.count ?? 1) }
+            return e
+        }
+    }
+
     /// Verilog of `st_pnr_wrap(clk, sin, sout)` around `top`, whose ports are read from Yosys'
     /// JSON netlist: inputs other than the clock come from a shift register fed by `sin`, outputs
     /// are registered and XOR-reduced onto `sout`.

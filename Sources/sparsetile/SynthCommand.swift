@@ -148,8 +148,13 @@ struct SynthCommand: ParsableCommand {
         }
         if let y = r.yosysSeconds { s += String(format: "\nwall time: yosys %.1f s", y) + (r.pnrSeconds.map { String(format: ", place and route %.1f s", $0) } ?? "") }
         if let engines = r.engines {
-            var e = TextTable(columns: [("engine (hierarchy kept)", .left), ("LUTs", .right), ("carries", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)])
-            for x in engines { e.add([x.engine, "\(x.luts)", "\(x.carries)", "\(x.flipFlops)", "\(x.dsps)", "\(x.blockRams)"]) }
+            let cells = engines.contains { $0.logicCells != nil }
+            var e = TextTable(columns: [("engine (hierarchy kept)", .left), ("LUTs", .right), ("carries", .right), ("FFs", .right)]
+                              + (cells ? [("logic cells", .right)] : []) + [("DSPs", .right), ("BRAMs", .right)])
+            for x in engines {
+                e.add([x.engine, "\(x.luts)", "\(x.carries)", "\(x.flipFlops)"] + (cells ? [x.logicCells.map(String.init) ?? "-"] : [])
+                      + ["\(x.dsps)", "\(x.blockRams)"])
+            }
             s += "\n\n" + e.render()
         }
         if let f = r.flow { s += "\nflow: \(f)" }

@@ -127,7 +127,7 @@ enum Circuits {
     }
 
     /// A 1R1W synchronous-read memory wrapper.
-    static func sram(width: Int = 16, depth: Int = 256) throws -> Module {
+    static func sram(width: Int = 16, depth: Int = 256, readDuringWrite: Memory.ReadDuringWrite = .oldData) throws -> Module {
         let aw = Memory.addressWidth(depth: depth)
         let m = ModuleBuilder("sram\(depth)x\(width)", documentation: "\(depth) x \(width) 1R1W RAM, registered read.")
         _ = m.clock()
@@ -139,7 +139,7 @@ enum Circuits {
         let rdata = m.output("rdata", width: width)
         let q = m.memory("storage", width: width, depth: depth,
                          write: MemoryWritePort(enable: we, address: waddr, data: wdata),
-                         read: MemoryReadPort(enable: re, address: raddr))
+                         read: MemoryReadPort(enable: re, address: raddr), readDuringWrite: readDuringWrite)
         m.assign(rdata, q)
         return try m.build()
     }

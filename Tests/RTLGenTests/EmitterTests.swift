@@ -1,3 +1,4 @@
+import Foundation
 import RTLGen
 import Testing
 
@@ -75,6 +76,54 @@ struct EmitterTests {
         #expect(text.contains("logic [15:0] storage [0:255];"))
         #expect(text.contains("storage[waddr] <= wdata;"))
         #expect(text.contains("storage_rdata <= storage[raddr];"))
+    }
+
+    /// A memory that is never read and written at one address in one cycle: `no_rw_check` for
+    /// synthesis (the bare block RAM) and a simulation assertion; the old-data one has neither.
+    @Test func aMemoryNeverReadWhileWrittenIsAssertedSo() throws {
+        let text = VerilogEmitter().emit(try Circuits.sram(width: 16, depth: 256, readDuringWrite: .never))
+        #expect(text.contains("(* no_rw_check *) logic [15:0] storage [0:255];"))
+        #expect(text.contains("`ifndef SYNTHESIS") && text.contains("if ((we) && (re) && ((waddr) == (raddr))) begin"))
+        #expect(text.contains("$fatal(1, \"%m: storage read and written at one address in one cycle\");"))
+        let old = VerilogEmitter().emit(try Circuits.sram(width: 16, depth: 256))
+        #expect(!old.contains("no_rw_check") && !old.contains("$fatal"))
+    }
+
+    /// The assertion stops a simulation that reads the word being written, and only that one.
+    @Test(.enabled(if: HDLTools.haveIverilog)) func theReadDuringWriteAssertionStopsTheSimulation() throws {
+        let ram = try Circuits.sram(width: 16, depth: 256, readDuringWrite: .never)
+        func run(collide: Bool) throws -> String {
+            let tb = VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: """
+                module tb;
+                  logic clk = 0, we = 0, re = 0; logic [7:0] waddr = 0, raddr = 0; logic [15:0] wdata = 0; logic [15:0] rdata;
+                  \(ram.name) dut(.*);
+                  initial begin
+                    we = 1; waddr = 8'd5; wdata = 16'h1234; re = 1; raddr = 8'd\(collide ? 5 : 6);
+                    #1 clk = 1; #1 clk = 0;
+                    $display("no collision stopped it");
+                    $finish;
+                  end
+                endmodule
+                """)
+            let (dir, paths) = try HDLTools.writeDesign(try VerilogEmitter().emitDesign(ram) + [tb], label: "rdw")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            _ = try HDLTools.run(HDLTools.iverilog!, ["-g2012", "-s", "tb", "-o", "a.vvp"] + paths, in: dir)
+            do { return try HDLTools.run(try #require(HDLTools.find("vvp")), ["a.vvp"], in: dir) } catch let f as HDLTools.Failure { return f.output }
+        }
+        let apart = try run(collide: false), together = try run(collide: true)
+        #expect(apart.contains("no collision stopped it") && !apart.contains("read and written"), "\(apart)")
+        #expect(!together.contains("no collision stopped it") && together.contains("storage read and written at one address"), "\(together)")
+    }
+
+    /// Wiring: slices, concatenations, extensions and constant shifts of input ports, and nothing
+    /// with a gate or a wire of the module in it.
+    @Test func wiringOfInputsHasNoGate() {
+        let m = ModuleBuilder("wiring")
+        let a = m.input("a", width: 8), b = m.input("b", width: 8)
+        let w = m.wire("w", a + b)
+        #expect(a.expr.isWiringOfInputs && a[0...3].isWiringOfInputs && cat([a, b]).isWiringOfInputs)
+        #expect((a.expr >> 1).isWiringOfInputs && a.expr.zext(12).isWiringOfInputs && Expr.constant(3, width: 4).isWiringOfInputs)
+        #expect(!(a + b).isWiringOfInputs && !w.expr.isWiringOfInputs && !(a == b).isWiringOfInputs && !(~a.expr).isWiringOfInputs)
     }
 
     @Test func expressionRendering() throws {

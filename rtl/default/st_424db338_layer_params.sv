@@ -197,82 +197,32 @@ module st_424db338_layer_params (
     end
 
     assign layer_hwid = d_hwid;
-
-    // d_shape_q
-    always @(posedge clk) begin
-        d_shape <= reg_layer0[10:9];
-    end
-
+    assign d_shape = reg_layer0[10:9];
     assign layer_shape = d_shape;
-
-    // d_resident_q
-    always @(posedge clk) begin
-        d_resident <= reg_pass[18:17];
-    end
-
+    assign d_resident = reg_pass[18:17];
     assign layer_resident = d_resident;
-
-    // d_glast_q
-    always @(posedge clk) begin
-        d_glast <= reg_layer0[18:13];
-    end
-
+    assign d_glast = reg_layer0[18:13];
     assign layer_glast = d_glast;
-
-    // d_line_q
-    always @(posedge clk) begin
-        d_line <= reg_layer0[26];
-    end
-
+    assign d_line = reg_layer0[26];
     assign layer_line = d_line;
     assign c_row_ring = ((((d_shape == 2'd0) && (d_resident == 2'd0)) && ({1'd0, d_hh} > (d_s2 ? 9'd16 : 9'd8))) && (({1'd0, d_hwid} <= (d_s2x ? 9'd16 : 9'd8)) || ((d_s2 ? ({10'd0, d_hwid} << 4) : ({10'd0, d_hwid} << 3)) < (d_s2x ? ({10'd0, d_hh} << 4) : ({10'd0, d_hh} << 3))))) && (d_line == 1'b0);
     assign c_column_ring = (((({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape == 2'd0)) && (d_resident == 2'd0)) && !c_row_ring) && (d_line == 1'b0);
     assign c_overlap = 5'({4'd0, d_kw} - (d_s2x ? 8'd2 : 8'd1));
     assign c_shares = ((({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (d_glast != 6'd0)) && (d_line == 1'b0);
     assign c_nsh = c_row_ring ? 5'(d_hh - (d_s2 ? 8'd16 : 8'd8)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-
-    // d_lcsw_q
-    always @(posedge clk) begin
-        d_lcsw <= reg_line_row_words;
-    end
-
+    assign d_lcsw = reg_line_row_words;
     assign layer_lcsw = d_lcsw;
-
-    // d_lnb_q
-    always @(posedge clk) begin
-        d_lnb <= reg_line_blocks;
-    end
-
+    assign d_lnb = reg_line_blocks;
     assign layer_lnb = d_lnb;
     assign c_error_fields = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd1024)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0;
     assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
-
-    // d_padx_q
-    always @(posedge clk) begin
-        d_padx <= reg_layer0[3:0] >> 1;
-    end
-
+    assign d_padx = reg_layer0[3:0] >> 1;
     assign layer_padx = d_padx;
-
-    // d_h_q
-    always @(posedge clk) begin
-        d_h <= reg_layer1[15:0];
-    end
-
+    assign d_h = reg_layer1[15:0];
     assign layer_h = d_h;
-
-    // d_w_q
-    always @(posedge clk) begin
-        d_w <= reg_layer1[31:16];
-    end
-
+    assign d_w = reg_layer1[31:16];
     assign layer_w = d_w;
-
-    // d_cout_q
-    always @(posedge clk) begin
-        d_cout <= reg_layer2[31:16];
-    end
-
+    assign d_cout = reg_layer2[31:16];
     assign layer_cout = d_cout;
 
     // d_pad_q
@@ -302,12 +252,7 @@ module st_424db338_layer_params (
     end
 
     assign layer_nc = d_nc;
-
-    // d_grouped_q
-    always @(posedge clk) begin
-        d_grouped <= reg_layer0[25];
-    end
-
+    assign d_grouped = reg_layer0[25];
     assign layer_grouped = d_grouped;
 
     // d_nj_q
@@ -316,12 +261,7 @@ module st_424db338_layer_params (
     end
 
     assign layer_nj = d_nj;
-
-    // d_t_q
-    always @(posedge clk) begin
-        d_t <= reg_steps;
-    end
-
+    assign d_t = reg_steps;
     assign layer_t = d_t;
 
     // d_kc_q
@@ -330,47 +270,17 @@ module st_424db338_layer_params (
     end
 
     assign layer_kc = d_kc;
-
-    // d_k2cw_q
-    always @(posedge clk) begin
-        d_k2cw <= reg_tap_words;
-    end
-
+    assign d_k2cw = reg_tap_words;
     assign layer_k2cw = d_k2cw;
-
-    // d_cscw_q
-    always @(posedge clk) begin
-        d_cscw <= reg_halo_row_words[9:0];
-    end
-
+    assign d_cscw = reg_halo_row_words[9:0];
     assign layer_cscw = d_cscw;
-
-    // d_mpitch_q
-    always @(posedge clk) begin
-        d_mpitch <= reg_mask_layout[20:16];
-    end
-
+    assign d_mpitch = reg_mask_layout[20:16];
     assign layer_mpitch = d_mpitch;
-
-    // d_mw_q
-    always @(posedge clk) begin
-        d_mw <= reg_mask_layout[15:0];
-    end
-
+    assign d_mw = reg_mask_layout[15:0];
     assign layer_mw = d_mw;
-
-    // d_gfirst_q
-    always @(posedge clk) begin
-        d_gfirst <= reg_layer0[24:19];
-    end
-
+    assign d_gfirst = reg_layer0[24:19];
     assign layer_gfirst = d_gfirst;
-
-    // d_region_q
-    always @(posedge clk) begin
-        d_region <= reg_halo_region[9:0];
-    end
-
+    assign d_region = reg_halo_region[9:0];
     assign layer_region = d_region;
 
     // d_nsh_q
@@ -386,82 +296,27 @@ module st_424db338_layer_params (
     end
 
     assign layer_rowring = d_rowring;
-
-    // d_res_q
-    always @(posedge clk) begin
-        d_res <= reg_layer0[8];
-    end
-
+    assign d_res = reg_layer0[8];
     assign layer_res = d_res;
-
-    // d_act_q
-    always @(posedge clk) begin
-        d_act <= reg_layer0[7:6];
-    end
-
+    assign d_act = reg_layer0[7:6];
     assign layer_act = d_act;
-
-    // d_m_q
-    always @(posedge clk) begin
-        d_m <= reg_requant[15:0];
-    end
-
+    assign d_m = reg_requant[15:0];
     assign layer_m = d_m;
-
-    // d_sh_q
-    always @(posedge clk) begin
-        d_sh <= reg_requant[21:16];
-    end
-
+    assign d_sh = reg_requant[21:16];
     assign layer_sh = d_sh;
-
-    // d_slope_q
-    always @(posedge clk) begin
-        d_slope <= reg_prelu[15:0];
-    end
-
+    assign d_slope = reg_prelu[15:0];
     assign layer_slope = d_slope;
-
-    // d_pc_q
-    always @(posedge clk) begin
-        d_pc <= reg_pass[15:0];
-    end
-
+    assign d_pc = reg_pass[15:0];
     assign layer_pc = d_pc;
-
-    // d_prefetch_q
-    always @(posedge clk) begin
-        d_prefetch <= reg_pass[16];
-    end
-
+    assign d_prefetch = reg_pass[16];
     assign layer_prefetch = d_prefetch;
-
-    // d_preloaded_q
-    always @(posedge clk) begin
-        d_preloaded <= reg_pass[19];
-    end
-
+    assign d_preloaded = reg_pass[19];
     assign layer_preloaded = d_preloaded;
-
-    // d_half0_q
-    always @(posedge clk) begin
-        d_half0 <= reg_pass[20];
-    end
-
+    assign d_half0 = reg_pass[20];
     assign layer_half0 = d_half0;
-
-    // d_next_q
-    always @(posedge clk) begin
-        d_next <= reg_pass[21];
-    end
-
+    assign d_next = reg_pass[21];
     assign layer_next = d_next;
-
-    // d_next_half_q
-    always @(posedge clk) begin
-        d_next_half <= reg_pass[22];
-    end
-
+    assign d_next_half = reg_pass[22];
     assign layer_next_half = d_next_half;
 
     // d_error_q

@@ -48,8 +48,12 @@ module st_18f03e4d_compute_control (
     logic [3:0]  layer_kw;
     logic        layer_s2;
     logic        layer_s2x;
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_h;
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_w;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
     logic [1:0]  layer_resident;
@@ -212,8 +216,8 @@ module st_18f03e4d_compute_control (
     logic [9:0]  cp_w_kgroup_eff;
     logic [9:0]  cp_w_tap_eff;
     logic [9:0]  cp_weight_local;
-    logic [17:0] cp_l0_s0_y0;
-    logic [17:0] cp_l0_s0_x0;
+    logic [11:0] cp_l0_s0_y0;
+    logic [11:0] cp_l0_s0_x0;
     logic        cp_l0_s0_row0;
     logic        cp_l0_s0_row1;
     logic        cp_l0_s0_row2;
@@ -566,16 +570,16 @@ module st_18f03e4d_compute_control (
 
     assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word[9:0];
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
-    assign cp_l0_s0_y0 = (layer_s2 ? (({10'd0, group_tiles[15:8]} << 2) << 1) : ({10'd0, group_tiles[15:8]} << 2)) - {14'd0, layer_pad};
-    assign cp_l0_s0_x0 = (layer_s2x ? (({10'd0, group_tiles[7:0]} << 2) << 1) : ({10'd0, group_tiles[7:0]} << 2)) - {14'd0, layer_padx};
-    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd0 : 18'd0) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
-    assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd2 : 18'd1) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
-    assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd4 : 18'd2) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
-    assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < 18'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 18'd6 : 18'd3) + {14'd0, cp_ky_eff})) < $signed({2'd0, layer_h})));
-    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd0 : 18'd0) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd2 : 18'd1) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd4 : 18'd2) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
-    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < 18'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 18'd6 : 18'd3) + {14'd0, cp_kx_eff})) < $signed({2'd0, layer_w}));
+    assign cp_l0_s0_y0 = (layer_s2 ? (({4'd0, group_tiles[15:8]} << 2) << 1) : ({4'd0, group_tiles[15:8]} << 2)) - {8'd0, layer_pad};
+    assign cp_l0_s0_x0 = (layer_s2x ? (({4'd0, group_tiles[7:0]} << 2) << 1) : ({4'd0, group_tiles[7:0]} << 2)) - {8'd0, layer_padx};
+    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
 
     // pipe_stage0
     always @(posedge clk) begin

@@ -71,9 +71,9 @@ module st_18f03e4d_weight_buffer (
     assign wl_addr = 10'((({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]) >= 11'd1024) ? (({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]) - 11'd1024) : ({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]));
     assign weight_bank_we = wl_weight_write ? ({3'd0, 1'b1} << wl_cur_bank) : 4'd0;
 
-    // weight_bank: 4 instances of st_18f03e4d_ram_1024x128
+    // weight_bank: 4 instances of st_18f03e4d_ram_1024x128_norw
     for (genvar l = 0; l < 4; l = l + 1) begin : g_weight_bank
-        st_18f03e4d_ram_1024x128 u_weight_bank (
+        st_18f03e4d_ram_1024x128_norw u_weight_bank (
             .clk   (clk),
             .we    (weight_bank_we[l]),
             .waddr (wl_addr),
@@ -86,9 +86,9 @@ module st_18f03e4d_weight_buffer (
 
     assign bias_wr_addr = 10'(weight_beat_index + (weight_beat_half ? 14'd258 : 14'd0));
 
-    // bias_ram: 4 instances of st_18f03e4d_ram_516x128
+    // bias_ram: 4 instances of st_18f03e4d_ram_516x128_norw
     for (genvar l = 0; l < 4; l = l + 1) begin : g_bias_ram
-        st_18f03e4d_ram_516x128 u_bias_ram (
+        st_18f03e4d_ram_516x128_norw u_bias_ram (
             .clk   (clk),
             .we    (wl_bias_write),
             .waddr (bias_wr_addr),

@@ -251,18 +251,22 @@ struct ComputeControl: AcceleratorEngine {
         m.assign(weightRd["addr"], ctx.ringSum(wLocal, seq["wbase"]))
         // Out-of-map flags: at shape l, PE (py, px) computes local pixel (py mod h, px mod w) of the tile
         // in slot (py ÷ h)·2^l + px ÷ w; an empty slot (≥ the group's tiles) computes zeros.
+        // (signed, as wide as the coordinates get: a tile's origin below 2·(maxMapSize + tile side)
+        // at stride 2, its pixels and taps up to 2·tile side + 15 on; the map side at most 2·maxMapSize)
+        let cw = bitsFor(2 * ctx.limits.maxMapSize + 4 * max(tH, tW) + 16) + 1
+        m.allowUnused(layer["h"]); m.allowUnused(layer["w"])  // (bits above 2·maxMapSize: a layer error, §3)
         let inside = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in
-            let v = origin + (mux(s2, k(2 * local, 18), k(local, 18)) + kk.fit(18))
-            return !(v.asSigned < 0) && v.asSigned < size.fit(18).asSigned
+            let v = origin + (mux(s2, k(2 * local, cw), k(local, cw)) + kk.fit(cw))
+            return !(v.asSigned < 0) && v.asSigned < size.fit(cw).asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
         for l in 0..<levels {
             let h = tH >> l, w = tW >> l
             var rowOk: [[Expr]] = [], colOk: [[Expr]] = []
             for q in 0..<(1 << (2 * l)) {
-                let oy = timesConstant(gTy[q], h, 18), ox = timesConstant(gTx[q], w, 18)
-                let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(18))
-                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(18))
+                let oy = timesConstant(gTy[q], h, cw), ox = timesConstant(gTx[q], w, cw)
+                let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(cw))
+                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(cw))
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
                 rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, dS2, layer["h"])).expr })
                 colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, dS2x, layer["w"])).expr })

@@ -24,7 +24,11 @@ struct HaloBuffer: AcceleratorEngine {
             ])
         } else {
             let bankWe = m.wire("halo_bank_we", loadWe)
-            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B), name: "halo_bank", dimensions: [("bank", n)], connections: [
+            // (without halo reuse a load writes only its own group's half, which the compute engine
+            // does not read until it is loaded: no word is read in its write's cycle, §6.2; with it,
+            // the rings write blocks beside the ones being read and keep the old-data rule)
+            let rule: Memory.ReadDuringWrite = cfg.has(.haloReuse) ? .oldData : .never
+            m.instanceArray(try ctx.ram(depth: 2 * DI, width: 8 * B, readDuringWrite: rule), name: "halo_bank", dimensions: [("bank", n)], connections: [
                 "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wr["addr"].fit(ctx.awI)), "wdata": .shared(wr["data"]),
                 "re": .shared(rd["en"]), "raddr": .slice(rd["addr"]), "rdata": .slice(halo["data"]),
             ])

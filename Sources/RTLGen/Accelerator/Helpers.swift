@@ -105,10 +105,14 @@ func fields(_ bus: some ExprConvertible, width: Int) -> [Expr] {
 extension AcceleratorContext {
     /// The 1R1W RAM module of `depth` words × `width` bits (`<prefix>ram_<depth>x<width>`): the
     /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
-    /// instantiate it in arrays. One module per shape.
-    func ram(depth: Int, width: Int) throws -> Module {
-        let name = names.ram(depth: depth, width: width)
-        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM).") { r in
+    /// instantiate it in arrays. One module per shape and read-during-write rule:
+    /// `readDuringWrite` `.never` (`…_norw`) where the buffer's users never read a word in its
+    /// write's cycle: the bare block RAM, asserted in simulation; `.oldData` where they may.
+    func ram(depth: Int, width: Int, readDuringWrite: Memory.ReadDuringWrite = .oldData) throws -> Module {
+        let never = readDuringWrite == .never
+        let name = names.ram(depth: depth, width: width) + (never ? "_norw" : "")
+        let rule = never ? ", never read and written at one address in one cycle" : ""
+        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM)\(rule).") { r in
             _ = r.clock()
             let aw = Memory.addressWidth(depth: depth)
             let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
@@ -116,7 +120,7 @@ extension AcceleratorContext {
             let rdata = r.output("rdata", width: width)
             r.assign(rdata, r.memory("mem", width: width, depth: depth,
                                      write: MemoryWritePort(enable: we, address: waddr, data: wdata),
-                                     read: MemoryReadPort(enable: re, address: raddr)))
+                                     read: MemoryReadPort(enable: re, address: raddr), readDuringWrite: readDuringWrite))
         }
     }
 }

@@ -1,7 +1,8 @@
 import AcceleratorSpec
 
 /// The layer quantities (§3), one combinational stage from the registers, registered every cycle
-/// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0); the
+/// (the host writes CTRL.start after the layer registers, so they are settled in cycle 0; a
+/// quantity that is only bits of a register is wired from it, not copied); the
 /// rings' decision and `nsh` a second stage from those registers, settled in cycle 1
 /// (`<prefix>layer_params`). Quantities that take a product or a quotient come from the host
 /// (MASK_LAYOUT, STEPS, TAP_WORDS, HALO_*, LINE_*): what is left here is shifts, adds,
@@ -20,11 +21,19 @@ struct LayerParams: AcceleratorEngine {
         var registered: [String: Expr] = [:]
         let constants = ch.layerConstants
         /// Record field `name`, `v` registered (`d_<name>`); a field a left-out mechanism holds
-        /// constant (§2) is not in the record: its value stands for it.
+        /// constant (§2) is not in the record: its value stands for it. A field that is bits of a
+        /// register is wired from it: its copy would add a flip-flop (on iCE40 a logic cell of its
+        /// own, fed by no LUT) and no timing, the register being one already.
         func dreg(_ name: String, _ v: some ExprConvertible) {
             precondition(registered[name] == nil, "the record field \(name) is registered twice")
             if let c = constants[name] { registered[name] = c; return }
             let e = v.expr
+            if e.isWiringOfInputs {
+                let w = m.wire("d_\(name)", e.asUnsigned)
+                m.assign(out[name], w)
+                registered[name] = w.expr
+                return
+            }
             let r = m.reg("d_\(name)", width: e.width)
             m.clocked("d_\(name)_q", resetless: true) { p in p.assign(r, e.asUnsigned) }
             m.assign(out[name], r)

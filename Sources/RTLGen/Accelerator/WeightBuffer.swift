@@ -35,14 +35,16 @@ struct WeightBuffer: AcceleratorEngine {
         }
         let wAddr = m.wire("wl_addr", ctx.ringSum((cgbase + cq.zext(32)).fit(ctx.awW), beat["base"]))
         let bankWe = m.wire("weight_bank_we", mux(wWrite, onehot(cbank, width: LK), Expr.zeros(width: LK)))
-        m.instanceArray(try ctx.ram(depth: DW, width: 8 * B), name: "weight_bank", dimensions: [("l", LK)], connections: [
+        // (the banks and the bias RAM are written only where no pass reads: never a word in its
+        // write's cycle, §6.3)
+        m.instanceArray(try ctx.ram(depth: DW, width: 8 * B, readDuringWrite: .never), name: "weight_bank", dimensions: [("l", LK)], connections: [
             "clk": .shared(clk), "we": .slice(bankWe), "waddr": .shared(wAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(rd["en"]), "raddr": .shared(rd["addr"]), "rdata": .slice(weights["data"]),
         ])
         // ---- bias RAM: the pass's bias words in its half (DB words each), one copy per requant
         //      lane of a column (lanesK, or lanesK/s with requant slices) ----
         let bAddr = m.wire("bias_wr_addr", (beat["index"] + mux(beat["half"], k(DB, burstW), k(0, burstW))).fit(ctx.awB))
-        m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B), name: "bias_ram", dimensions: [("l", cfg.requantLanesPerColumn)], connections: [
+        m.instanceArray(try ctx.ram(depth: 2 * DB, width: 8 * B, readDuringWrite: .never), name: "bias_ram", dimensions: [("l", cfg.requantLanesPerColumn)], connections: [
             "clk": .shared(clk), "we": .shared(bWrite), "waddr": .shared(bAddr), "wdata": .shared(rsp["rdata"]),
             "re": .shared(biasRd["en"]), "raddr": .slice(biasRd["addr"]), "rdata": .slice(bias["data"]),
         ])
