@@ -48,7 +48,7 @@ for p in presets:
         v = d.get(key)
         ok = ops[op](v, target); met_all &= ok
         print(f"{p:<12} {label:<20} {show(v):>10} {op}{show(target):>6}  {'yes' if ok else 'NO'}")
-    res = ", ".join(f"{k} {used[k]}/{cap[k]}" for k in ("luts", "flipFlops", "dsps", "blockRams", "largeRams") if cap.get(k))
+    res = ", ".join(f"{k} {used[k]}/{cap[k]}" for k in ("luts", "logicCells", "flipFlops", "dsps", "blockRams", "largeRams") if cap.get(k) and k in used)
     est = " (estimate)" if d.get("fmaxIsEstimate") else ""
     secs = open(os.path.join(work, f"{p}.seconds")).read().strip()
     print(f"{'':<12} {res}; Fmax {show(d.get('fmaxMHz'))} MHz{est}; {secs} s")

@@ -27,17 +27,19 @@ public struct SweepPoint: Codable, Sendable, Hashable {
     public var milliseconds: Double
     public var peUtilization: Double
     public var speedup: Double
-    /// On the Pareto front, all minimised: (cycles, LUTs, DSPs) when Yosys counts are attached
-    /// (`synth`), else (cycles, macUnits, bufferBytes) — the analytic estimates.
+    /// On the Pareto front, all minimised: (cycles, LUTs or, on iCE40, logic cells, DSPs) when
+    /// Yosys counts are attached (`synth`), else (cycles, macUnits, bufferBytes) — the analytic
+    /// estimates.
     public var pareto: Bool
     /// Real Yosys resource counts (`sparsetile sweep --synth TARGET`), nil = not synthesised.
     public var synth: SweepSynth?
 
-    public static let csvHeader = "label,configHash,tileH,tileW,lanesK,lanesC,macUnitsEstimate,bufferBytesEstimate,cycles,denseCycles,boundCycles,milliseconds,peUtilization,speedup,pareto,synthTarget,luts,flipFlops,dsps,blockRams"
+    public static let csvHeader = "label,configHash,tileH,tileW,lanesK,lanesC,macUnitsEstimate,bufferBytesEstimate,cycles,denseCycles,boundCycles,milliseconds,peUtilization,speedup,pareto,synthTarget,luts,flipFlops,dsps,blockRams,logicCells"
     public var csvRow: String {
         let s = synth
         return "\(label),\(configHash),\(tileH),\(tileW),\(lanesK),\(lanesC),\(macUnits),\(bufferBytes),\(cycles),\(denseCycles),\(boundCycles),\(milliseconds),\(peUtilization),\(speedup),\(pareto),"
-            + "\(s?.target ?? ""),\(s.map { "\($0.luts)" } ?? ""),\(s.map { "\($0.flipFlops)" } ?? ""),\(s.map { "\($0.dsps)" } ?? ""),\(s.map { "\($0.blockRams)" } ?? "")"
+            + "\(s?.target ?? ""),\(s.map { "\($0.luts)" } ?? ""),\(s.map { "\($0.flipFlops)" } ?? ""),\(s.map { "\($0.dsps)" } ?? ""),\(s.map { "\($0.blockRams)" } ?? ""),"
+            + "\(s?.logicCells.map(String.init) ?? "")"
     }
 }
 
@@ -46,9 +48,14 @@ public struct SweepSynth: Codable, Sendable, Hashable {
     /// `ice40-up5k`, `xilinx`, …
     public var target: String
     public var luts: Int, flipFlops: Int, dsps: Int, blockRams: Int
-    public init(target: String, luts: Int, flipFlops: Int, dsps: Int, blockRams: Int) {
+    /// iCE40: the logic cells nextpnr-ice40's packer fills (``SynthResult/logicCells``).
+    public var logicCells: Int?
+    public init(target: String, luts: Int, flipFlops: Int, dsps: Int, blockRams: Int, logicCells: Int? = nil) {
         self.target = target; self.luts = luts; self.flipFlops = flipFlops; self.dsps = dsps; self.blockRams = blockRams
+        self.logicCells = logicCells
     }
+    /// The area the front weighs: logic cells where counted (what must fit an iCE40), else LUTs.
+    public var area: Int { logicCells ?? luts }
 }
 
 extension SweepPoint {
@@ -83,12 +90,13 @@ public struct SweepResult: Codable, Sendable {
     }
 
     /// Sets `pareto` on every point no other point dominates (≤ in every cost, < in at least one).
-    /// Costs: cycles, LUTs and DSPs when every point has Yosys counts; else cycles, MAC units and
-    /// buffer bytes (analytic estimates).
+    /// Costs: cycles, LUTs (logic cells when every point has them) and DSPs when every point has
+    /// Yosys counts; else cycles, MAC units and buffer bytes (analytic estimates).
     public static func markPareto(_ pts: [SweepPoint]) -> [SweepPoint] {
         let real = !pts.isEmpty && pts.allSatisfy { $0.synth != nil }
+        let cells = real && pts.allSatisfy { $0.synth?.logicCells != nil }
         let cost: (SweepPoint) -> [Int] = { p in
-            if real, let s = p.synth { return [p.cycles, s.luts, s.dsps] }
+            if real, let s = p.synth { return [p.cycles, cells ? s.area : s.luts, s.dsps] }
             return [p.cycles, p.macUnits, p.bufferBytes]
         }
         return pts.map { p in
@@ -115,15 +123,16 @@ public struct SweepResult: Codable, Sendable {
 
     /// Aligned table; Pareto points are starred.
     public func table() -> String {
-        let synthCols = points.contains { $0.synth != nil }
+        let synthCols = points.contains { $0.synth != nil }, cellCol = points.contains { $0.synth?.logicCells != nil }
         var cols: [(String, TextTable.Alignment)] = [("config", .left), ("MAC units (est.)", .right), ("buffers KiB (est.)", .right)]
-        if synthCols { cols += [("LUTs", .right), ("FFs", .right), ("DSPs", .right), ("BRAMs", .right)] }
+        if synthCols { cols += [("LUTs", .right)] + (cellCol ? [("cells", .right)] : []) + [("FFs", .right), ("DSPs", .right), ("BRAMs", .right)] }
         cols += [("cycles", .right), ("ms", .right), ("PE%", .right), ("speed-up", .right), ("Pareto", .left)]
         var t = TextTable(columns: cols)
         for p in points {
             var row = [p.label, "\(p.macUnits)", "\(p.bufferBytes / 1024)"]
             if synthCols {
-                row += p.synth.map { ["\($0.luts)", "\($0.flipFlops)", "\($0.dsps)", "\($0.blockRams)"] } ?? ["-", "-", "-", "-"]
+                row += p.synth.map { ["\($0.luts)"] + (cellCol ? [$0.logicCells.map(String.init) ?? "-"] : []) + ["\($0.flipFlops)", "\($0.dsps)", "\($0.blockRams)"] }
+                    ?? Array(repeating: "-", count: cellCol ? 5 : 4)
             }
             row += ["\(p.cycles)", String(format: "%.3f", p.milliseconds), String(format: "%.1f", 100 * p.peUtilization),
                     String(format: "%.2f", p.speedup), p.pareto ? "*" : ""]
@@ -132,7 +141,8 @@ public struct SweepResult: Codable, Sendable {
         var s = t.render()
         if paretoUsesSynthesis {
             let tg = points.first?.synth?.target ?? ""
-            s += "\n* = Pareto front (cycles vs LUTs and DSPs from Yosys, \(tg)). MAC units and buffer KiB are analytic estimates; LUTs, FFs, DSPs, BRAMs are Yosys counts."
+            let area = points.allSatisfy { $0.synth?.logicCells != nil } ? "logic cells (nextpnr-ice40's packer)" : "LUTs"
+            s += "\n* = Pareto front (cycles vs \(area) and DSPs from Yosys, \(tg)). MAC units and buffer KiB are analytic estimates; LUTs, FFs, DSPs, BRAMs are Yosys counts."
         } else {
             s += "\n* = Pareto front (cycles vs MAC units and buffer bytes). MAC units and buffer bytes are analytic ESTIMATES, not synthesis results"
             s += " (they track the PE array and buffers only; the fixed control, mask register and requant logic are not in them, see docs/synthesis.md). --synth TARGET uses Yosys counts."

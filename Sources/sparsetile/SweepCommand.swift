@@ -112,7 +112,7 @@ struct SweepCommand: ParsableCommand {
                     let r = try AcceleratorSynthesis.run(config: cfg, limits: AcceleratorLimits(maxMapSize: maxMapSize), flow: flow,
                                                          workDir: nil, force: false) { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
                     pts[i].synth = SweepSynth(target: t == .ice40 ? "ice40-\(dev.rawValue)" : t.rawValue, luts: r.luts ?? 0,
-                                              flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams)
+                                              flipFlops: r.flipFlops, dsps: r.dsps, blockRams: r.blockRams, logicCells: r.logicCells)
                 } catch { skip.append("\(p.label): synthesis: \(error)") }
                 sp.update(done: i + 1, total: pts.count, what: p.label)
             }

@@ -178,6 +178,18 @@ func reported(_ rows: [LayerReport]) -> [LayerReport] {
         }
         let r = SweepResult(workload: "w", points: [p("a", 100, 10), p("b", 50, 20), p("c", 60, 30), p("d", 10, 40), p("e", 100, 10)])
         #expect(r.points.filter(\.pareto).map(\.label) == ["a", "b", "d", "e"])
+        // With Yosys counts the area is LUTs, or logic cells once every point has them: "y" has
+        // fewer LUTs than "x" at the same cycles but more cells (its flip-flops alone in cells).
+        func q(_ l: String, luts: Int, cells: Int?) -> SweepPoint {
+            var s = p(l, 100, 1)
+            s.synth = SweepSynth(target: "ice40-up5k", luts: luts, flipFlops: 0, dsps: 1, blockRams: 0, logicCells: cells)
+            return s
+        }
+        let byCells = SweepResult(workload: "w", points: [q("x", luts: 100, cells: 120), q("y", luts: 90, cells: 150)])
+        #expect(byCells.points.filter(\.pareto).map(\.label) == ["x"])
+        #expect(byCells.table().contains("logic cells") && byCells.csv().contains(",120\n"))
+        let byLUTs = SweepResult(workload: "w", points: [q("x", luts: 100, cells: 120), q("y", luts: 90, cells: nil)])
+        #expect(byLUTs.points.filter(\.pareto).map(\.label) == ["y"])
     }
 
     @Test func overriddenConfigsAreValid() throws {
