@@ -2,7 +2,8 @@
 /// `logic [W-1:0] name [0:D-1]` written and read in one clocked process, which
 /// Yosys infers as block RAM.
 ///
-/// Write: at a rising clock edge with `writeEnable`, `mem[writeAddress] <= writeData`.
+/// Write: at a rising clock edge with `writeEnable`, `mem[writeAddress] <= writeData`; with one
+/// enable bit per byte, byte i of the word only with bit i (a block RAM's byte write enables).
 /// Read: at a rising clock edge with `readEnable`, `readData <= mem[readAddress]`
 /// (old data when reading the address being written). `readData` is a register
 /// named `<name>_rdata`, not reset.
@@ -44,6 +45,8 @@ public struct Memory: Sendable {
 
     /// Address width of this memory.
     public var addressWidth: Int { Memory.addressWidth(depth: depth) }
+    /// Whether the write enable has a bit per byte.
+    public var writesBytes: Bool { writeEnable.width > 1 }
 }
 
 /// The write port of a ``Memory``, for ``ModuleBuilder/memory(_:width:depth:clock:write:read:)``.

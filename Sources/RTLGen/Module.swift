@@ -315,9 +315,16 @@ public final class ModuleBuilder {
         }
         let aw = Memory.addressWidth(depth: depth)
         let checks: [(String, Expr, Int)] = [
-            ("write enable", write.enable, 1), ("write address", write.address, aw), ("write data", write.data, width),
-            ("read enable", read.enable, 1), ("read address", read.address, aw),
+            ("write enable", write.enable, write.enable.width > 1 && width % 8 == 0 ? width / 8 : 1), ("write address", write.address, aw),
+            ("write data", write.data, width), ("read enable", read.enable, 1), ("read address", read.address, aw),
         ]
+        // (byte enables are emitted as part-selects of the enable and data: signals, not expressions)
+        if write.enable.width > 1 {
+            for (what, e) in [("write enable", write.enable), ("write data", write.data)] {
+                if case .ref = e.node { continue }
+                error(name, .invalidDeclaration, "with byte write enables the \(what) must be a signal, not '\(e)'")
+            }
+        }
         for (what, e, w) in checks {
             for p in e.problems { error(name, .widthMismatch, "\(what): \(p)") }
             if e.width != w { error(name, .widthMismatch, "\(what) '\(e)' is \(e.width) bits, expected \(w)") }

@@ -339,9 +339,15 @@ public struct VerilogEmitter: Sendable {
         return [
             "\(i1)// \(m.name): \(m.depth) x \(m.width) bits, 1 write port, 1 registered read port",
             "\(i1)always @(posedge \(m.clock.name)) begin",
+        ] + (m.writesBytes ? (0..<(m.width / 8)).flatMap { i in [
+            "\(i2)if (\(r(m.writeEnable))[\(i)]) begin",
+            "\(i3)\(m.name)[\(r(m.writeAddress))][\(8 * i + 7):\(8 * i)] <= \(r(m.writeData))[\(8 * i + 7):\(8 * i)];",
+            "\(i2)end",
+        ] } : [
             "\(i2)if (\(r(m.writeEnable))) begin",
             "\(i3)\(m.name)[\(r(m.writeAddress))] <= \(r(m.writeData));",
             "\(i2)end",
+        ]) + [
             "\(i2)if (\(r(m.readEnable))) begin",
             "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
             "\(i2)end",
@@ -350,7 +356,7 @@ public struct VerilogEmitter: Sendable {
             "`ifndef SYNTHESIS",
             "\(i1)// (no_rw_check: a read of the address being written must not happen)",
             "\(i1)always @(posedge \(m.clock.name)) begin",
-            "\(i2)if ((\(r(m.writeEnable))) && (\(r(m.readEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))) begin",
+            "\(i2)if ((\(m.writesBytes ? "|" : "")\(r(m.writeEnable))) && (\(r(m.readEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))) begin",
             "\(i3)$fatal(1, \"%m: \(m.name) read and written at one address in one cycle\");",
             "\(i2)end",
             "\(i1)end",

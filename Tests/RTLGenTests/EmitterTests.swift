@@ -89,6 +89,46 @@ struct EmitterTests {
         #expect(!old.contains("no_rw_check") && !old.contains("$fatal"))
     }
 
+    /// Byte write enables: each byte of the word its own `if`, and in simulation a write of one
+    /// byte keeps the others (Icarus).
+    @Test func byteWriteEnablesWriteTheirBytesOnly() throws {
+        let m = ModuleBuilder("bytes_ram")
+        _ = m.clock()
+        let we = m.input("we", width: 2), waddr = m.input("waddr", width: 4), wdata = m.input("wdata", width: 16)
+        let raddr = m.input("raddr", width: 4), rdata = m.output("rdata", width: 16)
+        m.assign(rdata, m.memory("mem", width: 16, depth: 16, write: MemoryWritePort(enable: we, address: waddr, data: wdata),
+                                 read: MemoryReadPort(enable: Expr.constant(1, width: 1), address: raddr)))
+        let ram = try m.build()
+        let text = VerilogEmitter().emit(ram)
+        #expect(text.contains("if (we[1]) begin") && text.contains("mem[waddr][15:8] <= wdata[15:8];"), "\(text)")
+        // an enable of the wrong width, or an expression where byte enables need a signal, is refused
+        let bad = ModuleBuilder("bad_ram")
+        _ = bad.clock()
+        let w3 = bad.input("we", width: 3), d = bad.input("wdata", width: 16), a = bad.input("addr", width: 4)
+        bad.allowUnused(bad.memory("mem", width: 16, depth: 16, write: MemoryWritePort(enable: w3, address: a, data: d + 1),
+                                   read: MemoryReadPort(enable: Expr.constant(1, width: 1), address: a)))
+        #expect(diagnostics(of: bad).count >= 2)
+        guard HDLTools.haveIverilog else { return }
+        let tb = VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: """
+            module tb;
+              logic clk = 0; logic [1:0] we; logic [3:0] waddr = 4'd3, raddr = 4'd3; logic [15:0] wdata, rdata;
+              bytes_ram dut(.*);
+              initial begin
+                we = 2'b11; wdata = 16'hAABB; #1 clk = 1; #1 clk = 0;
+                we = 2'b01; wdata = 16'h1122; #1 clk = 1; #1 clk = 0;
+                we = 2'b00; #1 clk = 1; #1 clk = 0;
+                $display("word %h", rdata);
+                $finish;
+              end
+            endmodule
+            """)
+        let (dir, paths) = try HDLTools.writeDesign(try VerilogEmitter().emitDesign(ram) + [tb], label: "bytes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try HDLTools.run(HDLTools.iverilog!, ["-g2012", "-s", "tb", "-o", "a.vvp"] + paths, in: dir)
+        let out = try HDLTools.run(try #require(HDLTools.find("vvp")), ["a.vvp"], in: dir)
+        #expect(out.contains("word aa22"), "\(out)")
+    }
+
     /// The assertion stops a simulation that reads the word being written, and only that one.
     @Test(.enabled(if: HDLTools.haveIverilog)) func theReadDuringWriteAssertionStopsTheSimulation() throws {
         let ram = try Circuits.sram(width: 16, depth: 256, readDuringWrite: .never)

@@ -108,14 +108,17 @@ extension AcceleratorContext {
     /// instantiate it in arrays. One module per shape and read-during-write rule:
     /// `readDuringWrite` `.never` (`…_norw`) where the buffer's users never read a word in its
     /// write's cycle: the bare block RAM, asserted in simulation; `.oldData` where they may.
-    func ram(depth: Int, width: Int, readDuringWrite: Memory.ReadDuringWrite = .oldData) throws -> Module {
+    /// `byteWrites`: a write enable per byte (`we` of width/8 bits, `…_bytes`), for byte slices that
+    /// share their addresses and are written apart.
+    func ram(depth: Int, width: Int, readDuringWrite: Memory.ReadDuringWrite = .oldData, byteWrites: Bool = false) throws -> Module {
         let never = readDuringWrite == .never
-        let name = names.ram(depth: depth, width: width) + (never ? "_norw" : "")
+        let name = names.ram(depth: depth, width: width) + (never ? "_norw" : "") + (byteWrites ? "_bytes" : "")
         let rule = never ? ", never read and written at one address in one cycle" : ""
-        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM)\(rule).") { r in
+        let bytes = byteWrites ? ", a write enable per byte" : ""
+        return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM)\(bytes)\(rule).") { r in
             _ = r.clock()
             let aw = Memory.addressWidth(depth: depth)
-            let we = r.input("we"), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
+            let we = r.input("we", width: byteWrites ? width / 8 : 1), waddr = r.input("waddr", width: aw), wdata = r.input("wdata", width: width)
             let re = r.input("re"), raddr = r.input("raddr", width: aw)
             let rdata = r.output("rdata", width: width)
             r.assign(rdata, r.memory("mem", width: width, depth: depth,
