@@ -115,9 +115,10 @@ public struct HTMLReport: Sendable {
         if let s = synthesis {
             h += "<table class=\"kv\">"
             var rows: [(String, String)] = [("target", s.target + (s.device.map { " (\($0))" } ?? "")), ("top", s.top),
-                                            ("LUTs", s.luts.map(String.init) ?? "–"), ("flip-flops", "\(s.flipFlops)"),
-                                            ("DSPs", "\(s.dsps)"), ("block RAMs", "\(s.blockRams)"),
-                                            ("Fmax", s.fmaxMHz.map { "\(f($0, 1)) MHz (\(s.fmaxIsEstimate == true ? "estimate from the mapped netlist's logic levels" : "nextpnr"))" } ?? "not placed and routed")]
+                                            ("LUTs", s.luts.map(String.init) ?? "–")]
+            if let lc = s.logicCells { rows.append(("logic cells", "\(lc) (nextpnr-ice40's packer: what must fit the part)")) }
+            rows += [("flip-flops", "\(s.flipFlops)"), ("DSPs", "\(s.dsps)"), ("block RAMs", "\(s.blockRams)"),
+                     ("Fmax", s.fmaxMHz.map { "\(f($0, 1)) MHz (\(s.fmaxIsEstimate == true ? "estimate from the mapped netlist's logic levels" : "nextpnr"))" } ?? "not placed and routed")]
             if let n = s.note { rows.append(("note", n)) }
             for (k, v) in rows { h += "<tr><th>\(xmlEscape(k))</th><td>\(xmlEscape(v))</td></tr>" }
             h += "</table>\n"

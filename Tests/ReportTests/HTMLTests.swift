@@ -84,6 +84,12 @@ func element(_ id: String, in html: String, closing: String) -> String? {
                   String(format: "%.1f MHz", sampleSynth.fmaxMHz!)] {
             #expect(with.contains("<td>\(v)"), "synthesis table lacks \(v)")
         }
+        // iCE40: the packer's logic cells, when counted, beside the LUTs
+        #expect(!with.contains("logic cells"))
+        var ice40 = sampleSynth
+        ice40.logicCells = 4321
+        let cells = try #require(element("synthesis", in: try samplePage(synthesis: ice40), closing: "</table>"))
+        #expect(cells.contains("<th>logic cells</th><td>4321 "), "\(cells)")
     }
 
     @Test func cosimSectionShowsEveryLayer() throws {
