@@ -146,9 +146,18 @@ public struct LayerPlan: Sendable {
     /// Words per input pixel CW = ceil(Cin/B) (of the engines' input map, §3.2), per output pixel COW = ceil(Cout/B).
     public let inWords: Int, outWords: Int
     /// c-chunks per tap NC = ceil(Cin/lanesC); steps per kgroup T = kernelHeight·kernelWidth·NC (K²·NC
-    /// without tap packing or output pairs; KH·KW·CW·NJ with grouped lanes); kgroup slot Kc = max(T, tileH·s),
-    /// s the requant slices (the requant engine's cycles per kgroup, §7.5).
+    /// without tap packing or output pairs; KH·KW·CW·NJ with grouped lanes); kgroup slot Kc
+    /// (`kgroupCycles(steps:config:)`).
     public let chunks: Int, steps: Int, kgroupCycles: Int
+
+    /// The kgroup slot Kc of a layer of `steps` steps per kgroup (§7.4, §7.5): max(T, tileH·s), s the
+    /// requant slices (the requant engine's cycles per kgroup, reading the shadow registers while
+    /// the next kgroup accumulates); T + tileH·s − 1 without shadows (`Mechanism.accumulatorShadows`:
+    /// the next kgroup's first sum lands in the accumulators the cycle after the requant engine's
+    /// last read of them).
+    public static func kgroupCycles(steps: Int, config: HardwareConfig) -> Int {
+        config.has(.accumulatorShadows) ? max(steps, config.requantCycles) : steps + config.requantCycles - 1
+    }
     /// Grouped lanes (§3.4): a layer of one kgroup of few output channels whose input words are
     /// wide runs each step on a whole input word: lane group r (GL = B/lanesC lanes) takes the
     /// word's GL chunks and sums their dot products into output channel j·R + r (R = lanesK/GL
@@ -291,7 +300,7 @@ public struct LayerPlan: Sendable {
             && Self.groupsLanes(outChannels: cout, mapChannels: mapChannels, tapsPacked: tapsPacked, config: config)
         subSteps = lanesGrouped ? Self.subSteps(outChannels: cout, config: config) : 1
         steps = kernelHeight * kernelWidth * (lanesGrouped ? inWords * subSteps : chunks)
-        kgroupCycles = max(steps, config.requantCycles)
+        kgroupCycles = Self.kgroupCycles(steps: steps, config: config)
         let name = job.name
         shape = outputPairs ? pairShape : maskTile
         if !config.shapes.contains(shape) {

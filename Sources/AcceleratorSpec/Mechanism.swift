@@ -1,6 +1,7 @@
 import Foundation
 
-/// A mechanism of the accelerator that only saves cycles or host work: a config may leave it out
+/// A mechanism of the accelerator that only saves cycles or host work, or tells the host where the
+/// cycles went: a config may leave it out
 /// (`HardwareConfig.leftOut`), and then the model's mapper never chooses it, the host never sets
 /// its register fields, and the generated RTL takes their layer-record fields as constants (so the
 /// logic they enable is not built) and refuses a layer whose registers ask for it (`STATUS.error`). Every
@@ -23,10 +24,19 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
     /// §8: the RW registers read back what was written (else they read 0; the RO registers, the
     /// status and the counters, still read).
     case registerReadBack
+    /// §7.4: each PE copies its kgroup sum into a shadow register, so the next kgroup accumulates
+    /// while the requant engine reads the last. Without them the requant engine reads the
+    /// accumulators, and the next kgroup waits until it has: `Kc = T + tileH·s − 1` instead of
+    /// `max(T, tileH·s)` (`LayerPlan.kgroupCycles`).
+    case accumulatorShadows
+    /// §9: the seven stall counters (`STALL_<CAUSE>`), which break the cycles the PE array does not
+    /// issue down by cause. Without them they read 0; CYCLES, BUSY and the DRAM beats still count
+    /// (the model still gives the breakdown).
+    case stallCounters
 
     /// The register fields (register, field) by which the host asks for it in a layer: a config
     /// that leaves it out refuses a layer that sets one (`STATUS.error`). None for halo reuse (the
-    /// RTL decides it from the layer) and the read-back.
+    /// RTL decides it from the layer), the read-back, the shadows and the stall counters.
     public var registerFields: [(register: String, field: String)] {
         switch self {
         case .tapPacking: [("LAYER0", "packed")]
@@ -34,7 +44,7 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
         case .groupedLanes: [("LAYER0", "grouped")]
         case .residentHalos: [("PASS", "resident")]
         case .weightHandoff: [("PASS", "preloaded"), ("PASS", "next")]
-        case .haloReuse, .registerReadBack: []
+        case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters: []
         }
     }
 

@@ -336,7 +336,7 @@ extension RegisterMap {
         let stalls = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
         for (i, s) in stalls.enumerated() {
             regs.append(Register(stallCounterPrefix + s.uppercased(), offset: 0x14 + i, access: .readOnly,
-                                 doc: "Stall cycles of cause `\(s)` in the last layer (§9)."))
+                                 doc: "Stall cycles of cause `\(s)` in the last layer (§9); 0 on a config without stall counters (§2)."))
         }
         regs += [
             Register("BEATS_RD", offset: 0x1B, access: .readOnly, doc: "DRAM read beats of the last layer (§7.1)."),

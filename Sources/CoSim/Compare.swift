@@ -151,8 +151,10 @@ public struct LayerComparison: Sendable {
                                    && rtl.counters.beatsRead == rtl.beatsRead && rtl.counters.beatsWritten == rtl.beatsWritten)
         beatsMatch = modelBeats == rtlBeats
         busyMatches = done && rtl.counters.busy == model.stats.computeBusyCycles
+        // (a config without the stall counters reads 0 from them, §2)
+        let counted = plan.config.has(.stallCounters)
         stallMismatches = !done ? [] : StallCause.allCases.compactMap { c in
-            let m = model.stats.stallCycles[c], r = rtl.counters.stalls[c]
+            let m = counted ? model.stats.stallCycles[c] : 0, r = rtl.counters.stalls[c]
             return m == r ? nil : StallMismatch(cause: c, model: m, rtl: r)
         }
         traceMismatch = Self.firstTraceMismatch(model: model.trace, rtl: rtl.trace)

@@ -43,4 +43,18 @@ struct LeftOutMechanismsRTLTests {
         let h = try build.run(good.with(register, field, true))
         #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
     }
+    /// Without accumulator shadows the requant engine reads the accumulators and each kgroup slot
+    /// waits for it (T + tileH·s − 1 cycles, §7.4): the RTL keeps that timing and those sums
+    /// exactly. Without stall counters the RTL's STALL_<CAUSE> registers read 0 while the model,
+    /// which still gives the breakdown, counts requant stalls.
+    @Test func noShadowsAndNoStallCountersMatch() throws {
+        let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: 5, outChannels: 4, height: 6, width: 6, residual: true)
+            .job(config: lean, density: 1, seed: 13)
+        let plan = try LayerPlan(job: job, config: lean)
+        #expect(plan.kgroupCycles == plan.steps + lean.tileH * lean.requantSlices - 1)
+        let r = try CoSimulator(config: lean, cache: StandIn.cache).run(job)
+        #expect(r.comparison.matches, "\(r.comparison.diagnosis)")
+        #expect(r.model.stats.stallCycles.requant > 0)
+        #expect(StallCause.allCases.allSatisfy { r.rtl.counters.stalls[$0] == 0 })
+    }
 }

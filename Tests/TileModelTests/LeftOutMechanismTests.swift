@@ -57,4 +57,23 @@ import TileModel
         let lone = WeightHandoff.chain(try jobs.map { try LayerPlan(job: $0, config: lean) })
         #expect(lone == [WeightHandoff](repeating: WeightHandoff(), count: 3))
     }
+    /// Without accumulator shadows (§7.4) the next kgroup waits for the requant engine's reads: the
+    /// slot is T + tileH·s − 1 cycles (hand-worked for a 1×1 layer of 5 input channels at one
+    /// channel a lane, T = 5, on the UP5K preset's 2×2 tile and 4 requant slices: 12 against
+    /// max(5, 8) = 8), the slot's tail counts as `requant` stall, and the output is the reference's.
+    @Test func withoutShadowsTheKgroupWaitsForTheRequantEngine() throws {
+        let up5k = try #require(HardwareConfig.preset(named: "ice40-up5k"))
+        var shadows = up5k
+        shadows.leftOut.remove(.accumulatorShadows)
+        var rng = SplitMix64(seed: 23)
+        let job = try randomJob(&rng, K: 1, S: 1, H: 7, W: 9, cin: 5, cout: 3, residual: false, config: up5k, mask: .full)
+        for (config, slot) in [(up5k, 12), (shadows, 8)] {
+            let plan = try LayerPlan(job: job, config: config)
+            #expect(plan.steps == 5 && plan.kgroupCycles == slot)
+            let r = try TileModel(config: config).simulate(job, mode: .fast)
+            #expect(r.output == referenceOutput(job))
+            let kgroups = plan.passes.reduce(0) { $0 + plan.kgroups($1) }
+            #expect(r.stats.stallCycles[.requant] == 4 * 5 * kgroups * (slot - 5))
+        }
+    }
 }

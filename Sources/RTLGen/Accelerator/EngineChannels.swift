@@ -85,7 +85,7 @@ struct EngineChannels {
             F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
             F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
             F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
-            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup max(T, tileH·s), s the requant slices"),
+            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup Kc: max(T, tileH·s), s the requant slices; T + tileH·s − 1 without shadows"),
             F("k2cw", width: 24, doc: "weight words per output channel KH·KW·CW"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: ctx.haloW, doc: "halo bank row stride CS·CW (§6.2; at most a region)"),

@@ -70,7 +70,8 @@ struct LayerParams: AcceleratorEngine {
             m.wire("c_nj", mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))).expr
         }
         let T = regs["steps"]
-        let Kc = m.wire("c_kc", umax(T, k(cfg.requantCycles, 24)))
+        // (the kgroup slot, `LayerPlan.kgroupCycles`: without shadows the next kgroup waits for the requant engine's reads)
+        let Kc = m.wire("c_kc", cfg.has(.accumulatorShadows) ? umax(T, k(cfg.requantCycles, 24)) : T + k(cfg.requantCycles - 1, 24))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
         let levels = cfg.tileShapes

@@ -11,7 +11,7 @@ struct PEArray: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     func build() throws -> Module {
-        let m = ModuleBuilder(names.engine("pe_array"), documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, lane sums, accumulators and shadows.")
+        let m = ModuleBuilder(names.engine("pe_array"), documentation: "PE array: tileH·tileW·lanesK PEs, lanesC-wide dot products, lane sums, accumulators\(cfg.has(.accumulatorShadows) ? " and shadows" : " (no shadows: the requant engine reads them)").")
         let clk = m.clock(), rst = m.reset()
         let halo = m.ports(ch.halo.name, ch.halo.bundle.flipped)
         let weights = m.ports(ch.weights.name, ch.weights.bundle.flipped)
@@ -252,7 +252,7 @@ struct PEArray: AcceleratorEngine {
 
     func buildProcessingElement() throws -> Module {
         let pe = ModuleBuilder(names.pe, documentation: """
-            PE: \(LC)-wide signed 8-bit dot product (stage 1), \(accW)-bit accumulator and shadow (stage 2).
+            PE: \(LC)-wide signed 8-bit dot product (stage 1), \(accW)-bit accumulator\(cfg.has(.accumulatorShadows) ? " and shadow" : "") (stage 2).
             """)
         let lw = 8 * LC
         _ = pe.clock(); _ = pe.reset()
@@ -278,11 +278,13 @@ struct PEArray: AcceleratorEngine {
     /// A PE's two stages after its dot product: stage 1 registers the dot (`sum`); stage 2 the
     /// accumulator, which adds `addend` (its own dot, or its lane group's sum, §3.4) when it `take`s
     /// the step (restarting at its first step), and the shadow register it is copied to at the
-    /// kgroup's last step. Returns (sum, shadow).
+    /// kgroup's last step. Returns (sum, shadow): without shadows (`Mechanism.accumulatorShadows`)
+    /// the accumulator itself, which holds the sum until the next kgroup's first step lands, after
+    /// the requant engine's last read (the kgroup slot waits for it, §7.4).
     func laneStages(_ pe: ModuleBuilder, _ suffix: String, dot: Expr, valid: Signal, first: Signal, last: Signal, take: Expr, addend: Expr) -> (Signal, Signal) {
         let sum = pe.reg("sum\(suffix)", width: dotWidth, signed: true)
         let acc = pe.reg("acc\(suffix)", width: accW, signed: true, reset: 0)
-        let shadow = pe.reg("shadow_r\(suffix)", width: accW, signed: true, reset: 0)
+        let shadow = cfg.has(.accumulatorShadows) ? pe.reg("shadow_r\(suffix)", width: accW, signed: true, reset: 0) : nil
         pe.clocked("stage1\(suffix)", resetless: true) { p in p.assign(sum, dot) }
         let a = addend.asSigned
         let step = addendWidth >= accW ? a.trunc(accW) : a.sext(accW)
@@ -290,10 +292,11 @@ struct PEArray: AcceleratorEngine {
         pe.clocked("stage2\(suffix)") { p in
             p.when(valid) {
                 p.when(take) { p.assign(acc, next) }
-                p.when(last) { p.assign(shadow, mux(take, next, acc.expr)) }
+                if let shadow { p.when(last) { p.assign(shadow, mux(take, next, acc.expr)) } }
             }
         }
-        return (sum, shadow)
+        if shadow == nil { pe.allowUnused(last) }
+        return (sum, shadow ?? acc)
     }
 
     /// SB_MAC16 as two signed 8×8 multipliers without registers (MAC16 pairs, §7.4): the top

@@ -1,7 +1,8 @@
 import AcceleratorSpec
 
 /// CSR read mux and the statistics counters of §8/§9: cycles, compute-busy cycles, the seven stall
-/// causes (setup, weights, load, store, dram, requant, drain; register `STALL_<CAUSE>`), DRAM beats.
+/// causes (setup, weights, load, store, dram, requant, drain; register `STALL_<CAUSE>`, 0 when the
+/// config leaves them out, `Mechanism.stallCounters`), DRAM beats.
 /// Every offset of the read mux comes from the register map (`RegisterMap`).
 struct StatusCounters: AcceleratorEngine {
     let ctx: AcceleratorContext
@@ -18,7 +19,7 @@ struct StatusCounters: AcceleratorEngine {
         let tile = m.ports(ch.tile.name, ch.tile.bundle.only("valid").observed)
         let loaded = m.ports(ch.computeInput.name, ch.computeInput.bundle.only("valid").observed)
         // (with a line buffer, a group loaded but not yet copied is still to be computed, §6.5)
-        let copyIdle: Expr? = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("idle").flipped)["idle"].expr : nil
+        let copyStatus = ctx.hasLine ? m.ports(ch.copyStatus.name, ch.copyStatus.bundle.only("idle").flipped) : nil
         let xfer = m.ports(ch.transferStatus.name, ch.transferStatus.bundle.flipped)
         let cp = m.ports(ch.computeStatus.name, ch.computeStatus.bundle.flipped)
         let phase = seq["phase"]
@@ -29,22 +30,29 @@ struct StatusCounters: AcceleratorEngine {
         let cycles = m.reg("stat_cycles", width: 64, reset: 0)
         let busyC = m.reg("stat_busy", width: 64, reset: 0)
         let causes = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
-        let stalls = causes.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) }
+        // (without the stall counters, §2, their registers read 0)
+        let stalls = cfg.has(.stallCounters) ? causes.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) } : []
         let beatsRd = m.reg("stat_beats_rd", width: 32, reset: 0), beatsWr = m.reg("stat_beats_wr", width: 32, reset: 0)
-        let idleCp = !cpIssue
-        // drain: no tile left to compute (none offered, none granted and not yet computed)
-        let drained = !cpRunning && !cpStart && !tile["valid"] && xfer["drained"]
-        let drain = m.wire("stall_is_drain", copyIdle.map { drained && $0 } ?? drained)
-        let loadWait = m.wire("stall_is_load", !loaded["valid"])
-        let dramBusy = m.wire("stall_is_dram", xfer["load_busy"])
-        let conds: [Expr] = [
-            inMask, inWeights,
-            inTiles && !cpRunning && !cpStart && !drain && loadWait,
-            inTiles && !cpRunning && !cpStart && !drain && !loadWait && !dramBusy,
-            inTiles && !cpRunning && !cpStart && !drain && !loadWait && dramBusy,
-            inTiles && idleCp && cpRunning,
-            inTiles && !cpRunning && !cpStart && drain,
-        ]
+        var conds: [Expr] = []
+        if stalls.isEmpty {
+            // (their causes' inputs stay on the engine's ports: the top wires every engine alike)
+            for s in [tile["valid"], loaded["valid"], xfer["load_busy"], xfer["drained"], cpRunning, cpStart] { m.allowUnused(s) }
+            if let copyStatus { m.allowUnused(copyStatus["idle"]) }
+        } else {
+            // drain: no tile left to compute (none offered, none granted and not yet computed)
+            let drained = !cpRunning && !cpStart && !tile["valid"] && xfer["drained"]
+            let drain = m.wire("stall_is_drain", copyStatus.map { drained && $0["idle"] } ?? drained)
+            let loadWait = m.wire("stall_is_load", !loaded["valid"])
+            let dramBusy = m.wire("stall_is_dram", xfer["load_busy"])
+            conds = [
+                inMask, inWeights,
+                inTiles && !cpRunning && !cpStart && !drain && loadWait,
+                inTiles && !cpRunning && !cpStart && !drain && !loadWait && !dramBusy,
+                inTiles && !cpRunning && !cpStart && !drain && !loadWait && dramBusy,
+                inTiles && !cpIssue && cpRunning,
+                inTiles && !cpRunning && !cpStart && drain,
+            ]
+        }
         m.clocked("stats") { p in
             p.when(seq["start"]) {
                 p.assign(cycles, 0); p.assign(busyC, 0); p.assign(beatsRd, 0); p.assign(beatsWr, 0)
@@ -64,7 +72,7 @@ struct StatusCounters: AcceleratorEngine {
             "CYCLES_LO": cycles[0...31], "CYCLES_HI": cycles[32...63], "BUSY_LO": busyC[0...31], "BUSY_HI": busyC[32...63],
             "BEATS_RD": beatsRd.expr, "BEATS_WR": beatsWr.expr,
         ]
-        for (n, s) in zip(causes, stalls) { sources[RegisterMap.stallCounterPrefix + n.uppercased()] = s.expr }
+        for (i, n) in causes.enumerated() { sources[RegisterMap.stallCounterPrefix + n.uppercased()] = stalls.isEmpty ? k(0, 32) : stalls[i].expr }
         var table: [Int: Expr] = [:]
         for r in ctx.regs.registers {
             switch r.access {
