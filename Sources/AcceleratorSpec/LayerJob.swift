@@ -357,8 +357,9 @@ public struct LayerPlan: Sendable {
         var pc = end - first
         var prefetch = false
         if !fits(pc) {
-            // Several passes: half the buffer each (prefetch), unless not even one kgroup fits half.
-            prefetch = weightWords(min(lk, end - first)) <= Self.prefetchHalfDepth(config)
+            // Several passes: half the buffer each (prefetch), unless not even one kgroup fits half
+            // (or the config leaves the prefetch out, §2).
+            prefetch = config.has(.weightPrefetch) && weightWords(min(lk, end - first)) <= Self.prefetchHalfDepth(config)
             if prefetch { weightCapacity = Self.prefetchHalfDepth(config) }
             pc = (end - first - 1) / lk * lk
             while pc > 0 && !fits(pc) { pc -= lk }

@@ -21,6 +21,10 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
     case residentHalos
     /// §7.2: the next layer's first pass loads during this layer's last (`PASS.next`, `PASS.preloaded`).
     case weightHandoff
+    /// §7.2: a layer of several passes gives each half the weight buffer, and the next pass's
+    /// weights load during a pass (`PASS.prefetch`). Without it each pass may use the whole
+    /// buffer and loads its weights after the pass before it.
+    case weightPrefetch
     /// §8: the RW registers read back what was written (else they read 0; the RO registers, the
     /// status and the counters, still read).
     case registerReadBack
@@ -44,6 +48,7 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
         case .groupedLanes: [("LAYER0", "grouped")]
         case .residentHalos: [("PASS", "resident")]
         case .weightHandoff: [("PASS", "preloaded"), ("PASS", "next")]
+        case .weightPrefetch: [("PASS", "prefetch")]
         case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters: []
         }
     }

@@ -18,10 +18,24 @@ public struct StreamFifo: Sendable {
     public let payload: [Bundle.Field]
     /// Entries.
     public let depth: Int
+    /// Where the entries are kept.
+    public let storage: Storage
 
-    public init(name: String, payload: [Bundle.Field], depth: Int) {
+    /// Where a FIFO keeps its entries. The behaviour at the ports is the same.
+    public enum Storage: Sendable {
+        /// A register per entry bit and a read multiplexer: any depth, no RAM.
+        case registers
+        /// A RAM with a registered read (block RAM; on a part without LUT RAM, such as the iCE40,
+        /// the registers would each take a logic cell): the head is read a cycle ahead, at the
+        /// address it will have, and an entry written into that address in that cycle (into an
+        /// empty FIFO, or the one being emptied) goes around the RAM through a bypass register.
+        case ram
+    }
+
+    public init(name: String, payload: [Bundle.Field], depth: Int, storage: Storage = .registers) {
         precondition(depth >= 1, "StreamFifo \(name): depth \(depth) < 1")
-        self.name = name; self.payload = payload; self.depth = depth
+        precondition(storage == .registers || depth >= 2, "StreamFifo \(name): a RAM of depth \(depth) < 2")
+        self.name = name; self.payload = payload; self.depth = depth; self.storage = storage
     }
 
     /// The enqueue bundle, from the producer's side.
@@ -57,8 +71,8 @@ public struct StreamFifo: Sendable {
         guard w > 0 else { return try m.build() }
         let pw = Self.bits(max(depth - 1, 1))
         let wrPtr = m.reg("wr_ptr", width: pw, reset: 0), rdPtr = m.reg("rd_ptr", width: pw, reset: 0)
-        let entries = m.reg("entries", width: depth * w)
         func next(_ ptr: Signal) -> Expr { mux(ptr == depth - 1, Expr.constant(0, width: pw), ptr + 1) }
+        let entries = storage == .registers ? m.reg("entries", width: depth * w) : nil
         // Field 0 at the low bits of an entry.
         let entry = m.wire("in_entry", cat(payload.reversed().map { enq[$0.name] as any ExprConvertible }))
         m.clocked("pointers") { p in
@@ -68,15 +82,24 @@ public struct StreamFifo: Sendable {
                     p.when(pop) { p.assign(rdPtr, next(rdPtr)) }
                 }
         }
-        m.clocked("storage", resetless: true) { p in
-            p.when(push) {
-                p.assign(entries, cat((0..<depth).reversed().map { i -> any ExprConvertible in
-                    mux(wrPtr == i, entry, entries[(i * w)...(i * w + w - 1)])
-                }))
-            }
+        let head: Signal
+        switch storage {
+        case .ram:
+            // (the address the head has next cycle; a write to it in this cycle bypasses the RAM,
+            // whose read is then not enabled: the RAM is never read and written at one address)
+            let rdAddr = m.wire("rd_addr", mux(clear, Expr.constant(0, width: pw), mux(pop, next(rdPtr), rdPtr.expr)))
+            let collide = m.wire("collide", push && wrPtr == rdAddr)
+            let q = m.memory("entries", width: w, depth: depth,
+                             write: MemoryWritePort(enable: push, address: wrPtr.expr.fit(Memory.addressWidth(depth: depth)), data: entry),
+                             read: MemoryReadPort(enable: !collide, address: rdAddr.expr.fit(Memory.addressWidth(depth: depth))),
+                             readDuringWrite: .never)
+            let bypass = m.reg("bypass", width: w), bypassed = m.reg("bypassed", width: 1, reset: 0)
+            m.clocked("bypass_select") { p in p.assign(bypassed, collide) }
+            m.clocked("bypass_entry", resetless: true) { p in p.when(collide) { p.assign(bypass, entry) } }
+            head = m.wire("head", mux(bypassed, bypass.expr, q.expr))
+        case .registers:
+            head = registerHead(m, entries: entries!, rdPtr: rdPtr, wrPtr: wrPtr, push: push, entry: entry, width: w)
         }
-        let head = m.wire("head", depth == 1 ? entries.expr
-                          : select(rdPtr, (0..<depth).map { entries[($0 * w)...($0 * w + w - 1)] as any ExprConvertible }))
         var lsb = 0
         for f in payload {
             m.assign(deq[f.name], f.isSigned ? head[lsb...(lsb + f.totalWidth - 1)].asSigned : head[lsb...(lsb + f.totalWidth - 1)])
@@ -84,6 +107,19 @@ public struct StreamFifo: Sendable {
         }
         if depth == 1 { m.allowUnused(rdPtr); m.allowUnused(wrPtr) }
         return try m.build()
+    }
+
+    /// The entries as registers, written at `wrPtr`, and the one at `rdPtr`.
+    func registerHead(_ m: ModuleBuilder, entries: Signal, rdPtr: Signal, wrPtr: Signal, push: Signal, entry: Signal, width w: Int) -> Signal {
+        m.clocked("storage", resetless: true) { p in
+            p.when(push) {
+                p.assign(entries, cat((0..<depth).reversed().map { i -> any ExprConvertible in
+                    mux(wrPtr == i, entry, entries[(i * w)...(i * w + w - 1)])
+                }))
+            }
+        }
+        return m.wire("head", depth == 1 ? entries.expr
+                      : select(rdPtr, (0..<depth).map { entries[($0 * w)...($0 * w + w - 1)] as any ExprConvertible }))
     }
 
     static func bits(_ maxValue: Int) -> Int { var n = 1; while (1 << n) <= maxValue { n += 1 }; return n }

@@ -316,12 +316,16 @@ final class DataPath {
     func requantCycle(at t: Int) {
         guard requantHead < requantQueue.count, requantQueue[requantHead].start <= t else { return }
         let j = requantQueue[requantHead]
-        // row r, slice sl: lanes sl·(lanesK/s) … of every column (§7.5)
+        // row r, slice sl: lanes sl·(lanesK/s) … of every column, or with column slices (s > lanesK)
+        // lane sl ÷ c of the tileW/c columns of column group sl mod c (§7.5)
         let r = (t - j.start) / cfg.requantSlices, sl = (t - j.start) % cfg.requantSlices
         precondition(r < cfg.tileH, "requant job overran")
         let half = j.tileIndex & 1, lanesK = cfg.lanesK, n = cfg.requantLanesPerColumn
-        for px in 0..<cfg.tileW {
-            for lane in (sl * n)..<((sl + 1) * n) {
+        let c = cfg.requantColumnSlices, cols = cfg.tileW / c
+        let columns = c > 1 ? ((sl % c) * cols)..<((sl % c + 1) * cols) : 0..<cfg.tileW
+        let lanes = c > 1 ? (sl / c)..<(sl / c + 1) : (sl * n)..<((sl + 1) * n)
+        for px in columns {
+            for lane in lanes {
                 let o = pass.firstChannel + j.kgroup * lanesK + lane
                 guard o < pass.endChannel else { continue }
                 let bh = plan.biasHalf(pass), bias = biasBytes[bh]

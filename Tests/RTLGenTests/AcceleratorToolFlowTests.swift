@@ -123,11 +123,11 @@ struct AcceleratorToolFlowTests {
         let out = try HDLTools.run(HDLTools.yosys!, ["-q", "-p", script + "; tee -o stat.txt stat"], in: dir)
         let stat = try String(contentsOf: dir.appendingPathComponent("stat.txt"), encoding: .utf8)
         // 16 halo banks + 4 weight banks + 4 bias copies + 2·16 byte-lane residual/output memories (a byte per
-        // tile column each) + the mask RAM.
+        // tile column each) + the mask RAM + the read tags.
         let memCells = stat.split(separator: "\n").first { $0.contains("$mem") }
         #expect(memCells != nil, "no $mem cells in:\n\(stat)\n\(out)")
         if let line = memCells, let n = line.split(separator: " ").compactMap({ Int($0) }).last {
-            #expect(n == 16 + 4 + 4 + 2 * 16 + 1, "memories: \(line)")
+            #expect(n == 16 + 4 + 4 + 2 * 16 + 1 + 1, "memories: \(line)")
         }
     }
 }

@@ -5,6 +5,8 @@ import RTLGen
 enum Circuits {
     /// A stream FIFO of 3 entries (not a power of two: the pointers wrap explicitly) of two fields.
     static let streamFifo = StreamFifo(name: "sfifo3", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3)
+    /// The same FIFO with its entries in a RAM (registered read, the head read ahead, a bypass).
+    static let streamFifoRAM = StreamFifo(name: "sfifo3r", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3, storage: .ram)
     /// A token FIFO (no payload: a counter) of 2.
     static let tokenFifo = StreamFifo(name: "tfifo2", payload: [], depth: 2)
 

@@ -4,7 +4,7 @@ import TileModel
 /// Mechanisms a config leaves out (docs/microarchitecture.md §2): the mapper never chooses them,
 /// and the layers that would take them compute what the dense reference convolution computes.
 @Suite struct LeftOutMechanismTests {
-    /// Layers that take tap packing, grouped lanes, a halo ring and resident halos on their
+    /// Layers that take tap packing, grouped lanes, a halo ring, resident halos and the weight prefetch on their
     /// configs with every mechanism take none of them with all left out, and run to the reference
     /// output in both model modes with identical timing.
     @Test func theMapperNeverChoosesALeftOutMechanism() throws {
@@ -19,9 +19,14 @@ import TileModel
         bits[0] = true; bits[3 * 8 + 5] = true
         let stays = try randomJob(&rng, K: 3, S: 1, H: 16, W: 16, cin: 8, cout: 8, residual: false, config: resident, mask: .full)
             .with(tileMask: try TileMask(mapHeight: 16, mapWidth: 16, tileHeight: 2, tileWidth: 2, bits: bits))
+        // (the UP5K preset's 2 KiB weight buffer with every mechanism: several passes)
+        var small = try #require(HardwareConfig.preset(named: "ice40-up5k"))
+        small.leftOut = []
+        let passes = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 16, cout: 32, residual: false, config: small, mask: .random)
         let cases: [(LayerJob, HardwareConfig, (LayerPlan) -> Bool)] = [
             (packs, .default, \.tapsPacked), (groups, .default, \.lanesGrouped),
             (rings, .small, { $0.haloRing && $0.sharedColumns + $0.sharedRows > 0 }), (stays, resident, \.haloResident),
+            (passes, small, { $0.prefetch && $0.passes.count > 1 }),
         ]
         for (job, full, takes) in cases {
             var lean = full
@@ -29,7 +34,7 @@ import TileModel
             #expect(takes(try LayerPlan(job: job, config: full)), "\(job.name) takes its mechanism with every one")
             let plan = try LayerPlan(job: job, config: lean)
             #expect(!plan.tapsPacked && !plan.outputPairs && !plan.lanesGrouped && !plan.haloRing && plan.sharedColumns == 0
-                    && plan.sharedRows == 0 && !plan.haloResident, "\(job.name)")
+                    && plan.sharedRows == 0 && !plan.haloResident && !plan.prefetch, "\(job.name)")
             let fast = try TileModel(config: lean).simulate(job, mode: .fast)
             let stepped = try TileModel(config: lean).simulate(job, mode: .stepped)
             #expect(fast.output == referenceOutput(job) && stepped.output == fast.output)

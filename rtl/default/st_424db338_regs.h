@@ -184,31 +184,31 @@
 #define SPARSETILE_BUSY_HI_OFFSET               0x13u
 #define SPARSETILE_BUSY_HI_RESET                0x00000000u
 
-/* 0x14 STALL_SETUP (RO, 32 bits): Stall cycles of cause `setup` in the last layer (§9). */
+/* 0x14 STALL_SETUP (RO, 32 bits): Stall cycles of cause `setup` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_SETUP_OFFSET           0x14u
 #define SPARSETILE_STALL_SETUP_RESET            0x00000000u
 
-/* 0x15 STALL_WEIGHTS (RO, 32 bits): Stall cycles of cause `weights` in the last layer (§9). */
+/* 0x15 STALL_WEIGHTS (RO, 32 bits): Stall cycles of cause `weights` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_WEIGHTS_OFFSET         0x15u
 #define SPARSETILE_STALL_WEIGHTS_RESET          0x00000000u
 
-/* 0x16 STALL_LOAD (RO, 32 bits): Stall cycles of cause `load` in the last layer (§9). */
+/* 0x16 STALL_LOAD (RO, 32 bits): Stall cycles of cause `load` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_LOAD_OFFSET            0x16u
 #define SPARSETILE_STALL_LOAD_RESET             0x00000000u
 
-/* 0x17 STALL_STORE (RO, 32 bits): Stall cycles of cause `store` in the last layer (§9). */
+/* 0x17 STALL_STORE (RO, 32 bits): Stall cycles of cause `store` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_STORE_OFFSET           0x17u
 #define SPARSETILE_STALL_STORE_RESET            0x00000000u
 
-/* 0x18 STALL_DRAM (RO, 32 bits): Stall cycles of cause `dram` in the last layer (§9). */
+/* 0x18 STALL_DRAM (RO, 32 bits): Stall cycles of cause `dram` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_DRAM_OFFSET            0x18u
 #define SPARSETILE_STALL_DRAM_RESET             0x00000000u
 
-/* 0x19 STALL_REQUANT (RO, 32 bits): Stall cycles of cause `requant` in the last layer (§9). */
+/* 0x19 STALL_REQUANT (RO, 32 bits): Stall cycles of cause `requant` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_REQUANT_OFFSET         0x19u
 #define SPARSETILE_STALL_REQUANT_RESET          0x00000000u
 
-/* 0x1A STALL_DRAIN (RO, 32 bits): Stall cycles of cause `drain` in the last layer (§9). */
+/* 0x1A STALL_DRAIN (RO, 32 bits): Stall cycles of cause `drain` in the last layer (§9); 0 on a config without stall counters (§2). */
 #define SPARSETILE_STALL_DRAIN_OFFSET           0x1Au
 #define SPARSETILE_STALL_DRAIN_RESET            0x00000000u
 

@@ -26,7 +26,9 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  seq_channels,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [15:0]  seq_words,
     input  logic         burst_valid,
     input  logic [31:0]  burst_addr,
@@ -328,7 +330,9 @@ module st_18f03e4d_port_sequencer (
     logic         st_rd_half;
     logic [1:0]   st_rd_col;
     logic [31:0]  st_addr;
-    logic [15:0]  pass_o0_mod_b;
+    logic [3:0]   pass_o0_mod_b;
+    logic [3:0]   pass_end_mod_b;
+    logic         st_j_first;
     logic [127:0] st_wdata;
     logic         group_n;
     logic         ev_store_end_r;
@@ -814,7 +818,9 @@ module st_18f03e4d_port_sequencer (
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
     assign out_rd_en = grant_store || issue_store;
     assign st_addr = st_tile_addr + st_offset;
-    assign pass_o0_mod_b = {12'd0, seq_o0[3:0]} & 16'd15;
+    assign pass_o0_mod_b = seq_o0[3:0] & 4'd15;
+    assign pass_end_mod_b = ((seq_o0[3:0] + seq_channels[3:0]) - 4'd1) & 4'd15;
+    assign st_j_first = st_j == 16'd0;
 
     // st_walk
     always @(posedge clk) begin
@@ -992,7 +998,7 @@ module st_18f03e4d_port_sequencer (
     assign mem_req_write = st_req_valid;
     assign mem_req_addr = burst_presented ? burst_addr : (xfer_is_store ? st_addr : ldq_addr);
     assign mem_req_wdata = st_req_valid ? st_wdata : {128{1'b0}};
-    assign mem_req_wstrb = st_req_valid ? {((({8'd0, st_j} << 4) + 24'd15) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd15) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd14) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd14) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd13) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd13) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd12) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd12) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd11) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd11) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd10) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd10) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd9) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd9) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd8) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd8) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd7) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd7) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd6) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd6) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd5) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd5) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd4) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd4) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd3) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd3) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd2) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd2) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd1) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd1) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels})), ((({8'd0, st_j} << 4) + 24'd0) >= {8'd0, pass_o0_mod_b}) && ((({8'd0, st_j} << 4) + 24'd0) < ({8'd0, pass_o0_mod_b} + {8'd0, seq_channels}))} : 16'd0;
+    assign mem_req_wstrb = st_req_valid ? {1'b1 && (!st_j_last || (pass_end_mod_b >= 4'd15)), (!st_j_first || (pass_o0_mod_b <= 4'd14)) && (!st_j_last || (pass_end_mod_b >= 4'd14)), (!st_j_first || (pass_o0_mod_b <= 4'd13)) && (!st_j_last || (pass_end_mod_b >= 4'd13)), (!st_j_first || (pass_o0_mod_b <= 4'd12)) && (!st_j_last || (pass_end_mod_b >= 4'd12)), (!st_j_first || (pass_o0_mod_b <= 4'd11)) && (!st_j_last || (pass_end_mod_b >= 4'd11)), (!st_j_first || (pass_o0_mod_b <= 4'd10)) && (!st_j_last || (pass_end_mod_b >= 4'd10)), (!st_j_first || (pass_o0_mod_b <= 4'd9)) && (!st_j_last || (pass_end_mod_b >= 4'd9)), (!st_j_first || (pass_o0_mod_b <= 4'd8)) && (!st_j_last || (pass_end_mod_b >= 4'd8)), (!st_j_first || (pass_o0_mod_b <= 4'd7)) && (!st_j_last || (pass_end_mod_b >= 4'd7)), (!st_j_first || (pass_o0_mod_b <= 4'd6)) && (!st_j_last || (pass_end_mod_b >= 4'd6)), (!st_j_first || (pass_o0_mod_b <= 4'd5)) && (!st_j_last || (pass_end_mod_b >= 4'd5)), (!st_j_first || (pass_o0_mod_b <= 4'd4)) && (!st_j_last || (pass_end_mod_b >= 4'd4)), (!st_j_first || (pass_o0_mod_b <= 4'd3)) && (!st_j_last || (pass_end_mod_b >= 4'd3)), (!st_j_first || (pass_o0_mod_b <= 4'd2)) && (!st_j_last || (pass_end_mod_b >= 4'd2)), (!st_j_first || (pass_o0_mod_b <= 4'd1)) && (!st_j_last || (pass_end_mod_b >= 4'd1)), !st_j_first || (pass_o0_mod_b <= 4'd0)} : 16'd0;
 
     // burst_lock
     always @(posedge clk) begin

@@ -61,7 +61,8 @@ struct EngineChannels {
         var c: [String: Int] = [:]
         if !ctx.cfg.has(.haloReuse) { c["nsh"] = 0; c["rowring"] = 0 }
         if !ctx.cfg.has(.residentHalos) { c["resident"] = 0 }
-        if !ctx.cfg.has(.weightHandoff) { c["preloaded"] = 0; c["next"] = 0 }
+        if !ctx.cfg.has(.weightHandoff) { c["preloaded"] = 0; c["next"] = 0; c["next_half"] = 0 }
+        if !ctx.cfg.has(.weightPrefetch) { c["prefetch"] = 0 }
         if LayerPlan.laneGroups(ctx.cfg) == nil { c["grouped"] = 0; c["nj"] = 1 }
         return c
     }

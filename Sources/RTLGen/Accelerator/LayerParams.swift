@@ -158,7 +158,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"].fit(ctx.haloW))
         if let r = ringFields { dreg("nsh", r.nsh); dreg("rowring", r.rowRing) }
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
-        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", field("PASS", "prefetch"))
+        dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", unless(.weightPrefetch, "PASS", "prefetch") ?? k(0, 1))
         dreg("preloaded", unless(.weightHandoff, "PASS", "preloaded") ?? k(0, 1)); dreg("half0", field("PASS", "half"))
         dreg("next", unless(.weightHandoff, "PASS", "next") ?? k(0, 1)); dreg("next_half", field("PASS", "next_half"))
         dreg("error", err)

@@ -776,11 +776,18 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let storeAddr = m.wire("st_addr", sTileAddr + sOff)
-        // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass
-        let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(max(lgB, 1)).fit(16) & (B - 1)), pCur = seq["channels"]
+        // strobe: byte b of pass word j holds channel j·B + b − (o0 mod B) of the pass, one of its
+        // channels unless it lies before the first (b < o0 mod B in word 0) or after the last
+        // (b > (o0 + channels − 1) mod B in the last word, words = ⌊(o0 mod B + channels − 1)/B⌋ + 1):
+        // two per-pass offsets against constants, not a channel compare per byte
+        let lgBw = max(lgB, 1), pCur = seq["channels"]
+        let o0ModB = m.wire("pass_o0_mod_b", seq["o0"].fit(lgBw) & (B - 1))
+        let endModB = m.wire("pass_end_mod_b", (seq["o0"].fit(lgBw) + pCur.fit(lgBw) - 1) & (B - 1))
+        let sjFirst = m.wire("st_j_first", sj == 0)
         let strobe = cat((0..<B).reversed().map { b -> any ExprConvertible in
-            let chn = timesConstant(sj, B, 24) + b
-            return chn >= o0ModB.fit(24) && chn < o0ModB.fit(24) + pCur.fit(24)
+            // (the last byte is never before the first channel, byte 0 never after the last)
+            let afterFirst = b == B - 1 ? k(1, 1) : !sjFirst || o0ModB <= k(b, lgBw)
+            return b == 0 ? afterFirst : afterFirst && (!sjLast || endModB >= k(b, lgBw))
         })
         m.clocked("st_walk") { p in
             p.assign(rdCol, rdC)
@@ -891,8 +898,8 @@ struct PortSequencer: AcceleratorEngine {
             .init("bank", width: 8, doc: "line bank"), .init("addr", width: ctx.awL, doc: "line-buffer word")] : []
         let tagFifo = try ctx.block(names.block("read_tag_fifo")) {
             try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")] + linePayload
-                           + tagLoadFields.map(\.field), depth: maxOut)
-                .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries): which engine each response goes to.")
+                           + tagLoadFields.map(\.field), depth: maxOut, storage: maxOut > 1 ? .ram : .registers)
+                .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries\(maxOut > 1 ? ", a RAM" : "")): which engine each response goes to.")
         }
         var tagConnections: [String: any ExprConvertible] = [
             "clk": clk, "rst": rst, "clear": k(0, 1), "in_valid": readAccept, "in_burst": burstPresent,
