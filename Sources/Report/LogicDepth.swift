@@ -168,6 +168,8 @@ struct NetlistCell {
     var connections: [(port: String, bits: [Int?])]
     /// Port name → "input" / "output" / "inout", when Yosys knew the cell's module.
     var directions: [String: String]
+    /// Its `src` attribute: the Verilog lines that made it (`file:line.col-line.col`, instances joined by `|`).
+    var source: String? = nil
 }
 
 struct NetlistModule {
@@ -219,7 +221,8 @@ enum Netlist {
             for (k, p) in (c["parameters"] as? [String: Any]) ?? [:] { params[k] = (p as? String) ?? (p as? Int).map(String.init) }
             let conns = ((c["connections"] as? [String: Any]) ?? [:]).sorted { $0.key < $1.key }.map { (port: $0.key, bits: bits($0.value)) }
             out.cells.append(NetlistCell(name: cname, type: type, parameters: params, connections: conns,
-                                         directions: (c["port_directions"] as? [String: String]) ?? [:]))
+                                         directions: (c["port_directions"] as? [String: String]) ?? [:],
+                                         source: ((c["attributes"] as? [String: Any])?["src"]) as? String))
         }
         return out
     }

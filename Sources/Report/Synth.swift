@@ -37,6 +37,9 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// With `--by-engine`: the resources of each instance of the top (an engine) and everything
     /// under it, from a run that keeps the hierarchy (so without cross-module optimisation).
     public var engines: [EngineResources]?
+    /// With `--by-source`: the LUTs, flip-flops and carries of the flat netlist by generated-Verilog
+    /// line (or driven signal), most first (`SourceAttribution`).
+    public var sources: [SourceCost]?
     /// The part's resources (keys of ``FPGAPart/resources``).
     public var capacity: [String: Int]?
     /// Wall-clock seconds of the Yosys run and of nextpnr (when it ran).
@@ -336,6 +339,9 @@ public struct SynthFlow: Sendable {
     public var part: FPGAPart?
     /// Also synthesise with the hierarchy kept and report each engine's resources.
     public var byEngine = false
+    /// Also attribute the flat netlist's LUTs, flip-flops and carries to the generated Verilog's
+    /// lines (`SynthResult.sources`; iCE40 and Xilinx, whose mapped netlist is kept).
+    public var bySource = false
     /// Appended to the synth_* command (e.g. `-abc9`, `-noabc`, `-nowidelut`).
     public var extraSynthArgs: String
     /// Skip Yosys' `share` pass (`SynthTarget.script(noShare:)`).
@@ -426,6 +432,9 @@ public struct SynthFlow: Sendable {
             if target == .ice40 && result.logicCells == nil {
                 result.note = (result.note.map { $0 + "; " } ?? "") + "logic cells not counted (nextpnr-ice40 missing or its packer failed): the fit is checked on LUTs, which undercounts"
             }
+        }
+        if bySource && target != .generic {
+            result.sources = try SourceAttribution.costs(netlistAt: netlist, top: manifest.top, rtlDir: rtlDir)
         }
         if byEngine {
             // a second run that keeps the hierarchy, so that `stat` counts each module

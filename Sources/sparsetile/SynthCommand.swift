@@ -19,14 +19,16 @@ struct SynthCommand: ParsableCommand {
         hx8k|lp8k|hx1k; nextpnr-ice40 for Fmax when the design fits) and generic (synth + 4-LUT mapping).
         --part NAME (\(FPGAPart.all.map(\.name).joined(separator: ", "))) sets the target and its
         family and checks the fit: used against available of every resource. --by-engine adds a run
-        that keeps the hierarchy and reports each engine's resources (where the logic goes).
+        that keeps the hierarchy and reports each engine's resources (where the logic goes);
+        --by-source N lists the generated-Verilog lines (or signals) that cost the most LUTs,
+        flip-flops and carries in the flat netlist.
         On Xilinx there is no open place and route: the longest register-to-register path of the mapped
         netlist is reported in LUT levels and carry cells, with an Fmax *estimate* from per-level delays
         (docs/synthesis.md, "Xilinx: logic levels and the Fmax estimate").
         On iCE40 the fit is checked on logic cells (a LUT4, a flip-flop and a carry each), counted by
         nextpnr-ice40's packer: flip-flops and carries that cannot share a LUT's cell take their own.
         JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus logicCells, packing, part, used, capacity,
-        fits, engines, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
+        fits, engines, sources, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
         yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
 
         Examples:
@@ -47,6 +49,10 @@ struct SynthCommand: ParsableCommand {
     var part: String?
     @Flag(name: .customLong("by-engine"), help: "Also synthesise with the hierarchy kept and report each engine's resources.")
     var byEngine = false
+    @Option(name: .customLong("by-source"), help: ArgumentHelp(
+        "Also list the N generated-Verilog lines (or signals) with the most LUTs, flip-flops and carries (all of them in the JSON's sources).",
+        valueName: "N"))
+    var bySource: Int?
     @Option(name: .customLong("rtl-dir"), help: "Synthesise this directory of Verilog (with manifest.json) instead of generating.")
     var rtlDir: String?
     @Option(help: "Top module (overrides the manifest; needed without one).")
@@ -91,24 +97,24 @@ struct SynthCommand: ParsableCommand {
             let manifest = try RTLManifest.load(directory: dir, top: top)
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR,
                                  workDir: workDir ?? (dir as NSString).appendingPathComponent("synth"), device: dev, extraSynthArgs: yosysArgs)
-            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine
+            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine; flow.bySource = bySource != nil
             log("synth: yosys \(t.rawValue) on \(manifest.files.count) files in \(dir), top \(manifest.top)")
             r = try flow.run(manifest: manifest, rtlDir: dir)
         } else {
             let cfg = try hw.resolve()
             var flow = SynthFlow(target: t, constraintsDir: cdir, targetMHz: targetMHz, placeAndRoute: !noPnR, workDir: "",
                                  device: dev, extraSynthArgs: yosysArgs)
-            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine
+            flow.noShare = noShare; flow.part = fpga; flow.byEngine = byEngine; flow.bySource = bySource != nil
             r = try AcceleratorSynthesis.run(config: cfg, limits: rtl.limits(preset: hw.base.preset), prefix: rtl.prefix, flow: flow, workDir: workDir,
                                              force: force, log: log)
         }
-        print(Self.render(r))
+        print(Self.render(r, sources: bySource ?? 0))
         if let p = json { try write(r.json(), to: p); print("wrote \(p)") }
     }
 
     func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
-    static func render(_ r: SynthResult) -> String {
+    static func render(_ r: SynthResult, sources shown: Int = 0) -> String {
         // used against the part's capacity when a part was checked, else the raw counts
         let names = ["luts": "LUTs", "logicCells": "logic cells", "flipFlops": "flip-flops", "dsps": "DSPs", "blockRams": "block RAMs", "largeRams": "large RAMs"]
         var table = TextTable(columns: [("resource", .left), ("used", .right), ("available", .right), ("%", .right)])
@@ -157,8 +163,24 @@ struct SynthCommand: ParsableCommand {
             }
             s += "\n\n" + e.render()
         }
+        if let src = r.sources, shown > 0 { s += "\n\n" + Self.renderSources(src, shown: shown) }
         if let f = r.flow { s += "\nflow: \(f)" }
         if let n = r.note { s += "\nnote: \(n)" }
+        return s
+    }
+
+    /// The `shown` sources with the most cells, and how many more there are.
+    static func renderSources(_ src: [SourceCost], shown: Int) -> String {
+        var t = TextTable(columns: [("LUTs+FFs+carries", .right), ("LUTs", .right), ("FFs", .right), ("carries", .right), ("source", .left), ("text", .left)])
+        for c in src.prefix(shown) {
+            let text = c.text.map { $0.count > 90 ? String($0.prefix(87)) + "..." : $0 } ?? ""
+            t.add(["\(c.total)", "\(c.luts)", "\(c.flipFlops)", "\(c.carries)", c.source, text])
+        }
+        var s = "where the logic comes from (flat netlist, by generated-Verilog line or driven signal):\n" + t.render()
+        if src.count > shown {
+            let rest = src.dropFirst(shown)
+            s += "\n\(rest.count) more sources, \(rest.reduce(0) { $0 + $1.total }) cells (all in the JSON's sources)"
+        }
         return s
     }
 
@@ -215,7 +237,7 @@ enum AcceleratorSynthesis {
         _ = try gen.write(to: URL(fileURLWithPath: rtl))
         var flow = base
         let tag = base.part?.name ?? (base.target == .ice40 ? "ice40-\(base.device.rawValue)" : base.target.rawValue)
-        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "") + (base.byEngine ? "-engines" : "")
+        let args = base.extraSynthArgs.replacingOccurrences(of: " ", with: "") + (base.noShare ? "-noshare" : "") + (base.byEngine ? "-engines" : "") + (base.bySource ? "-sources" : "")
         flow.workDir = workDir ?? "\(root)/\(tag)\(args)"
         let key = fnv(files.map(\.contents) + [base.target.script(top: gen.top, jsonOut: nil, device: base.device, family: base.part?.xilinxFamily ?? "xc7",
                                                                   extra: base.extraSynthArgs, noShare: base.noShare),
