@@ -2,6 +2,16 @@ import Foundation
 import RTLGen
 import Testing
 
+/// A stream FIFO's stimulus: phases that fill it and phases that drain it, an occasional clear.
+@Sendable func streamFifoStimulus(_ rng: inout SplitMix64, _ cycle: Int) -> [String: UInt64] {
+    let filling = (cycle / 30) % 2 == 0
+    return [
+        "rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
+        "in_valid": rng.chance(filling ? 3 : 1, in: 4) ? 1 : 0, "in_a": rng.bits(8), "in_b": rng.bits(4),
+        "out_ready": rng.chance(filling ? 1 : 3, in: 4) ? 1 : 0,
+    ]
+}
+
 /// The circuits and their random stimulus; simulated together in one Verilator build.
 let benchCycles = 600
 let benchCircuits: Result<[CircuitUnderTest], any Error> = Result {
@@ -18,22 +28,8 @@ let benchCircuits: Result<[CircuitUnderTest], any Error> = Result {
                 "din": rng.bits(8),
             ]
         },
-        CircuitUnderTest(prefix: "sfifo", module: try Circuits.streamFifo.module()) { rng, cycle in
-            let filling = (cycle / 30) % 2 == 0
-            return [
-                "rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
-                "in_valid": rng.chance(filling ? 3 : 1, in: 4) ? 1 : 0, "in_a": rng.bits(8), "in_b": rng.bits(4),
-                "out_ready": rng.chance(filling ? 1 : 3, in: 4) ? 1 : 0,
-            ]
-        },
-        CircuitUnderTest(prefix: "rfifo", module: try Circuits.streamFifoRAM.module()) { rng, cycle in
-            let filling = (cycle / 30) % 2 == 0
-            return [
-                "rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
-                "in_valid": rng.chance(filling ? 3 : 1, in: 4) ? 1 : 0, "in_a": rng.bits(8), "in_b": rng.bits(4),
-                "out_ready": rng.chance(filling ? 1 : 3, in: 4) ? 1 : 0,
-            ]
-        },
+        CircuitUnderTest(prefix: "sfifo", module: try Circuits.streamFifo.module(), stimulus: streamFifoStimulus),
+        CircuitUnderTest(prefix: "rfifo", module: try Circuits.streamFifoRAM.module(), stimulus: streamFifoStimulus),
         CircuitUnderTest(prefix: "tfifo", module: try Circuits.tokenFifo.module()) { rng, cycle in
             ["rst": cycle < 2 ? 1 : 0, "clear": rng.chance(1, in: 90) ? 1 : 0,
              "in_valid": rng.chance(1, in: 2) ? 1 : 0, "out_ready": rng.chance(1, in: 2) ? 1 : 0]
