@@ -11,7 +11,8 @@ extension HardwareConfig {
     /// XCZU7EV's output and residual buffers hold 4 words a pixel (128 channels a pass): its weight
     /// banks hold fewer channels of a wide layer anyway, and its 512 byte-lane RAMs are LUT RAM, 64
     /// words deep rather than 256 (−0.2% of ResNet-18's cycles, none of SRResNet's).
-    /// The iCE40 parts leave out every mechanism that only saves cycles (§2, `Mechanism`): their
+    /// The iCE40 parts leave out every mechanism that only saves cycles or host work, or breaks the
+    /// cycles down (§2, `Mechanism`: the shadows, the prefetch, the stall counters among them): their
     /// logic is the limit, and their layers run in more cycles without them; they keep L + 1 = 9
     /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs, and address
     /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32. Whether each fits
