@@ -72,6 +72,8 @@ public struct StreamFifo: Sendable {
         let pw = Self.bits(max(depth - 1, 1))
         let wrPtr = m.reg("wr_ptr", width: pw, reset: 0), rdPtr = m.reg("rd_ptr", width: pw, reset: 0)
         func next(_ ptr: Signal) -> Expr { mux(ptr == depth - 1, Expr.constant(0, width: pw), ptr + 1) }
+        // (the registers declared here, ahead of the entry, as before the RAM storage existed:
+        // the generated Verilog keeps its order)
         let entries = storage == .registers ? m.reg("entries", width: depth * w) : nil
         // Field 0 at the low bits of an entry.
         let entry = m.wire("in_entry", cat(payload.reversed().map { enq[$0.name] as any ExprConvertible }))

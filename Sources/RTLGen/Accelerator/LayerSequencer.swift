@@ -15,9 +15,11 @@ struct LayerSequencer: AcceleratorEngine {
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
                                                                          "ring", "preload", "next_ring", "channels",
                                                                          "pass_words", "pass_ring_words", "kgroups", "window_words", "window_end_words").flipped)
-        // (next_half only with the handoff, whose burst alone reads it)
+        // (without the handoff or the prefetch, §2, their bursts' quantities are not built; next_half
+        // only with the handoff, whose burst alone reads it)
+        let handsOn = cfg.has(.weightHandoff), prefetches = cfg.has(.weightPrefetch)
         let layer = layerRecord(in: m, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next"]
-                                    + (cfg.has(.weightHandoff) ? ["next_half"] : []) + ["error"])
+                                    + (handsOn ? ["next_half"] : []) + ["error"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)
         let maskBeat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle)
@@ -39,7 +41,7 @@ struct LayerSequencer: AcceleratorEngine {
         // Weight handoff (§7.2): pass 0's bias and first PRELOAD.words weight words preloaded; the next
         // layer's first pass (NEXT_*) loads during the last pass, and the layer ends when it is in.
         let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"]
-        let nextHalf: Expr = cfg.has(.weightHandoff) ? layer["next_half"].expr : k(0, 1)
+        let nextHalf: Expr = handsOn ? layer["next_half"].expr : k(0, 1)
         // The channel window (§4, CHANNELS): the first pass starts at `first`, the last ends at `end`.
         let chFirst = m.wire("channels_first", field("CHANNELS", "first")), chEnd = m.wire("channels_end", field("CHANNELS", "end"))
         m.allowUnused(cout)  // (the window's end bounds the passes; Cout sets the pixel words, layer_params)
@@ -87,8 +89,8 @@ struct LayerSequencer: AcceleratorEngine {
         /// pass's (`prefetch`), in WEIGHTS the current one's (`current`). A config without the
         /// handoff or the prefetch (§2) has no burst of that kind: its alternative is not built.
         func ofBurstPass(next: some ExprConvertible, prefetch: some ExprConvertible, current: some ExprConvertible) -> Expr {
-            let ofPass = cfg.has(.weightPrefetch) ? mux(inTiles, prefetch, current) : current.expr
-            return cfg.has(.weightHandoff) ? mux(bNext, next, ofPass) : ofPass
+            let ofPass = prefetches ? mux(inTiles, prefetch, current) : current.expr
+            return handsOn ? mux(bNext, next, ofPass) : ofPass
         }
         // (the bias words of channel c from c·4 ÷ B; the burst's c is o0 in WEIGHTS, o1 = o0 + pc in TILES)
         func biasLo(_ c: Signal) -> Expr { (c.zext(18) << 2) >> lgB }
@@ -124,7 +126,7 @@ struct LayerSequencer: AcceleratorEngine {
         // base + bo0·K·KW·CW (+ the preloaded words skipped), bo0 = o0 in WEIGHTS, in TILES o1,
         // whose words are o0's + PASS_WORDS, or the window's end in the last pass.
         let weightsW = m.wire("burst_weight_base_w", address("base_weights") + o0Words + mux(skipPreloaded, skip, k(0, addrW)))
-        let weightsT: Expr = cfg.has(.weightPrefetch)
+        let weightsT: Expr = prefetches
             ? m.wire("burst_weight_base_t", address("base_weights") + mux(pLast, address("window_end_words"), o0Words + address("pass_words"))).expr
             : k(0, addrW)
         let bBase = m.wire("burst_weight_base", ofBurstPass(next: address("next_weights"), prefetch: weightsT, current: weightsW))
@@ -145,7 +147,6 @@ struct LayerSequencer: AcceleratorEngine {
         let wLast = cfg.minWeightsCycles - 1, wcW = bitsFor(wLast)
         let wcnt = m.reg("weights_cycles", width: wcW, reset: 0)
         m.allowUnused(layer["mw"])  // (at most the mask RAM's words, which the burst's counters hold)
-        let handsOn = cfg.has(.weightHandoff)
         let mwLen = layer["mw"].fit(burstW)
         let nextLen = handsOn ? m.layerConstant("burst_next_len", nextBias + nextWeights).expr : k(0, burstW)
         let n = m.wire("burst_len", mux(inMask, mwLen, ofBurstPass(next: nextLen, prefetch: nT, current: nW)))
