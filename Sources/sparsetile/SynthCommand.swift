@@ -19,9 +19,9 @@ struct SynthCommand: ParsableCommand {
         hx8k|lp8k|hx1k; nextpnr-ice40 for Fmax when the design fits) and generic (synth + 4-LUT mapping).
         --part NAME (\(FPGAPart.all.map(\.name).joined(separator: ", "))) sets the target and its
         family and checks the fit: used against available of every resource. --by-engine adds a run
-        that keeps the hierarchy and reports each engine's resources (where the logic goes);
-        --by-source N lists the generated-Verilog lines (or signals) that cost the most LUTs,
-        flip-flops and carries in the flat netlist.
+        that keeps the hierarchy and reports each engine's resources (where the logic
+        goes); --by-source N lists the generated-Verilog lines (or signals) that cost
+        the most LUTs, flip-flops and carries in the flat netlist.
         On Xilinx there is no open place and route: the longest register-to-register path of the mapped
         netlist is reported in LUT levels and carry cells, with an Fmax *estimate* from per-level delays
         (docs/synthesis.md, "Xilinx: logic levels and the Fmax estimate").
