@@ -93,6 +93,23 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// Whether the PEs of lanes l and l + lanesK/2 form pairs that share a DSP block (packed
     /// products or MAC16 pairs): paired lanes take the same activations.
     public var pairsLanes: Bool { packedProducts || mac16Pairs }
+    /// **Tile lists** (docs/microarchitecture.md §6.1): the host writes a layer's active tiles as a
+    /// list of 16-bit entries (ty in the high byte, tx in the low), in the order the engines take
+    /// them, rather than a bitmap the mask scanner searches; the scanner then reads the list in
+    /// order (a counter, no priority encoders). The same tiles in the same cycles, but the MASK
+    /// burst is ⌈active tiles / (B/2)⌉ words rather than the bitmap's. Needs maps of at most 256
+    /// tiles a side (`LayerPlan` refuses a larger one). false = a bitmap.
+    public var tileList: Bool
+    /// Tile-list entries in a B-byte DRAM word: B/2 (`tileList`).
+    public var tileListEntriesPerWord: Int { memBytesPerCycle / 2 }
+    /// The bits of a tile-list entry, and of each of its coordinates.
+    public static let tileListEntryBits = 16
+    /// **PReLU table** (docs/microarchitecture.md §7.5): each requant lane takes a PReLU layer's
+    /// negative outputs from a 128-entry table the host writes (`PRELU_TABLE`, 128 writes before
+    /// START; one block RAM a lane) rather than forming `q·slope` in logic: the same bytes and
+    /// cycles. The RAM's read register is the lane's cut after the residual add, so it needs
+    /// requantStages ≥ 4. false = the product in logic.
+    public var preluTable: Bool
     /// The bits between a PE pair's two packed weights: 16 + log2(lanesC) with `packedSums` (room
     /// for the lower lane's whole dot), else 16 (one product).
     public var packedSpacing: Int { packedSums ? 16 + lanesC.trailingZeroBitCount : 16 }
@@ -160,7 +177,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
                 inputBufferBytes: Int, weightBufferBytes: Int, outputBufferBytes: Int,
                 memBytesPerCycle: Int, memLatency: Int, maxOutstandingReads: Int? = nil, addressBits: Int = 32, clockMHz: Double = 200,
                 tileShapes: Int = 1, lineBufferBytes: Int = 0, packedProducts: Bool = false, packedSums: Bool = false, mac16Pairs: Bool = false,
-                requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false,
+                tileList: Bool = false, preluTable: Bool = false, requantStages: Int = 0, requantSlices: Int = 1, boundaryRegisters: Bool = false,
                 leftOut: Set<Mechanism> = []) throws {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         self.activationWidth = activationWidth; self.weightWidth = weightWidth
@@ -170,7 +187,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.memBytesPerCycle = memBytesPerCycle; self.memLatency = memLatency; self.clockMHz = clockMHz
         self.addressBits = addressBits
         self.tileShapes = tileShapes; self.lineBufferBytes = lineBufferBytes; self.packedProducts = packedProducts
-        self.packedSums = packedSums; self.mac16Pairs = mac16Pairs
+        self.packedSums = packedSums; self.mac16Pairs = mac16Pairs; self.tileList = tileList; self.preluTable = preluTable
         self.requantStages = requantStages; self.requantSlices = requantSlices; self.boundaryRegisters = boundaryRegisters
         self.leftOut = leftOut
         self.maxOutstandingReads = maxOutstandingReads ?? Self.defaultMaxOutstandingReads(memLatency: memLatency)
@@ -182,7 +199,7 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         self.tileH = tileH; self.tileW = tileW; self.lanesK = lanesK; self.lanesC = lanesC
         activationWidth = 8; weightWidth = 8; accumulatorWidth = 32
         inputBufferBytes = input; weightBufferBytes = weight; outputBufferBytes = output
-        memBytesPerCycle = b; memLatency = l; clockMHz = 200; addressBits = 32; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; mac16Pairs = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
+        memBytesPerCycle = b; memLatency = l; clockMHz = 200; addressBits = 32; tileShapes = shapes; lineBufferBytes = line; packedProducts = false; packedSums = false; mac16Pairs = false; tileList = false; preluTable = false; requantStages = 0; requantSlices = 1; boundaryRegisters = false; leftOut = []
         maxOutstandingReads = Self.defaultMaxOutstandingReads(memLatency: l)
     }
 
@@ -261,6 +278,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             if !packedProducts { try fail("packedSums needs packedProducts (it sums a PE pair's packed products)") }
             if lanesC > 4 { try fail("packedSums needs lanesC ≤ 4 (the weights packed 16 + log2(lanesC) bits apart fit a 27-bit port); lanesC is \(lanesC)") }
         }
+        if preluTable && requantStages < 4 {
+            try fail("preluTable needs requantStages ≥ 4 (the table's read register is the requant lane's cut after the residual add); it is \(requantStages)")
+        }
         if mac16Pairs {
             if lanesK % 2 != 0 { try fail("mac16Pairs needs lanesK even (lanes l and l + lanesK/2 share an SB_MAC16); lanesK is \(lanesK)") }
             if packedProducts { try fail("mac16Pairs and packedProducts are two ways to pair a PE's products in one DSP block; choose one") }
@@ -286,11 +306,11 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case tileH, tileW, lanesK, lanesC, activationWidth, weightWidth, accumulatorWidth
         case inputBufferBytes, weightBufferBytes, outputBufferBytes, memBytesPerCycle, memLatency, maxOutstandingReads, addressBits, clockMHz
-        case tileShapes, lineBufferBytes, packedProducts, packedSums, mac16Pairs, requantStages, requantSlices, boundaryRegisters, leftOut
+        case tileShapes, lineBufferBytes, packedProducts, packedSums, mac16Pairs, tileList, preluTable, requantStages, requantSlices, boundaryRegisters, leftOut
     }
 
     /// Every field; `tileShapes` only when above 1, `lineBufferBytes` only when not 0 and
-    /// `packedProducts`, `packedSums` and `mac16Pairs` only when true, `requantStages` only when not 0, `requantSlices` only when
+    /// `packedProducts`, `packedSums`, `mac16Pairs`, `tileList` and `preluTable` only when true, `requantStages` only when not 0, `requantSlices` only when
     /// above 1, `boundaryRegisters` only when true, `addressBits` only when not 32, `leftOut` only when not empty (its names in
     /// `Mechanism` order), so that configs without them keep their content hash.
     public func encode(to encoder: Encoder) throws {
@@ -308,6 +328,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
         if packedProducts { try c.encode(packedProducts, forKey: .packedProducts) }
         if packedSums { try c.encode(packedSums, forKey: .packedSums) }
         if mac16Pairs { try c.encode(mac16Pairs, forKey: .mac16Pairs) }
+        if tileList { try c.encode(tileList, forKey: .tileList) }
+        if preluTable { try c.encode(preluTable, forKey: .preluTable) }
         if requantStages != 0 { try c.encode(requantStages, forKey: .requantStages) }
         if requantSlices != 1 { try c.encode(requantSlices, forKey: .requantSlices) }
         if boundaryRegisters { try c.encode(boundaryRegisters, forKey: .boundaryRegisters) }
@@ -351,6 +373,8 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
             packedProducts: c.decodeIfPresent(Bool.self, forKey: .packedProducts) ?? false,
             packedSums: c.decodeIfPresent(Bool.self, forKey: .packedSums) ?? false,
             mac16Pairs: c.decodeIfPresent(Bool.self, forKey: .mac16Pairs) ?? false,
+            tileList: c.decodeIfPresent(Bool.self, forKey: .tileList) ?? false,
+            preluTable: c.decodeIfPresent(Bool.self, forKey: .preluTable) ?? false,
             requantStages: c.decodeIfPresent(Int.self, forKey: .requantStages) ?? 0,
             requantSlices: c.decodeIfPresent(Int.self, forKey: .requantSlices) ?? 1,
             boundaryRegisters: c.decodeIfPresent(Bool.self, forKey: .boundaryRegisters) ?? false,

@@ -19,13 +19,15 @@ extension HardwareConfig {
     ///   alone never makes an invalid config.
     /// - **Packed sums** (§7.4): `packedSums` when given; else the base's, dropped when the result
     ///   has no packed products or more than 4 lanesC.
-    /// - `memLatency`, `clockMHz`, `packedProducts`, `mac16Pairs`, `requantStages`, `boundaryRegisters`, `leftOut` and `addressBits` are set as given (`maxOutstandingReads` is the base's).
+    /// - **PReLU table** (§7.5): `preluTable` when given; else the base's, dropped when the
+    ///   requant lanes have fewer than 4 cuts.
+    /// - `memLatency`, `clockMHz`, `packedProducts`, `mac16Pairs`, `tileList`, `requantStages`, `boundaryRegisters`, `leftOut` and `addressBits` are set as given (`maxOutstandingReads` is the base's).
     ///
     /// Throws `AcceleratorSpecError.invalidConfig` when the result is out of range (`validate()`).
     public func overriding(tileH: Int? = nil, tileW: Int? = nil, lanesK: Int? = nil, lanesC: Int? = nil,
                            memBytesPerCycle: Int? = nil, memLatency: Int? = nil, clockMHz: Double? = nil,
                            tileShapes: Int? = nil, lineBufferBytes: Int? = nil, packedProducts: Bool? = nil, packedSums: Bool? = nil, mac16Pairs: Bool? = nil,
-                           requantStages: Int? = nil, requantSlices: Int? = nil, boundaryRegisters: Bool? = nil,
+                           tileList: Bool? = nil, preluTable: Bool? = nil, requantStages: Int? = nil, requantSlices: Int? = nil, boundaryRegisters: Bool? = nil,
                            leftOut: Set<Mechanism>? = nil, addressBits: Int? = nil) throws -> HardwareConfig {
         // (the depths of the base, before any geometry changes)
         let (DI, DW, DO, DL) = (inputBankDepth, weightBankDepth, outputWordsPerPixel, lineBankDepth)
@@ -40,6 +42,8 @@ extension HardwareConfig {
         if let v = lineBufferBytes { c.lineBufferBytes = v }
         if let v = packedProducts { c.packedProducts = v }
         if let v = mac16Pairs { c.mac16Pairs = v }
+        if let v = tileList { c.tileList = v }
+        if let v = preluTable { c.preluTable = v } else if (requantStages ?? c.requantStages) < 4 { c.preluTable = false }
         if let v = requantStages { c.requantStages = v }
         if let v = boundaryRegisters { c.boundaryRegisters = v }
         if let v = leftOut { c.leftOut = v }

@@ -15,7 +15,9 @@ extension HardwareConfig {
     /// cycles down (§2, `Mechanism`: the shadows, the prefetch, the stall counters among them): their
     /// logic is the limit, and their layers run in more cycles without them; they keep L + 1 = 9
     /// reads in flight rather than 16, still one a cycle (§7.1), for shorter read FIFOs, and address
-    /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32. Whether each fits
+    /// 2^20 DRAM words (4 MiB, a small board's memory; `addressBits`), not 2^32, and take each
+    /// layer's active tiles as a list the host writes (`tileList`), not a bitmap their scanner searches,
+    /// and a PReLU layer's negative outputs from a table it writes (`preluTable`), not a product in logic. Whether each fits
     /// today is measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
     /// `maxMapSize` is the largest map side the generated RTL's mask register holds for it
     /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
@@ -23,9 +25,10 @@ extension HardwareConfig {
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
         ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
                               requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20,
-                              mac16Pairs: true), 64),
+                              mac16Pairs: true, tileList: true, preluTable: true), 64),
         ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
-                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20), 64),
+                              requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20,
+                              tileList: true, preluTable: true), 64),
         ("xc7z020", preset(tile: 4, lanesK: 4, lanesC: 4, bytes: 16, latency: 8, inputDepth: 256, weightDepth: 1024, outputWords: 64,
                            packed: true), 512),
         ("xczu7ev", preset(tile: 8, lanesK: 8, lanesC: 4, bytes: 32, latency: 20, inputDepth: 128, weightDepth: 1024, outputWords: 4,
@@ -42,7 +45,8 @@ extension HardwareConfig {
     static func preset(tile t: Int, lanesK: Int, lanesC: Int, bytes b: Int, latency: Int, inputDepth: Int, weightDepth: Int,
                        outputWords: Int, shapes: Int = 1, packed: Bool = false, packedSums: Bool = false,
                        requantStages: Int = HardwareConfig.maxRequantStages, requantSlices: Int = 1,
-                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32, mac16Pairs: Bool = false) -> HardwareConfig {
+                       leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32, mac16Pairs: Bool = false,
+                       tileList: Bool = false, preluTable: Bool = false) -> HardwareConfig {
         // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
         // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
         // logic cells', by four registers, the Xilinx parts at every cut), and registers its
@@ -51,7 +55,7 @@ extension HardwareConfig {
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
                             maxOutstandingReads: readWindow, addressBits: addressBits,
-                            tileShapes: shapes, packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16Pairs, requantStages: requantStages,
+                            tileShapes: shapes, packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16Pairs, tileList: tileList, preluTable: preluTable, requantStages: requantStages,
                             requantSlices: requantSlices,
                             boundaryRegisters: true, leftOut: leftOut)
     }

@@ -256,8 +256,11 @@ public struct LayerPlan: Sendable {
     /// tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH), so that the scanner splits
     /// a bit index into (ty, tx) with a shift and a mask instead of a divider (issue 13).
     public let maskPitchLog2: Int
-    /// Mask words Mw = ⌈TH·2^p / (8·B)⌉ (⌈TW·2^p / (8·B)⌉ with the row ring).
+    /// Mask words Mw = ⌈TH·2^p / (8·B)⌉ (⌈TW·2^p / (8·B)⌉ with the row ring); with a tile list
+    /// (`HardwareConfig.tileList`), ⌈active tiles / (B/2)⌉, at least 1.
     public let maskWords: Int
+    /// The active tiles, the entries of a tile list (`MASK_TILES`).
+    public let maskTiles: Int
 
     /// Pipeline depth from step issue to final accumulator: operand read, multiply+reduce, accumulate
     /// (without the address stage of `HardwareConfig.boundaryRegisters`: `computePipelineDepth`).
@@ -402,7 +405,16 @@ public struct LayerPlan: Sendable {
         columnRing = ringable && overlap > 0 && !rowRing
         sharedRows = rowRing ? rowOverlap : 0
         maskPitchLog2 = Self.pitchLog2(rowRing ? tilesHigh : tilesWide)
-        maskWords = (((rowRing ? tilesWide : tilesHigh) << maskPitchLog2) + 8 * B - 1) / (8 * B)
+        maskTiles = job.tileMask.activeCount
+        if config.tileList {
+            let side = 1 << (Self.tileListEntryBits / 2)
+            if tilesHigh > side || tilesWide > side {
+                throw AcceleratorSpecError.invalidLayer("\(name): \(tilesHigh)x\(tilesWide) tiles; a tile list's entries hold at most \(side) tiles a side (§6.1)")
+            }
+            maskWords = max(1, (maskTiles + config.tileListEntriesPerWord - 1) / config.tileListEntriesPerWord)
+        } else {
+            maskWords = (((rowRing ? tilesWide : tilesHigh) << maskPitchLog2) + 8 * B - 1) / (8 * B)
+        }
         sharedColumns = overlap > 0 && !lineBuffer && config.has(.haloReuse) && (slotsWide > 1 && groupSize > 1 || columnRing) ? overlap : 0
 
         preloadedWords = 0; ringBase = 0; biasHalf0 = 0; next = nil
@@ -492,6 +504,10 @@ public struct LayerPlan: Sendable {
     public func maskIndex(ty: Int, tx: Int) -> Int { rowRing ? tx << maskPitchLog2 | ty : ty << maskPitchLog2 | tx }
     /// ⌈log2 n⌉: the mask pitch's exponent for rows of n tiles.
     public static func pitchLog2(_ n: Int) -> Int { var p = 0; while (1 << p) < n { p += 1 }; return p }
+    /// The bits of a tile-list entry (§6.1): ty in the high half, tx in the low.
+    public static let tileListEntryBits = HardwareConfig.tileListEntryBits
+    /// The tile-list entry of tile (ty, tx) (§6.1).
+    public static func tileListEntry(ty: Int, tx: Int) -> Int { ty << (tileListEntryBits / 2) | tx }
     /// The active tiles of `mask` in the order the engines take them (`maskIndex`).
     public func scanOrder(_ mask: TileMask) -> [(ty: Int, tx: Int)] {
         let tiles = mask.activeTiles

@@ -37,10 +37,14 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
     /// issue down by cause. Without them they read 0; CYCLES, BUSY and the DRAM beats still count
     /// (the model still gives the breakdown).
     case stallCounters
+    /// §9: CYCLES and BUSY count 64 bits. Without, 32 bits that stop at 2^32 − 1 rather than wrap
+    /// (`CYCLES_HI` and `BUSY_HI` read 0): a count that reads 2^32 − 1 is "at least that"
+    /// (`counterLimit`); a layer needs about 4·10^9 cycles to reach it.
+    case wideCounters
 
     /// The register fields (register, field) by which the host asks for it in a layer: a config
     /// that leaves it out refuses a layer that sets one (`STATUS.error`). None for halo reuse (the
-    /// RTL decides it from the layer), the read-back, the shadows and the stall counters.
+    /// RTL decides it from the layer), the read-back, the shadows and the counters.
     public var registerFields: [(register: String, field: String)] {
         switch self {
         case .tapPacking: [("LAYER0", "packed")]
@@ -49,7 +53,7 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
         case .residentHalos: [("PASS", "resident")]
         case .weightHandoff: [("PASS", "preloaded"), ("PASS", "next")]
         case .weightPrefetch: [("PASS", "prefetch")]
-        case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters: []
+        case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters, .wideCounters: []
         }
     }
 
@@ -73,6 +77,10 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
 }
 
 extension HardwareConfig {
+    /// The most CYCLES and BUSY count to (§9): 2^64 − 1, or 2^32 − 1 without wide counters, where
+    /// they stop.
+    public var counterLimit: UInt64 { has(.wideCounters) ? UInt64.max : UInt64(UInt32.max) }
+
     /// Whether the config has `mechanism` (it is not in `leftOut`).
     public func has(_ mechanism: Mechanism) -> Bool { !leftOut.contains(mechanism) }
 }

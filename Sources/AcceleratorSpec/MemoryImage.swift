@@ -78,7 +78,8 @@ public struct MemoryImage: Sendable {
     }
 
     /// Lays out `job` for `plan`: mask bits LSB-first in scan order (`LayerPlan.maskIndex`: raster, or
-    /// column-major with the row ring); bias int32 little-endian,
+    /// column-major with the row ring), or with a tile list its entries in that order
+    /// (`LayerPlan.tileListEntry`, 16 bits little-endian); bias int32 little-endian,
     /// B/4 per word; weights [Cout][K][K][CW words]; input and residual NHWC with CW/COW words per
     /// pixel; the output region pre-initialised with the residual (or zeros). With packed taps (§3.2)
     /// the weights are [Cout][K][1][CW words] and the input H × Wo words of K·Cin bytes; with output
@@ -95,9 +96,17 @@ public struct MemoryImage: Sendable {
         let all = contents == .all, parameters = contents != .output
         if let n = plan.next, !n.bytes.isEmpty, all { b.replaceSubrange((r.next * B)..<(r.warmUpMask * B), with: n.bytes) }
         // (in scan order: column-major with the row ring, §6.2)
-        for t in 0..<nTiles where all && job.tileMask.bits[t] {
-            let i = plan.maskIndex(ty: t / plan.tilesWide, tx: t % plan.tilesWide)
-            b[r.mask * B + i / 8] |= UInt8(1 << (i % 8))
+        if plan.config.tileList {
+            // a tile list: 16-bit little-endian entries in the engines' order, B/2 a word (§6.1)
+            for (n, t) in plan.scanOrder(job.tileMask).enumerated() where all {
+                let e = LayerPlan.tileListEntry(ty: t.ty, tx: t.tx)
+                b[r.mask * B + 2 * n] = UInt8(e & 0xFF); b[r.mask * B + 2 * n + 1] = UInt8(e >> 8)
+            }
+        } else {
+            for t in 0..<nTiles where all && job.tileMask.bits[t] {
+                let i = plan.maskIndex(ty: t / plan.tilesWide, tx: t % plan.tilesWide)
+                b[r.mask * B + i / 8] |= UInt8(1 << (i % 8))
+            }
         }
         // With output pairs (§3.3) engine channel o is channel o mod Cout of column 2x′ + o ÷ Cout.
         let layerCout = plan.layerCout

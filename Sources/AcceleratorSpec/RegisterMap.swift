@@ -6,6 +6,9 @@ public enum RegisterAccess: String, Hashable, Codable, Sendable, CaseIterable {
     case readOnly = "RO"
     /// Write 1 to a field to trigger its action for one cycle; self-clearing, reads 0 (CTRL.start).
     case writeOneSelfClearing = "W1SC"
+    /// A write port: each write goes into a RAM of the accelerator's (an entry at the write's
+    /// index); nothing is stored in the register, which reads 0 (PRELU_TABLE).
+    case writePort = "WP"
 }
 
 /// A bit field of a register: bits `lsb…msb` (little-endian bit numbering).
@@ -327,10 +330,10 @@ extension RegisterMap {
         regs += [
             Register("NEXT_BIAS", offset: 0x0E, access: .readWrite, doc: "Word address of the next layer's first-pass bias words (§7.2, weight handoff)."),
             Register("NEXT_WEIGHTS", offset: 0x0F, access: .readWrite, doc: "Word address of the next layer's first-pass weight words (§7.2)."),
-            Register("CYCLES_LO", offset: 0x10, access: .readOnly, doc: "Cycles of the last layer, bits 31:0."),
-            Register("CYCLES_HI", offset: 0x11, access: .readOnly, doc: "Cycles of the last layer, bits 63:32."),
-            Register("BUSY_LO", offset: 0x12, access: .readOnly, doc: "computeBusyCycles of the last layer (§9), bits 31:0."),
-            Register("BUSY_HI", offset: 0x13, access: .readOnly, doc: "computeBusyCycles of the last layer (§9), bits 63:32."),
+            Register("CYCLES_LO", offset: 0x10, access: .readOnly, doc: "Cycles of the last layer, bits 31:0 (without wide counters, §2: the count, stopping at 2^32 − 1)."),
+            Register("CYCLES_HI", offset: 0x11, access: .readOnly, doc: "Cycles of the last layer, bits 63:32 (0 without wide counters, §2)."),
+            Register("BUSY_LO", offset: 0x12, access: .readOnly, doc: "computeBusyCycles of the last layer (§9), bits 31:0 (without wide counters, §2: the count, stopping at 2^32 − 1)."),
+            Register("BUSY_HI", offset: 0x13, access: .readOnly, doc: "computeBusyCycles of the last layer (§9), bits 63:32 (0 without wide counters, §2)."),
         ]
         // The stall causes of §9, in the order of the model's `StallCycles`.
         let stalls = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
@@ -366,7 +369,7 @@ extension RegisterMap {
             // computes them (`LayerPlan`), so the accelerator has no multiplier or divider outside
             // its PE array (§3; issue 13). The accelerator does not check them against the fields.
             Register("MASK_LAYOUT", offset: 0x27, access: .readWrite, doc: "The tile mask's layout (§5, §6.1; the host computes it).", fields: [
-                RegisterField("words", 0...15, "mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring)"),
+                RegisterField("words", 0...15, "mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring); with a tile list max(1, ⌈MASK_TILES / (B/2)⌉)"),
                 RegisterField("pitch", 16...20, "p: tile row ty's bits start at bit ty·2^p (tile column tx's at tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH)"),
             ]),
             Register("STEPS", offset: 0x28, width: 24, access: .readWrite, doc: "Compute steps per kgroup T = KH·KW·NC, KH·KW·CW·NJ with grouped lanes (§3, §3.4; the host computes it)."),
@@ -385,6 +388,11 @@ extension RegisterMap {
             Register("WINDOW_END_WORDS", offset: 0x32, access: .readWrite, doc: "Weight words in DRAM before the window's end channel: CHANNELS.end·KH·KW·CW (§4; the host computes it)."),
             Register("IN_ROW_WORDS", offset: 0x33, access: .readWrite, doc: "DRAM words of one row of the input map as the engines see it, W·CW (§5; the host computes it)."),
             Register("OUT_ROW_WORDS", offset: 0x34, access: .readWrite, doc: "DRAM words of one row of the output map as the engines see it, Wo·COW (§5; the host computes it)."),
+            Register("MASK_TILES", offset: 0x35, width: 24, access: .readWrite, doc: "Entries of a tile list: the layer's active tiles (§6.1; a config with tile lists reads it, 0 in a warm-up run)."),
+            Register("PRELU_TABLE", offset: 0x36, width: 15, access: .writePort, doc: "A PReLU table entry (§7.5; a config with PReLU tables writes it into each requant lane's table; others ignore it): entry `index` is the output for q = index − 128, clamp((q·slope + 128) >> 8); the host writes all 128 for a PReLU layer.", fields: [
+                RegisterField("entry", 0...7, signed: true, "the entry's output byte"),
+                RegisterField("index", 8...14, "the entry: q + 128, q the negative requantized byte"),
+            ]),
         ]
         return try! RegisterMap(regs)
     }()
@@ -447,7 +455,8 @@ extension RegisterMap {
             try write("LAYER2", ["Cin": plan.mapChannels, "Cout": plan.cout]),
             try write("REQUANT", ["M": Int(job.requantization.multiplier), "Sh": Int(job.requantization.shift)]),
             try write("PRELU", ["slope": slope]),
-            try write("MASK_LAYOUT", ["words": plan.maskWords, "pitch": plan.maskPitchLog2]), try write("STEPS", value: plan.steps),
+            try write("MASK_LAYOUT", ["words": plan.maskWords, "pitch": plan.maskPitchLog2]),
+            try write("MASK_TILES", value: mask == r.mask ? plan.maskTiles : 0), try write("STEPS", value: plan.steps),
             try write("TAP_WORDS", value: plan.tapWords), try write("HALO_ROW_WORDS", value: plan.colSlots * plan.inWords),
             try write("HALO_REGION", value: plan.regionWords),
             try write("LINE_ROW_WORDS", value: plan.lineColumnSlots * plan.inWords), try write("LINE_BLOCKS", value: plan.lineBlocks),
@@ -458,10 +467,18 @@ extension RegisterMap {
             try write("PASS", ["pc": plan.passChannels, "prefetch": plan.prefetch ? 1 : 0, "resident": plan.haloResidency.rawValue,
                                "preloaded": plan.preloaded ? 1 : 0, "half": plan.biasHalf0, "next": next == nil ? 0 : 1,
                                "next_half": next?.0.biasHalf ?? 0]),
+        ] + (try preluTable(plan: plan, activation: job.activation)) + [
             try write("BASE_MASK", value: mask), try write("BASE_BIAS", value: r.bias),
             try write("BASE_WEIGHTS", value: r.weights), try write("BASE_INPUT", value: r.input),
             try write("BASE_RESIDUAL", value: r.residual), try write("BASE_OUTPUT", value: r.output),
         ]
+    }
+
+    /// The writes of a PReLU layer's table on a config with PReLU tables (§7.5): entry i the
+    /// activation of q = i − 128, from `Activation.apply`, the one definition; none otherwise.
+    private func preluTable(plan: LayerPlan, activation: Activation) throws -> [RegisterWrite] {
+        guard plan.config.preluTable, case .prelu = activation else { return [] }
+        return try (0..<128).map { i in try write("PRELU_TABLE", ["entry": Int(activation.apply(Int8(i - 128))), "index": i]) }
     }
 
     /// The write of CTRL.start that starts the programmed layer.
@@ -507,7 +524,7 @@ extension RegisterMap {
             "// \(Self.dataBits)-bit registers at word offsets on the \(Self.addressBits)-bit csr_addr port (§15).",
             "// For each register R: SPARSETILE_R_OFFSET, SPARSETILE_R_RESET; for each field F of R:",
             "// SPARSETILE_R_F_SHIFT, SPARSETILE_R_F_WIDTH and SPARSETILE_R_F_MASK (the field's bits in place).",
-            "// Access: RW read/write, RO read-only, W1SC write 1 to trigger (self-clearing, reads 0).",
+            "// Access: RW read/write, RO read-only, W1SC write 1 to trigger (self-clearing, reads 0), WP write port (into a RAM, reads 0).",
             "#ifndef \(guardMacro)",
             "#define \(guardMacro)",
             "",
@@ -533,7 +550,7 @@ extension RegisterMap {
                 o.append(def("\(fn)_MASK", h32(f.mask), "\(f.bitsText) \(f.doc)\(f.signed ? " (signed)" : "")"))
             }
         }
-        o += ["", "/* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */",
+        o += ["", "/* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC, WP. */",
               "#define SPARSETILE_REGISTERS(X) \\"]
         o += xList(registers.map { "X(\($0.name), \(hex($0.offset, 2))u, \($0.access.rawValue))" })
         o += ["", "/* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */", "#define SPARSETILE_STALL_COUNTERS(X) \\"]

@@ -147,10 +147,13 @@ public struct LayerComparison: Sendable {
         rtlCounters = rtl.counters
         let done = rtl.status == .done
         cyclesMatch = done && rtl.cycles == model.stats.cycles
-        counterMatches = !done || (rtl.counters.cycles == rtl.cycles
+        // (CYCLES and BUSY stop at the config's counter limit, §9)
+        let limit = plan.config.counterLimit
+        func counted(_ n: Int) -> UInt64 { min(UInt64(n), limit) }
+        counterMatches = !done || (UInt64(rtl.counters.cycles) == counted(rtl.cycles)
                                    && rtl.counters.beatsRead == rtl.beatsRead && rtl.counters.beatsWritten == rtl.beatsWritten)
         beatsMatch = modelBeats == rtlBeats
-        busyMatches = done && rtl.counters.busy == model.stats.computeBusyCycles
+        busyMatches = done && UInt64(rtl.counters.busy) == counted(model.stats.computeBusyCycles)
         // (a config without the stall counters reads 0 from them, §2)
         let counted = plan.config.has(.stallCounters)
         stallMismatches = !done ? [] : StallCause.allCases.compactMap { c in

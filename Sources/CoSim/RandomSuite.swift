@@ -62,6 +62,19 @@ public struct RandomSuite: Sendable {
         // own so the other draws (and the ids of the other cases) stay what they were.
         var gw = SplitMix64(seed: SplitMix64.seed(seed, name: "random-suite/window\(index)"))
         let wantsWindow = !handoff && gw.nextUnit() < 0.125
+        // The activation, from a stream of its own too: none, ReLU or PReLU (a third each; the slope
+        // any int16 in half the PReLU cases, within ±512, slopes of magnitude up to 2, in the rest)
+        var ga = SplitMix64(seed: SplitMix64.seed(seed, name: "random-suite/activation\(index)"))
+        let activation: Activation = switch ga.int(0...2) {
+        case 0: .none
+        case 1: .relu
+        default: .prelu(slope: Int16(ga.nextUnit() < 0.5 ? ga.int(-32768...32767) : ga.int(-512...512)))
+        }
+        let act: String = switch activation {
+        case .none: "+none"
+        case .relu: ""
+        case .prelu(let s): "+prelu\(s)"
+        }
         // Layers until one fits (each try continues the stream: deterministic); the last try is the
         // smallest layer, which fits every configuration this suite draws (were it not to, the case
         // would run and report itself skipped, never vanish).
@@ -76,11 +89,11 @@ public struct RandomSuite: Sendable {
             let tag = tile == cfg.shapes[0] ? "" : "@\(tile)"
             // (a window runs unpaired, §3.3: not at a pair shape; and needs two channels)
             let window = wantsWindow && cfg.shapes.contains(tile) && layer.outChannels >= 2
-            let id = "r\(index)/cfg\(k)\(tag)/\(layer.name)/\(mask)/\(memory)" + (handoff ? "+handoff" : "") + (window ? "+window" : "")
+            let id = "r\(index)/cfg\(k)\(tag)/\(layer.name)/\(mask)/\(memory)" + (handoff ? "+handoff" : "") + (window ? "+window" : "") + act
             var h: UInt64 = seed ^ 0xcbf2_9ce4_8422_2325
             for b in id.utf8 { h ^= UInt64(b); h = h &* 0x100_0000_01b3 }
             let c = RegressionCase(id: id, configIndex: k, config: cfg, shape: layer, mask: mask, seed: h, tileShape: tile,
-                                   handoff: handoff, channelWindow: window, memory: memory)
+                                   handoff: handoff, channelWindow: window, memory: memory, activation: activation)
             made = c
             if Self.fits(c) { break }
         }
@@ -130,11 +143,15 @@ public struct RandomSuite: Sendable {
         // load responses then carry their writes in the read tags, §7.3) in a sixth more
         let u = g.nextUnit()
         let leftOut: Set<Mechanism> = u < 0.2 ? Set(Mechanism.allCases) : (u < 0.37 ? [.haloReuse] : [])
+        // tile lists (§6.1), as the iCE40 presets, in a third
+        let tileList = g.nextUnit() < 0.33
+        // PReLU tables (§7.5), as the iCE40 presets, in half the configs whose lanes take them
+        let preluTable = requantStages >= 4 && g.nextUnit() < 0.5
         guard let c = try? HardwareConfig(tileH: th, tileW: tw, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: acc,
                                           inputBufferBytes: 2 * th * tw * B * inputWords, weightBufferBytes: lanesK * B * weightWords,
                                           outputBufferBytes: 2 * th * tw * B * outWords, memBytesPerCycle: B, memLatency: L,
                                           maxOutstandingReads: window, tileShapes: shapes, lineBufferBytes: th * tw * B * lineWords,
-                                          packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16, requantStages: requantStages,
+                                          packedProducts: packed, packedSums: packedSums, mac16Pairs: mac16, tileList: tileList, preluTable: preluTable, requantStages: requantStages,
                                           requantSlices: slices, boundaryRegisters: boundary, leftOut: leftOut),
               (try? AcceleratorGenerator(config: c, limits: Regression.limits)) != nil else { return nil }
         return c

@@ -152,12 +152,15 @@ public struct RegressionCase: Sendable {
     /// The DRAM behind the port for this case (the random suite draws one per case); nil: the run's
     /// `--mem-profile`.
     public var memory: MemoryProfile?
+    /// The layers' activation (the random suite draws one per case); nil: the synthetic layer's, ReLU.
+    public var activation: Activation?
 
     public init(id: String, configIndex: Int, config: HardwareConfig, shape: SyntheticLayer, mask: MaskKind, seed: UInt64,
-                tileShape: TileShape? = nil, handoff: Bool = false, channelWindow: Bool = false, memory: MemoryProfile? = nil) {
+                tileShape: TileShape? = nil, handoff: Bool = false, channelWindow: Bool = false, memory: MemoryProfile? = nil,
+                activation: Activation? = nil) {
         self.id = id; self.configIndex = configIndex; self.config = config; self.shape = shape; self.mask = mask
         self.seed = seed; self.tileShape = tileShape ?? TileShape(height: config.tileH, width: config.tileW)
-        self.handoff = handoff; self.channelWindow = channelWindow; self.memory = memory
+        self.handoff = handoff; self.channelWindow = channelWindow; self.memory = memory; self.activation = activation
     }
 
     /// Whether `selector` names this case: its whole id, or, in the random suite, its index part
@@ -180,8 +183,10 @@ public struct RegressionCase: Sendable {
         func make(_ seed: UInt64, _ name: String) throws -> LayerJob {
             let full = try shape.job(config: config, density: 1, seed: seed, name: name)
             let m = full.tileMask
-            return full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
-                                                         tileH: tileShape.height, tileW: tileShape.width, seed: seed))
+            var job = full.with(tileMask: try mask.tileMask(mapHeight: m.mapHeight, mapWidth: m.mapWidth,
+                                                            tileH: tileShape.height, tileW: tileShape.width, seed: seed))
+            if let activation { job.activation = activation }
+            return job
         }
         var job = try make(seed, id)
         if channelWindow {

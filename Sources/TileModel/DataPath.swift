@@ -160,7 +160,16 @@ final class DataPath {
     /// Mask bits as loaded, in raster order (the register holds them in scan order, `maskIndex`), for
     /// checking the scanner's view.
     var loadedMask: [Bool] {
-        (0..<(plan.tilesHigh * plan.tilesWide)).map {
+        if plan.config.tileList {
+            // (a tile list: its maskTiles entries, §6.1)
+            var bits = [Bool](repeating: false, count: plan.tilesHigh * plan.tilesWide)
+            for n in 0..<plan.maskTiles {
+                let e = Int(maskBytes[2 * n]) | Int(maskBytes[2 * n + 1]) << 8, half = LayerPlan.tileListEntryBits / 2
+                bits[(e >> half) * plan.tilesWide + (e & ((1 << half) - 1))] = true
+            }
+            return bits
+        }
+        return (0..<(plan.tilesHigh * plan.tilesWide)).map {
             let i = plan.maskIndex(ty: $0 / plan.tilesWide, tx: $0 % plan.tilesWide)
             return maskBytes[i / 8] >> (i % 8) & 1 == 1
         }

@@ -55,6 +55,14 @@ struct HardwareBaseOptions: ParsableArguments {
         "true: lanes l and l + lanesK/2 take each pair of their int8 products from one iCE40 SB_MAC16 in its two-8×8 mode (overrides the config).",
         discussion: "Same results and cycles, half the PE array's SB_MAC16 (docs/microarchitecture.md §7.4); the RTL instantiates the cell for synthesis, so it synthesises for iCE40 only. Needs lanesK even; not with --packed-products."))
     var mac16Pairs: Bool?
+    @Option(name: .customLong("tile-list"), help: ArgumentHelp(
+        "true: the host writes each layer's active tiles as a list of 16-bit entries, which the mask scanner reads in order, instead of a bitmap it searches (overrides the config).",
+        discussion: "Same tiles and compute cycles, a smaller scanner; the MASK burst is ⌈active tiles / (B/2)⌉ words (docs/microarchitecture.md §6.1). Maps of at most 256 tiles a side; the iCE40 presets set it."))
+    var tileList: Bool?
+    @Option(name: .customLong("prelu-table"), help: ArgumentHelp(
+        "true: each requant lane takes a PReLU layer's negative outputs from a 128-entry table the host writes (PRELU_TABLE) instead of a product in logic (overrides the config).",
+        discussion: "Same bytes and cycles, one block RAM a lane (docs/microarchitecture.md §7.5). Needs --requant-stages ≥ 4; unless given, the config's is dropped with fewer; the iCE40 presets set it."))
+    var preluTable: Bool?
     @Option(name: .customLong("requant-stages"), help: ArgumentHelp(
         "Pipeline registers in each requant lane, 0…\(HardwareConfig.maxRequantStages) (overrides the config): a shorter path for the clock, each tile requantized that many cycles later.",
         discussion: "docs/microarchitecture.md §7.5; the FPGA presets set it for their clocks."))
@@ -102,7 +110,7 @@ struct HardwareBaseOptions: ParsableArguments {
     func apply(to base: HardwareConfig, tile: (Int, Int)?, lanesK: Int?, lanesC: Int?) throws -> HardwareConfig {
         try base.overriding(tileH: tile?.0, tileW: tile?.1, lanesK: lanesK, lanesC: lanesC, memBytesPerCycle: memBytes,
                                     memLatency: memLatency, clockMHz: clockMHz, tileShapes: tileShapes,
-                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, mac16Pairs: mac16Pairs, requantStages: requantStages,
+                                    lineBufferBytes: lineBuffer, packedProducts: packedProducts, packedSums: packedSums, mac16Pairs: mac16Pairs, tileList: tileList, preluTable: preluTable, requantStages: requantStages,
                                     requantSlices: requantSlices, boundaryRegisters: boundaryRegisters,
                                     leftOut: leaveOut.map { $0 == "none" ? [] : try Mechanism.list($0) }, addressBits: addressBits)
     }

@@ -21,7 +21,7 @@ import AcceleratorSpec
             // layer and pass quantities the host computes (no multiplier or divider outside the PE array)
             "MASK_LAYOUT": 0x27, "STEPS": 0x28, "TAP_WORDS": 0x29, "HALO_ROW_WORDS": 0x2A, "HALO_REGION": 0x2B,
             "LINE_ROW_WORDS": 0x2C, "LINE_BLOCKS": 0x2D, "PASS_WORDS": 0x2E, "PASS_RING_WORDS": 0x2F, "KGROUPS": 0x30,
-            "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32, "IN_ROW_WORDS": 0x33, "OUT_ROW_WORDS": 0x34,
+            "WINDOW_WORDS": 0x31, "WINDOW_END_WORDS": 0x32, "IN_ROW_WORDS": 0x33, "OUT_ROW_WORDS": 0x34, "MASK_TILES": 0x35, "PRELU_TABLE": 0x36,
         ]
         #expect(Dictionary(uniqueKeysWithValues: map.registers.map { ($0.name, $0.offset) }) == offsets)
         #expect(map.registers.map(\.offset) == map.registers.map(\.offset).sorted())
@@ -36,19 +36,20 @@ import AcceleratorSpec
             "RING": ["base": 0...15, "skip": 16...31], "PRELOAD": ["words": 0...23], "NEXT_RING": ["base": 0...15],
             "CHANNELS": ["first": 0...15, "end": 16...31],
             "MASK_LAYOUT": ["words": 0...15, "pitch": 16...20], "KGROUPS": ["full": 0...15, "last": 16...31],
+            "PRELU_TABLE": ["entry": 0...7, "index": 8...14],
         ]
         let narrow: [String: Int] = ["STEPS": 24, "TAP_WORDS": 24, "HALO_ROW_WORDS": 24, "HALO_REGION": 24,
-                                     "LINE_ROW_WORDS": 24, "LINE_BLOCKS": 16, "PASS_RING_WORDS": 16]
+                                     "LINE_ROW_WORDS": 24, "LINE_BLOCKS": 16, "PASS_RING_WORDS": 16, "MASK_TILES": 24, "PRELU_TABLE": 15]
         for r in map.registers {
             #expect(Dictionary(uniqueKeysWithValues: r.fields.map { ($0.name, $0.bits) }) == (fields[r.name] ?? [:]), "\(r.name)")
             #expect(r.width == (narrow[r.name] ?? 32) && r.reset == 0, "\(r.name)")
         }
-        #expect(map["CTRL"]?.access == .writeOneSelfClearing && map["STATUS"]?.access == .readOnly)
+        #expect(map["CTRL"]?.access == .writeOneSelfClearing && map["STATUS"]?.access == .readOnly && map["PRELU_TABLE"]?.access == .writePort)
         #expect(map.registers.filter { $0.access == .readWrite }.map(\.name)
                 == ["LAYER0", "LAYER1", "LAYER2", "REQUANT", "PRELU", "PASS", "BASE_MASK", "BASE_BIAS", "BASE_WEIGHTS",
                     "BASE_INPUT", "BASE_RESIDUAL", "BASE_OUTPUT", "NEXT_BIAS", "NEXT_WEIGHTS", "NEXT_WORDS", "NEXT_LAYOUT", "RING", "PRELOAD", "NEXT_RING", "CHANNELS",
                     "MASK_LAYOUT", "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "LINE_BLOCKS",
-                    "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS", "IN_ROW_WORDS", "OUT_ROW_WORDS"])
+                    "PASS_WORDS", "PASS_RING_WORDS", "KGROUPS", "WINDOW_WORDS", "WINDOW_END_WORDS", "IN_ROW_WORDS", "OUT_ROW_WORDS", "MASK_TILES"])
         #expect(try map.field("PRELU", "slope").signed)
         #expect(map.stallCounters.map(\.cause) == ["setup", "weights", "load", "store", "dram", "requant", "drain"])
     }

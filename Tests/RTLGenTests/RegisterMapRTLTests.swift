@@ -70,10 +70,10 @@ func movedRegisters() throws -> RegisterMap {
         case "BUSY_HI": return "stat_busy[63:32]"
         case "BEATS_RD": return "stat_beats_rd"
         case "BEATS_WR": return "stat_beats_wr"
-        case "CTRL": return "32'd0"
+        case "CTRL", "PRELU_TABLE": return "32'd0"
         // registers narrower than 32 bits read their bits zero-extended
         case "LINE_BLOCKS", "PASS_RING_WORDS": return "{16'd0, reg_\(name.lowercased())}"
-        case "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS": return "{8'd0, reg_\(name.lowercased())}"
+        case "STEPS", "TAP_WORDS", "HALO_ROW_WORDS", "HALO_REGION", "LINE_ROW_WORDS", "MASK_TILES": return "{8'd0, reg_\(name.lowercased())}"
         default: return name.hasPrefix("STALL_") ? "stat_" + name.lowercased() : "reg_" + name.lowercased()
         }
     }
@@ -110,6 +110,22 @@ func movedRegisters() throws -> RegisterMap {
             #expect(try readMuxLeaf(mux, address: r.offset) == (ro ? Self.expectedLeaf(r.name) : "32'd0"), "\(r.name)")
         }
         #expect(readOnly >= 10)
+    }
+
+    /// A config without wide counters (§2, `Mechanism.wideCounters`): CYCLES and BUSY are 32-bit
+    /// registers that hold at all ones rather than wrap, read whole at their _LO offsets; _HI reads 0.
+    @Test func withoutWideCountersTheCountersAre32BitsAndStop() throws {
+        var c = HardwareConfig.small
+        c.leftOut = [.wideCounters]
+        let files = try AcceleratorGenerator(config: c).files()
+        let mux = try #require(files.first { $0.moduleName == AcceleratorNames(config: c).engine("status_counters") }).contents
+        for (r, leaf) in [("CYCLES_LO", "stat_cycles"), ("CYCLES_HI", "32'd0"), ("BUSY_LO", "stat_busy"), ("BUSY_HI", "32'd0")] {
+            #expect(try readMuxLeaf(mux, address: RegisterMap.standard[r]!.offset) == leaf, "\(r)")
+        }
+        for n in ["stat_cycles", "stat_busy"] {
+            #expect(mux.contains("logic [31:0] \(n);") && mux.contains("\(n) <= (&\(n)) ? \(n) : (\(n) + 32'd1);"), "\(n)")
+        }
+        #expect(c.counterLimit == UInt64(UInt32.max) && HardwareConfig.small.counterLimit == UInt64.max)
     }
 
     /// A map with moved registers: the write decode, the read mux and the C header follow it, and the

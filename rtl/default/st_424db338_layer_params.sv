@@ -36,6 +36,9 @@ module st_424db338_layer_params (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [23:0]  reg_line_row_words,
     input  logic [15:0]  reg_line_blocks,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [23:0]  reg_mask_tiles,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic [374:0] layer
 );
 

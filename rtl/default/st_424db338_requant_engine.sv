@@ -57,7 +57,6 @@ module st_424db338_requant_engine (
     logic [15:0]        rq_ch_w;
     logic [15:0]        rq_wr_base;
     logic signed [16:0] rq_mult;
-    logic signed [49:0] rq_round;
     logic [2047:0]      rq_row_acc;
     logic [511:0]       rq_q;
     logic               rq_wr_active;
@@ -147,7 +146,6 @@ module st_424db338_requant_engine (
     assign rq_ch_w = rq_ch >> 5;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd8) : {8'd0, rq_row}) << 4) + rq_ch_w;
     assign rq_mult = $signed({1'd0, layer_m});
-    assign rq_round = $signed(50'd1 << (layer_sh - 6'd1));
     assign rq_row_acc = rq_row[2] ? (rq_row[1] ? (rq_row[0] ? acc_shadows[16383:14336] : acc_shadows[14335:12288]) : (rq_row[0] ? acc_shadows[12287:10240] : acc_shadows[10239:8192])) : (rq_row[1] ? (rq_row[0] ? acc_shadows[8191:6144] : acc_shadows[6143:4096]) : (rq_row[0] ? acc_shadows[4095:2048] : acc_shadows[2047:0]));
 
     // rq_lane: 8 x 8 instances of st_424db338_requant_lane
@@ -157,15 +155,14 @@ module st_424db338_requant_engine (
                 .acc      (rq_row_acc[(x*8 + l)*32 +: 32]),
                 .bias     (rq_bias[l*32 +: 32]),
                 .mult     (rq_mult),
-                .round    (rq_round),
                 .shift    (layer_sh),
                 .res_word (res_data[x*256 +: 256]),
                 .ch_b     (rq_ch_b),
                 .lane     (5'(l)),
                 .res_en   (layer_res),
                 .act      (layer_act),
-                .slope    (layer_slope),
-                .q        (rq_q[(x*8 + l)*8 +: 8])
+                .q        (rq_q[(x*8 + l)*8 +: 8]),
+                .slope    (layer_slope)
             );
         end
     end

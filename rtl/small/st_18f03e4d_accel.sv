@@ -61,6 +61,7 @@ module st_18f03e4d_accel (
     logic [31:0]   reg_window_end_words;
     logic [31:0]   reg_in_row_words;
     logic [31:0]   reg_out_row_words;
+    logic [23:0]   reg_mask_tiles;
     logic [335:0]  layer;
     logic [1:0]    seq_phase;
     logic          seq_start;
@@ -186,7 +187,8 @@ module st_18f03e4d_accel (
         .reg_window_words     (reg_window_words),
         .reg_window_end_words (reg_window_end_words),
         .reg_in_row_words     (reg_in_row_words),
-        .reg_out_row_words    (reg_out_row_words)
+        .reg_out_row_words    (reg_out_row_words),
+        .reg_mask_tiles       (reg_mask_tiles)
     );
 
     st_18f03e4d_layer_params u_layer_params (
@@ -207,6 +209,7 @@ module st_18f03e4d_accel (
         .reg_halo_region    (reg_halo_region),
         .reg_line_row_words (reg_line_row_words),
         .reg_line_blocks    (reg_line_blocks),
+        .reg_mask_tiles     (reg_mask_tiles),
         .layer              (layer)
     );
 
@@ -515,6 +518,7 @@ module st_18f03e4d_accel (
         .reg_window_end_words (reg_window_end_words),
         .reg_in_row_words     (reg_in_row_words),
         .reg_out_row_words    (reg_out_row_words),
+        .reg_mask_tiles       (reg_mask_tiles),
         .seq_phase            (seq_phase),
         .seq_start            (seq_start),
         .seq_done             (seq_done),

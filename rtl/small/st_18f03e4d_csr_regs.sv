@@ -39,7 +39,8 @@ module st_18f03e4d_csr_regs (
     output logic [31:0] reg_window_words,
     output logic [31:0] reg_window_end_words,
     output logic [31:0] reg_in_row_words,
-    output logic [31:0] reg_out_row_words
+    output logic [31:0] reg_out_row_words,
+    output logic [23:0] reg_mask_tiles
 );
 
     logic [31:0] csr_layer0;
@@ -76,6 +77,7 @@ module st_18f03e4d_csr_regs (
     logic [31:0] csr_window_end_words;
     logic [31:0] csr_in_row_words;
     logic [31:0] csr_out_row_words;
+    logic [23:0] csr_mask_tiles;
 
     // csr_layer0_write
     always @(posedge clk) begin
@@ -518,5 +520,18 @@ module st_18f03e4d_csr_regs (
     end
 
     assign reg_out_row_words = csr_out_row_words;
+
+    // csr_mask_tiles_write
+    always @(posedge clk) begin
+        if (rst) begin
+            csr_mask_tiles <= 24'd0;
+        end else begin
+            if (csr_we && (csr_addr == 6'd53)) begin
+                csr_mask_tiles <= csr_wdata[23:0];
+            end
+        end
+    end
+
+    assign reg_mask_tiles = csr_mask_tiles;
 
 endmodule

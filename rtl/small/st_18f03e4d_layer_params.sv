@@ -40,6 +40,9 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [15:0]  reg_line_blocks,
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  logic [23:0]  reg_mask_tiles,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic [335:0] layer
 );
 

@@ -3,7 +3,7 @@
 // 32-bit registers at word offsets on the 6-bit csr_addr port (§15).
 // For each register R: SPARSETILE_R_OFFSET, SPARSETILE_R_RESET; for each field F of R:
 // SPARSETILE_R_F_SHIFT, SPARSETILE_R_F_WIDTH and SPARSETILE_R_F_MASK (the field's bits in place).
-// Access: RW read/write, RO read-only, W1SC write 1 to trigger (self-clearing, reads 0).
+// Access: RW read/write, RO read-only, W1SC write 1 to trigger (self-clearing, reads 0), WP write port (into a RAM, reads 0).
 #ifndef ST_18F03E4D_REGS_H
 #define ST_18F03E4D_REGS_H
 
@@ -168,19 +168,19 @@
 #define SPARSETILE_NEXT_WEIGHTS_OFFSET          0x0Fu
 #define SPARSETILE_NEXT_WEIGHTS_RESET           0x00000000u
 
-/* 0x10 CYCLES_LO (RO, 32 bits): Cycles of the last layer, bits 31:0. */
+/* 0x10 CYCLES_LO (RO, 32 bits): Cycles of the last layer, bits 31:0 (without wide counters, §2: the count, stopping at 2^32 − 1). */
 #define SPARSETILE_CYCLES_LO_OFFSET             0x10u
 #define SPARSETILE_CYCLES_LO_RESET              0x00000000u
 
-/* 0x11 CYCLES_HI (RO, 32 bits): Cycles of the last layer, bits 63:32. */
+/* 0x11 CYCLES_HI (RO, 32 bits): Cycles of the last layer, bits 63:32 (0 without wide counters, §2). */
 #define SPARSETILE_CYCLES_HI_OFFSET             0x11u
 #define SPARSETILE_CYCLES_HI_RESET              0x00000000u
 
-/* 0x12 BUSY_LO (RO, 32 bits): computeBusyCycles of the last layer (§9), bits 31:0. */
+/* 0x12 BUSY_LO (RO, 32 bits): computeBusyCycles of the last layer (§9), bits 31:0 (without wide counters, §2: the count, stopping at 2^32 − 1). */
 #define SPARSETILE_BUSY_LO_OFFSET               0x12u
 #define SPARSETILE_BUSY_LO_RESET                0x00000000u
 
-/* 0x13 BUSY_HI (RO, 32 bits): computeBusyCycles of the last layer (§9), bits 63:32. */
+/* 0x13 BUSY_HI (RO, 32 bits): computeBusyCycles of the last layer (§9), bits 63:32 (0 without wide counters, §2). */
 #define SPARSETILE_BUSY_HI_OFFSET               0x13u
 #define SPARSETILE_BUSY_HI_RESET                0x00000000u
 
@@ -276,7 +276,7 @@
 #define SPARSETILE_MASK_LAYOUT_RESET            0x00000000u
 #define SPARSETILE_MASK_LAYOUT_WORDS_SHIFT      0
 #define SPARSETILE_MASK_LAYOUT_WORDS_WIDTH      16
-#define SPARSETILE_MASK_LAYOUT_WORDS_MASK       0x0000FFFFu  /* [15:0] mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring) */
+#define SPARSETILE_MASK_LAYOUT_WORDS_MASK       0x0000FFFFu  /* [15:0] mask words Mw = ⌈TH·2^pitch / (8·B)⌉ (⌈TW·2^pitch / (8·B)⌉ with the row ring); with a tile list max(1, ⌈MASK_TILES / (B/2)⌉) */
 #define SPARSETILE_MASK_LAYOUT_PITCH_SHIFT      16
 #define SPARSETILE_MASK_LAYOUT_PITCH_WIDTH      5
 #define SPARSETILE_MASK_LAYOUT_PITCH_MASK       0x001F0000u  /* [20:16] p: tile row ty's bits start at bit ty·2^p (tile column tx's at tx·2^p with the row ring), 2^p the least power of two ≥ TW (≥ TH) */
@@ -339,7 +339,21 @@
 #define SPARSETILE_OUT_ROW_WORDS_OFFSET         0x34u
 #define SPARSETILE_OUT_ROW_WORDS_RESET          0x00000000u
 
-/* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC. */
+/* 0x35 MASK_TILES (RW, 24 bits): Entries of a tile list: the layer's active tiles (§6.1; a config with tile lists reads it, 0 in a warm-up run). */
+#define SPARSETILE_MASK_TILES_OFFSET            0x35u
+#define SPARSETILE_MASK_TILES_RESET             0x00000000u
+
+/* 0x36 PRELU_TABLE (WP, 15 bits): A PReLU table entry (§7.5; a config with PReLU tables writes it into each requant lane's table; others ignore it): entry `index` is the output for q = index − 128, clamp((q·slope + 128) >> 8); the host writes all 128 for a PReLU layer. */
+#define SPARSETILE_PRELU_TABLE_OFFSET           0x36u
+#define SPARSETILE_PRELU_TABLE_RESET            0x00000000u
+#define SPARSETILE_PRELU_TABLE_ENTRY_SHIFT      0
+#define SPARSETILE_PRELU_TABLE_ENTRY_WIDTH      8
+#define SPARSETILE_PRELU_TABLE_ENTRY_MASK       0x000000FFu  /* [7:0] the entry's output byte (signed) */
+#define SPARSETILE_PRELU_TABLE_INDEX_SHIFT      8
+#define SPARSETILE_PRELU_TABLE_INDEX_WIDTH      7
+#define SPARSETILE_PRELU_TABLE_INDEX_MASK       0x00007F00u  /* [14:8] the entry: q + 128, q the negative requantized byte */
+
+/* Every register in offset order: X(NAME, OFFSET, ACCESS), ACCESS one of RW, RO, W1SC, WP. */
 #define SPARSETILE_REGISTERS(X) \
     X(CTRL, 0x00u, W1SC) \
     X(STATUS, 0x01u, RO) \
@@ -389,7 +403,9 @@
     X(WINDOW_WORDS, 0x31u, RW) \
     X(WINDOW_END_WORDS, 0x32u, RW) \
     X(IN_ROW_WORDS, 0x33u, RW) \
-    X(OUT_ROW_WORDS, 0x34u, RW)
+    X(OUT_ROW_WORDS, 0x34u, RW) \
+    X(MASK_TILES, 0x35u, RW) \
+    X(PRELU_TABLE, 0x36u, WP)
 
 /* The stall counters (STALL_<CAUSE>, §9) in offset order: X(cause, OFFSET). */
 #define SPARSETILE_STALL_COUNTERS(X) \

@@ -56,7 +56,6 @@ module st_18f03e4d_requant_engine (
     logic [15:0]        rq_ch_w;
     logic [15:0]        rq_wr_base;
     logic signed [16:0] rq_mult;
-    logic signed [49:0] rq_round;
     logic [511:0]       rq_row_acc;
     logic [127:0]       rq_q;
     logic               rq_wr_active;
@@ -145,7 +144,6 @@ module st_18f03e4d_requant_engine (
     assign rq_ch_w = rq_ch >> 4;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) << 6) + rq_ch_w;
     assign rq_mult = $signed({1'd0, layer_m});
-    assign rq_round = $signed(50'd1 << (layer_sh - 6'd1));
     assign rq_row_acc = rq_row[1] ? (rq_row[0] ? acc_shadows[2047:1536] : acc_shadows[1535:1024]) : (rq_row[0] ? acc_shadows[1023:512] : acc_shadows[511:0]);
 
     // rq_lane: 4 x 4 instances of st_18f03e4d_requant_lane
@@ -155,15 +153,14 @@ module st_18f03e4d_requant_engine (
                 .acc      (rq_row_acc[(x*4 + l)*32 +: 32]),
                 .bias     (rq_bias[l*32 +: 32]),
                 .mult     (rq_mult),
-                .round    (rq_round),
                 .shift    (layer_sh),
                 .res_word (res_data[x*128 +: 128]),
                 .ch_b     (rq_ch_b),
                 .lane     (4'(l)),
                 .res_en   (layer_res),
                 .act      (layer_act),
-                .slope    (layer_slope),
-                .q        (rq_q[(x*4 + l)*8 +: 8])
+                .q        (rq_q[(x*4 + l)*8 +: 8]),
+                .slope    (layer_slope)
             );
         end
     end

@@ -26,7 +26,9 @@ public struct AcceleratorLimits: Hashable, Sendable {
     }
     /// Mask words the mask RAM holds: the largest map's tile rows (columns, with the row ring) at the
     /// smallest tile shape, each 2^p bits, 2^p the least power of two ≥ the tiles of a row (§6.1).
+    /// With a tile list, the largest map's tiles, B/2 entries a word.
     public func maxMaskWords(_ c: HardwareConfig) -> Int {
+        if c.tileList { return (maxTiles(c) + c.tileListEntriesPerWord - 1) / c.tileListEntriesPerWord }
         let h = c.tileH >> (c.tileShapes - 1), w = c.tileW >> (c.tileShapes - 1)
         let rows = (maxMapSize + h - 1) / h, cols = (maxMapSize + w - 1) / w
         let bits = max(rows << LayerPlan.pitchLog2(cols), cols << LayerPlan.pitchLog2(rows))

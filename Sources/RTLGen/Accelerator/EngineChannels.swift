@@ -107,7 +107,9 @@ struct EngineChannels {
             F("next", doc: "the next layer's first pass loads during the last pass (§7.2)"),
             F("next_half", doc: "the half it goes to"),
             F("error", width: 2, doc: "a field is out of range (either bit: the fields' ranges, the modes' combinations): START is refused"),
-        ] + (ctx.hasLine ? [
+        ] + (ctx.cfg.tileList ? [
+            F("mtiles", width: bitsFor(ctx.limits.maxTiles(ctx.cfg)), doc: "entries of the tile list: the layer's active tiles (§6.1)"),
+        ] : []) + (ctx.hasLine ? [
             F("line", doc: "the line buffer (§6.5): loads bring the band's segments, the copy engine the halos"),
             F("lcsw", width: 24, doc: "line-buffer row-slot stride CSL·CW: the padded map's column slots times the words of a pixel (§6.5)"),
             F("lnb", width: 16, doc: "line-buffer row blocks NB (§6.5)"),

@@ -54,4 +54,11 @@ extension AcceleratorContext {
         let one = cat(Expr.zeros(width: pending.width - 1), k(1, 1))
         return mux(firstDone, pending, pending & (pending - one))
     }
+
+    /// The tile list's next entry after `next` (MaskScanner, tile lists): `next + 1`.
+    /// `.skippedTile`: at `fill`, the pass's first offer, one more, so the pass's second entry is
+    /// never offered (nor loaded, computed or stored); the count is unchanged.
+    func faultListStep(_ next: Signal, fill: Signal) -> Expr {
+        fault == .skippedTile ? next + mux(fill, k(2, 2), k(1, 2)) : next + 1
+    }
 }

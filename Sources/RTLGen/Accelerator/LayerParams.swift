@@ -13,9 +13,9 @@ struct LayerParams: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("layer_params"), documentation: "Layer quantities derived from the CSRs, registered (§3).")
         _ = m.clock()
-        let regs = m.ports(ch.registers.name, ch.registers.bundle.only("layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels",
-                                                                             "mask_layout", "steps", "tap_words", "halo_row_words", "halo_region",
-                                                                             "line_row_words", "line_blocks").flipped)
+        let regs = m.ports(ch.registers.name, ch.registers.bundle.only(["layer0", "layer1", "layer2", "requant", "prelu", "pass", "next_words", "next_layout", "channels",
+                                                                              "mask_layout", "steps", "tap_words", "halo_row_words", "halo_region",
+                                                                              "line_row_words", "line_blocks", "mask_tiles"]).flipped)
         let out = m.recordOutput(ch.layer.name, ch.layer.bundle)
         func field(_ register: String, _ name: String) -> Expr { regs[register.lowercased()][ctx.field(register, name).bits] }
         var registered: [String: Expr] = [:]
@@ -156,6 +156,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
         dreg("cscw", regs["halo_row_words"].fit(ctx.haloW))
         dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"].fit(ctx.haloW))
+        if cfg.tileList { dreg("mtiles", regs["mask_tiles"].fit(bitsFor(limits.maxTiles(cfg)))) }
         if let r = ringFields { dreg("nsh", r.nsh); dreg("rowring", r.rowRing) }
         dreg("res", field("LAYER0", "residual")); dreg("act", act); dreg("m", M)
         dreg("sh", Sh); dreg("slope", field("PRELU", "slope")); dreg("pc", pc); dreg("prefetch", unless(.weightPrefetch, "PASS", "prefetch") ?? k(0, 1))

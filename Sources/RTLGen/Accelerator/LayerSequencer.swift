@@ -19,7 +19,7 @@ struct LayerSequencer: AcceleratorEngine {
         // only with the handoff, whose burst alone reads it)
         let handsOn = cfg.has(.weightHandoff), prefetches = cfg.has(.weightPrefetch)
         let layer = layerRecord(in: m, reading: ["cout", "k2cw", "mw", "pc", "prefetch", "preloaded", "half0", "next"]
-                                    + (handsOn ? ["next_half"] : []) + ["error"])
+                                    + (handsOn ? ["next_half"] : []) + (cfg.tileList ? ["mtiles"] : []) + ["error"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle)
         let burst = m.ports(ch.burst.name, ch.burst.bundle)
         let maskBeat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle)
@@ -181,8 +181,10 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
         m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw"), k2cw))
         m.assign(weightBeat["base"], bRing.zext(16))
-        let maskAny = m.reg("mask_any", width: 1, reset: 0)
-        let maskAnyNow = m.wire("mask_any_now", maskAny || rsp["rdata"].reduceOr())
+        // Whether the layer has an active tile: a set bit among the mask words so far, or with a tile
+        // list (§6.1) entries in it (an entry may be all zeros: tile (0, 0)).
+        let maskAny: Signal? = cfg.tileList ? nil : m.reg("mask_any", width: 1, reset: 0)
+        let maskAnyNow = m.wire("mask_any_now", maskAny.map { $0 || rsp["rdata"].reduceOr() } ?? (layer["mtiles"] != 0))
         // (a burst of no words, the rest of a first pass preloaded whole, is in at once)
         let burstIn = m.wire("burst_in", bdone || beatLast || (!inMask && n == 0))
         let toTiles = m.wire("weights_done", inWeights && !tail && burstIn && wcnt == wLast)
@@ -192,7 +194,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); p.assign(maskAny, 0); p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
+                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, address("window_words"))
@@ -206,7 +208,7 @@ struct LayerSequencer: AcceleratorEngine {
                     .otherwise { p.assign(bOff, bOff + 1) }
             }
             p.when(beat) { p.assign(br, br + 1) }
-            p.when(maskBeat["valid"]) { p.assign(maskAny, maskAnyNow) }
+            if let maskAny { p.when(maskBeat["valid"]) { p.assign(maskAny, maskAnyNow) } }
             p.when(beatLast) {
                 p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0)
                 p.when(inMask) {

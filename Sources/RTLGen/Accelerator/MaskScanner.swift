@@ -1,3 +1,5 @@
+import AcceleratorSpec
+
 /// Mask RAM and scanner (§6.1). The tile mask (maxMw words of 8·B bits, one per MASK burst beat)
 /// lives in a 1R1W memory; flip-flops hold only a "word has a set bit" vector and the current
 /// word's pending bits. Tiles are granted in raster order, so the pending set of a pass is always
@@ -12,6 +14,7 @@ struct MaskScanner: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     func build() throws -> Module {
+        if cfg.tileList { return try buildListReader() }
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
@@ -93,6 +96,66 @@ struct MaskScanner: AcceleratorEngine {
                 }.otherwise { p.assign(curBits, remaining) }
             }
             p.when(seq["start"]) { p.assign(nonEmpty, Expr.zeros(width: maxMw)); p.assign(curBits, Expr.zeros(width: wb)) }
+        }
+        m.allowPartlyReadInputs()
+        return try m.build()
+    }
+
+    /// The scanner of a tile list (`HardwareConfig.tileList`, §6.1): the host wrote the active
+    /// tiles as 16-bit entries (ty high, tx low), B/2 a word, in the order the engines take them,
+    /// so the next tile is the next entry — a counter where the bitmap needs priority encoders.
+    /// The offer's timing is the bitmap scanner's: the pass's first tile is registered two cycles
+    /// after the pass starts, and each later one by the cycle after a grant (`takeInterval`). The
+    /// RAM reads the word of the next entry to offer, its address the counter's next value, so a
+    /// grant finds that entry's word in the read data.
+    func buildListReader() throws -> Module {
+        let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Tile-list RAM and reader (§6.1): the next active tile, registered.")
+        _ = m.clock(); _ = m.reset()
+        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let layer = layerRecord(in: m, reading: ["mtiles", "glast", "gfirst"])
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
+        let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
+        let tile = m.ports(ch.tile.name, ch.tile.bundle)
+        let inWeights = seq["phase"] == 2
+        let wb = 8 * B, entryW = HardwareConfig.tileListEntryBits, coordW = entryW / 2
+        let lgE = log2Exact(cfg.tileListEntriesPerWord)
+        let count = layer["mtiles"], nW = count.width
+        let offerValid = m.reg("scan_valid", width: 1, reset: 0)
+        let offerTy = m.reg("scan_ty", width: tileCoordW, reset: 0), offerTx = m.reg("scan_tx", width: tileCoordW, reset: 0)
+        let offerLast = m.reg("scan_last", width: 1, reset: 0)  // the pass's last entry
+        let glast = layer["glast"]
+        let scanSlot = m.reg("scan_slot", width: glast.width, reset: 0)
+        let firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
+        m.assign(tile["valid"], offerValid); m.assign(tile["ty"], offerTy); m.assign(tile["tx"], offerTx)
+        m.assign(tile["last"], offerLast || scanSlot == mux(firstGroup, layer["gfirst"], glast))
+        let granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
+        let weightsBefore = m.reg("scan_weights_q", width: 1, reset: 0)
+        let passStart = m.wire("scan_pass_start", inWeights && !weightsBefore)
+        // (the pass's first entry is offered from the second cycle after its start, as the bitmap's)
+        let fill = m.wire("scan_fill", m.delayed("scan_fill", passStart.expr, by: 2, reset: 0))
+        // the next entry to offer, and its next value (the RAM's read address)
+        let next = m.reg("scan_next_entry", width: nW, reset: 0)
+        let advance = m.wire("scan_advance", fill || granted)
+        let nextD = m.wire("scan_next_entry_d", mux(passStart, k(0, nW), mux(advance, ctx.faultListStep(next, fill: fill), next.expr)).fit(nW))
+        let depth = max(ctx.maxMw, 2), aw = Memory.addressWidth(depth: depth)
+        // (read when no beat is written: the list is read from its pass's start on, after the MASK
+        // burst, so never a word in its write's cycle, and the RAM needs no read-first logic)
+        let word = m.memory("mask_ram", width: wb, depth: depth,
+                            write: MemoryWritePort(enable: beat["valid"].expr, address: beat["index"].fit(aw), data: rsp["rdata"].fit(wb)),
+                            read: MemoryReadPort(enable: !beat["valid"], address: (nextD >> lgE).fit(aw)), readDuringWrite: .never)
+        let entry = m.wire("scan_entry", lgE == 0 ? word.expr.fit(entryW) : select(next.expr.fit(lgE), fields(word, width: entryW)))
+        m.clocked("scanner") { p in
+            p.assign(weightsBefore, inWeights); p.assign(next, nextD)
+            p.when(advance) {
+                p.assign(offerValid, next < count); p.assign(offerLast, next + 1 == count)
+                p.assign(offerTy, (entry >> coordW).fit(tileCoordW)); p.assign(offerTx, entry.expr.fit(coordW).fit(tileCoordW))
+            }
+            p.when(fill) { p.assign(scanSlot, 0); p.assign(firstGroup, 1) }
+            p.when(granted) {
+                p.assign(scanSlot, mux(tile["last"], k(0, glast.width), scanSlot + 1))
+                p.when(tile["last"]) { p.assign(firstGroup, 0) }
+            }
+            p.when(seq["start"]) { p.assign(offerValid, 0) }
         }
         m.allowPartlyReadInputs()
         return try m.build()

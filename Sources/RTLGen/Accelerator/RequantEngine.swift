@@ -1,7 +1,8 @@
 /// Requant engine (§7.5): one tile row per cycle (or, with `requantSlices` s, per s cycles: lanes
 /// j·lanesK/s … of every column in the row's cycle j) from the shadow registers, exactly
-/// `requantizedOutput`: 32-bit (acc + bias), 48-bit product with the unsigned 16-bit M,
-/// + 2^(Sh−1), arithmetic shift, clamp, saturating residual add, activation (none/ReLU/PReLU).
+/// `requantizedOutput`: 32-bit (acc + bias), 48-bit product with the unsigned 16-bit M, the
+/// rounding shift by Sh, clamp, saturating residual add, activation (none/ReLU/PReLU, the PReLU
+/// from a host-written table with `preluTable`).
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
 /// With `requantStages` = S the lanes are cut by S registers (`RequantCut`), and the writes, the
 /// requantized token and (with a line buffer) the done pulse follow S cycles later (§7.5).
@@ -9,11 +10,11 @@ struct RequantEngine: AcceleratorEngine {
     let ctx: AcceleratorContext
 
     /// Where a requant lane is cut, in the order registers are added: after the M product (into the
-    /// DSP block's output register), before it (its input register), after the round-shift-clamp,
-    /// after the residual add and clamp, after the rounding add (so that the shift and clamp start
+    /// DSP block's output register), before it (its input register), after the shift-round-clamp,
+    /// after the residual add and clamp, after the shift (so that the rounding add and clamp start
     /// from a register), after the activation (so that the PReLU product ends in one), after the
     /// PReLU product (so that its round, clamp and select start from one).
-    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterRound, afterActivation, afterSlope }
+    enum RequantCut: Int, CaseIterable { case afterProduct, beforeProduct, afterClamp, afterResidual, afterShift, afterActivation, afterSlope }
     /// The cuts of `requantStages` registers.
     var cuts: Set<RequantCut> { Set(RequantCut.allCases.prefix(cfg.requantStages)) }
     /// Requant slices s (a row in s cycles) and the lanes per column n = lanesK/s (§7.5).
@@ -42,7 +43,7 @@ struct RequantEngine: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("requant_engine"), documentation: "Requant engine (§7.5): bias, requantize, residual, activation, into the output buffer.")
         let clk = m.clock(), rst = m.reset()
-        let layer = layerRecord(in: m, reading: ["res", "act", "m", "sh", "slope"])
+        let layer = layerRecord(in: m, reading: ["res", "act", "m", "sh"] + (cfg.preluTable ? [] : ["slope"]))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "o0_mod_b", "bias_lo", "half").flipped)
         let acc = m.ports(ch.accumulators.name, ch.accumulators.bundle.flipped)
         let biasRd = m.ports(ch.biasRead.name, ch.biasRead.bundle)
@@ -51,6 +52,16 @@ struct RequantEngine: AcceleratorEngine {
         let res = m.ports(ch.residual.name, ch.residual.bundle.flipped)
         let outWr = m.ports(ch.outputWrite.name, ch.outputWrite.bundle)
         let requantized = m.ports(ch.requantized.name, ch.requantized.bundle)
+        // (a PReLU table's entries, written by the host through PRELU_TABLE into every lane's RAM, §7.5)
+        var tablePorts: [String: ArrayBinding] = [:]
+        if cfg.preluTable {
+            let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
+            let reg = ctx.regs["PRELU_TABLE"]!
+            let field = { (f: String) in reg.fields.first { $0.name == f }!.bits }
+            m.allowPartlyReadInputs()
+            tablePorts = ["tbl_we": .shared(m.wire("rq_table_we", csr["we"] && csr["addr"] == reg.offset).expr),
+                          "tbl_index": .shared(csr["wdata"][field("index")]), "tbl_entry": .shared(csr["wdata"][field("entry")])]
+        }
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         let trigger = acc["valid"], trigG = acc["g"], trigHalf = acc["half"]
         let pO0modB = seq["o0_mod_b"], lgBb = ctx.lgBb
@@ -127,7 +138,6 @@ struct RequantEngine: AcceleratorEngine {
         let wrBase = m.wire("rq_wr_base", timesConstant(mux(rhalf, row.fit(16) + tH, row.fit(16)), DO, 16) + chW)
         // M, unsigned: one sign bit more, so that a lane's product is signed by signed (§7.5)
         let mult = m.wire("rq_mult", layer["m"].zext(layer["m"].width + 1).asSigned)
-        let rnd = m.wire("rq_round", (k(1, 50) << (layer["sh"] - 1)).asSigned)
         // Row `row` of the shadows: PE (x, l) at element x·lanesK + l; with slices, lane (x, m) of
         // slice j takes PE (x, j·n + m), one select on the row and slice together.
         let rowAcc: Signal, laneBinding: ArrayBinding
@@ -155,10 +165,10 @@ struct RequantEngine: AcceleratorEngine {
         let q = m.wire("rq_q", width: cols * n * 8)
         let lanePorts: [String: ArrayBinding] = S == 0 ? [:] : ["clk": .shared(clk.expr)]
         m.instanceArray(try requantLane(), name: "rq_lane", dimensions: [("x", cols), ("l", n)], connections: lanePorts.merging([
-            "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult), "round": .shared(rnd),
+            "acc": .slice(rowAcc), "bias": .slice(biasLanes, over: "l"), "mult": .shared(mult),
             "shift": .shared(layer["sh"]), "res_word": .slice(resWords, over: "x"), "ch_b": .shared(chB), "lane": laneBinding,
-            "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "slope": .shared(layer["slope"]), "q": .slice(q),
-        ]) { a, _ in a })
+            "res_en": .shared(layer["res"]), "act": .shared(layer["act"]), "q": .slice(q),
+        ].merging(cfg.preluTable ? tablePorts : ["slope": .shared(layer["slope"])]) { a, _ in a }) { a, _ in a })
         // the write side of the byte lanes sees the row S cycles later, with its lanes' results
         let wrActive = m.wire("rq_wr_active", m.delayed("rq_wr_active", active.expr, by: S, reset: 0))
         let wrChB = m.wire("rq_wr_ch_b", m.delayed("rq_wr_ch_b", chB.expr, by: S))
@@ -208,13 +218,14 @@ struct RequantEngine: AcceleratorEngine {
 
     /// One requant lane (`<prefix>requant_lane`, tileW × lanesK of them): `requantizedOutput` of
     /// one accumulator exactly: 32-bit acc + bias, 48-bit product with the unsigned M (a
-    /// (width + 1)-bit signed input, so the multiplier is no wider than its operands), + 2^(Sh−1),
-    /// arithmetic shift, clamp, saturating residual add (byte ch_b + lane of the column's residual
-    /// word), activation (none/ReLU/PReLU).
+    /// (width + 1)-bit signed input, so the multiplier is no wider than its operands), the shift
+    /// by Sh rounding half up, clamp, saturating residual add (byte ch_b + lane of the column's
+    /// residual word), activation (none/ReLU/PReLU; with `preluTable` PReLU from the lane's copy of
+    /// the host's table, written through `tbl_*`).
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
         let cuts = self.cuts
-        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, + round, >>> Sh, clamp, + residual byte, activation\(cuts.isEmpty ? "" : "; \(cuts.count) pipeline registers").") { r in
+        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, >>> (Sh - 1), + 1 >>> 1, clamp, + residual byte, activation\(cuts.isEmpty ? "" : "; \(cuts.count) pipeline registers").") { r in
             if !cuts.isEmpty { _ = r.clock() }
             /// `e`, registered when the lane is cut at `cut`.
             func stage(_ cut: RequantCut, _ name: String, _ e: Expr) -> Expr {
@@ -224,10 +235,10 @@ struct RequantEngine: AcceleratorEngine {
                 return q.expr
             }
             let acc = r.input("acc", width: accW, signed: true), bias = r.input("bias", width: 32, signed: true)
-            let mult = r.input("mult", width: ch.layer.bundle.field("m")!.width + 1, signed: true), rnd = r.input("round", width: 50, signed: true)
+            let mult = r.input("mult", width: ch.layer.bundle.field("m")!.width + 1, signed: true)
             let shift = r.input("shift", width: ch.layer.bundle.field("sh")!.width)
             let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
-            let resEn = r.input("res_en"), act = r.input("act", width: ch.layer.bundle.field("act")!.width), slope = r.input("slope", width: ch.layer.bundle.field("slope")!.width)
+            let resEn = r.input("res_en"), act = r.input("act", width: ch.layer.bundle.field("act")!.width)
             let qOut = r.output("q", width: 8, signed: true)
             func clamp8(_ v: some ExprConvertible) -> Expr {
                 mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
@@ -235,35 +246,60 @@ struct RequantEngine: AcceleratorEngine {
             }
             let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
             let p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
-            let prod = r.wire("p", stage(.afterRound, "p_q", p48.sext(50) + rnd))
-            let sh = r.wire("sh", prod >>> shift)
-            let c1 = r.wire("c1", stage(.afterClamp, "c1_q", clamp8(sh)))
+            // (t·M + 2^(Sh−1)) >> Sh is (v + 1) >> 1 with v = t·M >> (Sh − 1), two floor divisions
+            // (Sh ≥ 1): the rounding add comes after the shift, 11 bits wide rather than 50. Only v's
+            // low 10 bits are formed, and whether v fits them — t·M's bits from Sh + 8 up all equal
+            // its sign, against a thermometer mask of Sh — since a wider v saturates by its sign.
+            let v = r.wire("v", ((p48.sext(49) << 1) >>> shift).trunc(10).asSigned)
+            let ones = ~Expr.zeros(width: 48)
+            let above = r.wire("above", (ones << 8) << shift)
+            let fits = r.wire("fits", ((p48 ^ (p48 >>> 47)).asUnsigned & above) == 0)
+            let shifted = r.wire("shifted", stage(.afterShift, "shifted_q", cat(fits, p48[47...47], v)))
+            let rounded = r.wire("rounded", (shifted[0...9].asSigned.sext(11) + 1) >>> 1)
+            let c1 = r.wire("c1", stage(.afterClamp, "c1_q",
+                                        mux(shifted[11...11] == 1, clamp8(rounded),
+                                            mux(shifted[10...10] == 1, Expr.constant(-128, width: 8, signed: true), Expr.constant(127, width: 8, signed: true)))))
             let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
             // (the residual byte arrives with the row: it waits for the cuts before its add)
             var resByteE = mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true))
-            for c in [RequantCut.beforeProduct, .afterProduct, .afterRound, .afterClamp] where cuts.contains(c) {
+            for c in [RequantCut.beforeProduct, .afterProduct, .afterShift, .afterClamp] where cuts.contains(c) {
                 let q = r.reg("res_q\(c.rawValue)", width: 8, signed: true)
                 r.clocked("res_q\(c.rawValue)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
                 resByteE = q.expr
             }
             let resByte = r.wire("res", resByteE)
             let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
-            let c2 = r.wire("c2", stage(.afterResidual, "c2_q", clamp8(s10)))
-            // PReLU: c2·slope as the shifted slopes of c2's bits (the top bit's negated), adders in
-            // logic rather than a DSP block a lane for an 8-bit factor (docs/synthesis.md, "Presets")
-            let sl = r.wire("pr_slope", slope.asSigned.sext(26))
-            let zero = Expr.constant(0, width: 26, signed: true)
-            let term = { (i: Int) -> Expr in mux(c2[i...i], sl << i, zero) }
-            // (summed as a balanced tree, three adders deep rather than seven: the lane's last
-            // stage, issue 13; 26-bit two's-complement sums, so the order does not change a bit)
-            let scaled = r.wire("pr_product", ((term(0) + term(1)) + (term(2) + term(3))) + ((term(4) + term(5)) + (term(6) - term(7))))
-            // (with the afterSlope cut the product and its factor c2 are registered together)
-            let pr = r.wire("pr", (stage(.afterSlope, "pr_product_q", scaled.expr) + 128) >>> 8)
+            let c2Next = r.wire("c2_next", clamp8(s10))
+            let c2 = r.wire("c2", stage(.afterResidual, "c2_q", c2Next.expr))
+            // PReLU's negative outputs: from the host's table (its read register is the cut after
+            // the residual add, so the entry arrives with c2), or c2·slope in logic
+            let prelu: Expr
+            if cfg.preluTable {
+                let we = r.input("tbl_we"), index = r.input("tbl_index", width: 7), entry = r.input("tbl_entry", width: 8)
+                // (read while the host is not writing, so never an entry in its write's cycle)
+                let table = r.memory("prelu_table", width: 8, depth: 128, write: MemoryWritePort(enable: we.expr, address: index.expr, data: entry.expr),
+                                     read: MemoryReadPort(enable: !we, address: c2Next[0...6]), readDuringWrite: .never)
+                prelu = stage(.afterSlope, "pr_table_q", table.expr.asSigned)
+            } else {
+                // c2·slope as the shifted slopes of c2's bits (the top bit's negated), adders in
+                // logic rather than a DSP block a lane for an 8-bit factor (docs/synthesis.md, "Presets")
+                let slope = r.input("slope", width: ch.layer.bundle.field("slope")!.width)
+                let sl = r.wire("pr_slope", slope.asSigned.sext(26))
+                let zero = Expr.constant(0, width: 26, signed: true)
+                let term = { (i: Int) -> Expr in mux(c2[i...i], sl << i, zero) }
+                // (summed as a balanced tree, three adders deep rather than seven: the lane's last
+                // stage, issue 13; 26-bit two's-complement sums, so the order does not change a bit)
+                let scaled = r.wire("pr_product", ((term(0) + term(1)) + (term(2) + term(3))) + ((term(4) + term(5)) + (term(6) - term(7))))
+                // (with the afterSlope cut the product and its factor c2 are registered together)
+                let pr = r.wire("pr", (stage(.afterSlope, "pr_product_q", scaled.expr) + 128) >>> 8)
+                r.allowUnused(pr)
+                prelu = clamp8(pr)
+            }
             let c3 = r.wire("c3", stage(.afterSlope, "c3_q", c2.expr))
             let neg = c3 < 0
             r.assign(qOut, stage(.afterActivation, "q_q",
-                                 mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, clamp8(pr), c3.expr))))
-            for w in [sh, p48, prod, pr] { r.allowUnused(w) }
+                                 mux(act == 1 && neg, Expr.constant(0, width: 8, signed: true), mux(act == 2 && neg, prelu, c3.expr))))
+            for w in [p48, v, rounded] { r.allowUnused(w) }
         }
     }
 

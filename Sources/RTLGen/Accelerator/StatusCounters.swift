@@ -2,7 +2,8 @@ import AcceleratorSpec
 
 /// CSR read mux and the statistics counters of §8/§9: cycles, compute-busy cycles, the seven stall
 /// causes (setup, weights, load, store, dram, requant, drain; register `STALL_<CAUSE>`, 0 when the
-/// config leaves them out, `Mechanism.stallCounters`), DRAM beats.
+/// config leaves them out, `Mechanism.stallCounters`), DRAM beats; CYCLES and BUSY 64 bits wide, or
+/// 32 that stop at their largest value (`Mechanism.wideCounters`).
 /// Every offset of the read mux comes from the register map (`RegisterMap`).
 struct StatusCounters: AcceleratorEngine {
     let ctx: AcceleratorContext
@@ -27,8 +28,11 @@ struct StatusCounters: AcceleratorEngine {
         let cpRunning = cp["running"], cpStart = cp["start"], cpIssue = cp["issue"]
 
         let busy = m.wire("busy_w", phase != 0)
-        let cycles = m.reg("stat_cycles", width: 64, reset: 0)
-        let busyC = m.reg("stat_busy", width: 64, reset: 0)
+        // (32 bits that stop at 2^32 − 1 without wide counters, §2, §9)
+        let wide = cfg.has(.wideCounters), counterW = wide ? 64 : 32
+        let cycles = m.reg("stat_cycles", width: counterW, reset: 0)
+        let busyC = m.reg("stat_busy", width: counterW, reset: 0)
+        func counted(_ c: Signal) -> Expr { wide ? c + 1 : mux(c.expr.reduceAnd(), c.expr, c + 1) }
         let causes = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
         // (without the stall counters, §2, their registers read 0)
         let stalls = cfg.has(.stallCounters) ? causes.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) } : []
@@ -58,18 +62,19 @@ struct StatusCounters: AcceleratorEngine {
                 p.assign(cycles, 0); p.assign(busyC, 0); p.assign(beatsRd, 0); p.assign(beatsWr, 0)
                 for s in stalls { p.assign(s, 0) }
             }.elseWhen(busy) {
-                p.assign(cycles, cycles + 1)
-                p.when(cpIssue) { p.assign(busyC, busyC + 1) }
+                p.assign(cycles, counted(cycles))
+                p.when(cpIssue) { p.assign(busyC, counted(busyC)) }
                 for (i, s) in stalls.enumerated() { p.when(conds[i]) { p.assign(s, s + 1) } }
                 p.when(req["valid"] && req["ready"] && !req["write"]) { p.assign(beatsRd, beatsRd + 1) }
                 p.when(req["valid"] && req["ready"] && req["write"]) { p.assign(beatsWr, beatsWr + 1) }
             }
         }
         // What each register reads: RW registers their storage (or 0, the config leaving out their read-back), RO registers these sources (placed
-        // into their fields by the map), CTRL (W1SC) and unmapped offsets 0.
+        // into their fields by the map), CTRL (W1SC), write ports (WP) and unmapped offsets 0.
         var sources: [String: Expr] = [
             "STATUS": fieldWord("STATUS", ["busy": busy.expr, "done": seq["done"].expr, "error": seq["error"].expr]),
-            "CYCLES_LO": cycles[0...31], "CYCLES_HI": cycles[32...63], "BUSY_LO": busyC[0...31], "BUSY_HI": busyC[32...63],
+            "CYCLES_LO": cycles[0...31], "CYCLES_HI": wide ? cycles[32...63] : k(0, 32),
+            "BUSY_LO": busyC[0...31], "BUSY_HI": wide ? busyC[32...63] : k(0, 32),
             "BEATS_RD": beatsRd.expr, "BEATS_WR": beatsWr.expr,
         ]
         for (i, n) in causes.enumerated() { sources[RegisterMap.stallCounterPrefix + n.uppercased()] = stalls.isEmpty ? k(0, 32) : stalls[i].expr }
@@ -82,7 +87,7 @@ struct StatusCounters: AcceleratorEngine {
             case .readOnly:
                 guard let e = sources[r.name] else { preconditionFailure("no source for the read-only register \(r.name)") }
                 table[r.offset] = e
-            case .writeOneSelfClearing: break
+            case .writeOneSelfClearing, .writePort: break
             }
         }
         let values: [any ExprConvertible] = (0..<(1 << RegisterMap.addressBits)).map { table[$0] ?? k(0, RegisterMap.dataBits) }
