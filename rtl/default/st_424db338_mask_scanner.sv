@@ -24,8 +24,8 @@ module st_424db338_mask_scanner (
     logic          layer_rowring;
     logic [5:0]    layer_glast;
     logic [5:0]    layer_gfirst;
-    logic          scan_valid;
     logic [7:0]    scan_bit_index;
+    logic          scan_valid;
     logic [9:0]    scan_ty;
     logic [9:0]    scan_tx;
     logic          scan_last;

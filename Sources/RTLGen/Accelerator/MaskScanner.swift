@@ -27,19 +27,9 @@ struct MaskScanner: AcceleratorEngine {
         let wb = 8 * B
         let lgWb = log2Exact(wb)
         let idxW = bitsFor(max(maxMw - 1, 1))
-        let scanValid = m.reg("scan_valid", width: 1, reset: 0)
         let scanJ = m.reg("scan_bit_index", width: lgWb, reset: 0)  // the registered tile's bit in the current word
-        let scanTy = m.reg("scan_ty", width: tileCoordW, reset: 0)
-        let scanTx = m.reg("scan_tx", width: tileCoordW, reset: 0)
-        let scanLast = m.reg("scan_last", width: 1, reset: 0)  // no pending tile after this one
-        // The registered tile's slot in its group (§3.1): a group ends at its last slot (the first
-        // group of a pass at `gfirst`: it takes the remainder) or at the pass's last tile.
-        let glast = layer["glast"]
-        let scanSlot = m.reg("scan_slot", width: glast.width, reset: 0)
-        let firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
-        m.assign(tile["valid"], scanValid); m.assign(tile["ty"], scanTy); m.assign(tile["tx"], scanTx)
-        m.assign(tile["last"], scanLast || scanSlot == mux(firstGroup, layer["gfirst"], glast))
-        let granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
+        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW)  // (its last: no pending tile after it)
+        let granted = offer.granted
         let nonEmpty = m.reg("mask_nonempty", width: maxMw)
         let curWord = m.reg("scan_cur_word", width: idxW, reset: 0)
         let curBits = m.reg("scan_cur_bits", width: wb)
@@ -80,16 +70,13 @@ struct MaskScanner: AcceleratorEngine {
         let remaining = ctx.faultSkipSecondTile(in: m, cleared, granted: granted, inTiles: inTiles)
         let emptied = m.wire("scan_cur_emptied", !remaining.reduceOr())
         m.clocked("scanner") { p in
-            p.assign(scanValid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(scanTy, ty); p.assign(scanTx, tx.fit(tileCoordW))
-            p.assign(scanLast, !moreInWord && !nextAny)
+            p.assign(offer.valid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(offer.ty, ty); p.assign(offer.tx, tx.fit(tileCoordW))
+            p.assign(offer.last, !moreInWord && !nextAny)
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
             // Each mask word arrives once per layer, after START cleared the vector: set its bit.
             p.when(beat["valid"]) { p.assign(nonEmpty, nonEmpty | (word.reduceOr().zext(maxMw) << rspIdx.fit(idxW))) }
-            p.when(fill) { p.assign(curWord, firstWord); p.assign(curBits, wordData); p.assign(scanSlot, 0); p.assign(firstGroup, 1) }
-            p.when(granted) {
-                p.assign(scanSlot, mux(tile["last"], k(0, glast.width), scanSlot + 1))
-                p.when(tile["last"]) { p.assign(firstGroup, 0) }
-            }
+            p.when(fill) { p.assign(curWord, firstWord); p.assign(curBits, wordData); offer.startPass(p) }
+            offer.countGrant(p)
             p.when(granted) {
                 p.when(emptied) {
                     p.assign(curWord, nextWord); p.assign(curBits, mux(nextAny, wordData, Expr.zeros(width: wb)))
@@ -120,15 +107,8 @@ struct MaskScanner: AcceleratorEngine {
         let wb = 8 * B, entryW = HardwareConfig.tileListEntryBits, coordW = entryW / 2
         let lgE = log2Exact(cfg.tileListEntriesPerWord)
         let count = layer["mtiles"], nW = count.width
-        let offerValid = m.reg("scan_valid", width: 1, reset: 0)
-        let offerTy = m.reg("scan_ty", width: tileCoordW, reset: 0), offerTx = m.reg("scan_tx", width: tileCoordW, reset: 0)
-        let offerLast = m.reg("scan_last", width: 1, reset: 0)  // the pass's last entry
-        let glast = layer["glast"]
-        let scanSlot = m.reg("scan_slot", width: glast.width, reset: 0)
-        let firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
-        m.assign(tile["valid"], offerValid); m.assign(tile["ty"], offerTy); m.assign(tile["tx"], offerTx)
-        m.assign(tile["last"], offerLast || scanSlot == mux(firstGroup, layer["gfirst"], glast))
-        let granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
+        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW)  // (its last: the pass's last entry)
+        let granted = offer.granted
         let weightsBefore = m.reg("scan_weights_q", width: 1, reset: 0)
         let passStart = m.wire("scan_pass_start", inWeights && !weightsBefore)
         // (the pass's first entry is offered from the second cycle after its start, as the bitmap's)
@@ -147,17 +127,51 @@ struct MaskScanner: AcceleratorEngine {
         m.clocked("scanner") { p in
             p.assign(weightsBefore, inWeights); p.assign(next, nextD)
             p.when(advance) {
-                p.assign(offerValid, next < count); p.assign(offerLast, next + 1 == count)
-                p.assign(offerTy, (entry >> coordW).fit(tileCoordW)); p.assign(offerTx, entry.expr.fit(coordW).fit(tileCoordW))
+                p.assign(offer.valid, next < count); p.assign(offer.last, next + 1 == count)
+                p.assign(offer.ty, (entry >> coordW).fit(tileCoordW)); p.assign(offer.tx, entry.expr.fit(coordW).fit(tileCoordW))
             }
-            p.when(fill) { p.assign(scanSlot, 0); p.assign(firstGroup, 1) }
-            p.when(granted) {
-                p.assign(scanSlot, mux(tile["last"], k(0, glast.width), scanSlot + 1))
-                p.when(tile["last"]) { p.assign(firstGroup, 0) }
-            }
-            p.when(seq["start"]) { p.assign(offerValid, 0) }
+            p.when(fill) { offer.startPass(p) }
+            offer.countGrant(p)
+            p.when(seq["start"]) { p.assign(offer.valid, 0) }
         }
         m.allowPartlyReadInputs()
         return try m.build()
+    }
+}
+
+/// The tile a scanner offers on the `tile` channel, registered (§6.1): valid, (ty, tx) and whether
+/// it is the pass's last, which the scanner assigns; and its slot in its tile group (§3.1), which
+/// this keeps: a group ends at its last slot (the first group of a pass at `gfirst`: it takes the
+/// remainder) or at the pass's last tile.
+struct TileOffer {
+    let valid: Signal, ty: Signal, tx: Signal, last: Signal
+    let slot: Signal, firstGroup: Signal
+    /// The offer taken in this cycle.
+    let granted: Signal
+    let tile: BundleSignals, glast: Expr
+
+    init(in m: ModuleBuilder, tile: BundleSignals, layer: BundleSignals, coordinateWidth w: Int) {
+        valid = m.reg("scan_valid", width: 1, reset: 0)
+        ty = m.reg("scan_ty", width: w, reset: 0)
+        tx = m.reg("scan_tx", width: w, reset: 0)
+        last = m.reg("scan_last", width: 1, reset: 0)
+        glast = layer["glast"].expr
+        slot = m.reg("scan_slot", width: glast.width, reset: 0)
+        firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
+        m.assign(tile["valid"], valid); m.assign(tile["ty"], ty); m.assign(tile["tx"], tx)
+        m.assign(tile["last"], last || slot == mux(firstGroup, layer["gfirst"], glast))
+        granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
+        self.tile = tile
+    }
+
+    /// A pass's first offer: its first group starts.
+    func startPass(_ p: ProcessBuilder) { p.assign(slot, 0); p.assign(firstGroup, 1) }
+
+    /// A grant moves to the next slot, or after a group's last tile to the next group's first.
+    func countGrant(_ p: ProcessBuilder) {
+        p.when(granted) {
+            p.assign(slot, mux(tile["last"], k(0, glast.width), slot + 1))
+            p.when(tile["last"]) { p.assign(firstGroup, 0) }
+        }
     }
 }
