@@ -407,7 +407,7 @@ public struct LayerPlan: Sendable {
         maskPitchLog2 = Self.pitchLog2(rowRing ? tilesHigh : tilesWide)
         maskTiles = job.tileMask.activeCount
         if config.tileList {
-            let side = 1 << (Self.tileListEntryBits / 2)
+            let side = 1 << (HardwareConfig.tileListEntryBits / 2)
             if tilesHigh > side || tilesWide > side {
                 throw AcceleratorSpecError.invalidLayer("\(name): \(tilesHigh)x\(tilesWide) tiles; a tile list's entries hold at most \(side) tiles a side (§6.1)")
             }
@@ -504,10 +504,14 @@ public struct LayerPlan: Sendable {
     public func maskIndex(ty: Int, tx: Int) -> Int { rowRing ? tx << maskPitchLog2 | ty : ty << maskPitchLog2 | tx }
     /// ⌈log2 n⌉: the mask pitch's exponent for rows of n tiles.
     public static func pitchLog2(_ n: Int) -> Int { var p = 0; while (1 << p) < n { p += 1 }; return p }
-    /// The bits of a tile-list entry (§6.1): ty in the high half, tx in the low.
-    public static let tileListEntryBits = HardwareConfig.tileListEntryBits
-    /// The tile-list entry of tile (ty, tx) (§6.1).
-    public static func tileListEntry(ty: Int, tx: Int) -> Int { ty << (tileListEntryBits / 2) | tx }
+    /// The tile-list entry of tile (ty, tx) (§6.1): ty in the high half of its
+    /// `HardwareConfig.tileListEntryBits`, tx in the low.
+    public static func tileListEntry(ty: Int, tx: Int) -> Int { ty << (HardwareConfig.tileListEntryBits / 2) | tx }
+    /// The tile of tile-list entry `entry` (`tileListEntry`'s inverse).
+    public static func tile(ofTileListEntry entry: Int) -> (ty: Int, tx: Int) {
+        let half = HardwareConfig.tileListEntryBits / 2
+        return (entry >> half, entry & ((1 << half) - 1))
+    }
     /// The active tiles of `mask` in the order the engines take them (`maskIndex`).
     public func scanOrder(_ mask: TileMask) -> [(ty: Int, tx: Int)] {
         let tiles = mask.activeTiles

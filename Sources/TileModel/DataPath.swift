@@ -164,8 +164,8 @@ final class DataPath {
             // (a tile list: its maskTiles entries, §6.1)
             var bits = [Bool](repeating: false, count: plan.tilesHigh * plan.tilesWide)
             for n in 0..<plan.maskTiles {
-                let e = Int(maskBytes[2 * n]) | Int(maskBytes[2 * n + 1]) << 8, half = LayerPlan.tileListEntryBits / 2
-                bits[(e >> half) * plan.tilesWide + (e & ((1 << half) - 1))] = true
+                let t = LayerPlan.tile(ofTileListEntry: Int(maskBytes[2 * n]) | Int(maskBytes[2 * n + 1]) << 8)
+                bits[t.ty * plan.tilesWide + t.tx] = true
             }
             return bits
         }
