@@ -58,7 +58,6 @@ struct RequantEngine: AcceleratorEngine {
             let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
             let reg = ctx.regs["PRELU_TABLE"]!
             let field = { (f: String) in reg.fields.first { $0.name == f }!.bits }
-            m.allowPartlyReadInputs()
             tablePorts = ["tbl_we": .shared(m.wire("rq_table_we", csr["we"] && csr["addr"] == reg.offset).expr),
                           "tbl_index": .shared(csr["wdata"][field("index")]), "tbl_entry": .shared(csr["wdata"][field("entry")])]
         }
