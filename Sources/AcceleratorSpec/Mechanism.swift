@@ -41,6 +41,9 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
     /// (`CYCLES_HI` and `BUSY_HI` read 0): a count that reads 2^32 − 1 is "at least that"
     /// (`counterLimit`); a layer needs about 4·10^9 cycles to reach it.
     case wideCounters
+    /// §9: BEATS_RD and BEATS_WR, the DRAM read and write beats of a layer. Without, they read 0
+    /// (the model still counts them, and the co-simulation's harness counts them on the port).
+    case beatCounters
 
     /// The register fields (register, field) by which the host asks for it in a layer: a config
     /// that leaves it out refuses a layer that sets one (`STATUS.error`). None for halo reuse (the
@@ -53,7 +56,7 @@ public enum Mechanism: String, CaseIterable, Codable, Hashable, Sendable, Compar
         case .residentHalos: [("PASS", "resident")]
         case .weightHandoff: [("PASS", "preloaded"), ("PASS", "next")]
         case .weightPrefetch: [("PASS", "prefetch")]
-        case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters, .wideCounters: []
+        case .haloReuse, .registerReadBack, .accumulatorShadows, .stallCounters, .wideCounters, .beatCounters: []
         }
     }
 

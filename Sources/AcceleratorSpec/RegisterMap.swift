@@ -342,8 +342,8 @@ extension RegisterMap {
                                  doc: "Stall cycles of cause `\(s)` in the last layer (§9); 0 on a config without stall counters (§2)."))
         }
         regs += [
-            Register("BEATS_RD", offset: 0x1B, access: .readOnly, doc: "DRAM read beats of the last layer (§7.1)."),
-            Register("BEATS_WR", offset: 0x1C, access: .readOnly, doc: "DRAM write beats of the last layer (§7.1)."),
+            Register("BEATS_RD", offset: 0x1B, access: .readOnly, doc: "DRAM read beats of the last layer (§7.1); 0 on a config without beat counters (§2)."),
+            Register("BEATS_WR", offset: 0x1C, access: .readOnly, doc: "DRAM write beats of the last layer (§7.1); 0 on a config without beat counters (§2)."),
             Register("NEXT_WORDS", offset: 0x20, access: .readWrite, doc: "Words of the handoff burst (§7.2): the next layer's first pass, or the part of it not handed on two ahead, and two ahead the first kgroups of the layer after it.", fields: [
                 RegisterField("bias", 0...11, "bias words (at least one)"),
                 RegisterField("weights", 12...31, "weight words (0: only bias words, the weights came two ahead)"),

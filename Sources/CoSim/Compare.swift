@@ -87,6 +87,8 @@ public struct LayerComparison: Sendable {
     /// The RTL's CYCLES and BEATS_RD/WR registers equal the harness's counts (true when the run did not finish).
     public var counterMatches: Bool
     public var beatsMatch: Bool
+    /// What BEATS_RD/BEATS_WR should read: the harness's beats, or 0 on a config without beat counters (§2).
+    public var beatRegistersExpected: (read: Int, written: Int)
     /// The RTL's BUSY register equals the model's computeBusyCycles (false when the run did not finish).
     public var busyMatches: Bool
     /// The stall causes whose RTL counter differs from the model's, in `StallCause` order (empty when
@@ -120,8 +122,8 @@ public struct LayerComparison: Sendable {
         if status == .done && rtlCounterCycles != rtlCycles {
             l.append("RTL CYCLES register \(rtlCounterCycles) differs from the harness's count \(rtlCycles)")
         }
-        if status == .done && (rtlCounters.beatsRead, rtlCounters.beatsWritten) != rtlBeats {
-            l.append("RTL BEATS_RD/BEATS_WR registers \(rtlCounters.beatsRead)/\(rtlCounters.beatsWritten) differ from the harness's count \(rtlBeats.read)/\(rtlBeats.written)")
+        if status == .done && (rtlCounters.beatsRead, rtlCounters.beatsWritten) != beatRegistersExpected {
+            l.append("RTL BEATS_RD/BEATS_WR registers \(rtlCounters.beatsRead)/\(rtlCounters.beatsWritten) differ from \(beatRegistersExpected.read)/\(beatRegistersExpected.written) (the harness's count, or 0 without beat counters)")
         }
         if !beatsMatch { l.append("DRAM beats read/written: model \(modelBeats.read)/\(modelBeats.written), RTL \(rtlBeats.read)/\(rtlBeats.written)") }
         if status == .done && !busyMatches { l.append("compute-busy cycles (BUSY): model \(modelBusyCycles), RTL \(rtlCounters.busy)") }
@@ -150,8 +152,10 @@ public struct LayerComparison: Sendable {
         // (CYCLES and BUSY stop at the config's counter limit, §9)
         let limit = plan.config.counterLimit
         func counted(_ n: Int) -> UInt64 { min(UInt64(n), limit) }
+        // (a config without the beat counters reads 0 from them, §2)
+        beatRegistersExpected = plan.config.has(.beatCounters) ? rtlBeats : (0, 0)
         counterMatches = !done || (UInt64(rtl.counters.cycles) == counted(rtl.cycles)
-                                   && rtl.counters.beatsRead == rtl.beatsRead && rtl.counters.beatsWritten == rtl.beatsWritten)
+                                   && (rtl.counters.beatsRead, rtl.counters.beatsWritten) == beatRegistersExpected)
         beatsMatch = modelBeats == rtlBeats
         busyMatches = done && UInt64(rtl.counters.busy) == counted(model.stats.computeBusyCycles)
         // (a config without the stall counters reads 0 from them, §2)

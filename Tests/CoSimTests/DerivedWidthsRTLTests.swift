@@ -30,3 +30,45 @@ struct DerivedWidthsRTLTests {
         #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
     }
 }
+
+/// The counters sized from the buffers (issue 13: `AcceleratorContext.cwW`, `ncW`, `stepW`,
+/// `passChannelsW`, `kgroupW`): layers at their edges — one output channel's weights filling a
+/// weight bank (CW = DW = 64, T = NC = 128 steps), passes of DO·B = 8 channels in 4 kgroups —
+/// co-simulate exactly; one bit short and a counter wraps. A layer past them (CW = 128, which the
+/// mapper never plans) is refused: STATUS.error, nothing read.
+@Suite("Counter widths from the buffers")
+struct BufferWidthsRTLTests {
+    // (2×2 tiles, 2 + 2 lanes, B = 4; halo banks of 2·128 words, weight banks of 64, 2 output words a pixel)
+    static let cfg = try! HardwareConfig(tileH: 2, tileW: 2, lanesK: 2, lanesC: 2, inputBufferBytes: 2 * 4 * 4 * 128,
+                                         weightBufferBytes: 2 * 4 * 64, outputBufferBytes: 2 * 4 * 4 * 2, memBytesPerCycle: 4,
+                                         memLatency: 3)
+    static let source = DesignSource.accelerator(maxMapSize: 32)
+
+    /// (256 input channels: CW = 64 = DW, T = NC = 128; 16 output channels: passes of 8 = DO·B)
+    @Test(arguments: [(256, 4), (8, 16)])
+    func aLayerAtTheBuffersEdgesCoSimulatesExactly(inChannels: Int, outChannels: Int) throws {
+        let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: inChannels, outChannels: outChannels, height: 4, width: 4, residual: true)
+            .job(config: Self.cfg, density: 0.75, seed: 31)
+        let plan = try LayerPlan(job: job, config: Self.cfg)
+        if inChannels == 256 {
+            #expect(plan.inWords == Self.cfg.weightBankDepth && plan.steps == 128)
+        } else {
+            #expect(plan.passChannels == Self.cfg.outputWordsPerPixel * Self.cfg.memBytesPerCycle && plan.passes.count == 2)
+        }
+        let run = try CoSimulator(config: Self.cfg, source: Self.source, cache: StandIn.cache).run(job)
+        #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
+    }
+
+    @Test func aLayerPastThemIsRefused() throws {
+        let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: 8, outChannels: 8, height: 4, width: 4, residual: false)
+            .job(config: Self.cfg, density: 1, seed: 32)
+        let build = try CoSimulator(config: Self.cfg, source: Self.source, cache: StandIn.cache).build()
+        let good = try HarnessJob(job: job, config: Self.cfg, watchdog: 20_000)
+        #expect(try !build.run(good).statusError)
+        // Cin = 512: CW = 128 does not fit 7 bits (DW = 64); pc = 16 channels do not fit 4 (DO·B = 8).
+        for bad in [try good.with("LAYER2", "Cin", value: 512), try good.with("PASS", "pc", value: 16)] {
+            let h = try build.run(bad)
+            #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
+        }
+    }
+}

@@ -46,7 +46,8 @@ struct LeftOutMechanismsRTLTests {
     /// Without accumulator shadows the requant engine reads the accumulators and each kgroup slot
     /// waits for it (T + tileH·s − 1 cycles, §7.4): the RTL keeps that timing and those sums
     /// exactly. Without stall counters the RTL's STALL_<CAUSE> registers read 0 while the model,
-    /// which still gives the breakdown, counts requant stalls.
+    /// which still gives the breakdown, counts requant stalls; without beat counters BEATS_RD and
+    /// BEATS_WR read 0 while the harness counts the beats on the DRAM port, as many as the model's.
     @Test func noShadowsAndNoStallCountersMatch() throws {
         let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: 5, outChannels: 4, height: 6, width: 6, residual: true)
             .job(config: lean, density: 1, seed: 13)
@@ -56,5 +57,8 @@ struct LeftOutMechanismsRTLTests {
         #expect(r.comparison.matches, "\(r.comparison.diagnosis)")
         #expect(r.model.stats.stallCycles.requant > 0)
         #expect(StallCause.allCases.allSatisfy { r.rtl.counters.stalls[$0] == 0 })
+        #expect(r.rtl.beatsRead > 0 && r.rtl.beatsWritten > 0)
+        #expect(r.rtl.beatsRead * lean.memBytesPerCycle == r.model.stats.dramBytesRead)
+        #expect(r.rtl.counters.beatsRead == 0 && r.rtl.counters.beatsWritten == 0)
     }
 }

@@ -128,6 +128,16 @@ extension HarnessJob {
         job.csrs = csrs.map { $0.0 == offset ? ($0.0, on ? $0.1 | bit : $0.1 & ~bit) : $0 }
         return job
     }
+    /// The job with field `field` of `register` written `value` instead (its other fields unchanged).
+    func with(_ register: String, _ field: String, value: Int) throws -> HarnessJob {
+        let map = RegisterMap.standard
+        guard let r = map[register] else { throw AcceleratorSpecError.invalidConfig("no register \(register)") }
+        let bits = try map.field(register, field).bits
+        let mask = UInt32(truncatingIfNeeded: ((1 << bits.count) - 1) << bits.lowerBound)
+        var job = self
+        job.csrs = csrs.map { $0.0 == r.offset ? ($0.0, $0.1 & ~mask | UInt32(value << bits.lowerBound) & mask) : $0 }
+        return job
+    }
     /// The job with register `register` (one without fields, e.g. STEPS) written `value` instead.
     func writing(_ register: String, _ value: Int) throws -> HarnessJob {
         let w = try RegisterMap.standard.write(register, value: value)

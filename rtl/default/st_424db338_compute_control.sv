@@ -4,16 +4,14 @@ module st_424db338_compute_control (
     input  logic          clk,
     input  logic          rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [374:0]  layer,
+    input  logic [331:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
-    input  logic [15:0]   seq_kgroups,
+    input  logic [6:0]    seq_kgroups,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic          seq_half,
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]   seq_wbase,
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [9:0]    seq_wbase,
     input  logic          copied_valid,
     output logic          copied_ready,
     input  logic          stored_valid,
@@ -29,7 +27,7 @@ module st_424db338_compute_control (
     output logic          step_first,
     output logic          step_last,
     output logic          step_last_g,
-    output logic [15:0]   step_g,
+    output logic [6:0]    step_g,
     output logic          step_half,
     output logic [7:0]    step_byte_off,
     output logic          step_grouped,
@@ -55,14 +53,14 @@ module st_424db338_compute_control (
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
     logic [1:0]  layer_resident;
-    logic [15:0] layer_cw;
-    logic [15:0] layer_nc;
+    logic [10:0] layer_cw;
+    logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
-    logic [23:0] layer_t;
-    logic [23:0] layer_kc;
+    logic [12:0] layer_t;
+    logic [12:0] layer_kc;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [23:0] layer_k2cw;
+    logic [10:0] layer_k2cw;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [9:0]  layer_cscw;
     logic [1:0]  layer_shape;
@@ -73,9 +71,9 @@ module st_424db338_compute_control (
     logic        in_tiles;
     logic [19:0] cp_tile;
     logic        cp_running;
-    logic [15:0] cp_kgroup;
-    logic [23:0] cp_k;
-    logic [15:0] cp_chunk;
+    logic [6:0]  cp_kgroup;
+    logic [12:0] cp_k;
+    logic [12:0] cp_chunk;
     logic [3:0]  cp_kx;
     logic [3:0]  cp_ky;
     logic [7:0]  cp_sub;
@@ -85,9 +83,9 @@ module st_424db338_compute_control (
     logic        cp_half_free;
     logic        cp_start;
     logic        cp_run_eff;
-    logic [23:0] cp_k_eff;
-    logic [15:0] cp_g_eff;
-    logic [15:0] cp_chunk_eff;
+    logic [12:0] cp_k_eff;
+    logic [6:0]  cp_g_eff;
+    logic [12:0] cp_chunk_eff;
     logic [7:0]  cp_sub_eff;
     logic        cp_last_chunk;
     logic [3:0]  cp_kx_eff;
@@ -932,7 +930,7 @@ module st_424db338_compute_control (
     logic        p1_first;
     logic        p1_last;
     logic        p1_last_g;
-    logic [15:0] p1_g;
+    logic [6:0]  p1_g;
     logic        p1_half;
     logic [7:0]  p1_byte_off;
     logic        p1_grouped;
@@ -948,20 +946,20 @@ module st_424db338_compute_control (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_resident = layer[327:326];
-    assign layer_cw = layer[77:62];
-    assign layer_nc = layer[109:94];
-    assign layer_grouped = layer[110];
-    assign layer_nj = layer[118:111];
-    assign layer_t = layer[142:119];
-    assign layer_kc = layer[166:143];
-    assign layer_k2cw = layer[190:167];
-    assign layer_cscw = layer[216:207];
-    assign layer_shape = layer[239:238];
-    assign layer_region = layer[261:252];
-    assign layer_nsh = layer[266:262];
-    assign layer_rowring = layer[267];
-    assign layer_res = layer[268];
+    assign layer_resident = layer[284:283];
+    assign layer_cw = layer[72:62];
+    assign layer_nc = layer[101:89];
+    assign layer_grouped = layer[102];
+    assign layer_nj = layer[110:103];
+    assign layer_t = layer[123:111];
+    assign layer_kc = layer[136:124];
+    assign layer_k2cw = layer[147:137];
+    assign layer_cscw = layer[173:164];
+    assign layer_shape = layer[196:195];
+    assign layer_region = layer[218:209];
+    assign layer_nsh = layer[223:219];
+    assign layer_rowring = layer[224];
+    assign layer_res = layer[225];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = cp_tile_early || stored_valid;
@@ -973,12 +971,12 @@ module st_424db338_compute_control (
     assign cp_g_eff = cp_kgroup;
     assign cp_chunk_eff = cp_chunk;
     assign cp_sub_eff = cp_sub;
-    assign cp_last_chunk = layer_grouped ? ((cp_chunk_eff >> 2) == (layer_cw - 16'd1)) : (cp_chunk_eff == (layer_nc - 16'd1));
+    assign cp_last_chunk = layer_grouped ? (11'(cp_chunk_eff >> 2) == (layer_cw - 11'd1)) : (cp_chunk_eff == (layer_nc - 13'd1));
     assign cp_kx_eff = cp_kx;
     assign cp_ky_eff = cp_ky;
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
-    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == layer_kc);
-    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == seq_kgroups);
+    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 13'd1) == layer_kc);
+    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 7'd1) == seq_kgroups);
     assign cp_tap_advance = ((cp_run_eff && !cp_slot_end) && ((cp_sub_eff + 8'd1) == layer_nj)) && cp_last_chunk;
     assign cp_next_row = cp_tap_advance && (cp_kx_eff == (layer_kw - 4'd1));
     assign cp_next_column = cp_tap_advance && !(cp_kx_eff == (layer_kw - 4'd1));
@@ -986,8 +984,8 @@ module st_424db338_compute_control (
     // cp_fsm
     always @(posedge clk) begin
         if (rst) begin
-            cp_k <= 24'd0;
-            cp_chunk <= 16'd0;
+            cp_k <= 13'd0;
+            cp_chunk <= 13'd0;
             cp_sub <= 8'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
@@ -995,12 +993,12 @@ module st_424db338_compute_control (
             cp_tile <= 20'd0;
             cp_tile_first <= 1'b1;
             cp_tile_early <= 1'b1;
-            cp_kgroup <= 16'd0;
+            cp_kgroup <= 7'd0;
         end else begin
             if (cp_run_eff) begin
                 if (cp_slot_end) begin
-                    cp_k <= 24'd0;
-                    cp_chunk <= 16'd0;
+                    cp_k <= 13'd0;
+                    cp_chunk <= 13'd0;
                     cp_sub <= 8'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
@@ -1009,13 +1007,13 @@ module st_424db338_compute_control (
                         cp_tile <= cp_tile + 20'd1;
                         cp_tile_first <= 1'b0;
                         cp_tile_early <= cp_tile_first;
-                        cp_kgroup <= 16'd0;
+                        cp_kgroup <= 7'd0;
                     end else begin
                         cp_running <= 1'b1;
-                        cp_kgroup <= cp_g_eff + 16'd1;
+                        cp_kgroup <= cp_g_eff + 7'd1;
                     end
                 end else begin
-                    cp_k <= cp_k_eff + 24'd1;
+                    cp_k <= cp_k_eff + 13'd1;
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
                     if ((cp_sub_eff + 8'd1) != layer_nj) begin
@@ -1025,7 +1023,7 @@ module st_424db338_compute_control (
                         cp_ky <= cp_ky_eff;
                     end else if (cp_last_chunk) begin
                         cp_sub <= 8'd0;
-                        cp_chunk <= 16'd0;
+                        cp_chunk <= 13'd0;
                         if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
                             cp_ky <= cp_ky_eff + 4'd1;
@@ -1035,7 +1033,7 @@ module st_424db338_compute_control (
                         end
                     end else begin
                         cp_sub <= 8'd0;
-                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 16'd4 : 16'd1);
+                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 13'd4 : 13'd1);
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
                     end
@@ -1046,12 +1044,12 @@ module st_424db338_compute_control (
                 cp_tile_first <= 1'b1;
                 cp_tile_early <= 1'b1;
                 cp_running <= 1'b0;
-                cp_k <= 24'd0;
-                cp_chunk <= 16'd0;
+                cp_k <= 13'd0;
+                cp_chunk <= 13'd0;
                 cp_sub <= 8'd0;
                 cp_kx <= 4'd0;
                 cp_ky <= 4'd0;
-                cp_kgroup <= 16'd0;
+                cp_kgroup <= 7'd0;
             end
         end
     end
@@ -1559,7 +1557,7 @@ module st_424db338_compute_control (
     end
 
     assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word;
-    assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
+    assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + {1'd0, seq_wbase}) >= 11'd1024) ? (({1'd0, cp_weight_local} + {1'd0, seq_wbase}) - 11'd1024) : ({1'd0, cp_weight_local} + {1'd0, seq_wbase}));
     assign cp_l0_s0_y0 = (layer_s2 ? (({2'd0, group_tiles[19:10]} << 3) << 1) : ({2'd0, group_tiles[19:10]} << 3)) - {8'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({2'd0, group_tiles[9:0]} << 3) << 1) : ({2'd0, group_tiles[9:0]} << 3)) - {8'd0, layer_padx};
     assign cp_l0_s0_row0 = group_tiles[21] && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
@@ -1982,9 +1980,9 @@ module st_424db338_compute_control (
 
     // pipe_stage0_data
     always @(posedge clk) begin
-        p1_first <= cp_k_eff < {16'd0, layer_nj};
-        p1_last <= (cp_k_eff + 24'd1) == layer_t;
-        p1_last_g <= (cp_g_eff + 16'd1) == seq_kgroups;
+        p1_first <= cp_k_eff < {5'd0, layer_nj};
+        p1_last <= (cp_k_eff + 13'd1) == layer_t;
+        p1_last_g <= (cp_g_eff + 7'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
         p1_half <= cp_tile[0];
         p1_byte_off <= cp_byte_off;

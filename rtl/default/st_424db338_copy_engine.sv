@@ -4,7 +4,7 @@ module st_424db338_copy_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [374:0]   layer,
+    input  logic [331:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
@@ -29,7 +29,7 @@ module st_424db338_copy_engine (
 
     logic         layer_s2;
     logic         layer_s2x;
-    logic [15:0]  layer_cw;
+    logic [10:0]  layer_cw;
     logic [9:0]   layer_cscw;
     logic [1:0]   layer_shape;
     logic [9:0]   layer_region;
@@ -53,7 +53,7 @@ module st_424db338_copy_engine (
     logic [7:0]   cy_rs;
     logic [9:0]   cy_csw;
     logic [7:0]   cy_cs;
-    logic [15:0]  cy_w;
+    logic [10:0]  cy_w;
     logic         cy_half_free;
     logic         cy_start;
     logic         cy_run;
@@ -61,7 +61,7 @@ module st_424db338_copy_engine (
     logic [7:0]   cy_rs_eff;
     logic [7:0]   cy_cs_eff;
     logic [9:0]   cy_csw_eff;
-    logic [15:0]  cy_w_eff;
+    logic [10:0]  cy_w_eff;
     logic [5:0]   cy_slot_eff;
     logic [1:0]   cy_group_eff;
     logic         cy_w_last;
@@ -476,13 +476,13 @@ module st_424db338_copy_engine (
 
     assign layer_s2 = layer[0];
     assign layer_s2x = layer[5];
-    assign layer_cw = layer[77:62];
-    assign layer_cscw = layer[216:207];
-    assign layer_shape = layer[239:238];
-    assign layer_region = layer[261:252];
-    assign layer_line = layer[334];
-    assign layer_lcsw = layer[358:335];
-    assign layer_lnb = layer[374:359];
+    assign layer_cw = layer[72:62];
+    assign layer_cscw = layer[173:164];
+    assign layer_shape = layer[196:195];
+    assign layer_region = layer[218:209];
+    assign layer_line = layer[291];
+    assign layer_lcsw = layer[315:292];
+    assign layer_lnb = layer[331:316];
     assign in_tiles = seq_phase == 2'd3;
 
     st_424db338_copy_tile_fifo u_tile_fifo (
@@ -507,10 +507,10 @@ module st_424db338_copy_engine (
     assign cy_rs_eff = cy_start ? 8'd0 : cy_rs;
     assign cy_cs_eff = cy_start ? 8'd0 : cy_cs;
     assign cy_csw_eff = cy_start ? 10'd0 : cy_csw;
-    assign cy_w_eff = cy_start ? 16'd0 : cy_w;
+    assign cy_w_eff = cy_start ? 11'd0 : cy_w;
     assign cy_slot_eff = cy_start ? 6'd0 : cy_slot;
     assign cy_group_eff = 2'(cy_start ? cy_groups : (cy_groups - 20'd1));
-    assign cy_w_last = (cy_w_eff + 16'd1) == layer_cw;
+    assign cy_w_last = (cy_w_eff + 11'd1) == layer_cw;
     assign cy_cs_last = (cy_csw_eff + layer_cw[9:0]) == layer_cscw;
     assign cy_tile_last = cy_run && ((cy_q_eff + 10'd1) == layer_region);
     assign cy_group_last = cy_tile_last && cy_fifo_last;
@@ -525,7 +525,7 @@ module st_424db338_copy_engine (
             cy_rs <= 8'd0;
             cy_cs <= 8'd0;
             cy_csw <= 10'd0;
-            cy_w <= 16'd0;
+            cy_w <= 11'd0;
             cy_slot <= 6'd0;
             cy_requantized <= 20'd0;
         end else begin
@@ -539,7 +539,7 @@ module st_424db338_copy_engine (
                     cy_rs <= 8'd0;
                     cy_cs <= 8'd0;
                     cy_csw <= 10'd0;
-                    cy_w <= 16'd0;
+                    cy_w <= 11'd0;
                     cy_slot <= cy_slot_eff + 6'd1;
                     if (cy_group_last) begin
                         cy_busy <= 1'b0;
@@ -551,7 +551,7 @@ module st_424db338_copy_engine (
                     cy_cs <= cy_cs_eff;
                     cy_csw <= cy_csw_eff;
                     if (cy_w_last) begin
-                        cy_w <= 16'd0;
+                        cy_w <= 11'd0;
                         if (cy_cs_last) begin
                             cy_cs <= 8'd0;
                             cy_csw <= 10'd0;
@@ -561,7 +561,7 @@ module st_424db338_copy_engine (
                             cy_csw <= cy_csw_eff + layer_cw[9:0];
                         end
                     end else begin
-                        cy_w <= cy_w_eff + 16'd1;
+                        cy_w <= cy_w_eff + 11'd1;
                     end
                 end
             end
@@ -719,21 +719,21 @@ module st_424db338_copy_engine (
     assign cy_rb7_r0 = cy_rb7_q0 ? (cy_rb7_r1 - ({7'd0, layer_lnb} << 0)) : cy_rb7_r1;
     assign cy_row_term7 = {8'd0, layer_s2 ? {15'(cy_rb7_r0[15:0]), cy_row_phase} : cy_rb7_r0[15:0]} * layer_lcsw;
     assign cy_ex0 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd0 - cy_x0)};
-    assign cy_col_term0 = ({8'd0, layer_s2x ? {15'(cy_ex0 >> 3), cy_col_phase} : 16'(cy_ex0 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term0 = ({8'd0, layer_s2x ? {15'(cy_ex0 >> 3), cy_col_phase} : 16'(cy_ex0 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex1 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd1 - cy_x0)};
-    assign cy_col_term1 = ({8'd0, layer_s2x ? {15'(cy_ex1 >> 3), cy_col_phase} : 16'(cy_ex1 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term1 = ({8'd0, layer_s2x ? {15'(cy_ex1 >> 3), cy_col_phase} : 16'(cy_ex1 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex2 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd2 - cy_x0)};
-    assign cy_col_term2 = ({8'd0, layer_s2x ? {15'(cy_ex2 >> 3), cy_col_phase} : 16'(cy_ex2 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term2 = ({8'd0, layer_s2x ? {15'(cy_ex2 >> 3), cy_col_phase} : 16'(cy_ex2 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex3 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd3 - cy_x0)};
-    assign cy_col_term3 = ({8'd0, layer_s2x ? {15'(cy_ex3 >> 3), cy_col_phase} : 16'(cy_ex3 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term3 = ({8'd0, layer_s2x ? {15'(cy_ex3 >> 3), cy_col_phase} : 16'(cy_ex3 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex4 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd4 - cy_x0)};
-    assign cy_col_term4 = ({8'd0, layer_s2x ? {15'(cy_ex4 >> 3), cy_col_phase} : 16'(cy_ex4 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term4 = ({8'd0, layer_s2x ? {15'(cy_ex4 >> 3), cy_col_phase} : 16'(cy_ex4 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex5 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd5 - cy_x0)};
-    assign cy_col_term5 = ({8'd0, layer_s2x ? {15'(cy_ex5 >> 3), cy_col_phase} : 16'(cy_ex5 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term5 = ({8'd0, layer_s2x ? {15'(cy_ex5 >> 3), cy_col_phase} : 16'(cy_ex5 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex6 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd6 - cy_x0)};
-    assign cy_col_term6 = ({8'd0, layer_s2x ? {15'(cy_ex6 >> 3), cy_col_phase} : 16'(cy_ex6 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term6 = ({8'd0, layer_s2x ? {15'(cy_ex6 >> 3), cy_col_phase} : 16'(cy_ex6 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign cy_ex7 = (cy_x0 + ({10'd0, cy_col_block} << 3)) + {15'd0, 3'(18'd7 - cy_x0)};
-    assign cy_col_term7 = ({8'd0, layer_s2x ? {15'(cy_ex7 >> 3), cy_col_phase} : 16'(cy_ex7 >> 3)} * {8'd0, layer_cw}) + {8'd0, cy_w_eff};
+    assign cy_col_term7 = ({8'd0, layer_s2x ? {15'(cy_ex7 >> 3), cy_col_phase} : 16'(cy_ex7 >> 3)} * {13'd0, layer_cw}) + {13'd0, cy_w_eff};
     assign line_rd_en = cy_run;
     assign line_rd_addr = {8'(cy_row_term7 + cy_col_term7), 8'(cy_row_term7 + cy_col_term6), 8'(cy_row_term7 + cy_col_term5), 8'(cy_row_term7 + cy_col_term4), 8'(cy_row_term7 + cy_col_term3), 8'(cy_row_term7 + cy_col_term2), 8'(cy_row_term7 + cy_col_term1), 8'(cy_row_term7 + cy_col_term0), 8'(cy_row_term6 + cy_col_term7), 8'(cy_row_term6 + cy_col_term6), 8'(cy_row_term6 + cy_col_term5), 8'(cy_row_term6 + cy_col_term4), 8'(cy_row_term6 + cy_col_term3), 8'(cy_row_term6 + cy_col_term2), 8'(cy_row_term6 + cy_col_term1), 8'(cy_row_term6 + cy_col_term0), 8'(cy_row_term5 + cy_col_term7), 8'(cy_row_term5 + cy_col_term6), 8'(cy_row_term5 + cy_col_term5), 8'(cy_row_term5 + cy_col_term4), 8'(cy_row_term5 + cy_col_term3), 8'(cy_row_term5 + cy_col_term2), 8'(cy_row_term5 + cy_col_term1), 8'(cy_row_term5 + cy_col_term0), 8'(cy_row_term4 + cy_col_term7), 8'(cy_row_term4 + cy_col_term6), 8'(cy_row_term4 + cy_col_term5), 8'(cy_row_term4 + cy_col_term4), 8'(cy_row_term4 + cy_col_term3), 8'(cy_row_term4 + cy_col_term2), 8'(cy_row_term4 + cy_col_term1), 8'(cy_row_term4 + cy_col_term0), 8'(cy_row_term3 + cy_col_term7), 8'(cy_row_term3 + cy_col_term6), 8'(cy_row_term3 + cy_col_term5), 8'(cy_row_term3 + cy_col_term4), 8'(cy_row_term3 + cy_col_term3), 8'(cy_row_term3 + cy_col_term2), 8'(cy_row_term3 + cy_col_term1), 8'(cy_row_term3 + cy_col_term0), 8'(cy_row_term2 + cy_col_term7), 8'(cy_row_term2 + cy_col_term6), 8'(cy_row_term2 + cy_col_term5), 8'(cy_row_term2 + cy_col_term4), 8'(cy_row_term2 + cy_col_term3), 8'(cy_row_term2 + cy_col_term2), 8'(cy_row_term2 + cy_col_term1), 8'(cy_row_term2 + cy_col_term0), 8'(cy_row_term1 + cy_col_term7), 8'(cy_row_term1 + cy_col_term6), 8'(cy_row_term1 + cy_col_term5), 8'(cy_row_term1 + cy_col_term4), 8'(cy_row_term1 + cy_col_term3), 8'(cy_row_term1 + cy_col_term2), 8'(cy_row_term1 + cy_col_term1), 8'(cy_row_term1 + cy_col_term0), 8'(cy_row_term0 + cy_col_term7), 8'(cy_row_term0 + cy_col_term6), 8'(cy_row_term0 + cy_col_term5), 8'(cy_row_term0 + cy_col_term4), 8'(cy_row_term0 + cy_col_term3), 8'(cy_row_term0 + cy_col_term2), 8'(cy_row_term0 + cy_col_term1), 8'(cy_row_term0 + cy_col_term0)};
 

@@ -9,7 +9,7 @@ module st_424db338_pe_array (
     input  logic           step_first,
     input  logic           step_last,
     input  logic           step_last_g,
-    input  logic [15:0]    step_g,
+    input  logic [6:0]     step_g,
     input  logic           step_half,
     input  logic [7:0]     step_byte_off,
     input  logic           step_grouped,
@@ -18,7 +18,7 @@ module st_424db338_pe_array (
     input  logic [7:0]     step_rb,
     input  logic [63:0]    step_pe_ok,
     output logic           acc_valid,
-    output logic [15:0]    acc_g,
+    output logic [6:0]     acc_g,
     output logic           acc_half,
     output logic           acc_last_g,
     output logic [16383:0] acc_shadows
@@ -34,7 +34,7 @@ module st_424db338_pe_array (
     logic           p2_first;
     logic           p2_last;
     logic           p2_last_g;
-    logic [15:0]    p2_g;
+    logic [6:0]     p2_g;
     logic           p2_half;
     logic           p2_grouped;
     logic [7:0]     p2_sub;

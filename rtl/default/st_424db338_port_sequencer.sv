@@ -22,14 +22,14 @@ module st_424db338_port_sequencer (
     input  logic [31:0]   reg_in_row_words,
     input  logic [31:0]   reg_out_row_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [374:0]  layer,
+    input  logic [331:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
     input  logic [15:0]   seq_o0,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]   seq_channels,
+    input  logic [9:0]    seq_channels,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic [15:0]   seq_words,
+    input  logic [4:0]    seq_words,
     input  logic          burst_valid,
     input  logic [31:0]   burst_addr,
     output logic          burst_ready,
@@ -71,7 +71,7 @@ module st_424db338_port_sequencer (
     logic [15:0]   layer_w;
     logic [3:0]    layer_pad;
     logic [3:0]    layer_padx;
-    logic [15:0]   layer_cw;
+    logic [10:0]   layer_cw;
     logic [15:0]   layer_cow;
     logic [7:0]    layer_hh;
     logic [7:0]    layer_hwid;
@@ -180,10 +180,10 @@ module st_424db338_port_sequencer (
     logic          ldq_in_res;
     logic [11:0]   ldq_y;
     logic [11:0]   ldq_x;
-    logic [15:0]   ldq_w;
+    logic [10:0]   ldq_w;
     logic [11:0]   ldq_r;
     logic [11:0]   ldq_c;
-    logic [15:0]   ldq_j;
+    logic [4:0]    ldq_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]   ldq_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -320,7 +320,7 @@ module st_424db338_port_sequencer (
     logic [11:0]   ldb_y;
     logic [2:0]    ldb_j;
     logic [11:0]   ldb_x;
-    logic [15:0]   ldb_w;
+    logic [10:0]   ldb_w;
     logic          ldb_active;
     logic [11:0]   ldb_take_y0_upto1;
     logic [11:0]   ldb_take_y0_upto2;
@@ -403,10 +403,10 @@ module st_424db338_port_sequencer (
     logic          ldr_in_res;
     logic [11:0]   ldr_y;
     logic [11:0]   ldr_x;
-    logic [15:0]   ldr_w;
+    logic [10:0]   ldr_w;
     logic [11:0]   ldr_r;
     logic [11:0]   ldr_c;
-    logic [15:0]   ldr_j;
+    logic [4:0]    ldr_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]   ldr_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -472,7 +472,7 @@ module st_424db338_port_sequencer (
     logic          st_half;
     logic [11:0]   st_r;
     logic [11:0]   st_c;
-    logic [15:0]   st_j;
+    logic [4:0]    st_j;
     logic [31:0]   st_tile_addr;
     logic [31:0]   st_offset;
     logic [31:0]   st_row_offset;
@@ -484,7 +484,7 @@ module st_424db338_port_sequencer (
     logic          st_r_last;
     logic          st_tile_last;
     logic          st_last;
-    logic [15:0]   st_next_j;
+    logic [4:0]    st_next_j;
     logic [11:0]   st_next_c;
     logic [11:0]   st_next_r;
     logic [5:0]    st_next_slot;
@@ -492,7 +492,7 @@ module st_424db338_port_sequencer (
     logic [7:0]    st_rd_entry;
     logic [7:0]    st_rd_r;
     logic [2:0]    st_rd_c;
-    logic [15:0]   st_rd_j;
+    logic [4:0]    st_rd_j;
     logic          st_rd_half;
     logic [2:0]    st_rd_col;
     logic [31:0]   st_addr;
@@ -517,20 +517,20 @@ module st_424db338_port_sequencer (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_cw = layer[77:62];
-    assign layer_cow = layer[93:78];
-    assign layer_hh = layer[198:191];
-    assign layer_hwid = layer[206:199];
-    assign layer_cscw = layer[216:207];
-    assign layer_res = layer[268];
-    assign layer_resident = layer[327:326];
-    assign layer_shape = layer[239:238];
-    assign layer_region = layer[261:252];
-    assign layer_nsh = layer[266:262];
-    assign layer_rowring = layer[267];
-    assign layer_line = layer[334];
-    assign layer_lcsw = layer[358:335];
-    assign layer_lnb = layer[374:359];
+    assign layer_cw = layer[72:62];
+    assign layer_cow = layer[88:73];
+    assign layer_hh = layer[155:148];
+    assign layer_hwid = layer[163:156];
+    assign layer_cscw = layer[173:164];
+    assign layer_res = layer[225];
+    assign layer_resident = layer[284:283];
+    assign layer_shape = layer[196:195];
+    assign layer_region = layer[218:209];
+    assign layer_nsh = layer[223:219];
+    assign layer_rowring = layer[224];
+    assign layer_line = layer[291];
+    assign layer_lcsw = layer[315:292];
+    assign layer_lnb = layer[331:316];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q
@@ -602,10 +602,10 @@ module st_424db338_port_sequencer (
     assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_ylo[10:0]};
     assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
     assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
-    assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
+    assign ldq_w_last = ldq_w == (layer_cw - 11'd1);
     assign ldq_x_last = (ldq_x + 12'd1) == {1'd0, ldq_b_xhi};
     assign ldq_y_last = (ldq_y + 12'd1) == {1'd0, ldq_b_yhi};
-    assign ldq_j_last = ldq_j == (seq_words - 16'd1);
+    assign ldq_j_last = ldq_j == (seq_words - 5'd1);
     assign ldq_c_last = (ldq_c + 12'd1) == {8'd0, ldq_b_vc};
     assign ldq_r_last = (ldq_r + 12'd1) == {8'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
@@ -624,10 +624,10 @@ module st_424db338_port_sequencer (
             ldq_shares <= 1'b0;
             ldq_y <= 12'd0;
             ldq_x <= 12'd0;
-            ldq_w <= 16'd0;
+            ldq_w <= 11'd0;
             ldq_r <= 12'd0;
             ldq_c <= 12'd0;
-            ldq_j <= 16'd0;
+            ldq_j <= 5'd0;
         end else begin
             if (ld_tile_taken) begin
                 ldq_b_y0 <= 11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
@@ -641,21 +641,21 @@ module st_424db338_port_sequencer (
                 ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_init_y;
                 ldq_x <= ldq_init_x;
-                ldq_w <= 16'd0;
+                ldq_w <= 11'd0;
                 ldq_r <= 12'd0;
                 ldq_c <= 12'd0;
-                ldq_j <= 16'd0;
+                ldq_j <= 5'd0;
             end else if (ldq_accept && !ldb_busy) begin
                 if (!ldq_in_res) begin
                     if (ldq_w_last) begin
-                        ldq_w <= 16'd0;
+                        ldq_w <= 11'd0;
                         if (ldq_x_last) begin
                             ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
                                 ldq_r <= 12'd0;
                                 ldq_c <= 12'd0;
-                                ldq_j <= 16'd0;
+                                ldq_j <= 5'd0;
                             end else begin
                                 ldq_y <= ldq_y + 12'd1;
                             end
@@ -663,10 +663,10 @@ module st_424db338_port_sequencer (
                             ldq_x <= ldq_x + 12'd1;
                         end
                     end else begin
-                        ldq_w <= ldq_w + 16'd1;
+                        ldq_w <= ldq_w + 11'd1;
                     end
                 end else if (ldq_j_last) begin
-                    ldq_j <= 16'd0;
+                    ldq_j <= 5'd0;
                     if (ldq_c_last) begin
                         ldq_c <= 12'd0;
                         ldq_r <= ldq_r + 12'd1;
@@ -674,7 +674,7 @@ module st_424db338_port_sequencer (
                         ldq_c <= ldq_c + 12'd1;
                     end
                 end else begin
-                    ldq_j <= ldq_j + 16'd1;
+                    ldq_j <= ldq_j + 5'd1;
                 end
             end
         end
@@ -742,7 +742,7 @@ module st_424db338_port_sequencer (
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
-        out_pixel_step_d1 <= ({16'd0, layer_cow} - {16'd0, seq_words}) + 32'd1;
+        out_pixel_step_d1 <= ({16'd0, layer_cow} - {27'd0, seq_words}) + 32'd1;
     end
 
     assign out_pixel_step = out_pixel_step_d1;
@@ -769,7 +769,7 @@ module st_424db338_port_sequencer (
 
     assign in_row_words = reg_in_row_words;
     assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({1'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
-    assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
+    assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {21'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({21'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({21'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({21'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({21'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
 
     // ldq_halo_walk
     always @(posedge clk) begin
@@ -1155,7 +1155,7 @@ module st_424db338_port_sequencer (
         .index (ldb_take_j_idx)
     );
 
-    assign ldb_w_last = (ldb_w + 16'd1) == layer_cw;
+    assign ldb_w_last = (ldb_w + 11'd1) == layer_cw;
     assign ldb_x_last = (ldb_x + 12'd1) == (($signed((({5'd0, ldb_cb0 + {4'd0, ldb_j}} * (layer_s2x ? 12'd16 : 12'd8)) - {8'd0, layer_padx}) + (layer_s2x ? 12'd16 : 12'd8)) > $signed(layer_w[11:0])) ? layer_w[11:0] : ((({5'd0, ldb_cb0 + {4'd0, ldb_j}} * (layer_s2x ? 12'd16 : 12'd8)) - {8'd0, layer_padx}) + (layer_s2x ? 12'd16 : 12'd8)));
 
     st_424db338_lowest_set_bit_8 u_ldb_next_j (
@@ -1188,7 +1188,7 @@ module st_424db338_port_sequencer (
             ldb_y <= 12'd0;
             ldb_j <= 3'd0;
             ldb_x <= 12'd0;
-            ldb_w <= 16'd0;
+            ldb_w <= 11'd0;
         end else begin
             if (ld_tile_taken) begin
                 ldb_active <= layer_line && !ldb_take_none;
@@ -1202,10 +1202,10 @@ module st_424db338_port_sequencer (
                 ldb_y <= ldb_take_y0;
                 ldb_j <= ldb_take_j_idx;
                 ldb_x <= ($signed(({5'd0, ldb_take_cb0 + {4'd0, ldb_take_j_idx}} * (layer_s2x ? 12'd16 : 12'd8)) - {8'd0, layer_padx}) < 12'sd0) ? 12'd0 : (({5'd0, ldb_take_cb0 + {4'd0, ldb_take_j_idx}} * (layer_s2x ? 12'd16 : 12'd8)) - {8'd0, layer_padx});
-                ldb_w <= 16'd0;
+                ldb_w <= 11'd0;
             end else if (ldb_step) begin
                 if (ldb_w_last) begin
-                    ldb_w <= 16'd0;
+                    ldb_w <= 11'd0;
                     if (ldb_x_last) begin
                         if (ldb_next_j_found) begin
                             ldb_j <= ldb_next_j_idx;
@@ -1221,7 +1221,7 @@ module st_424db338_port_sequencer (
                         ldb_x <= ldb_x + 12'd1;
                     end
                 end else begin
-                    ldb_w <= ldb_w + 16'd1;
+                    ldb_w <= ldb_w + 11'd1;
                 end
             end
             if (!in_tiles) begin
@@ -1251,8 +1251,8 @@ module st_424db338_port_sequencer (
     assign ldb_rb_q0 = ldb_rb_r1 >= ({7'd0, layer_lnb} << 0);
     assign ldb_rb_r0 = ldb_rb_q0 ? (ldb_rb_r1 - ({7'd0, layer_lnb} << 0)) : ldb_rb_r1;
     assign ldb_bank = ({5'd0, ldb_ey[2:0]} << 3) + {5'd0, ldb_ex[2:0]};
-    assign ldb_addr = 8'((({8'd0, layer_s2 ? {15'(ldb_rb_r0[15:0]), ldb_yp[0]} : ldb_rb_r0[15:0]} * layer_lcsw) + ({8'd0, layer_s2x ? {{3'd0, ldb_ex >> 3}, ldb_xp[0]} : {4'd0, ldb_ex >> 3}} * {8'd0, layer_cw})) + {8'd0, ldb_w});
-    assign ldq_addr = ldb_busy ? ((reg_base_input + ({12'd0, 20'(({22'd0, ldb_y[9:0]} * {16'd0, layer_w}) + {20'd0, ldb_x})} * {16'd0, layer_cw})) + {16'd0, ldb_w}) : (ldq_in_res ? ldq_res_addr : ldq_halo_addr);
+    assign ldb_addr = 8'((({8'd0, layer_s2 ? {15'(ldb_rb_r0[15:0]), ldb_yp[0]} : ldb_rb_r0[15:0]} * layer_lcsw) + ({8'd0, layer_s2x ? {{3'd0, ldb_ex >> 3}, ldb_xp[0]} : {4'd0, ldb_ex >> 3}} * {13'd0, layer_cw})) + {13'd0, ldb_w});
+    assign ldq_addr = ldb_busy ? ((reg_base_input + ({12'd0, 20'(({22'd0, ldb_y[9:0]} * {16'd0, layer_w}) + {20'd0, ldb_x})} * {21'd0, layer_cw})) + {21'd0, ldb_w}) : (ldq_in_res ? ldq_res_addr : ldq_halo_addr);
     assign ldq_last_req = ldq_accept && (ldb_busy ? (ldb_last && !layer_res) : ldq_last);
     assign ldr_rsp = ((mem_rsp_valid && rsp_tag_valid) && !rsp_tag_burst) && !rsp_tag_line;
     assign burst_rsp_valid = (mem_rsp_valid && rsp_tag_valid) && rsp_tag_burst;
@@ -1260,10 +1260,10 @@ module st_424db338_port_sequencer (
     assign ldr_init_y = {1'd0, ldr_taken_y};
     assign ldr_init_x = {1'd0, ldr_taken_x};
     assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
-    assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
+    assign ldr_w_last = ldr_w == (layer_cw - 11'd1);
     assign ldr_x_last = (ldr_x + 12'd1) == {1'd0, ldr_b_xhi};
     assign ldr_y_last = (ldr_y + 12'd1) == {1'd0, ldr_b_yhi};
-    assign ldr_j_last = ldr_j == (seq_words - 16'd1);
+    assign ldr_j_last = ldr_j == (seq_words - 5'd1);
     assign ldr_c_last = (ldr_c + 12'd1) == {8'd0, ldr_b_vc};
     assign ldr_r_last = (ldr_r + 12'd1) == {8'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
@@ -1282,10 +1282,10 @@ module st_424db338_port_sequencer (
             ldr_shares <= 1'b0;
             ldr_y <= 12'd0;
             ldr_x <= 12'd0;
-            ldr_w <= 16'd0;
+            ldr_w <= 11'd0;
             ldr_r <= 12'd0;
             ldr_c <= 12'd0;
-            ldr_j <= 16'd0;
+            ldr_j <= 5'd0;
         end else begin
             if (ldr_pop) begin
                 ldr_b_y0 <= 11'({{1{ldr_taken_y0[10]}}, ldr_taken_y0});
@@ -1299,21 +1299,21 @@ module st_424db338_port_sequencer (
                 ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_init_y;
                 ldr_x <= ldr_init_x;
-                ldr_w <= 16'd0;
+                ldr_w <= 11'd0;
                 ldr_r <= 12'd0;
                 ldr_c <= 12'd0;
-                ldr_j <= 16'd0;
+                ldr_j <= 5'd0;
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
                     if (ldr_w_last) begin
-                        ldr_w <= 16'd0;
+                        ldr_w <= 11'd0;
                         if (ldr_x_last) begin
                             ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
                                 ldr_r <= 12'd0;
                                 ldr_c <= 12'd0;
-                                ldr_j <= 16'd0;
+                                ldr_j <= 5'd0;
                             end else begin
                                 ldr_y <= ldr_y + 12'd1;
                             end
@@ -1321,10 +1321,10 @@ module st_424db338_port_sequencer (
                             ldr_x <= ldr_x + 12'd1;
                         end
                     end else begin
-                        ldr_w <= ldr_w + 16'd1;
+                        ldr_w <= ldr_w + 11'd1;
                     end
                 end else if (ldr_j_last) begin
-                    ldr_j <= 16'd0;
+                    ldr_j <= 5'd0;
                     if (ldr_c_last) begin
                         ldr_c <= 12'd0;
                         ldr_r <= ldr_r + 12'd1;
@@ -1332,7 +1332,7 @@ module st_424db338_port_sequencer (
                         ldr_c <= ldr_c + 12'd1;
                     end
                 end else begin
-                    ldr_j <= ldr_j + 16'd1;
+                    ldr_j <= ldr_j + 5'd1;
                 end
             end
         end
@@ -1496,15 +1496,15 @@ module st_424db338_port_sequencer (
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + (layer_shape[1] ? (layer_shape[0] ? ({5'd0, ldr_slot[2:0]} << 0) : ({6'd0, ldr_slot[1:0]} << 1)) : (layer_shape[0] ? ({7'd0, ldr_slot[0]} << 2) : ({7'd0, 1'b0} << 3)))) : ((ldr_by << 3) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 8'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))}) + 16'd8) : ({4'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))})) << 4) + ldr_j) : 8'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 8'd192 : 8'd128) : (loads_done[0] ? 8'd64 : 8'd0)) : (loads_done[0] ? 8'd128 : 8'd0)}) + ldr_halo_addr_columns));
+    assign in_wr_addr = ldr_in_res ? 8'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))}) + 16'd8) : ({4'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))})) << 4) + {11'd0, ldr_j}) : 8'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 8'd192 : 8'd128) : (loads_done[0] ? 8'd64 : 8'd0)) : (loads_done[0] ? 8'd128 : 8'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[27:21] : ring_n[20:14]) : (st_group[0] ? ring_n[13:7] : ring_n[6:0]);
-    assign st_j_last = st_j == (seq_words - 16'd1);
+    assign st_j_last = st_j == (seq_words - 5'd1);
     assign st_c_last = (st_c + 12'd1) == {8'd0, st_vc};
     assign st_r_last = (st_r + 12'd1) == {8'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
     assign st_last = st_tile_last && (({1'd0, st_slot} + 7'd1) == st_tiles);
-    assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
+    assign st_next_j = st_j_last ? 5'd0 : (st_j + 5'd1);
     assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : (st_c + 12'd1)) : st_c;
     assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? (st_r + 12'd1) : st_r);
     assign st_next_slot = st_tile_last ? (st_slot + 6'd1) : st_slot;
@@ -1520,14 +1520,14 @@ module st_424db338_port_sequencer (
 
     assign st_rd_r = 8'(grant_store ? 12'd0 : (st_accept ? st_next_r : st_r)) + (layer_shape[1] ? (layer_shape[0] ? ({2'd0, st_rd_slot >> 3} << 0) : ({2'd0, st_rd_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, st_rd_slot >> 1} << 2) : ({2'd0, st_rd_slot >> 0} << 3)));
     assign st_rd_c = 3'(8'(grant_store ? 12'd0 : (st_accept ? st_next_c : st_c)) + (layer_shape[1] ? (layer_shape[0] ? ({5'd0, st_rd_slot[2:0]} << 0) : ({6'd0, st_rd_slot[1:0]} << 1)) : (layer_shape[0] ? ({7'd0, st_rd_slot[0]} << 2) : ({7'd0, 1'b0} << 3))));
-    assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
+    assign st_rd_j = grant_store ? 5'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
-    assign out_rd_addr = 8'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd8) : {8'd0, st_rd_r}) << 4) + st_rd_j);
+    assign out_rd_addr = 8'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd8) : {8'd0, st_rd_r}) << 4) + {11'd0, st_rd_j});
     assign out_rd_en = grant_store || issue_store;
     assign st_addr = st_tile_addr + st_offset;
     assign pass_o0_mod_b = seq_o0[4:0] & 5'd31;
     assign pass_end_mod_b = ((seq_o0[4:0] + seq_channels[4:0]) - 5'd1) & 5'd31;
-    assign st_j_first = st_j == 16'd0;
+    assign st_j_first = st_j == 5'd0;
 
     // st_walk
     always @(posedge clk) begin
@@ -1538,7 +1538,7 @@ module st_424db338_port_sequencer (
             st_half <= 1'b0;
             st_r <= 12'd0;
             st_c <= 12'd0;
-            st_j <= 16'd0;
+            st_j <= 5'd0;
             st_offset <= 32'd0;
             st_row_offset <= 32'd0;
         end else begin
@@ -1549,7 +1549,7 @@ module st_424db338_port_sequencer (
                 st_half <= stores_granted[0];
                 st_r <= 12'd0;
                 st_c <= 12'd0;
-                st_j <= 16'd0;
+                st_j <= 5'd0;
                 st_offset <= 32'd0;
                 st_row_offset <= 32'd0;
             end else if (st_accept) begin

@@ -212,11 +212,11 @@
 #define SPARSETILE_STALL_DRAIN_OFFSET           0x1Au
 #define SPARSETILE_STALL_DRAIN_RESET            0x00000000u
 
-/* 0x1B BEATS_RD (RO, 32 bits): DRAM read beats of the last layer (§7.1). */
+/* 0x1B BEATS_RD (RO, 32 bits): DRAM read beats of the last layer (§7.1); 0 on a config without beat counters (§2). */
 #define SPARSETILE_BEATS_RD_OFFSET              0x1Bu
 #define SPARSETILE_BEATS_RD_RESET               0x00000000u
 
-/* 0x1C BEATS_WR (RO, 32 bits): DRAM write beats of the last layer (§7.1). */
+/* 0x1C BEATS_WR (RO, 32 bits): DRAM write beats of the last layer (§7.1); 0 on a config without beat counters (§2). */
 #define SPARSETILE_BEATS_WR_OFFSET              0x1Cu
 #define SPARSETILE_BEATS_WR_RESET               0x00000000u
 

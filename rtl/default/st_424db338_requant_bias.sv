@@ -6,7 +6,7 @@ module st_424db338_requant_bias (
     input  logic [2:0]         lane,
     input  logic               trigger,
     input  logic [15:0]        o0,
-    input  logic [15:0]        g,
+    input  logic [6:0]         g,
     input  logic [17:0]        bias_lo,
     input  logic               half,
     output logic [7:0]         rd_addr,
@@ -17,7 +17,7 @@ module st_424db338_requant_bias (
     logic [19:0] o4;
     logic [4:0]  byte_off;
 
-    assign o4 = (({4'd0, o0} + ({4'd0, g} << 3)) + {17'd0, lane}) << 2;
+    assign o4 = (({4'd0, o0} + ({13'd0, g} << 3)) + {17'd0, lane}) << 2;
     assign rd_addr = 8'(((o4 >> 5) - {2'd0, bias_lo}) + (half ? 20'd66 : 20'd0));
 
     // byte_off_q

@@ -4,16 +4,16 @@ module st_424db338_requant_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [374:0]   layer,
+    input  logic [331:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic [15:0]    seq_o0,
-    input  logic [15:0]    seq_channels,
-    input  logic [15:0]    seq_o0_mod_b,
+    input  logic [9:0]     seq_channels,
+    input  logic [4:0]     seq_o0_mod_b,
     input  logic [17:0]    seq_bias_lo,
     input  logic           seq_half,
     input  logic           acc_valid,
-    input  logic [15:0]    acc_g,
+    input  logic [6:0]     acc_g,
     input  logic           acc_half,
     input  logic           acc_last_g,
     input  logic [16383:0] acc_shadows,
@@ -39,13 +39,13 @@ module st_424db338_requant_engine (
     logic               in_tiles;
     logic               rq_active;
     logic [7:0]         rq_row;
-    logic [15:0]        rq_g;
+    logic [6:0]         rq_g;
     logic               rq_half;
     logic               rq_last_g;
     logic               rq_last_row;
     logic               rq_tile_done;
     logic [7:0]         rq_rd_row;
-    logic [15:0]        rq_rd_g;
+    logic [6:0]         rq_rd_g;
     logic               rq_rd_half;
     logic [15:0]        rq_rd_ch;
     logic [4:0]         rq_rd_ch_b;
@@ -66,11 +66,11 @@ module st_424db338_requant_engine (
     logic [3:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[268];
-    assign layer_act = layer[270:269];
-    assign layer_m = layer[286:271];
-    assign layer_sh = layer[292:287];
-    assign layer_slope = layer[308:293];
+    assign layer_res = layer[225];
+    assign layer_act = layer[227:226];
+    assign layer_m = layer[243:228];
+    assign layer_sh = layer[249:244];
+    assign layer_slope = layer[265:250];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd7);
 
@@ -79,7 +79,7 @@ module st_424db338_requant_engine (
         if (rst) begin
             rq_active <= 1'b0;
             rq_row <= 8'd0;
-            rq_g <= 16'd0;
+            rq_g <= 7'd0;
             rq_half <= 1'b0;
             rq_last_g <= 1'b0;
         end else begin
@@ -117,7 +117,7 @@ module st_424db338_requant_engine (
     assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
     assign rq_rd_g = acc_valid ? acc_g : rq_g;
     assign rq_rd_half = acc_valid ? acc_half : rq_half;
-    assign rq_rd_ch = seq_o0_mod_b + (rq_rd_g << 3);
+    assign rq_rd_ch = {11'd0, seq_o0_mod_b} + ({9'd0, rq_rd_g} << 3);
     assign rq_rd_ch_b = rq_rd_ch[4:0];
     assign rq_rd_ch_w = rq_rd_ch >> 5;
     assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd8) : {8'd0, rq_rd_row}) << 4) + rq_rd_ch_w;
@@ -141,7 +141,7 @@ module st_424db338_requant_engine (
         );
     end
 
-    assign rq_ch = seq_o0_mod_b + (rq_g << 3);
+    assign rq_ch = {11'd0, seq_o0_mod_b} + ({9'd0, rq_g} << 3);
     assign rq_ch_b = rq_ch[4:0];
     assign rq_ch_w = rq_ch >> 5;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd8) : {8'd0, rq_row}) << 4) + rq_ch_w;
@@ -169,7 +169,7 @@ module st_424db338_requant_engine (
 
     assign rq_wr_active = rq_active;
     assign rq_wr_ch_b = rq_ch_b;
-    assign rq_rem = {8'd0, seq_channels} - ({8'd0, rq_g} << 3);
+    assign rq_rem = {14'd0, seq_channels} - ({17'd0, rq_g} << 3);
     assign rq_lanes_left = (rq_rem >= 24'd8) ? 4'd8 : rq_rem[3:0];
     assign rq_wr_lanes_left = rq_lanes_left;
     assign rq_wr_base_s = rq_wr_base;

@@ -4,16 +4,14 @@ module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [335:0] layer,
+    input  logic [292:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
-    input  logic [15:0]  seq_kgroups,
+    input  logic [8:0]   seq_kgroups,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic         seq_half,
     /* verilator lint_on UNUSEDSIGNAL */
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]  seq_wbase,
-    /* verilator lint_on UNUSEDSIGNAL */
+    input  logic [9:0]   seq_wbase,
     input  logic         loaded_valid,
     output logic         loaded_ready,
     input  logic         stored_valid,
@@ -31,7 +29,7 @@ module st_18f03e4d_compute_control (
     output logic         step_first,
     output logic         step_last,
     output logic         step_last_g,
-    output logic [15:0]  step_g,
+    output logic [8:0]   step_g,
     output logic         step_half,
     output logic [7:0]   step_byte_off,
     output logic         step_grouped,
@@ -57,14 +55,14 @@ module st_18f03e4d_compute_control (
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
     logic [1:0]  layer_resident;
-    logic [15:0] layer_cw;
-    logic [15:0] layer_nc;
+    logic [10:0] layer_cw;
+    logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
-    logic [23:0] layer_t;
-    logic [23:0] layer_kc;
+    logic [12:0] layer_t;
+    logic [12:0] layer_kc;
     /* verilator lint_off UNUSEDSIGNAL */
-    logic [23:0] layer_k2cw;
+    logic [10:0] layer_k2cw;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [10:0] layer_cscw;
     logic [1:0]  layer_shape;
@@ -75,9 +73,9 @@ module st_18f03e4d_compute_control (
     logic        in_tiles;
     logic [15:0] cp_tile;
     logic        cp_running;
-    logic [15:0] cp_kgroup;
-    logic [23:0] cp_k;
-    logic [15:0] cp_chunk;
+    logic [8:0]  cp_kgroup;
+    logic [12:0] cp_k;
+    logic [12:0] cp_chunk;
     logic [3:0]  cp_kx;
     logic [3:0]  cp_ky;
     logic [7:0]  cp_sub;
@@ -87,9 +85,9 @@ module st_18f03e4d_compute_control (
     logic        cp_half_free;
     logic        cp_start;
     logic        cp_run_eff;
-    logic [23:0] cp_k_eff;
-    logic [15:0] cp_g_eff;
-    logic [15:0] cp_chunk_eff;
+    logic [12:0] cp_k_eff;
+    logic [8:0]  cp_g_eff;
+    logic [12:0] cp_chunk_eff;
     logic [7:0]  cp_sub_eff;
     logic        cp_last_chunk;
     logic [3:0]  cp_kx_eff;
@@ -230,7 +228,7 @@ module st_18f03e4d_compute_control (
     logic        p1_first;
     logic        p1_last;
     logic        p1_last_g;
-    logic [15:0] p1_g;
+    logic [8:0]  p1_g;
     logic        p1_half;
     logic [7:0]  p1_byte_off;
     logic        p1_grouped;
@@ -246,20 +244,20 @@ module st_18f03e4d_compute_control (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_resident = layer[329:328];
-    assign layer_cw = layer[77:62];
-    assign layer_nc = layer[109:94];
-    assign layer_grouped = layer[110];
-    assign layer_nj = layer[118:111];
-    assign layer_t = layer[142:119];
-    assign layer_kc = layer[166:143];
-    assign layer_k2cw = layer[190:167];
-    assign layer_cscw = layer[217:207];
-    assign layer_shape = layer[240:239];
-    assign layer_region = layer[263:253];
-    assign layer_nsh = layer[268:264];
-    assign layer_rowring = layer[269];
-    assign layer_res = layer[270];
+    assign layer_resident = layer[286:285];
+    assign layer_cw = layer[72:62];
+    assign layer_nc = layer[101:89];
+    assign layer_grouped = layer[102];
+    assign layer_nj = layer[110:103];
+    assign layer_t = layer[123:111];
+    assign layer_kc = layer[136:124];
+    assign layer_k2cw = layer[147:137];
+    assign layer_cscw = layer[174:164];
+    assign layer_shape = layer[197:196];
+    assign layer_region = layer[220:210];
+    assign layer_nsh = layer[225:221];
+    assign layer_rowring = layer[226];
+    assign layer_res = layer[227];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = cp_tile_early || stored_valid;
@@ -271,12 +269,12 @@ module st_18f03e4d_compute_control (
     assign cp_g_eff = cp_kgroup;
     assign cp_chunk_eff = cp_chunk;
     assign cp_sub_eff = cp_sub;
-    assign cp_last_chunk = layer_grouped ? ((cp_chunk_eff >> 2) == (layer_cw - 16'd1)) : (cp_chunk_eff == (layer_nc - 16'd1));
+    assign cp_last_chunk = layer_grouped ? (11'(cp_chunk_eff >> 2) == (layer_cw - 11'd1)) : (cp_chunk_eff == (layer_nc - 13'd1));
     assign cp_kx_eff = cp_kx;
     assign cp_ky_eff = cp_ky;
     assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
-    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 24'd1) == layer_kc);
-    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 16'd1) == seq_kgroups);
+    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 13'd1) == layer_kc);
+    assign cp_tile_end = cp_slot_end && ((cp_g_eff + 9'd1) == seq_kgroups);
     assign cp_tap_advance = ((cp_run_eff && !cp_slot_end) && ((cp_sub_eff + 8'd1) == layer_nj)) && cp_last_chunk;
     assign cp_next_row = cp_tap_advance && (cp_kx_eff == (layer_kw - 4'd1));
     assign cp_next_column = cp_tap_advance && !(cp_kx_eff == (layer_kw - 4'd1));
@@ -284,8 +282,8 @@ module st_18f03e4d_compute_control (
     // cp_fsm
     always @(posedge clk) begin
         if (rst) begin
-            cp_k <= 24'd0;
-            cp_chunk <= 16'd0;
+            cp_k <= 13'd0;
+            cp_chunk <= 13'd0;
             cp_sub <= 8'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
@@ -293,12 +291,12 @@ module st_18f03e4d_compute_control (
             cp_tile <= 16'd0;
             cp_tile_first <= 1'b1;
             cp_tile_early <= 1'b1;
-            cp_kgroup <= 16'd0;
+            cp_kgroup <= 9'd0;
         end else begin
             if (cp_run_eff) begin
                 if (cp_slot_end) begin
-                    cp_k <= 24'd0;
-                    cp_chunk <= 16'd0;
+                    cp_k <= 13'd0;
+                    cp_chunk <= 13'd0;
                     cp_sub <= 8'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
@@ -307,13 +305,13 @@ module st_18f03e4d_compute_control (
                         cp_tile <= cp_tile + 16'd1;
                         cp_tile_first <= 1'b0;
                         cp_tile_early <= cp_tile_first;
-                        cp_kgroup <= 16'd0;
+                        cp_kgroup <= 9'd0;
                     end else begin
                         cp_running <= 1'b1;
-                        cp_kgroup <= cp_g_eff + 16'd1;
+                        cp_kgroup <= cp_g_eff + 9'd1;
                     end
                 end else begin
-                    cp_k <= cp_k_eff + 24'd1;
+                    cp_k <= cp_k_eff + 13'd1;
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
                     if ((cp_sub_eff + 8'd1) != layer_nj) begin
@@ -323,7 +321,7 @@ module st_18f03e4d_compute_control (
                         cp_ky <= cp_ky_eff;
                     end else if (cp_last_chunk) begin
                         cp_sub <= 8'd0;
-                        cp_chunk <= 16'd0;
+                        cp_chunk <= 13'd0;
                         if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
                             cp_ky <= cp_ky_eff + 4'd1;
@@ -333,7 +331,7 @@ module st_18f03e4d_compute_control (
                         end
                     end else begin
                         cp_sub <= 8'd0;
-                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 16'd4 : 16'd1);
+                        cp_chunk <= cp_chunk_eff + (layer_grouped ? 13'd4 : 13'd1);
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
                     end
@@ -344,12 +342,12 @@ module st_18f03e4d_compute_control (
                 cp_tile_first <= 1'b1;
                 cp_tile_early <= 1'b1;
                 cp_running <= 1'b0;
-                cp_k <= 24'd0;
-                cp_chunk <= 16'd0;
+                cp_k <= 13'd0;
+                cp_chunk <= 13'd0;
                 cp_sub <= 8'd0;
                 cp_kx <= 4'd0;
                 cp_ky <= 4'd0;
-                cp_kgroup <= 16'd0;
+                cp_kgroup <= 9'd0;
             end
         end
     end
@@ -372,7 +370,7 @@ module st_18f03e4d_compute_control (
 
     // cp_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw[10:0] << 1) : layer_cw[10:0]);
+        cp_ring_block_words_layer_d1 <= layer_rowring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw << 1) : layer_cw);
     end
 
     assign cp_ring_block_words = cp_ring_block_words_layer_d1;
@@ -436,7 +434,7 @@ module st_18f03e4d_compute_control (
             cp_col_q1_times1 <= cp_ring_block_words;
         end else if (cp_next_column && (!layer_s2x || cp_kx_eff[0])) begin
             cp_col_r <= cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1);
-            cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + layer_cw[10:0]) : cp_col_q_times0_eff;
+            cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + layer_cw) : cp_col_q_times0_eff;
             cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + cp_ring_block_words) : cp_col_q_times1_eff;
             cp_col_q1_times1 <= cp_col_wraps ? (cp_col_q1_times1 + cp_ring_block_words) : cp_col_q1_times1;
         end else begin
@@ -477,12 +475,12 @@ module st_18f03e4d_compute_control (
     assign cp_row_slot_term1 = layer_s2 ? (((cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 11'd0)) << 1) + (cp_ky_eff[0] ? cp_row_stride : 11'd0)) : (cp_row_q_times0_eff + (1'b1 ? cp_row_stride : 11'd0));
     assign cp_row_ring_block1 = 11'(({1'd0, cp_row_q1_times1 + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_row_q1_times1 + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_row_q1_times1 + cp_ring_offset_eff});
     assign cp_row_term1 = cp_row_ring ? (cp_row_ring_block1 + ((layer_s2 && cp_ky_eff[0]) ? cp_row_stride : 11'd0)) : cp_row_slot_term1;
-    assign cp_col_slot_term0 = layer_s2x ? (((cp_col_q_times0_eff + (1'b0 ? layer_cw[10:0] : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw[10:0] : 11'd0)) : (cp_col_q_times0_eff + (1'b0 ? layer_cw[10:0] : 11'd0));
+    assign cp_col_slot_term0 = layer_s2x ? (((cp_col_q_times0_eff + (1'b0 ? layer_cw : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw : 11'd0)) : (cp_col_q_times0_eff + (1'b0 ? layer_cw : 11'd0));
     assign cp_col_ring_block0 = 11'(({1'd0, cp_col_q_times1_eff + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_col_q_times1_eff + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_col_q_times1_eff + cp_ring_offset_eff});
-    assign cp_col_term0 = cp_column_ring ? (cp_col_ring_block0 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw[10:0] : 11'd0)) : cp_col_slot_term0;
-    assign cp_col_slot_term1 = layer_s2x ? (((cp_col_q_times0_eff + (1'b1 ? layer_cw[10:0] : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw[10:0] : 11'd0)) : (cp_col_q_times0_eff + (1'b1 ? layer_cw[10:0] : 11'd0));
+    assign cp_col_term0 = cp_column_ring ? (cp_col_ring_block0 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw : 11'd0)) : cp_col_slot_term0;
+    assign cp_col_slot_term1 = layer_s2x ? (((cp_col_q_times0_eff + (1'b1 ? layer_cw : 11'd0)) << 1) + (cp_kx_eff[0] ? layer_cw : 11'd0)) : (cp_col_q_times0_eff + (1'b1 ? layer_cw : 11'd0));
     assign cp_col_ring_block1 = 11'(({1'd0, cp_col_q1_times1 + cp_ring_offset_eff} >= {1'd0, cp_ring_size}) ? ({1'd0, cp_col_q1_times1 + cp_ring_offset_eff} - {1'd0, cp_ring_size}) : {1'd0, cp_col_q1_times1 + cp_ring_offset_eff});
-    assign cp_col_term1 = cp_column_ring ? (cp_col_ring_block1 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw[10:0] : 11'd0)) : cp_col_slot_term1;
+    assign cp_col_term1 = cp_column_ring ? (cp_col_ring_block1 + ((layer_s2x && cp_kx_eff[0]) ? layer_cw : 11'd0)) : cp_col_slot_term1;
     assign cp_r0_pe = (8'd0 < cp_ra) ? (8'd4 - cp_ra) : (8'd0 - cp_ra);
     assign cp_r0_carry = (({6'd0, cp_r0_pe[1:0]} & 8'd3) + cp_ra) >= 8'd4;
     assign cp_r1_pe = (8'd1 < cp_ra) ? (8'd5 - cp_ra) : (8'd1 - cp_ra);
@@ -569,7 +567,7 @@ module st_18f03e4d_compute_control (
     end
 
     assign cp_weight_local = (cp_w_kgroup_eff + cp_w_tap_eff) + cp_word[9:0];
-    assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + seq_wbase[10:0]) >= 11'd1024) ? (({1'd0, cp_weight_local} + seq_wbase[10:0]) - 11'd1024) : ({1'd0, cp_weight_local} + seq_wbase[10:0]));
+    assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + {1'd0, seq_wbase}) >= 11'd1024) ? (({1'd0, cp_weight_local} + {1'd0, seq_wbase}) - 11'd1024) : ({1'd0, cp_weight_local} + {1'd0, seq_wbase}));
     assign cp_l0_s0_y0 = (layer_s2 ? (({4'd0, group_tiles[15:8]} << 2) << 1) : ({4'd0, group_tiles[15:8]} << 2)) - {8'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({4'd0, group_tiles[7:0]} << 2) << 1) : ({4'd0, group_tiles[7:0]} << 2)) - {8'd0, layer_padx};
     assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
@@ -592,9 +590,9 @@ module st_18f03e4d_compute_control (
 
     // pipe_stage0_data
     always @(posedge clk) begin
-        p1_first <= cp_k_eff < {16'd0, layer_nj};
-        p1_last <= (cp_k_eff + 24'd1) == layer_t;
-        p1_last_g <= (cp_g_eff + 16'd1) == seq_kgroups;
+        p1_first <= cp_k_eff < {5'd0, layer_nj};
+        p1_last <= (cp_k_eff + 13'd1) == layer_t;
+        p1_last_g <= (cp_g_eff + 9'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
         p1_half <= cp_tile[0];
         p1_byte_off <= cp_byte_off;

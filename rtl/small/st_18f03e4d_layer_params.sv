@@ -26,8 +26,12 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]  reg_mask_layout,
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_steps,
+    /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_tap_words,
+    /* verilator lint_on UNUSEDSIGNAL */
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_halo_row_words,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -43,7 +47,7 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_mask_tiles,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [335:0] layer
+    output logic [292:0] layer
 );
 
     logic        layer_s2;
@@ -54,14 +58,14 @@ module st_18f03e4d_layer_params (
     logic [15:0] layer_cout;
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
-    logic [15:0] layer_cw;
+    logic [10:0] layer_cw;
     logic [15:0] layer_cow;
-    logic [15:0] layer_nc;
+    logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
-    logic [23:0] layer_t;
-    logic [23:0] layer_kc;
-    logic [23:0] layer_k2cw;
+    logic [12:0] layer_t;
+    logic [12:0] layer_kc;
+    logic [10:0] layer_k2cw;
     logic [7:0]  layer_hh;
     logic [7:0]  layer_hwid;
     logic [10:0] layer_cscw;
@@ -91,11 +95,11 @@ module st_18f03e4d_layer_params (
     logic [3:0]  c_kh;
     logic [3:0]  c_kw;
     logic [3:0]  c_pad;
-    logic [15:0] c_cw;
+    logic [10:0] c_cw;
     logic [15:0] c_cow;
-    logic [15:0] c_nc;
+    logic [12:0] c_nc;
     logic [7:0]  c_nj;
-    logic [23:0] c_kc;
+    logic [12:0] c_kc;
     logic [7:0]  c_h_m1;
     logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
@@ -120,14 +124,14 @@ module st_18f03e4d_layer_params (
     logic [15:0] d_w;
     logic [15:0] d_cout;
     logic [3:0]  d_pad;
-    logic [15:0] d_cw;
+    logic [10:0] d_cw;
     logic [15:0] d_cow;
-    logic [15:0] d_nc;
+    logic [12:0] d_nc;
     logic        d_grouped;
     logic [7:0]  d_nj;
-    logic [23:0] d_t;
-    logic [23:0] d_kc;
-    logic [23:0] d_k2cw;
+    logic [12:0] d_t;
+    logic [12:0] d_kc;
+    logic [10:0] d_k2cw;
     logic [10:0] d_cscw;
     logic [4:0]  d_mpitch;
     logic [15:0] d_mw;
@@ -154,11 +158,11 @@ module st_18f03e4d_layer_params (
     assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
     assign c_kw = reg_layer0[3:0] + {3'd0, reg_layer0[12]};
     assign c_pad = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
-    assign c_cw = 16'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
+    assign c_cw = 11'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
     assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
-    assign c_nc = 16'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
+    assign c_nc = 13'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd1) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd3) ? 8'd1 : 8'd0)) : 8'd1;
-    assign c_kc = (reg_steps > 24'd4) ? reg_steps : 24'd4;
+    assign c_kc = (reg_steps[12:0] > 13'd4) ? reg_steps[12:0] : 13'd4;
     assign c_h_m1 = 8'd3;
     assign c_w_m1 = 8'd3;
     assign c_hh = (c_s2 ? (c_h_m1 << 1) : c_h_m1) + {4'd0, c_kh};
@@ -209,7 +213,7 @@ module st_18f03e4d_layer_params (
     assign c_overlap = 5'({4'd0, d_kw} - (d_s2x ? 8'd2 : 8'd1));
     assign c_shares = (({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (d_glast != 6'd0);
     assign c_nsh = c_row_ring ? 5'(d_hh - (d_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_error_fields = ((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || (reg_mask_layout[15:0] > 16'd128)) || (c_s2 ? (reg_layer1[15:0] > 16'd1024) : (reg_layer1[15:0] > 16'd512))) || (c_s2x ? (reg_layer1[31:16] > 16'd1024) : (reg_layer1[31:16] > 16'd512))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1);
+    assign c_error_fields = ((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || ((reg_mask_layout[15:8] != 8'd0) || (reg_mask_layout[7] && (reg_mask_layout[6:0] != 7'd0)))) || (c_s2 ? ((reg_layer1[15:11] != 5'd0) || (reg_layer1[10] && (reg_layer1[9:0] != 10'd0))) : ((reg_layer1[15:10] != 6'd0) || (reg_layer1[9] && (reg_layer1[8:0] != 9'd0))))) || (c_s2x ? ((reg_layer1[31:27] != 5'd0) || (reg_layer1[26] && (reg_layer1[25:16] != 10'd0))) : ((reg_layer1[31:26] != 6'd0) || (reg_layer1[25] && (reg_layer1[24:16] != 9'd0))))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer2[15] != 1'b0) || (reg_layer2[14] && (reg_layer2[13] && (reg_layer2[12] && (reg_layer2[11] && (reg_layer2[10] && (reg_layer2[9] && (reg_layer2[8] && (reg_layer2[7] && (reg_layer2[6] && (reg_layer2[5] && (reg_layer2[4] && (reg_layer2[3:0] != 4'd0)))))))))))))) || (reg_pass[15:11] != 5'd0);
     assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
     assign d_padx = reg_layer0[3:0] >> 1;
     assign layer_padx = d_padx;
@@ -256,7 +260,7 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_nj = d_nj;
-    assign d_t = reg_steps;
+    assign d_t = reg_steps[12:0];
     assign layer_t = d_t;
 
     // d_kc_q
@@ -265,7 +269,7 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_kc = d_kc;
-    assign d_k2cw = reg_tap_words;
+    assign d_k2cw = reg_tap_words[10:0];
     assign layer_k2cw = d_k2cw;
     assign d_cscw = reg_halo_row_words[10:0];
     assign layer_cscw = d_cscw;

@@ -34,20 +34,20 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [335:0] layer,
+    input  logic [292:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
     output logic         seq_done,
     output logic         seq_error,
     output logic [15:0]  seq_o0,
-    output logic [15:0]  seq_channels,
-    output logic [15:0]  seq_kgroups,
-    output logic [15:0]  seq_words,
-    output logic [15:0]  seq_o0_mod_b,
+    output logic [10:0]  seq_channels,
+    output logic [8:0]   seq_kgroups,
+    output logic [6:0]   seq_words,
+    output logic [3:0]   seq_o0_mod_b,
     output logic [17:0]  seq_bias_lo,
     output logic         seq_half,
-    output logic [15:0]  seq_wbase,
+    output logic [9:0]   seq_wbase,
     output logic         burst_valid,
     output logic [31:0]  burst_addr,
     input  logic         burst_ready,
@@ -57,8 +57,8 @@ module st_18f03e4d_layer_sequencer (
     output logic         weight_beat_bias,
     output logic [13:0]  weight_beat_index,
     output logic         weight_beat_half,
-    output logic [15:0]  weight_beat_base,
-    output logic [23:0]  weight_beat_k2cw,
+    output logic [9:0]   weight_beat_base,
+    output logic [10:0]  weight_beat_k2cw,
     input  logic         pass_done_valid,
     input  logic         burst_rsp_valid
 );
@@ -66,7 +66,7 @@ module st_18f03e4d_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_cout;
     /* verilator lint_on UNUSEDSIGNAL */
-    logic [23:0] layer_k2cw;
+    logic [10:0] layer_k2cw;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_mw;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -88,11 +88,11 @@ module st_18f03e4d_layer_sequencer (
     logic [9:0]  pass_ring_base;
     logic [15:0] pass_o1;
     logic [15:0] pass_next_o1;
-    logic [15:0] pass_words;
-    logic [15:0] pass_channels;
+    logic [6:0]  pass_words;
+    logic [10:0] pass_channels;
     logic        pass_last_r;
     logic        pass_last;
-    logic [15:0] pass_kgroups;
+    logic [8:0]  pass_kgroups;
     logic [9:0]  pass_ring_after;
     logic [31:0] pass_o0_words;
     logic        handoff_tail;
@@ -140,20 +140,20 @@ module st_18f03e4d_layer_sequencer (
     logic        weights_done;
 
     assign layer_cout = layer[53:38];
-    assign layer_k2cw = layer[190:167];
-    assign layer_mw = layer[238:223];
-    assign layer_pc = layer[326:311];
-    assign layer_prefetch = layer[327];
-    assign layer_preloaded = layer[330];
-    assign layer_half0 = layer[331];
-    assign layer_next = layer[332];
-    assign layer_next_half = layer[333];
-    assign layer_error = layer[335:334];
+    assign layer_k2cw = layer[147:137];
+    assign layer_mw = layer[195:180];
+    assign layer_pc = layer[283:268];
+    assign layer_prefetch = layer[284];
+    assign layer_preloaded = layer[287];
+    assign layer_half0 = layer[288];
+    assign layer_next = layer[289];
+    assign layer_next_half = layer[290];
+    assign layer_error = layer[292:291];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];
     assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {1'd0, layer_pc}));
-    assign pass_channels = pass_o1 - pass_o0;
+    assign pass_channels = 11'(pass_o1 - pass_o0);
     assign pass_last = pass_last_r;
     assign seq_phase = phase;
     assign seq_start = start_pulse;
@@ -161,14 +161,14 @@ module st_18f03e4d_layer_sequencer (
     assign seq_error = error_r;
     assign seq_o0 = pass_o0;
     assign seq_channels = pass_channels;
-    assign pass_kgroups = pass_last ? reg_kgroups[31:16] : reg_kgroups[15:0];
+    assign pass_kgroups = 9'(pass_last ? reg_kgroups[31:16] : reg_kgroups[15:0]);
     assign seq_kgroups = pass_kgroups;
     assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}));
     assign seq_words = pass_words;
-    assign seq_o0_mod_b = {12'd0, pass_o0[3:0]} & 16'd15;
+    assign seq_o0_mod_b = pass_o0[3:0] & 4'd15;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
     assign seq_half = pass_half;
-    assign seq_wbase = {6'd0, pass_ring_base};
+    assign seq_wbase = pass_ring_base;
     assign burst_next_layer = handoff_tail || (((phase == 2'd3) && pass_last) && layer_next);
     assign burst_skips_preloaded = (!handoff_tail && layer_preloaded) && pass_first;
     assign burst_rest_of_preloaded = (phase == 2'd2) && burst_skips_preloaded;
@@ -180,7 +180,7 @@ module st_18f03e4d_layer_sequencer (
 
     // burst_first_weights_d1_q
     always @(posedge clk) begin
-        burst_first_weights_d1 <= 14'((reg_pass_words < (reg_window_end_words - reg_window_words)) ? reg_pass_words : (reg_window_end_words - reg_window_words)) - (layer_preloaded ? 14'({8'd0, reg_preload[23:0]}) : 14'd0);
+        burst_first_weights_d1 <= 14'((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end) ? (reg_window_end_words - reg_window_words) : reg_pass_words) - (layer_preloaded ? 14'({8'd0, reg_preload[23:0]}) : 14'd0);
     end
 
     assign burst_bias_words = burst_next_layer ? {2'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
@@ -224,8 +224,8 @@ module st_18f03e4d_layer_sequencer (
     assign weight_beat_bias = burst_rsp_count < burst_bias_words;
     assign weight_beat_index = burst_rsp_count;
     assign weight_beat_half = burst_half;
-    assign weight_beat_k2cw = burst_next_layer ? reg_next_layout[23:0] : layer_k2cw;
-    assign weight_beat_base = {6'd0, burst_ring_base};
+    assign weight_beat_k2cw = burst_next_layer ? 11'(reg_next_layout[23:0]) : layer_k2cw;
+    assign weight_beat_base = burst_ring_base;
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
     assign burst_in = (burst_done || burst_beat_last) || (!(phase == 2'd1) && (burst_len == 14'd0));
     assign weights_done = (((phase == 2'd2) && !handoff_tail) && burst_in) && (weights_cycles == 2'd2);
@@ -243,7 +243,7 @@ module st_18f03e4d_layer_sequencer (
             pass_o0 <= 16'd0;
             pass_first <= 1'b0;
             pass_o1 <= 16'd0;
-            pass_words <= 16'd0;
+            pass_words <= 7'd0;
             pass_last_r <= 1'b0;
             pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
@@ -275,7 +275,7 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= channels_first;
                     pass_first <= 1'b1;
                     pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
-                    pass_words <= (((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 4) - (channels_first >> 4)) + 16'd1;
+                    pass_words <= 7'((((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 4) - (channels_first >> 4)) + 16'd1);
                     pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
                     pass_half <= layer_half0;
                     pass_o0_words <= reg_window_words;
@@ -335,7 +335,7 @@ module st_18f03e4d_layer_sequencer (
                 phase <= 2'd3;
                 burst_done <= 1'b0;
                 burst_bias_words_t <= 1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1);
-                burst_len_t <= (1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1)) + (14'((reg_pass_words < (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) ? reg_pass_words : (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words)))) - (1'b0 ? 14'({8'd0, reg_preload[23:0]}) : 14'd0));
+                burst_len_t <= (1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1)) + (14'((pass_next_o1 == channels_end) ? (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words))) : reg_pass_words) - (1'b0 ? 14'({8'd0, reg_preload[23:0]}) : 14'd0));
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;
@@ -354,7 +354,7 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= pass_o1;
                     pass_first <= 1'b0;
                     pass_o1 <= pass_next_o1;
-                    pass_words <= (((pass_next_o1 - 16'd1) >> 4) - (pass_o1 >> 4)) + 16'd1;
+                    pass_words <= 7'((((pass_next_o1 - 16'd1) >> 4) - (pass_o1 >> 4)) + 16'd1);
                     pass_last_r <= pass_next_o1 == channels_end;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;

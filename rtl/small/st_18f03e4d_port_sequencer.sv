@@ -22,14 +22,14 @@ module st_18f03e4d_port_sequencer (
     input  logic [31:0]  reg_in_row_words,
     input  logic [31:0]  reg_out_row_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [335:0] layer,
+    input  logic [292:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [15:0]  seq_o0,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]  seq_channels,
+    input  logic [10:0]  seq_channels,
     /* verilator lint_on UNUSEDSIGNAL */
-    input  logic [15:0]  seq_words,
+    input  logic [6:0]   seq_words,
     input  logic         burst_valid,
     input  logic [31:0]  burst_addr,
     output logic         burst_ready,
@@ -67,7 +67,7 @@ module st_18f03e4d_port_sequencer (
     logic [15:0]  layer_w;
     logic [3:0]   layer_pad;
     logic [3:0]   layer_padx;
-    logic [15:0]  layer_cw;
+    logic [10:0]  layer_cw;
     logic [15:0]  layer_cow;
     logic [7:0]   layer_hh;
     logic [7:0]   layer_hwid;
@@ -172,10 +172,10 @@ module st_18f03e4d_port_sequencer (
     logic         ldq_in_res;
     logic [11:0]  ldq_y;
     logic [11:0]  ldq_x;
-    logic [15:0]  ldq_w;
+    logic [10:0]  ldq_w;
     logic [11:0]  ldq_r;
     logic [11:0]  ldq_c;
-    logic [15:0]  ldq_j;
+    logic [6:0]   ldq_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldq_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -253,10 +253,10 @@ module st_18f03e4d_port_sequencer (
     logic         ldr_in_res;
     logic [11:0]  ldr_y;
     logic [11:0]  ldr_x;
-    logic [15:0]  ldr_w;
+    logic [10:0]  ldr_w;
     logic [11:0]  ldr_r;
     logic [11:0]  ldr_c;
-    logic [15:0]  ldr_j;
+    logic [6:0]   ldr_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldr_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -306,7 +306,7 @@ module st_18f03e4d_port_sequencer (
     logic         st_half;
     logic [11:0]  st_r;
     logic [11:0]  st_c;
-    logic [15:0]  st_j;
+    logic [6:0]   st_j;
     logic [31:0]  st_tile_addr;
     logic [31:0]  st_offset;
     logic [31:0]  st_row_offset;
@@ -318,7 +318,7 @@ module st_18f03e4d_port_sequencer (
     logic         st_r_last;
     logic         st_tile_last;
     logic         st_last;
-    logic [15:0]  st_next_j;
+    logic [6:0]   st_next_j;
     logic [11:0]  st_next_c;
     logic [11:0]  st_next_r;
     logic         st_next_slot;
@@ -326,7 +326,7 @@ module st_18f03e4d_port_sequencer (
     logic [1:0]   st_rd_entry;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
-    logic [15:0]  st_rd_j;
+    logic [6:0]   st_rd_j;
     logic         st_rd_half;
     logic [1:0]   st_rd_col;
     logic [31:0]  st_addr;
@@ -350,17 +350,17 @@ module st_18f03e4d_port_sequencer (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_cw = layer[77:62];
-    assign layer_cow = layer[93:78];
-    assign layer_hh = layer[198:191];
-    assign layer_hwid = layer[206:199];
-    assign layer_cscw = layer[217:207];
-    assign layer_res = layer[270];
-    assign layer_resident = layer[329:328];
-    assign layer_shape = layer[240:239];
-    assign layer_region = layer[263:253];
-    assign layer_nsh = layer[268:264];
-    assign layer_rowring = layer[269];
+    assign layer_cw = layer[72:62];
+    assign layer_cow = layer[88:73];
+    assign layer_hh = layer[155:148];
+    assign layer_hwid = layer[163:156];
+    assign layer_cscw = layer[174:164];
+    assign layer_res = layer[227];
+    assign layer_resident = layer[286:285];
+    assign layer_shape = layer[197:196];
+    assign layer_region = layer[220:210];
+    assign layer_nsh = layer[225:221];
+    assign layer_rowring = layer[226];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q
@@ -432,10 +432,10 @@ module st_18f03e4d_port_sequencer (
     assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_ylo[10:0]};
     assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
     assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
-    assign ldq_w_last = ldq_w == (layer_cw - 16'd1);
+    assign ldq_w_last = ldq_w == (layer_cw - 11'd1);
     assign ldq_x_last = (ldq_x + 12'd1) == {1'd0, ldq_b_xhi};
     assign ldq_y_last = (ldq_y + 12'd1) == {1'd0, ldq_b_yhi};
-    assign ldq_j_last = ldq_j == (seq_words - 16'd1);
+    assign ldq_j_last = ldq_j == (seq_words - 7'd1);
     assign ldq_c_last = (ldq_c + 12'd1) == {9'd0, ldq_b_vc};
     assign ldq_r_last = (ldq_r + 12'd1) == {9'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
@@ -454,10 +454,10 @@ module st_18f03e4d_port_sequencer (
             ldq_shares <= 1'b0;
             ldq_y <= 12'd0;
             ldq_x <= 12'd0;
-            ldq_w <= 16'd0;
+            ldq_w <= 11'd0;
             ldq_r <= 12'd0;
             ldq_c <= 12'd0;
-            ldq_j <= 16'd0;
+            ldq_j <= 7'd0;
         end else begin
             if (ld_tile_taken) begin
                 ldq_b_y0 <= 11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
@@ -471,21 +471,21 @@ module st_18f03e4d_port_sequencer (
                 ldq_shares <= ld_take_shares;
                 ldq_y <= ldq_init_y;
                 ldq_x <= ldq_init_x;
-                ldq_w <= 16'd0;
+                ldq_w <= 11'd0;
                 ldq_r <= 12'd0;
                 ldq_c <= 12'd0;
-                ldq_j <= 16'd0;
+                ldq_j <= 7'd0;
             end else if (ldq_accept) begin
                 if (!ldq_in_res) begin
                     if (ldq_w_last) begin
-                        ldq_w <= 16'd0;
+                        ldq_w <= 11'd0;
                         if (ldq_x_last) begin
                             ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
                                 ldq_r <= 12'd0;
                                 ldq_c <= 12'd0;
-                                ldq_j <= 16'd0;
+                                ldq_j <= 7'd0;
                             end else begin
                                 ldq_y <= ldq_y + 12'd1;
                             end
@@ -493,10 +493,10 @@ module st_18f03e4d_port_sequencer (
                             ldq_x <= ldq_x + 12'd1;
                         end
                     end else begin
-                        ldq_w <= ldq_w + 16'd1;
+                        ldq_w <= ldq_w + 11'd1;
                     end
                 end else if (ldq_j_last) begin
-                    ldq_j <= 16'd0;
+                    ldq_j <= 7'd0;
                     if (ldq_c_last) begin
                         ldq_c <= 12'd0;
                         ldq_r <= ldq_r + 12'd1;
@@ -504,7 +504,7 @@ module st_18f03e4d_port_sequencer (
                         ldq_c <= ldq_c + 12'd1;
                     end
                 end else begin
-                    ldq_j <= ldq_j + 16'd1;
+                    ldq_j <= ldq_j + 7'd1;
                 end
             end
         end
@@ -530,7 +530,7 @@ module st_18f03e4d_port_sequencer (
 
     // ld_ring_block_words_layer_d1_q
     always @(posedge clk) begin
-        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw[10:0] << 1) : layer_cw[10:0]);
+        ld_ring_block_words_layer_d1 <= ld_row_ring ? (layer_s2 ? (layer_cscw << 1) : layer_cscw) : (layer_s2x ? (layer_cw << 1) : layer_cw);
     end
 
     assign ld_ring_block_words = ld_ring_block_words_layer_d1;
@@ -572,7 +572,7 @@ module st_18f03e4d_port_sequencer (
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
-        out_pixel_step_d1 <= ({16'd0, layer_cow} - {16'd0, seq_words}) + 32'd1;
+        out_pixel_step_d1 <= ({16'd0, layer_cow} - {25'd0, seq_words}) + 32'd1;
     end
 
     assign out_pixel_step = out_pixel_step_d1;
@@ -599,7 +599,7 @@ module st_18f03e4d_port_sequencer (
 
     assign in_row_words = reg_in_row_words;
     assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({1'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
-    assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {16'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({16'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({16'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({16'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({16'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
+    assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {21'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({21'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({21'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({21'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({21'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
 
     // ldq_halo_walk
     always @(posedge clk) begin
@@ -632,10 +632,10 @@ module st_18f03e4d_port_sequencer (
     assign ldr_init_y = {1'd0, ldr_taken_y};
     assign ldr_init_x = {1'd0, ldr_taken_x};
     assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
-    assign ldr_w_last = ldr_w == (layer_cw - 16'd1);
+    assign ldr_w_last = ldr_w == (layer_cw - 11'd1);
     assign ldr_x_last = (ldr_x + 12'd1) == {1'd0, ldr_b_xhi};
     assign ldr_y_last = (ldr_y + 12'd1) == {1'd0, ldr_b_yhi};
-    assign ldr_j_last = ldr_j == (seq_words - 16'd1);
+    assign ldr_j_last = ldr_j == (seq_words - 7'd1);
     assign ldr_c_last = (ldr_c + 12'd1) == {9'd0, ldr_b_vc};
     assign ldr_r_last = (ldr_r + 12'd1) == {9'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
@@ -654,10 +654,10 @@ module st_18f03e4d_port_sequencer (
             ldr_shares <= 1'b0;
             ldr_y <= 12'd0;
             ldr_x <= 12'd0;
-            ldr_w <= 16'd0;
+            ldr_w <= 11'd0;
             ldr_r <= 12'd0;
             ldr_c <= 12'd0;
-            ldr_j <= 16'd0;
+            ldr_j <= 7'd0;
         end else begin
             if (ldr_pop) begin
                 ldr_b_y0 <= 11'({{1{ldr_taken_y0[10]}}, ldr_taken_y0});
@@ -671,21 +671,21 @@ module st_18f03e4d_port_sequencer (
                 ldr_shares <= ldr_taken_shares;
                 ldr_y <= ldr_init_y;
                 ldr_x <= ldr_init_x;
-                ldr_w <= 16'd0;
+                ldr_w <= 11'd0;
                 ldr_r <= 12'd0;
                 ldr_c <= 12'd0;
-                ldr_j <= 16'd0;
+                ldr_j <= 7'd0;
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
                     if (ldr_w_last) begin
-                        ldr_w <= 16'd0;
+                        ldr_w <= 11'd0;
                         if (ldr_x_last) begin
                             ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
                                 ldr_r <= 12'd0;
                                 ldr_c <= 12'd0;
-                                ldr_j <= 16'd0;
+                                ldr_j <= 7'd0;
                             end else begin
                                 ldr_y <= ldr_y + 12'd1;
                             end
@@ -693,10 +693,10 @@ module st_18f03e4d_port_sequencer (
                             ldr_x <= ldr_x + 12'd1;
                         end
                     end else begin
-                        ldr_w <= ldr_w + 16'd1;
+                        ldr_w <= ldr_w + 11'd1;
                     end
                 end else if (ldr_j_last) begin
-                    ldr_j <= 16'd0;
+                    ldr_j <= 7'd0;
                     if (ldr_c_last) begin
                         ldr_c <= 12'd0;
                         ldr_r <= ldr_r + 12'd1;
@@ -704,7 +704,7 @@ module st_18f03e4d_port_sequencer (
                         ldr_c <= ldr_c + 12'd1;
                     end
                 end else begin
-                    ldr_j <= ldr_j + 16'd1;
+                    ldr_j <= ldr_j + 7'd1;
                 end
             end
         end
@@ -780,24 +780,24 @@ module st_18f03e4d_port_sequencer (
     assign ldr_bx = (ldr_bx_sum >= 8'd4) ? (ldr_bx_sum - 8'd4) : ldr_bx_sum;
     assign ldr_rs = layer_s2 ? {7'((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2), ldr_hy[0]} : ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2);
     assign ldr_cs = layer_s2x ? {7'((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2), ldr_hx[0]} : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
-    assign ldr_cs_cw = ((ldr_cs[0] ? (layer_cw[10:0] << 0) : 11'd0) + (ldr_cs[1] ? (layer_cw[10:0] << 1) : 11'd0)) + (ldr_cs[2] ? (layer_cw[10:0] << 2) : 11'd0);
+    assign ldr_cs_cw = ((ldr_cs[0] ? (layer_cw << 0) : 11'd0) + (ldr_cs[1] ? (layer_cw << 1) : 11'd0)) + (ldr_cs[2] ? (layer_cw << 2) : 11'd0);
     assign ldr_halo_addr_rows = (ldr_slot ? (layer_region << 0) : 11'd0) + (((ldr_rs[0] ? (layer_cscw << 0) : 11'd0) + (ldr_rs[1] ? (layer_cscw << 1) : 11'd0)) + (ldr_rs[2] ? (layer_cscw << 2) : 11'd0));
-    assign ldr_halo_addr_columns = ldr_cs_cw + ldr_w[10:0];
+    assign ldr_halo_addr_columns = ldr_cs_cw + ldr_w;
     assign ldr_ring_q = ld_row_ring ? ((layer_s2 ? (ldr_hy >> 1) : ldr_hy) >> 2) : ((layer_s2x ? (ldr_hx >> 1) : ldr_hx) >> 2);
     assign ldr_ring_block = 11'(({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset} >= {1'd0, ld_ring_size}) ? ({1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset} - {1'd0, ld_ring_size}) : {1'd0, (((ldr_ring_q[0] ? (ld_ring_block_words << 0) : 11'd0) + (ldr_ring_q[1] ? (ld_ring_block_words << 1) : 11'd0)) + (ldr_ring_q[2] ? (ld_ring_block_words << 2) : 11'd0)) + ldr_offset});
-    assign ldr_ring_addr = (ldr_ring_block + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? layer_cscw : 11'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? (ld_ring_size << 0) : 11'd0) + (ldr_rs[1] ? (ld_ring_size << 1) : 11'd0)) + (ldr_rs[2] ? (ld_ring_size << 2) : 11'd0)) + ((layer_s2x && ldr_hx[0]) ? layer_cw[10:0] : 11'd0)))) + ldr_w[10:0];
+    assign ldr_ring_addr = (ldr_ring_block + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? layer_cscw : 11'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? (ld_ring_size << 0) : 11'd0) + (ldr_rs[1] ? (ld_ring_size << 1) : 11'd0)) + (ldr_rs[2] ? (ld_ring_size << 2) : 11'd0)) + ((layer_s2x && ldr_hx[0]) ? layer_cw : 11'd0)))) + ldr_w;
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
     assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + ldr_j) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + {9'd0, ldr_j}) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
-    assign st_j_last = st_j == (seq_words - 16'd1);
+    assign st_j_last = st_j == (seq_words - 7'd1);
     assign st_c_last = (st_c + 12'd1) == {9'd0, st_vc};
     assign st_r_last = (st_r + 12'd1) == {9'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
     assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
-    assign st_next_j = st_j_last ? 16'd0 : (st_j + 16'd1);
+    assign st_next_j = st_j_last ? 7'd0 : (st_j + 7'd1);
     assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : (st_c + 12'd1)) : st_c;
     assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? (st_r + 12'd1) : st_r);
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
@@ -813,14 +813,14 @@ module st_18f03e4d_port_sequencer (
 
     assign st_rd_r = 8'(grant_store ? 12'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
     assign st_rd_c = 2'(8'(grant_store ? 12'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
-    assign st_rd_j = grant_store ? 16'd0 : (st_accept ? st_next_j : st_j);
+    assign st_rd_j = grant_store ? 7'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
-    assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + st_rd_j);
+    assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + {9'd0, st_rd_j});
     assign out_rd_en = grant_store || issue_store;
     assign st_addr = st_tile_addr + st_offset;
     assign pass_o0_mod_b = seq_o0[3:0] & 4'd15;
     assign pass_end_mod_b = ((seq_o0[3:0] + seq_channels[3:0]) - 4'd1) & 4'd15;
-    assign st_j_first = st_j == 16'd0;
+    assign st_j_first = st_j == 7'd0;
 
     // st_walk
     always @(posedge clk) begin
@@ -831,7 +831,7 @@ module st_18f03e4d_port_sequencer (
             st_half <= 1'b0;
             st_r <= 12'd0;
             st_c <= 12'd0;
-            st_j <= 16'd0;
+            st_j <= 7'd0;
             st_offset <= 32'd0;
             st_row_offset <= 32'd0;
         end else begin
@@ -842,7 +842,7 @@ module st_18f03e4d_port_sequencer (
                 st_half <= stores_granted[0];
                 st_r <= 12'd0;
                 st_c <= 12'd0;
-                st_j <= 16'd0;
+                st_j <= 7'd0;
                 st_offset <= 32'd0;
                 st_row_offset <= 32'd0;
             end else if (st_accept) begin

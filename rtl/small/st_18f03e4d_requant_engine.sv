@@ -4,16 +4,16 @@ module st_18f03e4d_requant_engine (
     input  logic          clk,
     input  logic          rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [335:0]  layer,
+    input  logic [292:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
     input  logic [15:0]   seq_o0,
-    input  logic [15:0]   seq_channels,
-    input  logic [15:0]   seq_o0_mod_b,
+    input  logic [10:0]   seq_channels,
+    input  logic [3:0]    seq_o0_mod_b,
     input  logic [17:0]   seq_bias_lo,
     input  logic          seq_half,
     input  logic          acc_valid,
-    input  logic [15:0]   acc_g,
+    input  logic [8:0]    acc_g,
     input  logic          acc_half,
     input  logic          acc_last_g,
     input  logic [2047:0] acc_shadows,
@@ -38,13 +38,13 @@ module st_18f03e4d_requant_engine (
     logic               in_tiles;
     logic               rq_active;
     logic [7:0]         rq_row;
-    logic [15:0]        rq_g;
+    logic [8:0]         rq_g;
     logic               rq_half;
     logic               rq_last_g;
     logic               rq_last_row;
     logic               rq_tile_done;
     logic [7:0]         rq_rd_row;
-    logic [15:0]        rq_rd_g;
+    logic [8:0]         rq_rd_g;
     logic               rq_rd_half;
     logic [15:0]        rq_rd_ch;
     logic [3:0]         rq_rd_ch_b;
@@ -65,11 +65,11 @@ module st_18f03e4d_requant_engine (
     logic [2:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[270];
-    assign layer_act = layer[272:271];
-    assign layer_m = layer[288:273];
-    assign layer_sh = layer[294:289];
-    assign layer_slope = layer[310:295];
+    assign layer_res = layer[227];
+    assign layer_act = layer[229:228];
+    assign layer_m = layer[245:230];
+    assign layer_sh = layer[251:246];
+    assign layer_slope = layer[267:252];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && (rq_row == 8'd3);
 
@@ -78,7 +78,7 @@ module st_18f03e4d_requant_engine (
         if (rst) begin
             rq_active <= 1'b0;
             rq_row <= 8'd0;
-            rq_g <= 16'd0;
+            rq_g <= 9'd0;
             rq_half <= 1'b0;
             rq_last_g <= 1'b0;
         end else begin
@@ -115,7 +115,7 @@ module st_18f03e4d_requant_engine (
     assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
     assign rq_rd_g = acc_valid ? acc_g : rq_g;
     assign rq_rd_half = acc_valid ? acc_half : rq_half;
-    assign rq_rd_ch = seq_o0_mod_b + (rq_rd_g << 2);
+    assign rq_rd_ch = {12'd0, seq_o0_mod_b} + ({7'd0, rq_rd_g} << 2);
     assign rq_rd_ch_b = rq_rd_ch[3:0];
     assign rq_rd_ch_w = rq_rd_ch >> 4;
     assign rq_rd_base = ((rq_rd_half ? ({8'd0, rq_rd_row} + 16'd4) : {8'd0, rq_rd_row}) << 6) + rq_rd_ch_w;
@@ -139,7 +139,7 @@ module st_18f03e4d_requant_engine (
         );
     end
 
-    assign rq_ch = seq_o0_mod_b + (rq_g << 2);
+    assign rq_ch = {12'd0, seq_o0_mod_b} + ({7'd0, rq_g} << 2);
     assign rq_ch_b = rq_ch[3:0];
     assign rq_ch_w = rq_ch >> 4;
     assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) << 6) + rq_ch_w;
@@ -167,7 +167,7 @@ module st_18f03e4d_requant_engine (
 
     assign rq_wr_active = rq_active;
     assign rq_wr_ch_b = rq_ch_b;
-    assign rq_rem = {8'd0, seq_channels} - ({8'd0, rq_g} << 2);
+    assign rq_rem = {13'd0, seq_channels} - ({15'd0, rq_g} << 2);
     assign rq_lanes_left = (rq_rem >= 24'd4) ? 3'd4 : rq_rem[2:0];
     assign rq_wr_lanes_left = rq_lanes_left;
     assign rq_wr_base_s = rq_wr_base;

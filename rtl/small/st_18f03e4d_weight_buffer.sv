@@ -8,10 +8,8 @@ module st_18f03e4d_weight_buffer (
     input  logic         weight_beat_bias,
     input  logic [13:0]  weight_beat_index,
     input  logic         weight_beat_half,
-    /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [15:0]  weight_beat_base,
-    /* verilator lint_on UNUSEDSIGNAL */
-    input  logic [23:0]  weight_beat_k2cw,
+    input  logic [9:0]   weight_beat_base,
+    input  logic [10:0]  weight_beat_k2cw,
     input  logic         weight_rd_en,
     input  logic [9:0]   weight_rd_addr,
     output logic [511:0] weights_data,
@@ -20,11 +18,11 @@ module st_18f03e4d_weight_buffer (
     output logic [511:0] bias_data
 );
 
-    logic [23:0] wl_word;
+    logic [10:0] wl_word;
     logic [2:0]  wl_bank;
     logic [31:0] wl_group_base;
     logic        wl_first;
-    logic [23:0] wl_cur_word;
+    logic [10:0] wl_cur_word;
     logic [2:0]  wl_cur_bank;
     logic [31:0] wl_cur_group_base;
     logic        wl_weight_write;
@@ -34,7 +32,7 @@ module st_18f03e4d_weight_buffer (
     logic [9:0]  bias_wr_addr;
 
     assign wl_first = weight_beat_index == 14'd0;
-    assign wl_cur_word = wl_first ? 24'd0 : wl_word;
+    assign wl_cur_word = wl_first ? 11'd0 : wl_word;
     assign wl_cur_bank = wl_first ? 3'd0 : wl_bank;
     assign wl_cur_group_base = wl_first ? 32'd0 : wl_group_base;
     assign wl_weight_write = weight_beat_valid && !weight_beat_bias;
@@ -43,32 +41,32 @@ module st_18f03e4d_weight_buffer (
     // wl_counters
     always @(posedge clk) begin
         if (rst) begin
-            wl_word <= 24'd0;
+            wl_word <= 11'd0;
             wl_bank <= 3'd0;
             wl_group_base <= 32'd0;
         end else begin
             if (weight_beat_valid && wl_first) begin
-                wl_word <= 24'd0;
+                wl_word <= 11'd0;
                 wl_bank <= 3'd0;
                 wl_group_base <= 32'd0;
             end
             if (wl_weight_write) begin
-                if (wl_cur_word == (weight_beat_k2cw - 24'd1)) begin
-                    wl_word <= 24'd0;
+                if (wl_cur_word == (weight_beat_k2cw - 11'd1)) begin
+                    wl_word <= 11'd0;
                     if (wl_cur_bank == 3'd3) begin
                         wl_bank <= 3'd0;
-                        wl_group_base <= wl_cur_group_base + {8'd0, weight_beat_k2cw};
+                        wl_group_base <= wl_cur_group_base + {21'd0, weight_beat_k2cw};
                     end else begin
                         wl_bank <= wl_cur_bank + 3'd1;
                     end
                 end else begin
-                    wl_word <= wl_cur_word + 24'd1;
+                    wl_word <= wl_cur_word + 11'd1;
                 end
             end
         end
     end
 
-    assign wl_addr = 10'((({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]) >= 11'd1024) ? (({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]) - 11'd1024) : ({1'd0, 10'(wl_cur_group_base + {8'd0, wl_cur_word})} + weight_beat_base[10:0]));
+    assign wl_addr = 10'((({1'd0, 10'(wl_cur_group_base + {21'd0, wl_cur_word})} + {1'd0, weight_beat_base}) >= 11'd1024) ? (({1'd0, 10'(wl_cur_group_base + {21'd0, wl_cur_word})} + {1'd0, weight_beat_base}) - 11'd1024) : ({1'd0, 10'(wl_cur_group_base + {21'd0, wl_cur_word})} + {1'd0, weight_beat_base}));
     assign weight_bank_we = wl_weight_write ? ({3'd0, 1'b1} << wl_cur_bank) : 4'd0;
 
     // weight_bank: 4 instances of st_18f03e4d_ram_1024x128_norw

@@ -59,6 +59,24 @@ final class AcceleratorContext {
     /// A burst's lengths and word counters (§7.2): a WEIGHTS burst is at most the weight buffer's
     /// lanesK·DW words and a bias half's DB, a MASK burst the mask's words.
     var burstW: Int { bitsFor(max(LK * DW + DB, maxMw)) + 1 }
+    // Counter widths from the buffers they index (issue 13: every counter as wide as what it
+    // counts, not a register field's 16 or 24 bits). The mapper's pass needs one output channel's
+    // weights, KH·KW·CW words, in a bank, and a pass's output words per pixel in DO (§4); the RTL
+    // refuses a layer whose CW or PASS.pc does not fit `cwW` or `passChannelsW` bits (LayerParams),
+    // and the host-computed STEPS, TAP_WORDS and KGROUPS of a planned layer fit theirs.
+    /// Input words of a pixel, CW = ⌈Cin/B⌉ ≤ DW, and a channel's weight words KH·KW·CW ≤ DW.
+    var cwW: Int { bitsFor(DW) }
+    /// Lane chunks of a pixel, NC = ⌈Cin/lanesC⌉ ≤ DW·B/lanesC (lanesC divides B or is above it).
+    var ncW: Int { bitsFor(DW * max(1, B / LC)) }
+    /// Steps of a kgroup, T = KH·KW·NC ≤ DW·B/lanesC (KH·KW·CW·NJ ≤ DW·NJ with grouped lanes), and
+    /// the kgroup slot Kc ≤ T + tileH·s − 1 (`LayerPlan.kgroupCycles`).
+    var stepW: Int { bitsFor(DW * max(1, B / LC, LayerPlan.laneGroups(cfg)?.lanes ?? 1) + cfg.requantCycles) }
+    /// A pass's channels, pc ≤ DO·B (its outputs fit the output buffer's DO words a pixel).
+    var passChannelsW: Int { bitsFor(DO * B) }
+    /// A pass's kgroups, ⌈pc/lanesK⌉, and a kgroup index.
+    var kgroupW: Int { bitsFor((DO * B + LK - 1) / LK) }
+    /// A pass's output words of a pixel (≤ DO; one more from an unaligned window is the host's error).
+    var passWordsW: Int { bitsFor(DO + 1) }
     /// Bits of a byte index within a B-byte word (at least 1).
     var lgBb: Int { max(lgB, 1) }
     /// The line buffer (§6.5): words per bank (0: the config has none, and nothing of it is built).

@@ -30,8 +30,8 @@ struct ComputeControl: AcceleratorEngine {
 
         let cpTile = m.reg("cp_tile", width: cntW, reset: 0)
         let cpRunning = m.reg("cp_running", width: 1, reset: 0)
-        let cpG = m.reg("cp_kgroup", width: 16, reset: 0), cpK = m.reg("cp_k", width: 24, reset: 0)
-        let chunk = m.reg("cp_chunk", width: 16, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
+        let cpG = m.reg("cp_kgroup", width: ctx.kgroupW, reset: 0), cpK = m.reg("cp_k", width: ctx.stepW, reset: 0)
+        let chunk = m.reg("cp_chunk", width: ctx.ncW, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
         // grouped lanes (§3.4): output subgroup j, innermost; the chunk then steps a word (GL chunks) at a time
         let sub = m.reg("cp_sub", width: 8, reset: 0)
         // cp_tile = 0 and cp_tile < 2, kept beside the counter (the start's path, issue 13)
@@ -51,7 +51,7 @@ struct ComputeControl: AcceleratorEngine {
         let shiftLC = lgB - lgLC
         let grouped = layer["grouped"]
         // the tap's last chunk: NC − 1, or with grouped lanes the last word's (its word is CW − 1)
-        let lastChunk = m.wire("cp_last_chunk", mux(grouped, (chE >> shiftLC) == layer["cw"] - 1, chE == layer["nc"] - 1))
+        let lastChunk = m.wire("cp_last_chunk", mux(grouped, (chE >> shiftLC).fit(ctx.cwW) == layer["cw"] - 1, chE == layer["nc"] - 1))
         let kxE = m.wire("cp_kx_eff", kx), kyE = m.wire("cp_ky_eff", ky)
         let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
         let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
@@ -74,7 +74,7 @@ struct ComputeControl: AcceleratorEngine {
                         p.assign(sub, 0); p.assign(chunk, 0)
                         p.when(kxE == dKW - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
                     }.otherwise {
-                        p.assign(sub, 0); p.assign(chunk, chE + mux(grouped, k(1 << shiftLC, 16), k(1, 16))); p.assign(kx, kxE); p.assign(ky, kyE)
+                        p.assign(sub, 0); p.assign(chunk, chE + mux(grouped, k(1 << shiftLC, ctx.ncW), k(1, ctx.ncW))); p.assign(kx, kxE); p.assign(ky, kyE)
                     }
                 }
             }
@@ -281,7 +281,7 @@ struct ComputeControl: AcceleratorEngine {
         // ---- stage-1 control registers: the step channel ----
         let p1Valid = m.reg("p1_valid", width: 1, reset: 0)
         let p1First = m.reg("p1_first", width: 1), p1Last = m.reg("p1_last", width: 1), p1LastG = m.reg("p1_last_g", width: 1)
-        let p1G = m.reg("p1_g", width: 16), p1Half = m.reg("p1_half", width: 1), p1Off = m.reg("p1_byte_off", width: 8)
+        let p1G = m.reg("p1_g", width: ctx.kgroupW), p1Half = m.reg("p1_half", width: 1), p1Off = m.reg("p1_byte_off", width: 8)
         let p1Grouped = m.reg("p1_grouped", width: 1), p1Sub = m.reg("p1_sub", width: 8)
         let p1Ra = m.reg("p1_ra", width: 8), p1Rb = m.reg("p1_rb", width: 8)
         let p1PeOk = m.reg("p1_pe_ok", width: tH * tW)
@@ -290,7 +290,7 @@ struct ComputeControl: AcceleratorEngine {
         }
         // (a lane's first step: the first NJ steps, one per subgroup; k = 0 when lanes do not group)
         let stepFields: [(Signal, Expr)] = [
-            (p1First, kE < layer["nj"].zext(24)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
+            (p1First, kE < layer["nj"].fit(ctx.stepW)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
             (p1Off, byteOff.expr), (p1Ra, raW.expr), (p1Rb, rbW.expr), (p1Grouped, grouped.expr), (p1Sub, subE.expr), (p1PeOk, cat(peOk.reversed())),
         ]
         let staged = stepFields.map { (r, e) in stage("cp_step_\(r.name)", e) }

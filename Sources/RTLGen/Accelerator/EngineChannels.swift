@@ -82,12 +82,12 @@ struct EngineChannels {
             F("h", width: w("LAYER1", "H"), doc: "input height"), F("w", width: w("LAYER1", "W"), doc: "input width"),
             F("cout", width: w("LAYER2", "Cout"), doc: "output channels"),
             F("pad", width: w("LAYER0", "K"), doc: "row padding: K ÷ 2, 0 with packed taps (§3.2)"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2"),
-            F("cw", width: 16, doc: "input words per pixel ⌈Cin/B⌉"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
-            F("nc", width: 16, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
+            F("cw", width: ctx.cwW, doc: "input words per pixel ⌈Cin/B⌉ (≤ DW)"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
+            F("nc", width: ctx.ncW, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
             F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
             F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
-            F("t", width: 24, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: 24, doc: "cycles per kgroup Kc: max(T, tileH·s), s the requant slices; T + tileH·s − 1 without shadows"),
-            F("k2cw", width: 24, doc: "weight words per output channel KH·KW·CW"),
+            F("t", width: ctx.stepW, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: ctx.stepW, doc: "cycles per kgroup Kc: max(T, tileH·s), s the requant slices; T + tileH·s − 1 without shadows"),
+            F("k2cw", width: ctx.cwW, doc: "weight words per output channel KH·KW·CW (≤ DW)"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: ctx.haloW, doc: "halo bank row stride CS·CW (§6.2; at most a region)"),
             F("mpitch", width: w("MASK_LAYOUT", "pitch"), doc: "log2 of the mask's pitch: tile row ty's bits start at ty·2^p (column tx's with the row ring) (§6.1)"), F("mw", width: w("MASK_LAYOUT", "words"), doc: "mask words"),
@@ -121,12 +121,12 @@ struct EngineChannels {
         EngineChannel(name: "seq", bundle: Bundle([
             F("phase", width: 2, doc: "0 idle, 1 MASK, 2 WEIGHTS, 3 TILES"), F("start", doc: "CTRL.start accepted this cycle"),
             F("done", doc: "STATUS.done"), F("error", doc: "STATUS.error"),
-            F("o0", width: 16, doc: "the pass's first output channel"), F("channels", width: 16, doc: "the pass's channels"),
-            F("kgroups", width: 16, doc: "⌈channels/lanesK⌉"),
-            F("words", width: 16, doc: "output words of the pass per pixel"), F("o0_mod_b", width: 16, doc: "o0 mod B"),
+            F("o0", width: 16, doc: "the pass's first output channel"), F("channels", width: ctx.passChannelsW, doc: "the pass's channels (≤ DO·B)"),
+            F("kgroups", width: ctx.kgroupW, doc: "⌈channels/lanesK⌉"),
+            F("words", width: ctx.passWordsW, doc: "output words of the pass per pixel (≤ DO)"), F("o0_mod_b", width: ctx.lgBb, doc: "o0 mod B"),
             F("bias_lo", width: 18, doc: "first bias word of the pass"),
             F("half", doc: "the bias-RAM half of the pass"),
-            F("wbase", width: 16, doc: "ring address of the pass's first weight word (§6.3)"),
+            F("wbase", width: ctx.awW, doc: "ring address of the pass's first weight word (§6.3)"),
         ]), producer: "layer_sequencer", consumers: ["weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine", "status_counters"],
         doc: "phase and pass quantities (§4)")
     }
@@ -157,8 +157,8 @@ struct EngineChannels {
     var weightBeat: EngineChannel {
         EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: ctx.burstW, doc: "word of the burst"),
                                                           F("half", doc: "the bias-RAM half it goes to"),
-                                                          F("base", width: 16, doc: "ring address of the burst's first weight word (§6.3)"),
-                                                          F("k2cw", width: 24, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
+                                                          F("base", width: ctx.awW, doc: "ring address of the burst's first weight word (§6.3)"),
+                                                          F("k2cw", width: ctx.cwW, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
                       producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
     }
 
@@ -266,7 +266,7 @@ struct EngineChannels {
     var step: EngineChannel {
         EngineChannel(name: "step", bundle: .flow([
             F("first", doc: "the kgroup's first step of the lanes that accumulate (restart them)"), F("last", doc: "the kgroup's last step"),
-            F("last_g", doc: "the tile's last kgroup"), F("g", width: 16, doc: "kgroup"), F("half", doc: "buffer half of the tile"),
+            F("last_g", doc: "the tile's last kgroup"), F("g", width: ctx.kgroupW, doc: "kgroup"), F("half", doc: "buffer half of the tile"),
             F("byte_off", width: 8, doc: "the lanesC chunk's byte in the word"),
             F("grouped", doc: "grouped lanes (§3.4): lane r·GL + c takes chunk c of the word and of subgroup sub's weights"),
             F("sub", width: 8, doc: "the output subgroup j of a grouped step: lanes j·R … j·R + R − 1 accumulate"), F("ra", width: 8, doc: "bank row rotation"),
@@ -277,7 +277,7 @@ struct EngineChannels {
     /// `acc`: a kgroup's accumulators are in the shadow registers.
     var accumulators: EngineChannel {
         EngineChannel(name: "acc", bundle: .flow([
-            F("g", width: 16, doc: "kgroup"), F("half", doc: "output buffer half"), F("last_g", doc: "the tile's last kgroup"),
+            F("g", width: ctx.kgroupW, doc: "kgroup"), F("half", doc: "output buffer half"), F("last_g", doc: "the tile's last kgroup"),
             F("shadows", width: ctx.accW, count: ctx.nBanks * ctx.LK, signed: false, doc: "PE (y, x, l) at (y·tileW + x)·lanesK + l"),
         ]), producer: "pe_array", consumers: ["requant_engine"],
         doc: "a kgroup's accumulators; the requant engine takes tileH cycles, the next kgroup ends ≥ Kc ≥ tileH cycles later")

@@ -39,6 +39,28 @@ func timesSmall(_ x: some ExprConvertible, _ j: some ExprConvertible, maxFactor:
     return terms[0]
 }
 
+/// x > c for a constant c ≥ 0 (x unsigned) as gates, not a comparator: from x's top bit down, a 1
+/// where c has a 0 decides it, a 0 where c has a 1 ends it — ORs and ANDs of x's bits that LUTs
+/// take in a few levels, where a comparator is a carry chain as long as x (on iCE40 a logic cell
+/// a bit, issue 13). A constant 0 when x cannot exceed c.
+func greaterThan(_ x: Expr, constant c: Int) -> Expr {
+    precondition(c >= 0, "greaterThan: negative constant \(c)")
+    let n = x.width
+    if c >= (1 << n) - 1 { return k(0, 1) }
+    if c == 0 { return x != 0 }
+    // (above c's top 1, bit t, any 1 of x decides; at t, x needs a 1 and its bits below t must
+    // exceed c's below t)
+    let t = Int.bitWidth - 1 - c.leadingZeroBitCount, below = c & ((1 << t) - 1)
+    let high: Expr? = t + 1 < n ? x[(t + 1)...(n - 1)] != 0 : nil
+    let atTop: Expr? = t > 0 && below < (1 << t) - 1 ? x[t] && greaterThan(x[0...(t - 1)], constant: below) : nil
+    switch (high, atTop) {
+    case let (h?, a?): return h || a
+    case let (h?, nil): return h
+    case let (nil, a?): return a
+    case (nil, nil): return k(0, 1)
+    }
+}
+
 /// Unsigned constant of width `w`.
 func k(_ v: Int, _ w: Int) -> Expr { Expr.constant(v, width: w) }
 

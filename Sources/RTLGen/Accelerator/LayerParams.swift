@@ -59,9 +59,9 @@ struct LayerParams: AcceleratorEngine {
         let KH = m.wire("c_kh", packedField.map { mux($0, k(1, K.width), K) } ?? K)
         let KW = m.wire("c_kw", pairsField.map { K + $0.zext(K.width) } ?? K)
         let pady = m.wire("c_pad", packedField.map { mux($0, k(0, K.width), K >> 1) } ?? (K >> 1))
-        let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(16))
+        let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(ctx.cwW))
         let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
-        let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(16))
+        let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(ctx.ncW))
         // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
         let laneGroups = LayerPlan.laneGroups(cfg)
         let grouped = laneGroups == nil ? k(0, 1) : field("LAYER0", "grouped")
@@ -69,9 +69,9 @@ struct LayerParams: AcceleratorEngine {
         let NJ: Expr? = laneGroups.map { g in
             m.wire("c_nj", mux(grouped, (1..<g.lanes).reduce(k(1, 8)) { $0 + mux(Cout > k($1 * g.groups, Cout.width), k(1, 8), k(0, 8)) }, k(1, 8))).expr
         }
-        let T = regs["steps"]
+        let T = regs["steps"].fit(ctx.stepW)  // (≤ DW·B/lanesC for any layer the RTL accepts: `stepW`)
         // (the kgroup slot, `LayerPlan.kgroupCycles`: without shadows the next kgroup waits for the requant engine's reads)
-        let Kc = m.wire("c_kc", cfg.has(.accumulatorShadows) ? umax(T, k(cfg.requantCycles, 24)) : T + k(cfg.requantCycles - 1, 24))
+        let Kc = m.wire("c_kc", cfg.has(.accumulatorShadows) ? umax(T, k(cfg.requantCycles, ctx.stepW)) : T + k(cfg.requantCycles - 1, ctx.stepW))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
         let levels = cfg.tileShapes
@@ -120,16 +120,20 @@ struct LayerParams: AcceleratorEngine {
         // (a config of as many shapes as the field holds has no shape out of range)
         let shapeOutOfRange: Expr = levels < (1 << shape.width) ? shape >= levels : k(0, 1)
         let limits = ctx.limits
-        /// ⌈side/S⌉ > maxMapSize as comparisons of the field with constants (no adder on the error's path).
+        /// ⌈side/S⌉ > maxMapSize as comparisons of the field with constants (no adder on the error's path;
+        /// gates, not carry chains: `greaterThan`).
         func outOfRange(_ side: Expr, _ stride2: Signal) -> Expr {
-            mux(stride2, side > 2 * limits.maxMapSize, side > limits.maxMapSize)
+            mux(stride2, greaterThan(side, constant: 2 * limits.maxMapSize), greaterThan(side, constant: limits.maxMapSize))
         }
         let kOk = limits.maxKernel >= 15 ? (K != 0 && K[0] == 1) : (K != 0 && K[0] == 1 && K <= limits.maxKernel)
         // (in two halves, registered apart and ORed where START reads them: the whole OR was the
         // deepest path of the XC7Z020 preset, 9 LUT levels from the CSRs)
         let errFields = m.wire("c_error_fields", !kOk || !(S == 1 || S == 2) || H == 0 || W == 0 || Cin == 0 || Cout == 0 || pc == 0
-                             || Mw > ctx.maxMw || outOfRange(H, s2) || outOfRange(W, s2x)
-                             || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange)
+                             || greaterThan(Mw, constant: ctx.maxMw) || outOfRange(H, s2) || outOfRange(W, s2x)
+                             || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
+                             // (the counters' widths, AcceleratorContext: CW and a pass's channels fit theirs — a channel's
+                             // weights fit a bank, a pass's outputs the output buffer, for any layer the mapper plans)
+                             || greaterThan(Cin, constant: B * ((1 << ctx.cwW) - 1)) || greaterThan(pc, constant: (1 << ctx.passChannelsW) - 1))
         // (a left-out mechanism's field set: the host asks for logic the RTL does not have; grouped
         // lanes are refused by the lane-group check below, as on any config without lane groups)
         let askedLeftOut = cfg.leftOut.sorted().filter { $0 != .groupedLanes }.flatMap(\.registerFields).map { field($0.register, $0.field) != 0 }
@@ -153,7 +157,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("grouped", grouped)
         if let NJ { dreg("nj", NJ) }
-        dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"])
+        dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"].fit(ctx.cwW))
         dreg("cscw", regs["halo_row_words"].fit(ctx.haloW))
         dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"].fit(ctx.haloW))
         if cfg.tileList { dreg("mtiles", regs["mask_tiles"].fit(bitsFor(limits.maxTiles(cfg)))) }

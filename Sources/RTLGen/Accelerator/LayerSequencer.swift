@@ -60,8 +60,8 @@ struct LayerSequencer: AcceleratorEngine {
         func passWords(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
             ((end.expr - 1) >> lgB) - (first.expr >> lgB) + 1
         }
-        let pWords = m.reg("pass_words", width: 16, reset: 0)
-        let pCur = m.wire("pass_channels", o1 - o0)
+        let pWords = m.reg("pass_words", width: ctx.passWordsW, reset: 0)
+        let pCur = m.wire("pass_channels", (o1 - o0).fit(ctx.passChannelsW))
         // (whether the pass is the last, o1 = the window's end, is a register set with o1)
         let pLastR = m.reg("pass_last_r", width: 1, reset: 0)
         let pLast = m.wire("pass_last", pLastR)
@@ -70,16 +70,16 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(seq["o0"], o0); m.assign(seq["channels"], pCur)
         // (the pass quantities that take a product or a quotient come from the host: KGROUPS, PASS_*,
         // WINDOW_*; the passes before the last have pc channels, §4)
-        let kgroups = m.wire("pass_kgroups", mux(pLast, field("KGROUPS", "last"), field("KGROUPS", "full")))
+        let kgroups = m.wire("pass_kgroups", mux(pLast, field("KGROUPS", "last"), field("KGROUPS", "full")).fit(ctx.kgroupW))
         m.assign(seq["kgroups"], kgroups)
         // (a pass that is not the last is followed: its weights take PASS_RING_WORDS of the ring)
         let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
         // weight words in DRAM before channel o0: first·K·KW·CW + (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
         let o0Words = m.reg("pass_o0_words", width: addrW, reset: 0)
         m.assign(seq["words"], pWords)
-        m.assign(seq["o0_mod_b"], o0.fit(max(lgB, 1)).fit(16) & (B - 1))
+        m.assign(seq["o0_mod_b"], o0.fit(ctx.lgBb) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
-        m.assign(seq["half"], half); m.assign(seq["wbase"], wbase.zext(16))
+        m.assign(seq["half"], half); m.assign(seq["wbase"], wbase)
 
         // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2);
         //      during the last pass, and after it (`handoff_tail`), the next layer's first pass ----
@@ -102,13 +102,16 @@ struct LayerSequencer: AcceleratorEngine {
         let skip = field("PRELOAD", "words").fit(addrW)
         // bo0·K·KW·CW (in TILES bo0 = o1: o0 + pc, or the window's end in the last pass)
         /// The bias and weight words of the burst of channels [c0, c1), whose weights start c0Words
-        /// into the layer's (c0·K·KW·CW), less the preloaded ones when `rest`: (c1 − c0)·K·KW·CW =
-        /// min(pc·K·KW·CW, end·K·KW·CW − c0·K·KW·CW).
+        /// into the layer's (c0·K·KW·CW), less the preloaded ones when `rest`: (c1 − c0)·K·KW·CW,
+        /// which is the window's end words less c0's for the window's last pass (c1 = end) and
+        /// PASS_WORDS for any other (c1 − c0 = pc): a choice, not a comparison of DRAM word counts.
         func burstWords(_ c0: some ExprConvertible, _ c1: some ExprConvertible, _ c0Words: some ExprConvertible, rest: some ExprConvertible) -> (bias: Expr, weights: Expr) {
-            let lo = (c0.expr.zext(18) << 2) >> lgB
-            let bias = mux(rest, k(0, burstW), ((((c1.expr.zext(18) << 2) - 1) >> lgB) - lo + 1).fit(burstW))
-            // (the minimum of full-width DRAM word counts; the burst's words then fit its counters)
-            let words = umin(address("pass_words"), address("window_end_words") - c0Words.fit(addrW)).fit(burstW)
+            // (4·c1 − 1)÷B − 4·c0÷B + 1 int32 bias words; with B ≤ 4 a word holds at most one,
+            // and that is (c1 − c0)·4/B, one subtraction)
+            let all = lgB <= 2 ? ((c1.expr.zext(18) - c0.expr.zext(18)) << (2 - lgB))
+                : ((((c1.expr.zext(18) << 2) - 1) >> lgB) - ((c0.expr.zext(18) << 2) >> lgB) + 1)
+            let bias = mux(rest, k(0, burstW), all.fit(burstW))
+            let words = mux(c1.expr == chEnd, address("window_end_words") - c0Words.fit(addrW), address("pass_words")).fit(burstW)
             return (bias, words - mux(rest, skip.fit(burstW), k(0, burstW)))
         }
         // The burst's length is a register (a short path to the burst's handshake, issue 13): the
@@ -179,8 +182,8 @@ struct LayerSequencer: AcceleratorEngine {
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
-        m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw"), k2cw))
-        m.assign(weightBeat["base"], bRing.zext(16))
+        m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw").fit(ctx.cwW), k2cw))
+        m.assign(weightBeat["base"], bRing)
         // Whether the layer has an active tile: a set bit among the mask words so far, or with a tile
         // list (§6.1) entries in it (an entry may be all zeros: tile (0, 0)).
         let maskAny: Signal? = cfg.tileList ? nil : m.reg("mask_any", width: 1, reset: 0)
@@ -194,7 +197,7 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(16))
+                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(ctx.passWordsW))
                     p.assign(pLastR, passEnd(chFirst) == chEnd)
                     p.assign(half, half0)
                     p.assign(o0Words, address("window_words"))
@@ -234,7 +237,7 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(16))
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(ctx.passWordsW))
                         p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
                         p.assign(o0Words, o0Words + address("pass_words")); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }

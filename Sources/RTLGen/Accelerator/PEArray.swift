@@ -61,7 +61,7 @@ struct PEArray: AcceleratorEngine {
         func staged(_ f: String, reset: Int? = nil) -> Expr { m.delayed("step_\(f)", step[f].expr, by: O, reset: reset) }
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
-        let p2G = m.reg("p2_g", width: 16), p2Half = m.reg("p2_half", width: 1)
+        let p2G = m.reg("p2_g", width: ctx.kgroupW), p2Half = m.reg("p2_half", width: 1)
         let p2Grouped = m.reg("p2_grouped", width: 1), p2Sub = m.reg("p2_sub", width: 8)
         let stepValid = staged("valid", reset: 0)
         let stepData = [(p2First, "first"), (p2Last, "last"), (p2LastG, "last_g"), (p2G, "g"), (p2Half, "half"), (p2Grouped, "grouped"), (p2Sub, "sub")]

@@ -156,9 +156,9 @@ struct PortSequencer: AcceleratorEngine {
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: walkW, reset: 0), x = m.reg("\(name)_x", width: walkW, reset: 0)
-            let w = m.reg("\(name)_w", width: 16, reset: 0)
+            let w = m.reg("\(name)_w", width: ctx.cwW, reset: 0)
             let r = m.reg("\(name)_r", width: walkW, reset: 0), c = m.reg("\(name)_c", width: walkW, reset: 0)
-            let j = m.reg("\(name)_j", width: 16, reset: 0)
+            let j = m.reg("\(name)_j", width: ctx.passWordsW, reset: 0)
             let (bRegs, g) = boundsRegisters(name)
             m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
             let initY = m.wire("\(name)_init_y", initAt.y), initX = m.wire("\(name)_init_x", initAt.x)
@@ -453,7 +453,7 @@ struct PortSequencer: AcceleratorEngine {
             let starts = (0..<ncbMax).map { m.reg("ldb_start\($0)", width: walkW, reset: 0) }
             let bcb0 = m.reg("ldb_cb0", width: cbw, reset: 0), byhi = m.reg("ldb_yhi", width: walkW, reset: 0)
             let by = m.reg("ldb_y", width: walkW, reset: 0), bj = m.reg("ldb_j", width: jb, reset: 0)
-            let bx = m.reg("ldb_x", width: walkW, reset: 0), bwd = m.reg("ldb_w", width: 16, reset: 0)
+            let bx = m.reg("ldb_x", width: walkW, reset: 0), bwd = m.reg("ldb_w", width: ctx.cwW, reset: 0)
             let active = m.reg("ldb_active", width: 1, reset: 0)
             let bwCols = mux(dS2x, k(2 * tW, walkW), k(tW, walkW))
             /// The map columns of column block cb: [cb·bw − padX, (cb + 1)·bw − padX) ∩ [0, W).
@@ -739,7 +739,7 @@ struct PortSequencer: AcceleratorEngine {
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
         let sHalf = m.reg("st_half", width: 1, reset: 0)
-        let sr = m.reg("st_r", width: walkW, reset: 0), sc = m.reg("st_c", width: walkW, reset: 0), sj = m.reg("st_j", width: 16, reset: 0)
+        let sr = m.reg("st_r", width: walkW, reset: 0), sc = m.reg("st_c", width: walkW, reset: 0), sj = m.reg("st_j", width: ctx.passWordsW, reset: 0)
         let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
         // The stored tile's first DRAM address and valid rows and columns, registered: the ring entry
         // of the walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is
@@ -756,7 +756,7 @@ struct PortSequencer: AcceleratorEngine {
         let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)
         // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
         // cycle, then the next element when a request is accepted, the same one again when it is not)
-        let nj = m.wire("st_next_j", mux(sjLast, k(0, 16), sj + 1))
+        let nj = m.wire("st_next_j", mux(sjLast, k(0, ctx.passWordsW), sj + 1))
         let nc = m.wire("st_next_c", mux(sjLast, mux(scLast, k(0, walkW), sc + 1), sc))
         let nr = m.wire("st_next_r", mux(stTileLast, k(0, walkW), mux(sjLast && scLast, sr + 1, sr)))
         let nSlot = m.wire("st_next_slot", mux(stTileLast, sSlot + 1, sSlot.expr).fit(sb))
@@ -770,9 +770,9 @@ struct PortSequencer: AcceleratorEngine {
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
         let rdR = m.wire("st_rd_r", (mux(grantStore, k(0, walkW), mux(storeAccept, nr, sr)).fit(8) + rdOy).fit(8))
         let rdC = m.wire("st_rd_c", (mux(grantStore, k(0, walkW), mux(storeAccept, nc, sc)).fit(8) + rdOx).fit(colW))
-        let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, 16), mux(storeAccept, nj, sj)))
+        let rdJ = m.wire("st_rd_j", mux(grantStore, k(0, ctx.passWordsW), mux(storeAccept, nj, sj)))
         let rdHalf = m.wire("st_rd_half", mux(grantStore, si[0], sHalf))
-        m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ).fit(awO))
+        m.assign(outRd["addr"], (timesConstant(mux(rdHalf, rdR.fit(16) + tH, rdR.fit(16)), DO, 16) + rdJ.fit(16)).fit(awO))
         m.assign(outRd["en"], grantStore || issueStore)
         let rdCol = m.reg("st_rd_col", width: colW, reset: 0)
         let storeAddr = m.wire("st_addr", sTileAddr + sOff)

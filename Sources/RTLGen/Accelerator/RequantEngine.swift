@@ -67,7 +67,7 @@ struct RequantEngine: AcceleratorEngine {
 
         let active = m.reg("rq_active", width: 1, reset: 0)
         let row = m.reg("rq_row", width: 8, reset: 0)
-        let rg = m.reg("rq_g", width: 16, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)
+        let rg = m.reg("rq_g", width: ctx.kgroupW, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)
         let rlastG = m.reg("rq_last_g", width: 1, reset: 0)
         // the row's slice (lanes slice·n … of every column), with s > 1 slices
         let slice: Signal? = RS > 1 ? m.reg("rq_slice", width: lgRS, reset: 0) : nil
@@ -105,7 +105,7 @@ struct RequantEngine: AcceleratorEngine {
         // ---- residual read (one cycle ahead) ----
         let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), RS > 1 ? mux(lastSlice, row + 1, row) : row + 1))
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
-        let chR = m.wire("rq_rd_ch", pO0modB + timesConstant(rdG, LK, 16))
+        let chR = m.wire("rq_rd_ch", pO0modB.fit(16) + timesConstant(rdG, LK, 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
         let rdBase = m.wire("rq_rd_base", timesConstant(mux(rdHalf, rdRow.fit(16) + tH, rdRow.fit(16)), DO, 16) + chRW)
         m.assign(resRd["en"], k(1, 1))
@@ -132,7 +132,7 @@ struct RequantEngine: AcceleratorEngine {
         }
         // ---- the row: tileW × lanesK requant lanes (tileW × n, a slice of the row, with slices),
         //      then their channels onto the B byte lanes ----
-        let chn = m.wire("rq_ch", pO0modB + timesConstant(rg, LK, 16))
+        let chn = m.wire("rq_ch", pO0modB.fit(16) + timesConstant(rg, LK, 16))
         let chB = m.wire("rq_ch_b", chn.fit(lgBb)), chW = m.wire("rq_ch_w", chn >> lgB)
         let wrBase = m.wire("rq_wr_base", timesConstant(mux(rhalf, row.fit(16) + tH, row.fit(16)), DO, 16) + chW)
         // M, unsigned: one sign bit more, so that a lane's product is signed by signed (§7.5)
@@ -200,7 +200,7 @@ struct RequantEngine: AcceleratorEngine {
         return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo (+ \(DB) in half 1), byte 4o mod \(B).") { r in
             _ = r.clock(); _ = r.reset()
             let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
-            let o0 = r.input("o0", width: 16), g = r.input("g", width: 16), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
+            let o0 = r.input("o0", width: 16), g = r.input("g", width: ctx.kgroupW), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
             let half = r.input("half")
             let awB = ctx.awB
             let rdAddr = r.output("rd_addr", width: awB)

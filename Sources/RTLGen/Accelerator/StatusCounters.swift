@@ -2,8 +2,8 @@ import AcceleratorSpec
 
 /// CSR read mux and the statistics counters of §8/§9: cycles, compute-busy cycles, the seven stall
 /// causes (setup, weights, load, store, dram, requant, drain; register `STALL_<CAUSE>`, 0 when the
-/// config leaves them out, `Mechanism.stallCounters`), DRAM beats; CYCLES and BUSY 64 bits wide, or
-/// 32 that stop at their largest value (`Mechanism.wideCounters`).
+/// config leaves them out, `Mechanism.stallCounters`), DRAM beats (0 without `Mechanism.beatCounters`);
+/// CYCLES and BUSY 64 bits wide, or 32 that stop at their largest value (`Mechanism.wideCounters`).
 /// Every offset of the read mux comes from the register map (`RegisterMap`).
 struct StatusCounters: AcceleratorEngine {
     let ctx: AcceleratorContext
@@ -36,7 +36,9 @@ struct StatusCounters: AcceleratorEngine {
         let causes = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
         // (without the stall counters, §2, their registers read 0)
         let stalls = cfg.has(.stallCounters) ? causes.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) } : []
-        let beatsRd = m.reg("stat_beats_rd", width: 32, reset: 0), beatsWr = m.reg("stat_beats_wr", width: 32, reset: 0)
+        // (without the beat counters, §2, BEATS_RD and BEATS_WR read 0)
+        let beats = cfg.has(.beatCounters) ? (rd: m.reg("stat_beats_rd", width: 32, reset: 0), wr: m.reg("stat_beats_wr", width: 32, reset: 0)) : nil
+        if beats == nil { for s in [req["valid"], req["write"], req["ready"]] { m.allowUnused(s) } }
         var conds: [Expr] = []
         if stalls.isEmpty {
             // (their causes' inputs stay on the engine's ports: the top wires every engine alike)
@@ -59,14 +61,17 @@ struct StatusCounters: AcceleratorEngine {
         }
         m.clocked("stats") { p in
             p.when(seq["start"]) {
-                p.assign(cycles, 0); p.assign(busyC, 0); p.assign(beatsRd, 0); p.assign(beatsWr, 0)
+                p.assign(cycles, 0); p.assign(busyC, 0)
+                if let beats { p.assign(beats.rd, 0); p.assign(beats.wr, 0) }
                 for s in stalls { p.assign(s, 0) }
             }.elseWhen(busy) {
                 p.assign(cycles, counted(cycles))
                 p.when(cpIssue) { p.assign(busyC, counted(busyC)) }
                 for (i, s) in stalls.enumerated() { p.when(conds[i]) { p.assign(s, s + 1) } }
-                p.when(req["valid"] && req["ready"] && !req["write"]) { p.assign(beatsRd, beatsRd + 1) }
-                p.when(req["valid"] && req["ready"] && req["write"]) { p.assign(beatsWr, beatsWr + 1) }
+                if let beats {
+                    p.when(req["valid"] && req["ready"] && !req["write"]) { p.assign(beats.rd, beats.rd + 1) }
+                    p.when(req["valid"] && req["ready"] && req["write"]) { p.assign(beats.wr, beats.wr + 1) }
+                }
             }
         }
         // What each register reads: RW registers their storage (or 0, the config leaving out their read-back), RO registers these sources (placed
@@ -75,7 +80,7 @@ struct StatusCounters: AcceleratorEngine {
             "STATUS": fieldWord("STATUS", ["busy": busy.expr, "done": seq["done"].expr, "error": seq["error"].expr]),
             "CYCLES_LO": cycles[0...31], "CYCLES_HI": wide ? cycles[32...63] : k(0, 32),
             "BUSY_LO": busyC[0...31], "BUSY_HI": wide ? busyC[32...63] : k(0, 32),
-            "BEATS_RD": beatsRd.expr, "BEATS_WR": beatsWr.expr,
+            "BEATS_RD": beats?.rd.expr ?? k(0, 32), "BEATS_WR": beats?.wr.expr ?? k(0, 32),
         ]
         for (i, n) in causes.enumerated() { sources[RegisterMap.stallCounterPrefix + n.uppercased()] = stalls.isEmpty ? k(0, 32) : stalls[i].expr }
         var table: [Int: Expr] = [:]

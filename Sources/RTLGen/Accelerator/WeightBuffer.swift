@@ -16,10 +16,10 @@ struct WeightBuffer: AcceleratorEngine {
 
         // ---- weight word q of the burst → bank (q ÷ K²CW) mod lanesK, ring address base + (q ÷ (K²CW·lanesK))·K²CW
         //      + q mod K²CW, modulo DW (§6.3). The counters restart at a burst's first beat (index 0). ----
-        let wq = m.reg("wl_word", width: 24, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
+        let wq = m.reg("wl_word", width: ctx.cwW, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
         let wgbase = m.reg("wl_group_base", width: 32, reset: 0)
         let first = m.wire("wl_first", beat["index"] == 0)
-        let cq = m.wire("wl_cur_word", mux(first, k(0, 24), wq)), cbank = m.wire("wl_cur_bank", mux(first, k(0, wbank.width), wbank))
+        let cq = m.wire("wl_cur_word", mux(first, k(0, ctx.cwW), wq)), cbank = m.wire("wl_cur_bank", mux(first, k(0, wbank.width), wbank))
         let cgbase = m.wire("wl_cur_group_base", mux(first, k(0, 32), wgbase))
         let wWrite = m.wire("wl_weight_write", beat["valid"] && !beat["bias"])
         let bWrite = m.wire("wl_bias_write", beat["valid"] && beat["bias"])
