@@ -19,7 +19,9 @@ module st_424db338_port_sequencer (
     input  logic [31:0]   reg_base_input,
     input  logic [31:0]   reg_base_residual,
     input  logic [31:0]   reg_base_output,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic [31:0]   reg_in_row_words,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]   reg_out_row_words,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [331:0]  layer,
@@ -767,7 +769,7 @@ module st_424db338_port_sequencer (
         end
     end
 
-    assign in_row_words = reg_in_row_words;
+    assign in_row_words = {11'd0, reg_in_row_words[20:0]};
     assign ldq_halo_first_row = (reg_base_input + ({22'd0, 10'({1'd0, ldq_gi_ylo[10:0]})} * in_row_words)) + ((ld_take_shares && ld_row_ring) ? (((1'((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) ? (in_row_words << 0) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 1) ? (in_row_words << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 2) ? (in_row_words << 2) : 32'd0) + (1'(((($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh})) - ldq_gi_ylo) >> 3) ? (in_row_words << 3) : 32'd0))) : 32'd0);
     assign ldq_halo_first_column = ({22'd0, 10'({1'd0, ldq_gi_xlo[10:0]})} * {21'd0, layer_cw}) + ((ld_take_shares && !ld_row_ring) ? (((1'((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) ? ({21'd0, layer_cw} << 0) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 1) ? ({21'd0, layer_cw} << 1) : 32'd0)) + ((1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 2) ? ({21'd0, layer_cw} << 2) : 32'd0) + (1'(((($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh})) - ldq_gi_xlo) >> 3) ? ({21'd0, layer_cw} << 3) : 32'd0))) : 32'd0);
 

@@ -398,7 +398,9 @@ struct PortSequencer: AcceleratorEngine {
         // in-map row and column times the words, plus a share's delta); a step moves the column
         // part a word on (a row's pixels are adjacent), a row's last word the row part a row on and
         // the column part back to the row's first column.
-        let inRowWords = m.wire("in_row_words", regs["in_row_words"].fit(addrW))  // (W·CW from the host, IN_ROW_WORDS)
+        // (W·CW from the host, IN_ROW_WORDS: at most 2·maxMapSize·(2^cwW − 1), W and CW being refused
+        // past that (layer_params) — 16 bits on the UP5K, so ylo·W·CW is one SB_MAC16, not two)
+        let inRowWords = m.wire("in_row_words", regs["in_row_words"].fit(min(addrW, bitsFor(2 * ctx.limits.maxMapSize * ((1 << ctx.cwW) - 1)))).fit(addrW))
         // (a share moves the first row or column on by at most nsh < the largest kernel: that
         // delta, registered with the offer, times the row's or the pixel's words is shifted adds,
         // and the share decides only whether to add it — one product each, off the share's path)
