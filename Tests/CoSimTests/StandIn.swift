@@ -117,25 +117,20 @@ enum StandIn {
 extension HarnessJob {
     /// Whether the job's register writes set one-bit field `field` of `register`.
     func sets(_ register: String, _ field: String) throws -> Bool {
-        let (offset, bit) = try Self.bit(register, field)
-        return csrs.contains { $0.0 == offset && $0.1 & bit != 0 }
+        let (offset, bits) = try Self.field(register, field)
+        return csrs.contains { $0.0 == offset && $0.1 >> UInt32(bits.lowerBound) & 1 != 0 }
     }
     /// The job with one-bit field `field` of `register` set or cleared in its register writes (the
     /// rest of the programme unchanged): what the same layer does under the other setting.
     func with(_ register: String, _ field: String, _ on: Bool) throws -> HarnessJob {
-        let (offset, bit) = try Self.bit(register, field)
-        var job = self
-        job.csrs = csrs.map { $0.0 == offset ? ($0.0, on ? $0.1 | bit : $0.1 & ~bit) : $0 }
-        return job
+        try with(register, field, value: on ? 1 : 0)
     }
     /// The job with field `field` of `register` written `value` instead (its other fields unchanged).
     func with(_ register: String, _ field: String, value: Int) throws -> HarnessJob {
-        let map = RegisterMap.standard
-        guard let r = map[register] else { throw AcceleratorSpecError.invalidConfig("no register \(register)") }
-        let bits = try map.field(register, field).bits
+        let (offset, bits) = try Self.field(register, field)
         let mask = UInt32(truncatingIfNeeded: ((1 << bits.count) - 1) << bits.lowerBound)
         var job = self
-        job.csrs = csrs.map { $0.0 == r.offset ? ($0.0, $0.1 & ~mask | UInt32(value << bits.lowerBound) & mask) : $0 }
+        job.csrs = csrs.map { $0.0 == offset ? ($0.0, $0.1 & ~mask | UInt32(value << bits.lowerBound) & mask) : $0 }
         return job
     }
     /// The job with register `register` (one without fields, e.g. STEPS) written `value` instead.
@@ -145,9 +140,10 @@ extension HarnessJob {
         job.csrs = csrs.map { $0.0 == w.offset ? ($0.0, w.value) : $0 }
         return job
     }
-    private static func bit(_ register: String, _ field: String) throws -> (offset: Int, bit: UInt32) {
+    /// Register `register`'s offset and field `field`'s bits in the standard map.
+    private static func field(_ register: String, _ field: String) throws -> (offset: Int, bits: ClosedRange<Int>) {
         let map = RegisterMap.standard
         guard let r = map[register] else { throw AcceleratorSpecError.invalidConfig("no register \(register)") }
-        return (r.offset, 1 << UInt32(try map.field(register, field).bits.lowerBound))
+        return (r.offset, try map.field(register, field).bits)
     }
 }
