@@ -761,9 +761,9 @@ module st_424db338_port_sequencer (
                 ldq_res_addr <= ldq_res_first;
                 ldq_res_row <= ldq_res_first;
             end else if ((ldq_accept && !ldb_busy) && ldq_in_res) begin
-                ldq_res_addr <= !ldq_j_last ? (ldq_res_addr + 32'd1) : (!ldq_c_last ? (ldq_res_addr + out_pixel_step) : (ldq_res_row + out_row_words));
+                ldq_res_addr <= ((ldq_j_last && ldq_c_last) ? ldq_res_row : ldq_res_addr) + (!ldq_j_last ? 32'd1 : (!ldq_c_last ? out_pixel_step : out_row_words));
                 if (ldq_j_last && ldq_c_last) begin
-                    ldq_res_row <= !ldq_j_last ? (ldq_res_addr + 32'd1) : (!ldq_c_last ? (ldq_res_addr + out_pixel_step) : (ldq_res_row + out_row_words));
+                    ldq_res_row <= ((ldq_j_last && ldq_c_last) ? ldq_res_row : ldq_res_addr) + (!ldq_j_last ? 32'd1 : (!ldq_c_last ? out_pixel_step : out_row_words));
                 end
             end
         end
@@ -1563,9 +1563,9 @@ module st_424db338_port_sequencer (
                     st_offset <= 32'd0;
                     st_row_offset <= 32'd0;
                 end else begin
-                    st_offset <= !st_j_last ? (st_offset + 32'd1) : (!st_c_last ? (st_offset + out_pixel_step) : (st_row_offset + out_row_words));
+                    st_offset <= ((st_j_last && st_c_last) ? st_row_offset : st_offset) + (!st_j_last ? 32'd1 : (!st_c_last ? out_pixel_step : out_row_words));
                     if (st_j_last && st_c_last) begin
-                        st_row_offset <= !st_j_last ? (st_offset + 32'd1) : (!st_c_last ? (st_offset + out_pixel_step) : (st_row_offset + out_row_words));
+                        st_row_offset <= ((st_j_last && st_c_last) ? st_row_offset : st_offset) + (!st_j_last ? 32'd1 : (!st_c_last ? out_pixel_step : out_row_words));
                     end
                 end
             end

@@ -377,9 +377,11 @@ struct PortSequencer: AcceleratorEngine {
         let outRowWords = m.wire("out_row_words", regs["out_row_words"].fit(addrW))
         let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(addrW) - pOW.fit(addrW) + 1).fit(addrW), by: 1))
         /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
-        /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step.
+        /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step — one adder whose
+        /// operands they select, not three adders and a choice of their sums (issue 13).
         func outputStep(addr: Expr, row: Expr, jLast: Expr, cLast: Expr) -> (addr: Expr, rowStarts: Expr) {
-            (mux(!jLast, addr + 1, mux(!cLast, addr + pixelStep, row + outRowWords)), jLast && cLast)
+            let rowStarts = jLast && cLast
+            return (mux(rowStarts, row, addr) + mux(!jLast, k(1, addrW), mux(!cLast, pixelStep.expr, outRowWords.expr)), rowStarts)
         }
         // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
         let takeOy = ctx.tileOrigin(dShape, tile["ty"], tile: tH, 32).fit(outRow), takeOx = ctx.tileOrigin(dShape, tile["tx"], tile: tW, 32).fit(outRow)
