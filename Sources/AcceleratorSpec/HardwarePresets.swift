@@ -19,13 +19,15 @@ extension HardwareConfig {
     /// layer's active tiles as a list the host writes (`tileList`), not a bitmap their scanner searches,
     /// and a PReLU layer's negative outputs from a table it writes (`preluTable`), not a product in logic. Whether each fits
     /// today is measured, not assumed: docs/synthesis.md, "Presets" (`sparsetile synth --preset NAME`).
+    /// The UP5K's accumulators are 28 bits (§2: a layer whose worst case K²·Cin·128² + |bias| passes
+    /// 2^27 − 1 is refused; the largest here, SRResNet's 9×9 tail over 64 channels, is 8.5·10^7).
     /// `maxMapSize` is the largest map side the generated RTL's mask register holds for it
     /// (`generate`/`synth --max-map-size`, default 512): 64 on the iCE40 parts, whose logic cannot
     /// hold the mask of a 512-wide map.
     public static let presets: [(name: String, config: HardwareConfig, maxMapSize: Int)] = [
         ("ice40-up5k", preset(tile: 2, lanesK: 2, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
                               requantStages: 4, requantSlices: 4, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20,
-                              mac16Pairs: true, tileList: true, preluTable: true), 64),
+                              mac16Pairs: true, tileList: true, preluTable: true, accumulatorWidth: 28), 64),
         ("ice40-hx8k", preset(tile: 2, lanesK: 1, lanesC: 1, bytes: 4, latency: 8, inputDepth: 64, weightDepth: 256, outputWords: 8,
                               requantStages: 4, requantSlices: 2, leftOut: Set(Mechanism.allCases), readWindow: 9, addressBits: 20,
                               tileList: true, preluTable: true), 64),
@@ -46,12 +48,12 @@ extension HardwareConfig {
                        outputWords: Int, shapes: Int = 1, packed: Bool = false, packedSums: Bool = false,
                        requantStages: Int = HardwareConfig.maxRequantStages, requantSlices: Int = 1,
                        leftOut: Set<Mechanism> = [], readWindow: Int? = nil, addressBits: Int = 32, mac16Pairs: Bool = false,
-                       tileList: Bool = false, preluTable: Bool = false) -> HardwareConfig {
+                       tileList: Bool = false, preluTable: Bool = false, accumulatorWidth: Int = 32) -> HardwareConfig {
         // (every preset cuts its requant lanes, §7.5: the lane is otherwise the longest path from
         // the shadow registers to the output buffer; the iCE40 parts, whose flip-flops are their
         // logic cells', by four registers, the Xilinx parts at every cut), and registers its
         // engine boundaries)
-        try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC,
+        try! HardwareConfig(tileH: t, tileW: t, lanesK: lanesK, lanesC: lanesC, accumulatorWidth: accumulatorWidth,
                             inputBufferBytes: 2 * t * t * b * inputDepth, weightBufferBytes: lanesK * b * weightDepth,
                             outputBufferBytes: 2 * t * t * b * outputWords, memBytesPerCycle: b, memLatency: latency,
                             maxOutstandingReads: readWindow, addressBits: addressBits,

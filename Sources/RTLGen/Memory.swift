@@ -18,6 +18,10 @@ public struct Memory: Sendable {
         /// Emitted with `(* no_rw_check *)` (synthesis maps the bare block RAM) and a simulation
         /// assertion that stops the simulation if it happens after all.
         case never
+        /// It may happen, and the users then ignore what the read returns: synthesis maps the bare
+        /// block RAM (`(* no_rw_check *)`), and simulation returns the old word inverted, so that a
+        /// user that did take it shows in the co-simulation's data.
+        case undefined
     }
     /// Memory array name.
     public let name: String

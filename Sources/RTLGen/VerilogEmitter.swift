@@ -112,7 +112,7 @@ public struct VerilogEmitter: Sendable {
             decls.append(contentsOf: waive("\(i1)\(pad(typeText(s), typeWidth)) \(s.name);", waived.contains(s.name)))
         }
         for m in module.memories {
-            let attribute = m.readDuringWrite == .never ? "(* no_rw_check *) " : ""
+            let attribute = m.readDuringWrite == .oldData ? "" : "(* no_rw_check *) "
             decls.append("\(i1)\(attribute)\(rangeText(m.width, signed: false)) \(m.name) [0:\(m.depth - 1)];")
         }
         if !decls.isEmpty {
@@ -347,12 +347,22 @@ public struct VerilogEmitter: Sendable {
             "\(i2)if (\(r(m.writeEnable))) begin",
             "\(i3)\(m.name)[\(r(m.writeAddress))] <= \(r(m.writeData));",
             "\(i2)end",
-        ]) + [
+        ]) + (m.readDuringWrite == .undefined ? [
+            "\(i2)if (\(r(m.readEnable))) begin",
+            "`ifdef SYNTHESIS",
+            "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
+            "`else",
+            "\(i3)// (undefined when the address is being written: the old word inverted, which no user may take)",
+            "\(i3)\(m.readData.name) <= ((\(m.writesBytes ? "|" : "")\(r(m.writeEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))) ? ~\(m.name)[\(r(m.readAddress))] : \(m.name)[\(r(m.readAddress))];",
+            "`endif",
+            "\(i2)end",
+            "\(i1)end",
+        ] : [
             "\(i2)if (\(r(m.readEnable))) begin",
             "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
             "\(i2)end",
             "\(i1)end",
-        ] + (m.readDuringWrite == .oldData ? [] : [
+        ]) + (m.readDuringWrite != .never ? [] : [
             "`ifndef SYNTHESIS",
             "\(i1)// (no_rw_check: a read of the address being written must not happen)",
             "\(i1)always @(posedge \(m.clock.name)) begin",

@@ -151,6 +151,37 @@ struct EmitterTests {
         #expect(!together.contains("no collision stopped it") && together.contains("storage read and written at one address"), "\(together)")
     }
 
+    /// A memory whose users ignore a read of the word being written: `no_rw_check` for synthesis,
+    /// no assertion, and in simulation that read returns the old word inverted (so a user that did
+    /// take it shows in the data), any other read the word (Icarus).
+    @Test func anUndefinedReadDuringWriteIsPoisonedInSimulation() throws {
+        let ram = try Circuits.sram(width: 16, depth: 256, readDuringWrite: .undefined)
+        let text = VerilogEmitter().emit(ram)
+        #expect(text.contains("(* no_rw_check *) logic [15:0] storage [0:255];") && !text.contains("$fatal"), "\(text)")
+        #expect(text.contains("`ifdef SYNTHESIS") && text.contains("storage_rdata <= storage[raddr];"), "\(text)")
+        guard HDLTools.haveIverilog else { return }
+        let tb = VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: """
+            module tb;
+              logic clk = 0, we = 0, re = 0; logic [7:0] waddr = 0, raddr = 0; logic [15:0] wdata = 0; logic [15:0] rdata;
+              \(ram.name) dut(.*);
+              initial begin
+                we = 1; waddr = 8'd5; wdata = 16'h1234; #1 clk = 1; #1 clk = 0;
+                we = 1; waddr = 8'd6; wdata = 16'h00ff; #1 clk = 1; #1 clk = 0;
+                we = 1; waddr = 8'd5; wdata = 16'h5678; re = 1; raddr = 8'd5; #1 clk = 1; #1 clk = 0;
+                $display("collision %h", rdata);
+                we = 1; waddr = 8'd7; wdata = 16'h9abc; re = 1; raddr = 8'd6; #1 clk = 1; #1 clk = 0;
+                $display("apart %h", rdata);
+                we = 0; raddr = 8'd5; #1 clk = 1; #1 clk = 0;
+                $display("after %h", rdata);
+                $finish;
+              end
+            endmodule
+            """)
+        let out = try HDLTools.simulateWithIcarus(try VerilogEmitter().emitDesign(ram) + [tb], top: "tb").run
+        // (~1234 = edcb; the write itself lands: 5678 afterwards)
+        #expect(out.contains("collision edcb") && out.contains("apart 00ff") && out.contains("after 5678"), "\(out)")
+    }
+
     /// Wiring: slices, concatenations, extensions and constant shifts of input ports, and nothing
     /// with a gate or a wire of the module in it.
     @Test func wiringOfInputsHasNoGate() {

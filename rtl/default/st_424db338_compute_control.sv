@@ -76,7 +76,7 @@ module st_424db338_compute_control (
     logic [12:0] cp_chunk;
     logic [3:0]  cp_kx;
     logic [3:0]  cp_ky;
-    logic [7:0]  cp_sub;
+    logic [1:0]  cp_sub;
     logic        cp_tile_first;
     logic        cp_tile_early;
     logic        cp_idle;
@@ -109,7 +109,7 @@ module st_424db338_compute_control (
     logic [9:0]  cp_ring_size;
     logic [9:0]  cp_row_stride_layer_d1;
     logic [9:0]  cp_row_stride;
-    logic [7:0]  cp_row_r;
+    logic [2:0]  cp_row_r;
     logic [9:0]  cp_row_q_times0;
     logic [9:0]  cp_row_q_times1;
     logic [9:0]  cp_row_q1_times1;
@@ -117,7 +117,7 @@ module st_424db338_compute_control (
     logic [9:0]  cp_row_q_times0_eff;
     logic [9:0]  cp_row_q_times1_eff;
     logic        cp_row_wraps;
-    logic [7:0]  cp_col_r;
+    logic [2:0]  cp_col_r;
     logic [9:0]  cp_col_q_times0;
     logic [9:0]  cp_col_q_times1;
     logic [9:0]  cp_col_q1_times1;
@@ -970,7 +970,7 @@ module st_424db338_compute_control (
     assign cp_k_eff = cp_k;
     assign cp_g_eff = cp_kgroup;
     assign cp_chunk_eff = cp_chunk;
-    assign cp_sub_eff = cp_sub;
+    assign cp_sub_eff = {6'd0, cp_sub};
     assign cp_last_chunk = layer_grouped ? (11'(cp_chunk_eff >> 2) == (layer_cw - 11'd1)) : (cp_chunk_eff == (layer_nc - 13'd1));
     assign cp_kx_eff = cp_kx;
     assign cp_ky_eff = cp_ky;
@@ -986,7 +986,7 @@ module st_424db338_compute_control (
         if (rst) begin
             cp_k <= 13'd0;
             cp_chunk <= 13'd0;
-            cp_sub <= 8'd0;
+            cp_sub <= 2'd0;
             cp_kx <= 4'd0;
             cp_ky <= 4'd0;
             cp_running <= 1'b0;
@@ -999,7 +999,7 @@ module st_424db338_compute_control (
                 if (cp_slot_end) begin
                     cp_k <= 13'd0;
                     cp_chunk <= 13'd0;
-                    cp_sub <= 8'd0;
+                    cp_sub <= 2'd0;
                     cp_kx <= 4'd0;
                     cp_ky <= 4'd0;
                     if (cp_tile_end) begin
@@ -1017,12 +1017,12 @@ module st_424db338_compute_control (
                     cp_running <= 1'b1;
                     cp_kgroup <= cp_g_eff;
                     if ((cp_sub_eff + 8'd1) != layer_nj) begin
-                        cp_sub <= cp_sub_eff + 8'd1;
+                        cp_sub <= 2'(cp_sub_eff + 8'd1);
                         cp_chunk <= cp_chunk_eff;
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
                     end else if (cp_last_chunk) begin
-                        cp_sub <= 8'd0;
+                        cp_sub <= 2'd0;
                         cp_chunk <= 13'd0;
                         if (cp_kx_eff == (layer_kw - 4'd1)) begin
                             cp_kx <= 4'd0;
@@ -1032,7 +1032,7 @@ module st_424db338_compute_control (
                             cp_ky <= cp_ky_eff;
                         end
                     end else begin
-                        cp_sub <= 8'd0;
+                        cp_sub <= 2'd0;
                         cp_chunk <= cp_chunk_eff + (layer_grouped ? 13'd4 : 13'd1);
                         cp_kx <= cp_kx_eff;
                         cp_ky <= cp_ky_eff;
@@ -1046,7 +1046,7 @@ module st_424db338_compute_control (
                 cp_running <= 1'b0;
                 cp_k <= 13'd0;
                 cp_chunk <= 13'd0;
-                cp_sub <= 8'd0;
+                cp_sub <= 2'd0;
                 cp_kx <= 4'd0;
                 cp_ky <= 4'd0;
                 cp_kgroup <= 7'd0;
@@ -1097,7 +1097,7 @@ module st_424db338_compute_control (
     end
 
     assign cp_row_stride = cp_row_stride_layer_d1;
-    assign cp_row_r_eff = cp_row_r;
+    assign cp_row_r_eff = {5'd0, cp_row_r};
     assign cp_row_q_times0_eff = cp_row_q_times0;
     assign cp_row_q_times1_eff = cp_row_q_times1;
     assign cp_row_wraps = (cp_row_r_eff + 8'd1) == 8'd8;
@@ -1105,24 +1105,24 @@ module st_424db338_compute_control (
     // cp_row_q
     always @(posedge clk) begin
         if ((cp_run_eff && cp_slot_end) || !in_tiles) begin
-            cp_row_r <= 8'd0;
+            cp_row_r <= 3'd0;
             cp_row_q_times0 <= 10'd0;
             cp_row_q_times1 <= 10'd0;
             cp_row_q1_times1 <= cp_ring_block_words;
         end else if (cp_next_row && (!layer_s2 || cp_ky_eff[0])) begin
-            cp_row_r <= cp_row_wraps ? 8'd0 : (cp_row_r_eff + 8'd1);
+            cp_row_r <= 3'(cp_row_wraps ? 8'd0 : (cp_row_r_eff + 8'd1));
             cp_row_q_times0 <= cp_row_wraps ? (cp_row_q_times0_eff + cp_row_stride) : cp_row_q_times0_eff;
             cp_row_q_times1 <= cp_row_wraps ? (cp_row_q_times1_eff + cp_ring_block_words) : cp_row_q_times1_eff;
             cp_row_q1_times1 <= cp_row_wraps ? (cp_row_q1_times1 + cp_ring_block_words) : cp_row_q1_times1;
         end else begin
-            cp_row_r <= cp_row_r_eff;
+            cp_row_r <= cp_row_r_eff[2:0];
             cp_row_q_times0 <= cp_row_q_times0_eff;
             cp_row_q_times1 <= cp_row_q_times1_eff;
             cp_row_q1_times1 <= cp_row_q1_times1;
         end
     end
 
-    assign cp_col_r_eff = cp_col_r;
+    assign cp_col_r_eff = {5'd0, cp_col_r};
     assign cp_col_q_times0_eff = cp_col_q_times0;
     assign cp_col_q_times1_eff = cp_col_q_times1;
     assign cp_col_wraps = (cp_col_r_eff + 8'd1) == 8'd8;
@@ -1130,17 +1130,17 @@ module st_424db338_compute_control (
     // cp_col_q
     always @(posedge clk) begin
         if (((cp_run_eff && cp_slot_end) || cp_next_row) || !in_tiles) begin
-            cp_col_r <= 8'd0;
+            cp_col_r <= 3'd0;
             cp_col_q_times0 <= 10'd0;
             cp_col_q_times1 <= 10'd0;
             cp_col_q1_times1 <= cp_ring_block_words;
         end else if (cp_next_column && (!layer_s2x || cp_kx_eff[0])) begin
-            cp_col_r <= cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1);
+            cp_col_r <= 3'(cp_col_wraps ? 8'd0 : (cp_col_r_eff + 8'd1));
             cp_col_q_times0 <= cp_col_wraps ? (cp_col_q_times0_eff + layer_cw[9:0]) : cp_col_q_times0_eff;
             cp_col_q_times1 <= cp_col_wraps ? (cp_col_q_times1_eff + cp_ring_block_words) : cp_col_q_times1_eff;
             cp_col_q1_times1 <= cp_col_wraps ? (cp_col_q1_times1 + cp_ring_block_words) : cp_col_q1_times1;
         end else begin
-            cp_col_r <= cp_col_r_eff;
+            cp_col_r <= cp_col_r_eff[2:0];
             cp_col_q_times0 <= cp_col_q_times0_eff;
             cp_col_q_times1 <= cp_col_q_times1_eff;
             cp_col_q1_times1 <= cp_col_q1_times1;

@@ -744,7 +744,7 @@ module st_424db338_port_sequencer (
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
-        out_pixel_step_d1 <= ({16'd0, layer_cow} - {27'd0, seq_words}) + 32'd1;
+        out_pixel_step_d1 <= {16'd0, (layer_cow - {11'd0, seq_words}) + 16'd1};
     end
 
     assign out_pixel_step = out_pixel_step_d1;

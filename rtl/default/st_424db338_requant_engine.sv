@@ -38,7 +38,7 @@ module st_424db338_requant_engine (
     logic [15:0]        layer_slope;
     logic               in_tiles;
     logic               rq_active;
-    logic [7:0]         rq_row;
+    logic [2:0]         rq_row;
     logic [6:0]         rq_g;
     logic               rq_half;
     logic               rq_last_g;
@@ -61,7 +61,7 @@ module st_424db338_requant_engine (
     logic [511:0]       rq_q;
     logic               rq_wr_active;
     logic [4:0]         rq_wr_ch_b;
-    logic [23:0]        rq_rem;
+    logic [9:0]         rq_rem;
     logic [3:0]         rq_lanes_left;
     logic [3:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
@@ -72,20 +72,20 @@ module st_424db338_requant_engine (
     assign layer_sh = layer[249:244];
     assign layer_slope = layer[265:250];
     assign in_tiles = seq_phase == 2'd3;
-    assign rq_last_row = rq_active && (rq_row == 8'd7);
+    assign rq_last_row = rq_active && ({5'd0, rq_row} == 8'd7);
 
     // rq_fsm
     always @(posedge clk) begin
         if (rst) begin
             rq_active <= 1'b0;
-            rq_row <= 8'd0;
+            rq_row <= 3'd0;
             rq_g <= 7'd0;
             rq_half <= 1'b0;
             rq_last_g <= 1'b0;
         end else begin
             if (acc_valid) begin
                 rq_active <= 1'b1;
-                rq_row <= 8'd0;
+                rq_row <= 3'd0;
                 rq_g <= acc_g;
                 rq_half <= acc_half;
                 rq_last_g <= acc_last_g;
@@ -93,7 +93,7 @@ module st_424db338_requant_engine (
                 if (rq_last_row) begin
                     rq_active <= 1'b0;
                 end else begin
-                    rq_row <= rq_row + 8'd1;
+                    rq_row <= 3'({5'd0, rq_row} + 8'd1);
                 end
             end
             if (!in_tiles) begin
@@ -114,7 +114,7 @@ module st_424db338_requant_engine (
         .out_ready (requantized_ready)
     );
 
-    assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
+    assign rq_rd_row = acc_valid ? 8'd0 : ({5'd0, rq_row} + 8'd1);
     assign rq_rd_g = acc_valid ? acc_g : rq_g;
     assign rq_rd_half = acc_valid ? acc_half : rq_half;
     assign rq_rd_ch = {11'd0, seq_o0_mod_b} + ({9'd0, rq_rd_g} << 3);
@@ -144,7 +144,7 @@ module st_424db338_requant_engine (
     assign rq_ch = {11'd0, seq_o0_mod_b} + ({9'd0, rq_g} << 3);
     assign rq_ch_b = rq_ch[4:0];
     assign rq_ch_w = rq_ch >> 5;
-    assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd8) : {8'd0, rq_row}) << 4) + rq_ch_w;
+    assign rq_wr_base = ((rq_half ? ({8'd0, {5'd0, rq_row}} + 16'd8) : {8'd0, {5'd0, rq_row}}) << 4) + rq_ch_w;
     assign rq_mult = $signed({1'd0, layer_m});
     assign rq_row_acc = rq_row[2] ? (rq_row[1] ? (rq_row[0] ? acc_shadows[16383:14336] : acc_shadows[14335:12288]) : (rq_row[0] ? acc_shadows[12287:10240] : acc_shadows[10239:8192])) : (rq_row[1] ? (rq_row[0] ? acc_shadows[8191:6144] : acc_shadows[6143:4096]) : (rq_row[0] ? acc_shadows[4095:2048] : acc_shadows[2047:0]));
 
@@ -169,8 +169,8 @@ module st_424db338_requant_engine (
 
     assign rq_wr_active = rq_active;
     assign rq_wr_ch_b = rq_ch_b;
-    assign rq_rem = {14'd0, seq_channels} - ({17'd0, rq_g} << 3);
-    assign rq_lanes_left = (rq_rem >= 24'd8) ? 4'd8 : rq_rem[3:0];
+    assign rq_rem = seq_channels - ({3'd0, rq_g} << 3);
+    assign rq_lanes_left = (rq_rem[9:3] != 7'd0) ? 4'd8 : rq_rem[3:0];
     assign rq_wr_lanes_left = rq_lanes_left;
     assign rq_wr_base_s = rq_wr_base;
 

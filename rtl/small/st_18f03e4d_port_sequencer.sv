@@ -574,7 +574,7 @@ module st_18f03e4d_port_sequencer (
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
-        out_pixel_step_d1 <= ({16'd0, layer_cow} - {25'd0, seq_words}) + 32'd1;
+        out_pixel_step_d1 <= {16'd0, (layer_cow - {9'd0, seq_words}) + 16'd1};
     end
 
     assign out_pixel_step = out_pixel_step_d1;

@@ -37,7 +37,7 @@ module st_18f03e4d_requant_engine (
     logic [15:0]        layer_slope;
     logic               in_tiles;
     logic               rq_active;
-    logic [7:0]         rq_row;
+    logic [1:0]         rq_row;
     logic [8:0]         rq_g;
     logic               rq_half;
     logic               rq_last_g;
@@ -60,7 +60,7 @@ module st_18f03e4d_requant_engine (
     logic [127:0]       rq_q;
     logic               rq_wr_active;
     logic [3:0]         rq_wr_ch_b;
-    logic [23:0]        rq_rem;
+    logic [10:0]        rq_rem;
     logic [2:0]         rq_lanes_left;
     logic [2:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
@@ -71,20 +71,20 @@ module st_18f03e4d_requant_engine (
     assign layer_sh = layer[251:246];
     assign layer_slope = layer[267:252];
     assign in_tiles = seq_phase == 2'd3;
-    assign rq_last_row = rq_active && (rq_row == 8'd3);
+    assign rq_last_row = rq_active && ({6'd0, rq_row} == 8'd3);
 
     // rq_fsm
     always @(posedge clk) begin
         if (rst) begin
             rq_active <= 1'b0;
-            rq_row <= 8'd0;
+            rq_row <= 2'd0;
             rq_g <= 9'd0;
             rq_half <= 1'b0;
             rq_last_g <= 1'b0;
         end else begin
             if (acc_valid) begin
                 rq_active <= 1'b1;
-                rq_row <= 8'd0;
+                rq_row <= 2'd0;
                 rq_g <= acc_g;
                 rq_half <= acc_half;
                 rq_last_g <= acc_last_g;
@@ -92,7 +92,7 @@ module st_18f03e4d_requant_engine (
                 if (rq_last_row) begin
                     rq_active <= 1'b0;
                 end else begin
-                    rq_row <= rq_row + 8'd1;
+                    rq_row <= 2'({6'd0, rq_row} + 8'd1);
                 end
             end
             if (!in_tiles) begin
@@ -112,7 +112,7 @@ module st_18f03e4d_requant_engine (
         .out_ready (requantized_ready)
     );
 
-    assign rq_rd_row = acc_valid ? 8'd0 : (rq_row + 8'd1);
+    assign rq_rd_row = acc_valid ? 8'd0 : ({6'd0, rq_row} + 8'd1);
     assign rq_rd_g = acc_valid ? acc_g : rq_g;
     assign rq_rd_half = acc_valid ? acc_half : rq_half;
     assign rq_rd_ch = {12'd0, seq_o0_mod_b} + ({7'd0, rq_rd_g} << 2);
@@ -142,7 +142,7 @@ module st_18f03e4d_requant_engine (
     assign rq_ch = {12'd0, seq_o0_mod_b} + ({7'd0, rq_g} << 2);
     assign rq_ch_b = rq_ch[3:0];
     assign rq_ch_w = rq_ch >> 4;
-    assign rq_wr_base = ((rq_half ? ({8'd0, rq_row} + 16'd4) : {8'd0, rq_row}) << 6) + rq_ch_w;
+    assign rq_wr_base = ((rq_half ? ({8'd0, {6'd0, rq_row}} + 16'd4) : {8'd0, {6'd0, rq_row}}) << 6) + rq_ch_w;
     assign rq_mult = $signed({1'd0, layer_m});
     assign rq_row_acc = rq_row[1] ? (rq_row[0] ? acc_shadows[2047:1536] : acc_shadows[1535:1024]) : (rq_row[0] ? acc_shadows[1023:512] : acc_shadows[511:0]);
 
@@ -167,8 +167,8 @@ module st_18f03e4d_requant_engine (
 
     assign rq_wr_active = rq_active;
     assign rq_wr_ch_b = rq_ch_b;
-    assign rq_rem = {13'd0, seq_channels} - ({15'd0, rq_g} << 2);
-    assign rq_lanes_left = (rq_rem >= 24'd4) ? 3'd4 : rq_rem[2:0];
+    assign rq_rem = seq_channels - ({2'd0, rq_g} << 2);
+    assign rq_lanes_left = (rq_rem[10:2] != 9'd0) ? 3'd4 : rq_rem[2:0];
     assign rq_wr_lanes_left = rq_lanes_left;
     assign rq_wr_base_s = rq_wr_base;
 

@@ -27,9 +27,9 @@ module st_18f03e4d_tile_buffers (
     assign res_buf_we = (in_wr_valid && in_wr_res) ? ({3'd0, 1'b1} << in_wr_bank) : 4'd0;
     assign res_buf_wdata = {{4{in_wr_data[127:120]}}, {4{in_wr_data[119:112]}}, {4{in_wr_data[111:104]}}, {4{in_wr_data[103:96]}}, {4{in_wr_data[95:88]}}, {4{in_wr_data[87:80]}}, {4{in_wr_data[79:72]}}, {4{in_wr_data[71:64]}}, {4{in_wr_data[63:56]}}, {4{in_wr_data[55:48]}}, {4{in_wr_data[47:40]}}, {4{in_wr_data[39:32]}}, {4{in_wr_data[31:24]}}, {4{in_wr_data[23:16]}}, {4{in_wr_data[15:8]}}, {4{in_wr_data[7:0]}}};
 
-    // res_buf: 16 instances of st_18f03e4d_ram_512x32_bytes
+    // res_buf: 16 instances of st_18f03e4d_ram_512x32_rwx_bytes
     for (genvar b = 0; b < 16; b = b + 1) begin : g_res_buf
-        st_18f03e4d_ram_512x32_bytes u_res_buf (
+        st_18f03e4d_ram_512x32_rwx_bytes u_res_buf (
             .clk   (clk),
             .we    (res_buf_we),
             .waddr (in_wr_addr),
@@ -43,9 +43,9 @@ module st_18f03e4d_tile_buffers (
     assign res_data = {res_buf_rdata[511:504], res_buf_rdata[479:472], res_buf_rdata[447:440], res_buf_rdata[415:408], res_buf_rdata[383:376], res_buf_rdata[351:344], res_buf_rdata[319:312], res_buf_rdata[287:280], res_buf_rdata[255:248], res_buf_rdata[223:216], res_buf_rdata[191:184], res_buf_rdata[159:152], res_buf_rdata[127:120], res_buf_rdata[95:88], res_buf_rdata[63:56], res_buf_rdata[31:24], res_buf_rdata[503:496], res_buf_rdata[471:464], res_buf_rdata[439:432], res_buf_rdata[407:400], res_buf_rdata[375:368], res_buf_rdata[343:336], res_buf_rdata[311:304], res_buf_rdata[279:272], res_buf_rdata[247:240], res_buf_rdata[215:208], res_buf_rdata[183:176], res_buf_rdata[151:144], res_buf_rdata[119:112], res_buf_rdata[87:80], res_buf_rdata[55:48], res_buf_rdata[23:16], res_buf_rdata[495:488], res_buf_rdata[463:456], res_buf_rdata[431:424], res_buf_rdata[399:392], res_buf_rdata[367:360], res_buf_rdata[335:328], res_buf_rdata[303:296], res_buf_rdata[271:264], res_buf_rdata[239:232], res_buf_rdata[207:200], res_buf_rdata[175:168], res_buf_rdata[143:136], res_buf_rdata[111:104], res_buf_rdata[79:72], res_buf_rdata[47:40], res_buf_rdata[15:8], res_buf_rdata[487:480], res_buf_rdata[455:448], res_buf_rdata[423:416], res_buf_rdata[391:384], res_buf_rdata[359:352], res_buf_rdata[327:320], res_buf_rdata[295:288], res_buf_rdata[263:256], res_buf_rdata[231:224], res_buf_rdata[199:192], res_buf_rdata[167:160], res_buf_rdata[135:128], res_buf_rdata[103:96], res_buf_rdata[71:64], res_buf_rdata[39:32], res_buf_rdata[7:0]};
     assign out_buf_we = {{4{out_wr_we[15]}}, {4{out_wr_we[14]}}, {4{out_wr_we[13]}}, {4{out_wr_we[12]}}, {4{out_wr_we[11]}}, {4{out_wr_we[10]}}, {4{out_wr_we[9]}}, {4{out_wr_we[8]}}, {4{out_wr_we[7]}}, {4{out_wr_we[6]}}, {4{out_wr_we[5]}}, {4{out_wr_we[4]}}, {4{out_wr_we[3]}}, {4{out_wr_we[2]}}, {4{out_wr_we[1]}}, {4{out_wr_we[0]}}};
 
-    // out_buf: 16 instances of st_18f03e4d_ram_512x32_bytes
+    // out_buf: 16 instances of st_18f03e4d_ram_512x32_rwx_bytes
     for (genvar b = 0; b < 16; b = b + 1) begin : g_out_buf
-        st_18f03e4d_ram_512x32_bytes u_out_buf (
+        st_18f03e4d_ram_512x32_rwx_bytes u_out_buf (
             .clk   (clk),
             .we    (out_buf_we[b*4 +: 4]),
             .waddr (out_wr_addr[b*9 +: 9]),

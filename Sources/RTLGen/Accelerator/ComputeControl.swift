@@ -1,3 +1,5 @@
+import AcceleratorSpec
+
 /// Compute engine control (§7.4): tile and step sequencing, stage 0 of the P = 3 pipeline (the halo
 /// bank and weight bank read addresses per §6.2/§6.3, the out-of-map flags) (`<prefix>compute_control`).
 ///
@@ -33,7 +35,8 @@ struct ComputeControl: AcceleratorEngine {
         let cpG = m.reg("cp_kgroup", width: ctx.kgroupW, reset: 0), cpK = m.reg("cp_k", width: ctx.stepW, reset: 0)
         let chunk = m.reg("cp_chunk", width: ctx.ncW, reset: 0), kx = m.reg("cp_kx", width: 4, reset: 0), ky = m.reg("cp_ky", width: 4, reset: 0)
         // grouped lanes (§3.4): output subgroup j, innermost; the chunk then steps a word (GL chunks) at a time
-        let sub = m.reg("cp_sub", width: 8, reset: 0)
+        // (j < GL, the group's lanes: as wide as that, read at 8 bits)
+        let sub = m.reg("cp_sub", width: LayerPlan.laneGroups(cfg).map { bitsFor($0.lanes - 1) } ?? 1, reset: 0)
         // cp_tile = 0 and cp_tile < 2, kept beside the counter (the start's path, issue 13)
         let cpFirst = m.reg("cp_tile_first", width: 1, reset: 1), cpEarly = m.reg("cp_tile_early", width: 1, reset: 1)
         let idle = m.wire("cp_idle", inTiles && !cpRunning)
@@ -47,7 +50,7 @@ struct ComputeControl: AcceleratorEngine {
         // off the address and counter paths, issue 13)
         let kE = m.wire("cp_k_eff", cpK), gE = m.wire("cp_g_eff", cpG)
         let chE = m.wire("cp_chunk_eff", chunk)
-        let subE = m.wire("cp_sub_eff", sub)
+        let subE = m.wire("cp_sub_eff", sub.fit(8))
         let shiftLC = lgB - lgLC
         let grouped = layer["grouped"]
         // the tap's last chunk: NC − 1, or with grouped lanes the last word's (its word is CW − 1)
@@ -69,7 +72,7 @@ struct ComputeControl: AcceleratorEngine {
                 }.otherwise {
                     p.assign(cpK, kE + 1); p.assign(cpRunning, 1); p.assign(cpG, gE)
                     p.when(subE + 1 != layer["nj"]) {
-                        p.assign(sub, subE + 1); p.assign(chunk, chE); p.assign(kx, kxE); p.assign(ky, kyE)
+                        p.assign(sub, (subE + 1).fit(sub.width)); p.assign(chunk, chE); p.assign(kx, kxE); p.assign(ky, kyE)
                     }.elseWhen(lastChunk) {
                         p.assign(sub, 0); p.assign(chunk, 0)
                         p.when(kxE == dKW - 1) { p.assign(kx, 0); p.assign(ky, kyE + 1) }.otherwise { p.assign(kx, kxE + 1); p.assign(ky, kyE) }
@@ -321,10 +324,11 @@ struct ComputeControl: AcceleratorEngine {
     }
 
     func tapAxis(_ m: ModuleBuilder, _ name: String, n: Int, reset: Expr, step: Expr, factors: [Expr], keepsNext: [Int] = []) -> TapAxis {
-        let rR = m.reg("\(name)_r", width: 8)
+        // (r < n: as wide as that, read at 8 bits, so that its comparisons are as narrow)
+        let rR = m.reg("\(name)_r", width: bitsFor(n - 1))
         let pR = factors.indices.map { m.reg("\(name)_q_times\($0)", width: haloW) }
         let nR = Dictionary(uniqueKeysWithValues: keepsNext.map { ($0, m.reg("\(name)_q1_times\($0)", width: haloW)) })
-        let r = m.wire("\(name)_r_eff", rR)
+        let r = m.wire("\(name)_r_eff", rR.fit(8))
         let prods = pR.indices.map { i in m.wire("\(name)_q_times\(i)_eff", pR[i]) }
         let wraps = m.wire("\(name)_wraps", r + 1 == n)
         m.clocked("\(name)_q", resetless: true) { p in
@@ -332,11 +336,11 @@ struct ComputeControl: AcceleratorEngine {
                 p.assign(rR, 0); for x in pR { p.assign(x, 0) }
                 for i in keepsNext { p.assign(nR[i]!, factors[i].fit(haloW)) }
             }.elseWhen(step) {
-                p.assign(rR, mux(wraps, k(0, 8), r + 1))
+                p.assign(rR, mux(wraps, k(0, 8), r + 1).fit(rR.width))
                 for (i, x) in pR.enumerated() { p.assign(x, mux(wraps, prods[i] + factors[i].fit(haloW), prods[i])) }
                 for i in keepsNext { let x = nR[i]!; p.assign(x, mux(wraps, x + factors[i].fit(haloW), x.expr)) }
             }.otherwise {
-                p.assign(rR, r); for (i, x) in pR.enumerated() { p.assign(x, prods[i]) }
+                p.assign(rR, r.fit(rR.width)); for (i, x) in pR.enumerated() { p.assign(x, prods[i]) }
                 for i in keepsNext { p.assign(nR[i]!, nR[i]!) }
             }
         }

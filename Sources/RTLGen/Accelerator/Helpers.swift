@@ -129,13 +129,18 @@ extension AcceleratorContext {
     /// memory of the IR (registered read, inferred as block RAM) behind ports, so the buffers
     /// instantiate it in arrays. One module per shape and read-during-write rule:
     /// `readDuringWrite` `.never` (`…_norw`) where the buffer's users never read a word in its
-    /// write's cycle: the bare block RAM, asserted in simulation; `.oldData` where they may.
+    /// write's cycle: the bare block RAM, asserted in simulation; `.undefined` (`…_rwx`) where they
+    /// may but then drop what they read: the bare block RAM, the read poisoned in simulation;
+    /// `.oldData` where they take the old word.
     /// `byteWrites`: a write enable per byte (`we` of width/8 bits, `…_bytes`), for byte slices that
     /// share their addresses and are written apart.
     func ram(depth: Int, width: Int, readDuringWrite: Memory.ReadDuringWrite = .oldData, byteWrites: Bool = false) throws -> Module {
-        let never = readDuringWrite == .never
-        let name = names.ram(depth: depth, width: width) + (never ? "_norw" : "") + (byteWrites ? "_bytes" : "")
-        let rule = never ? ", never read and written at one address in one cycle" : ""
+        let (suffix, rule) = switch readDuringWrite {
+        case .oldData: ("", "")
+        case .never: ("_norw", ", never read and written at one address in one cycle")
+        case .undefined: ("_rwx", ", a read of the address being written undefined (its users drop it)")
+        }
+        let name = names.ram(depth: depth, width: width) + suffix + (byteWrites ? "_bytes" : "")
         let bytes = byteWrites ? ", a write enable per byte" : ""
         return try block(name, documentation: "1R1W RAM, \(depth) words x \(width) bits, registered read (block RAM)\(bytes)\(rule).") { r in
             _ = r.clock()

@@ -375,7 +375,7 @@ struct PortSequencer: AcceleratorEngine {
         // reads `words` of its COW), or a row on (Wo·COW from the row's first word).
         // (Wo·COW from the host, OUT_ROW_WORDS: no product of the layer's fields, issue 13)
         let outRowWords = m.wire("out_row_words", regs["out_row_words"].fit(addrW))
-        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(addrW) - pOW.fit(addrW) + 1).fit(addrW), by: 1))
+        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(16) - pOW.fit(16) + 1).fit(addrW), by: 1))  // (≤ COW: 16 bits)
         /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
         /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step — one adder whose
         /// operands they select, not three adders and a choice of their sums (issue 13).

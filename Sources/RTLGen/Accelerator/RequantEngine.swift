@@ -66,7 +66,9 @@ struct RequantEngine: AcceleratorEngine {
         let pO0modB = seq["o0_mod_b"], lgBb = ctx.lgBb
 
         let active = m.reg("rq_active", width: 1, reset: 0)
-        let row = m.reg("rq_row", width: 8, reset: 0)
+        // (row < tileH: as wide as that, read at 8 bits)
+        let rowR = m.reg("rq_row", width: bitsFor(max(tH - 1, 1)), reset: 0)
+        let row = rowR.fit(8)
         let rg = m.reg("rq_g", width: ctx.kgroupW, reset: 0), rhalf = m.reg("rq_half", width: 1, reset: 0)
         let rlastG = m.reg("rq_last_g", width: 1, reset: 0)
         // the row's slice (lanes slice·n … of every column), with s > 1 slices
@@ -76,14 +78,14 @@ struct RequantEngine: AcceleratorEngine {
         let lastRow = m.wire("rq_last_row", slice == nil ? active && row == tH - 1 : active && row == tH - 1 && lastSlice)
         m.clocked("rq_fsm") { p in
             p.when(trigger) {
-                p.assign(active, 1); p.assign(row, 0); p.assign(rg, trigG); p.assign(rhalf, trigHalf); p.assign(rlastG, acc["last_g"])
+                p.assign(active, 1); p.assign(rowR, 0); p.assign(rg, trigG); p.assign(rhalf, trigHalf); p.assign(rlastG, acc["last_g"])
                 if let slice { p.assign(slice, 0) }
             }.elseWhen(active) {
                 p.when(lastRow) { p.assign(active, 0) }.otherwise {
                     if let slice {
-                        p.when(lastSlice) { p.assign(row, row + 1); p.assign(slice, 0) }.otherwise { p.assign(slice, slice + 1) }
+                        p.when(lastSlice) { p.assign(rowR, (row + 1).fit(rowR.width)); p.assign(slice, 0) }.otherwise { p.assign(slice, slice + 1) }
                     } else {
-                        p.assign(row, row + 1)
+                        p.assign(rowR, (row + 1).fit(rowR.width))
                     }
                 }
             }
@@ -175,8 +177,9 @@ struct RequantEngine: AcceleratorEngine {
         // once for every byte lane (each then compares its lane d with it, not g·lanesK + d with
         // the pass's channels: a wide add and compare per byte lane).
         let lanesW = bitsFor(LK)
-        let rem = m.wire("rq_rem", seq["channels"].fit(24) - timesConstant(rg, LK, 24))
-        let lanesLeft = m.wire("rq_lanes_left", mux(rem >= LK, k(LK, lanesW), rem.fit(lanesW)))
+        // (g·LK < the pass's channels, so the rest is as wide as they are)
+        let rem = m.wire("rq_rem", seq["channels"].fit(ctx.passChannelsW) - timesConstant(rg, LK, ctx.passChannelsW))
+        let lanesLeft = m.wire("rq_lanes_left", mux(greaterThan(rem.expr, constant: LK - 1), k(LK, lanesW), rem.fit(lanesW)))
         let wrLanesLeft = m.wire("rq_wr_lanes_left", m.delayed("rq_wr_lanes_left", lanesLeft.expr, by: S))
         let wrBaseS = m.wire("rq_wr_base_s", m.delayed("rq_wr_base", wrBase.expr, by: S))
         let sliceBinding: [String: ArrayBinding] = slice.map { ["slice": .shared(m.wire("rq_wr_slice", m.delayed("rq_wr_slice", $0.expr, by: S)).expr)] } ?? [:]

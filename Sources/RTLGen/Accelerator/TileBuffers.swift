@@ -17,7 +17,11 @@ struct TileBuffers: AcceleratorEngine {
         let outWr = m.ports(ch.outputWrite.name, ch.outputWrite.bundle.flipped)
         let outRd = m.ports(ch.outputRead.name, ch.outputRead.bundle.flipped)
         let out = m.ports(ch.output.name, ch.output.bundle)
-        let laneRam = try ctx.ram(depth: 2 * tH * DO, width: 8 * tW, byteWrites: tW > 1)
+        // (their readers — the store, the requant lanes' residual — read ahead of what they take,
+        // and a read ahead may meet the next tile's requant or load writing that word; they drop
+        // it: `.undefined`, no read-first logic, and the co-simulation's poisoned read shows that
+        // nothing takes such a word, issue 13)
+        let laneRam = try ctx.ram(depth: 2 * tH * DO, width: 8 * tW, readDuringWrite: .undefined, byteWrites: tW > 1)
         /// Byte-lane order (lane b: its columns' bytes) → the channels' column order (column c's word, byte b at c·B + b).
         func columnOrder(_ lanes: Signal) -> Expr {
             let f = fields(lanes, width: 8)
