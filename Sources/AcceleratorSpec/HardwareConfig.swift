@@ -298,6 +298,15 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var lineBankDepth: Int { lineBufferBytes / (tileH * tileW * memBytesPerCycle) }
     /// Words per weight-buffer bank: weightBufferBytes / (lanesK·B).
     public var weightBankDepth: Int { weightBufferBytes / (lanesK * memBytesPerCycle) }
+    /// The most channels a map may have, a layer's Cin and Cout (§2): B·(2^w − 1) for w the bits
+    /// of a count up to a weight bank's DW words (a tap's CW ≤ DW), at most the 16-bit LAYER2
+    /// fields' 65 535 — so that a pixel's words of any map fit the RTL's word counters, and its
+    /// channel counters are as wide as this, not 16 bits (issue 13).
+    public var maxMapChannels: Int {
+        var w = 1
+        while (1 << w) <= weightBankDepth { w += 1 }
+        return min(memBytesPerCycle * ((1 << w) - 1), 65_535)
+    }
     /// Words per output pixel one output-buffer half holds: outputBufferBytes / (2·tileH·tileW·B).
     public var outputWordsPerPixel: Int { outputBufferBytes / (2 * tileH * tileW * memBytesPerCycle) }
 

@@ -328,6 +328,9 @@ public struct LayerPlan: Sendable {
         remainderFirst = haloH * haloW * inWords + (hasResidual ? tileStore : 0) > tileStore
         tilesHigh = job.tileMask.tilesHigh; tilesWide = job.tileMask.tilesWide
 
+        if max(job.inChannels, job.outChannels) > config.maxMapChannels {
+            throw AcceleratorSpecError.doesNotFit("\(name): \(job.inChannels) → \(job.outChannels) channels, more than the \(config.maxMapChannels) a map may have at this config (B·(2^w − 1), w the bits of a weight bank's \(config.weightBankDepth) words, §2)")
+        }
         let limit = (1 << (config.accumulatorWidth - 1)) - 1
         if job.worstCaseAccumulator > limit {
             throw AcceleratorSpecError.doesNotFit("\(name): worst-case |accumulator| K²·Cin·128²+|bias| = \(job.worstCaseAccumulator) exceeds the \(config.accumulatorWidth)-bit accumulator (max \(limit)) by \(job.worstCaseAccumulator - limit)")

@@ -59,14 +59,31 @@ struct BufferWidthsRTLTests {
         #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
     }
 
+    /// A map of the most channels the config allows, B·(2^w − 1) = 4·127 = 508 (w = 7 bits for DW =
+    /// 64 words): its pixel's COW = 127 words and channel 507 fit the counters, and it co-simulates
+    /// exactly; one more channel and the mapper refuses the layer.
+    @Test func aMapOfTheMostChannelsCoSimulatesExactly() throws {
+        #expect(Self.cfg.maxMapChannels == 4 * 127)
+        let layer = { (cout: Int) in try SyntheticLayer(kernel: 1, stride: 1, inChannels: 4, outChannels: cout, height: 4, width: 4, residual: false)
+            .job(config: Self.cfg, density: 0.75, seed: 33) }
+        #expect(throws: AcceleratorSpecError.self) { try LayerPlan(job: try layer(509), config: Self.cfg) }
+        let job = try layer(508)
+        #expect(try LayerPlan(job: job, config: Self.cfg).passes.count == 64)
+        let run = try CoSimulator(config: Self.cfg, source: Self.source, cache: StandIn.cache).run(job)
+        #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
+    }
+
     @Test func aLayerPastThemIsRefused() throws {
         let job = try SyntheticLayer(kernel: 1, stride: 1, inChannels: 8, outChannels: 8, height: 4, width: 4, residual: false)
             .job(config: Self.cfg, density: 1, seed: 32)
         let build = try CoSimulator(config: Self.cfg, source: Self.source, cache: StandIn.cache).build()
         let good = try HarnessJob(job: job, config: Self.cfg, watchdog: 20_000)
         #expect(try !build.run(good).statusError)
-        // Cin = 512: CW = 128 does not fit 7 bits (DW = 64); pc = 16 channels do not fit 4 (DO·B = 8).
-        for bad in [try good.with("LAYER2", "Cin", value: 512), try good.with("PASS", "pc", value: 16)] {
+        // Cin = 512: CW = 128 does not fit 7 bits (DW = 64); pc = 16 channels do not fit 4 (DO·B = 8);
+        // Cout = 512 is past the 4·127 = 508 channels a map may have (the channel counters' 9 bits
+        // would hold it, its pixel's 128 words not the word counters' 7).
+        for bad in [try good.with("LAYER2", "Cin", value: 512), try good.with("PASS", "pc", value: 16),
+                    try good.with("LAYER2", "Cout", value: 512)] {
             let h = try build.run(bad)
             #expect(h.statusError && h.beatsRead == 0, "\(h.values)")
         }

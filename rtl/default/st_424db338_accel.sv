@@ -62,7 +62,7 @@ module st_424db338_accel (
     logic [31:0]    reg_in_row_words;
     logic [31:0]    reg_out_row_words;
     logic [23:0]    reg_mask_tiles;
-    logic [331:0]   layer;
+    logic [326:0]   layer;
     logic [1:0]     seq_phase;
     logic           seq_start;
     logic           seq_done;

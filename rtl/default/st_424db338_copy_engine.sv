@@ -4,7 +4,7 @@ module st_424db338_copy_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [331:0]   layer,
+    input  logic [326:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic           tile_valid,
@@ -477,12 +477,12 @@ module st_424db338_copy_engine (
     assign layer_s2 = layer[0];
     assign layer_s2x = layer[5];
     assign layer_cw = layer[72:62];
-    assign layer_cscw = layer[173:164];
-    assign layer_shape = layer[196:195];
-    assign layer_region = layer[218:209];
-    assign layer_line = layer[291];
-    assign layer_lcsw = layer[315:292];
-    assign layer_lnb = layer[331:316];
+    assign layer_cscw = layer[168:159];
+    assign layer_shape = layer[191:190];
+    assign layer_region = layer[213:204];
+    assign layer_line = layer[286];
+    assign layer_lcsw = layer[310:287];
+    assign layer_lnb = layer[326:311];
     assign in_tiles = seq_phase == 2'd3;
 
     st_424db338_copy_tile_fifo u_tile_fifo (

@@ -43,7 +43,7 @@ module st_424db338_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_mask_tiles,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [331:0] layer
+    output logic [326:0] layer
 );
 
     logic        layer_s2;
@@ -55,7 +55,7 @@ module st_424db338_layer_params (
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
     logic [10:0] layer_cw;
-    logic [15:0] layer_cow;
+    logic [10:0] layer_cow;
     logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
@@ -95,7 +95,7 @@ module st_424db338_layer_params (
     logic [3:0]  c_kw;
     logic [3:0]  c_pad;
     logic [10:0] c_cw;
-    logic [15:0] c_cow;
+    logic [10:0] c_cow;
     logic [12:0] c_nc;
     logic [7:0]  c_nj;
     logic [12:0] c_kc;
@@ -127,7 +127,7 @@ module st_424db338_layer_params (
     logic [15:0] d_cout;
     logic [3:0]  d_pad;
     logic [10:0] d_cw;
-    logic [15:0] d_cow;
+    logic [10:0] d_cow;
     logic [12:0] d_nc;
     logic        d_grouped;
     logic [7:0]  d_nj;
@@ -161,7 +161,7 @@ module st_424db338_layer_params (
     assign c_kw = reg_layer0[3:0] + {3'd0, reg_layer0[12]};
     assign c_pad = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
     assign c_cw = 11'(({1'd0, reg_layer2[15:0]} + 17'd31) >> 5);
-    assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd31) >> 5);
+    assign c_cow = 11'(({1'd0, reg_layer2[31:16]} + 17'd31) >> 5);
     assign c_nc = 13'(({1'd0, reg_layer2[15:0]} + 17'd7) >> 3);
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd4) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd6) ? 8'd1 : 8'd0)) : 8'd1;
     assign c_kc = (reg_steps[12:0] > 13'd8) ? reg_steps[12:0] : 13'd8;
@@ -221,8 +221,8 @@ module st_424db338_layer_params (
     assign layer_lcsw = d_lcsw;
     assign d_lnb = reg_line_blocks;
     assign layer_lnb = d_lnb;
-    assign c_error_fields = ((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || ((reg_mask_layout[15:11] != 5'd0) || (reg_mask_layout[10] && (reg_mask_layout[9:0] != 10'd0)))) || (c_s2 ? ((reg_layer1[15:11] != 5'd0) || (reg_layer1[10] && (reg_layer1[9:0] != 10'd0))) : ((reg_layer1[15:10] != 6'd0) || (reg_layer1[9] && (reg_layer1[8:0] != 9'd0))))) || (c_s2x ? ((reg_layer1[31:27] != 5'd0) || (reg_layer1[26] && (reg_layer1[25:16] != 10'd0))) : ((reg_layer1[31:26] != 6'd0) || (reg_layer1[25] && (reg_layer1[24:16] != 9'd0))))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || (reg_layer2[15] && (reg_layer2[14] && (reg_layer2[13] && (reg_layer2[12] && (reg_layer2[11] && (reg_layer2[10] && (reg_layer2[9] && (reg_layer2[8] && (reg_layer2[7] && (reg_layer2[6] && (reg_layer2[5] && (reg_layer2[4:0] != 5'd0))))))))))))) || (reg_pass[15:10] != 6'd0);
-    assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error_fields = (((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || ((reg_mask_layout[15:11] != 5'd0) || (reg_mask_layout[10] && (reg_mask_layout[9:0] != 10'd0)))) || (c_s2 ? ((reg_layer1[15:11] != 5'd0) || (reg_layer1[10] && (reg_layer1[9:0] != 10'd0))) : ((reg_layer1[15:10] != 6'd0) || (reg_layer1[9] && (reg_layer1[8:0] != 9'd0))))) || (c_s2x ? ((reg_layer1[31:27] != 5'd0) || (reg_layer1[26] && (reg_layer1[25:16] != 10'd0))) : ((reg_layer1[31:26] != 6'd0) || (reg_layer1[25] && (reg_layer1[24:16] != 9'd0))))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || 1'b0) || (reg_layer2[15] && (reg_layer2[14] && (reg_layer2[13] && (reg_layer2[12] && (reg_layer2[11] && (reg_layer2[10] && (reg_layer2[9] && (reg_layer2[8] && (reg_layer2[7] && (reg_layer2[6] && (reg_layer2[5] && (reg_layer2[4:0] != 5'd0))))))))))))) || (reg_layer2[31] && (reg_layer2[30] && (reg_layer2[29] && (reg_layer2[28] && (reg_layer2[27] && (reg_layer2[26] && (reg_layer2[25] && (reg_layer2[24] && (reg_layer2[23] && (reg_layer2[22] && (reg_layer2[21] && (reg_layer2[20:16] != 5'd0))))))))))))) || (reg_pass[15:10] != 6'd0);
+    assign c_error_modes = ((((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd8)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || 1'b0) || 1'b0) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || ((reg_layer0[26] == 1'b1) && ((reg_line_blocks == 16'd0) || (reg_pass[18:17] != 2'd0)))) || ({2'd0, reg_layer0[18:13]} > (reg_layer0[10] ? (reg_layer0[9] ? 8'd63 : 8'd15) : (reg_layer0[9] ? 8'd3 : 8'd0)))) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
     assign d_padx = reg_layer0[3:0] >> 1;
     assign layer_padx = d_padx;
     assign d_h = reg_layer1[15:0];

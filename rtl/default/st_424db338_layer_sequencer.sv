@@ -34,7 +34,7 @@ module st_424db338_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [331:0] layer,
+    input  logic [326:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
@@ -70,7 +70,9 @@ module st_424db338_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_mw;
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_pc;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic        layer_prefetch;
     logic        layer_preloaded;
     logic        layer_half0;
@@ -140,19 +142,19 @@ module st_424db338_layer_sequencer (
     logic        weights_done;
 
     assign layer_cout = layer[53:38];
-    assign layer_k2cw = layer[147:137];
-    assign layer_mw = layer[194:179];
-    assign layer_pc = layer[281:266];
-    assign layer_prefetch = layer[282];
-    assign layer_preloaded = layer[285];
-    assign layer_half0 = layer[286];
-    assign layer_next = layer[287];
-    assign layer_next_half = layer[288];
-    assign layer_error = layer[290:289];
+    assign layer_k2cw = layer[142:132];
+    assign layer_mw = layer[189:174];
+    assign layer_pc = layer[276:261];
+    assign layer_prefetch = layer[277];
+    assign layer_preloaded = layer[280];
+    assign layer_half0 = layer[281];
+    assign layer_next = layer[282];
+    assign layer_next_half = layer[283];
+    assign layer_error = layer[285:284];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
     assign channels_first = reg_channels[15:0];
     assign channels_end = reg_channels[31:16];
-    assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {1'd0, layer_pc}));
+    assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {7'd0, layer_pc[9:0]}));
     assign pass_channels = 10'(pass_o1 - pass_o0);
     assign pass_last = pass_last_r;
     assign seq_phase = phase;
@@ -175,12 +177,12 @@ module st_424db338_layer_sequencer (
 
     // burst_first_bias_d1_q
     always @(posedge clk) begin
-        burst_first_bias_d1 <= layer_preloaded ? 15'd0 : 15'((((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1);
+        burst_first_bias_d1 <= layer_preloaded ? 15'd0 : 15'((((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {7'd0, layer_pc[9:0]}))} << 2) - 18'd1) >> 5) - (({2'd0, channels_first} << 2) >> 5)) + 18'd1);
     end
 
     // burst_first_weights_d1_q
     always @(posedge clk) begin
-        burst_first_weights_d1 <= 15'((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end) ? (reg_window_end_words - reg_window_words) : reg_pass_words) - (layer_preloaded ? 15'({8'd0, reg_preload[23:0]}) : 15'd0);
+        burst_first_weights_d1 <= 15'((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) == channels_end) ? (reg_window_end_words - reg_window_words) : reg_pass_words) - (layer_preloaded ? 15'({8'd0, reg_preload[23:0]}) : 15'd0);
     end
 
     assign burst_bias_words = burst_next_layer ? {3'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
@@ -245,8 +247,8 @@ module st_424db338_layer_sequencer (
             pass_o1 <= 16'd0;
             pass_words <= 5'd0;
             pass_last_r <= 1'b0;
-            pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
+            pass_half <= 1'b0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
@@ -274,11 +276,11 @@ module st_424db338_layer_sequencer (
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_first <= 1'b1;
-                    pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
-                    pass_words <= 5'((((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 5) - (channels_first >> 5)) + 16'd1);
-                    pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
-                    pass_half <= layer_half0;
+                    pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {7'd0, layer_pc[9:0]}));
+                    pass_words <= 5'((((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) - 16'd1) >> 5) - (channels_first >> 5)) + 16'd1);
+                    pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {7'd0, layer_pc[9:0]})) == channels_end;
                     pass_o0_words <= reg_window_words;
+                    pass_half <= layer_half0;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;

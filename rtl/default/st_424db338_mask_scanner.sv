@@ -5,7 +5,7 @@ module st_424db338_mask_scanner (
     input  logic         rst,
     input  logic [255:0] mem_rsp_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [331:0] layer,
+    input  logic [326:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
@@ -64,10 +64,10 @@ module st_424db338_mask_scanner (
     logic          scan_cur_emptied;
     logic [255:0] mask_ram [0:1023];
 
-    assign layer_mpitch = layer[178:174];
-    assign layer_rowring = layer[224];
-    assign layer_glast = layer[202:197];
-    assign layer_gfirst = layer[208:203];
+    assign layer_mpitch = layer[173:169];
+    assign layer_rowring = layer[219];
+    assign layer_glast = layer[197:192];
+    assign layer_gfirst = layer[203:198];
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;

@@ -4,7 +4,7 @@ module st_424db338_requant_engine (
     input  logic           clk,
     input  logic           rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [331:0]   layer,
+    input  logic [326:0]   layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]     seq_phase,
     input  logic [15:0]    seq_o0,
@@ -66,11 +66,11 @@ module st_424db338_requant_engine (
     logic [3:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[225];
-    assign layer_act = layer[227:226];
-    assign layer_m = layer[243:228];
-    assign layer_sh = layer[249:244];
-    assign layer_slope = layer[265:250];
+    assign layer_res = layer[220];
+    assign layer_act = layer[222:221];
+    assign layer_m = layer[238:223];
+    assign layer_sh = layer[244:239];
+    assign layer_slope = layer[260:245];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && ({5'd0, rq_row} == 8'd7);
 

@@ -4,7 +4,7 @@ module st_18f03e4d_compute_control (
     input  logic         clk,
     input  logic         rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [292:0] layer,
+    input  logic [275:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic [8:0]   seq_kgroups,
@@ -216,13 +216,21 @@ module st_18f03e4d_compute_control (
     logic [9:0]  cp_weight_local;
     logic [11:0] cp_l0_s0_y0;
     logic [11:0] cp_l0_s0_x0;
+    logic [11:0] cp_l0_s0_ya;
+    logic [11:0] cp_l0_s0_xa;
     logic        cp_l0_s0_row0;
+    logic [11:0] cp_row1_limit_d1;
     logic        cp_l0_s0_row1;
+    logic [11:0] cp_row2_limit_d1;
     logic        cp_l0_s0_row2;
+    logic [11:0] cp_row3_limit_d1;
     logic        cp_l0_s0_row3;
     logic        cp_l0_s0_col0;
+    logic [11:0] cp_col1_limit_d1;
     logic        cp_l0_s0_col1;
+    logic [11:0] cp_col2_limit_d1;
     logic        cp_l0_s0_col2;
+    logic [11:0] cp_col3_limit_d1;
     logic        cp_l0_s0_col3;
     logic        p1_valid;
     logic        p1_first;
@@ -244,20 +252,20 @@ module st_18f03e4d_compute_control (
     assign layer_w = layer[37:22];
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
-    assign layer_resident = layer[286:285];
+    assign layer_resident = layer[269:268];
     assign layer_cw = layer[72:62];
-    assign layer_nc = layer[101:89];
-    assign layer_grouped = layer[102];
-    assign layer_nj = layer[110:103];
-    assign layer_t = layer[123:111];
-    assign layer_kc = layer[136:124];
-    assign layer_k2cw = layer[147:137];
-    assign layer_cscw = layer[174:164];
-    assign layer_shape = layer[197:196];
-    assign layer_region = layer[220:210];
-    assign layer_nsh = layer[225:221];
-    assign layer_rowring = layer[226];
-    assign layer_res = layer[227];
+    assign layer_nc = layer[96:84];
+    assign layer_grouped = layer[97];
+    assign layer_nj = layer[105:98];
+    assign layer_t = layer[118:106];
+    assign layer_kc = layer[131:119];
+    assign layer_k2cw = layer[142:132];
+    assign layer_cscw = layer[169:159];
+    assign layer_shape = layer[192:191];
+    assign layer_region = layer[203:193];
+    assign layer_nsh = layer[208:204];
+    assign layer_rowring = layer[209];
+    assign layer_res = layer[210];
     assign in_tiles = seq_phase == 2'd3;
     assign cp_idle = in_tiles && !cp_running;
     assign cp_half_free = cp_tile_early || stored_valid;
@@ -570,14 +578,52 @@ module st_18f03e4d_compute_control (
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + {1'd0, seq_wbase}) >= 11'd1024) ? (({1'd0, cp_weight_local} + {1'd0, seq_wbase}) - 11'd1024) : ({1'd0, cp_weight_local} + {1'd0, seq_wbase}));
     assign cp_l0_s0_y0 = (layer_s2 ? (({4'd0, group_tiles[15:8]} << 2) << 1) : ({4'd0, group_tiles[15:8]} << 2)) - {8'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({4'd0, group_tiles[7:0]} << 2) << 1) : ({4'd0, group_tiles[7:0]} << 2)) - {8'd0, layer_padx};
-    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
-    assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
-    assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
-    assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
-    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
-    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
-    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
-    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_ya = cp_l0_s0_y0 + {8'd0, cp_ky_eff};
+    assign cp_l0_s0_xa = cp_l0_s0_x0 + {8'd0, cp_kx_eff};
+    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_ya) < 12'sd0) && ($signed(cp_l0_s0_ya) < $signed(layer_h[11:0])));
+
+    // cp_row1_limit_d1_q
+    always @(posedge clk) begin
+        cp_row1_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd2) : (layer_h[11:0] - 12'd1);
+    end
+
+    assign cp_l0_s0_row1 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 1'b0))))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) && (1'(cp_l0_s0_ya ^ 12'd2048) != 1'b0))))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row1_limit_d1)));
+
+    // cp_row2_limit_d1_q
+    always @(posedge clk) begin
+        cp_row2_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd4) : (layer_h[11:0] - 12'd2);
+    end
+
+    assign cp_l0_s0_row2 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) != 1'b0)))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 1'b0)))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row2_limit_d1)));
+
+    // cp_row3_limit_d1_q
+    always @(posedge clk) begin
+        cp_row3_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd6) : (layer_h[11:0] - 12'd3);
+    end
+
+    assign cp_l0_s0_row3 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (2'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 2'd0)))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (2'(cp_l0_s0_ya ^ 12'd2048) != 2'd0)))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row3_limit_d1)));
+    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_xa) < 12'sd0) && ($signed(cp_l0_s0_xa) < $signed(layer_w[11:0]));
+
+    // cp_col1_limit_d1_q
+    always @(posedge clk) begin
+        cp_col1_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd2) : (layer_w[11:0] - 12'd1);
+    end
+
+    assign cp_l0_s0_col1 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 1'b0))))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) && (1'(cp_l0_s0_xa ^ 12'd2048) != 1'b0))))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col1_limit_d1));
+
+    // cp_col2_limit_d1_q
+    always @(posedge clk) begin
+        cp_col2_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd4) : (layer_w[11:0] - 12'd2);
+    end
+
+    assign cp_l0_s0_col2 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) != 1'b0)))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 1'b0)))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col2_limit_d1));
+
+    // cp_col3_limit_d1_q
+    always @(posedge clk) begin
+        cp_col3_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd6) : (layer_w[11:0] - 12'd3);
+    end
+
+    assign cp_l0_s0_col3 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (2'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 2'd0)))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (2'(cp_l0_s0_xa ^ 12'd2048) != 2'd0)))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col3_limit_d1));
 
     // pipe_stage0
     always @(posedge clk) begin

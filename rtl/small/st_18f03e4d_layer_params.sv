@@ -47,7 +47,7 @@ module st_18f03e4d_layer_params (
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [23:0]  reg_mask_tiles,
     /* verilator lint_on UNUSEDSIGNAL */
-    output logic [292:0] layer
+    output logic [275:0] layer
 );
 
     logic        layer_s2;
@@ -59,7 +59,7 @@ module st_18f03e4d_layer_params (
     logic [3:0]  layer_pad;
     logic [3:0]  layer_padx;
     logic [10:0] layer_cw;
-    logic [15:0] layer_cow;
+    logic [10:0] layer_cow;
     logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
@@ -72,8 +72,6 @@ module st_18f03e4d_layer_params (
     logic [4:0]  layer_mpitch;
     logic [15:0] layer_mw;
     logic [1:0]  layer_shape;
-    logic [5:0]  layer_glast;
-    logic [5:0]  layer_gfirst;
     logic [10:0] layer_region;
     logic [4:0]  layer_nsh;
     logic        layer_rowring;
@@ -96,7 +94,7 @@ module st_18f03e4d_layer_params (
     logic [3:0]  c_kw;
     logic [3:0]  c_pad;
     logic [10:0] c_cw;
-    logic [15:0] c_cow;
+    logic [10:0] c_cow;
     logic [12:0] c_nc;
     logic [7:0]  c_nj;
     logic [12:0] c_kc;
@@ -111,7 +109,6 @@ module st_18f03e4d_layer_params (
     logic [7:0]  d_hwid;
     logic [1:0]  d_shape;
     logic [1:0]  d_resident;
-    logic [5:0]  d_glast;
     logic        c_row_ring;
     logic        c_column_ring;
     logic [4:0]  c_overlap;
@@ -125,7 +122,7 @@ module st_18f03e4d_layer_params (
     logic [15:0] d_cout;
     logic [3:0]  d_pad;
     logic [10:0] d_cw;
-    logic [15:0] d_cow;
+    logic [10:0] d_cow;
     logic [12:0] d_nc;
     logic        d_grouped;
     logic [7:0]  d_nj;
@@ -135,7 +132,6 @@ module st_18f03e4d_layer_params (
     logic [10:0] d_cscw;
     logic [4:0]  d_mpitch;
     logic [15:0] d_mw;
-    logic [5:0]  d_gfirst;
     logic [10:0] d_region;
     logic [4:0]  d_nsh;
     logic        d_rowring;
@@ -152,14 +148,14 @@ module st_18f03e4d_layer_params (
     logic        d_next_half;
     logic [1:0]  d_error;
 
-    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_gfirst, layer_glast, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
+    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
     assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
     assign c_s2x = (reg_layer0[5:4] == 2'd2) || reg_layer0[12];
     assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
     assign c_kw = reg_layer0[3:0] + {3'd0, reg_layer0[12]};
     assign c_pad = reg_layer0[11] ? 4'd0 : (reg_layer0[3:0] >> 1);
     assign c_cw = 11'(({1'd0, reg_layer2[15:0]} + 17'd15) >> 4);
-    assign c_cow = 16'(({1'd0, reg_layer2[31:16]} + 17'd15) >> 4);
+    assign c_cow = 11'(({1'd0, 15'(reg_layer2[31:16])} + 16'd15) >> 4);
     assign c_nc = 13'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd1) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd3) ? 8'd1 : 8'd0)) : 8'd1;
     assign c_kc = (reg_steps[12:0] > 13'd4) ? reg_steps[12:0] : 13'd4;
@@ -206,15 +202,13 @@ module st_18f03e4d_layer_params (
     assign layer_shape = d_shape;
     assign d_resident = reg_pass[18:17];
     assign layer_resident = d_resident;
-    assign d_glast = reg_layer0[18:13];
-    assign layer_glast = d_glast;
     assign c_row_ring = (((d_shape == 2'd0) && (d_resident == 2'd0)) && ({1'd0, d_hh} > (d_s2 ? 9'd8 : 9'd4))) && (({1'd0, d_hwid} <= (d_s2x ? 9'd8 : 9'd4)) || ((d_s2 ? ({10'd0, d_hwid} << 3) : ({10'd0, d_hwid} << 2)) < (d_s2x ? ({10'd0, d_hh} << 3) : ({10'd0, d_hh} << 2))));
     assign c_column_ring = ((({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape == 2'd0)) && (d_resident == 2'd0)) && !c_row_ring;
     assign c_overlap = 5'({4'd0, d_kw} - (d_s2x ? 8'd2 : 8'd1));
-    assign c_shares = (({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (d_glast != 6'd0);
+    assign c_shares = (({4'd0, d_kw} > (d_s2x ? 8'd2 : 8'd1)) && (d_shape != 2'd0)) && (6'd0 != 6'd0);
     assign c_nsh = c_row_ring ? 5'(d_hh - (d_s2 ? 8'd8 : 8'd4)) : ((c_shares || c_column_ring) ? c_overlap : 5'd0);
-    assign c_error_fields = ((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || ((reg_mask_layout[15:8] != 8'd0) || (reg_mask_layout[7] && (reg_mask_layout[6:0] != 7'd0)))) || (c_s2 ? ((reg_layer1[15:11] != 5'd0) || (reg_layer1[10] && (reg_layer1[9:0] != 10'd0))) : ((reg_layer1[15:10] != 6'd0) || (reg_layer1[9] && (reg_layer1[8:0] != 9'd0))))) || (c_s2x ? ((reg_layer1[31:27] != 5'd0) || (reg_layer1[26] && (reg_layer1[25:16] != 10'd0))) : ((reg_layer1[31:26] != 6'd0) || (reg_layer1[25] && (reg_layer1[24:16] != 9'd0))))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer2[15] != 1'b0) || (reg_layer2[14] && (reg_layer2[13] && (reg_layer2[12] && (reg_layer2[11] && (reg_layer2[10] && (reg_layer2[9] && (reg_layer2[8] && (reg_layer2[7] && (reg_layer2[6] && (reg_layer2[5] && (reg_layer2[4] && (reg_layer2[3:0] != 4'd0)))))))))))))) || (reg_pass[15:11] != 5'd0);
-    assign c_error_modes = ((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15:0] >= reg_channels[31:16])) || (reg_channels[31:16] > reg_layer2[31:16])) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
+    assign c_error_fields = (((((((((((((((!((reg_layer0[3:0] != 4'd0) && (reg_layer0[0] == 1'b1)) || !((reg_layer0[5:4] == 2'd1) || (reg_layer0[5:4] == 2'd2))) || (reg_layer1[15:0] == 16'd0)) || (reg_layer1[31:16] == 16'd0)) || (reg_layer2[15:0] == 16'd0)) || (reg_layer2[31:16] == 16'd0)) || (reg_pass[15:0] == 16'd0)) || ((reg_mask_layout[15:8] != 8'd0) || (reg_mask_layout[7] && (reg_mask_layout[6:0] != 7'd0)))) || (c_s2 ? ((reg_layer1[15:11] != 5'd0) || (reg_layer1[10] && (reg_layer1[9:0] != 10'd0))) : ((reg_layer1[15:10] != 6'd0) || (reg_layer1[9] && (reg_layer1[8:0] != 9'd0))))) || (c_s2x ? ((reg_layer1[31:27] != 5'd0) || (reg_layer1[26] && (reg_layer1[25:16] != 10'd0))) : ((reg_layer1[31:26] != 6'd0) || (reg_layer1[25] && (reg_layer1[24:16] != 9'd0))))) || (reg_layer0[7:6] == 2'd3)) || (reg_requant[15:0] == 16'd0)) || (reg_requant[21:16] == 6'd0)) || (reg_layer0[10:9] >= 2'd1)) || ((reg_layer2[15] != 1'b0) || (reg_layer2[14] && (reg_layer2[13] && (reg_layer2[12] && (reg_layer2[11] && (reg_layer2[10] && (reg_layer2[9] && (reg_layer2[8] && (reg_layer2[7] && (reg_layer2[6] && (reg_layer2[5] && (reg_layer2[4] && (reg_layer2[3:0] != 4'd0)))))))))))))) || ((reg_layer2[31] != 1'b0) || (reg_layer2[30] && (reg_layer2[29] && (reg_layer2[28] && (reg_layer2[27] && (reg_layer2[26] && (reg_layer2[25] && (reg_layer2[24] && (reg_layer2[23] && (reg_layer2[22] && (reg_layer2[21] && (reg_layer2[20] && (reg_layer2[19:16] != 4'd0)))))))))))))) || (reg_pass[15:11] != 5'd0);
+    assign c_error_modes = ((((((((((reg_layer0[12] == 1'b1) && (((reg_layer0[11] == 1'b1) || (reg_layer0[5:4] != 2'd1)) || (reg_layer0[3:0] == 4'd15))) || ((reg_layer0[25] == 1'b1) && ((((reg_layer0[11] == 1'b1) || (reg_layer2[31:16] > 16'd4)) || (reg_channels[15:0] != 16'd0)) || (reg_channels[31:16] != reg_layer2[31:16])))) || (reg_channels[15] != 1'b0)) || (reg_channels[31] != 1'b0)) || (15'(reg_channels[15:0]) >= 15'(reg_channels[31:16]))) || (15'(reg_channels[31:16]) > 15'(reg_layer2[31:16]))) || (reg_layer0[26] == 1'b1)) || ({2'd0, reg_layer0[18:13]} > 8'd0)) || (reg_layer0[24:19] > reg_layer0[18:13])) || ((reg_pass[21] != 1'b0) && ((reg_next_words[11:0] == 12'd0) || (reg_next_layout[23:0] == 24'd0)));
     assign d_padx = reg_layer0[3:0] >> 1;
     assign layer_padx = d_padx;
     assign d_h = reg_layer1[15:0];
@@ -277,8 +271,6 @@ module st_18f03e4d_layer_params (
     assign layer_mpitch = d_mpitch;
     assign d_mw = reg_mask_layout[15:0];
     assign layer_mw = d_mw;
-    assign d_gfirst = reg_layer0[24:19];
-    assign layer_gfirst = d_gfirst;
     assign d_region = reg_halo_region[10:0];
     assign layer_region = d_region;
 

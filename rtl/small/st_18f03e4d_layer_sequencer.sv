@@ -34,18 +34,18 @@ module st_18f03e4d_layer_sequencer (
     input  logic [31:0]  reg_window_words,
     input  logic [31:0]  reg_window_end_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [292:0] layer,
+    input  logic [275:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     output logic [1:0]   seq_phase,
     output logic         seq_start,
     output logic         seq_done,
     output logic         seq_error,
-    output logic [15:0]  seq_o0,
+    output logic [14:0]  seq_o0,
     output logic [10:0]  seq_channels,
     output logic [8:0]   seq_kgroups,
     output logic [6:0]   seq_words,
     output logic [3:0]   seq_o0_mod_b,
-    output logic [17:0]  seq_bias_lo,
+    output logic [16:0]  seq_bias_lo,
     output logic         seq_half,
     output logic [9:0]   seq_wbase,
     output logic         burst_valid,
@@ -70,7 +70,9 @@ module st_18f03e4d_layer_sequencer (
     /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_mw;
     /* verilator lint_on UNUSEDSIGNAL */
+    /* verilator lint_off UNUSEDSIGNAL */
     logic [15:0] layer_pc;
+    /* verilator lint_on UNUSEDSIGNAL */
     logic        layer_prefetch;
     logic        layer_preloaded;
     logic        layer_half0;
@@ -81,13 +83,13 @@ module st_18f03e4d_layer_sequencer (
     logic        done_r;
     logic        error_r;
     logic        start_pulse;
-    logic [15:0] channels_first;
-    logic [15:0] channels_end;
-    logic [15:0] pass_o0;
+    logic [14:0] channels_first;
+    logic [14:0] channels_end;
+    logic [14:0] pass_o0;
     logic        pass_half;
     logic [9:0]  pass_ring_base;
-    logic [15:0] pass_o1;
-    logic [15:0] pass_next_o1;
+    logic [14:0] pass_o1;
+    logic [14:0] pass_next_o1;
     logic [6:0]  pass_words;
     logic [10:0] pass_channels;
     logic        pass_last_r;
@@ -140,19 +142,19 @@ module st_18f03e4d_layer_sequencer (
     logic        weights_done;
 
     assign layer_cout = layer[53:38];
-    assign layer_k2cw = layer[147:137];
-    assign layer_mw = layer[195:180];
-    assign layer_pc = layer[283:268];
-    assign layer_prefetch = layer[284];
-    assign layer_preloaded = layer[287];
-    assign layer_half0 = layer[288];
-    assign layer_next = layer[289];
-    assign layer_next_half = layer[290];
-    assign layer_error = layer[292:291];
+    assign layer_k2cw = layer[142:132];
+    assign layer_mw = layer[190:175];
+    assign layer_pc = layer[266:251];
+    assign layer_prefetch = layer[267];
+    assign layer_preloaded = layer[270];
+    assign layer_half0 = layer[271];
+    assign layer_next = layer[272];
+    assign layer_next_half = layer[273];
+    assign layer_error = layer[275:274];
     assign start_pulse = ((csr_we && (csr_addr == 6'd0)) && csr_wdata[0]) && (phase == 2'd0);
-    assign channels_first = reg_channels[15:0];
-    assign channels_end = reg_channels[31:16];
-    assign pass_next_o1 = 16'(({1'd0, channels_end} < ({1'd0, pass_o1} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {1'd0, layer_pc}));
+    assign channels_first = 15'(reg_channels[15:0]);
+    assign channels_end = 15'(reg_channels[31:16]);
+    assign pass_next_o1 = 15'(({1'd0, channels_end} < ({1'd0, pass_o1} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, pass_o1} + {5'd0, layer_pc[10:0]}));
     assign pass_channels = 11'(pass_o1 - pass_o0);
     assign pass_last = pass_last_r;
     assign seq_phase = phase;
@@ -175,12 +177,12 @@ module st_18f03e4d_layer_sequencer (
 
     // burst_first_bias_d1_q
     always @(posedge clk) begin
-        burst_first_bias_d1 <= layer_preloaded ? 14'd0 : 14'((((({2'd0, 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}))} << 2) - 18'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 18'd1);
+        burst_first_bias_d1 <= layer_preloaded ? 14'd0 : 14'((((({2'd0, 15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]}))} << 2) - 17'd1) >> 4) - (({2'd0, channels_first} << 2) >> 4)) + 17'd1);
     end
 
     // burst_first_weights_d1_q
     always @(posedge clk) begin
-        burst_first_weights_d1 <= 14'((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end) ? (reg_window_end_words - reg_window_words) : reg_pass_words) - (layer_preloaded ? 14'({8'd0, reg_preload[23:0]}) : 14'd0);
+        burst_first_weights_d1 <= 14'((15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) == channels_end) ? (reg_window_end_words - reg_window_words) : reg_pass_words) - (layer_preloaded ? 14'({8'd0, reg_preload[23:0]}) : 14'd0);
     end
 
     assign burst_bias_words = burst_next_layer ? {2'd0, reg_next_words[11:0]} : ((phase == 2'd3) ? burst_bias_words_t : burst_bias_words_w);
@@ -188,7 +190,7 @@ module st_18f03e4d_layer_sequencer (
     assign burst_weight_base_t = reg_base_weights + (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words));
     assign burst_weight_base = burst_next_layer ? reg_next_weights : ((phase == 2'd3) ? burst_weight_base_t : burst_weight_base_w);
     assign burst_ring_base = burst_next_layer ? 10'(reg_next_ring[15:0]) : ((phase == 2'd3) ? pass_ring_after : (burst_rest_of_preloaded ? 10'((({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, 10'(reg_ring[31:16])})) : pass_ring_base));
-    assign burst_bias_base = burst_next_layer ? reg_next_bias : ((phase == 2'd3) ? (reg_base_bias + {14'd0, ({2'd0, pass_o1} << 2) >> 4}) : (reg_base_bias + {14'd0, ({2'd0, pass_o0} << 2) >> 4}));
+    assign burst_bias_base = burst_next_layer ? reg_next_bias : ((phase == 2'd3) ? (reg_base_bias + {15'd0, ({2'd0, pass_o1} << 2) >> 4}) : (reg_base_bias + {15'd0, ({2'd0, pass_o0} << 2) >> 4}));
     assign burst_half = burst_next_layer ? layer_next_half : ((phase == 2'd3) ? !pass_half : pass_half);
 
     // burst_next_len_d1_q
@@ -240,13 +242,13 @@ module st_18f03e4d_layer_sequencer (
             burst_first_req <= 1'b1;
             burst_rsp_count <= 14'd0;
             mask_any <= 1'b0;
-            pass_o0 <= 16'd0;
+            pass_o0 <= 15'd0;
             pass_first <= 1'b0;
-            pass_o1 <= 16'd0;
+            pass_o1 <= 15'd0;
             pass_words <= 7'd0;
             pass_last_r <= 1'b0;
-            pass_half <= 1'b0;
             pass_o0_words <= 32'd0;
+            pass_half <= 1'b0;
             pass_ring_base <= 10'd0;
             burst_done <= 1'b0;
             handoff_tail <= 1'b0;
@@ -274,11 +276,11 @@ module st_18f03e4d_layer_sequencer (
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_first <= 1'b1;
-                    pass_o1 <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc}));
-                    pass_words <= 7'((((16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) - 16'd1) >> 4) - (channels_first >> 4)) + 16'd1);
-                    pass_last_r <= 16'(({1'd0, channels_end} < ({1'd0, channels_first} + {1'd0, layer_pc})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {1'd0, layer_pc})) == channels_end;
-                    pass_half <= layer_half0;
+                    pass_o1 <= 15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]}));
+                    pass_words <= 7'((((15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) - 15'd1) >> 4) - (channels_first >> 4)) + 15'd1);
+                    pass_last_r <= 15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) == channels_end;
                     pass_o0_words <= reg_window_words;
+                    pass_half <= layer_half0;
                     pass_ring_base <= 10'(reg_ring[15:0]);
                     burst_done <= 1'b0;
                     handoff_tail <= 1'b0;
@@ -334,8 +336,8 @@ module st_18f03e4d_layer_sequencer (
             if (weights_done) begin
                 phase <= 2'd3;
                 burst_done <= 1'b0;
-                burst_bias_words_t <= 1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1);
-                burst_len_t <= (1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 18'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 18'd1)) + (14'((pass_next_o1 == channels_end) ? (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words))) : reg_pass_words) - (1'b0 ? 14'({8'd0, reg_preload[23:0]}) : 14'd0));
+                burst_bias_words_t <= 1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 17'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 17'd1);
+                burst_len_t <= (1'b0 ? 14'd0 : 14'((((({2'd0, pass_next_o1} << 2) - 17'd1) >> 4) - (({2'd0, pass_o1} << 2) >> 4)) + 17'd1)) + (14'((pass_next_o1 == channels_end) ? (reg_window_end_words - (pass_last ? reg_window_end_words : (pass_o0_words + reg_pass_words))) : reg_pass_words) - (1'b0 ? 14'({8'd0, reg_preload[23:0]}) : 14'd0));
             end
             if (((phase == 2'd2) && handoff_tail) && burst_in) begin
                 phase <= 2'd0;
@@ -354,7 +356,7 @@ module st_18f03e4d_layer_sequencer (
                     pass_o0 <= pass_o1;
                     pass_first <= 1'b0;
                     pass_o1 <= pass_next_o1;
-                    pass_words <= 7'((((pass_next_o1 - 16'd1) >> 4) - (pass_o1 >> 4)) + 16'd1);
+                    pass_words <= 7'((((pass_next_o1 - 15'd1) >> 4) - (pass_o1 >> 4)) + 15'd1);
                     pass_last_r <= pass_next_o1 == channels_end;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;

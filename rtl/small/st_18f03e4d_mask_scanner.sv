@@ -5,7 +5,7 @@ module st_18f03e4d_mask_scanner (
     input  logic         rst,
     input  logic [127:0] mem_rsp_rdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [292:0] layer,
+    input  logic [275:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
     input  logic         seq_start,
@@ -64,10 +64,10 @@ module st_18f03e4d_mask_scanner (
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
 
-    assign layer_mpitch = layer[179:175];
-    assign layer_rowring = layer[226];
-    assign layer_glast = layer[203:198];
-    assign layer_gfirst = layer[209:204];
+    assign layer_mpitch = layer[174:170];
+    assign layer_rowring = layer[209];
+    assign layer_glast = 6'd0;
+    assign layer_gfirst = 6'd0;
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;

@@ -24,10 +24,10 @@ module st_18f03e4d_port_sequencer (
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [31:0]  reg_out_row_words,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [292:0] layer,
+    input  logic [275:0] layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]   seq_phase,
-    input  logic [15:0]  seq_o0,
+    input  logic [14:0]  seq_o0,
     /* verilator lint_off UNUSEDSIGNAL */
     input  logic [10:0]  seq_channels,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -70,7 +70,7 @@ module st_18f03e4d_port_sequencer (
     logic [3:0]   layer_pad;
     logic [3:0]   layer_padx;
     logic [10:0]  layer_cw;
-    logic [15:0]  layer_cow;
+    logic [10:0]  layer_cow;
     logic [7:0]   layer_hh;
     logic [7:0]   layer_hwid;
     logic [10:0]  layer_cscw;
@@ -85,7 +85,7 @@ module st_18f03e4d_port_sequencer (
     logic [11:0]  c_ho;
     logic [11:0]  c_wo_d1;
     logic [11:0]  c_wo;
-    logic [15:0]  pass_word_base;
+    logic [14:0]  pass_word_base;
     logic         ld_skip_halo;
     logic         ld_none;
     logic         ld_row_ring;
@@ -104,7 +104,6 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  ring_tx;
     logic [11:0]  ring_vr;
     logic [11:0]  ring_vc;
-    logic [127:0] ring_words;
     logic [3:0]   ring_share;
     logic [3:0]   ring_n;
     logic         mem_read_slot;
@@ -175,8 +174,8 @@ module st_18f03e4d_port_sequencer (
     logic [11:0]  ldq_y;
     logic [11:0]  ldq_x;
     logic [10:0]  ldq_w;
-    logic [11:0]  ldq_r;
-    logic [11:0]  ldq_c;
+    logic [1:0]   ldq_r;
+    logic [1:0]   ldq_c;
     logic [6:0]   ldq_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldq_b_y0;
@@ -219,7 +218,7 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  out_row_words;
     logic [31:0]  out_pixel_step_d1;
     logic [31:0]  out_pixel_step;
-    logic [31:0]  ld_take_words;
+    logic [31:0]  tile_out_words;
     logic [31:0]  ldq_res_first;
     logic [31:0]  ldq_res_addr;
     logic [31:0]  ldq_res_row;
@@ -256,8 +255,8 @@ module st_18f03e4d_port_sequencer (
     logic [11:0]  ldr_y;
     logic [11:0]  ldr_x;
     logic [10:0]  ldr_w;
-    logic [11:0]  ldr_r;
-    logic [11:0]  ldr_c;
+    logic [1:0]   ldr_r;
+    logic [1:0]   ldr_c;
     logic [6:0]   ldr_j;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0]  ldr_b_y0;
@@ -306,8 +305,8 @@ module st_18f03e4d_port_sequencer (
     logic [1:0]   st_group;
     logic         st_slot;
     logic         st_half;
-    logic [11:0]  st_r;
-    logic [11:0]  st_c;
+    logic [1:0]   st_r;
+    logic [1:0]   st_c;
     logic [6:0]   st_j;
     logic [31:0]  st_tile_addr;
     logic [31:0]  st_offset;
@@ -326,6 +325,11 @@ module st_18f03e4d_port_sequencer (
     logic         st_next_slot;
     logic         st_rd_slot;
     logic [1:0]   st_rd_entry;
+    logic         st_side;
+    logic [7:0]   st_ty;
+    logic [7:0]   tile_words_ty;
+    logic [7:0]   st_tx;
+    logic [7:0]   tile_words_tx;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
     logic [6:0]   st_rd_j;
@@ -353,16 +357,16 @@ module st_18f03e4d_port_sequencer (
     assign layer_pad = layer[57:54];
     assign layer_padx = layer[61:58];
     assign layer_cw = layer[72:62];
-    assign layer_cow = layer[88:73];
-    assign layer_hh = layer[155:148];
-    assign layer_hwid = layer[163:156];
-    assign layer_cscw = layer[174:164];
-    assign layer_res = layer[227];
-    assign layer_resident = layer[286:285];
-    assign layer_shape = layer[197:196];
-    assign layer_region = layer[220:210];
-    assign layer_nsh = layer[225:221];
-    assign layer_rowring = layer[226];
+    assign layer_cow = layer[83:73];
+    assign layer_hh = layer[150:143];
+    assign layer_hwid = layer[158:151];
+    assign layer_cscw = layer[169:159];
+    assign layer_res = layer[210];
+    assign layer_resident = layer[269:268];
+    assign layer_shape = layer[192:191];
+    assign layer_region = layer[203:193];
+    assign layer_nsh = layer[208:204];
+    assign layer_rowring = layer[209];
     assign in_tiles = seq_phase == 2'd3;
 
     // c_ho_d1_q
@@ -379,7 +383,7 @@ module st_18f03e4d_port_sequencer (
 
     assign c_wo = c_wo_d1;
     assign pass_word_base = seq_o0 >> 4;
-    assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 16'd0);
+    assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 15'd0);
     assign ld_none = ld_skip_halo && !layer_res;
     assign ld_row_ring = layer_rowring;
     assign xfer_want_store = tile_valid ? (loads_granted_three && last_was_load) : 1'b1;
@@ -438,8 +442,8 @@ module st_18f03e4d_port_sequencer (
     assign ldq_x_last = (ldq_x + 12'd1) == {1'd0, ldq_b_xhi};
     assign ldq_y_last = (ldq_y + 12'd1) == {1'd0, ldq_b_yhi};
     assign ldq_j_last = ldq_j == (seq_words - 7'd1);
-    assign ldq_c_last = (ldq_c + 12'd1) == {9'd0, ldq_b_vc};
-    assign ldq_r_last = (ldq_r + 12'd1) == {9'd0, ldq_b_vr};
+    assign ldq_c_last = ({10'd0, ldq_c} + 12'd1) == {9'd0, ldq_b_vc};
+    assign ldq_r_last = ({10'd0, ldq_r} + 12'd1) == {9'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
 
     // ldq_walk
@@ -457,8 +461,8 @@ module st_18f03e4d_port_sequencer (
             ldq_y <= 12'd0;
             ldq_x <= 12'd0;
             ldq_w <= 11'd0;
-            ldq_r <= 12'd0;
-            ldq_c <= 12'd0;
+            ldq_r <= 2'd0;
+            ldq_c <= 2'd0;
             ldq_j <= 7'd0;
         end else begin
             if (ld_tile_taken) begin
@@ -474,8 +478,8 @@ module st_18f03e4d_port_sequencer (
                 ldq_y <= ldq_init_y;
                 ldq_x <= ldq_init_x;
                 ldq_w <= 11'd0;
-                ldq_r <= 12'd0;
-                ldq_c <= 12'd0;
+                ldq_r <= 2'd0;
+                ldq_c <= 2'd0;
                 ldq_j <= 7'd0;
             end else if (ldq_accept) begin
                 if (!ldq_in_res) begin
@@ -485,8 +489,8 @@ module st_18f03e4d_port_sequencer (
                             ldq_x <= ldq_x_first;
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
-                                ldq_r <= 12'd0;
-                                ldq_c <= 12'd0;
+                                ldq_r <= 2'd0;
+                                ldq_c <= 2'd0;
                                 ldq_j <= 7'd0;
                             end else begin
                                 ldq_y <= ldq_y + 12'd1;
@@ -500,10 +504,10 @@ module st_18f03e4d_port_sequencer (
                 end else if (ldq_j_last) begin
                     ldq_j <= 7'd0;
                     if (ldq_c_last) begin
-                        ldq_c <= 12'd0;
-                        ldq_r <= ldq_r + 12'd1;
+                        ldq_c <= 2'd0;
+                        ldq_r <= ldq_r + 2'd1;
                     end else begin
-                        ldq_c <= ldq_c + 12'd1;
+                        ldq_c <= ldq_c + 2'd1;
                     end
                 end else begin
                     ldq_j <= ldq_j + 7'd1;
@@ -562,24 +566,23 @@ module st_18f03e4d_port_sequencer (
 
     // ldq_res_base_d1_q
     always @(posedge clk) begin
-        ldq_res_base_d1 <= reg_base_residual + {16'd0, pass_word_base};
+        ldq_res_base_d1 <= reg_base_residual + {17'd0, pass_word_base};
     end
 
     // st_base_d1_q
     always @(posedge clk) begin
-        st_base_d1 <= reg_base_output + {16'd0, pass_word_base};
+        st_base_d1 <= reg_base_output + {17'd0, pass_word_base};
     end
 
     assign out_row_words = reg_out_row_words;
 
     // out_pixel_step_d1_q
     always @(posedge clk) begin
-        out_pixel_step_d1 <= {16'd0, (layer_cow - {9'd0, seq_words}) + 16'd1};
+        out_pixel_step_d1 <= {21'd0, (layer_cow - {4'd0, seq_words}) + 11'd1};
     end
 
     assign out_pixel_step = out_pixel_step_d1;
-    assign ld_take_words = ({23'd0, 9'(({24'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_tx} << 2) >> 0)} * {16'd0, layer_cow});
-    assign ldq_res_first = ldq_res_base_d1 + ld_take_words;
+    assign ldq_res_first = ldq_res_base_d1 + tile_out_words;
 
     // ldq_res_walk
     always @(posedge clk) begin
@@ -638,8 +641,8 @@ module st_18f03e4d_port_sequencer (
     assign ldr_x_last = (ldr_x + 12'd1) == {1'd0, ldr_b_xhi};
     assign ldr_y_last = (ldr_y + 12'd1) == {1'd0, ldr_b_yhi};
     assign ldr_j_last = ldr_j == (seq_words - 7'd1);
-    assign ldr_c_last = (ldr_c + 12'd1) == {9'd0, ldr_b_vc};
-    assign ldr_r_last = (ldr_r + 12'd1) == {9'd0, ldr_b_vr};
+    assign ldr_c_last = ({10'd0, ldr_c} + 12'd1) == {9'd0, ldr_b_vc};
+    assign ldr_r_last = ({10'd0, ldr_r} + 12'd1) == {9'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
 
     // ldr_walk
@@ -657,8 +660,8 @@ module st_18f03e4d_port_sequencer (
             ldr_y <= 12'd0;
             ldr_x <= 12'd0;
             ldr_w <= 11'd0;
-            ldr_r <= 12'd0;
-            ldr_c <= 12'd0;
+            ldr_r <= 2'd0;
+            ldr_c <= 2'd0;
             ldr_j <= 7'd0;
         end else begin
             if (ldr_pop) begin
@@ -674,8 +677,8 @@ module st_18f03e4d_port_sequencer (
                 ldr_y <= ldr_init_y;
                 ldr_x <= ldr_init_x;
                 ldr_w <= 11'd0;
-                ldr_r <= 12'd0;
-                ldr_c <= 12'd0;
+                ldr_r <= 2'd0;
+                ldr_c <= 2'd0;
                 ldr_j <= 7'd0;
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
@@ -685,8 +688,8 @@ module st_18f03e4d_port_sequencer (
                             ldr_x <= ldr_x_first;
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
-                                ldr_r <= 12'd0;
-                                ldr_c <= 12'd0;
+                                ldr_r <= 2'd0;
+                                ldr_c <= 2'd0;
                                 ldr_j <= 7'd0;
                             end else begin
                                 ldr_y <= ldr_y + 12'd1;
@@ -700,10 +703,10 @@ module st_18f03e4d_port_sequencer (
                 end else if (ldr_j_last) begin
                     ldr_j <= 7'd0;
                     if (ldr_c_last) begin
-                        ldr_c <= 12'd0;
-                        ldr_r <= ldr_r + 12'd1;
+                        ldr_c <= 2'd0;
+                        ldr_r <= ldr_r + 2'd1;
                     end else begin
-                        ldr_c <= ldr_c + 12'd1;
+                        ldr_c <= ldr_c + 2'd1;
                     end
                 end else begin
                     ldr_j <= ldr_j + 7'd1;
@@ -790,31 +793,37 @@ module st_18f03e4d_port_sequencer (
     assign ldr_ring_addr = (ldr_ring_block + (ld_row_ring ? (((layer_s2 && ldr_hy[0]) ? layer_cscw : 11'd0) + ldr_cs_cw) : ((((ldr_rs[0] ? (ld_ring_size << 0) : 11'd0) + (ldr_rs[1] ? (ld_ring_size << 1) : 11'd0)) + (ldr_rs[2] ? (ld_ring_size << 2) : 11'd0)) + ((layer_s2x && ldr_hx[0]) ? layer_cw : 11'd0)))) + ldr_w;
     assign in_wr_valid = ldr_rsp;
     assign in_wr_res = ldr_in_res;
-    assign in_wr_bank = ldr_in_res ? (ldr_c[7:0] + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
-    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({4'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + {9'd0, ldr_j}) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
+    assign in_wr_bank = ldr_in_res ? ({6'd0, ldr_c} + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
+    assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({14'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({14'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + {9'd0, ldr_j}) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
     assign st_j_last = st_j == (seq_words - 7'd1);
-    assign st_c_last = (st_c + 12'd1) == {9'd0, st_vc};
-    assign st_r_last = (st_r + 12'd1) == {9'd0, st_vr};
+    assign st_c_last = ({10'd0, st_c} + 12'd1) == {9'd0, st_vc};
+    assign st_r_last = ({10'd0, st_r} + 12'd1) == {9'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
     assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
     assign st_next_j = st_j_last ? 7'd0 : (st_j + 7'd1);
-    assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : (st_c + 12'd1)) : st_c;
-    assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? (st_r + 12'd1) : st_r);
+    assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : ({10'd0, st_c} + 12'd1)) : {10'd0, st_c};
+    assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? ({10'd0, st_r} + 12'd1) : {10'd0, st_r});
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
     assign st_rd_entry = grant_store ? stores_granted[1:0] : st_group;
+    assign st_side = grant_store || issue_store;
+    assign st_ty = st_rd_entry[1] ? (st_rd_entry[0] ? ring_ty[31:24] : ring_ty[23:16]) : (st_rd_entry[0] ? ring_ty[15:8] : ring_ty[7:0]);
+    assign tile_words_ty = st_side ? st_ty : tile_ty;
+    assign st_tx = st_rd_entry[1] ? (st_rd_entry[0] ? ring_tx[31:24] : ring_tx[23:16]) : (st_rd_entry[0] ? ring_tx[15:8] : ring_tx[7:0]);
+    assign tile_words_tx = st_side ? st_tx : tile_tx;
+    assign tile_out_words = ({23'd0, 9'(({24'd0, tile_words_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_words_tx} << 2) >> 0)} * {21'd0, layer_cow});
 
     // st_tile_q
     always @(posedge clk) begin
-        st_tile_addr <= st_base_d1 + (st_rd_entry[1] ? (st_rd_entry[0] ? ring_words[127:96] : ring_words[95:64]) : (st_rd_entry[0] ? ring_words[63:32] : ring_words[31:0]));
+        st_tile_addr <= st_base_d1 + tile_out_words;
         st_vr <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vr[11:9] : ring_vr[8:6]) : (st_rd_entry[0] ? ring_vr[5:3] : ring_vr[2:0]);
         st_vc <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vc[11:9] : ring_vc[8:6]) : (st_rd_entry[0] ? ring_vc[5:3] : ring_vc[2:0]);
     end
 
-    assign st_rd_r = 8'(grant_store ? 12'd0 : (st_accept ? st_next_r : st_r)) + ({7'd0, st_rd_slot >> 0} << 2);
-    assign st_rd_c = 2'(8'(grant_store ? 12'd0 : (st_accept ? st_next_c : st_c)) + ({7'd0, 1'b0} << 2));
+    assign st_rd_r = 8'(grant_store ? 12'd0 : (st_accept ? st_next_r : {10'd0, st_r})) + ({7'd0, st_rd_slot >> 0} << 2);
+    assign st_rd_c = 2'(8'(grant_store ? 12'd0 : (st_accept ? st_next_c : {10'd0, st_c})) + ({7'd0, 1'b0} << 2));
     assign st_rd_j = grant_store ? 7'd0 : (st_accept ? st_next_j : st_j);
     assign st_rd_half = grant_store ? stores_granted[0] : st_half;
     assign out_rd_addr = 9'(((st_rd_half ? ({8'd0, st_rd_r} + 16'd4) : {8'd0, st_rd_r}) << 6) + {9'd0, st_rd_j});
@@ -831,8 +840,8 @@ module st_18f03e4d_port_sequencer (
             st_group <= 2'd0;
             st_slot <= 1'b0;
             st_half <= 1'b0;
-            st_r <= 12'd0;
-            st_c <= 12'd0;
+            st_r <= 2'd0;
+            st_c <= 2'd0;
             st_j <= 7'd0;
             st_offset <= 32'd0;
             st_row_offset <= 32'd0;
@@ -842,14 +851,14 @@ module st_18f03e4d_port_sequencer (
                 st_group <= stores_granted[1:0];
                 st_slot <= 1'b0;
                 st_half <= stores_granted[0];
-                st_r <= 12'd0;
-                st_c <= 12'd0;
+                st_r <= 2'd0;
+                st_c <= 2'd0;
                 st_j <= 7'd0;
                 st_offset <= 32'd0;
                 st_row_offset <= 32'd0;
             end else if (st_accept) begin
-                st_r <= st_next_r;
-                st_c <= st_next_c;
+                st_r <= st_next_r[1:0];
+                st_c <= st_next_c[1:0];
                 st_j <= st_next_j;
                 st_slot <= st_next_slot;
                 if (st_tile_last) begin
@@ -882,7 +891,6 @@ module st_18f03e4d_port_sequencer (
             ring_vr <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
             ring_vc <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
-            ring_words <= {(ld_take_entry == 2'd3) ? ld_take_words : ring_words[127:96], (ld_take_entry == 2'd2) ? ld_take_words : ring_words[95:64], (ld_take_entry == 2'd1) ? ld_take_words : ring_words[63:32], (ld_take_entry == 2'd0) ? ld_take_words : ring_words[31:0]};
         end
     end
 

@@ -5,9 +5,9 @@ module st_18f03e4d_requant_bias (
     input  logic               rst,
     input  logic [1:0]         lane,
     input  logic               trigger,
-    input  logic [15:0]        o0,
+    input  logic [14:0]        o0,
     input  logic [8:0]         g,
-    input  logic [17:0]        bias_lo,
+    input  logic [16:0]        bias_lo,
     input  logic               half,
     output logic [9:0]         rd_addr,
     input  logic [127:0]       rdata,
@@ -17,8 +17,8 @@ module st_18f03e4d_requant_bias (
     logic [19:0] o4;
     logic [3:0]  byte_off;
 
-    assign o4 = (({4'd0, o0} + ({11'd0, g} << 2)) + {18'd0, lane}) << 2;
-    assign rd_addr = 10'(((o4 >> 4) - {2'd0, bias_lo}) + (half ? 20'd258 : 20'd0));
+    assign o4 = (({5'd0, o0} + ({11'd0, g} << 2)) + {18'd0, lane}) << 2;
+    assign rd_addr = 10'(((o4 >> 4) - {3'd0, bias_lo}) + (half ? 20'd258 : 20'd0));
 
     // byte_off_q
     always @(posedge clk) begin

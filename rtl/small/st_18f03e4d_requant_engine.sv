@@ -4,13 +4,13 @@ module st_18f03e4d_requant_engine (
     input  logic          clk,
     input  logic          rst,
     /* verilator lint_off UNUSEDSIGNAL */
-    input  logic [292:0]  layer,
+    input  logic [275:0]  layer,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [1:0]    seq_phase,
-    input  logic [15:0]   seq_o0,
+    input  logic [14:0]   seq_o0,
     input  logic [10:0]   seq_channels,
     input  logic [3:0]    seq_o0_mod_b,
-    input  logic [17:0]   seq_bias_lo,
+    input  logic [16:0]   seq_bias_lo,
     input  logic          seq_half,
     input  logic          acc_valid,
     input  logic [8:0]    acc_g,
@@ -65,11 +65,11 @@ module st_18f03e4d_requant_engine (
     logic [2:0]         rq_wr_lanes_left;
     logic [15:0]        rq_wr_base_s;
 
-    assign layer_res = layer[227];
-    assign layer_act = layer[229:228];
-    assign layer_m = layer[245:230];
-    assign layer_sh = layer[251:246];
-    assign layer_slope = layer[267:252];
+    assign layer_res = layer[210];
+    assign layer_act = layer[212:211];
+    assign layer_m = layer[228:213];
+    assign layer_sh = layer[234:229];
+    assign layer_slope = layer[250:235];
     assign in_tiles = seq_phase == 2'd3;
     assign rq_last_row = rq_active && ({6'd0, rq_row} == 8'd3);
 

@@ -71,6 +71,9 @@ final class AcceleratorContext {
     /// Steps of a kgroup, T = KH·KW·NC ≤ DW·B/lanesC (KH·KW·CW·NJ ≤ DW·NJ with grouped lanes), and
     /// the kgroup slot Kc ≤ T + tileH·s − 1 (`LayerPlan.kgroupCycles`).
     var stepW: Int { bitsFor(DW * max(1, B / LC, LayerPlan.laneGroups(cfg)?.lanes ?? 1) + cfg.requantCycles) }
+    /// A channel index of a map, up to Cin and Cout ≤ `HardwareConfig.maxMapChannels` (the RTL
+    /// refuses a layer past it; the mapper never plans one).
+    var chW: Int { bitsFor(cfg.maxMapChannels) }
     /// A pass's channels, pc ≤ DO·B (its outputs fit the output buffer's DO words a pixel).
     var passChannelsW: Int { bitsFor(DO * B) }
     /// A pass's kgroups, ⌈pc/lanesK⌉, and a kgroup index.

@@ -258,9 +258,19 @@ struct ComputeControl: AcceleratorEngine {
         // at stride 2, its pixels and taps up to 2·tile side + 15 on; the map side at most 2·maxMapSize)
         let cw = bitsFor(2 * ctx.limits.maxMapSize + 4 * max(tH, tW) + 16) + 1
         m.allowUnused(layer["h"]); m.allowUnused(layer["w"])  // (bits above 2·maxMapSize: a layer error, §3)
-        let inside = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in
-            let v = origin + (mux(s2, k(2 * local, cw), k(local, cw)) + kk.fit(cw))
-            return !(v.asSigned < 0) && v.asSigned < size.fit(cw).asSigned
+        // Local row (column) c of the tile is in the map when 0 ≤ a + c·(1 + s2) < size, a = origin + ky:
+        // a is formed once, and for c > 0 its comparison with −c·(1 + s2) is a gate (on a's offset
+        // binary) and the one with size − c·(1 + s2) reads a layer constant — one adder and one
+        // comparison a row, not two comparisons after an adder of its own (issue 13).
+        var limits: [String: Expr] = [:]  // (size − c·(1 + s2), one register per axis and c)
+        func inside(_ a: Expr, _ local: Int, _ s2: Signal, _ size: Signal, _ name: String) -> Expr {
+            if local == 0 { return !(a.asSigned < 0) && a.asSigned < size.fit(cw).asSigned }
+            let offset = a ^ (1 << (cw - 1))
+            let notBelow = { (c: Int) -> Expr in greaterThan(offset, constant: (1 << (cw - 1)) - c - 1) }
+            let key = "\(name)_limit"
+            let limit = limits[key] ?? m.layerConstant(key, mux(s2, size.fit(cw) - 2 * local, size.fit(cw) - local))
+            limits[key] = limit
+            return mux(s2, notBelow(2 * local), notBelow(local)) && a.asSigned < limit.asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
         for l in 0..<levels {
@@ -271,8 +281,9 @@ struct ComputeControl: AcceleratorEngine {
                 let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(cw))
                 let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(cw))
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
-                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(y0.expr, ly, kyE, dS2, layer["h"])).expr })
-                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(x0.expr, lx, kxE, dS2x, layer["w"])).expr })
+                let ya = m.wire("cp_l\(l)_s\(q)_ya", y0 + kyE.fit(cw)), xa = m.wire("cp_l\(l)_s\(q)_xa", x0 + kxE.fit(cw))
+                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
+                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
             }
             for py in 0..<tH { for px in 0..<tW {
                 let q = (py / h) * (1 << l) + px / w

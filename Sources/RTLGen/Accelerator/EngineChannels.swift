@@ -55,7 +55,7 @@ struct EngineChannels {
     }
 
     /// The layer fields a mechanism the config leaves out holds constant (§2: 0, or NJ = 1 without
-    /// lane groups): they are not in the record; each engine that reads one gets the value
+    /// lane groups), and the tile group's slots with one tile shape (0): they are not in the record; each engine that reads one gets the value
     /// (`layerConstants`), so its logic for the mechanism is not built.
     var layerConstantValues: [String: Int] {
         var c: [String: Int] = [:]
@@ -64,6 +64,8 @@ struct EngineChannels {
         if !ctx.cfg.has(.weightHandoff) { c["preloaded"] = 0; c["next"] = 0; c["next_half"] = 0 }
         if !ctx.cfg.has(.weightPrefetch) { c["prefetch"] = 0 }
         if LayerPlan.laneGroups(ctx.cfg) == nil { c["grouped"] = 0; c["nj"] = 1 }
+        // (one tile shape: a group is one tile, LAYER0.group and .first past 0 a layer error)
+        if ctx.maxSlots == 1 { c["glast"] = 0; c["gfirst"] = 0 }
         return c
     }
     /// `layerConstantValues` at their fields' widths, for `recordInput(_:_:reading:constants:)`.
@@ -82,7 +84,7 @@ struct EngineChannels {
             F("h", width: w("LAYER1", "H"), doc: "input height"), F("w", width: w("LAYER1", "W"), doc: "input width"),
             F("cout", width: w("LAYER2", "Cout"), doc: "output channels"),
             F("pad", width: w("LAYER0", "K"), doc: "row padding: K ÷ 2, 0 with packed taps (§3.2)"), F("padx", width: w("LAYER0", "K"), doc: "column padding: K ÷ 2"),
-            F("cw", width: ctx.cwW, doc: "input words per pixel ⌈Cin/B⌉ (≤ DW)"), F("cow", width: 16, doc: "output words per pixel ⌈Cout/B⌉"),
+            F("cw", width: ctx.cwW, doc: "input words per pixel ⌈Cin/B⌉ (≤ DW)"), F("cow", width: ctx.cwW, doc: "output words per pixel ⌈Cout/B⌉ (Cout ≤ maxMapChannels)"),
             F("nc", width: ctx.ncW, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
             F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
             F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
@@ -121,10 +123,10 @@ struct EngineChannels {
         EngineChannel(name: "seq", bundle: Bundle([
             F("phase", width: 2, doc: "0 idle, 1 MASK, 2 WEIGHTS, 3 TILES"), F("start", doc: "CTRL.start accepted this cycle"),
             F("done", doc: "STATUS.done"), F("error", doc: "STATUS.error"),
-            F("o0", width: 16, doc: "the pass's first output channel"), F("channels", width: ctx.passChannelsW, doc: "the pass's channels (≤ DO·B)"),
+            F("o0", width: ctx.chW, doc: "the pass's first output channel"), F("channels", width: ctx.passChannelsW, doc: "the pass's channels (≤ DO·B)"),
             F("kgroups", width: ctx.kgroupW, doc: "⌈channels/lanesK⌉"),
             F("words", width: ctx.passWordsW, doc: "output words of the pass per pixel (≤ DO)"), F("o0_mod_b", width: ctx.lgBb, doc: "o0 mod B"),
-            F("bias_lo", width: 18, doc: "first bias word of the pass"),
+            F("bias_lo", width: ctx.chW + 2, doc: "first bias word of the pass"),
             F("half", doc: "the bias-RAM half of the pass"),
             F("wbase", width: ctx.awW, doc: "ring address of the pass's first weight word (§6.3)"),
         ]), producer: "layer_sequencer", consumers: ["weight_buffer", "mask_scanner", "port_sequencer", "compute_control", "requant_engine", "status_counters"],

@@ -60,7 +60,9 @@ struct LayerParams: AcceleratorEngine {
         let KW = m.wire("c_kw", pairsField.map { K + $0.zext(K.width) } ?? K)
         let pady = m.wire("c_pad", packedField.map { mux($0, k(0, K.width), K >> 1) } ?? (K >> 1))
         let CW = m.wire("c_cw", ((Cin.zext(17) + (B - 1)) >> lgB).trunc(ctx.cwW))
-        let COW = m.wire("c_cow", ((Cout.zext(17) + (B - 1)) >> lgB).trunc(16))
+        // (Cout ≤ maxMapChannels, else a layer error below: ⌈Cout/B⌉ fits cwW bits, §2)
+        let chW = ctx.chW
+        let COW = m.wire("c_cow", ((Cout.fit(chW).zext(chW + 1) + (B - 1)) >> lgB).trunc(ctx.cwW))
         let NC = m.wire("c_nc", ((Cin.zext(17) + (LC - 1)) >> lgLC).trunc(ctx.ncW))
         // Grouped lanes (§3.4): NJ = ⌈Cout/R⌉ steps per input word (the j < GL with j·R < Cout), CW·NJ per tap.
         let laneGroups = LayerPlan.laneGroups(cfg)
@@ -133,7 +135,9 @@ struct LayerParams: AcceleratorEngine {
                              || act == 3 || M == 0 || Sh == 0 || shapeOutOfRange
                              // (the counters' widths, AcceleratorContext: CW and a pass's channels fit theirs — a channel's
                              // weights fit a bank, a pass's outputs the output buffer, for any layer the mapper plans)
-                             || greaterThan(Cin, constant: B * ((1 << ctx.cwW) - 1)) || greaterThan(pc, constant: (1 << ctx.passChannelsW) - 1))
+                             // (and a map's channels the channel counters', `chW`: B·(2^cwW − 1), at most 65 535)
+                             || greaterThan(Cin, constant: cfg.maxMapChannels) || greaterThan(Cout, constant: cfg.maxMapChannels)
+                             || greaterThan(pc, constant: (1 << ctx.passChannelsW) - 1))
         // (a left-out mechanism's field set: the host asks for logic the RTL does not have; grouped
         // lanes are refused by the lane-group check below, as on any config without lane groups)
         let askedLeftOut = cfg.leftOut.sorted().filter { $0 != .groupedLanes }.flatMap(\.registerFields).map { field($0.register, $0.field) != 0 }
@@ -143,7 +147,9 @@ struct LayerParams: AcceleratorEngine {
                              // grouped lanes: a config whose lanes group, one kgroup of all the channels, taps not packed (§3.4)
                              || (field("LAYER0", "grouped") == 1 && (laneGroups == nil ? k(1, 1) : (packed == 1 || Cout > LK || field("CHANNELS", "first") != 0 || field("CHANNELS", "end") != Cout)))
                              // a channel window [first, end) within Cout (§4)
-                             || field("CHANNELS", "first") >= field("CHANNELS", "end") || field("CHANNELS", "end") > Cout
+                             // (at the channel counters' width: either past it, or Cout past maxMapChannels, is an error anyway)
+                             || greaterThan(field("CHANNELS", "first"), constant: (1 << chW) - 1) || greaterThan(field("CHANNELS", "end"), constant: (1 << chW) - 1)
+                             || field("CHANNELS", "first").fit(chW) >= field("CHANNELS", "end").fit(chW) || field("CHANNELS", "end").fit(chW) > Cout.fit(chW)
                              // the line buffer: a config that has one, room for a row block, halos not resident (§6.5)
                              || lineError
                              || field("LAYER0", "group").zext(8) > byShape((0..<levels).map { k((1 << (2 * $0)) - 1, 8) })

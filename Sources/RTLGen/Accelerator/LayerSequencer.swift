@@ -43,18 +43,23 @@ struct LayerSequencer: AcceleratorEngine {
         let preloaded = layer["preloaded"], half0 = layer["half0"], nextOn = layer["next"]
         let nextHalf: Expr = handsOn ? layer["next_half"].expr : k(0, 1)
         // The channel window (§4, CHANNELS): the first pass starts at `first`, the last ends at `end`.
-        let chFirst = m.wire("channels_first", field("CHANNELS", "first")), chEnd = m.wire("channels_end", field("CHANNELS", "end"))
+        // (at the channel counters' width, `chW`: a window past it is a layer error, §2)
+        let chW = ctx.chW, sumW = max(chW, ctx.passChannelsW) + 1
+        let chFirst = m.wire("channels_first", field("CHANNELS", "first").fit(chW)), chEnd = m.wire("channels_end", field("CHANNELS", "end").fit(chW))
         m.allowUnused(cout)  // (the window's end bounds the passes; Cout sets the pixel words, layer_params)
-        func passEnd(_ first: some ExprConvertible) -> Expr { umin(chEnd.zext(17), first.fit(17) + pc.zext(17)).trunc(16) }
+        m.allowUnused(pc)  // (its bits past passChannelsW: a layer error)
+        func passEnd(_ first: some ExprConvertible) -> Expr {
+            umin(chEnd.zext(sumW), first.fit(sumW) + pc.fit(ctx.passChannelsW).zext(sumW)).trunc(chW)
+        }
 
         // ---- the current pass (§4), combinational from o0 ----
-        let o0 = m.reg("pass_o0", width: 16, reset: 0)
+        let o0 = m.reg("pass_o0", width: chW, reset: 0)
         let half = m.reg("pass_half", width: 1, reset: 0)
         // ring address of the pass's first weight word; the next pass's follows its G·K²CW words (§6.3)
         let wbase = m.reg("pass_ring_base", width: ctx.awW, reset: 0)
         // (the pass's end o1 = passEnd(o0) and its weight words before o0 are registers, set with o0:
         // the burst's length is then a shorter path from registers, issue 13)
-        let o1 = m.reg("pass_o1", width: 16, reset: 0)
+        let o1 = m.reg("pass_o1", width: chW, reset: 0)
         let nextO1 = m.wire("pass_next_o1", passEnd(o1))
         /// The words of a pixel pass [first, end) spans: (end − 1)÷B − first÷B + 1.
         func passWords(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
@@ -78,7 +83,7 @@ struct LayerSequencer: AcceleratorEngine {
         let o0Words = m.reg("pass_o0_words", width: addrW, reset: 0)
         m.assign(seq["words"], pWords)
         m.assign(seq["o0_mod_b"], o0.fit(ctx.lgBb) & (B - 1))
-        m.assign(seq["bias_lo"], (o0.zext(18) << 2) >> lgB)
+        m.assign(seq["bias_lo"], (o0.zext(chW + 2) << 2) >> lgB)
         m.assign(seq["half"], half); m.assign(seq["wbase"], wbase)
 
         // ---- the burst's pass: the current one in WEIGHTS, the next one during TILES (prefetch, §7.2);
@@ -93,7 +98,7 @@ struct LayerSequencer: AcceleratorEngine {
             return handsOn ? mux(bNext, next, ofPass) : ofPass
         }
         // (the bias words of channel c from c·4 ÷ B; the burst's c is o0 in WEIGHTS, o1 = o0 + pc in TILES)
-        func biasLo(_ c: Signal) -> Expr { (c.zext(18) << 2) >> lgB }
+        func biasLo(_ c: Signal) -> Expr { (c.zext(chW + 2) << 2) >> lgB }
         // pass 0's WEIGHTS of a preloaded layer: no bias words, the weight words after the preloaded ones
         // (o0 = the window's first channel, a flag set with o0: the first pass)
         let passFirst = m.reg("pass_first", width: 1, reset: 0)
@@ -108,8 +113,8 @@ struct LayerSequencer: AcceleratorEngine {
         func burstWords(_ c0: some ExprConvertible, _ c1: some ExprConvertible, _ c0Words: some ExprConvertible, rest: some ExprConvertible) -> (bias: Expr, weights: Expr) {
             // (4·c1 − 1)÷B − 4·c0÷B + 1 int32 bias words; with B ≤ 4 a word holds at most one,
             // and that is (c1 − c0)·4/B, one subtraction)
-            let all = lgB <= 2 ? ((c1.expr.zext(18) - c0.expr.zext(18)) << (2 - lgB))
-                : ((((c1.expr.zext(18) << 2) - 1) >> lgB) - ((c0.expr.zext(18) << 2) >> lgB) + 1)
+            let all = lgB <= 2 ? ((c1.expr.zext(chW + 2) - c0.expr.zext(chW + 2)) << (2 - lgB))
+                : ((((c1.expr.zext(chW + 2) << 2) - 1) >> lgB) - ((c0.expr.zext(chW + 2) << 2) >> lgB) + 1)
             let bias = mux(rest, k(0, burstW), all.fit(burstW))
             let words = mux(c1.expr == chEnd, address("window_end_words") - c0Words.fit(addrW), address("pass_words")).fit(burstW)
             return (bias, words - mux(rest, skip.fit(burstW), k(0, burstW)))
@@ -118,9 +123,23 @@ struct LayerSequencer: AcceleratorEngine {
         // current pass's WEIGHTS burst, set at the start and at each pass from the previous TILES';
         // the prefetch of the next pass during TILES, set entering TILES.
         let nbW = m.reg("burst_bias_words_w", width: burstW, reset: 0), nW = m.reg("burst_len_w", width: burstW, reset: 0)
-        let nbT = m.reg("burst_bias_words_t", width: burstW, reset: 0), nT = m.reg("burst_len_t", width: burstW, reset: 0)
-        let first = burstWords(chFirst, passEnd(chFirst), address("window_words"), rest: preloaded)
-        let firstBias = m.layerConstant("burst_first_bias", first.bias), firstWeights = m.layerConstant("burst_first_weights", first.weights)
+        // (without the prefetch, §2, a pass's burst is found at the pass change itself, and the first
+        // pass's in MASK's first cycle: no T registers; `ofBurstPass` then never reads them)
+        let nbTR: Signal? = prefetches ? m.reg("burst_bias_words_t", width: burstW, reset: 0) : nil
+        let nTR: Signal? = prefetches ? m.reg("burst_len_t", width: burstW, reset: 0) : nil
+        let nbT = nbTR ?? nbW, nT = nTR ?? nW
+        // The first pass's end, words and WEIGHTS burst as a pass change's (issue 13: not a second
+        // copy of that logic from the window's first channel): START sets o1 to the window's first
+        // channel and o0's DRAM words to the window's less PASS_WORDS, MASK's first cycle steps the
+        // pass as a pass's end does, with the T burst's length from the prefetch's formula, and its
+        // later cycles load the W registers from the T ones (MASK lasts at least two cycles). A layer
+        // of a config with the weight handoff, whose first pass may be preloaded, takes them from
+        // layer constants of the window.
+        let firstStep: Signal? = handsOn ? nil : m.reg("pass_first_step", width: 1, reset: 0)
+        let firstConstants: (bias: Expr, weights: Expr)? = handsOn ? {
+            let first = burstWords(chFirst, passEnd(chFirst), address("window_words"), rest: preloaded)
+            return (m.layerConstant("burst_first_bias", first.bias), m.layerConstant("burst_first_weights", first.weights))
+        }() : nil
         let prefetch = burstWords(o1, nextO1, mux(pLast, address("window_end_words"), o0Words + address("pass_words")), rest: k(0, 1))
         let nextBias = field("NEXT_WORDS", "bias").fit(burstW), nextWeights = field("NEXT_WORDS", "weights").fit(burstW)
         let bNB = m.wire("burst_bias_words", ofBurstPass(next: nextBias, prefetch: nbT, current: nbW))
@@ -157,11 +176,16 @@ struct LayerSequencer: AcceleratorEngine {
         // starts at registers rather than at the length's multiplexer (the burst's valid feeds the
         // port's turn, the read tags and the request's address select, issue 13).
         let more = m.wire("burst_more", mux(inMask, bq < mwLen, ofBurstPass(next: bq < nextLen, prefetch: bq < nT, current: bq < nW)))
-        // n − 1 from registers and constants (the burst's last beat is on the phase's path)
-        let nWm1 = m.reg("burst_len_w_m1", width: burstW, reset: 0), nTm1 = m.reg("burst_len_t_m1", width: burstW, reset: 0)
-        let nm1 = m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", mwLen - 1),
-                                              ofBurstPass(next: handsOn ? m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1).expr : k(0, burstW),
-                                                          prefetch: nTm1, current: nWm1)))
+        // n − 1 from registers and constants (the burst's last beat is on the phase's path); without
+        // the prefetch (the iCE40 presets, whose clock is slow) the last beat is br + 1 = n, the
+        // response counter's own increment, and no n − 1 is kept
+        let nWm1: Signal? = prefetches ? m.reg("burst_len_w_m1", width: burstW, reset: 0) : nil
+        let nTm1: Signal? = prefetches ? m.reg("burst_len_t_m1", width: burstW, reset: 0) : nil
+        let nm1: Signal? = nWm1.map { nWm1 in
+            m.wire("burst_len_m1", mux(inMask, m.layerConstant("burst_mask_len_m1", mwLen - 1),
+                                       ofBurstPass(next: handsOn ? m.layerConstant("burst_next_len_m1", nextBias + nextWeights - 1).expr : k(0, burstW),
+                                                   prefetch: nTm1!, current: nWm1)))
+        }
         let prefetching = m.wire("burst_prefetch", inTiles && !bdone && mux(pLast, nextOn, layer["prefetch"]))
         m.assign(burst["valid"], (inMask || (inWeights && !bdone) || prefetching) && more)
         let burstAccept = m.wire("burst_accept", burst["valid"] && burst["ready"])
@@ -178,7 +202,7 @@ struct LayerSequencer: AcceleratorEngine {
         let bStart = m.wire("burst_start_addr", mux(inMask, address("base_mask"), mux(noBias, bBase, bBiasBase)))
         m.assign(burst["addr"], mux(bFirstReq, bStart, bSegBase + bOff.fit(addrW)))
         let beat = burstRsp["valid"]
-        let beatLast = m.wire("burst_beat_last", beat && br == nm1)
+        let beatLast = m.wire("burst_beat_last", beat && (nm1.map { br == $0 } ?? (br + 1 == n)))
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
         m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
@@ -197,10 +221,15 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1); p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(ctx.passWordsW))
-                    p.assign(pLastR, passEnd(chFirst) == chEnd)
+                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1)
+                    if let firstStep {
+                        p.assign(o1, chFirst); p.assign(pLastR, 0); p.assign(o0Words, address("window_words") - address("pass_words")); p.assign(firstStep, 1)
+                    } else {
+                        p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(ctx.passWordsW))
+                        p.assign(pLastR, passEnd(chFirst) == chEnd)
+                        p.assign(o0Words, address("window_words"))
+                    }
                     p.assign(half, half0)
-                    p.assign(o0Words, address("window_words"))
                     p.assign(wbase, field("RING", "base").fit(ctx.awW)); p.assign(bdone, 0); p.assign(tail, 0)
                 }
             }
@@ -225,13 +254,27 @@ struct LayerSequencer: AcceleratorEngine {
             // (the first pass's burst is loaded in MASK, which lasts at least two cycles, from the
             // layer's registered constants, and its length less one a cycle later: the paths from
             // the channel window end at registers, issue 13)
-            p.when(inMask) { p.assign(nbW, firstBias); p.assign(nW, firstBias + firstWeights); p.assign(nWm1, nW - 1) }
+            if let (firstBias, firstWeights) = firstConstants {
+                p.when(inMask) { p.assign(nbW, firstBias); p.assign(nW, firstBias + firstWeights); if let nWm1 { p.assign(nWm1, nW - 1) } }
+            }
+            if let firstStep {
+                p.when(inMask && firstStep) {
+                    p.assign(firstStep, 0)
+                    p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(ctx.passWordsW))
+                    p.assign(pLastR, nextO1 == chEnd); p.assign(o0Words, o0Words + address("pass_words"))
+                    if let nbTR, let nTR { p.assign(nbTR, prefetch.bias); p.assign(nTR, prefetch.bias + prefetch.weights) }
+                    else { p.assign(nbW, prefetch.bias); p.assign(nW, prefetch.bias + prefetch.weights) }
+                }
+                if let nbTR, let nTR, let nWm1 {
+                    p.when(inMask && !firstStep) { p.assign(nbW, nbTR); p.assign(nW, nTR); p.assign(nWm1, nTR - 1) }
+                }
+            }
             // (the prefetch's length less one a cycle after its length: its first datum arrives
             // L + 1 cycles after its first request, in TILES)
-            p.when(inTiles) { p.assign(nTm1, nT - 1) }
+            if let nTm1 { p.when(inTiles) { p.assign(nTm1, nT - 1) } }
             p.when(toTiles) {
-                p.assign(phase, 3); p.assign(bdone, 0); p.assign(nbT, prefetch.bias)
-                p.assign(nT, prefetch.bias + prefetch.weights)
+                p.assign(phase, 3); p.assign(bdone, 0)
+                if let nbTR, let nTR { p.assign(nbTR, prefetch.bias); p.assign(nTR, prefetch.bias + prefetch.weights) }
             }
             p.when(inWeights && tail && burstIn) { p.assign(phase, 0); p.assign(doneR, 1); p.assign(tail, 0) }
             p.when(passDone["valid"]) {
@@ -240,7 +283,10 @@ struct LayerSequencer: AcceleratorEngine {
                     .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(ctx.passWordsW))
                         p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
-                        p.assign(o0Words, o0Words + address("pass_words")); p.assign(nbW, nbT); p.assign(nW, nT); p.assign(nWm1, nTm1) }
+                        p.assign(o0Words, o0Words + address("pass_words"))
+                        // (the next pass's burst: the prefetch's, or without it found now from the same formula)
+                        if let nbTR, let nTR, let nWm1, let nTm1 { p.assign(nbW, nbTR); p.assign(nW, nTR); p.assign(nWm1, nTm1) }
+                        else { p.assign(nbW, prefetch.bias); p.assign(nW, prefetch.bias + prefetch.weights) } }
             }
         }
         m.allowPartlyReadInputs()

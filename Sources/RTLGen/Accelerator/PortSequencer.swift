@@ -80,6 +80,7 @@ struct PortSequencer: AcceleratorEngine {
         let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
+        let tileRCW = bitsFor(max(tH, tW, 2) - 1)
         // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
         let skipHalo = m.wire("ld_skip_halo", layer["resident"] != 0 && seq["o0"] != 0)
         let noneLoad = m.wire("ld_none", skipHalo && !dRes)
@@ -157,7 +158,8 @@ struct PortSequencer: AcceleratorEngine {
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: walkW, reset: 0), x = m.reg("\(name)_x", width: walkW, reset: 0)
             let w = m.reg("\(name)_w", width: ctx.cwW, reset: 0)
-            let r = m.reg("\(name)_r", width: walkW, reset: 0), c = m.reg("\(name)_c", width: walkW, reset: 0)
+            // (a tile's output row and column, below its valid rows and columns: as wide as a tile side)
+            let r = m.reg("\(name)_r", width: tileRCW, reset: 0), c = m.reg("\(name)_c", width: tileRCW, reset: 0)
             let j = m.reg("\(name)_j", width: ctx.passWordsW, reset: 0)
             let (bRegs, g) = boundsRegisters(name)
             m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
@@ -167,8 +169,8 @@ struct PortSequencer: AcceleratorEngine {
             let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
             let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
             let jLast = m.wire("\(name)_j_last", j == pOW - 1)
-            let cLast = m.wire("\(name)_c_last", c + 1 == g.vc)
-            let rLast = m.wire("\(name)_r_last", r + 1 == g.vr)
+            let cLast = m.wire("\(name)_c_last", c.fit(walkW) + 1 == g.vc)
+            let rLast = m.wire("\(name)_r_last", r.fit(walkW) + 1 == g.vr)
             let haloLast = wLast && xLast && yLast
             let last = m.wire("\(name)_last", mux(inRes, jLast && cLast && rLast, haloLast && !dRes)).expr
             m.clocked("\(name)_walk") { p in
@@ -228,9 +230,6 @@ struct PortSequencer: AcceleratorEngine {
         let ringVrR = m.reg("ring_vr", width: 4 * maxQ * vrW), ringVcR = m.reg("ring_vc", width: 4 * maxQ * vcW)
         let ringVr = fields(ringVrR, width: vrW), ringVc = fields(ringVcR, width: vcW)
         let nW = bitsFor(maxQ)
-        // (and each tile's first output word in the map, `ld_take_words`: the store's tile address)
-        let ringWordsR = m.reg("ring_words", width: 4 * maxQ * addrW)
-        let ringWords = fields(ringWordsR, width: addrW)
         let ringShareR = m.reg("ring_share", width: 4 * maxQ)
         let ringShare = fields(ringShareR, width: 1)
         let ringNR = m.reg("ring_n", width: 4 * nW, reset: 0)
@@ -375,7 +374,7 @@ struct PortSequencer: AcceleratorEngine {
         // reads `words` of its COW), or a row on (Wo·COW from the row's first word).
         // (Wo·COW from the host, OUT_ROW_WORDS: no product of the layer's fields, issue 13)
         let outRowWords = m.wire("out_row_words", regs["out_row_words"].fit(addrW))
-        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(16) - pOW.fit(16) + 1).fit(addrW), by: 1))  // (≤ COW: 16 bits)
+        let pixelStep = m.wire("out_pixel_step", m.delayed("out_pixel_step", (dCOW.fit(max(dCOW.width, pOW.width)) - pOW.fit(max(dCOW.width, pOW.width)) + 1).fit(addrW), by: 1))  // (≤ COW)
         /// The next address of an output-map walk at `addr` whose row starts at `row`: the pixel's
         /// last word (`jLast`) and the row's last pixel (`cLast`) choose the step — one adder whose
         /// operands they select, not three adders and a choice of their sums (issue 13).
@@ -383,9 +382,8 @@ struct PortSequencer: AcceleratorEngine {
             let rowStarts = jLast && cLast
             return (mux(rowStarts, row, addr) + mux(!jLast, k(1, addrW), mux(!cLast, pixelStep.expr, outRowWords.expr)), rowStarts)
         }
-        // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
-        let takeOy = ctx.tileOrigin(dShape, tile["ty"], tile: tH, 32).fit(outRow), takeOx = ctx.tileOrigin(dShape, tile["tx"], tile: tW, 32).fit(outRow)
-        let takeWords = m.wire("ld_take_words", umul(takeOy, outRowWords, addrW) + umul(takeOx, dCOW, addrW))
+        // (a tile's first output word, `tile_out_words`: the take's tile's here, the store's below)
+        let takeWords = m.wire("tile_out_words", width: addrW)
         let resFirst = m.wire("ldq_res_first", resBase + takeWords)
         let resA = m.reg("ldq_res_addr", width: addrW, reset: 0), resRow = m.reg("ldq_res_row", width: addrW, reset: 0)
         m.clocked("ldq_res_walk") { p in
@@ -743,7 +741,9 @@ struct PortSequencer: AcceleratorEngine {
         // ---- store walker: the group's tiles in slot order, each its valid pixels and pass words ----
         let sGroup = m.reg("st_group", width: 2, reset: 0), sSlot = m.reg("st_slot", width: sb, reset: 0)
         let sHalf = m.reg("st_half", width: 1, reset: 0)
-        let sr = m.reg("st_r", width: walkW, reset: 0), sc = m.reg("st_c", width: walkW, reset: 0), sj = m.reg("st_j", width: ctx.passWordsW, reset: 0)
+        // (a tile's output row and column: as wide as a tile side, read at walkW bits)
+        let srR = m.reg("st_r", width: tileRCW, reset: 0), scR = m.reg("st_c", width: tileRCW, reset: 0), sj = m.reg("st_j", width: ctx.passWordsW, reset: 0)
+        let sr = srR.fit(walkW), sc = scR.fit(walkW)
         let ringIndex = { (g: Expr, slot: Expr) -> Expr in maxQ == 1 ? g : cat(g, slot.fit(sb)) }
         // The stored tile's first DRAM address and valid rows and columns, registered: the ring entry
         // of the walker's (group, slot) in the next cycle, selected a cycle ahead (`st_rd_slot` is
@@ -767,8 +767,18 @@ struct PortSequencer: AcceleratorEngine {
         let colW = bitsFor(max(tW - 1, 1))
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
         let rdEntry = m.wire("st_rd_entry", ringIndex(mux(grantStore, si.trunc(2), sGroup.expr), rdSlot.expr))
+        // A tile's first output word, oy·(Wo·COW) + ox·COW: in the store's cycles (its grant, its
+        // requests) the stored tile's, from the ring's coordinates; in any other the offered tile's,
+        // for the residual's first word at its take (a take is never a store's cycle: one pair of
+        // products for both, and the ring keeps coordinates, not words, issue 13).
+        // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
+        let storeSide = m.wire("st_side", grantStore || issueStore)
+        let wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"]))
+        let wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"]))
+        let wordsOy = ctx.tileOrigin(dShape, wordsTy, tile: tH, 32).fit(outRow), wordsOx = ctx.tileOrigin(dShape, wordsTx, tile: tW, 32).fit(outRow)
+        m.assign(takeWords, umul(wordsOy, outRowWords, addrW) + umul(wordsOx, dCOW, addrW))
         m.clocked("st_tile_q", resetless: true) { p in
-            p.assign(sTileAddr, storeBase + select(rdEntry, ringWords))
+            p.assign(sTileAddr, storeBase + takeWords)
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
         }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
@@ -797,9 +807,9 @@ struct PortSequencer: AcceleratorEngine {
             p.assign(rdCol, rdC)
             p.when(grantStore) {
                 p.assign(sGroup, si.trunc(2)); p.assign(sSlot, 0); p.assign(sHalf, si[0])
-                p.assign(sr, 0); p.assign(sc, 0); p.assign(sj, 0); p.assign(sOff, 0); p.assign(sRowOff, 0)
+                p.assign(srR, 0); p.assign(scR, 0); p.assign(sj, 0); p.assign(sOff, 0); p.assign(sRowOff, 0)
             }.elseWhen(storeAccept) {
-                p.assign(sr, nr); p.assign(sc, nc); p.assign(sj, nj); p.assign(sSlot, nSlot)
+                p.assign(srR, nr.fit(tileRCW)); p.assign(scR, nc.fit(tileRCW)); p.assign(sj, nj); p.assign(sSlot, nSlot)
                 let next = outputStep(addr: sOff.expr, row: sRowOff.expr, jLast: sjLast.expr, cLast: scLast.expr)
                 p.when(stTileLast) { p.assign(sOff, 0); p.assign(sRowOff, 0) }
                     .otherwise { p.assign(sOff, next.addr); p.when(next.rowStarts) { p.assign(sRowOff, next.addr) } }
@@ -830,7 +840,6 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(ringVrR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vr.fit(vrW), ringVr[e]) }))
                 p.assign(ringVcR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vc.fit(vcW), ringVc[e]) }))
                 p.assign(ringShareR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeShares, ringShare[e]) }))
-                p.assign(ringWordsR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeWords, ringWords[e]) }))
             }
         }
         m.clocked("xfer_seq") { p in

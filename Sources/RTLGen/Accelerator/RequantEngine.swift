@@ -203,7 +203,7 @@ struct RequantEngine: AcceleratorEngine {
         return try ctx.block(name, documentation: "Bias of lane `lane` (§7.5): channel o0 + g*\(LK) + lane, word 4o/\(B) - bias_lo (+ \(DB) in half 1), byte 4o mod \(B).") { r in
             _ = r.clock(); _ = r.reset()
             let lane = r.input("lane", width: bitsFor(max(LK - 1, 1))), trigger = r.input("trigger")
-            let o0 = r.input("o0", width: 16), g = r.input("g", width: ctx.kgroupW), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
+            let o0 = r.input("o0", width: ctx.chW), g = r.input("g", width: ctx.kgroupW), biasLo = r.input("bias_lo", width: ch.sequencer.bundle.field("bias_lo")!.width)
             let half = r.input("half")
             let awB = ctx.awB
             let rdAddr = r.output("rd_addr", width: awB)
