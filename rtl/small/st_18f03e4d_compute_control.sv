@@ -216,21 +216,13 @@ module st_18f03e4d_compute_control (
     logic [9:0]  cp_weight_local;
     logic [11:0] cp_l0_s0_y0;
     logic [11:0] cp_l0_s0_x0;
-    logic [11:0] cp_l0_s0_ya;
-    logic [11:0] cp_l0_s0_xa;
     logic        cp_l0_s0_row0;
-    logic [11:0] cp_row1_limit_d1;
     logic        cp_l0_s0_row1;
-    logic [11:0] cp_row2_limit_d1;
     logic        cp_l0_s0_row2;
-    logic [11:0] cp_row3_limit_d1;
     logic        cp_l0_s0_row3;
     logic        cp_l0_s0_col0;
-    logic [11:0] cp_col1_limit_d1;
     logic        cp_l0_s0_col1;
-    logic [11:0] cp_col2_limit_d1;
     logic        cp_l0_s0_col2;
-    logic [11:0] cp_col3_limit_d1;
     logic        cp_l0_s0_col3;
     logic        p1_valid;
     logic        p1_first;
@@ -578,52 +570,14 @@ module st_18f03e4d_compute_control (
     assign weight_rd_addr = 10'((({1'd0, cp_weight_local} + {1'd0, seq_wbase}) >= 11'd1024) ? (({1'd0, cp_weight_local} + {1'd0, seq_wbase}) - 11'd1024) : ({1'd0, cp_weight_local} + {1'd0, seq_wbase}));
     assign cp_l0_s0_y0 = (layer_s2 ? (({4'd0, group_tiles[15:8]} << 2) << 1) : ({4'd0, group_tiles[15:8]} << 2)) - {8'd0, layer_pad};
     assign cp_l0_s0_x0 = (layer_s2x ? (({4'd0, group_tiles[7:0]} << 2) << 1) : ({4'd0, group_tiles[7:0]} << 2)) - {8'd0, layer_padx};
-    assign cp_l0_s0_ya = cp_l0_s0_y0 + {8'd0, cp_ky_eff};
-    assign cp_l0_s0_xa = cp_l0_s0_x0 + {8'd0, cp_kx_eff};
-    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_ya) < 12'sd0) && ($signed(cp_l0_s0_ya) < $signed(layer_h[11:0])));
-
-    // cp_row1_limit_d1_q
-    always @(posedge clk) begin
-        cp_row1_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd2) : (layer_h[11:0] - 12'd1);
-    end
-
-    assign cp_l0_s0_row1 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 1'b0))))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) && (1'(cp_l0_s0_ya ^ 12'd2048) != 1'b0))))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row1_limit_d1)));
-
-    // cp_row2_limit_d1_q
-    always @(posedge clk) begin
-        cp_row2_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd4) : (layer_h[11:0] - 12'd2);
-    end
-
-    assign cp_l0_s0_row2 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) != 1'b0)))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 1'b0)))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row2_limit_d1)));
-
-    // cp_row3_limit_d1_q
-    always @(posedge clk) begin
-        cp_row3_limit_d1 <= layer_s2 ? (layer_h[11:0] - 12'd6) : (layer_h[11:0] - 12'd3);
-    end
-
-    assign cp_l0_s0_row3 = 1'b1 && ((layer_s2 ? ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (2'((cp_l0_s0_ya ^ 12'd2048) >> 1) != 2'd0)))))))))) : ((1'((cp_l0_s0_ya ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_ya ^ 12'd2048) >> 10) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 9) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 8) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 7) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 6) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 5) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 4) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 3) && (1'((cp_l0_s0_ya ^ 12'd2048) >> 2) && (2'(cp_l0_s0_ya ^ 12'd2048) != 2'd0)))))))))))) && ($signed(cp_l0_s0_ya) < $signed(cp_row3_limit_d1)));
-    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_xa) < 12'sd0) && ($signed(cp_l0_s0_xa) < $signed(layer_w[11:0]));
-
-    // cp_col1_limit_d1_q
-    always @(posedge clk) begin
-        cp_col1_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd2) : (layer_w[11:0] - 12'd1);
-    end
-
-    assign cp_l0_s0_col1 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 1'b0))))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) && (1'(cp_l0_s0_xa ^ 12'd2048) != 1'b0))))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col1_limit_d1));
-
-    // cp_col2_limit_d1_q
-    always @(posedge clk) begin
-        cp_col2_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd4) : (layer_w[11:0] - 12'd2);
-    end
-
-    assign cp_l0_s0_col2 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) != 1'b0)))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 1'b0)))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col2_limit_d1));
-
-    // cp_col3_limit_d1_q
-    always @(posedge clk) begin
-        cp_col3_limit_d1 <= layer_s2x ? (layer_w[11:0] - 12'd6) : (layer_w[11:0] - 12'd3);
-    end
-
-    assign cp_l0_s0_col3 = (layer_s2x ? ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (2'((cp_l0_s0_xa ^ 12'd2048) >> 1) != 2'd0)))))))))) : ((1'((cp_l0_s0_xa ^ 12'd2048) >> 11) != 1'b0) || (1'((cp_l0_s0_xa ^ 12'd2048) >> 10) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 9) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 8) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 7) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 6) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 5) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 4) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 3) && (1'((cp_l0_s0_xa ^ 12'd2048) >> 2) && (2'(cp_l0_s0_xa ^ 12'd2048) != 2'd0)))))))))))) && ($signed(cp_l0_s0_xa) < $signed(cp_col3_limit_d1));
+    assign cp_l0_s0_row0 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd0 : 12'd0) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row1 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd2 : 12'd1) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row2 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd4 : 12'd2) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_row3 = 1'b1 && (!($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < 12'sd0) && ($signed(cp_l0_s0_y0 + ((layer_s2 ? 12'd6 : 12'd3) + {8'd0, cp_ky_eff})) < $signed(layer_h[11:0])));
+    assign cp_l0_s0_col0 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd0 : 12'd0) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col1 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd2 : 12'd1) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col2 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd4 : 12'd2) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
+    assign cp_l0_s0_col3 = !($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < 12'sd0) && ($signed(cp_l0_s0_x0 + ((layer_s2x ? 12'd6 : 12'd3) + {8'd0, cp_kx_eff})) < $signed(layer_w[11:0]));
 
     // pipe_stage0
     always @(posedge clk) begin

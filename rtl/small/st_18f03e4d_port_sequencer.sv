@@ -102,6 +102,7 @@ module st_18f03e4d_port_sequencer (
     logic         ld_group_last;
     logic [31:0]  ring_ty;
     logic [31:0]  ring_tx;
+    logic [127:0] ring_words;
     logic [11:0]  ring_vr;
     logic [11:0]  ring_vc;
     logic [3:0]   ring_share;
@@ -325,11 +326,6 @@ module st_18f03e4d_port_sequencer (
     logic         st_next_slot;
     logic         st_rd_slot;
     logic [1:0]   st_rd_entry;
-    logic         st_side;
-    logic [7:0]   st_ty;
-    logic [7:0]   tile_words_ty;
-    logic [7:0]   st_tx;
-    logic [7:0]   tile_words_tx;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
     logic [6:0]   st_rd_j;
@@ -808,16 +804,11 @@ module st_18f03e4d_port_sequencer (
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
     assign st_rd_entry = grant_store ? stores_granted[1:0] : st_group;
-    assign st_side = grant_store || issue_store;
-    assign st_ty = st_rd_entry[1] ? (st_rd_entry[0] ? ring_ty[31:24] : ring_ty[23:16]) : (st_rd_entry[0] ? ring_ty[15:8] : ring_ty[7:0]);
-    assign tile_words_ty = st_side ? st_ty : tile_ty;
-    assign st_tx = st_rd_entry[1] ? (st_rd_entry[0] ? ring_tx[31:24] : ring_tx[23:16]) : (st_rd_entry[0] ? ring_tx[15:8] : ring_tx[7:0]);
-    assign tile_words_tx = st_side ? st_tx : tile_tx;
-    assign tile_out_words = ({23'd0, 9'(({24'd0, tile_words_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_words_tx} << 2) >> 0)} * {21'd0, layer_cow});
+    assign tile_out_words = ({23'd0, 9'(({24'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_tx} << 2) >> 0)} * {21'd0, layer_cow});
 
     // st_tile_q
     always @(posedge clk) begin
-        st_tile_addr <= st_base_d1 + tile_out_words;
+        st_tile_addr <= st_base_d1 + (st_rd_entry[1] ? (st_rd_entry[0] ? ring_words[127:96] : ring_words[95:64]) : (st_rd_entry[0] ? ring_words[63:32] : ring_words[31:0]));
         st_vr <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vr[11:9] : ring_vr[8:6]) : (st_rd_entry[0] ? ring_vr[5:3] : ring_vr[2:0]);
         st_vc <= st_rd_entry[1] ? (st_rd_entry[0] ? ring_vc[11:9] : ring_vc[8:6]) : (st_rd_entry[0] ? ring_vc[5:3] : ring_vc[2:0]);
     end
@@ -891,6 +882,7 @@ module st_18f03e4d_port_sequencer (
             ring_vr <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vy[2:0]}) : ring_vr[2:0]};
             ring_vc <= {(ld_take_entry == 2'd3) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[11:9], (ld_take_entry == 2'd2) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[8:6], (ld_take_entry == 2'd1) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[5:3], (ld_take_entry == 2'd0) ? 3'({9'd0, ldq_gi_vx[2:0]}) : ring_vc[2:0]};
             ring_share <= {(ld_take_entry == 2'd3) ? ld_take_shares : ring_share[3], (ld_take_entry == 2'd2) ? ld_take_shares : ring_share[2], (ld_take_entry == 2'd1) ? ld_take_shares : ring_share[1], (ld_take_entry == 2'd0) ? ld_take_shares : ring_share[0]};
+            ring_words <= {(ld_take_entry == 2'd3) ? tile_out_words : ring_words[127:96], (ld_take_entry == 2'd2) ? tile_out_words : ring_words[95:64], (ld_take_entry == 2'd1) ? tile_out_words : ring_words[63:32], (ld_take_entry == 2'd0) ? tile_out_words : ring_words[31:0]};
         end
     end
 

@@ -74,6 +74,11 @@ final class AcceleratorContext {
     /// A channel index of a map, up to Cin and Cout ≤ `HardwareConfig.maxMapChannels` (the RTL
     /// refuses a layer past it; the mapper never plans one).
     var chW: Int { bitsFor(cfg.maxMapChannels) }
+    /// Whether the config is sized for its logic cells rather than for 8-LUT-level paths: one that
+    /// leaves out the weight prefetch (§2; the iCE40 presets, clocked at tens of MHz). Where the two
+    /// conflict — a multiplier shared through a multiplexer, comparisons after a shared adder — the
+    /// generator takes the cells' side for it and the paths' side for any other (issue 13).
+    var sizedForCells: Bool { !cfg.has(.weightPrefetch) }
     /// A pass's channels, pc ≤ DO·B (its outputs fit the output buffer's DO words a pixel).
     var passChannelsW: Int { bitsFor(DO * B) }
     /// A pass's kgroups, ⌈pc/lanesK⌉, and a kgroup index.

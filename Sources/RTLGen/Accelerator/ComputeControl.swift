@@ -263,6 +263,8 @@ struct ComputeControl: AcceleratorEngine {
         // binary) and the one with size − c·(1 + s2) reads a layer constant — one adder and one
         // comparison a row, not two comparisons after an adder of its own (issue 13).
         var limits: [String: Expr] = [:]  // (size − c·(1 + s2), one register per axis and c)
+        // (a config sized for cells, `sizedForCells`; any other forms each row's v = origin + ky + c
+        // and compares it with 0 and size: one adder deeper, the comparisons a level shallower)
         func inside(_ a: Expr, _ local: Int, _ s2: Signal, _ size: Signal, _ name: String) -> Expr {
             if local == 0 { return !(a.asSigned < 0) && a.asSigned < size.fit(cw).asSigned }
             let offset = a ^ (1 << (cw - 1))
@@ -281,9 +283,18 @@ struct ComputeControl: AcceleratorEngine {
                 let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(cw))
                 let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(cw))
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
-                let ya = m.wire("cp_l\(l)_s\(q)_ya", y0 + kyE.fit(cw)), xa = m.wire("cp_l\(l)_s\(q)_xa", x0 + kxE.fit(cw))
-                rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
-                colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
+                if ctx.sizedForCells {
+                    let ya = m.wire("cp_l\(l)_s\(q)_ya", y0 + kyE.fit(cw)), xa = m.wire("cp_l\(l)_s\(q)_xa", x0 + kxE.fit(cw))
+                    rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
+                    colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
+                } else {
+                    let at = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in
+                        let v = origin + (mux(s2, k(2 * local, cw), k(local, cw)) + kk.fit(cw))
+                        return !(v.asSigned < 0) && v.asSigned < size.fit(cw).asSigned
+                    }
+                    rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && at(y0.expr, ly, kyE, dS2, layer["h"])).expr })
+                    colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", at(x0.expr, lx, kxE, dS2x, layer["w"])).expr })
+                }
             }
             for py in 0..<tH { for px in 0..<tW {
                 let q = (py / h) * (1 << l) + px / w

@@ -224,6 +224,10 @@ struct PortSequencer: AcceleratorEngine {
         // (no reset: an entry is written when its tile is taken, before anything reads it)
         let ringTyR = m.reg("ring_ty", width: 4 * maxQ * tileCoordW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * tileCoordW)
         let ringTy = fields(ringTyR, width: tileCoordW), ringTx = fields(ringTxR, width: tileCoordW)
+        // (and, unless the config is sized for cells (below), each tile's first output word in the
+        // map, `ld_take_words`: the store's tile address)
+        let ringWordsR: Signal? = ctx.sizedForCells ? nil : m.reg("ring_words", width: 4 * maxQ * addrW)
+        let ringWords = ringWordsR.map { fields($0, width: addrW) } ?? []
         // (and each tile's valid output rows and columns, found at its take: the store walker's tile
         // ends then start at registers, not at the tile's geometry, issue 13)
         let vrW = bitsFor(tH), vcW = bitsFor(tW)
@@ -767,18 +771,24 @@ struct PortSequencer: AcceleratorEngine {
         let colW = bitsFor(max(tW - 1, 1))
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
         let rdEntry = m.wire("st_rd_entry", ringIndex(mux(grantStore, si.trunc(2), sGroup.expr), rdSlot.expr))
-        // A tile's first output word, oy·(Wo·COW) + ox·COW: in the store's cycles (its grant, its
-        // requests) the stored tile's, from the ring's coordinates; in any other the offered tile's,
-        // for the residual's first word at its take (a take is never a store's cycle: one pair of
-        // products for both, and the ring keeps coordinates, not words, issue 13).
+        // A tile's first output word, oy·(Wo·COW) + ox·COW, found at its take (the residual's first
+        // word) and kept in the ring for its store; a config sized for cells (`sizedForCells`)
+        // keeps coordinates only: in the store's cycles (its grant, its requests) the products take
+        // the stored tile's, from the ring, in any other the offered tile's (a take is never a
+        // store's cycle) — one pair of products for both, through a multiplexer (issue 13).
         // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
-        let storeSide = m.wire("st_side", grantStore || issueStore)
-        let wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"]))
-        let wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"]))
+        let wordsTy: Expr, wordsTx: Expr
+        if ctx.sizedForCells {
+            let storeSide = m.wire("st_side", grantStore || issueStore)
+            wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"])).expr
+            wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"])).expr
+        } else {
+            wordsTy = tile["ty"].expr; wordsTx = tile["tx"].expr
+        }
         let wordsOy = ctx.tileOrigin(dShape, wordsTy, tile: tH, 32).fit(outRow), wordsOx = ctx.tileOrigin(dShape, wordsTx, tile: tW, 32).fit(outRow)
         m.assign(takeWords, umul(wordsOy, outRowWords, addrW) + umul(wordsOx, dCOW, addrW))
         m.clocked("st_tile_q", resetless: true) { p in
-            p.assign(sTileAddr, storeBase + takeWords)
+            p.assign(sTileAddr, storeBase + (ringWordsR == nil ? takeWords.expr : select(rdEntry, ringWords)))
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
         }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)
@@ -840,6 +850,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.assign(ringVrR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vr.fit(vrW), ringVr[e]) }))
                 p.assign(ringVcR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeGeom.vc.fit(vcW), ringVc[e]) }))
                 p.assign(ringShareR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeShares, ringShare[e]) }))
+                if let ringWordsR { p.assign(ringWordsR, cat((0..<(4 * maxQ)).reversed().map { e -> any ExprConvertible in mux(takeEntry == e, takeWords, ringWords[e]) })) }
             }
         }
         m.clocked("xfer_seq") { p in
