@@ -492,6 +492,8 @@ module st_424db338_port_sequencer (
     logic [5:0]    st_next_slot;
     logic [5:0]    st_rd_slot;
     logic [7:0]    st_rd_entry;
+    logic [1:0]    ld_take_group;
+    logic [7:0]    ld_take_entry;
     logic [7:0]    st_rd_r;
     logic [2:0]    st_rd_c;
     logic [4:0]    st_rd_j;
@@ -505,8 +507,6 @@ module st_424db338_port_sequencer (
     logic [6:0]    group_n;
     logic          ev_store_end_r;
     logic          st_last_req;
-    logic [1:0]    ld_take_group;
-    logic [7:0]    ld_take_entry;
     logic          xfer_clear;
     logic          ld_group_loaded_token;
     logic [5:0]    mem_reads_in_flight;
@@ -1511,6 +1511,8 @@ module st_424db338_port_sequencer (
     assign st_next_slot = st_tile_last ? (st_slot + 6'd1) : st_slot;
     assign st_rd_slot = grant_store ? 6'd0 : (st_accept ? st_next_slot : st_slot);
     assign st_rd_entry = {grant_store ? stores_granted[1:0] : st_group, st_rd_slot};
+    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1);
+    assign ld_take_entry = {ld_take_group, ld_take_slot};
     assign tile_out_words = ({23'd0, 9'(layer_shape[1] ? (layer_shape[0] ? (({22'd0, tile_ty} << 3) >> 3) : (({22'd0, tile_ty} << 3) >> 2)) : (layer_shape[0] ? (({22'd0, tile_ty} << 3) >> 1) : (({22'd0, tile_ty} << 3) >> 0)))} * out_row_words) + ({23'd0, 9'(layer_shape[1] ? (layer_shape[0] ? (({22'd0, tile_tx} << 3) >> 3) : (({22'd0, tile_tx} << 3) >> 2)) : (layer_shape[0] ? (({22'd0, tile_tx} << 3) >> 1) : (({22'd0, tile_tx} << 3) >> 0)))} * {21'd0, layer_cow});
 
     // st_tile_q
@@ -1578,8 +1580,6 @@ module st_424db338_port_sequencer (
     assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[192] : ring_share[128]) : (1'(group_rd_index + 2'd1) ? ring_share[64] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
-    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 20'd1);
-    assign ld_take_entry = {ld_take_group, ld_take_slot};
 
     // ring_write
     always @(posedge clk) begin

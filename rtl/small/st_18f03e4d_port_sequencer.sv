@@ -326,6 +326,8 @@ module st_18f03e4d_port_sequencer (
     logic         st_next_slot;
     logic         st_rd_slot;
     logic [1:0]   st_rd_entry;
+    logic [1:0]   ld_take_group;
+    logic [1:0]   ld_take_entry;
     logic [7:0]   st_rd_r;
     logic [1:0]   st_rd_c;
     logic [6:0]   st_rd_j;
@@ -339,8 +341,6 @@ module st_18f03e4d_port_sequencer (
     logic         group_n;
     logic         ev_store_end_r;
     logic         st_last_req;
-    logic [1:0]   ld_take_group;
-    logic [1:0]   ld_take_entry;
     logic         xfer_clear;
     logic         ld_group_loaded_token;
     logic [4:0]   mem_reads_in_flight;
@@ -804,6 +804,8 @@ module st_18f03e4d_port_sequencer (
     assign st_next_slot = st_tile_last ? (st_slot + 1'b1) : st_slot;
     assign st_rd_slot = grant_store ? 1'b0 : (st_accept ? st_next_slot : st_slot);
     assign st_rd_entry = grant_store ? stores_granted[1:0] : st_group;
+    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
+    assign ld_take_entry = ld_take_group;
     assign tile_out_words = ({23'd0, 9'(({24'd0, tile_ty} << 2) >> 0)} * out_row_words) + ({23'd0, 9'(({24'd0, tile_tx} << 2) >> 0)} * {21'd0, layer_cow});
 
     // st_tile_q
@@ -871,8 +873,6 @@ module st_18f03e4d_port_sequencer (
     assign group_next_shares = 1'((group_rd_index + 2'd1) >> 1) ? (1'(group_rd_index + 2'd1) ? ring_share[3] : ring_share[2]) : (1'(group_rd_index + 2'd1) ? ring_share[1] : ring_share[0]);
     assign st_last_req = st_accept && st_last;
     assign pass_done_valid = (st_last_req && (stores_granted == loads_granted)) && !tile_valid;
-    assign ld_take_group = grant_load ? loads_granted[1:0] : 2'(loads_granted - 16'd1);
-    assign ld_take_entry = ld_take_group;
 
     // ring_write
     always @(posedge clk) begin

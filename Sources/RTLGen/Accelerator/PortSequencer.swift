@@ -388,10 +388,19 @@ struct PortSequencer: AcceleratorEngine {
         }
         // (a tile's first output word, `tile_out_words`: the take's tile's here, the store's below)
         let takeWords = m.wire("tile_out_words", width: addrW)
+        // A config sized for cells whose loads start at their halo words (no resident halos, no line
+        // buffer) shares the take's products too (issue 13: 4 SB_MAC16 → 2): in the take's cycle they
+        // find the halo's first row and column words, in the cycle after it the residual's first
+        // word, from the taken tile's coordinates (takes are three cycles apart at least, and the
+        // cycle after one is its load's, never a store's; the residual's words follow the halo's).
+        let sharesTakeProducts = ctx.sizedForCells && lineP == nil && !cfg.has(.residentHalos)
+        let rowProduct: Signal? = sharesTakeProducts ? m.wire("take_row_product", width: addrW) : nil
+        let columnProduct: Signal? = sharesTakeProducts ? m.wire("take_column_product", width: addrW) : nil
+        let resStart: Expr = sharesTakeProducts ? m.delayed("ld_taken", taken.expr, by: 1) : lq.start
         let resFirst = m.wire("ldq_res_first", resBase + takeWords)
         let resA = m.reg("ldq_res_addr", width: addrW, reset: 0), resRow = m.reg("ldq_res_row", width: addrW, reset: 0)
         m.clocked("ldq_res_walk") { p in
-            p.when(lq.start) { p.assign(resA, resFirst); p.assign(resRow, resFirst) }
+            p.when(resStart) { p.assign(resA, resFirst); p.assign(resRow, resFirst) }
                 .elseWhen(lq.advance && lq.inRes) {
                     let next = outputStep(addr: resA.expr, row: resRow.expr, jLast: lq.jLast, cLast: lq.cLast)
                     p.assign(resA, next.addr); p.when(next.rowStarts) { p.assign(resRow, next.addr) }
@@ -411,9 +420,9 @@ struct PortSequencer: AcceleratorEngine {
         let deltaW = bitsFor(ctx.limits.maxKernel)
         let rowDelta = offered("row_delta", (afterShared(offerGeom.y0) - offerGeom.ylo).fit(deltaW))
         let columnDelta = offered("column_delta", (afterShared(offerGeom.x0) - offerGeom.xlo).fit(deltaW))
-        let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"].fit(addrW) + umul(takeGeom.ylo.fit(inRow), inRowWords, addrW)
+        let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"].fit(addrW) + (rowProduct?.expr ?? umul(takeGeom.ylo.fit(inRow), inRowWords, addrW))
             + mux(takeShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
-        let firstColumnPart = m.wire("ldq_halo_first_column", umul(takeGeom.xlo.fit(inRow), dCW, addrW)
+        let firstColumnPart = m.wire("ldq_halo_first_column", (columnProduct?.expr ?? umul(takeGeom.xlo.fit(inRow), dCW, addrW))
             + mux(takeShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
         let haloRowPart = m.reg("ldq_halo_row", width: addrW, reset: 0), haloColumnPart = m.reg("ldq_halo_column", width: addrW, reset: 0)
         let haloRowFirstColumn = m.reg("ldq_halo_row_first_column", width: addrW, reset: 0)
@@ -570,7 +579,11 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
         // With the boundary registers the write leaves a cycle later (§7.3).
-        let wrDelay = cfg.loadedDelay
+        // (a response's write into the input buffer is registered on the way with boundary
+        // registers, as its group's loaded token is; a config sized for cells writes it as it
+        // arrives — a cycle before the token, which still waits, so nothing reads it earlier — and
+        // saves the word's flip-flops, cells of their own, issue 13)
+        let wrDelay = ctx.sizedForCells ? 0 : cfg.loadedDelay
         func wst(_ name: String, _ e: some ExprConvertible, reset: Int? = nil) -> Expr { m.delayed(name, e.expr, by: wrDelay, reset: reset) }
         let groupLoaded: Signal, evLoadReadyR: Signal
         var lineLoaded: Expr? = nil, lineNoRequests: Expr? = nil
@@ -771,6 +784,8 @@ struct PortSequencer: AcceleratorEngine {
         let colW = bitsFor(max(tW - 1, 1))
         let rdSlot = m.wire("st_rd_slot", mux(grantStore, k(0, sb), mux(storeAccept, nSlot, sSlot)))
         let rdEntry = m.wire("st_rd_entry", ringIndex(mux(grantStore, si.trunc(2), sGroup.expr), rdSlot.expr))
+        let takeGroup = m.wire("ld_take_group", mux(grantLoad, li.trunc(2), (li - 1).trunc(2)))
+        let takeEntry = m.wire("ld_take_entry", ringIndex(takeGroup.expr, takeSlot.expr))
         // A tile's first output word, oy·(Wo·COW) + ox·COW, found at its take (the residual's first
         // word) and kept in the ring for its store; a config sized for cells (`sizedForCells`)
         // keeps coordinates only: in the store's cycles (its grant, its requests) the products take
@@ -779,14 +794,35 @@ struct PortSequencer: AcceleratorEngine {
         // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
         let wordsTy: Expr, wordsTx: Expr
         if ctx.sizedForCells {
+            // (sharing the take's products: the residual's words are found a cycle after the take, of
+            // the taken tile, whose coordinates the offer has moved on from by then)
+            // (from its ring entry, written at the take: the entry's index a cycle on, not its coordinates)
             let storeSide = m.wire("st_side", grantStore || issueStore)
-            wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"])).expr
-            wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"])).expr
+            if sharesTakeProducts {
+                let entry = m.wire("tile_words_entry", mux(storeSide, rdEntry, m.delayed("ld_taken_entry", takeEntry.expr, by: 1)))
+                wordsTy = m.wire("tile_words_ty", select(entry, ringTy)).expr
+                wordsTx = m.wire("tile_words_tx", select(entry, ringTx)).expr
+            } else {
+                wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"])).expr
+                wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"])).expr
+            }
         } else {
             wordsTy = tile["ty"].expr; wordsTx = tile["tx"].expr
         }
         let wordsOy = ctx.tileOrigin(dShape, wordsTy, tile: tH, 32).fit(outRow), wordsOx = ctx.tileOrigin(dShape, wordsTx, tile: tW, 32).fit(outRow)
-        m.assign(takeWords, umul(wordsOy, outRowWords, addrW) + umul(wordsOx, dCOW, addrW))
+        if let rowProduct, let columnProduct {
+            // (in the take's cycle the halo's row and column, ylo·(W·CW) and xlo·CW, else the output
+            // map's, oy·(Wo·COW) and ox·COW; W·CW and Wo·COW both below 2·maxMapSize·2^cwW, so each
+            // product is one SB_MAC16)
+            let haloSide = m.wire("take_halo_side", taken)
+            let rowW = max(inRow, outRow), rowWordsW = min(addrW, bitsFor(2 * ctx.limits.maxMapSize * ((1 << ctx.cwW) - 1)))
+            m.assign(rowProduct, umul(mux(haloSide, takeGeom.ylo.fit(rowW), wordsOy.fit(rowW)),
+                                      mux(haloSide, inRowWords.fit(rowWordsW), outRowWords.fit(rowWordsW)), addrW))
+            m.assign(columnProduct, umul(mux(haloSide, takeGeom.xlo.fit(rowW), wordsOx.fit(rowW)), mux(haloSide, dCW.fit(ctx.cwW), dCOW.fit(ctx.cwW)), addrW))
+            m.assign(takeWords, rowProduct + columnProduct)
+        } else {
+            m.assign(takeWords, umul(wordsOy, outRowWords, addrW) + umul(wordsOx, dCOW, addrW))
+        }
         m.clocked("st_tile_q", resetless: true) { p in
             p.assign(sTileAddr, storeBase + (ringWordsR == nil ? takeWords.expr : select(rdEntry, ringWords)))
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
@@ -840,8 +876,6 @@ struct PortSequencer: AcceleratorEngine {
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
         let stLastReq = m.wire("st_last_req", storeAccept && stLast)
         m.assign(passDone["valid"], stLastReq && si == li && !tile["valid"])
-        let takeGroup = m.wire("ld_take_group", mux(grantLoad, li.trunc(2), (li - 1).trunc(2)))
-        let takeEntry = m.wire("ld_take_entry", ringIndex(takeGroup.expr, takeSlot.expr))
         m.clocked("ring_write", resetless: true) { p in
             p.when(taken) {
                 // ring entry (group, slot) takes the tile

@@ -32,7 +32,13 @@ struct StatusCounters: AcceleratorEngine {
         let wide = cfg.has(.wideCounters), counterW = wide ? 64 : 32
         let cycles = m.reg("stat_cycles", width: counterW, reset: 0)
         let busyC = m.reg("stat_busy", width: counterW, reset: 0)
-        func counted(_ c: Signal) -> Expr { wide ? c + 1 : mux(c.expr.reduceAnd(), c.expr, c + 1) }
+        // (the stop from the increment's carry out, c + 1 ≥ 2^32, not an AND of the 32 bits: the
+        // carry chain forms it anyway, issue 13)
+        func counted(_ c: Signal) -> Expr {
+            if wide { return c + 1 }
+            let next = c.zext(counterW + 1) + 1
+            return mux(next[counterW], c.expr, next.trunc(counterW))
+        }
         let causes = ["setup", "weights", "load", "store", "dram", "requant", "drain"]
         // (without the stall counters, §2, their registers read 0)
         let stalls = cfg.has(.stallCounters) ? causes.map { m.reg("stat_stall_\($0)", width: 32, reset: 0) } : []
