@@ -208,7 +208,7 @@ struct EngineChannels {
             F("addr", width: max(ctx.awI, ctx.awO), doc: "word in the bank (halo) or the column's RAMs (residual)"),
             F("data", width: 8 * ctx.B, doc: "the response word (`mem_rsp_rdata`, a cycle later with boundary registers)"),
         ]), producer: "port_sequencer", consumers: ["halo_buffer", "tile_buffers"],
-        doc: "a load response word; with `boundaryRegisters` from registers, a cycle after the response (§7.3)")
+        doc: "a load response word; with `boundaryRegisters` from registers, a cycle after the response, unless the config is sized for cells (§7.3)")
     }
     /// A RAM read request (`en`, `addr`: one address, or one per bank/lane when `count` > 1) and
     /// the read words (`data`, one per bank/lane), the next cycle.

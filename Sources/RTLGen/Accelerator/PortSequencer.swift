@@ -225,7 +225,7 @@ struct PortSequencer: AcceleratorEngine {
         let ringTyR = m.reg("ring_ty", width: 4 * maxQ * tileCoordW), ringTxR = m.reg("ring_tx", width: 4 * maxQ * tileCoordW)
         let ringTy = fields(ringTyR, width: tileCoordW), ringTx = fields(ringTxR, width: tileCoordW)
         // (and, unless the config is sized for cells (below), each tile's first output word in the
-        // map, `ld_take_words`: the store's tile address)
+        // map, `tile_out_words` at its take: the store's tile address)
         let ringWordsR: Signal? = ctx.sizedForCells ? nil : m.reg("ring_words", width: 4 * maxQ * addrW)
         let ringWords = ringWordsR.map { fields($0, width: addrW) } ?? []
         // (and each tile's valid output rows and columns, found at its take: the store walker's tile
@@ -578,7 +578,7 @@ struct PortSequencer: AcceleratorEngine {
         let beat = m.wire("ldr_rsp", tagLineSig.map { plainBeat && !$0 } ?? plainBeat)
         m.assign(burstRsp["valid"], rsp["valid"] && tagValid && tagBurst)
         let awO = ctx.awO, awIn = max(ctx.awI, awO)
-        // With the boundary registers the write leaves a cycle later (§7.3).
+        // With the boundary registers the write leaves a cycle later (§7.3)
         // (a response's write into the input buffer is registered on the way with boundary
         // registers, as its group's loaded token is; a config sized for cells writes it as it
         // arrives — a cycle before the token, which still waits, so nothing reads it earlier — and
