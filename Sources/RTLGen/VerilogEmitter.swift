@@ -333,6 +333,19 @@ public struct VerilogEmitter: Sendable {
         }
     }
 
+    /// The registered read's assignment; with `.undefined` the simulation's poisons a read of the
+    /// word being written (the old word inverted, which no user may take).
+    private func readBody(_ m: Memory, indent: String) -> [String] {
+        let r = ExpressionRenderer.render
+        let word = "\(m.name)[\(r(m.readAddress))]"
+        let read = "\(indent)\(m.readData.name) <= \(word);"
+        guard m.readDuringWrite == .undefined else { return [read] }
+        let collides = "(\(m.writesBytes ? "|" : "")\(r(m.writeEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))"
+        return ["`ifdef SYNTHESIS", read, "`else",
+                "\(indent)// (undefined when the address is being written: the old word inverted, which no user may take)",
+                "\(indent)\(m.readData.name) <= (\(collides)) ? ~\(word) : \(word);", "`endif"]
+    }
+
     private func emitMemory(_ m: Memory) -> [String] {
         let i1 = options.indent, i2 = i1 + i1, i3 = i2 + i1
         let r = ExpressionRenderer.render
@@ -347,22 +360,10 @@ public struct VerilogEmitter: Sendable {
             "\(i2)if (\(r(m.writeEnable))) begin",
             "\(i3)\(m.name)[\(r(m.writeAddress))] <= \(r(m.writeData));",
             "\(i2)end",
-        ]) + (m.readDuringWrite == .undefined ? [
-            "\(i2)if (\(r(m.readEnable))) begin",
-            "`ifdef SYNTHESIS",
-            "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
-            "`else",
-            "\(i3)// (undefined when the address is being written: the old word inverted, which no user may take)",
-            "\(i3)\(m.readData.name) <= ((\(m.writesBytes ? "|" : "")\(r(m.writeEnable))) && ((\(r(m.writeAddress))) == (\(r(m.readAddress))))) ? ~\(m.name)[\(r(m.readAddress))] : \(m.name)[\(r(m.readAddress))];",
-            "`endif",
+        ]) + ["\(i2)if (\(r(m.readEnable))) begin"] + readBody(m, indent: i3) + [
             "\(i2)end",
             "\(i1)end",
-        ] : [
-            "\(i2)if (\(r(m.readEnable))) begin",
-            "\(i3)\(m.readData.name) <= \(m.name)[\(r(m.readAddress))];",
-            "\(i2)end",
-            "\(i1)end",
-        ]) + (m.readDuringWrite != .never ? [] : [
+        ] + (m.readDuringWrite != .never ? [] : [
             "`ifndef SYNTHESIS",
             "\(i1)// (no_rw_check: a read of the address being written must not happen)",
             "\(i1)always @(posedge \(m.clock.name)) begin",

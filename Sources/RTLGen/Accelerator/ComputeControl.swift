@@ -258,13 +258,12 @@ struct ComputeControl: AcceleratorEngine {
         // at stride 2, its pixels and taps up to 2·tile side + 15 on; the map side at most 2·maxMapSize)
         let cw = bitsFor(2 * ctx.limits.maxMapSize + 4 * max(tH, tW) + 16) + 1
         m.allowUnused(layer["h"]); m.allowUnused(layer["w"])  // (bits above 2·maxMapSize: a layer error, §3)
-        // Local row (column) c of the tile is in the map when 0 ≤ a + c·(1 + s2) < size, a = origin + ky:
-        // a is formed once, and for c > 0 its comparison with −c·(1 + s2) is a gate (on a's offset
-        // binary) and the one with size − c·(1 + s2) reads a layer constant — one adder and one
-        // comparison a row, not two comparisons after an adder of its own (issue 13).
+        // Local row (column) c of the tile is in the map when 0 ≤ a + c·(1 + s2) < size, a = origin + ky.
+        // A config sized for cells (`sizedForCells`) forms a once, and for c > 0 compares it with
+        // −c·(1 + s2) by a gate (on a's offset binary) and with size − c·(1 + s2), a layer constant:
+        // one adder and one comparison a row (issue 13). Any other forms each row's a + c·(1 + s2) and
+        // compares that with 0 and size: an adder more, the comparisons a LUT level shallower.
         var limits: [String: Expr] = [:]  // (size − c·(1 + s2), one register per axis and c)
-        // (a config sized for cells, `sizedForCells`; any other forms each row's v = origin + ky + c
-        // and compares it with 0 and size: one adder deeper, the comparisons a level shallower)
         func inside(_ a: Expr, _ local: Int, _ s2: Signal, _ size: Signal, _ name: String) -> Expr {
             if local == 0 { return !(a.asSigned < 0) && a.asSigned < size.fit(cw).asSigned }
             let offset = a ^ (1 << (cw - 1))

@@ -131,8 +131,9 @@ struct LayerSequencer: AcceleratorEngine {
         // The first pass's end, words and WEIGHTS burst as a pass change's (issue 13: not a second
         // copy of that logic from the window's first channel): START sets o1 to the window's first
         // channel and o0's DRAM words to the window's less PASS_WORDS, MASK's first cycle steps the
-        // pass as a pass's end does, with the T burst's length from the prefetch's formula, and its
-        // later cycles load the W registers from the T ones (MASK lasts at least two cycles). A layer
+        // pass as a pass's end does, with the burst's length from the prefetch's formula (into the T
+        // registers, which MASK's later cycles copy to the W ones — MASK lasts at least two cycles —
+        // or, without the prefetch, into the W ones at once). A layer
         // of a config with the weight handoff, whose first pass may be preloaded, takes them from
         // layer constants of the window.
         let firstStep: Signal? = handsOn ? nil : m.reg("pass_first_step", width: 1, reset: 0)
