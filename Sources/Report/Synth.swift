@@ -201,6 +201,16 @@ public enum ICE40Device: String, CaseIterable, Sendable, Codable {
     public var name: String { part.title }
     /// SB_MAC16 blocks (``FPGAPart/capacity``).
     public var dsps: Int { part.capacity["dsps"] ?? 0 }
+    /// User I/O pins of the package (Lattice data sheets: iCE40 UltraPlus sg48 39, LP/HX ct256
+    /// 206, cm81 63, tq144 95), which the place-and-route wrapper fills (``PlaceAndRouteWrapper``).
+    public var userPins: Int {
+        switch self {
+        case .up5k, .u4k: return 39
+        case .hx8k: return 206
+        case .lp8k: return 63
+        case .hx1k: return 95
+        }
+    }
     /// PCF in the constraints directory for this part (only the UP5K sg48 has one).
     public var pcf: String? { self == .up5k ? "ice40-up5k.pcf" : nil }
 }
@@ -456,14 +466,15 @@ public struct SynthFlow: Sendable {
         if target == .ice40 && result.fits == true {
             if !placeAndRoute { result.note = "fits \(device.name); place and route skipped" }
             else if let nextpnr = Self.which("nextpnr-ice40") {
-                // The design's ports outnumber the package's pins: place and route a wrapper that
-                // feeds every input from a shift register on one pin and XORs every registered output
-                // into another, so all logic stays and only clk, sin and sout need pins.
+                // The design's ports outnumber the package's pins: place and route it as a board
+                // holds it (``PlaceAndRouteWrapper``), so that all of its logic stays.
                 let wrapped = (workDir as NSString).appendingPathComponent("\(manifest.top).ice40.pnr.json")
-                let wrapperFile = (workDir as NSString).appendingPathComponent("st_pnr_wrap.v")
-                try Self.ioWrapper(netlist: netlist, top: manifest.top).write(toFile: wrapperFile, atomically: true, encoding: .utf8)
+                let wrapperFile = (workDir as NSString).appendingPathComponent("\(PlaceAndRouteWrapper.module).v")
+                let wrapper = try PlaceAndRouteWrapper(netlist: netlist, top: manifest.top, pins: device.userPins,
+                                                       largeRams: device.part.capacity["largeRams"] ?? 0)
+                try wrapper.verilog().write(toFile: wrapperFile, atomically: true, encoding: .utf8)
                 let wlog = (workDir as NSString).appendingPathComponent("yosys.ice40.wrap.log")
-                let wsynth = target.script(top: "st_pnr_wrap", jsonOut: wrapped, device: device, extra: extraSynthArgs, noShare: noShare)
+                let wsynth = target.script(top: PlaceAndRouteWrapper.module, jsonOut: wrapped, device: device, extra: extraSynthArgs, noShare: noShare)
                 let (ws, wout, wsecs) = try Self.run(yosys, ["-q", "-p", "\(reads); read_verilog \(wrapperFile); \(wsynth)"], log: wlog)
                 guard ws == 0 else { throw SynthError(message: "yosys (P&R wrapper) failed; log: \(wlog)\n\(wout.suffix(1500))") }
                 var args = device.nextpnrArgs + ["--json", wrapped, "--freq", String(format: "%g", targetMHz),
@@ -477,7 +488,7 @@ public struct SynthFlow: Sendable {
                 result.pnrSeconds = wsecs + psecs
                 if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
                     result.fmaxMHz = f; result.fmaxIsEstimate = false
-                    result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design inside an I/O wrapper (inputs from a shift register, outputs XOR-reduced) so it fits the package's pins; log: \(pnrLog)"
+                    result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(pnrLog)"
                 }
                 else {
                     let why = NextpnrLog.failure(pout) ?? "exit \(ps)"
@@ -514,34 +525,6 @@ extension SynthFlow {
             if ps == 0, let p = NextpnrLog.packing(pout) { e.logicCells = p.total * (e.count ?? 1) }
             return e
         }
-    }
-
-    /// Verilog of `st_pnr_wrap(clk, sin, sout)` around `top`, whose ports are read from Yosys'
-    /// JSON netlist: inputs other than the clock come from a shift register fed by `sin`, outputs
-    /// are registered and XOR-reduced onto `sout`.
-    static func ioWrapper(netlist: String, top: String) throws -> String {
-        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: netlist))) as? [String: Any]
-        guard let mods = obj?["modules"] as? [String: Any], let m = mods[top] as? [String: Any],
-              let ports = m["ports"] as? [String: Any] else { throw SynthError(message: "\(netlist): no module \(top)") }
-        var ins: [(String, Int)] = [], outs: [(String, Int)] = [], clock: String?
-        for (name, v) in ports.sorted(by: { $0.key < $1.key }) {
-            guard let p = v as? [String: Any], let dir = p["direction"] as? String, let bits = p["bits"] as? [Any] else { continue }
-            if dir == "input" {
-                if clock == nil && bits.count == 1 && (name == "clk" || name == "clock") { clock = name } else { ins.append((name, bits.count)) }
-            } else if dir == "output" { outs.append((name, bits.count)) }
-        }
-        guard let clk = clock else { throw SynthError(message: "\(top): no 1-bit clk input for place and route") }
-        let nIn = max(1, ins.reduce(0) { $0 + $1.1 }), nOut = max(1, outs.reduce(0) { $0 + $1.1 })
-        var v = "// Generated by sparsetile synth: I/O wrapper for place and route only.\n"
-        v += "module st_pnr_wrap(input clk, input sin, output sout);\n"
-        v += "  reg [\(nIn - 1):0] sh;\n  always @(posedge clk) sh <= {sh, sin};\n"
-        v += "  wire [\(nOut - 1):0] o;\n  reg [\(nOut - 1):0] oreg;\n  always @(posedge clk) oreg <= o;\n  assign sout = ^oreg;\n"
-        var conns = [".\(clk)(clk)"], i = 0, o = 0
-        for (n, w) in ins { conns.append(".\(n)(sh[\(i + w - 1):\(i)])"); i += w }
-        for (n, w) in outs { conns.append(".\(n)(o[\(o + w - 1):\(o)])"); o += w }
-        if outs.isEmpty { v += "  assign o = 1'b0;\n" }
-        v += "  \(top) u_top(\(conns.joined(separator: ", ")));\nendmodule\n"
-        return v
     }
 }
 

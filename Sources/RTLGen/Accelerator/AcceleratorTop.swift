@@ -17,10 +17,10 @@ struct AcceleratorTop {
         m.parameter("MAX_KERNEL", limits.maxKernel)
         let clk = m.clock(), rst = m.reset()
         let ports = [
-            m.ports("csr", TopInterface.csr.flipped),
-            m.ports("mem_req", TopInterface.memoryRequest(cfg)),
-            m.ports("mem_rsp", TopInterface.memoryResponse(cfg).flipped),
-            m.ports("ev", TopInterface.events),
+            m.ports(TopInterface.csrPort, TopInterface.csr.flipped),
+            m.ports(TopInterface.memoryRequestPort, TopInterface.memoryRequest(cfg)),
+            m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).flipped),
+            m.ports(TopInterface.eventsPort, TopInterface.events),
         ]
         let busy = m.output("busy"), done = m.output("done")
         let channels = ctx.channels.all.map { $0.isRecord ? m.recordWire($0.name, $0.bundle) : m.wires($0.name, $0.bundle) }

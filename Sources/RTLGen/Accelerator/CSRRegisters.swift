@@ -8,7 +8,7 @@ struct CSRRegisters: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("csr_regs"), documentation: "Layer registers written by the host (§8).")
         _ = m.clock(); _ = m.reset()
-        let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
+        let csr = m.ports(TopInterface.csrPort, TopInterface.csr.only("we", "addr", "wdata").flipped)
         let out = m.ports(ch.registers.name, ch.registers.bundle)
         for r in ctx.regs.registers where r.access == .readWrite {
             let q = m.reg("csr_\(r.name.lowercased())", width: r.width, reset: Int(r.reset))

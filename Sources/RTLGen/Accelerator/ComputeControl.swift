@@ -24,7 +24,7 @@ struct ComputeControl: AcceleratorEngine {
         let weightRd = m.ports(ch.weightRead.name, ch.weightRead.bundle)
         let stepOut = m.ports(ch.step.name, ch.step.bundle)
         let status = m.ports(ch.computeStatus.name, ch.computeStatus.bundle)
-        let ev = m.ports("ev", TopInterface.events.only("compute_start"))
+        let ev = m.ports(TopInterface.eventsPort, TopInterface.events.only("compute_start"))
         let inTiles = m.wire("in_tiles", seq["phase"] == 3)
         // (rows: s2, pad, kernel rows T ÷ (KW·NC): 1 with packed taps, §3.2; columns: KW, s2x, padx: K + 1, 2 with output pairs, §3.3)
         let dS2 = layer["s2"], dS2x = layer["s2x"], dKW = layer["kw"], dCW = layer["cw"], dPad = layer["pad"], dPadX = layer["padx"]

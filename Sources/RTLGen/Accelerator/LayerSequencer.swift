@@ -9,8 +9,8 @@ struct LayerSequencer: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("layer_sequencer"), documentation: "Top sequencer (§14): phases, passes, the MASK and WEIGHTS bursts (§7.2).")
         _ = m.clock(); _ = m.reset()
-        let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let csr = m.ports(TopInterface.csrPort, TopInterface.csr.only("we", "addr", "wdata").flipped)
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_mask", "base_bias", "base_weights",
                                                                          "next_bias", "next_weights", "next_words", "next_layout",
                                                                          "ring", "preload", "next_ring", "channels",

@@ -7,7 +7,7 @@ struct LineBufferBanks: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("line_buffer"), documentation: "Line buffer: tileH·tileW banks of the input map's band (§6.5).")
         let clk = m.clock()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let wr = m.ports(ch.lineWrite.name, ch.lineWrite.bundle.flipped)
         let rd = m.ports(ch.lineRead.name, ch.lineRead.bundle.flipped)
         let data = m.ports(ch.lineData.name, ch.lineData.bundle)

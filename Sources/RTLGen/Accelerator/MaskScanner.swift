@@ -17,7 +17,7 @@ struct MaskScanner: AcceleratorEngine {
         if cfg.tileList { return try buildListReader() }
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let layer = layerRecord(in: m, reading: ["mpitch", "rowring", "glast", "gfirst"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
@@ -98,7 +98,7 @@ struct MaskScanner: AcceleratorEngine {
     func buildListReader() throws -> Module {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Tile-list RAM and reader (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let layer = layerRecord(in: m, reading: ["mtiles", "glast", "gfirst"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)

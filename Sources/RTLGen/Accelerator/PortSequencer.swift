@@ -41,9 +41,9 @@ struct PortSequencer: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("port_sequencer"), documentation: "Port sequencer (§7.1–§7.3): transfer order, load and store walkers, the DRAM port.")
         let clk = m.clock(), rst = m.reset()
-        let req = m.ports("mem_req", TopInterface.memoryRequest(cfg))
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("valid", "ready", "rdata").flipped)
-        let ev = m.ports("ev", TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
+        let req = m.ports(TopInterface.memoryRequestPort, TopInterface.memoryRequest(cfg))
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("valid", "ready", "rdata").flipped)
+        let ev = m.ports(TopInterface.eventsPort, TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output", "in_row_words", "out_row_words").flipped)
         let layer = layerRecord(in: m, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh", "rowring"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)

@@ -55,7 +55,7 @@ struct RequantEngine: AcceleratorEngine {
         // (a PReLU table's entries, written by the host through PRELU_TABLE into every lane's RAM, §7.5)
         var tablePorts: [String: ArrayBinding] = [:]
         if cfg.preluTable {
-            let csr = m.ports("csr", TopInterface.csr.only("we", "addr", "wdata").flipped)
+            let csr = m.ports(TopInterface.csrPort, TopInterface.csr.only("we", "addr", "wdata").flipped)
             let reg = ctx.regs["PRELU_TABLE"]!
             let field = { (f: String) in reg.fields.first { $0.name == f }!.bits }
             tablePorts = ["tbl_we": .shared(m.wire("rq_table_we", csr["we"] && csr["addr"] == reg.offset).expr),

@@ -11,8 +11,8 @@ struct StatusCounters: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("status_counters"), documentation: "CSR read mux and the statistics counters (§8, §9).")
         _ = m.clock(); _ = m.reset()
-        let csr = m.ports("csr", TopInterface.csr.only("addr", "rdata").flipped)
-        let req = m.ports("mem_req", TopInterface.memoryRequest(cfg).only("valid", "write", "ready").observed)
+        let csr = m.ports(TopInterface.csrPort, TopInterface.csr.only("addr", "rdata").flipped)
+        let req = m.ports(TopInterface.memoryRequestPort, TopInterface.memoryRequest(cfg).only("valid", "write", "ready").observed)
         let busyOut = m.output("busy"), doneOut = m.output("done")
         // (the RW registers, which read back unless the config leaves that out, §2)
         let regs = cfg.has(.registerReadBack) ? m.ports(ch.registers.name, ch.registers.bundle.flipped) : nil

@@ -3,6 +3,11 @@ import AcceleratorSpec
 /// The declared interface of the accelerator's top module (docs/microarchitecture.md §7.1, §8, §15),
 /// one bundle per channel, each from its producer's point of view.
 public enum TopInterface {
+    /// The prefix of the CSR port's signals (`csr_we`, `csr_addr`, …), the DRAM request's and
+    /// response's, and the event pulses'; tools that wrap the top (`sparsetile synth`'s place and
+    /// route) find the ports by them.
+    public static let csrPort = "csr", memoryRequestPort = "mem_req", memoryResponsePort = "mem_rsp", eventsPort = "ev"
+
     /// The host's CSR port (produced by the host): one write per cycle, combinational read.
     public static let csr = Bundle([
         .init("we", doc: "write `wdata` to register `addr` this cycle"),

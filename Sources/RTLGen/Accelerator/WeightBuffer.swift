@@ -6,7 +6,7 @@ struct WeightBuffer: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("weight_buffer"), documentation: "Weight buffer (lanesK banks, §6.3) and the bias RAM (one copy per lane).")
         let clk = m.clock(); _ = m.reset()
-        let rsp = m.ports("mem_rsp", TopInterface.memoryResponse(cfg).only("rdata").flipped)
+        let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
         let beat = m.ports(ch.weightBeat.name, ch.weightBeat.bundle.flipped)
         let rd = m.ports(ch.weightRead.name, ch.weightRead.bundle.flipped)
         let weights = m.ports(ch.weights.name, ch.weights.bundle)
