@@ -67,6 +67,13 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// True when `fmaxMHz` is the Xilinx estimate from per-level delays (no place and route), false
     /// when nextpnr reported it.
     public var fmaxIsEstimate: Bool?
+    /// iCE40: the worst delays into and out of an SB_MAC16 used without registers, in ns
+    /// (``NextpnrLog/unregisteredDSPHalves(_:)``). nextpnr-ice40 times a DSP's ports as registers on
+    /// its CLK pin, so a path through such a DSP is not in `fmaxMHz`: it is these two halves (of the
+    /// worst DSPs each) plus the multiply's own delay, which nextpnr does not model. nil when every
+    /// DSP is registered or nextpnr did not run.
+    public var dspInputPathNs: Double?
+    public var dspOutputPathNs: Double?
 
     /// Records a logic-depth analysis: levels, carry length, the path, and the Fmax estimate.
     public mutating func setLogicDepth(_ d: LogicDepthReport) {
@@ -488,6 +495,7 @@ public struct SynthFlow: Sendable {
                 result.pnrSeconds = wsecs + psecs
                 if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
                     result.fmaxMHz = f; result.fmaxIsEstimate = false
+                    if let h = NextpnrLog.unregisteredDSPHalves(pout) { result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output }
                     result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(pnrLog)"
                 }
                 else {
@@ -580,6 +588,20 @@ public enum NextpnrLog {
         }
         if !current.isEmpty { blocks.append(current) }
         return blocks.last?.min()
+    }
+
+    /// The worst delays into and out of SB_MAC16 blocks whose CLK is tied low (nextpnr's packer
+    /// calls that net `$PACKER_GND_NET` and reports it as a clock domain: "Max delay posedge clk ->
+    /// posedge $PACKER_GND_NET: 39.05 ns" and back), from the log's last report; nil without one.
+    public static func unregisteredDSPHalves(_ log: String) -> (input: Double, output: Double)? {
+        var input: Double?, output: Double?
+        for line in log.components(separatedBy: "\n") where line.contains("Max delay") && line.contains("$PACKER_GND_NET") {
+            guard let arrow = line.range(of: "->"), let colon = line.range(of: ":", options: .backwards),
+                  let v = Double(line[colon.upperBound...].trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." }) else { continue }
+            if line[arrow.upperBound...].contains("$PACKER_GND_NET") { input = v } else { output = v }
+        }
+        guard let input, let output else { return nil }
+        return (input, output)
     }
 
     /// The first `ERROR:` line, if any.

@@ -29,7 +29,9 @@ struct SynthCommand: ParsableCommand {
         nextpnr-ice40's packer: flip-flops and carries that cannot share a LUT's cell take their own.
         JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus logicCells, packing, part, used, capacity,
         fits, engines, sources, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
-        yosysSeconds, pnrSeconds, flow, cells, note). docs/synthesis.md has measured figures.
+        dspInputPathNs, dspOutputPathNs, yosysSeconds, pnrSeconds, flow, cells, note). On iCE40 nextpnr times an
+        SB_MAC16 as registers: a path through one used without registers is not in its Fmax, and the flow
+        prints its two halves (docs/synthesis.md, "Place and route"). docs/synthesis.md has measured figures.
 
         Examples:
           sparsetile synth --config small --target ice40 --json small-ice40.json
@@ -146,6 +148,10 @@ struct SynthCommand: ParsableCommand {
             s += r.macsPerDSP.map { String(format: "; %.2f products per DSP", $0) } ?? " (no DSPs: products in LUTs)"
         }
         if let p = r.criticalPath { s += "\n" + Self.renderPath(p, maxLevels: r.maxLogicLevels, fmax: r.fmaxMHz) }
+        if let i = r.dspInputPathNs, let o = r.dspOutputPathNs {
+            s += String(format: "\nnot in the Fmax: paths through SB_MAC16s used without registers (nextpnr times their ports as registers): "
+                        + "%.2f ns into them, %.2f ns out of them, plus the multiply's delay; through one DSP with both, at most %.1f MHz", i, o, 1000 / (i + o))
+        }
         if let deep = r.deepEndPoints, !deep.isEmpty {
             let shown = 12
             s += "\nregisters past \(LogicDepth.levelBudget) LUT levels: \(deep.count)"

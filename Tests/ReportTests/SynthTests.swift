@@ -138,6 +138,21 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                                                             carryLegalise: 0, lutsIntoCarries: 0, total: 178))
         #expect(NextpnrLog.packing("Info: Max frequency for clock 'clk': 55.10 MHz") == nil)
         #expect(NextpnrLog.fmaxMHz("Info: Max frequency for clock 'clk': 55.10 MHz (PASS at 12.00 MHz)\nInfo: x\nInfo: Max frequency for clock 'clk': 61.00 MHz (PASS at 12.00 MHz)\nInfo: Max frequency for clock 'c2': 70.00 MHz (PASS at 12.00 MHz)") == 61)
+
+        // a DSP without registers: its halves are the cross-domain lines to and from $PACKER_GND_NET (the last
+        // report's; hand-read from the fixture, then a log of two reports)
+        let fixtureHalves = try #require(NextpnrLog.unregisteredDSPHalves(log))
+        #expect(fixtureHalves.input == 5.09 && fixtureHalves.output == 4.29)
+        #expect(NextpnrLog.unregisteredDSPHalves("Info: Max frequency for clock 'clk': 55.10 MHz") == nil)
+        let split = """
+        Info: Max delay posedge $PACKER_GND_NET       -> posedge clk$SB_IO_IN_$glb_clk: 30.00 ns
+        Info: Max delay posedge clk$SB_IO_IN_$glb_clk -> posedge $PACKER_GND_NET      : 40.00 ns
+        Info: Max delay posedge $PACKER_GND_NET       -> posedge clk$SB_IO_IN_$glb_clk: 24.00 ns
+        Info: Max delay <async>                       -> posedge clk$SB_IO_IN_$glb_clk: 27.02 ns
+        Info: Max delay posedge clk$SB_IO_IN_$glb_clk -> posedge $PACKER_GND_NET      : 39.05 ns
+        """
+        let h = try #require(NextpnrLog.unregisteredDSPHalves(split))
+        #expect(h.input == 39.05 && h.output == 24.00)
     }
 }
 
