@@ -258,8 +258,17 @@ struct RequantEngine: AcceleratorEngine {
             let fits = r.wire("fits", ((p48 ^ (p48 >>> 47)).asUnsigned & above) == 0)
             let shifted = r.wire("shifted", stage(.afterShift, "shifted_q", cat(fits, p48[47...47], v)))
             let rounded = r.wire("rounded", (shifted[0...9].asSigned.sext(11) + 1) >>> 1)
+            // clamp8(rounded) with its bounds read from v, beside the rounding add rather than after
+            // it (a compare after the add is a second carry chain: the UP5K's longest path, issue 13):
+            // rounded = ⌊(v + 1)/2⌋ < −128 ⇔ v ≤ −258 (v[9] and not v[8] and not v[7:0] all ones),
+            // > 127 ⇔ v ≥ 255 (not v[9] and (v[8] or v[7:0] all ones)).
+            let vlo = shifted[0...7].reduceAnd()
+            let below = r.wire("rounded_below", shifted[9...9] & ~shifted[8...8] & ~vlo)
+            let above127 = r.wire("rounded_above", ~shifted[9...9] & (shifted[8...8] | vlo))
+            let clamped = mux(below == 1, Expr.constant(-128, width: 8, signed: true),
+                              mux(above127 == 1, Expr.constant(127, width: 8, signed: true), rounded.trunc(8)))
             let c1 = r.wire("c1", stage(.afterClamp, "c1_q",
-                                        mux(shifted[11...11] == 1, clamp8(rounded),
+                                        mux(shifted[11...11] == 1, clamped,
                                             mux(shifted[10...10] == 1, Expr.constant(-128, width: 8, signed: true), Expr.constant(127, width: 8, signed: true)))))
             let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
             // (the residual byte arrives with the row: it waits for the cuts before its add)
@@ -270,8 +279,11 @@ struct RequantEngine: AcceleratorEngine {
                 resByteE = q.expr
             }
             let resByte = r.wire("res", resByteE)
-            let s10 = r.wire("s10", c1.sext(10) + resByte.sext(10))
-            let c2Next = r.wire("c2_next", clamp8(s10))
+            // the saturating byte add: the 8-bit sum, saturated when both addends have one sign and
+            // the sum the other (a 10-bit sum and two compares were two carry chains in series)
+            let s8 = r.wire("s8", (c1 + resByte).trunc(8).asSigned)
+            let overflow = r.wire("s8_overflow", (c1[7...7] == resByte[7...7]) & (s8[7...7] != c1[7...7]))
+            let c2Next = r.wire("c2_next", mux(overflow == 1, mux(c1[7...7] == 1, Expr.constant(-128, width: 8, signed: true), Expr.constant(127, width: 8, signed: true)), s8.expr))
             let c2 = r.wire("c2", stage(.afterResidual, "c2_q", c2Next.expr))
             // PReLU's negative outputs: from the host's table (its read register is the cut after
             // the residual add, so the entry arrives with c2), or c2·slope in logic
