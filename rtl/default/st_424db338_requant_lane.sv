@@ -27,10 +27,13 @@ module st_424db338_requant_lane (
     /* verilator lint_off UNUSEDSIGNAL */
     logic signed [10:0] rounded;
     /* verilator lint_on UNUSEDSIGNAL */
+    logic               rounded_below;
+    logic               rounded_above;
     logic signed [7:0]  c1;
     logic [4:0]         res_sel;
     logic signed [7:0]  res;
-    logic signed [9:0]  s10;
+    logic signed [7:0]  s8;
+    logic               s8_overflow;
     logic signed [7:0]  c2_next;
     logic signed [7:0]  c2;
     logic signed [25:0] pr_slope;
@@ -47,11 +50,14 @@ module st_424db338_requant_lane (
     assign fits = ($unsigned(p48 ^ (p48 >>> 47)) & above) == 48'd0;
     assign shifted = {fits, p48[47], v};
     assign rounded = ($signed({{1{1'($signed(shifted[9:0]) >> 9)}}, $signed(shifted[9:0])}) + 11'sd1) >>> 1;
-    assign c1 = (shifted[11] == 1'b1) ? ((rounded < (-11'sd128)) ? 8'sh80 : ((rounded > 11'sd127) ? 8'sd127 : $signed(rounded[7:0]))) : ((shifted[10] == 1'b1) ? 8'sh80 : 8'sd127);
+    assign rounded_below = (shifted[9] & ~shifted[8]) & ~(&shifted[7:0]);
+    assign rounded_above = ~shifted[9] & (shifted[8] | (&shifted[7:0]));
+    assign c1 = (shifted[11] == 1'b1) ? ((rounded_below == 1'b1) ? 8'sh80 : ((rounded_above == 1'b1) ? 8'sd127 : $signed(rounded[7:0]))) : ((shifted[10] == 1'b1) ? 8'sh80 : 8'sd127);
     assign res_sel = ch_b + lane;
     assign res = res_en ? $signed(res_sel[4] ? (res_sel[3] ? (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[255:248] : res_word[247:240]) : (res_sel[0] ? res_word[239:232] : res_word[231:224])) : (res_sel[1] ? (res_sel[0] ? res_word[223:216] : res_word[215:208]) : (res_sel[0] ? res_word[207:200] : res_word[199:192]))) : (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[191:184] : res_word[183:176]) : (res_sel[0] ? res_word[175:168] : res_word[167:160])) : (res_sel[1] ? (res_sel[0] ? res_word[159:152] : res_word[151:144]) : (res_sel[0] ? res_word[143:136] : res_word[135:128])))) : (res_sel[3] ? (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[127:120] : res_word[119:112]) : (res_sel[0] ? res_word[111:104] : res_word[103:96])) : (res_sel[1] ? (res_sel[0] ? res_word[95:88] : res_word[87:80]) : (res_sel[0] ? res_word[79:72] : res_word[71:64]))) : (res_sel[2] ? (res_sel[1] ? (res_sel[0] ? res_word[63:56] : res_word[55:48]) : (res_sel[0] ? res_word[47:40] : res_word[39:32])) : (res_sel[1] ? (res_sel[0] ? res_word[31:24] : res_word[23:16]) : (res_sel[0] ? res_word[15:8] : res_word[7:0]))))) : 8'sd0;
-    assign s10 = $signed({{2{c1[7]}}, c1}) + $signed({{2{res[7]}}, res});
-    assign c2_next = (s10 < (-10'sd128)) ? 8'sh80 : ((s10 > 10'sd127) ? 8'sd127 : $signed(s10[7:0]));
+    assign s8 = c1 + res;
+    assign s8_overflow = (c1[7] == res[7]) & (s8[7] != c1[7]);
+    assign c2_next = (s8_overflow == 1'b1) ? ((c1[7] == 1'b1) ? 8'sh80 : 8'sd127) : s8;
     assign c2 = c2_next;
     assign pr_slope = $signed({{10{1'($signed(slope) >> 15)}}, $signed(slope)});
     assign pr_product = (((c2[0] ? (pr_slope << 0) : 26'sd0) + (c2[1] ? (pr_slope << 1) : 26'sd0)) + ((c2[2] ? (pr_slope << 2) : 26'sd0) + (c2[3] ? (pr_slope << 3) : 26'sd0))) + (((c2[4] ? (pr_slope << 4) : 26'sd0) + (c2[5] ? (pr_slope << 5) : 26'sd0)) + ((c2[6] ? (pr_slope << 6) : 26'sd0) - (c2[7] ? (pr_slope << 7) : 26'sd0)));
