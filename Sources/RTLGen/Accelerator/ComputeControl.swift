@@ -274,19 +274,24 @@ struct ComputeControl: AcceleratorEngine {
             return mux(s2, notBelow(2 * local), notBelow(local)) && a.asSigned < limit.asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
+        // (sized for cells: a = origin·(1 + s2) + (k − pad), the tap's offset from the pad formed
+        // beside the slot's origin rather than after it — modulo 2^cw the same bits, an adder fewer
+        // on the path from the group slot to the flags, the UP5K's longest, issue 13)
+        let kyRel = ctx.sizedForCells ? m.wire("cp_ky_rel", kyE.fit(cw) - dPad.fit(cw)).expr : nil
+        let kxRel = ctx.sizedForCells ? m.wire("cp_kx_rel", kxE.fit(cw) - dPadX.fit(cw)).expr : nil
         for l in 0..<levels {
             let h = tH >> l, w = tW >> l
             var rowOk: [[Expr]] = [], colOk: [[Expr]] = []
             for q in 0..<(1 << (2 * l)) {
                 let oy = timesConstant(gTy[q], h, cw), ox = timesConstant(gTx[q], w, cw)
-                let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(cw))
-                let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(cw))
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
-                if ctx.sizedForCells {
-                    let ya = m.wire("cp_l\(l)_s\(q)_ya", y0 + kyE.fit(cw)), xa = m.wire("cp_l\(l)_s\(q)_xa", x0 + kxE.fit(cw))
+                if let kyRel, let kxRel {
+                    let ya = m.wire("cp_l\(l)_s\(q)_ya", mux(dS2, oy << 1, oy) + kyRel), xa = m.wire("cp_l\(l)_s\(q)_xa", mux(dS2x, ox << 1, ox) + kxRel)
                     rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
                     colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
                 } else {
+                    let y0 = m.wire("cp_l\(l)_s\(q)_y0", mux(dS2, oy << 1, oy) - dPad.fit(cw))
+                    let x0 = m.wire("cp_l\(l)_s\(q)_x0", mux(dS2x, ox << 1, ox) - dPadX.fit(cw))
                     let at = { (origin: Expr, local: Int, kk: Signal, s2: Signal, size: Signal) -> Expr in
                         let v = origin + (mux(s2, k(2 * local, cw), k(local, cw)) + kk.fit(cw))
                         return !(v.asSigned < 0) && v.asSigned < size.fit(cw).asSigned
