@@ -242,10 +242,10 @@ struct RequantEngine: AcceleratorEngine {
             let resWord = r.input("res_word", width: 8 * B), chB = r.input("ch_b", width: lgBb), lane = r.input("lane", width: lgBb)
             let resEn = r.input("res_en"), act = r.input("act", width: ch.layer.bundle.field("act")!.width)
             let qOut = r.output("q", width: 8, signed: true)
-            func clamp8(_ v: some ExprConvertible) -> Expr {
-                mux(v.expr < -128, Expr.constant(-128, width: 8, signed: true),
-                    mux(v.expr > 127, Expr.constant(127, width: 8, signed: true), v.expr.trunc(8)))
-            }
+            let byteMin = Expr.constant(-128, width: 8, signed: true), byteMax = Expr.constant(127, width: 8, signed: true)
+            func clamp8(_ v: some ExprConvertible) -> Expr { mux(v.expr < -128, byteMin, mux(v.expr > 127, byteMax, v.expr.trunc(8))) }
+            /// The byte a value past the 8-bit range saturates to, by its sign.
+            func saturated(negative: Expr) -> Expr { mux(negative == 1, byteMin, byteMax) }
             let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
             let p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
             // (t·M + 2^(Sh−1)) >> Sh is (v + 1) >> 1 with v = t·M >> (Sh − 1), two floor divisions
@@ -265,11 +265,10 @@ struct RequantEngine: AcceleratorEngine {
             let vlo = shifted[0...7].reduceAnd()
             let below = r.wire("rounded_below", shifted[9...9] & ~shifted[8...8] & ~vlo)
             let above127 = r.wire("rounded_above", ~shifted[9...9] & (shifted[8...8] | vlo))
-            let clamped = mux(below == 1, Expr.constant(-128, width: 8, signed: true),
-                              mux(above127 == 1, Expr.constant(127, width: 8, signed: true), rounded.trunc(8)))
+            let clamped = mux(below == 1, byteMin, mux(above127 == 1, byteMax, rounded.trunc(8)))
             let c1 = r.wire("c1", stage(.afterClamp, "c1_q",
                                         mux(shifted[11...11] == 1, clamped,
-                                            mux(shifted[10...10] == 1, Expr.constant(-128, width: 8, signed: true), Expr.constant(127, width: 8, signed: true)))))
+                                            saturated(negative: shifted[10...10]))))
             let resSel = r.wire("res_sel", (chB + lane).fit(lgBb))
             // (the residual byte arrives with the row: it waits for the cuts before its add)
             var resByteE = mux(resEn, select(resSel, fields(resWord, width: 8)).asSigned, Expr.constant(0, width: 8, signed: true))
@@ -283,7 +282,7 @@ struct RequantEngine: AcceleratorEngine {
             // the sum the other (a 10-bit sum and two compares were two carry chains in series)
             let s8 = r.wire("s8", (c1 + resByte).trunc(8).asSigned)
             let overflow = r.wire("s8_overflow", (c1[7...7] == resByte[7...7]) & (s8[7...7] != c1[7...7]))
-            let c2Next = r.wire("c2_next", mux(overflow == 1, mux(c1[7...7] == 1, Expr.constant(-128, width: 8, signed: true), Expr.constant(127, width: 8, signed: true)), s8.expr))
+            let c2Next = r.wire("c2_next", mux(overflow == 1, saturated(negative: c1[7...7]), s8.expr))
             let c2 = r.wire("c2", stage(.afterResidual, "c2_q", c2Next.expr))
             // PReLU's negative outputs: from the host's table (its read register is the cut after
             // the residual add, so the entry arrives with c2), or c2·slope in logic
