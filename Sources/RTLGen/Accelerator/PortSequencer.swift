@@ -793,18 +793,27 @@ struct PortSequencer: AcceleratorEngine {
         // store's cycle) — one pair of products for both, through a multiplexer (issue 13).
         // (the origin at full width before the shape's shift: ty·tileH exceeds a row index at the smaller shapes)
         let wordsTy: Expr, wordsTx: Expr
-        if ctx.sizedForCells {
+        // (the side from registers, not from the grant or the take, which decide late: a store's
+        // grant or requests are possible only in a cycle between transfers that wants a store, or
+        // in a store's transfer, and never in a take's cycle or the one after it, its load's (issue
+        // 13: a multiplexer the take drove put it in front of the SB_MAC16s, 39 ns into them on the
+        // UP5K); in a cycle it marks without a store the store's words go unused)
+        let storeSide: Expr? = ctx.sizedForCells ? m.wire("st_side", issueStore || (inTiles && !xState && wantStore)).expr : nil
+        if let storeSide {
+            // (the stored tile's entry as `st_rd_entry` has it in a store's cycles, from registers and
+            // the port's ready but not the grant: between transfers the next store's first tile)
+            let storeEntry = m.wire("st_words_entry", ringIndex(mux(xState, sGroup.expr, si.trunc(2)),
+                                                                mux(xState, mux(storeAccept, nSlot, sSlot), k(0, sb))))
             // (sharing the take's products: the residual's words are found a cycle after the take, of
             // the taken tile, whose coordinates the offer has moved on from by then)
             // (from its ring entry, written at the take: the entry's index a cycle on, not its coordinates)
-            let storeSide = m.wire("st_side", grantStore || issueStore)
             if sharesTakeProducts {
-                let entry = m.wire("tile_words_entry", mux(storeSide, rdEntry, m.delayed("ld_taken_entry", takeEntry.expr, by: 1)))
+                let entry = m.wire("tile_words_entry", mux(storeSide, storeEntry, m.delayed("ld_taken_entry", takeEntry.expr, by: 1)))
                 wordsTy = m.wire("tile_words_ty", select(entry, ringTy)).expr
                 wordsTx = m.wire("tile_words_tx", select(entry, ringTx)).expr
             } else {
-                wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(rdEntry, ringTy)), tile["ty"])).expr
-                wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(rdEntry, ringTx)), tile["tx"])).expr
+                wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(storeEntry, ringTy)), tile["ty"])).expr
+                wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(storeEntry, ringTx)), tile["tx"])).expr
             }
         } else {
             wordsTy = tile["ty"].expr; wordsTx = tile["tx"].expr
@@ -814,7 +823,7 @@ struct PortSequencer: AcceleratorEngine {
             // (in the take's cycle the halo's row and column, ylo·(W·CW) and xlo·CW, else the output
             // map's, oy·(Wo·COW) and ox·COW; W·CW and Wo·COW both below 2·maxMapSize·2^cwW, so each
             // product is one SB_MAC16)
-            let haloSide = m.wire("take_halo_side", taken)
+            let haloSide = m.wire("take_halo_side", !(resStart || (storeSide ?? k(0, 1))))
             let rowW = max(inRow, outRow), rowWordsW = min(addrW, bitsFor(2 * ctx.limits.maxMapSize * ((1 << ctx.cwW) - 1)))
             m.assign(rowProduct, umul(mux(haloSide, takeGeom.ylo.fit(rowW), wordsOy.fit(rowW)),
                                       mux(haloSide, inRowWords.fit(rowWordsW), outRowWords.fit(rowWordsW)), addrW))
