@@ -274,6 +274,12 @@ struct ComputeControl: AcceleratorEngine {
             return mux(s2, notBelow(2 * local), notBelow(local)) && a.asSigned < limit.asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
+        // (sized for cells at one tile shape, with an address stage: the rows' and the columns' flags
+        // are staged and each PE's their product after the stage — tileH + tileW flip-flops where
+        // tileH·tileW were (as many at 2×2), the AND off the path from the group slot to the flags,
+        // the UP5K's longest, issue 13)
+        let flagsStaged = ctx.sizedForCells && A > 0 && levels == 1
+        var stagedPeOk: Expr? = nil
         // (sized for cells: a = origin·(1 + s2) + (k − pad), the tap's offset from the pad formed
         // beside the slot's origin rather than after it — modulo 2^cw the same bits, an adder fewer
         // on the path from the group slot to the flags, the UP5K's longest, issue 13)
@@ -300,6 +306,11 @@ struct ComputeControl: AcceleratorEngine {
                     colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", at(x0.expr, lx, kxE, dS2x, layer["w"])).expr })
                 }
             }
+            if flagsStaged {
+                let rows = fields(stage("cp_rows_ok", cat(rowOk[0].reversed())), width: 1)
+                let cols = fields(stage("cp_cols_ok", cat(colOk[0].reversed())), width: 1)
+                stagedPeOk = cat((0..<(tH * tW)).reversed().map { i -> any ExprConvertible in rows[i / tW] && cols[i % tW] })
+            }
             for py in 0..<tH { for px in 0..<tW {
                 let q = (py / h) * (1 << l) + px / w
                 okByLevel[l].append(rowOk[q][py % h] && colOk[q][px % w])
@@ -322,7 +333,7 @@ struct ComputeControl: AcceleratorEngine {
             (p1First, kE < layer["nj"].fit(ctx.stepW)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
             (p1Off, byteOff.expr), (p1Ra, raW.expr), (p1Rb, rbW.expr), (p1Grouped, grouped.expr), (p1Sub, subE.expr), (p1PeOk, cat(peOk.reversed())),
         ]
-        let staged = stepFields.map { (r, e) in stage("cp_step_\(r.name)", e) }
+        let staged = stepFields.map { (r, e) in r.name == p1PeOk.name ? stagedPeOk ?? stage("cp_step_\(r.name)", e) : stage("cp_step_\(r.name)", e) }
         m.clocked("pipe_stage0_data", resetless: true) { p in
             for ((r, _), e) in zip(stepFields, staged) { p.assign(r, e) }
         }
