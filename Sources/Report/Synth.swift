@@ -42,7 +42,7 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var sources: [SourceCost]?
     /// The part's resources (keys of ``FPGAPart/resources``).
     public var capacity: [String: Int]?
-    /// Wall-clock seconds of the Yosys run and of nextpnr (when it ran).
+    /// Wall-clock seconds of the Yosys run and of nextpnr (when it ran; all its runs, `pnrRuns`).
     public var yosysSeconds: Double?
     public var pnrSeconds: Double?
     /// The Yosys synthesis command that ran (after `read_verilog`).
@@ -74,6 +74,10 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// DSP is registered or nextpnr did not run.
     public var dspInputPathNs: Double?
     public var dspOutputPathNs: Double?
+    /// iCE40 with `--pnr-seeds N` (N > 1): every place-and-route run, by seed. `fmaxMHz` and the
+    /// DSP halves are the fastest run's, whose placement is the design's (nextpnr is deterministic
+    /// for a seed); nil with one run.
+    public var pnrRuns: [PlaceAndRouteRun]?
 
     /// Records a logic-depth analysis: levels, carry length, the path, and the Fmax estimate.
     public mutating func setLogicDepth(_ d: LogicDepthReport) {
@@ -93,6 +97,16 @@ public struct SynthResult: Codable, Sendable, Equatable {
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! e.encode(self), as: UTF8.self)
     }
+}
+
+/// One nextpnr-ice40 run of a design (`SynthResult.pnrRuns`).
+public struct PlaceAndRouteRun: Codable, Sendable, Equatable {
+    /// nextpnr's `--seed`.
+    public var seed: Int
+    /// The clock's Fmax, nil when the run did not complete.
+    public var fmaxMHz: Double?
+    public var seconds: Double
+    public var log: String
 }
 
 /// A synthesis target: its Yosys script and how its cells count as resources.
@@ -363,6 +377,10 @@ public struct SynthFlow: Sendable {
     public var extraSynthArgs: String
     /// Skip Yosys' `share` pass (`SynthTarget.script(noShare:)`).
     public var noShare: Bool = false
+    /// iCE40: place and route this many times, nextpnr seeds 1…N, as many at once as there are
+    /// cores, and keep the fastest; 1 runs nextpnr once at its default seed. On a nearly full part
+    /// run-to-run placement moves the Fmax by several per cent (docs/synthesis.md).
+    public var pnrSeeds: Int = 1
 
     public init(target: SynthTarget, constraintsDir: String? = nil, targetMHz: Double = 48, placeAndRoute: Bool = true,
                 workDir: String, device: ICE40Device = .up5k, extraSynthArgs: String = "") {
@@ -490,17 +508,20 @@ public struct SynthFlow: Sendable {
                     let pcf = (c as NSString).appendingPathComponent(f)
                     if FileManager.default.fileExists(atPath: pcf) { args += ["--pcf", pcf] }
                 }
-                let pnrLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.log")
-                let (ps, pout, psecs) = try Self.run(nextpnr, args, log: pnrLog)
-                result.pnrSeconds = wsecs + psecs
-                if ps == 0, let f = NextpnrLog.fmaxMHz(pout) {
+                let t0 = Date()
+                let runs = try placeAndRoute(nextpnr, args)
+                let best = runs.max { ($0.run.fmaxMHz ?? 0) < ($1.run.fmaxMHz ?? 0) }!
+                result.pnrSeconds = wsecs + Date().timeIntervalSince(t0)
+                if runs.count > 1 { result.pnrRuns = runs.map(\.run) }
+                if let f = best.run.fmaxMHz {
                     result.fmaxMHz = f; result.fmaxIsEstimate = false
-                    if let h = NextpnrLog.unregisteredDSPHalves(pout) { result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output }
-                    result.note = "fits \(device.name); Fmax from nextpnr-ice40 on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(pnrLog)"
+                    if let h = NextpnrLog.unregisteredDSPHalves(best.output) { result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output }
+                    let seeds = runs.count > 1 ? "the fastest of \(runs.count) seeds (seed \(best.run.seed)), " : ""
+                    result.note = "fits \(device.name); Fmax from nextpnr-ice40, \(seeds)on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(best.run.log)"
                 }
                 else {
-                    let why = NextpnrLog.failure(pout) ?? "exit \(ps)"
-                    result.note = "nextpnr-ice40 did not complete (\(why)); log: \(pnrLog)"
+                    let why = NextpnrLog.failure(best.output) ?? "exit status not 0"
+                    result.note = "nextpnr-ice40 did not complete (\(why)); log: \(best.run.log)"
                 }
             } else {
                 result.note = "fits \(device.name); nextpnr-ice40 not found (Debian nextpnr-ice40): no Fmax"
@@ -511,6 +532,23 @@ public struct SynthFlow: Sendable {
 }
 
 extension SynthFlow {
+    /// nextpnr-ice40 with `args`, once at its default seed or (``pnrSeeds`` > 1) at seeds 1…N, as
+    /// many at once as there are cores: each run and its log's text.
+    func placeAndRoute(_ nextpnr: String, _ args: [String]) throws -> [(run: PlaceAndRouteRun, output: String)] {
+        let seeds: [Int?] = pnrSeeds > 1 ? (1...pnrSeeds).map { $0 } : [nil]
+        let runs = SeedRuns(count: seeds.count)
+        let dir = workDir
+        DispatchQueue.concurrentPerform(iterations: seeds.count) { i in
+            let log = (dir as NSString).appendingPathComponent(seeds[i].map { "nextpnr-ice40.seed\($0).log" } ?? "nextpnr-ice40.log")
+            runs.set(i, Result {
+                let (status, output, seconds) = try Self.run(nextpnr, args + (seeds[i].map { ["--seed", "\($0)"] } ?? []), log: log)
+                let run = PlaceAndRouteRun(seed: seeds[i] ?? 0, fmaxMHz: status == 0 ? NextpnrLog.fmaxMHz(output) : nil, seconds: seconds, log: log)
+                return (run, output)
+            })
+        }
+        return try runs.all()
+    }
+
     /// Each engine's logic cells: its module of the mapped hierarchical netlist flattened on its own
     /// (one Yosys run, no re-synthesis) and packed by nextpnr-ice40 (about a second each). Engines
     /// packed apart share nothing, so the cells add up to a little more than the flat design's.
@@ -608,4 +646,13 @@ public enum NextpnrLog {
     public static func failure(_ log: String) -> String? {
         log.components(separatedBy: "\n").first { $0.hasPrefix("ERROR:") }.map { String($0.dropFirst(6)).trimmingCharacters(in: .whitespaces) }
     }
+}
+
+/// The results of concurrent place-and-route runs, each written once by its own iteration.
+private final class SeedRuns: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<(run: PlaceAndRouteRun, output: String), any Error>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<(run: PlaceAndRouteRun, output: String), any Error>) { lock.lock(); results[i] = r; lock.unlock() }
+    func all() throws -> [(run: PlaceAndRouteRun, output: String)] { try results.map { try $0!.get() } }
 }

@@ -455,4 +455,27 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
         for k in ["luts", "flipFlops", "dsps", "blockRams"] { #expect(obj[k] != nil) }
     }
+
+    /// `--pnr-seeds N`: N nextpnr runs at seeds 1…N, each with its own log, and the design's Fmax
+    /// the fastest's — read back from each run's own log.
+    @Test func placesAndRoutesAtSeveralSeeds() throws {
+        guard SynthFlow.which("yosys") != nil, SynthFlow.which("nextpnr-ice40") != nil else { print("note: yosys or nextpnr-ice40 missing; skipping"); return }
+        let dir = try SmallDesigns.write()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var flow = SynthFlow(target: .ice40, constraintsDir: constraintsDir, targetMHz: 24, placeAndRoute: true, workDir: dir + "/synth")
+        flow.pnrSeeds = 3
+        let r = try flow.run(manifest: try RTLManifest.load(directory: dir), rtlDir: dir)
+        let runs = try #require(r.pnrRuns)
+        #expect(runs.map(\.seed) == [1, 2, 3])
+        var fromLogs: [Double] = []
+        for run in runs {
+            #expect(run.log == dir + "/synth/nextpnr-ice40.seed\(run.seed).log")
+            let text = try String(contentsOfFile: run.log, encoding: .utf8)
+            let f = try #require(NextpnrLog.fmaxMHz(text), "seed \(run.seed): no Fmax in its log")
+            #expect(run.fmaxMHz == f)
+            fromLogs.append(f)
+        }
+        #expect(r.fmaxMHz == fromLogs.max())
+        #expect(r.note?.contains("fastest of 3 seeds") == true, "\(r.note ?? "")")
+    }
 }
