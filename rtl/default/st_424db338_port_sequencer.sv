@@ -190,8 +190,8 @@ module st_424db338_port_sequencer (
     logic [10:0]   ldq_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [10:0]   ldq_b_x0;
-    logic [10:0]   ldq_b_yhi;
-    logic [10:0]   ldq_b_xhi;
+    logic [10:0]   ldq_b_ylast;
+    logic [10:0]   ldq_b_xlast;
     logic [10:0]   ldq_b_xlo;
     logic [3:0]    ldq_b_vr;
     logic [3:0]    ldq_b_vc;
@@ -390,8 +390,8 @@ module st_424db338_port_sequencer (
     logic [5:0]    ldr_taken_slot;
     logic [10:0]   ldr_taken_y0;
     logic [10:0]   ldr_taken_x0;
-    logic [10:0]   ldr_taken_yhi;
-    logic [10:0]   ldr_taken_xhi;
+    logic [10:0]   ldr_taken_ylast;
+    logic [10:0]   ldr_taken_xlast;
     logic [10:0]   ldr_taken_xlo;
     logic [3:0]    ldr_taken_vr;
     logic [3:0]    ldr_taken_vc;
@@ -413,8 +413,8 @@ module st_424db338_port_sequencer (
     logic [10:0]   ldr_b_y0;
     /* verilator lint_on UNUSEDSIGNAL */
     logic [10:0]   ldr_b_x0;
-    logic [10:0]   ldr_b_yhi;
-    logic [10:0]   ldr_b_xhi;
+    logic [10:0]   ldr_b_ylast;
+    logic [10:0]   ldr_b_xlast;
     logic [10:0]   ldr_b_xlo;
     logic [3:0]    ldr_b_vr;
     logic [3:0]    ldr_b_vc;
@@ -605,8 +605,8 @@ module st_424db338_port_sequencer (
     assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
     assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
     assign ldq_w_last = ldq_w == (layer_cw - 11'd1);
-    assign ldq_x_last = (ldq_x + 12'd1) == {1'd0, ldq_b_xhi};
-    assign ldq_y_last = (ldq_y + 12'd1) == {1'd0, ldq_b_yhi};
+    assign ldq_x_last = ldq_x == {1'd0, ldq_b_xlast};
+    assign ldq_y_last = ldq_y == {1'd0, ldq_b_ylast};
     assign ldq_j_last = ldq_j == (seq_words - 5'd1);
     assign ldq_c_last = ({9'd0, ldq_c} + 12'd1) == {8'd0, ldq_b_vc};
     assign ldq_r_last = ({9'd0, ldq_r} + 12'd1) == {8'd0, ldq_b_vr};
@@ -617,8 +617,8 @@ module st_424db338_port_sequencer (
         if (rst) begin
             ldq_b_y0 <= 11'd0;
             ldq_b_x0 <= 11'd0;
-            ldq_b_yhi <= 11'd0;
-            ldq_b_xhi <= 11'd0;
+            ldq_b_ylast <= 11'd0;
+            ldq_b_xlast <= 11'd0;
             ldq_b_xlo <= 11'd0;
             ldq_b_vr <= 4'd0;
             ldq_b_vc <= 4'd0;
@@ -634,8 +634,8 @@ module st_424db338_port_sequencer (
             if (ld_tile_taken) begin
                 ldq_b_y0 <= 11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
                 ldq_b_x0 <= 11'({{1{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]});
-                ldq_b_yhi <= 11'({1'd0, ldq_gi_yhi[10:0]});
-                ldq_b_xhi <= 11'({1'd0, ldq_gi_xhi[10:0]});
+                ldq_b_ylast <= 11'({1'd0, ldq_gi_yhi[10:0]} - 12'd1);
+                ldq_b_xlast <= 11'({1'd0, ldq_gi_xhi[10:0]} - 12'd1);
                 ldq_b_xlo <= 11'({1'd0, ldq_gi_xlo[10:0]});
                 ldq_b_vr <= 4'({8'd0, ldq_gi_vy[3:0]});
                 ldq_b_vc <= 4'({8'd0, ldq_gi_vx[3:0]});
@@ -1262,8 +1262,8 @@ module st_424db338_port_sequencer (
     assign ldr_init_x = {1'd0, ldr_taken_x};
     assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
     assign ldr_w_last = ldr_w == (layer_cw - 11'd1);
-    assign ldr_x_last = (ldr_x + 12'd1) == {1'd0, ldr_b_xhi};
-    assign ldr_y_last = (ldr_y + 12'd1) == {1'd0, ldr_b_yhi};
+    assign ldr_x_last = ldr_x == {1'd0, ldr_b_xlast};
+    assign ldr_y_last = ldr_y == {1'd0, ldr_b_ylast};
     assign ldr_j_last = ldr_j == (seq_words - 5'd1);
     assign ldr_c_last = ({9'd0, ldr_c} + 12'd1) == {8'd0, ldr_b_vc};
     assign ldr_r_last = ({9'd0, ldr_r} + 12'd1) == {8'd0, ldr_b_vr};
@@ -1274,8 +1274,8 @@ module st_424db338_port_sequencer (
         if (rst) begin
             ldr_b_y0 <= 11'd0;
             ldr_b_x0 <= 11'd0;
-            ldr_b_yhi <= 11'd0;
-            ldr_b_xhi <= 11'd0;
+            ldr_b_ylast <= 11'd0;
+            ldr_b_xlast <= 11'd0;
             ldr_b_xlo <= 11'd0;
             ldr_b_vr <= 4'd0;
             ldr_b_vc <= 4'd0;
@@ -1291,8 +1291,8 @@ module st_424db338_port_sequencer (
             if (ldr_pop) begin
                 ldr_b_y0 <= 11'({{1{ldr_taken_y0[10]}}, ldr_taken_y0});
                 ldr_b_x0 <= 11'({{1{ldr_taken_x0[10]}}, ldr_taken_x0});
-                ldr_b_yhi <= 11'({1'd0, ldr_taken_yhi});
-                ldr_b_xhi <= 11'({1'd0, ldr_taken_xhi});
+                ldr_b_ylast <= 11'({1'd0, ldr_taken_ylast});
+                ldr_b_xlast <= 11'({1'd0, ldr_taken_xlast});
                 ldr_b_xlo <= 11'({1'd0, ldr_taken_xlo});
                 ldr_b_vr <= 4'({8'd0, ldr_taken_vr});
                 ldr_b_vc <= 4'({8'd0, ldr_taken_vc});
@@ -1452,8 +1452,8 @@ module st_424db338_port_sequencer (
         .in_valid   (ld_tile_taken && (layer_line ? layer_res : !ld_none)),
         .in_y0      (11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]})),
         .in_x0      (11'({{1{1'(ldq_gi_x0[10:0] >> 10)}}, ldq_gi_x0[10:0]})),
-        .in_yhi     (11'({1'd0, ldq_gi_yhi[10:0]})),
-        .in_xhi     (11'({1'd0, ldq_gi_xhi[10:0]})),
+        .in_ylast   (11'({1'd0, ldq_gi_yhi[10:0]} - 12'd1)),
+        .in_xlast   (11'({1'd0, ldq_gi_xhi[10:0]} - 12'd1)),
         .in_xlo     (11'({1'd0, ldq_gi_xlo[10:0]})),
         .in_vr      (4'({8'd0, ldq_gi_vy[3:0]})),
         .in_vc      (4'({8'd0, ldq_gi_vx[3:0]})),
@@ -1466,8 +1466,8 @@ module st_424db338_port_sequencer (
         .out_valid  (ldr_taken_valid),
         .out_y0     (ldr_taken_y0),
         .out_x0     (ldr_taken_x0),
-        .out_yhi    (ldr_taken_yhi),
-        .out_xhi    (ldr_taken_xhi),
+        .out_ylast  (ldr_taken_ylast),
+        .out_xlast  (ldr_taken_xlast),
         .out_xlo    (ldr_taken_xlo),
         .out_vr     (ldr_taken_vr),
         .out_vc     (ldr_taken_vc),

@@ -8,8 +8,8 @@ module st_424db338_taken_fifo (
     input  logic        in_valid,
     input  logic [10:0] in_y0,
     input  logic [10:0] in_x0,
-    input  logic [10:0] in_yhi,
-    input  logic [10:0] in_xhi,
+    input  logic [10:0] in_ylast,
+    input  logic [10:0] in_xlast,
     input  logic [10:0] in_xlo,
     input  logic [3:0]  in_vr,
     input  logic [3:0]  in_vc,
@@ -22,8 +22,8 @@ module st_424db338_taken_fifo (
     output logic        out_valid,
     output logic [10:0] out_y0,
     output logic [10:0] out_x0,
-    output logic [10:0] out_yhi,
-    output logic [10:0] out_xhi,
+    output logic [10:0] out_ylast,
+    output logic [10:0] out_xlast,
     output logic [10:0] out_xlo,
     output logic [3:0]  out_vr,
     output logic [3:0]  out_vc,
@@ -64,7 +64,7 @@ module st_424db338_taken_fifo (
         end
     end
 
-    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xhi, in_yhi, in_x0, in_y0};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xlast, in_ylast, in_x0, in_y0};
 
     // pointers
     always @(posedge clk) begin
@@ -96,8 +96,8 @@ module st_424db338_taken_fifo (
     assign head = rd_ptr[5] ? (rd_ptr[0] ? entries[3195:3102] : entries[3101:3008]) : (rd_ptr[4] ? (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[3007:2914] : entries[2913:2820]) : (rd_ptr[0] ? entries[2819:2726] : entries[2725:2632])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[2631:2538] : entries[2537:2444]) : (rd_ptr[0] ? entries[2443:2350] : entries[2349:2256]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[2255:2162] : entries[2161:2068]) : (rd_ptr[0] ? entries[2067:1974] : entries[1973:1880])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1879:1786] : entries[1785:1692]) : (rd_ptr[0] ? entries[1691:1598] : entries[1597:1504])))) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1503:1410] : entries[1409:1316]) : (rd_ptr[0] ? entries[1315:1222] : entries[1221:1128])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1127:1034] : entries[1033:940]) : (rd_ptr[0] ? entries[939:846] : entries[845:752]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[751:658] : entries[657:564]) : (rd_ptr[0] ? entries[563:470] : entries[469:376])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[375:282] : entries[281:188]) : (rd_ptr[0] ? entries[187:94] : entries[93:0])))));
     assign out_y0 = head[10:0];
     assign out_x0 = head[21:11];
-    assign out_yhi = head[32:22];
-    assign out_xhi = head[43:33];
+    assign out_ylast = head[32:22];
+    assign out_xlast = head[43:33];
     assign out_xlo = head[54:44];
     assign out_vr = head[58:55];
     assign out_vc = head[62:59];

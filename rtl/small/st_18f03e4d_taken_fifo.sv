@@ -8,8 +8,8 @@ module st_18f03e4d_taken_fifo (
     input  logic        in_valid,
     input  logic [10:0] in_y0,
     input  logic [10:0] in_x0,
-    input  logic [10:0] in_yhi,
-    input  logic [10:0] in_xhi,
+    input  logic [10:0] in_ylast,
+    input  logic [10:0] in_xlast,
     input  logic [10:0] in_xlo,
     input  logic [2:0]  in_vr,
     input  logic [2:0]  in_vc,
@@ -22,8 +22,8 @@ module st_18f03e4d_taken_fifo (
     output logic        out_valid,
     output logic [10:0] out_y0,
     output logic [10:0] out_x0,
-    output logic [10:0] out_yhi,
-    output logic [10:0] out_xhi,
+    output logic [10:0] out_ylast,
+    output logic [10:0] out_xlast,
     output logic [10:0] out_xlo,
     output logic [2:0]  out_vr,
     output logic [2:0]  out_vc,
@@ -64,7 +64,7 @@ module st_18f03e4d_taken_fifo (
         end
     end
 
-    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xhi, in_yhi, in_x0, in_y0};
+    assign in_entry = {in_x, in_y, in_first, in_shares, in_last, in_slot, in_vc, in_vr, in_xlo, in_xlast, in_ylast, in_x0, in_y0};
 
     // pointers
     always @(posedge clk) begin
@@ -96,8 +96,8 @@ module st_18f03e4d_taken_fifo (
     assign head = rd_ptr[4] ? (rd_ptr[0] ? entries[1565:1479] : entries[1478:1392]) : (rd_ptr[3] ? (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[1391:1305] : entries[1304:1218]) : (rd_ptr[0] ? entries[1217:1131] : entries[1130:1044])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[1043:957] : entries[956:870]) : (rd_ptr[0] ? entries[869:783] : entries[782:696]))) : (rd_ptr[2] ? (rd_ptr[1] ? (rd_ptr[0] ? entries[695:609] : entries[608:522]) : (rd_ptr[0] ? entries[521:435] : entries[434:348])) : (rd_ptr[1] ? (rd_ptr[0] ? entries[347:261] : entries[260:174]) : (rd_ptr[0] ? entries[173:87] : entries[86:0]))));
     assign out_y0 = head[10:0];
     assign out_x0 = head[21:11];
-    assign out_yhi = head[32:22];
-    assign out_xhi = head[43:33];
+    assign out_ylast = head[32:22];
+    assign out_xlast = head[43:33];
     assign out_xlo = head[54:44];
     assign out_vr = head[57:55];
     assign out_vc = head[60:58];

@@ -27,7 +27,7 @@ struct PortSequencer: AcceleratorEngine {
     /// in-map column, the tile's valid output rows and columns. Kept, not derived from the tile's
     /// coordinates in the walk: the tile's last element (which takes the next tile) then starts at
     /// registers (issue 13, ≤ 8 LUT levels). `walkW`-bit values as bits, y0 and x0 signed.
-    struct WalkBounds { let y0: Expr; let x0: Expr; let yhi: Expr; let xhi: Expr; let xlo: Expr; let vr: Expr; let vc: Expr }
+    struct WalkBounds { let y0: Expr; let x0: Expr; let ylast: Expr; let xlast: Expr; let xlo: Expr; let vr: Expr; let vc: Expr }
     struct Walker { let inRes: Signal; let y: Signal; let x: Signal; let w: Signal; let r: Signal; let c: Signal; let j: Signal
         let last: Expr; let bounds: WalkBounds
         /// The tile's first halo row and column, at the walker's start.
@@ -111,22 +111,24 @@ struct PortSequencer: AcceleratorEngine {
         /// The bounds' fields, in `WalkBounds` order: name, width, signed, what it is.
         let boundsSpec: [(name: String, width: Int, signed: Bool, doc: String)] = [
             ("y0", coordW, true, "the halo's first row"), ("x0", coordW, true, "the halo's first column"),
-            ("yhi", coordW, false, "the end of the halo's rows in the map"), ("xhi", coordW, false, "the end of the halo's columns in the map"),
+            ("ylast", coordW, false, "the halo's last row in the map"), ("xlast", coordW, false, "the halo's last column in the map"),
             ("xlo", coordW, false, "the halo's first column in the map"),
             ("vr", bitsFor(tH), false, "the tile's valid output rows"), ("vc", bitsFor(tW), false, "the tile's valid output columns")]
         let boundsWidths = boundsSpec.map(\.width), boundsNames = boundsSpec.map(\.name)
         /// A tile's bounds from its geometry.
-        func bounds(of g: TileGeom) -> WalkBounds { WalkBounds(y0: g.y0, x0: g.x0, yhi: g.yhi, xhi: g.xhi, xlo: g.xlo, vr: g.vr, vc: g.vc) }
+        /// (the last row and column rather than their ends: a walker's last element is then an
+        /// equality with a register, not with a sum — the request walker's decides the take, issue 13)
+        func bounds(of g: TileGeom) -> WalkBounds { WalkBounds(y0: g.y0, x0: g.x0, ylast: g.yhi - 1, xlast: g.xhi - 1, xlo: g.xlo, vr: g.vr, vc: g.vc) }
         /// The bounds' values at their widths, in `boundsNames` order.
         func boundsFields(_ b: WalkBounds) -> [Expr] {
-            zip([b.y0, b.x0, b.yhi, b.xhi, b.xlo, b.vr, b.vc], boundsWidths).map { $0.fit($1) }
+            zip([b.y0, b.x0, b.ylast, b.xlast, b.xlo, b.vr, b.vc], boundsWidths).map { $0.fit($1) }
         }
         /// A coordinate at its narrow width as the walkers' `walkW`-bit value (sign-extended when signed).
         func widenedCoordinate(_ e: Expr, signed: Bool) -> Expr { signed ? e.sext(walkW).asUnsigned : e.fit(walkW) }
         /// The `walkW`-bit bounds of signals at the bounds' widths (`boundsNames` order).
         func widened(_ sigs: [Signal]) -> WalkBounds {
             let v = zip(sigs, boundsSpec).map { r, f in widenedCoordinate(r.expr, signed: f.signed) }
-            return WalkBounds(y0: v[0], x0: v[1], yhi: v[2], xhi: v[3], xlo: v[4], vr: v[5], vc: v[6])
+            return WalkBounds(y0: v[0], x0: v[1], ylast: v[2], xlast: v[3], xlo: v[4], vr: v[5], vc: v[6])
         }
         /// Registers `<name>_b_<field>` holding a walker's bounds, and their `walkW`-bit values.
         func boundsRegisters(_ name: String) -> ([Signal], WalkBounds) {
@@ -166,8 +168,8 @@ struct PortSequencer: AcceleratorEngine {
             let initY = m.wire("\(name)_init_y", initAt.y), initX = m.wire("\(name)_init_x", initAt.x)
             let xFirst = m.wire("\(name)_x_first", firstColumn(shared: afterShared(g.x0), xlo: g.xlo, shares: shares))
             let wLast = m.wire("\(name)_w_last", w == dCW - 1)
-            let xLast = m.wire("\(name)_x_last", x + 1 == g.xhi)
-            let yLast = m.wire("\(name)_y_last", y + 1 == g.yhi)
+            let xLast = m.wire("\(name)_x_last", x == g.xlast)
+            let yLast = m.wire("\(name)_y_last", y == g.ylast)
             let jLast = m.wire("\(name)_j_last", j == pOW - 1)
             let cLast = m.wire("\(name)_c_last", c.fit(walkW) + 1 == g.vc)
             let rLast = m.wire("\(name)_r_last", r.fit(walkW) + 1 == g.vr)
