@@ -89,6 +89,7 @@ module st_18f03e4d_port_sequencer (
     logic         ld_skip_halo;
     logic         ld_none;
     logic         ld_row_ring;
+    logic [10:0]  ld_cw_last_layer_d1;
     logic         xfer_issue;
     logic         xfer_is_store;
     logic         xfer_first;
@@ -382,6 +383,12 @@ module st_18f03e4d_port_sequencer (
     assign ld_skip_halo = (layer_resident != 2'd0) && (seq_o0 != 15'd0);
     assign ld_none = ld_skip_halo && !layer_res;
     assign ld_row_ring = layer_rowring;
+
+    // ld_cw_last_layer_d1_q
+    always @(posedge clk) begin
+        ld_cw_last_layer_d1 <= layer_cw - 11'd1;
+    end
+
     assign xfer_want_store = tile_valid ? (loads_granted_three && last_was_load) : 1'b1;
 
     // ld_ring_layer_d1_q
@@ -434,7 +441,7 @@ module st_18f03e4d_port_sequencer (
     assign ldq_init_y = (ld_take_shares && ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_y0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_y0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_ylo[10:0]};
     assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
     assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
-    assign ldq_w_last = ldq_w == (layer_cw - 11'd1);
+    assign ldq_w_last = ldq_w == ld_cw_last_layer_d1;
     assign ldq_x_last = ldq_x == {1'd0, ldq_b_xlast};
     assign ldq_y_last = ldq_y == {1'd0, ldq_b_ylast};
     assign ldq_j_last = ldq_j == (seq_words - 7'd1);
@@ -633,7 +640,7 @@ module st_18f03e4d_port_sequencer (
     assign ldr_init_y = {1'd0, ldr_taken_y};
     assign ldr_init_x = {1'd0, ldr_taken_x};
     assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
-    assign ldr_w_last = ldr_w == (layer_cw - 11'd1);
+    assign ldr_w_last = ldr_w == ld_cw_last_layer_d1;
     assign ldr_x_last = ldr_x == {1'd0, ldr_b_xlast};
     assign ldr_y_last = ldr_y == {1'd0, ldr_b_ylast};
     assign ldr_j_last = ldr_j == (seq_words - 7'd1);

@@ -151,6 +151,9 @@ struct PortSequencer: AcceleratorEngine {
         /// shares its first `nsh` rows with the tile above it, the row after them.
         func firstRow(shared: Expr, ylo: Expr, shares: some ExprConvertible) -> Expr { mux(shares.expr && rows, shared, ylo) }
 
+        // (a pixel's last word, CW − 1, a layer constant: the request walker's last element decides
+        // the take, and a subtraction in front of its comparison was the UP5K's longest path, issue 13)
+        let cwLast = m.layerConstant("ld_cw_last_layer", dCW - 1)
         /// The load walker: the current element of a tile load (halo words, then residual words);
         /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour;
         /// `initBounds`: the tile's bounds, registered at the start; `initAt`: its first halo row and column.
@@ -167,7 +170,7 @@ struct PortSequencer: AcceleratorEngine {
             m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
             let initY = m.wire("\(name)_init_y", initAt.y), initX = m.wire("\(name)_init_x", initAt.x)
             let xFirst = m.wire("\(name)_x_first", firstColumn(shared: afterShared(g.x0), xlo: g.xlo, shares: shares))
-            let wLast = m.wire("\(name)_w_last", w == dCW - 1)
+            let wLast = m.wire("\(name)_w_last", w == cwLast)
             let xLast = m.wire("\(name)_x_last", x == g.xlast)
             let yLast = m.wire("\(name)_y_last", y == g.ylast)
             let jLast = m.wire("\(name)_j_last", j == pOW - 1)
