@@ -520,7 +520,7 @@ public struct SynthFlow: Sendable {
                     result.note = "fits \(device.name); Fmax from nextpnr-ice40, \(seeds)on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(best.run.log)"
                 }
                 else {
-                    let why = NextpnrLog.failure(best.output) ?? "exit status not 0"
+                    let why = NextpnrLog.failure(best.output) ?? "exit \(best.status)"
                     result.note = "nextpnr-ice40 did not complete (\(why)); log: \(best.run.log)"
                 }
             } else {
@@ -533,8 +533,8 @@ public struct SynthFlow: Sendable {
 
 extension SynthFlow {
     /// nextpnr-ice40 with `args`, once at its default seed or (``pnrSeeds`` > 1) at seeds 1…N, as
-    /// many at once as there are cores: each run and its log's text.
-    func placeAndRoute(_ nextpnr: String, _ args: [String]) throws -> [(run: PlaceAndRouteRun, output: String)] {
+    /// many at once as there are cores: each run, its log's text and its exit status.
+    func placeAndRoute(_ nextpnr: String, _ args: [String]) throws -> [SeedRun] {
         let seeds: [Int?] = pnrSeeds > 1 ? (1...pnrSeeds).map { $0 } : [nil]
         let runs = SeedRuns(count: seeds.count)
         let dir = workDir
@@ -543,7 +543,7 @@ extension SynthFlow {
             runs.set(i, Result {
                 let (status, output, seconds) = try Self.run(nextpnr, args + (seeds[i].map { ["--seed", "\($0)"] } ?? []), log: log)
                 let run = PlaceAndRouteRun(seed: seeds[i] ?? 0, fmaxMHz: status == 0 ? NextpnrLog.fmaxMHz(output) : nil, seconds: seconds, log: log)
-                return (run, output)
+                return SeedRun(run: run, output: output, status: status)
             })
         }
         return try runs.all()
@@ -648,11 +648,18 @@ public enum NextpnrLog {
     }
 }
 
+/// One place-and-route run with its log's text and exit status.
+struct SeedRun: Sendable {
+    var run: PlaceAndRouteRun
+    var output: String
+    var status: Int32
+}
+
 /// The results of concurrent place-and-route runs, each written once by its own iteration.
 private final class SeedRuns: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Result<(run: PlaceAndRouteRun, output: String), any Error>?]
+    private var results: [Result<SeedRun, any Error>?]
     init(count: Int) { results = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<(run: PlaceAndRouteRun, output: String), any Error>) { lock.lock(); results[i] = r; lock.unlock() }
-    func all() throws -> [(run: PlaceAndRouteRun, output: String)] { try results.map { try $0!.get() } }
+    func set(_ i: Int, _ r: Result<SeedRun, any Error>) { lock.lock(); results[i] = r; lock.unlock() }
+    func all() throws -> [SeedRun] { try results.map { try $0!.get() } }
 }

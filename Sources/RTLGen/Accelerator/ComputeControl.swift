@@ -333,7 +333,7 @@ struct ComputeControl: AcceleratorEngine {
             (p1First, kE < layer["nj"].fit(ctx.stepW)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
             (p1Off, byteOff.expr), (p1Ra, raW.expr), (p1Rb, rbW.expr), (p1Grouped, grouped.expr), (p1Sub, subE.expr), (p1PeOk, cat(peOk.reversed())),
         ]
-        let staged = stepFields.map { (r, e) in r.name == p1PeOk.name ? stagedPeOk ?? stage("cp_step_\(r.name)", e) : stage("cp_step_\(r.name)", e) }
+        let staged = stepFields.map { (r, e) in (r.name == p1PeOk.name ? stagedPeOk : nil) ?? stage("cp_step_\(r.name)", e) }
         m.clocked("pipe_stage0_data", resetless: true) { p in
             for ((r, _), e) in zip(stepFields, staged) { p.assign(r, e) }
         }

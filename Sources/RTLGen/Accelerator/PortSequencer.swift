@@ -824,11 +824,11 @@ struct PortSequencer: AcceleratorEngine {
             wordsTy = tile["ty"].expr; wordsTx = tile["tx"].expr
         }
         let wordsOy = ctx.tileOrigin(dShape, wordsTy, tile: tH, 32).fit(outRow), wordsOx = ctx.tileOrigin(dShape, wordsTx, tile: tW, 32).fit(outRow)
-        if let rowProduct, let columnProduct {
+        if let rowProduct, let columnProduct, let storeSide {
             // (in the take's cycle the halo's row and column, ylo·(W·CW) and xlo·CW, else the output
             // map's, oy·(Wo·COW) and ox·COW; W·CW and Wo·COW both below 2·maxMapSize·2^cwW, so each
             // product is one SB_MAC16)
-            let haloSide = m.wire("take_halo_side", !(resStart || (storeSide ?? k(0, 1))))
+            let haloSide = m.wire("take_halo_side", !(resStart || storeSide))
             let rowW = max(inRow, outRow), rowWordsW = min(addrW, bitsFor(2 * ctx.limits.maxMapSize * ((1 << ctx.cwW) - 1)))
             m.assign(rowProduct, umul(mux(haloSide, takeGeom.ylo.fit(rowW), wordsOy.fit(rowW)),
                                       mux(haloSide, inRowWords.fit(rowWordsW), outRowWords.fit(rowWordsW)), addrW))
