@@ -97,7 +97,9 @@ public struct StreamFifo: Sendable {
                              readDuringWrite: .never)
             let bypass = m.reg("bypass", width: w), bypassed = m.reg("bypassed", width: 1, reset: 0)
             m.clocked("bypass_select") { p in p.assign(bypassed, collide) }
-            m.clocked("bypass_entry", resetless: true) { p in p.when(collide) { p.assign(bypass, entry) } }
+            // (every cycle's entry, unconditionally: it is read only the cycle after a collision,
+            // and without an enable the late `collide` reaches only `bypassed`)
+            m.clocked("bypass_entry", resetless: true) { p in p.assign(bypass, entry) }
             head = m.wire("head", mux(bypassed, bypass.expr, q.expr))
         case .registers:
             head = registerHead(m, entries: entries!, rdPtr: rdPtr, wrPtr: wrPtr, push: push, entry: entry, width: w)

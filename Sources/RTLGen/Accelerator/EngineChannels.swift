@@ -125,7 +125,8 @@ struct EngineChannels {
             F("done", doc: "STATUS.done"), F("error", doc: "STATUS.error"),
             F("o0", width: ctx.chW, doc: "the pass's first output channel"), F("channels", width: ctx.passChannelsW, doc: "the pass's channels (≤ DO·B)"),
             F("kgroups", width: ctx.kgroupW, doc: "⌈channels/lanesK⌉"),
-            F("words", width: ctx.passWordsW, doc: "output words of the pass per pixel (≤ DO)"), F("o0_mod_b", width: ctx.lgBb, doc: "o0 mod B"),
+            F("words", width: ctx.passWordsW, doc: "output words of the pass per pixel (≤ DO)"),
+            F("words_last", width: ctx.passWordsW, doc: "words − 1: a pixel's last output word of the pass"), F("o0_mod_b", width: ctx.lgBb, doc: "o0 mod B"),
             F("bias_lo", width: ctx.chW + 2, doc: "first bias word of the pass"),
             F("half", doc: "the bias-RAM half of the pass"),
             F("wbase", width: ctx.awW, doc: "ring address of the pass's first weight word (§6.3)"),
@@ -158,9 +159,11 @@ struct EngineChannels {
     }
     var weightBeat: EngineChannel {
         EngineChannel(name: "weight_beat", bundle: .flow([F("bias", doc: "a bias word (else a weight word)"), F("index", width: ctx.burstW, doc: "word of the burst"),
+                                                          F("first", doc: "the burst's first word (index 0)"),
                                                           F("half", doc: "the bias-RAM half it goes to"),
                                                           F("base", width: ctx.awW, doc: "ring address of the burst's first weight word (§6.3)"),
-                                                          F("k2cw", width: ctx.cwW, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)")]),
+                                                          F("k2cw", width: ctx.cwW, doc: "weight words per output channel of the burst's layer (the next layer's in a handoff, §7.2)"),
+                                                          F("word_last", width: ctx.cwW, doc: "k2cw − 1: an output channel's last weight word")]),
                       producer: "layer_sequencer", consumers: ["weight_buffer"], doc: "a WEIGHTS response word (data: `mem_rsp_rdata`)")
     }
 

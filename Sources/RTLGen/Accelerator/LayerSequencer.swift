@@ -66,6 +66,14 @@ struct LayerSequencer: AcceleratorEngine {
             ((end.expr - 1) >> lgB) - (first.expr >> lgB) + 1
         }
         let pWords = m.reg("pass_words", width: ctx.passWordsW, reset: 0)
+        // (and the words less one, set with them: the walkers' last word of a pixel compares with a
+        // register, not with a subtraction — the take's path, issue 13)
+        let pWordsLast = m.reg("pass_words_last", width: ctx.passWordsW, reset: (1 << ctx.passWordsW) - 1)
+        /// The pass [first, end)'s words per pixel, and less one, into their registers.
+        func assignPassWords(_ p: ProcessBuilder, _ first: some ExprConvertible, _ end: some ExprConvertible) {
+            p.assign(pWords, passWords(first, end).fit(ctx.passWordsW))
+            p.assign(pWordsLast, (((end.expr - 1) >> lgB) - (first.expr >> lgB)).fit(ctx.passWordsW))
+        }
         let pCur = m.wire("pass_channels", (o1 - o0).fit(ctx.passChannelsW))
         // (whether the pass is the last, o1 = the window's end, is a register set with o1)
         let pLastR = m.reg("pass_last_r", width: 1, reset: 0)
@@ -81,7 +89,7 @@ struct LayerSequencer: AcceleratorEngine {
         let ringAfter = m.wire("pass_ring_after", ctx.ringSum(wbase, regs["pass_ring_words"].fit(ctx.awW)))
         // weight words in DRAM before channel o0: first·K·KW·CW + (o0 − first)·K·KW·CW, by adding PASS_WORDS a pass
         let o0Words = m.reg("pass_o0_words", width: addrW, reset: 0)
-        m.assign(seq["words"], pWords)
+        m.assign(seq["words"], pWords); m.assign(seq["words_last"], pWordsLast)
         m.assign(seq["o0_mod_b"], o0.fit(ctx.lgBb) & (B - 1))
         m.assign(seq["bias_lo"], (o0.zext(chW + 2) << 2) >> lgB)
         m.assign(seq["half"], half); m.assign(seq["wbase"], wbase)
@@ -197,6 +205,9 @@ struct LayerSequencer: AcceleratorEngine {
         // (`burst_first_req` is bq = 0, a flag: set with bq's clear, cleared by an accept; the
         // comparisons with the bias words one per phase, selected after them, like `burst_more`)
         let bFirstReq = m.reg("burst_first_req", width: 1, reset: 1)
+        // (`burst_first_rsp` likewise br = 0: set with br's clear, cleared by a beat; the weight
+        // loader restarts its counters at it)
+        let bFirstRsp = m.reg("burst_first_rsp", width: 1, reset: 1)
         let bSegBase = m.reg("burst_segment_base", width: addrW, reset: 0), bOff = m.reg("burst_segment_offset", width: burstW, reset: 0)
         let noBias = m.wire("burst_no_bias", ofBurstPass(next: nextBias == 0, prefetch: nbT == 0, current: nbW == 0))
         let lastBias = m.wire("burst_last_bias", !inMask && ofBurstPass(next: bq + 1 == nextBias, prefetch: bq + 1 == nbT, current: bq + 1 == nbW))
@@ -206,8 +217,11 @@ struct LayerSequencer: AcceleratorEngine {
         let beatLast = m.wire("burst_beat_last", beat && (nm1.map { br == $0 } ?? (br + 1 == n)))
         m.assign(maskBeat["valid"], inMask && beat); m.assign(maskBeat["index"], br)
         m.assign(weightBeat["valid"], !inMask && beat); m.assign(weightBeat["bias"], br < bNB)
-        m.assign(weightBeat["index"], br); m.assign(weightBeat["half"], bHalf)
+        m.assign(weightBeat["index"], br); m.assign(weightBeat["first"], bFirstRsp); m.assign(weightBeat["half"], bHalf)
         m.assign(weightBeat["k2cw"], mux(bNext, field("NEXT_LAYOUT", "k2cw").fit(ctx.cwW), k2cw))
+        // (a channel's last word as layer constants: the loader's wrap compares with a register)
+        let k2cwLast = m.layerConstant("burst_k2cw_last_layer", k2cw - 1)
+        m.assign(weightBeat["word_last"], handsOn ? mux(bNext, m.layerConstant("burst_next_k2cw_last", field("NEXT_LAYOUT", "k2cw").fit(ctx.cwW) - 1), k2cwLast) : k2cwLast)
         m.assign(weightBeat["base"], bRing)
         // Whether the layer has an active tile: a set bit among the mask words so far, or with a tile
         // list (§6.1) entries in it (an entry may be all zeros: tile (0, 0)).
@@ -222,11 +236,11 @@ struct LayerSequencer: AcceleratorEngine {
                     p.assign(errorR, 1); p.assign(doneR, 1)
                 }.otherwise {
                     p.assign(phase, 1); p.assign(doneR, 0); p.assign(errorR, 0)
-                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1)
+                    p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); p.assign(bFirstRsp, 1); if let maskAny { p.assign(maskAny, 0) }; p.assign(o0, chFirst); p.assign(passFirst, 1)
                     if let firstStep {
                         p.assign(o1, chFirst); p.assign(pLastR, 0); p.assign(o0Words, address("window_words") - address("pass_words")); p.assign(firstStep, 1)
                     } else {
-                        p.assign(o1, passEnd(chFirst)); p.assign(pWords, passWords(chFirst, passEnd(chFirst)).fit(ctx.passWordsW))
+                        p.assign(o1, passEnd(chFirst)); assignPassWords(p, chFirst, passEnd(chFirst))
                         p.assign(pLastR, passEnd(chFirst) == chEnd)
                         p.assign(o0Words, address("window_words"))
                     }
@@ -240,10 +254,10 @@ struct LayerSequencer: AcceleratorEngine {
                     .elseWhen(bFirstReq) { p.assign(bSegBase, bStart); p.assign(bOff, 1) }
                     .otherwise { p.assign(bOff, bOff + 1) }
             }
-            p.when(beat) { p.assign(br, br + 1) }
+            p.when(beat) { p.assign(br, br + 1); p.assign(bFirstRsp, 0) }
             if let maskAny { p.when(maskBeat["valid"]) { p.assign(maskAny, maskAnyNow) } }
             p.when(beatLast) {
-                p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0)
+                p.assign(bq, 0); p.assign(bFirstReq, 1); p.assign(br, 0); p.assign(bFirstRsp, 1)
                 p.when(inMask) {
                     // no active tile: the layer ends, or first loads the next layer's first pass
                     p.when(maskAnyNow) { p.assign(phase, 2) }
@@ -261,7 +275,7 @@ struct LayerSequencer: AcceleratorEngine {
             if let firstStep {
                 p.when(inMask && firstStep) {
                     p.assign(firstStep, 0)
-                    p.assign(o0, o1); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(ctx.passWordsW))
+                    p.assign(o0, o1); p.assign(o1, nextO1); assignPassWords(p, o1, nextO1)
                     p.assign(pLastR, nextO1 == chEnd); p.assign(o0Words, o0Words + address("pass_words"))
                     if let nbTR, let nTR { p.assign(nbTR, prefetch.bias); p.assign(nTR, prefetch.bias + prefetch.weights) }
                     else { p.assign(nbW, prefetch.bias); p.assign(nW, prefetch.bias + prefetch.weights) }
@@ -281,7 +295,7 @@ struct LayerSequencer: AcceleratorEngine {
             p.when(passDone["valid"]) {
                 p.when(pLast && nextOn && !burstIn) { p.assign(phase, 2); p.assign(tail, 1) }
                     .elseWhen(pLast) { p.assign(phase, 0); p.assign(doneR, 1) }
-                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); p.assign(pWords, passWords(o1, nextO1).fit(ctx.passWordsW))
+                    .otherwise { p.assign(phase, 2); p.assign(o0, o1); p.assign(passFirst, 0); p.assign(o1, nextO1); assignPassWords(p, o1, nextO1)
                         p.assign(pLastR, nextO1 == chEnd)
                         p.assign(half, !half); p.assign(wbase, ringAfter)
                         p.assign(o0Words, o0Words + address("pass_words"))

@@ -46,7 +46,7 @@ struct PortSequencer: AcceleratorEngine {
         let ev = m.ports(TopInterface.eventsPort, TopInterface.events.only("load_start", "load_ready", "store_start", "store_end"))
         let regs = m.ports(ch.registers.name, ch.registers.bundle.only("base_input", "base_residual", "base_output", "in_row_words", "out_row_words").flipped)
         let layer = layerRecord(in: m, reading: ["s2", "s2x", "h", "w", "pad", "padx", "cw", "cow", "hh", "hwid", "cscw", "res", "resident", "shape", "region", "nsh", "rowring"] + (ctx.hasLine ? ["line", "lcsw", "lnb"] : []))
-        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words").flipped)
+        let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "o0", "channels", "words", "words_last").flipped)
         let burst = m.ports(ch.burst.name, ch.burst.bundle.flipped)
         let passDone = m.ports(ch.passDone.name, ch.passDone.bundle)
         let burstRsp = m.ports(ch.burstResponse.name, ch.burstResponse.bundle)
@@ -77,7 +77,7 @@ struct PortSequencer: AcceleratorEngine {
         let dHo = m.wire("c_ho", m.layerConstant("c_ho", mux(dS2, (layer["h"].zext(17) + 1) >> 1, layer["h"].zext(17)).fit(walkW)))
         let dWo = m.wire("c_wo", m.layerConstant("c_wo", mux(dS2x, (layer["w"].zext(17) + 1) >> 1, layer["w"].zext(17)).fit(walkW)))
         // the pass's first word within a pixel, o0÷B, and its first channel's byte, o0 mod B (§4)
-        let pOW = seq["words"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
+        let pOW = seq["words"], pOWLast = seq["words_last"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
         let tileRCW = bitsFor(max(tH, tW, 2) - 1)
@@ -173,7 +173,7 @@ struct PortSequencer: AcceleratorEngine {
             let wLast = m.wire("\(name)_w_last", w == cwLast)
             let xLast = m.wire("\(name)_x_last", x == g.xlast)
             let yLast = m.wire("\(name)_y_last", y == g.ylast)
-            let jLast = m.wire("\(name)_j_last", j == pOW - 1)
+            let jLast = m.wire("\(name)_j_last", j == pOWLast)
             let cLast = m.wire("\(name)_c_last", c.fit(walkW) + 1 == g.vc)
             let rLast = m.wire("\(name)_r_last", r.fit(walkW) + 1 == g.vr)
             let haloLast = wLast && xLast && yLast
@@ -566,7 +566,11 @@ struct PortSequencer: AcceleratorEngine {
         /// Residual write of walker `w`'s current word: memory (c, b) holds byte b of words of PE-array
         /// column c; address (half·tileH + r)·DO + j, the half the group's parity.
         func residualAddress(_ w: Walker, originRow: Expr, group: Expr) -> Expr {
-            (timesConstant(mux(group[0], w.r.fit(16) + originRow.fit(16) + tH, w.r.fit(16) + originRow.fit(16)), DO, 16) + w.j.fit(16)).fit(ctx.awO)
+            (residualRowWord(w, originRow: originRow, group: group) + w.j.fit(16)).fit(ctx.awO)
+        }
+        /// The residual's address without its word j: (half·tileH + r)·DO.
+        func residualRowWord(_ w: Walker, originRow: Expr, group: Expr) -> Expr {
+            timesConstant(mux(group[0], w.r.fit(16) + originRow.fit(16) + tH, w.r.fit(16) + originRow.fit(16)), DO, 16)
         }
         /// The input-buffer bank of walker `w`'s current word: the residual's column, or the halo's bank.
         func writeBank(_ w: Walker, originColumn: Expr, halo h: (byW: Signal, bxW: Signal)) -> Expr {
@@ -604,16 +608,26 @@ struct PortSequencer: AcceleratorEngine {
             let (oy, ox) = ctx.slotOrigin(dShape, ldSlot, 8)
             let group = m.wire("ldq_group", (li - 1).trunc(2))  // (the group the request walker walks)
             let h = haloWrite(lq, slot: ldSlot.expr, origin: (oy, ox), prefix: "ldq")
-            // (the halo's word modulo the bank's 2^awI words, as the response walker's)
-            let haloAddr = m.wire("ldq_write_halo_addr", (h.hRows + ctx.haloPartBase(resident: layer["resident"], group: group).fit(haloW) + h.hColumns).fit(ctx.awI))
+            // The word's address travels as two terms, summed when the response arrives: its row's
+            // (the halo's rows and group part, or the residual's row) and its word's in the row
+            // (the halo's column and word, or the residual's word). The request's sum of both was
+            // the UP5K's longest path (issue 13); the response's side starts at the tag RAM.
+            // (each term modulo the bank's words: 2^awI for the halo, 2^awO for the residual, as
+            // their sum is taken, so the sum of the terms is the same word)
+            m.allowUnused(h.hColumns)  // (its bits above the bank's words)
+            let haloRows = m.wire("ldq_write_halo_rows", (h.hRows + ctx.haloPartBase(resident: layer["resident"], group: group).fit(haloW)).fit(ctx.awI))
             let target = (bank: writeBank(lq, originColumn: ox, halo: (h.byW, h.bxW)),
-                          addr: mux(lq.inRes, residualAddress(lq, originRow: oy, group: group.expr).fit(awIn), haloAddr.fit(awIn)))
-            let tagRes = m.wire("rsp_tag_res"), tagBank = m.wire("rsp_tag_bank", width: 8), tagAddr = m.wire("rsp_tag_addr", width: awIn)
+                          row: mux(lq.inRes, residualRowWord(lq, originRow: oy, group: group.expr).fit(ctx.awO).fit(awIn), haloRows.fit(awIn)),
+                          word: mux(lq.inRes, lq.j.fit(ctx.awO).fit(awIn), h.hColumns.fit(ctx.awI).fit(awIn)))
+            let tagRes = m.wire("rsp_tag_res"), tagBank = m.wire("rsp_tag_bank", width: 8), tagRow = m.wire("rsp_tag_row", width: awIn)
+            let tagWord = m.wire("rsp_tag_word", width: awIn)
+            let tagAddr = m.wire("rsp_tag_addr", mux(tagRes, (tagRow + tagWord).fit(ctx.awO).fit(awIn), (tagRow + tagWord).fit(ctx.awI).fit(awIn)))
             let tagLoaded = m.wire("rsp_tag_loaded")
             tagLoadFields = [
                 (.init("res", doc: "a tile load's residual word (else a halo word)"), lq.inRes.expr, tagRes),
                 (.init("bank", width: 8, doc: "its input-buffer bank (a PE-array column's residual memory)"), target.bank, tagBank),
-                (.init("addr", width: awIn, doc: "its word in the bank"), target.addr, tagAddr),
+                (.init("row", width: awIn, doc: "its row's first word in the bank"), target.row, tagRow),
+                (.init("word", width: awIn, doc: "its word in the row (added to row: its word in the bank)"), target.word, tagWord),
                 (.init("loaded", doc: "its group's last word: the group is loaded when it arrives"), lq.last && ldGroupLast, tagLoaded),
             ]
             groupLoaded = m.wire("ld_group_loaded", (beat && tagLoaded) || noneDone)
@@ -776,7 +790,7 @@ struct PortSequencer: AcceleratorEngine {
         let sOff = m.reg("st_offset", width: addrW, reset: 0), sRowOff = m.reg("st_row_offset", width: addrW, reset: 0)
         let sN = m.wire("st_tiles", select(sGroup, ringN))
         let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
-        let sjLast = m.wire("st_j_last", sj == pOW - 1), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(walkW))
+        let sjLast = m.wire("st_j_last", sj == pOWLast), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(walkW))
         let srLast = m.wire("st_r_last", sr + 1 == sVr.fit(walkW))
         let stTileLast = m.wire("st_tile_last", sjLast && scLast && srLast)
         let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)

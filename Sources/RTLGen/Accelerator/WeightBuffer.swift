@@ -15,10 +15,10 @@ struct WeightBuffer: AcceleratorEngine {
         let k2cw = beat["k2cw"]
 
         // ---- weight word q of the burst → bank (q ÷ K²CW) mod lanesK, ring address base + (q ÷ (K²CW·lanesK))·K²CW
-        //      + q mod K²CW, modulo DW (§6.3). The counters restart at a burst's first beat (index 0). ----
+        //      + q mod K²CW, modulo DW (§6.3). The counters restart at a burst's first beat. ----
         let wq = m.reg("wl_word", width: ctx.cwW, reset: 0), wbank = m.reg("wl_bank", width: bitsFor(LK), reset: 0)
         let wgbase = m.reg("wl_group_base", width: 32, reset: 0)
-        let first = m.wire("wl_first", beat["index"] == 0)
+        let first = beat["first"]
         let cq = m.wire("wl_cur_word", mux(first, k(0, ctx.cwW), wq)), cbank = m.wire("wl_cur_bank", mux(first, k(0, wbank.width), wbank))
         let cgbase = m.wire("wl_cur_group_base", mux(first, k(0, 32), wgbase))
         let wWrite = m.wire("wl_weight_write", beat["valid"] && !beat["bias"])
@@ -26,7 +26,7 @@ struct WeightBuffer: AcceleratorEngine {
         m.clocked("wl_counters") { p in
             p.when(beat["valid"] && first) { p.assign(wq, 0); p.assign(wbank, 0); p.assign(wgbase, 0) }
             p.when(wWrite) {
-                p.when(cq == k2cw - 1) {
+                p.when(cq == beat["word_last"]) {
                     p.assign(wq, 0)
                     p.when(cbank == LK - 1) { p.assign(wbank, 0); p.assign(wgbase, cgbase + k2cw.zext(32)) }
                         .otherwise { p.assign(wbank, cbank + 1) }
