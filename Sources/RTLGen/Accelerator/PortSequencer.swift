@@ -170,9 +170,15 @@ struct PortSequencer: AcceleratorEngine {
             m.allowUnused(bRegs[0])  // (the halo's first row: the response walker's write address uses it, the request walker not)
             let initY = m.wire("\(name)_init_y", initAt.y), initX = m.wire("\(name)_init_x", initAt.x)
             let xFirst = m.wire("\(name)_x_first", firstColumn(shared: afterShared(g.x0), xlo: g.xlo, shares: shares))
+            // (whether x and y are at their last values: flags set with them, so that the walker's
+            // last element, which decides the take, compares only w; issue 13)
             let wLast = m.wire("\(name)_w_last", w == cwLast)
-            let xLast = m.wire("\(name)_x_last", x == g.xlast)
-            let yLast = m.wire("\(name)_y_last", y == g.ylast)
+            let xLast = m.reg("\(name)_x_last", width: 1, reset: 0)
+            let yLast = m.reg("\(name)_y_last", width: 1, reset: 0)
+            // (the last row and column the bounds registers take at the start, at `walkW` bits)
+            let startFields = boundsFields(initBounds)
+            let startYLast = widenedCoordinate(startFields[2], signed: boundsSpec[2].signed)
+            let startXLast = widenedCoordinate(startFields[3], signed: boundsSpec[3].signed)
             let jLast = m.wire("\(name)_j_last", j == pOWLast)
             let cLast = m.wire("\(name)_c_last", c.fit(walkW) + 1 == g.vc)
             let rLast = m.wire("\(name)_r_last", r.fit(walkW) + 1 == g.vr)
@@ -185,16 +191,17 @@ struct PortSequencer: AcceleratorEngine {
                     for (reg, value) in zip(bRegs, boundsFields(initBounds)) { p.assign(reg, value) }
                     p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
                     p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                    p.assign(yLast, initY == startYLast); p.assign(xLast, initX == startXLast)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
                             p.assign(w, 0)
                             p.when(xLast) {
-                                p.assign(x, xFirst)
+                                p.assign(x, xFirst); p.assign(xLast, xFirst == g.xlast)
                                 p.when(yLast) {
                                     p.assign(inRes, 1); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
-                                }.otherwise { p.assign(y, y + 1) }
-                            }.otherwise { p.assign(x, x + 1) }
+                                }.otherwise { p.assign(y, y + 1); p.assign(yLast, (y + 1).fit(walkW) == g.ylast) }
+                            }.otherwise { p.assign(x, x + 1); p.assign(xLast, (x + 1).fit(walkW) == g.xlast) }
                         }.otherwise { p.assign(w, w + 1) }
                     }.otherwise {
                         p.when(jLast) {
