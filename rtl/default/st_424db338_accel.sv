@@ -71,6 +71,7 @@ module st_424db338_accel (
     logic [9:0]     seq_channels;
     logic [6:0]     seq_kgroups;
     logic [4:0]     seq_words;
+    logic [4:0]     seq_words_last;
     logic [4:0]     seq_o0_mod_b;
     logic [17:0]    seq_bias_lo;
     logic           seq_half;
@@ -84,9 +85,11 @@ module st_424db338_accel (
     logic           weight_beat_valid;
     logic           weight_beat_bias;
     logic [14:0]    weight_beat_index;
+    logic           weight_beat_first;
     logic           weight_beat_half;
     logic [9:0]     weight_beat_base;
     logic [10:0]    weight_beat_k2cw;
+    logic [10:0]    weight_beat_word_last;
     logic           pass_done_valid;
     logic           tile_valid;
     logic [9:0]     tile_ty;
@@ -228,72 +231,77 @@ module st_424db338_accel (
     );
 
     st_424db338_layer_sequencer u_layer_sequencer (
-        .clk                  (clk),
-        .rst                  (rst),
-        .csr_we               (csr_we),
-        .csr_addr             (csr_addr),
-        .csr_wdata            (csr_wdata),
-        .mem_rsp_rdata        (mem_rsp_rdata),
-        .reg_base_mask        (reg_base_mask),
-        .reg_base_bias        (reg_base_bias),
-        .reg_base_weights     (reg_base_weights),
-        .reg_next_bias        (reg_next_bias),
-        .reg_next_weights     (reg_next_weights),
-        .reg_next_words       (reg_next_words),
-        .reg_next_layout      (reg_next_layout),
-        .reg_ring             (reg_ring),
-        .reg_preload          (reg_preload),
-        .reg_next_ring        (reg_next_ring),
-        .reg_channels         (reg_channels),
-        .reg_pass_words       (reg_pass_words),
-        .reg_pass_ring_words  (reg_pass_ring_words),
-        .reg_kgroups          (reg_kgroups),
-        .reg_window_words     (reg_window_words),
-        .reg_window_end_words (reg_window_end_words),
-        .layer                (layer),
-        .seq_phase            (seq_phase),
-        .seq_start            (seq_start),
-        .seq_done             (seq_done),
-        .seq_error            (seq_error),
-        .seq_o0               (seq_o0),
-        .seq_channels         (seq_channels),
-        .seq_kgroups          (seq_kgroups),
-        .seq_words            (seq_words),
-        .seq_o0_mod_b         (seq_o0_mod_b),
-        .seq_bias_lo          (seq_bias_lo),
-        .seq_half             (seq_half),
-        .seq_wbase            (seq_wbase),
-        .burst_valid          (burst_valid),
-        .burst_addr           (burst_addr),
-        .burst_ready          (burst_ready),
-        .mask_beat_valid      (mask_beat_valid),
-        .mask_beat_index      (mask_beat_index),
-        .weight_beat_valid    (weight_beat_valid),
-        .weight_beat_bias     (weight_beat_bias),
-        .weight_beat_index    (weight_beat_index),
-        .weight_beat_half     (weight_beat_half),
-        .weight_beat_base     (weight_beat_base),
-        .weight_beat_k2cw     (weight_beat_k2cw),
-        .pass_done_valid      (pass_done_valid),
-        .burst_rsp_valid      (burst_rsp_valid)
+        .clk                   (clk),
+        .rst                   (rst),
+        .csr_we                (csr_we),
+        .csr_addr              (csr_addr),
+        .csr_wdata             (csr_wdata),
+        .mem_rsp_rdata         (mem_rsp_rdata),
+        .reg_base_mask         (reg_base_mask),
+        .reg_base_bias         (reg_base_bias),
+        .reg_base_weights      (reg_base_weights),
+        .reg_next_bias         (reg_next_bias),
+        .reg_next_weights      (reg_next_weights),
+        .reg_next_words        (reg_next_words),
+        .reg_next_layout       (reg_next_layout),
+        .reg_ring              (reg_ring),
+        .reg_preload           (reg_preload),
+        .reg_next_ring         (reg_next_ring),
+        .reg_channels          (reg_channels),
+        .reg_pass_words        (reg_pass_words),
+        .reg_pass_ring_words   (reg_pass_ring_words),
+        .reg_kgroups           (reg_kgroups),
+        .reg_window_words      (reg_window_words),
+        .reg_window_end_words  (reg_window_end_words),
+        .layer                 (layer),
+        .seq_phase             (seq_phase),
+        .seq_start             (seq_start),
+        .seq_done              (seq_done),
+        .seq_error             (seq_error),
+        .seq_o0                (seq_o0),
+        .seq_channels          (seq_channels),
+        .seq_kgroups           (seq_kgroups),
+        .seq_words             (seq_words),
+        .seq_words_last        (seq_words_last),
+        .seq_o0_mod_b          (seq_o0_mod_b),
+        .seq_bias_lo           (seq_bias_lo),
+        .seq_half              (seq_half),
+        .seq_wbase             (seq_wbase),
+        .burst_valid           (burst_valid),
+        .burst_addr            (burst_addr),
+        .burst_ready           (burst_ready),
+        .mask_beat_valid       (mask_beat_valid),
+        .mask_beat_index       (mask_beat_index),
+        .weight_beat_valid     (weight_beat_valid),
+        .weight_beat_bias      (weight_beat_bias),
+        .weight_beat_index     (weight_beat_index),
+        .weight_beat_first     (weight_beat_first),
+        .weight_beat_half      (weight_beat_half),
+        .weight_beat_base      (weight_beat_base),
+        .weight_beat_k2cw      (weight_beat_k2cw),
+        .weight_beat_word_last (weight_beat_word_last),
+        .pass_done_valid       (pass_done_valid),
+        .burst_rsp_valid       (burst_rsp_valid)
     );
 
     st_424db338_weight_buffer u_weight_buffer (
-        .clk               (clk),
-        .rst               (rst),
-        .mem_rsp_rdata     (mem_rsp_rdata),
-        .weight_beat_valid (weight_beat_valid),
-        .weight_beat_bias  (weight_beat_bias),
-        .weight_beat_index (weight_beat_index),
-        .weight_beat_half  (weight_beat_half),
-        .weight_beat_base  (weight_beat_base),
-        .weight_beat_k2cw  (weight_beat_k2cw),
-        .weight_rd_en      (weight_rd_en),
-        .weight_rd_addr    (weight_rd_addr),
-        .weights_data      (weights_data),
-        .bias_rd_en        (bias_rd_en),
-        .bias_rd_addr      (bias_rd_addr),
-        .bias_data         (bias_data)
+        .clk                   (clk),
+        .rst                   (rst),
+        .mem_rsp_rdata         (mem_rsp_rdata),
+        .weight_beat_valid     (weight_beat_valid),
+        .weight_beat_bias      (weight_beat_bias),
+        .weight_beat_index     (weight_beat_index),
+        .weight_beat_first     (weight_beat_first),
+        .weight_beat_half      (weight_beat_half),
+        .weight_beat_base      (weight_beat_base),
+        .weight_beat_k2cw      (weight_beat_k2cw),
+        .weight_beat_word_last (weight_beat_word_last),
+        .weight_rd_en          (weight_rd_en),
+        .weight_rd_addr        (weight_rd_addr),
+        .weights_data          (weights_data),
+        .bias_rd_en            (bias_rd_en),
+        .bias_rd_addr          (bias_rd_addr),
+        .bias_data             (bias_data)
     );
 
     st_424db338_mask_scanner u_mask_scanner (
@@ -338,6 +346,7 @@ module st_424db338_accel (
         .seq_o0            (seq_o0),
         .seq_channels      (seq_channels),
         .seq_words         (seq_words),
+        .seq_words_last    (seq_words_last),
         .burst_valid       (burst_valid),
         .burst_addr        (burst_addr),
         .burst_ready       (burst_ready),

@@ -32,6 +32,7 @@ module st_424db338_port_sequencer (
     input  logic [9:0]    seq_channels,
     /* verilator lint_on UNUSEDSIGNAL */
     input  logic [4:0]    seq_words,
+    input  logic [4:0]    seq_words_last,
     input  logic          burst_valid,
     input  logic [31:0]   burst_addr,
     output logic          burst_ready,
@@ -612,9 +613,7 @@ module st_424db338_port_sequencer (
     assign ldq_init_x = (ld_take_shares && !ld_row_ring) ? {1'd0, 11'(($signed(ldq_gi_x0 + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : (ldq_gi_x0 + {7'd0, layer_nsh}))} : {1'd0, ldq_gi_xlo[10:0]};
     assign ldq_x_first = (ldq_shares && !ld_row_ring) ? (($signed({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldq_b_x0[10]}}, ldq_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldq_b_xlo};
     assign ldq_w_last = ldq_w == ld_cw_last_layer_d1;
-    assign ldq_x_last = ldq_x == {1'd0, ldq_b_xlast};
-    assign ldq_y_last = ldq_y == {1'd0, ldq_b_ylast};
-    assign ldq_j_last = ldq_j == (seq_words - 5'd1);
+    assign ldq_j_last = ldq_j == seq_words_last;
     assign ldq_c_last = ({9'd0, ldq_c} + 12'd1) == {8'd0, ldq_b_vc};
     assign ldq_r_last = ({9'd0, ldq_r} + 12'd1) == {8'd0, ldq_b_vr};
     assign ldq_last = ldq_in_res ? ((ldq_j_last && ldq_c_last) && ldq_r_last) : (((ldq_w_last && ldq_x_last) && ldq_y_last) && !layer_res);
@@ -637,6 +636,8 @@ module st_424db338_port_sequencer (
             ldq_r <= 3'd0;
             ldq_c <= 3'd0;
             ldq_j <= 5'd0;
+            ldq_y_last <= 1'b0;
+            ldq_x_last <= 1'b0;
         end else begin
             if (ld_tile_taken) begin
                 ldq_b_y0 <= 11'({{1{1'(ldq_gi_y0[10:0] >> 10)}}, ldq_gi_y0[10:0]});
@@ -654,12 +655,15 @@ module st_424db338_port_sequencer (
                 ldq_r <= 3'd0;
                 ldq_c <= 3'd0;
                 ldq_j <= 5'd0;
+                ldq_y_last <= ldq_init_y == {1'd0, 11'({1'd0, ldq_gi_yhi[10:0]} - 12'd1)};
+                ldq_x_last <= ldq_init_x == {1'd0, 11'({1'd0, ldq_gi_xhi[10:0]} - 12'd1)};
             end else if (ldq_accept && !ldb_busy) begin
                 if (!ldq_in_res) begin
                     if (ldq_w_last) begin
                         ldq_w <= 11'd0;
                         if (ldq_x_last) begin
                             ldq_x <= ldq_x_first;
+                            ldq_x_last <= ldq_x_first == {1'd0, ldq_b_xlast};
                             if (ldq_y_last) begin
                                 ldq_in_res <= 1'b1;
                                 ldq_r <= 3'd0;
@@ -667,9 +671,11 @@ module st_424db338_port_sequencer (
                                 ldq_j <= 5'd0;
                             end else begin
                                 ldq_y <= ldq_y + 12'd1;
+                                ldq_y_last <= (ldq_y + 12'd1) == {1'd0, ldq_b_ylast};
                             end
                         end else begin
                             ldq_x <= ldq_x + 12'd1;
+                            ldq_x_last <= (ldq_x + 12'd1) == {1'd0, ldq_b_xlast};
                         end
                     end else begin
                         ldq_w <= ldq_w + 11'd1;
@@ -1269,9 +1275,7 @@ module st_424db338_port_sequencer (
     assign ldr_init_x = {1'd0, ldr_taken_x};
     assign ldr_x_first = (ldr_shares && !ld_row_ring) ? (($signed({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh}) < 12'sd0) ? 12'd0 : ({{1{ldr_b_x0[10]}}, ldr_b_x0} + {7'd0, layer_nsh})) : {1'd0, ldr_b_xlo};
     assign ldr_w_last = ldr_w == ld_cw_last_layer_d1;
-    assign ldr_x_last = ldr_x == {1'd0, ldr_b_xlast};
-    assign ldr_y_last = ldr_y == {1'd0, ldr_b_ylast};
-    assign ldr_j_last = ldr_j == (seq_words - 5'd1);
+    assign ldr_j_last = ldr_j == seq_words_last;
     assign ldr_c_last = ({9'd0, ldr_c} + 12'd1) == {8'd0, ldr_b_vc};
     assign ldr_r_last = ({9'd0, ldr_r} + 12'd1) == {8'd0, ldr_b_vr};
     assign ldr_last = ldr_in_res ? ((ldr_j_last && ldr_c_last) && ldr_r_last) : (((ldr_w_last && ldr_x_last) && ldr_y_last) && !layer_res);
@@ -1294,6 +1298,8 @@ module st_424db338_port_sequencer (
             ldr_r <= 3'd0;
             ldr_c <= 3'd0;
             ldr_j <= 5'd0;
+            ldr_y_last <= 1'b0;
+            ldr_x_last <= 1'b0;
         end else begin
             if (ldr_pop) begin
                 ldr_b_y0 <= 11'({{1{ldr_taken_y0[10]}}, ldr_taken_y0});
@@ -1311,12 +1317,15 @@ module st_424db338_port_sequencer (
                 ldr_r <= 3'd0;
                 ldr_c <= 3'd0;
                 ldr_j <= 5'd0;
+                ldr_y_last <= ldr_init_y == {1'd0, 11'({1'd0, ldr_taken_ylast})};
+                ldr_x_last <= ldr_init_x == {1'd0, 11'({1'd0, ldr_taken_xlast})};
             end else if (ldr_rsp) begin
                 if (!ldr_in_res) begin
                     if (ldr_w_last) begin
                         ldr_w <= 11'd0;
                         if (ldr_x_last) begin
                             ldr_x <= ldr_x_first;
+                            ldr_x_last <= ldr_x_first == {1'd0, ldr_b_xlast};
                             if (ldr_y_last) begin
                                 ldr_in_res <= 1'b1;
                                 ldr_r <= 3'd0;
@@ -1324,9 +1333,11 @@ module st_424db338_port_sequencer (
                                 ldr_j <= 5'd0;
                             end else begin
                                 ldr_y <= ldr_y + 12'd1;
+                                ldr_y_last <= (ldr_y + 12'd1) == {1'd0, ldr_b_ylast};
                             end
                         end else begin
                             ldr_x <= ldr_x + 12'd1;
+                            ldr_x_last <= (ldr_x + 12'd1) == {1'd0, ldr_b_xlast};
                         end
                     end else begin
                         ldr_w <= ldr_w + 11'd1;
@@ -1507,7 +1518,7 @@ module st_424db338_port_sequencer (
     assign in_wr_addr = ldr_in_res ? 8'(((loads_done[0] ? (({13'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))}) + 16'd8) : ({13'd0, ldr_r} + {8'd0, layer_shape[1] ? (layer_shape[0] ? ({2'd0, ldr_slot >> 3} << 0) : ({2'd0, ldr_slot >> 2} << 1)) : (layer_shape[0] ? ({2'd0, ldr_slot >> 1} << 2) : ({2'd0, ldr_slot >> 0} << 3))})) << 4) + {11'd0, ldr_j}) : 8'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 8'd192 : 8'd128) : (loads_done[0] ? 8'd64 : 8'd0)) : (loads_done[0] ? 8'd128 : 8'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
     assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[27:21] : ring_n[20:14]) : (st_group[0] ? ring_n[13:7] : ring_n[6:0]);
-    assign st_j_last = st_j == (seq_words - 5'd1);
+    assign st_j_last = st_j == seq_words_last;
     assign st_c_last = ({9'd0, st_c} + 12'd1) == {8'd0, st_vc};
     assign st_r_last = ({9'd0, st_r} + 12'd1) == {8'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;

@@ -107,9 +107,7 @@ module st_424db338_read_tag_fifo (
 
     // bypass_entry
     always @(posedge clk) begin
-        if (collide) begin
-            bypass <= in_entry;
-        end
+        bypass <= in_entry;
     end
 
     assign head = bypassed ? bypass : entries_rdata;

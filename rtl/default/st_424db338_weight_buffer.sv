@@ -7,9 +7,11 @@ module st_424db338_weight_buffer (
     input  logic          weight_beat_valid,
     input  logic          weight_beat_bias,
     input  logic [14:0]   weight_beat_index,
+    input  logic          weight_beat_first,
     input  logic          weight_beat_half,
     input  logic [9:0]    weight_beat_base,
     input  logic [10:0]   weight_beat_k2cw,
+    input  logic [10:0]   weight_beat_word_last,
     input  logic          weight_rd_en,
     input  logic [9:0]    weight_rd_addr,
     output logic [2047:0] weights_data,
@@ -21,7 +23,6 @@ module st_424db338_weight_buffer (
     logic [10:0] wl_word;
     logic [3:0]  wl_bank;
     logic [31:0] wl_group_base;
-    logic        wl_first;
     logic [10:0] wl_cur_word;
     logic [3:0]  wl_cur_bank;
     logic [31:0] wl_cur_group_base;
@@ -31,10 +32,9 @@ module st_424db338_weight_buffer (
     logic [7:0]  weight_bank_we;
     logic [7:0]  bias_wr_addr;
 
-    assign wl_first = weight_beat_index == 15'd0;
-    assign wl_cur_word = wl_first ? 11'd0 : wl_word;
-    assign wl_cur_bank = wl_first ? 4'd0 : wl_bank;
-    assign wl_cur_group_base = wl_first ? 32'd0 : wl_group_base;
+    assign wl_cur_word = weight_beat_first ? 11'd0 : wl_word;
+    assign wl_cur_bank = weight_beat_first ? 4'd0 : wl_bank;
+    assign wl_cur_group_base = weight_beat_first ? 32'd0 : wl_group_base;
     assign wl_weight_write = weight_beat_valid && !weight_beat_bias;
     assign wl_bias_write = weight_beat_valid && weight_beat_bias;
 
@@ -45,13 +45,13 @@ module st_424db338_weight_buffer (
             wl_bank <= 4'd0;
             wl_group_base <= 32'd0;
         end else begin
-            if (weight_beat_valid && wl_first) begin
+            if (weight_beat_valid && weight_beat_first) begin
                 wl_word <= 11'd0;
                 wl_bank <= 4'd0;
                 wl_group_base <= 32'd0;
             end
             if (wl_weight_write) begin
-                if (wl_cur_word == (weight_beat_k2cw - 11'd1)) begin
+                if (wl_cur_word == weight_beat_word_last) begin
                     wl_word <= 11'd0;
                     if (wl_cur_bank == 4'd7) begin
                         wl_bank <= 4'd0;

@@ -44,6 +44,7 @@ module st_18f03e4d_layer_sequencer (
     output logic [10:0]  seq_channels,
     output logic [8:0]   seq_kgroups,
     output logic [6:0]   seq_words,
+    output logic [6:0]   seq_words_last,
     output logic [3:0]   seq_o0_mod_b,
     output logic [16:0]  seq_bias_lo,
     output logic         seq_half,
@@ -56,9 +57,11 @@ module st_18f03e4d_layer_sequencer (
     output logic         weight_beat_valid,
     output logic         weight_beat_bias,
     output logic [13:0]  weight_beat_index,
+    output logic         weight_beat_first,
     output logic         weight_beat_half,
     output logic [9:0]   weight_beat_base,
     output logic [10:0]  weight_beat_k2cw,
+    output logic [10:0]  weight_beat_word_last,
     input  logic         pass_done_valid,
     input  logic         burst_rsp_valid
 );
@@ -91,6 +94,7 @@ module st_18f03e4d_layer_sequencer (
     logic [14:0] pass_o1;
     logic [14:0] pass_next_o1;
     logic [6:0]  pass_words;
+    logic [6:0]  pass_words_last;
     logic [10:0] pass_channels;
     logic        pass_last_r;
     logic        pass_last;
@@ -130,12 +134,15 @@ module st_18f03e4d_layer_sequencer (
     logic        burst_prefetch;
     logic        burst_accept;
     logic        burst_first_req;
+    logic        burst_first_rsp;
     logic [31:0] burst_segment_base;
     logic [13:0] burst_segment_offset;
     logic        burst_no_bias;
     logic        burst_last_bias;
     logic [31:0] burst_start_addr;
     logic        burst_beat_last;
+    logic [10:0] burst_k2cw_last_layer_d1;
+    logic [10:0] burst_next_k2cw_last_d1;
     logic        mask_any;
     logic        mask_any_now;
     logic        burst_in;
@@ -167,6 +174,7 @@ module st_18f03e4d_layer_sequencer (
     assign seq_kgroups = pass_kgroups;
     assign pass_ring_after = 10'((({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) >= 11'd1024) ? (({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}) - 11'd1024) : ({1'd0, pass_ring_base} + {1'd0, reg_pass_ring_words[9:0]}));
     assign seq_words = pass_words;
+    assign seq_words_last = pass_words_last;
     assign seq_o0_mod_b = pass_o0[3:0] & 4'd15;
     assign seq_bias_lo = ({2'd0, pass_o0} << 2) >> 4;
     assign seq_half = pass_half;
@@ -225,8 +233,21 @@ module st_18f03e4d_layer_sequencer (
     assign weight_beat_valid = !(phase == 2'd1) && burst_rsp_valid;
     assign weight_beat_bias = burst_rsp_count < burst_bias_words;
     assign weight_beat_index = burst_rsp_count;
+    assign weight_beat_first = burst_first_rsp;
     assign weight_beat_half = burst_half;
     assign weight_beat_k2cw = burst_next_layer ? 11'(reg_next_layout[23:0]) : layer_k2cw;
+
+    // burst_k2cw_last_layer_d1_q
+    always @(posedge clk) begin
+        burst_k2cw_last_layer_d1 <= layer_k2cw - 11'd1;
+    end
+
+    // burst_next_k2cw_last_d1_q
+    always @(posedge clk) begin
+        burst_next_k2cw_last_d1 <= 11'(reg_next_layout[23:0]) - 11'd1;
+    end
+
+    assign weight_beat_word_last = burst_next_layer ? burst_next_k2cw_last_d1 : burst_k2cw_last_layer_d1;
     assign weight_beat_base = burst_ring_base;
     assign mask_any_now = mask_any || (|mem_rsp_rdata);
     assign burst_in = (burst_done || burst_beat_last) || (!(phase == 2'd1) && (burst_len == 14'd0));
@@ -241,11 +262,13 @@ module st_18f03e4d_layer_sequencer (
             burst_req <= 14'd0;
             burst_first_req <= 1'b1;
             burst_rsp_count <= 14'd0;
+            burst_first_rsp <= 1'b1;
             mask_any <= 1'b0;
             pass_o0 <= 15'd0;
             pass_first <= 1'b0;
             pass_o1 <= 15'd0;
             pass_words <= 7'd0;
+            pass_words_last <= 7'd127;
             pass_last_r <= 1'b0;
             pass_o0_words <= 32'd0;
             pass_half <= 1'b0;
@@ -273,11 +296,13 @@ module st_18f03e4d_layer_sequencer (
                     burst_req <= 14'd0;
                     burst_first_req <= 1'b1;
                     burst_rsp_count <= 14'd0;
+                    burst_first_rsp <= 1'b1;
                     mask_any <= 1'b0;
                     pass_o0 <= channels_first;
                     pass_first <= 1'b1;
                     pass_o1 <= 15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]}));
                     pass_words <= 7'((((15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) - 15'd1) >> 4) - (channels_first >> 4)) + 15'd1);
+                    pass_words_last <= 7'(((15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) - 15'd1) >> 4) - (channels_first >> 4));
                     pass_last_r <= 15'(({1'd0, channels_end} < ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) ? {1'd0, channels_end} : ({1'd0, channels_first} + {5'd0, layer_pc[10:0]})) == channels_end;
                     pass_o0_words <= reg_window_words;
                     pass_half <= layer_half0;
@@ -301,6 +326,7 @@ module st_18f03e4d_layer_sequencer (
             end
             if (burst_rsp_valid) begin
                 burst_rsp_count <= burst_rsp_count + 14'd1;
+                burst_first_rsp <= 1'b0;
             end
             if (mask_beat_valid) begin
                 mask_any <= mask_any_now;
@@ -309,6 +335,7 @@ module st_18f03e4d_layer_sequencer (
                 burst_req <= 14'd0;
                 burst_first_req <= 1'b1;
                 burst_rsp_count <= 14'd0;
+                burst_first_rsp <= 1'b1;
                 if (phase == 2'd1) begin
                     if (mask_any_now) begin
                         phase <= 2'd2;
@@ -357,6 +384,7 @@ module st_18f03e4d_layer_sequencer (
                     pass_first <= 1'b0;
                     pass_o1 <= pass_next_o1;
                     pass_words <= 7'((((pass_next_o1 - 15'd1) >> 4) - (pass_o1 >> 4)) + 15'd1);
+                    pass_words_last <= 7'(((pass_next_o1 - 15'd1) >> 4) - (pass_o1 >> 4));
                     pass_last_r <= pass_next_o1 == channels_end;
                     pass_half <= !pass_half;
                     pass_ring_base <= pass_ring_after;
