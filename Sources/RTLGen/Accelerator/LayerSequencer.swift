@@ -61,9 +61,9 @@ struct LayerSequencer: AcceleratorEngine {
         // the burst's length is then a shorter path from registers, issue 13)
         let o1 = m.reg("pass_o1", width: chW, reset: 0)
         let nextO1 = m.wire("pass_next_o1", passEnd(o1))
-        /// The words of a pixel pass [first, end) spans: (end − 1)÷B − first÷B + 1.
-        func passWords(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
-            ((end.expr - 1) >> lgB) - (first.expr >> lgB) + 1
+        /// The words of a pixel pass [first, end) spans, less one: (end − 1)÷B − first÷B.
+        func passWordsLast(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
+            ((end.expr - 1) >> lgB) - (first.expr >> lgB)
         }
         let pWords = m.reg("pass_words", width: ctx.passWordsW, reset: 0)
         // (and the words less one, set with them: the walkers' last word of a pixel compares with a
@@ -71,8 +71,8 @@ struct LayerSequencer: AcceleratorEngine {
         let pWordsLast = m.reg("pass_words_last", width: ctx.passWordsW, reset: (1 << ctx.passWordsW) - 1)
         /// The pass [first, end)'s words per pixel, and less one, into their registers.
         func assignPassWords(_ p: ProcessBuilder, _ first: some ExprConvertible, _ end: some ExprConvertible) {
-            p.assign(pWords, passWords(first, end).fit(ctx.passWordsW))
-            p.assign(pWordsLast, (((end.expr - 1) >> lgB) - (first.expr >> lgB)).fit(ctx.passWordsW))
+            p.assign(pWords, (passWordsLast(first, end) + 1).fit(ctx.passWordsW))
+            p.assign(pWordsLast, passWordsLast(first, end).fit(ctx.passWordsW))
         }
         let pCur = m.wire("pass_channels", (o1 - o0).fit(ctx.passChannelsW))
         // (whether the pass is the last, o1 = the window's end, is a register set with o1)
