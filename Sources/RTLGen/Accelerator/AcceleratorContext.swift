@@ -79,10 +79,6 @@ final class AcceleratorContext {
     /// conflict — a multiplier shared through a multiplexer, comparisons after a shared adder — the
     /// generator takes the cells' side for it and the paths' side for any other (issue 13).
     var sizedForCells: Bool { !cfg.has(.weightPrefetch) }
-    /// Whether the compute engine reads its group's tile coordinates a cycle ahead into registers
-    /// (`group_rd_ahead`, `group_ahead_tiles`): a config sized for cells at one tile shape, where the
-    /// ring's multiplexer in front of the out-of-map flags was the UP5K's longest path (issue 13).
-    var groupReadAhead: Bool { sizedForCells && levels == 1 }
     /// A pass's channels, pc ≤ DO·B (its outputs fit the output buffer's DO words a pixel).
     var passChannelsW: Int { bitsFor(DO * B) }
     /// A pass's kgroups, ⌈pc/lanesK⌉, and a kgroup index.

@@ -96,13 +96,6 @@ struct ComputeControl: AcceleratorEngine {
         // each slot: {used, shares, row, column}
         let gTiles = fields(group["tiles"], width: 2 * tileCoordW + 2)
         let gTy = gTiles.map { $0[tileCoordW...(2 * tileCoordW - 1)] }, gTx = gTiles.map { $0[0...(tileCoordW - 1)] }
-        // (with `groupReadAhead`, the tiles' rows and columns of the group cp_tile holds next cycle:
-        // the out-of-map flags' origins are registered from them, below)
-        let aheadTiles = ctx.groupReadAhead ? fields(group["ahead_tiles"], width: 2 * tileCoordW) : []
-        if ctx.groupReadAhead {
-            m.assign(groupRd["ahead"], mux(!inTiles, k(0, 2), mux(tileEnd, (cpTile + 1).trunc(2), cpTile.trunc(2))))
-            m.allowUnused(group["tiles"])  // (its rows and columns: read ahead instead)
-        }
         let gUsed = gTiles.map { $0[(2 * tileCoordW + 1)...(2 * tileCoordW + 1)] }
         let gShares = m.wire("cp_group_shares", cat(gTiles.reversed().map { $0[(2 * tileCoordW)...(2 * tileCoordW)] }))
         // The halo row a = ky (÷ 2 at stride 2) as a = qa·tileH + ra, and the column b = kx (÷ 2) as
@@ -299,18 +292,7 @@ struct ComputeControl: AcceleratorEngine {
                 let oy = timesConstant(gTy[q], h, cw), ox = timesConstant(gTx[q], w, cw)
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
                 if let kyRel, let kxRel {
-                    // (the slot's origin at the layer's stride; with `groupReadAhead` registered from
-                    // the group read a cycle ahead: the flags start at registers, not at the ring's
-                    // multiplexer, the UP5K's longest path (issue 13). The registers hold what the
-                    // ring shows: a group's entry is written at its tiles' takes, cycles before its
-                    // loaded token lets the engine start it, and not again until the engine has
-                    // finished it; the stride is a layer's.)
-                    let origin = { (t: Expr, side: Int, s2: Signal) -> Expr in let o = timesConstant(t, side, cw); return mux(s2, o << 1, o) }
-                    let (oyS, oxS) = ctx.groupReadAhead
-                        ? (m.delayed("cp_l\(l)_s\(q)_origin_y", origin(aheadTiles[q][tileCoordW...(2 * tileCoordW - 1)], h, dS2), by: 1),
-                           m.delayed("cp_l\(l)_s\(q)_origin_x", origin(aheadTiles[q][0...(tileCoordW - 1)], w, dS2x), by: 1))
-                        : (origin(gTy[q], h, dS2), origin(gTx[q], w, dS2x))
-                    let ya = m.wire("cp_l\(l)_s\(q)_ya", oyS + kyRel), xa = m.wire("cp_l\(l)_s\(q)_xa", oxS + kxRel)
+                    let ya = m.wire("cp_l\(l)_s\(q)_ya", mux(dS2, oy << 1, oy) + kyRel), xa = m.wire("cp_l\(l)_s\(q)_xa", mux(dS2x, ox << 1, ox) + kxRel)
                     rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
                     colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
                 } else {

@@ -179,9 +179,7 @@ struct EngineChannels {
     }
     /// `group_rd` / `group`: the tiles of a group in flight (the port sequencer's ring of four groups).
     var groupRead: EngineChannel {
-        EngineChannel(name: "group_rd", bundle: Bundle([F("index", width: 2, doc: "group number mod 4")]
-                                                       + (ctx.groupReadAhead ? [F("ahead", width: 2, doc: "the group number mod 4 the engine holds next cycle")] : [])),
-                      producer: "compute_control",
+        EngineChannel(name: "group_rd", bundle: Bundle([F("index", width: 2, doc: "group number mod 4")]), producer: "compute_control",
                       consumers: ["port_sequencer"], doc: "which group's tiles the compute engine reads (§3.1)")
     }
     var group: EngineChannel {
@@ -189,9 +187,7 @@ struct EngineChannels {
             F("tiles", width: 2 * ctx.tileCoordW + 2, count: ctx.maxSlots,
               doc: "each slot: {used, shares, row, column}: whether the group has a tile in the slot, whether that tile reads its first halo columns from the slot to its left (§6.2, halo reuse), its tile row and column"),
             F("next_shares", doc: "whether the first tile of the group after it shares (§6.2, the ring: its ring offset, found ahead)"),
-        ] + (ctx.groupReadAhead ? [F("ahead_tiles", width: 2 * ctx.tileCoordW, count: ctx.maxSlots,
-                                     doc: "each slot's tile row and column of group `group_rd_ahead`, registered by the engine")] : [])),
-                      producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
+        ]), producer: "port_sequencer", consumers: ["compute_control"], doc: "the tiles of group `group_rd_index` (§3.1)")
     }
     /// `stored`: an output buffer half was written back (a tile's last store request accepted).
     var stored: EngineChannel {

@@ -906,10 +906,6 @@ struct PortSequencer: AcceleratorEngine {
         m.assign(group["tiles"], cat((0..<maxQ).reversed().map { kk in
             cat(k(kk, nW) < groupN, slotOf(ringShare, kk), slotOf(ringTy, kk), slotOf(ringTx, kk)) }))
         m.assign(group["next_shares"], select((groupRd["index"] + 1).fit(2), (0..<4).map { ringShare[$0 * maxQ] }))
-        if ctx.groupReadAhead {
-            let aheadOf = { (ring: [Expr], kk: Int) -> Expr in select(groupRd["ahead"], (0..<4).map { ring[$0 * maxQ + kk] }) }
-            m.assign(group["ahead_tiles"], cat((0..<maxQ).reversed().map { kk in cat(aheadOf(ringTy, kk), aheadOf(ringTx, kk)) }))
-        }
 
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
