@@ -175,7 +175,7 @@ struct PortSequencer: AcceleratorEngine {
             let wLast = m.wire("\(name)_w_last", w == cwLast)
             let xLast = m.reg("\(name)_x_last", width: 1, reset: 0)
             let yLast = m.reg("\(name)_y_last", width: 1, reset: 0)
-            // (the last row and column the bounds registers take at the start, at `walkW` bits)
+            // (the bounds registers' values at the start; its last row and column at `walkW` bits)
             let startFields = boundsFields(initBounds)
             let startYLast = widenedCoordinate(startFields[2], signed: boundsSpec[2].signed)
             let startXLast = widenedCoordinate(startFields[3], signed: boundsSpec[3].signed)
@@ -188,7 +188,7 @@ struct PortSequencer: AcceleratorEngine {
                 p.when(initNow) {
                     // (after the first pass of resident halos a load starts at its residual words)
                     // (with the line buffer the walker walks only the residual words, §6.5)
-                    for (reg, value) in zip(bRegs, boundsFields(initBounds)) { p.assign(reg, value) }
+                    for (reg, value) in zip(bRegs, startFields) { p.assign(reg, value) }
                     p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
                     p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
                     p.assign(yLast, initY == startYLast); p.assign(xLast, initX == startXLast)
