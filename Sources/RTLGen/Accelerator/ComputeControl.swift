@@ -13,7 +13,7 @@ struct ComputeControl: AcceleratorEngine {
     func build() throws -> Module {
         let m = ModuleBuilder(names.engine("compute_control"), documentation: "Compute engine (§7.4): tile and step sequencing, halo and weight read addresses.")
         _ = m.clock(); _ = m.reset()
-        let layer = layerRecord(in: m, reading: ["kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t", "kc", "k2cw", "cscw", "shape", "region", "nsh", "rowring", "res"])
+        let layer = layerRecord(in: m, reading: ["kw", "s2", "s2x", "h", "w", "pad", "padx", "resident", "cw", "nc", "grouped", "nj", "t_last", "kc_last", "k2cw", "cscw", "shape", "region", "nsh", "rowring", "res"])
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "kgroups", "half", "wbase").flipped)
         // (with a line buffer a group is ready once copied, §6.5)
         let loaded = m.ports(ch.computeInput.name, ch.computeInput.bundle.flipped)
@@ -56,8 +56,8 @@ struct ComputeControl: AcceleratorEngine {
         // the tap's last chunk: NC − 1, or with grouped lanes the last word's (its word is CW − 1)
         let lastChunk = m.wire("cp_last_chunk", mux(grouped, (chE >> shiftLC).fit(ctx.cwW) == layer["cw"] - 1, chE == layer["nc"] - 1))
         let kxE = m.wire("cp_kx_eff", kx), kyE = m.wire("cp_ky_eff", ky)
-        let cpIssue = m.wire("cp_issue", runE && kE < layer["t"])
-        let slotEnd = m.wire("cp_slot_end", runE && kE + 1 == layer["kc"])
+        let cpIssue = m.wire("cp_issue", runE && kE <= layer["t_last"])
+        let slotEnd = m.wire("cp_slot_end", runE && kE == layer["kc_last"])
         let tileEnd = m.wire("cp_tile_end", slotEnd && gE + 1 == pG)
         // the step moves to the next tap: the next column kx + 1, or the next row (kx wraps)
         let tapAdvance = m.wire("cp_tap_advance", runE && !slotEnd && subE + 1 == layer["nj"] && lastChunk)
@@ -274,10 +274,10 @@ struct ComputeControl: AcceleratorEngine {
             return mux(s2, notBelow(2 * local), notBelow(local)) && a.asSigned < limit.asSigned
         }
         var okByLevel: [[Expr]] = Array(repeating: [], count: levels)
-        // (sized for cells at one tile shape, with an address stage: the rows' and the columns' flags
-        // are staged and each PE's their product after the stage — tileH + tileW flip-flops where
-        // tileH·tileW were (as many at 2×2), the AND off the path from the group slot to the flags,
-        // the UP5K's longest, issue 13)
+        // (sized for cells at one tile shape, with an address stage: the slot's coordinates a are
+        // staged, and the rows' and the columns' flags and each PE's their product are formed after
+        // the stage — the group slot's multiplexer and a's adder in one cycle, the comparisons in
+        // the next, where both were one path, the UP5K's longest, issue 13)
         let flagsStaged = ctx.sizedForCells && A > 0 && levels == 1
         var stagedPeOk: Expr? = nil
         // (sized for cells: a = origin·(1 + s2) + (k − pad), the tap's offset from the pad formed
@@ -292,7 +292,9 @@ struct ComputeControl: AcceleratorEngine {
                 let oy = timesConstant(gTy[q], h, cw), ox = timesConstant(gTx[q], w, cw)
                 let used = levels == 1 ? k(1, 1) : gUsed[q]
                 if let kyRel, let kxRel {
-                    let ya = m.wire("cp_l\(l)_s\(q)_ya", mux(dS2, oy << 1, oy) + kyRel), xa = m.wire("cp_l\(l)_s\(q)_xa", mux(dS2x, ox << 1, ox) + kxRel)
+                    let yaSum = mux(dS2, oy << 1, oy) + kyRel, xaSum = mux(dS2x, ox << 1, ox) + kxRel
+                    let ya = m.wire("cp_l\(l)_s\(q)_ya", flagsStaged ? stage("cp_l\(l)_s\(q)_ya", yaSum) : yaSum)
+                    let xa = m.wire("cp_l\(l)_s\(q)_xa", flagsStaged ? stage("cp_l\(l)_s\(q)_xa", xaSum) : xaSum)
                     rowOk.append((0..<h).map { ly in m.wire("cp_l\(l)_s\(q)_row\(ly)", used && inside(ya.expr, ly, dS2, layer["h"], "cp_row\(ly)")).expr })
                     colOk.append((0..<w).map { lx in m.wire("cp_l\(l)_s\(q)_col\(lx)", inside(xa.expr, lx, dS2x, layer["w"], "cp_col\(lx)")).expr })
                 } else {
@@ -307,9 +309,7 @@ struct ComputeControl: AcceleratorEngine {
                 }
             }
             if flagsStaged {
-                let rows = fields(stage("cp_rows_ok", cat(rowOk[0].reversed())), width: 1)
-                let cols = fields(stage("cp_cols_ok", cat(colOk[0].reversed())), width: 1)
-                stagedPeOk = cat((0..<(tH * tW)).reversed().map { i -> any ExprConvertible in rows[i / tW] && cols[i % tW] })
+                stagedPeOk = cat((0..<(tH * tW)).reversed().map { i -> any ExprConvertible in rowOk[0][i / tW] && colOk[0][i % tW] })
             }
             for py in 0..<tH { for px in 0..<tW {
                 let q = (py / h) * (1 << l) + px / w
@@ -330,7 +330,7 @@ struct ComputeControl: AcceleratorEngine {
         }
         // (a lane's first step: the first NJ steps, one per subgroup; k = 0 when lanes do not group)
         let stepFields: [(Signal, Expr)] = [
-            (p1First, kE < layer["nj"].fit(ctx.stepW)), (p1Last, kE + 1 == layer["t"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
+            (p1First, kE < layer["nj"].fit(ctx.stepW)), (p1Last, kE == layer["t_last"]), (p1LastG, gE + 1 == pG), (p1G, gE.expr), (p1Half, half),
             (p1Off, byteOff.expr), (p1Ra, raW.expr), (p1Rb, rbW.expr), (p1Grouped, grouped.expr), (p1Sub, subE.expr), (p1PeOk, cat(peOk.reversed())),
         ]
         let staged = stepFields.map { (r, e) in (r.name == p1PeOk.name ? stagedPeOk : nil) ?? stage("cp_step_\(r.name)", e) }

@@ -88,7 +88,7 @@ struct EngineChannels {
             F("nc", width: ctx.ncW, doc: "lanesC chunks per pixel ⌈Cin/lanesC⌉"),
             F("grouped", doc: "grouped lanes (§3.4): a whole input word per step, lane groups summed into one subgroup's channels"),
             F("nj", width: 8, doc: "steps per input word: NJ = ⌈Cout/R⌉ with grouped lanes, else 1 (§3.4)"),
-            F("t", width: ctx.stepW, doc: "steps per kgroup KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc", width: ctx.stepW, doc: "cycles per kgroup Kc: max(T, tileH·s), s the requant slices; T + tileH·s − 1 without shadows"),
+            F("t_last", width: ctx.stepW, doc: "the last step of a kgroup, T − 1: T steps KH·KW·NC, KH·KW·CW·NJ with grouped lanes (KH = 1 with packed taps)"), F("kc_last", width: ctx.stepW, doc: "the last cycle of a kgroup, Kc − 1: Kc = max(T, tileH·s), s the requant slices; T + tileH·s − 1 without shadows"),
             F("k2cw", width: ctx.cwW, doc: "weight words per output channel KH·KW·CW (≤ DW)"),
             F("hh", width: 8, doc: "halo height"), F("hwid", width: 8, doc: "halo width"),
             F("cscw", width: ctx.haloW, doc: "halo bank row stride CS·CW (§6.2; at most a region)"),

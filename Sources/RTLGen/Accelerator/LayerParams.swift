@@ -73,7 +73,10 @@ struct LayerParams: AcceleratorEngine {
         }
         let T = regs["steps"].fit(ctx.stepW)  // (≤ DW·B/lanesC for any layer the RTL accepts: `stepW`)
         // (the kgroup slot, `LayerPlan.kgroupCycles`: without shadows the next kgroup waits for the requant engine's reads)
-        let Kc = m.wire("c_kc", cfg.has(.accumulatorShadows) ? umax(T, k(cfg.requantCycles, ctx.stepW)) : T + k(cfg.requantCycles - 1, ctx.stepW))
+        // (the record keeps T − 1 and Kc − 1, the last step's and the last cycle's index: the compute
+        // engine compares its step counter with them, no adder in front, issue 13)
+        let rc = cfg.requantCycles
+        let KcLast = m.wire("c_kc_last", cfg.has(.accumulatorShadows) ? umax(T, k(rc, ctx.stepW)) - 1 : (rc >= 2 ? T + k(rc - 2, ctx.stepW) : T - 1))
         // The layer's tile shape s (§3.1): tiles of h = tileH >> s by w = tileW >> s.
         let shape = field("LAYER0", "shape")
         let levels = cfg.tileShapes
@@ -163,7 +166,7 @@ struct LayerParams: AcceleratorEngine {
         dreg("pad", pady); dreg("cw", CW); dreg("cow", COW); dreg("nc", NC)
         dreg("grouped", grouped)
         if let NJ { dreg("nj", NJ) }
-        dreg("t", T); dreg("kc", Kc); dreg("k2cw", regs["tap_words"].fit(ctx.cwW))
+        dreg("t_last", T - 1); dreg("kc_last", KcLast); dreg("k2cw", regs["tap_words"].fit(ctx.cwW))
         dreg("cscw", regs["halo_row_words"].fit(ctx.haloW))
         dreg("mpitch", field("MASK_LAYOUT", "pitch")); dreg("mw", Mw); dreg("gfirst", field("LAYER0", "first")); dreg("region", regs["halo_region"].fit(ctx.haloW))
         if cfg.tileList { dreg("mtiles", regs["mask_tiles"].fit(bitsFor(limits.maxTiles(cfg)))) }
