@@ -91,10 +91,11 @@ struct MaskScanner: AcceleratorEngine {
     /// The scanner of a tile list (`HardwareConfig.tileList`, §6.1): the host wrote the active
     /// tiles as 16-bit entries (ty high, tx low), B/2 a word, in the order the engines take them,
     /// so the next tile is the next entry — a counter where the bitmap needs priority encoders.
-    /// The offer's timing is the bitmap scanner's: the pass's first tile is registered two cycles
-    /// after the pass starts, and each later one by the cycle after a grant (`takeInterval`). The
-    /// RAM reads the word of the next entry to offer, its address the counter's next value, so a
-    /// grant finds that entry's word in the read data.
+    /// The pass's first tile is registered two cycles after the pass starts, as the bitmap
+    /// scanner's, and each later one in the cycle of its grant, or (takes three cycles apart,
+    /// `takeInterval`) in the cycle after it, the offer's valid still in the grant's. The RAM reads
+    /// the word of the next entry to offer, its address the counter's next value, so an advance
+    /// finds that entry's word in the read data.
     func buildListReader() throws -> Module {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Tile-list RAM and reader (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
@@ -109,13 +110,19 @@ struct MaskScanner: AcceleratorEngine {
         let count = layer["mtiles"], nW = count.width
         let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW)  // (its last: the pass's last entry)
         let granted = offer.granted
+        // (takes three cycles apart: the port sequencer reads a new offer's tile from the third cycle
+        // after a take on, and before that only its valid, which the grant sets. The rest of the
+        // offer, the counter and the RAM's address move on in the cycle after the grant, from a
+        // flip-flop: the take, the UP5K's longest path, drives neither, issue 13)
+        let advanceLate = cfg.takeInterval > 2
+        let grantedBefore = advanceLate ? m.wire("scan_granted_late", m.delayed("scan_granted", granted.expr, by: 1, reset: 0)).expr : granted.expr
         let weightsBefore = m.reg("scan_weights_q", width: 1, reset: 0)
         let passStart = m.wire("scan_pass_start", inWeights && !weightsBefore)
         // (the pass's first entry is offered from the second cycle after its start, as the bitmap's)
         let fill = m.wire("scan_fill", m.delayed("scan_fill", passStart.expr, by: 2, reset: 0))
         // the next entry to offer, and its next value (the RAM's read address)
         let next = m.reg("scan_next_entry", width: nW, reset: 0)
-        let advance = m.wire("scan_advance", fill || granted)
+        let advance = m.wire("scan_advance", fill || grantedBefore)
         let nextD = m.wire("scan_next_entry_d", mux(passStart, k(0, nW), mux(advance, ctx.faultListStep(next, fill: fill), next.expr)).fit(nW))
         let depth = max(ctx.maxMw, 2), aw = Memory.addressWidth(depth: depth)
         // (read when no beat is written: the list is read from its pass's start on, after the MASK
@@ -126,12 +133,13 @@ struct MaskScanner: AcceleratorEngine {
         let entry = m.wire("scan_entry", lgE == 0 ? word.expr.fit(entryW) : select(next.expr.fit(lgE), fields(word, width: entryW)))
         m.clocked("scanner") { p in
             p.assign(weightsBefore, inWeights); p.assign(next, nextD)
+            p.when(advance || granted) { p.assign(offer.valid, next < count) }
             p.when(advance) {
-                p.assign(offer.valid, next < count); p.assign(offer.last, next + 1 == count)
+                p.assign(offer.last, next + 1 == count)
                 p.assign(offer.ty, (entry >> coordW).fit(tileCoordW)); p.assign(offer.tx, entry.expr.fit(coordW).fit(tileCoordW))
             }
             p.when(fill) { offer.startPass(p) }
-            offer.countGrant(p)
+            offer.countGrant(p, at: grantedBefore)
             p.when(seq["start"]) { p.assign(offer.valid, 0) }
         }
         m.allowPartlyReadInputs()
@@ -167,9 +175,10 @@ struct TileOffer {
     /// A pass's first offer: its first group starts.
     func startPass(_ p: ProcessBuilder) { p.assign(slot, 0); p.assign(firstGroup, 1) }
 
-    /// A grant moves to the next slot, or after a group's last tile to the next group's first.
-    func countGrant(_ p: ProcessBuilder) {
-        p.when(granted) {
+    /// A grant moves to the next slot, or after a group's last tile to the next group's first
+    /// (`grant`: in the grant's cycle, or in a later one before the offer changes).
+    func countGrant(_ p: ProcessBuilder, at grant: Expr? = nil) {
+        p.when(grant ?? granted.expr) {
             p.assign(slot, mux(tile["last"], k(0, glast.width), slot + 1))
             p.when(tile["last"]) { p.assign(firstGroup, 0) }
         }
