@@ -60,7 +60,11 @@ struct LayerSequencer: AcceleratorEngine {
         // (the pass's end o1 = passEnd(o0) and its weight words before o0 are registers, set with o0:
         // the burst's length is then a shorter path from registers, issue 13)
         let o1 = m.reg("pass_o1", width: chW, reset: 0)
-        let nextO1 = m.wire("pass_next_o1", passEnd(o1))
+        // (without the prefetch and the handoff, the iCE40 presets, the next pass's end is a
+        // register too, passEnd(o1) a cycle after o1: a pass's step reads it no sooner — the first
+        // pass's in MASK's second cycle — and its words' subtractions start at registers, issue 13)
+        let nextO1Staged = !prefetches && !handsOn
+        let nextO1 = m.wire("pass_next_o1", nextO1Staged ? m.delayed("pass_next_o1", passEnd(o1), by: 1) : passEnd(o1))
         /// The words of a pixel pass [first, end) spans, less one: (end − 1)÷B − first÷B.
         func passWordsLast(_ first: some ExprConvertible, _ end: some ExprConvertible) -> Expr {
             ((end.expr - 1) >> lgB) - (first.expr >> lgB)
@@ -132,7 +136,7 @@ struct LayerSequencer: AcceleratorEngine {
         // the prefetch of the next pass during TILES, set entering TILES.
         let nbW = m.reg("burst_bias_words_w", width: burstW, reset: 0), nW = m.reg("burst_len_w", width: burstW, reset: 0)
         // (without the prefetch, §2, a pass's burst is found at the pass change itself, and the first
-        // pass's in MASK's first cycle: no T registers; `ofBurstPass` then never reads them)
+        // pass's in MASK's second cycle: no T registers; `ofBurstPass` then never reads them)
         let nbTR: Signal? = prefetches ? m.reg("burst_bias_words_t", width: burstW, reset: 0) : nil
         let nTR: Signal? = prefetches ? m.reg("burst_len_t", width: burstW, reset: 0) : nil
         let nbT = nbTR ?? nbW, nT = nTR ?? nW
@@ -141,10 +145,12 @@ struct LayerSequencer: AcceleratorEngine {
         // channel and o0's DRAM words to the window's less PASS_WORDS, MASK's first cycle steps the
         // pass as a pass's end does, with the burst's length from the prefetch's formula (into the T
         // registers, which MASK's later cycles copy to the W ones — MASK lasts at least two cycles —
-        // or, without the prefetch, into the W ones at once). A layer
+        // or, without the prefetch, in MASK's second cycle into the W ones at once). A layer
         // of a config with the weight handoff, whose first pass may be preloaded, takes them from
         // layer constants of the window.
         let firstStep: Signal? = handsOn ? nil : m.reg("pass_first_step", width: 1, reset: 0)
+        // (MASK's first cycle, or its second when the next pass's end is registered)
+        let firstStepNow: Expr? = firstStep.map { f in nextO1Staged ? f && m.delayed("pass_first_step_armed", f.expr, by: 1, reset: 0) : f.expr }
         let firstConstants: (bias: Expr, weights: Expr)? = handsOn ? {
             let first = burstWords(chFirst, passEnd(chFirst), address("window_words"), rest: preloaded)
             return (m.layerConstant("burst_first_bias", first.bias), m.layerConstant("burst_first_weights", first.weights))
@@ -272,8 +278,8 @@ struct LayerSequencer: AcceleratorEngine {
             if let (firstBias, firstWeights) = firstConstants {
                 p.when(inMask) { p.assign(nbW, firstBias); p.assign(nW, firstBias + firstWeights); if let nWm1 { p.assign(nWm1, nW - 1) } }
             }
-            if let firstStep {
-                p.when(inMask && firstStep) {
+            if let firstStep, let firstStepNow {
+                p.when(inMask && firstStepNow) {
                     p.assign(firstStep, 0)
                     p.assign(o0, o1); p.assign(o1, nextO1); assignPassWords(p, o1, nextO1)
                     p.assign(pLastR, nextO1 == chEnd); p.assign(o0Words, o0Words + address("pass_words"))
