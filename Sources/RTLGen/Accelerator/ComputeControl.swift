@@ -269,7 +269,8 @@ struct ComputeControl: AcceleratorEngine {
             let offset = a ^ (1 << (cw - 1))
             let notBelow = { (c: Int) -> Expr in greaterThan(offset, constant: (1 << (cw - 1)) - c - 1) }
             let key = "\(name)_limit"
-            let limit = limits[key] ?? m.layerConstant(key, mux(s2, size.fit(cw) - 2 * local, size.fit(cw) - local))
+            // (one subtraction of the stride's offset, not a choice of two subtractions)
+            let limit = limits[key] ?? m.layerConstant(key, size.fit(cw) - mux(s2, k(2 * local, cw), k(local, cw)))
             limits[key] = limit
             return mux(s2, notBelow(2 * local), notBelow(local)) && a.asSigned < limit.asSigned
         }
