@@ -95,8 +95,20 @@ struct PortSequencer: AcceleratorEngine {
                 let lo = m.wire("\(name)_\(s)lo", mux(start.asSigned < 0, k(0, walkW), start))
                 let end = start + halo.fit(walkW)
                 let hi = m.wire("\(name)_\(s)hi", mux(end.asSigned > inSize.fit(walkW).asSigned, inSize.fit(walkW), end))
-                let rem = outSize.fit(walkW) - o
-                let v = m.wire("\(name)_v\(s)", mux(rem > size, size, rem))
+                let v: Signal
+                if ctx.sizedForCells && ctx.levels == 1 && tile >= 2 && tile & (tile - 1) == 0 {
+                    // (one tile shape, a power-of-two side: the side, but in the output map's last
+                    // tile row (column) the rows past its last multiple — a comparison of the tile's
+                    // coordinate with a layer constant where the remainder needs two subtractions,
+                    // on the offer's path, issue 13)
+                    let lg = log2Exact(tile), vW = bitsFor(tile)
+                    let lastIndex = m.layerConstant("\(name)_\(s)_last_tile", ((outSize.fit(walkW) - 1) >> lg).fit(t.width))
+                    let lastV = m.layerConstant("\(name)_v\(s)_last_tile", ((outSize.fit(walkW) - 1).fit(lg).zext(vW) + 1).fit(vW))
+                    v = m.wire("\(name)_v\(s)", mux(t == lastIndex, lastV.zext(walkW), size))
+                } else {
+                    let rem = outSize.fit(walkW) - o
+                    v = m.wire("\(name)_v\(s)", mux(rem > size, size, rem))
+                }
                 for w in [o, start, lo, hi, v] { m.allowUnused(w) }
                 return (start.expr, lo.expr, hi.expr, v.expr)
             }
@@ -156,9 +168,10 @@ struct PortSequencer: AcceleratorEngine {
         let cwLast = m.layerConstant("ld_cw_last_layer", dCW - 1)
         /// The load walker: the current element of a tile load (halo words, then residual words);
         /// `initShares`: the tile skips the halo columns it shares with its left-hand neighbour;
-        /// `initBounds`: the tile's bounds, registered at the start; `initAt`: its first halo row and column.
+        /// `initBounds`: the tile's bounds, registered at the start; `initAt`: its first halo row and column;
+        /// `lastFlags`: whether w and j are at their last values are flags set with them, as x's and y's.
         func loadWalker(_ name: String, initNow: Expr, initBounds: WalkBounds, initShares: Expr,
-                        initAt: (y: Expr, x: Expr), step: Expr) -> Walker {
+                        initAt: (y: Expr, x: Expr), step: Expr, lastFlags: Bool = false) -> Walker {
             let shares = m.reg("\(name)_shares", width: 1, reset: 0)
             let inRes = m.reg("\(name)_in_res", width: 1, reset: 0)
             let y = m.reg("\(name)_y", width: walkW, reset: 0), x = m.reg("\(name)_x", width: walkW, reset: 0)
@@ -172,14 +185,21 @@ struct PortSequencer: AcceleratorEngine {
             let xFirst = m.wire("\(name)_x_first", firstColumn(shared: afterShared(g.x0), xlo: g.xlo, shares: shares))
             // (whether x and y are at their last values: flags set with them, so that the walker's
             // last element, which decides the take, compares only w; issue 13)
-            let wLast = m.wire("\(name)_w_last", w == cwLast)
+            // (with `lastFlags` w's and j's too: the walker's last element is then an AND of registers)
+            let wLastR: Signal? = lastFlags ? m.reg("\(name)_w_last_q", width: 1, reset: 0) : nil
+            let jLastR: Signal? = lastFlags ? m.reg("\(name)_j_last_q", width: 1, reset: 0) : nil
+            let wLast = m.wire("\(name)_w_last", wLastR?.expr ?? (w == cwLast))
             let xLast = m.reg("\(name)_x_last", width: 1, reset: 0)
             let yLast = m.reg("\(name)_y_last", width: 1, reset: 0)
             // (the bounds registers' values at the start; its last row and column at `walkW` bits)
             let startFields = boundsFields(initBounds)
             let startYLast = widenedCoordinate(startFields[2], signed: boundsSpec[2].signed)
             let startXLast = widenedCoordinate(startFields[3], signed: boundsSpec[3].signed)
-            let jLast = m.wire("\(name)_j_last", j == pOWLast)
+            let jLast = m.wire("\(name)_j_last", jLastR?.expr ?? (j == pOWLast))
+            /// w (j) set to `value`: its flag too.
+            func setW(_ p: ProcessBuilder, _ value: Expr, last: Expr) { p.assign(w, value); if let wLastR { p.assign(wLastR, last) } }
+            func setJ(_ p: ProcessBuilder, _ value: Expr, last: Expr) { p.assign(j, value); if let jLastR { p.assign(jLastR, last) } }
+            let wZero = k(0, w.width), jZero = k(0, j.width)
             let cLast = m.wire("\(name)_c_last", c.fit(walkW) + 1 == g.vc)
             let rLast = m.wire("\(name)_r_last", r.fit(walkW) + 1 == g.vr)
             let haloLast = wLast && xLast && yLast
@@ -190,24 +210,24 @@ struct PortSequencer: AcceleratorEngine {
                     // (with the line buffer the walker walks only the residual words, §6.5)
                     for (reg, value) in zip(bRegs, startFields) { p.assign(reg, value) }
                     p.assign(inRes, withLine(skipHalo || lineMode, else: skipHalo.expr)); p.assign(shares, initShares)
-                    p.assign(y, initY); p.assign(x, initX); p.assign(w, 0); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                    p.assign(y, initY); p.assign(x, initX); setW(p, wZero, last: cwLast == 0); p.assign(r, 0); p.assign(c, 0); setJ(p, jZero, last: pOWLast == 0)
                     p.assign(yLast, initY == startYLast); p.assign(xLast, initX == startXLast)
                 }.elseWhen(step) {
                     p.when(!inRes) {
                         p.when(wLast) {
-                            p.assign(w, 0)
+                            setW(p, wZero, last: cwLast == 0)
                             p.when(xLast) {
                                 p.assign(x, xFirst); p.assign(xLast, xFirst == g.xlast)
                                 p.when(yLast) {
-                                    p.assign(inRes, 1); p.assign(r, 0); p.assign(c, 0); p.assign(j, 0)
+                                    p.assign(inRes, 1); p.assign(r, 0); p.assign(c, 0); setJ(p, jZero, last: pOWLast == 0)
                                 }.otherwise { p.assign(y, y + 1); p.assign(yLast, (y + 1).fit(walkW) == g.ylast) }
                             }.otherwise { p.assign(x, x + 1); p.assign(xLast, (x + 1).fit(walkW) == g.xlast) }
-                        }.otherwise { p.assign(w, w + 1) }
+                        }.otherwise { setW(p, (w + 1).fit(w.width), last: (w + 1).fit(w.width) == cwLast) }
                     }.otherwise {
                         p.when(jLast) {
-                            p.assign(j, 0)
+                            setJ(p, jZero, last: pOWLast == 0)
                             p.when(cLast) { p.assign(c, 0); p.assign(r, r + 1) }.otherwise { p.assign(c, c + 1) }
-                        }.otherwise { p.assign(j, j + 1) }
+                        }.otherwise { setJ(p, (j + 1).fit(j.width), last: (j + 1).fit(j.width) == pOWLast) }
                     }
                 }
             }
@@ -345,7 +365,7 @@ struct PortSequencer: AcceleratorEngine {
                             initShares: takeShares.expr,
                             initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: takeShares),
                                      firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: takeShares)),
-                            step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr)
+                            step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr, lastFlags: ctx.sizedForCells)
         let prevTy = m.reg("ld_prev_ty", width: tileCoordW), prevTx = m.reg("ld_prev_tx", width: tileCoordW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
         let slotColumn = ctx.byShape(dShape, (0..<ctx.levels).map { l in l == 0 ? k(0, 1) : (takeSlot.fit(l) != 0) })
