@@ -57,8 +57,8 @@ module st_424db338_compute_control (
     logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
-    logic [12:0] layer_t;
-    logic [12:0] layer_kc;
+    logic [12:0] layer_t_last;
+    logic [12:0] layer_kc_last;
     /* verilator lint_off UNUSEDSIGNAL */
     logic [10:0] layer_k2cw;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -951,8 +951,8 @@ module st_424db338_compute_control (
     assign layer_nc = layer[96:84];
     assign layer_grouped = layer[97];
     assign layer_nj = layer[105:98];
-    assign layer_t = layer[118:106];
-    assign layer_kc = layer[131:119];
+    assign layer_t_last = layer[118:106];
+    assign layer_kc_last = layer[131:119];
     assign layer_k2cw = layer[142:132];
     assign layer_cscw = layer[168:159];
     assign layer_shape = layer[191:190];
@@ -974,8 +974,8 @@ module st_424db338_compute_control (
     assign cp_last_chunk = layer_grouped ? (11'(cp_chunk_eff >> 2) == (layer_cw - 11'd1)) : (cp_chunk_eff == (layer_nc - 13'd1));
     assign cp_kx_eff = cp_kx;
     assign cp_ky_eff = cp_ky;
-    assign cp_issue = cp_run_eff && (cp_k_eff < layer_t);
-    assign cp_slot_end = cp_run_eff && ((cp_k_eff + 13'd1) == layer_kc);
+    assign cp_issue = cp_run_eff && (cp_k_eff <= layer_t_last);
+    assign cp_slot_end = cp_run_eff && (cp_k_eff == layer_kc_last);
     assign cp_tile_end = cp_slot_end && ((cp_g_eff + 7'd1) == seq_kgroups);
     assign cp_tap_advance = ((cp_run_eff && !cp_slot_end) && ((cp_sub_eff + 8'd1) == layer_nj)) && cp_last_chunk;
     assign cp_next_row = cp_tap_advance && (cp_kx_eff == (layer_kw - 4'd1));
@@ -1981,7 +1981,7 @@ module st_424db338_compute_control (
     // pipe_stage0_data
     always @(posedge clk) begin
         p1_first <= cp_k_eff < {5'd0, layer_nj};
-        p1_last <= (cp_k_eff + 13'd1) == layer_t;
+        p1_last <= cp_k_eff == layer_t_last;
         p1_last_g <= (cp_g_eff + 7'd1) == seq_kgroups;
         p1_g <= cp_g_eff;
         p1_half <= cp_tile[0];

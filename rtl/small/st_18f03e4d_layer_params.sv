@@ -63,8 +63,8 @@ module st_18f03e4d_layer_params (
     logic [12:0] layer_nc;
     logic        layer_grouped;
     logic [7:0]  layer_nj;
-    logic [12:0] layer_t;
-    logic [12:0] layer_kc;
+    logic [12:0] layer_t_last;
+    logic [12:0] layer_kc_last;
     logic [10:0] layer_k2cw;
     logic [7:0]  layer_hh;
     logic [7:0]  layer_hwid;
@@ -97,7 +97,7 @@ module st_18f03e4d_layer_params (
     logic [10:0] c_cow;
     logic [12:0] c_nc;
     logic [7:0]  c_nj;
-    logic [12:0] c_kc;
+    logic [12:0] c_kc_last;
     logic [7:0]  c_h_m1;
     logic [7:0]  c_w_m1;
     logic [7:0]  c_hh;
@@ -126,8 +126,8 @@ module st_18f03e4d_layer_params (
     logic [12:0] d_nc;
     logic        d_grouped;
     logic [7:0]  d_nj;
-    logic [12:0] d_t;
-    logic [12:0] d_kc;
+    logic [12:0] d_t_last;
+    logic [12:0] d_kc_last;
     logic [10:0] d_k2cw;
     logic [10:0] d_cscw;
     logic [4:0]  d_mpitch;
@@ -148,7 +148,7 @@ module st_18f03e4d_layer_params (
     logic        d_next_half;
     logic [1:0]  d_error;
 
-    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc, layer_t, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
+    assign layer = {layer_error, layer_next_half, layer_next, layer_half0, layer_preloaded, layer_resident, layer_prefetch, layer_pc, layer_slope, layer_sh, layer_m, layer_act, layer_res, layer_rowring, layer_nsh, layer_region, layer_shape, layer_mw, layer_mpitch, layer_cscw, layer_hwid, layer_hh, layer_k2cw, layer_kc_last, layer_t_last, layer_nj, layer_grouped, layer_nc, layer_cow, layer_cw, layer_padx, layer_pad, layer_cout, layer_w, layer_h, layer_s2x, layer_kw, layer_s2};
     assign c_s2 = (reg_layer0[5:4] == 2'd2) && !reg_layer0[11];
     assign c_s2x = (reg_layer0[5:4] == 2'd2) || reg_layer0[12];
     assign c_kh = reg_layer0[11] ? 4'd1 : reg_layer0[3:0];
@@ -158,7 +158,7 @@ module st_18f03e4d_layer_params (
     assign c_cow = 11'(({1'd0, 15'(reg_layer2[31:16])} + 16'd15) >> 4);
     assign c_nc = 13'(({1'd0, reg_layer2[15:0]} + 17'd3) >> 2);
     assign c_nj = reg_layer0[25] ? (((8'd1 + ((reg_layer2[31:16] > 16'd1) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd2) ? 8'd1 : 8'd0)) + ((reg_layer2[31:16] > 16'd3) ? 8'd1 : 8'd0)) : 8'd1;
-    assign c_kc = (reg_steps[12:0] > 13'd4) ? reg_steps[12:0] : 13'd4;
+    assign c_kc_last = ((reg_steps[12:0] > 13'd4) ? reg_steps[12:0] : 13'd4) - 13'd1;
     assign c_h_m1 = 8'd3;
     assign c_w_m1 = 8'd3;
     assign c_hh = (c_s2 ? (c_h_m1 << 1) : c_h_m1) + {4'd0, c_kh};
@@ -254,15 +254,20 @@ module st_18f03e4d_layer_params (
     end
 
     assign layer_nj = d_nj;
-    assign d_t = reg_steps[12:0];
-    assign layer_t = d_t;
 
-    // d_kc_q
+    // d_t_last_q
     always @(posedge clk) begin
-        d_kc <= c_kc;
+        d_t_last <= reg_steps[12:0] - 13'd1;
     end
 
-    assign layer_kc = d_kc;
+    assign layer_t_last = d_t_last;
+
+    // d_kc_last_q
+    always @(posedge clk) begin
+        d_kc_last <= c_kc_last;
+    end
+
+    assign layer_kc_last = d_kc_last;
     assign d_k2cw = reg_tap_words[10:0];
     assign layer_k2cw = d_k2cw;
     assign d_cscw = reg_halo_row_words[10:0];
