@@ -44,6 +44,19 @@ struct TileListRTLTests {
         #expect(a.model.stats.cycles - b.stats.cycles == planA.maskWords - planB.maskWords)
     }
 
+    /// Maps whose last tile row and column are partial (a 7×9 map at stride 1, its output 7×9;
+    /// 9×7 at stride 2, its output 5×4): the walkers' valid rows and columns there come from the
+    /// map's last tile row and column (docs/synthesis.md, issue 13), and every tile's loads,
+    /// stores and outputs must still be the model's, cycle for cycle.
+    @Test(arguments: [(7, 9, 1), (9, 7, 2)])
+    func partialLastTilesRunAsTheModelSays(shape: (height: Int, width: Int, stride: Int)) throws {
+        let job = try SyntheticLayer(kernel: 3, stride: shape.stride, inChannels: 4, outChannels: 3,
+                                     height: shape.height, width: shape.width, residual: shape.stride == 1)
+            .job(config: list, density: 1, seed: 22)
+        let run = try CoSimulator(config: list, cache: StandIn.cache).run(job)
+        #expect(run.comparison.matches, "\(run.comparison.diagnosis)")
+    }
+
     /// The list in DRAM: 16-bit little-endian entries (ty high, tx low) in the order the engines
     /// take the tiles, two to the UP5K's 4-byte word, and MASK_TILES their count.
     @Test func theListsEntriesAreTheActiveTilesInOrder() throws {
