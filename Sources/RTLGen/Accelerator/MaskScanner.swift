@@ -115,14 +115,15 @@ struct MaskScanner: AcceleratorEngine {
         // offer, the counter and the RAM's address move on in the cycle after the grant, from a
         // flip-flop: the take, the UP5K's longest path, drives neither, issue 13)
         let advanceLate = cfg.takeInterval > 2
-        let grantedBefore = advanceLate ? m.wire("scan_granted_late", m.delayed("scan_granted", granted.expr, by: 1, reset: 0)).expr : granted.expr
+        // (the grant the offer moves on at: this cycle's, or the one of the cycle before)
+        let advanceGrant = advanceLate ? m.wire("scan_granted_late", m.delayed("scan_granted", granted.expr, by: 1, reset: 0)).expr : granted.expr
         let weightsBefore = m.reg("scan_weights_q", width: 1, reset: 0)
         let passStart = m.wire("scan_pass_start", inWeights && !weightsBefore)
         // (the pass's first entry is offered from the second cycle after its start, as the bitmap's)
         let fill = m.wire("scan_fill", m.delayed("scan_fill", passStart.expr, by: 2, reset: 0))
         // the next entry to offer, and its next value (the RAM's read address)
         let next = m.reg("scan_next_entry", width: nW, reset: 0)
-        let advance = m.wire("scan_advance", fill || grantedBefore)
+        let advance = m.wire("scan_advance", fill || advanceGrant)
         let nextD = m.wire("scan_next_entry_d", mux(passStart, k(0, nW), mux(advance, ctx.faultListStep(next, fill: fill), next.expr)).fit(nW))
         let depth = max(ctx.maxMw, 2), aw = Memory.addressWidth(depth: depth)
         // (read when no beat is written: the list is read from its pass's start on, after the MASK
@@ -139,7 +140,7 @@ struct MaskScanner: AcceleratorEngine {
                 p.assign(offer.ty, (entry >> coordW).fit(tileCoordW)); p.assign(offer.tx, entry.expr.fit(coordW).fit(tileCoordW))
             }
             p.when(fill) { offer.startPass(p) }
-            offer.countGrant(p, at: grantedBefore)
+            offer.countGrant(p, at: advanceGrant)
             p.when(seq["start"]) { p.assign(offer.valid, 0) }
         }
         m.allowPartlyReadInputs()
