@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "SparseCNNTests", dependencies: ["SparseCNN", "FuzzSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AcceleratorSpecTests", dependencies: ["AcceleratorSpec", "FuzzSupport"]),
         .testTarget(name: "TileModelTests", dependencies: ["TileModel", "FuzzSupport"]),
-        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel"]),
+        .testTarget(name: "RTLGenTests", dependencies: ["RTLGen", "TileModel", "Report"]),
         .testTarget(name: "CoSimTests", dependencies: ["CoSim", "RTLGen", "TileModel"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "RTLGen"], exclude: ["Fixtures"]),
         // The command-line tool: its code in-process (@testable) and the built executable as a child.

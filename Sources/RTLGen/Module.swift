@@ -378,10 +378,12 @@ public final class ModuleBuilder {
     /// Instantiates the vendor cell `cell` as `name` for synthesis, with `simulation` (one
     /// expression per connected output: what the cell computes with these parameters and inputs)
     /// for simulators (``PrimitiveCell``). Outputs connect to wires of this module, of the
-    /// expression's width.
+    /// expression's width. `registers` are the cell's registers these parameters enable, as
+    /// registers of this module that simulation loads at every edge of `clock`.
     public func primitive(_ cell: String, name: String, parameters: [Parameter],
                           inputs: [(String, any ExprConvertible)], outputs: [(String, Signal?)],
-                          simulation: [(Signal, any ExprConvertible)]) {
+                          simulation: [(Signal, any ExprConvertible)],
+                          registers: [(Signal, any ExprConvertible)] = [], clock: Signal? = nil) {
         if otherNames.contains(name) || declared[name] != nil || !Self.isValidIdentifier(name) || !Self.isValidIdentifier(cell) {
             error(name, .invalidDeclaration, "primitive instance name '\(name)' (of '\(cell)') is invalid or already used")
         }
@@ -403,6 +405,21 @@ public final class ModuleBuilder {
             }
             sims.append((s, e))
         }
+        var regs: [(Signal, Expr)] = []
+        for (s, v) in registers {
+            let e = v.expr
+            for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' register '\(s.name)': \(p)") }
+            for r in e.referencedSignals { checkRef(r, owner: name) }
+            if e.width != s.width {
+                error(name, .widthMismatch, "primitive '\(name)': register '\(s.name)' is \(s.width) bits, its value \(e.width)")
+            }
+            if s.kind != .register { error(name, .badConnection, "primitive '\(name)' loads '\(s.name)', a \(s.kind.rawValue); it must be a register") }
+            regs.append((s, e))
+        }
+        if let clock { checkRef(clock, owner: name) }
+        if regs.isEmpty != (clock == nil) {
+            error(name, .badConnection, "primitive '\(name)': registers need a clock, and a clock registers")
+        }
         let driven = outputs.compactMap(\.1)
         for s in driven where s.kind != .wire && s.kind != .output {
             error(name, .badConnection, "primitive '\(name)' drives '\(s.name)', a \(s.kind.rawValue); it must be a wire or output")
@@ -411,7 +428,8 @@ public final class ModuleBuilder {
             error(name, .badConnection, "primitive '\(name)': every connected output needs exactly one behaviour, and only those")
         }
         add(.primitive(PrimitiveCell(cell: cell, name: name, parameters: parameters, inputs: ins,
-                                     outputs: outputs.map { .init(port: $0.0, signal: $0.1) }, simulation: sims)))
+                                     outputs: outputs.map { .init(port: $0.0, signal: $0.1) }, simulation: sims,
+                                     registers: regs, clock: clock)))
     }
 
     /// Instantiates `module` once per element of `dimensions` (outermost first; each a genvar name
@@ -524,7 +542,7 @@ public final class ModuleBuilder {
                     if case .slice(let s, _) = c.binding { drive(s, "instance array '\(a.name)' port '\(c.port.name)'") }
                 }
             case .memory(let m): drive(m.readData, "memory '\(m.name)' read port")
-            case .primitive(let p): for s in p.drivenSignals { drive(s, "primitive '\(p.name)'") }
+            case .primitive(let p): for s in p.drivenSignals + p.registers.map(\.0) { drive(s, "primitive '\(p.name)'") }
             }
         }
         for (g, array) in genvarNames where declared[g] != nil {

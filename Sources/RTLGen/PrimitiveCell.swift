@@ -4,6 +4,7 @@
 ///     `ifdef SYNTHESIS
 ///         SB_MAC16 #(.MODE_8x8(1'b1), …) u_mac (.A(…), …, .O(mac_o));
 ///     `else
+///         always @(posedge clk) begin … end   // the cell's registers in this use, if any
 ///         assign mac_o = …;   // the behaviour, which Verilator and Icarus simulate
 ///     `endif
 ///
@@ -34,9 +35,15 @@ public struct PrimitiveCell: Sendable {
     public let outputs: [Output]
     /// The behaviour in simulation: one continuous assign per connected output wire.
     public let simulation: [(Signal, Expr)]
+    /// The cell's registers this use enables (its input and product registers), as simulation
+    /// sees them: each a register of the module loaded every edge of `clock` with its expression.
+    /// Synthesis has them inside the cell, so the module's registers stay undriven there and go.
+    public let registers: [(Signal, Expr)]
+    /// The clock of `registers` (nil without them).
+    public let clock: Signal?
 
     /// The wires the cell drives.
     public var drivenSignals: [Signal] { outputs.compactMap(\.signal) }
     /// What the cell and its behaviour read.
-    public var readExprs: [Expr] { inputs.map(\.value) + simulation.map(\.1) }
+    public var readExprs: [Expr] { inputs.map(\.value) + simulation.map(\.1) + registers.map(\.1) + (clock.map { [$0.expr] } ?? []) }
 }

@@ -265,6 +265,11 @@ public struct VerilogEmitter: Sendable {
         }
         out.append("\(i1));")
         out.append("`else")
+        if let clock = p.clock {
+            out.append("\(i1)always @(posedge \(clock.name)) begin")
+            for (r, v) in p.registers { out.append("\(i2)\(r.name) <= \(ExpressionRenderer.render(v));") }
+            out.append("\(i1)end")
+        }
         for (s, v) in p.simulation { out.append("\(i1)assign \(s.name) = \(ExpressionRenderer.render(v));") }
         out.append("`endif")
         return out

@@ -74,6 +74,12 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// DSP is registered or nextpnr did not run.
     public var dspInputPathNs: Double?
     public var dspOutputPathNs: Double?
+    /// iCE40: the SB_MAC16s whose multiplier is not between the cell's own registers
+    /// (``MAC16Timing``), whose multiply nextpnr's Fmax leaves out; nil without DSPs.
+    public var dspsOutsideFmax: [MAC16Timing.Cell]?
+    /// iCE40: the Fmax of a path through an SB_MAC16 used without registers, at most: the two
+    /// halves plus the multiply (``MAC16Timing/multiply16x16Ns``), when the halves are known.
+    public var fmaxThroughDSPMHz: Double?
     /// iCE40 with `--pnr-seeds N` (N > 1): every place-and-route run, by seed. `fmaxMHz` and the
     /// DSP halves are the fastest run's, whose placement is the design's (nextpnr is deterministic
     /// for a seed); nil with one run.
@@ -117,7 +123,8 @@ public enum SynthTarget: String, CaseIterable, Sendable {
     /// `device` (iCE40 only) decides `-dsp`: only the UP5K/U4K have SB_MAC16 blocks.
     /// `extra` is appended to the synth_* command (e.g. `-abc9`, `-noabc`).
     /// `noShare` runs the synth_* script in stages with the `coarse` step re-typed without `share`
-    /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md).
+    /// (the SAT-based resource sharing that dominates Yosys time on the accelerator, docs/synthesis.md);
+    /// on an iCE40 part with DSPs it is re-typed anyway, with `ice40_dsp` kept off instantiated SB_MAC16s.
     /// `jsonOut` is where the mapped netlist goes (`synth_ice40 -json`; a `write_json` after
     /// `synth_xilinx`, for ``LogicDepth``; ignored for generic).
     /// `family` is `synth_xilinx -family` (`xc7`, `xcup`). `flatten: false` keeps the hierarchy, so
@@ -141,12 +148,19 @@ public enum SynthTarget: String, CaseIterable, Sendable {
         case .ice40:
             let dsp = device.dsps > 0
             let cmd = "synth_ice40\(dsp ? " -dsp" : "")\(flatten ? "" : " -noflatten")\(x) -top \(top)"
-            guard noShare else { return cmd + json }
-            var coarse = ["opt_expr", "opt_clean", "check", "opt -nodffe -nosdff", "fsm", "opt", "wreduce", "peepopt", "opt_clean",
-                          "techmap -map +/cmp2lut.v -D LUT_WIDTH=4", "opt_expr", "opt_clean", "memory_dff", "wreduce t:$mul"]
+            // With DSPs the coarse step is spelled out too: Yosys' `ice40_dsp` takes every SB_MAC16
+            // for a 16×16 multiplier it maps, sets MODE_8x8 to 0 and its registers and output
+            // selects to the ones it found around it (Yosys 0.23: "only the 16x16 multiply mode is
+            // supported"), which would turn the MAC16 pairs' two 8×8 products (docs/microarchitecture.md
+            // §7.4) into one 16×16 product; so it runs on the design without them (the SB_MAC16s
+            // with public names: those dsp_map makes of multipliers before it have `$` names).
+            guard noShare || dsp else { return cmd + json }
+            var coarse = ["opt_expr", "opt_clean", "check", "opt -nodffe -nosdff", "fsm", "opt", "wreduce", "peepopt", "opt_clean"]
+                + (noShare ? [] : ["share"])
+                + ["techmap -map +/cmp2lut.v -D LUT_WIDTH=4", "opt_expr", "opt_clean", "memory_dff", "wreduce t:$mul"]
             if dsp {
                 coarse += ["techmap -map +/mul2dsp.v -map +/ice40/dsp_map.v -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_A_MINWIDTH=2 -D DSP_B_MINWIDTH=2 -D DSP_Y_MINWIDTH=11 -D DSP_NAME=$__MUL16X16",
-                           "select a:mul2dsp", "setattr -unset mul2dsp", "opt_expr -fine", "wreduce", "select -clear", "ice40_dsp",
+                           "select a:mul2dsp", "setattr -unset mul2dsp", "opt_expr -fine", "wreduce", "select -clear", "ice40_dsp t:SB_MAC16 n:$* %d %n",
                            "chtype -set $mul t:$__soft_mul"]
             }
             coarse += ["alumacc", "opt", "memory -nomap", "opt_clean"]
@@ -448,6 +462,9 @@ public struct SynthFlow: Sendable {
                 result.note = "no open place and route for Xilinx parts and no logic-depth estimate (\(error)): run vendor tools with constraints/xilinx.xdc for Fmax"
             }
         }
+        if target == .ice40, r.dsps > 0 {
+            result.dspsOutsideFmax = try MAC16Timing.audit(netlistAt: netlist, top: manifest.top).untimed
+        }
         if target == .ice40, let nextpnr = Self.which("nextpnr-ice40") {
             // The cells, not the LUTs, are what must fit: count them with nextpnr's packer (about a
             // second; the ports may outnumber the package's pins here, which packing does not mind).
@@ -515,7 +532,13 @@ public struct SynthFlow: Sendable {
                 if runs.count > 1 { result.pnrRuns = runs.map(\.run) }
                 if let f = best.run.fmaxMHz {
                     result.fmaxMHz = f; result.fmaxIsEstimate = false
-                    if let h = NextpnrLog.unregisteredDSPHalves(best.output) { result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output }
+                    if let h = NextpnrLog.unregisteredDSPHalves(best.output) {
+                        result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output
+                        // (the worst multiply of the cells without a clock: those the halves are of)
+                        let multiply = result.dspsOutsideFmax?.filter { $0.unregisteredInputs.count > 0 && $0.unregisteredOutputs.count > 0 }
+                            .map(\.multiplyNs).max() ?? MAC16Timing.multiply16x16Ns
+                        result.fmaxThroughDSPMHz = ((1000 / (h.input + multiply + h.output)) * 100).rounded() / 100
+                    }
                     let seeds = runs.count > 1 ? "the fastest of \(runs.count) seeds (seed \(best.run.seed)), " : ""
                     result.note = "fits \(device.name); Fmax from nextpnr-ice40, \(seeds)on the design as a board holds it (CSR port on pins\(wrapper.memoryBlocks == nil ? "" : ", DRAM port on SPRAM"), other inputs from a shift register, outputs XOR-reduced; docs/synthesis.md); log: \(best.run.log)"
                 }

@@ -29,9 +29,11 @@ struct SynthCommand: ParsableCommand {
         nextpnr-ice40's packer: flip-flops and carries that cannot share a LUT's cell take their own.
         JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus logicCells, packing, part, used, capacity,
         fits, engines, sources, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
-        dspInputPathNs, dspOutputPathNs, pnrRuns, yosysSeconds, pnrSeconds, flow, cells, note). On iCE40 nextpnr times an
-        SB_MAC16 as registers: a path through one used without registers is not in its Fmax, and the flow
-        prints its two halves (docs/synthesis.md, "Place and route"). --pnr-seeds N places and routes N
+        dspInputPathNs, dspOutputPathNs, dspsOutsideFmax, fmaxThroughDSPMHz, pnrRuns, yosysSeconds, pnrSeconds, flow, cells, note).
+        On iCE40 nextpnr times an SB_MAC16's ports as registers: the multiply of a DSP whose multiplier
+        is not between its own registers is not in its Fmax; the flow names those DSPs, and for DSPs
+        used without registers prints the two halves and the bound with the multiply (docs/synthesis.md,
+        "Place and route"). --pnr-seeds N places and routes N
         times (nextpnr seeds 1…N) and keeps the fastest: on a nearly full part placement moves the Fmax
         by several per cent from seed to seed. docs/synthesis.md has measured figures.
 
@@ -164,9 +166,19 @@ struct SynthCommand: ParsableCommand {
                 + (sorted.isEmpty ? "" : String(format: " MHz (median %.2f); the Fmax is the fastest's",
                                                 (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2))
         }
+        if let untimed = r.dspsOutsideFmax, !untimed.isEmpty {
+            s += "\nnot in the Fmax: the multiply of \(untimed.count) SB_MAC16\(untimed.count == 1 ? "" : "s") whose multiplier is not between the cell's registers "
+                + String(format: "(nextpnr times a DSP's ports as registers; the multiply is %.2f ns 16x16, %.2f ns 8x8 in iCEcube2's timing data):",
+                         MAC16Timing.multiply16x16Ns, MAC16Timing.multiply8x8Ns)
+            for c in untimed {
+                s += "\n  \(c.name): " + ([c.unregisteredInputs.isEmpty ? nil : "inputs \(c.unregisteredInputs.joined(separator: ", ")) unregistered",
+                                         c.unregisteredOutputs.isEmpty ? nil : "output \(c.unregisteredOutputs.joined(separator: ", ")) unregistered"]
+                    .compactMap { $0 }.joined(separator: ", "))
+            }
+        }
         if let i = r.dspInputPathNs, let o = r.dspOutputPathNs {
-            s += String(format: "\nnot in the Fmax: paths through SB_MAC16s used without registers (nextpnr times their ports as registers): "
-                        + "%.2f ns into them, %.2f ns out of them, plus the multiply's delay; through one DSP with both, at most %.1f MHz", i, o, 1000 / (i + o))
+            s += String(format: "\nthrough an SB_MAC16 without registers: %.2f ns into it, %.2f ns out of it", i, o)
+                + (r.fmaxThroughDSPMHz.map { String(format: ", plus the multiply: at most %.2f MHz", $0) } ?? "")
         }
         if let deep = r.deepEndPoints, !deep.isEmpty {
             let shown = 12

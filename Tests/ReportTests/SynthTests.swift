@@ -196,13 +196,16 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(up5k.used(["SB_LUT4": 7, "SB_DFFE": 3, "SB_RAM40_4K": 2, "SB_SPRAM256KA": 4, "SB_MAC16": 1])
                 == ["luts": 7, "flipFlops": 3, "dsps": 1, "blockRams": 2, "largeRams": 4])
         #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, device: .hx8k) == "synth_ice40 -top t")
-        #expect(SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, extra: "-abc9") == "synth_ice40 -dsp -abc9 -top t -json n.json")
-        // --no-share: staged, no `share` step, no autoname, the JSON written by the last stage.
+        // With DSPs: staged, `ice40_dsp` kept off instantiated SB_MAC16s (it would make them 16×16
+        // multipliers), `share` unless --no-share, no autoname, the JSON written by the last stage.
+        let ws = SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, extra: "-abc9").components(separatedBy: "; ")
+        #expect(ws.first == "synth_ice40 -dsp -abc9 -top t -run :coarse" && ws.last == "synth_ice40 -dsp -abc9 -top t -run blif: -json n.json")
+        #expect(ws.contains("share") && ws.contains("ice40_dsp t:SB_MAC16 n:$* %d %n") && !ws.contains("ice40_dsp"))
         let ns = SynthTarget.ice40.script(top: "t", jsonOut: "n.json", device: .up5k, noShare: true).components(separatedBy: "; ")
         #expect(!ns.contains("share") && !ns.contains("autoname"))
         #expect(ns.first == "synth_ice40 -dsp -top t -run :coarse")
         #expect(ns.last == "synth_ice40 -dsp -top t -run blif: -json n.json")
-        #expect(ns.contains("ice40_dsp"))
+        #expect(ns.contains("ice40_dsp t:SB_MAC16 n:$* %d %n"))
         #expect(SynthTarget.generic.script(top: "t", jsonOut: nil, noShare: true) == "synth -flatten -noshare -top t; abc -lut 4; opt_clean")
         let nx = SynthTarget.xilinx.script(top: "t", jsonOut: nil, noShare: true).components(separatedBy: "; ")
         #expect(!nx.contains("share") && nx.last == "synth_xilinx -family xc7 -flatten -top t -run map_memory:")
@@ -225,7 +228,8 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .contains("opt_clean; setattr -set ram_style \"ultra\" r:SIZE>=1024 t:$mem_v2 %i; synth_xilinx -family xcup -flatten -top t -run map_memory:"))
         #expect(!SynthTarget.xilinx.script(top: "t", jsonOut: nil, family: z7.xilinxFamily!).contains("ultra"))
         #expect(SynthTarget.xilinx.script(top: "t", jsonOut: nil, flatten: false) == "synth_xilinx -family xc7 -top t")
-        #expect(SynthTarget.ice40.script(top: "t", jsonOut: nil, flatten: false) == "synth_ice40 -dsp -noflatten -top t")
+        let kept = SynthTarget.ice40.script(top: "t", jsonOut: nil, flatten: false).components(separatedBy: "; ")
+        #expect(kept.first == "synth_ice40 -dsp -noflatten -top t -run :coarse" && kept.last == "synth_ice40 -dsp -noflatten -top t -run blif:")
     }
 
     /// Per-engine resources from a `stat` of a design whose hierarchy was kept, worked by hand: the
@@ -418,7 +422,8 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         #expect(r.used == used)
         #expect(r.fits == (part.overflow(used) == nil))
         #expect(r.capacity == ["luts": 5280, "logicCells": 5280, "flipFlops": 5280, "dsps": 8, "blockRams": 30, "largeRams": 4])
-        #expect(r.flow == "synth_ice40 -dsp -top \(gen.top)")
+        #expect(r.flow == SynthTarget.ice40.script(top: gen.top, jsonOut: nil, device: .up5k))
+        #expect(r.flow?.hasPrefix("synth_ice40 -dsp -top \(gen.top) -run :coarse") == true)
         let obj = try JSONSerialization.jsonObject(with: Data(r.json().utf8)) as! [String: Any]
         for k in ["luts", "flipFlops", "dsps", "blockRams", "macsPerDSP", "yosysSeconds"] { #expect(obj[k] != nil, "\(k)") }
         print("tiny accelerator on iCE40: \(r.luts ?? 0) LUTs, \(r.flipFlops) FFs, \(r.dsps) DSPs, \(r.blockRams) BRAMs, yosys \(r.yosysSeconds ?? 0) s")

@@ -55,9 +55,10 @@ struct PEArray: AcceleratorEngine {
         ])
         // The operand stage (§7.4; with boundary registers): the rotated operands and weight chunks
         // are registered before the multipliers, and the step's stage-2 control a cycle later too.
+        // MAC16 pairs hold that stage in their cells' input registers instead (`mac16CellRegisters`).
         let O = cfg.operandStages
-        let operandsIn = m.wire("pe_operands_in", m.delayed("pe_operands", operands.expr, by: O))
-        let weightsIn = m.wire("weight_chunks_in", m.delayed("weight_chunks", weightChunks.expr, by: O))
+        let operandsIn = mac16CellRegisters ? operands : m.wire("pe_operands_in", m.delayed("pe_operands", operands.expr, by: O))
+        let weightsIn = mac16CellRegisters ? weightChunks : m.wire("weight_chunks_in", m.delayed("weight_chunks", weightChunks.expr, by: O))
         func staged(_ f: String, reset: Int? = nil) -> Expr { m.delayed("step_\(f)", step[f].expr, by: O, reset: reset) }
         let p2Valid = m.reg("p2_valid", width: 1, reset: 0)
         let p2First = m.reg("p2_first", width: 1), p2Last = m.reg("p2_last", width: 1), p2LastG = m.reg("p2_last_g", width: 1)
@@ -278,14 +279,16 @@ struct PEArray: AcceleratorEngine {
     /// A PE's two stages after its dot product: stage 1 registers the dot (`sum`); stage 2 the
     /// accumulator, which adds `addend` (its own dot, or its lane group's sum, §3.4) when it `take`s
     /// the step (restarting at its first step), and the shadow register it is copied to at the
-    /// kgroup's last step. Returns (sum, shadow): without shadows (`Mechanism.accumulatorShadows`)
+    /// kgroup's last step (`registeredDot`: the dot comes registered, stage 1 is the cell's). Returns (sum, shadow): without shadows (`Mechanism.accumulatorShadows`)
     /// the accumulator itself, which holds the sum until the next kgroup's first step lands, after
     /// the requant engine's last read (the kgroup slot waits for it, §7.4).
-    func laneStages(_ pe: ModuleBuilder, _ suffix: String, dot: Expr, valid: Signal, first: Signal, last: Signal, take: Expr, addend: Expr) -> (Signal, Signal) {
-        let sum = pe.reg("sum\(suffix)", width: dotWidth, signed: true)
+    func laneStages(_ pe: ModuleBuilder, _ suffix: String, dot: Expr, valid: Signal, first: Signal, last: Signal, take: Expr, addend: Expr,
+                    registeredDot: Bool = false) -> (Signal, Signal) {
+        // (with `registeredDot` stage 1 is the cell's product register)
+        let sum = registeredDot ? pe.wire("sum\(suffix)", dot) : pe.reg("sum\(suffix)", width: dotWidth, signed: true)
         let acc = pe.reg("acc\(suffix)", width: accW, signed: true, reset: 0)
         let shadow = cfg.has(.accumulatorShadows) ? pe.reg("shadow_r\(suffix)", width: accW, signed: true, reset: 0) : nil
-        pe.clocked("stage1\(suffix)", resetless: true) { p in p.assign(sum, dot) }
+        if !registeredDot { pe.clocked("stage1\(suffix)", resetless: true) { p in p.assign(sum, dot) } }
         let a = addend.asSigned
         let step = addendWidth >= accW ? a.trunc(accW) : a.sext(accW)
         let next = pe.wire("acc_next\(suffix)", mux(first, step, ctx.faultAccumulate(acc.expr, step)))
@@ -299,22 +302,34 @@ struct PEArray: AcceleratorEngine {
         return (sum, shadow ?? acc)
     }
 
-    /// SB_MAC16 as two signed 8×8 multipliers without registers (MAC16 pairs, §7.4): the top
-    /// product A[15:8]·B[15:8] on O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed
-    /// (`MODE_8x8` extends the bottom bytes' signs too), the adders and accumulators bypassed.
-    static let mac16TwoProducts: [Parameter] = [
-        ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", "1'b0"), ("B_REG", "1'b0"),
-        ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", "1'b0"), ("BOT_8x8_MULT_REG", "1'b0"), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
-        ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", "2'b10"), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
-        ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", "2'b10"), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
-        ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", "1'b1"), ("A_SIGNED", "1'b1"), ("B_SIGNED", "1'b1"),
-    ].map { Parameter(name: $0.0, value: $0.1) }
+    /// MAC16 pairs with the operand stage (§7.4, boundary registers): the stage's registers are
+    /// the SB_MAC16s' own input registers (A_REG, B_REG), and with one product a lane (lanesC 1)
+    /// stage 1's are their 8×8 product registers — the same cycles, fewer logic cells, and every
+    /// path of the multiplier between registers of the cell, which nextpnr-ice40 times as registers
+    /// (docs/synthesis.md, "Place and route").
+    var mac16CellRegisters: Bool { cfg.mac16Pairs && cfg.operandStages == 1 }
+    var mac16ProductRegisters: Bool { mac16CellRegisters && LC == 1 }
 
-    /// The SB_MAC16's inputs for `mac16TwoProducts`: A and B, every other input tied off (no clock:
-    /// no register of the cell is used).
-    static func mac16Inputs(a: Expr, b: Expr) -> [(String, any ExprConvertible)] {
+    /// SB_MAC16 as two signed 8×8 multipliers (MAC16 pairs, §7.4): the top product A[15:8]·B[15:8]
+    /// on O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed (`MODE_8x8` extends the bottom
+    /// bytes' signs too), the adders and accumulators bypassed; A and B registered in the cell with
+    /// `inputRegisters`, the products with `productRegisters`.
+    static func mac16TwoProducts(inputRegisters: Bool, productRegisters: Bool) -> [Parameter] {
+        let i = inputRegisters ? "1'b1" : "1'b0", p = productRegisters ? "1'b1" : "1'b0"
+        return [
+            ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", i), ("B_REG", i),
+            ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", p), ("BOT_8x8_MULT_REG", p), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
+            ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", "2'b10"), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
+            ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", "2'b10"), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
+            ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", "1'b1"), ("A_SIGNED", "1'b1"), ("B_SIGNED", "1'b1"),
+        ].map { Parameter(name: $0.0, value: $0.1) }
+    }
+
+    /// The SB_MAC16's inputs for `mac16TwoProducts`: A and B, the clock (enabled) when the cell's
+    /// registers are used, every other input tied off.
+    static func mac16Inputs(a: Expr, b: Expr, clock: Signal? = nil) -> [(String, any ExprConvertible)] {
         let zero1 = Expr.constant(0, width: 1), zero16 = Expr.constant(0, width: 16)
-        return [("CLK", zero1), ("CE", zero1), ("C", zero16), ("A", a), ("B", b), ("D", zero16)]
+        return [("CLK", clock?.expr ?? zero1), ("CE", clock == nil ? zero1 : Expr.constant(1, width: 1)), ("C", zero16), ("A", a), ("B", b), ("D", zero16)]
             + ["AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP", "ORSTBOT", "OLOADTOP", "OLOADBOT",
                "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT", "CI", "ACCUMCI", "SIGNEXTIN"].map { ($0, zero1) }
     }
@@ -335,7 +350,7 @@ struct PEArray: AcceleratorEngine {
                 PE pair: lanes l and l + lanesK/2 of a pixel; each pair of their \(LC) int8 products from \(cfg.mac16Pairs ? "one SB_MAC16's two 8x8 multipliers (MAC16 pairs" : "one 25x8-bit product (packed products"), §7.4).
                 """)
             let lw = 8 * LC
-            _ = pe.clock(); _ = pe.reset()
+            let clk = pe.clock(); _ = pe.reset()
             let operand = pe.input("operand", width: lw), weights = pe.input("weights", width: 2 * lw)
             let valid = pe.input("valid"), first = pe.input("first"), last = pe.input("last")
             let take = pe.input("take", width: 2), addend = pe.input("addend", width: 2 * addendWidth)
@@ -369,10 +384,23 @@ struct PEArray: AcceleratorEngine {
                 let wl = pe.wire("w_lo_\(c)", weights[(8 * c)...(8 * c + 7)].asSigned)
                 let wh = pe.wire("w_hi_\(c)", weights[(lw + 8 * c)...(lw + 8 * c + 7)].asSigned)
                 let o = pe.wire("mac_o_\(c)", width: 32)
-                pe.primitive("SB_MAC16", name: "u_mac_\(c)", parameters: Self.mac16TwoProducts,
-                             inputs: Self.mac16Inputs(a: cat(wh, wl), b: cat(xa, xa)),
+                func products(_ wh: Expr, _ wl: Expr, _ xa: Expr) -> Expr { cat(wh.sext(16) * xa.sext(16), wl.sext(16) * xa.sext(16)) }
+                // (with the cell's registers, simulation has them as registers of the pair: A, B's byte, the products)
+                var registers: [(Signal, any ExprConvertible)] = [], behaviour = products(wh.expr, wl.expr, xa.expr)
+                if mac16CellRegisters {
+                    let aq = pe.reg("mac_a_q_\(c)", width: 16), bq = pe.reg("mac_b_q_\(c)", width: 8)
+                    registers = [(aq, cat(wh, wl)), (bq, xa)]
+                    behaviour = products(aq[8...15].asSigned, aq[0...7].asSigned, bq[0...7].asSigned)
+                    if mac16ProductRegisters {
+                        let pq = pe.reg("mac_p_q_\(c)", width: 32)
+                        registers.append((pq, behaviour)); behaviour = pq.expr
+                    }
+                }
+                pe.primitive("SB_MAC16", name: "u_mac_\(c)",
+                             parameters: Self.mac16TwoProducts(inputRegisters: mac16CellRegisters, productRegisters: mac16ProductRegisters),
+                             inputs: Self.mac16Inputs(a: cat(wh, wl), b: cat(xa, xa), clock: mac16CellRegisters ? clk : nil),
                              outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
-                             simulation: [(o, cat(wh.sext(16) * xa.sext(16), wl.sext(16) * xa.sext(16)))])
+                             simulation: [(o, behaviour)], registers: registers, clock: mac16CellRegisters ? clk : nil)
                 let pl = o[0...15].asSigned, ph = o[16...31].asSigned
                 lo = lo.map { $0 + pl.sext(dotWidth) } ?? pl.sext(dotWidth)
                 hi = hi.map { $0 + ph.sext(dotWidth) } ?? ph.sext(dotWidth)
@@ -390,7 +418,7 @@ struct PEArray: AcceleratorEngine {
             }
             let lanes = [("_lo", pe.wire("dot_next_lo", lo!)), ("_hi", pe.wire("dot_next_hi", hi!))].enumerated().map { i, l in
                 laneStages(pe, l.0, dot: l.1.expr, valid: valid, first: first, last: last, take: take[i...i],
-                           addend: addend[(i * addendWidth)...((i + 1) * addendWidth - 1)])
+                           addend: addend[(i * addendWidth)...((i + 1) * addendWidth - 1)], registeredDot: mac16ProductRegisters)
             }
             pe.assign(dotOut, cat(lanes[1].0, lanes[0].0))
             pe.assign(shadowOut, cat(lanes[1].1, lanes[0].1))

@@ -1,0 +1,82 @@
+import Foundation
+
+/// What nextpnr-ice40's Fmax leaves out of an iCE40 design's SB_MAC16 blocks.
+///
+/// nextpnr-ice40 times an SB_MAC16's ports as registers on its CLK pin, with nothing through the
+/// cell (and a cell whose CLK is tied low as a clock domain of its own, `$PACKER_GND_NET`). That
+/// is the cell's timing only when its multiplier runs between the cell's own registers: every
+/// used input port registered in it (A_REG, B_REG, C_REG, D_REG) and every used output half taken
+/// from one of its registers. A path through any other multiplier is longer than nextpnr says by
+/// the multiply's delay (docs/synthesis.md, "Place and route").
+public struct MAC16Timing: Codable, Sendable, Equatable {
+    /// The multiplier's worst input-to-output delay in ns, 16×16 and 8×8: iCEcube2's timing data
+    /// for the UP5K as Project IceStorm ships it (`icefuzz/timings_up5k.txt`, cells
+    /// `SB_MAC16_MUL_U_16X16_BYPASS`, B[1] → O[31], and `SB_MAC16_MUL_U_8X8_BYPASS`, B[1] → O[14]),
+    /// at the worst corner, the corner of nextpnr-ice40's own delays (its LocalMux, 1.099 ns, is
+    /// that file's worst-corner figure).
+    public static let multiply16x16Ns = 9.05, multiply8x8Ns = 5.96
+
+    /// One SB_MAC16 of the netlist.
+    public struct Cell: Codable, Sendable, Equatable {
+        /// The netlist's cell name.
+        public var name: String
+        /// `MODE_8x8`: two 8×8 multipliers rather than one 16×16.
+        public var mode8x8: Bool
+        /// Used input ports (A, B, C, D) not registered in the cell (all of them when CLK is tied low).
+        public var unregisteredInputs: [String]
+        /// Used output halves ("top" O[31:16], "bottom" O[15:0]) not taken from a register of the cell.
+        public var unregisteredOutputs: [String]
+
+        /// The multiply nextpnr leaves out of a path through this cell's multiplier.
+        public var multiplyNs: Double { mode8x8 ? MAC16Timing.multiply8x8Ns : MAC16Timing.multiply16x16Ns }
+        /// Whether nextpnr's model of the cell holds: its multiplier between its own registers.
+        public var timedByNextpnr: Bool { unregisteredInputs.isEmpty && unregisteredOutputs.isEmpty }
+    }
+
+    /// Every SB_MAC16, in the netlist's order.
+    public var cells: [Cell]
+
+    /// The cells whose multiplier nextpnr's Fmax does not time.
+    public var untimed: [Cell] { cells.filter { !$0.timedByNextpnr } }
+
+    /// The SB_MAC16s of Yosys' JSON netlist at `path` (module `top`).
+    public static func audit(netlistAt path: String, top: String) throws -> MAC16Timing {
+        let m = try Netlist.module(json: Data(contentsOf: URL(fileURLWithPath: path)), top: top)
+        return audit(m)
+    }
+
+    static func audit(_ m: NetlistModule) -> MAC16Timing {
+        // the nets something reads: cell inputs and the module's outputs
+        var read = Set<Int>()
+        for c in m.cells {
+            for (port, bits) in c.connections where (c.directions[port] ?? "input") != "output" { for b in bits { if let b { read.insert(b) } } }
+        }
+        for p in m.ports where p.direction != "input" { for b in p.bits { if let b { read.insert(b) } } }
+        func flag(_ c: NetlistCell, _ p: String) -> Int { c.parameters[p].flatMap { Int($0, radix: 2) } ?? 0 }
+        var cells: [Cell] = []
+        for c in m.cells where c.type == "SB_MAC16" {
+            let ports = Dictionary(c.connections.map { ($0.port, $0.bits) }, uniquingKeysWith: { a, _ in a })
+            let clocked = ports["CLK"]?.contains { $0 != nil } ?? false
+            let inputs = ["A", "B", "C", "D"].filter { p in
+                (ports[p]?.contains { $0 != nil } ?? false) && !(clocked && flag(c, "\(p)_REG") == 1)
+            }
+            let o = ports["O"] ?? []
+            func used(_ r: Range<Int>) -> Bool { r.contains { $0 < o.count && o[$0].map(read.contains) == true } }
+            /// Whether the half's output select takes a register (the cell's simulation model, Yosys' `cells_sim.v`).
+            func registered(_ half: String, _ mult8x8: String) -> Bool {
+                guard clocked else { return false }
+                switch flag(c, "\(half)OUTPUT_SELECT") {
+                case 1: return true                                         // the accumulator register
+                case 2: return flag(c, mult8x8) == 1                        // the 8×8 product
+                case 3: return flag(c, "PIPELINE_16x16_MULT_REG2") == 1     // the 16×16 product
+                default: return false                                       // the adder, unregistered
+                }
+            }
+            var outputs: [String] = []
+            if used(16..<32) && !registered("TOP", "TOP_8x8_MULT_REG") { outputs.append("top") }
+            if used(0..<16) && !registered("BOT", "BOT_8x8_MULT_REG") { outputs.append("bottom") }
+            cells.append(Cell(name: c.name, mode8x8: flag(c, "MODE_8x8") == 1, unregisteredInputs: inputs, unregisteredOutputs: outputs))
+        }
+        return MAC16Timing(cells: cells)
+    }
+}

@@ -1,0 +1,45 @@
+import Testing
+@testable import Report
+
+/// Which SB_MAC16s nextpnr-ice40 times (their multiplier between the cell's registers), on
+/// hand-built netlists whose answer follows from the cell's model (Yosys' `cells_sim.v`).
+struct MAC16TimingTests {
+    /// An SB_MAC16 with A on nets 10…25, B on 30…45, O on 50…81, the clock on net 2 or tied low.
+    static func mac(_ name: String, clocked: Bool, _ parameters: [String: String]) -> NetlistCell {
+        NetlistCell(name: name, type: "SB_MAC16", parameters: parameters,
+                    connections: [("CLK", [clocked ? 2 : nil]), ("A", (10..<26).map { $0 }), ("B", (30..<46).map { $0 }),
+                                  ("C", Array(repeating: nil, count: 16)), ("O", (50..<82).map { $0 })],
+                    directions: ["CLK": "input", "A": "input", "B": "input", "C": "input", "O": "output"])
+    }
+
+    /// A LUT reading `nets` (one input each is enough for "read").
+    static func reader(_ nets: [Int]) -> NetlistCell {
+        NetlistCell(name: "lut", type: "SB_LUT4", parameters: [:], connections: nets.enumerated().map { ("I\($0.offset)", [$0.element]) },
+                    directions: Dictionary(uniqueKeysWithValues: nets.indices.map { ("I\($0)", "input") }))
+    }
+
+    @Test func aCellWithoutItsClockIsTimedThroughNeitherSide() {
+        let m = NetlistModule(name: "top", cells: [Self.mac("u", clocked: false, ["A_REG": "1", "B_REG": "1"]), Self.reader([50, 70])], ports: [])
+        let cell = MAC16Timing.audit(m).cells[0]
+        #expect(cell.unregisteredInputs == ["A", "B"] && cell.unregisteredOutputs == ["top", "bottom"])
+        #expect(!cell.timedByNextpnr && cell.multiplyNs == MAC16Timing.multiply16x16Ns)
+    }
+
+    @Test func registeredOperandsAndProductsAreTimed() {
+        let p = ["MODE_8x8": "1", "A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "10", "TOP_8x8_MULT_REG": "1",
+                 "BOTOUTPUT_SELECT": "10", "BOT_8x8_MULT_REG": "1"]
+        let audit = MAC16Timing.audit(NetlistModule(name: "top", cells: [Self.mac("u", clocked: true, p), Self.reader([50, 81])], ports: []))
+        #expect(audit.cells[0].timedByNextpnr && audit.untimed.isEmpty)
+    }
+
+    /// A registered, B not; the top product (8×8, unregistered) read, the bottom half unread.
+    @Test func anUnregisteredOperandOrProductIsNamed() {
+        let p = ["MODE_8x8": "1", "A_REG": "1", "TOPOUTPUT_SELECT": "10", "BOTOUTPUT_SELECT": "10"]
+        let cell = MAC16Timing.audit(NetlistModule(name: "top", cells: [Self.mac("u", clocked: true, p), Self.reader([66])], ports: [])).cells[0]
+        #expect(cell.unregisteredInputs == ["B"] && cell.unregisteredOutputs == ["top"])
+        #expect(cell.multiplyNs == MAC16Timing.multiply8x8Ns)
+        // the 16×16 product through its pipeline register, the accumulator register
+        let q = ["A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "11", "PIPELINE_16x16_MULT_REG2": "1", "BOTOUTPUT_SELECT": "01"]
+        #expect(MAC16Timing.audit(NetlistModule(name: "top", cells: [Self.mac("v", clocked: true, q), Self.reader([50, 81])], ports: [])).untimed.isEmpty)
+    }
+}
