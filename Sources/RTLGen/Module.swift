@@ -395,26 +395,22 @@ public final class ModuleBuilder {
             for r in e.referencedSignals { checkRef(r, owner: name) }
             ins.append(.init(port: port, value: e))
         }
-        var sims: [(Signal, Expr)] = []
-        for (s, v) in simulation {
-            let e = v.expr
-            for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' behaviour of '\(s.name)': \(p)") }
-            for r in e.referencedSignals { checkRef(r, owner: name) }
-            if e.width != s.width {
-                error(name, .widthMismatch, "primitive '\(name)': the behaviour of '\(s.name)' is \(e.width) bits, the wire \(s.width)")
+        /// Each (signal, value) checked: the value's problems and references, its width the signal's.
+        func checked(_ pairs: [(Signal, any ExprConvertible)], _ what: String) -> [(Signal, Expr)] {
+            pairs.map { s, v in
+                let e = v.expr
+                for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' \(what) of '\(s.name)': \(p)") }
+                for r in e.referencedSignals { checkRef(r, owner: name) }
+                if e.width != s.width {
+                    error(name, .widthMismatch, "primitive '\(name)': the \(what) of '\(s.name)' is \(e.width) bits, the signal \(s.width)")
+                }
+                return (s, e)
             }
-            sims.append((s, e))
         }
-        var regs: [(Signal, Expr)] = []
-        for (s, v) in registers {
-            let e = v.expr
-            for p in e.problems { error(name, .widthMismatch, "primitive '\(name)' register '\(s.name)': \(p)") }
-            for r in e.referencedSignals { checkRef(r, owner: name) }
-            if e.width != s.width {
-                error(name, .widthMismatch, "primitive '\(name)': register '\(s.name)' is \(s.width) bits, its value \(e.width)")
-            }
-            if s.kind != .register { error(name, .badConnection, "primitive '\(name)' loads '\(s.name)', a \(s.kind.rawValue); it must be a register") }
-            regs.append((s, e))
+        let sims = checked(simulation, "behaviour")
+        let regs = checked(registers, "register value")
+        for (s, _) in regs where s.kind != .register {
+            error(name, .badConnection, "primitive '\(name)' loads '\(s.name)', a \(s.kind.rawValue); it must be a register")
         }
         if let clock { checkRef(clock, owner: name) }
         if regs.isEmpty != (clock == nil) {

@@ -27,6 +27,14 @@ public struct MAC16Timing: Codable, Sendable, Equatable {
         /// Used output halves ("top" O[31:16], "bottom" O[15:0]) not taken from a register of the cell.
         public var unregisteredOutputs: [String]
 
+        /// `name` as people read it: without Yosys' `$flatten\` prefix, the RTL files' directory
+        /// and the `genblk1.` labels of unnamed generate blocks.
+        public var shortName: String {
+            var n = name.replacingOccurrences(of: "$flatten\\", with: "").replacingOccurrences(of: "genblk1.", with: "")
+            if let r = n.range(of: "\\$[^$]*/", options: .regularExpression) { n.replaceSubrange(r, with: "$") }
+            return n
+        }
+
         /// The multiply nextpnr leaves out of a path through this cell's multiplier.
         public var multiplyNs: Double { mode8x8 ? MAC16Timing.multiply8x8Ns : MAC16Timing.multiply16x16Ns }
         /// Whether nextpnr's model of the cell holds: its multiplier between its own registers.

@@ -171,7 +171,7 @@ struct SynthCommand: ParsableCommand {
                 + String(format: "(nextpnr times a DSP's ports as registers; the multiply is %.2f ns 16x16, %.2f ns 8x8 in iCEcube2's timing data):",
                          MAC16Timing.multiply16x16Ns, MAC16Timing.multiply8x8Ns)
             for c in untimed {
-                s += "\n  \(c.name): " + ([c.unregisteredInputs.isEmpty ? nil : "inputs \(c.unregisteredInputs.joined(separator: ", ")) unregistered",
+                s += "\n  \(c.shortName): " + ([c.unregisteredInputs.isEmpty ? nil : "inputs \(c.unregisteredInputs.joined(separator: ", ")) unregistered",
                                          c.unregisteredOutputs.isEmpty ? nil : "output \(c.unregisteredOutputs.joined(separator: ", ")) unregistered"]
                     .compactMap { $0 }.joined(separator: ", "))
             }

@@ -25,6 +25,16 @@ struct MAC16TimingTests {
         #expect(!cell.timedByNextpnr && cell.multiplyNs == MAC16Timing.multiply16x16Ns)
     }
 
+    @Test func aCellsShortNameDropsYosysPrefixesAndTheRTLDirectory() {
+        var c = MAC16Timing.Cell(name: "$flatten\\u_port_sequencer.$mul$.build-synth/8c33-m64/rtl/st_8c33_port_sequencer.sv:790$983",
+                                 mode8x8: false, unregisteredInputs: [], unregisteredOutputs: [])
+        #expect(c.shortName == "u_port_sequencer.$mul$st_8c33_port_sequencer.sv:790$983")
+        c.name = "$flatten\\u_rq.$mul$/r/st_rq.sv:62$1757.genblk1.genblk1.sliceA[0].mul"
+        #expect(c.shortName == "u_rq.$mul$st_rq.sv:62$1757.sliceA[0].mul")
+        c.name = "u_pe_array.g_pe_pair_y[0].u_pe_pair.u_mac_0"
+        #expect(c.shortName == c.name)
+    }
+
     @Test func registeredOperandsAndProductsAreTimed() {
         let p = ["MODE_8x8": "1", "A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "10", "TOP_8x8_MULT_REG": "1",
                  "BOTOUTPUT_SELECT": "10", "BOT_8x8_MULT_REG": "1"]
