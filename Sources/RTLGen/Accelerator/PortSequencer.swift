@@ -851,12 +851,12 @@ struct PortSequencer: AcceleratorEngine {
             let storeEntry = m.wire("st_words_entry", ringIndex(mux(xState, sGroup.expr, si.trunc(2)),
                                                                 mux(xState, mux(storeAccept, nSlot, sSlot), k(0, sb))))
             // (sharing the take's products: the residual's words are found a cycle after the take, of
-            // the taken tile, whose coordinates the offer has moved on from by then)
-            // (from its ring entry, written at the take: the entry's index a cycle on, not its coordinates)
+            // the taken tile, whose coordinates the offer has moved on from by then: the ones the take
+            // registered, `ld_prev_ty`/`ld_prev_tx`, as its ring entry did — the store's side alone
+            // through the ring's multiplexer, the side's choice after it)
             if sharesTakeProducts {
-                let entry = m.wire("tile_words_entry", mux(storeSide, storeEntry, m.delayed("ld_taken_entry", takeEntry.expr, by: 1)))
-                wordsTy = m.wire("tile_words_ty", select(entry, ringTy)).expr
-                wordsTx = m.wire("tile_words_tx", select(entry, ringTx)).expr
+                wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(storeEntry, ringTy)), prevTy)).expr
+                wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(storeEntry, ringTx)), prevTx)).expr
             } else {
                 wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(storeEntry, ringTy)), tile["ty"])).expr
                 wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(storeEntry, ringTx)), tile["tx"])).expr
