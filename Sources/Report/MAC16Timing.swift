@@ -22,6 +22,8 @@ public struct MAC16Timing: Codable, Sendable, Equatable {
         public var name: String
         /// `MODE_8x8`: two 8×8 multipliers rather than one 16×16.
         public var mode8x8: Bool
+        /// Whether its CLK is connected (tied low, no register of the cell is used).
+        public var clocked: Bool
         /// Used input ports (A, B, C, D) not registered in the cell (all of them when CLK is tied low).
         public var unregisteredInputs: [String]
         /// Used output halves ("top" O[31:16], "bottom" O[15:0]) not taken from a register of the cell.
@@ -83,7 +85,7 @@ public struct MAC16Timing: Codable, Sendable, Equatable {
             var outputs: [String] = []
             if used(16..<32) && !registered("TOP", "TOP_8x8_MULT_REG") { outputs.append("top") }
             if used(0..<16) && !registered("BOT", "BOT_8x8_MULT_REG") { outputs.append("bottom") }
-            cells.append(Cell(name: c.name, mode8x8: flag(c, "MODE_8x8") == 1, unregisteredInputs: inputs, unregisteredOutputs: outputs))
+            cells.append(Cell(name: c.name, mode8x8: flag(c, "MODE_8x8") == 1, clocked: clocked, unregisteredInputs: inputs, unregisteredOutputs: outputs))
         }
         return MAC16Timing(cells: cells)
     }

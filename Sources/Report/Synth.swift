@@ -535,8 +535,7 @@ public struct SynthFlow: Sendable {
                     if let h = NextpnrLog.unregisteredDSPHalves(best.output) {
                         result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output
                         // (the worst multiply of the cells without a clock: those the halves are of)
-                        let multiply = result.dspsOutsideFmax?.filter { $0.unregisteredInputs.count > 0 && $0.unregisteredOutputs.count > 0 }
-                            .map(\.multiplyNs).max() ?? MAC16Timing.multiply16x16Ns
+                        let multiply = result.dspsOutsideFmax?.filter { !$0.clocked }.map(\.multiplyNs).max() ?? MAC16Timing.multiply16x16Ns
                         result.fmaxThroughDSPMHz = ((1000 / (h.input + multiply + h.output)) * 100).rounded() / 100
                     }
                     let seeds = runs.count > 1 ? "the fastest of \(runs.count) seeds (seed \(best.run.seed)), " : ""

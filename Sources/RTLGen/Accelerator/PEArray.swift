@@ -279,9 +279,10 @@ struct PEArray: AcceleratorEngine {
     /// A PE's two stages after its dot product: stage 1 registers the dot (`sum`); stage 2 the
     /// accumulator, which adds `addend` (its own dot, or its lane group's sum, §3.4) when it `take`s
     /// the step (restarting at its first step), and the shadow register it is copied to at the
-    /// kgroup's last step (`registeredDot`: the dot comes registered, stage 1 is the cell's). Returns (sum, shadow): without shadows (`Mechanism.accumulatorShadows`)
-    /// the accumulator itself, which holds the sum until the next kgroup's first step lands, after
-    /// the requant engine's last read (the kgroup slot waits for it, §7.4).
+    /// kgroup's last step (`registeredDot`: the dot comes registered, stage 1 is the cell's).
+    /// Returns (sum, shadow): without shadows (`Mechanism.accumulatorShadows`) the accumulator
+    /// itself, which holds the sum until the next kgroup's first step lands, after the requant
+    /// engine's last read (the kgroup slot waits for it, §7.4).
     func laneStages(_ pe: ModuleBuilder, _ suffix: String, dot: Expr, valid: Signal, first: Signal, last: Signal, take: Expr, addend: Expr,
                     registeredDot: Bool = false) -> (Signal, Signal) {
         // (with `registeredDot` stage 1 is the cell's product register)
