@@ -22,7 +22,7 @@ public struct MAC16Timing: Codable, Sendable, Equatable {
         public var name: String
         /// `MODE_8x8`: two 8×8 multipliers rather than one 16×16.
         public var mode8x8: Bool
-        /// Whether its CLK is connected (tied low, no register of the cell is used).
+        /// Whether its CLK is on a net; false when tied low, and then no register of the cell is used.
         public var clocked: Bool
         /// Used input ports (A, B, C, D) not registered in the cell (all of them when CLK is tied low).
         public var unregisteredInputs: [String]
