@@ -168,6 +168,17 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// the next tile two cycles after a take; with `boundaryRegisters` the port sequencer registers
     /// the offered tile's geometry first, so three.
     public var takeInterval: Int { boundaryRegisters ? 3 : 2 }
+    /// Whether the take is registered before the taken tile's load starts (§7.3): its request
+    /// walker starts, and its first halo and residual addresses are formed, in the cycles after
+    /// the take, so a tile's requests start two cycles after its take rather than one. A config
+    /// sized for cells (no weight prefetch) with boundary registers, one tile shape (groups of one
+    /// tile), no line buffer, no halo reuse (tagged loads, §7.3) and no resident halos: the iCE40
+    /// presets, whose take shares two
+    /// SB_MAC16 products with the residual and the store, and whose multiply then sits between the
+    /// blocks' input registers rather than in the take's cycle (issue 13).
+    public var registeredTake: Bool {
+        boundaryRegisters && !has(.weightPrefetch) && tileShapes == 1 && lineBufferBytes == 0 && !has(.haloReuse) && !has(.residentHalos)
+    }
     /// The fewest cycles of a pass's WEIGHTS phase (§7.2): the scanner offers the pass's first tile
     /// three cycles after WEIGHTS starts (§14), and a take a tile's geometry stages after that.
     public var minWeightsCycles: Int { takeInterval + 1 }

@@ -196,7 +196,8 @@ final class LayerEngines {
         }
         // Port sequencer: transfer `xfer` of `order`, in state `xf`; `xfTile`: the load's tile whose
         // requests are presented; remaining requests of that tile (load) or of the store.
-        enum Xfer { case wait, issue, take, idle }
+        // (`settle`: the cycle after a registered take, §7.3, which presents no request)
+        enum Xfer { case wait, issue, take, idle, settle }
         // `lastTake`: the cycle the load last took a tile from the scanner.
         var xfer = 0, xf = Xfer.wait, xfTile = 0, xfRemaining = 0, xfIssued = 0, lastArrival = -1, granted = 0, lastTake = -TI
         // Compute engine
@@ -237,7 +238,7 @@ final class LayerEngines {
                 } else {
                     dur = 1
                 }
-            case .take, .idle:
+            case .take, .idle, .settle:
                 dur = 1
             case .wait:
                 // (a load reuses the input part of the group two before it, or three in a ring of three, §7.3)
@@ -354,7 +355,7 @@ final class LayerEngines {
                 xfTile = k; xfIssued = 0; lastTake = c
                 xfRemaining = loadWords[xt][k]
                 beatsRead += xfRemaining
-                xf = xfRemaining > 0 ? .issue : .idle
+                xf = xfRemaining > 0 ? (cfg.registeredTake ? .settle : .issue) : .idle
                 // (the data of the group's earlier tiles may still be on its way, with the line buffer)
                 if xfRemaining == 0 && k + 1 == groups[xt].count { loadReady(max(c + 1, lastArrival + 1)) }
             }
@@ -386,6 +387,8 @@ final class LayerEngines {
                 break
             case .take:
                 if t >= lastTake + TI { takeTile(xfTile + 1, at: t) }
+            case .settle:
+                xf = .issue
             case .idle:
                 // a tile of no requests (resident halos or the line buffer, no residual)
                 if xfTile + 1 < groups[xt].count { xf = .take } else { xf = .wait; xfer += 1 }

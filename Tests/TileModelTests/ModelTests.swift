@@ -248,6 +248,32 @@ import TileModel
         }
     }
 
+    /// A registered take (§7.3) presents a tile's first request two cycles after its take rather
+    /// than one. A layer of one active tile on the UP5K preset (which registers it) against the same
+    /// config with halo reuse (which does not, and with one tile shares nothing): the load, and
+    /// everything after it, one cycle later; the same words moved and the reference output.
+    @Test func aRegisteredTakeDelaysTheLoadByOneCycle() throws {
+        let registered = try #require(HardwareConfig.preset(named: "ice40-up5k"))
+        var plain = registered
+        plain.leftOut.remove(.haloReuse)
+        #expect(registered.registeredTake && !plain.registeredTake)
+        var rng = SplitMix64(seed: 23)
+        for residual in [false, true] {
+            var bits = [Bool](repeating: false, count: 16)
+            bits[5] = true
+            let job = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 8, cout: 8, residual: residual, config: registered, mask: .full)
+                .with(tileMask: try TileMask(mapHeight: 8, mapWidth: 8, tileHeight: 2, tileWidth: 2, bits: bits))
+            let a = try TileModel(config: registered).simulate(job, mode: .stepped)
+            let b = try TileModel(config: plain).simulate(job, mode: .stepped)
+            #expect(a.output == referenceOutput(job) && b.output == a.output)
+            #expect(a.trace.count == 1 && b.trace.count == 1)
+            let times = { (e: TileEvent) in [e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd] }
+            #expect(times(a.trace[0]) == times(b.trace[0]).map { $0 + 1 }, "residual \(residual)")
+            #expect(a.stats.cycles == b.stats.cycles + 1)
+            #expect(a.stats.dramBytesRead == b.stats.dramBytesRead && a.stats.dramBytesWritten == b.stats.dramBytesWritten)
+        }
+    }
+
     /// The worked example of docs/microarchitecture.md, computed by hand there.
     @Test func workedExample() throws {
         let (fast, t) = try runWorkedExample(maxOutstandingReads: nil)

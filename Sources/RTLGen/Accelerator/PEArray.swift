@@ -311,30 +311,6 @@ struct PEArray: AcceleratorEngine {
     var mac16CellRegisters: Bool { cfg.mac16Pairs && cfg.operandStages == 1 }
     var mac16ProductRegisters: Bool { mac16CellRegisters && LC == 1 }
 
-    /// SB_MAC16 as two signed 8×8 multipliers (MAC16 pairs, §7.4): the top product A[15:8]·B[15:8]
-    /// on O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed (`MODE_8x8` extends the bottom
-    /// bytes' signs too), the adders and accumulators bypassed; A and B registered in the cell with
-    /// `inputRegisters`, the products with `productRegisters`.
-    static func mac16TwoProducts(inputRegisters: Bool, productRegisters: Bool) -> [Parameter] {
-        let i = inputRegisters ? "1'b1" : "1'b0", p = productRegisters ? "1'b1" : "1'b0"
-        return [
-            ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", i), ("B_REG", i),
-            ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", p), ("BOT_8x8_MULT_REG", p), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
-            ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", "2'b10"), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
-            ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", "2'b10"), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
-            ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", "1'b1"), ("A_SIGNED", "1'b1"), ("B_SIGNED", "1'b1"),
-        ].map { Parameter(name: $0.0, value: $0.1) }
-    }
-
-    /// The SB_MAC16's inputs for `mac16TwoProducts`: A and B, the clock (enabled) when the cell's
-    /// registers are used, every other input tied off.
-    static func mac16Inputs(a: Expr, b: Expr, clock: Signal? = nil) -> [(String, any ExprConvertible)] {
-        let zero1 = Expr.constant(0, width: 1), zero16 = Expr.constant(0, width: 16)
-        return [("CLK", clock?.expr ?? zero1), ("CE", clock == nil ? zero1 : Expr.constant(1, width: 1)), ("C", zero16), ("A", a), ("B", b), ("D", zero16)]
-            + ["AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP", "ORSTBOT", "OLOADTOP", "OLOADBOT",
-               "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT", "CI", "ACCUMCI", "SIGNEXTIN"].map { ($0, zero1) }
-    }
-
     /// A PE pair (packed products or MAC16 pairs, §7.4): lanes l (`_lo`) and l + lanesK/2 (`_hi`) of one pixel,
     /// which take the same activations. Each pair of their int8 products comes from one 25×8-bit
     /// signed product: (w_hi·2^16 + w_lo)·a = w_hi·a·2^16 + w_lo·a, whose low 16 bits are w_lo·a
@@ -344,7 +320,7 @@ struct PEArray: AcceleratorEngine {
     /// over every (a, w_lo, w_hi). With `packedSums` the weights are 16 + log2(lanesC) bits apart
     /// and the pair separates the sum of its packed products once, rather than each product
     /// (§7.4). With `mac16Pairs` each pair of products is an SB_MAC16's two signed 8×8 products
-    /// (`mac16TwoProducts`). Then each lane's stages as in a PE (`<prefix>pe_pair`).
+    /// (`MAC16Cell.twoProducts`). Then each lane's stages as in a PE (`<prefix>pe_pair`).
     func processingElementPair() throws -> Module {
         try ctx.block(names.engine("pe_pair")) {
             let pe = ModuleBuilder(names.engine("pe_pair"), documentation: """
@@ -398,8 +374,8 @@ struct PEArray: AcceleratorEngine {
                     }
                 }
                 pe.primitive("SB_MAC16", name: "u_mac_\(c)",
-                             parameters: Self.mac16TwoProducts(inputRegisters: mac16CellRegisters, productRegisters: mac16ProductRegisters),
-                             inputs: Self.mac16Inputs(a: cat(wh, wl), b: cat(xa, xa), clock: mac16CellRegisters ? clk : nil),
+                             parameters: MAC16Cell.twoProducts(inputRegisters: mac16CellRegisters, productRegisters: mac16ProductRegisters),
+                             inputs: MAC16Cell.inputs(a: cat(wh, wl), b: cat(xa, xa), clock: mac16CellRegisters ? clk : nil),
                              outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
                              simulation: [(o, behaviour)], registers: registers, clock: mac16CellRegisters ? clk : nil)
                 let pl = o[0...15].asSigned, ph = o[16...31].asSigned

@@ -316,7 +316,9 @@ struct PortSequencer: AcceleratorEngine {
         let noneDone = m.wire("ld_none_done", taken && noneLoad && takeLast)  // a group of no requests: loaded now
         m.assign(tile["ready"], taken)
         m.assign(requantized["ready"], grantStore)
-        let issueLoad = m.wire("issue_load", inTiles && xState && !xIsStore && !xNone && !ldTake)
+        // (with a registered take, §7.3, the cycle after a take presents no request: the walker starts in it)
+        let issuing = inTiles && xState && !xIsStore && !xNone && !ldTake
+        let issueLoad = m.wire("issue_load", cfg.registeredTake ? issuing && !takenQ : issuing)
         let issueStore = m.wire("issue_store", inTiles && xState && xIsStore)
         // A transfer's request is presented in every cycle of its issue state (a load's only while a
         // read slot is free) and advances its walker when the port accepts it. The burst (MASK,
@@ -361,10 +363,20 @@ struct PortSequencer: AcceleratorEngine {
                                 vr: offered("vr", offerGeom.vr.fit(vrW)).fit(walkW), vc: offered("vc", offerGeom.vc.fit(vcW)).fit(walkW))
         let takeRowShared = offeredCoordinate("row_shared", afterShared(offerGeom.y0))
         let takeColumnShared = offeredCoordinate("column_shared", afterShared(offerGeom.x0))
-        let lq = loadWalker("ldq", initNow: taken.expr, initBounds: bounds(of: takeGeom),
-                            initShares: takeShares.expr,
-                            initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: takeShares),
-                                     firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: takeShares)),
+        // A registered take (`registeredTake`, §7.3) starts the walker a cycle after the take: the
+        // offer's registers still hold the taken tile then (the scanner's next offer comes two
+        // cycles after the take), the take's share is registered, and its first halo words come
+        // from the take's products a cycle after their operands (below), so the take's enables are
+        // registers rather than the take's late decision, fanned out to the walker (issue 13).
+        let registeredTake = cfg.registeredTake
+        precondition(!registeredTake || (taggedLoads && maxQ == 1 && !cfg.has(.residentHalos)),
+                     "a registered take needs tagged loads, groups of one tile and no resident halos")
+        let walkStart: Expr = registeredTake ? takenQ.expr : taken.expr
+        let walkShares: Expr = registeredTake ? m.delayed("ld_take_shares_q", takeShares.expr, by: 1) : takeShares.expr
+        let lq = loadWalker("ldq", initNow: walkStart, initBounds: bounds(of: takeGeom),
+                            initShares: walkShares,
+                            initAt: (firstRow(shared: takeRowShared, ylo: takeGeom.ylo, shares: walkShares),
+                                     firstColumn(shared: takeColumnShared, xlo: takeGeom.xlo, shares: walkShares)),
                             step: bandBusy.map { loadAccept && !$0 } ?? loadAccept.expr, lastFlags: ctx.sizedForCells)
         let prevTy = m.reg("ld_prev_ty", width: tileCoordW), prevTx = m.reg("ld_prev_tx", width: tileCoordW)
         let prevShares = m.reg("ld_prev_shares", width: 1)
@@ -428,7 +440,10 @@ struct PortSequencer: AcceleratorEngine {
         let sharesTakeProducts = ctx.sizedForCells && lineP == nil && !cfg.has(.residentHalos)
         let rowProduct: Signal? = sharesTakeProducts ? m.wire("take_row_product", width: addrW) : nil
         let columnProduct: Signal? = sharesTakeProducts ? m.wire("take_column_product", width: addrW) : nil
-        let resStart: Expr = sharesTakeProducts ? m.delayed("ld_taken", taken.expr, by: 1) : lq.start
+        // (with a registered take the residual's first word comes a cycle later: its operands are
+        // registered in the cycle after the take, its product is there in the next, two cycles
+        // after the take, before the residual's first request, which follows the halo's first)
+        let resStart: Expr = registeredTake ? takenQ2!.expr : sharesTakeProducts ? m.delayed("ld_taken", taken.expr, by: 1) : lq.start
         let resFirst = m.wire("ldq_res_first", resBase + takeWords)
         let resA = m.reg("ldq_res_addr", width: addrW, reset: 0), resRow = m.reg("ldq_res_row", width: addrW, reset: 0)
         m.clocked("ldq_res_walk") { p in
@@ -453,9 +468,9 @@ struct PortSequencer: AcceleratorEngine {
         let rowDelta = offered("row_delta", (afterShared(offerGeom.y0) - offerGeom.ylo).fit(deltaW))
         let columnDelta = offered("column_delta", (afterShared(offerGeom.x0) - offerGeom.xlo).fit(deltaW))
         let firstRowPart = m.wire("ldq_halo_first_row", regs["base_input"].fit(addrW) + (rowProduct?.expr ?? umul(takeGeom.ylo.fit(inRow), inRowWords, addrW))
-            + mux(takeShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
+            + mux(walkShares && rows, timesSmall(inRowWords, rowDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
         let firstColumnPart = m.wire("ldq_halo_first_column", (columnProduct?.expr ?? umul(takeGeom.xlo.fit(inRow), dCW, addrW))
-            + mux(takeShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
+            + mux(walkShares && !rows, timesSmall(dCW, columnDelta, maxFactor: ctx.limits.maxKernel, addrW), k(0, addrW)))
         let haloRowPart = m.reg("ldq_halo_row", width: addrW, reset: 0), haloColumnPart = m.reg("ldq_halo_column", width: addrW, reset: 0)
         let haloRowFirstColumn = m.reg("ldq_halo_row_first_column", width: addrW, reset: 0)
         m.clocked("ldq_halo_walk") { p in
@@ -844,8 +859,21 @@ struct PortSequencer: AcceleratorEngine {
         // in a store's transfer, and never in a take's cycle or the one after it, its load's (issue
         // 13: a multiplexer the take drove put it in front of the SB_MAC16s, 39 ns into them on the
         // UP5K); in a cycle it marks without a store the store's words go unused)
-        let storeSide: Expr? = ctx.sizedForCells ? m.wire("st_side", issueStore || (inTiles && !xState && wantStore)).expr : nil
-        if let storeSide {
+        // (with a registered take, §7.3, the products' operands are registered: each side's a cycle
+        // before its product is used. The halo's in any cycle a load may be granted in (the take's
+        // cycle: groups of one tile are taken at their grant alone), the residual's in the cycle
+        // after a take, the store's in every other — the cycle before a store's grant is one: it
+        // is between transfers wanting a store, or the last of a transfer, never a take's or the
+        // one after it, whose load's first request is still to come)
+        let storeSide: Expr? = !ctx.sizedForCells ? nil : registeredTake
+            ? m.wire("st_side", !takenQ && (xState || wantStore)).expr
+            : m.wire("st_side", issueStore || (inTiles && !xState && wantStore)).expr
+        if let storeSide, registeredTake {
+            // (the next store's group, `stores_granted`: with one tile a group the store's address
+            // is registered at its grant and held through its requests, below)
+            wordsTy = m.wire("tile_words_ty", mux(storeSide, m.wire("st_ty", select(si.trunc(2), ringTy)), prevTy)).expr
+            wordsTx = m.wire("tile_words_tx", mux(storeSide, m.wire("st_tx", select(si.trunc(2), ringTx)), prevTx)).expr
+        } else if let storeSide {
             // (the stored tile's entry as `st_rd_entry` has it in a store's cycles, from registers and
             // the port's ready but not the grant: between transfers the next store's first tile)
             let storeEntry = m.wire("st_words_entry", ringIndex(mux(xState, sGroup.expr, si.trunc(2)),
@@ -869,17 +897,42 @@ struct PortSequencer: AcceleratorEngine {
             // (in the take's cycle the halo's row and column, ylo·(W·CW) and xlo·CW, else the output
             // map's, oy·(Wo·COW) and ox·COW; W·CW and Wo·COW both below 2·maxMapSize·2^cwW, so each
             // product is one SB_MAC16)
-            let haloSide = m.wire("take_halo_side", !(resStart || storeSide))
+            let haloSide = m.wire("take_halo_side", !((registeredTake ? takenQ.expr : resStart) || storeSide))
             let rowW = max(inRow, outRow), rowWordsW = min(addrW, bitsFor(2 * ctx.limits.maxMapSize * ((1 << ctx.cwW) - 1)))
-            m.assign(rowProduct, umul(mux(haloSide, takeGeom.ylo.fit(rowW), wordsOy.fit(rowW)),
-                                      mux(haloSide, inRowWords.fit(rowWordsW), outRowWords.fit(rowWordsW)), addrW))
-            m.assign(columnProduct, umul(mux(haloSide, takeGeom.xlo.fit(rowW), wordsOx.fit(rowW)), mux(haloSide, dCW.fit(ctx.cwW), dCOW.fit(ctx.cwW)), addrW))
+            /// The product a·b at `addrW` bits: with a registered take a cycle after its operands,
+            /// on a part with SB_MAC16s (MAC16 pairs) an instantiated one, its operands in the
+            /// cell's input registers (Yosys' `ice40_dsp` packs no register that synthesis has
+            /// turned into one with a reset, as a constant bit of an operand does), else registered.
+            func product(_ name: String, _ a: Expr, _ b: Expr) -> Expr {
+                guard registeredTake else { return umul(a, b, addrW) }
+                guard cfg.mac16Pairs, a.width <= 16, b.width <= 16, addrW <= 32 else {
+                    return umul(m.delayed("take_\(name)_a", a, by: 1), m.delayed("take_\(name)_b", b, by: 1), addrW)
+                }
+                let aq = m.reg("take_\(name)_a_q", width: 16), bq = m.reg("take_\(name)_b_q", width: 16)
+                let o = m.wire("take_\(name)_o", width: 32)
+                m.primitive("SB_MAC16", name: "u_take_\(name)", parameters: MAC16Cell.product16x16(),
+                            inputs: MAC16Cell.inputs(a: a.fit(16), b: b.fit(16), clock: clk),
+                            outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
+                            simulation: [(o, umul(aq.expr, bq.expr, 32))], registers: [(aq, a.fit(16)), (bq, b.fit(16))], clock: clk)
+                m.allowUnused(o)  // (its bits past the address's)
+                return o.fit(addrW)
+            }
+            m.assign(rowProduct, product("row", mux(haloSide, takeGeom.ylo.fit(rowW), wordsOy.fit(rowW)),
+                                         mux(haloSide, inRowWords.fit(rowWordsW), outRowWords.fit(rowWordsW))))
+            m.assign(columnProduct, product("column", mux(haloSide, takeGeom.xlo.fit(rowW), wordsOx.fit(rowW)),
+                                            mux(haloSide, dCW.fit(ctx.cwW), dCOW.fit(ctx.cwW))))
             m.assign(takeWords, rowProduct + columnProduct)
         } else {
             m.assign(takeWords, umul(wordsOy, outRowWords, addrW) + umul(wordsOx, dCOW, addrW))
         }
         m.clocked("st_tile_q", resetless: true) { p in
-            p.assign(sTileAddr, storeBase + (ringWordsR == nil ? takeWords.expr : select(rdEntry, ringWords)))
+            // (with a registered take the product is the next store's between its requests, and
+            // its tile's at its grant: registered then, and held)
+            if registeredTake {
+                p.when(!issueStore) { p.assign(sTileAddr, storeBase + takeWords) }
+            } else {
+                p.assign(sTileAddr, storeBase + (ringWordsR == nil ? takeWords.expr : select(rdEntry, ringWords)))
+            }
             p.assign(sVr, select(rdEntry, ringVr)); p.assign(sVc, select(rdEntry, ringVc))
         }
         let (rdOy, rdOx) = ctx.slotOrigin(dShape, rdSlot, 8)

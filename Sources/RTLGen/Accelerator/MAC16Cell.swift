@@ -1,0 +1,39 @@
+/// The iCE40 SB_MAC16 in the uses the generator instantiates (`PrimitiveCell`): its parameters
+/// and its inputs. The cell's adders and accumulators are bypassed in both uses.
+enum MAC16Cell {
+    /// Two signed 8×8 multipliers (MAC16 pairs, §7.4): the top product A[15:8]·B[15:8] on
+    /// O[31:16], the bottom A[7:0]·B[7:0] on O[15:0], both signed (`MODE_8x8` extends the bottom
+    /// bytes' signs too); A and B registered in the cell with `inputRegisters`, the products with
+    /// `productRegisters`.
+    static func twoProducts(inputRegisters: Bool, productRegisters: Bool) -> [Parameter] {
+        parameters(inputRegisters: inputRegisters, productRegisters: productRegisters, output: "2'b10", mode8x8: true, signed: true)
+    }
+
+    /// One unsigned 16×16 multiplier, A·B on O[31:0], A and B registered in the cell: the take's
+    /// products (§7.3, a registered take), whose multiply then runs between the cell's input
+    /// registers and the fabric's next ones, a cycle of its own.
+    static func product16x16() -> [Parameter] {
+        parameters(inputRegisters: true, productRegisters: false, output: "2'b11", mode8x8: false, signed: false)
+    }
+
+    private static func parameters(inputRegisters: Bool, productRegisters: Bool, output: String, mode8x8: Bool, signed: Bool) -> [Parameter] {
+        let i = inputRegisters ? "1'b1" : "1'b0", p = productRegisters ? "1'b1" : "1'b0"
+        let mode = mode8x8 ? "1'b1" : "1'b0", sign = signed ? "1'b1" : "1'b0"
+        return [
+            ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", i), ("B_REG", i),
+            ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", p), ("BOT_8x8_MULT_REG", p), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
+            ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", output), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
+            ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", output), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
+            ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", mode), ("A_SIGNED", sign), ("B_SIGNED", sign),
+        ].map { Parameter(name: $0.0, value: $0.1) }
+    }
+
+    /// The cell's inputs: A and B, the clock (enabled) when the cell's registers are used, every
+    /// other input tied off.
+    static func inputs(a: Expr, b: Expr, clock: Signal? = nil) -> [(String, any ExprConvertible)] {
+        let zero1 = Expr.constant(0, width: 1), zero16 = Expr.constant(0, width: 16)
+        return [("CLK", clock?.expr ?? zero1), ("CE", clock == nil ? zero1 : Expr.constant(1, width: 1)), ("C", zero16), ("A", a), ("B", b), ("D", zero16)]
+            + ["AHOLD", "BHOLD", "CHOLD", "DHOLD", "IRSTTOP", "IRSTBOT", "ORSTTOP", "ORSTBOT", "OLOADTOP", "OLOADBOT",
+               "ADDSUBTOP", "ADDSUBBOT", "OHOLDTOP", "OHOLDBOT", "CI", "ACCUMCI", "SIGNEXTIN"].map { ($0, zero1) }
+    }
+}
