@@ -62,31 +62,90 @@ public struct MAC16Timing: Codable, Sendable, Equatable {
             for (port, bits) in c.connections where (c.directions[port] ?? "input") != "output" { for b in bits { if let b { read.insert(b) } } }
         }
         for p in m.ports where p.direction != "input" { for b in p.bits { if let b { read.insert(b) } } }
-        func flag(_ c: NetlistCell, _ p: String) -> Int { c.parameters[p].flatMap { Int($0, radix: 2) } ?? 0 }
         var cells: [Cell] = []
         for c in m.cells where c.type == "SB_MAC16" {
             let ports = Dictionary(c.connections.map { ($0.port, $0.bits) }, uniquingKeysWith: { a, _ in a })
-            let clocked = ports["CLK"]?.contains { $0 != nil } ?? false
-            let inputs = ["A", "B", "C", "D"].filter { p in
-                (ports[p]?.contains { $0 != nil } ?? false) && !(clocked && flag(c, "\(p)_REG") == 1)
-            }
+            let r = Registers(clocked: ports["CLK"]?.contains { $0 != nil } ?? false) { c.parameters[$0].flatMap { Int($0, radix: 2) } ?? 0 }
+            let inputs = ["A", "B", "C", "D"].filter { p in (ports[p]?.contains { $0 != nil } ?? false) && !r.holds(input: p) }
             let o = ports["O"] ?? []
             func used(_ r: Range<Int>) -> Bool { r.contains { $0 < o.count && o[$0].map(read.contains) == true } }
-            /// Whether the half's output select takes a register (the cell's simulation model, Yosys' `cells_sim.v`).
-            func registered(_ half: String, _ mult8x8: String) -> Bool {
-                guard clocked else { return false }
-                switch flag(c, "\(half)OUTPUT_SELECT") {
-                case 1: return true                                         // the accumulator register
-                case 2: return flag(c, mult8x8) == 1                        // the 8×8 product
-                case 3: return flag(c, "PIPELINE_16x16_MULT_REG2") == 1     // the 16×16 product
-                default: return false                                       // the adder, unregistered
-                }
-            }
             var outputs: [String] = []
-            if used(16..<32) && !registered("TOP", "TOP_8x8_MULT_REG") { outputs.append("top") }
-            if used(0..<16) && !registered("BOT", "BOT_8x8_MULT_REG") { outputs.append("bottom") }
-            cells.append(Cell(name: c.name, mode8x8: flag(c, "MODE_8x8") == 1, clocked: clocked, unregisteredInputs: inputs, unregisteredOutputs: outputs))
+            if used(16..<32) && !r.holds(output: "TOP") { outputs.append("top") }
+            if used(0..<16) && !r.holds(output: "BOT") { outputs.append("bottom") }
+            cells.append(Cell(name: c.name, mode8x8: r.flag("MODE_8x8") == 1, clocked: r.clocked, unregisteredInputs: inputs, unregisteredOutputs: outputs))
         }
         return MAC16Timing(cells: cells)
+    }
+
+    /// Which of an SB_MAC16's ports its own registers hold, from its parameters (`flag`: a
+    /// parameter's value; the cell's simulation model, Yosys' `cells_sim.v`).
+    struct Registers {
+        /// Whether its CLK is on a net: without, no register of the cell is used.
+        let clocked: Bool
+        let flag: (String) -> Int
+        /// Whether input port `port` (A, B, C, D) is registered in the cell.
+        func holds(input port: String) -> Bool { clocked && flag("\(port)_REG") == 1 }
+        /// Whether output half `half` ("TOP" O[31:16], "BOT" O[15:0]) is taken from a register of the cell.
+        func holds(output half: String) -> Bool {
+            guard clocked else { return false }
+            switch flag("\(half)OUTPUT_SELECT") {
+            case 1: return true                                         // the accumulator register
+            case 2: return flag("\(half)_8x8_MULT_REG") == 1            // the 8×8 product
+            case 3: return flag("PIPELINE_16x16_MULT_REG2") == 1        // the 16×16 product
+            default: return false                                       // the adder, unregistered
+            }
+        }
+    }
+
+    /// A copy of the place-and-route netlist (Yosys' JSON, every module) in which nextpnr-ice40
+    /// times the paths that run through the multiply of a clocked SB_MAC16 outside its figure
+    /// (an input or an output half its registers do not hold): each such cell's CLK and CE tied
+    /// low, so that nextpnr times its ports as a clock domain of their own (`$PACKER_GND_NET`), as
+    /// it does a cell without registers, while the inputs its registers hold are tied to 0 and the
+    /// output halves they hold cut — those paths end or start at a register, which the design's own
+    /// run times. nil when no clocked cell is outside the figure.
+    public static func analysisNetlist(_ json: Data) throws -> Data? {
+        guard var root = try JSONSerialization.jsonObject(with: json) as? [String: Any],
+              var modules = root["modules"] as? [String: Any] else { throw LogicDepthError(message: "not a Yosys JSON netlist: no \"modules\"") }
+        // (fresh nets for the cut outputs: above every net the netlist numbers)
+        var next = 2
+        func scan(_ v: Any) {
+            if let n = v as? Int { next = max(next, n + 1) } else if let a = v as? [Any] { a.forEach(scan) } else if let d = v as? [String: Any] { d.values.forEach(scan) }
+        }
+        for (_, m) in modules { if let cells = (m as? [String: Any])?["cells"] { scan(cells) } }
+        var changed = false
+        for (name, mv) in modules {
+            guard var module = mv as? [String: Any], var cells = module["cells"] as? [String: Any] else { continue }
+            for (cn, cv) in cells {
+                guard var cell = cv as? [String: Any], cell["type"] as? String == "SB_MAC16",
+                      var conn = cell["connections"] as? [String: Any] else { continue }
+                let params = cell["parameters"] as? [String: Any] ?? [:]
+                func isNet(_ bits: Any?) -> Bool { (bits as? [Any])?.contains { $0 is Int } ?? false }
+                let r = Registers(clocked: isNet(conn["CLK"])) { p in
+                    if let s = params[p] as? String { return Int(s, radix: 2) ?? 0 }
+                    return (params[p] as? Int) ?? 0
+                }
+                guard r.clocked else { continue }
+                let o = conn["O"] as? [Any] ?? []
+                let halves = [("TOP", 16..<32), ("BOT", 0..<16)].filter { _, range in range.contains { $0 < o.count && o[$0] is Int } }
+                let inputs = ["A", "B", "C", "D"].filter { isNet(conn[$0]) }
+                guard inputs.contains(where: { !r.holds(input: $0) }) || halves.contains(where: { !r.holds(output: $0.0) }) else { continue }
+                for p in ["CLK", "CE"] { conn[p] = ["0"] }
+                for p in inputs where r.holds(input: p) { conn[p] = ((conn[p] as? [Any]) ?? []).map { _ in "0" } }
+                var cut = o
+                for (half, range) in halves where r.holds(output: half) {
+                    for i in range where i < cut.count && cut[i] is Int { cut[i] = next; next += 1 }
+                }
+                conn["O"] = cut
+                cell["connections"] = conn
+                cells[cn] = cell
+                changed = true
+            }
+            module["cells"] = cells
+            modules[name] = module
+        }
+        guard changed else { return nil }
+        root["modules"] = modules
+        return try JSONSerialization.data(withJSONObject: root)
     }
 }

@@ -67,19 +67,25 @@ public struct SynthResult: Codable, Sendable, Equatable {
     /// True when `fmaxMHz` is the Xilinx estimate from per-level delays (no place and route), false
     /// when nextpnr reported it.
     public var fmaxIsEstimate: Bool?
-    /// iCE40: the worst delays into and out of an SB_MAC16 used without registers, in ns
-    /// (``NextpnrLog/unregisteredDSPHalves(_:)``). nextpnr-ice40 times a DSP's ports as registers on
-    /// its CLK pin, so a path through such a DSP is not in `fmaxMHz`: it is these two halves (of the
-    /// worst DSPs each) plus the multiply's own delay, which nextpnr does not model. nil when every
-    /// DSP is registered or nextpnr did not run.
+    /// iCE40: the worst delays into and out of the multiply of an SB_MAC16 outside nextpnr's figure
+    /// (``dspsOutsideFmax``), in ns (``NextpnrLog/unregisteredDSPHalves(_:)``; 0 for a half its
+    /// registers hold in every such cell). nextpnr-ice40 times a DSP's ports as registers on its
+    /// CLK pin, so a path through such a multiply is not in `fmaxMHz`: it is these two halves (of the
+    /// worst DSPs each) plus the multiply's own delay, which nextpnr does not model. Measured on the
+    /// design's run when only cells without a clock are outside the figure, else on an analysis run
+    /// (``dspAnalysisLog``, ``MAC16Timing/analysisNetlist(_:)``). nil when every DSP is registered
+    /// or nextpnr did not run.
     public var dspInputPathNs: Double?
     public var dspOutputPathNs: Double?
     /// iCE40: the SB_MAC16s whose multiplier is not between the cell's own registers
     /// (``MAC16Timing``), whose multiply nextpnr's Fmax leaves out; nil without DSPs.
     public var dspsOutsideFmax: [MAC16Timing.Cell]?
-    /// iCE40: the Fmax of a path through an SB_MAC16 used without registers, at most: the two
-    /// halves plus the multiply (``MAC16Timing/multiply16x16Ns``), when the halves are known.
+    /// iCE40: the Fmax of a path through the multiply of an SB_MAC16 outside nextpnr's figure, at
+    /// most: the two halves plus the multiply (``MAC16Timing/multiply16x16Ns``), when the halves
+    /// are known. The design's Fmax is the lower of this and `fmaxMHz`.
     public var fmaxThroughDSPMHz: Double?
+    /// iCE40: the log of the analysis run that timed the halves, when there was one.
+    public var dspAnalysisLog: String?
     /// iCE40 with `--pnr-seeds N` (N > 1): every place-and-route run, by seed. `fmaxMHz` and the
     /// DSP halves are the fastest run's, whose placement is the design's (nextpnr is deterministic
     /// for a seed); nil with one run.
@@ -532,10 +538,24 @@ public struct SynthFlow: Sendable {
                 if runs.count > 1 { result.pnrRuns = runs.map(\.run) }
                 if let f = best.run.fmaxMHz {
                     result.fmaxMHz = f; result.fmaxIsEstimate = false
-                    if let h = NextpnrLog.unregisteredDSPHalves(best.output) {
+                    // The paths through the multiply of the DSPs outside nextpnr's figure: the halves
+                    // of the cells without a clock in this run, or, when a clocked cell is outside it
+                    // too, of an analysis run that times every such cell so (`analysisNetlist`; a
+                    // placement of its own, at nextpnr's default seed).
+                    var halvesLog = best.output
+                    if let analysis = try MAC16Timing.analysisNetlist(Data(contentsOf: URL(fileURLWithPath: wrapped))) {
+                        let aJSON = (workDir as NSString).appendingPathComponent("\(manifest.top).ice40.dsp-analysis.json")
+                        let aLog = (workDir as NSString).appendingPathComponent("nextpnr-ice40.dsp-analysis.log")
+                        try analysis.write(to: URL(fileURLWithPath: aJSON))
+                        var aArgs = args
+                        if let j = aArgs.firstIndex(of: "--json") { aArgs[j + 1] = aJSON }
+                        let (_, aOut, aSecs) = try Self.run(nextpnr, aArgs, log: aLog)
+                        halvesLog = aOut; result.dspAnalysisLog = aLog
+                        result.pnrSeconds = (result.pnrSeconds ?? 0) + aSecs
+                    }
+                    if let h = NextpnrLog.unregisteredDSPHalves(halvesLog) {
                         result.dspInputPathNs = h.input; result.dspOutputPathNs = h.output
-                        // (the worst multiply of the cells without a clock: those the halves are of)
-                        let multiply = result.dspsOutsideFmax?.filter { !$0.clocked }.map(\.multiplyNs).max() ?? MAC16Timing.multiply16x16Ns
+                        let multiply = result.dspsOutsideFmax?.map(\.multiplyNs).max() ?? MAC16Timing.multiply16x16Ns
                         result.fmaxThroughDSPMHz = ((1000 / (h.input + multiply + h.output)) * 100).rounded() / 100
                     }
                     let seeds = runs.count > 1 ? "the fastest of \(runs.count) seeds (seed \(best.run.seed)), " : ""
@@ -652,7 +672,8 @@ public enum NextpnrLog {
 
     /// The worst delays into and out of SB_MAC16 blocks whose CLK is tied low (nextpnr's packer
     /// calls that net `$PACKER_GND_NET` and reports it as a clock domain: "Max delay posedge clk ->
-    /// posedge $PACKER_GND_NET: 39.05 ns" and back), from the log's last report; nil without one.
+    /// posedge $PACKER_GND_NET: 39.05 ns" and back), from the log's last report, a half without a
+    /// report 0; nil without either.
     public static func unregisteredDSPHalves(_ log: String) -> (input: Double, output: Double)? {
         var input: Double?, output: Double?
         for line in log.components(separatedBy: "\n") where line.contains("Max delay") && line.contains("$PACKER_GND_NET") {
@@ -660,8 +681,9 @@ public enum NextpnrLog {
                   let v = Double(line[colon.upperBound...].trimmingCharacters(in: .whitespaces).prefix { $0.isNumber || $0 == "." }) else { continue }
             if line[arrow.upperBound...].contains("$PACKER_GND_NET") { input = v } else { output = v }
         }
-        guard let input, let output else { return nil }
-        return (input, output)
+        guard input != nil || output != nil else { return nil }
+        // (a half without a path: every such input, or output, held by the cells' registers)
+        return (input ?? 0, output ?? 0)
     }
 
     /// The first `ERROR:` line, if any.

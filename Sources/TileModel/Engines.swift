@@ -275,7 +275,7 @@ final class LayerEngines {
                 if r >= 0 && r <= t && s >= 0 && s <= t {
                     cpRunning = true; cpG = 0; cpK = 0
                     let e = t + (G - 1) * Kc + T - 1
-                    requantDone[i] = e + P + cfg.requantCycles + cfg.requantStages
+                    requantDone[i] = e + P + cfg.requantCycles + cfg.requantPipelineDepth
                     trace[traceBase + i].computeStart = t
                 } else if r > t {
                     dur = min(dur, r - t)

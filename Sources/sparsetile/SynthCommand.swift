@@ -29,7 +29,7 @@ struct SynthCommand: ParsableCommand {
         nextpnr-ice40's packer: flip-flops and carries that cannot share a LUT's cell take their own.
         JSON keys: luts, flipFlops, dsps, blockRams, fmaxMHz, fmaxIsEstimate (plus logicCells, packing, part, used, capacity,
         fits, engines, sources, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
-        dspInputPathNs, dspOutputPathNs, dspsOutsideFmax, fmaxThroughDSPMHz, pnrRuns, yosysSeconds, pnrSeconds, flow, cells, note).
+        dspInputPathNs, dspOutputPathNs, dspsOutsideFmax, fmaxThroughDSPMHz, dspAnalysisLog, pnrRuns, yosysSeconds, pnrSeconds, flow, cells, note).
         On iCE40 nextpnr times an SB_MAC16's ports as registers: the multiply of a DSP whose multiplier
         is not between its own registers is not in its Fmax; the flow names those DSPs, and for DSPs
         used without registers prints the two halves and the bound with the multiply (docs/synthesis.md,
@@ -177,8 +177,12 @@ struct SynthCommand: ParsableCommand {
             }
         }
         if let i = r.dspInputPathNs, let o = r.dspOutputPathNs {
-            s += String(format: "\nthrough an SB_MAC16 without registers: %.2f ns into it, %.2f ns out of it", i, o)
+            s += String(format: "\nthrough the multiply of those SB_MAC16s: %.2f ns into it, %.2f ns out of it", i, o)
                 + (r.fmaxThroughDSPMHz.map { String(format: ", plus the multiply: at most %.2f MHz", $0) } ?? "")
+                + (r.dspAnalysisLog.map { " (an analysis run, their clocks tied low: \($0))" } ?? "")
+            if let f = r.fmaxMHz, let d = r.fmaxThroughDSPMHz {
+                s += String(format: "\nthe design's Fmax: at most %.2f MHz (the lower of nextpnr's and the multiplies')", min(f, d))
+            }
         }
         if let deep = r.deepEndPoints, !deep.isEmpty {
             let shown = 12

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Report
 
@@ -51,5 +52,41 @@ struct MAC16TimingTests {
         // the 16×16 product through its pipeline register, the accumulator register
         let q = ["A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "11", "PIPELINE_16x16_MULT_REG2": "1", "BOTOUTPUT_SELECT": "01"]
         #expect(MAC16Timing.audit(NetlistModule(name: "top", cells: [Self.mac("v", clocked: true, q), Self.reader([50, 81])], ports: [])).untimed.isEmpty)
+    }
+
+    /// The analysis netlist (Yosys' JSON): a clocked cell outside nextpnr's figure loses its clock,
+    /// the inputs its registers hold are tied to 0 and the output halves they hold cut (fresh nets
+    /// above every net); a cell nextpnr times, or one already without a clock, stays as it is.
+    @Test func theAnalysisNetlistTimesOnlyThePathsThroughTheMultiply() throws {
+        func cell(_ p: [String: String], clocked: Bool = true) -> [String: Any] {
+            ["type": "SB_MAC16", "parameters": p,
+             "connections": ["CLK": [clocked ? 2 : "0"], "CE": [clocked ? 3 : "0"], "A": Array(10..<26), "B": Array(30..<46),
+                             "C": Array(repeating: "0", count: 16), "O": Array(50..<82)] as [String: Any]]
+        }
+        let take = cell(["A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "11", "BOTOUTPUT_SELECT": "11"])
+        let rq = cell(["A_REG": "1", "TOPOUTPUT_SELECT": "11", "BOTOUTPUT_SELECT": "01"])
+        let pe = cell(["MODE_8x8": "1", "A_REG": "1", "B_REG": "1", "TOPOUTPUT_SELECT": "10", "TOP_8x8_MULT_REG": "1",
+                       "BOTOUTPUT_SELECT": "10", "BOT_8x8_MULT_REG": "1"])
+        let bare = cell([:], clocked: false)
+        func netlist(_ cells: [String: Any]) throws -> Data {
+            try JSONSerialization.data(withJSONObject: ["modules": ["top": ["cells": cells, "netnames": [:] as [String: Any]]]])
+        }
+        #expect(try MAC16Timing.analysisNetlist(netlist(["pe": pe, "bare": bare])) == nil)
+        let out = try #require(try MAC16Timing.analysisNetlist(netlist(["take": take, "rq": rq, "pe": pe, "bare": bare])))
+        let root = try #require(try JSONSerialization.jsonObject(with: out) as? [String: Any])
+        let cells = try #require(((root["modules"] as? [String: Any])?["top"] as? [String: Any])?["cells"] as? [String: Any])
+        func conn(_ name: String, _ port: String) -> [String] {
+            (((cells[name] as? [String: Any])?["connections"] as? [String: Any])?[port] as? [Any] ?? []).map { "\($0)" }
+        }
+        let nets = { (r: Range<Int>) in r.map(String.init) }
+        #expect(conn("take", "CLK") == ["0"] && conn("take", "CE") == ["0"])
+        #expect(conn("take", "A") == Array(repeating: "0", count: 16) && conn("take", "B") == Array(repeating: "0", count: 16))
+        #expect(conn("take", "O") == nets(50..<82))
+        #expect(conn("rq", "CLK") == ["0"] && conn("rq", "A") == Array(repeating: "0", count: 16) && conn("rq", "B") == nets(30..<46))
+        let rqO = conn("rq", "O")
+        #expect(Array(rqO[16...]) == nets(66..<82))
+        #expect(rqO[..<16].allSatisfy { (Int($0) ?? 0) >= 82 } && Set(rqO[..<16]).count == 16)
+        #expect(conn("pe", "CLK") == ["2"] && conn("pe", "A") == nets(10..<26) && conn("pe", "O") == nets(50..<82))
+        #expect(conn("bare", "A") == nets(10..<26) && conn("bare", "O") == nets(50..<82))
     }
 }

@@ -6,25 +6,29 @@ enum MAC16Cell {
     /// bytes' signs too); A and B registered in the cell with `inputRegisters`, the products with
     /// `productRegisters`.
     static func twoProducts(inputRegisters: Bool, productRegisters: Bool) -> [Parameter] {
-        parameters(inputRegisters: inputRegisters, productRegisters: productRegisters, output: "2'b10", mode8x8: true, signed: true)
+        parameters(inputRegisters: inputRegisters, productRegisters: productRegisters, output: "2'b10", mode8x8: true, signed: (true, true))
     }
 
-    /// One unsigned 16×16 multiplier, A·B on O[31:0], A and B registered in the cell: the take's
-    /// products (§7.3, a registered take), whose multiply then runs between the cell's input
-    /// registers and the fabric's next ones, a cycle of its own.
-    static func product16x16() -> [Parameter] {
-        parameters(inputRegisters: true, productRegisters: false, output: "2'b11", mode8x8: false, signed: false)
+    /// One 16×16 multiplier, A·B on O[31:0] (A signed with `aSigned`, B unsigned), A and B
+    /// registered in the cell, and with `productRegister` the product too (its 16×16 pipeline
+    /// register). The take's products (§7.3, a registered take), whose multiply then runs between
+    /// the cell's input registers and the fabric's next ones, a cycle of its own; the requant
+    /// lane's (§7.5, `requantProductRegisters`), between the cell's own registers.
+    static func product16x16(aSigned: Bool = false, productRegister: Bool = false) -> [Parameter] {
+        parameters(inputRegisters: true, productRegisters: false, output: "2'b11", mode8x8: false, signed: (aSigned, false),
+                   pipeline16x16: productRegister)
     }
 
-    private static func parameters(inputRegisters: Bool, productRegisters: Bool, output: String, mode8x8: Bool, signed: Bool) -> [Parameter] {
-        let i = inputRegisters ? "1'b1" : "1'b0", p = productRegisters ? "1'b1" : "1'b0"
-        let mode = mode8x8 ? "1'b1" : "1'b0", sign = signed ? "1'b1" : "1'b0"
+    private static func parameters(inputRegisters: Bool, productRegisters: Bool, output: String, mode8x8: Bool, signed: (a: Bool, b: Bool),
+                                   pipeline16x16: Bool = false) -> [Parameter] {
+        func bit(_ b: Bool) -> String { b ? "1'b1" : "1'b0" }
+        let i = bit(inputRegisters), p = bit(productRegisters)
         return [
             ("NEG_TRIGGER", "1'b0"), ("C_REG", "1'b0"), ("A_REG", i), ("B_REG", i),
             ("D_REG", "1'b0"), ("TOP_8x8_MULT_REG", p), ("BOT_8x8_MULT_REG", p), ("PIPELINE_16x16_MULT_REG1", "1'b0"),
-            ("PIPELINE_16x16_MULT_REG2", "1'b0"), ("TOPOUTPUT_SELECT", output), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
+            ("PIPELINE_16x16_MULT_REG2", bit(pipeline16x16)), ("TOPOUTPUT_SELECT", output), ("TOPADDSUB_LOWERINPUT", "2'b00"), ("TOPADDSUB_UPPERINPUT", "1'b0"),
             ("TOPADDSUB_CARRYSELECT", "2'b00"), ("BOTOUTPUT_SELECT", output), ("BOTADDSUB_LOWERINPUT", "2'b00"), ("BOTADDSUB_UPPERINPUT", "1'b0"),
-            ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", mode), ("A_SIGNED", sign), ("B_SIGNED", sign),
+            ("BOTADDSUB_CARRYSELECT", "2'b00"), ("MODE_8x8", bit(mode8x8)), ("A_SIGNED", bit(signed.a)), ("B_SIGNED", bit(signed.b)),
         ].map { Parameter(name: $0.0, value: $0.1) }
     }
 

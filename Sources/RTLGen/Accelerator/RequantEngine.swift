@@ -4,8 +4,9 @@
 /// rounding shift by Sh, clamp, saturating residual add, activation (none/ReLU/PReLU, the PReLU
 /// from a host-written table with `preluTable`).
 /// Rows go to the output buffer half of the tile; the residual buffer is read one cycle ahead.
-/// With `requantStages` = S the lanes are cut by S registers (`RequantCut`), and the writes, the
-/// requantized token and (with a line buffer) the done pulse follow S cycles later (§7.5).
+/// With `requantStages` the lanes are cut by that many registers (`RequantCut`; one more with
+/// `requantProductRegisters`: S = `requantPipelineDepth`), and the writes, the requantized token
+/// and (with a line buffer) the done pulse follow S cycles later (§7.5).
 struct RequantEngine: AcceleratorEngine {
     let ctx: AcceleratorContext
 
@@ -94,7 +95,7 @@ struct RequantEngine: AcceleratorEngine {
         // A tile is requantized after its last kgroup's last row: offered to the store through a FIFO of 2
         // (and, with a line buffer, told to the copy engine: the group's input half is free, §6.5).
         // (S cycles later with S pipeline registers in the lanes: the tile's last row is written then)
-        let S = cfg.requantStages
+        let S = cfg.requantPipelineDepth
         let tileDone = m.wire("rq_tile_done", m.delayed("rq_tile_done", lastRow && rlastG, by: S, reset: 0))
         if ctx.hasLine {
             let done = m.ports(ch.requantDone.name, ch.requantDone.bundle)
@@ -227,8 +228,8 @@ struct RequantEngine: AcceleratorEngine {
     func requantLane() throws -> Module {
         let name = names.block("requant_lane")
         let cuts = self.cuts
-        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, >>> (Sh - 1), + 1 >>> 1, clamp, + residual byte, activation\(cuts.isEmpty ? "" : "; \(cuts.count) pipeline registers").") { r in
-            if !cuts.isEmpty { _ = r.clock() }
+        return try ctx.block(name, documentation: "Requant lane (§7.5): acc + bias, * M, >>> (Sh - 1), + 1 >>> 1, clamp, + residual byte, activation\(cuts.isEmpty ? "" : "; \(cfg.requantPipelineDepth) pipeline registers").") { r in
+            if !cuts.isEmpty && !cfg.requantProductRegisters { _ = r.clock() }
             /// `e`, registered when the lane is cut at `cut`.
             func stage(_ cut: RequantCut, _ name: String, _ e: Expr) -> Expr {
                 guard cuts.contains(cut) else { return e }
@@ -246,8 +247,31 @@ struct RequantEngine: AcceleratorEngine {
             func clamp8(_ v: some ExprConvertible) -> Expr { mux(v.expr < -128, byteMin, mux(v.expr > 127, byteMax, v.expr.trunc(8))) }
             /// The byte a value past the 8-bit range saturates to, by its sign.
             func saturated(negative: Expr) -> Expr { mux(negative == 1, byteMin, byteMax) }
-            let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
-            let p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
+            let p48: Signal
+            if cfg.requantProductRegisters {
+                // (two SB_MAC16s, t's halves times the unsigned 16-bit M, t, M and each product in
+                // the cell's registers — t's is the cut before the product — and their sum, t·M,
+                // registered after them: a stage more, and no multiply outside the cells' registers)
+                let clk = r.clock()
+                let t = r.wire("t", acc.sext(32) + bias)
+                let m16 = mult[0...15]
+                func half(_ name: String, _ a: Expr, signed: Bool) -> Signal {
+                    let aq = r.reg("\(name)_a_q", width: 16), bq = r.reg("\(name)_b_q", width: 16), pq = r.reg("\(name)_p_q", width: 32)
+                    let o = r.wire("\(name)_o", width: 32)
+                    let a32 = signed ? aq.asSigned.sext(32).asUnsigned : aq.zext(32)
+                    r.primitive("SB_MAC16", name: "u_\(name)", parameters: MAC16Cell.product16x16(aSigned: signed, productRegister: true),
+                                inputs: MAC16Cell.inputs(a: a, b: m16, clock: clk),
+                                outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
+                                simulation: [(o, pq.expr)], registers: [(aq, a), (bq, m16), (pq, (a32 * bq.zext(32)).trunc(32))], clock: clk)
+                    return o
+                }
+                let lo = half("product_lo", t[0...15], signed: false), hi = half("product_hi", t[16...31], signed: true)
+                p48 = r.wire("p48", stage(.afterProduct, "p48_q", (hi.asSigned.sext(48) << 16) + lo.zext(48).asSigned))
+                r.allowUnused(mult)  // (its sign bit: M is unsigned)
+            } else {
+                let t = r.wire("t", stage(.beforeProduct, "t_q", acc.sext(32) + bias))
+                p48 = r.wire("p48", stage(.afterProduct, "p48_q", t.sext(48) * mult.sext(48)))
+            }
             // (t·M + 2^(Sh−1)) >> Sh is (v + 1) >> 1 with v = t·M >> (Sh − 1), two floor divisions
             // (Sh ≥ 1): the rounding add comes after the shift, 11 bits wide rather than 50. Only v's
             // low 10 bits are formed, and whether v fits them — t·M's bits from Sh + 8 up all equal
@@ -275,6 +299,11 @@ struct RequantEngine: AcceleratorEngine {
             for c in [RequantCut.beforeProduct, .afterProduct, .afterShift, .afterClamp] where cuts.contains(c) {
                 let q = r.reg("res_q\(c.rawValue)", width: 8, signed: true)
                 r.clocked("res_q\(c.rawValue)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
+                resByteE = q.expr
+            }
+            if cfg.requantProductRegisters {
+                let q = r.reg("res_q_product", width: 8, signed: true)
+                r.clocked("res_q_product_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
                 resByteE = q.expr
             }
             let resByte = r.wire("res", resByteE)
