@@ -3,6 +3,27 @@ import RTLGen
 
 /// External HDL tools used by the tests, found on PATH.
 enum HDLTools {
+    /// The end of a streaming testbench's loop body and its `initial` block (Verilog, indented for
+    /// a testbench's loop): the result of operand pair j = i − (latency − 1), once there is one,
+    /// checked by `mismatch` (a condition on j), the first three mismatches shown by `show` (a
+    /// `$display`'s arguments); then "errors E of N" and the end.
+    static func checkedLoopEnd(latency: Int, mismatch: String, show: String) -> String {
+        """
+                  j = i - \(latency - 1);
+                  if (j >= 0) begin
+                    checked = checked + 1;
+                    if (\(mismatch)) begin
+                      errs = errs + 1;
+                      if (errs < 4) $display(\(show));
+                    end
+                  end
+                end
+                $display("errors %0d of %0d", errs, checked);
+                $finish;
+              end
+        """
+    }
+
     static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {

@@ -54,18 +54,7 @@ struct MAC16CellTests {
                   endcase
                   if (i < 4100) want[i] = \(aSigned ? "32'($signed({{16{a[15]}}, a}) * $signed({16'd0, b}))" : "a * b");
                   #1 clk = 1; #1 clk = 0;
-                  j = i - \(latency - 1);
-                  if (j >= 0) begin
-                    checked = checked + 1;
-                    if (o !== want[j]) begin
-                      errs = errs + 1;
-                      if (errs < 4) $display("pair %0d: %0d (want %0d)", j, o, want[j]);
-                    end
-                  end
-                end
-                $display("errors %0d of %0d", errs, checked);
-                $finish;
-              end
+            \(HDLTools.checkedLoopEnd(latency: latency, mismatch: "o !== want[j]", show: "\"pair %0d: %0d (want %0d)\", j, o, want[j]"))
             endmodule
             """)
     }

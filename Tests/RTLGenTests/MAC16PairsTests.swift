@@ -75,18 +75,8 @@ struct MAC16PairsTests {
                     lo[i] = $signed(operand) * $signed(weights[7:0]); hi[i] = $signed(operand) * $signed(weights[15:8]);
                   end
                   #1 clk = 1; #1 clk = 0;
-                  j = i - \(latency - 1);
-                  if (j >= 0) begin
-                    checked = checked + 1;
-                    if ($signed(dot[16:0]) !== lo[j] || $signed(dot[33:17]) !== hi[j]) begin
-                      errs = errs + 1;
-                      if (errs < 4) $display("pair %0d: dot lo %0d (want %0d) hi %0d (want %0d)", j, $signed(dot[16:0]), lo[j], $signed(dot[33:17]), hi[j]);
-                    end
-                  end
-                end
-                $display("errors %0d of %0d", errs, checked);
-                $finish;
-              end
+            \(HDLTools.checkedLoopEnd(latency: latency, mismatch: "$signed(dot[16:0]) !== lo[j] || $signed(dot[33:17]) !== hi[j]",
+                                     show: "\"pair %0d: dot lo %0d (want %0d) hi %0d (want %0d)\", j, $signed(dot[16:0]), lo[j], $signed(dot[33:17]), hi[j]"))
             endmodule
             """
         return VerilogFile(fileName: "tb.sv", moduleName: "tb", contents: tb)

@@ -350,7 +350,7 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             let f = try #require(r.fmaxMHz, "the UP5K preset fits but did not place: \(r.note ?? "")")
             #expect(f > 0 && r.fmaxIsEstimate == false, "\(r.note ?? "")")
             print("note: the UP5K preset places and routes at \(f) MHz (issue 13's target: 30), \(cells) logic cells"
-                  + (r.fmaxThroughDSPMHz.map { "; at most \($0) MHz through an SB_MAC16 used without registers" } ?? ""))
+                  + (r.fmaxThroughDSPMHz.map { "; at most \($0) MHz through the multiply of the SB_MAC16s outside nextpnr's figure, so the design at most \(min(f, $0))" } ?? ""))
         } else {
             print("note: the UP5K preset does not fit yet (\(cells) logic cells): \(r.note ?? "")")
         }
