@@ -16,18 +16,7 @@ struct MAC16CellTests {
         let m = ModuleBuilder("take_product")
         let clk = m.clock()
         let a = m.input("a", width: 16), b = m.input("b", width: 16), o = m.output("o", width: 32)
-        let aq = m.reg("a_q", width: 16), bq = m.reg("b_q", width: 16), p = m.wire("p", width: 32)
-        let a32 = aSigned ? aq.asSigned.sext(32).asUnsigned : aq.zext(32)
-        let product = (a32 * bq.zext(32)).trunc(32)
-        var registers: [(Signal, any ExprConvertible)] = [(aq, a.expr), (bq, b.expr)], behaviour = product
-        if productRegister {
-            let pq = m.reg("p_q", width: 32)
-            registers.append((pq, product)); behaviour = pq.expr
-        }
-        m.primitive("SB_MAC16", name: "u_mac", parameters: MAC16Cell.product16x16(aSigned: aSigned, productRegister: productRegister),
-                    inputs: MAC16Cell.inputs(a: a.expr, b: b.expr, clock: clk),
-                    outputs: [("O", p), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
-                    simulation: [(p, behaviour)], registers: registers, clock: clk)
+        let p = MAC16Cell.product(in: m, "mac", a: a.expr, b: b.expr, clock: clk, aSigned: aSigned, productRegister: productRegister)
         m.assign(o, p)
         return VerilogFile(fileName: "take_product.sv", moduleName: "take_product", contents: VerilogEmitter().emit(try m.build()))
     }

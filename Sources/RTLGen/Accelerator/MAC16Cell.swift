@@ -32,6 +32,27 @@ enum MAC16Cell {
         ].map { Parameter(name: $0.0, value: $0.1) }
     }
 
+    /// An instantiated 16×16 product in `m` (`product16x16`): a·b of 16-bit operands (a signed
+    /// with `aSigned`), a and b, and with `productRegister` the product, in the cell's registers —
+    /// for simulators registers `<prefix>_a_q`, `<prefix>_b_q`, `<prefix>_p_q` of `m`, loaded every
+    /// edge of `clock`. Returns the cell's output, the 32-bit wire `<prefix>_o` (cell `u_<prefix>`).
+    static func product(in m: ModuleBuilder, _ prefix: String, a: Expr, b: Expr, clock: Signal,
+                        aSigned: Bool = false, productRegister: Bool = false) -> Signal {
+        let aq = m.reg("\(prefix)_a_q", width: 16), bq = m.reg("\(prefix)_b_q", width: 16)
+        let o = m.wire("\(prefix)_o", width: 32)
+        let a32 = aSigned ? aq.asSigned.sext(32).asUnsigned : aq.zext(32)
+        let p = (a32 * bq.zext(32)).trunc(32)
+        var registers: [(Signal, any ExprConvertible)] = [(aq, a), (bq, b)], behaviour = p
+        if productRegister {
+            let pq = m.reg("\(prefix)_p_q", width: 32)
+            registers.append((pq, p)); behaviour = pq.expr
+        }
+        m.primitive("SB_MAC16", name: "u_\(prefix)", parameters: product16x16(aSigned: aSigned, productRegister: productRegister),
+                    inputs: inputs(a: a, b: b, clock: clock), outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
+                    simulation: [(o, behaviour)], registers: registers, clock: clock)
+        return o
+    }
+
     /// The cell's inputs: A and B, the clock (enabled) when the cell's registers are used, every
     /// other input tied off.
     static func inputs(a: Expr, b: Expr, clock: Signal? = nil) -> [(String, any ExprConvertible)] {

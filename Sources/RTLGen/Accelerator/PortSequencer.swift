@@ -908,12 +908,7 @@ struct PortSequencer: AcceleratorEngine {
                 guard cfg.mac16Pairs, a.width <= 16, b.width <= 16, addrW <= 32 else {
                     return umul(m.delayed("take_\(name)_a", a, by: 1), m.delayed("take_\(name)_b", b, by: 1), addrW)
                 }
-                let aq = m.reg("take_\(name)_a_q", width: 16), bq = m.reg("take_\(name)_b_q", width: 16)
-                let o = m.wire("take_\(name)_o", width: 32)
-                m.primitive("SB_MAC16", name: "u_take_\(name)", parameters: MAC16Cell.product16x16(),
-                            inputs: MAC16Cell.inputs(a: a.fit(16), b: b.fit(16), clock: clk),
-                            outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
-                            simulation: [(o, umul(aq.expr, bq.expr, 32))], registers: [(aq, a.fit(16)), (bq, b.fit(16))], clock: clk)
+                let o = MAC16Cell.product(in: m, "take_\(name)", a: a.fit(16), b: b.fit(16), clock: clk)
                 m.allowUnused(o)  // (its bits past the address's)
                 return o.fit(addrW)
             }

@@ -255,17 +255,8 @@ struct RequantEngine: AcceleratorEngine {
                 let clk = r.clock()
                 let t = r.wire("t", acc.sext(32) + bias)
                 let m16 = mult[0...15]
-                func half(_ name: String, _ a: Expr, signed: Bool) -> Signal {
-                    let aq = r.reg("\(name)_a_q", width: 16), bq = r.reg("\(name)_b_q", width: 16), pq = r.reg("\(name)_p_q", width: 32)
-                    let o = r.wire("\(name)_o", width: 32)
-                    let a32 = signed ? aq.asSigned.sext(32).asUnsigned : aq.zext(32)
-                    r.primitive("SB_MAC16", name: "u_\(name)", parameters: MAC16Cell.product16x16(aSigned: signed, productRegister: true),
-                                inputs: MAC16Cell.inputs(a: a, b: m16, clock: clk),
-                                outputs: [("O", o), ("CO", nil), ("ACCUMCO", nil), ("SIGNEXTOUT", nil)],
-                                simulation: [(o, pq.expr)], registers: [(aq, a), (bq, m16), (pq, (a32 * bq.zext(32)).trunc(32))], clock: clk)
-                    return o
-                }
-                let lo = half("product_lo", t[0...15], signed: false), hi = half("product_hi", t[16...31], signed: true)
+                let lo = MAC16Cell.product(in: r, "product_lo", a: t[0...15], b: m16, clock: clk, productRegister: true)
+                let hi = MAC16Cell.product(in: r, "product_hi", a: t[16...31], b: m16, clock: clk, aSigned: true, productRegister: true)
                 p48 = r.wire("p48", stage(.afterProduct, "p48_q", (hi.asSigned.sext(48) << 16) + lo.zext(48).asSigned))
                 r.allowUnused(mult)  // (its sign bit: M is unsigned)
             } else {
