@@ -181,9 +181,9 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     /// the take, so a tile's requests start two cycles after its take rather than one. A config
     /// sized for cells (no weight prefetch) with boundary registers, one tile shape (groups of one
     /// tile), no line buffer, no halo reuse (tagged loads, §7.3) and no resident halos: the iCE40
-    /// presets, whose take shares two
-    /// SB_MAC16 products with the residual and the store, and whose multiply then sits between the
-    /// blocks' input registers rather than in the take's cycle (issue 13).
+    /// presets, whose take shares two SB_MAC16 products with the residual and the store, and whose
+    /// multiply then sits between the blocks' input registers rather than in the take's cycle
+    /// (issue 13).
     public var registeredTake: Bool {
         boundaryRegisters && !has(.weightPrefetch) && tileShapes == 1 && lineBufferBytes == 0 && !has(.haloReuse) && !has(.residentHalos)
     }

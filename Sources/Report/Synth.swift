@@ -86,6 +86,9 @@ public struct SynthResult: Codable, Sendable, Equatable {
     public var fmaxThroughDSPMHz: Double?
     /// iCE40: the log of the analysis run that timed the halves, when there was one.
     public var dspAnalysisLog: String?
+    /// iCE40: the design's Fmax, at most — the lower of nextpnr's (`fmaxMHz`) and the bound through
+    /// the multiplies it leaves out (`fmaxThroughDSPMHz`); nextpnr's without that bound.
+    public var designFmaxMHz: Double? { fmaxMHz.map { f in fmaxThroughDSPMHz.map { min(f, $0) } ?? f } }
     /// iCE40 with `--pnr-seeds N` (N > 1): every place-and-route run, by seed. `fmaxMHz` and the
     /// DSP halves are the fastest run's, whose placement is the design's (nextpnr is deterministic
     /// for a seed); nil with one run.

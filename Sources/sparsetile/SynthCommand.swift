@@ -31,8 +31,9 @@ struct SynthCommand: ParsableCommand {
         fits, engines, sources, macsPerCycle, macsPerDSP, logicLevels, carryLength, maxLogicLevels, criticalPath,
         dspInputPathNs, dspOutputPathNs, dspsOutsideFmax, fmaxThroughDSPMHz, dspAnalysisLog, pnrRuns, yosysSeconds, pnrSeconds, flow, cells, note).
         On iCE40 nextpnr times an SB_MAC16's ports as registers: the multiply of a DSP whose multiplier
-        is not between its own registers is not in its Fmax; the flow names those DSPs, and for DSPs
-        used without registers prints the two halves and the bound with the multiply (docs/synthesis.md,
+        is not between its own registers is not in its Fmax; the flow names those DSPs and prints the
+        two halves of the paths through their multiply (for clocked ones from an analysis run, their
+        clocks tied low), the bound with the multiply and the design's Fmax (docs/synthesis.md,
         "Place and route"). --pnr-seeds N places and routes N
         times (nextpnr seeds 1…N) and keeps the fastest: on a nearly full part placement moves the Fmax
         by several per cent from seed to seed. docs/synthesis.md has measured figures.
@@ -180,8 +181,8 @@ struct SynthCommand: ParsableCommand {
             s += String(format: "\nthrough the multiply of those SB_MAC16s: %.2f ns into it, %.2f ns out of it", i, o)
                 + (r.fmaxThroughDSPMHz.map { String(format: ", plus the multiply: at most %.2f MHz", $0) } ?? "")
                 + (r.dspAnalysisLog.map { " (an analysis run, their clocks tied low: \($0))" } ?? "")
-            if let f = r.fmaxMHz, let d = r.fmaxThroughDSPMHz {
-                s += String(format: "\nthe design's Fmax: at most %.2f MHz (the lower of nextpnr's and the multiplies')", min(f, d))
+            if r.fmaxThroughDSPMHz != nil, let d = r.designFmaxMHz {
+                s += String(format: "\nthe design's Fmax: at most %.2f MHz (the lower of nextpnr's and the multiplies')", d)
             }
         }
         if let deep = r.deepEndPoints, !deep.isEmpty {

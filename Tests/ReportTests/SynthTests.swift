@@ -307,6 +307,18 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         r.dsps = 0; r.setConfig(hash: "h", macsPerCycle: 4, maxMapSize: 8)
         #expect(r.macsPerDSP == nil)
     }
+
+    /// The design's Fmax: nextpnr's, or the bound through the multiplies it leaves out when lower.
+    @Test func designFmaxIsTheLowerOfNextpnrsAndTheMultiplies() {
+        var r = SynthResult(target: "ice40", top: "t", luts: 1, flipFlops: 1, dsps: 8, blockRams: 0, cells: [:])
+        #expect(r.designFmaxMHz == nil)
+        r.fmaxMHz = 29.01
+        #expect(r.designFmaxMHz == 29.01)
+        r.fmaxThroughDSPMHz = 30.13
+        #expect(r.designFmaxMHz == 29.01)
+        r.fmaxThroughDSPMHz = 17.12
+        #expect(r.designFmaxMHz == 17.12)
+    }
 }
 
 /// The generated accelerator itself through Yosys, on a tiny config (2×2 tile, 1×1 lanes, B 4,
@@ -350,7 +362,7 @@ let constraintsDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             let f = try #require(r.fmaxMHz, "the UP5K preset fits but did not place: \(r.note ?? "")")
             #expect(f > 0 && r.fmaxIsEstimate == false, "\(r.note ?? "")")
             print("note: the UP5K preset places and routes at \(f) MHz (issue 13's target: 30), \(cells) logic cells"
-                  + (r.fmaxThroughDSPMHz.map { "; at most \($0) MHz through the multiply of the SB_MAC16s outside nextpnr's figure, so the design at most \(min(f, $0))" } ?? ""))
+                  + (r.fmaxThroughDSPMHz.map { "; at most \($0) MHz through the multiply of the SB_MAC16s outside nextpnr's figure, so the design at most \(r.designFmaxMHz ?? f)" } ?? ""))
         } else {
             print("note: the UP5K preset does not fit yet (\(cells) logic cells): \(r.note ?? "")")
         }
