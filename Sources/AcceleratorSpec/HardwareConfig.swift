@@ -125,12 +125,14 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public static let maxRequantStages = 7
     /// Whether each requant lane's M product is two SB_MAC16 16×16 products of t's halves, each
     /// with t, M and its product in the cell's registers (`mac16Pairs`: the part has the cells;
-    /// with the cuts before and after the product, `requantStages` ≥ 2), their sum after them:
-    /// one requant stage more than `requantStages` (§7.5), every multiply between registers.
+    /// with the cuts before and after the product, `requantStages` ≥ 2), their sum after them,
+    /// and the row's accumulator and bias registered before t = acc + bias: two requant stages
+    /// more than `requantStages` (§7.5), every multiply between registers.
     public var requantProductRegisters: Bool { mac16Pairs && requantStages >= 2 }
-    /// R: a requant lane's pipeline registers (§7.5), `requantStages` and the product's with
-    /// `requantProductRegisters`; a tile is requantized R cycles after its last row's read.
-    public var requantPipelineDepth: Int { requantStages + (requantProductRegisters ? 1 : 0) }
+    /// R: a requant lane's pipeline registers (§7.5), `requantStages` and, with
+    /// `requantProductRegisters`, the product's and the input's; a tile is requantized R cycles
+    /// after its last row's read.
+    public var requantPipelineDepth: Int { requantStages + (requantProductRegisters ? 2 : 0) }
     /// **Requant slices** (docs/microarchitecture.md §7.5), a power of two: the requant engine takes
     /// a tile row in s cycles, so it has tileW·lanesK/s lanes instead of tileW·lanesK, and the
     /// kgroup slot is `Kc = max(T, tileH·s)`. Up to lanesK (s dividing it), slice j is lanes
@@ -187,6 +189,12 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public var registeredTake: Bool {
         boundaryRegisters && !has(.weightPrefetch) && tileShapes == 1 && lineBufferBytes == 0 && !has(.haloReuse) && !has(.residentHalos)
     }
+    /// Whether the pass's end is registered before the layer sequencer acts on it (§14): the
+    /// pass's last store request, once accepted, advances the pass (some 80 registers of the layer
+    /// sequencer) a cycle later, so every pass's TILES phase is a cycle longer. Set with
+    /// ``registeredTake`` when no weight handoff runs beside the last pass: the iCE40 presets, where
+    /// the store walker's last element and the pass advance were one path (issue 13).
+    public var registeredPassEnd: Bool { registeredTake && !has(.weightHandoff) }
     /// The fewest cycles of a pass's WEIGHTS phase (§7.2): the scanner offers the pass's first tile
     /// three cycles after WEIGHTS starts (§14), and a take a tile's geometry stages after that.
     public var minWeightsCycles: Int { takeInterval + 1 }

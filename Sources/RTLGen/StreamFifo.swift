@@ -20,6 +20,12 @@ public struct StreamFifo: Sendable {
     public let depth: Int
     /// Where the entries are kept.
     public let storage: Storage
+    /// A register stage in front of the entries: a beat is written into them the cycle after its
+    /// push, from registers, and offered from the stage itself while the entries are empty. The
+    /// behaviour at the ports is the same (offered from t + 1, `depth` beats in all); what changes
+    /// is that the push's decision, late in a producer's cycle, reaches only the stage's registers
+    /// rather than the occupancy, the pointers and the RAM's ports (issue 13: the read tags).
+    public let registeredInput: Bool
 
     /// Where a FIFO keeps its entries. The behaviour at the ports is the same.
     public enum Storage: Sendable {
@@ -32,10 +38,11 @@ public struct StreamFifo: Sendable {
         case ram
     }
 
-    public init(name: String, payload: [Bundle.Field], depth: Int, storage: Storage = .registers) {
+    public init(name: String, payload: [Bundle.Field], depth: Int, storage: Storage = .registers, registeredInput: Bool = false) {
         precondition(depth >= 1, "StreamFifo \(name): depth \(depth) < 1")
         precondition(storage == .registers || depth >= 2, "StreamFifo \(name): a RAM of depth \(depth) < 2")
         self.name = name; self.payload = payload; self.depth = depth; self.storage = storage
+        self.registeredInput = registeredInput
     }
 
     /// The enqueue bundle, from the producer's side.
@@ -58,16 +65,31 @@ public struct StreamFifo: Sendable {
         let enq = m.ports("in", enqueue.flipped)
         let deq = m.ports("out", dequeue)
         let cw = Self.bits(depth)
+        let w = entryWidth
+        // `count`: the beats in the entries. With a registered input, `stage_valid`: a beat in the
+        // stage, the newest; it is the head while the entries are empty, else it is written into them.
         let count = m.reg("count", width: cw, reset: 0)
-        let push = m.wire("push", enq["valid"] && count != depth)
-        let pop = m.wire("pop", deq["valid"] && deq["ready"])
-        m.assign(deq["valid"], count != 0)
+        let staged: (valid: Signal, entry: Signal?)? = registeredInput
+            ? (m.reg("stage_valid", width: 1, reset: 0), w > 0 ? m.reg("stage", width: w) : nil) : nil
+        let push: Signal, pop: Signal
+        if let staged {
+            let full = m.wire("full", mux(staged.valid, count == depth - 1, count == depth))
+            let accept = m.wire("accept", enq["valid"] && !full)
+            m.assign(deq["valid"], count != 0 || staged.valid)
+            let taken = m.wire("pop_any", deq["valid"] && deq["ready"])
+            pop = m.wire("pop", taken && count != 0)
+            push = m.wire("push", staged.valid && !(taken && count == 0))
+            m.clocked("stage_occupancy") { p in p.assign(staged.valid, !clear && accept) }
+        } else {
+            push = m.wire("push", enq["valid"] && count != depth)
+            pop = m.wire("pop", deq["valid"] && deq["ready"])
+            m.assign(deq["valid"], count != 0)
+        }
         m.clocked("occupancy") { p in
             p.when(clear) { p.assign(count, 0) }
                 .elseWhen(push && !pop) { p.assign(count, count + 1) }
                 .elseWhen(pop && !push) { p.assign(count, count - 1) }
         }
-        let w = entryWidth
         guard w > 0 else { return try m.build() }
         let pw = Self.bits(max(depth - 1, 1))
         let wrPtr = m.reg("wr_ptr", width: pw, reset: 0), rdPtr = m.reg("rd_ptr", width: pw, reset: 0)
@@ -76,7 +98,10 @@ public struct StreamFifo: Sendable {
         // the generated Verilog keeps its order)
         let entries = storage == .registers ? m.reg("entries", width: depth * w) : nil
         // Field 0 at the low bits of an entry.
-        let entry = m.wire("in_entry", cat(payload.reversed().map { enq[$0.name] as any ExprConvertible }))
+        let inEntry = m.wire("in_entry", cat(payload.reversed().map { enq[$0.name] as any ExprConvertible }))
+        // (the stage takes every cycle's entry: `stage_valid` says whether it holds a beat)
+        if let stage = staged?.entry { m.clocked("stage_entry", resetless: true) { p in p.assign(stage, inEntry) } }
+        let entry = staged?.entry ?? inEntry
         m.clocked("pointers") { p in
             p.when(clear) { p.assign(wrPtr, 0); p.assign(rdPtr, 0) }
                 .otherwise {
@@ -84,7 +109,7 @@ public struct StreamFifo: Sendable {
                     p.when(pop) { p.assign(rdPtr, next(rdPtr)) }
                 }
         }
-        let head: Signal
+        var head: Signal
         switch storage {
         case .ram:
             // (the address the head has next cycle; a write to it in this cycle bypasses the RAM,
@@ -100,10 +125,12 @@ public struct StreamFifo: Sendable {
             // (every cycle's entry, unconditionally: it is read only the cycle after a collision,
             // and without an enable the late `collide` reaches only `bypassed`)
             m.clocked("bypass_entry", resetless: true) { p in p.assign(bypass, entry) }
-            head = m.wire("head", mux(bypassed, bypass.expr, q.expr))
+            head = m.wire(staged == nil ? "head" : "entries_head", mux(bypassed, bypass.expr, q.expr))
         case .registers:
-            head = registerHead(m, entries: entries!, rdPtr: rdPtr, wrPtr: wrPtr, push: push, entry: entry, width: w)
+            head = registerHead(m, entries: entries!, rdPtr: rdPtr, wrPtr: wrPtr, push: push, entry: entry, width: w,
+                                name: staged == nil ? "head" : "entries_head")
         }
+        if let staged, let stage = staged.entry { head = m.wire("head", mux(count == 0, stage.expr, head.expr)) }
         var lsb = 0
         for f in payload {
             m.assign(deq[f.name], f.isSigned ? head[lsb...(lsb + f.totalWidth - 1)].asSigned : head[lsb...(lsb + f.totalWidth - 1)])
@@ -114,7 +141,7 @@ public struct StreamFifo: Sendable {
     }
 
     /// The entries as registers, written at `wrPtr`, and the one at `rdPtr`.
-    func registerHead(_ m: ModuleBuilder, entries: Signal, rdPtr: Signal, wrPtr: Signal, push: Signal, entry: Signal, width w: Int) -> Signal {
+    func registerHead(_ m: ModuleBuilder, entries: Signal, rdPtr: Signal, wrPtr: Signal, push: Signal, entry: Signal, width w: Int, name: String) -> Signal {
         m.clocked("storage", resetless: true) { p in
             p.when(push) {
                 p.assign(entries, cat((0..<depth).reversed().map { i -> any ExprConvertible in
@@ -122,7 +149,7 @@ public struct StreamFifo: Sendable {
                 }))
             }
         }
-        return m.wire("head", depth == 1 ? entries.expr
+        return m.wire(name, depth == 1 ? entries.expr
                       : select(rdPtr, (0..<depth).map { entries[($0 * w)...($0 * w + w - 1)] as any ExprConvertible }))
     }
 

@@ -83,6 +83,8 @@ final class LayerEngines {
             let hasNext = i + 1 < plan.passes.count
             var prefetch = hasNext ? (plan.prefetch ? weightBurst(plan.passes[i + 1]) : nil) : plan.next.map(nextLayerBurst)
             tilePhase(pass, prefetch: &prefetch)
+            // A registered pass end (§14): the sequencer advances a cycle after the last store request.
+            if cfg.registeredPassEnd { t += 1; stalls.drain += 1 }
             if hasNext { weights = prefetch ?? weightBurst(plan.passes[i + 1]) } else { handOn = prefetch }
         }
         if var h = handOn { finish(&h, cause: \.weights, minCycles: 0) }

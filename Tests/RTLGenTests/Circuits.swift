@@ -9,6 +9,11 @@ enum Circuits {
     static let streamFifoRAM = StreamFifo(name: "sfifo3r", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3, storage: .ram)
     /// A token FIFO (no payload: a counter) of 2.
     static let tokenFifo = StreamFifo(name: "tfifo2", payload: [], depth: 2)
+    /// The same FIFOs with a registered input: the same behaviour at the ports.
+    static let stagedFifo = StreamFifo(name: "sfifo3s", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3, registeredInput: true)
+    static let stagedFifoRAM = StreamFifo(name: "sfifo3rs", payload: [.init("a", width: 8), .init("b", width: 4)], depth: 3, storage: .ram,
+                                          registeredInput: true)
+    static let stagedTokenFifo = StreamFifo(name: "tfifo2s", payload: [], depth: 2, registeredInput: true)
 
     /// 8-bit counter with enable and synchronous reset.
     static func counter() throws -> Module {

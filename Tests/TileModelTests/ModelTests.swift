@@ -251,7 +251,8 @@ import TileModel
     /// A registered take (§7.3) presents a tile's first request two cycles after its take rather
     /// than one. A layer of one active tile on the UP5K preset (which registers it) against the same
     /// config with halo reuse (which does not, and with one tile shares nothing): the load, and
-    /// everything after it, one cycle later; the same words moved and the reference output.
+    /// everything after it, one cycle later, and the pass's end one more (the preset registers it
+    /// too, §14); the same words moved and the reference output.
     @Test func aRegisteredTakeDelaysTheLoadByOneCycle() throws {
         let registered = try #require(HardwareConfig.preset(named: "ice40-up5k"))
         var plain = registered
@@ -269,9 +270,36 @@ import TileModel
             #expect(a.trace.count == 1 && b.trace.count == 1)
             let times = { (e: TileEvent) in [e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd] }
             #expect(times(a.trace[0]) == times(b.trace[0]).map { $0 + 1 }, "residual \(residual)")
-            #expect(a.stats.cycles == b.stats.cycles + 1)
+            #expect(a.stats.cycles == b.stats.cycles + 2)
             #expect(a.stats.dramBytesRead == b.stats.dramBytesRead && a.stats.dramBytesWritten == b.stats.dramBytesWritten)
         }
+    }
+
+    /// A registered pass end (§14) advances the layer sequencer a cycle after the pass's last store
+    /// request. The UP5K preset (which registers it) against the same config with the weight
+    /// handoff built (which does not, and with no next layer hands nothing on): every event of pass
+    /// p is p cycles later, the layer one cycle per pass longer; the same words and output.
+    @Test func aRegisteredPassEndDelaysEachPassByOneCycle() throws {
+        let registered = try #require(HardwareConfig.preset(named: "ice40-up5k"))
+        var plain = registered
+        plain.leftOut.remove(.weightHandoff)
+        #expect(registered.registeredPassEnd && !plain.registeredPassEnd && plain.registeredTake)
+        var rng = SplitMix64(seed: 29)
+        var bits = [Bool](repeating: false, count: 16)
+        bits[2] = true; bits[9] = true; bits[15] = true
+        let job = try randomJob(&rng, K: 3, S: 1, H: 8, W: 8, cin: 16, cout: 64, residual: true, config: registered, mask: .full)
+            .with(tileMask: try TileMask(mapHeight: 8, mapWidth: 8, tileHeight: 2, tileWidth: 2, bits: bits))
+        let a = try TileModel(config: registered).simulate(job, mode: .stepped)
+        let b = try TileModel(config: plain).simulate(job, mode: .stepped)
+        #expect(a.output == referenceOutput(job) && b.output == a.output)
+        let passes = Set(b.trace.map(\.pass)).count
+        #expect(passes >= 2 && a.trace.count == b.trace.count)
+        let times = { (e: TileEvent) in [e.loadStart, e.loadEnd, e.computeStart, e.computeEnd, e.storeStart, e.storeEnd] }
+        for (x, y) in zip(a.trace, b.trace) {
+            #expect(x.pass == y.pass && times(x) == times(y).map { $0 + y.pass }, "pass \(y.pass) tile \(y.index)")
+        }
+        #expect(a.stats.cycles == b.stats.cycles + passes)
+        #expect(a.stats.dramBytesRead == b.stats.dramBytesRead && a.stats.dramBytesWritten == b.stats.dramBytesWritten)
     }
 
     /// The worked example of docs/microarchitecture.md, computed by hand there.

@@ -22,15 +22,10 @@ module st_18f03e4d_mask_scanner (
 
     logic [4:0]   layer_mpitch;
     logic         layer_rowring;
-    logic [5:0]   layer_glast;
-    logic [5:0]   layer_gfirst;
     logic [6:0]   scan_bit_index;
     logic         scan_valid;
     logic [7:0]   scan_ty;
     logic [7:0]   scan_tx;
-    logic         scan_last;
-    logic [5:0]   scan_slot;
-    logic         scan_first_group;
     logic         scan_granted;
     logic [127:0] mask_nonempty;
     logic [6:0]   scan_cur_word;
@@ -59,19 +54,16 @@ module st_18f03e4d_mask_scanner (
     /* verilator lint_on UNUSEDSIGNAL */
     logic [7:0]   scan_next_ty;
     logic [7:0]   scan_next_tx;
-    logic         scan_more_in_word;
     logic [127:0] scan_cur_cleared;
     logic         scan_cur_emptied;
     logic [127:0] mask_ram [0:127];
 
     assign layer_mpitch = layer[174:170];
     assign layer_rowring = layer[209];
-    assign layer_glast = 6'd0;
-    assign layer_gfirst = 6'd0;
     assign tile_valid = scan_valid;
     assign tile_ty = scan_ty;
     assign tile_tx = scan_tx;
-    assign tile_last = scan_last || (scan_slot == (scan_first_group ? layer_gfirst : layer_glast));
+    assign tile_last = 1'b1;
     assign scan_granted = tile_valid && tile_ready;
     assign scan_pass_start = (seq_phase == 2'd2) && !scan_weights_q;
 
@@ -113,7 +105,6 @@ module st_18f03e4d_mask_scanner (
     assign scan_minor = scan_next & ~(~14'd0 << layer_mpitch);
     assign scan_next_ty = layer_rowring ? scan_minor[7:0] : scan_major[7:0];
     assign scan_next_tx = layer_rowring ? scan_major[7:0] : scan_minor[7:0];
-    assign scan_more_in_word = |(scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_idx));
     assign scan_cur_cleared = scan_cur_bits & ~({{127{1'b0}}, 1'b1} << scan_bit_index);
     assign scan_cur_emptied = !(|scan_cur_cleared);
 
@@ -124,18 +115,14 @@ module st_18f03e4d_mask_scanner (
             scan_bit_index <= 7'd0;
             scan_ty <= 8'd0;
             scan_tx <= 8'd0;
-            scan_last <= 1'b0;
             scan_weights_q <= 1'b0;
             scan_fill <= 1'b0;
             scan_cur_word <= 7'd0;
-            scan_slot <= 6'd0;
-            scan_first_group <= 1'b0;
         end else begin
             scan_valid <= scan_bit_found;
             scan_bit_index <= scan_bit_idx;
             scan_ty <= scan_next_ty;
             scan_tx <= scan_next_tx;
-            scan_last <= !scan_more_in_word && !scan_next_word_found;
             scan_weights_q <= seq_phase == 2'd2;
             scan_fill <= scan_pass_start;
             if (mask_beat_valid) begin
@@ -144,14 +131,6 @@ module st_18f03e4d_mask_scanner (
             if (scan_fill) begin
                 scan_cur_word <= scan_first_word;
                 scan_cur_bits <= mask_ram_rdata;
-                scan_slot <= 6'd0;
-                scan_first_group <= 1'b1;
-            end
-            if (scan_granted) begin
-                scan_slot <= tile_last ? 6'd0 : (scan_slot + 6'd1);
-                if (tile_last) begin
-                    scan_first_group <= 1'b0;
-                end
             end
             if (scan_granted) begin
                 if (scan_cur_emptied) begin

@@ -41,7 +41,9 @@ module st_18f03e4d_port_sequencer (
     input  logic         tile_valid,
     input  logic [7:0]   tile_ty,
     input  logic [7:0]   tile_tx,
+    /* verilator lint_off UNUSEDSIGNAL */
     input  logic         tile_last,
+    /* verilator lint_on UNUSEDSIGNAL */
     output logic         tile_ready,
     output logic         loaded_valid,
     input  logic         loaded_ready,
@@ -101,7 +103,6 @@ module st_18f03e4d_port_sequencer (
     logic         xfer_none;
     logic         ld_take;
     logic         ld_slot;
-    logic         ld_group_last;
     logic [31:0]  ring_ty;
     logic [31:0]  ring_tx;
     logic [127:0] ring_words;
@@ -120,8 +121,6 @@ module st_18f03e4d_port_sequencer (
     logic         loads_not_ahead;
     logic         xfer_elig_load;
     logic         xfer_elig_store;
-    logic         ld_taken_q;
-    logic         ld_taken_recently;
     logic         xfer_grant;
     logic         grant_load;
     logic         grant_store;
@@ -314,7 +313,6 @@ module st_18f03e4d_port_sequencer (
     logic [31:0]  st_tile_addr;
     logic [31:0]  st_offset;
     logic [31:0]  st_row_offset;
-    logic         st_tiles;
     logic [2:0]   st_vr;
     logic [2:0]   st_vc;
     logic         st_j_last;
@@ -408,15 +406,14 @@ module st_18f03e4d_port_sequencer (
     assign loads_not_ahead = loads_ahead <= 3'd1;
     assign xfer_elig_load = (loads_not_ahead || requantized_valid) || ld_ring_three_layer_d1;
     assign xfer_elig_store = requantized_valid;
-    assign ld_taken_recently = ld_taken_q;
     assign xfer_grant = (in_tiles && !xfer_issue) && (xfer_want_store ? xfer_elig_store : (xfer_elig_load && 1'b1));
     assign grant_load = xfer_grant && !xfer_want_store;
     assign grant_store = xfer_grant && xfer_want_store;
     assign ld_take_next = (((in_tiles && xfer_issue) && !xfer_is_store) && ld_take) && 1'b1;
-    assign ld_take_early = (ldq_last_req && !ld_group_last) && !ld_taken_recently;
+    assign ld_take_early = 1'b0;
     assign ld_tile_taken = (grant_load || ld_take_next) || ld_take_early;
     assign ld_take_slot = grant_load ? 1'b0 : (ld_slot + 1'b1);
-    assign ld_take_last = tile_last;
+    assign ld_take_last = 1'b1;
     assign ld_none_done = (ld_tile_taken && ld_none) && ld_take_last;
     assign tile_ready = ld_tile_taken;
     assign requantized_ready = grant_store;
@@ -810,12 +807,11 @@ module st_18f03e4d_port_sequencer (
     assign in_wr_bank = ldr_in_res ? ({6'd0, ldr_c} + ({7'd0, 1'b0} << 2)) : ((ldr_by << 2) + ldr_bx);
     assign in_wr_addr = ldr_in_res ? 9'(((loads_done[0] ? (({14'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2}) + 16'd4) : ({14'd0, ldr_r} + {8'd0, {7'd0, ldr_slot >> 0} << 2})) << 6) + {9'd0, ldr_j}) : 9'(ld_ring ? ldr_ring_addr : ((ldr_halo_addr_rows + {2'd0, (layer_resident == 2'd2) ? (loads_done[1] ? (loads_done[0] ? 9'd384 : 9'd256) : (loads_done[0] ? 9'd128 : 9'd0)) : (loads_done[0] ? 9'd256 : 9'd0)}) + ldr_halo_addr_columns));
     assign in_wr_data = mem_rsp_rdata;
-    assign st_tiles = st_group[1] ? (st_group[0] ? ring_n[3] : ring_n[2]) : (st_group[0] ? ring_n[1] : ring_n[0]);
     assign st_j_last = st_j == seq_words_last;
     assign st_c_last = ({10'd0, st_c} + 12'd1) == {9'd0, st_vc};
     assign st_r_last = ({10'd0, st_r} + 12'd1) == {9'd0, st_vr};
     assign st_tile_last = (st_j_last && st_c_last) && st_r_last;
-    assign st_last = st_tile_last && ((st_slot + 1'b1) == st_tiles);
+    assign st_last = st_tile_last;
     assign st_next_j = st_j_last ? 7'd0 : (st_j + 7'd1);
     assign st_next_c = st_j_last ? (st_c_last ? 12'd0 : ({10'd0, st_c} + 12'd1)) : {10'd0, st_c};
     assign st_next_r = st_tile_last ? 12'd0 : ((st_j_last && st_c_last) ? ({10'd0, st_r} + 12'd1) : {10'd0, st_r});
@@ -910,7 +906,6 @@ module st_18f03e4d_port_sequencer (
             ev_store_end_r <= 1'b0;
             ring_n <= 4'd0;
             ld_slot <= 1'b0;
-            ld_group_last <= 1'b0;
             xfer_none <= 1'b0;
             ld_take <= 1'b0;
             loads_ahead <= 3'd0;
@@ -922,14 +917,12 @@ module st_18f03e4d_port_sequencer (
             xfer_issue <= 1'b0;
             xfer_first <= 1'b0;
             stores_granted <= 16'd0;
-            ld_taken_q <= 1'b0;
             loads_done <= 16'd0;
         end else begin
             ev_store_end_r <= st_last_req;
             if (ld_tile_taken) begin
                 ring_n <= {(ld_take_group == 2'd3) ? (ld_take_slot + 1'b1) : ring_n[3], (ld_take_group == 2'd2) ? (ld_take_slot + 1'b1) : ring_n[2], (ld_take_group == 2'd1) ? (ld_take_slot + 1'b1) : ring_n[1], (ld_take_group == 2'd0) ? (ld_take_slot + 1'b1) : ring_n[0]};
                 ld_slot <= ld_take_slot;
-                ld_group_last <= ld_take_last;
                 xfer_none <= ld_none;
                 ld_take <= 1'b0;
             end
@@ -961,14 +954,9 @@ module st_18f03e4d_port_sequencer (
             if (ldq_accept || st_accept) begin
                 xfer_first <= 1'b0;
             end
-            ld_taken_q <= ld_tile_taken;
             if ((ldq_last_req && !ld_take_early) || xfer_none) begin
                 xfer_none <= 1'b0;
-                if (ld_group_last) begin
-                    xfer_issue <= 1'b0;
-                end else begin
-                    ld_take <= 1'b1;
-                end
+                xfer_issue <= 1'b0;
             end
             if (st_last_req) begin
                 xfer_issue <= 1'b0;

@@ -18,7 +18,7 @@ struct MaskScanner: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Mask RAM and scanner (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = layerRecord(in: m, reading: ["mpitch", "rowring", "glast", "gfirst"])
+        let layer = layerRecord(in: m, reading: ["mpitch", "rowring"] + TileOffer.groupFields(ctx))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle)
@@ -28,7 +28,7 @@ struct MaskScanner: AcceleratorEngine {
         let lgWb = log2Exact(wb)
         let idxW = bitsFor(max(maxMw - 1, 1))
         let scanJ = m.reg("scan_bit_index", width: lgWb, reset: 0)  // the registered tile's bit in the current word
-        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW)  // (its last: no pending tile after it)
+        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW, slots: ctx.maxSlots)  // (its last: no pending tile after it)
         let granted = offer.granted
         let nonEmpty = m.reg("mask_nonempty", width: maxMw)
         let curWord = m.reg("scan_cur_word", width: idxW, reset: 0)
@@ -63,7 +63,8 @@ struct MaskScanner: AcceleratorEngine {
         m.allowUnused(q); m.allowUnused(r)  // (their low tileCoordW bits)
         let ty = m.wire("scan_next_ty", mux(rows, r.fit(tileCoordW), q.fit(tileCoordW))), tx = m.wire("scan_next_tx", mux(rows, q.fit(tileCoordW), r.fit(tileCoordW)))
         let one = cat(Expr.zeros(width: wb - 1), k(1, 1))
-        let moreInWord = m.wire("scan_more_in_word", (curBits & ~(one << bIdx.fit(lgWb))).reduceOr())
+        // (another tile in the word after this one: the offer is the pass's last without, kept with groups of several tiles)
+        let moreInWord: Expr? = offer.last == nil ? nil : m.wire("scan_more_in_word", (curBits & ~(one << bIdx.fit(lgWb))).reduceOr()).expr
 
         // ---- a grant clears the granted bit; an emptied word gives way to the next non-empty one ----
         let cleared = m.wire("scan_cur_cleared", curBits & ~(one << scanJ))
@@ -71,7 +72,7 @@ struct MaskScanner: AcceleratorEngine {
         let emptied = m.wire("scan_cur_emptied", !remaining.reduceOr())
         m.clocked("scanner") { p in
             p.assign(offer.valid, found); p.assign(scanJ, bIdx.fit(lgWb)); p.assign(offer.ty, ty); p.assign(offer.tx, tx.fit(tileCoordW))
-            p.assign(offer.last, !moreInWord && !nextAny)
+            if let last = offer.last, let moreInWord { p.assign(last, !moreInWord && !nextAny) }
             p.assign(weightsBefore, inWeights); p.assign(fill, passStart)
             // Each mask word arrives once per layer, after START cleared the vector: set its bit.
             p.when(beat["valid"]) { p.assign(nonEmpty, nonEmpty | (word.reduceOr().zext(maxMw) << rspIdx.fit(idxW))) }
@@ -100,7 +101,7 @@ struct MaskScanner: AcceleratorEngine {
         let m = ModuleBuilder(names.engine("mask_scanner"), documentation: "Tile-list RAM and reader (§6.1): the next active tile, registered.")
         _ = m.clock(); _ = m.reset()
         let rsp = m.ports(TopInterface.memoryResponsePort, TopInterface.memoryResponse(cfg).only("rdata").flipped)
-        let layer = layerRecord(in: m, reading: ["mtiles", "glast", "gfirst"])
+        let layer = layerRecord(in: m, reading: ["mtiles"] + TileOffer.groupFields(ctx))
         let seq = m.ports(ch.sequencer.name, ch.sequencer.bundle.only("phase", "start").flipped)
         let beat = m.ports(ch.maskBeat.name, ch.maskBeat.bundle.flipped)
         let tile = m.ports(ch.tile.name, ch.tile.bundle)
@@ -108,7 +109,7 @@ struct MaskScanner: AcceleratorEngine {
         let wb = 8 * B, entryW = HardwareConfig.tileListEntryBits, coordW = entryW / 2
         let lgE = log2Exact(cfg.tileListEntriesPerWord)
         let count = layer["mtiles"], nW = count.width
-        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW)  // (its last: the pass's last entry)
+        let offer = TileOffer(in: m, tile: tile, layer: layer, coordinateWidth: tileCoordW, slots: ctx.maxSlots)  // (its last: the pass's last entry)
         let granted = offer.granted
         // (takes three cycles apart: the port sequencer reads a new offer's tile from the third cycle
         // after a take on, and before that only its valid, which the grant sets. The rest of the
@@ -136,7 +137,7 @@ struct MaskScanner: AcceleratorEngine {
             p.assign(weightsBefore, inWeights); p.assign(next, nextD)
             p.when(advance || granted) { p.assign(offer.valid, next < count) }
             p.when(advance) {
-                p.assign(offer.last, next + 1 == count)
+                if let last = offer.last { p.assign(last, next + 1 == count) }
                 p.assign(offer.ty, (entry >> coordW).fit(tileCoordW)); p.assign(offer.tx, entry.expr.fit(coordW).fit(tileCoordW))
             }
             p.when(fill) { offer.startPass(p) }
@@ -151,37 +152,51 @@ struct MaskScanner: AcceleratorEngine {
 /// The tile a scanner offers on the `tile` channel, registered (§6.1): valid, (ty, tx) and whether
 /// it is the pass's last, which the scanner assigns; and its slot in its tile group (§3.1), which
 /// this keeps: a group ends at its last slot (the first group of a pass at `gfirst`: it takes the
-/// remainder) or at the pass's last tile.
+/// remainder) or at the pass's last tile. In groups of one tile (one slot) every tile is its
+/// group's last, and no slot is kept.
 struct TileOffer {
-    let valid: Signal, ty: Signal, tx: Signal, last: Signal
-    let slot: Signal, firstGroup: Signal
+    let valid: Signal, ty: Signal, tx: Signal
+    /// Whether the offer is the pass's last tile (nil with one slot: the group's end needs it only).
+    let last: Signal?
+    /// The slot and whether the group is the pass's first (nil with one slot).
+    let group: (slot: Signal, first: Signal, glast: Expr)?
     /// The offer taken in this cycle.
     let granted: Signal
-    let tile: BundleSignals, glast: Expr
+    let tile: BundleSignals
 
-    init(in m: ModuleBuilder, tile: BundleSignals, layer: BundleSignals, coordinateWidth w: Int) {
+    /// The layer fields the offer reads: the group sizes, with more than one slot.
+    static func groupFields(_ ctx: AcceleratorContext) -> [String] { ctx.maxSlots > 1 ? ["glast", "gfirst"] : [] }
+
+    init(in m: ModuleBuilder, tile: BundleSignals, layer: BundleSignals, coordinateWidth w: Int, slots: Int) {
         valid = m.reg("scan_valid", width: 1, reset: 0)
         ty = m.reg("scan_ty", width: w, reset: 0)
         tx = m.reg("scan_tx", width: w, reset: 0)
-        last = m.reg("scan_last", width: 1, reset: 0)
-        glast = layer["glast"].expr
-        slot = m.reg("scan_slot", width: glast.width, reset: 0)
-        firstGroup = m.reg("scan_first_group", width: 1, reset: 0)
         m.assign(tile["valid"], valid); m.assign(tile["ty"], ty); m.assign(tile["tx"], tx)
-        m.assign(tile["last"], last || slot == mux(firstGroup, layer["gfirst"], glast))
+        if slots > 1 {
+            let passLast = m.reg("scan_last", width: 1, reset: 0), glast = layer["glast"].expr
+            let g = (slot: m.reg("scan_slot", width: glast.width, reset: 0), first: m.reg("scan_first_group", width: 1, reset: 0), glast: glast)
+            m.assign(tile["last"], passLast || g.slot == mux(g.first, layer["gfirst"], glast))
+            last = passLast; group = g
+        } else {
+            m.assign(tile["last"], k(1, 1))
+            last = nil; group = nil
+        }
         granted = m.wire("scan_granted", tile["valid"] && tile["ready"])
         self.tile = tile
     }
 
     /// A pass's first offer: its first group starts.
-    func startPass(_ p: ProcessBuilder) { p.assign(slot, 0); p.assign(firstGroup, 1) }
+    func startPass(_ p: ProcessBuilder) {
+        if let group { p.assign(group.slot, 0); p.assign(group.first, 1) }
+    }
 
     /// A grant moves to the next slot, or after a group's last tile to the next group's first
     /// (`grant`: in the grant's cycle, or in a later one before the offer changes).
     func countGrant(_ p: ProcessBuilder, at grant: Expr? = nil) {
+        guard let group else { return }
         p.when(grant ?? granted.expr) {
-            p.assign(slot, mux(tile["last"], k(0, glast.width), slot + 1))
-            p.when(tile["last"]) { p.assign(firstGroup, 0) }
+            p.assign(group.slot, mux(tile["last"], k(0, group.glast.width), group.slot + 1))
+            p.when(tile["last"]) { p.assign(group.first, 0) }
         }
     }
 }

@@ -80,6 +80,11 @@ struct PortSequencer: AcceleratorEngine {
         let pOW = seq["words"], pOWLast = seq["words_last"], pBase = m.wire("pass_word_base", seq["o0"] >> lgB)
         let dShape = layer["shape"]
         let maxQ = ctx.maxSlots, sb = bitsFor(max(maxQ - 1, 1))
+        // Groups of one tile (one tile shape, §3.1): every take is its group's first and last, so a
+        // load never takes a tile after a request and a store's last element is its tile's. The
+        // slot logic is left out rather than left to Yosys, which cannot see that a slot stays 0
+        // (on the UP5K the store's last element and the take were paths of eight LUT levels, issue 13).
+        let oneTileGroups = maxQ == 1
         let tileRCW = bitsFor(max(tH, tW, 2) - 1)
         // Resident halos (§7.3): after the first pass a load carries only its residual words, or none.
         let skipHalo = m.wire("ld_skip_halo", layer["resident"] != 0 && seq["o0"] != 0)
@@ -250,7 +255,9 @@ struct PortSequencer: AcceleratorEngine {
         // requests are presented; whether that tile is its group's last.
         let ldTake = m.reg("ld_take", width: 1, reset: 0)
         let ldSlot = m.reg("ld_slot", width: sb, reset: 0)
-        let ldGroupLast = m.reg("ld_group_last", width: 1, reset: 0)
+        let ldGroupLastR: Signal? = oneTileGroups ? nil : m.reg("ld_group_last", width: 1, reset: 0)
+        /// `e` in the group's last tile (every tile, in groups of one)
+        func inLastTile(_ e: Expr) -> Expr { ldGroupLastR.map { e && $0 } ?? e }
         // The tiles of the groups in flight (a ring of 4, entry = group number mod 4): packed
         // registers, tile (group e, slot k) at element e·maxSlots + k; the tile count of each group.
         // (no reset: an entry is written when its tile is taken, before anything reads it)
@@ -296,10 +303,14 @@ struct PortSequencer: AcceleratorEngine {
         // A tile is taken at least `takeInterval` cycles after the previous take (§7.3): the scanner
         // offers the next tile two cycles after a take, and with boundary registers its geometry is
         // registered a cycle later. (with an interval of two, the order already keeps it)
-        let takenQ = m.reg("ld_taken_q", width: 1, reset: 0)
+        // (kept where read: by the interval's test, the take after a request in groups of several
+        // tiles, and a registered take, whose interval is three)
+        let takenQ: Signal! = cfg.takeInterval > 2 || !oneTileGroups ? m.reg("ld_taken_q", width: 1, reset: 0) : nil
         let takenQ2: Signal? = cfg.takeInterval > 2 ? m.reg("ld_taken_q2", width: 1, reset: 0) : nil
-        let recentTake = m.wire("ld_taken_recently", takenQ2.map { takenQ || $0 } ?? takenQ.expr)
-        let takeSpaced: Expr = takenQ2 == nil ? k(1, 1) : !recentTake
+        // (read by the take after a request, in groups of several tiles, and by the interval's test)
+        let recentTake: Expr? = takenQ2 == nil && oneTileGroups ? nil
+            : m.wire("ld_taken_recently", takenQ2.map { takenQ || $0 } ?? takenQ.expr).expr
+        let takeSpaced: Expr = takenQ2 == nil ? k(1, 1) : !recentTake!
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad && takeSpaced)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
@@ -308,11 +319,12 @@ struct PortSequencer: AcceleratorEngine {
         // take too soon (`takeInterval`) or the tile had no requests.
         let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake && takeSpaced)
         let ldLast = m.wire("ldq_last_req")
-        let takeEarly = m.wire("ld_take_early", ldLast && !ldGroupLast && !recentTake)
+        let takeEarly = m.wire("ld_take_early", ldGroupLastR.map { ldLast && !$0 && !recentTake! } ?? k(0, 1))
         let taken = m.wire("ld_tile_taken", grantLoad || takeNext || takeEarly)
         let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
         // (the scanner flags a group's last tile: its last slot, or the pass's last tile, §3.1)
-        let takeLast = m.wire("ld_take_last", tile["last"])
+        let takeLast = m.wire("ld_take_last", oneTileGroups ? k(1, 1) : tile["last"].expr)
+        if oneTileGroups { m.allowUnused(tile["last"]) }
         let noneDone = m.wire("ld_none_done", taken && noneLoad && takeLast)  // a group of no requests: loaded now
         m.assign(tile["ready"], taken)
         m.assign(requantized["ready"], grantStore)
@@ -670,7 +682,7 @@ struct PortSequencer: AcceleratorEngine {
                 (.init("bank", width: 8, doc: "its input-buffer bank (a PE-array column's residual memory)"), target.bank, tagBank),
                 (.init("row", width: awIn, doc: "its row's first word in the bank"), target.row, tagRow),
                 (.init("word", width: awIn, doc: "its word in the row (added to row: its word in the bank)"), target.word, tagWord),
-                (.init("loaded", doc: "its group's last word: the group is loaded when it arrives"), lq.last && ldGroupLast, tagLoaded),
+                (.init("loaded", doc: "its group's last word: the group is loaded when it arrives"), inLastTile(lq.last), tagLoaded),
             ]
             groupLoaded = m.wire("ld_group_loaded", (beat && tagLoaded) || noneDone)
             evLoadReadyR = m.reg("ev_load_ready_r", width: 1, reset: 0)
@@ -718,7 +730,7 @@ struct PortSequencer: AcceleratorEngine {
                 }
                 // the group's takes end: its last request accepted, or its last tile taken without requests
                 let endsNow = (0..<4).map { g -> Expr in
-                    (ldLast && ldGroupLast && curGroup == g) || (taken && takeLast && tileNone && mux(grantLoad, li.trunc(2), (li - 1).trunc(2)) == g)
+                    (inLastTile(ldLast.expr) && curGroup == g) || (taken && takeLast && tileNone && mux(grantLoad, li.trunc(2), (li - 1).trunc(2)) == g)
                 }
                 let doneG = loadsDone.trunc(2)
                 let fire = m.wire("ldb_group_loaded", lineMode && !dRes && inTiles
@@ -830,12 +842,12 @@ struct PortSequencer: AcceleratorEngine {
         let sTileAddr = m.reg("st_tile_addr", width: addrW)
         // the element's offset in the tile's words, from incrementers (`outputStep`), and its row's
         let sOff = m.reg("st_offset", width: addrW, reset: 0), sRowOff = m.reg("st_row_offset", width: addrW, reset: 0)
-        let sN = m.wire("st_tiles", select(sGroup, ringN))
+        let sN: Signal? = oneTileGroups ? nil : m.wire("st_tiles", select(sGroup, ringN))
         let sVr = m.reg("st_vr", width: vrW), sVc = m.reg("st_vc", width: vcW)
         let sjLast = m.wire("st_j_last", sj == pOWLast), scLast = m.wire("st_c_last", sc + 1 == sVc.fit(walkW))
         let srLast = m.wire("st_r_last", sr + 1 == sVr.fit(walkW))
         let stTileLast = m.wire("st_tile_last", sjLast && scLast && srLast)
-        let stLast = m.wire("st_last", stTileLast && sSlot.fit(nW) + 1 == sN)
+        let stLast = m.wire("st_last", sN.map { stTileLast && sSlot.fit(nW) + 1 == $0 } ?? stTileLast.expr)
         // next element (the output buffer is read one cycle ahead of the request: element 0 in the grant
         // cycle, then the next element when a request is accepted, the same one again when it is not)
         let nj = m.wire("st_next_j", mux(sjLast, k(0, ctx.passWordsW), sj + 1))
@@ -978,7 +990,9 @@ struct PortSequencer: AcceleratorEngine {
         // ---- sequencer state ----
         let evStoreEndR = m.reg("ev_store_end_r", width: 1, reset: 0)
         let stLastReq = m.wire("st_last_req", storeAccept && stLast)
-        m.assign(passDone["valid"], stLastReq && si == li && !tile["valid"])
+        // With `registeredPassEnd` (§14) the layer sequencer sees the pass's end from a register.
+        let passEnd = stLastReq && si == li && !tile["valid"]
+        m.assign(passDone["valid"], cfg.registeredPassEnd ? m.delayed("pass_done", passEnd, by: 1, reset: 0) : passEnd)
         m.clocked("ring_write", resetless: true) { p in
             p.when(taken) {
                 // ring entry (group, slot) takes the tile
@@ -995,7 +1009,9 @@ struct PortSequencer: AcceleratorEngine {
             p.when(taken) {
                 // the group's count grows
                 p.assign(ringNR, cat((0..<4).reversed().map { g -> any ExprConvertible in mux(takeGroup == g, takeSlot.fit(nW) + 1, ringN[g]) }))
-                p.assign(ldSlot, takeSlot); p.assign(ldGroupLast, takeLast); p.assign(xNone, tileNone); p.assign(ldTake, 0)
+                p.assign(ldSlot, takeSlot)
+                if let ldGroupLastR { p.assign(ldGroupLastR, takeLast) }
+                p.assign(xNone, tileNone); p.assign(ldTake, 0)
             }
             // (li − si: one more at a load's grant, one fewer at a store's; both are never granted together)
             p.when(grantLoad) { p.assign(ahead, ahead + 1) }.elseWhen(grantStore) { p.assign(ahead, ahead - 1) }
@@ -1009,11 +1025,15 @@ struct PortSequencer: AcceleratorEngine {
             }
             p.when(loadAccept || storeAccept) { p.assign(xFirst, 0) }
             // a tile's last request (or its idle cycle): the group ends, or its next tile is taken now or next cycle
-            p.assign(takenQ, taken)
+            if let takenQ { p.assign(takenQ, taken) }
             if let takenQ2 { p.assign(takenQ2, takenQ) }
             p.when((ldLast && !takeEarly) || xNone) {
                 p.assign(xNone, 0)
-                p.when(ldGroupLast) { p.assign(xState, 0) }.otherwise { p.assign(ldTake, 1) }
+                if let ldGroupLastR {
+                    p.when(ldGroupLastR) { p.assign(xState, 0) }.otherwise { p.assign(ldTake, 1) }
+                } else {
+                    p.assign(xState, 0)
+                }
             }
             p.when(stLastReq) { p.assign(xState, 0) }
             p.when(groupLoaded) { p.assign(loadsDone, loadsDone + 1) }
@@ -1057,9 +1077,12 @@ struct PortSequencer: AcceleratorEngine {
         let linePayload: [Bundle.Field] = ctx.hasLine ? [
             .init("line", doc: "a band word: into the line buffer at bank, addr (§6.5)"), .init("group", width: 2, doc: "its load's group number mod 4"),
             .init("bank", width: 8, doc: "line bank"), .init("addr", width: ctx.awL, doc: "line-buffer word")] : []
+        // (with boundary registers its input registered: the port's request decision, the burst's
+        // or the load walker's, and the walker's write target reach only the stage, issue 13)
         let tagFifo = try ctx.block(names.block("read_tag_fifo")) {
             try StreamFifo(name: names.block("read_tag_fifo"), payload: [.init("burst", doc: "a burst read (else a tile load)")] + linePayload
-                           + tagLoadFields.map(\.field), depth: maxOut, storage: maxOut > 1 ? .ram : .registers)
+                           + tagLoadFields.map(\.field), depth: maxOut, storage: maxOut > 1 ? .ram : .registers,
+                           registeredInput: cfg.boundaryRegisters)
                 .module(documentation: "Tags of the reads in flight, in request order (\(maxOut) entries\(maxOut > 1 ? ", a RAM" : "")): which engine each response goes to.")
         }
         var tagConnections: [String: any ExprConvertible] = [
