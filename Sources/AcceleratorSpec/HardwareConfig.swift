@@ -125,14 +125,12 @@ public struct HardwareConfig: Hashable, Codable, Sendable {
     public static let maxRequantStages = 7
     /// Whether each requant lane's M product is two SB_MAC16 16×16 products of t's halves, each
     /// with t, M and its product in the cell's registers (`mac16Pairs`: the part has the cells;
-    /// with the cuts before and after the product, `requantStages` ≥ 2), their sum after them,
-    /// and the row's accumulator and bias registered before t = acc + bias: two requant stages
-    /// more than `requantStages` (§7.5), every multiply between registers.
+    /// with the cuts before and after the product, `requantStages` ≥ 2), their sum after them:
+    /// one requant stage more than `requantStages` (§7.5), every multiply between registers.
     public var requantProductRegisters: Bool { mac16Pairs && requantStages >= 2 }
-    /// R: a requant lane's pipeline registers (§7.5), `requantStages` and, with
-    /// `requantProductRegisters`, the product's and the input's; a tile is requantized R cycles
-    /// after its last row's read.
-    public var requantPipelineDepth: Int { requantStages + (requantProductRegisters ? 2 : 0) }
+    /// R: a requant lane's pipeline registers (§7.5), `requantStages` and the product's with
+    /// `requantProductRegisters`; a tile is requantized R cycles after its last row's read.
+    public var requantPipelineDepth: Int { requantStages + (requantProductRegisters ? 1 : 0) }
     /// **Requant slices** (docs/microarchitecture.md §7.5), a power of two: the requant engine takes
     /// a tile row in s cycles, so it has tileW·lanesK/s lanes instead of tileW·lanesK, and the
     /// kgroup slot is `Kc = max(T, tileH·s)`. Up to lanesK (s dividing it), slice j is lanes

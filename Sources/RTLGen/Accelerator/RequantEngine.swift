@@ -251,13 +251,9 @@ struct RequantEngine: AcceleratorEngine {
             if cfg.requantProductRegisters {
                 // (two SB_MAC16s, t's halves times the unsigned 16-bit M, t, M and each product in
                 // the cell's registers — t's is the cut before the product — and their sum, t·M,
-                // registered after them: a stage more, and no multiply outside the cells' registers;
-                // the row's accumulator and bias registered before t: another, so that the shadows'
-                // multiplexer and t's 32-bit carry chain are not one path into the cells, issue 13)
+                // registered after them: a stage more, and no multiply outside the cells' registers)
                 let clk = r.clock()
-                let accQ = r.reg("acc_q", width: accW, signed: true), biasQ = r.reg("bias_q", width: 32, signed: true)
-                r.clocked("input_q", resetless: true) { p in p.assign(accQ, acc); p.assign(biasQ, bias) }
-                let t = r.wire("t", accQ.expr.sext(32) + biasQ.expr)
+                let t = r.wire("t", acc.sext(32) + bias)
                 let m16 = mult[0...15]
                 let lo = MAC16Cell.product(in: r, "product_lo", a: t[0...15], b: m16, clock: clk, productRegister: true)
                 let hi = MAC16Cell.product(in: r, "product_hi", a: t[16...31], b: m16, clock: clk, aSigned: true, productRegister: true)
@@ -296,9 +292,9 @@ struct RequantEngine: AcceleratorEngine {
                 r.clocked("res_q\(c.rawValue)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
                 resByteE = q.expr
             }
-            for name in cfg.requantProductRegisters ? ["res_q_product", "res_q_input"] : [] {
-                let q = r.reg(name, width: 8, signed: true)
-                r.clocked("\(name)_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
+            if cfg.requantProductRegisters {
+                let q = r.reg("res_q_product", width: 8, signed: true)
+                r.clocked("res_q_product_q", resetless: true) { [resByteE] p in p.assign(q, resByteE) }
                 resByteE = q.expr
             }
             let resByte = r.wire("res", resByteE)
