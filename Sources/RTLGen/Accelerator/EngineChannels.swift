@@ -146,10 +146,10 @@ struct EngineChannels {
                       doc: "this cycle's response answers a MASK/WEIGHTS read (reads in flight are tagged in order)")
     }
 
-    /// `pass_done`: the pass's last store request was accepted.
+    /// `pass_done`: the pass's last store request was accepted (a cycle before, with a registered pass end).
     var passDone: EngineChannel {
         EngineChannel(name: "pass_done", bundle: .flow([]), producer: "port_sequencer", consumers: ["layer_sequencer"],
-                      doc: "the pass's last store request is accepted")
+                      doc: "the pass's last store request is accepted (the cycle after it with `registeredPassEnd`, §14)")
     }
 
     /// `mask_beat`, `weight_beat`: where a MASK/WEIGHTS response word goes (the word is `mem_rsp_rdata`).

@@ -107,6 +107,8 @@ struct RequantEngine: AcceleratorEngine {
         ])
         // ---- residual read (one cycle ahead) ----
         let rdRow = m.wire("rq_rd_row", mux(trigger, k(0, 8), RS > 1 ? mux(lastSlice, row + 1, row) : row + 1))
+        // (and with slices the next slice, which the bias read and the row select take a cycle ahead)
+        let rdSlice: Signal? = slice.map { m.wire("rq_rd_slice", mux(trigger || lastSlice, k(0, lgRS), $0 + 1)) }
         let rdG = m.wire("rq_rd_g", mux(trigger, trigG, rg)), rdHalf = m.wire("rq_rd_half", mux(trigger, trigHalf, rhalf))
         let chR = m.wire("rq_rd_ch", pO0modB.fit(16) + timesConstant(rdG, LK, 16))
         let chRB = m.wire("rq_rd_ch_b", chR.fit(lgBb)), chRW = m.wire("rq_rd_ch_w", chR >> lgB)
@@ -116,7 +118,7 @@ struct RequantEngine: AcceleratorEngine {
         //      cycle ahead (lane m of slice j holds channel o0 + g·lanesK + j·n + m) ----
         let biasLanes = m.wire("rq_bias", width: n * 32)
         if let slice {
-            let rdSlice = m.wire("rq_rd_slice", mux(trigger || lastSlice, k(0, lgRS), slice + 1))
+            let rdSlice = rdSlice!
             let read = m.wire("rq_bias_read", trigger || (active && !lastRow))
             let rdLanes = m.wire("rq_rd_lane", cat((0..<n).reversed().map { sliceLane(rdSlice, $0, width: bitsFor(max(LK - 1, 1))) }))
             m.assign(biasRd["en"], read)
@@ -154,7 +156,20 @@ struct RequantEngine: AcceleratorEngine {
                     parts.append(cat(elements.reversed()))
                 }
             }
-            rowAcc = m.wire("rq_row_acc", select(cat(row.fit(bitsFor(max(tH - 1, 1))), slice), parts))
+            let rowBits = bitsFor(max(tH - 1, 1))
+            if cfg.requantProductRegisters {
+                // The row's and slice's select as a one-hot register, set a cycle ahead from the
+                // residual read's row and slice (those of the next cycle): its multiplexer starts at
+                // registers (on the UP5K it and t's carry chain were one path into the M product's
+                // SB_MAC16s, issue 13). No cycle changes.
+                let sel = m.reg("rq_row_select", width: parts.count, reset: 0)
+                m.clocked("rq_row_select_q") { p in p.assign(sel, k(1, parts.count) << cat(rdRow.fit(rowBits), rdSlice!)) }
+                let zero = Expr.zeros(width: parts[0].width)
+                let terms = parts.indices.map { mux(sel[$0...$0], parts[$0], zero) }
+                rowAcc = m.wire("rq_row_acc", terms.dropFirst().reduce(terms[0]) { $0 | $1 })
+            } else {
+                rowAcc = m.wire("rq_row_acc", select(cat(row.fit(rowBits), slice), parts))
+            }
             // the lane's channel in the kgroup, j·n + m, picks its residual byte
             laneBinding = .slice(m.wire("rq_lane_ch", cat((0..<n).reversed().map { sliceLane(slice, $0, width: lgBb) })), over: "l")
         } else {
