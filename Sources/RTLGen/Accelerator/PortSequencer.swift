@@ -303,14 +303,13 @@ struct PortSequencer: AcceleratorEngine {
         // A tile is taken at least `takeInterval` cycles after the previous take (§7.3): the scanner
         // offers the next tile two cycles after a take, and with boundary registers its geometry is
         // registered a cycle later. (with an interval of two, the order already keeps it)
-        // (kept where read: by the interval's test, the take after a request in groups of several
-        // tiles, and a registered take, whose interval is three)
-        let takenQ: Signal! = cfg.takeInterval > 2 || !oneTileGroups ? m.reg("ld_taken_q", width: 1, reset: 0) : nil
+        // (the last takes' flags, built where read: by the interval's test, by the take after a
+        // request in groups of several tiles, and by a registered take, whose interval is three)
+        let readsTakes = cfg.takeInterval > 2 || !oneTileGroups
+        let takenQ: Signal! = readsTakes ? m.reg("ld_taken_q", width: 1, reset: 0) : nil
         let takenQ2: Signal? = cfg.takeInterval > 2 ? m.reg("ld_taken_q2", width: 1, reset: 0) : nil
-        // (read by the take after a request, in groups of several tiles, and by the interval's test)
-        let recentTake: Expr? = takenQ2 == nil && oneTileGroups ? nil
-            : m.wire("ld_taken_recently", takenQ2.map { takenQ || $0 } ?? takenQ.expr).expr
-        let takeSpaced: Expr = takenQ2 == nil ? k(1, 1) : !recentTake!
+        let recentTake: Expr! = readsTakes ? m.wire("ld_taken_recently", takenQ2.map { takenQ || $0 } ?? takenQ.expr).expr : nil
+        let takeSpaced: Expr = takenQ2 == nil ? k(1, 1) : !recentTake
         let grant = m.wire("xfer_grant", ctx.faultLateGrant(in: m, inTiles && !xState && mux(wantStore, eligStore, eligLoad && takeSpaced)))
         let grantLoad = m.wire("grant_load", grant && !wantStore)
         let grantStore = m.wire("grant_store", grant && wantStore)
@@ -319,7 +318,7 @@ struct PortSequencer: AcceleratorEngine {
         // take too soon (`takeInterval`) or the tile had no requests.
         let takeNext = m.wire("ld_take_next", inTiles && xState && !xIsStore && ldTake && takeSpaced)
         let ldLast = m.wire("ldq_last_req")
-        let takeEarly = m.wire("ld_take_early", ldGroupLastR.map { ldLast && !$0 && !recentTake! } ?? k(0, 1))
+        let takeEarly = m.wire("ld_take_early", ldGroupLastR.map { ldLast && !$0 && !recentTake } ?? k(0, 1))
         let taken = m.wire("ld_tile_taken", grantLoad || takeNext || takeEarly)
         let takeSlot = m.wire("ld_take_slot", mux(grantLoad, k(0, sb), ldSlot + 1))
         // (the scanner flags a group's last tile: its last slot, or the pass's last tile, §3.1)

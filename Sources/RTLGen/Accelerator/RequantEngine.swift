@@ -117,8 +117,7 @@ struct RequantEngine: AcceleratorEngine {
         // ---- bias read at the trigger, one lane per bias RAM copy; with slices, each slice's one
         //      cycle ahead (lane m of slice j holds channel o0 + g·lanesK + j·n + m) ----
         let biasLanes = m.wire("rq_bias", width: n * 32)
-        if let slice {
-            let rdSlice = rdSlice!
+        if let rdSlice {
             let read = m.wire("rq_bias_read", trigger || (active && !lastRow))
             let rdLanes = m.wire("rq_rd_lane", cat((0..<n).reversed().map { sliceLane(rdSlice, $0, width: bitsFor(max(LK - 1, 1))) }))
             m.assign(biasRd["en"], read)
@@ -145,7 +144,7 @@ struct RequantEngine: AcceleratorEngine {
         // Row `row` of the shadows: PE (x, l) at element x·lanesK + l; with slices, lane (x, m) of
         // slice j takes PE (x, j·n + m), one select on the row and slice together.
         let rowAcc: Signal, laneBinding: ArrayBinding
-        if let slice {
+        if let slice, let rdSlice {
             let shadows = fields(acc["shadows"], width: accW)
             var parts: [Expr] = []
             for r in 0..<tH {
@@ -163,7 +162,7 @@ struct RequantEngine: AcceleratorEngine {
                 // registers (on the UP5K it and t's carry chain were one path into the M product's
                 // SB_MAC16s, issue 13). No cycle changes.
                 let sel = m.reg("rq_row_select", width: parts.count, reset: 0)
-                m.clocked("rq_row_select_q") { p in p.assign(sel, k(1, parts.count) << cat(rdRow.fit(rowBits), rdSlice!)) }
+                m.clocked("rq_row_select_q") { p in p.assign(sel, k(1, parts.count) << cat(rdRow.fit(rowBits), rdSlice)) }
                 let zero = Expr.zeros(width: parts[0].width)
                 let terms = parts.indices.map { mux(sel[$0...$0], parts[$0], zero) }
                 rowAcc = m.wire("rq_row_acc", terms.dropFirst().reduce(terms[0]) { $0 | $1 })
