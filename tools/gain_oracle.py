@@ -41,7 +41,8 @@ def main():
     model = SRResNet(t["blocks"], t["channels"], skip=True, skip_mode=t.get("skipMode", "nearest"))
     model.load(args.weights)
     model.eval()
-    img = io.imread(args.image)[..., :3]
+    img = io.imread(args.image)
+    img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[..., :3]  # a gray PNG feeds the network as RGB
     h, w = img.shape[0] // 4 * 4, img.shape[1] // 4 * 4
     hr = torch.from_numpy(img[:h, :w].copy()).permute(2, 0, 1)[None].float() / 255
     lr = downscale(hr)

@@ -266,6 +266,8 @@ def main():
                          "(8x8, 4x4, 2x2; the tail's in output pairs or not) instead of the fixed 2x2 / 8x16")
     ap.add_argument("--predictor-only", action="store_true",
                     help="with --init: keep the network as it is and train only a detail predictor for it")
+    ap.add_argument("--train-on", help="comma-separated skimage.data names to train on instead of the training set; "
+                    "naming evaluation images makes the run a bound (it sees their ground truth), never shipped weights")
     ap.add_argument("--predictor-width", type=int, default=16)
     ap.add_argument("--predictor-depth", type=int, default=3)
     args = ap.parse_args()
@@ -273,7 +275,7 @@ def main():
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
-    train = load_images(TRAINING)
+    train = load_images(args.train_on.split(",") if args.train_on else TRAINING)
     test = load_images(EVALUATION)
     print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
     names = sorted(train)
