@@ -11,7 +11,6 @@ these weights, what masks that knew where computing pays would save within 0.1 d
     .venv-tools/bin/python tools/gain_oracle.py --image truth.png --out map.npy [--weights DIR]
 """
 import argparse
-import json
 import os
 import sys
 
@@ -34,13 +33,9 @@ def main():
                                                        "gives the network); default: the bundled skip-bilinear weights")
     ap.add_argument("--out", required=True, help="the .npy map (float32, input height x width) for --prior-mask")
     args = ap.parse_args()
-    with open(os.path.join(args.weights, "training.json")) as f:
-        t = json.load(f)
-    if not t.get("skip"):
+    model = SRResNet.trained(args.weights)
+    if not model.skip:
         raise SystemExit(f"{args.weights}: the network has no skip path, so a skipped region has no image to keep")
-    model = SRResNet(t["blocks"], t["channels"], skip=True, skip_mode=t.get("skipMode", "nearest"))
-    model.load(args.weights)
-    model.eval()
     img = io.imread(args.image)
     img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[..., :3]  # a gray PNG feeds the network as RGB
     h, w = img.shape[0] // 4 * 4, img.shape[1] // 4 * 4

@@ -1,7 +1,8 @@
 """How much of the unseen band a x4 SR network must guess to beat bicubic by a margin.
 
-The x4 area-average input has (H/4)(W/4) samples per channel: exactly as many degrees of freedom as
-the ground truth's low band (DFT frequencies below the input's Nyquist on both axes). Split any
+The x4 area-average input has (H/4)(W/4) samples per channel: about as many degrees of freedom as the
+ground truth's low band (DFT frequencies below the input's Nyquist on both axes; the band-edge bin
+itself is counted in the high band, one bin per axis). Split any
 reconstruction's error into that band and the rest (an orthogonal split, so the two MSEs add up):
 
     MSE = MSE_low + MSE_high,   MSE_high = mean |Q(out) - Q(truth)|^2,   Q = the band above.
@@ -28,17 +29,15 @@ rounded x4 area average), rounded to uint8, so the bar is the issue's.
     .venv-tools/bin/python tools/sr_band_bound.py [--margin 1.0] [--weights DIR ...]
 """
 import argparse
-import json
 import os
 import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skimage import data
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_srresnet import EVALUATION, SRResNet  # noqa: E402
+from train_srresnet import EVALUATION, SRResNet, load_images  # noqa: E402
 
 
 def area_x4_uint8(hr):
@@ -94,20 +93,10 @@ def main():
     ap.add_argument("--margin", type=float, default=1.0, help="dB over bicubic (issue 16: 1.0)")
     ap.add_argument("--weights", nargs="*", default=[], help="directories written by train_srresnet.py")
     args = ap.parse_args()
-    models = []
-    for d in args.weights:
-        with open(os.path.join(d, "training.json")) as f:
-            t = json.load(f)
-        m = SRResNet(t["blocks"], t["channels"], skip=t.get("skip", False), skip_mode=t.get("skipMode", "nearest"))
-        m.load(d)
-        m.eval()
-        models.append((d, m))
-    for name in EVALUATION:
-        img = np.asarray(getattr(data, name)())
-        if img.ndim == 2:
-            img = np.stack([img] * 3, axis=-1)
+    models = [(d, SRResNet.trained(d)) for d in args.weights]
+    for name, img in load_images(EVALUATION).items():
         h, w = img.shape[0] // 4 * 4, img.shape[1] // 4 * 4
-        hr8 = np.ascontiguousarray(img[:h, :w, :3])
+        hr8 = np.ascontiguousarray(img[:h, :w])
         lr8 = area_x4_uint8(hr8)
         truth = hr8 / 255.0
         bic = bicubic_uint8(lr8, h, w) / 255.0
@@ -118,7 +107,8 @@ def main():
         f = 1 - mse_target / e_high
         print(f"{name} {h}x{w}: bicubic {psnr(mse_bic):.2f} dB, target {psnr(mse_target):.2f}; "
               f"truth's high band alone (a perfect low band, nothing above) {psnr(e_high):.2f} dB; "
-              f"a network must guess >= {100 * f:.1f} % of the high band's energy (correlation >= {np.sqrt(max(f, 0)):.2f})")
+              + (f"a network must guess >= {100 * f:.1f} % of the high band's energy (correlation >= {np.sqrt(f):.2f})" if f > 0
+                 else "a perfect low band alone beats the target"))
         lr = torch.from_numpy(lr8).permute(2, 0, 1)[None].float() / 255
         bil = F.interpolate(lr, scale_factor=4, mode="bilinear", align_corners=False).clamp(0, 1)[0].permute(1, 2, 0).double().numpy()
         mse_bil = float(np.mean((bil - truth) ** 2))

@@ -119,6 +119,17 @@ class SRResNet(nn.Module):
             yield f"upsample.{i}.conv", u["conv"], u["act"]
         yield "tail", self.tail, None
 
+    @classmethod
+    def trained(cls, directory):
+        """The network a directory written by this script holds (its training.json names the shape),
+        in eval mode."""
+        with open(os.path.join(directory, "training.json")) as f:
+            t = json.load(f)
+        model = cls(t["blocks"], t["channels"], skip=t.get("skip", False), skip_mode=t.get("skipMode", "nearest"))
+        model.load(directory)
+        model.eval()
+        return model
+
     def load(self, directory):
         """The inverse of `export`."""
         for name, conv, act in self.named_layers():
