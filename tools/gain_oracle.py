@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from skimage import io
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_srresnet import SRResNet, downscale  # noqa: E402
+from train_srresnet import SRResNet, downscale, rgb_uint8  # noqa: E402
 
 BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "SparseCNN", "Resources",
                        "Weights", "srresnet-8x32-skip-bilinear")
@@ -36,8 +36,7 @@ def main():
     model = SRResNet.trained(args.weights)
     if not model.skip:
         raise SystemExit(f"{args.weights}: the network has no skip path, so a skipped region has no image to keep")
-    img = io.imread(args.image)
-    img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[..., :3]  # a gray PNG feeds the network as RGB
+    img = rgb_uint8(io.imread(args.image))
     h, w = img.shape[0] // 4 * 4, img.shape[1] // 4 * 4
     hr = torch.from_numpy(img[:h, :w].copy()).permute(2, 0, 1)[None].float() / 255
     lr = downscale(hr)

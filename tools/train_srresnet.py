@@ -27,6 +27,21 @@ TRAINING = ["astronaut", "camera", "coffee", "rocket", "coins", "moon", "page", 
             "immunohistochemistry", "retina", "gravel", "clock", "logo", "microaneurysms", "cell", "colorwheel"]
 
 
+def rgb_uint8(img):
+    """An image as the network reads it: H x W x 3 uint8 (gray repeated, alpha dropped, 0...1 floats
+    and booleans scaled)."""
+    img = np.asarray(img)
+    if img.dtype == bool:
+        img = img.astype(np.uint8) * 255
+    if img.ndim == 2:
+        img = np.stack([img] * 3, axis=-1)
+    if img.shape[-1] == 4:
+        img = img[..., :3]
+    if img.dtype != np.uint8:
+        img = (np.clip(img, 0, 1) * 255).astype(np.uint8) if img.max() <= 1 else img.astype(np.uint8)
+    return img
+
+
 def load_images(names):
     from skimage import data
     out = {}
@@ -35,15 +50,7 @@ def load_images(names):
             img = getattr(data, n)()
         except Exception:
             continue
-        img = np.asarray(img)
-        if img.dtype == bool:
-            img = img.astype(np.uint8) * 255
-        if img.ndim == 2:
-            img = np.stack([img] * 3, axis=-1)
-        if img.shape[-1] == 4:
-            img = img[..., :3]
-        if img.dtype != np.uint8:
-            img = (np.clip(img, 0, 1) * 255).astype(np.uint8) if img.max() <= 1 else img.astype(np.uint8)
+        img = rgb_uint8(img)
         if min(img.shape[:2]) >= 96:
             out[n] = img
     return out
