@@ -294,6 +294,8 @@ def main():
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
     train = load_images(args.train_on.split(",") if args.train_on else TRAINING)
+    if args.train_on and (missing := set(args.train_on.split(",")) - set(train)):
+        raise SystemExit(f"--train-on: {', '.join(sorted(missing))}: not a skimage.data image of at least 96 x 96 pixels")
     test = load_images(EVALUATION)
     print(f"training on {sorted(train)}; evaluating on {sorted(test)}", flush=True)
     names = sorted(train)
